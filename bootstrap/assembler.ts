@@ -1,0 +1,391 @@
+/*
+ * The assembler: Intel-syntax x86-64 text, as the seed writes it, to machine code.
+ *
+ *   mov rdi, rax; mov rax, [rdi*8]; ret        instructions separated by ';' or newlines
+ *   lp: add rax, rcx                           labels, usable as branch targets
+ *   add rdi, 1 / add rdi, 0x10 / add rdi, -1   decimal, 0x hex and 0b binary immediates
+ *   mov rax, rdi*8                             the seed's bare scaled index, read as [rdi*8]
+ *   mov qword ptr [rax+rbx*8+16], 5            memory operands, optionally sized
+ *   {disp32} jmp lp / {load} mov rax, rbx      GNU as pseudo-prefixes that pin an encoding
+ *   .byte 0x48, 0x89, 0xc7                     raw bytes
+ *   # comment   "comment"                      comments to the end of the line, or in quotes
+ *
+ * Parsing yields structured instructions; the encoder (kernel/machine/x86/encoder.ts),
+ * which works from the one instruction table, chooses the bytes as GNU `as` does. Branches
+ * to labels start short and grow to 32 bits until every one reaches (as `as` relaxes them);
+ * a numeric branch target is an offset from the start of the assembled code.
+ *
+ * Errors are values: { line, column, message } saying what was expected and what was found.
+ */
+import { encode, type BranchSize } from '../kernel/machine/x86/encoder.ts';
+import type { Hints, MemOperand, Operand } from '../kernel/machine/x86/operand.ts';
+import { MNEMONICS, REG64, REG8, RIP } from '../kernel/machine/x86/table.ts';
+
+export interface AsmError {
+  readonly line: number;
+  readonly column: number;
+  readonly message: string;
+}
+
+export type AsmResult =
+  | { readonly ok: true; readonly bytes: Uint8Array; readonly labels: ReadonlyMap<string, number> }
+  | { readonly ok: false; readonly error: AsmError };
+
+/** "line 2, column 5: expected ..." */
+export function formatAsmError(e: AsmError): string {
+  return `line ${e.line}, column ${e.column}: ${e.message}`;
+}
+
+interface Token {
+  readonly text: string;
+  readonly kind: 'word' | 'number' | 'punct' | 'end';
+  readonly line: number;
+  readonly column: number;
+}
+
+class AsmFailure {
+  constructor(readonly error: AsmError) {}
+}
+
+const REGISTERS64 = new Map(REG64.map((name, i) => [name, i]));
+const REGISTERS8 = new Map(REG8.map((name, i) => [name, i]));
+
+/** Blank out comments, keeping every other character (and so every line and column) in place. */
+function stripComments(source: string): string {
+  let out = '';
+  let inQuote = false, inHash = false;
+  for (const ch of source) {
+    if (ch === '\n') { inHash = false; out += ch; continue; }
+    if (inHash) { out += ' '; continue; }
+    if (inQuote) { if (ch === '"') inQuote = false; out += ' '; continue; }
+    if (ch === '"') { inQuote = true; out += ' '; continue; }
+    if (ch === '#') { inHash = true; out += ' '; continue; }
+    out += ch;
+  }
+  return out;
+}
+
+/** Split into statements: (tokens of one statement), at ';' and at line ends. */
+function tokenize(source: string): Token[][] {
+  const statements: Token[][] = [];
+  let current: Token[] = [];
+  const lines = stripComments(source).split('\n');
+  lines.forEach((text, li) => {
+    let i = 0;
+    const line = li + 1;
+    while (i < text.length) {
+      const ch = text[i];
+      if (ch === ' ' || ch === '\t' || ch === '\r') { i++; continue; }
+      if (ch === ';') { statements.push(current); current = []; i++; continue; }
+      const column = i + 1;
+      const word = /^[A-Za-z_.$][A-Za-z0-9_.$]*/.exec(text.slice(i));
+      if (word) { current.push({ text: word[0], kind: 'word', line, column }); i += word[0].length; continue; }
+      const num = /^(0[xX][0-9A-Fa-f_]+|0[bB][01_]+|[0-9][0-9_]*)/.exec(text.slice(i));
+      if (num) { current.push({ text: num[0], kind: 'number', line, column }); i += num[0].length; continue; }
+      current.push({ text: ch, kind: 'punct', line, column });
+      i++;
+    }
+    statements.push(current);
+    current = [];
+  });
+  return statements.filter((s) => s.length > 0);
+}
+
+function parseNumber(text: string): bigint {
+  return BigInt(text.replace(/_/g, ''));
+}
+
+const BRANCHES = new Set(['jmp', 'call', ...[...MNEMONICS.keys()].filter((m) => MNEMONICS.get(m)![0].operation === 'jcc')]);
+
+/** An operand as parsed: label references are resolved once the labels have addresses. */
+type ParsedOperand = Operand | { readonly kind: 'label'; readonly name: string; readonly token: Token };
+
+interface ParsedInsn {
+  readonly kind: 'insn';
+  readonly mnemonic: string;
+  readonly operands: readonly ParsedOperand[];
+  readonly hints: Hints;
+  readonly token: Token;
+  branch: BranchSize;
+  size: number;
+}
+interface ParsedLabel { readonly kind: 'label'; readonly name: string; readonly token: Token }
+interface ParsedBytes { readonly kind: 'bytes'; readonly bytes: Uint8Array }
+type Item = ParsedInsn | ParsedLabel | ParsedBytes;
+
+class StatementParser {
+  private i = 0;
+  constructor(private readonly tokens: Token[]) {}
+
+  private peek(): Token {
+    const last = this.tokens[this.tokens.length - 1];
+    return this.tokens[this.i] ?? { text: '', kind: 'end', line: last.line, column: last.column + last.text.length };
+  }
+  private next(): Token { const t = this.peek(); this.i++; return t; }
+  private atEnd(): boolean { return this.i >= this.tokens.length; }
+
+  private fail(t: Token, expected: string): never {
+    const found = t.kind === 'end' ? 'the end of the statement' : `'${t.text}'`;
+    throw new AsmFailure({ line: t.line, column: t.column, message: `expected ${expected}, found ${found}` });
+  }
+
+  private expect(text: string, expected = `'${text}'`): Token {
+    const t = this.next();
+    if (t.text !== text) this.fail(t, expected);
+    return t;
+  }
+
+  parse(items: Item[]): void {
+    // Labels first: `name:` possibly followed by an instruction.
+    while (this.tokens[this.i + 1]?.text === ':' && this.peek().kind === 'word') {
+      const t = this.next();
+      this.next();
+      items.push({ kind: 'label', name: t.text, token: t });
+    }
+    if (this.atEnd()) return;
+    const hints: { -readonly [K in keyof Hints]: Hints[K] } = {};
+    while (this.peek().text === '{') {
+      const open = this.next();
+      const name = this.next();
+      if (!['load', 'store', 'disp8', 'disp32'].includes(name.text.toLowerCase())) this.fail(name, 'a pseudo-prefix: load, store, disp8 or disp32');
+      hints[name.text.toLowerCase() as keyof Hints] = true;
+      this.expect('}');
+      void open;
+    }
+    const head = this.next();
+    if (head.kind !== 'word') this.fail(head, 'an instruction or a label');
+    const mnemonic = head.text.toLowerCase();
+    if (mnemonic === '.byte') { items.push({ kind: 'bytes', bytes: this.parseBytes() }); return; }
+    if (!MNEMONICS.has(mnemonic)) {
+      throw new AsmFailure({ line: head.line, column: head.column, message: `expected an instruction, found '${head.text}'` });
+    }
+    const operands: ParsedOperand[] = [];
+    if (!this.atEnd()) {
+      operands.push(this.parseOperand(BRANCHES.has(mnemonic)));
+      while (!this.atEnd()) {
+        this.expect(',', "',' or the end of the statement");
+        operands.push(this.parseOperand(BRANCHES.has(mnemonic)));
+      }
+    }
+    // `imul r, imm` is `imul r, r, imm`, as GNU as reads it.
+    if (mnemonic === 'imul' && operands.length === 2 && operands[0].kind === 'reg' && operands[1].kind === 'imm') {
+      operands.splice(1, 0, operands[0]);
+    }
+    items.push({ kind: 'insn', mnemonic, operands, hints, token: head, branch: 'auto', size: 0 });
+  }
+
+  private parseBytes(): Uint8Array {
+    const out: number[] = [];
+    for (;;) {
+      const t = this.next();
+      if (t.kind !== 'number') this.fail(t, 'a byte value');
+      const v = parseNumber(t.text);
+      if (v > 255n) this.fail(t, 'a byte value (0 to 255)');
+      out.push(Number(v));
+      if (this.atEnd()) return Uint8Array.from(out);
+      this.expect(',', "',' or the end of the statement");
+    }
+  }
+
+  private parseSignedNumber(): bigint | null {
+    const t = this.peek();
+    if (t.text === '-' || t.text === '+') {
+      const n = this.tokens[this.i + 1];
+      if (n?.kind !== 'number') return null;
+      this.i += 2;
+      return t.text === '-' ? -parseNumber(n.text) : parseNumber(n.text);
+    }
+    if (t.kind === 'number') { this.i++; return parseNumber(t.text); }
+    return null;
+  }
+
+  private parseOperand(branch: boolean): ParsedOperand {
+    const t = this.peek();
+    const word = t.text.toLowerCase();
+    let size: 0 | 8 | 64 = 0;
+    if (word === 'qword' || word === 'byte') {
+      this.next();
+      if (this.peek().text.toLowerCase() === 'ptr') this.next();
+      size = word === 'qword' ? 64 : 8;
+      if (this.peek().text !== '[') {
+        const r = this.peek();
+        if (r.kind === 'word' && REGISTERS64.has(r.text.toLowerCase()) && this.tokens[this.i + 1]?.text === '*') {
+          return this.parseMemoryTerms(size, null);
+        }
+        this.fail(this.peek(), "a memory operand '[...]'");
+      }
+    }
+    if (this.peek().text === '[') {
+      this.next();
+      const m = this.parseMemoryTerms(size, ']');
+      return m;
+    }
+    if (t.kind === 'word') {
+      if (REGISTERS64.has(word)) {
+        if (this.tokens[this.i + 1]?.text === '*') return this.parseMemoryTerms(0, null); // the seed's bare `rdi*8`
+        this.next();
+        return { kind: 'reg', reg: REGISTERS64.get(word)! };
+      }
+      if (REGISTERS8.has(word)) { this.next(); return { kind: 'reg8', reg: REGISTERS8.get(word)! }; }
+      if (branch && !MNEMONICS.has(word)) { this.next(); return { kind: 'label', name: t.text, token: t }; }
+    }
+    const n = this.parseSignedNumber();
+    if (n !== null) return branch ? { kind: 'rel', target: Number(n) } : { kind: 'imm', value: n };
+    return this.fail(t, branch ? 'a label, a register, a memory operand or an offset' : 'a register, a memory operand or a number');
+  }
+
+  /** base + index*scale + disp, up to `close` (']'), or to the end of the operand for the bare form. */
+  private parseMemoryTerms(size: 0 | 8 | 64, close: string | null): MemOperand {
+    let base = -1, index = -1, scale: 1 | 2 | 4 | 8 = 1, disp = 0n;
+    let sign = 1n;
+    let first = true;
+    const takeRegister = (r: number, rt: Token, scaleValue: bigint | null): void => {
+      if (sign < 0n) this.fail(rt, 'a register to be added, not subtracted');
+      if (scaleValue !== null) {
+        if (![1n, 2n, 4n, 8n].includes(scaleValue)) this.fail(rt, 'a scale of 1, 2, 4 or 8');
+        if (index >= 0) this.fail(rt, 'at most one index register');
+        if (r === RIP) this.fail(rt, 'a register that can be an index (not rip)');
+        index = r;
+        scale = Number(scaleValue) as 1 | 2 | 4 | 8;
+      } else if (base < 0) {
+        base = r;
+      } else if (index < 0) {
+        if (r === RIP) this.fail(rt, 'rip only as the base');
+        index = r;
+      } else {
+        this.fail(rt, 'at most a base and an index register');
+      }
+    };
+    for (;;) {
+      if (!first) {
+        const op = this.peek();
+        if (close !== null && op.text === close) { this.next(); break; }
+        if (close === null && (op.text !== '+' && op.text !== '-')) break;
+        if (op.text !== '+' && op.text !== '-') this.fail(op, `'+', '-' or '${close}'`);
+        this.next();
+        sign = op.text === '-' ? -1n : 1n;
+      } else if (this.peek().text === '-') {
+        this.next();
+        sign = -1n;
+      }
+      first = false;
+      const t = this.next();
+      const w = t.text.toLowerCase();
+      const r = w === 'rip' ? RIP : REGISTERS64.get(w);
+      if (t.kind === 'word' && r !== undefined) {
+        if (this.peek().text === '*') {
+          this.next();
+          const s = this.next();
+          if (s.kind !== 'number') this.fail(s, 'a scale of 1, 2, 4 or 8');
+          takeRegister(r, t, parseNumber(s.text));
+        } else {
+          takeRegister(r, t, null);
+        }
+      } else if (t.kind === 'number') {
+        const v = parseNumber(t.text);
+        if (this.peek().text === '*') {
+          this.next();
+          const rt = this.next();
+          const rr = REGISTERS64.get(rt.text.toLowerCase());
+          if (rr === undefined) this.fail(rt, 'an index register after the scale');
+          takeRegister(rr, rt, v);
+        } else {
+          disp += sign * v;
+        }
+      } else {
+        this.fail(t, 'a register or a number in the address');
+      }
+    }
+    if (index === 4) {
+      // [rsp + x] with rsp written second: swap, as rsp can only be the base.
+      if (scale === 1 && base >= 0 && base !== RIP) { index = base; base = 4; } else {
+        throw new AsmFailure({ line: this.peek().line, column: this.peek().column, message: 'rsp cannot be an index register' });
+      }
+    }
+    if (disp < -(2n ** 31n) || disp > 2n ** 31n - 1n) {
+      const t = this.tokens[this.i - 1];
+      this.fail(t, 'a displacement that fits in 32 bits');
+    }
+    return { kind: 'mem', base, index, scale, disp: Number(disp), size };
+  }
+}
+
+function resolve(ops: readonly ParsedOperand[], labels: Map<string, number>): Operand[] {
+  return ops.map((op) => {
+    if (op.kind !== 'label') return op;
+    const target = labels.get(op.name);
+    if (target === undefined) {
+      throw new AsmFailure({ line: op.token.line, column: op.token.column, message: `expected a label defined in this code, found '${op.name}'` });
+    }
+    return { kind: 'rel', target };
+  });
+}
+
+/** Encode one item at `address`, raising the encoder's complaint as an AsmFailure. */
+function encodeItem(item: ParsedInsn, labels: Map<string, number>, address: number, forLayout: boolean): Uint8Array {
+  const operands = forLayout
+    ? item.operands.map((op) => (op.kind === 'label' ? ({ kind: 'rel', target: labels.get(op.name) ?? address }) as Operand : op))
+    : resolve(item.operands, labels);
+  const r = encode(item.mnemonic, operands, item.hints, address, item.branch);
+  if (!r.ok) {
+    if (forLayout && item.branch === 'short') return new Uint8Array(0);
+    throw new AsmFailure({ line: item.token.line, column: item.token.column, message: r.error });
+  }
+  return r.bytes;
+}
+
+function isRelaxable(item: ParsedInsn): boolean {
+  return BRANCHES.has(item.mnemonic) && item.operands[0]?.kind === 'label' || (BRANCHES.has(item.mnemonic) && item.operands[0]?.kind === 'rel');
+}
+
+/** Assemble `source` into bytes. Never throws: errors come back as values. */
+export function assemble(source: string): AsmResult {
+  try {
+    const items: Item[] = [];
+    for (const statement of tokenize(source)) new StatementParser(statement).parse(items);
+    const labels = new Map<string, number>();
+    for (const item of items) {
+      if (item.kind === 'label') {
+        if (labels.has(item.name)) throw new AsmFailure({ line: item.token.line, column: item.token.column, message: `expected a new label name, found '${item.name}' defined twice` });
+        labels.set(item.name, 0);
+      }
+    }
+    // Relaxation: relaxable branches start short and become near until all of them reach.
+    for (const item of items) if (item.kind === 'insn' && isRelaxable(item) && !item.hints.disp32) item.branch = hasShortForm(item.mnemonic) ? 'short' : 'auto';
+    for (let pass = 0; ; pass++) {
+      let address = 0;
+      for (const item of items) {
+        if (item.kind === 'label') labels.set(item.name, address);
+        else if (item.kind === 'bytes') address += item.bytes.length;
+        else { item.size = encodeItem(item, labels, address, true).length || 2; address += item.size; }
+      }
+      let changed = false;
+      address = 0;
+      for (const item of items) {
+        if (item.kind === 'bytes') { address += item.bytes.length; continue; }
+        if (item.kind !== 'insn') continue;
+        if (item.branch === 'short' && encodeItem(item, labels, address, true).length === 0) { item.branch = 'near'; changed = true; }
+        address += item.size;
+      }
+      if (!changed || pass > items.length) break;
+    }
+    const out: number[] = [];
+    for (const item of items) {
+      if (item.kind === 'bytes') out.push(...item.bytes);
+      else if (item.kind === 'insn') out.push(...encodeItem(item, labels, out.length, false));
+    }
+    return { ok: true, bytes: Uint8Array.from(out), labels };
+  } catch (e) {
+    if (e instanceof AsmFailure) return { ok: false, error: e.error };
+    throw e;
+  }
+}
+
+function hasShortForm(mnemonic: string): boolean {
+  return (MNEMONICS.get(mnemonic) ?? []).some((r) => r.operands[0] === 'rel8');
+}
+
+/** Bytes as "48 89 c7 ...", as `bedrock asm` prints them. */
+export function hexBytes(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(' ');
+}

@@ -1,0 +1,556 @@
+/*
+ * The interpreter: the run loop that executes decoded instructions on the machine.
+ *
+ * It is the reference tier and the single-step debugger's engine. Speed comes from three
+ * choices: instructions are decoded once per code object and linked to their successors
+ * (insn.ts), so the loop goes from record to record with one switch; registers live in a
+ * BigInt64Array and arithmetic is done straight on it, which V8 compiles to 64-bit machine
+ * arithmetic; and flags are lazy (flags.ts), read through 32-bit halves.
+ *
+ * Every instruction checks everything before it changes anything, so a fault leaves the
+ * machine as it was before the faulting instruction. The loop looks at the interrupt word
+ * and the step limit every CHECK_EVERY instructions and exactly at the limit.
+ */
+import {
+  STATE, TAG_CODE, TAG_HDR, TAG_NUM, TAG_STACK,
+} from './cells.ts';
+import type { Fault, FaultKind } from './faults.ts';
+import {
+  carry, condition, FLAGS_ADD, FLAGS_EAGER, FLAGS_LOGIC, FLAGS_SUB,
+} from './flags.ts';
+import { Insn, makeFault, OP } from './insn.ts';
+import type { Machine, RunResult } from './machine.ts';
+import type { Operand } from './x86/operand.ts';
+import { RCX, RIP, RSP } from './x86/table.ts';
+
+const CHECK_EVERY = 1 << 14;
+const FA = STATE.FLAG_A, FB = STATE.FLAG_B, FR = STATE.FLAG_RES;
+const FK = STATE.FLAG_KIND, FC = STATE.FLAG_CF, FO = STATE.FLAG_OF;
+const INT64_MIN = -(2n ** 63n), INT64_MAX = 2n ** 63n - 1n;
+
+/** Run from `first` until the code returns to the host, faults, or is stopped. */
+export function run(m: Machine, first: Insn, limit: number): RunResult {
+  const st = m.store;
+  let S = st.state64, S32 = st.state32, RT = st.regTags;
+  let C = st.cells, T = st.tags;
+  const codeLo = m.codeLo, codeHi = m.codeHi;
+  const stackLo = m.stackLo, stackHi = m.stackHi;
+  let ins = first;
+  let done = 0;
+  let checkAt = Math.min(limit, CHECK_EVERY);
+  let fault: Fault | null = null;
+  m.beginRun();
+
+  const stop = (kind: FaultKind, message: string, at: Insn): Fault => makeFault(kind, message, at);
+
+  loop: for (;;) {
+    if (done === checkAt && ins.op !== OP.EXIT) {
+      if (Atomics.load(m.interrupt, 0) !== 0) {
+        Atomics.store(m.interrupt, 0, 0);
+        fault = stop('Interrupted', `interrupted after ${m.totalSteps + done} instructions`, ins);
+        m.resumeAt = ins;
+        break;
+      }
+      if (done >= limit) {
+        fault = stop('StepLimit', `stopped after ${done} instructions (the step limit)`, ins);
+        m.resumeAt = ins;
+        break;
+      }
+      checkAt = Math.min(limit, done + CHECK_EVERY);
+    }
+    switch (ins.op) {
+      case OP.MOV_RR: {
+        S[ins.d] = S[ins.s];
+        RT[ins.d] = RT[ins.s];
+        ins = ins.next ?? m.link(ins);
+        break;
+      }
+      case OP.MOV_RI: {
+        S[ins.d] = ins.imm;
+        RT[ins.d] = TAG_NUM;
+        ins = ins.next ?? m.link(ins);
+        break;
+      }
+      case OP.MOV_LOAD: {
+        const a = m.access(ins, false, 8);
+        if (a < 0) { fault = m.pending; break loop; }
+        const c = a >> 3, t = T[c];
+        S[ins.d] = C[c];
+        RT[ins.d] = t === TAG_HDR ? TAG_NUM : t;
+        ins = ins.next ?? m.link(ins);
+        break;
+      }
+      case OP.MOV_STORE: case OP.MOV_STORE_I: {
+        const a = m.access(ins, true, 8);
+        if (a < 0) { fault = m.pending; break loop; }
+        const c = a >> 3;
+        if (ins.op === OP.MOV_STORE) { C[c] = S[ins.s]; T[c] = RT[ins.s]; } else { C[c] = ins.imm; T[c] = TAG_NUM; }
+        if (c >= codeLo && c < codeHi) m.codeWritten(c);
+        ins = m.resync ? m.resyncAfter(ins) : ins.next ?? m.link(ins);
+        break;
+      }
+      case OP.LEA: {
+        let v = ins.dispBig;
+        if (ins.base === RIP) v += ins.retBig; else if (ins.base >= 0) v += S[ins.base];
+        if (ins.index >= 0) v += S[ins.index] * ins.scaleBig;
+        S[ins.d] = v;
+        RT[ins.d] = TAG_NUM;
+        ins = ins.next ?? m.link(ins);
+        break;
+      }
+      case OP.ADD_RR: {
+        const d = ins.d;
+        S[FA] = S[d]; S[FB] = S[ins.s];
+        S[d] = S[d] + S[ins.s];
+        S[FR] = S[d]; S32[FK] = FLAGS_ADD; RT[d] = TAG_NUM;
+        ins = ins.next ?? m.link(ins);
+        break;
+      }
+      case OP.ADD_RI: {
+        const d = ins.d;
+        S[FA] = S[d]; S[FB] = ins.imm;
+        S[d] = S[d] + ins.imm;
+        S[FR] = S[d]; S32[FK] = FLAGS_ADD; RT[d] = TAG_NUM;
+        ins = ins.next ?? m.link(ins);
+        break;
+      }
+      case OP.SUB_RR: {
+        const d = ins.d;
+        S[FA] = S[d]; S[FB] = S[ins.s];
+        S[d] = S[d] - S[ins.s];
+        S[FR] = S[d]; S32[FK] = FLAGS_SUB; RT[d] = TAG_NUM;
+        ins = ins.next ?? m.link(ins);
+        break;
+      }
+      case OP.SUB_RI: {
+        const d = ins.d;
+        S[FA] = S[d]; S[FB] = ins.imm;
+        S[d] = S[d] - ins.imm;
+        S[FR] = S[d]; S32[FK] = FLAGS_SUB; RT[d] = TAG_NUM;
+        ins = ins.next ?? m.link(ins);
+        break;
+      }
+      case OP.CMP_RR: {
+        S[FA] = S[ins.d]; S[FB] = S[ins.s];
+        S[FR] = S[ins.d] - S[ins.s]; S32[FK] = FLAGS_SUB;
+        ins = ins.next ?? m.link(ins);
+        break;
+      }
+      case OP.CMP_RI: {
+        S[FA] = S[ins.d]; S[FB] = ins.imm;
+        S[FR] = S[ins.d] - ins.imm; S32[FK] = FLAGS_SUB;
+        ins = ins.next ?? m.link(ins);
+        break;
+      }
+      case OP.AND_RR: { const d = ins.d; S[d] = S[d] & S[ins.s]; S[FR] = S[d]; S32[FK] = FLAGS_LOGIC; RT[d] = TAG_NUM; ins = ins.next ?? m.link(ins); break; }
+      case OP.AND_RI: { const d = ins.d; S[d] = S[d] & ins.imm; S[FR] = S[d]; S32[FK] = FLAGS_LOGIC; RT[d] = TAG_NUM; ins = ins.next ?? m.link(ins); break; }
+      case OP.OR_RR: { const d = ins.d; S[d] = S[d] | S[ins.s]; S[FR] = S[d]; S32[FK] = FLAGS_LOGIC; RT[d] = TAG_NUM; ins = ins.next ?? m.link(ins); break; }
+      case OP.OR_RI: { const d = ins.d; S[d] = S[d] | ins.imm; S[FR] = S[d]; S32[FK] = FLAGS_LOGIC; RT[d] = TAG_NUM; ins = ins.next ?? m.link(ins); break; }
+      case OP.XOR_RR: { const d = ins.d; S[d] = S[d] ^ S[ins.s]; S[FR] = S[d]; S32[FK] = FLAGS_LOGIC; RT[d] = TAG_NUM; ins = ins.next ?? m.link(ins); break; }
+      case OP.XOR_RI: { const d = ins.d; S[d] = S[d] ^ ins.imm; S[FR] = S[d]; S32[FK] = FLAGS_LOGIC; RT[d] = TAG_NUM; ins = ins.next ?? m.link(ins); break; }
+      case OP.TEST_RR: { S[FR] = S[ins.d] & S[ins.s]; S32[FK] = FLAGS_LOGIC; ins = ins.next ?? m.link(ins); break; }
+      case OP.TEST_RI: { S[FR] = S[ins.d] & ins.imm; S32[FK] = FLAGS_LOGIC; ins = ins.next ?? m.link(ins); break; }
+      case OP.INC_R: {
+        const d = ins.d;
+        S32[FC] = carry(S32) ? 1 : 0;
+        S[FA] = S[d];
+        S[d] = S[d] + 1n;
+        S[FR] = S[d];
+        S32[FO] = S32[2 * d + 1] === -0x80000000 && S32[2 * d] === 0 ? 1 : 0;
+        S32[FK] = FLAGS_EAGER; RT[d] = TAG_NUM;
+        ins = ins.next ?? m.link(ins);
+        break;
+      }
+      case OP.DEC_R: {
+        const d = ins.d;
+        S32[FC] = carry(S32) ? 1 : 0;
+        S[FA] = S[d];
+        S[d] = S[d] - 1n;
+        S[FR] = S[d];
+        S32[FO] = S32[2 * d + 1] === 0x7fffffff && S32[2 * d] === -1 ? 1 : 0;
+        S32[FK] = FLAGS_EAGER; RT[d] = TAG_NUM;
+        ins = ins.next ?? m.link(ins);
+        break;
+      }
+      case OP.ALU_LOAD: {
+        const a = m.access(ins, false, 8);
+        if (a < 0) { fault = m.pending; break loop; }
+        aluToRegister(S, S32, RT, ins.d, ins.alu, C[a >> 3]);
+        ins = ins.next ?? m.link(ins);
+        break;
+      }
+      case OP.JMP: {
+        ins = ins.jump ?? m.linkJump(ins);
+        break;
+      }
+      case OP.JCC: {
+        ins = condition(S32, ins.cc) ? ins.jump ?? m.linkJump(ins) : ins.next ?? m.link(ins);
+        break;
+      }
+      case OP.CALL: {
+        const target = ins.jump ?? m.linkJump(ins);
+        if (target.op === OP.FAULT && target.faultAt === ins) { fault = stop(target.faultKind as FaultKind, target.faultMessage, ins); break loop; }
+        const sp = S32[2 * RSP] - 8;
+        if (sp < stackLo) { fault = stop('StackOverflow', 'call with a full stack', ins); break loop; }
+        C[sp >> 3] = ins.retBig; T[sp >> 3] = TAG_CODE;
+        S32[2 * RSP] = sp;
+        ins = target;
+        break;
+      }
+      case OP.RET: case OP.RET_N: {
+        const sp = S32[2 * RSP];
+        const after = sp + 8 + (ins.op === OP.RET_N ? ins.immNum : 0);
+        if (sp + 8 > stackHi) { fault = stop('StackOverflow', 'ret with an empty stack', ins); break loop; }
+        if (after > stackHi) { fault = stop('StackOverflow', `ret ${ins.immNum} would pop past the bottom of the stack`, ins); break loop; }
+        const c = sp >> 3;
+        const target = m.controlTarget(C[c], T[c], ins, 'return address');
+        if (target === null) { fault = m.pending; break loop; }
+        S32[2 * RSP] = after;
+        ins = target;
+        break;
+      }
+      case OP.JMP_RM: case OP.CALL_RM: {
+        let value: bigint, tag: number;
+        if (ins.isMem) {
+          const a = m.access(ins, false, 8);
+          if (a < 0) { fault = m.pending; break loop; }
+          value = C[a >> 3]; tag = T[a >> 3];
+        } else {
+          value = S[ins.d]; tag = RT[ins.d];
+        }
+        const target = m.controlTarget(value, tag, ins, ins.op === OP.CALL_RM ? 'call target' : 'jump target');
+        if (target === null) { fault = m.pending; break loop; }
+        if (ins.op === OP.CALL_RM) {
+          const sp = S32[2 * RSP] - 8;
+          if (sp < stackLo) { fault = stop('StackOverflow', 'call with a full stack', ins); break loop; }
+          C[sp >> 3] = ins.retBig; T[sp >> 3] = TAG_CODE;
+          S32[2 * RSP] = sp;
+        }
+        ins = target;
+        break;
+      }
+      case OP.PUSH_R: {
+        const sp = S32[2 * RSP] - 8;
+        if (sp < stackLo) { fault = stop('StackOverflow', 'push with a full stack', ins); break loop; }
+        C[sp >> 3] = S[ins.d]; T[sp >> 3] = RT[ins.d];
+        S32[2 * RSP] = sp;
+        ins = ins.next ?? m.link(ins);
+        break;
+      }
+      case OP.PUSH_I: {
+        const sp = S32[2 * RSP] - 8;
+        if (sp < stackLo) { fault = stop('StackOverflow', 'push with a full stack', ins); break loop; }
+        C[sp >> 3] = ins.imm; T[sp >> 3] = TAG_NUM;
+        S32[2 * RSP] = sp;
+        ins = ins.next ?? m.link(ins);
+        break;
+      }
+      case OP.POP_R: {
+        const sp = S32[2 * RSP];
+        if (sp + 8 > stackHi) { fault = stop('StackOverflow', 'pop with an empty stack', ins); break loop; }
+        S[ins.d] = C[sp >> 3]; RT[ins.d] = T[sp >> 3];
+        S32[2 * RSP] = sp + 8;
+        ins = ins.next ?? m.link(ins);
+        break;
+      }
+      case OP.CMOV_RR: {
+        if (condition(S32, ins.cc)) { S[ins.d] = S[ins.s]; RT[ins.d] = RT[ins.s]; }
+        ins = ins.next ?? m.link(ins);
+        break;
+      }
+      case OP.SETCC_R: {
+        const bit = condition(S32, ins.cc) ? 1 : 0;
+        const d = ins.d;
+        if (d < 16) { S32[2 * d] = (S32[2 * d] & ~0xff) | bit; RT[d] = TAG_NUM; } else { const r = d - 16; S32[2 * r] = (S32[2 * r] & ~0xff00) | (bit << 8); RT[r] = TAG_NUM; }
+        ins = ins.next ?? m.link(ins);
+        break;
+      }
+      case OP.NOP: {
+        ins = ins.next ?? m.link(ins);
+        break;
+      }
+      case OP.EXIT:
+        break loop;
+      case OP.FAULT:
+        fault = stop(ins.faultKind as FaultKind, ins.faultMessage, ins);
+        break loop;
+      default: {
+        if (!general(m, ins)) {
+          fault = m.pending;
+          if (fault?.kind === 'Breakpoint') { done++; m.resumeAt = ins.next ?? m.link(ins); }
+          break loop;
+        }
+        if (ins.row!.operation === 'syscall') {
+          // A host service may have grown memory: take the views again.
+          S = st.state64; S32 = st.state32; RT = st.regTags; C = st.cells; T = st.tags;
+        }
+        ins = m.resync ? m.resyncAfter(ins) : ins.next ?? m.link(ins);
+        break;
+      }
+    }
+    done++;
+  }
+  m.totalSteps += done;
+  m.pending = null;
+  return { fault, steps: done };
+}
+
+/** dst op= value for the ALU group (ALU numbering from insn.ts), with flags. */
+function aluToRegister(S: BigInt64Array, S32: Int32Array, RT: Uint8Array, d: number, alu: number, value: bigint): void {
+  switch (alu) {
+    case 0: S[FA] = S[d]; S[FB] = value; S[d] = S[d] + value; S[FR] = S[d]; S32[FK] = FLAGS_ADD; break;
+    case 5: S[FA] = S[d]; S[FB] = value; S[d] = S[d] - value; S[FR] = S[d]; S32[FK] = FLAGS_SUB; break;
+    case 7: S[FA] = S[d]; S[FB] = value; S[FR] = S[d] - value; S32[FK] = FLAGS_SUB; return;
+    case 1: S[d] = S[d] | value; S[FR] = S[d]; S32[FK] = FLAGS_LOGIC; break;
+    case 4: S[d] = S[d] & value; S[FR] = S[d]; S32[FK] = FLAGS_LOGIC; break;
+    case 6: S[d] = S[d] ^ value; S[FR] = S[d]; S32[FK] = FLAGS_LOGIC; break;
+    default: S[FR] = S[d] & value; S32[FK] = FLAGS_LOGIC; return;
+  }
+  RT[d] = TAG_NUM;
+}
+
+// ---- the general routine ------------------------------------------------------------------
+//
+// Everything without a routine of its own: memory destinations, writes to rsp, imul, idiv,
+// cqo, neg, not, shifts, push/pop of memory, setcc/cmovcc with memory, int3 and syscall.
+// Operands are read and written through the decoded operand list, so one routine serves
+// every form the table has. Returns false with m.pending set when the instruction faults.
+
+let value = 0n;
+let valueTag = 0;
+
+function read(m: Machine, ins: Insn, op: Operand): boolean {
+  const st = m.store;
+  switch (op.kind) {
+    case 'reg': value = st.state64[op.reg]; valueTag = st.regTags[op.reg]; return true;
+    case 'reg8': {
+      const r = op.reg < 16 ? op.reg : op.reg - 16;
+      const shift = op.reg < 16 ? 0n : 8n;
+      value = (st.state64[r] >> shift) & 0xffn;
+      valueTag = TAG_NUM;
+      return true;
+    }
+    case 'imm': value = op.value; valueTag = TAG_NUM; return true;
+    case 'mem': {
+      const width = op.size === 8 ? 1 : 8;
+      const a = m.access(ins, false, width);
+      if (a < 0) return false;
+      if (width === 1) { value = BigInt(st.bytes[a]); valueTag = TAG_NUM; return true; }
+      value = st.cells[a >> 3];
+      const t = st.tags[a >> 3];
+      valueTag = t === TAG_HDR ? TAG_NUM : t;
+      return true;
+    }
+    case 'rel': value = BigInt(op.target); valueTag = TAG_NUM; return true;
+  }
+}
+
+/** rsp may only be given an address inside the stack object, tagged STACK. */
+function writeRsp(m: Machine, ins: Insn, v: bigint, tag: number): boolean {
+  if (tag !== TAG_STACK) {
+    m.raise('Tag', 'rsp can only hold an address in the stack, and this result is ' + (tag === TAG_NUM ? 'a number' : 'not a stack address'), ins);
+    return false;
+  }
+  if (v < BigInt(m.stackLo) || v > BigInt(m.stackHi)) {
+    m.raise('StackOverflow', `rsp would leave the stack (0x${v.toString(16)})`, ins);
+    return false;
+  }
+  m.store.state64[RSP] = v;
+  m.store.regTags[RSP] = TAG_STACK;
+  return true;
+}
+
+function write(m: Machine, ins: Insn, op: Operand, v: bigint, tag: number): boolean {
+  const st = m.store;
+  switch (op.kind) {
+    case 'reg':
+      if (op.reg === RSP) return writeRsp(m, ins, v, tag);
+      st.state64[op.reg] = v;
+      st.regTags[op.reg] = tag;
+      return true;
+    case 'reg8': {
+      const r = op.reg < 16 ? op.reg : op.reg - 16;
+      if (r === RSP) return writeRsp(m, ins, (st.state64[RSP] & ~0xffn) | (v & 0xffn), TAG_NUM);
+      const shift = op.reg < 16 ? 0n : 8n;
+      st.state64[r] = (st.state64[r] & ~(0xffn << shift)) | ((v & 0xffn) << shift);
+      st.regTags[r] = TAG_NUM;
+      return true;
+    }
+    case 'mem': {
+      const width = op.size === 8 ? 1 : 8;
+      const a = m.access(ins, true, width);
+      if (a < 0) return false;
+      const c = a >> 3;
+      if (width === 1) { st.bytes[a] = Number(v & 0xffn); st.tags[c] = TAG_NUM; } else { st.cells[c] = v; st.tags[c] = tag; }
+      if (c >= m.codeLo && c < m.codeHi) m.codeWritten(c);
+      return true;
+    }
+    default:
+      m.raise('InvalidOpcode', 'cannot write to this operand', ins);
+      return false;
+  }
+}
+
+function setFlags(S: BigInt64Array, S32: Int32Array, kind: number, a: bigint, b: bigint, res: bigint): void {
+  S[FA] = a; S[FB] = b; S[FR] = res; S32[FK] = kind;
+}
+
+function setEager(S: BigInt64Array, S32: Int32Array, res: bigint, cf: boolean, of: boolean): void {
+  S[FR] = res; S32[FC] = cf ? 1 : 0; S32[FO] = of ? 1 : 0; S32[FK] = FLAGS_EAGER;
+}
+
+/** Tag of a result of add/sub/and/lea: a stack address only when rsp adjusts itself by a number. */
+function derivedTag(dest: Operand, baseTag: number, otherTag: number): number {
+  return dest.kind === 'reg' && dest.reg === RSP && baseTag === TAG_STACK && otherTag === TAG_NUM ? TAG_STACK : TAG_NUM;
+}
+
+function general(m: Machine, ins: Insn): boolean {
+  const row = ins.row!;
+  const ops = ins.decoded!.operands;
+  const S = m.store.state64, S32 = m.store.state32;
+  switch (row.operation) {
+    case 'mov':
+      return read(m, ins, ops[1]) && write(m, ins, ops[0], value, valueTag);
+    case 'lea': {
+      const mop = ops[1];
+      if (mop.kind !== 'mem') return false;
+      let v = BigInt(mop.disp);
+      let baseTag = TAG_NUM;
+      if (mop.base === RIP) v += ins.retBig;
+      else if (mop.base >= 0) { v += S[mop.base]; baseTag = m.store.regTags[mop.base]; }
+      let indexTag = TAG_NUM;
+      if (mop.index >= 0) { v += S[mop.index] * BigInt(mop.scale); indexTag = m.store.regTags[mop.index] === TAG_NUM ? TAG_NUM : -1; }
+      return write(m, ins, ops[0], BigInt.asIntN(64, v), derivedTag(ops[0], baseTag, indexTag));
+    }
+    case 'add': case 'or': case 'and': case 'sub': case 'xor': case 'cmp': case 'test': {
+      if (!read(m, ins, ops[0])) return false;
+      const a = value, aTag = valueTag;
+      if (!read(m, ins, ops[1])) return false;
+      const b = value, bTag = valueTag;
+      let res: bigint, kind: number;
+      switch (row.operation) {
+        case 'add': res = BigInt.asIntN(64, a + b); kind = FLAGS_ADD; break;
+        case 'sub': case 'cmp': res = BigInt.asIntN(64, a - b); kind = FLAGS_SUB; break;
+        case 'or': res = a | b; kind = FLAGS_LOGIC; break;
+        case 'xor': res = a ^ b; kind = FLAGS_LOGIC; break;
+        default: res = a & b; kind = FLAGS_LOGIC; break;
+      }
+      if (row.operation !== 'cmp' && row.operation !== 'test') {
+        const keepsStack = row.operation === 'add' || row.operation === 'sub' || row.operation === 'and';
+        const tag = keepsStack ? derivedTag(ops[0], aTag, bTag) : TAG_NUM;
+        if (!write(m, ins, ops[0], res, tag)) return false;
+      }
+      setFlags(S, S32, kind, a, b, res);
+      return true;
+    }
+    case 'imul': {
+      const three = ops.length === 3;
+      if (!read(m, ins, ops[three ? 1 : 0])) return false;
+      const a = value;
+      if (!read(m, ins, ops[three ? 2 : 1])) return false;
+      const full = a * value;
+      const res = BigInt.asIntN(64, full);
+      if (!write(m, ins, ops[0], res, TAG_NUM)) return false;
+      setEager(S, S32, res, full !== res, full !== res);
+      return true;
+    }
+    case 'idiv': {
+      if (!read(m, ins, ops[0])) return false;
+      const divisor = value;
+      if (divisor === 0n) { m.raise('DivideError', 'division by zero', ins); return false; }
+      const dividend = (S[2] << 64n) | BigInt.asUintN(64, S[0]);
+      const q = dividend / divisor, r = dividend % divisor;
+      if (q < INT64_MIN || q > INT64_MAX) { m.raise('DivideError', 'the quotient does not fit in 64 bits', ins); return false; }
+      S[0] = q; S[2] = r;
+      m.store.regTags[0] = TAG_NUM; m.store.regTags[2] = TAG_NUM;
+      return true;
+    }
+    case 'cqo':
+      S[2] = S[0] < 0n ? -1n : 0n;
+      m.store.regTags[2] = TAG_NUM;
+      return true;
+    case 'neg': {
+      if (!read(m, ins, ops[0])) return false;
+      const a = value, res = BigInt.asIntN(64, -a);
+      if (!write(m, ins, ops[0], res, TAG_NUM)) return false;
+      setEager(S, S32, res, a !== 0n, a === INT64_MIN);
+      return true;
+    }
+    case 'not':
+      return read(m, ins, ops[0]) && write(m, ins, ops[0], ~value, TAG_NUM);
+    case 'inc': case 'dec': {
+      if (!read(m, ins, ops[0])) return false;
+      const a = value;
+      const res = BigInt.asIntN(64, row.operation === 'inc' ? a + 1n : a - 1n);
+      const cf = carry(S32);
+      if (!write(m, ins, ops[0], res, TAG_NUM)) return false;
+      setEager(S, S32, res, cf, row.operation === 'inc' ? res === INT64_MIN : res === INT64_MAX);
+      return true;
+    }
+    case 'shl': case 'shr': case 'sar': {
+      if (!read(m, ins, ops[0])) return false;
+      const a = value;
+      const count = row.operands[1] === 'cl' ? Number(S[RCX] & 63n) : ins.immNum & 63;
+      if (count === 0) return true; // no change, not even to the flags
+      const c = BigInt(count);
+      const ua = BigInt.asUintN(64, a);
+      let res: bigint, cf: boolean, of: boolean;
+      if (row.operation === 'shl') {
+        res = BigInt.asIntN(64, ua << c);
+        cf = ((ua >> (64n - c)) & 1n) === 1n;
+        of = (res < 0n) !== cf;
+      } else if (row.operation === 'shr') {
+        res = BigInt.asIntN(64, ua >> c);
+        cf = ((ua >> (c - 1n)) & 1n) === 1n;
+        of = a < 0n;
+      } else {
+        res = a >> c;
+        cf = ((a >> (c - 1n)) & 1n) === 1n;
+        of = false;
+      }
+      if (!write(m, ins, ops[0], res, TAG_NUM)) return false;
+      setEager(S, S32, res, cf, of);
+      return true;
+    }
+    case 'push': {
+      if (!read(m, ins, ops[0])) return false;
+      const sp = S32[2 * RSP] - 8;
+      if (sp < m.stackLo) { m.raise('StackOverflow', 'push with a full stack', ins); return false; }
+      m.store.cells[sp >> 3] = value; m.store.tags[sp >> 3] = valueTag;
+      S32[2 * RSP] = sp;
+      return true;
+    }
+    case 'pop': {
+      const sp = S32[2 * RSP];
+      if (sp + 8 > m.stackHi) { m.raise('StackOverflow', 'pop with an empty stack', ins); return false; }
+      const v = m.store.cells[sp >> 3], t = m.store.tags[sp >> 3];
+      // The destination's address is computed with rsp already incremented, as on the CPU.
+      S32[2 * RSP] = sp + 8;
+      if (!write(m, ins, ops[0], v, t)) { S32[2 * RSP] = sp; return false; }
+      return true;
+    }
+    case 'setcc':
+      return write(m, ins, ops[0], condition(S32, row.cc) ? 1n : 0n, TAG_NUM);
+    case 'cmovcc': {
+      if (!read(m, ins, ops[1])) return false;
+      return condition(S32, row.cc) ? write(m, ins, ops[0], value, valueTag) : true;
+    }
+    case 'int3':
+      m.raise('Breakpoint', 'int3 breakpoint', ins);
+      return false;
+    case 'syscall': {
+      const n = S[0];
+      const service = n >= 0n && n < BigInt(m.services.length) ? m.services[Number(n)] : undefined;
+      if (!service) { m.raise('Service', `there is no host service ${n}`, ins); return false; }
+      const refusal = service(m);
+      if (refusal !== null) { m.raise('Service', refusal, ins); return false; }
+      return true;
+    }
+    case 'nop':
+      return true;
+    default:
+      m.raise('InvalidOpcode', `'${row.mnemonic}' has no routine`, ins);
+      return false;
+  }
+}
+

@@ -1,0 +1,151 @@
+/*
+ * The decoder: bytes to a structured instruction, by looking the opcode up in an index built
+ * from the instruction table. It is the machine's only decoder; the interpreter, the
+ * disassembler and the tests all use it.
+ *
+ * Accepted: at most one REX prefix, immediately before the opcode; no legacy prefixes
+ * (66 would make the operands 16-bit and 67 the addresses 32-bit, both outside the subset).
+ * An opcode whose row needs REX.W is refused without it (it would be the 32-bit instruction).
+ */
+import { RIP, TABLE, type Row } from './table.ts';
+import type { Decoded, MemOperand, Operand } from './operand.ts';
+
+export type DecodeResult =
+  | { readonly ok: true; readonly insn: Decoded }
+  | { readonly ok: false; readonly error: string; readonly truncated: boolean };
+
+/** Rows by opcode: key is the byte, or 0x100 + the second byte of a 0F xx opcode. */
+const INDEX: ReadonlyMap<number, readonly Row[]> = (() => {
+  const index = new Map<number, Row[]>();
+  const add = (key: number, row: Row): void => {
+    const rows = index.get(key) ?? [];
+    rows.push(row);
+    index.set(key, rows);
+  };
+  for (const row of TABLE) {
+    const last = row.opcode[row.opcode.length - 1];
+    const key = row.opcode.length === 2 ? 0x100 | last : last;
+    if (row.operands.includes('r64op')) for (let r = 0; r < 8; r++) add(key + r, row);
+    else add(key, row);
+  }
+  return index;
+})();
+
+const LEGACY_PREFIXES = new Set([0x66, 0x67, 0xf0, 0xf2, 0xf3, 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65]);
+
+function fail(error: string, truncated = false): DecodeResult {
+  return { ok: false, error, truncated };
+}
+
+function hex(b: number): string { return b.toString(16).padStart(2, '0'); }
+
+/**
+ * Decode one instruction from `bytes[offset .. end)`. `address` is the address the
+ * instruction's first byte has (branch targets are computed from it).
+ */
+export function decode(bytes: Uint8Array, offset = 0, end = bytes.length, address = offset): DecodeResult {
+  let p = offset;
+  const byte = (): number => (p < end ? bytes[p++] : -1);
+  let rex = 0;
+  let b = byte();
+  if (b < 0) return fail('no bytes to decode', true);
+  if (LEGACY_PREFIXES.has(b)) return fail(`prefix ${hex(b)} is not in the subset`);
+  if ((b & 0xf0) === 0x40) {
+    rex = b;
+    b = byte();
+    if (b < 0) return fail('instruction is cut off after its REX prefix', true);
+    if ((b & 0xf0) === 0x40) return fail('two REX prefixes');
+    if (LEGACY_PREFIXES.has(b)) return fail(`prefix ${hex(b)} after REX is not in the subset`);
+  }
+  let key = b;
+  if (b === 0x0f) {
+    const b2 = byte();
+    if (b2 < 0) return fail('instruction is cut off after 0f', true);
+    key = 0x100 | b2;
+  }
+  const candidates = INDEX.get(key);
+  if (!candidates) return fail(`opcode ${key > 0xff ? '0f ' + hex(key & 0xff) : hex(key)} is not in the subset`);
+
+  let modrmByte = -1;
+  let row: Row | undefined;
+  if (candidates[0].hasModrm) {
+    modrmByte = byte();
+    if (modrmByte < 0) return fail('instruction is cut off before its ModRM byte', true);
+    const regField = (modrmByte >> 3) & 7;
+    row = candidates.find((r) => r.digit === -1 || r.digit === regField);
+    if (!row) return fail(`opcode ${key > 0xff ? '0f ' + hex(key & 0xff) : hex(key)} /${regField} is not in the subset`);
+  } else {
+    row = candidates[0];
+  }
+  const rexW = (rex >> 3) & 1, rexR = (rex >> 2) & 1, rexX = (rex >> 1) & 1, rexB = rex & 1;
+  if (row.width === 'W1' && !rexW) return fail(`'${row.mnemonic}' without REX.W has 32-bit operands, outside the subset`);
+  if (row.width === 'none' && rex !== 0) return fail(`'${row.mnemonic}' does not take a REX prefix here`);
+
+  // The r/m operand, decoded once if the row has one.
+  let rmOperand: Operand | null = null;
+  if (modrmByte >= 0) {
+    const mod = modrmByte >> 6, rm = modrmByte & 7;
+    const wantsByte = row.operands.includes('rm8');
+    if (mod === 3) {
+      if (row.operands.includes('m64')) return fail(`'${row.mnemonic}' needs a memory operand`);
+      if (wantsByte) rmOperand = { kind: 'reg8', reg: rex === 0 && rm >= 4 ? 16 + rm - 4 : rm | (rexB << 3) };
+      else rmOperand = { kind: 'reg', reg: rm | (rexB << 3) };
+    } else {
+      let base: number, index = -1, scale: 1 | 2 | 4 | 8 = 1, dispSize = mod === 1 ? 1 : mod === 2 ? 4 : 0;
+      if (rm === 4) {
+        const sib = byte();
+        if (sib < 0) return fail('instruction is cut off before its SIB byte', true);
+        const idx = ((sib >> 3) & 7) | (rexX << 3);
+        if (idx !== 4) { index = idx; scale = (1 << (sib >> 6)) as 1 | 2 | 4 | 8; }
+        base = (sib & 7) | (rexB << 3);
+        if ((sib & 7) === 5 && mod === 0) { base = -1; dispSize = 4; }
+      } else if (rm === 5 && mod === 0) {
+        base = RIP;
+        dispSize = 4;
+      } else {
+        base = rm | (rexB << 3);
+      }
+      let disp = 0;
+      if (dispSize > 0) {
+        if (p + dispSize > end) return fail('instruction is cut off in its displacement', true);
+        disp = dispSize === 1 ? (bytes[p] << 24) >> 24 : bytes[p] | (bytes[p + 1] << 8) | (bytes[p + 2] << 16) | (bytes[p + 3] << 24);
+        p += dispSize;
+      }
+      const m: MemOperand = { kind: 'mem', base, index, scale, disp, size: wantsByte ? 8 : 64 };
+      rmOperand = m;
+    }
+  }
+
+  const operands: Operand[] = [];
+  let relSize = 0;
+  for (const kind of row.operands) {
+    switch (kind) {
+      case 'r64': operands.push({ kind: 'reg', reg: ((modrmByte >> 3) & 7) | (rexR << 3) }); break;
+      case 'rm64': case 'm64': case 'rm8': operands.push(rmOperand as Operand); break;
+      case 'r64op': operands.push({ kind: 'reg', reg: (key & 7) | (rexB << 3) }); break;
+      case 'rax': operands.push({ kind: 'reg', reg: 0 }); break;
+      case 'cl': operands.push({ kind: 'reg8', reg: 1 }); break;
+      case 'one': operands.push({ kind: 'imm', value: 1n }); break;
+      case 'imm8': case 'uimm8': case 'uimm16': case 'imm32': case 'imm64': {
+        const size = kind === 'imm64' ? 8 : kind === 'imm32' ? 4 : kind === 'uimm16' ? 2 : 1;
+        if (p + size > end) return fail('instruction is cut off in its immediate', true);
+        let v = 0n;
+        for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[p + i]);
+        p += size;
+        if (kind === 'imm8' || kind === 'imm32' || kind === 'imm64') v = BigInt.asIntN(size * 8, v);
+        operands.push({ kind: 'imm', value: v });
+        break;
+      }
+      case 'rel8': case 'rel32': {
+        relSize = kind === 'rel8' ? 1 : 4;
+        if (p + relSize > end) return fail('instruction is cut off in its branch displacement', true);
+        const d = relSize === 1 ? (bytes[p] << 24) >> 24 : bytes[p] | (bytes[p + 1] << 8) | (bytes[p + 2] << 16) | (bytes[p + 3] << 24);
+        p += relSize;
+        operands.push({ kind: 'rel', target: address + (p - offset) + d });
+        break;
+      }
+    }
+  }
+  const length = p - offset;
+  return { ok: true, insn: { row, operands, address, length, bytes: bytes.slice(offset, p) } };
+}

@@ -1,0 +1,308 @@
+/*
+ * The x86-64 instruction table: the one description of the machine's instruction set.
+ *
+ * Every other part of the machine derives from this data and from nothing else: the
+ * encoder (and through it the assembler), the decoder, the disassembler, the interpreter's
+ * choice of execution routine, and the test generators that compare us with GNU `as`,
+ * iced-x86 and the real CPU. Adding an instruction form means adding a row here.
+ *
+ * A row is one encoding form, in Intel's notation:
+ *
+ *   REX?  opcode bytes  [ModRM [SIB] [disp8|disp32]]  [imm8|imm16|imm32|imm64|rel8|rel32]
+ *         ^^^^^^^^^^^^
+ *         last byte may carry a register (+r) or a condition code (+cc)
+ *
+ *   ModRM:  7 6 | 5 4 3 | 2 1 0        SIB:  7 6   | 5 4 3 | 2 1 0
+ *           mod |  reg  |  rm                scale | index | base
+ *   REX:    0100 W R X B   (W: 64-bit operand, R/X/B: fourth bit of reg/index/base)
+ *
+ * Rows are listed in the order GNU `as` prefers them when two forms have the same length
+ * (it picks `89 /r` over `8b /r` for a register-to-register `mov`); otherwise the encoder
+ * takes the shortest form, as `as` does by default.
+ */
+
+/** The kinds of operand a row accepts, in Intel operand order (destination first). */
+export type OperandKind =
+  | 'r64' //    64-bit register in ModRM.reg
+  | 'rm64' //   64-bit register or memory in ModRM.rm
+  | 'm64' //    memory only in ModRM.rm (lea)
+  | 'rm8' //    8-bit register or byte of memory in ModRM.rm (setcc)
+  | 'r64op' //  64-bit register in the low three bits of the opcode (+r)
+  | 'rax' //    the accumulator, implied by the opcode
+  | 'cl' //     the count register cl, implied by the opcode
+  | 'one' //    the constant 1, implied by the opcode (shift by one)
+  | 'imm8' //   8-bit immediate, sign-extended to 64 bits
+  | 'imm32' //  32-bit immediate, sign-extended to 64 bits
+  | 'imm64' //  64-bit immediate
+  | 'uimm8' //  8-bit unsigned immediate (shift count)
+  | 'uimm16' // 16-bit unsigned immediate (bytes popped by `ret n`)
+  | 'rel8' //   8-bit signed branch displacement
+  | 'rel32'; // 32-bit signed branch displacement
+
+/** What an instruction does: the interpreter has one routine per operation. */
+export type Operation =
+  | 'mov' | 'lea'
+  | 'add' | 'or' | 'and' | 'sub' | 'xor' | 'cmp' | 'test'
+  | 'imul' | 'idiv' | 'cqo'
+  | 'neg' | 'not' | 'inc' | 'dec'
+  | 'shl' | 'shr' | 'sar'
+  | 'push' | 'pop' | 'call' | 'jmp' | 'jcc' | 'ret'
+  | 'setcc' | 'cmovcc'
+  | 'nop' | 'int3' | 'syscall';
+
+/** How REX.W matters to a row. */
+export type WidthRule =
+  | 'W1' //   REX.W must be set: without it the instruction has 32-bit operands, outside the subset
+  | 'any' //  REX.W is ignored (operations that are 64-bit by default, or have no operands)
+  | 'none'; // no REX prefix at all (90 with REX.B is xchg, not nop)
+
+/** The flags the machine models, and the letters the table uses for them. */
+export type Flag = 'C' | 'Z' | 'S' | 'O' | 'P';
+export const FLAG_NAMES: Readonly<Record<Flag, string>> = Object.freeze({ C: 'CF', Z: 'ZF', S: 'SF', O: 'OF', P: 'PF' });
+
+/**
+ * What a row does to the flags, as the Intel manual states it.
+ * `writes`: set to a defined value; `undefined`: left with an undefined value;
+ * flags in neither are unchanged. Shifts are special (`shift: true`): a count of zero changes
+ * nothing, and OF is defined only for a count of one.
+ */
+export interface FlagEffect {
+  readonly writes: string;
+  readonly undefined: string;
+  readonly shift: boolean;
+}
+
+export interface Row {
+  /** Index in TABLE. */
+  readonly id: number;
+  /** Canonical mnemonic, as objdump prints it. */
+  readonly mnemonic: string;
+  readonly operation: Operation;
+  /** Opcode bytes after any REX prefix. For +r and +cc rows, the last byte is already adjusted for cc, and is the base for +r. */
+  readonly opcode: readonly number[];
+  /** ModRM.reg opcode extension (/digit), or -1 for /r or no ModRM. */
+  readonly digit: number;
+  readonly hasModrm: boolean;
+  readonly operands: readonly OperandKind[];
+  readonly width: WidthRule;
+  /** Condition code 0..15 for jcc/setcc/cmovcc, else -1. */
+  readonly cc: number;
+  readonly flags: FlagEffect;
+  /** Flags this row reads (condition codes, and CF kept by inc/dec). */
+  readonly reads: string;
+  /** `test` accepts its register and memory operands in either order. */
+  readonly commutative: boolean;
+}
+
+/** The sixteen condition codes: names (the first is objdump's), and the flags each reads. */
+export interface Condition {
+  readonly cc: number;
+  readonly names: readonly string[];
+  readonly reads: string;
+}
+
+export const CONDITIONS: readonly Condition[] = Object.freeze(
+  [
+    { cc: 0x0, names: ['o'], reads: 'O' },
+    { cc: 0x1, names: ['no'], reads: 'O' },
+    { cc: 0x2, names: ['b', 'c', 'nae'], reads: 'C' },
+    { cc: 0x3, names: ['ae', 'nb', 'nc'], reads: 'C' },
+    { cc: 0x4, names: ['e', 'z'], reads: 'Z' },
+    { cc: 0x5, names: ['ne', 'nz'], reads: 'Z' },
+    { cc: 0x6, names: ['be', 'na'], reads: 'CZ' },
+    { cc: 0x7, names: ['a', 'nbe'], reads: 'CZ' },
+    { cc: 0x8, names: ['s'], reads: 'S' },
+    { cc: 0x9, names: ['ns'], reads: 'S' },
+    { cc: 0xa, names: ['p', 'pe'], reads: 'P' },
+    { cc: 0xb, names: ['np', 'po'], reads: 'P' },
+    { cc: 0xc, names: ['l', 'nge'], reads: 'SO' },
+    { cc: 0xd, names: ['ge', 'nl'], reads: 'SO' },
+    { cc: 0xe, names: ['le', 'ng'], reads: 'ZSO' },
+    { cc: 0xf, names: ['g', 'nle'], reads: 'ZSO' },
+  ].map((c) => Object.freeze({ ...c, names: Object.freeze(c.names) })),
+);
+
+/** Register numbers as the hardware encodes them (REX bit then the three ModRM/SIB bits). */
+export const REG64: readonly string[] = Object.freeze([
+  'rax', 'rcx', 'rdx', 'rbx', 'rsp', 'rbp', 'rsi', 'rdi',
+  'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15',
+]);
+
+/**
+ * Byte registers. Numbers 0..15 are the low byte of the 64-bit register with the same
+ * number (4..7 are spl, bpl, sil, dil and need a REX prefix); 16..19 are ah, ch, dh, bh,
+ * byte 1 of rax..rbx, encoded as 4..7 without a REX prefix.
+ */
+export const REG8: readonly string[] = Object.freeze([
+  'al', 'cl', 'dl', 'bl', 'spl', 'bpl', 'sil', 'dil',
+  'r8b', 'r9b', 'r10b', 'r11b', 'r12b', 'r13b', 'r14b', 'r15b',
+  'ah', 'ch', 'dh', 'bh',
+]);
+export const RSP = 4;
+export const RBP = 5;
+export const RAX = 0;
+export const RCX = 1;
+export const RDX = 2;
+/** Pseudo register number for RIP-relative memory operands. */
+export const RIP = 16;
+
+const FLAGS_ARITH: FlagEffect = { writes: 'CZSOP', undefined: '', shift: false };
+const FLAGS_LOGIC: FlagEffect = { writes: 'CZSOP', undefined: '', shift: false };
+const FLAGS_INCDEC: FlagEffect = { writes: 'ZSOP', undefined: '', shift: false };
+const FLAGS_IMUL: FlagEffect = { writes: 'CO', undefined: 'ZSP', shift: false };
+const FLAGS_IDIV: FlagEffect = { writes: '', undefined: 'CZSOP', shift: false };
+const FLAGS_SHIFT: FlagEffect = { writes: 'CZSOP', undefined: '', shift: true };
+const FLAGS_NONE: FlagEffect = { writes: '', undefined: '', shift: false };
+
+const FLAG_EFFECTS: Readonly<Record<Operation, FlagEffect>> = {
+  mov: FLAGS_NONE, lea: FLAGS_NONE,
+  add: FLAGS_ARITH, sub: FLAGS_ARITH, cmp: FLAGS_ARITH, neg: FLAGS_ARITH,
+  or: FLAGS_LOGIC, and: FLAGS_LOGIC, xor: FLAGS_LOGIC, test: FLAGS_LOGIC,
+  inc: FLAGS_INCDEC, dec: FLAGS_INCDEC,
+  imul: FLAGS_IMUL, idiv: FLAGS_IDIV, cqo: FLAGS_NONE, not: FLAGS_NONE,
+  shl: FLAGS_SHIFT, shr: FLAGS_SHIFT, sar: FLAGS_SHIFT,
+  push: FLAGS_NONE, pop: FLAGS_NONE, call: FLAGS_NONE, jmp: FLAGS_NONE, jcc: FLAGS_NONE, ret: FLAGS_NONE,
+  setcc: FLAGS_NONE, cmovcc: FLAGS_NONE, nop: FLAGS_NONE, int3: FLAGS_NONE, syscall: FLAGS_NONE,
+};
+
+type RowSpec = [
+  mnemonic: string,
+  operation: Operation,
+  opcode: number[],
+  digit: number | '/r' | '',
+  operands: OperandKind[],
+  width: WidthRule,
+];
+
+/** The ALU group `op r/m, r` ... `op r/m, imm8`, whose opcodes follow one pattern (group * 8 + form). */
+function aluGroup(mnemonic: Operation, group: number): RowSpec[] {
+  const base = group * 8;
+  return [
+    [mnemonic, mnemonic, [base + 1], '/r', ['rm64', 'r64'], 'W1'],
+    [mnemonic, mnemonic, [base + 3], '/r', ['r64', 'rm64'], 'W1'],
+    [mnemonic, mnemonic, [base + 5], '', ['rax', 'imm32'], 'W1'],
+    [mnemonic, mnemonic, [0x81], group, ['rm64', 'imm32'], 'W1'],
+    [mnemonic, mnemonic, [0x83], group, ['rm64', 'imm8'], 'W1'],
+  ];
+}
+
+function shiftGroup(mnemonic: Operation, digit: number): RowSpec[] {
+  return [
+    [mnemonic, mnemonic, [0xd1], digit, ['rm64', 'one'], 'W1'],
+    [mnemonic, mnemonic, [0xc1], digit, ['rm64', 'uimm8'], 'W1'],
+    [mnemonic, mnemonic, [0xd3], digit, ['rm64', 'cl'], 'W1'],
+  ];
+}
+
+function conditionRows(): RowSpec[] {
+  const rows: RowSpec[] = [];
+  for (const { cc, names } of CONDITIONS) rows.push(['j' + names[0], 'jcc', [0x70 + cc], '', ['rel8'], 'any']);
+  for (const { cc, names } of CONDITIONS) rows.push(['j' + names[0], 'jcc', [0x0f, 0x80 + cc], '', ['rel32'], 'any']);
+  for (const { cc, names } of CONDITIONS) rows.push(['set' + names[0], 'setcc', [0x0f, 0x90 + cc], 0, ['rm8'], 'any']);
+  for (const { cc, names } of CONDITIONS) rows.push(['cmov' + names[0], 'cmovcc', [0x0f, 0x40 + cc], '/r', ['r64', 'rm64'], 'W1']);
+  return rows;
+}
+
+const SPECS: RowSpec[] = [
+  ['mov', 'mov', [0x89], '/r', ['rm64', 'r64'], 'W1'],
+  ['mov', 'mov', [0x8b], '/r', ['r64', 'rm64'], 'W1'],
+  ['mov', 'mov', [0xc7], 0, ['rm64', 'imm32'], 'W1'],
+  ['mov', 'mov', [0xb8], '', ['r64op', 'imm64'], 'W1'],
+  ['lea', 'lea', [0x8d], '/r', ['r64', 'm64'], 'W1'],
+  ...aluGroup('add', 0),
+  ...aluGroup('or', 1),
+  ...aluGroup('and', 4),
+  ...aluGroup('sub', 5),
+  ...aluGroup('xor', 6),
+  ...aluGroup('cmp', 7),
+  ['test', 'test', [0x85], '/r', ['rm64', 'r64'], 'W1'],
+  ['test', 'test', [0xa9], '', ['rax', 'imm32'], 'W1'],
+  ['test', 'test', [0xf7], 0, ['rm64', 'imm32'], 'W1'],
+  ['imul', 'imul', [0x0f, 0xaf], '/r', ['r64', 'rm64'], 'W1'],
+  ['imul', 'imul', [0x6b], '/r', ['r64', 'rm64', 'imm8'], 'W1'],
+  ['imul', 'imul', [0x69], '/r', ['r64', 'rm64', 'imm32'], 'W1'],
+  ['idiv', 'idiv', [0xf7], 7, ['rm64'], 'W1'],
+  ['cqo', 'cqo', [0x99], '', [], 'W1'],
+  ['not', 'not', [0xf7], 2, ['rm64'], 'W1'],
+  ['neg', 'neg', [0xf7], 3, ['rm64'], 'W1'],
+  ['inc', 'inc', [0xff], 0, ['rm64'], 'W1'],
+  ['dec', 'dec', [0xff], 1, ['rm64'], 'W1'],
+  ...shiftGroup('shl', 4),
+  ...shiftGroup('shr', 5),
+  ...shiftGroup('sar', 7),
+  ['push', 'push', [0x50], '', ['r64op'], 'any'],
+  ['push', 'push', [0x6a], '', ['imm8'], 'any'],
+  ['push', 'push', [0x68], '', ['imm32'], 'any'],
+  ['push', 'push', [0xff], 6, ['rm64'], 'any'],
+  ['pop', 'pop', [0x58], '', ['r64op'], 'any'],
+  ['pop', 'pop', [0x8f], 0, ['rm64'], 'any'],
+  ['call', 'call', [0xe8], '', ['rel32'], 'any'],
+  ['call', 'call', [0xff], 2, ['rm64'], 'any'],
+  ['jmp', 'jmp', [0xeb], '', ['rel8'], 'any'],
+  ['jmp', 'jmp', [0xe9], '', ['rel32'], 'any'],
+  ['jmp', 'jmp', [0xff], 4, ['rm64'], 'any'],
+  ...conditionRows(),
+  ['ret', 'ret', [0xc3], '', [], 'any'],
+  ['ret', 'ret', [0xc2], '', ['uimm16'], 'any'],
+  ['nop', 'nop', [0x90], '', [], 'none'],
+  ['int3', 'int3', [0xcc], '', [], 'any'],
+  ['syscall', 'syscall', [0x0f, 0x05], '', [], 'any'],
+];
+
+function conditionOf(opcode: number[], operation: Operation): number {
+  if (operation === 'jcc' || operation === 'setcc' || operation === 'cmovcc') return opcode[opcode.length - 1] & 0xf;
+  return -1;
+}
+
+function readsOf(operation: Operation, cc: number): string {
+  if (cc >= 0) return CONDITIONS[cc].reads;
+  if (operation === 'inc' || operation === 'dec') return 'C';
+  return '';
+}
+
+/** The frozen table. Row order is preference order among forms of equal length. */
+export const TABLE: readonly Row[] = Object.freeze(
+  SPECS.map(([mnemonic, operation, opcode, digit, operands, width], id): Row => {
+    const cc = conditionOf(opcode, operation);
+    return Object.freeze({
+      id,
+      mnemonic,
+      operation,
+      opcode: Object.freeze([...opcode]),
+      digit: typeof digit === 'number' ? digit : -1,
+      hasModrm: digit !== '',
+      operands: Object.freeze([...operands]),
+      width,
+      cc,
+      flags: Object.freeze({ ...FLAG_EFFECTS[operation] }),
+      reads: readsOf(operation, cc),
+      commutative: operation === 'test' && operands[0] === 'rm64' && operands[1] === 'r64',
+    });
+  }),
+);
+
+/**
+ * Mnemonics the assembler accepts, each with the rows it may choose from.
+ * Condition aliases (`jz` for `je`, `setc` for `setb` ...), `sal` for `shl` and `movabs`
+ * (which forces the 64-bit immediate form of `mov`) are spelled here.
+ */
+export const MNEMONICS: ReadonlyMap<string, readonly Row[]> = (() => {
+  const map = new Map<string, Row[]>();
+  const add = (name: string, row: Row): void => {
+    const list = map.get(name) ?? [];
+    list.push(row);
+    map.set(name, list);
+  };
+  for (const row of TABLE) {
+    if (row.cc >= 0) {
+      const prefix = row.operation === 'jcc' ? 'j' : row.operation === 'setcc' ? 'set' : 'cmov';
+      for (const name of CONDITIONS[row.cc].names) add(prefix + name, row);
+    } else {
+      add(row.mnemonic, row);
+      if (row.mnemonic === 'shl') add('sal', row);
+      if (row.mnemonic === 'mov' && row.operands[1] === 'imm64') add('movabs', row);
+    }
+  }
+  for (const list of map.values()) Object.freeze(list);
+  return map;
+})();
