@@ -28,6 +28,8 @@ export const OP = Object.freeze({
   EXIT: 37,
   /** Not an instruction (undecodable bytes, or control left the code): executing it faults. */
   FAULT: 38,
+  /** je / jne: the commonest branches, answered from ZF alone. */
+  JZ: 39,
 });
 
 /** ALU operations, numbered as in their opcodes' group field (test is 8). */
@@ -155,7 +157,7 @@ function chooseRoutine(ins: Insn, row: Row): number {
       return row.operation === 'inc' ? OP.INC_R : OP.DEC_R;
     case 'jmp':
       return kinds[0] === 'rm64' ? OP.JMP_RM : OP.JMP;
-    case 'jcc': return OP.JCC;
+    case 'jcc': return row.cc === 4 || row.cc === 5 ? OP.JZ : OP.JCC;
     case 'call':
       return kinds[0] === 'rm64' ? OP.CALL_RM : OP.CALL;
     case 'ret':

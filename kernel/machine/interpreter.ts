@@ -11,19 +11,63 @@
  * machine as it was before the faulting instruction. The loop looks at the interrupt word
  * and the step limit every CHECK_EVERY instructions and exactly at the limit.
  */
-import {
-  STATE, TAG_CODE, TAG_HDR, TAG_NUM, TAG_STACK,
-} from './cells.ts';
+import * as cells from './cells.ts';
 import type { Fault, FaultKind } from './faults.ts';
-import {
-  carry, condition, FLAGS_ADD, FLAGS_EAGER, FLAGS_LOGIC, FLAGS_SUB,
-} from './flags.ts';
+import * as flags from './flags.ts';
+import { below, carry, condition } from './flags.ts';
 import { Insn, makeFault, OP } from './insn.ts';
 import type { Machine, RunResult } from './machine.ts';
 import type { Operand } from './x86/operand.ts';
 import { RCX, RIP, RSP } from './x86/table.ts';
 
 const CHECK_EVERY = 1 << 14;
+// Imported constants copied into module constants: the loop compares with literals.
+const { STATE } = cells;
+const TAG_CODE = cells.TAG_CODE, TAG_HDR = cells.TAG_HDR, TAG_NUM = cells.TAG_NUM, TAG_STACK = cells.TAG_STACK;
+const FLAGS_EXPLICIT = flags.FLAGS_EXPLICIT, BIT_ZF = flags.BIT_ZF, FBITS = STATE.FLAG_BITS;
+const FLAGS_ADD = flags.FLAGS_ADD, FLAGS_SUB = flags.FLAGS_SUB, FLAGS_LOGIC = flags.FLAGS_LOGIC, FLAGS_EAGER = flags.FLAGS_EAGER;
+const A32 = STATE.FLAG_A32, B32 = STATE.FLAG_B32, R32 = STATE.FLAG_RES32;
+// The routine numbers as module constants, so the switch compares against literals.
+const ADD_RI = OP.ADD_RI;
+const ADD_RR = OP.ADD_RR;
+const ALU_LOAD = OP.ALU_LOAD;
+const AND_RI = OP.AND_RI;
+const AND_RR = OP.AND_RR;
+const CALL = OP.CALL;
+const CALL_RM = OP.CALL_RM;
+const CMOV_RR = OP.CMOV_RR;
+const CMP_RI = OP.CMP_RI;
+const CMP_RR = OP.CMP_RR;
+const DEC_R = OP.DEC_R;
+const EXIT = OP.EXIT;
+const FAULT = OP.FAULT;
+const INC_R = OP.INC_R;
+const JCC = OP.JCC;
+const JZ = OP.JZ;
+const JMP = OP.JMP;
+const JMP_RM = OP.JMP_RM;
+const LEA = OP.LEA;
+const MOV_LOAD = OP.MOV_LOAD;
+const MOV_RI = OP.MOV_RI;
+const MOV_RR = OP.MOV_RR;
+const MOV_STORE = OP.MOV_STORE;
+const MOV_STORE_I = OP.MOV_STORE_I;
+const NOP = OP.NOP;
+const OR_RI = OP.OR_RI;
+const OR_RR = OP.OR_RR;
+const POP_R = OP.POP_R;
+const PUSH_I = OP.PUSH_I;
+const PUSH_R = OP.PUSH_R;
+const RET = OP.RET;
+const RET_N = OP.RET_N;
+const SETCC_R = OP.SETCC_R;
+const SUB_RI = OP.SUB_RI;
+const SUB_RR = OP.SUB_RR;
+const TEST_RI = OP.TEST_RI;
+const TEST_RR = OP.TEST_RR;
+const XOR_RI = OP.XOR_RI;
+const XOR_RR = OP.XOR_RR;
+
 const FA = STATE.FLAG_A, FB = STATE.FLAG_B, FR = STATE.FLAG_RES;
 const FK = STATE.FLAG_KIND, FC = STATE.FLAG_CF, FO = STATE.FLAG_OF;
 const INT64_MIN = -(2n ** 63n), INT64_MAX = 2n ** 63n - 1n;
@@ -44,7 +88,7 @@ export function run(m: Machine, first: Insn, limit: number): RunResult {
   const stop = (kind: FaultKind, message: string, at: Insn): Fault => makeFault(kind, message, at);
 
   loop: for (;;) {
-    if (done === checkAt && ins.op !== OP.EXIT) {
+    if (done === checkAt && ins.op !== EXIT) {
       if (Atomics.load(m.interrupt, 0) !== 0) {
         Atomics.store(m.interrupt, 0, 0);
         fault = stop('Interrupted', `interrupted after ${m.totalSteps + done} instructions`, ins);
@@ -59,19 +103,19 @@ export function run(m: Machine, first: Insn, limit: number): RunResult {
       checkAt = Math.min(limit, done + CHECK_EVERY);
     }
     switch (ins.op) {
-      case OP.MOV_RR: {
+      case MOV_RR: {
         S[ins.d] = S[ins.s];
         RT[ins.d] = RT[ins.s];
         ins = ins.next ?? m.link(ins);
         break;
       }
-      case OP.MOV_RI: {
+      case MOV_RI: {
         S[ins.d] = ins.imm;
         RT[ins.d] = TAG_NUM;
         ins = ins.next ?? m.link(ins);
         break;
       }
-      case OP.MOV_LOAD: {
+      case MOV_LOAD: {
         const a = m.access(ins, false, 8);
         if (a < 0) { fault = m.pending; break loop; }
         const c = a >> 3, t = T[c];
@@ -80,16 +124,16 @@ export function run(m: Machine, first: Insn, limit: number): RunResult {
         ins = ins.next ?? m.link(ins);
         break;
       }
-      case OP.MOV_STORE: case OP.MOV_STORE_I: {
+      case MOV_STORE: case MOV_STORE_I: {
         const a = m.access(ins, true, 8);
         if (a < 0) { fault = m.pending; break loop; }
         const c = a >> 3;
-        if (ins.op === OP.MOV_STORE) { C[c] = S[ins.s]; T[c] = RT[ins.s]; } else { C[c] = ins.imm; T[c] = TAG_NUM; }
+        if (ins.op === MOV_STORE) { C[c] = S[ins.s]; T[c] = RT[ins.s]; } else { C[c] = ins.imm; T[c] = TAG_NUM; }
         if (c >= codeLo && c < codeHi) m.codeWritten(c);
         ins = m.resync ? m.resyncAfter(ins) : ins.next ?? m.link(ins);
         break;
       }
-      case OP.LEA: {
+      case LEA: {
         let v = ins.dispBig;
         if (ins.base === RIP) v += ins.retBig; else if (ins.base >= 0) v += S[ins.base];
         if (ins.index >= 0) v += S[ins.index] * ins.scaleBig;
@@ -98,7 +142,7 @@ export function run(m: Machine, first: Insn, limit: number): RunResult {
         ins = ins.next ?? m.link(ins);
         break;
       }
-      case OP.ADD_RR: {
+      case ADD_RR: {
         const d = ins.d;
         S[FA] = S[d]; S[FB] = S[ins.s];
         S[d] = S[d] + S[ins.s];
@@ -106,7 +150,7 @@ export function run(m: Machine, first: Insn, limit: number): RunResult {
         ins = ins.next ?? m.link(ins);
         break;
       }
-      case OP.ADD_RI: {
+      case ADD_RI: {
         const d = ins.d;
         S[FA] = S[d]; S[FB] = ins.imm;
         S[d] = S[d] + ins.imm;
@@ -114,7 +158,7 @@ export function run(m: Machine, first: Insn, limit: number): RunResult {
         ins = ins.next ?? m.link(ins);
         break;
       }
-      case OP.SUB_RR: {
+      case SUB_RR: {
         const d = ins.d;
         S[FA] = S[d]; S[FB] = S[ins.s];
         S[d] = S[d] - S[ins.s];
@@ -122,7 +166,7 @@ export function run(m: Machine, first: Insn, limit: number): RunResult {
         ins = ins.next ?? m.link(ins);
         break;
       }
-      case OP.SUB_RI: {
+      case SUB_RI: {
         const d = ins.d;
         S[FA] = S[d]; S[FB] = ins.imm;
         S[d] = S[d] - ins.imm;
@@ -130,30 +174,31 @@ export function run(m: Machine, first: Insn, limit: number): RunResult {
         ins = ins.next ?? m.link(ins);
         break;
       }
-      case OP.CMP_RR: {
+      case CMP_RR: {
         S[FA] = S[ins.d]; S[FB] = S[ins.s];
         S[FR] = S[ins.d] - S[ins.s]; S32[FK] = FLAGS_SUB;
         ins = ins.next ?? m.link(ins);
         break;
       }
-      case OP.CMP_RI: {
+      case CMP_RI: {
         S[FA] = S[ins.d]; S[FB] = ins.imm;
         S[FR] = S[ins.d] - ins.imm; S32[FK] = FLAGS_SUB;
         ins = ins.next ?? m.link(ins);
         break;
       }
-      case OP.AND_RR: { const d = ins.d; S[d] = S[d] & S[ins.s]; S[FR] = S[d]; S32[FK] = FLAGS_LOGIC; RT[d] = TAG_NUM; ins = ins.next ?? m.link(ins); break; }
-      case OP.AND_RI: { const d = ins.d; S[d] = S[d] & ins.imm; S[FR] = S[d]; S32[FK] = FLAGS_LOGIC; RT[d] = TAG_NUM; ins = ins.next ?? m.link(ins); break; }
-      case OP.OR_RR: { const d = ins.d; S[d] = S[d] | S[ins.s]; S[FR] = S[d]; S32[FK] = FLAGS_LOGIC; RT[d] = TAG_NUM; ins = ins.next ?? m.link(ins); break; }
-      case OP.OR_RI: { const d = ins.d; S[d] = S[d] | ins.imm; S[FR] = S[d]; S32[FK] = FLAGS_LOGIC; RT[d] = TAG_NUM; ins = ins.next ?? m.link(ins); break; }
-      case OP.XOR_RR: { const d = ins.d; S[d] = S[d] ^ S[ins.s]; S[FR] = S[d]; S32[FK] = FLAGS_LOGIC; RT[d] = TAG_NUM; ins = ins.next ?? m.link(ins); break; }
-      case OP.XOR_RI: { const d = ins.d; S[d] = S[d] ^ ins.imm; S[FR] = S[d]; S32[FK] = FLAGS_LOGIC; RT[d] = TAG_NUM; ins = ins.next ?? m.link(ins); break; }
-      case OP.TEST_RR: { S[FR] = S[ins.d] & S[ins.s]; S32[FK] = FLAGS_LOGIC; ins = ins.next ?? m.link(ins); break; }
-      case OP.TEST_RI: { S[FR] = S[ins.d] & ins.imm; S32[FK] = FLAGS_LOGIC; ins = ins.next ?? m.link(ins); break; }
-      case OP.INC_R: {
+      case AND_RR: { const d = ins.d; S[d] = S[d] & S[ins.s]; S[FR] = S[d]; S32[FK] = FLAGS_LOGIC; RT[d] = TAG_NUM; ins = ins.next ?? m.link(ins); break; }
+      case AND_RI: { const d = ins.d; S[d] = S[d] & ins.imm; S[FR] = S[d]; S32[FK] = FLAGS_LOGIC; RT[d] = TAG_NUM; ins = ins.next ?? m.link(ins); break; }
+      case OR_RR: { const d = ins.d; S[d] = S[d] | S[ins.s]; S[FR] = S[d]; S32[FK] = FLAGS_LOGIC; RT[d] = TAG_NUM; ins = ins.next ?? m.link(ins); break; }
+      case OR_RI: { const d = ins.d; S[d] = S[d] | ins.imm; S[FR] = S[d]; S32[FK] = FLAGS_LOGIC; RT[d] = TAG_NUM; ins = ins.next ?? m.link(ins); break; }
+      case XOR_RR: { const d = ins.d; S[d] = S[d] ^ S[ins.s]; S[FR] = S[d]; S32[FK] = FLAGS_LOGIC; RT[d] = TAG_NUM; ins = ins.next ?? m.link(ins); break; }
+      case XOR_RI: { const d = ins.d; S[d] = S[d] ^ ins.imm; S[FR] = S[d]; S32[FK] = FLAGS_LOGIC; RT[d] = TAG_NUM; ins = ins.next ?? m.link(ins); break; }
+      case TEST_RR: { S[FR] = S[ins.d] & S[ins.s]; S32[FK] = FLAGS_LOGIC; ins = ins.next ?? m.link(ins); break; }
+      case TEST_RI: { S[FR] = S[ins.d] & ins.imm; S32[FK] = FLAGS_LOGIC; ins = ins.next ?? m.link(ins); break; }
+      case INC_R: {
         const d = ins.d;
-        S32[FC] = carry(S32) ? 1 : 0;
-        S[FA] = S[d];
+        const k = S32[FK];
+        S32[FC] = (k === FLAGS_ADD ? below(S32[R32 + 1], S32[R32], S32[A32 + 1], S32[A32])
+          : k === FLAGS_SUB ? below(S32[A32 + 1], S32[A32], S32[B32 + 1], S32[B32]) : carry(S32)) ? 1 : 0;
         S[d] = S[d] + 1n;
         S[FR] = S[d];
         S32[FO] = S32[2 * d + 1] === -0x80000000 && S32[2 * d] === 0 ? 1 : 0;
@@ -161,10 +206,11 @@ export function run(m: Machine, first: Insn, limit: number): RunResult {
         ins = ins.next ?? m.link(ins);
         break;
       }
-      case OP.DEC_R: {
+      case DEC_R: {
         const d = ins.d;
-        S32[FC] = carry(S32) ? 1 : 0;
-        S[FA] = S[d];
+        const k = S32[FK];
+        S32[FC] = (k === FLAGS_ADD ? below(S32[R32 + 1], S32[R32], S32[A32 + 1], S32[A32])
+          : k === FLAGS_SUB ? below(S32[A32 + 1], S32[A32], S32[B32 + 1], S32[B32]) : carry(S32)) ? 1 : 0;
         S[d] = S[d] - 1n;
         S[FR] = S[d];
         S32[FO] = S32[2 * d + 1] === 0x7fffffff && S32[2 * d] === -1 ? 1 : 0;
@@ -172,24 +218,29 @@ export function run(m: Machine, first: Insn, limit: number): RunResult {
         ins = ins.next ?? m.link(ins);
         break;
       }
-      case OP.ALU_LOAD: {
+      case ALU_LOAD: {
         const a = m.access(ins, false, 8);
         if (a < 0) { fault = m.pending; break loop; }
         aluToRegister(S, S32, RT, ins.d, ins.alu, C[a >> 3]);
         ins = ins.next ?? m.link(ins);
         break;
       }
-      case OP.JMP: {
+      case JMP: {
         ins = ins.jump ?? m.linkJump(ins);
         break;
       }
-      case OP.JCC: {
+      case JZ: {
+        const z = S32[FK] === FLAGS_EXPLICIT ? (S32[FBITS] & BIT_ZF) !== 0 : (S32[R32] | S32[R32 + 1]) === 0;
+        ins = z === (ins.cc === 4) ? ins.jump ?? m.linkJump(ins) : ins.next ?? m.link(ins);
+        break;
+      }
+      case JCC: {
         ins = condition(S32, ins.cc) ? ins.jump ?? m.linkJump(ins) : ins.next ?? m.link(ins);
         break;
       }
-      case OP.CALL: {
+      case CALL: {
         const target = ins.jump ?? m.linkJump(ins);
-        if (target.op === OP.FAULT && target.faultAt === ins) { fault = stop(target.faultKind as FaultKind, target.faultMessage, ins); break loop; }
+        if (target.op === FAULT && target.faultAt === ins) { fault = stop(target.faultKind as FaultKind, target.faultMessage, ins); break loop; }
         const sp = S32[2 * RSP] - 8;
         if (sp < stackLo) { fault = stop('StackOverflow', 'call with a full stack', ins); break loop; }
         C[sp >> 3] = ins.retBig; T[sp >> 3] = TAG_CODE;
@@ -197,9 +248,9 @@ export function run(m: Machine, first: Insn, limit: number): RunResult {
         ins = target;
         break;
       }
-      case OP.RET: case OP.RET_N: {
+      case RET: case RET_N: {
         const sp = S32[2 * RSP];
-        const after = sp + 8 + (ins.op === OP.RET_N ? ins.immNum : 0);
+        const after = sp + 8 + (ins.op === RET_N ? ins.immNum : 0);
         if (sp + 8 > stackHi) { fault = stop('StackOverflow', 'ret with an empty stack', ins); break loop; }
         if (after > stackHi) { fault = stop('StackOverflow', `ret ${ins.immNum} would pop past the bottom of the stack`, ins); break loop; }
         const c = sp >> 3;
@@ -209,7 +260,7 @@ export function run(m: Machine, first: Insn, limit: number): RunResult {
         ins = target;
         break;
       }
-      case OP.JMP_RM: case OP.CALL_RM: {
+      case JMP_RM: case CALL_RM: {
         let value: bigint, tag: number;
         if (ins.isMem) {
           const a = m.access(ins, false, 8);
@@ -218,9 +269,9 @@ export function run(m: Machine, first: Insn, limit: number): RunResult {
         } else {
           value = S[ins.d]; tag = RT[ins.d];
         }
-        const target = m.controlTarget(value, tag, ins, ins.op === OP.CALL_RM ? 'call target' : 'jump target');
+        const target = m.controlTarget(value, tag, ins, ins.op === CALL_RM ? 'call target' : 'jump target');
         if (target === null) { fault = m.pending; break loop; }
-        if (ins.op === OP.CALL_RM) {
+        if (ins.op === CALL_RM) {
           const sp = S32[2 * RSP] - 8;
           if (sp < stackLo) { fault = stop('StackOverflow', 'call with a full stack', ins); break loop; }
           C[sp >> 3] = ins.retBig; T[sp >> 3] = TAG_CODE;
@@ -229,7 +280,7 @@ export function run(m: Machine, first: Insn, limit: number): RunResult {
         ins = target;
         break;
       }
-      case OP.PUSH_R: {
+      case PUSH_R: {
         const sp = S32[2 * RSP] - 8;
         if (sp < stackLo) { fault = stop('StackOverflow', 'push with a full stack', ins); break loop; }
         C[sp >> 3] = S[ins.d]; T[sp >> 3] = RT[ins.d];
@@ -237,7 +288,7 @@ export function run(m: Machine, first: Insn, limit: number): RunResult {
         ins = ins.next ?? m.link(ins);
         break;
       }
-      case OP.PUSH_I: {
+      case PUSH_I: {
         const sp = S32[2 * RSP] - 8;
         if (sp < stackLo) { fault = stop('StackOverflow', 'push with a full stack', ins); break loop; }
         C[sp >> 3] = ins.imm; T[sp >> 3] = TAG_NUM;
@@ -245,7 +296,7 @@ export function run(m: Machine, first: Insn, limit: number): RunResult {
         ins = ins.next ?? m.link(ins);
         break;
       }
-      case OP.POP_R: {
+      case POP_R: {
         const sp = S32[2 * RSP];
         if (sp + 8 > stackHi) { fault = stop('StackOverflow', 'pop with an empty stack', ins); break loop; }
         S[ins.d] = C[sp >> 3]; RT[ins.d] = T[sp >> 3];
@@ -253,25 +304,25 @@ export function run(m: Machine, first: Insn, limit: number): RunResult {
         ins = ins.next ?? m.link(ins);
         break;
       }
-      case OP.CMOV_RR: {
+      case CMOV_RR: {
         if (condition(S32, ins.cc)) { S[ins.d] = S[ins.s]; RT[ins.d] = RT[ins.s]; }
         ins = ins.next ?? m.link(ins);
         break;
       }
-      case OP.SETCC_R: {
+      case SETCC_R: {
         const bit = condition(S32, ins.cc) ? 1 : 0;
         const d = ins.d;
         if (d < 16) { S32[2 * d] = (S32[2 * d] & ~0xff) | bit; RT[d] = TAG_NUM; } else { const r = d - 16; S32[2 * r] = (S32[2 * r] & ~0xff00) | (bit << 8); RT[r] = TAG_NUM; }
         ins = ins.next ?? m.link(ins);
         break;
       }
-      case OP.NOP: {
+      case NOP: {
         ins = ins.next ?? m.link(ins);
         break;
       }
-      case OP.EXIT:
+      case EXIT:
         break loop;
-      case OP.FAULT:
+      case FAULT:
         fault = stop(ins.faultKind as FaultKind, ins.faultMessage, ins);
         break loop;
       default: {
