@@ -437,6 +437,12 @@ export class Machine {
     return run(this, at, options.steps ?? DEFAULT_STEP_LIMIT);
   }
 
+  /** Abandon whatever was running: empty the stack and forget the resume point. */
+  unwind(): void {
+    this.setRegister(4, BigInt(this.stackHi), TAG_STACK);
+    this.resumeAt = null;
+  }
+
   /** Raise the interrupt flag: the run loop stops with an Interrupted fault at its next check. */
   requestInterrupt(): void { Atomics.store(this.interrupt, 0, 1); }
 
