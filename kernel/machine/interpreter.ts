@@ -20,6 +20,9 @@ import type { Machine, RunResult } from './machine.ts';
 import type { Operand } from './x86/operand.ts';
 import { RCX, RIP, RSP } from './x86/table.ts';
 
+/** `syscall` takes the number of the host service in r11. */
+export const SERVICE_REGISTER = 11;
+
 const CHECK_EVERY = 1 << 14;
 // Imported constants copied into module constants: the loop compares with literals.
 const { STATE } = cells;
@@ -590,7 +593,8 @@ function general(m: Machine, ins: Insn): boolean {
       m.raise('Breakpoint', 'int3 breakpoint', ins);
       return false;
     case 'syscall': {
-      const n = S[0];
+      // The service number is in r11, so rax (the top of the stack) passes through.
+      const n = S[SERVICE_REGISTER];
       const service = n >= 0n && n < BigInt(m.services.length) ? m.services[Number(n)] : undefined;
       if (!service) { m.raise('Service', `there is no host service ${n}`, ins); return false; }
       const refusal = service(m);

@@ -42,14 +42,14 @@ export interface MachineOptions {
   readonly codeCells?: number;
   /** Cells in the stack object. */
   readonly stackCells?: number;
-  /** Host services, by number (rax at `syscall`). */
+  /** Host services, by number (r11 at `syscall`). */
   readonly services?: readonly HostService[];
   /** An interrupt word to watch (e.g. in a SharedArrayBuffer another thread can set). */
   readonly interrupt?: Int32Array;
 }
 
 /**
- * A host service, entered by `syscall` with its number in rax. It reads and writes the
+ * A host service, entered by `syscall` with its number in r11. It reads and writes the
  * machine's registers and memory through the Machine's host API, and returns null, or a
  * message that becomes a Service fault.
  */

@@ -274,14 +274,14 @@ describe('other faults', () => {
     expect(r.reg('rax')).toBe(2n);
   });
 
-  it('syscall enters a host service by number, and a missing one is a Service fault', () => {
+  it('syscall enters the host service numbered by r11, and a missing one is a Service fault', () => {
     const double = (m: Machine): string | null => { m.setRegister(RAX, m.register(RDI) * 2n); return null; };
     const refuse = (): string => 'out of patience';
-    const r = runAsm('mov rax, 0; syscall; ret', (m) => m.setRegister(RDI, 21n), { machine: { services: [double, refuse] } });
+    const r = runAsm('mov r11, 0; syscall; ret', (m) => m.setRegister(RDI, 21n), { machine: { services: [double, refuse] } });
     expect(r.fault).toBeNull();
     expect(r.reg('rax')).toBe(42n);
-    expect(runAsm('mov rax, 1; syscall; ret', () => {}, { machine: { services: [double, refuse] } }).fault?.message).toBe('out of patience');
-    const missing = runAsm('mov rax, 7; syscall; ret');
+    expect(runAsm('mov r11, 1; syscall; ret', () => {}, { machine: { services: [double, refuse] } }).fault?.message).toBe('out of patience');
+    const missing = runAsm('mov r11, 7; syscall; ret');
     expect(missing.fault?.kind).toBe('Service');
     expect(missing.fault?.message).toMatch(/no host service 7/);
   });
