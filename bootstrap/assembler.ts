@@ -13,7 +13,8 @@
  * Parsing yields structured instructions; the encoder (kernel/machine/x86/encoder.ts),
  * which works from the one instruction table, chooses the bytes as GNU `as` does. Branches
  * to labels start short and grow to 32 bits until every one reaches (as `as` relaxes them);
- * a numeric branch target is an offset from the start of the assembled code.
+ * a numeric branch target is an offset from the start of the assembled code, and its branch is
+ * the shortest that reaches it.
  *
  * Errors are values: { line, column, message } saying what was expected and what was found.
  */
@@ -239,6 +240,7 @@ class StatementParser {
     let base = -1, index = -1, scale: 1 | 2 | 4 | 8 = 1, disp = 0n;
     let sign = 1n;
     let first = true;
+    let indexToken: Token | null = null, dispToken: Token | null = null;
     const takeRegister = (r: number, rt: Token, scaleValue: bigint | null): void => {
       if (sign < 0n) this.fail(rt, 'a register to be added, not subtracted');
       if (scaleValue !== null) {
@@ -246,12 +248,14 @@ class StatementParser {
         if (index >= 0) this.fail(rt, 'at most one index register');
         if (r === RIP) this.fail(rt, 'a register that can be an index (not rip)');
         index = r;
+        indexToken = rt;
         scale = Number(scaleValue) as 1 | 2 | 4 | 8;
       } else if (base < 0) {
         base = r;
       } else if (index < 0) {
         if (r === RIP) this.fail(rt, 'rip only as the base');
         index = r;
+        indexToken = rt;
       } else {
         this.fail(rt, 'at most a base and an index register');
       }
@@ -291,6 +295,7 @@ class StatementParser {
           takeRegister(rr, rt, v);
         } else {
           disp += sign * v;
+          dispToken ??= t;
         }
       } else {
         this.fail(t, 'a register or a number in the address');
@@ -299,13 +304,12 @@ class StatementParser {
     if (index === 4) {
       // [rsp + x] with rsp written second: swap, as rsp can only be the base.
       if (scale === 1 && base >= 0 && base !== RIP) { index = base; base = 4; } else {
-        throw new AsmFailure({ line: this.peek().line, column: this.peek().column, message: 'rsp cannot be an index register' });
+        this.fail(indexToken ?? this.peek(), 'an index register other than rsp');
       }
     }
-    if (disp < -(2n ** 31n) || disp > 2n ** 31n - 1n) {
-      const t = this.tokens[this.i - 1];
-      this.fail(t, 'a displacement that fits in 32 bits');
-    }
+    // As in GNU as, a sum in [2^63, 2^64) is the 64-bit pattern of a negative displacement: [rbx+0xffffffffffffffff] is [rbx-1].
+    if (disp >= 2n ** 63n && disp < 2n ** 64n) disp -= 2n ** 64n;
+    if (disp < -(2n ** 31n) || disp > 2n ** 31n - 1n) this.fail(dispToken ?? this.tokens[this.i - 1], 'a displacement that fits in 32 bits');
     return { kind: 'mem', base, index, scale, disp: Number(disp), size };
   }
 }
@@ -334,8 +338,14 @@ function encodeItem(item: ParsedInsn, labels: Map<string, number>, address: numb
   return r.bytes;
 }
 
+/**
+ * Only branches to labels are relaxed: their targets move as branches grow. A numeric target
+ * stays where it is, so its branch is simply the shortest that reaches from where it lands
+ * (starting it short could make it grow for an address it only has in an early pass, and a
+ * disassembled listing would not assemble back to its bytes).
+ */
 function isRelaxable(item: ParsedInsn): boolean {
-  return BRANCHES.has(item.mnemonic) && item.operands[0]?.kind === 'label' || (BRANCHES.has(item.mnemonic) && item.operands[0]?.kind === 'rel');
+  return BRANCHES.has(item.mnemonic) && item.operands[0]?.kind === 'label';
 }
 
 /** Assemble `source` into bytes. Never throws: errors come back as values. */

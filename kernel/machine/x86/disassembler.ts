@@ -24,8 +24,9 @@ export function formatNumber(v: bigint | number): string {
   return n < 0n ? '-' + digits : digits;
 }
 
+/** A branch target; one before the start of the code (possible in any bytes) is -0x.., which the assembler reads back. */
 export function formatAddress(a: number): string {
-  return '0x' + a.toString(16);
+  return a < 0 ? '-0x' + (-a).toString(16) : '0x' + a.toString(16);
 }
 
 function formatMemory(m: MemOperand, sized: boolean): string {

@@ -25,9 +25,12 @@ export type BranchSize = 'auto' | 'short' | 'near';
 
 const INT8_MIN = -128n, INT8_MAX = 127n;
 const INT32_MIN = -(2n ** 31n), INT32_MAX = 2n ** 31n - 1n;
-const INT64_MIN = -(2n ** 63n), UINT64_MAX = 2n ** 64n - 1n;
+const INT64_MIN = -(2n ** 63n), INT64_MAX = 2n ** 63n - 1n, UINT64_MAX = 2n ** 64n - 1n;
 
 function fitsImmediate(kind: OperandKind, v: bigint): boolean {
+  // As in GNU as, a value in [2^63, 2^64) is the 64-bit pattern of a negative number: 0xffffffffffffff80
+  // (objdump's spelling of a sign-extended imm8) is -128 and fits imm8.
+  if ((kind === 'imm8' || kind === 'imm32') && v > INT64_MAX && v <= UINT64_MAX) v -= 2n ** 64n;
   switch (kind) {
     case 'imm8': return v >= INT8_MIN && v <= INT8_MAX;
     case 'imm32': return v >= INT32_MIN && v <= INT32_MAX;
