@@ -1,0 +1,150 @@
+/*
+ * The syntax tree of Bedrock's language: what the parser produces and the compilers consume.
+ *
+ * A source text is a sequence of top-level items. An item ends at the end of its line unless
+ * a bracket is still open or the following lines are indented (DESIGN.md section 6):
+ *
+ *   3 + 4                                          an expression (print-it)
+ *   | a | a := 3. a * a                            temporaries and statements
+ *   Integer double -> self * 2                     a method, body in message syntax
+ *   Memory at: anAddress -> mov rdi, rax; ret      a method, body in x86-64 assembly
+ *   Boolean ifTrue: aBlock ->                      a method whose body is on indented lines
+ *       CPU eq: true do: aBlock
+ *   Point class x: ax y: ay -> ^self new setX: ax y: ay     a class-side method
+ *   Object subclass: #Point instanceVariableNames: 'x y'    (an ordinary expression)
+ *
+ * Every node has a span: where it starts and ends in the source (offsets and 1-based line
+ * and column), so errors and listings can point at it.
+ */
+
+export interface Position {
+  /** Offset in the source text (0-based). */
+  readonly offset: number;
+  /** 1-based line and column. */
+  readonly line: number;
+  readonly column: number;
+}
+
+export interface Span {
+  readonly start: Position;
+  readonly end: Position;
+}
+
+/** The value of a literal. Integers are bigint (arbitrary size: LargeIntegers start here). */
+export type LiteralValue =
+  | { readonly type: 'integer'; readonly value: bigint }
+  | { readonly type: 'character'; readonly value: string }
+  | { readonly type: 'string'; readonly value: string }
+  | { readonly type: 'symbol'; readonly value: string }
+  | { readonly type: 'array'; readonly elements: readonly LiteralValue[] }
+  | { readonly type: 'nil' }
+  | { readonly type: 'true' }
+  | { readonly type: 'false' };
+
+export interface Literal { readonly kind: 'literal'; readonly value: LiteralValue; readonly span: Span }
+
+/** A name: a temporary, an argument, an instance variable, a global, or self / super / thisContext. */
+export interface Variable { readonly kind: 'variable'; readonly name: string; readonly span: Span }
+
+export interface Assignment { readonly kind: 'assign'; readonly target: Variable; readonly value: Expression; readonly span: Span }
+
+/** One message: selector and arguments (none for unary, one for binary, one per keyword part). */
+export interface Message {
+  readonly selector: string;
+  readonly args: readonly Expression[];
+  /** Where the selector is written (for a keyword message, its first keyword). */
+  readonly selectorSpan: Span;
+  readonly span: Span;
+}
+
+export interface Send {
+  readonly kind: 'send';
+  readonly receiver: Expression;
+  readonly message: Message;
+  readonly span: Span;
+}
+
+/** receiver m1; m2; m3 — every message goes to the same receiver; the value is the last one's. */
+export interface Cascade {
+  readonly kind: 'cascade';
+  readonly receiver: Expression;
+  readonly messages: readonly Message[];
+  readonly span: Span;
+}
+
+export interface Block {
+  readonly kind: 'block';
+  readonly params: readonly Variable[];
+  readonly temps: readonly Variable[];
+  readonly statements: readonly Statement[];
+  readonly span: Span;
+}
+
+/** {a. b. c} — an Array of the values of the expressions. */
+export interface BraceArray { readonly kind: 'brace'; readonly elements: readonly Expression[]; readonly span: Span }
+
+export type Expression = Literal | Variable | Assignment | Send | Cascade | Block | BraceArray;
+
+/** ^expression: a return from the enclosing method (a non-local return when inside a block). */
+export interface Return { readonly kind: 'return'; readonly value: Expression; readonly span: Span }
+
+export type Statement = Expression | Return;
+
+/** Temporaries and statements: a method's body, a block's, or a top-level expression's. */
+export interface Body {
+  readonly temps: readonly Variable[];
+  readonly statements: readonly Statement[];
+  readonly span: Span;
+}
+
+export interface AssemblyBody {
+  readonly kind: 'assembly';
+  /** The assembly text as written (instructions separated by ';' or newlines). */
+  readonly text: string;
+  readonly span: Span;
+}
+
+export interface SmalltalkBody extends Body {
+  readonly kind: 'smalltalk';
+}
+
+/** Target selector: param ... -> body */
+export interface MethodDefinition {
+  readonly kind: 'method';
+  /** The name of the behaviour the method is defined in. */
+  readonly target: Variable;
+  /** `Target class selector -> ...` defines on the class side. */
+  readonly classSide: boolean;
+  readonly selector: string;
+  readonly params: readonly Variable[];
+  readonly body: SmalltalkBody | AssemblyBody;
+  /** The definition's whole text, as written. */
+  readonly source: string;
+  readonly span: Span;
+}
+
+/** A top-level expression (statements with optional temporaries), evaluated when read. */
+export interface DoIt extends Body {
+  readonly kind: 'doit';
+  readonly source: string;
+}
+
+export type Item = MethodDefinition | DoIt;
+
+/** A syntax error: where, what was expected, and the source line with a caret under the spot. */
+export interface SyntaxError {
+  readonly message: string;
+  readonly position: Position;
+  /** The line of source the error is on. */
+  readonly sourceLine: string;
+}
+
+export type ParseResult =
+  | { readonly ok: true; readonly items: readonly Item[] }
+  | { readonly ok: false; readonly error: SyntaxError; readonly items: readonly Item[] };
+
+/** "line 3, column 7: expected ']' to close the block\n  [:x | x + \n            ^" */
+export function formatSyntaxError(e: SyntaxError): string {
+  const caret = ' '.repeat(Math.max(0, e.position.column - 1)) + '^';
+  return `line ${e.position.line}, column ${e.position.column}: ${e.message}\n  ${e.sourceLine}\n  ${caret}`;
+}

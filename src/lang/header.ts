@@ -1,0 +1,99 @@
+/*
+ * Method headers, and whether a method's body is assembly.
+ *
+ * An item is a method definition when it begins with a header and '->':
+ *
+ *   Target selector ->                    unary
+ *   Target + other ->                     binary (any binary operator, '->' included)
+ *   Target at: index put: value ->        keyword, one plain name per keyword
+ *   Target class selector ->              any of these on the class side
+ *
+ * Because of this, '->' is not a binary message at the top level of an item: `a -> b` there is
+ * an error that says to write `(a -> b)`. Inside parentheses, blocks and braces it is an
+ * ordinary binary selector.
+ *
+ * The body is x86-64 assembly when its first word is an instruction mnemonic the machine knows
+ * (written in lower or upper case: `mov`, `RET`), unless `:=` follows it (an assignment to a
+ * variable that happens to be named like one), or when it begins with labels (`lp: add ...`),
+ * a `.byte` directive, or an encoding pseudo-prefix such as `{disp32} jmp lp`. Otherwise it is
+ * message syntax. (A body that is just an instance variable named like a mnemonic, `inc`,
+ * reads as assembly; write `^inc`.)
+ */
+import { MNEMONICS } from '../../kernel/machine/x86/table.ts';
+import type { Token } from './tokens.ts';
+
+export interface Header {
+  readonly target: Token;
+  readonly classSide: boolean;
+  readonly selector: string;
+  /** The tokens spelling the selector: one, or one per keyword. */
+  readonly selectorTokens: readonly Token[];
+  readonly params: readonly Token[];
+  /** The index of the '->' token. */
+  readonly arrow: number;
+}
+
+export const isArrow = (t: Token | undefined): boolean => t !== undefined && t.kind === 'binary' && t.text === '->';
+
+interface Pattern {
+  readonly selector: string;
+  readonly selectorTokens: readonly Token[];
+  readonly params: readonly Token[];
+  readonly next: number;
+}
+
+/** A unary, binary or keyword selector pattern at tokens[i]. */
+function patternAt(tokens: readonly Token[], i: number): Pattern | undefined {
+  const t = tokens[i];
+  if (t === undefined) return undefined;
+  if (t.kind === 'identifier') return { selector: t.text, selectorTokens: [t], params: [], next: i + 1 };
+  if (t.kind === 'binary') {
+    const p = tokens[i + 1];
+    return p?.kind === 'identifier' ? { selector: t.text, selectorTokens: [t], params: [p], next: i + 2 } : undefined;
+  }
+  if (t.kind !== 'keyword') return undefined;
+  const selectorTokens: Token[] = [];
+  const params: Token[] = [];
+  let j = i;
+  while (tokens[j]?.kind === 'keyword' && tokens[j + 1]?.kind === 'identifier') {
+    selectorTokens.push(tokens[j]);
+    params.push(tokens[j + 1]);
+    j += 2;
+  }
+  if (params.length === 0) return undefined;
+  return { selector: selectorTokens.map((k) => k.text).join(''), selectorTokens, params, next: j };
+}
+
+/** The header at the start of `tokens`, when a '->' follows it. */
+export function matchHeader(tokens: readonly Token[]): Header | undefined {
+  const target = tokens[0];
+  if (target?.kind !== 'identifier') return undefined;
+  if (tokens[1]?.kind === 'identifier' && tokens[1].text === 'class') {
+    const p = patternAt(tokens, 2);
+    if (p !== undefined && isArrow(tokens[p.next])) return { target, classSide: true, ...p, arrow: p.next };
+  }
+  const p = patternAt(tokens, 1);
+  if (p !== undefined && isArrow(tokens[p.next])) return { target, classSide: false, ...p, arrow: p.next };
+  return undefined;
+}
+
+/** An instruction mnemonic of the machine, in lower or upper case. */
+export function isMnemonic(word: string): boolean {
+  return (word === word.toLowerCase() || word === word.toUpperCase()) && MNEMONICS.has(word.toLowerCase());
+}
+
+/** Does a body beginning with these tokens (the first few after '->') read as assembly? */
+export function startsAssembly(body: readonly Token[]): boolean {
+  const word = (t: Token | undefined): boolean => t?.kind === 'identifier' && isMnemonic(t.text);
+  const [t0, t1, t2, t3] = body;
+  if (t0 === undefined) return false;
+  if (t0.kind === 'identifier') return word(t0) && t1?.kind !== 'assign';
+  if (t0.kind === 'keyword') {
+    let i = 0;
+    while (body[i]?.kind === 'keyword') i++;
+    return word(body[i]);
+  }
+  if (t0.kind === 'period') return t1?.kind === 'identifier' && t1.text === 'byte' && t1.start === t0.end;
+  if (t0.kind === 'leftBrace') return t1?.kind === 'identifier' && t2?.kind === 'rightBrace' && word(t3);
+  return false;
+}
