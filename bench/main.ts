@@ -4,10 +4,12 @@
  * from the same run; --json prints the results as JSON instead.
  */
 import os from 'node:os';
-import { human, measure, type Benchmark, type BenchmarkResult } from './harness.ts';
+import { human, measure, type BenchmarkResult } from './harness.ts';
 import { machineBenchmarks } from './machine.ts';
+import { memoryBenchmarks, type DetailedBenchmark } from './memory.ts';
+import { sendBenchmarks } from './sends.ts';
 
-const ALL: readonly Benchmark[] = [...machineBenchmarks];
+const ALL: readonly DetailedBenchmark[] = [...machineBenchmarks, ...memoryBenchmarks, ...sendBenchmarks];
 
 function main(argv: string[]): number {
   const json = argv.includes('--json');
@@ -28,20 +30,23 @@ function main(argv: string[]): number {
   const results = new Map<string, BenchmarkResult>();
   for (const b of withBaselines) {
     if (!json) process.stderr.write(`running ${b.name} ...\n`);
-    results.set(b.name, measure(b, runs, 2));
+    results.set(b.name, measure(b, runs, 3));
   }
   const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, Node ${process.version}`;
+  // Details (such as collector pauses) of the chosen benchmarks, each set once.
+  const details = [...new Set(withBaselines.map((b) => b.details).filter((d) => d !== undefined))].flatMap((d) => d());
   if (json) {
-    process.stdout.write(JSON.stringify({ machine, date: new Date().toISOString(), runs, results: [...results.values()] }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ machine, date: new Date().toISOString(), runs, results: [...results.values()], details }, null, 2) + '\n');
     return 0;
   }
-  console.log(`${machine}; ${runs} runs each after 2 warm-ups; median (low .. high)`);
+  console.log(`${machine}; ${runs} runs each after 3 warm-ups; median (low .. high)`);
   for (const b of withBaselines) {
     const r = results.get(b.name)!;
     const base = b.baseline ? results.get(b.baseline) : undefined;
     const ratio = base ? `  ${(r.median / base.median).toFixed(3)}x of ${b.baseline}` : '';
     console.log(`${b.name.padEnd(24)} ${human(r.median).padStart(9)} ${r.unit}  (${human(r.low)} .. ${human(r.high)})${ratio}`);
   }
+  for (const line of details) console.log(line);
   return 0;
 }
 

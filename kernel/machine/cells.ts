@@ -35,13 +35,25 @@
  *   +---------------+-----------+------+------+---------------------------------+
  *
  *   format: POINTERS (slots may hold anything), WORDS (raw numbers), BYTES, CODE (bytes the
- *   machine may execute). pad: unused bytes in the last cell of a BYTES or CODE object.
+ *   machine may execute), and FREE: not an object but a free chunk of the fixed space (class
+ *   index 0), so that space can be walked from header to header (kernel/memory/heap.ts).
+ *   pad: unused bytes in the last cell of a BYTES or CODE object.
+ *
+ *   Formats describe what an object is for, not what its cells may hold: any cell's tag says
+ *   what it holds (a program may store a pointer into a WORDS object), and the collector
+ *   reads tags, never formats, to find pointers.
  *
  * The whole store is one WebAssembly.Memory, so that the later WebAssembly tier shares it:
  *
  *   byte 0            STATE: registers, their tags, the lazy flags (see STATE_* below)
  *   byte 4096         CELLS: cell i at 4096 + 8*i, little-endian
  *   byte 4096 + 8*N   TAGS:  tag of cell i at 4096 + 8*N + i
+ *   cardsOffset(N)    CARDS: one byte per CARD_CELLS cells, set when a pointer is stored into
+ *                     one of them (the write barrier; read by the minor collector)
+ *
+ * Memory grows (CellStore.grow): the cells region gets longer, so the tags and cards move up
+ * and every typed-array view is made again. Whoever keeps a view (the interpreter's run
+ * loop) takes it again after anything that can allocate (a host service).
  */
 
 export const TAG_NUM = 0;
@@ -56,7 +68,13 @@ export const FORMAT_POINTERS = 0;
 export const FORMAT_WORDS = 1;
 export const FORMAT_BYTES = 2;
 export const FORMAT_CODE = 3;
+/** A free chunk of the fixed space: a header (class 0) and slot count, its cells unused. */
+export const FORMAT_FREE = 15;
 export const FORMAT_NAMES: readonly string[] = Object.freeze(['pointers', 'words', 'bytes', 'code']);
+
+/** Cells per card of the write barrier's card table (card of cell c: c >> CARD_SHIFT). */
+export const CARD_SHIFT = 6;
+export const CARD_CELLS = 1 << CARD_SHIFT;
 
 /** Largest object, in slots: memory never exceeds 2 GiB, so 2^28 cells. */
 export const MAX_SLOTS = 2 ** 28;
@@ -90,6 +108,22 @@ export function headerFormat(hi: number): number { return hi & 0xf; }
 
 export const STATE_BYTES = 4096;
 const PAGE = 65536;
+/** WebAssembly memories hold at most 65536 pages (4 GiB). */
+const MAX_PAGES = 65536;
+
+/** Bytes of the card table for `cells` cells (a multiple of 8, so it can be read by words). */
+export function cardBytes(cells: number): number {
+  return (Math.ceil(cells / CARD_CELLS) + 7) & ~7;
+}
+
+/** Byte offset of the card table in memory, for a store of `cells` cells (8-aligned). */
+export function cardsOffset(cells: number): number {
+  return (STATE_BYTES + cells * 9 + 7) & ~7;
+}
+
+function bytesFor(cells: number): number {
+  return cardsOffset(cells) + cardBytes(cells);
+}
 
 /** Offsets in the STATE region, in units of the view that reads them. */
 export const STATE = Object.freeze({
@@ -106,12 +140,13 @@ export const STATE = Object.freeze({
 });
 
 /**
- * The machine's memory: cells, tags and the register state, in one WebAssembly.Memory,
- * seen through typed-array views. Views are re-made if the memory ever grows.
+ * The machine's memory: cells, tags, the card table and the register state, in one
+ * WebAssembly.Memory, seen through typed-array views. Views are re-made when memory grows.
  */
 export class CellStore {
   readonly memory: WebAssembly.Memory;
-  readonly cellCount: number;
+  /** Number of cells; grows with grow(). */
+  cellCount: number;
   /** Cell values. */
   cells!: BigInt64Array;
   /** Cell values as 32-bit halves (cell i: [2i] low, [2i+1] high). */
@@ -126,13 +161,49 @@ export class CellStore {
   state8!: Uint8Array;
   /** Register tags (the REG_TAGS part of STATE). */
   regTags!: Uint8Array;
+  /** The card table, by bytes and by 32-bit words (four cards a word). */
+  cards!: Uint8Array;
+  cards32!: Uint32Array;
+  /** Times the views were made again (tests check that memory really grew). */
+  generation = 0;
 
   constructor(cellCount: number) {
     this.cellCount = cellCount;
-    const total = STATE_BYTES + cellCount * 9;
-    const pages = Math.ceil(total / PAGE);
-    this.memory = new WebAssembly.Memory({ initial: pages, maximum: Math.max(pages, 65536) });
+    const pages = Math.ceil(bytesFor(cellCount) / PAGE);
+    if (pages > MAX_PAGES) throw new RangeError(`memory of ${cellCount} cells is larger than 4 GiB`);
+    this.memory = new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES });
     this.refreshViews();
+  }
+
+  /** The most cells memory can ever hold (addresses stay below 2^31 bytes, see MAX_SLOTS). */
+  static readonly MAX_CELLS = 2 ** 28;
+
+  /**
+   * Grow memory to `cellCount` cells: the new cells are numbers (0), the tags and cards move
+   * up behind the longer cells region, and every view is made again. Returns false, changing
+   * nothing, when the WebAssembly memory cannot grow that far.
+   */
+  grow(cellCount: number): boolean {
+    const old = this.cellCount;
+    if (cellCount <= old) return true;
+    if (cellCount > CellStore.MAX_CELLS) return false;
+    const have = this.memory.buffer.byteLength / PAGE;
+    const need = Math.ceil(bytesFor(cellCount) / PAGE);
+    if (need > have) {
+      try { this.memory.grow(need - have); } catch { return false; }
+    }
+    const u8 = new Uint8Array(this.memory.buffer);
+    // Everything moves up, so move the highest region first: cards, then tags.
+    const oldCards = cardsOffset(old), newCards = cardsOffset(cellCount);
+    u8.copyWithin(newCards, oldCards, oldCards + cardBytes(old));
+    u8.fill(0, newCards + cardBytes(old), newCards + cardBytes(cellCount));
+    const oldTags = STATE_BYTES + old * 8, newTags = STATE_BYTES + cellCount * 8;
+    u8.copyWithin(newTags, oldTags, oldTags + old);
+    u8.fill(0, newTags + old, newTags + cellCount);
+    u8.fill(0, oldTags, newTags);
+    this.cellCount = cellCount;
+    this.refreshViews();
+    return true;
   }
 
   refreshViews(): void {
@@ -146,6 +217,9 @@ export class CellStore {
     this.cells32 = new Int32Array(buf, STATE_BYTES, n * 2);
     this.bytes = new Uint8Array(buf, STATE_BYTES, n * 8);
     this.tags = new Uint8Array(buf, STATE_BYTES + n * 8, n);
+    this.cards = new Uint8Array(buf, cardsOffset(n), cardBytes(n));
+    this.cards32 = new Uint32Array(buf, cardsOffset(n), cardBytes(n) / 4);
+    this.generation++;
   }
 
   /** Size of memory in bytes: the bound of an access through the Memory capability. */

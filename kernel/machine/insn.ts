@@ -30,6 +30,8 @@ export const OP = Object.freeze({
   FAULT: 38,
   /** je / jne: the commonest branches, answered from ZF alone. */
   JZ: 39,
+  /** syscall: enter a host service. */
+  SYSCALL: 40,
 });
 
 /** ALU operations, numbered as in their opcodes' group field (test is 8). */
@@ -82,6 +84,13 @@ export class Insn {
   retBig = 0n;
   next: Insn | null = null;
   jump: Insn | null = null;
+  /**
+   * For ret and indirect jmp/call: the last target value seen (its low 32 bits and tag) and
+   * where it led. Valid for as long as this record is: flushing decoded code drops both.
+   */
+  seenLo = -1;
+  seenTag = -1;
+  seenTarget: Insn | null = null;
   /** For FAULT records: the fault to raise, and the instruction it belongs to. */
   faultKind = '';
   faultMessage = '';
@@ -174,6 +183,8 @@ function chooseRoutine(ins: Insn, row: Row): number {
       return !ins.isMem && ins.d !== RSP ? OP.SETCC_R : OP.GENERIC;
     case 'nop':
       return OP.NOP;
+    case 'syscall':
+      return OP.SYSCALL;
     default:
       return OP.GENERIC;
   }

@@ -1,16 +1,24 @@
 /*
- * The machine: sixteen tagged registers, lazy flags, tagged memory, a stack object, a code
- * space, and the rules that keep every program inside them. The run loop that executes
- * instructions is in interpreter.ts; this module holds the state and the checks.
+ * The machine: sixteen tagged registers, lazy flags, tagged memory, a stack object, a fixed
+ * space for code, and the rules that keep every program inside them. The run loop that
+ * executes instructions is in interpreter.ts; this module holds the state and the checks.
+ * Object memory (allocation and the garbage collector) is kernel/memory/heap.ts: a machine
+ * has one Heap (`new Heap(machine)`, or made on first use of `m.heap`), which lays out
+ * memory after low memory:
  *
- * Memory (cell indexes):
+ *   0           lowCells = fixedLo       fixedHi = oldLo                          cellCount
+ *   +-----------+------------------------+---------------------------+-------------+
+ *   | low       | fixed space: code      | old space: objects that   | nursery:    |
+ *   | memory:   | objects, stacks, pinned| survived the nursery, and | new objects |
+ *   | raw       | objects; never moved,  | large ones; compacted by  | (moving)    |
+ *   | scratch   | so return addresses and| the major collection      |             |
+ *   |           | decoded code stay valid|                           |             |
+ *   +-----------+------------------------+---------------------------+-------------+
  *
- *   0                lowCells           codeLo = lowCells   codeHi           cellCount
- *   +----------------+-------------------------------------+-----------------+
- *   | low memory:    | code space: code objects, never     | heap: objects,  |
- *   | raw scratch,   | moved, so return addresses and      | the stack       |
- *   | no objects     | decoded instructions stay valid     | object, ...     |
- *   +----------------+-------------------------------------+-----------------+
+ * The machine itself knows only the fixed space's bounds: codeStartOf maps each of its cells
+ * to the code object holding it, and stores into it may hit decoded code. It makes the first
+ * two fixed objects itself, at fixedLo: its stack object and the exit stub (a code object);
+ * the heap allocates after them (fixedBoot).
  *
  * Access rules (DESIGN.md section 2), checked on every access:
  *   [base + index*scale + disp]
@@ -21,10 +29,15 @@
  *   8-byte accesses must be cell-aligned; header cells are never written by a program;
  *   poisoned cells fault on any access; rsp always lies within the stack object;
  *   jmp/call/ret reach only code objects.
+ *
+ * The write barrier: every store of a PTR-tagged value into a cell sets that cell's card
+ * (cells.ts, CARD_SHIFT), by the interpreter and by setCell. Host code that stores pointers
+ * must go through setCell (or the Heap), never straight into the typed arrays.
  */
+import { Heap, type HeapOptions } from '../memory/heap.ts';
 import {
-  CellStore, FORMAT_CODE, STATE, TAG_CODE, TAG_HDR, TAG_NUM, TAG_POISON, TAG_PTR, TAG_STACK,
-  encodeHeader, headerFormat,
+  CARD_SHIFT, CellStore, FORMAT_CODE, FORMAT_WORDS, STATE, TAG_CODE, TAG_HDR, TAG_NUM, TAG_POISON, TAG_PTR, TAG_STACK,
+  headerFormat,
 } from './cells.ts';
 import { describeFault, type Fault, type FaultKind } from './faults.ts';
 import { readFlags, writeFlags, type FlagValues } from './flags.ts';
@@ -34,16 +47,21 @@ import { decode } from './x86/decoder.ts';
 import { REG64, RIP } from './x86/table.ts';
 
 export interface MachineOptions {
-  /** Total cells of memory. */
+  /** Cells of memory to begin with (memory grows as the heap needs, see HeapOptions.maxCells). */
   readonly cells?: number;
-  /** Cells of raw low memory before the code space. */
+  /** Cells of raw low memory before the fixed space. */
   readonly lowCells?: number;
-  /** Cells of code space. */
-  readonly codeCells?: number;
+  /** Cells of fixed space to begin with (code objects, stacks, pinned objects; it grows). */
+  readonly fixedCells?: number;
   /** Cells in the stack object. */
   readonly stackCells?: number;
-  /** Host services, by number (r11 at `syscall`). */
+  /**
+   * Host services, by number (r11 at `syscall`). A kernel service (such as the heap's
+   * SERVICE_ALLOCATE) does not take a number already given here.
+   */
   readonly services?: readonly HostService[];
+  /** Sizes and policy of the heap made on first use of `m.heap` (see HeapOptions). */
+  readonly heap?: HeapOptions;
   /** An interrupt word to watch (e.g. in a SharedArrayBuffer another thread can set). */
   readonly interrupt?: Int32Array;
 }
@@ -74,20 +92,30 @@ const regNumber = new Map(REG64.map((n, i) => [n, i]));
 export class Machine {
   readonly store: CellStore;
   readonly lowCells: number;
-  readonly codeLo: number;
-  readonly codeHi: number;
-  readonly heapLo: number;
+  /** The fixed space, as cell indexes [fixedLo, fixedHi). It grows (fixedHi moves up). */
+  readonly fixedLo: number;
+  fixedHi: number;
   /** Bounds of the current stack object, as byte addresses. */
   stackLo = 0;
   stackHi = 0;
-  /** Next free cell of the code space and of the heap (bump allocation). */
-  private codeNext: number;
-  private heapNext: number;
-  /** For each code-space cell, the first-slot cell of the code object holding it, or -1. */
-  readonly codeStartOf: Int32Array;
-  /** Code caches by first-slot cell - codeLo. */
+  /**
+   * For each fixed-space cell (index - fixedLo), the first-slot cell of the code object
+   * holding it (its header cell too), or -1. Made again when the fixed space grows.
+   */
+  codeStartOf: Int32Array;
+  /** Code caches by first-slot cell - fixedLo. */
   readonly caches: (CodeCache | undefined)[] = [];
-  readonly services: readonly HostService[];
+  /** Host services by number; the kernel and the object model assign into it. */
+  readonly services: (HostService | undefined)[] = [];
+  /** First fixed-space cell after the machine's own objects (the stack and the exit stub). */
+  readonly fixedBoot: number;
+  private ownHeap: Heap | undefined;
+  private readonly heapOptions: HeapOptions | undefined;
+  /**
+   * The syscall instructions whose services are running (innermost last). Their code
+   * objects are roots: a collection inside a service must not free the code that called it.
+   */
+  readonly inService: Insn[] = [];
   readonly interrupt: Int32Array;
   /** Address of the host's return trampoline: a code object whose entry ends a run. */
   readonly exitStub: number;
@@ -103,28 +131,50 @@ export class Machine {
   constructor(options: MachineOptions = {}) {
     const cells = options.cells ?? 1 << 20;
     this.lowCells = options.lowCells ?? 4096;
-    const codeCells = options.codeCells ?? 1 << 16;
-    this.codeLo = this.lowCells;
-    this.codeHi = this.codeLo + codeCells;
-    this.heapLo = this.codeHi;
-    if (this.heapLo + 16 > cells) throw new RangeError('memory too small for its low memory and code space');
+    const stackCells = options.stackCells ?? 1 << 16;
+    const fixedCells = Heap.fixedCellsFor(options.fixedCells ?? stackCells + (1 << 16));
+    if (this.lowCells < 0 || this.lowCells % 64 !== 0) throw new RangeError('low memory must be a multiple of 64 cells');
+    if (fixedCells < stackCells + 3) throw new RangeError('the fixed space is too small for the stack');
+    this.fixedLo = this.lowCells;
+    this.fixedHi = this.fixedLo + fixedCells;
+    if (this.fixedHi + 256 > cells) throw new RangeError('memory too small for its low memory and fixed space');
     this.store = new CellStore(cells);
-    this.codeNext = this.codeLo;
-    this.heapNext = this.heapLo;
-    this.codeStartOf = new Int32Array(codeCells).fill(-1);
-    this.services = options.services ?? [];
+    this.codeStartOf = new Int32Array(fixedCells).fill(-1);
     this.interrupt = options.interrupt ?? new Int32Array(1);
-    const stack = this.allocate(options.stackCells ?? 1 << 16);
-    if (stack < 0) throw new RangeError('memory too small for the stack');
-    this.stackLo = stack;
-    this.stackHi = stack + (options.stackCells ?? 1 << 16) * 8;
+    this.heapOptions = options.heap;
+    options.services?.forEach((s, i) => { this.services[i] = s; });
+    // The stack object and the exit stub, the first objects of the fixed space.
+    const st = this.store;
+    const sh = this.fixedLo;
+    st.cells32[2 * sh] = stackCells;
+    st.cells32[2 * sh + 1] = FORMAT_WORDS;
+    st.tags[sh] = TAG_HDR;
+    this.stackLo = (sh + 1) * 8;
+    this.stackHi = this.stackLo + stackCells * 8;
     this.setRegister(4, BigInt(this.stackHi), TAG_STACK);
-    this.exitStub = this.loadCode(Uint8Array.of(0xcc));
-    const exit = this.cacheOf(this.exitStub)!;
+    const eh = sh + 1 + stackCells;
+    st.cells32[2 * eh] = 1;
+    st.cells32[2 * eh + 1] = (7 << 4) | FORMAT_CODE;
+    st.tags[eh] = TAG_HDR;
+    st.bytes[(eh + 1) * 8] = 0xcc;
+    this.fixedBoot = eh + 2;
+    const exit = this.registerCode(eh, 1, 1);
+    this.exitStub = exit.addr;
     const stub = new Insn(exit);
     stub.op = OP.EXIT;
     exit.insns[0] = stub;
     writeFlags(this.store.state32, { CF: 0, ZF: 0, SF: 0, OF: 0, PF: 0 });
+  }
+
+  /** Object memory: this machine's Heap, made with MachineOptions.heap on first use if none was made. */
+  get heap(): Heap {
+    return this.ownHeap ?? new Heap(this, this.heapOptions);
+  }
+
+  /** Heap's part: `heap` is this machine's heap (there can be only one). */
+  attachHeap(heap: Heap): void {
+    if (this.ownHeap) throw new Error('this machine already has a heap');
+    this.ownHeap = heap;
   }
 
   // ---- registers and flags (host API) ----------------------------------------------------
@@ -154,44 +204,72 @@ export class Machine {
   cell(address: number): bigint { return this.store.cells[address >> 3]; }
   cellTag(address: number): number { return this.store.tags[address >> 3]; }
 
-  /** Write a cell from the host (the kernel's own services, tests). Code caches follow. */
+  /**
+   * Write a cell from the host (the kernel's own services, tests). Storing a pointer sets the
+   * cell's card (the write barrier); code caches follow stores into code.
+   */
   setCell(address: number, value: bigint, tag = TAG_NUM): void {
     const c = address >> 3;
     this.store.cells[c] = value;
     this.store.tags[c] = tag;
-    if (c >= this.codeLo && c < this.codeHi) this.codeWritten(c);
+    if (tag === TAG_PTR) this.store.cards[c >> CARD_SHIFT] = 1;
+    if (c >= this.fixedLo && c < this.fixedHi) this.codeWritten(c);
   }
 
-  /** Allocate an object of `slots` cells in the heap; returns its address, or -1 when full. */
+  /**
+   * Allocate an object of `slots` cells (numbers, 0) in the heap; returns its address, or -1
+   * when memory is exhausted. It may collect: see Heap.allocate.
+   */
   allocate(slots: number, format = 0, classIndex = 0): number {
-    const h = this.heapNext;
-    if (h + 1 + slots > this.store.cellCount) return -1;
-    this.heapNext = h + 1 + slots;
-    this.writeHeader(h, slots, format, 0, classIndex);
-    this.store.cells.fill(0n, h + 1, h + 1 + slots);
-    this.store.tags.fill(TAG_NUM, h + 1, h + 1 + slots);
-    return (h + 1) * 8;
+    return this.heap.allocate(slots, format, classIndex, 0n, TAG_NUM);
   }
 
-  /** Put `bytes` in a new code object in the code space; returns its address (or -1 when full). */
+  /** Put `bytes` in a new code object in the fixed space; returns its address, or -1. It may collect. */
   loadCode(bytes: Uint8Array, classIndex = 0): number {
-    const slots = Math.max(1, Math.ceil(bytes.length / 8));
-    const h = this.codeNext;
-    if (h + 1 + slots > this.codeHi) return -1;
-    this.codeNext = h + 1 + slots;
-    this.writeHeader(h, slots, FORMAT_CODE, slots * 8 - bytes.length, classIndex);
-    const first = h + 1;
-    this.store.cells.fill(0n, first, first + slots);
-    this.store.tags.fill(TAG_NUM, first, first + slots);
-    this.store.bytes.set(bytes, first * 8);
-    this.codeStartOf.fill(first, h - this.codeLo, first + slots - this.codeLo);
-    this.caches[first - this.codeLo] = new CodeCache(first * 8, bytes.length, slots);
-    return first * 8;
+    return this.heap.allocateCode(bytes, classIndex);
   }
 
-  private writeHeader(h: number, slots: number, format: number, pad: number, classIndex: number): void {
-    this.store.cells[h] = encodeHeader({ slots, format, pad, flags: 0, classIndex });
-    this.store.tags[h] = TAG_HDR;
+  /** Heap's part: a code object now occupies header cell `h` .. its last slot. */
+  registerCode(h: number, slots: number, byteLength: number): CodeCache {
+    const first = h + 1;
+    this.codeStartOf.fill(first, h - this.fixedLo, first + slots - this.fixedLo);
+    const cache = new CodeCache(first * 8, byteLength, slots);
+    this.caches[first - this.fixedLo] = cache;
+    return cache;
+  }
+
+  /**
+   * Heap's part: the code object with header cell `h` is gone. Returns true if it had been
+   * decoded, in which case the caller must flushDecoded() (links may lead into it).
+   */
+  forgetCode(h: number, slots: number): boolean {
+    const first = h + 1;
+    const cache = this.caches[first - this.fixedLo];
+    this.codeStartOf.fill(-1, h - this.fixedLo, first + slots - this.fixedLo);
+    this.caches[first - this.fixedLo] = undefined;
+    return cache !== undefined && cache.insns.length > 0;
+  }
+
+  /** Heap's part: the fixed space now ends at `fixedHi` (it only grows). */
+  fixedSpaceGrew(fixedHi: number): void {
+    const map = new Int32Array(fixedHi - this.fixedLo).fill(-1);
+    map.set(this.codeStartOf);
+    this.codeStartOf = map;
+    this.fixedHi = fixedHi;
+  }
+
+  /**
+   * Drop every decoded instruction (except the exit stub's), so that no link leads into a
+   * code object that changed or is gone; a running loop re-fetches (resync), and a stopped
+   * run's resume point is decoded afresh.
+   */
+  flushDecoded(): void {
+    for (const k of this.caches) {
+      if (k && k.addr !== this.exitStub && k.insns.length > 0) k.insns = [];
+    }
+    this.resync = true;
+    const at = this.resumeAt;
+    if (at && at.op !== OP.EXIT) this.resumeAt = this.fetch(at.code, at.off);
   }
 
   /** The bytes of the code object at `address`. */
@@ -215,18 +293,18 @@ export class Machine {
   /** The code object whose first slot is at `address`, if there is one. */
   cacheOf(address: number): CodeCache | undefined {
     const c = address >> 3;
-    if ((address & 7) !== 0 || c < this.codeLo || c >= this.codeHi) return undefined;
-    const cache = this.caches[c - this.codeLo];
+    if ((address & 7) !== 0 || c < this.fixedLo || c >= this.fixedHi) return undefined;
+    const cache = this.caches[c - this.fixedLo];
     return cache;
   }
 
   /** The code object containing byte `address`, if any. */
   codeContaining(address: number): CodeCache | undefined {
     const c = Math.floor(address / 8);
-    if (!(c >= this.codeLo && c < this.codeHi)) return undefined;
-    const first = this.codeStartOf[c - this.codeLo];
+    if (!(c >= this.fixedLo && c < this.fixedHi)) return undefined;
+    const first = this.codeStartOf[c - this.fixedLo];
     if (first < 0) return undefined;
-    const cache = this.caches[first - this.codeLo];
+    const cache = this.caches[first - this.fixedLo];
     if (!cache || address - cache.addr >= cache.byteLength || address < cache.addr) return undefined;
     return cache;
   }
@@ -315,14 +393,14 @@ export class Machine {
   }
 
   /**
-   * A store has written cell `c` of the code space. If that code object has been decoded,
-   * every cache is dropped (links between code objects may point into it) and the run
-   * loop re-fetches.
+   * A store has written cell `c` of the fixed space. If it is in a code object that has been
+   * decoded, every cache is dropped (links between code objects may point into it) and the
+   * run loop re-fetches.
    */
   codeWritten(c: number): void {
-    const first = this.codeStartOf[c - this.codeLo];
+    const first = this.codeStartOf[c - this.fixedLo];
     if (first < 0) return;
-    const cache = this.caches[first - this.codeLo];
+    const cache = this.caches[first - this.fixedLo];
     if (!cache || cache.insns.length === 0) return;
     for (const k of this.caches) {
       if (k && k.addr !== this.exitStub && k.insns.length > 0) k.insns = [];
@@ -427,14 +505,24 @@ export class Machine {
     this.store.cells[sp >> 3] = BigInt(this.exitStub);
     this.store.tags[sp >> 3] = TAG_PTR;
     this.store.state32[8] = sp;
-    return run(this, this.fetch(code, 0), options.steps ?? DEFAULT_STEP_LIMIT);
+    const depth = this.inService.length;
+    try {
+      return run(this, this.fetch(code, 0), options.steps ?? DEFAULT_STEP_LIMIT);
+    } finally {
+      this.inService.length = depth; // a service that threw (a host bug) left its entry
+    }
   }
 
   /** Continue a run stopped by StepLimit or Interrupted. */
   resume(options: RunOptions = {}): RunResult {
     const at = this.resumeAt;
     if (!at) throw new RangeError('nothing to resume');
-    return run(this, at, options.steps ?? DEFAULT_STEP_LIMIT);
+    const depth = this.inService.length;
+    try {
+      return run(this, at, options.steps ?? DEFAULT_STEP_LIMIT);
+    } finally {
+      this.inService.length = depth;
+    }
   }
 
   /** Abandon whatever was running: empty the stack and forget the resume point. */

@@ -1,0 +1,160 @@
+/*
+ * Genesis: a complete first heap, from nothing.
+ *
+ *   1. a machine and its heap;
+ *   2. nil, true, false, the class table and the kernel's roots, in the fixed space;
+ *   3. the well-known behaviours (layout.ts CLASS), each bound to a global of its name, with
+ *      the VM object as the root: Object, Memory, CPU, ALU derive from it;
+ *   4. the fragments (bootstrap/kernel.bedrock) assembled into code objects, in two passes so
+ *      that a fragment can jump to another (`jmp CPU>>eq:do:`): measure every fragment, make
+ *      every code object, then assemble each at its final address;
+ *   5. each fragment installed as a method of its behaviour (or, for `Kernel`, in the roots).
+ *
+ * Errors are values: a fragment that does not assemble names its line and what is wrong.
+ */
+import { readFileSync } from 'node:fs';
+import { FORMAT_POINTERS, TAG_PTR } from '../kernel/machine/cells.ts';
+import { Machine, type MachineOptions } from '../kernel/machine/machine.ts';
+import type { HeapOptions } from '../kernel/memory/heap.ts';
+import { setSlotNumber, setSlotPointer } from '../kernel/objects/access.ts';
+import { Kernel } from '../kernel/objects/kernel.ts';
+import { CLASS, PARENT, ROOTS, SERVICE, SINGLETONS, type WellKnownClass } from '../kernel/objects/layout.ts';
+import { writeCode } from '../kernel/objects/methods.ts';
+import { assemble, formatAsmError } from './assembler.ts';
+import { bindBody, kindOf, readFragments, type Fragment, type Names } from './fragments.ts';
+
+export interface GenesisOptions {
+  readonly machine?: MachineOptions;
+  readonly heap?: HeapOptions;
+  /** Fragment text to use instead of bootstrap/kernel.bedrock. */
+  readonly fragments?: string;
+}
+
+export type GenesisResult = { readonly ok: true; readonly kernel: Kernel } | { readonly ok: false; readonly error: string };
+
+const KERNEL_ENTRIES: Readonly<Record<string, number>> = Object.freeze({ notUnderstood: ROOTS.DNU_TRAMPOLINE });
+
+export function kernelFragmentsText(): string {
+  return readFileSync(new URL('./kernel.bedrock', import.meta.url), 'utf8');
+}
+
+/** Build a kernel from nothing. */
+export function genesis(options: GenesisOptions = {}): GenesisResult {
+  const machine = new Machine({ ...options.machine, heap: { ...options.machine?.heap, ...options.heap } });
+  const heap = machine.heap;
+  const held: number[] = [];
+  const fixed = (slots: number, cls: number, fill: number): number => {
+    const p = heap.allocateFixed(slots, FORMAT_POINTERS, cls, BigInt(fill), TAG_PTR);
+    if (p < 0) throw new GenesisFailure('out of memory');
+    held.push(heap.roots.add(BigInt(p), TAG_PTR));
+    return p;
+  };
+  try {
+    // 2. The first objects. nil exists before anything can be filled with it.
+    const nil = fixed(0, CLASS.UndefinedObject, 0);
+    const yes = fixed(0, CLASS.Boolean, nil);
+    const no = fixed(0, CLASS.Boolean, nil);
+    const table = fixed(64, CLASS.Array, nil);
+    const roots = fixed(ROOTS.SIZE, CLASS.KernelRoots, nil);
+    setSlotPointer(machine, roots, ROOTS.NIL, nil);
+    setSlotPointer(machine, roots, ROOTS.TRUE, yes);
+    setSlotPointer(machine, roots, ROOTS.FALSE, no);
+    setSlotPointer(machine, roots, ROOTS.CLASS_TABLE, table);
+    setSlotNumber(machine, roots, ROOTS.NEXT_CLASS, CLASS.FIRST_FREE);
+    heap.fill = { value: BigInt(nil), tag: TAG_PTR };
+    const kernel = new Kernel(machine, heap, roots);
+    const dnu = kernel.symbols.intern('doesNotUnderstand:');
+    if (dnu < 0) throw new GenesisFailure('out of memory');
+    setSlotPointer(machine, roots, ROOTS.DNU_SELECTOR, dnu);
+
+    // 3. The well-known behaviours, parents first.
+    const made = new Map<WellKnownClass, number>();
+    const make = (name: WellKnownClass): number => {
+      const known = made.get(name);
+      if (known !== undefined) return known;
+      const parent = PARENT[name];
+      const b = kernel.makeBehaviour({
+        name,
+        parent: parent === null ? -1 : make(parent),
+        index: CLASS[name],
+        singleton: SINGLETONS.includes(name),
+      });
+      if (typeof b === 'string') throw new GenesisFailure(`making ${name}: ${b}`);
+      made.set(name, b);
+      return b;
+    };
+    for (const name of Object.keys(PARENT) as WellKnownClass[]) make(name);
+
+    // 4 and 5. The fragments.
+    installFragments(kernel, options.fragments ?? kernelFragmentsText());
+    return { ok: true, kernel };
+  } catch (e) {
+    if (e instanceof GenesisFailure) return { ok: false, error: e.message };
+    throw e;
+  } finally {
+    for (const h of held) heap.roots.release(h);
+  }
+}
+
+class GenesisFailure {
+  constructor(readonly message: string) {}
+}
+
+function installFragments(kernel: Kernel, text: string): void {
+  const read = readFragments(text);
+  if (!read.ok) throw new GenesisFailure(`kernel fragments, line ${read.error.line}: ${read.error.message}`);
+  const fragments = read.fragments;
+  const codeOf = new Map<string, number>();
+  const key = (target: string, selector: string): string => `${target}>>${selector}`;
+  const names = (resolving: boolean): Names => ({
+    object: (name) => (name === 'nil' ? kernel.nil : name === 'true' ? kernel.true : name === 'false' ? kernel.false : undefined),
+    symbol: (t) => {
+      const s = kernel.symbols.intern(t);
+      if (s < 0) throw new GenesisFailure('out of memory');
+      return s;
+    },
+    method: (b, sel) => (resolving ? codeOf.get(key(b, sel)) : 0),
+    service: (name) => (SERVICE as Record<string, number>)[name],
+  });
+  const assembleAt = (f: Fragment, origin: number, resolving: boolean): Uint8Array => {
+    const bound = bindBody(f, names(resolving), origin);
+    if (!bound.ok) throw new GenesisFailure(`${key(f.target, f.selector)} (line ${f.line}): ${bound.message}`);
+    const r = assemble(bound.text);
+    if (!r.ok) throw new GenesisFailure(`${key(f.target, f.selector)} (line ${f.line}): ${formatAsmError(r.error)}`);
+    return r.bytes;
+  };
+  // The code objects are held in roots until the methods (or the kernel's roots) hold them.
+  const held: number[] = [];
+  try {
+    // Pass 1: measure every fragment and make its code object.
+    for (const f of fragments) {
+      const code = kernel.heap.allocateCode(new Uint8Array(assembleAt(f, 0, false).length), CLASS.CodeObject);
+      if (code < 0) throw new GenesisFailure('out of memory');
+      held.push(kernel.heap.roots.add(BigInt(code), TAG_PTR));
+      codeOf.set(key(f.target, f.selector), code);
+    }
+    // Pass 2: assemble each at its address, then install it.
+    for (const f of fragments) {
+      const code = codeOf.get(key(f.target, f.selector))!;
+      writeCode(kernel, code, assembleAt(f, code, true));
+      install(kernel, f, code);
+    }
+  } finally {
+    for (const h of held) kernel.heap.roots.release(h);
+  }
+}
+
+/** Install one fragment's code: as a method of its behaviour, or as a kernel entry. */
+function install(kernel: Kernel, f: Fragment, code: number): void {
+  const where = `${f.target}>>${f.selector} (line ${f.line})`;
+  if (f.target === 'Kernel') {
+    const slot = KERNEL_ENTRIES[f.selector];
+    if (slot === undefined) throw new GenesisFailure(`${where}: not a kernel entry (${Object.keys(KERNEL_ENTRIES).join(', ')})`);
+    setSlotPointer(kernel.machine, kernel.roots, slot, code);
+    return;
+  }
+  const owner = kernel.behaviourNamed(f.target);
+  if (owner < 0) throw new GenesisFailure(`${where}: there is no behaviour named ${f.target}`);
+  const defined = kernel.defineMethod({ selector: f.selector, owner, code, kind: kindOf(f), source: f.source });
+  if (typeof defined === 'string') throw new GenesisFailure(`${where}: ${defined}`);
+}

@@ -1,0 +1,119 @@
+/*
+ * The shapes of the kernel's own objects: which class index each well-known behaviour has,
+ * and what each slot of a behaviour, method entry, compiled method, binding, mark and log
+ * entry holds. All of them live in the fixed space (they never move), so machine code and
+ * the host can name them by address.
+ *
+ * A behaviour (format POINTERS):
+ *
+ *   +--------------+-------------------------------------------------------------+
+ *   | 0 name       | Symbol                                                      |
+ *   | 1 parent     | Behaviour, or nil for the VM object (the root)              |
+ *   | 2 methods    | MethodEntry: head of the override chain, newest first; nil  |
+ *   | 3 index      | number: its class index (objects name their class by it)    |
+ *   | 4 format     | number: format of its instances (FORMAT_*) | fixed slots << 8 |
+ *   | 5 ivars      | Array of Symbols (instance variable names), or nil          |
+ *   +--------------+-------------------------------------------------------------+
+ *
+ * A method entry, never written after it is made (defining shadows, forgetting restores heads):
+ *
+ *   +------------+------------+-------------+
+ *   | 0 selector | 1 method   | 2 next      |     selector: Symbol; method: CompiledMethod;
+ *   +------------+------------+-------------+     next: the entry it shadows or follows, or nil
+ *
+ * A compiled method:
+ *
+ *   0 code      the code object of its body (what the native compiler inlines)
+ *   1 entry     the code object a send calls: the body itself, or an adapter that moves the
+ *               send's arguments into the registers a primitive names (kernel/ABI.md)
+ *   2 selector  3 owner (the behaviour it was defined in)   4 source (String or nil)
+ *   5 kind      number: METHOD_* below                     6 arity (number of arguments)
+ *   7 threaded  Array of (method, operand) pairs, or nil
+ */
+
+/** Well-known class indices. 0 is no class (free chunks). Numbers have a class by their tag. */
+export const CLASS = Object.freeze({
+  FREE: 0,
+  VM: 1,
+  Object: 2,
+  Memory: 3,
+  CPU: 4,
+  ALU: 5,
+  Boolean: 6,
+  UndefinedObject: 7,
+  SmallInteger: 8,
+  Symbol: 9,
+  String: 10,
+  Array: 11,
+  Behaviour: 12,
+  MethodEntry: 13,
+  CompiledMethod: 14,
+  CodeObject: 15,
+  Stack: 16,
+  CodeAddress: 17,
+  StackAddress: 18,
+  Message: 19,
+  Mark: 20,
+  Binding: 21,
+  LogEntry: 22,
+  KernelRoots: 23,
+  Threaded: 24,
+  /** The first index given to classes made at run time. */
+  FIRST_FREE: 32,
+});
+
+export type WellKnownClass = Exclude<keyof typeof CLASS, 'FREE' | 'FIRST_FREE'>;
+
+/** Each well-known behaviour's parent; the VM object is the root. */
+export const PARENT: Readonly<Record<WellKnownClass, WellKnownClass | null>> = Object.freeze({
+  VM: null,
+  Object: 'VM', Memory: 'VM', CPU: 'VM', ALU: 'VM', Threaded: 'VM',
+  Boolean: 'Object', UndefinedObject: 'Object', SmallInteger: 'Object', Symbol: 'String', String: 'Object',
+  Array: 'Object', Behaviour: 'Object', MethodEntry: 'Object', CompiledMethod: 'Object', CodeObject: 'Object',
+  Stack: 'Object', CodeAddress: 'Object', StackAddress: 'Object', Message: 'Object', Mark: 'Object',
+  Binding: 'Object', LogEntry: 'Object', KernelRoots: 'Object',
+});
+
+/**
+ * Behaviours that are their own single instance: `Memory at: 100` is sent to the Memory
+ * behaviour itself, whose header names its own class index, so the lookup starts in its chain.
+ */
+export const SINGLETONS: readonly WellKnownClass[] = Object.freeze(['VM', 'Memory', 'CPU', 'ALU', 'Threaded']);
+
+export const BEHAVIOUR = Object.freeze({ NAME: 0, PARENT: 1, METHODS: 2, INDEX: 3, FORMAT: 4, IVARS: 5, SIZE: 6 });
+export const ENTRY = Object.freeze({ SELECTOR: 0, METHOD: 1, NEXT: 2, SIZE: 3 });
+export const METHOD = Object.freeze({
+  CODE: 0, ENTRY: 1, SELECTOR: 2, OWNER: 3, SOURCE: 4, KIND: 5, ARITY: 6, THREADED: 7, SIZE: 8,
+});
+/** A global: name, value, and the binding it was defined after (the globals chain, newest first). */
+export const BINDING = Object.freeze({ NAME: 0, VALUE: 1, NEXT: 2, SIZE: 3 });
+export const MESSAGE = Object.freeze({ SELECTOR: 0, ARGUMENTS: 1, SIZE: 2 });
+/**
+ * A mark: what `forget` restores. heads[i] is the method chain head of class index i when
+ * the mark was made, for every i below classCount.
+ */
+export const MARK = Object.freeze({ NAME: 0, PARENT: 1, HEADS: 2, GLOBALS: 3, LOG: 4, CLASS_COUNT: 5, SIZE: 6 });
+/** One definition in the log: what kind, which behaviour and selector, and the entry before it. */
+export const LOG = Object.freeze({ KIND: 0, BEHAVIOUR: 1, NAME: 2, SOURCE: 3, TIME: 4, PREVIOUS: 5, SIZE: 6 });
+
+/** The kernel's roots: everything the system keeps alive, reachable from one fixed object. */
+export const ROOTS = Object.freeze({
+  NIL: 0, TRUE: 1, FALSE: 2, CLASS_TABLE: 3, GLOBALS: 4, MARKS: 5, LOG: 6,
+  DNU_SELECTOR: 7, DNU_TRAMPOLINE: 8, NEXT_CLASS: 9, SIZE: 10,
+});
+
+/** How a compiled method takes its arguments (kernel/ABI.md, "Primitives and their parameters"). */
+export const METHOD_KIND = Object.freeze({
+  /** A body in the send convention: receiver and arguments on the value stack, last in rax. */
+  SEND: 0,
+  /** A primitive naming its parameters: receiver in rax, parameters in rsi, rdx, rcx, r8, r9. */
+  REGISTERS: 1,
+  /** A primitive naming no parameter: its one argument in rax, as the send leaves it. */
+  TOS: 2,
+});
+
+/** Registers a primitive's named parameters are bound to, in order. */
+export const PARAMETER_REGISTERS: readonly string[] = Object.freeze(['rsi', 'rdx', 'rcx', 'r8', 'r9']);
+
+/** Host service numbers (r11 at `syscall`). */
+export const SERVICE = Object.freeze({ ALLOCATE: 0, SEND: 1, FAIL: 2, COLLECT: 3 });

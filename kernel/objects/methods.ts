@@ -1,0 +1,152 @@
+/*
+ * Compiled methods and definitions.
+ *
+ * Defining a method adds a new entry at the head of its behaviour's override chain; the old
+ * entries are never touched, so the method it shadows is still there, one link down, for
+ * `forget` to bring back. A definition is atomic: every object it needs is made first, and
+ * only then is the chain head (one slot) set; if making anything fails, nothing changed.
+ *
+ * A primitive that names its parameters expects the receiver in rax and its parameters in
+ * rsi, rdx, ... (kernel/ABI.md); a send leaves the receiver and arguments on the value stack.
+ * Such a method gets an adapter, a few instructions made here with the encoder, which moves
+ * the arguments into place and jumps to the body:
+ *
+ *   mov rsi, [rsp+8(n-1)] ... mov <last>, rax    ; arguments into their registers
+ *   mov rax, [rsp+8n]                            ; the receiver into rax
+ *   jmp body                                     ; 32-bit displacement to the body's code
+ */
+import { FORMAT_BYTES, FORMAT_POINTERS, TAG_NUM, TAG_PTR } from '../machine/cells.ts';
+import { encode } from '../machine/x86/encoder.ts';
+import { mem, reg, rel, type Operand } from '../machine/x86/operand.ts';
+import { REG64, RSP } from '../machine/x86/table.ts';
+import { byteShape, setSlotNumber, setSlotPointer, utf8 } from './access.ts';
+import { methodsHead, setMethodsHead } from './classes.ts';
+import type { Kernel } from './kernel.ts';
+import { CLASS, ENTRY, METHOD, METHOD_KIND, PARAMETER_REGISTERS } from './layout.ts';
+import { appendLog } from './marks.ts';
+import { setPad } from './symbols.ts';
+
+export interface MethodSpec {
+  readonly selector: string;
+  /** The behaviour it is defined in. */
+  readonly owner: number;
+  /** The code object of its body. */
+  readonly code: number;
+  readonly kind: number;
+  readonly source?: string;
+  /** Threaded code (an Array of pairs), if the method has it. */
+  readonly threaded?: number;
+}
+
+/** Bytes of `instructions`, encoded to sit at `origin` (branch targets are absolute addresses). */
+function encodeAt(instructions: readonly [string, Operand[]][], origin: number, hints: { disp32?: boolean }[]): Uint8Array | string {
+  const out: number[] = [];
+  for (let i = 0; i < instructions.length; i++) {
+    const [mnemonic, ops] = instructions[i];
+    const r = encode(mnemonic, ops, hints[i] ?? {}, origin + out.length);
+    if (!r.ok) return r.error;
+    out.push(...r.bytes);
+  }
+  return Uint8Array.from(out);
+}
+
+/** Code for the adapter of a primitive with `arity` named parameters, jumping to `body`. */
+export function makeAdapter(k: Kernel, arity: number, body: number): number | string {
+  if (arity > PARAMETER_REGISTERS.length) return `a primitive takes at most ${PARAMETER_REGISTERS.length} parameters`;
+  const reg64 = (name: string): Operand => reg(REG64.indexOf(name));
+  const moves: [string, Operand[]][] = [];
+  for (let i = 0; i < arity; i++) {
+    const target = reg64(PARAMETER_REGISTERS[i]);
+    // Argument i+1 of n: the last is in rax, the others at [rsp + 8(n-1-i)].
+    moves.push(i === arity - 1 ? ['mov', [target, reg(0)]] : ['mov', [target, mem(RSP, -1, 1, 8 * (arity - 1 - i))]]);
+  }
+  moves.push(['mov', [reg(0), mem(RSP, -1, 1, 8 * arity)]]);
+  const sequence: [string, Operand[]][] = [...moves, ['jmp', [rel(body)]]];
+  const hints = [...moves.map(() => ({})), { disp32: true }];
+  // The length does not depend on where it sits (the jump is always 32-bit), so measure first.
+  const sized = encodeAt(sequence, 0, hints);
+  if (typeof sized === 'string') return sized;
+  const adapter = k.heap.allocateCode(new Uint8Array(sized.length), CLASS.CodeObject);
+  if (adapter < 0) return 'out of memory';
+  const bytes = encodeAt(sequence, adapter, hints);
+  if (typeof bytes === 'string') return bytes;
+  writeCode(k, adapter, bytes);
+  return adapter;
+}
+
+/** Fill a freshly made code object with its bytes. */
+export function writeCode(k: Kernel, code: number, bytes: Uint8Array): void {
+  k.machine.store.bytes.set(bytes, code);
+  k.machine.codeWritten(code >> 3);
+}
+
+/** A String (in the fixed space) holding `text`. */
+export function makeString(k: Kernel, text: string, fixed = true): number {
+  const bytes = utf8(text);
+  const { slots, pad } = byteShape(bytes.length);
+  const p = fixed
+    ? k.heap.allocateFixed(slots, FORMAT_BYTES, CLASS.String, 0n, TAG_NUM)
+    : k.heap.allocate(slots, FORMAT_BYTES, CLASS.String, 0n, TAG_NUM);
+  if (p < 0) return -1;
+  k.machine.store.bytes.set(bytes, p);
+  setPad(k.machine, p, pad);
+  return p;
+}
+
+/** Make a compiled method (and its adapter, if it needs one). Returns its address or a message. */
+export function makeMethod(k: Kernel, spec: MethodSpec): number | string {
+  const m = k.machine;
+  const selector = k.symbols.intern(spec.selector);
+  if (selector < 0) return 'out of memory';
+  const arity = k.symbols.arity(selector);
+  return k.holding([selector, spec.code, spec.owner, spec.threaded ?? k.nil], () => {
+    let entry = spec.code;
+    if (spec.kind === METHOD_KIND.REGISTERS && arity > 0) {
+      const adapter = makeAdapter(k, arity, spec.code);
+      if (typeof adapter === 'string') return adapter;
+      entry = adapter;
+    }
+    return k.holding([entry], () => {
+      const source = spec.source === undefined ? k.nil : makeString(k, spec.source);
+      if (source < 0) return 'out of memory';
+      return k.holding([source], () => {
+        const method = k.heap.allocateFixed(METHOD.SIZE, FORMAT_POINTERS, CLASS.CompiledMethod, BigInt(k.nil), TAG_PTR);
+        if (method < 0) return 'out of memory';
+        setSlotPointer(m, method, METHOD.CODE, spec.code);
+        setSlotPointer(m, method, METHOD.ENTRY, entry);
+        setSlotPointer(m, method, METHOD.SELECTOR, selector);
+        setSlotPointer(m, method, METHOD.OWNER, spec.owner);
+        setSlotPointer(m, method, METHOD.SOURCE, source);
+        setSlotNumber(m, method, METHOD.KIND, spec.kind);
+        setSlotNumber(m, method, METHOD.ARITY, arity);
+        if (spec.threaded !== undefined) setSlotPointer(m, method, METHOD.THREADED, spec.threaded);
+        return method;
+      });
+    });
+  });
+}
+
+/**
+ * Install `method` for `selector` in behaviour `b`: a new entry shadows whatever the chain
+ * answered before. Returns the entry, or a message (and then nothing has changed).
+ */
+export function define(k: Kernel, b: number, selector: number, method: number, source?: string): number | string {
+  const m = k.machine;
+  return k.holding([b, selector, method], () => {
+    const logged = appendLog(k, 'define', b, selector, source);
+    if (typeof logged === 'string') return logged;
+    return k.holding([logged], () => {
+      const entry = k.heap.allocateFixed(ENTRY.SIZE, FORMAT_POINTERS, CLASS.MethodEntry, BigInt(k.nil), TAG_PTR);
+      if (entry < 0) return 'out of memory';
+      setSlotPointer(m, entry, ENTRY.SELECTOR, selector);
+      setSlotPointer(m, entry, ENTRY.METHOD, method);
+      const head = methodsHead(k, b);
+      if (head >= 0) setSlotPointer(m, entry, ENTRY.NEXT, head);
+      // Everything exists: now the two slots that make the definition visible.
+      setMethodsHead(k, b, entry);
+      k.commitLog(logged);
+      k.cache.invalidateSelector(selector);
+      return entry;
+    });
+  });
+}

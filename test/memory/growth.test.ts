@@ -1,0 +1,157 @@
+/*
+ * Growth: memory grows (WebAssembly.Memory.grow, the tags and cards moving up behind the
+ * cells) when live data needs it, and the fixed space grows by sliding old space up. Past
+ * the ceiling, allocation from machine code is a Service fault ("out of memory: ...") that
+ * leaves the machine usable; from the host it is -1.
+ */
+import { describe, expect, it } from 'vitest';
+import { FORMAT_POINTERS, TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts';
+import type { Machine } from '../../kernel/machine/machine.ts';
+import { bytesOf } from '../support/machine.ts';
+import { alloc, expectSound, load, smallMachine } from './helpers.ts';
+
+const RAX = 0, RBX = 3, RDI = 7;
+
+/** rdi nodes [i, next], the head in rax (and rbx). */
+const LIST = `
+  mov rbx, 0
+  mov r12, 0
+lp:
+  ${alloc(3, 2)}
+  mov [rax], r12
+  mov [rax+8], rbx
+  mov rbx, rax
+  add r12, 1
+  cmp r12, rdi
+  jne lp
+  ret`;
+
+/** Walk a LIST from its head: the number of nodes, checking each value. */
+function walk(m: Machine, head: number): number {
+  let p = head, n = 0;
+  let expected = -1n;
+  while (p !== 0) {
+    const v = m.cell(p);
+    if (expected >= 0n) expect(v).toBe(expected);
+    expected = v - 1n;
+    n++;
+    p = m.cellTag(p + 8) === TAG_PTR ? Number(m.cell(p + 8)) : 0;
+  }
+  return n;
+}
+
+describe('memory grows', () => {
+  it('past its first size, with everything live', () => {
+    const m = smallMachine();
+    const first = m.store.cellCount;
+    const generation = m.store.generation;
+    const code = load(m, LIST);
+    m.setRegister(RDI, 200_000n);
+    const r = m.call(code, { steps: 10_000_000 });
+    expect(r.fault).toBeNull();
+    expect(m.store.cellCount).toBeGreaterThan(first + 3 * 200_000);
+    expect(m.store.generation).toBeGreaterThan(generation);
+    expect(m.heap.stats.grows).toBeGreaterThan(0);
+    expect(walk(m, Number(m.register(RAX)))).toBe(200_000);
+    expectSound(m);
+    // Memory reached through the Memory capability grew too.
+    const high = m.store.cellCount - 1;
+    const probe = load(m, `mov rcx, ${high}\nmov rax, [rcx*8]\nmov rcx, ${high + 1}\nmov rax, [rcx*8]\nret`);
+    const p = m.call(probe);
+    expect(p.fault?.kind).toBe('Bounds');
+    expect(p.steps).toBe(3);
+  });
+
+  it('the fixed space grows by sliding old space up, and everything still works', () => {
+    const m = smallMachine();
+    const list = load(m, LIST);
+    m.setRegister(RDI, 5000n);
+    expect(m.call(list).fault).toBeNull();
+    const head = m.heap.roots.add(m.register(RAX), TAG_PTR);
+    const fixedHi = m.fixedHi;
+    const oldLo = m.heap.oldLo;
+    // 2000 live code objects of 4 cells: more than the fixed space had room for.
+    const codes: number[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const c = m.loadCode(bytesOf(`mov rax, ${1000 + i}\nnop\nnop\nnop\nnop\nnop\nnop\nnop\nnop\nnop\nnop\nnop\nnop\nnop\nnop\nnop\nnop\nret`));
+      expect(c).toBeGreaterThan(0);
+      codes.push(m.heap.roots.add(BigInt(c), TAG_PTR));
+    }
+    expect(m.fixedHi).toBeGreaterThan(fixedHi);
+    expect(m.heap.oldLo).toBe(m.fixedHi);
+    expect(m.heap.oldLo).toBeGreaterThan(oldLo);
+    expect(m.codeStartOf.length).toBe(m.fixedHi - m.fixedLo);
+    expect(walk(m, m.heap.roots.address(head))).toBe(5000);
+    for (let i = 0; i < 2000; i += 37) {
+      const r = m.call(m.heap.roots.address(codes[i]));
+      expect(r.fault).toBeNull();
+      expect(m.register(RAX)).toBe(BigInt(1000 + i));
+    }
+    expectSound(m);
+  });
+
+  it('out of memory beyond the ceiling is a Service fault, and the machine stays usable', () => {
+    const m = smallMachine({ maxCells: 1 << 18 });
+    const code = load(m, LIST);
+    m.setRegister(RDI, 10_000_000n);
+    const r = m.call(code, { steps: 100_000_000 });
+    expect(r.fault?.kind).toBe('Service');
+    expect(r.fault?.message).toMatch(/^out of memory: no room for an object of 2 slots \(memory is \d+ cells, the ceiling is 262144\)/);
+    expect(r.fault?.instruction).toBe('syscall');
+    expect(m.store.cellCount).toBeLessThanOrEqual(1 << 18);
+    const built = walk(m, Number(m.register(RBX)));
+    expect(built).toBeGreaterThan(50_000);
+    expectSound(m, 'at the fault');
+    // From the host: -1.
+    expect(m.heap.allocate(200_000, FORMAT_POINTERS, 0, 0n, TAG_NUM)).toBe(-1);
+    // Let the list go: there is room again.
+    m.unwind();
+    m.setRegister(RAX, 0n);
+    m.setRegister(RBX, 0n);
+    m.setRegister(RDI, 1000n);
+    const again = m.call(code);
+    expect(again.fault).toBeNull();
+    expect(walk(m, Number(m.register(RAX)))).toBe(1000);
+    expect(m.heap.allocate(20_000, FORMAT_POINTERS, 0, 0n, TAG_NUM)).toBeGreaterThan(0);
+    expectSound(m, 'after recovering');
+  });
+
+  it('bad requests to the allocation service are Service faults that say what is wrong', () => {
+    const m = smallMachine();
+    const cases: [string, RegExp][] = [
+      [`mov rcx, 200000\nmov rdx, 1\nmov r8, 0`, /class index in rcx \(200000\) is not in 0 \.\. 131071/],
+      [`mov rcx, 1\nmov rdx, 1\nmov r8, 3`, /format in r8 \(3\) is not 0 \(pointers\), 1 \(words\) or 2 \(bytes\)/],
+      [`mov rcx, 1\nmov rdx, -1\nmov r8, 1`, /size in rdx \(-1\) is negative or too large/],
+      [`mov rcx, 1\nmov rdx, 0x7fffffff\nmov r8, 1`, /2147483647 slots is more than the largest object/],
+    ];
+    for (const [setup, message] of cases) {
+      const r = m.call(load(m, `${setup}\nmov r11, 0\nsyscall\nret`));
+      expect(r.fault?.kind).toBe('Service');
+      expect(r.fault?.message).toMatch(message);
+      m.unwind();
+    }
+    const bytes = m.call(load(m, `${alloc(9, 13, 2)}\nret`));
+    expect(bytes.fault).toBeNull();
+    const p = Number(m.register(RAX));
+    expect(m.store.cells32[2 * ((p >> 3) - 1)]).toBe(2); // 13 bytes: 2 cells, 3 bytes of pad
+    expect((m.store.cells32[2 * ((p >> 3) - 1) + 1] >> 4) & 7).toBe(3);
+    expectSound(m);
+  });
+
+  it('the allocation service fills pointer slots with the heap fill', () => {
+    const m = smallMachine();
+    const nil = m.heap.allocateFixed(0, FORMAT_POINTERS, 1, 0n, TAG_NUM);
+    m.heap.roots.addPointer(nil);
+    m.heap.fill = { value: BigInt(nil), tag: TAG_PTR };
+    expect(m.call(load(m, `${alloc(5, 3)}\nret`)).fault).toBeNull();
+    const p = Number(m.register(RAX));
+    for (let i = 0; i < 3; i++) {
+      expect(m.cell(p + 8 * i)).toBe(BigInt(nil));
+      expect(m.cellTag(p + 8 * i)).toBe(TAG_PTR);
+    }
+    expect(m.call(load(m, `${alloc(5, 3, 1)}\nret`)).fault).toBeNull();
+    const w = Number(m.register(RAX));
+    expect(m.cellTag(w)).toBe(TAG_NUM);
+    expectSound(m);
+  });
+});
