@@ -8,6 +8,7 @@ import { FORMAT_POINTERS, TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts
 import { classIndexOf, slotPointer } from '../../kernel/objects/access.ts';
 import { METHOD_KIND, MESSAGE, SERVICE } from '../../kernel/objects/layout.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
+import { readLog } from '../../kernel/objects/marks.ts';
 import { boot, code, num, ptr } from '../support/kernel.ts';
 
 /** Define `selector` on the behaviour named `owner` with an x86 body (receiver in rax). */
@@ -155,3 +156,25 @@ describe('sending from the host', () => {
     expect(r.value).toEqual({ value: BigInt(k.true), tag: TAG_PTR });
   });
 });
+
+describe('definitions are atomic', () => {
+  it('a definition that cannot be made changes nothing: chain, log and answers stay', () => {
+    const k = boot();
+    const b = k.behaviourNamed('SmallInteger');
+    // The first definition takes its arguments in the send convention, so it needs no adapter.
+    expect(typeof k.defineMethod({ selector: 'a:b:c:d:e:f:', owner: b, code: code(k, 'mov rax, 1; ret'), kind: METHOD_KIND.SEND })).toBe('number');
+    const head = k.machine.cell(b + 16);
+    const logLength = readLogLength(k);
+    // A primitive naming six parameters has no registers for the sixth: the adapter cannot be made.
+    const r = k.defineMethod({ selector: 'a:b:c:d:e:f:', owner: b, code: code(k, 'mov rax, 2; ret'), kind: METHOD_KIND.REGISTERS });
+    expect(r).toBe('a primitive takes at most 5 parameters');
+    expect(k.machine.cell(b + 16)).toBe(head);
+    expect(readLogLength(k)).toBe(logLength);
+    const args = [num(1), num(2), num(3), num(4), num(5), num(6)];
+    expect(k.sendMessage(num(0), 'a:b:c:d:e:f:', args).value).toEqual(num(1));
+  });
+});
+
+function readLogLength(k: Kernel): number {
+  return readLog(k).length;
+}
