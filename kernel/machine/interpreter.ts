@@ -24,7 +24,7 @@
 import * as cells from './cells.ts';
 import type { Fault, FaultKind } from './faults.ts';
 import * as flags from './flags.ts';
-import { below, carry, condition } from './flags.ts';
+import { below, carry, condition, writeFlags } from './flags.ts';
 import { Insn, makeFault, OP } from './insn.ts';
 import type { Machine, RunResult } from './machine.ts';
 import type { Operand } from './x86/operand.ts';
@@ -431,12 +431,14 @@ function read(m: Machine, ins: Insn, op: Operand): boolean {
       valueTag = TAG_NUM;
       return true;
     }
+    case 'reg16': value = st.state64[op.reg] & 0xffffn; valueTag = st.regTags[op.reg]; return true;
     case 'imm': value = op.value; valueTag = TAG_NUM; return true;
     case 'mem': {
-      const width = op.size === 8 ? 1 : 8;
+      const width = op.size === 8 ? 1 : op.size === 16 ? 2 : 8;
       const a = m.access(ins, false, width);
       if (a < 0) return false;
       if (width === 1) { value = BigInt(st.bytes[a]); valueTag = TAG_NUM; return true; }
+      if (width === 2) { value = BigInt(st.bytes[a] | (st.bytes[a + 1] << 8)); valueTag = st.tags[a >> 3]; return true; }
       value = st.cells[a >> 3];
       const t = st.tags[a >> 3];
       valueTag = t === TAG_HDR ? TAG_NUM : t;
@@ -642,6 +644,14 @@ function general(m: Machine, ins: Insn): boolean {
     case 'int3':
       m.raise('Breakpoint', 'int3 breakpoint', ins);
       return false;
+    case 'lar': {
+      // The access rights of a value on this machine are its tag (cells.ts): the tag of the
+      // register, or of the cell the word lies in. ZF says the rights were loaded.
+      if (!read(m, ins, ops[1])) return false;
+      if (!write(m, ins, ops[0], BigInt(valueTag), TAG_NUM)) return false;
+      writeFlags(S32, { ZF: 1 });
+      return true;
+    }
     case 'nop':
       return true;
     default:

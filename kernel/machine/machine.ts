@@ -480,6 +480,10 @@ export class Machine {
       this.raise('Bounds', outOfBounds(ea, lo, hi, what, this.store.byteSize), ins);
       return -1;
     }
+    if (width === 2 && (ea & 7) === 7) {
+      this.raise('Bounds', `the word at address ${hex(ea)} straddles two cells`, ins);
+      return -1;
+    }
     if (width === 8 && (ea & 7) !== 0) {
       this.raise('Bounds', `address ${hex(ea)} is not cell-aligned (a multiple of 8)`, ins);
       return -1;

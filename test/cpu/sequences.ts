@@ -34,7 +34,7 @@ import { assemble, formatAsmError } from '../../bootstrap/assembler.ts';
 import { decode } from '../../kernel/machine/x86/decoder.ts';
 import { encode } from '../../kernel/machine/x86/encoder.ts';
 import type { Hints, MemOperand, Operand } from '../../kernel/machine/x86/operand.ts';
-import { MNEMONICS, RAX, RCX, RDX, REG64, REG8, RSP, TABLE, type Flag, type Operation, type Row } from '../../kernel/machine/x86/table.ts';
+import { type Flag, MNEMONICS, type Operation, RAX, RCX, RDX, REG16, REG64, REG8, RSP, type Row, TABLE } from '../../kernel/machine/x86/table.ts';
 import { makeRandom, type Random } from '../support/random.ts';
 
 // ---- flags as bit masks ------------------------------------------------------------------
@@ -233,6 +233,7 @@ function formatOperand(op: GenOperand, rnd: Random): string {
   switch (op.kind) {
     case 'reg': return REG64[op.reg];
     case 'reg8': return REG8[op.reg];
+    case 'reg16': return REG16[op.reg];
     case 'imm': return formatNumber(op.value, rnd);
     case 'label': return op.name;
     case 'rel': return String(op.target);

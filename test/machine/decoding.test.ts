@@ -27,7 +27,7 @@ import { decode } from '../../kernel/machine/x86/decoder.ts';
 import { disassemble, formatInstruction } from '../../kernel/machine/x86/disassembler.ts';
 import { encodeRow } from '../../kernel/machine/x86/encoder.ts';
 import type { Decoded, Operand } from '../../kernel/machine/x86/operand.ts';
-import { REG64, REG8, RIP, TABLE, type Row } from '../../kernel/machine/x86/table.ts';
+import { REG64, REG8, RIP, TABLE, type Row, REG16 } from '../../kernel/machine/x86/table.ts';
 import { haveTool, objdumpBinary } from '../support/gnu.ts';
 import { canonicalLine } from '../support/intel-text.ts';
 import { testSeed } from '../support/random.ts';
@@ -162,9 +162,9 @@ describe.skipIf(!HAVE_OBJDUMP)('decoding (a): our disassembler against objdump -
         return;
       }
       // objdump always prints the size of a memory operand (but lea's); it must be the row's.
-      const memoryKind = d.row.operands.find((k) => k === 'rm64' || k === 'm64' || k === 'rm8');
+      const memoryKind = d.row.operands.find((k) => k === 'rm64' || k === 'm64' || k === 'rm8' || k === 'rm16');
       const m = d.operands.find((op) => op.kind === 'mem');
-      const expected = !m || d.row.operation === 'lea' ? '' : memoryKind === 'rm8' ? 'byte' : 'qword';
+      const expected = !m || d.row.operation === 'lea' ? '' : memoryKind === 'rm8' ? 'byte' : memoryKind === 'rm16' ? 'word' : 'qword';
       if (b.memorySize !== expected) problems.push(`${where}: objdump prints a ${b.memorySize || 'no'} size, the row says ${expected || 'none'}`);
       if (a.memorySize !== '' && a.memorySize !== expected) problems.push(`${where}: we print a ${a.memorySize} size, the row says ${expected}`);
     });
@@ -228,6 +228,7 @@ function icedMemoryBits(size: MemorySize): number {
   if (name === 'Unknown') return 0;
   if (/^U?Int64$|^QwordOffset$/.test(name)) return 64;
   if (/^U?Int8$/.test(name)) return 8;
+  if (/^U?Int16$|^WordOffset$|^SegmentDescSelector$/.test(name)) return 16;
   return -1;
 }
 
@@ -236,6 +237,7 @@ function ourOperand(op: Operand, isLea: boolean): string {
   switch (op.kind) {
     case 'reg': return REG64[op.reg];
     case 'reg8': return REG8[op.reg];
+    case 'reg16': return REG64[op.reg]; // iced, like objdump, names lar's source by its 64-bit name
     case 'imm': return `$0x${BigInt.asUintN(64, op.value).toString(16)}`;
     case 'rel': return `->0x${BigInt.asUintN(64, BigInt(op.target)).toString(16)}`;
     case 'mem': {
@@ -317,7 +319,7 @@ describe('decoding (c): our decoder against iced-x86', () => {
       if (r.insn.length !== s.bytes.length) problems.push(`${hexBytes(s.bytes)} (${s.origin}): length ${r.insn.length}`);
       rows.add(r.insn.row);
       if (s.row && s.operands) {
-        const want = `${s.row.id} ${s.operands.map((op) => ourOperand({ ...op, ...(op.kind === 'mem' ? { size: s.row!.operands.includes('rm8') ? 8 : 64 } : {}) } as Operand, false)).join(', ')}`;
+        const want = `${s.row.id} ${s.operands.map((op) => ourOperand({ ...op, ...(op.kind === 'mem' ? { size: s.row!.operands.includes('rm8') ? 8 : s.row!.operands.includes('rm16') ? 16 : 64 } : {}) } as Operand, false)).join(', ')}`;
         const got = `${r.insn.row.id} ${r.insn.operands.map((op) => ourOperand(op, false)).join(', ')}`;
         if (want !== got) problems.push(`${hexBytes(s.bytes)} (${s.origin})\n    encoded: ${want}\n    decoded: ${got}`);
       }

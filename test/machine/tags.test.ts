@@ -352,3 +352,27 @@ describe('behaviour comes from the bytes', () => {
     expect(m.register(RAX)).toBe(42n);
   });
 });
+
+describe('lar reads a tag', () => {
+  it('answers each value\'s tag as a number and sets ZF, leaving the value alone', () => {
+    const r = runAsm('call f; ret; f: mov rbx, [rsp]; lar rax, si; lar rcx, di; lar rdx, bx; lar r8, sp; lar r9, word ptr [rdi+8]; ret', (m) => {
+      withObject(m);
+      m.setRegister(RSI, 42n);
+      m.setCell(Number(m.register(RDI)) + 8, 0n, TAG_PTR);
+      m.setFlags({ ZF: 0 });
+    });
+    expect(r.fault).toBeNull();
+    expect([r.reg('rax'), r.reg('rcx'), r.reg('rdx'), r.reg('r8'), r.reg('r9')]).toEqual([
+      BigInt(TAG_NUM), BigInt(TAG_PTR), BigInt(TAG_CODE), BigInt(TAG_STACK), BigInt(TAG_PTR),
+    ]);
+    expect(r.m.registerTag(RAX)).toBe(TAG_NUM);
+    expect(r.m.registerTag(RDI)).toBe(TAG_PTR);
+    expect(r.m.flags().ZF).toBe(1);
+  });
+
+  it('a word that straddles two cells is a Bounds fault', () => {
+    const r = runAsm('mov rcx, 807; lar rax, word ptr [rcx]; ret');
+    expect(r.fault?.kind).toBe('Bounds');
+    expect(r.fault?.message).toMatch(/straddles two cells/);
+  });
+});

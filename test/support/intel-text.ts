@@ -12,7 +12,7 @@
  * base/index/scale/displacement, immediates and targets as 64-bit values; the memory size
  * is kept apart, since each side prints it in different places.
  */
-import { CONDITIONS, REG64, REG8 } from '../../kernel/machine/x86/table.ts';
+import { CONDITIONS, REG16, REG64, REG8 } from '../../kernel/machine/x86/table.ts';
 import { conditionOf } from './random-instructions.ts';
 
 export interface CanonicalLine {
@@ -95,8 +95,10 @@ export function canonicalLine(line: string): CanonicalLine | null {
   const operands: string[] = [];
   for (let op of m[2] === '' ? [] : m[2].split(',')) {
     op = op.trim();
-    const sized = /^(byte|qword) ptr\s*(.*)$/.exec(op);
+    const sized = /^(byte|word|qword) ptr\s*(.*)$/.exec(op);
     if (sized) { memorySize = sized[1]; op = sized[2]; }
+    // lar's source is a 16-bit register: GNU as wants `si`, objdump prints `rsi`.
+    if (REG16.includes(op)) { operands.push(REG64[REG16.indexOf(op)]); continue; }
     if (REGISTERS.has(op)) { operands.push(op); continue; }
     const mem = canonicalMemory(op);
     if (mem !== null) { operands.push(mem); continue; }

@@ -17,7 +17,7 @@
  * can be replayed.
  */
 import type { Hints, MemOperand, Operand } from '../../kernel/machine/x86/operand.ts';
-import { CONDITIONS, MNEMONICS, REG64, REG8, RIP, RSP, TABLE, type OperandKind, type Row } from '../../kernel/machine/x86/table.ts';
+import { CONDITIONS, MNEMONICS, REG64, REG8, RIP, RSP, TABLE, type OperandKind, type Row, REG16 } from '../../kernel/machine/x86/table.ts';
 import { makeRandom, type Random } from './random.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -87,7 +87,7 @@ const SCALES = [1, 2, 4, 8] as const;
 export type MemoryShape = 'absolute' | 'rip' | 'base' | 'base+index' | 'index';
 const SHAPES: readonly MemoryShape[] = ['absolute', 'rip', 'base', 'base', 'base+index', 'base+index', 'index'];
 
-export function randomMemory(rng: Rng, size: 0 | 8 | 64, shape: MemoryShape = rng.pick(SHAPES)): MemOperand {
+export function randomMemory(rng: Rng, size: 0 | 8 | 16 | 64, shape: MemoryShape = rng.pick(SHAPES)): MemOperand {
   const disp = randomDisplacement(rng);
   switch (shape) {
     case 'absolute': return { kind: 'mem', base: -1, index: -1, scale: 1, disp, size };
@@ -126,7 +126,7 @@ export function randomImmediate(rng: Rng, kind: OperandKind): bigint {
 function needsRex(row: Row, operands: readonly GenOperand[]): boolean {
   if (row.width === 'W1') return true;
   return operands.some((op) =>
-    (op.kind === 'reg' && op.reg >= 8) ||
+    ((op.kind === 'reg' || op.kind === 'reg16') && op.reg >= 8) ||
     (op.kind === 'reg8' && op.reg >= 4 && op.reg < 16) ||
     (op.kind === 'mem' && ((op.base >= 8 && op.base !== RIP) || op.index >= 8)));
 }
@@ -138,6 +138,7 @@ export function randomOperand(rng: Rng, kind: OperandKind, labels: readonly stri
     case 'rm64': return rng.chance(0.5) ? { kind: 'reg', reg: rng.int(0, 15) } : randomMemory(rng, 64);
     case 'm64': return randomMemory(rng, 64);
     case 'rm8': return rng.chance(0.5) ? { kind: 'reg8', reg: rng.int(0, REG8.length - 1) } : randomMemory(rng, 8);
+    case 'rm16': return rng.chance(0.5) ? { kind: 'reg16', reg: rng.int(0, 15) } : randomMemory(rng, 16);
     case 'rax': return { kind: 'reg', reg: 0 };
     case 'cl': return { kind: 'reg8', reg: 1 };
     case 'rel8': case 'rel32':
@@ -214,7 +215,7 @@ function spellMemory(m: MemOperand, style: TextStyle, sized: boolean): string {
   if (d < 0 && style.wrap64) {
     // The 64-bit two's complement spelling: [rbx+0xffffffffffffff80] is [rbx-128].
     const wrapped = '0x' + BigInt.asUintN(64, BigInt(d)).toString(16);
-    return (sized ? (m.size === 8 ? 'byte ptr ' : 'qword ptr ') : '') + `[${[...regs, wrapped].join('+')}]`;
+    return (sized ? (m.size === 8 ? 'byte ptr ' : m.size === 16 ? 'word ptr ' : 'qword ptr ') : '') + `[${[...regs, wrapped].join('+')}]`;
   }
   const dispText = spellNumber(BigInt(Math.abs(d)), style, false);
   let text: string;
@@ -222,7 +223,7 @@ function spellMemory(m: MemOperand, style: TextStyle, sized: boolean): string {
   else if (d === 0) text = regs.join('+');
   else if (style.dispFirst) text = (d < 0 ? '-' : '') + dispText + '+' + regs.join('+');
   else text = regs.join('+') + (d < 0 ? '-' : '+') + dispText;
-  return (sized ? (m.size === 8 ? 'byte ptr ' : 'qword ptr ') : '') + `[${text}]`;
+  return (sized ? (m.size === 8 ? 'byte ptr ' : m.size === 16 ? 'word ptr ' : 'qword ptr ') : '') + `[${text}]`;
 }
 
 export interface GenInstruction {
@@ -245,6 +246,7 @@ export function formatIntel(row: Row, mnemonic: string, operands: readonly GenOp
     switch (op.kind) {
       case 'reg': return up(REG64[op.reg]);
       case 'reg8': return up(REG8[op.reg]);
+      case 'reg16': return up(REG16[op.reg]);
       case 'mem': return up(spellMemory(op, style, mustSize || style.sized));
       case 'imm': return up(spellNumber(op.value, style, SIGNED_KINDS.has(row.operands[i]))); // (`test` swaps no immediate)
       case 'rel': return '0x' + op.target.toString(16);

@@ -86,9 +86,11 @@ export function decode(bytes: Uint8Array, offset = 0, end = bytes.length, addres
   if (modrmByte >= 0) {
     const mod = modrmByte >> 6, rm = modrmByte & 7;
     const wantsByte = row.operands.includes('rm8');
+    const wantsWord = row.operands.includes('rm16');
     if (mod === 3) {
       if (row.operands.includes('m64')) return fail(`'${row.mnemonic}' needs a memory operand`);
       if (wantsByte) rmOperand = { kind: 'reg8', reg: rex === 0 && rm >= 4 ? 16 + rm - 4 : rm | (rexB << 3) };
+      else if (wantsWord) rmOperand = { kind: 'reg16', reg: rm | (rexB << 3) };
       else rmOperand = { kind: 'reg', reg: rm | (rexB << 3) };
     } else {
       let base: number, index = -1, scale: 1 | 2 | 4 | 8 = 1, dispSize = mod === 1 ? 1 : mod === 2 ? 4 : 0;
@@ -111,7 +113,7 @@ export function decode(bytes: Uint8Array, offset = 0, end = bytes.length, addres
         disp = dispSize === 1 ? (bytes[p] << 24) >> 24 : bytes[p] | (bytes[p + 1] << 8) | (bytes[p + 2] << 16) | (bytes[p + 3] << 24);
         p += dispSize;
       }
-      const m: MemOperand = { kind: 'mem', base, index, scale, disp, size: wantsByte ? 8 : 64 };
+      const m: MemOperand = { kind: 'mem', base, index, scale, disp, size: wantsByte ? 8 : wantsWord ? 16 : 64 };
       rmOperand = m;
     }
   }
@@ -121,7 +123,7 @@ export function decode(bytes: Uint8Array, offset = 0, end = bytes.length, addres
   for (const kind of row.operands) {
     switch (kind) {
       case 'r64': operands.push({ kind: 'reg', reg: ((modrmByte >> 3) & 7) | (rexR << 3) }); break;
-      case 'rm64': case 'm64': case 'rm8': operands.push(rmOperand as Operand); break;
+      case 'rm64': case 'm64': case 'rm8': case 'rm16': operands.push(rmOperand as Operand); break;
       case 'r64op': operands.push({ kind: 'reg', reg: (key & 7) | (rexB << 3) }); break;
       case 'rax': operands.push({ kind: 'reg', reg: 0 }); break;
       case 'cl': operands.push({ kind: 'reg8', reg: 1 }); break;

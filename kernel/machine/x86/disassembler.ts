@@ -15,7 +15,7 @@
 import { decode } from './decoder.ts';
 import { encode } from './encoder.ts';
 import type { Decoded, Hints, MemOperand, Operand } from './operand.ts';
-import { REG64, REG8, RIP } from './table.ts';
+import { REG16, REG64, REG8, RIP } from './table.ts';
 
 export function formatNumber(v: bigint | number): string {
   const n = BigInt(v);
@@ -39,7 +39,7 @@ function formatMemory(m: MemOperand, sized: boolean): string {
     const d = formatNumber(m.disp);
     text = terms.length === 0 ? d : d.startsWith('-') ? text + d : text + '+' + d;
   }
-  const size = sized ? (m.size === 8 ? 'byte ptr ' : 'qword ptr ') : '';
+  const size = sized ? (m.size === 8 ? 'byte ptr ' : m.size === 16 ? 'word ptr ' : 'qword ptr ') : '';
   return `${size}[${text}]`;
 }
 
@@ -47,6 +47,7 @@ export function formatOperand(op: Operand, sized = false): string {
   switch (op.kind) {
     case 'reg': return REG64[op.reg];
     case 'reg8': return REG8[op.reg];
+    case 'reg16': return REG16[op.reg];
     case 'mem': return formatMemory(op, sized);
     case 'imm': return formatNumber(op.value);
     case 'rel': return formatAddress(op.target);

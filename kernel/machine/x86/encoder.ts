@@ -48,9 +48,10 @@ export function operandFits(kind: OperandKind, op: Operand): boolean {
     case 'r64': case 'r64op': return op.kind === 'reg';
     case 'rax': return op.kind === 'reg' && op.reg === 0;
     case 'cl': return op.kind === 'reg8' && op.reg === 1;
-    case 'rm64': return op.kind === 'reg' || (op.kind === 'mem' && op.size !== 8);
-    case 'm64': return op.kind === 'mem' && op.size !== 8;
-    case 'rm8': return op.kind === 'reg8' || (op.kind === 'mem' && op.size !== 64);
+    case 'rm64': return op.kind === 'reg' || (op.kind === 'mem' && (op.size === 0 || op.size === 64));
+    case 'm64': return op.kind === 'mem' && (op.size === 0 || op.size === 64);
+    case 'rm8': return op.kind === 'reg8' || (op.kind === 'mem' && (op.size === 0 || op.size === 8));
+    case 'rm16': return op.kind === 'reg16' || (op.kind === 'mem' && (op.size === 0 || op.size === 16));
     case 'rel8': case 'rel32': return op.kind === 'rel';
     default: return op.kind === 'imm' && fitsImmediate(kind, op.value);
   }
@@ -69,7 +70,7 @@ function pushLE(out: number[], value: bigint, size: number): void {
 function modrm(regField: number, rm: Operand, hints: Hints): ModrmParts | string {
   const parts: ModrmParts = { rexR: (regField >> 3) & 1, rexX: 0, rexB: 0, bytes: [], needsRex: false, forbidsRex: false };
   const r3 = (regField & 7) << 3;
-  if (rm.kind === 'reg' || rm.kind === 'reg8') {
+  if (rm.kind === 'reg' || rm.kind === 'reg8' || rm.kind === 'reg16') {
     let n = rm.reg;
     if (rm.kind === 'reg8') {
       if (n >= 16) { parts.forbidsRex = true; n = n - 16 + 4; } else if (n >= 4 && n <= 7) parts.needsRex = true;
@@ -141,7 +142,7 @@ export function encodeRow(row: Row, operands: readonly Operand[], hints: Hints, 
   // The ModRM operands: the register field comes from an r64 operand or the row's /digit.
   if (row.hasModrm) {
     const regIndex = row.operands.indexOf('r64');
-    const rmIndex = row.operands.findIndex((k) => k === 'rm64' || k === 'm64' || k === 'rm8');
+    const rmIndex = row.operands.findIndex((k) => k === 'rm64' || k === 'm64' || k === 'rm8' || k === 'rm16');
     const regField = regIndex >= 0 ? (operands[regIndex] as { reg: number }).reg : row.digit;
     const parts = modrm(regField, operands[rmIndex], hints);
     if (typeof parts === 'string') return parts;
@@ -230,7 +231,8 @@ export function describeOperands(operands: readonly Operand[]): string {
     switch (op.kind) {
       case 'reg': return 'a 64-bit register';
       case 'reg8': return 'a byte register';
-      case 'mem': return op.size === 8 ? 'a byte of memory' : 'a memory operand';
+      case 'reg16': return 'a 16-bit register';
+      case 'mem': return op.size === 8 ? 'a byte of memory' : op.size === 16 ? 'a word of memory' : 'a memory operand';
       case 'imm': return `the immediate ${op.value}`;
       case 'rel': return 'a branch target';
     }

@@ -27,6 +27,7 @@ export type OperandKind =
   | 'rm64' //   64-bit register or memory in ModRM.rm
   | 'm64' //    memory only in ModRM.rm (lea)
   | 'rm8' //    8-bit register or byte of memory in ModRM.rm (setcc)
+  | 'rm16' //   16-bit register or word of memory in ModRM.rm (lar)
   | 'r64op' //  64-bit register in the low three bits of the opcode (+r)
   | 'rax' //    the accumulator, implied by the opcode
   | 'cl' //     the count register cl, implied by the opcode
@@ -48,7 +49,8 @@ export type Operation =
   | 'shl' | 'shr' | 'sar'
   | 'push' | 'pop' | 'call' | 'jmp' | 'jcc' | 'ret'
   | 'setcc' | 'cmovcc'
-  | 'nop' | 'int3' | 'syscall';
+  | 'nop' | 'int3' | 'syscall'
+  | 'lar';
 
 /** How REX.W matters to a row. */
 export type WidthRule =
@@ -138,6 +140,11 @@ export const REG8: readonly string[] = Object.freeze([
   'r8b', 'r9b', 'r10b', 'r11b', 'r12b', 'r13b', 'r14b', 'r15b',
   'ah', 'ch', 'dh', 'bh',
 ]);
+/** 16-bit registers: only `lar` names them (its source is a 16-bit selector). */
+export const REG16: readonly string[] = Object.freeze([
+  'ax', 'cx', 'dx', 'bx', 'sp', 'bp', 'si', 'di',
+  'r8w', 'r9w', 'r10w', 'r11w', 'r12w', 'r13w', 'r14w', 'r15w',
+]);
 export const RSP = 4;
 export const RBP = 5;
 export const RAX = 0;
@@ -163,6 +170,7 @@ const FLAG_EFFECTS: Readonly<Record<Operation, FlagEffect>> = {
   shl: FLAGS_SHIFT, shr: FLAGS_SHIFT, sar: FLAGS_SHIFT,
   push: FLAGS_NONE, pop: FLAGS_NONE, call: FLAGS_NONE, jmp: FLAGS_NONE, jcc: FLAGS_NONE, ret: FLAGS_NONE,
   setcc: FLAGS_NONE, cmovcc: FLAGS_NONE, nop: FLAGS_NONE, int3: FLAGS_NONE, syscall: FLAGS_NONE,
+  lar: { writes: 'Z', undefined: '', shift: false },
 };
 
 type RowSpec = [
@@ -247,6 +255,9 @@ const SPECS: RowSpec[] = [
   ['nop', 'nop', [0x90], '', [], 'none'],
   ['int3', 'int3', [0xcc], '', [], 'any'],
   ['syscall', 'syscall', [0x0f, 0x05], '', [], 'any'],
+  // Load access rights. On this machine a value's access rights are its tag: `lar rcx, si`
+  // puts the tag of rsi (0 number, 1 pointer, ... see cells.ts) in rcx and sets ZF.
+  ['lar', 'lar', [0x0f, 0x02], '/r', ['r64', 'rm16'], 'W1'],
 ];
 
 function conditionOf(opcode: number[], operation: Operation): number {
