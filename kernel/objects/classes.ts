@@ -58,11 +58,11 @@ export interface BehaviourSpec {
  */
 export function makeBehaviour(k: Kernel, spec: BehaviourSpec): number | string {
   const m = k.machine;
-  const name = k.symbols.intern(spec.name);
-  if (name < 0) return 'out of memory';
   const index = spec.index ?? k.nextClassIndex();
   if (index >= 1 << 17) return 'no class index left (2^17 classes)';
-  return k.holding([name], () => {
+  return k.withHolds((hold) => {
+    const name = hold(k.symbols.intern(spec.name));
+    if (name < 0) return 'out of memory';
     if (!ensureTableRoom(k, index)) return 'out of memory';
     const cls = spec.singleton ? index : CLASS.Behaviour;
     const b = k.heap.allocateFixed(BEHAVIOUR.SIZE, FORMAT_POINTERS, cls, BigInt(k.nil), TAG_PTR);

@@ -38,21 +38,20 @@ export function defineGlobal(k: Kernel, name: string, v: Value): number | string
   // allocates too): keep it in a root before anything is allocated.
   const root = k.heap.roots.add(v.value, v.tag);
   try {
-    const symbol = k.symbols.intern(name);
-    if (symbol < 0) return 'out of memory';
-    return k.holding([symbol], () => {
+    return k.withHolds((hold) => {
+      const symbol = hold(k.symbols.intern(name));
+      if (symbol < 0) return 'out of memory';
       const logged = appendLog(k, 'global', -1, symbol);
       if (typeof logged === 'string') return logged;
-      return k.holding([logged], () => {
-        const b = k.heap.allocateFixed(BINDING.SIZE, FORMAT_POINTERS, CLASS.Binding, BigInt(k.nil), TAG_PTR);
-        if (b < 0) return 'out of memory';
-        setSlotPointer(m, b, BINDING.NAME, symbol);
-        setSlot(m, b, BINDING.VALUE, k.heap.roots.value(root), k.heap.roots.tag(root));
-        setSlotPointer(m, b, BINDING.NEXT, slotPointer(m, k.roots, ROOTS.GLOBALS));
-        setSlotPointer(m, k.roots, ROOTS.GLOBALS, b);
-        k.commitLog(logged);
-        return b;
-      });
+      hold(logged);
+      const b = k.heap.allocateFixed(BINDING.SIZE, FORMAT_POINTERS, CLASS.Binding, BigInt(k.nil), TAG_PTR);
+      if (b < 0) return 'out of memory';
+      setSlotPointer(m, b, BINDING.NAME, symbol);
+      setSlot(m, b, BINDING.VALUE, k.heap.roots.value(root), k.heap.roots.tag(root));
+      setSlotPointer(m, b, BINDING.NEXT, slotPointer(m, k.roots, ROOTS.GLOBALS));
+      setSlotPointer(m, k.roots, ROOTS.GLOBALS, b);
+      k.commitLog(logged);
+      return b;
     });
   } finally {
     k.heap.roots.release(root);

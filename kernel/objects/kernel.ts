@@ -12,7 +12,7 @@
  *
  * Host code that makes objects must keep the ones it is still building alive across each
  * allocation (a collection may run at any allocation, and always does in stress mode):
- * `holding` does that for fixed-space objects, whose addresses never change.
+ * `withHolds` does that for fixed-space objects, whose addresses never change.
  */
 import { TAG_PTR, TAG_STACK } from '../machine/cells.ts';
 import type { Fault } from '../machine/faults.ts';
@@ -24,7 +24,7 @@ import { bindingValue, defineGlobal, findBinding, type Value } from './globals.t
 import { BEHAVIOUR, CLASS, ROOTS, SERVICE } from './layout.ts';
 import { forget, mark, markNames } from './marks.ts';
 import { define, makeMethod, type MethodSpec } from './methods.ts';
-import { describe, failService, MethodCache, sendService } from './send.ts';
+import { describe, failService, MethodCache, sendService, superService } from './send.ts';
 import { SymbolTable } from './symbols.ts';
 
 export interface SendOutcome {
@@ -53,17 +53,21 @@ export class Kernel {
     machine.services[SERVICE.SEND] = this.send;
     machine.services[SERVICE.FAIL] = failService(this);
     machine.services[SERVICE.COLLECT] = collectService;
+    machine.services[SERVICE.SUPER] = superService(this);
     heap.hooks.behaviourOf = (index: number) => behaviourAt(this, index);
     heap.hooks.onFreeFixed = (address: number, header: bigint) => {
       if (Number((BigInt.asUintN(64, header) >> 47n) & 0x1ffffn) === CLASS.Symbol) this.symbols.freed(address, textOf(machine, address));
     };
   }
 
-  /** Run `fn` with the fixed-space objects at `addresses` kept alive. */
-  holding<T>(addresses: readonly number[], fn: () => T): T {
-    const held = addresses.filter((a) => a > 0).map((a) => this.heap.roots.add(BigInt(a), TAG_PTR));
+  /**
+   * Run `fn`, keeping alive every fixed-space object it passes to `hold` (which returns its
+   * argument) until `fn` returns: `const s = hold(k.symbols.intern('x'))`.
+   */
+  withHolds<T>(fn: (hold: (address: number) => number) => T): T {
+    const held: number[] = [];
     try {
-      return fn();
+      return fn((a) => { if (a > 0) held.push(this.heap.roots.add(BigInt(a), TAG_PTR)); return a; });
     } finally {
       for (const h of held) this.heap.roots.release(h);
     }
@@ -96,18 +100,19 @@ export class Kernel {
   makeBehaviour(spec: BehaviourSpec): number | string {
     const b = makeBehaviour(this, spec);
     if (typeof b === 'string') return b;
-    return this.holding([b], () => {
-      const g = defineGlobal(this, spec.name, { value: BigInt(b), tag: TAG_PTR });
-      return typeof g === 'string' ? g : b;
-    });
+    // The new behaviour is in the class table (a root), so it lives while its global is made.
+    const g = defineGlobal(this, spec.name, { value: BigInt(b), tag: TAG_PTR });
+    return typeof g === 'string' ? g : b;
   }
 
   /** Make a method from `spec` and install it in its owner under its selector. */
   defineMethod(spec: MethodSpec): number | string {
     const method = makeMethod(this, spec);
     if (typeof method === 'string') return method;
-    return this.holding([method], () => {
+    return this.withHolds((hold) => {
+      hold(method);
       const selector = this.symbols.intern(spec.selector);
+      if (selector < 0) return 'out of memory';
       return define(this, spec.owner, selector, method, spec.source);
     });
   }

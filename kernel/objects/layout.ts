@@ -116,4 +116,4 @@ export const METHOD_KIND = Object.freeze({
 export const PARAMETER_REGISTERS: readonly string[] = Object.freeze(['rsi', 'rdx', 'rcx', 'r8', 'r9']);
 
 /** Host service numbers (r11 at `syscall`). */
-export const SERVICE = Object.freeze({ ALLOCATE: 0, SEND: 1, FAIL: 2, COLLECT: 3 });
+export const SERVICE = Object.freeze({ ALLOCATE: 0, SEND: 1, FAIL: 2, COLLECT: 3, SUPER: 4 });

@@ -31,22 +31,22 @@ export type LogKind = 'define' | 'class' | 'global' | 'mark';
  */
 export function appendLog(k: Kernel, kind: LogKind, behaviour: number, name: number, source?: string): number | string {
   const m = k.machine;
-  const kindSymbol = k.symbols.intern(kind);
-  if (kindSymbol < 0) return 'out of memory';
-  return k.holding([kindSymbol, behaviour, name], () => {
-    const text = source === undefined ? k.nil : makeString(k, source);
+  return k.withHolds((hold) => {
+    hold(behaviour);
+    hold(name);
+    const kindSymbol = hold(k.symbols.intern(kind));
+    if (kindSymbol < 0) return 'out of memory';
+    const text = source === undefined ? k.nil : hold(makeString(k, source));
     if (text < 0) return 'out of memory';
-    return k.holding([text], () => {
-      const entry = k.heap.allocateFixed(LOG.SIZE, FORMAT_POINTERS, CLASS.LogEntry, BigInt(k.nil), TAG_PTR);
-      if (entry < 0) return 'out of memory';
-      setSlotPointer(m, entry, LOG.KIND, kindSymbol);
-      if (behaviour >= 0) setSlotPointer(m, entry, LOG.BEHAVIOUR, behaviour);
-      if (name >= 0) setSlotPointer(m, entry, LOG.NAME, name);
-      setSlotPointer(m, entry, LOG.SOURCE, text);
-      setSlotNumber(m, entry, LOG.TIME, Date.now());
-      setSlotPointer(m, entry, LOG.PREVIOUS, slotPointer(m, k.roots, ROOTS.LOG));
-      return entry;
-    });
+    const entry = k.heap.allocateFixed(LOG.SIZE, FORMAT_POINTERS, CLASS.LogEntry, BigInt(k.nil), TAG_PTR);
+    if (entry < 0) return 'out of memory';
+    setSlotPointer(m, entry, LOG.KIND, kindSymbol);
+    if (behaviour >= 0) setSlotPointer(m, entry, LOG.BEHAVIOUR, behaviour);
+    if (name >= 0) setSlotPointer(m, entry, LOG.NAME, name);
+    setSlotPointer(m, entry, LOG.SOURCE, text);
+    setSlotNumber(m, entry, LOG.TIME, Date.now());
+    setSlotPointer(m, entry, LOG.PREVIOUS, slotPointer(m, k.roots, ROOTS.LOG));
+    return entry;
   });
 }
 
@@ -79,35 +79,32 @@ export function readLog(k: Kernel): LogRecord[] {
 /** Make a mark named `name`. Returns the Mark, or a message. */
 export function mark(k: Kernel, name: string): number | string {
   const m = k.machine;
-  const symbol = k.symbols.intern(name);
-  if (symbol < 0) return 'out of memory';
   const classCount = k.nextClassIndex();
-  return k.holding([symbol], () => {
-    const heads = k.heap.allocateFixed(classCount, FORMAT_POINTERS, CLASS.Array, BigInt(k.nil), TAG_PTR);
+  return k.withHolds((hold) => {
+    const symbol = hold(k.symbols.intern(name));
+    if (symbol < 0) return 'out of memory';
+    const heads = hold(k.heap.allocateFixed(classCount, FORMAT_POINTERS, CLASS.Array, BigInt(k.nil), TAG_PTR));
     if (heads < 0) return 'out of memory';
-    return k.holding([heads], () => {
-      const logged = appendLog(k, 'mark', -1, symbol);
-      if (typeof logged === 'string') return logged;
-      return k.holding([logged], () => {
-        const mk = k.heap.allocateFixed(MARK.SIZE, FORMAT_POINTERS, CLASS.Mark, BigInt(k.nil), TAG_PTR);
-        if (mk < 0) return 'out of memory';
-        // Heads are read after every allocation, so they are the heads at the moment of the mark.
-        for (let i = 1; i < classCount; i++) {
-          const b = behaviourAt(k, i);
-          const head = b >= 0 ? methodsHead(k, b) : -1;
-          if (head >= 0) setSlotPointer(m, heads, i, head);
-        }
-        setSlotPointer(m, mk, MARK.NAME, symbol);
-        setSlotPointer(m, mk, MARK.PARENT, slotPointer(m, k.roots, ROOTS.MARKS));
-        setSlotPointer(m, mk, MARK.HEADS, heads);
-        setSlotPointer(m, mk, MARK.GLOBALS, slotPointer(m, k.roots, ROOTS.GLOBALS));
-        setSlotPointer(m, mk, MARK.LOG, logged);
-        setSlotNumber(m, mk, MARK.CLASS_COUNT, classCount);
-        setSlotPointer(m, k.roots, ROOTS.MARKS, mk);
-        k.commitLog(logged);
-        return mk;
-      });
-    });
+    const logged = appendLog(k, 'mark', -1, symbol);
+    if (typeof logged === 'string') return logged;
+    hold(logged);
+    const mk = k.heap.allocateFixed(MARK.SIZE, FORMAT_POINTERS, CLASS.Mark, BigInt(k.nil), TAG_PTR);
+    if (mk < 0) return 'out of memory';
+    // Heads are read after every allocation, so they are the heads at the moment of the mark.
+    for (let i = 1; i < classCount; i++) {
+      const b = behaviourAt(k, i);
+      const head = b >= 0 ? methodsHead(k, b) : -1;
+      if (head >= 0) setSlotPointer(m, heads, i, head);
+    }
+    setSlotPointer(m, mk, MARK.NAME, symbol);
+    setSlotPointer(m, mk, MARK.PARENT, slotPointer(m, k.roots, ROOTS.MARKS));
+    setSlotPointer(m, mk, MARK.HEADS, heads);
+    setSlotPointer(m, mk, MARK.GLOBALS, slotPointer(m, k.roots, ROOTS.GLOBALS));
+    setSlotPointer(m, mk, MARK.LOG, logged);
+    setSlotNumber(m, mk, MARK.CLASS_COUNT, classCount);
+    setSlotPointer(m, k.roots, ROOTS.MARKS, mk);
+    k.commitLog(logged);
+    return mk;
   });
 }
 

@@ -96,33 +96,33 @@ export function makeString(k: Kernel, text: string, fixed = true): number {
 /** Make a compiled method (and its adapter, if it needs one). Returns its address or a message. */
 export function makeMethod(k: Kernel, spec: MethodSpec): number | string {
   const m = k.machine;
-  const selector = k.symbols.intern(spec.selector);
-  if (selector < 0) return 'out of memory';
-  const arity = k.symbols.arity(selector);
-  return k.holding([selector, spec.code, spec.owner, spec.threaded ?? k.nil], () => {
+  return k.withHolds((hold) => {
+    // The caller's new code (and threaded vector) may be reachable from nothing else yet.
+    hold(spec.code);
+    hold(spec.owner);
+    if (spec.threaded !== undefined) hold(spec.threaded);
+    const selector = hold(k.symbols.intern(spec.selector));
+    if (selector < 0) return 'out of memory';
+    const arity = k.symbols.arity(selector);
     let entry = spec.code;
     if (spec.kind === METHOD_KIND.REGISTERS && arity > 0) {
       const adapter = makeAdapter(k, arity, spec.code);
       if (typeof adapter === 'string') return adapter;
-      entry = adapter;
+      entry = hold(adapter);
     }
-    return k.holding([entry], () => {
-      const source = spec.source === undefined ? k.nil : makeString(k, spec.source);
-      if (source < 0) return 'out of memory';
-      return k.holding([source], () => {
-        const method = k.heap.allocateFixed(METHOD.SIZE, FORMAT_POINTERS, CLASS.CompiledMethod, BigInt(k.nil), TAG_PTR);
-        if (method < 0) return 'out of memory';
-        setSlotPointer(m, method, METHOD.CODE, spec.code);
-        setSlotPointer(m, method, METHOD.ENTRY, entry);
-        setSlotPointer(m, method, METHOD.SELECTOR, selector);
-        setSlotPointer(m, method, METHOD.OWNER, spec.owner);
-        setSlotPointer(m, method, METHOD.SOURCE, source);
-        setSlotNumber(m, method, METHOD.KIND, spec.kind);
-        setSlotNumber(m, method, METHOD.ARITY, arity);
-        if (spec.threaded !== undefined) setSlotPointer(m, method, METHOD.THREADED, spec.threaded);
-        return method;
-      });
-    });
+    const source = spec.source === undefined ? k.nil : hold(makeString(k, spec.source));
+    if (source < 0) return 'out of memory';
+    const method = k.heap.allocateFixed(METHOD.SIZE, FORMAT_POINTERS, CLASS.CompiledMethod, BigInt(k.nil), TAG_PTR);
+    if (method < 0) return 'out of memory';
+    setSlotPointer(m, method, METHOD.CODE, spec.code);
+    setSlotPointer(m, method, METHOD.ENTRY, entry);
+    setSlotPointer(m, method, METHOD.SELECTOR, selector);
+    setSlotPointer(m, method, METHOD.OWNER, spec.owner);
+    setSlotPointer(m, method, METHOD.SOURCE, source);
+    setSlotNumber(m, method, METHOD.KIND, spec.kind);
+    setSlotNumber(m, method, METHOD.ARITY, arity);
+    if (spec.threaded !== undefined) setSlotPointer(m, method, METHOD.THREADED, spec.threaded);
+    return method;
   });
 }
 
@@ -132,21 +132,23 @@ export function makeMethod(k: Kernel, spec: MethodSpec): number | string {
  */
 export function define(k: Kernel, b: number, selector: number, method: number, source?: string): number | string {
   const m = k.machine;
-  return k.holding([b, selector, method], () => {
+  return k.withHolds((hold) => {
+    hold(b);
+    hold(selector);
+    hold(method);
     const logged = appendLog(k, 'define', b, selector, source);
     if (typeof logged === 'string') return logged;
-    return k.holding([logged], () => {
-      const entry = k.heap.allocateFixed(ENTRY.SIZE, FORMAT_POINTERS, CLASS.MethodEntry, BigInt(k.nil), TAG_PTR);
-      if (entry < 0) return 'out of memory';
-      setSlotPointer(m, entry, ENTRY.SELECTOR, selector);
-      setSlotPointer(m, entry, ENTRY.METHOD, method);
-      const head = methodsHead(k, b);
-      if (head >= 0) setSlotPointer(m, entry, ENTRY.NEXT, head);
-      // Everything exists: now the two slots that make the definition visible.
-      setMethodsHead(k, b, entry);
-      k.commitLog(logged);
-      k.cache.invalidateSelector(selector);
-      return entry;
-    });
+    hold(logged);
+    const entry = k.heap.allocateFixed(ENTRY.SIZE, FORMAT_POINTERS, CLASS.MethodEntry, BigInt(k.nil), TAG_PTR);
+    if (entry < 0) return 'out of memory';
+    setSlotPointer(m, entry, ENTRY.SELECTOR, selector);
+    setSlotPointer(m, entry, ENTRY.METHOD, method);
+    const head = methodsHead(k, b);
+    if (head >= 0) setSlotPointer(m, entry, ENTRY.NEXT, head);
+    // Everything exists: now the two slots that make the definition visible.
+    setMethodsHead(k, b, entry);
+    k.commitLog(logged);
+    k.cache.invalidateSelector(selector);
+    return entry;
   });
 }

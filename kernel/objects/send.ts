@@ -23,15 +23,15 @@
  */
 import { FORMAT_POINTERS, TAG_CODE, TAG_NUM, TAG_PTR, TAG_STACK } from '../machine/cells.ts';
 import type { HostService, Machine } from '../machine/machine.ts';
-import { classIndexOf, isObject, setSlot, setSlotPointer, slotPointer } from './access.ts';
+import { classIndexOf, isObject, setSlot, setSlotPointer, slotNumber, slotPointer } from './access.ts';
 import { behaviourName, classIndexOfValue, lookup } from './classes.ts';
 import type { Kernel } from './kernel.ts';
-import { CLASS, MESSAGE, METHOD, ROOTS } from './layout.ts';
+import { BEHAVIOUR, CLASS, MESSAGE, METHOD, ROOTS } from './layout.ts';
 
 const BITS = 12;
 const SIZE = 1 << BITS;
 const MASK = SIZE - 1;
-const R10 = 10, R11 = 11, RDX = 2, RSP = 4;
+const R9 = 9, R10 = 10, R11 = 11, RDX = 2, RSP = 4;
 
 export class MethodCache {
   private readonly classes = new Int32Array(SIZE);
@@ -108,28 +108,44 @@ function selectorIn(k: Kernel, m: Machine): number {
 
 /** The SEND service (kernel/ABI.md). */
 export function sendService(k: Kernel): HostService {
+  return (m) => dispatch(k, m, -1);
+}
+
+/**
+ * The SUPER service: as SEND, but the lookup starts in the behaviour in r9 (the parent of the
+ * sending method's owner) instead of the receiver's class.
+ */
+export function superService(k: Kernel): HostService {
   return (m) => {
-    const selector = selectorIn(k, m);
-    if (selector < 0) return 'send: r10 does not hold a selector (a Symbol)';
-    const n = k.symbols.arity(selector);
-    let value: bigint, tag: number;
-    if (n === 0) {
-      value = m.store.state64[0];
-      tag = m.store.regTags[0];
-    } else {
-      const a = m.store.state32[2 * RSP] + 8 * (n - 1);
-      if (a + 8 > m.stackHi) return `send of #${k.symbols.text(selector)}: the stack holds fewer than its ${n} arguments and receiver`;
-      value = m.store.cells[a >> 3];
-      tag = m.store.tags[a >> 3];
-    }
-    const entry = resolve(k, classIndexOfValue(k, value, tag), selector);
-    if (entry >= 0) {
-      m.store.state64[R11] = BigInt(entry);
-      m.store.regTags[R11] = TAG_PTR;
-      return null;
-    }
-    return notUnderstood(k, m, selector, n);
+    const tag = m.store.regTags[R9];
+    const b = (tag === TAG_PTR || tag === TAG_NUM) && m.store.state32[2 * R9 + 1] === 0 ? m.store.state32[2 * R9] : -1;
+    if (b <= 0 || !k.isBehaviour(b)) return 'super send: r9 does not hold a behaviour';
+    return dispatch(k, m, slotNumber(m, b, BEHAVIOUR.INDEX));
   };
+}
+
+/** Find the method for the selector in r10: in class `from`, or (-1) the receiver's class. */
+function dispatch(k: Kernel, m: Machine, from: number): string | null {
+  const selector = selectorIn(k, m);
+  if (selector < 0) return 'send: r10 does not hold a selector (a Symbol)';
+  const n = k.symbols.arity(selector);
+  let value: bigint, tag: number;
+  if (n === 0) {
+    value = m.store.state64[0];
+    tag = m.store.regTags[0];
+  } else {
+    const a = m.store.state32[2 * RSP] + 8 * (n - 1);
+    if (a + 8 > m.stackHi) return `send of #${k.symbols.text(selector)}: the stack holds fewer than its ${n} arguments and receiver`;
+    value = m.store.cells[a >> 3];
+    tag = m.store.tags[a >> 3];
+  }
+  const entry = resolve(k, from >= 0 ? from : classIndexOfValue(k, value, tag), selector);
+  if (entry >= 0) {
+    m.store.state64[R11] = BigInt(entry);
+    m.store.regTags[R11] = TAG_PTR;
+    return null;
+  }
+  return notUnderstood(k, m, selector, n);
 }
 
 /** Prepare the doesNotUnderstand: trampoline: r10 = a Message, rdx = the receiver, r11 = the trampoline. */
@@ -173,6 +189,14 @@ function notUnderstood(k: Kernel, m: Machine, selector: number, n: number): stri
   }
 }
 
+/**
+ * What FAIL says for a Symbol in r10, after describing the receiver: the kernel's own
+ * failures, by name. Any other Symbol is said as it is.
+ */
+export const FAILURES: Readonly<Record<string, string>> = Object.freeze({
+  mustBeBoolean: 'is not a Boolean (ifTrue:, whileTrue: and the like need true or false)',
+});
+
 /** The FAIL service: r10 holds a Message (not understood), a String or a Symbol; rax the receiver. */
 export function failService(k: Kernel): HostService {
   return (m) => {
@@ -184,7 +208,11 @@ export function failService(k: Kernel): HostService {
         const sel = slotPointer(m, r10, MESSAGE.SELECTOR);
         return `${describe(k, v, t)} does not understand #${k.symbols.text(sel)}`;
       }
-      if (cls === CLASS.String || cls === CLASS.Symbol) return k.textOf(r10);
+      if (cls === CLASS.String) return k.textOf(r10);
+      if (cls === CLASS.Symbol) {
+        const name = k.textOf(r10);
+        return `${describe(k, v, t)} ${FAILURES[name] ?? name}`;
+      }
     }
     return `${describe(k, v, t)}: failed`;
   };
