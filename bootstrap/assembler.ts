@@ -29,7 +29,7 @@ export interface AsmError {
 }
 
 export type AsmResult =
-  | { readonly ok: true; readonly bytes: Uint8Array; readonly labels: ReadonlyMap<string, number> }
+  | { readonly ok: true; readonly bytes: Uint8Array; readonly labels: ReadonlyMap<string, number>; readonly offsets: readonly number[] }
   | { readonly ok: false; readonly error: AsmError };
 
 /** "line 2, column 5: expected ..." */
@@ -99,21 +99,32 @@ function parseNumber(text: string): bigint {
 
 const BRANCHES = new Set(['jmp', 'call', ...[...MNEMONICS.keys()].filter((m) => MNEMONICS.get(m)![0].operation === 'jcc')]);
 
-/** An operand as parsed: label references are resolved once the labels have addresses. */
-type ParsedOperand = Operand | { readonly kind: 'label'; readonly name: string; readonly token: Token };
+/** Where an item came from, for error messages. */
+export interface Where { readonly line: number; readonly column: number }
 
-interface ParsedInsn {
-  readonly kind: 'insn';
-  readonly mnemonic: string;
-  readonly operands: readonly ParsedOperand[];
-  readonly hints: Hints;
-  readonly token: Token;
+/** An operand of an item: an operand, or a reference to a label resolved at layout. */
+export type ItemOperand = Operand | { readonly kind: 'label'; readonly name: string; readonly where?: Where };
+
+/**
+ * What the assembler lays out: instructions (with label references), labels and raw bytes.
+ * The text parser produces these; so does the native compiler, which builds code directly.
+ */
+export type AsmItem =
+  | { readonly kind: 'insn'; readonly mnemonic: string; readonly operands: readonly ItemOperand[]; readonly hints: Hints; readonly where?: Where }
+  | { readonly kind: 'label'; readonly name: string; readonly where?: Where }
+  | { readonly kind: 'bytes'; readonly bytes: Uint8Array };
+
+type ParsedOperand = ItemOperand;
+type Item = AsmItem;
+
+/** An instruction during layout: its chosen branch size and current length. */
+interface Placed {
+  readonly item: Extract<AsmItem, { kind: 'insn' }>;
   branch: BranchSize;
   size: number;
 }
-interface ParsedLabel { readonly kind: 'label'; readonly name: string; readonly token: Token }
-interface ParsedBytes { readonly kind: 'bytes'; readonly bytes: Uint8Array }
-type Item = ParsedInsn | ParsedLabel | ParsedBytes;
+
+const NOWHERE: Where = { line: 1, column: 1 };
 
 class StatementParser {
   private i = 0;
@@ -142,7 +153,7 @@ class StatementParser {
     while (this.tokens[this.i + 1]?.text === ':' && this.peek().kind === 'word') {
       const t = this.next();
       this.next();
-      items.push({ kind: 'label', name: t.text, token: t });
+      items.push({ kind: 'label', name: t.text, where: { line: t.line, column: t.column } });
     }
     if (this.atEnd()) return;
     const hints: { -readonly [K in keyof Hints]: Hints[K] } = {};
@@ -173,7 +184,7 @@ class StatementParser {
     if (mnemonic === 'imul' && operands.length === 2 && operands[0].kind === 'reg' && operands[1].kind === 'imm') {
       operands.splice(1, 0, operands[0]);
     }
-    items.push({ kind: 'insn', mnemonic, operands, hints, token: head, branch: 'auto', size: 0 });
+    items.push({ kind: 'insn', mnemonic, operands, hints, where: { line: head.line, column: head.column } });
   }
 
   private parseBytes(): Uint8Array {
@@ -230,7 +241,7 @@ class StatementParser {
       }
       if (REGISTERS8.has(word)) { this.next(); return { kind: 'reg8', reg: REGISTERS8.get(word)! }; }
       if (REGISTERS16.has(word)) { this.next(); return { kind: 'reg16', reg: REGISTERS16.get(word)! }; }
-      if (branch && !MNEMONICS.has(word)) { this.next(); return { kind: 'label', name: t.text, token: t }; }
+      if (branch && !MNEMONICS.has(word)) { this.next(); return { kind: 'label', name: t.text, where: { line: t.line, column: t.column } }; }
     }
     const n = this.parseSignedNumber();
     if (n !== null) return branch ? { kind: 'rel', target: Number(n) } : { kind: 'imm', value: n };
@@ -316,26 +327,30 @@ class StatementParser {
   }
 }
 
-function resolve(ops: readonly ParsedOperand[], labels: Map<string, number>): Operand[] {
+function failAt(where: Where | undefined, message: string): never {
+  const w = where ?? NOWHERE;
+  throw new AsmFailure({ line: w.line, column: w.column, message });
+}
+
+function resolve(ops: readonly ItemOperand[], labels: Map<string, number>): Operand[] {
   return ops.map((op) => {
     if (op.kind !== 'label') return op;
     const target = labels.get(op.name);
-    if (target === undefined) {
-      throw new AsmFailure({ line: op.token.line, column: op.token.column, message: `expected a label defined in this code, found '${op.name}'` });
-    }
+    if (target === undefined) failAt(op.where, `expected a label defined in this code, found '${op.name}'`);
     return { kind: 'rel', target };
   });
 }
 
-/** Encode one item at `address`, raising the encoder's complaint as an AsmFailure. */
-function encodeItem(item: ParsedInsn, labels: Map<string, number>, address: number, forLayout: boolean): Uint8Array {
+/** Encode one instruction at `address`, raising the encoder's complaint as an AsmFailure. */
+function encodePlaced(p: Placed, labels: Map<string, number>, address: number, forLayout: boolean): Uint8Array {
+  const item = p.item;
   const operands = forLayout
     ? item.operands.map((op) => (op.kind === 'label' ? ({ kind: 'rel', target: labels.get(op.name) ?? address }) as Operand : op))
     : resolve(item.operands, labels);
-  const r = encode(item.mnemonic, operands, item.hints, address, item.branch);
+  const r = encode(item.mnemonic, operands, item.hints, address, p.branch);
   if (!r.ok) {
-    if (forLayout && item.branch === 'short') return new Uint8Array(0);
-    throw new AsmFailure({ line: item.token.line, column: item.token.column, message: r.error });
+    if (forLayout && p.branch === 'short') return new Uint8Array(0);
+    failAt(item.where, r.error);
   }
   return r.bytes;
 }
@@ -346,7 +361,7 @@ function encodeItem(item: ParsedInsn, labels: Map<string, number>, address: numb
  * (starting it short could make it grow for an address it only has in an early pass, and a
  * disassembled listing would not assemble back to its bytes).
  */
-function isRelaxable(item: ParsedInsn): boolean {
+function isRelaxable(item: Extract<AsmItem, { kind: 'insn' }>): boolean {
   return BRANCHES.has(item.mnemonic) && item.operands[0]?.kind === 'label';
 }
 
@@ -355,42 +370,66 @@ export function assemble(source: string): AsmResult {
   try {
     const items: Item[] = [];
     for (const statement of tokenize(source)) new StatementParser(statement).parse(items);
-    const labels = new Map<string, number>();
-    for (const item of items) {
-      if (item.kind === 'label') {
-        if (labels.has(item.name)) throw new AsmFailure({ line: item.token.line, column: item.token.column, message: `expected a new label name, found '${item.name}' defined twice` });
-        labels.set(item.name, 0);
-      }
-    }
-    // Relaxation: relaxable branches start short and become near until all of them reach.
-    for (const item of items) if (item.kind === 'insn' && isRelaxable(item) && !item.hints.disp32) item.branch = hasShortForm(item.mnemonic) ? 'short' : 'auto';
-    for (let pass = 0; ; pass++) {
-      let address = 0;
-      for (const item of items) {
-        if (item.kind === 'label') labels.set(item.name, address);
-        else if (item.kind === 'bytes') address += item.bytes.length;
-        else { item.size = encodeItem(item, labels, address, true).length || 2; address += item.size; }
-      }
-      let changed = false;
-      address = 0;
-      for (const item of items) {
-        if (item.kind === 'bytes') { address += item.bytes.length; continue; }
-        if (item.kind !== 'insn') continue;
-        if (item.branch === 'short' && encodeItem(item, labels, address, true).length === 0) { item.branch = 'near'; changed = true; }
-        address += item.size;
-      }
-      if (!changed || pass > items.length) break;
-    }
-    const out: number[] = [];
-    for (const item of items) {
-      if (item.kind === 'bytes') out.push(...item.bytes);
-      else if (item.kind === 'insn') out.push(...encodeItem(item, labels, out.length, false));
-    }
-    return { ok: true, bytes: Uint8Array.from(out), labels };
+    return layOut(items);
   } catch (e) {
     if (e instanceof AsmFailure) return { ok: false, error: e.error };
     throw e;
   }
+}
+
+/**
+ * Lay out and encode items: labels get addresses, branches to labels start short and grow to
+ * 32 bits until every one reaches (as GNU as relaxes them). Never throws.
+ */
+export function assembleItems(items: readonly AsmItem[]): AsmResult {
+  try {
+    return layOut(items);
+  } catch (e) {
+    if (e instanceof AsmFailure) return { ok: false, error: e.error };
+    throw e;
+  }
+}
+
+function layOut(items: readonly AsmItem[]): AsmResult {
+  const labels = new Map<string, number>();
+  for (const item of items) {
+    if (item.kind === 'label') {
+      if (labels.has(item.name)) failAt(item.where, `expected a new label name, found '${item.name}' defined twice`);
+      labels.set(item.name, 0);
+    }
+  }
+  const placed = new Map<AsmItem, Placed>();
+  for (const item of items) {
+    if (item.kind !== 'insn') continue;
+    const relax = isRelaxable(item) && !item.hints.disp32;
+    placed.set(item, { item, branch: relax ? (hasShortForm(item.mnemonic) ? 'short' : 'auto') : 'auto', size: 0 });
+  }
+  for (let pass = 0; ; pass++) {
+    let address = 0;
+    for (const item of items) {
+      if (item.kind === 'label') labels.set(item.name, address);
+      else if (item.kind === 'bytes') address += item.bytes.length;
+      else { const p = placed.get(item)!; p.size = encodePlaced(p, labels, address, true).length || 2; address += p.size; }
+    }
+    let changed = false;
+    address = 0;
+    for (const item of items) {
+      if (item.kind === 'bytes') { address += item.bytes.length; continue; }
+      if (item.kind !== 'insn') continue;
+      const p = placed.get(item)!;
+      if (p.branch === 'short' && encodePlaced(p, labels, address, true).length === 0) { p.branch = 'near'; changed = true; }
+      address += p.size;
+    }
+    if (!changed || pass > items.length) break;
+  }
+  const out: number[] = [];
+  const offsets: number[] = [];
+  for (const item of items) {
+    offsets.push(out.length);
+    if (item.kind === 'bytes') out.push(...item.bytes);
+    else if (item.kind === 'insn') out.push(...encodePlaced(placed.get(item)!, labels, out.length, false));
+  }
+  return { ok: true, bytes: Uint8Array.from(out), labels, offsets };
 }
 
 function hasShortForm(mnemonic: string): boolean {

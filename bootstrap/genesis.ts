@@ -13,7 +13,7 @@
  * Errors are values: a fragment that does not assemble names its line and what is wrong.
  */
 import { readFileSync } from 'node:fs';
-import { FORMAT_POINTERS, TAG_PTR } from '../kernel/machine/cells.ts';
+import { FORMAT_POINTERS, TAG_NUM, TAG_PTR } from '../kernel/machine/cells.ts';
 import { Machine, type MachineOptions } from '../kernel/machine/machine.ts';
 import type { HeapOptions } from '../kernel/memory/heap.ts';
 import { setSlotNumber, setSlotPointer } from '../kernel/objects/access.ts';
@@ -66,6 +66,16 @@ export function genesis(options: GenesisOptions = {}): GenesisResult {
     const dnu = kernel.symbols.intern('doesNotUnderstand:');
     if (dnu < 0) throw new GenesisFailure('out of memory');
     setSlotPointer(machine, roots, ROOTS.DNU_SELECTOR, dnu);
+
+    // The 256 characters, one object each.
+    const characters = fixed(256, CLASS.Array, nil);
+    for (let cp = 0; cp < 256; cp++) {
+      const c = heap.allocateFixed(1, FORMAT_POINTERS, CLASS.Character, 0n, TAG_NUM);
+      if (c < 0) throw new GenesisFailure('out of memory');
+      setSlotNumber(machine, c, 0, cp);
+      setSlotPointer(machine, characters, cp, c);
+    }
+    setSlotPointer(machine, roots, ROOTS.CHARACTERS, characters);
 
     // 3. The well-known behaviours, parents first.
     const made = new Map<WellKnownClass, number>();

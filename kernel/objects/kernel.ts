@@ -14,7 +14,7 @@
  * allocation (a collection may run at any allocation, and always does in stress mode):
  * `withHolds` does that for fixed-space objects, whose addresses never change.
  */
-import { TAG_PTR, TAG_STACK } from '../machine/cells.ts';
+import { FORMAT_POINTERS, TAG_NUM, TAG_PTR, TAG_STACK } from '../machine/cells.ts';
 import type { Fault } from '../machine/faults.ts';
 import type { Machine, RunOptions } from '../machine/machine.ts';
 import { collectService, type Heap } from '../memory/heap.ts';
@@ -171,6 +171,18 @@ export class Kernel {
     if (result.fault) return { value: null, fault: result.fault, steps: result.steps };
     m.setRegister(4, BigInt(Number(m.register(4)) + 8 * n), TAG_STACK);
     return { value: { value: m.register(0), tag: m.registerTag(0) }, fault: null, steps: result.steps };
+  }
+
+  /**
+   * The Character with code point `cp`: one of the 256 made at genesis (so `$a == $a`), or a
+   * new one beyond them. -1 only when memory is exhausted.
+   */
+  character(cp: number): number {
+    const table = slotPointer(this.machine, this.roots, ROOTS.CHARACTERS);
+    if (cp >= 0 && cp < 256 && table >= 0 && table !== this.nil) return slotPointer(this.machine, table, cp);
+    const c = this.heap.allocateFixed(1, FORMAT_POINTERS, CLASS.Character, 0n, TAG_NUM);
+    if (c >= 0) setSlotNumber(this.machine, c, 0, cp);
+    return c;
   }
 
   /** A pointer Value for the object at `p`. */

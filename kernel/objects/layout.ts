@@ -29,6 +29,9 @@
  *   2 selector  3 owner (the behaviour it was defined in)   4 source (String or nil)
  *   5 kind      number: METHOD_* below                     6 arity (number of arguments)
  *   7 threaded  Array of (method, operand) pairs, or nil
+ *   8 literals  Array of the objects the code refers to by address (kept alive by it), or nil
+ *   9 origins   Array of (offset, String) pairs: where each stretch of the native code came
+ *               from (an operation of the method, or the primitive it was copied from), or nil
  */
 
 /** Well-known class indices. 0 is no class (free chunks). Numbers have a class by their tag. */
@@ -58,6 +61,8 @@ export const CLASS = Object.freeze({
   LogEntry: 22,
   KernelRoots: 23,
   Threaded: 24,
+  Character: 25,
+  Integer: 26,
   /** The first index given to classes made at run time. */
   FIRST_FREE: 32,
 });
@@ -68,10 +73,10 @@ export type WellKnownClass = Exclude<keyof typeof CLASS, 'FREE' | 'FIRST_FREE'>;
 export const PARENT: Readonly<Record<WellKnownClass, WellKnownClass | null>> = Object.freeze({
   VM: null,
   Object: 'VM', Memory: 'VM', CPU: 'VM', ALU: 'VM', Threaded: 'VM',
-  Boolean: 'Object', UndefinedObject: 'Object', SmallInteger: 'Object', Symbol: 'String', String: 'Object',
+  Boolean: 'Object', UndefinedObject: 'Object', Integer: 'Object', SmallInteger: 'Integer', Symbol: 'String', String: 'Object',
   Array: 'Object', Behaviour: 'Object', MethodEntry: 'Object', CompiledMethod: 'Object', CodeObject: 'Object',
   Stack: 'Object', CodeAddress: 'Object', StackAddress: 'Object', Message: 'Object', Mark: 'Object',
-  Binding: 'Object', LogEntry: 'Object', KernelRoots: 'Object',
+  Binding: 'Object', LogEntry: 'Object', KernelRoots: 'Object', Character: 'Object',
 });
 
 /**
@@ -83,7 +88,7 @@ export const SINGLETONS: readonly WellKnownClass[] = Object.freeze(['VM', 'Memor
 export const BEHAVIOUR = Object.freeze({ NAME: 0, PARENT: 1, METHODS: 2, INDEX: 3, FORMAT: 4, IVARS: 5, SIZE: 6 });
 export const ENTRY = Object.freeze({ SELECTOR: 0, METHOD: 1, NEXT: 2, SIZE: 3 });
 export const METHOD = Object.freeze({
-  CODE: 0, ENTRY: 1, SELECTOR: 2, OWNER: 3, SOURCE: 4, KIND: 5, ARITY: 6, THREADED: 7, SIZE: 8,
+  CODE: 0, ENTRY: 1, SELECTOR: 2, OWNER: 3, SOURCE: 4, KIND: 5, ARITY: 6, THREADED: 7, LITERALS: 8, ORIGINS: 9, SIZE: 10,
 });
 /** A global: name, value, and the binding it was defined after (the globals chain, newest first). */
 export const BINDING = Object.freeze({ NAME: 0, VALUE: 1, NEXT: 2, SIZE: 3 });
@@ -99,7 +104,7 @@ export const LOG = Object.freeze({ KIND: 0, BEHAVIOUR: 1, NAME: 2, SOURCE: 3, TI
 /** The kernel's roots: everything the system keeps alive, reachable from one fixed object. */
 export const ROOTS = Object.freeze({
   NIL: 0, TRUE: 1, FALSE: 2, CLASS_TABLE: 3, GLOBALS: 4, MARKS: 5, LOG: 6,
-  DNU_SELECTOR: 7, DNU_TRAMPOLINE: 8, NEXT_CLASS: 9, SIZE: 10,
+  DNU_SELECTOR: 7, DNU_TRAMPOLINE: 8, NEXT_CLASS: 9, CHARACTERS: 10, SIZE: 11,
 });
 
 /** How a compiled method takes its arguments (kernel/ABI.md, "Primitives and their parameters"). */

@@ -36,6 +36,12 @@ export interface MethodSpec {
   readonly source?: string;
   /** Threaded code (an Array of pairs), if the method has it. */
   readonly threaded?: number;
+  /** The Array of objects its code refers to by address. */
+  readonly literals?: number;
+  /** The Array of (offset, String) pairs describing its native code. */
+  readonly origins?: number;
+  /** The code a send calls, when it is not the body itself (e.g. a threaded method's stub). */
+  readonly entry?: number;
 }
 
 /** Bytes of `instructions`, encoded to sit at `origin` (branch targets are absolute addresses). */
@@ -101,11 +107,14 @@ export function makeMethod(k: Kernel, spec: MethodSpec): number | string {
     hold(spec.code);
     hold(spec.owner);
     if (spec.threaded !== undefined) hold(spec.threaded);
+    if (spec.literals !== undefined) hold(spec.literals);
+    if (spec.origins !== undefined) hold(spec.origins);
+    if (spec.entry !== undefined) hold(spec.entry);
     const selector = hold(k.symbols.intern(spec.selector));
     if (selector < 0) return 'out of memory';
     const arity = k.symbols.arity(selector);
-    let entry = spec.code;
-    if (spec.kind === METHOD_KIND.REGISTERS && arity > 0) {
+    let entry = spec.entry ?? spec.code;
+    if (spec.entry === undefined && spec.kind === METHOD_KIND.REGISTERS && arity > 0) {
       const adapter = makeAdapter(k, arity, spec.code);
       if (typeof adapter === 'string') return adapter;
       entry = hold(adapter);
@@ -122,6 +131,8 @@ export function makeMethod(k: Kernel, spec: MethodSpec): number | string {
     setSlotNumber(m, method, METHOD.KIND, spec.kind);
     setSlotNumber(m, method, METHOD.ARITY, arity);
     if (spec.threaded !== undefined) setSlotPointer(m, method, METHOD.THREADED, spec.threaded);
+    if (spec.literals !== undefined) setSlotPointer(m, method, METHOD.LITERALS, spec.literals);
+    if (spec.origins !== undefined) setSlotPointer(m, method, METHOD.ORIGINS, spec.origins);
     return method;
   });
 }

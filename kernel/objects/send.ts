@@ -235,6 +235,7 @@ export function describe(k: Kernel, value: bigint, tag: number): string {
   const cls = classIndexOf(k.machine, p);
   if (cls === CLASS.Symbol) return '#' + k.symbols.text(p);
   if (cls === CLASS.String) return `'${k.textOf(p)}'`;
+  if (cls === CLASS.Character) return '$' + String.fromCodePoint(Number(k.machine.cell(p)));
   if (cls === CLASS.Behaviour || k.isBehaviour(p)) return behaviourName(k, p);
   const b = k.behaviour(cls);
   const name = b >= 0 ? behaviourName(k, b) : 'object of a forgotten class';

@@ -1,56 +1,76 @@
 /*
  * The compiler's intermediate form: a stack-machine program, the same for both back ends.
- * Source (src/lang/ast.ts) becomes a list of these operations (codegen.ts); the threaded back
- * end turns each into a (method, operand) pair run by `VM run:`, the native back end into
- * x86-64 (inlining primitive fragments), then the peephole optimizer.
+ * codegen.ts turns a method or expression into a list of these operations; threaded.ts turns
+ * each into (method, operand) pairs for `VM run:`; native.ts into x86-64, inlining primitive
+ * fragments, for the peephole optimizer to finish.
  *
- * The value stack has its top in rax (kernel/ABI.md): `push` means "push rax, then load the
- * new value into rax"; `pop` means "the value under the top becomes the top".
+ * The value stack has its top in rax (kernel/ABI.md). Operations say what they do to it:
+ * a `load` with push saves rax first; a `pop` with restore makes the value under the top the
+ * top again (without restore the top is simply dead). codegen tracks the depth, so the back
+ * ends never have to.
  *
- * A method's frame (F is rbp in native code, r12 in threaded code; `bias` is 0 in native
- * code and 24 in threaded code, where run: saved three more registers):
+ * A compiled method's frame (F is rbp in native code, r12 in threaded code, where run:
+ * saved three more registers, so arguments sit `bias` = 24 bytes further up):
  *
- *   [F + bias + 8 + 8n]   receiver          (pushed by the caller; the caller pops)
- *   [F + bias + 8 + 8k]   argument n - k    (k = 1 .. n-1)
- *   [F + bias + 8]        return address
- *   [F + bias]            saved frame register (and, threaded, saved r13 r12 rbx)
- *   [F - 8]               the last argument (or the receiver when n = 0), spilled from rax
- *   [F - 16 - 8i]         temporary i
- *   below                 the rest of the value stack
+ *   [F + bias + 8 + 8(n-j)]   argument j, for j = 1 .. n-1 (the receiver is "argument 0")
+ *   [F + bias + 8]            return address
+ *   [F - 8]                   argument n (or the receiver when n = 0), spilled from rax
+ *   [F - 16]                  self
+ *   [F - 24 - 8i]             temporary i
+ *   below                     the rest of the value stack
  */
 
-/** Where a variable lives. */
-export type VarSlot =
-  | { readonly kind: 'receiver' }
+/** Where a value lives. */
+export type Slot =
+  | { readonly kind: 'self' }
+  /** Argument j (1-based) of a method with `argc` arguments. */
   | { readonly kind: 'argument'; readonly index: number }
   | { readonly kind: 'temp'; readonly index: number }
+  /** Slot i of self. */
   | { readonly kind: 'instance'; readonly index: number }
-  | { readonly kind: 'global'; readonly binding: number; readonly name: string };
+  /** Slot i of the method's literal array (an object literal the code refers to). */
+  | { readonly kind: 'literal'; readonly index: number }
+  /** A cell at a fixed address: a global's binding value, or the kernel's nil/true/false. */
+  | { readonly kind: 'cell'; readonly address: number; readonly name: string };
 
-/** A literal the code pushes: a number (an immediate), or an object held in the method's literals. */
-export type LiteralRef =
-  | { readonly kind: 'number'; readonly value: bigint }
-  | { readonly kind: 'object'; readonly address: number; readonly description: string };
+export type Source = Slot | { readonly kind: 'number'; readonly value: bigint };
 
 export type Op =
-  | { readonly op: 'push'; readonly literal: LiteralRef }
-  | { readonly op: 'load'; readonly slot: VarSlot }
-  | { readonly op: 'store'; readonly slot: VarSlot }
-  | { readonly op: 'pop' }
-  | { readonly op: 'dup' }
-  | { readonly op: 'send'; readonly selector: number; readonly name: string; readonly argc: number; readonly toSuper: boolean }
-  /** Call a primitive's code directly (a known receiver: Memory, CPU, ALU): see ABI "Primitives". */
-  | { readonly op: 'primitive'; readonly code: number; readonly name: string; readonly argc: number; readonly kind: number }
+  | { readonly op: 'prologue'; readonly argc: number; readonly temps: number }
+  | { readonly op: 'load'; readonly from: Source; readonly push: boolean }
+  | { readonly op: 'store'; readonly to: Slot }
+  | { readonly op: 'pop'; readonly restore: boolean }
+  | { readonly op: 'pushTop' }
+  /** A dynamic send; `start` is the behaviour a super send looks in (-1 for an ordinary send). */
+  | { readonly op: 'send'; readonly selector: number; readonly name: string; readonly argc: number; readonly start: number }
+  /**
+   * A primitive of a machine object (Memory, CPU, ALU), called or inlined. TOS kind: its one
+   * argument is the top. REGISTERS kind: the top holds the accumulator under `argc`
+   * arguments, which go to rsi, rdx, ...
+   */
+  | { readonly op: 'primitive'; readonly code: number; readonly name: string; readonly kind: number; readonly argc: number }
   | { readonly op: 'label'; readonly id: number }
   | { readonly op: 'jump'; readonly target: number }
-  /** Pop the top; jump when it is `true` (or `false`); anything else is mustBeBoolean. */
-  | { readonly op: 'jumpIf'; readonly when: boolean; readonly target: number }
+  /** Test the top for true or false (anything else fails), pop it, jump if it is `when`. */
+  | { readonly op: 'jumpIf'; readonly when: boolean; readonly target: number; readonly restore: boolean }
   | { readonly op: 'return' };
 
-/** A compiled unit before it becomes code: its operations, its frame size and its literals. */
+/** A compiled unit before it becomes code. */
 export interface Unit {
   readonly name: string;
   readonly argc: number;
   readonly temps: number;
   readonly ops: readonly Op[];
+  /** Objects the code refers to, kept alive by the method's literal array (slot i = literals[i]). */
+  readonly literals: readonly number[];
+}
+
+/** The frame offset of a slot kept in the frame, for a method with `argc` arguments. */
+export function frameOffset(slot: Slot, argc: number, bias: number): number {
+  switch (slot.kind) {
+    case 'self': return -16;
+    case 'argument': return slot.index === argc ? -8 : bias + 8 + 8 * (argc - slot.index);
+    case 'temp': return -24 - 8 * slot.index;
+    default: throw new Error(`${slot.kind} is not in the frame`);
+  }
 }

@@ -1,0 +1,382 @@
+/*
+ * The compiler: method definitions and top-level expressions to code in the kernel.
+ *
+ * A method in message syntax is compiled to the IR once, then by both back ends: native code
+ * (the method's body) and threaded code (an Array of pairs, entered through a small stub that
+ * jumps into `VM run:`). Which of the two a send calls is the compiler's backend setting; the
+ * other is kept so that a method can always be seen both ways. Its literal array holds every
+ * object its code names by address, which keeps them alive.
+ *
+ *   CompiledMethod: code (native) | entry (native code, or the threaded stub) | threaded |
+ *                   literals [..., the threaded vector] | origins | source | selector | owner
+ *
+ * A method whose body is x86-64 is assembled (its parameters bound to registers as the
+ * kernel's fragments are), and so is a "machine method": one whose statements are all
+ * messages to the machine objects with literal or parameter arguments, such as the seed's
+ * `Boolean ifFalse: aBlock -> CPU eq: false do: aBlock`; it becomes a register primitive
+ * with the primitives' code copied in.
+ *
+ * A definition is atomic: everything is made before the method is installed, and nothing
+ * is installed if anything fails. Compile errors are values naming the source position.
+ */
+import { assemble, assembleItems, formatAsmError } from '../../bootstrap/assembler.ts';
+import { bindBody, kindOf, type Fragment } from '../../bootstrap/fragments.ts';
+import { FORMAT_POINTERS, TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts';
+import { imm, mem, reg, rel } from '../../kernel/machine/x86/operand.ts';
+import { setSlot, setSlotPointer, slotNumber, slotPointer } from '../../kernel/objects/access.ts';
+import { lookupFrom } from '../../kernel/objects/classes.ts';
+import type { Kernel } from '../../kernel/objects/kernel.ts';
+import { CLASS, METHOD, METHOD_KIND, SERVICE } from '../../kernel/objects/layout.ts';
+import { define, makeMethod, makeString, writeCode, type MethodSpec } from '../../kernel/objects/methods.ts';
+import type { Body, DoIt, Expression, Message, MethodDefinition, Span, Statement } from '../lang/ast.ts';
+import { CompileFailure, Generator, MACHINE_OBJECTS, type CompileError } from './codegen.ts';
+import type { Op, Unit } from './ir.ts';
+import { inlinableFragment, itemsAt, nativeLines, type NativeCode } from './native.ts';
+import { isInstruction, optimize, type Line } from './peephole.ts';
+import { threadedPairs, ThreadedPrimitives, type Pair } from './threaded.ts';
+
+export type Backend = 'native' | 'threaded';
+
+export type Defined = { readonly ok: true; readonly method: number; readonly owner: number; readonly selector: string };
+export type CompileOutcome<T> = T | { readonly ok: false; readonly error: CompileError };
+
+/** A compiled top-level expression: the code to call (with rax = nil, the receiver). */
+export interface CompiledDoIt { readonly ok: true; readonly entry: number; readonly method: number }
+
+/** Everything both back ends produced for one unit (for `see` and for tests). */
+export interface Compiled {
+  readonly unit: Unit;
+  readonly native: NativeCode;
+  readonly nativeCode: number;
+  readonly pairs: readonly Pair[];
+  readonly vector: number;
+  readonly stub: number;
+  readonly literals: number;
+  readonly origins: number;
+}
+
+const RSI = 6;
+
+export class Compiler {
+  readonly prims: ThreadedPrimitives;
+  /** The last unit compiled, both ways (tests and listings look at it). */
+  last: Compiled | null = null;
+
+  constructor(readonly k: Kernel, public backend: Backend = 'native') {
+    this.prims = new ThreadedPrimitives(k);
+  }
+
+  /** Compile and install a method definition. */
+  define(def: MethodDefinition): CompileOutcome<Defined> {
+    const k = this.k;
+    const owner = k.behaviourNamed(def.target.name);
+    if (owner < 0) return failure(`there is no behaviour named ${def.target.name}`, def.target.span);
+    if (def.classSide) return failure('class-side methods are not supported yet', def.target.span);
+    try {
+      return k.withHolds((hold): Defined => {
+        const made = def.body.kind === 'assembly'
+          ? this.assemblyMethod(def, owner, hold)
+          : isMachineMethod(def) ? this.machineMethod(def, owner, hold) : this.smalltalkMethod(def, owner, hold);
+        return { ok: true, method: made.method, owner, selector: def.selector };
+      });
+    } catch (e) {
+      if (e instanceof CompileFailure) return { ok: false, error: e.error };
+      throw e;
+    }
+  }
+
+  /** Compile a top-level expression into code that answers its value. */
+  doIt(item: DoIt): CompileOutcome<CompiledDoIt> {
+    try {
+      return this.k.withHolds((hold) => {
+        const unit = this.unit({ kind: 'doit', body: item }, 0, [], -1, 'a DoIt', hold);
+        const c = this.materialize(unit, hold);
+        const method = this.methodObject(c, 'doIt', this.k.behaviour(CLASS.UndefinedObject), item.source, hold);
+        return { ok: true as const, entry: this.backend === 'native' ? c.nativeCode : c.stub, method };
+      });
+    } catch (e) {
+      if (e instanceof CompileFailure) return { ok: false, error: e.error };
+      throw e;
+    }
+  }
+
+  // ---- message syntax --------------------------------------------------------------------
+
+  private smalltalkMethod(def: MethodDefinition, owner: number, hold: (a: number) => number): { ok: true; method: number } {
+    const body = def.body as Body;
+    const unit = this.unit({ kind: 'method', body }, def.params.length, def.params, owner, `${def.target.name}>>${def.selector}`, hold);
+    const c = this.materialize(unit, hold);
+    const method = this.methodObject(c, def.selector, owner, def.source, hold);
+    return { ok: true, method: this.install(owner, def.selector, method, def.source, def.span) };
+  }
+
+  /** The IR of a body: a method's (answering self unless it returns) or a DoIt's (answering its last value). */
+  private unit(what: { kind: 'method' | 'doit'; body: Body }, argc: number, params: readonly { name: string; span: Span; kind: 'variable' }[],
+    behaviour: number, name: string, hold: (a: number) => number): Unit {
+    const k = this.k;
+    const g = new Generator({
+      kernel: k,
+      behaviour,
+      topLevel: what.kind === 'doit',
+      defineGlobal: (global) => k.defineGlobal(global, k.object(k.nil)),
+      hold,
+    }, argc);
+    g.pushScope();
+    params.forEach((p, i) => g.declareArgument(p, i + 1));
+    for (const t of what.body.temps) g.declareTemp(t);
+    if (what.kind === 'doit') {
+      g.statements(what.body.statements);
+      g.emitReturn();
+    } else {
+      for (const s of what.body.statements) { g.statement(s); g.pop(); }
+      g.loadSlot({ kind: 'self' });
+      g.emitReturn();
+    }
+    g.popScope();
+    g.prologue(g.temps);
+    return { name, argc, temps: g.temps, ops: g.ops, literals: g.literals };
+  }
+
+  /** Both back ends' code for a unit, in the heap. */
+  materialize(unit: Unit, hold: (a: number) => number): Compiled {
+    const k = this.k;
+    const literalsList = [...unit.literals];
+    const sites = new Map<Op, number>();
+    for (const op of unit.ops) {
+      if (op.op !== 'send' || op.start < 0) continue;
+      const site = hold(this.fixedArray([[BigInt(op.selector), TAG_PTR], [BigInt(op.start), TAG_PTR]]));
+      sites.set(op, site);
+      literalsList.push(site);
+    }
+    // The literal array, with one more slot at the end for the threaded vector.
+    const literals = hold(this.fixedArray([...literalsList.map((p): [bigint, number] => [BigInt(p), TAG_PTR]), [BigInt(k.nil), TAG_PTR]]));
+    const vectorSlot = literalsList.length;
+    const native = nativeLines(k, unit, literals, sites);
+    const { code: nativeCode, offsets } = this.placeCode(native.lines, hold);
+    const threaded = threadedPairs(k, unit, literals, this.prims, sites);
+    if (!threaded.ok) throw new CompileFailure({ message: threaded.message, span: NO_SPAN });
+    const vector = hold(this.fixedArray(threaded.pairs.flatMap((p): [bigint, number][] => [[BigInt(p.method), TAG_PTR], [p.operand, p.tag]])));
+    setSlotPointer(k.machine, literals, vectorSlot, vector);
+    const stub = this.placeCode([
+      { mnemonic: 'mov', operands: [reg(RSI), mem(-1, -1, 1, literals + 8 * vectorSlot, 64)], hints: {}, origin: 'threaded entry' },
+      { mnemonic: 'jmp', operands: [rel(this.runCode())], hints: { disp32: true }, origin: 'threaded entry' },
+    ], hold).code;
+    const origins = hold(this.originsArray(native.lines, offsets, hold));
+    const compiled: Compiled = { unit, native, nativeCode, pairs: threaded.pairs, vector, stub, literals, origins };
+    this.last = compiled;
+    return compiled;
+  }
+
+  private methodObject(c: Compiled, selector: string, owner: number, source: string, hold: (a: number) => number): number {
+    return hold(makeMethodChecked(this.k, {
+      selector, owner, code: c.nativeCode, kind: METHOD_KIND.SEND, source, threaded: c.vector, literals: c.literals,
+      origins: c.origins, entry: this.backend === 'native' ? c.nativeCode : c.stub,
+    }));
+  }
+
+  private install(owner: number, selector: string, method: number, source: string, span: Span): number {
+    const k = this.k;
+    const sel = k.symbols.intern(selector);
+    if (sel < 0) throw new CompileFailure({ message: 'out of memory', span });
+    const r = k.withHolds((hold) => { hold(method); return define(k, owner, sel, method, source); });
+    if (typeof r === 'string') throw new CompileFailure({ message: r, span });
+    return method;
+  }
+
+  // ---- assembly and machine methods -------------------------------------------------------
+
+  private assemblyMethod(def: MethodDefinition, owner: number, hold: (a: number) => number): { ok: true; method: number } {
+    const k = this.k;
+    const body = def.body as { kind: 'assembly'; text: string; span: Span };
+    const fragment: Fragment = { target: def.target.name, selector: def.selector, parameters: def.params.map((p) => p.name), body: body.text, source: def.source, line: def.span.start.line };
+    const names = {
+      object: (n: string) => (n === 'nil' ? k.nil : n === 'true' ? k.true : n === 'false' ? k.false : undefined),
+      symbol: (t: string) => hold(k.symbols.intern(t)),
+      service: (n: string) => (SERVICE as Record<string, number>)[n],
+      method: (b: string, sel: string) => this.methodCode(b, sel),
+    };
+    const measure = bindBody(fragment, names, 0);
+    if (!measure.ok) throw new CompileFailure({ message: measure.message, span: body.span });
+    const first = assemble(measure.text);
+    if (!first.ok) throw new CompileFailure({ message: formatAsmError(first.error), span: assemblyErrorSpan(body.span, first.error) });
+    const code = hold(k.heap.allocateCode(new Uint8Array(first.bytes.length), CLASS.CodeObject));
+    if (code < 0) throw new CompileFailure({ message: 'out of memory', span: body.span });
+    const bound = bindBody(fragment, names, code);
+    if (!bound.ok) throw new CompileFailure({ message: bound.message, span: body.span });
+    const placed = assemble(bound.text);
+    if (!placed.ok || placed.bytes.length !== first.bytes.length) throw new CompileFailure({ message: 'the code changed size when placed', span: body.span });
+    writeCode(k, code, placed.bytes);
+    const method = hold(makeMethodChecked(k, { selector: def.selector, owner, code, kind: kindOf(fragment), source: def.source }));
+    return { ok: true, method: this.install(owner, def.selector, method, def.source, def.span) };
+  }
+
+  private machineMethod(def: MethodDefinition, owner: number, hold: (a: number) => number): { ok: true; method: number } {
+    const k = this.k;
+    const lines = machineMethodLines(this, def);
+    const { lines: optimized } = optimize(lines);
+    const { code, offsets } = this.placeCode(optimized, hold);
+    const origins = hold(this.originsArray(optimized, offsets, hold));
+    const method = hold(makeMethodChecked(k, { selector: def.selector, owner, code, kind: METHOD_KIND.REGISTERS, source: def.source, origins }));
+    return { ok: true, method: this.install(owner, def.selector, method, def.source, def.span) };
+  }
+
+  /** The code object of Behaviour>>selector (for `jmp CPU>>eq:do:` in assembly). */
+  methodCode(behaviourName: string, selector: string): number | undefined {
+    const k = this.k;
+    const b = k.behaviourNamed(behaviourName);
+    const sel = k.symbols.find(selector);
+    if (b < 0 || sel === undefined) return undefined;
+    const m = lookupFrom(k, b, sel);
+    return m < 0 ? undefined : slotPointer(k.machine, m, METHOD.CODE);
+  }
+
+  // ---- placing code ------------------------------------------------------------------------
+
+  private runCode(): number {
+    const code = this.methodCode('VM', 'run:');
+    if (code === undefined) throw new Error('the kernel has no VM>>run:');
+    return code;
+  }
+
+  /** Encode lines into a new code object (measured first; branches to other code are 32-bit). */
+  placeCode(lines: readonly Line[], hold: (a: number) => number): { code: number; offsets: number[] } {
+    const k = this.k;
+    const sized = assembleItems(itemsAt(lines, 0));
+    if (!sized.ok) throw new CompileFailure({ message: `native code: ${sized.error.message}`, span: NO_SPAN });
+    const code = hold(k.heap.allocateCode(new Uint8Array(sized.bytes.length), CLASS.CodeObject));
+    if (code < 0) throw new CompileFailure({ message: 'out of memory', span: NO_SPAN });
+    const placed = assembleItems(itemsAt(lines, code));
+    if (!placed.ok || placed.bytes.length !== sized.bytes.length) throw new CompileFailure({ message: 'native code changed size when placed', span: NO_SPAN });
+    writeCode(k, code, placed.bytes);
+    return { code, offsets: [...placed.offsets] };
+  }
+
+  /** (offset, origin) pairs for the stretches of code with one origin. */
+  private originsArray(lines: readonly Line[], offsets: readonly number[], hold: (a: number) => number): number {
+    const runs: [number, string][] = [];
+    lines.forEach((l, i) => {
+      if (!isInstruction(l)) return;
+      if (runs.length === 0 || runs[runs.length - 1][1] !== l.origin) runs.push([offsets[i], l.origin]);
+    });
+    const strings = runs.map(([, origin]) => hold(makeString(this.k, origin)));
+    if (strings.some((s) => s < 0)) throw new CompileFailure({ message: 'out of memory', span: NO_SPAN });
+    return this.fixedArray(runs.flatMap(([offset], i): [bigint, number][] => [[BigInt(offset), TAG_NUM], [BigInt(strings[i]), TAG_PTR]]));
+  }
+
+  private fixedArray(values: readonly [bigint, number][]): number {
+    const k = this.k;
+    const a = k.heap.allocateFixed(values.length, FORMAT_POINTERS, CLASS.Array, BigInt(k.nil), TAG_PTR);
+    if (a < 0) throw new CompileFailure({ message: 'out of memory', span: NO_SPAN });
+    values.forEach(([v, t], i) => setSlot(k.machine, a, i, v, t));
+    return a;
+  }
+}
+
+const NO_SPAN: Span = { start: { offset: 0, line: 1, column: 1 }, end: { offset: 0, line: 1, column: 1 } };
+
+function failure(message: string, span: Span): { ok: false; error: CompileError } {
+  return { ok: false, error: { message, span } };
+}
+
+function assemblyErrorSpan(body: Span, e: { line: number; column: number }): Span {
+  const line = body.start.line + e.line - 1;
+  const column = e.line === 1 ? body.start.column + e.column - 1 : e.column;
+  const at = { offset: body.start.offset, line, column };
+  return { start: at, end: at };
+}
+
+function makeMethodChecked(k: Kernel, spec: MethodSpec): number {
+  const r = makeMethod(k, spec);
+  if (typeof r === 'string') throw new CompileFailure({ message: r, span: NO_SPAN });
+  return r;
+}
+
+// ---- machine methods ------------------------------------------------------------------------
+
+/** Is every statement a message (or cascade) to a machine object, with literal or parameter arguments? */
+export function isMachineMethod(def: MethodDefinition): boolean {
+  if (def.body.kind !== 'smalltalk' || def.body.temps.length > 0 || def.body.statements.length === 0) return false;
+  const params = new Set(def.params.map((p) => p.name));
+  const simple = (e: Expression): boolean =>
+    (e.kind === 'literal' && (e.value.type === 'integer' || e.value.type === 'nil' || e.value.type === 'true' || e.value.type === 'false')) ||
+    (e.kind === 'variable' && params.has(e.name));
+  return def.body.statements.every((s: Statement) => {
+    if (s.kind !== 'send' && s.kind !== 'cascade') return false;
+    if (s.receiver.kind !== 'variable' || !MACHINE_OBJECTS.includes(s.receiver.name)) return false;
+    const messages: readonly Message[] = s.kind === 'send' ? [s.message] : s.messages;
+    return messages.every((m) => m.args.every(simple));
+  });
+}
+
+/**
+ * The instructions of a machine method: for each message, its arguments moved into the
+ * registers the primitive takes them in, then the primitive's code copied in (or called).
+ */
+function machineMethodLines(c: Compiler, def: MethodDefinition): Line[] {
+  const k = c.k;
+  const out: Line[] = [];
+  const params = def.params.map((p) => p.name);
+  const PARAMS = [6, 2, 1, 8, 9];
+  const operandOf = (e: Expression): { reg: number } | { imm: bigint } => {
+    if (e.kind === 'variable') return { reg: PARAMS[params.indexOf(e.name)] };
+    if (e.kind !== 'literal') throw new CompileFailure({ message: 'a machine method passes literals and parameters only', span: e.span });
+    switch (e.value.type) {
+      case 'integer': return { imm: e.value.value };
+      case 'nil': return { imm: BigInt(k.nil) };
+      case 'true': return { imm: BigInt(k.true) };
+      case 'false': return { imm: BigInt(k.false) };
+      default: throw new CompileFailure({ message: 'a machine method passes numbers, nil, true, false and parameters only', span: e.span });
+    }
+  };
+  let inlined = 0;
+  for (const s of (def.body as Body).statements) {
+    if (s.kind !== 'send' && s.kind !== 'cascade') continue;
+    const receiver = (s.receiver as { name: string }).name;
+    const b = k.behaviourNamed(receiver);
+    const messages: readonly Message[] = s.kind === 'send' ? [s.message] : s.messages;
+    for (const m of messages) {
+      const sel = k.symbols.find(m.selector);
+      const method = sel === undefined ? -1 : lookupFrom(k, b, sel);
+      if (method < 0) throw new CompileFailure({ message: `${receiver} does not understand #${m.selector}`, span: m.selectorSpan });
+      const kind = slotNumber(k.machine, method, METHOD.KIND);
+      const code = slotPointer(k.machine, method, METHOD.CODE);
+      const name = `${receiver}>>${m.selector}`;
+      const origin = `${name} (arguments)`;
+      // Parallel moves into the parameter registers: a register source first, then immediates.
+      const targets = kind === METHOD_KIND.TOS ? [0] : PARAMS.slice(0, m.args.length);
+      const moves = m.args.map((a, i) => ({ to: targets[i], from: operandOf(a) }));
+      for (const mv of orderMoves(moves.filter((x): x is { to: number; from: { reg: number } } => 'reg' in x.from))) {
+        out.push({ mnemonic: 'mov', operands: [reg(mv.to), reg(mv.from.reg)], hints: {}, origin });
+      }
+      for (const mv of moves) if ('imm' in mv.from) out.push({ mnemonic: 'mov', operands: [reg(mv.to), imm(mv.from.imm)], hints: {}, origin });
+      const fragment = inlinableFragment(k, code);
+      if (fragment) {
+        const origin2 = `${name} (inlined)`;
+        const label = (o: number): string => `m${inlined}_${o}`;
+        for (const d of fragment.instructions) {
+          if (fragment.targets.has(d.address)) out.push({ label: label(d.address), origin: origin2 });
+          out.push({ mnemonic: d.row.mnemonic, operands: d.operands.map((o) => (o.kind === 'rel' ? { kind: 'label' as const, name: label(o.target) } : o)), hints: {}, origin: origin2 });
+        }
+        if (fragment.targets.has(fragment.length)) out.push({ label: label(fragment.length), origin: origin2 });
+        inlined++;
+      } else {
+        out.push({ mnemonic: 'call', operands: [rel(code)], hints: { disp32: true }, origin: `${name} (called)` });
+      }
+    }
+  }
+  out.push({ mnemonic: 'ret', operands: [], hints: {}, origin: 'return' });
+  return out;
+}
+
+/** Order register-to-register moves so none overwrites a source still to be read. */
+function orderMoves<T extends { to: number; from: { reg: number } }>(moves: T[]): T[] {
+  const pending = moves.filter((m) => m.to !== m.from.reg);
+  const done: T[] = [];
+  while (pending.length > 0) {
+    const i = pending.findIndex((m) => !pending.some((o) => o !== m && o.from.reg === m.to));
+    if (i < 0) throw new CompileFailure({ message: 'a machine method whose parameters swap registers is not supported', span: NO_SPAN });
+    done.push(pending.splice(i, 1)[0]);
+  }
+  return done;
+}
+

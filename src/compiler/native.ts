@@ -1,0 +1,256 @@
+/*
+ * The native back end: the IR to x86-64 (as structured instructions), then the peephole
+ * optimizer, then the assembler's layout.
+ *
+ * The seed's compiler: a primitive of a machine object is inlined by copying its machine code
+ * up to its `ret` (decoded from the very bytes the primitive runs, its internal branches
+ * turned into labels), after code that passes its arguments where it expects them; a
+ * primitive that cannot be copied (it is recursive, touches the stack, or jumps out of
+ * itself) is called instead. Everything else in the IR has a fixed translation:
+ *
+ *   prologue          push rbp; mov rbp, rsp; push rax; push <self>; push qword [nil] x temps
+ *   load (push)       push rax; mov rax, <source>
+ *   store             mov <slot>, rax
+ *   pop (restore)     pop rax
+ *   send #s n         mov r10, #s; mov r11, SEND; syscall; call r11; add rsp, 8n
+ *   jumpIf false L    cmp rax, false; je L; cmp rax, true; jne notBoolean
+ *   return            mov rsp, rbp; pop rbp; ret
+ *
+ * Every instruction carries its origin (the IR operation, or the primitive it was copied
+ * from), so a listing can show where each line came from.
+ */
+import type { ItemOperand } from '../../bootstrap/assembler.ts';
+import { decode } from '../../kernel/machine/x86/decoder.ts';
+import { imm, mem, reg, rel, type Decoded, type Operand } from '../../kernel/machine/x86/operand.ts';
+import { RIP, RSP } from '../../kernel/machine/x86/table.ts';
+import type { Kernel } from '../../kernel/objects/kernel.ts';
+import { METHOD_KIND, ROOTS, SERVICE } from '../../kernel/objects/layout.ts';
+import { frameOffset, type Op, type Slot, type Source, type Unit } from './ir.ts';
+import { isInstruction, optimize, type Instruction, type Line } from './peephole.ts';
+
+const RAX = 0, RCX = 1, RDX = 2, RBP = 5, RSI = 6, R9 = 9, R10 = 10, R11 = 11;
+const PARAMETER_REGISTERS = [6, 2, 1, 8, 9]; // rsi, rdx, rcx, r8, r9
+
+export interface NativeCode {
+  /** The instructions before optimization, for listings and tests. */
+  readonly raw: readonly Line[];
+  /** After the peephole optimizer. */
+  readonly lines: readonly Line[];
+  readonly fired: Readonly<Record<string, number>>;
+}
+
+/** A primitive's body, decoded, if it can be copied inline. */
+interface Fragment {
+  readonly instructions: readonly Decoded[];
+  /** Offsets that branches inside it reach. */
+  readonly targets: ReadonlySet<number>;
+  readonly length: number;
+}
+
+/** Decode the primitive at `code` and say whether it can be inlined (see the header). */
+export function inlinableFragment(k: Kernel, code: number): Fragment | null {
+  const bytes = k.machine.codeBytes(code);
+  const instructions: Decoded[] = [];
+  for (let p = 0; p < bytes.length;) {
+    const r = decode(bytes, p, bytes.length, p);
+    if (!r.ok) return null;
+    instructions.push(r.insn);
+    p += r.insn.length;
+  }
+  const last = instructions[instructions.length - 1];
+  if (!last || last.row.operation !== 'ret' || last.operands.length !== 0) return null;
+  const targets = new Set<number>();
+  for (const d of instructions.slice(0, -1)) {
+    const op = d.row.operation;
+    if (op === 'ret' || op === 'push' || op === 'pop' || op === 'syscall') return null;
+    if (d.operands.some((o) => (o.kind === 'reg' && o.reg === RSP) || (o.kind === 'mem' && (o.base === RSP || o.base === RIP)))) return null;
+    for (const o of d.operands) {
+      if (o.kind !== 'rel') continue;
+      if (op === 'call' || o.target < 0 || o.target > last.address) return null; // recursive or leaving itself
+      targets.add(o.target);
+    }
+  }
+  return { instructions: instructions.slice(0, -1), targets, length: last.address };
+}
+
+interface Context {
+  readonly k: Kernel;
+  readonly unit: Unit;
+  readonly literals: number;
+  readonly sites: ReadonlyMap<Op, number>;
+}
+
+/** Native instructions for `unit` (not yet encoded). */
+export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: ReadonlyMap<Op, number>): NativeCode {
+  const cx: Context = { k, unit, literals, sites };
+  const out: Line[] = [];
+  let notBoolean = false;
+  const emit = (mnemonic: string, operands: ItemOperand[], origin: string, hints = {}): void => {
+    out.push({ mnemonic, operands, hints, origin });
+  };
+  const label = (name: string, origin: string): void => { out.push({ label: name, origin }); };
+  const falseAddr = BigInt(k.false), trueAddr = BigInt(k.true);
+  let inlined = 0;
+
+  for (const op of unit.ops) {
+    const origin = describeOp(op);
+    switch (op.op) {
+      case 'prologue':
+        emit('push', [reg(RBP)], origin);
+        emit('mov', [reg(RBP), reg(RSP)], origin);
+        emit('push', [reg(RAX)], origin);
+        emit('push', [op.argc === 0 ? reg(RAX) : mem(RBP, -1, 1, frameOffset({ kind: 'argument', index: 0 }, op.argc, 0), 64)], origin);
+        for (let t = 0; t < op.temps; t++) emit('push', [mem(-1, -1, 1, k.roots + 8 * ROOTS.NIL, 64)], origin);
+        break;
+      case 'load':
+        if (op.push) emit('push', [reg(RAX)], origin);
+        load(cx, op.from, RAX, emit, origin);
+        break;
+      case 'store':
+        store(cx, op.to, emit, origin);
+        break;
+      case 'pop':
+        if (op.restore) emit('pop', [reg(RAX)], origin);
+        break;
+      case 'pushTop':
+        emit('push', [reg(RAX)], origin);
+        break;
+      case 'send':
+        emit('mov', [reg(R10), imm(op.selector)], origin);
+        if (op.start >= 0) {
+          emit('mov', [reg(R9), imm(op.start)], origin);
+          emit('mov', [reg(R11), imm(SERVICE.SUPER)], origin);
+        } else {
+          emit('mov', [reg(R11), imm(SERVICE.SEND)], origin);
+        }
+        emit('syscall', [], origin);
+        emit('call', [reg(R11)], origin);
+        if (op.argc > 0) emit('add', [reg(RSP), imm(8 * op.argc)], origin);
+        break;
+      case 'primitive': {
+        // Arguments of a register primitive come off the value stack into their registers;
+        // a TOS primitive's one argument is already in rax.
+        if (op.kind === METHOD_KIND.REGISTERS && op.argc > 0) {
+          emit('mov', [reg(PARAMETER_REGISTERS[op.argc - 1]), reg(RAX)], origin);
+          for (let a = op.argc - 2; a >= 0; a--) emit('pop', [reg(PARAMETER_REGISTERS[a])], origin);
+          emit('pop', [reg(RAX)], origin);
+        }
+        const fragment = inlinableFragment(k, op.code);
+        if (fragment) inlineFragment(fragment, `inl${inlined++}`, op.name, op.code, out);
+        else emit('call', [rel(op.code)], `${op.name} (called)`, { disp32: true });
+        break;
+      }
+      case 'label':
+        label(`L${op.id}`, origin);
+        break;
+      case 'jump':
+        emit('jmp', [{ kind: 'label', name: `L${op.target}` }], origin);
+        break;
+      case 'jumpIf': {
+        const value = op.restore ? RCX : RAX;
+        if (op.restore) {
+          emit('mov', [reg(RCX), reg(RAX)], origin);
+          emit('pop', [reg(RAX)], origin);
+        }
+        const [taken, other] = op.when ? [trueAddr, falseAddr] : [falseAddr, trueAddr];
+        emit('cmp', [reg(value), imm(taken)], origin);
+        emit('je', [{ kind: 'label', name: `L${op.target}` }], origin);
+        emit('cmp', [reg(value), imm(other)], origin);
+        emit('jne', [{ kind: 'label', name: op.restore ? 'notBooleanRcx' : 'notBoolean' }], origin);
+        notBoolean = true;
+        break;
+      }
+      case 'return':
+        emit('mov', [reg(RSP), reg(RBP)], origin);
+        emit('pop', [reg(RBP)], origin);
+        emit('ret', [], origin);
+        break;
+    }
+  }
+  if (notBoolean) {
+    // ifTrue: and the like on something that is neither true nor false: the FAIL service.
+    const origin = 'not a Boolean';
+    label('notBooleanRcx', origin);
+    emit('mov', [reg(RAX), reg(RCX)], origin);
+    label('notBoolean', origin);
+    emit('mov', [reg(R10), imm(k.symbols.intern('mustBeBoolean'))], origin);
+    emit('mov', [reg(R11), imm(SERVICE.FAIL)], origin);
+    emit('syscall', [], origin);
+  }
+  const { lines, fired } = optimize(out);
+  return { raw: out, lines, fired };
+}
+
+/** Copy a primitive's instructions in, its internal branch targets as labels. */
+function inlineFragment(f: Fragment, prefix: string, name: string, code: number, out: Line[]): void {
+  const origin = `${name} (inlined)`;
+  const labelFor = (offset: number): string => `${prefix}_${offset}`;
+  for (const d of f.instructions) {
+    if (f.targets.has(d.address)) out.push({ label: labelFor(d.address), origin });
+    const operands = d.operands.map((o): ItemOperand => (o.kind === 'rel' ? { kind: 'label', name: labelFor(o.target) } : o));
+    out.push({ mnemonic: d.row.mnemonic, operands, hints: {}, origin });
+  }
+  if (f.targets.has(f.length)) out.push({ label: labelFor(f.length), origin });
+  void code;
+}
+
+type Emit = (mnemonic: string, operands: ItemOperand[], origin: string, hints?: object) => void;
+
+function load(cx: Context, from: Source, into: number, emit: Emit, origin: string): void {
+  switch (from.kind) {
+    case 'number': emit('mov', [reg(into), imm(from.value)], origin); return;
+    case 'instance':
+      emit('mov', [reg(RCX), mem(RBP, -1, 1, -16, 64)], origin);
+      emit('mov', [reg(into), mem(RCX, -1, 1, 8 * from.index, 64)], origin);
+      return;
+    case 'literal': emit('mov', [reg(into), mem(-1, -1, 1, cx.literals + 8 * from.index, 64)], origin); return;
+    case 'cell': emit('mov', [reg(into), mem(-1, -1, 1, from.address, 64)], origin); return;
+    default: emit('mov', [reg(into), mem(RBP, -1, 1, frameOffset(from, cx.unit.argc, 0), 64)], origin); return;
+  }
+}
+
+function store(cx: Context, to: Slot, emit: Emit, origin: string): void {
+  switch (to.kind) {
+    case 'instance':
+      emit('mov', [reg(RCX), mem(RBP, -1, 1, -16, 64)], origin);
+      emit('mov', [mem(RCX, -1, 1, 8 * to.index, 64), reg(RAX)], origin);
+      return;
+    case 'cell': emit('mov', [mem(-1, -1, 1, to.address, 64), reg(RAX)], origin); return;
+    case 'literal': throw new Error('a literal is not assignable');
+    default: emit('mov', [mem(RBP, -1, 1, frameOffset(to, cx.unit.argc, 0), 64), reg(RAX)], origin); return;
+  }
+}
+
+export function describeOp(op: Op): string {
+  switch (op.op) {
+    case 'load': return `load ${describeSource(op.from)}`;
+    case 'store': return `store ${describeSource(op.to)}`;
+    case 'send': return `send #${op.name}`;
+    case 'primitive': return op.name;
+    case 'jumpIf': return `jump if ${op.when}`;
+    default: return op.op;
+  }
+}
+
+function describeSource(s: Source): string {
+  switch (s.kind) {
+    case 'number': return String(s.value);
+    case 'argument': return `argument ${s.index}`;
+    case 'temp': return `temp ${s.index}`;
+    case 'instance': return `slot ${s.index}`;
+    case 'literal': return `literal ${s.index}`;
+    case 'cell': return s.name;
+    case 'self': return 'self';
+  }
+}
+
+/** Assembler items for lines sitting at `origin`: absolute branch targets become offsets. */
+export function itemsAt(lines: readonly Line[], origin: number): import('../../bootstrap/assembler.ts').AsmItem[] {
+  return lines.map((l) => {
+    if (!isInstruction(l)) return { kind: 'label', name: l.label };
+    const operands = l.operands.map((o): ItemOperand => (o.kind === 'rel' ? rel(o.target - origin) : o));
+    return { kind: 'insn', mnemonic: l.mnemonic, operands, hints: l.hints };
+  });
+}
+
+export type { Instruction, Operand };

@@ -1,0 +1,231 @@
+/*
+ * The peephole optimizer: rules as data, each a pattern over a few consecutive instructions,
+ * a rewrite, and why it is sound. They run to a fixed point over the native back end's
+ * instruction list, before it is encoded.
+ *
+ *   rule              before                         after              when
+ *   self-move         mov A, A                       (nothing)
+ *   move-through      mov A, X ; mov B, A            mov B, X           A is dead after, B not in X's address
+ *   push-pop          push rax ; pop rax             (nothing)
+ *   push-around       push A ; I ; pop A             I                  I neither uses A, nor rsp, nor branches
+ *   dead-write        mov A, X                       (nothing)          A is dead after (X may be a load:
+ *                                                                       the seed drops it, fault and all)
+ *   constant-operand  mov R, imm ; op X, R           op X, imm          R is dead after, and the form exists
+ *
+ * "Dead" is decided by a forward scan that follows jumps: a register is dead when on every
+ * path it is written before it is read. At `ret` the ABI says what is live (rax, rsp and the
+ * callee-saved registers); at a call, a syscall or an indirect jump everything is.
+ */
+import type { ItemOperand } from '../../bootstrap/assembler.ts';
+import { encode } from '../../kernel/machine/x86/encoder.ts';
+import type { Hints, Operand } from '../../kernel/machine/x86/operand.ts';
+import { MNEMONICS, RIP, RSP, type Operation } from '../../kernel/machine/x86/table.ts';
+
+/** One instruction of the native back end, with where it came from (for listings). */
+export interface Instruction {
+  readonly mnemonic: string;
+  readonly operands: readonly ItemOperand[];
+  readonly hints: Hints;
+  readonly origin: string;
+}
+
+export type Line = Instruction | { readonly label: string; readonly origin: string };
+
+export function isInstruction(l: Line): l is Instruction { return 'mnemonic' in l; }
+
+const RAX = 0;
+/** Live at `ret`: the result, the stack, and the registers a callee must preserve (ABI). */
+const LIVE_AT_RET = new Set([0, 4, 5, 3, 7, 12, 13, 14, 15]);
+
+function operation(i: Instruction): Operation | undefined {
+  return MNEMONICS.get(i.mnemonic)?.[0]?.operation;
+}
+
+function regOf(op: ItemOperand | undefined): number {
+  return op && op.kind === 'reg' ? op.reg : -1;
+}
+
+/** Registers an operand's address uses. */
+function addressRegisters(op: ItemOperand): number[] {
+  if (op.kind !== 'mem') return [];
+  return [op.base, op.index].filter((r) => r >= 0 && r !== RIP);
+}
+
+interface Effects { readonly reads: ReadonlySet<number>; readonly writes: ReadonlySet<number>; readonly barrier: boolean }
+
+/** What one instruction reads and writes (registers only); `barrier` when that is not known here. */
+export function effects(i: Instruction): Effects {
+  const reads = new Set<number>(), writes = new Set<number>();
+  const ops = i.operands;
+  for (const op of ops) for (const r of addressRegisters(op)) reads.add(r);
+  const readOperand = (op: ItemOperand | undefined): void => { const r = regOf(op); if (r >= 0) reads.add(r); };
+  const writeOperand = (op: ItemOperand | undefined): void => { const r = regOf(op); if (r >= 0) writes.add(r); };
+  switch (operation(i)) {
+    case 'mov': case 'lea': case 'lar': writeOperand(ops[0]); readOperand(ops[1]); break;
+    case 'add': case 'sub': case 'and': case 'or': case 'xor': case 'shl': case 'shr': case 'sar': case 'cmovcc':
+      readOperand(ops[0]); writeOperand(ops[0]); readOperand(ops[1]); if (ops[1]?.kind === 'reg8') reads.add(1); break;
+    case 'imul': readOperand(ops[ops.length === 3 ? 1 : 0]); readOperand(ops[1]); writeOperand(ops[0]); break;
+    case 'neg': case 'not': case 'inc': case 'dec': readOperand(ops[0]); writeOperand(ops[0]); break;
+    case 'cmp': case 'test': readOperand(ops[0]); readOperand(ops[1]); break;
+    case 'push': readOperand(ops[0]); reads.add(RSP); writes.add(RSP); break;
+    case 'pop': writeOperand(ops[0]); reads.add(RSP); writes.add(RSP); break;
+    case 'cqo': reads.add(RAX); writes.add(2); break;
+    case 'idiv': reads.add(RAX); reads.add(2); readOperand(ops[0]); writes.add(RAX); writes.add(2); break;
+    case 'nop': break;
+    default: return { reads, writes, barrier: true };
+  }
+  return { reads, writes, barrier: false };
+}
+
+/**
+ * Is register `r` dead after line `at`: on every path from there, written before it is read?
+ * Jumps are followed to their labels (both ways for a conditional one); a path that comes
+ * back to a label already seen reads nothing new.
+ */
+export function deadAfter(lines: readonly Line[], at: number, r: number, seen: Set<string> = new Set()): boolean {
+  for (let j = at + 1; j < lines.length; j++) {
+    const l = lines[j];
+    if (!isInstruction(l)) {
+      if (seen.has(l.label)) return true;
+      seen.add(l.label);
+      continue;
+    }
+    if (l.mnemonic === 'ret') return !LIVE_AT_RET.has(r);
+    const target = l.operands[0]?.kind === 'label' ? l.operands[0].name : null;
+    const op = operation(l);
+    if (target !== null && (op === 'jmp' || op === 'jcc')) {
+      const at2 = lines.findIndex((x) => !isInstruction(x) && x.label === target);
+      if (at2 < 0) return false;
+      if (op === 'jmp') { j = at2 - 1; continue; }
+      if (!deadAfter(lines, at2 - 1, r, seen)) return false;
+      continue; // and the fall-through path
+    }
+    const e = effects(l);
+    if (e.barrier || e.reads.has(r)) return false;
+    if (e.writes.has(r)) return true;
+  }
+  return false;
+}
+
+function encodable(mnemonic: string, operands: readonly ItemOperand[], hints: Hints): boolean {
+  if (operands.some((op) => op.kind === 'label')) return true;
+  return encode(mnemonic, operands as Operand[], hints).ok;
+}
+
+export interface Rule {
+  readonly name: string;
+  readonly why: string;
+  /** Try the rule at line `at`; return the replacement of lines [at, at + consumed) or null. */
+  readonly apply: (lines: readonly Line[], at: number) => { readonly consumed: number; readonly with: readonly Line[] } | null;
+}
+
+const insn = (lines: readonly Line[], i: number): Instruction | null => {
+  const l = lines[i];
+  return l && isInstruction(l) ? l : null;
+};
+
+export const RULES: readonly Rule[] = Object.freeze([
+  {
+    name: 'self-move',
+    why: 'moving a register to itself changes nothing (and mov sets no flags)',
+    apply: (lines, at) => {
+      const a = insn(lines, at);
+      if (!a || a.mnemonic !== 'mov' || regOf(a.operands[0]) < 0 || regOf(a.operands[0]) !== regOf(a.operands[1])) return null;
+      return { consumed: 1, with: [] };
+    },
+  },
+  {
+    name: 'move-through',
+    why: 'a value moved through a register that nothing reads afterwards can go straight to its destination',
+    apply: (lines, at) => {
+      const a = insn(lines, at), b = insn(lines, at + 1);
+      if (!a || !b || a.mnemonic !== 'mov' || b.mnemonic !== 'mov') return null;
+      const via = regOf(a.operands[0]);
+      if (via < 0 || regOf(b.operands[1]) !== via || b.operands[0].kind !== 'reg') return null;
+      const dest = regOf(b.operands[0]);
+      if (dest === via || addressRegisters(a.operands[1]).includes(via)) return null;
+      if (!deadAfter(lines, at + 1, via)) return null;
+      const operands = [b.operands[0], a.operands[1]];
+      if (!encodable('mov', operands, {})) return null;
+      return { consumed: 2, with: [{ mnemonic: 'mov', operands, hints: {}, origin: b.origin }] };
+    },
+  },
+  {
+    name: 'push-pop',
+    why: 'pushing a register and popping it straight back changes nothing',
+    apply: (lines, at) => {
+      const a = insn(lines, at), b = insn(lines, at + 1);
+      if (!a || !b || a.mnemonic !== 'push' || b.mnemonic !== 'pop') return null;
+      const r = regOf(a.operands[0]);
+      if (r < 0 || r !== regOf(b.operands[0])) return null;
+      return { consumed: 2, with: [] };
+    },
+  },
+  {
+    name: 'push-around',
+    why: 'saving a register around one instruction that neither uses it nor the stack is unnecessary',
+    apply: (lines, at) => {
+      const a = insn(lines, at), mid = insn(lines, at + 1), b = insn(lines, at + 2);
+      if (!a || !mid || !b || a.mnemonic !== 'push' || b.mnemonic !== 'pop') return null;
+      const r = regOf(a.operands[0]);
+      if (r < 0 || r !== regOf(b.operands[0])) return null;
+      const e = effects(mid);
+      if (e.barrier || e.reads.has(r) || e.writes.has(r) || e.reads.has(RSP) || e.writes.has(RSP)) return null;
+      return { consumed: 3, with: [mid] };
+    },
+  },
+  {
+    name: 'dead-write',
+    why: 'a register written and then overwritten before anything reads it was written for nothing',
+    apply: (lines, at) => {
+      const a = insn(lines, at);
+      if (!a || a.mnemonic !== 'mov' || a.operands[0].kind !== 'reg') return null;
+      const r = regOf(a.operands[0]);
+      if (r === RSP || !deadAfter(lines, at, r)) return null;
+      return { consumed: 1, with: [] };
+    },
+  },
+  {
+    name: 'constant-operand',
+    why: 'an immediate moved into a register only to be used once can be the operand itself',
+    apply: (lines, at) => {
+      const a = insn(lines, at), b = insn(lines, at + 1);
+      if (!a || !b || a.mnemonic !== 'mov' || a.operands[1]?.kind !== 'imm') return null;
+      const r = regOf(a.operands[0]);
+      if (r < 0 || b.mnemonic === 'mov' || b.operands.length !== 2 || regOf(b.operands[1]) !== r) return null;
+      if (regOf(b.operands[0]) === r || addressRegisters(b.operands[0]).includes(r)) return null;
+      if (!deadAfter(lines, at + 1, r)) return null;
+      const operands = [b.operands[0], a.operands[1]];
+      if (!encodable(b.mnemonic, operands, b.hints)) return null;
+      return { consumed: 2, with: [{ mnemonic: b.mnemonic, operands, hints: b.hints, origin: b.origin }] };
+    },
+  },
+] satisfies Rule[]);
+
+export interface PeepholeReport {
+  readonly lines: readonly Line[];
+  /** How many times each rule fired. */
+  readonly fired: Readonly<Record<string, number>>;
+}
+
+/** Apply the rules until none fires. */
+export function optimize(input: readonly Line[], rules: readonly Rule[] = RULES): PeepholeReport {
+  let lines = [...input];
+  const fired: Record<string, number> = {};
+  for (let changed = true, rounds = 0; changed && rounds < 100; rounds++) {
+    changed = false;
+    for (let at = 0; at < lines.length; at++) {
+      for (const rule of rules) {
+        const r = rule.apply(lines, at);
+        if (!r) continue;
+        lines = [...lines.slice(0, at), ...r.with, ...lines.slice(at + r.consumed)];
+        fired[rule.name] = (fired[rule.name] ?? 0) + 1;
+        changed = true;
+        at = Math.max(-1, at - 2);
+        break;
+      }
+    }
+  }
+  return { lines, fired };
+}
+

@@ -1,0 +1,159 @@
+/*
+ * The threaded back end: each IR operation becomes one or more (method, operand) pairs that
+ * `VM run:` calls in turn (kernel/ABI.md), the methods being the kernel's threaded
+ * primitives (bootstrap/kernel.bedrock, `Threaded ...`) or a machine object's primitive.
+ *
+ *   IR                          pairs
+ *   load 5 (push)               (lit: 5)
+ *   load temp 0                 (loadFrame: -24)
+ *   send #+ 1                   (send1: #+)
+ *   primitive ALU>>add: 1       (ALU>>add:, 5)            when the argument is a literal
+ *                               (apply1: ALU>>add:)       otherwise
+ *   jumpIf false L (restore)    (popJumpIfFalse: 2*index(L))
+ *   return                      (return)
+ *
+ * The operands of jumps are pair indexes in cells (2 per pair), what `run:` keeps in rbx.
+ */
+import { TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts';
+import { slotPointer } from '../../kernel/objects/access.ts';
+import { behaviourIndex, lookup } from '../../kernel/objects/classes.ts';
+import type { Kernel } from '../../kernel/objects/kernel.ts';
+import { METHOD, METHOD_KIND } from '../../kernel/objects/layout.ts';
+import { frameOffset, type Op, type Slot, type Source, type Unit } from './ir.ts';
+
+/** Threaded code's frame bias: run: saved rbp, rbx, r12 and r13 (ir.ts). */
+export const THREADED_BIAS = 24;
+
+/** One pair: the method's code object, and the operand (a number, or a pointer). */
+export interface Pair {
+  readonly method: number;
+  readonly operand: bigint;
+  readonly tag: number;
+  /** For listings: the primitive's name and a description of the operand. */
+  readonly text: string;
+}
+
+export type ThreadedResult = { readonly ok: true; readonly pairs: readonly Pair[] } | { readonly ok: false; readonly message: string };
+
+/** The code objects of the kernel's threaded primitives, by selector. */
+export class ThreadedPrimitives {
+  private readonly codes = new Map<string, number>();
+  constructor(private readonly k: Kernel) {}
+
+  get(selector: string): number {
+    const known = this.codes.get(selector);
+    if (known !== undefined) return known;
+    const b = this.k.behaviourNamed('Threaded');
+    const method = lookup(this.k, behaviourIndex(this.k, b), this.k.symbols.intern(selector));
+    if (method < 0) throw new Error(`the kernel has no Threaded>>${selector}`);
+    const code = slotPointer(this.k.machine, method, METHOD.CODE);
+    this.codes.set(selector, code);
+    return code;
+  }
+}
+
+/**
+ * Pairs for `unit`. `literals` is the address of its literal array (slot i holds
+ * unit.literals[i]); `sites` gives each super send's site (an Array: selector, behaviour).
+ */
+export function threadedPairs(
+  k: Kernel, unit: Unit, literals: number, prims: ThreadedPrimitives, sites: ReadonlyMap<Op, number>,
+): ThreadedResult {
+  const pairs: Pair[] = [];
+  const labelAt = new Map<number, number>();
+  const fixups: { pair: number; label: number }[] = [];
+  const pair = (selector: string, operand: bigint = 0n, tag = TAG_NUM, text = ''): void => {
+    pairs.push({ method: prims.get(selector), operand, tag, text: `${selector} ${text}`.trim() });
+  };
+  const pointer = (selector: string, address: number, text: string): void => pair(selector, BigInt(address), TAG_PTR, text);
+  const jumpPair = (selector: string, label: number): void => {
+    fixups.push({ pair: pairs.length, label });
+    pair(selector);
+  };
+  const argc = unit.argc;
+
+  const loadPair = (from: Source, push: boolean): void => {
+    switch (from.kind) {
+      case 'number': pair(push ? 'lit:' : 'load:', from.value, TAG_NUM, String(from.value)); return;
+      case 'instance': pair(push ? 'pushIvar:' : 'loadIvar:', BigInt(from.index), TAG_NUM, `slot ${from.index}`); return;
+      case 'literal': pair(push ? 'pushCell:' : 'loadCell:', BigInt(literals + 8 * from.index), TAG_NUM, `literal ${from.index}`); return;
+      case 'cell': pair(push ? 'pushCell:' : 'loadCell:', BigInt(from.address), TAG_NUM, from.name); return;
+      default: pair(push ? 'pushFrame:' : 'loadFrame:', BigInt(frameOffset(from, argc, THREADED_BIAS)), TAG_NUM, describeSlot(from)); return;
+    }
+  };
+  const storePair = (to: Slot): void => {
+    switch (to.kind) {
+      case 'instance': pair('storeIvar:', BigInt(to.index), TAG_NUM, `slot ${to.index}`); return;
+      case 'cell': pair('storeCell:', BigInt(to.address), TAG_NUM, to.name); return;
+      case 'literal': throw new Error('a literal is not assignable');
+      default: pair('storeFrame:', BigInt(frameOffset(to, argc, THREADED_BIAS)), TAG_NUM, describeSlot(to)); return;
+    }
+  };
+
+  const ops = unit.ops;
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i];
+    switch (op.op) {
+      case 'prologue':
+        pair('pushTop', 0n, TAG_NUM, '(spill)');
+        if (op.argc === 0) pair('pushTop', 0n, TAG_NUM, '(self)');
+        else pair('copyFrame:', BigInt(frameOffset({ kind: 'argument', index: 0 }, op.argc, THREADED_BIAS)), TAG_NUM, '(self)');
+        for (let t = 0; t < op.temps; t++) pair('copyCell:', BigInt(k.roots + 8 * ROOT_NIL), TAG_NUM, 'nil');
+        break;
+      case 'load': {
+        // A literal argument of a register primitive rides in the primitive's pair instead.
+        const next = ops[i + 1];
+        if (op.from.kind === 'number' && op.push && next?.op === 'primitive' && next.kind === METHOD_KIND.REGISTERS && next.argc === 1 &&
+          ops[i - 1]?.op === 'pushTop') {
+          pairs.pop(); // the pushTop that saved the accumulator
+          pairs.push({ method: next.code, operand: op.from.value, tag: TAG_NUM, text: `${next.name} ${op.from.value}` });
+          i++;
+          break;
+        }
+        loadPair(op.from, op.push);
+        break;
+      }
+      case 'store': storePair(op.to); break;
+      case 'pop': if (op.restore) pair('drop'); break;
+      case 'pushTop': pair('pushTop'); break;
+      case 'send': {
+        if (op.argc > 6) return { ok: false, message: `threaded code sends at most 6 arguments (#${op.name} has ${op.argc})` };
+        if (op.start >= 0) {
+          const site = sites.get(op);
+          if (site === undefined) throw new Error('a super send without its site');
+          pointer(`superSend${op.argc}:`, site, `#${op.name}`);
+        } else {
+          pointer(`send${op.argc}:`, op.selector, `#${op.name}`);
+        }
+        break;
+      }
+      case 'primitive':
+        if (op.kind === METHOD_KIND.TOS || op.argc === 0) pairs.push({ method: op.code, operand: 0n, tag: TAG_NUM, text: op.name });
+        else if (op.argc <= 2) pointer(`apply${op.argc}:`, op.code, op.name);
+        else return { ok: false, message: `threaded code passes at most 2 arguments to a primitive (${op.name})` };
+        break;
+      case 'label': labelAt.set(op.id, pairs.length); break;
+      case 'jump': jumpPair('jump:', op.target); break;
+      case 'jumpIf': jumpPair(`${op.restore ? 'popJumpIf' : 'jumpIf'}${op.when ? 'True' : 'False'}:`, op.target); break;
+      case 'return': pair('return'); break;
+    }
+  }
+  for (const f of fixups) {
+    const at = labelAt.get(f.label);
+    if (at === undefined) throw new Error(`label ${f.label} was never placed`);
+    const p = pairs[f.pair];
+    pairs[f.pair] = { ...p, operand: BigInt(2 * at), text: `${p.text} ${at}` };
+  }
+  return { ok: true, pairs };
+}
+
+const ROOT_NIL = 0;
+
+function describeSlot(s: Slot): string {
+  switch (s.kind) {
+    case 'self': return 'self';
+    case 'argument': return `argument ${s.index}`;
+    case 'temp': return `temp ${s.index}`;
+    default: return s.kind;
+  }
+}

@@ -1,0 +1,88 @@
+/*
+ * A running Bedrock: a kernel made by genesis, a compiler, and the evaluation of source text,
+ * item by item, as the REPL and the command line do it. A method definition is compiled and
+ * installed; an expression is compiled and run, and its value described. Every problem comes
+ * back as a value (a syntax error with its caret, a compile error with its position, a fault
+ * with its instruction); the machine is unwound after a fault, so the next item runs.
+ */
+import { genesis, type GenesisOptions } from '../../bootstrap/genesis.ts';
+import { TAG_PTR } from '../../kernel/machine/cells.ts';
+import { describeFault, type Fault } from '../../kernel/machine/faults.ts';
+import type { RunOptions } from '../../kernel/machine/machine.ts';
+import type { Value } from '../../kernel/objects/globals.ts';
+import type { Kernel } from '../../kernel/objects/kernel.ts';
+import { formatSyntaxError, type Item, type Span } from '../lang/ast.ts';
+import { parse } from '../lang/parser.ts';
+import { Compiler, type Backend } from '../compiler/compiler.ts';
+
+export type Outcome =
+  | { readonly kind: 'value'; readonly value: Value; readonly text: string; readonly source: string }
+  | { readonly kind: 'defined'; readonly text: string; readonly source: string }
+  | { readonly kind: 'error'; readonly text: string; readonly source: string; readonly fault?: Fault };
+
+export interface BedrockOptions extends GenesisOptions {
+  readonly backend?: Backend;
+  /** Step limit for each evaluated expression. */
+  readonly steps?: number;
+}
+
+export class Bedrock {
+  readonly compiler: Compiler;
+
+  private constructor(readonly kernel: Kernel, backend: Backend, private readonly steps: number) {
+    this.compiler = new Compiler(kernel, backend);
+  }
+
+  static boot(options: BedrockOptions = {}): Bedrock | string {
+    const r = genesis(options);
+    if (!r.ok) return r.error;
+    return new Bedrock(r.kernel, options.backend ?? 'native', options.steps ?? 100_000_000);
+  }
+
+  get backend(): Backend { return this.compiler.backend; }
+
+  /** Evaluate every item of `source` in order; stops at a syntax error (items before it run). */
+  evaluate(source: string, options: RunOptions = {}): Outcome[] {
+    const parsed = parse(source);
+    const outcomes = parsed.items.map((item) => this.evaluateItem(item, options));
+    if (!parsed.ok) outcomes.push({ kind: 'error', text: formatSyntaxError(parsed.error), source: parsed.error.sourceLine });
+    return outcomes;
+  }
+
+  evaluateItem(item: Item, options: RunOptions = {}): Outcome {
+    const source = item.source;
+    if (item.kind === 'method') {
+      const r = this.compiler.define(item);
+      if (!r.ok) return { kind: 'error', text: compileErrorText(r.error.message, r.error.span, source, item.span), source };
+      return { kind: 'defined', text: `${item.target.name}>>${item.selector}`, source };
+    }
+    const r = this.compiler.doIt(item);
+    if (!r.ok) return { kind: 'error', text: compileErrorText(r.error.message, r.error.span, source, item.span), source };
+    const k = this.kernel;
+    return k.withHolds((hold) => {
+      hold(r.method);
+      k.machine.setRegister(0, BigInt(k.nil), TAG_PTR);
+      const run = k.machine.call(r.entry, { steps: options.steps ?? this.steps });
+      if (run.fault) {
+        k.machine.unwind();
+        return { kind: 'error' as const, text: describeFault(run.fault), source, fault: run.fault };
+      }
+      const value = { value: k.machine.register(0), tag: k.machine.registerTag(0) };
+      return { kind: 'value' as const, value, text: k.describe(value), source };
+    });
+  }
+
+  /** The text of each outcome, as the command line prints them. */
+  run(source: string): string[] {
+    return this.evaluate(source).map((o) => o.text);
+  }
+}
+
+/** "line 2, column 5: message" with the source line and a caret. */
+function compileErrorText(message: string, span: Span, source: string, item: Span): string {
+  const lines = source.split('\n');
+  const lineIndex = span.start.line - item.start.line;
+  const line = lines[lineIndex] ?? lines[0] ?? '';
+  const column = lineIndex === 0 ? span.start.column - item.start.column + 1 : span.start.column;
+  return `line ${span.start.line}, column ${span.start.column}: ${message}\n  ${line}\n  ${' '.repeat(Math.max(0, column - 1))}^`;
+}
