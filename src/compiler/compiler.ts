@@ -188,7 +188,12 @@ export class Compiler {
   private assemblyMethod(def: MethodDefinition, owner: number, hold: (a: number) => number): { ok: true; method: number } {
     const k = this.k;
     const body = def.body as { kind: 'assembly'; text: string; span: Span };
-    const fragment: Fragment = { target: def.target.name, selector: def.selector, parameters: def.params.map((p) => p.name), body: body.text, source: def.source, line: def.span.start.line };
+    // The seed writes `ALU add: aValue -> add rax, aValue`: a body that does not end in a
+    // ret or a jmp gets a ret, so it can be called (and inlined up to it).
+    const statements = body.text.replace(/"[^"]*"/g, ' ').split(/;|\n/).map((x) => x.trim()).filter(Boolean);
+    const lastWord = (statements[statements.length - 1] ?? '').split(/\s+/)[0].toLowerCase();
+    const text = lastWord === 'ret' || lastWord === 'jmp' ? body.text : `${body.text}\nret`;
+    const fragment: Fragment = { target: def.target.name, selector: def.selector, parameters: def.params.map((p) => p.name), body: text, source: def.source, line: def.span.start.line };
     const names = {
       object: (n: string) => (n === 'nil' ? k.nil : n === 'true' ? k.true : n === 'false' ? k.false : undefined),
       symbol: (t: string) => hold(k.symbols.intern(t)),
