@@ -109,7 +109,7 @@ export interface Names {
   object(name: string): number | undefined;
   /** Address of the symbol `#text`. */
   symbol(text: string): number;
-  /** Number of the host service named in capitals (SEND, FAIL, ALLOCATE ...), or undefined. */
+  /** A constant named in capitals (SEND, FAIL, NIL_CELL ...: layout.ts kernelConstants), or undefined. */
   service(name: string): number | undefined;
   /** Address of the code of Behaviour>>selector, or undefined. */
   method(behaviour: string, selector: string): number | undefined;

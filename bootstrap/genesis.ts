@@ -18,7 +18,7 @@ import { Machine, type MachineOptions } from '../kernel/machine/machine.ts';
 import type { HeapOptions } from '../kernel/memory/heap.ts';
 import { setSlotNumber, setSlotPointer } from '../kernel/objects/access.ts';
 import { Kernel } from '../kernel/objects/kernel.ts';
-import { CLASS, PARENT, ROOTS, SERVICE, SINGLETONS, type WellKnownClass } from '../kernel/objects/layout.ts';
+import { CLASS, kernelConstants, PARENT, ROOTS, SINGLETONS, type WellKnownClass } from '../kernel/objects/layout.ts';
 import { writeCode } from '../kernel/objects/methods.ts';
 import { assemble, formatAsmError } from './assembler.ts';
 import { bindBody, kindOf, readFragments, type Fragment, type Names } from './fragments.ts';
@@ -124,7 +124,7 @@ function installFragments(kernel: Kernel, text: string): void {
       return s;
     },
     method: (b, sel) => (resolving ? codeOf.get(key(b, sel)) : 0),
-    service: (name) => (SERVICE as Record<string, number>)[name],
+    service: (name) => kernelConstants(kernel.roots)[name],
   });
   const assembleAt = (f: Fragment, origin: number, resolving: boolean): Uint8Array => {
     const bound = bindBody(f, names(resolving), origin);

@@ -13,7 +13,7 @@
 import { FORMAT_POINTERS, TAG_CODE, TAG_NUM, TAG_PTR, TAG_STACK } from '../machine/cells.ts';
 import { classIndexOf, setSlotNumber, setSlotPointer, slotCount, slotNumber, slotPointer } from './access.ts';
 import type { Kernel } from './kernel.ts';
-import { BEHAVIOUR, CLASS, ENTRY, ROOTS } from './layout.ts';
+import { BEHAVIOUR, CLASS, ENTRY, INSTANCE_FORMAT, ROOTS } from './layout.ts';
 
 /** The class table's address (it moves to a bigger object as it grows). */
 export function classTable(k: Kernel): number {
@@ -50,6 +50,8 @@ export interface BehaviourSpec {
   readonly fixedSlots?: number;
   /** The behaviour is its own single instance (Memory, CPU, ALU, the VM object). */
   readonly singleton?: boolean;
+  /** Instances have indexed slots after the fixed ones (`new: n`). */
+  readonly indexable?: boolean;
 }
 
 /**
@@ -70,7 +72,8 @@ export function makeBehaviour(k: Kernel, spec: BehaviourSpec): number | string {
     setSlotPointer(m, b, BEHAVIOUR.NAME, name);
     if (spec.parent >= 0) setSlotPointer(m, b, BEHAVIOUR.PARENT, spec.parent);
     setSlotNumber(m, b, BEHAVIOUR.INDEX, index);
-    setSlotNumber(m, b, BEHAVIOUR.FORMAT, (spec.format ?? FORMAT_POINTERS) | ((spec.fixedSlots ?? 0) << 8));
+    setSlotNumber(m, b, BEHAVIOUR.FORMAT, (spec.format ?? FORMAT_POINTERS) | (spec.indexable ? INSTANCE_FORMAT.INDEXABLE : 0) |
+      ((spec.fixedSlots ?? 0) << INSTANCE_FORMAT.FIXED_SHIFT));
     setSlotPointer(m, classTable(k), index, b);
     if (spec.index === undefined) k.setNextClassIndex(index + 1);
     return b;

@@ -11,7 +11,7 @@
  *   | 1 parent     | Behaviour, or nil for the VM object (the root)              |
  *   | 2 methods    | MethodEntry: head of the override chain, newest first; nil  |
  *   | 3 index      | number: its class index (objects name their class by it)    |
- *   | 4 format     | number: format of its instances (FORMAT_*) | fixed slots << 8 |
+ *   | 4 format     | number: instances' format | indexable 0x10 | fixed slots << 8  |
  *   | 5 ivars      | Array of Symbols (instance variable names), or nil          |
  *   +--------------+-------------------------------------------------------------+
  *
@@ -85,6 +85,9 @@ export const PARENT: Readonly<Record<WellKnownClass, WellKnownClass | null>> = O
  */
 export const SINGLETONS: readonly WellKnownClass[] = Object.freeze(['VM', 'Memory', 'CPU', 'ALU', 'Threaded']);
 
+/** The bits of a behaviour's format slot. */
+export const INSTANCE_FORMAT = Object.freeze({ FORMAT_MASK: 0xf, INDEXABLE: 0x10, FIXED_SHIFT: 8 });
+
 export const BEHAVIOUR = Object.freeze({ NAME: 0, PARENT: 1, METHODS: 2, INDEX: 3, FORMAT: 4, IVARS: 5, SIZE: 6 });
 export const ENTRY = Object.freeze({ SELECTOR: 0, METHOD: 1, NEXT: 2, SIZE: 3 });
 export const METHOD = Object.freeze({
@@ -121,4 +124,18 @@ export const METHOD_KIND = Object.freeze({
 export const PARAMETER_REGISTERS: readonly string[] = Object.freeze(['rsi', 'rdx', 'rcx', 'r8', 'r9']);
 
 /** Host service numbers (r11 at `syscall`). */
-export const SERVICE = Object.freeze({ ALLOCATE: 0, SEND: 1, FAIL: 2, COLLECT: 3, SUPER: 4 });
+export const SERVICE = Object.freeze({ ALLOCATE: 0, SEND: 1, FAIL: 2, COLLECT: 3, SUPER: 4, DEFINE_CLASS: 5, PRINT: 6, LOOKUP: 7, LOOKUP_HERE: 8 });
+
+/**
+ * Constants a fragment or an assembly body may name in capitals: the services' numbers and
+ * the addresses of the kernel's cells that hold nil, true, false and the class table.
+ */
+export function kernelConstants(roots: number): Readonly<Record<string, number>> {
+  return Object.freeze({
+    ...SERVICE,
+    NIL_CELL: roots + 8 * ROOTS.NIL,
+    TRUE_CELL: roots + 8 * ROOTS.TRUE,
+    FALSE_CELL: roots + 8 * ROOTS.FALSE,
+    CLASS_TABLE_CELL: roots + 8 * ROOTS.CLASS_TABLE,
+  });
+}

@@ -195,6 +195,8 @@ function notUnderstood(k: Kernel, m: Machine, selector: number, n: number): stri
  */
 export const FAILURES: Readonly<Record<string, string>> = Object.freeze({
   mustBeBoolean: 'is not a Boolean (ifTrue:, whileTrue: and the like need true or false)',
+  notANumber: 'is not a SmallInteger',
+  notASize: 'is not a size (a SmallInteger of at least 0)',
 });
 
 /** The FAIL service: r10 holds a Message (not understood), a String or a Symbol; rax the receiver. */

@@ -26,7 +26,7 @@ import { imm, mem, reg, rel } from '../../kernel/machine/x86/operand.ts';
 import { setSlot, setSlotPointer, slotNumber, slotPointer } from '../../kernel/objects/access.ts';
 import { lookupFrom } from '../../kernel/objects/classes.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
-import { CLASS, METHOD, METHOD_KIND, SERVICE } from '../../kernel/objects/layout.ts';
+import { CLASS, kernelConstants, METHOD, METHOD_KIND } from '../../kernel/objects/layout.ts';
 import { define, makeMethod, makeString, writeCode, type MethodSpec } from '../../kernel/objects/methods.ts';
 import type { Body, DoIt, Expression, Message, MethodDefinition, Span, Statement } from '../lang/ast.ts';
 import { CompileFailure, Generator, MACHINE_OBJECTS, type CompileError } from './codegen.ts';
@@ -197,7 +197,7 @@ export class Compiler {
     const names = {
       object: (n: string) => (n === 'nil' ? k.nil : n === 'true' ? k.true : n === 'false' ? k.false : undefined),
       symbol: (t: string) => hold(k.symbols.intern(t)),
-      service: (n: string) => (SERVICE as Record<string, number>)[n],
+      service: (n: string) => kernelConstants(k.roots)[n],
       method: (b: string, sel: string) => this.methodCode(b, sel),
     };
     const measure = bindBody(fragment, names, 0);

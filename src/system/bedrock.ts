@@ -5,6 +5,7 @@
  * back as a value (a syntax error with its caret, a compile error with its position, a fault
  * with its instruction); the machine is unwound after a fault, so the next item runs.
  */
+import { readFileSync } from 'node:fs';
 import { genesis, type GenesisOptions } from '../../bootstrap/genesis.ts';
 import { TAG_PTR } from '../../kernel/machine/cells.ts';
 import { describeFault, type Fault } from '../../kernel/machine/faults.ts';
@@ -26,6 +27,9 @@ export interface BedrockOptions extends GenesisOptions {
   readonly steps?: number;
 }
 
+/** The system written in Bedrock, loaded after genesis in this order. */
+export const SYSTEM_FILES: readonly string[] = Object.freeze(['object', 'behaviour', 'boolean', 'integer']);
+
 export class Bedrock {
   readonly compiler: Compiler;
 
@@ -33,10 +37,17 @@ export class Bedrock {
     this.compiler = new Compiler(kernel, backend);
   }
 
+  /** Genesis, then the system's own source (bootstrap/system/), in order. */
   static boot(options: BedrockOptions = {}): Bedrock | string {
     const r = genesis(options);
     if (!r.ok) return r.error;
-    return new Bedrock(r.kernel, options.backend ?? 'native', options.steps ?? 100_000_000);
+    const b = new Bedrock(r.kernel, options.backend ?? 'native', options.steps ?? 100_000_000);
+    for (const file of SYSTEM_FILES) {
+      const text = readFileSync(new URL(`../../bootstrap/system/${file}.bedrock`, import.meta.url), 'utf8');
+      const failed = b.evaluate(text).find((o) => o.kind === 'error');
+      if (failed) return `bootstrap/system/${file}.bedrock: ${failed.text}\n${failed.source}`;
+    }
+    return b;
   }
 
   get backend(): Backend { return this.compiler.backend; }

@@ -51,7 +51,9 @@ export function operandFits(kind: OperandKind, op: Operand): boolean {
     case 'rm64': return op.kind === 'reg' || (op.kind === 'mem' && (op.size === 0 || op.size === 64));
     case 'm64': return op.kind === 'mem' && (op.size === 0 || op.size === 64);
     case 'rm8': return op.kind === 'reg8' || (op.kind === 'mem' && (op.size === 0 || op.size === 8));
-    case 'rm16': return op.kind === 'reg16' || (op.kind === 'mem' && (op.size === 0 || op.size === 16));
+    // lar's source: a 16-bit register (as GNU as spells it), or, for parameters bound to
+    // 64-bit registers, the 64-bit name (the encoding is the same).
+    case 'rm16': return op.kind === 'reg16' || op.kind === 'reg' || (op.kind === 'mem' && (op.size === 0 || op.size === 16));
     case 'rel8': case 'rel32': return op.kind === 'rel';
     default: return op.kind === 'imm' && fitsImmediate(kind, op.value);
   }

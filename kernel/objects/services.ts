@@ -1,0 +1,148 @@
+/*
+ * Host services the object system's library needs beyond sending: defining a class and
+ * describing a value as text. Each is entered by `syscall` (kernel/ABI.md); what a library
+ * method does with them is written in Bedrock (bootstrap/system/).
+ *
+ *   DEFINE_CLASS  rax = the superclass, rsi = the name (a Symbol), rdx = the instance
+ *                 variable names (a String: 'x y'), rcx = 1 for an indexable class
+ *                 -> rax = the class
+ *   PRINT         rax = any value -> rax = a new String describing it
+ *   LOOKUP        rax = a behaviour, rsi = a selector -> rax = whether its instances understand it
+ *   LOOKUP_HERE   the same, for methods defined in that behaviour itself
+ *
+ * Defining a class that exists with the same superclass and instance variables answers the
+ * existing class (a file can be loaded twice); otherwise a new class is made and its global
+ * shadows the old one, as a redefined method shadows the old method.
+ */
+import { FORMAT_BYTES, FORMAT_POINTERS, TAG_NUM, TAG_PTR } from '../machine/cells.ts';
+import type { HostService } from '../machine/machine.ts';
+import { byteShape, classIndexOf, isObject, setSlotPointer, slotCount, slotNumber, slotPointer, utf8 } from './access.ts';
+import { behaviourName, lookupFrom, makeBehaviour, methodsHead, parentOf } from './classes.ts';
+import { defineGlobal } from './globals.ts';
+import type { Kernel } from './kernel.ts';
+import { BEHAVIOUR, CLASS, ENTRY, INSTANCE_FORMAT } from './layout.ts';
+import { appendLog } from './marks.ts';
+import { describe } from './send.ts';
+import { setPad } from './symbols.ts';
+
+const RAX = 0, RCX = 1, RDX = 2, RSI = 6;
+
+function pointerIn(k: Kernel, r: number): number {
+  const m = k.machine;
+  return m.store.regTags[r] === TAG_PTR ? Number(m.store.state64[r]) : -1;
+}
+
+/** The instance variable names a class has of its own (not its parents'). */
+export function ownInstanceVariables(k: Kernel, b: number): string[] {
+  const ivars = slotPointer(k.machine, b, BEHAVIOUR.IVARS);
+  if (ivars < 0 || ivars === k.nil) return [];
+  return Array.from({ length: slotCount(k.machine, ivars) }, (_, i) => k.symbols.text(slotPointer(k.machine, ivars, i)));
+}
+
+/** Fixed slots of instances of `b` (its own instance variables and its parents'). */
+export function fixedSlotsOf(k: Kernel, b: number): number {
+  return slotNumber(k.machine, b, BEHAVIOUR.FORMAT) >> INSTANCE_FORMAT.FIXED_SHIFT;
+}
+
+/** Define (or find) the class `name` under `superclass`. Returns it, or a message. */
+export function defineClass(k: Kernel, superclass: number, name: string, ivarNames: readonly string[], indexable: boolean): number | string {
+  if (!/^[A-Z][A-Za-z0-9_]*$/.test(name)) return `a class name starts with a capital letter: '${name}'`;
+  const dup = ivarNames.find((n, i) => ivarNames.indexOf(n) !== i);
+  if (dup) return `instance variable '${dup}' is named twice`;
+  const existing = k.behaviourNamed(name);
+  if (existing >= 0 && parentOf(k, existing) === superclass && ownInstanceVariables(k, existing).join(' ') === ivarNames.join(' ') &&
+    ((slotNumber(k.machine, existing, BEHAVIOUR.FORMAT) & INSTANCE_FORMAT.INDEXABLE) !== 0) === indexable) {
+    return existing;
+  }
+  const inherited = fixedSlotsOf(k, superclass);
+  const parentFormat = slotNumber(k.machine, superclass, BEHAVIOUR.FORMAT) & 0xf;
+  return k.withHolds((hold) => {
+    hold(superclass);
+    const symbols = ivarNames.map((n) => hold(k.symbols.intern(n)));
+    if (symbols.some((s) => s < 0)) return 'out of memory';
+    const ivars = symbols.length === 0 ? k.nil : hold(k.heap.allocateFixed(symbols.length, FORMAT_POINTERS, CLASS.Array, BigInt(k.nil), TAG_PTR));
+    if (ivars < 0) return 'out of memory';
+    symbols.forEach((s, i) => setSlotPointer(k.machine, ivars, i, s));
+    const b = makeBehaviour(k, {
+      name, parent: superclass, fixedSlots: inherited + ivarNames.length,
+      format: parentFormat, indexable: indexable || (slotNumber(k.machine, superclass, BEHAVIOUR.FORMAT) & INSTANCE_FORMAT.INDEXABLE) !== 0,
+    });
+    if (typeof b === 'string') return b;
+    hold(b);
+    setSlotPointer(k.machine, b, BEHAVIOUR.IVARS, ivars);
+    const logged = appendLog(k, 'class', b, hold(k.symbols.intern(name)), `${behaviourName(k, superclass)} subclass: #${name} instanceVariableNames: '${ivarNames.join(' ')}'`);
+    if (typeof logged === 'string') return logged;
+    hold(logged);
+    const g = defineGlobal(k, name, k.object(b));
+    if (typeof g === 'string') return g;
+    k.commitLog(logged);
+    return b;
+  });
+}
+
+export function defineClassService(k: Kernel): HostService {
+  return (m) => {
+    const superclass = pointerIn(k, RAX);
+    if (superclass < 0 || !k.isBehaviour(superclass)) return `${describe(k, m.store.state64[RAX], m.store.regTags[RAX])} is not a class, so it cannot have subclasses`;
+    const nameSym = pointerIn(k, RSI);
+    if (nameSym < 0 || !k.symbols.isSymbol(nameSym)) return 'subclass: needs a Symbol for the name (#Point)';
+    const ivarString = pointerIn(k, RDX);
+    let names: string[] = [];
+    if (ivarString >= 0 && ivarString !== k.nil) {
+      if (!isObject(m, ivarString) || (classIndexOf(m, ivarString) !== CLASS.String && classIndexOf(m, ivarString) !== CLASS.Symbol)) return 'instanceVariableNames: needs a String (\'x y\')';
+      names = k.textOf(ivarString).split(/\s+/).filter(Boolean);
+      const bad = names.find((n) => !/^[a-z_][A-Za-z0-9_]*$/.test(n));
+      if (bad) return `'${bad}' cannot name an instance variable (it must start with a lowercase letter)`;
+    }
+    const b = defineClass(k, superclass, k.symbols.text(nameSym), names, m.store.state64[RCX] === 1n);
+    if (typeof b === 'string') return b;
+    m.store.state64[RAX] = BigInt(b);
+    m.store.regTags[RAX] = TAG_PTR;
+    return null;
+  };
+}
+
+/** A new String (in the moving heap) holding `text`, or -1. */
+export function newString(k: Kernel, text: string): number {
+  const bytes = utf8(text);
+  const { slots, pad } = byteShape(bytes.length);
+  const p = k.heap.allocate(slots, FORMAT_BYTES, CLASS.String, 0n, TAG_NUM);
+  if (p < 0) return -1;
+  k.machine.store.bytes.set(bytes, p);
+  setPad(k.machine, p, pad);
+  return p;
+}
+
+export function printService(k: Kernel): HostService {
+  return (m) => {
+    const text = describe(k, m.store.state64[RAX], m.store.regTags[RAX]);
+    const s = newString(k, text);
+    if (s < 0) return 'out of memory (printing)';
+    m.store.state64[RAX] = BigInt(s);
+    m.store.regTags[RAX] = TAG_PTR;
+    return null;
+  };
+}
+
+
+/** LOOKUP and LOOKUP_HERE: does behaviour rax (or, here only, its own chain) answer selector rsi? */
+export function lookupService(k: Kernel, here: boolean): HostService {
+  return (m) => {
+    const b = pointerIn(k, RAX);
+    if (b < 0 || !k.isBehaviour(b)) return `${describe(k, m.store.state64[RAX], m.store.regTags[RAX])} is not a class`;
+    const sel = pointerIn(k, RSI);
+    let found = false;
+    if (sel >= 0 && k.symbols.isSymbol(sel)) {
+      if (here) {
+        for (let e = methodsHead(k, b); e >= 0 && e !== k.nil; e = slotPointer(m, e, ENTRY.NEXT)) {
+          if (slotPointer(m, e, ENTRY.SELECTOR) === sel) { found = true; break; }
+        }
+      } else {
+        found = lookupFrom(k, b, sel) >= 0;
+      }
+    }
+    m.store.state64[RAX] = BigInt(found ? k.true : k.false);
+    m.store.regTags[RAX] = TAG_PTR;
+    return null;
+  };
+}
