@@ -100,8 +100,9 @@ export function readFragments(text: string): FragmentsResult {
 export function kindOf(f: Fragment): number {
   if (f.parameters.length === 0) return METHOD_KIND.REGISTERS;
   const named = f.parameters.some((p) => new RegExp(`\\b${p}\\b`).test(f.body));
-  if (!named && f.parameters.length === 1) return METHOD_KIND.TOS;
-  return METHOD_KIND.REGISTERS;
+  if (named) return METHOD_KIND.REGISTERS;
+  // Naming no parameter: the arguments stay where a send leaves them (the last in rax).
+  return f.parameters.length === 1 ? METHOD_KIND.TOS : METHOD_KIND.SEND;
 }
 
 export interface Names {

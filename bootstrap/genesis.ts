@@ -32,7 +32,7 @@ export interface GenesisOptions {
 
 export type GenesisResult = { readonly ok: true; readonly kernel: Kernel } | { readonly ok: false; readonly error: string };
 
-const KERNEL_ENTRIES: Readonly<Record<string, number>> = Object.freeze({ notUnderstood: ROOTS.DNU_TRAMPOLINE });
+const KERNEL_ENTRIES: Readonly<Record<string, number>> = Object.freeze({ notUnderstood: ROOTS.DNU_TRAMPOLINE, unwind: ROOTS.UNWIND });
 
 export function kernelFragmentsText(): string {
   return readFileSync(new URL('./kernel.bedrock', import.meta.url), 'utf8');

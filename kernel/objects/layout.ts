@@ -63,6 +63,8 @@ export const CLASS = Object.freeze({
   Threaded: 24,
   Character: 25,
   Integer: 26,
+  BlockClosure: 27,
+  Context: 28,
   /** The first index given to classes made at run time. */
   FIRST_FREE: 32,
 });
@@ -77,6 +79,7 @@ export const PARENT: Readonly<Record<WellKnownClass, WellKnownClass | null>> = O
   Array: 'Object', Behaviour: 'Object', MethodEntry: 'Object', CompiledMethod: 'Object', CodeObject: 'Object',
   Stack: 'Object', CodeAddress: 'Object', StackAddress: 'Object', Message: 'Object', Mark: 'Object',
   Binding: 'Object', LogEntry: 'Object', KernelRoots: 'Object', Character: 'Object',
+  BlockClosure: 'Object', Context: 'Object',
 });
 
 /**
@@ -107,8 +110,28 @@ export const LOG = Object.freeze({ KIND: 0, BEHAVIOUR: 1, NAME: 2, SOURCE: 3, TI
 /** The kernel's roots: everything the system keeps alive, reachable from one fixed object. */
 export const ROOTS = Object.freeze({
   NIL: 0, TRUE: 1, FALSE: 2, CLASS_TABLE: 3, GLOBALS: 4, MARKS: 5, LOG: 6,
-  DNU_SELECTOR: 7, DNU_TRAMPOLINE: 8, NEXT_CLASS: 9, CHARACTERS: 10, SIZE: 11,
+  DNU_SELECTOR: 7, DNU_TRAMPOLINE: 8, NEXT_CLASS: 9, CHARACTERS: 10,
+  /** Head of the chain of active contexts (homes of non-local returns, ensure records). */
+  ACTIVE: 11, UNWIND: 12, SIZE: 13,
 });
+
+/**
+ * A block closure: its code (what `value` jumps to), the context its outer variables live in,
+ * the home method's self, its home context (where `^` returns to), and its argument count.
+ */
+export const CLOSURE = Object.freeze({ CODE: 0, OUTER: 1, RECEIVER: 2, HOME: 3, ARGC: 4, SIZE: 5 });
+
+/**
+ * A context: variables captured by blocks live here instead of in a frame.
+ *
+ *   0 parent   the enclosing context (the outer variables), or nil
+ *   1 frame    while its method runs: the frame (a stack address) `^` returns through; nil after
+ *   2 next     the next context on the chain of active contexts (roots.active)
+ *   3 ensure   an ensure record's block (run when the chain unwinds through it), or nil
+ *   4 kind     0: the frame is native code's (rbp); 1: threaded code's (r12)
+ *   5...       the captured variables
+ */
+export const CONTEXT = Object.freeze({ PARENT: 0, FRAME: 1, NEXT: 2, ENSURE: 3, KIND: 4, VARS: 5 });
 
 /** How a compiled method takes its arguments (kernel/ABI.md, "Primitives and their parameters"). */
 export const METHOD_KIND = Object.freeze({
@@ -137,5 +160,8 @@ export function kernelConstants(roots: number): Readonly<Record<string, number>>
     TRUE_CELL: roots + 8 * ROOTS.TRUE,
     FALSE_CELL: roots + 8 * ROOTS.FALSE,
     CLASS_TABLE_CELL: roots + 8 * ROOTS.CLASS_TABLE,
+    ACTIVE_CELL: roots + 8 * ROOTS.ACTIVE,
+    BLOCK_CLOSURE: CLASS.BlockClosure,
+    CONTEXT_CLASS: CLASS.Context,
   });
 }

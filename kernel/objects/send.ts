@@ -197,13 +197,17 @@ export const FAILURES: Readonly<Record<string, string>> = Object.freeze({
   mustBeBoolean: 'is not a Boolean (ifTrue:, whileTrue: and the like need true or false)',
   notANumber: 'is not a SmallInteger',
   notASize: 'is not a size (a SmallInteger of at least 0)',
+  wrongArgumentCount: 'was given the wrong number of arguments (see numArgs)',
+  cannotReturn: 'cannot be returned: the method ^ would return from has already returned',
 });
 
 /** The FAIL service: r10 holds a Message (not understood), a String or a Symbol; rax the receiver. */
 export function failService(k: Kernel): HostService {
   return (m) => {
     const v = m.store.state64[0], t = m.store.regTags[0];
-    const r10 = m.store.regTags[R10] === TAG_PTR ? Number(m.store.state64[R10]) : -1;
+    // r10 holds an object, or (from machine code naming #symbol) a symbol's address as a number.
+    const tag10 = m.store.regTags[R10];
+    const r10 = (tag10 === TAG_PTR || tag10 === TAG_NUM) && m.store.state32[2 * R10 + 1] === 0 ? m.store.state32[2 * R10] : -1;
     if (r10 > 0 && isObject(m, r10)) {
       const cls = classIndexOf(m, r10);
       if (cls === CLASS.Message) {

@@ -6,15 +6,18 @@
  * pop whether a value comes back into rax.
  *
  * What it decides here, so that both back ends share it:
- *   - names: arguments, temporaries (an inlined block's parameters and temporaries become the
- *     method's), instance variables of the behaviour and its parents, globals, self, super;
+ *   - names: arguments, temporaries (an inlined block's parameters and temporaries become its
+ *     unit's), instance variables of the behaviour and its parents, globals, self, super;
  *     at the top level an assignment to an undeclared name makes a global;
  *   - literals: numbers that fit in 64 bits are immediates; nil, true and false are the
  *     kernel's cells; strings, symbols, characters and literal arrays are fixed objects in the
  *     method's literal array;
  *   - sends to the machine objects (Memory, CPU, ALU) are their primitives, called or inlined;
  *   - control structures with literal blocks (INLINED below) are jumps, as every Smalltalk
- *     compiler does; anything else is a dynamic send.
+ *     compiler does; anything else is a dynamic send;
+ *   - any other block is a closure, compiled as a unit of its own. A first pass (analyze)
+ *     finds the variables blocks capture, which then live in a context instead of a frame,
+ *     and the methods that are homes of a `^` inside a block.
  */
 import { FORMAT_POINTERS, TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts';
 import { classIndexOf, setSlot, slotCount, slotNumber, slotPointer } from '../../kernel/objects/access.ts';
@@ -23,7 +26,7 @@ import { findBinding } from '../../kernel/objects/globals.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { BEHAVIOUR, BINDING, CLASS, METHOD, METHOD_KIND, ROOTS } from '../../kernel/objects/layout.ts';
 import { makeString } from '../../kernel/objects/methods.ts';
-import type { Block, Cascade, Expression, LiteralValue, Message, Span, Statement, Variable } from '../lang/ast.ts';
+import type { Block, Body, Cascade, Expression, LiteralValue, Message, Span, Statement, Variable } from '../lang/ast.ts';
 import type { Op, Slot, Source, Unit } from './ir.ts';
 
 export interface CompileError {
@@ -35,6 +38,9 @@ export class CompileFailure {
   constructor(readonly error: CompileError) {}
 }
 
+/** What the compiler does with a block's unit: materialize it, answering its two entries. */
+export type BlockCompiler = (unit: Unit) => { readonly native: number; readonly threaded: number; readonly keep: readonly number[] };
+
 export interface CodegenContext {
   readonly kernel: Kernel;
   /** The behaviour the code runs in (its instance variables; super); -1 for the top level. */
@@ -45,12 +51,118 @@ export interface CodegenContext {
   readonly defineGlobal?: (name: string) => number | string;
   /** Keeps an object the code refers to alive until the method holds it. */
   readonly hold?: (address: number) => number;
+  /** Compiles a block's unit (for closures). */
+  readonly compileBlock?: BlockCompiler;
 }
 
 /** The machine objects: sends to these globals are their primitives, compiled in place. */
 export const MACHINE_OBJECTS: readonly string[] = Object.freeze(['Memory', 'CPU', 'ALU']);
 
 const RESERVED = new Set(['self', 'super', 'thisContext', 'nil', 'true', 'false']);
+const NO_SPAN: Span = { start: { offset: 0, line: 1, column: 1 }, end: { offset: 0, line: 1, column: 1 } };
+
+// ---- inlined control structures: which blocks they take ----------------------------------------
+
+/** The literal blocks a send inlines (receiver first), or null when it is an ordinary send. */
+type Shape = (receiver: Expression, args: readonly Expression[]) => readonly Block[] | null;
+
+function block(e: Expression | undefined, params: number): e is Block {
+  return e !== undefined && e.kind === 'block' && e.params.length === params;
+}
+
+const arms = (params: number[]): Shape => (_r, args) =>
+  args.length === params.length && args.every((a, i) => block(a, params[i])) ? (args as Block[]) : null;
+const loopShape = (arg: boolean): Shape => (r, args) =>
+  block(r, 0) && (!arg || block(args[0], 0)) ? [r, ...(arg ? [args[0] as Block] : [])] : null;
+
+export const INLINE_SHAPES: Readonly<Record<string, Shape>> = Object.freeze({
+  'ifTrue:': arms([0]), 'ifFalse:': arms([0]), 'ifTrue:ifFalse:': arms([0, 0]), 'ifFalse:ifTrue:': arms([0, 0]),
+  'and:': arms([0]), 'or:': arms([0]), 'timesRepeat:': arms([0]),
+  'ifNil:': arms([0]), 'ifNotNil:': arms([0]), 'ifNil:ifNotNil:': arms([0, 0]),
+  'whileTrue:': loopShape(true), 'whileFalse:': loopShape(true), whileTrue: loopShape(false), whileFalse: loopShape(false),
+  'to:do:': (_r, args) => (args.length === 2 && block(args[1], 1) ? [args[1] as Block] : null),
+});
+
+// ---- the first pass: what blocks capture -----------------------------------------------------
+
+/** What the first pass found, for the whole method. */
+export interface Analysis {
+  /** Declarations (their Variable nodes) referenced from inside a closure: they live in a context. */
+  readonly captured: Map<Variable, number>;
+  /** Per unit (the method's Body, or a closure's Block): how many variables its context holds. */
+  readonly contextVars: Map<Body | Block, number>;
+  /** The method is the home of a ^ inside a closure. */
+  home: boolean;
+}
+
+/** Find the captured variables and the homes of ^, following the generator's own decisions. */
+export function analyze(params: readonly Variable[], body: Body): Analysis {
+  const a: Analysis = { captured: new Map(), contextVars: new Map(), home: false };
+  type Decl = { node: Variable; unit: Body | Block };
+  const scopes: Map<string, Decl>[] = [];
+  const declare = (v: Variable, unit: Body | Block): void => { scopes[scopes.length - 1].set(v.name, { node: v, unit }); };
+  const find = (name: string): Decl | undefined => {
+    for (let i = scopes.length - 1; i >= 0; i--) { const d = scopes[i].get(name); if (d) return d; }
+    return undefined;
+  };
+  const capture = (d: Decl): void => {
+    if (a.captured.has(d.node)) return;
+    const n = a.contextVars.get(d.unit) ?? 0;
+    a.captured.set(d.node, n);
+    a.contextVars.set(d.unit, n + 1);
+  };
+  const visitStatements = (list: readonly Statement[], unit: Body | Block, inClosure: boolean): void => {
+    for (const s of list) {
+      if (s.kind === 'return') { if (inClosure) a.home = true; visit(s.value, unit, inClosure); } else visit(s, unit, inClosure);
+    }
+  };
+  const inlineBody = (b: Block, unit: Body | Block, inClosure: boolean): void => {
+    scopes.push(new Map());
+    for (const p of b.params) declare(p, unit);
+    for (const t of b.temps) declare(t, unit);
+    visitStatements(b.statements, unit, inClosure);
+    scopes.pop();
+  };
+  const visitSend = (receiver: Expression, messages: readonly Message[], unit: Body | Block, inClosure: boolean): void => {
+    const single = messages.length === 1 ? messages[0] : null;
+    // (No machine object has a primitive named like an inlined selector, so the generator,
+    // which tries machine sends first, inlines exactly these.)
+    const inlined = single ? INLINE_SHAPES[single.selector]?.(receiver, single.args) ?? null : null;
+    if (inlined) {
+      const blocks = new Set(inlined);
+      for (const e of [receiver, ...single!.args]) {
+        if (e.kind === 'block' && blocks.has(e)) inlineBody(e, unit, inClosure); else visit(e, unit, inClosure);
+      }
+      return;
+    }
+    visit(receiver, unit, inClosure);
+    for (const m of messages) for (const arg of m.args) visit(arg, unit, inClosure);
+  };
+  const visit = (e: Expression, unit: Body | Block, inClosure: boolean): void => {
+    switch (e.kind) {
+      case 'variable': { const d = find(e.name); if (d && d.unit !== unit) capture(d); return; }
+      case 'assign': visit(e.target, unit, inClosure); visit(e.value, unit, inClosure); return;
+      case 'send': visitSend(e.receiver, [e.message], unit, inClosure); return;
+      case 'cascade': visitSend(e.receiver, e.messages, unit, inClosure); return;
+      case 'brace': for (const el of e.elements) visit(el, unit, inClosure); return;
+      case 'block':
+        scopes.push(new Map());
+        for (const p of e.params) declare(p, e);
+        for (const t of e.temps) declare(t, e);
+        visitStatements(e.statements, e, true);
+        scopes.pop();
+        return;
+      default: return;
+    }
+  };
+  scopes.push(new Map());
+  for (const p of params) declare(p, body);
+  for (const t of body.temps) declare(t, body);
+  visitStatements(body.statements, body, false);
+  return a;
+}
+
+// ---- the generator ---------------------------------------------------------------------------
 
 type Scope = Map<string, Slot>;
 
@@ -61,13 +173,32 @@ export class Generator {
   private labels = 0;
   temps = 0;
   private readonly scopes: Scope[] = [];
+  private readonly argumentNames = new Set<string>();
   private readonly ivars: Map<string, number>;
-  private readonly k: Kernel;
+  readonly k: Kernel;
+  /** The unit's environment is temp 0: a context of its own, or (a block) its closure's outer one. */
+  readonly hasEnvironment: boolean;
+  private readonly contextVars: number;
 
-  constructor(private readonly cx: CodegenContext, private readonly argc: number) {
+  constructor(
+    private readonly cx: CodegenContext,
+    private readonly argc: number,
+    /** The unit: the method's (or DoIt's) Body, or a closure's Block. */
+    private readonly unit: Body | Block,
+    private readonly analysis: Analysis,
+    /** The generator of the enclosing unit, for a closure. */
+    private readonly outer: Generator | null,
+  ) {
     this.k = cx.kernel;
     this.ivars = instanceVariables(cx.kernel, cx.behaviour);
+    this.contextVars = analysis.contextVars.get(unit) ?? 0;
+    this.hasEnvironment = outer !== null || this.contextVars > 0 || analysis.home;
+    if (this.hasEnvironment) this.temps = 1;
   }
+
+  private get isBlock(): boolean { return this.outer !== null; }
+  /** Does this unit have a context of its own (captured variables, or a method that is a home)? */
+  get ownsContext(): boolean { return this.contextVars > 0 || (!this.isBlock && this.analysis.home); }
 
   // ---- emitting ------------------------------------------------------------------------
 
@@ -108,30 +239,58 @@ export class Generator {
   pushScope(): void { this.scopes.push(new Map()); }
   popScope(): void { this.scopes.pop(); }
 
+  /** Declare argument `index` (1-based): in the frame, or in the context when a closure captures it. */
   declareArgument(v: Variable, index: number): void {
+    this.argumentNames.add(v.name);
     this.declare(v, { kind: 'argument', index });
   }
 
+  /** Declare a temporary; answers where it lives (the frame, or the context when captured). */
   declareTemp(v: Variable): Slot {
-    const slot: Slot = { kind: 'temp', index: this.temps++ };
-    this.declare(v, slot);
-    return slot;
+    return this.declare(v, { kind: 'temp', index: this.temps++ });
   }
 
-  private declare(v: Variable, slot: Slot): void {
+  private declare(v: Variable, frameSlot: Slot): Slot {
     if (RESERVED.has(v.name)) this.fail(`'${v.name}' is reserved and cannot name a variable`, v.span);
     const scope = this.scopes[this.scopes.length - 1];
     if (scope.has(v.name)) this.fail(`'${v.name}' is declared twice`, v.span);
+    const captured = this.analysis.captured.get(v);
+    const slot: Slot = captured === undefined ? frameSlot : { kind: 'context', hops: 0, index: captured, name: v.name };
     scope.set(v.name, slot);
+    return slot;
+  }
+
+  /** Is `name` an argument of this unit (and not shadowed by a temporary in an inner scope)? */
+  isArgument(name: string): boolean {
+    for (let i = this.scopes.length - 1; i >= 1; i--) if (this.scopes[i].has(name)) return false;
+    return this.argumentNames.has(name) && (this.scopes[0]?.has(name) ?? false);
+  }
+
+  /** The slot of a name declared in this unit, or undefined. */
+  private own(name: string): Slot | undefined {
+    for (let i = this.scopes.length - 1; i >= 0; i--) {
+      const slot = this.scopes[i].get(name);
+      if (slot) return slot;
+    }
+    return undefined;
   }
 
   private resolve(v: Variable, forStore: boolean): Slot {
-    for (let i = this.scopes.length - 1; i >= 0; i--) {
-      const slot = this.scopes[i].get(v.name);
+    const here = this.own(v.name);
+    if (here) {
+      if (forStore && this.isArgument(v.name)) this.fail(`'${v.name}' is an argument and cannot be assigned`, v.span);
+      return here;
+    }
+    // An enclosing unit's variable (captured, so in a context): count the contexts between.
+    let hops = this.ownsContext ? 1 : 0;
+    for (let g = this.outer; g !== null; g = g.outer) {
+      const slot = g.own(v.name);
       if (slot) {
-        if (forStore && slot.kind === 'argument') this.fail(`'${v.name}' is an argument and cannot be assigned`, v.span);
-        return slot;
+        if (slot.kind !== 'context') this.fail(`internal: '${v.name}' was not found captured`, v.span);
+        if (forStore && g.isArgument(v.name)) this.fail(`'${v.name}' is an argument and cannot be assigned`, v.span);
+        return { kind: 'context', hops: hops + slot.hops, index: slot.index, name: v.name };
       }
+      if (g.ownsContext) hops++;
     }
     if (v.name === 'self' || v.name === 'super') {
       if (forStore) this.fail(`'${v.name}' cannot be assigned`, v.span);
@@ -157,6 +316,52 @@ export class Generator {
     return { kind: 'cell', address: this.k.roots + 8 * which, name };
   }
 
+  // ---- units ----------------------------------------------------------------------------
+
+  /**
+   * The ops of the unit's entry, put in front of its body once its temporaries are counted:
+   * the prologue, the environment, and the captured arguments moved into the context.
+   */
+  private entry(params: readonly Variable[]): Op[] {
+    const ops: Op[] = [{ op: 'prologue', argc: this.argc, temps: this.temps, block: this.isBlock }];
+    if (!this.hasEnvironment) return ops;
+    ops.push({ op: 'environment', vars: this.ownsContext ? this.contextVars : -1, home: !this.isBlock && this.analysis.home });
+    params.forEach((p, i) => {
+      const index = this.analysis.captured.get(p);
+      if (index === undefined) return;
+      ops.push({ op: 'load', from: { kind: 'argument', index: i + 1 }, push: false });
+      ops.push({ op: 'store', to: { kind: 'context', hops: 0, index, name: p.name } });
+    });
+    return ops;
+  }
+
+  /** A method's body: answers self unless it returns. */
+  methodBody(params: readonly Variable[], body: Body): void {
+    this.pushScope();
+    params.forEach((p, i) => this.declareArgument(p, i + 1));
+    for (const t of body.temps) this.declareTemp(t);
+    for (const s of body.statements) { this.statement(s); this.pop(); }
+    this.load({ kind: 'self' });
+    this.emitReturn();
+    this.popScope();
+    this.ops.unshift(...this.entry(params));
+  }
+
+  /** A DoIt's or a closure's body: answers its last statement's value. */
+  valueBody(params: readonly Variable[], temps: readonly Variable[], statements: readonly Statement[]): void {
+    this.pushScope();
+    params.forEach((p, i) => this.declareArgument(p, i + 1));
+    for (const t of temps) this.declareTemp(t);
+    this.statements(statements);
+    this.emitReturn();
+    this.popScope();
+    this.ops.unshift(...this.entry(params));
+  }
+
+  finish(name: string): Unit {
+    return { name, argc: this.argc, temps: this.temps, ops: this.ops, literals: this.literals };
+  }
+
   // ---- bodies ----------------------------------------------------------------------------
 
   /** Statements whose last value stays on the stack (nil if there are none). */
@@ -171,11 +376,13 @@ export class Generator {
   statement(s: Statement): void {
     if (s.kind === 'return') {
       this.expression(s.value);
-      this.emit({ op: 'return' });
+      if (this.isBlock) this.emit({ op: 'nonLocalReturn' }); else this.emitReturn();
       return;
     }
     this.expression(s);
   }
+
+  emitReturn(): void { this.emit({ op: 'return', leave: !this.isBlock && this.analysis.home }); }
 
   // ---- expressions -----------------------------------------------------------------------
 
@@ -191,10 +398,27 @@ export class Generator {
       }
       case 'send': this.send(e.receiver, e.message, e.span); return;
       case 'cascade': this.cascade(e); return;
-      case 'block': return this.fail('a block can only be the argument of ifTrue:, whileTrue:, to:do: and the like for now (blocks as values come next)', e.span);
+      case 'block': this.closure(e); return;
       case 'brace': this.brace(e.elements, e.span); return;
     }
   }
+
+  /** A block that is not inlined: its own unit, and a closure made here at run time. */
+  private closure(b: Block): void {
+    if (!this.cx.compileBlock) this.fail('blocks cannot be compiled here', b.span);
+    const g = new Generator(this.cx, b.params.length, b, this.analysis, this);
+    g.valueBody(b.params, b.temps, b.statements);
+    const entries = this.cx.compileBlock(g.finish(`[] in ${this.describeUnit()}`));
+    const home = this.isBlock ? 'closure' : this.analysis.home ? 'own' : 'none';
+    for (const keep of entries.keep) this.literal(keep);
+    this.emit({
+      op: 'closure', native: this.literal(entries.native), threaded: this.literal(entries.threaded),
+      argc: b.params.length, outer: this.hasEnvironment, home, push: this.depth > 0,
+    });
+    this.depth++;
+  }
+
+  private describeUnit(): string { return this.isBlock ? 'a block' : 'a method'; }
 
   private literalValue(v: LiteralValue, span: Span): void {
     switch (v.type) {
@@ -238,12 +462,17 @@ export class Generator {
   }
 
   private brace(elements: readonly Expression[], span: Span): void {
-    // {a. b. c} is `Array with: a with: b with: c` for up to four elements, else an error.
-    if (elements.length > 4) this.fail('brace arrays of more than four elements are not supported yet', span);
+    // {a. b. c} is `(Array new: 3) at: 1 put: a; at: 2 put: b; at: 3 put: c; yourself`.
     this.load(this.resolve({ kind: 'variable', name: 'Array', span }, false));
-    for (const el of elements) this.expression(el);
-    const selector = elements.length === 0 ? 'new' : 'with:'.repeat(elements.length);
-    this.sendSelector(selector, elements.length, -1);
+    this.load({ kind: 'number', value: BigInt(elements.length) });
+    this.sendNamed('new:', 1);
+    elements.forEach((el, i) => {
+      this.pushTop();
+      this.load({ kind: 'number', value: BigInt(i + 1) });
+      this.expression(el);
+      this.sendNamed('at:put:', 2);
+      this.pop();
+    });
   }
 
   private sendSelector(name: string, argc: number, start: number): void {
@@ -255,10 +484,17 @@ export class Generator {
     this.depth -= argc;
   }
 
+  private isMachineObject(name: string): boolean {
+    if (!MACHINE_OBJECTS.includes(name) || this.own(name) || this.ivars.has(name)) return false;
+    const b = this.k.behaviourNamed(name);
+    return b >= 0 && classIndexOf(this.k.machine, b) === behaviourIndex(this.k, b);
+  }
+
   private send(receiver: Expression, message: Message, span: Span): void {
     if (this.machineSend(receiver, [message])) return;
     const inline = INLINED[message.selector];
-    if (inline && inline(this, receiver, message.args)) return;
+    const shape = INLINE_SHAPES[message.selector];
+    if (inline && shape && shape(receiver, message.args)) { inline(this, receiver, message.args); return; }
     const toSuper = receiver.kind === 'variable' && receiver.name === 'super';
     if (toSuper && this.cx.behaviour < 0) this.fail("'super' needs a method's behaviour", span);
     this.expression(receiver);
@@ -286,10 +522,8 @@ export class Generator {
    * receiver is not a machine object (or a message is not one of its primitives).
    */
   private machineSend(receiver: Expression, messages: readonly Message[]): boolean {
-    if (receiver.kind !== 'variable' || !MACHINE_OBJECTS.includes(receiver.name)) return false;
-    if (this.scopes.some((s) => s.has(receiver.name)) || this.ivars.has(receiver.name)) return false;
+    if (receiver.kind !== 'variable' || !this.isMachineObject(receiver.name)) return false;
     const b = this.k.behaviourNamed(receiver.name);
-    if (b < 0 || classIndexOf(this.k.machine, b) !== behaviourIndex(this.k, b)) return false;
     const methods = messages.map((m) => {
       const selector = this.k.symbols.find(m.selector);
       const method = selector === undefined ? -1 : lookupFrom(this.k, b, selector);
@@ -319,7 +553,7 @@ export class Generator {
     return true;
   }
 
-  /** Code for an inlined literal block: its temporaries join the method's; value stays on top. */
+  /** Code for an inlined literal block: its parameters (bound by the inliner) and temporaries join this unit. */
   inlineBlock(b: Block): void {
     this.pushScope();
     for (const t of b.temps) this.declareTemp(t);
@@ -327,7 +561,6 @@ export class Generator {
     this.popScope();
   }
 
-  /** Compile `e` leaving its value on top; used by the inliners. */
   value(e: Expression): void { this.expression(e); }
 
   jumpIf(when: boolean, target: number): void {
@@ -342,18 +575,15 @@ export class Generator {
   set stackDepth(d: number) { this.depth = d; }
 
   loadNil(): void { this.load(this.constant(ROOTS.NIL, 'nil')); }
+  loadRoot(which: number, name: string): void { this.load(this.constant(which, name)); }
   loadSlot(slot: Slot): void { this.load(slot); }
   store(slot: Slot): void { this.emit({ op: 'store', to: slot }); }
   sendNamed(name: string, argc: number): void { this.sendSelector(name, argc, -1); }
   loadNumber(n: bigint): void { this.load({ kind: 'number', value: n }); }
-  newTemp(name: string, span: Span): Slot { return this.declareTemp({ kind: 'variable', name, span }); }
-  emitReturn(): void { this.emit({ op: 'return' }); }
-  prologue(temps: number): void { this.ops.unshift({ op: 'prologue', argc: this.argc, temps }); }
-  /** The address of one of the kernel's roots cells (nil, true, false). */
-  kernelRoot(which: number): number { return this.k.roots + 8 * which; }
+  /** A temporary only the inliner can name (or a block parameter it binds). */
+  newTemp(v: Variable): Slot { return this.declareTemp(v); }
+  hiddenTemp(name: string): Slot { return this.declareTemp({ kind: 'variable', name, span: NO_SPAN }); }
 }
-
-const NO_SPAN: Span = { start: { offset: 0, line: 1, column: 1 }, end: { offset: 0, line: 1, column: 1 } };
 
 /** Instance variable names of behaviour `b` (its parents' first), with their slot indexes. */
 export function instanceVariables(k: Kernel, b: number): Map<string, number> {
@@ -368,13 +598,9 @@ export function instanceVariables(k: Kernel, b: number): Map<string, number> {
   return names;
 }
 
-// ---- inlined control structures --------------------------------------------------------------
+// ---- inlined control structures: their code ------------------------------------------------
 
-type Inliner = (g: Generator, receiver: Expression, args: readonly Expression[]) => boolean;
-
-function literalBlock(e: Expression | undefined, params: number): e is Block {
-  return e !== undefined && e.kind === 'block' && e.params.length === params;
-}
+type Inliner = (g: Generator, receiver: Expression, args: readonly Expression[]) => void;
 
 /** receiver ifTrue: [a] ifFalse: [b], with either arm possibly absent (its value is nil). */
 function conditional(g: Generator, cond: Expression, whenTrue: Block | null, whenFalse: Block | null): void {
@@ -382,13 +608,26 @@ function conditional(g: Generator, cond: Expression, whenTrue: Block | null, whe
   g.value(cond);
   g.jumpIf(whenTrue ? false : true, other);
   const depth = g.stackDepth;
-  const first = whenTrue ?? whenFalse!;
-  g.inlineBlock(first);
+  g.inlineBlock(whenTrue ?? whenFalse!);
   g.jump(end);
   g.label(other);
   g.stackDepth = depth;
   const second = whenTrue ? whenFalse : null;
   if (second) g.inlineBlock(second); else g.loadNil();
+  g.label(end);
+}
+
+/** receiver and: [b] / or: [b]: the second value only when the first does not decide. */
+function shortCircuit(g: Generator, first: Expression, second: Block, isAnd: boolean): void {
+  const decided = g.newLabel(), end = g.newLabel();
+  g.value(first);
+  g.jumpIf(!isAnd, decided);
+  const depth = g.stackDepth;
+  g.inlineBlock(second);
+  g.jump(end);
+  g.label(decided);
+  g.stackDepth = depth;
+  g.loadRoot(isAnd ? ROOTS.FALSE : ROOTS.TRUE, isAnd ? 'false' : 'true');
   g.label(end);
 }
 
@@ -403,104 +642,6 @@ function loop(g: Generator, cond: Block, body: Block | null, whileTrue: boolean)
   g.label(end);
   g.loadNil();
 }
-
-export const INLINED: Readonly<Record<string, Inliner>> = Object.freeze({
-  'ifTrue:': (g, r, [a]) => literalBlock(a, 0) && (conditional(g, r, a, null), true),
-  'ifFalse:': (g, r, [a]) => literalBlock(a, 0) && (conditional(g, r, null, a), true),
-  'ifTrue:ifFalse:': (g, r, [a, b]) => literalBlock(a, 0) && literalBlock(b, 0) && (conditional(g, r, a, b), true),
-  'ifFalse:ifTrue:': (g, r, [a, b]) => literalBlock(a, 0) && literalBlock(b, 0) && (conditional(g, r, b, a), true),
-  'and:': (g, r, [a]) => {
-    if (!literalBlock(a, 0)) return false;
-    const no = g.newLabel(), end = g.newLabel();
-    g.value(r);
-    g.jumpIf(false, no);
-    const depth = g.stackDepth;
-    g.inlineBlock(a);
-    g.jump(end);
-    g.label(no);
-    g.stackDepth = depth;
-    g.loadSlot({ kind: 'cell', address: g.kernelRoot(ROOTS.FALSE), name: 'false' });
-    g.label(end);
-    return true;
-  },
-  'or:': (g, r, [a]) => {
-    if (!literalBlock(a, 0)) return false;
-    const yes = g.newLabel(), end = g.newLabel();
-    g.value(r);
-    g.jumpIf(true, yes);
-    const depth = g.stackDepth;
-    g.inlineBlock(a);
-    g.jump(end);
-    g.label(yes);
-    g.stackDepth = depth;
-    g.loadSlot({ kind: 'cell', address: g.kernelRoot(ROOTS.TRUE), name: 'true' });
-    g.label(end);
-    return true;
-  },
-  'whileTrue:': (g, r, [a]) => literalBlock(r, 0) && literalBlock(a, 0) && (loop(g, r, a, true), true),
-  'whileFalse:': (g, r, [a]) => literalBlock(r, 0) && literalBlock(a, 0) && (loop(g, r, a, false), true),
-  whileTrue: (g, r) => literalBlock(r, 0) && (loop(g, r, null, true), true),
-  whileFalse: (g, r) => literalBlock(r, 0) && (loop(g, r, null, false), true),
-  'timesRepeat:': (g, r, [a]) => {
-    if (!literalBlock(a, 0)) return false;
-    // count := receiver. [count > 0] whileTrue: [body. count := count - 1]
-    const count = g.newTemp('(count)', a.span);
-    const top = g.newLabel(), end = g.newLabel();
-    g.value(r);
-    g.store(count);
-    g.pop();
-    g.label(top);
-    g.loadSlot(count);
-    g.loadNumber(0n);
-    g.sendNamed('>', 1);
-    g.jumpIf(false, end);
-    g.inlineBlock(a);
-    g.pop();
-    g.loadSlot(count);
-    g.loadNumber(1n);
-    g.sendNamed('-', 1);
-    g.store(count);
-    g.pop();
-    g.jump(top);
-    g.label(end);
-    g.loadNil();
-    return true;
-  },
-  'to:do:': (g, r, [limit, a]) => {
-    if (!literalBlock(a, 1)) return false;
-    // i := receiver. last := limit. [i <= last] whileTrue: [body. i := i + 1]
-    g.pushScope();
-    const last = g.newTemp('(limit)', a.span);
-    const i = g.newTemp(a.params[0].name, a.params[0].span);
-    const top = g.newLabel(), end = g.newLabel();
-    g.value(r);
-    g.store(i);
-    g.pop();
-    g.value(limit);
-    g.store(last);
-    g.pop();
-    g.label(top);
-    g.loadSlot(i);
-    g.loadSlot(last);
-    g.sendNamed('<=', 1);
-    g.jumpIf(false, end);
-    g.inlineBlock(a);
-    g.pop();
-    g.loadSlot(i);
-    g.loadNumber(1n);
-    g.sendNamed('+', 1);
-    g.store(i);
-    g.pop();
-    g.jump(top);
-    g.label(end);
-    g.popScope();
-    g.loadNil();
-    return true;
-  },
-  'ifNil:': (g, r, [a]) => literalBlock(a, 0) && (nilTest(g, r, a, null), true),
-  'ifNotNil:': (g, r, [a]) => literalBlock(a, 0) && (nilTest(g, r, null, a), true),
-  'ifNil:ifNotNil:': (g, r, [a, b]) => literalBlock(a, 0) && literalBlock(b, 0) && (nilTest(g, r, a, b), true),
-});
 
 /** receiver ifNil: [a] ifNotNil: [b]: the value is the arm's; an absent arm gives the receiver. */
 function nilTest(g: Generator, r: Expression, ifNil: Block | null, ifNotNil: Block | null): void {
@@ -518,3 +659,72 @@ function nilTest(g: Generator, r: Expression, ifNil: Block | null, ifNotNil: Blo
   if (ifNotNil) { g.pop(); g.inlineBlock(ifNotNil); }
   g.label(end);
 }
+
+export const INLINED: Readonly<Record<string, Inliner>> = Object.freeze({
+  'ifTrue:': (g, r, [a]) => conditional(g, r, a as Block, null),
+  'ifFalse:': (g, r, [a]) => conditional(g, r, null, a as Block),
+  'ifTrue:ifFalse:': (g, r, [a, b]) => conditional(g, r, a as Block, b as Block),
+  'ifFalse:ifTrue:': (g, r, [a, b]) => conditional(g, r, b as Block, a as Block),
+  'and:': (g, r, [a]) => shortCircuit(g, r, a as Block, true),
+  'or:': (g, r, [a]) => shortCircuit(g, r, a as Block, false),
+  'whileTrue:': (g, r, [a]) => loop(g, r as Block, a as Block, true),
+  'whileFalse:': (g, r, [a]) => loop(g, r as Block, a as Block, false),
+  whileTrue: (g, r) => loop(g, r as Block, null, true),
+  whileFalse: (g, r) => loop(g, r as Block, null, false),
+  'ifNil:': (g, r, [a]) => nilTest(g, r, a as Block, null),
+  'ifNotNil:': (g, r, [a]) => nilTest(g, r, null, a as Block),
+  'ifNil:ifNotNil:': (g, r, [a, b]) => nilTest(g, r, a as Block, b as Block),
+  'timesRepeat:': (g, r, [a]) => {
+    // count := receiver. [count > 0] whileTrue: [body. count := count - 1]
+    const count = g.hiddenTemp('(count)');
+    const top = g.newLabel(), end = g.newLabel();
+    g.value(r);
+    g.store(count);
+    g.pop();
+    g.label(top);
+    g.loadSlot(count);
+    g.loadNumber(0n);
+    g.sendNamed('>', 1);
+    g.jumpIf(false, end);
+    g.inlineBlock(a as Block);
+    g.pop();
+    g.loadSlot(count);
+    g.loadNumber(1n);
+    g.sendNamed('-', 1);
+    g.store(count);
+    g.pop();
+    g.jump(top);
+    g.label(end);
+    g.loadNil();
+  },
+  'to:do:': (g, r, [limit, a]) => {
+    // i := receiver. last := limit. [i <= last] whileTrue: [body. i := i + 1]
+    const b = a as Block;
+    g.pushScope();
+    const last = g.hiddenTemp('(limit)');
+    const i = g.newTemp(b.params[0]);
+    const top = g.newLabel(), end = g.newLabel();
+    g.value(r);
+    g.store(i);
+    g.pop();
+    g.value(limit);
+    g.store(last);
+    g.pop();
+    g.label(top);
+    g.loadSlot(i);
+    g.loadSlot(last);
+    g.sendNamed('<=', 1);
+    g.jumpIf(false, end);
+    g.inlineBlock(b);
+    g.pop();
+    g.loadSlot(i);
+    g.loadNumber(1n);
+    g.sendNamed('+', 1);
+    g.store(i);
+    g.pop();
+    g.jump(top);
+    g.label(end);
+    g.popScope();
+    g.loadNil();
+  },
+});

@@ -28,12 +28,12 @@ import { lookupFrom } from '../../kernel/objects/classes.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { CLASS, kernelConstants, METHOD, METHOD_KIND } from '../../kernel/objects/layout.ts';
 import { define, makeMethod, makeString, writeCode, type MethodSpec } from '../../kernel/objects/methods.ts';
-import type { Body, DoIt, Expression, Message, MethodDefinition, Span, Statement } from '../lang/ast.ts';
-import { CompileFailure, Generator, MACHINE_OBJECTS, type CompileError } from './codegen.ts';
-import type { Op, Unit } from './ir.ts';
+import type { Body, DoIt, Expression, Message, MethodDefinition, Span, Statement, Variable } from '../lang/ast.ts';
+import { analyze, CompileFailure, Generator, MACHINE_OBJECTS, type CompileError } from './codegen.ts';
+import { frameOffset, type Op, type Unit } from './ir.ts';
 import { inlinableFragment, itemsAt, nativeLines, type NativeCode } from './native.ts';
 import { isInstruction, optimize, type Line } from './peephole.ts';
-import { threadedPairs, ThreadedPrimitives, type Pair } from './threaded.ts';
+import { THREADED_BIAS, threadedPairs, ThreadedPrimitives, type Pair } from './threaded.ts';
 
 export type Backend = 'native' | 'threaded';
 
@@ -111,30 +111,24 @@ export class Compiler {
   }
 
   /** The IR of a body: a method's (answering self unless it returns) or a DoIt's (answering its last value). */
-  private unit(what: { kind: 'method' | 'doit'; body: Body }, argc: number, params: readonly { name: string; span: Span; kind: 'variable' }[],
+  private unit(what: { kind: 'method' | 'doit'; body: Body }, argc: number, params: readonly Variable[],
     behaviour: number, name: string, hold: (a: number) => number): Unit {
     const k = this.k;
+    const analysis = analyze(params, what.body);
     const g = new Generator({
       kernel: k,
       behaviour,
       topLevel: what.kind === 'doit',
       defineGlobal: (global) => k.defineGlobal(global, k.object(k.nil)),
       hold,
-    }, argc);
-    g.pushScope();
-    params.forEach((p, i) => g.declareArgument(p, i + 1));
-    for (const t of what.body.temps) g.declareTemp(t);
-    if (what.kind === 'doit') {
-      g.statements(what.body.statements);
-      g.emitReturn();
-    } else {
-      for (const s of what.body.statements) { g.statement(s); g.pop(); }
-      g.loadSlot({ kind: 'self' });
-      g.emitReturn();
-    }
-    g.popScope();
-    g.prologue(g.temps);
-    return { name, argc, temps: g.temps, ops: g.ops, literals: g.literals };
+      compileBlock: (unit) => {
+        const c = this.materialize(unit, hold);
+        return { native: c.nativeCode, threaded: c.stub, keep: [c.literals, c.vector, c.origins] };
+      },
+    }, argc, what.body, analysis, null);
+    if (what.kind === 'doit') g.valueBody([], what.body.temps, what.body.statements);
+    else g.methodBody(params, what.body);
+    return g.finish(name);
   }
 
   /** Both back ends' code for a unit, in the heap. */
@@ -142,9 +136,19 @@ export class Compiler {
     const k = this.k;
     const literalsList = [...unit.literals];
     const sites = new Map<Op, number>();
+    const closureOffset = unit.argc === 0 ? -8 : frameOffset({ kind: 'argument', index: 0 }, unit.argc, THREADED_BIAS);
     for (const op of unit.ops) {
-      if (op.op !== 'send' || op.start < 0) continue;
-      const site = hold(this.fixedArray([[BigInt(op.selector), TAG_PTR], [BigInt(op.start), TAG_PTR]]));
+      let site = -1;
+      if (op.op === 'send' && op.start >= 0) {
+        site = this.fixedArray([[BigInt(op.selector), TAG_PTR], [BigInt(op.start), TAG_PTR]]);
+      } else if (op.op === 'closure') {
+        // Threaded code makes its closures from a site: code, argument count, flags, where its own closure is.
+        const flags = (op.outer ? 1 : 0) | (op.home === 'own' ? 2 : 0) | (op.home === 'closure' ? 4 : 0);
+        site = this.fixedArray([[BigInt(unit.literals[op.threaded]), TAG_PTR], [BigInt(op.argc), TAG_NUM], [BigInt(flags), TAG_NUM], [BigInt(closureOffset), TAG_NUM]]);
+      } else {
+        continue;
+      }
+      hold(site);
       sites.set(op, site);
       literalsList.push(site);
     }

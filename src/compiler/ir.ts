@@ -16,7 +16,7 @@
  *   [F + bias + 8]            return address
  *   [F - 8]                   argument n (or the receiver when n = 0), spilled from rax
  *   [F - 16]                  self
- *   [F - 24 - 8i]             temporary i
+ *   [F - 24 - 8i]             temporary i (temporary 0 is the environment, when there is one)
  *   below                     the rest of the value stack
  */
 
@@ -31,12 +31,33 @@ export type Slot =
   /** Slot i of the method's literal array (an object literal the code refers to). */
   | { readonly kind: 'literal'; readonly index: number }
   /** A cell at a fixed address: a global's binding value, or the kernel's nil/true/false. */
-  | { readonly kind: 'cell'; readonly address: number; readonly name: string };
+  | { readonly kind: 'cell'; readonly address: number; readonly name: string }
+  /**
+   * A captured variable: in the context `hops` links up the chain from the unit's
+   * environment (temp 0), at variable `index` (CONTEXT.VARS + index).
+   */
+  | { readonly kind: 'context'; readonly hops: number; readonly index: number; readonly name: string };
 
 export type Source = Slot | { readonly kind: 'number'; readonly value: bigint };
 
 export type Op =
-  | { readonly op: 'prologue'; readonly argc: number; readonly temps: number }
+  /** A block's prologue takes self from its closure (the receiver in a method's place). */
+  | { readonly op: 'prologue'; readonly argc: number; readonly temps: number; readonly block: boolean }
+  /**
+   * Make the unit's environment (temp 0): a new context of `vars` variables whose parent is
+   * the closure's outer context (a block) or nil (a method), pushed on the chain of active
+   * contexts when it is a `home` (the target of ^ from its blocks); or, with vars = -1, just
+   * the closure's outer context.
+   */
+  | { readonly op: 'environment'; readonly vars: number; readonly home: boolean }
+  /**
+   * Make a BlockClosure of the block whose code is literal `native` (or, for threaded code,
+   * literal `threaded`), taking `argc` arguments, its outer context being this unit's
+   * environment (or nil), its home this unit's (a method's own context, a block's closure's home).
+   */
+  | { readonly op: 'closure'; readonly native: number; readonly threaded: number; readonly argc: number; readonly outer: boolean; readonly home: 'own' | 'closure' | 'none'; readonly push: boolean }
+  /** Return the top from the home method of this block (kernel unwind). */
+  | { readonly op: 'nonLocalReturn' }
   | { readonly op: 'load'; readonly from: Source; readonly push: boolean }
   | { readonly op: 'store'; readonly to: Slot }
   | { readonly op: 'pop'; readonly restore: boolean }
@@ -53,7 +74,8 @@ export type Op =
   | { readonly op: 'jump'; readonly target: number }
   /** Test the top for true or false (anything else fails), pop it, jump if it is `when`. */
   | { readonly op: 'jumpIf'; readonly when: boolean; readonly target: number; readonly restore: boolean }
-  | { readonly op: 'return' };
+  /** Return the top; a home method first takes its context off the chain of active contexts. */
+  | { readonly op: 'return'; readonly leave: boolean };
 
 /** A compiled unit before it becomes code. */
 export interface Unit {

@@ -24,11 +24,14 @@ import { decode } from '../../kernel/machine/x86/decoder.ts';
 import { imm, mem, reg, rel, type Decoded, type Operand } from '../../kernel/machine/x86/operand.ts';
 import { RIP, RSP } from '../../kernel/machine/x86/table.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
-import { METHOD_KIND, ROOTS, SERVICE } from '../../kernel/objects/layout.ts';
+import { slotPointer } from '../../kernel/objects/access.ts';
+import { CLASS, CLOSURE, CONTEXT, METHOD_KIND, ROOTS, SERVICE } from '../../kernel/objects/layout.ts';
 import { frameOffset, type Op, type Slot, type Source, type Unit } from './ir.ts';
 import { isInstruction, optimize, type Instruction, type Line } from './peephole.ts';
 
-const RAX = 0, RCX = 1, RDX = 2, RBP = 5, RSI = 6, R9 = 9, R10 = 10, R11 = 11;
+const RAX = 0, RCX = 1, RDX = 2, RBP = 5, R9 = 9, R10 = 10, R11 = 11;
+/** The unit's environment: temporary 0. */
+const ENV = mem(RBP, -1, 1, -24, 64);
 const PARAMETER_REGISTERS = [6, 2, 1, 8, 9]; // rsi, rdx, rcx, r8, r9
 
 export interface NativeCode {
@@ -91,6 +94,8 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
   const label = (name: string, origin: string): void => { out.push({ label: name, origin }); };
   const falseAddr = BigInt(k.false), trueAddr = BigInt(k.true);
   let inlined = 0;
+  /** Where a block's closure is in its frame: the receiver's place (rax, spilled, when it takes no arguments). */
+  const closureIn = (argc: number): Operand => mem(RBP, -1, 1, argc === 0 ? -8 : frameOffset({ kind: 'argument', index: 0 }, argc, 0), 64);
 
   for (const op of unit.ops) {
     const origin = describeOp(op);
@@ -99,8 +104,66 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
         emit('push', [reg(RBP)], origin);
         emit('mov', [reg(RBP), reg(RSP)], origin);
         emit('push', [reg(RAX)], origin);
-        emit('push', [op.argc === 0 ? reg(RAX) : mem(RBP, -1, 1, frameOffset({ kind: 'argument', index: 0 }, op.argc, 0), 64)], origin);
+        if (op.block) {
+          // A block's self is its home's: the receiver of the closure.
+          emit('mov', [reg(RCX), closureIn(op.argc)], origin);
+          emit('push', [mem(RCX, -1, 1, 8 * CLOSURE.RECEIVER, 64)], origin);
+        } else {
+          emit('push', [op.argc === 0 ? reg(RAX) : mem(RBP, -1, 1, frameOffset({ kind: 'argument', index: 0 }, op.argc, 0), 64)], origin);
+        }
         for (let t = 0; t < op.temps; t++) emit('push', [mem(-1, -1, 1, k.roots + 8 * ROOTS.NIL, 64)], origin);
+        break;
+      case 'environment': {
+        const closure = closureIn(unit.argc);
+        if (op.vars < 0) {
+          emit('mov', [reg(RCX), closure], origin);
+          emit('mov', [reg(RCX), mem(RCX, -1, 1, 8 * CLOSURE.OUTER, 64)], origin);
+          emit('mov', [ENV, reg(RCX)], origin);
+          break;
+        }
+        allocate(emit, CLASS.Context, CONTEXT.VARS + op.vars, origin);
+        emit('mov', [ENV, reg(RAX)], origin);
+        if (unit.ops[0]?.op === 'prologue' && unit.ops[0].block) {
+          emit('mov', [reg(RCX), closure], origin);
+          emit('mov', [reg(RCX), mem(RCX, -1, 1, 8 * CLOSURE.OUTER, 64)], origin);
+          emit('mov', [mem(RAX, -1, 1, 8 * CONTEXT.PARENT, 64), reg(RCX)], origin);
+        }
+        if (op.home) {
+          // The home of ^ from its blocks: its frame, and first on the chain of active contexts.
+          emit('mov', [mem(RAX, -1, 1, 8 * CONTEXT.FRAME, 64), reg(RBP)], origin);
+          emit('mov', [mem(RAX, -1, 1, 8 * CONTEXT.KIND, 64), imm(0)], origin);
+          emit('mov', [reg(RCX), mem(-1, -1, 1, k.roots + 8 * ROOTS.ACTIVE, 64)], origin);
+          emit('mov', [mem(RAX, -1, 1, 8 * CONTEXT.NEXT, 64), reg(RCX)], origin);
+          emit('mov', [mem(-1, -1, 1, k.roots + 8 * ROOTS.ACTIVE, 64), reg(RAX)], origin);
+        }
+        break;
+      }
+      case 'closure': {
+        if (op.push) emit('push', [reg(RAX)], origin);
+        allocate(emit, CLASS.BlockClosure, CLOSURE.SIZE, origin);
+        emit('mov', [reg(RCX), mem(-1, -1, 1, literals + 8 * op.native, 64)], origin);
+        emit('mov', [mem(RAX, -1, 1, 8 * CLOSURE.CODE, 64), reg(RCX)], origin);
+        if (op.outer) {
+          emit('mov', [reg(RCX), ENV], origin);
+          emit('mov', [mem(RAX, -1, 1, 8 * CLOSURE.OUTER, 64), reg(RCX)], origin);
+        }
+        emit('mov', [reg(RCX), mem(RBP, -1, 1, -16, 64)], origin);
+        emit('mov', [mem(RAX, -1, 1, 8 * CLOSURE.RECEIVER, 64), reg(RCX)], origin);
+        if (op.home === 'own') {
+          emit('mov', [reg(RCX), ENV], origin);
+          emit('mov', [mem(RAX, -1, 1, 8 * CLOSURE.HOME, 64), reg(RCX)], origin);
+        } else if (op.home === 'closure') {
+          emit('mov', [reg(RCX), closureIn(unit.argc)], origin);
+          emit('mov', [reg(RCX), mem(RCX, -1, 1, 8 * CLOSURE.HOME, 64)], origin);
+          emit('mov', [mem(RAX, -1, 1, 8 * CLOSURE.HOME, 64), reg(RCX)], origin);
+        }
+        emit('mov', [mem(RAX, -1, 1, 8 * CLOSURE.ARGC, 64), imm(op.argc)], origin);
+        break;
+      }
+      case 'nonLocalReturn':
+        emit('mov', [reg(RCX), closureIn(unit.argc)], origin);
+        emit('mov', [reg(RCX), mem(RCX, -1, 1, 8 * CLOSURE.HOME, 64)], origin);
+        emit('jmp', [rel(slotPointer(k.machine, k.roots, ROOTS.UNWIND))], origin, { disp32: true });
         break;
       case 'load':
         if (op.push) emit('push', [reg(RAX)], origin);
@@ -161,6 +224,14 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
         break;
       }
       case 'return':
+        if (op.leave) {
+          // A home leaves the chain of active contexts, and its blocks can no longer ^ to it.
+          emit('mov', [reg(RCX), ENV], origin);
+          emit('mov', [reg(RDX), mem(RCX, -1, 1, 8 * CONTEXT.NEXT, 64)], origin);
+          emit('mov', [mem(-1, -1, 1, k.roots + 8 * ROOTS.ACTIVE, 64), reg(RDX)], origin);
+          emit('mov', [reg(RDX), mem(-1, -1, 1, k.roots + 8 * ROOTS.NIL, 64)], origin);
+          emit('mov', [mem(RCX, -1, 1, 8 * CONTEXT.FRAME, 64), reg(RDX)], origin);
+        }
         emit('mov', [reg(RSP), reg(RBP)], origin);
         emit('pop', [reg(RBP)], origin);
         emit('ret', [], origin);
@@ -205,8 +276,27 @@ function load(cx: Context, from: Source, into: number, emit: Emit, origin: strin
       return;
     case 'literal': emit('mov', [reg(into), mem(-1, -1, 1, cx.literals + 8 * from.index, 64)], origin); return;
     case 'cell': emit('mov', [reg(into), mem(-1, -1, 1, from.address, 64)], origin); return;
+    case 'context':
+      contextOf(from.hops, emit, origin);
+      emit('mov', [reg(into), mem(RCX, -1, 1, 8 * (CONTEXT.VARS + from.index), 64)], origin);
+      return;
     default: emit('mov', [reg(into), mem(RBP, -1, 1, frameOffset(from, cx.unit.argc, 0), 64)], origin); return;
   }
+}
+
+/** rcx := the context `hops` links up from the environment (temp 0). */
+function contextOf(hops: number, emit: Emit, origin: string): void {
+  emit('mov', [reg(RCX), ENV], origin);
+  for (let h = 0; h < hops; h++) emit('mov', [reg(RCX), mem(RCX, -1, 1, 8 * CONTEXT.PARENT, 64)], origin);
+}
+
+/** rax := a new object of class `cls` with `slots` pointer slots (nil), from the ALLOCATE service. */
+function allocate(emit: Emit, cls: number, slots: number, origin: string): void {
+  emit('mov', [reg(RCX), imm(cls)], origin);
+  emit('mov', [reg(RDX), imm(slots)], origin);
+  emit('mov', [reg(8), imm(0)], origin);
+  emit('mov', [reg(R11), imm(SERVICE.ALLOCATE)], origin);
+  emit('syscall', [], origin);
 }
 
 function store(cx: Context, to: Slot, emit: Emit, origin: string): void {
@@ -216,6 +306,10 @@ function store(cx: Context, to: Slot, emit: Emit, origin: string): void {
       emit('mov', [mem(RCX, -1, 1, 8 * to.index, 64), reg(RAX)], origin);
       return;
     case 'cell': emit('mov', [mem(-1, -1, 1, to.address, 64), reg(RAX)], origin); return;
+    case 'context':
+      contextOf(to.hops, emit, origin);
+      emit('mov', [mem(RCX, -1, 1, 8 * (CONTEXT.VARS + to.index), 64), reg(RAX)], origin);
+      return;
     case 'literal': throw new Error('a literal is not assignable');
     default: emit('mov', [mem(RBP, -1, 1, frameOffset(to, cx.unit.argc, 0), 64), reg(RAX)], origin); return;
   }
@@ -240,6 +334,7 @@ function describeSource(s: Source): string {
     case 'instance': return `slot ${s.index}`;
     case 'literal': return `literal ${s.index}`;
     case 'cell': return s.name;
+    case 'context': return `${s.name} (captured)`;
     case 'self': return 'self';
   }
 }

@@ -18,7 +18,7 @@ import { TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts';
 import { slotPointer } from '../../kernel/objects/access.ts';
 import { behaviourIndex, lookup } from '../../kernel/objects/classes.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
-import { METHOD, METHOD_KIND } from '../../kernel/objects/layout.ts';
+import { CONTEXT, METHOD, METHOD_KIND, ROOTS } from '../../kernel/objects/layout.ts';
 import { frameOffset, type Op, type Slot, type Source, type Unit } from './ir.ts';
 
 /** Threaded code's frame bias: run: saved rbp, rbx, r12 and r13 (ir.ts). */
@@ -71,11 +71,15 @@ export function threadedPairs(
     pair(selector);
   };
   const argc = unit.argc;
+  const isBlock = unit.ops[0]?.op === 'prologue' && unit.ops[0].block;
+  /** Where a block's closure is in its frame (the receiver's place; the spilled rax for no arguments). */
+  const closureOffset = argc === 0 ? -8 : frameOffset({ kind: 'argument', index: 0 }, argc, THREADED_BIAS);
 
   const loadPair = (from: Source, push: boolean): void => {
     switch (from.kind) {
       case 'number': pair(push ? 'lit:' : 'load:', from.value, TAG_NUM, String(from.value)); return;
       case 'instance': pair(push ? 'pushIvar:' : 'loadIvar:', BigInt(from.index), TAG_NUM, `slot ${from.index}`); return;
+      case 'context': pair(push ? 'pushContext:' : 'loadContext:', contextSpec(from.hops, from.index), TAG_NUM, `${from.name} (captured)`); return;
       case 'literal': pair(push ? 'pushCell:' : 'loadCell:', BigInt(literals + 8 * from.index), TAG_NUM, `literal ${from.index}`); return;
       case 'cell': pair(push ? 'pushCell:' : 'loadCell:', BigInt(from.address), TAG_NUM, from.name); return;
       default: pair(push ? 'pushFrame:' : 'loadFrame:', BigInt(frameOffset(from, argc, THREADED_BIAS)), TAG_NUM, describeSlot(from)); return;
@@ -84,6 +88,7 @@ export function threadedPairs(
   const storePair = (to: Slot): void => {
     switch (to.kind) {
       case 'instance': pair('storeIvar:', BigInt(to.index), TAG_NUM, `slot ${to.index}`); return;
+      case 'context': pair('storeContext:', contextSpec(to.hops, to.index), TAG_NUM, `${to.name} (captured)`); return;
       case 'cell': pair('storeCell:', BigInt(to.address), TAG_NUM, to.name); return;
       case 'literal': throw new Error('a literal is not assignable');
       default: pair('storeFrame:', BigInt(frameOffset(to, argc, THREADED_BIAS)), TAG_NUM, describeSlot(to)); return;
@@ -96,9 +101,25 @@ export function threadedPairs(
     switch (op.op) {
       case 'prologue':
         pair('pushTop', 0n, TAG_NUM, '(spill)');
-        if (op.argc === 0) pair('pushTop', 0n, TAG_NUM, '(self)');
+        if (op.block) pair('closureSelf:', BigInt(closureOffset), TAG_NUM, '(self)');
+        else if (op.argc === 0) pair('pushTop', 0n, TAG_NUM, '(self)');
         else pair('copyFrame:', BigInt(frameOffset({ kind: 'argument', index: 0 }, op.argc, THREADED_BIAS)), TAG_NUM, '(self)');
-        for (let t = 0; t < op.temps; t++) pair('copyCell:', BigInt(k.roots + 8 * ROOT_NIL), TAG_NUM, 'nil');
+        for (let t = 0; t < op.temps; t++) pair('copyCell:', BigInt(k.roots + 8 * ROOTS.NIL), TAG_NUM, 'nil');
+        break;
+      case 'environment':
+        if (op.vars < 0) { pair('outerEnvironment:', BigInt(closureOffset), TAG_NUM, '(outer)'); break; }
+        pair('newContext:', BigInt(CONTEXT.VARS + op.vars), TAG_NUM, `(${op.vars} captured)`);
+        if (isBlock) pair('linkOuter:', BigInt(closureOffset), TAG_NUM);
+        if (op.home) pair('enterHome');
+        break;
+      case 'closure': {
+        const site = sites.get(op);
+        if (site === undefined) throw new Error('a closure without its site');
+        pointer('closure:', site, `[] ${op.argc}`);
+        break;
+      }
+      case 'nonLocalReturn':
+        pair('nonLocalReturn:', BigInt(closureOffset), TAG_NUM);
         break;
       case 'load': {
         // A literal argument of a register primitive rides in the primitive's pair instead.
@@ -135,7 +156,10 @@ export function threadedPairs(
       case 'label': labelAt.set(op.id, pairs.length); break;
       case 'jump': jumpPair('jump:', op.target); break;
       case 'jumpIf': jumpPair(`${op.restore ? 'popJumpIf' : 'jumpIf'}${op.when ? 'True' : 'False'}:`, op.target); break;
-      case 'return': pair('return'); break;
+      case 'return':
+        if (op.leave) pair('leaveContext');
+        pair('return');
+        break;
     }
   }
   for (const f of fixups) {
@@ -147,7 +171,10 @@ export function threadedPairs(
   return { ok: true, pairs };
 }
 
-const ROOT_NIL = 0;
+/** The operand of a captured variable's pair: hops up the chain, and the variable. */
+function contextSpec(hops: number, index: number): bigint {
+  return BigInt(hops * 65536 + index);
+}
 
 function describeSlot(s: Slot): string {
   switch (s.kind) {
@@ -157,3 +184,4 @@ function describeSlot(s: Slot): string {
     default: return s.kind;
   }
 }
+

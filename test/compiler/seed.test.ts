@@ -86,14 +86,16 @@ describe('the seed cascade, compiled natively', () => {
     b.run(SEED_DEFINITIONS[3]);
     const code = b.compiler.methodCode('Boolean', 'ifFalse:')!;
     // The arguments move into the registers eq:do: takes them in (aBlock to rdx first, so
-    // 0 can go to rsi), then eq:do:'s bytes follow, up to its ret. The 0 stays in rsi: the
-    // block called next might read it, so the optimizer may not fold it into the cmp.
+    // 0 can go to rsi), then eq:do:'s bytes follow, up to its ret: the block (a closure) is
+    // called through its code slot. The 0 stays in rsi: the block might read it, so the
+    // optimizer may not fold it into the cmp.
     expect(disassemble(b.kernel.machine.codeBytes(code)).map((l) => l.text)).toEqual([
       'mov rdx, rsi',
       'mov rsi, 0',
       'cmp rax, rsi',
-      'jne 0x11',
-      'call rdx',
+      'jne 0x14',
+      'mov rax, rdx',
+      'call qword ptr [rax]',
       'ret',
     ]);
   });

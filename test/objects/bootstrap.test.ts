@@ -9,7 +9,7 @@ import { TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts';
 import { classIndexOf, slotPointer } from '../../kernel/objects/access.ts';
 import { behaviourName, parentOf } from '../../kernel/objects/classes.ts';
 import { BEHAVIOUR, CLASS } from '../../kernel/objects/layout.ts';
-import { boot, code, methodCode, num, ptr, runThreaded, threaded } from '../support/kernel.ts';
+import { boot, closure, code, methodCode, num, ptr, runThreaded, threaded } from '../support/kernel.ts';
 
 describe('genesis', () => {
   it('builds the behaviours, rooted at the VM object, each bound to a global', () => {
@@ -116,17 +116,18 @@ describe('ALU', () => {
 });
 
 describe('CPU and Boolean', () => {
-  it('eq:do:, lt:do:, gt:do: call the block only when the comparison holds', () => {
+  it('eq:do:, lt:do:, gt:do: call the block (a closure) only when the comparison holds', () => {
     const k = boot();
-    const block = code(k, 'mov rax, 99; ret');
+    const block = closure(k, code(k, 'mov rax, 99; ret'));
     const run = (sel: string, acc: bigint, x: bigint): bigint => {
       k.machine.setRegister(0, acc);
       k.machine.setRegister(6, x);
-      k.machine.setRegister(2, BigInt(block), TAG_PTR);
+      k.machine.setRegister(2, k.heap.roots.value(held), TAG_PTR);
       const r = k.machine.call(methodCode(k, 'CPU', sel));
       expect(r.fault).toBeNull();
       return k.machine.register(0);
     };
+    const held = k.heap.roots.add(BigInt(block), TAG_PTR);
     expect(run('eq:do:', 5n, 5n)).toBe(99n);
     expect(run('eq:do:', 5n, 6n)).toBe(5n);
     expect(run('lt:do:', -1n, 0n)).toBe(99n);
@@ -144,7 +145,8 @@ describe('CPU and Boolean', () => {
 
   it('ifTrue: and ifFalse: (in terms of CPU eq:do:) run the block for the right boolean', () => {
     const k = boot();
-    const block = ptr(code(k, 'mov rax, 99; ret'));
+    const body = code(k, 'mov rax, 99; ret');
+    const block = ptr(closure(k, body));
     expect(k.sendMessage(ptr(k.true), 'ifTrue:', [block]).value).toEqual(num(99));
     expect(k.sendMessage(ptr(k.false), 'ifTrue:', [block]).value).toEqual(ptr(k.false));
     expect(k.sendMessage(ptr(k.false), 'ifFalse:', [block]).value).toEqual(num(99));

@@ -7,7 +7,7 @@ import { FORMAT_POINTERS, TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts
 import { slotPointer } from '../../kernel/objects/access.ts';
 import type { Value } from '../../kernel/objects/globals.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
-import { CLASS, METHOD } from '../../kernel/objects/layout.ts';
+import { CLASS, CLOSURE, METHOD } from '../../kernel/objects/layout.ts';
 import { behaviourIndex, lookup } from '../../kernel/objects/classes.ts';
 import { bytesOf } from './machine.ts';
 
@@ -25,6 +25,15 @@ export function code(k: Kernel, source: string): number {
   const p = k.heap.allocateCode(bytesOf(source), CLASS.CodeObject);
   if (p < 0) throw new Error('out of memory');
   return p;
+}
+
+/** A BlockClosure whose code is `codeObject` (taking `argc` arguments, self nil): a block for the CPU primitives. */
+export function closure(k: Kernel, codeObject: number, argc = 0): number {
+  const c = k.heap.allocate(CLOSURE.SIZE, FORMAT_POINTERS, CLASS.BlockClosure, BigInt(k.nil), TAG_PTR);
+  if (c < 0) throw new Error('out of memory');
+  k.machine.setCell(c + 8 * CLOSURE.CODE, BigInt(codeObject), TAG_PTR);
+  k.machine.setCell(c + 8 * CLOSURE.ARGC, BigInt(argc), TAG_NUM);
+  return c;
 }
 
 /** The code object of the method `selector` in behaviour `name` (its body, not its send entry). */
