@@ -18,7 +18,7 @@ import { Machine, type MachineOptions } from '../kernel/machine/machine.ts';
 import type { HeapOptions } from '../kernel/memory/heap.ts';
 import { setSlotNumber, setSlotPointer } from '../kernel/objects/access.ts';
 import { Kernel } from '../kernel/objects/kernel.ts';
-import { CLASS, kernelConstants, PARENT, ROOTS, SINGLETONS, type WellKnownClass } from '../kernel/objects/layout.ts';
+import { CLASS, INSTANCE_SPECS, kernelConstants, PARENT, ROOTS, SINGLETONS, type WellKnownClass } from '../kernel/objects/layout.ts';
 import { writeCode } from '../kernel/objects/methods.ts';
 import { assemble, formatAsmError } from './assembler.ts';
 import { bindBody, kindOf, readFragments, type Fragment, type Names } from './fragments.ts';
@@ -88,6 +88,7 @@ export function genesis(options: GenesisOptions = {}): GenesisResult {
         parent: parent === null ? -1 : make(parent),
         index: CLASS[name],
         singleton: SINGLETONS.includes(name),
+        ...INSTANCE_SPECS[name],
       });
       if (typeof b === 'string') throw new GenesisFailure(`making ${name}: ${b}`);
       made.set(name, b);

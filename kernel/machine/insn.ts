@@ -148,7 +148,7 @@ function chooseRoutine(ins: Insn, row: Row): number {
   const regImm = !ins.isMem && ins.d >= 0 && kinds.length === 2 && (kinds[1] === 'imm8' || kinds[1] === 'imm32' || kinds[1] === 'imm64');
   switch (row.operation) {
     case 'mov':
-      if (writesRsp) return OP.GENERIC;
+      if (writesRsp || kinds[0] === 'rm8') return OP.GENERIC; // byte moves go the general way
       if (regReg) return OP.MOV_RR;
       if (regImm) return OP.MOV_RI;
       if (ins.isMem) return ins.memIsDest ? (ins.s >= 0 ? OP.MOV_STORE : OP.MOV_STORE_I) : OP.MOV_LOAD;

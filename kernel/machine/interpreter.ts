@@ -644,6 +644,8 @@ function general(m: Machine, ins: Insn): boolean {
     case 'int3':
       m.raise('Breakpoint', 'int3 breakpoint', ins);
       return false;
+    case 'movzx':
+      return read(m, ins, ops[1]) && write(m, ins, ops[0], value & 0xffn, TAG_NUM);
     case 'lar': {
       // The access rights of a value on this machine are its tag (cells.ts): the tag of the
       // register, or of the cell the word lies in. ZF says the rights were loaded.

@@ -83,6 +83,20 @@ export const PARENT: Readonly<Record<WellKnownClass, WellKnownClass | null>> = O
 });
 
 /**
+ * The shape of the well-known classes' instances, where it is not plain pointers with no
+ * indexed slots: strings and symbols are indexable bytes, arrays indexable pointers.
+ */
+export const INSTANCE_SPECS: Readonly<Partial<Record<WellKnownClass, { readonly format?: number; readonly indexable?: boolean; readonly fixedSlots?: number }>>> = Object.freeze({
+  String: { format: 2, indexable: true },
+  Symbol: { format: 2, indexable: true },
+  Array: { indexable: true },
+  Character: { fixedSlots: 1 },
+  Message: { fixedSlots: 2 },
+  BlockClosure: { fixedSlots: 5 },
+  Context: { fixedSlots: 5, indexable: true },
+});
+
+/**
  * Behaviours that are their own single instance: `Memory at: 100` is sent to the Memory
  * behaviour itself, whose header names its own class index, so the lookup starts in its chain.
  */
@@ -161,6 +175,7 @@ export function kernelConstants(roots: number): Readonly<Record<string, number>>
     FALSE_CELL: roots + 8 * ROOTS.FALSE,
     CLASS_TABLE_CELL: roots + 8 * ROOTS.CLASS_TABLE,
     ACTIVE_CELL: roots + 8 * ROOTS.ACTIVE,
+    CHARACTERS_CELL: roots + 8 * ROOTS.CHARACTERS,
     BLOCK_CLOSURE: CLASS.BlockClosure,
     CONTEXT_CLASS: CLASS.Context,
   });

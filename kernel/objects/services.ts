@@ -4,8 +4,8 @@
  * method does with them is written in Bedrock (bootstrap/system/).
  *
  *   DEFINE_CLASS  rax = the superclass, rsi = the name (a Symbol), rdx = the instance
- *                 variable names (a String: 'x y'), rcx = 1 for an indexable class
- *                 -> rax = the class
+ *                 variable names (a String: 'x y'), rcx = flags: 1 indexable, 2 words,
+ *                 4 bytes -> rax = the class
  *   PRINT         rax = any value -> rax = a new String describing it
  *   LOOKUP        rax = a behaviour, rsi = a selector -> rax = whether its instances understand it
  *   LOOKUP_HERE   the same, for methods defined in that behaviour itself
@@ -14,7 +14,7 @@
  * existing class (a file can be loaded twice); otherwise a new class is made and its global
  * shadows the old one, as a redefined method shadows the old method.
  */
-import { FORMAT_BYTES, FORMAT_POINTERS, TAG_NUM, TAG_PTR } from '../machine/cells.ts';
+import { FORMAT_BYTES, FORMAT_POINTERS, FORMAT_WORDS, TAG_NUM, TAG_PTR } from '../machine/cells.ts';
 import type { HostService } from '../machine/machine.ts';
 import { byteShape, classIndexOf, isObject, setSlotPointer, slotCount, slotNumber, slotPointer, utf8 } from './access.ts';
 import { behaviourName, lookupFrom, makeBehaviour, methodsHead, parentOf } from './classes.ts';
@@ -45,7 +45,7 @@ export function fixedSlotsOf(k: Kernel, b: number): number {
 }
 
 /** Define (or find) the class `name` under `superclass`. Returns it, or a message. */
-export function defineClass(k: Kernel, superclass: number, name: string, ivarNames: readonly string[], indexable: boolean): number | string {
+export function defineClass(k: Kernel, superclass: number, name: string, ivarNames: readonly string[], indexable: boolean, format?: number): number | string {
   if (!/^[A-Z][A-Za-z0-9_]*$/.test(name)) return `a class name starts with a capital letter: '${name}'`;
   const dup = ivarNames.find((n, i) => ivarNames.indexOf(n) !== i);
   if (dup) return `instance variable '${dup}' is named twice`;
@@ -55,7 +55,7 @@ export function defineClass(k: Kernel, superclass: number, name: string, ivarNam
     return existing;
   }
   const inherited = fixedSlotsOf(k, superclass);
-  const parentFormat = slotNumber(k.machine, superclass, BEHAVIOUR.FORMAT) & 0xf;
+  const parentFormat = format ?? slotNumber(k.machine, superclass, BEHAVIOUR.FORMAT) & 0xf;
   return k.withHolds((hold) => {
     hold(superclass);
     const symbols = ivarNames.map((n) => hold(k.symbols.intern(n)));
@@ -94,7 +94,10 @@ export function defineClassService(k: Kernel): HostService {
       const bad = names.find((n) => !/^[a-z_][A-Za-z0-9_]*$/.test(n));
       if (bad) return `'${bad}' cannot name an instance variable (it must start with a lowercase letter)`;
     }
-    const b = defineClass(k, superclass, k.symbols.text(nameSym), names, m.store.state64[RCX] === 1n);
+    const flags = Number(m.store.state64[RCX] & 7n);
+    if ((flags & 6) !== 0 && names.length > 0) return 'a word or byte class cannot have named instance variables';
+    const format = flags & 2 ? FORMAT_WORDS : flags & 4 ? FORMAT_BYTES : undefined;
+    const b = defineClass(k, superclass, k.symbols.text(nameSym), names, (flags & 1) !== 0, format);
     if (typeof b === 'string') return b;
     m.store.state64[RAX] = BigInt(b);
     m.store.regTags[RAX] = TAG_PTR;

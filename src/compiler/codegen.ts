@@ -19,7 +19,7 @@
  *     finds the variables blocks capture, which then live in a context instead of a frame,
  *     and the methods that are homes of a `^` inside a block.
  */
-import { FORMAT_POINTERS, TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts';
+import { FORMAT_POINTERS, FORMAT_WORDS, TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts';
 import { classIndexOf, setSlot, slotCount, slotNumber, slotPointer } from '../../kernel/objects/access.ts';
 import { behaviourIndex, lookupFrom, parentOf } from '../../kernel/objects/classes.ts';
 import { findBinding } from '../../kernel/objects/globals.ts';
@@ -423,8 +423,8 @@ export class Generator {
   private literalValue(v: LiteralValue, span: Span): void {
     switch (v.type) {
       case 'integer':
-        if (v.value < -(2n ** 63n) || v.value >= 2n ** 63n) this.fail('integers beyond 64 bits (LargeInteger literals) are not supported yet', span);
-        this.load({ kind: 'number', value: v.value });
+        if (v.value < -(2n ** 63n) || v.value >= 2n ** 63n) this.load({ kind: 'literal', index: this.literal(this.largeInteger(v.value, span)) });
+        else this.load({ kind: 'number', value: v.value });
         return;
       case 'nil': this.load(this.constant(ROOTS.NIL, 'nil')); return;
       case 'true': this.load(this.constant(ROOTS.TRUE, 'true')); return;
@@ -445,8 +445,8 @@ export class Generator {
         // Elements are made first (each kept in the literal array), then the Array.
         const values = v.elements.map((el): [bigint, number] => {
           if (el.type === 'integer') {
-            if (el.value < -(2n ** 63n) || el.value >= 2n ** 63n) this.fail('integers beyond 64 bits are not supported yet', span);
-            return [el.value, TAG_NUM];
+            if (el.value >= -(2n ** 63n) && el.value < 2n ** 63n) return [el.value, TAG_NUM];
+            return [BigInt(this.literal(this.largeInteger(el.value, span))), TAG_PTR];
           }
           const cell = el.type === 'nil' ? ROOTS.NIL : el.type === 'true' ? ROOTS.TRUE : el.type === 'false' ? ROOTS.FALSE : -1;
           const p = cell >= 0 ? slotPointer(k.machine, k.roots, cell) : this.makeLiteral(el, span);
@@ -459,6 +459,25 @@ export class Generator {
       }
       default: return this.fail(`unexpected literal ${v.type}`, span);
     }
+  }
+
+  /**
+   * A LargeInteger literal: an instance of LargePositiveInteger or LargeNegativeInteger (the
+   * library's classes, bootstrap/system/large.bedrock), a word object whose indexed slots are
+   * the magnitude's base-2^32 digits, least significant first, with no leading zero digit.
+   */
+  private largeInteger(value: bigint, span: Span): number {
+    const k = this.k;
+    const name = value < 0n ? 'LargeNegativeInteger' : 'LargePositiveInteger';
+    const cls = k.behaviourNamed(name);
+    if (cls < 0) this.fail(`integers beyond 64 bits need ${name}, which is not defined yet`, span);
+    let magnitude = value < 0n ? -value : value;
+    const digits: bigint[] = [];
+    while (magnitude > 0n) { digits.push(magnitude & 0xffffffffn); magnitude >>= 32n; }
+    const p = k.heap.allocateFixed(digits.length, FORMAT_WORDS, behaviourIndex(k, cls), 0n, TAG_NUM);
+    if (p < 0) this.fail('out of memory', span);
+    digits.forEach((d, i) => setSlot(k.machine, p, i, d, TAG_NUM));
+    return p;
   }
 
   private brace(elements: readonly Expression[], span: Span): void {

@@ -14,7 +14,7 @@ function run(backend: Backend, source: string, stress = false): string[] {
   return b.run(source);
 }
 
-const CASES: readonly [string, string, readonly string[]][] = [
+const CASES: readonly [string, string, readonly (string | RegExp)[]][] = [
   ['a block answers its last statement', '[3 + 4] value\n[] value\n[:x | ] value: 3', ['7', 'nil', 'nil']],
   ['arguments', '[:x | x * 2] value: 21\n[:a :b | a - b] value: 50 value: 8\n[:a :b :c | a + b + c] value: 1 value: 2 value: 3', ['42', '42', '6']],
   ['a captured variable is shared by the method and its blocks', '| n inc | n := 0. inc := [n := n + 1]. inc value. inc value. n', ['2']],

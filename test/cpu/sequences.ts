@@ -70,7 +70,7 @@ const OPERATIONS: ReadonlyMap<Operation, number> = new Map<Operation, number>([
   ['imul', 1], ['idiv', 0.6], ['cqo', 0.4],
   ['neg', 1], ['not', 0.6], ['inc', 1], ['dec', 1],
   ['shl', 1.2], ['shr', 1.2], ['sar', 1.2],
-  ['setcc', 1], ['cmovcc', 1], ['jcc', 1],
+  ['setcc', 1], ['cmovcc', 1], ['jcc', 1], ['movzx', 1],
 ]);
 
 /** Every table row the sequences exercise: the test checks each one is reached. */
@@ -172,7 +172,7 @@ function pickOperands(row: Row, rnd: Random, label: string): GenOperand[] {
     switch (kind) {
       case 'r64': case 'rm64': case 'r64op': return { kind: 'reg', reg: rnd.pick(GPRS) };
       case 'm64': return leaMemory(rnd);
-      case 'rm8': return { kind: 'reg8', reg: rnd.pick(BYTE_REGS) };
+      case 'rm8': case 'r8': return { kind: 'reg8', reg: rnd.pick(BYTE_REGS) };
       case 'rax': return { kind: 'reg', reg: RAX };
       case 'cl': return { kind: 'reg8', reg: RCX };
       case 'one': return { kind: 'imm', value: 1n };

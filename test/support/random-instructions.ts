@@ -139,6 +139,7 @@ export function randomOperand(rng: Rng, kind: OperandKind, labels: readonly stri
     case 'm64': return randomMemory(rng, 64);
     case 'rm8': return rng.chance(0.5) ? { kind: 'reg8', reg: rng.int(0, REG8.length - 1) } : randomMemory(rng, 8);
     case 'rm16': return rng.chance(0.5) ? { kind: 'reg16', reg: rng.int(0, 15) } : randomMemory(rng, 16);
+    case 'r8': return { kind: 'reg8', reg: rng.int(0, REG8.length - 1) };
     case 'rax': return { kind: 'reg', reg: 0 };
     case 'cl': return { kind: 'reg8', reg: 1 };
     case 'rel8': case 'rel32':
@@ -240,7 +241,7 @@ const SIGNED_KINDS: ReadonlySet<OperandKind> = new Set(['imm8', 'imm32', 'imm64'
 /** Intel text for `mnemonic operands`, spelled in `style`. */
 export function formatIntel(row: Row, mnemonic: string, operands: readonly GenOperand[], hints: Hints, style: TextStyle): string {
   // GNU as needs a size whenever no 64-bit register operand fixes it (lea's operand has none).
-  const mustSize = row.operation !== 'lea' && !operands.some((op) => op.kind === 'reg');
+  const mustSize = row.operation !== 'lea' && (row.operands.includes('rm8') || row.operands.includes('rm16') || !operands.some((op) => op.kind === 'reg'));
   const up = (t: string): string => (style.upper ? t.toUpperCase() : t);
   let ops = operands.map((op, i) => {
     switch (op.kind) {

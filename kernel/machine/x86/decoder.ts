@@ -123,6 +123,11 @@ export function decode(bytes: Uint8Array, offset = 0, end = bytes.length, addres
   for (const kind of row.operands) {
     switch (kind) {
       case 'r64': operands.push({ kind: 'reg', reg: ((modrmByte >> 3) & 7) | (rexR << 3) }); break;
+      case 'r8': {
+        const field = (modrmByte >> 3) & 7;
+        operands.push({ kind: 'reg8', reg: rex === 0 && field >= 4 ? 16 + field - 4 : field | (rexR << 3) });
+        break;
+      }
       case 'rm64': case 'm64': case 'rm8': case 'rm16': operands.push(rmOperand as Operand); break;
       case 'r64op': operands.push({ kind: 'reg', reg: (key & 7) | (rexB << 3) }); break;
       case 'rax': operands.push({ kind: 'reg', reg: 0 }); break;

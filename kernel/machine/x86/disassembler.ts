@@ -54,9 +54,13 @@ export function formatOperand(op: Operand, sized = false): string {
   }
 }
 
-/** A memory operand needs `qword ptr` / `byte ptr` when no register operand fixes its size. */
+/**
+ * A memory operand needs `qword ptr` / `byte ptr` / `word ptr` when no register operand fixes
+ * its size: always for a byte or word operand (movzx, lar), whose destination is 64-bit.
+ */
 function needsSize(d: Decoded): boolean {
   if (d.row.operation === 'lea') return false;
+  if (d.row.operands.includes('rm8') || d.row.operands.includes('rm16')) return true;
   return !d.operands.some((op) => op.kind === 'reg');
 }
 

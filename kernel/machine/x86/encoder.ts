@@ -48,6 +48,7 @@ export function operandFits(kind: OperandKind, op: Operand): boolean {
     case 'r64': case 'r64op': return op.kind === 'reg';
     case 'rax': return op.kind === 'reg' && op.reg === 0;
     case 'cl': return op.kind === 'reg8' && op.reg === 1;
+    case 'r8': return op.kind === 'reg8';
     case 'rm64': return op.kind === 'reg' || (op.kind === 'mem' && (op.size === 0 || op.size === 64));
     case 'm64': return op.kind === 'mem' && (op.size === 0 || op.size === 64);
     case 'rm8': return op.kind === 'reg8' || (op.kind === 'mem' && (op.size === 0 || op.size === 8));
@@ -143,14 +144,19 @@ export function encodeRow(row: Row, operands: readonly Operand[], hints: Hints, 
 
   // The ModRM operands: the register field comes from an r64 operand or the row's /digit.
   if (row.hasModrm) {
-    const regIndex = row.operands.indexOf('r64');
+    const regIndex = row.operands.findIndex((k) => k === 'r64' || k === 'r8');
     const rmIndex = row.operands.findIndex((k) => k === 'rm64' || k === 'm64' || k === 'rm8' || k === 'rm16');
-    const regField = regIndex >= 0 ? (operands[regIndex] as { reg: number }).reg : row.digit;
+    let regField = regIndex >= 0 ? (operands[regIndex] as { reg: number }).reg : row.digit;
+    let byteRegNeedsRex = false, byteRegForbidsRex = false;
+    if (row.operands[regIndex] === 'r8') {
+      // A byte register in the reg field: spl..dil need a REX prefix; ah..bh (16..19) forbid one.
+      if (regField >= 16) { regField = regField - 16 + 4; byteRegForbidsRex = true; } else if (regField >= 4 && regField <= 7) byteRegNeedsRex = true;
+    }
     const parts = modrm(regField, operands[rmIndex], hints);
     if (typeof parts === 'string') return parts;
     ({ rexR, rexX, rexB } = parts);
-    needsRex = parts.needsRex;
-    forbidsRex = parts.forbidsRex;
+    needsRex = parts.needsRex || byteRegNeedsRex;
+    forbidsRex = parts.forbidsRex || byteRegForbidsRex;
     tail = parts.bytes;
   }
   row.operands.forEach((kind, i) => {

@@ -28,6 +28,7 @@ export type OperandKind =
   | 'm64' //    memory only in ModRM.rm (lea)
   | 'rm8' //    8-bit register or byte of memory in ModRM.rm (setcc)
   | 'rm16' //   16-bit register or word of memory in ModRM.rm (lar)
+  | 'r8' //     8-bit register in ModRM.reg (a byte store)
   | 'r64op' //  64-bit register in the low three bits of the opcode (+r)
   | 'rax' //    the accumulator, implied by the opcode
   | 'cl' //     the count register cl, implied by the opcode
@@ -50,7 +51,7 @@ export type Operation =
   | 'push' | 'pop' | 'call' | 'jmp' | 'jcc' | 'ret'
   | 'setcc' | 'cmovcc'
   | 'nop' | 'int3' | 'syscall'
-  | 'lar';
+  | 'lar' | 'movzx';
 
 /** How REX.W matters to a row. */
 export type WidthRule =
@@ -171,6 +172,7 @@ const FLAG_EFFECTS: Readonly<Record<Operation, FlagEffect>> = {
   push: FLAGS_NONE, pop: FLAGS_NONE, call: FLAGS_NONE, jmp: FLAGS_NONE, jcc: FLAGS_NONE, ret: FLAGS_NONE,
   setcc: FLAGS_NONE, cmovcc: FLAGS_NONE, nop: FLAGS_NONE, int3: FLAGS_NONE, syscall: FLAGS_NONE,
   lar: { writes: 'Z', undefined: '', shift: false },
+  movzx: FLAGS_NONE,
 };
 
 type RowSpec = [
@@ -216,6 +218,9 @@ const SPECS: RowSpec[] = [
   ['mov', 'mov', [0x8b], '/r', ['r64', 'rm64'], 'W1'],
   ['mov', 'mov', [0xc7], 0, ['rm64', 'imm32'], 'W1'],
   ['mov', 'mov', [0xb8], '', ['r64op', 'imm64'], 'W1'],
+  // Bytes: a byte store (or byte register move), and a load zero-extended to 64 bits.
+  ['mov', 'mov', [0x88], '/r', ['rm8', 'r8'], 'any'],
+  ['movzx', 'movzx', [0x0f, 0xb6], '/r', ['r64', 'rm8'], 'W1'],
   ['lea', 'lea', [0x8d], '/r', ['r64', 'm64'], 'W1'],
   ...aluGroup('add', 0),
   ...aluGroup('or', 1),
