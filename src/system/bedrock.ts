@@ -12,6 +12,8 @@ import { describeFault, type Fault } from '../../kernel/machine/faults.ts';
 import type { RunOptions } from '../../kernel/machine/machine.ts';
 import type { Value } from '../../kernel/objects/globals.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
+import { classIndexOf, isObject } from '../../kernel/objects/access.ts';
+import { CLASS } from '../../kernel/objects/layout.ts';
 import { formatSyntaxError, type Item, type Span } from '../lang/ast.ts';
 import { parse } from '../lang/parser.ts';
 import { Compiler, type Backend } from '../compiler/compiler.ts';
@@ -28,7 +30,7 @@ export interface BedrockOptions extends GenesisOptions {
 }
 
 /** The system written in Bedrock, loaded after genesis in this order. */
-export const SYSTEM_FILES: readonly string[] = Object.freeze(['object', 'behaviour', 'boolean', 'integer']);
+export const SYSTEM_FILES: readonly string[] = Object.freeze(['object', 'behaviour', 'boolean', 'integer', 'large', 'collection', 'string', 'stream', 'exception']);
 
 export class Bedrock {
   readonly compiler: Compiler;
@@ -79,8 +81,29 @@ export class Bedrock {
         return { kind: 'error' as const, text: describeFault(run.fault), source, fault: run.fault };
       }
       const value = { value: k.machine.register(0), tag: k.machine.registerTag(0) };
-      return { kind: 'value' as const, value, text: k.describe(value), source };
+      return { kind: 'value' as const, value, text: this.printString(value), source };
     });
+  }
+
+  /**
+   * What the image says a value looks like: the String its printString answers (user code may
+   * override it). If printString fails or answers something else, the kernel's description.
+   */
+  printString(value: Value): string {
+    const k = this.kernel;
+    const root = k.heap.roots.add(value.value, value.tag);
+    try {
+      const r = k.sendMessage(value, 'printString', [], { steps: this.steps });
+      if (r.fault || !r.value) {
+        k.machine.unwind();
+        return `${k.describe({ value: k.heap.roots.value(root), tag: k.heap.roots.tag(root) })} (printString failed: ${r.fault ? describeFault(r.fault) : 'no answer'})`;
+      }
+      const p = Number(r.value.value);
+      if (r.value.tag === TAG_PTR && isObject(k.machine, p) && classIndexOf(k.machine, p) === CLASS.String) return k.textOf(p);
+      return k.describe({ value: k.heap.roots.value(root), tag: k.heap.roots.tag(root) });
+    } finally {
+      k.heap.roots.release(root);
+    }
   }
 
   /** The text of each outcome, as the command line prints them. */

@@ -54,7 +54,8 @@ describe('override chains, marks and forget against a model', () => {
     const counts = { define: 0, lookup: 0, mark: 0, forget: 0, missingMark: 0, dnu: 0 };
     for (let step = 0; step < STEPS; step++) {
       const where = `step ${step} (seed ${seed})`;
-      const op = rnd.below(100);
+      // The first steps look up before anything is defined, so every run meets doesNotUnderstand:.
+      const op = step < CLASSES.length ? 50 : rnd.below(100);
       if (op < 35) {
         const cls = rnd.pick([...CLASSES.map(([c]) => c), 'Object']);
         const selector = rnd.pick(SELECTORS);
@@ -64,7 +65,7 @@ describe('override chains, marks and forget against a model', () => {
         chains.get(cls)!.unshift({ selector, value });
         counts.define++;
       } else if (op < 80) {
-        const cls = rnd.pick(CLASSES)[0];
+        const cls = step < CLASSES.length ? CLASSES[step][0] : rnd.pick(CLASSES)[0];
         const selector = rnd.pick(SELECTORS);
         const expected = modelLookup(chains, cls, selector);
         const receiver = instances.get(cls)!;
@@ -102,6 +103,6 @@ describe('override chains, marks and forget against a model', () => {
     }
     console.log('steps:', counts);
     expect(counts.forget).toBeGreaterThan(20);
-    expect(counts.dnu).toBeGreaterThan(5);
+    expect(counts.dnu).toBeGreaterThanOrEqual(CLASSES.length);
   });
 });
