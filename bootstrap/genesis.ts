@@ -17,6 +17,7 @@ import { FORMAT_POINTERS, TAG_NUM, TAG_PTR } from '../kernel/machine/cells.ts';
 import { Machine, type MachineOptions } from '../kernel/machine/machine.ts';
 import type { HeapOptions } from '../kernel/memory/heap.ts';
 import { setSlotNumber, setSlotPointer } from '../kernel/objects/access.ts';
+import { ensureMetaclass } from '../kernel/objects/classes.ts';
 import { Kernel } from '../kernel/objects/kernel.ts';
 import { CLASS, INSTANCE_SPECS, kernelConstants, PARENT, ROOTS, SINGLETONS, type WellKnownClass } from '../kernel/objects/layout.ts';
 import { writeCode } from '../kernel/objects/methods.ts';
@@ -95,6 +96,12 @@ export function genesis(options: GenesisOptions = {}): GenesisResult {
       return b;
     };
     for (const name of Object.keys(PARENT) as WellKnownClass[]) make(name);
+    // Their metaclasses, now that Behaviour exists (class-side methods live there).
+    for (const [name, b] of made) {
+      if (SINGLETONS.includes(name)) continue;
+      const meta = ensureMetaclass(kernel, b);
+      if (typeof meta === 'string') throw new GenesisFailure(`the metaclass of ${name}: ${meta}`);
+    }
 
     // 4 and 5. The fragments.
     installFragments(kernel, options.fragments ?? kernelFragmentsText());

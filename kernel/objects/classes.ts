@@ -80,6 +80,31 @@ export function makeBehaviour(k: Kernel, spec: BehaviourSpec): number | string {
   });
 }
 
+/**
+ * The metaclass of class `b` (where its class-side methods live), made on first need: its
+ * parent is the metaclass of b's parent, or Behaviour at the top, so class-side lookup ends in
+ * Behaviour's methods (new, name ...) and then Object's. b's header is made to name it. A
+ * singleton (VM, Memory, CPU, ALU) is its own class and has none: answers -1.
+ */
+export function ensureMetaclass(k: Kernel, b: number): number | string {
+  const m = k.machine;
+  const own = behaviourIndex(k, b);
+  const cls = classIndexOf(m, b);
+  if (cls === own) return -1;
+  if (cls !== CLASS.Behaviour) return behaviourAt(k, cls);
+  const parent = parentOf(k, b);
+  let parentMeta = parent >= 0 ? ensureMetaclass(k, parent) : -1;
+  if (typeof parentMeta === 'string') return parentMeta;
+  if (parentMeta < 0) parentMeta = behaviourAt(k, CLASS.Behaviour);
+  if (parentMeta < 0) return 'Behaviour does not exist yet';
+  const meta = makeBehaviour(k, { name: `${behaviourName(k, b)} class`, parent: parentMeta });
+  if (typeof meta === 'string') return meta;
+  const h = (b >> 3) - 1;
+  const hi = m.store.cells32[h * 2 + 1];
+  m.store.cells32[h * 2 + 1] = (hi & 0x7fff) | (behaviourIndex(k, meta) << 15);
+  return meta;
+}
+
 /** Grow the class table (to a bigger fixed object) until `index` fits. */
 function ensureTableRoom(k: Kernel, index: number): boolean {
   const m = k.machine;

@@ -18,8 +18,8 @@ import { FORMAT_POINTERS, TAG_NUM, TAG_PTR, TAG_STACK } from '../machine/cells.t
 import type { Fault } from '../machine/faults.ts';
 import type { Machine, RunOptions } from '../machine/machine.ts';
 import { collectService, type Heap } from '../memory/heap.ts';
-import { classIndexOf, isObject, setSlot, setSlotNumber, setSlotPointer, slotCount, slotNumber, slotPointer, textOf } from './access.ts';
-import { behaviourAt, makeBehaviour, type BehaviourSpec } from './classes.ts';
+import { isObject, setSlot, setSlotNumber, setSlotPointer, slotCount, slotNumber, slotPointer, slotTag, textOf } from './access.ts';
+import { behaviourAt, ensureMetaclass, makeBehaviour, type BehaviourSpec } from './classes.ts';
 import { bindingValue, defineGlobal, findBinding, type Value } from './globals.ts';
 import { BEHAVIOUR, CLASS, ROOTS, SERVICE } from './layout.ts';
 import { forget, mark, markNames } from './marks.ts';
@@ -89,12 +89,11 @@ export class Kernel {
   /** The behaviour with class index `index`, or -1. */
   behaviour(index: number): number { return behaviourAt(this, index); }
 
-  /** Is `p` a behaviour (a class, or a singleton such as Memory)? */
+  /** Is `p` a behaviour (a class, a metaclass, or a singleton such as Memory)? Each sits in the class table at its own index. */
   isBehaviour(p: number): boolean {
     const m = this.machine;
-    if (!isObject(m, p) || slotCount(m, p) !== BEHAVIOUR.SIZE) return false;
-    const cls = classIndexOf(m, p);
-    return cls === CLASS.Behaviour || behaviourAt(this, cls) === p;
+    if (!isObject(m, p) || slotCount(m, p) !== BEHAVIOUR.SIZE || slotTag(m, p, BEHAVIOUR.INDEX) !== TAG_NUM) return false;
+    return behaviourAt(this, slotNumber(m, p, BEHAVIOUR.INDEX)) === p;
   }
 
   /** A description of a value for messages: 42, nil, #foo, Memory, a Point. */
@@ -105,6 +104,11 @@ export class Kernel {
   makeBehaviour(spec: BehaviourSpec): number | string {
     const b = makeBehaviour(this, spec);
     if (typeof b === 'string') return b;
+    // Classes made once Behaviour exists get their metaclass now (genesis makes the first ones' later).
+    if (!spec.singleton && behaviourAt(this, CLASS.Behaviour) >= 0) {
+      const meta = ensureMetaclass(this, b);
+      if (typeof meta === 'string') return meta;
+    }
     // The new behaviour is in the class table (a root), so it lives while its global is made.
     const g = defineGlobal(this, spec.name, { value: BigInt(b), tag: TAG_PTR });
     return typeof g === 'string' ? g : b;

@@ -17,7 +17,7 @@
 import { FORMAT_BYTES, FORMAT_POINTERS, FORMAT_WORDS, TAG_NUM, TAG_PTR } from '../machine/cells.ts';
 import type { HostService } from '../machine/machine.ts';
 import { byteShape, classIndexOf, isObject, setSlotPointer, slotCount, slotNumber, slotPointer, utf8 } from './access.ts';
-import { behaviourName, lookupFrom, makeBehaviour, methodsHead, parentOf } from './classes.ts';
+import { behaviourName, ensureMetaclass, lookupFrom, makeBehaviour, methodsHead, parentOf } from './classes.ts';
 import { defineGlobal } from './globals.ts';
 import type { Kernel } from './kernel.ts';
 import { BEHAVIOUR, CLASS, ENTRY, INSTANCE_FORMAT } from './layout.ts';
@@ -69,6 +69,8 @@ export function defineClass(k: Kernel, superclass: number, name: string, ivarNam
     });
     if (typeof b === 'string') return b;
     hold(b);
+    const meta = ensureMetaclass(k, b);
+    if (typeof meta === 'string') return meta;
     setSlotPointer(k.machine, b, BEHAVIOUR.IVARS, ivars);
     const logged = appendLog(k, 'class', b, hold(k.symbols.intern(name)), `${behaviourName(k, superclass)} subclass: #${name} instanceVariableNames: '${ivarNames.join(' ')}'`);
     if (typeof logged === 'string') return logged;

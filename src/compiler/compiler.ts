@@ -24,7 +24,7 @@ import { bindBody, kindOf, type Fragment } from '../../bootstrap/fragments.ts';
 import { FORMAT_POINTERS, TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts';
 import { imm, mem, reg, rel } from '../../kernel/machine/x86/operand.ts';
 import { setSlot, setSlotPointer, slotNumber, slotPointer } from '../../kernel/objects/access.ts';
-import { lookupFrom } from '../../kernel/objects/classes.ts';
+import { ensureMetaclass, lookupFrom } from '../../kernel/objects/classes.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { CLASS, kernelConstants, METHOD, METHOD_KIND } from '../../kernel/objects/layout.ts';
 import { define, makeMethod, makeString, writeCode, type MethodSpec } from '../../kernel/objects/methods.ts';
@@ -69,9 +69,15 @@ export class Compiler {
   /** Compile and install a method definition. */
   define(def: MethodDefinition): CompileOutcome<Defined> {
     const k = this.k;
-    const owner = k.behaviourNamed(def.target.name);
-    if (owner < 0) return failure(`there is no behaviour named ${def.target.name}`, def.target.span);
-    if (def.classSide) return failure('class-side methods are not supported yet', def.target.span);
+    const target = k.behaviourNamed(def.target.name);
+    if (target < 0) return failure(`there is no behaviour named ${def.target.name}`, def.target.span);
+    let owner = target;
+    if (def.classSide) {
+      const meta = ensureMetaclass(k, target);
+      if (typeof meta === 'string') return failure(meta, def.target.span);
+      if (meta < 0) return failure(`${def.target.name} is its own class: define its methods without 'class'`, def.target.span);
+      owner = meta;
+    }
     try {
       return k.withHolds((hold): Defined => {
         const made = def.body.kind === 'assembly'

@@ -67,7 +67,7 @@ export class Bedrock {
     if (item.kind === 'method') {
       const r = this.compiler.define(item);
       if (!r.ok) return { kind: 'error', text: compileErrorText(r.error.message, r.error.span, source, item.span), source };
-      return { kind: 'defined', text: `${item.target.name}>>${item.selector}`, source };
+      return { kind: 'defined', text: `${item.target.name}${item.classSide ? ' class' : ''}>>${item.selector}`, source };
     }
     const r = this.compiler.doIt(item);
     if (!r.ok) return { kind: 'error', text: compileErrorText(r.error.message, r.error.span, source, item.span), source };

@@ -23,9 +23,13 @@ describe('genesis', () => {
       expect(parentOf(k, b), name).toBe(vm);
     }
     expect(parentOf(k, k.behaviourNamed('Boolean'))).toBe(k.behaviourNamed('Object'));
-    // Memory, CPU and ALU are their own single instances; ordinary classes are Behaviours.
+    // Memory, CPU and ALU are their own single instances; an ordinary class is an instance of
+    // its metaclass, whose parent is its parent's metaclass, up to Behaviour.
     expect(classIndexOf(k.machine, k.behaviourNamed('Memory'))).toBe(CLASS.Memory);
-    expect(classIndexOf(k.machine, k.behaviourNamed('Object'))).toBe(CLASS.Behaviour);
+    const objectMeta = k.behaviour(classIndexOf(k.machine, k.behaviourNamed('Object')));
+    expect(behaviourName(k, objectMeta)).toBe('Object class');
+    expect(parentOf(k, objectMeta)).toBe(k.behaviourNamed('Behaviour'));
+    expect(behaviourName(k, parentOf(k, k.behaviour(classIndexOf(k.machine, k.behaviourNamed('Boolean')))))).toBe('Object class');
     expect(k.describe(ptr(k.nil))).toBe('nil');
     expect(classIndexOf(k.machine, k.true)).toBe(CLASS.Boolean);
   });
