@@ -9,6 +9,7 @@
  *   PRINT         rax = any value -> rax = a new String describing it
  *   LOOKUP        rax = a behaviour, rsi = a selector -> rax = whether its instances understand it
  *   LOOKUP_HERE   the same, for methods defined in that behaviour itself
+ *   INTERN        rax = a byte object (a String) -> rax = the Symbol with the same text
  *
  * Defining a class that exists with the same superclass and instance variables answers the
  * existing class (a file can be loaded twice); otherwise a new class is made and its global
@@ -16,7 +17,7 @@
  */
 import { FORMAT_BYTES, FORMAT_POINTERS, FORMAT_WORDS, TAG_NUM, TAG_PTR } from '../machine/cells.ts';
 import type { HostService } from '../machine/machine.ts';
-import { byteShape, classIndexOf, isObject, setSlotPointer, slotCount, slotNumber, slotPointer, utf8 } from './access.ts';
+import { byteShape, classIndexOf, formatOf, isObject, setSlotPointer, slotCount, slotNumber, slotPointer, utf8 } from './access.ts';
 import { behaviourName, ensureMetaclass, lookupFrom, makeBehaviour, methodsHead, parentOf } from './classes.ts';
 import { defineGlobal } from './globals.ts';
 import type { Kernel } from './kernel.ts';
@@ -147,6 +148,19 @@ export function lookupService(k: Kernel, here: boolean): HostService {
       }
     }
     m.store.state64[RAX] = BigInt(found ? k.true : k.false);
+    m.store.regTags[RAX] = TAG_PTR;
+    return null;
+  };
+}
+
+/** INTERN: the Symbol spelled by the bytes of the String in rax (`'foo' asSymbol`). */
+export function internService(k: Kernel): HostService {
+  return (m) => {
+    const s = pointerIn(k, RAX);
+    if (s < 0 || !isObject(m, s) || formatOf(m, s) !== FORMAT_BYTES) return `${describe(k, m.store.state64[RAX], m.store.regTags[RAX])} is not a String, so it has no Symbol`;
+    const symbol = k.symbols.intern(k.textOf(s));
+    if (symbol < 0) return 'out of memory (interning a Symbol)';
+    m.store.state64[RAX] = BigInt(symbol);
     m.store.regTags[RAX] = TAG_PTR;
     return null;
   };

@@ -12,8 +12,9 @@ import { describeFault, type Fault } from '../../kernel/machine/faults.ts';
 import type { RunOptions } from '../../kernel/machine/machine.ts';
 import type { Value } from '../../kernel/objects/globals.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
-import { classIndexOf, isObject } from '../../kernel/objects/access.ts';
-import { CLASS } from '../../kernel/objects/layout.ts';
+import { classIndexOf, isObject, setSlotPointer } from '../../kernel/objects/access.ts';
+import { CLASS, ROOTS } from '../../kernel/objects/layout.ts';
+import { assignGlobal, findBinding } from '../../kernel/objects/globals.ts';
 import { formatSyntaxError, type Item, type Span } from '../lang/ast.ts';
 import { parse } from '../lang/parser.ts';
 import { Compiler, type Backend } from '../compiler/compiler.ts';
@@ -72,6 +73,7 @@ export class Bedrock {
     const r = this.compiler.doIt(item);
     if (!r.ok) return { kind: 'error', text: compileErrorText(r.error.message, r.error.span, source, item.span), source };
     const k = this.kernel;
+    this.startAfresh();
     return k.withHolds((hold) => {
       hold(r.method);
       k.machine.setRegister(0, BigInt(k.nil), TAG_PTR);
@@ -104,6 +106,18 @@ export class Bedrock {
     } finally {
       k.heap.roots.release(root);
     }
+  }
+
+  /**
+   * A top-level evaluation starts with no active contexts and no exception handlers: a machine
+   * fault ends an evaluation without unwinding (its ensure blocks do not run), so what it left
+   * on those chains is dropped here.
+   */
+  private startAfresh(): void {
+    const k = this.kernel;
+    setSlotPointer(k.machine, k.roots, ROOTS.ACTIVE, k.nil);
+    const handlers = findBinding(k, 'ActiveHandler');
+    if (handlers >= 0) assignGlobal(k, handlers, k.object(k.nil));
   }
 
   /** The text of each outcome, as the command line prints them. */
