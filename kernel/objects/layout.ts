@@ -161,7 +161,7 @@ export const METHOD_KIND = Object.freeze({
 export const PARAMETER_REGISTERS: readonly string[] = Object.freeze(['rsi', 'rdx', 'rcx', 'r8', 'r9']);
 
 /** Host service numbers (r11 at `syscall`). */
-export const SERVICE = Object.freeze({ ALLOCATE: 0, SEND: 1, FAIL: 2, COLLECT: 3, SUPER: 4, DEFINE_CLASS: 5, PRINT: 6, LOOKUP: 7, LOOKUP_HERE: 8, INTERN: 9 });
+export const SERVICE = Object.freeze({ ALLOCATE: 0, SEND: 1, FAIL: 2, COLLECT: 3, SUPER: 4, DEFINE_CLASS: 5, PRINT: 6, LOOKUP: 7, LOOKUP_HERE: 8, INTERN: 9, IMAGE: 10, SYSTEM: 11 });
 
 /**
  * Constants a fragment or an assembly body may name in capitals: the services' numbers and
@@ -177,6 +177,7 @@ export function kernelConstants(roots: number): Readonly<Record<string, number>>
     ACTIVE_CELL: roots + 8 * ROOTS.ACTIVE,
     CHARACTERS_CELL: roots + 8 * ROOTS.CHARACTERS,
     BLOCK_CLOSURE: CLASS.BlockClosure,
+    CHARACTER_CLASS: CLASS.Character,
     CONTEXT_CLASS: CLASS.Context,
   });
 }
