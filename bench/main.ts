@@ -5,11 +5,12 @@
  */
 import os from 'node:os';
 import { human, measure, type BenchmarkResult } from './harness.ts';
+import { imageBenchmarks } from './image.ts';
 import { machineBenchmarks } from './machine.ts';
 import { memoryBenchmarks, type DetailedBenchmark } from './memory.ts';
 import { sendBenchmarks } from './sends.ts';
 
-const ALL: readonly DetailedBenchmark[] = [...machineBenchmarks, ...memoryBenchmarks, ...sendBenchmarks];
+const ALL: readonly DetailedBenchmark[] = [...machineBenchmarks, ...memoryBenchmarks, ...sendBenchmarks, ...imageBenchmarks];
 
 function main(argv: string[]): number {
   const json = argv.includes('--json');

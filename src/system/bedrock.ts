@@ -31,7 +31,7 @@ export interface BedrockOptions extends GenesisOptions {
 }
 
 /** The system written in Bedrock, loaded after genesis in this order. */
-export const SYSTEM_FILES: readonly string[] = Object.freeze(['object', 'behaviour', 'boolean', 'integer', 'large', 'collection', 'string', 'stream', 'exception']);
+export const SYSTEM_FILES: readonly string[] = Object.freeze(['object', 'behaviour', 'boolean', 'integer', 'large', 'collection', 'string', 'stream', 'exception', 'image']);
 
 export class Bedrock {
   readonly compiler: Compiler;
@@ -51,6 +51,11 @@ export class Bedrock {
       if (failed) return `bootstrap/system/${file}.bedrock: ${failed.text}\n${failed.source}`;
     }
     return b;
+  }
+
+  /** A Bedrock over a kernel that already holds the whole system: an opened image (image/open.ts). */
+  static resume(kernel: Kernel, options: { readonly backend?: Backend; readonly steps?: number } = {}): Bedrock {
+    return new Bedrock(kernel, options.backend ?? 'native', options.steps ?? 100_000_000);
   }
 
   get backend(): Backend { return this.compiler.backend; }

@@ -1,0 +1,244 @@
+/*
+ * The changes journal, NAME.image.changes: every change accepted since the image was saved,
+ * appended (and flushed to disk) before it is acknowledged, so that a crash loses nothing.
+ *
+ * The file is JSON Lines, one record a line, only ever appended to:
+ *
+ *   {"journal":"bedrock","version":1,"id":"3f2a…","created":"2025-01-02T03:04:05.678Z"}
+ *   {"seq":1,"time":"2025-01-02T03:04:09.001Z","kind":"define","source":"Point x -> ^x"}
+ *   {"seq":2,"time":"2025-01-02T03:04:12.120Z","kind":"doit","source":"Origin := 3 @ 4"}
+ *   {"seq":3,"time":"2025-01-02T03:04:15.500Z","kind":"mark","source":"before-tests"}
+ *   {"seq":4,"time":"2025-01-02T03:05:00.000Z","kind":"skip","from":2,"to":3}
+ *
+ * The first line names the journal: its id is the id an image records (format.ts header
+ * `journal`), with the sequence number of the last entry it includes and the byte length of
+ * the journal at that moment. On open, the entries after that position are the changes since
+ * the save: they are listed, and can be replayed in order. A `skip` record sets entries aside
+ * (they were not replayed, or replay failed at them), so that changes made afterwards are
+ * never replayed behind them; set-aside entries stay in the file, readable, but are no longer
+ * offered.
+ *
+ * Damage: a last line cut short (a crash during the write of an entry that was therefore
+ * never acknowledged) is ignored, and cut off before the next append. A damaged line in the
+ * middle stops the reading there; the next append first keeps the whole damaged file as
+ * NAME.image.changes.damaged-TIME and rewrites the good lines before the damage. A journal
+ * with another id (left by another image of the same name) is kept as
+ * NAME.image.changes.orphan-TIME when the first change is appended.
+ */
+import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, renameSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+
+export type ChangeKind = 'define' | 'doit' | 'mark' | 'forget';
+const KINDS: readonly string[] = ['define', 'doit', 'mark', 'forget'];
+
+export interface JournalEntry {
+  readonly seq: number;
+  /** When it was accepted (ISO 8601). */
+  readonly time: string;
+  readonly kind: ChangeKind;
+  /** What to evaluate again: a definition's or statement's text, or a mark's name. */
+  readonly source: string;
+}
+
+/** The journal position an image records: the journal's id, its last entry and its length. */
+export interface JournalPosition {
+  readonly id: string;
+  readonly seq: number;
+  readonly offset: number;
+}
+
+export interface JournalScan {
+  /** The id of the journal in the file; null when there is no file (or no readable first line). */
+  readonly id: string | null;
+  /** Entries after the position, not set aside, oldest first. */
+  readonly entries: readonly JournalEntry[];
+  /** The highest sequence number in the file. */
+  readonly lastSeq: number;
+  /** Bytes up to the end of the last good line. */
+  readonly goodBytes: number;
+  /** Bytes in the file. */
+  readonly fileBytes: number;
+  /** A damaged line: what and where (entries after it were not read). */
+  readonly damage: string | null;
+  /** The last line was cut short (ignored). */
+  readonly torn: boolean;
+}
+
+const NO_FILE: JournalScan = { id: null, entries: [], lastSeq: 0, goodBytes: 0, fileBytes: 0, damage: null, torn: false };
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/**
+ * Read the journal at `path`: the entries after `after` (an image's position; from its offset
+ * when the file still has that shape, else by sequence number), not set aside. Never throws
+ * on a damaged file.
+ */
+export function scanJournal(path: string, after: Pick<JournalPosition, 'seq' | 'offset'> = { seq: 0, offset: 0 }): JournalScan {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(path);
+  } catch {
+    return NO_FILE;
+  }
+  const firstEnd = buf.indexOf(10);
+  if (firstEnd < 0) return { ...NO_FILE, fileBytes: buf.length, torn: buf.length > 0, damage: buf.length > 0 ? 'the first line is incomplete' : null };
+  let id: string | null = null;
+  try {
+    const first: unknown = JSON.parse(buf.subarray(0, firstEnd).toString('utf8'));
+    if (isRecord(first) && first.journal === 'bedrock' && typeof first.id === 'string') id = first.id;
+  } catch { /* not a journal's first line */ }
+  if (id === null) return { ...NO_FILE, fileBytes: buf.length, damage: 'the first line does not name a Bedrock journal' };
+  // Start at the image's offset when a line starts there; else read everything and filter.
+  let at = firstEnd + 1;
+  if (after.offset > at && after.offset <= buf.length && buf[after.offset - 1] === 10 && seqOfLineBefore(buf, after.offset) === after.seq) at = after.offset;
+  const entries: JournalEntry[] = [];
+  let lastSeq = at === firstEnd + 1 ? 0 : after.seq, goodBytes = at, damage: string | null = null, torn = false;
+  let lineNo = at === firstEnd + 1 ? 2 : 0;
+  while (at < buf.length) {
+    const end = buf.indexOf(10, at);
+    if (end < 0) { torn = true; break; }
+    const text = buf.subarray(at, end).toString('utf8');
+    const record = parseRecord(text, lastSeq);
+    if (typeof record === 'string') {
+      damage = `${lineNo > 0 ? `line ${lineNo}` : `the line at byte ${at}`}: ${record}`;
+      break;
+    }
+    lastSeq = record.seq;
+    if (record.kind === 'skip') {
+      const { from, to } = record;
+      for (let i = entries.length - 1; i >= 0; i--) if (entries[i].seq >= from && entries[i].seq <= to) entries.splice(i, 1);
+    } else if (record.seq > after.seq) {
+      entries.push(record);
+    }
+    at = end + 1;
+    goodBytes = at;
+    if (lineNo > 0) lineNo++;
+  }
+  return { id, entries, lastSeq: Math.max(lastSeq, after.seq), goodBytes, fileBytes: buf.length, damage, torn };
+}
+
+/** The sequence number of the line that ends just before `offset`, or -1. */
+function seqOfLineBefore(buf: Buffer, offset: number): number {
+  const start = buf.lastIndexOf(10, offset - 2) + 1;
+  try {
+    const r: unknown = JSON.parse(buf.subarray(start, offset - 1).toString('utf8'));
+    return isRecord(r) && typeof r.seq === 'number' ? r.seq : -1;
+  } catch {
+    return -1;
+  }
+}
+
+type JournalRecord = JournalEntry | { readonly seq: number; readonly kind: 'skip'; readonly from: number; readonly to: number };
+
+function parseRecord(text: string, previousSeq: number): JournalRecord | string {
+  let r: unknown;
+  try { r = JSON.parse(text); } catch { return 'not JSON'; }
+  if (!isRecord(r)) return 'not a record';
+  const seq = r.seq;
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq <= previousSeq) return `sequence number ${String(seq)} does not follow ${previousSeq}`;
+  if (r.kind === 'skip') {
+    if (typeof r.from !== 'number' || typeof r.to !== 'number') return 'a skip record without its range';
+    return { seq, kind: 'skip', from: r.from, to: r.to };
+  }
+  if (typeof r.kind !== 'string' || !KINDS.includes(r.kind)) return `unknown kind ${JSON.stringify(r.kind)}`;
+  if (typeof r.time !== 'string' || typeof r.source !== 'string') return 'an entry without its time or source';
+  return { seq, time: r.time, kind: r.kind as ChangeKind, source: r.source };
+}
+
+function stamp(): string {
+  return new Date().toISOString().replace(/[:.]/g, '-');
+}
+
+/**
+ * The journal a session appends to. The file is made (or set right: a torn last line cut off,
+ * a damaged or foreign file kept aside) at the first append, so opening an image writes
+ * nothing.
+ */
+export class Journal {
+  private fd = -1;
+  private dirty = false;
+  private lastSeq: number;
+  private bytes: number;
+
+  /**
+   * `scan` is what the file held when the session began (scanJournal); `imageSeq` the last
+   * entry the image includes (new entries are numbered after both).
+   */
+  constructor(readonly path: string, readonly id: string, private scan: JournalScan, imageSeq: number) {
+    this.lastSeq = Math.max(imageSeq, scan.id === id ? scan.lastSeq : 0);
+    this.bytes = scan.id === id ? scan.goodBytes : 0;
+  }
+
+  /** The position to record in an image saved now (every entry so far included). */
+  get position(): JournalPosition {
+    return { id: this.id, seq: this.lastSeq, offset: this.bytes };
+  }
+
+  /** Append one change (written at once; durable after sync()). */
+  append(kind: ChangeKind, source: string): JournalEntry {
+    const entry: JournalEntry = { seq: this.lastSeq + 1, time: new Date().toISOString(), kind, source };
+    this.write(JSON.stringify(entry));
+    return entry;
+  }
+
+  /** Set entries from..to aside: they will not be offered again. */
+  setAside(from: number, to: number): void {
+    this.write(JSON.stringify({ seq: this.lastSeq + 1, time: new Date().toISOString(), kind: 'skip', from, to }));
+  }
+
+  /** Flush what was appended to the disk (fsync). Every change is acknowledged after this. */
+  sync(): void {
+    if (this.fd >= 0 && this.dirty) fsyncSync(this.fd);
+    this.dirty = false;
+  }
+
+  close(): void {
+    this.sync();
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+  }
+
+  private write(line: string): void {
+    if (this.fd < 0) this.openForAppend();
+    const data = Buffer.from(line + '\n', 'utf8');
+    let done = 0;
+    while (done < data.length) done += writeSync(this.fd, data, done, data.length - done);
+    this.bytes += data.length;
+    this.lastSeq++;
+    this.dirty = true;
+  }
+
+  /** Make the file ready for appending: ours, with no torn or damaged tail. */
+  private openForAppend(): void {
+    const s = this.scan;
+    if (s.id !== null && s.id !== this.id) {
+      renameSync(this.path, `${this.path}.orphan-${stamp()}`);
+    } else if (s.id === null && s.fileBytes > 0) {
+      renameSync(this.path, `${this.path}.damaged-${stamp()}`);
+    } else if (s.id === this.id && s.damage !== null) {
+      // Keep the damaged file whole, and go on from its good lines.
+      const good = readFileSync(this.path).subarray(0, s.goodBytes);
+      const temp = `${this.path}.tmp-${process.pid}`;
+      writeFileSync(temp, good);
+      const fd = openSync(temp, 'r');
+      fsyncSync(fd);
+      closeSync(fd);
+      renameSync(this.path, `${this.path}.damaged-${stamp()}`);
+      renameSync(temp, this.path);
+    } else if (s.id === this.id && s.torn) {
+      truncateSync(this.path, s.goodBytes);
+    }
+    const fresh = !(s.id === this.id);
+    this.fd = openSync(this.path, 'a', 0o644);
+    if (fresh || fstatSync(this.fd).size === 0) {
+      const first = Buffer.from(JSON.stringify({ journal: 'bedrock', version: 1, id: this.id, created: new Date().toISOString() }) + '\n');
+      writeSync(this.fd, first);
+      this.bytes = first.length;
+    } else {
+      this.bytes = fstatSync(this.fd).size;
+    }
+    this.scan = { ...s, id: this.id, damage: null, torn: false };
+    this.dirty = true;
+  }
+}

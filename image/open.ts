@@ -1,0 +1,220 @@
+/*
+ * Opening an image: from the file to a running kernel, checking everything before anything
+ * runs (validate.ts), and changing nothing when a check fails (the new machine is dropped).
+ *
+ *   1. read the preamble and the header (bounded), check its CRC-32 and its fields;
+ *   2. check the file's length against the header (a truncated file is named as such);
+ *   3. make a machine and heap of the saved geometry, and read each segment straight into
+ *      its memory (no intermediate copy), checking the payload's framing and CRC-32;
+ *   4. walk and check the heap and the kernel's objects;
+ *   5. rebuild what the host keeps beside the heap.
+ *
+ * What lives outside the heap, and what becomes of it on open:
+ *
+ *   Machine   memory size, low memory, fixed space bounds, stack size     saved (header)
+ *             code caches and codeStartOf (per code object)               rebuilt: walk of the fixed space
+ *             registers and flags                                         fresh: saves happen between
+ *                                                                           top-level evaluations, when
+ *                                                                           no register is live; rsp at
+ *                                                                           the top of the stack
+ *             services                                                    reinstalled (Kernel, Bedrock,
+ *                                                                           the Session's IMAGE)
+ *             interrupt word, step counts, resume point                   fresh
+ *   Heap      space bounds (fixedTop, oldTop, oldEnd, nursery)            saved
+ *             nursery size, ceiling, large-object size, growth factor     saved
+ *             free lists of the fixed space                               rebuilt: walk of the fixed space
+ *             card table                                                  rebuilt: checkHeap sets a card
+ *                                                                           for each old-to-young pointer
+ *             the allocation fill (nil)                                   from the roots
+ *             root set                                                    the kernel's roots only (host
+ *                                                                           references do not survive)
+ *             stacks list                                                 the machine's stack
+ *             statistics, stress mode                                     fresh
+ *   Kernel    roots address                                               saved
+ *             nil, true, false                                            from the roots
+ *             symbol table (text -> symbol)                               rebuilt: every Symbol of the
+ *                                                                           fixed space
+ *             method cache                                                fresh (empty)
+ *   Compiler  back end                                                    saved
+ *             threaded primitives' addresses, last compiled unit          fresh (found again on use)
+ *   Bedrock   step limit                                                  the opener's option
+ */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { TAG_PTR } from '../kernel/machine/cells.ts';
+import { Machine } from '../kernel/machine/machine.ts';
+import type { Heap } from '../kernel/memory/heap.ts';
+import { Kernel } from '../kernel/objects/kernel.ts';
+import {
+  crc32Of, decodeHeaderBytes, fileBytes, imageError, isImageError, MAGIC, MAX_HEADER_BYTES, PREAMBLE_BYTES, readHead, type ImageError, type ImageHeader,
+} from './format.ts';
+import { checkHeader, checkHeap, checkKernel, type HeapFacts, type KernelFacts } from './validate.ts';
+
+export interface OpenOptions {
+  /** An interrupt word for the machine (e.g. in a SharedArrayBuffer another thread sets). */
+  readonly interrupt?: Int32Array;
+}
+
+/** A checked image in a machine's memory, before a kernel is made over it. */
+export interface LoadedImage {
+  readonly ok: true;
+  readonly header: ImageHeader;
+  readonly machine: Machine;
+  readonly heap: Heap;
+  readonly fileBytes: number;
+  readonly heapFacts: HeapFacts;
+  readonly kernelFacts: KernelFacts;
+  /** Milliseconds: reading (with the CRC), checking. */
+  readonly timing: { readonly read: number; readonly check: number };
+}
+
+/** An opened image: a kernel ready to run, and what the file said. */
+export interface OpenedImage extends LoadedImage {
+  readonly kernel: Kernel;
+}
+
+/** Read exactly `length` bytes at `position` into `into` (at `offset`); false on a short read. */
+function readFully(fd: number, into: Uint8Array, offset: number, length: number, position: number): boolean {
+  let done = 0;
+  while (done < length) {
+    const n = readSync(fd, into, offset + done, Math.min(length - done, 1 << 30), position + done);
+    if (n <= 0) return false;
+    done += n;
+  }
+  return true;
+}
+
+/** Read and check the image at `path` into a new machine; nothing runs. */
+export function loadImage(path: string, options: OpenOptions = {}): LoadedImage | ImageError {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    return imageError('file', (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `cannot be read (${(e as Error).message})`);
+  }
+  try {
+    return loadFrom(fd, options);
+  } catch (e) {
+    // Checks above stop hostile input; this is for what the system itself cannot do (no memory).
+    return imageError('memory', `the image could not be loaded: ${e instanceof Error ? e.message : String(e)}`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function loadFrom(fd: number, options: OpenOptions): LoadedImage | ImageError {
+  const t0 = performance.now();
+  const st = fstatSync(fd);
+  if (!st.isFile()) return imageError('file', 'is not a regular file');
+  const size = st.size;
+  if (size === 0) return imageError('magic', 'the file is empty, not an image');
+  const pre = new Uint8Array(PREAMBLE_BYTES);
+  const have = Math.min(PREAMBLE_BYTES, size);
+  if (!readFully(fd, pre, 0, have, 0)) return imageError('file', 'cannot be read');
+  for (let i = 0; i < Math.min(MAGIC.length, have); i++) {
+    if (pre[i] !== MAGIC[i]) return imageError('magic', 'the file does not begin with "BEDROCK IMAGE": it is not an image');
+  }
+  if (size < PREAMBLE_BYTES) return imageError('size', `the file is truncated: ${size} bytes, shorter than an image's preamble`);
+  const headerLength = readHead(pre, MAGIC.length, 0xce);
+  if (headerLength < 0) return imageError('header', 'the header length is not a MessagePack uint32');
+  if (headerLength > MAX_HEADER_BYTES) return imageError('header', `a header of ${headerLength} bytes is longer than any image's (${MAX_HEADER_BYTES})`);
+  if (size < PREAMBLE_BYTES + headerLength + 5) return imageError('size', `the file is truncated: ${size} bytes, shorter than its header (${headerLength} bytes)`);
+  const headerBytes = new Uint8Array(headerLength + 5);
+  if (!readFully(fd, headerBytes, 0, headerLength + 5, PREAMBLE_BYTES)) return imageError('size', 'the file is truncated inside its header');
+  const headerCrc = readHead(headerBytes, headerLength, 0xce);
+  const body = headerBytes.subarray(0, headerLength);
+  if (headerCrc < 0) return imageError('header', 'the header\'s CRC-32 is not a MessagePack uint32');
+  if (crc32Of(body) !== headerCrc) return imageError('checksum', 'the header\'s CRC-32 does not match: the header is damaged');
+  const checked = checkHeader(decodeHeaderBytes(body));
+  if (isImageError(checked)) return checked;
+  const header = checked;
+  const want = fileBytes(headerLength, header.segments);
+  if (header.payload.bytes !== want - PREAMBLE_BYTES - headerLength - 5) return imageError('header', `the payload size (${header.payload.bytes}) does not match the segment table`);
+  if (size < want) return imageError('size', `the file is truncated: ${size} bytes of ${want}`);
+  if (size > want) return imageError('size', `the file has ${size - want} bytes after the image's end (${want} bytes)`);
+
+  // The machine and heap of the saved geometry; the segments go straight into its memory.
+  const g = header.machine, hp = header.heap;
+  const machine = new Machine({
+    cells: g.cells,
+    lowCells: g.lowCells,
+    fixedCells: g.fixedHi - g.lowCells,
+    stackCells: g.stackCells,
+    interrupt: options.interrupt,
+    heap: { nurseryCells: hp.nurseryCells, maxCells: hp.maxCells, largeObjectCells: hp.largeObjectCells, growthFactor: hp.growthFactor },
+  });
+  if (machine.fixedHi !== g.fixedHi) return imageError('geometry', `the fixed space cannot be made to end at ${g.fixedHi}`);
+  // The machine's own objects (its stack's header, the exit stub), as it made them.
+  const ownLo = machine.fixedLo, ownHi = machine.fixedBoot;
+  const ownHeaders = [ownLo, ownHi - 2, ownHi - 1].map((c) => [machine.store.cells[c], machine.store.tags[c]] as const);
+  const heap = machine.heap;
+  const store = machine.store;
+  // (The heap may have grown memory to fit two nurseries above the fixed space: the nursery's
+  // region then simply reaches the new top.)
+
+  // Each bin goes where the header says; its framing is compared after the checksum, so that
+  // damage anywhere is reported as damage.
+  let position = PREAMBLE_BYTES + headerLength + 5;
+  const payloadStart = position;
+  const frame = new Uint8Array(5);
+  let crc = 0;
+  let badFrame: string | null = null;
+  const frameRead = (type: 0xdd | 0xc6, n: number, what: string): boolean => {
+    if (!readFully(fd, frame, 0, 5, position)) return false;
+    crc = crc32Of(frame, crc);
+    position += 5;
+    if (badFrame === null && readHead(frame, 0, type) !== n) badFrame = `the payload's framing is wrong at ${what}`;
+    return true;
+  };
+  const truncated = (): ImageError => imageError('size', 'the file is truncated in its payload');
+  if (!frameRead(0xdd, 2 * header.segments.length, 'its start')) return truncated();
+  for (const s of header.segments) {
+    const cellBytes = store.bytes.subarray(s.first * 8, (s.first + s.cells) * 8);
+    const tagBytes = store.tags.subarray(s.first, s.first + s.cells);
+    for (const [what, view] of [[`the ${s.name} cells`, cellBytes], [`the ${s.name} tags`, tagBytes]] as const) {
+      if (!frameRead(0xc6, view.length, what)) return truncated();
+      if (!readFully(fd, view, 0, view.length, position)) return truncated();
+      crc = crc32Of(view, crc);
+      position += view.length;
+    }
+  }
+  if (position - payloadStart !== header.payload.bytes) return imageError('payload', 'the payload is not the size the header says');
+  if (crc !== header.payload.crc32) return imageError('checksum', 'the payload\'s CRC-32 does not match the header\'s: the file is damaged');
+  if (badFrame !== null) return imageError('payload', badFrame);
+  const t1 = performance.now();
+
+  // What the machine made itself must still be there.
+  for (const [i, c] of [ownLo, ownHi - 2, ownHi - 1].entries()) {
+    if (store.cells[c] !== ownHeaders[i][0] || store.tags[c] !== ownHeaders[i][1]) return imageError('machine', `cell ${c} (the machine's stack or exit stub) is not as the machine makes it`);
+  }
+  const bounds = {
+    lowCells: g.lowCells, fixedLo: machine.fixedLo, fixedTop: hp.fixedTop, oldLo: machine.fixedHi, oldTop: hp.oldTop,
+    nurseryLo: hp.nurseryLo, nurseryTop: hp.nurseryTop,
+  };
+  const heapFacts = checkHeap(machine, bounds);
+  if (isImageError(heapFacts)) return heapFacts;
+  const kernelFacts = checkKernel(machine, heapFacts, header.kernel.roots);
+  if (isImageError(kernelFacts)) return kernelFacts;
+
+  // The heap's bounds and free lists.
+  heap.fixedTop = hp.fixedTop;
+  heap.oldTop = hp.oldTop;
+  heap.oldEnd = hp.oldEnd;
+  heap.nurseryLo = hp.nurseryLo;
+  heap.nurseryTop = hp.nurseryTop;
+  heap.nurseryEnd = store.cellCount;
+  heap.clearFreeLists();
+  const free = heapFacts.freeChunks;
+  for (let i = 0; i < free.length; i += 2) heap.addFreeChunk(free[i], free[i + 1]);
+  heap.fill = { value: BigInt(kernelFacts.nil), tag: TAG_PTR };
+  const t2 = performance.now();
+  return { ok: true, header, machine, heap, fileBytes: size, heapFacts, kernelFacts, timing: { read: t1 - t0, check: t2 - t1 } };
+}
+
+/** Open the image at `path`: load and check it, then make its kernel (symbols, services, hooks). */
+export function openImage(path: string, options: OpenOptions = {}): OpenedImage | ImageError {
+  const loaded = loadImage(path, options);
+  if (!loaded.ok) return loaded;
+  const kernel = new Kernel(loaded.machine, loaded.heap, loaded.header.kernel.roots);
+  for (const s of loaded.kernelFacts.symbols) kernel.symbols.adopt(s);
+  return { ...loaded, kernel };
+}

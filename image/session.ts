@@ -1,0 +1,323 @@
+/*
+ * A session: one image file, the running system opened from it, and its changes journal. The
+ * REPL and the command line work through a Session; it is what makes "a crash loses nothing
+ * acknowledged" true.
+ *
+ *   Session.open(path)      opens NAME.image (checked before anything runs; a bad file is an
+ *                           ImageError value), or, when there is none, boots genesis and the
+ *                           system and saves it there. Changes journaled after the image's
+ *                           last save are found and offered: pendingJournal(), recover().
+ *   evaluate(source)        evaluates item by item, as Bedrock.evaluate does, and appends each
+ *                           accepted item (a definition, or a statement that ran without error)
+ *                           to the journal; the journal is fsynced before evaluate returns, so
+ *                           whatever it reports as done survives a crash. `Image save` /
+ *                           `Image saveAs:` asked for by an item are made right after that item.
+ *   mark(name), forget(n)   the kernel's mark and forget, journaled likewise.
+ *   save(path?)             the atomic save (save.ts); the image then includes every journal
+ *                           entry so far. A different path is "save as": that file becomes the
+ *                           session's image, with a journal of its own (the old image keeps
+ *                           its own journal, whose changes are still offered when it is opened).
+ *   recover()               replays the pending entries in order, stopping at the first that
+ *                           fails (it and those after it are set aside, and said which).
+ *
+ * Pending entries not recovered are set aside (journal.ts, `skip`) as soon as anything new is
+ * evaluated, marked or saved, so that later changes are never replayed behind changes the
+ * system does not hold. Items that fail are not journaled (a statement that changed something
+ * before it faulted is the one change a crash can lose). Errors are values: nothing here
+ * throws for a bad file, a full disk or a failing replay.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { SERVICE } from '../kernel/objects/layout.ts';
+import { formatSyntaxError } from '../src/lang/ast.ts';
+import { parse } from '../src/lang/parser.ts';
+import type { Backend } from '../src/compiler/compiler.ts';
+import type { RunOptions } from '../kernel/machine/machine.ts';
+import { Bedrock, type Outcome } from '../src/system/bedrock.ts';
+import { imageError, type ImageError, type ImageHeader } from './format.ts';
+import { Journal, scanJournal, type ChangeKind, type JournalEntry } from './journal.ts';
+import { openImage } from './open.ts';
+import { saveImage, type SavePoint } from './save.ts';
+import { imageService } from './service.ts';
+
+export interface SessionOptions {
+  /** The compiler's back end: for a new image, and to override an opened image's. */
+  readonly backend?: Backend;
+  /** Make the image (genesis and the system) when the file does not exist (default true). */
+  readonly create?: boolean;
+  /** Step limit of each evaluated statement. */
+  readonly steps?: number;
+  /** An interrupt word for the machine (Ctrl-C from another thread). */
+  readonly interrupt?: Int32Array;
+  /** Called at each point of every save (crash-safety tests stop the process there). */
+  readonly saveHook?: (point: SavePoint) => void;
+}
+
+export type SaveOutcome = { readonly ok: true } | { readonly ok: false; readonly error: string };
+
+export interface RecoverResult {
+  readonly replayed: number;
+  readonly failed?: { readonly entry: JournalEntry; readonly error: string };
+}
+
+/** The journal of the image at `path`. */
+export function journalPath(imagePath: string): string {
+  return `${imagePath}.changes`;
+}
+
+export class Session {
+  private imagePath: string;
+  private imageHeader: ImageHeader;
+  private journal: Journal;
+  private pending: JournalEntry[];
+  private unsaved = 0;
+  /** A save asked for by the running evaluation: undefined none, null the image's own name. */
+  private saveRequest: string | null | undefined = undefined;
+  private replaying = false;
+  /** What the session has to tell its user (found on open, and since). */
+  readonly notes: string[] = [];
+  /** Time and size of the last save, and the open's timing. */
+  lastSave: { readonly ms: number; readonly bytes: number } | null = null;
+  readonly openTiming: { readonly readMs: number; readonly checkMs: number } | null;
+
+  private constructor(
+    path: string, readonly bedrock: Bedrock, header: ImageHeader, journal: Journal, pending: JournalEntry[],
+    private readonly options: SessionOptions, openTiming: Session['openTiming'],
+  ) {
+    this.imagePath = path;
+    this.imageHeader = header;
+    this.journal = journal;
+    this.pending = pending;
+    this.openTiming = openTiming;
+    bedrock.kernel.machine.services[SERVICE.IMAGE] = imageService((p) => {
+      if (!this.replaying) this.saveRequest = p;
+    });
+  }
+
+  /** The image file (absolute); it changes with save-as. */
+  get path(): string { return this.imagePath; }
+
+  /** The header of the image as last saved or opened. */
+  get header(): ImageHeader { return this.imageHeader; }
+
+  /**
+   * Open the image at `path`, or make it (genesis, the system, then a save) when there is no
+   * such file and `create` is not false. A bad image is an ImageError naming the failed check.
+   */
+  static open(path: string, options: SessionOptions = {}): Session | ImageError {
+    const abs = resolve(path);
+    const changes = journalPath(abs);
+    if (!existsSync(abs)) {
+      if (options.create === false) return imageError('file', `${abs}: no such file`);
+      const booted = Bedrock.boot({ backend: options.backend, steps: options.steps, machine: { interrupt: options.interrupt } });
+      if (typeof booted === 'string') return imageError('file', `cannot make a new image: ${booted}`);
+      booted.kernel.heap.collect('major'); // the first image without the boot's leftovers
+      const id = randomUUID();
+      const scan = scanJournal(changes, { seq: 0, offset: 0 });
+      const journal = new Journal(changes, id, scan, 0);
+      const placeholder = { journal: { id, seq: 0, offset: 0 } } as ImageHeader;
+      const s = new Session(abs, booted, placeholder, journal, [], options, null);
+      const saved = s.save();
+      if (!saved.ok) return imageError('file', saved.error);
+      s.notes.push(`made a new image, ${abs}`);
+      if (scan.id !== null && scan.id !== id) s.notes.push(`${changes} belongs to another image: it will be kept aside when the first change is recorded`);
+      return s;
+    }
+    const opened = openImage(abs, { interrupt: options.interrupt });
+    if (!opened.ok) return opened;
+    const header = opened.header;
+    const bedrock = Bedrock.resume(opened.kernel, { backend: options.backend ?? header.kernel.backend, steps: options.steps });
+    const scan = scanJournal(changes, header.journal);
+    const notes: string[] = [];
+    let pending: JournalEntry[] = [];
+    if (scan.id !== null && scan.id !== header.journal.id) {
+      notes.push(`${changes} belongs to another image (journal ${scan.id}, not ${header.journal.id}): it is not replayed, and will be kept aside when the first change is recorded`);
+    } else {
+      pending = [...scan.entries];
+      if (scan.damage) notes.push(`${changes} is damaged at ${scan.damage}: the changes after that are not offered (the file will be kept aside)`);
+      if (scan.torn) notes.push(`${changes} ends in a change cut short (never acknowledged): it is ignored`);
+    }
+    const journal = new Journal(changes, header.journal.id, scan, header.journal.seq);
+    const s = new Session(abs, bedrock, header, journal, pending, options, { readMs: opened.timing.read, checkMs: opened.timing.check });
+    s.notes.push(...notes);
+    if (pending.length > 0) s.notes.push(`${pending.length} change${pending.length === 1 ? '' : 's'} since the last save, from ${pending[0].time}`);
+    return s;
+  }
+
+  /**
+   * Evaluate `source` item by item (Bedrock.evaluateItem), journaling each accepted item; the
+   * journal is on disk before this returns.
+   */
+  evaluate(source: string, options: RunOptions = {}): Outcome[] {
+    const outcomes: Outcome[] = [];
+    this.settlePending();
+    const parsed = parse(source);
+    try {
+      for (const item of parsed.items) {
+        const o = this.bedrock.evaluateItem(item, options);
+        outcomes.push(o);
+        if (o.kind !== 'error') {
+          const failed = this.record(item.kind === 'method' ? 'define' : 'doit', item.source);
+          if (failed) outcomes.push({ kind: 'error', text: failed, source: item.source });
+        }
+        if (this.saveRequest !== undefined) {
+          const target = this.saveRequest;
+          this.saveRequest = undefined;
+          const saved = this.save(target ?? undefined);
+          if (!saved.ok) outcomes.push({ kind: 'error', text: `Image save: ${saved.error}`, source: item.source });
+        }
+      }
+    } finally {
+      const failed = this.syncJournal();
+      if (failed) outcomes.push({ kind: 'error', text: failed, source });
+    }
+    if (!parsed.ok) outcomes.push({ kind: 'error', text: formatSyntaxError(parsed.error), source: parsed.error.sourceLine });
+    return outcomes;
+  }
+
+  /** Mark the system (Forth's MARKER), journaled. Null, or what went wrong. */
+  mark(name: string): string | null {
+    this.settlePending();
+    const r = this.bedrock.kernel.mark(name);
+    if (typeof r === 'string') return r;
+    return this.record('mark', name) ?? this.syncJournal();
+  }
+
+  /** Forget back to the mark `name`, journaled. Null, or what went wrong. */
+  forget(name: string): string | null {
+    this.settlePending();
+    const r = this.bedrock.kernel.forget(name);
+    if (r !== null) return r;
+    return this.record('forget', name) ?? this.syncJournal();
+  }
+
+  /**
+   * Save the image: to its own file, or to `path` (relative to the image's directory), which
+   * then becomes the session's image with a journal of its own.
+   */
+  save(path?: string): SaveOutcome {
+    this.settlePending();
+    const failed = this.syncJournal();
+    if (failed) return { ok: false, error: failed };
+    const target = path === undefined ? this.imagePath : resolve(dirname(this.imagePath), path);
+    const kernel = this.bedrock.kernel;
+    const same = target === this.imagePath;
+    const id = same ? this.journal.id : randomUUID();
+    const position = same ? this.journal.position : { id, seq: 0, offset: 0 };
+    const r = saveImage(kernel, target, { backend: this.bedrock.backend, journal: position, at: this.options.saveHook });
+    if (!r.ok) return r;
+    this.imageHeader = r.header;
+    this.lastSave = { ms: r.ms, bytes: r.bytes };
+    this.unsaved = 0;
+    if (!same) {
+      this.journal.close();
+      const changes = journalPath(target);
+      this.journal = new Journal(changes, id, scanJournal(changes, position), 0);
+      this.imagePath = target;
+    }
+    return { ok: true };
+  }
+
+  /** Changes made (and journaled) since the image was last saved or opened, recovered ones included. */
+  unsavedChanges(): number { return this.unsaved; }
+
+  /** Journal entries newer than the image, found on open and not yet recovered or set aside. */
+  pendingJournal(): JournalEntry[] { return [...this.pending]; }
+
+  /**
+   * Replay the pending entries in order. At the first that fails, stop: it and every entry
+   * after it are set aside, and the failure is reported with the entry.
+   */
+  recover(): RecoverResult {
+    const entries = this.pending;
+    this.pending = [];
+    let replayed = 0;
+    this.replaying = true;
+    try {
+      for (const entry of entries) {
+        const error = this.replay(entry);
+        if (error !== null) {
+          const aside = this.setAside(entry.seq, entries[entries.length - 1].seq);
+          return { replayed, failed: { entry, error: aside ? `${error} (and ${aside})` : error } };
+        }
+        replayed++;
+        this.unsaved++;
+      }
+      return { replayed };
+    } finally {
+      this.replaying = false;
+      this.saveRequest = undefined;
+    }
+  }
+
+  /** Set the pending entries aside without replaying them; answers how many. */
+  discardPending(): number {
+    const n = this.pending.length;
+    this.settlePending();
+    return n;
+  }
+
+  /** Flush and close the journal. */
+  close(): void {
+    try { this.journal.close(); } catch { /* closing: nothing more to keep */ }
+  }
+
+  // ---- inside ---------------------------------------------------------------------------
+
+  private replay(entry: JournalEntry): string | null {
+    const k = this.bedrock.kernel;
+    switch (entry.kind) {
+      case 'mark': {
+        const r = k.mark(entry.source);
+        return typeof r === 'string' ? r : null;
+      }
+      case 'forget':
+        return k.forget(entry.source);
+      default: {
+        const outcomes = this.bedrock.evaluate(entry.source);
+        const bad = outcomes.find((o) => o.kind === 'error');
+        return bad ? bad.text : null;
+      }
+    }
+  }
+
+  /** Journal one accepted change (written now, synced before acknowledging). Null or a message. */
+  private record(kind: ChangeKind, source: string): string | null {
+    try {
+      this.journal.append(kind, source);
+      this.unsaved++;
+      return null;
+    } catch (e) {
+      return `the change was made but could not be written to ${this.journal.path}: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  }
+
+  private syncJournal(): string | null {
+    try {
+      this.journal.sync();
+      return null;
+    } catch (e) {
+      return `the journal ${this.journal.path} could not be flushed: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  }
+
+  /** Pending entries not recovered are set aside before anything new is recorded. */
+  private settlePending(): void {
+    if (this.pending.length === 0) return;
+    const first = this.pending[0].seq, last = this.pending[this.pending.length - 1].seq;
+    this.pending = [];
+    const failed = this.setAside(first, last);
+    if (failed) this.notes.push(failed);
+  }
+
+  private setAside(from: number, to: number): string | null {
+    try {
+      this.journal.setAside(from, to);
+      this.journal.sync();
+      return null;
+    } catch (e) {
+      return `could not set changes ${from} to ${to} aside in ${this.journal.path}: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  }
+}
