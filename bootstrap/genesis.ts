@@ -129,6 +129,7 @@ function installFragments(kernel: Kernel, text: string): void {
     symbol: (t) => {
       const s = kernel.symbols.intern(t);
       if (s < 0) throw new GenesisFailure('out of memory');
+      if (!named.has(s)) { named.add(s); held.push(kernel.heap.roots.add(BigInt(s), TAG_PTR)); }
       return s;
     },
     method: (b, sel) => (resolving ? codeOf.get(key(b, sel)) : 0),
@@ -143,6 +144,10 @@ function installFragments(kernel: Kernel, text: string): void {
   };
   // The code objects are held in roots until the methods (or the kernel's roots) hold them.
   const held: number[] = [];
+  // A symbol the code names (mov r10, #cannotReturn) is an address in its bytes, which the
+  // collector cannot see: every fragment method keeps them all alive in its literals, or a
+  // collection would free them and a later symbol could take their address.
+  const named = new Set<number>();
   try {
     // Pass 1: measure every fragment and make its code object.
     for (const f of fragments) {
@@ -151,11 +156,15 @@ function installFragments(kernel: Kernel, text: string): void {
       held.push(kernel.heap.roots.add(BigInt(code), TAG_PTR));
       codeOf.set(key(f.target, f.selector), code);
     }
+    const literals = kernel.heap.allocateFixed(named.size, FORMAT_POINTERS, CLASS.Array, BigInt(kernel.nil), TAG_PTR);
+    if (literals < 0) throw new GenesisFailure('out of memory');
+    held.push(kernel.heap.roots.add(BigInt(literals), TAG_PTR));
+    [...named].forEach((symbol, i) => setSlotPointer(kernel.machine, literals, i, symbol));
     // Pass 2: assemble each at its address, then install it.
     for (const f of fragments) {
       const code = codeOf.get(key(f.target, f.selector))!;
       writeCode(kernel, code, assembleAt(f, code, true));
-      install(kernel, f, code);
+      install(kernel, f, code, literals);
     }
   } finally {
     for (const h of held) kernel.heap.roots.release(h);
@@ -163,7 +172,7 @@ function installFragments(kernel: Kernel, text: string): void {
 }
 
 /** Install one fragment's code: as a method of its behaviour, or as a kernel entry. */
-function install(kernel: Kernel, f: Fragment, code: number): void {
+function install(kernel: Kernel, f: Fragment, code: number, literals: number): void {
   const where = `${f.target}>>${f.selector} (line ${f.line})`;
   if (f.target === 'Kernel') {
     const slot = KERNEL_ENTRIES[f.selector];
@@ -173,6 +182,6 @@ function install(kernel: Kernel, f: Fragment, code: number): void {
   }
   const owner = kernel.behaviourNamed(f.target);
   if (owner < 0) throw new GenesisFailure(`${where}: there is no behaviour named ${f.target}`);
-  const defined = kernel.defineMethod({ selector: f.selector, owner, code, kind: kindOf(f), source: f.source });
+  const defined = kernel.defineMethod({ selector: f.selector, owner, code, kind: kindOf(f), source: f.source, literals });
   if (typeof defined === 'string') throw new GenesisFailure(`${where}: ${defined}`);
 }

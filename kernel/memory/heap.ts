@@ -246,6 +246,12 @@ export class Heap {
   private fillHi = 0;
   private fillValue = { value: 0n, tag: TAG_NUM };
   private stressTurn = 0;
+  /**
+   * In stress mode every allocation collects: a minor collection, and a major one every
+   * `stressMajorEvery` allocations (2: every other one). A large heap (a booted system) makes
+   * majors costly, so a test may space them out and still move every young object each time.
+   */
+  stressMajorEvery = 2;
   /** Set while a collection runs: allocation then is a bug. */
   collecting = false;
 
@@ -546,7 +552,7 @@ export class Heap {
   }
 
   private stressCollect(): void {
-    this.collect(this.stressTurn++ % 2 === 0 ? 'minor' : 'major');
+    this.collect(++this.stressTurn % this.stressMajorEvery === 0 ? 'major' : 'minor');
   }
 
   /** Growth policy: old space at most 1/growthFactor full, with room for a full nursery and `need`. */

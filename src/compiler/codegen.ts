@@ -446,7 +446,9 @@ export class Generator {
         const values = v.elements.map((el): [bigint, number] => {
           if (el.type === 'integer') {
             if (el.value >= -(2n ** 63n) && el.value < 2n ** 63n) return [el.value, TAG_NUM];
-            return [BigInt(this.literal(this.largeInteger(el.value, span))), TAG_PTR];
+            const large = this.largeInteger(el.value, span);
+            this.literal(large);
+            return [BigInt(large), TAG_PTR];
           }
           const cell = el.type === 'nil' ? ROOTS.NIL : el.type === 'true' ? ROOTS.TRUE : el.type === 'false' ? ROOTS.FALSE : -1;
           const p = cell >= 0 ? slotPointer(k.machine, k.roots, cell) : this.makeLiteral(el, span);

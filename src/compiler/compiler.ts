@@ -204,11 +204,14 @@ export class Compiler {
     const lastWord = (statements[statements.length - 1] ?? '').split(/\s+/)[0].toLowerCase();
     const text = lastWord === 'ret' || lastWord === 'jmp' ? body.text : `${body.text}\nret`;
     const fragment: Fragment = { target: def.target.name, selector: def.selector, parameters: def.params.map((p) => p.name), body: text, source: def.source, line: def.span.start.line };
+    // The symbols and code objects the body names by address are kept alive by the method's
+    // literals: an address in machine code is not a reference the collector can see.
+    const named = new Set<number>();
     const names = {
       object: (n: string) => (n === 'nil' ? k.nil : n === 'true' ? k.true : n === 'false' ? k.false : undefined),
-      symbol: (t: string) => hold(k.symbols.intern(t)),
+      symbol: (t: string) => { const s = hold(k.symbols.intern(t)); if (s > 0) named.add(s); return s; },
       service: (n: string) => kernelConstants(k.roots)[n],
-      method: (b: string, sel: string) => this.methodCode(b, sel),
+      method: (b: string, sel: string) => { const c = this.methodCode(b, sel); if (c !== undefined) named.add(hold(c)); return c; },
     };
     const measure = bindBody(fragment, names, 0);
     if (!measure.ok) throw new CompileFailure({ message: measure.message, span: body.span });
@@ -221,7 +224,8 @@ export class Compiler {
     const placed = assemble(bound.text);
     if (!placed.ok || placed.bytes.length !== first.bytes.length) throw new CompileFailure({ message: 'the code changed size when placed', span: body.span });
     writeCode(k, code, placed.bytes);
-    const method = hold(makeMethodChecked(k, { selector: def.selector, owner, code, kind: kindOf(fragment), source: def.source }));
+    const literals = named.size === 0 ? undefined : hold(this.fixedArray([...named].map((a): [bigint, number] => [BigInt(a), TAG_PTR])));
+    const method = hold(makeMethodChecked(k, { selector: def.selector, owner, code, kind: kindOf(fragment), source: def.source, literals }));
     return { ok: true, method: this.install(owner, def.selector, method, def.source, def.span) };
   }
 

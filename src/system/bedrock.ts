@@ -13,16 +13,19 @@ import type { RunOptions } from '../../kernel/machine/machine.ts';
 import type { Value } from '../../kernel/objects/globals.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { classIndexOf, isObject, setSlotPointer } from '../../kernel/objects/access.ts';
-import { CLASS, ROOTS } from '../../kernel/objects/layout.ts';
+import { CLASS, ROOTS, SERVICE } from '../../kernel/objects/layout.ts';
 import { assignGlobal, findBinding } from '../../kernel/objects/globals.ts';
 import { formatSyntaxError, type Item, type Span } from '../lang/ast.ts';
 import { parse } from '../lang/parser.ts';
 import { Compiler, type Backend } from '../compiler/compiler.ts';
+import { backtrace } from './backtrace.ts';
+import { systemService } from './system-service.ts';
 
+/** What evaluating one item came to; `output` is what it wrote to the Transcript, if anything. */
 export type Outcome =
-  | { readonly kind: 'value'; readonly value: Value; readonly text: string; readonly source: string }
-  | { readonly kind: 'defined'; readonly text: string; readonly source: string }
-  | { readonly kind: 'error'; readonly text: string; readonly source: string; readonly fault?: Fault };
+  | { readonly kind: 'value'; readonly value: Value; readonly text: string; readonly source: string; readonly output?: string }
+  | { readonly kind: 'defined'; readonly text: string; readonly source: string; readonly output?: string }
+  | { readonly kind: 'error'; readonly text: string; readonly source: string; readonly fault?: Fault; readonly backtrace?: readonly string[]; readonly output?: string };
 
 export interface BedrockOptions extends GenesisOptions {
   readonly backend?: Backend;
@@ -31,14 +34,21 @@ export interface BedrockOptions extends GenesisOptions {
 }
 
 /** The system written in Bedrock, loaded after genesis in this order. */
-export const SYSTEM_FILES: readonly string[] = Object.freeze(['object', 'behaviour', 'boolean', 'integer', 'large', 'collection', 'string', 'stream', 'exception', 'image']);
+export const SYSTEM_FILES: readonly string[] = Object.freeze(['object', 'behaviour', 'boolean', 'integer', 'large', 'collection', 'string', 'stream', 'exception', 'system', 'image']);
 
 export class Bedrock {
   readonly compiler: Compiler;
 
+  /** Transcript text not yet given to an outcome. */
+  private output = '';
+
   private constructor(readonly kernel: Kernel, backend: Backend, private readonly steps: number) {
     this.compiler = new Compiler(kernel, backend);
+    kernel.machine.services[SERVICE.SYSTEM] = systemService(this);
   }
+
+  /** The SYSTEM service's Transcript: text is kept until the item that wrote it ends. */
+  transcript(text: string): void { this.output += text; }
 
   /** Genesis, then the system's own source (bootstrap/system/), in order. */
   static boot(options: BedrockOptions = {}): Bedrock | string {
@@ -63,7 +73,7 @@ export class Bedrock {
   /** Evaluate every item of `source` in order; stops at a syntax error (items before it run). */
   evaluate(source: string, options: RunOptions = {}): Outcome[] {
     const parsed = parse(source);
-    const outcomes = parsed.items.map((item) => this.evaluateItem(item, options));
+    const outcomes = parsed.items.map((item) => this.withOutput(this.evaluateItem(item, options)));
     if (!parsed.ok) outcomes.push({ kind: 'error', text: formatSyntaxError(parsed.error), source: parsed.error.sourceLine });
     return outcomes;
   }
@@ -84,8 +94,9 @@ export class Bedrock {
       k.machine.setRegister(0, BigInt(k.nil), TAG_PTR);
       const run = k.machine.call(r.entry, { steps: options.steps ?? this.steps });
       if (run.fault) {
+        const frames = backtrace(k, run.fault, r.method);
         k.machine.unwind();
-        return { kind: 'error' as const, text: describeFault(run.fault), source, fault: run.fault };
+        return { kind: 'error' as const, text: faultText(run.fault), source, fault: run.fault, backtrace: frames };
       }
       const value = { value: k.machine.register(0), tag: k.machine.registerTag(0) };
       return { kind: 'value' as const, value, text: this.printString(value), source };
@@ -125,10 +136,27 @@ export class Bedrock {
     if (handlers >= 0) assignGlobal(k, handlers, k.object(k.nil));
   }
 
+  /** The outcome with the Transcript text written while it ran. */
+  private withOutput(o: Outcome): Outcome {
+    if (this.output === '') return o;
+    const output = this.output;
+    this.output = '';
+    return { ...o, output };
+  }
+
   /** The text of each outcome, as the command line prints them. */
   run(source: string): string[] {
     return this.evaluate(source).map((o) => o.text);
   }
+}
+
+/**
+ * What a user is told of a fault. An exception nothing handled, or a message not understood,
+ * reaches the kernel's FAIL service with its own words ("ZeroDivide: division by zero"): those
+ * words are the whole message. A fault of the machine itself says which instruction failed.
+ */
+export function faultText(f: Fault): string {
+  return f.kind === 'Service' ? f.message : describeFault(f);
 }
 
 /** "line 2, column 5: message" with the source line and a caret. */

@@ -1,10 +1,10 @@
 /*
  * LargeInteger arithmetic against JavaScript's BigInt: hundreds of random operations on
  * random small and large integers (both signs, SmallInteger edges, values near 2^63 and 2^64,
- * and near every 2^32 digit boundary), for + - * // \\ quo: rem: and the six comparisons, in
- * both back ends. Each result is checked three ways: its printString (what the REPL shows),
- * equality with the expected value written as a literal (in both directions, with equal
- * hashes), and its class (a result that fits in 64 bits must be a SmallInteger).
+ * and near every 2^32 digit boundary), for + - * // \\ quo: rem: bitShift: and the six
+ * comparisons, in both back ends. Each result is checked three ways: its printString (what
+ * the REPL shows), equality with the expected value written as a literal (in both directions,
+ * with equal hashes), and its class (a result that fits in 64 bits must be a SmallInteger).
  * The seed is printed; BEDROCK_SEED=N replays a run.
  */
 import { describe, expect, it } from 'vitest';
@@ -62,6 +62,7 @@ const OPS: Readonly<Record<string, (a: bigint, b: bigint) => bigint | boolean>> 
   '>=': (a, b) => a >= b,
   '=': (a, b) => a === b,
   '~=': (a, b) => a !== b,
+  'bitShift:': (a, b) => (b >= 0n ? a << b : a >> -b),
 };
 const DIVISIONS = new Set(['//', '\\\\', 'quo:', 'rem:']);
 
@@ -87,6 +88,7 @@ function makeCases(seed: number): Case[] {
       if (r.chance(0.3)) b = BigInt(r.pick([1, -1, 2, 10, 0xffffffff, 1000000007])) * (r.chance(0.5) ? -1n : 1n);
       if (b === 0n) b = 7n;
     }
+    if (op === 'bitShift:') b = BigInt(r.below(201) - 100);
     const expected = OPS[op](a, b);
     const expression = `${lit(a)} ${op} ${lit(b)}`;
     if (typeof expected === 'boolean') {

@@ -1,0 +1,98 @@
+/*
+ * Where a fault happened, as a user reads it: the methods whose code was running, innermost
+ * first ("SmallInteger>>quo:", "Foo>>bar", "a DoIt"). The machine stack holds return
+ * addresses (code-tagged cells, made only by `call`), so walking it from rsp up and naming the
+ * method that owns each code object gives the chain of native calls. Threaded code runs inside
+ * the VM's run: loop, so its frames name the threaded primitives and run: itself.
+ *
+ * Code objects are named by an index built on demand from every behaviour's override chain
+ * (shadowed methods included): a fault is rare, and the index costs one walk of the chains.
+ * The walk must happen before the machine is unwound, which empties the stack.
+ */
+import { TAG_CODE, TAG_PTR } from '../../kernel/machine/cells.ts';
+import type { Fault } from '../../kernel/machine/faults.ts';
+import { slot, slotCount, slotPointer } from '../../kernel/objects/access.ts';
+import { behaviourAt, behaviourName, classTable, methodsHead } from '../../kernel/objects/classes.ts';
+import type { Kernel } from '../../kernel/objects/kernel.ts';
+import { ENTRY, METHOD } from '../../kernel/objects/layout.ts';
+
+/**
+ * Where each method's code lives -> "Class>>selector": its native code objects (by their first
+ * slot's byte address, as the machine's code caches hold it) and its threaded vector.
+ */
+export function codeNames(k: Kernel, doIt = -1): Map<number, string> {
+  const m = k.machine;
+  const names = new Map<number, string>();
+  const add = (method: number, name: string): void => {
+    // A method's code slots hold code-tagged addresses (what `call [r11]` needs).
+    for (const s of [METHOD.CODE, METHOD.ENTRY]) {
+      const cache = m.codeContaining(Number(slot(m, method, s)));
+      if (cache && !names.has(cache.addr)) names.set(cache.addr, name);
+    }
+    const vector = slotPointer(m, method, METHOD.THREADED);
+    if (vector > 0 && vector !== k.nil && !names.has(vector)) names.set(vector, name);
+  };
+  if (doIt > 0) add(doIt, 'a DoIt');
+  const table = classTable(k);
+  const count = slotCount(m, table);
+  for (let index = 1; index < count; index++) {
+    const b = behaviourAt(k, index);
+    if (b < 0) continue;
+    const owner = behaviourName(k, b);
+    for (let e = methodsHead(k, b); e >= 0 && e !== k.nil; e = slotPointer(m, e, ENTRY.NEXT)) {
+      const method = slotPointer(m, e, ENTRY.METHOD);
+      const selector = slotPointer(m, e, ENTRY.SELECTOR);
+      if (method >= 0 && selector >= 0) add(method, `${owner}>>${k.symbols.text(selector)}`);
+    }
+  }
+  return names;
+}
+
+/**
+ * The machinery between an error and the user's code: the exception classes' own methods, the
+ * threaded code's run loop and primitives. A backtrace leaves them out.
+ */
+const MACHINERY = /^(Exception|Error|ZeroDivide|MessageNotUnderstood|Warning|ExceptionHandler|VM|Threaded)(\b| class)|^Object>>(primitiveFail:|error:|doesNotUnderstand:)$|>>(defaultAction|signal|signal:|signalFrom:|unhandled|divideByZero)$/;
+
+/**
+ * The frames of the run that stopped with `fault`, innermost first: the faulting method, then
+ * each caller found on the stack (a return address into a method's native code, or into the
+ * run: loop of a threaded method), without the error machinery; repeats of one
+ * method, as in a deep recursion, fold into "Foo>>fact: (×20)"; at most `limit` lines.
+ * `doIt` is the method of the evaluation that ran, so that its frames read "a DoIt".
+ */
+export function backtrace(k: Kernel, fault: Fault | undefined, doIt = -1, limit = 8): string[] {
+  const m = k.machine;
+  const names = codeNames(k, doIt);
+  const nameOfCode = (address: number): string | undefined => {
+    const cache = m.codeContaining(address);
+    return cache ? names.get(cache.addr) : undefined;
+  };
+  const frames: string[] = [];
+  const push = (name: string | undefined): void => { if (name && !MACHINERY.test(name)) frames.push(name); };
+  if (fault && fault.code >= 0) push(names.get(fault.code));
+  // A threaded method runs in a run: loop, whose calls leave return addresses into VM>>run:
+  // on the stack; rbp holds the loop's vector (the innermost's is in the register, and each
+  // nested run: saves its caller's on the stack before its own return addresses).
+  // The outermost loop's vector is saved by the run: it called but has no return address into
+  // run: above it, so a vector still unnamed when the stack ends is named last.
+  let vector = m.registerTag(5) === TAG_PTR ? Number(m.register(5)) : -1;
+  let named = false;
+  for (let a = Number(m.register(4)); a < m.stackHi; a += 8) {
+    const tag = m.store.tags[a >> 3];
+    const value = Number(m.store.cells[a >> 3]);
+    if (tag === TAG_CODE) {
+      const name = nameOfCode(value);
+      if (name === 'VM>>run:') { push(names.get(vector)); named = true; } else push(name);
+    } else if (tag === TAG_PTR && names.has(value) && !m.codeContaining(value)) { vector = value; named = false; }
+  }
+  if (!named) push(names.get(vector));
+  const folded: string[] = [];
+  for (let i = 0; i < frames.length;) {
+    let j = i;
+    while (j < frames.length && frames[j] === frames[i]) j++;
+    folded.push(j - i > 1 ? `${frames[i]} (×${j - i})` : frames[i]);
+    i = j;
+  }
+  return folded.length > limit ? [...folded.slice(0, limit - 1), `… ${folded.length - limit + 1} more`] : folded;
+}

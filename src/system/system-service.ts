@@ -1,0 +1,125 @@
+/*
+ * The SYSTEM host service (r11 = SYSTEM at `syscall`): what the language asks of the system as
+ * a whole, which the REPL's dot-commands also reach through the language (so the journal
+ * records them as source). rcx picks the operation; rsi (and rdx) carry its argument; the
+ * answer is in rax.
+ *
+ *   op  name       argument                     answer
+ *   0   MARK       rsi = a name (String/Symbol)  nil (a mark of the whole system is made)
+ *   1   FORGET     rsi = a name                  nil (the system is back at that mark)
+ *   2   MARKS      -                             an Array of Strings, newest first
+ *   3   SEE        rsi = a CompiledMethod        a String: source, threaded and native code
+ *   4   SHOW       rsi = a String                nil (its text goes to the transcript)
+ *   5   GLOBALS    -                             an Array of Symbols, newest first
+ *   6   METHOD_AT  rax = a behaviour,            the method it defines itself for the
+ *                  rsi = a selector              selector, or nil
+ *   7   NAME       rsi = a CompiledMethod        a String: 'Foo>>bar'
+ *
+ * A failure (no such mark, not a String) answers a message, which the machine turns into a
+ * Service fault with those words, as for every service.
+ */
+import { FORMAT_BYTES, FORMAT_POINTERS, TAG_PTR } from '../../kernel/machine/cells.ts';
+import type { HostService, Machine } from '../../kernel/machine/machine.ts';
+import { classIndexOf, formatOf, isObject, setSlotPointer, slotPointer } from '../../kernel/objects/access.ts';
+import { behaviourName, methodsHead } from '../../kernel/objects/classes.ts';
+import { globalNames } from '../../kernel/objects/globals.ts';
+import type { Kernel } from '../../kernel/objects/kernel.ts';
+import { CLASS, ENTRY, METHOD } from '../../kernel/objects/layout.ts';
+import { newString } from '../../kernel/objects/services.ts';
+import { isMethod, seeMethod } from './see.ts';
+
+export const SYSTEM_OP = Object.freeze({ MARK: 0, FORGET: 1, MARKS: 2, SEE: 3, SHOW: 4, GLOBALS: 5, METHOD_AT: 6, NAME: 7 });
+
+const RAX = 0, RCX = 1, RSI = 6;
+
+export interface SystemHost {
+  readonly kernel: Kernel;
+  /** Text for the transcript (Transcript show:). */
+  transcript(text: string): void;
+}
+
+export function systemService(host: SystemHost): HostService {
+  const k = host.kernel;
+  const pointer = (m: Machine, r: number): number => (m.store.regTags[r] === TAG_PTR ? Number(m.store.state64[r]) : -1);
+  const text = (m: Machine, r: number): string | undefined => {
+    const p = pointer(m, r);
+    return p > 0 && isObject(m, p) && formatOf(m, p) === FORMAT_BYTES ? k.textOf(p) : undefined;
+  };
+  const answer = (m: Machine, p: number): null => {
+    m.store.state64[RAX] = BigInt(p);
+    m.store.regTags[RAX] = TAG_PTR;
+    return null;
+  };
+  const answerString = (m: Machine, s: string): string | null => {
+    const p = newString(k, s);
+    return p < 0 ? 'out of memory' : answer(m, p);
+  };
+
+  return (m) => {
+    const op = Number(m.store.state64[RCX]);
+    switch (op) {
+      case SYSTEM_OP.MARK: {
+        const name = text(m, RSI);
+        if (name === undefined || name === '') return 'a mark needs a name (a String or a Symbol)';
+        const r = k.mark(name);
+        return typeof r === 'string' ? r : answer(m, k.nil);
+      }
+      case SYSTEM_OP.FORGET: {
+        const name = text(m, RSI);
+        if (name === undefined) return 'forget: needs the name of a mark (a String or a Symbol)';
+        const r = k.forget(name);
+        return r ?? answer(m, k.nil);
+      }
+      case SYSTEM_OP.MARKS: return answerStrings(k, m, k.marks(), false);
+      case SYSTEM_OP.GLOBALS: return answerStrings(k, m, globalNames(k), true);
+      case SYSTEM_OP.SEE: {
+        const method = pointer(m, RSI);
+        if (!isMethod(k, method)) return 'see needs a CompiledMethod';
+        return answerString(m, seeMethod(k, method));
+      }
+      case SYSTEM_OP.NAME: {
+        const method = pointer(m, RSI);
+        if (!isMethod(k, method)) return 'not a CompiledMethod';
+        const owner = slotPointer(m, method, METHOD.OWNER);
+        const selector = slotPointer(m, method, METHOD.SELECTOR);
+        return answerString(m, `${owner > 0 && owner !== k.nil ? behaviourName(k, owner) : 'a DoIt'}>>${selector > 0 ? k.symbols.text(selector) : '?'}`);
+      }
+      case SYSTEM_OP.SHOW: {
+        const s = text(m, RSI);
+        if (s === undefined) return 'show: needs a String';
+        host.transcript(s);
+        return answer(m, k.nil);
+      }
+      case SYSTEM_OP.METHOD_AT: {
+        const b = pointer(m, RAX);
+        const selector = pointer(m, RSI);
+        if (b < 0 || !k.isBehaviour(b)) return 'a method is looked up in a class';
+        if (selector < 0 || !isObject(m, selector) || classIndexOf(m, selector) !== CLASS.Symbol) return 'a method is named by a Symbol';
+        for (let e = methodsHead(k, b); e >= 0 && e !== k.nil; e = slotPointer(m, e, ENTRY.NEXT)) {
+          if (slotPointer(m, e, ENTRY.SELECTOR) === selector) return answer(m, slotPointer(m, e, ENTRY.METHOD));
+        }
+        return answer(m, k.nil);
+      }
+      default: return `no system operation ${op}`;
+    }
+  };
+}
+
+/** An Array of new Strings (or Symbols), made with the array held across each allocation. */
+function answerStrings(k: Kernel, m: Machine, texts: readonly string[], symbols: boolean): string | null {
+  const array = k.heap.allocate(texts.length, FORMAT_POINTERS, CLASS.Array, BigInt(k.nil), TAG_PTR);
+  if (array < 0) return 'out of memory';
+  const root = k.heap.roots.add(BigInt(array), TAG_PTR);
+  try {
+    for (let i = 0; i < texts.length; i++) {
+      const s = symbols ? k.symbols.intern(texts[i]) : newString(k, texts[i]);
+      if (s < 0) return 'out of memory';
+      setSlotPointer(m, Number(k.heap.roots.value(root)), i, s);
+    }
+    m.store.state64[RAX] = k.heap.roots.value(root);
+    m.store.regTags[RAX] = TAG_PTR;
+    return null;
+  } finally {
+    k.heap.roots.release(root);
+  }
+}
