@@ -138,13 +138,15 @@ export function isImageError(x: unknown): x is ImageError {
 
 // ---- the writer and the layout fingerprint --------------------------------------------------
 
+/** The version in package.json (beside image/, or one further up when built into dist/). */
 function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: unknown };
-    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
-  } catch {
-    return 'unknown';
+  for (const up of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as { name?: unknown; version?: unknown };
+      if (pkg.name === 'bedrock' && typeof pkg.version === 'string') return pkg.version;
+    } catch { /* not there */ }
   }
+  return 'unknown';
 }
 
 /** This program, as the header's writer names it. */

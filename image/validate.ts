@@ -143,14 +143,14 @@ export function expectedSegments(lowCells: number, fixedTop: number, fixedHi: nu
 
 /** What the heap walk found, for the kernel check, open and `image info`. */
 export interface HeapFacts {
-  /** 1 where an object's header is, 2 where a free chunk's is, indexed by cell. */
-  readonly starts: Uint8Array;
   /** Objects (free chunks not counted). */
   readonly objects: number;
   /** Free chunks of the fixed space, as [header cell, cells] pairs. */
   readonly freeChunks: number[];
   /** Header cells of every Symbol in the fixed space. */
   readonly symbols: number[];
+  /** Header cells of poisoned objects (their header is tagged poison). */
+  readonly poisoned: ReadonlySet<number>;
   /** Cells in use: all the segments less free chunks. */
   readonly usedCells: number;
 }
@@ -166,71 +166,82 @@ export interface HeapBounds {
 }
 
 /**
- * Walk and check the heap in `m`'s memory (already copied in). Registers a code cache for
- * every code object of the fixed space after the machine's own (the stack and exit stub,
- * which `m` made itself and which must be as it made them). Sets the cards.
+ * Walk and check the heap in `m`'s memory (already copied in; the rest of memory is zero).
+ * Registers a code cache for every code object of the fixed space after the machine's own
+ * (the stack and exit stub, which `m` made itself). Sets the cards.
+ *
+ * The walk finds every object's header; the scan then checks every cell. A header tag marks
+ * an object's first cell only if the header tags the scan counts are exactly those the walk
+ * found, which the scan checks at its end: until then a pointer is judged by the tag of the
+ * cell before its target (a header, not a free chunk's). So no table of object starts is
+ * needed, and a million objects are checked in two passes over memory.
  */
 export function checkHeap(m: Machine, b: HeapBounds): HeapFacts | ImageError {
   const st = m.store;
   const C32 = st.cells32, T = st.tags;
   const n = st.cellCount;
-  const starts = new Uint8Array(n);
-  const found: Found = { objects: 0, freeCells: 0, freeChunks: [], symbols: [], code: [] };
+  const found: Found = { headers: 0, objects: 0, freeCells: 0, freeChunks: [], symbols: [], code: [], poisoned: new Set() };
   const spaces: [string, number, number][] = [['fixed', b.fixedLo, b.fixedTop], ['old', b.oldLo, b.oldTop], ['nursery', b.nurseryLo, b.nurseryTop]];
   for (const [name, lo, hi] of spaces) {
-    const bad = walkSpace(C32, T, starts, found, lo, hi, name === 'fixed');
+    const bad = walkSpace(C32, T, found, lo, hi, name === 'fixed');
     if (bad >= 0) return walkError(C32, T, name, bad, hi);
   }
   // Code caches, for the code objects after the machine's own (registered when it was made).
-  for (let i = 0; i < found.code.length; i += 2) if (found.code[i] >= m.fixedBoot) m.registerCode(found.code[i], C32[2 * found.code[i]] >>> 0, found.code[i + 1]);
+  for (let i = 0; i < found.code.length; i += 2) if (found.code[i] >= m.fixedBoot) m.registerCode(found.code[i], C32[2 * found.code[i]], found.code[i + 1]);
 
   // Every tag in every used cell, and every pointer's target; the cards of old-to-young pointers.
   const sLo = m.stackLo >> 3, sHi = m.stackHi >> 3;
   const nLo = b.nurseryLo, nTop = b.nurseryTop;
   st.cards.fill(0);
   const ranges: [number, number, boolean][] = [[0, b.lowCells, false], [b.fixedLo, b.fixedTop, false], [b.oldLo, b.oldTop, false], [nLo, nTop, true]];
+  const counted = { headers: 0 };
   for (const [lo, hi, young] of ranges) {
     for (let c = lo; c < hi; c++) {
-      c = scanCells(C32, T, starts, st.cards, c, hi, n, nLo, nTop, sLo, sHi, young);
+      c = scanCells(C32, T, st.cards, counted, c, hi, n, b.fixedLo, b.fixedTop, nLo, nTop, sLo, sHi, young);
       if (c >= hi) break;
-      // A cell the fast loop does not judge: a code or stack address, or something wrong.
-      const problem = closerLook(m, c);
+      // A cell the fast loop does not judge: a code or stack address, a pointer to a poisoned
+      // object, or something wrong.
+      const problem = closerLook(m, found, c);
       if (problem) return problem;
     }
   }
+  if (counted.headers !== found.headers) return strayHeader(m, b, found);
   const usedCells = b.lowCells + (b.fixedTop - b.fixedLo) + (b.oldTop - b.oldLo) + (nTop - nLo) - found.freeCells;
-  return { starts, objects: found.objects, freeChunks: found.freeChunks, symbols: found.symbols, usedCells };
+  return { objects: found.objects, freeChunks: found.freeChunks, symbols: found.symbols, poisoned: found.poisoned, usedCells };
 }
 
 interface Found {
+  /** Header-tagged headers walked (objects and free chunks). */
+  headers: number;
   objects: number;
   freeCells: number;
   readonly freeChunks: number[];
   readonly symbols: number[];
   /** Code objects: header cell, byte length. */
   readonly code: number[];
+  readonly poisoned: Set<number>;
 }
 
-/** Walk [lo, hi) from header to header, marking starts; -1, or the header cell where it went wrong. */
-function walkSpace(C32: Int32Array, T: Uint8Array, starts: Uint8Array, found: Found, lo: number, hi: number, fixed: boolean): number {
+/** Walk [lo, hi) from header to header; -1, or the header cell where it went wrong. */
+function walkSpace(C32: Int32Array, T: Uint8Array, found: Found, lo: number, hi: number, fixed: boolean): number {
   let h = lo;
-  let objects = 0;
+  let objects = 0, headers = 0;
   while (h < hi) {
     const t = T[h];
-    if (t !== TAG_HDR && t !== TAG_POISON) return h;
-    const slots = C32[2 * h] >>> 0;
+    const slots = C32[2 * h]; // as a signed 32-bit number: a count of 2^31 or more is too big anyway
     const high = C32[2 * h + 1];
     const format = high & 0xf;
-    if (slots > MAX_SLOTS || h + 1 + slots > hi) return h;
+    if (slots < 0 || slots > MAX_SLOTS || h + 1 + slots > hi) return h;
+    if (t === TAG_HDR) headers++;
+    else if (t === TAG_POISON) found.poisoned.add(h);
+    else return h;
     if (format === FORMAT_FREE) {
-      if (!fixed || high >>> 4 !== 0) return h;
+      if (!fixed || high >>> 4 !== 0 || t !== TAG_HDR) return h;
       for (let c = h + 1; c <= h + slots; c++) if (T[c] !== TAG_NUM) return h;
-      starts[h] = 2;
       found.freeChunks.push(h, slots + 1);
       found.freeCells += slots + 1;
     } else {
       if (format > FORMAT_CODE) return h;
-      starts[h] = 1;
       objects++;
       if (format === FORMAT_CODE) {
         const bytes = slots * 8 - ((high >>> 4) & 7);
@@ -243,18 +254,19 @@ function walkSpace(C32: Int32Array, T: Uint8Array, starts: Uint8Array, found: Fo
     h += 1 + slots;
   }
   found.objects += objects;
+  found.headers += headers;
   return -1;
 }
 
 /** Why the walk stopped at header cell h of space `name`. */
 function walkError(C32: Int32Array, T: Uint8Array, name: string, h: number, hi: number): ImageError {
   const t = T[h];
+  const slots = C32[2 * h], high = C32[2 * h + 1], format = high & 0xf;
+  if (slots < 0 || slots > MAX_SLOTS || h + 1 + slots > hi) return imageError('heap', `the object at cell ${h} (${slots >>> 0} slots) runs past the end of the ${name} space (${hi})`);
   if (t !== TAG_HDR && t !== TAG_POISON) return imageError('heap', `cell ${h} of the ${name} space should begin an object but is tagged ${TAG_NAMES[t] ?? t}`);
-  const slots = C32[2 * h] >>> 0, high = C32[2 * h + 1], format = high & 0xf;
-  if (slots > MAX_SLOTS || h + 1 + slots > hi) return imageError('heap', `the object at cell ${h} (${slots} slots) runs past the end of the ${name} space (${hi})`);
   if (format === FORMAT_FREE) {
     if (name !== 'fixed') return imageError('heap', `a free chunk at cell ${h} in the ${name} space`);
-    if (high >>> 4 !== 0) return imageError('heap', `the free chunk at cell ${h} has a class, pad or flags`);
+    if (high >>> 4 !== 0 || t !== TAG_HDR) return imageError('heap', `the free chunk at cell ${h} has a class, pad, flags or poison`);
     return imageError('heap', `the free chunk at cell ${h} holds something other than numbers`);
   }
   if (format > FORMAT_CODE) return imageError('heap', `the object at cell ${h} has format ${format}, which is none of pointers, words, bytes or code`);
@@ -263,43 +275,67 @@ function walkError(C32: Int32Array, T: Uint8Array, name: string, h: number, hi: 
 }
 
 /**
- * Check cells [c, hi): numbers pass, pointers must be the first slot of an object (and an
- * old-to-young one sets its card), header tags must begin an object or free chunk. Answers
- * hi when all pass, else the first cell it leaves to closerLook.
+ * Check cells [c, hi): numbers pass; a pointer must be a cell's address whose previous cell
+ * is tagged as a header and is not a free chunk's (an old-to-young one sets its card); header
+ * tags are counted. Answers hi when all pass, else the first cell it leaves to closerLook.
  */
-function scanCells(C32: Int32Array, T: Uint8Array, starts: Uint8Array, cards: Uint8Array, c: number, hi: number, n: number,
-  nLo: number, nTop: number, sLo: number, sHi: number, young: boolean): number {
+function scanCells(C32: Int32Array, T: Uint8Array, cards: Uint8Array, counted: { headers: number }, c: number, hi: number, n: number,
+  fixedLo: number, fixedTop: number, nLo: number, nTop: number, sLo: number, sHi: number, young: boolean): number {
+  let headers = 0;
   for (; c < hi; c++) {
     const t = T[c];
     if (t === 0) continue;
     if (t === 1) {
       const p = C32[2 * c];
       const target = (p >> 3) - 1;
-      if (C32[2 * c + 1] !== 0 || (p & 7) !== 0 || target < 0 || target >= n || starts[target] !== 1) return c;
+      if (C32[2 * c + 1] !== 0 || (p & 7) !== 0 || target < 0 || target >= n || T[target] !== 2) break;
+      if (target >= fixedLo && target < fixedTop && (C32[2 * target + 1] & 0xf) === 15) break;
       // The write barrier's record: the minor collector finds old-to-young pointers by card.
       if (!young && target >= nLo && target < nTop && (c < sLo || c >= sHi)) cards[c >> 6] = 1;
     } else if (t === 2) {
-      if (starts[c] === 0) return c;
+      headers++;
     } else if (t !== 5) {
-      return c;
+      break;
     }
   }
-  return hi;
+  counted.headers += headers;
+  return c;
 }
 
-/** The verdict on a cell scanCells stopped at: null when it is a good code or stack address. */
-function closerLook(m: Machine, c: number): ImageError | null {
-  const C32 = m.store.cells32, t = m.store.tags[c];
+/** The verdict on a cell scanCells stopped at: null when it is a good code or stack address, or a pointer to a poisoned object. */
+function closerLook(m: Machine, found: Found, c: number): ImageError | null {
+  const C32 = m.store.cells32, T = m.store.tags, t = T[c];
   const lo = C32[2 * c], hi = C32[2 * c + 1];
   switch (t) {
-    case TAG_PTR: return imageError('pointers', `cell ${c} holds a pointer to ${hexOf(hi, lo)}, which is not the first slot of an object`);
-    case TAG_HDR: return imageError('heap', `cell ${c} is tagged as a header inside an object (or in low memory)`);
+    case TAG_PTR: {
+      const target = (lo >> 3) - 1;
+      if (hi === 0 && (lo & 7) === 0 && found.poisoned.has(target)) return null;
+      return imageError('pointers', `cell ${c} holds a pointer to ${hexOf(hi, lo)}, which is not the first slot of an object`);
+    }
     case TAG_CODE:
       return hi === 0 && lo >= 0 && m.codeOfReturnAddress(lo) ? null : imageError('pointers', `cell ${c} holds code address ${hexOf(hi, lo)}, which is in no code object`);
     case TAG_STACK:
       return hi === 0 && lo >= m.stackLo && lo <= m.stackHi ? null : imageError('pointers', `cell ${c} holds stack address ${hexOf(hi, lo)}, which is outside the stack`);
     default: return imageError('heap', `cell ${c} has tag ${t}, which is no tag`);
   }
+}
+
+/** More header tags than headers: find the one that is not a header (slow; only on failure). */
+function strayHeader(m: Machine, b: HeapBounds, found: Found): ImageError {
+  const C32 = m.store.cells32, T = m.store.tags;
+  const starts = new Set<number>();
+  for (const [lo, hi] of [[b.fixedLo, b.fixedTop], [b.oldLo, b.oldTop], [b.nurseryLo, b.nurseryTop]]) {
+    for (let h = lo; h < hi; h += 1 + C32[2 * h]) starts.add(h);
+  }
+  for (const [lo, hi] of [[0, b.lowCells], [b.fixedLo, b.fixedTop], [b.oldLo, b.oldTop], [b.nurseryLo, b.nurseryTop]]) {
+    for (let c = lo; c < hi; c++) {
+      if (T[c] === TAG_HDR && !starts.has(c)) {
+        const inObject = c >= b.lowCells;
+        return imageError('heap', `cell ${c} is tagged as a header ${inObject ? 'inside an object' : 'in low memory'}`);
+      }
+    }
+  }
+  return imageError('heap', `${found.headers} headers were walked but the header tags do not match them`);
 }
 
 function hexOf(hi: number, lo: number): string {
@@ -327,10 +363,14 @@ const decoder = new TextDecoder('utf-8', { fatal: false });
 export function checkKernel(m: Machine, facts: HeapFacts, roots: number): KernelFacts | ImageError {
   const st = m.store;
   const C32 = st.cells32, T = st.tags;
-  const { starts } = facts;
   const bound = facts.objects + 1; // no chain is longer than there are objects
+  const n = st.cellCount;
 
-  const isObj = (p: number): boolean => (p & 7) === 0 && p > 8 && starts[(p >> 3) - 1] === 1;
+  /** checkHeap has made sure a header tag is a header: an object's, unless its format is free. */
+  const isObj = (p: number): boolean => {
+    const h = (p >> 3) - 1;
+    return (p & 7) === 0 && p > 8 && h < n && T[h] === TAG_HDR && (C32[2 * h + 1] & 0xf) !== FORMAT_FREE;
+  };
   const slots = (p: number): number => C32[2 * ((p >> 3) - 1)] >>> 0;
   const classOf = (p: number): number => C32[2 * ((p >> 3) - 1) + 1] >>> 15;
   const formatOf = (p: number): number => C32[2 * ((p >> 3) - 1) + 1] & 0xf;

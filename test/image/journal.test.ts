@@ -145,13 +145,13 @@ describe('the journal in a session', () => {
     s.close();
     // Make the middle entry fail on replay.
     const journal = `${path}.changes`;
-    writeFileSync(journal, readFileSync(journal, 'utf8').replace('B := 2', 'B := 2 / 0'));
+    writeFileSync(journal, readFileSync(journal, 'utf8').replace('B := 2', 'B := NoSuchThing'));
     const t = open(path);
     const r = t.recover();
     expect(r.replayed).toBe(1);
-    expect(r.failed?.entry.source).toBe('B := 2 / 0');
+    expect(r.failed?.entry.source).toBe('B := NoSuchThing');
     expect(r.failed?.entry.seq).toBe(2);
-    expect(r.failed?.error).toMatch(/ZeroDivide|zero/i);
+    expect(r.failed?.error).toMatch(/NoSuchThing/);
     expect(texts(t, 'A\nC')[0]).toBe('1');
     texts(t, 'D := 4');
     t.close();
