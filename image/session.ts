@@ -12,6 +12,8 @@
  *                           to the journal; the journal is fsynced before evaluate returns, so
  *                           whatever it reports as done survives a crash. `Image save` /
  *                           `Image saveAs:` asked for by an item are made right after that item.
+ *   start(item)             one item in slices (Bedrock.startItem), journaled when it ends:
+ *                           the REPL's way, so that Ctrl-C can interrupt it.
  *   mark(name), forget(n)   the kernel's mark and forget, journaled likewise.
  *   save(path?)             the atomic save (save.ts); the image then includes every journal
  *                           entry so far. A different path is "save as": that file becomes the
@@ -30,7 +32,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { SERVICE } from '../kernel/objects/layout.ts';
-import { formatSyntaxError } from '../src/lang/ast.ts';
+import { formatSyntaxError, type Item } from '../src/lang/ast.ts';
 import { parse } from '../src/lang/parser.ts';
 import type { Backend } from '../src/compiler/compiler.ts';
 import type { RunOptions } from '../kernel/machine/machine.ts';
@@ -156,17 +158,7 @@ export class Session {
     try {
       for (const item of parsed.items) {
         const o = this.bedrock.evaluateItem(item, options);
-        outcomes.push(o);
-        if (o.kind !== 'error') {
-          const failed = this.record(item.kind === 'method' ? 'define' : 'doit', item.source);
-          if (failed) outcomes.push({ kind: 'error', text: failed, source: item.source });
-        }
-        if (this.saveRequest !== undefined) {
-          const target = this.saveRequest;
-          this.saveRequest = undefined;
-          const saved = this.save(target ?? undefined);
-          if (!saved.ok) outcomes.push({ kind: 'error', text: `Image save: ${saved.error}`, source: item.source });
-        }
+        outcomes.push(o, ...this.afterItem(item, o));
       }
     } finally {
       const failed = this.syncJournal();
@@ -174,6 +166,45 @@ export class Session {
     }
     if (!parsed.ok) outcomes.push({ kind: 'error', text: formatSyntaxError(parsed.error), source: parsed.error.sourceLine });
     return outcomes;
+  }
+
+  /**
+   * Evaluate one item in slices (Bedrock.startItem), for a REPL that keeps its screen alive
+   * and lets Ctrl-C interrupt: each step(n) runs at most n more instructions and answers null
+   * while the item runs; then its outcome, journaled and synced as evaluate does it, followed
+   * by an outcome for each thing that failed after it (the journal, a requested save).
+   */
+  start(item: Item, options: RunOptions = {}): { step(steps: number): Outcome[] | null } {
+    this.settlePending();
+    const running = this.bedrock.startItem(item, options);
+    let done: Outcome[] | null = null;
+    return {
+      step: (steps) => {
+        if (done !== null) return done;
+        const o = running.step(steps);
+        if (o === null) return null;
+        done = [o, ...this.afterItem(item, o)];
+        const failed = this.syncJournal();
+        if (failed) done.push({ kind: 'error', text: failed, source: item.source });
+        return done;
+      },
+    };
+  }
+
+  /** After an item: journal it if it was accepted, and make the save it asked for. */
+  private afterItem(item: Item, o: Outcome): Outcome[] {
+    const out: Outcome[] = [];
+    if (o.kind !== 'error') {
+      const failed = this.record(item.kind === 'method' ? 'define' : 'doit', item.source);
+      if (failed) out.push({ kind: 'error', text: failed, source: item.source });
+    }
+    if (this.saveRequest !== undefined) {
+      const target = this.saveRequest;
+      this.saveRequest = undefined;
+      const saved = this.save(target ?? undefined);
+      if (!saved.ok) out.push({ kind: 'error', text: `Image save: ${saved.error}`, source: item.source });
+    }
+    return out;
   }
 
   /** Mark the system (Forth's MARKER), journaled. Null, or what went wrong. */

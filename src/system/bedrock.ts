@@ -27,6 +27,12 @@ export type Outcome =
   | { readonly kind: 'defined'; readonly text: string; readonly source: string; readonly output?: string }
   | { readonly kind: 'error'; readonly text: string; readonly source: string; readonly fault?: Fault; readonly backtrace?: readonly string[]; readonly output?: string };
 
+/** One item being evaluated in slices (Bedrock.startItem). */
+export interface Evaluation {
+  /** Run at most `steps` more instructions: the outcome once the item is done, else null. */
+  step(steps: number): Outcome | null;
+}
+
 export interface BedrockOptions extends GenesisOptions {
   readonly backend?: Backend;
   /** Step limit for each evaluated expression. */
@@ -78,29 +84,76 @@ export class Bedrock {
     return outcomes;
   }
 
+  /** Evaluate one item to its end (startItem, run without pausing). */
   evaluateItem(item: Item, options: RunOptions = {}): Outcome {
+    const e = this.startItem(item, options);
+    for (;;) {
+      const o = e.step(Number.MAX_SAFE_INTEGER);
+      if (o !== null) return o;
+    }
+  }
+
+  /**
+   * Start evaluating one item in slices, so that a REPL can keep its screen and keys alive:
+   * each `step(n)` runs at most n more instructions and answers the outcome once the item is
+   * done, or null when it paused (the machine keeps its place; Machine.resume goes on). The
+   * whole item has the step budget evaluateItem gives it; an interrupt (Machine.requestInterrupt)
+   * stops it with an Interrupted fault. A definition is made by the first step. A value is
+   * answered as it is after its printString ran (a collection then may have moved it).
+   */
+  startItem(item: Item, options: RunOptions = {}): Evaluation {
     const source = item.source;
+    const once = (o: Outcome): Evaluation => ({ step: () => o });
     if (item.kind === 'method') {
       const r = this.compiler.define(item);
-      if (!r.ok) return { kind: 'error', text: compileErrorText(r.error.message, r.error.span, source, item.span), source };
-      return { kind: 'defined', text: `${item.target.name}${item.classSide ? ' class' : ''}>>${item.selector}`, source };
+      if (!r.ok) return once(this.withOutput({ kind: 'error', text: compileErrorText(r.error.message, r.error.span, source, item.span), source }));
+      return once(this.withOutput({ kind: 'defined', text: `${item.target.name}${item.classSide ? ' class' : ''}>>${item.selector}`, source }));
     }
     const r = this.compiler.doIt(item);
-    if (!r.ok) return { kind: 'error', text: compileErrorText(r.error.message, r.error.span, source, item.span), source };
+    if (!r.ok) return once(this.withOutput({ kind: 'error', text: compileErrorText(r.error.message, r.error.span, source, item.span), source }));
     const k = this.kernel;
-    this.startAfresh();
-    return k.withHolds((hold) => {
-      hold(r.method);
-      k.machine.setRegister(0, BigInt(k.nil), TAG_PTR);
-      const run = k.machine.call(r.entry, { steps: options.steps ?? this.steps });
-      if (run.fault) {
-        const frames = backtrace(k, run.fault, r.method);
-        k.machine.unwind();
-        return { kind: 'error' as const, text: faultText(run.fault), source, fault: run.fault, backtrace: frames };
-      }
-      const value = { value: k.machine.register(0), tag: k.machine.registerTag(0) };
-      return { kind: 'value' as const, value, text: this.printString(value), source };
-    });
+    const m = k.machine;
+    const held = k.heap.roots.add(BigInt(r.method), TAG_PTR);
+    const budget = options.steps ?? this.steps;
+    let left = budget;
+    let started = false;
+    let done: Outcome | null = null;
+    const finish = (o: Outcome): Outcome => {
+      k.heap.roots.release(held);
+      done = this.withOutput(o);
+      return done;
+    };
+    return {
+      step: (steps: number): Outcome | null => {
+        if (done !== null) return done;
+        const slice = Math.max(1, Math.min(steps, left));
+        let run;
+        if (!started) {
+          started = true;
+          this.startAfresh();
+          m.setRegister(0, BigInt(k.nil), TAG_PTR);
+          run = m.call(r.entry, { steps: slice });
+        } else {
+          run = m.resume({ steps: slice });
+        }
+        left -= run.steps;
+        if (run.fault?.kind === 'StepLimit' && left > 0) return null;
+        if (run.fault) {
+          // The last slice's count is not the news: the whole item's is.
+          const fault = run.fault.kind === 'StepLimit' ? { ...run.fault, message: `stopped after ${budget - left} instructions (the step limit)` } : run.fault;
+          const frames = backtrace(k, fault, r.method);
+          m.unwind();
+          return finish({ kind: 'error', text: faultText(fault), source, fault, backtrace: frames });
+        }
+        const root = k.heap.roots.add(m.register(0), m.registerTag(0));
+        try {
+          const text = this.printString({ value: k.heap.roots.value(root), tag: k.heap.roots.tag(root) });
+          return finish({ kind: 'value', value: { value: k.heap.roots.value(root), tag: k.heap.roots.tag(root) }, text, source });
+        } finally {
+          k.heap.roots.release(root);
+        }
+      },
+    };
   }
 
   /**
