@@ -3,11 +3,12 @@
  * opened again in a fresh session with everything as it was, and `Image save` from the
  * language.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { verifyHeap } from '../../kernel/memory/verify.ts';
+import { imageInfo } from '../../image/info.ts';
 import { Session } from '../../image/session.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'bedrock-session-'));
@@ -54,5 +55,34 @@ describe('Session', () => {
       expect(texts(t, 'Q')).toEqual(['99']);
       t.close();
     }
+  });
+
+  it('refuses a save-as to something that is not a name, and saves nothing', () => {
+    const s = open(join(dir, 'refuse.image'));
+    const out = s.evaluate('Image saveAs: 3');
+    expect(out[0].kind).toBe('error');
+    expect(out[0].text).toMatch(/Image saveAs: needs a String naming the file/);
+    const failed = s.evaluate("Image saveAs: '/no/such/directory/x.image'");
+    expect(failed.map((o) => o.kind)).toEqual(['value', 'error']);
+    expect(failed[1].text).toMatch(/^Image save: cannot save \/no\/such\/directory\/x\.image: /);
+    expect(s.path).toBe(join(dir, 'refuse.image'));
+    s.close();
+  });
+
+  it('image info says what an image holds, or which check it fails', () => {
+    const path = join(dir, 'first.image');
+    const info = imageInfo(path);
+    expect(info.ok).toBe(true);
+    const text = info.lines.join('\n');
+    expect(text).toMatch(/format {4}version 1, written by bedrock /);
+    expect(text).toMatch(/objects {3}[\d,]+: \d+ behaviours/);
+    expect(text).toMatch(/marks {5}none/);
+    expect(text).toMatch(/journal {3}3 changes since this image was saved, from /); // the second session evaluated three
+    expect(text).toMatch(/checks {4}all pass/);
+    const bad = join(dir, 'bad.image');
+    writeFileSync(bad, 'not an image');
+    const r = imageInfo(bad);
+    expect(r.ok).toBe(false);
+    expect(r.lines.join('\n')).toMatch(/checks {4}FAILED: .*bad\.image: magic check failed/);
   });
 });
