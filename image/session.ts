@@ -118,10 +118,10 @@ export class Session {
       const id = randomUUID();
       const scan = scanJournal(changes, { seq: 0, offset: 0 });
       const journal = new Journal(changes, id, scan, 0);
-      const placeholder = { journal: { id, seq: 0, offset: 0 } } as ImageHeader;
-      const s = new Session(abs, booted, placeholder, journal, [], options, null);
-      const saved = s.save();
+      const saved = saveImage(booted.kernel, abs, { backend: booted.backend, journal: journal.position, at: options.saveHook });
       if (!saved.ok) return imageError('file', saved.error);
+      const s = new Session(abs, booted, saved.header, journal, [], options, null);
+      s.lastSave = { ms: saved.ms, bytes: saved.bytes };
       s.notes.push(`made a new image, ${abs}`);
       if (scan.id !== null && scan.id !== id) s.notes.push(`${changes} belongs to another image: it will be kept aside when the first change is recorded`);
       return s;
