@@ -1,0 +1,81 @@
+/*
+ * Exceptions as a Smalltalk user relies on them, in both back ends: on:do: catches by class
+ * (and subclass), the handler's value is on:do:'s, ensure: blocks run on normal completion,
+ * on a non-local return and when a handler unwinds through them; ifCurtailed: runs only when
+ * the block does not complete; return:, retry, resume:, pass and nested handlers; errors the
+ * system raises (error:, doesNotUnderstand:, division by zero, bounds) are exceptions; and an
+ * exception nothing handles ends the evaluation with its own words and a backtrace naming the
+ * user's methods, leaving the system usable.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Bedrock } from '../../src/system/bedrock.ts';
+import { BACKENDS, boot, describeCases, type Case } from './cases.ts';
+
+const CASES: readonly Case[] = [
+  ['on:do: answers the protected block when nothing is signalled', '[3 + 4] on: Error do: [:e | 0]', ['7']],
+  ['a handler answers for on:do:', "[Error signal: 'boom'. 5] on: Error do: [:e | e messageText]", ["'boom'"]],
+  ['a handler catches subclasses', '[1 // 0] on: Error do: [:e | e class]\n[1 // 0] on: ZeroDivide do: [:e | e messageText]', ['ZeroDivide', "'division by zero'"]],
+  ['a handler for another class lets it through to an outer one',
+    '[[1 // 0] on: MessageNotUnderstood do: [:e | #inner]] on: ZeroDivide do: [:e | #outer]', ['#outer']],
+  ['the innermost matching handler wins', '[[Error signal] on: Error do: [:e | #inner]] on: Error do: [:e | #outer]', ['#inner']],
+  ['a handler block may take no argument', '[Error signal] on: Error do: [42]', ['42']],
+  ['return: answers a value from on:do:', '[Error signal. 1] on: Error do: [:e | e return: 2]', ['2']],
+  ['error: is an Error', "[nil error: 'bad'] on: Error do: [:e | e messageText]", ["'bad'"]],
+  ['doesNotUnderstand: is a MessageNotUnderstood',
+    '[3 frobnicate] on: MessageNotUnderstood do: [:e | e message selector]\n[nil foo: 1 bar: 2] on: MessageNotUnderstood do: [:e | e message arguments]\n[3 zork] on: MessageNotUnderstood do: [:e | e receiver]',
+    ['#frobnicate', '#(1 2)', '3']],
+  ['division by zero in every form is a ZeroDivide',
+    '[7 // 0] on: ZeroDivide do: [:e | 1]\n[7 \\\\ 0] on: ZeroDivide do: [:e | 2]\n[7 quo: 0] on: ZeroDivide do: [:e | 3]\n[7 rem: 0] on: ZeroDivide do: [:e | 4]\n[7 / 0] on: ZeroDivide do: [:e | 5]',
+    ['1', '2', '3', '4', '5']],
+  ['an index out of bounds is an Error', '[#(1 2 3) at: 4] on: Error do: [:e | e messageText]', ["'index 4 is out of bounds for an Array of size 3'"]],
+  ['ensure: runs its block after normal completion and answers the protected value',
+    '| log | log := OrderedCollection new. {[log add: 1. 10] ensure: [log add: 2]. log asArray}', ['#(10 #(1 2))']],
+  ['ensure: runs when a handler unwinds through it',
+    '| log | log := OrderedCollection new. [[log add: 1. 1 // 0. log add: 99] ensure: [log add: 2]] on: ZeroDivide do: [:e | log add: 3]. log asArray',
+    ['#(1 3 2)']],
+  ['ensure: runs on a non-local return through it',
+    'Object subclass: #Probe instanceVariableNames: \'log\'\nProbe log -> ^log\nProbe run -> log := OrderedCollection new. [log add: 1. ^#early] ensure: [log add: 2]. ^#late\n| p | p := Probe new. {p run. p log asArray}',
+    ['Probe', 'Probe>>log', 'Probe>>run', '#(#early #(1 2))']],
+  ['ifCurtailed: runs only when the block does not complete',
+    '| log | log := OrderedCollection new. [log add: 1] ifCurtailed: [log add: 2]. log asArray\n| log | log := OrderedCollection new. [[log add: 1. Error signal] ifCurtailed: [log add: 2]] on: Error do: [:e | nil]. log asArray',
+    ['#(1)', '#(1 2)']],
+  ['retry runs the protected block again',
+    '| n | n := 0. [n := n + 1. n < 3 ifTrue: [Error signal]. n] on: Error do: [:e | e retry]', ['3']],
+  ['resume: answers a value from signal, for a resumable exception',
+    '[(Warning signal: \'careful\') + 1] on: Warning do: [:e | e resume: 41]', ['42']],
+  ['an Error cannot be resumed', '[Error signal] on: Error do: [:e | e resume: 1]', [/Error is not resumable/]],
+  ['pass hands the exception to the next handler',
+    '[[Error signal: \'x\'] on: Error do: [:e | e pass]] on: Error do: [:e | e messageText , \'!\']', ["'x!'"]],
+  ['a handler that signals goes to the outer handlers, not itself',
+    '[[Error signal: \'one\'] on: Error do: [:e | Error signal: \'two\']] on: Error do: [:e | e messageText]', ["'two'"]],
+  ['a signal in a method is caught by a handler in its caller',
+    'Probe fail -> ^self error: \'from a method\'\n[Probe new fail] on: Error do: [:e | e messageText]', ['Probe>>fail', "'from a method'"]],
+  ['an unhandled Error ends the evaluation with its words; the next line runs',
+    "Error signal: 'nobody catches this'\n3 + 4\n1 // 0\nnil foo\n5", ['Error: nobody catches this', '7', 'ZeroDivide: division by zero', 'nil does not understand #foo', '5']],
+  ['handlers do not leak from one evaluation into the next',
+    "[Error signal: 'one'] on: Error do: [:e | e messageText]\nError signal: 'two'", ["'one'", 'Error: two']],
+  ['Warning unhandled answers nil', '(Warning signal: \'w\') isNil', ['true']],
+  ['user subclasses of Error carry their own description',
+    "Error subclass: #Overdrawn instanceVariableNames: ''\nOverdrawn messageText -> ^'not enough money'\n[Overdrawn new signal] on: Overdrawn do: [:e | e messageText]\nOverdrawn new signal",
+    ['Overdrawn', 'Overdrawn>>messageText', "'not enough money'", 'Overdrawn: not enough money']],
+];
+
+describeCases('exceptions', CASES);
+
+describe.each(BACKENDS)('an unhandled error names the methods it came through (%s)', (backend) => {
+  let b: Bedrock;
+  beforeAll(() => { b = boot(backend); });
+  it('lists the user\'s methods innermost first, without the exception machinery', () => {
+    b.run('Object subclass: #Teller\nTeller withdraw: n -> ^self check: n\nTeller check: n -> ^100 // n');
+    const [o] = b.evaluate('Teller new withdraw: 0');
+    expect(o.kind).toBe('error');
+    if (o.kind !== 'error') return;
+    expect(o.text).toBe('ZeroDivide: division by zero');
+    expect(o.backtrace).toEqual(['SmallInteger>>quo:', 'SmallInteger>>//', 'Teller>>check:', 'Teller>>withdraw:', 'a DoIt']);
+  });
+  it('folds a deep recursion into one line', () => {
+    b.run('Teller down: n -> n = 0 ifTrue: [^nil foo]. ^self down: n - 1');
+    const [o] = b.evaluate('Teller new down: 50');
+    expect(o.kind === 'error' && o.backtrace).toEqual(['Teller>>down: (×51)', 'a DoIt']);
+  });
+});
