@@ -1,54 +1,133 @@
 /*
- * `npm run bench [NAME ...] [--json] [--runs N]`: run the benchmarks (all, or those whose
- * names start with a NAME), print each one's median rate, spread and ratio to its baseline
- * from the same run; --json prints the results as JSON instead.
+ * `npm run bench [NAME ...] [--json] [--runs N] [--warmups N] [--quick] [--list]` (and
+ * `bedrock bench ...`, which runs this file): run the benchmarks (all, or those whose names
+ * start with a NAME, with their baselines), and print each one's median rate, spread and ratio
+ * to its baselines from the same run; --json prints the whole run as one JSON document
+ * instead (progress still goes to stderr). runBench is the same, for callers in process.
+ * Exit status: 0, 1 when a benchmark failed, 2 for bad arguments.
  */
-import os from 'node:os';
-import { human, measure, type BenchmarkResult } from './harness.ts';
-import { imageBenchmarks } from './image.ts';
-import { machineBenchmarks } from './machine.ts';
-import { memoryBenchmarks, type DetailedBenchmark } from './memory.ts';
-import { sendBenchmarks } from './sends.ts';
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { baselinesOf, measure, type Benchmark, type BenchmarkResult } from './harness.ts';
+import { PEERS } from './peers.ts';
+import { environment, ratiosOf, textReport, type RunReport } from './report.ts';
+import { allBenchmarks, FULL, makeSuite, QUICK } from './suite.ts';
+import { bootTimes } from './systems.ts';
 
-const ALL: readonly DetailedBenchmark[] = [...machineBenchmarks, ...memoryBenchmarks, ...sendBenchmarks, ...imageBenchmarks];
+export interface BenchOutput {
+  out(line: string): void;
+  err(line: string): void;
+}
 
-function main(argv: string[]): number {
-  const json = argv.includes('--json');
-  const runsAt = argv.indexOf('--runs');
-  const runs = runsAt >= 0 ? Number(argv[runsAt + 1]) : 7;
-  if (!Number.isInteger(runs) || runs < 1) {
-    process.stderr.write('bench: --runs needs a whole number of at least 1\n');
-    return 2;
+const STDIO: BenchOutput = { out: (l) => process.stdout.write(l + '\n'), err: (l) => process.stderr.write(l + '\n') };
+
+const USAGE = `usage: bench [NAME ...] [--json] [--runs N] [--warmups N] [--quick] [--list]
+  NAME         run the benchmarks whose names start with NAME (and their baselines)
+  --json       print the whole run as JSON on stdout
+  --runs N     timed runs of every benchmark (default: 7, fewer for the slowest)
+  --warmups N  untimed runs first (default: 3, or a shorter warm-up of its own)
+  --quick      tiny sizes, one run each without warm-ups, to check the suite works
+  --list       the benchmarks and what each measures`;
+
+interface Options {
+  json: boolean; quick: boolean; list: boolean;
+  runs: number | null; warmups: number | null;
+  names: string[];
+}
+
+function parse(argv: readonly string[]): Options | string {
+  const o: Options = { json: false, quick: false, list: false, runs: null, warmups: null, names: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--json') o.json = true;
+    else if (a === '--quick') o.quick = true;
+    else if (a === '--list') o.list = true;
+    else if (a === '--runs' || a === '--warmups') {
+      const n = Number(argv[++i]);
+      if (!Number.isInteger(n) || n < (a === '--runs' ? 1 : 0)) return `${a} needs a whole number${a === '--runs' ? ' of at least 1' : ''}`;
+      if (a === '--runs') o.runs = n; else o.warmups = n;
+    } else if (a === '--help' || a === '-h') return '';
+    else if (a.startsWith('-')) return `unknown option ${a}`;
+    else o.names.push(a);
   }
-  const names = argv.filter((a, i) => !a.startsWith('--') && argv[i - 1] !== '--runs');
-  const chosen = names.length === 0 ? ALL : ALL.filter((b) => names.some((n) => b.name.startsWith(n)));
+  return o;
+}
+
+/** Run the suite as the command line says; the exit status. */
+export function runBench(argv: readonly string[], io: BenchOutput = STDIO): number {
+  const o = parse(argv);
+  if (typeof o === 'string') {
+    if (o) io.err(`bench: ${o}`);
+    io.err(USAGE);
+    return o ? 2 : 0;
+  }
+  const groups = makeSuite(o.quick ? QUICK : FULL);
+  const all = allBenchmarks(groups);
+  if (o.list) {
+    for (const g of groups) {
+      io.out(g.note ? `${g.name} · ${g.note}` : g.name);
+      for (const b of g.benchmarks) io.out(`  ${b.name.padEnd(34)} ${b.unit.padEnd(15)} ${b.about ?? ''}${b.size ? ` [${b.size}]` : ''}`);
+    }
+    return 0;
+  }
+  const chosen = o.names.length === 0 ? all : all.filter((b) => o.names.some((n) => b.name.startsWith(n)));
   if (chosen.length === 0) {
-    process.stderr.write(`bench: no benchmark matches ${names.join(' ')} (have: ${ALL.map((b) => b.name).join(', ')})\n`);
+    io.err(`bench: no benchmark matches ${o.names.join(' ')} (have: ${all.map((b) => b.name).join(', ')})`);
     return 2;
   }
   // Baselines of chosen benchmarks run too, so every ratio comes from this run.
-  const withBaselines = ALL.filter((b) => chosen.includes(b) || chosen.some((c) => c.baseline === b.name));
+  const wanted = new Set(chosen.flatMap((b) => [b.name, ...baselinesOf(b)]));
+  const toRun = all.filter((b) => wanted.has(b.name));
+  const env = environment();
+  const t0 = performance.now();
   const results = new Map<string, BenchmarkResult>();
-  for (const b of withBaselines) {
-    if (!json) process.stderr.write(`running ${b.name} ...\n`);
-    results.set(b.name, measure(b, runs, 3));
+  for (const b of toRun) {
+    io.err(`running ${b.name}${b.size ? ` (${b.size})` : ''} ...`);
+    const r = o.quick ? measure(b, o.runs ?? 1, o.warmups ?? 0) : measure(b, o.runs, o.warmups);
+    if (r.status === 'failed') io.err(`  ${b.name} FAILED: ${r.reason}`);
+    results.set(b.name, r);
   }
-  const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, Node ${process.version}`;
-  // Details (such as collector pauses) of the chosen benchmarks, each set once.
-  const details = [...new Set(withBaselines.map((b) => b.details).filter((d) => d !== undefined))].flatMap((d) => d());
-  if (json) {
-    process.stdout.write(JSON.stringify({ machine, date: new Date().toISOString(), runs, results: [...results.values()], details }, null, 2) + '\n');
-    return 0;
-  }
-  console.log(`${machine}; ${runs} runs each after 3 warm-ups; median (low .. high)`);
-  for (const b of withBaselines) {
-    const r = results.get(b.name)!;
-    const base = b.baseline ? results.get(b.baseline) : undefined;
-    const ratio = base ? `  ${(r.median / base.median).toFixed(3)}x of ${b.baseline}` : '';
-    console.log(`${b.name.padEnd(24)} ${human(r.median).padStart(9)} ${r.unit}  (${human(r.low)} .. ${human(r.high)})${ratio}`);
-  }
-  for (const line of details) console.log(line);
-  return 0;
+  const report = makeReport(groups.map((g) => ({ ...g, benchmarks: g.benchmarks.filter((b) => wanted.has(b.name)) })), results, o, env, (performance.now() - t0) / 1000);
+  if (o.json) io.out(JSON.stringify(report, null, 2));
+  else for (const l of textReport(report)) io.out(l);
+  return [...results.values()].some((r) => r.status === 'failed') ? 1 : 0;
 }
 
-process.exitCode = main(process.argv.slice(2));
+function makeReport(
+  groups: readonly { name: string; note?: string; benchmarks: readonly Benchmark[] }[],
+  results: ReadonlyMap<string, BenchmarkResult>, o: Options, env: RunReport['environment'], seconds: number,
+): RunReport {
+  const ran = groups.flatMap((g) => g.benchmarks);
+  // Details of the benchmarks that ran, each details function once.
+  const detailFns = [...new Set(ran.map((b) => b.details).filter((d) => d !== undefined))];
+  const details = [
+    ...bootTimes().map((t) => `Bedrock boot (${t.backend} back end, not timed in any benchmark): ${t.seconds.toFixed(1)} s`),
+    ...detailFns.flatMap((d) => {
+      try { return d(); } catch (e) { return [`(details failed: ${e instanceof Error ? e.message : String(e)})`]; }
+    }),
+  ];
+  return {
+    version: 1,
+    date: new Date().toISOString(),
+    environment: env,
+    options: { runs: o.runs, warmups: o.warmups, quick: o.quick, names: o.names },
+    seconds,
+    groups: groups.filter((g) => g.benchmarks.length > 0).map((g) => ({
+      name: g.name,
+      ...(g.note ? { note: g.note } : {}),
+      results: g.benchmarks.map((b) => ({ ...results.get(b.name)!, group: g.name, ratios: ratiosOf(b, results) })),
+    })),
+    peers: PEERS.map((p) => ({ name: p.name, command: p.command, version: p.version() })),
+    details,
+  };
+}
+
+function isMain(): boolean {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) process.exitCode = runBench(process.argv.slice(2));

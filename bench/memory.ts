@@ -1,30 +1,43 @@
 /*
- * Memory benchmarks: objects allocated per second by machine code through the allocation
- * service, beside plain JavaScript allocating the same small objects; and the same with about
- * 100 MB of long-lived data in the heap, where what matters is the collector's pauses.
+ * Memory benchmarks: objects allocated per second by machine code through the ALLOCATE
+ * service, with the collector's pauses (count, total, longest), beside plain JavaScript
+ * allocating the same objects (V8's pauses from v8.GCProfiler).
  *
- *   memory.alloc       a loop making objects of 2, 3 and 4 slots (one site each), each new
- *                      object pointing at the one before; every 64 turns the chain is dropped,
- *                      so nearly everything dies young:
- *                        lp: mov rdx, 2 / syscall / mov [rax], rbx / mov rbx, rax
- *                            (the same with 3 and 4) / add r12, 1 / test r12, 63 / jnz /
- *                            mov rbx, 0 / cmp r12, r13 / jne lp
- *   js.alloc           the same objects as JavaScript arrays, chained and dropped the same way
- *   memory.alloc-100mb memory.alloc on a heap first given a 2.5 M-object list (5 cells each:
- *                      12.5 M cells, 100 MB) built by machine code and kept live throughout
- *
- * The pauses (longest and total, minor and major) of the last run of each, and of the
- * 100 MB build, are printed after the table (details()).
+ *   memory.short-lived   ten million small objects that die young: a loop making a 2-slot and
+ *                        a 4-slot object a turn, each pointing at the one before; every 64
+ *                        turns the chain is dropped:
+ *                          lp: mov rdx, 2 / syscall / mov [rax], rbx / mov rbx, rax /
+ *                              (the same with 4) / add r12, 1 / test r12, 63 / jnz next /
+ *                              mov rbx, 0 / next: cmp r12, r13 / jne lp
+ *   js.short-lived       the same objects as JavaScript arrays, chained and dropped the same way
+ *   memory.long-lived    one million 2-slot objects (value, next) in a list that stays live to
+ *                        the end of the run, on a fresh machine each run: every object
+ *                        survives, so the collector copies (promotes) them all
+ *   js.long-lived        the same list of JavaScript arrays
+ *   memory.short-lived-100mb   memory.short-lived on a heap first given 2.5 M 4-slot objects
+ *                        (12.5 M cells, 100 MB) built by machine code and live throughout:
+ *                        what matters is that the pauses stay short with a big old space
  */
 import { assemble } from '../bootstrap/assembler.ts';
 import { Machine } from '../kernel/machine/machine.ts';
 import { SERVICE_ALLOCATE } from '../kernel/memory/heap.ts';
 import type { GcStats } from '../kernel/memory/heap.ts';
-import { timed, type Benchmark } from './harness.ts';
+import { timed, type Benchmark, type Measurement, type Pauses } from './harness.ts';
+import { describePauses, heapPausesDuring, v8PausesDuring } from './pauses.ts';
 
-const TURNS = 1_000_000;
-const OBJECTS = TURNS * 3;
-const BIG_OBJECTS = 2_500_000;
+export interface MemorySizes {
+  /** Short-lived objects a run (two a turn). */
+  readonly shortLived: number;
+  /** Long-lived objects a run. */
+  readonly longLived: number;
+  /** Objects of the 100 MB heap (5 cells each), built once. */
+  readonly bigHeapObjects: number;
+}
+
+export const MEMORY_SIZES: MemorySizes = { shortLived: 10_000_000, longLived: 1_000_000, bigHeapObjects: 2_500_000 };
+
+/** Benchmarks of other files written before these took a details function (kept for them). */
+export type DetailedBenchmark = Benchmark;
 
 function code(m: Machine, source: string): number {
   const r = assemble(source);
@@ -34,7 +47,8 @@ function code(m: Machine, source: string): number {
   return c;
 }
 
-const ALLOC_LOOP = `
+/** r13 turns, two objects a turn. */
+const SHORT_LIVED_LOOP = `
   mov rcx, 5
   mov r8, 0
   mov r11, ${SERVICE_ALLOCATE}
@@ -42,10 +56,6 @@ const ALLOC_LOOP = `
   mov rbx, 0
 lp:
   mov rdx, 2
-  syscall
-  mov [rax], rbx
-  mov rbx, rax
-  mov rdx, 3
   syscall
   mov [rax], rbx
   mov rbx, rax
@@ -64,51 +74,24 @@ next:
   mov rbx, 0
   ret`;
 
-/** r13 nodes [next, i, 0, 0], the list in r14. */
-const BUILD_LOOP = `
+/** r13 nodes [value, next] (SLOTS slots), the list in r14. */
+const listLoop = (slots: number): string => `
   mov rcx, 6
   mov r8, 0
   mov r11, ${SERVICE_ALLOCATE}
   mov r12, 0
   mov r14, 0
 lp:
-  mov rdx, 4
+  mov rdx, ${slots}
   syscall
-  mov [rax], r14
-  mov [rax+8], r12
+  mov [rax], r12
+  mov [rax+8], r14
   mov r14, rax
   add r12, 1
   cmp r12, r13
   jne lp
   mov rax, 0
   ret`;
-
-interface PauseSummary {
-  minor: number;
-  major: number;
-  longestMinorMs: number;
-  longestMajorMs: number;
-  totalMs: number;
-}
-
-/** Pause statistics over a stretch of time: collections and pauses between two snapshots. */
-function pausesDuring(m: Machine, fn: () => void): PauseSummary {
-  const heap = m.heap;
-  const s: PauseSummary = { minor: 0, major: 0, longestMinorMs: 0, longestMajorMs: 0, totalMs: 0 };
-  const previous = heap.hooks.onCollect;
-  heap.hooks.onCollect = (r) => {
-    if (r.kind === 'minor') { s.minor++; s.longestMinorMs = Math.max(s.longestMinorMs, r.ms); } else { s.major++; s.longestMajorMs = Math.max(s.longestMajorMs, r.ms); }
-    s.totalMs += r.ms;
-  };
-  try { fn(); } finally { heap.hooks.onCollect = previous; }
-  return s;
-}
-
-function describePauses(p: PauseSummary): string {
-  const minor = `${p.minor} minor (longest ${p.longestMinorMs.toFixed(2)} ms)`;
-  const major = p.major === 0 ? 'no major' : `${p.major} major (longest ${p.longestMajorMs.toFixed(1)} ms)`;
-  return `${minor}, ${major}; total pause ${p.totalMs.toFixed(1)} ms`;
-}
 
 function run(m: Machine, c: number, r13: number): number {
   m.setRegister(13, BigInt(r13));
@@ -117,66 +100,54 @@ function run(m: Machine, c: number, r13: number): number {
   return result.steps;
 }
 
-// ---- memory.alloc -----------------------------------------------------------------------
-
-let small: { m: Machine; loop: number } | null = null;
-let smallPauses: PauseSummary | null = null;
-
-function allocRun(): number {
-  if (!small) { const m = new Machine(); small = { m, loop: code(m, ALLOC_LOOP) }; }
-  const { m, loop } = small;
-  smallPauses = pausesDuring(m, () => run(m, loop, TURNS));
-  return OBJECTS;
+/** A timed run of machine code, with its instructions and the collector's pauses. */
+function watched(m: Machine, c: number, r13: number, work: number): Measurement {
+  let steps = 0;
+  let pauses: Pauses | undefined;
+  const t = timed(() => {
+    const w = heapPausesDuring(m, () => run(m, c, r13));
+    steps = w.value;
+    pauses = w.pauses;
+    return work;
+  });
+  return { ...t, instructions: steps, pauses };
 }
 
-// ---- js.alloc -----------------------------------------------------------------------------
+function jsWatched(fn: () => number): Measurement {
+  let pauses: Pauses | undefined;
+  const t = timed(() => {
+    const w = v8PausesDuring(fn);
+    pauses = w.pauses;
+    return w.value;
+  });
+  return { ...t, pauses };
+}
 
+/** Keep results alive so the JIT cannot drop the work. */
 export let sink: unknown = null;
 
-function jsAllocRun(): number {
+function jsShortLived(turns: number): number {
   let chain: unknown[] | null = null;
-  for (let i = 1; i <= TURNS; i++) {
+  for (let i = 1; i <= turns; i++) {
     chain = [chain, 0];
-    chain = [chain, 0, 0];
     chain = [chain, 0, 0, 0];
     if ((i & 63) === 0) { sink = chain; chain = null; }
   }
   sink = chain;
-  return OBJECTS;
+  return turns * 2;
 }
 
-// ---- memory.alloc-100mb -------------------------------------------------------------------
-
-let big: { m: Machine; loop: number; buildMs: number; build: PauseSummary; memoryCells: number } | null = null;
-let bigPauses: PauseSummary | null = null;
-
-function bigHeap(): NonNullable<typeof big> {
-  if (big) return big;
-  const m = new Machine();
-  const build = code(m, BUILD_LOOP);
-  const loop = code(m, ALLOC_LOOP);
-  const t0 = performance.now();
-  const pauses = pausesDuring(m, () => run(m, build, BIG_OBJECTS));
-  big = { m, loop, buildMs: performance.now() - t0, build: pauses, memoryCells: m.store.cellCount };
-  return big;
+function jsLongLived(n: number): number {
+  let list: unknown[] | null = null;
+  for (let i = 0; i < n; i++) list = [i, list];
+  sink = list;
+  let length = 0;
+  for (let p = list; p !== null; p = p[1] as unknown[] | null) length++;
+  sink = null;
+  return length;
 }
 
-function bigRun(): number {
-  const b = bigHeap();
-  bigPauses = pausesDuring(b.m, () => run(b.m, b.loop, TURNS));
-  if (b.m.registerTag(14) !== 1) throw new Error('the long-lived list is gone');
-  return OBJECTS;
-}
-
-function details(): string[] {
-  const lines: string[] = [];
-  if (smallPauses && small) lines.push(`memory.alloc: last run ${describePauses(smallPauses)}; heap ${cellsText(small.m)}`);
-  if (big) {
-    lines.push(`memory.alloc-100mb build: ${BIG_OBJECTS / 1e6} M objects (${(BIG_OBJECTS * 5 * 8 / 1e6).toFixed(0)} MB live) in ${big.buildMs.toFixed(0)} ms; ${describePauses(big.build)}; memory grew to ${(big.memoryCells * 8 / 1e6).toFixed(0)} MB of cells`);
-  }
-  if (bigPauses && big) lines.push(`memory.alloc-100mb steady phase: last run ${describePauses(bigPauses)}; heap ${cellsText(big.m)}`);
-  return lines;
-}
+interface BigHeap { m: Machine; loop: number; buildMs: number; build: Pauses; memoryCells: number }
 
 function cellsText(m: Machine): string {
   const u = m.heap.usage();
@@ -184,16 +155,64 @@ function cellsText(m: Machine): string {
   return `${mb(u.memoryCells)} (old ${mb(u.oldUsed)} of ${mb(u.oldCells)}, nursery ${mb(u.nurseryCells)})`;
 }
 
-export interface DetailedBenchmark extends Benchmark {
-  /** Lines to print after the table. */
-  readonly details?: () => string[];
+let lastBig: BigHeap | null = null;
+
+export function makeMemoryBenchmarks(s: MemorySizes = MEMORY_SIZES): Benchmark[] {
+  const turns = Math.ceil(s.shortLived / 2);
+  let small: { m: Machine; loop: number } | null = null;
+  let big: BigHeap | null = null;
+  const bigHeap = (): BigHeap => {
+    if (big) return big;
+    const m = new Machine();
+    const build = code(m, listLoop(4));
+    const loop = code(m, SHORT_LIVED_LOOP);
+    const t0 = performance.now();
+    const w = heapPausesDuring(m, () => run(m, build, s.bigHeapObjects));
+    big = lastBig = { m, loop, buildMs: performance.now() - t0, build: w.pauses, memoryCells: m.store.cellCount };
+    return big;
+  };
+  const bigMb = (s.bigHeapObjects * 5 * 8 / 1e6).toFixed(0);
+  return [
+    {
+      name: 'memory.short-lived', unit: 'objects/s', size: `${turns * 2} objects`, baseline: 'js.short-lived',
+      about: 'small objects that die young, made by machine code through ALLOCATE',
+      run: () => {
+        if (!small) { const m = new Machine(); small = { m, loop: code(m, SHORT_LIVED_LOOP) }; }
+        return watched(small.m, small.loop, turns, turns * 2);
+      },
+      details: () => (small ? [`memory.short-lived: heap after the runs ${cellsText(small.m)}`] : []),
+    },
+    { name: 'js.short-lived', unit: 'objects/s', size: `${turns * 2} arrays`, about: 'the same objects as JavaScript arrays', run: () => jsWatched(() => jsShortLived(turns)) },
+    {
+      name: 'memory.long-lived', unit: 'objects/s', size: `${s.longLived} objects`, baseline: 'js.long-lived',
+      about: 'a list of 2-slot objects kept live to the end of the run (a fresh machine each run)',
+      run: () => {
+        const m = new Machine();
+        const c = code(m, listLoop(2));
+        const r = watched(m, c, s.longLived, s.longLived);
+        if (m.registerTag(14) !== 1) throw new Error('the long-lived list is gone');
+        return r;
+      },
+    },
+    { name: 'js.long-lived', unit: 'objects/s', size: `${s.longLived} arrays`, about: 'the same list of JavaScript arrays', run: () => jsWatched(() => jsLongLived(s.longLived)) },
+    {
+      name: 'memory.short-lived-100mb', unit: 'objects/s', size: `${turns * 2} objects beside ${bigMb} MB live`, baseline: 'js.short-lived',
+      about: `memory.short-lived with ${s.bigHeapObjects} long-lived objects (${bigMb} MB) in the heap`,
+      run: () => {
+        const b = bigHeap();
+        const r = watched(b.m, b.loop, turns, turns * 2);
+        if (b.m.registerTag(14) !== 1) throw new Error('the long-lived list is gone');
+        return r;
+      },
+      details: () => (big ? [
+        `memory.short-lived-100mb: built ${s.bigHeapObjects} objects (${bigMb} MB live) in ${big.buildMs.toFixed(0)} ms, ${describePauses(big.build)}; heap after the runs ${cellsText(big.m)}`,
+      ] : []),
+    },
+  ];
 }
 
-export const memoryBenchmarks: readonly DetailedBenchmark[] = [
-  { name: 'memory.alloc', unit: 'objects/s', baseline: 'js.alloc', run: () => timed(allocRun), details },
-  { name: 'js.alloc', unit: 'objects/s', run: () => timed(jsAllocRun) },
-  { name: 'memory.alloc-100mb', unit: 'objects/s', baseline: 'js.alloc', run: () => timed(bigRun), details },
-];
+/** For tests and tools: the collector statistics of the last 100 MB heap built, if any. */
+export function bigHeapStats(): GcStats | null { return lastBig?.m.heap.stats ?? null; }
 
-/** For tests and tools: the collector statistics of the 100 MB heap, if built. */
-export function bigHeapStats(): GcStats | null { return big?.m.heap.stats ?? null; }
+/** The benchmarks at their full sizes. */
+export const memoryBenchmarks: readonly Benchmark[] = makeMemoryBenchmarks();

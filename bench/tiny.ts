@@ -1,0 +1,163 @@
+/*
+ * Squeak's tinyBenchmarks, in spirit: a bytecode-heavy loop and a send-heavy one, written in
+ * Bedrock's language and run in each back end, beside the same programs in JavaScript, GNU
+ * Smalltalk and Forth.
+ *
+ *   tiny.bytecodes.*   Squeak's `benchmark`: the sieve of Eratosthenes over 8190 flags
+ *                      (1028 primes a pass). Counted as tinyBenchmarks counts it: 500,000
+ *                      bytecodes a pass, whoever runs it; the machine instructions per pass
+ *                      are given beside.
+ *   tiny.sends.*       ten unary sends a turn to a method that answers self, in a whileTrue:
+ *                      loop; counted in those sends (the loop's own arithmetic not counted).
+ *
+ * Peers: bench/peers/sieve.st, sieve.fs, sends.st, sends.fs. Their runs are longer (more
+ * passes and turns) so their own clocks measure them well; rates are per pass and per send,
+ * so the sizes need not match.
+ */
+import type { Backend } from '../src/compiler/compiler.ts';
+import { timed, type Benchmark } from './harness.ts';
+import { GFORTH, GST, peerBenchmark } from './peers.ts';
+import { BACKENDS, define, timedEval } from './systems.ts';
+
+export interface TinySizes {
+  /** Passes of the sieve in Bedrock, and in JavaScript and the peers. */
+  readonly sievePasses: number;
+  readonly peerSievePasses: number;
+  /** Turns (of ten sends) in Bedrock, and in JavaScript and the peers. */
+  readonly sendTurns: number;
+  readonly peerSendTurns: number;
+}
+
+export const TINY_SIZES: TinySizes = { sievePasses: 5, peerSievePasses: 200, sendTurns: 100_000, peerSendTurns: 5_000_000 };
+
+/** tinyBenchmarks' own count of bytecodes in one pass of its sieve. */
+export const BYTECODES_PER_PASS = 500_000;
+const SIZE = 8190;
+const PRIMES = 1028;
+const SENDS_PER_TURN = 10;
+
+export const SIEVE_PROGRAM = `
+Object subclass: #SieveBench
+SieveBench class sieve: passes ->
+    | size flags prime k count |
+    size := ${SIZE}.
+    1 to: passes do: [:iter |
+        count := 0.
+        flags := Array new: size.
+        flags atAllPut: true.
+        1 to: size do: [:i |
+            (flags at: i) ifTrue: [
+                prime := i + 1.
+                k := i + prime.
+                [k <= size] whileTrue: [
+                    flags at: k put: false.
+                    k := k + prime].
+                count := count + 1]]].
+    ^count
+`;
+
+export const SENDS_PROGRAM = `
+Object subclass: #SendBench
+SendBench ping -> ^self
+SendBench class sends: turns ->
+    | s i |
+    s := self new.
+    i := 0.
+    [i < turns] whileTrue: [
+        s ping. s ping. s ping. s ping. s ping. s ping. s ping. s ping. s ping. s ping.
+        i := i + 1].
+    ^i
+`;
+
+/** Keep results alive so the JIT cannot drop the work. */
+export let sink: unknown = null;
+
+function bedrockSieve(backend: Backend, passes: number): Benchmark {
+  return {
+    name: `tiny.bytecodes.${backend}`, unit: 'bytecodes/s', size: `${passes} passes`,
+    about: `tinyBenchmarks' sieve in Bedrock's language, ${backend} back end (500,000 bytecodes a pass, as Squeak counts)`,
+    baselines: ['js.bytecodes', 'peer.gst.bytecodes', 'peer.gforth.bytecodes'],
+    runs: 5,
+    warmup: () => { define(backend, 'sieve', SIEVE_PROGRAM); timedEval(backend, 'SieveBench sieve: 1', String(PRIMES), 0); },
+    run: () => {
+      define(backend, 'sieve', SIEVE_PROGRAM);
+      return timedEval(backend, `SieveBench sieve: ${passes}`, String(PRIMES), passes * BYTECODES_PER_PASS);
+    },
+  };
+}
+
+function bedrockSends(backend: Backend, turns: number): Benchmark {
+  return {
+    name: `tiny.sends.${backend}`, unit: 'sends/s', size: `${turns * SENDS_PER_TURN} sends`,
+    about: `a loop of unary sends in Bedrock's language, ${backend} back end`,
+    baselines: ['js.tiny-sends', 'peer.gst.sends', 'peer.gforth.sends'],
+    runs: 5,
+    warmup: () => { define(backend, 'sends', SENDS_PROGRAM); timedEval(backend, 'SendBench sends: 1000', '1000', 0); },
+    run: () => {
+      define(backend, 'sends', SENDS_PROGRAM);
+      return timedEval(backend, `SendBench sends: ${turns}`, String(turns), turns * SENDS_PER_TURN);
+    },
+  };
+}
+
+function jsSieve(passes: number): number {
+  let count = 0;
+  for (let iter = 1; iter <= passes; iter++) {
+    count = 0;
+    const flags: boolean[] = new Array(SIZE + 1).fill(true);
+    for (let i = 1; i <= SIZE; i++) {
+      if (flags[i]) {
+        const prime = i + 1;
+        for (let k = i + prime; k <= SIZE; k += prime) flags[k] = false;
+        count++;
+      }
+    }
+  }
+  return count;
+}
+
+class SendBench {
+  ping(): SendBench { return this; }
+}
+
+function jsTinySends(turns: number): number {
+  const s = new SendBench();
+  let r: SendBench = s;
+  let i = 0;
+  while (i < turns) {
+    r = s.ping(); r = s.ping(); r = s.ping(); r = s.ping(); r = s.ping();
+    r = s.ping(); r = s.ping(); r = s.ping(); r = s.ping(); r = s.ping();
+    i++;
+  }
+  sink = r;
+  return i;
+}
+
+export function makeTinyBenchmarks(s: TinySizes = TINY_SIZES): Benchmark[] {
+  const sieve = { unit: 'bytecodes/s', size: `${s.peerSievePasses} passes`, args: [String(s.peerSievePasses)], expect: String(PRIMES), work: s.peerSievePasses * BYTECODES_PER_PASS };
+  const sends = { unit: 'sends/s', size: `${s.peerSendTurns * SENDS_PER_TURN} sends`, args: [String(s.peerSendTurns)], expect: String(s.peerSendTurns), work: s.peerSendTurns * SENDS_PER_TURN };
+  return [
+    ...BACKENDS.map((b) => bedrockSieve(b, s.sievePasses)),
+    {
+      name: 'js.bytecodes', unit: 'bytecodes/s', size: `${s.peerSievePasses} passes`, about: 'the same sieve in plain JavaScript',
+      run: () => timed(() => {
+        const r = jsSieve(s.peerSievePasses);
+        if (r !== PRIMES) throw new Error(`js sieve counted ${r}`);
+        sink = r;
+        return s.peerSievePasses * BYTECODES_PER_PASS;
+      }),
+    },
+    peerBenchmark({ ...sieve, name: 'peer.gst.bytecodes', about: 'the same sieve in GNU Smalltalk (bench/peers/sieve.st)', peer: GST, file: 'sieve.st' }),
+    peerBenchmark({ ...sieve, name: 'peer.gforth.bytecodes', about: 'the same sieve in Forth, gforth-fast (bench/peers/sieve.fs)', peer: GFORTH, file: 'sieve.fs', word: 'bench-sieve' }),
+    ...BACKENDS.map((b) => bedrockSends(b, s.sendTurns)),
+    {
+      name: 'js.tiny-sends', unit: 'sends/s', size: `${s.peerSendTurns * SENDS_PER_TURN} calls`, about: 'the same loop of method calls in plain JavaScript',
+      run: () => timed(() => {
+        if (jsTinySends(s.peerSendTurns) !== s.peerSendTurns) throw new Error('js sends lost count');
+        return s.peerSendTurns * SENDS_PER_TURN;
+      }),
+    },
+    peerBenchmark({ ...sends, name: 'peer.gst.sends', about: 'the same loop of sends in GNU Smalltalk (bench/peers/sends.st)', peer: GST, file: 'sends.st' }),
+    peerBenchmark({ ...sends, name: 'peer.gforth.sends', about: 'the same loop, as calls of a colon definition, in gforth-fast (bench/peers/sends.fs)', peer: GFORTH, file: 'sends.fs', word: 'bench-sends' }),
+  ];
+}
