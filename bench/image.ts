@@ -11,11 +11,10 @@
  *                 kernel made over it (a running system: `Big size`-style sends work at once)
  *
  * Rates are objects per second (of the million); the details give milliseconds and bytes.
- * When GNU Smalltalk (`gst`) is installed, the details also give its `ObjectMemory
- * snapshot:` of a million 2-element Arrays; when it is not, they say so.
+ * GNU Smalltalk's `ObjectMemory snapshot:` of the same million objects is beside image.save
+ * in the suite (bench/image-peer.ts, peer.gst.snapshot), or reported missing.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openImage } from '../image/open.ts';
@@ -108,39 +107,12 @@ function median(xs: readonly number[]): number {
   return s.length === 0 ? NaN : s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-/** GNU Smalltalk's snapshot of the same million objects, if gst is installed. */
-function gnuSmalltalk(): string {
-  try {
-    execFileSync('gst', ['--version'], { stdio: 'ignore' });
-  } catch {
-    return 'GNU Smalltalk: gst is not installed, so there is no snapshot to compare with';
-  }
-  const d = workDir();
-  const script = join(d, 'snap.st');
-  writeFileSync(script, [
-    '| list t |',
-    `list := nil. 1 to: ${OBJECTS} do: [:i | list := Array with: i with: list].`,
-    'Smalltalk at: #Big put: list.',
-    `t := Time millisecondsToRun: [ObjectMemory snapshot: '${join(d, 'gst.im')}'].`,
-    "Transcript showCr: 'ms ', t printString.",
-  ].join('\n'));
-  try {
-    const out = execFileSync('gst', [script], { encoding: 'utf8', timeout: 120_000 });
-    const ms = /ms (\d+)/.exec(out)?.[1];
-    const size = statSync(join(d, 'gst.im')).size;
-    return `GNU Smalltalk: ObjectMemory snapshot: of the same million 2-element Arrays in ${ms ?? '?'} ms, ${(size / 1e6).toFixed(1)} MB`;
-  } catch (e) {
-    return `GNU Smalltalk: the snapshot failed (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`;
-  }
-}
-
 function details(): string[] {
   const ms = (xs: number[]): string => `${median(xs).toFixed(1)} ms`;
   const lines: string[] = [];
   if (times.build.length) lines.push(`image.build: boot and a million objects from scratch, median ${ms(times.build)}`);
   if (times.save.length) lines.push(`image.save: median ${ms(times.save)} (fastest ${Math.min(...times.save).toFixed(1)} ms), file ${(fileBytes / 1e6).toFixed(1)} MB (${fileBytes} bytes)`);
   if (times.open.length) lines.push(`image.open: median ${ms(times.open)} (fastest ${Math.min(...times.open).toFixed(1)} ms), every check included`);
-  if (times.save.length || times.open.length) lines.push(gnuSmalltalk());
   return lines;
 }
 

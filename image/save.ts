@@ -82,6 +82,17 @@ function notQuiet(kernel: Kernel): string | null {
   return null;
 }
 
+/**
+ * Clear the stack below rsp: it is dead (the collector clears it too), and an image should
+ * not carry old frames' return addresses and stack addresses (each would be checked on open).
+ */
+function clearDeadStack(kernel: Kernel): void {
+  const m = kernel.machine;
+  const lo = m.stackLo >> 3, hi = Number(m.register(4)) >> 3;
+  m.store.cells32.fill(0, 2 * lo, 2 * hi);
+  m.store.tags.fill(0, lo, hi);
+}
+
 function writeAll(fd: number, parts: readonly Uint8Array[]): void {
   let queue = parts.filter((p) => p.length > 0);
   while (queue.length > 0) {
@@ -131,6 +142,7 @@ export function saveImage(kernel: Kernel, path: string, options: SaveOptions): S
   const t0 = performance.now();
   const refused = notQuiet(kernel);
   if (refused) return { ok: false, error: `cannot save now: ${refused}` };
+  clearDeadStack(kernel);
   const at = options.at ?? ((): void => {});
   const dir = dirname(path);
   removeStaleTemporaries(path);

@@ -170,49 +170,38 @@ export interface HeapBounds {
  * Registers a code cache for every code object of the fixed space after the machine's own
  * (the stack and exit stub, which `m` made itself). Sets the cards.
  *
- * The walk finds every object's header; the scan then checks every cell. A header tag marks
- * an object's first cell only if the header tags the scan counts are exactly those the walk
- * found, which the scan checks at its end: until then a pointer is judged by the tag of the
- * cell before its target (a header, not a free chunk's). So no table of object starts is
- * needed, and a million objects are checked in two passes over memory.
+ * One pass over each space, from header to header, looks at every cell of every object: a
+ * header tag inside an object is an error, and a pointer must point at the cell after a
+ * header-tagged cell that is not a free chunk's. Since by the end of the pass every header
+ * tag has been found to be a header (or the image refused), those pointers are the first
+ * slots of objects; no table of object starts is needed. The rare cells the loop leaves
+ * aside (code and stack addresses, pointers to poisoned objects) are judged after it.
  */
 export function checkHeap(m: Machine, b: HeapBounds): HeapFacts | ImageError {
   const st = m.store;
   const C32 = st.cells32, T = st.tags;
-  const n = st.cellCount;
-  const found: Found = { headers: 0, objects: 0, freeCells: 0, freeChunks: [], symbols: [], code: [], poisoned: new Set() };
-  const spaces: [string, number, number][] = [['fixed', b.fixedLo, b.fixedTop], ['old', b.oldLo, b.oldTop], ['nursery', b.nurseryLo, b.nurseryTop]];
-  for (const [name, lo, hi] of spaces) {
-    const bad = walkSpace(C32, T, found, lo, hi, name === 'fixed');
-    if (bad >= 0) return walkError(C32, T, name, bad, hi);
-  }
-  // Code caches, for the code objects after the machine's own (registered when it was made).
-  for (let i = 0; i < found.code.length; i += 2) if (found.code[i] >= m.fixedBoot) m.registerCode(found.code[i], C32[2 * found.code[i]], found.code[i + 1]);
-
-  // Every tag in every used cell, and every pointer's target; the cards of old-to-young pointers.
+  const found: Found = { objects: 0, freeCells: 0, freeChunks: [], symbols: [], code: [], poisoned: new Set(), deferred: [], cellFailed: false };
   const sLo = m.stackLo >> 3, sHi = m.stackHi >> 3;
   const nLo = b.nurseryLo, nTop = b.nurseryTop;
   st.cards.fill(0);
-  const ranges: [number, number, boolean][] = [[0, b.lowCells, false], [b.fixedLo, b.fixedTop, false], [b.oldLo, b.oldTop, false], [nLo, nTop, true]];
-  const counted = { headers: 0 };
-  for (const [lo, hi, young] of ranges) {
-    for (let c = lo; c < hi; c++) {
-      c = scanCells(C32, T, st.cards, counted, c, hi, n, b.fixedLo, b.fixedTop, nLo, nTop, sLo, sHi, young);
-      if (c >= hi) break;
-      // A cell the fast loop does not judge: a code or stack address, a pointer to a poisoned
-      // object, or something wrong.
-      const problem = closerLook(m, found, c);
-      if (problem) return problem;
-    }
+  const bad = scanLow(C32, T, found, b.lowCells, st.cellCount);
+  if (bad >= 0) return cellError(m, b, bad);
+  const spaces: [string, number, number][] = [['fixed', b.fixedLo, b.fixedTop], ['old', b.oldLo, b.oldTop], ['nursery', nLo, nTop]];
+  for (const [name, lo, hi] of spaces) {
+    const at = walkSpace(C32, T, st.cards, found, lo, hi, name === 'fixed', name === 'nursery', st.cellCount, b.fixedLo, b.fixedTop, nLo, nTop, sLo, sHi);
+    if (at >= 0) return found.cellFailed ? cellError(m, b, at) : walkError(C32, T, name, at, hi);
   }
-  if (counted.headers !== found.headers) return strayHeader(m, b, found);
+  // Code caches, for the code objects after the machine's own (registered when it was made).
+  for (let i = 0; i < found.code.length; i += 2) if (found.code[i] >= m.fixedBoot) m.registerCode(found.code[i], C32[2 * found.code[i]], found.code[i + 1]);
+  for (const c of found.deferred) {
+    const problem = closerLook(m, found, c);
+    if (problem) return problem;
+  }
   const usedCells = b.lowCells + (b.fixedTop - b.fixedLo) + (b.oldTop - b.oldLo) + (nTop - nLo) - found.freeCells;
   return { objects: found.objects, freeChunks: found.freeChunks, symbols: found.symbols, poisoned: found.poisoned, usedCells };
 }
 
 interface Found {
-  /** Header-tagged headers walked (objects and free chunks). */
-  headers: number;
   objects: number;
   freeCells: number;
   readonly freeChunks: number[];
@@ -220,41 +209,88 @@ interface Found {
   /** Code objects: header cell, byte length. */
   readonly code: number[];
   readonly poisoned: Set<number>;
+  /** Cells to judge after the walk (closerLook). */
+  readonly deferred: number[];
+  /** The walk stopped at a bad cell inside an object, not at a bad header. */
+  cellFailed: boolean;
 }
 
-/** Walk [lo, hi) from header to header; -1, or the header cell where it went wrong. */
-function walkSpace(C32: Int32Array, T: Uint8Array, found: Found, lo: number, hi: number, fixed: boolean): number {
+/** Low memory: anything but a header tag; pointers checked as in walkSpace. -1 or the bad cell. */
+function scanLow(C32: Int32Array, T: Uint8Array, found: Found, hi: number, n: number): number {
+  for (let c = 0; c < hi; c++) {
+    const t = T[c];
+    if (t === 0) continue;
+    if (t === 1) {
+      const p = C32[2 * c];
+      const target = (p >> 3) - 1;
+      if (C32[2 * c + 1] !== 0 || (p & 7) !== 0 || target < 0 || target >= n || T[target] !== 2) found.deferred.push(c);
+    } else if (t === 3 || t === 4) {
+      found.deferred.push(c);
+    } else if (t !== 5) {
+      return c;
+    }
+  }
+  return -1;
+}
+
+/**
+ * Walk [lo, hi) from header to header, checking each header and every cell of each object;
+ * -1, or the cell where it went wrong (a header, or a cell inside an object: cellFailed).
+ */
+function walkSpace(C32: Int32Array, T: Uint8Array, cards: Uint8Array, found: Found, lo: number, hi: number, fixed: boolean, young: boolean,
+  n: number, fixedLo: number, fixedTop: number, nLo: number, nTop: number, sLo: number, sHi: number): number {
   let h = lo;
-  let objects = 0, headers = 0;
+  let objects = 0;
+  const deferred = found.deferred;
   while (h < hi) {
     const t = T[h];
     const slots = C32[2 * h]; // as a signed 32-bit number: a count of 2^31 or more is too big anyway
     const high = C32[2 * h + 1];
     const format = high & 0xf;
     if (slots < 0 || slots > MAX_SLOTS || h + 1 + slots > hi) return h;
-    if (t === TAG_HDR) headers++;
-    else if (t === TAG_POISON) found.poisoned.add(h);
-    else return h;
+    if (t === TAG_POISON) found.poisoned.add(h);
+    else if (t !== TAG_HDR) return h;
+    const end = h + 1 + slots;
     if (format === FORMAT_FREE) {
       if (!fixed || high >>> 4 !== 0 || t !== TAG_HDR) return h;
-      for (let c = h + 1; c <= h + slots; c++) if (T[c] !== TAG_NUM) return h;
+      for (let c = h + 1; c < end; c++) if (T[c] !== TAG_NUM) return h;
       found.freeChunks.push(h, slots + 1);
       found.freeCells += slots + 1;
-    } else {
-      if (format > FORMAT_CODE) return h;
-      objects++;
-      if (format === FORMAT_CODE) {
-        const bytes = slots * 8 - ((high >>> 4) & 7);
-        if (!fixed || slots === 0 || bytes <= 0) return h;
-        found.code.push(h, bytes);
-      } else if (fixed && format === FORMAT_BYTES && high >>> 15 === SYMBOL_CLASS) {
-        found.symbols.push(h);
+      h = end;
+      continue;
+    }
+    if (format > FORMAT_CODE) return h;
+    objects++;
+    if (format === FORMAT_CODE) {
+      const bytes = slots * 8 - ((high >>> 4) & 7);
+      if (!fixed || slots === 0 || bytes <= 0) return h;
+      found.code.push(h, bytes);
+    } else if (fixed && format === FORMAT_BYTES && high >>> 15 === SYMBOL_CLASS) {
+      found.symbols.push(h);
+    }
+    for (let c = h + 1; c < end; c++) {
+      const ct = T[c];
+      if (ct === 0) continue;
+      if (ct === 1) {
+        const p = C32[2 * c];
+        const target = (p >> 3) - 1;
+        if (C32[2 * c + 1] !== 0 || (p & 7) !== 0 || target < 0 || target >= n || T[target] !== 2 ||
+          (target >= fixedLo && target < fixedTop && (C32[2 * target + 1] & 0xf) === 15)) {
+          deferred.push(c);
+          continue;
+        }
+        // The write barrier's record: the minor collector finds old-to-young pointers by card.
+        if (!young && target >= nLo && target < nTop && (c < sLo || c >= sHi)) cards[c >> 6] = 1;
+      } else if (ct === 3 || ct === 4) {
+        deferred.push(c);
+      } else if (ct !== 5) {
+        found.cellFailed = true;
+        return c;
       }
     }
-    h += 1 + slots;
+    h = end;
   }
   found.objects += objects;
-  found.headers += headers;
   return -1;
 }
 
@@ -274,35 +310,14 @@ function walkError(C32: Int32Array, T: Uint8Array, name: string, h: number, hi: 
   return imageError('heap', `the code object at cell ${h} is empty`);
 }
 
-/**
- * Check cells [c, hi): numbers pass; a pointer must be a cell's address whose previous cell
- * is tagged as a header and is not a free chunk's (an old-to-young one sets its card); header
- * tags are counted. Answers hi when all pass, else the first cell it leaves to closerLook.
- */
-function scanCells(C32: Int32Array, T: Uint8Array, cards: Uint8Array, counted: { headers: number }, c: number, hi: number, n: number,
-  fixedLo: number, fixedTop: number, nLo: number, nTop: number, sLo: number, sHi: number, young: boolean): number {
-  let headers = 0;
-  for (; c < hi; c++) {
-    const t = T[c];
-    if (t === 0) continue;
-    if (t === 1) {
-      const p = C32[2 * c];
-      const target = (p >> 3) - 1;
-      if (C32[2 * c + 1] !== 0 || (p & 7) !== 0 || target < 0 || target >= n || T[target] !== 2) break;
-      if (target >= fixedLo && target < fixedTop && (C32[2 * target + 1] & 0xf) === 15) break;
-      // The write barrier's record: the minor collector finds old-to-young pointers by card.
-      if (!young && target >= nLo && target < nTop && (c < sLo || c >= sHi)) cards[c >> 6] = 1;
-    } else if (t === 2) {
-      headers++;
-    } else if (t !== 5) {
-      break;
-    }
-  }
-  counted.headers += headers;
-  return c;
+/** Why cell c (in low memory or inside an object) is wrong: a header tag, or no tag at all. */
+function cellError(m: Machine, b: HeapBounds, c: number): ImageError {
+  const t = m.store.tags[c];
+  if (t === TAG_HDR) return imageError('heap', `cell ${c} is tagged as a header ${c < b.lowCells ? 'in low memory' : 'inside an object'}`);
+  return imageError('heap', `cell ${c} has tag ${t}, which is no tag`);
 }
 
-/** The verdict on a cell scanCells stopped at: null when it is a good code or stack address, or a pointer to a poisoned object. */
+/** The verdict on a cell the walk left aside: null when it is a good code or stack address, or a pointer to a poisoned object. */
 function closerLook(m: Machine, found: Found, c: number): ImageError | null {
   const C32 = m.store.cells32, T = m.store.tags, t = T[c];
   const lo = C32[2 * c], hi = C32[2 * c + 1];
@@ -314,28 +329,9 @@ function closerLook(m: Machine, found: Found, c: number): ImageError | null {
     }
     case TAG_CODE:
       return hi === 0 && lo >= 0 && m.codeOfReturnAddress(lo) ? null : imageError('pointers', `cell ${c} holds code address ${hexOf(hi, lo)}, which is in no code object`);
-    case TAG_STACK:
+    default:
       return hi === 0 && lo >= m.stackLo && lo <= m.stackHi ? null : imageError('pointers', `cell ${c} holds stack address ${hexOf(hi, lo)}, which is outside the stack`);
-    default: return imageError('heap', `cell ${c} has tag ${t}, which is no tag`);
   }
-}
-
-/** More header tags than headers: find the one that is not a header (slow; only on failure). */
-function strayHeader(m: Machine, b: HeapBounds, found: Found): ImageError {
-  const C32 = m.store.cells32, T = m.store.tags;
-  const starts = new Set<number>();
-  for (const [lo, hi] of [[b.fixedLo, b.fixedTop], [b.oldLo, b.oldTop], [b.nurseryLo, b.nurseryTop]]) {
-    for (let h = lo; h < hi; h += 1 + C32[2 * h]) starts.add(h);
-  }
-  for (const [lo, hi] of [[0, b.lowCells], [b.fixedLo, b.fixedTop], [b.oldLo, b.oldTop], [b.nurseryLo, b.nurseryTop]]) {
-    for (let c = lo; c < hi; c++) {
-      if (T[c] === TAG_HDR && !starts.has(c)) {
-        const inObject = c >= b.lowCells;
-        return imageError('heap', `cell ${c} is tagged as a header ${inObject ? 'inside an object' : 'in low memory'}`);
-      }
-    }
-  }
-  return imageError('heap', `${found.headers} headers were walked but the header tags do not match them`);
 }
 
 function hexOf(hi: number, lo: number): string {
