@@ -132,7 +132,7 @@ export function bindBody(f: Fragment, names: Names, origin: number): { ok: true;
       if (a === undefined) { missing = `${b}>>${sel} is not defined`; return '0'; }
       return String(a - origin);
     });
-    if (/^\s*(jmp|call)\s+-?\d+\s*$/.test(s)) s = '{disp32} ' + s.trim();
+    s = s.replace(/^\s*((?:[A-Za-z_][A-Za-z0-9_]*:\s*)?)((?:jmp|call)\s+-?\d+)\s*$/, (whole, label: string, branch: string) => `${label}{disp32} ${branch}`);
     s = s.replace(/#([A-Za-z_][A-Za-z0-9_:]*)/g, (_, text: string) => String(names.symbol(text)));
     s = s.replace(/\b([A-Z][A-Z_]+)\b/g, (word: string) => {
       const n = names.service(word);

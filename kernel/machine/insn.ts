@@ -32,6 +32,12 @@ export const OP = Object.freeze({
   JZ: 39,
   /** syscall: enter a host service. */
   SYSCALL: 40,
+  /** lar r64, r16: a register's tag, as every tag-checked primitive asks it. */
+  LAR_R: 41,
+  /** add/sub rsp, imm: dropping arguments after a call, making room in a frame. */
+  RSP_ADJ: 42,
+  /** mov rsp, r64: leaving a frame (mov rsp, rbp). */
+  MOV_RSP: 43,
 });
 
 /** ALU operations, numbered as in their opcodes' group field (test is 8). */
@@ -148,6 +154,7 @@ function chooseRoutine(ins: Insn, row: Row): number {
   const regImm = !ins.isMem && ins.d >= 0 && kinds.length === 2 && (kinds[1] === 'imm8' || kinds[1] === 'imm32' || kinds[1] === 'imm64');
   switch (row.operation) {
     case 'mov':
+      if (writesRsp && regReg) return OP.MOV_RSP;
       if (writesRsp || kinds[0] === 'rm8') return OP.GENERIC; // byte moves go the general way
       if (regReg) return OP.MOV_RR;
       if (regImm) return OP.MOV_RI;
@@ -156,7 +163,7 @@ function chooseRoutine(ins: Insn, row: Row): number {
     case 'lea':
       return writesRsp ? OP.GENERIC : OP.LEA;
     case 'add': case 'sub': case 'cmp': case 'and': case 'or': case 'xor': case 'test':
-      if (writesRsp) return OP.GENERIC;
+      if (writesRsp) return regImm && (row.operation === 'add' || row.operation === 'sub') ? OP.RSP_ADJ : OP.GENERIC;
       if (regReg) return FAST_ALU_RR[row.operation];
       if (regImm) return FAST_ALU_RI[row.operation];
       if (ins.isMem && !ins.memIsDest) return OP.ALU_LOAD;
@@ -183,6 +190,8 @@ function chooseRoutine(ins: Insn, row: Row): number {
       return !ins.isMem && ins.d !== RSP ? OP.SETCC_R : OP.GENERIC;
     case 'nop':
       return OP.NOP;
+    case 'lar':
+      return !ins.isMem && ins.s >= 0 && ins.d !== RSP ? OP.LAR_R : OP.GENERIC;
     case 'syscall':
       return OP.SYSCALL;
     default:

@@ -79,6 +79,12 @@ const SETCC_R = OP.SETCC_R;
 const SUB_RI = OP.SUB_RI;
 const SUB_RR = OP.SUB_RR;
 const TEST_RI = OP.TEST_RI;
+const LAR_R = OP.LAR_R;
+const RSP_ADJ = OP.RSP_ADJ;
+const MOV_RSP = OP.MOV_RSP;
+/** lar's flags: ZF set, the others as they were. */
+const LAR_FLAGS = Object.freeze({ ZF: 1 as const });
+const TAG_VALUES: readonly bigint[] = Object.freeze([0n, 1n, 2n, 3n, 4n, 5n, 6n, 7n]);
 const TEST_RR = OP.TEST_RR;
 const XOR_RI = OP.XOR_RI;
 const XOR_RR = OP.XOR_RR;
@@ -360,6 +366,39 @@ export function run(m: Machine, first: Insn, limit: number): RunResult {
         S = st.state64; S32 = st.state32; RT = st.regTags; C = st.cells; C32 = st.cells32; T = st.tags; K = st.cards;
         stackLo = m.stackLo; stackHi = m.stackHi;
         ins = m.resync ? m.resyncAfter(ins) : ins.next ?? m.link(ins);
+        break;
+      }
+      case LAR_R: {
+        S[ins.d] = TAG_VALUES[RT[ins.s]];
+        RT[ins.d] = TAG_NUM;
+        writeFlags(S32, LAR_FLAGS);
+        ins = ins.next ?? m.link(ins);
+        break;
+      }
+      case RSP_ADJ: {
+        // add/sub rsp, imm within the stack; leaving it goes the general way, which faults.
+        const sp = S32[2 * RSP] + (ins.alu === 0 ? ins.immNum : -ins.immNum);
+        if (sp < stackLo || sp > stackHi) {
+          if (!general(m, ins)) { fault = m.pending; break loop; }
+          ins = ins.next ?? m.link(ins);
+          break;
+        }
+        const a = S[RSP];
+        S[FA] = a; S[FB] = ins.imm;
+        S[RSP] = ins.alu === 0 ? a + ins.imm : a - ins.imm;
+        S[FR] = S[RSP]; S32[FK] = ins.alu === 0 ? FLAGS_ADD : FLAGS_SUB;
+        ins = ins.next ?? m.link(ins);
+        break;
+      }
+      case MOV_RSP: {
+        const s = ins.s, v = S32[2 * s];
+        if (RT[s] !== TAG_STACK || S32[2 * s + 1] !== 0 || v < stackLo || v > stackHi) {
+          if (!general(m, ins)) { fault = m.pending; break loop; }
+          ins = ins.next ?? m.link(ins);
+          break;
+        }
+        S[RSP] = S[s];
+        ins = ins.next ?? m.link(ins);
         break;
       }
       default: {

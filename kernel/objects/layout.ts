@@ -126,7 +126,14 @@ export const ROOTS = Object.freeze({
   NIL: 0, TRUE: 1, FALSE: 2, CLASS_TABLE: 3, GLOBALS: 4, MARKS: 5, LOG: 6,
   DNU_SELECTOR: 7, DNU_TRAMPOLINE: 8, NEXT_CLASS: 9, CHARACTERS: 10,
   /** Head of the chain of active contexts (homes of non-local returns, ensure records). */
-  ACTIVE: 11, UNWIND: 12, SIZE: 13,
+  ACTIVE: 11, UNWIND: 12,
+  /**
+   * SmallInteger arithmetic as compiled code inlines it (arithmetic.ts): the methods the
+   * special selectors found when inlining began (an Array, or nil before), and a number that
+   * is 0 while they still answer, so inlined fast paths may run, and 1 once one is overridden.
+   */
+  ARITHMETIC: 13, ARITHMETIC_OVERRIDDEN: 14,
+  SIZE: 15,
 });
 
 /**
@@ -176,6 +183,7 @@ export function kernelConstants(roots: number): Readonly<Record<string, number>>
     CLASS_TABLE_CELL: roots + 8 * ROOTS.CLASS_TABLE,
     ACTIVE_CELL: roots + 8 * ROOTS.ACTIVE,
     CHARACTERS_CELL: roots + 8 * ROOTS.CHARACTERS,
+    ARITHMETIC_CELL: roots + 8 * ROOTS.ARITHMETIC_OVERRIDDEN,
     BLOCK_CLOSURE: CLASS.BlockClosure,
     CHARACTER_CLASS: CLASS.Character,
     CONTEXT_CLASS: CLASS.Context,

@@ -16,6 +16,7 @@
  * its kind, behaviour, name, source and time. A mark records the log's head; forget restores
  * it, so the log always describes the system as it is.
  */
+import { arithmeticChanged } from './arithmetic.ts';
 import { FORMAT_POINTERS, TAG_PTR } from '../machine/cells.ts';
 import { setSlot, setSlotNumber, setSlotPointer, slotNumber, slotPointer } from './access.ts';
 import { behaviourAt, classTable, methodsHead, setMethodsHead } from './classes.ts';
@@ -148,5 +149,6 @@ export function forget(k: Kernel, name: string): string | null {
   setSlotPointer(m, k.roots, ROOTS.LOG, slotPointer(m, markEntry, LOG.PREVIOUS));
   setSlotPointer(m, k.roots, ROOTS.MARKS, slotPointer(m, mk, MARK.PARENT));
   k.cache.flush();
+  arithmeticChanged(k);
   return null;
 }

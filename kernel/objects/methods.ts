@@ -15,6 +15,7 @@
  *   mov rax, [rsp+8n]                            ; the receiver into rax
  *   jmp body                                     ; 32-bit displacement to the body's code
  */
+import { arithmeticChanged, isArithmeticSelector } from './arithmetic.ts';
 import { FORMAT_BYTES, FORMAT_POINTERS, TAG_NUM, TAG_PTR } from '../machine/cells.ts';
 import { encode } from '../machine/x86/encoder.ts';
 import { mem, reg, rel, type Operand } from '../machine/x86/operand.ts';
@@ -160,6 +161,7 @@ export function define(k: Kernel, b: number, selector: number, method: number, s
     setMethodsHead(k, b, entry);
     k.commitLog(logged);
     k.cache.invalidateSelector(selector);
+    if (isArithmeticSelector(k.symbols.text(selector))) arithmeticChanged(k);
     return entry;
   });
 }

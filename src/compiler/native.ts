@@ -21,15 +21,16 @@
  */
 import type { ItemOperand } from '../../bootstrap/assembler.ts';
 import { decode } from '../../kernel/machine/x86/decoder.ts';
-import { imm, mem, reg, rel, type Decoded, type Operand } from '../../kernel/machine/x86/operand.ts';
+import { imm, mem, reg, reg16, rel, type Decoded, type Operand } from '../../kernel/machine/x86/operand.ts';
 import { RIP, RSP } from '../../kernel/machine/x86/table.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
+import { ARITHMETIC, arithmeticSealed, isArithmeticSelector, type ArithmeticSelector } from '../../kernel/objects/arithmetic.ts';
 import { slotPointer } from '../../kernel/objects/access.ts';
 import { CLASS, CLOSURE, CONTEXT, METHOD_KIND, ROOTS, SERVICE } from '../../kernel/objects/layout.ts';
 import { frameOffset, type Op, type Slot, type Source, type Unit } from './ir.ts';
 import { isInstruction, optimize, type Instruction, type Line } from './peephole.ts';
 
-const RAX = 0, RCX = 1, RDX = 2, RBP = 5, R9 = 9, R10 = 10, R11 = 11;
+const RAX = 0, RCX = 1, RDX = 2, RBP = 5, R8 = 8, R9 = 9, R10 = 10, R11 = 11;
 /** The unit's environment: temporary 0. */
 const ENV = mem(RBP, -1, 1, -24, 64);
 const PARAMETER_REGISTERS = [6, 2, 1, 8, 9]; // rsi, rdx, rcx, r8, r9
@@ -92,13 +93,25 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
     out.push({ mnemonic, operands, hints, origin });
   };
   const label = (name: string, origin: string): void => { out.push({ label: name, origin }); };
-  const falseAddr = BigInt(k.false), trueAddr = BigInt(k.true);
   let inlined = 0;
+  // SmallInteger arithmetic is inlined once the system has sealed it (kernel/objects/arithmetic.ts).
+  const arithmetic = arithmeticSealed(k);
+  let fast = 0;
   /** Where a block's closure is in its frame: the receiver's place (rax, spilled, when it takes no arguments). */
   const closureIn = (argc: number): Operand => mem(RBP, -1, 1, argc === 0 ? -8 : frameOffset({ kind: 'argument', index: 0 }, argc, 0), 64);
 
-  for (const op of unit.ops) {
+  for (let at = 0; at < unit.ops.length; at++) {
+    const op = unit.ops[at];
     const origin = describeOp(op);
+    // SmallInteger arithmetic inlined (a literal argument and a branch on the result folded in).
+    if (arithmetic) {
+      const done = inlineArithmetic(unit.ops, at, { emit, label, k, name: `ar${fast++}` });
+      if (done > 0) {
+        if (done === 3 || (done === 2 && unit.ops[at + 1].op === 'jumpIf')) notBoolean = true;
+        at += done - 1;
+        continue;
+      }
+    }
     switch (op.op) {
       case 'prologue':
         emit('push', [reg(RBP)], origin);
@@ -179,16 +192,7 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
         emit('push', [reg(RAX)], origin);
         break;
       case 'send':
-        emit('mov', [reg(R10), imm(op.selector)], origin);
-        if (op.start >= 0) {
-          emit('mov', [reg(R9), imm(op.start)], origin);
-          emit('mov', [reg(R11), imm(SERVICE.SUPER)], origin);
-        } else {
-          emit('mov', [reg(R11), imm(SERVICE.SEND)], origin);
-        }
-        emit('syscall', [], origin);
-        emit('call', [reg(R11)], origin);
-        if (op.argc > 0) emit('add', [reg(RSP), imm(8 * op.argc)], origin);
+        emitSend(emit, op, origin);
         break;
       case 'primitive': {
         // Arguments of a register primitive come off the value stack into their registers;
@@ -209,20 +213,10 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
       case 'jump':
         emit('jmp', [{ kind: 'label', name: `L${op.target}` }], origin);
         break;
-      case 'jumpIf': {
-        const value = op.restore ? RCX : RAX;
-        if (op.restore) {
-          emit('mov', [reg(RCX), reg(RAX)], origin);
-          emit('pop', [reg(RAX)], origin);
-        }
-        const [taken, other] = op.when ? [trueAddr, falseAddr] : [falseAddr, trueAddr];
-        emit('cmp', [reg(value), imm(taken)], origin);
-        emit('je', [{ kind: 'label', name: `L${op.target}` }], origin);
-        emit('cmp', [reg(value), imm(other)], origin);
-        emit('jne', [{ kind: 'label', name: op.restore ? 'notBooleanRcx' : 'notBoolean' }], origin);
+      case 'jumpIf':
+        emitJumpIf(emit, op, k, origin);
         notBoolean = true;
         break;
-      }
       case 'return':
         if (op.leave) {
           // A home leaves the chain of active contexts, and its blocks can no longer ^ to it.
@@ -349,3 +343,133 @@ export function itemsAt(lines: readonly Line[], origin: number): import('../../b
 }
 
 export type { Instruction, Operand };
+
+/** A dynamic send (or a super send): the SEND service finds the method, the call runs it. */
+function emitSend(emit: Emit, op: Extract<Op, { op: 'send' }>, origin: string): void {
+  emit('mov', [reg(R10), imm(op.selector)], origin);
+  if (op.start >= 0) {
+    emit('mov', [reg(R9), imm(op.start)], origin);
+    emit('mov', [reg(R11), imm(SERVICE.SUPER)], origin);
+  } else {
+    emit('mov', [reg(R11), imm(SERVICE.SEND)], origin);
+  }
+  emit('syscall', [], origin);
+  emit('call', [reg(R11)], origin);
+  if (op.argc > 0) emit('add', [reg(RSP), imm(8 * op.argc)], origin);
+}
+
+/** Test the top for true or false (anything else fails: notBoolean), jump if it is `when`. */
+function emitJumpIf(emit: Emit, op: Extract<Op, { op: 'jumpIf' }>, k: Kernel, origin: string): void {
+  const value = op.restore ? RCX : RAX;
+  if (op.restore) {
+    emit('mov', [reg(RCX), reg(RAX)], origin);
+    emit('pop', [reg(RAX)], origin);
+  }
+  const [taken, other] = op.when ? [k.true, k.false] : [k.false, k.true];
+  emit('cmp', [reg(value), imm(taken)], origin);
+  emit('je', [{ kind: 'label', name: `L${op.target}` }], origin);
+  emit('cmp', [reg(value), imm(other)], origin);
+  emit('jne', [{ kind: 'label', name: op.restore ? 'notBooleanRcx' : 'notBoolean' }], origin);
+}
+
+const NEGATED: Readonly<Record<string, string>> = Object.freeze({ l: 'ge', ge: 'l', g: 'le', le: 'g', e: 'ne', ne: 'e' });
+
+/**
+ * SmallInteger arithmetic inlined at ops[at], when it is an ordinary binary send of a special
+ * selector (kernel/objects/arithmetic.ts), or a literal number loaded as its argument followed
+ * by one; a comparison followed by a conditional jump is folded into the jump. Returns how many
+ * ops it took (0: none, nothing emitted).
+ *
+ * Both operands must be numbers (lar gives 0) and the arithmetic not overridden (its cell is
+ * 0), tested with one OR; then the instruction, overflow going to the send; anything else is
+ * the send itself, with the stack as it expects it. For `n - 1`:
+ *
+ *     lar rdx, rax                 ; the receiver's tag (a literal argument needs no test)
+ *     or rdx, [ARITHMETIC_CELL]    ; 0 unless - (or another) has been overridden
+ *     jnz send
+ *     mov rdx, rax; sub rdx, 1; jo send; mov rax, rdx; jmp done
+ *   send: push rax; mov rax, 1; (the send)
+ *   done:
+ *
+ * with a variable argument the receiver is popped into rcx and the argument's tag joins the OR;
+ * a comparison answers [true] or [false], or, before `jumpIf`, jumps straight to its target.
+ */
+function inlineArithmetic(ops: readonly Op[], at: number, cx: { emit: Emit; label: (name: string, origin: string) => void; k: Kernel; name: string }): number {
+  const { emit, label, k, name } = cx;
+  let literal: bigint | undefined;
+  let sendAt = at;
+  const first = ops[at];
+  if (first.op === 'load' && first.push && first.from.kind === 'number') {
+    literal = first.from.value;
+    sendAt = at + 1;
+  }
+  const send = ops[sendAt];
+  if (!send || send.op !== 'send' || send.start >= 0 || send.argc !== 1 || !isArithmeticSelector(send.name)) return 0;
+  const how = ARITHMETIC[send.name];
+  // A literal fits an instruction's sign-extended 32-bit immediate, or it is loaded into rcx.
+  if (literal !== undefined && (literal < -(2n ** 31n) || literal >= 2n ** 31n)) return 0;
+  const next = ops[sendAt + 1];
+  const branch = how.kind === 'compare' && next?.op === 'jumpIf' && !next.restore ? next : undefined;
+  const origin = describeOp(send);
+  const sendLabel = `${name}s`, done = `${name}d`;
+  const to = (l: string): ItemOperand => ({ kind: 'label', name: l });
+  const cell = (slot: number): Operand => mem(-1, -1, 1, k.roots + 8 * slot, 64);
+  // Receiver and argument: (rax, literal) or (rcx, rax).
+  const receiver = literal === undefined ? RCX : RAX;
+  const argument: ItemOperand = literal === undefined ? reg(RAX) : imm(literal);
+  if (literal === undefined) {
+    emit('pop', [reg(RCX)], origin);
+    emit('lar', [reg(RDX), reg16(RCX)], origin);
+    emit('lar', [reg(R8), reg16(RAX)], origin);
+    emit('or', [reg(RDX), reg(R8)], origin);
+  } else {
+    emit('lar', [reg(RDX), reg16(RAX)], origin);
+  }
+  emit('or', [reg(RDX), cell(ROOTS.ARITHMETIC_OVERRIDDEN)], origin);
+  emit('jnz', [to(sendLabel)], origin);
+  switch (how.kind) {
+    case 'arith':
+      if (how.op === 'imul' && literal !== undefined) {
+        emit('imul', [reg(RDX), reg(RAX), argument], origin);
+      } else {
+        emit('mov', [reg(RDX), reg(receiver)], origin);
+        emit(how.op, [reg(RDX), argument], origin);
+      }
+      emit('jo', [to(sendLabel)], origin);
+      emit('mov', [reg(RAX), reg(RDX)], origin);
+      emit('jmp', [to(done)], origin);
+      break;
+    case 'logic':
+      if (literal === undefined) emit(how.op, [reg(RAX), reg(RCX)], origin);
+      else emit(how.op, [reg(RAX), argument], origin);
+      emit('jmp', [to(done)], origin);
+      break;
+    case 'compare':
+      emit('cmp', [reg(receiver), argument], origin);
+      if (branch) {
+        // jump to the target when the comparison's answer is the branch's `when`
+        emit(`j${branch.when ? how.cc : NEGATED[how.cc]}`, [to(`L${branch.target}`)], origin);
+      } else {
+        const yes = `${name}t`;
+        emit(`j${how.cc}`, [to(yes)], origin);
+        emit('mov', [reg(RAX), cell(ROOTS.FALSE)], origin);
+        emit('jmp', [to(done)], origin);
+        label(yes, origin);
+        emit('mov', [reg(RAX), cell(ROOTS.TRUE)], origin);
+      }
+      emit('jmp', [to(done)], origin);
+      break;
+  }
+  // The send, for everything else, with the stack as it expects it.
+  label(sendLabel, origin);
+  if (literal === undefined) {
+    emit('push', [reg(RCX)], origin);
+  } else {
+    emit('push', [reg(RAX)], origin);
+    emit('mov', [reg(RAX), imm(literal)], origin);
+  }
+  emitSend(emit, send, origin);
+  if (branch) emitJumpIf(emit, branch, k, describeOp(branch));
+  label(done, origin);
+  return sendAt - at + 1 + (branch ? 1 : 0);
+}

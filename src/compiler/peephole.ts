@@ -8,6 +8,7 @@
  *   move-through      mov A, X ; mov B, A            mov B, X           A is dead after, B not in X's address
  *   push-pop          push rax ; pop rax             (nothing)
  *   push-around       push A ; I ; pop A             I                  I neither uses A, nor rsp, nor branches
+ *   push-move         push A ; [I ;] pop B           mov B, A ; [I]     I neither uses B, nor rsp, nor branches
  *   dead-write        mov A, X                       (nothing)          A is dead after (X may be a load:
  *                                                                       the seed drops it, fault and all)
  *   constant-operand  mov R, imm ; op X, R           op X, imm          R is dead after, and the form exists
@@ -172,6 +173,27 @@ export const RULES: readonly Rule[] = Object.freeze([
       const e = effects(mid);
       if (e.barrier || e.reads.has(r) || e.writes.has(r) || e.reads.has(RSP) || e.writes.has(RSP)) return null;
       return { consumed: 3, with: [mid] };
+    },
+  },
+  {
+    name: 'push-move',
+    why: 'pushing one register and popping another, around at most one instruction that leaves both the stack and the second register alone, is a move',
+    apply: (lines, at) => {
+      const a = insn(lines, at);
+      if (!a || a.mnemonic !== 'push') return null;
+      const from = regOf(a.operands[0]);
+      if (from < 0) return null;
+      const next = insn(lines, at + 1);
+      const [mid, b] = next && next.mnemonic === 'pop' ? [null, next] : [next, insn(lines, at + 2)];
+      if (!b || b.mnemonic !== 'pop') return null;
+      const to = regOf(b.operands[0]);
+      if (to < 0 || to === from || to === RSP) return null;
+      if (mid) {
+        const e = effects(mid);
+        if (e.barrier || e.reads.has(to) || e.writes.has(to) || e.reads.has(RSP) || e.writes.has(RSP)) return null;
+      }
+      const move: Instruction = { mnemonic: 'mov', operands: [b.operands[0], a.operands[0]], hints: {}, origin: a.origin };
+      return { consumed: mid ? 3 : 2, with: mid ? [move, mid] : [move] };
     },
   },
   {

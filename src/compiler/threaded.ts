@@ -14,6 +14,7 @@
  *
  * The operands of jumps are pair indexes in cells (2 per pair), what `run:` keeps in rbx.
  */
+import { arithmeticSealed, isArithmeticSelector, type ArithmeticSelector } from '../../kernel/objects/arithmetic.ts';
 import { TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts';
 import { slotPointer } from '../../kernel/objects/access.ts';
 import { behaviourIndex, lookup } from '../../kernel/objects/classes.ts';
@@ -36,6 +37,12 @@ export interface Pair {
 export type ThreadedResult = { readonly ok: true; readonly pairs: readonly Pair[] } | { readonly ok: false; readonly message: string };
 
 /** The code objects of the kernel's threaded primitives, by selector. */
+/** The Threaded primitive that stands for each special selector's send (bootstrap/kernel.bedrock). */
+const THREADED_ARITHMETIC: Readonly<Record<ArithmeticSelector, string>> = Object.freeze({
+  '+': 'plus:', '-': 'minus:', '*': 'times:', '<': 'less:', '>': 'greater:', '<=': 'lessEqual:', '>=': 'greaterEqual:',
+  '=': 'equal:', '~=': 'notEqual:', 'bitAnd:': 'bitAnd:', 'bitOr:': 'bitOr:', 'bitXor:': 'bitXor:',
+});
+
 export class ThreadedPrimitives {
   private readonly codes = new Map<string, number>();
   constructor(private readonly k: Kernel) {}
@@ -60,6 +67,7 @@ export function threadedPairs(
   k: Kernel, unit: Unit, literals: number, prims: ThreadedPrimitives, sites: ReadonlyMap<Op, number>,
 ): ThreadedResult {
   const pairs: Pair[] = [];
+  const arithmetic = arithmeticSealed(k);
   const labelAt = new Map<number, number>();
   const fixups: { pair: number; label: number }[] = [];
   const pair = (selector: string, operand: bigint = 0n, tag = TAG_NUM, text = ''): void => {
@@ -143,6 +151,9 @@ export function threadedPairs(
           const site = sites.get(op);
           if (site === undefined) throw new Error('a super send without its site');
           pointer(`superSend${op.argc}:`, site, `#${op.name}`);
+        } else if (arithmetic && op.argc === 1 && isArithmeticSelector(op.name)) {
+          // SmallInteger arithmetic in a primitive of its own, which sends when it must.
+          pointer(THREADED_ARITHMETIC[op.name], op.selector, `#${op.name}`);
         } else {
           pointer(`send${op.argc}:`, op.selector, `#${op.name}`);
         }

@@ -19,6 +19,7 @@ import { formatSyntaxError, type Item, type Span } from '../lang/ast.ts';
 import { parse } from '../lang/parser.ts';
 import { Compiler, type Backend } from '../compiler/compiler.ts';
 import { backtrace } from './backtrace.ts';
+import { sealArithmetic } from '../../kernel/objects/arithmetic.ts';
 import { systemService } from './system-service.ts';
 
 /** What evaluating one item came to; `output` is what it wrote to the Transcript, if anything. */
@@ -38,6 +39,9 @@ export interface BedrockOptions extends GenesisOptions {
   /** Step limit for each evaluated expression. */
   readonly steps?: number;
 }
+
+/** The system file after which SmallInteger arithmetic is sealed for inlining (kernel/objects/arithmetic.ts). */
+const SEAL_ARITHMETIC_AFTER = 'large';
 
 /** The system written in Bedrock, loaded after genesis in this order. */
 export const SYSTEM_FILES: readonly string[] = Object.freeze(['object', 'behaviour', 'boolean', 'integer', 'large', 'collection', 'string', 'stream', 'exception', 'system', 'image']);
@@ -65,6 +69,11 @@ export class Bedrock {
       const text = readFileSync(new URL(`../../bootstrap/system/${file}.bedrock`, import.meta.url), 'utf8');
       const failed = b.evaluate(text).find((o) => o.kind === 'error');
       if (failed) return `bootstrap/system/${file}.bedrock: ${failed.text}\n${failed.source}`;
+      // Once integer arithmetic is complete, compiled code inlines its SmallInteger case.
+      if (file === SEAL_ARITHMETIC_AFTER) {
+        const sealed = sealArithmetic(b.kernel);
+        if (sealed) return `bootstrap/system/${file}.bedrock: ${sealed}`;
+      }
     }
     return b;
   }

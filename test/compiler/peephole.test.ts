@@ -56,6 +56,16 @@ describe('peephole rules', () => {
     expect(run('move-through', 'mov rax, 5; mov rdi, rax; add rdi, rax; ret').fired).toBe(0);
   });
 
+  it('push-move: push A; [I;] pop B becomes mov B, A; [I] when I leaves B and the stack alone', () => {
+    expect(run('push-move', 'push rax; mov rax, 2; pop rcx; ret')).toEqual({ out: 'mov rcx, rax; mov rax, 2; ret', fired: 1 });
+    expect(run('push-move', 'push rax; pop rcx; ret')).toEqual({ out: 'mov rcx, rax; ret', fired: 1 });
+    // the middle instruction reads B, writes B, or uses the stack: left alone
+    expect(run('push-move', 'push rax; mov rax, rcx; pop rcx; ret').fired).toBe(0);
+    expect(run('push-move', 'push rax; mov rcx, 2; pop rcx; ret').fired).toBe(0);
+    expect(run('push-move', 'push rax; mov rbx, [rsp+8]; pop rcx; ret').fired).toBe(0);
+    expect(run('push-move', 'push rax; call rbx; pop rcx; ret').fired).toBe(0);
+  });
+
   it('push-pop: push A; pop A goes', () => {
     expect(run('push-pop', 'push rax; pop rax; ret')).toEqual({ out: 'ret', fired: 1 });
     expect(run('push-pop', 'push rax; pop rcx; ret').fired).toBe(0);

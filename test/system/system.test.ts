@@ -101,12 +101,12 @@ describe.each(BACKENDS)('see (%s)', (backend) => {
   beforeAll(() => { b = boot(backend); });
 
   it('shows the source, the threaded pairs and the native code of a method', () => {
-    b.run('Object subclass: #Greeter\nGreeter greet: n -> ^n + 1');
+    b.run('Object subclass: #Greeter\nGreeter greet: n -> ^n max: 1');
     const [text] = b.run('Greeter see: #greet:');
     expect(text).toMatch(new RegExp(`^Greeter>>greet: +\\(a send; runs ${backend} code\\)`));
-    expect(text).toContain('source:\n  Greeter greet: n -> ^n + 1');
+    expect(text).toContain('source:\n  Greeter greet: n -> ^n max: 1');
     expect(text).toMatch(/threaded code \(\d+ pairs\):\n +0: /);
-    expect(text).toMatch(/send1: #\+/);
+    expect(text).toMatch(/send1: #max:/);
     expect(text).toMatch(/native code \(\d+ bytes\):\n  0000: push rbp +; prologue/);
     expect(text).toMatch(/ret\s*$/);
   });

@@ -56,6 +56,7 @@ export interface Decoded {
 
 export const reg = (r: number): RegOperand => ({ kind: 'reg', reg: r });
 export const reg8 = (r: number): Reg8Operand => ({ kind: 'reg8', reg: r });
+export const reg16 = (r: number): Reg16Operand => ({ kind: 'reg16', reg: r });
 export const imm = (v: bigint | number): ImmOperand => ({ kind: 'imm', value: BigInt(v) });
 export const rel = (target: number): RelOperand => ({ kind: 'rel', target });
 export function mem(base: number, index = -1, scale: 1 | 2 | 4 | 8 = 1, disp = 0, size: 0 | 8 | 16 | 64 = 0): MemOperand {
