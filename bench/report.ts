@@ -13,6 +13,13 @@ export interface Ratio {
   readonly note?: string;
 }
 
+export interface ReportedResult extends BenchmarkResult {
+  readonly group: string;
+  readonly ratios: readonly Ratio[];
+  /** With --compare: this median over the kept run's (above 1: faster now). */
+  readonly change?: number;
+}
+
 export interface Environment {
   readonly cpu: string;
   readonly cores: number;
@@ -26,9 +33,9 @@ export interface RunReport {
   readonly version: 1;
   readonly date: string;
   readonly environment: Environment;
-  readonly options: { readonly runs: number | null; readonly warmups: number | null; readonly quick: boolean; readonly names: readonly string[] };
+  readonly options: { readonly runs: number | null; readonly warmups: number | null; readonly quick: boolean; readonly names: readonly string[]; readonly compare?: string };
   readonly seconds: number;
-  readonly groups: readonly { readonly name: string; readonly note?: string; readonly results: readonly (BenchmarkResult & { readonly group: string; readonly ratios: readonly Ratio[] })[] }[];
+  readonly groups: readonly { readonly name: string; readonly note?: string; readonly results: readonly ReportedResult[] }[];
   readonly peers: readonly { readonly name: string; readonly command: string; readonly version: string | null }[];
   readonly details: readonly string[];
 }
@@ -61,7 +68,7 @@ function ratioText(r: Ratio): string {
   return `${x}x ${r.baseline} (${plain})`;
 }
 
-function resultLine(r: BenchmarkResult): string {
+function resultLine(r: ReportedResult): string {
   const name = `  ${r.name.padEnd(34)}`;
   const reason = (r.reason ?? '').trim().split('\n').map((l) => l.trim()).join(' / ');
   if (r.status === 'missing') return `${name} missing: ${reason}`;
@@ -76,6 +83,7 @@ function resultLine(r: BenchmarkResult): string {
     const p = r.pauses;
     parts.push(`GC a run: ${p.minor} minor, ${p.major} major, ${p.totalMs.toFixed(1)} ms in all; longest pause ${p.longestMs.toFixed(2)} ms`);
   }
+  if (r.change !== undefined) parts.push(`${r.change.toFixed(2)}x the kept run`);
   return `${name} ${parts.join(' · ')}`;
 }
 
@@ -84,6 +92,7 @@ export function textReport(report: RunReport): string[] {
   const lines = [
     `Bedrock benchmarks · ${e.cpu}, ${e.cores} cores, Node ${e.node} · load ${e.load.join(' ')} · ${report.date}`,
     `median rate (lowest .. highest) · runs × median time a run · ratios are median rates against baselines run in this invocation${report.options.quick ? ' · QUICK sizes: not figures to quote' : ''}`,
+    ...(report.options.compare ? [`compared with the run kept in ${report.options.compare}`] : []),
   ];
   for (const g of report.groups) {
     lines.push('', g.note ? `${g.name} · ${g.note}` : g.name);

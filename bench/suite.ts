@@ -11,6 +11,7 @@ import { imageBenchmarks } from './image.ts';
 import { makeMachineBenchmarks, MACHINE_SIZES, TIER_NOTE, type MachineSizes } from './machine.ts';
 import { makeMemoryBenchmarks, MEMORY_SIZES, type MemorySizes } from './memory.ts';
 import { makeSendBenchmarks, SEND_SIZES, type SendSizes } from './sends.ts';
+import { startupBenchmarks } from './startup.ts';
 import { makeTinyBenchmarks, TINY_SIZES, type TinySizes } from './tiny.ts';
 
 export interface Sizes {
@@ -62,6 +63,7 @@ export function makeSuite(sizes: Sizes = FULL, options: SuiteOptions = {}): Grou
   if (!options.onlySized) {
     groups.push(
       { name: 'image', note: 'save and open of a one-million-object image (bench/image.ts)', benchmarks: [...imageBenchmarks.map(withExtraBaselines), ...makeImagePeerBenchmarks(sizes.imageObjects)] },
+      { name: 'startup', note: 'how long a person waits: child processes of bin/bedrock.js (bench/startup.ts)', benchmarks: startupBenchmarks },
     );
   }
   return groups;

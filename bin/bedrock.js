@@ -1,5 +1,39 @@
 #!/usr/bin/env node
-// The `bedrock` command: runs the TypeScript entry point through tsx's loader.
-import { register } from 'tsx/esm/api';
-register();
-await import('../src/cli/main.ts');
+// The `bedrock` command. It starts from the JavaScript built into dist/ (`npm install` builds
+// it with bin/build.mjs) when that build is at least as new as every source file; otherwise it
+// runs the TypeScript sources through tsx, so a fresh checkout or an edited source still runs,
+// only slower to start. BEDROCK_FROM_SOURCE=1 always runs the sources.
+import { readdirSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = new URL('../', import.meta.url);
+const SOURCES = ['kernel', 'bootstrap', 'src', 'image', 'bench'];
+
+/** The newest modification time of the files under `dir`. */
+function newest(dir) {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = `${dir}/${e.name}`;
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+function built() {
+  if (process.env.BEDROCK_FROM_SOURCE === '1') return false;
+  try {
+    const stamp = statSync(fileURLToPath(new URL('dist/.built', root))).mtimeMs;
+    const base = fileURLToPath(root);
+    return SOURCES.every((d) => newest(base + d) <= stamp) && statSync(base + 'package.json').mtimeMs <= stamp;
+  } catch {
+    return false;
+  }
+}
+
+if (built()) {
+  await import(new URL('dist/src/cli/main.js', root).href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register({ tsconfig: fileURLToPath(new URL('tsconfig.json', root)) });
+  await import(new URL('src/cli/main.ts', root).href);
+}

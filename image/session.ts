@@ -5,7 +5,7 @@
  *
  *   Session.open(path)      opens NAME.image (checked before anything runs; a bad file is an
  *                           ImageError value), or, when there is none, boots genesis and the
- *                           system and saves it there. Changes journaled after the image's
+ *                           system (or opens the `template` image) and saves it there. Changes journaled after the image's
  *                           last save are found and offered: pendingJournal(), recover().
  *   evaluate(source)        evaluates item by item, as Bedrock.evaluate does, and appends each
  *                           accepted item (a definition, or a statement that ran without error)
@@ -48,6 +48,12 @@ export interface SessionOptions {
   readonly backend?: Backend;
   /** Make the image (genesis and the system) when the file does not exist (default true). */
   readonly create?: boolean;
+  /**
+   * Make it from this image instead of genesis (a base image saved when the project is
+   * built): opened, checked, and saved as the new image with a journal identity of its own,
+   * so that two images made from one template never take each other's journal.
+   */
+  readonly template?: string;
   /** Step limit of each evaluated statement. */
   readonly steps?: number;
   /** An interrupt word for the machine (Ctrl-C from another thread). */
@@ -112,9 +118,18 @@ export class Session {
     const changes = journalPath(abs);
     if (!existsSync(abs)) {
       if (options.create === false) return imageError('file', `${abs}: no such file`);
-      const booted = Bedrock.boot({ backend: options.backend, steps: options.steps, machine: { interrupt: options.interrupt } });
-      if (typeof booted === 'string') return imageError('file', `cannot make a new image: ${booted}`);
-      booted.kernel.heap.collect('major'); // the first image without the boot's leftovers
+      let booted: Bedrock;
+      if (options.template !== undefined) {
+        // A copy of the template, but an image of its own: a new journal identity.
+        const t = openImage(resolve(options.template), { interrupt: options.interrupt });
+        if (!t.ok) return imageError(t.check, `the template ${options.template}: ${t.message}`);
+        booted = Bedrock.resume(t.kernel, { backend: options.backend ?? t.header.kernel.backend, steps: options.steps });
+      } else {
+        const b = Bedrock.boot({ backend: options.backend, steps: options.steps, machine: { interrupt: options.interrupt } });
+        if (typeof b === 'string') return imageError('file', `cannot make a new image: ${b}`);
+        b.kernel.heap.collect('major'); // the first image without the boot's leftovers
+        booted = b;
+      }
       const id = randomUUID();
       const scan = scanJournal(changes, { seq: 0, offset: 0 });
       const journal = new Journal(changes, id, scan, 0);

@@ -14,7 +14,12 @@ export interface Output {
 }
 
 /** Bad input: reported as one line on stderr, exit status 2. */
-class UsageError {
+export class UsageError {
+  constructor(readonly message: string) {}
+}
+
+/** The command could not do its work (an image that does not open ...): one line on stderr, exit status 1. */
+export class CommandFailure {
   constructor(readonly message: string) {}
 }
 
@@ -22,7 +27,9 @@ interface Command {
   readonly name: string;
   readonly usage: string;
   readonly summary: string;
-  readonly run: (args: string[], io: Output) => number;
+  /** More about it, for `bedrock COMMAND --help`. */
+  readonly details?: readonly string[];
+  readonly run: (args: string[], io: Output) => number | Promise<number>;
 }
 
 export const EXIT_OK = 0, EXIT_FAULT = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 70;
@@ -115,35 +122,118 @@ function exec(args: string[], io: Output): number {
 }
 
 function help(_args: string[], io: Output): number {
-  io.out('usage: bedrock COMMAND [ARGS]');
+  io.out('usage: bedrock [IMAGE] [--backend native|threaded]');
+  io.out('       bedrock COMMAND [ARGS]');
   io.out('');
+  io.out(`  ${'[IMAGE]'.padEnd(52)} the REPL on IMAGE (default ${'bedrock.image'}, made when absent);`);
+  io.out(`  ${''.padEnd(52)} with stdin or stdout not a terminal, read source from stdin`);
   for (const c of commands) io.out(`  ${c.usage.padEnd(52)} ${c.summary}`);
+  io.out('');
+  io.out('bedrock COMMAND --help says more about each. Exit status: 0 ok, 1 something failed, 2 bad arguments.');
   return EXIT_OK;
 }
 
+/** The session commands, loaded when one runs (they load the image code; the REPL loads Ink). */
+const sessions = () => import('./session-commands.ts');
+
 export const commands: readonly Command[] = [
+  {
+    name: 'eval', usage: "eval 'SOURCE' [--image F]", summary: 'evaluate source; print each value (errors on stderr)',
+    details: [
+      'Evaluates in the image F, else bedrock.image in the current directory when there is one, else a fresh',
+      'system. The image and its journal are not changed (use run --save to change an image).',
+      '--backend native|threaded  compile with that back end',
+    ],
+    run: async (args, io) => (await sessions()).evalCommand(args, io),
+  },
+  {
+    name: 'run', usage: 'run FILE [--image F] [--save]', summary: 'evaluate a file of source (- for stdin) as piped mode does',
+    details: [
+      'Definitions, expressions and dot-commands (.mark NAME, .see ...), entry by entry, as piped mode reads them.',
+      'Without --save nothing is kept. With --save the file runs in the image F (default bedrock.image, made',
+      'when absent) and the image is saved afterwards, unless something failed.',
+    ],
+    run: async (args, io) => (await sessions()).runFileCommand(args, io),
+  },
+  {
+    name: 'see', usage: "see 'Class>>selector' [--image F]", summary: "a method's source, threaded code and native code",
+    run: async (args, io) => (await sessions()).seeCommand(args, io),
+  },
+  {
+    name: 'image', usage: 'image info FILE', summary: "an image's header, sizes and journal, and whether it opens",
+    run: async (args, io) => (await import('./image-commands.ts')).imageCommand(args, io),
+  },
+  {
+    name: 'bench', usage: 'bench [NAME ...] [--json] [--runs N]', summary: 'the benchmarks (as npm run bench)',
+    run: async (args, io) => (await sessions()).benchCommand(args, io),
+  },
   { name: 'asm', usage: "asm 'TEXT'", summary: 'assemble x86-64 text; print the bytes in hex', run: asm },
   { name: 'disasm', usage: 'disasm HEX', summary: 'disassemble bytes; one instruction per line', run: disasm },
   { name: 'exec', usage: 'exec HEX [--reg NAME=VALUE ...] [--steps N]', summary: 'run bytes on a fresh machine; print registers, flags and any fault as JSON (--tags adds register tags)', run: exec },
   { name: 'help', usage: 'help', summary: 'this list', run: help },
 ];
 
-/** Run the command named by args[0]; returns the exit status. */
+function failure(command: Command | undefined, e: unknown, io: Output): number {
+  const who = `bedrock${command ? ' ' + command.name : ''}`;
+  if (e instanceof UsageError) {
+    io.err(`${who}: ${e.message}`);
+    return EXIT_USAGE;
+  }
+  if (e instanceof CommandFailure) {
+    io.err(`${who}: ${e.message}`);
+    return EXIT_FAULT;
+  }
+  // A bug of ours, not the user's: still one line, never a stack trace.
+  io.err(`${who}: internal error: ${e instanceof Error ? e.message : String(e)}`);
+  return EXIT_INTERNAL;
+}
+
+function commandHelp(command: Command, io: Output): number {
+  io.out(`usage: bedrock ${command.usage}`);
+  io.out(command.summary);
+  for (const d of command.details ?? []) io.out(d);
+  return EXIT_OK;
+}
+
+/** Run the command named by args[0], if it answers at once (the machine's commands); returns the exit status. */
 export function runCommand(args: string[], io: Output): number {
   const [name, ...rest] = args;
   if (name === undefined || name === '--help' || name === '-h') return help(rest, io);
   const command = commands.find((c) => c.name === name);
   try {
     if (!command) throw new UsageError(`unknown command '${name}' (expected one of ${commands.map((c) => c.name).join(', ')})`);
-    if (rest[0] === '--help') { io.out(`usage: bedrock ${command.usage}`); io.out(command.summary); return EXIT_OK; }
-    return command.run(rest, io);
+    if (rest[0] === '--help') return commandHelp(command, io);
+    const status = command.run(rest, io);
+    if (typeof status !== 'number') throw new Error(`${name} does not answer at once: run it with execute()`);
+    return status;
   } catch (e) {
-    if (e instanceof UsageError) {
-      io.err(`bedrock${command ? ' ' + command.name : ''}: ${e.message}`);
-      return EXIT_USAGE;
+    return failure(command, e, io);
+  }
+}
+
+/** Is this argument a command's name (rather than an image)? */
+export function isCommand(name: string | undefined): boolean {
+  return name !== undefined && commands.some((c) => c.name === name);
+}
+
+/**
+ * The whole command line: a command, or else the session (`bedrock [IMAGE]`: the REPL, or
+ * piped mode). Returns the exit status; never throws.
+ */
+export async function execute(args: string[], io: Output): Promise<number> {
+  const [name, ...rest] = args;
+  if (name === '--help' || name === '-h') return help(rest, io);
+  const command = commands.find((c) => c.name === name);
+  try {
+    if (command) {
+      if (rest[0] === '--help') return commandHelp(command, io);
+      return await command.run(rest, io);
     }
-    // A bug of ours, not the user's: still one line, never a stack trace.
-    io.err(`bedrock${command ? ' ' + command.name : ''}: internal error: ${e instanceof Error ? e.message : String(e)}`);
-    return EXIT_INTERNAL;
+    if (name !== undefined && !name.startsWith('-') && !name.endsWith('.image') && !(await import('node:fs')).existsSync(name)) {
+      throw new UsageError(`unknown command '${name}' (expected one of ${commands.map((c) => c.name).join(', ')}; an image's name ends in .image)`);
+    }
+    return await (await sessions()).sessionCommand(args, io);
+  } catch (e) {
+    return failure(command, e, io);
   }
 }

@@ -1,18 +1,23 @@
 /*
- * The `bedrock` command line. Each command is a row of COMMANDS: its name, its usage line,
- * and a function from arguments to an exit status. Commands print; nothing below them does.
- *
- *   bedrock asm 'TEXT'                              bytes in hex
- *   bedrock disasm HEX                              one instruction per line, with offsets
- *   bedrock exec HEX [--reg NAME=VALUE ...] [--steps N]
- *                                                   run on a fresh machine, print JSON
- *
- * Exit status: 0 ok, 1 the machine faulted, 2 bad input (one line on stderr).
+ * The `bedrock` command line: `bedrock [IMAGE]` (the REPL, or piped mode when stdin or stdout
+ * is not a terminal) and the commands of commands.ts (eval, run, see, image info, bench, asm,
+ * disasm, exec, help). Everything it says goes through one Output; the exit status is 0 ok,
+ * 1 something failed, 2 bad arguments, 70 an internal error. Nothing below it prints.
  */
-import { runCommand } from './commands.ts';
+import { execute, EXIT_INTERNAL } from './commands.ts';
 
-const status = runCommand(process.argv.slice(2), {
+// A bug of ours that escapes every handler still ends as one line, never a stack trace.
+const crash = (e: unknown): void => {
+  process.stderr.write(`bedrock: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(EXIT_INTERNAL);
+};
+process.on('uncaughtException', crash);
+// A reader that stops reading (bedrock ... | head) is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' ? process.exit(process.exitCode ?? 0) : crash(e)));
+process.on('unhandledRejection', crash);
+
+const status = await execute(process.argv.slice(2), {
   out: (s) => process.stdout.write(s + '\n'),
   err: (s) => process.stderr.write(s + '\n'),
 });
-if (status !== 0) process.exitCode = status;
+process.exitCode = status;

@@ -2,10 +2,14 @@
  * A smoke run of the benchmark suite: every benchmark of the sized groups once, at the quick
  * sizes, checked for a well-formed result (a positive, finite rate; instructions and pauses
  * where the benchmark counts them; peers either run and give the right answer or are
- * reported missing); the JSON and text reports of a run; the peers' output parser. No timing
+ * reported missing); the JSON and text reports of a run, kept and compared; the peers' output
+ * parser. No timing
  * is ever asserted. The image and start-up benchmarks (other files, one fixed size, tens of
  * seconds) are only checked to be in the full suite.
  */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { measure, type BenchmarkResult } from '../../bench/harness.ts';
 import { runBench } from '../../bench/main.ts';
@@ -85,6 +89,21 @@ describe('bench reports', () => {
     expect(r.out).toMatch(/memory\.long-lived +[\d.]+ [kMG]? ?objects\/s/);
     expect(r.out).toMatch(/x js\.long-lived \((\d|\.)+x (faster|slower)\)/);
     expect(r.out).toMatch(/peers · gst: .+ · gforth-fast: .+/);
+  });
+
+  it('--save keeps a run, --compare sets a later run beside it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bedrock-bench-test-'));
+    try {
+      const file = join(dir, 'kept.json');
+      expect(capture(['js.register', '--quick', '--save', file]).status).toBe(0);
+      const kept = JSON.parse(readFileSync(file, 'utf8'));
+      expect(kept.groups[0].results[0].name).toBe('js.register-loop');
+      const r = capture(['js.register', '--quick', '--compare', file, '--json']);
+      expect(JSON.parse(r.out).groups[0].results[0].change).toBeGreaterThan(0);
+      expect(capture(['js.register', '--quick', '--compare', join(dir, 'nothing.json')]).status).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('usage errors: an unknown name or option, a bad --runs', () => {

@@ -57,6 +57,21 @@ describe('Session', () => {
     }
   });
 
+  it('makes a new image from a template, with a journal of its own', () => {
+    const template = join(dir, 'first.image');
+    const a = Session.open(join(dir, 'from-a.image'), { template });
+    const b = Session.open(join(dir, 'from-b.image'), { template });
+    if (!(a instanceof Session) || !(b instanceof Session)) throw new Error('a template did not open');
+    expect(texts(a, 'P x')).toEqual(['42']);
+    expect(a.header.journal.id).not.toBe(b.header.journal.id);
+    expect(a.notes.join('\n')).toMatch(/made a new image/);
+    a.close();
+    b.close();
+    const bad = Session.open(join(dir, 'from-c.image'), { template: join(dir, 'no-such.image') });
+    expect(bad instanceof Session).toBe(false);
+    expect((bad as { message: string }).message).toMatch(/the template .*no-such\.image: no such file/);
+  });
+
   it('refuses a save-as to something that is not a name, and saves nothing', () => {
     const s = open(join(dir, 'refuse.image'));
     const out = s.evaluate('Image saveAs: 3');

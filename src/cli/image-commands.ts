@@ -1,0 +1,15 @@
+/*
+ * `bedrock image info FILE`: what an image file holds and whether it passes every check an open
+ * makes (image/info.ts says it); exit status 1 when it does not.
+ */
+import { imageInfo } from '../../image/info.ts';
+import { EXIT_FAULT, EXIT_OK, UsageError, type Output } from './commands.ts';
+
+export function imageCommand(args: string[], io: Output): number {
+  const [sub, ...rest] = args;
+  if (sub !== 'info') throw new UsageError(`expected 'image info FILE'${sub ? `, not 'image ${sub}'` : ''}`);
+  if (rest.length !== 1) throw new UsageError('image info needs one image file, e.g. bedrock image info bedrock.image');
+  const info = imageInfo(rest[0]);
+  for (const l of info.lines) (info.ok ? io.out : io.err)(l);
+  return info.ok ? EXIT_OK : EXIT_FAULT;
+}

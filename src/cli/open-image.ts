@@ -1,0 +1,129 @@
+/*
+ * Opening the system a command works on. `bedrock [IMAGE]` and `bedrock run --save` open an
+ * image as a Session (image/session.ts): what they change is journalled and can be saved. The
+ * batch commands that only look (`eval`, `see`, `run` without --save) open the image too, but
+ * change neither it nor its journal.
+ *
+ *   which image      --image F, else IMAGE, else bedrock.image in the current directory; for
+ *                    the looking commands, when there is none, the base image
+ *   the base image   dist/base.image: genesis and the system, saved when the project is built
+ *                    (scripts/build.mjs). A new image starts as a copy of it, which is what
+ *                    genesis would make, without the second of booting; without a base image
+ *                    (running from source) genesis runs.
+ */
+import { copyFileSync, existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describeImageError, isImageError } from '../../image/format.ts';
+import { journalPath, Session } from '../../image/session.ts';
+import { scanJournal } from '../../image/journal.ts';
+import type { Backend } from '../compiler/compiler.ts';
+import type { Item } from '../lang/ast.ts';
+import { Bedrock } from '../system/bedrock.ts';
+import { Workspace, type Persistence } from '../repl/workspace.ts';
+
+export const DEFAULT_IMAGE = 'bedrock.image';
+
+/** The base image beside the built program (dist/base.image), when there is one. */
+export function baseImagePath(): string | null {
+  const here = fileURLToPath(import.meta.url);
+  if (!/[\\/]dist[\\/]src[\\/]cli[\\/]open-image\.js$/.test(here)) return null;
+  const p = fileURLToPath(new URL('../../base.image', import.meta.url));
+  return existsSync(p) ? p : null;
+}
+
+export interface Opened {
+  readonly workspace: Workspace;
+  /** What the user should be told (a new image made, changes found in the journal ...). */
+  readonly notes: readonly string[];
+  readonly ms: number;
+}
+
+export interface OpenOptions {
+  readonly backend?: Backend;
+  /** Make the image when the file does not exist. */
+  readonly create?: boolean;
+}
+
+/** Open `path` as a session: a workspace whose changes are journalled and can be saved. */
+export function openSession(path: string, options: OpenOptions = {}): Opened | string {
+  const t0 = performance.now();
+  const abs = resolve(path);
+  const notes: string[] = [];
+  if (!existsSync(abs)) {
+    if (options.create === false) return `${path}: no such image`;
+    const base = baseImagePath();
+    if (base) {
+      try {
+        copyFileSync(base, abs);
+        notes.push(`made a new image, ${path}`);
+      } catch (e) {
+        return `${path}: cannot make a new image there (${e instanceof Error ? e.message : String(e)})`;
+      }
+    }
+  }
+  const s = Session.open(abs, { backend: options.backend });
+  if (isImageError(s)) return describeImageError(path, s);
+  notes.push(...s.notes);
+  return { workspace: new Workspace(s.bedrock, new SessionImage(s)), notes, ms: performance.now() - t0 };
+}
+
+/**
+ * A system to look at: the image at `path` (its file and journal untouched), else the base
+ * image, else a fresh boot.
+ */
+export function openReadOnly(path: string | null, options: OpenOptions = {}): Opened | string {
+  const t0 = performance.now();
+  const target = path ?? (existsSync(DEFAULT_IMAGE) ? DEFAULT_IMAGE : baseImagePath());
+  if (target !== null) {
+    const s = Session.open(resolve(target), { backend: options.backend, create: false });
+    if (isImageError(s)) return describeImageError(target, s);
+    return { workspace: new Workspace(s.bedrock), notes: [], ms: performance.now() - t0 };
+  }
+  const b = Bedrock.boot({ backend: options.backend });
+  if (typeof b === 'string') return `cannot start the system: ${b}`;
+  return { workspace: new Workspace(b), notes: [], ms: performance.now() - t0 };
+}
+
+/** A Session as the workspace's image. */
+class SessionImage implements Persistence {
+  constructor(private readonly session: Session) {}
+
+  get path(): string { return this.session.path; }
+
+  evaluate(source: string) { return this.session.evaluate(source); }
+
+  start(item: Item) { return this.session.start(item); }
+
+  mark(name: string): string | null { return this.session.mark(name); }
+  forget(name: string): string | null { return this.session.forget(name); }
+
+  save(path?: string): string | null {
+    const r = this.session.save(path);
+    return r.ok ? null : r.error;
+  }
+
+  unsavedChanges(): number { return this.session.unsavedChanges(); }
+
+  changes(): readonly string[] {
+    const pending = new Set(this.session.pendingJournal().map((e) => e.seq));
+    const scan = scanJournal(journalPath(this.session.path), this.session.header.journal);
+    return scan.entries.map((e) => {
+      const what = e.kind === 'mark' ? `.mark ${e.source}` : e.kind === 'forget' ? `.forget ${e.source}` : e.source;
+      return pending.has(e.seq) ? `${what}   "from before: .recover replays it"` : what;
+    });
+  }
+
+  recover(): { readonly lines: readonly string[]; readonly failed: boolean } {
+    const pending = this.session.pendingJournal().length;
+    if (pending === 0) return { lines: ['nothing to recover: the journal has no changes newer than the image'], failed: false };
+    const r = this.session.recover();
+    const lines = [`replayed ${r.replayed} of ${pending} change${pending === 1 ? '' : 's'}`];
+    if (r.failed) lines.push(`stopped at change ${r.failed.entry.seq} (${r.failed.entry.source.split('\n')[0]}): ${r.failed.error}`);
+    return { lines, failed: r.failed !== undefined };
+  }
+
+  notes(): readonly string[] { return this.session.notes; }
+
+  close(): void { this.session.close(); }
+}

@@ -1,0 +1,153 @@
+/*
+ * Piped mode: `bedrock [IMAGE]` when stdin or stdout is not a terminal. Source is read from
+ * stdin and evaluated entry by entry as it arrives; each result is printed plainly (values and
+ * definitions on stdout, errors on stderr); the exit status is 1 if anything failed. The REPL's
+ * dot-commands work here too (.save, .mark NAME, .see ..., .quit), one to a line.
+ *
+ * Entries are cut as the language's layout rule cuts items: an entry ends where a line that is
+ * not indented begins and nothing (a bracket, a string, a comment, a definition's body) is still
+ * open. So a file that `bedrock run` accepts can be piped in unchanged.
+ */
+import { needsMoreInput } from '../lang/parser.ts';
+import { isDotCommand, runDotCommand } from '../repl/dot-commands.ts';
+import { inspectValue } from '../repl/inspection.ts';
+import { outcomeLines, type Line } from '../repl/report.ts';
+import type { Workspace } from '../repl/workspace.ts';
+import type { Output } from './commands.ts';
+
+/** Cuts a stream of lines into entries (source items, or dot-command lines). */
+export class EntrySplitter {
+  private buffer: string[] = [];
+
+  /** Add a line; answers the entries it completes. */
+  push(line: string): string[] {
+    const out: string[] = [];
+    if (this.buffer.length > 0) {
+      const text = this.buffer.join('\n');
+      const continues = needsMoreInput(text) || line.trim() === '' || /^\s/.test(line);
+      if (continues) { this.buffer.push(line); return out; }
+      out.push(trimEnd(text));
+      this.buffer = [];
+    }
+    if (line.trim() === '') return out;
+    if (isDotCommand(line)) out.push(line);
+    else this.buffer.push(line);
+    return out;
+  }
+
+  /** The end of input: whatever is left. */
+  end(): string[] {
+    const text = this.buffer.join('\n');
+    this.buffer = [];
+    return text.trim() === '' ? [] : [trimEnd(text)];
+  }
+}
+
+/** Without the blank lines at its end. */
+const trimEnd = (text: string): string => text.replace(/(\n[ \t]*)+$/, '');
+
+export interface PipedHooks {
+  /** `.load FILE`: the workspace to go on with, or why not. */
+  readonly open?: (path: string) => Workspace | string;
+}
+
+/** Runs entries against a workspace, printing as it goes. */
+export class PipedSession {
+  failed = false;
+  quit = false;
+
+  constructor(private ws: Workspace, private readonly io: Output, private readonly hooks: PipedHooks = {}) {}
+
+  get workspace(): Workspace { return this.ws; }
+
+  private print(lines: readonly Line[]): void {
+    for (const l of lines) {
+      if (l.tone === 'error' || l.tone === 'trace' || l.tone === 'warning') this.io.err(l.text);
+      else this.io.out(l.text);
+    }
+  }
+
+  run(entry: string): void {
+    if (this.quit) return;
+    if (!isDotCommand(entry)) { this.evaluate(entry); return; }
+    const r = runDotCommand(entry, this.ws);
+    switch (r.kind) {
+      case 'lines':
+        this.print(r.lines);
+        if (r.failed) this.failed = true;
+        return;
+      case 'evaluate': this.evaluate(r.source, false, r.done); return;
+      case 'inspect': {
+        if (!this.evaluate(r.source, true)) return;
+        const v = this.ws.lastValue();
+        if (!v) return;
+        const view = inspectValue(this.ws.bedrock.kernel, v);
+        this.io.out(`${view.title}  (${view.detail})`);
+        for (const s of view.slots) this.io.out(`  ${s.label}: ${s.text}`);
+        if (view.more > 0) this.io.out(`  … ${view.more} more`);
+        return;
+      }
+      case 'load': {
+        const n = this.ws.unsavedChanges();
+        if (n > 0) { this.error(`.load: ${this.ws.label} has ${n} unsaved change${n === 1 ? '' : 's'}: .save first`); return; }
+        const opened = this.hooks.open ? this.hooks.open(r.path) : '.load is not available here';
+        if (typeof opened === 'string') { this.error(opened); return; }
+        this.ws.close();
+        this.ws = opened;
+        return;
+      }
+      case 'quit': this.quit = true; return;
+    }
+  }
+
+  /** Evaluate; answers whether everything succeeded. */
+  private evaluate(source: string, quietValues = false, done?: string): boolean {
+    let ok = true;
+    for (const o of this.ws.evaluate(source)) {
+      if (o.kind === 'error') { ok = false; this.failed = true; }
+      if (o.kind === 'value' && done !== undefined) this.io.out(done);
+      else if (!quietValues || o.kind === 'error') this.print(outcomeLines(o));
+    }
+    return ok;
+  }
+
+  private error(text: string): void {
+    this.io.err(text);
+    this.failed = true;
+  }
+
+  /** At the end of input: a reminder of changes not saved (they are in the journal). */
+  finish(): void {
+    const n = this.ws.unsavedChanges();
+    if (n > 0) this.io.err(`bedrock: ${n} change${n === 1 ? '' : 's'} not saved in ${this.ws.label} (kept in its journal: .recover replays them; .save keeps them)`);
+    this.ws.close();
+  }
+}
+
+/** Read `input` to its end, running each entry as it completes (until .quit). */
+export async function pump(session: PipedSession, input: AsyncIterable<string | Buffer>): Promise<void> {
+  const splitter = new EntrySplitter();
+  let pending = '';
+  for await (const chunk of input) {
+    pending += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+    let nl: number;
+    while ((nl = pending.indexOf('\n')) >= 0) {
+      const line = pending.slice(0, nl).replace(/\r$/, '');
+      pending = pending.slice(nl + 1);
+      for (const entry of splitter.push(line)) {
+        session.run(entry);
+        if (session.quit) return;
+      }
+    }
+  }
+  const rest = pending === '' ? [] : splitter.push(pending.replace(/\r$/, ''));
+  for (const entry of [...rest, ...splitter.end()]) session.run(entry);
+}
+
+/** Piped mode: read `input` to its end, evaluating as entries complete. Answers the exit status. */
+export async function runPiped(ws: Workspace, input: AsyncIterable<string | Buffer>, io: Output, hooks: PipedHooks = {}): Promise<number> {
+  const session = new PipedSession(ws, io, hooks);
+  await pump(session, input);
+  session.finish();
+  return session.failed ? 1 : 0;
+}

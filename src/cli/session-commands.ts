@@ -1,0 +1,147 @@
+/*
+ * The batch commands on a running system: `eval`, `run`, `see`, `image info`, `bench`, and the
+ * session itself (`bedrock [IMAGE]`: the REPL on a terminal, piped mode otherwise). Loaded by
+ * the command table only when one of them runs, so `bedrock asm` does not load images, and Ink
+ * is loaded only for the REPL.
+ *
+ * Values and definitions go to stdout, errors to stderr; the exit status is 1 when anything
+ * failed, 2 for bad arguments (a UsageError).
+ */
+import { createReadStream, existsSync } from 'node:fs';
+import type { Backend } from '../compiler/compiler.ts';
+import { outcomeLines } from '../repl/report.ts';
+import { seeMethod } from '../repl/see.ts';
+import type { Workspace } from '../repl/workspace.ts';
+import { CommandFailure, EXIT_FAULT, EXIT_OK, UsageError, type Output } from './commands.ts';
+import { DEFAULT_IMAGE, openReadOnly, openSession, type Opened } from './open-image.ts';
+import { PipedSession, pump, runPiped } from './piped.ts';
+
+export interface Options {
+  readonly positional: string[];
+  readonly image?: string;
+  readonly save: boolean;
+  readonly backend?: Backend;
+}
+
+/** --image F, --save, --backend native|threaded, and the rest. */
+export function parseOptions(args: readonly string[], allowed: readonly string[]): Options {
+  const positional: string[] = [];
+  let image: string | undefined, backend: Backend | undefined, save = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const value = (): string => {
+      const v = inline ?? args[++i];
+      if (v === undefined || v === '') throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    if (a === '--') { positional.push(...args.slice(i + 1)); break; }
+    if (!flag.startsWith('--') || flag === '-') { positional.push(a); continue; }
+    if (!allowed.includes(flag)) throw new UsageError(`unknown option '${flag}' (expected ${allowed.length ? allowed.join(', ') : 'none'})`);
+    if (flag === '--image') image = value();
+    else if (flag === '--save') save = true;
+    else if (flag === '--backend') {
+      const b = value();
+      if (b !== 'native' && b !== 'threaded') throw new UsageError(`--backend is native or threaded, not '${b}'`);
+      backend = b;
+    }
+  }
+  return { positional, image, save, backend };
+}
+
+function opened(r: Opened | string): Opened {
+  if (typeof r === 'string') throw new CommandFailure(r);
+  return r;
+}
+
+function printOutcomes(ws: Workspace, source: string, io: Output): boolean {
+  let ok = true;
+  for (const o of ws.evaluate(source)) {
+    for (const l of outcomeLines(o)) (o.kind === 'error' ? io.err : io.out)(l.text);
+    if (o.kind === 'error') ok = false;
+  }
+  return ok;
+}
+
+/** bedrock eval 'EXPR' [--image F] [--backend B] */
+export function evalCommand(args: string[], io: Output): number {
+  const o = parseOptions(args, ['--image', '--backend']);
+  if (o.positional.length === 0) throw new UsageError("eval needs source, e.g. bedrock eval '3 + 4'");
+  const { workspace } = opened(openReadOnly(o.image ?? null, { backend: o.backend }));
+  try {
+    return printOutcomes(workspace, o.positional.join('\n'), io) ? EXIT_OK : EXIT_FAULT;
+  } finally {
+    workspace.close();
+  }
+}
+
+/** bedrock run FILE [--image F] [--save] [--backend B]; FILE '-' is stdin. */
+export async function runFileCommand(args: string[], io: Output): Promise<number> {
+  const o = parseOptions(args, ['--image', '--save', '--backend']);
+  if (o.positional.length !== 1) throw new UsageError('run needs one file of source, e.g. bedrock run points.bedrock (or - for stdin)');
+  const file = o.positional[0];
+  if (file !== '-' && !existsSync(file)) throw new UsageError(`${file}: no such file`);
+  const input = file === '-' ? process.stdin : createReadStream(file, { encoding: 'utf8' });
+  if (!o.save) {
+    const { workspace } = opened(openReadOnly(o.image ?? null, { backend: o.backend }));
+    return runPiped(workspace, input, io);
+  }
+  // --save: run it as a session on the image, and save only if everything succeeded.
+  const target = o.image ?? DEFAULT_IMAGE;
+  const { workspace, notes } = opened(openSession(target, { backend: o.backend }));
+  for (const n of notes) io.err(`bedrock: ${n}`);
+  const session = new PipedSession(workspace, { out: io.out, err: io.err });
+  await pump(session, input);
+  if (session.failed) {
+    io.err(`bedrock run: not saved, because something failed (the changes that succeeded are in ${target}'s journal)`);
+    session.finish();
+    return EXIT_FAULT;
+  }
+  const error = session.workspace.save();
+  session.workspace.close();
+  if (error) { io.err(`bedrock run: ${error}`); return EXIT_FAULT; }
+  return EXIT_OK;
+}
+
+/** bedrock see 'Class>>selector' [--image F] */
+export function seeCommand(args: string[], io: Output): number {
+  const o = parseOptions(args, ['--image', '--backend']);
+  if (o.positional.length !== 1) throw new UsageError("see needs one method, e.g. bedrock see 'Integer>>factorial'");
+  const { workspace } = opened(openReadOnly(o.image ?? null, { backend: o.backend }));
+  try {
+    const r = seeMethod(workspace.bedrock.kernel, o.positional[0]);
+    if (!r.ok) { io.err(`bedrock see: ${r.error}`); return EXIT_FAULT; }
+    for (const l of r.lines) io.out(l.text);
+    return EXIT_OK;
+  } finally {
+    workspace.close();
+  }
+}
+
+/** bedrock bench [NAME ...] [--json] [--runs N] ...: the benchmarks (bench/main.ts), in this process. */
+export async function benchCommand(args: string[], io: Output): Promise<number> {
+  const { runBench } = await import('../../bench/main.ts');
+  return runBench(args, io);
+}
+
+/**
+ * bedrock [IMAGE] [--backend B]: the REPL when stdin and stdout are terminals, piped mode
+ * otherwise.
+ */
+export async function sessionCommand(args: string[], io: Output): Promise<number> {
+  const o = parseOptions(args, ['--backend', '--image']);
+  if (o.positional.length > 1) throw new UsageError(`one image at a time (given ${o.positional.join(', ')})`);
+  const target = o.positional[0] ?? o.image ?? DEFAULT_IMAGE;
+  const reopen = (path: string): Workspace | string => {
+    const r = openSession(path, { backend: o.backend, create: false });
+    return typeof r === 'string' ? r : r.workspace;
+  };
+  const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
+  const r = opened(openSession(target, { backend: o.backend }));
+  if (!interactive) {
+    for (const n of r.notes) io.err(`bedrock: ${n}`);
+    return runPiped(r.workspace, process.stdin, io, { open: reopen });
+  }
+  const { runInteractive } = await import('../repl/interactive.tsx');
+  return runInteractive(r, { open: reopen });
+}

@@ -1,0 +1,68 @@
+/*
+ * What the REPL and the command line say, as lines with a tone: a value, a definition, an
+ * error, a note. The Ink screen colours lines by tone; piped mode and the batch commands print
+ * the same lines plainly. An error reads as its message, the source line with a caret, and a
+ * short backtrace (the methods that were running, innermost first).
+ */
+import type { Outcome } from '../system/bedrock.ts';
+
+export type Tone = 'input' | 'value' | 'defined' | 'error' | 'trace' | 'info' | 'warning' | 'listing';
+
+export interface Line {
+  readonly tone: Tone;
+  readonly text: string;
+}
+
+export const line = (tone: Tone, text: string): Line => ({ tone, text });
+
+/** Lines of one tone from a multi-line text. */
+export function lines(tone: Tone, text: string): Line[] {
+  return text.split('\n').map((t) => line(tone, t));
+}
+
+/** The lines that report one outcome: what it wrote on the Transcript, then its value or error. */
+export function outcomeLines(o: Outcome): Line[] {
+  const shown = o.output ? lines('listing', o.output.replace(/\n$/, '')) : [];
+  switch (o.kind) {
+    case 'value': return [...shown, ...lines('value', o.text)];
+    case 'defined': return [...shown, ...lines('defined', o.text)];
+    case 'error': return [...shown, ...errorLines(o)];
+  }
+}
+
+function errorLines(o: Outcome & { kind: 'error' }): Line[] {
+  const trace = o.backtrace;
+  if (o.fault?.kind === 'Interrupted') {
+    // Ctrl-C: where it stopped is the news, not the source.
+    const out = [line('warning', 'Interrupted')];
+    for (const frame of trace ?? []) out.push(line('trace', `  in ${frame}`));
+    return out;
+  }
+  const [message, ...rest] = o.text.split('\n');
+  const out: Line[] = [line('error', message)];
+  if (rest.length > 0) {
+    // A syntax or compile error already shows its line with a caret under the spot.
+    for (const r of rest) out.push(line('error', r));
+  } else {
+    // A run-time error: the line of the item that was running, marked as a whole.
+    const first = o.source.split('\n').find((l) => l.trim() !== '') ?? '';
+    if (first.trim() !== '') {
+      const indent = /^\s*/.exec(first)![0].length;
+      const width = first.trimEnd().length - indent;
+      out.push(line('error', `  ${first.trimEnd()}`));
+      out.push(line('error', `  ${' '.repeat(indent)}^${'~'.repeat(Math.max(0, width - 1))}`));
+    }
+  }
+  if (trace && trace.length > 0) for (const frame of trace) out.push(line('trace', `  in ${frame}`));
+  return out;
+}
+
+/** Plain text of some lines, as piped mode prints them. */
+export function plain(ls: readonly Line[]): string {
+  return ls.map((l) => l.text).join('\n');
+}
+
+/** Did any of these outcomes fail? */
+export function anyFailed(outcomes: readonly Outcome[]): boolean {
+  return outcomes.some((o) => o.kind === 'error');
+}

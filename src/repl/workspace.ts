@@ -1,0 +1,139 @@
+/*
+ * What the REPL and the batch commands run against: a running Bedrock and, when there is one,
+ * the image it came from (its file, its changes journal, whether it has unsaved changes). The
+ * REPL never reaches past this into the image's format or the journal's.
+ *
+ *   start(item)      evaluate one item in slices (Bedrock.startItem); journalled by the image
+ *   evaluate(src)    every item at once (piped mode, batch commands)
+ *   save / changes / recover / unsavedChanges / mark / forget      the image's side
+ *
+ * After each expression its value is kept in the global `_`.
+ */
+import { assignGlobal, defineGlobal, findBinding, type Value } from '../../kernel/objects/globals.ts';
+import type { Item } from '../lang/ast.ts';
+import { parse } from '../lang/parser.ts';
+import { formatSyntaxError } from '../lang/ast.ts';
+import type { Bedrock, Outcome } from '../system/bedrock.ts';
+
+/** One item in slices: step(n) runs at most n instructions; null while it runs, then its outcomes. */
+export interface Running {
+  step(steps: number): Outcome[] | null;
+}
+
+/** The global that holds the last value the REPL printed. */
+export const LAST_RESULT = '_';
+
+export interface Persistence {
+  readonly path: string;
+  /** Evaluate and journal each accepted item (before answering). */
+  evaluate(source: string): Outcome[];
+  /** The same for one item, in slices: its outcome, then any about journaling it. */
+  start?(item: Item): Running;
+  mark(name: string): string | null;
+  forget(name: string): string | null;
+  save(path?: string): string | null;
+  unsavedChanges(): number;
+  /** Sources of the changes made since the last save. */
+  changes(): readonly string[];
+  /** Replay the journal of changes made after the last save (after a crash). */
+  recover(): { readonly lines: readonly string[]; readonly failed: boolean };
+  close(): void;
+}
+
+export class Workspace {
+  constructor(readonly bedrock: Bedrock, private readonly image: Persistence | null = null) {}
+
+  /** The image's file name, for the status line; 'no image' when there is none. */
+  get label(): string {
+    if (!this.image) return 'no image';
+    const parts = this.image.path.split(/[\\/]/);
+    return parts[parts.length - 1];
+  }
+
+  get path(): string | null { return this.image?.path ?? null; }
+
+  get hasImage(): boolean { return this.image !== null; }
+
+  /** Evaluate one item in slices; a change is journalled, a value kept in `_`. */
+  start(item: Item): Running {
+    const image = this.image;
+    let inner: Running;
+    if (image === null) {
+      const e = this.bedrock.startItem(item);
+      inner = { step: (steps) => { const o = e.step(steps); return o === null ? null : [o]; } };
+    } else if (image.start) {
+      inner = image.start(item);
+    } else {
+      // An image side that cannot run an item in slices: it runs whole (and cannot be interrupted).
+      inner = { step: () => image.evaluate(item.source) };
+    }
+    return {
+      step: (steps) => {
+        const os = inner.step(steps);
+        if (os !== null && os[0]?.kind === 'value') this.keepLast(os[0].value);
+        return os;
+      },
+    };
+  }
+
+  /** Every item of `source`, at once (piped mode and the batch commands), journalled when there is an image. */
+  evaluate(source: string): Outcome[] {
+    if (this.image) {
+      const outcomes = this.image.evaluate(source);
+      const last = outcomes.filter((o) => o.kind === 'value').at(-1);
+      if (last && last.kind === 'value') this.keepLast(last.value);
+      return outcomes;
+    }
+    const parsed = parse(source);
+    const outcomes: Outcome[] = [];
+    for (const item of parsed.items) {
+      const e = this.start(item);
+      let os: Outcome[] | null = null;
+      while (os === null) os = e.step(Number.MAX_SAFE_INTEGER);
+      outcomes.push(...os);
+    }
+    if (!parsed.ok) outcomes.push({ kind: 'error', text: formatSyntaxError(parsed.error), source: parsed.error.sourceLine });
+    return outcomes;
+  }
+
+  private keepLast(v: Value): void {
+    const k = this.bedrock.kernel;
+    const b = findBinding(k, LAST_RESULT);
+    if (b >= 0) assignGlobal(k, b, v);
+    else defineGlobal(k, LAST_RESULT, v);
+  }
+
+  /** The last value (`_`), or undefined. */
+  lastValue(): Value | undefined { return this.bedrock.kernel.global(LAST_RESULT); }
+
+  mark(name: string): string | null {
+    if (this.image) return this.image.mark(name);
+    const r = this.bedrock.kernel.mark(name);
+    return typeof r === 'string' ? r : null;
+  }
+
+  forget(name: string): string | null {
+    return this.image ? this.image.forget(name) : this.bedrock.kernel.forget(name);
+  }
+
+  save(path?: string): string | null {
+    return this.image ? this.image.save(path) : 'there is no image to save (open one: bedrock FILE.image)';
+  }
+
+  unsavedChanges(): number { return this.image?.unsavedChanges() ?? 0; }
+  changes(): readonly string[] { return this.image?.changes() ?? []; }
+  recover(): { readonly lines: readonly string[]; readonly failed: boolean } {
+    return this.image ? this.image.recover() : { lines: ['there is no image, so no journal to recover from'], failed: true };
+  }
+
+  /** Heap in use and its size, in bytes. */
+  heapUse(): { used: number; size: number } {
+    const u = this.bedrock.kernel.heap.usage();
+    return { used: (u.fixedUsed + u.oldUsed + u.nurseryUsed) * 8, size: u.memoryCells * 8 };
+  }
+
+  /** The marks, newest first: their number is the mark depth. */
+  marks(): string[] { return this.bedrock.kernel.marks(); }
+
+  close(): void { this.image?.close(); }
+}
