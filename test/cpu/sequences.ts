@@ -309,6 +309,8 @@ class Tracker {
       case 'mov': {
         const src = ops[1];
         if (dest.kind === 'reg') this.known[dest.reg] = src.kind === 'imm' ? src.value : src.kind === 'reg' ? this.known[src.reg] : undefined;
+        // An 8-bit move changes the low byte of a register (mov cl, sil before shr rbp, cl).
+        else if (dest.kind === 'reg8') this.known[dest.reg < 16 ? dest.reg : dest.reg - 16] = undefined;
         break;
       }
       default:
