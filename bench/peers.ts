@@ -9,8 +9,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Benchmark, Measurement } from './harness.ts';
+import { projectFile } from '../bootstrap/project-files.ts';
 
 export interface Peer {
   readonly name: 'gst' | 'gforth';
@@ -37,10 +37,8 @@ export const PEERS: readonly Peer[] = [GST, GFORTH];
 
 /** bench/peers/, found from the sources or from the build in dist/. */
 export function peersDirectory(): string {
-  for (const rel of ['./peers/', '../../bench/peers/']) {
-    const dir = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(dir + 'common.fs')) return dir;
-  }
+  const dir = projectFile('bench/peers') + '/';
+  if (existsSync(dir + 'common.fs')) return dir;
   throw new Error('bench/peers/ (the peers\' programs) is not there');
 }
 

@@ -10,11 +10,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectFile, projectRoot } from '../bootstrap/project-files.ts';
 import type { Benchmark, Measurement } from './harness.ts';
 
-const bin = fileURLToPath(new URL('../bin/bedrock.js', import.meta.url));
-const built = fileURLToPath(new URL('../dist/.built', import.meta.url));
+const bin = projectFile('bin/bedrock.js');
+const built = projectFile('dist/.built');
 let scratch: string | null = null;
 const dir = (): string => (scratch ??= mkdtempSync(join(tmpdir(), 'bedrock-startup-')));
 process.on('exit', () => { if (scratch) rmSync(scratch, { recursive: true, force: true }); });
@@ -63,7 +63,7 @@ function median(xs: readonly number[]): number {
 function which(): string {
   if (!existsSync(built)) return 'from the sources through tsx: there is no build (npm run build)';
   const stamp = statSync(built).mtimeMs;
-  const root = fileURLToPath(new URL('../', import.meta.url));
+  const root = projectRoot() + '/';
   const newer = (d: string): boolean =>
     readdirSync(d, { withFileTypes: true }).some((e) => (e.isDirectory() ? newer(`${d}/${e.name}`) : statSync(`${d}/${e.name}`).mtimeMs > stamp));
   const stale = ['kernel', 'bootstrap', 'src', 'image', 'bench'].some((d) => newer(root + d));

@@ -30,8 +30,12 @@ function built() {
   }
 }
 
+// msgpackr's optional native addon only speeds up decoding strings, which images hold few of,
+// and finding it costs a start several milliseconds (detect-libc asks for a process report).
+process.env.MSGPACKR_NATIVE_ACCELERATION_DISABLED ??= 'true';
+
 if (built()) {
-  await import(new URL('dist/src/cli/main.js', root).href);
+  await import(new URL('dist/cli/main.js', root).href);
 } else {
   const { register } = await import('tsx/esm/api');
   register({ tsconfig: fileURLToPath(new URL('tsconfig.json', root)) });

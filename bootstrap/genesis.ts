@@ -23,6 +23,7 @@ import { CLASS, INSTANCE_SPECS, kernelConstants, PARENT, ROOTS, SINGLETONS, type
 import { writeCode } from '../kernel/objects/methods.ts';
 import { assemble, formatAsmError } from './assembler.ts';
 import { bindBody, kindOf, readFragments, type Fragment, type Names } from './fragments.ts';
+import { projectFile } from './project-files.ts';
 
 export interface GenesisOptions {
   readonly machine?: MachineOptions;
@@ -36,7 +37,7 @@ export type GenesisResult = { readonly ok: true; readonly kernel: Kernel } | { r
 const KERNEL_ENTRIES: Readonly<Record<string, number>> = Object.freeze({ notUnderstood: ROOTS.DNU_TRAMPOLINE, unwind: ROOTS.UNWIND });
 
 export function kernelFragmentsText(): string {
-  return readFileSync(new URL('./kernel.bedrock', import.meta.url), 'utf8');
+  return readFileSync(projectFile('bootstrap/kernel.bedrock'), 'utf8');
 }
 
 /** Build a kernel from nothing. */

@@ -37,9 +37,9 @@
  * by address, runs unchanged.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { Packr, Unpackr } from 'msgpackr';
+import { projectVersion } from '../bootstrap/project-files.ts';
 import { STATE, STATE_BYTES } from '../kernel/machine/cells.ts';
 import {
   BEHAVIOUR, BINDING, CLASS, CLOSURE, CONTEXT, ENTRY, INSTANCE_FORMAT, LOG, MARK, MESSAGE, METHOD, METHOD_KIND, ROOTS, SERVICE,
@@ -138,19 +138,8 @@ export function isImageError(x: unknown): x is ImageError {
 
 // ---- the writer and the layout fingerprint --------------------------------------------------
 
-/** The version in package.json (beside image/, or one further up when built into dist/). */
-function packageVersion(): string {
-  for (const up of ['../package.json', '../../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as { name?: unknown; version?: unknown };
-      if (pkg.name === 'bedrock' && typeof pkg.version === 'string') return pkg.version;
-    } catch { /* not there */ }
-  }
-  return 'unknown';
-}
-
 /** This program, as the header's writer names it. */
-export const WRITER = `bedrock ${packageVersion()} (Node ${process.version})`;
+export const WRITER = `bedrock ${projectVersion()} (Node ${process.version})`;
 
 /**
  * A fingerprint of every layout the host's TypeScript reads objects by (layout.ts) and of the

@@ -1,5 +1,5 @@
 /*
- * `node dist/src/cli/make-base-image.js PATH`, run by the build (bin/build.mjs): genesis and the
+ * `node dist/cli/make-base-image.js PATH`, run by the build (bin/build.mjs): genesis and the
  * system, saved as an image at PATH, which new images then start from (open-image.ts).
  */
 import { describeImageError, isImageError } from '../../image/format.ts';

@@ -13,7 +13,6 @@
  */
 import { copyFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describeImageError, isImageError } from '../../image/format.ts';
 import { journalPath, Session } from '../../image/session.ts';
 import { scanJournal } from '../../image/journal.ts';
@@ -21,16 +20,12 @@ import type { Backend } from '../compiler/compiler.ts';
 import type { Item } from '../lang/ast.ts';
 import { Bedrock } from '../system/bedrock.ts';
 import { Workspace, type Persistence } from '../repl/workspace.ts';
+import { baseImageFile } from '../../bootstrap/project-files.ts';
 
 export const DEFAULT_IMAGE = 'bedrock.image';
 
 /** The base image beside the built program (dist/base.image), when there is one. */
-export function baseImagePath(): string | null {
-  const here = fileURLToPath(import.meta.url);
-  if (!/[\\/]dist[\\/]src[\\/]cli[\\/]open-image\.js$/.test(here)) return null;
-  const p = fileURLToPath(new URL('../../base.image', import.meta.url));
-  return existsSync(p) ? p : null;
-}
+export const baseImagePath = baseImageFile;
 
 export interface Opened {
   readonly workspace: Workspace;

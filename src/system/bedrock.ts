@@ -21,6 +21,7 @@ import { Compiler, type Backend } from '../compiler/compiler.ts';
 import { backtrace } from './backtrace.ts';
 import { sealArithmetic } from '../../kernel/objects/arithmetic.ts';
 import { systemService } from './system-service.ts';
+import { projectFile } from '../../bootstrap/project-files.ts';
 
 /** What evaluating one item came to; `output` is what it wrote to the Transcript, if anything. */
 export type Outcome =
@@ -66,7 +67,7 @@ export class Bedrock {
     if (!r.ok) return r.error;
     const b = new Bedrock(r.kernel, options.backend ?? 'native', options.steps ?? 100_000_000);
     for (const file of SYSTEM_FILES) {
-      const text = readFileSync(new URL(`../../bootstrap/system/${file}.bedrock`, import.meta.url), 'utf8');
+      const text = readFileSync(projectFile(`bootstrap/system/${file}.bedrock`), 'utf8');
       const failed = b.evaluate(text).find((o) => o.kind === 'error');
       if (failed) return `bootstrap/system/${file}.bedrock: ${failed.text}\n${failed.source}`;
       // Once integer arithmetic is complete, compiled code inlines its SmallInteger case.
