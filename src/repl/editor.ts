@@ -196,8 +196,13 @@ function insertText(s: EditorState, raw: string): EditorState {
   const lines = clean.split('\n');
   let state = s;
   lines.forEach((line, i) => {
-    if (i > 0) state = enter(state, false);
-    if (line !== '') state = edit(state, state.text.slice(0, state.cursor) + line + state.text.slice(state.cursor), state.cursor + line.length);
+    // Keys typed while the screen is busy arrive as one chunk, like a paste. A line break
+    // that ends the chunk is taken as typed (indented after `->`), and a line that follows a
+    // definition's bare header is its body, indented if it is not (as typing would have).
+    if (i > 0) state = enter(state, i === lines.length - 1 && line === '');
+    let text = line;
+    if (i > 0 && text !== '' && !/^\s/.test(text) && state.cursor === state.text.length && bodyBelowHeader(state.text)) text = INDENT + text;
+    if (text !== '') state = edit(state, state.text.slice(0, state.cursor) + text + state.text.slice(state.cursor), state.cursor + text.length);
   });
   return state;
 }
@@ -218,6 +223,12 @@ export function enterContinues(text: string, cursorAtEnd: boolean): boolean {
   const lines = text.split('\n');
   const last = lines[lines.length - 1];
   return lines.length > 1 && DEFINITION_WITH_BODY_BELOW.test(lines[0]) && last.trim() !== '' && /^\s/.test(last);
+}
+
+/** Is this entry a definition's header alone, with the line for its body just begun? */
+function bodyBelowHeader(text: string): boolean {
+  const lines = text.split('\n');
+  return lines.length === 2 && lines[1] === '' && DEFINITION_WITH_BODY_BELOW.test(lines[0]);
 }
 
 /** The first line of a definition whose body starts on the next line: `Foo bar: x ->`. */

@@ -45,6 +45,14 @@ describe('typing and pasting', () => {
     expect(s.cursor).toBe(text.length);
   });
 
+  it('a definition typed ahead while busy (the keys arrive as one chunk) is the definition typing makes', () => {
+    const typed = run([...type('Tty answer ->'), enter, ...type('^6 * 7'), enter, enter]);
+    expect(submitted(typed)).toEqual(['Tty answer ->\n    ^6 * 7']);
+    expect(submitted(run([{ type: 'insert', text: 'Tty answer ->\r^6 * 7\r\r' }]))).toEqual(submitted(typed));
+    // The header and its Enter in one chunk, the body typed after it.
+    expect(submitted(run([{ type: 'insert', text: 'Tty answer ->\r' }, ...type('^6 * 7'), enter, enter]))).toEqual(submitted(typed));
+  });
+
   it('drops control characters from pasted text but keeps tabs', () => {
     expect(run([{ type: 'insert', text: 'a\x07b\tc' }]).text).toBe('ab\tc');
   });
