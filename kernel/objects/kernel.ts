@@ -177,6 +177,7 @@ export class Kernel {
     m.setRegister(10, BigInt(sel), TAG_PTR);
     const refusal = this.send(m);
     if (refusal !== null) return abandon(refusal);
+    m.setRegister(5, 0n, TAG_NUM); // no threaded vector of the host's (see backtrace.ts)
     const result = m.call(Number(m.register(11)), options);
     if (result.fault) return { value: null, fault: result.fault, steps: result.steps };
     m.setRegister(4, BigInt(Number(m.register(4)) + 8 * n), TAG_STACK);

@@ -11,7 +11,7 @@
  */
 import { TAG_CODE, TAG_PTR } from '../../kernel/machine/cells.ts';
 import type { Fault } from '../../kernel/machine/faults.ts';
-import { slot, slotCount, slotPointer } from '../../kernel/objects/access.ts';
+import { slot, slotCount, slotNumber, slotPointer } from '../../kernel/objects/access.ts';
 import { behaviourAt, behaviourName, classTable, methodsHead } from '../../kernel/objects/classes.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { ENTRY, METHOD } from '../../kernel/objects/layout.ts';
@@ -20,14 +20,14 @@ import { ENTRY, METHOD } from '../../kernel/objects/layout.ts';
  * Where each method's code lives -> "Class>>selector": its native code objects (by their first
  * slot's byte address, as the machine's code caches hold it) and its threaded vector.
  */
-export function codeNames(k: Kernel, doIt = -1): Map<number, string> {
+export function codeNames(k: Kernel, doIt = -1, methods?: Map<number, number>): Map<number, string> {
   const m = k.machine;
   const names = new Map<number, string>();
   const add = (method: number, name: string): void => {
     // A method's code slots hold code-tagged addresses (what `call [r11]` needs).
     for (const s of [METHOD.CODE, METHOD.ENTRY]) {
       const cache = m.codeContaining(Number(slot(m, method, s)));
-      if (cache && !names.has(cache.addr)) names.set(cache.addr, name);
+      if (cache && !names.has(cache.addr)) { names.set(cache.addr, name); methods?.set(cache.addr, method); }
     }
     const vector = slotPointer(m, method, METHOD.THREADED);
     if (vector > 0 && vector !== k.nil && !names.has(vector)) names.set(vector, name);
@@ -48,6 +48,19 @@ export function codeNames(k: Kernel, doIt = -1): Map<number, string> {
   return names;
 }
 
+/** The (offset, origin) runs recorded for the method's native code, in order. */
+export function originRuns(k: Kernel, method: number): { offset: number; origin: string }[] {
+  const m = k.machine;
+  const a = slotPointer(m, method, METHOD.ORIGINS);
+  if (a <= 0 || a === k.nil) return [];
+  const runs: { offset: number; origin: string }[] = [];
+  for (let i = 0; i + 1 < slotCount(m, a); i += 2) {
+    const text = slotPointer(m, a, i + 1);
+    runs.push({ offset: slotNumber(m, a, i), origin: text > 0 ? k.textOf(text) : '?' });
+  }
+  return runs;
+}
+
 /**
  * The machinery between an error and the user's code: the exception classes' own methods, the
  * threaded code's run loop and primitives. A backtrace leaves them out.
@@ -63,14 +76,30 @@ const MACHINERY = /^(Exception|Error|ZeroDivide|MessageNotUnderstood|Warning|Exc
  */
 export function backtrace(k: Kernel, fault: Fault | undefined, doIt = -1, limit = 8): string[] {
   const m = k.machine;
-  const names = codeNames(k, doIt);
+  const methods = new Map<number, number>();
+  const names = codeNames(k, doIt, methods);
   const nameOfCode = (address: number): string | undefined => {
     const cache = m.codeContaining(address);
     return cache ? names.get(cache.addr) : undefined;
   };
   const frames: string[] = [];
-  const push = (name: string | undefined): void => { if (name && !MACHINERY.test(name)) frames.push(name); };
-  if (fault && fault.code >= 0) push(names.get(fault.code));
+  // A threaded method's frame shows twice: as the run: loop running its vector and as the
+  // return address into its entry code, which called that loop; the second is not a new frame.
+  let fromLoop: string | null = null;
+  const push = (name: string | undefined, byLoop = false): void => {
+    if (!name || MACHINERY.test(name)) return;
+    if (!byLoop && name === fromLoop) { fromLoop = null; return; }
+    frames.push(name);
+    fromLoop = byLoop ? name : null;
+  };
+  if (fault && fault.code >= 0) {
+    // A fault inside a primitive inlined into native code says which one.
+    const method = methods.get(fault.code);
+    const runs = method === undefined ? [] : originRuns(k, method);
+    const inlined = runs.filter((r) => r.offset <= fault.offset).pop();
+    const name = names.get(fault.code);
+    push(name && inlined && inlined.origin.endsWith('(inlined)') ? `${name}, in ${inlined.origin}` : name);
+  }
   // A threaded method runs in a run: loop, whose calls leave return addresses into VM>>run:
   // on the stack; rbp holds the loop's vector (the innermost's is in the register, and each
   // nested run: saves its caller's on the stack before its own return addresses).
@@ -78,13 +107,20 @@ export function backtrace(k: Kernel, fault: Fault | undefined, doIt = -1, limit 
   // run: above it, so a vector still unnamed when the stack ends is named last.
   let vector = m.registerTag(5) === TAG_PTR ? Number(m.register(5)) : -1;
   let named = false;
+  // A loop may leave more than one return address into run: for one vector (the send
+  // primitives re-enter it); the vector names one frame until another vector is found.
+  let fresh = true;
   for (let a = Number(m.register(4)); a < m.stackHi; a += 8) {
     const tag = m.store.tags[a >> 3];
     const value = Number(m.store.cells[a >> 3]);
     if (tag === TAG_CODE) {
       const name = nameOfCode(value);
-      if (name === 'VM>>run:') { push(names.get(vector)); named = true; } else push(name);
-    } else if (tag === TAG_PTR && names.has(value) && !m.codeContaining(value)) { vector = value; named = false; }
+      if (name === 'VM>>run:') {
+        if (fresh) push(names.get(vector), true);
+        named = true;
+        fresh = false;
+      } else push(name);
+    } else if (tag === TAG_PTR && names.has(value) && !m.codeContaining(value)) { vector = value; named = false; fresh = true; }
   }
   if (!named) push(names.get(vector));
   const folded: string[] = [];

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { genesis, type GenesisOptions } from '../../bootstrap/genesis.ts';
-import { TAG_PTR } from '../../kernel/machine/cells.ts';
+import { TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts';
 import { describeFault, type Fault } from '../../kernel/machine/faults.ts';
 import type { RunOptions } from '../../kernel/machine/machine.ts';
 import type { Value } from '../../kernel/objects/globals.ts';
@@ -142,6 +142,9 @@ export class Bedrock {
           started = true;
           this.startAfresh();
           m.setRegister(0, BigInt(k.nil), TAG_PTR);
+          // The host's frame has no threaded vector: rbp left over from an earlier run would
+          // read as the caller of the outermost run: loop in a backtrace.
+          m.setRegister(5, 0n, TAG_NUM);
           run = m.call(r.entry, { steps: slice });
         } else {
           run = m.resume({ steps: slice });

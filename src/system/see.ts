@@ -17,7 +17,7 @@ import { classIndexOf, isObject, slot, slotCount, slotNumber, slotPointer, slotT
 import { behaviourName } from '../../kernel/objects/classes.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { CLASS, METHOD, METHOD_KIND } from '../../kernel/objects/layout.ts';
-import { codeNames } from './backtrace.ts';
+import { codeNames, originRuns } from './backtrace.ts';
 
 const KIND_NAMES: Record<number, string> = {
   [METHOD_KIND.SEND]: 'a send',
@@ -74,19 +74,6 @@ export function seeMethod(k: Kernel, method: number): string {
     }
   }
   return out.join('\n');
-}
-
-/** The (offset, origin) runs recorded for the method's native code, in order. */
-function originRuns(k: Kernel, method: number): { offset: number; origin: string }[] {
-  const m = k.machine;
-  const a = slotPointer(m, method, METHOD.ORIGINS);
-  if (a <= 0 || a === k.nil) return [];
-  const runs: { offset: number; origin: string }[] = [];
-  for (let i = 0; i + 1 < slotCount(m, a); i += 2) {
-    const text = slotPointer(m, a, i + 1);
-    runs.push({ offset: slotNumber(m, a, i), origin: text > 0 ? k.textOf(text) : '?' });
-  }
-  return runs;
 }
 
 /** A pair's operand as the reader wants it: frame offsets and counts as numbers, objects described. */
