@@ -8,23 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { FORMAT_POINTERS, TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts';
 import type { Machine } from '../../kernel/machine/machine.ts';
 import { bytesOf } from '../support/machine.ts';
-import { alloc, expectSound, load, smallMachine } from './helpers.ts';
+import { alloc, expectSound, LIST, load, smallMachine } from './helpers.ts';
 
 const RAX = 0, RBX = 3, RDI = 7;
 
-/** rdi nodes [i, next], the head in rax (and rbx). */
-const LIST = `
-  mov rbx, 0
-  mov r12, 0
-lp:
-  ${alloc(3, 2)}
-  mov [rax], r12
-  mov [rax+8], rbx
-  mov rbx, rax
-  add r12, 1
-  cmp r12, rdi
-  jne lp
-  ret`;
 
 /** Walk a LIST from its head: the number of nodes, checking each value. */
 function walk(m: Machine, head: number): number {

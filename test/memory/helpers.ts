@@ -21,6 +21,20 @@ export function alloc(classIndex: number | string, slots: number | string, forma
   return `mov rcx, ${classIndex}\nmov rdx, ${slots}\nmov r8, ${format}\nmov r11, ${SERVICE_ALLOCATE}\nsyscall\n`;
 }
 
+/** Machine code building a list of rdi nodes [i, next] (class 3), its head in rax (and rbx). */
+export const LIST = `
+  mov rbx, 0
+  mov r12, 0
+lp:
+  ${alloc(3, 2)}
+  mov [rax], r12
+  mov [rax+8], rbx
+  mov rbx, rax
+  add r12, 1
+  cmp r12, rdi
+  jne lp
+  ret`;
+
 /** Load a program and hold it in the RootSet (code objects are collected too); returns its address. */
 export function load(m: Machine, source: string): number {
   const code = m.loadCode(bytesOf(source));

@@ -8,22 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { FORMAT_FREE, FORMAT_POINTERS, TAG_CODE, TAG_NUM, TAG_POISON, TAG_PTR, TAG_STACK } from '../../kernel/machine/cells.ts';
 import type { Machine } from '../../kernel/machine/machine.ts';
 import { bytesOf } from '../support/machine.ts';
-import { alloc, expectSound, load, smallMachine } from './helpers.ts';
+import { alloc, expectSound, LIST, load, smallMachine } from './helpers.ts';
 
 const RAX = 0, RSI = 6, RDI = 7;
 
-const LIST = `
-  mov rbx, 0
-  mov r12, 0
-lp:
-  ${alloc(3, 2)}
-  mov [rax], r12
-  mov [rax+8], rbx
-  mov rbx, rax
-  add r12, 1
-  cmp r12, rdi
-  jne lp
-  ret`;
 
 const formatAt = (m: Machine, address: number): number => m.store.cells32[2 * ((address >> 3) - 1) + 1] & 0xf;
 
