@@ -142,6 +142,11 @@ export async function sessionCommand(args: string[], io: Output): Promise<number
     for (const n of r.notes) io.err(`bedrock: ${n}`);
     return runPiped(r.workspace, process.stdin, io, { open: reopen });
   }
+  // Ink reads CI and CONTINUOUS_INTEGRATION once, when it loads, and in "CI mode" draws only
+  // the last frame, on exit: a person at a terminal would see a blank REPL. Both ends are
+  // terminals here, so whatever the environment says, someone is watching.
+  delete process.env['CI'];
+  delete process.env['CONTINUOUS_INTEGRATION'];
   const { runInteractive } = await import('../repl/interactive.tsx');
   return runInteractive(r, { open: reopen });
 }

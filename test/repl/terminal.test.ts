@@ -44,7 +44,9 @@ const press = (...keys: string[]) => tmux('send-keys', '-t', 'repl', ...keys);
 
 describe.skipIf(!hasTmux)('the REPL in a terminal', () => {
   it('starts, evaluates, completes, interrupts, and asks before leaving with unsaved changes', async () => {
-    const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} work.image; echo "[exited $?]"; sleep 60`;
+    // CI=true as CI machines set it: Ink would then draw nothing until exit, and bedrock must
+    // not let it when a person is at the terminal.
+    const command = `CI=true ${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} work.image; echo "[exited $?]"; sleep 60`;
     tmux('new-session', '-d', '-s', 'repl', '-x', '100', '-y', '30', '-c', dir, command);
     await shows(/work\.image · .*heap/);
     expect(screen()).toMatch(/Bedrock · work\.image/);
