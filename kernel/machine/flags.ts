@@ -123,3 +123,10 @@ export function writeFlags(s: Int32Array, f: Partial<FlagValues>): void {
   s[BITS] = (v.CF ? BIT_CF : 0) | (v.ZF ? BIT_ZF : 0) | (v.SF ? BIT_SF : 0) | (v.OF ? BIT_OF : 0) | (v.PF ? BIT_PF : 0);
   s[KIND] = FLAGS_EXPLICIT;
 }
+
+/** Set ZF and keep CF, SF, OF and PF as they are (lar), without building a FlagValues. */
+export function setZeroFlag(s: Int32Array): void {
+  const bits = (carry(s) ? BIT_CF : 0) | BIT_ZF | (sign(s) ? BIT_SF : 0) | (overflow(s) ? BIT_OF : 0) | (parity(s) ? BIT_PF : 0);
+  s[BITS] = bits;
+  s[KIND] = FLAGS_EXPLICIT;
+}

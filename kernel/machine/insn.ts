@@ -91,12 +91,16 @@ export class Insn {
   next: Insn | null = null;
   jump: Insn | null = null;
   /**
-   * For ret and indirect jmp/call: the last target value seen (its low 32 bits and tag) and
-   * where it led. Valid for as long as this record is: flushing decoded code drops both.
+   * For ret and indirect jmp/call: the last two target values seen (their low 32 bits and
+   * tags) and where they led. Valid for as long as this record is: flushing decoded code drops both.
    */
   seenLo = -1;
   seenTag = -1;
   seenTarget: Insn | null = null;
+  /** The target seen before that one: a method's ret goes back to two call sites in turn. */
+  seenLo2 = -1;
+  seenTag2 = -1;
+  seenTarget2: Insn | null = null;
   /** For FAULT records: the fault to raise, and the instruction it belongs to. */
   faultKind = '';
   faultMessage = '';
@@ -137,7 +141,7 @@ export function compileInsn(d: Decoded, code: CodeCache): Insn {
   ins.retBig = BigInt(ins.retAddr);
   d.operands.forEach((op, i) => {
     switch (op.kind) {
-      case 'reg': case 'reg8': if (i === 0) ins.d = op.reg; else if (ins.s < 0) ins.s = op.reg; break;
+      case 'reg': case 'reg8': case 'reg16': if (i === 0) ins.d = op.reg; else if (ins.s < 0) ins.s = op.reg; break;
       case 'mem': setMemory(ins, op, i === 0); break;
       case 'imm': ins.imm = op.value; ins.immNum = Number(op.value); break;
       case 'rel': ins.target = op.target; break;

@@ -24,7 +24,7 @@
 import * as cells from './cells.ts';
 import type { Fault, FaultKind } from './faults.ts';
 import * as flags from './flags.ts';
-import { below, carry, condition, writeFlags } from './flags.ts';
+import { below, carry, condition, setZeroFlag } from './flags.ts';
 import { Insn, makeFault, OP } from './insn.ts';
 import type { Machine, RunResult } from './machine.ts';
 import type { Operand } from './x86/operand.ts';
@@ -36,7 +36,7 @@ export const SERVICE_REGISTER = 11;
 const CHECK_EVERY = 1 << 14;
 // Imported constants copied into module constants: the loop compares with literals.
 const { STATE } = cells;
-const TAG_CODE = cells.TAG_CODE, TAG_HDR = cells.TAG_HDR, TAG_NUM = cells.TAG_NUM, TAG_PTR = cells.TAG_PTR, TAG_STACK = cells.TAG_STACK;
+const TAG_CODE = cells.TAG_CODE, TAG_HDR = cells.TAG_HDR, TAG_NUM = cells.TAG_NUM, TAG_PTR = cells.TAG_PTR, TAG_STACK = cells.TAG_STACK, TAG_POISON = cells.TAG_POISON;
 const CARD_SHIFT = cells.CARD_SHIFT;
 const FLAGS_EXPLICIT = flags.FLAGS_EXPLICIT, BIT_ZF = flags.BIT_ZF, FBITS = STATE.FLAG_BITS;
 const FLAGS_ADD = flags.FLAGS_ADD, FLAGS_SUB = flags.FLAGS_SUB, FLAGS_LOGIC = flags.FLAGS_LOGIC, FLAGS_EAGER = flags.FLAGS_EAGER;
@@ -82,8 +82,6 @@ const TEST_RI = OP.TEST_RI;
 const LAR_R = OP.LAR_R;
 const RSP_ADJ = OP.RSP_ADJ;
 const MOV_RSP = OP.MOV_RSP;
-/** lar's flags: ZF set, the others as they were. */
-const LAR_FLAGS = Object.freeze({ ZF: 1 as const });
 const TAG_VALUES: readonly bigint[] = Object.freeze([0n, 1n, 2n, 3n, 4n, 5n, 6n, 7n]);
 const TEST_RR = OP.TEST_RR;
 const XOR_RI = OP.XOR_RI;
@@ -137,7 +135,11 @@ export function run(m: Machine, first: Insn, limit: number): RunResult {
         break;
       }
       case MOV_LOAD: {
-        const a = m.access(ins, false, 8);
+        // [reg+disp] on the stack (a frame's slots) is checked here; all else by m.access,
+        // which also raises the fault when this quick check fails.
+        const b = ins.base;
+        let a = b >= 0 && b !== RIP && RT[b] === TAG_STACK && ins.index < 0 && S32[2 * b + 1] === 0 ? S32[2 * b] + ins.disp : -1;
+        if (a < stackLo || a + 8 > stackHi || (a & 7) !== 0 || T[a >> 3] === TAG_POISON) a = m.access(ins, false, 8);
         if (a < 0) { fault = m.pending; break loop; }
         const c = a >> 3, t = T[c];
         S[ins.d] = C[c];
@@ -146,7 +148,9 @@ export function run(m: Machine, first: Insn, limit: number): RunResult {
         break;
       }
       case MOV_STORE: case MOV_STORE_I: {
-        const a = m.access(ins, true, 8);
+        const b = ins.base;
+        let a = b >= 0 && b !== RIP && RT[b] === TAG_STACK && ins.index < 0 && S32[2 * b + 1] === 0 ? S32[2 * b] + ins.disp : -1;
+        if (a < stackLo || a + 8 > stackHi || (a & 7) !== 0 || T[a >> 3] === TAG_POISON || T[a >> 3] === TAG_HDR) a = m.access(ins, true, 8);
         if (a < 0) { fault = m.pending; break loop; }
         const c = a >> 3;
         if (ins.op === MOV_STORE) {
@@ -279,11 +283,16 @@ export function run(m: Machine, first: Insn, limit: number): RunResult {
         if (sp + 8 > stackHi) { fault = stop('StackOverflow', 'ret with an empty stack', ins); break loop; }
         if (after > stackHi) { fault = stop('StackOverflow', `ret ${ins.immNum} would pop past the bottom of the stack`, ins); break loop; }
         const c = sp >> 3;
+        const lo = C32[2 * c], tag = T[c];
         let target = ins.seenTarget;
-        if (target === null || C32[2 * c] !== ins.seenLo || T[c] !== ins.seenTag || C32[2 * c + 1] !== 0) {
-          target = m.controlTarget(C[c], T[c], ins, 'return address');
-          if (target === null) { fault = m.pending; break loop; }
-          ins.seenLo = C32[2 * c]; ins.seenTag = T[c]; ins.seenTarget = target;
+        if (target === null || lo !== ins.seenLo || tag !== ins.seenTag || C32[2 * c + 1] !== 0) {
+          target = ins.seenTarget2;
+          if (target === null || lo !== ins.seenLo2 || tag !== ins.seenTag2 || C32[2 * c + 1] !== 0) {
+            target = m.controlTarget(C[c], tag, ins, 'return address');
+            if (target === null) { fault = m.pending; break loop; }
+          }
+          ins.seenLo2 = ins.seenLo; ins.seenTag2 = ins.seenTag; ins.seenTarget2 = ins.seenTarget;
+          ins.seenLo = lo; ins.seenTag = tag; ins.seenTarget = target;
         }
         S32[2 * RSP] = after;
         ins = target;
@@ -371,7 +380,7 @@ export function run(m: Machine, first: Insn, limit: number): RunResult {
       case LAR_R: {
         S[ins.d] = TAG_VALUES[RT[ins.s]];
         RT[ins.d] = TAG_NUM;
-        writeFlags(S32, LAR_FLAGS);
+        setZeroFlag(S32);
         ins = ins.next ?? m.link(ins);
         break;
       }
@@ -690,7 +699,7 @@ function general(m: Machine, ins: Insn): boolean {
       // register, or of the cell the word lies in. ZF says the rights were loaded.
       if (!read(m, ins, ops[1])) return false;
       if (!write(m, ins, ops[0], BigInt(valueTag), TAG_NUM)) return false;
-      writeFlags(S32, { ZF: 1 });
+      setZeroFlag(S32);
       return true;
     }
     case 'nop':

@@ -224,6 +224,24 @@ describe('the stack', () => {
     expect(r.fault?.kind).toBe('Bounds');
     expect(r.fault?.message).toMatch(/outside the stack/);
   });
+
+  it('a frame\'s slots are read and written through rbp, and only inside the stack', () => {
+    const ok = runAsm('push rbp; mov rbp, rsp; push 7; mov rax, [rbp-8]; mov [rbp-8], rsi; mov rbx, [rbp-8]; mov rsp, rbp; pop rbp; ret',
+      (m) => m.setRegister(RSI, 5n, TAG_PTR));
+    expect(ok.fault).toBeNull();
+    expect([ok.reg('rax'), ok.reg('rbx')]).toEqual([7n, 5n]);
+    expect(ok.m.registerTag(RBX)).toBe(TAG_PTR);
+    for (const [text, kind, message] of [
+      ['mov rbp, rsp; mov rax, [rbp+16]; ret', 'Bounds', /outside the stack/],
+      ['mov rbp, rsp; mov [rbp+8], rax; ret', 'Bounds', /outside the stack/],
+      ['mov rbp, rsp; mov rax, [rbp-4]; ret', 'Bounds', /cell-aligned/],
+      ['mov rbp, rsp; mov [rbp-12], rax; ret', 'Bounds', /cell-aligned/],
+    ] as const) {
+      const r = runAsm(text);
+      expect(r.fault?.kind, text).toBe(kind);
+      expect(r.fault?.message, text).toMatch(message);
+    }
+  });
 });
 
 describe('poisoned cells', () => {
@@ -368,6 +386,15 @@ describe('lar reads a tag', () => {
     expect(r.m.registerTag(RAX)).toBe(TAG_NUM);
     expect(r.m.registerTag(RDI)).toBe(TAG_PTR);
     expect(r.m.flags().ZF).toBe(1);
+  });
+
+  it('sets ZF and leaves CF, SF and OF as the last instruction left them', () => {
+    // 1 - 2: CF and SF set, OF and ZF clear.
+    const r = runAsm('mov rax, 1; cmp rax, 2; lar rbx, ax; ret');
+    expect(r.fault).toBeNull();
+    expect(r.m.flags()).toMatchObject({ CF: 1, ZF: 1, SF: 1, OF: 0 });
+    const o = runAsm('movabs rax, 0x7fffffffffffffff; add rax, 1; lar rbx, cx; ret');
+    expect(o.m.flags()).toMatchObject({ CF: 0, ZF: 1, SF: 1, OF: 1 });
   });
 
   it('a word that straddles two cells is a Bounds fault', () => {
