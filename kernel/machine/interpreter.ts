@@ -288,7 +288,7 @@ export function run(m: Machine, first: Insn, limit: number): RunResult {
         if (target === null || lo !== ins.seenLo || tag !== ins.seenTag || C32[2 * c + 1] !== 0) {
           target = ins.seenTarget2;
           if (target === null || lo !== ins.seenLo2 || tag !== ins.seenTag2 || C32[2 * c + 1] !== 0) {
-            target = m.controlTarget(C[c], tag, ins, 'return address');
+            target = m.controlTargetOf(lo, C32[2 * c + 1], tag, ins, 'return address');
             if (target === null) { fault = m.pending; break loop; }
           }
           ins.seenLo2 = ins.seenLo; ins.seenTag2 = ins.seenTag; ins.seenTarget2 = ins.seenTarget;
@@ -311,7 +311,7 @@ export function run(m: Machine, first: Insn, limit: number): RunResult {
         }
         let target = ins.seenTarget;
         if (target === null || lo !== ins.seenLo || tag !== ins.seenTag || hi !== 0) {
-          target = m.controlTarget(cell >= 0 ? C[cell] : S[ins.d], tag, ins, ins.op === CALL_RM ? 'call target' : 'jump target');
+          target = m.controlTargetOf(lo, hi, tag, ins, ins.op === CALL_RM ? 'call target' : 'jump target');
           if (target === null) { fault = m.pending; break loop; }
           ins.seenLo = lo; ins.seenTag = tag; ins.seenTarget = target;
         }

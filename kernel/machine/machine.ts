@@ -103,8 +103,14 @@ export class Machine {
    * holding it (its header cell too), or -1. Made again when the fixed space grows.
    */
   codeStartOf: Int32Array;
-  /** Code caches by first-slot cell - fixedLo. */
-  readonly caches: (CodeCache | undefined)[] = [];
+  /**
+   * Code caches: for each fixed-space cell (index - fixedLo) that is a code object's first
+   * slot, the index of its cache in cacheList, or -1. (A sparse JavaScript array indexed by
+   * cell falls into V8's dictionary mode, and every indirect call paid a hash lookup.)
+   */
+  private cacheIndexOf: Int32Array;
+  private readonly cacheList: (CodeCache | undefined)[] = [];
+  private readonly freeCacheIndexes: number[] = [];
   /** Host services by number; the kernel and the object model assign into it. */
   readonly services: (HostService | undefined)[] = [];
   /** First fixed-space cell after the machine's own objects (the stack and the exit stub). */
@@ -140,6 +146,7 @@ export class Machine {
     if (this.fixedHi + 256 > cells) throw new RangeError('memory too small for its low memory and fixed space');
     this.store = new CellStore(cells);
     this.codeStartOf = new Int32Array(fixedCells).fill(-1);
+    this.cacheIndexOf = new Int32Array(fixedCells).fill(-1);
     this.interrupt = options.interrupt ?? new Int32Array(1);
     this.heapOptions = options.heap;
     options.services?.forEach((s, i) => { this.services[i] = s; });
@@ -234,7 +241,9 @@ export class Machine {
     const first = h + 1;
     this.codeStartOf.fill(first, h - this.fixedLo, first + slots - this.fixedLo);
     const cache = new CodeCache(first * 8, byteLength, slots);
-    this.caches[first - this.fixedLo] = cache;
+    const i = this.freeCacheIndexes.pop() ?? this.cacheList.length;
+    this.cacheList[i] = cache;
+    this.cacheIndexOf[first - this.fixedLo] = i;
     return cache;
   }
 
@@ -244,9 +253,14 @@ export class Machine {
    */
   forgetCode(h: number, slots: number): boolean {
     const first = h + 1;
-    const cache = this.caches[first - this.fixedLo];
+    const i = this.cacheIndexOf[first - this.fixedLo];
+    const cache = i >= 0 ? this.cacheList[i] : undefined;
     this.codeStartOf.fill(-1, h - this.fixedLo, first + slots - this.fixedLo);
-    this.caches[first - this.fixedLo] = undefined;
+    if (i >= 0) {
+      this.cacheIndexOf[first - this.fixedLo] = -1;
+      this.cacheList[i] = undefined;
+      this.freeCacheIndexes.push(i);
+    }
     return cache !== undefined && cache.insns.length > 0;
   }
 
@@ -255,6 +269,9 @@ export class Machine {
     const map = new Int32Array(fixedHi - this.fixedLo).fill(-1);
     map.set(this.codeStartOf);
     this.codeStartOf = map;
+    const index = new Int32Array(fixedHi - this.fixedLo).fill(-1);
+    index.set(this.cacheIndexOf);
+    this.cacheIndexOf = index;
     this.fixedHi = fixedHi;
   }
 
@@ -264,7 +281,7 @@ export class Machine {
    * run's resume point is decoded afresh.
    */
   flushDecoded(): void {
-    for (const k of this.caches) {
+    for (const k of this.cacheList) {
       if (k && k.addr !== this.exitStub && k.insns.length > 0) k.insns = [];
     }
     this.resync = true;
@@ -290,12 +307,19 @@ export class Machine {
 
   // ---- code objects -----------------------------------------------------------------------
 
+  /** Every code cache, with the cell of its code object's first slot. */
+  codeCaches(): { readonly cell: number; readonly cache: CodeCache }[] {
+    const out: { cell: number; cache: CodeCache }[] = [];
+    this.cacheIndexOf.forEach((i, at) => { const cache = i >= 0 ? this.cacheList[i] : undefined; if (cache) out.push({ cell: at + this.fixedLo, cache }); });
+    return out;
+  }
+
   /** The code object whose first slot is at `address`, if there is one. */
   cacheOf(address: number): CodeCache | undefined {
     const c = address >> 3;
     if ((address & 7) !== 0 || c < this.fixedLo || c >= this.fixedHi) return undefined;
-    const cache = this.caches[c - this.fixedLo];
-    return cache;
+    const i = this.cacheIndexOf[c - this.fixedLo];
+    return i >= 0 ? this.cacheList[i] : undefined;
   }
 
   /** The code object containing byte `address`, if any. */
@@ -304,7 +328,8 @@ export class Machine {
     if (!(c >= this.fixedLo && c < this.fixedHi)) return undefined;
     const first = this.codeStartOf[c - this.fixedLo];
     if (first < 0) return undefined;
-    const cache = this.caches[first - this.fixedLo];
+    const i = this.cacheIndexOf[first - this.fixedLo];
+    const cache = i >= 0 ? this.cacheList[i] : undefined;
     if (!cache || address - cache.addr >= cache.byteLength || address < cache.addr) return undefined;
     return cache;
   }
@@ -387,6 +412,15 @@ export class Machine {
     return null;
   }
 
+  /** controlTarget for a value given as its 32-bit halves: the usual case needs no BigInt. */
+  controlTargetOf(lo: number, hi: number, tag: number, at: Insn, what: string): Insn | null {
+    if (hi === 0 && lo >= 0 && (tag === TAG_CODE || tag === TAG_PTR)) {
+      const code = tag === TAG_PTR ? this.cacheOf(lo) : this.codeOfReturnAddress(lo);
+      if (code && (tag === TAG_CODE || this.headerFormatOf(lo) === FORMAT_CODE)) return this.fetch(code, lo - code.addr);
+    }
+    return this.controlTarget(BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo >>> 0)), tag, at, what);
+  }
+
   private headerFormatOf(address: number): number {
     const h = (address >> 3) - 1;
     return this.store.tags[h] === TAG_HDR ? headerFormat(this.store.cells32[h * 2 + 1]) : -1;
@@ -400,9 +434,10 @@ export class Machine {
   codeWritten(c: number): void {
     const first = this.codeStartOf[c - this.fixedLo];
     if (first < 0) return;
-    const cache = this.caches[first - this.fixedLo];
+    const i = this.cacheIndexOf[first - this.fixedLo];
+    const cache = i >= 0 ? this.cacheList[i] : undefined;
     if (!cache || cache.insns.length === 0) return;
-    for (const k of this.caches) {
+    for (const k of this.cacheList) {
       if (k && k.addr !== this.exitStub && k.insns.length > 0) k.insns = [];
     }
     this.resync = true;

@@ -57,9 +57,9 @@ export function verifyHeap(heap: Heap, limit = 20): string[] {
     note(`spaces out of order: fixed ${m.fixedLo}..${heap.fixedTop}..${m.fixedHi}, old ${heap.oldLo}..${heap.oldTop}..${heap.oldEnd}, nursery ${heap.nurseryLo}..${heap.nurseryTop}..${heap.nurseryEnd}, memory ${n}`);
   }
   // Code caches only for live code objects.
-  m.caches.forEach((cache, i) => {
-    if (cache && starts[i + m.fixedLo - 1] !== 1) note(`a code cache at cell ${i + m.fixedLo} has no code object`);
-  });
+  for (const { cell } of m.codeCaches()) {
+    if (starts[cell - 1] !== 1) note(`a code cache at cell ${cell} has no code object`);
+  }
 
   const nursery = (p: number): boolean => { const h = (p >> 3) - 1; return h >= heap.nurseryLo && h < heap.nurseryTop; };
   const pointsAtObject = (p: number): boolean => {

@@ -26,6 +26,14 @@ describe('pointers cannot be forged', () => {
     expect(r.m.registerTag(RAX)).toBe(TAG_NUM);
   });
 
+  it('a jump or call to a number says which number, signed', () => {
+    for (const text of ['mov rax, -8; jmp rax', 'mov rax, -8; call rax', 'push -8; ret']) {
+      const r = runAsm(text);
+      expect(r.fault?.kind, text).toBe('Tag');
+      expect(r.fault?.message, text).toMatch(/ -0x8 is a number, not a code address/);
+    }
+  });
+
   it('every arithmetic and logic result is a number, a copy keeps the tag', () => {
     for (const op of ['add rax, 0', 'sub rax, 0', 'or rax, 0', 'and rax, -1', 'xor rax, 0', 'imul rax, rax, 1', 'lea rax, [rax]', 'neg rax; neg rax', 'not rax; not rax', 'shl rax, 0', 'shl rax, 1; shr rax, 1']) {
       const r = runAsm(`mov rax, rdi; ${op}; ret`, withObject);
