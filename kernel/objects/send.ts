@@ -129,20 +129,28 @@ function dispatch(k: Kernel, m: Machine, from: number): string | null {
   const selector = selectorIn(k, m);
   if (selector < 0) return 'send: r10 does not hold a selector (a Symbol)';
   const n = k.symbols.arity(selector);
-  let value: bigint, tag: number;
+  // The receiver's low half and tag are enough to find its class (a pointer's high half is 0):
+  // no BigInt is made on this path.
+  const st = m.store;
+  let lo: number, tag: number;
   if (n === 0) {
-    value = m.store.state64[0];
-    tag = m.store.regTags[0];
+    lo = st.state32[0];
+    tag = st.regTags[0];
   } else {
-    const a = m.store.state32[2 * RSP] + 8 * (n - 1);
+    const a = st.state32[2 * RSP] + 8 * (n - 1);
     if (a + 8 > m.stackHi) return `send of #${k.symbols.text(selector)}: the stack holds fewer than its ${n} arguments and receiver`;
-    value = m.store.cells[a >> 3];
-    tag = m.store.tags[a >> 3];
+    lo = st.cells32[2 * (a >> 3)];
+    tag = st.tags[a >> 3];
   }
-  const entry = resolve(k, from >= 0 ? from : classIndexOfValue(k, value, tag), selector);
+  const classIndex = from >= 0 ? from
+    : tag === TAG_NUM ? CLASS.SmallInteger
+    : tag === TAG_PTR ? classIndexOf(m, lo)
+    : classIndexOfValue(k, 0n, tag);
+  const entry = resolve(k, classIndex, selector);
   if (entry >= 0) {
-    m.store.state64[R11] = BigInt(entry);
-    m.store.regTags[R11] = TAG_PTR;
+    st.state32[2 * R11] = entry;
+    st.state32[2 * R11 + 1] = 0;
+    st.regTags[R11] = TAG_PTR;
     return null;
   }
   return notUnderstood(k, m, selector, n);
