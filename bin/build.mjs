@@ -3,13 +3,17 @@
 // bundles the command line (with Ink, React and msgpackr) into a few files in dist/cli/, split
 // so that the machine commands load no REPL and `eval` loads no Ink; then dist/base.image
 // (genesis and the system, saved), which a new image starts from and the batch commands use
-// when there is no image. The bundle reads the .bedrock sources from the project itself
+// when there is no image. Every use but the REPL starts from a second bundle, dist/batch.cjs:
+// CommonJS without Ink, so that V8 can keep a code cache of it (bin/code-cache.mjs), which the
+// build writes after one warm-up `eval`. The bundle reads the .bedrock sources from the project itself
 // (bootstrap/project-files.ts). `npm install` runs this (the `prepare` script); `npm run build`
 // runs it by hand. Types are checked by `npm run typecheck`, not here. Without esbuild (an
 // install without dev dependencies) it says so and stops, and `bedrock` runs from the sources
 // through tsx.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -44,6 +48,28 @@ try {
     banner: { js: 'import { createRequire as __bedrockRequire } from "node:module"; const require = __bedrockRequire(import.meta.url);' },
     logLevel: 'warning',
   });
+  // The batch bundle: the same entry as CommonJS. import.meta.url (bootstrap/project-files.ts
+  // finds the project from it) becomes the bundle's own URL; the REPL module, which loads Ink,
+  // is replaced by src/cli/repl-not-bundled.ts (bin/bedrock.js never starts a REPL from here).
+  await esbuild.build({
+    entryPoints: [root + 'src/cli/main.ts'],
+    outfile: dist + 'batch.cjs',
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    tsconfig: root + 'tsconfig.json',
+    external: ['msgpackr-extract', 'react-devtools-core'],
+    define: { 'process.env.NODE_ENV': '"production"', 'import.meta.url': '__bedrockModuleUrl' },
+    banner: { js: 'const __bedrockModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+    plugins: [{
+      name: 'no-repl',
+      setup(b) {
+        b.onResolve({ filter: /\/repl\/interactive\.tsx$/ }, () => ({ path: root + 'src/cli/repl-not-bundled.ts' }));
+      },
+    }],
+    logLevel: 'warning',
+  });
 } catch {
   say('esbuild failed');
   process.exit(1);
@@ -60,4 +86,15 @@ if (made.status !== 0 || !existsSync(base)) {
   say('the base image could not be made: new images will boot genesis instead');
 }
 writeFileSync(dist + '.built', new Date().toISOString() + '\n');
+
+// The code cache: one `bedrock eval` (opening the base image, compiling, running, printing)
+// in an empty directory, whose compiled functions are written to dist/batch.cjs.cache.
+const warm = mkdtempSync(join(tmpdir(), 'bedrock-build-'));
+const warmed = spawnSync(process.execPath, [root + 'bin/bedrock.js', 'eval', '3 + 4'], {
+  cwd: warm, encoding: 'utf8', env: { ...process.env, BEDROCK_WRITE_CODE_CACHE: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
+});
+rmSync(warm, { recursive: true, force: true });
+if (warmed.status !== 0 || warmed.stdout !== '7\n' || !existsSync(dist + 'batch.cjs.cache')) {
+  say(`the warm-up run failed, so there is no code cache (bedrock starts without it): ${(warmed.stderr || warmed.stdout).trim()}`);
+}
 say(`built dist/ in ${((performance.now() - t0) / 1000).toFixed(1)} s`);

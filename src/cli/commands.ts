@@ -2,6 +2,7 @@
  * The command table of the `bedrock` command line, and the one function that runs a row.
  * Commands write through an Output, so tests can run them in-process and read what they say.
  */
+import { existsSync } from 'node:fs';
 import { assemble, formatAsmError, hexBytes } from '../../bootstrap/assembler.ts';
 import { TAG_NAMES } from '../../kernel/machine/cells.ts';
 import { Machine } from '../../kernel/machine/machine.ts';
@@ -229,7 +230,7 @@ export async function execute(args: string[], io: Output): Promise<number> {
       if (rest[0] === '--help') return commandHelp(command, io);
       return await command.run(rest, io);
     }
-    if (name !== undefined && !name.startsWith('-') && !name.endsWith('.image') && !(await import('node:fs')).existsSync(name)) {
+    if (name !== undefined && !name.startsWith('-') && !name.endsWith('.image') && !existsSync(name)) {
       throw new UsageError(`unknown command '${name}' (expected one of ${commands.map((c) => c.name).join(', ')}; an image's name ends in .image)`);
     }
     return await (await sessions()).sessionCommand(args, io);

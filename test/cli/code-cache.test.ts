@@ -1,0 +1,63 @@
+/*
+ * bin/code-cache.mjs, which starts the batch bundle (dist/batch.cjs) with V8's code cache: a
+ * first run writes the cache, a second uses it, and a damaged or foreign cache is rejected
+ * without harm and written again. Each run is a child process, as bin/bedrock.js is.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const loader = fileURLToPath(new URL('../../bin/code-cache.mjs', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'bedrock-cache-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const bundle = join(dir, 'bundle.cjs');
+writeFileSync(bundle, [
+  "const { basename } = require('node:path');",
+  'function square(n) { return n * n; }',
+  'module.exports = square;',
+  "process.stdout.write(`${basename(__filename)} ${square(7)} ${typeof module.exports}\\n`);",
+].join('\n'));
+const expected = 'bundle.cjs 49 function\n';
+
+function run(): { out: string; result: { cacheUsed: boolean; cacheRejected: boolean } } {
+  const script = `import(${JSON.stringify(loader)}).then((m) => { const r = m.runWithCodeCache(${JSON.stringify(bundle)}); process.on('exit', () => process.stderr.write(JSON.stringify(r))); });`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  expect(r.status, r.stderr).toBe(0);
+  return { out: r.stdout, result: JSON.parse(r.stderr) };
+}
+
+const batch = fileURLToPath(new URL('../../dist/batch.cjs', import.meta.url));
+const hasBatch = existsSync(batch);
+if (!hasBatch) console.warn('code-cache.test.ts: dist/batch.cjs is not built (npm run build), so the bundle is not checked');
+
+describe('the code cache', () => {
+  it.skipIf(!hasBatch)('the batch bundle makes no dynamic import, which a script from a code cache cannot do', () => {
+    expect(readFileSync(batch, 'utf8')).not.toMatch(/(^|[^\w.$])import\s*\(/m);
+  });
+
+  it('is written by the first run and used by the next, which behaves the same', () => {
+    const first = run();
+    expect(first.out).toBe(expected);
+    expect(first.result.cacheUsed).toBe(false);
+    expect(existsSync(`${bundle}.cache`)).toBe(true);
+    const second = run();
+    expect(second.out).toBe(first.out);
+    expect(second.result).toEqual({ cacheUsed: true, cacheRejected: false });
+  });
+
+  it('a damaged cache is rejected, the bundle runs anyway, and the cache is made again', () => {
+    run();
+    const good = readFileSync(`${bundle}.cache`);
+    const bad = Buffer.from(good);
+    for (let i = 0; i < bad.length; i += 7) bad[i] ^= 0x5a;
+    writeFileSync(`${bundle}.cache`, bad);
+    const damaged = run();
+    expect(damaged.out).toBe(expected);
+    expect(damaged.result.cacheRejected).toBe(true);
+    expect(run().result).toEqual({ cacheUsed: true, cacheRejected: false });
+  });
+});
