@@ -14,23 +14,27 @@
  *   6   METHOD_AT  rax = a behaviour,            the method it defines itself for the
  *                  rsi = a selector              selector, or nil
  *   7   NAME       rsi = a CompiledMethod        a String: 'Foo>>bar'
+ *   8   GLOBAL_AT  rsi = a Symbol                the global's value (nil when there is none)
+ *   9   HAS_GLOBAL rsi = a Symbol                true or false
+ *   10  GLOBAL_PUT rsi = a Symbol, rdx = a value  the value: an existing global is assigned,
+ *                                                a new one defined (as `Name := value` does)
  *
  * A failure (no such mark, not a String) answers a message, which the machine turns into a
  * Service fault with those words, as for every service.
  */
 import { FORMAT_BYTES, FORMAT_POINTERS, TAG_PTR } from '../../kernel/machine/cells.ts';
 import type { HostService, Machine } from '../../kernel/machine/machine.ts';
-import { classIndexOf, formatOf, isObject, setSlotPointer, slotPointer } from '../../kernel/objects/access.ts';
+import { classIndexOf, formatOf, isObject, setSlot, setSlotPointer, slotPointer } from '../../kernel/objects/access.ts';
 import { behaviourName, methodsHead } from '../../kernel/objects/classes.ts';
-import { globalNames } from '../../kernel/objects/globals.ts';
+import { bindingValue, defineGlobal, findBinding, globalNames } from '../../kernel/objects/globals.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
-import { CLASS, ENTRY, METHOD } from '../../kernel/objects/layout.ts';
+import { BINDING, CLASS, ENTRY, METHOD } from '../../kernel/objects/layout.ts';
 import { newString } from '../../kernel/objects/services.ts';
 import { isMethod, seeMethod } from './see.ts';
 
-export const SYSTEM_OP = Object.freeze({ MARK: 0, FORGET: 1, MARKS: 2, SEE: 3, SHOW: 4, GLOBALS: 5, METHOD_AT: 6, NAME: 7 });
+export const SYSTEM_OP = Object.freeze({ MARK: 0, FORGET: 1, MARKS: 2, SEE: 3, SHOW: 4, GLOBALS: 5, METHOD_AT: 6, NAME: 7, GLOBAL_AT: 8, HAS_GLOBAL: 9, GLOBAL_PUT: 10 });
 
-const RAX = 0, RCX = 1, RSI = 6;
+const RAX = 0, RCX = 1, RDX = 2, RSI = 6;
 
 export interface SystemHost {
   readonly kernel: Kernel;
@@ -99,6 +103,29 @@ export function systemService(host: SystemHost): HostService {
           if (slotPointer(m, e, ENTRY.SELECTOR) === selector) return answer(m, slotPointer(m, e, ENTRY.METHOD));
         }
         return answer(m, k.nil);
+      }
+      case SYSTEM_OP.GLOBAL_AT: case SYSTEM_OP.HAS_GLOBAL: case SYSTEM_OP.GLOBAL_PUT: {
+        const symbol = pointer(m, RSI);
+        if (symbol < 0 || !isObject(m, symbol) || classIndexOf(m, symbol) !== CLASS.Symbol) return 'a global is named by a Symbol';
+        const name = k.symbols.text(symbol);
+        const b = findBinding(k, name);
+        if (op === SYSTEM_OP.HAS_GLOBAL) return answer(m, b >= 0 ? k.true : k.false);
+        if (op === SYSTEM_OP.GLOBAL_PUT) {
+          const value = m.store.state64[RDX], tag = m.store.regTags[RDX];
+          if (b >= 0) setSlot(m, b, BINDING.VALUE, value, tag);
+          else {
+            const made = defineGlobal(k, name, { value, tag });
+            if (typeof made === 'string') return made;
+          }
+        }
+        // The global's value (after a put, from its binding: defining allocates, so rdx's
+        // object may have moved), or nil when there is no such global.
+        const now = op === SYSTEM_OP.GLOBAL_PUT ? findBinding(k, name) : b;
+        if (now < 0) return answer(m, k.nil);
+        const v = bindingValue(k, now);
+        m.store.state64[RAX] = v.value;
+        m.store.regTags[RAX] = v.tag;
+        return null;
       }
       default: return `no system operation ${op}`;
     }
