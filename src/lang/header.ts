@@ -8,9 +8,11 @@
  *   Target at: index put: value ->        keyword, one plain name per keyword
  *   Target class selector ->              any of these on the class side
  *
- * Because of this, '->' is not a binary message at the top level of an item: `a -> b` there is
- * an error that says to write `(a -> b)`. Inside parentheses, blocks and braces it is an
- * ordinary binary selector.
+ * Everywhere else '->' is the binary message that makes an Association: in a method's body,
+ * inside brackets, and at the top level of an item whose start cannot be a header (`#a -> 3`,
+ * `x := k -> v`, `Foo at: 1 -> 2`). Where the words before a '->' read as a header but do not
+ * make one (`Foo bar baz -> 1`), the parser says what is wrong with the header; to send '->'
+ * to such an expression, write `(Foo bar) -> 1`.
  *
  * The body is x86-64 assembly when its first word is an instruction mnemonic the machine knows
  * (written in lower or upper case: `mov`, `RET`), unless `:=` follows it (an assignment to a

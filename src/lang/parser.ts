@@ -371,11 +371,23 @@ class ItemParser {
     return expr;
   }
 
-  /** Is `t` a binary operator here? '->' at the top level of an item is an error instead. */
+  /**
+   * Is `t` a binary operator here? '->' is one (it makes an Association), except at the top
+   * level of an item that is not a definition where what comes before it looks like a method
+   * header (a capitalized name, then only names, keywords and operators): that is a header
+   * gone wrong, and arrowError says how.
+   */
   private isBinaryOperator(t: Token | undefined): boolean {
     if (t?.kind !== 'binary') return false;
-    if (t.text === '->' && this.nesting === 0) this.arrowError(t);
+    if (t.text === '->' && this.nesting === 0 && this.extent.header === undefined && this.looksLikeHeader(t)) this.arrowError(t);
     return true;
+  }
+
+  private looksLikeHeader(arrow: Token): boolean {
+    const toks = this.extent.tokens;
+    const at = toks.findIndex((x) => x.start === arrow.start);
+    if (at < 2 || toks[0].kind !== 'identifier' || !/^[A-Z]/.test(toks[0].text)) return false;
+    return toks.slice(1, at).every((x) => x.kind === 'identifier' || x.kind === 'keyword' || x.kind === 'binary');
   }
 
   private binaryMessage(): Message {

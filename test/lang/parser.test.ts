@@ -318,6 +318,17 @@ describe('method definitions', () => {
     expect(shown('Foo bar ->-3')).toEqual(['Foo>>bar() -3']);
   });
 
+  it("'->' is the binary message that makes an Association wherever it cannot begin a header", () => {
+    expect(shown('x := 1 -> 2')).toEqual(['(x := (1 -> 2))']);
+    expect(shown("#a -> 3. 'k' -> 'v'")).toEqual(["(#a -> 3). ('k' -> 'v')"]);
+    expect(shown('Foo + 3 -> 1')).toEqual(['((Foo + 3) -> 1)']);
+    expect(shown('a -> b')).toEqual(['(a -> b)']);
+    expect(shown('Foo bar: 3 -> x')).toEqual(['(Foo bar: (3 -> x))']);
+    expect(shown('Foo bar -> 1 -> 2')).toEqual(['Foo>>bar() (1 -> 2)']);
+    expect(shown('Account deposit: amount ->\n    history add: #deposit -> amount.\n    ^history last -> amount')).toEqual(
+      ['Account>>deposit:(amount) (history add: (#deposit -> amount)). ^((history last) -> amount)']);
+  });
+
   it('class-side definitions', () => {
     const m = method('Point class x: ax y: ay -> ^self new setX: ax y: ay');
     expect(m).toMatchObject({ target: { name: 'Point' }, classSide: true, selector: 'x:y:', params: [{ name: 'ax' }, { name: 'ay' }] });
