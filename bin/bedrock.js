@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 const root = new URL('../', import.meta.url);
 const SOURCES = ['kernel', 'bootstrap', 'src', 'image', 'bench'];
 /** The commands of src/cli/commands.ts that never open the REPL. */
-const BATCH_COMMANDS = new Set(['eval', 'run', 'see', 'image', 'bench', 'asm', 'disasm', 'exec', 'help', '--help', '-h']);
+const BATCH_COMMANDS = new Set(['eval', 'run', 'see', 'image', 'bench', 'asm', 'disasm', 'exec', 'help', '--help', '-h', '--version', '-V']);
 
 /** The newest modification time of the files under `dir`. */
 function newest(dir) {

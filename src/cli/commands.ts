@@ -3,6 +3,7 @@
  * Commands write through an Output, so tests can run them in-process and read what they say.
  */
 import { existsSync } from 'node:fs';
+import { projectVersion } from '../../bootstrap/project-files.ts';
 import { assemble, formatAsmError, hexBytes } from '../../bootstrap/assembler.ts';
 import { TAG_NAMES } from '../../kernel/machine/cells.ts';
 import { Machine } from '../../kernel/machine/machine.ts';
@@ -130,7 +131,8 @@ function help(_args: string[], io: Output): number {
   io.out(`  ${''.padEnd(52)} with stdin or stdout not a terminal, read source from stdin`);
   for (const c of commands) io.out(`  ${c.usage.padEnd(52)} ${c.summary}`);
   io.out('');
-  io.out('bedrock COMMAND --help says more about each. Exit status: 0 ok, 1 something failed, 2 bad arguments.');
+  io.out('bedrock COMMAND --help says more about each; bedrock --version says which Bedrock this is.');
+  io.out('Exit status: 0 ok, 1 something failed, 2 bad arguments.');
   return EXIT_OK;
 }
 
@@ -224,6 +226,10 @@ export function isCommand(name: string | undefined): boolean {
 export async function execute(args: string[], io: Output): Promise<number> {
   const [name, ...rest] = args;
   if (name === '--help' || name === '-h') return help(rest, io);
+  if (name === '--version' || name === '-V') {
+    io.out(`bedrock ${projectVersion()} (Node ${process.version})`);
+    return EXIT_OK;
+  }
   const command = commands.find((c) => c.name === name);
   try {
     if (command) {

@@ -179,6 +179,9 @@ describe('batch commands', () => {
       expect(h.status).toBe(0);
       expect(h.out).toMatch(new RegExp(`^usage: bedrock ${c}`));
     }
+    const version = bedrock(['--version']);
+    expect(version.status).toBe(0);
+    expect(version.out).toMatch(/^bedrock \d+\.\d+\.\d+ \(Node v\d+/);
     const unknown = bedrock(['frobnicate']);
     expect(unknown.status).toBe(2);
     expect(unknown.err).toMatch(/unknown command 'frobnicate'/);
