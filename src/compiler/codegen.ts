@@ -21,7 +21,7 @@
  */
 import { FORMAT_POINTERS, FORMAT_WORDS, TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts';
 import { classIndexOf, setSlot, slotCount, slotNumber, slotPointer } from '../../kernel/objects/access.ts';
-import { behaviourIndex, lookupFrom, parentOf } from '../../kernel/objects/classes.ts';
+import { behaviourIndex, behaviourName, lookupFrom, parentOf } from '../../kernel/objects/classes.ts';
 import { findBinding } from '../../kernel/objects/globals.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { BEHAVIOUR, BINDING, CLASS, METHOD, METHOD_KIND, ROOTS } from '../../kernel/objects/layout.ts';
@@ -299,7 +299,8 @@ export class Generator {
     if (v.name === 'thisContext') this.fail("'thisContext' is not supported", v.span);
     const ivar = this.ivars.get(v.name);
     if (ivar !== undefined) return { kind: 'instance', index: ivar };
-    let binding = findBinding(this.k, v.name);
+    let binding = this.classVariable(v.name);
+    if (binding < 0) binding = findBinding(this.k, v.name);
     if (binding < 0 && forStore && this.cx.topLevel && this.cx.defineGlobal) {
       const made = this.cx.defineGlobal(v.name);
       if (typeof made === 'string') this.fail(made, v.span);
@@ -310,6 +311,21 @@ export class Generator {
     }
     this.literal(binding);
     return { kind: 'cell', address: binding + 8 * BINDING.VALUE, name: v.name };
+  }
+
+  /**
+   * A class variable: the global `Class.name` of the method's class or of a class above it
+   * (class-side methods share their class's). The class definitions that take
+   * classVariableNames: (bootstrap/system/behaviour.bedrock) make these globals.
+   */
+  private classVariable(name: string): number {
+    if (!/^[A-Z]/.test(name)) return -1;
+    for (let b = this.cx.behaviour; b >= 0; b = parentOf(this.k, b)) {
+      const owner = behaviourName(this.k, b).replace(/ class$/, '');
+      const binding = findBinding(this.k, `${owner}.${name}`);
+      if (binding >= 0) return binding;
+    }
+    return -1;
   }
 
   private constant(which: number, name: string): Source {
