@@ -142,10 +142,13 @@ function dispatch(k: Kernel, m: Machine, from: number): string | null {
     lo = st.cells32[2 * (a >> 3)];
     tag = st.tags[a >> 3];
   }
-  const classIndex = from >= 0 ? from
+  let classIndex = from >= 0 ? from
     : tag === TAG_NUM ? CLASS.SmallInteger
     : tag === TAG_PTR ? classIndexOf(m, lo)
     : classIndexOfValue(k, 0n, tag);
+  // An object can outlive its class: a forget takes the class away, but an older object may
+  // still hold an instance. Like Pharo's obsolete instances, it goes on as an Object.
+  if (from < 0 && tag === TAG_PTR && k.behaviour(classIndex) < 0) classIndex = CLASS.Object;
   const entry = resolve(k, classIndex, selector);
   if (entry >= 0) {
     st.state32[2 * R11] = entry;
@@ -256,5 +259,5 @@ export function describe(k: Kernel, value: bigint, tag: number): string {
   if (cls === CLASS.Behaviour || k.isBehaviour(p)) return behaviourName(k, p);
   const b = k.behaviour(cls);
   const name = b >= 0 ? behaviourName(k, b) : 'object of a forgotten class';
-  return (/^[AEIOU]/.test(name) ? 'an ' : 'a ') + name;
+  return (/^[AEIOUaeiou]/.test(name) ? 'an ' : 'a ') + name;
 }
