@@ -142,14 +142,15 @@ function dispatch(k: Kernel, m: Machine, from: number): string | null {
     lo = st.cells32[2 * (a >> 3)];
     tag = st.tags[a >> 3];
   }
-  let classIndex = from >= 0 ? from
+  const classIndex = from >= 0 ? from
     : tag === TAG_NUM ? CLASS.SmallInteger
     : tag === TAG_PTR ? classIndexOf(m, lo)
     : classIndexOfValue(k, 0n, tag);
+  let entry = resolve(k, classIndex, selector);
   // An object can outlive its class: a forget takes the class away, but an older object may
-  // still hold an instance. Like Pharo's obsolete instances, it goes on as an Object.
-  if (from < 0 && tag === TAG_PTR && k.behaviour(classIndex) < 0) classIndex = CLASS.Object;
-  const entry = resolve(k, classIndex, selector);
+  // still hold an instance. Like Pharo's obsolete instances, it goes on as an Object. (Only
+  // on a miss: the cached path pays nothing for this.)
+  if (entry < 0 && from < 0 && tag === TAG_PTR && k.behaviour(classIndex) < 0) entry = resolve(k, CLASS.Object, selector);
   if (entry >= 0) {
     st.state32[2 * R11] = entry;
     st.state32[2 * R11 + 1] = 0;
