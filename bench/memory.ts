@@ -20,7 +20,7 @@
  */
 import { assemble } from '../bootstrap/assembler.ts';
 import { Machine } from '../kernel/machine/machine.ts';
-import { SERVICE_ALLOCATE } from '../kernel/memory/heap.ts';
+import { Heap, heapOf, SERVICE_ALLOCATE } from '../kernel/memory/heap.ts';
 import type { GcStats } from '../kernel/memory/heap.ts';
 import { timed, type Benchmark, type Measurement, type Pauses } from './harness.ts';
 import { describePauses, heapPausesDuring, v8PausesDuring } from './pauses.ts';
@@ -39,11 +39,18 @@ export const MEMORY_SIZES: MemorySizes = { shortLived: 10_000_000, longLived: 1_
 /** Benchmarks of other files written before these took a details function (kept for them). */
 export type DetailedBenchmark = Benchmark;
 
+/** A machine with a heap of the default sizes. */
+function newMachine(): Machine {
+  const m = new Machine();
+  new Heap(m);
+  return m;
+}
+
 function code(m: Machine, source: string): number {
   const r = assemble(source);
   if (!r.ok) throw new Error(`benchmark source does not assemble: ${r.error.message}`);
   const c = m.loadCode(r.bytes);
-  m.heap.roots.addPointer(c);
+  heapOf(m).roots.addPointer(c);
   return c;
 }
 
@@ -150,7 +157,7 @@ function jsLongLived(n: number): number {
 interface BigHeap { m: Machine; loop: number; buildMs: number; build: Pauses; memoryCells: number }
 
 function cellsText(m: Machine): string {
-  const u = m.heap.usage();
+  const u = heapOf(m).usage();
   const mb = (cells: number): string => `${(cells * 8 / 1e6).toFixed(1)} MB`;
   return `${mb(u.memoryCells)} (old ${mb(u.oldUsed)} of ${mb(u.oldCells)}, nursery ${mb(u.nurseryCells)})`;
 }
@@ -163,7 +170,7 @@ export function makeMemoryBenchmarks(s: MemorySizes = MEMORY_SIZES): Benchmark[]
   let big: BigHeap | null = null;
   const bigHeap = (): BigHeap => {
     if (big) return big;
-    const m = new Machine();
+    const m = newMachine();
     const build = code(m, listLoop(4));
     const loop = code(m, SHORT_LIVED_LOOP);
     const t0 = performance.now();
@@ -177,7 +184,7 @@ export function makeMemoryBenchmarks(s: MemorySizes = MEMORY_SIZES): Benchmark[]
       name: 'memory.short-lived', unit: 'objects/s', size: `${turns * 2} objects`, baseline: 'js.short-lived',
       about: 'small objects that die young, made by machine code through ALLOCATE',
       run: () => {
-        if (!small) { const m = new Machine(); small = { m, loop: code(m, SHORT_LIVED_LOOP) }; }
+        if (!small) { const m = newMachine(); small = { m, loop: code(m, SHORT_LIVED_LOOP) }; }
         return watched(small.m, small.loop, turns, turns * 2);
       },
       details: () => (small ? [`memory.short-lived: heap after the runs ${cellsText(small.m)}`] : []),
@@ -187,7 +194,7 @@ export function makeMemoryBenchmarks(s: MemorySizes = MEMORY_SIZES): Benchmark[]
       name: 'memory.long-lived', unit: 'objects/s', size: `${s.longLived} objects`, baseline: 'js.long-lived',
       about: 'a list of 2-slot objects kept live to the end of the run (a fresh machine each run)',
       run: () => {
-        const m = new Machine();
+        const m = newMachine();
         const c = code(m, listLoop(2));
         const r = watched(m, c, s.longLived, s.longLived);
         if (m.registerTag(14) !== 1) throw new Error('the long-lived list is gone');
@@ -212,7 +219,7 @@ export function makeMemoryBenchmarks(s: MemorySizes = MEMORY_SIZES): Benchmark[]
 }
 
 /** For tests and tools: the collector statistics of the last 100 MB heap built, if any. */
-export function bigHeapStats(): GcStats | null { return lastBig?.m.heap.stats ?? null; }
+export function bigHeapStats(): GcStats | null { return lastBig ? heapOf(lastBig.m).stats : null; }
 
 /** The benchmarks at their full sizes. */
 export const memoryBenchmarks: readonly Benchmark[] = makeMemoryBenchmarks();

@@ -5,11 +5,12 @@
  */
 import v8 from 'node:v8';
 import type { Machine } from '../kernel/machine/machine.ts';
+import { heapOf } from '../kernel/memory/heap.ts';
 import type { Pauses } from './harness.ts';
 
 /** Run fn, watching the collections of m's heap; what it returned and the pauses. */
 export function heapPausesDuring<T>(m: Machine, fn: () => T): { value: T; pauses: Pauses } {
-  const heap = m.heap;
+  const heap = heapOf(m);
   let minor = 0, major = 0, totalMs = 0, longestMs = 0;
   const previous = heap.hooks.onCollect;
   heap.hooks.onCollect = (r) => {

@@ -15,7 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { FORMAT_POINTERS, TAG_NUM, TAG_PTR } from '../kernel/machine/cells.ts';
 import { Machine, type MachineOptions } from '../kernel/machine/machine.ts';
-import type { HeapOptions } from '../kernel/memory/heap.ts';
+import { Heap, type HeapOptions } from '../kernel/memory/heap.ts';
 import { setSlotNumber, setSlotPointer } from '../kernel/objects/access.ts';
 import { ensureMetaclass } from '../kernel/objects/classes.ts';
 import { Kernel } from '../kernel/objects/kernel.ts';
@@ -42,8 +42,8 @@ export function kernelFragmentsText(): string {
 
 /** Build a kernel from nothing. */
 export function genesis(options: GenesisOptions = {}): GenesisResult {
-  const machine = new Machine({ ...options.machine, heap: { ...options.machine?.heap, ...options.heap } });
-  const heap = machine.heap;
+  const machine = new Machine(options.machine);
+  const heap = new Heap(machine, options.heap);
   const held: number[] = [];
   const fixed = (slots: number, cls: number, fill: number): number => {
     const p = heap.allocateFixed(slots, FORMAT_POINTERS, cls, BigInt(fill), TAG_PTR);

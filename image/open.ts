@@ -42,7 +42,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { TAG_PTR } from '../kernel/machine/cells.ts';
 import { Machine } from '../kernel/machine/machine.ts';
-import type { Heap } from '../kernel/memory/heap.ts';
+import { Heap } from '../kernel/memory/heap.ts';
 import { Kernel } from '../kernel/objects/kernel.ts';
 import {
   crc32Of, decodeHeaderBytes, fileBytes, imageError, isImageError, MAGIC, MAX_HEADER_BYTES, PREAMBLE_BYTES, readHead, type ImageError, type ImageHeader,
@@ -140,13 +140,12 @@ function loadFrom(fd: number, options: OpenOptions): LoadedImage | ImageError {
     fixedCells: g.fixedHi - g.lowCells,
     stackCells: g.stackCells,
     interrupt: options.interrupt,
-    heap: { nurseryCells: hp.nurseryCells, maxCells: hp.maxCells, largeObjectCells: hp.largeObjectCells, growthFactor: hp.growthFactor },
   });
   if (machine.fixedHi !== g.fixedHi) return imageError('geometry', `the fixed space cannot be made to end at ${g.fixedHi}`);
   // The machine's own objects (its stack's header, the exit stub), as it made them.
   const ownLo = machine.fixedLo, ownHi = machine.fixedBoot;
   const ownHeaders = [ownLo, ownHi - 2, ownHi - 1].map((c) => [machine.store.cells[c], machine.store.tags[c]] as const);
-  const heap = machine.heap;
+  const heap = new Heap(machine, { nurseryCells: hp.nurseryCells, maxCells: hp.maxCells, largeObjectCells: hp.largeObjectCells, growthFactor: hp.growthFactor });
   const store = machine.store;
   // (The heap may have grown memory to fit two nurseries above the fixed space: the nursery's
   // region then simply reaches the new top.)

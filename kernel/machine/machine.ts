@@ -2,9 +2,9 @@
  * The machine: sixteen tagged registers, lazy flags, tagged memory, a stack object, a fixed
  * space for code, and the rules that keep every program inside them. The run loop that
  * executes instructions is in interpreter.ts; this module holds the state and the checks.
- * Object memory (allocation and the garbage collector) is kernel/memory/heap.ts: a machine
- * has one Heap (`new Heap(machine)`, or made on first use of `m.heap`), which lays out
- * memory after low memory:
+ * Object memory (allocation and the garbage collector) is kernel/memory/heap.ts, a layer
+ * above this one: the heap takes the machine (`new Heap(machine, options)`), attaches itself
+ * as the machine's ObjectMemory, and lays out memory after low memory:
  *
  *   0           lowCells = fixedLo       fixedHi = oldLo                          cellCount
  *   +-----------+------------------------+---------------------------+-------------+
@@ -34,7 +34,6 @@
  * (cells.ts, CARD_SHIFT), by the interpreter and by setCell. Host code that stores pointers
  * must go through setCell (or the Heap), never straight into the typed arrays.
  */
-import { Heap, type HeapOptions } from '../memory/heap.ts';
 import {
   CARD_SHIFT, CellStore, FORMAT_CODE, FORMAT_WORDS, STATE, TAG_CODE, TAG_HDR, TAG_NUM, TAG_POISON, TAG_PTR, TAG_STACK,
   headerFormat,
@@ -47,7 +46,7 @@ import { decode } from './x86/decoder.ts';
 import { REG64, RIP } from './x86/table.ts';
 
 export interface MachineOptions {
-  /** Cells of memory to begin with (memory grows as the heap needs, see HeapOptions.maxCells). */
+  /** Cells of memory to begin with (memory grows as the heap needs: kernel/memory/heap.ts). */
   readonly cells?: number;
   /** Cells of raw low memory before the fixed space. */
   readonly lowCells?: number;
@@ -60,8 +59,6 @@ export interface MachineOptions {
    * SERVICE_ALLOCATE) does not take a number already given here.
    */
   readonly services?: readonly HostService[];
-  /** Sizes and policy of the heap made on first use of `m.heap` (see HeapOptions). */
-  readonly heap?: HeapOptions;
   /** An interrupt word to watch (e.g. in a SharedArrayBuffer another thread can set). */
   readonly interrupt?: Int32Array;
 }
@@ -86,6 +83,22 @@ export interface RunOptions {
 }
 
 export const DEFAULT_STEP_LIMIT = 100_000_000;
+
+/**
+ * What the machine asks of object memory: the heap (kernel/memory/heap.ts) attaches itself
+ * with attachHeap when it is made over a machine. The machine itself never makes one.
+ */
+export interface ObjectMemory {
+  /** A new object of `slots` cells in the moving spaces, filled with (fill, fillTag); its address, or -1. */
+  allocate(slots: number, format: number, classIndex: number, fill: bigint, fillTag: number): number;
+  /** A new code object in the fixed space holding `bytes`; its address, or -1. */
+  allocateCode(bytes: Uint8Array, classIndex: number): number;
+}
+
+/** A fixed space of at least `cells` cells, rounded as the heap's layout needs (64-cell cards). */
+export function fixedCellsFor(cells: number): number {
+  return Math.max(64, Math.ceil(cells / 64) * 64);
+}
 
 const regNumber = new Map(REG64.map((n, i) => [n, i]));
 
@@ -115,8 +128,7 @@ export class Machine {
   readonly services: (HostService | undefined)[] = [];
   /** First fixed-space cell after the machine's own objects (the stack and the exit stub). */
   readonly fixedBoot: number;
-  private ownHeap: Heap | undefined;
-  private readonly heapOptions: HeapOptions | undefined;
+  private memory: ObjectMemory | undefined;
   /**
    * The syscall instructions whose services are running (innermost last). Their code
    * objects are roots: a collection inside a service must not free the code that called it.
@@ -138,7 +150,7 @@ export class Machine {
     const cells = options.cells ?? 1 << 20;
     this.lowCells = options.lowCells ?? 4096;
     const stackCells = options.stackCells ?? 1 << 16;
-    const fixedCells = Heap.fixedCellsFor(options.fixedCells ?? stackCells + (1 << 16));
+    const fixedCells = fixedCellsFor(options.fixedCells ?? stackCells + (1 << 16));
     if (this.lowCells < 0 || this.lowCells % 64 !== 0) throw new RangeError('low memory must be a multiple of 64 cells');
     if (fixedCells < stackCells + 3) throw new RangeError('the fixed space is too small for the stack');
     this.fixedLo = this.lowCells;
@@ -148,7 +160,6 @@ export class Machine {
     this.codeStartOf = new Int32Array(fixedCells).fill(-1);
     this.cacheIndexOf = new Int32Array(fixedCells).fill(-1);
     this.interrupt = options.interrupt ?? new Int32Array(1);
-    this.heapOptions = options.heap;
     options.services?.forEach((s, i) => { this.services[i] = s; });
     // The stack object and the exit stub, the first objects of the fixed space.
     const st = this.store;
@@ -173,15 +184,18 @@ export class Machine {
     writeFlags(this.store.state32, { CF: 0, ZF: 0, SF: 0, OF: 0, PF: 0 });
   }
 
-  /** Object memory: this machine's Heap, made with MachineOptions.heap on first use if none was made. */
-  get heap(): Heap {
-    return this.ownHeap ?? new Heap(this, this.heapOptions);
+  /** Object memory: the heap made over this machine (kernel/memory/heap.ts), if one was. */
+  get objectMemory(): ObjectMemory | undefined { return this.memory; }
+
+  /** Heap's part: `heap` is this machine's object memory (there can be only one). */
+  attachHeap(heap: ObjectMemory): void {
+    if (this.memory) throw new Error('this machine already has a heap');
+    this.memory = heap;
   }
 
-  /** Heap's part: `heap` is this machine's heap (there can be only one). */
-  attachHeap(heap: Heap): void {
-    if (this.ownHeap) throw new Error('this machine already has a heap');
-    this.ownHeap = heap;
+  private heapOrFail(): ObjectMemory {
+    if (!this.memory) throw new Error('this machine has no heap: make one over it with new Heap(machine)');
+    return this.memory;
   }
 
   // ---- registers and flags (host API) ----------------------------------------------------
@@ -228,12 +242,12 @@ export class Machine {
    * when memory is exhausted. It may collect: see Heap.allocate.
    */
   allocate(slots: number, format = 0, classIndex = 0): number {
-    return this.heap.allocate(slots, format, classIndex, 0n, TAG_NUM);
+    return this.heapOrFail().allocate(slots, format, classIndex, 0n, TAG_NUM);
   }
 
   /** Put `bytes` in a new code object in the fixed space; returns its address, or -1. It may collect. */
   loadCode(bytes: Uint8Array, classIndex = 0): number {
-    return this.heap.allocateCode(bytes, classIndex);
+    return this.heapOrFail().allocateCode(bytes, classIndex);
   }
 
   /** Heap's part: a code object now occupies header cell `h` .. its last slot. */

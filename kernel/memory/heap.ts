@@ -58,6 +58,13 @@ import {
 import type { HostService, Machine } from '../machine/machine.ts';
 import { collectMajor, collectMinor } from './gc.ts';
 
+/** The heap made over machine `m` (new Heap(m, ...)); an error when there is none. */
+export function heapOf(m: Machine): Heap {
+  const h = m.objectMemory;
+  if (!(h instanceof Heap)) throw new Error('this machine has no heap: make one over it with new Heap(machine)');
+  return h;
+}
+
 /**
  * `syscall` with r11 = SERVICE_ALLOCATE: rcx class index, rdx slots (bytes for format 2), r8
  * format -> rax. The heap registers it on its machine unless that number is taken.
@@ -275,9 +282,6 @@ export class Heap {
     this.layout();
     if (!machine.services[SERVICE_ALLOCATE]) machine.services[SERVICE_ALLOCATE] = allocateService;
   }
-
-  /** A fixed space of at least `cells` cells, rounded as the layout needs. */
-  static fixedCellsFor(cells: number): number { return Math.max(64, align64(cells)); }
 
   // ---- allocation -----------------------------------------------------------------------
 
@@ -645,7 +649,7 @@ const allocateService: HostService = (m) => {
   let slots = nLo, pad = 0;
   if (fLo === FORMAT_BYTES) { slots = (nLo + 7) >>> 3; pad = slots * 8 - nLo; }
   if (slots > MAX_SLOTS) return `allocate: ${slots} slots is more than the largest object (${MAX_SLOTS} slots)`;
-  const heap = m.heap;
+  const heap = heapOf(m);
   const p = heap.allocateForService(slots, fLo, pad, clsLo);
   if (p < 0) {
     return `out of memory: no room for an object of ${slots} slots (memory is ${m.store.cellCount} cells, the ceiling is ${heap.maxCells})`;
@@ -664,7 +668,7 @@ const allocateService: HostService = (m) => {
 export const collectService: HostService = (m) => {
   const kind = m.register(1);
   if (kind !== 0n && kind !== 1n) return `collect: rcx (${kind}) is not 0 (minor) or 1 (major)`;
-  m.heap.collect(kind === 0n ? 'minor' : 'major');
+  heapOf(m).collect(kind === 0n ? 'minor' : 'major');
   return null;
 };
 

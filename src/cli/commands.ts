@@ -7,6 +7,7 @@ import { projectVersion } from '../../bootstrap/project-files.ts';
 import { assemble, formatAsmError, hexBytes } from '../../bootstrap/assembler.ts';
 import { TAG_NAMES } from '../../kernel/machine/cells.ts';
 import { Machine } from '../../kernel/machine/machine.ts';
+import { Heap } from '../../kernel/memory/heap.ts';
 import { disassemble } from '../../kernel/machine/x86/disassembler.ts';
 import { REG64 } from '../../kernel/machine/x86/table.ts';
 
@@ -107,6 +108,7 @@ function exec(args: string[], io: Output): number {
   }
   const bytes = parseHex(hexParts.join(' '));
   const m = new Machine();
+  new Heap(m);
   const code = m.loadCode(bytes);
   for (const [r, v] of regs) m.setRegister(r, v);
   const result = m.call(code, steps === undefined ? {} : { steps });

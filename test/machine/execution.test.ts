@@ -16,6 +16,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assemble, hexBytes } from '../../bootstrap/assembler.ts';
 import { Machine } from '../../kernel/machine/machine.ts';
+import { newMachine } from '../support/machine.ts';
 import { disassemble } from '../../kernel/machine/x86/disassembler.ts';
 import { REG64, RSP } from '../../kernel/machine/x86/table.ts';
 import { buildHarness, haveGcc, runNative, SIGFPE, type NativeResult } from '../cpu/native.ts';
@@ -52,13 +53,13 @@ function nativeOutcome(r: NativeResult): Outcome {
 
 /** Runs cases on a machine, making a fresh one when the code space fills up. */
 class MachineRunner {
-  private m = new Machine();
+  private m = newMachine();
 
   run(c: Case): Outcome {
     const code = Uint8Array.from([...c.bytes, 0xc3]);
     let address = this.m.loadCode(code);
     if (address < 0) {
-      this.m = new Machine();
+      this.m = newMachine();
       address = this.m.loadCode(code);
     }
     const m = this.m;

@@ -13,6 +13,7 @@ import { TAG_HDR, TAG_NAMES, TAG_PTR, TAG_STACK } from '../../kernel/machine/cel
 import type { FaultKind } from '../../kernel/machine/faults.ts';
 import { FAULT_KINDS } from '../../kernel/machine/faults.ts';
 import { Machine } from '../../kernel/machine/machine.ts';
+import { newMachine } from '../support/machine.ts';
 import { decode } from '../../kernel/machine/x86/decoder.ts';
 import { TABLE } from '../../kernel/machine/x86/table.ts';
 import { makeRandom, testSeed, type Random } from '../support/random.ts';
@@ -52,7 +53,7 @@ describe('random bytes never crash the host', () => {
   it(`${CASES} random byte strings end in a fault or a return (seed ${seed})`, () => {
     console.log(`robustness seed: ${seed} (set BEDROCK_SEED=${seed} to replay)`);
     const rnd = makeRandom(seed);
-    const m = new Machine({ cells: 1 << 16, fixedCells: 1 << 15, stackCells: 256 });
+    const m = newMachine({ cells: 1 << 16, fixedCells: 1 << 15, stackCells: 256 });
     const object = m.allocate(4);
     const headerBefore = m.cell(object - 8);
     const kinds = new Map<string, number>();

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { TAG_CODE, TAG_HDR, TAG_NUM, TAG_POISON, TAG_PTR, TAG_STACK } from '../../kernel/machine/cells.ts';
 import { Machine } from '../../kernel/machine/machine.ts';
-import { bytesOf, runAsm } from '../support/machine.ts';
+import { bytesOf, newMachine, runAsm } from '../support/machine.ts';
 
 const RAX = 0, RCX = 1, RBX = 3, RSI = 6, RDI = 7;
 
@@ -49,7 +49,7 @@ describe('pointers cannot be forged', () => {
   });
 
   it('a number equal to an object address is still only a number', () => {
-    const m = new Machine();
+    const m = newMachine();
     const p = withObject(m);
     const r = runAsm(`mov rax, ${p}; mov [rdi+8], rax; mov rbx, [rdi+8]; ret`, () => {}, { m });
     expect(r.fault).toBeNull();
@@ -82,7 +82,7 @@ describe('based accesses are checked against the object', () => {
   });
 
   it('a store past the end is refused and changes nothing', () => {
-    const m = new Machine();
+    const m = newMachine();
     const p = withObject(m);
     const next = m.allocate(1);
     m.setCell(next, 99n);
@@ -106,7 +106,7 @@ describe('based accesses are checked against the object', () => {
 
 describe('header cells', () => {
   it('a program cannot write a header, even through Memory (no base)', () => {
-    const m = new Machine();
+    const m = newMachine();
     const p = withObject(m);
     const headerCell = p / 8 - 1;
     const before = m.cell(p - 8);
@@ -118,7 +118,7 @@ describe('header cells', () => {
   });
 
   it('a header can be read through Memory, and reads as a number', () => {
-    const m = new Machine();
+    const m = newMachine();
     const p = withObject(m);
     const r = runAsm(`mov rcx, ${p / 8 - 1}; mov rax, [rcx*8]; ret`, () => {}, { m });
     expect(r.fault).toBeNull();
@@ -185,7 +185,7 @@ describe('control goes only to code', () => {
   });
 
   it('a pointer to a code object is a call target, and the return address is tagged code', () => {
-    const m = new Machine();
+    const m = newMachine();
     const callee = m.loadCode(bytesOf('mov rbx, [rsp]; mov rax, 42; ret'));
     const r = runAsm('call rsi; ret', (mm) => mm.setRegister(RSI, BigInt(callee), TAG_PTR), { m });
     expect(r.fault).toBeNull();
@@ -254,7 +254,7 @@ describe('the stack', () => {
 
 describe('poisoned cells', () => {
   it('any access to a poisoned cell faults', () => {
-    const m = new Machine();
+    const m = newMachine();
     const p = withObject(m);
     m.setCell(p + 8, 0n, TAG_POISON);
     expect(runAsm('mov rax, [rdi+8]; ret', () => {}, { m }).fault?.kind).toBe('Poisoned');
@@ -262,7 +262,7 @@ describe('poisoned cells', () => {
   });
 
   it('a poisoned header makes every based access to the object fault', () => {
-    const m = new Machine();
+    const m = newMachine();
     const p = withObject(m);
     m.setCell(p - 8, m.cell(p - 8), TAG_POISON);
     const r = runAsm('mov rax, [rdi]; ret', () => {}, { m });
@@ -273,7 +273,7 @@ describe('poisoned cells', () => {
 
 describe('other faults', () => {
   it('bytes outside the subset are an InvalidOpcode fault', () => {
-    const m = new Machine();
+    const m = newMachine();
     const code = m.loadCode(Uint8Array.of(0x48, 0x89, 0xc7, 0x0f, 0x0b));
     const r = m.call(code);
     expect(r.fault?.kind).toBe('InvalidOpcode');
@@ -327,7 +327,7 @@ describe('runaway code stops cleanly', () => {
   it('the interrupt flag stops a loop, raised from another thread', async () => {
     const { Worker } = await import('node:worker_threads');
     const word = new Int32Array(new SharedArrayBuffer(4));
-    const m = new Machine({ interrupt: word });
+    const m = newMachine({ interrupt: word });
     const code = m.loadCode(bytesOf('lp: jmp lp'));
     const worker = new Worker('const { workerData } = require("node:worker_threads"); setTimeout(() => Atomics.store(workerData, 0, 1), 100);', { eval: true, workerData: word });
     const started = Date.now();
@@ -340,7 +340,7 @@ describe('runaway code stops cleanly', () => {
   });
 
   it('after a fault the machine can be unwound and used again', () => {
-    const m = new Machine();
+    const m = newMachine();
     const bad = runAsm('push 1; push 2; mov rax, [rax*8+0x7ffffff8]; ret', (mm) => mm.setRegister(RAX, 1n << 40n), { m });
     expect(bad.fault?.kind).toBe('Bounds');
     m.unwind();
@@ -353,7 +353,7 @@ describe('runaway code stops cleanly', () => {
 
 describe('behaviour comes from the bytes', () => {
   it('patching the immediate of an add changes what the code computes', () => {
-    const m = new Machine();
+    const m = newMachine();
     const code = m.loadCode(bytesOf('add rax, 1; ret'));
     m.setRegister(RAX, 5n);
     expect(m.call(code).fault).toBeNull();
@@ -364,7 +364,7 @@ describe('behaviour comes from the bytes', () => {
   });
 
   it('a program that stores into decoded code runs the new code', () => {
-    const m = new Machine();
+    const m = newMachine();
     const target = m.loadCode(bytesOf('mov rax, 1; ret'));
     expect(m.call(target).fault).toBeNull();
     // Overwrite target's first cell: `mov rax, 1` (48 c7 c0 01 00 00 00) + `ret` -> imm 0x2a.

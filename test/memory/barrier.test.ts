@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { CARD_SHIFT, TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts';
 import type { Machine } from '../../kernel/machine/machine.ts';
+import { heapOf } from '../../kernel/memory/heap.ts';
 import { verifyHeap } from '../../kernel/memory/verify.ts';
 import { alloc, expectSound, load, smallMachine } from './helpers.ts';
 
@@ -14,11 +15,11 @@ const RAX = 0, RDI = 7;
 
 /** An old object: made, held in the RootSet, promoted by a minor collection. */
 function oldObject(m: Machine, slots: number): number {
-  const p = m.heap.allocate(slots, 0, 2, 0n, TAG_NUM);
-  const root = m.heap.roots.add(BigInt(p), TAG_PTR);
-  m.heap.collect('minor');
-  const q = m.heap.roots.address(root);
-  expect(m.heap.inNursery(q)).toBe(false);
+  const p = heapOf(m).allocate(slots, 0, 2, 0n, TAG_NUM);
+  const root = heapOf(m).roots.add(BigInt(p), TAG_PTR);
+  heapOf(m).collect('minor');
+  const q = heapOf(m).roots.address(root);
+  expect(heapOf(m).inNursery(q)).toBe(false);
   expect(q).not.toBe(p);
   return root;
 }
@@ -37,25 +38,25 @@ describe('the card barrier', () => {
       const m = smallMachine();
       const root = oldObject(m, 4);
       const code = load(m, source);
-      const old = m.heap.roots.address(root);
+      const old = heapOf(m).roots.address(root);
       expect(card(m, old + 8)).toBe(0);
       m.setRegister(RDI, BigInt(old), TAG_PTR);
       const r = m.call(code);
       expect(r.fault).toBeNull();
       const young = Number(m.register(RAX));
-      expect(m.heap.inNursery(young)).toBe(true);
+      expect(heapOf(m).inNursery(young)).toBe(true);
       expect(m.cell(old + 8)).toBe(BigInt(young));
       expect(card(m, old + 8)).toBe(1);
       expectSound(m);
       // Nothing else refers to the young object: only the card can save it.
       m.setRegister(RAX, 0n);
       m.setRegister(RDI, 0n);
-      m.heap.collect('minor');
-      expect(m.heap.stats.lastKind).toBe('minor');
+      heapOf(m).collect('minor');
+      expect(heapOf(m).stats.lastKind).toBe('minor');
       const moved = Number(m.cell(old + 8));
       expect(m.cellTag(old + 8)).toBe(TAG_PTR);
       expect(moved).not.toBe(young);
-      expect(m.heap.inNursery(moved)).toBe(false);
+      expect(heapOf(m).inNursery(moved)).toBe(false);
       expect(m.cell(moved)).toBe(42n);
       expect(card(m, old + 8)).toBe(0);
       expectSound(m, 'after the minor collection');
@@ -66,30 +67,30 @@ describe('the card barrier', () => {
     const m = smallMachine();
     const root = oldObject(m, 4);
     const code = load(m, STORES['mov [rdi+8], rax']);
-    const old = m.heap.roots.address(root);
+    const old = heapOf(m).roots.address(root);
     m.setRegister(RDI, BigInt(old), TAG_PTR);
     expect(m.call(code).fault).toBeNull();
     m.setRegister(RAX, 0n);
     m.setRegister(RDI, 0n);
     m.store.cards.fill(0); // as if there were no barrier
-    expect(verifyHeap(m.heap).join('\n')).toMatch(/points into the nursery .* but its card is clean/);
-    m.heap.collect('minor');
-    expect(verifyHeap(m.heap).join('\n')).toMatch(/holds a pointer to \d+, which is not an object/);
+    expect(verifyHeap(heapOf(m)).join('\n')).toMatch(/points into the nursery .* but its card is clean/);
+    heapOf(m).collect('minor');
+    expect(verifyHeap(heapOf(m)).join('\n')).toMatch(/holds a pointer to \d+, which is not an object/);
   });
 
   it('stores of numbers set no card; host stores of pointers (setCell) do', () => {
     const m = smallMachine();
     const root = oldObject(m, 4);
-    const old = m.heap.roots.address(root);
+    const old = heapOf(m).roots.address(root);
     const code = load(m, 'mov rax, 7\nmov [rdi], rax\nmov qword ptr [rdi+8], 9\nret');
     m.setRegister(RDI, BigInt(old), TAG_PTR);
     expect(m.call(code).fault).toBeNull();
     expect(card(m, old)).toBe(0);
-    const young = m.heap.allocate(1, 0, 3, 0n, TAG_NUM);
+    const young = heapOf(m).allocate(1, 0, 3, 0n, TAG_NUM);
     m.setCell(young, 77n);
     m.setCell(old + 16, BigInt(young), TAG_PTR);
     expect(card(m, old + 16)).toBe(1);
-    m.heap.collect('minor');
+    heapOf(m).collect('minor');
     const moved = Number(m.cell(old + 16));
     expect(m.cell(moved)).toBe(77n);
     expectSound(m);
@@ -101,9 +102,9 @@ describe('the card barrier', () => {
     expect(m.call(code).fault).toBeNull();
     m.setRegister(RAX, 0n);
     expect(m.cellTag(800)).toBe(TAG_PTR);
-    m.heap.collect('minor');
+    heapOf(m).collect('minor');
     expect(m.cell(Number(m.cell(800)))).toBe(99n);
-    m.heap.collect('major');
+    heapOf(m).collect('major');
     expect(m.cell(Number(m.cell(800)))).toBe(99n);
     expectSound(m);
   });

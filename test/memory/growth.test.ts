@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { FORMAT_POINTERS, TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts';
 import type { Machine } from '../../kernel/machine/machine.ts';
+import { heapOf } from '../../kernel/memory/heap.ts';
 import { bytesOf } from '../support/machine.ts';
 import { alloc, expectSound, LIST, load, smallMachine } from './helpers.ts';
 
@@ -38,7 +39,7 @@ describe('memory grows', () => {
     expect(r.fault).toBeNull();
     expect(m.store.cellCount).toBeGreaterThan(first + 3 * 200_000);
     expect(m.store.generation).toBeGreaterThan(generation);
-    expect(m.heap.stats.grows).toBeGreaterThan(0);
+    expect(heapOf(m).stats.grows).toBeGreaterThan(0);
     expect(walk(m, Number(m.register(RAX)))).toBe(200_000);
     expectSound(m);
     // Memory reached through the Memory capability grew too.
@@ -54,23 +55,23 @@ describe('memory grows', () => {
     const list = load(m, LIST);
     m.setRegister(RDI, 5000n);
     expect(m.call(list).fault).toBeNull();
-    const head = m.heap.roots.add(m.register(RAX), TAG_PTR);
+    const head = heapOf(m).roots.add(m.register(RAX), TAG_PTR);
     const fixedHi = m.fixedHi;
-    const oldLo = m.heap.oldLo;
+    const oldLo = heapOf(m).oldLo;
     // 2000 live code objects of 4 cells: more than the fixed space had room for.
     const codes: number[] = [];
     for (let i = 0; i < 2000; i++) {
       const c = m.loadCode(bytesOf(`mov rax, ${1000 + i}\nnop\nnop\nnop\nnop\nnop\nnop\nnop\nnop\nnop\nnop\nnop\nnop\nnop\nnop\nnop\nnop\nret`));
       expect(c).toBeGreaterThan(0);
-      codes.push(m.heap.roots.add(BigInt(c), TAG_PTR));
+      codes.push(heapOf(m).roots.add(BigInt(c), TAG_PTR));
     }
     expect(m.fixedHi).toBeGreaterThan(fixedHi);
-    expect(m.heap.oldLo).toBe(m.fixedHi);
-    expect(m.heap.oldLo).toBeGreaterThan(oldLo);
+    expect(heapOf(m).oldLo).toBe(m.fixedHi);
+    expect(heapOf(m).oldLo).toBeGreaterThan(oldLo);
     expect(m.codeStartOf.length).toBe(m.fixedHi - m.fixedLo);
-    expect(walk(m, m.heap.roots.address(head))).toBe(5000);
+    expect(walk(m, heapOf(m).roots.address(head))).toBe(5000);
     for (let i = 0; i < 2000; i += 37) {
-      const r = m.call(m.heap.roots.address(codes[i]));
+      const r = m.call(heapOf(m).roots.address(codes[i]));
       expect(r.fault).toBeNull();
       expect(m.register(RAX)).toBe(BigInt(1000 + i));
     }
@@ -90,7 +91,7 @@ describe('memory grows', () => {
     expect(built).toBeGreaterThan(50_000);
     expectSound(m, 'at the fault');
     // From the host: -1.
-    expect(m.heap.allocate(200_000, FORMAT_POINTERS, 0, 0n, TAG_NUM)).toBe(-1);
+    expect(heapOf(m).allocate(200_000, FORMAT_POINTERS, 0, 0n, TAG_NUM)).toBe(-1);
     // Let the list go: there is room again.
     m.unwind();
     m.setRegister(RAX, 0n);
@@ -99,7 +100,7 @@ describe('memory grows', () => {
     const again = m.call(code);
     expect(again.fault).toBeNull();
     expect(walk(m, Number(m.register(RAX)))).toBe(1000);
-    expect(m.heap.allocate(20_000, FORMAT_POINTERS, 0, 0n, TAG_NUM)).toBeGreaterThan(0);
+    expect(heapOf(m).allocate(20_000, FORMAT_POINTERS, 0, 0n, TAG_NUM)).toBeGreaterThan(0);
     expectSound(m, 'after recovering');
   });
 
@@ -127,9 +128,9 @@ describe('memory grows', () => {
 
   it('the allocation service fills pointer slots with the heap fill', () => {
     const m = smallMachine();
-    const nil = m.heap.allocateFixed(0, FORMAT_POINTERS, 1, 0n, TAG_NUM);
-    m.heap.roots.addPointer(nil);
-    m.heap.fill = { value: BigInt(nil), tag: TAG_PTR };
+    const nil = heapOf(m).allocateFixed(0, FORMAT_POINTERS, 1, 0n, TAG_NUM);
+    heapOf(m).roots.addPointer(nil);
+    heapOf(m).fill = { value: BigInt(nil), tag: TAG_PTR };
     expect(m.call(load(m, `${alloc(5, 3)}\nret`)).fault).toBeNull();
     const p = Number(m.register(RAX));
     for (let i = 0; i < 3; i++) {

@@ -6,14 +6,15 @@
 import { expect } from 'vitest';
 import { FORMAT_BYTES, TAG_CODE, TAG_HDR, TAG_NAMES, TAG_PTR } from '../../kernel/machine/cells.ts';
 import { Machine, type MachineOptions } from '../../kernel/machine/machine.ts';
-import type { HeapOptions } from '../../kernel/memory/heap.ts';
-import { SERVICE_ALLOCATE } from '../../kernel/memory/heap.ts';
+import { Heap, heapOf, SERVICE_ALLOCATE, type HeapOptions } from '../../kernel/memory/heap.ts';
 import { verifyHeap } from '../../kernel/memory/verify.ts';
 import { bytesOf } from '../support/machine.ts';
 
 /** A machine with a small heap (so collections come often). */
 export function smallMachine(heap: HeapOptions = {}, machine: MachineOptions = {}): Machine {
-  return new Machine({ cells: 1 << 17, fixedCells: 1 << 13, stackCells: 1 << 12, ...machine, heap: { nurseryCells: 1 << 12, ...heap } });
+  const m = new Machine({ cells: 1 << 17, fixedCells: 1 << 13, stackCells: 1 << 12, ...machine });
+  new Heap(m, { nurseryCells: 1 << 12, ...heap });
+  return m;
 }
 
 /** Assembly that allocates: rax = a new object of `slots` slots (format 0 pointers, 1 words, 2 bytes). */
@@ -39,7 +40,7 @@ lp:
 export function load(m: Machine, source: string): number {
   const code = m.loadCode(bytesOf(source));
   if (code < 0) throw new Error('no room for the program');
-  m.heap.roots.add(BigInt(code), TAG_PTR);
+  heapOf(m).roots.add(BigInt(code), TAG_PTR);
   return code;
 }
 
@@ -84,5 +85,5 @@ export function picture(m: Machine, value: bigint, tag: number): string {
 
 /** The heap's invariants hold. */
 export function expectSound(m: Machine, when = ''): void {
-  expect(verifyHeap(m.heap), when).toEqual([]);
+  expect(verifyHeap(heapOf(m)), when).toEqual([]);
 }

@@ -9,6 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { FORMAT_POINTERS, TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts';
 import type { Machine } from '../../kernel/machine/machine.ts';
+import { heapOf } from '../../kernel/memory/heap.ts';
 import { makeRandom, testSeed, type Random } from '../support/random.ts';
 import { alloc, expectSound, load, smallMachine } from './helpers.ts';
 
@@ -34,11 +35,11 @@ class World {
     // Store rax into slot rsi of rdi; and make a 3-slot object, store it into slot rsi of rdi.
     this.store = load(this.m, 'mov [rdi+rsi*8], rax\nret');
     this.make = load(this.m, `push rdi\n${alloc(11, 3)}\npop rdi\nmov [rax], r9\nmov [rdi+rsi*8], rax\nret`);
-    this.m.heap.collect('major');
-    this.baseFixed = this.m.heap.usage().fixedUsed;
+    heapOf(this.m).collect('major');
+    this.baseFixed = heapOf(this.m).usage().fixedUsed;
   }
 
-  address(root: number): number { return this.m.heap.roots.address(root); }
+  address(root: number): number { return heapOf(this.m).roots.address(root); }
 
   pickHeld(): number | undefined {
     const keys = [...this.held.keys()];
@@ -52,7 +53,7 @@ class World {
     const fixed = kind < 2;
     const slots = kind === 9 ? 600 + r.below(200) : 1 + r.below(6);
     const id = this.nextId++;
-    const heap = this.m.heap;
+    const heap = heapOf(this.m);
     const p = fixed ? heap.allocateFixed(slots, FORMAT_POINTERS, 12, 0n, TAG_NUM) : heap.allocate(slots, FORMAT_POINTERS, 12, 0n, TAG_NUM);
     expect(p).toBeGreaterThan(0);
     this.m.setCell(p, BigInt(id));
@@ -112,20 +113,20 @@ class World {
     if (refs.length === 0) return;
     const [slot, i] = refs[this.rnd.below(refs.length)];
     const p = Number(this.m.cell(this.address(a) + 8 * i));
-    this.held.set(this.m.heap.roots.addPointer(p), (slot as { id: number }).id);
+    this.held.set(heapOf(this.m).roots.addPointer(p), (slot as { id: number }).id);
   }
 
   drop(): void {
     const a = this.pickHeld();
     if (a === undefined) return;
-    this.m.heap.roots.release(a);
+    heapOf(this.m).roots.release(a);
     this.held.delete(a);
   }
 
   /** Garbage, to make the nursery fill up on its own. */
   garbage(): void {
     for (let i = 0, n = this.rnd.below(200); i < n; i++) {
-      expect(this.m.heap.allocate(1 + this.rnd.below(8), FORMAT_POINTERS, 13, 0n, TAG_NUM)).toBeGreaterThan(0);
+      expect(heapOf(this.m).allocate(1 + this.rnd.below(8), FORMAT_POINTERS, 13, 0n, TAG_NUM)).toBeGreaterThan(0);
     }
   }
 
@@ -181,7 +182,7 @@ class World {
       const o = this.objects.get(id)!;
       if (o.fixed) fixed += o.slots.length + 1; else moving += o.slots.length + 1;
     }
-    const u = this.m.heap.usage();
+    const u = heapOf(this.m).usage();
     expect(u.oldUsed, `${where}: old space holds the live moving objects`).toBe(moving);
     expect(u.nurseryUsed).toBe(0);
     expect(u.fixedUsed - this.baseFixed, `${where}: the fixed space holds the live pinned objects`).toBe(fixed);
@@ -197,7 +198,7 @@ describe('the heap against a model', () => {
     let checks = 0;
     for (let step = 0; step < STEPS; step++) {
       const where = `step ${step} (seed ${seed})`;
-      const minorsBefore = w.m.heap.stats.minorCollections, majorsBefore = w.m.heap.stats.majorCollections;
+      const minorsBefore = heapOf(w.m).stats.minorCollections, majorsBefore = heapOf(w.m).stats.majorCollections;
       const k = rnd.below(100);
       if (k < 25) w.create();
       else if (k < 50) w.assign();
@@ -205,21 +206,21 @@ describe('the heap against a model', () => {
       else if (k < 68) w.follow();
       else if (k < 82) { if (w.held.size > 8) w.drop(); }
       else if (k < 94) w.garbage();
-      else if (k < 97) w.m.heap.collect('minor');
-      else w.m.heap.collect('major');
-      const collected = w.m.heap.stats.minorCollections !== minorsBefore || w.m.heap.stats.majorCollections !== majorsBefore;
+      else if (k < 97) heapOf(w.m).collect('minor');
+      else heapOf(w.m).collect('major');
+      const collected = heapOf(w.m).stats.minorCollections !== minorsBefore || heapOf(w.m).stats.majorCollections !== majorsBefore;
       if (collected || step % 97 === 0) {
         w.check(where);
         expectSound(w.m, where);
         checks++;
       }
-      if (w.m.heap.stats.majorCollections !== majorsBefore && w.m.heap.stats.lastKind === 'major') w.checkExact(where);
+      if (heapOf(w.m).stats.majorCollections !== majorsBefore && heapOf(w.m).stats.lastKind === 'major') w.checkExact(where);
     }
-    w.m.heap.collect('major');
+    heapOf(w.m).collect('major');
     w.check('at the end');
     w.checkExact('at the end');
     expectSound(w.m, 'at the end');
-    const s = w.m.heap.stats;
+    const s = heapOf(w.m).stats;
     console.log(`model: ${w.objects.size} objects made, ${w.live().size} live; ${s.minorCollections} minor and ${s.majorCollections} major collections; ${checks} checks`);
     expect(s.minorCollections).toBeGreaterThan(20);
     expect(s.majorCollections).toBeGreaterThan(20);

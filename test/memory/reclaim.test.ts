@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { FORMAT_FREE, FORMAT_POINTERS, TAG_CODE, TAG_NUM, TAG_POISON, TAG_PTR, TAG_STACK } from '../../kernel/machine/cells.ts';
 import type { Machine } from '../../kernel/machine/machine.ts';
+import { heapOf } from '../../kernel/memory/heap.ts';
 import { bytesOf } from '../support/machine.ts';
 import { alloc, expectSound, LIST, load, smallMachine } from './helpers.ts';
 
@@ -21,22 +22,22 @@ describe('unreachable objects are reclaimed', () => {
     const code = load(m, LIST);
     m.setRegister(RDI, 20_000n);
     expect(m.call(code).fault).toBeNull();
-    const keep = m.heap.roots.add(m.register(RAX), TAG_PTR);
+    const keep = heapOf(m).roots.add(m.register(RAX), TAG_PTR);
     m.setRegister(RAX, 0n);
     m.setRegister(3, 0n); // rbx holds it too
-    m.heap.collect('major');
-    const live = m.heap.usage().oldUsed;
+    heapOf(m).collect('major');
+    const live = heapOf(m).usage().oldUsed;
     expect(live).toBeGreaterThanOrEqual(20_000 * 3);
-    m.heap.roots.release(keep);
-    const report = m.heap.collect('major');
+    heapOf(m).roots.release(keep);
+    const report = heapOf(m).collect('major');
     expect(report.survivingCells).toBeLessThan(100);
-    expect(m.heap.usage().oldUsed).toBeLessThan(100);
+    expect(heapOf(m).usage().oldUsed).toBeLessThan(100);
     expectSound(m);
   });
 
   it('fixed objects are swept into free chunks that later allocations reuse', () => {
     const m = smallMachine();
-    const heap = m.heap;
+    const heap = heapOf(m);
     const made: number[] = [];
     for (let i = 0; i < 40; i++) made.push(heap.allocateFixed(10, FORMAT_POINTERS, 6, 0n, TAG_NUM));
     const kept = made.filter((_, i) => i % 4 === 0);
@@ -63,13 +64,13 @@ describe('unreachable objects are reclaimed', () => {
     expect(m.register(RAX)).toBe(1n);
     expect(m.cacheOf(one)!.insns.length).toBeGreaterThan(0);
     m.setRegister(RAX, 0n);
-    const report = m.heap.collect('major');
+    const report = heapOf(m).collect('major');
     expect(report.freedCodeObjects).toBe(1);
     expect(m.cacheOf(one)).toBeUndefined();
     expect(m.codeContaining(one + 2)).toBeUndefined();
     expect(m.codeOfReturnAddress(one + 3)).toBeUndefined();
     // Its cells are free: a free chunk, or (being last) the fixed space's bump room again.
-    expect(formatAt(m, one) === FORMAT_FREE || (one >> 3) - 1 >= m.heap.fixedTop).toBe(true);
+    expect(formatAt(m, one) === FORMAT_FREE || (one >> 3) - 1 >= heapOf(m).fixedTop).toBe(true);
     expect(() => m.call(one)).toThrow(/no code object/);
     // Same size, same place; it runs its own bytes, not the old decoded ones.
     const two = m.loadCode(bytesOf('mov rax, 2; ret'));
@@ -88,7 +89,7 @@ describe('unreachable objects are reclaimed', () => {
     expect(m.call(a).fault).toBeNull();
     expect(m.register(RAX)).toBe(1n);
     m.setRegister(RAX, 0n);
-    expect(m.heap.collect('major').freedCodeObjects).toBe(1);
+    expect(heapOf(m).collect('major').freedCodeObjects).toBe(1);
     const c = m.loadCode(bytesOf('mov rax, 2; ret'));
     expect(c).toBe(b);
     expect(m.call(a).fault).toBeNull();
@@ -104,16 +105,16 @@ describe('unreachable objects are reclaimed', () => {
     m.setRegister(RSI, BigInt(y), TAG_PTR); // held while x is made (stress collects then)
     const x = m.loadCode(bytesOf(`call rsi\nmov rcx, [rax]\nadd rcx, 1\nmov [rax], rcx\nret`));
     expect(x).not.toBe(y);
-    const before = m.heap.stats.majorCollections;
+    const before = heapOf(m).stats.majorCollections;
     const r = m.call(x);
     expect(r.fault).toBeNull();
-    expect(m.heap.stats.majorCollections).toBeGreaterThan(before);
+    expect(heapOf(m).stats.majorCollections).toBeGreaterThan(before);
     expect(m.cell(Number(m.register(RAX)))).toBe(6n);
     expect(m.cacheOf(x)).toBeDefined();
     expect(m.cacheOf(y)).toBeDefined();
     expectSound(m);
     // Once nothing runs them, they go.
-    const report = m.heap.collect('major');
+    const report = heapOf(m).collect('major');
     expect(report.freedCodeObjects).toBe(2);
     expect(m.cacheOf(x)).toBeUndefined();
     expect(m.cacheOf(y)).toBeUndefined();
@@ -123,10 +124,10 @@ describe('unreachable objects are reclaimed', () => {
     const m = smallMachine();
     const code = m.loadCode(bytesOf('mov rax, 3; ret'));
     m.setRegister(9, BigInt(code + 7), TAG_CODE);
-    m.heap.collect('major');
+    heapOf(m).collect('major');
     expect(m.cacheOf(code)).toBeDefined();
     m.setRegister(9, 0n);
-    m.heap.collect('major');
+    heapOf(m).collect('major');
     expect(m.cacheOf(code)).toBeUndefined();
   });
 
@@ -137,25 +138,25 @@ describe('unreachable objects are reclaimed', () => {
     for (let cycle = 0; cycle < 30; cycle++) {
       // A fresh program each cycle (the last one's code object is garbage), and a fixed object.
       const code = m.loadCode(bytesOf(LIST));
-      m.heap.allocateFixed(20, FORMAT_POINTERS, 6, 0n, TAG_NUM);
+      heapOf(m).allocateFixed(20, FORMAT_POINTERS, 6, 0n, TAG_NUM);
       m.setRegister(RDI, 5000n);
       expect(m.call(code).fault).toBeNull();
       m.setRegister(RAX, 0n);
       m.setRegister(3, 0n); // rbx held the list too
       sizes.push(m.store.cellCount);
-      m.heap.collect('major');
-      fixedUsed.push(m.heap.usage().fixedUsed);
-      expect(m.heap.usage().oldUsed).toBeLessThan(100);
+      heapOf(m).collect('major');
+      fixedUsed.push(heapOf(m).usage().fixedUsed);
+      expect(heapOf(m).usage().oldUsed).toBeLessThan(100);
     }
     expect(new Set(sizes.slice(5)).size).toBe(1);
     expect(Math.max(...fixedUsed.slice(5))).toBe(Math.min(...fixedUsed.slice(5)));
-    expect(m.heap.stats.objectsAllocated).toBeGreaterThan(30 * 5000);
+    expect(heapOf(m).stats.objectsAllocated).toBeGreaterThan(30 * 5000);
     expectSound(m);
   });
 
   it('every live object keeps its behaviour alive (hooks.behaviourOf); freed fixed objects are reported', () => {
     const m = smallMachine();
-    const heap = m.heap;
+    const heap = heapOf(m);
     const behaviours = new Map<number, number>();
     const freed: number[] = [];
     const reports: string[] = [];
@@ -182,28 +183,28 @@ describe('unreachable objects are reclaimed', () => {
 
   it('a STACK value keeps its stack object alive', () => {
     const m = smallMachine();
-    const stack = m.heap.allocateStack(100);
-    const root = m.heap.roots.add(BigInt(stack + 400), TAG_STACK);
-    m.heap.collect('major');
-    expect(m.heap.stackContaining(stack + 400)).toBe((stack >> 3) - 1);
-    m.heap.roots.release(root);
-    const report = m.heap.collect('major');
+    const stack = heapOf(m).allocateStack(100);
+    const root = heapOf(m).roots.add(BigInt(stack + 400), TAG_STACK);
+    heapOf(m).collect('major');
+    expect(heapOf(m).stackContaining(stack + 400)).toBe((stack >> 3) - 1);
+    heapOf(m).roots.release(root);
+    const report = heapOf(m).collect('major');
     expect(report.freedFixedCells).toBe(101);
-    expect(m.heap.stackContaining(stack + 400)).toBe(-1);
+    expect(heapOf(m).stackContaining(stack + 400)).toBe(-1);
     // The machine's own stack is always kept.
-    expect(m.heap.stackContaining(m.stackLo)).toBeGreaterThan(0);
+    expect(heapOf(m).stackContaining(m.stackLo)).toBeGreaterThan(0);
   });
 
   it('poisoned objects and cells move and stay poisoned; poison is never a reference', () => {
     const m = smallMachine();
-    const p = m.heap.allocate(3, FORMAT_POINTERS, 4, 0n, TAG_NUM);
+    const p = heapOf(m).allocate(3, FORMAT_POINTERS, 4, 0n, TAG_NUM);
     m.setCell(p, 71n);
     m.setCell(p + 8, 0x1234n, TAG_POISON);
     m.setCell(p - 8, m.cell(p - 8), TAG_POISON); // the whole object
-    const root = m.heap.roots.addPointer(p);
-    m.heap.collect('minor');
-    m.heap.collect('major');
-    const q = m.heap.roots.address(root);
+    const root = heapOf(m).roots.addPointer(p);
+    heapOf(m).collect('minor');
+    heapOf(m).collect('major');
+    const q = heapOf(m).roots.address(root);
     expect(q).not.toBe(p);
     expect(m.cellTag(q - 8)).toBe(TAG_POISON);
     expect(m.cellTag(q + 8)).toBe(TAG_POISON);

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts';
 import type { Machine } from '../../kernel/machine/machine.ts';
+import { heapOf } from '../../kernel/memory/heap.ts';
 import { alloc, expectSound, load, picture, smallMachine } from './helpers.ts';
 
 const RAX = 0, RSP = 4, RSI = 6, RDI = 7, R12 = 12, R13 = 13, R14 = 14;
@@ -130,10 +131,10 @@ function runProgram(source: string, rdi: bigint, stress: boolean): Outcome {
     r12: m.register(R12),
     graph: picture(m, m.register(RAX), m.registerTag(RAX)),
     table: picture(m, m.register(R14), m.registerTag(R14)),
-    minors: m.heap.stats.minorCollections,
-    majors: m.heap.stats.majorCollections,
+    minors: heapOf(m).stats.minorCollections,
+    majors: heapOf(m).stats.majorCollections,
   };
-  m.heap.collect('major');
+  heapOf(m).collect('major');
   expectSound(m, 'after a last major collection');
   expect(picture(m, m.register(RAX), m.registerTag(RAX))).toBe(out.graph);
   return out;
@@ -168,7 +169,7 @@ describe('stress mode: a collection before every allocation', () => {
 
 /** An object with identity: slot 0 holds `id`. */
 function make(m: Machine, id: number, slots = 2): number {
-  const p = m.heap.allocate(slots, 0, 1, 0n, TAG_NUM);
+  const p = heapOf(m).allocate(slots, 0, 1, 0n, TAG_NUM);
   expect(p).toBeGreaterThan(0);
   m.setCell(p, BigInt(id));
   return p;
@@ -177,7 +178,7 @@ function make(m: Machine, id: number, slots = 2): number {
 describe('every kind of reference is updated when objects move', () => {
   it('registers, stack cells, RootSet entries and heap cells follow their objects', () => {
     const m = smallMachine();
-    const heap = m.heap;
+    const heap = heapOf(m);
     const a = make(m, 111);
     const b = make(m, 222);
     m.setCell(a + 8, BigInt(b), TAG_PTR); // a heap cell: a.slot1 -> b
@@ -239,12 +240,12 @@ describe('host allocation', () => {
   it('a pointer fill follows its object when the allocation collects', () => {
     const m = smallMachine();
     const target = make(m, 4242);
-    m.heap.stress = true;
-    const first = m.heap.allocate(3, 0, 1, BigInt(target), TAG_PTR); // collects first: target moves
-    const held = m.heap.roots.addPointer(first);
-    const q = m.heap.allocateFixed(2, 0, 1, m.cell(first), TAG_PTR); // collects again
-    m.heap.stress = false;
-    const p = m.heap.roots.address(held);
+    heapOf(m).stress = true;
+    const first = heapOf(m).allocate(3, 0, 1, BigInt(target), TAG_PTR); // collects first: target moves
+    const held = heapOf(m).roots.addPointer(first);
+    const q = heapOf(m).allocateFixed(2, 0, 1, m.cell(first), TAG_PTR); // collects again
+    heapOf(m).stress = false;
+    const p = heapOf(m).roots.address(held);
     expect(m.cell(p)).not.toBe(BigInt(target));
     for (const [obj, n] of [[p, 3], [q, 2]]) {
       for (let i = 0; i < n; i++) {
@@ -257,10 +258,10 @@ describe('host allocation', () => {
 
   it('allocating inside a heap hook (during a collection) is refused', () => {
     const m = smallMachine();
-    const p = m.heap.allocate(1, 0, 9, 0n, TAG_NUM);
-    m.heap.roots.addPointer(p);
-    m.heap.hooks.behaviourOf = () => m.heap.allocate(1, 0, 0, 0n, TAG_NUM);
-    expect(() => m.heap.collect('major')).toThrow(/allocation during a collection/);
+    const p = heapOf(m).allocate(1, 0, 9, 0n, TAG_NUM);
+    heapOf(m).roots.addPointer(p);
+    heapOf(m).hooks.behaviourOf = () => heapOf(m).allocate(1, 0, 0, 0n, TAG_NUM);
+    expect(() => heapOf(m).collect('major')).toThrow(/allocation during a collection/);
   });
 });
 

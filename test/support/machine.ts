@@ -3,6 +3,14 @@
  */
 import { assemble, formatAsmError } from '../../bootstrap/assembler.ts';
 import { Machine, type MachineOptions, type RunResult } from '../../kernel/machine/machine.ts';
+import { Heap } from '../../kernel/memory/heap.ts';
+
+/** A fresh machine with a heap made over it (code objects live in the heap's fixed space). */
+export function newMachine(options?: MachineOptions): Machine {
+  const m = new Machine(options);
+  new Heap(m);
+  return m;
+}
 
 /** Assemble `source`, or throw with the assembler's message (a test bug, not a result). */
 export function bytesOf(source: string): Uint8Array {
@@ -23,7 +31,7 @@ export function runAsm(
   setup: (m: Machine) => void = () => {},
   options: { steps?: number; machine?: MachineOptions; m?: Machine } = {},
 ): Ran {
-  const m = options.m ?? new Machine(options.machine);
+  const m = options.m ?? newMachine(options.machine);
   const code = m.loadCode(bytesOf(source));
   setup(m);
   const result = m.call(code, { steps: options.steps ?? 1_000_000 });

@@ -1,0 +1,58 @@
+/*
+ * The layers, as the imports show them: each rule names a folder and what it may not import
+ * (DESIGN.md section 1: dependencies point down). Every import of every source file is read,
+ * static and dynamic, type-only included, so a rule broken anywhere fails here with the file
+ * and the import.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, normalize, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const SOURCE_DIRS = ['kernel', 'bootstrap', 'src', 'image', 'bench'];
+
+interface Import { readonly from: string; readonly to: string }
+
+function sourceFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(join(ROOT, dir), { withFileTypes: true })) {
+    const p = `${dir}/${e.name}`;
+    if (e.isDirectory()) out.push(...sourceFiles(p));
+    else if (/\.tsx?$/.test(e.name)) out.push(p);
+  }
+  return out;
+}
+
+/** Every relative import of every source file, as project paths. */
+function imports(): Import[] {
+  const out: Import[] = [];
+  for (const file of SOURCE_DIRS.flatMap(sourceFiles)) {
+    const text = readFileSync(join(ROOT, file), 'utf8');
+    for (const m of text.matchAll(/(?:\bfrom|\bimport)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g)) {
+      out.push({ from: file, to: relative(ROOT, normalize(join(ROOT, dirname(file), m[1]))) });
+    }
+  }
+  return out;
+}
+
+const ALL = imports();
+
+/** Imports from files under `from` into paths under any of `forbidden`, except those `allowed`. */
+function breaking(from: string, forbidden: readonly string[], allowed: (i: Import) => boolean = () => false): string[] {
+  return ALL.filter((i) => i.from.startsWith(from) && forbidden.some((f) => i.to.startsWith(f)) && !allowed(i)).map((i) => `${i.from} imports ${i.to}`);
+}
+
+describe('imports point down the layers', () => {
+  it('the machine knows nothing above it: the heap takes the machine, not the other way round', () => {
+    expect(breaking('kernel/machine/', ['kernel/memory/', 'kernel/objects/', 'bootstrap/', 'src/', 'image/', 'bench/'])).toEqual([]);
+  });
+
+  it('the kernel knows nothing of the language, the images, the command line or the benchmarks', () => {
+    expect(breaking('kernel/', ['bootstrap/', 'src/', 'image/', 'bench/'])).toEqual([]);
+  });
+
+  it('sees every import (the scan itself works)', () => {
+    expect(ALL.some((i) => i.from === 'kernel/memory/heap.ts' && i.to === 'kernel/machine/machine.ts')).toBe(true);
+  });
+});
