@@ -22,6 +22,7 @@ import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import type { Backend } from '../src/compiler/compiler.ts';
 import type { Kernel } from '../kernel/objects/kernel.ts';
+import { returnHome } from '../kernel/memory/stack.ts';
 import {
   crc32Of, encodeHeader, FORMAT_VERSION, head, LAYOUT_FINGERPRINT, MAGIC, payloadBytes, WRITER, type ImageHeader, type SegmentEntry,
 } from './format.ts';
@@ -79,6 +80,8 @@ function notQuiet(kernel: Kernel): string | null {
   const m = kernel.machine;
   if (m.inService.length > 0 || m.resumeAt !== null) return 'code is running (a save is made between evaluations)';
   if (Number(m.register(4)) !== m.stackHi) return 'the stack is not empty (a save is made between evaluations)';
+  // An image holds the machine's own stack: a grown one (kernel/memory/stack.ts) is left.
+  returnHome(kernel.heap);
   return null;
 }
 

@@ -195,12 +195,17 @@ export class CellStore {
     const u8 = new Uint8Array(this.memory.buffer);
     // Everything moves up, so move the highest region first: cards, then tags.
     const oldCards = cardsOffset(old), newCards = cardsOffset(cellCount);
-    u8.copyWithin(newCards, oldCards, oldCards + cardBytes(old));
-    u8.fill(0, newCards + cardBytes(old), newCards + cardBytes(cellCount));
+    const oldEnd = oldCards + cardBytes(old);
+    u8.copyWithin(newCards, oldCards, oldEnd);
     const oldTags = STATE_BYTES + old * 8, newTags = STATE_BYTES + cellCount * 8;
     u8.copyWithin(newTags, oldTags, oldTags + old);
-    u8.fill(0, newTags + old, newTags + cellCount);
-    u8.fill(0, oldTags, newTags);
+    // What is new must read 0: the new cells, the new tags and the new cards. Memory that
+    // WebAssembly.Memory.grow added is 0 already, so only bytes the old layout used are
+    // cleared (touching fresh pages would fault them in for nothing: a big grow is slow then).
+    const clear = (from: number, to: number): void => { if (from < oldEnd) u8.fill(0, from, Math.min(to, oldEnd)); };
+    clear(oldTags, newTags);
+    clear(newTags + old, newTags + cellCount);
+    clear(newCards + cardBytes(old), newCards + cardBytes(cellCount));
     this.cellCount = cellCount;
     this.refreshViews();
     return true;

@@ -93,6 +93,8 @@ export interface ObjectMemory {
   allocate(slots: number, format: number, classIndex: number, fill: bigint, fillTag: number): number;
   /** A new code object in the fixed space holding `bytes`; its address, or -1. */
   allocateCode(bytes: Uint8Array, classIndex: number): number;
+  /** The stack moved (Machine.setStack): STACK values the heap holds outside memory in [lo, hi] move by `delta`. */
+  stackMoved(lo: number, hi: number, delta: number): void;
 }
 
 /** A fixed space of at least `cells` cells, rounded as the heap's layout needs (64-cell cards). */
@@ -108,17 +110,31 @@ export class Machine {
   /** The fixed space, as cell indexes [fixedLo, fixedHi). It grows (fixedHi moves up). */
   readonly fixedLo: number;
   fixedHi: number;
-  /** Bounds of the current stack object, as byte addresses. */
+  /**
+   * Bounds of the current stack, as byte addresses: the slots of a stack object. They change
+   * only through setStack (the translator mirrors them), and are the source of truth.
+   */
   stackLo = 0;
   stackHi = 0;
+  /** The machine's own stack object (the first fixed object), which it returns to when empty. */
+  readonly homeStackLo: number;
+  readonly homeStackHi: number;
+  /**
+   * Called with a fault the run loop reported (not StepLimit or Interrupted): answers where to
+   * go on (the faulting instruction again, after the host fixed its cause, or other code it
+   * arranged to run), or null to let the fault end the run. The kernel installs one that grows
+   * the stack and turns faults into exceptions; a bare machine has none.
+   */
+  faultHandler: ((fault: Fault) => Insn | null) | null = null;
   /**
    * For each fixed-space cell (index - fixedLo), the first-slot cell of the code object
-   * holding it (its header cell too), or -1. Made again when the fixed space grows.
+   * holding it (its header cell too), or 0 (no first slot is cell 0). It covers the fixed
+   * space as far as code objects reach (extendCodeMaps), not necessarily to fixedHi.
    */
   codeStartOf: Int32Array;
   /**
    * Code caches: for each fixed-space cell (index - fixedLo) that is a code object's first
-   * slot, the index of its cache in cacheList, or -1. (A sparse JavaScript array indexed by
+   * slot, 1 + the index of its cache in cacheList, or 0. (A sparse JavaScript array indexed by
    * cell falls into V8's dictionary mode, and every indirect call paid a hash lookup.)
    */
   private cacheIndexOf: Int32Array;
@@ -157,8 +173,8 @@ export class Machine {
     this.fixedHi = this.fixedLo + fixedCells;
     if (this.fixedHi + 256 > cells) throw new RangeError('memory too small for its low memory and fixed space');
     this.store = new CellStore(cells);
-    this.codeStartOf = new Int32Array(fixedCells).fill(-1);
-    this.cacheIndexOf = new Int32Array(fixedCells).fill(-1);
+    this.codeStartOf = new Int32Array(fixedCells);
+    this.cacheIndexOf = new Int32Array(fixedCells);
     this.interrupt = options.interrupt ?? new Int32Array(1);
     options.services?.forEach((s, i) => { this.services[i] = s; });
     // The stack object and the exit stub, the first objects of the fixed space.
@@ -169,6 +185,8 @@ export class Machine {
     st.tags[sh] = TAG_HDR;
     this.stackLo = (sh + 1) * 8;
     this.stackHi = this.stackLo + stackCells * 8;
+    this.homeStackLo = this.stackLo;
+    this.homeStackHi = this.stackHi;
     this.setRegister(4, BigInt(this.stackHi), TAG_STACK);
     const eh = sh + 1 + stackCells;
     st.cells32[2 * eh] = 1;
@@ -253,11 +271,12 @@ export class Machine {
   /** Heap's part: a code object now occupies header cell `h` .. its last slot. */
   registerCode(h: number, slots: number, byteLength: number): CodeCache {
     const first = h + 1;
+    if (first + slots - this.fixedLo > this.codeStartOf.length) this.extendCodeMaps(first + slots - this.fixedLo);
     this.codeStartOf.fill(first, h - this.fixedLo, first + slots - this.fixedLo);
     const cache = new CodeCache(first * 8, byteLength, slots);
     const i = this.freeCacheIndexes.pop() ?? this.cacheList.length;
     this.cacheList[i] = cache;
-    this.cacheIndexOf[first - this.fixedLo] = i;
+    this.cacheIndexOf[first - this.fixedLo] = i + 1;
     return cache;
   }
 
@@ -267,26 +286,36 @@ export class Machine {
    */
   forgetCode(h: number, slots: number): boolean {
     const first = h + 1;
-    const i = this.cacheIndexOf[first - this.fixedLo];
+    if (first + slots - this.fixedLo > this.codeStartOf.length) return false;
+    const i = this.cacheIndexOf[first - this.fixedLo] - 1;
     const cache = i >= 0 ? this.cacheList[i] : undefined;
-    this.codeStartOf.fill(-1, h - this.fixedLo, first + slots - this.fixedLo);
+    this.codeStartOf.fill(0, h - this.fixedLo, first + slots - this.fixedLo);
     if (i >= 0) {
-      this.cacheIndexOf[first - this.fixedLo] = -1;
+      this.cacheIndexOf[first - this.fixedLo] = 0;
       this.cacheList[i] = undefined;
       this.freeCacheIndexes.push(i);
     }
     return cache !== undefined && cache.insns.length > 0;
   }
 
-  /** Heap's part: the fixed space now ends at `fixedHi` (it only grows). */
+  /**
+   * Heap's part: the fixed space now ends at `fixedHi` (it only grows). The code maps are not
+   * made longer here: they cover the fixed space only as far as code objects reach, so a big
+   * object at its end (a grown stack) costs them nothing.
+   */
   fixedSpaceGrew(fixedHi: number): void {
-    const map = new Int32Array(fixedHi - this.fixedLo).fill(-1);
+    this.fixedHi = fixedHi;
+  }
+
+  /** Make the code maps cover at least `cells` cells of the fixed space (doubling, within it). */
+  private extendCodeMaps(cells: number): void {
+    const length = Math.min(this.fixedHi - this.fixedLo, Math.max(cells, 2 * this.codeStartOf.length));
+    const map = new Int32Array(length);
     map.set(this.codeStartOf);
     this.codeStartOf = map;
-    const index = new Int32Array(fixedHi - this.fixedLo).fill(-1);
+    const index = new Int32Array(length);
     index.set(this.cacheIndexOf);
     this.cacheIndexOf = index;
-    this.fixedHi = fixedHi;
   }
 
   /**
@@ -324,26 +353,26 @@ export class Machine {
   /** Every code cache, with the cell of its code object's first slot. */
   codeCaches(): { readonly cell: number; readonly cache: CodeCache }[] {
     const out: { cell: number; cache: CodeCache }[] = [];
-    this.cacheIndexOf.forEach((i, at) => { const cache = i >= 0 ? this.cacheList[i] : undefined; if (cache) out.push({ cell: at + this.fixedLo, cache }); });
+    this.cacheIndexOf.forEach((i, at) => { const cache = i > 0 ? this.cacheList[i - 1] : undefined; if (cache) out.push({ cell: at + this.fixedLo, cache }); });
     return out;
   }
 
   /** The code object whose first slot is at `address`, if there is one. */
   cacheOf(address: number): CodeCache | undefined {
     const c = address >> 3;
-    if ((address & 7) !== 0 || c < this.fixedLo || c >= this.fixedHi) return undefined;
+    if ((address & 7) !== 0 || c < this.fixedLo || c - this.fixedLo >= this.cacheIndexOf.length) return undefined;
     const i = this.cacheIndexOf[c - this.fixedLo];
-    return i >= 0 ? this.cacheList[i] : undefined;
+    return i > 0 ? this.cacheList[i - 1] : undefined;
   }
 
   /** The code object containing byte `address`, if any. */
   codeContaining(address: number): CodeCache | undefined {
     const c = Math.floor(address / 8);
-    if (!(c >= this.fixedLo && c < this.fixedHi)) return undefined;
+    if (!(c >= this.fixedLo && c - this.fixedLo < this.codeStartOf.length)) return undefined;
     const first = this.codeStartOf[c - this.fixedLo];
-    if (first < 0) return undefined;
+    if (first === 0) return undefined;
     const i = this.cacheIndexOf[first - this.fixedLo];
-    const cache = i >= 0 ? this.cacheList[i] : undefined;
+    const cache = i > 0 ? this.cacheList[i - 1] : undefined;
     if (!cache || address - cache.addr >= cache.byteLength || address < cache.addr) return undefined;
     return cache;
   }
@@ -446,10 +475,11 @@ export class Machine {
    * run loop re-fetches.
    */
   codeWritten(c: number): void {
+    if (c - this.fixedLo >= this.codeStartOf.length) return;
     const first = this.codeStartOf[c - this.fixedLo];
-    if (first < 0) return;
+    if (first === 0) return;
     const i = this.cacheIndexOf[first - this.fixedLo];
-    const cache = i >= 0 ? this.cacheList[i] : undefined;
+    const cache = i > 0 ? this.cacheList[i - 1] : undefined;
     if (!cache || cache.insns.length === 0) return;
     for (const k of this.cacheList) {
       if (k && k.addr !== this.exitStub && k.insns.length > 0) k.insns = [];
@@ -546,6 +576,54 @@ export class Machine {
 
   // ---- running ---------------------------------------------------------------------------
 
+  // ---- the stack ---------------------------------------------------------------------------
+
+  /**
+   * The one way the stack's bounds change: make the byte range [lo, hi) (the slots of a stack
+   * object) the stack. The live part of the old stack, [rsp, stackHi), is copied to the top of
+   * the new one, and every STACK-tagged value that pointed into the old stack is moved by the
+   * distance between the two tops: rsp and frame pointers in registers, saved frame pointers
+   * on the stack, contexts in the heap, anything anywhere in memory (and the heap's host
+   * roots). STACK values pointing into other stacks are left alone. Cells of the old stack
+   * outside the new one become numbers. Call it between runs, or from a host service (the
+   * run loop takes the bounds again after a syscall).
+   */
+  setStack(lo: number, hi: number): void {
+    const st = this.store;
+    const oldLo = this.stackLo, oldHi = this.stackHi;
+    const sp = st.state32[2 * 4];
+    const live = oldHi - sp;
+    if ((lo & 7) !== 0 || (hi & 7) !== 0 || lo < this.fixedLo * 8 || hi > this.fixedHi * 8 || hi - lo < live || live < 0) {
+      throw new RangeError(`the stack cannot be 0x${lo.toString(16)} .. 0x${hi.toString(16)} with ${live} bytes live`);
+    }
+    if (lo === oldLo && hi === oldHi) return;
+    const delta = hi - oldHi;
+    if (delta !== 0) {
+      const from = sp >> 3, to = (hi - live) >> 3, n = live >> 3;
+      st.cells.copyWithin(to, from, from + n);
+      st.tags.copyWithin(to, from, from + n);
+      // What was the old stack and is not the new one holds nothing.
+      const a = oldLo >> 3, b = oldHi >> 3, c = lo >> 3, d = hi >> 3;
+      if (a < c) st.tags.fill(TAG_NUM, a, Math.min(b, c));
+      if (b > d) st.tags.fill(TAG_NUM, Math.max(a, d), b);
+      const moved = (v: bigint): boolean => v >= BigInt(oldLo) && v <= BigInt(oldHi);
+      const shift = BigInt(delta);
+      for (let r = 0; r < 16; r++) {
+        if (st.regTags[r] === TAG_STACK && moved(st.state64[r])) st.state64[r] += shift;
+      }
+      const T = st.tags, C = st.cells;
+      for (let c2 = T.indexOf(TAG_STACK); c2 >= 0; c2 = T.indexOf(TAG_STACK, c2 + 1)) {
+        if (moved(C[c2])) C[c2] += shift;
+      }
+      this.memory?.stackMoved(oldLo, oldHi, delta);
+    }
+    this.stackLo = lo;
+    this.stackHi = hi;
+  }
+
+  /** Is the machine on its own stack object? */
+  get onHomeStack(): boolean { return this.stackLo === this.homeStackLo && this.stackHi === this.homeStackHi; }
+
   /** Call the code object at `address` with the registers as they are, until it returns. */
   call(address: number, options: RunOptions = {}): RunResult {
     const code = this.cacheOf(address);
@@ -558,23 +636,40 @@ export class Machine {
     this.store.cells[sp >> 3] = BigInt(this.exitStub);
     this.store.tags[sp >> 3] = TAG_PTR;
     this.store.state32[8] = sp;
-    const depth = this.inService.length;
-    try {
-      return run(this, this.fetch(code, 0), options.steps ?? DEFAULT_STEP_LIMIT);
-    } finally {
-      this.inService.length = depth; // a service that threw (a host bug) left its entry
-    }
+    return this.runFrom(this.fetch(code, 0), options.steps ?? DEFAULT_STEP_LIMIT);
   }
 
   /** Continue a run stopped by StepLimit or Interrupted. */
   resume(options: RunOptions = {}): RunResult {
     const at = this.resumeAt;
     if (!at) throw new RangeError('nothing to resume');
+    return this.runFrom(at, options.steps ?? DEFAULT_STEP_LIMIT);
+  }
+
+  /**
+   * Run from `first` for at most `limit` instructions. A fault goes to the fault handler (after
+   * the run loop stopped on it: faults are precise), which may fix its cause or arrange other
+   * code to run, and the run goes on from where it says, within the same budget.
+   */
+  private runFrom(first: Insn, limit: number): RunResult {
     const depth = this.inService.length;
+    let steps = 0;
+    let at = first;
     try {
-      return run(this, at, options.steps ?? DEFAULT_STEP_LIMIT);
+      for (;;) {
+        const r = run(this, at, limit - steps);
+        steps += r.steps;
+        const f = r.fault;
+        if (f === null || this.faultHandler === null || f.kind === 'StepLimit' || f.kind === 'Interrupted') {
+          return steps === r.steps ? r : { fault: f, steps };
+        }
+        const next = this.faultHandler(f);
+        if (next === null) return { fault: f, steps };
+        at = next;
+        this.resumeAt = null;
+      }
     } finally {
-      this.inService.length = depth;
+      this.inService.length = depth; // a service that threw (a host bug) left its entry
     }
   }
 

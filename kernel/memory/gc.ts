@@ -311,9 +311,9 @@ class Major {
   markCode(a: number): void {
     const c = Math.floor((a - 1) / 8);
     const m = this.m;
-    if (c < m.fixedLo || c >= m.fixedHi) return;
+    if (c < m.fixedLo || c - m.fixedLo >= m.codeStartOf.length) return;
     const first = m.codeStartOf[c - m.fixedLo];
-    if (first >= 0) this.markObject(first - 1);
+    if (first > 0) this.markObject(first - 1);
   }
 
   /** A STACK value: mark the stack object it points into. */
@@ -395,6 +395,9 @@ function majorRoots(g: Major): void {
   const stackHeader = (m.stackLo >> 3) - 1;
   if (stackHeader >= m.fixedLo && (st.tags[stackHeader] === TAG_HDR || st.tags[stackHeader] === TAG_POISON)) g.markObject(stackHeader);
   else { g.stackRange = true; g.markRange(S32[2 * 4] >> 3, m.stackHi >> 3); }
+  // The machine's own stack lives while a grown one is in use: the machine goes back to it.
+  const home = (m.homeStackLo >> 3) - 1;
+  if (home !== stackHeader && home >= m.fixedLo && st.tags[home] === TAG_HDR) g.markObject(home);
   g.markRange(0, m.lowCells);
   heap.roots.forEach((_, value, tag) => g.markValue(Number(BigInt.asIntN(32, value)), tag));
   for (const ins of m.inService) g.markPointer(ins.code.addr);

@@ -53,7 +53,7 @@
  */
 import {
   CARD_SHIFT, CellStore, FORMAT_BYTES, FORMAT_CODE, FORMAT_FREE, FORMAT_POINTERS, FORMAT_WORDS,
-  MAX_SLOTS, TAG_HDR, TAG_NUM, TAG_PTR,
+  MAX_SLOTS, TAG_HDR, TAG_NUM, TAG_PTR, TAG_STACK,
 } from '../machine/cells.ts';
 import type { HostService, Machine } from '../machine/machine.ts';
 import { collectMajor, collectMinor } from './gc.ts';
@@ -333,11 +333,76 @@ export class Heap {
     return (h + 1) * 8;
   }
 
-  /** A stack object of `cells` cells in the fixed space (STACK values find it); -1 when full. */
+  /**
+   * A stack object of `cells` cells in the fixed space (STACK values find it); -1 when full.
+   * It may collect. A stack can be large (kernel/memory/stack.ts grows it to millions of
+   * cells), so only its tags are set (numbers, so nothing in it is a reference): its cells
+   * are what the chunk held, as the dead part of a stack always is. And when no free chunk can
+   * hold it, the fixed space grows at once, without first collecting in the hope of one.
+   */
   allocateStack(cells: number): number {
-    const p = this.allocateFixed(cells, FORMAT_WORDS, 0, 0n, TAG_NUM);
-    if (p >= 0) this.stacks.push((p >> 3) - 1);
-    return p;
+    checkRequest(cells, FORMAT_WORDS, 0);
+    if (this.collecting) throw new Error('allocation during a collection (from a heap hook?)');
+    if (this.stress) this.stressCollect();
+    let h = this.takeFixed(cells + 1);
+    if (h < 0) {
+      this.runMajor(0, align64(Math.max(cells + 1, this.machine.fixedHi - this.machine.fixedLo)));
+      h = this.takeFixed(cells + 1);
+    }
+    if (h < 0) return -1;
+    const st = this.machine.store;
+    st.cells32[2 * h] = cells;
+    st.cells32[2 * h + 1] = FORMAT_WORDS;
+    st.tags[h] = TAG_HDR;
+    st.tags.fill(TAG_NUM, h + 1, h + 1 + cells);
+    this.stats.objectsAllocated++;
+    this.stats.cellsAllocated += cells + 1;
+    this.stacks.push(h);
+    return (h + 1) * 8;
+  }
+
+  /**
+   * Make the stack object with header cell `h` `cells` cells long, in place: it must be the
+   * last object of the fixed space (the fixed space grows if need be; a major collection may
+   * run). Its new cells are numbers. False, changing nothing, when it is not the last object
+   * or memory cannot grow. The machine's stack bounds are Machine.setStack's to change.
+   */
+  extendStack(h: number, cells: number): boolean {
+    const st = this.machine.store;
+    const size = (st.cells32[2 * h] >>> 0) + 1;
+    if (cells < size - 1 || h + size !== this.fixedTop || this.stacks.indexOf(h) < 0) return false;
+    const end = h + 1 + cells;
+    if (end > this.machine.fixedHi) {
+      this.runMajor(0, align64(end - this.machine.fixedHi));
+      if (h + size !== this.fixedTop || end > this.machine.fixedHi) return false;
+    }
+    this.machine.store.tags.fill(TAG_NUM, h + size, end);
+    st.cells32[2 * h] = cells;
+    this.fixedTop = end;
+    this.stats.cellsAllocated += cells + 1 - size;
+    return true;
+  }
+
+  /**
+   * The stack object with header cell `h` is no longer used by anything (no STACK value points
+   * into it): its cells go back to the fixed space at once, without waiting for a collection.
+   */
+  releaseStack(h: number): void {
+    const i = this.stacks.indexOf(h);
+    if (i < 0) throw new Error(`cell ${h} is not the header of a stack object`);
+    this.stacks.splice(i, 1);
+    const st = this.machine.store;
+    const size = (st.cells32[2 * h] >>> 0) + 1;
+    st.tags.fill(TAG_NUM, h, h + size);
+    if (h + size === this.fixedTop) this.fixedTop = h;
+    else this.addFreeChunk(h, size);
+  }
+
+  /** Machine's part: the host's roots that are stack addresses in [lo, hi] move with the stack. */
+  stackMoved(lo: number, hi: number, delta: number): void {
+    this.roots.forEach((i, v, tag) => {
+      if (tag === TAG_STACK && v >= BigInt(lo) && v <= BigInt(hi)) this.roots.set(i, v + BigInt(delta), TAG_STACK);
+    });
   }
 
   /**

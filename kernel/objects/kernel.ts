@@ -26,6 +26,7 @@ import { forget, mark, markNames } from './marks.ts';
 import { define, makeMethod, type MethodSpec } from './methods.ts';
 import { describe, failService, MethodCache, sendService, superService } from './send.ts';
 import { defineClassService, internService, lookupService, printService } from './services.ts';
+import { kernelFaultHandler } from './faults.ts';
 import { SymbolTable } from './symbols.ts';
 
 export interface SendOutcome {
@@ -60,6 +61,7 @@ export class Kernel {
     machine.services[SERVICE.LOOKUP] = lookupService(this, false);
     machine.services[SERVICE.LOOKUP_HERE] = lookupService(this, true);
     machine.services[SERVICE.INTERN] = internService(this);
+    machine.faultHandler = kernelFaultHandler(this);
     heap.hooks.behaviourOf = (index: number) => behaviourAt(this, index);
     heap.hooks.onFreeFixed = (address: number, header: bigint) => {
       if (Number((BigInt.asUintN(64, header) >> 47n) & 0x1ffffn) === CLASS.Symbol) this.symbols.freed(address, textOf(machine, address));

@@ -22,6 +22,7 @@ import { backtrace } from './backtrace.ts';
 import { sealArithmetic } from '../../kernel/objects/arithmetic.ts';
 import { systemService } from './system-service.ts';
 import { projectFile } from '../../bootstrap/project-files.ts';
+import { returnHome } from '../../kernel/memory/stack.ts';
 
 /** What evaluating one item came to; `output` is what it wrote to the Transcript, if anything. */
 export type Outcome =
@@ -130,6 +131,7 @@ export class Bedrock {
     let done: Outcome | null = null;
     const finish = (o: Outcome): Outcome => {
       k.heap.roots.release(held);
+      returnHome(k.heap); // a stack grown by a deep recursion is given back
       done = this.withOutput(o);
       return done;
     };

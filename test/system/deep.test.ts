@@ -1,0 +1,41 @@
+/*
+ * Deep recursion, as a user writes it, in both back ends: a recursion a million sends deep
+ * runs (the machine stack grows as the heap does, kernel/memory/stack.ts), the stack is given
+ * back afterwards, and a limit one sets with `Smalltalk stackLimit:` stops a runaway
+ * recursion with a StackOverflow, after which the system goes on.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Backend } from '../../src/compiler/compiler.ts';
+import { Bedrock } from '../../src/system/bedrock.ts';
+
+function boot(backend: Backend): Bedrock {
+  const b = Bedrock.boot({ backend, steps: 1_000_000_000 });
+  if (typeof b === 'string') throw new Error(b);
+  return b;
+}
+
+const DEPTH = 'Object depth: n -> ^n = 0 ifTrue: [0] ifFalse: [1 + (self depth: n - 1)]';
+
+describe.each(['native', 'threaded'] as const)('deep recursion, %s', (backend) => {
+  let b: Bedrock;
+  beforeAll(() => { b = boot(backend); });
+
+  it('a recursion 1,000,000 deep answers, and the stack is given back after', () => {
+    const m = b.kernel.machine;
+    const fixedTop = b.kernel.heap.fixedTop;
+    expect(b.run(`${DEPTH}\nnil depth: 1000000\n3 + 4`)).toEqual(['Object>>depth:', '1000000', '7']);
+    expect(m.onHomeStack).toBe(true);
+    expect(b.kernel.heap.fixedTop).toBeLessThanOrEqual(fixedTop + 1024);
+  });
+
+  it('past the limit one sets, a StackOverflow ends the evaluation, and the system goes on', () => {
+    expect(b.run('Smalltalk stackLimit')).toEqual([String(1 << 24)]);
+    b.run('Smalltalk stackLimit: 200000');
+    const [e] = b.evaluate('nil depth: 1000000');
+    expect(e.kind).toBe('error');
+    expect(e.text).toMatch(/^StackOverflow fault/);
+    expect(b.run('nil depth: 10000\nSmalltalk stackLimit: 10')[0]).toBe('10000');
+    expect(b.evaluate('Smalltalk stackLimit: 10')[0].text).toMatch(/the stack limit is a number of cells from 1024/);
+    expect(b.run('Smalltalk stackLimit')).toEqual(['200000']);
+  });
+});
