@@ -34,6 +34,7 @@ import { dirname, resolve } from 'node:path';
 import { SERVICE } from '../kernel/objects/layout.ts';
 import { formatSyntaxError, type Item } from '../src/lang/ast.ts';
 import { parse } from '../src/lang/parser.ts';
+import type { SourceOptions } from '../src/lang/source.ts';
 import type { Backend } from '../src/compiler/compiler.ts';
 import type { RunOptions } from '../kernel/machine/machine.ts';
 import { Bedrock, type Outcome } from '../src/system/bedrock.ts';
@@ -166,10 +167,10 @@ export class Session {
    * Evaluate `source` item by item (Bedrock.evaluateItem), journaling each accepted item; the
    * journal is on disk before this returns.
    */
-  evaluate(source: string, options: RunOptions = {}): Outcome[] {
+  evaluate(source: string, options: RunOptions = {}, at?: SourceOptions): Outcome[] {
     const outcomes: Outcome[] = [];
     this.settlePending();
-    const parsed = parse(source);
+    const parsed = parse(source, at);
     try {
       for (const item of parsed.items) {
         const o = this.bedrock.evaluateItem(item, options);
@@ -210,7 +211,8 @@ export class Session {
   private afterItem(item: Item, o: Outcome): Outcome[] {
     const out: Outcome[] = [];
     if (o.kind !== 'error') {
-      const failed = this.record(item.kind === 'method' ? 'define' : 'doit', item.source);
+      // A class in brackets is definitions; a statement of a Smalltalk file may need its replay form.
+      const failed = this.record(item.kind === 'doit' ? 'doit' : 'define', item.kind === 'doit' ? item.replay ?? item.source : item.source);
       if (failed) out.push({ kind: 'error', text: failed, source: item.source });
     }
     if (this.saveRequest !== undefined) {

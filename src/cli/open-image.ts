@@ -11,6 +11,7 @@
  *                    genesis would make, without the second of booting; without a base image
  *                    (running from source) genesis runs.
  */
+import type { SourceOptions } from '../lang/source.ts';
 import { copyFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describeImageError, isImageError } from '../../image/format.ts';
@@ -86,7 +87,7 @@ class SessionImage implements Persistence {
 
   get path(): string { return this.session.path; }
 
-  evaluate(source: string) { return this.session.evaluate(source); }
+  evaluate(source: string, at?: SourceOptions) { return this.session.evaluate(source, {}, at); }
 
   start(item: Item) { return this.session.start(item); }
 

@@ -9,37 +9,56 @@
  * open. So a file that `bedrock run` accepts can be piped in unchanged.
  */
 import { needsMoreInput } from '../lang/parser.ts';
+import type { SourceOptions } from '../lang/source.ts';
 import { isDotCommand, runDotCommand } from '../repl/dot-commands.ts';
 import { inspectValue } from '../repl/inspection.ts';
 import { outcomeLines, type Line } from '../repl/report.ts';
 import type { Workspace } from '../repl/workspace.ts';
 import type { Output } from './commands.ts';
 
+/** An entry and the line of the input it begins on (1-based). */
+export interface Entry {
+  readonly text: string;
+  readonly line: number;
+}
+
 /** Cuts a stream of lines into entries (source items, or dot-command lines). */
 export class EntrySplitter {
   private buffer: string[] = [];
+  private lines = 0;
+  private bufferLine = 0;
 
   /** Add a line; answers the entries it completes. */
   push(line: string): string[] {
-    const out: string[] = [];
+    return this.pushLine(line).map((e) => e.text);
+  }
+
+  /** Add a line; answers the entries it completes, with their lines. */
+  pushLine(line: string): Entry[] {
+    const out: Entry[] = [];
+    const at = ++this.lines;
     if (this.buffer.length > 0) {
       const text = this.buffer.join('\n');
       const continues = needsMoreInput(text) || line.trim() === '' || /^\s/.test(line);
       if (continues) { this.buffer.push(line); return out; }
-      out.push(trimEnd(text));
+      out.push({ text: trimEnd(text), line: this.bufferLine });
       this.buffer = [];
     }
     if (line.trim() === '') return out;
-    if (isDotCommand(line)) out.push(line);
-    else this.buffer.push(line);
+    if (isDotCommand(line)) out.push({ text: line, line: at });
+    else { this.buffer.push(line); this.bufferLine = at; }
     return out;
   }
 
   /** The end of input: whatever is left. */
   end(): string[] {
+    return this.endLines().map((e) => e.text);
+  }
+
+  endLines(): Entry[] {
     const text = this.buffer.join('\n');
     this.buffer = [];
-    return text.trim() === '' ? [] : [trimEnd(text)];
+    return text.trim() === '' ? [] : [{ text: trimEnd(text), line: this.bufferLine }];
   }
 }
 
@@ -67,9 +86,10 @@ export class PipedSession {
     }
   }
 
-  run(entry: string): void {
+  /** Run one entry; `at` says which file and line it comes from, for its errors. */
+  run(entry: string, at?: SourceOptions): void {
     if (this.quit) return;
-    if (!isDotCommand(entry)) { this.evaluate(entry); return; }
+    if (!isDotCommand(entry)) { this.evaluate(entry, false, undefined, at); return; }
     const r = runDotCommand(entry, this.ws);
     switch (r.kind) {
       case 'lines':
@@ -101,9 +121,9 @@ export class PipedSession {
   }
 
   /** Evaluate; answers whether everything succeeded. */
-  private evaluate(source: string, quietValues = false, done?: string): boolean {
+  private evaluate(source: string, quietValues = false, done?: string, at?: SourceOptions): boolean {
     let ok = true;
-    for (const o of this.ws.evaluate(source)) {
+    for (const o of this.ws.evaluate(source, at)) {
       if (o.kind === 'error') { ok = false; this.failed = true; }
       if (o.kind === 'value' && done !== undefined) this.io.out(done);
       else if (!quietValues || o.kind === 'error') this.print(outcomeLines(o));
@@ -124,9 +144,10 @@ export class PipedSession {
   }
 }
 
-/** Read `input` to its end, running each entry as it completes (until .quit). */
-export async function pump(session: PipedSession, input: AsyncIterable<string | Buffer>): Promise<void> {
+/** Read `input` to its end, running each entry as it completes (until .quit); `name` is the file's, for errors. */
+export async function pump(session: PipedSession, input: AsyncIterable<string | Buffer>, name?: string): Promise<void> {
   const splitter = new EntrySplitter();
+  const at = (e: Entry): SourceOptions | undefined => (name === undefined ? undefined : { name, firstLine: e.line });
   let pending = '';
   for await (const chunk of input) {
     pending += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
@@ -134,20 +155,20 @@ export async function pump(session: PipedSession, input: AsyncIterable<string | 
     while ((nl = pending.indexOf('\n')) >= 0) {
       const line = pending.slice(0, nl).replace(/\r$/, '');
       pending = pending.slice(nl + 1);
-      for (const entry of splitter.push(line)) {
-        session.run(entry);
+      for (const entry of splitter.pushLine(line)) {
+        session.run(entry.text, at(entry));
         if (session.quit) return;
       }
     }
   }
-  const rest = pending === '' ? [] : splitter.push(pending.replace(/\r$/, ''));
-  for (const entry of [...rest, ...splitter.end()]) session.run(entry);
+  const rest = pending === '' ? [] : splitter.pushLine(pending.replace(/\r$/, ''));
+  for (const entry of [...rest, ...splitter.endLines()]) session.run(entry.text, at(entry));
 }
 
 /** Piped mode: read `input` to its end, evaluating as entries complete. Answers the exit status. */
-export async function runPiped(ws: Workspace, input: AsyncIterable<string | Buffer>, io: Output, hooks: PipedHooks = {}): Promise<number> {
+export async function runPiped(ws: Workspace, input: AsyncIterable<string | Buffer>, io: Output, hooks: PipedHooks = {}, name?: string): Promise<number> {
   const session = new PipedSession(ws, io, hooks);
-  await pump(session, input);
+  await pump(session, input, name);
   session.finish();
   return session.failed ? 1 : 0;
 }

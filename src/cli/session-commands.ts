@@ -7,7 +7,10 @@
  * Values and definitions go to stdout, errors to stderr; the exit status is 1 when anything
  * failed, 2 for bad arguments (a UsageError).
  */
-import { createReadStream, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { formatSyntaxError } from '../lang/ast.ts';
+import { fileFormat, readSourceFile, type FileRead } from '../lang/filein.ts';
+import type { Outcome } from '../system/bedrock.ts';
 import type { Backend } from '../compiler/compiler.ts';
 import { outcomeLines } from '../repl/report.ts';
 import { seeMethod } from '../repl/see.ts';
@@ -75,23 +78,69 @@ export function evalCommand(args: string[], io: Output): number {
   }
 }
 
-/** bedrock run FILE [--image F] [--save] [--backend B]; FILE '-' is stdin. */
+/**
+ * Run the items of a file in Smalltalk's form (filein.ts) as GNU Smalltalk runs a file: what
+ * the program writes to the Transcript is printed, and errors (with the file and line), but
+ * not the value of each statement or the definitions. Answers whether everything succeeded.
+ */
+function runSmalltalkFile(ws: Workspace, read: FileRead, io: Output): boolean {
+  let ok = true;
+  for (const item of read.items) {
+    const running = ws.start(item);
+    let outcomes: readonly Outcome[] | null = null;
+    while (outcomes === null) outcomes = running.step(Number.MAX_SAFE_INTEGER);
+    for (const o of outcomes) {
+      if (o.kind === 'error') ok = false;
+      for (const l of outcomeLines(o)) {
+        if (l.tone === 'value' || l.tone === 'defined') continue;
+        (l.tone === 'listing' ? io.out : io.err)(l.text);
+      }
+    }
+  }
+  if (read.error) { for (const l of formatSyntaxError(read.error).split('\n')) io.err(l); ok = false; }
+  return ok;
+}
+
+/** A file's text, or a usage error. */
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    throw new UsageError(code === 'ENOENT' ? `${file}: no such file` : code === 'EISDIR' ? `${file} is a directory` : `${file}: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * bedrock run FILE [ARG ...] [--image F] [--save] [--backend B]; FILE '-' is stdin (Bedrock's
+ * syntax). A file in GNU Smalltalk's or the chunk format (filein.ts says which) is read as
+ * GNU Smalltalk reads it. `Smalltalk arguments` answers the ARGs.
+ */
 export async function runFileCommand(args: string[], io: Output): Promise<number> {
   const o = parseOptions(args, ['--image', '--save', '--backend']);
-  if (o.positional.length !== 1) throw new UsageError('run needs one file of source, e.g. bedrock run points.bedrock (or - for stdin)');
-  const file = o.positional[0];
-  if (file !== '-' && !existsSync(file)) throw new UsageError(`${file}: no such file`);
-  const input = file === '-' ? process.stdin : createReadStream(file, { encoding: 'utf8' });
+  if (o.positional.length === 0) throw new UsageError('run needs a file of source, e.g. bedrock run points.bedrock (or - for stdin), and then its arguments');
+  const [file, ...scriptArguments] = o.positional;
+  const text = file === '-' ? null : readText(file);
+  const read = text === null || fileFormat(text, file) === 'bedrock' ? null : readSourceFile(text, file, 'smalltalk');
+  const input = (): AsyncIterable<string | Buffer> => (text === null ? process.stdin : (async function* () { yield text; })());
+  const name = file === '-' ? undefined : file;
   if (!o.save) {
     const { workspace } = opened(openReadOnly(o.image ?? null, { backend: o.backend }));
-    return runPiped(workspace, input, io);
+    workspace.bedrock.arguments = scriptArguments;
+    if (read !== null) {
+      const ok = runSmalltalkFile(workspace, read, io);
+      workspace.close();
+      return ok ? EXIT_OK : EXIT_FAULT;
+    }
+    return runPiped(workspace, input(), io, {}, name);
   }
   // --save: run it as a session on the image, and save only if everything succeeded.
   const target = o.image ?? DEFAULT_IMAGE;
   const { workspace, notes } = opened(openSession(target, { backend: o.backend }));
+  workspace.bedrock.arguments = scriptArguments;
   for (const n of notes) io.err(`bedrock: ${n}`);
   const session = new PipedSession(workspace, { out: io.out, err: io.err });
-  await pump(session, input);
+  if (read !== null) { if (!runSmalltalkFile(workspace, read, io)) session.failed = true; } else await pump(session, input(), name);
   if (session.failed) {
     io.err(`bedrock run: not saved, because something failed (the changes that succeeded are in ${target}'s journal)`);
     session.finish();

@@ -91,11 +91,14 @@ export class Compiler {
     }
   }
 
-  /** Compile a top-level expression into code that answers its value. */
-  doIt(item: DoIt): CompileOutcome<CompiledDoIt> {
+  /**
+   * Compile a top-level expression into code that answers its value; in `behaviour`'s scope
+   * (its instance and class variables) when one is given.
+   */
+  doIt(item: DoIt, behaviour = -1): CompileOutcome<CompiledDoIt> {
     try {
       return this.k.withHolds((hold) => {
-        const unit = this.unit({ kind: 'doit', body: item }, 0, [], -1, 'a DoIt', hold);
+        const unit = this.unit({ kind: 'doit', body: item }, 0, [], behaviour, 'a DoIt', hold);
         const c = this.materialize(unit, hold);
         const method = this.methodObject(c, 'doIt', this.k.behaviour(CLASS.UndefinedObject), item.source, hold);
         return { ok: true as const, entry: this.backend === 'native' ? c.nativeCode : c.stub, method };

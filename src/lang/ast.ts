@@ -17,6 +17,8 @@
  * and column), so errors and listings can point at it.
  */
 
+import type { SourceText } from './source.ts';
+
 export interface Position {
   /** Offset in the source text (0-based). */
   readonly offset: number;
@@ -33,6 +35,7 @@ export interface Span {
 /** The value of a literal. Integers are bigint (arbitrary size: LargeIntegers start here). */
 export type LiteralValue =
   | { readonly type: 'integer'; readonly value: bigint }
+  | { readonly type: 'bytes'; readonly value: readonly number[] }
   | { readonly type: 'character'; readonly value: string }
   | { readonly type: 'string'; readonly value: string }
   | { readonly type: 'symbol'; readonly value: string }
@@ -108,7 +111,22 @@ export interface SmalltalkBody extends Body {
   readonly kind: 'smalltalk';
 }
 
-/** Target selector: param ... -> body */
+/**
+ * `<primitive: 60>`, `<comment: 'text'>`, `<category: 'accessing'>`: a pragma at the start of a
+ * method's body (or in a class body), a keyword (or unary) message with literal arguments; a
+ * bare name as an argument (GNU's `<primitive: VMpr_Object_basicAt>`) is read as a Symbol.
+ */
+export interface Pragma {
+  readonly selector: string;
+  readonly args: readonly LiteralValue[];
+  readonly span: Span;
+}
+
+/**
+ * Target selector: param ... -> body, or in GNU Smalltalk's syntax `Target >> selector: param
+ * [ body ]` (also inside a class body, and from a chunk of the chunk format). Its source is
+ * always a whole definition that reads back as this method.
+ */
 export interface MethodDefinition {
   readonly kind: 'method';
   /** The name of the behaviour the method is defined in. */
@@ -118,18 +136,65 @@ export interface MethodDefinition {
   readonly selector: string;
   readonly params: readonly Variable[];
   readonly body: SmalltalkBody | AssemblyBody;
-  /** The definition's whole text, as written. */
+  /** Pragmas at the start of the body. */
+  readonly pragmas: readonly Pragma[];
+  /** In Bedrock's syntax, the offset of the '->' before the body. */
+  readonly arrow?: number;
+  /** In GNU Smalltalk's syntax, the offsets of the '[' and ']' around the body. */
+  readonly brackets?: { readonly open: number; readonly close: number };
+  /** The definition's whole text: as written, or (from a class body or a chunk) with its target put in front. */
   readonly source: string;
   readonly span: Span;
+  /** The text the spans point into (for an error's line), when the parser knows it. */
+  readonly origin?: SourceText;
 }
 
 /** A top-level expression (statements with optional temporaries), evaluated when read. */
 export interface DoIt extends Body {
   readonly kind: 'doit';
   readonly source: string;
+  readonly origin?: SourceText;
+  /**
+   * The doit as Bedrock source that reads back as this one item, when its source alone would
+   * not (a statement of a Smalltalk file whose lines are not indented): what a journal keeps.
+   */
+  readonly replay?: string;
 }
 
-export type Item = MethodDefinition | DoIt;
+/** `Count := 0.` in a GNU Smalltalk class body: a class variable and its first value. */
+export interface ClassVariable {
+  readonly name: Variable;
+  /** The expression that gives its value (evaluated when the class is defined), if any. */
+  readonly value?: DoIt;
+}
+
+/**
+ * A class in GNU Smalltalk's bracket syntax: `Object subclass: Animal [ ... ]` defines (or
+ * redefines) a class, `Animal extend [ ... ]` and `Animal class extend [ ... ]` add to one.
+ * The body declares instance variables (`| name sound |`), class-side instance variables
+ * (`Animal class [ | count | ]`), class variables (`Count := 0.`), pragmas such as
+ * `<comment: 'An animal'>`, and methods (`speak [ ^'...' ]`, `Animal class >> new [ ... ]`).
+ */
+export interface ClassDefinition {
+  readonly kind: 'class';
+  /** The class defined or extended. */
+  readonly name: Variable;
+  /** `Super subclass: Name [`: the superclass; absent for `extend`. */
+  readonly superclass?: Variable;
+  /** `Name class extend [`: methods go to the class side. */
+  readonly classSide: boolean;
+  readonly instanceVariables: readonly Variable[];
+  readonly classInstanceVariables: readonly Variable[];
+  readonly classVariables: readonly ClassVariable[];
+  /** Class pragmas: `<comment: 'text'>`, `<category: 'x'>`, `<shape: #byte>` ... */
+  readonly pragmas: readonly Pragma[];
+  readonly methods: readonly MethodDefinition[];
+  readonly source: string;
+  readonly span: Span;
+  readonly origin?: SourceText;
+}
+
+export type Item = MethodDefinition | DoIt | ClassDefinition;
 
 /** A syntax error: where, what was expected, and the source line with a caret under the spot. */
 export interface SyntaxError {
@@ -137,6 +202,8 @@ export interface SyntaxError {
   readonly position: Position;
   /** The line of source the error is on. */
   readonly sourceLine: string;
+  /** The file it is in, when the source came from one. */
+  readonly file?: string;
 }
 
 export type ParseResult =
@@ -146,5 +213,10 @@ export type ParseResult =
 /** "line 3, column 7: expected ']' to close the block\n  [:x | x + \n            ^" */
 export function formatSyntaxError(e: SyntaxError): string {
   const caret = ' '.repeat(Math.max(0, e.position.column - 1)) + '^';
-  return `line ${e.position.line}, column ${e.position.column}: ${e.message}\n  ${e.sourceLine}\n  ${caret}`;
+  return `${placeText(e.position, e.file)}: ${e.message}\n  ${e.sourceLine}\n  ${caret}`;
+}
+
+/** "line 3, column 7", or "animals.st:3:7" when the place is in a file. */
+export function placeText(p: { readonly line: number; readonly column: number }, file?: string): string {
+  return file === undefined ? `line ${p.line}, column ${p.column}` : `${file}:${p.line}:${p.column}`;
 }

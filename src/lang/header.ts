@@ -99,3 +99,26 @@ export function startsAssembly(body: readonly Token[]): boolean {
   if (t0.kind === 'leftBrace') return t1?.kind === 'identifier' && t2?.kind === 'rightBrace' && word(t3);
   return false;
 }
+
+const REGISTER = /^(r[a-d]x|r[sd]i|r[sb]p|r(8|9|1[0-5])[bwd]?|e[a-d]x|e[sd]i|e[sb]p|[a-d][lhx]|[sd]il|[sb]pl|[sd]i|[sb]p|xmm([0-9]|1[0-5]))$/;
+const SIZES = new Set(['byte', 'word', 'dword', 'qword']);
+const BRANCHES = new Set(['jmp', 'call']);
+
+/**
+ * The stricter test for a body in Smalltalk's own syntax (a bracket method, a chunk), where a
+ * statement may well begin with a variable named like a mnemonic: the mnemonic must be followed
+ * by what only an instruction has there (nothing, a register, a memory operand or its size, a
+ * number, or the label of a branch), unless the body begins with a label, `.byte` or a
+ * pseudo-prefix.
+ */
+export function startsInstruction(body: readonly Token[]): boolean {
+  if (!startsAssembly(body)) return false;
+  const [t0, t1] = body;
+  if (t0.kind !== 'identifier') return true;
+  if (t1 === undefined || t1.kind === 'rightBracket' || t1.kind === 'semicolon' || t1.kind === 'integer' || t1.kind === 'leftBracket') return true;
+  if (t1.kind === 'identifier') {
+    const w = t1.text.toLowerCase();
+    return REGISTER.test(w) || SIZES.has(w) || BRANCHES.has(t0.text.toLowerCase()) || /^j/.test(t0.text.toLowerCase());
+  }
+  return false;
+}

@@ -208,7 +208,7 @@ class Scan {
     }
   }
 
-  /** After '#': a literal array, a symbol (`#foo`, `#at:put:`, `#+`, `#'a b'`), or an error. */
+  /** After '#': a literal array, a byte array, a symbol (`#foo`, `#at:put:`, `#+`, `#'a b'`), or an error. */
   private hash(start: number): Token {
     const text = this.text;
     const next = text[start + 1];
@@ -226,7 +226,7 @@ class Scan {
       const end = this.binaryRun(start + 1);
       return this.make('symbol', start, end, text.slice(start + 1, end));
     }
-    if (next === '[') return this.error(start, start + 2, 'byte arrays #[...] are not supported');
+    if (next === '[') return this.make('byteArray', start, start + 2);
     return this.error(start, start + 1, "expected a name, a keyword, a binary operator, a quoted string or '(' after '#'", start + 1);
   }
 }

@@ -1,57 +1,38 @@
 /*
- * The parser: source text to top-level items (method definitions and expressions), never
- * throwing. The first problem ends the parse and comes back as a SyntaxError value naming
- * the place and what was expected, with the items parsed before it.
+ * The parser: source text to top-level items, never throwing. The first problem ends the
+ * parse and comes back as a SyntaxError value naming the place and what was expected, with
+ * the items parsed before it.
  *
- * Grammar (Smalltalk's; layout.ts says where items end, header.ts what a header is):
+ * Items are cut by Bedrock's layout (layout.ts); each is then one of:
  *
- *   item        := header '->' (assembly | body)  |  body
- *   body        := temporaries? statement ('.' statement)* '.'*
- *   temporaries := '|' name* '|'
- *   statement   := '^' expression | expression
- *   expression  := name ':=' expression | primary messages (';' message)*
- *   messages    := unary* binary* keyword?     (unary binds tightest, then binary, then keyword)
- *   primary     := name | literal | '(' expression ')' | block | '{' expressions '}'
- *   block       := '[' ((':' name)+ '|')? temporaries? statements ']'      ([:x] needs no bar)
- *   literal     := integer | character | string | symbol | '#(' array elements ')' | nil | true | false
+ *   header '->' (assembly | body)        a method definition (header.ts)
+ *   body                                 an expression, evaluated when read
+ *   a GNU Smalltalk bracket construct    `Object subclass: Animal [ ... ]`, `Animal extend [ ]`,
+ *                                        `Animal class >> new [ ... ]`, `Eval [ ... ]` (brackets.ts)
  *
- * Cascades: `Transcript show: 'a'; show: 'b'` sends every part to the receiver of the last
- * message of the first part (Transcript; in `3 + 4; * 10` it is 3). Each part after a ';' is
- * one message.
- *
- * Negative literals: a '-' glued to a number where an expression begins (`-5`, `3 - -2`,
- * `foo: -1`, `#(1 -2)`) is part of it; after an operand it is a subtraction (`3-2`, `3 -2`).
- *
- * `nil true false` are literals; `self super thisContext` are variables; none of them can be
- * assigned or declared.
+ * The grammar of bodies and expressions is syntax.ts's. Whole files in GNU Smalltalk's or the
+ * chunk format, whose statements end with '.' or '!' rather than with a line, are read by
+ * filein.ts.
  */
-import type {
-  AssemblyBody,
-  Block,
-  Expression,
-  Item,
-  LiteralValue,
-  Message,
-  MethodDefinition,
-  ParseResult,
-  SmalltalkBody,
-  Statement,
-  SyntaxError,
-  Variable,
-} from './ast.ts';
+import type { AssemblyBody, Item, MethodDefinition, ParseResult, SmalltalkBody, SyntaxError } from './ast.ts';
+import { bracketConstruct, parseBracketItem } from './brackets.ts';
 import type { Header } from './header.ts';
 import { splitItems, type ItemText } from './layout.ts';
-import { SourceText } from './source.ts';
-import { LITERAL_NAMES, RESERVED_NAMES, describeToken, type Token } from './tokens.ts';
+import { SourceText, type SourceOptions } from './source.ts';
+import { parseWith, TokenParser } from './syntax.ts';
+import { RESERVED_NAMES, type Token } from './tokens.ts';
 
 export { needsMoreInput } from './layout.ts';
 
-/** How deeply expressions may nest (parentheses, blocks, arrays, assignments). */
-const MAX_DEPTH = 400;
+/**
+ * Parse a whole source text: what the REPL has read, or a file (named, for its errors; an
+ * excerpt of one says which line it starts on).
+ */
+export function parse(text: string, options: SourceOptions = {}): ParseResult {
+  return parseSource(new SourceText(text, options));
+}
 
-/** Parse a whole source text: a file, or what the REPL has read. */
-export function parse(text: string): ParseResult {
-  const source = new SourceText(text);
+export function parseSource(source: SourceText): ParseResult {
   const items: Item[] = [];
   for (const extent of splitItems(source)) {
     const result = parseItem(source, extent);
@@ -61,501 +42,99 @@ export function parse(text: string): ParseResult {
   return { ok: true, items };
 }
 
-function syntaxError(source: SourceText, message: string, offset: number): SyntaxError {
-  const position = source.position(offset);
-  return { message, position, sourceLine: source.lineText(position.line) };
-}
-
-/** Thrown inside one item's parse, caught at its edge: the parser itself never throws. */
-class Failure {
-  constructor(readonly error: SyntaxError) {}
-}
-
 function parseItem(source: SourceText, extent: ItemText): Item | { kind: 'error'; error: SyntaxError } {
-  try {
-    return new ItemParser(source, extent).item();
-  } catch (e) {
-    if (e instanceof Failure) return { kind: 'error', error: e.error };
-    const message = e instanceof RangeError ? 'this item is nested too deeply to parse' : `internal error in the parser: ${String(e)}`;
-    return { kind: 'error', error: syntaxError(source, message, extent.start) };
-  }
+  return parseWith(source, extent.start, () => {
+    if (extent.header === undefined && bracketConstruct(extent.tokens) !== null) return parseBracketItem(source, extent.tokens, extent.start, extent.end);
+    const p = new TokenParser(source, extent.tokens, { arrowError: (parser, arrow) => arrowCheck(parser, extent, arrow) });
+    return extent.header !== undefined ? method(p, source, extent, extent.header) : doIt(p, source, extent);
+  });
 }
 
-/** An expression with the extent it was written in (parentheses included). */
-interface Parsed {
-  readonly node: Expression;
-  readonly start: number;
-  readonly end: number;
+function doIt(p: TokenParser, source: SourceText, extent: ItemText): Item {
+  const temps = p.temporaries();
+  const statements = p.statements(undefined);
+  const { start, end } = extent;
+  return { kind: 'doit', temps, statements, span: p.span(start, end), source: source.text.slice(start, end), origin: source };
 }
 
-class ItemParser {
-  private readonly tokens: Token[];
-  private pos = 0;
-  /** Brackets open around the current point: at 0, '->' is not a binary operator. */
-  private nesting = 0;
-  private depth = 0;
-
-  constructor(private readonly source: SourceText, private readonly extent: ItemText) {
-    this.tokens = [...extent.tokens];
-  }
-
-  item(): Item {
-    return this.extent.header !== undefined ? this.method(this.extent.header) : this.doIt();
-  }
-
-  // ---- tokens and errors ----
-
-  private peek(k = 0): Token | undefined {
-    return this.tokens[this.pos + k];
-  }
-
-  private next(): Token {
-    return this.tokens[this.pos++];
-  }
-
-  /** Where the item ends: the place errors about a missing closer point at. */
-  private get end(): number {
-    return this.tokens[this.tokens.length - 1].end;
-  }
-
-  private fail(message: string, offset: number): never {
-    throw new Failure(syntaxError(this.source, message, offset));
-  }
-
-  /**
-   * Fail at `t` (or at the end of the item), saying what was found there when the message says
-   * what was expected; if `t` is malformed, its own message instead.
-   */
-  private failAt(t: Token | undefined, message: string, note?: string): never {
-    const after = note === undefined ? '' : ` (${note})`;
-    if (t === undefined) this.fail(message + after, this.end);
-    if (t.problem !== undefined) this.fail(t.problem.message, t.problem.offset);
-    const found = message.startsWith('expected') ? `, found ${describeToken(t)}` : '';
-    this.fail(message + found + after, t.start);
-  }
-
-  private where(offset: number): string {
-    return this.source.where(offset);
-  }
-
-  private span(start: number, end: number) {
-    return this.source.span(start, end);
-  }
-
-  private variable(t: Token): Variable {
-    return { kind: 'variable', name: t.text, span: this.span(t.start, t.end) };
-  }
-
-  private enter(at: number): void {
-    if (++this.depth > MAX_DEPTH) this.fail(`this is nested too deeply (more than ${MAX_DEPTH} levels)`, at);
-  }
-
-  private leave(): void {
-    this.depth--;
-  }
-
-  /** Declare a name in a list (parameters or temporaries), refusing reserved names and repeats. */
-  private declare(list: Variable[], t: Token, what: string): void {
-    if (RESERVED_NAMES.has(t.text)) this.fail(`'${t.text}' is reserved and cannot be a ${what} name`, t.start);
-    if (list.some((v) => v.name === t.text)) this.fail(`'${t.text}' is already a ${what} here`, t.start);
-    list.push(this.variable(t));
-  }
-
-  // ---- items ----
-
-  private doIt(): Item {
-    const temps = this.temporaries();
-    const statements = this.statements(undefined);
-    const { start, end } = this.extent;
-    return { kind: 'doit', temps, statements, span: this.span(start, end), source: this.source.text.slice(start, end) };
-  }
-
-  private method(h: Header): MethodDefinition {
-    if (RESERVED_NAMES.has(h.target.text)) this.fail(`'${h.target.text}' is not the name of a behaviour`, h.target.start);
-    const params: Variable[] = [];
-    for (const p of h.params) this.declare(params, p, 'parameter');
-    const arrow = this.tokens[h.arrow];
-    let body: AssemblyBody | SmalltalkBody;
-    const asm = this.extent.assembly;
-    if (asm !== undefined) {
-      if (asm.unterminatedComment !== undefined) {
-        this.fail(`expected a closing " for the comment started at ${this.where(asm.unterminatedComment)}`, asm.unterminatedComment);
-      }
-      body = { kind: 'assembly', text: this.source.text.slice(asm.start, asm.end), span: this.span(asm.start, asm.end) };
-    } else {
-      this.pos = h.arrow + 1;
-      const first = this.peek();
-      if (first === undefined) this.fail("expected the method body after '->'", arrow.end);
-      const temps = this.temporaries();
-      const statements = this.statements(undefined);
-      body = { kind: 'smalltalk', temps, statements, span: this.span(first.start, this.extent.end) };
+function method(p: TokenParser, source: SourceText, extent: ItemText, h: Header): MethodDefinition {
+  if (RESERVED_NAMES.has(h.target.text)) p.fail(`'${h.target.text}' is not the name of a behaviour`, h.target.start);
+  const params: MethodDefinition['params'][number][] = [];
+  for (const t of h.params) p.declare(params, t, 'parameter');
+  const arrow = p.tokens[h.arrow];
+  let body: AssemblyBody | SmalltalkBody;
+  let pragmas: MethodDefinition['pragmas'] = [];
+  const asm = extent.assembly;
+  if (asm !== undefined) {
+    if (asm.unterminatedComment !== undefined) {
+      p.fail(`expected a closing " for the comment started at ${p.where(asm.unterminatedComment)}`, asm.unterminatedComment);
     }
-    const { start, end } = this.extent;
-    return {
-      kind: 'method',
-      target: this.variable(h.target),
-      classSide: h.classSide,
-      selector: h.selector,
-      params,
-      body,
-      source: this.source.text.slice(start, end),
-      span: this.span(start, end),
-    };
+    body = { kind: 'assembly', text: source.text.slice(asm.start, asm.end), span: p.span(asm.start, asm.end) };
+  } else {
+    p.pos = h.arrow + 1;
+    const first = p.peek();
+    if (first === undefined) p.fail("expected the method body after '->'", arrow.end);
+    pragmas = p.pragmas();
+    const temps = p.temporaries();
+    pragmas = [...pragmas, ...p.pragmas()];
+    const statements = p.statements(undefined);
+    body = { kind: 'smalltalk', temps, statements, span: p.span(first.start, extent.end) };
   }
+  const { start, end } = extent;
+  return {
+    kind: 'method',
+    target: p.variable(h.target),
+    classSide: h.classSide,
+    selector: h.selector,
+    params,
+    body,
+    pragmas,
+    arrow: arrow.start,
+    source: source.text.slice(start, end),
+    span: p.span(start, end),
+    origin: source,
+  };
+}
 
-  // ---- bodies ----
+/**
+ * '->' is a binary operator (it makes an Association), except at the top level of an item that
+ * is not a definition where what comes before it looks like a method header (a capitalized
+ * name, then only names, keywords and operators): that is a header gone wrong, and this says how.
+ */
+function arrowCheck(p: TokenParser, extent: ItemText, arrow: Token): void {
+  if (extent.header !== undefined || !looksLikeHeader(extent, arrow)) return;
+  arrowError(p, extent, arrow);
+}
 
-  private isBar(t: Token | undefined): boolean {
-    return t?.kind === 'binary' && t.text.startsWith('|');
+function looksLikeHeader(extent: ItemText, arrow: Token): boolean {
+  const toks = extent.tokens;
+  const at = toks.findIndex((x) => x.start === arrow.start);
+  if (at < 2 || toks[0].kind !== 'identifier' || !/^[A-Z]/.test(toks[0].text)) return false;
+  return toks.slice(1, at).every((x) => x.kind === 'identifier' || x.kind === 'keyword' || x.kind === 'binary');
+}
+
+/** '->' where it cannot be a message: say what is wrong with the header, if it looks like one. */
+function arrowError(p: TokenParser, extent: ItemText, arrow: Token): never {
+  const generic = "'->' at the top level of an item begins a method definition (Target selector -> body); for the binary message '->', write (a -> b)";
+  const toks = extent.tokens;
+  const at = toks.findIndex((t) => t.start === arrow.start);
+  if (extent.header !== undefined || toks[0].kind !== 'identifier') p.fail(generic, arrow.start);
+  let i = toks[1]?.kind === 'identifier' && toks[1].text === 'class' && at > 2 ? 2 : 1;
+  const t = toks[i];
+  const headerSoFar = (n: number): string => toks.slice(0, n).map((x) => x.text).join(' ');
+  if (i === at || t === undefined) p.fail(generic, arrow.start);
+  if (t.kind === 'identifier') p.failAt(toks[i + 1], `expected '->' after the method header '${headerSoFar(i + 1)}'`);
+  if (t.kind === 'binary') {
+    const q = toks[i + 1];
+    if (q?.kind !== 'identifier') p.failAt(q, `expected a parameter name after '${t.text}' in the method header`);
+    p.failAt(toks[i + 2], `expected '->' after the method header '${headerSoFar(i + 2)}'`);
   }
-
-  /** Take one '|' from the current token (splitting `||` into two bars); its offset. */
-  private takeBar(): number {
-    const t = this.tokens[this.pos];
-    if (t.text === '|') this.pos++;
-    else this.tokens[this.pos] = { kind: 'binary', text: t.text.slice(1), start: t.start + 1, end: t.end, margin: false };
-    return t.start;
-  }
-
-  /** `| a b |`, when the body starts with a bar. */
-  private temporaries(): Variable[] {
-    const temps: Variable[] = [];
-    if (!this.isBar(this.peek())) return temps;
-    const open = this.takeBar();
-    while (this.peek()?.kind === 'identifier') this.declare(temps, this.next(), 'temporary');
-    if (!this.isBar(this.peek())) this.failAt(this.peek(), `expected '|' to close the temporaries started at ${this.where(open)}`);
-    this.takeBar();
-    return temps;
-  }
-
-  /** Statements up to the end of the item, or up to the ']' closing `block`. */
-  private statements(block: Token | undefined): Statement[] {
-    const out: Statement[] = [];
-    const closing = (): string => `expected ']' to close the block started at ${this.where(block!.start)}`;
-    for (;;) {
-      while (this.peek()?.kind === 'period') this.pos++;
-      let t = this.peek();
-      if (t === undefined) {
-        if (block !== undefined) this.fail(closing(), this.end);
-        return out;
-      }
-      if (block !== undefined && t.kind === 'rightBracket') return out;
-      out.push(this.statement());
-      t = this.peek();
-      if (t === undefined || t.kind === 'period' || (block !== undefined && t.kind === 'rightBracket')) continue;
-      if (t.kind === 'assign') this.failAt(t, "':=' must follow a variable name");
-      if (block !== undefined) this.failAt(t, `expected '.' or ']' to close the block started at ${this.where(block.start)}`);
-      if (t.kind === 'rightParen' || t.kind === 'rightBracket' || t.kind === 'rightBrace') this.failAt(t, `unmatched '${t.text}'`);
-      this.failAt(t, "expected '.' between statements");
-    }
-  }
-
-  private statement(): Statement {
-    const t = this.peek()!;
-    if (t.kind === 'caret') {
-      this.pos++;
-      const value = this.expression("expected an expression after '^'");
-      return { kind: 'return', value: value.node, span: this.span(t.start, value.end) };
-    }
-    return this.expression('expected an expression').node;
-  }
-
-  // ---- expressions ----
-
-  private expression(expected: string): Parsed {
-    const t = this.peek();
-    this.enter(t?.start ?? this.end);
-    try {
-      if (t?.kind === 'identifier' && this.peek(1)?.kind === 'assign') {
-        if (RESERVED_NAMES.has(t.text)) this.fail(`cannot assign to '${t.text}'`, t.start);
-        this.pos += 2;
-        const value = this.expression("expected an expression after ':='");
-        const node: Expression = { kind: 'assign', target: this.variable(t), value: value.node, span: this.span(t.start, value.end) };
-        return { node, start: t.start, end: value.end };
-      }
-      return this.messages(this.primary(expected));
-    } finally {
-      this.leave();
-    }
-  }
-
-  private primary(expected: string): Parsed {
-    const t = this.peek();
-    if (t === undefined) this.fail(expected, this.end);
-    const literal = (value: LiteralValue, start = t.start, end = t.end): Parsed => ({
-      node: { kind: 'literal', value, span: this.span(start, end) },
-      start,
-      end,
-    });
-    switch (t.kind) {
-      case 'identifier':
-        this.pos++;
-        if (LITERAL_NAMES.has(t.text)) return literal({ type: t.text as 'nil' | 'true' | 'false' });
-        return { node: this.variable(t), start: t.start, end: t.end };
-      case 'integer':
-        this.pos++;
-        return literal({ type: 'integer', value: t.value as bigint });
-      case 'character':
-      case 'string':
-      case 'symbol':
-        this.pos++;
-        return literal({ type: t.kind, value: t.value as string });
-      case 'literalArray': {
-        this.pos++;
-        const { elements, end } = this.literalArray(t);
-        return literal({ type: 'array', elements }, t.start, end);
-      }
-      case 'binary': {
-        const n = this.peek(1);
-        if (t.text === '-' && n?.kind === 'integer' && n.start === t.end) {
-          this.pos += 2;
-          return literal({ type: 'integer', value: -(n.value as bigint) }, t.start, n.end);
-        }
-        if (t.text === '-' && n?.kind === 'integer') this.failAt(t, expected, `a negative number is written with its '-' glued to it: -${n.text}`);
-        break;
-      }
-      case 'leftParen': {
-        this.pos++;
-        this.nesting++;
-        const inner = this.expression("expected an expression after '('");
-        const close = this.peek();
-        if (close?.kind !== 'rightParen') this.failAt(close, `expected ')' to close the parenthesis opened at ${this.where(t.start)}`);
-        this.pos++;
-        this.nesting--;
-        return { node: inner.node, start: t.start, end: close.end };
-      }
-      case 'leftBracket':
-        return this.block();
-      case 'leftBrace':
-        return this.brace();
-    }
-    this.failAt(t, expected);
-  }
-
-  /** Unary, then binary, then keyword messages to `receiver`; then a cascade. */
-  private messages(receiver: Parsed): Parsed {
-    let expr = this.binaryMessages(this.unaryMessages(receiver));
-    if (this.peek()?.kind === 'keyword') expr = this.send(expr, this.keywordMessage());
-    if (this.peek()?.kind !== 'semicolon') return expr;
-    const first = expr.node;
-    if (expr === receiver || first.kind !== 'send') this.fail("expected a message before ';' (a cascade sends more messages to the receiver of the last one)", this.peek()!.start);
-    const messages: Message[] = [first.message];
-    let end = expr.end;
-    while (this.peek()?.kind === 'semicolon') {
-      this.pos++;
-      const m = this.cascadePart();
-      messages.push(m);
-      end = m.span.end.offset;
-      const after = this.peek();
-      if (after !== undefined && (after.kind === 'identifier' || after.kind === 'keyword' || (after.kind === 'binary' && this.isBinaryOperator(after)))) {
-        this.failAt(after, "expected ';' or the end of the statement", 'each part of a cascade is one message; use parentheses to send more');
-      }
-    }
-    return { node: { kind: 'cascade', receiver: first.receiver, messages, span: this.span(expr.start, end) }, start: expr.start, end };
-  }
-
-  private send(receiver: Parsed, message: Message): Parsed {
-    const end = message.span.end.offset;
-    return { node: { kind: 'send', receiver: receiver.node, message, span: this.span(receiver.start, end) }, start: receiver.start, end };
-  }
-
-  private unaryMessage(): Message {
-    const t = this.next();
-    const span = this.span(t.start, t.end);
-    return { selector: t.text, args: [], selectorSpan: span, span };
-  }
-
-  private unaryMessages(receiver: Parsed): Parsed {
-    let expr = receiver;
-    while (this.peek()?.kind === 'identifier') expr = this.send(expr, this.unaryMessage());
-    return expr;
-  }
-
-  /**
-   * Is `t` a binary operator here? '->' is one (it makes an Association), except at the top
-   * level of an item that is not a definition where what comes before it looks like a method
-   * header (a capitalized name, then only names, keywords and operators): that is a header
-   * gone wrong, and arrowError says how.
-   */
-  private isBinaryOperator(t: Token | undefined): boolean {
-    if (t?.kind !== 'binary') return false;
-    if (t.text === '->' && this.nesting === 0 && this.extent.header === undefined && this.looksLikeHeader(t)) this.arrowError(t);
-    return true;
-  }
-
-  private looksLikeHeader(arrow: Token): boolean {
-    const toks = this.extent.tokens;
-    const at = toks.findIndex((x) => x.start === arrow.start);
-    if (at < 2 || toks[0].kind !== 'identifier' || !/^[A-Z]/.test(toks[0].text)) return false;
-    return toks.slice(1, at).every((x) => x.kind === 'identifier' || x.kind === 'keyword' || x.kind === 'binary');
-  }
-
-  private binaryMessage(): Message {
-    const op = this.next();
-    const arg = this.unaryMessages(this.primary(`expected an argument after '${op.text}'`));
-    return { selector: op.text, args: [arg.node], selectorSpan: this.span(op.start, op.end), span: this.span(op.start, arg.end) };
-  }
-
-  private binaryMessages(receiver: Parsed): Parsed {
-    let expr = receiver;
-    while (this.isBinaryOperator(this.peek())) expr = this.send(expr, this.binaryMessage());
-    return expr;
-  }
-
-  private keywordMessage(): Message {
-    const first = this.peek()!;
-    const keywords: string[] = [];
-    const args: Expression[] = [];
-    let end = first.end;
-    while (this.peek()?.kind === 'keyword') {
-      const k = this.next();
-      keywords.push(k.text);
-      const arg = this.binaryMessages(this.unaryMessages(this.primary(`expected a keyword argument after '${k.text}'`)));
-      args.push(arg.node);
-      end = arg.end;
-    }
-    return { selector: keywords.join(''), args, selectorSpan: this.span(first.start, first.end), span: this.span(first.start, end) };
-  }
-
-  private cascadePart(): Message {
-    const t = this.peek();
-    if (t?.kind === 'identifier') return this.unaryMessage();
-    if (t?.kind === 'keyword') return this.keywordMessage();
-    if (this.isBinaryOperator(t)) return this.binaryMessage();
-    this.failAt(t, "expected a message after ';'");
-  }
-
-  /** '->' where it cannot be a message: say what is wrong with the header, if it looks like one. */
-  private arrowError(arrow: Token): never {
-    const generic = "'->' at the top level of an item begins a method definition (Target selector -> body); for the binary message '->', write (a -> b)";
-    const toks = this.extent.tokens;
-    const at = toks.findIndex((t) => t.start === arrow.start);
-    if (this.extent.header !== undefined || toks[0].kind !== 'identifier') this.fail(generic, arrow.start);
-    let i = toks[1]?.kind === 'identifier' && toks[1].text === 'class' && at > 2 ? 2 : 1;
-    const t = toks[i];
-    const headerSoFar = (n: number): string => toks.slice(0, n).map((x) => x.text).join(' ');
-    if (i === at || t === undefined) this.fail(generic, arrow.start);
-    if (t.kind === 'identifier') this.failAt(toks[i + 1], `expected '->' after the method header '${headerSoFar(i + 1)}'`);
-    if (t.kind === 'binary') {
-      const p = toks[i + 1];
-      if (p?.kind !== 'identifier') this.failAt(p, `expected a parameter name after '${t.text}' in the method header`);
-      this.failAt(toks[i + 2], `expected '->' after the method header '${headerSoFar(i + 2)}'`);
-    }
-    if (t.kind !== 'keyword') this.fail(generic, arrow.start);
-    for (;;) {
-      const k = toks[i];
-      const p = toks[i + 1];
-      if (p?.kind !== 'identifier') this.failAt(p, `expected a parameter name after '${k.text}' in the method header`);
-      i += 2;
-      if (toks[i]?.kind !== 'keyword') this.failAt(toks[i], `expected a keyword or '->' after the parameter '${p.text}' in the method header`);
-    }
-  }
-
-  // ---- blocks, braces, literal arrays ----
-
-  private block(): Parsed {
-    const open = this.next();
-    this.nesting++;
-    const params: Variable[] = [];
-    let glued = false;
-    for (;;) {
-      if (!glued) {
-        if (this.peek()?.kind !== 'colon') break;
-        this.pos++;
-      }
-      glued = false;
-      const t = this.peek();
-      if (t?.kind === 'identifier') this.declare(params, this.next(), 'block parameter');
-      else if (t?.kind === 'keyword') {
-        // `[:x:y | ...]`: the lexer read `x:` as a keyword; it is a parameter and the next colon.
-        this.next();
-        this.declare(params, { ...t, text: t.text.slice(0, -1), end: t.end - 1 }, 'block parameter');
-        glued = true;
-      } else this.failAt(t, "expected a parameter name after ':'");
-    }
-    if (params.length > 0) {
-      const t = this.peek();
-      if (this.isBar(t)) this.takeBar();
-      else if (t?.kind !== 'rightBracket') this.failAt(t, "expected '|' to end the block parameters");
-    }
-    const temps = this.temporaries();
-    const statements = this.statements(open);
-    const close = this.next();
-    this.nesting--;
-    const node: Block = { kind: 'block', params, temps, statements, span: this.span(open.start, close.end) };
-    return { node, start: open.start, end: close.end };
-  }
-
-  private brace(): Parsed {
-    const open = this.next();
-    this.nesting++;
-    const elements: Expression[] = [];
-    const closing = `to close the brace array started at ${this.where(open.start)}`;
-    for (;;) {
-      const t = this.peek();
-      if (t?.kind === 'rightBrace') break;
-      elements.push(this.expression(`expected an expression or '}' ${closing}`).node);
-      const after = this.peek();
-      if (after?.kind === 'period') { this.pos++; continue; }
-      if (after?.kind === 'rightBrace') break;
-      this.failAt(after, after === undefined ? `expected '}' ${closing}` : `expected '.' or '}' ${closing}`);
-    }
-    const close = this.next();
-    this.nesting--;
-    return { node: { kind: 'brace', elements, span: this.span(open.start, close.end) }, start: open.start, end: close.end };
-  }
-
-  /** The elements of `#( ... )` after its opener, and the end of its ')'. */
-  private literalArray(open: Token): { elements: LiteralValue[]; end: number } {
-    this.enter(open.start);
-    const elements: LiteralValue[] = [];
-    const expected = `expected a literal or ')' to close the literal array started at ${this.where(open.start)}`;
-    for (;;) {
-      const t = this.peek();
-      if (t === undefined) this.fail(`expected ')' to close the literal array started at ${this.where(open.start)}`, this.end);
-      this.pos++;
-      switch (t.kind) {
-        case 'rightParen':
-          this.leave();
-          return { elements, end: t.end };
-        case 'integer':
-          elements.push({ type: 'integer', value: t.value as bigint });
-          break;
-        case 'character':
-        case 'string':
-        case 'symbol':
-          elements.push({ type: t.kind, value: t.value as string });
-          break;
-        case 'identifier':
-          elements.push(LITERAL_NAMES.has(t.text) ? { type: t.text as 'nil' | 'true' | 'false' } : { type: 'symbol', value: t.text });
-          break;
-        case 'keyword': {
-          // Keywords glued together are one symbol: #(at:put:) holds #at:put:.
-          let text = t.text;
-          let last = t;
-          while (this.peek()?.kind === 'keyword' && this.peek()!.start === last.end) {
-            last = this.next();
-            text += last.text;
-          }
-          elements.push({ type: 'symbol', value: text });
-          break;
-        }
-        case 'binary': {
-          const n = this.peek();
-          if (t.text === '-' && n?.kind === 'integer' && n.start === t.end) {
-            this.pos++;
-            elements.push({ type: 'integer', value: -(n.value as bigint) });
-          } else elements.push({ type: 'symbol', value: t.text });
-          break;
-        }
-        case 'leftParen':
-        case 'literalArray':
-          elements.push({ type: 'array', elements: this.literalArray(t).elements });
-          break;
-        default:
-          this.pos--;
-          this.failAt(t, expected);
-      }
-    }
+  if (t.kind !== 'keyword') p.fail(generic, arrow.start);
+  for (;;) {
+    const k = toks[i];
+    const q = toks[i + 1];
+    if (q?.kind !== 'identifier') p.failAt(q, `expected a parameter name after '${k.text}' in the method header`);
+    i += 2;
+    if (toks[i]?.kind !== 'keyword') p.failAt(toks[i], `expected a keyword or '->' after the parameter '${q.text}' in the method header`);
   }
 }

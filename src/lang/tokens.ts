@@ -6,7 +6,7 @@
  *   + - * / \ < > = ~ @ % | & ? , !   runs of these are binary operators (see below for '-')
  *   42  16rFF  0xFF  1e6  integer (always unsigned here: the parser makes '-' 42 negative)
  *   $a  'it''s'  #foo  #at:put:  #+  #'a b'          character, string, symbol
- *   #(  ( ) [ ] { } . ; ^ := :                      punctuation
+ *   #(  #[  ( ) [ ] { } . ; ^ := :                  punctuation
  *
  * A '-' that follows another binary character and is directly followed by a digit ends the
  * operator, so `3--2` is `3 - -2`; whether a '-' glued to a number is a negative literal or a
@@ -23,6 +23,7 @@ export const TOKEN_KINDS = {
   string: 'a string',
   symbol: 'a symbol',
   literalArray: "'#('",
+  byteArray: "'#['",
   leftParen: "'('",
   rightParen: "')'",
   leftBracket: "'['",
@@ -57,6 +58,7 @@ export const PUNCTUATION: Readonly<Record<string, TokenKind>> = {
 export const CLOSER_OF: Readonly<Partial<Record<TokenKind, TokenKind>>> = {
   leftParen: 'rightParen',
   literalArray: 'rightParen',
+  byteArray: 'rightBracket',
   leftBracket: 'rightBracket',
   leftBrace: 'rightBrace',
 };

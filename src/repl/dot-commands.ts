@@ -1,6 +1,6 @@
 /*
- * The REPL's dot-commands (.help .save .saveas .load .see .mark .forget .marks .inspect
- * .changes .recover .quit): each parses its argument and answers what the host should do,
+ * The REPL's dot-commands (.help .save .saveas .load .see .fileout .filein .mark .forget
+ * .marks .inspect .changes .recover .quit): each parses its argument and answers what the host should do,
  * as a value, so the Ink screen and piped mode share them. Those that change the system
  * (mark, forget) are evaluated as messages in the language when the image understands them,
  * so the journal records them as source like any other change (system-messages.ts).
@@ -62,6 +62,20 @@ export const DOT_COMMANDS: readonly DotCommand[] = [
     },
   },
   {
+    name: '.fileout', args: 'Class [FILE]', summary: 'write a class in the chunk format (to Class.st, or FILE)',
+    run: (arg, ws) => {
+      const [cls, file] = arg.split(/\s+/);
+      if (cls === undefined || !/^[A-Z][A-Za-z0-9_]*$/.test(cls)) return fail('.fileout needs the name of a class, e.g. .fileout Point3 (and a file, if not Point3.st)');
+      if (ws.bedrock.kernel.behaviourNamed(cls) < 0) return fail(`there is no class named ${cls}`);
+      const target = file ?? `${cls}.st`;
+      return { kind: 'evaluate', source: `${cls} fileOut: ${stringLiteral(target)}`, done: `wrote ${cls} to ${target}` };
+    },
+  },
+  {
+    name: '.filein', args: 'FILE', summary: "read a file of source (Bedrock's, GNU Smalltalk's or the chunk format)",
+    run: (arg) => (arg === '' ? fail('.filein needs a file name, e.g. .filein animals.st') : { kind: 'evaluate', source: `Smalltalk fileIn: ${stringLiteral(arg)}`, done: `read ${arg}` }),
+  },
+  {
     name: '.mark', args: 'NAME', summary: 'mark the system as it is now (Forth MARKER)',
     run: (arg, ws) => {
       if (!validName(arg)) return fail('.mark needs a name of letters and digits, e.g. .mark before-points');
@@ -113,6 +127,8 @@ export const DOT_COMMANDS: readonly DotCommand[] = [
 ];
 
 export const COMMAND_NAMES: readonly string[] = DOT_COMMANDS.map((c) => c.name);
+
+const stringLiteral = (s: string): string => `'${s.replaceAll("'", "''")}'`;
 
 const validName = (s: string): boolean => /^[A-Za-z0-9_.-]+$/.test(s);
 

@@ -12,6 +12,7 @@
 import { assignGlobal, defineGlobal, findBinding, type Value } from '../../kernel/objects/globals.ts';
 import type { Item } from '../lang/ast.ts';
 import { parse } from '../lang/parser.ts';
+import type { SourceOptions } from '../lang/source.ts';
 import { formatSyntaxError } from '../lang/ast.ts';
 import type { Bedrock, Outcome } from '../system/bedrock.ts';
 
@@ -25,8 +26,8 @@ export const LAST_RESULT = '_';
 
 export interface Persistence {
   readonly path: string;
-  /** Evaluate and journal each accepted item (before answering). */
-  evaluate(source: string): Outcome[];
+  /** Evaluate and journal each accepted item (before answering); `at` names the file and line it comes from. */
+  evaluate(source: string, at?: SourceOptions): Outcome[];
   /** The same for one item, in slices: its outcome, then any about journaling it. */
   start?(item: Item): Running;
   mark(name: string): string | null;
@@ -76,15 +77,18 @@ export class Workspace {
     };
   }
 
-  /** Every item of `source`, at once (piped mode and the batch commands), journalled when there is an image. */
-  evaluate(source: string): Outcome[] {
+  /**
+   * Every item of `source`, at once (piped mode and the batch commands), journalled when there
+   * is an image; `at` names the file (and line) it comes from, for its errors.
+   */
+  evaluate(source: string, at?: SourceOptions): Outcome[] {
     if (this.image) {
-      const outcomes = this.image.evaluate(source);
+      const outcomes = this.image.evaluate(source, at);
       const last = outcomes.filter((o) => o.kind === 'value').at(-1);
       if (last && last.kind === 'value') this.keepLast(last.value);
       return outcomes;
     }
-    const parsed = parse(source);
+    const parsed = parse(source, at);
     const outcomes: Outcome[] = [];
     for (const item of parsed.items) {
       const e = this.start(item);

@@ -15,7 +15,12 @@ import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { classIndexOf, isObject, setSlotPointer } from '../../kernel/objects/access.ts';
 import { CLASS, ROOTS, SERVICE } from '../../kernel/objects/layout.ts';
 import { assignGlobal, findBinding } from '../../kernel/objects/globals.ts';
-import { formatSyntaxError, type Item, type Span } from '../lang/ast.ts';
+import { formatSyntaxError, placeText, type ClassDefinition, type DoIt, type Item } from '../lang/ast.ts';
+import { classSteps } from './class-items.ts';
+import { compileErrorText } from './compile-error.ts';
+import { FileIns } from './filein-service.ts';
+import { parseMethodText } from '../lang/filein.ts';
+import { behaviourName } from '../../kernel/objects/classes.ts';
 import { parse } from '../lang/parser.ts';
 import { Compiler, type Backend } from '../compiler/compiler.ts';
 import { backtrace } from './backtrace.ts';
@@ -54,13 +59,31 @@ export class Bedrock {
   /** Transcript text not yet given to an outcome. */
   private output = '';
 
+  /** What `Smalltalk arguments` answers: a script's arguments (bedrock run FILE ARG ...). */
+  arguments: readonly string[] = [];
+
+  /** The files `Smalltalk fileIn:` is reading. */
+  readonly fileIns: FileIns;
+
   private constructor(readonly kernel: Kernel, backend: Backend, private readonly steps: number) {
     this.compiler = new Compiler(kernel, backend);
+    this.fileIns = new FileIns(kernel, () => this.compiler);
     kernel.machine.services[SERVICE.SYSTEM] = systemService(this);
   }
 
   /** The SYSTEM service's Transcript: text is kept until the item that wrote it ends. */
   transcript(text: string): void { this.output += text; }
+
+  /** `Foo compile: 'bar ^42'`: a method in the chunk format's form, defined in `behaviour` (COMPILE). */
+  compileMethod(behaviour: number, source: string): { selector: string } | string {
+    const k = this.kernel;
+    const name = behaviourName(k, behaviour);
+    const classSide = name.endsWith(' class');
+    const def = parseMethodText(source, classSide ? name.slice(0, -' class'.length) : name, classSide);
+    if ('message' in def) return formatSyntaxError(def);
+    const r = this.compiler.define(def);
+    return r.ok ? { selector: r.selector } : compileErrorText(r.error.message, r.error.span, def.source, def.span, def.origin);
+  }
 
   /** Genesis, then the system's own source (bootstrap/system/), in order. */
   static boot(options: BedrockOptions = {}): Bedrock | string {
@@ -117,11 +140,63 @@ export class Bedrock {
     const once = (o: Outcome): Evaluation => ({ step: () => o });
     if (item.kind === 'method') {
       const r = this.compiler.define(item);
-      if (!r.ok) return once(this.withOutput({ kind: 'error', text: compileErrorText(r.error.message, r.error.span, source, item.span), source }));
+      if (!r.ok) return once(this.withOutput({ kind: 'error', text: compileErrorText(r.error.message, r.error.span, source, item.span, item.origin), source }));
       return once(this.withOutput({ kind: 'defined', text: `${item.target.name}${item.classSide ? ' class' : ''}>>${item.selector}`, source }));
     }
-    const r = this.compiler.doIt(item);
-    if (!r.ok) return once(this.withOutput({ kind: 'error', text: compileErrorText(r.error.message, r.error.span, source, item.span), source }));
+    if (item.kind === 'class') return once(this.withOutput(this.defineClass(item, options)));
+    return this.startDoIt(item, options);
+  }
+
+  /**
+   * A class in GNU Smalltalk's bracket syntax: each step (class-items.ts) in order. The steps
+   * after a failed one still run (a method that does not compile leaves the others defined),
+   * and the outcome is the class, or every error with its place.
+   */
+  private defineClass(def: ClassDefinition, options: RunOptions): Outcome {
+    const source = def.source;
+    const steps = classSteps(def);
+    const file = def.origin?.name;
+    const here = placeText(def.span.start, file);
+    if (typeof steps === 'string') return { kind: 'error', text: `${here}: ${steps}`, source };
+    const errors: string[] = [];
+    let fault: Outcome & { kind: 'error' } | undefined;
+    for (const step of steps) {
+      let o: Outcome;
+      if (step.kind === 'method') {
+        o = this.evaluateItem(step.item, options);
+      } else {
+        let behaviour = -1;
+        let receiver: Value | undefined;
+        if (step.inClass !== undefined) {
+          const cls = this.kernel.behaviourNamed(step.inClass);
+          if (cls >= 0) { behaviour = this.kernel.behaviour(classIndexOf(this.kernel.machine, cls)); receiver = this.kernel.object(cls); }
+        }
+        o = this.runToEnd(this.startDoIt(step.item, options, { behaviour, receiver }));
+        if (o.kind === 'error' && step.item.origin === undefined) {
+          // A generated message: its text is ours, the place is the class's.
+          o = { ...o, text: `${here} (${step.what}): ${o.text.split('\n')[0].replace(/^line \d+, column \d+: /, '')}` };
+        }
+      }
+      this.output = o.output ?? '';
+      if (o.kind === 'error') { errors.push(o.text); fault ??= o; }
+    }
+    if (errors.length > 0) return { ...fault!, text: errors.join('\n'), source };
+    return { kind: 'defined', text: `${def.name.name}${def.classSide ? ' class' : ''}`, source };
+  }
+
+  private runToEnd(e: Evaluation): Outcome {
+    for (;;) {
+      const o = e.step(Number.MAX_SAFE_INTEGER);
+      if (o !== null) return o;
+    }
+  }
+
+  /** A doit in slices; in a class's scope, with the class as its receiver, when `scope` says so. */
+  private startDoIt(item: DoIt, options: RunOptions, scope: { behaviour?: number; receiver?: Value } = {}): Evaluation {
+    const source = item.source;
+    const once = (o: Outcome): Evaluation => ({ step: () => o });
+    const r = this.compiler.doIt(item, scope.behaviour ?? -1);
+    if (!r.ok) return once(this.withOutput({ kind: 'error', text: compileErrorText(r.error.message, r.error.span, source, item.span, item.origin), source }));
     const k = this.kernel;
     const m = k.machine;
     const held = k.heap.roots.add(BigInt(r.method), TAG_PTR);
@@ -143,7 +218,8 @@ export class Bedrock {
         if (!started) {
           started = true;
           this.startAfresh();
-          m.setRegister(0, BigInt(k.nil), TAG_PTR);
+          const receiver = scope.receiver ?? k.object(k.nil);
+          m.setRegister(0, receiver.value, receiver.tag);
           // The host's frame has no threaded vector: rbp left over from an earlier run would
           // read as the caller of the outermost run: loop in a backtrace.
           m.setRegister(5, 0n, TAG_NUM);
@@ -158,7 +234,9 @@ export class Bedrock {
           const fault = run.fault.kind === 'StepLimit' ? { ...run.fault, message: `stopped after ${budget - left} instructions (the step limit)` } : run.fault;
           const frames = backtrace(k, fault, r.method);
           m.unwind();
-          return finish({ kind: 'error', text: faultText(fault), source, fault, backtrace: frames });
+          // From a file, the error says where in it the statement that failed began.
+          const where = item.origin?.name !== undefined ? `${placeText(item.span.start, item.origin.name)}: ` : '';
+          return finish({ kind: 'error', text: where + faultText(fault), source, fault, backtrace: frames });
         }
         const root = k.heap.roots.add(m.register(0), m.registerTag(0));
         try {
@@ -199,6 +277,7 @@ export class Bedrock {
    */
   private startAfresh(): void {
     const k = this.kernel;
+    this.fileIns.clear();
     setSlotPointer(k.machine, k.roots, ROOTS.ACTIVE, k.nil);
     const handlers = findBinding(k, 'ActiveHandler');
     if (handlers >= 0) assignGlobal(k, handlers, k.object(k.nil));
@@ -225,13 +304,4 @@ export class Bedrock {
  */
 export function faultText(f: Fault): string {
   return f.kind === 'Service' ? f.message : describeFault(f);
-}
-
-/** "line 2, column 5: message" with the source line and a caret. */
-function compileErrorText(message: string, span: Span, source: string, item: Span): string {
-  const lines = source.split('\n');
-  const lineIndex = span.start.line - item.start.line;
-  const line = lines[lineIndex] ?? lines[0] ?? '';
-  const column = lineIndex === 0 ? span.start.column - item.start.column + 1 : span.start.column;
-  return `line ${span.start.line}, column ${span.start.column}: ${message}\n  ${line}\n  ${' '.repeat(Math.max(0, column - 1))}^`;
 }

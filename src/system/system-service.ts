@@ -18,21 +18,41 @@
  *   9   HAS_GLOBAL rsi = a Symbol                true or false
  *   10  GLOBAL_PUT rsi = a Symbol, rdx = a value  the value: an existing global is assigned,
  *                                                a new one defined (as `Name := value` does)
+ *   11  ARGUMENTS  -                             an Array of Strings: a script's arguments
+ *   12  FILE_IN    rsi = a file name (String)     a handle (a SmallInteger) for FILE_IN_NEXT,
+ *                                                or a String saying why the file cannot be read
+ *   13  FILE_IN_NEXT rsi = a handle              the file's next step (filein-service.ts): nil
+ *                                                at the end, true (a definition was made), a
+ *                                                String (an error), or an Array (a method to
+ *                                                run, its receiver, 'file:line')
+ *   14  COMPILE    rax = a behaviour, rsi = a     the selector (a Symbol) of the method now
+ *                  method's source (pattern and  defined, or a String: the syntax or compile
+ *                  body, as compile: takes it)   error
+ *   15  CHUNK      rsi = a CompiledMethod         a String: the method in the chunk format's
+ *                                                form (pattern, then body), or nil
+ *   16  WRITE_FILE rsi = a file name, rdx = the   nil, or a String saying why it could not
+ *                  text (Strings)                be written
  *
  * A failure (no such mark, not a String) answers a message, which the machine turns into a
  * Service fault with those words, as for every service.
  */
-import { FORMAT_BYTES, FORMAT_POINTERS, TAG_PTR } from '../../kernel/machine/cells.ts';
+import { writeFileSync } from 'node:fs';
+import { FORMAT_BYTES, FORMAT_POINTERS, TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts';
 import type { HostService, Machine } from '../../kernel/machine/machine.ts';
 import { classIndexOf, formatOf, isObject, setSlot, setSlotPointer, slotPointer } from '../../kernel/objects/access.ts';
 import { behaviourName, methodsHead } from '../../kernel/objects/classes.ts';
-import { bindingValue, defineGlobal, findBinding, globalNames } from '../../kernel/objects/globals.ts';
+import { bindingValue, defineGlobal, findBinding, globalNames, type Value } from '../../kernel/objects/globals.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { BINDING, CLASS, ENTRY, METHOD } from '../../kernel/objects/layout.ts';
 import { newString } from '../../kernel/objects/services.ts';
+import type { FileIns } from './filein-service.ts';
+import { methodChunk } from './fileout.ts';
 import { isMethod, seeMethod } from './see.ts';
 
-export const SYSTEM_OP = Object.freeze({ MARK: 0, FORGET: 1, MARKS: 2, SEE: 3, SHOW: 4, GLOBALS: 5, METHOD_AT: 6, NAME: 7, GLOBAL_AT: 8, HAS_GLOBAL: 9, GLOBAL_PUT: 10 });
+export const SYSTEM_OP = Object.freeze({
+  MARK: 0, FORGET: 1, MARKS: 2, SEE: 3, SHOW: 4, GLOBALS: 5, METHOD_AT: 6, NAME: 7, GLOBAL_AT: 8, HAS_GLOBAL: 9, GLOBAL_PUT: 10,
+  ARGUMENTS: 11, FILE_IN: 12, FILE_IN_NEXT: 13, COMPILE: 14, CHUNK: 15, WRITE_FILE: 16,
+});
 
 const RAX = 0, RCX = 1, RDX = 2, RSI = 6;
 
@@ -40,6 +60,12 @@ export interface SystemHost {
   readonly kernel: Kernel;
   /** Text for the transcript (Transcript show:). */
   transcript(text: string): void;
+  /** A script's arguments. */
+  readonly arguments?: readonly string[];
+  /** The files being read by `Smalltalk fileIn:`. */
+  readonly fileIns?: FileIns;
+  /** Compile and install a method given in the chunk format's form; null, or the error. */
+  compileMethod?(behaviour: number, source: string): { selector: string } | string;
 }
 
 export function systemService(host: SystemHost): HostService {
@@ -127,9 +153,86 @@ export function systemService(host: SystemHost): HostService {
         m.store.regTags[RAX] = v.tag;
         return null;
       }
+      case SYSTEM_OP.ARGUMENTS: return answerStrings(k, m, host.arguments ?? [], false);
+      case SYSTEM_OP.FILE_IN: {
+        const name = text(m, RSI);
+        if (name === undefined) return 'fileIn: needs a file name (a String)';
+        if (host.fileIns === undefined) return 'files cannot be read here';
+        const h = host.fileIns.open(name);
+        if (typeof h === 'string') return answerString(m, h);
+        m.store.state64[RAX] = BigInt(h);
+        m.store.regTags[RAX] = TAG_NUM;
+        return null;
+      }
+      case SYSTEM_OP.FILE_IN_NEXT: {
+        if (host.fileIns === undefined || m.store.regTags[RSI] !== TAG_NUM) return 'not a file being read';
+        const step = host.fileIns.step(Number(m.store.state64[RSI]));
+        if (typeof step === 'string') return step;
+        switch (step.kind) {
+          case 'end': return answer(m, k.nil);
+          case 'defined': return answer(m, k.true);
+          case 'error': return answerString(m, step.text);
+          case 'doit': return answerTriple(k, m, step.method, step.receiver, step.place);
+        }
+        return null;
+      }
+      case SYSTEM_OP.COMPILE: {
+        const b = pointer(m, RAX);
+        const source = text(m, RSI);
+        if (b < 0 || !k.isBehaviour(b)) return 'compile: is sent to a class';
+        if (source === undefined) return "compile: needs the method's source (a String)";
+        if (host.compileMethod === undefined) return 'methods cannot be compiled here';
+        const r = host.compileMethod(b, source);
+        if (typeof r === 'string') return answerString(m, r);
+        const sym = k.symbols.intern(r.selector);
+        return sym < 0 ? 'out of memory' : answer(m, sym);
+      }
+      case SYSTEM_OP.CHUNK: {
+        const method = pointer(m, RSI);
+        if (!isMethod(k, method)) return 'not a CompiledMethod';
+        const source = slotPointer(m, method, METHOD.SOURCE);
+        const chunk = source > 0 && source !== k.nil ? methodChunk(k.textOf(source)) : null;
+        return chunk === null ? answer(m, k.nil) : answerString(m, chunk);
+      }
+      case SYSTEM_OP.WRITE_FILE: {
+        const name = text(m, RSI);
+        const contents = text(m, RDX);
+        if (name === undefined || contents === undefined) return 'writing a file needs its name and its text (Strings)';
+        try {
+          writeFileSync(name, contents, 'utf8');
+          return answer(m, k.nil);
+        } catch (e) {
+          return answerString(m, `cannot write ${name}: ${(e as Error).message}`);
+        }
+      }
       default: return `no system operation ${op}`;
     }
   };
+}
+
+/** An Array of a method, its receiver and a new String (a statement of a file to run). */
+function answerTriple(k: Kernel, m: Machine, method: number, receiver: Value, place: string): string | null {
+  const held = [k.heap.roots.add(BigInt(method), TAG_PTR), k.heap.roots.add(receiver.value, receiver.tag)];
+  try {
+    const array = k.heap.allocate(3, FORMAT_POINTERS, CLASS.Array, BigInt(k.nil), TAG_PTR);
+    if (array < 0) return 'out of memory';
+    const a = k.heap.roots.add(BigInt(array), TAG_PTR);
+    try {
+      const s = newString(k, place);
+      if (s < 0) return 'out of memory';
+      const arr = Number(k.heap.roots.value(a));
+      setSlot(m, arr, 0, k.heap.roots.value(held[0]), TAG_PTR);
+      setSlot(m, arr, 1, k.heap.roots.value(held[1]), k.heap.roots.tag(held[1]));
+      setSlotPointer(m, arr, 2, s);
+      m.store.state64[RAX] = BigInt(arr);
+      m.store.regTags[RAX] = TAG_PTR;
+      return null;
+    } finally {
+      k.heap.roots.release(a);
+    }
+  } finally {
+    for (const h of held) k.heap.roots.release(h);
+  }
 }
 
 /** An Array of new Strings (or Symbols), made with the array held across each allocation. */

@@ -15,6 +15,7 @@ export function showLiteral(v: LiteralValue): string {
     case 'string': return `'${v.value.replaceAll("'", "''")}'`;
     case 'symbol': return /^[A-Za-z_][\w:]*$|^[-+*/\\<>=~@%|&?,!]+$/.test(v.value) ? `#${v.value}` : `#'${v.value.replaceAll("'", "''")}'`;
     case 'array': return `#(${v.elements.map(showLiteral).join(' ')})`;
+    case 'bytes': return `#[${v.value.join(' ')}]`;
     default: return v.type;
   }
 }
@@ -49,6 +50,18 @@ export function showBody(b: Pick<Body, 'temps' | 'statements'>): string {
 
 export function showItem(item: Item): string {
   if (item.kind === 'doit') return showBody(item);
-  const head = `${item.target.name}${item.classSide ? ' class' : ''}>>${item.selector}(${item.params.map((p) => p.name).join(' ')})`;
+  if (item.kind === 'class') {
+    const head = item.superclass ? `${item.superclass.name} subclass: ${item.name.name}` : `${item.name.name}${item.classSide ? ' class' : ''} extend`;
+    const parts = [
+      ...(item.instanceVariables.length ? [`|${item.instanceVariables.map((v) => v.name).join(' ')}|`] : []),
+      ...(item.classInstanceVariables.length ? [`class |${item.classInstanceVariables.map((v) => v.name).join(' ')}|`] : []),
+      ...item.pragmas.map((p) => `<${p.selector}${p.args.map((a) => ' ' + showLiteral(a)).join('')}>`),
+      ...item.classVariables.map((v) => `${v.name.name} := ${v.value ? showBody(v.value) : 'nil'}`),
+      ...item.methods.map(showItem),
+    ];
+    return `${head} [ ${parts.join('; ')} ]`;
+  }
+  const pragmas = item.pragmas.map((p) => `<${p.selector}${p.args.map((a) => ' ' + showLiteral(a)).join('')}> `).join('');
+  const head = `${item.target.name}${item.classSide ? ' class' : ''}>>${item.selector}(${item.params.map((p) => p.name).join(' ')})${pragmas ? ' ' + pragmas.trimEnd() : ''}`;
   return item.body.kind === 'assembly' ? `${head} asm{${item.body.text}}` : `${head} ${showBody(item.body)}`;
 }

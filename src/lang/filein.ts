@@ -1,0 +1,270 @@
+/*
+ * Reading a whole file of source, in one of the forms code comes in:
+ *
+ *   bedrock     Bedrock's own: an item ends with its line unless a bracket is open or the next
+ *               lines are indented (layout.ts); GNU Smalltalk bracket constructs are items too.
+ *   smalltalk   as GNU Smalltalk, Pharo and Squeak write it: statements end with '.', classes
+ *               in GNU Smalltalk's brackets (brackets.ts), and the chunk format they all export,
+ *               where a '!' ends each chunk ('!!' stands for a '!' inside one):
+ *
+ *                 Object subclass: #Animal
+ *                     instanceVariableNames: 'name'
+ *                     classVariableNames: ''
+ *                     package: 'Zoo'!
+ *                 !Animal methodsFor: 'speaking'!
+ *                 speak
+ *                     ^name, ' makes a sound'! !
+ *
+ *               A chunk is statements (each run when read, as GNU Smalltalk runs them); a chunk
+ *               that follows a lone '!' and says `Foo methodsFor: '...'` (or `Foo class
+ *               methodsFor:`) begins methods, one a chunk, until an empty one; `Foo
+ *               commentStamp: ...` is followed by the comment. Temporaries declared among the
+ *               statements (`| a b |`) are globals, as GNU Smalltalk's are in a file.
+ *
+ * Which form a file is in: `.st` (and `.cs`, `.gst`) files are Smalltalk, `.bedrock` files
+ * Bedrock; any other is Smalltalk when it has chunk separators or bracket class definitions,
+ * and no Bedrock definition (`Foo bar -> ...`).
+ *
+ * Errors are values: the items read before the first syntax error, and that error, which names
+ * the file, the line and the column as the file has them (a '!!' counts as two characters).
+ */
+import type { DoIt, Item, MethodDefinition, SyntaxError } from './ast.ts';
+import { bracketConstruct, parseBracket } from './brackets.ts';
+import { startsInstruction } from './header.ts';
+import { splitItems } from './layout.ts';
+import { lexToken } from './lexer.ts';
+import { parseSource } from './parser.ts';
+import { SourceText } from './source.ts';
+import { Failure, parseWith, syntaxError, TokenParser } from './syntax.ts';
+import { isWhitespace, type Token } from './tokens.ts';
+
+export type FileFormat = 'bedrock' | 'smalltalk';
+
+export interface FileRead {
+  readonly format: FileFormat;
+  readonly items: readonly Item[];
+  readonly error?: SyntaxError;
+}
+
+const SMALLTALK_EXTENSIONS = ['.st', '.cs', '.gst'];
+
+/** Is this token a chunk separator ('!', or '!' doubled)? */
+const isBang = (t: Token): boolean => t.kind === 'binary' && /^!+$/.test(t.text);
+
+/** Which form a file is in (see the header). */
+export function fileFormat(text: string, name?: string): FileFormat {
+  const lower = name?.toLowerCase() ?? '';
+  if (SMALLTALK_EXTENSIONS.some((e) => lower.endsWith(e))) return 'smalltalk';
+  if (lower.endsWith('.bedrock')) return 'bedrock';
+  const source = new SourceText(text);
+  for (let t = lexToken(source, 0); t.kind !== 'end'; t = lexToken(source, t.end)) if (isBang(t)) return 'smalltalk';
+  const items = splitItems(source);
+  if (items.some((i) => i.header !== undefined)) return 'bedrock';
+  return items.some((i) => { const c = bracketConstruct(i.tokens); return c === 'class' || c === 'extend'; }) ? 'smalltalk' : 'bedrock';
+}
+
+/** Read a file's items, in the form it is in (or the one given). */
+export function readSourceFile(text: string, name?: string, format: FileFormat = fileFormat(text, name)): FileRead {
+  if (format === 'bedrock') {
+    const r = parseSource(new SourceText(text, { name }));
+    return r.ok ? { format, items: r.items } : { format, items: r.items, error: r.error };
+  }
+  return new SmalltalkReader(text, name).read();
+}
+
+/**
+ * One method in the chunk format's form (a pattern, then its body), as `compile:` takes it:
+ * the definition of it in `target` (its class side when `classSide`), or the syntax error.
+ */
+export function parseMethodText(text: string, target: string, classSide: boolean): MethodDefinition | SyntaxError {
+  const source = new SourceText(text);
+  const r = parseWith(source, 0, () => methodFromChunk(source, target, classSide, 0, text.length));
+  return r.kind === 'error' ? r.error : r;
+}
+
+/** The text with each '!!' read as '!', the places of the single '!'s that end chunks, and the source over it. */
+function unbang(text: string, name?: string): { source: SourceText; terminators: number[] } {
+  let out = '';
+  const dropped: number[] = [];
+  const terminators: number[] = [];
+  let from = 0;
+  for (let i = text.indexOf('!'); i >= 0; i = text.indexOf('!', from)) {
+    out += text.slice(from, i + 1);
+    if (text[i + 1] === '!') { dropped.push(out.length); from = i + 2; } else { terminators.push(out.length - 1); from = i + 1; }
+  }
+  out += text.slice(from);
+  return { source: new SourceText(out, { name, original: { text, dropped } }), terminators };
+}
+
+class SmalltalkReader {
+  private readonly source: SourceText;
+  private readonly terminators: number[];
+  private readonly items: Item[] = [];
+  /** Where the next chunk starts. */
+  private pos = 0;
+  private next = 0;
+
+  constructor(text: string, name?: string) {
+    const { source, terminators } = unbang(text, name);
+    this.source = source;
+    this.terminators = terminators;
+  }
+
+  read(): FileRead {
+    const r = parseWith(this.source, this.pos, () => { this.chunks(); return null; });
+    return { format: 'smalltalk', items: this.items, ...(r !== null && { error: r.error }) };
+  }
+
+  /** The next chunk: its extent (up to its '!', or the end), and whether a lone '!' came before it. */
+  private chunk(skipBang: boolean): { start: number; end: number; bang: boolean } | null {
+    const text = this.source.text;
+    while (this.pos < text.length && isWhitespace(text[this.pos])) this.pos++;
+    if (this.pos >= text.length) return null;
+    let bang = false;
+    if (skipBang && this.terminators[this.next] === this.pos) {
+      bang = true;
+      this.next++;
+      this.pos++;
+    }
+    const start = this.pos;
+    const end = this.next < this.terminators.length ? this.terminators[this.next++] : text.length;
+    this.pos = end + 1;
+    return { start, end, bang };
+  }
+
+  private chunks(): void {
+    for (let c = this.chunk(true); c !== null; c = this.chunk(true)) {
+      if (!c.bang) { this.statements(c.start, c.end); continue; }
+      const tokens = this.tokens(c.start, c.end);
+      const head = methodsHead(tokens);
+      if (head !== null) { this.methods(head.target, head.classSide); continue; }
+      const commented = commentHead(tokens);
+      if (commented !== null) {
+        const body = this.chunk(false);
+        if (body !== null) this.generated(`${commented} comment: '${this.source.text.slice(body.start, body.end).replaceAll("'", "''")}'`, body.start, body.end);
+        continue;
+      }
+      if (tokens.length === 2 && tokens[1].kind === 'identifier' && tokens[1].text === 'reorganize') { this.chunk(false); continue; }
+      this.statements(c.start, c.end);
+    }
+  }
+
+  private tokens(start: number, end: number): Token[] {
+    return tokensIn(this.source, start, end);
+  }
+
+  /** Methods, one a chunk, until an empty chunk. */
+  private methods(target: string, classSide: boolean): void {
+    for (let c = this.chunk(false); c !== null; c = this.chunk(false)) {
+      if (this.source.text.slice(c.start, c.end).trim() === '') return;
+      this.items.push(this.method(target, classSide, c.start, c.end));
+    }
+  }
+
+  private method(target: string, classSide: boolean, start: number, end: number): MethodDefinition {
+    return methodFromChunk(this.source, target, classSide, start, end);
+  }
+
+  /**
+   * Statements (from `start` to `end`): each one an item, ended by '.'; bracket constructs
+   * need no '.'; declared temporaries become globals (nil).
+   */
+  private statements(start: number, end: number): void {
+    const tokens = this.tokens(start, end);
+    const p = new TokenParser(this.source, tokens);
+    const text = this.source.text;
+    while (!p.atEnd) {
+      const t = p.peek()!;
+      if (t.kind === 'period') { p.pos++; continue; }
+      if (bracketConstruct(tokens, p.pos) !== null) { this.items.push(parseBracket(p)); continue; }
+      if (p.isBar(t)) {
+        for (const v of p.temporaries()) this.generated(`${v.name} := nil`, v.span.start.offset, v.span.end.offset);
+        continue;
+      }
+      const statement = p.statement();
+      const last = p.tokens[p.pos - 1];
+      const after = p.peek();
+      if (after !== undefined && after.kind !== 'period') p.failAt(after, "expected '.' (or a chunk's '!') after the statement");
+      const source = text.slice(t.start, last.end);
+      const item: DoIt = { kind: 'doit', temps: [], statements: [statement], span: p.span(t.start, last.end), source, origin: this.source };
+      this.items.push(replayable(item));
+    }
+  }
+
+  /** A statement the reader makes (a comment, a global for a temporary), placed where its cause is. */
+  private generated(source: string, start: number, end: number): void {
+    const r = parseSource(new SourceText(source));
+    if (!r.ok || r.items[0]?.kind !== 'doit') throw new Failure(syntaxError(this.source, `cannot read ${source}`, start));
+    this.items.push({ ...r.items[0], span: this.source.span(start, end), origin: undefined });
+  }
+}
+
+/** A method in chunk form (a pattern, then its body) from `start` to `end` of `source`. */
+function methodFromChunk(source: SourceText, target: string, classSide: boolean, start: number, end: number): MethodDefinition {
+  const text = source.text;
+  const tokens = tokensIn(source, start, end);
+  const p = new TokenParser(source, tokens);
+  const pattern = p.pattern();
+  const bodyEnd = start + text.slice(start, end).trimEnd().length;
+  let body: MethodDefinition['body'];
+  let pragmas: MethodDefinition['pragmas'] = [];
+  if (startsInstruction(tokens.slice(p.pos, p.pos + 6))) {
+    const first = tokens[p.pos].start;
+    body = { kind: 'assembly', text: text.slice(first, bodyEnd), span: p.span(first, bodyEnd) };
+  } else {
+    const first = p.peek();
+    pragmas = p.pragmas();
+    const temps = p.temporaries();
+    pragmas = [...pragmas, ...p.pragmas()];
+    const statements = p.statements(undefined);
+    body = { kind: 'smalltalk', temps, statements, span: p.span(first?.start ?? bodyEnd, bodyEnd) };
+  }
+  return {
+    kind: 'method',
+    target: { kind: 'variable', name: target, span: p.span(start, start) },
+    classSide,
+    selector: pattern.selector,
+    params: pattern.params,
+    body,
+    pragmas,
+    source: `${target}${classSide ? ' class' : ''} >> ${text.slice(pattern.start, pattern.end)} [${text.slice(pattern.end, bodyEnd)}\n]`,
+    span: p.span(pattern.start, bodyEnd),
+    origin: source,
+  };
+}
+
+/** The tokens from `start` to `end` (a chunk): a token may not run past the '!' that ends it. */
+function tokensIn(source: SourceText, start: number, end: number): Token[] {
+  const out: Token[] = [];
+  for (let t = lexToken(source, start); t.kind !== 'end' && t.start < end; t = lexToken(source, t.end)) {
+    if (t.end > end) {
+      const what = t.kind === 'string' ? 'string' : t.kind === 'error' ? 'text' : t.kind;
+      throw new Failure(syntaxError(source, `this ${what} runs past the '!' that ends the chunk (write a '!' inside a chunk as '!!')`, t.start));
+    }
+    out.push(t);
+  }
+  return out;
+}
+
+/** A statement whose lines would not read back as one item of Bedrock's layout is kept (for the journal) as `Eval [ ... ]`. */
+function replayable(item: DoIt): DoIt {
+  const lines = item.source.split('\n');
+  if (lines.slice(1).every((l) => l.trim() === '' || isWhitespace(l[0]))) return item;
+  return { ...item, replay: `Eval [\n${item.source}\n]` };
+}
+
+/** `Foo methodsFor: 'x'` or `Foo class methodsFor: 'x' stamp: '...'`: the target, or null. */
+function methodsHead(tokens: readonly Token[]): { target: string; classSide: boolean } | null {
+  const t0 = tokens[0];
+  if (t0?.kind !== 'identifier') return null;
+  const classSide = tokens[1]?.kind === 'identifier' && tokens[1].text === 'class';
+  const k = tokens[classSide ? 2 : 1];
+  if (k?.kind !== 'keyword' || !/^(public|private)?[mM]ethodsFor:$/.test(k.text)) return null;
+  return { target: t0.text, classSide };
+}
+
+/** `Foo commentStamp: '...' prior: 0` (Squeak's and Pharo's class comment): the class, or null. */
+function commentHead(tokens: readonly Token[]): string | null {
+  const t0 = tokens[0];
+  return t0?.kind === 'identifier' && tokens[1]?.kind === 'keyword' && tokens[1].text === 'commentStamp:' ? t0.text : null;
+}
