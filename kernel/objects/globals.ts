@@ -4,6 +4,13 @@
  * and forget bring the older one back. Assigning to a global writes its binding's value slot,
  * as assigning a Smalltalk global writes its association (and, as in Forth, forget does not
  * undo assignments to globals that existed at the mark).
+ *
+ * Names are bound late, as in every Smalltalk: code may name a global that does not exist yet.
+ * The compiler then makes an *undeclared* binding for it, one whose value is the binding itself,
+ * and the code reads it through a send (Binding>>value, in the language) that looks the name
+ * up again when it runs. An undeclared binding is in the chain (so mark and forget treat it as
+ * any other), but is no global: findBinding and globalNames pass over it, and defining the
+ * name makes a new binding, never assigns this one.
  */
 import { FORMAT_POINTERS, TAG_PTR } from '../machine/cells.ts';
 import { setSlot, setSlotPointer, slot, slotPointer, slotTag } from './access.ts';
@@ -16,15 +23,39 @@ export interface Value {
   readonly tag: number;
 }
 
-/** The binding named `name`, or -1. */
+/** The binding of the global named `name`, or -1 (undeclared bindings are not globals). */
 export function findBinding(k: Kernel, name: string): number {
+  return find(k, name, false);
+}
+
+/** The undeclared binding for `name` (see the header), or -1. */
+export function findUndeclared(k: Kernel, name: string): number {
+  return find(k, name, true);
+}
+
+/** Is this binding undeclared (its value the binding itself)? */
+export function isUndeclared(k: Kernel, b: number): boolean {
+  return slotTag(k.machine, b, BINDING.VALUE) === TAG_PTR && slot(k.machine, b, BINDING.VALUE) === BigInt(b);
+}
+
+function find(k: Kernel, name: string, undeclared: boolean): number {
   const symbol = k.symbols.find(name);
   if (symbol === undefined) return -1;
   const m = k.machine;
   for (let b = slotPointer(m, k.roots, ROOTS.GLOBALS); b >= 0 && b !== k.nil; b = slotPointer(m, b, BINDING.NEXT)) {
-    if (slotPointer(m, b, BINDING.NAME) === symbol) return b;
+    if (slotPointer(m, b, BINDING.NAME) === symbol && isUndeclared(k, b) === undeclared) return b;
   }
   return -1;
+}
+
+/** An undeclared binding for `name` (the one there is, or a new one). Returns it or a message. */
+export function declareUndeclared(k: Kernel, name: string): number | string {
+  const known = findUndeclared(k, name);
+  if (known >= 0) return known;
+  const b = defineGlobal(k, name, k.object(k.nil));
+  if (typeof b === 'string') return b;
+  setSlotPointer(k.machine, b, BINDING.VALUE, b);
+  return b;
 }
 
 export function bindingValue(k: Kernel, binding: number): Value {
@@ -68,7 +99,7 @@ export function globalNames(k: Kernel): string[] {
   const m = k.machine;
   const seen = new Set<string>();
   for (let b = slotPointer(m, k.roots, ROOTS.GLOBALS); b >= 0 && b !== k.nil; b = slotPointer(m, b, BINDING.NEXT)) {
-    seen.add(k.symbols.text(slotPointer(m, b, BINDING.NAME)));
+    if (!isUndeclared(k, b)) seen.add(k.symbols.text(slotPointer(m, b, BINDING.NAME)));
   }
   return [...seen];
 }

@@ -92,7 +92,7 @@ function runSmalltalkFile(ws: Workspace, read: FileRead, io: Output): boolean {
     for (const o of outcomes) {
       if (o.kind === 'error') ok = false;
       for (const l of outcomeLines(o)) {
-        if (l.tone === 'value' || l.tone === 'defined') continue;
+        if (l.tone === 'value' || l.tone === 'defined' || l.tone === 'warning') continue;
         (l.tone === 'listing' ? io.out : io.err)(l.text);
       }
     }

@@ -22,7 +22,7 @@
 import { FORMAT_POINTERS, FORMAT_WORDS, TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts';
 import { classIndexOf, setSlot, slotCount, slotNumber, slotPointer } from '../../kernel/objects/access.ts';
 import { behaviourIndex, behaviourName, lookupFrom, parentOf } from '../../kernel/objects/classes.ts';
-import { findBinding } from '../../kernel/objects/globals.ts';
+import { declareUndeclared, findBinding } from '../../kernel/objects/globals.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { BEHAVIOUR, BINDING, CLASS, METHOD, METHOD_KIND, ROOTS } from '../../kernel/objects/layout.ts';
 import { makeString } from '../../kernel/objects/methods.ts';
@@ -53,6 +53,8 @@ export interface CodegenContext {
   readonly hold?: (address: number) => number;
   /** Compiles a block's unit (for closures). */
   readonly compileBlock?: BlockCompiler;
+  /** Told what is worth a warning (a name not defined yet). */
+  readonly warn?: (message: string) => void;
 }
 
 /** The machine objects: sends to these globals are their primitives, compiled in place. */
@@ -275,7 +277,13 @@ export class Generator {
     return undefined;
   }
 
-  private resolve(v: Variable, forStore: boolean): Slot {
+  /**
+   * Where a name lives. A global that does not exist yet is bound late (globals.ts): read
+   * through its undeclared binding when the code runs. That is how every name a DoIt reads
+   * works, and a capitalized name in a method (with a warning); a method's lower-case name
+   * that is nothing is a missing declaration, an error.
+   */
+  private resolve(v: Variable, forStore: boolean): Slot | { kind: 'late'; binding: number } {
     const here = this.own(v.name);
     if (here) {
       if (forStore && this.isArgument(v.name)) this.fail(`'${v.name}' is an argument and cannot be assigned`, v.span);
@@ -306,6 +314,13 @@ export class Generator {
       if (typeof made === 'string') this.fail(made, v.span);
       binding = made;
     }
+    if (binding < 0 && !forStore && (this.cx.topLevel || /^[A-Z]/.test(v.name))) {
+      const late = declareUndeclared(this.k, v.name);
+      if (typeof late === 'string') this.fail(late, v.span);
+      this.literal(late);
+      if (!this.cx.topLevel) this.cx.warn?.(`${v.name} is not defined yet (it is looked up when the method runs)`);
+      return { kind: 'late', binding: late };
+    }
     if (binding < 0) {
       this.fail(forStore ? `'${v.name}' is not declared (declare it in | | or, at the top level, assign it to make a global)` : `'${v.name}' is not defined`, v.span);
     }
@@ -319,7 +334,6 @@ export class Generator {
    * classVariableNames: (bootstrap/system/behaviour.bedrock) make these globals.
    */
   private classVariable(name: string): number {
-    if (!/^[A-Z]/.test(name)) return -1;
     for (let b = this.cx.behaviour; b >= 0; b = parentOf(this.k, b)) {
       const owner = behaviourName(this.k, b).replace(/ class$/, '');
       const binding = findBinding(this.k, `${owner}.${name}`);
@@ -405,9 +419,16 @@ export class Generator {
   expression(e: Expression): void {
     switch (e.kind) {
       case 'literal': this.literalValue(e.value, e.span); return;
-      case 'variable': this.load(this.resolve(e, false)); return;
+      case 'variable': {
+        const slot = this.resolve(e, false);
+        if (slot.kind !== 'late') { this.load(slot); return; }
+        // The binding asks for its value again each time (Binding>>value).
+        this.load({ kind: 'literal', index: this.literal(slot.binding) });
+        this.sendNamed('value', 0);
+        return;
+      }
       case 'assign': {
-        const slot = this.resolve(e.target, true);
+        const slot = this.resolve(e.target, true) as Slot;
         this.expression(e.value);
         this.emit({ op: 'store', to: slot });
         return;
@@ -500,7 +521,7 @@ export class Generator {
 
   private brace(elements: readonly Expression[], span: Span): void {
     // {a. b. c} is `(Array new: 3) at: 1 put: a; at: 2 put: b; at: 3 put: c; yourself`.
-    this.load(this.resolve({ kind: 'variable', name: 'Array', span }, false));
+    this.expression({ kind: 'variable', name: 'Array', span });
     this.load({ kind: 'number', value: BigInt(elements.length) });
     this.sendNamed('new:', 1);
     elements.forEach((el, i) => {

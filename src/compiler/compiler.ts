@@ -37,7 +37,8 @@ import { THREADED_BIAS, threadedPairs, ThreadedPrimitives, type Pair } from './t
 
 export type Backend = 'native' | 'threaded';
 
-export type Defined = { readonly ok: true; readonly method: number; readonly owner: number; readonly selector: string };
+/** A method defined; `warnings` are worth telling (a name it reads that is not defined yet). */
+export type Defined = { readonly ok: true; readonly method: number; readonly owner: number; readonly selector: string; readonly warnings: readonly string[] };
 export type CompileOutcome<T> = T | { readonly ok: false; readonly error: CompileError };
 
 /** A compiled top-level expression: the code to call (with rax = nil, the receiver). */
@@ -61,6 +62,8 @@ export class Compiler {
   readonly prims: ThreadedPrimitives;
   /** The last unit compiled, both ways (tests and listings look at it). */
   last: Compiled | null = null;
+  /** Warnings of the definition being compiled. */
+  private warnings: string[] = [];
 
   constructor(readonly k: Kernel, public backend: Backend = 'native') {
     this.prims = new ThreadedPrimitives(k);
@@ -78,12 +81,13 @@ export class Compiler {
       if (meta < 0) return failure(`${def.target.name} is its own class: define its methods without 'class'`, def.target.span);
       owner = meta;
     }
+    this.warnings = [];
     try {
       return k.withHolds((hold): Defined => {
         const made = def.body.kind === 'assembly'
           ? this.assemblyMethod(def, owner, hold)
           : isMachineMethod(def) ? this.machineMethod(def, owner, hold) : this.smalltalkMethod(def, owner, hold);
-        return { ok: true, method: made.method, owner, selector: def.selector };
+        return { ok: true, method: made.method, owner, selector: def.selector, warnings: [...new Set(this.warnings)] };
       });
     } catch (e) {
       if (e instanceof CompileFailure) return { ok: false, error: e.error };
@@ -129,6 +133,7 @@ export class Compiler {
       behaviour,
       topLevel: what.kind === 'doit',
       defineGlobal: (global) => k.defineGlobal(global, k.object(k.nil)),
+      warn: (message) => this.warnings.push(message),
       hold,
       compileBlock: (unit) => {
         const c = this.materialize(unit, hold);

@@ -237,6 +237,11 @@ function methodFromChunk(source: SourceText, target: string, classSide: boolean,
 function tokensIn(source: SourceText, start: number, end: number): Token[] {
   const out: Token[] = [];
   for (let t = lexToken(source, start); t.kind !== 'end' && t.start < end; t = lexToken(source, t.end)) {
+    if (t.end > end && t.kind === 'binary') {
+      // `3 +!`: the '!' that ends the chunk is not part of the operator before it.
+      out.push({ ...t, text: t.text.slice(0, end - t.start), end });
+      break;
+    }
     if (t.end > end) {
       const what = t.kind === 'string' ? 'string' : t.kind === 'error' ? 'text' : t.kind;
       throw new Failure(syntaxError(source, `this ${what} runs past the '!' that ends the chunk (write a '!' inside a chunk as '!!')`, t.start));

@@ -25,7 +25,7 @@ export function outcomeLines(o: Outcome): Line[] {
   const shown = o.output ? lines('listing', o.output.replace(/\n$/, '')) : [];
   switch (o.kind) {
     case 'value': return [...shown, ...lines('value', o.text)];
-    case 'defined': return [...shown, ...lines('defined', o.text)];
+    case 'defined': return [...shown, ...lines('defined', o.text), ...(o.warnings ?? []).map((w) => line('warning', `  warning: ${w}`))];
     case 'error': return [...shown, ...errorLines(o)];
   }
 }

@@ -32,7 +32,7 @@ import { returnHome } from '../../kernel/memory/stack.ts';
 /** What evaluating one item came to; `output` is what it wrote to the Transcript, if anything. */
 export type Outcome =
   | { readonly kind: 'value'; readonly value: Value; readonly text: string; readonly source: string; readonly output?: string }
-  | { readonly kind: 'defined'; readonly text: string; readonly source: string; readonly output?: string }
+  | { readonly kind: 'defined'; readonly text: string; readonly source: string; readonly output?: string; readonly warnings?: readonly string[] }
   | { readonly kind: 'error'; readonly text: string; readonly source: string; readonly fault?: Fault; readonly backtrace?: readonly string[]; readonly output?: string };
 
 /** One item being evaluated in slices (Bedrock.startItem). */
@@ -92,8 +92,12 @@ export class Bedrock {
     const b = new Bedrock(r.kernel, options.backend ?? 'native', options.steps ?? 100_000_000);
     for (const file of SYSTEM_FILES) {
       const text = readFileSync(projectFile(`bootstrap/system/${file}.bedrock`), 'utf8');
-      const failed = b.evaluate(text).find((o) => o.kind === 'error');
+      const outcomes = b.evaluate(text);
+      const failed = outcomes.find((o) => o.kind === 'error');
       if (failed) return `bootstrap/system/${file}.bedrock: ${failed.text}\n${failed.source}`;
+      // The system names nothing before it defines it: a late-bound name here is a mistake.
+      const warned = outcomes.find((o) => o.kind === 'defined' && o.warnings);
+      if (warned && warned.kind === 'defined') return `bootstrap/system/${file}.bedrock: ${warned.warnings![0]}\n${warned.source}`;
       // Once integer arithmetic is complete, compiled code inlines its SmallInteger case.
       if (file === SEAL_ARITHMETIC_AFTER) {
         const sealed = sealArithmetic(b.kernel);
@@ -141,7 +145,9 @@ export class Bedrock {
     if (item.kind === 'method') {
       const r = this.compiler.define(item);
       if (!r.ok) return once(this.withOutput({ kind: 'error', text: compileErrorText(r.error.message, r.error.span, source, item.span, item.origin), source }));
-      return once(this.withOutput({ kind: 'defined', text: `${item.target.name}${item.classSide ? ' class' : ''}>>${item.selector}`, source }));
+      const name = `${item.target.name}${item.classSide ? ' class' : ''}>>${item.selector}`;
+      const warnings = r.warnings.map((w) => `${name}: ${w}`);
+      return once(this.withOutput({ kind: 'defined', text: name, source, ...(warnings.length > 0 && { warnings }) }));
     }
     if (item.kind === 'class') return once(this.withOutput(this.defineClass(item, options)));
     return this.startDoIt(item, options);
@@ -159,6 +165,7 @@ export class Bedrock {
     const here = placeText(def.span.start, file);
     if (typeof steps === 'string') return { kind: 'error', text: `${here}: ${steps}`, source };
     const errors: string[] = [];
+    const warnings: string[] = [];
     let fault: Outcome & { kind: 'error' } | undefined;
     for (const step of steps) {
       let o: Outcome;
@@ -179,9 +186,10 @@ export class Bedrock {
       }
       this.output = o.output ?? '';
       if (o.kind === 'error') { errors.push(o.text); fault ??= o; }
+      if (o.kind === 'defined' && o.warnings) warnings.push(...o.warnings);
     }
     if (errors.length > 0) return { ...fault!, text: errors.join('\n'), source };
-    return { kind: 'defined', text: `${def.name.name}${def.classSide ? ' class' : ''}`, source };
+    return { kind: 'defined', text: `${def.name.name}${def.classSide ? ' class' : ''}`, source, ...(warnings.length > 0 && { warnings }) };
   }
 
   private runToEnd(e: Evaluation): Outcome {
