@@ -83,7 +83,7 @@ export function evalCommand(args: string[], io: Output): number {
  * the program writes to the Transcript is printed, and errors (with the file and line), but
  * not the value of each statement or the definitions. Answers whether everything succeeded.
  */
-function runSmalltalkFile(ws: Workspace, read: FileRead, io: Output): boolean {
+export function runSmalltalkFile(ws: Workspace, read: FileRead, io: Output): boolean {
   let ok = true;
   for (const item of read.items) {
     const running = ws.start(item);

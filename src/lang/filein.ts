@@ -51,13 +51,21 @@ const SMALLTALK_EXTENSIONS = ['.st', '.cs', '.gst'];
 /** Is this token a chunk separator ('!', or '!' doubled)? */
 const isBang = (t: Token): boolean => t.kind === 'binary' && /^!+$/.test(t.text);
 
+/** Does the text have chunk separators: a '!' outside strings, comments and characters? */
+function hasChunks(text: string): boolean {
+  if (!text.includes('!')) return false;
+  const source = new SourceText(text);
+  for (let t = lexToken(source, 0); t.kind !== 'end'; t = lexToken(source, t.end)) if (isBang(t)) return true;
+  return false;
+}
+
 /** Which form a file is in (see the header). */
 export function fileFormat(text: string, name?: string): FileFormat {
   const lower = name?.toLowerCase() ?? '';
   if (SMALLTALK_EXTENSIONS.some((e) => lower.endsWith(e))) return 'smalltalk';
   if (lower.endsWith('.bedrock')) return 'bedrock';
+  if (hasChunks(text)) return 'smalltalk';
   const source = new SourceText(text);
-  for (let t = lexToken(source, 0); t.kind !== 'end'; t = lexToken(source, t.end)) if (isBang(t)) return 'smalltalk';
   const items = splitItems(source);
   if (items.some((i) => i.header !== undefined)) return 'bedrock';
   return items.some((i) => { const c = bracketConstruct(i.tokens); return c === 'class' || c === 'extend'; }) ? 'smalltalk' : 'bedrock';
@@ -105,9 +113,15 @@ class SmalltalkReader {
   private next = 0;
 
   constructor(text: string, name?: string) {
-    const { source, terminators } = unbang(text, name);
-    this.source = source;
-    this.terminators = terminators;
+    if (hasChunks(text)) {
+      const { source, terminators } = unbang(text, name);
+      this.source = source;
+      this.terminators = terminators;
+    } else {
+      // No chunk ends a '!' in a string of GNU Smalltalk's syntax: the file is one chunk.
+      this.source = new SourceText(text, { name });
+      this.terminators = [];
+    }
   }
 
   read(): FileRead {

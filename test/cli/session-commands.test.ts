@@ -128,6 +128,28 @@ describe('batch commands', () => {
     expect(bedrock(['eval', 'Greeter new shout', '--image', 'g.image'], { cwd }).status).toBe(1);
   });
 
+  it('run FILE.st ARGS reads GNU Smalltalk source as gst does: Transcript output, errors with the file and line, Smalltalk arguments', () => {
+    const cwd = scratch();
+    writeFileSync(join(cwd, 'hello.st'), [
+      'Object subclass: Greeter [',
+      "    greet: who [ ^'Hello, ', who, '!' ]",
+      ']',
+      "Smalltalk arguments do: [:each | Transcript showCr: (Greeter new greet: each)].",
+      'nil frob.',
+      "Transcript showCr: 'bye'.",
+      '',
+    ].join('\n'));
+    const r = bedrock(['run', 'hello.st', 'Ann', 'Bob'], { cwd });
+    expect(r.out).toBe('Hello, Ann!\nHello, Bob!\nbye\n');
+    expect(r.err.split('\n')[0]).toBe('hello.st:5:1: nil does not understand #frob');
+    expect(r.status).toBe(1);
+    // A Bedrock file's errors name the file and the line too (not the line within its item).
+    writeFileSync(join(cwd, 'two.bedrock'), '3 + 4\n\nFoo bar ->\n    ^3 +\n');
+    const b = bedrock(['run', 'two.bedrock'], { cwd });
+    expect(b.out).toBe('7\n');
+    expect(b.err.split('\n')[0]).toBe("two.bedrock:4:9: expected an argument after '+'");
+  });
+
   it('run --save does not save when something failed', () => {
     const cwd = scratch();
     writeFileSync(join(cwd, 'bad.bedrock'), 'Object subclass: #Half\nnil frob\n');

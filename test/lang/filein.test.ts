@@ -86,7 +86,7 @@ describe('the chunk format', () => {
     ]);
     const m = readSourceFile("!Foo methodsFor: 'x'!\nbar\n\t^'!!' , ]! !", 'g.st');
     expect(formatSyntaxError(m.error!).split('\n')[0]).toBe("g.st:3:10: expected an argument after ',', found ']'");
-    const s = readSourceFile("Transcript show: 'unended!\n3!", 'h.st');
+    const s = readSourceFile("Transcript show: 'a!b'!\n3 printNl!", 'h.st');
     expect(formatSyntaxError(s.error!).split('\n')[0]).toBe("h.st:1:18: this string runs past the '!' that ends the chunk (write a '!' inside a chunk as '!!')");
   });
 });
@@ -101,6 +101,12 @@ describe("GNU Smalltalk's form", () => {
     const cascade = read(text)[1] as DoIt;
     expect(cascade.replay).toBe("Eval [\nTranscript\nshowCr: 'a';\nshowCr: 'b'\n]");
     expect(parse(cascade.replay!).ok).toBe(true);
+  });
+
+  it("a '!' in a string is a '!' when the file has no chunks", () => {
+    expect(shown("Object subclass: Greeter [ greet [ ^'Hi!' ] ]\n'Wow!' displayNl.")).toEqual([
+      "Object subclass: Greeter [ Greeter>>greet() ^'Hi!' ]", "('Wow!' displayNl)",
+    ]);
   });
 
   it("a missing '.' between statements is an error at the second", () => {
