@@ -22,7 +22,8 @@
  *
  * Access rules (DESIGN.md section 2), checked on every access:
  *   [base + index*scale + disp]
- *     base holds a PTR    -> inside that object's slots (length from its header)
+ *     base holds a PTR    -> inside that object's slots (length from its header), or, for a
+ *                            read, its header cell at [p-8] (read as a number)
  *     base holds a STACK  -> inside the current stack object
  *     base holds a CODE   -> inside the code object it points into; rip likewise
  *     base is a number, or there is no base -> inside memory (the Memory capability)
@@ -526,7 +527,9 @@ export class Machine {
         const h = (baseValue >> 3) - 1;
         const htag = this.store.tags[h];
         if (htag === TAG_POISON) { this.raise('Poisoned', `the object at ${hex(baseValue)} was sent to another actor`, ins); return -1; }
-        lo = baseValue;
+        // The header cell, at [p-8], is part of the object's extent for reading: code reads a
+        // header through the object's own pointer (as a number); writing it is a Tag fault below.
+        lo = baseValue - 8;
         hi = baseValue + this.store.cells32[h * 2] * 8;
         what = 'object';
       } else if (tag === TAG_STACK) {
@@ -698,10 +701,11 @@ function outOfBounds(ea: number, lo: number, hi: number, what: string, memBytes:
     return `address ${hex(ea)} (cell ${Math.floor(ea / 8)}) is outside memory of ${memBytes / 8} cells`;
   }
   if (what === 'object') {
-    const slots = (hi - lo) / 8;
-    const slot = Math.floor((ea - lo) / 8);
-    const where = ea < lo ? `before the start` : `past the end`;
-    return `slot ${slot} is ${where} of the ${slots}-slot object at ${hex(lo)}`;
+    // lo is the object's header cell, its slot 0 eight bytes further.
+    const start = lo + 8;
+    const slots = (hi - start) / 8;
+    if (ea < lo) return `address ${hex(ea)} is before the header of the ${slots}-slot object at ${hex(start)}`;
+    return `slot ${Math.floor((ea - start) / 8)} is past the end of the ${slots}-slot object at ${hex(start)}`;
   }
   return `address ${hex(ea)} is outside the ${what} (${hex(lo)} to ${hex(hi)})`;
 }

@@ -73,12 +73,40 @@ describe('based accesses are checked against the object', () => {
     expect(r.fault?.message).toMatch(/slot 3 is past the end of the 3-slot object/);
   });
 
-  it('one before the start is a Bounds fault, even though the header is there', () => {
-    const r = runAsm('mov rax, [rdi-8]; ret', withObject);
+  it('the header is read through the object\'s own pointer, at [p-8], as a number', () => {
+    const m = newMachine();
+    const p = withObject(m);
+    for (const text of ['mov rax, [rdi-8]; ret', 'mov rcx, -1; mov rax, [rdi+rcx*8]; ret', 'mov rax, 0; add rax, [rdi-8]; ret']) {
+      const r = runAsm(text, () => {}, { m });
+      expect(r.fault, text).toBeNull();
+      expect(r.reg('rax'), text).toBe(m.cell(p - 8));
+      expect(m.registerTag(RAX), text).toBe(TAG_NUM);
+      expect(Number(r.reg('rax') & 0xffffffffn), text).toBe(3);
+    }
+    const tag = runAsm('lar rax, word ptr [rdi-8]; ret', () => {}, { m });
+    expect(tag.reg('rax')).toBe(BigInt(TAG_HDR));
+  });
+
+  it('before the header is a Bounds fault', () => {
+    const r = runAsm('mov rax, [rdi-16]; ret', withObject);
     expect(r.fault?.kind).toBe('Bounds');
-    expect(r.fault?.message).toMatch(/before the start of the 3-slot object/);
-    const idx = runAsm('mov rcx, -1; mov rax, [rdi+rcx*8]; ret', withObject);
+    expect(r.fault?.message).toMatch(/before the header of the 3-slot object/);
+    const idx = runAsm('mov rcx, -2; mov rax, [rdi+rcx*8]; ret', withObject);
     expect(idx.fault?.kind).toBe('Bounds');
+  });
+
+  it('the header cannot be written through the object\'s pointer', () => {
+    const m = newMachine();
+    const p = withObject(m);
+    const before = m.cell(p - 8);
+    for (const text of ['mov rax, -1; mov [rdi-8], rax; ret', 'mov qword ptr [rdi-8], 0; ret', 'add qword ptr [rdi-8], 1; ret', 'sete byte ptr [rdi-8]; ret', 'push 0; pop qword ptr [rdi-8]; ret']) {
+      const r = runAsm(text, () => {}, { m });
+      expect(r.fault?.kind, text).toBe('Tag');
+      expect(r.fault?.message, text).toMatch(/object header, which programs cannot write/);
+      expect(m.cell(p - 8), text).toBe(before);
+      expect(m.cellTag(p - 8), text).toBe(TAG_HDR);
+      m.unwind();
+    }
   });
 
   it('a store past the end is refused and changes nothing', () => {
