@@ -11,7 +11,7 @@
  * way (machine.register-loop.wasm ...). The JavaScript baselines do the same work a turn (with
  * numbers, or reading a typed array), counted in the same unit: the loop's x86 instructions.
  */
-import { assemble } from '../bootstrap/assembler.ts';
+import { assemble } from '../kernel/machine/x86/assembler.ts';
 import { Machine } from '../kernel/machine/machine.ts';
 import { Heap } from '../kernel/memory/heap.ts';
 import { timed, type Benchmark } from './harness.ts';

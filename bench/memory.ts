@@ -18,7 +18,7 @@
  *                        (12.5 M cells, 100 MB) built by machine code and live throughout:
  *                        what matters is that the pauses stay short with a big old space
  */
-import { assemble } from '../bootstrap/assembler.ts';
+import { assemble } from '../kernel/machine/x86/assembler.ts';
 import { Machine } from '../kernel/machine/machine.ts';
 import { Heap, heapOf, SERVICE_ALLOCATE } from '../kernel/memory/heap.ts';
 import type { GcStats } from '../kernel/memory/heap.ts';

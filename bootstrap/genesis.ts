@@ -21,7 +21,7 @@ import { ensureMetaclass } from '../kernel/objects/classes.ts';
 import { Kernel } from '../kernel/objects/kernel.ts';
 import { CLASS, INSTANCE_SPECS, kernelConstants, PARENT, ROOTS, SINGLETONS, type WellKnownClass } from '../kernel/objects/layout.ts';
 import { writeCode } from '../kernel/objects/methods.ts';
-import { assemble, formatAsmError } from './assembler.ts';
+import { assemble, formatAsmError } from '../kernel/machine/x86/assembler.ts';
 import { bindBody, kindOf, readFragments, type Fragment, type Names } from './fragments.ts';
 import { projectFile } from './project-files.ts';
 

@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { projectVersion } from '../../bootstrap/project-files.ts';
-import { assemble, formatAsmError, hexBytes } from '../../bootstrap/assembler.ts';
+import { assemble, formatAsmError, hexBytes } from '../../kernel/machine/x86/assembler.ts';
 import { TAG_NAMES } from '../../kernel/machine/cells.ts';
 import { Machine } from '../../kernel/machine/machine.ts';
 import { Heap } from '../../kernel/memory/heap.ts';

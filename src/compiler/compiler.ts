@@ -19,7 +19,7 @@
  * A definition is atomic: everything is made before the method is installed, and nothing
  * is installed if anything fails. Compile errors are values naming the source position.
  */
-import { assemble, assembleItems, formatAsmError } from '../../bootstrap/assembler.ts';
+import { assemble, assembleItems, formatAsmError } from '../../kernel/machine/x86/assembler.ts';
 import { bindBody, kindOf, type Fragment } from '../../bootstrap/fragments.ts';
 import { FORMAT_POINTERS, TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts';
 import { imm, mem, reg, rel } from '../../kernel/machine/x86/operand.ts';

@@ -19,7 +19,7 @@
  * Every instruction carries its origin (the IR operation, or the primitive it was copied
  * from), so a listing can show where each line came from.
  */
-import type { ItemOperand } from '../../bootstrap/assembler.ts';
+import type { ItemOperand } from '../../kernel/machine/x86/assembler.ts';
 import { decode } from '../../kernel/machine/x86/decoder.ts';
 import { imm, mem, reg, reg16, rel, type Decoded, type Operand } from '../../kernel/machine/x86/operand.ts';
 import { RIP, RSP } from '../../kernel/machine/x86/table.ts';
@@ -334,7 +334,7 @@ function describeSource(s: Source): string {
 }
 
 /** Assembler items for lines sitting at `origin`: absolute branch targets become offsets. */
-export function itemsAt(lines: readonly Line[], origin: number): import('../../bootstrap/assembler.ts').AsmItem[] {
+export function itemsAt(lines: readonly Line[], origin: number): import('../../kernel/machine/x86/assembler.ts').AsmItem[] {
   return lines.map((l) => {
     if (!isInstruction(l)) return { kind: 'label', name: l.label };
     const operands = l.operands.map((o): ItemOperand => (o.kind === 'rel' ? rel(o.target - origin) : o));

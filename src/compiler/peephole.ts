@@ -17,7 +17,7 @@
  * path it is written before it is read. At `ret` the ABI says what is live (rax, rsp and the
  * callee-saved registers); at a call, a syscall or an indirect jump everything is.
  */
-import type { ItemOperand } from '../../bootstrap/assembler.ts';
+import type { ItemOperand } from '../../kernel/machine/x86/assembler.ts';
 import { encode } from '../../kernel/machine/x86/encoder.ts';
 import type { Hints, Operand } from '../../kernel/machine/x86/operand.ts';
 import { MNEMONICS, RIP, RSP, type Operation } from '../../kernel/machine/x86/table.ts';

@@ -3,7 +3,7 @@
  * it would not be sound is left alone. Instructions are written as assembly text.
  */
 import { describe, expect, it } from 'vitest';
-import type { ItemOperand } from '../../bootstrap/assembler.ts';
+import type { ItemOperand } from '../../kernel/machine/x86/assembler.ts';
 import { formatOperand } from '../../kernel/machine/x86/disassembler.ts';
 import { imm, mem, reg, type Operand } from '../../kernel/machine/x86/operand.ts';
 import { REG64 } from '../../kernel/machine/x86/table.ts';

@@ -30,7 +30,7 @@
  * idiv comes with its dividend set up in one of several ways, some of which fit and some of
  * which raise #DE (divide by zero, or a quotient that does not fit in 64 bits).
  */
-import { assemble, formatAsmError } from '../../bootstrap/assembler.ts';
+import { assemble, formatAsmError } from '../../kernel/machine/x86/assembler.ts';
 import { decode } from '../../kernel/machine/x86/decoder.ts';
 import { encode } from '../../kernel/machine/x86/encoder.ts';
 import type { Hints, MemOperand, Operand } from '../../kernel/machine/x86/operand.ts';

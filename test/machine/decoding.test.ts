@@ -22,7 +22,7 @@
  */
 import { Code, Decoder, DecoderOptions, MemorySize, Mnemonic, OpKind, Register, type Instruction } from 'iced-x86';
 import { describe, expect, it } from 'vitest';
-import { assemble, formatAsmError, hexBytes } from '../../bootstrap/assembler.ts';
+import { assemble, formatAsmError, hexBytes } from '../../kernel/machine/x86/assembler.ts';
 import { decode } from '../../kernel/machine/x86/decoder.ts';
 import { disassemble, formatInstruction } from '../../kernel/machine/x86/disassembler.ts';
 import { encodeRow } from '../../kernel/machine/x86/encoder.ts';

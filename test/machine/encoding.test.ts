@@ -16,7 +16,7 @@
  * It also checks that the assembler's errors say where (line, column) and what was expected.
  */
 import { describe, expect, it } from 'vitest';
-import { assemble, formatAsmError, hexBytes } from '../../bootstrap/assembler.ts';
+import { assemble, formatAsmError, hexBytes } from '../../kernel/machine/x86/assembler.ts';
 import { decode } from '../../kernel/machine/x86/decoder.ts';
 import { encode } from '../../kernel/machine/x86/encoder.ts';
 import type { Operand } from '../../kernel/machine/x86/operand.ts';

@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assemble, hexBytes } from '../../bootstrap/assembler.ts';
+import { assemble, hexBytes } from '../../kernel/machine/x86/assembler.ts';
 import { Machine } from '../../kernel/machine/machine.ts';
 import { newMachine } from '../support/machine.ts';
 import { disassemble } from '../../kernel/machine/x86/disassembler.ts';

@@ -1,7 +1,7 @@
 /*
  * Test helpers: assemble text onto a fresh machine and run it.
  */
-import { assemble, formatAsmError } from '../../bootstrap/assembler.ts';
+import { assemble, formatAsmError } from '../../kernel/machine/x86/assembler.ts';
 import { Machine, type MachineOptions, type RunResult } from '../../kernel/machine/machine.ts';
 import { Heap } from '../../kernel/memory/heap.ts';
 

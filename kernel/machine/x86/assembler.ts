@@ -18,9 +18,9 @@
  *
  * Errors are values: { line, column, message } saying what was expected and what was found.
  */
-import { encode, type BranchSize } from '../kernel/machine/x86/encoder.ts';
-import type { Hints, MemOperand, Operand } from '../kernel/machine/x86/operand.ts';
-import { MNEMONICS, REG16, REG64, REG8, RIP } from '../kernel/machine/x86/table.ts';
+import { encode, type BranchSize } from './encoder.ts';
+import type { Hints, MemOperand, Operand } from './operand.ts';
+import { MNEMONICS, REG16, REG64, REG8, RIP } from './table.ts';
 
 export interface AsmError {
   readonly line: number;
