@@ -153,7 +153,8 @@ export function compileInsn(d: Decoded, code: CodeCache): Insn {
 
 function chooseRoutine(ins: Insn, row: Row): number {
   const kinds = row.operands;
-  const writesRsp = ins.d === RSP && kinds[0] !== 'rm8' && !['cmp', 'test', 'push', 'call', 'jmp'].includes(row.operation);
+  // The fast routines keep rsp inside the stack only where they are written for it.
+  const writesRsp = ins.d === RSP && kinds[0] !== 'rm8' && (row.access[0] === 'w' || row.access[0] === 'rw');
   const regReg = !ins.isMem && ins.d >= 0 && ins.s >= 0 && kinds.length === 2;
   const regImm = !ins.isMem && ins.d >= 0 && kinds.length === 2 && (kinds[1] === 'imm8' || kinds[1] === 'imm32' || kinds[1] === 'imm64');
   switch (row.operation) {

@@ -21,6 +21,7 @@
  */
 import type { ItemOperand } from '../../kernel/machine/x86/assembler.ts';
 import { decode } from '../../kernel/machine/x86/decoder.ts';
+import { registerEffects } from '../../kernel/machine/x86/effects.ts';
 import { imm, mem, reg, reg16, rel, type Decoded, type Operand } from '../../kernel/machine/x86/operand.ts';
 import { RIP, RSP } from '../../kernel/machine/x86/table.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
@@ -62,15 +63,19 @@ export function inlinableFragment(k: Kernel, code: number): Fragment | null {
     p += r.insn.length;
   }
   const last = instructions[instructions.length - 1];
-  if (!last || last.row.operation !== 'ret' || last.operands.length !== 0) return null;
+  if (!last || last.row.control !== 'ret' || last.operands.length !== 0) return null;
   const targets = new Set<number>();
   for (const d of instructions.slice(0, -1)) {
-    const op = d.row.operation;
-    if (op === 'ret' || op === 'push' || op === 'pop' || op === 'syscall') return null;
-    if (d.operands.some((o) => (o.kind === 'reg' && o.reg === RSP) || (o.kind === 'mem' && (o.base === RSP || o.base === RIP)))) return null;
+    // From the table's facts: what returns, calls, leaves for the host or jumps through a
+    // register cannot be copied; nor what touches the stack, named or implied (push, pop).
+    const flow = d.row.control;
+    if (flow === 'ret' || flow === 'call' || flow === 'indirect' || flow === 'barrier') return null;
+    const effects = registerEffects(d.row, d.operands);
+    if (effects.reads.includes(RSP) || effects.writes.includes(RSP)) return null;
+    if (d.operands.some((o) => o.kind === 'mem' && o.base === RIP)) return null;
     for (const o of d.operands) {
       if (o.kind !== 'rel') continue;
-      if (op === 'call' || o.target < 0 || o.target > last.address) return null; // recursive or leaving itself
+      if (o.target < 0 || o.target > last.address) return null; // leaving itself
       targets.add(o.target);
     }
   }

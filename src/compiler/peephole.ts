@@ -20,7 +20,8 @@
 import type { ItemOperand } from '../../kernel/machine/x86/assembler.ts';
 import { encode } from '../../kernel/machine/x86/encoder.ts';
 import type { Hints, Operand } from '../../kernel/machine/x86/operand.ts';
-import { MNEMONICS, RIP, RSP, type Operation } from '../../kernel/machine/x86/table.ts';
+import { registerEffects, rowForMnemonic } from '../../kernel/machine/x86/effects.ts';
+import { MNEMONICS, RIP, RSP, type Control } from '../../kernel/machine/x86/table.ts';
 
 /** One instruction of the native back end, with where it came from (for listings). */
 export interface Instruction {
@@ -34,12 +35,11 @@ export type Line = Instruction | { readonly label: string; readonly origin: stri
 
 export function isInstruction(l: Line): l is Instruction { return 'mnemonic' in l; }
 
-const RAX = 0;
 /** Live at `ret`: the result, the stack, and the registers a callee must preserve (ABI). */
 const LIVE_AT_RET = new Set([0, 4, 5, 3, 7, 12, 13, 14, 15]);
 
-function operation(i: Instruction): Operation | undefined {
-  return MNEMONICS.get(i.mnemonic)?.[0]?.operation;
+function control(i: Instruction): Control | undefined {
+  return MNEMONICS.get(i.mnemonic)?.[0]?.control;
 }
 
 function regOf(op: ItemOperand | undefined): number {
@@ -54,28 +54,15 @@ function addressRegisters(op: ItemOperand): number[] {
 
 interface Effects { readonly reads: ReadonlySet<number>; readonly writes: ReadonlySet<number>; readonly barrier: boolean }
 
-/** What one instruction reads and writes (registers only); `barrier` when that is not known here. */
+/**
+ * What one instruction reads and writes (registers only), from the instruction table's facts;
+ * `barrier` when control leaves the straight line (jumps are followed by deadAfter itself).
+ */
 export function effects(i: Instruction): Effects {
-  const reads = new Set<number>(), writes = new Set<number>();
-  const ops = i.operands;
-  for (const op of ops) for (const r of addressRegisters(op)) reads.add(r);
-  const readOperand = (op: ItemOperand | undefined): void => { const r = regOf(op); if (r >= 0) reads.add(r); };
-  const writeOperand = (op: ItemOperand | undefined): void => { const r = regOf(op); if (r >= 0) writes.add(r); };
-  switch (operation(i)) {
-    case 'mov': case 'lea': case 'lar': writeOperand(ops[0]); readOperand(ops[1]); break;
-    case 'add': case 'sub': case 'and': case 'or': case 'xor': case 'shl': case 'shr': case 'sar': case 'cmovcc':
-      readOperand(ops[0]); writeOperand(ops[0]); readOperand(ops[1]); if (ops[1]?.kind === 'reg8') reads.add(1); break;
-    case 'imul': readOperand(ops[ops.length === 3 ? 1 : 0]); readOperand(ops[1]); writeOperand(ops[0]); break;
-    case 'neg': case 'not': case 'inc': case 'dec': readOperand(ops[0]); writeOperand(ops[0]); break;
-    case 'cmp': case 'test': readOperand(ops[0]); readOperand(ops[1]); break;
-    case 'push': readOperand(ops[0]); reads.add(RSP); writes.add(RSP); break;
-    case 'pop': writeOperand(ops[0]); reads.add(RSP); writes.add(RSP); break;
-    case 'cqo': reads.add(RAX); writes.add(2); break;
-    case 'idiv': reads.add(RAX); reads.add(2); readOperand(ops[0]); writes.add(RAX); writes.add(2); break;
-    case 'nop': break;
-    default: return { reads, writes, barrier: true };
-  }
-  return { reads, writes, barrier: false };
+  const row = rowForMnemonic(i.mnemonic, i.operands);
+  if (!row) return { reads: new Set(), writes: new Set(), barrier: true };
+  const e = registerEffects(row, i.operands);
+  return { reads: new Set(e.reads), writes: new Set(e.writes), barrier: e.control };
 }
 
 /**
@@ -91,13 +78,13 @@ export function deadAfter(lines: readonly Line[], at: number, r: number, seen: S
       seen.add(l.label);
       continue;
     }
-    if (l.mnemonic === 'ret') return !LIVE_AT_RET.has(r);
+    const flow = control(l);
+    if (flow === 'ret') return !LIVE_AT_RET.has(r);
     const target = l.operands[0]?.kind === 'label' ? l.operands[0].name : null;
-    const op = operation(l);
-    if (target !== null && (op === 'jmp' || op === 'jcc')) {
+    if (target !== null && (flow === 'jump' || flow === 'branch')) {
       const at2 = lines.findIndex((x) => !isInstruction(x) && x.label === target);
       if (at2 < 0) return false;
-      if (op === 'jmp') { j = at2 - 1; continue; }
+      if (flow === 'jump') { j = at2 - 1; continue; }
       if (!deadAfter(lines, at2 - 1, r, seen)) return false;
       continue; // and the fall-through path
     }

@@ -32,6 +32,7 @@
  */
 import { assemble, formatAsmError } from '../../kernel/machine/x86/assembler.ts';
 import { decode } from '../../kernel/machine/x86/decoder.ts';
+import { registerEffects } from '../../kernel/machine/x86/effects.ts';
 import { encode } from '../../kernel/machine/x86/encoder.ts';
 import type { Hints, MemOperand, Operand } from '../../kernel/machine/x86/operand.ts';
 import { type Flag, MNEMONICS, type Operation, RAX, RCX, RDX, REG16, REG64, REG8, RSP, type Row, TABLE } from '../../kernel/machine/x86/table.ts';
@@ -300,24 +301,14 @@ class Tracker {
     } else {
       this.defined = (this.defined | writes) & ~undef;
     }
-    // Registers written.
+    // Registers written, from the table's facts: a move keeps what is known of its source.
     const dest = ops[0];
-    switch (row.operation) {
-      case 'cmp': case 'test': case 'jcc': break;
-      case 'idiv': this.known[RAX] = undefined; this.known[RDX] = undefined; break;
-      case 'cqo': this.known[RDX] = undefined; break;
-      case 'mov': {
-        const src = ops[1];
-        if (dest.kind === 'reg') this.known[dest.reg] = src.kind === 'imm' ? src.value : src.kind === 'reg' ? this.known[src.reg] : undefined;
-        // An 8-bit move changes the low byte of a register (mov cl, sil before shr rbp, cl).
-        else if (dest.kind === 'reg8') this.known[dest.reg < 16 ? dest.reg : dest.reg - 16] = undefined;
-        break;
-      }
-      default:
-        if (dest?.kind === 'reg') this.known[dest.reg] = undefined;
-        else if (dest?.kind === 'reg8') this.known[dest.reg < 16 ? dest.reg : dest.reg - 16] = undefined;
-        break;
+    if (row.operation === 'mov' && dest.kind === 'reg') {
+      const src = ops[1];
+      this.known[dest.reg] = src.kind === 'imm' ? src.value : src.kind === 'reg' ? this.known[src.reg] : undefined;
+      return;
     }
+    for (const r of registerEffects(row, ops).writes) this.known[r] = undefined;
   }
 
   /** The masked count of a shift, if known. */

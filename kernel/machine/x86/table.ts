@@ -3,8 +3,16 @@
  *
  * Every other part of the machine derives from this data and from nothing else: the
  * encoder (and through it the assembler), the decoder, the disassembler, the interpreter's
- * choice of execution routine, and the test generators that compare us with GNU `as`,
- * iced-x86 and the real CPU. Adding an instruction form means adding a row here.
+ * choice of execution routine, the WebAssembly translator, the compiler's peephole optimizer
+ * and inliner, and the test generators that compare us with GNU `as`, iced-x86 and the real
+ * CPU. Adding an instruction form means adding a row here.
+ *
+ * Besides its encoding, each row carries the facts about the instruction that those parts ask
+ * (as v86's x86_table does): where control goes afterwards (`control`), how each operand is
+ * used (`access`), the registers it reads and writes without naming them (`implicitReads`,
+ * `implicitWrites`), and the flags it reads (`reads`), writes and leaves undefined (`flags`).
+ * x86/effects.ts turns them into the registers one instruction reads and writes; a test runs
+ * every row on the interpreter and checks that nothing changes that the facts do not name.
  *
  * A row is one encoding form, in Intel's notation:
  *
@@ -59,6 +67,25 @@ export type WidthRule =
   | 'any' //  REX.W is ignored (operations that are 64-bit by default, or have no operands)
   | 'none'; // no REX prefix at all (90 with REX.B is xchg, not nop)
 
+/**
+ * Where control goes after a row (v86's `block_boundary` and `no_next_instruction` in one):
+ *   next      on to the following instruction
+ *   jump      to a target in the instruction (jmp rel): never to the following one
+ *   branch    to a target in the instruction, or on (jcc rel)
+ *   call      to a target (rel, or a register or memory for call r/m), the return address pushed
+ *   ret       to the address popped from the stack
+ *   indirect  to an address in a register or memory (jmp r/m)
+ *   barrier   out of the machine's own flow: a host service (syscall) or a breakpoint (int3)
+ */
+export type Control = 'next' | 'jump' | 'branch' | 'call' | 'ret' | 'indirect' | 'barrier';
+
+/**
+ * How a row uses each of its operands: read, written, both, or (lea's memory) only its
+ * address computed. A write of part of a register (a byte, or cmovcc's conditional write)
+ * keeps the rest of its old value, so it counts as both.
+ */
+export type Access = 'r' | 'w' | 'rw' | 'a';
+
 /** The flags the machine models, and the letters the table uses for them. */
 export type Flag = 'C' | 'Z' | 'S' | 'O' | 'P';
 export const FLAG_NAMES: Readonly<Record<Flag, string>> = Object.freeze({ C: 'CF', Z: 'ZF', S: 'SF', O: 'OF', P: 'PF' });
@@ -95,6 +122,13 @@ export interface Row {
   readonly reads: string;
   /** `test` accepts its register and memory operands in either order. */
   readonly commutative: boolean;
+  /** Where control goes afterwards. */
+  readonly control: Control;
+  /** How each operand is used, in operand order. */
+  readonly access: readonly Access[];
+  /** Registers read and written without being named as operands (rsp by push, rax and rdx by idiv ...). */
+  readonly implicitReads: readonly number[];
+  readonly implicitWrites: readonly number[];
 }
 
 /** The sixteen condition codes: names (the first is objdump's), and the flags each reads. */
@@ -153,6 +187,48 @@ export const RCX = 1;
 export const RDX = 2;
 /** Pseudo register number for RIP-relative memory operands. */
 export const RIP = 16;
+
+const R11 = 11;
+
+/** Control class of each operation; `call` and `jmp` by operand, see controlOf. */
+const CONTROL: Readonly<Partial<Record<Operation, Control>>> = {
+  jcc: 'branch', call: 'call', ret: 'ret', int3: 'barrier', syscall: 'barrier',
+};
+
+function controlOf(operation: Operation, operands: readonly OperandKind[]): Control {
+  if (operation === 'jmp') return operands[0] === 'rm64' ? 'indirect' : 'jump';
+  return CONTROL[operation] ?? 'next';
+}
+
+/** How each operation uses its operands (destination first), where it is not 'w, r'. */
+function accessOf(operation: Operation, operands: readonly OperandKind[]): Access[] {
+  const n = operands.length;
+  switch (operation) {
+    case 'mov': return operands[0] === 'rm8' ? ['rw', 'r'] : ['w', 'r'];
+    case 'lea': return ['w', 'a'];
+    case 'movzx': case 'lar': return ['w', 'r'];
+    case 'add': case 'or': case 'and': case 'sub': case 'xor': case 'shl': case 'shr': case 'sar': return ['rw', 'r'];
+    case 'cmp': case 'test': return ['r', 'r'];
+    case 'imul': return n === 3 ? ['w', 'r', 'r'] : ['rw', 'r'];
+    case 'neg': case 'not': case 'inc': case 'dec': return ['rw'];
+    case 'setcc': return ['rw'];
+    case 'cmovcc': return ['rw', 'r'];
+    case 'pop': return ['w'];
+    default: return operands.map(() => 'r');
+  }
+}
+
+/** Registers an operation reads or writes without naming them. */
+function implicitOf(operation: Operation, operands: readonly OperandKind[]): { reads: number[]; writes: number[] } {
+  switch (operation) {
+    case 'push': case 'pop': case 'call': case 'ret': return { reads: [RSP], writes: [RSP] };
+    case 'cqo': return { reads: [RAX], writes: [RDX] };
+    case 'idiv': return { reads: [RAX, RDX], writes: [RAX, RDX] };
+    case 'shl': case 'shr': case 'sar': return { reads: operands[1] === 'cl' ? [RCX] : [], writes: [] };
+    case 'syscall': return { reads: [R11], writes: [] };
+    default: return { reads: [], writes: [] };
+  }
+}
 
 const FLAGS_ARITH: FlagEffect = { writes: 'CZSOP', undefined: '', shift: false };
 const FLAGS_LOGIC: FlagEffect = { writes: 'CZSOP', undefined: '', shift: false };
@@ -293,6 +369,10 @@ export const TABLE: readonly Row[] = Object.freeze(
       flags: Object.freeze({ ...FLAG_EFFECTS[operation] }),
       reads: readsOf(operation, cc),
       commutative: operation === 'test' && operands[0] === 'rm64' && operands[1] === 'r64',
+      control: controlOf(operation, operands),
+      access: Object.freeze(accessOf(operation, operands)),
+      implicitReads: Object.freeze(implicitOf(operation, operands).reads),
+      implicitWrites: Object.freeze(implicitOf(operation, operands).writes),
     });
   }),
 );
