@@ -43,18 +43,27 @@
  *   what it holds (a program may store a pointer into a WORDS object), and the collector
  *   reads tags, never formats, to find pointers.
  *
- * The whole store is one WebAssembly.Memory, so that the later WebAssembly tier shares it:
+ * The whole store is one WebAssembly.Memory, which the WebAssembly tier (kernel/machine/wasm)
+ * shares:
  *
- *   byte 0            STATE: registers, their tags, the lazy flags (see STATE_* below)
+ *   byte 0            STATE: registers, their tags, the lazy flags, and what translated code
+ *                     reads of the machine's layout (see STATE below)
  *   byte 4096         CELLS: cell i at 4096 + 8*i, little-endian
  *   byte 4096 + 8*N   TAGS:  tag of cell i at 4096 + 8*N + i
  *   cardsOffset(N)    CARDS: one byte per CARD_CELLS cells, set when a pointer is stored into
  *                     one of them (the write barrier; read by the minor collector)
+ *   mapsOffset(N)     MAPS:  two int32 per fixed-space cell as far as code reaches (F of
+ *                     them): the code object holding the cell (its first slot's cell, or 0),
+ *                     then 1 + the index of the code cache whose code object starts there
+ *                     (or 0); the machine keeps them (Machine.codeStartOf, cacheIndexOf) and
+ *                     translated code reads them to find a call's target and to notice
+ *                     stores into code
  *
- * Memory grows (CellStore.grow): the cells region gets longer, so the tags and cards move up
- * and every typed-array view is made again. Whoever keeps a view (the interpreter's run
- * loop) takes it again after anything that can allocate (a host service).
- */
+ * Memory grows (CellStore.grow): the cells region gets longer, so the tags, cards and maps
+ * move up and every typed-array view is made again; the fixed space grows (growMaps) and the
+ * maps get longer. Whoever keeps a view (the interpreter's run loop, translated code) takes it
+ * again after anything that can allocate (a host service). The STATE fields that say where
+ * each region is are written with the views. */
 
 export const TAG_NUM = 0;
 export const TAG_PTR = 1;
@@ -121,8 +130,13 @@ export function cardsOffset(cells: number): number {
   return (STATE_BYTES + cells * 9 + 7) & ~7;
 }
 
-function bytesFor(cells: number): number {
+/** Byte offset of the code maps, for a store of `cells` cells (8-aligned). */
+export function mapsOffset(cells: number): number {
   return cardsOffset(cells) + cardBytes(cells);
+}
+
+function bytesFor(cells: number, mapCells: number): number {
+  return mapsOffset(cells) + 8 * mapCells;
 }
 
 /** Offsets in the STATE region, in units of the view that reads them. */
@@ -137,6 +151,17 @@ export const STATE = Object.freeze({
   FLAG_A32: 40, FLAG_B32: 42, FLAG_RES32: 44,
   /** S32 indexes: flag kind, eagerly computed CF and OF, explicit flag bits. */
   FLAG_KIND: 48, FLAG_CF: 49, FLAG_OF: 50, FLAG_BITS: 51,
+  /**
+   * S32 indexes read and written by translated code (kernel/machine/wasm): the instructions it
+   * may still execute (BUDGET), where control goes after it returns (TARGET and its tag, or
+   * NEXT_CODE/NEXT_OFF/NEXT_MODE), and the machine's layout: where tags, cards and the code
+   * maps are (byte offsets in the WebAssembly memory), the fixed space's cells, the stack's
+   * byte bounds, and the bound of an access through the Memory capability. Bytes 256..1023
+   * are the translator's; 1024..1279 are kept for the xmm registers.
+   */
+  BUDGET: 64, TARGET: 65, TARGET_TAG: 66, NEXT_CODE: 67, NEXT_OFF: 68, NEXT_MODE: 69,
+  TAGS_BASE: 70, CARDS_BASE: 71, CODE_START_BASE: 72, CACHE_INDEX_BASE: 73,
+  FIXED_LO: 74, FIXED_HI: 75, STACK_LO: 76, STACK_HI: 77, MEMORY_BOUND: 78, MAP_CELLS: 79,
 });
 
 /**
@@ -147,6 +172,8 @@ export class CellStore {
   readonly memory: WebAssembly.Memory;
   /** Number of cells; grows with grow(). */
   cellCount: number;
+  /** Number of fixed-space cells the code maps cover; grows with growMaps(). */
+  mapCells: number;
   /** Cell values. */
   cells!: BigInt64Array;
   /** Cell values as 32-bit halves (cell i: [2i] low, [2i+1] high). */
@@ -164,12 +191,16 @@ export class CellStore {
   /** The card table, by bytes and by 32-bit words (four cards a word). */
   cards!: Uint8Array;
   cards32!: Uint32Array;
+  /** The code maps (see the header): by fixed-space cell, its code object's first cell; that cell's cache index. */
+  codeStart!: Int32Array;
+  cacheIndex!: Int32Array;
   /** Times the views were made again (tests check that memory really grew). */
   generation = 0;
 
-  constructor(cellCount: number) {
+  constructor(cellCount: number, mapCells = 0) {
     this.cellCount = cellCount;
-    const pages = Math.ceil(bytesFor(cellCount) / PAGE);
+    this.mapCells = mapCells;
+    const pages = Math.ceil(bytesFor(cellCount, mapCells) / PAGE);
     if (pages > MAX_PAGES) throw new RangeError(`memory of ${cellCount} cells is larger than 4 GiB`);
     this.memory = new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES });
     this.refreshViews();
@@ -178,25 +209,33 @@ export class CellStore {
   /** The most cells memory can ever hold (addresses stay below 2^31 bytes, see MAX_SLOTS). */
   static readonly MAX_CELLS = 2 ** 28;
 
+  /** Make the WebAssembly memory at least `bytes` long; false if it cannot grow that far. */
+  private reserve(bytes: number): boolean {
+    const have = this.memory.buffer.byteLength / PAGE;
+    const need = Math.ceil(bytes / PAGE);
+    if (need <= have) return true;
+    if (need > MAX_PAGES) return false;
+    try { this.memory.grow(need - have); } catch { return false; }
+    return true;
+  }
+
   /**
-   * Grow memory to `cellCount` cells: the new cells are numbers (0), the tags and cards move
-   * up behind the longer cells region, and every view is made again. Returns false, changing
-   * nothing, when the WebAssembly memory cannot grow that far.
+   * Grow memory to `cellCount` cells: the new cells are numbers (0), the tags, cards and maps
+   * move up behind the longer cells region, and every view is made again. Returns false,
+   * changing nothing, when the WebAssembly memory cannot grow that far.
    */
   grow(cellCount: number): boolean {
     const old = this.cellCount;
     if (cellCount <= old) return true;
     if (cellCount > CellStore.MAX_CELLS) return false;
-    const have = this.memory.buffer.byteLength / PAGE;
-    const need = Math.ceil(bytesFor(cellCount) / PAGE);
-    if (need > have) {
-      try { this.memory.grow(need - have); } catch { return false; }
-    }
+    if (!this.reserve(bytesFor(cellCount, this.mapCells))) return false;
     const u8 = new Uint8Array(this.memory.buffer);
-    // Everything moves up, so move the highest region first: cards, then tags.
+    // Everything moves up, so move the highest region first: maps, cards, then tags.
+    const oldMaps = mapsOffset(old), newMaps = mapsOffset(cellCount);
+    u8.copyWithin(newMaps, oldMaps, oldMaps + 8 * this.mapCells);
     const oldCards = cardsOffset(old), newCards = cardsOffset(cellCount);
-    const oldEnd = oldCards + cardBytes(old);
-    u8.copyWithin(newCards, oldCards, oldEnd);
+    const oldEnd = oldMaps + 8 * this.mapCells;
+    u8.copyWithin(newCards, oldCards, oldCards + cardBytes(old));
     const oldTags = STATE_BYTES + old * 8, newTags = STATE_BYTES + cellCount * 8;
     u8.copyWithin(newTags, oldTags, oldTags + old);
     // What is new must read 0: the new cells, the new tags and the new cards. Memory that
@@ -207,6 +246,21 @@ export class CellStore {
     clear(newTags + old, newTags + cellCount);
     clear(newCards + cardBytes(old), newCards + cardBytes(cellCount));
     this.cellCount = cellCount;
+    this.refreshViews();
+    return true;
+  }
+
+  /** Make the code maps cover `mapCells` fixed-space cells (new entries 0: no code there). */
+  growMaps(mapCells: number): boolean {
+    const old = this.mapCells;
+    if (mapCells <= old) return true;
+    if (!this.reserve(bytesFor(this.cellCount, mapCells))) return false;
+    const base = mapsOffset(this.cellCount);
+    const i32 = new Int32Array(this.memory.buffer, base, 2 * mapCells);
+    i32.copyWithin(mapCells, old, 2 * old); // the cache indexes move up first
+    i32.fill(0, old, mapCells);
+    i32.fill(0, mapCells + old, 2 * mapCells);
+    this.mapCells = mapCells;
     this.refreshViews();
     return true;
   }
@@ -224,6 +278,16 @@ export class CellStore {
     this.tags = new Uint8Array(buf, STATE_BYTES + n * 8, n);
     this.cards = new Uint8Array(buf, cardsOffset(n), cardBytes(n));
     this.cards32 = new Uint32Array(buf, cardsOffset(n), cardBytes(n) / 4);
+    const maps = mapsOffset(n);
+    this.codeStart = new Int32Array(buf, maps, this.mapCells);
+    this.cacheIndex = new Int32Array(buf, maps + 4 * this.mapCells, this.mapCells);
+    const s = this.state32;
+    s[STATE.TAGS_BASE] = STATE_BYTES + n * 8;
+    s[STATE.CARDS_BASE] = cardsOffset(n);
+    s[STATE.CODE_START_BASE] = maps;
+    s[STATE.CACHE_INDEX_BASE] = maps + 4 * this.mapCells;
+    s[STATE.MAP_CELLS] = this.mapCells;
+    s[STATE.MEMORY_BOUND] = n * 8;
     this.generation++;
   }
 

@@ -12,6 +12,7 @@
  * reads the table row. The choice is made here, from the row and the operands alone.
  */
 import type { Fault, FaultKind } from './faults.ts';
+import type { Translation } from './wasm/tier.ts';
 import { formatInstruction } from './x86/disassembler.ts';
 import type { Decoded, MemOperand } from './x86/operand.ts';
 import { RSP, type Row } from './x86/table.ts';
@@ -38,6 +39,11 @@ export const OP = Object.freeze({
   RSP_ADJ: 42,
   /** mov rsp, r64: leaving a frame (mov rsp, rbp). */
   MOV_RSP: 43,
+  /**
+   * A label of a translated code object (kernel/machine/wasm): the interpreter enters the
+   * WebAssembly function there. The instruction's own routine is kept in `baseOp`.
+   */
+  TRANSLATED: 44,
 });
 
 /** ALU operations, numbered as in their opcodes' group field (test is 8). */
@@ -47,6 +53,12 @@ export const ALU: Readonly<Record<string, number>> = Object.freeze({ add: 0, or:
 export class CodeCache {
   /** Decoded instructions by offset. */
   insns: (Insn | undefined)[] = [];
+  /** Calls into it counted by the interpreter, and checkpoints that found it running (the tier's policy). */
+  heat = 0;
+  /** Waiting in the tier's queue. */
+  queued = false;
+  /** Its WebAssembly function, while it has one (kernel/machine/wasm/tier.ts). */
+  translation: Translation | null = null;
   constructor(
     /** Address of the code object's first slot. */
     readonly addr: number,
@@ -101,6 +113,9 @@ export class Insn {
   seenLo2 = -1;
   seenTag2 = -1;
   seenTarget2: Insn | null = null;
+  /** For TRANSLATED records: the routine the instruction has of its own, and its label in the translation. */
+  baseOp = 0;
+  txLabel = 0;
   /** For FAULT records: the fault to raise, and the instruction it belongs to. */
   faultKind = '';
   faultMessage = '';

@@ -18,6 +18,13 @@
  * takes its views and the stack's bounds again after a `syscall`; the fixed space's end
  * (which grows) is read from the machine on stores.
  *
+ * Translated code (kernel/machine/wasm): a label of a translated code object is a TRANSLATED
+ * record; reaching one enters the WebAssembly function there with the instructions left
+ * before the next check as its budget, and when it comes back the loop goes on where it says
+ * (a return address, or an instruction to execute here: `noEnter`, so it is not entered
+ * again at once). Translated code that calls an untranslated object runs this loop nested
+ * (runNested), which ends when control returns past the call.
+ *
  * (Measured: keeping the hot loop's locals few matters. Splitting the loop in two, or a
  * try/finally in a function V8 may inline into it, cost the register loop 3-8%.)
  */
@@ -26,6 +33,8 @@ import type { Fault, FaultKind } from './faults.ts';
 import * as flags from './flags.ts';
 import { below, carry, condition, setZeroFlag } from './flags.ts';
 import { Insn, makeFault, OP } from './insn.ts';
+import { SAMPLE_HEAT } from './wasm/tier.ts';
+import { NEXT_INSN, RET_TO, RETURNED, STOP_AT, FAULT as FAULTED } from './wasm/translate.ts';
 import type { Machine, RunResult } from './machine.ts';
 import type { Operand } from './x86/operand.ts';
 import { RCX, RIP, RSP } from './x86/table.ts';
@@ -34,6 +43,8 @@ import { RCX, RIP, RSP } from './x86/table.ts';
 export const SERVICE_REGISTER = 11;
 
 const CHECK_EVERY = 1 << 14;
+/** With a translating tier the checks are further apart: each is a WebAssembly budget (about 1-3 ms). */
+const CHECK_EVERY_TIERED = 1 << 21;
 // Imported constants copied into module constants: the loop compares with literals.
 const { STATE } = cells;
 const TAG_CODE = cells.TAG_CODE, TAG_HDR = cells.TAG_HDR, TAG_NUM = cells.TAG_NUM, TAG_PTR = cells.TAG_PTR, TAG_STACK = cells.TAG_STACK, TAG_POISON = cells.TAG_POISON;
@@ -81,6 +92,7 @@ const SUB_RR = OP.SUB_RR;
 const TEST_RI = OP.TEST_RI;
 const LAR_R = OP.LAR_R;
 const RSP_ADJ = OP.RSP_ADJ;
+const TRANSLATED = OP.TRANSLATED;
 const MOV_RSP = OP.MOV_RSP;
 const TAG_VALUES: readonly bigint[] = Object.freeze([0n, 1n, 2n, 3n, 4n, 5n, 6n, 7n]);
 const TEST_RR = OP.TEST_RR;
@@ -91,8 +103,39 @@ const FA = STATE.FLAG_A, FB = STATE.FLAG_B, FR = STATE.FLAG_RES;
 const FK = STATE.FLAG_KIND, FC = STATE.FLAG_CF, FO = STATE.FLAG_OF;
 const INT64_MIN = -(2n ** 63n), INT64_MAX = 2n ** 63n - 1n;
 
+/** A run of this loop nested under translated code (runNested). */
+interface Nest {
+  /** rsp when it began: [watchSp] is the return address the translated caller pushed. */
+  readonly watchSp: number;
+  /** That return address (the translated caller's continuation). */
+  readonly expected: number;
+  /** WebAssembly calls nested under it. */
+  readonly depth: number;
+  /** How it ended (a translate.ts status). */
+  status: number;
+}
+
 /** Run from `first` until the code returns to the host, faults, or is stopped. */
 export function run(m: Machine, first: Insn, limit: number): RunResult {
+  return execute(m, first, limit, null);
+}
+
+/**
+ * The tier's stub: run from `first` for translated code that called it, until control
+ * returns past the return address it pushed; spend at most STATE.BUDGET instructions.
+ * Returns how it ended: RETURNED (to the caller's continuation), RET_TO (elsewhere, in
+ * STATE.TARGET), STOP_AT (the budget ran out, or a check: go on at NEXT) or FAULT.
+ */
+export function runNested(m: Machine, first: Insn, expected: number, depth: number): number {
+  const S32 = m.store.state32;
+  const nest: Nest = { watchSp: S32[2 * RSP], expected, depth, status: RETURNED };
+  const budget = S32[STATE.BUDGET];
+  const r = execute(m, first, budget, nest);
+  m.store.state32[STATE.BUDGET] = budget - r.steps;
+  return nest.status;
+}
+
+function execute(m: Machine, first: Insn, limit: number, nest: Nest | null): RunResult {
   const st = m.store;
   let S = st.state64, S32 = st.state32, RT = st.regTags;
   let C = st.cells, C32 = st.cells32, T = st.tags, K = st.cards;
@@ -100,28 +143,81 @@ export function run(m: Machine, first: Insn, limit: number): RunResult {
   let stackLo = m.stackLo, stackHi = m.stackHi;
   let ins = first;
   let done = 0;
-  let checkAt = Math.min(limit, CHECK_EVERY);
+  const every = m.tier ? CHECK_EVERY_TIERED : CHECK_EVERY;
+  let checkAt = Math.min(limit, every);
   let fault: Fault | null = null;
-  m.beginRun();
+  /** An instruction translated code stopped before: executed here, not entered again. */
+  let noEnter: Insn | null = null;
+  const watchSp = nest ? nest.watchSp : Infinity;
+  const depth = nest ? nest.depth + 1 : m.depth;
+  const hotCalls = m.hotCalls;
+  if (!nest) m.beginRun();
 
   const stop = (kind: FaultKind, message: string, at: Insn): Fault => makeFault(kind, message, at);
+  /** Leave a nested run: control went to (lo, tag) past the caller's return address. */
+  const leave = (lo: number, tag: number): void => {
+    S32[STATE.TARGET] = lo; S32[STATE.TARGET_TAG] = tag;
+    nest!.status = lo === nest!.expected && tag === TAG_CODE ? RETURNED : RET_TO;
+  };
 
   loop: for (;;) {
     if (done === checkAt && ins.op !== EXIT) {
-      if (Atomics.load(m.interrupt, 0) !== 0) {
-        Atomics.store(m.interrupt, 0, 0);
-        fault = stop('Interrupted', `interrupted after ${m.totalSteps + done} instructions`, ins);
-        m.resumeAt = ins;
-        break;
+      if (nest) {
+        // A nested run spends its caller's budget; the outermost run makes the checks.
+        if (done >= limit) { nest.status = STOP_AT; m.stoppedAt = ins; S32[STATE.NEXT_MODE] = NEXT_INSN; break; }
+      } else {
+        if (Atomics.load(m.interrupt, 0) !== 0) {
+          Atomics.store(m.interrupt, 0, 0);
+          fault = stop('Interrupted', `interrupted after ${m.totalSteps + done} instructions`, ins);
+          m.resumeAt = ins;
+          break;
+        }
+        if (done >= limit) {
+          fault = stop('StepLimit', `stopped after ${done} instructions (the step limit)`, ins);
+          m.resumeAt = ins;
+          break;
+        }
       }
-      if (done >= limit) {
-        fault = stop('StepLimit', `stopped after ${done} instructions (the step limit)`, ins);
-        m.resumeAt = ins;
-        break;
+      checkAt = Math.min(limit, done + every);
+      const tier = m.tier;
+      if (tier) {
+        // What runs at a checkpoint is hot too (a long loop makes few calls).
+        const code = ins.code;
+        if ((code.heat += SAMPLE_HEAT) >= hotCalls) tier.hot(code);
+        if (tier.pending) tier.compile();
       }
-      checkAt = Math.min(limit, done + CHECK_EVERY);
     }
-    switch (ins.op) {
+    let op = ins.op;
+    if (op === TRANSLATED) {
+      const t = ins.code.translation;
+      if (ins !== noEnter && t !== null) {
+        // Enter the translated function at this label, with the budget up to the next check.
+        S32[STATE.BUDGET] = checkAt - done;
+        m.tier!.stats.entries++;
+        const status = t.fn(-1, ins.code.addr, ins.txLabel, depth);
+        S = st.state64; S32 = st.state32; RT = st.regTags; C = st.cells; C32 = st.cells32; T = st.tags; K = st.cards;
+        stackLo = m.stackLo; stackHi = m.stackHi;
+        done = checkAt - S32[STATE.BUDGET];
+        if (status === RET_TO) {
+          const lo = S32[STATE.TARGET], tag = S32[STATE.TARGET_TAG];
+          if (S32[2 * RSP] > watchSp) { leave(lo, tag); break; }
+          const target = m.controlTargetOf(lo, 0, tag, ins, 'return address');
+          if (target === null) { fault = m.pending; break loop; }
+          ins = target;
+        } else if (status === STOP_AT) {
+          ins = S32[STATE.NEXT_MODE] === NEXT_INSN ? m.stoppedAt! : m.nextAfterTranslated();
+          if (ins.op === TRANSLATED) noEnter = ins;
+        } else {
+          fault = m.nestedFault ?? stop('Service', 'translated code returned an unknown status', ins);
+          m.nestedFault = null;
+          break;
+        }
+        continue;
+      }
+      noEnter = null;
+      op = ins.baseOp;
+    }
+    switch (op) {
       case MOV_RR: {
         S[ins.d] = S[ins.s];
         RT[ins.d] = RT[ins.s];
@@ -153,7 +249,7 @@ export function run(m: Machine, first: Insn, limit: number): RunResult {
         if (a < stackLo || a + 8 > stackHi || (a & 7) !== 0 || T[a >> 3] === TAG_POISON || T[a >> 3] === TAG_HDR) a = m.access(ins, true, 8);
         if (a < 0) { fault = m.pending; break loop; }
         const c = a >> 3;
-        if (ins.op === MOV_STORE) {
+        if (op === MOV_STORE) {
           const t = RT[ins.s];
           C[c] = S[ins.s]; T[c] = t;
           if (t === TAG_PTR) K[c >> CARD_SHIFT] = 1;
@@ -275,11 +371,12 @@ export function run(m: Machine, first: Insn, limit: number): RunResult {
         C[sp >> 3] = ins.retBig; T[sp >> 3] = TAG_CODE;
         S32[2 * RSP] = sp;
         ins = target;
+        if (++target.code.heat === hotCalls) m.tier!.hot(target.code);
         break;
       }
       case RET: case RET_N: {
         const sp = S32[2 * RSP];
-        const after = sp + 8 + (ins.op === RET_N ? ins.immNum : 0);
+        const after = sp + 8 + (op === RET_N ? ins.immNum : 0);
         if (sp + 8 > stackHi) { fault = stop('StackOverflow', 'ret with an empty stack', ins); break loop; }
         if (after > stackHi) { fault = stop('StackOverflow', `ret ${ins.immNum} would pop past the bottom of the stack`, ins); break loop; }
         const c = sp >> 3;
@@ -295,6 +392,7 @@ export function run(m: Machine, first: Insn, limit: number): RunResult {
           ins.seenLo = lo; ins.seenTag = tag; ins.seenTarget = target;
         }
         S32[2 * RSP] = after;
+        if (after > watchSp) { leave(lo, tag); done++; break loop; }
         ins = target;
         break;
       }
@@ -311,15 +409,19 @@ export function run(m: Machine, first: Insn, limit: number): RunResult {
         }
         let target = ins.seenTarget;
         if (target === null || lo !== ins.seenLo || tag !== ins.seenTag || hi !== 0) {
-          target = m.controlTargetOf(lo, hi, tag, ins, ins.op === CALL_RM ? 'call target' : 'jump target');
+          target = m.controlTargetOf(lo, hi, tag, ins, op === CALL_RM ? 'call target' : 'jump target');
           if (target === null) { fault = m.pending; break loop; }
           ins.seenLo = lo; ins.seenTag = tag; ins.seenTarget = target;
         }
-        if (ins.op === CALL_RM) {
+        if (op === CALL_RM) {
           const sp = S32[2 * RSP] - 8;
           if (sp < stackLo) { fault = stop('StackOverflow', 'call with a full stack', ins); break loop; }
           C[sp >> 3] = ins.retBig; T[sp >> 3] = TAG_CODE;
           S32[2 * RSP] = sp;
+          if (++target.code.heat === hotCalls) m.tier!.hot(target.code);
+        } else if (S32[2 * RSP] > watchSp) {
+          // a threaded primitive's `jmp r13`, after taking its return address off the stack
+          leave(lo, tag); done++; break loop;
         }
         ins = target;
         break;
@@ -422,16 +524,22 @@ export function run(m: Machine, first: Insn, limit: number): RunResult {
     }
     done++;
   }
-  m.totalSteps += done;
+  if (!nest) m.totalSteps += done;
+  else if (fault) { nest.status = FAULTED; m.nestedFault = fault; }
   m.pending = null;
   return { fault, steps: done };
+}
+
+/** Execute one straight-line instruction with the general routine (the tier's step import). */
+export function stepOne(m: Machine, ins: Insn): boolean {
+  return general(m, ins);
 }
 
 /**
  * Enter the host service numbered by r11. While it runs, this instruction is on
  * m.inService (its code is a root). Returns false with m.pending set when it refuses.
  */
-function enterService(m: Machine, ins: Insn): boolean {
+export function enterService(m: Machine, ins: Insn): boolean {
   const S = m.store.state64, S32 = m.store.state32;
   // The service number is in r11, so rax (the top of the stack) passes through.
   const lo = S32[2 * SERVICE_REGISTER], hi = S32[2 * SERVICE_REGISTER + 1];

@@ -42,7 +42,9 @@ import {
 import { describeFault, type Fault, type FaultKind } from './faults.ts';
 import { readFlags, writeFlags, type FlagValues } from './flags.ts';
 import { CodeCache, compileInsn, faultInsn, Insn, makeFault, OP } from './insn.ts';
-import { run } from './interpreter.ts';
+import { enterService, run, runNested, stepOne } from './interpreter.ts';
+import { NEXT_AT } from './wasm/translate.ts';
+import { Tier, tierFromEnvironment, type TierMode } from './wasm/tier.ts';
 import { decode } from './x86/decoder.ts';
 import { REG64, RIP } from './x86/table.ts';
 
@@ -62,6 +64,11 @@ export interface MachineOptions {
   readonly services?: readonly HostService[];
   /** An interrupt word to watch (e.g. in a SharedArrayBuffer another thread can set). */
   readonly interrupt?: Int32Array;
+  /**
+   * Which tier runs code: the interpreter only, every code object translated to WebAssembly
+   * at its first call, or hot ones translated (auto, the default; BEDROCK_TIER overrides it).
+   */
+  readonly tier?: TierMode;
 }
 
 /**
@@ -110,13 +117,9 @@ export class Machine {
   readonly lowCells: number;
   /** The fixed space, as cell indexes [fixedLo, fixedHi). It grows (fixedHi moves up). */
   readonly fixedLo: number;
-  fixedHi: number;
-  /**
-   * Bounds of the current stack, as byte addresses: the slots of a stack object. They change
-   * only through setStack (the translator mirrors them), and are the source of truth.
-   */
-  stackLo = 0;
-  stackHi = 0;
+  private fixedEnd: number;
+  private lowStack = 0;
+  private highStack = 0;
   /** The machine's own stack object (the first fixed object), which it returns to when empty. */
   readonly homeStackLo: number;
   readonly homeStackHi: number;
@@ -127,18 +130,6 @@ export class Machine {
    * the stack and turns faults into exceptions; a bare machine has none.
    */
   faultHandler: ((fault: Fault) => Insn | null) | null = null;
-  /**
-   * For each fixed-space cell (index - fixedLo), the first-slot cell of the code object
-   * holding it (its header cell too), or 0 (no first slot is cell 0). It covers the fixed
-   * space as far as code objects reach (extendCodeMaps), not necessarily to fixedHi.
-   */
-  codeStartOf: Int32Array;
-  /**
-   * Code caches: for each fixed-space cell (index - fixedLo) that is a code object's first
-   * slot, 1 + the index of its cache in cacheList, or 0. (A sparse JavaScript array indexed by
-   * cell falls into V8's dictionary mode, and every indirect call paid a hash lookup.)
-   */
-  private cacheIndexOf: Int32Array;
   private readonly cacheList: (CodeCache | undefined)[] = [];
   private readonly freeCacheIndexes: number[] = [];
   /** Host services by number; the kernel and the object model assign into it. */
@@ -162,6 +153,16 @@ export class Machine {
   resumeAt: Insn | null = null;
   /** Instructions executed since the machine was made. */
   totalSteps = 0;
+  /** The translating tier (kernel/machine/wasm), or null when only the interpreter runs. */
+  readonly tier: Tier | null;
+  /** Calls into a code object before the tier takes it (Infinity without a tier). */
+  readonly hotCalls: number;
+  /** WebAssembly calls nested on the host's stack where the interpreter runs now. */
+  depth = 0;
+  /** A fault raised inside translated code or a nested run, on its way out to the outermost run. */
+  nestedFault: Fault | null = null;
+  /** Where a nested interpreter run stopped when its budget ran out (STATE.NEXT_MODE = NEXT_INSN). */
+  stoppedAt: Insn | null = null;
 
   constructor(options: MachineOptions = {}) {
     const cells = options.cells ?? 1 << 20;
@@ -171,11 +172,11 @@ export class Machine {
     if (this.lowCells < 0 || this.lowCells % 64 !== 0) throw new RangeError('low memory must be a multiple of 64 cells');
     if (fixedCells < stackCells + 3) throw new RangeError('the fixed space is too small for the stack');
     this.fixedLo = this.lowCells;
-    this.fixedHi = this.fixedLo + fixedCells;
-    if (this.fixedHi + 256 > cells) throw new RangeError('memory too small for its low memory and fixed space');
-    this.store = new CellStore(cells);
-    this.codeStartOf = new Int32Array(fixedCells);
-    this.cacheIndexOf = new Int32Array(fixedCells);
+    this.fixedEnd = this.fixedLo + fixedCells;
+    if (this.fixedEnd + 256 > cells) throw new RangeError('memory too small for its low memory and fixed space');
+    this.store = new CellStore(cells, fixedCells);
+    this.store.state32[STATE.FIXED_LO] = this.fixedLo;
+    this.store.state32[STATE.FIXED_HI] = this.fixedEnd;
     this.interrupt = options.interrupt ?? new Int32Array(1);
     options.services?.forEach((s, i) => { this.services[i] = s; });
     // The stack object and the exit stub, the first objects of the fixed space.
@@ -201,7 +202,37 @@ export class Machine {
     stub.op = OP.EXIT;
     exit.insns[0] = stub;
     writeFlags(this.store.state32, { CF: 0, ZF: 0, SF: 0, OF: 0, PF: 0 });
+    const mode = options.tier ?? tierFromEnvironment();
+    this.tier = mode === 'interpret' ? null : new Tier(this, mode);
+    this.hotCalls = this.tier ? this.tier.hotCalls : Infinity;
   }
+
+  /** The fixed space, as cell indexes [fixedLo, fixedHi). It grows (fixedHi moves up). */
+  get fixedHi(): number { return this.fixedEnd; }
+
+  /**
+   * Bounds of the current stack, as byte addresses: the slots of a stack object. They change
+   * only through setStack, and are the source of truth; translated code reads them in STATE.
+   */
+  get stackLo(): number { return this.lowStack; }
+  set stackLo(v: number) { this.lowStack = v; this.store.state32[STATE.STACK_LO] = v; }
+  get stackHi(): number { return this.highStack; }
+  set stackHi(v: number) { this.highStack = v; this.store.state32[STATE.STACK_HI] = v; }
+
+  /**
+   * For each fixed-space cell (index - fixedLo), the first-slot cell of the code object
+   * holding it (its header cell too), or 0 (no first slot is cell 0). It covers the fixed
+   * space as far as code objects reach (extendCodeMaps), not necessarily to fixedHi, and lives
+   * in the machine's memory (cells.ts, MAPS), where translated code reads it.
+   */
+  get codeStartOf(): Int32Array { return this.store.codeStart; }
+  /**
+   * Code caches: for each fixed-space cell (index - fixedLo) that is a code object's first
+   * slot, 1 + the index of its cache in cacheList, or 0. (A sparse JavaScript array indexed by
+   * cell falls into V8's dictionary mode, and every indirect call paid a hash lookup.) The
+   * index is also the code object's slot in the translating tier's function table.
+   */
+  private get cacheIndexOf(): Int32Array { return this.store.cacheIndex; }
 
   /** Object memory: the heap made over this machine (kernel/memory/heap.ts), if one was. */
   get objectMemory(): ObjectMemory | undefined { return this.memory; }
@@ -278,6 +309,7 @@ export class Machine {
     const i = this.freeCacheIndexes.pop() ?? this.cacheList.length;
     this.cacheList[i] = cache;
     this.cacheIndexOf[first - this.fixedLo] = i + 1;
+    this.tier?.registered(i);
     return cache;
   }
 
@@ -295,6 +327,7 @@ export class Machine {
       this.cacheIndexOf[first - this.fixedLo] = 0;
       this.cacheList[i] = undefined;
       this.freeCacheIndexes.push(i);
+      if (cache) this.tier?.forgotten(cache, i);
     }
     return cache !== undefined && cache.insns.length > 0;
   }
@@ -305,18 +338,14 @@ export class Machine {
    * object at its end (a grown stack) costs them nothing.
    */
   fixedSpaceGrew(fixedHi: number): void {
-    this.fixedHi = fixedHi;
+    this.fixedEnd = fixedHi;
+    this.store.state32[STATE.FIXED_HI] = fixedHi;
   }
 
   /** Make the code maps cover at least `cells` cells of the fixed space (doubling, within it). */
   private extendCodeMaps(cells: number): void {
     const length = Math.min(this.fixedHi - this.fixedLo, Math.max(cells, 2 * this.codeStartOf.length));
-    const map = new Int32Array(length);
-    map.set(this.codeStartOf);
-    this.codeStartOf = map;
-    const index = new Int32Array(length);
-    index.set(this.cacheIndexOf);
-    this.cacheIndexOf = index;
+    if (!this.store.growMaps(length)) throw new RangeError('no memory for the code maps of a larger fixed space');
   }
 
   /**
@@ -328,6 +357,7 @@ export class Machine {
     for (const k of this.cacheList) {
       if (k && k.addr !== this.exitStub && k.insns.length > 0) k.insns = [];
     }
+    this.tier?.flush();
     this.resync = true;
     const at = this.resumeAt;
     if (at && at.op !== OP.EXIT) this.resumeAt = this.fetch(at.code, at.off);
@@ -365,6 +395,43 @@ export class Machine {
     const i = this.cacheIndexOf[c - this.fixedLo];
     return i > 0 ? this.cacheList[i - 1] : undefined;
   }
+
+  /** The cache index (the tier's table slot) of the code object whose first slot is at `address`, or -1. */
+  cacheIndexOfCode(address: number): number {
+    const c = address >> 3;
+    if ((address & 7) !== 0 || c < this.fixedLo || c - this.fixedLo >= this.cacheIndexOf.length) return -1;
+    return this.cacheIndexOf[c - this.fixedLo] - 1;
+  }
+
+  /** The instruction at `off` in the code object at `codeAddress` (which must exist). */
+  fetchAt(codeAddress: number, off: number): Insn {
+    const code = this.cacheOf(codeAddress);
+    if (!code) throw new RangeError(`no code object at ${hex(codeAddress)}`);
+    return this.fetch(code, off);
+  }
+
+  /**
+   * Where the interpreter goes on after translated code stopped (STATE.NEXT_*): the
+   * instruction at the offset, or the one after it, linked as the interpreter links.
+   */
+  nextAfterTranslated(): Insn {
+    const s = this.store.state32;
+    const ins = this.fetchAt(s[STATE.NEXT_CODE], s[STATE.NEXT_OFF]);
+    if (s[STATE.NEXT_MODE] === NEXT_AT) return ins;
+    return this.resync ? this.resyncAfter(ins) : this.link(ins);
+  }
+
+  /** Enter the host service for syscall `ins` (translated code's service import). */
+  enterServiceFor(ins: Insn): boolean { return enterService(this, ins); }
+
+  /** Execute one straight-line instruction with the interpreter's general routine. */
+  stepOne(ins: Insn): boolean { return stepOne(this, ins); }
+
+  /**
+   * Run the interpreter from `first` for translated code that called it (the tier's stub),
+   * until control returns past the return address on the stack now: the status says how.
+   */
+  runNested(first: Insn, expected: number, depth: number): number { return runNested(this, first, expected, depth); }
 
   /** The code object containing byte `address`, if any. */
   codeContaining(address: number): CodeCache | undefined {
@@ -485,6 +552,7 @@ export class Machine {
     for (const k of this.cacheList) {
       if (k && k.addr !== this.exitStub && k.insns.length > 0) k.insns = [];
     }
+    this.tier?.flush();
     this.resync = true;
   }
 
@@ -639,6 +707,7 @@ export class Machine {
     this.store.cells[sp >> 3] = BigInt(this.exitStub);
     this.store.tags[sp >> 3] = TAG_PTR;
     this.store.state32[8] = sp;
+    if (++code.heat >= this.hotCalls) this.tier!.hot(code);
     return this.runFrom(this.fetch(code, 0), options.steps ?? DEFAULT_STEP_LIMIT);
   }
 

@@ -33,12 +33,12 @@ describe('the instruction table facts', () => {
     const rows = TABLE.filter((r) => r.control === 'next' && !r.operands.some((k) => k === 'rel8' || k === 'rel32'));
     let ran = 0;
     for (const row of rows) {
+      const m = new Machine({ cells: 1 << 15, fixedCells: 1 << 11, stackCells: 256 });
       for (let n = 0; n < 24; n++) {
         const ops = randomOperands(rng, row) as Operand[];
         if (ops.some((o) => o.kind === 'reg' && o.reg === RSP && row.access[ops.indexOf(o)] !== 'r')) continue;
         const bytes = encodeRow(row, ops, {}, 0);
         if (typeof bytes === 'string') continue;
-        const m = new Machine({ cells: 1 << 16, fixedCells: 1 << 12, stackCells: 256 });
         const code = m.loadCode(Uint8Array.from([...bytes, 0xc3]));
         for (let r = 0; r < 16; r++) if (r !== RSP) m.setRegister(r, rng.chance(0.5) ? BigInt(rng.int(0, 4000)) : BigInt.asIntN(64, rng.bits(64)), TAG_NUM);
         m.setFlags({ CF: rng.int(0, 1), ZF: rng.int(0, 1), SF: rng.int(0, 1), OF: rng.int(0, 1), PF: rng.int(0, 1) });

@@ -1,0 +1,311 @@
+/*
+ * The translating tier: which code objects run as WebAssembly, when they are translated, and
+ * the host's side of every call between translated code, the interpreter and the host.
+ *
+ *   interpreter ──(a TRANSLATED instruction: a label of a translated object)──► wasm function
+ *   wasm ──call──► wasm (direct in its module; else the shared table at the cache index)
+ *   wasm ──call──► the table's stub for an untranslated object ──► the interpreter, nested
+ *   wasm ──syscall──► service() import ──► the host service, as the interpreter enters it
+ *   wasm ──anything it does not do itself──► step() import, or STOP_AT for the interpreter
+ *
+ * Policy (auto): the interpreter counts the calls into each code object, and at each of its
+ * checkpoints adds SAMPLE_HEAT to the object it is executing (so a long loop counts too). At
+ * HOT_CALLS an object is queued; the queue is translated as one module, with the objects its
+ * code calls or jumps to directly, when it holds BATCH objects or at the next checkpoint.
+ * One module for many functions, because a module has a fixed cost (measured on Node 20: a
+ * lone small module 50 us to 0.8 ms, a function inside a shared one about 30 us).
+ * `translate` translates every object at its first call (tests use it to run everything
+ * translated); `interpret` never translates.
+ *
+ * Invalidation: a store into decoded code, or a decoded code object freed, flushes the
+ * interpreter's decoded instructions (Machine.flushDecoded); the tier is flushed with them:
+ * every table slot goes back to the stub and no label stays TRANSLATED. Running translated
+ * frames find out at their next return from the host (which then says STOP_AT) and leave.
+ */
+import { STATE } from '../cells.ts';
+import type { Fault } from '../faults.ts';
+import { type CodeCache, Insn, OP } from '../insn.ts';
+import type { Machine } from '../machine.ts';
+import { ModuleBuilder, I32 } from './emit.ts';
+import { emitBitsHelper, emitFunction, FAULT, NEXT_AFTER, plan, type ModuleEnv, type Plan, STOP_AT } from './translate.ts';
+
+export type TierMode = 'interpret' | 'translate' | 'auto';
+export const TIER_MODES: readonly TierMode[] = ['interpret', 'translate', 'auto'];
+
+/** The tier from the environment (BEDROCK_TIER), or auto. */
+export function tierFromEnvironment(): TierMode {
+  const v = typeof process !== 'undefined' ? process.env.BEDROCK_TIER : undefined;
+  return v === 'interpret' || v === 'translate' || v === 'auto' ? v : 'auto';
+}
+
+/** Calls into a code object before it is queued for translation (auto). */
+export const HOT_CALLS = 24;
+/** Heat added at each interpreter checkpoint to the object it is executing. */
+export const SAMPLE_HEAT = 24;
+/** Objects queued before a module is made without waiting for a checkpoint. */
+export const BATCH = 8;
+/** Largest code object translated (bytes): a br_table per function, and V8's limits. */
+const MAX_CODE_BYTES = 1 << 16;
+
+/** A translated function: (expected return address, code address, entry label, depth) -> status. */
+export type TranslatedFn = (ret: number, callee: number, entry: number, depth: number) => number;
+
+/** What the tier keeps for a translated code object. */
+export interface Translation {
+  readonly fn: TranslatedFn;
+  readonly plan: Plan;
+  readonly module: number;
+}
+
+export interface TierStats {
+  modules: number;
+  functions: number;
+  /** Microseconds spent translating (planning, emitting, compiling, instantiating). */
+  micros: number;
+  flushes: number;
+  /** Entries from the interpreter, and nested interpreter runs from translated code. */
+  entries: number;
+  stubs: number;
+}
+
+/** The host's side of the translating tier of one machine. */
+export class Tier {
+  readonly table: WebAssembly.Table;
+  readonly stats: TierStats = { modules: 0, functions: 0, micros: 0, flushes: 0, entries: 0, stubs: 0 };
+  /** The stub every untranslated table slot holds: it runs the interpreter. */
+  private readonly stub: TranslatedFn;
+  private readonly queue: CodeCache[] = [];
+  private readonly translated = new Set<CodeCache>();
+  /** Code objects that could not be translated (too large, or failed): never tried again until a flush. */
+  private readonly refused = new Set<CodeCache>();
+  private readonly imports: WebAssembly.Imports;
+  private moduleCount = 0;
+
+  constructor(readonly m: Machine, readonly mode: TierMode) {
+    this.table = new WebAssembly.Table({ element: 'anyfunc', initial: 64 });
+    const runtime = new ModuleBuilder();
+    const fnType = runtime.type([I32, I32, I32, I32], [I32]);
+    const interp = runtime.importFunction('host', 'interpret', fnType);
+    const { index, body } = runtime.define(fnType);
+    body.get(0).get(1).get(2).get(3).call(interp);
+    runtime.export('stub', index);
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(runtime.bytes()), {
+      host: { interpret: (ret: number, callee: number, entry: number, depth: number) => this.interpret(ret, callee, entry, depth) },
+    });
+    this.stub = instance.exports.stub as TranslatedFn;
+    for (let i = 0; i < this.table.length; i++) this.table.set(i, this.stub);
+    this.imports = {
+      env: { memory: m.store.memory, table: this.table },
+      host: {
+        service: (code: number, off: number, depth: number) => this.service(code, off, depth),
+        step: (code: number, off: number) => this.step(code, off),
+        codeWritten: (cell: number) => this.codeWritten(cell),
+      },
+    };
+  }
+
+  /** Heat a code object's calls reach before it is queued (the interpreter compares with it). */
+  get hotCalls(): number { return this.mode === 'translate' ? 1 : this.mode === 'auto' ? HOT_CALLS : Infinity; }
+
+  /** Is anything queued for translation? */
+  get pending(): boolean { return this.queue.length > 0; }
+
+  /** A code object's table slot exists (the machine registered it at cache index `i`). */
+  registered(i: number): void {
+    if (i >= this.table.length) {
+      const grow = Math.max(i + 1 - this.table.length, this.table.length);
+      const first = this.table.length;
+      this.table.grow(grow);
+      for (let j = first; j < this.table.length; j++) this.table.set(j, this.stub);
+    } else {
+      this.table.set(i, this.stub);
+    }
+  }
+
+  /** A code object's calls reached hotCalls (or it was sampled hot): queue it, maybe translate now. */
+  hot(code: CodeCache): void {
+    if (code.translation || code.queued || this.refused.has(code) || this.mode === 'interpret') return;
+    code.queued = true;
+    this.queue.push(code);
+    if (this.mode === 'translate' || this.queue.length >= BATCH) this.compile();
+  }
+
+  /** Translate what is queued, with the code objects its code calls or jumps to directly. */
+  compile(): void {
+    const batch = this.queue.splice(0);
+    for (const c of batch) c.queued = false;
+    const wanted = new Set<CodeCache>();
+    const add = (c: CodeCache): void => {
+      if (c.translation || wanted.has(c) || this.refused.has(c) || c.addr === this.m.exitStub) return;
+      if (c.byteLength > MAX_CODE_BYTES || this.m.cacheIndexOfCode(c.addr) < 0) { this.refused.add(c); return; }
+      wanted.add(c);
+    };
+    for (const c of batch) add(c);
+    // Direct callees and jump targets come along (a call from one to the other is then a direct call).
+    for (const c of [...wanted]) {
+      for (const ins of c.insns) {
+        if (!ins || ins.op === OP.FAULT || !ins.row || ins.row.operands[0] !== 'rel32') continue;
+        if (ins.row.control !== 'call' && ins.row.control !== 'jump') continue;
+        const target = this.m.codeContaining(c.addr + ins.target);
+        if (target && target !== c && wanted.size < 4 * BATCH) add(target);
+      }
+    }
+    if (wanted.size > 0) this.translate([...wanted]);
+  }
+
+  /** Translate `codes` as one module and install their functions. */
+  translate(codes: readonly CodeCache[]): void {
+    const t0 = performance.now();
+    const m = this.m;
+    const plans = codes.map((c) => plan(m, c));
+    const mb = new ModuleBuilder();
+    const fnType = mb.type([I32, I32, I32, I32], [I32]);
+    mb.importMemory('env', 'memory', 0);
+    mb.importTable('env', 'table', 0);
+    const service = mb.importFunction('host', 'service', mb.type([I32, I32, I32], [I32]));
+    const step = mb.importFunction('host', 'step', mb.type([I32, I32], [I32]));
+    const codeWritten = mb.importFunction('host', 'codeWritten', mb.type([I32], [I32]));
+    const bitsType = mb.type([I32, 0x7e, 0x7e, 0x7e, I32, I32, I32], [I32]);
+    const bitsFn = mb.define(bitsType);
+    emitBitsHelper(bitsFn.body);
+    const functionOf = new Map<number, number>();
+    const labelsOf = new Map<number, ReadonlyMap<number, number>>();
+    const defined = plans.map((p) => {
+      const d = mb.define(fnType);
+      functionOf.set(p.code.addr, d.index);
+      labelsOf.set(p.code.addr, p.labelOf);
+      return d;
+    });
+    const env: ModuleEnv = {
+      mb, fnType, service, step, codeWritten, bits: bitsFn.index, functionOf, labelsOf,
+      tableIndexOf: (address) => m.cacheIndexOfCode(address),
+    };
+    plans.forEach((p, i) => {
+      emitFunction(m, p, env, defined[i].index, defined[i].body);
+      mb.export(`f${i}`, defined[i].index);
+    });
+    let instance: WebAssembly.Instance;
+    try {
+      instance = new WebAssembly.Instance(new WebAssembly.Module(mb.bytes()), this.imports);
+    } catch (e) {
+      // A translation the engine refuses is a translator bug: those objects stay interpreted.
+      for (const c of codes) this.refused.add(c);
+      this.lastError = e instanceof Error ? e.message : String(e);
+      return;
+    }
+    const module = ++this.moduleCount;
+    plans.forEach((p, i) => {
+      const fn = instance.exports[`f${i}`] as TranslatedFn;
+      this.install(p, fn, module);
+    });
+    this.stats.modules++;
+    this.stats.functions += plans.length;
+    this.stats.micros += Math.round((performance.now() - t0) * 1000);
+  }
+
+  /** The message of the last module the engine refused (tests look at it). */
+  lastError: string | null = null;
+
+  private install(p: Plan, fn: TranslatedFn, module: number): void {
+    const code = p.code;
+    const slot = this.m.cacheIndexOfCode(code.addr);
+    if (slot < 0) return;
+    code.translation = { fn, plan: p, module };
+    this.translated.add(code);
+    this.table.set(slot, fn);
+    p.offsets.forEach((off, label) => {
+      const ins = this.m.fetch(code, off);
+      if (ins.op === OP.FAULT || ins.op === OP.EXIT || ins.op === OP.TRANSLATED) return;
+      ins.baseOp = ins.op;
+      ins.op = OP.TRANSLATED;
+      ins.txLabel = label;
+    });
+  }
+
+  /** Drop every translation (the interpreter's decoded instructions are being dropped too). */
+  flush(): void {
+    for (const code of this.translated) {
+      code.translation = null;
+      const slot = this.m.cacheIndexOfCode(code.addr);
+      if (slot >= 0) this.table.set(slot, this.stub);
+    }
+    this.translated.clear();
+    this.refused.clear();
+    this.stats.flushes++;
+  }
+
+  /** A code object is gone: its slot holds the stub again (the machine flushes when it had been decoded). */
+  forgotten(code: CodeCache, slot: number): void {
+    if (code.translation) { code.translation = null; this.translated.delete(code); }
+    this.refused.delete(code);
+    if (slot >= 0 && slot < this.table.length) this.table.set(slot, this.stub);
+  }
+
+  /** Translations alive now (for `.see` and tests). */
+  isTranslated(code: CodeCache): boolean { return code.translation !== null; }
+
+  // ---- imports: the host's side of translated code -------------------------------------------
+
+  /** A syscall from translated code: the host service, as the interpreter enters it. */
+  private service(codeAddr: number, off: number, depth: number): number {
+    const m = this.m;
+    const ins = m.fetchAt(codeAddr, off);
+    const saved = m.depth;
+    m.depth = depth;
+    try {
+      if (!m.enterServiceFor(ins)) return this.fault(m.pending);
+    } finally {
+      m.depth = saved;
+    }
+    return this.afterHost(codeAddr, off);
+  }
+
+  /** One straight-line instruction the translator leaves to the interpreter's routine. */
+  private step(codeAddr: number, off: number): number {
+    const m = this.m;
+    const ins = m.fetchAt(codeAddr, off);
+    if (!m.stepOne(ins)) return this.fault(m.pending);
+    return this.afterHost(codeAddr, off);
+  }
+
+  /** A store hit a code object: 1 if decoded code was there (everything translated is gone). */
+  private codeWritten(cell: number): number {
+    this.m.codeWritten(cell);
+    return this.m.resync ? 1 : 0;
+  }
+
+  /** After the host ran an instruction for translated code: go on, or (decoded code changed) stop after it. */
+  private afterHost(codeAddr: number, off: number): number {
+    const m = this.m;
+    if (!m.resync) return 0;
+    const s = m.store.state32;
+    s[STATE.NEXT_CODE] = codeAddr;
+    s[STATE.NEXT_OFF] = off;
+    s[STATE.NEXT_MODE] = NEXT_AFTER;
+    s[STATE.BUDGET] -= 1; // it ran: the function refunds it with the rest of its block
+    return STOP_AT;
+  }
+
+  private fault(f: Fault | null): number {
+    this.m.pending = null;
+    this.m.nestedFault = f;
+    return FAULT;
+  }
+
+  /** The stub: an untranslated code object called from translated code runs in the interpreter. */
+  private interpret(ret: number, callee: number, entry: number, depth: number): number {
+    const m = this.m;
+    const code = m.cacheOf(callee);
+    if (!code) return this.fault({ kind: 'Tag', message: `call target 0x${callee.toString(16)} is not a code object`, code: callee, offset: 0, instruction: '' });
+    this.stats.stubs++;
+    if (++code.heat >= this.hotCalls) {
+      this.hot(code);
+      const t = code.translation;
+      if (t && entry === 0) return t.fn(ret, callee, 0, depth);
+    }
+    return m.runNested(m.fetch(code, entry === 0 ? 0 : code.translation?.plan.offsets[entry] ?? 0), ret, depth);
+  }
+}
+
+/** Give the interpreter's records what the tier needs (kept here, beside its only user). */
+export type { Insn };

@@ -1,0 +1,1251 @@
+/*
+ * The translator: one code object's x86-64 into one WebAssembly function, which V8 compiles
+ * to native code. Same memory, same tags, same bounds rules, same faults as the interpreter
+ * (kernel/machine/interpreter.ts), which stays the reference: whenever a check fails, or an
+ * instruction has no translation of its own, the function stops before that instruction and
+ * the interpreter executes it, so a fault is exactly the interpreter's.
+ *
+ * A function's shape (a "loop-switch": any label can be entered, forward jumps are plain
+ * breaks, backward jumps go through the switch, which V8 compiles to a jump table):
+ *
+ *   (func (param $ret $callee $entry $depth) (result i32)
+ *     load the registers, flags, budget and layout it uses from STATE
+ *     $pc := $entry
+ *     block $exit
+ *       loop $top
+ *         block $L(n-1) ... block $L0  br_table $L0 .. $L(n-1) ($pc)  end
+ *         code of label 0 ...  end  code of label 1 ... end ...  code of label n-1
+ *       end
+ *     end
+ *     store what it wrote back to STATE, say where to go on; return the status)
+ *
+ * Labels are the starts of basic blocks: offset 0, branch targets, and whatever follows an
+ * instruction that is not straight-line (the table's control facts). Each block first takes
+ * its length from the instruction budget (STATE.BUDGET), so instruction counts, step limits
+ * and the interpreter's checks stay exact; a block the budget cannot pay for is left to the
+ * interpreter.
+ *
+ * Registers live in locals (value i64, tag i32; rsp as an i32, its tag always STACK) and the
+ * lazy flags in locals shaped as the interpreter's record (flags.ts), written back at every
+ * exit and around every call. Calls are WebAssembly calls: an x86 `call` pushes its return
+ * address on the machine stack as always and calls the target's function (directly within a
+ * batch, else through the shared table at the target's cache index, where an untranslated
+ * code object has the interpreter's stub), passing the return address it expects back; a
+ * `ret` (or `jmp` through a register, as threaded primitives return) to that address returns
+ * RETURNED. A return elsewhere (a non-local return, an exception's unwinding) returns RET_TO
+ * with the address: each caller on the way either recognises it as its own continuation,
+ * or as its own caller's, or passes it on.
+ *
+ *   status     meaning                                              where to go on
+ *   RETURNED   control went back to the expected return address     the caller's continuation
+ *   RET_TO     control went to STATE.TARGET (tag STATE.TARGET_TAG)  that address
+ *   STOP_AT    the interpreter executes the instruction at          NEXT_CODE + NEXT_OFF (NEXT_MODE:
+ *              NEXT (a failed check, an untranslated form, the      at it, or after it)
+ *              budget spent, a store into code, the host stack deep)
+ *   FAULT      a host service or a helper raised a fault             the machine's pending fault
+ */
+import { STATE, STATE_BYTES, TAG_CODE, TAG_HDR, TAG_NUM, TAG_POISON, TAG_PTR, TAG_STACK, CARD_SHIFT } from '../cells.ts';
+import { BIT_CF, BIT_OF, BIT_PF, BIT_SF, BIT_ZF, FLAGS_ADD, FLAGS_EAGER, FLAGS_EXPLICIT, FLAGS_LOGIC, FLAGS_SUB } from '../flags.ts';
+import type { CodeCache, Insn } from '../insn.ts';
+import { OP } from '../insn.ts';
+import type { Machine } from '../machine.ts';
+import { registerEffects } from '../x86/effects.ts';
+import type { MemOperand, Operand } from '../x86/operand.ts';
+import { RIP, RSP, type Row } from '../x86/table.ts';
+import { Body, I32, I64, ModuleBuilder, VOID } from './emit.ts';
+
+export const RETURNED = 0;
+export const RET_TO = 1;
+export const STOP_AT = 2;
+export const FAULT = 3;
+/** NEXT_MODE: continue at the instruction at NEXT, or after it (linked as the interpreter links). */
+export const NEXT_AT = 0;
+export const NEXT_AFTER = 1;
+/** NEXT_MODE of a nested interpreter run that stopped: the instruction is Machine.stoppedAt. */
+export const NEXT_INSN = 2;
+
+/** Nested WebAssembly calls before a call is left to the interpreter (which starts the host stack afresh). */
+export const MAX_DEPTH = 600;
+
+/** Byte offsets of STATE fields (cells.ts STATE gives them in units of their views). */
+const S_REG = (r: number): number => 8 * r;
+const S_TAG = (r: number): number => STATE.REG_TAGS + r;
+const S_FA = 8 * STATE.FLAG_A, S_FB = 8 * STATE.FLAG_B, S_FR = 8 * STATE.FLAG_RES;
+const S_FK = 4 * STATE.FLAG_KIND, S_FC = 4 * STATE.FLAG_CF, S_FO = 4 * STATE.FLAG_OF, S_FBITS = 4 * STATE.FLAG_BITS;
+const S32B = (i: number): number => 4 * i;
+
+/** A lar whose flags are not yet computed: fk2 holds the kind before it (see materializeFlags). */
+const FLAGS_LAR = 5;
+
+/** What the module gives every function: imported helpers and its own shared helpers. */
+export interface ModuleEnv {
+  readonly mb: ModuleBuilder;
+  /** The function type of every translated function and of the interpreter's stub. */
+  readonly fnType: number;
+  /** service(code, offset, depth) -> status: a host service, for the syscall at that place. */
+  readonly service: number;
+  /** step(code, offset) -> status: the interpreter executes that one (straight-line) instruction. */
+  readonly step: number;
+  /** codeWritten(cell) -> 1 if the store hit decoded code (everything translated is gone). */
+  readonly codeWritten: number;
+  /** bits(fk, fa, fb, fr, fc, fo, fbits, fk2) -> the five flags as FLAG_BITS bits. */
+  readonly bits: number;
+  /** Function index of each code object translated in this module, by its address. */
+  readonly functionOf: ReadonlyMap<number, number>;
+  /** Label index of each entry offset, by code object address, for what is in this module. */
+  readonly labelsOf: ReadonlyMap<number, ReadonlyMap<number, number>>;
+  /** Cache index (table slot) of a code object, by address, or -1. */
+  readonly tableIndexOf: (address: number) => number;
+}
+
+/** What the translator found in a code object: its blocks, their instructions and labels. */
+export interface Plan {
+  readonly code: CodeCache;
+  /** Leaders (block starts), ascending: label i is at offsets[i]. */
+  readonly offsets: readonly number[];
+  readonly labelOf: ReadonlyMap<number, number>;
+  /** Instructions of each block, in order. */
+  readonly blocks: readonly (readonly Insn[])[];
+}
+
+/** Is this a straight-line, translatable-by-step instruction record (not a FAULT or EXIT record)? */
+function decodedRow(ins: Insn): Row | null { return ins.op === OP.FAULT || ins.op === OP.EXIT ? null : ins.row; }
+
+/** Find the reachable instructions of `code` from offset 0 and cut them into blocks. */
+export function plan(m: Machine, code: CodeCache): Plan {
+  const seen = new Map<number, Insn>();
+  const leaders = new Set<number>([0]);
+  const work = [0];
+  const visit = (off: number): void => {
+    if (off < 0 || off >= code.byteLength || seen.has(off)) return;
+    work.push(off);
+  };
+  while (work.length > 0) {
+    const off = work.pop()!;
+    if (seen.has(off)) continue;
+    const ins = m.fetch(code, off);
+    seen.set(off, ins);
+    const row = decodedRow(ins);
+    if (!row) continue;
+    const next = off + ins.len;
+    const target = ins.target;
+    const local = target >= 0 && target < code.byteLength;
+    switch (row.control) {
+      case 'next': visit(next); break;
+      case 'jump': if (local) { leaders.add(target); visit(target); } break;
+      case 'branch': if (local) { leaders.add(target); visit(target); } leaders.add(next); visit(next); break;
+      case 'call':
+        if (row.operands[0] === 'rel32' && local) { leaders.add(target); visit(target); }
+        leaders.add(next); visit(next); break;
+      case 'barrier': leaders.add(next); visit(next); break;
+      default: break; // ret, indirect: nothing follows
+    }
+  }
+  const offsets = [...seen.keys()].filter((o) => leaders.has(o)).sort((a, b) => a - b);
+  const labelOf = new Map(offsets.map((o, i) => [o, i]));
+  const blocks: Insn[][] = offsets.map((start) => {
+    const list: Insn[] = [];
+    let off = start;
+    for (;;) {
+      const ins = seen.get(off);
+      if (!ins) break;
+      list.push(ins);
+      const row = decodedRow(ins);
+      if (!row || row.control !== 'next') break;
+      off += ins.len;
+      if (labelOf.has(off)) break;
+    }
+    return list;
+  });
+  return { code, offsets, labelOf, blocks };
+}
+
+interface Locals {
+  readonly r: number[];
+  readonly t: number[];
+  readonly sp: number;
+  readonly fa: number; readonly fb: number; readonly fr: number;
+  readonly fk: number; readonly fc: number; readonly fo: number; readonly fbits: number; readonly fk2: number;
+  readonly budget: number;
+  readonly pc: number;
+  readonly status: number;
+  readonly next: number;
+  readonly mode: number;
+  // the machine's layout
+  readonly tagsBase: number; readonly cardsBase: number; readonly codeStartBase: number; readonly cacheIndexBase: number;
+  readonly fixedLo: number; readonly fixedHi: number; readonly stackLo: number; readonly stackHi: number; readonly memBound: number;
+  // scratch
+  readonly a: number; readonly b: number; readonly res: number; readonly ea64: number; readonly lo64: number; readonly hi64: number;
+  readonly ea: number; readonly x: number; readonly y: number; readonly vt: number; readonly ct: number; readonly st: number;
+  readonly v2: number; readonly t2: number;
+}
+
+const PARAM_RET = 0, PARAM_CALLEE = 1, PARAM_ENTRY = 2, PARAM_DEPTH = 3;
+
+/**
+ * Emit the function for `p` into the module. Returns its function index.
+ */
+export function emitFunction(m: Machine, p: Plan, env: ModuleEnv, index: number, b: Body): void {
+  new FunctionWriter(m, p, env, b).emit();
+  void index;
+}
+
+class FunctionWriter {
+  private readonly L: Locals;
+  private readonly uses = new Set<number>();
+  private readonly writes = new Set<number>();
+  private usesFlags = false;
+  private writesFlags = false;
+  private usesLar = false;
+  /** Open structured blocks inside the current label's code. */
+  private nest = 0;
+  /** The label whose code is being written, and the number of labels. */
+  private label = 0;
+  private readonly n: number;
+  /** Instructions of the current block not yet executed, after the current one (for refunds). */
+  private remaining = 0;
+  /** The flag kind known statically at this point of the block, or -1. */
+  private kind = -1;
+
+  constructor(private readonly m: Machine, private readonly p: Plan, private readonly env: ModuleEnv, private readonly b: Body) {
+    this.n = p.offsets.length;
+    const L = (t: typeof I32 | typeof I64): number => b.local(t);
+    const r: number[] = [], t: number[] = [];
+    for (let i = 0; i < 16; i++) r.push(L(I64));
+    for (let i = 0; i < 16; i++) t.push(L(I32));
+    this.L = {
+      r, t, sp: L(I32),
+      fa: L(I64), fb: L(I64), fr: L(I64), fk: L(I32), fc: L(I32), fo: L(I32), fbits: L(I32), fk2: L(I32),
+      budget: L(I32), pc: L(I32), status: L(I32), next: L(I32), mode: L(I32),
+      tagsBase: L(I32), cardsBase: L(I32), codeStartBase: L(I32), cacheIndexBase: L(I32),
+      fixedLo: L(I32), fixedHi: L(I32), stackLo: L(I32), stackHi: L(I32), memBound: L(I32),
+      a: L(I64), b: L(I64), res: L(I64), ea64: L(I64), lo64: L(I64), hi64: L(I64),
+      ea: L(I32), x: L(I32), y: L(I32), vt: L(I32), ct: L(I32), st: L(I32), v2: L(I64), t2: L(I32),
+    };
+    for (const block of p.blocks) {
+      for (const ins of block) {
+        const row = decodedRow(ins);
+        if (!row) continue;
+        const e = registerEffects(row, ins.decoded!.operands);
+        for (const x of e.reads) this.uses.add(x);
+        for (const x of e.writes) { this.uses.add(x); this.writes.add(x); }
+        if (row.reads !== '' || row.flags.writes !== '' || row.flags.undefined !== '') this.usesFlags = true;
+        if (row.flags.writes !== '' || row.flags.undefined !== '') this.writesFlags = true;
+        if (row.operation === 'lar') this.usesLar = true;
+      }
+    }
+    this.uses.delete(RSP);
+    this.writes.delete(RSP);
+  }
+
+  // ---- state in and out ---------------------------------------------------------------------
+
+  /** Load registers, flags, budget and layout from STATE into the locals. */
+  private loadState(): void {
+    const { b, L } = this;
+    for (const r of this.uses) {
+      b.i32(0).mem('i64_load', 3, S_REG(r)).set(L.r[r]);
+      b.i32(0).mem('i32_load8_u', 0, S_TAG(r)).set(L.t[r]);
+    }
+    b.i32(0).mem('i32_load', 2, S_REG(RSP)).set(L.sp);
+    if (this.usesFlags) {
+      b.i32(0).mem('i64_load', 3, S_FA).set(L.fa);
+      b.i32(0).mem('i64_load', 3, S_FB).set(L.fb);
+      b.i32(0).mem('i64_load', 3, S_FR).set(L.fr);
+      b.i32(0).mem('i32_load', 2, S_FK).set(L.fk);
+      b.i32(0).mem('i32_load', 2, S_FC).set(L.fc);
+      b.i32(0).mem('i32_load', 2, S_FO).set(L.fo);
+      b.i32(0).mem('i32_load', 2, S_FBITS).set(L.fbits);
+    }
+    b.i32(0).mem('i32_load', 2, S32B(STATE.BUDGET)).set(L.budget);
+    const layout: [number, number][] = [
+      [L.tagsBase, STATE.TAGS_BASE], [L.cardsBase, STATE.CARDS_BASE], [L.codeStartBase, STATE.CODE_START_BASE],
+      [L.cacheIndexBase, STATE.CACHE_INDEX_BASE], [L.fixedLo, STATE.FIXED_LO], [L.fixedHi, STATE.FIXED_HI],
+      [L.stackLo, STATE.STACK_LO], [L.stackHi, STATE.STACK_HI], [L.memBound, STATE.MEMORY_BOUND],
+    ];
+    for (const [local, field] of layout) b.i32(0).mem('i32_load', 2, S32B(field)).set(local);
+  }
+
+  /** Store what the function may have changed back to STATE (a lar's pending flags computed first). */
+  private storeState(): void {
+    const { b, L } = this;
+    for (const r of this.writes) {
+      b.i32(0).get(L.r[r]).mem('i64_store', 3, S_REG(r));
+      b.i32(0).get(L.t[r]).mem('i32_store8', 0, S_TAG(r));
+    }
+    b.i32(0).get(L.sp).op('i64_extend_i32_u').mem('i64_store', 3, S_REG(RSP));
+    if (this.writesFlags) {
+      if (this.usesLar) {
+        b.get(L.fk).i32(FLAGS_LAR).op('i32_eq').if();
+        this.nest++;
+        this.callBits(true);
+        b.set(L.fbits).i32(FLAGS_EXPLICIT).set(L.fk);
+        this.nest--;
+        b.end();
+      }
+      b.i32(0).get(L.fa).mem('i64_store', 3, S_FA);
+      b.i32(0).get(L.fb).mem('i64_store', 3, S_FB);
+      b.i32(0).get(L.fr).mem('i64_store', 3, S_FR);
+      b.i32(0).get(L.fk).mem('i32_store', 2, S_FK);
+      b.i32(0).get(L.fc).mem('i32_store', 2, S_FC);
+      b.i32(0).get(L.fo).mem('i32_store', 2, S_FO);
+      b.i32(0).get(L.fbits).mem('i32_store', 2, S_FBITS);
+    }
+    b.i32(0).get(L.budget).mem('i32_store', 2, S32B(STATE.BUDGET));
+  }
+
+  // ---- the function ----------------------------------------------------------------------------
+
+  emit(): void {
+    const { b, L, p } = this;
+    this.loadState();
+    b.get(PARAM_ENTRY).set(L.pc);
+    b.i32(STOP_AT).set(L.status);
+    b.i32(p.code.byteLength).set(L.next);
+    b.i32(NEXT_AT).set(L.mode);
+    b.block(); // $exit
+    b.loop(); // $top
+    for (let i = 0; i < this.n; i++) b.block();
+    b.get(L.pc).brTable(Array.from({ length: this.n }, (_, i) => i), this.n + 1);
+    for (let i = 0; i < this.n; i++) {
+      b.end();
+      this.label = i;
+      this.nest = 0;
+      this.writeBlock(i);
+    }
+    // Falling off the last block (only after a straight-line last instruction): the
+    // interpreter links past it, which says that execution ran off the end of the code.
+    b.end(); // $top
+    b.end(); // $exit
+    this.storeState();
+    b.i32(0).i32(p.code.addr).mem('i32_store', 2, S32B(STATE.NEXT_CODE));
+    b.i32(0).get(L.next).mem('i32_store', 2, S32B(STATE.NEXT_OFF));
+    b.i32(0).get(L.mode).mem('i32_store', 2, S32B(STATE.NEXT_MODE));
+    b.get(L.status);
+  }
+
+  /** Branch depth to leave through $exit, or to go round through $top, from here. */
+  private get toTop(): number { return this.nest + (this.n - 1 - this.label); }
+  private get toExit(): number { return this.toTop + 1; }
+
+  /** Leave with `status`, to go on at `off` (mode), refunding the instructions of the block not run. */
+  private exit(status: number, off: number, mode: number, refund: number): void {
+    const { b, L } = this;
+    if (refund > 0) b.get(L.budget).i32(refund).op('i32_add').set(L.budget);
+    b.i32(status).set(L.status).i32(off).set(L.next).i32(mode).set(L.mode).br(this.toExit);
+  }
+
+  /** Stop before instruction `ins`: the interpreter executes it (and raises its fault, if any). */
+  private stopAt(ins: Insn): void { this.exit(STOP_AT, ins.off, NEXT_AT, this.remaining + 1); }
+
+  /** Go to label `target` (its code object offset). */
+  private jumpTo(target: number): void {
+    const j = this.p.labelOf.get(target)!;
+    if (j > this.label) this.b.br(this.nest + (j - this.label - 1));
+    else this.b.i32(j).set(this.L.pc).br(this.toTop);
+  }
+
+  /** If the i32 on the wasm stack is true, run `then` (nest counted). */
+  private when(then: () => void): void {
+    this.b.if();
+    this.nest++;
+    then();
+    this.nest--;
+    this.b.end();
+  }
+
+  private writeBlock(i: number): void {
+    const { b, L, p } = this;
+    const block = p.blocks[i];
+    const count = block.length;
+    // Pay for the block, or leave it to the interpreter.
+    b.get(L.budget).i32(count).op('i32_sub').tee(L.budget).i32(0).op('i32_lt_s');
+    this.when(() => this.exit(STOP_AT, p.offsets[i], NEXT_AT, count));
+    this.kind = -1;
+    block.forEach((ins, k) => {
+      this.remaining = count - 1 - k;
+      this.instruction(ins);
+    });
+    const last = block[block.length - 1];
+    const row = decodedRow(last);
+    if (row && (row.control === 'next' || row.control === 'barrier' || row.control === 'call' || row.control === 'branch')) {
+      const next = last.off + last.len;
+      if (!p.labelOf.has(next)) this.exit(STOP_AT, last.off, NEXT_AFTER, 0);
+      // otherwise: fall into the next label's code
+    }
+  }
+
+  // ---- instructions --------------------------------------------------------------------------
+
+  private instruction(ins: Insn): void {
+    const row = decodedRow(ins);
+    if (!row) { this.stopAt(ins); return; }
+    const ops = ins.decoded!.operands;
+    switch (row.operation) {
+      case 'mov': return this.mov(ins, ops);
+      case 'movzx': return this.movzx(ins, ops);
+      case 'lea': return this.lea(ins, ops);
+      case 'add': case 'sub': case 'and': case 'or': case 'xor': case 'cmp': case 'test': return this.alu(ins, row, ops);
+      case 'inc': case 'dec': return this.incDec(ins, row, ops);
+      case 'neg': case 'not': return this.negNot(ins, row, ops);
+      case 'imul': return this.imul(ins, ops);
+      case 'shl': case 'shr': case 'sar': return this.shift(ins, row, ops);
+      case 'cqo': return this.cqo();
+      case 'idiv': return this.idiv(ins, ops);
+      case 'push': return this.push(ins, ops);
+      case 'pop': return this.pop(ins, ops);
+      case 'lar': return this.lar(ins, ops);
+      case 'setcc': return this.setcc(ins, row, ops);
+      case 'cmovcc': return this.cmovcc(ins, row, ops);
+      case 'nop': return;
+      case 'jcc': return this.jcc(ins, row);
+      case 'jmp': return this.jmp(ins, ops);
+      case 'call': return this.call(ins, ops);
+      case 'ret': return this.ret(ins, ops);
+      case 'syscall': return this.syscall(ins);
+      default: this.stopAt(ins); // int3, and anything without a translation
+    }
+  }
+
+  /** Let the interpreter execute this straight-line instruction through the step import. */
+  private stepped(ins: Insn): void {
+    const { b, L } = this;
+    this.storeState();
+    b.i32(this.p.code.addr).i32(ins.off).call(this.env.step).tee(L.status);
+    this.when(() => { this.refundAndLeave(this.remaining + 1); });
+    this.loadState();
+    this.kind = -1;
+  }
+
+  /** Leave with the status already in $status (state already in STATE, and NEXT set by the host). */
+  private refundAndLeave(refund: number): void {
+    const { b, L } = this;
+    // The host has written STATE (and NEXT); the refund goes to STATE's budget directly.
+    if (refund > 0) {
+      b.i32(0).i32(0).mem('i32_load', 2, S32B(STATE.BUDGET)).i32(refund).op('i32_add').mem('i32_store', 2, S32B(STATE.BUDGET));
+    }
+    b.get(L.status).ret();
+  }
+
+  // ---- operands ----------------------------------------------------------------------------
+
+  /** Push the value (i64) of register `r`. */
+  private regValue(r: number): void {
+    if (r === RSP) this.b.get(this.L.sp).op('i64_extend_i32_u');
+    else this.b.get(this.L.r[r]);
+  }
+
+  /** Push the tag (i32) of register `r`. */
+  private regTag(r: number): void {
+    if (r === RSP) this.b.i32(TAG_STACK);
+    else this.b.get(this.L.t[r]);
+  }
+
+  /**
+   * Compute and check the address of memory operand `mop` for an access of `width` bytes;
+   * leaves it in L.ea (a byte address) and the cell's tag in L.ct, or leaves the function
+   * (before `ins`) when the interpreter would fault or must look closer. Returns whether the
+   * access is known to be in the stack (no store into code possible).
+   */
+  private address(ins: Insn, mop: MemOperand, width: number, write: boolean): boolean {
+    const { b, L } = this;
+    const scaled = (): void => {
+      if (mop.index >= 0) {
+        this.regValue(mop.index);
+        if (mop.scale !== 1) b.i64(BigInt(mop.scale)).op('i64_mul');
+        b.op('i64_add');
+      }
+    };
+    let inStack = false;
+    if (mop.base === RIP) {
+      // Relative to the code object: the address is a constant, its bounds the object's.
+      const code = this.p.code;
+      const ea = code.addr + ins.off + ins.len + mop.disp;
+      if (ea < code.addr || ea + width > code.addr + code.cells * 8 || (width === 8 && (ea & 7) !== 0) || (width === 2 && (ea & 7) === 7)) {
+        this.stopAt(ins);
+        b.i32(0).set(L.ea).i32(0).set(L.ct);
+        return false;
+      }
+      b.i32(ea).set(L.ea);
+    } else {
+      if (mop.base === RSP) {
+        inStack = true;
+        b.get(L.sp).op('i64_extend_i32_u').i64(BigInt(mop.disp)).op('i64_add');
+        scaled();
+        b.set(L.ea64);
+        b.get(L.stackLo).op('i64_extend_i32_u').set(L.lo64);
+        b.get(L.stackHi).op('i64_extend_i32_u').set(L.hi64);
+      } else if (mop.base >= 0) {
+        const base = mop.base;
+        b.get(L.r[base]).i64(BigInt(mop.disp)).op('i64_add');
+        scaled();
+        b.set(L.ea64);
+        // Bounds by the base's tag: the stack, an object (its header says how long), memory.
+        b.get(L.t[base]).i32(TAG_STACK).op('i32_eq');
+        b.if(); this.nest++;
+        b.get(L.stackLo).op('i64_extend_i32_u').set(L.lo64);
+        b.get(L.stackHi).op('i64_extend_i32_u').set(L.hi64);
+        b.else();
+        b.get(L.t[base]).i32(TAG_PTR).op('i32_eq');
+        b.if(); this.nest++;
+        // A pointer is below 2^31: its header is the cell before it.
+        b.get(L.r[base]).op('i32_wrap_i64').i32(3).op('i32_shr_s').i32(1).op('i32_sub').set(L.x);
+        b.get(L.tagsBase).get(L.x).op('i32_add').mem('i32_load8_u', 0).i32(TAG_POISON).op('i32_eq');
+        this.when(() => this.stopAt(ins));
+        b.get(L.r[base]).set(L.lo64);
+        b.get(L.r[base]).get(L.x).i32(3).op('i32_shl').mem('i32_load', 2, STATE_BYTES).op('i64_extend_i32_s').i64(3n).op('i64_shl').op('i64_add').set(L.hi64);
+        b.else();
+        b.get(L.t[base]).i32(TAG_NUM).op('i32_ne');
+        this.when(() => this.stopAt(ins));
+        b.i64(0n).set(L.lo64);
+        b.get(L.memBound).op('i64_extend_i32_u').set(L.hi64);
+        this.nest--; b.end();
+        this.nest--; b.end();
+      } else {
+        b.i64(BigInt(mop.disp));
+        scaled();
+        b.set(L.ea64);
+        b.i64(0n).set(L.lo64);
+        b.get(L.memBound).op('i64_extend_i32_u').set(L.hi64);
+      }
+      // lo <= ea && ea + width <= hi, and aligned
+      b.get(L.ea64).get(L.lo64).op('i64_lt_s');
+      b.get(L.ea64).i64(BigInt(width)).op('i64_add').get(L.hi64).op('i64_gt_s').op('i32_or');
+      if (width === 8) b.get(L.ea64).op('i32_wrap_i64').i32(7).op('i32_and').op('i32_or');
+      if (width === 2) b.get(L.ea64).op('i32_wrap_i64').i32(7).op('i32_and').i32(7).op('i32_eq').op('i32_or');
+      this.when(() => this.stopAt(ins));
+      b.get(L.ea64).op('i32_wrap_i64').set(L.ea);
+    }
+    // The cell's tag: poison faults any access, a header any write.
+    b.get(L.tagsBase).get(L.ea).i32(3).op('i32_shr_u').op('i32_add').mem('i32_load8_u', 0).tee(L.ct);
+    b.i32(TAG_POISON).op('i32_eq');
+    if (write) b.get(L.ct).i32(TAG_HDR).op('i32_eq').op('i32_or');
+    this.when(() => this.stopAt(ins));
+    return inStack;
+  }
+
+  /** Read operand `op` into (value, tag) locals; width from its kind. False when the form is not handled. */
+  private read(ins: Insn, op: Operand, value: number, tag: number): boolean {
+    const { b, L } = this;
+    switch (op.kind) {
+      case 'reg': this.regValue(op.reg); b.set(value); this.regTag(op.reg); b.set(tag); return true;
+      case 'reg8': {
+        const r = op.reg < 16 ? op.reg : op.reg - 16;
+        this.regValue(r);
+        if (op.reg >= 16) b.i64(8n).op('i64_shr_u');
+        b.i64(0xffn).op('i64_and').set(value).i32(TAG_NUM).set(tag);
+        return true;
+      }
+      case 'imm': b.i64(op.value).set(value).i32(TAG_NUM).set(tag); return true;
+      case 'mem': {
+        const width = op.size === 8 ? 1 : op.size === 16 ? 2 : 8;
+        this.address(ins, op, width, false);
+        if (width === 1) { b.get(L.ea).mem('i64_load8_u', 0, STATE_BYTES).set(value).i32(TAG_NUM).set(tag); return true; }
+        if (width === 2) { b.get(L.ea).mem('i64_load16_u', 0, STATE_BYTES).set(value).get(L.ct).set(tag); return true; }
+        b.get(L.ea).mem('i64_load', 3, STATE_BYTES).set(value);
+        // A header reads as a number.
+        b.i32(TAG_NUM).get(L.ct).get(L.ct).i32(TAG_HDR).op('i32_eq').op('select').set(tag);
+        return true;
+      }
+      default: return false;
+    }
+  }
+
+  /**
+   * Write (value, tag) to operand `op` (its address already checked when `checked`). For a
+   * register that is rsp, the value must stay a stack address inside the stack.
+   */
+  private write(ins: Insn, op: Operand, value: number, tag: number, checked = false): void {
+    const { b, L } = this;
+    switch (op.kind) {
+      case 'reg':
+        if (op.reg === RSP) {
+          // rsp only ever holds a stack address inside the stack (else the interpreter faults).
+          b.get(tag).i32(TAG_STACK).op('i32_ne');
+          b.get(value).get(L.stackLo).op('i64_extend_i32_u').op('i64_lt_s').op('i32_or');
+          b.get(value).get(L.stackHi).op('i64_extend_i32_u').op('i64_gt_s').op('i32_or');
+          this.when(() => this.stopAt(ins));
+          b.get(value).op('i32_wrap_i64').set(L.sp);
+          return;
+        }
+        b.get(value).set(L.r[op.reg]).get(tag).set(L.t[op.reg]);
+        return;
+      case 'reg8': {
+        const r = op.reg < 16 ? op.reg : op.reg - 16;
+        const shift = op.reg < 16 ? 0n : 8n;
+        b.get(L.r[r]).i64(~(0xffn << shift)).op('i64_and');
+        b.get(value).i64(0xffn).op('i64_and');
+        if (shift) b.i64(shift).op('i64_shl');
+        b.op('i64_or').set(L.r[r]).i32(TAG_NUM).set(L.t[r]);
+        return;
+      }
+      case 'mem': {
+        const width = op.size === 8 ? 1 : 8;
+        const inStack = checked ? this.lastInStack : this.address(ins, op, width, true);
+        if (width === 1) {
+          b.get(L.ea).get(value).mem('i64_store8', 0, STATE_BYTES);
+          b.get(L.tagsBase).get(L.ea).i32(3).op('i32_shr_u').op('i32_add').i32(TAG_NUM).mem('i32_store8', 0);
+        } else {
+          b.get(L.ea).get(value).mem('i64_store', 3, STATE_BYTES);
+          b.get(L.tagsBase).get(L.ea).i32(3).op('i32_shr_u').op('i32_add').get(tag).mem('i32_store8', 0);
+          // The write barrier: a pointer stored marks its cell's card.
+          b.get(tag).i32(TAG_PTR).op('i32_eq');
+          this.when(() => {
+            b.get(L.cardsBase).get(L.ea).i32(3 + CARD_SHIFT).op('i32_shr_u').op('i32_add').i32(1).mem('i32_store8', 0);
+          });
+        }
+        if (!inStack) this.codeStoreCheck(ins);
+        return;
+      }
+      default:
+        this.stopAt(ins);
+    }
+  }
+
+  private lastInStack = false;
+
+  /** After a store to L.ea outside the stack: if it hit a code object, tell the host, and leave if code was decoded there. */
+  private codeStoreCheck(ins: Insn): void {
+    const { b, L } = this;
+    b.get(L.ea).i32(3).op('i32_shr_u').tee(L.x);
+    b.get(L.fixedLo).op('i32_ge_u');
+    b.get(L.x).get(L.fixedHi).op('i32_lt_u').op('i32_and');
+    this.when(() => {
+      b.get(L.codeStartBase).get(L.x).get(L.fixedLo).op('i32_sub').i32(2).op('i32_shl').op('i32_add').mem('i32_load', 2).i32(0).op('i32_ge_s');
+      this.when(() => {
+        b.get(L.x).call(this.env.codeWritten);
+        this.when(() => this.exit(STOP_AT, ins.off, NEXT_AFTER, this.remaining));
+      });
+    });
+  }
+
+  // ---- flags -------------------------------------------------------------------------------------
+
+  private setArith(kind: number, a: number, bb: number, res: number): void {
+    const { b, L } = this;
+    b.get(a).set(L.fa).get(bb).set(L.fb).get(res).set(L.fr).i32(kind).set(L.fk);
+    this.kind = kind;
+  }
+
+  private setLogic(res: number): void {
+    const { b, L } = this;
+    b.get(res).set(L.fr).i32(FLAGS_LOGIC).set(L.fk);
+    this.kind = FLAGS_LOGIC;
+  }
+
+  /** EAGER flags: res, and CF and OF as i32s produced by the two callbacks. */
+  private setEager(res: number, cf: () => void, of: () => void): void {
+    const { b, L } = this;
+    cf(); b.set(L.x);
+    of(); b.set(L.y);
+    b.get(res).set(L.fr).get(L.x).set(L.fc).get(L.y).set(L.fo).i32(FLAGS_EAGER).set(L.fk);
+    this.kind = FLAGS_EAGER;
+  }
+
+  /** Call the bits helper on the flag locals (for a pending lar, the kind before it). */
+  private callBits(pendingLar: boolean): void {
+    const { b, L } = this;
+    b.get(pendingLar ? L.fk2 : L.fk).get(L.fa).get(L.fb).get(L.fr).get(L.fc).get(L.fo).get(L.fbits);
+    b.call(this.env.bits);
+    if (pendingLar) b.i32(BIT_ZF).op('i32_or');
+  }
+
+  /** Push one flag (i32 0/1) computed from the record of statically known `kind`. */
+  private flag(letter: 'C' | 'Z' | 'S' | 'O' | 'P', kind: number): void {
+    const { b, L } = this;
+    const fromRes = (): boolean => {
+      if (letter === 'Z') { b.get(L.fr).op('i64_eqz'); return true; }
+      if (letter === 'S') { b.get(L.fr).i64(0n).op('i64_lt_s'); return true; }
+      if (letter === 'P') { b.get(L.fr).op('i32_wrap_i64').i32(0xff).op('i32_and').op('i32_popcnt').i32(1).op('i32_and').op('i32_eqz'); return true; }
+      return false;
+    };
+    switch (kind) {
+      case FLAGS_ADD:
+        if (fromRes()) return;
+        if (letter === 'C') { b.get(L.fr).get(L.fa).op('i64_lt_u'); return; }
+        b.get(L.fa).get(L.fr).op('i64_xor').get(L.fb).get(L.fr).op('i64_xor').op('i64_and').i64(0n).op('i64_lt_s'); return;
+      case FLAGS_SUB:
+        if (fromRes()) return;
+        if (letter === 'C') { b.get(L.fa).get(L.fb).op('i64_lt_u'); return; }
+        b.get(L.fa).get(L.fb).op('i64_xor').get(L.fa).get(L.fr).op('i64_xor').op('i64_and').i64(0n).op('i64_lt_s'); return;
+      case FLAGS_LOGIC:
+        if (fromRes()) return;
+        b.i32(0); return;
+      case FLAGS_EAGER:
+        if (fromRes()) return;
+        b.get(letter === 'C' ? L.fc : L.fo); return;
+      default: {
+        const bit = { C: BIT_CF, Z: BIT_ZF, S: BIT_SF, O: BIT_OF, P: BIT_PF }[letter];
+        if (kind === FLAGS_EXPLICIT) b.get(L.fbits); else this.callBits(false);
+        b.i32(bit).op('i32_and').i32(0).op('i32_ne');
+      }
+    }
+  }
+
+  /** Push condition `cc` (i32 0/1) of the current flags. */
+  private condition(cc: number): void {
+    const { b, L } = this;
+    const kind = this.kind;
+    if (kind === FLAGS_SUB) {
+      const cmp: Record<number, [string, boolean]> = {
+        0x2: ['i64_lt_u', false], 0x3: ['i64_ge_u', false], 0x4: ['i64_eq', false], 0x5: ['i64_ne', false],
+        0x6: ['i64_le_u', false], 0x7: ['i64_gt_u', false], 0xc: ['i64_lt_s', false], 0xd: ['i64_ge_s', false],
+        0xe: ['i64_le_s', false], 0xf: ['i64_gt_s', false],
+      };
+      const c = cmp[cc];
+      if (c) { b.get(L.fa).get(L.fb).op(c[0] as 'i64_lt_u'); return; }
+    }
+    if (kind < 0 || kind === FLAGS_LAR) {
+      // Unknown here (a block entered from elsewhere): from the bits, by the helper.
+      this.b.get(L.fk).i32(FLAGS_LAR).op('i32_eq');
+      this.b.if(I32); this.nest++;
+      this.callBits(true);
+      this.b.else();
+      this.callBits(false);
+      this.nest--; this.b.end();
+      this.b.set(L.x);
+      this.bitsCondition(cc, L.x);
+      return;
+    }
+    const f = (letter: 'C' | 'Z' | 'S' | 'O' | 'P'): void => this.flag(letter, kind);
+    let r: () => void;
+    switch (cc >> 1) {
+      case 0: r = () => f('O'); break;
+      case 1: r = () => f('C'); break;
+      case 2: r = () => f('Z'); break;
+      case 3: r = () => { f('C'); f('Z'); b.op('i32_or'); }; break;
+      case 4: r = () => f('S'); break;
+      case 5: r = () => f('P'); break;
+      case 6: r = () => { f('S'); f('O'); b.op('i32_ne'); }; break;
+      default: r = () => { f('Z'); f('S'); f('O'); b.op('i32_ne'); b.op('i32_or'); }; break;
+    }
+    r();
+    if (cc & 1) b.op('i32_eqz');
+  }
+
+  /** Condition `cc` from flag bits in local `bits`. */
+  private bitsCondition(cc: number, bits: number): void {
+    const { b } = this;
+    const f = (bit: number): void => { b.get(bits).i32(bit).op('i32_and').i32(0).op('i32_ne'); };
+    switch (cc >> 1) {
+      case 0: f(BIT_OF); break;
+      case 1: f(BIT_CF); break;
+      case 2: f(BIT_ZF); break;
+      case 3: f(BIT_CF); f(BIT_ZF); b.op('i32_or'); break;
+      case 4: f(BIT_SF); break;
+      case 5: f(BIT_PF); break;
+      case 6: f(BIT_SF); f(BIT_OF); b.op('i32_ne'); break;
+      default: f(BIT_ZF); f(BIT_SF); f(BIT_OF); b.op('i32_ne'); b.op('i32_or'); break;
+    }
+    if (cc & 1) b.op('i32_eqz');
+  }
+
+  /** Push the current carry (for inc and dec, which keep it). */
+  private carry(): void {
+    if (this.kind >= 0 && this.kind !== FLAGS_LAR) { this.flag('C', this.kind); return; }
+    const { b, L } = this;
+    b.get(L.fk).i32(FLAGS_LAR).op('i32_eq');
+    b.if(I32); this.nest++;
+    this.callBits(true);
+    b.else();
+    this.callBits(false);
+    this.nest--; b.end();
+    b.i32(BIT_CF).op('i32_and').i32(0).op('i32_ne');
+  }
+
+  // ---- data movement -------------------------------------------------------------------------
+
+  private mov(ins: Insn, ops: readonly Operand[]): void {
+    const { L } = this;
+    const [d, s] = ops;
+    if (d.kind === 'reg8' || (d.kind === 'mem' && d.size === 8)) {
+      // a byte: its register's low byte (or ah..bh), or a byte of memory
+      if (!this.read(ins, s, L.a, L.vt)) { this.stepped(ins); return; }
+      if (d.kind === 'reg8' && (d.reg === RSP)) { this.stopAt(ins); return; }
+      this.write(ins, d, L.a, L.vt);
+      return;
+    }
+    if (d.kind === 'mem') {
+      if (!this.read(ins, s, L.a, L.vt)) { this.stepped(ins); return; }
+      this.write(ins, d, L.a, L.vt);
+      return;
+    }
+    if (!this.read(ins, s, L.a, L.vt)) { this.stepped(ins); return; }
+    this.write(ins, d, L.a, L.vt);
+  }
+
+  private movzx(ins: Insn, ops: readonly Operand[]): void {
+    const { b, L } = this;
+    if (!this.read(ins, ops[1], L.a, L.vt)) { this.stepped(ins); return; }
+    b.get(L.a).i64(0xffn).op('i64_and').set(L.a).i32(TAG_NUM).set(L.vt);
+    this.write(ins, ops[0], L.a, L.vt);
+  }
+
+  private lea(ins: Insn, ops: readonly Operand[]): void {
+    const { b, L } = this;
+    const mop = ops[1];
+    if (mop.kind !== 'mem') { this.stopAt(ins); return; }
+    b.i64(BigInt(mop.disp));
+    let baseTag: (() => void) | null = null;
+    if (mop.base === RIP) b.i64(BigInt(ins.retAddr)).op('i64_add');
+    else if (mop.base >= 0) { this.regValue(mop.base); b.op('i64_add'); const base = mop.base; baseTag = () => this.regTag(base); }
+    if (mop.index >= 0) {
+      this.regValue(mop.index);
+      if (mop.scale !== 1) b.i64(BigInt(mop.scale)).op('i64_mul');
+      b.op('i64_add');
+    }
+    b.set(L.a);
+    const d = ops[0];
+    if (d.kind === 'reg' && d.reg === RSP) {
+      // rsp := a stack address only when computed from a stack address and numbers
+      if (!baseTag) { this.stopAt(ins); return; }
+      baseTag(); b.i32(TAG_STACK).op('i32_eq');
+      if (mop.index >= 0) { this.regTag(mop.index); b.i32(TAG_NUM).op('i32_eq').op('i32_and'); }
+      b.set(L.x);
+      b.i32(TAG_STACK).i32(TAG_NUM).get(L.x).op('select').set(L.vt);
+    } else {
+      b.i32(TAG_NUM).set(L.vt);
+    }
+    this.write(ins, d, L.a, L.vt);
+  }
+
+  // ---- arithmetic and logic -------------------------------------------------------------------
+
+  private alu(ins: Insn, row: Row, ops: readonly Operand[]): void {
+    const { b, L } = this;
+    const [d, s] = ops;
+    const op = row.operation;
+    const writes = op !== 'cmp' && op !== 'test';
+    if (d.kind === 'mem') {
+      // read-modify-write: one check, as a write (which covers the read)
+      if (writes) {
+        this.lastInStack = this.address(ins, d, 8, true);
+        b.get(L.ea).mem('i64_load', 3, STATE_BYTES).set(L.a);
+        b.i32(TAG_NUM).get(L.ct).get(L.ct).i32(TAG_HDR).op('i32_eq').op('select').set(L.vt);
+      } else if (!this.read(ins, d, L.a, L.vt)) { this.stepped(ins); return; }
+      if (!this.read(ins, s, L.b, L.t2)) { this.stepped(ins); return; }
+    } else {
+      if (!this.read(ins, d, L.a, L.vt)) { this.stepped(ins); return; }
+      if (!this.read(ins, s, L.b, L.t2)) { this.stepped(ins); return; }
+    }
+    let kind: number;
+    switch (op) {
+      case 'add': b.get(L.a).get(L.b).op('i64_add'); kind = FLAGS_ADD; break;
+      case 'sub': case 'cmp': b.get(L.a).get(L.b).op('i64_sub'); kind = FLAGS_SUB; break;
+      case 'or': b.get(L.a).get(L.b).op('i64_or'); kind = FLAGS_LOGIC; break;
+      case 'xor': b.get(L.a).get(L.b).op('i64_xor'); kind = FLAGS_LOGIC; break;
+      default: b.get(L.a).get(L.b).op('i64_and'); kind = FLAGS_LOGIC; break;
+    }
+    b.set(L.res);
+    if (writes) {
+      // The result is a number, but rsp adjusted by a number (add, sub, and) stays a stack address.
+      const keepsStack = d.kind === 'reg' && d.reg === RSP && (op === 'add' || op === 'sub' || op === 'and');
+      if (keepsStack) {
+        b.i32(TAG_STACK).i32(TAG_NUM).get(L.t2).i32(TAG_NUM).op('i32_eq').op('select').set(L.st);
+      } else {
+        b.i32(TAG_NUM).set(L.st);
+      }
+      this.write(ins, d, L.res, L.st, d.kind === 'mem');
+    }
+    if (kind === FLAGS_LOGIC) this.setLogic(L.res); else this.setArith(kind, L.a, L.b, L.res);
+  }
+
+  private incDec(ins: Insn, row: Row, ops: readonly Operand[]): void {
+    const { b, L } = this;
+    const d = ops[0];
+    if (d.kind === 'reg' && d.reg === RSP) { this.stepped(ins); return; }
+    if (d.kind === 'mem') {
+      this.lastInStack = this.address(ins, d, 8, true);
+      b.get(L.ea).mem('i64_load', 3, STATE_BYTES).set(L.a);
+    } else if (!this.read(ins, d, L.a, L.vt)) { this.stepped(ins); return; }
+    const inc = row.operation === 'inc';
+    this.carry(); b.set(L.y);
+    b.get(L.a).i64(1n).op(inc ? 'i64_add' : 'i64_sub').set(L.res);
+    b.i32(TAG_NUM).set(L.st);
+    this.write(ins, d, L.res, L.st, d.kind === 'mem');
+    b.get(L.res).set(L.fr).get(L.y).set(L.fc);
+    b.get(L.res).i64(inc ? -(2n ** 63n) : 2n ** 63n - 1n).op('i64_eq').set(L.fo);
+    b.i32(FLAGS_EAGER).set(L.fk);
+    this.kind = FLAGS_EAGER;
+  }
+
+  private negNot(ins: Insn, row: Row, ops: readonly Operand[]): void {
+    const { b, L } = this;
+    const d = ops[0];
+    if (d.kind === 'reg' && d.reg === RSP) { this.stepped(ins); return; }
+    if (d.kind === 'mem') {
+      this.lastInStack = this.address(ins, d, 8, true);
+      b.get(L.ea).mem('i64_load', 3, STATE_BYTES).set(L.a);
+    } else if (!this.read(ins, d, L.a, L.vt)) { this.stepped(ins); return; }
+    if (row.operation === 'not') {
+      b.get(L.a).i64(-1n).op('i64_xor').set(L.res).i32(TAG_NUM).set(L.st);
+      this.write(ins, d, L.res, L.st, d.kind === 'mem');
+      return;
+    }
+    b.i64(0n).get(L.a).op('i64_sub').set(L.res).i32(TAG_NUM).set(L.st);
+    this.write(ins, d, L.res, L.st, d.kind === 'mem');
+    this.setEager(L.res, () => { b.get(L.a).op('i64_eqz').op('i32_eqz'); }, () => { b.get(L.a).i64(-(2n ** 63n)).op('i64_eq'); });
+  }
+
+  private imul(ins: Insn, ops: readonly Operand[]): void {
+    const { b, L } = this;
+    const three = ops.length === 3;
+    const d = ops[0];
+    if (d.kind !== 'reg' || d.reg === RSP) { this.stepped(ins); return; }
+    if (!this.read(ins, ops[three ? 1 : 0], L.a, L.vt)) { this.stepped(ins); return; }
+    if (!this.read(ins, ops[three ? 2 : 1], L.b, L.t2)) { this.stepped(ins); return; }
+    b.get(L.a).get(L.b).op('i64_mul').set(L.res);
+    b.i32(TAG_NUM).set(L.st);
+    this.write(ins, d, L.res, L.st);
+    // Overflow (CF = OF): the product does not fit in 64 bits. a = 0 never; a = -1 only for b = MIN;
+    // otherwise exactly when res / a is not b.
+    const overflow = (): void => {
+      b.get(L.a).op('i64_eqz');
+      b.if(I32); this.nest++;
+      b.i32(0);
+      b.else();
+      b.get(L.a).i64(-1n).op('i64_eq');
+      b.if(I32); this.nest++;
+      b.get(L.b).i64(-(2n ** 63n)).op('i64_eq');
+      b.else();
+      b.get(L.res).get(L.a).op('i64_div_s').get(L.b).op('i64_ne');
+      this.nest--; b.end();
+      this.nest--; b.end();
+    };
+    overflow(); b.set(L.ct);
+    this.setEager(L.res, () => { b.get(L.ct); }, () => { b.get(L.ct); });
+  }
+
+  private shift(ins: Insn, row: Row, ops: readonly Operand[]): void {
+    const { b, L } = this;
+    const [d, s] = ops;
+    if (d.kind === 'reg' && d.reg === RSP) { this.stepped(ins); return; }
+    // The count, masked to six bits.
+    if (s.kind === 'imm') b.i64(s.value & 63n); else { this.regValue(1); b.i64(63n).op('i64_and'); }
+    b.set(L.b);
+    if (s.kind === 'imm' && (s.value & 63n) === 0n) return; // no change at all, not even to the flags
+    const body = (): void => {
+      if (d.kind === 'mem') {
+        this.lastInStack = this.address(ins, d, 8, true);
+        b.get(L.ea).mem('i64_load', 3, STATE_BYTES).set(L.a);
+      } else if (!this.read(ins, d, L.a, L.vt)) { this.stopAt(ins); return; }
+      const op = row.operation;
+      if (op === 'shl') b.get(L.a).get(L.b).op('i64_shl');
+      else if (op === 'shr') b.get(L.a).get(L.b).op('i64_shr_u');
+      else b.get(L.a).get(L.b).op('i64_shr_s');
+      b.set(L.res).i32(TAG_NUM).set(L.st);
+      this.write(ins, d, L.res, L.st, d.kind === 'mem');
+      const cf = (): void => {
+        if (op === 'shl') b.get(L.a).i64(64n).get(L.b).op('i64_sub').op('i64_shr_u');
+        else b.get(L.a).get(L.b).i64(1n).op('i64_sub').op(op === 'shr' ? 'i64_shr_u' : 'i64_shr_s');
+        b.i64(1n).op('i64_and').op('i32_wrap_i64');
+      };
+      const of = (): void => {
+        if (op === 'shl') { b.get(L.res).i64(0n).op('i64_lt_s').get(L.x).op('i32_ne'); }
+        else if (op === 'shr') b.get(L.a).i64(0n).op('i64_lt_s');
+        else b.i32(0);
+      };
+      // CF first (OF of shl reads it from x)
+      cf(); b.set(L.x);
+      of(); b.set(L.y);
+      b.get(L.res).set(L.fr).get(L.x).set(L.fc).get(L.y).set(L.fo).i32(FLAGS_EAGER).set(L.fk);
+    };
+    if (s.kind === 'imm') { body(); this.kind = FLAGS_EAGER; return; }
+    b.get(L.b).op('i64_eqz').op('i32_eqz');
+    this.when(body);
+    this.kind = -1;
+  }
+
+  private cqo(): void {
+    const { b, L } = this;
+    b.get(L.r[0]).i64(63n).op('i64_shr_s').set(L.r[2]).i32(TAG_NUM).set(L.t[2]);
+  }
+
+  private idiv(ins: Insn, ops: readonly Operand[]): void {
+    const { b, L } = this;
+    if (!this.read(ins, ops[0], L.b, L.t2)) { this.stepped(ins); return; }
+    // Only the case that fits: rdx the sign of rax, a divisor neither 0 nor -1 with MIN.
+    b.get(L.b).op('i64_eqz');
+    b.get(L.r[2]).get(L.r[0]).i64(63n).op('i64_shr_s').op('i64_ne').op('i32_or');
+    b.get(L.b).i64(-1n).op('i64_eq').get(L.r[0]).i64(-(2n ** 63n)).op('i64_eq').op('i32_and').op('i32_or');
+    this.when(() => this.stopAt(ins));
+    b.get(L.r[0]).get(L.b).op('i64_rem_s').set(L.res);
+    b.get(L.r[0]).get(L.b).op('i64_div_s').set(L.r[0]);
+    b.get(L.res).set(L.r[2]);
+    b.i32(TAG_NUM).set(L.t[0]).i32(TAG_NUM).set(L.t[2]);
+  }
+
+  private lar(ins: Insn, ops: readonly Operand[]): void {
+    const { b, L } = this;
+    const [d, s] = ops;
+    if (d.kind !== 'reg' || d.reg === RSP) { this.stepped(ins); return; }
+    if (s.kind === 'reg16') { this.regTag(s.reg); b.op('i64_extend_i32_u').set(L.a); }
+    else if (!this.read(ins, s, L.v2, L.vt)) { this.stepped(ins); return; }
+    else b.get(L.vt).op('i64_extend_i32_u').set(L.a);
+    b.get(L.a).set(L.r[d.reg]).i32(TAG_NUM).set(L.t[d.reg]);
+    // ZF := 1, the other flags kept: computed only if someone reads them (see storeState).
+    if (this.kind === FLAGS_EXPLICIT) {
+      b.get(L.fbits).i32(BIT_ZF).op('i32_or').set(L.fbits);
+      return;
+    }
+    if (this.kind >= 0 && this.kind !== FLAGS_LAR) b.get(L.fk).set(L.fk2);
+    else if (this.kind < 0) {
+      // not known here: keep the kind before any pending lar
+      b.get(L.fk2).get(L.fk).get(L.fk).i32(FLAGS_LAR).op('i32_eq').op('select').set(L.fk2);
+    }
+    b.i32(FLAGS_LAR).set(L.fk);
+    this.kind = FLAGS_LAR;
+  }
+
+  private setcc(ins: Insn, row: Row, ops: readonly Operand[]): void {
+    const { b, L } = this;
+    const d = ops[0];
+    if (d.kind === 'reg8' && d.reg === RSP) { this.stepped(ins); return; }
+    this.condition(row.cc);
+    b.op('i64_extend_i32_u').set(L.a).i32(TAG_NUM).set(L.vt);
+    this.write(ins, d, L.a, L.vt);
+  }
+
+  private cmovcc(ins: Insn, row: Row, ops: readonly Operand[]): void {
+    const { b, L } = this;
+    const [d, s] = ops;
+    if (d.kind !== 'reg' || d.reg === RSP) { this.stepped(ins); return; }
+    if (!this.read(ins, s, L.a, L.vt)) { this.stepped(ins); return; }
+    this.condition(row.cc);
+    this.when(() => { b.get(L.a).set(L.r[d.reg]).get(L.vt).set(L.t[d.reg]); });
+  }
+
+  // ---- the stack -----------------------------------------------------------------------------
+
+  private push(ins: Insn, ops: readonly Operand[]): void {
+    const { b, L } = this;
+    if (!this.read(ins, ops[0], L.a, L.vt)) { this.stepped(ins); return; }
+    b.get(L.sp).i32(8).op('i32_sub').tee(L.x).get(L.stackLo).op('i32_lt_s');
+    this.when(() => this.stopAt(ins));
+    b.get(L.x).get(L.a).mem('i64_store', 3, STATE_BYTES);
+    b.get(L.tagsBase).get(L.x).i32(3).op('i32_shr_u').op('i32_add').get(L.vt).mem('i32_store8', 0);
+    b.get(L.x).set(L.sp);
+  }
+
+  private pop(ins: Insn, ops: readonly Operand[]): void {
+    const { b, L } = this;
+    const d = ops[0];
+    if (d.kind !== 'reg' || d.reg === RSP) { this.stepped(ins); return; }
+    b.get(L.sp).i32(8).op('i32_add').get(L.stackHi).op('i32_gt_s');
+    this.when(() => this.stopAt(ins));
+    b.get(L.sp).mem('i64_load', 3, STATE_BYTES).set(L.r[d.reg]);
+    b.get(L.tagsBase).get(L.sp).i32(3).op('i32_shr_u').op('i32_add').mem('i32_load8_u', 0).set(L.t[d.reg]);
+    b.get(L.sp).i32(8).op('i32_add').set(L.sp);
+  }
+
+  // ---- control -------------------------------------------------------------------------------
+
+  private jcc(ins: Insn, row: Row): void {
+    const local = ins.target >= 0 && ins.target < this.p.code.byteLength;
+    this.condition(row.cc);
+    if (!local) {
+      // a conditional jump out of the code object: the interpreter takes it
+      this.when(() => this.stopAt(ins));
+      return;
+    }
+    this.when(() => this.jumpTo(ins.target));
+  }
+
+  private jmp(ins: Insn, ops: readonly Operand[]): void {
+    const { b, L } = this;
+    const t = ops[0];
+    if (t.kind === 'rel') {
+      const target = ins.target;
+      if (target >= 0 && target < this.p.code.byteLength) { this.jumpTo(target); return; }
+      // Into another code object: a tail call when it is at its start.
+      const address = this.p.code.addr + target;
+      if (this.tailCall(ins, address)) return;
+      this.stopAt(ins);
+      return;
+    }
+    // Through a register or memory: a return address (threaded code's `jmp r13`), or a code object.
+    if (!this.read(ins, t, L.a, L.vt)) { this.stopAt(ins); return; }
+    this.leaveFor(ins, false);
+  }
+
+  /**
+   * Control goes to (L.a, L.vt) (popped already when `popped`): back to the expected return
+   * address (RETURNED), to another return address (RET_TO), to a code object's start (a tail
+   * call), or anything else for the interpreter to judge.
+   */
+  private leaveFor(ins: Insn, popped: boolean): void {
+    const { b, L } = this;
+    b.get(L.vt).i32(TAG_CODE).op('i32_eq');
+    this.when(() => {
+      b.get(L.a).op('i32_wrap_i64').get(PARAM_RET).op('i32_eq');
+      b.get(L.a).i64(32n).op('i64_shr_u').op('i64_eqz').op('i32_and');
+      this.when(() => { b.i32(RETURNED).set(L.status).br(this.toExit); });
+      b.i32(0).get(L.a).op('i32_wrap_i64').mem('i32_store', 2, S32B(STATE.TARGET));
+      b.i32(0).i32(TAG_CODE).mem('i32_store', 2, S32B(STATE.TARGET_TAG));
+      b.i32(RET_TO).set(L.status).br(this.toExit);
+    });
+    if (popped) { this.stopAtUndoPop(ins); return; }
+    b.get(L.vt).i32(TAG_PTR).op('i32_eq');
+    this.when(() => {
+      // A code object's first slot: its table slot, from the cache index map.
+      this.tableSlotOf(L.a, () => this.stopAt(ins));
+      this.storeState();
+      b.get(PARAM_RET).get(L.a).op('i32_wrap_i64').i32(0).get(PARAM_DEPTH).get(L.x);
+      b.returnCallIndirect(this.env.fnType);
+    });
+    this.stopAt(ins);
+  }
+
+  /** A ret whose target is not a return address: put the popped cells back and stop before the ret. */
+  private stopAtUndoPop(ins: Insn): void {
+    this.b.get(this.L.y).set(this.L.sp);
+    this.stopAt(ins);
+  }
+
+  /**
+   * The table slot of the code object whose first slot is the address in i64 local `v`, in
+   * L.x; `otherwise` when it is not a code object's start.
+   */
+  private tableSlotOf(v: number, otherwise: () => void): void {
+    const { b, L } = this;
+    b.get(v).i64(3n).op('i64_shr_u').set(L.v2);
+    b.get(v).i64(7n).op('i64_and').op('i64_eqz').op('i32_eqz');
+    b.get(L.v2).get(L.fixedLo).op('i64_extend_i32_u').op('i64_lt_u').op('i32_or');
+    b.get(L.v2).get(L.fixedHi).op('i64_extend_i32_u').op('i64_ge_u').op('i32_or');
+    this.when(otherwise);
+    b.get(L.cacheIndexBase).get(L.v2).op('i32_wrap_i64').get(L.fixedLo).op('i32_sub').i32(2).op('i32_shl').op('i32_add');
+    b.mem('i32_load', 2).tee(L.x).i32(0).op('i32_lt_s');
+    this.when(otherwise);
+  }
+
+  /** jmp to the start of another code object: a tail call with this function's own return address. */
+  private tailCall(ins: Insn, address: number): boolean {
+    const { b } = this;
+    const slot = this.env.tableIndexOf(address);
+    if (slot < 0) return false;
+    this.storeState();
+    b.get(PARAM_RET).i32(address).i32(0).get(PARAM_DEPTH);
+    const f = this.env.functionOf.get(address);
+    if (f !== undefined) b.returnCall(f);
+    else b.i32(slot).returnCallIndirect(this.env.fnType);
+    void ins;
+    return true;
+  }
+
+  private call(ins: Insn, ops: readonly Operand[]): void {
+    const { b, L } = this;
+    const t = ops[0];
+    const retAddr = ins.retAddr;
+    let direct: { address: number; entry: number; f: number | undefined; slot: number } | null = null;
+    if (t.kind === 'rel') {
+      const address = this.p.code.addr + ins.target;
+      const local = ins.target >= 0 && ins.target < this.p.code.byteLength;
+      if (local) {
+        direct = { address: this.p.code.addr, entry: this.p.labelOf.get(ins.target)!, f: this.env.functionOf.get(this.p.code.addr), slot: this.env.tableIndexOf(this.p.code.addr) };
+      } else {
+        const slot = this.env.tableIndexOf(address);
+        if (slot < 0) { this.stopAt(ins); return; }
+        direct = { address, entry: 0, f: this.env.functionOf.get(address), slot };
+      }
+    } else {
+      if (!this.read(ins, t, L.a, L.vt)) { this.stopAt(ins); return; }
+      b.get(L.vt).i32(TAG_PTR).op('i32_ne');
+      this.when(() => this.stopAt(ins));
+      this.tableSlotOf(L.a, () => this.stopAt(ins));
+    }
+    // Too deep for the host's stack, or no room for the return address: the interpreter calls.
+    b.get(PARAM_DEPTH).i32(MAX_DEPTH).op('i32_ge_u');
+    b.get(L.sp).i32(8).op('i32_sub').get(L.stackLo).op('i32_lt_s').op('i32_or');
+    this.when(() => this.stopAt(ins));
+    b.get(L.sp).i32(8).op('i32_sub').tee(L.sp).i64(BigInt(retAddr)).mem('i64_store', 3, STATE_BYTES);
+    b.get(L.tagsBase).get(L.sp).i32(3).op('i32_shr_u').op('i32_add').i32(TAG_CODE).mem('i32_store8', 0);
+    this.storeState();
+    b.i32(retAddr);
+    if (direct) {
+      b.i32(direct.address).i32(direct.entry).get(PARAM_DEPTH).i32(1).op('i32_add');
+      if (direct.f !== undefined) b.call(direct.f);
+      else b.i32(direct.slot).callIndirect(this.env.fnType);
+    } else {
+      b.get(L.a).op('i32_wrap_i64').i32(0).get(PARAM_DEPTH).i32(1).op('i32_add').get(L.x).callIndirect(this.env.fnType);
+    }
+    b.tee(L.status);
+    this.afterCall(retAddr);
+  }
+
+  /** After a call returned `status` (in L.status and on the stack): go on, or leave. */
+  private afterCall(retAddr: number): void {
+    const { b, L } = this;
+    this.when(() => {
+      // Control went elsewhere: on at our continuation, back to our caller, or up the chain.
+      b.get(L.status).i32(RET_TO).op('i32_eq');
+      b.i32(0).mem('i32_load', 2, S32B(STATE.TARGET_TAG)).i32(TAG_CODE).op('i32_eq').op('i32_and');
+      b.if(); this.nest++;
+      b.i32(0).mem('i32_load', 2, S32B(STATE.TARGET)).tee(L.x).i32(retAddr).op('i32_ne');
+      this.when(() => {
+        b.get(L.x).get(PARAM_RET).op('i32_eq');
+        this.when(() => { b.i32(RETURNED).ret(); });
+        b.get(L.status).ret();
+      });
+      b.else();
+      b.get(L.status).ret();
+      this.nest--; b.end();
+    });
+    this.loadState();
+    this.kind = -1;
+  }
+
+  private ret(ins: Insn, ops: readonly Operand[]): void {
+    const { b, L } = this;
+    const n = ops.length > 0 && ops[0].kind === 'imm' ? Number(ops[0].value) : 0;
+    b.get(L.sp).i32(8 + n).op('i32_add').get(L.stackHi).op('i32_gt_s');
+    this.when(() => this.stopAt(ins));
+    b.get(L.sp).mem('i64_load', 3, STATE_BYTES).set(L.a);
+    b.get(L.tagsBase).get(L.sp).i32(3).op('i32_shr_u').op('i32_add').mem('i32_load8_u', 0).set(L.vt);
+    b.get(L.sp).set(L.y);
+    b.get(L.sp).i32(8 + n).op('i32_add').set(L.sp);
+    this.leaveFor(ins, true);
+  }
+
+  private syscall(ins: Insn): void {
+    const { b, L } = this;
+    this.storeState();
+    b.i32(this.p.code.addr).i32(ins.off).get(PARAM_DEPTH).call(this.env.service).tee(L.status);
+    this.when(() => { this.refundAndLeave(this.remaining + 1); });
+    this.loadState();
+    this.kind = -1;
+  }
+}
+
+/**
+ * The flag-bits helper, one per module: (fk, fa, fb, fr, fc, fo, fbits) -> the five flags as
+ * FLAG_BITS bits, for a record of any kind (flags.ts says how each kind is read).
+ */
+export function emitBitsHelper(b: Body): void {
+  const FK = 0, FA = 1, FB = 2, FR = 3, FC = 4, FO = 5, FBITS = 6;
+  const cf = b.local(I32), of = b.local(I32);
+  b.get(FK).i32(FLAGS_EXPLICIT).op('i32_eq');
+  b.if(); b.get(FBITS).ret(); b.end();
+  b.get(FK).i32(FLAGS_ADD).op('i32_eq');
+  b.if();
+  b.get(FR).get(FA).op('i64_lt_u').set(cf);
+  b.get(FA).get(FR).op('i64_xor').get(FB).get(FR).op('i64_xor').op('i64_and').i64(0n).op('i64_lt_s').set(of);
+  b.else();
+  b.get(FK).i32(FLAGS_SUB).op('i32_eq');
+  b.if();
+  b.get(FA).get(FB).op('i64_lt_u').set(cf);
+  b.get(FA).get(FB).op('i64_xor').get(FA).get(FR).op('i64_xor').op('i64_and').i64(0n).op('i64_lt_s').set(of);
+  b.else();
+  b.get(FK).i32(FLAGS_EAGER).op('i32_eq');
+  b.if();
+  b.get(FC).set(cf).get(FO).set(of);
+  b.end();
+  b.end();
+  b.end();
+  b.get(cf).i32(BIT_CF).op('i32_mul');
+  b.get(FR).op('i64_eqz').i32(BIT_ZF).op('i32_mul').op('i32_or');
+  b.get(FR).i64(0n).op('i64_lt_s').i32(BIT_SF).op('i32_mul').op('i32_or');
+  b.get(of).i32(BIT_OF).op('i32_mul').op('i32_or');
+  b.get(FR).op('i32_wrap_i64').i32(0xff).op('i32_and').op('i32_popcnt').i32(1).op('i32_and').op('i32_eqz').i32(BIT_PF).op('i32_mul').op('i32_or');
+}
+
+export { VOID };
