@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Machine } from '../../kernel/machine/machine.ts';
+import { newMachine } from '../support/machine.ts';
 import { RSP } from '../../kernel/machine/x86/table.ts';
 import { generateCase, type Case } from '../cpu/sequences.ts';
 import { testSeed } from '../support/random.ts';
@@ -21,7 +22,7 @@ describe('the translator on random instruction sequences', () => {
     const failures: string[] = [];
     let translated = 0;
     for (let start = 0; start < CASES && failures.length < 3; start += BATCH) {
-      const mi = new Machine({ tier: 'interpret' }), mt = new Machine({ tier: 'translate' });
+      const mi = newMachine({ tier: 'interpret' }), mt = newMachine({ tier: 'translate' });
       const cases: Case[] = [];
       const ai: number[] = [], at: number[] = [];
       for (let i = start; i < Math.min(CASES, start + BATCH); i++) {

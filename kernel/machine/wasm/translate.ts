@@ -173,7 +173,7 @@ interface Locals {
   readonly mode: number;
   // the machine's layout
   readonly tagsBase: number; readonly cardsBase: number; readonly codeStartBase: number; readonly cacheIndexBase: number;
-  readonly fixedLo: number; readonly fixedHi: number; readonly stackLo: number; readonly stackHi: number; readonly memBound: number;
+  readonly fixedLo: number; readonly mapCells: number; readonly stackLo: number; readonly stackHi: number; readonly memBound: number;
   // scratch
   readonly a: number; readonly b: number; readonly res: number; readonly ea64: number; readonly lo64: number; readonly hi64: number;
   readonly ea: number; readonly x: number; readonly y: number; readonly vt: number; readonly ct: number; readonly st: number;
@@ -218,7 +218,7 @@ class FunctionWriter {
       fa: L(I64), fb: L(I64), fr: L(I64), fk: L(I32), fc: L(I32), fo: L(I32), fbits: L(I32), fk2: L(I32),
       budget: L(I32), pc: L(I32), status: L(I32), next: L(I32), mode: L(I32),
       tagsBase: L(I32), cardsBase: L(I32), codeStartBase: L(I32), cacheIndexBase: L(I32),
-      fixedLo: L(I32), fixedHi: L(I32), stackLo: L(I32), stackHi: L(I32), memBound: L(I32),
+      fixedLo: L(I32), mapCells: L(I32), stackLo: L(I32), stackHi: L(I32), memBound: L(I32),
       a: L(I64), b: L(I64), res: L(I64), ea64: L(I64), lo64: L(I64), hi64: L(I64),
       ea: L(I32), x: L(I32), y: L(I32), vt: L(I32), ct: L(I32), st: L(I32), v2: L(I64), t2: L(I32),
     };
@@ -260,7 +260,7 @@ class FunctionWriter {
     b.i32(0).mem('i32_load', 2, S32B(STATE.BUDGET)).set(L.budget);
     const layout: [number, number][] = [
       [L.tagsBase, STATE.TAGS_BASE], [L.cardsBase, STATE.CARDS_BASE], [L.codeStartBase, STATE.CODE_START_BASE],
-      [L.cacheIndexBase, STATE.CACHE_INDEX_BASE], [L.fixedLo, STATE.FIXED_LO], [L.fixedHi, STATE.FIXED_HI],
+      [L.cacheIndexBase, STATE.CACHE_INDEX_BASE], [L.fixedLo, STATE.FIXED_LO], [L.mapCells, STATE.MAP_CELLS],
       [L.stackLo, STATE.STACK_LO], [L.stackHi, STATE.STACK_HI], [L.memBound, STATE.MEMORY_BOUND],
     ];
     for (const [local, field] of layout) b.i32(0).mem('i32_load', 2, S32B(field)).set(local);
@@ -607,13 +607,13 @@ class FunctionWriter {
   /** After a store to L.ea outside the stack: if it hit a code object, tell the host, and leave if code was decoded there. */
   private codeStoreCheck(ins: Insn): void {
     const { b, L } = this;
-    b.get(L.ea).i32(3).op('i32_shr_u').tee(L.x);
-    b.get(L.fixedLo).op('i32_ge_u');
-    b.get(L.x).get(L.fixedHi).op('i32_lt_u').op('i32_and');
+    // (the code maps cover the fixed space from fixedLo, as far as code reaches: mapCells)
+    b.get(L.ea).i32(3).op('i32_shr_u').get(L.fixedLo).op('i32_sub').tee(L.x);
+    b.get(L.mapCells).op('i32_lt_u');
     this.when(() => {
-      b.get(L.codeStartBase).get(L.x).get(L.fixedLo).op('i32_sub').i32(2).op('i32_shl').op('i32_add').mem('i32_load', 2).i32(0).op('i32_ge_s');
+      b.get(L.codeStartBase).get(L.x).i32(2).op('i32_shl').op('i32_add').mem('i32_load', 2);
       this.when(() => {
-        b.get(L.x).call(this.env.codeWritten);
+        b.get(L.x).get(L.fixedLo).op('i32_add').call(this.env.codeWritten);
         this.when(() => this.exit(STOP_AT, ins.off, NEXT_AFTER, this.remaining));
       });
     });
@@ -1108,13 +1108,13 @@ class FunctionWriter {
    */
   private tableSlotOf(v: number, otherwise: () => void): void {
     const { b, L } = this;
-    b.get(v).i64(3n).op('i64_shr_u').set(L.v2);
+    // (its cell, from fixedLo, within the maps; the map holds 1 + the cache index, or 0)
+    b.get(v).i64(3n).op('i64_shr_u').get(L.fixedLo).op('i64_extend_i32_u').op('i64_sub').set(L.v2);
     b.get(v).i64(7n).op('i64_and').op('i64_eqz').op('i32_eqz');
-    b.get(L.v2).get(L.fixedLo).op('i64_extend_i32_u').op('i64_lt_u').op('i32_or');
-    b.get(L.v2).get(L.fixedHi).op('i64_extend_i32_u').op('i64_ge_u').op('i32_or');
+    b.get(L.v2).get(L.mapCells).op('i64_extend_i32_u').op('i64_ge_u').op('i32_or');
     this.when(otherwise);
-    b.get(L.cacheIndexBase).get(L.v2).op('i32_wrap_i64').get(L.fixedLo).op('i32_sub').i32(2).op('i32_shl').op('i32_add');
-    b.mem('i32_load', 2).tee(L.x).i32(0).op('i32_lt_s');
+    b.get(L.cacheIndexBase).get(L.v2).op('i32_wrap_i64').i32(2).op('i32_shl').op('i32_add');
+    b.mem('i32_load', 2).i32(1).op('i32_sub').tee(L.x).i32(0).op('i32_lt_s');
     this.when(otherwise);
   }
 
