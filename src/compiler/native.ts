@@ -66,12 +66,17 @@ export function inlinableFragment(k: Kernel, code: number): Fragment | null {
   if (!last || last.row.control !== 'ret' || last.operands.length !== 0) return null;
   const targets = new Set<number>();
   for (const d of instructions.slice(0, -1)) {
-    // From the table's facts: what returns, calls, leaves for the host or jumps through a
-    // register cannot be copied; nor what touches the stack, named or implied (push, pop).
+    // From the table's facts: what returns, leaves for the host, jumps through a register or
+    // calls a fixed place (itself, or out of itself) cannot be copied; a call through a
+    // register or memory can (CPU eq:do: calls its block's code so). Nor what touches the
+    // stack, named or implied (push, pop).
     const flow = d.row.control;
-    if (flow === 'ret' || flow === 'call' || flow === 'indirect' || flow === 'barrier') return null;
+    if (flow === 'ret' || flow === 'indirect' || flow === 'barrier') return null;
+    if (flow === 'call' && d.operands[0].kind === 'rel') return null;
+    // (A call's own push and pop of its return address balance: it touches no stack of ours.)
     const effects = registerEffects(d.row, d.operands);
-    if (effects.reads.includes(RSP) || effects.writes.includes(RSP)) return null;
+    if (flow !== 'call' && (effects.reads.includes(RSP) || effects.writes.includes(RSP))) return null;
+    if (d.operands.some((o) => (o.kind === 'reg' && o.reg === RSP) || (o.kind === 'mem' && o.base === RSP))) return null;
     if (d.operands.some((o) => o.kind === 'mem' && o.base === RIP)) return null;
     for (const o of d.operands) {
       if (o.kind !== 'rel') continue;

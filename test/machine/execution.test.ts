@@ -1,8 +1,9 @@
 /*
  * Execution against the real CPU: random straight-line sequences of the register and flag
  * instructions (test/cpu/sequences.ts, derived from the instruction table) run natively in a
- * small C harness (test/cpu/harness.c + trampoline.S, built here with gcc) and on our
- * interpreter, from the same registers and flags. Both must end with the same sixteen
+ * small C harness (test/cpu/harness.c + trampoline.S, built here with gcc), on our
+ * interpreter, and translated to WebAssembly by the translating tier (each batch of sequences
+ * one module), from the same registers and flags. Both must end with the same sixteen
  * registers (rsp aside: the machine keeps its own) and the same CF ZF SF OF PF, where the
  * Intel manual defines them; an idiv that raises #DE natively must be a DivideError fault at
  * the same instruction here, with the same registers and defined flags.
@@ -51,22 +52,32 @@ function nativeOutcome(r: NativeResult): Outcome {
   return { fault, offset: r.offset, registers: r.registers, flags: r.flags };
 }
 
-/** Runs cases on a machine, making a fresh one when the code space fills up. */
+/**
+ * Runs cases on a machine of one tier, a batch at a time: the batch's code objects are loaded
+ * first and, for the translating tier, translated as one module (as the tier batches its work).
+ */
 class MachineRunner {
-  private m = newMachine();
+  private m: Machine;
+  private addresses: number[] = [];
 
-  run(c: Case): Outcome {
-    const code = Uint8Array.from([...c.bytes, 0xc3]);
-    let address = this.m.loadCode(code);
-    if (address < 0) {
-      this.m = newMachine();
-      address = this.m.loadCode(code);
+  constructor(private readonly tier: 'interpret' | 'translate') { this.m = newMachine({ tier }); }
+
+  load(cases: readonly Case[]): void {
+    // A fresh machine for each batch: the code space holds one batch easily.
+    this.m = newMachine({ tier: this.tier });
+    this.addresses = cases.map((c) => this.m.loadCode(Uint8Array.from([...c.bytes, 0xc3])));
+    if (this.tier === 'translate') {
+      this.m.tier!.translate(this.addresses.map((a) => this.m.cacheOf(a)!));
+      if (this.m.tier!.lastError) throw new Error(`the engine refused a module: ${this.m.tier!.lastError}`);
     }
+  }
+
+  run(c: Case, k: number): Outcome {
     const m = this.m;
     m.unwind();
     for (let r = 0; r < 16; r++) if (r !== RSP) m.setRegister(r, c.registers[r]);
     m.setFlags({ CF: c.flags.C, ZF: c.flags.Z, SF: c.flags.S, OF: c.flags.O, PF: c.flags.P });
-    const result = m.call(address, { steps: STEP_LIMIT });
+    const result = m.call(this.addresses[k], { steps: STEP_LIMIT });
     const f = m.flags();
     const registers: bigint[] = [];
     for (let r = 0; r < 16; r++) registers.push(m.register(r));
@@ -180,23 +191,27 @@ describe('execution against the real CPU', () => {
     console.log(`execution against the real CPU: seed ${seed} (replay with BEDROCK_SEED=${seed}), ${indexes.length} sequences`);
     const started = performance.now();
 
-    const runner = new MachineRunner();
+    // Both tiers run every sequence: the interpreter, and the translator (each batch one module).
+    const runners = [new MachineRunner('interpret'), new MachineRunner('translate')];
     const failures: string[] = [];
     let mismatches = 0, instructions = 0, divideErrors = 0;
     const rowsSeen = new Set<number>();
     for (let start = 0; start < indexes.length; start += BATCH) {
       const cases = indexes.slice(start, start + BATCH).map((i) => generateCase(seed, i));
       const native = runNative(harness, cases);
+      for (const runner of runners) runner.load(cases);
       cases.forEach((c, k) => {
         for (const row of c.rows) rowsSeen.add(row.id);
         instructions += c.rows.length;
         const cpu = nativeOutcome(native[k]);
         if (cpu.fault === 'DivideError') divideErrors++;
-        const ours = runner.run(c);
-        const diffs = differences(c, cpu, ours);
-        if (diffs.length > 0) {
-          mismatches++;
-          if (failures.length < 5) failures.push(report(c, cpu, ours, diffs));
+        for (const runner of runners) {
+          const ours = runner.run(c, k);
+          const diffs = differences(c, cpu, ours);
+          if (diffs.length > 0) {
+            mismatches++;
+            if (failures.length < 5) failures.push(`(${runner === runners[0] ? 'interpreter' : 'translator'}) ` + report(c, cpu, ours, diffs));
+          }
         }
       });
     }

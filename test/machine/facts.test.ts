@@ -12,6 +12,7 @@ import { registerEffects } from '../../kernel/machine/x86/effects.ts';
 import { encodeRow } from '../../kernel/machine/x86/encoder.ts';
 import type { Operand } from '../../kernel/machine/x86/operand.ts';
 import { RSP, TABLE, type Row } from '../../kernel/machine/x86/table.ts';
+import { newMachine } from '../support/machine.ts';
 import { randomOperands, rngFor } from '../support/random-instructions.ts';
 import { testSeed } from '../support/random.ts';
 
@@ -33,7 +34,7 @@ describe('the instruction table facts', () => {
     const rows = TABLE.filter((r) => r.control === 'next' && !r.operands.some((k) => k === 'rel8' || k === 'rel32'));
     let ran = 0;
     for (const row of rows) {
-      const m = new Machine({ cells: 1 << 15, fixedCells: 1 << 11, stackCells: 256 });
+      const m = newMachine({ cells: 1 << 15, fixedCells: 1 << 11, stackCells: 256 });
       for (let n = 0; n < 24; n++) {
         const ops = randomOperands(rng, row) as Operand[];
         if (ops.some((o) => o.kind === 'reg' && o.reg === RSP && row.access[ops.indexOf(o)] !== 'r')) continue;

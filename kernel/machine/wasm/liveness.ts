@@ -1,0 +1,131 @@
+/*
+ * What a translated function must store and load around the places where control leaves its
+ * locals (a call, a host service, an instruction the host executes, an exit), so that those
+ * places cost no more than they must:
+ *
+ *   dirty  (forward, may): registers written since the function began or since its locals
+ *          were last reloaded. A sync point or an exit stores exactly these: the rest of STATE
+ *          already holds what the locals hold (or newer: see below).
+ *   live   (backward, may): registers read before being written from here on. After a sync
+ *          point only these are loaded again; a local not reloaded is stale, but it is never
+ *          read, and never stored either (it is not dirty until written again).
+ *
+ * A register is a bit (0..15; rsp is not among them: the translator always keeps it), with
+ * two more for the lazy flags' record (FLAGS) and the machine's layout (LAYOUT: where tags,
+ * cards and maps are, the stack's bounds), which is only ever loaded.
+ */
+import type { Insn } from '../insn.ts';
+import { registerEffects } from '../x86/effects.ts';
+import { RSP } from '../x86/table.ts';
+import type { Plan } from './translate.ts';
+
+export const FLAGS = 1 << 16;
+export const LAYOUT = 1 << 17;
+export const ALL = (1 << 18) - 1 - (1 << RSP);
+
+export interface Effects {
+  readonly reads: number;
+  readonly writes: number;
+}
+
+/** The registers (and flags, layout) one instruction reads and writes, as masks. */
+export function effectsOf(ins: Insn): Effects {
+  const row = ins.row!;
+  const ops = ins.decoded!.operands;
+  const e = registerEffects(row, ops);
+  let reads = 0, writes = 0;
+  for (const r of e.reads) reads |= 1 << r;
+  for (const r of e.writes) writes |= 1 << r;
+  reads &= ~(1 << RSP);
+  writes &= ~(1 << RSP);
+  const op = row.operation;
+  const zeroShift = (op === 'shl' || op === 'shr' || op === 'sar') && ops[1]?.kind === 'imm' && (ops[1].value & 63n) === 0n;
+  if (!zeroShift) {
+    if (row.reads !== '' || op === 'lar' || ((op === 'shl' || op === 'shr' || op === 'sar') && row.operands[1] === 'cl')) reads |= FLAGS;
+    if (row.flags.writes !== '' || row.flags.undefined !== '') writes |= FLAGS;
+  }
+  const memory = ops.some((o) => o.kind === 'mem') || op === 'push' || op === 'pop' || op === 'call' || op === 'ret' ||
+    row.control === 'indirect' || row.control === 'jump';
+  if (memory) reads |= LAYOUT;
+  return { reads, writes };
+}
+
+export interface Liveness {
+  /** Registers dirty before each instruction (by offset). */
+  readonly dirtyIn: ReadonlyMap<number, number>;
+  /** Registers live after each instruction (by offset). */
+  readonly liveOut: ReadonlyMap<number, number>;
+  /** Registers live at the start of any label (what the function loads when it is entered). */
+  readonly liveAtEntry: number;
+}
+
+/**
+ * Both analyses over the plan's blocks. `isSync(ins)` says which instructions reload the
+ * locals afterwards (calls, host services, instructions the host executes).
+ */
+export function analyse(p: Plan, isSync: (ins: Insn) => boolean): Liveness {
+  const n = p.blocks.length;
+  const effects = new Map<Insn, Effects>();
+  for (const block of p.blocks) for (const ins of block) if (ins.row) effects.set(ins, effectsOf(ins));
+  // Successor labels of each block (exits have none).
+  const succ: number[][] = p.blocks.map((block, i) => {
+    const last = block[block.length - 1];
+    const out: number[] = [];
+    const row = last.row;
+    if (!row) return out;
+    const next = p.labelOf.get(last.off + last.len);
+    const target = p.labelOf.get(last.target);
+    const local = last.target >= 0 && last.target < p.code.byteLength;
+    switch (row.control) {
+      case 'next': case 'call': if (next !== undefined) out.push(next); break;
+      case 'branch': if (local && target !== undefined) out.push(target); if (next !== undefined) out.push(next); break;
+      case 'jump': if (local && target !== undefined) out.push(target); break;
+      case 'barrier': if (row.operation === 'syscall' && next !== undefined) out.push(next); break;
+      default: break;
+    }
+    void i;
+    return out;
+  });
+  // dirty: forward to a fixed point (entry at any label: nothing dirty).
+  const dirtyAtLabel = new Array<number>(n).fill(0);
+  const dirtyIn = new Map<number, number>();
+  for (let changed = true; changed;) {
+    changed = false;
+    for (let i = 0; i < n; i++) {
+      let d = dirtyAtLabel[i];
+      for (const ins of p.blocks[i]) {
+        dirtyIn.set(ins.off, d);
+        const e = effects.get(ins);
+        if (!e) continue;
+        d = isSync(ins) ? 0 : d | e.writes;
+      }
+      for (const j of succ[i]) {
+        if ((dirtyAtLabel[j] | d) !== dirtyAtLabel[j]) { dirtyAtLabel[j] |= d; changed = true; }
+      }
+    }
+  }
+  // live: backward to a fixed point.
+  const liveAtLabel = new Array<number>(n).fill(0);
+  const liveOut = new Map<number, number>();
+  for (let changed = true; changed;) {
+    changed = false;
+    for (let i = n - 1; i >= 0; i--) {
+      let l = 0;
+      for (const j of succ[i]) l |= liveAtLabel[j];
+      const block = p.blocks[i];
+      for (let k = block.length - 1; k >= 0; k--) {
+        const ins = block[k];
+        liveOut.set(ins.off, l);
+        const e = effects.get(ins);
+        if (!e) { l = 0; continue; }
+        // A sync point reads nothing of the locals but what it stores (dirty, fresh anyway),
+        // and writes everything it reloads.
+        l = isSync(ins) ? e.reads : (l & ~e.writes) | e.reads;
+      }
+      if (l !== liveAtLabel[i]) { liveAtLabel[i] = l; changed = true; }
+    }
+  }
+  let liveAtEntry = 0;
+  for (const l of liveAtLabel) liveAtEntry |= l;
+  return { dirtyIn, liveOut, liveAtEntry };
+}
