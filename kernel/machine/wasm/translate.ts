@@ -492,7 +492,8 @@ class FunctionWriter {
         b.get(L.r[base]).op('i32_wrap_i64').i32(3).op('i32_shr_s').i32(1).op('i32_sub').set(L.x);
         b.get(L.tagsBase).get(L.x).op('i32_add').mem('i32_load8_u', 0).i32(TAG_POISON).op('i32_eq');
         this.when(() => this.stopAt(ins));
-        b.get(L.r[base]).set(L.lo64);
+        // (its header, at [p-8], may be read: a write finds the header tag and stops)
+        b.get(L.r[base]).i64(8n).op('i64_sub').set(L.lo64);
         b.get(L.r[base]).get(L.x).i32(3).op('i32_shl').mem('i32_load', 2, STATE_BYTES).op('i64_extend_i32_s').i64(3n).op('i64_shl').op('i64_add').set(L.hi64);
         b.else();
         b.get(L.t[base]).i32(TAG_NUM).op('i32_ne');
