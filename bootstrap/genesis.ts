@@ -54,8 +54,8 @@ export function genesis(options: GenesisOptions = {}): GenesisResult {
   try {
     // 2. The first objects. nil exists before anything can be filled with it.
     const nil = fixed(0, CLASS.UndefinedObject, 0);
-    const yes = fixed(0, CLASS.Boolean, nil);
-    const no = fixed(0, CLASS.Boolean, nil);
+    const yes = fixed(0, CLASS.True, nil);
+    const no = fixed(0, CLASS.False, nil);
     const table = fixed(64, CLASS.Array, nil);
     const roots = fixed(ROOTS.SIZE, CLASS.KernelRoots, nil);
     setSlotPointer(machine, roots, ROOTS.NIL, nil);

@@ -395,7 +395,7 @@ export function checkKernel(m: Machine, facts: HeapFacts, roots: number): Kernel
   if (!isObj(nil) || classOf(nil) !== CLASS.UndefinedObject) return imageError('kernel', 'nil is not an UndefinedObject');
   for (const [slot, name] of [[ROOTS.TRUE, 'true'], [ROOTS.FALSE, 'false']] as const) {
     const b = ptr(roots, slot);
-    if (!isObj(b) || classOf(b) !== CLASS.Boolean) return imageError('kernel', `${name} is not a Boolean`);
+    if (!isObj(b) || classOf(b) !== (slot === ROOTS.TRUE ? CLASS.True : CLASS.False)) return imageError('kernel', `${name} is not a Boolean`);
   }
   const table = ptr(roots, ROOTS.CLASS_TABLE);
   if (!shaped(table, CLASS.Array, CLASS.FIRST_FREE, false)) return imageError('kernel', 'the class table is not an Array');
@@ -429,6 +429,7 @@ export function checkKernel(m: Machine, facts: HeapFacts, roots: number): Kernel
       if (!isSymbol(sel)) return imageError('chains', `a method entry of ${owner} has no selector Symbol`);
       const method = ptr(e, ENTRY.METHOD);
       const where = (): string => `${owner}>>${text(sel)}`;
+      if (method === nil) continue; // removed (removeSelector:)
       if (!shaped(method, CLASS.CompiledMethod, METHOD.SIZE)) return imageError('chains', `${where()} is not a CompiledMethod of ${METHOD.SIZE} slots`);
       if (!isCode(ptr(method, METHOD.CODE)) || !isCode(ptr(method, METHOD.ENTRY))) return imageError('chains', `${where()} has no code object`);
       methods++;

@@ -660,6 +660,24 @@ export class Heap {
 
   // ---- looking at the heap --------------------------------------------------------------
 
+  /**
+   * Call `fn` with the address and class index of every object (not free chunks) in the fixed
+   * space, old space and the nursery, in address order. `fn` must not allocate (the walk
+   * would not see a moved object).
+   */
+  forEachObject(fn: (address: number, classIndex: number) => void): void {
+    const m = this.machine;
+    const C32 = m.store.cells32;
+    const walk = (lo: number, hi: number): void => {
+      for (let h = lo; h < hi; h += 1 + (C32[2 * h] >>> 0)) {
+        if ((C32[2 * h + 1] & 0xf) !== FORMAT_FREE) fn((h + 1) * 8, C32[2 * h + 1] >>> 15);
+      }
+    };
+    walk(m.fixedLo, this.fixedTop);
+    walk(this.oldLo, this.oldTop);
+    walk(this.nurseryLo, this.nurseryTop);
+  }
+
   usage(): HeapUsage {
     const m = this.machine;
     return {

@@ -52,6 +52,8 @@ export interface BehaviourSpec {
   readonly singleton?: boolean;
   /** Instances have indexed slots after the fixed ones (`new: n`). */
   readonly indexable?: boolean;
+  /** It is a metaclass: its class is Metaclass (once there is one). */
+  readonly metaclass?: boolean;
 }
 
 /**
@@ -66,7 +68,7 @@ export function makeBehaviour(k: Kernel, spec: BehaviourSpec): number | string {
     const name = hold(k.symbols.intern(spec.name));
     if (name < 0) return 'out of memory';
     if (!ensureTableRoom(k, index)) return 'out of memory';
-    const cls = spec.singleton ? index : CLASS.Behaviour;
+    const cls = spec.singleton ? index : spec.metaclass && behaviourAt(k, CLASS.Metaclass) >= 0 ? CLASS.Metaclass : CLASS.Behaviour;
     const b = k.heap.allocateFixed(BEHAVIOUR.SIZE, FORMAT_POINTERS, cls, BigInt(k.nil), TAG_PTR);
     if (b < 0) return 'out of memory';
     setSlotPointer(m, b, BEHAVIOUR.NAME, name);
@@ -84,7 +86,9 @@ export function makeBehaviour(k: Kernel, spec: BehaviourSpec): number | string {
  * The metaclass of class `b` (where its class-side methods live), made on first need: its
  * parent is the metaclass of b's parent, or Behaviour at the top, so class-side lookup ends in
  * Behaviour's methods (new, name ...) and then Object's. b's header is made to name it. A
- * singleton (VM, Memory, CPU, ALU) is its own class and has none: answers -1.
+ * singleton (VM, Memory, CPU, ALU) is its own class and has none: answers -1. A metaclass is
+ * an instance of Metaclass (so `Object class class` is Metaclass), which answers as its
+ * metaclass here.
  */
 export function ensureMetaclass(k: Kernel, b: number): number | string {
   const m = k.machine;
@@ -97,7 +101,7 @@ export function ensureMetaclass(k: Kernel, b: number): number | string {
   if (typeof parentMeta === 'string') return parentMeta;
   if (parentMeta < 0) parentMeta = behaviourAt(k, CLASS.Behaviour);
   if (parentMeta < 0) return 'Behaviour does not exist yet';
-  const meta = makeBehaviour(k, { name: `${behaviourName(k, b)} class`, parent: parentMeta });
+  const meta = makeBehaviour(k, { name: `${behaviourName(k, b)} class`, parent: parentMeta, metaclass: true });
   if (typeof meta === 'string') return meta;
   const h = (b >> 3) - 1;
   const hi = m.store.cells32[h * 2 + 1];
@@ -147,12 +151,19 @@ export function setMethodsHead(k: Kernel, b: number, entry: number): void {
   setSlotPointer(k.machine, b, BEHAVIOUR.METHODS, entry < 0 ? k.nil : entry);
 }
 
-/** The method `selector` finds starting at behaviour `b`, walking chains and parents; -1 if none. */
+/**
+ * The method `selector` finds starting at behaviour `b`, walking chains and parents; -1 if none.
+ * An entry whose method is nil says the selector was removed (removeSelector:): the behaviour
+ * defines it no more, and the search goes on in its parent.
+ */
 export function lookupFrom(k: Kernel, b: number, selector: number): number {
   const m = k.machine;
   for (let behaviour = b; behaviour >= 0; behaviour = parentOf(k, behaviour)) {
     for (let e = methodsHead(k, behaviour); e >= 0 && e !== k.nil; e = slotPointer(m, e, ENTRY.NEXT)) {
-      if (slotPointer(m, e, ENTRY.SELECTOR) === selector) return slotPointer(m, e, ENTRY.METHOD);
+      if (slotPointer(m, e, ENTRY.SELECTOR) !== selector) continue;
+      const method = slotPointer(m, e, ENTRY.METHOD);
+      if (method === k.nil) break;
+      return method;
     }
   }
   return -1;

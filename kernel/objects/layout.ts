@@ -32,6 +32,8 @@
  *   8 literals  Array of the objects the code refers to by address (kept alive by it), or nil
  *   9 origins   Array of (offset, String) pairs: where each stretch of the native code came
  *               from (an operation of the method, or the primitive it was copied from), or nil
+ *  10 pragmas   Array of the pragmas at the start of its body (`<primitive: 60>`), each an
+ *               Array of its selector and its literal arguments, or nil
  */
 
 /** Well-known class indices. 0 is no class (free chunks). Numbers have a class by their tag. */
@@ -65,21 +67,30 @@ export const CLASS = Object.freeze({
   Integer: 26,
   BlockClosure: 27,
   Context: 28,
+  /** The class of every metaclass (`Object class class`). */
+  Metaclass: 29,
+  /** The classes of true and false, under Boolean. */
+  True: 30,
+  False: 31,
   /** The first index given to classes made at run time. */
   FIRST_FREE: 32,
 });
 
 export type WellKnownClass = Exclude<keyof typeof CLASS, 'FREE' | 'FIRST_FREE'>;
 
-/** Each well-known behaviour's parent; the VM object is the root. */
+/**
+ * Each well-known behaviour's parent; the VM object is the root. Genesis makes them in this
+ * order (a parent first): Metaclass right after Behaviour, so every metaclass made from then on
+ * is an instance of it.
+ */
 export const PARENT: Readonly<Record<WellKnownClass, WellKnownClass | null>> = Object.freeze({
   VM: null,
   Object: 'VM', Memory: 'VM', CPU: 'VM', ALU: 'VM', Threaded: 'VM',
   Boolean: 'Object', UndefinedObject: 'Object', Integer: 'Object', SmallInteger: 'Integer', Symbol: 'String', String: 'Object',
-  Array: 'Object', Behaviour: 'Object', MethodEntry: 'Object', CompiledMethod: 'Object', CodeObject: 'Object',
+  Array: 'Object', Behaviour: 'Object', Metaclass: 'Behaviour', MethodEntry: 'Object', CompiledMethod: 'Object', CodeObject: 'Object',
   Stack: 'Object', CodeAddress: 'Object', StackAddress: 'Object', Message: 'Object', Mark: 'Object',
   Binding: 'Object', LogEntry: 'Object', KernelRoots: 'Object', Character: 'Object',
-  BlockClosure: 'Object', Context: 'Object',
+  BlockClosure: 'Object', Context: 'Object', True: 'Boolean', False: 'Boolean',
 });
 
 /**
@@ -108,7 +119,7 @@ export const INSTANCE_FORMAT = Object.freeze({ FORMAT_MASK: 0xf, INDEXABLE: 0x10
 export const BEHAVIOUR = Object.freeze({ NAME: 0, PARENT: 1, METHODS: 2, INDEX: 3, FORMAT: 4, IVARS: 5, SIZE: 6 });
 export const ENTRY = Object.freeze({ SELECTOR: 0, METHOD: 1, NEXT: 2, SIZE: 3 });
 export const METHOD = Object.freeze({
-  CODE: 0, ENTRY: 1, SELECTOR: 2, OWNER: 3, SOURCE: 4, KIND: 5, ARITY: 6, THREADED: 7, LITERALS: 8, ORIGINS: 9, SIZE: 10,
+  CODE: 0, ENTRY: 1, SELECTOR: 2, OWNER: 3, SOURCE: 4, KIND: 5, ARITY: 6, THREADED: 7, LITERALS: 8, ORIGINS: 9, PRAGMAS: 10, SIZE: 11,
 });
 /** A global: name, value, and the binding it was defined after (the globals chain, newest first). */
 export const BINDING = Object.freeze({ NAME: 0, VALUE: 1, NEXT: 2, SIZE: 3 });

@@ -20,7 +20,7 @@ import { FORMAT_BYTES, FORMAT_POINTERS, TAG_NUM, TAG_PTR } from '../machine/cell
 import { encode } from '../machine/x86/encoder.ts';
 import { mem, reg, rel, type Operand } from '../machine/x86/operand.ts';
 import { REG64, RSP } from '../machine/x86/table.ts';
-import { byteShape, setSlotNumber, setSlotPointer, utf8 } from './access.ts';
+import { byteShape, setSlotNumber, setSlotPointer, slotPointer, utf8 } from './access.ts';
 import { methodsHead, setMethodsHead } from './classes.ts';
 import type { Kernel } from './kernel.ts';
 import { CLASS, ENTRY, METHOD, METHOD_KIND, PARAMETER_REGISTERS } from './layout.ts';
@@ -43,6 +43,8 @@ export interface MethodSpec {
   readonly origins?: number;
   /** The code a send calls, when it is not the body itself (e.g. a threaded method's stub). */
   readonly entry?: number;
+  /** The Array of its pragmas (layout.ts, METHOD.PRAGMAS). */
+  readonly pragmas?: number;
 }
 
 /** Bytes of `instructions`, encoded to sit at `origin` (branch targets are absolute addresses). */
@@ -111,6 +113,7 @@ export function makeMethod(k: Kernel, spec: MethodSpec): number | string {
     if (spec.literals !== undefined) hold(spec.literals);
     if (spec.origins !== undefined) hold(spec.origins);
     if (spec.entry !== undefined) hold(spec.entry);
+    if (spec.pragmas !== undefined) hold(spec.pragmas);
     const selector = hold(k.symbols.intern(spec.selector));
     if (selector < 0) return 'out of memory';
     const arity = k.symbols.arity(selector);
@@ -134,13 +137,30 @@ export function makeMethod(k: Kernel, spec: MethodSpec): number | string {
     if (spec.threaded !== undefined) setSlotPointer(m, method, METHOD.THREADED, spec.threaded);
     if (spec.literals !== undefined) setSlotPointer(m, method, METHOD.LITERALS, spec.literals);
     if (spec.origins !== undefined) setSlotPointer(m, method, METHOD.ORIGINS, spec.origins);
+    if (spec.pragmas !== undefined) setSlotPointer(m, method, METHOD.PRAGMAS, spec.pragmas);
     return method;
   });
 }
 
 /**
+ * Remove `selector` from behaviour `b` (removeSelector:): an entry with no method shadows the
+ * ones before it, so lookup goes on to b's parent, and forget brings them back. Answers the
+ * entry, null when b does not define the selector, or a message.
+ */
+export function removeSelector(k: Kernel, b: number, selector: number): number | string | null {
+  const m = k.machine;
+  for (let e = methodsHead(k, b); e >= 0 && e !== k.nil; e = slotPointer(m, e, ENTRY.NEXT)) {
+    if (slotPointer(m, e, ENTRY.SELECTOR) !== selector) continue;
+    if (slotPointer(m, e, ENTRY.METHOD) === k.nil) return null;
+    return define(k, b, selector, k.nil, `(${k.symbols.text(selector)} removed)`);
+  }
+  return null;
+}
+
+/**
  * Install `method` for `selector` in behaviour `b`: a new entry shadows whatever the chain
- * answered before. Returns the entry, or a message (and then nothing has changed).
+ * answered before. Returns the entry, or a message (and then nothing has changed). A method of
+ * nil removes the selector (removeSelector above).
  */
 export function define(k: Kernel, b: number, selector: number, method: number, source?: string): number | string {
   const m = k.machine;

@@ -141,7 +141,7 @@ export function lookupService(k: Kernel, here: boolean): HostService {
     if (sel >= 0 && k.symbols.isSymbol(sel)) {
       if (here) {
         for (let e = methodsHead(k, b); e >= 0 && e !== k.nil; e = slotPointer(m, e, ENTRY.NEXT)) {
-          if (slotPointer(m, e, ENTRY.SELECTOR) === sel) { found = true; break; }
+          if (slotPointer(m, e, ENTRY.SELECTOR) === sel) { found = slotPointer(m, e, ENTRY.METHOD) !== k.nil; break; }
         }
       } else {
         found = lookupFrom(k, b, sel) >= 0;

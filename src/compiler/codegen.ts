@@ -19,8 +19,9 @@
  *     finds the variables blocks capture, which then live in a context instead of a frame,
  *     and the methods that are homes of a `^` inside a block.
  */
-import { FORMAT_POINTERS, FORMAT_WORDS, TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts';
-import { classIndexOf, setSlot, slotCount, slotNumber, slotPointer } from '../../kernel/objects/access.ts';
+import { FORMAT_BYTES, FORMAT_POINTERS, FORMAT_WORDS, TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts';
+import { byteShape, classIndexOf, setSlot, slotCount, slotNumber, slotPointer } from '../../kernel/objects/access.ts';
+import { setPad } from '../../kernel/objects/symbols.ts';
 import { behaviourIndex, behaviourName, lookupFrom, parentOf } from '../../kernel/objects/classes.ts';
 import { declareUndeclared, findBinding } from '../../kernel/objects/globals.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
@@ -74,13 +75,17 @@ function block(e: Expression | undefined, params: number): e is Block {
 
 const arms = (params: number[]): Shape => (_r, args) =>
   args.length === params.length && args.every((a, i) => block(a, params[i])) ? (args as Block[]) : null;
+/** Like arms, where a null count is an ifNotNil: arm: a block of no argument or one. */
+const notNilArms = (params: (number | null)[]): Shape => (_r, args) =>
+  args.length === params.length && args.every((a, i) => (params[i] === null ? block(a, 0) || block(a, 1) : block(a, params[i]!))) ? (args as Block[]) : null;
 const loopShape = (arg: boolean): Shape => (r, args) =>
   block(r, 0) && (!arg || block(args[0], 0)) ? [r, ...(arg ? [args[0] as Block] : [])] : null;
 
 export const INLINE_SHAPES: Readonly<Record<string, Shape>> = Object.freeze({
   'ifTrue:': arms([0]), 'ifFalse:': arms([0]), 'ifTrue:ifFalse:': arms([0, 0]), 'ifFalse:ifTrue:': arms([0, 0]),
   'and:': arms([0]), 'or:': arms([0]), 'timesRepeat:': arms([0]),
-  'ifNil:': arms([0]), 'ifNotNil:': arms([0]), 'ifNil:ifNotNil:': arms([0, 0]),
+  // ifNotNil: arms take no argument or one, the receiver (ifNotNil: [:x | x + 1]).
+  'ifNil:': arms([0]), 'ifNotNil:': notNilArms([null]), 'ifNil:ifNotNil:': notNilArms([0, null]), 'ifNotNil:ifNil:': notNilArms([null, 0]),
   'whileTrue:': loopShape(true), 'whileFalse:': loopShape(true), whileTrue: loopShape(false), whileFalse: loopShape(false),
   'to:do:': (_r, args) => (args.length === 2 && block(args[1], 1) ? [args[1] as Block] : null),
 });
@@ -177,6 +182,7 @@ export class Generator {
   private readonly scopes: Scope[] = [];
   private readonly argumentNames = new Set<string>();
   private readonly ivars: Map<string, number>;
+  private readonly classSide: Set<string>;
   readonly k: Kernel;
   /** The unit's environment is temp 0: a context of its own, or (a block) its closure's outer one. */
   readonly hasEnvironment: boolean;
@@ -193,6 +199,7 @@ export class Generator {
   ) {
     this.k = cx.kernel;
     this.ivars = instanceVariables(cx.kernel, cx.behaviour);
+    this.classSide = classSideVariables(cx.kernel, cx.behaviour);
     this.contextVars = analysis.contextVars.get(unit) ?? 0;
     this.hasEnvironment = outer !== null || this.contextVars > 0 || analysis.home;
     if (this.hasEnvironment) this.temps = 1;
@@ -283,7 +290,7 @@ export class Generator {
    * works, and a capitalized name in a method (with a warning); a method's lower-case name
    * that is nothing is a missing declaration, an error.
    */
-  private resolve(v: Variable, forStore: boolean): Slot | { kind: 'late'; binding: number } {
+  private resolve(v: Variable, forStore: boolean): Slot | { kind: 'late'; binding: number } | { kind: 'classSide'; name: string } {
     const here = this.own(v.name);
     if (here) {
       if (forStore && this.isArgument(v.name)) this.fail(`'${v.name}' is an argument and cannot be assigned`, v.span);
@@ -307,6 +314,7 @@ export class Generator {
     if (v.name === 'thisContext') this.fail("'thisContext' is not supported", v.span);
     const ivar = this.ivars.get(v.name);
     if (ivar !== undefined) return { kind: 'instance', index: ivar };
+    if (this.classSide.has(v.name)) return { kind: 'classSide', name: v.name };
     let binding = this.classVariable(v.name);
     if (binding < 0) binding = findBinding(this.k, v.name);
     if (binding < 0 && forStore && this.cx.topLevel && this.cx.defineGlobal) {
@@ -421,6 +429,13 @@ export class Generator {
       case 'literal': this.literalValue(e.value, e.span); return;
       case 'variable': {
         const slot = this.resolve(e, false);
+        if (slot.kind === 'classSide') {
+          // self classSideAt: #name
+          this.load({ kind: 'self' });
+          this.load({ kind: 'literal', index: this.literal(this.symbol(slot.name, e.span)) });
+          this.sendNamed('classSideAt:', 1);
+          return;
+        }
         if (slot.kind !== 'late') { this.load(slot); return; }
         // The binding asks for its value again each time (Binding>>value).
         this.load({ kind: 'literal', index: this.literal(slot.binding) });
@@ -428,9 +443,17 @@ export class Generator {
         return;
       }
       case 'assign': {
-        const slot = this.resolve(e.target, true) as Slot;
+        const slot = this.resolve(e.target, true);
+        if (slot.kind === 'classSide') {
+          // self classSideAt: #name put: value
+          this.load({ kind: 'self' });
+          this.load({ kind: 'literal', index: this.literal(this.symbol(slot.name, e.span)) });
+          this.expression(e.value);
+          this.sendNamed('classSideAt:put:', 2);
+          return;
+        }
         this.expression(e.value);
-        this.emit({ op: 'store', to: slot });
+        this.emit({ op: 'store', to: slot as Slot });
         return;
       }
       case 'send': this.send(e.receiver, e.message, e.span); return;
@@ -453,6 +476,12 @@ export class Generator {
       argc: b.params.length, outer: this.hasEnvironment, home, push: this.depth > 0,
     });
     this.depth++;
+  }
+
+  private symbol(name: string, span: Span): number {
+    const s = this.k.symbols.intern(name);
+    if (s < 0) this.fail('out of memory', span);
+    return s;
   }
 
   private describeUnit(): string { return this.isBlock ? 'a block' : 'a method'; }
@@ -495,6 +524,16 @@ export class Generator {
         const a = made(k.heap.allocateFixed(values.length, FORMAT_POINTERS, CLASS.Array, BigInt(k.nil), TAG_PTR));
         values.forEach(([value, tag], i) => setSlot(k.machine, a, i, value, tag));
         return a;
+      }
+      case 'bytes': {
+        // #[1 2 3]: a ByteArray (collection.bedrock), in the fixed space.
+        const cls = k.behaviourNamed('ByteArray');
+        if (cls < 0) this.fail('#[ ] literals need ByteArray, which is not defined yet', span);
+        const { slots, pad } = byteShape(v.value.length);
+        const p = made(k.heap.allocateFixed(slots, FORMAT_BYTES, behaviourIndex(k, cls), 0n, TAG_NUM));
+        k.machine.store.bytes.set(v.value, p);
+        setPad(k.machine, p, pad);
+        return p;
       }
       default: return this.fail(`unexpected literal ${v.type}`, span);
     }
@@ -649,9 +688,33 @@ export function instanceVariables(k: Kernel, b: number): Map<string, number> {
   for (let x = b; x >= 0; x = parentOf(k, x)) chain.unshift(x);
   const names = new Map<string, number>();
   for (const x of chain) {
+    if (isMetaclass(k, x)) continue;
     const ivars = slotPointer(k.machine, x, BEHAVIOUR.IVARS);
     if (ivars < 0 || ivars === k.nil) continue;
     for (let i = 0; i < slotCount(k.machine, ivars); i++) names.set(k.symbols.text(slotPointer(k.machine, ivars, i)), names.size);
+  }
+  return names;
+}
+
+/** Is `b` a metaclass (an instance of Metaclass)? */
+function isMetaclass(k: Kernel, b: number): boolean {
+  return b >= 0 && classIndexOf(k.machine, b) === CLASS.Metaclass;
+}
+
+/**
+ * The class-side instance variables of behaviour `b` (a metaclass) and of the metaclasses above
+ * it: their names are in the metaclasses' own instance variable lists. A class is a behaviour
+ * of a fixed shape, so their values are kept per class elsewhere (Behaviour>>classSideAt:, in
+ * the language), which a class-side method reads and writes by sending to self: each class of
+ * a hierarchy has its own, as class-instance variables do.
+ */
+export function classSideVariables(k: Kernel, b: number): Set<string> {
+  const names = new Set<string>();
+  for (let x = b; x >= 0; x = parentOf(k, x)) {
+    if (!isMetaclass(k, x)) continue;
+    const ivars = slotPointer(k.machine, x, BEHAVIOUR.IVARS);
+    if (ivars < 0 || ivars === k.nil) continue;
+    for (let i = 0; i < slotCount(k.machine, ivars); i++) names.add(k.symbols.text(slotPointer(k.machine, ivars, i)));
   }
   return names;
 }
@@ -701,7 +764,10 @@ function loop(g: Generator, cond: Block, body: Block | null, whileTrue: boolean)
   g.loadNil();
 }
 
-/** receiver ifNil: [a] ifNotNil: [b]: the value is the arm's; an absent arm gives the receiver. */
+/**
+ * receiver ifNil: [a] ifNotNil: [b]: the value is the arm's; an absent arm gives the receiver.
+ * An ifNotNil: arm with a parameter has the receiver in it.
+ */
 function nilTest(g: Generator, r: Expression, ifNil: Block | null, ifNotNil: Block | null): void {
   const notNil = g.newLabel(), end = g.newLabel();
   g.value(r);
@@ -714,7 +780,13 @@ function nilTest(g: Generator, r: Expression, ifNil: Block | null, ifNotNil: Blo
   g.jump(end);
   g.label(notNil);
   g.stackDepth = depth;
-  if (ifNotNil) { g.pop(); g.inlineBlock(ifNotNil); }
+  if (ifNotNil && ifNotNil.params.length === 1) {
+    g.pushScope();
+    g.store(g.newTemp(ifNotNil.params[0]));
+    g.pop();
+    g.inlineBlock(ifNotNil);
+    g.popScope();
+  } else if (ifNotNil) { g.pop(); g.inlineBlock(ifNotNil); }
   g.label(end);
 }
 
@@ -732,6 +804,7 @@ export const INLINED: Readonly<Record<string, Inliner>> = Object.freeze({
   'ifNil:': (g, r, [a]) => nilTest(g, r, a as Block, null),
   'ifNotNil:': (g, r, [a]) => nilTest(g, r, null, a as Block),
   'ifNil:ifNotNil:': (g, r, [a, b]) => nilTest(g, r, a as Block, b as Block),
+  'ifNotNil:ifNil:': (g, r, [a, b]) => nilTest(g, r, b as Block, a as Block),
   'timesRepeat:': (g, r, [a]) => {
     // count := receiver. [count > 0] whileTrue: [body. count := count - 1]
     const count = g.hiddenTemp('(count)');

@@ -28,7 +28,7 @@ import { ensureMetaclass, lookupFrom } from '../../kernel/objects/classes.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { CLASS, kernelConstants, METHOD, METHOD_KIND } from '../../kernel/objects/layout.ts';
 import { define, makeMethod, makeString, writeCode, type MethodSpec } from '../../kernel/objects/methods.ts';
-import type { Body, DoIt, Expression, Message, MethodDefinition, Span, Statement, Variable } from '../lang/ast.ts';
+import type { Body, DoIt, Expression, LiteralValue, Message, MethodDefinition, Span, Statement, Variable } from '../lang/ast.ts';
 import { analyze, CompileFailure, Generator, MACHINE_OBJECTS, type CompileError } from './codegen.ts';
 import { frameOffset, type Op, type Unit } from './ir.ts';
 import { inlinableFragment, itemsAt, nativeLines, type NativeCode } from './native.ts';
@@ -119,8 +119,36 @@ export class Compiler {
     const body = def.body as Body;
     const unit = this.unit({ kind: 'method', body }, def.params.length, def.params, owner, `${def.target.name}>>${def.selector}`, hold);
     const c = this.materialize(unit, hold);
-    const method = this.methodObject(c, def.selector, owner, def.source, hold);
+    const method = this.methodObject(c, def.selector, owner, def.source, hold, this.pragmaArray(def, hold));
     return { ok: true, method: this.install(owner, def.selector, method, def.source, def.span) };
+  }
+
+  /**
+   * The method's pragmas, kept in it (layout.ts METHOD.PRAGMAS) for `pragmas` and the like:
+   * an Array of Arrays, each a pragma's selector and literal arguments; undefined when none.
+   */
+  private pragmaArray(def: MethodDefinition, hold: (a: number) => number): number | undefined {
+    if (def.pragmas.length === 0) return undefined;
+    const k = this.k;
+    const made = (p: number): [bigint, number] => {
+      if (p < 0) throw new CompileFailure({ message: 'out of memory', span: def.span });
+      return [BigInt(hold(p)), TAG_PTR];
+    };
+    const value = (v: LiteralValue): [bigint, number] => {
+      switch (v.type) {
+        case 'integer': return v.value >= -(2n ** 63n) && v.value < 2n ** 63n ? [v.value, TAG_NUM] : made(makeString(k, v.value.toString()));
+        case 'string': return made(makeString(k, v.value));
+        case 'symbol': return made(k.symbols.intern(v.value));
+        case 'character': return made(k.character(v.value.codePointAt(0) ?? 0));
+        case 'nil': return [BigInt(k.nil), TAG_PTR];
+        case 'true': return [BigInt(k.true), TAG_PTR];
+        case 'false': return [BigInt(k.false), TAG_PTR];
+        case 'array': return [BigInt(hold(this.fixedArray(v.elements.map(value)))), TAG_PTR];
+        case 'bytes': return [BigInt(hold(this.fixedArray(v.value.map((b): [bigint, number] => [BigInt(b), TAG_NUM])))), TAG_PTR];
+      }
+    };
+    const each = def.pragmas.map((p): [bigint, number] => [BigInt(hold(this.fixedArray([made(k.symbols.intern(p.selector)), ...p.args.map(value)]))), TAG_PTR]);
+    return hold(this.fixedArray(each));
   }
 
   /** The IR of a body: a method's (answering self unless it returns) or a DoIt's (answering its last value). */
@@ -185,10 +213,10 @@ export class Compiler {
     return compiled;
   }
 
-  private methodObject(c: Compiled, selector: string, owner: number, source: string, hold: (a: number) => number): number {
+  private methodObject(c: Compiled, selector: string, owner: number, source: string, hold: (a: number) => number, pragmas?: number): number {
     return hold(makeMethodChecked(this.k, {
       selector, owner, code: c.nativeCode, kind: METHOD_KIND.SEND, source, threaded: c.vector, literals: c.literals,
-      origins: c.origins, entry: this.backend === 'native' ? c.nativeCode : c.stub,
+      origins: c.origins, entry: this.backend === 'native' ? c.nativeCode : c.stub, ...(pragmas !== undefined && { pragmas }),
     }));
   }
 

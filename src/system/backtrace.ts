@@ -42,7 +42,7 @@ export function codeNames(k: Kernel, doIt = -1, methods?: Map<number, number>): 
     for (let e = methodsHead(k, b); e >= 0 && e !== k.nil; e = slotPointer(m, e, ENTRY.NEXT)) {
       const method = slotPointer(m, e, ENTRY.METHOD);
       const selector = slotPointer(m, e, ENTRY.SELECTOR);
-      if (method >= 0 && selector >= 0) add(method, `${owner}>>${k.symbols.text(selector)}`);
+      if (method >= 0 && method !== k.nil && selector >= 0) add(method, `${owner}>>${k.symbols.text(selector)}`);
     }
   }
   return names;

@@ -51,7 +51,7 @@ export interface BedrockOptions extends GenesisOptions {
 const SEAL_ARITHMETIC_AFTER = 'large';
 
 /** The system written in Bedrock, loaded after genesis in this order. */
-export const SYSTEM_FILES: readonly string[] = Object.freeze(['object', 'behaviour', 'boolean', 'integer', 'large', 'collection', 'string', 'stream', 'exception', 'fraction', 'point', 'system', 'image']);
+export const SYSTEM_FILES: readonly string[] = Object.freeze(['object', 'behaviour', 'boolean', 'integer', 'large', 'number', 'collection', 'string', 'stream', 'exception', 'fraction', 'point', 'system', 'time', 'image']);
 
 export class Bedrock {
   readonly compiler: Compiler;

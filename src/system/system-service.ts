@@ -32,6 +32,13 @@
  *                                                form (pattern, then body), or nil
  *   16  WRITE_FILE rsi = a file name, rdx = the   nil, or a String saying why it could not
  *                  text (Strings)                be written
+ *   17  CLOCK      rsi = 0: the time, 1: a        a SmallInteger: milliseconds since 1970 (UTC);
+ *                  millisecond clock, 2: the     a millisecond clock that only goes forward;
+ *                  local time zone's offset      minutes east of UTC
+ *   18  REMOVE     rax = a behaviour, rsi = a     true if it defined the selector (now
+ *                  selector                      removed), else false
+ *   19  INSTANCES  rax = a behaviour              an Array of its instances (after a
+ *                                                collection, so only live ones)
  *
  * A failure (no such mark, not a String) answers a message, which the machine turns into a
  * Service fault with those words, as for every service.
@@ -40,7 +47,8 @@ import { writeFileSync } from 'node:fs';
 import { FORMAT_BYTES, FORMAT_POINTERS, TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts';
 import type { HostService, Machine } from '../../kernel/machine/machine.ts';
 import { classIndexOf, formatOf, isObject, setSlot, setSlotPointer, slotPointer } from '../../kernel/objects/access.ts';
-import { behaviourName, methodsHead } from '../../kernel/objects/classes.ts';
+import { behaviourIndex, behaviourName, methodsHead } from '../../kernel/objects/classes.ts';
+import { removeSelector } from '../../kernel/objects/methods.ts';
 import { bindingValue, defineGlobal, findBinding, globalNames, type Value } from '../../kernel/objects/globals.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { BINDING, CLASS, ENTRY, METHOD } from '../../kernel/objects/layout.ts';
@@ -51,7 +59,7 @@ import { isMethod, seeMethod } from './see.ts';
 
 export const SYSTEM_OP = Object.freeze({
   MARK: 0, FORGET: 1, MARKS: 2, SEE: 3, SHOW: 4, GLOBALS: 5, METHOD_AT: 6, NAME: 7, GLOBAL_AT: 8, HAS_GLOBAL: 9, GLOBAL_PUT: 10,
-  ARGUMENTS: 11, FILE_IN: 12, FILE_IN_NEXT: 13, COMPILE: 14, CHUNK: 15, WRITE_FILE: 16,
+  ARGUMENTS: 11, FILE_IN: 12, FILE_IN_NEXT: 13, COMPILE: 14, CHUNK: 15, WRITE_FILE: 16, CLOCK: 17, REMOVE: 18, INSTANCES: 19,
 });
 
 const RAX = 0, RCX = 1, RDX = 2, RSI = 6;
@@ -205,9 +213,55 @@ export function systemService(host: SystemHost): HostService {
           return answerString(m, `cannot write ${name}: ${(e as Error).message}`);
         }
       }
+      case SYSTEM_OP.CLOCK: {
+        const which = m.store.regTags[RSI] === TAG_NUM ? Number(m.store.state64[RSI]) : -1;
+        const now = which === 0 ? Date.now() : which === 1 ? Math.floor(performance.now()) : which === 2 ? -new Date().getTimezoneOffset() : NaN;
+        if (Number.isNaN(now)) return 'the clock is asked for 0 (the time), 1 (a millisecond clock) or 2 (the time zone)';
+        m.store.state64[RAX] = BigInt(now);
+        m.store.regTags[RAX] = TAG_NUM;
+        return null;
+      }
+      case SYSTEM_OP.REMOVE: {
+        const b = pointer(m, RAX);
+        const selector = pointer(m, RSI);
+        if (b < 0 || !k.isBehaviour(b)) return 'removeSelector: is sent to a class';
+        if (selector < 0 || !k.symbols.isSymbol(selector)) return 'removeSelector: needs a Symbol';
+        const r = removeSelector(k, b, selector);
+        if (typeof r === 'string') return r;
+        return answer(m, r === null ? k.false : k.true);
+      }
+      case SYSTEM_OP.INSTANCES: {
+        const b = pointer(m, RAX);
+        if (b < 0 || !k.isBehaviour(b)) return 'allInstances is sent to a class';
+        return answerInstances(k, m, b);
+      }
       default: return `no system operation ${op}`;
     }
   };
+}
+
+/**
+ * An Array of the live instances of behaviour `b`: a collection first (so the dead ones are
+ * gone), then a walk of the heap; each found is held in a root while the Array is made.
+ */
+function answerInstances(k: Kernel, m: Machine, b: number): string | null {
+  const index = behaviourIndex(k, b);
+  const root = k.heap.roots.add(BigInt(b), TAG_PTR);
+  k.heap.collect('major');
+  const found: number[] = [];
+  k.heap.forEachObject((address, cls) => { if (cls === index) found.push(address); });
+  const held = found.map((a) => k.heap.roots.add(BigInt(a), TAG_PTR));
+  try {
+    const array = k.heap.allocate(held.length, FORMAT_POINTERS, CLASS.Array, BigInt(k.nil), TAG_PTR);
+    if (array < 0) return 'out of memory';
+    held.forEach((h, i) => setSlot(m, array, i, k.heap.roots.value(h), TAG_PTR));
+    m.store.state64[RAX] = BigInt(array);
+    m.store.regTags[RAX] = TAG_PTR;
+    return null;
+  } finally {
+    for (const h of held) k.heap.roots.release(h);
+    k.heap.roots.release(root);
+  }
 }
 
 /** An Array of a method, its receiver and a new String (a statement of a file to run). */

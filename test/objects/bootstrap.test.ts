@@ -31,7 +31,7 @@ describe('genesis', () => {
     expect(parentOf(k, objectMeta)).toBe(k.behaviourNamed('Behaviour'));
     expect(behaviourName(k, parentOf(k, k.behaviour(classIndexOf(k.machine, k.behaviourNamed('Boolean')))))).toBe('Object class');
     expect(k.describe(ptr(k.nil))).toBe('nil');
-    expect(classIndexOf(k.machine, k.true)).toBe(CLASS.Boolean);
+    expect(classIndexOf(k.machine, k.true)).toBe(CLASS.True);
   });
 
   it('installs every fragment as a method with its source', () => {
