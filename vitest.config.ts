@@ -1,9 +1,27 @@
 import { defineConfig } from 'vitest/config';
 
+/*
+ * Two runs of the suite. `auto`: every test as a user runs Bedrock (the tier translates what is
+ * hot). `translated`: the tests that execute machine code again, with every code object
+ * translated to WebAssembly at its first call (BEDROCK_TIER=translate), so each of them also
+ * checks the translator against what the interpreter gives. (The differential tests in
+ * test/tier and test/machine/execution.test.ts run both tiers side by side themselves.)
+ */
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    projects: [
+      { extends: true, test: { name: 'auto', include: ['test/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: {
+          name: 'translated',
+          include: ['test/machine/tags.test.ts', 'test/machine/robustness.test.ts', 'test/memory/**/*.test.ts',
+            'test/objects/**/*.test.ts', 'test/compiler/**/*.test.ts', 'test/system/**/*.test.ts'],
+          env: { BEDROCK_TIER: 'translate' },
+        },
+      },
+    ],
   },
 });

@@ -150,7 +150,7 @@ function execute(m: Machine, first: Insn, limit: number, nest: Nest | null): Run
   let noEnter: Insn | null = null;
   const watchSp = nest ? nest.watchSp : Infinity;
   const depth = nest ? nest.depth + 1 : m.depth;
-  const hotCalls = m.hotCalls;
+  const hotCalls = m.hotCalls, urgentCalls = m.tier ? m.tier.urgentCalls : Infinity;
   if (!nest) m.beginRun();
 
   const stop = (kind: FaultKind, message: string, at: Insn): Fault => makeFault(kind, message, at);
@@ -371,7 +371,7 @@ function execute(m: Machine, first: Insn, limit: number, nest: Nest | null): Run
         C[sp >> 3] = ins.retBig; T[sp >> 3] = TAG_CODE;
         S32[2 * RSP] = sp;
         ins = target;
-        if (++target.code.heat === hotCalls) m.tier!.hot(target.code);
+        { const heat = ++target.code.heat; if (heat === hotCalls || heat === urgentCalls) m.tier!.hot(target.code); }
         break;
       }
       case RET: case RET_N: {
@@ -418,7 +418,7 @@ function execute(m: Machine, first: Insn, limit: number, nest: Nest | null): Run
           if (sp < stackLo) { fault = stop('StackOverflow', 'call with a full stack', ins); break loop; }
           C[sp >> 3] = ins.retBig; T[sp >> 3] = TAG_CODE;
           S32[2 * RSP] = sp;
-          if (++target.code.heat === hotCalls) m.tier!.hot(target.code);
+          { const heat = ++target.code.heat; if (heat === hotCalls || heat === urgentCalls) m.tier!.hot(target.code); }
         } else if (S32[2 * RSP] > watchSp) {
           // a threaded primitive's `jmp r13`, after taking its return address off the stack
           leave(lo, tag); done++; break loop;

@@ -357,7 +357,6 @@ export class Machine {
     for (const k of this.cacheList) {
       if (k && k.addr !== this.exitStub && k.insns.length > 0) k.insns = [];
     }
-    this.tier?.flush();
     this.resync = true;
     const at = this.resumeAt;
     if (at && at.op !== OP.EXIT) this.resumeAt = this.fetch(at.code, at.off);
@@ -475,6 +474,12 @@ export class Machine {
       ? compileInsn(r.insn, code)
       : faultInsn(code, off, 'InvalidOpcode', r.truncated ? 'instruction runs past the end of the code object' : r.error, null);
     code.insns[off] = ins;
+    // A label of a translated code object (decoded again after a flush) enters its translation.
+    const t = code.translation;
+    if (t !== null && r.ok) {
+      const label = t.plan.labelOf.get(off);
+      if (label !== undefined) { ins.baseOp = ins.op; ins.op = OP.TRANSLATED; ins.txLabel = label; }
+    }
     return ins;
   }
 

@@ -10,6 +10,7 @@ import { Machine } from '../../kernel/machine/machine.ts';
 import { Heap } from '../../kernel/memory/heap.ts';
 import { disassemble } from '../../kernel/machine/x86/disassembler.ts';
 import { REG64 } from '../../kernel/machine/x86/table.ts';
+import { TIER_MODES } from '../../kernel/machine/wasm/tier.ts';
 
 export interface Output {
   out(line: string): void;
@@ -126,13 +127,15 @@ function exec(args: string[], io: Output): number {
 }
 
 function help(_args: string[], io: Output): number {
-  io.out('usage: bedrock [IMAGE] [--backend native|threaded]');
+  io.out('usage: bedrock [IMAGE] [--backend native|threaded] [--tier interpret|translate|auto]');
   io.out('       bedrock COMMAND [ARGS]');
   io.out('');
   io.out(`  ${'[IMAGE]'.padEnd(52)} the REPL on IMAGE (default ${'bedrock.image'}, made when absent);`);
   io.out(`  ${''.padEnd(52)} with stdin or stdout not a terminal, read source from stdin`);
   for (const c of commands) io.out(`  ${c.usage.padEnd(52)} ${c.summary}`);
   io.out('');
+  io.out('--tier chooses what runs machine code, on every command that runs it (BEDROCK_TIER says the same):');
+  io.out('the interpreter only, every code object translated to WebAssembly, or hot ones (auto, the default).');
   io.out('bedrock COMMAND --help says more about each; bedrock --version says which Bedrock this is.');
   io.out('Exit status: 0 ok, 1 something failed, 2 bad arguments.');
   return EXIT_OK;
@@ -226,6 +229,17 @@ export function isCommand(name: string | undefined): boolean {
  * piped mode). Returns the exit status; never throws.
  */
 export async function execute(args: string[], io: Output): Promise<number> {
+  // --tier interpret|translate|auto, wherever it stands: which tier runs code (kernel/machine/wasm),
+  // for every machine this process makes (as BEDROCK_TIER says it).
+  const tierAt = args.indexOf('--tier');
+  if (tierAt >= 0) {
+    const mode = args[tierAt + 1];
+    if (!(TIER_MODES as readonly string[]).includes(mode)) {
+      return failure(undefined, new UsageError(`expected --tier ${TIER_MODES.join('|')}, found ${mode === undefined ? 'nothing' : `'${mode}'`}`), io);
+    }
+    process.env.BEDROCK_TIER = mode;
+    args = [...args.slice(0, tierAt), ...args.slice(tierAt + 2)];
+  }
   const [name, ...rest] = args;
   if (name === '--help' || name === '-h') return help(rest, io);
   if (name === '--version' || name === '-V') {

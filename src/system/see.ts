@@ -4,6 +4,7 @@
  * not from the compiler's memory, so a method from a saved image shows as well as a new one:
  *
  *   Foo>>bar                               the owner and selector, the back end that runs it
+ *   tier                                   interpreted, or translated to WebAssembly (and when)
  *   source                                 METHOD.SOURCE
  *   threaded code                          METHOD.THREADED: (primitive, operand) pairs
  *   native code                            METHOD.CODE, disassembled, each run of
@@ -12,6 +13,7 @@
  *                                          fragment reads "; SmallInteger>>+"
  */
 import { TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts';
+import type { CodeCache } from '../../kernel/machine/insn.ts';
 import { disassemble } from '../../kernel/machine/x86/disassembler.ts';
 import { classIndexOf, isObject, slot, slotCount, slotNumber, slotPointer, slotTag } from '../../kernel/objects/access.ts';
 import { behaviourName } from '../../kernel/objects/classes.ts';
@@ -43,7 +45,7 @@ export function seeMethod(k: Kernel, method: number): string {
   const entry = m.codeContaining(Number(slot(m, method, METHOD.ENTRY)));
   const native = m.codeContaining(Number(slot(m, method, METHOD.CODE)));
   const runsBy = threaded && entry && native && entry.addr !== native.addr ? 'threaded' : 'native';
-  const out: string[] = [`${title}    (${KIND_NAMES[kind] ?? `kind ${kind}`}; runs ${runsBy} code)`];
+  const out: string[] = [`${title}    (${KIND_NAMES[kind] ?? `kind ${kind}`}; runs ${runsBy} code)`, `tier: ${tierOf(k, entry ?? native)}`];
 
   const source = slotPointer(m, method, METHOD.SOURCE);
   out.push('', 'source:');
@@ -74,6 +76,16 @@ export function seeMethod(k: Kernel, method: number): string {
     }
   }
   return out.join('\n');
+}
+
+/** Which tier runs the code object now (kernel/machine/wasm). */
+function tierOf(k: Kernel, code: CodeCache | undefined): string {
+  const tier = k.machine.tier;
+  if (!tier) return 'the interpreter only (--tier interpret)';
+  if (!code) return 'none (no code)';
+  if (code.translation) return `translated to WebAssembly (a function of module ${code.translation.module})`;
+  if (tier.mode === 'translate') return 'interpreted until its first call (--tier translate)';
+  return `interpreted (called ${code.heat} times; translated when hot, at ${tier.hotCalls})`;
 }
 
 /** A pair's operand as the reader wants it: frame offsets and counts as numbers, objects described. */

@@ -42,7 +42,8 @@ export function effectsOf(ins: Insn): Effects {
   const zeroShift = (op === 'shl' || op === 'shr' || op === 'sar') && ops[1]?.kind === 'imm' && (ops[1].value & 63n) === 0n;
   if (!zeroShift) {
     if (row.reads !== '' || op === 'lar' || ((op === 'shl' || op === 'shr' || op === 'sar') && row.operands[1] === 'cl')) reads |= FLAGS;
-    if (row.flags.writes !== '' || row.flags.undefined !== '') writes |= FLAGS;
+    // (flags the manual leaves undefined are left as they were, here as in the interpreter)
+    if (row.flags.writes !== '') writes |= FLAGS;
   }
   const memory = ops.some((o) => o.kind === 'mem') || op === 'push' || op === 'pop' || op === 'call' || op === 'ret' ||
     row.control === 'indirect' || row.control === 'jump';
@@ -104,23 +105,32 @@ export function analyse(p: Plan, isSync: (ins: Insn) => boolean): Liveness {
       }
     }
   }
-  // live: backward to a fixed point.
+  // live: backward to a fixed point. Any instruction may be left before it runs (a failed
+  // check, the budget), and the exit stores what is dirty there: a register dirty on some path
+  // must hold its value on every other, so an exit reads its dirty set. A block that runs off
+  // its end leaves after its last instruction.
   const liveAtLabel = new Array<number>(n).fill(0);
   const liveOut = new Map<number, number>();
   for (let changed = true; changed;) {
     changed = false;
     for (let i = n - 1; i >= 0; i--) {
+      const block = p.blocks[i];
+      const last = block[block.length - 1];
       let l = 0;
       for (const j of succ[i]) l |= liveAtLabel[j];
-      const block = p.blocks[i];
+      if (succ[i].length === 0 && last.row && (last.row.control === 'next')) {
+        const e = effects.get(last);
+        l |= (dirtyIn.get(last.off) ?? 0) | (e ? e.writes : 0);
+      }
       for (let k = block.length - 1; k >= 0; k--) {
         const ins = block[k];
         liveOut.set(ins.off, l);
         const e = effects.get(ins);
-        if (!e) { l = 0; continue; }
-        // A sync point reads nothing of the locals but what it stores (dirty, fresh anyway),
-        // and writes everything it reloads.
-        l = isSync(ins) ? e.reads : (l & ~e.writes) | e.reads;
+        const d = dirtyIn.get(ins.off) ?? 0;
+        if (!e) { l = d; continue; }
+        // A sync point reads nothing of the locals but what it stores (its dirty set), and
+        // writes everything it reloads.
+        l = isSync(ins) ? e.reads | d : (l & ~e.writes) | e.reads | d;
       }
       if (l !== liveAtLabel[i]) { liveAtLabel[i] = l; changed = true; }
     }

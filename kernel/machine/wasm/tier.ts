@@ -11,16 +11,19 @@
  * Policy (auto): the interpreter counts the calls into each code object, and at each of its
  * checkpoints adds SAMPLE_HEAT to the object it is executing (so a long loop counts too). At
  * HOT_CALLS an object is queued; the queue is translated as one module, with the objects its
- * code calls or jumps to directly, when it holds BATCH objects or at the next checkpoint.
+ * code calls or jumps to directly, when it holds BATCH objects, when one of them reaches
+ * URGENT_CALLS, or at the next checkpoint.
  * One module for many functions, because a module has a fixed cost (measured on Node 20: a
  * lone small module 50 us to 0.8 ms, a function inside a shared one about 30 us).
  * `translate` translates every object at its first call (tests use it to run everything
  * translated); `interpret` never translates.
  *
- * Invalidation: a store into decoded code, or a decoded code object freed, flushes the
- * interpreter's decoded instructions (Machine.flushDecoded); the tier is flushed with them:
- * every table slot goes back to the stub and no label stays TRANSLATED. Running translated
- * frames find out at their next return from the host (which then says STOP_AT) and leave.
+ * Invalidation: a store into decoded code drops every translation (its slot gets the stub back,
+ * its labels run interpreted); a code object freed drops its own and those of the objects that
+ * call or jump to it directly. The interpreter's decoded instructions may be dropped without
+ * touching translations (Machine.flushDecoded): the labels of a translated object enter it
+ * again when they are decoded again. Running translated frames find out at their next return
+ * from the host (which then says STOP_AT) and leave.
  */
 import { STATE } from '../cells.ts';
 import type { Fault } from '../faults.ts';
@@ -40,6 +43,8 @@ export function tierFromEnvironment(): TierMode {
 
 /** Calls into a code object before it is queued for translation (auto). */
 export const HOT_CALLS = 24;
+/** Calls after which a queued code object is translated at once, with whatever else is queued. */
+export const URGENT_CALLS = 4 * HOT_CALLS;
 /** Heat added at each interpreter checkpoint to the object it is executing. */
 export const SAMPLE_HEAT = 24;
 /** Objects queued before a module is made without waiting for a checkpoint. */
@@ -55,6 +60,8 @@ export interface Translation {
   readonly fn: TranslatedFn;
   readonly plan: Plan;
   readonly module: number;
+  /** Other code objects its code calls or jumps to directly (rel32). */
+  readonly targets: ReadonlySet<CodeCache>;
 }
 
 export interface TierStats {
@@ -76,6 +83,8 @@ export class Tier {
   private readonly stub: TranslatedFn;
   private readonly queue: CodeCache[] = [];
   private readonly translated = new Set<CodeCache>();
+  /** For each code object, the translated ones that call or jump to it directly. */
+  private readonly referrers = new Map<CodeCache, Set<CodeCache>>();
   /** Code objects that could not be translated (too large, or failed): never tried again until a flush. */
   private readonly refused = new Set<CodeCache>();
   private readonly imports: WebAssembly.Imports;
@@ -122,12 +131,20 @@ export class Tier {
     }
   }
 
-  /** A code object's calls reached hotCalls (or it was sampled hot): queue it, maybe translate now. */
+  /** Calls after which a queued code object is translated at once (the interpreter compares with it). */
+  get urgentCalls(): number { return this.mode === 'translate' ? 1 : this.mode === 'auto' ? URGENT_CALLS : Infinity; }
+
+  /**
+   * A code object's calls reached hotCalls (or it was sampled hot): queue it; translate the
+   * queue now when it is full, or when this one is called so often it should wait no longer.
+   */
   hot(code: CodeCache): void {
-    if (code.translation || code.queued || this.refused.has(code) || this.mode === 'interpret') return;
-    code.queued = true;
-    this.queue.push(code);
-    if (this.mode === 'translate' || this.queue.length >= BATCH) this.compile();
+    if (code.translation || this.refused.has(code) || this.mode === 'interpret') return;
+    if (!code.queued) {
+      code.queued = true;
+      this.queue.push(code);
+    }
+    if (this.mode === 'translate' || this.queue.length >= BATCH || code.heat >= this.urgentCalls) this.compile();
   }
 
   /** Translate what is queued, with the code objects its code calls or jumps to directly. */
@@ -210,7 +227,21 @@ export class Tier {
     const code = p.code;
     const slot = this.m.cacheIndexOfCode(code.addr);
     if (slot < 0) return;
-    code.translation = { fn, plan: p, module };
+    // The code objects its code calls or jumps to directly: dropped with them (see forgotten).
+    const targets = new Set<CodeCache>();
+    for (const block of p.blocks) {
+      for (const ins of block) {
+        if (!ins.row || ins.row.operands[0] !== 'rel32' || (ins.row.control !== 'call' && ins.row.control !== 'jump')) continue;
+        const target = this.m.codeContaining(code.addr + ins.target);
+        if (target && target !== code) targets.add(target);
+      }
+    }
+    code.translation = { fn, plan: p, module, targets };
+    for (const t of targets) {
+      let r = this.referrers.get(t);
+      if (!r) this.referrers.set(t, r = new Set());
+      r.add(code);
+    }
     this.translated.add(code);
     this.table.set(slot, fn);
     p.offsets.forEach((off, label) => {
@@ -222,21 +253,37 @@ export class Tier {
     });
   }
 
-  /** Drop every translation (the interpreter's decoded instructions are being dropped too). */
+  /** Drop one code object's translation: its slot holds the stub again, its labels run interpreted. */
+  private drop(code: CodeCache): void {
+    const t = code.translation;
+    if (!t) return;
+    code.translation = null;
+    this.translated.delete(code);
+    for (const target of t.targets) this.referrers.get(target)?.delete(code);
+    const slot = this.m.cacheIndexOfCode(code.addr);
+    if (slot >= 0) this.table.set(slot, this.stub);
+  }
+
+  /**
+   * Drop every translation (the bytes of decoded code changed: any translation may have
+   * copied what it read there).
+   */
   flush(): void {
-    for (const code of this.translated) {
-      code.translation = null;
-      const slot = this.m.cacheIndexOfCode(code.addr);
-      if (slot >= 0) this.table.set(slot, this.stub);
-    }
-    this.translated.clear();
+    for (const code of [...this.translated]) this.drop(code);
+    this.referrers.clear();
     this.refused.clear();
     this.stats.flushes++;
   }
 
-  /** A code object is gone: its slot holds the stub again (the machine flushes when it had been decoded). */
+  /**
+   * A code object is gone (the collector or a forget freed it): its slot holds the stub again,
+   * and the translations that call or jump to it directly go too, since their functions reach
+   * its function without looking in the table.
+   */
   forgotten(code: CodeCache, slot: number): void {
-    if (code.translation) { code.translation = null; this.translated.delete(code); }
+    this.drop(code);
+    for (const r of [...(this.referrers.get(code) ?? [])]) this.drop(r);
+    this.referrers.delete(code);
     this.refused.delete(code);
     if (slot >= 0 && slot < this.table.length) this.table.set(slot, this.stub);
   }

@@ -53,6 +53,7 @@ import { registerEffects } from '../x86/effects.ts';
 import type { MemOperand, Operand } from '../x86/operand.ts';
 import { RIP, RSP, type Row } from '../x86/table.ts';
 import { Body, I32, I64, ModuleBuilder, VOID } from './emit.ts';
+import { ALL, analyse, effectsOf, FLAGS, LAYOUT, type Liveness } from './liveness.ts';
 
 export const RETURNED = 0;
 export const RET_TO = 1;
@@ -106,6 +107,32 @@ export interface Plan {
   readonly labelOf: ReadonlyMap<number, number>;
   /** Instructions of each block, in order. */
   readonly blocks: readonly (readonly Insn[])[];
+}
+
+/**
+ * Does the translator leave this instruction to the host's step() (a form it has no code of
+ * its own for: rsp as a destination, mostly)? Such an instruction is a sync point.
+ */
+export function needsStep(ins: Insn): boolean {
+  const row = ins.row;
+  if (!row || ins.op === OP.FAULT || ins.op === OP.EXIT) return false;
+  const ops = ins.decoded!.operands;
+  const d = ops[0];
+  const rsp = (o: Operand | undefined): boolean => o !== undefined && o.kind === 'reg' && o.reg === RSP;
+  switch (row.operation) {
+    case 'inc': case 'dec': case 'neg': case 'not': case 'shl': case 'shr': case 'sar': return rsp(d);
+    case 'imul': case 'cmovcc': case 'pop': return d.kind !== 'reg' || d.reg === RSP;
+    case 'lar': return d.kind !== 'reg' || d.reg === RSP || !(ops[1].kind === 'reg16' || ops[1].kind === 'mem');
+    case 'setcc': return d.kind === 'reg8' && d.reg === RSP;
+    default: return false;
+  }
+}
+
+/** Where the locals are stored and loaded again: calls, host services, steps. */
+export function isSyncPoint(ins: Insn): boolean {
+  const row = ins.row;
+  if (!row || ins.op === OP.FAULT || ins.op === OP.EXIT) return false;
+  return row.control === 'call' || row.operation === 'syscall' || needsStep(ins);
 }
 
 /** Is this a straight-line, translatable-by-step instruction record (not a FAULT or EXIT record)? */
@@ -168,6 +195,8 @@ interface Locals {
   readonly fk: number; readonly fc: number; readonly fo: number; readonly fbits: number; readonly fk2: number;
   readonly budget: number;
   readonly pc: number;
+  /** Which of the epilogue's store sets an exit needs. */
+  readonly exitSet: number;
   readonly status: number;
   readonly next: number;
   readonly mode: number;
@@ -206,6 +235,11 @@ class FunctionWriter {
   private remaining = 0;
   /** The flag kind known statically at this point of the block, or -1. */
   private kind = -1;
+  /** What to store and load where (liveness.ts), and the instruction being written. */
+  private readonly live: Liveness;
+  private cur: Insn | null = null;
+  /** The distinct sets of registers the exits store (the epilogue has a branch for each). */
+  private readonly exitSets: number[] = [];
 
   constructor(private readonly m: Machine, private readonly p: Plan, private readonly env: ModuleEnv, private readonly b: Body) {
     this.n = p.offsets.length;
@@ -216,7 +250,7 @@ class FunctionWriter {
     this.L = {
       r, t, sp: L(I32),
       fa: L(I64), fb: L(I64), fr: L(I64), fk: L(I32), fc: L(I32), fo: L(I32), fbits: L(I32), fk2: L(I32),
-      budget: L(I32), pc: L(I32), status: L(I32), next: L(I32), mode: L(I32),
+      budget: L(I32), pc: L(I32), exitSet: L(I32), status: L(I32), next: L(I32), mode: L(I32),
       tagsBase: L(I32), cardsBase: L(I32), codeStartBase: L(I32), cacheIndexBase: L(I32),
       fixedLo: L(I32), mapCells: L(I32), stackLo: L(I32), stackHi: L(I32), memBound: L(I32),
       a: L(I64), b: L(I64), res: L(I64), ea64: L(I64), lo64: L(I64), hi64: L(I64),
@@ -236,19 +270,28 @@ class FunctionWriter {
     }
     this.uses.delete(RSP);
     this.writes.delete(RSP);
+    this.live = analyse(p, (ins) => isSyncPoint(ins));
   }
+
+  /** Registers dirty before the current instruction (what an exit before it stores). */
+  private get dirtyHere(): number { return this.live.dirtyIn.get(this.cur!.off) ?? ALL; }
+  /** ... and after it (what an exit after it stores). */
+  private get dirtyAfter(): number { return this.dirtyHere | (this.cur!.row ? effectsOf(this.cur!).writes : 0); }
+  /** Registers live after the current instruction (what a sync point loads again). */
+  private get liveAfter(): number { return this.live.liveOut.get(this.cur!.off) ?? ALL; }
 
   // ---- state in and out ---------------------------------------------------------------------
 
-  /** Load registers, flags, budget and layout from STATE into the locals. */
-  private loadState(): void {
+  /** Load from STATE the registers in `mask` (and flags, layout), rsp and the budget, into the locals. */
+  private loadState(mask: number): void {
     const { b, L } = this;
     for (const r of this.uses) {
+      if ((mask & (1 << r)) === 0) continue;
       b.i32(0).mem('i64_load', 3, S_REG(r)).set(L.r[r]);
       b.i32(0).mem('i32_load8_u', 0, S_TAG(r)).set(L.t[r]);
     }
     b.i32(0).mem('i32_load', 2, S_REG(RSP)).set(L.sp);
-    if (this.usesFlags) {
+    if (this.usesFlags && (mask & FLAGS) !== 0) {
       b.i32(0).mem('i64_load', 3, S_FA).set(L.fa);
       b.i32(0).mem('i64_load', 3, S_FB).set(L.fb);
       b.i32(0).mem('i64_load', 3, S_FR).set(L.fr);
@@ -258,6 +301,7 @@ class FunctionWriter {
       b.i32(0).mem('i32_load', 2, S_FBITS).set(L.fbits);
     }
     b.i32(0).mem('i32_load', 2, S32B(STATE.BUDGET)).set(L.budget);
+    if ((mask & LAYOUT) === 0) return;
     const layout: [number, number][] = [
       [L.tagsBase, STATE.TAGS_BASE], [L.cardsBase, STATE.CARDS_BASE], [L.codeStartBase, STATE.CODE_START_BASE],
       [L.cacheIndexBase, STATE.CACHE_INDEX_BASE], [L.fixedLo, STATE.FIXED_LO], [L.mapCells, STATE.MAP_CELLS],
@@ -266,15 +310,19 @@ class FunctionWriter {
     for (const [local, field] of layout) b.i32(0).mem('i32_load', 2, S32B(field)).set(local);
   }
 
-  /** Store what the function may have changed back to STATE (a lar's pending flags computed first). */
-  private storeState(): void {
+  /**
+   * Store to STATE the registers in `mask` (and the flags: a lar's pending flags computed
+   * first), rsp and the budget: what the function changed since its locals were loaded.
+   */
+  private storeState(mask: number): void {
     const { b, L } = this;
     for (const r of this.writes) {
+      if ((mask & (1 << r)) === 0) continue;
       b.i32(0).get(L.r[r]).mem('i64_store', 3, S_REG(r));
       b.i32(0).get(L.t[r]).mem('i32_store8', 0, S_TAG(r));
     }
     b.i32(0).get(L.sp).op('i64_extend_i32_u').mem('i64_store', 3, S_REG(RSP));
-    if (this.writesFlags) {
+    if (this.writesFlags && (mask & FLAGS) !== 0) {
       if (this.usesLar) {
         b.get(L.fk).i32(FLAGS_LAR).op('i32_eq').if();
         this.nest++;
@@ -298,7 +346,8 @@ class FunctionWriter {
 
   emit(): void {
     const { b, L, p } = this;
-    this.loadState();
+    this.loadState(this.live.liveAtEntry);
+    b.i32(0).set(L.exitSet);
     b.get(PARAM_ENTRY).set(L.pc);
     b.i32(STOP_AT).set(L.status);
     b.i32(p.code.byteLength).set(L.next);
@@ -317,7 +366,18 @@ class FunctionWriter {
     // interpreter links past it, which says that execution ran off the end of the code.
     b.end(); // $top
     b.end(); // $exit
-    this.storeState();
+    // Each exit stores the registers dirty where it left: one branch per distinct set.
+    const sets = this.exitSets.length > 0 ? this.exitSets : [0];
+    const k = sets.length;
+    b.block(); // $done
+    for (let i = 0; i < k; i++) b.block();
+    b.get(L.exitSet).brTable(sets.map((_, i) => i), k - 1);
+    sets.forEach((mask, i) => {
+      b.end();
+      this.storeState(mask);
+      b.br(k - 1 - i);
+    });
+    b.end(); // $done
     b.i32(0).i32(p.code.addr).mem('i32_store', 2, S32B(STATE.NEXT_CODE));
     b.i32(0).get(L.next).mem('i32_store', 2, S32B(STATE.NEXT_OFF));
     b.i32(0).get(L.mode).mem('i32_store', 2, S32B(STATE.NEXT_MODE));
@@ -328,11 +388,22 @@ class FunctionWriter {
   private get toTop(): number { return this.nest + (this.n - 1 - this.label); }
   private get toExit(): number { return this.toTop + 1; }
 
-  /** Leave with `status`, to go on at `off` (mode), refunding the instructions of the block not run. */
-  private exit(status: number, off: number, mode: number, refund: number): void {
+  /**
+   * Leave with `status`, to go on at `off` (mode), refunding the instructions of the block not
+   * run, storing the registers dirty here (or after the current instruction, for `after`).
+   */
+  private exit(status: number, off: number, mode: number, refund: number, after = false): void {
     const { b, L } = this;
     if (refund > 0) b.get(L.budget).i32(refund).op('i32_add').set(L.budget);
+    this.setExitSet(after ? this.dirtyAfter : this.dirtyHere);
     b.i32(status).set(L.status).i32(off).set(L.next).i32(mode).set(L.mode).br(this.toExit);
+  }
+
+  /** Say which store set the coming exit needs. */
+  private setExitSet(mask: number): void {
+    let i = this.exitSets.indexOf(mask);
+    if (i < 0) { i = this.exitSets.length; this.exitSets.push(mask); }
+    this.b.i32(i).set(this.L.exitSet);
   }
 
   /** Stop before instruction `ins`: the interpreter executes it (and raises its fault, if any). */
@@ -359,6 +430,7 @@ class FunctionWriter {
     const block = p.blocks[i];
     const count = block.length;
     // Pay for the block, or leave it to the interpreter.
+    this.cur = block[0];
     b.get(L.budget).i32(count).op('i32_sub').tee(L.budget).i32(0).op('i32_lt_s');
     this.when(() => this.exit(STOP_AT, p.offsets[i], NEXT_AT, count));
     this.kind = -1;
@@ -370,7 +442,8 @@ class FunctionWriter {
     const row = decodedRow(last);
     if (row && (row.control === 'next' || row.control === 'barrier' || row.control === 'call' || row.control === 'branch')) {
       const next = last.off + last.len;
-      if (!p.labelOf.has(next)) this.exit(STOP_AT, last.off, NEXT_AFTER, 0);
+      this.cur = last;
+      if (!p.labelOf.has(next)) this.exit(STOP_AT, last.off, NEXT_AFTER, 0, true);
       // otherwise: fall into the next label's code
     }
   }
@@ -378,6 +451,7 @@ class FunctionWriter {
   // ---- instructions --------------------------------------------------------------------------
 
   private instruction(ins: Insn): void {
+    this.cur = ins;
     const row = decodedRow(ins);
     if (!row) { this.stopAt(ins); return; }
     const ops = ins.decoded!.operands;
@@ -410,10 +484,11 @@ class FunctionWriter {
   /** Let the interpreter execute this straight-line instruction through the step import. */
   private stepped(ins: Insn): void {
     const { b, L } = this;
-    this.storeState();
+    this.storeState(this.dirtyHere);
     b.i32(this.p.code.addr).i32(ins.off).call(this.env.step).tee(L.status);
     this.when(() => { this.refundAndLeave(this.remaining + 1); });
-    this.loadState();
+    // (a form liveness.ts was not told is a sync point reloads everything: all locals fresh)
+    this.loadState(isSyncPoint(ins) ? this.liveAfter : ALL);
     this.kind = -1;
   }
 
@@ -615,7 +690,7 @@ class FunctionWriter {
       b.get(L.codeStartBase).get(L.x).i32(2).op('i32_shl').op('i32_add').mem('i32_load', 2);
       this.when(() => {
         b.get(L.x).get(L.fixedLo).op('i32_add').call(this.env.codeWritten);
-        this.when(() => this.exit(STOP_AT, ins.off, NEXT_AFTER, this.remaining));
+        this.when(() => this.exit(STOP_AT, ins.off, NEXT_AFTER, this.remaining, true));
       });
     });
   }
@@ -1080,6 +1155,7 @@ class FunctionWriter {
     this.when(() => {
       b.get(L.a).op('i32_wrap_i64').get(PARAM_RET).op('i32_eq');
       b.get(L.a).i64(32n).op('i64_shr_u').op('i64_eqz').op('i32_and');
+      this.setExitSet(this.dirtyHere);
       this.when(() => { b.i32(RETURNED).set(L.status).br(this.toExit); });
       b.i32(0).get(L.a).op('i32_wrap_i64').mem('i32_store', 2, S32B(STATE.TARGET));
       b.i32(0).i32(TAG_CODE).mem('i32_store', 2, S32B(STATE.TARGET_TAG));
@@ -1090,7 +1166,7 @@ class FunctionWriter {
     this.when(() => {
       // A code object's first slot: its table slot, from the cache index map.
       this.tableSlotOf(L.a, () => this.stopAt(ins));
-      this.storeState();
+      this.storeState(this.dirtyHere);
       b.get(PARAM_RET).get(L.a).op('i32_wrap_i64').i32(0).get(PARAM_DEPTH).get(L.x);
       b.returnCallIndirect(this.env.fnType);
     });
@@ -1124,7 +1200,7 @@ class FunctionWriter {
     const { b } = this;
     const slot = this.env.tableIndexOf(address);
     if (slot < 0) return false;
-    this.storeState();
+    this.storeState(this.dirtyHere);
     b.get(PARAM_RET).i32(address).i32(0).get(PARAM_DEPTH);
     const f = this.env.functionOf.get(address);
     if (f !== undefined) b.returnCall(f);
@@ -1160,7 +1236,7 @@ class FunctionWriter {
     this.when(() => this.stopAt(ins));
     b.get(L.sp).i32(8).op('i32_sub').tee(L.sp).i64(BigInt(retAddr)).mem('i64_store', 3, STATE_BYTES);
     b.get(L.tagsBase).get(L.sp).i32(3).op('i32_shr_u').op('i32_add').i32(TAG_CODE).mem('i32_store8', 0);
-    this.storeState();
+    this.storeState(this.dirtyHere);
     b.i32(retAddr);
     if (direct) {
       b.i32(direct.address).i32(direct.entry).get(PARAM_DEPTH).i32(1).op('i32_add');
@@ -1191,7 +1267,7 @@ class FunctionWriter {
       b.get(L.status).ret();
       this.nest--; b.end();
     });
-    this.loadState();
+    this.loadState(this.liveAfter);
     this.kind = -1;
   }
 
@@ -1209,10 +1285,10 @@ class FunctionWriter {
 
   private syscall(ins: Insn): void {
     const { b, L } = this;
-    this.storeState();
+    this.storeState(this.dirtyHere);
     b.i32(this.p.code.addr).i32(ins.off).get(PARAM_DEPTH).call(this.env.service).tee(L.status);
     this.when(() => { this.refundAndLeave(this.remaining + 1); });
-    this.loadState();
+    this.loadState(this.liveAfter);
     this.kind = -1;
   }
 }
