@@ -24,7 +24,7 @@ import { CLASS, METHOD } from '../kernel/objects/layout.ts';
 import type { Backend } from '../src/compiler/compiler.ts';
 import { timed, type Benchmark } from './harness.ts';
 import { GFORTH, GST, peerBenchmark } from './peers.ts';
-import { BACKENDS, define, timedEval } from './systems.ts';
+import { define, ENGINES, timedEval, type Engine } from './systems.ts';
 
 export interface SendSizes {
   /** fib N in Bedrock, in JavaScript and in the peers (the same N for all). */
@@ -51,20 +51,20 @@ export function fibCalls(n: number): number {
   return 2 * fibOf(n + 1) - 1;
 }
 
-function bedrockFib(backend: Backend, n: number): Benchmark {
+function bedrockFib(engine: Engine, n: number): Benchmark {
   const calls = fibCalls(n);
   return {
-    name: `sends.fib.${backend}`, unit: 'calls/s', size: `${n} fib (${calls} calls)`,
-    about: `recursive fib in Bedrock's language, ${backend} back end`,
+    name: `sends.fib.${engine.label}`, unit: 'calls/s', size: `${n} fib (${calls} calls)`,
+    about: `recursive fib in Bedrock's language, ${engine.backend} back end, ${engine.tier === 'auto' ? 'tiers as a user gets them' : 'the interpreter alone'}`,
     baselines: ['js.fib', 'peer.gst.fib', 'peer.gforth.fib'],
     runs: 3,
     warmup: () => {
-      define(backend, 'fib', FIB_PROGRAM);
-      timedEval(backend, `${Math.min(n, 20)} fib`, String(fibOf(Math.min(n, 20))), 0);
+      define(engine, 'fib', FIB_PROGRAM);
+      timedEval(engine, `${Math.min(n, 20)} fib`, String(fibOf(Math.min(n, 20))), 0);
     },
     run: () => {
-      define(backend, 'fib', FIB_PROGRAM);
-      return timedEval(backend, `${n} fib`, String(fibOf(n)), calls);
+      define(engine, 'fib', FIB_PROGRAM);
+      return timedEval(engine, `${n} fib`, String(fibOf(n)), calls);
     },
   };
 }
@@ -156,7 +156,7 @@ export function makeSendBenchmarks(s: SendSizes = SEND_SIZES): Benchmark[] {
   const peer = { unit: 'calls/s', size: `fib ${s.fib} (${calls} calls)`, args: [String(s.fib)], expect: String(fibOf(s.fib)), work: calls };
   return [
     ...runLoopBenchmarks(s.runLoopTurns),
-    ...BACKENDS.map((b) => bedrockFib(b, s.fib)),
+    ...ENGINES.map((e) => bedrockFib(e, s.fib)),
     jsFibBenchmark(s.fib),
     peerBenchmark({ ...peer, name: 'peer.gst.fib', about: 'the same fib in GNU Smalltalk (bench/peers/fib.st)', peer: GST, file: 'fib.st' }),
     peerBenchmark({ ...peer, name: 'peer.gforth.fib', about: 'the same fib in Forth, gforth-fast (bench/peers/fib.fs)', peer: GFORTH, file: 'fib.fs', word: 'bench-fib' }),

@@ -1,14 +1,29 @@
 /*
- * Running Bedrock programs for the benchmarks: one booted system per back end, made on first
+ * Running Bedrock programs for the benchmarks: one booted system per engine (a back end, and
+ * the tier that runs its machine code: auto as a user gets it, or the interpreter alone), made on first
  * use and kept for the whole run (boot takes seconds and is never timed), definitions made
  * once each, and timed evaluation of an expression that checks its answer and counts the
  * machine instructions it took.
  */
 import type { Backend } from '../src/compiler/compiler.ts';
+import type { TierMode } from '../kernel/machine/wasm/tier.ts';
 import { Bedrock } from '../src/system/bedrock.ts';
 import type { Measurement } from './harness.ts';
 
 export const BACKENDS: readonly Backend[] = ['native', 'threaded'];
+
+/** A back end and a tier; its label names the benchmarks (native, native.interpreted, ...). */
+export interface Engine {
+  readonly backend: Backend;
+  readonly tier: TierMode;
+  readonly label: string;
+}
+
+/** Each back end with the tiers as a user gets them (auto) and the interpreter alone. */
+export const ENGINES: readonly Engine[] = BACKENDS.flatMap((backend): Engine[] => [
+  { backend, tier: 'auto', label: backend },
+  { backend, tier: 'interpret', label: `${backend}.interpreted` },
+]);
 
 interface System {
   readonly bedrock: Bedrock;
@@ -16,23 +31,23 @@ interface System {
   readonly defined: Set<string>;
 }
 
-const systems = new Map<Backend, System>();
+const systems = new Map<string, System>();
 
-function system(backend: Backend): System {
-  let s = systems.get(backend);
+function system(engine: Engine): System {
+  let s = systems.get(engine.label);
   if (!s) {
     const t0 = performance.now();
-    const b = Bedrock.boot({ backend });
-    if (typeof b === 'string') throw new Error(`Bedrock did not boot (${backend}): ${b}`);
+    const b = Bedrock.boot({ backend: engine.backend, machine: { tier: engine.tier } });
+    if (typeof b === 'string') throw new Error(`Bedrock did not boot (${engine.label}): ${b}`);
     s = { bedrock: b, bootSeconds: (performance.now() - t0) / 1000, defined: new Set() };
-    systems.set(backend, s);
+    systems.set(engine.label, s);
   }
   return s;
 }
 
-/** Seconds each back end took to boot, for those booted so far. */
-export function bootTimes(): { backend: Backend; seconds: number }[] {
-  return [...systems].map(([backend, s]) => ({ backend, seconds: s.bootSeconds }));
+/** Seconds each engine took to boot, for those booted so far. */
+export function bootTimes(): { engine: string; seconds: number }[] {
+  return [...systems].map(([engine, s]) => ({ engine, seconds: s.bootSeconds }));
 }
 
 /** Evaluate source and fail on the first error; the outcomes' texts. */
@@ -44,8 +59,8 @@ function evaluate(b: Bedrock, source: string): string[] {
 }
 
 /** Make the definitions of `program` (once per back end), named `key`. */
-export function define(backend: Backend, key: string, program: string): void {
-  const s = system(backend);
+export function define(engine: Engine, key: string, program: string): void {
+  const s = system(engine);
   if (s.defined.has(key)) return;
   evaluate(s.bedrock, program);
   s.defined.add(key);
@@ -55,8 +70,8 @@ export function define(backend: Backend, key: string, program: string): void {
  * Evaluate one expression, timed; it must answer `expect`. The work is given by the caller
  * (in the benchmark's unit); the instructions are those the machine executed meanwhile.
  */
-export function timedEval(backend: Backend, expression: string, expect: string, work: number): Measurement {
-  const b = system(backend).bedrock;
+export function timedEval(engine: Engine, expression: string, expect: string, work: number): Measurement {
+  const b = system(engine).bedrock;
   const machine = b.kernel.machine;
   const steps0 = machine.totalSteps;
   const t0 = process.hrtime.bigint();

@@ -17,7 +17,7 @@
 import type { Backend } from '../src/compiler/compiler.ts';
 import { timed, type Benchmark } from './harness.ts';
 import { GFORTH, GST, peerBenchmark } from './peers.ts';
-import { BACKENDS, define, timedEval } from './systems.ts';
+import { define, ENGINES, timedEval, type Engine } from './systems.ts';
 
 export interface TinySizes {
   /** Passes of the sieve in Bedrock, and in JavaScript and the peers. */
@@ -72,30 +72,30 @@ SendBench class sends: turns ->
 /** Keep results alive so the JIT cannot drop the work. */
 export let sink: unknown = null;
 
-function bedrockSieve(backend: Backend, passes: number): Benchmark {
+function bedrockSieve(engine: Engine, passes: number): Benchmark {
   return {
-    name: `tiny.bytecodes.${backend}`, unit: 'bytecodes/s', size: `${passes} passes`,
-    about: `tinyBenchmarks' sieve in Bedrock's language, ${backend} back end (500,000 bytecodes a pass, as Squeak counts)`,
+    name: `tiny.bytecodes.${engine.label}`, unit: 'bytecodes/s', size: `${passes} passes`,
+    about: `tinyBenchmarks' sieve in Bedrock's language, ${engine.backend} back end, ${engine.tier === 'auto' ? 'tiers as a user gets them' : 'the interpreter alone'} (500,000 bytecodes a pass, as Squeak counts)`,
     baselines: ['js.bytecodes', 'peer.gst.bytecodes', 'peer.gforth.bytecodes'],
     runs: 5,
-    warmup: () => { define(backend, 'sieve', SIEVE_PROGRAM); timedEval(backend, 'SieveBench sieve: 1', String(PRIMES), 0); },
+    warmup: () => { define(engine, 'sieve', SIEVE_PROGRAM); timedEval(engine, 'SieveBench sieve: 1', String(PRIMES), 0); },
     run: () => {
-      define(backend, 'sieve', SIEVE_PROGRAM);
-      return timedEval(backend, `SieveBench sieve: ${passes}`, String(PRIMES), passes * BYTECODES_PER_PASS);
+      define(engine, 'sieve', SIEVE_PROGRAM);
+      return timedEval(engine, `SieveBench sieve: ${passes}`, String(PRIMES), passes * BYTECODES_PER_PASS);
     },
   };
 }
 
-function bedrockSends(backend: Backend, turns: number): Benchmark {
+function bedrockSends(engine: Engine, turns: number): Benchmark {
   return {
-    name: `tiny.sends.${backend}`, unit: 'sends/s', size: `${turns * SENDS_PER_TURN} sends`,
-    about: `a loop of unary sends in Bedrock's language, ${backend} back end`,
+    name: `tiny.sends.${engine.label}`, unit: 'sends/s', size: `${turns * SENDS_PER_TURN} sends`,
+    about: `a loop of unary sends in Bedrock's language, ${engine.backend} back end, ${engine.tier === 'auto' ? 'tiers as a user gets them' : 'the interpreter alone'}`,
     baselines: ['js.tiny-sends', 'peer.gst.sends', 'peer.gforth.sends'],
     runs: 5,
-    warmup: () => { define(backend, 'sends', SENDS_PROGRAM); timedEval(backend, 'SendBench sends: 1000', '1000', 0); },
+    warmup: () => { define(engine, 'sends', SENDS_PROGRAM); timedEval(engine, 'SendBench sends: 1000', '1000', 0); },
     run: () => {
-      define(backend, 'sends', SENDS_PROGRAM);
-      return timedEval(backend, `SendBench sends: ${turns}`, String(turns), turns * SENDS_PER_TURN);
+      define(engine, 'sends', SENDS_PROGRAM);
+      return timedEval(engine, `SendBench sends: ${turns}`, String(turns), turns * SENDS_PER_TURN);
     },
   };
 }
@@ -137,7 +137,7 @@ export function makeTinyBenchmarks(s: TinySizes = TINY_SIZES): Benchmark[] {
   const sieve = { unit: 'bytecodes/s', size: `${s.peerSievePasses} passes`, args: [String(s.peerSievePasses)], expect: String(PRIMES), work: s.peerSievePasses * BYTECODES_PER_PASS };
   const sends = { unit: 'sends/s', size: `${s.peerSendTurns * SENDS_PER_TURN} sends`, args: [String(s.peerSendTurns)], expect: String(s.peerSendTurns), work: s.peerSendTurns * SENDS_PER_TURN };
   return [
-    ...BACKENDS.map((b) => bedrockSieve(b, s.sievePasses)),
+    ...ENGINES.map((e) => bedrockSieve(e, s.sievePasses)),
     {
       name: 'js.bytecodes', unit: 'bytecodes/s', size: `${s.peerSievePasses} passes`, about: 'the same sieve in plain JavaScript',
       run: () => timed(() => {
@@ -149,7 +149,7 @@ export function makeTinyBenchmarks(s: TinySizes = TINY_SIZES): Benchmark[] {
     },
     peerBenchmark({ ...sieve, name: 'peer.gst.bytecodes', about: 'the same sieve in GNU Smalltalk (bench/peers/sieve.st)', peer: GST, file: 'sieve.st' }),
     peerBenchmark({ ...sieve, name: 'peer.gforth.bytecodes', about: 'the same sieve in Forth, gforth-fast (bench/peers/sieve.fs)', peer: GFORTH, file: 'sieve.fs', word: 'bench-sieve' }),
-    ...BACKENDS.map((b) => bedrockSends(b, s.sendTurns)),
+    ...ENGINES.map((e) => bedrockSends(e, s.sendTurns)),
     {
       name: 'js.tiny-sends', unit: 'sends/s', size: `${s.peerSendTurns * SENDS_PER_TURN} calls`, about: 'the same loop of method calls in plain JavaScript',
       run: () => timed(() => {
