@@ -18,7 +18,8 @@ export default defineConfig({
         test: {
           name: 'translated',
           include: ['test/machine/tags.test.ts', 'test/machine/robustness.test.ts', 'test/memory/**/*.test.ts',
-            'test/objects/**/*.test.ts', 'test/compiler/**/*.test.ts', 'test/system/**/*.test.ts'],
+            'test/objects/**/*.test.ts', 'test/compiler/**/*.test.ts', 'test/system/corpus.test.ts',
+            'test/system/exceptions.test.ts', 'test/system/stress.test.ts', 'test/system/deep.test.ts'],
           env: { BEDROCK_TIER: 'translate' },
         },
       },

@@ -12,7 +12,7 @@
  *                      (bench/peers/fib.st, fib.fs), timed inside the peer
  *   sends.run-loop     the bare send: threaded code built by hand, run by `VM run:`,
  *                        load: 3 | send0: #yourself (x8) | loop: 2 | exit
- *                      each send0 pair a real dynamic send through SEND and the method cache
+ *                      each send0 pair a real dynamic send through its send site (Kernel>>send)
  *   js.sends           JavaScript method calls through a polymorphic site, 8 a turn
  */
 import { genesis } from '../bootstrap/genesis.ts';
@@ -21,6 +21,7 @@ import { behaviourIndex, lookup } from '../kernel/objects/classes.ts';
 import { slotPointer } from '../kernel/objects/access.ts';
 import type { Kernel } from '../kernel/objects/kernel.ts';
 import { CLASS, METHOD } from '../kernel/objects/layout.ts';
+import { makeSendSite } from '../kernel/objects/send.ts';
 import type { Backend } from '../src/compiler/compiler.ts';
 import { timed, type Benchmark } from './harness.ts';
 import { GFORTH, GST, peerBenchmark } from './peers.ts';
@@ -101,9 +102,10 @@ function sendLoop(turns: number): () => number {
   if (!r.ok) throw new Error(`genesis failed: ${r.error}`);
   const k = r.kernel;
   const t = (sel: string): number => codeOf(k, 'Threaded', sel);
-  const yourself = BigInt(k.symbols.intern('yourself'));
+  const yourself = k.symbols.intern('yourself');
   const pairs: [number, bigint, number][] = [[t('load:'), 3n, TAG_NUM]];
-  for (let i = 0; i < SENDS_PER_TURN; i++) pairs.push([t('send0:'), yourself, TAG_PTR]);
+  // Each send0 pair with a send site of its own, as compiled code has.
+  for (let i = 0; i < SENDS_PER_TURN; i++) pairs.push([t('send0:'), BigInt(makeSendSite(k, yourself)), TAG_PTR]);
   pairs.push([t('loop:'), 2n, TAG_NUM], [t('exit'), 0n, TAG_NUM]);
   const vector = k.heap.allocateFixed(pairs.length * 2, FORMAT_POINTERS, CLASS.Array, 0n, TAG_NUM);
   pairs.forEach(([method, operand, tag], i) => {

@@ -19,7 +19,7 @@ import { Heap, type HeapOptions } from '../kernel/memory/heap.ts';
 import { setSlotNumber, setSlotPointer } from '../kernel/objects/access.ts';
 import { ensureMetaclass } from '../kernel/objects/classes.ts';
 import { Kernel } from '../kernel/objects/kernel.ts';
-import { CLASS, INSTANCE_SPECS, kernelConstants, PARENT, ROOTS, SINGLETONS, type WellKnownClass } from '../kernel/objects/layout.ts';
+import { CLASS, INSTANCE_SPECS, kernelConstants, PARENT, ROOTS, SEND_EPOCH_STEP, SINGLETONS, type WellKnownClass } from '../kernel/objects/layout.ts';
 import { writeCode } from '../kernel/objects/methods.ts';
 import { assemble, formatAsmError } from '../kernel/machine/x86/assembler.ts';
 import { bindBody, kindOf, readFragments, type Fragment, type Names } from './fragments.ts';
@@ -34,7 +34,7 @@ export interface GenesisOptions {
 
 export type GenesisResult = { readonly ok: true; readonly kernel: Kernel } | { readonly ok: false; readonly error: string };
 
-const KERNEL_ENTRIES: Readonly<Record<string, number>> = Object.freeze({ notUnderstood: ROOTS.DNU_TRAMPOLINE, unwind: ROOTS.UNWIND });
+const KERNEL_ENTRIES: Readonly<Record<string, number>> = Object.freeze({ notUnderstood: ROOTS.DNU_TRAMPOLINE, unwind: ROOTS.UNWIND, send: ROOTS.SEND });
 
 export function kernelFragmentsText(): string {
   return readFileSync(projectFile('bootstrap/kernel.bedrock'), 'utf8');
@@ -63,6 +63,7 @@ export function genesis(options: GenesisOptions = {}): GenesisResult {
     setSlotPointer(machine, roots, ROOTS.FALSE, no);
     setSlotPointer(machine, roots, ROOTS.CLASS_TABLE, table);
     setSlotNumber(machine, roots, ROOTS.NEXT_CLASS, CLASS.FIRST_FREE);
+    setSlotNumber(machine, roots, ROOTS.SEND_EPOCH, SEND_EPOCH_STEP);
     heap.fill = { value: BigInt(nil), tag: TAG_PTR };
     const kernel = new Kernel(machine, heap, roots);
     const dnu = kernel.symbols.intern('doesNotUnderstand:');

@@ -24,7 +24,7 @@ import { bindingValue, defineGlobal, findBinding, type Value } from './globals.t
 import { BEHAVIOUR, CLASS, ROOTS, SERVICE } from './layout.ts';
 import { forget, mark, markNames } from './marks.ts';
 import { define, makeMethod, type MethodSpec } from './methods.ts';
-import { describe, failService, MethodCache, sendService, superService } from './send.ts';
+import { describe, failService, MethodCache, newSendEpoch, sendService, sendSiteService, superService } from './send.ts';
 import { defineClassService, internService, lookupService, printService } from './services.ts';
 import { kernelFaultHandler } from './faults.ts';
 import { SymbolTable } from './symbols.ts';
@@ -56,6 +56,8 @@ export class Kernel {
     machine.services[SERVICE.FAIL] = failService(this);
     machine.services[SERVICE.COLLECT] = collectService;
     machine.services[SERVICE.SUPER] = superService(this);
+    machine.services[SERVICE.SEND_SITE] = sendSiteService(this);
+    this.cache.changed = () => newSendEpoch(this);
     machine.services[SERVICE.DEFINE_CLASS] = defineClassService(this);
     machine.services[SERVICE.PRINT] = printService(this);
     machine.services[SERVICE.LOOKUP] = lookupService(this, false);

@@ -72,8 +72,10 @@ export const CLASS = Object.freeze({
   /** The classes of true and false, under Boolean. */
   True: 30,
   False: 31,
+  /** A send's cache (SEND_SITE below). */
+  SendSite: 32,
   /** The first index given to classes made at run time. */
-  FIRST_FREE: 32,
+  FIRST_FREE: 40,
 });
 
 export type WellKnownClass = Exclude<keyof typeof CLASS, 'FREE' | 'FIRST_FREE'>;
@@ -90,7 +92,7 @@ export const PARENT: Readonly<Record<WellKnownClass, WellKnownClass | null>> = O
   Array: 'Object', Behaviour: 'Object', Metaclass: 'Behaviour', MethodEntry: 'Object', CompiledMethod: 'Object', CodeObject: 'Object',
   Stack: 'Object', CodeAddress: 'Object', StackAddress: 'Object', Message: 'Object', Mark: 'Object',
   Binding: 'Object', LogEntry: 'Object', KernelRoots: 'Object', Character: 'Object',
-  BlockClosure: 'Object', Context: 'Object', True: 'Boolean', False: 'Boolean',
+  BlockClosure: 'Object', Context: 'Object', True: 'Boolean', False: 'Boolean', SendSite: 'Object',
 });
 
 /**
@@ -105,6 +107,7 @@ export const INSTANCE_SPECS: Readonly<Partial<Record<WellKnownClass, { readonly 
   Message: { fixedSlots: 2 },
   BlockClosure: { fixedSlots: 5 },
   Context: { fixedSlots: 5, indexable: true },
+  SendSite: { fixedSlots: 3 },
 });
 
 /**
@@ -144,13 +147,35 @@ export const ROOTS = Object.freeze({
    * is 0 while they still answer, so inlined fast paths may run, and 1 once one is overridden.
    */
   ARITHMETIC: 13, ARITHMETIC_OVERRIDDEN: 14,
-  SIZE: 15,
+  /**
+   * Sends in machine code (send.ts): the kernel's send routine, and the send epoch, a number
+   * shifted left past the class index bits, which every definition, forget and class change
+   * makes new, so that every send site's cached key goes stale at once.
+   */
+  SEND: 15, SEND_EPOCH: 16,
+  SIZE: 17,
 });
 
 /**
  * A block closure: its code (what `value` jumps to), the context its outer variables live in,
  * the home method's self, its home context (where `^` returns to), and its argument count.
  */
+/**
+ * A send site (one per dynamic send in compiled code; kernel/ABI.md): what the send routine
+ * looks at before anything else.
+ *
+ *   0 selector   the Symbol sent
+ *   1 key        a number: the class index of the receiver last seen | the send epoch then
+ *                (0: nothing cached)
+ *   2 entry      the code the key found (the method's entry), or nil
+ */
+export const SEND_SITE = Object.freeze({ SELECTOR: 0, KEY: 1, ENTRY: 2, SIZE: 3 });
+
+/** Where a header keeps its class index (bits 47..63), and so how far the send epoch is shifted. */
+export const HEADER_CLASS_SHIFT = 47;
+/** The send epoch counts in steps of this (past the 17 class index bits). */
+export const SEND_EPOCH_STEP = 1 << 17;
+
 export const CLOSURE = Object.freeze({ CODE: 0, OUTER: 1, RECEIVER: 2, HOME: 3, ARGC: 4, SIZE: 5 });
 
 /**
@@ -179,7 +204,7 @@ export const METHOD_KIND = Object.freeze({
 export const PARAMETER_REGISTERS: readonly string[] = Object.freeze(['rsi', 'rdx', 'rcx', 'r8', 'r9']);
 
 /** Host service numbers (r11 at `syscall`). */
-export const SERVICE = Object.freeze({ ALLOCATE: 0, SEND: 1, FAIL: 2, COLLECT: 3, SUPER: 4, DEFINE_CLASS: 5, PRINT: 6, LOOKUP: 7, LOOKUP_HERE: 8, INTERN: 9, IMAGE: 10, SYSTEM: 11 });
+export const SERVICE = Object.freeze({ ALLOCATE: 0, SEND: 1, FAIL: 2, COLLECT: 3, SUPER: 4, DEFINE_CLASS: 5, PRINT: 6, LOOKUP: 7, LOOKUP_HERE: 8, INTERN: 9, IMAGE: 10, SYSTEM: 11, SEND_SITE: 12 });
 
 /**
  * Constants a fragment or an assembly body may name in capitals: the services' numbers and
@@ -198,5 +223,10 @@ export function kernelConstants(roots: number): Readonly<Record<string, number>>
     BLOCK_CLOSURE: CLASS.BlockClosure,
     CHARACTER_CLASS: CLASS.Character,
     CONTEXT_CLASS: CLASS.Context,
+    SMALLINTEGER_CLASS: CLASS.SmallInteger,
+    SEND_EPOCH_CELL: roots + 8 * ROOTS.SEND_EPOCH,
+    SITE_KEY: 8 * SEND_SITE.KEY,
+    SITE_ENTRY: 8 * SEND_SITE.ENTRY,
+    CLASS_SHIFT: HEADER_CLASS_SHIFT,
   });
 }

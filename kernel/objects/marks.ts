@@ -23,6 +23,7 @@ import { behaviourAt, classTable, methodsHead, setMethodsHead } from './classes.
 import type { Kernel } from './kernel.ts';
 import { CLASS, LOG, MARK, ROOTS } from './layout.ts';
 import { makeString } from './methods.ts';
+import { emptySendSites } from './send.ts';
 
 export type LogKind = 'define' | 'class' | 'global' | 'mark';
 
@@ -149,6 +150,7 @@ export function forget(k: Kernel, name: string): string | null {
   setSlotPointer(m, k.roots, ROOTS.LOG, slotPointer(m, markEntry, LOG.PREVIOUS));
   setSlotPointer(m, k.roots, ROOTS.MARKS, slotPointer(m, mk, MARK.PARENT));
   k.cache.flush();
+  emptySendSites(k);
   arithmeticChanged(k);
   return null;
 }

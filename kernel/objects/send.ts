@@ -1,6 +1,23 @@
 /*
- * Sends: the SEND host service, the global method cache, and what happens when nothing
- * answers. The calling convention is kernel/ABI.md's; a send site is
+ * Sends: the send sites and their epoch, the SEND_SITE and SEND host services, the global
+ * method cache, and what happens when nothing answers. The calling convention is
+ * kernel/ABI.md's. Compiled code sends in machine code:
+ *
+ *   mov r10, <its send site>       ; a SendSite (layout.ts SEND_SITE), from the literals
+ *   mov r11, <the receiver>        ; rax when n = 0, else [rsp + 8(n-1)]
+ *   call Kernel>>send              ; bootstrap/kernel.bedrock
+ *   add rsp, 8*n
+ *
+ * Kernel>>send compares the receiver's class index, ORed with the send epoch (a kernel root),
+ * with the site's key, and on a hit jumps to the entry the site holds: a send that hits never
+ * leaves machine code. On a miss it asks SEND_SITE, which finds the method as SEND does and
+ * fills the site. Every change that may make a lookup answer differently (a definition, a
+ * forget, a class change: whatever invalidates the method cache) makes a new epoch, so every
+ * site misses once and is filled again; a forget also empties every site, so none keeps a
+ * forgotten method alive.
+ *
+ * The older sequence, which super sends, the doesNotUnderstand: trampoline and hand-made code
+ * still use, enters the host every time:
  *
  *   mov r10, <selector>; mov r11, 1; syscall; call r11; add rsp, 8*n
  *
@@ -21,12 +38,12 @@
  * r10 and the receiver in rdx; the trampoline sends doesNotUnderstand: to the receiver and
  * returns its answer to the original send site, which pops what it pushed as usual.
  */
-import { FORMAT_POINTERS, TAG_CODE, TAG_NUM, TAG_PTR, TAG_STACK } from '../machine/cells.ts';
+import { FORMAT_POINTERS, TAG_CODE, TAG_HDR, TAG_NUM, TAG_PTR, TAG_STACK } from '../machine/cells.ts';
 import type { HostService, Machine } from '../machine/machine.ts';
 import { classIndexOf, isObject, setSlot, setSlotPointer, slotNumber, slotPointer } from './access.ts';
 import { behaviourName, classIndexOfValue, lookup } from './classes.ts';
 import type { Kernel } from './kernel.ts';
-import { BEHAVIOUR, CLASS, MESSAGE, METHOD, ROOTS } from './layout.ts';
+import { BEHAVIOUR, CLASS, MESSAGE, METHOD, ROOTS, SEND_EPOCH_STEP, SEND_SITE } from './layout.ts';
 
 const BITS = 12;
 const SIZE = 1 << BITS;
@@ -40,6 +57,8 @@ export class MethodCache {
   hits = 0;
   misses = 0;
   invalidations = 0;
+  /** Called when entries are dropped: the kernel makes a new send epoch then. */
+  changed: (() => void) | null = null;
 
   private static slot(classIndex: number, selector: number): number {
     return (Math.imul(classIndex, 0x9e3779b1) ^ (selector >>> 3)) & MASK;
@@ -65,6 +84,7 @@ export class MethodCache {
 
   /** Drop every entry for `selector` (a new definition may answer it differently). */
   invalidateSelector(selector: number): void {
+    this.changed?.();
     for (let s = 0; s < SIZE; s++) {
       if (this.selectors[s] === selector && this.classes[s] !== 0) {
         this.classes[s] = 0;
@@ -74,6 +94,7 @@ export class MethodCache {
   }
 
   flush(): void {
+    this.changed?.();
     this.classes.fill(0);
     this.invalidations++;
   }
@@ -109,6 +130,73 @@ function selectorIn(k: Kernel, m: Machine): number {
 /** The SEND service (kernel/ABI.md). */
 export function sendService(k: Kernel): HostService {
   return (m) => dispatch(k, m, -1);
+}
+
+/** A new send site for `selector`, in the fixed space, caching nothing; -1 when memory is full. It may collect. */
+export function makeSendSite(k: Kernel, selector: number): number {
+  const site = k.heap.allocateFixed(SEND_SITE.SIZE, FORMAT_POINTERS, CLASS.SendSite, BigInt(k.nil), TAG_PTR);
+  if (site < 0) return -1;
+  setSlotPointer(k.machine, site, SEND_SITE.SELECTOR, selector);
+  setSlot(k.machine, site, SEND_SITE.KEY, 0n, TAG_NUM);
+  return site;
+}
+
+/** A new send epoch: every site's key is stale from now on. */
+export function newSendEpoch(k: Kernel): void {
+  const epoch = slotNumber(k.machine, k.roots, ROOTS.SEND_EPOCH);
+  setSlot(k.machine, k.roots, ROOTS.SEND_EPOCH, BigInt(epoch + SEND_EPOCH_STEP), TAG_NUM);
+}
+
+/** Empty every send site (after a forget: none may keep a forgotten method alive). */
+export function emptySendSites(k: Kernel): void {
+  const m = k.machine, C32 = m.store.cells32, T = m.store.tags;
+  for (let h = m.fixedLo; h < k.heap.fixedTop;) {
+    const slots = C32[2 * h] >>> 0;
+    if (T[h] === TAG_HDR && C32[2 * h + 1] >>> 15 === CLASS.SendSite && slots === SEND_SITE.SIZE) {
+      const site = 8 * (h + 1);
+      setSlot(m, site, SEND_SITE.KEY, 0n, TAG_NUM);
+      setSlotPointer(m, site, SEND_SITE.ENTRY, k.nil);
+    }
+    h += 1 + slots;
+  }
+}
+
+/**
+ * The SEND_SITE service: Kernel>>send missed. r10 holds the site, [rsp] the return address
+ * into it; the receiver is rax (no arguments) or [rsp + 8n]. Finds the method as SEND does,
+ * fills the site when the receiver is a SmallInteger or an object, and leaves the entry in
+ * r11 (or the doesNotUnderstand: trampoline, as SEND does).
+ */
+export function sendSiteService(k: Kernel): HostService {
+  return (m) => {
+    const st = m.store;
+    const site = st.regTags[R10] === TAG_PTR ? st.state32[2 * R10] : -1;
+    if (site <= 0 || !isObject(m, site) || classIndexOf(m, site) !== CLASS.SendSite) return 'send: r10 does not hold a send site';
+    const selector = slotPointer(m, site, SEND_SITE.SELECTOR);
+    const n = k.symbols.arity(selector);
+    let lo: number, tag: number;
+    if (n === 0) {
+      lo = st.state32[0];
+      tag = st.regTags[0];
+    } else {
+      const a = st.state32[2 * RSP] + 8 * n;
+      if (a + 8 > m.stackHi) return `send of #${k.symbols.text(selector)}: the stack holds fewer than its ${n} arguments and receiver`;
+      lo = st.cells32[2 * (a >> 3)];
+      tag = st.tags[a >> 3];
+    }
+    const classIndex = tag === TAG_NUM ? CLASS.SmallInteger : tag === TAG_PTR ? classIndexOf(m, lo) : classIndexOfValue(k, 0n, tag);
+    let entry = resolve(k, classIndex, selector);
+    if (entry < 0 && tag === TAG_PTR && k.behaviour(classIndex) < 0) entry = resolve(k, CLASS.Object, selector);
+    if (entry < 0) return notUnderstood(k, m, selector, n, 8);
+    if (tag === TAG_NUM || tag === TAG_PTR) {
+      setSlot(m, site, SEND_SITE.KEY, BigInt(classIndex + slotNumber(m, k.roots, ROOTS.SEND_EPOCH)), TAG_NUM);
+      setSlotPointer(m, site, SEND_SITE.ENTRY, entry);
+    }
+    st.state32[2 * R11] = entry;
+    st.state32[2 * R11 + 1] = 0;
+    st.regTags[R11] = TAG_PTR;
+    return null;
+  };
 }
 
 /**
@@ -160,12 +248,16 @@ function dispatch(k: Kernel, m: Machine, from: number): string | null {
   return notUnderstood(k, m, selector, n);
 }
 
-/** Prepare the doesNotUnderstand: trampoline: r10 = a Message, rdx = the receiver, r11 = the trampoline. */
-function notUnderstood(k: Kernel, m: Machine, selector: number, n: number): string | null {
+/**
+ * Prepare the doesNotUnderstand: trampoline: r10 = a Message, rdx = the receiver, r11 = the
+ * trampoline. `bias`: bytes above the arguments on the stack (8 inside Kernel>>send, whose
+ * return address is there).
+ */
+function notUnderstood(k: Kernel, m: Machine, selector: number, n: number, bias = 0): string | null {
   const dnu = slotPointer(m, k.roots, ROOTS.DNU_SELECTOR);
   const receiverAt = (): [bigint, number] => {
     if (n === 0) return [m.store.state64[0], m.store.regTags[0]];
-    const a = m.store.state32[2 * RSP] + 8 * (n - 1);
+    const a = m.store.state32[2 * RSP] + bias + 8 * (n - 1);
     return [m.store.cells[a >> 3], m.store.tags[a >> 3]];
   };
   if (selector === dnu) {
@@ -180,7 +272,7 @@ function notUnderstood(k: Kernel, m: Machine, selector: number, n: number): stri
     const message = k.heap.allocate(MESSAGE.SIZE, FORMAT_POINTERS, CLASS.Message, BigInt(k.nil), TAG_PTR);
     if (message < 0) return 'out of memory (making a Message for doesNotUnderstand:)';
     const array = Number(k.heap.roots.value(root));
-    const sp = m.store.state32[2 * RSP];
+    const sp = m.store.state32[2 * RSP] + bias;
     for (let i = 0; i < n; i++) {
       // Argument i+1: the last is in rax, the others at [rsp + 8(n-2-i)].
       if (i === n - 1) setSlot(m, array, i, m.store.state64[0], m.store.regTags[0]);

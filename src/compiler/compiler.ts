@@ -28,6 +28,7 @@ import { ensureMetaclass, lookupFrom } from '../../kernel/objects/classes.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { CLASS, kernelConstants, METHOD, METHOD_KIND } from '../../kernel/objects/layout.ts';
 import { define, makeMethod, makeString, writeCode, type MethodSpec } from '../../kernel/objects/methods.ts';
+import { makeSendSite } from '../../kernel/objects/send.ts';
 import type { Body, DoIt, Expression, LiteralValue, Message, MethodDefinition, Span, Statement, Variable } from '../lang/ast.ts';
 import { analyze, CompileFailure, Generator, MACHINE_OBJECTS, type CompileError } from './codegen.ts';
 import { frameOffset, type Op, type Unit } from './ir.ts';
@@ -178,11 +179,17 @@ export class Compiler {
     const k = this.k;
     const literalsList = [...unit.literals];
     const sites = new Map<Op, number>();
+    // Where in the literals each dynamic send's site is (native code loads it from there).
+    const siteSlots = new Map<Op, number>();
     const closureOffset = unit.argc === 0 ? -8 : frameOffset({ kind: 'argument', index: 0 }, unit.argc, THREADED_BIAS);
     for (const op of unit.ops) {
       let site = -1;
       if (op.op === 'send' && op.start >= 0) {
         site = this.fixedArray([[BigInt(op.selector), TAG_PTR], [BigInt(op.start), TAG_PTR]]);
+      } else if (op.op === 'send') {
+        site = makeSendSite(k, op.selector);
+        if (site < 0) throw new CompileFailure({ message: 'out of memory', span: NO_SPAN });
+        siteSlots.set(op, literalsList.length);
       } else if (op.op === 'closure') {
         // Threaded code makes its closures from a site: code, argument count, flags, where its own closure is.
         const flags = (op.outer ? 1 : 0) | (op.home === 'own' ? 2 : 0) | (op.home === 'closure' ? 4 : 0);
@@ -197,7 +204,7 @@ export class Compiler {
     // The literal array, with one more slot at the end for the threaded vector.
     const literals = hold(this.fixedArray([...literalsList.map((p): [bigint, number] => [BigInt(p), TAG_PTR]), [BigInt(k.nil), TAG_PTR]]));
     const vectorSlot = literalsList.length;
-    const native = nativeLines(k, unit, literals, sites);
+    const native = nativeLines(k, unit, literals, sites, siteSlots);
     const { code: nativeCode, offsets } = this.placeCode(native.lines, hold);
     const threaded = threadedPairs(k, unit, literals, this.prims, sites);
     if (!threaded.ok) throw new CompileFailure({ message: threaded.message, span: NO_SPAN });

@@ -12,7 +12,9 @@
  *   load (push)       push rax; mov rax, <source>
  *   store             mov <slot>, rax
  *   pop (restore)     pop rax
- *   send #s n         mov r10, #s; mov r11, SEND; syscall; call r11; add rsp, 8n
+ *   send #s n         mov r10, <site>; mov r11, <receiver>; call Kernel>>send; add rsp, 8n
+ *                     (the site, a SendSite in the literals; the receiver rax or [rsp+8(n-1)])
+ *   super send        mov r10, #s; mov r9, <behaviour>; mov r11, SUPER; syscall; call r11; add rsp, 8n
  *   jumpIf false L    cmp rax, false; je L; cmp rax, true; jne notBoolean
  *   return            mov rsp, rbp; pop rbp; ret
  *
@@ -87,16 +89,21 @@ export function inlinableFragment(k: Kernel, code: number): Fragment | null {
   return { instructions: instructions.slice(0, -1), targets, length: last.address };
 }
 
-interface Context {
+/** What a send needs: the literals' address, and where in them each send's site is. */
+interface SendContext {
   readonly k: Kernel;
-  readonly unit: Unit;
   readonly literals: number;
+  readonly siteSlots: ReadonlyMap<Op, number>;
+}
+
+interface Context extends SendContext {
+  readonly unit: Unit;
   readonly sites: ReadonlyMap<Op, number>;
 }
 
 /** Native instructions for `unit` (not yet encoded). */
-export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: ReadonlyMap<Op, number>): NativeCode {
-  const cx: Context = { k, unit, literals, sites };
+export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: ReadonlyMap<Op, number>, siteSlots: ReadonlyMap<Op, number> = new Map()): NativeCode {
+  const cx: Context = { k, unit, literals, sites, siteSlots };
   const out: Line[] = [];
   let notBoolean = false;
   const emit = (mnemonic: string, operands: ItemOperand[], origin: string, hints = {}): void => {
@@ -115,7 +122,7 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
     const origin = describeOp(op);
     // SmallInteger arithmetic inlined (a literal argument and a branch on the result folded in).
     if (arithmetic) {
-      const done = inlineArithmetic(unit.ops, at, { emit, label, k, name: `ar${fast++}` });
+      const done = inlineArithmetic(unit.ops, at, { emit, label, k, name: `ar${fast++}`, literals, siteSlots });
       if (done > 0) {
         if (done === 3 || (done === 2 && unit.ops[at + 1].op === 'jumpIf')) notBoolean = true;
         at += done - 1;
@@ -202,7 +209,7 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
         emit('push', [reg(RAX)], origin);
         break;
       case 'send':
-        emitSend(emit, op, origin);
+        emitSend(cx, emit, op, origin);
         break;
       case 'primitive': {
         // Arguments of a register primitive come off the value stack into their registers;
@@ -354,17 +361,28 @@ export function itemsAt(lines: readonly Line[], origin: number): import('../../k
 
 export type { Instruction, Operand };
 
-/** A dynamic send (or a super send): the SEND service finds the method, the call runs it. */
-function emitSend(emit: Emit, op: Extract<Op, { op: 'send' }>, origin: string): void {
-  emit('mov', [reg(R10), imm(op.selector)], origin);
-  if (op.start >= 0) {
-    emit('mov', [reg(R9), imm(op.start)], origin);
-    emit('mov', [reg(R11), imm(SERVICE.SUPER)], origin);
+/**
+ * A dynamic send: its site and the receiver to Kernel>>send, which runs the method the site
+ * caches or asks the host (kernel/objects/send.ts). A super send asks the SUPER service, then
+ * calls what it found.
+ */
+function emitSend(cx: SendContext, emit: Emit, op: Extract<Op, { op: 'send' }>, origin: string): void {
+  const slot = cx.siteSlots.get(op);
+  if (op.start < 0 && slot !== undefined) {
+    emit('mov', [reg(R10), mem(-1, -1, 1, cx.literals + 8 * slot, 64)], origin);
+    emit('mov', [reg(R11), op.argc === 0 ? reg(RAX) : mem(RSP, -1, 1, 8 * (op.argc - 1), 64)], origin);
+    emit('call', [rel(slotPointer(cx.k.machine, cx.k.roots, ROOTS.SEND))], origin, { disp32: true });
   } else {
-    emit('mov', [reg(R11), imm(SERVICE.SEND)], origin);
+    emit('mov', [reg(R10), imm(op.selector)], origin);
+    if (op.start >= 0) {
+      emit('mov', [reg(R9), imm(op.start)], origin);
+      emit('mov', [reg(R11), imm(SERVICE.SUPER)], origin);
+    } else {
+      emit('mov', [reg(R11), imm(SERVICE.SEND)], origin);
+    }
+    emit('syscall', [], origin);
+    emit('call', [reg(R11)], origin);
   }
-  emit('syscall', [], origin);
-  emit('call', [reg(R11)], origin);
   if (op.argc > 0) emit('add', [reg(RSP), imm(8 * op.argc)], origin);
 }
 
@@ -404,7 +422,7 @@ const NEGATED: Readonly<Record<string, string>> = Object.freeze({ l: 'ge', ge: '
  * with a variable argument the receiver is popped into rcx and the argument's tag joins the OR;
  * a comparison answers [true] or [false], or, before `jumpIf`, jumps straight to its target.
  */
-function inlineArithmetic(ops: readonly Op[], at: number, cx: { emit: Emit; label: (name: string, origin: string) => void; k: Kernel; name: string }): number {
+function inlineArithmetic(ops: readonly Op[], at: number, cx: SendContext & { emit: Emit; label: (name: string, origin: string) => void; name: string }): number {
   const { emit, label, k, name } = cx;
   let literal: bigint | undefined;
   let sendAt = at;
@@ -478,7 +496,7 @@ function inlineArithmetic(ops: readonly Op[], at: number, cx: { emit: Emit; labe
     emit('push', [reg(RAX)], origin);
     emit('mov', [reg(RAX), imm(literal)], origin);
   }
-  emitSend(emit, send, origin);
+  emitSend(cx, emit, send, origin);
   if (branch) emitJumpIf(emit, branch, k, describeOp(branch));
   label(done, origin);
   return sendAt - at + 1 + (branch ? 1 : 0);

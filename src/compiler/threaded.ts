@@ -61,7 +61,8 @@ export class ThreadedPrimitives {
 
 /**
  * Pairs for `unit`. `literals` is the address of its literal array (slot i holds
- * unit.literals[i]); `sites` gives each super send's site (an Array: selector, behaviour).
+ * unit.literals[i]); `sites` gives each send's site: a SendSite for a dynamic send, an Array
+ * (selector, behaviour) for a super send.
  */
 export function threadedPairs(
   k: Kernel, unit: Unit, literals: number, prims: ThreadedPrimitives, sites: ReadonlyMap<Op, number>,
@@ -151,11 +152,13 @@ export function threadedPairs(
           const site = sites.get(op);
           if (site === undefined) throw new Error('a super send without its site');
           pointer(`superSend${op.argc}:`, site, `#${op.name}`);
-        } else if (arithmetic && op.argc === 1 && isArithmeticSelector(op.name)) {
-          // SmallInteger arithmetic in a primitive of its own, which sends when it must.
-          pointer(THREADED_ARITHMETIC[op.name], op.selector, `#${op.name}`);
         } else {
-          pointer(`send${op.argc}:`, op.selector, `#${op.name}`);
+          // The operand is the send's site (kernel/objects/send.ts), for Kernel>>send.
+          const site = sites.get(op);
+          if (site === undefined) throw new Error('a send without its site');
+          // SmallInteger arithmetic in a primitive of its own, which sends when it must.
+          if (arithmetic && op.argc === 1 && isArithmeticSelector(op.name)) pointer(THREADED_ARITHMETIC[op.name], site, `#${op.name}`);
+          else pointer(`send${op.argc}:`, site, `#${op.name}`);
         }
         break;
       }

@@ -18,7 +18,7 @@ import { disassemble } from '../../kernel/machine/x86/disassembler.ts';
 import { classIndexOf, isObject, slot, slotCount, slotNumber, slotPointer, slotTag } from '../../kernel/objects/access.ts';
 import { behaviourName } from '../../kernel/objects/classes.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
-import { CLASS, METHOD, METHOD_KIND } from '../../kernel/objects/layout.ts';
+import { CLASS, METHOD, METHOD_KIND, SEND_SITE } from '../../kernel/objects/layout.ts';
 import { codeNames, originRuns } from './backtrace.ts';
 
 const KIND_NAMES: Record<number, string> = {
@@ -91,6 +91,9 @@ function tierOf(k: Kernel, code: CodeCache | undefined): string {
 /** A pair's operand as the reader wants it: frame offsets and counts as numbers, objects described. */
 function operandText(k: Kernel, value: bigint, tag: number, primitive: string): string {
   if (tag === TAG_NUM) return value === 0n && !/[:]$/.test(primitive) ? '' : value.toString();
-  if (tag === TAG_PTR) return k.describe({ value, tag });
+  if (tag === TAG_PTR && isObject(k.machine, Number(value)) && classIndexOf(k.machine, Number(value)) === CLASS.SendSite) {
+    // A send's site: the selector it sends.
+    return k.describe({ value: BigInt(slotPointer(k.machine, Number(value), SEND_SITE.SELECTOR)), tag: TAG_PTR });
+  }
   return k.describe({ value, tag });
 }

@@ -10,6 +10,7 @@ import { classIndexOf, slotPointer } from '../../kernel/objects/access.ts';
 import { behaviourName, parentOf } from '../../kernel/objects/classes.ts';
 import { BEHAVIOUR, CLASS } from '../../kernel/objects/layout.ts';
 import { boot, closure, code, methodCode, num, ptr, runThreaded, threaded } from '../support/kernel.ts';
+import { makeSendSite } from '../../kernel/objects/send.ts';
 
 describe('genesis', () => {
   it('builds the behaviours, rooted at the VM object, each bound to a global', () => {
@@ -167,9 +168,9 @@ describe('VM run: (threaded code)', () => {
     expect(typeof plus).toBe('number');
     const v = threaded(k, [
       [t('load:'), num(3)],
-      [t('send0:'), ptr(k.symbols.intern('yourself'))],
+      [t('send0:'), ptr(makeSendSite(k, k.symbols.intern('yourself')))],
       [t('lit:'), num(4)],
-      [t('send1:'), ptr(k.symbols.intern('plus:'))],
+      [t('send1:'), ptr(makeSendSite(k, k.symbols.intern('plus:')))],
       [t('exit'), num(0)],
     ]);
     const r = runThreaded(k, v);

@@ -12,6 +12,7 @@ import { slotCount } from '../../kernel/objects/access.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { METHOD_KIND } from '../../kernel/objects/layout.ts';
 import { boot, code, methodCode, num, ptr, runThreaded, threaded } from '../support/kernel.ts';
+import { makeSendSite } from '../../kernel/objects/send.ts';
 
 /** The machine at rest: no register still holds a pointer from the last send (registers are roots). */
 function atRest(k: Kernel): void {
@@ -86,7 +87,7 @@ describe('the object layer under the stress collector', () => {
     expect(k.mark('s')).toBeGreaterThan(0);
     defineEverything(k, 'S');
     const t = (sel: string): number => methodCode(k, 'Threaded', sel);
-    const v = threaded(k, [[t('load:'), num(5)], [t('send0:'), ptr(k.symbols.intern('onlyS'))], [t('exit'), num(0)]]);
+    const v = threaded(k, [[t('load:'), num(5)], [t('send0:'), ptr(makeSendSite(k, k.symbols.intern('onlyS')))], [t('exit'), num(0)]]);
     expect(runThreaded(k, v).value).toEqual(num(7));
     const dnu = k.sendMessage(num(3), 'nothingAnswers:', [num(4)]);
     expect(dnu.fault?.message).toBe('3 does not understand #nothingAnswers:');
