@@ -121,7 +121,7 @@ function makeReport(
   // Details of the benchmarks that ran, each details function once.
   const detailFns = [...new Set(ran.map((b) => b.details).filter((d) => d !== undefined))];
   const details = [
-    ...bootTimes().map((t) => `Bedrock boot (${t.engine}, not timed in any benchmark): ${t.seconds.toFixed(1)} s`),
+    ...bootTimes().map((t) => `Bedrock boot (${t.engine}, not timed in any benchmark): ${t.seconds.toFixed(1)} s${t.translation ? `; the tier: ${t.translation}` : ''}`),
     ...detailFns.flatMap((d) => {
       try { return d(); } catch (e) { return [`(details failed: ${e instanceof Error ? e.message : String(e)})`]; }
     }),

@@ -20,6 +20,7 @@ import { setSlotNumber, setSlotPointer } from '../kernel/objects/access.ts';
 import { ensureMetaclass } from '../kernel/objects/classes.ts';
 import { Kernel } from '../kernel/objects/kernel.ts';
 import { CLASS, INSTANCE_SPECS, kernelConstants, PARENT, ROOTS, SEND_EPOCH_STEP, SINGLETONS, type WellKnownClass } from '../kernel/objects/layout.ts';
+import { makeMethodCacheArray } from '../kernel/objects/send.ts';
 import { writeCode } from '../kernel/objects/methods.ts';
 import { assemble, formatAsmError } from '../kernel/machine/x86/assembler.ts';
 import { bindBody, kindOf, readFragments, type Fragment, type Names } from './fragments.ts';
@@ -64,6 +65,9 @@ export function genesis(options: GenesisOptions = {}): GenesisResult {
     setSlotPointer(machine, roots, ROOTS.CLASS_TABLE, table);
     setSlotNumber(machine, roots, ROOTS.NEXT_CLASS, CLASS.FIRST_FREE);
     setSlotNumber(machine, roots, ROOTS.SEND_EPOCH, SEND_EPOCH_STEP);
+    const methodCache = makeMethodCacheArray(heap);
+    if (methodCache < 0) throw new GenesisFailure('out of memory');
+    setSlotPointer(machine, roots, ROOTS.METHOD_CACHE, methodCache);
     heap.fill = { value: BigInt(nil), tag: TAG_PTR };
     const kernel = new Kernel(machine, heap, roots);
     const dnu = kernel.symbols.intern('doesNotUnderstand:');

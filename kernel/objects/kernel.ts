@@ -39,7 +39,7 @@ export interface SendOutcome {
 
 export class Kernel {
   readonly symbols: SymbolTable;
-  readonly cache = new MethodCache();
+  readonly cache: MethodCache;
   readonly nil: number;
   readonly true: number;
   readonly false: number;
@@ -51,6 +51,7 @@ export class Kernel {
     this.true = slotPointer(machine, roots, ROOTS.TRUE);
     this.false = slotPointer(machine, roots, ROOTS.FALSE);
     this.symbols = new SymbolTable(machine, heap);
+    this.cache = new MethodCache(machine, roots);
     this.send = sendService(this);
     machine.services[SERVICE.SEND] = this.send;
     machine.services[SERVICE.FAIL] = failService(this);

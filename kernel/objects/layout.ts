@@ -153,7 +153,9 @@ export const ROOTS = Object.freeze({
    * makes new, so that every send site's cached key goes stale at once.
    */
   SEND: 15, SEND_EPOCH: 16,
-  SIZE: 17,
+  /** The global method cache (send.ts MethodCache): an Array the send routine probes. */
+  METHOD_CACHE: 17,
+  SIZE: 18,
 });
 
 /**
@@ -175,6 +177,16 @@ export const SEND_SITE = Object.freeze({ SELECTOR: 0, KEY: 1, ENTRY: 2, SIZE: 3 
 export const HEADER_CLASS_SHIFT = 47;
 /** The send epoch counts in steps of this (past the 17 class index bits). */
 export const SEND_EPOCH_STEP = 1 << 17;
+
+/**
+ * The global method cache, direct-mapped, in an Array of 3 cells an entry, which the send
+ * routine probes in machine code and the host fills (send.ts):
+ *
+ *   entry i = ((class index * METHOD_CACHE_HASH) xor (selector address >> 3)) & (SIZE - 1)
+ *   cells 3i, 3i+1, 3i+2:  class index (0: empty) | selector | the method's entry
+ */
+export const METHOD_CACHE_SIZE = 4096;
+export const METHOD_CACHE_HASH = 40503;
 
 export const CLOSURE = Object.freeze({ CODE: 0, OUTER: 1, RECEIVER: 2, HOME: 3, ARGC: 4, SIZE: 5 });
 
@@ -225,6 +237,10 @@ export function kernelConstants(roots: number): Readonly<Record<string, number>>
     CONTEXT_CLASS: CLASS.Context,
     SMALLINTEGER_CLASS: CLASS.SmallInteger,
     SEND_EPOCH_CELL: roots + 8 * ROOTS.SEND_EPOCH,
+    METHOD_CACHE_CELL: roots + 8 * ROOTS.METHOD_CACHE,
+    CACHE_HASH: METHOD_CACHE_HASH,
+    CACHE_MASK: METHOD_CACHE_SIZE - 1,
+    CLASS_MASK: SEND_EPOCH_STEP - 1,
     SITE_KEY: 8 * SEND_SITE.KEY,
     SITE_ENTRY: 8 * SEND_SITE.ENTRY,
     CLASS_SHIFT: HEADER_CLASS_SHIFT,

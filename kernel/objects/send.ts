@@ -26,12 +26,10 @@
  * (class index, selector) up in the method cache; on a miss it walks the override chains and
  * fills the cache. It leaves the method's entry in r11.
  *
- * The cache is a direct-mapped table of 4096 entries in typed arrays:
- *
- *   slot = hash(class index, selector address) & 4095
- *   classes[slot]  selectors[slot]  entries[slot]     (class 0 marks an empty slot)
- *
- * Defining a method invalidates the slots of its selector; forgetting flushes the table.
+ * The global method cache is a direct-mapped table of 4096 entries in an Array in the fixed
+ * space (layout.ts METHOD_CACHE_SIZE says how it is hashed), so that Kernel>>send can probe it
+ * in machine code when a site misses, before it asks the host. Defining a method invalidates
+ * the entries of its selector; forgetting flushes the table.
  *
  * When nothing answers, SEND builds a Message (the selector and an Array of the arguments)
  * and leaves r11 pointing at the kernel's doesNotUnderstand: trampoline, with the Message in
@@ -43,51 +41,69 @@ import type { HostService, Machine } from '../machine/machine.ts';
 import { classIndexOf, isObject, setSlot, setSlotPointer, slotNumber, slotPointer } from './access.ts';
 import { behaviourName, classIndexOfValue, lookup } from './classes.ts';
 import type { Kernel } from './kernel.ts';
-import { BEHAVIOUR, CLASS, MESSAGE, METHOD, ROOTS, SEND_EPOCH_STEP, SEND_SITE } from './layout.ts';
+import { BEHAVIOUR, CLASS, MESSAGE, METHOD, METHOD_CACHE_HASH, METHOD_CACHE_SIZE, ROOTS, SEND_EPOCH_STEP, SEND_SITE } from './layout.ts';
 
-const BITS = 12;
-const SIZE = 1 << BITS;
-const MASK = SIZE - 1;
 const R9 = 9, R10 = 10, R11 = 11, RDX = 2, RSP = 4;
+const MASK = METHOD_CACHE_SIZE - 1;
 
+/**
+ * The global method cache: (class index, selector) -> the entry of the method found, in the
+ * Array at roots.methodCache (layout.ts METHOD_CACHE_SIZE), which Kernel>>send probes in
+ * machine code when a site misses. The host fills it on a miss there, and empties what a
+ * definition or a forget may change.
+ */
 export class MethodCache {
-  private readonly classes = new Int32Array(SIZE);
-  private readonly selectors = new Int32Array(SIZE);
-  private readonly entries = new Int32Array(SIZE);
   hits = 0;
   misses = 0;
   invalidations = 0;
   /** Called when entries are dropped: the kernel makes a new send epoch then. */
   changed: (() => void) | null = null;
 
-  private static slot(classIndex: number, selector: number): number {
-    return (Math.imul(classIndex, 0x9e3779b1) ^ (selector >>> 3)) & MASK;
+  constructor(private readonly m: Machine, private readonly roots: number) {}
+
+  /** The cell index of entry `s`'s first cell. */
+  private cellOf(s: number): number {
+    return (slotPointer(this.m, this.roots, ROOTS.METHOD_CACHE) >> 3) + 3 * s;
+  }
+
+  static slot(classIndex: number, selector: number): number {
+    return (Math.imul(classIndex, METHOD_CACHE_HASH) ^ (selector >>> 3)) & MASK;
   }
 
   /** The cached entry for (class, selector), or -1. */
   probe(classIndex: number, selector: number): number {
-    const s = MethodCache.slot(classIndex, selector);
-    if (this.classes[s] === classIndex && this.selectors[s] === selector) {
+    const c = this.cellOf(MethodCache.slot(classIndex, selector)), C32 = this.m.store.cells32;
+    if (C32[2 * c] === classIndex && C32[2 * c + 2] === selector) {
       this.hits++;
-      return this.entries[s];
+      return C32[2 * c + 4];
     }
     this.misses++;
     return -1;
   }
 
   fill(classIndex: number, selector: number, entry: number): void {
-    const s = MethodCache.slot(classIndex, selector);
-    this.classes[s] = classIndex;
-    this.selectors[s] = selector;
-    this.entries[s] = entry;
+    const a = 8 * this.cellOf(MethodCache.slot(classIndex, selector));
+    this.m.setCell(a, BigInt(classIndex), TAG_NUM);
+    this.m.setCell(a + 8, BigInt(selector), TAG_PTR);
+    this.m.setCell(a + 16, BigInt(entry), TAG_PTR);
+  }
+
+  /** Empty entry `s`. */
+  private empty(s: number): void {
+    const a = 8 * this.cellOf(s);
+    this.m.setCell(a, 0n, TAG_NUM);
+    this.m.setCell(a + 8, 0n, TAG_NUM);
+    this.m.setCell(a + 16, 0n, TAG_NUM);
   }
 
   /** Drop every entry for `selector` (a new definition may answer it differently). */
   invalidateSelector(selector: number): void {
     this.changed?.();
-    for (let s = 0; s < SIZE; s++) {
-      if (this.selectors[s] === selector && this.classes[s] !== 0) {
-        this.classes[s] = 0;
+    const base = this.cellOf(0), C32 = this.m.store.cells32;
+    for (let s = 0; s < METHOD_CACHE_SIZE; s++) {
+      const c = base + 3 * s;
+      if (C32[2 * c + 2] === selector && C32[2 * c] !== 0) {
+        this.empty(s);
         this.invalidations++;
       }
     }
@@ -95,16 +111,22 @@ export class MethodCache {
 
   flush(): void {
     this.changed?.();
-    this.classes.fill(0);
+    for (let s = 0; s < METHOD_CACHE_SIZE; s++) this.empty(s);
     this.invalidations++;
   }
 
-  /** How many slots are filled (for tests and statistics). */
+  /** How many entries are filled (for tests and statistics). */
   get filled(): number {
+    const base = this.cellOf(0), C32 = this.m.store.cells32;
     let n = 0;
-    for (let s = 0; s < SIZE; s++) if (this.classes[s] !== 0) n++;
+    for (let s = 0; s < METHOD_CACHE_SIZE; s++) if (C32[2 * (base + 3 * s)] !== 0) n++;
     return n;
   }
+}
+
+/** A new method cache's Array (genesis): every entry empty. -1 when memory is full. */
+export function makeMethodCacheArray(heap: { allocateFixed(slots: number, format: number, cls: number, fill: bigint, tag: number): number }): number {
+  return heap.allocateFixed(3 * METHOD_CACHE_SIZE, FORMAT_POINTERS, CLASS.Array, 0n, TAG_NUM);
 }
 
 /** The entry (code address) of the method answering `selector` for class `classIndex`, or -1. */

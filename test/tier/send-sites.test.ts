@@ -75,6 +75,19 @@ describe.each(CASES)('send sites (%s back end, tier %s)', (backend, tier) => {
     expect(counts.get(SERVICE.SEND) ?? 0).toBeLessThan(20);
   });
 
+  it('after a definition, sites miss once and the global cache answers them in machine code', () => {
+    const b = system;
+    b.run('Object subclass: #Prober\nProber probe: x -> ^x probed\nInteger probed -> ^self + 1\n(1 to: 50) inject: 0 into: [:s :i | s + (Prober new probe: i)]');
+    // A definition of another selector: a new epoch, so every site misses, but the global
+    // cache still holds probe: and probed, and Kernel>>send finds them there.
+    b.run('Object unrelatedSelectorForTheTest -> ^0');
+    const counts = servicesDuring(b, () => {
+      expect(b.run('(1 to: 50) inject: 0 into: [:s :i | s + (Prober new probe: i)]')).toEqual([String(50 * 51 / 2 + 50)]);
+    });
+    expect(counts.get(SERVICE.SEND_SITE) ?? 0).toBeLessThan(10);
+    expect(b.kernel.cache.filled).toBeGreaterThan(0);
+  });
+
   it('a definition reaches a site that cached the method it shadows, and a forget brings it back', () => {
     const b = system;
     expect(b.run([
