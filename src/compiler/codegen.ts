@@ -621,12 +621,7 @@ export class Generator {
   private machineSend(receiver: Expression, messages: readonly Message[]): boolean {
     if (receiver.kind !== 'variable' || !this.isMachineObject(receiver.name)) return false;
     const b = this.k.behaviourNamed(receiver.name);
-    const methods = messages.map((m) => {
-      const selector = this.k.symbols.find(m.selector);
-      const method = selector === undefined ? -1 : lookupFrom(this.k, b, selector);
-      const kind = method < 0 ? -1 : slotNumber(this.k.machine, method, METHOD.KIND);
-      return kind === METHOD_KIND.REGISTERS || kind === METHOD_KIND.TOS ? { method, kind } : null;
-    });
+    const methods = messages.map((m) => machinePrimitive(this.k, b, m.selector));
     if (methods.some((x) => x === null)) return false;
     messages.forEach((m, i) => {
       const { method, kind } = methods[i]!;
@@ -680,6 +675,20 @@ export class Generator {
   /** A temporary only the inliner can name (or a block parameter it binds). */
   newTemp(v: Variable): Slot { return this.declareTemp(v); }
   hiddenTemp(name: string): Slot { return this.declareTemp({ kind: 'variable', name, span: NO_SPAN }); }
+}
+
+/**
+ * The primitive a machine object (Memory, CPU, ALU: behaviour `b`) has of its own for
+ * `selector`, or null. Only its own: what it inherits from the VM object (==, class,
+ * printString ...) is a method of the object like any other, sent to it, not a primitive on
+ * the accumulator.
+ */
+export function machinePrimitive(k: Kernel, b: number, selector: string): { method: number; kind: number } | null {
+  const sel = k.symbols.find(selector);
+  const method = sel === undefined ? -1 : lookupFrom(k, b, sel);
+  if (method < 0 || slotPointer(k.machine, method, METHOD.OWNER) !== b) return null;
+  const kind = slotNumber(k.machine, method, METHOD.KIND);
+  return kind === METHOD_KIND.REGISTERS || kind === METHOD_KIND.TOS ? { method, kind } : null;
 }
 
 /** Instance variable names of behaviour `b` (its parents' first), with their slot indexes. */

@@ -29,7 +29,7 @@ import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { CLASS, kernelConstants, METHOD, METHOD_KIND } from '../../kernel/objects/layout.ts';
 import { define, makeMethod, makeString, writeCode, type MethodSpec } from '../../kernel/objects/methods.ts';
 import type { Body, DoIt, Expression, LiteralValue, Message, MethodDefinition, Span, Statement, Variable } from '../lang/ast.ts';
-import { analyze, CompileFailure, Generator, MACHINE_OBJECTS, type CompileError } from './codegen.ts';
+import { analyze, CompileFailure, Generator, MACHINE_OBJECTS, machinePrimitive, type CompileError } from './codegen.ts';
 import { frameOffset, type Op, type Unit } from './ir.ts';
 import { inlinableFragment, itemsAt, nativeLines, type NativeCode } from './native.ts';
 import { isInstruction, optimize, type Line } from './peephole.ts';
@@ -86,7 +86,7 @@ export class Compiler {
       return k.withHolds((hold): Defined => {
         const made = def.body.kind === 'assembly'
           ? this.assemblyMethod(def, owner, hold)
-          : isMachineMethod(def) ? this.machineMethod(def, owner, hold) : this.smalltalkMethod(def, owner, hold);
+          : isMachineMethod(k, def) ? this.machineMethod(def, owner, hold) : this.smalltalkMethod(def, owner, hold);
         return { ok: true, method: made.method, owner, selector: def.selector, warnings: [...new Set(this.warnings)] };
       });
     } catch (e) {
@@ -348,18 +348,25 @@ function makeMethodChecked(k: Kernel, spec: MethodSpec): number {
 
 // ---- machine methods ------------------------------------------------------------------------
 
-/** Is every statement a message (or cascade) to a machine object, with literal or parameter arguments? */
-export function isMachineMethod(def: MethodDefinition): boolean {
+/**
+ * Is every statement a message (or cascade) to a machine object, with literal or parameter
+ * arguments? The last may be returned (`^ALU add: 5`): then the method answers what the
+ * machine left in rax; otherwise, as every message-syntax method, it answers self.
+ */
+export function isMachineMethod(k: Kernel, def: MethodDefinition): boolean {
   if (def.body.kind !== 'smalltalk' || def.body.temps.length > 0 || def.body.statements.length === 0) return false;
   const params = new Set(def.params.map((p) => p.name));
   const simple = (e: Expression): boolean =>
     (e.kind === 'literal' && (e.value.type === 'integer' || e.value.type === 'nil' || e.value.type === 'true' || e.value.type === 'false')) ||
     (e.kind === 'variable' && params.has(e.name));
-  return def.body.statements.every((s: Statement) => {
+  const statements = def.body.statements;
+  return statements.every((statement: Statement, i) => {
+    const s = statement.kind === 'return' && i === statements.length - 1 ? statement.value : statement;
     if (s.kind !== 'send' && s.kind !== 'cascade') return false;
     if (s.receiver.kind !== 'variable' || !MACHINE_OBJECTS.includes(s.receiver.name)) return false;
+    const b = k.behaviourNamed(s.receiver.name);
     const messages: readonly Message[] = s.kind === 'send' ? [s.message] : s.messages;
-    return messages.every((m) => m.args.every(simple));
+    return b >= 0 && messages.every((m) => m.args.every(simple) && machinePrimitive(k, b, m.selector) !== null);
   });
 }
 
@@ -384,16 +391,22 @@ function machineMethodLines(c: Compiler, def: MethodDefinition): Line[] {
     }
   };
   let inlined = 0;
-  for (const s of (def.body as Body).statements) {
+  const statements = (def.body as Body).statements;
+  const last = statements[statements.length - 1];
+  // A message-syntax method answers self unless it returns: the receiver (rax on entry) is
+  // kept on the stack, and put back in rax at the end. A returned last statement answers rax.
+  const answersSelf = last.kind !== 'return';
+  if (answersSelf) out.push({ mnemonic: 'push', operands: [reg(0)], hints: {}, origin: 'self' });
+  for (const statement of statements) {
+    const s = statement.kind === 'return' ? statement.value : statement;
     if (s.kind !== 'send' && s.kind !== 'cascade') continue;
     const receiver = (s.receiver as { name: string }).name;
     const b = k.behaviourNamed(receiver);
     const messages: readonly Message[] = s.kind === 'send' ? [s.message] : s.messages;
     for (const m of messages) {
-      const sel = k.symbols.find(m.selector);
-      const method = sel === undefined ? -1 : lookupFrom(k, b, sel);
-      if (method < 0) throw new CompileFailure({ message: `${receiver} does not understand #${m.selector}`, span: m.selectorSpan });
-      const kind = slotNumber(k.machine, method, METHOD.KIND);
+      const primitive = machinePrimitive(k, b, m.selector);
+      if (!primitive) throw new CompileFailure({ message: `${receiver} has no primitive #${m.selector}`, span: m.selectorSpan });
+      const { method, kind } = primitive;
       const code = slotPointer(k.machine, method, METHOD.CODE);
       const name = `${receiver}>>${m.selector}`;
       const origin = `${name} (arguments)`;
@@ -419,6 +432,7 @@ function machineMethodLines(c: Compiler, def: MethodDefinition): Line[] {
       }
     }
   }
+  if (answersSelf) out.push({ mnemonic: 'pop', operands: [reg(0)], hints: {}, origin: 'return self' });
   out.push({ mnemonic: 'ret', operands: [], hints: {}, origin: 'return' });
   return out;
 }

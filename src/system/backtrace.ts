@@ -65,7 +65,7 @@ export function originRuns(k: Kernel, method: number): { offset: number; origin:
  * The machinery between an error and the user's code: the exception classes' own methods, the
  * threaded code's run loop and primitives. A backtrace leaves them out.
  */
-const MACHINERY = /^(Exception|Error|ZeroDivide|MessageNotUnderstood|Warning|ExceptionHandler|VM|Threaded)(\b| class)|^Object>>(primitiveFail:|error:|doesNotUnderstand:)$|>>(defaultAction|signal|signal:|signalFrom:|unhandled|divideByZero)$/;
+const MACHINERY = /^(Exception|Error|ZeroDivide|MessageNotUnderstood|Warning|ExceptionHandler|Threaded)(\b| class)|^VM>>(run:|doesNotUnderstand:)$|^Object>>(primitiveFail:|error:|doesNotUnderstand:)$|>>(defaultAction|signal|signal:|signalFrom:|unhandled|divideByZero)$/;
 
 /**
  * The frames of the run that stopped with `fault`, innermost first: the faulting method, then
