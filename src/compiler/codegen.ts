@@ -626,16 +626,18 @@ export class Generator {
     messages.forEach((m, i) => {
       const { method, kind } = methods[i]!;
       const code = slotPointer(this.k.machine, method, METHOD.CODE);
+      const entry = slotPointer(this.k.machine, method, METHOD.ENTRY);
       this.literal(code);
+      this.literal(entry);
       const name = `${receiver.name}>>${m.selector}`;
       if (kind === METHOD_KIND.TOS) {
         this.expression(m.args[0]);
-        this.emit({ op: 'primitive', code, name, kind, argc: 1 });
+        this.emit({ op: 'primitive', code, entry, name, kind, argc: 1 });
       } else {
         // The accumulator is what rax holds now; it is live from here on.
         if (this.depth === 0) this.depth = 1;
         if (m.args.length > 0) { this.pushTop(); for (const a of m.args) this.expression(a); }
-        this.emit({ op: 'primitive', code, name, kind, argc: m.args.length });
+        this.emit({ op: 'primitive', code, entry, name, kind, argc: m.args.length });
         this.depth -= m.args.length;
       }
       // In a cascade every message but the last is done for its effect (and, for the

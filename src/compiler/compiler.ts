@@ -26,14 +26,14 @@ import { imm, mem, reg, rel } from '../../kernel/machine/x86/operand.ts';
 import { setSlot, setSlotPointer, slotNumber, slotPointer } from '../../kernel/objects/access.ts';
 import { ensureMetaclass, lookupFrom } from '../../kernel/objects/classes.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
-import { CLASS, kernelConstants, METHOD, METHOD_KIND } from '../../kernel/objects/layout.ts';
+import { CLASS, kernelConstants, METHOD, METHOD_KIND, PARAMETER_REGISTERS } from '../../kernel/objects/layout.ts';
 import { define, makeMethod, makeString, writeCode, type MethodSpec } from '../../kernel/objects/methods.ts';
 import type { Body, DoIt, Expression, LiteralValue, Message, MethodDefinition, Span, Statement, Variable } from '../lang/ast.ts';
 import { analyze, CompileFailure, Generator, MACHINE_OBJECTS, machinePrimitive, type CompileError } from './codegen.ts';
 import { frameOffset, type Op, type Unit } from './ir.ts';
 import { inlinableFragment, itemsAt, nativeLines, type NativeCode } from './native.ts';
 import { isInstruction, optimize, type Line } from './peephole.ts';
-import { THREADED_BIAS, threadedPairs, ThreadedPrimitives, type Pair } from './threaded.ts';
+import { THREADED_APPLY_ARGUMENTS, THREADED_BIAS, THREADED_SEND_ARGUMENTS, threadedPairs, ThreadedPrimitives, type Pair } from './threaded.ts';
 
 export type Backend = 'native' | 'threaded';
 
@@ -181,8 +181,15 @@ export class Compiler {
     const closureOffset = unit.argc === 0 ? -8 : frameOffset({ kind: 'argument', index: 0 }, unit.argc, THREADED_BIAS);
     for (const op of unit.ops) {
       let site = -1;
-      if (op.op === 'send' && op.start >= 0) {
-        site = this.fixedArray([[BigInt(op.selector), TAG_PTR], [BigInt(op.start), TAG_PTR]]);
+      if (op.op === 'send' && (op.start >= 0 || op.argc > THREADED_SEND_ARGUMENTS)) {
+        // A super send's site: the selector and where to look (and, for many arguments, 8 x
+        // their count); a send of many arguments in threaded code: the selector and 8 x count.
+        const count: [bigint, number] = [BigInt(8 * op.argc), TAG_NUM];
+        site = this.fixedArray(op.start >= 0
+          ? [[BigInt(op.selector), TAG_PTR], [BigInt(op.start), TAG_PTR], count]
+          : [[BigInt(op.selector), TAG_PTR], count]);
+      } else if (op.op === 'primitive' && op.kind === METHOD_KIND.REGISTERS && op.argc > THREADED_APPLY_ARGUMENTS) {
+        site = this.fixedArray([[BigInt(op.entry), TAG_PTR], [BigInt(8 * op.argc), TAG_NUM]]);
       } else if (op.op === 'closure') {
         // Threaded code makes its closures from a site: code, argument count, flags, where its own closure is.
         const flags = (op.outer ? 1 : 0) | (op.home === 'own' ? 2 : 0) | (op.home === 'closure' ? 4 : 0);
@@ -355,6 +362,8 @@ function makeMethodChecked(k: Kernel, spec: MethodSpec): number {
  */
 export function isMachineMethod(k: Kernel, def: MethodDefinition): boolean {
   if (def.body.kind !== 'smalltalk' || def.body.temps.length > 0 || def.body.statements.length === 0) return false;
+  // Its parameters and each message's arguments are registers (kernel/ABI.md).
+  if (def.params.length > PARAMETER_REGISTERS.length) return false;
   const params = new Set(def.params.map((p) => p.name));
   const simple = (e: Expression): boolean =>
     (e.kind === 'literal' && (e.value.type === 'integer' || e.value.type === 'nil' || e.value.type === 'true' || e.value.type === 'false')) ||
@@ -366,7 +375,7 @@ export function isMachineMethod(k: Kernel, def: MethodDefinition): boolean {
     if (s.receiver.kind !== 'variable' || !MACHINE_OBJECTS.includes(s.receiver.name)) return false;
     const b = k.behaviourNamed(s.receiver.name);
     const messages: readonly Message[] = s.kind === 'send' ? [s.message] : s.messages;
-    return b >= 0 && messages.every((m) => m.args.every(simple) && machinePrimitive(k, b, m.selector) !== null);
+    return b >= 0 && messages.every((m) => m.args.length <= PARAMETER_REGISTERS.length && m.args.every(simple) && machinePrimitive(k, b, m.selector) !== null);
   });
 }
 

@@ -205,6 +205,13 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
         emitSend(emit, op, origin);
         break;
       case 'primitive': {
+        // A register primitive of more arguments than registers is called at its entry, which
+        // takes them as a send leaves them (the accumulator in the receiver's place).
+        if (op.kind === METHOD_KIND.REGISTERS && op.argc > PARAMETER_REGISTERS.length) {
+          emit('call', [rel(op.entry)], `${op.name} (called)`, { disp32: true });
+          emit('add', [reg(RSP), imm(8 * op.argc)], `${op.name} (called)`);
+          break;
+        }
         // Arguments of a register primitive come off the value stack into their registers;
         // a TOS primitive's one argument is already in rax.
         if (op.kind === METHOD_KIND.REGISTERS && op.argc > 0) {
