@@ -384,6 +384,29 @@ export class Heap {
   }
 
   /**
+   * Make the stack object with header cell `h` `cells` cells long by giving up its lowest
+   * cells (the dead end of a stack, which grows down): its header moves up, and what it gave
+   * up becomes a free chunk. Returns the new header cell. The machine's bounds must already
+   * exclude what is given up (Machine.setStack first).
+   */
+  shrinkStack(h: number, cells: number): number {
+    const i = this.stacks.indexOf(h);
+    const st = this.machine.store;
+    const size = (st.cells32[2 * h] >>> 0) + 1;
+    if (i < 0 || cells + 1 > size) throw new Error(`cannot make the stack at cell ${h} ${cells} cells long`);
+    const freed = size - 1 - cells;
+    if (freed === 0) return h;
+    const header = h + freed;
+    st.tags.fill(TAG_NUM, h, header);
+    st.cells32[2 * header] = cells;
+    st.cells32[2 * header + 1] = FORMAT_WORDS;
+    st.tags[header] = TAG_HDR;
+    this.stacks[i] = header;
+    this.addFreeChunk(h, freed);
+    return header;
+  }
+
+  /**
    * The stack object with header cell `h` is no longer used by anything (no STACK value points
    * into it): its cells go back to the fixed space at once, without waiting for a collection.
    */
@@ -399,9 +422,11 @@ export class Heap {
   }
 
   /** Machine's part: the host's roots that are stack addresses in [lo, hi] move with the stack. */
-  stackMoved(lo: number, hi: number, delta: number): void {
+  stackMoved(lo: number, hi: number, delta: number, newLo: number, newHi: number): void {
     this.roots.forEach((i, v, tag) => {
-      if (tag === TAG_STACK && v >= BigInt(lo) && v <= BigInt(hi)) this.roots.set(i, v + BigInt(delta), TAG_STACK);
+      if (tag !== TAG_STACK || v < BigInt(lo) || v > BigInt(hi)) return;
+      const moved = v + BigInt(delta);
+      this.roots.set(i, moved, moved >= BigInt(newLo) && moved <= BigInt(newHi) ? TAG_STACK : TAG_NUM);
     });
   }
 

@@ -27,6 +27,8 @@ import { classIndexOf, isObject, setSlot, setSlotPointer, slotNumber, slotPointe
 import { behaviourName, classIndexOfValue, lookup } from './classes.ts';
 import type { Kernel } from './kernel.ts';
 import { BEHAVIOUR, CLASS, MESSAGE, METHOD, ROOTS } from './layout.ts';
+import { faultOrigin, settleStack } from './faults.ts';
+import { describeFault } from '../machine/faults.ts';
 
 const BITS = 12;
 const SIZE = 1 << BITS;
@@ -126,6 +128,7 @@ export function superService(k: Kernel): HostService {
 
 /** Find the method for the selector in r10: in class `from`, or (-1) the receiver's class. */
 function dispatch(k: Kernel, m: Machine, from: number): string | null {
+  if (k.stackReserved) settleStack(k);
   const selector = selectorIn(k, m);
   if (selector < 0) return 'send: r10 does not hold a selector (a Symbol)';
   const n = k.symbols.arity(selector);
@@ -224,6 +227,9 @@ export function failService(k: Kernel): HostService {
     const tag10 = m.store.regTags[R10];
     const r10 = (tag10 === TAG_PTR || tag10 === TAG_NUM) && m.store.state32[2 * R10 + 1] === 0 ? m.store.state32[2 * R10] : -1;
     if (r10 > 0 && isObject(m, r10)) {
+      // A machine fault nothing handled: its own words, and where it happened for the report.
+      const origin = faultOrigin(k, r10);
+      if (origin) { k.faultOrigin = origin; return describeFault(origin.fault); }
       const cls = classIndexOf(m, r10);
       if (cls === CLASS.Message) {
         const sel = slotPointer(m, r10, MESSAGE.SELECTOR);
