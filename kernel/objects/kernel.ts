@@ -44,6 +44,13 @@ export class Kernel {
   readonly true: number;
   readonly false: number;
   private readonly send: ReturnType<typeof sendService>;
+  /**
+   * Selectors defined since the compiler last looked (methods.ts define), and whether a forget
+   * happened: the compiler brings the methods whose code has another method in it up to date
+   * (layout.ts METHOD.INLINED; src/compiler/dependents.ts).
+   */
+  readonly changed = new Set<number>();
+  forgotten = false;
   /** A StackOverflow at the limit has the stack's reserve (faults.ts). */
   stackReserved = false;
   /** The root holding the stub a signalled fault's handler would return through, or -1 (faults.ts). */

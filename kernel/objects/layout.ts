@@ -34,6 +34,10 @@
  *               from (an operation of the method, or the primitive it was copied from), or nil
  *  10 pragmas   Array of the pragmas at the start of its body (`<primitive: 60>`), each an
  *               Array of its selector and its literal arguments, or nil
+ *  11 inlined   Array of (behaviour, selector, method) triples: the methods the compiler found
+ *               for those selectors from those behaviours and put in this one's code (copied
+ *               in, or called or jumped to directly), or nil. When a lookup would now find
+ *               another, the method is out of date and is compiled again (src/compiler/dependents.ts)
  */
 
 /** Well-known class indices. 0 is no class (free chunks). Numbers have a class by their tag. */
@@ -119,7 +123,7 @@ export const INSTANCE_FORMAT = Object.freeze({ FORMAT_MASK: 0xf, INDEXABLE: 0x10
 export const BEHAVIOUR = Object.freeze({ NAME: 0, PARENT: 1, METHODS: 2, INDEX: 3, FORMAT: 4, IVARS: 5, SIZE: 6 });
 export const ENTRY = Object.freeze({ SELECTOR: 0, METHOD: 1, NEXT: 2, SIZE: 3 });
 export const METHOD = Object.freeze({
-  CODE: 0, ENTRY: 1, SELECTOR: 2, OWNER: 3, SOURCE: 4, KIND: 5, ARITY: 6, THREADED: 7, LITERALS: 8, ORIGINS: 9, PRAGMAS: 10, SIZE: 11,
+  CODE: 0, ENTRY: 1, SELECTOR: 2, OWNER: 3, SOURCE: 4, KIND: 5, ARITY: 6, THREADED: 7, LITERALS: 8, ORIGINS: 9, PRAGMAS: 10, INLINED: 11, SIZE: 12,
 });
 /** A global: name, value, and the binding it was defined after (the globals chain, newest first). */
 export const BINDING = Object.freeze({ NAME: 0, VALUE: 1, NEXT: 2, SIZE: 3 });

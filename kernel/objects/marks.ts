@@ -149,6 +149,7 @@ export function forget(k: Kernel, name: string): string | null {
   setSlotPointer(m, k.roots, ROOTS.LOG, slotPointer(m, markEntry, LOG.PREVIOUS));
   setSlotPointer(m, k.roots, ROOTS.MARKS, slotPointer(m, mk, MARK.PARENT));
   k.cache.flush();
+  k.forgotten = true;
   arithmeticChanged(k);
   return null;
 }

@@ -45,6 +45,8 @@ export interface MethodSpec {
   readonly entry?: number;
   /** The Array of its pragmas (layout.ts, METHOD.PRAGMAS). */
   readonly pragmas?: number;
+  /** The Array of (behaviour, selector, method) triples its code has in it (layout.ts METHOD.INLINED). */
+  readonly inlined?: number;
 }
 
 /** Bytes of `instructions`, encoded to sit at `origin` (branch targets are absolute addresses). */
@@ -133,6 +135,7 @@ export function makeMethod(k: Kernel, spec: MethodSpec): number | string {
     if (spec.origins !== undefined) hold(spec.origins);
     if (spec.entry !== undefined) hold(spec.entry);
     if (spec.pragmas !== undefined) hold(spec.pragmas);
+    if (spec.inlined !== undefined) hold(spec.inlined);
     const selector = hold(k.symbols.intern(spec.selector));
     if (selector < 0) return 'out of memory';
     const arity = k.symbols.arity(selector);
@@ -157,6 +160,7 @@ export function makeMethod(k: Kernel, spec: MethodSpec): number | string {
     if (spec.literals !== undefined) setSlotPointer(m, method, METHOD.LITERALS, spec.literals);
     if (spec.origins !== undefined) setSlotPointer(m, method, METHOD.ORIGINS, spec.origins);
     if (spec.pragmas !== undefined) setSlotPointer(m, method, METHOD.PRAGMAS, spec.pragmas);
+    if (spec.inlined !== undefined) setSlotPointer(m, method, METHOD.INLINED, spec.inlined);
     return method;
   });
 }
@@ -200,6 +204,7 @@ export function define(k: Kernel, b: number, selector: number, method: number, s
     setMethodsHead(k, b, entry);
     k.commitLog(logged);
     k.cache.invalidateSelector(selector);
+    k.changed.add(selector);
     if (isArithmeticSelector(k.symbols.text(selector))) arithmeticChanged(k);
     return entry;
   });

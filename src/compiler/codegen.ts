@@ -54,6 +54,8 @@ export interface CodegenContext {
   readonly hold?: (address: number) => number;
   /** Compiles a block's unit (for closures). */
   readonly compileBlock?: BlockCompiler;
+  /** Called for each method the code has in it: a machine object's primitive, found for a selector. */
+  readonly bind?: (behaviour: number, selector: string, method: number) => void;
   /** Told what is worth a warning (a name not defined yet). */
   readonly warn?: (message: string) => void;
 }
@@ -625,6 +627,7 @@ export class Generator {
     if (methods.some((x) => x === null)) return false;
     messages.forEach((m, i) => {
       const { method, kind } = methods[i]!;
+      this.cx.bind?.(b, m.selector, method);
       const code = slotPointer(this.k.machine, method, METHOD.CODE);
       const entry = slotPointer(this.k.machine, method, METHOD.ENTRY);
       this.literal(code);

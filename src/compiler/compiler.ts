@@ -31,6 +31,7 @@ import { define, makeMethod, makeString, writeCode, type MethodSpec } from '../.
 import type { Body, DoIt, Expression, LiteralValue, Message, MethodDefinition, Span, Statement, Variable } from '../lang/ast.ts';
 import { analyze, CompileFailure, Generator, MACHINE_OBJECTS, machinePrimitive, type CompileError } from './codegen.ts';
 import { frameOffset, type Op, type Unit } from './ir.ts';
+import { Dependents } from './dependents.ts';
 import { inlinableFragment, itemsAt, nativeLines, type NativeCode } from './native.ts';
 import { isInstruction, optimize, type Line } from './peephole.ts';
 import { THREADED_APPLY_ARGUMENTS, THREADED_BIAS, THREADED_SEND_ARGUMENTS, threadedPairs, ThreadedPrimitives, type Pair } from './threaded.ts';
@@ -64,9 +65,15 @@ export class Compiler {
   last: Compiled | null = null;
   /** Warnings of the definition being compiled. */
   private warnings: string[] = [];
+  /** What the definition being compiled has in its code: (behaviour, selector, method) found (METHOD.INLINED). */
+  private bound: [number, number, number][] = [];
+
+  /** The methods whose code has other methods in it, kept up to date (dependents.ts). */
+  readonly dependents: Dependents;
 
   constructor(readonly k: Kernel, public backend: Backend = 'native') {
     this.prims = new ThreadedPrimitives(k);
+    this.dependents = new Dependents(this);
   }
 
   /** Compile and install a method definition. */
@@ -82,6 +89,7 @@ export class Compiler {
       owner = meta;
     }
     this.warnings = [];
+    this.bound = [];
     try {
       return k.withHolds((hold): Defined => {
         const made = def.body.kind === 'assembly'
@@ -100,6 +108,7 @@ export class Compiler {
    * (its instance and class variables) when one is given.
    */
   doIt(item: DoIt, behaviour = -1): CompileOutcome<CompiledDoIt> {
+    this.bound = [];
     try {
       return this.k.withHolds((hold) => {
         const unit = this.unit({ kind: 'doit', body: item }, 0, [], behaviour, 'a DoIt', hold);
@@ -162,6 +171,7 @@ export class Compiler {
       topLevel: what.kind === 'doit',
       defineGlobal: (global) => k.defineGlobal(global, k.object(k.nil)),
       warn: (message) => this.warnings.push(message),
+      bind: (b, selector, method) => this.bindTo(b, selector, method),
       hold,
       compileBlock: (unit) => {
         const c = this.materialize(unit, hold);
@@ -223,8 +233,26 @@ export class Compiler {
   private methodObject(c: Compiled, selector: string, owner: number, source: string, hold: (a: number) => number, pragmas?: number): number {
     return hold(makeMethodChecked(this.k, {
       selector, owner, code: c.nativeCode, kind: METHOD_KIND.SEND, source, threaded: c.vector, literals: c.literals,
-      origins: c.origins, entry: this.backend === 'native' ? c.nativeCode : c.stub, ...(pragmas !== undefined && { pragmas }),
+      origins: c.origins, entry: this.backend === 'native' ? c.nativeCode : c.stub, inlined: this.inlinedArray(hold),
+      ...(pragmas !== undefined && { pragmas }),
     }));
+  }
+
+  /** For machine methods: as bindTo. */
+  noteBound(b: number, selector: string, method: number): void { this.bindTo(b, selector, method); }
+
+  /** Note that the code being compiled has the method `b` finds for `selector` in it (copied, called or jumped to). */
+  private bindTo(b: number, selector: string, method: number): void {
+    const sel = this.k.symbols.intern(selector);
+    if (sel < 0) throw new CompileFailure({ message: 'out of memory', span: NO_SPAN });
+    if (!this.bound.some(([x, y]) => x === b && y === sel)) this.bound.push([b, sel, method]);
+  }
+
+  /** The METHOD.INLINED Array of what the definition's code has in it, or undefined for nothing. */
+  private inlinedArray(hold: (a: number) => number): number | undefined {
+    if (this.bound.length === 0) return undefined;
+    this.dependents.noteBound(this.bound.map(([, sel]) => sel));
+    return hold(this.fixedArray(this.bound.flatMap(([b, sel, method]): [bigint, number][] => [[BigInt(b), TAG_PTR], [BigInt(sel), TAG_PTR], [BigInt(method), TAG_PTR]])));
   }
 
   private install(owner: number, selector: string, method: number, source: string, span: Span): number {
@@ -254,7 +282,13 @@ export class Compiler {
       object: (n: string) => (n === 'nil' ? k.nil : n === 'true' ? k.true : n === 'false' ? k.false : undefined),
       symbol: (t: string) => { const s = hold(k.symbols.intern(t)); if (s > 0) named.add(s); return s; },
       service: (n: string) => kernelConstants(k.roots)[n],
-      method: (b: string, sel: string) => { const c = this.methodCode(b, sel); if (c !== undefined) named.add(hold(c)); return c; },
+      method: (b: string, sel: string) => {
+        const found = this.methodFound(b, sel);
+        if (found === undefined) return undefined;
+        named.add(hold(found.code));
+        this.bindTo(found.behaviour, sel, found.method);
+        return found.code;
+      },
     };
     const measure = bindBody(fragment, names, 0);
     if (!measure.ok) throw new CompileFailure({ message: measure.message, span: body.span });
@@ -268,7 +302,7 @@ export class Compiler {
     if (!placed.ok || placed.bytes.length !== first.bytes.length) throw new CompileFailure({ message: 'the code changed size when placed', span: body.span });
     writeCode(k, code, placed.bytes);
     const literals = named.size === 0 ? undefined : hold(this.fixedArray([...named].map((a): [bigint, number] => [BigInt(a), TAG_PTR])));
-    const method = hold(makeMethodChecked(k, { selector: def.selector, owner, code, kind: kindOf(fragment), source: def.source, literals }));
+    const method = hold(makeMethodChecked(k, { selector: def.selector, owner, code, kind: kindOf(fragment), source: def.source, literals, inlined: this.inlinedArray(hold) }));
     return { ok: true, method: this.install(owner, def.selector, method, def.source, def.span) };
   }
 
@@ -278,18 +312,23 @@ export class Compiler {
     const { lines: optimized } = optimize(lines);
     const { code, offsets } = this.placeCode(optimized, hold);
     const origins = hold(this.originsArray(optimized, offsets, hold));
-    const method = hold(makeMethodChecked(k, { selector: def.selector, owner, code, kind: METHOD_KIND.REGISTERS, source: def.source, origins }));
+    const method = hold(makeMethodChecked(k, { selector: def.selector, owner, code, kind: METHOD_KIND.REGISTERS, source: def.source, origins, inlined: this.inlinedArray(hold) }));
     return { ok: true, method: this.install(owner, def.selector, method, def.source, def.span) };
   }
 
   /** The code object of Behaviour>>selector (for `jmp CPU>>eq:do:` in assembly). */
   methodCode(behaviourName: string, selector: string): number | undefined {
+    return this.methodFound(behaviourName, selector)?.code;
+  }
+
+  /** The method Behaviour>>selector finds, and its code. */
+  private methodFound(behaviourName: string, selector: string): { behaviour: number; method: number; code: number } | undefined {
     const k = this.k;
     const b = k.behaviourNamed(behaviourName);
     const sel = k.symbols.find(selector);
     if (b < 0 || sel === undefined) return undefined;
     const m = lookupFrom(k, b, sel);
-    return m < 0 ? undefined : slotPointer(k.machine, m, METHOD.CODE);
+    return m < 0 ? undefined : { behaviour: b, method: m, code: slotPointer(k.machine, m, METHOD.CODE) };
   }
 
   // ---- placing code ------------------------------------------------------------------------
@@ -416,6 +455,7 @@ function machineMethodLines(c: Compiler, def: MethodDefinition): Line[] {
       const primitive = machinePrimitive(k, b, m.selector);
       if (!primitive) throw new CompileFailure({ message: `${receiver} has no primitive #${m.selector}`, span: m.selectorSpan });
       const { method, kind } = primitive;
+      c.noteBound(b, m.selector, method);
       const code = slotPointer(k.machine, method, METHOD.CODE);
       const name = `${receiver}>>${m.selector}`;
       const origin = `${name} (arguments)`;

@@ -149,7 +149,8 @@ export class Bedrock {
       const r = this.compiler.define(item);
       if (!r.ok) return once(this.withOutput({ kind: 'error', text: compileErrorText(r.error.message, r.error.span, source, item.span, item.origin), source }));
       const name = `${item.target.name}${item.classSide ? ' class' : ''}>>${item.selector}`;
-      const warnings = r.warnings.map((w) => `${name}: ${w}`);
+      // The methods that have the old definition in their code are compiled again.
+      const warnings = [...r.warnings.map((w) => `${name}: ${w}`), ...this.compiler.dependents.settle()];
       return once(this.withOutput({ kind: 'defined', text: name, source, ...(warnings.length > 0 && { warnings }) }));
     }
     if (item.kind === 'class') return once(this.withOutput(this.defineClass(item, options)));
@@ -217,6 +218,8 @@ export class Bedrock {
     let done: Outcome | null = null;
     const finish = (o: Outcome): Outcome => {
       k.heap.roots.release(held);
+      // What the statement defined or forgot (Smalltalk forget:, compile:) reaches every method.
+      this.compiler.dependents.settle();
       returnHome(k.heap); // a stack grown by a deep recursion is given back
       if (m.onHomeStack) k.stackReserved = false;
       done = this.withOutput(o);
@@ -315,6 +318,8 @@ export class Bedrock {
     setSlotPointer(k.machine, k.roots, ROOTS.ACTIVE, k.nil);
     const handlers = findBinding(k, 'ActiveHandler');
     if (handlers >= 0) assignGlobal(k, handlers, k.object(k.nil));
+    const reporting = findBinding(k, 'UnhandledSignal');
+    if (reporting >= 0) assignGlobal(k, reporting, k.object(k.nil));
   }
 
   /** The outcome with the Transcript text written while it ran. */
