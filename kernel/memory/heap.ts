@@ -723,6 +723,55 @@ export class Heap {
     return h >= this.nurseryLo && h < this.nurseryTop;
   }
 
+  /**
+   * Every object of the fixed space, old space and nursery, header cell first (free chunks
+   * left out). Objects that are garbage are met too, until a collection frees them: after a
+   * major collection, only live ones are. `fn` must not allocate.
+   */
+  forEachObject(fn: (h: number) => void): void {
+    const C32 = this.machine.store.cells32;
+    const walk = (from: number, to: number): void => {
+      for (let h = from; h < to;) {
+        const size = (C32[2 * h] >>> 0) + 1;
+        if ((C32[2 * h + 1] & 0xf) !== FORMAT_FREE) fn(h);
+        h += size;
+      }
+    };
+    walk(this.machine.fixedLo, this.fixedTop);
+    walk(this.oldLo, this.oldTop);
+    walk(this.nurseryLo, this.nurseryTop);
+  }
+
+  /**
+   * Make every reference to an object in `map` (address -> address) a reference to the one
+   * it maps to: registers, every cell of memory and the host's roots, with the write barrier.
+   * Nothing is allocated; the objects mapped from are garbage afterwards (become: forward).
+   */
+  forwardPointers(map: ReadonlyMap<number, number>): void {
+    if (map.size === 0) return;
+    const st = this.machine.store;
+    let lo = Infinity, hi = -Infinity;
+    for (const a of map.keys()) { if (a < lo) lo = a; if (a > hi) hi = a; }
+    const S32 = st.state32, RT = st.regTags;
+    for (let r = 0; r < 16; r++) {
+      if (RT[r] !== TAG_PTR || S32[2 * r + 1] !== 0) continue;
+      const to = map.get(S32[2 * r]);
+      if (to !== undefined) S32[2 * r] = to;
+    }
+    const T = st.tags, C32 = st.cells32, K = st.cards;
+    for (let c = T.indexOf(TAG_PTR); c >= 0; c = T.indexOf(TAG_PTR, c + 1)) {
+      const v = C32[2 * c];
+      if (v < lo || v > hi || C32[2 * c + 1] !== 0) continue;
+      const to = map.get(v);
+      if (to !== undefined) { C32[2 * c] = to; K[c >> CARD_SHIFT] = 1; }
+    }
+    this.roots.forEach((i, v, tag) => {
+      if (tag !== TAG_PTR) return;
+      const to = map.get(Number(v));
+      if (to !== undefined) this.roots.update(i, to);
+    });
+  }
+
   /** The stack object (header cell) containing byte address `a`, or -1. */
   stackContaining(a: number): number {
     const cells32 = this.machine.store.cells32;

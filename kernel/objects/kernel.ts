@@ -51,6 +51,11 @@ export class Kernel {
    */
   readonly changed = new Set<number>();
   forgotten = false;
+  /**
+   * The compiler's part in a class reshape (reshape.ts): compile the methods in use of these
+   * behaviours again, for their present shapes; null, or which one does not compile and why.
+   */
+  recompile: ((behaviours: readonly number[]) => string | null) | null = null;
   /** A StackOverflow at the limit has the stack's reserve (faults.ts). */
   stackReserved = false;
   /** The root holding the stub a signalled fault's handler would return through, or -1 (faults.ts). */

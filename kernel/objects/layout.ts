@@ -133,8 +133,12 @@ export const MESSAGE = Object.freeze({ SELECTOR: 0, ARGUMENTS: 1, SIZE: 2 });
  * the mark was made, for every i below classCount.
  */
 export const MARK = Object.freeze({ NAME: 0, PARENT: 1, HEADS: 2, GLOBALS: 3, LOG: 4, CLASS_COUNT: 5, SIZE: 6 });
-/** One definition in the log: what kind, which behaviour and selector, and the entry before it. */
-export const LOG = Object.freeze({ KIND: 0, BEHAVIOUR: 1, NAME: 2, SOURCE: 3, TIME: 4, PREVIOUS: 5, SIZE: 6 });
+/**
+ * One definition in the log: what kind, which behaviour and selector, and the entry before it.
+ * DATA is what undoing it needs, for the kinds that change something a mark's heads do not
+ * record: a reshape's behaviour as it was (reshape.ts SHAPE), else nil.
+ */
+export const LOG = Object.freeze({ KIND: 0, BEHAVIOUR: 1, NAME: 2, SOURCE: 3, TIME: 4, PREVIOUS: 5, DATA: 6, SIZE: 7 });
 
 /** The kernel's roots: everything the system keeps alive, reachable from one fixed object. */
 export const ROOTS = Object.freeze({

@@ -12,13 +12,14 @@
  *   INTERN        rax = a byte object (a String) -> rax = the Symbol with the same text
  *
  * Defining a class that exists with the same superclass and instance variables answers the
- * existing class (a file can be loaded twice); otherwise a new class is made and its global
- * shadows the old one, as a redefined method shadows the old method.
+ * existing class (a file can be loaded twice); with others, the class changes in place
+ * (reshape.ts: its methods compiled again, its instances migrated).
  */
 import { FORMAT_BYTES, FORMAT_POINTERS, FORMAT_WORDS, TAG_NUM, TAG_PTR } from '../machine/cells.ts';
 import type { HostService } from '../machine/machine.ts';
 import { byteShape, classIndexOf, formatOf, isObject, setSlotPointer, slotCount, slotNumber, slotPointer, utf8 } from './access.ts';
-import { behaviourName, ensureMetaclass, lookupFrom, makeBehaviour, methodsHead, parentOf } from './classes.ts';
+import { behaviourIndex, behaviourName, ensureMetaclass, lookupFrom, makeBehaviour, methodsHead, parentOf } from './classes.ts';
+import { reshapeClass } from './reshape.ts';
 import { defineGlobal } from './globals.ts';
 import type { Kernel } from './kernel.ts';
 import { BEHAVIOUR, CLASS, ENTRY, INSTANCE_FORMAT } from './layout.ts';
@@ -51,9 +52,15 @@ export function defineClass(k: Kernel, superclass: number, name: string, ivarNam
   const dup = ivarNames.find((n, i) => ivarNames.indexOf(n) !== i);
   if (dup) return `instance variable '${dup}' is named twice`;
   const existing = k.behaviourNamed(name);
+  if (existing >= 0 && !k.isBehaviour(existing)) return `${name} is not a class`;
   if (existing >= 0 && parentOf(k, existing) === superclass && ownInstanceVariables(k, existing).join(' ') === ivarNames.join(' ') &&
-    ((slotNumber(k.machine, existing, BEHAVIOUR.FORMAT) & INSTANCE_FORMAT.INDEXABLE) !== 0) === indexable) {
+    ((slotNumber(k.machine, existing, BEHAVIOUR.FORMAT) & INSTANCE_FORMAT.INDEXABLE) !== 0) === indexable &&
+    (format === undefined || (slotNumber(k.machine, existing, BEHAVIOUR.FORMAT) & INSTANCE_FORMAT.FORMAT_MASK) === format)) {
     return existing;
+  }
+  // A class that exists, defined again with another shape: it changes in place (reshape.ts).
+  if (existing >= 0 && classIndexOf(k.machine, existing) !== behaviourIndex(k, existing)) {
+    return reshapeClass(k, existing, superclass, ivarNames, indexable, format);
   }
   const inherited = fixedSlotsOf(k, superclass);
   const parentFormat = format ?? slotNumber(k.machine, superclass, BEHAVIOUR.FORMAT) & 0xf;

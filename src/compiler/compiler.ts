@@ -74,6 +74,8 @@ export class Compiler {
   constructor(readonly k: Kernel, public backend: Backend = 'native') {
     this.prims = new ThreadedPrimitives(k);
     this.dependents = new Dependents(this);
+    // A class that changes shape has its methods compiled again (kernel/objects/reshape.ts).
+    k.recompile = (behaviours) => this.dependents.recompileAll(behaviours);
   }
 
   /** Compile and install a method definition. */

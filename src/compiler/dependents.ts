@@ -80,6 +80,32 @@ export class Dependents {
     return notes;
   }
 
+  /**
+   * A class reshape's part (kernel/objects/reshape.ts): compile again every method in use of
+   * these behaviours that was compiled from message syntax (its instance variables may be
+   * elsewhere now). Null, or which one does not compile and why.
+   */
+  recompileAll(behaviours: readonly number[]): string | null {
+    const k = this.compiler.k;
+    const m = k.machine;
+    for (const b of behaviours) {
+      const seen = new Set<number>();
+      const methods: { method: number; name: string }[] = [];
+      for (let e = methodsHead(k, b); e >= 0 && e !== k.nil; e = slotPointer(m, e, ENTRY.NEXT)) {
+        const sel = slotPointer(m, e, ENTRY.SELECTOR);
+        if (seen.has(sel)) continue;
+        seen.add(sel);
+        const method = slotPointer(m, e, ENTRY.METHOD);
+        if (slotPointer(m, method, METHOD.THREADED) !== k.nil) methods.push({ method, name: `${behaviourName(k, b)}>>${k.symbols.text(sel)}` });
+      }
+      for (const { method, name } of methods) {
+        const failed = this.recompile(method, name, true);
+        if (failed) return failed;
+      }
+    }
+    return null;
+  }
+
   /** The index of bound selectors, made by walking every method (shadowed ones too) once. */
   private bound(): Set<number> {
     if (this.boundSelectors) return this.boundSelectors;
@@ -114,18 +140,19 @@ export class Dependents {
   }
 
   /** Compile `method` again from its source, in its owner; null, or why it could not be. */
-  private recompile(method: number, name: string): string | null {
+  private recompile(method: number, name: string, briefly = false): string | null {
     const k = this.compiler.k;
     const m = k.machine;
+    const still = briefly ? '' : ': it still has the old code in it';
     const sourceObject = slotPointer(m, method, METHOD.SOURCE);
-    if (sourceObject < 0 || sourceObject === k.nil) return `${name} has no source to compile again: it still has the old code in it`;
+    if (sourceObject < 0 || sourceObject === k.nil) return `${name} has no source to compile again${still}`;
     const source = k.textOf(sourceObject);
     const owner = slotPointer(m, method, METHOD.OWNER);
     const selector = k.symbols.text(slotPointer(m, method, METHOD.SELECTOR));
     const def = definitionOf(source, behaviourName(k, owner), selector);
-    if (typeof def === 'string') return `${name} could not be compiled again (${def}): it still has the old code in it`;
+    if (typeof def === 'string') return `${name} could not be compiled again (${def})${still}`;
     const r = this.compiler.define(def);
-    if (!r.ok) return `${name} could not be compiled again (${r.error.message}): it still has the old code in it`;
+    if (!r.ok) return briefly ? `${name} does not compile: ${r.error.message}` : `${name} could not be compiled again (${r.error.message})${still}`;
     return null;
   }
 }
