@@ -678,33 +678,36 @@ export class Machine {
     }
     if (lo === oldLo && hi === oldHi) return;
     const delta = hi - oldHi;
+    const T = st.tags, C = st.cells;
     if (delta !== 0) {
       const from = sp >> 3, to = (hi - live) >> 3, n = live >> 3;
-      st.cells.copyWithin(to, from, from + n);
-      st.tags.copyWithin(to, from, from + n);
-      // What was the old stack and is not the new one holds nothing.
-      const a = oldLo >> 3, b = oldHi >> 3, c = lo >> 3, d = hi >> 3;
-      if (a < c) st.tags.fill(TAG_NUM, a, Math.min(b, c));
-      if (b > d) st.tags.fill(TAG_NUM, Math.max(a, d), b);
-      const moved = (v: bigint): boolean => v >= BigInt(oldLo) && v <= BigInt(oldHi);
-      // A dead frame's address (a stale copy, deeper than the new stack reaches) is no longer an address.
-      const fits = (v: bigint): boolean => v >= BigInt(lo) && v <= BigInt(hi);
-      const shift = BigInt(delta);
-      for (let r = 0; r < 16; r++) {
-        if (st.regTags[r] === TAG_STACK && moved(st.state64[r])) {
-          st.state64[r] += shift;
-          if (!fits(st.state64[r])) st.regTags[r] = TAG_NUM;
-        }
-      }
-      const T = st.tags, C = st.cells;
-      for (let c2 = T.indexOf(TAG_STACK); c2 >= 0; c2 = T.indexOf(TAG_STACK, c2 + 1)) {
-        if (moved(C[c2])) {
-          C[c2] += shift;
-          if (!fits(C[c2])) T[c2] = TAG_NUM;
-        }
-      }
-      this.memory?.stackMoved(oldLo, oldHi, delta, lo, hi);
+      C.copyWithin(to, from, from + n);
+      T.copyWithin(to, from, from + n);
+      // Where the live part was, and is not now, holds nothing (a number is no reference).
+      if (to > from) T.fill(TAG_NUM, from, Math.min(from + n, to));
+      else T.fill(TAG_NUM, Math.max(from, to + n), from + n);
     }
+    // What was the old stack and is not the new one holds nothing.
+    const a = oldLo >> 3, b = oldHi >> 3, c = lo >> 3, d = hi >> 3;
+    if (a < c) T.fill(TAG_NUM, a, Math.min(b, c));
+    if (b > d) T.fill(TAG_NUM, Math.max(a, d), b);
+    const moved = (v: bigint): boolean => v >= BigInt(oldLo) && v <= BigInt(oldHi);
+    // A dead frame's address (a stale copy, deeper than the new stack reaches) is no longer an address.
+    const fits = (v: bigint): boolean => v >= BigInt(lo) && v <= BigInt(hi);
+    const shift = BigInt(delta);
+    for (let r = 0; r < 16; r++) {
+      if (st.regTags[r] === TAG_STACK && moved(st.state64[r])) {
+        st.state64[r] += shift;
+        if (!fits(st.state64[r])) st.regTags[r] = TAG_NUM;
+      }
+    }
+    for (let c2 = T.indexOf(TAG_STACK); c2 >= 0; c2 = T.indexOf(TAG_STACK, c2 + 1)) {
+      if (moved(C[c2])) {
+        C[c2] += shift;
+        if (!fits(C[c2])) T[c2] = TAG_NUM;
+      }
+    }
+    this.memory?.stackMoved(oldLo, oldHi, delta, lo, hi);
     this.stackLo = lo;
     this.stackHi = hi;
   }
