@@ -724,25 +724,6 @@ export class Heap {
   }
 
   /**
-   * Every object of the fixed space, old space and nursery, header cell first (free chunks
-   * left out). Objects that are garbage are met too, until a collection frees them: after a
-   * major collection, only live ones are. `fn` must not allocate.
-   */
-  forEachObject(fn: (h: number) => void): void {
-    const C32 = this.machine.store.cells32;
-    const walk = (from: number, to: number): void => {
-      for (let h = from; h < to;) {
-        const size = (C32[2 * h] >>> 0) + 1;
-        if ((C32[2 * h + 1] & 0xf) !== FORMAT_FREE) fn(h);
-        h += size;
-      }
-    };
-    walk(this.machine.fixedLo, this.fixedTop);
-    walk(this.oldLo, this.oldTop);
-    walk(this.nurseryLo, this.nurseryTop);
-  }
-
-  /**
    * Make every reference to an object in `map` (address -> address) a reference to the one
    * it maps to: registers, every cell of memory and the host's roots, with the write barrier.
    * Nothing is allocated; the objects mapped from are garbage afterwards (become: forward).

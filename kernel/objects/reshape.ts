@@ -239,9 +239,8 @@ function migrate(k: Kernel, classes: readonly { index: number; before: readonly 
 /** Every live object whose class index is in `indexes` (a major collection first, so only live ones). */
 function instancesOf(k: Kernel, indexes: ReadonlySet<number>): number[] {
   k.heap.collect('major');
-  const C32 = k.machine.store.cells32;
   const out: number[] = [];
-  k.heap.forEachObject((h) => { if (indexes.has(C32[2 * h + 1] >>> 15)) out.push((h + 1) * 8); });
+  k.heap.forEachObject((address, cls) => { if (indexes.has(cls)) out.push(address); });
   return out;
 }
 

@@ -28,6 +28,7 @@ import type { Compiler } from './compiler.ts';
 /** The (behaviour, selector, method) triples a method's code has in it. */
 export function inlinedTriples(k: Kernel, method: number): [number, number, number][] {
   const m = k.machine;
+  if (method < 0 || method === k.nil) return [];
   const a = slotPointer(m, method, METHOD.INLINED);
   if (a < 0 || a === k.nil) return [];
   const out: [number, number, number][] = [];
@@ -96,6 +97,7 @@ export class Dependents {
         if (seen.has(sel)) continue;
         seen.add(sel);
         const method = slotPointer(m, e, ENTRY.METHOD);
+        if (method === k.nil) continue;
         if (slotPointer(m, method, METHOD.THREADED) !== k.nil) methods.push({ method, name: `${behaviourName(k, b)}>>${k.symbols.text(sel)}` });
       }
       for (const { method, name } of methods) {
@@ -133,6 +135,7 @@ export class Dependents {
         if (seen.has(sel)) continue;
         seen.add(sel);
         const method = slotPointer(m, e, ENTRY.METHOD);
+        if (method === k.nil) continue;
         if (slotPointer(m, method, METHOD.INLINED) !== k.nil) out.push({ method, name: `${behaviourName(k, b)}>>${k.symbols.text(sel)}` });
       }
     });
