@@ -170,8 +170,14 @@ export const CLOSURE = Object.freeze({ CODE: 0, OUTER: 1, RECEIVER: 2, HOME: 3, 
  *   3 ensure   an ensure record's block (run when the chain unwinds through it), or nil
  *   4 kind     0: the frame is native code's (rbp); 1: threaded code's (r12)
  *   5...       the captured variables
+ *   then       a native home's last HOME_SAVED.SIZE slots: rbx, r12 and r13 as they were when
+ *              its method was entered (its caller's: threaded code's run: keeps its pair index,
+ *              frame and return address there), which a non-local return to it restores
+ *              (Kernel>>unwind), however many run: frames of blocks it skips
  */
 export const CONTEXT = Object.freeze({ PARENT: 0, FRAME: 1, NEXT: 2, ENSURE: 3, KIND: 4, VARS: 5 });
+/** The registers a native home context keeps in its last slots, in this order (see CONTEXT). */
+export const HOME_SAVED = Object.freeze({ RBX: 0, R12: 1, R13: 2, SIZE: 3 });
 
 /** How a compiled method takes its arguments (kernel/ABI.md, "Primitives and their parameters"). */
 export const METHOD_KIND = Object.freeze({
