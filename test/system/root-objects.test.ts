@@ -37,7 +37,7 @@ describe.each(['native', 'threaded'] as const)('VM, Memory, CPU and ALU as objec
   it('the walk up the superclass chain ends at nil from any class', () => {
     const walk = (start: string): string =>
       run(`| c names | c := ${start}. names := OrderedCollection new. [c isNil] whileFalse: [names add: c name. c := c superclass]. names asArray`)[0];
-    expect(walk('3 class')).toBe('#(#SmallInteger #Integer #Object #VM)');
+    expect(walk('3 class')).toBe('#(#SmallInteger #Integer #Number #Magnitude #Object #VM)');
     expect(walk('Memory')).toBe('#(#Memory #VM)');
     expect(walk('ALU class')).toBe('#(#ALU #VM)');
     expect(walk('OrderedCollection')).toMatch(/^#\(#OrderedCollection .*#Object #VM\)$/);
