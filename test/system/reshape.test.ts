@@ -5,7 +5,8 @@
  * compiled again for the new layout; existing instances, its subclasses' included, are
  * migrated (values kept by name, new variables nil) and keep their identity; forget to a mark
  * made before the change brings back the old shape, methods and instances' layout; a
- * definition that cannot be applied changes nothing and says why.
+ * definition that cannot be applied changes nothing and says why. `Object subclass: #Foo`
+ * alone keeps the instance variables Foo has, as GNU Smalltalk's does.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { Bedrock } from '../../src/system/bedrock.ts';
@@ -69,6 +70,14 @@ describe.each(['native', 'threaded'] as const)('class reshape, %s', (backend) =>
     expect(error("Object subclass: #Array instanceVariableNames: 'x'")).toMatch(/^Array is one of the kernel's own classes/);
     // Nothing changed.
     expect(run('Foo instanceFixedSize\nBar instanceFixedSize\nF a\nB both\n(Keep at: 1) == F\n#(1 2) size')).toEqual(['1', '2', '1', '30', 'true', '2']);
+  });
+
+  it('Object subclass: #Foo again keeps what Foo has, as GNU Smalltalk does; it may move Foo to another superclass', () => {
+    expect(run('Object subclass: #Foo\nFoo instVarNames\nF a\nB both\nFoo superclass')).toEqual(['Foo', '#(#a)', '1', '30', 'Object']);
+    run("Object subclass: #Base instanceVariableNames: 'base'");
+    expect(run('Base subclass: #Foo\nFoo instVarNames\nF a\nB both\nFoo superclass\nF instVarAt: 2')).toEqual(['Foo', '#(#a)', '1', '30', 'Base', '1']);
+    // A new class has none; a word class stays one.
+    expect(run('Object subclass: #Fresh\nFresh instVarNames\nWordArray subclass: #Words\nWordArray subclass: #Words\n(Words new: 2) at: 1 put: 7; at: 1')).toEqual(['Fresh', '#()', 'Words', 'Words', '7']);
   });
 
   it('an indexable class keeps its indexed slots', () => {
