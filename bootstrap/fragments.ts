@@ -13,12 +13,13 @@
  * the language genesis needs before the language exists; the full parser reads the same text.
  *
  * Binding a body for assembly (kernel/ABI.md): parameter names become the registers they
- * arrive in (rsi, rdx, rcx, r8, r9); `nil`, `true`, `false` become those objects' addresses;
+ * arrive in (rsi, rdx, rcx, r8, r9; after the fifth, stack operands); `nil`, `true`, `false` become those objects' addresses;
  * `#selector` the address of that symbol; a service name in capitals (SEND, FAIL) its number;
  * `Behaviour>>selector` the address of that method's code, which a `jmp` or `call` reaches
  * with a 32-bit displacement.
  */
-import { METHOD_KIND, PARAMETER_REGISTERS } from '../kernel/objects/layout.ts';
+import { METHOD_KIND } from '../kernel/objects/layout.ts';
+import { parameterOperand } from '../kernel/objects/methods.ts';
 
 export interface Fragment {
   readonly target: string;
@@ -122,11 +123,10 @@ export interface Names {
  * 32-bit branch whose target is that code's offset from `origin`.
  */
 export function bindBody(f: Fragment, names: Names, origin: number): { ok: true; text: string } | { ok: false; message: string } {
-  if (f.parameters.length > PARAMETER_REGISTERS.length) return { ok: false, message: `a primitive takes at most ${PARAMETER_REGISTERS.length} parameters` };
   let missing = '';
   const statements = f.body.split(/;|\n/).map((statement) => {
     let s = statement;
-    f.parameters.forEach((p, i) => { s = s.replace(new RegExp(`\\b${p}\\b`, 'g'), PARAMETER_REGISTERS[i]); });
+    f.parameters.forEach((p, i) => { s = s.replace(new RegExp(`\\b${p}\\b`, 'g'), parameterOperand(i, f.parameters.length)); });
     s = s.replace(/\b([A-Z][A-Za-z0-9_]*)>>([A-Za-z0-9_:+\-*/<>=~]+)/g, (_, b: string, sel: string) => {
       const a = names.method(b, sel);
       if (a === undefined) { missing = `${b}>>${sel} is not defined`; return '0'; }

@@ -17,9 +17,9 @@ import { FORMAT_POINTERS, TAG_NUM, TAG_PTR } from '../kernel/machine/cells.ts';
 import { Machine, type MachineOptions } from '../kernel/machine/machine.ts';
 import { Heap, type HeapOptions } from '../kernel/memory/heap.ts';
 import { setSlotNumber, setSlotPointer } from '../kernel/objects/access.ts';
-import { ensureMetaclass } from '../kernel/objects/classes.ts';
+import { ensureMetaclass, lookupFrom } from '../kernel/objects/classes.ts';
 import { Kernel } from '../kernel/objects/kernel.ts';
-import { CLASS, INSTANCE_SPECS, kernelConstants, PARENT, ROOTS, SEND_EPOCH_STEP, SINGLETONS, type WellKnownClass } from '../kernel/objects/layout.ts';
+import { CLASS, INSTANCE_SPECS, kernelConstants, METHOD, PARENT, ROOTS, SEND_EPOCH_STEP, SINGLETONS, type WellKnownClass } from '../kernel/objects/layout.ts';
 import { makeMethodCacheArray } from '../kernel/objects/send.ts';
 import { writeCode } from '../kernel/objects/methods.ts';
 import { assemble, formatAsmError } from '../kernel/machine/x86/assembler.ts';
@@ -130,7 +130,9 @@ function installFragments(kernel: Kernel, text: string): void {
   const fragments = read.fragments;
   const codeOf = new Map<string, number>();
   const key = (target: string, selector: string): string => `${target}>>${selector}`;
-  const names = (resolving: boolean): Names => ({
+  // The methods each fragment names (jmp CPU>>eq:do:): what its code has in it (METHOD.INLINED).
+  const refers = new Map<string, Set<string>>();
+  const names = (resolving: boolean, from = ''): Names => ({
     object: (name) => (name === 'nil' ? kernel.nil : name === 'true' ? kernel.true : name === 'false' ? kernel.false : undefined),
     symbol: (t) => {
       const s = kernel.symbols.intern(t);
@@ -138,11 +140,15 @@ function installFragments(kernel: Kernel, text: string): void {
       if (!named.has(s)) { named.add(s); held.push(kernel.heap.roots.add(BigInt(s), TAG_PTR)); }
       return s;
     },
-    method: (b, sel) => (resolving ? codeOf.get(key(b, sel)) : 0),
+    method: (b, sel) => {
+      if (!resolving) return 0;
+      if (b !== 'Kernel') refers.set(from, (refers.get(from) ?? new Set()).add(key(b, sel)));
+      return codeOf.get(key(b, sel));
+    },
     service: (name) => kernelConstants(kernel.roots)[name],
   });
   const assembleAt = (f: Fragment, origin: number, resolving: boolean): Uint8Array => {
-    const bound = bindBody(f, names(resolving), origin);
+    const bound = bindBody(f, names(resolving, key(f.target, f.selector)), origin);
     if (!bound.ok) throw new GenesisFailure(`${key(f.target, f.selector)} (line ${f.line}): ${bound.message}`);
     const r = assemble(bound.text);
     if (!r.ok) throw new GenesisFailure(`${key(f.target, f.selector)} (line ${f.line}): ${formatAsmError(r.error)}`);
@@ -172,9 +178,36 @@ function installFragments(kernel: Kernel, text: string): void {
       writeCode(kernel, code, assembleAt(f, code, true));
       install(kernel, f, code, literals);
     }
+    for (const [from, targets] of refers) recordInlined(kernel, from, [...targets]);
   } finally {
     for (const h of held) kernel.heap.roots.release(h);
   }
+}
+
+/** Set the METHOD.INLINED triples of the fragment method `from` ('Target>>selector'), for the methods it names. */
+function recordInlined(kernel: Kernel, from: string, targets: readonly string[]): void {
+  const split = (k: string): [string, string] => { const i = k.indexOf('>>'); return [k.slice(0, i), k.slice(i + 2)]; };
+  const [owner, selector] = split(from);
+  const method = ownMethod(kernel, owner, selector);
+  if (method < 0) return;
+  const inlined = kernel.heap.allocateFixed(3 * targets.length, FORMAT_POINTERS, CLASS.Array, BigInt(kernel.nil), TAG_PTR);
+  if (inlined < 0) throw new GenesisFailure('out of memory');
+  targets.forEach((t, i) => {
+    const [b, sel] = split(t);
+    const target = ownMethod(kernel, b, sel);
+    if (target < 0) throw new GenesisFailure(`${from} names ${t}, which is not a method`);
+    setSlotPointer(kernel.machine, inlined, 3 * i, kernel.behaviourNamed(b));
+    setSlotPointer(kernel.machine, inlined, 3 * i + 1, kernel.symbols.intern(sel));
+    setSlotPointer(kernel.machine, inlined, 3 * i + 2, target);
+  });
+  setSlotPointer(kernel.machine, method, METHOD.INLINED, inlined);
+}
+
+/** The method behaviour `name` finds for `selector`, or -1. */
+function ownMethod(kernel: Kernel, name: string, selector: string): number {
+  const b = kernel.behaviourNamed(name);
+  const sel = kernel.symbols.find(selector);
+  return b < 0 || sel === undefined ? -1 : lookupFrom(kernel, b, sel);
 }
 
 /** Install one fragment's code: as a method of its behaviour, or as a kernel entry. */

@@ -101,8 +101,11 @@ export interface ObjectMemory {
   allocate(slots: number, format: number, classIndex: number, fill: bigint, fillTag: number): number;
   /** A new code object in the fixed space holding `bytes`; its address, or -1. */
   allocateCode(bytes: Uint8Array, classIndex: number): number;
-  /** The stack moved (Machine.setStack): STACK values the heap holds outside memory in [lo, hi] move by `delta`. */
-  stackMoved(lo: number, hi: number, delta: number): void;
+  /**
+   * The stack moved (Machine.setStack): STACK values the heap holds outside memory in
+   * [lo, hi] move by `delta` (and become numbers if that takes them out of [newLo, newHi]).
+   */
+  stackMoved(lo: number, hi: number, delta: number, newLo: number, newHi: number): void;
 }
 
 /** A fixed space of at least `cells` cells, rounded as the heap's layout needs (64-cell cards). */
@@ -660,8 +663,9 @@ export class Machine {
    * the new one, and every STACK-tagged value that pointed into the old stack is moved by the
    * distance between the two tops: rsp and frame pointers in registers, saved frame pointers
    * on the stack, contexts in the heap, anything anywhere in memory (and the heap's host
-   * roots). STACK values pointing into other stacks are left alone. Cells of the old stack
-   * outside the new one become numbers. Call it between runs, or from a host service (the
+   * roots). STACK values pointing into other stacks are left alone; one that the move takes
+   * out of the new stack (a dead frame deeper than it reaches) becomes a number. Cells of the
+   * old stack outside the new one become numbers. Call it between runs, or from a host service (the
    * run loop takes the bounds again after a syscall).
    */
   setStack(lo: number, hi: number): void {
@@ -674,25 +678,36 @@ export class Machine {
     }
     if (lo === oldLo && hi === oldHi) return;
     const delta = hi - oldHi;
+    const T = st.tags, C = st.cells;
     if (delta !== 0) {
       const from = sp >> 3, to = (hi - live) >> 3, n = live >> 3;
-      st.cells.copyWithin(to, from, from + n);
-      st.tags.copyWithin(to, from, from + n);
-      // What was the old stack and is not the new one holds nothing.
-      const a = oldLo >> 3, b = oldHi >> 3, c = lo >> 3, d = hi >> 3;
-      if (a < c) st.tags.fill(TAG_NUM, a, Math.min(b, c));
-      if (b > d) st.tags.fill(TAG_NUM, Math.max(a, d), b);
-      const moved = (v: bigint): boolean => v >= BigInt(oldLo) && v <= BigInt(oldHi);
-      const shift = BigInt(delta);
-      for (let r = 0; r < 16; r++) {
-        if (st.regTags[r] === TAG_STACK && moved(st.state64[r])) st.state64[r] += shift;
-      }
-      const T = st.tags, C = st.cells;
-      for (let c2 = T.indexOf(TAG_STACK); c2 >= 0; c2 = T.indexOf(TAG_STACK, c2 + 1)) {
-        if (moved(C[c2])) C[c2] += shift;
-      }
-      this.memory?.stackMoved(oldLo, oldHi, delta);
+      C.copyWithin(to, from, from + n);
+      T.copyWithin(to, from, from + n);
+      // Where the live part was, and is not now, holds nothing (a number is no reference).
+      if (to > from) T.fill(TAG_NUM, from, Math.min(from + n, to));
+      else T.fill(TAG_NUM, Math.max(from, to + n), from + n);
     }
+    // What was the old stack and is not the new one holds nothing.
+    const a = oldLo >> 3, b = oldHi >> 3, c = lo >> 3, d = hi >> 3;
+    if (a < c) T.fill(TAG_NUM, a, Math.min(b, c));
+    if (b > d) T.fill(TAG_NUM, Math.max(a, d), b);
+    const moved = (v: bigint): boolean => v >= BigInt(oldLo) && v <= BigInt(oldHi);
+    // A dead frame's address (a stale copy, deeper than the new stack reaches) is no longer an address.
+    const fits = (v: bigint): boolean => v >= BigInt(lo) && v <= BigInt(hi);
+    const shift = BigInt(delta);
+    for (let r = 0; r < 16; r++) {
+      if (st.regTags[r] === TAG_STACK && moved(st.state64[r])) {
+        st.state64[r] += shift;
+        if (!fits(st.state64[r])) st.regTags[r] = TAG_NUM;
+      }
+    }
+    for (let c2 = T.indexOf(TAG_STACK); c2 >= 0; c2 = T.indexOf(TAG_STACK, c2 + 1)) {
+      if (moved(C[c2])) {
+        C[c2] += shift;
+        if (!fits(C[c2])) T[c2] = TAG_NUM;
+      }
+    }
+    this.memory?.stackMoved(oldLo, oldHi, delta, lo, hi);
     this.stackLo = lo;
     this.stackHi = hi;
   }

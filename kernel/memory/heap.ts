@@ -384,6 +384,29 @@ export class Heap {
   }
 
   /**
+   * Make the stack object with header cell `h` `cells` cells long by giving up its lowest
+   * cells (the dead end of a stack, which grows down): its header moves up, and what it gave
+   * up becomes a free chunk. Returns the new header cell. The machine's bounds must already
+   * exclude what is given up (Machine.setStack first).
+   */
+  shrinkStack(h: number, cells: number): number {
+    const i = this.stacks.indexOf(h);
+    const st = this.machine.store;
+    const size = (st.cells32[2 * h] >>> 0) + 1;
+    if (i < 0 || cells + 1 > size) throw new Error(`cannot make the stack at cell ${h} ${cells} cells long`);
+    const freed = size - 1 - cells;
+    if (freed === 0) return h;
+    const header = h + freed;
+    st.tags.fill(TAG_NUM, h, header);
+    st.cells32[2 * header] = cells;
+    st.cells32[2 * header + 1] = FORMAT_WORDS;
+    st.tags[header] = TAG_HDR;
+    this.stacks[i] = header;
+    this.addFreeChunk(h, freed);
+    return header;
+  }
+
+  /**
    * The stack object with header cell `h` is no longer used by anything (no STACK value points
    * into it): its cells go back to the fixed space at once, without waiting for a collection.
    */
@@ -399,9 +422,11 @@ export class Heap {
   }
 
   /** Machine's part: the host's roots that are stack addresses in [lo, hi] move with the stack. */
-  stackMoved(lo: number, hi: number, delta: number): void {
+  stackMoved(lo: number, hi: number, delta: number, newLo: number, newHi: number): void {
     this.roots.forEach((i, v, tag) => {
-      if (tag === TAG_STACK && v >= BigInt(lo) && v <= BigInt(hi)) this.roots.set(i, v + BigInt(delta), TAG_STACK);
+      if (tag !== TAG_STACK || v < BigInt(lo) || v > BigInt(hi)) return;
+      const moved = v + BigInt(delta);
+      this.roots.set(i, moved, moved >= BigInt(newLo) && moved <= BigInt(newHi) ? TAG_STACK : TAG_NUM);
     });
   }
 
@@ -696,6 +721,36 @@ export class Heap {
   inNursery(address: number): boolean {
     const h = (address >> 3) - 1;
     return h >= this.nurseryLo && h < this.nurseryTop;
+  }
+
+  /**
+   * Make every reference to an object in `map` (address -> address) a reference to the one
+   * it maps to: registers, every cell of memory and the host's roots, with the write barrier.
+   * Nothing is allocated; the objects mapped from are garbage afterwards (become: forward).
+   */
+  forwardPointers(map: ReadonlyMap<number, number>): void {
+    if (map.size === 0) return;
+    const st = this.machine.store;
+    let lo = Infinity, hi = -Infinity;
+    for (const a of map.keys()) { if (a < lo) lo = a; if (a > hi) hi = a; }
+    const S32 = st.state32, RT = st.regTags;
+    for (let r = 0; r < 16; r++) {
+      if (RT[r] !== TAG_PTR || S32[2 * r + 1] !== 0) continue;
+      const to = map.get(S32[2 * r]);
+      if (to !== undefined) S32[2 * r] = to;
+    }
+    const T = st.tags, C32 = st.cells32, K = st.cards;
+    for (let c = T.indexOf(TAG_PTR); c >= 0; c = T.indexOf(TAG_PTR, c + 1)) {
+      const v = C32[2 * c];
+      if (v < lo || v > hi || C32[2 * c + 1] !== 0) continue;
+      const to = map.get(v);
+      if (to !== undefined) { C32[2 * c] = to; K[c >> CARD_SHIFT] = 1; }
+    }
+    this.roots.forEach((i, v, tag) => {
+      if (tag !== TAG_PTR) return;
+      const to = map.get(Number(v));
+      if (to !== undefined) this.roots.update(i, to);
+    });
   }
 
   /** The stack object (header cell) containing byte address `a`, or -1. */

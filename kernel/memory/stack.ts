@@ -50,6 +50,11 @@ export function moveStack(heap: Heap, cells: number): boolean {
   } else if (current >= 0 && cells > stackCells(m) && heap.extendStack(current, cells)) {
     m.setStack(m.stackLo, m.stackLo + cells * 8);
     return true;
+  } else if (current >= 0 && cells < stackCells(m)) {
+    // Smaller: the grown stack gives up its lowest cells, where nothing lives.
+    m.setStack(m.stackHi - cells * 8, m.stackHi);
+    heap.shrinkStack(current, cells);
+    return true;
   } else {
     let p: number;
     try {

@@ -26,7 +26,7 @@ import { forget, mark, markNames } from './marks.ts';
 import { define, makeMethod, type MethodSpec } from './methods.ts';
 import { describe, failService, MethodCache, newSendEpoch, sendService, sendSiteService, superService } from './send.ts';
 import { defineClassService, internService, lookupService, printService } from './services.ts';
-import { kernelFaultHandler } from './faults.ts';
+import { kernelFaultHandler, type FaultOrigin } from './faults.ts';
 import { SymbolTable } from './symbols.ts';
 
 export interface SendOutcome {
@@ -44,6 +44,24 @@ export class Kernel {
   readonly true: number;
   readonly false: number;
   private readonly send: ReturnType<typeof sendService>;
+  /**
+   * Selectors defined since the compiler last looked (methods.ts define), and whether a forget
+   * happened: the compiler brings the methods whose code has another method in it up to date
+   * (layout.ts METHOD.INLINED; src/compiler/dependents.ts).
+   */
+  readonly changed = new Set<number>();
+  forgotten = false;
+  /**
+   * The compiler's part in a class reshape (reshape.ts): compile the methods in use of these
+   * behaviours again, for their present shapes; null, or which one does not compile and why.
+   */
+  recompile: ((behaviours: readonly number[]) => string | null) | null = null;
+  /** A StackOverflow at the limit has the stack's reserve (faults.ts). */
+  stackReserved = false;
+  /** The root holding the stub a signalled fault's handler would return through, or -1 (faults.ts). */
+  faultReturnRoot = -1;
+  /** Where the last machine fault nothing handled happened (set by FAIL; faults.ts). */
+  faultOrigin: FaultOrigin | null = null;
 
   constructor(readonly machine: Machine, readonly heap: Heap, readonly roots: number) {
     heap.roots.add(BigInt(roots), TAG_PTR);

@@ -34,6 +34,10 @@
  *               from (an operation of the method, or the primitive it was copied from), or nil
  *  10 pragmas   Array of the pragmas at the start of its body (`<primitive: 60>`), each an
  *               Array of its selector and its literal arguments, or nil
+ *  11 inlined   Array of (behaviour, selector, method) triples: the methods the compiler found
+ *               for those selectors from those behaviours and put in this one's code (copied
+ *               in, or called or jumped to directly), or nil. When a lookup would now find
+ *               another, the method is out of date and is compiled again (src/compiler/dependents.ts)
  */
 
 /** Well-known class indices. 0 is no class (free chunks). Numbers have a class by their tag. */
@@ -122,7 +126,7 @@ export const INSTANCE_FORMAT = Object.freeze({ FORMAT_MASK: 0xf, INDEXABLE: 0x10
 export const BEHAVIOUR = Object.freeze({ NAME: 0, PARENT: 1, METHODS: 2, INDEX: 3, FORMAT: 4, IVARS: 5, SIZE: 6 });
 export const ENTRY = Object.freeze({ SELECTOR: 0, METHOD: 1, NEXT: 2, SIZE: 3 });
 export const METHOD = Object.freeze({
-  CODE: 0, ENTRY: 1, SELECTOR: 2, OWNER: 3, SOURCE: 4, KIND: 5, ARITY: 6, THREADED: 7, LITERALS: 8, ORIGINS: 9, PRAGMAS: 10, SIZE: 11,
+  CODE: 0, ENTRY: 1, SELECTOR: 2, OWNER: 3, SOURCE: 4, KIND: 5, ARITY: 6, THREADED: 7, LITERALS: 8, ORIGINS: 9, PRAGMAS: 10, INLINED: 11, SIZE: 12,
 });
 /** A global: name, value, and the binding it was defined after (the globals chain, newest first). */
 export const BINDING = Object.freeze({ NAME: 0, VALUE: 1, NEXT: 2, SIZE: 3 });
@@ -132,8 +136,12 @@ export const MESSAGE = Object.freeze({ SELECTOR: 0, ARGUMENTS: 1, SIZE: 2 });
  * the mark was made, for every i below classCount.
  */
 export const MARK = Object.freeze({ NAME: 0, PARENT: 1, HEADS: 2, GLOBALS: 3, LOG: 4, CLASS_COUNT: 5, SIZE: 6 });
-/** One definition in the log: what kind, which behaviour and selector, and the entry before it. */
-export const LOG = Object.freeze({ KIND: 0, BEHAVIOUR: 1, NAME: 2, SOURCE: 3, TIME: 4, PREVIOUS: 5, SIZE: 6 });
+/**
+ * One definition in the log: what kind, which behaviour and selector, and the entry before it.
+ * DATA is what undoing it needs, for the kinds that change something a mark's heads do not
+ * record: a reshape's behaviour as it was (reshape.ts SHAPE), else nil.
+ */
+export const LOG = Object.freeze({ KIND: 0, BEHAVIOUR: 1, NAME: 2, SOURCE: 3, TIME: 4, PREVIOUS: 5, DATA: 6, SIZE: 7 });
 
 /** The kernel's roots: everything the system keeps alive, reachable from one fixed object. */
 export const ROOTS = Object.freeze({
@@ -199,8 +207,14 @@ export const CLOSURE = Object.freeze({ CODE: 0, OUTER: 1, RECEIVER: 2, HOME: 3, 
  *   3 ensure   an ensure record's block (run when the chain unwinds through it), or nil
  *   4 kind     0: the frame is native code's (rbp); 1: threaded code's (r12)
  *   5...       the captured variables
+ *   then       a native home's last HOME_SAVED.SIZE slots: rbx, r12 and r13 as they were when
+ *              its method was entered (its caller's: threaded code's run: keeps its pair index,
+ *              frame and return address there), which a non-local return to it restores
+ *              (Kernel>>unwind), however many run: frames of blocks it skips
  */
 export const CONTEXT = Object.freeze({ PARENT: 0, FRAME: 1, NEXT: 2, ENSURE: 3, KIND: 4, VARS: 5 });
+/** The registers a native home context keeps in its last slots, in this order (see CONTEXT). */
+export const HOME_SAVED = Object.freeze({ RBX: 0, R12: 1, R13: 2, SIZE: 3 });
 
 /** How a compiled method takes its arguments (kernel/ABI.md, "Primitives and their parameters"). */
 export const METHOD_KIND = Object.freeze({

@@ -23,19 +23,21 @@ import { behaviourAt, classTable, methodsHead, setMethodsHead } from './classes.
 import type { Kernel } from './kernel.ts';
 import { CLASS, LOG, MARK, ROOTS } from './layout.ts';
 import { makeString } from './methods.ts';
+import { undoReshapes } from './reshape.ts';
 import { emptySendSites } from './send.ts';
 
-export type LogKind = 'define' | 'class' | 'global' | 'mark';
+export type LogKind = 'define' | 'class' | 'global' | 'mark' | 'reshape';
 
 /**
  * Make a log entry (not yet linked in: `Kernel.commitLog` links it once the definition it
  * records has been made). Returns its address or a message.
  */
-export function appendLog(k: Kernel, kind: LogKind, behaviour: number, name: number, source?: string): number | string {
+export function appendLog(k: Kernel, kind: LogKind, behaviour: number, name: number, source?: string, data = -1): number | string {
   const m = k.machine;
   return k.withHolds((hold) => {
     hold(behaviour);
     hold(name);
+    hold(data);
     const kindSymbol = hold(k.symbols.intern(kind));
     if (kindSymbol < 0) return 'out of memory';
     const text = source === undefined ? k.nil : hold(makeString(k, source));
@@ -48,6 +50,7 @@ export function appendLog(k: Kernel, kind: LogKind, behaviour: number, name: num
     setSlotPointer(m, entry, LOG.SOURCE, text);
     setSlotNumber(m, entry, LOG.TIME, Date.now());
     setSlotPointer(m, entry, LOG.PREVIOUS, slotPointer(m, k.roots, ROOTS.LOG));
+    if (data >= 0) setSlotPointer(m, entry, LOG.DATA, data);
     return entry;
   });
 }
@@ -134,6 +137,8 @@ export function forget(k: Kernel, name: string): string | null {
     const known = markNames(k);
     return `there is no mark named '${name}'` + (known.length ? ` (marks: ${known.join(', ')})` : ' (there are no marks)');
   }
+  // Classes reshaped since the mark go back to their shapes then, their instances too.
+  undoReshapes(k, slotPointer(m, mk, MARK.LOG));
   const heads = slotPointer(m, mk, MARK.HEADS);
   const classCount = slotNumber(m, mk, MARK.CLASS_COUNT);
   const table = classTable(k);
@@ -151,6 +156,7 @@ export function forget(k: Kernel, name: string): string | null {
   setSlotPointer(m, k.roots, ROOTS.MARKS, slotPointer(m, mk, MARK.PARENT));
   k.cache.flush();
   emptySendSites(k);
+  k.forgotten = true;
   arithmeticChanged(k);
   return null;
 }

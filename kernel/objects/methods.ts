@@ -45,6 +45,8 @@ export interface MethodSpec {
   readonly entry?: number;
   /** The Array of its pragmas (layout.ts, METHOD.PRAGMAS). */
   readonly pragmas?: number;
+  /** The Array of (behaviour, selector, method) triples its code has in it (layout.ts METHOD.INLINED). */
+  readonly inlined?: number;
 }
 
 /** Bytes of `instructions`, encoded to sit at `origin` (branch targets are absolute addresses). */
@@ -59,17 +61,26 @@ function encodeAt(instructions: readonly [string, Operand[]][], origin: number, 
   return Uint8Array.from(out);
 }
 
-/** Code for the adapter of a primitive with `arity` named parameters, jumping to `body`. */
+/**
+ * Code for the adapter of a primitive with `arity` named parameters, jumping to `body`. With
+ * more parameters than registers, those after the fifth stay on the stack where the send put
+ * them, and the last (in rax) takes the receiver's place once the receiver is in rax
+ * (parameterOperand says where each is).
+ */
 export function makeAdapter(k: Kernel, arity: number, body: number): number | string {
-  if (arity > PARAMETER_REGISTERS.length) return `a primitive takes at most ${PARAMETER_REGISTERS.length} parameters`;
   const reg64 = (name: string): Operand => reg(REG64.indexOf(name));
   const moves: [string, Operand[]][] = [];
-  for (let i = 0; i < arity; i++) {
+  const inRegisters = Math.min(arity, PARAMETER_REGISTERS.length);
+  if (arity > PARAMETER_REGISTERS.length) {
+    const R10 = REG64.indexOf('r10');
+    moves.push(['mov', [reg(R10), reg(0)]], ['mov', [reg(0), mem(RSP, -1, 1, 8 * arity)]], ['mov', [mem(RSP, -1, 1, 8 * arity), reg(R10)]]);
+  }
+  for (let i = 0; i < inRegisters; i++) {
     const target = reg64(PARAMETER_REGISTERS[i]);
     // Argument i+1 of n: the last is in rax, the others at [rsp + 8(n-1-i)].
     moves.push(i === arity - 1 ? ['mov', [target, reg(0)]] : ['mov', [target, mem(RSP, -1, 1, 8 * (arity - 1 - i))]]);
   }
-  moves.push(['mov', [reg(0), mem(RSP, -1, 1, 8 * arity)]]);
+  if (arity <= PARAMETER_REGISTERS.length) moves.push(['mov', [reg(0), mem(RSP, -1, 1, 8 * arity)]]);
   const sequence: [string, Operand[]][] = [...moves, ['jmp', [rel(body)]]];
   const hints = [...moves.map(() => ({})), { disp32: true }];
   // The length does not depend on where it sits (the jump is always 32-bit), so measure first.
@@ -81,6 +92,16 @@ export function makeAdapter(k: Kernel, arity: number, body: number): number | st
   if (typeof bytes === 'string') return bytes;
   writeCode(k, adapter, bytes);
   return adapter;
+}
+
+/**
+ * Where a primitive's named parameter `index` (0-based) of `arity` is on entry to its body:
+ * a register for the first five (kernel/ABI.md), then the stack, as the adapter leaves it:
+ * `qword ptr [rsp+8k]`, valid while the body has not moved rsp.
+ */
+export function parameterOperand(index: number, arity: number): string {
+  if (index < PARAMETER_REGISTERS.length) return PARAMETER_REGISTERS[index];
+  return `qword ptr [rsp+${index === arity - 1 ? 8 * arity : 8 * (arity - 1 - index)}]`;
 }
 
 /** Fill a freshly made code object with its bytes. */
@@ -114,6 +135,7 @@ export function makeMethod(k: Kernel, spec: MethodSpec): number | string {
     if (spec.origins !== undefined) hold(spec.origins);
     if (spec.entry !== undefined) hold(spec.entry);
     if (spec.pragmas !== undefined) hold(spec.pragmas);
+    if (spec.inlined !== undefined) hold(spec.inlined);
     const selector = hold(k.symbols.intern(spec.selector));
     if (selector < 0) return 'out of memory';
     const arity = k.symbols.arity(selector);
@@ -138,6 +160,7 @@ export function makeMethod(k: Kernel, spec: MethodSpec): number | string {
     if (spec.literals !== undefined) setSlotPointer(m, method, METHOD.LITERALS, spec.literals);
     if (spec.origins !== undefined) setSlotPointer(m, method, METHOD.ORIGINS, spec.origins);
     if (spec.pragmas !== undefined) setSlotPointer(m, method, METHOD.PRAGMAS, spec.pragmas);
+    if (spec.inlined !== undefined) setSlotPointer(m, method, METHOD.INLINED, spec.inlined);
     return method;
   });
 }
@@ -181,6 +204,7 @@ export function define(k: Kernel, b: number, selector: number, method: number, s
     setMethodsHead(k, b, entry);
     k.commitLog(logged);
     k.cache.invalidateSelector(selector);
+    k.changed.add(selector);
     if (isArithmeticSelector(k.symbols.text(selector))) arithmeticChanged(k);
     return entry;
   });

@@ -42,6 +42,8 @@ import { classIndexOf, isObject, setSlot, setSlotPointer, slotNumber, slotPointe
 import { behaviourName, classIndexOfValue, lookup } from './classes.ts';
 import type { Kernel } from './kernel.ts';
 import { BEHAVIOUR, CLASS, MESSAGE, METHOD, METHOD_CACHE_HASH, METHOD_CACHE_SIZE, ROOTS, SEND_EPOCH_STEP, SEND_SITE } from './layout.ts';
+import { faultOrigin, settleStack } from './faults.ts';
+import { describeFault } from '../machine/faults.ts';
 
 const R9 = 9, R10 = 10, R11 = 11, RDX = 2, RSP = 4;
 const MASK = METHOD_CACHE_SIZE - 1;
@@ -236,6 +238,7 @@ export function superService(k: Kernel): HostService {
 
 /** Find the method for the selector in r10: in class `from`, or (-1) the receiver's class. */
 function dispatch(k: Kernel, m: Machine, from: number): string | null {
+  if (k.stackReserved) settleStack(k);
   const selector = selectorIn(k, m);
   if (selector < 0) return 'send: r10 does not hold a selector (a Symbol)';
   const n = k.symbols.arity(selector);
@@ -338,6 +341,9 @@ export function failService(k: Kernel): HostService {
     const tag10 = m.store.regTags[R10];
     const r10 = (tag10 === TAG_PTR || tag10 === TAG_NUM) && m.store.state32[2 * R10 + 1] === 0 ? m.store.state32[2 * R10] : -1;
     if (r10 > 0 && isObject(m, r10)) {
+      // A machine fault nothing handled: its own words, and where it happened for the report.
+      const origin = faultOrigin(k, r10);
+      if (origin) { k.faultOrigin = origin; return describeFault(origin.fault); }
       const cls = classIndexOf(m, r10);
       if (cls === CLASS.Message) {
         const sel = slotPointer(m, r10, MESSAGE.SELECTOR);

@@ -4,7 +4,7 @@
  * method does with them is written in Bedrock (bootstrap/system/).
  *
  *   DEFINE_CLASS  rax = the superclass, rsi = the name (a Symbol), rdx = the instance
- *                 variable names (a String: 'x y'), rcx = flags: 1 indexable, 2 words,
+ *                 variable names (a String: 'x y'; nil: see below), rcx = flags: 1 indexable, 2 words,
  *                 4 bytes -> rax = the class
  *   PRINT         rax = any value -> rax = a new String describing it
  *   LOOKUP        rax = a behaviour, rsi = a selector -> rax = whether its instances understand it
@@ -12,13 +12,16 @@
  *   INTERN        rax = a byte object (a String) -> rax = the Symbol with the same text
  *
  * Defining a class that exists with the same superclass and instance variables answers the
- * existing class (a file can be loaded twice); otherwise a new class is made and its global
- * shadows the old one, as a redefined method shadows the old method.
+ * existing class (a file can be loaded twice); with others, the class changes in place
+ * (reshape.ts: its methods compiled again, its instances migrated). nil for the names (what
+ * `Object subclass: #Foo` passes) keeps those of a class that exists, and its shape, as GNU
+ * Smalltalk's subclass: does; a new class has none.
  */
 import { FORMAT_BYTES, FORMAT_POINTERS, FORMAT_WORDS, TAG_NUM, TAG_PTR } from '../machine/cells.ts';
 import type { HostService } from '../machine/machine.ts';
 import { byteShape, classIndexOf, formatOf, isObject, setSlotPointer, slotCount, slotNumber, slotPointer, utf8 } from './access.ts';
-import { behaviourName, ensureMetaclass, lookupFrom, makeBehaviour, methodsHead, parentOf } from './classes.ts';
+import { behaviourIndex, behaviourName, ensureMetaclass, lookupFrom, makeBehaviour, methodsHead, parentOf } from './classes.ts';
+import { reshapeClass } from './reshape.ts';
 import { defineGlobal } from './globals.ts';
 import type { Kernel } from './kernel.ts';
 import { BEHAVIOUR, CLASS, ENTRY, INSTANCE_FORMAT } from './layout.ts';
@@ -51,9 +54,15 @@ export function defineClass(k: Kernel, superclass: number, name: string, ivarNam
   const dup = ivarNames.find((n, i) => ivarNames.indexOf(n) !== i);
   if (dup) return `instance variable '${dup}' is named twice`;
   const existing = k.behaviourNamed(name);
+  if (existing >= 0 && !k.isBehaviour(existing)) return `${name} is not a class`;
   if (existing >= 0 && parentOf(k, existing) === superclass && ownInstanceVariables(k, existing).join(' ') === ivarNames.join(' ') &&
-    ((slotNumber(k.machine, existing, BEHAVIOUR.FORMAT) & INSTANCE_FORMAT.INDEXABLE) !== 0) === indexable) {
+    ((slotNumber(k.machine, existing, BEHAVIOUR.FORMAT) & INSTANCE_FORMAT.INDEXABLE) !== 0) === indexable &&
+    (format === undefined || (slotNumber(k.machine, existing, BEHAVIOUR.FORMAT) & INSTANCE_FORMAT.FORMAT_MASK) === format)) {
     return existing;
+  }
+  // A class that exists, defined again with another shape: it changes in place (reshape.ts).
+  if (existing >= 0 && classIndexOf(k.machine, existing) !== behaviourIndex(k, existing)) {
+    return reshapeClass(k, existing, superclass, ivarNames, indexable, format);
   }
   const inherited = fixedSlotsOf(k, superclass);
   const parentFormat = format ?? slotNumber(k.machine, superclass, BEHAVIOUR.FORMAT) & 0xf;
@@ -91,13 +100,20 @@ export function defineClassService(k: Kernel): HostService {
     if (nameSym < 0 || !k.symbols.isSymbol(nameSym)) return 'subclass: needs a Symbol for the name (#Point)';
     const ivarString = pointerIn(k, RDX);
     let names: string[] = [];
-    if (ivarString >= 0 && ivarString !== k.nil) {
+    let flags = Number(m.store.state64[RCX] & 7n);
+    const existing = k.behaviourNamed(k.symbols.text(nameSym));
+    if (ivarString === k.nil && existing >= 0 && k.isBehaviour(existing)) {
+      // No names (Object subclass: #Foo): a class that exists keeps its own, and its shape.
+      names = ownInstanceVariables(k, existing);
+      const format = slotNumber(m, existing, BEHAVIOUR.FORMAT);
+      const own = format & INSTANCE_FORMAT.FORMAT_MASK;
+      flags |= ((format & INSTANCE_FORMAT.INDEXABLE) !== 0 ? 1 : 0) | (own === FORMAT_WORDS ? 2 : own === FORMAT_BYTES ? 4 : 0);
+    } else if (ivarString >= 0 && ivarString !== k.nil) {
       if (!isObject(m, ivarString) || (classIndexOf(m, ivarString) !== CLASS.String && classIndexOf(m, ivarString) !== CLASS.Symbol)) return 'instanceVariableNames: needs a String (\'x y\')';
       names = k.textOf(ivarString).split(/\s+/).filter(Boolean);
       const bad = names.find((n) => !/^[a-z_][A-Za-z0-9_]*$/.test(n));
       if (bad) return `'${bad}' cannot name an instance variable (it must start with a lowercase letter)`;
     }
-    const flags = Number(m.store.state64[RCX] & 7n);
     if ((flags & 6) !== 0 && names.length > 0) return 'a word or byte class cannot have named instance variables';
     const format = flags & 2 ? FORMAT_WORDS : flags & 4 ? FORMAT_BYTES : undefined;
     const b = defineClass(k, superclass, k.symbols.text(nameSym), names, (flags & 1) !== 0, format);

@@ -54,6 +54,8 @@ export interface CodegenContext {
   readonly hold?: (address: number) => number;
   /** Compiles a block's unit (for closures). */
   readonly compileBlock?: BlockCompiler;
+  /** Called for each method the code has in it: a machine object's primitive, found for a selector. */
+  readonly bind?: (behaviour: number, selector: string, method: number) => void;
   /** Told what is worth a warning (a name not defined yet). */
   readonly warn?: (message: string) => void;
 }
@@ -621,26 +623,24 @@ export class Generator {
   private machineSend(receiver: Expression, messages: readonly Message[]): boolean {
     if (receiver.kind !== 'variable' || !this.isMachineObject(receiver.name)) return false;
     const b = this.k.behaviourNamed(receiver.name);
-    const methods = messages.map((m) => {
-      const selector = this.k.symbols.find(m.selector);
-      const method = selector === undefined ? -1 : lookupFrom(this.k, b, selector);
-      const kind = method < 0 ? -1 : slotNumber(this.k.machine, method, METHOD.KIND);
-      return kind === METHOD_KIND.REGISTERS || kind === METHOD_KIND.TOS ? { method, kind } : null;
-    });
+    const methods = messages.map((m) => machinePrimitive(this.k, b, m.selector));
     if (methods.some((x) => x === null)) return false;
     messages.forEach((m, i) => {
       const { method, kind } = methods[i]!;
+      this.cx.bind?.(b, m.selector, method);
       const code = slotPointer(this.k.machine, method, METHOD.CODE);
+      const entry = slotPointer(this.k.machine, method, METHOD.ENTRY);
       this.literal(code);
+      this.literal(entry);
       const name = `${receiver.name}>>${m.selector}`;
       if (kind === METHOD_KIND.TOS) {
         this.expression(m.args[0]);
-        this.emit({ op: 'primitive', code, name, kind, argc: 1 });
+        this.emit({ op: 'primitive', code, entry, name, kind, argc: 1 });
       } else {
         // The accumulator is what rax holds now; it is live from here on.
         if (this.depth === 0) this.depth = 1;
         if (m.args.length > 0) { this.pushTop(); for (const a of m.args) this.expression(a); }
-        this.emit({ op: 'primitive', code, name, kind, argc: m.args.length });
+        this.emit({ op: 'primitive', code, entry, name, kind, argc: m.args.length });
         this.depth -= m.args.length;
       }
       // In a cascade every message but the last is done for its effect (and, for the
@@ -680,6 +680,20 @@ export class Generator {
   /** A temporary only the inliner can name (or a block parameter it binds). */
   newTemp(v: Variable): Slot { return this.declareTemp(v); }
   hiddenTemp(name: string): Slot { return this.declareTemp({ kind: 'variable', name, span: NO_SPAN }); }
+}
+
+/**
+ * The primitive a machine object (Memory, CPU, ALU: behaviour `b`) has of its own for
+ * `selector`, or null. Only its own: what it inherits from the VM object (==, class,
+ * printString ...) is a method of the object like any other, sent to it, not a primitive on
+ * the accumulator.
+ */
+export function machinePrimitive(k: Kernel, b: number, selector: string): { method: number; kind: number } | null {
+  const sel = k.symbols.find(selector);
+  const method = sel === undefined ? -1 : lookupFrom(k, b, sel);
+  if (method < 0 || slotPointer(k.machine, method, METHOD.OWNER) !== b) return null;
+  const kind = slotNumber(k.machine, method, METHOD.KIND);
+  return kind === METHOD_KIND.REGISTERS || kind === METHOD_KIND.TOS ? { method, kind } : null;
 }
 
 /** Instance variable names of behaviour `b` (its parents' first), with their slot indexes. */

@@ -26,15 +26,16 @@ import { imm, mem, reg, rel } from '../../kernel/machine/x86/operand.ts';
 import { setSlot, setSlotPointer, slotNumber, slotPointer } from '../../kernel/objects/access.ts';
 import { ensureMetaclass, lookupFrom } from '../../kernel/objects/classes.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
-import { CLASS, kernelConstants, METHOD, METHOD_KIND } from '../../kernel/objects/layout.ts';
+import { CLASS, kernelConstants, METHOD, METHOD_KIND, PARAMETER_REGISTERS } from '../../kernel/objects/layout.ts';
 import { define, makeMethod, makeString, writeCode, type MethodSpec } from '../../kernel/objects/methods.ts';
 import { makeSendSite } from '../../kernel/objects/send.ts';
 import type { Body, DoIt, Expression, LiteralValue, Message, MethodDefinition, Span, Statement, Variable } from '../lang/ast.ts';
-import { analyze, CompileFailure, Generator, MACHINE_OBJECTS, type CompileError } from './codegen.ts';
+import { analyze, CompileFailure, Generator, MACHINE_OBJECTS, machinePrimitive, type CompileError } from './codegen.ts';
 import { frameOffset, type Op, type Unit } from './ir.ts';
+import { Dependents } from './dependents.ts';
 import { inlinableFragment, itemsAt, nativeLines, type NativeCode } from './native.ts';
 import { isInstruction, optimize, type Line } from './peephole.ts';
-import { THREADED_BIAS, threadedPairs, ThreadedPrimitives, type Pair } from './threaded.ts';
+import { THREADED_APPLY_ARGUMENTS, THREADED_BIAS, THREADED_SEND_ARGUMENTS, threadedPairs, ThreadedPrimitives, type Pair } from './threaded.ts';
 
 export type Backend = 'native' | 'threaded';
 
@@ -65,9 +66,17 @@ export class Compiler {
   last: Compiled | null = null;
   /** Warnings of the definition being compiled. */
   private warnings: string[] = [];
+  /** What the definition being compiled has in its code: (behaviour, selector, method) found (METHOD.INLINED). */
+  private bound: [number, number, number][] = [];
+
+  /** The methods whose code has other methods in it, kept up to date (dependents.ts). */
+  readonly dependents: Dependents;
 
   constructor(readonly k: Kernel, public backend: Backend = 'native') {
     this.prims = new ThreadedPrimitives(k);
+    this.dependents = new Dependents(this);
+    // A class that changes shape has its methods compiled again (kernel/objects/reshape.ts).
+    k.recompile = (behaviours) => this.dependents.recompileAll(behaviours);
   }
 
   /** Compile and install a method definition. */
@@ -83,11 +92,12 @@ export class Compiler {
       owner = meta;
     }
     this.warnings = [];
+    this.bound = [];
     try {
       return k.withHolds((hold): Defined => {
         const made = def.body.kind === 'assembly'
           ? this.assemblyMethod(def, owner, hold)
-          : isMachineMethod(def) ? this.machineMethod(def, owner, hold) : this.smalltalkMethod(def, owner, hold);
+          : isMachineMethod(k, def) ? this.machineMethod(def, owner, hold) : this.smalltalkMethod(def, owner, hold);
         return { ok: true, method: made.method, owner, selector: def.selector, warnings: [...new Set(this.warnings)] };
       });
     } catch (e) {
@@ -101,6 +111,7 @@ export class Compiler {
    * (its instance and class variables) when one is given.
    */
   doIt(item: DoIt, behaviour = -1): CompileOutcome<CompiledDoIt> {
+    this.bound = [];
     try {
       return this.k.withHolds((hold) => {
         const unit = this.unit({ kind: 'doit', body: item }, 0, [], behaviour, 'a DoIt', hold);
@@ -163,6 +174,7 @@ export class Compiler {
       topLevel: what.kind === 'doit',
       defineGlobal: (global) => k.defineGlobal(global, k.object(k.nil)),
       warn: (message) => this.warnings.push(message),
+      bind: (b, selector, method) => this.bindTo(b, selector, method),
       hold,
       compileBlock: (unit) => {
         const c = this.materialize(unit, hold);
@@ -184,12 +196,19 @@ export class Compiler {
     const closureOffset = unit.argc === 0 ? -8 : frameOffset({ kind: 'argument', index: 0 }, unit.argc, THREADED_BIAS);
     for (const op of unit.ops) {
       let site = -1;
-      if (op.op === 'send' && op.start >= 0) {
-        site = this.fixedArray([[BigInt(op.selector), TAG_PTR], [BigInt(op.start), TAG_PTR]]);
+      if (op.op === 'send' && (op.start >= 0 || op.argc > THREADED_SEND_ARGUMENTS)) {
+        // A super send's site: the selector and where to look (and, for many arguments, 8 x
+        // their count); a send of many arguments in threaded code: the selector and 8 x count.
+        const count: [bigint, number] = [BigInt(8 * op.argc), TAG_NUM];
+        site = this.fixedArray(op.start >= 0
+          ? [[BigInt(op.selector), TAG_PTR], [BigInt(op.start), TAG_PTR], count]
+          : [[BigInt(op.selector), TAG_PTR], count]);
       } else if (op.op === 'send') {
         site = makeSendSite(k, op.selector);
         if (site < 0) throw new CompileFailure({ message: 'out of memory', span: NO_SPAN });
         siteSlots.set(op, literalsList.length);
+      } else if (op.op === 'primitive' && op.kind === METHOD_KIND.REGISTERS && op.argc > THREADED_APPLY_ARGUMENTS) {
+        site = this.fixedArray([[BigInt(op.entry), TAG_PTR], [BigInt(8 * op.argc), TAG_NUM]]);
       } else if (op.op === 'closure') {
         // Threaded code makes its closures from a site: code, argument count, flags, where its own closure is.
         const flags = (op.outer ? 1 : 0) | (op.home === 'own' ? 2 : 0) | (op.home === 'closure' ? 4 : 0);
@@ -223,8 +242,26 @@ export class Compiler {
   private methodObject(c: Compiled, selector: string, owner: number, source: string, hold: (a: number) => number, pragmas?: number): number {
     return hold(makeMethodChecked(this.k, {
       selector, owner, code: c.nativeCode, kind: METHOD_KIND.SEND, source, threaded: c.vector, literals: c.literals,
-      origins: c.origins, entry: this.backend === 'native' ? c.nativeCode : c.stub, ...(pragmas !== undefined && { pragmas }),
+      origins: c.origins, entry: this.backend === 'native' ? c.nativeCode : c.stub, inlined: this.inlinedArray(hold),
+      ...(pragmas !== undefined && { pragmas }),
     }));
+  }
+
+  /** For machine methods: as bindTo. */
+  noteBound(b: number, selector: string, method: number): void { this.bindTo(b, selector, method); }
+
+  /** Note that the code being compiled has the method `b` finds for `selector` in it (copied, called or jumped to). */
+  private bindTo(b: number, selector: string, method: number): void {
+    const sel = this.k.symbols.intern(selector);
+    if (sel < 0) throw new CompileFailure({ message: 'out of memory', span: NO_SPAN });
+    if (!this.bound.some(([x, y]) => x === b && y === sel)) this.bound.push([b, sel, method]);
+  }
+
+  /** The METHOD.INLINED Array of what the definition's code has in it, or undefined for nothing. */
+  private inlinedArray(hold: (a: number) => number): number | undefined {
+    if (this.bound.length === 0) return undefined;
+    this.dependents.noteBound(this.bound.map(([, sel]) => sel));
+    return hold(this.fixedArray(this.bound.flatMap(([b, sel, method]): [bigint, number][] => [[BigInt(b), TAG_PTR], [BigInt(sel), TAG_PTR], [BigInt(method), TAG_PTR]])));
   }
 
   private install(owner: number, selector: string, method: number, source: string, span: Span): number {
@@ -254,7 +291,13 @@ export class Compiler {
       object: (n: string) => (n === 'nil' ? k.nil : n === 'true' ? k.true : n === 'false' ? k.false : undefined),
       symbol: (t: string) => { const s = hold(k.symbols.intern(t)); if (s > 0) named.add(s); return s; },
       service: (n: string) => kernelConstants(k.roots)[n],
-      method: (b: string, sel: string) => { const c = this.methodCode(b, sel); if (c !== undefined) named.add(hold(c)); return c; },
+      method: (b: string, sel: string) => {
+        const found = this.methodFound(b, sel);
+        if (found === undefined) return undefined;
+        named.add(hold(found.code));
+        this.bindTo(found.behaviour, sel, found.method);
+        return found.code;
+      },
     };
     const measure = bindBody(fragment, names, 0);
     if (!measure.ok) throw new CompileFailure({ message: measure.message, span: body.span });
@@ -268,7 +311,7 @@ export class Compiler {
     if (!placed.ok || placed.bytes.length !== first.bytes.length) throw new CompileFailure({ message: 'the code changed size when placed', span: body.span });
     writeCode(k, code, placed.bytes);
     const literals = named.size === 0 ? undefined : hold(this.fixedArray([...named].map((a): [bigint, number] => [BigInt(a), TAG_PTR])));
-    const method = hold(makeMethodChecked(k, { selector: def.selector, owner, code, kind: kindOf(fragment), source: def.source, literals }));
+    const method = hold(makeMethodChecked(k, { selector: def.selector, owner, code, kind: kindOf(fragment), source: def.source, literals, inlined: this.inlinedArray(hold) }));
     return { ok: true, method: this.install(owner, def.selector, method, def.source, def.span) };
   }
 
@@ -278,18 +321,23 @@ export class Compiler {
     const { lines: optimized } = optimize(lines);
     const { code, offsets } = this.placeCode(optimized, hold);
     const origins = hold(this.originsArray(optimized, offsets, hold));
-    const method = hold(makeMethodChecked(k, { selector: def.selector, owner, code, kind: METHOD_KIND.REGISTERS, source: def.source, origins }));
+    const method = hold(makeMethodChecked(k, { selector: def.selector, owner, code, kind: METHOD_KIND.REGISTERS, source: def.source, origins, inlined: this.inlinedArray(hold) }));
     return { ok: true, method: this.install(owner, def.selector, method, def.source, def.span) };
   }
 
   /** The code object of Behaviour>>selector (for `jmp CPU>>eq:do:` in assembly). */
   methodCode(behaviourName: string, selector: string): number | undefined {
+    return this.methodFound(behaviourName, selector)?.code;
+  }
+
+  /** The method Behaviour>>selector finds, and its code. */
+  private methodFound(behaviourName: string, selector: string): { behaviour: number; method: number; code: number } | undefined {
     const k = this.k;
     const b = k.behaviourNamed(behaviourName);
     const sel = k.symbols.find(selector);
     if (b < 0 || sel === undefined) return undefined;
     const m = lookupFrom(k, b, sel);
-    return m < 0 ? undefined : slotPointer(k.machine, m, METHOD.CODE);
+    return m < 0 ? undefined : { behaviour: b, method: m, code: slotPointer(k.machine, m, METHOD.CODE) };
   }
 
   // ---- placing code ------------------------------------------------------------------------
@@ -355,18 +403,27 @@ function makeMethodChecked(k: Kernel, spec: MethodSpec): number {
 
 // ---- machine methods ------------------------------------------------------------------------
 
-/** Is every statement a message (or cascade) to a machine object, with literal or parameter arguments? */
-export function isMachineMethod(def: MethodDefinition): boolean {
+/**
+ * Is every statement a message (or cascade) to a machine object, with literal or parameter
+ * arguments? The last may be returned (`^ALU add: 5`): then the method answers what the
+ * machine left in rax; otherwise, as every message-syntax method, it answers self.
+ */
+export function isMachineMethod(k: Kernel, def: MethodDefinition): boolean {
   if (def.body.kind !== 'smalltalk' || def.body.temps.length > 0 || def.body.statements.length === 0) return false;
+  // Its parameters and each message's arguments are registers (kernel/ABI.md).
+  if (def.params.length > PARAMETER_REGISTERS.length) return false;
   const params = new Set(def.params.map((p) => p.name));
   const simple = (e: Expression): boolean =>
     (e.kind === 'literal' && (e.value.type === 'integer' || e.value.type === 'nil' || e.value.type === 'true' || e.value.type === 'false')) ||
     (e.kind === 'variable' && params.has(e.name));
-  return def.body.statements.every((s: Statement) => {
+  const statements = def.body.statements;
+  return statements.every((statement: Statement, i) => {
+    const s = statement.kind === 'return' && i === statements.length - 1 ? statement.value : statement;
     if (s.kind !== 'send' && s.kind !== 'cascade') return false;
     if (s.receiver.kind !== 'variable' || !MACHINE_OBJECTS.includes(s.receiver.name)) return false;
+    const b = k.behaviourNamed(s.receiver.name);
     const messages: readonly Message[] = s.kind === 'send' ? [s.message] : s.messages;
-    return messages.every((m) => m.args.every(simple));
+    return b >= 0 && messages.every((m) => m.args.length <= PARAMETER_REGISTERS.length && m.args.every(simple) && machinePrimitive(k, b, m.selector) !== null);
   });
 }
 
@@ -391,16 +448,23 @@ function machineMethodLines(c: Compiler, def: MethodDefinition): Line[] {
     }
   };
   let inlined = 0;
-  for (const s of (def.body as Body).statements) {
+  const statements = (def.body as Body).statements;
+  const last = statements[statements.length - 1];
+  // A message-syntax method answers self unless it returns: the receiver (rax on entry) is
+  // kept on the stack, and put back in rax at the end. A returned last statement answers rax.
+  const answersSelf = last.kind !== 'return';
+  if (answersSelf) out.push({ mnemonic: 'push', operands: [reg(0)], hints: {}, origin: 'self' });
+  for (const statement of statements) {
+    const s = statement.kind === 'return' ? statement.value : statement;
     if (s.kind !== 'send' && s.kind !== 'cascade') continue;
     const receiver = (s.receiver as { name: string }).name;
     const b = k.behaviourNamed(receiver);
     const messages: readonly Message[] = s.kind === 'send' ? [s.message] : s.messages;
     for (const m of messages) {
-      const sel = k.symbols.find(m.selector);
-      const method = sel === undefined ? -1 : lookupFrom(k, b, sel);
-      if (method < 0) throw new CompileFailure({ message: `${receiver} does not understand #${m.selector}`, span: m.selectorSpan });
-      const kind = slotNumber(k.machine, method, METHOD.KIND);
+      const primitive = machinePrimitive(k, b, m.selector);
+      if (!primitive) throw new CompileFailure({ message: `${receiver} has no primitive #${m.selector}`, span: m.selectorSpan });
+      const { method, kind } = primitive;
+      c.noteBound(b, m.selector, method);
       const code = slotPointer(k.machine, method, METHOD.CODE);
       const name = `${receiver}>>${m.selector}`;
       const origin = `${name} (arguments)`;
@@ -426,6 +490,7 @@ function machineMethodLines(c: Compiler, def: MethodDefinition): Line[] {
       }
     }
   }
+  if (answersSelf) out.push({ mnemonic: 'pop', operands: [reg(0)], hints: {}, origin: 'return self' });
   out.push({ mnemonic: 'ret', operands: [], hints: {}, origin: 'return' });
   return out;
 }

@@ -67,9 +67,10 @@ export type Op =
   /**
    * A primitive of a machine object (Memory, CPU, ALU), called or inlined. TOS kind: its one
    * argument is the top. REGISTERS kind: the top holds the accumulator under `argc`
-   * arguments, which go to rsi, rdx, ...
+   * arguments, which go to rsi, rdx, ... (`entry` is its adapter, which takes them as a send
+   * leaves them: how one of more arguments than registers is called).
    */
-  | { readonly op: 'primitive'; readonly code: number; readonly name: string; readonly kind: number; readonly argc: number }
+  | { readonly op: 'primitive'; readonly code: number; readonly entry: number; readonly name: string; readonly kind: number; readonly argc: number }
   | { readonly op: 'label'; readonly id: number }
   | { readonly op: 'jump'; readonly target: number }
   /** Test the top for true or false (anything else fails), pop it, jump if it is `when`. */

@@ -29,7 +29,7 @@ import { RIP, RSP } from '../../kernel/machine/x86/table.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { ARITHMETIC, arithmeticSealed, isArithmeticSelector, type ArithmeticSelector } from '../../kernel/objects/arithmetic.ts';
 import { slotPointer } from '../../kernel/objects/access.ts';
-import { CLASS, CLOSURE, CONTEXT, METHOD_KIND, ROOTS, SERVICE } from '../../kernel/objects/layout.ts';
+import { CLASS, CLOSURE, CONTEXT, HOME_SAVED, METHOD_KIND, ROOTS, SERVICE } from '../../kernel/objects/layout.ts';
 import { frameOffset, type Op, type Slot, type Source, type Unit } from './ir.ts';
 import { isInstruction, optimize, type Instruction, type Line } from './peephole.ts';
 
@@ -151,7 +151,7 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
           emit('mov', [ENV, reg(RCX)], origin);
           break;
         }
-        allocate(emit, CLASS.Context, CONTEXT.VARS + op.vars, origin);
+        allocate(emit, CLASS.Context, CONTEXT.VARS + op.vars + (op.home ? HOME_SAVED.SIZE : 0), origin);
         emit('mov', [ENV, reg(RAX)], origin);
         if (unit.ops[0]?.op === 'prologue' && unit.ops[0].block) {
           emit('mov', [reg(RCX), closure], origin);
@@ -162,6 +162,11 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
           // The home of ^ from its blocks: its frame, and first on the chain of active contexts.
           emit('mov', [mem(RAX, -1, 1, 8 * CONTEXT.FRAME, 64), reg(RBP)], origin);
           emit('mov', [mem(RAX, -1, 1, 8 * CONTEXT.KIND, 64), imm(0)], origin);
+          // The caller's callee-saved registers, which ^ to this home restores (CONTEXT).
+          const saved = CONTEXT.VARS + op.vars;
+          emit('mov', [mem(RAX, -1, 1, 8 * (saved + HOME_SAVED.RBX), 64), reg(3)], origin);
+          emit('mov', [mem(RAX, -1, 1, 8 * (saved + HOME_SAVED.R12), 64), reg(12)], origin);
+          emit('mov', [mem(RAX, -1, 1, 8 * (saved + HOME_SAVED.R13), 64), reg(13)], origin);
           emit('mov', [reg(RCX), mem(-1, -1, 1, k.roots + 8 * ROOTS.ACTIVE, 64)], origin);
           emit('mov', [mem(RAX, -1, 1, 8 * CONTEXT.NEXT, 64), reg(RCX)], origin);
           emit('mov', [mem(-1, -1, 1, k.roots + 8 * ROOTS.ACTIVE, 64), reg(RAX)], origin);
@@ -212,6 +217,13 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
         emitSend(cx, emit, op, origin);
         break;
       case 'primitive': {
+        // A register primitive of more arguments than registers is called at its entry, which
+        // takes them as a send leaves them (the accumulator in the receiver's place).
+        if (op.kind === METHOD_KIND.REGISTERS && op.argc > PARAMETER_REGISTERS.length) {
+          emit('call', [rel(op.entry)], `${op.name} (called)`, { disp32: true });
+          emit('add', [reg(RSP), imm(8 * op.argc)], `${op.name} (called)`);
+          break;
+        }
         // Arguments of a register primitive come off the value stack into their registers;
         // a TOS primitive's one argument is already in rax.
         if (op.kind === METHOD_KIND.REGISTERS && op.argc > 0) {

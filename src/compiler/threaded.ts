@@ -24,6 +24,10 @@ import { frameOffset, type Op, type Slot, type Source, type Unit } from './ir.ts
 
 /** Threaded code's frame bias: run: saved rbp, rbx, r12 and r13 (ir.ts). */
 export const THREADED_BIAS = 24;
+/** Sends of up to this many arguments have a primitive each (send0: .. send6:); more use sendMany:. */
+export const THREADED_SEND_ARGUMENTS = 6;
+/** Register primitives of up to this many arguments are applied in place (apply1:, apply2:); more, at their entry. */
+export const THREADED_APPLY_ARGUMENTS = 2;
 
 /** One pair: the method's code object, and the operand (a number, or a pointer). */
 export interface Pair {
@@ -147,11 +151,11 @@ export function threadedPairs(
       case 'pop': if (op.restore) pair('drop'); break;
       case 'pushTop': pair('pushTop'); break;
       case 'send': {
-        if (op.argc > 6) return { ok: false, message: `threaded code sends at most 6 arguments (#${op.name} has ${op.argc})` };
-        if (op.start >= 0) {
+        const many = op.argc > THREADED_SEND_ARGUMENTS;
+        if (op.start >= 0 || many) {
           const site = sites.get(op);
-          if (site === undefined) throw new Error('a super send without its site');
-          pointer(`superSend${op.argc}:`, site, `#${op.name}`);
+          if (site === undefined) throw new Error('a super send (or one of many arguments) without its site');
+          pointer(op.start >= 0 ? (many ? 'superSendMany:' : `superSend${op.argc}:`) : 'sendMany:', site, `#${op.name}`);
         } else {
           // The operand is the send's site (kernel/objects/send.ts), for Kernel>>send.
           const site = sites.get(op);
@@ -164,8 +168,12 @@ export function threadedPairs(
       }
       case 'primitive':
         if (op.kind === METHOD_KIND.TOS || op.argc === 0) pairs.push({ method: op.code, operand: 0n, tag: TAG_NUM, text: op.name });
-        else if (op.argc <= 2) pointer(`apply${op.argc}:`, op.code, op.name);
-        else return { ok: false, message: `threaded code passes at most 2 arguments to a primitive (${op.name})` };
+        else if (op.argc <= THREADED_APPLY_ARGUMENTS) pointer(`apply${op.argc}:`, op.code, op.name);
+        else {
+          const site = sites.get(op);
+          if (site === undefined) throw new Error('a primitive of many arguments without its site');
+          pointer('applyMany:', site, op.name);
+        }
         break;
       case 'label': labelAt.set(op.id, pairs.length); break;
       case 'jump': jumpPair('jump:', op.target); break;

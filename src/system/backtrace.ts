@@ -65,16 +65,23 @@ export function originRuns(k: Kernel, method: number): { offset: number; origin:
  * The machinery between an error and the user's code: the exception classes' own methods, the
  * threaded code's run loop and primitives. A backtrace leaves them out.
  */
-const MACHINERY = /^(Exception|Error|ZeroDivide|MessageNotUnderstood|Warning|ExceptionHandler|VM|Threaded)(\b| class)|^Object>>(primitiveFail:|error:|doesNotUnderstand:)$|>>(defaultAction|signal|signal:|signalFrom:|unhandled|divideByZero)$/;
+const MACHINERY = /^(Exception|Error|ZeroDivide|MessageNotUnderstood|Warning|ExceptionHandler|Threaded|MachineFault|Halt)(\b| class)|^VM>>(run:|doesNotUnderstand:)$|^Object>>(primitiveFail:|error:|doesNotUnderstand:|halt|halt:)$|^Array>>signalMachineFault$|>>(defaultAction|signal|signal:|signalFrom:|unhandled|divideByZero)$/;
+
+/** Where a walk of the stack starts: rsp, and rbp (a threaded method's vector), as a fault found them. */
+export interface StackPlace {
+  readonly rsp: number;
+  readonly rbp: { readonly value: bigint; readonly tag: number };
+}
 
 /**
- * The frames of the run that stopped with `fault`, innermost first: the faulting method, then
+ * The frames of the run that stopped with `fault`, innermost first (from the stack as it is,
+ * or as it was at `from`: a machine fault signalled as an exception nothing handled): the faulting method, then
  * each caller found on the stack (a return address into a method's native code, or into the
  * run: loop of a threaded method), without the error machinery; repeats of one
  * method, as in a deep recursion, fold into "Foo>>fact: (×20)"; at most `limit` lines.
  * `doIt` is the method of the evaluation that ran, so that its frames read "a DoIt".
  */
-export function backtrace(k: Kernel, fault: Fault | undefined, doIt = -1, limit = 8): string[] {
+export function backtrace(k: Kernel, fault: Fault | undefined, doIt = -1, limit = 8, from?: StackPlace): string[] {
   const m = k.machine;
   const methods = new Map<number, number>();
   const names = codeNames(k, doIt, methods);
@@ -105,12 +112,13 @@ export function backtrace(k: Kernel, fault: Fault | undefined, doIt = -1, limit 
   // nested run: saves its caller's on the stack before its own return addresses).
   // The outermost loop's vector is saved by the run: it called but has no return address into
   // run: above it, so a vector still unnamed when the stack ends is named last.
-  let vector = m.registerTag(5) === TAG_PTR ? Number(m.register(5)) : -1;
+  const rbp = from ? from.rbp : { value: m.register(5), tag: m.registerTag(5) };
+  let vector = rbp.tag === TAG_PTR ? Number(rbp.value) : -1;
   let named = false;
   // A loop may leave more than one return address into run: for one vector (the send
   // primitives re-enter it); the vector names one frame until another vector is found.
   let fresh = true;
-  for (let a = Number(m.register(4)); a < m.stackHi; a += 8) {
+  for (let a = from ? from.rsp : Number(m.register(4)); a < m.stackHi; a += 8) {
     const tag = m.store.tags[a >> 3];
     const value = Number(m.store.cells[a >> 3]);
     if (tag === TAG_CODE) {

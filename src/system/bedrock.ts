@@ -12,7 +12,7 @@ import { describeFault, type Fault } from '../../kernel/machine/faults.ts';
 import type { RunOptions } from '../../kernel/machine/machine.ts';
 import type { Value } from '../../kernel/objects/globals.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
-import { classIndexOf, isObject, setSlotPointer } from '../../kernel/objects/access.ts';
+import { classIndexOf, isObject, setSlotPointer, slotPointer } from '../../kernel/objects/access.ts';
 import { CLASS, ROOTS, SERVICE } from '../../kernel/objects/layout.ts';
 import { assignGlobal, findBinding } from '../../kernel/objects/globals.ts';
 import { formatSyntaxError, placeText, type ClassDefinition, type DoIt, type Item } from '../lang/ast.ts';
@@ -46,6 +46,9 @@ export interface BedrockOptions extends GenesisOptions {
   /** Step limit for each evaluated expression. */
   readonly steps?: number;
 }
+
+/** Instructions the ensure blocks of an evaluation that stopped may run on its way out. */
+const ENSURE_STEPS = 10_000_000;
 
 /** The system file after which SmallInteger arithmetic is sealed for inlining (kernel/objects/arithmetic.ts). */
 const SEAL_ARITHMETIC_AFTER = 'large';
@@ -146,7 +149,8 @@ export class Bedrock {
       const r = this.compiler.define(item);
       if (!r.ok) return once(this.withOutput({ kind: 'error', text: compileErrorText(r.error.message, r.error.span, source, item.span, item.origin), source }));
       const name = `${item.target.name}${item.classSide ? ' class' : ''}>>${item.selector}`;
-      const warnings = r.warnings.map((w) => `${name}: ${w}`);
+      // The methods that have the old definition in their code are compiled again.
+      const warnings = [...r.warnings.map((w) => `${name}: ${w}`), ...this.compiler.dependents.settle()];
       return once(this.withOutput({ kind: 'defined', text: name, source, ...(warnings.length > 0 && { warnings }) }));
     }
     if (item.kind === 'class') return once(this.withOutput(this.defineClass(item, options)));
@@ -214,7 +218,10 @@ export class Bedrock {
     let done: Outcome | null = null;
     const finish = (o: Outcome): Outcome => {
       k.heap.roots.release(held);
+      // What the statement defined or forgot (Smalltalk forget:, compile:) reaches every method.
+      this.compiler.dependents.settle();
       returnHome(k.heap); // a stack grown by a deep recursion is given back
+      if (m.onHomeStack) k.stackReserved = false;
       done = this.withOutput(o);
       return done;
     };
@@ -238,9 +245,15 @@ export class Bedrock {
         left -= run.steps;
         if (run.fault?.kind === 'StepLimit' && left > 0) return null;
         if (run.fault) {
+          // A machine fault signalled as an exception that nothing handled is reported as the
+          // fault, with the methods that were running when it happened (kernel/objects/faults.ts).
+          const origin = run.fault.kind === 'Service' ? k.faultOrigin : null;
+          k.faultOrigin = null;
           // The last slice's count is not the news: the whole item's is.
-          const fault = run.fault.kind === 'StepLimit' ? { ...run.fault, message: `stopped after ${budget - left} instructions (the step limit)` } : run.fault;
-          const frames = backtrace(k, fault, r.method);
+          const fault = origin ? origin.fault
+            : run.fault.kind === 'StepLimit' ? { ...run.fault, message: `stopped after ${budget - left} instructions (the step limit)` } : run.fault;
+          const frames = backtrace(k, fault, r.method, 8, origin ?? undefined);
+          this.runEnsureBlocks();
           m.unwind();
           // From a file, the error says where in it the statement that failed began.
           const where = item.origin?.name !== undefined ? `${placeText(item.span.start, item.origin.name)}: ` : '';
@@ -279,16 +292,34 @@ export class Bedrock {
   }
 
   /**
-   * A top-level evaluation starts with no active contexts and no exception handlers: a machine
-   * fault ends an evaluation without unwinding (its ensure blocks do not run), so what it left
-   * on those chains is dropped here.
+   * An evaluation that ends without unwinding (interrupted, stopped at its limit, a fault
+   * that is not an exception) runs its pending ensure: and ifCurtailed: blocks on its way out,
+   * innermost first, as an exception nothing handles does (`Exception unwindAll`). They run
+   * on top of the stopped computation, with a budget of their own.
+   */
+  private runEnsureBlocks(): void {
+    const k = this.kernel;
+    const m = k.machine;
+    if (slotPointer(m, k.roots, ROOTS.ACTIVE) === k.nil) return;
+    const exception = k.global('Exception');
+    if (!exception || exception.tag !== TAG_PTR) return;
+    k.sendMessage(exception, 'unwindAll', [], { steps: ENSURE_STEPS });
+    k.faultOrigin = null;
+  }
+
+  /**
+   * A top-level evaluation starts with no active contexts and no exception handlers: what an
+   * evaluation that ended left on those chains is dropped here.
    */
   private startAfresh(): void {
     const k = this.kernel;
     this.fileIns.clear();
+    k.faultOrigin = null;
     setSlotPointer(k.machine, k.roots, ROOTS.ACTIVE, k.nil);
     const handlers = findBinding(k, 'ActiveHandler');
     if (handlers >= 0) assignGlobal(k, handlers, k.object(k.nil));
+    const reporting = findBinding(k, 'UnhandledSignal');
+    if (reporting >= 0) assignGlobal(k, reporting, k.object(k.nil));
   }
 
   /** The outcome with the Transcript text written while it ran. */

@@ -144,6 +144,20 @@ describe('a stack that grows', () => {
     expect(verifyHeap(heapOf(m))).toEqual([]);
   });
 
+  it('a stale stack address deeper than the machine\'s own stack reaches becomes a number when it goes back', () => {
+    const m = growing(1 << 20);
+    expect(recurse(m, 100_000).fault).toBeNull();
+    const box = m.allocate(2);
+    m.setCell(box, BigInt(m.stackLo + 8), TAG_STACK); // a dead frame, deep in the grown stack
+    m.setCell(box + 8, BigInt(m.stackHi - 16), TAG_STACK); // one near the top, which still fits
+    const hi = m.stackHi;
+    returnHome(heapOf(m));
+    expect(m.cellTag(box)).toBe(TAG_NUM);
+    expect([m.cell(box + 8), m.cellTag(box + 8)]).toEqual([BigInt(m.homeStackHi - 16), TAG_STACK]);
+    expect(hi).not.toBe(m.stackHi);
+    expect(verifyHeap(heapOf(m))).toEqual([]);
+  });
+
   it('moveStack refuses a stack too small for what is live, changing nothing', () => {
     const m = growing(1 << 20);
     m.setRegister(RSP, BigInt(m.stackHi - 8 * 900), TAG_STACK);

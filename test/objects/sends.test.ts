@@ -165,9 +165,14 @@ describe('definitions are atomic', () => {
     expect(typeof k.defineMethod({ selector: 'a:b:c:d:e:f:', owner: b, code: code(k, 'mov rax, 1; ret'), kind: METHOD_KIND.SEND })).toBe('number');
     const head = k.machine.cell(b + 16);
     const logLength = readLogLength(k);
-    // A primitive naming six parameters has no registers for the sixth: the adapter cannot be made.
-    const r = k.defineMethod({ selector: 'a:b:c:d:e:f:', owner: b, code: code(k, 'mov rax, 2; ret'), kind: METHOD_KIND.REGISTERS });
-    expect(r).toBe('a primitive takes at most 5 parameters');
+    // A primitive naming its parameters needs an adapter: when memory cannot hold it, the
+    // definition cannot be made.
+    const second = code(k, 'mov rax, 2; ret');
+    const allocateCode = k.heap.allocateCode;
+    k.heap.allocateCode = () => -1;
+    const r = k.defineMethod({ selector: 'a:b:c:d:e:f:', owner: b, code: second, kind: METHOD_KIND.REGISTERS });
+    k.heap.allocateCode = allocateCode;
+    expect(r).toBe('out of memory');
     expect(k.machine.cell(b + 16)).toBe(head);
     expect(readLogLength(k)).toBe(logLength);
     const args = [num(1), num(2), num(3), num(4), num(5), num(6)];
