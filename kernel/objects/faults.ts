@@ -82,6 +82,9 @@ export function kernelFaultHandler(k: Kernel): (f: Fault) => Insn | null {
       // At the limit: the handler gets a reserve, once.
       if (k.stackReserved || !moveStack(k.heap, stackCells(m) + RESERVE)) return null;
       k.stackReserved = true;
+      // Sends must reach the host again (the SEND and SEND_SITE services settle the stack):
+      // every send site and the global method cache are emptied until the reserve is taken back.
+      k.cache.flush();
       message = `${f.message}: the stack is at its limit of ${limit} cells (Smalltalk stackLimit: sets it)`;
     }
     if (!SIGNALLED.has(f.kind)) return null;
@@ -91,7 +94,8 @@ export function kernelFaultHandler(k: Kernel): (f: Fault) => Insn | null {
 
 /**
  * Take back the reserve a StackOverflow was given, if the stack is within the limit again
- * (the SEND service asks, while k.stackReserved): the stack object loses its lowest cells.
+ * (the SEND and SEND_SITE services ask, while k.stackReserved; no send site nor the global
+ * method cache is filled meanwhile, so every send asks): the stack object loses its lowest cells.
  */
 export function settleStack(k: Kernel): void {
   const m = k.machine;

@@ -138,7 +138,8 @@ export function resolve(k: Kernel, classIndex: number, selector: number): number
   const method = lookup(k, classIndex, selector);
   if (method < 0) return -1;
   const entry = slotPointer(k.machine, method, METHOD.ENTRY);
-  k.cache.fill(classIndex, selector, entry);
+  // (Not while a StackOverflow's reserve is in use: sends must come to the host to settle it.)
+  if (!k.stackReserved) k.cache.fill(classIndex, selector, entry);
   return entry;
 }
 
@@ -193,6 +194,7 @@ export function emptySendSites(k: Kernel): void {
  */
 export function sendSiteService(k: Kernel): HostService {
   return (m) => {
+    if (k.stackReserved) settleStack(k);
     const st = m.store;
     const site = st.regTags[R10] === TAG_PTR ? st.state32[2 * R10] : -1;
     if (site <= 0 || !isObject(m, site) || classIndexOf(m, site) !== CLASS.SendSite) return 'send: r10 does not hold a send site';
@@ -212,7 +214,7 @@ export function sendSiteService(k: Kernel): HostService {
     let entry = resolve(k, classIndex, selector);
     if (entry < 0 && tag === TAG_PTR && k.behaviour(classIndex) < 0) entry = resolve(k, CLASS.Object, selector);
     if (entry < 0) return notUnderstood(k, m, selector, n, 8);
-    if (tag === TAG_NUM || tag === TAG_PTR) {
+    if ((tag === TAG_NUM || tag === TAG_PTR) && !k.stackReserved) {
       setSlot(m, site, SEND_SITE.KEY, BigInt(classIndex + slotNumber(m, k.roots, ROOTS.SEND_EPOCH)), TAG_NUM);
       setSlotPointer(m, site, SEND_SITE.ENTRY, entry);
     }
