@@ -76,7 +76,7 @@ describe('bench reports', () => {
     expect(report.environment.node).toBe(process.version);
     expect(report.environment.load).toHaveLength(3);
     const results = report.groups.flatMap((g: { results: unknown[] }) => g.results);
-    expect(results.map((x: { name: string }) => x.name)).toEqual(['machine.register-loop.interpreter', 'js.register-loop']);
+    expect(results.map((x: { name: string }) => x.name)).toEqual(['machine.register-loop.interpreter', 'machine.register-loop.translated', 'js.register-loop']);
     const [machine] = results;
     expect(machine.ratios).toEqual([{ baseline: 'js.register-loop', ratio: expect.any(Number) }]);
     expect(machine.ratios[0].ratio).toBeGreaterThan(0);
