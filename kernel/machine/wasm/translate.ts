@@ -584,9 +584,9 @@ class FunctionWriter {
         b.i64(0n).set(L.lo64);
         b.get(L.memBound).op('i64_extend_i32_u').set(L.hi64);
       }
-      // lo <= ea && ea + width <= hi, and aligned
+      // lo <= ea && ea <= hi - width (not ea + width <= hi: near 2^63 that sum wraps), and aligned
       b.get(L.ea64).get(L.lo64).op('i64_lt_s');
-      b.get(L.ea64).i64(BigInt(width)).op('i64_add').get(L.hi64).op('i64_gt_s').op('i32_or');
+      b.get(L.ea64).get(L.hi64).i64(BigInt(width)).op('i64_sub').op('i64_gt_s').op('i32_or');
       if (width === 8) b.get(L.ea64).op('i32_wrap_i64').i32(7).op('i32_and').op('i32_or');
       if (width === 2) b.get(L.ea64).op('i32_wrap_i64').i32(7).op('i32_and').i32(7).op('i32_eq').op('i32_or');
       this.when(() => this.stopAt(ins));
