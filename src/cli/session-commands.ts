@@ -18,18 +18,21 @@ import type { Workspace } from '../repl/workspace.ts';
 import { CommandFailure, EXIT_FAULT, EXIT_OK, UsageError, type Output } from './commands.ts';
 import { DEFAULT_IMAGE, openReadOnly, openSession, type Opened } from './open-image.ts';
 import { PipedSession, pump, runPiped } from './piped.ts';
+import { isForthFile, runForthText } from './forth-run.ts';
 
 export interface Options {
   readonly positional: string[];
   readonly image?: string;
   readonly save: boolean;
   readonly backend?: Backend;
+  /** --lang forth|smalltalk: how to read a file (else by its name: .fs .fth .fr .4th are Forth). */
+  readonly lang?: 'forth' | 'smalltalk';
 }
 
 /** --image F, --save, --backend native|threaded, and the rest. */
 export function parseOptions(args: readonly string[], allowed: readonly string[]): Options {
   const positional: string[] = [];
-  let image: string | undefined, backend: Backend | undefined, save = false;
+  let image: string | undefined, backend: Backend | undefined, save = false, lang: 'forth' | 'smalltalk' | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -47,9 +50,13 @@ export function parseOptions(args: readonly string[], allowed: readonly string[]
       const b = value();
       if (b !== 'native' && b !== 'threaded') throw new UsageError(`--backend is native or threaded, not '${b}'`);
       backend = b;
+    } else if (flag === '--lang') {
+      const l = value();
+      if (l !== 'forth' && l !== 'smalltalk') throw new UsageError(`--lang is forth or smalltalk, not '${l}'`);
+      lang = l;
     }
   }
-  return { positional, image, save, backend };
+  return { positional, image, save, backend, ...(lang && { lang }) };
 }
 
 function opened(r: Opened | string): Opened {
@@ -117,9 +124,10 @@ function readText(file: string): string {
  * GNU Smalltalk reads it. `Smalltalk arguments` answers the ARGs.
  */
 export async function runFileCommand(args: string[], io: Output): Promise<number> {
-  const o = parseOptions(args, ['--image', '--save', '--backend']);
+  const o = parseOptions(args, ['--image', '--save', '--backend', '--lang']);
   if (o.positional.length === 0) throw new UsageError('run needs a file of source, e.g. bedrock run points.bedrock (or - for stdin), and then its arguments');
   const [file, ...scriptArguments] = o.positional;
+  if (o.lang === 'forth' || (o.lang === undefined && isForthFile(file))) return runForthCommand(o, file, scriptArguments, io);
   const text = file === '-' ? null : readText(file);
   const read = text === null || fileFormat(text, file) === 'bedrock' ? null : readSourceFile(text, file, 'smalltalk');
   const input = (): AsyncIterable<string | Buffer> => (text === null ? process.stdin : (async function* () { yield text; })());
@@ -150,6 +158,42 @@ export async function runFileCommand(args: string[], io: Output): Promise<number
   session.workspace.close();
   if (error) { io.err(`bedrock run: ${error}`); return EXIT_FAULT; }
   return EXIT_OK;
+}
+
+/**
+ * bedrock run FILE.fs (or --lang forth): the file is Forth, interpreted as gforth would; what
+ * it prints goes to stdout, errors (gforth's words, with the file and line) to stderr.
+ */
+async function runForthCommand(o: Options, file: string, scriptArguments: string[], io: Output): Promise<number> {
+  const text = file === '-' ? await readStdin() : readText(file);
+  const name = file === '-' ? '(stdin)' : file;
+  if (!o.save) {
+    const { workspace } = opened(openReadOnly(o.image ?? null, { backend: o.backend }));
+    workspace.bedrock.arguments = scriptArguments;
+    const ok = runForthText(workspace.bedrock, text, name, io);
+    workspace.close();
+    return ok ? EXIT_OK : EXIT_FAULT;
+  }
+  const target = o.image ?? DEFAULT_IMAGE;
+  const { workspace, notes } = opened(openSession(target, { backend: o.backend }));
+  workspace.bedrock.arguments = scriptArguments;
+  for (const n of notes) io.err(`bedrock: ${n}`);
+  const ok = runForthText(workspace.bedrock, text, name, io);
+  if (!ok) {
+    io.err('bedrock run: not saved, because something failed');
+    workspace.close();
+    return EXIT_FAULT;
+  }
+  const error = workspace.save();
+  workspace.close();
+  if (error) { io.err(`bedrock run: ${error}`); return EXIT_FAULT; }
+  return EXIT_OK;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(typeof c === 'string' ? Buffer.from(c) : c);
+  return Buffer.concat(chunks).toString('latin1');
 }
 
 /** bedrock see 'Class>>selector' [--image F] */

@@ -311,7 +311,7 @@ export class Bedrock {
    * A top-level evaluation starts with no active contexts and no exception handlers: what an
    * evaluation that ended left on those chains is dropped here.
    */
-  private startAfresh(): void {
+  startAfresh(): void {
     const k = this.kernel;
     this.fileIns.clear();
     k.faultOrigin = null;

@@ -1,0 +1,1452 @@
+/*
+ * Forth on Bedrock's machine: the second front end (DESIGN.md section 9).
+ *
+ * One dictionary, two languages: every Forth word is a CompiledMethod of the class `Forth`
+ * (selector: its name in upper case), installed with the kernel's `define`, so redefinition
+ * shadows along the override chain, `mark`/`forget` (Forth's MARKER, the REPL's .mark/.forget)
+ * take words away and bring shadowed ones back, and images keep them. A word's code is a code
+ * object: a primitive (machine code, primitives.ts), a colon definition's docol stub over its
+ * threaded vector (the kernel's (code, operand) pair format, run by VM run:'s loop), a host
+ * word (a stub that enters the FORTH service, for what the text interpreter and compiler do),
+ * or a stub made by CREATE, CONSTANT, VALUE, DEFER or DOES>. An execution token is a pointer to
+ * the code object: EXECUTE calls it.
+ *
+ * The text interpreter is INTERPRET, a machine-code loop that asks the FORTH service for the
+ * next thing to do: the service parses a name from the input source, compiles it or a number
+ * into the definition being made, pushes a number, or answers a word for the loop to call.
+ * So the data stack is the machine's value stack all along, and words run on the machine,
+ * interpreted or translated by its tiers like any code.
+ *
+ * Errors are gforth's: an undefined word, a stack underflow (also one a machine-code word made:
+ * the interpreter checks the depth after every word), a division by zero or an invalid memory
+ * address end the line with a message; the stacks are emptied and the system goes on.
+ */
+import { existsSync, readFileSync, readSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { FORMAT_POINTERS, TAG_NUM, TAG_PTR, TAG_STACK } from '../../kernel/machine/cells.ts';
+import type { Fault } from '../../kernel/machine/faults.ts';
+import type { Machine } from '../../kernel/machine/machine.ts';
+import { assemble, formatAsmError } from '../../kernel/machine/x86/assembler.ts';
+import { setSlot, setSlotPointer, slotNumber, slotPointer, slot, slotTag } from '../../kernel/objects/access.ts';
+import { behaviourName, methodsHead } from '../../kernel/objects/classes.ts';
+import { bindingValue, defineGlobal, findBinding } from '../../kernel/objects/globals.ts';
+import type { Kernel } from '../../kernel/objects/kernel.ts';
+import { CLASS, ENTRY, METHOD, METHOD_KIND, ROOTS, SERVICE } from '../../kernel/objects/layout.ts';
+import { define, makeMethod, writeCode } from '../../kernel/objects/methods.ts';
+import { projectFile } from '../../bootstrap/project-files.ts';
+import type { Bedrock } from '../system/bedrock.ts';
+import { disassemble } from '../../kernel/machine/x86/disassembler.ts';
+import { docol, hostStub, interpretLoop, NEXT_LOOP, ORIGIN, PRIMITIVES, RUNTIME } from './primitives.ts';
+
+/** Where the Forth system keeps its state in the heap: the global ForthSystem, a fixed Array. */
+export const FS = Object.freeze({ DATA: 0, RS: 1, KEEP: 2, SIZE: 3 });
+/** Cells of the data space and of the return stack. */
+const DATA_CELLS = 1 << 17;
+const RS_CELLS = 1 << 16;
+/** Byte offsets in the data space. */
+export const VAR = Object.freeze({ BASE: 8, STATE: 16, IN: 24, DP: 32, HLD: 40, STRINGS: 48 });
+const TIB = 256, TIB_SIZE = 4096, WORD_BUFFER = 4352, HOLD_END = 4864, PAD = 4864, TRANSIENT = 5632, TRANSIENT_SIZE = 1024;
+const DICTIONARY = 8192;
+/** Compiled strings are kept at the top of the data space, growing down. */
+const STRINGS_TOP = DATA_CELLS * 8;
+const STRINGS_SIZE = 1 << 18;
+
+const RAX = 0, RCX = 1, RSP = 4, RBP = 5, RSI = 6, R11 = 11, R14 = 14, R15 = 15;
+const MASK = (1n << 64n) - 1n;
+const signed = (v: bigint): bigint => BigInt.asIntN(64, v);
+
+type Kind = 'primitive' | 'runtime' | 'host' | 'colon' | 'create' | 'constant' | 'value' | 'defer' | 'does';
+
+export interface Word {
+  readonly name: string;
+  readonly method: number;
+  readonly code: number;
+  readonly immediate: boolean;
+  readonly kind: Kind;
+  /** Data field (CREATE, VARIABLE, DOES>), a Forth address; -1 when none. */
+  readonly body: number;
+  /** The cell of a CONSTANT, VALUE or DEFER (an absolute address), or the vector's cell of a colon definition. */
+  readonly cell: number;
+}
+
+class ForthError extends Error {
+  constructor(message: string, readonly silent = false) { super(message); }
+}
+
+interface Source {
+  readonly kind: 'file' | 'evaluate' | 'user';
+  readonly name: string;
+  readonly lines: readonly string[];
+  /** Index of the current line in `lines`. */
+  line: number;
+  text: string;
+  /** The Forth address of the text (the TIB for files and the user, the string for EVALUATE). */
+  readonly address: number;
+  /** >IN of this source while another is on top. */
+  savedIn: number;
+  readonly id: number;
+}
+
+interface Pair { code: number; operand: bigint; tag: number }
+
+interface Definition {
+  name: string;
+  pairs: Pair[];
+  leaves: number[][];
+  /** The literal cell that will hold the vector, and the stub (made at the start, for RECURSE). */
+  literals: number;
+  stub: number;
+  noname: boolean;
+  sourceName: string;
+  sourceText: string[];
+  startLine: number;
+}
+
+/** Operations of the FORTH service (r11 = FORTH, rcx = op); host words are the ones with names. */
+const HOST_WORDS: readonly { name: string; immediate?: boolean }[] = [
+  { name: '(NEXT)' }, { name: ':' }, { name: ';', immediate: true }, { name: 'IMMEDIATE' }, { name: 'CREATE' }, { name: 'VARIABLE' },
+  { name: 'CONSTANT' }, { name: 'VALUE' }, { name: 'TO', immediate: true }, { name: "'" }, { name: "[']", immediate: true },
+  { name: 'CHAR' }, { name: '[CHAR]', immediate: true }, { name: 'POSTPONE', immediate: true }, { name: 'LITERAL', immediate: true },
+  { name: 'S"', immediate: true }, { name: '."', immediate: true }, { name: '(', immediate: true }, { name: '\\', immediate: true },
+  { name: '.(', immediate: true }, { name: 'IF', immediate: true }, { name: 'ELSE', immediate: true }, { name: 'THEN', immediate: true },
+  { name: 'BEGIN', immediate: true }, { name: 'UNTIL', immediate: true }, { name: 'WHILE', immediate: true }, { name: 'REPEAT', immediate: true },
+  { name: 'AGAIN', immediate: true }, { name: 'DO', immediate: true }, { name: '?DO', immediate: true }, { name: 'LOOP', immediate: true },
+  { name: '+LOOP', immediate: true }, { name: 'LEAVE', immediate: true }, { name: 'CASE', immediate: true }, { name: 'OF', immediate: true },
+  { name: 'ENDOF', immediate: true }, { name: 'ENDCASE', immediate: true }, { name: 'RECURSE', immediate: true }, { name: '[', immediate: true },
+  { name: ']' }, { name: 'EXIT', immediate: true }, { name: 'DOES>', immediate: true }, { name: '(DOES>)' }, { name: '>BODY' },
+  { name: 'FIND' }, { name: 'WORD' }, { name: 'PARSE' }, { name: 'PARSE-NAME' }, { name: 'SOURCE' }, { name: 'REFILL' },
+  { name: 'SOURCE-ID' }, { name: '(EVALUATE)' }, { name: '(END-SOURCE)' }, { name: '(INCLUDED)' },
+  { name: 'DEPTH' }, { name: 'HERE' }, { name: 'ALLOT' }, { name: ',' }, { name: 'C,' }, { name: 'ALIGN' }, { name: 'UNUSED' },
+  { name: 'EMIT' }, { name: 'TYPE' }, { name: 'CR' }, { name: 'SPACE' }, { name: 'SPACES' }, { name: '.' }, { name: 'U.' },
+  { name: '.R' }, { name: 'U.R' }, { name: '<#' }, { name: '#' }, { name: '#S' }, { name: '#>' }, { name: 'HOLD' }, { name: 'HOLDS' },
+  { name: 'SIGN' }, { name: '>NUMBER' }, { name: 'ACCEPT' }, { name: 'KEY' }, { name: 'ENVIRONMENT?' }, { name: 'FILL' },
+  { name: 'MOVE' }, { name: 'CMOVE' }, { name: 'CMOVE>' }, { name: 'ABORT' }, { name: 'ABORT"', immediate: true }, { name: '(ABORT")' },
+  { name: 'COMPILE,' }, { name: ':NONAME' }, { name: 'C"', immediate: true }, { name: 'S\\"', immediate: true }, { name: 'BUFFER:' },
+  { name: 'DEFER' }, { name: 'IS', immediate: true }, { name: 'ACTION-OF', immediate: true }, { name: 'DEFER@' }, { name: 'DEFER!' },
+  { name: 'MARKER' }, { name: '(MARKER)' }, { name: 'SEE' }, { name: 'WORDS' }, { name: 'BYE' }, { name: '[COMPILE]', immediate: true },
+  { name: 'SAVE-INPUT' }, { name: 'RESTORE-INPUT' }, { name: 'QUIT' }, { name: 'PAD' }, { name: '+TO', immediate: true },
+  { name: 'D.' }, { name: 'D.R' }, { name: '(POSTPONE)' }, { name: '(S")' }, { name: 'SEND' }, { name: 'SMALLTALK' },
+  { name: '(ENTER)' }, { name: '.S' }, { name: '(LEAVE)' },
+];
+const OP = Object.fromEntries(HOST_WORDS.map((w, i) => [w.name, i])) as Record<string, number>;
+
+/** Forth's part of `.see`, WORDS and the like, and the outcome of interpreting text. */
+export interface ForthOutcome {
+  readonly ok: boolean;
+  /** What the program printed. */
+  readonly output: string;
+  /** gforth's words for the error, with the place ("file:3: Undefined word\n  foo >>>bar<<<"). */
+  readonly error?: string;
+  /** The data stack afterwards, bottom first (as gforth's .s shows it). */
+  readonly stack: readonly string[];
+  readonly bye?: boolean;
+}
+
+/** A Forth system in a running Bedrock. */
+export class Forth {
+  private readonly k: Kernel;
+  private readonly m: Machine;
+  private fs = -1;
+  private forthClass = -1;
+  private nextCode = -1;
+  private interpretCode = -1;
+  private readonly runtime = new Map<string, number>();
+  /** Words by upper-case name and by code object; rebuilt from the chain when the system changed. */
+  private names = new Map<string, Word>();
+  private byCode = new Map<number, Word>();
+  private epoch = -1n;
+  private latest: Word | null = null;
+  private definition: Definition | null = null;
+  private sources: Source[] = [];
+  private base = 0;
+  private output = '';
+  private error: ForthError | null = null;
+  private bye = false;
+  private transientFlip = 0;
+  /** The data stack between two pieces of text (the REPL's lines), as heap roots. */
+  private saved: number[] = [];
+  private fileIds = 0;
+  /** Where output goes as it is made (bedrock run prints as it goes); otherwise it is kept for the outcome. */
+  sink: ((text: string) => void) | null = null;
+
+  private constructor(readonly bedrock: Bedrock) {
+    this.k = bedrock.kernel;
+    this.m = this.k.machine;
+  }
+
+  /** The Forth system of `bedrock`: made (primitives, core.fs) the first time, found in an image after. */
+  static of(bedrock: Bedrock): Forth | string {
+    const known = forths.get(bedrock);
+    if (known) return known;
+    const f = new Forth(bedrock);
+    const r = f.attach();
+    if (typeof r === 'string') return r;
+    forths.set(bedrock, f);
+    return f;
+  }
+
+  // ---- making the system ---------------------------------------------------------------
+
+  private attach(): string | null {
+    const k = this.k;
+    this.m.services[SERVICE.FORTH] = (m) => this.service(m);
+    const existing = findBinding(k, 'ForthSystem');
+    if (existing >= 0) {
+      const v = bindingValue(k, existing);
+      if (v.tag === TAG_PTR) {
+        this.fs = Number(v.value);
+        this.forthClass = k.behaviourNamed('Forth');
+        this.refresh();
+        this.nextCode = this.wordCode('(NEXT-LOOP)');
+        this.interpretCode = this.wordCode('INTERPRET');
+        for (const r of RUNTIME) this.runtime.set(r.name, this.wordCode(r.name));
+        return null;
+      }
+    }
+    return this.create();
+  }
+
+  private wordCode(name: string): number {
+    const w = this.find(name);
+    if (!w) throw new Error(`the Forth system has no ${name}`);
+    return w.code;
+  }
+
+  private create(): string | null {
+    const k = this.k;
+    const defined = this.bedrock.evaluate("Object subclass: #Forth");
+    const failed = defined.find((o) => o.kind === 'error');
+    if (failed) return failed.text;
+    this.forthClass = k.behaviourNamed('Forth');
+    const fs = k.heap.allocateFixed(FS.SIZE, FORMAT_POINTERS, CLASS.Array, BigInt(k.nil), TAG_PTR);
+    if (fs < 0) return 'out of memory';
+    const held = k.heap.roots.add(BigInt(fs), TAG_PTR);
+    try {
+      // The data space and the return stack are in the moving heap: the host writes into them
+      // often, and a store into the fixed space is watched for code.
+      const data = k.heap.allocate(DATA_CELLS, FORMAT_POINTERS, CLASS.Array, 0n, TAG_NUM);
+      if (data < 0) return 'out of memory';
+      setSlotPointer(this.m, fs, FS.DATA, data);
+      const rs = k.heap.allocate(RS_CELLS, FORMAT_POINTERS, CLASS.Array, 0n, TAG_NUM);
+      if (rs < 0) return 'out of memory';
+      setSlotPointer(this.m, fs, FS.RS, rs);
+      const g = defineGlobal(k, 'ForthSystem', k.object(fs));
+      if (typeof g === 'string') return g;
+      this.fs = fs;
+    } finally {
+      k.heap.roots.release(held);
+    }
+    this.setVar(VAR.BASE, 10n);
+    this.setVar(VAR.STATE, 0n);
+    this.setVar(VAR.DP, BigInt(ORIGIN + DICTIONARY));
+    this.setVar(VAR.STRINGS, BigInt(ORIGIN + STRINGS_TOP));
+    const dataCell = this.fs + 8 * FS.DATA;
+    const subst = (text: string): string => text.replace(/\bDATA\b/g, String(dataCell));
+    this.nextCode = this.primitive('(NEXT-LOOP)', NEXT_LOOP, 'runtime');
+    for (const p of PRIMITIVES) this.primitive(p.name, subst(p.asm), 'primitive');
+    for (const r of RUNTIME) this.runtime.set(r.name, this.primitive(r.name, subst(r.asm), 'runtime'));
+    this.interpretCode = this.primitive('INTERPRET', interpretLoop(OP['(NEXT)'], OP['(ENTER)'], OP['(LEAVE)'], SERVICE.FORTH), 'primitive');
+    HOST_WORDS.forEach((w, i) => { if (i > 0) this.primitive(w.name, hostStub(i, SERVICE.FORTH), 'host', w.immediate); });
+    for (const [name, offset] of [['BASE', VAR.BASE], ['STATE', VAR.STATE], ['>IN', VAR.IN]] as const) {
+      this.install(name, `pop r13; push rax; mov rax, ${ORIGIN + offset}; jmp r13`, 'create', { body: ORIGIN + offset });
+    }
+    const core = readFileSync(projectFile('bootstrap/forth/core.fs'), 'utf8');
+    const r = this.interpret(core, 'core.fs');
+    if (!r.ok) return `bootstrap/forth/core.fs: ${r.error}`;
+    return null;
+  }
+
+  /** Assemble `text` into a new code object, with `{disp32} jmp @NEXT` bound to the inner loop. */
+  private placeCode(text: string): number {
+    const k = this.k;
+    const bind = (origin: number): string => text.replace(/@NEXT/g, String(this.nextCode - origin));
+    const sized = assemble(bind(0));
+    if (!sized.ok) throw new Error(`Forth code: ${formatAsmError(sized.error)} in ${text}`);
+    const code = k.heap.allocateCode(new Uint8Array(sized.bytes.length), CLASS.CodeObject);
+    if (code < 0) throw new ForthError('out of memory');
+    const placed = assemble(bind(code));
+    if (!placed.ok || placed.bytes.length !== sized.bytes.length) throw new Error('Forth code changed size when placed');
+    writeCode(k, code, placed.bytes);
+    return code;
+  }
+
+  private primitive(name: string, asm: string, kind: Kind, immediate = false): number {
+    return this.install(name, asm, kind, { immediate }).code;
+  }
+
+  /** Make a word of `asm` and define it (or, for :NONAME, keep it without a name). */
+  private install(name: string, asm: string, kind: Kind, o: { immediate?: boolean; body?: number; cell?: number; source?: string; threaded?: number; literals?: number; code?: number; anonymous?: boolean } = {}): Word {
+    const k = this.k;
+    return k.withHolds((hold) => {
+      const code = o.code ?? hold(this.placeCode(asm));
+      if (o.code !== undefined) hold(code);
+      const pragmas = hold(this.pragmas(kind, !!o.immediate, o.body ?? -1, o.cell ?? -1));
+      const method = makeMethod(k, {
+        selector: name, owner: this.forthClass, code, kind: METHOD_KIND.SEND, source: o.source ?? `${name}    ( ${kind} )`,
+        ...(o.threaded !== undefined && { threaded: o.threaded }), ...(o.literals !== undefined && { literals: o.literals }), pragmas,
+      });
+      if (typeof method === 'string') throw new ForthError(method);
+      hold(method);
+      if (o.anonymous) {
+        const keep = this.fixedArray([[BigInt(method), TAG_PTR], [slot(this.m, this.fs, FS.KEEP), slotTag(this.m, this.fs, FS.KEEP)]]);
+        setSlotPointer(this.m, this.fs, FS.KEEP, keep);
+      } else {
+        const sel = k.symbols.intern(name);
+        if (sel < 0) throw new ForthError('out of memory');
+        const r = define(k, this.forthClass, sel, method, o.source);
+        if (typeof r === 'string') throw new ForthError(r);
+      }
+      const w: Word = { name, method, code, immediate: !!o.immediate, kind, body: o.body ?? -1, cell: o.cell ?? -1 };
+      this.remember(w, !o.anonymous);
+      return w;
+    });
+  }
+
+  private remember(w: Word, named: boolean): void {
+    this.refresh();
+    if (named) this.names.set(w.name, w);
+    this.byCode.set(w.code, w);
+    this.latest = w;
+    this.epoch = this.currentEpoch();
+  }
+
+  /** A word's flags, kept in its method's pragmas: #(#(#forth kind immediate body cell)). */
+  private pragmas(kind: Kind, immediate: boolean, body: number, cell: number): number {
+    const k = this.k;
+    const inner = this.fixedArray([
+      [BigInt(k.symbols.intern('forth')), TAG_PTR], [BigInt(k.symbols.intern(kind)), TAG_PTR],
+      [immediate ? -1n : 0n, TAG_NUM], [BigInt(body), TAG_NUM], [BigInt(cell), TAG_NUM],
+    ]);
+    const h = k.heap.roots.add(BigInt(inner), TAG_PTR);
+    try {
+      return this.fixedArray([[BigInt(inner), TAG_PTR]]);
+    } finally {
+      k.heap.roots.release(h);
+    }
+  }
+
+  private fixedArray(values: readonly [bigint, number][]): number {
+    const k = this.k;
+    const a = k.heap.allocateFixed(Math.max(values.length, 0), FORMAT_POINTERS, CLASS.Array, BigInt(k.nil), TAG_PTR);
+    if (a < 0) throw new ForthError('out of memory');
+    values.forEach(([v, t], i) => setSlot(this.m, a, i, v, t));
+    return a;
+  }
+
+  private currentEpoch(): bigint { return slot(this.m, this.k.roots, ROOTS.SEND_EPOCH); }
+
+  /** The dictionary as the chain has it now (after a forget, or in an opened image). */
+  private refresh(): void {
+    if (this.currentEpoch() === this.epoch) return;
+    const k = this.k;
+    const m = this.m;
+    this.names = new Map();
+    const byCode = new Map<number, Word>();
+    // Words without a name (:NONAME) stay known by their code.
+    for (const [c, w] of this.byCode) if (w.name === '') byCode.set(c, w);
+    let newest: Word | null = null;
+    for (let e = methodsHead(k, this.forthClass); e >= 0 && e !== k.nil; e = slotPointer(m, e, ENTRY.NEXT)) {
+      const name = k.symbols.text(slotPointer(m, e, ENTRY.SELECTOR));
+      const method = slotPointer(m, e, ENTRY.METHOD);
+      if (this.names.has(name)) continue;
+      if (method === k.nil) { this.names.set(name, null as unknown as Word); continue; }
+      const w = this.wordOf(name, method);
+      if (!w) continue;
+      this.names.set(name, w);
+      byCode.set(w.code, w);
+      newest ??= w;
+    }
+    for (const [n, w] of this.names) if (w === null) this.names.delete(n);
+    this.byCode = byCode;
+    if (this.latest && !byCode.has(this.latest.code)) this.latest = newest;
+    this.epoch = this.currentEpoch();
+  }
+
+  private wordOf(name: string, method: number): Word | null {
+    const k = this.k;
+    const m = this.m;
+    const pragmas = slotPointer(m, method, METHOD.PRAGMAS);
+    if (pragmas < 0 || pragmas === k.nil) return null;
+    const inner = slotPointer(m, pragmas, 0);
+    if (inner < 0 || k.symbols.text(slotPointer(m, inner, 0)) !== 'forth') return null;
+    return {
+      name, method, code: slotPointer(m, method, METHOD.CODE), kind: k.symbols.text(slotPointer(m, inner, 1)) as Kind,
+      immediate: slotNumber(m, inner, 2) !== 0, body: slotNumber(m, inner, 3), cell: slotNumber(m, inner, 4),
+    };
+  }
+
+  find(name: string): Word | undefined {
+    this.refresh();
+    return this.names.get(name.toUpperCase());
+  }
+
+  /** Every word's name, newest first. */
+  words(): string[] {
+    this.refresh();
+    return [...this.names.keys()];
+  }
+
+  // ---- the data space --------------------------------------------------------------------
+
+  private get data(): number { return slotPointer(this.m, this.fs, FS.DATA); }
+
+  private checkAddress(a: number, bytes: number): number {
+    const off = a - ORIGIN;
+    if (!Number.isSafeInteger(a) || off < 0 || off + bytes > DATA_CELLS * 8) throw new ForthError('Invalid memory address');
+    return off;
+  }
+
+  cellAt(a: number): bigint {
+    const off = this.checkAddress(a, 8);
+    return this.m.cell(this.data + (off & ~7));
+  }
+
+  private setCellAt(a: number, v: bigint, tag = TAG_NUM): void {
+    const off = this.checkAddress(a, 8);
+    this.m.setCell(this.data + (off & ~7), tag === TAG_NUM ? signed(v) : v, tag);
+  }
+
+  byteAt(a: number): number {
+    const off = this.checkAddress(a, 1);
+    return Number((BigInt.asUintN(64, this.m.cell(this.data + (off & ~7))) >> BigInt(8 * (off & 7))) & 0xffn);
+  }
+
+  private setByteAt(a: number, b: number): void {
+    const off = this.checkAddress(a, 1);
+    const at = this.data + (off & ~7);
+    const shift = BigInt(8 * (off & 7));
+    const old = BigInt.asUintN(64, this.m.cell(at));
+    this.m.setCell(at, signed((old & ~(0xffn << shift)) | (BigInt(b & 0xff) << shift)), TAG_NUM);
+  }
+
+  private bytesAt(a: number, n: number): number[] {
+    if (n < 0 || n > DATA_CELLS * 8) throw new ForthError('Invalid memory address');
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) out.push(this.byteAt(a + i));
+    return out;
+  }
+
+  private textAt(a: number, n: number): string { return String.fromCharCode(...this.bytesAt(a, n)); }
+
+  private setText(a: number, text: string): void {
+    for (let i = 0; i < text.length; i++) this.setByteAt(a + i, text.charCodeAt(i));
+  }
+
+  private getVar(v: number): bigint { return signed(this.m.cell(this.data + v)); }
+  private setVar(v: number, n: bigint): void { this.m.setCell(this.data + v, signed(n), TAG_NUM); }
+
+  private get here(): number { return Number(this.getVar(VAR.DP)); }
+  private set here(a: number) {
+    if (a < ORIGIN + DICTIONARY || a > Number(this.getVar(VAR.STRINGS))) throw new ForthError('Dictionary overflow');
+    this.setVar(VAR.DP, BigInt(a));
+  }
+
+  private get state(): boolean { return this.getVar(VAR.STATE) !== 0n; }
+  private get numberBase(): number { return Number(this.getVar(VAR.BASE)); }
+
+  /** Keep `text` at the top of the data space (a compiled string); its address. */
+  private keepString(text: string): number {
+    const top = Number(this.getVar(VAR.STRINGS));
+    const a = (top - text.length - 1) & ~7;
+    if (a < this.here || a < ORIGIN + STRINGS_TOP - STRINGS_SIZE) throw new ForthError('Dictionary overflow (strings)');
+    this.setText(a, text);
+    this.setVar(VAR.STRINGS, BigInt(a));
+    return a;
+  }
+
+  // ---- the stacks, from the host --------------------------------------------------------
+
+  private depth(): number { return Number((BigInt(this.base) - this.m.register(RSP)) / 8n); }
+
+  private need(n: number): void {
+    if (this.depth() < n) throw new ForthError('Stack underflow');
+  }
+
+  private popValue(): { value: bigint; tag: number } {
+    this.need(1);
+    const m = this.m;
+    const v = { value: m.register(RAX), tag: m.registerTag(RAX) };
+    const sp = m.register(RSP);
+    const a = Number(sp);
+    m.setRegister(RAX, m.cell(a), m.cellTag(a));
+    m.setRegister(RSP, sp + 8n, TAG_STACK);
+    return v;
+  }
+
+  private pop(): bigint { return signed(this.popValue().value); }
+  private popNumber(): number {
+    const v = this.pop();
+    return Number(v);
+  }
+
+  private pushValue(value: bigint, tag = TAG_NUM): void {
+    const m = this.m;
+    const sp = m.register(RSP) - 8n;
+    if (sp < BigInt(m.stackLo)) throw new ForthError('Stack overflow');
+    m.setCell(Number(sp), m.register(RAX), m.registerTag(RAX));
+    m.setRegister(RSP, sp, TAG_STACK);
+    m.setRegister(RAX, tag === TAG_NUM ? signed(value) : value, tag);
+  }
+
+  private push(n: bigint | number): void { this.pushValue(BigInt(n)); }
+
+  /** The data stack, bottom first. */
+  private stackValues(): { value: bigint; tag: number }[] {
+    const n = this.depth();
+    const out: { value: bigint; tag: number }[] = [];
+    const sp = Number(this.m.register(RSP));
+    for (let i = n - 2; i >= 0; i--) out.push({ value: this.m.cell(sp + 8 * i), tag: this.m.cellTag(sp + 8 * i) });
+    if (n > 0) out.push({ value: this.m.register(RAX), tag: this.m.registerTag(RAX) });
+    return out;
+  }
+
+  // ---- input ------------------------------------------------------------------------------
+
+  private get source(): Source {
+    const s = this.sources[this.sources.length - 1];
+    if (!s) throw new ForthError('no input source');
+    return s;
+  }
+
+  private get in(): number { return Number(this.getVar(VAR.IN)); }
+  private set in(n: number) { this.setVar(VAR.IN, BigInt(n)); }
+
+  /** Put the source's current line in the TIB (files and the user's text) and start reading it. */
+  private loadLine(s: Source): void {
+    s.text = s.lines[s.line] ?? '';
+    if (s.kind !== 'evaluate') {
+      if (s.text.length > TIB_SIZE) throw new ForthError(`line too long (${s.text.length} characters; at most ${TIB_SIZE})`);
+      this.setText(ORIGIN + TIB, s.text);
+    }
+    this.in = 0;
+  }
+
+  private pushSource(s: Source): void {
+    if (this.sources.length > 0) this.source.savedIn = this.in;
+    if (this.sources.length >= 64) throw new ForthError('Too many nested sources');
+    this.sources.push(s);
+    this.loadLine(s);
+  }
+
+  private popSource(): void {
+    this.sources.pop();
+    const s = this.sources[this.sources.length - 1];
+    if (!s) return;
+    if (s.kind !== 'evaluate') this.setText(ORIGIN + TIB, s.text);
+    this.in = s.savedIn;
+  }
+
+  private refill(): boolean {
+    const s = this.source;
+    if (s.kind === 'evaluate' || s.line + 1 >= s.lines.length) return false;
+    s.line++;
+    this.loadLine(s);
+    return true;
+  }
+
+  /** Parse a name: skip white space, take up to the next; >IN goes past the delimiter. */
+  private parseName(): { text: string; offset: number } {
+    const s = this.source;
+    const t = s.text;
+    let i = Math.max(0, Math.min(this.in, t.length));
+    while (i < t.length && t.charCodeAt(i) <= 32) i++;
+    const start = i;
+    while (i < t.length && t.charCodeAt(i) > 32) i++;
+    this.in = Math.min(i + 1, t.length);
+    if (i >= t.length) this.in = t.length;
+    return { text: t.slice(start, i), offset: start };
+  }
+
+  /** Parse up to `delimiter` (not skipping leading ones); >IN goes past it. */
+  private parse(delimiter: number): { text: string; offset: number } {
+    const t = this.source.text;
+    const start = Math.max(0, Math.min(this.in, t.length));
+    let i = start;
+    while (i < t.length && t.charCodeAt(i) !== delimiter) i++;
+    this.in = i < t.length ? i + 1 : t.length;
+    return { text: t.slice(start, i), offset: start };
+  }
+
+  private requireName(): string {
+    const n = this.parseName().text;
+    if (n === '') throw new ForthError('Attempt to use zero-length string as a name');
+    return n;
+  }
+
+  private lookup(name: string): Word {
+    const w = this.find(name);
+    if (!w) throw new ForthError('Undefined word', false);
+    return w;
+  }
+
+  // ---- numbers ----------------------------------------------------------------------------
+
+  /** A number in the current base (gforth's prefixes #, $, %, 'c' too); a trailing . makes a double. */
+  private number(text: string): bigint[] | null {
+    let t = text;
+    let base = this.numberBase;
+    if (/^'.'$/.test(t)) return [BigInt(t.charCodeAt(1))];
+    if (t[0] === '#') { base = 10; t = t.slice(1); } else if (t[0] === '$') { base = 16; t = t.slice(1); } else if (t[0] === '%') { base = 2; t = t.slice(1); }
+    let negative = false;
+    if (t[0] === '-') { negative = true; t = t.slice(1); }
+    let double = false;
+    if (t.endsWith('.') && t.length > 1) { double = true; t = t.slice(0, -1); }
+    if (t === '' || base < 2 || base > 36) return null;
+    let v = 0n;
+    for (const ch of t.toUpperCase()) {
+      const d = digit(ch.charCodeAt(0));
+      if (d < 0 || d >= base) return null;
+      v = v * BigInt(base) + BigInt(d);
+    }
+    if (negative) v = -v;
+    if (double) {
+      const u = BigInt.asUintN(128, v);
+      return [signed(u & MASK), signed(u >> 64n)];
+    }
+    return [signed(v & MASK)];
+  }
+
+  private format(v: bigint, unsigned = false): string {
+    const base = this.numberBase;
+    const n = unsigned ? BigInt.asUintN(64, v) : signed(v);
+    return (base >= 2 && base <= 36 ? n.toString(base) : n.toString()).toUpperCase();
+  }
+
+  // ---- compiling --------------------------------------------------------------------------
+
+  private get def(): Definition {
+    if (!this.definition) throw new ForthError('Interpreting a compile-only word');
+    return this.definition;
+  }
+
+  private append(code: number, operand: bigint = 0n, tag = TAG_NUM): number {
+    const d = this.def;
+    d.pairs.push({ code, operand, tag });
+    return d.pairs.length - 1;
+  }
+
+  private rt(name: string): number {
+    const c = this.runtime.get(name);
+    if (c === undefined) throw new Error(`no Forth runtime ${name}`);
+    return c;
+  }
+
+  private literal(v: bigint, tag = TAG_NUM): void { this.append(this.rt('(LIT)'), v, tag); }
+
+  private compileWord(w: Word): void { this.append(w.code); }
+
+  private setState(on: boolean): void { this.setVar(VAR.STATE, on ? -1n : 0n); }
+
+  private begin(name: string, noname: boolean): void {
+    if (this.definition) throw new ForthError('Unfinished definition');
+    const literals = this.fixedArray([[BigInt(this.k.nil), TAG_PTR]]);
+    const held = this.k.heap.roots.add(BigInt(literals), TAG_PTR);
+    try {
+      const stub = this.placeCode(docol(literals, 0, '@NEXT'));
+      const s = this.source;
+      this.definition = {
+        name, pairs: [], leaves: [], literals, stub, noname,
+        sourceName: s.name, sourceText: [s.text.slice(Math.max(0, this.lastTokenStart))], startLine: s.line,
+      };
+      // Both stay alive through the definition: kept in the system's keep list until `;`.
+      this.keepAlive(literals);
+      this.keepAlive(stub);
+    } finally {
+      this.k.heap.roots.release(held);
+    }
+    this.setState(true);
+  }
+
+  private keepAlive(p: number): void {
+    const keep = this.fixedArray([[BigInt(p), TAG_PTR], [slot(this.m, this.fs, FS.KEEP), slotTag(this.m, this.fs, FS.KEEP)]]);
+    setSlotPointer(this.m, this.fs, FS.KEEP, keep);
+  }
+
+  private lastTokenStart = 0;
+
+  private finish(): Word {
+    const d = this.def;
+    this.append(this.rt('(EXIT)'));
+    const k = this.k;
+    const vector = this.fixedArray(d.pairs.flatMap((p): [bigint, number][] => [[BigInt(p.code), TAG_PTR], [p.operand, p.tag]]));
+    setSlotPointer(this.m, d.literals, 0, vector);
+    const s = this.source;
+    let text: string;
+    if (s.name === d.sourceName && s.line === d.startLine) text = d.sourceText[0].slice(0, this.in - (s.text.length - d.sourceText[0].length));
+    else text = [...d.sourceText, ...(s.name === d.sourceName ? s.lines.slice(d.startLine + 1, s.line) : []), s.text.slice(0, this.in)].join('\n');
+    this.definition = null;
+    this.setState(false);
+    const w = this.install(d.noname ? '' : d.name.toUpperCase(), '', 'colon', {
+      code: d.stub, source: text.trim(), threaded: vector, literals: d.literals, cell: d.literals, anonymous: d.noname,
+    });
+    void k;
+    return w;
+  }
+
+  // ---- the service ----------------------------------------------------------------------
+
+  private service(m: Machine): string | null {
+    const op = Number(m.register(RCX));
+    try {
+      this.hostOp(op);
+      return null;
+    } catch (e) {
+      if (!(e instanceof ForthError)) throw e;
+      this.error = e;
+      return `Forth: ${e.message}`;
+    }
+  }
+
+  private emit(text: string): void {
+    if (this.sink) this.sink(text);
+    else this.output += text;
+  }
+
+  private hostOp(op: number): void {
+    const name = HOST_WORDS[op]?.name;
+    const m = this.m;
+    switch (name) {
+      case '(NEXT)': return this.next();
+      // Both by the source's depth, so that doing either twice is harmless (see rsMarks).
+      case '(ENTER)': this.rsMarks[this.sources.length - 1] = m.register(R15); return;
+      case '(LEAVE)': {
+        const mark = this.rsMarks[this.sources.length - 1];
+        if (mark === undefined) throw new ForthError('INTERPRET left without entering');
+        const rs = Number(m.register(R14));
+        const at = rs + 8 * (Number(mark) - 1);
+        m.setRegister(13, m.cell(at), m.cellTag(at));
+        m.setRegister(R15, mark - 1n, TAG_NUM);
+        return;
+      }
+      case '.S': { const v = this.stackValues(); this.emit(`<${v.length}> ${v.map((x) => this.describeCell(x.value, x.tag)).join(' ')} `); return; }
+      case ':': { const n = this.requireName(); this.begin(n, false); return; }
+      case ':NONAME': this.begin('', true); return;
+      case ';': {
+        const d = this.def;
+        if (d.leaves.length > 0) throw new ForthError('Unstructured: a DO without its LOOP');
+        const w = this.finish();
+        if (d.noname) this.pushValue(BigInt(w.code), TAG_PTR);
+        return;
+      }
+      case 'IMMEDIATE': {
+        const w = this.latest;
+        if (!w) throw new ForthError('no word to make immediate');
+        setSlotPointer(m, w.method, METHOD.PRAGMAS, this.pragmas(w.kind, true, w.body, w.cell));
+        const now = { ...w, immediate: true };
+        if (w.name !== '' && this.names.get(w.name)?.code === w.code) this.names.set(w.name, now);
+        this.byCode.set(w.code, now);
+        this.latest = now;
+        return;
+      }
+      case 'CREATE': this.create_(this.requireName()); return;
+      case 'VARIABLE': { const n = this.requireName(); this.create_(n); this.comma(0n, TAG_NUM); return; }
+      case 'BUFFER:': { const n = this.requireName(); const size = this.popNumber(); this.create_(n); this.here = this.here + size; return; }
+      case 'CONSTANT': case 'VALUE': case 'DEFER': {
+        const n = this.requireName();
+        const v = name === 'DEFER' ? { value: BigInt(this.wordCode('ABORT')), tag: TAG_PTR } : this.popValue();
+        const cell = this.fixedArray([[v.value, v.tag]]);
+        const held = this.k.heap.roots.add(BigInt(cell), TAG_PTR);
+        try {
+          const asm = name === 'DEFER' ? `pop r13; mov rcx, [${cell}]; push r13; jmp rcx` : `pop r13; push rax; mov rax, [${cell}]; jmp r13`;
+          this.install(n.toUpperCase(), asm, name === 'CONSTANT' ? 'constant' : name === 'VALUE' ? 'value' : 'defer', { cell, literals: cell, source: `${name} ${n}` });
+        } finally {
+          this.k.heap.roots.release(held);
+        }
+        return;
+      }
+      case 'TO': case '+TO': case 'IS': {
+        const w = this.lookup(this.requireName());
+        if (w.cell < 0 || (name === 'IS' ? w.kind !== 'defer' : w.kind !== 'value')) throw new ForthError(`${w.name} is not a ${name === 'IS' ? 'deferred word' : 'VALUE'}`);
+        if (this.state) this.append(this.rt(name === '+TO' ? '(+TO)' : '(TO)'), BigInt(w.cell));
+        else if (name === '+TO') { const v = this.pop(); m.setCell(w.cell, signed(m.cell(w.cell) + v), TAG_NUM); }
+        else { const v = this.popValue(); m.setCell(w.cell, v.value, v.tag); }
+        return;
+      }
+      case 'ACTION-OF': {
+        const w = this.lookup(this.requireName());
+        if (w.kind !== 'defer') throw new ForthError(`${w.name} is not a deferred word`);
+        if (this.state) { this.literal(BigInt(w.code), TAG_PTR); this.append(this.wordCode('DEFER@')); } else this.pushValue(m.cell(w.cell), m.cellTag(w.cell));
+        return;
+      }
+      case 'DEFER@': case 'DEFER!': {
+        const xt = this.popValue();
+        const w = this.byCode.get(Number(xt.value));
+        if (!w || w.kind !== 'defer') throw new ForthError('not a deferred word');
+        if (name === 'DEFER@') this.pushValue(m.cell(w.cell), m.cellTag(w.cell));
+        else { const v = this.popValue(); m.setCell(w.cell, v.value, v.tag); }
+        return;
+      }
+      case "'": this.pushValue(BigInt(this.lookup(this.requireName()).code), TAG_PTR); return;
+      case "[']": this.literal(BigInt(this.lookup(this.requireName()).code), TAG_PTR); return;
+      case 'CHAR': this.push(this.requireName().charCodeAt(0)); return;
+      case '[CHAR]': this.literal(BigInt(this.requireName().charCodeAt(0))); return;
+      case 'POSTPONE': case '[COMPILE]': {
+        const w = this.lookup(this.requireName());
+        if (w.immediate || name === '[COMPILE]') this.compileWord(w);
+        else this.append(this.wordCode('(POSTPONE)'), BigInt(w.code), TAG_PTR);
+        return;
+      }
+      case '(POSTPONE)': this.append(Number(m.register(RSI))); return;
+      case 'COMPILE,': { const xt = this.popValue(); this.append(Number(xt.value)); return; }
+      case 'LITERAL': { const v = this.popValue(); this.literal(v.value, v.tag); return; }
+      case 'S"': case 'C"': case 'S\\"': case '."': case 'ABORT"': {
+        const raw = name === 'S\\"' ? this.parseEscaped() : this.parse(34).text;
+        if (name === 'C"') {
+          const a = this.keepString(String.fromCharCode(raw.length) + raw);
+          if (this.state) this.literal(BigInt(a)); else this.push(a);
+          return;
+        }
+        if (name === '."' && !this.state) { this.emit(raw); return; }
+        if (this.state) {
+          const a = this.keepString(raw);
+          this.literal(BigInt(a));
+          this.literal(BigInt(raw.length));
+          if (name === '."') this.append(this.wordCode('TYPE'));
+          if (name === 'ABORT"') this.append(this.wordCode('(ABORT")'));
+          return;
+        }
+        if (name === 'ABORT"') throw new ForthError('Interpreting a compile-only word');
+        const a = ORIGIN + TRANSIENT + TRANSIENT_SIZE * this.transientFlip;
+        this.transientFlip ^= 1;
+        if (raw.length > TRANSIENT_SIZE) throw new ForthError('string too long');
+        this.setText(a, raw);
+        this.push(a);
+        this.push(raw.length);
+        return;
+      }
+      case '(S")': return;
+      case '(': {
+        // In a file a comment may go on over lines, as in gforth.
+        for (;;) {
+          const before = this.in;
+          const t = this.source.text;
+          const close = t.indexOf(')', before);
+          if (close >= 0) { this.in = close + 1; return; }
+          this.in = t.length;
+          if (this.source.kind !== 'file' || !this.refill()) return;
+        }
+      }
+      case '\\': this.in = this.source.text.length; return;
+      case '.(': this.emit(this.parse(41).text); return;
+      case 'IF': this.push(this.append(this.rt('(0BRANCH)'))); return;
+      case 'ELSE': { const orig = this.popNumber(); const o2 = this.append(this.rt('(BRANCH)')); this.resolve(orig); this.push(o2); return; }
+      case 'THEN': this.resolve(this.popNumber()); return;
+      case 'BEGIN': this.push(this.def.pairs.length); return;
+      case 'UNTIL': this.append(this.rt('(0BRANCH)'), BigInt(2 * this.popNumber())); return;
+      case 'AGAIN': this.append(this.rt('(BRANCH)'), BigInt(2 * this.popNumber())); return;
+      case 'WHILE': { const dest = this.pop(); this.push(this.append(this.rt('(0BRANCH)'))); this.push(dest); return; }
+      case 'REPEAT': { this.append(this.rt('(BRANCH)'), BigInt(2 * this.popNumber())); this.resolve(this.popNumber()); return; }
+      case 'DO': this.append(this.rt('(DO)')); this.def.leaves.push([]); this.push(this.def.pairs.length); return;
+      case '?DO': { const at = this.append(this.rt('(?DO)')); this.def.leaves.push([at]); this.push(this.def.pairs.length); return; }
+      case 'LOOP': case '+LOOP': {
+        const d = this.def;
+        const leaves = d.leaves.pop();
+        if (!leaves) throw new ForthError('Unstructured: LOOP without DO');
+        this.append(this.rt(name === 'LOOP' ? '(LOOP)' : '(+LOOP)'), BigInt(2 * this.popNumber()));
+        for (const l of leaves) this.resolve(l);
+        return;
+      }
+      case 'LEAVE': {
+        const d = this.def;
+        const inner = d.leaves[d.leaves.length - 1];
+        if (!inner) throw new ForthError('Unstructured: LEAVE outside a DO loop');
+        inner.push(this.append(this.rt('(LEAVE)')));
+        return;
+      }
+      case 'CASE': this.push(0); return;
+      case 'OF': {
+        this.compileWord(this.lookup('OVER'));
+        this.compileWord(this.lookup('='));
+        const orig = this.append(this.rt('(0BRANCH)'));
+        this.compileWord(this.lookup('DROP'));
+        this.push(orig);
+        return;
+      }
+      case 'ENDOF': {
+        const orig = this.popNumber();
+        const count = this.popNumber();
+        const o2 = this.append(this.rt('(BRANCH)'));
+        this.resolve(orig);
+        this.push(o2);
+        this.push(count + 1);
+        return;
+      }
+      case 'ENDCASE': {
+        this.compileWord(this.lookup('DROP'));
+        const count = this.popNumber();
+        for (let i = 0; i < count; i++) this.resolve(this.popNumber());
+        return;
+      }
+      case 'RECURSE': this.append(this.def.stub); return;
+      case '[': this.setState(false); return;
+      case ']': this.setState(true); return;
+      case 'EXIT': this.append(this.rt('(EXIT)')); return;
+      case 'DOES>': {
+        const at = this.append(this.wordCode('(DOES>)'));
+        this.append(this.rt('(EXIT)'));
+        this.def.pairs[at].operand = BigInt(2 * this.def.pairs.length);
+        return;
+      }
+      case '(DOES>)': {
+        const w = this.latest;
+        if (!w || w.kind !== 'create' && w.kind !== 'does') throw new ForthError('DOES> needs a word made by CREATE');
+        const vector = Number(m.register(RBP));
+        const start = Number(m.register(RSI));
+        const cell = this.vectorCell(vector);
+        const code = this.placeCode(`pop r13; push rax; mov rax, ${w.body}; push r13; ${docol(cell, start, '@NEXT')}`);
+        setSlotPointer(m, w.method, METHOD.CODE, code);
+        setSlotPointer(m, w.method, METHOD.ENTRY, code);
+        setSlotPointer(m, w.method, METHOD.PRAGMAS, this.pragmas('does', w.immediate, w.body, cell));
+        const now: Word = { ...w, code, kind: 'does', cell };
+        this.byCode.delete(w.code);
+        this.byCode.set(code, now);
+        if (this.names.get(w.name)?.code === w.code) this.names.set(w.name, now);
+        this.latest = now;
+        return;
+      }
+      case '>BODY': {
+        const xt = this.popValue();
+        const w = this.byCode.get(Number(xt.value));
+        if (!w || w.body < 0) throw new ForthError('>BODY of a word without a data field');
+        this.push(w.body);
+        return;
+      }
+      case 'FIND': {
+        const a = this.popNumber();
+        const n = this.textAt(a + 1, this.byteAt(a));
+        const w = this.find(n);
+        if (!w) { this.push(a); this.push(0); } else { this.pushValue(BigInt(w.code), TAG_PTR); this.push(w.immediate ? 1 : -1); }
+        return;
+      }
+      case 'WORD': {
+        const delim = this.popNumber();
+        const t = this.source.text;
+        let i = this.in;
+        const isDelim = (c: number): boolean => c === delim || (delim === 32 && c < 32);
+        while (i < t.length && isDelim(t.charCodeAt(i))) i++;
+        this.in = i;
+        const r = this.parse(delim === 32 ? -1 : delim);
+        let text = r.text;
+        if (delim === 32) {
+          const end = text.search(/[\x00-\x20]/);
+          if (end >= 0) { this.in = r.offset + end + 1; text = text.slice(0, end); }
+        }
+        text = text.slice(0, 255);
+        this.setByteAt(ORIGIN + WORD_BUFFER, text.length);
+        this.setText(ORIGIN + WORD_BUFFER + 1, text);
+        this.setByteAt(ORIGIN + WORD_BUFFER + 1 + text.length, 32);
+        this.push(ORIGIN + WORD_BUFFER);
+        return;
+      }
+      case 'PARSE': { const r = this.parse(this.popNumber()); this.push(this.source.address + r.offset); this.push(r.text.length); return; }
+      case 'PARSE-NAME': { const r = this.parseName(); this.push(this.source.address + r.offset); this.push(r.text.length); return; }
+      case 'SOURCE': this.push(this.source.address); this.push(this.source.text.length); return;
+      case 'REFILL': this.push(this.refill() ? -1 : 0); return;
+      case 'SOURCE-ID': this.push(this.source.id); return;
+      case '(EVALUATE)': {
+        const n = this.popNumber();
+        const a = this.popNumber();
+        const text = this.textAt(a, n);
+        this.pushSource({ kind: 'evaluate', name: this.source.name, lines: [text], line: 0, text, address: a, savedIn: 0, id: -1 });
+        return;
+      }
+      case '(END-SOURCE)': this.popSource(); return;
+      case '(INCLUDED)': { const n = this.popNumber(); this.include(this.textAt(this.popNumber(), n)); return; }
+      case 'DEPTH': this.push(this.depth()); return;
+      case 'HERE': this.push(this.here); return;
+      case 'ALLOT': this.here = this.here + this.popNumber(); return;
+      case ',': { const v = this.popValue(); this.comma(v.value, v.tag); return; }
+      case 'C,': { const c = this.popNumber(); const a = this.here; this.here = a + 1; this.setByteAt(a, c); return; }
+      case 'ALIGN': this.here = (this.here + 7) & ~7; return;
+      case 'UNUSED': this.push(Number(this.getVar(VAR.STRINGS)) - this.here); return;
+      case 'PAD': this.push(ORIGIN + PAD); return;
+      case 'EMIT': this.emit(String.fromCharCode(this.popNumber() & 0xff)); return;
+      case 'TYPE': { const n = this.popNumber(); const a = this.popNumber(); if (n > 0) this.emit(this.textAt(a, n)); return; }
+      case 'CR': this.emit('\n'); return;
+      case 'SPACE': this.emit(' '); return;
+      case 'SPACES': { const n = this.popNumber(); if (n > 0) this.emit(' '.repeat(n)); return; }
+      case '.': this.emit(this.format(this.pop()) + ' '); return;
+      case 'U.': this.emit(this.format(this.pop(), true) + ' '); return;
+      case '.R': case 'U.R': {
+        const width = this.popNumber();
+        const s = this.format(this.pop(), name === 'U.R');
+        this.emit(s.padStart(width));
+        return;
+      }
+      case 'D.': case 'D.R': {
+        const width = name === 'D.R' ? this.popNumber() : 0;
+        const hi = this.pop();
+        const lo = this.pop();
+        const d = BigInt.asIntN(128, (BigInt.asUintN(64, hi) << 64n) | BigInt.asUintN(64, lo));
+        const s = d.toString(this.numberBase).toUpperCase();
+        this.emit(name === 'D.' ? s + ' ' : s.padStart(width));
+        return;
+      }
+      case '<#': this.setVar(VAR.HLD, BigInt(ORIGIN + HOLD_END)); return;
+      case 'HOLD': this.hold(this.popNumber()); return;
+      case 'HOLDS': { const n = this.popNumber(); const a = this.popNumber(); for (let i = n - 1; i >= 0; i--) this.hold(this.byteAt(a + i)); return; }
+      case 'SIGN': if (this.pop() < 0n) this.hold(45); return;
+      case '#': case '#S': {
+        const hi = BigInt.asUintN(64, this.pop());
+        const lo = BigInt.asUintN(64, this.pop());
+        let ud = (hi << 64n) | lo;
+        const base = BigInt(this.numberBase);
+        if (base < 2n) throw new ForthError('Division by zero');
+        do {
+          const dgt = Number(ud % base);
+          ud /= base;
+          this.hold(dgt < 10 ? 48 + dgt : 55 + dgt);
+        } while (name === '#S' && ud !== 0n);
+        this.push(signed(ud & MASK));
+        this.push(signed(ud >> 64n));
+        return;
+      }
+      case '#>': {
+        this.pop();
+        this.pop();
+        const hld = Number(this.getVar(VAR.HLD));
+        this.push(hld);
+        this.push(ORIGIN + HOLD_END - hld);
+        return;
+      }
+      case '>NUMBER': {
+        let n = this.popNumber();
+        let a = this.popNumber();
+        const hi = BigInt.asUintN(64, this.pop());
+        const lo = BigInt.asUintN(64, this.pop());
+        let ud = (hi << 64n) | lo;
+        const base = this.numberBase;
+        while (n > 0) {
+          const d = digit(toUpper(this.byteAt(a)));
+          if (d < 0 || d >= base) break;
+          ud = BigInt.asUintN(128, ud * BigInt(base) + BigInt(d));
+          a++;
+          n--;
+        }
+        this.push(signed(ud & MASK));
+        this.push(signed(ud >> 64n));
+        this.push(a);
+        this.push(n);
+        return;
+      }
+      case 'ACCEPT': {
+        const max = this.popNumber();
+        const a = this.popNumber();
+        const line = readStdinLine() ?? '';
+        const text = line.slice(0, Math.max(0, max));
+        this.setText(a, text);
+        this.push(text.length);
+        return;
+      }
+      case 'KEY': { const c = readStdinChar(); this.push(c); return; }
+      case 'ENVIRONMENT?': {
+        const n = this.popNumber();
+        const q = this.textAt(this.popNumber(), n).toUpperCase();
+        const answers: Record<string, bigint[]> = {
+          '/COUNTED-STRING': [255n], '/HOLD': [BigInt(HOLD_END - (HOLD_END - 256))], '/PAD': [768n], 'ADDRESS-UNIT-BITS': [8n],
+          'FLOORED': [0n], 'MAX-CHAR': [255n], 'MAX-N': [(1n << 63n) - 1n], 'MAX-U': [-1n], 'MAX-D': [-1n, (1n << 63n) - 1n],
+          'MAX-UD': [-1n, -1n], 'RETURN-STACK-CELLS': [BigInt(RS_CELLS)], 'STACK-CELLS': [1n << 20n],
+        };
+        const a = answers[q];
+        if (!a) { this.push(0); return; }
+        for (const v of a) this.push(v);
+        this.push(-1);
+        return;
+      }
+      case 'FILL': {
+        const c = this.popNumber();
+        const n = this.popNumber();
+        const a = this.popNumber();
+        for (let i = 0; i < n; i++) this.setByteAt(a + i, c);
+        return;
+      }
+      case 'MOVE': case 'CMOVE': case 'CMOVE>': {
+        const n = this.popNumber();
+        const to = this.popNumber();
+        const from = this.popNumber();
+        if (n <= 0) return;
+        if (name === 'MOVE') { const bytes = this.bytesAt(from, n); bytes.forEach((b, i) => this.setByteAt(to + i, b)); return; }
+        if (name === 'CMOVE') for (let i = 0; i < n; i++) this.setByteAt(to + i, this.byteAt(from + i));
+        else for (let i = n - 1; i >= 0; i--) this.setByteAt(to + i, this.byteAt(from + i));
+        return;
+      }
+      case 'ABORT': throw new ForthError('Aborted', true);
+      case 'QUIT': throw new ForthError('Quit', true);
+      case '(ABORT")': {
+        const n = this.popNumber();
+        const a = this.popNumber();
+        const flag = this.pop();
+        if (flag !== 0n) throw new ForthError(this.textAt(a, n), true);
+        return;
+      }
+      case 'MARKER': {
+        const n = this.requireName();
+        const markName = `forth:${n.toUpperCase()}:${Date.now()}:${Math.random().toString(36).slice(2, 8)}`;
+        const here = this.here;
+        const strings = Number(this.getVar(VAR.STRINGS));
+        const mk = this.k.mark(markName);
+        if (typeof mk === 'string') throw new ForthError(mk);
+        const info = this.fixedArray([[BigInt(this.k.symbols.intern(markName)), TAG_PTR], [BigInt(here), TAG_NUM], [BigInt(strings), TAG_NUM]]);
+        const held = this.k.heap.roots.add(BigInt(info), TAG_PTR);
+        try {
+          this.install(n.toUpperCase(), `pop r13; mov rsi, [${info}]; mov rcx, ${OP['(MARKER)']}; mov r11, ${SERVICE.FORTH}; syscall; jmp r13`, 'constant',
+            { literals: info, cell: info, source: `MARKER ${n}` });
+        } finally {
+          this.k.heap.roots.release(held);
+        }
+        return;
+      }
+      case '(MARKER)': {
+        // rsi: the marker's mark name; the info Array is the word's cell.
+        const sym = Number(m.register(RSI));
+        const text = this.k.symbols.text(sym);
+        let info = -1;
+        for (const w of this.byCode.values()) if (w.kind === 'constant' && w.cell >= 0 && slotPointer(m, w.cell, 0) === sym) info = w.cell;
+        const r = this.k.forget(text);
+        if (r !== null) throw new ForthError(r);
+        if (info >= 0) { this.setVar(VAR.DP, BigInt(slotNumber(m, info, 1))); this.setVar(VAR.STRINGS, BigInt(slotNumber(m, info, 2))); }
+        this.refresh();
+        return;
+      }
+      case 'SEE': { this.emit(this.see(this.requireName()) + '\n'); return; }
+      case 'WORDS': { this.emit(this.words().map((w) => w.toLowerCase()).join(' ') + '\n'); return; }
+      case 'BYE': this.bye = true; throw new ForthError('bye', true);
+      case 'SAVE-INPUT': { const s = this.source; this.push(s.line); this.push(this.in); this.push(2); return; }
+      case 'RESTORE-INPUT': {
+        const n = this.popNumber();
+        if (n !== 2) { for (let i = 0; i < n; i++) this.pop(); this.push(-1); return; }
+        const inn = this.popNumber();
+        const line = this.popNumber();
+        const s = this.source;
+        if (s.line !== line) { s.line = line; this.loadLine(s); }
+        this.in = inn;
+        this.push(0);
+        return;
+      }
+      case 'SEND': case 'SMALLTALK': throw new ForthError(`${name} is not available yet`);
+      default: throw new ForthError(`unknown host operation ${op}`);
+    }
+  }
+
+  /** The cell holding `vector` (the literals of the colon definition whose vector it is). */
+  private vectorCell(vector: number): number {
+    for (const w of this.byCode.values()) if (w.kind === 'colon' && w.cell >= 0 && slotPointer(this.m, w.cell, 0) === vector) return w.cell;
+    throw new ForthError('DOES> outside a colon definition');
+  }
+
+  private hold(c: number): void {
+    const hld = Number(this.getVar(VAR.HLD)) - 1;
+    if (hld < ORIGIN + HOLD_END - 256) throw new ForthError('Pictured numeric output string overflow');
+    this.setVar(VAR.HLD, BigInt(hld));
+    this.setByteAt(hld, c);
+  }
+
+  private comma(v: bigint, tag: number): void {
+    const a = this.here;
+    this.here = a + 8;
+    if (a % 8 === 0) this.setCellAt(a, v, tag);
+    else for (let i = 0; i < 8; i++) this.setByteAt(a + i, Number((BigInt.asUintN(64, v) >> BigInt(8 * i)) & 0xffn));
+  }
+
+  private create_(name: string): void {
+    this.here = (this.here + 7) & ~7;
+    const body = this.here;
+    this.install(name.toUpperCase(), `pop r13; push rax; mov rax, ${body}; jmp r13`, 'create', { body, source: `CREATE ${name}` });
+  }
+
+  private resolve(at: number): void {
+    const d = this.def;
+    const p = d.pairs[at];
+    if (!p) throw new ForthError('Unstructured: control structure mismatch');
+    p.operand = BigInt(2 * d.pairs.length);
+  }
+
+  private parseEscaped(): string {
+    const t = this.source.text;
+    let i = this.in;
+    let out = '';
+    const esc: Record<string, string> = { a: '\x07', b: '\x08', e: '\x1b', f: '\x0c', l: '\n', n: '\n', q: '"', r: '\r', t: '\t', v: '\x0b', z: '\0', '"': '"', '\\': '\\' };
+    while (i < t.length && t[i] !== '"') {
+      if (t[i] === '\\' && i + 1 < t.length) {
+        const c = t[i + 1];
+        if (c === 'm') { out += '\r\n'; i += 2; continue; }
+        if (c === 'x' && /^[0-9a-fA-F]{2}$/.test(t.slice(i + 2, i + 4))) { out += String.fromCharCode(parseInt(t.slice(i + 2, i + 4), 16)); i += 4; continue; }
+        out += esc[c] ?? c;
+        i += 2;
+        continue;
+      }
+      out += t[i++];
+    }
+    this.in = Math.min(i + 1, t.length);
+    return out;
+  }
+
+  private include(file: string): void {
+    const from = this.sources.map((s) => s.name).reverse().find((n) => n !== '' && n !== '(user)');
+    const candidates = [resolve(file), ...(from ? [resolve(dirname(from), file)] : [])];
+    const path = candidates.find((c) => existsSync(c));
+    if (!path) throw new ForthError(`${file}: No such file or directory`);
+    const text = readFileSync(path, 'latin1');
+    const lines = splitLines(text);
+    this.pushSource({ kind: 'file', name: path, lines, line: 0, text: '', address: ORIGIN + TIB, savedIn: 0, id: ++this.fileIds });
+  }
+
+  /** The outer interpreter's step (see the header): answers in r11 a word to call, or 0. */
+  /**
+   * The return stack's depth where each INTERPRET running began (its ENTER), by the depth of
+   * the source it reads. NEXT puts it back in r15 before every word it answers, and LEAVE takes
+   * INTERPRET's return address from there: a word that leaves the return stack unbalanced
+   * cannot take the interpreter's return address with it. (In the auto tier, translated code
+   * has been seen to run the instruction after a host service twice, which a `sub r15, 1`
+   * there did not survive; ENTER and LEAVE by source depth survive being run twice.)
+   */
+  private rsMarks: bigint[] = [];
+
+  private next(): void {
+    const m = this.m;
+    const mark = this.rsMarks[this.sources.length - 1];
+    if (mark !== undefined) m.setRegister(R15, mark, TAG_NUM);
+    if (this.depth() < 0) throw new ForthError('Stack underflow');
+    for (;;) {
+      const tok = this.parseName();
+      if (tok.text === '') {
+        const s = this.source;
+        if (s.kind === 'file' && this.refill()) continue;
+        if (this.definition && s.kind === 'user' && this.refill()) continue;
+        m.setRegister(R11, 0n, TAG_NUM);
+        return;
+      }
+      this.lastTokenStart = tok.offset;
+      const w = this.find(tok.text);
+      if (w) {
+        if (this.state && !w.immediate) { this.compileWord(w); continue; }
+        m.setRegister(R11, BigInt(w.code), TAG_PTR);
+        return;
+      }
+      const n = this.number(tok.text);
+      if (n === null) throw new ForthError('Undefined word');
+      if (this.state) for (const v of n) this.literal(v);
+      else for (const v of n) this.push(v);
+    }
+  }
+
+  // ---- running text ----------------------------------------------------------------------
+
+  /**
+   * Interpret `text` (a file's, or a REPL entry) from the top level: the data stack carries
+   * over from the last call. An error is reported as gforth does, the stacks are emptied,
+   * and interpretation goes on with the next line.
+   */
+  interpret(text: string, name = '(user)', kind: 'file' | 'user' = name === '(user)' ? 'user' : 'file'): ForthOutcome {
+    const k = this.k;
+    const m = this.m;
+    this.output = '';
+    this.bye = false;
+    const errors: string[] = [];
+    this.sources = [];
+    this.pushSource({ kind, name, lines: splitLines(text), line: 0, text: '', address: ORIGIN + TIB, savedIn: 0, id: kind === 'file' ? ++this.fileIds : 0 });
+    const top = this.sources[0];
+    for (;;) {
+      this.enter();
+      this.rsMarks = [];
+      this.error = null;
+      const run = m.call(this.interpretCode, { steps: 1_000_000_000 });
+      if (!run.fault) { this.leave(); break; }
+      const origin = run.fault.kind === 'Service' ? k.faultOrigin : null;
+      k.faultOrigin = null;
+      const fault: Fault = origin ? origin.fault : run.fault;
+      const err = this.error as ForthError | null;
+      if (this.bye) { m.unwind(); break; }
+      const message = err ? err.message : faultMessage(fault);
+      const where = this.sources[this.sources.length - 1] ?? top;
+      if (!err || !err.silent || message !== 'Aborted') {
+        const place = `${where.name === '(user)' ? '' : where.name}:${where.line + 1}: `;
+        const line = where.text;
+        const at = err && !err.silent ? this.lastTokenStart : -1;
+        let shown = line;
+        if (at >= 0 && message === 'Undefined word') {
+          const end = Math.max(at, Math.min(this.in, line.length));
+          const tokenEnd = line.slice(at).search(/\s/);
+          const stop = tokenEnd < 0 ? line.length : at + tokenEnd;
+          shown = `${line.slice(0, at)}>>>${line.slice(at, stop)}<<<${line.slice(stop)}`;
+          void end;
+        }
+        errors.push(`${place}${message}\n${shown}`);
+      }
+      // gforth empties the stacks, leaves compilation and goes back to the top level.
+      m.unwind();
+      this.saved.forEach((r) => k.heap.roots.release(r));
+      this.saved = [];
+      this.definition = null;
+      this.setState(false);
+      this.sources = [top];
+      this.errorSink?.(errors[errors.length - 1]);
+      if (top.kind === 'evaluate' || !this.refill()) break;
+    }
+    this.sources = [];
+    const stack = this.savedText();
+    const output = this.output;
+    this.output = '';
+    return { ok: errors.length === 0, output, ...(errors.length > 0 && { error: errors.join('\n') }), stack, ...(this.bye ? { bye: true } : {}) };
+  }
+
+  /** Where errors go as they happen (bedrock run), besides the outcome. */
+  errorSink: ((text: string) => void) | null = null;
+
+  /** Set the machine up for the outer interpreter: guard cells, the saved data stack, the return stack. */
+  private enter(): void {
+    const m = this.m;
+    m.unwind();
+    this.bedrock.startAfresh();
+    const hi = BigInt(m.stackHi);
+    const guards = 8;
+    for (let i = 1; i <= guards; i++) m.setCell(Number(hi) - 8 * i, 0n, TAG_NUM);
+    this.base = Number(hi) - 8 * guards;
+    let sp = BigInt(this.base);
+    const values = this.saved.map((r) => ({ value: this.k.heap.roots.value(r), tag: this.k.heap.roots.tag(r) }));
+    this.saved.forEach((r) => this.k.heap.roots.release(r));
+    this.saved = [];
+    m.setRegister(RSP, sp, TAG_STACK);
+    m.setRegister(RAX, 0n, TAG_NUM);
+    if (values.length > 0) {
+      sp -= 8n;
+      m.setCell(Number(sp), 0n, TAG_NUM);
+      for (let i = 0; i < values.length - 1; i++) { sp -= 8n; m.setCell(Number(sp), values[i].value, values[i].tag); }
+      m.setRegister(RSP, sp, TAG_STACK);
+      const t = values[values.length - 1];
+      m.setRegister(RAX, t.value, t.tag);
+    }
+    m.setRegister(R14, BigInt(slotPointer(m, this.fs, FS.RS)), TAG_PTR);
+    m.setRegister(R15, 0n, TAG_NUM);
+    m.setRegister(RBP, 0n, TAG_NUM);
+  }
+
+  /** Keep the data stack for the next piece of text. */
+  private leave(): void {
+    const values = this.stackValues();
+    this.saved = values.map((v) => this.k.heap.roots.add(v.value, v.tag));
+    this.m.unwind();
+  }
+
+  private savedText(): string[] {
+    return this.saved.map((r) => this.describeCell(this.k.heap.roots.value(r), this.k.heap.roots.tag(r)));
+  }
+
+  private describeCell(v: bigint, tag: number): string {
+    if (tag === TAG_NUM) return this.format(v);
+    const w = this.byCode.get(Number(v));
+    return w ? `<xt ${w.name.toLowerCase() || ':noname'}>` : this.k.describe({ value: v, tag });
+  }
+
+  /** The data stack as text, bottom first. */
+  stack(): string[] { return this.savedText(); }
+
+  /** Empty the data stack. */
+  clearStack(): void {
+    this.saved.forEach((r) => this.k.heap.roots.release(r));
+    this.saved = [];
+  }
+
+  // ---- seeing ----------------------------------------------------------------------------
+
+  /** SEE: a word's source, its threaded code and the machine code of its stub or primitive. */
+  see(name: string): string {
+    const w = this.find(name);
+    if (!w) throw new ForthError('Undefined word');
+    const k = this.k;
+    const m = this.m;
+    const lines: string[] = [];
+    const source = slotPointer(m, w.method, METHOD.SOURCE);
+    lines.push(`${w.name.toLowerCase()}    (${w.kind}${w.immediate ? ', immediate' : ''}; Forth>>${w.name})`);
+    if (source >= 0 && source !== k.nil && w.kind === 'colon') lines.push('source:', `  ${k.textOf(source).split('\n').join('\n  ')}`);
+    if (w.kind === 'colon' || w.kind === 'does') {
+      const vector = slotPointer(m, w.cell, 0);
+      if (vector >= 0 && vector !== k.nil) {
+        const n = Math.floor(Number(m.cell(vector - 8) & 0xffffffffn) / 2);
+        lines.push(`threaded code (${n} pairs):`);
+        for (let i = 0; i < n; i++) {
+          const code = Number(m.cell(vector + 16 * i));
+          const operand = m.cell(vector + 16 * i + 8);
+          const otag = m.cellTag(vector + 16 * i + 8);
+          const callee = this.byCode.get(code);
+          const calleeName = callee ? (callee.name.toLowerCase() || ':noname') : code === w.code ? '(recurse)' : `code ${code}`;
+          let op = '';
+          if (callee?.kind === 'runtime') {
+            if (/BRANCH|LOOP|DO|LEAVE/.test(callee.name)) op = ` -> ${Number(operand) / 2}`;
+            else if (callee.name === '(LIT)') op = otag === TAG_NUM ? ` ${signed(operand)}` : ` ${this.byCode.get(Number(operand))?.name.toLowerCase() ?? k.describe({ value: operand, tag: otag })}`;
+            else if (callee.name !== '(EXIT)') op = ` ${operand}`;
+          } else if (callee?.name === '(POSTPONE)') op = ` ${this.byCode.get(Number(operand))?.name.toLowerCase() ?? ''}`;
+          lines.push(`  ${String(i).padStart(4)}: ${calleeName}${op}`);
+        }
+      }
+    }
+    lines.push(...this.disassembly(w.code));
+    return lines.join('\n');
+  }
+
+  private disassembly(code: number): string[] {
+    // The kernel's disassembler, through the see module, on the code object's bytes.
+    const bytes = this.m.codeBytes(code);
+    return [`native code (${bytes.length} bytes):`, ...disassembleLines(bytes)];
+  }
+}
+
+const forths = new WeakMap<Bedrock, Forth>();
+
+function disassembleLines(bytes: Uint8Array): string[] {
+  const r = disassemble(bytes);
+  return r.map((l) => `  ${l.offset.toString(16).padStart(4, '0')}: ${l.text}`);
+}
+
+function digit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 65 && c <= 90) return c - 55;
+  if (c >= 97 && c <= 122) return c - 87;
+  return -1;
+}
+
+function toUpper(c: number): number { return c >= 97 && c <= 122 ? c - 32 : c; }
+
+function splitLines(text: string): string[] {
+  const lines = text.split(/\r?\n/);
+  if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
+  return lines.map((l) => l.replace(/\t/g, ' '));
+}
+
+/** gforth's words for a machine fault in a Forth word. */
+function faultMessage(f: Fault): string {
+  switch (f.kind) {
+    case 'DivideError': return /zero/.test(f.message) ? 'Division by zero' : 'Result out of range';
+    case 'Bounds': case 'Tag': return 'Invalid memory address';
+    case 'StackOverflow': return 'Stack overflow';
+    case 'StepLimit': return 'Interrupted (the step limit)';
+    case 'Interrupted': return 'User interrupt';
+    default: return `${f.kind}: ${f.message}`;
+  }
+}
+
+let stdinBuffer = '';
+let stdinDone = false;
+function fillStdin(): void {
+  if (stdinDone) return;
+  const buf = Buffer.alloc(4096);
+  try {
+    const n = readSync(0, buf, 0, buf.length, null);
+    if (n <= 0) stdinDone = true; else stdinBuffer += buf.subarray(0, n).toString('latin1');
+  } catch { stdinDone = true; }
+}
+function readStdinLine(): string | null {
+  while (!stdinBuffer.includes('\n') && !stdinDone) fillStdin();
+  if (stdinBuffer === '' && stdinDone) return null;
+  const i = stdinBuffer.indexOf('\n');
+  const line = i < 0 ? stdinBuffer : stdinBuffer.slice(0, i);
+  stdinBuffer = i < 0 ? '' : stdinBuffer.slice(i + 1);
+  return line.replace(/\r$/, '');
+}
+function readStdinChar(): number {
+  while (stdinBuffer === '' && !stdinDone) fillStdin();
+  if (stdinBuffer === '') return -1;
+  const c = stdinBuffer.charCodeAt(0);
+  stdinBuffer = stdinBuffer.slice(1);
+  return c;
+}

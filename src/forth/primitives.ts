@@ -1,0 +1,190 @@
+/*
+ * The Forth front end's machine code: the primitives every Forth word bottoms out in, as x86-64
+ * text for the kernel's assembler. They follow kernel/ABI.md: rax is the top of the data stack
+ * and the rest of it is the machine stack (rsp), so a Forth word and a Smalltalk method share
+ * one value stack. Forth needs a second stack for return addresses and loop parameters, which
+ * cannot be the machine stack (a call would bury the caller's data under its return address):
+ *
+ *   rax        top of the data stack            r14  the return stack (a fixed Array)
+ *   rsp        the rest of the data stack       r15  its depth in cells (a number)
+ *   rbp        the threaded vector running      rbx  the pair index in it (as in VM run:)
+ *   rsi        the operand of the current pair  r13  a primitive's own return address
+ *
+ * Threaded code is the kernel's format, an Array of (code, operand) pairs, run by a loop that
+ * is VM run:'s own `next` (mov rsi / mov rcx / add rbx, 2 / call rcx / jmp next). Every word is
+ * called: a primitive takes its return address into r13 (as the kernel's threaded primitives
+ * that change the stack's depth do), works on rax and [rsp], and goes back with `jmp r13`. A
+ * colon definition's code is a stub (docol) that keeps the caller's r13, rbp and rbx on the
+ * return stack and runs its vector; `exit` takes them back.
+ *
+ * Addresses are numbers: ORIGIN plus a byte offset into the data space, one pointer-format
+ * Array in the fixed space (its address in slot 0 of the Forth system object, whose address is
+ * fixed). `@` is `mov rax, [data + rax - ORIGIN]`: a based access, so the machine checks it
+ * against the data space's bounds, and a cell can hold a number or a pointer (an object, an
+ * execution token) with its tag: no Forth program can make a pointer or reach outside.
+ */
+
+/** Forth addresses: ORIGIN + byte offset in the data space (0 is never an address). */
+export const ORIGIN = 0x4000_0000;
+
+export interface PrimitiveText {
+  /** The Forth name (upper case). */
+  readonly name: string;
+  /** x86-64; DATA stands for the absolute address of the cell holding the data space. */
+  readonly asm: string;
+}
+
+/** The body of every primitive: take the return address, do `body`, go back. */
+const p = (name: string, body: string): PrimitiveText => ({ name, asm: `pop r13; ${body}; jmp r13` });
+/** A comparison: rax := -1 when `cc` holds between the second item and the top, else 0. */
+const cmp2 = (name: string, cc: string): PrimitiveText => p(name, `pop rcx; cmp rcx, rax; mov rax, 0; mov rdx, -1; cmov${cc} rax, rdx`);
+const cmp1 = (name: string, cc: string): PrimitiveText => p(name, `cmp rax, 0; mov rax, 0; mov rdx, -1; cmov${cc} rax, rdx`);
+const D = `-${ORIGIN}`;
+
+/** The words that are machine code (Forth-visible names). */
+export const PRIMITIVES: readonly PrimitiveText[] = Object.freeze([
+  p('DUP', 'push rax'),
+  p('DROP', 'pop rax'),
+  p('SWAP', 'mov rcx, [rsp]; mov [rsp], rax; mov rax, rcx'),
+  p('OVER', 'push rax; mov rax, [rsp+8]'),
+  p('ROT', 'mov rcx, [rsp+8]; mov rdx, [rsp]; mov [rsp+8], rdx; mov [rsp], rax; mov rax, rcx'),
+  p('?DUP', 'cmp rax, 0; je skip; push rax; skip: nop'),
+  p('NIP', 'add rsp, 8'),
+  p('TUCK', 'mov rcx, [rsp]; mov [rsp], rax; push rcx'),
+  p('2DROP', 'add rsp, 8; pop rax'),
+  p('2DUP', 'mov rcx, [rsp]; push rax; push rcx'),
+  p('2SWAP', 'mov rcx, [rsp]; mov rdx, [rsp+8]; mov r8, [rsp+16]; mov [rsp+16], rcx; mov [rsp+8], rax; mov [rsp], r8; mov rax, rdx'),
+  p('2OVER', 'push rax; mov rcx, [rsp+24]; push rcx; mov rax, [rsp+24]'),
+  p('PICK', 'mov rax, [rsp+rax*8]'),
+  p('ROLL', 'mov rcx, rax; mov rax, [rsp+rcx*8]; cmp rcx, 0; je done; lp: mov rdx, [rsp+rcx*8-8]; mov [rsp+rcx*8], rdx; sub rcx, 1; jne lp; done: add rsp, 8'),
+
+  p('+', 'pop rcx; add rax, rcx'),
+  p('-', 'pop rcx; sub rcx, rax; mov rax, rcx'),
+  p('*', 'pop rcx; imul rax, rcx'),
+  p('AND', 'pop rcx; and rax, rcx'),
+  p('OR', 'pop rcx; or rax, rcx'),
+  p('XOR', 'pop rcx; xor rax, rcx'),
+  p('INVERT', 'not rax'),
+  p('NEGATE', 'neg rax'),
+  p('ABS', 'cmp rax, 0; jge skip; neg rax; skip: nop'),
+  p('1+', 'add rax, 1'),
+  p('1-', 'sub rax, 1'),
+  p('2*', 'shl rax, 1'),
+  p('2/', 'sar rax, 1'),
+  p('LSHIFT', 'mov rcx, rax; pop rax; shl rax, cl'),
+  p('RSHIFT', 'mov rcx, rax; pop rax; shr rax, cl'),
+  p('MIN', 'pop rcx; cmp rcx, rax; cmovl rax, rcx'),
+  p('MAX', 'pop rcx; cmp rcx, rax; cmovg rax, rcx'),
+  // Division is symmetric (truncating), as idiv is; a zero divisor is the machine's DivideError.
+  p('/', 'mov rcx, rax; pop rax; cqo; idiv rcx'),
+  p('MOD', 'mov rcx, rax; pop rax; cqo; idiv rcx; mov rax, rdx'),
+  p('/MOD', 'mov rcx, rax; pop rax; cqo; idiv rcx; push rdx'),
+  p('SM/REM', 'mov rcx, rax; pop rdx; pop rax; idiv rcx; push rdx'),
+  p('S>D', 'push rax; sar rax, 63'),
+  // UM*: four 32-bit partial products (the machine's imul keeps the low 64 bits).
+  p('UM*', [
+    'pop rcx',
+    'mov r8, rcx; shr r8, 32', 'mov r9, rcx; shl r9, 32; shr r9, 32',
+    'mov r10, rax; shr r10, 32', 'mov r11, rax; shl r11, 32; shr r11, 32',
+    'mov rdx, r9; imul rdx, r11', 'mov rsi, r9; imul rsi, r10', 'mov r9, r8; imul r9, r11', 'imul r8, r10',
+    'mov rcx, rdx; shr rcx, 32', 'mov r10, rsi; shl r10, 32; shr r10, 32; add rcx, r10', 'mov r10, r9; shl r10, 32; shr r10, 32; add rcx, r10',
+    'shl rdx, 32; shr rdx, 32', 'mov r11, rcx; shl r11, 32; or rdx, r11',
+    'shr rsi, 32; shr r9, 32; shr rcx, 32; add r8, rsi; add r8, r9; add r8, rcx',
+    'push rdx; mov rax, r8',
+  ].join('; ')),
+  // UM/MOD: 128 by 64 bits, restoring division one bit at a time (the machine has no div).
+  p('UM/MOD', [
+    'mov rcx, rax; pop rdx; pop rax',
+    'cmp rcx, 0; jne go; cqo; idiv rcx',
+    'go: mov r8, 64',
+    'lp: mov r9, rdx; shr r9, 63; shl rdx, 1; mov r10, rax; shr r10, 63; or rdx, r10; shl rax, 1',
+    'cmp r9, 0; jne take; cmp rdx, rcx; jb next',
+    'take: sub rdx, rcx; or rax, 1',
+    'next: sub r8, 1; jne lp',
+    'push rdx',
+  ].join('; ')),
+
+  cmp2('=', 'e'), cmp2('<>', 'ne'), cmp2('<', 'l'), cmp2('>', 'g'), cmp2('U<', 'b'), cmp2('U>', 'a'),
+  cmp1('0=', 'e'), cmp1('0<>', 'ne'), cmp1('0<', 'l'), cmp1('0>', 'g'),
+
+  p('@', `mov rcx, [DATA]; mov rax, [rcx+rax${D}]`),
+  p('!', `mov rcx, [DATA]; pop rdx; mov [rcx+rax${D}], rdx; pop rax`),
+  p('+!', `mov rcx, [DATA]; pop rdx; mov r8, [rcx+rax${D}]; add r8, rdx; mov [rcx+rax${D}], r8; pop rax`),
+  p('C@', `mov rcx, rax; and rcx, 7; shl rcx, 3; and rax, -8; mov rdx, [DATA]; mov rax, [rdx+rax${D}]; shr rax, cl; and rax, 255`),
+  p('C!', [
+    'mov rcx, rax; and rcx, 7; shl rcx, 3; and rax, -8; pop rdx; mov r8, [DATA]',
+    `mov r9, [r8+rax${D}]; mov r10, 255; shl r10, cl; not r10; and r9, r10`,
+    `and rdx, 255; shl rdx, cl; or r9, rdx; mov [r8+rax${D}], r9; pop rax`,
+  ].join('; ')),
+  p('CELL+', 'add rax, 8'),
+  p('CELLS', 'shl rax, 3'),
+  p('CHAR+', 'add rax, 1'),
+  p('CHARS', 'nop'),
+  p('ALIGNED', 'add rax, 7; and rax, -8'),
+
+  p('>R', 'mov [r14+r15*8], rax; add r15, 1; pop rax'),
+  p('R>', 'push rax; sub r15, 1; mov rax, [r14+r15*8]'),
+  p('R@', 'push rax; mov rax, [r14+r15*8-8]'),
+  p('2>R', 'pop rcx; mov [r14+r15*8], rcx; mov [r14+r15*8+8], rax; add r15, 2; pop rax'),
+  p('2R>', 'push rax; sub r15, 2; mov rcx, [r14+r15*8]; push rcx; mov rax, [r14+r15*8+8]'),
+  p('2R@', 'push rax; mov rcx, [r14+r15*8-16]; push rcx; mov rax, [r14+r15*8-8]'),
+  p('I', 'push rax; mov rax, [r14+r15*8-8]'),
+  p('J', 'push rax; mov rax, [r14+r15*8-24]'),
+  p('UNLOOP', 'sub r15, 2'),
+  p('EXECUTE', 'mov rcx, rax; pop rax; push r13; jmp rcx'),
+]);
+
+/**
+ * The primitives compiled code uses that are not words: their operand (rsi) is the pair's.
+ * Branch targets are pair indexes times 2, what the loop keeps in rbx.
+ */
+export const RUNTIME: readonly PrimitiveText[] = Object.freeze([
+  p('(LIT)', 'push rax; mov rax, rsi'),
+  p('(BRANCH)', 'mov rbx, rsi'),
+  p('(0BRANCH)', 'mov rcx, rax; pop rax; cmp rcx, 0; jne skip; mov rbx, rsi; skip: nop'),
+  p('(DO)', 'pop rcx; mov [r14+r15*8], rcx; mov [r14+r15*8+8], rax; add r15, 2; pop rax'),
+  p('(?DO)', 'pop rcx; cmp rcx, rax; jne go; pop rax; mov rbx, rsi; jmp r13; go: mov [r14+r15*8], rcx; mov [r14+r15*8+8], rax; add r15, 2; pop rax'),
+  p('(LOOP)', 'mov rcx, [r14+r15*8-8]; add rcx, 1; mov [r14+r15*8-8], rcx; cmp rcx, [r14+r15*8-16]; je done; mov rbx, rsi; jmp r13; done: sub r15, 2'),
+  // +LOOP ends when the index crosses the boundary between limit-1 and limit, either way:
+  // (index-limit) and (index-limit+n) differ in sign, and so do (index-limit) and n.
+  p('(+LOOP)', [
+    'mov rcx, [r14+r15*8-8]; mov rdx, rcx; sub rdx, [r14+r15*8-16]; mov r8, rdx; add r8, rax',
+    'add rcx, rax; mov [r14+r15*8-8], rcx; xor r8, rdx; xor rdx, rax; and r8, rdx; pop rax',
+    'cmp r8, 0; jl done; mov rbx, rsi; jmp r13; done: sub r15, 2',
+  ].join('; ')),
+  p('(LEAVE)', 'sub r15, 2; mov rbx, rsi'),
+  p('(TO)', 'mov [rsi], rax; pop rax'),
+  p('(+TO)', 'add [rsi], rax; pop rax'),
+  { name: '(EXIT)', asm: 'add rsp, 8; sub r15, 3; mov r13, [r14+r15*8]; mov rbp, [r14+r15*8+8]; mov rbx, [r14+r15*8+16]; jmp r13' },
+]);
+
+/** The inner loop: VM run:'s `next`, as its own code object (run: itself would push a frame on the data stack). */
+export const NEXT_LOOP = 'next: mov rsi, [rbp+rbx*8+8]; mov rcx, [rbp+rbx*8]; add rbx, 2; call rcx; jmp next';
+
+/** A colon definition's code: keep the caller's place on the return stack, run the vector in the cell VECTOR from pair START. */
+export function docol(vectorCell: number, start: number, next: string): string {
+  return `pop r13; mov [r14+r15*8], r13; mov [r14+r15*8+8], rbp; mov [r14+r15*8+16], rbx; add r15, 3; mov rbp, [${vectorCell}]; mov rbx, ${start}; {disp32} jmp ${next}`;
+}
+
+/** A host word: the FORTH service does operation `op` on the stacks (and rsi, a pair's operand). */
+export function hostStub(op: number, service: number): string {
+  return `pop r13; mov rcx, ${op}; mov r11, ${service}; syscall; jmp r13`;
+}
+
+/**
+ * The outer interpreter's loop: ask the FORTH service for the next thing to do (NEXT), which
+ * compiles, pushes numbers, or answers in r11 a word to execute, or 0 at the end of the source.
+ */
+export function interpretLoop(op: number, enter: number, leave: number, service: number): string {
+  return [
+    'pop r13; mov [r14+r15*8], r13; add r15, 1',
+    // ENTER: the service notes the return stack's depth, which NEXT puts back in r15 each time.
+    `mov rcx, ${enter}; mov r11, ${service}; syscall`,
+    `lp: mov rcx, ${op}; mov r11, ${service}; syscall`,
+    'cmp r11, 0; je done; call r11; jmp lp',
+    // LEAVE: the service takes the return address off the return stack into r13 (and r15 back
+    // to where it was); ret, not jmp r13: the host's return address is the exit stub (a
+    // pointer), which ret knows.
+    `done: mov rcx, ${leave}; mov r11, ${service}; syscall; push r13; ret`,
+  ].join('; ');
+}

@@ -1,0 +1,184 @@
+/*
+ * The Forth front end (src/forth/): words compiled to threaded code and machine code on the
+ * same machine as Smalltalk, memory in bounds-checked objects, gforth's errors, the dictionary
+ * as methods of the class Forth, and `bedrock run FILE.fs`.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Bedrock } from '../../src/system/bedrock.ts';
+import { Forth } from '../../src/forth/forth.ts';
+import { isForthFile, runForthText } from '../../src/cli/forth-run.ts';
+import { makeRandom, testSeed } from '../support/random.ts';
+
+let b: Bedrock;
+let f: Forth;
+
+beforeAll(() => {
+  const booted = Bedrock.boot();
+  if (typeof booted === 'string') throw new Error(booted);
+  b = booted;
+  const made = Forth.of(b);
+  if (typeof made === 'string') throw new Error(made);
+  f = made;
+});
+
+/** Interpret `text`; what it printed (the stack is emptied afterwards). */
+function out(text: string): string {
+  const r = f.interpret(text);
+  f.clearStack();
+  if (!r.ok) throw new Error(r.error);
+  return r.output;
+}
+
+/** The data stack `text` leaves, bottom first (in decimal). */
+function stack(text: string): string[] {
+  const r = f.interpret(`DECIMAL ${text}`);
+  const s = r.stack;
+  f.clearStack();
+  if (!r.ok) throw new Error(r.error);
+  return [...s];
+}
+
+describe('Forth: the interpreter and the core words', () => {
+  it('interprets numbers and words, and prints', () => {
+    expect(out('1 2 + . 7 3 - . -6 4 * .')).toBe('3 4 -24 ');
+    expect(out('HEX FF . DECIMAL $10 . #10 . %101 . \'A\' .')).toBe('FF 16 10 5 65 ');
+    expect(stack('1 2 SWAP OVER ROT DUP')).toEqual(['1', '2', '2', '2']);
+    expect(stack('1 2 3 4 2SWAP 2OVER')).toEqual(['3', '4', '1', '2', '3', '4']);
+    expect(stack('10 20 30 2 PICK 1 2 3 2 ROLL')).toEqual(['10', '20', '30', '10', '2', '3', '1']);
+  });
+
+  it('compiles colon definitions with every control structure', () => {
+    out(': SQ DUP * ;  : SGN DUP 0< IF DROP -1 ELSE 0> IF 1 ELSE 0 THEN THEN ;');
+    expect(stack('7 SQ -5 SGN 0 SGN 9 SGN')).toEqual(['49', '-1', '0', '1']);
+    out(': SUM 0 SWAP 0 ?DO I + LOOP ;  : EVENS 0 DO I . 2 +LOOP ;  : DOWN 0 SWAP DO I . -1 +LOOP ;');
+    expect(stack('10 SUM 0 SUM')).toEqual(['45', '0']);
+    expect(out('10 EVENS 3 DOWN')).toBe('0 2 4 6 8 3 2 1 0 ');
+    out(': FIND7 100 0 DO I 7 = IF I UNLOOP EXIT THEN LOOP -1 ;  : FIRST3 10 0 DO I 3 = IF LEAVE THEN I . LOOP ;');
+    expect(stack('FIND7')).toEqual(['7']);
+    expect(out('FIRST3')).toBe('0 1 2 ');
+    out(': COUNTDOWN BEGIN DUP . 1- DUP 0= UNTIL DROP ;  : HALVE BEGIN DUP 1 > WHILE 2/ REPEAT ;');
+    expect(out('3 COUNTDOWN')).toBe('3 2 1 ');
+    expect(stack('100 HALVE')).toEqual(['1']);
+    out(': NAME-OF CASE 1 OF S" one" ENDOF 2 OF S" two" ENDOF S" many" ROT ENDCASE TYPE ;');
+    expect(out('1 NAME-OF 2 NAME-OF 9 NAME-OF')).toBe('onetwomany');
+    out(': FACT DUP 2 < IF DROP 1 ELSE DUP 1- RECURSE * THEN ;');
+    expect(stack('20 FACT')).toEqual(['2432902008176640000']);
+  });
+
+  it('keeps data in the data space: CREATE, DOES>, VARIABLE, CONSTANT, VALUE', () => {
+    out('VARIABLE V  42 V !  CREATE TABLE 1 , 2 , 3 ,  5 CONSTANT FIVE  7 VALUE SEVEN');
+    expect(stack('V @ TABLE 2 CELLS + @ FIVE SEVEN 8 TO SEVEN SEVEN')).toEqual(['42', '3', '5', '7', '8']);
+    out(': ARRAY CREATE CELLS ALLOT DOES> SWAP CELLS + ;  4 ARRAY A  10 0 A !  20 3 A !');
+    expect(stack('0 A @ 3 A @  3 A 0 A - ')).toEqual(['10', '20', '24']);
+    expect(stack('HERE 3 ALLOT HERE SWAP -  HERE 65 C, HERE 1- C@ NIP')).toEqual(['3', '65']);
+    expect(stack('S" hello" NIP  PAD 3 CHAR x FILL PAD 2 + C@')).toEqual(['5', '120']);
+  });
+
+  it('agrees with exact arithmetic on mixed and double-cell words (seeded)', () => {
+    const r = makeRandom(testSeed());
+    const u = (x: bigint): bigint => BigInt.asUintN(64, x);
+    const s64 = (x: bigint): string => BigInt.asIntN(64, x).toString();
+    for (let i = 0; i < 25; i++) {
+      const a = r.int64(), c = r.int64();
+      let d = r.int64();
+      if (d === 0n) d = 3n;
+      const why = `seed ${r.seed}: ${a} ${c} ${d}`;
+      const prod = u(a) * u(c);
+      const m = BigInt.asUintN(128, a * c);
+      expect(stack(`${a} ${c} UM* ${a} ${c} M*`), why).toEqual([s64(prod), s64(prod >> 64n), s64(m), s64(m >> 64n)]);
+      if (!(a === -(2n ** 63n) && d === -1n)) {
+        const q = a / d; // truncating, as SM/REM and idiv
+        expect(stack(`${a} ${d} /MOD`), why).toEqual([(a - q * d).toString(), q.toString()]);
+      }
+      const mq = (a * c) / d; // (only those that fit: one that does not is a DivideError, tested below)
+      if (mq >= -(2n ** 63n) && mq < 2n ** 63n) expect(stack(`${a} ${c} ${d} */`), why).toEqual([mq.toString()]);
+      const hi = u(c) % u(d);
+      const num = (hi << 64n) | u(a);
+      expect(stack(`${a} ${s64(hi)} ${d} UM/MOD`), why).toEqual([s64(num % u(d)), s64(num / u(d))]);
+    }
+    expect(stack('7 0 -2 FM/MOD -7 S>D 2 FM/MOD 7 S>D -2 SM/REM')).toEqual(['-1', '-4', '1', '-4', '1', '-3']);
+  });
+
+  it('runs text at run time: EVALUATE, WORD, FIND, POSTPONE, IMMEDIATE, :NONAME', () => {
+    expect(stack('S" 3 4 +" EVALUATE')).toEqual(['7']);
+    out(': ENDIF POSTPONE THEN ; IMMEDIATE  : ABS2 DUP 0< IF NEGATE ENDIF ;');
+    expect(stack('-9 ABS2')).toEqual(['9']);
+    expect(stack(':NONAME 6 * ; 7 SWAP EXECUTE')).toEqual(['42']);
+    expect(stack('BL WORD SQ FIND NIP  BL WORD NOSUCH FIND NIP')).toEqual(['-1', '0']);
+    expect(out('<# 1234 0 #S #> TYPE  -5 DUP ABS 0 <# #S ROT SIGN #> TYPE')).toBe('1234-5');
+  });
+});
+
+describe('Forth: errors leave the system usable', () => {
+  const error = (text: string): string => {
+    const r = f.interpret(text);
+    f.clearStack();
+    expect(r.ok).toBe(false);
+    return r.error ?? '';
+  };
+
+  it('says what gforth says, marks the word, and empties the stacks', () => {
+    expect(error('1 2 NOSUCHWORD 3')).toBe(':1: Undefined word\n1 2 >>>NOSUCHWORD<<< 3');
+    expect(error('DROP')).toMatch(/Stack underflow/);
+    out(': DROPS DROP DROP DROP ;');
+    expect(error('1 DROPS')).toMatch(/Stack underflow/); // inside a machine-code word
+    expect(error('1 0 /')).toMatch(/Division by zero/);
+    expect(error('1 0 MOD')).toMatch(/Division by zero/);
+    expect(error('0 @')).toMatch(/Invalid memory address/);
+    expect(error('HERE 100000000 + @')).toMatch(/Invalid memory address/);
+    expect(error(': BROKEN 1 NOSUCH ;')).toMatch(/Undefined word/);
+    expect(error('BROKEN')).toMatch(/Undefined word/); // the broken definition was not made
+    expect(stack('2 3 *')).toEqual(['6']);
+    expect(stack(': OK 1 ; OK')).toEqual(['1']);
+  });
+
+  it('a later line of a file still runs after an error', () => {
+    const r = f.interpret('1 NOSUCH\n5 .\n', 'prog.fs', 'file');
+    f.clearStack();
+    expect(r.ok).toBe(false);
+    expect(r.error).toBe('prog.fs:1: Undefined word\n1 >>>NOSUCH<<<');
+    expect(r.output).toBe('5 ');
+  });
+});
+
+describe('Forth: one dictionary with Smalltalk', () => {
+  it('a word is a method of the class Forth, and redefinition shadows it', () => {
+    out(': TWICE 2 * ;');
+    expect(b.run("(Forth includesSelector: #TWICE) printString")).toEqual(["'true'"]);
+    out(': TWICE 3 * ;');
+    expect(stack('5 TWICE')).toEqual(['15']);
+  });
+
+  it('MARKER forgets the words after it, brings shadowed ones back, and gives back data space', () => {
+    out(': GREET 1 ;');
+    const here = stack('HERE')[0];
+    out('MARKER -WORK  : GREET 2 ;  : EXTRA 3 ;  100 ALLOT');
+    expect(stack('GREET EXTRA')).toEqual(['2', '3']);
+    out('-WORK');
+    expect(stack('GREET HERE')).toEqual(['1', here]);
+    expect(f.interpret('EXTRA').ok).toBe(false);
+    f.clearStack();
+  });
+
+  it('SEE shows the source, the threaded code and the machine code', () => {
+    out(': CUBE DUP DUP * * ;');
+    const text = out('SEE CUBE');
+    expect(text).toContain(': CUBE DUP DUP * * ;');
+    expect(text).toMatch(/threaded code \(5 pairs\):\n\s+0: dup\n\s+1: dup\n\s+2: \*\n\s+3: \*\n\s+4: \(exit\)/);
+    expect(text).toContain('native code');
+    expect(out('SEE +')).toMatch(/pop r13\n.*pop rcx\n.*add rax, rcx\n.*jmp r13/);
+  });
+});
+
+describe('bedrock run FILE.fs', () => {
+  it('knows Forth files by their names and prints as it goes', () => {
+    expect(['a.fs', 'b.fth', 'c.FR', 'd.4th'].every(isForthFile)).toBe(true);
+    expect(isForthFile('e.st')).toBe(false);
+    const lines: string[] = [];
+    const errs: string[] = [];
+    const ok = runForthText(b, ': HELLO ." Hello, " ." world" CR ;\nHELLO\nOOPS\n2 3 + . CR\n', 'hello.fs', { out: (l) => lines.push(l), err: (l) => errs.push(l) });
+    expect(ok).toBe(false);
+    expect(lines).toEqual(['Hello, world', '5 ']);
+    expect(errs).toEqual(['hello.fs:3: Undefined word', '>>>OOPS<<<']);
+  });
+});
