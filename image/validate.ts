@@ -115,8 +115,8 @@ function checkGeometry(h: ImageHeader): ImageError | null {
     return bad(`spaces out of order: old ${fixedHi}..${oldTop}..${oldEnd}, nursery ${nurseryLo}..${nurseryTop}, memory ${cells}`);
   }
   if (nurseryCells < 64 || nurseryCells % 64 !== 0 || nurseryCells > cells) return bad(`a nursery of ${nurseryCells} cells`);
-  if (maxCells < cells || maxCells > CellStore.MAX_CELLS) return bad(`a memory ceiling of ${maxCells} cells below its memory (${cells})`);
-  if (largeObjectCells < 16 || largeObjectCells > CellStore.MAX_CELLS) return bad(`a large-object threshold of ${largeObjectCells} cells`);
+  if (maxCells < cells || maxCells > MAX_SLOTS) return bad(`a memory ceiling of ${maxCells} cells below its memory (${cells})`);
+  if (largeObjectCells < 16 || largeObjectCells > MAX_SLOTS) return bad(`a large-object threshold of ${largeObjectCells} cells`);
   if (!(growthFactor >= 1.25 && growthFactor <= 1024)) return bad(`a growth factor of ${growthFactor}`);
   const want: readonly SegmentEntry[] = expectedSegments(lowCells, fixedTop, fixedHi, oldTop, nurseryLo, nurseryTop);
   if (h.segments.length !== want.length) return bad(`${h.segments.length} segments, not ${want.length}`);

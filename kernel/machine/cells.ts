@@ -122,12 +122,12 @@ const MAX_PAGES = 65536;
 
 /** Bytes of the card table for `cells` cells (a multiple of 8, so it can be read by words). */
 export function cardBytes(cells: number): number {
-  return (Math.ceil(cells / CARD_CELLS) + 7) & ~7;
+  return Math.ceil(Math.ceil(cells / CARD_CELLS) / 8) * 8;
 }
 
 /** Byte offset of the card table in memory, for a store of `cells` cells (8-aligned). */
 export function cardsOffset(cells: number): number {
-  return (STATE_BYTES + cells * 9 + 7) & ~7;
+  return Math.ceil((STATE_BYTES + cells * 9) / 8) * 8;
 }
 
 /** Byte offset of the code maps, for a store of `cells` cells (8-aligned). */
@@ -206,15 +206,23 @@ export class CellStore {
     this.refreshViews();
   }
 
-  /** The most cells memory can ever hold (addresses stay below 2^31 bytes, see MAX_SLOTS). */
-  static readonly MAX_CELLS = 2 ** 28;
+  /**
+   * The most cells memory can ever hold: 220 Mi cells (1.7 GiB), so that the cells, their
+   * tags (9 bytes a cell), the cards and the code maps all lie below 2^31 bytes, where every
+   * offset the machine and the translator keep in 32 bits stays positive (at 2^28 cells the
+   * card table's offset went negative). An allocation beyond it is an OutOfMemory error.
+   */
+  static readonly MAX_CELLS = 220 * 2 ** 20;
+
+  /** The most bytes the WebAssembly memory may span (every offset fits a signed 32-bit word). */
+  static readonly MAX_BYTES = 2 ** 31 - PAGE;
 
   /** Make the WebAssembly memory at least `bytes` long; false if it cannot grow that far. */
   private reserve(bytes: number): boolean {
     const have = this.memory.buffer.byteLength / PAGE;
     const need = Math.ceil(bytes / PAGE);
     if (need <= have) return true;
-    if (need > MAX_PAGES) return false;
+    if (need > MAX_PAGES || bytes > CellStore.MAX_BYTES) return false;
     try { this.memory.grow(need - have); } catch { return false; }
     return true;
   }

@@ -17,6 +17,7 @@ export type FaultKind =
   | 'Interrupted' //   the interrupt flag was raised (Ctrl-C)
   | 'StepLimit' //     the step limit was reached
   | 'Breakpoint' //    int3
+  | 'OutOfMemory' //   an allocation that memory, grown to its ceiling, cannot meet
   | 'Service'; //      a host service refused or does not exist
 
 /** One line on what each kind of fault means, for help texts and error reports. */
@@ -30,6 +31,7 @@ export const FAULT_KINDS: Readonly<Record<FaultKind, string>> = Object.freeze({
   Interrupted: 'stopped by an interrupt',
   StepLimit: 'stopped at the step limit',
   Breakpoint: 'an int3 breakpoint',
+  OutOfMemory: 'an allocation that memory cannot meet',
   Service: 'a host service failed',
 });
 

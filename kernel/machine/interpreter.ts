@@ -548,7 +548,8 @@ export function enterService(m: Machine, ins: Insn): boolean {
   m.inService.push(ins);
   const refusal = service(m);
   m.inService.pop();
-  if (refusal !== null) { m.raise('Service', refusal, ins); return false; }
+  if (refusal !== null) { m.raise(m.refusal ?? 'Service', refusal, ins); m.refusal = null; return false; }
+  m.refusal = null;
   return true;
 }
 

@@ -76,6 +76,10 @@ export interface MachineOptions {
  * machine's registers and memory through the Machine's host API, and returns null, or a
  * message that becomes a Service fault.
  */
+/**
+ * A host service: null when it did its work, else why it refused (a Service fault, or the
+ * kind the service put in Machine.refusal first, as the allocator says OutOfMemory).
+ */
 export type HostService = (m: Machine) => string | null;
 
 export interface RunResult {
@@ -164,6 +168,8 @@ export class Machine {
   depth = 0;
   /** A fault raised inside translated code or a nested run, on its way out to the outermost run. */
   nestedFault: Fault | null = null;
+  /** The kind of fault a host service that refuses means (set by the service, read and cleared by the machine); Service when null. */
+  refusal: FaultKind | null = null;
   /** Where a nested interpreter run stopped when its budget ran out (STATE.NEXT_MODE = NEXT_INSN). */
   stoppedAt: Insn | null = null;
 

@@ -506,6 +506,7 @@ export class Heap {
 
   /** `size` cells at the top of old space, collecting and growing if need be; header cell or -1. */
   private allocateOld(size: number): number {
+    if (size > this.maxCells) return -1; // no collection can make that room
     if (this.oldTop + size > this.oldEnd) {
       this.runMajor(size, 0);
       if (this.oldTop + size > this.oldEnd) return -1;
@@ -652,6 +653,9 @@ export class Heap {
   /** Growth policy: old space at most 1/growthFactor full, with room for a full nursery and `need`. */
   private growAfterMajor(need: number): void {
     const live = this.oldTop - this.oldLo;
+    // A request that no growth can meet (more than the ceiling leaves) grows nothing for it:
+    // memory is not taken to the ceiling only to answer out of memory.
+    if (this.oldLo + live + need + this.nurseryCells > this.maxCells) need = 0;
     const wantOld = Math.max(Math.ceil(live * this.growthFactor), live + need + this.nurseryCells);
     const want = align64(this.oldLo + wantOld + this.nurseryCells);
     if (want > this.machine.store.cellCount) {
@@ -783,13 +787,17 @@ const allocateService: HostService = (m) => {
   const clsLo = S32[2], clsHi = S32[3], nLo = S32[4], nHi = S32[5], fLo = S32[16], fHi = S32[17];
   if (clsHi !== 0 || clsLo < 0 || clsLo > 0x1ffff) return `allocate: the class index in rcx (${m.register(1)}) is not in 0 .. 131071`;
   if (fHi !== 0 || fLo < 0 || fLo > 2) return `allocate: the format in r8 (${m.register(8)}) is not 0 (pointers), 1 (words) or 2 (bytes)`;
-  if (nHi !== 0 || nLo < 0) return `allocate: the size in rdx (${m.register(2)}) is negative or too large`;
+  if (nHi < 0) return `allocate: the size in rdx (${m.register(2)}) is negative`;
+  // What no memory can hold, as what memory cannot hold now, is an OutOfMemory fault: the
+  // library signals it as an exception the program can catch (kernel/objects/faults.ts).
+  if (nHi !== 0 || nLo < 0) { m.refusal = 'OutOfMemory'; return `out of memory: an object of ${m.register(2)} ${fLo === FORMAT_BYTES ? 'bytes' : 'slots'} is larger than the largest (${MAX_SLOTS} slots)`; }
   let slots = nLo, pad = 0;
-  if (fLo === FORMAT_BYTES) { slots = (nLo + 7) >>> 3; pad = slots * 8 - nLo; }
-  if (slots > MAX_SLOTS) return `allocate: ${slots} slots is more than the largest object (${MAX_SLOTS} slots)`;
+  if (fLo === FORMAT_BYTES) { slots = Math.ceil(nLo / 8); pad = slots * 8 - nLo; }
+  if (slots > MAX_SLOTS) { m.refusal = 'OutOfMemory'; return `out of memory: an object of ${slots} slots is larger than the largest (${MAX_SLOTS} slots)`; }
   const heap = heapOf(m);
   const p = heap.allocateForService(slots, fLo, pad, clsLo);
   if (p < 0) {
+    m.refusal = 'OutOfMemory';
     return `out of memory: no room for an object of ${slots} slots (memory is ${m.store.cellCount} cells, the ceiling is ${heap.maxCells})`;
   }
   const st = m.store; // a collection may have grown memory: fresh views

@@ -39,7 +39,7 @@ import { CLASS, METHOD } from './layout.ts';
 import { makeString } from './methods.ts';
 
 /** The faults a program can catch: the library signals each as an Error (exception.bedrock). */
-export const SIGNALLED: ReadonlySet<FaultKind> = new Set<FaultKind>(['Bounds', 'Tag', 'InvalidOpcode', 'DivideError', 'StackOverflow']);
+export const SIGNALLED: ReadonlySet<FaultKind> = new Set<FaultKind>(['Bounds', 'Tag', 'InvalidOpcode', 'DivideError', 'StackOverflow', 'OutOfMemory']);
 
 /** What the kernel sends to a fault record to signal it in the program. */
 export const SIGNAL_SELECTOR = 'signalMachineFault';

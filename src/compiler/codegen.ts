@@ -144,8 +144,16 @@ export function analyze(params: readonly Variable[], body: Body): Analysis {
       }
       return;
     }
-    visit(receiver, unit, inClosure);
-    for (const m of messages) for (const arg of m.args) visit(arg, unit, inClosure);
+    // A chain of sends (`1 + 1 + ... + 1`, `3 yourself yourself ...`) nests to the left as
+    // deeply as it is long: walk down it in a loop, so that its length costs no host stack.
+    const chain: (readonly Message[])[] = [messages];
+    let r = receiver;
+    while (r.kind === 'send' && !INLINE_SHAPES[r.message.selector]?.(r.receiver, r.message.args)) {
+      chain.push([r.message]);
+      r = r.receiver;
+    }
+    visit(r, unit, inClosure);
+    for (let i = chain.length - 1; i >= 0; i--) for (const m of chain[i]) for (const arg of m.args) visit(arg, unit, inClosure);
   };
   const visit = (e: Expression, unit: Body | Block, inClosure: boolean): void => {
     switch (e.kind) {
@@ -551,9 +559,11 @@ export class Generator {
     const name = value < 0n ? 'LargeNegativeInteger' : 'LargePositiveInteger';
     const cls = k.behaviourNamed(name);
     if (cls < 0) this.fail(`integers beyond 64 bits need ${name}, which is not defined yet`, span);
-    let magnitude = value < 0n ? -value : value;
+    // Base-2^32 digits through hexadecimal text: linear, where shifting the magnitude down
+    // 32 bits at a time copies it once a digit.
+    const hex = (value < 0n ? -value : value).toString(16);
     const digits: bigint[] = [];
-    while (magnitude > 0n) { digits.push(magnitude & 0xffffffffn); magnitude >>= 32n; }
+    for (let end = hex.length; end > 0 && hex !== '0'; end -= 8) digits.push(BigInt('0x' + hex.slice(Math.max(0, end - 8), end)));
     const p = k.heap.allocateFixed(digits.length, FORMAT_WORDS, behaviourIndex(k, cls), 0n, TAG_NUM);
     if (p < 0) this.fail('out of memory', span);
     digits.forEach((d, i) => setSlot(k.machine, p, i, d, TAG_NUM));
@@ -591,9 +601,40 @@ export class Generator {
 
   private send(receiver: Expression, message: Message, span: Span): void {
     if (this.machineSend(receiver, [message])) return;
+    if (this.inlineSend(receiver, message)) return;
+    // A chain of sends nests to the left as deeply as it is long (`1 + 1 + ... + 1`): the
+    // sends below this one that are plain sends too are compiled in a loop, innermost first,
+    // so that a chain's length costs no host stack.
+    const chain: { message: Message; span: Span }[] = [{ message, span }];
+    let r = receiver;
+    while (r.kind === 'send' && !this.special(r.receiver, r.message)) {
+      chain.push({ message: r.message, span: r.span });
+      r = r.receiver;
+    }
+    this.plainSend(r, chain.pop()!);
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const m = chain[i].message;
+      for (const a of m.args) this.expression(a);
+      this.sendSelector(m.selector, m.args.length, -1);
+    }
+  }
+
+  /** May `receiver message` be compiled other than as a plain send (a machine primitive, or inlined)? */
+  private special(receiver: Expression, message: Message): boolean {
+    if (receiver.kind === 'variable' && MACHINE_OBJECTS.includes(receiver.name)) return true;
+    const shape = INLINE_SHAPES[message.selector];
+    return INLINED[message.selector] !== undefined && shape !== undefined && shape(receiver, message.args) !== null;
+  }
+
+  private inlineSend(receiver: Expression, message: Message): boolean {
     const inline = INLINED[message.selector];
     const shape = INLINE_SHAPES[message.selector];
-    if (inline && shape && shape(receiver, message.args)) { inline(this, receiver, message.args); return; }
+    if (inline && shape && shape(receiver, message.args)) { inline(this, receiver, message.args); return true; }
+    return false;
+  }
+
+  /** `receiver message` as a send, the receiver compiled first. */
+  private plainSend(receiver: Expression, { message, span }: { message: Message; span: Span }): void {
     const toSuper = receiver.kind === 'variable' && receiver.name === 'super';
     if (toSuper && this.cx.behaviour < 0) this.fail("'super' needs a method's behaviour", span);
     this.expression(receiver);

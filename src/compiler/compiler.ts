@@ -102,6 +102,7 @@ export class Compiler {
       });
     } catch (e) {
       if (e instanceof CompileFailure) return { ok: false, error: e.error };
+      if (isStackExhaustion(e)) return { ok: false, error: { message: TOO_DEEP, span: def.span } };
       throw e;
     }
   }
@@ -121,6 +122,7 @@ export class Compiler {
       });
     } catch (e) {
       if (e instanceof CompileFailure) return { ok: false, error: e.error };
+      if (isStackExhaustion(e)) return { ok: false, error: { message: TOO_DEEP, span: item.span } };
       throw e;
     }
   }
@@ -383,6 +385,18 @@ export class Compiler {
 }
 
 const NO_SPAN: Span = { start: { offset: 0, line: 1, column: 1 }, end: { offset: 0, line: 1, column: 1 } };
+
+/**
+ * What a compile that ran out of host stack says. The parser keeps nesting (parentheses,
+ * blocks, arrays) under its limit and chains of sends are compiled in loops, so this is a
+ * last line of defence: the definition changes nothing, and the host goes on.
+ */
+const TOO_DEEP = 'this is nested too deeply to compile';
+
+/** The host's stack ran out (V8's RangeError). */
+export function isStackExhaustion(e: unknown): boolean {
+  return e instanceof RangeError && /call stack/i.test(e.message);
+}
 
 function failure(message: string, span: Span): { ok: false; error: CompileError } {
   return { ok: false, error: { message, span } };

@@ -100,11 +100,18 @@ function encodable(mnemonic: string, operands: readonly ItemOperand[], hints: Hi
   return encode(mnemonic, operands as Operand[], hints).ok;
 }
 
+/** Is register r dead after line i? */
+export type Dead = (i: number, r: number) => boolean;
+
 export interface Rule {
   readonly name: string;
   readonly why: string;
-  /** Try the rule at line `at`; return the replacement of lines [at, at + consumed) or null. */
-  readonly apply: (lines: readonly Line[], at: number) => { readonly consumed: number; readonly with: readonly Line[] } | null;
+  /**
+   * Try the rule at line `at`; return the replacement of lines [at, at + consumed) or null.
+   * `dead(i, r)` says whether register r is dead after line i (deadAfter, unless optimize
+   * gives its own answer from liveness computed once a round).
+   */
+  readonly apply: (lines: readonly Line[], at: number, dead?: Dead) => { readonly consumed: number; readonly with: readonly Line[] } | null;
 }
 
 const insn = (lines: readonly Line[], i: number): Instruction | null => {
@@ -125,14 +132,14 @@ export const RULES: readonly Rule[] = Object.freeze([
   {
     name: 'move-through',
     why: 'a value moved through a register that nothing reads afterwards can go straight to its destination',
-    apply: (lines, at) => {
+    apply: (lines, at, dead = (i, r) => deadAfter(lines, i, r)) => {
       const a = insn(lines, at), b = insn(lines, at + 1);
       if (!a || !b || a.mnemonic !== 'mov' || b.mnemonic !== 'mov') return null;
       const via = regOf(a.operands[0]);
       if (via < 0 || regOf(b.operands[1]) !== via || b.operands[0].kind !== 'reg') return null;
       const dest = regOf(b.operands[0]);
       if (dest === via || addressRegisters(a.operands[1]).includes(via)) return null;
-      if (!deadAfter(lines, at + 1, via)) return null;
+      if (!dead(at + 1, via)) return null;
       const operands = [b.operands[0], a.operands[1]];
       if (!encodable('mov', operands, {})) return null;
       return { consumed: 2, with: [{ mnemonic: 'mov', operands, hints: {}, origin: b.origin }] };
@@ -186,24 +193,24 @@ export const RULES: readonly Rule[] = Object.freeze([
   {
     name: 'dead-write',
     why: 'a register written and then overwritten before anything reads it was written for nothing',
-    apply: (lines, at) => {
+    apply: (lines, at, dead = (i, r) => deadAfter(lines, i, r)) => {
       const a = insn(lines, at);
       if (!a || a.mnemonic !== 'mov' || a.operands[0].kind !== 'reg') return null;
       const r = regOf(a.operands[0]);
-      if (r === RSP || !deadAfter(lines, at, r)) return null;
+      if (r === RSP || !dead(at, r)) return null;
       return { consumed: 1, with: [] };
     },
   },
   {
     name: 'constant-operand',
     why: 'an immediate moved into a register only to be used once can be the operand itself',
-    apply: (lines, at) => {
+    apply: (lines, at, dead = (i, r) => deadAfter(lines, i, r)) => {
       const a = insn(lines, at), b = insn(lines, at + 1);
       if (!a || !b || a.mnemonic !== 'mov' || a.operands[1]?.kind !== 'imm') return null;
       const r = regOf(a.operands[0]);
       if (r < 0 || b.mnemonic === 'mov' || b.operands.length !== 2 || regOf(b.operands[1]) !== r) return null;
       if (regOf(b.operands[0]) === r || addressRegisters(b.operands[0]).includes(r)) return null;
-      if (!deadAfter(lines, at + 1, r)) return null;
+      if (!dead(at + 1, r)) return null;
       const operands = [b.operands[0], a.operands[1]];
       if (!encodable(b.mnemonic, operands, b.hints)) return null;
       return { consumed: 2, with: [{ mnemonic: b.mnemonic, operands, hints: b.hints, origin: b.origin }] };
@@ -217,24 +224,109 @@ export interface PeepholeReport {
   readonly fired: Readonly<Record<string, number>>;
 }
 
-/** Apply the rules until none fires. */
+/** Every register live: what an unknown path, a call or the end of the lines may read. */
+const ALL = 0xffff;
+const LIVE_AT_RET_MASK = [...LIVE_AT_RET].reduce((m, r) => m | (1 << r), 0);
+
+/** What an instruction reads and writes, as register masks; null when control leaves the line. */
+interface Masks { readonly reads: number; readonly writes: number; readonly barrier: boolean }
+const masksOf = new WeakMap<Instruction, Masks>();
+function masks(i: Instruction): Masks {
+  let m = masksOf.get(i);
+  if (m === undefined) {
+    const e = effects(i);
+    const mask = (rs: ReadonlySet<number>): number => [...rs].reduce((acc, r) => acc | (r >= 0 && r < 16 ? 1 << r : 0), 0);
+    m = { reads: mask(e.reads), writes: mask(e.writes), barrier: e.barrier };
+    masksOf.set(i, m);
+  }
+  return m;
+}
+
+/** The registers live into a straight-line instruction, from those live after it. */
+function liveInto(i: Instruction, after: number): number {
+  const m = masks(i);
+  return m.barrier ? ALL : m.reads | (after & ~m.writes);
+}
+
+/**
+ * The registers live after each line (a mask a line), as deadAfter decides it for one line and
+ * one register, for all of them at once: a backward data-flow pass repeated to its least fixed
+ * point (a loop adds nothing new), linear in the lines per pass.
+ */
+export function liveness(lines: readonly Line[]): Int32Array {
+  const n = lines.length;
+  const into = new Int32Array(n + 1);
+  into[n] = ALL; // past the end: anything may be read
+  const labels = new Map<string, number>();
+  lines.forEach((l, i) => { if (!isInstruction(l) && !labels.has(l.label)) labels.set(l.label, i); });
+  for (let changed = true; changed;) {
+    changed = false;
+    for (let i = n - 1; i >= 0; i--) {
+      const l = lines[i];
+      let v: number;
+      if (!isInstruction(l)) v = into[i + 1];
+      else {
+        const flow = control(l);
+        const target = l.operands[0]?.kind === 'label' ? l.operands[0].name : null;
+        if (flow === 'ret') v = LIVE_AT_RET_MASK;
+        else if (target !== null && (flow === 'jump' || flow === 'branch')) {
+          const t = labels.get(target);
+          v = t === undefined ? ALL : flow === 'jump' ? into[t] : into[t] | into[i + 1];
+        } else v = liveInto(l, into[i + 1]);
+      }
+      if (v !== into[i]) { into[i] = v; changed = true; }
+    }
+  }
+  return into.subarray(1);
+}
+
+/**
+ * Apply the rules until none fires. Each round computes liveness once and walks the lines with
+ * two stacks (those done, and those to come), so a rewrite costs what it replaces, never a copy
+ * of the method: the whole optimization is linear in the method's length a round. Liveness a
+ * rewrite has made stale only errs towards "live" (no rule makes a register live where it was
+ * dead), so a rule that it stops firing fires in the next round.
+ */
 export function optimize(input: readonly Line[], rules: readonly Rule[] = RULES): PeepholeReport {
-  let lines = [...input];
+  let lines: Line[] = [...input];
   const fired: Record<string, number> = {};
   for (let changed = true, rounds = 0; changed && rounds < 100; rounds++) {
     changed = false;
-    for (let at = 0; at < lines.length; at++) {
+    const after = liveness(lines);
+    // Live after each line, by the line (a line object met twice is live after either place).
+    const liveAfter = new Map<Line, number>();
+    lines.forEach((l, i) => liveAfter.set(l, (liveAfter.get(l) ?? 0) | after[i]));
+    const done: Line[] = [];
+    const todo: Line[] = lines.reverse(); // the next line on top
+    const window: Line[] = [];
+    const dead: Dead = (i, r) => {
+      const m = liveAfter.get(window[i]);
+      return m !== undefined && (m & (1 << r)) === 0;
+    };
+    while (todo.length > 0) {
+      window.length = 0;
+      for (let k = 1; k <= 3 && k <= todo.length; k++) window.push(todo[todo.length - k]);
+      let rewrote = false;
       for (const rule of rules) {
-        const r = rule.apply(lines, at);
+        const r = rule.apply(window, 0, dead);
         if (!r) continue;
-        lines = [...lines.slice(0, at), ...r.with, ...lines.slice(at + r.consumed)];
+        let live = liveAfter.get(window[r.consumed - 1]) ?? ALL;
+        todo.length -= r.consumed;
+        for (let j = r.with.length - 1; j >= 0; j--) {
+          const l = r.with[j];
+          liveAfter.set(l, live);
+          live = isInstruction(l) ? liveInto(l, live) : live;
+          todo.push(l);
+        }
+        // Try again from the line before the rewrite: it may fire with what came in.
+        if (done.length > 0) todo.push(done.pop()!);
         fired[rule.name] = (fired[rule.name] ?? 0) + 1;
-        changed = true;
-        at = Math.max(-1, at - 2);
+        changed = rewrote = true;
         break;
       }
+      if (!rewrote) done.push(todo.pop()!);
     }
+    lines = done;
   }
   return { lines, fired };
 }
-

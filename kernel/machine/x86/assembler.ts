@@ -122,6 +122,8 @@ interface Placed {
   readonly item: Extract<AsmItem, { kind: 'insn' }>;
   branch: BranchSize;
   size: number;
+  /** The bytes of an instruction that names no label and no branch target: the same wherever it lands. */
+  fixed?: Uint8Array;
 }
 
 const NOWHERE: Where = { line: 1, column: 1 };
@@ -404,12 +406,21 @@ function layOut(items: readonly AsmItem[]): AsmResult {
     const relax = isRelaxable(item) && !item.hints.disp32;
     placed.set(item, { item, branch: relax ? (hasShortForm(item.mnemonic) ? 'short' : 'auto') : 'auto', size: 0 });
   }
+  // An instruction whose bytes cannot depend on where it lands is encoded once, so that a
+  // pass of the relaxation below costs a sum and the branches, not an encoding of everything.
+  for (const p of placed.values()) {
+    if (p.item.operands.every((op) => op.kind !== 'label' && op.kind !== 'rel')) p.fixed = encodePlaced(p, labels, 0, false);
+  }
   for (let pass = 0; ; pass++) {
     let address = 0;
     for (const item of items) {
       if (item.kind === 'label') labels.set(item.name, address);
       else if (item.kind === 'bytes') address += item.bytes.length;
-      else { const p = placed.get(item)!; p.size = encodePlaced(p, labels, address, true).length || 2; address += p.size; }
+      else {
+        const p = placed.get(item)!;
+        p.size = p.fixed ? p.fixed.length : encodePlaced(p, labels, address, true).length || 2;
+        address += p.size;
+      }
     }
     let changed = false;
     address = 0;
@@ -417,19 +428,28 @@ function layOut(items: readonly AsmItem[]): AsmResult {
       if (item.kind === 'bytes') { address += item.bytes.length; continue; }
       if (item.kind !== 'insn') continue;
       const p = placed.get(item)!;
-      if (p.branch === 'short' && encodePlaced(p, labels, address, true).length === 0) { p.branch = 'near'; changed = true; }
+      if (p.branch === 'short' && !p.fixed && encodePlaced(p, labels, address, true).length === 0) { p.branch = 'near'; changed = true; }
       address += p.size;
     }
     if (!changed || pass > items.length) break;
   }
-  const out: number[] = [];
-  const offsets: number[] = [];
+  let size = 0;
   for (const item of items) {
-    offsets.push(out.length);
-    if (item.kind === 'bytes') out.push(...item.bytes);
-    else if (item.kind === 'insn') out.push(...encodePlaced(placed.get(item)!, labels, out.length, false));
+    if (item.kind === 'bytes') size += item.bytes.length;
+    else if (item.kind === 'insn') size += placed.get(item)!.size;
   }
-  return { ok: true, bytes: Uint8Array.from(out), labels, offsets };
+  const bytes = new Uint8Array(size);
+  const offsets: number[] = [];
+  let at = 0;
+  for (const item of items) {
+    offsets.push(at);
+    if (item.kind === 'label') continue;
+    const b = item.kind === 'bytes' ? item.bytes : placed.get(item)!.fixed ?? encodePlaced(placed.get(item)!, labels, at, false);
+    if (at + b.length > size) failAt(item.kind === 'insn' ? item.where : undefined, 'the code changed size when laid out');
+    bytes.set(b, at);
+    at += b.length;
+  }
+  return { ok: true, bytes: bytes.subarray(0, at), labels, offsets };
 }
 
 function hasShortForm(mnemonic: string): boolean {
