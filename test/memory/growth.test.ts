@@ -1,7 +1,7 @@
 /*
  * Growth: memory grows (WebAssembly.Memory.grow, the tags and cards moving up behind the
  * cells) when live data needs it, and the fixed space grows by sliding old space up. Past
- * the ceiling, allocation from machine code is a Service fault ("out of memory: ...") that
+ * the ceiling, allocation from machine code is an OutOfMemory fault ("out of memory: ...") that
  * leaves the machine usable; from the host it is -1.
  */
 import { describe, expect, it } from 'vitest';
@@ -80,12 +80,12 @@ describe('memory grows', () => {
     expectSound(m);
   });
 
-  it('out of memory beyond the ceiling is a Service fault, and the machine stays usable', () => {
+  it('out of memory beyond the ceiling is an OutOfMemory fault, and the machine stays usable', () => {
     const m = smallMachine({ maxCells: 1 << 18 });
     const code = load(m, LIST);
     m.setRegister(RDI, 10_000_000n);
     const r = m.call(code, { steps: 100_000_000 });
-    expect(r.fault?.kind).toBe('Service');
+    expect(r.fault?.kind).toBe('OutOfMemory');
     expect(r.fault?.message).toMatch(/^out of memory: no room for an object of 2 slots \(memory is \d+ cells, the ceiling is 262144\)/);
     expect(r.fault?.instruction).toBe('syscall');
     expect(m.store.cellCount).toBeLessThanOrEqual(1 << 18);
@@ -106,17 +106,18 @@ describe('memory grows', () => {
     expectSound(m, 'after recovering');
   });
 
-  it('bad requests to the allocation service are Service faults that say what is wrong', () => {
+  it('bad requests to the allocation service are Service faults that say what is wrong; one too large for any memory is OutOfMemory', () => {
     const m = smallMachine();
-    const cases: [string, RegExp][] = [
-      [`mov rcx, 200000\nmov rdx, 1\nmov r8, 0`, /class index in rcx \(200000\) is not in 0 \.\. 131071/],
-      [`mov rcx, 1\nmov rdx, 1\nmov r8, 3`, /format in r8 \(3\) is not 0 \(pointers\), 1 \(words\) or 2 \(bytes\)/],
-      [`mov rcx, 1\nmov rdx, -1\nmov r8, 1`, /size in rdx \(-1\) is negative or too large/],
-      [`mov rcx, 1\nmov rdx, 0x7fffffff\nmov r8, 1`, /2147483647 slots is more than the largest object/],
+    const cases: [string, RegExp, string][] = [
+      [`mov rcx, 200000\nmov rdx, 1\nmov r8, 0`, /class index in rcx \(200000\) is not in 0 \.\. 131071/, 'Service'],
+      [`mov rcx, 1\nmov rdx, 1\nmov r8, 3`, /format in r8 \(3\) is not 0 \(pointers\), 1 \(words\) or 2 \(bytes\)/, 'Service'],
+      [`mov rcx, 1\nmov rdx, -1\nmov r8, 1`, /size in rdx \(-1\) is negative/, 'Service'],
+      [`mov rcx, 1\nmov rdx, 0x7fffffff\nmov r8, 1`, /an object of 2147483647 slots is larger than the largest/, 'OutOfMemory'],
+      [`mov rcx, 1\nmov rdx, 0x10000000000\nmov r8, 1`, /an object of 1099511627776 slots is larger than the largest/, 'OutOfMemory'],
     ];
-    for (const [setup, message] of cases) {
+    for (const [setup, message, kind] of cases) {
       const r = m.call(load(m, `${setup}\nmov r11, 0\nsyscall\nret`));
-      expect(r.fault?.kind).toBe('Service');
+      expect(r.fault?.kind).toBe(kind);
       expect(r.fault?.message).toMatch(message);
       m.unwind();
     }
