@@ -226,7 +226,9 @@ function scanLow(C32: Int32Array, T: Uint8Array, found: Found, hi: number, n: nu
       if (C32[2 * c + 1] !== 0 || (p & 7) !== 0 || target < 0 || target >= n || T[target] !== 2) found.deferred.push(c);
     } else if (t === 3 || t === 4) {
       found.deferred.push(c);
-    } else if (t !== 5) {
+    } else {
+      // A header, or poison: only an object sent to another actor is poisoned, and low
+      // memory holds no object.
       return c;
     }
   }

@@ -46,6 +46,14 @@ export interface Fault {
   readonly instruction: string;
 }
 
+/**
+ * What a host walk over the heap's linked structures (method chains, parents, globals, marks,
+ * the definition log) throws when it has followed more links than memory could hold: only a
+ * cycle, written through Memory, gets there. The machine makes it a Service fault when a host
+ * service meets it, and the system an error of the evaluation, so that no walk loops forever.
+ */
+export class BrokenStructure extends Error {}
+
 /** "Bounds fault at +0x7 (mov rax, [rdi*8]): ..." */
 export function describeFault(f: Fault): string {
   const where = f.offset >= 0 ? ` at +0x${f.offset.toString(16)}` : '';

@@ -28,6 +28,7 @@
  * (Measured: keeping the hot loop's locals few matters. Splitting the loop in two, or a
  * try/finally in a function V8 may inline into it, cost the register loop 3-8%.)
  */
+import { BrokenStructure } from './faults.ts';
 import * as cells from './cells.ts';
 import type { Fault, FaultKind } from './faults.ts';
 import * as flags from './flags.ts';
@@ -380,6 +381,7 @@ function execute(m: Machine, first: Insn, limit: number, nest: Nest | null): Run
         if (sp + 8 > stackHi) { fault = stop('StackOverflow', 'ret with an empty stack', ins); break loop; }
         if (after > stackHi) { fault = stop('StackOverflow', `ret ${ins.immNum} would pop past the bottom of the stack`, ins); break loop; }
         const c = sp >> 3;
+        if (T[c] === TAG_POISON) { fault = stop('Poisoned', `the return address at ${hexAddress(sp)} belongs to an object sent to another actor`, ins); break loop; }
         const lo = C32[2 * c], tag = T[c];
         let target = ins.seenTarget;
         if (target === null || lo !== ins.seenLo || tag !== ins.seenTag || C32[2 * c + 1] !== 0) {
@@ -445,6 +447,7 @@ function execute(m: Machine, first: Insn, limit: number, nest: Nest | null): Run
       case POP_R: {
         const sp = S32[2 * RSP];
         if (sp + 8 > stackHi) { fault = stop('StackOverflow', 'pop with an empty stack', ins); break loop; }
+        if (T[sp >> 3] === TAG_POISON) { fault = stop('Poisoned', `the cell at ${hexAddress(sp)} belongs to an object sent to another actor`, ins); break loop; }
         S[ins.d] = C[sp >> 3]; RT[ins.d] = T[sp >> 3];
         S32[2 * RSP] = sp + 8;
         ins = ins.next ?? m.link(ins);
@@ -546,7 +549,14 @@ export function enterService(m: Machine, ins: Insn): boolean {
   const service = hi === 0 && lo >= 0 && lo < m.services.length ? m.services[lo] : undefined;
   if (!service) { m.raise('Service', `there is no host service ${S[SERVICE_REGISTER]}`, ins); return false; }
   m.inService.push(ins);
-  const refusal = service(m);
+  let refusal: string | null;
+  try {
+    refusal = service(m);
+  } catch (e) {
+    if (!(e instanceof BrokenStructure)) throw e;
+    m.refusal = null;
+    refusal = e.message;
+  }
   m.inService.pop();
   if (refusal !== null) { m.raise(m.refusal ?? 'Service', refusal, ins); m.refusal = null; return false; }
   m.refusal = null;
@@ -787,6 +797,7 @@ function general(m: Machine, ins: Insn): boolean {
       const sp = S32[2 * RSP];
       if (sp + 8 > m.stackHi) { m.raise('StackOverflow', 'pop with an empty stack', ins); return false; }
       const v = m.store.cells[sp >> 3], t = m.store.tags[sp >> 3];
+      if (t === TAG_POISON) { m.raise('Poisoned', `the cell at ${hexAddress(sp)} belongs to an object sent to another actor`, ins); return false; }
       // The destination's address is computed with rsp already incremented, as on the CPU.
       S32[2 * RSP] = sp + 8;
       if (!write(m, ins, ops[0], v, t)) { S32[2 * RSP] = sp; return false; }
@@ -819,3 +830,7 @@ function general(m: Machine, ins: Insn): boolean {
   }
 }
 
+/** A byte address as the machine's messages write it. */
+function hexAddress(a: number): string {
+  return `0x${a.toString(16)}`;
+}

@@ -10,6 +10,7 @@
  * Class indices are never reused, so an object of a forgotten class never turns into an
  * object of a newer one.
  */
+import { BrokenStructure } from '../machine/faults.ts';
 import { FORMAT_POINTERS, TAG_CODE, TAG_NUM, TAG_PTR, TAG_STACK } from '../machine/cells.ts';
 import { classIndexOf, setSlotNumber, setSlotPointer, slotCount, slotNumber, slotPointer } from './access.ts';
 import type { Kernel } from './kernel.ts';
@@ -137,6 +138,20 @@ export function behaviourIndex(k: Kernel, b: number): number {
   return slotNumber(k.machine, b, BEHAVIOUR.INDEX);
 }
 
+/**
+ * A guard for a host walk along one linked structure: call it once a link; past more links
+ * than memory could hold (every link is an object of at least two cells) it throws
+ * BrokenStructure, naming `what`. So a cycle written into a chain ends the walk with an error.
+ */
+export function walkGuard(k: Kernel, what: string): () => true {
+  const limit = (k.machine.store.cellCount >>> 1) + 16;
+  let links = 0;
+  return () => {
+    if (++links > limit) throw new BrokenStructure(`${what} loops back on itself (written over through Memory?): the walk stopped after ${limit} links`);
+    return true;
+  };
+}
+
 export function parentOf(k: Kernel, b: number): number {
   const p = slotPointer(k.machine, b, BEHAVIOUR.PARENT);
   return p === k.nil ? -1 : p;
@@ -158,15 +173,23 @@ export function setMethodsHead(k: Kernel, b: number, entry: number): void {
  */
 export function lookupFrom(k: Kernel, b: number, selector: number): number {
   const m = k.machine;
+  const limit = (m.store.cellCount >>> 1) + 16;
+  let links = 0;
   for (let behaviour = b; behaviour >= 0; behaviour = parentOf(k, behaviour)) {
     for (let e = methodsHead(k, behaviour); e >= 0 && e !== k.nil; e = slotPointer(m, e, ENTRY.NEXT)) {
+      if (++links > limit) walkFailed('a method chain', limit);
       if (slotPointer(m, e, ENTRY.SELECTOR) !== selector) continue;
       const method = slotPointer(m, e, ENTRY.METHOD);
       if (method === k.nil) break;
       return method;
     }
+    if (++links > limit) walkFailed('a parent chain', limit);
   }
   return -1;
+}
+
+function walkFailed(what: string, limit: number): never {
+  throw new BrokenStructure(`${what} loops back on itself (written over through Memory?): the walk stopped after ${limit} links`);
 }
 
 /** The method for `selector` in objects of class `index`; -1 if none answers. */

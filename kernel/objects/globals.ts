@@ -17,6 +17,7 @@ import { setSlot, setSlotPointer, slot, slotPointer, slotTag } from './access.ts
 import type { Kernel } from './kernel.ts';
 import { BINDING, CLASS, ROOTS } from './layout.ts';
 import { appendLog } from './marks.ts';
+import { walkGuard } from './classes.ts';
 
 export interface Value {
   readonly value: bigint;
@@ -42,7 +43,8 @@ function find(k: Kernel, name: string, undeclared: boolean): number {
   const symbol = k.symbols.find(name);
   if (symbol === undefined) return -1;
   const m = k.machine;
-  for (let b = slotPointer(m, k.roots, ROOTS.GLOBALS); b >= 0 && b !== k.nil; b = slotPointer(m, b, BINDING.NEXT)) {
+  const guard = walkGuard(k, 'the globals');
+  for (let b = slotPointer(m, k.roots, ROOTS.GLOBALS); b >= 0 && b !== k.nil && guard(); b = slotPointer(m, b, BINDING.NEXT)) {
     if (slotPointer(m, b, BINDING.NAME) === symbol && isUndeclared(k, b) === undeclared) return b;
   }
   return -1;
@@ -98,7 +100,8 @@ export function assignGlobal(k: Kernel, binding: number, v: Value): void {
 export function globalNames(k: Kernel): string[] {
   const m = k.machine;
   const seen = new Set<string>();
-  for (let b = slotPointer(m, k.roots, ROOTS.GLOBALS); b >= 0 && b !== k.nil; b = slotPointer(m, b, BINDING.NEXT)) {
+  const guard = walkGuard(k, 'the globals');
+  for (let b = slotPointer(m, k.roots, ROOTS.GLOBALS); b >= 0 && b !== k.nil && guard(); b = slotPointer(m, b, BINDING.NEXT)) {
     if (!isUndeclared(k, b)) seen.add(k.symbols.text(slotPointer(m, b, BINDING.NAME)));
   }
   return [...seen];

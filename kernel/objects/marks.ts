@@ -19,7 +19,7 @@
 import { arithmeticChanged } from './arithmetic.ts';
 import { FORMAT_POINTERS, TAG_PTR } from '../machine/cells.ts';
 import { setSlot, setSlotNumber, setSlotPointer, slotNumber, slotPointer } from './access.ts';
-import { behaviourAt, classTable, methodsHead, setMethodsHead } from './classes.ts';
+import { behaviourAt, classTable, methodsHead, setMethodsHead, walkGuard } from './classes.ts';
 import type { Kernel } from './kernel.ts';
 import { CLASS, LOG, MARK, ROOTS } from './layout.ts';
 import { makeString } from './methods.ts';
@@ -67,7 +67,8 @@ export interface LogRecord {
 export function readLog(k: Kernel): LogRecord[] {
   const m = k.machine;
   const out: LogRecord[] = [];
-  for (let e = slotPointer(m, k.roots, ROOTS.LOG); e >= 0 && e !== k.nil; e = slotPointer(m, e, LOG.PREVIOUS)) {
+  const guard = walkGuard(k, 'the definition log');
+  for (let e = slotPointer(m, k.roots, ROOTS.LOG); e >= 0 && e !== k.nil && guard(); e = slotPointer(m, e, LOG.PREVIOUS)) {
     const name = slotPointer(m, e, LOG.NAME);
     const source = slotPointer(m, e, LOG.SOURCE);
     out.push({
@@ -117,7 +118,8 @@ export function mark(k: Kernel, name: string): number | string {
 export function markNames(k: Kernel): string[] {
   const m = k.machine;
   const names: string[] = [];
-  for (let mk = slotPointer(m, k.roots, ROOTS.MARKS); mk >= 0 && mk !== k.nil; mk = slotPointer(m, mk, MARK.PARENT)) {
+  const guard = walkGuard(k, 'the marks');
+  for (let mk = slotPointer(m, k.roots, ROOTS.MARKS); mk >= 0 && mk !== k.nil && guard(); mk = slotPointer(m, mk, MARK.PARENT)) {
     names.push(k.symbols.text(slotPointer(m, mk, MARK.NAME)));
   }
   return names;
@@ -130,7 +132,8 @@ export function markNames(k: Kernel): string[] {
 export function forget(k: Kernel, name: string): string | null {
   const m = k.machine;
   let mk = slotPointer(m, k.roots, ROOTS.MARKS);
-  for (; mk >= 0 && mk !== k.nil; mk = slotPointer(m, mk, MARK.PARENT)) {
+  const guard = walkGuard(k, 'the marks');
+  for (; mk >= 0 && mk !== k.nil && guard(); mk = slotPointer(m, mk, MARK.PARENT)) {
     if (k.symbols.text(slotPointer(m, mk, MARK.NAME)) === name) break;
   }
   if (mk < 0 || mk === k.nil) {

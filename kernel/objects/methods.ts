@@ -21,7 +21,7 @@ import { encode } from '../machine/x86/encoder.ts';
 import { mem, reg, rel, type Operand } from '../machine/x86/operand.ts';
 import { REG64, RSP } from '../machine/x86/table.ts';
 import { byteShape, setSlotNumber, setSlotPointer, slotPointer, utf8 } from './access.ts';
-import { methodsHead, setMethodsHead } from './classes.ts';
+import { methodsHead, setMethodsHead, walkGuard } from './classes.ts';
 import type { Kernel } from './kernel.ts';
 import { CLASS, ENTRY, METHOD, METHOD_KIND, PARAMETER_REGISTERS } from './layout.ts';
 import { appendLog } from './marks.ts';
@@ -172,7 +172,8 @@ export function makeMethod(k: Kernel, spec: MethodSpec): number | string {
  */
 export function removeSelector(k: Kernel, b: number, selector: number): number | string | null {
   const m = k.machine;
-  for (let e = methodsHead(k, b); e >= 0 && e !== k.nil; e = slotPointer(m, e, ENTRY.NEXT)) {
+  const guard = walkGuard(k, 'a method chain');
+  for (let e = methodsHead(k, b); e >= 0 && e !== k.nil && guard(); e = slotPointer(m, e, ENTRY.NEXT)) {
     if (slotPointer(m, e, ENTRY.SELECTOR) !== selector) continue;
     if (slotPointer(m, e, ENTRY.METHOD) === k.nil) return null;
     return define(k, b, selector, k.nil, `(${k.symbols.text(selector)} removed)`);

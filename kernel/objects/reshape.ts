@@ -20,7 +20,7 @@
  */
 import { FORMAT_POINTERS, TAG_NUM, TAG_PTR } from '../machine/cells.ts';
 import { classIndexOf, setSlot, setSlotNumber, setSlotPointer, slot, slotCount, slotNumber, slotPointer, slotTag } from './access.ts';
-import { behaviourAt, behaviourIndex, behaviourName, classTable, ensureMetaclass, methodsHead, parentOf, setMethodsHead } from './classes.ts';
+import { behaviourAt, behaviourIndex, behaviourName, classTable, ensureMetaclass, methodsHead, parentOf, setMethodsHead, walkGuard } from './classes.ts';
 import type { Kernel } from './kernel.ts';
 import { BEHAVIOUR, CLASS, INSTANCE_FORMAT, LOG, ROOTS } from './layout.ts';
 import { appendLog } from './marks.ts';
@@ -46,7 +46,8 @@ interface Plan {
 /** The instance variable names of instances of `b` (its parents' first). */
 export function allInstanceVariables(k: Kernel, b: number): string[] {
   const chain: number[] = [];
-  for (let x = b; x >= 0; x = parentOf(k, x)) chain.unshift(x);
+  const guard = walkGuard(k, 'a parent chain');
+  for (let x = b; x >= 0 && guard(); x = parentOf(k, x)) chain.unshift(x);
   return chain.flatMap((x) => ownIvars(k, x));
 }
 
@@ -83,7 +84,8 @@ export function reshapeClass(k: Kernel, cls: number, superclass: number, ivarNam
   const m = k.machine;
   const name = behaviourName(k, cls);
   if (behaviourIndex(k, cls) < CLASS.FIRST_FREE) return `${name} is one of the kernel's own classes: its shape cannot change`;
-  for (let x = superclass; x >= 0; x = parentOf(k, x)) {
+  const guard = walkGuard(k, 'a parent chain');
+  for (let x = superclass; x >= 0 && guard(); x = parentOf(k, x)) {
     if (x === cls) return `${name} cannot be a subclass of ${superclass === cls ? 'itself' : `its own subclass ${behaviourName(k, superclass)}`}`;
   }
   const oldFormat = slotNumber(m, cls, BEHAVIOUR.FORMAT);
@@ -181,7 +183,8 @@ export function undoReshapes(k: Kernel, until: number): void {
   const reshape = k.symbols.find('reshape');
   if (reshape === undefined) return;
   const undo: { b: number; data: number }[] = [];
-  for (let e = slotPointer(m, k.roots, ROOTS.LOG); e >= 0 && e !== k.nil && e !== until; e = slotPointer(m, e, LOG.PREVIOUS)) {
+  const guard = walkGuard(k, 'the definition log');
+  for (let e = slotPointer(m, k.roots, ROOTS.LOG); e >= 0 && e !== k.nil && e !== until && guard(); e = slotPointer(m, e, LOG.PREVIOUS)) {
     if (slotPointer(m, e, LOG.KIND) === reshape) undo.push({ b: slotPointer(m, e, LOG.BEHAVIOUR), data: slotPointer(m, e, LOG.DATA) });
   }
   for (const { b, data } of undo) {

@@ -20,7 +20,7 @@
 import { FORMAT_BYTES, FORMAT_POINTERS, FORMAT_WORDS, TAG_NUM, TAG_PTR } from '../machine/cells.ts';
 import type { HostService } from '../machine/machine.ts';
 import { byteShape, classIndexOf, formatOf, isObject, setSlotPointer, slotCount, slotNumber, slotPointer, utf8 } from './access.ts';
-import { behaviourIndex, behaviourName, ensureMetaclass, lookupFrom, makeBehaviour, methodsHead, parentOf } from './classes.ts';
+import { behaviourIndex, behaviourName, ensureMetaclass, lookupFrom, makeBehaviour, methodsHead, parentOf, walkGuard } from './classes.ts';
 import { reshapeClass } from './reshape.ts';
 import { defineGlobal } from './globals.ts';
 import type { Kernel } from './kernel.ts';
@@ -156,7 +156,8 @@ export function lookupService(k: Kernel, here: boolean): HostService {
     let found = false;
     if (sel >= 0 && k.symbols.isSymbol(sel)) {
       if (here) {
-        for (let e = methodsHead(k, b); e >= 0 && e !== k.nil; e = slotPointer(m, e, ENTRY.NEXT)) {
+        const guard = walkGuard(k, 'a method chain');
+        for (let e = methodsHead(k, b); e >= 0 && e !== k.nil && guard(); e = slotPointer(m, e, ENTRY.NEXT)) {
           if (slotPointer(m, e, ENTRY.SELECTOR) === sel) { found = slotPointer(m, e, ENTRY.METHOD) !== k.nil; break; }
         }
       } else {

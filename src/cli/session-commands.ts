@@ -27,12 +27,26 @@ export interface Options {
   readonly backend?: Backend;
   /** --lang forth|smalltalk: how to read a file (else by its name: .fs .fth .fr .4th are Forth). */
   readonly lang?: 'forth' | 'smalltalk';
+  /** --steps N: at most N instructions an evaluation. */
+  readonly steps?: number;
+  /** --timeout SECONDS: at most that long an evaluation. */
+  readonly timeout?: number;
 }
+
+/** The limits the options set on each evaluation (none unless given). */
+function applyLimits(ws: Workspace, o: Options): void {
+  if (o.steps !== undefined) ws.bedrock.steps = o.steps;
+  if (o.timeout !== undefined) ws.bedrock.timeoutMs = o.timeout * 1000;
+}
+
+/** The options that limit evaluations, for the commands that evaluate. */
+const LIMITS = ['--steps', '--timeout'];
 
 /** --image F, --save, --backend native|threaded, and the rest. */
 export function parseOptions(args: readonly string[], allowed: readonly string[]): Options {
   const positional: string[] = [];
   let image: string | undefined, backend: Backend | undefined, save = false, lang: 'forth' | 'smalltalk' | undefined;
+  let steps: number | undefined, timeout: number | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -54,9 +68,17 @@ export function parseOptions(args: readonly string[], allowed: readonly string[]
       const l = value();
       if (l !== 'forth' && l !== 'smalltalk') throw new UsageError(`--lang is forth or smalltalk, not '${l}'`);
       lang = l;
+    } else if (flag === '--steps') {
+      const v = value();
+      if (!/^[1-9][0-9]*$/.test(v) || !Number.isSafeInteger(Number(v))) throw new UsageError(`--steps needs a whole number of instructions, found '${v}'`);
+      steps = Number(v);
+    } else if (flag === '--timeout') {
+      const v = value();
+      if (!/^([0-9]+\.?[0-9]*|\.[0-9]+)$/.test(v) || !(Number(v) > 0)) throw new UsageError(`--timeout needs a number of seconds, found '${v}'`);
+      timeout = Number(v);
     }
   }
-  return { positional, image, save, backend, ...(lang && { lang }) };
+  return { positional, image, save, backend, ...(lang && { lang }), ...(steps !== undefined && { steps }), ...(timeout !== undefined && { timeout }) };
 }
 
 function opened(r: Opened | string): Opened {
@@ -75,9 +97,10 @@ function printOutcomes(ws: Workspace, source: string, io: Output): boolean {
 
 /** bedrock eval 'EXPR' [--image F] [--backend B] */
 export function evalCommand(args: string[], io: Output): number {
-  const o = parseOptions(args, ['--image', '--backend']);
+  const o = parseOptions(args, ['--image', '--backend', ...LIMITS]);
   if (o.positional.length === 0) throw new UsageError("eval needs source, e.g. bedrock eval '3 + 4'");
   const { workspace } = opened(openReadOnly(o.image ?? null, { backend: o.backend }));
+  applyLimits(workspace, o);
   try {
     return printOutcomes(workspace, o.positional.join('\n'), io) ? EXIT_OK : EXIT_FAULT;
   } finally {
@@ -124,7 +147,7 @@ function readText(file: string): string {
  * GNU Smalltalk reads it. `Smalltalk arguments` answers the ARGs.
  */
 export async function runFileCommand(args: string[], io: Output): Promise<number> {
-  const o = parseOptions(args, ['--image', '--save', '--backend', '--lang']);
+  const o = parseOptions(args, ['--image', '--save', '--backend', '--lang', ...LIMITS]);
   if (o.positional.length === 0) throw new UsageError('run needs a file of source, e.g. bedrock run points.bedrock (or - for stdin), and then its arguments');
   const [file, ...scriptArguments] = o.positional;
   if (o.lang === 'forth' || (o.lang === undefined && isForthFile(file))) return runForthCommand(o, file, scriptArguments, io);
@@ -134,7 +157,8 @@ export async function runFileCommand(args: string[], io: Output): Promise<number
   const name = file === '-' ? undefined : file;
   if (!o.save) {
     const { workspace } = opened(openReadOnly(o.image ?? null, { backend: o.backend }));
-    workspace.bedrock.arguments = scriptArguments;
+    applyLimits(workspace, o);
+  workspace.bedrock.arguments = scriptArguments;
     if (read !== null) {
       const ok = runSmalltalkFile(workspace, read, io);
       workspace.close();
@@ -145,6 +169,7 @@ export async function runFileCommand(args: string[], io: Output): Promise<number
   // --save: run it as a session on the image, and save only if everything succeeded.
   const target = o.image ?? DEFAULT_IMAGE;
   const { workspace, notes } = opened(openSession(target, { backend: o.backend }));
+  applyLimits(workspace, o);
   workspace.bedrock.arguments = scriptArguments;
   for (const n of notes) io.err(`bedrock: ${n}`);
   const session = new PipedSession(workspace, { out: io.out, err: io.err });
@@ -169,13 +194,15 @@ async function runForthCommand(o: Options, file: string, scriptArguments: string
   const name = file === '-' ? '(stdin)' : file;
   if (!o.save) {
     const { workspace } = opened(openReadOnly(o.image ?? null, { backend: o.backend }));
-    workspace.bedrock.arguments = scriptArguments;
+    applyLimits(workspace, o);
+  workspace.bedrock.arguments = scriptArguments;
     const ok = runForthText(workspace.bedrock, text, name, io);
     workspace.close();
     return ok ? EXIT_OK : EXIT_FAULT;
   }
   const target = o.image ?? DEFAULT_IMAGE;
   const { workspace, notes } = opened(openSession(target, { backend: o.backend }));
+  applyLimits(workspace, o);
   workspace.bedrock.arguments = scriptArguments;
   for (const n of notes) io.err(`bedrock: ${n}`);
   const ok = runForthText(workspace.bedrock, text, name, io);
@@ -222,15 +249,17 @@ export async function benchCommand(args: string[], io: Output): Promise<number> 
  * otherwise.
  */
 export async function sessionCommand(args: string[], io: Output): Promise<number> {
-  const o = parseOptions(args, ['--backend', '--image']);
+  const o = parseOptions(args, ['--backend', '--image', ...LIMITS]);
   if (o.positional.length > 1) throw new UsageError(`one image at a time (given ${o.positional.join(', ')})`);
   const target = o.positional[0] ?? o.image ?? DEFAULT_IMAGE;
   const reopen = (path: string): Workspace | string => {
     const r = openSession(path, { backend: o.backend, create: false });
+    if (typeof r !== 'string') applyLimits(r.workspace, o);
     return typeof r === 'string' ? r : r.workspace;
   };
   const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
   const r = opened(openSession(target, { backend: o.backend }));
+  applyLimits(r.workspace, o);
   if (!interactive) {
     for (const n of r.notes) io.err(`bedrock: ${n}`);
     return runPiped(r.workspace, process.stdin, io, { open: reopen });

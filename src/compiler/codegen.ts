@@ -22,7 +22,7 @@
 import { FORMAT_BYTES, FORMAT_POINTERS, FORMAT_WORDS, TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts';
 import { byteShape, classIndexOf, setSlot, slotCount, slotNumber, slotPointer } from '../../kernel/objects/access.ts';
 import { setPad } from '../../kernel/objects/symbols.ts';
-import { behaviourIndex, behaviourName, lookupFrom, parentOf } from '../../kernel/objects/classes.ts';
+import { behaviourIndex, behaviourName, lookupFrom, parentOf, walkGuard } from '../../kernel/objects/classes.ts';
 import { declareUndeclared, findBinding } from '../../kernel/objects/globals.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { BEHAVIOUR, BINDING, CLASS, METHOD, METHOD_KIND, ROOTS } from '../../kernel/objects/layout.ts';
@@ -352,7 +352,8 @@ export class Generator {
    * classVariableNames: (bootstrap/system/behaviour.bedrock) make these globals.
    */
   private classVariable(name: string): number {
-    for (let b = this.cx.behaviour; b >= 0; b = parentOf(this.k, b)) {
+    const guard = walkGuard(this.k, 'a parent chain');
+    for (let b = this.cx.behaviour; b >= 0 && guard(); b = parentOf(this.k, b)) {
       const owner = behaviourName(this.k, b).replace(/ class$/, '');
       const binding = findBinding(this.k, `${owner}.${name}`);
       if (binding >= 0) return binding;
@@ -740,7 +741,8 @@ export function machinePrimitive(k: Kernel, b: number, selector: string): { meth
 /** Instance variable names of behaviour `b` (its parents' first), with their slot indexes. */
 export function instanceVariables(k: Kernel, b: number): Map<string, number> {
   const chain: number[] = [];
-  for (let x = b; x >= 0; x = parentOf(k, x)) chain.unshift(x);
+  const guard = walkGuard(k, 'a parent chain');
+  for (let x = b; x >= 0 && guard(); x = parentOf(k, x)) chain.unshift(x);
   const names = new Map<string, number>();
   for (const x of chain) {
     if (isMetaclass(k, x)) continue;
@@ -765,7 +767,8 @@ function isMetaclass(k: Kernel, b: number): boolean {
  */
 export function classSideVariables(k: Kernel, b: number): Set<string> {
   const names = new Set<string>();
-  for (let x = b; x >= 0; x = parentOf(k, x)) {
+  const guard = walkGuard(k, 'a parent chain');
+  for (let x = b; x >= 0 && guard(); x = parentOf(k, x)) {
     if (!isMetaclass(k, x)) continue;
     const ivars = slotPointer(k.machine, x, BEHAVIOUR.IVARS);
     if (ivars < 0 || ivars === k.nil) continue;

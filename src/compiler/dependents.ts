@@ -17,7 +17,7 @@
  * in it was defined (an index of those selectors, made on first need), or after a forget.
  */
 import { slotCount, slotPointer } from '../../kernel/objects/access.ts';
-import { behaviourAt, behaviourName, classTable, lookupFrom, methodsHead } from '../../kernel/objects/classes.ts';
+import { behaviourAt, behaviourName, classTable, lookupFrom, methodsHead, walkGuard } from '../../kernel/objects/classes.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { ENTRY, METHOD } from '../../kernel/objects/layout.ts';
 import type { MethodDefinition } from '../lang/ast.ts';
@@ -92,7 +92,8 @@ export class Dependents {
     for (const b of behaviours) {
       const seen = new Set<number>();
       const methods: { method: number; name: string }[] = [];
-      for (let e = methodsHead(k, b); e >= 0 && e !== k.nil; e = slotPointer(m, e, ENTRY.NEXT)) {
+      const guard = walkGuard(k, 'a method chain');
+      for (let e = methodsHead(k, b); e >= 0 && e !== k.nil && guard(); e = slotPointer(m, e, ENTRY.NEXT)) {
         const sel = slotPointer(m, e, ENTRY.SELECTOR);
         if (seen.has(sel)) continue;
         seen.add(sel);
@@ -115,7 +116,8 @@ export class Dependents {
     const m = k.machine;
     const set = new Set<number>();
     forEachBehaviour(k, (b) => {
-      for (let e = methodsHead(k, b); e >= 0 && e !== k.nil; e = slotPointer(m, e, ENTRY.NEXT)) {
+      const guard = walkGuard(k, 'a method chain');
+      for (let e = methodsHead(k, b); e >= 0 && e !== k.nil && guard(); e = slotPointer(m, e, ENTRY.NEXT)) {
         for (const [, sel] of inlinedTriples(k, slotPointer(m, e, ENTRY.METHOD))) set.add(sel);
       }
     });
@@ -130,7 +132,8 @@ export class Dependents {
     const out: { method: number; name: string }[] = [];
     forEachBehaviour(k, (b) => {
       const seen = new Set<number>();
-      for (let e = methodsHead(k, b); e >= 0 && e !== k.nil; e = slotPointer(m, e, ENTRY.NEXT)) {
+      const guard = walkGuard(k, 'a method chain');
+      for (let e = methodsHead(k, b); e >= 0 && e !== k.nil && guard(); e = slotPointer(m, e, ENTRY.NEXT)) {
         const sel = slotPointer(m, e, ENTRY.SELECTOR);
         if (seen.has(sel)) continue;
         seen.add(sel);

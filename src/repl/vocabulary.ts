@@ -5,7 +5,7 @@
  * `inject:into:`, `inject:` and `into:`), so completing `inj` reaches `inject:`.
  */
 import { slotCount, slotPointer } from '../../kernel/objects/access.ts';
-import { behaviourAt, classTable, methodsHead } from '../../kernel/objects/classes.ts';
+import { behaviourAt, classTable, methodsHead, walkGuard } from '../../kernel/objects/classes.ts';
 import { globalNames } from '../../kernel/objects/globals.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { ENTRY } from '../../kernel/objects/layout.ts';
@@ -19,7 +19,8 @@ export function vocabularyOf(k: Kernel, commands: readonly string[]): Vocabulary
   for (let index = 1; index < count; index++) {
     const b = behaviourAt(k, index);
     if (b < 0) continue;
-    for (let e = methodsHead(k, b); e >= 0 && e !== k.nil; e = slotPointer(m, e, ENTRY.NEXT)) {
+    const guard = walkGuard(k, 'a method chain');
+    for (let e = methodsHead(k, b); e >= 0 && e !== k.nil && guard(); e = slotPointer(m, e, ENTRY.NEXT)) {
       const selector = slotPointer(m, e, ENTRY.SELECTOR);
       if (selector < 0) continue;
       const text = k.symbols.text(selector);

@@ -12,7 +12,7 @@
 import { TAG_CODE, TAG_PTR } from '../../kernel/machine/cells.ts';
 import type { Fault } from '../../kernel/machine/faults.ts';
 import { slot, slotCount, slotNumber, slotPointer } from '../../kernel/objects/access.ts';
-import { behaviourAt, behaviourName, classTable, methodsHead } from '../../kernel/objects/classes.ts';
+import { behaviourAt, behaviourName, classTable, methodsHead, walkGuard } from '../../kernel/objects/classes.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { ENTRY, METHOD } from '../../kernel/objects/layout.ts';
 
@@ -39,7 +39,8 @@ export function codeNames(k: Kernel, doIt = -1, methods?: Map<number, number>): 
     const b = behaviourAt(k, index);
     if (b < 0) continue;
     const owner = behaviourName(k, b);
-    for (let e = methodsHead(k, b); e >= 0 && e !== k.nil; e = slotPointer(m, e, ENTRY.NEXT)) {
+    const guard = walkGuard(k, 'a method chain');
+    for (let e = methodsHead(k, b); e >= 0 && e !== k.nil && guard(); e = slotPointer(m, e, ENTRY.NEXT)) {
       const method = slotPointer(m, e, ENTRY.METHOD);
       const selector = slotPointer(m, e, ENTRY.SELECTOR);
       if (method >= 0 && method !== k.nil && selector >= 0) add(method, `${owner}>>${k.symbols.text(selector)}`);

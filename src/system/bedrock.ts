@@ -28,6 +28,7 @@ import { sealArithmetic } from '../../kernel/objects/arithmetic.ts';
 import { systemService } from './system-service.ts';
 import { projectFile } from '../../bootstrap/project-files.ts';
 import { returnHome } from '../../kernel/memory/stack.ts';
+import { BrokenStructure } from '../../kernel/machine/faults.ts';
 
 /** What evaluating one item came to; `output` is what it wrote to the Transcript, if anything. */
 export type Outcome =
@@ -43,9 +44,12 @@ export interface Evaluation {
 
 export interface BedrockOptions extends GenesisOptions {
   readonly backend?: Backend;
-  /** Step limit for each evaluated expression. */
+  /** Step limit for each evaluated expression (none unless given). */
   readonly steps?: number;
 }
+
+/** Instructions an evaluation with a time limit runs between looks at the clock. */
+const TIME_SLICE = 5_000_000;
 
 /** Instructions the ensure blocks of an evaluation that stopped may run on its way out. */
 const ENSURE_STEPS = 10_000_000;
@@ -68,7 +72,16 @@ export class Bedrock {
   /** The files `Smalltalk fileIn:` is reading. */
   readonly fileIns: FileIns;
 
-  private constructor(readonly kernel: Kernel, backend: Backend, private readonly steps: number) {
+  /**
+   * Each top-level evaluation's limits: instructions (the StepLimit fault) and milliseconds
+   * (an Interrupted fault at the time limit). None by default: an evaluation runs until it
+   * ends or is interrupted (Ctrl-C). `--steps N` and `--timeout SECONDS` set them.
+   */
+  steps: number;
+  timeoutMs = Infinity;
+
+  private constructor(readonly kernel: Kernel, backend: Backend, steps: number) {
+    this.steps = steps;
     this.compiler = new Compiler(kernel, backend);
     this.fileIns = new FileIns(kernel, () => this.compiler);
     kernel.machine.services[SERVICE.SYSTEM] = systemService(this);
@@ -92,7 +105,7 @@ export class Bedrock {
   static boot(options: BedrockOptions = {}): Bedrock | string {
     const r = genesis(options);
     if (!r.ok) return r.error;
-    const b = new Bedrock(r.kernel, options.backend ?? 'native', options.steps ?? 100_000_000);
+    const b = new Bedrock(r.kernel, options.backend ?? 'native', options.steps ?? Infinity);
     for (const file of SYSTEM_FILES) {
       const text = readFileSync(projectFile(`bootstrap/system/${file}.bedrock`), 'utf8');
       const outcomes = b.evaluate(text);
@@ -112,7 +125,7 @@ export class Bedrock {
 
   /** A Bedrock over a kernel that already holds the whole system: an opened image (image/open.ts). */
   static resume(kernel: Kernel, options: { readonly backend?: Backend; readonly steps?: number } = {}): Bedrock {
-    return new Bedrock(kernel, options.backend ?? 'native', options.steps ?? 100_000_000);
+    return new Bedrock(kernel, options.backend ?? 'native', options.steps ?? Infinity);
   }
 
   get backend(): Backend { return this.compiler.backend; }
@@ -143,6 +156,35 @@ export class Bedrock {
    * answered as it is after its printString ran (a collection then may have moved it).
    */
   startItem(item: Item, options: RunOptions = {}): Evaluation {
+    // A host walk that meets a structure written into a cycle (kernel/objects/classes.ts
+    // walkGuard) ends the item with an error; the system goes on.
+    const broken = (e: unknown): Outcome => {
+      if (!(e instanceof BrokenStructure)) throw e;
+      this.kernel.machine.unwind();
+      return this.withOutput({ kind: 'error', text: `Error: ${e.message}`, source: item.source });
+    };
+    let e: Evaluation;
+    try {
+      e = this.startItemUnguarded(item, options);
+    } catch (x) {
+      const o = broken(x);
+      return { step: () => o };
+    }
+    let done: Outcome | null = null;
+    return {
+      step: (steps) => {
+        if (done) return done;
+        try {
+          return e.step(steps);
+        } catch (x) {
+          done = broken(x);
+          return done;
+        }
+      },
+    };
+  }
+
+  private startItemUnguarded(item: Item, options: RunOptions): Evaluation {
     const source = item.source;
     const once = (o: Outcome): Evaluation => ({ step: () => o });
     if (item.kind === 'method') {
@@ -214,6 +256,8 @@ export class Bedrock {
     const held = k.heap.roots.add(BigInt(r.method), TAG_PTR);
     const budget = options.steps ?? this.steps;
     let left = budget;
+    const timeoutMs = this.timeoutMs;
+    let deadline = Infinity;
     let started = false;
     let done: Outcome | null = null;
     const finish = (o: Outcome): Outcome => {
@@ -228,10 +272,11 @@ export class Bedrock {
     return {
       step: (steps: number): Outcome | null => {
         if (done !== null) return done;
-        const slice = Math.max(1, Math.min(steps, left));
+        const slice = Math.max(1, Math.min(steps, left, deadline === Infinity && timeoutMs === Infinity ? Infinity : TIME_SLICE));
         let run;
         if (!started) {
           started = true;
+          if (timeoutMs !== Infinity) deadline = performance.now() + timeoutMs;
           this.startAfresh();
           const receiver = scope.receiver ?? k.object(k.nil);
           m.setRegister(0, receiver.value, receiver.tag);
@@ -243,7 +288,8 @@ export class Bedrock {
           run = m.resume({ steps: slice });
         }
         left -= run.steps;
-        if (run.fault?.kind === 'StepLimit' && left > 0) return null;
+        const late = run.fault?.kind === 'StepLimit' && left > 0 && performance.now() >= deadline;
+        if (run.fault?.kind === 'StepLimit' && left > 0 && !late) return null;
         if (run.fault) {
           // A machine fault signalled as an exception that nothing handled is reported as the
           // fault, with the methods that were running when it happened (kernel/objects/faults.ts).
@@ -251,6 +297,7 @@ export class Bedrock {
           k.faultOrigin = null;
           // The last slice's count is not the news: the whole item's is.
           const fault = origin ? origin.fault
+            : late ? { ...run.fault, kind: 'Interrupted' as const, message: `stopped at the time limit of ${timeoutMs / 1000} s, after ${budget - left} instructions` }
             : run.fault.kind === 'StepLimit' ? { ...run.fault, message: `stopped after ${budget - left} instructions (the step limit)` } : run.fault;
           const frames = backtrace(k, fault, r.method, 8, origin ?? undefined);
           this.runEnsureBlocks();

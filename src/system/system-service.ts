@@ -47,7 +47,7 @@ import { writeFileSync } from 'node:fs';
 import { FORMAT_BYTES, FORMAT_POINTERS, TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts';
 import type { HostService, Machine } from '../../kernel/machine/machine.ts';
 import { classIndexOf, formatOf, isObject, setSlot, setSlotPointer, slotPointer } from '../../kernel/objects/access.ts';
-import { behaviourIndex, behaviourName, methodsHead } from '../../kernel/objects/classes.ts';
+import { behaviourIndex, behaviourName, methodsHead, walkGuard } from '../../kernel/objects/classes.ts';
 import { removeSelector } from '../../kernel/objects/methods.ts';
 import { bindingValue, defineGlobal, findBinding, globalNames, type Value } from '../../kernel/objects/globals.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
@@ -133,7 +133,8 @@ export function systemService(host: SystemHost): HostService {
         const selector = pointer(m, RSI);
         if (b < 0 || !k.isBehaviour(b)) return 'a method is looked up in a class';
         if (selector < 0 || !isObject(m, selector) || classIndexOf(m, selector) !== CLASS.Symbol) return 'a method is named by a Symbol';
-        for (let e = methodsHead(k, b); e >= 0 && e !== k.nil; e = slotPointer(m, e, ENTRY.NEXT)) {
+        const guard = walkGuard(k, 'a method chain');
+        for (let e = methodsHead(k, b); e >= 0 && e !== k.nil && guard(); e = slotPointer(m, e, ENTRY.NEXT)) {
           if (slotPointer(m, e, ENTRY.SELECTOR) === selector) return answer(m, slotPointer(m, e, ENTRY.METHOD));
         }
         return answer(m, k.nil);

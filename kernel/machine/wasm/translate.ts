@@ -1109,8 +1109,11 @@ class FunctionWriter {
     if (d.kind !== 'reg' || d.reg === RSP) { this.stepped(ins); return; }
     b.get(L.sp).i32(8).op('i32_add').get(L.stackHi).op('i32_gt_s');
     this.when(() => this.stopAt(ins));
+    // A poisoned cell faults (the interpreter, run at this instruction, says Poisoned).
+    b.get(L.tagsBase).get(L.sp).i32(3).op('i32_shr_u').op('i32_add').mem('i32_load8_u', 0).tee(L.vt).i32(TAG_POISON).op('i32_eq');
+    this.when(() => this.stopAt(ins));
     b.get(L.sp).mem('i64_load', 3, STATE_BYTES).set(L.r[d.reg]);
-    b.get(L.tagsBase).get(L.sp).i32(3).op('i32_shr_u').op('i32_add').mem('i32_load8_u', 0).set(L.t[d.reg]);
+    b.get(L.vt).set(L.t[d.reg]);
     b.get(L.sp).i32(8).op('i32_add').set(L.sp);
   }
 
@@ -1276,8 +1279,9 @@ class FunctionWriter {
     const n = ops.length > 0 && ops[0].kind === 'imm' ? Number(ops[0].value) : 0;
     b.get(L.sp).i32(8 + n).op('i32_add').get(L.stackHi).op('i32_gt_s');
     this.when(() => this.stopAt(ins));
+    b.get(L.tagsBase).get(L.sp).i32(3).op('i32_shr_u').op('i32_add').mem('i32_load8_u', 0).tee(L.vt).i32(TAG_POISON).op('i32_eq');
+    this.when(() => this.stopAt(ins));
     b.get(L.sp).mem('i64_load', 3, STATE_BYTES).set(L.a);
-    b.get(L.tagsBase).get(L.sp).i32(3).op('i32_shr_u').op('i32_add').mem('i32_load8_u', 0).set(L.vt);
     b.get(L.sp).set(L.y);
     b.get(L.sp).i32(8 + n).op('i32_add').set(L.sp);
     this.leaveFor(ins, true);
