@@ -26,6 +26,9 @@ import { Compiler, type Backend } from '../compiler/compiler.ts';
 import { backtrace } from './backtrace.ts';
 import { sealArithmetic } from '../../kernel/objects/arithmetic.ts';
 import { systemService } from './system-service.ts';
+import { debugService } from './debug-service.ts';
+import { CodeIndex, machineStart, walkFrames } from './frames.ts';
+import { stackReport, type FrameReport } from './stack-report.ts';
 import { projectFile } from '../../bootstrap/project-files.ts';
 import { returnHome } from '../../kernel/memory/stack.ts';
 import { BrokenStructure } from '../../kernel/machine/faults.ts';
@@ -34,7 +37,9 @@ import { BrokenStructure } from '../../kernel/machine/faults.ts';
 export type Outcome =
   | { readonly kind: 'value'; readonly value: Value; readonly text: string; readonly source: string; readonly output?: string }
   | { readonly kind: 'defined'; readonly text: string; readonly source: string; readonly output?: string; readonly warnings?: readonly string[] }
-  | { readonly kind: 'error'; readonly text: string; readonly source: string; readonly fault?: Fault; readonly backtrace?: readonly string[]; readonly output?: string };
+  | { readonly kind: 'error'; readonly text: string; readonly source: string; readonly fault?: Fault; readonly backtrace?: readonly string[]; readonly output?: string;
+      /** The frames of the user's code that were running, with their values (stack-report.ts). */
+      readonly frames?: readonly FrameReport[] };
 
 /** One item being evaluated in slices (Bedrock.startItem). */
 export interface Evaluation {
@@ -61,7 +66,7 @@ const ENSURE_STEPS = 10_000_000;
 const SEAL_ARITHMETIC_AFTER = 'large';
 
 /** The system written in Bedrock, loaded after genesis in this order. */
-export const SYSTEM_FILES: readonly string[] = Object.freeze(['object', 'behaviour', 'boolean', 'integer', 'large', 'number', 'collection', 'string', 'stream', 'exception', 'fraction', 'point', 'system', 'time', 'image']);
+export const SYSTEM_FILES: readonly string[] = Object.freeze(['object', 'behaviour', 'boolean', 'integer', 'large', 'number', 'collection', 'string', 'stream', 'exception', 'fraction', 'point', 'system', 'time', 'image', 'debug']);
 
 export class Bedrock {
   readonly compiler: Compiler;
@@ -88,7 +93,14 @@ export class Bedrock {
     this.compiler = new Compiler(kernel, backend);
     this.fileIns = new FileIns(kernel, () => this.compiler);
     kernel.machine.services[SERVICE.SYSTEM] = systemService(this);
+    kernel.machine.services[SERVICE.DEBUG] = debugService({ kernel, doIts: () => this.doIts, pauseOnError: () => this.pauseOnError });
   }
+
+  /** The methods of the DoIts being evaluated, outermost first (the debugger names their frames). */
+  readonly doIts: number[] = [];
+
+  /** Stop an evaluation at an error nothing handles, for a debugger (debug-service.ts PAUSE), instead of ending it. */
+  pauseOnError = false;
 
   /** The SYSTEM service's Transcript: text is kept until the item that wrote it ends. */
   transcript(text: string): void { this.output += text; }
@@ -263,8 +275,11 @@ export class Bedrock {
     let deadline = Infinity;
     let started = false;
     let done: Outcome | null = null;
+    this.doIts.push(r.method);
     const finish = (o: Outcome): Outcome => {
       k.heap.roots.release(held);
+      const at = this.doIts.lastIndexOf(r.method);
+      if (at >= 0) this.doIts.splice(at, 1);
       // What the statement defined or forgot (Smalltalk forget:, compile:) reaches every method.
       this.compiler.dependents.settle();
       returnHome(k.heap); // a stack grown by a deep recursion is given back
@@ -305,11 +320,12 @@ export class Bedrock {
             : late ? { ...run.fault, kind: 'Interrupted' as const, message: `stopped at the time limit of ${timeoutMs / 1000} s, after ${budget - left} instructions` }
             : run.fault.kind === 'StepLimit' ? { ...run.fault, message: `stopped after ${budget - left} instructions (the step limit)` } : run.fault;
           const frames = backtrace(k, fault, r.method, 8, origin ?? undefined);
+          const report = this.reportStack(run.fault);
           this.runEnsureBlocks();
           m.unwind();
           // From a file, the error says where in it the statement that failed began.
           const where = item.origin?.name !== undefined ? `${placeText(item.span.start, item.origin.name)}: ` : '';
-          return finish({ kind: 'error', text: where + faultText(fault), source, fault, backtrace: frames });
+          return finish({ kind: 'error', text: where + faultText(fault), source, fault, backtrace: frames, ...(report && { frames: report }) });
         }
         const root = k.heap.roots.add(m.register(0), m.registerTag(0));
         try {
@@ -320,6 +336,19 @@ export class Bedrock {
         }
       },
     };
+  }
+
+  /** The frames of the evaluation stopped by `fault`, with their values (stack-report.ts); undefined if they cannot be read. */
+  private reportStack(fault: Fault): FrameReport[] | undefined {
+    const k = this.kernel;
+    if (fault.code < 0 || !k.machine.cacheOf(fault.code)) return undefined;
+    try {
+      const index = new CodeIndex(k, this.doIts);
+      const frames = walkFrames(k, index, machineStart(k, fault.code + fault.offset), 400);
+      return stackReport(k, frames);
+    } catch {
+      return undefined; // a report is a help, never a reason to fail
+    }
   }
 
   /**
