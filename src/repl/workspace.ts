@@ -41,8 +41,19 @@ export interface Persistence {
   close(): void;
 }
 
+/** What the REPL does at an error nothing handled (.debugger): ask to open the debugger, open it, or neither. */
+export type DebuggerMode = 'ask' | 'open' | 'off';
+
 export class Workspace {
   constructor(readonly bedrock: Bedrock, private readonly image: Persistence | null = null) {}
+
+  private debugging: DebuggerMode = 'off';
+  /** The debugger setting; anything but off stops an evaluation at an unhandled error for it. */
+  get debugger(): DebuggerMode { return this.debugging; }
+  set debugger(mode: DebuggerMode) {
+    this.debugging = mode;
+    this.bedrock.pauseOnError = mode !== 'off';
+  }
 
   /** The image's file name, for the status line; 'no image' when there is none. */
   get label(): string {

@@ -26,8 +26,11 @@ import { Compiler, type Backend } from '../compiler/compiler.ts';
 import { backtrace } from './backtrace.ts';
 import { sealArithmetic } from '../../kernel/objects/arithmetic.ts';
 import { systemService } from './system-service.ts';
-import { debugService } from './debug-service.ts';
+import { debugService, PAUSE_MESSAGE } from './debug-service.ts';
 import { CodeIndex, machineStart, walkFrames } from './frames.ts';
+import { aside } from './aside.ts';
+import { DebugSession } from './debug-session.ts';
+import type { Insn } from '../../kernel/machine/insn.ts';
 import { stackReport, type FrameReport } from './stack-report.ts';
 import { projectFile } from '../../bootstrap/project-files.ts';
 import { returnHome } from '../../kernel/memory/stack.ts';
@@ -155,11 +158,7 @@ export class Bedrock {
 
   /** Evaluate one item to its end (startItem, run without pausing). */
   evaluateItem(item: Item, options: RunOptions = {}): Outcome {
-    const e = this.startItem(item, options);
-    for (;;) {
-      const o = e.step(Number.MAX_SAFE_INTEGER);
-      if (o !== null) return o;
-    }
+    return this.runToEnd(this.startItem(item, options));
   }
 
   /**
@@ -253,10 +252,12 @@ export class Bedrock {
     return { kind: 'defined', text: `${def.name.name}${def.classSide ? ' class' : ''}`, source, ...(warnings.length > 0 && { warnings }) };
   }
 
+  /** Run to the end; with no one to decide, a stop for a debugger is abandoned (the error ends it as usual). */
   private runToEnd(e: Evaluation): Outcome {
     for (;;) {
       const o = e.step(Number.MAX_SAFE_INTEGER);
       if (o !== null) return o;
+      if (this.paused && this.paused.resolution === null) this.paused.abandon();
     }
   }
 
@@ -275,6 +276,8 @@ export class Bedrock {
     let deadline = Infinity;
     let started = false;
     let done: Outcome | null = null;
+    let session: DebugSession | null = null;
+    let pausedAt: Fault | null = null;
     this.doIts.push(r.method);
     const finish = (o: Outcome): Outcome => {
       k.heap.roots.release(held);
@@ -282,14 +285,25 @@ export class Bedrock {
       if (at >= 0) this.doIts.splice(at, 1);
       // What the statement defined or forgot (Smalltalk forget:, compile:) reaches every method.
       this.compiler.dependents.settle();
-      returnHome(k.heap); // a stack grown by a deep recursion is given back
-      if (m.onHomeStack) k.stackReserved = false;
+      // (Beside a stopped evaluation, its stack is still in use.)
+      if (this.asideDepth === 0) {
+        returnHome(k.heap); // a stack grown by a deep recursion is given back
+        if (m.onHomeStack) k.stackReserved = false;
+      }
       done = this.withOutput(o);
       return done;
     };
     return {
       step: (steps: number): Outcome | null => {
         if (done !== null) return done;
+        // Stopped for a debugger: nothing runs until it has decided (debug-session.ts).
+        let resumeAt: Insn | null = null;
+        if (session !== null) {
+          if (session.resolution === null) return null;
+          resumeAt = this.afterPause(session, pausedAt!);
+          session = null;
+          this.paused = null;
+        }
         // A slice is never longer than MAX_SLICE (the machine's budget stays a 32-bit count:
         // an unbounded one made translated code leave at every check, eight times slower).
         const slice = Math.max(1, Math.min(steps, left, MAX_SLICE, deadline === Infinity && timeoutMs === Infinity ? Infinity : TIME_SLICE));
@@ -305,9 +319,19 @@ export class Bedrock {
           m.setRegister(5, 0n, TAG_NUM);
           run = m.call(r.entry, { steps: slice });
         } else {
+          if (resumeAt) m.resumeAt = resumeAt;
           run = m.resume({ steps: slice });
         }
         left -= run.steps;
+        if (run.fault?.kind === 'Breakpoint' && run.fault.message === PAUSE_MESSAGE) {
+          // An error nothing handled, stopped for a debugger before any ensure block ran.
+          pausedAt = run.fault;
+          session = this.pauseHere(run.fault);
+          if (session) return null;
+          // No session could be made: go on as if there were no debugger.
+          m.resumeAt = this.afterPause(null, run.fault);
+          return null;
+        }
         const late = run.fault?.kind === 'StepLimit' && left > 0 && performance.now() >= deadline;
         if (run.fault?.kind === 'StepLimit' && left > 0 && !late) return null;
         if (run.fault) {
@@ -336,6 +360,63 @@ export class Bedrock {
         }
       },
     };
+  }
+
+  /** The evaluation stopped for a debugger (pauseOnError), while it waits for a decision; else null. */
+  paused: DebugSession | null = null;
+
+  /** Evaluations run beside a stopped one (DebugSession.evaluate), now. */
+  private asideDepth = 0;
+
+  /** A session for the evaluation stopped at `fault` (the PAUSE), or null when none can be made. */
+  private pauseHere(fault: Fault): DebugSession | null {
+    const k = this.kernel;
+    try {
+      const exception = { value: k.machine.register(0), tag: k.machine.registerTag(0) };
+      const frames = walkFrames(k, new CodeIndex(k, this.doIts), machineStart(k, fault.code + fault.offset), 400);
+      const session = new DebugSession(this, frames, exception, this.isMachineFault(exception));
+      this.paused = session;
+      return session;
+    } catch {
+      return null;
+    }
+  }
+
+  private isMachineFault(v: Value): boolean {
+    const k = this.kernel;
+    const mf = k.global('MachineFault');
+    if (!mf || mf.tag !== TAG_PTR) return false;
+    const r = aside(k, () => k.sendMessage(v, 'isKindOf:', [mf], { steps: 100_000 }));
+    return r.value !== null && r.value.tag === TAG_PTR && Number(r.value.value) === k.true;
+  }
+
+  /** Where the evaluation goes on after the pause at `fault`: after the syscall, rax saying proceed (true) or not. */
+  private afterPause(session: DebugSession | null, fault: Fault): Insn {
+    const m = this.kernel.machine;
+    const code = m.cacheOf(fault.code)!;
+    const at = m.fetch(code, fault.offset);
+    if (session?.resolution === 'proceed') m.setRegister(0, BigInt(this.kernel.true), TAG_PTR);
+    return m.fetch(code, fault.offset + at.len);
+  }
+
+  /** A DoIt run beside a stopped evaluation (DebugSession.evaluate): `source` with `receiver` as self, in `behaviour`'s scope. */
+  evaluateAside(source: string, receiver: Value, behaviour: number): { value: Value; text: string } | { error: string } {
+    const parsed = parse(source);
+    const item = parsed.items[0];
+    if (!parsed.ok || !item || item.kind !== 'doit' || parsed.items.length !== 1) {
+      return { error: parsed.ok ? 'one expression, please' : formatSyntaxError(parsed.error) };
+    }
+    const pause = this.pauseOnError;
+    this.pauseOnError = false;
+    this.asideDepth++;
+    try {
+      const o = aside(this.kernel, () => this.runToEnd(this.startDoIt(item, { steps: 10_000_000 }, { behaviour, receiver })));
+      if (o.kind === 'value') return { value: o.value, text: o.text };
+      return { error: o.text.split('\n')[0] };
+    } finally {
+      this.asideDepth--;
+      this.pauseOnError = pause;
+    }
   }
 
   /** The frames of the evaluation stopped by `fault`, with their values (stack-report.ts); undefined if they cannot be read. */
