@@ -6,15 +6,25 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { saveImage } from '../../image/save.ts';
 import { Session } from '../../image/session.ts';
+import { bootSystem } from '../support/system.ts';
 import { Forth } from '../../src/forth/forth.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'bedrock-forth-image-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function open(path: string, template?: string): Session {
-  const s = Session.open(path, template === undefined ? {} : { template });
+/** A new image starts as a copy of the test system (booting one again would take long). */
+const TEMPLATE = join(dir, 'template.image');
+beforeAll(() => {
+  const b = bootSystem();
+  const saved = saveImage(b.kernel, TEMPLATE, { backend: b.backend, journal: { id: 'forth-template', seq: 0, offset: 0 } });
+  if (!saved.ok) throw new Error(saved.error);
+});
+
+function open(path: string, template = TEMPLATE): Session {
+  const s = Session.open(path, { template });
   if (!(s instanceof Session)) throw new Error(`${s.check}: ${s.message}`);
   return s;
 }
@@ -55,8 +65,7 @@ describe('Forth words in an image', () => {
   });
 
   it('a mark of the session takes Forth words away and brings shadowed ones back', () => {
-    // (A copy of the first test's image: booting a system again would take long.)
-    const s = open(join(dir, 'marks.image'), join(dir, 'words.image'));
+    const s = open(join(dir, 'marks.image'));
     const f = forth(s);
     expect(f.interpret(': GREETING 1 ;').ok).toBe(true);
     expect(s.mark('before')).toBeNull();
