@@ -38,6 +38,7 @@ import type { SourceOptions } from '../src/lang/source.ts';
 import type { Backend } from '../src/compiler/compiler.ts';
 import type { RunOptions } from '../kernel/machine/machine.ts';
 import { Bedrock, type Outcome } from '../src/system/bedrock.ts';
+import { Forth, type ForthOutcome } from '../src/forth/forth.ts';
 import { imageError, isImageError, type ImageError, type ImageHeader } from './format.ts';
 import { Journal, scanJournal, type ChangeKind, type JournalEntry } from './journal.ts';
 import { openImage } from './open.ts';
@@ -112,6 +113,29 @@ export class Session {
     });
   }
 
+  /**
+   * A session on a new image at `path` made from a system already running (piped mode without
+   * an image, asked to `.save`): saved at once, with a journal of its own.
+   */
+  static adopt(path: string, bedrock: Bedrock, options: SessionOptions = {}): Session | ImageError {
+    return Session.fresh(resolve(path), bedrock, options);
+  }
+
+  /** Save `booted` as the new image `abs`, with a new journal identity, and answer its session. */
+  private static fresh(abs: string, booted: Bedrock, options: SessionOptions): Session | ImageError {
+    const changes = journalPath(abs);
+    const id = randomUUID();
+    const scan = scanJournal(changes, { seq: 0, offset: 0 });
+    const journal = new Journal(changes, id, scan, 0);
+    const saved = saveImage(booted.kernel, abs, { backend: booted.backend, journal: journal.position, at: options.saveHook });
+    if (!saved.ok) return imageError('file', saved.error);
+    const s = new Session(abs, booted, saved.header, journal, [], options, null);
+    s.lastSave = { ms: saved.ms, bytes: saved.bytes };
+    s.notes.push(`made a new image, ${abs}`);
+    if (scan.id !== null && scan.id !== id) s.notes.push(`${changes} belongs to another image: it will be kept aside when the first change is recorded`);
+    return s;
+  }
+
   /** The image file (absolute); it changes with save-as. */
   get path(): string { return this.imagePath; }
 
@@ -152,16 +176,7 @@ export class Session {
         b.kernel.heap.collect('major'); // the first image without the boot's leftovers
         booted = b;
       }
-      const id = randomUUID();
-      const scan = scanJournal(changes, { seq: 0, offset: 0 });
-      const journal = new Journal(changes, id, scan, 0);
-      const saved = saveImage(booted.kernel, abs, { backend: booted.backend, journal: journal.position, at: options.saveHook });
-      if (!saved.ok) return imageError('file', saved.error);
-      const s = new Session(abs, booted, saved.header, journal, [], options, null);
-      s.lastSave = { ms: saved.ms, bytes: saved.bytes };
-      s.notes.push(`made a new image, ${abs}`);
-      if (scan.id !== null && scan.id !== id) s.notes.push(`${changes} belongs to another image: it will be kept aside when the first change is recorded`);
-      return s;
+      return Session.fresh(abs, booted, options);
     }
     const opened = openImage(abs, { interrupt: options.interrupt });
     if (!opened.ok) return opened;
@@ -243,6 +258,28 @@ export class Session {
       if (!saved.ok) out.push({ kind: 'error', text: `Image save: ${saved.error}`, source: item.source });
     }
     return out;
+  }
+
+  /**
+   * Interpret a piece of Forth (the REPL in Forth), journaled when it ran without an error:
+   * what it defined is replayed by interpreting it again. Its outcome, or why it could not run.
+   */
+  forth(text: string): ForthOutcome | string {
+    this.settlePending();
+    const f = Forth.of(this.bedrock);
+    if (typeof f === 'string') return f;
+    const r = f.interpret(text);
+    if (r.ok) {
+      const failed = this.record('forth', text) ?? this.syncJournal();
+      if (failed) return { ...r, ok: false, error: failed };
+    }
+    if (this.saveRequest !== undefined) {
+      const target = this.saveRequest;
+      this.saveRequest = undefined;
+      const saved = this.save(target ?? undefined);
+      if (!saved.ok) return { ...r, ok: false, error: `Image save: ${saved.error}` };
+    }
+    return r;
   }
 
   /** Mark the system (Forth's MARKER), journaled. Null, or what went wrong. */
@@ -352,6 +389,12 @@ export class Session {
       }
       case 'forget':
         return k.forget(entry.source);
+      case 'forth': {
+        const f = Forth.of(this.bedrock);
+        if (typeof f === 'string') return f;
+        const r = f.interpret(entry.source);
+        return r.ok ? null : r.error ?? 'a Forth error';
+      }
       default: {
         const outcomes = this.bedrock.evaluate(entry.source);
         const bad = outcomes.find((o) => o.kind === 'error');

@@ -10,6 +10,7 @@ import { seeMethod } from './see.ts';
 import { forgetSource, markSource, systemMarks } from './system-messages.ts';
 import type { DebuggerMode, Workspace } from './workspace.ts';
 import type { DebugSession } from '../system/debug-session.ts';
+import { Forth } from '../forth/forth.ts';
 
 export type CommandResult =
   /** Lines to show; `failed` makes piped mode's exit status non-zero. */
@@ -41,8 +42,10 @@ export const DOT_COMMANDS: readonly DotCommand[] = [
     name: '.save', args: '', summary: 'save the image (changes journalled since are then part of it)',
     run: (_, ws) => {
       const n = ws.unsavedChanges();
+      const made = !ws.hasImage;
       const error = ws.save();
-      return error ? fail(error) : say(line('info', `saved ${ws.label} (${n} change${n === 1 ? '' : 's'})`));
+      if (error) return fail(error);
+      return say(line('info', made ? `saved a new image, ${ws.label}` : `saved ${ws.label} (${n} change${n === 1 ? '' : 's'})`));
     },
   },
   {
@@ -134,6 +137,19 @@ export const DOT_COMMANDS: readonly DotCommand[] = [
       ws.debugger = arg as DebuggerMode;
       return say(line('info', `debugger: ${arg}`));
     },
+  },
+  {
+    name: '.forth', args: '', summary: 'read entries as Forth from now on (the prompt says forth)',
+    run: (_, ws) => {
+      const f = Forth.of(ws.bedrock);
+      if (typeof f === 'string') return fail(`the Forth system could not be made: ${f}`);
+      ws.language = 'forth';
+      return say(line('info', 'Forth: words are methods of the class Forth; .smalltalk goes back'));
+    },
+  },
+  {
+    name: '.smalltalk', args: '', summary: 'read entries as Smalltalk again',
+    run: (_, ws) => { ws.language = 'smalltalk'; return say(line('info', 'Smalltalk')); },
   },
   { name: '.quit', args: '', summary: 'leave (asks first when there are unsaved changes)', run: () => ({ kind: 'quit' }) },
 ];

@@ -15,6 +15,7 @@ import { parse } from '../lang/parser.ts';
 import type { SourceOptions } from '../lang/source.ts';
 import { formatSyntaxError } from '../lang/ast.ts';
 import type { Bedrock, Outcome } from '../system/bedrock.ts';
+import { Forth, type ForthOutcome } from '../forth/forth.ts';
 
 /** One item in slices: step(n) runs at most n instructions; null while it runs, then its outcomes. */
 export interface Running {
@@ -30,6 +31,8 @@ export interface Persistence {
   evaluate(source: string, at?: SourceOptions): Outcome[];
   /** The same for one item, in slices: its outcome, then any about journaling it. */
   start?(item: Item): Running;
+  /** Interpret Forth, journaled when it ran without an error. */
+  forth?(text: string): ForthOutcome | string;
   mark(name: string): string | null;
   forget(name: string): string | null;
   save(path?: string): string | null;
@@ -44,8 +47,24 @@ export interface Persistence {
 /** What the REPL does at an error nothing handled (.debugger): ask to open the debugger, open it, or neither. */
 export type DebuggerMode = 'ask' | 'open' | 'off';
 
+/**
+ * How a workspace without an image makes one when asked to save (piped mode with no image
+ * named): an image at `path` (a default when undefined) of the running system, or why not.
+ */
+export type Adopt = (path: string | undefined) => Persistence | string;
+
 export class Workspace {
-  constructor(readonly bedrock: Bedrock, private readonly image: Persistence | null = null) {}
+  constructor(readonly bedrock: Bedrock, private image: Persistence | null = null, private readonly adopt: Adopt | null = null) {}
+
+  /** The language entries are read in (.forth, .smalltalk). */
+  language: 'smalltalk' | 'forth' = 'smalltalk';
+
+  /** Interpret an entry as Forth (src/forth): what it printed, its error, the data stack. */
+  forth(text: string): ForthOutcome | string {
+    if (this.image?.forth) return this.image.forth(text);
+    const f = Forth.of(this.bedrock);
+    return typeof f === 'string' ? f : f.interpret(text);
+  }
 
   private debugging: DebuggerMode = 'off';
   /** The debugger setting; anything but off stops an evaluation at an unhandled error for it. */
@@ -132,7 +151,12 @@ export class Workspace {
   }
 
   save(path?: string): string | null {
-    return this.image ? this.image.save(path) : 'there is no image to save (open one: bedrock FILE.image)';
+    if (this.image) return this.image.save(path);
+    if (!this.adopt) return 'there is no image to save (open one: bedrock FILE.image)';
+    const made = this.adopt(path);
+    if (typeof made === 'string') return made;
+    this.image = made;
+    return null;
   }
 
   unsavedChanges(): number { return this.image?.unsavedChanges() ?? 0; }
