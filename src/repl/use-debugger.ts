@@ -17,6 +17,9 @@ export function useDebugger(session: DebugSession | null): [DebuggerState, Dispa
       if (e.type === 'evaluate') {
         const r = session.evaluate(e.source, e.frame);
         dispatch({ type: 'said', text: r.text, ok: r.ok });
+      } else if (e.type === 'restart') {
+        const why = session.restart(e.frame);
+        if (why) dispatch({ type: 'said', text: why, ok: false });
       } else if (e.type === 'proceed') {
         session.proceed();
       } else {

@@ -29,7 +29,7 @@ import { systemService } from './system-service.ts';
 import { debugService, PAUSE_MESSAGE } from './debug-service.ts';
 import { CodeIndex, machineStart, walkFrames } from './frames.ts';
 import { aside } from './aside.ts';
-import { DebugSession } from './debug-session.ts';
+import { DebugSession, restartAt } from './debug-session.ts';
 import type { Insn } from '../../kernel/machine/insn.ts';
 import { stackReport, type FrameReport } from './stack-report.ts';
 import { projectFile } from '../../bootstrap/project-files.ts';
@@ -415,6 +415,12 @@ export class Bedrock {
     const m = this.kernel.machine;
     const code = m.cacheOf(fault.code)!;
     const at = m.fetch(code, fault.offset);
+    if (session?.resolution === 'restart') {
+      const a = session.activations[session.restartFrame];
+      const at = a ? restartAt(this.kernel, session.all, a) : 'no frame';
+      if (typeof at !== 'string') return at;
+      // It could not be restarted after all: the error goes on to its end.
+    }
     if (session?.resolution === 'proceed') m.setRegister(0, BigInt(this.kernel.true), TAG_PTR);
     return m.fetch(code, fault.offset + at.len);
   }

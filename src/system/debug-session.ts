@@ -25,9 +25,15 @@ import { CLASS } from '../../kernel/objects/layout.ts';
 import { aside, printAside } from './aside.ts';
 import { MACHINERY } from './backtrace.ts';
 import { activationName, receiverOf, variablesOf, type Activation } from './frames.ts';
+import type { Insn } from '../../kernel/machine/insn.ts';
+import { TAG_STACK } from '../../kernel/machine/cells.ts';
+import { slot, slotPointer, slotTag, setSlotPointer } from '../../kernel/objects/access.ts';
+import { lookup } from '../../kernel/objects/classes.ts';
+import { assignGlobal, findBinding } from '../../kernel/objects/globals.ts';
+import { CONTEXT, METHOD, ROOTS } from '../../kernel/objects/layout.ts';
 import { stackReport, type FrameReport } from './stack-report.ts';
 
-export type Resolution = 'proceed' | 'abandon';
+export type Resolution = 'proceed' | 'abandon' | 'restart';
 
 /** What a session needs of Bedrock: evaluating a DoIt aside, in a receiver's scope. */
 export interface SessionHost {
@@ -49,11 +55,16 @@ export class DebugSession {
   /** May the exception be resumed (a Halt, a Warning), so that proceed goes on where it was signalled? */
   readonly resumable: boolean;
   resolution: Resolution | null = null;
+  /** The frame a restart runs again (an index in activations). */
+  restartFrame = -1;
+  /** Every activation at the stop, the error machinery's included, innermost first. */
+  readonly all: readonly Activation[];
   /** Called once the session is resolved. */
   onResolved: (() => void) | null = null;
 
   constructor(private readonly host: SessionHost, all: readonly Activation[], exception: Value, readonly machineFault: boolean) {
     const k = host.kernel;
+    this.all = all;
     this.activations = all.filter((a) => !MACHINERY.test(activationName(k, a)));
     this.frames = stackReport(k, this.activations, this.activations.length);
     const report = aside(k, () => {
@@ -118,6 +129,21 @@ export class DebugSession {
   }
 
   proceed(): void { this.resolve('proceed'); }
+
+  /**
+   * Run frame `index`'s method again from its start, with the same receiver and arguments,
+   * looked up again (so a method redefined meanwhile runs in its new form); the frames above
+   * it are dropped (their ensure blocks do not run). A block's frame or a DoIt's cannot be
+   * restarted: the answer says why, and the session goes on.
+   */
+  restart(index: number): string | null {
+    const a = this.activations[index];
+    if (!a) return `there is no frame ${index}`;
+    if (a.code.block || a.code.owner === '') return 'only a method\'s frame can be restarted (not a block\'s or a DoIt\'s)';
+    this.restartFrame = index;
+    this.resolve('restart');
+    return null;
+  }
   abandon(): void { this.resolve('abandon'); }
 
   private resolve(r: Resolution): void {
@@ -127,4 +153,67 @@ export class DebugSession {
     this.onResolved = null;
     f?.();
   }
+}
+
+/** Slots of an ExceptionHandler (exception.bedrock): exceptionClass block escape outer. */
+const HANDLER_OUTER = 3;
+
+/**
+ * Arrange the machine to run activation `a` (one of `all`, innermost first) again from its
+ * method's start: the chain of active contexts and the exception handlers are taken back to
+ * what they were in that frame, the registers to what its caller passed, and the answer is
+ * where to go on (the method's entry, found again), or a text saying why it cannot.
+ */
+export function restartAt(k: Kernel, all: readonly Activation[], a: Activation): Insn | string {
+  const m = k.machine;
+  const i = all.indexOf(a);
+  const inner = all.slice(0, i);
+  const receiver = receiverOf(k, a);
+  const spilled = m.cellTag(a.frame - 8) !== undefined ? { value: m.cell(a.frame - 8), tag: m.cellTag(a.frame - 8) } : null;
+  if (!receiver || !spilled) return 'the frame cannot be read';
+  const selector = slotPointer(m, a.code.method, METHOD.SELECTOR);
+  if (selector <= 0 || selector === k.nil) return 'the frame has no selector';
+  const method = lookup(k, classIndexOfValue(k, receiver.value, receiver.tag), selector);
+  if (method < 0) return `#${k.symbols.text(selector)} is not understood any more`;
+  const entry = m.codeContaining(Number(slot(m, method, METHOD.ENTRY)));
+  if (!entry) return 'the method has no code';
+  // The handlers as they were in the frame: before the outermost on:do: (or handler) above it.
+  let handlers: Value | null = null;
+  for (const x of inner) {
+    const name = activationName(k, x);
+    const vars = variablesOf(k, x);
+    if (name === 'BlockClosure>>on:do:') {
+      const h = vars.find((v) => v.name === 'handler')?.value;
+      if (h && h.tag === TAG_PTR && Number(h.value) !== k.nil) handlers = { value: slot(m, Number(h.value), HANDLER_OUTER), tag: slotTag(m, Number(h.value), HANDLER_OUTER) };
+    } else if (name === 'ExceptionHandler>>handle:') {
+      const saved = vars.find((v) => v.name === 'saved')?.value;
+      if (saved) handlers = saved;
+    }
+  }
+  // Active contexts of the frames above: their homes (a frame below this one's) and ensure records.
+  let ensures = inner.filter((x) => /^BlockClosure>>(ensure:|ifCurtailed:)$/.test(activationName(k, x))).length;
+  let head = slotPointer(m, k.roots, ROOTS.ACTIVE);
+  for (let guard = 0; head > 0 && head !== k.nil && guard < 1_000_000; guard++) {
+    const frameTag = slotTag(m, head, CONTEXT.FRAME);
+    const isHome = frameTag === TAG_STACK;
+    if (isHome && Number(slot(m, head, CONTEXT.FRAME)) < a.frame) setSlotPointer(m, head, CONTEXT.FRAME, k.nil);
+    else if (!isHome && ensures > 0) ensures--;
+    else break;
+    head = slotPointer(m, head, CONTEXT.NEXT);
+  }
+  setSlotPointer(m, k.roots, ROOTS.ACTIVE, head > 0 ? head : k.nil);
+  if (handlers) {
+    const b = findBinding(k, 'ActiveHandler');
+    if (b >= 0) assignGlobal(k, b, handlers);
+  }
+  const unhandled = findBinding(k, 'UnhandledSignal');
+  if (unhandled >= 0) assignGlobal(k, unhandled, k.object(k.nil));
+  const e = a.entry;
+  m.setRegister(0, spilled.value, spilled.tag);
+  m.setRegister(4, BigInt(e.rsp), TAG_STACK);
+  m.setRegister(5, e.rbp.value, e.rbp.tag);
+  m.setRegister(3, e.rbx.value, e.rbx.tag);
+  m.setRegister(12, e.r12.value, e.r12.tag);
+  m.setRegister(13, e.r13.value, e.r13.tag);
+  return m.fetch(entry, 0);
 }

@@ -46,6 +46,8 @@ export interface Activation {
   readonly code: CodeEntry;
   /** Where it is: an offset in its native code, or the index of the pair running. */
   readonly at: number;
+  /** The registers as its caller called it (rax aside: the spilled argument at frame-8), for a restart. */
+  readonly entry: { readonly rsp: number; readonly rbp: Value; readonly rbx: Value; readonly r12: Value; readonly r13: Value };
 }
 
 /** The place a walk starts: the next instruction (or a return address), and the registers. */
@@ -55,6 +57,7 @@ export interface WalkStart {
   readonly rbp: Value;
   readonly rbx: Value;
   readonly r12: Value;
+  readonly r13?: Value;
   /** Is pc a return address (the instruction before it is the one running)? */
   readonly returning?: boolean;
 }
@@ -135,7 +138,7 @@ export function walkFrames(k: Kernel, index: CodeIndex, start: WalkStart, limit 
   const out: Activation[] = [];
   const onStack = (a: number): boolean => a >= m.stackLo && a < hi && (a & 7) === 0;
   let { pc, rsp } = start;
-  let rbp = start.rbp, rbx = start.rbx, r12 = start.r12;
+  let rbp = start.rbp, rbx = start.rbx, r12 = start.r12, r13 = start.r13 ?? { value: 0n, tag: 0 };
   let returning = start.returning ?? false;
   const cellValue = (a: number): Value => ({ value: m.cell(a), tag: m.cellTag(a) });
   for (let guard = 0; guard < limit * 4 && out.length < limit; guard++) {
@@ -146,7 +149,7 @@ export function walkFrames(k: Kernel, index: CodeIndex, start: WalkStart, limit 
     if (entry && entry.native) {
       const f = Number(rbp.value);
       if (rbp.tag !== TAG_STACK || !onStack(f) || f < rsp || !onStack(f + 8)) break;
-      out.push({ kind: 'native', frame: f, code: entry, at: Math.max(0, offset) });
+      out.push({ kind: 'native', frame: f, code: entry, at: Math.max(0, offset), entry: { rsp: f + 8, rbp: cellValue(f), rbx, r12, r13 } });
       if (m.cellTag(f + 8) !== TAG_CODE) break;
       pc = Number(m.cell(f + 8));
       rbp = cellValue(f);
@@ -155,12 +158,18 @@ export function walkFrames(k: Kernel, index: CodeIndex, start: WalkStart, limit 
       const r = Number(r12.value);
       if (r12.tag !== TAG_STACK || !onStack(r) || r < rsp || !onStack(r + 32)) break;
       const code = rbp.tag === TAG_PTR ? index.entries.get(Number(rbp.value)) : undefined;
-      if (code && !code.native) out.push({ kind: 'threaded', frame: r, code, at: Math.max(0, Number(rbx.value) / 2 - 1) });
+      if (code && !code.native) {
+        out.push({
+          kind: 'threaded', frame: r, code, at: Math.max(0, Number(rbx.value) / 2 - 1),
+          entry: { rsp: r + 32, rbp: cellValue(r + 24), rbx: cellValue(r + 16), r12: cellValue(r + 8), r13: cellValue(r) },
+        });
+      }
       if (m.cellTag(r + 32) !== TAG_CODE) break;
       pc = Number(m.cell(r + 32));
       rbp = cellValue(r + 24);
       rbx = cellValue(r + 16);
       r12 = cellValue(r + 8);
+      r13 = cellValue(r);
       rsp = r + 40;
     } else {
       // A primitive or a stub: the next return address up the stack is its caller's.
@@ -179,7 +188,7 @@ export function walkFrames(k: Kernel, index: CodeIndex, start: WalkStart, limit 
 export function machineStart(k: Kernel, pc: number): WalkStart {
   const m = k.machine;
   const reg = (r: number): Value => ({ value: m.register(r), tag: m.registerTag(r) });
-  return { pc, rsp: Number(m.register(4)), rbp: reg(5), rbx: reg(3), r12: reg(12) };
+  return { pc, rsp: Number(m.register(4)), rbp: reg(5), rbx: reg(3), r12: reg(12), r13: reg(13) };
 }
 
 /** The frame bias of an activation's arguments (ir.ts). */

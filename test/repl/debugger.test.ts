@@ -120,6 +120,35 @@ describe('the debugger in the REPL', () => {
   });
 });
 
+describe('restarting a frame', () => {
+  it('a method fixed while the debugger is open, then its frame restarted, answers right', async () => {
+    expect(bedrock.evaluate('Dbg twice: n -> ^(self half: n) * 2\nDbg half: n -> ^n // 0').every((o) => o.kind === 'defined')).toBe(true);
+    const app = start({ debugger: 'open' });
+    await ready(app);
+    await typeSlowly(app, 'Dbg new twice: 21\n');
+    await shows(app, 'Debugger · ZeroDivide');
+    await typeSlowly(app, '1\n');
+    await shows(app, '── Dbg>>half: ──');
+    await typeSlowly(app, "p Dbg compile: 'half: n ^n // 2'\n");
+    await shows(app, '#half:');
+    await typeSlowly(app, 'restart\n');
+    await shows(app, /› Dbg new twice: 21\n20\n/);
+    expect(frame(app)).not.toContain('Debugger ·');
+  });
+
+  it('a block\'s frame is not restarted: the debugger says so and stays', async () => {
+    const app = start({ debugger: 'open' });
+    await ready(app);
+    await typeSlowly(app, '[:x | x // 0] value: 3\n');
+    await shows(app, 'Debugger · ZeroDivide');
+    await typeSlowly(app, '1\n');
+    await typeSlowly(app, 'r\n');
+    await shows(app, "only a method's frame can be restarted");
+    await typeSlowly(app, 'q\n');
+    await until(app, (f) => !f.includes('Debugger ·'));
+  });
+});
+
 describe('the debugger\'s state', () => {
   const frames = [
     { name: 'Foo>>bar', receiver: 'a Foo', variables: [{ name: 'x', kind: 'argument', text: '1' }] },
