@@ -72,7 +72,7 @@ export function openReadOnly(path: string | null, options: OpenOptions = {}): Op
   const t0 = performance.now();
   const target = path ?? (existsSync(DEFAULT_IMAGE) ? DEFAULT_IMAGE : baseImagePath());
   if (target !== null) {
-    const s = Session.open(resolve(target), { backend: options.backend, create: false });
+    const s = Session.open(resolve(target), { backend: options.backend, create: false, lock: false });
     if (isImageError(s)) return describeImageError(target, s);
     return { workspace: new Workspace(s.bedrock), notes: [], ms: performance.now() - t0 };
   }
