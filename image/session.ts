@@ -112,6 +112,29 @@ export class Session {
     });
   }
 
+  /**
+   * A session on a new image at `path` made from a system already running (piped mode without
+   * an image, asked to `.save`): saved at once, with a journal of its own.
+   */
+  static adopt(path: string, bedrock: Bedrock, options: SessionOptions = {}): Session | ImageError {
+    return Session.fresh(resolve(path), bedrock, options);
+  }
+
+  /** Save `booted` as the new image `abs`, with a new journal identity, and answer its session. */
+  private static fresh(abs: string, booted: Bedrock, options: SessionOptions): Session | ImageError {
+    const changes = journalPath(abs);
+    const id = randomUUID();
+    const scan = scanJournal(changes, { seq: 0, offset: 0 });
+    const journal = new Journal(changes, id, scan, 0);
+    const saved = saveImage(booted.kernel, abs, { backend: booted.backend, journal: journal.position, at: options.saveHook });
+    if (!saved.ok) return imageError('file', saved.error);
+    const s = new Session(abs, booted, saved.header, journal, [], options, null);
+    s.lastSave = { ms: saved.ms, bytes: saved.bytes };
+    s.notes.push(`made a new image, ${abs}`);
+    if (scan.id !== null && scan.id !== id) s.notes.push(`${changes} belongs to another image: it will be kept aside when the first change is recorded`);
+    return s;
+  }
+
   /** The image file (absolute); it changes with save-as. */
   get path(): string { return this.imagePath; }
 
@@ -152,16 +175,7 @@ export class Session {
         b.kernel.heap.collect('major'); // the first image without the boot's leftovers
         booted = b;
       }
-      const id = randomUUID();
-      const scan = scanJournal(changes, { seq: 0, offset: 0 });
-      const journal = new Journal(changes, id, scan, 0);
-      const saved = saveImage(booted.kernel, abs, { backend: booted.backend, journal: journal.position, at: options.saveHook });
-      if (!saved.ok) return imageError('file', saved.error);
-      const s = new Session(abs, booted, saved.header, journal, [], options, null);
-      s.lastSave = { ms: saved.ms, bytes: saved.bytes };
-      s.notes.push(`made a new image, ${abs}`);
-      if (scan.id !== null && scan.id !== id) s.notes.push(`${changes} belongs to another image: it will be kept aside when the first change is recorded`);
-      return s;
+      return Session.fresh(abs, booted, options);
     }
     const opened = openImage(abs, { interrupt: options.interrupt });
     if (!opened.ok) return opened;

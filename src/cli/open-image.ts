@@ -81,6 +81,23 @@ export function openReadOnly(path: string | null, options: OpenOptions = {}): Op
   return { workspace: new Workspace(b), notes: [], ms: performance.now() - t0 };
 }
 
+/**
+ * Piped mode with no image named and no bedrock.image here: the base image in memory, and
+ * nothing written (no image, no journal) until `.save` (bedrock.image) or `.saveas FILE`
+ * makes an image of the system as it then is.
+ */
+export function openScratch(options: OpenOptions = {}): Opened | string {
+  const r = openReadOnly(null, options);
+  if (typeof r === 'string') return r;
+  const bedrock = r.workspace.bedrock;
+  const adopt = (path: string | undefined): Persistence | string => {
+    const target = path ?? DEFAULT_IMAGE;
+    const s = Session.adopt(target, bedrock);
+    return isImageError(s) ? describeImageError(target, s) : new SessionImage(s);
+  };
+  return { workspace: new Workspace(bedrock, null, adopt), notes: [], ms: r.ms };
+}
+
 /** A Session as the workspace's image. */
 class SessionImage implements Persistence {
   constructor(private readonly session: Session) {}
