@@ -295,6 +295,9 @@ export class Bedrock {
       k.heap.roots.release(held);
       // What the statement defined or forgot (Smalltalk forget:, compile:) reaches every method.
       this.compiler.dependents.settle();
+      // Nothing lives on the stack between top-level evaluations: code that returned to the
+      // host with values left on it (a jump to the exit stub) must not make the session unsaveable.
+      if (m.inService.length === 0) m.unwind();
       returnHome(k.heap); // a stack grown by a deep recursion is given back
       if (m.onHomeStack) k.stackReserved = false;
       done = this.withOutput(o);
