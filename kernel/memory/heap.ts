@@ -51,10 +51,8 @@
  * the RootSet instead. Stress mode (heap.stress) collects before every allocation to flush
  * out such code in tests.
  */
-/** An identity hash's bits in a header (heap.ts identityHashBits): 11 of them. */
-export const IDENTITY_HASH_MASK = 0x7ff;
 import {
-  CARD_SHIFT, CellStore, CODE_LITERALS, FORMAT_BYTES, FORMAT_CODE, FORMAT_FREE, FORMAT_POINTERS, FORMAT_WORDS,
+  CARD_SHIFT, CellStore, IDENTITY_HASH_MASK, IDENTITY_HASH_SHIFT, CODE_LITERALS, FORMAT_BYTES, FORMAT_CODE, FORMAT_FREE, FORMAT_POINTERS, FORMAT_WORDS,
   MAX_SLOTS, TAG_HDR, TAG_NUM, TAG_PTR, TAG_STACK,
 } from '../machine/cells.ts';
 import type { HostService, Machine } from '../machine/machine.ts';
@@ -619,7 +617,7 @@ export class Heap {
    */
   private identityHashBits(): number {
     this.hashState = (Math.imul(this.hashState, 1664525) + 1013904223) | 0;
-    return ((this.hashState >>> 21) & IDENTITY_HASH_MASK) << 4;
+    return ((this.hashState >>> 21) & IDENTITY_HASH_MASK) << (IDENTITY_HASH_SHIFT - 32);
   }
 
   /** Set the cards of cells [lo, hi). */
