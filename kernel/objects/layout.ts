@@ -41,6 +41,7 @@
  */
 
 import { FRAME } from '../abi.ts';
+import { IDENTITY_HASH_MASK, IDENTITY_HASH_SHIFT } from '../machine/cells.ts';
 
 /** Well-known class indices. 0 is no class (free chunks). Numbers have a class by their tag. */
 export const CLASS = Object.freeze({
@@ -291,6 +292,9 @@ const KERNEL_CONSTANTS: Readonly<Record<string, number>> = Object.freeze({
   ONE_BASED_BYTE: -1,
   /** The header's slot count is its low 32 bits. */
   HEADER_SLOTS_SHIFT: 32,
+  /** A pointers or words object's identity hash in its header (cells.ts). */
+  IDENTITY_HASH_SHIFT,
+  IDENTITY_HASH_MASK,
   FRAME_SPILLED: FRAME.SPILLED,
   FRAME_SELF: FRAME.SELF,
   FRAME_ENV: FRAME.TEMP0,
