@@ -9,6 +9,7 @@
  *   {"seq":2,"time":"2025-01-02T03:04:12.120Z","kind":"doit","source":"Origin := 3 @ 4"}
  *   {"seq":3,"time":"2025-01-02T03:04:15.500Z","kind":"mark","source":"before-tests"}
  *   {"seq":4,"time":"2025-01-02T03:05:00.000Z","kind":"skip","from":2,"to":3}
+ *   {"seq":5,"time":"2025-01-02T03:05:09.000Z","kind":"doit","source":"Object subclass: #Bar. 1/0","failed":true}
  *
  * The first line names the journal: its id is the id an image records (format.ts header
  * `journal`), with the sequence number of the last entry it includes and the byte length of
@@ -16,7 +17,8 @@
  * the save: they are listed, and can be replayed in order. A `skip` record sets entries aside
  * (they were not replayed, or replay failed at them), so that changes made afterwards are
  * never replayed behind them; set-aside entries stay in the file, readable, but are no longer
- * offered.
+ * offered. An entry marked `failed` failed when it was made, after it had changed something
+ * (the changes after it may rely on what it did): replay runs it again and expects the failure.
  *
  * Damage: a last line cut short (a crash during the write of an entry that was therefore
  * never acknowledged) is ignored, and cut off before the next append. A damaged line in the
@@ -37,6 +39,13 @@ export interface JournalEntry {
   readonly kind: ChangeKind;
   /** What to evaluate again: a definition's or statement's text, or a mark's name. */
   readonly source: string;
+  /**
+   * It failed when it was made, after it had begun to run (a statement that faulted, a class
+   * some of whose parts failed): not acknowledged, but journaled for what it changed before
+   * it failed, which the changes after it may rely on. Replay runs it again and expects it to
+   * fail again.
+   */
+  readonly failed?: true;
 }
 
 /** The journal position an image records: the journal's id, its last entry and its length. */
@@ -143,7 +152,7 @@ function parseRecord(text: string, previousSeq: number): JournalRecord | string 
   }
   if (typeof r.kind !== 'string' || !KINDS.includes(r.kind)) return `unknown kind ${JSON.stringify(r.kind)}`;
   if (typeof r.time !== 'string' || typeof r.source !== 'string') return 'an entry without its time or source';
-  return { seq, time: r.time, kind: r.kind as ChangeKind, source: r.source };
+  return { seq, time: r.time, kind: r.kind as ChangeKind, source: r.source, ...(r.failed === true && { failed: true as const }) };
 }
 
 function stamp(): string {
@@ -176,8 +185,8 @@ export class Journal {
   }
 
   /** Append one change (written at once; durable after sync()). */
-  append(kind: ChangeKind, source: string): JournalEntry {
-    const entry: JournalEntry = { seq: this.lastSeq + 1, time: new Date().toISOString(), kind, source };
+  append(kind: ChangeKind, source: string, failed = false): JournalEntry {
+    const entry: JournalEntry = { seq: this.lastSeq + 1, time: new Date().toISOString(), kind, source, ...(failed && { failed: true as const }) };
     this.write(JSON.stringify(entry));
     return entry;
   }

@@ -19,14 +19,16 @@
  *                           entry so far. A different path is "save as": that file becomes the
  *                           session's image, with a journal of its own (the old image keeps
  *                           its own journal, whose changes are still offered when it is opened).
- *   recover()               replays the pending entries in order, stopping at the first that
- *                           fails (it and those after it are set aside, and said which).
+ *   recover()               replays the pending entries in order, as they were made (`_` set
+ *                           as the REPL set it); one that fails is reported, and replay goes on.
  *
  * Pending entries not recovered are set aside (journal.ts, `skip`) as soon as anything new is
  * evaluated, marked or saved, so that later changes are never replayed behind changes the
- * system does not hold. Items that fail are not journaled (a statement that changed something
- * before it faulted is the one change a crash can lose). Errors are values: nothing here
- * throws for a bad file, a full disk or a failing replay.
+ * system does not hold. An item that fails to compile changes nothing and is not journaled; a
+ * statement that faulted after it began (it may have changed something the changes after it
+ * rely on) is journaled marked `failed`, not counted as a change, and replayed expecting the
+ * failure; one stopped by Ctrl-C or a limit is not (its replay could run as long again).
+ * Errors are values: nothing here throws for a bad file, a full disk or a failing replay.
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -43,6 +45,7 @@ import { Journal, scanJournal, type ChangeKind, type JournalEntry } from './jour
 import { openImage } from './open.ts';
 import { saveImage, type SavePoint } from './save.ts';
 import { imageService } from './service.ts';
+import { assignGlobal, defineGlobal, findBinding } from '../kernel/objects/globals.ts';
 import { ImageLock } from './lock.ts';
 
 export interface SessionOptions {
@@ -72,8 +75,25 @@ export interface SessionOptions {
 export type SaveOutcome = { readonly ok: true } | { readonly ok: false; readonly error: string };
 
 export interface RecoverResult {
+  /** Entries replayed as they were made (a statement that failed when made, failing again, included). */
   readonly replayed: number;
-  readonly failed?: { readonly entry: JournalEntry; readonly error: string };
+  /** Entries that failed on replay though they had not when they were made (replay went on past them). */
+  readonly failures?: readonly { readonly entry: JournalEntry; readonly error: string }[];
+}
+
+/** The global that holds the last value printed (src/repl/workspace.ts LAST_RESULT): replay sets it as the REPL did. */
+const LAST_RESULT = '_';
+
+/**
+ * Did an item that failed run (and so perhaps change something) before it failed? A statement
+ * that faulted, or a class some of whose parts failed. Not one that did not compile (nothing
+ * changed), nor one stopped by Ctrl-C or a limit (replaying it could run as long again).
+ */
+function ranThenFailed(item: Item, o: Outcome): boolean {
+  if (o.kind !== 'error') return false;
+  if (item.kind === 'class') return true;
+  if (item.kind !== 'doit' || o.fault === undefined) return false;
+  return o.fault.kind !== 'Interrupted' && o.fault.kind !== 'StepLimit';
 }
 
 /** The journal of the image at `path`. */
@@ -194,7 +214,13 @@ export class Session {
     const journal = new Journal(changes, header.journal.id, scan, header.journal.seq);
     const s = new Session(abs, bedrock, header, journal, pending, options, { readMs: opened.timing.read, checkMs: opened.timing.check });
     s.notes.push(...notes);
-    if (pending.length > 0) s.notes.push(`${pending.length} change${pending.length === 1 ? '' : 's'} since the last save, from ${pending[0].time}`);
+    // Statements that failed are replayed with the changes, but are not changes the user was
+    // told of: alone, they are not announced (and are set aside once something new is done).
+    const made = pending.filter((e) => e.failed !== true).length, failed = pending.length - made;
+    if (made > 0) {
+      const also = failed > 0 ? ` (and ${failed} statement${failed === 1 ? '' : 's'} that failed after changing something, replayed with them)` : '';
+      s.notes.push(`${made} change${made === 1 ? '' : 's'} since the last save, from ${pending[0].time}${also}`);
+    }
     return s;
   }
 
@@ -245,9 +271,10 @@ export class Session {
   /** After an item: journal it if it was accepted, and make the save it asked for. */
   private afterItem(item: Item, o: Outcome): Outcome[] {
     const out: Outcome[] = [];
-    if (o.kind !== 'error') {
-      // A class in brackets is definitions; a statement of a Smalltalk file may need its replay form.
-      const failed = this.record(item.kind === 'doit' ? 'doit' : 'define', item.kind === 'doit' ? item.replay ?? item.source : item.source);
+    if (o.kind !== 'error' || ranThenFailed(item, o)) {
+      // A class in brackets is definitions; a statement of a Smalltalk file may need its replay
+      // form. One that failed after it began is journaled for what it did (marked failed).
+      const failed = this.record(item.kind === 'doit' ? 'doit' : 'define', item.kind === 'doit' ? item.replay ?? item.source : item.source, o.kind === 'error');
       if (failed) out.push({ kind: 'error', text: failed, source: item.source });
     }
     if (this.saveRequest !== undefined) {
@@ -316,25 +343,28 @@ export class Session {
   pendingJournal(): JournalEntry[] { return [...this.pending]; }
 
   /**
-   * Replay the pending entries in order. At the first that fails, stop: it and every entry
-   * after it are set aside, and the failure is reported with the entry.
+   * Replay the pending entries in order, each as it was made: a statement sets `_` as the REPL
+   * did, and one journaled as failed is expected to fail again. An entry that fails on replay
+   * (though it had not when it was made) is reported, and replay goes on past it, so that every
+   * later change that can be replayed is.
    */
   recover(): RecoverResult {
     const entries = this.pending;
     this.pending = [];
     let replayed = 0;
+    const failures: { entry: JournalEntry; error: string }[] = [];
     this.replaying = true;
     try {
       for (const entry of entries) {
         const error = this.replay(entry);
-        if (error !== null) {
-          const aside = this.setAside(entry.seq, entries[entries.length - 1].seq);
-          return { replayed, failed: { entry, error: aside ? `${error} (and ${aside})` : error } };
+        if (error !== null && entry.failed !== true) {
+          failures.push({ entry, error });
+          continue;
         }
         replayed++;
-        this.unsaved++;
+        if (entry.failed !== true) this.unsaved++;
       }
-      return { replayed };
+      return failures.length > 0 ? { replayed, failures } : { replayed };
     } finally {
       this.replaying = false;
       this.saveRequest = undefined;
@@ -368,17 +398,26 @@ export class Session {
         return k.forget(entry.source);
       default: {
         const outcomes = this.bedrock.evaluate(entry.source);
+        const last = outcomes.filter((o) => o.kind === 'value').at(-1);
+        if (last && last.kind === 'value') {
+          const b = findBinding(k, LAST_RESULT);
+          if (b >= 0) assignGlobal(k, b, last.value);
+          else defineGlobal(k, LAST_RESULT, last.value);
+        }
         const bad = outcomes.find((o) => o.kind === 'error');
         return bad ? bad.text : null;
       }
     }
   }
 
-  /** Journal one accepted change (written now, synced before acknowledging). Null or a message. */
-  private record(kind: ChangeKind, source: string): string | null {
+  /**
+   * Journal one accepted change (written now, synced before acknowledging), or one that failed
+   * after it began (`failed`: not a change the user was told of). Null or a message.
+   */
+  private record(kind: ChangeKind, source: string, failed = false): string | null {
     try {
-      this.journal.append(kind, source);
-      this.unsaved++;
+      this.journal.append(kind, source, failed);
+      if (!failed) this.unsaved++;
       return null;
     } catch (e) {
       return `the change was made but could not be written to ${this.journal.path}: ${e instanceof Error ? e.message : String(e)}`;
