@@ -42,7 +42,7 @@ import type { RunOptions } from '../kernel/machine/machine.ts';
 import { Bedrock, type Outcome } from '../src/system/bedrock.ts';
 import { Forth, type ForthOutcome } from '../src/forth/forth.ts';
 import { imageError, isImageError, type ImageError, type ImageHeader } from './format.ts';
-import { Journal, scanJournal, type ChangeKind, type JournalEntry } from './journal.ts';
+import { Journal, scanJournal, type ChangeKind, type JournalEntry, type JournalIo } from './journal.ts';
 import { openImage } from './open.ts';
 import { saveImage, type SavePoint } from './save.ts';
 import { imageService } from './service.ts';
@@ -71,6 +71,8 @@ export interface SessionOptions {
    * session that only looks (nothing journaled, nothing saved) passes false.
    */
   readonly lock?: boolean;
+  /** The journal's file operations (tests inject failures: journal.ts JournalIo). */
+  readonly journalIo?: JournalIo;
 }
 
 export type SaveOutcome = { readonly ok: true } | { readonly ok: false; readonly error: string };
@@ -146,7 +148,7 @@ export class Session {
     const changes = journalPath(abs);
     const id = randomUUID();
     const scan = scanJournal(changes, { seq: 0, offset: 0 });
-    const journal = new Journal(changes, id, scan, 0);
+    const journal = new Journal(changes, id, scan, 0, options.journalIo);
     const saved = saveImage(booted.kernel, abs, { backend: booted.backend, journal: journal.position, at: options.saveHook });
     if (!saved.ok) return imageError('file', saved.error);
     const s = new Session(abs, booted, saved.header, journal, [], options, null);
@@ -212,7 +214,7 @@ export class Session {
       if (scan.damage) notes.push(`${changes} is damaged at ${scan.damage}: the changes after that are not offered (the file will be kept aside)`);
       if (scan.torn) notes.push(`${changes} ends in a change cut short (never acknowledged): it is ignored`);
     }
-    const journal = new Journal(changes, header.journal.id, scan, header.journal.seq);
+    const journal = new Journal(changes, header.journal.id, scan, header.journal.seq, options.journalIo);
     const s = new Session(abs, bedrock, header, journal, pending, options, { readMs: opened.timing.read, checkMs: opened.timing.check });
     s.notes.push(...notes);
     // Statements that failed are replayed with the changes, but are not changes the user was
@@ -226,21 +228,17 @@ export class Session {
   }
 
   /**
-   * Evaluate `source` item by item (Bedrock.evaluateItem), journaling each accepted item; the
-   * journal is on disk before this returns.
+   * Evaluate `source` item by item (Bedrock.evaluateItem), journaling each accepted item: each
+   * is on disk before its outcome is answered, and one that could not be journaled is answered
+   * as an error (not acknowledged).
    */
   evaluate(source: string, options: RunOptions = {}, at?: SourceOptions): Outcome[] {
     const outcomes: Outcome[] = [];
     this.settlePending();
     const parsed = parse(source, at);
-    try {
-      for (const item of parsed.items) {
-        const o = this.bedrock.evaluateItem(item, options);
-        outcomes.push(o, ...this.afterItem(item, o));
-      }
-    } finally {
-      const failed = this.syncJournal();
-      if (failed) outcomes.push({ kind: 'error', text: failed, source });
+    for (const item of parsed.items) {
+      const o = this.bedrock.evaluateItem(item, options);
+      outcomes.push(...this.afterItem(item, o));
     }
     if (!parsed.ok) outcomes.push({ kind: 'error', text: formatSyntaxError(parsed.error), source: parsed.error.sourceLine });
     return outcomes;
@@ -261,22 +259,32 @@ export class Session {
         if (done !== null) return done;
         const o = running.step(steps);
         if (o === null) return null;
-        done = [o, ...this.afterItem(item, o)];
-        const failed = this.syncJournal();
-        if (failed) done.push({ kind: 'error', text: failed, source: item.source });
+        done = this.afterItem(item, o);
         return done;
       },
     };
   }
 
-  /** After an item: journal it if it was accepted, and make the save it asked for. */
+  /**
+   * After an item: journal it (on disk) if it was accepted, and make the save it asked for. Its
+   * outcome, or an error in its place when it could not be journaled, then what else failed.
+   */
   private afterItem(item: Item, o: Outcome): Outcome[] {
-    const out: Outcome[] = [];
+    const out: Outcome[] = [o];
     if (o.kind !== 'error' || ranThenFailed(item, o)) {
       // A class in brackets is definitions; a statement of a Smalltalk file may need its replay
       // form. One that failed after it began is journaled for what it did (marked failed).
-      const failed = this.record(item.kind === 'doit' ? 'doit' : 'define', item.kind === 'doit' ? item.replay ?? item.source : item.source, o.kind === 'error');
-      if (failed) out.push({ kind: 'error', text: failed, source: item.source });
+      const problem = this.record(item.kind === 'doit' ? 'doit' : 'define', item.kind === 'doit' ? item.replay ?? item.source : item.source, o.kind === 'error')
+        ?? this.syncJournal();
+      if (problem !== null && o.kind !== 'error') {
+        const what = o.kind === 'defined' ? `${o.text} was defined` : 'the statement ran';
+        out[0] = {
+          kind: 'error', source: o.source, ...(o.output !== undefined && { output: o.output }),
+          text: `not acknowledged: ${what}, but ${problem}; what it did is only in the running system (save the image to keep it)`,
+        };
+      } else if (problem !== null) {
+        out.push({ kind: 'error', text: problem, source: item.source });
+      }
     }
     if (this.saveRequest !== undefined) {
       const target = this.saveRequest;
@@ -352,7 +360,7 @@ export class Session {
     if (!same) {
       this.journal.close();
       const changes = journalPath(target);
-      this.journal = new Journal(changes, id, scanJournal(changes, position), 0);
+      this.journal = new Journal(changes, id, scanJournal(changes, position), 0, this.options.journalIo);
       this.imagePath = target;
       if (lock !== null) { this.lock?.release(); this.lock = lock; }
     }
@@ -446,10 +454,12 @@ export class Session {
   private record(kind: ChangeKind, source: string, failed = false): string | null {
     try {
       this.journal.append(kind, source, failed);
-      if (!failed) this.unsaved++;
       return null;
     } catch (e) {
-      return `the change was made but could not be written to ${this.journal.path}: ${e instanceof Error ? e.message : String(e)}`;
+      return `it could not be written to the journal ${this.journal.path} (${e instanceof Error ? e.message : String(e)})`;
+    } finally {
+      // Journaled or not, the running system has the change and the image does not.
+      if (!failed) this.unsaved++;
     }
   }
 
@@ -458,7 +468,7 @@ export class Session {
       this.journal.sync();
       return null;
     } catch (e) {
-      return `the journal ${this.journal.path} could not be flushed: ${e instanceof Error ? e.message : String(e)}`;
+      return `the journal ${this.journal.path} could not be flushed to the disk (${e instanceof Error ? e.message : String(e)})`;
     }
   }
 
