@@ -62,7 +62,7 @@ const ENSURE_STEPS = 10_000_000;
 const SEAL_ARITHMETIC_AFTER = 'large';
 
 /** The system written in Bedrock, loaded after genesis in this order. */
-export const SYSTEM_FILES: readonly string[] = Object.freeze(['object', 'behaviour', 'boolean', 'integer', 'large', 'number', 'collection', 'string', 'stream', 'exception', 'fraction', 'point', 'system', 'time', 'image']);
+export const SYSTEM_FILES: readonly string[] = Object.freeze(['object', 'behaviour', 'boolean', 'integer', 'large', 'number', 'collection', 'string', 'stream', 'exception', 'fraction', 'point', 'system', 'time', 'image', 'dialects']);
 
 export class Bedrock {
   readonly compiler: Compiler;
@@ -102,6 +102,14 @@ export class Bedrock {
 
   /** The SYSTEM service's Transcript: text is kept until the item that wrote it ends. */
   transcript(text: string): void { this.output += text; }
+
+  /**
+   * The status `Smalltalk exit:` asked for, or null: the evaluation that asked was interrupted,
+   * and a command running a program stops there and exits with it.
+   */
+  exitStatus: number | null = null;
+
+  exit(status: number): void { this.exitStatus = status; }
 
   /** Called as each top-level evaluation begins (another language drops what one left unfinished). */
   readonly onAfresh: (() => void)[] = [];
