@@ -327,10 +327,12 @@ export class Bedrock {
     return {
       step: (steps: number): Outcome | null => {
         if (done !== null) return done;
-        // Stopped for a debugger: nothing runs until it has decided (debug-session.ts).
+        // Stopped for a debugger (debug-session.ts): it goes on as the debugger decided.
         let resumeAt: Insn | null = null;
         if (session !== null) {
-          if (session.resolution === null) return null;
+          // Stepped again with no decision: no one is debugging it (a batch loop), so the
+          // error goes on to its end as if there were no debugger.
+          if (session.resolution === null) session.abandon();
           resumeAt = this.afterPause(session, pausedAt!);
           session = null;
           this.paused = null;
