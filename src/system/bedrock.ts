@@ -428,9 +428,12 @@ export class Bedrock {
     const m = this.kernel.machine;
     const code = m.cacheOf(fault.code)!;
     const at = m.fetch(code, fault.offset);
-    if (session?.resolution === 'restart') {
+    if (session?.resolution === 'restart' || session?.resolution === 'return') {
       const a = session.activations[session.restartFrame];
-      const at = a ? restartAt(this.kernel, session.all, a) : 'no frame';
+      const k = this.kernel;
+      const value = session.returned >= 0 ? { value: k.heap.roots.value(session.returned), tag: k.heap.roots.tag(session.returned) } : null;
+      if (session.returned >= 0) k.heap.roots.release(session.returned);
+      const at = a ? restartAt(this.kernel, session.all, a, session.resolution === 'return' ? value : null) : 'no frame';
       if (typeof at !== 'string') return at;
       // It could not be restarted after all: the error goes on to its end.
     }
