@@ -70,7 +70,10 @@ const ENSURE_STEPS = 10_000_000;
 const SEAL_ARITHMETIC_AFTER = 'large';
 
 /** The system written in Bedrock, loaded after genesis in this order. */
-export const SYSTEM_FILES: readonly string[] = Object.freeze(['object', 'behaviour', 'boolean', 'integer', 'large', 'number', 'collection', 'string', 'stream', 'exception', 'fraction', 'point', 'system', 'time', 'image', 'dialects', 'debug']);
+export const SYSTEM_FILES: readonly string[] = Object.freeze(['object', 'behaviour', 'boolean', 'integer', 'large', 'number', 'collection', 'string', 'stream', 'exception', 'fraction', 'point', 'system', 'time', 'image', 'dialects']);
+
+/** Loaded after SYSTEM_FILES: frames as objects and the debugger's side of exceptions (debug.bedrock). */
+const DEBUG_FILES: readonly string[] = Object.freeze(['debug']);
 
 export class Bedrock {
   readonly compiler: Compiler;
@@ -152,7 +155,7 @@ export class Bedrock {
     const r = genesis(options);
     if (!r.ok) return r.error;
     const b = new Bedrock(r.kernel, options.backend ?? 'native', options.steps ?? Infinity);
-    for (const file of SYSTEM_FILES) {
+    for (const file of [...SYSTEM_FILES, ...DEBUG_FILES]) {
       const text = readFileSync(projectFile(`bootstrap/system/${file}.bedrock`), 'utf8');
       const outcomes = b.evaluate(text);
       const failed = outcomes.find((o) => o.kind === 'error');
