@@ -112,6 +112,37 @@ describe('Forth: the interpreter and the core words', () => {
   });
 });
 
+describe('Forth: CATCH and THROW', () => {
+  it('THROW goes back to the CATCH with the stack as deep as it was, and the return stack unwound', () => {
+    out(': T-OK 9 ;  : T-THROW 7 8 9 99 THROW ;  : T-DEEP 1- DUP 0> IF RECURSE ELSE 999 THROW THEN ;');
+    expect(stack("1 2 3 ' T-OK CATCH")).toEqual(['1', '2', '3', '9', '0']);
+    expect(stack("1 2 ' T-THROW CATCH")).toEqual(['1', '2', '99']);
+    expect(stack("3 4 5 10 ' T-DEEP CATCH -111")).toEqual(['3', '4', '5', '0', '999', '-111']);
+    expect(stack("5 0 THROW")).toEqual(['5']);
+  });
+
+  it('the system\'s own errors are THROWn with the standard\'s codes inside a CATCH', () => {
+    out(': DIV0 1 0 / ;  : BADADDR 0 @ ;  : UNDER DROP DROP DROP ;  : UNDEF S" 1 2 NO-SUCH-WORD 3" EVALUATE ;');
+    expect(stack("' DIV0 CATCH  ' BADADDR CATCH  ' UNDEF CATCH  ' ABORT CATCH")).toEqual(['-10', '-9', '-13', '-1']);
+    expect(stack("' UNDER CATCH")).toEqual(['-4']);
+    out(': ABORTS ABORT" not shown" ;');
+    expect(stack("0 ' ABORTS CATCH  2 ' ABORTS CATCH")).toEqual(['0', '2', '-2']);
+    // Nested CATCHes: the inner one takes the THROW, the outer goes on.
+    out(': INNER 42 THROW ;  : OUTER [\'] INNER CATCH 1+ ;');
+    expect(stack("' OUTER CATCH")).toEqual(['43', '0']);
+  });
+
+  it('a THROW nothing CATCHes is an error as gforth says it, and the system goes on', () => {
+    const r = f.interpret(': T-UNCAUGHT -13 THROW ; 1 T-UNCAUGHT');
+    f.clearStack();
+    expect(r.error).toMatch(/Undefined word/);
+    const r2 = f.interpret('77 THROW');
+    f.clearStack();
+    expect(r2.error).toMatch(/error #77/);
+    expect(stack('2 2 +')).toEqual(['4']);
+  });
+});
+
 describe('Forth: errors leave the system usable', () => {
   const error = (text: string): string => {
     const r = f.interpret(text);
