@@ -18,7 +18,10 @@
  *   [F - 16]                  self
  *   [F - 24 - 8i]             temporary i (temporary 0 is the environment, when there is one)
  *   below                     the rest of the value stack
+ *
+ * (kernel/abi.ts FRAME names these offsets.)
  */
+import { FRAME } from '../../kernel/abi.ts';
 
 /** Where a value lives. */
 export type Slot =
@@ -28,10 +31,13 @@ export type Slot =
   | { readonly kind: 'temp'; readonly index: number }
   /** Slot i of self. */
   | { readonly kind: 'instance'; readonly index: number }
-  /** Slot i of the method's literal array (an object literal the code refers to). */
-  | { readonly kind: 'literal'; readonly index: number }
-  /** A cell at a fixed address: a global's binding value, or the kernel's nil/true/false. */
-  | { readonly kind: 'cell'; readonly address: number; readonly name: string }
+  /**
+   * Slot i of the method's literal array (an object the code refers to: a literal, nil, true,
+   * false), named for listings when it has a name.
+   */
+  | { readonly kind: 'literal'; readonly index: number; readonly name?: string }
+  /** A global's value: the Binding in slot `index` of the literal array, its value slot (BINDING.VALUE). */
+  | { readonly kind: 'global'; readonly index: number; readonly name: string }
   /**
    * A captured variable: in the context `hops` links up the chain from the unit's
    * environment (temp 0), at variable `index` (CONTEXT.VARS + index).
@@ -91,9 +97,9 @@ export interface Unit {
 /** The frame offset of a slot kept in the frame, for a method with `argc` arguments. */
 export function frameOffset(slot: Slot, argc: number, bias: number): number {
   switch (slot.kind) {
-    case 'self': return -16;
-    case 'argument': return slot.index === argc ? -8 : bias + 8 + 8 * (argc - slot.index);
-    case 'temp': return -24 - 8 * slot.index;
+    case 'self': return FRAME.SELF;
+    case 'argument': return slot.index === argc ? FRAME.SPILLED : bias + 8 + 8 * (argc - slot.index);
+    case 'temp': return FRAME.TEMP0 - 8 * slot.index;
     default: throw new Error(`${slot.kind} is not in the frame`);
   }
 }

@@ -14,6 +14,7 @@
  *
  * The operands of jumps are pair indexes in cells (2 per pair), what `run:` keeps in rbx.
  */
+import { FRAME } from '../../kernel/abi.ts';
 import { arithmeticSealed, isArithmeticSelector, type ArithmeticSelector } from '../../kernel/objects/arithmetic.ts';
 import { TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts';
 import { slotPointer } from '../../kernel/objects/access.ts';
@@ -23,7 +24,7 @@ import { CONTEXT, METHOD, METHOD_KIND, ROOTS } from '../../kernel/objects/layout
 import { frameOffset, type Op, type Slot, type Source, type Unit } from './ir.ts';
 
 /** Threaded code's frame bias: run: saved rbp, rbx, r12 and r13 (ir.ts). */
-export const THREADED_BIAS = 24;
+export const THREADED_BIAS = FRAME.THREADED_BIAS;
 /** Sends of up to this many arguments have a primitive each (send0: .. send6:); more use sendMany:. */
 export const THREADED_SEND_ARGUMENTS = 6;
 /** Register primitives of up to this many arguments are applied in place (apply1:, apply2:); more, at their entry. */
@@ -83,18 +84,20 @@ export function threadedPairs(
     fixups.push({ pair: pairs.length, label });
     pair(selector);
   };
+  /** The object in slot i of the literal array: operands are pointers, never addresses. */
+  const literalAt = (i: number): number => slotPointer(k.machine, literals, i);
   const argc = unit.argc;
   const isBlock = unit.ops[0]?.op === 'prologue' && unit.ops[0].block;
   /** Where a block's closure is in its frame (the receiver's place; the spilled rax for no arguments). */
-  const closureOffset = argc === 0 ? -8 : frameOffset({ kind: 'argument', index: 0 }, argc, THREADED_BIAS);
+  const closureOffset = argc === 0 ? FRAME.SPILLED : frameOffset({ kind: 'argument', index: 0 }, argc, THREADED_BIAS);
 
   const loadPair = (from: Source, push: boolean): void => {
     switch (from.kind) {
       case 'number': pair(push ? 'lit:' : 'load:', from.value, TAG_NUM, String(from.value)); return;
       case 'instance': pair(push ? 'pushIvar:' : 'loadIvar:', BigInt(from.index), TAG_NUM, `slot ${from.index}`); return;
       case 'context': pair(push ? 'pushContext:' : 'loadContext:', contextSpec(from.hops, from.index), TAG_NUM, `${from.name} (captured)`); return;
-      case 'literal': pair(push ? 'pushCell:' : 'loadCell:', BigInt(literals + 8 * from.index), TAG_NUM, `literal ${from.index}`); return;
-      case 'cell': pair(push ? 'pushCell:' : 'loadCell:', BigInt(from.address), TAG_NUM, from.name); return;
+      case 'literal': pointer(push ? 'lit:' : 'load:', literalAt(from.index), from.name ?? `literal ${from.index}`); return;
+      case 'global': pointer(push ? 'pushGlobal:' : 'loadGlobal:', literalAt(from.index), from.name); return;
       default: pair(push ? 'pushFrame:' : 'loadFrame:', BigInt(frameOffset(from, argc, THREADED_BIAS)), TAG_NUM, describeSlot(from)); return;
     }
   };
@@ -102,7 +105,7 @@ export function threadedPairs(
     switch (to.kind) {
       case 'instance': pair('storeIvar:', BigInt(to.index), TAG_NUM, `slot ${to.index}`); return;
       case 'context': pair('storeContext:', contextSpec(to.hops, to.index), TAG_NUM, `${to.name} (captured)`); return;
-      case 'cell': pair('storeCell:', BigInt(to.address), TAG_NUM, to.name); return;
+      case 'global': pointer('storeGlobal:', literalAt(to.index), to.name); return;
       case 'literal': throw new Error('a literal is not assignable');
       default: pair('storeFrame:', BigInt(frameOffset(to, argc, THREADED_BIAS)), TAG_NUM, describeSlot(to)); return;
     }
@@ -117,7 +120,7 @@ export function threadedPairs(
         if (op.block) pair('closureSelf:', BigInt(closureOffset), TAG_NUM, '(self)');
         else if (op.argc === 0) pair('pushTop', 0n, TAG_NUM, '(self)');
         else pair('copyFrame:', BigInt(frameOffset({ kind: 'argument', index: 0 }, op.argc, THREADED_BIAS)), TAG_NUM, '(self)');
-        for (let t = 0; t < op.temps; t++) pair('copyCell:', BigInt(k.roots + 8 * ROOTS.NIL), TAG_NUM, 'nil');
+        for (let t = 0; t < op.temps; t++) pointer('pushUnder:', k.nil, 'nil');
         break;
       case 'environment':
         if (op.vars < 0) { pair('outerEnvironment:', BigInt(closureOffset), TAG_NUM, '(outer)'); break; }
