@@ -152,7 +152,7 @@ const HOST_WORDS: readonly { name: string; immediate?: boolean }[] = [
   // Smalltalk's way in (Forth class>>run:with:) and SMALLTALK's way out; appended, so that the
   // operation numbers in existing words' stubs stay what they were.
   { name: '(ST-ENTER)' }, { name: '(ST-LEAVE)' }, { name: '(ST-DONE)' }, { name: '>STRING' }, { name: 'STRING>' },
-  { name: 'CATCH' }, { name: '(UNCATCH)' }, { name: 'THROW' },
+  { name: 'CATCH' }, { name: '(UNCATCH)' }, { name: 'THROW' }, { name: 'M*/' }, { name: 'SLITERAL', immediate: true },
 ];
 
 /** The standard's THROW codes for the errors the system itself raises (gforth's words). */
@@ -1378,6 +1378,26 @@ export class Forth {
         const e = new ForthError(THROW_MESSAGES.get(Number(n)) ?? `error #${n}`, n === -1n || n === -2n);
         e.code = Number(n);
         throw e;
+      }
+      case 'M*/': {
+        // ( d1 n1 +n2 -- d2 ): through a triple-cell product; the quotient truncates, as SM/REM.
+        const n2 = this.pop();
+        const n1 = this.pop();
+        const hi = this.pop();
+        const lo = this.pop();
+        if (n2 === 0n) throw new ForthError('Division by zero');
+        const d = BigInt.asIntN(128, (BigInt.asUintN(64, hi) << 64n) | BigInt.asUintN(64, lo));
+        const q = BigInt.asUintN(128, (d * n1) / n2);
+        this.push(signed(q & MASK));
+        this.push(signed(q >> 64n));
+        return;
+      }
+      case 'SLITERAL': {
+        const n = this.popNumber();
+        const a = this.keepString(this.textAt(this.popNumber(), n));
+        this.literal(BigInt(a));
+        this.literal(BigInt(n));
+        return;
       }
       case '(ST-ENTER)': return this.stEnter();
       case '(ST-LEAVE)': return this.stLeave();

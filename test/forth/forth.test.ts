@@ -143,6 +143,24 @@ describe('Forth: CATCH and THROW', () => {
   });
 });
 
+describe('Forth: double numbers and strings', () => {
+  it('double-cell words agree with exact arithmetic', () => {
+    expect(stack('1. 2. D- D>S 5. 7. D< -1. 0. D< 1. 2. D= -3. D0< 0. D0=')).toEqual(['-1', '-1', '-1', '0', '-1', '-1']);
+    expect(stack('-7. D2* D>S 7. D2/ D>S 3. 9. DMAX D>S 3. 9. DMIN D>S 5. 2 M+ D>S')).toEqual(['-14', '3', '9', '3', '7']);
+    expect(stack('100000000000. 3 7 M*/ D>S -21. 2 3 M*/ D>S')).toEqual([String((100000000000n * 3n) / 7n), '-14']);
+    out('12345. 2CONSTANT DC  2VARIABLE DV  : DL [ 7. ] 2LITERAL ;');
+    expect(stack('DC D>S  3. DV 2! DV 2@ D>S  DL D>S  1. 2. 3. 2ROT D>S')).toEqual(['12345', '3', '7', '2', '0', '3', '0', '1']);
+  });
+
+  it('string words: /STRING -TRAILING COMPARE SEARCH SLITERAL', () => {
+    expect(out('S" hello world" 6 /STRING TYPE  S" abc   " -TRAILING TYPE')).toBe('worldabc');
+    expect(stack('S" abc" S" abd" COMPARE  S" abd" S" abc" COMPARE  S" abc" S" abc" COMPARE  S" ab" S" abc" COMPARE')).toEqual(['-1', '1', '0', '-1']);
+    expect(out('S" the quick fox" S" qu" SEARCH . TYPE  S" the quick fox" S" dog" SEARCH . NIP .')).toBe('-1 quick fox0 13 ');
+    out(': GREETING [ S" hi there" ] SLITERAL ;');
+    expect(out('GREETING TYPE')).toBe('hi there');
+  });
+});
+
 describe('Forth: errors leave the system usable', () => {
   const error = (text: string): string => {
     const r = f.interpret(text);
