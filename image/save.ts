@@ -27,6 +27,7 @@ import {
   crc32Of, encodeHeader, FORMAT_VERSION, head, LAYOUT_FINGERPRINT, MAGIC, payloadBytes, WRITER, type ImageHeader, type SegmentEntry,
 } from './format.ts';
 import { expectedSegments } from './validate.ts';
+import { notRegular, throughLinks } from './files.ts';
 
 /** Where in a save a test may stop the process (crash-safety tests kill it there). */
 export type SavePoint = 'temp-created' | 'temp-half-written' | 'temp-written' | 'temp-synced' | 'backup-made' | 'renamed' | 'done';
@@ -143,8 +144,12 @@ function syncDirectory(dir: string): void {
 }
 
 /** Save `kernel`'s heap as the image at `path`, atomically, keeping the previous one as PATH.bak. */
-export function saveImage(kernel: Kernel, path: string, options: SaveOptions): SaveResult {
+export function saveImage(kernel: Kernel, given: string, options: SaveOptions): SaveResult {
   const t0 = performance.now();
+  // Through a link to an image, the image it points to is written (in its own directory).
+  const path = throughLinks(given);
+  const unfit = notRegular(path);
+  if (unfit) return { ok: false, error: `cannot save ${given}: it ${unfit}` };
   const refused = notQuiet(kernel);
   if (refused) return { ok: false, error: `cannot save now: ${refused}` };
   clearDeadStack(kernel);
