@@ -59,7 +59,7 @@ while :; do
   node bin/build.mjs >>$log 2>&1 || { ok=0; fails=BUILD; }
   if [ $ok = 1 ]; then npx tsc --noEmit -p . >>$log 2>&1 || { ok=0; fails=TYPECHECK; }; fi
   if [ $ok = 1 ]; then
-    timeout 1500 npx vitest run --maxWorkers=3 >$log.suite 2>&1 || ok=0
+    NO_COLOR=1 timeout 1500 npx vitest run --maxWorkers=3 >$log.suite 2>&1 || ok=0
     cat $log.suite >> $log
     fails=$(grep -E '^ (FAIL|×)|FAIL ' $log.suite | grep -oE 'test/[^ >:]*\.test\.ts' | sort -u | tr '\n' ' ')
     [ $ok = 0 ] && [ -z "$fails" ] && fails=ALL

@@ -6,11 +6,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { disassemble } from '../../kernel/machine/x86/disassembler.ts';
 import { Bedrock } from '../../src/system/bedrock.ts';
+import { bootSystem } from '../support/system.ts';
 
 describe.each(['native', 'threaded'] as const)('what a method answers, %s', (backend) => {
   let b: Bedrock;
   beforeAll(() => {
-    const booted = Bedrock.boot({ backend });
+    const booted = bootSystem({ backend });
     if (typeof booted === 'string') throw new Error(booted);
     b = booted;
   });

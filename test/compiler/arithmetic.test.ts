@@ -7,6 +7,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Bedrock } from '../../src/system/bedrock.ts';
+import { bootSystem } from '../support/system.ts';
 import type { Backend } from '../../src/compiler/compiler.ts';
 import { makeRandom, testSeed, type Random } from '../support/random.ts';
 
@@ -14,7 +15,7 @@ const BACKENDS: readonly Backend[] = ['native', 'threaded'];
 const MIN = -(2n ** 63n), MAX = 2n ** 63n - 1n;
 
 function boot(backend: Backend): Bedrock {
-  const b = Bedrock.boot({ backend });
+  const b = bootSystem({ backend });
   if (typeof b === 'string') throw new Error(b);
   return b;
 }

@@ -6,10 +6,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Bedrock } from '../../src/system/bedrock.ts';
+import { bootSystem } from '../support/system.ts';
 import type { Backend } from '../../src/compiler/compiler.ts';
 
 function run(backend: Backend, source: string): string[] {
-  const b = Bedrock.boot({ backend });
+  const b = bootSystem({ backend });
   if (typeof b === 'string') throw new Error(b);
   return b.run(source);
 }
@@ -67,7 +68,7 @@ describe('blocks under the stress collector', () => {
     // The system boots normally; stress starts with the cases (a booted heap is large, so
     // majors are spaced out; every allocation still moves every young object).
     for (const backend of ['native', 'threaded'] as const) {
-      const b = Bedrock.boot({ backend });
+      const b = bootSystem({ backend });
       if (typeof b === 'string') throw new Error(b);
       b.kernel.heap.stress = true;
       b.kernel.heap.stressMajorEvery = 16;

@@ -7,11 +7,12 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { Bedrock } from '../../src/system/bedrock.ts';
+import { bootSystem } from '../support/system.ts';
 
 describe.each(['native', 'threaded'] as const)('redefinition reaches every copy, %s', (backend) => {
   let b: Bedrock;
   beforeEach(() => {
-    const booted = Bedrock.boot({ backend });
+    const booted = bootSystem({ backend });
     if (typeof booted === 'string') throw new Error(booted);
     b = booted;
   });

@@ -7,10 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { disassemble } from '../../kernel/machine/x86/disassembler.ts';
 import { slotCount, slotPointer } from '../../kernel/objects/access.ts';
 import { Bedrock } from '../../src/system/bedrock.ts';
+import { bootSystem } from '../support/system.ts';
 import type { Backend } from '../../src/compiler/compiler.ts';
 
 function boot(backend: Backend = 'native'): Bedrock {
-  const b = Bedrock.boot({ backend });
+  const b = bootSystem({ backend });
   if (typeof b === 'string') throw new Error(b);
   return b;
 }

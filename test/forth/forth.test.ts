@@ -5,6 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Bedrock } from '../../src/system/bedrock.ts';
+import { bootSystem } from '../support/system.ts';
 import { Forth } from '../../src/forth/forth.ts';
 import { isForthFile, runForthText } from '../../src/cli/forth-run.ts';
 import { makeRandom, testSeed } from '../support/random.ts';
@@ -13,7 +14,7 @@ let b: Bedrock;
 let f: Forth;
 
 beforeAll(() => {
-  const booted = Bedrock.boot();
+  const booted = bootSystem();
   if (typeof booted === 'string') throw new Error(booted);
   b = booted;
   const made = Forth.of(b);

@@ -8,12 +8,13 @@ import { createElement } from 'react';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { App, type AppProps } from '../../src/repl/App.tsx';
 import type { Outcome } from '../../src/system/bedrock.ts';
+import { bootSystem } from '../support/system.ts';
 import { Bedrock } from '../../src/system/bedrock.ts';
 import { Workspace, type Persistence } from '../../src/repl/workspace.ts';
 
 let bedrock: Bedrock;
 beforeAll(() => {
-  const b = Bedrock.boot();
+  const b = bootSystem();
   if (typeof b === 'string') throw new Error(b);
   bedrock = b;
 });

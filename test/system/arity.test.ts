@@ -6,6 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Bedrock } from '../../src/system/bedrock.ts';
+import { bootSystem } from '../support/system.ts';
 
 const LETTERS = 'abcdefghijklmno'.split('');
 /** `a: a b: b ...` for the first n letters, as a header. */
@@ -16,7 +17,7 @@ const message = (n: number, value = (i: number): number => i + 1): string => LET
 describe.each(['native', 'threaded'] as const)('sends of any arity, %s', (backend) => {
   let b: Bedrock;
   beforeAll(() => {
-    const booted = Bedrock.boot({ backend });
+    const booted = bootSystem({ backend });
     if (typeof booted === 'string') throw new Error(booted);
     b = booted;
   });

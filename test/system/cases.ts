@@ -6,6 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Bedrock } from '../../src/system/bedrock.ts';
+import { bootSystem } from '../support/system.ts';
 import type { Backend } from '../../src/compiler/compiler.ts';
 
 export type Expected = string | RegExp;
@@ -14,7 +15,7 @@ export type Case = readonly [name: string, source: string, expected: readonly Ex
 export const BACKENDS: readonly Backend[] = ['native', 'threaded'];
 
 export function boot(backend: Backend): Bedrock {
-  const b = Bedrock.boot({ backend });
+  const b = bootSystem({ backend });
   if (typeof b === 'string') throw new Error(b);
   return b;
 }

@@ -10,6 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from '../../src/lang/parser.ts';
 import { Bedrock } from '../../src/system/bedrock.ts';
+import { bootSystem } from '../support/system.ts';
 import type { Backend } from '../../src/compiler/compiler.ts';
 
 const DIR = new URL('../corpus/', import.meta.url);
@@ -34,7 +35,7 @@ function expectations(source: string, kind = 'expect'): { items: number; expecte
 }
 
 function run(backend: Backend, source: string): { printed: string[]; written: string[] } {
-  const b = Bedrock.boot({ backend });
+  const b = bootSystem({ backend });
   if (typeof b === 'string') throw new Error(b);
   const outcomes = b.evaluate(source);
   return {

@@ -7,9 +7,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/compiler/compiler.ts';
 import { Bedrock } from '../../src/system/bedrock.ts';
+import { bootSystem } from '../support/system.ts';
 
 function boot(backend: Backend): Bedrock {
-  const b = Bedrock.boot({ backend, steps: 1_000_000_000 });
+  const b = bootSystem({ backend, steps: 1_000_000_000 });
   if (typeof b === 'string') throw new Error(b);
   return b;
 }

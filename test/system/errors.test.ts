@@ -8,11 +8,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/compiler/compiler.ts';
 import { Bedrock, type Outcome } from '../../src/system/bedrock.ts';
+import { bootSystem } from '../support/system.ts';
 
 const BACKENDS: readonly Backend[] = ['native', 'threaded'];
 
 function boot(backend: Backend): Bedrock {
-  const b = Bedrock.boot({ backend, steps: 2_000_000 });
+  const b = bootSystem({ backend, steps: 2_000_000 });
   if (typeof b === 'string') throw new Error(b);
   return b;
 }

@@ -10,11 +10,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from '../../src/lang/parser.ts';
 import { Bedrock, type Outcome } from '../../src/system/bedrock.ts';
+import { bootSystem } from '../support/system.ts';
 
 describe.each(['native', 'threaded'] as const)('machine faults as exceptions, %s', (backend) => {
   let b: Bedrock;
   beforeAll(() => {
-    const booted = Bedrock.boot({ backend, steps: 20_000_000 });
+    const booted = bootSystem({ backend, steps: 20_000_000 });
     if (typeof booted === 'string') throw new Error(booted);
     b = booted;
     b.run("Object subclass: #Poker\nPoker poke -> Memory at: 16rCAFEBABE; put: 7\nPoker peek -> ^Memory at: 16rFFFFFFFFF\nSmalltalk at: #Log put: nil");

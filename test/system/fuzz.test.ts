@@ -10,6 +10,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Bedrock } from '../../src/system/bedrock.ts';
+import { bootSystem } from '../support/system.ts';
 import { makeRandom, testSeed, type Random } from '../support/random.ts';
 
 /** The fixed budget: cases a back end. */
@@ -79,7 +80,7 @@ describe.each(['native', 'threaded'] as const)('fuzzing the whole system, %s', (
   it(`${CASES} mutated programs each end in a value or a clean error, never a host exception`, () => {
     const seed = testSeed() + (backend === 'native' ? 0 : 1);
     const rnd = makeRandom(seed);
-    const booted = Bedrock.boot({ backend, steps: 100_000 });
+    const booted = bootSystem({ backend, steps: 100_000 });
     if (typeof booted === 'string') throw new Error(booted);
     const b = booted;
     b.timeoutMs = 5_000;

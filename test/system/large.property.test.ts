@@ -9,6 +9,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Bedrock } from '../../src/system/bedrock.ts';
+import { bootSystem } from '../support/system.ts';
 import type { Backend } from '../../src/compiler/compiler.ts';
 import { makeRandom, testSeed, type Random } from '../support/random.ts';
 
@@ -110,7 +111,7 @@ function makeCases(seed: number): Case[] {
 }
 
 function boot(backend: Backend): Bedrock {
-  const b = Bedrock.boot({ backend });
+  const b = bootSystem({ backend });
   if (typeof b === 'string') throw new Error(b);
   return b;
 }

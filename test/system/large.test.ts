@@ -7,11 +7,12 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Bedrock } from '../../src/system/bedrock.ts';
+import { bootSystem } from '../support/system.ts';
 import type { Backend } from '../../src/compiler/compiler.ts';
 import { verifyHeap } from '../../kernel/memory/verify.ts';
 
 function boot(backend: Backend): Bedrock {
-  const b = Bedrock.boot({ backend });
+  const b = bootSystem({ backend });
   if (typeof b === 'string') throw new Error(b);
   return b;
 }

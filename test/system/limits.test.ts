@@ -11,9 +11,10 @@ import { imm, reg } from '../../kernel/machine/x86/operand.ts';
 import { optimize, type Line } from '../../src/compiler/peephole.ts';
 import { digitsValue } from '../../src/lang/lexer.ts';
 import { Bedrock } from '../../src/system/bedrock.ts';
+import { bootSystem } from '../support/system.ts';
 
 function boot(options: Parameters<typeof Bedrock.boot>[0] = {}): Bedrock {
-  const b = Bedrock.boot(options);
+  const b = bootSystem(options);
   if (typeof b === 'string') throw new Error(b);
   return b;
 }

@@ -8,6 +8,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/compiler/compiler.ts';
 import { Bedrock } from '../../src/system/bedrock.ts';
+import { bootSystem } from '../support/system.ts';
 
 const CASES: readonly [string, string][] = [
   ["[Error signal: 'x'] on: Error do: [:e | e messageText]", "'x'"],
@@ -24,7 +25,7 @@ const CASES: readonly [string, string][] = [
 describe.each([['native', 'threaded'], ['threaded', 'native']] as const)('the library compiled %s, code compiled %s', (library: Backend, code: Backend) => {
   let b: Bedrock;
   beforeAll(() => {
-    const booted = Bedrock.boot({ backend: library });
+    const booted = bootSystem({ backend: library });
     if (typeof booted === 'string') throw new Error(booted);
     b = Bedrock.resume(booted.kernel, { backend: code });
     b.run('Object subclass: #Mixed\nMixed peek -> ^Memory at: 16rFFFFFFFFF\nMixed find -> #(1 2 3) do: [:x | x = 2 ifTrue: [^x * 10]]. ^0');

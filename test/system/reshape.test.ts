@@ -10,6 +10,7 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { Bedrock } from '../../src/system/bedrock.ts';
+import { bootSystem } from '../support/system.ts';
 
 const CLASSES = [
   "Object subclass: #Foo instanceVariableNames: 'a'",
@@ -27,7 +28,7 @@ const CLASSES = [
 describe.each(['native', 'threaded'] as const)('class reshape, %s', (backend) => {
   let b: Bedrock;
   beforeEach(() => {
-    const booted = Bedrock.boot({ backend });
+    const booted = bootSystem({ backend });
     if (typeof booted === 'string') throw new Error(booted);
     b = booted;
     b.run(CLASSES);

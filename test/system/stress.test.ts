@@ -8,10 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { verifyHeap } from '../../kernel/memory/verify.ts';
 import type { Backend } from '../../src/compiler/compiler.ts';
 import { Bedrock } from '../../src/system/bedrock.ts';
+import { bootSystem } from '../support/system.ts';
 
 describe.each(['native', 'threaded'] as Backend[])('numbers and globals under the stress collector (%s)', (backend) => {
   it('give the same answers as without it', () => {
-    const b = Bedrock.boot({ backend });
+    const b = bootSystem({ backend });
     if (typeof b === 'string') throw new Error(b);
     const source = [
       '(1/3) + (1/6)',

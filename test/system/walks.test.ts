@@ -12,11 +12,12 @@ import { behaviourAt, methodsHead } from '../../kernel/objects/classes.ts';
 import { BEHAVIOUR, BINDING, ENTRY, ROOTS } from '../../kernel/objects/layout.ts';
 import { classIndexOf } from '../../kernel/objects/access.ts';
 import { Bedrock } from '../../src/system/bedrock.ts';
+import { bootSystem } from '../support/system.ts';
 
 describe('host walks over cycles', () => {
   let b: Bedrock;
   beforeAll(() => {
-    const booted = Bedrock.boot();
+    const booted = bootSystem();
     if (typeof booted === 'string') throw new Error(booted);
     b = booted;
     expect(b.run("Object subclass: #Cyc\nCyc one -> ^1\nCyc two -> ^2\nCyc new one")).toEqual(['Cyc', 'Cyc>>one', 'Cyc>>two', '1']);
@@ -64,7 +65,7 @@ describe('host walks over cycles', () => {
 describe('limits of an evaluation', () => {
   let b: Bedrock;
   beforeAll(() => {
-    const booted = Bedrock.boot();
+    const booted = bootSystem();
     if (typeof booted === 'string') throw new Error(booted);
     b = booted;
   });

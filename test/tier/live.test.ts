@@ -9,13 +9,14 @@ import { describe, expect, it } from 'vitest';
 import { TAG_NUM } from '../../kernel/machine/cells.ts';
 import { verifyHeap } from '../../kernel/memory/verify.ts';
 import { Bedrock } from '../../src/system/bedrock.ts';
+import { bootSystem } from '../support/system.ts';
 import { bytesOf, newMachine } from '../support/machine.ts';
 
 function boot(tier: 'interpret' | 'translate'): Bedrock {
   const saved = process.env.BEDROCK_TIER;
   process.env.BEDROCK_TIER = tier;
   try {
-    const b = Bedrock.boot({ backend: 'native' });
+    const b = bootSystem({ backend: 'native' });
     if (typeof b === 'string') throw new Error(b);
     return b;
   } finally {

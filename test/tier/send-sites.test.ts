@@ -13,11 +13,12 @@ import { slotNumber, slotPointer } from '../../kernel/objects/access.ts';
 import { CLASS, METHOD, SEND_SITE, SERVICE } from '../../kernel/objects/layout.ts';
 import type { Backend } from '../../src/compiler/compiler.ts';
 import { Bedrock } from '../../src/system/bedrock.ts';
+import { bootSystem } from '../support/system.ts';
 
 const CASES: readonly [Backend, TierMode][] = [['native', 'interpret'], ['native', 'translate'], ['threaded', 'interpret'], ['threaded', 'translate']];
 
 function boot(backend: Backend, tier: TierMode): Bedrock {
-  const b = Bedrock.boot({ backend, machine: { tier } });
+  const b = bootSystem({ backend, machine: { tier } });
   if (typeof b === 'string') throw new Error(b);
   return b;
 }
