@@ -28,7 +28,8 @@ import { disassemble, formatInstruction } from '../../kernel/machine/x86/disasse
 import { encodeRow } from '../../kernel/machine/x86/encoder.ts';
 import type { Decoded, Operand } from '../../kernel/machine/x86/operand.ts';
 import { REG64, REG8, RIP, TABLE, type Row, REG16 } from '../../kernel/machine/x86/table.ts';
-import { haveTool, objdumpBinary } from '../support/gnu.ts';
+import { objdumpBinary } from '../support/gnu.ts';
+import { missingTools, oraclesPresent } from '../support/oracles.ts';
 import { canonicalLine } from '../support/intel-text.ts';
 import { testSeed } from '../support/random.ts';
 import {
@@ -37,8 +38,7 @@ import {
 
 const SEED = testSeed();
 console.log(`[decoding] seed ${SEED} (BEDROCK_SEED=${SEED} repeats this run)`);
-const HAVE_OBJDUMP = haveTool('objdump');
-if (!HAVE_OBJDUMP) console.warn('[decoding] objdump (binutils) not found: the comparisons with objdump are SKIPPED');
+const HAVE_OBJDUMP = oraclesPresent('decoding against objdump', missingTools(['objdump']));
 
 const ASSEMBLED_PER_ROW = 6;
 const FORCED_PER_ROW = 6;

@@ -21,7 +21,8 @@ import { decode } from '../../kernel/machine/x86/decoder.ts';
 import { encode } from '../../kernel/machine/x86/encoder.ts';
 import type { Operand } from '../../kernel/machine/x86/operand.ts';
 import { TABLE, type Row } from '../../kernel/machine/x86/table.ts';
-import { gasAssemble, haveTool } from '../support/gnu.ts';
+import { gasAssemble } from '../support/gnu.ts';
+import { missingTools, oraclesPresent } from '../support/oracles.ts';
 import { testSeed } from '../support/random.ts';
 import {
   BRANCH_ROWS, PLAIN_ROWS, randomBranchProgram, randomInstruction, rngFor, rowBranchPrograms,
@@ -30,8 +31,7 @@ import {
 
 const SEED = testSeed();
 console.log(`[encoding] seed ${SEED} (BEDROCK_SEED=${SEED} repeats this run)`);
-const HAVE_AS = haveTool('as') && haveTool('nm') && haveTool('objcopy');
-if (!HAVE_AS) console.warn('[encoding] GNU as (binutils) not found: the comparisons with `as` are SKIPPED');
+const HAVE_AS = oraclesPresent('encoding against GNU as', missingTools(['as', 'nm', 'objcopy']));
 
 const INSTANCES_PER_ROW = 6; // of which up to FORCED_PER_ROW must select the row itself
 const FORCED_PER_ROW = 3;

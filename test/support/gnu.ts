@@ -11,11 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** Is `tool` on the PATH and does it answer `--version`? */
-export function haveTool(tool: string): boolean {
-  const r = spawnSync(tool, ['--version'], { encoding: 'utf8' });
-  return r.status === 0;
-}
+export { haveTool } from './oracles.ts';
 
 function run(tool: string, args: string[]): { status: number; stdout: string; stderr: string } {
   const r = spawnSync(tool, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
