@@ -323,6 +323,9 @@ export class TokenParser {
       case 'integer':
         this.pos++;
         return literal({ type: 'integer', value: t.value as bigint });
+      case 'float':
+        this.pos++;
+        return literal({ type: 'float', value: t.value as bigint });
       case 'character':
       case 'string':
       case 'symbol':
@@ -343,6 +346,10 @@ export class TokenParser {
         if (t.text === '-' && n?.kind === 'integer' && n.start === t.end) {
           this.pos += 2;
           return literal({ type: 'integer', value: -(n.value as bigint) }, t.start, n.end);
+        }
+        if (t.text === '-' && n?.kind === 'float' && n.start === t.end) {
+          this.pos += 2;
+          return literal({ type: 'float', value: BigInt.asIntN(64, (n.value as bigint) ^ (1n << 63n)) }, t.start, n.end);
         }
         if (t.text === '-' && n?.kind === 'integer') this.failAt(t, expected, `a negative number is written with its '-' glued to it: -${n.text}`);
         break;
@@ -533,6 +540,9 @@ export class TokenParser {
         case 'integer':
           elements.push({ type: 'integer', value: t.value as bigint });
           break;
+        case 'float':
+          elements.push({ type: 'float', value: t.value as bigint });
+          break;
         case 'character':
         case 'string':
         case 'symbol':
@@ -557,6 +567,9 @@ export class TokenParser {
           if (t.text === '-' && n?.kind === 'integer' && n.start === t.end) {
             this.pos++;
             elements.push({ type: 'integer', value: -(n.value as bigint) });
+          } else if (t.text === '-' && n?.kind === 'float' && n.start === t.end) {
+            this.pos++;
+            elements.push({ type: 'float', value: BigInt.asIntN(64, (n.value as bigint) ^ (1n << 63n)) });
           } else elements.push({ type: 'symbol', value: t.text });
           break;
         }
