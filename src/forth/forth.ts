@@ -32,7 +32,7 @@ import { behaviourName, methodsHead } from '../../kernel/objects/classes.ts';
 import { bindingValue, defineGlobal, findBinding } from '../../kernel/objects/globals.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { CLASS, ENTRY, METHOD, METHOD_KIND, ROOTS, SERVICE } from '../../kernel/objects/layout.ts';
-import { define, makeMethod, makeString, writeCode } from '../../kernel/objects/methods.ts';
+import { define, literalObjects, makeMethod, makeString, writeCode, writeLiterals } from '../../kernel/objects/methods.ts';
 import { formatSyntaxError } from '../lang/ast.ts';
 import { parse } from '../lang/parser.ts';
 import { projectFile } from '../../bootstrap/project-files.ts';
@@ -275,8 +275,8 @@ export class Forth {
     this.setVar(VAR.STATE, 0n);
     this.setVar(VAR.DP, BigInt(ORIGIN + DICTIONARY));
     this.setVar(VAR.STRINGS, BigInt(ORIGIN + STRINGS_TOP));
-    const dataCell = this.fs + 8 * FS.DATA;
-    const subst = (text: string): string => text.replace(/\bDATA\b/g, String(dataCell));
+    // The data space is slot DATA of the Forth system object, which the code names as a literal.
+    const subst = (text: string): string => text.replace(/mov (r\w+), \[DATA\]/g, (_, r: string) => `mov ${r}, [rip+FORTH]; mov ${r}, [${r}+${8 * FS.DATA}]`);
     this.nextCode = this.primitive('(NEXT-LOOP)', NEXT_LOOP, 'runtime');
     for (const p of PRIMITIVES) this.primitive(p.name, subst(p.asm), 'primitive');
     for (const r of RUNTIME) this.runtime.set(r.name, this.primitive(r.name, subst(r.asm), 'runtime'));
@@ -305,17 +305,24 @@ export class Forth {
     return null;
   }
 
-  /** Assemble `text` into a new code object, with `{disp32} jmp @NEXT` bound to the inner loop. */
-  private placeCode(text: string): number {
+  /**
+   * Assemble `text` into a new code object, with `{disp32} jmp @NEXT` bound to the inner loop,
+   * and the objects it names as literals (`[rip+NAME]`): FORTH, the Forth system object, and
+   * those in `objects` (pointers, which the caller keeps alive across this allocation).
+   */
+  private placeCode(text: string, objects: Readonly<Record<string, number>> = {}): number {
     const k = this.k;
     const bind = (origin: number): string => text.replace(/@NEXT/g, String(this.nextCode - origin));
     const sized = assemble(bind(0));
     if (!sized.ok) throw new Error(`Forth code: ${formatAsmError(sized.error)} in ${text}`);
-    const code = k.heap.allocateCode(new Uint8Array(sized.bytes.length), CLASS.CodeObject);
+    const code = k.heap.allocateCode(new Uint8Array(sized.bytes.length), CLASS.CodeObject, sized.literals.length);
     if (code < 0) throw new ForthError('out of memory');
     const placed = assemble(bind(code));
     if (!placed.ok || placed.bytes.length !== sized.bytes.length) throw new Error('Forth code changed size when placed');
     writeCode(k, code, placed.bytes);
+    const values = literalObjects(k, placed.literals, (name) => (name === 'FORTH' ? this.fs : objects[name]));
+    if (typeof values === 'string') throw new Error(`Forth code: ${values} in ${text}`);
+    writeLiterals(k, code, values);
     return code;
   }
 
@@ -324,10 +331,10 @@ export class Forth {
   }
 
   /** Make a word of `asm` and define it (or, for :NONAME, keep it without a name). */
-  private install(name: string, asm: string, kind: Kind, o: { immediate?: boolean; body?: number; cell?: number; source?: string; threaded?: number; literals?: number; code?: number; anonymous?: boolean } = {}): Word {
+  private install(name: string, asm: string, kind: Kind, o: { immediate?: boolean; body?: number; cell?: number; source?: string; threaded?: number; literals?: number; code?: number; anonymous?: boolean; objects?: Readonly<Record<string, number>> } = {}): Word {
     const k = this.k;
     return k.withHolds((hold) => {
-      const code = o.code ?? hold(this.placeCode(asm));
+      const code = o.code ?? hold(this.placeCode(asm, o.objects));
       if (o.code !== undefined) hold(code);
       const pragmas = hold(this.pragmas(kind, !!o.immediate, o.body ?? -1, o.cell ?? -1));
       const method = makeMethod(k, {
@@ -691,7 +698,7 @@ export class Forth {
     const literals = this.fixedArray([[BigInt(this.k.nil), TAG_PTR]]);
     const held = this.k.heap.roots.add(BigInt(literals), TAG_PTR);
     try {
-      const stub = this.placeCode(docol(literals, 0, '@NEXT'));
+      const stub = this.placeCode(docol(0, '@NEXT'), { VECTOR: literals });
       const s = this.source;
       this.definition = {
         name, pairs: [], leaves: [], literals, stub, noname,
@@ -818,8 +825,8 @@ export class Forth {
         const cell = this.fixedArray([[v.value, v.tag]]);
         const held = this.k.heap.roots.add(BigInt(cell), TAG_PTR);
         try {
-          const asm = name === 'DEFER' ? `pop r13; mov rcx, [${cell}]; push r13; jmp rcx` : `pop r13; push rax; mov rax, [${cell}]; jmp r13`;
-          this.install(n.toUpperCase(), asm, name === 'CONSTANT' ? 'constant' : name === 'VALUE' ? 'value' : 'defer', { cell, literals: cell, source: `${name} ${n}` });
+          const asm = name === 'DEFER' ? 'pop r13; mov rcx, [rip+CELL]; mov rcx, [rcx]; push r13; jmp rcx' : 'pop r13; push rax; mov rax, [rip+CELL]; mov rax, [rax]; jmp r13';
+          this.install(n.toUpperCase(), asm, name === 'CONSTANT' ? 'constant' : name === 'VALUE' ? 'value' : 'defer', { cell, literals: cell, source: `${name} ${n}`, objects: { CELL: cell } });
         } finally {
           this.k.heap.roots.release(held);
         }
@@ -828,7 +835,7 @@ export class Forth {
       case 'TO': case '+TO': case 'IS': {
         const w = this.lookup(this.requireName());
         if (w.cell < 0 || (name === 'IS' ? w.kind !== 'defer' : w.kind !== 'value')) throw new ForthError(`${w.name} is not a ${name === 'IS' ? 'deferred word' : 'VALUE'}`);
-        if (this.state) this.append(this.rt(name === '+TO' ? '(+TO)' : '(TO)'), BigInt(w.cell));
+        if (this.state) this.append(this.rt(name === '+TO' ? '(+TO)' : '(TO)'), BigInt(w.cell), TAG_PTR);
         else if (name === '+TO') { const v = this.pop(); m.setCell(w.cell, signed(m.cell(w.cell) + v), TAG_NUM); }
         else { const v = this.popValue(); m.setCell(w.cell, v.value, v.tag); }
         return;
@@ -964,7 +971,7 @@ export class Forth {
         const vector = Number(m.register(RBP));
         const start = Number(m.register(RSI));
         const cell = this.vectorCell(vector);
-        const code = this.placeCode(`pop r13; push rax; mov rax, ${w.body}; push r13; ${docol(cell, start, '@NEXT')}`);
+        const code = this.placeCode(`pop r13; push rax; mov rax, ${w.body}; push r13; ${docol(start, '@NEXT')}`, { VECTOR: cell });
         setSlotPointer(m, w.method, METHOD.CODE, code);
         setSlotPointer(m, w.method, METHOD.ENTRY, code);
         setSlotPointer(m, w.method, METHOD.PRAGMAS, this.pragmas('does', w.immediate, w.body, cell));
@@ -1160,8 +1167,8 @@ export class Forth {
         const info = this.fixedArray([[BigInt(this.k.symbols.intern(markName)), TAG_PTR], [BigInt(here), TAG_NUM], [BigInt(strings), TAG_NUM]]);
         const held = this.k.heap.roots.add(BigInt(info), TAG_PTR);
         try {
-          this.install(n.toUpperCase(), `pop r13; mov rsi, [${info}]; mov rcx, ${OP['(MARKER)']}; mov r11, ${SERVICE.FORTH}; syscall; jmp r13`, 'constant',
-            { literals: info, cell: info, source: `MARKER ${n}` });
+          this.install(n.toUpperCase(), `pop r13; mov rsi, [rip+INFO]; mov rsi, [rsi]; mov rcx, ${OP['(MARKER)']}; mov r11, ${SERVICE.FORTH}; syscall; jmp r13`, 'constant',
+            { literals: info, cell: info, source: `MARKER ${n}`, objects: { INFO: info } });
         } finally {
           this.k.heap.roots.release(held);
         }

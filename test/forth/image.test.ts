@@ -77,4 +77,20 @@ describe('Forth words in an image', () => {
     f.clearStack();
     s.close();
   });
+
+  it('Forth typed in a session is journaled, and a crash loses none of it: the journal replays it as Forth', () => {
+    const path = join(dir, 'journal.image');
+    const a = open(path);
+    const r = a.forth(': HALVE 2/ ;\nVARIABLE TOTAL 100 TOTAL !');
+    expect(typeof r !== 'string' && r.ok).toBe(true);
+    expect(a.forth('1 NOSUCH')).toMatchObject({ ok: false }); // an error is not journaled
+    expect(a.unsavedChanges()).toBe(1);
+    a.close(); // no save: as if the process died
+
+    const b = open(path);
+    expect(b.pendingJournal().map((e) => [e.kind, e.source])).toEqual([['forth', ': HALVE 2/ ;\nVARIABLE TOTAL 100 TOTAL !']]);
+    expect(b.recover()).toEqual({ replayed: 1 });
+    expect(st(b, "Forth evaluate: '84 HALVE TOTAL @'")).toBe('#(42 100)');
+    b.close();
+  });
 });
