@@ -150,18 +150,17 @@ class SmalltalkReader {
   }
 
   /**
-   * Read one chunk with `read`; in a file of chunks, a chunk that does not parse is passed
-   * over (its error kept, and what it would have added dropped) and reading goes on.
+   * Read one chunk with `read`; in a file of chunks, the rest of a chunk that does not parse
+   * is passed over (its error kept; the statements before it in the chunk stay, as GNU
+   * Smalltalk runs them) and reading goes on with the next chunk.
    */
   private guarded(read: () => void): void {
     if (this.terminators.length === 0) { read(); return; }
-    const mark = this.items.length;
     try {
       read();
     } catch (e) {
       if (!(e instanceof Failure)) throw e;
-      this.items.length = mark;
-      this.skipped.push({ before: mark, error: e.error });
+      this.skipped.push({ before: this.items.length, error: e.error });
     }
   }
 

@@ -168,6 +168,18 @@ class Scan {
       return isDigit(text[d]) ? d : -1;
     };
     const fractional = text[i] === '.' && isDigit(text[i + 1]);
+    // A ScaledDecimal: 3.14s2, 3.14s (as many places as written), 2s3.
+    {
+      let j = i, places = 0;
+      if (fractional) { j = i + 1; while (isDigit(text[j])) j++; places = j - i - 1; }
+      if (text[j] === 's' && !(isNameCharacter(text[j + 1]) && !isDigit(text[j + 1]))) {
+        let k = j + 1;
+        while (isDigit(text[k])) k++;
+        const scale = k > j + 1 ? text.slice(j + 1, k) : String(places);
+        const digits = text.slice(start, i) + (fractional ? text.slice(i + 1, j) : '');
+        return this.make('scaled', start, k, `${digits} ${places} ${scale}`);
+      }
+    }
     const negativeExponent = text[i] === 'e' && text[i + 1] === '-' && isDigit(text[i + 2]);
     if (fractional || negativeExponent) {
       let j = i;

@@ -59,6 +59,11 @@ const CASES: readonly Case[] = [
     '#(1.5 2.25) printString', "| w | w := WriteStream on: String new. w print: 0.5; nextPutAll: ' '; print: 1.0e-7. w contents",
     '0.1 printString size', '2.5 displayString', '(3 @ 0.5) * 2',
   ].join('\n'), ["'#(1.5 2.25)'", "'0.5 1.0e-7'", '3', "'2.5'", '(6@1.0)']],
+  ['ScaledDecimals (3.14s2)', [
+    '3.14s2', '3.14s2 class', '3.14s2 + 1', '1 + 3.14s2', '3.14s2 * 2.0', '(1/3) asScaledDecimal: 4', '(2/3) asScaledDecimal: 4',
+    '-0.5s1', '0.1s1 + 0.2s1 = 0.3s1', '3s2', '1.5s', '3.14s2 < 3.15s2', '3.14s2 / 0', '1.25s2 * 1.25s2',
+  ].join('\n'), ['3.14s2', 'ScaledDecimal', '4.14s2', '4.14s2', '6.28', '0.3333s4', '0.6666s4', '-0.5s1', 'true', '3.00s2', '1.5s1',
+    'true', /ZeroDivide/, '1.56s2']],
 ];
 
 describeCases('Floats', CASES);
