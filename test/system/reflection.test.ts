@@ -93,3 +93,20 @@ describe(`reflection in Bedrock agrees with the kernel's walks (seed ${SEED})`, 
     expect(b.run('ReflL new later')).toEqual(['9']);
   });
 });
+
+describe('the machinery a backtrace leaves out is marked by the library (<machinery>)', () => {
+  it('library methods carry the mark, user methods do not, and a marked method is left out', () => {
+    const b = bootSystem();
+    expect(b.run('(Exception >> #signal) isMachinery\n(Object >> #error:) isMachinery\n(Object >> #printString) isMachinery'))
+      .toEqual(['true', 'true', 'false']);
+    const [, , , , outcome] = b.evaluate('Object subclass: #Mach\nMach fail -> <machinery> ^1/0\nMach plain -> ^1/0\nMach caller -> ^self fail\nMach new caller');
+    expect(outcome.kind).toBe('error');
+    const all = JSON.stringify(outcome);
+    expect(all).toContain('Mach>>caller');
+    expect(all).not.toContain('Mach>>fail');
+    expect(JSON.stringify(b.evaluate('Mach new plain'))).toContain('Mach>>plain');
+    // A user's own Error subclass and its defaultAction are the user's code, and show.
+    const shown = JSON.stringify(b.evaluate('Error subclass: #MachErr\nMachErr defaultAction -> ^1/0\nMachErr new signal').pop());
+    expect(shown).toContain('MachErr>>defaultAction');
+  });
+});
