@@ -154,6 +154,9 @@ const HOST_WORDS: readonly { name: string; immediate?: boolean }[] = [
   { name: '(ST-ENTER)' }, { name: '(ST-LEAVE)' }, { name: '(ST-DONE)' }, { name: '>STRING' }, { name: 'STRING>' },
   { name: 'CATCH' }, { name: '(UNCATCH)' }, { name: 'THROW' }, { name: 'M*/' }, { name: 'SLITERAL', immediate: true },
   { name: '2VALUE' }, { name: 'UNESCAPE' }, { name: 'SUBSTITUTE' }, { name: 'REPLACES' },
+  { name: '[IF]', immediate: true }, { name: '[ELSE]', immediate: true }, { name: '[THEN]', immediate: true },
+  { name: '[DEFINED]', immediate: true }, { name: '[UNDEFINED]', immediate: true }, { name: 'AHEAD', immediate: true },
+  { name: 'SYNONYM' }, { name: 'DUMP' }, { name: 'MS' }, { name: 'TIME&DATE' }, { name: 'KEY?' },
 ];
 
 /** The standard's THROW codes for the errors the system itself raises (gforth's words). */
@@ -1480,6 +1483,45 @@ export class Forth {
         this.push(count);
         return;
       }
+      case '[IF]': if (this.pop() === 0n) this.skipText(true); return;
+      case '[ELSE]': this.skipText(false); return;
+      case '[THEN]': return;
+      case '[DEFINED]': case '[UNDEFINED]': {
+        const found = this.find(this.requireName()) !== undefined;
+        this.push(found === (name === '[DEFINED]') ? -1 : 0);
+        return;
+      }
+      case 'AHEAD': this.push(this.append(this.rt('(BRANCH)'))); return;
+      case 'SYNONYM': {
+        // SYNONYM new old: a word of its own (its own method) with the old word's code and flags.
+        const n = this.requireName();
+        const w = this.lookup(this.requireName());
+        this.install(n.toUpperCase(), '', w.kind, { code: w.code, immediate: w.immediate, body: w.body, cell: w.cell, source: `SYNONYM ${n} ${w.name}` });
+        return;
+      }
+      case 'DUMP': {
+        const n = this.popNumber();
+        const a = this.popNumber();
+        const hex = (v: number, w: number): string => v.toString(16).toUpperCase().padStart(w, '0');
+        let text = '';
+        for (let at = a; at < a + n; at += 16) {
+          const bytes = this.bytesAt(at, Math.min(16, a + n - at));
+          text += `\n${hex(at, 8)}: ${bytes.map((b) => hex(b, 2)).join(' ').padEnd(48)}  ${bytes.map((b) => (b >= 32 && b < 127 ? String.fromCharCode(b) : '.')).join('')}`;
+        }
+        this.emit(text + '\n');
+        return;
+      }
+      case 'MS': {
+        const n = this.popNumber();
+        if (n > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, n);
+        return;
+      }
+      case 'TIME&DATE': {
+        const d = new Date();
+        for (const v of [d.getSeconds(), d.getMinutes(), d.getHours(), d.getDate(), d.getMonth() + 1, d.getFullYear()]) this.push(v);
+        return;
+      }
+      case 'KEY?': this.push(stdinReady() ? -1 : 0); return;
       case '(ST-ENTER)': return this.stEnter();
       case '(ST-LEAVE)': return this.stLeave();
       default: throw new ForthError(`unknown host operation ${op}`);
@@ -1674,6 +1716,24 @@ export class Forth {
     }
     this.in = Math.min(i + 1, t.length);
     return out;
+  }
+
+  /**
+   * [IF] of a false flag (untilElse) or [ELSE]: skip the text, over lines, up to the [ELSE] or
+   * [THEN] that matches (nested [IF]s are skipped whole); words are parsed, not run.
+   */
+  private skipText(untilElse: boolean): void {
+    let level = 1;
+    for (;;) {
+      const t = this.parseName().text.toUpperCase();
+      if (t === '') {
+        if (this.refill()) continue;
+        return;
+      }
+      if (t === '[IF]') level++;
+      else if (t === '[ELSE]' && untilElse && level === 1) return;
+      else if (t === '[THEN]' && --level === 0) return;
+    }
   }
 
   private include(file: string): void {
@@ -1969,6 +2029,10 @@ function readStdinLine(): string | null {
   const line = i < 0 ? stdinBuffer : stdinBuffer.slice(0, i);
   stdinBuffer = i < 0 ? '' : stdinBuffer.slice(i + 1);
   return line.replace(/\r$/, '');
+}
+/** Is a character waiting on the standard input (without waiting for one)? */
+function stdinReady(): boolean {
+  return stdinBuffer !== '';
 }
 function readStdinChar(): number {
   while (stdinBuffer === '' && !stdinDone) fillStdin();

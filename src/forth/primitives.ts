@@ -133,6 +133,9 @@ export const PRIMITIVES: readonly PrimitiveText[] = Object.freeze([
   p('I', 'push rax; mov rax, [r14+r15*8-8]'),
   p('J', 'push rax; mov rax, [r14+r15*8-24]'),
   p('UNLOOP', 'sub r15, 2'),
+  // N>R ( x1 .. xn n -- ) (R: -- x1 .. xn n) and NR> back: xn goes first, n last.
+  p('N>R', 'mov rcx, rax; mov r8, rax; cmp rcx, 0; jle done; lp: pop rdx; mov [r14+r15*8], rdx; add r15, 1; sub rcx, 1; jne lp; done: mov [r14+r15*8], r8; add r15, 1; pop rax'),
+  p('NR>', 'push rax; sub r15, 1; mov r8, [r14+r15*8]; mov rcx, r8; cmp rcx, 0; jle done; lp: sub r15, 1; mov rdx, [r14+r15*8]; push rdx; sub rcx, 1; jne lp; done: mov rax, r8'),
   p('EXECUTE', 'mov rcx, rax; pop rax; push r13; jmp rcx'),
 ]);
 

@@ -177,6 +177,36 @@ describe('Forth: double numbers and strings', () => {
   });
 });
 
+describe('Forth: programming tools and facility words', () => {
+  it('[IF] [ELSE] [THEN] skip text over lines, nested, and [DEFINED] [UNDEFINED] ask for a word', () => {
+    expect(stack('1 [IF] 10 [ELSE] 20 [THEN]  0 [IF] 30 [ELSE] 40 [THEN]')).toEqual(['10', '40']);
+    expect(stack('0 [IF] 1\n 1 [IF] 2 [ELSE] 3 [THEN]\n [ELSE] 4 [THEN]  [ELSE] 5 [THEN] 6')).toEqual(['4', '6']);
+    expect(stack('[DEFINED] DUP [DEFINED] NO-SUCH-WORD [UNDEFINED] NO-SUCH-WORD')).toEqual(['-1', '0', '-1']);
+    out(': CHOOSE [ [DEFINED] SWAP ] [IF] 7 [ELSE] 8 [THEN] ;');
+    expect(stack('CHOOSE')).toEqual(['7']);
+  });
+
+  it('AHEAD, CS-PICK, CS-ROLL, N>R NR>, SYNONYM, DUMP', () => {
+    out(': SKIP1 AHEAD 1 THEN 2 ;  : ?DONE POSTPONE IF 1 CS-ROLL ; IMMEDIATE  : DOWN BEGIN DUP ?DONE DUP 1- REPEAT DROP ;');
+    expect(stack('SKIP1 3 DOWN')).toEqual(['2', '3', '2', '1']);
+    out(': NSWAP N>R 99 NR> ;');
+    expect(stack('1 2 3 3 NSWAP  0 NSWAP')).toEqual(['99', '1', '2', '3', '3', '99', '0']);
+    out(': TEN 10 ; SYNONYM ZEHN TEN  : IMM 5 ; IMMEDIATE SYNONYM IMM2 IMM  : USE [ IMM2 ] LITERAL ;');
+    expect(stack('ZEHN USE')).toEqual(['10', '5']);
+    expect(out('CREATE DB 65 C, 66 C, 10 C,  DB 3 DUMP')).toMatch(/^\n[0-9A-F]{8}: 41 42 0A +AB\.\n$/);
+  });
+
+  it('structures: BEGIN-STRUCTURE +FIELD FIELD: CFIELD: END-STRUCTURE; TIME&DATE and MS', () => {
+    out('BEGIN-STRUCTURE PT  FIELD: PT.X  CFIELD: PT.C  FIELD: PT.Y  3 +FIELD PT.Z  END-STRUCTURE');
+    expect(stack('PT  0 PT.X 0 PT.C 0 PT.Y 0 PT.Z')).toEqual(['27', '0', '8', '16', '24']);
+    out('CREATE P1 PT ALLOT  5 P1 PT.X !  7 P1 PT.Y !');
+    expect(stack('P1 PT.X @ P1 PT.Y @')).toEqual(['5', '7']);
+    const [s, mi, h, d, mo, y] = stack('TIME&DATE').map(Number);
+    expect(s < 60 && mi < 60 && h < 24 && d >= 1 && d <= 31 && mo >= 1 && mo <= 12 && y >= 2024).toBe(true);
+    expect(stack('1 MS DEPTH')).toEqual(['0']);
+  });
+});
+
 describe('Forth: errors leave the system usable', () => {
   const error = (text: string): string => {
     const r = f.interpret(text);
