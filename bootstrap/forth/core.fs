@@ -75,3 +75,10 @@
 : +FIELD  ( n1 n2 "name" -- n3 )  CREATE OVER , + DOES> @ + ;
 : FIELD:  ( n1 "name" -- n2 )  ALIGNED 1 CELLS +FIELD ;
 : CFIELD:  ( n1 "name" -- n2 )  1 CHARS +FIELD ;
+
+\ Search order: a name token is a word's entry in its wordlist (newest first, shadowed ones too).
+: TRAVERSE-WORDLIST  ( i*x xt wid -- j*x )
+  (WL-FIRST) BEGIN DUP WHILE
+    2DUP 2>R SWAP EXECUTE 0= IF 2R> 2DROP EXIT THEN
+    2R> (WL-NEXT)
+  REPEAT 2DROP ;

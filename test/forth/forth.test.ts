@@ -207,6 +207,28 @@ describe('Forth: programming tools and facility words', () => {
   });
 });
 
+describe('Forth: wordlists and the search order', () => {
+  it('words go into the current wordlist and are found through the search order, first first', () => {
+    out('WORDLIST CONSTANT WL2  : SAME 1 ;  WL2 SET-CURRENT  : SAME 2 ;  : ONLY-IN-2 3 ;  FORTH-WORDLIST SET-CURRENT');
+    expect(stack('SAME [DEFINED] ONLY-IN-2')).toEqual(['1', '0']);
+    out('GET-ORDER WL2 SWAP 1+ SET-ORDER');
+    expect(stack('SAME ONLY-IN-2 GET-ORDER')).toEqual(['2', '3', '1', String(/* wl2 */ Number(stack('WL2')[0])), '2']);
+    out('PREVIOUS');
+    expect(stack('SAME GET-ORDER GET-CURRENT')).toEqual(['1', '1', '1', '1']);
+    expect(stack('S" SAME" WL2 SEARCH-WORDLIST NIP  S" ONLY-IN-2" FORTH-WORDLIST SEARCH-WORDLIST')).toEqual(['-1', '0']);
+    out('ALSO WL2 SET-CURRENT  : IMM 9 ; IMMEDIATE  ONLY FORTH DEFINITIONS');
+    expect(stack('S" IMM" WL2 SEARCH-WORDLIST NIP GET-ORDER')).toEqual(['1', '1', '1']);
+  });
+
+  it('TRAVERSE-WORDLIST visits every word of a wordlist, newest first, shadowed ones too; NAME>STRING NAME>INTERPRET', () => {
+    out('WORDLIST CONSTANT WL3  WL3 SET-CURRENT  : A 1 ; : B 2 ; : A 3 ;  FORTH-WORDLIST SET-CURRENT');
+    out(': ALL ( nt -- f ) DUP NAME>STRING TYPE SPACE NAME>INTERPRET EXECUTE . TRUE ;');
+    expect(out("' ALL WL3 TRAVERSE-WORDLIST")).toBe('A 3 B 2 A 1 ');
+    out(': FIRST ( n nt -- n+1 f ) DROP 1+ FALSE ;');
+    expect(stack("0 ' FIRST WL3 TRAVERSE-WORDLIST")).toEqual(['1']);
+  });
+});
+
 describe('Forth: errors leave the system usable', () => {
   const error = (text: string): string => {
     const r = f.interpret(text);
