@@ -125,6 +125,11 @@ interface Definition {
   literals: number;
   stub: number;
   noname: boolean;
+  /** Its locals (upper case; index = place in the frame), and the DO loops open where they were made. */
+  locals: string[];
+  localsLoops: number;
+  /** (LOCAL)'s names so far, before the (LOCAL) of length 0 makes them. */
+  pendingLocals: string[];
   sourceName: string;
   sourceText: string[];
   startLine: number;
@@ -167,6 +172,7 @@ const HOST_WORDS: readonly { name: string; immediate?: boolean }[] = [
   { name: 'SEARCH-WORDLIST' }, { name: 'DEFINITIONS' }, { name: 'ALSO' }, { name: 'ONLY' }, { name: 'PREVIOUS' },
   { name: 'FORTH' }, { name: 'ORDER' }, { name: 'FORTH-WORDLIST' }, { name: '(WL-FIRST)' }, { name: '(WL-NEXT)' },
   { name: 'NAME>STRING' }, { name: 'NAME>INTERPRET' }, { name: 'NAME>COMPILE' },
+  { name: '{:', immediate: true }, { name: '(LOCAL)' }, { name: 'LOCALS|', immediate: true },
 ];
 
 /** The standard's THROW codes for the errors the system itself raises (gforth's words). */
@@ -888,7 +894,7 @@ export class Forth {
       const stub = this.placeCode(docol(0, '@NEXT'), { VECTOR: literals });
       const s = this.source;
       this.definition = {
-        name, pairs: [], leaves: [], literals, stub, noname,
+        name, pairs: [], leaves: [], literals, stub, noname, locals: [], localsLoops: 0, pendingLocals: [],
         sourceName: s.name, sourceText: [s.text.slice(Math.max(0, this.lastTokenStart))], startLine: s.line,
       };
       // Both stay alive through the definition: kept in the system's keep list until `;`.
@@ -997,6 +1003,7 @@ export class Forth {
       case ';': {
         const d = this.def;
         if (d.leaves.length > 0) throw new ForthError('Unstructured: a DO without its LOOP');
+        this.dropLocals();
         const w = this.finish();
         if (d.noname) this.pushValue(BigInt(w.code), TAG_PTR);
         return;
@@ -1043,7 +1050,9 @@ export class Forth {
         return;
       }
       case 'TO': case '+TO': case 'IS': {
-        const w = this.lookup(this.requireName());
+        const target = this.requireName();
+        if (name !== 'IS' && this.state && this.definition && this.compileLocal(target, name === 'TO' ? '(LOCAL!)' : '(LOCAL+!)')) return;
+        const w = this.lookup(target);
         if (name === 'TO' && w.kind === '2value') {
           if (this.state) { this.append(this.rt('(2TO)'), BigInt(w.cell), TAG_PTR); return; }
           const x2 = this.popValue();
@@ -1176,8 +1185,10 @@ export class Forth {
       case 'RECURSE': this.append(this.def.stub); return;
       case '[': this.setState(false); return;
       case ']': this.setState(true); return;
-      case 'EXIT': this.append(this.rt('(EXIT)')); return;
+      case 'EXIT': this.dropLocals(); this.append(this.rt('(EXIT)')); return;
       case 'DOES>': {
+        this.dropLocals();
+        this.def.locals = [];
         const at = this.append(this.wordCode('(DOES>)'));
         this.append(this.rt('(EXIT)'));
         this.def.pairs[at].operand = BigInt(2 * this.def.pairs.length);
@@ -1341,7 +1352,7 @@ export class Forth {
         const answers: Record<string, bigint[]> = {
           '/COUNTED-STRING': [255n], '/HOLD': [BigInt(HOLD_END - (HOLD_END - 256))], '/PAD': [768n], 'ADDRESS-UNIT-BITS': [8n],
           'FLOORED': [0n], 'MAX-CHAR': [255n], 'MAX-N': [(1n << 63n) - 1n], 'MAX-U': [-1n], 'MAX-D': [-1n, (1n << 63n) - 1n],
-          'MAX-UD': [-1n, -1n], 'RETURN-STACK-CELLS': [BigInt(RS_CELLS)], 'STACK-CELLS': [1n << 20n],
+          'MAX-UD': [-1n, -1n], 'RETURN-STACK-CELLS': [BigInt(RS_CELLS)], 'STACK-CELLS': [1n << 20n], '#LOCALS': [64n],
         };
         const a = answers[q];
         if (!a) { this.push(0); return; }
@@ -1682,6 +1693,48 @@ export class Forth {
         if (name === 'NAME>COMPILE') this.pushValue(BigInt(this.wordCode(w.immediate ? 'EXECUTE' : 'COMPILE,')), TAG_PTR);
         return;
       }
+      case '{:': {
+        // {: args | vals -- comment :}: args are taken from the data stack (the last is its top).
+        const args: string[] = [];
+        const vals: string[] = [];
+        let part: 'args' | 'vals' | 'comment' = 'args';
+        for (;;) {
+          const t = this.parseName().text;
+          if (t === '') { if (this.refill()) continue; throw new ForthError('{: without its :}'); }
+          if (t === ':}') break;
+          if (part === 'comment') continue;
+          if (t === '--') part = 'comment';
+          else if (t === '|') part = 'vals';
+          else (part === 'args' ? args : vals).push(t);
+        }
+        this.makeLocals(args, vals.length);
+        this.def.locals.push(...vals.map((v) => v.toUpperCase()));
+        return;
+      }
+      case 'LOCALS|': {
+        // LOCALS| a b c |: the first name takes the top of the data stack.
+        const names: string[] = [];
+        for (;;) {
+          const t = this.parseName().text;
+          if (t === '') { if (this.refill()) continue; throw new ForthError('LOCALS| without its |'); }
+          if (t === '|') break;
+          names.push(t);
+        }
+        this.makeLocals(names.reverse(), 0);
+        return;
+      }
+      case '(LOCAL)': {
+        // ( c-addr u -- ) at compile time: a local named c-addr u; the one of length 0 makes them
+        // (the first declared takes the top of the data stack, as LOCALS|).
+        const n = this.popNumber();
+        const text = this.textAt(this.popNumber(), n);
+        const d = this.def;
+        if (n > 0) { d.pendingLocals.push(text); return; }
+        const names = d.pendingLocals.reverse();
+        d.pendingLocals = [];
+        this.makeLocals(names, 0);
+        return;
+      }
       case '(ST-ENTER)': return this.stEnter();
       case '(ST-LEAVE)': return this.stLeave();
       default: throw new ForthError(`unknown host operation ${op}`);
@@ -1851,6 +1904,39 @@ export class Forth {
     return e;
   }
 
+  /**
+   * Locals live on the return stack, above the definition's frame: (LOCALS) moves the arguments
+   * there (and zeroes the rest); a local is read and written at its distance from the top,
+   * known when compiling (the DO loops opened since add two cells each: return-stack items a
+   * program pushes itself must be gone before it uses a local, as the standard says).
+   */
+  private makeLocals(args: readonly string[], vals: number): void {
+    const d = this.def;
+    if (d.locals.length > 0) throw new ForthError('one set of locals per definition');
+    const total = args.length + vals;
+    if (total === 0) return;
+    if (total > 64) throw new ForthError('at most 64 locals');
+    d.localsLoops = d.leaves.length;
+    this.append(this.rt('(LOCALS)'), BigInt(args.length * 65536 + total));
+    d.locals = args.map((a) => a.toUpperCase());
+  }
+
+  /** Compile `op` on the local `name` if there is one; false if not. */
+  private compileLocal(name: string, op: string): boolean {
+    const d = this.def;
+    const i = d.locals.lastIndexOf(name.toUpperCase());
+    if (i < 0) return false;
+    const distance = d.locals.length - i + 2 * (d.leaves.length - d.localsLoops);
+    this.append(this.rt(op), BigInt(8 * distance));
+    return true;
+  }
+
+  /** Before an EXIT (or the end of the definition): the locals are taken off the return stack. */
+  private dropLocals(): void {
+    const d = this.def;
+    if (d.locals.length > 0) this.append(this.rt('(UNLOCALS)'), BigInt(d.locals.length));
+  }
+
   private hold(c: number): void {
     const hld = Number(this.getVar(VAR.HLD)) - 1;
     if (hld < ORIGIN + HOLD_END - 256) throw new ForthError('Pictured numeric output string overflow');
@@ -1967,6 +2053,7 @@ export class Forth {
         return;
       }
       this.lastTokenStart = tok.offset;
+      if (this.state && this.definition && this.compileLocal(tok.text, '(LOCAL@)')) continue;
       const w = this.find(tok.text);
       if (w) {
         if (this.state && !w.immediate) { this.compileWord(w); continue; }

@@ -229,6 +229,25 @@ describe('Forth: wordlists and the search order', () => {
   });
 });
 
+describe('Forth: locals', () => {
+  it('{: args | vals -- comment :} take the arguments from the stack; TO sets them; they shadow words and numbers', () => {
+    out(': L1 {: A B | C -- ignored :} A B - TO C  C C * B ;');
+    expect(stack('10 3 L1')).toEqual(['49', '3']);
+    out(': L2 {: DUP ADD :} ADD DUP ADD + 5 +TO DUP DUP ;  HEX : L3 {: BEEF :} BEEF 1+ ; DECIMAL');
+    expect(stack('7 8 L2 41 L3')).toEqual(['8', '15', '12', '42']);
+  });
+
+  it('work in loops, in recursion, after DOES>, with EXIT, and through LOCALS| and (LOCAL)', () => {
+    out(': L4 {: N :} 0 N 0 DO I N + + LOOP ;  : L5 {: N :} N 0> IF N 1- RECURSE N * EXIT THEN 1 ;');
+    expect(stack('4 L4 10 L5')).toEqual(['22', '3628800']);
+    out(': MAKER {: K :} CREATE K , DOES> @ {: X K2 :} X K2 * ;  6 MAKER TIMES6');
+    expect(stack('7 TIMES6')).toEqual(['42']);
+    out(': L6 LOCALS| A B | A B - ;  : LOCAL BL WORD COUNT (LOCAL) ; IMMEDIATE  : ENDL 0 0 (LOCAL) ; IMMEDIATE');
+    out(': L7 LOCAL X LOCAL Y ENDL X Y - ;');
+    expect(stack('10 3 L6 10 3 L7 DEPTH')).toEqual(['-7', '-7', '2']);
+  });
+});
+
 describe('Forth: errors leave the system usable', () => {
   const error = (text: string): string => {
     const r = f.interpret(text);
