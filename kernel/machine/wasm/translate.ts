@@ -81,6 +81,12 @@ const S_STACK_LO = S32B(STATE.STACK_LO), S_STACK_HI = S32B(STATE.STACK_HI), S_ME
 
 /** A lar whose flags are not yet computed: fk2 holds the kind before it (see materializeFlags). */
 const FLAGS_LAR = 5;
+/**
+ * A lar where the flags were not dirty (STATE holds them, the flag locals may not): ZF set,
+ * the other flags STATE's. The bits helper reads STATE's record for it, so the flags need
+ * not be loaded for a lar whose flags are overwritten before anyone reads them.
+ */
+const FLAGS_LAR_STATE = 6;
 
 /** What the module gives every function: imported helpers and its own shared helpers. */
 export interface ModuleEnv {
@@ -333,6 +339,12 @@ class FunctionWriter {
         b.get(L.fk).i32(FLAGS_LAR).op('i32_eq').if();
         this.nest++;
         this.callBits(true);
+        b.set(L.fbits).i32(FLAGS_EXPLICIT).set(L.fk);
+        this.nest--;
+        b.end();
+        b.get(L.fk).i32(FLAGS_LAR_STATE).op('i32_eq').if();
+        this.nest++;
+        this.callBits(false); // (the helper reads STATE's record, not yet overwritten)
         b.set(L.fbits).i32(FLAGS_EXPLICIT).set(L.fk);
         this.nest--;
         b.end();
@@ -1082,6 +1094,12 @@ class FunctionWriter {
     else b.get(L.vt).op('i64_extend_i32_u').set(L.a);
     b.get(L.a).set(L.r[d.reg]).i32(TAG_NUM).set(L.t[d.reg]);
     // ZF := 1, the other flags kept: computed only if someone reads them (see storeState).
+    // Flags not dirty here are STATE's (liveness.ts loads them for a lar only where dirty).
+    if ((this.dirtyHere & FLAGS) === 0 || this.kind === FLAGS_LAR_STATE) {
+      b.i32(FLAGS_LAR_STATE).set(L.fk);
+      this.kind = FLAGS_LAR_STATE;
+      return;
+    }
     if (this.kind === FLAGS_EXPLICIT) {
       b.get(L.fbits).i32(BIT_ZF).op('i32_or').set(L.fbits);
       return;
@@ -1325,9 +1343,21 @@ class FunctionWriter {
  */
 export function emitBitsHelper(b: Body): void {
   const FK = 0, FA = 1, FB = 2, FR = 3, FC = 4, FO = 5, FBITS = 6;
-  const cf = b.local(I32), of = b.local(I32);
+  const cf = b.local(I32), of = b.local(I32), zf = b.local(I32);
+  // A lar over STATE's flags: STATE's record (never itself a lar's), with ZF set.
+  b.get(FK).i32(FLAGS_LAR_STATE).op('i32_eq');
+  b.if();
+  b.i32(0).mem('i64_load', 3, S_FA).set(FA);
+  b.i32(0).mem('i64_load', 3, S_FB).set(FB);
+  b.i32(0).mem('i64_load', 3, S_FR).set(FR);
+  b.i32(0).mem('i32_load', 2, S_FC).set(FC);
+  b.i32(0).mem('i32_load', 2, S_FO).set(FO);
+  b.i32(0).mem('i32_load', 2, S_FBITS).set(FBITS);
+  b.i32(0).mem('i32_load', 2, S_FK).set(FK);
+  b.i32(BIT_ZF).set(zf);
+  b.end();
   b.get(FK).i32(FLAGS_EXPLICIT).op('i32_eq');
-  b.if(); b.get(FBITS).ret(); b.end();
+  b.if(); b.get(FBITS).get(zf).op('i32_or').ret(); b.end();
   b.get(FK).i32(FLAGS_ADD).op('i32_eq');
   b.if();
   b.get(FR).get(FA).op('i64_lt_u').set(cf);
@@ -1349,6 +1379,7 @@ export function emitBitsHelper(b: Body): void {
   b.get(FR).i64(0n).op('i64_lt_s').i32(BIT_SF).op('i32_mul').op('i32_or');
   b.get(of).i32(BIT_OF).op('i32_mul').op('i32_or');
   b.get(FR).op('i32_wrap_i64').i32(0xff).op('i32_and').op('i32_popcnt').i32(1).op('i32_and').op('i32_eqz').i32(BIT_PF).op('i32_mul').op('i32_or');
+  b.get(zf).op('i32_or');
 }
 
 export { VOID };
