@@ -279,13 +279,12 @@ class FunctionWriter {
     }
     this.uses.delete(RSP);
     this.writes.delete(RSP);
-    // A jump or branch to its own label or an earlier one goes round through $top.
+    // A jump or branch to its own label or an earlier one goes round through $top, unless
+    // the code there is a short run that leaves or goes forward again: then a copy of it
+    // stands in place of the jump (Kernel>>send's `jmp key` for a SmallInteger receiver).
     this.looped = p.blocks.some((block, i) => {
-      const last = block[block.length - 1];
-      const row = decodedRow(last);
-      if (!row || (row.control !== 'branch' && row.control !== 'jump') || row.operands[0] !== 'rel32' && row.operands[0] !== 'rel8') return false;
-      const j = p.labelOf.get(last.target);
-      return j !== undefined && last.target >= 0 && last.target < p.code.byteLength && j <= i;
+      const j = this.localTarget(block[block.length - 1]);
+      return j >= 0 && j <= i && this.copyChain(i, j) === null;
     });
     this.live = analyse(p, (ins) => isSyncPoint(ins));
   }
@@ -444,9 +443,11 @@ class FunctionWriter {
   /** Go to label `target` (its code object offset). */
   private jumpTo(target: number): void {
     const j = this.p.labelOf.get(target)!;
-    if (j > this.label) this.b.br(this.nest + (j - this.label - 1));
+    if (j > this.label) { this.b.br(this.nest + (j - this.label - 1)); return; }
+    const chain = this.copyChain(this.label, j);
+    if (chain) this.writeCopy(chain);
     else if (this.looped) this.b.i32(j).set(this.L.pc).br(this.toTop);
-    else this.stopAt(this.cur!); // (not reached: a function with a backward jump has $top)
+    else this.stopAt(this.cur!); // (not reached: a function with such a jump has $top)
   }
 
   /** If the i32 on the wasm stack is true, run `then` (nest counted). */
@@ -458,6 +459,58 @@ class FunctionWriter {
     this.b.end();
   }
 
+  /** The label a jump or branch at the end of a block goes to in this code object, or -1. */
+  private localTarget(last: Insn): number {
+    const row = decodedRow(last);
+    if (!row || (row.control !== 'branch' && row.control !== 'jump') || (row.operands[0] !== 'rel32' && row.operands[0] !== 'rel8')) return -1;
+    if (last.target < 0 || last.target >= this.p.code.byteLength) return -1;
+    return this.p.labelOf.get(last.target) ?? -1;
+  }
+
+  /**
+   * For a jump from label i back to label j: the labels whose code, copied in its place,
+   * does what going to j does (j, and the labels it falls into, up to one that leaves or
+   * goes on to a label after i), or null when there is none short and simple enough.
+   */
+  private copyChain(i: number, j: number): number[] | null {
+    const p = this.p;
+    const chain: number[] = [];
+    let size = 0;
+    for (let k = j; k <= i;) {
+      if (chain.includes(k) || chain.length >= 4) return null;
+      chain.push(k);
+      const block = p.blocks[k];
+      size += block.length;
+      if (size > 24 || block.some((ins) => isSyncPoint(ins))) return null;
+      const last = block[block.length - 1];
+      const row = decodedRow(last);
+      if (!row) return chain;
+      const t = this.localTarget(last);
+      if (t >= 0 && t <= i) return null;
+      if (row.control !== 'next' && row.control !== 'branch') return chain; // leaves, or jumps on
+      const next = p.labelOf.get(last.off + last.len);
+      if (next === undefined) return chain; // runs off the end: an exit
+      k = next;
+    }
+    return chain;
+  }
+
+  /** Write the copy of `chain` (see copyChain) in place of a jump back from the current label. */
+  private writeCopy(chain: readonly number[]): void {
+    const saved = { kind: this.kind, cur: this.cur, remaining: this.remaining };
+    for (const k of chain) this.writeBlock(k);
+    const last = this.p.blocks[chain[chain.length - 1]];
+    const end = last[last.length - 1];
+    const row = decodedRow(end);
+    if (row && (row.control === 'next' || row.control === 'branch')) {
+      // falls into a label after the current one: go there
+      const next = this.p.labelOf.get(end.off + end.len);
+      if (next !== undefined && next > this.label) this.b.br(this.nest + (next - this.label - 1));
+    }
+    this.kind = saved.kind; this.cur = saved.cur; this.remaining = saved.remaining;
+  }
+
+  /** Write label i's block (in its place, or as a copy: see writeCopy). */
   private writeBlock(i: number): void {
     const { b, L, p } = this;
     const block = p.blocks[i];
