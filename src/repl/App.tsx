@@ -10,22 +10,22 @@
 import { Box, Static, useApp, useStdout } from 'ink';
 import { useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import type { Value } from '../../kernel/objects/globals.ts';
-import { COMMAND_NAMES, type CommandResult } from './dot-commands.ts';
-import { appendHistory, historyPath, loadHistory } from './history.ts';
-import { Inspection } from './inspection.ts';
+import { COMMAND_NAMES, type CommandResult } from '../session/dot-commands.ts';
+import { appendHistory, historyPath, loadHistory } from '../session/history.ts';
+import { Inspection } from '../session/inspection.ts';
 import { Inspector } from './Inspector.tsx';
 import { Prompt, CONTINUATION, promptOf } from './Prompt.tsx';
 import { Question, type Ask } from './Question.tsx';
-import { line, type Line } from './report.ts';
-import type { RunnerOptions } from './runner.ts';
+import { line, type Line } from '../session/report.ts';
+import type { RunnerOptions } from '../session/runner.ts';
 import { StatusLine, type Status } from './StatusLine.tsx';
 import { TranscriptLines } from './TranscriptLines.tsx';
 import { useEditor } from './use-editor.ts';
 import { useKeys, type KeyMode } from './use-keys.ts';
 import { useRunner } from './use-runner.ts';
 import { useTranscript } from './use-transcript.ts';
-import { vocabularyOf } from './vocabulary.ts';
-import type { DebuggerMode, Workspace } from './workspace.ts';
+import { vocabularyOf } from '../session/vocabulary.ts';
+import type { DebuggerMode, Workspace } from '../session/workspace.ts';
 import type { DebugSession } from '../system/debug-session.ts';
 import { Debugger } from './Debugger.tsx';
 import { useDebugger } from './use-debugger.ts';
@@ -134,7 +134,8 @@ export function App(props: AppProps) {
             setMode({ kind: 'debug', dispatch: debuggerDispatch.current });
           };
           session.onResolved = () => { setSession(null); setMode({ kind: 'edit' }); resolve(); };
-          if (w.debugger === 'open') { open(); return; }
+          // After a step the debugger opens again at once, wherever the step ended.
+          if (w.debugger === 'open' || session.stepped) { open(); return; }
           setMode({
             kind: 'ask',
             ask: {

@@ -32,8 +32,9 @@ import { lookup } from '../../kernel/objects/classes.ts';
 import { assignGlobal, findBinding } from '../../kernel/objects/globals.ts';
 import { CONTEXT, METHOD, ROOTS } from '../../kernel/objects/layout.ts';
 import { stackReport, type FrameReport } from './stack-report.ts';
+import type { StepKind } from './stepping.ts';
 
-export type Resolution = 'proceed' | 'abandon' | 'restart' | 'return';
+export type Resolution = 'proceed' | 'abandon' | 'restart' | 'return' | 'step';
 
 /** What a session needs of Bedrock: evaluating a DoIt aside, in a receiver's scope. */
 export interface SessionHost {
@@ -59,16 +60,32 @@ export class DebugSession {
   restartFrame = -1;
   /** What a return answers from its frame (a root), or -1. */
   returned = -1;
+  /** Is this the stop after a step (no exception: the evaluation goes on from where it is)? */
+  readonly stepped: boolean;
   /** Every activation at the stop, the error machinery's included, innermost first. */
   readonly all: readonly Activation[];
   /** Called once the session is resolved. */
   onResolved: (() => void) | null = null;
 
-  constructor(private readonly host: SessionHost, all: readonly Activation[], exception: Value, readonly machineFault: boolean) {
+  /** A step's: which (over, into, out), and the frame it steps (an index in activations). */
+  stepKind: StepKind = 'over';
+  stepFrame = -1;
+
+  /**
+   * A stop at an error (`exception`, signalled and not handled), or after a step (exception
+   * null, `stepped` what the stop says: the evaluation goes on from where it is).
+   */
+  constructor(private readonly host: SessionHost, all: readonly Activation[], exception: Value | null, readonly machineFault: boolean, stepped = '') {
     const k = host.kernel;
     this.all = all;
     this.activations = all.filter((a) => !MACHINERY.test(activationName(k, a)));
     this.frames = stackReport(k, this.activations, this.activations.length);
+    this.stepped = exception === null;
+    if (exception === null) {
+      this.message = stepped;
+      this.resumable = true;
+      return;
+    }
     const report = aside(k, () => {
       const r = k.sendMessage(exception, 'errorReport', [], { steps: 1_000_000 });
       return r.value && r.value.tag === TAG_PTR ? k.textOf(Number(r.value.value)) : undefined;
@@ -138,7 +155,8 @@ export class DebugSession {
 
   /**
    * Return the value of `source` (evaluated in the frame) from frame `index`, as if its method
-   * had answered it: the frames above it and it are dropped (their ensure blocks do not run).
+   * had answered it: the frames above it and it are dropped (their ensure: and ifCurtailed:
+   * blocks run first, innermost first).
    * The answer says why not, and the session goes on, when it cannot.
    */
   returnFrom(index: number, source: string): string | null {
@@ -157,7 +175,7 @@ export class DebugSession {
   /**
    * Run frame `index`'s method again from its start, with the same receiver and arguments,
    * looked up again (so a method redefined meanwhile runs in its new form); the frames above
-   * it are dropped (their ensure blocks do not run). A block's frame or a DoIt's cannot be
+   * it are dropped (their ensure: and ifCurtailed: blocks run first). A block's frame or a DoIt's cannot be
    * restarted: the answer says why, and the session goes on.
    */
   restart(index: number): string | null {
@@ -170,6 +188,22 @@ export class DebugSession {
   }
   abandon(): void { this.resolve('abandon'); }
 
+  /**
+   * Go on one step in frame `index` (see stepping.ts): over (to its next expression, the
+   * sends it makes run through), into (to the next expression run anywhere: into a method
+   * it sends to), or out (until it has returned, to its sender's next). From an error the
+   * exception is resumed first, as proceed does (the signal answers nil). A machine fault
+   * cannot go on: the answer says so, and the session goes on.
+   */
+  step(kind: StepKind, index: number): string | null {
+    if (this.machineFault) return 'a machine fault cannot go on (restart a frame, return from one, or abandon)';
+    if (!this.activations[index]) return `there is no frame ${index}`;
+    this.stepKind = kind;
+    this.stepFrame = index;
+    this.resolve('step');
+    return null;
+  }
+
   private resolve(r: Resolution): void {
     if (this.resolution !== null) return;
     this.resolution = r;
@@ -177,6 +211,46 @@ export class DebugSession {
     this.onResolved = null;
     f?.();
   }
+}
+
+/**
+ * Run the ensure: and ifCurtailed: blocks of the frames a restart or a return of activation
+ * `a` unwinds (those above it; a return unwinds `a` too), innermost first, as Pharo's
+ * unwinding does, each aside (aside.ts: the stopped evaluation's registers, chain of active
+ * contexts and handlers are as they were after) with no active contexts of its own, so that an
+ * error in one ends only it. The stack is left as it is; restartAt then drops the records.
+ * The answer is the number of blocks run.
+ */
+export function runEnsuresAbove(k: Kernel, all: readonly Activation[], a: Activation, returning: boolean, steps = 10_000_000): number {
+  const m = k.machine;
+  const inner = all.slice(0, Math.max(0, all.indexOf(a)));
+  let ensures = inner.filter((x) => /^BlockClosure>>(ensure:|ifCurtailed:)$/.test(activationName(k, x))).length;
+  const records: number[] = [];
+  let head = slotPointer(m, k.roots, ROOTS.ACTIVE);
+  for (let guard = 0; head > 0 && head !== k.nil && guard < 1_000_000; guard++) {
+    const isHome = slotTag(m, head, CONTEXT.FRAME) === TAG_STACK;
+    const frame = Number(slot(m, head, CONTEXT.FRAME));
+    if (isHome && (frame < a.frame || (returning && frame === a.frame))) { /* a home above: nothing to run */ }
+    else if (!isHome && ensures > 0) { ensures--; records.push(k.heap.roots.add(BigInt(head), TAG_PTR)); }
+    else break;
+    head = slotPointer(m, head, CONTEXT.NEXT);
+  }
+  let ran = 0;
+  try {
+    for (const r of records) {
+      aside(k, () => {
+        const record = Number(k.heap.roots.value(r));
+        const block = { value: slot(m, record, CONTEXT.ENSURE), tag: slotTag(m, record, CONTEXT.ENSURE) };
+        if (block.tag !== TAG_PTR || Number(block.value) === k.nil) return;
+        setSlotPointer(m, k.roots, ROOTS.ACTIVE, k.nil);
+        k.sendMessage(block, 'value', [], { steps });
+        ran++;
+      });
+    }
+  } finally {
+    for (const r of records) k.heap.roots.release(r);
+  }
+  return ran;
 }
 
 /** Slots of an ExceptionHandler (exception.bedrock): exceptionClass block escape outer. */
