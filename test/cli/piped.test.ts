@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { EntrySplitter } from '../../src/cli/piped.ts';
-import { isDotCommand } from '../../src/repl/dot-commands.ts';
+import { isDotCommand } from '../../src/session/dot-commands.ts';
 import { needsMoreInput } from '../../src/lang/parser.ts';
 import { makeRandom, testSeed } from '../support/random.ts';
 
