@@ -173,6 +173,30 @@ describe.each(BACKENDS)('resuming, signalerContext and outer, %s back end', (bac
     expect(value(b, '([Exc new sig] on: Error do: [:e | e]) signalerContext')).toBe('nil');
   });
 
+  it('return:, retry, resume:, pass and outer in a handler stopped at a halt behave after proceed as they do with no halt', () => {
+    const cases: [string, string][] = [
+      ["[1 // 0. 5] on: ZeroDivide do: [:e | self halt. e return: 7]", '7'],
+      ["| n | n := 0. [n := n + 1. n < 3 ifTrue: [1 // 0]. n] on: ZeroDivide do: [:e | self halt. e retry]", '3'],
+      ["[(Warning signal: 'w') + 1] on: Warning do: [:e | self halt. e resume: 41]", '42'],
+      ["[[1 // 0. 5] on: ZeroDivide do: [:e | self halt. e pass]] on: ZeroDivide do: [:e | e return: 9]", '9'],
+      ["[[(Warning signal: 'w') + 100] on: Warning do: [:e | self halt. e outer + 1]] on: Warning do: [:e | e resume: 10]", '11'],
+    ];
+    for (const [source, answer] of cases) {
+      // Without the halt, the same answer.
+      expect(value(b, source.replace('self halt. ', '')), source).toBe(answer);
+      let stops = 0;
+      const { outcome } = debug(b, source, (s) => {
+        stops++;
+        expect(s.message).toBe('Halt');
+        // Evaluating in the handler's frame changes nothing the handler sees.
+        expect(s.evaluate('e class name', frameNamed(s, s.frames[0].name)).ok).toBe(true);
+        s.proceed();
+      });
+      expect(outcome.text, source).toBe(answer);
+      expect(stops, source).toBeGreaterThan(0);
+    }
+  });
+
   it('outer answers the outer handler\'s resumption in the handler that sent it (ANSI); pass resumes the signal', () => {
     expect(value(b, "[[(Warning signal: 'a') + 100] on: Warning do: [:e | e outer + 1]] on: Warning do: [:e | e resume: 10]")).toBe('11');
     expect(value(b, "[[(Warning signal: 'a') + 100] on: Warning do: [:e | e pass + 1]] on: Warning do: [:e | e resume: 10]")).toBe('110');
