@@ -7,12 +7,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { genesis, type GenesisOptions } from '../../bootstrap/genesis.ts';
-import { TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts';
+import { FORMAT_POINTERS, TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts';
 import { describeFault, type Fault } from '../../kernel/machine/faults.ts';
 import type { RunOptions } from '../../kernel/machine/machine.ts';
 import type { Value } from '../../kernel/objects/globals.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
-import { classIndexOf, isObject, setSlotPointer, slotPointer } from '../../kernel/objects/access.ts';
+import { classIndexOf, isObject, setSlot, setSlotPointer, slotPointer } from '../../kernel/objects/access.ts';
 import { CLASS, ROOTS, SERVICE } from '../../kernel/objects/layout.ts';
 import { assignGlobal, findBinding } from '../../kernel/objects/globals.ts';
 import { formatSyntaxError, placeText, type ClassDefinition, type DoIt, type Item } from '../lang/ast.ts';
@@ -495,10 +495,24 @@ export class Bedrock {
       if (typeof at !== 'string') return at;
       // It could not be restarted after all: the error goes on to its end.
     }
-    // After a step the evaluation goes on from the instruction it stopped before.
-    if (session?.stepped) return at;
-    if (session?.resolution === 'proceed' || session?.resolution === 'step') m.setRegister(0, BigInt(this.kernel.true), TAG_PTR);
-    return m.fetch(code, fault.offset + at.len);
+    const k = this.kernel;
+    const returned = session && session.returned >= 0 ? session.returned : -1;
+    if (session) session.returned = -1;
+    try {
+      // After a step the evaluation goes on from the instruction it stopped before.
+      if (session?.stepped) return at;
+      // The PAUSE answers an Array of the value the signal answers (proceed), or false (abandon).
+      if (session?.resolution === 'proceed' || session?.resolution === 'step') {
+        const box = k.heap.allocateFixed(1, FORMAT_POINTERS, CLASS.Array, BigInt(k.nil), TAG_PTR);
+        if (box >= 0) {
+          if (returned >= 0) setSlot(m, box, 0, k.heap.roots.value(returned), k.heap.roots.tag(returned));
+          m.setRegister(0, BigInt(box), TAG_PTR);
+        } else m.setRegister(0, BigInt(k.false), TAG_PTR);
+      } else if (session?.resolution === 'abandon') m.setRegister(0, BigInt(k.false), TAG_PTR);
+      return m.fetch(code, fault.offset + at.len);
+    } finally {
+      if (returned >= 0) k.heap.roots.release(returned);
+    }
   }
 
   /** A DoIt run beside a stopped evaluation (DebugSession.evaluate): `source` with `receiver` as self, in `behaviour`'s scope. */
