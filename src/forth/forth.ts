@@ -28,7 +28,7 @@ import type { Fault } from '../../kernel/machine/faults.ts';
 import type { Machine } from '../../kernel/machine/machine.ts';
 import type { Insn } from '../../kernel/machine/insn.ts';
 import { assemble, formatAsmError } from '../../kernel/machine/x86/assembler.ts';
-import { classIndexOf, isObject, setSlot, setSlotPointer, slotNumber, slotPointer, slot, slotTag } from '../../kernel/objects/access.ts';
+import { classIndexOf, isObject, setSlot, setSlotPointer, slotCount, slotNumber, slotPointer, slot, slotTag } from '../../kernel/objects/access.ts';
 import { behaviourName, methodsHead } from '../../kernel/objects/classes.ts';
 import { bindingValue, defineGlobal, findBinding } from '../../kernel/objects/globals.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
@@ -42,7 +42,12 @@ import { disassemble } from '../../kernel/machine/x86/disassembler.ts';
 import { docol, hostStub, interpretLoop, NEXT_LOOP, ORIGIN, PRIMITIVES, RUNTIME } from './primitives.ts';
 
 /** Where the Forth system keeps its state in the heap: the global ForthSystem, a fixed Array. */
-export const FS = Object.freeze({ DATA: 0, RS: 1, KEEP: 2, SIZE: 3 });
+export const FS = Object.freeze({ DATA: 0, RS: 1, KEEP: 2, HEAP: 3, SIZE: 4 });
+/** ALLOCATE's blocks: address HEAP_ORIGIN + block number * 2^32 + byte offset (primitives.ts). */
+const HEAP_ORIGIN = 2 ** 40;
+const BLOCK_SPAN = 2 ** 32;
+/** The largest block ALLOCATE or RESIZE makes, in bytes. */
+const BLOCK_MAX = 1 << 24;
 /** Cells of the data space and of the return stack. */
 const DATA_CELLS = 1 << 17;
 const RS_CELLS = 1 << 16;
@@ -173,6 +178,7 @@ const HOST_WORDS: readonly { name: string; immediate?: boolean }[] = [
   { name: 'FORTH' }, { name: 'ORDER' }, { name: 'FORTH-WORDLIST' }, { name: '(WL-FIRST)' }, { name: '(WL-NEXT)' },
   { name: 'NAME>STRING' }, { name: 'NAME>INTERPRET' }, { name: 'NAME>COMPILE' },
   { name: '{:', immediate: true }, { name: '(LOCAL)' }, { name: 'LOCALS|', immediate: true },
+  { name: 'ALLOCATE' }, { name: 'FREE' }, { name: 'RESIZE' },
 ];
 
 /** The standard's THROW codes for the errors the system itself raises (gforth's words). */
@@ -373,7 +379,7 @@ export class Forth {
 
   /** The data space is slot DATA of the Forth system object, which the code names as a literal. */
   private static dataAccess(text: string): string {
-    return text.replace(/mov (r\w+), \[DATA\]/g, (_, r: string) => `mov ${r}, [rip+FORTH]; mov ${r}, [${r}+${8 * FS.DATA}]`);
+    return text.replace(/mov (r\w+), \[(DATA|HEAP)\]/g, (_, r: string, which: string) => `mov ${r}, [rip+FORTH]; mov ${r}, [${r}+${8 * (which === 'DATA' ? FS.DATA : FS.HEAP)}]`);
   }
 
   /** An image made by an older system: the machine-code and host words added since are made now. */
@@ -633,37 +639,49 @@ export class Forth {
 
   private get data(): number { return slotPointer(this.m, this.fs, FS.DATA); }
 
-  private checkAddress(a: number, bytes: number): number {
+  /**
+   * The object and the byte offset in it of the address `a` (checked for `bytes` bytes): the
+   * data space, or a block ALLOCATE made.
+   */
+  private locate(a: number, bytes: number): { obj: number; off: number } {
+    if (!Number.isSafeInteger(a)) throw new ForthError('Invalid memory address');
+    if (a >= HEAP_ORIGIN) {
+      const n = Math.floor((a - HEAP_ORIGIN) / BLOCK_SPAN);
+      const off = (a - HEAP_ORIGIN) % BLOCK_SPAN;
+      const block = this.block(n);
+      if (block < 0 || off + bytes > 8 * slotCount(this.m, block)) throw new ForthError('Invalid memory address');
+      return { obj: block, off };
+    }
     const off = a - ORIGIN;
-    if (!Number.isSafeInteger(a) || off < 0 || off + bytes > DATA_CELLS * 8) throw new ForthError('Invalid memory address');
-    return off;
+    if (off < 0 || off + bytes > DATA_CELLS * 8) throw new ForthError('Invalid memory address');
+    return { obj: this.data, off };
   }
 
   cellAt(a: number): bigint {
-    const off = this.checkAddress(a, 8);
-    return this.m.cell(this.data + (off & ~7));
+    const { obj, off } = this.locate(a, 8);
+    return this.m.cell(obj + (off & ~7));
   }
 
   private setCellAt(a: number, v: bigint, tag = TAG_NUM): void {
-    const off = this.checkAddress(a, 8);
-    this.m.setCell(this.data + (off & ~7), tag === TAG_NUM ? signed(v) : v, tag);
+    const { obj, off } = this.locate(a, 8);
+    this.m.setCell(obj + (off & ~7), tag === TAG_NUM ? signed(v) : v, tag);
   }
 
   byteAt(a: number): number {
-    const off = this.checkAddress(a, 1);
-    return Number((BigInt.asUintN(64, this.m.cell(this.data + (off & ~7))) >> BigInt(8 * (off & 7))) & 0xffn);
+    const { obj, off } = this.locate(a, 1);
+    return Number((BigInt.asUintN(64, this.m.cell(obj + (off & ~7))) >> BigInt(8 * (off & 7))) & 0xffn);
   }
 
   private setByteAt(a: number, b: number): void {
-    const off = this.checkAddress(a, 1);
-    const at = this.data + (off & ~7);
+    const { obj, off } = this.locate(a, 1);
+    const at = obj + (off & ~7);
     const shift = BigInt(8 * (off & 7));
     const old = BigInt.asUintN(64, this.m.cell(at));
     this.m.setCell(at, signed((old & ~(0xffn << shift)) | (BigInt(b & 0xff) << shift)), TAG_NUM);
   }
 
   private bytesAt(a: number, n: number): number[] {
-    if (n < 0 || n > DATA_CELLS * 8) throw new ForthError('Invalid memory address');
+    if (n < 0 || n > BLOCK_MAX) throw new ForthError('Invalid memory address');
     const out: number[] = [];
     for (let i = 0; i < n; i++) out.push(this.byteAt(a + i));
     return out;
@@ -673,6 +691,61 @@ export class Forth {
 
   private setText(a: number, text: string): void {
     for (let i = 0; i < text.length; i++) this.setByteAt(a + i, text.charCodeAt(i));
+  }
+
+  // ---- ALLOCATE's blocks -------------------------------------------------------------------
+
+  /** The table of blocks (slot HEAP of the system), or -1 in a system made before ALLOCATE. */
+  private heapTable(): number {
+    if (slotCount(this.m, this.fs) <= FS.HEAP) return -1;
+    const t = slotPointer(this.m, this.fs, FS.HEAP);
+    return t >= 0 && t !== this.k.nil ? t : -1;
+  }
+
+  /** Block n (an Array, its bytes in cells), or -1 if there is none (never made, or freed). */
+  private block(n: number): number {
+    const t = this.heapTable();
+    if (t < 0 || n < 0 || n >= slotCount(this.m, t)) return -1;
+    const b = slotPointer(this.m, t, n);
+    return b >= 0 && b !== this.k.nil ? b : -1;
+  }
+
+  /** A block of `bytes` bytes (zeroed), or null if there is no room. */
+  private newBlock(bytes: number): number | null {
+    if (!Number.isSafeInteger(bytes) || bytes < 0 || bytes > BLOCK_MAX) return null;
+    const b = this.k.heap.allocate(Math.max(1, Math.ceil(bytes / 8)), FORMAT_POINTERS, CLASS.Array, 0n, TAG_NUM);
+    return b < 0 ? null : b;
+  }
+
+  /** ALLOCATE: a block's address, or null (no room, or a system made before ALLOCATE). */
+  private allocateBlock(bytes: number): number | null {
+    const k = this.k;
+    const m = this.m;
+    if (slotCount(m, this.fs) <= FS.HEAP) return null;
+    let t = this.heapTable();
+    let free = -1;
+    if (t >= 0) for (let i = 0; i < slotCount(m, t) && free < 0; i++) if (slotPointer(m, t, i) === k.nil || slotTag(m, t, i) !== TAG_PTR) free = i;
+    if (free < 0) {
+      // A bigger table, the blocks copied over.
+      const size = t >= 0 ? slotCount(m, t) : 0;
+      const bigger = k.heap.allocate(Math.max(16, size * 2), FORMAT_POINTERS, CLASS.Array, BigInt(k.nil), TAG_PTR);
+      if (bigger < 0) return null;
+      t = this.heapTable();
+      for (let i = 0; i < size; i++) setSlot(m, bigger, i, slot(m, t, i), slotTag(m, t, i));
+      setSlotPointer(m, this.fs, FS.HEAP, bigger);
+      free = size;
+    }
+    const b = this.newBlock(bytes);
+    if (b === null) return null;
+    setSlotPointer(m, this.heapTable(), free, b);
+    return HEAP_ORIGIN + free * BLOCK_SPAN;
+  }
+
+  /** The block number of an address ALLOCATE answered (a live block's start), or -1. */
+  private blockAt(a: number): number {
+    if (!Number.isSafeInteger(a) || a < HEAP_ORIGIN || (a - HEAP_ORIGIN) % BLOCK_SPAN !== 0) return -1;
+    const n = (a - HEAP_ORIGIN) / BLOCK_SPAN;
+    return this.block(n) >= 0 ? n : -1;
   }
 
   private getVar(v: number): bigint { return signed(this.m.cell(this.data + v)); }
@@ -1733,6 +1806,35 @@ export class Forth {
         const names = d.pendingLocals.reverse();
         d.pendingLocals = [];
         this.makeLocals(names, 0);
+        return;
+      }
+      case 'ALLOCATE': {
+        // ( u -- a-addr ior ): a block of its own, an Array (so bounds-checked as the data space).
+        const a = this.allocateBlock(this.popNumber());
+        this.push(a ?? 0);
+        this.push(a === null ? -59 : 0);
+        return;
+      }
+      case 'FREE': {
+        const n = this.blockAt(this.popNumber());
+        if (n >= 0) setSlotPointer(m, this.heapTable(), n, this.k.nil);
+        this.push(n >= 0 ? 0 : -60);
+        return;
+      }
+      case 'RESIZE': {
+        // ( a-addr1 u -- a-addr2 ior ): a new block in the same place (the address stays); on a
+        // failure the old block is as it was.
+        const u = this.popNumber();
+        const a = this.popNumber();
+        const n = this.blockAt(a);
+        const b = n >= 0 ? this.newBlock(u) : null;
+        if (b === null) { this.push(a); this.push(-61); return; }
+        const old = this.block(n);
+        const cells = Math.min(slotCount(m, old), slotCount(m, b));
+        for (let i = 0; i < cells; i++) setSlot(m, b, i, slot(m, old, i), slotTag(m, old, i));
+        setSlotPointer(m, this.heapTable(), n, b);
+        this.push(a);
+        this.push(0);
         return;
       }
       case '(ST-ENTER)': return this.stEnter();

@@ -248,6 +248,22 @@ describe('Forth: locals', () => {
   });
 });
 
+describe('Forth: ALLOCATE FREE RESIZE', () => {
+  it('a block is an object of its own: @ ! C@ C! reach its bytes and nothing past them', () => {
+    out('VARIABLE B1  20 ALLOCATE THROW B1 !  : FILLB 20 0 DO I 3 * B1 @ I + C! LOOP ;  FILLB');
+    expect(stack('B1 @ 19 + C@  B1 @ 7 + C@  -5 B1 @ 8 + !  B1 @ 8 + @  B1 @ ALIGNED B1 @ =')).toEqual(['57', '21', '-5', '-1']);
+    // 20 bytes are three cells: the fourth is outside, THROWn as -9 inside a CATCH.
+    expect(stack(': PAST B1 @ 24 + @ ;  \' PAST CATCH  : PASTC 99 B1 @ 24 + C! ;  \' PASTC CATCH')).toEqual(['-9', '-9']);
+    // RESIZE keeps the bytes (and here the address); FREE makes every access an error.
+    expect(stack('B1 @ 100 RESIZE THROW B1 @ =  B1 @ 19 + C@  B1 @ 99 + C@')).toEqual(['-1', '57', '0']);
+    expect(stack('B1 @ FREE  B1 @ FREE  : GONE B1 @ @ ;  \' GONE CATCH')).toEqual(['0', '-60', '-9']);
+    const r = f.interpret('B1 @ @');
+    f.clearStack();
+    expect(r.error).toMatch(/Invalid memory address/);
+    expect(stack('-1 ALLOCATE NIP 0=  1 ALLOCATE NIP')).toEqual(['0', '0']);
+  });
+});
+
 describe('Forth: errors leave the system usable', () => {
   const error = (text: string): string => {
     const r = f.interpret(text);
