@@ -2177,16 +2177,39 @@ export class Forth {
    * and interpretation goes on with the next line.
    */
   interpret(text: string, name = '(user)', kind: 'file' | 'user' = name === '(user)' ? 'user' : 'file'): ForthOutcome {
+    const g = this.interpretSlices(text, name, kind);
+    for (;;) {
+      const r = g.next();
+      if (r.done) return r.value;
+    }
+  }
+
+  /**
+   * As interpret, but letting the event loop run between slices of the machine's run (`pause`),
+   * so that Ctrl-C (Machine.requestInterrupt) reaches a line that does not end: the run stops
+   * with an Interrupted fault, reported as gforth's "User interrupt", and the rest of the text
+   * is not interpreted.
+   */
+  async interpretAsync(text: string, pause: () => Promise<void>, name = '(user)', kind: 'file' | 'user' = name === '(user)' ? 'user' : 'file'): Promise<ForthOutcome> {
+    const g = this.interpretSlices(text, name, kind);
+    for (;;) {
+      const r = g.next();
+      if (r.done) return r.value;
+      await pause();
+    }
+  }
+
+  private *interpretSlices(text: string, name: string, kind: 'file' | 'user'): Generator<void, ForthOutcome> {
     const wasRunning = this.running;
     this.running = true;
     try {
-      return this.interpretTop(text, name, kind);
+      return yield* this.interpretTop(text, name, kind);
     } finally {
       this.running = wasRunning;
     }
   }
 
-  private interpretTop(text: string, name: string, kind: 'file' | 'user'): ForthOutcome {
+  private *interpretTop(text: string, name: string, kind: 'file' | 'user'): Generator<void, ForthOutcome> {
     const k = this.k;
     const m = this.m;
     this.output = '';
@@ -2199,7 +2222,12 @@ export class Forth {
       this.enter();
       this.rsMarks = [];
       this.error = null;
-      const run = m.call(this.interpretCode, { steps: 1_000_000_000 });
+      // A line has a budget of STEPS instructions, run a SLICE at a time.
+      let run = m.call(this.interpretCode, { steps: SLICE });
+      for (let left = STEPS - SLICE; run.fault?.kind === 'StepLimit' && left > 0; left -= SLICE) {
+        yield;
+        run = m.resume({ steps: Math.min(SLICE, left) });
+      }
       if (!run.fault) { this.drainTranscript(); this.leave(); break; }
       this.drainTranscript();
       const origin = run.fault.kind === 'Service' ? k.faultOrigin : null;
@@ -2231,7 +2259,7 @@ export class Forth {
       this.setState(false);
       this.sources = [top];
       this.errorSink?.(errors[errors.length - 1]);
-      if (top.kind === 'evaluate' || !this.refill()) break;
+      if (fault.kind === 'Interrupted' || top.kind === 'evaluate' || !this.refill()) break;
     }
     this.sources = [];
     const stack = this.savedText();
@@ -2346,6 +2374,10 @@ export class Forth {
 }
 
 const forths = new WeakMap<Bedrock, Forth>();
+
+/** The instructions a piece of text may run at the top level, and how many between two pauses. */
+const STEPS = 1_000_000_000;
+const SLICE = 5_000_000;
 
 function disassembleLines(bytes: Uint8Array): string[] {
   const r = disassemble(bytes);
