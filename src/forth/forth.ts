@@ -21,7 +21,7 @@
  * the interpreter checks the depth after every word), a division by zero or an invalid memory
  * address end the line with a message; the stacks are emptied and the system goes on.
  */
-import { existsSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { FORMAT_POINTERS, TAG_NUM, TAG_PTR, TAG_STACK } from '../../kernel/machine/cells.ts';
 import type { Fault } from '../../kernel/machine/faults.ts';
@@ -179,6 +179,10 @@ const HOST_WORDS: readonly { name: string; immediate?: boolean }[] = [
   { name: 'NAME>STRING' }, { name: 'NAME>INTERPRET' }, { name: 'NAME>COMPILE' },
   { name: '{:', immediate: true }, { name: '(LOCAL)' }, { name: 'LOCALS|', immediate: true },
   { name: 'ALLOCATE' }, { name: 'FREE' }, { name: 'RESIZE' },
+  { name: 'CREATE-FILE' }, { name: 'OPEN-FILE' }, { name: 'CLOSE-FILE' }, { name: 'READ-FILE' }, { name: 'READ-LINE' },
+  { name: 'WRITE-FILE' }, { name: 'WRITE-LINE' }, { name: 'FILE-POSITION' }, { name: 'REPOSITION-FILE' }, { name: 'FILE-SIZE' },
+  { name: 'RESIZE-FILE' }, { name: 'DELETE-FILE' }, { name: 'RENAME-FILE' }, { name: 'FILE-STATUS' }, { name: 'FLUSH-FILE' },
+  { name: '(INCLUDE-FILE)' }, { name: '(REQUIRED)' },
 ];
 
 /** The standard's THROW codes for the errors the system itself raises (gforth's words). */
@@ -187,7 +191,7 @@ const THROW_CODES: Record<string, number> = {
   'Dictionary overflow': -8, 'Invalid memory address': -9, 'Division by zero': -10, 'Result out of range': -11,
   'Undefined word': -13, 'Interpreting a compile-only word': -14, 'Attempt to use zero-length string as a name': -16,
   'Pictured numeric output string overflow': -17, 'Unstructured: control structure mismatch': -22,
-  'Search-order overflow': -49, 'Search-order underflow': -50,
+  'Search-order overflow': -49, 'Search-order underflow': -50, 'File I/O exception': -37, 'Non-existent file': -38,
 };
 const THROW_MESSAGES = new Map(Object.entries(THROW_CODES).map(([m, c]) => [c, m]));
 
@@ -1837,6 +1841,119 @@ export class Forth {
         this.push(0);
         return;
       }
+      case 'CREATE-FILE': case 'OPEN-FILE': {
+        // ( c-addr u fam -- fileid ior ): fam is R/O 0, W/O 1, R/W 2 (BIN changes nothing).
+        const fam = this.popNumber() & 3;
+        const n = this.popNumber();
+        const path = resolve(this.textAt(this.popNumber(), n));
+        const r = fileCall(() => openSync(path, name === 'CREATE-FILE' ? 'w+' : fam === 0 ? 'r' : 'r+'));
+        if (typeof r !== 'number') { this.push(0); this.push(r.ior); return; }
+        const id = ++this.fileIds;
+        this.files.set(id, { fd: r, path, position: 0 });
+        this.push(id);
+        this.push(0);
+        return;
+      }
+      case 'CLOSE-FILE': {
+        const id = this.popNumber();
+        const f = this.files.get(id);
+        this.files.delete(id);
+        this.push(f ? iorOf(fileCall(() => closeSync(f.fd))) : -37);
+        return;
+      }
+      case 'READ-FILE': case 'READ-LINE': {
+        // READ-FILE ( c-addr u1 fileid -- u2 ior ), READ-LINE ( c-addr u1 fileid -- u2 flag ior ).
+        const f = this.file(this.popNumber());
+        const u1 = this.popNumber();
+        const a = this.popNumber();
+        const line = name === 'READ-LINE';
+        const buf = Buffer.alloc(Math.max(0, Math.min(u1, BLOCK_MAX)) + (line ? 2 : 0));
+        const r = f ? fileCall(() => readSync(f.fd, buf, 0, buf.length, f.position)) : { ior: -37 };
+        if (typeof r !== 'number') { this.push(0); if (line) this.push(0); this.push(r.ior); return; }
+        let u2 = Math.min(r, u1);
+        let advance = u2;
+        if (line) {
+          const nl = buf.subarray(0, Math.min(r, u1 + 1)).indexOf(10);
+          if (nl >= 0) { u2 = nl > 0 && buf[nl - 1] === 13 ? nl - 1 : nl; advance = nl + 1; }
+        }
+        for (let i = 0; i < u2; i++) this.setByteAt(a + i, buf[i]);
+        f!.position += advance;
+        this.push(u2);
+        if (line) this.push(r === 0 ? 0 : -1);
+        this.push(0);
+        return;
+      }
+      case 'WRITE-FILE': case 'WRITE-LINE': {
+        const f = this.file(this.popNumber());
+        const n = this.popNumber();
+        const bytes = this.bytesAt(this.popNumber(), n);
+        if (name === 'WRITE-LINE') bytes.push(10);
+        const r = f ? fileCall(() => writeSync(f.fd, Buffer.from(bytes), 0, bytes.length, f.position)) : { ior: -37 };
+        if (typeof r === 'number') f!.position += r;
+        this.push(iorOf(r));
+        return;
+      }
+      case 'FILE-POSITION': case 'FILE-SIZE': {
+        const f = this.file(this.popNumber());
+        const r = !f ? { ior: -37 } : name === 'FILE-POSITION' ? f.position : fileCall(() => fstatSync(f.fd).size);
+        this.push(typeof r === 'number' ? r : 0);
+        this.push(0);
+        this.push(iorOf(r));
+        return;
+      }
+      case 'REPOSITION-FILE': case 'RESIZE-FILE': {
+        const f = this.file(this.popNumber());
+        const hi = this.pop();
+        const lo = BigInt.asUintN(64, this.pop());
+        const size = hi === 0n && lo <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(lo) : -1;
+        if (!f || size < 0) { this.push(-37); return; }
+        if (name === 'REPOSITION-FILE') { f.position = size; this.push(0); return; }
+        this.push(iorOf(fileCall(() => ftruncateSync(f.fd, size))));
+        return;
+      }
+      case 'FLUSH-FILE': { const f = this.file(this.popNumber()); this.push(f ? iorOf(fileCall(() => fsyncSync(f.fd))) : -37); return; }
+      case 'DELETE-FILE': case 'FILE-STATUS': {
+        const n = this.popNumber();
+        const path = resolve(this.textAt(this.popNumber(), n));
+        if (name === 'DELETE-FILE') { this.push(iorOf(fileCall(() => unlinkSync(path)))); return; }
+        const r = fileCall(() => statSync(path).mode);
+        this.push(typeof r === 'number' ? r : 0);
+        this.push(iorOf(r));
+        return;
+      }
+      case 'RENAME-FILE': {
+        const n2 = this.popNumber();
+        const to = resolve(this.textAt(this.popNumber(), n2));
+        const n1 = this.popNumber();
+        const from = resolve(this.textAt(this.popNumber(), n1));
+        this.push(iorOf(fileCall(() => renameSync(from, to))));
+        return;
+      }
+      case '(INCLUDE-FILE)': {
+        // ( fileid -- ): interpret the rest of the file, from where it is.
+        const id = this.popNumber();
+        const f = this.file(id);
+        if (!f) throw new ForthError('File I/O exception');
+        const size = fileCall(() => fstatSync(f.fd).size);
+        if (typeof size !== 'number') throw new ForthError('File I/O exception');
+        const buf = Buffer.alloc(Math.max(0, size - f.position));
+        const r = fileCall(() => readSync(f.fd, buf, 0, buf.length, f.position));
+        if (typeof r !== 'number') throw new ForthError('File I/O exception');
+        f.position += r;
+        this.pushSource({ kind: 'file', name: f.path, lines: splitLines(buf.subarray(0, r).toString('latin1')), line: 0, text: '', address: ORIGIN + TIB, savedIn: 0, id });
+        return;
+      }
+      case '(REQUIRED)': {
+        // ( c-addr u -- flag ): true when the file was included already (then nothing is done),
+        // else it is pushed as the source INCLUDED's INTERPRET reads.
+        const n = this.popNumber();
+        const file = this.textAt(this.popNumber(), n);
+        const path = this.findFile(file);
+        if (this.included.has(path)) { this.push(-1); return; }
+        this.include(file);
+        this.push(0);
+        return;
+      }
       case '(ST-ENTER)': return this.stEnter();
       case '(ST-LEAVE)': return this.stLeave();
       default: throw new ForthError(`unknown host operation ${op}`);
@@ -2104,11 +2221,23 @@ export class Forth {
     }
   }
 
-  private include(file: string): void {
+  /** Files the File word set opened, by fileid; and the files INCLUDED read (for REQUIRED). */
+  private readonly files = new Map<number, { fd: number; path: string; position: number }>();
+  private readonly included = new Set<string>();
+
+  private file(id: number): { fd: number; path: string; position: number } | undefined { return this.files.get(id); }
+
+  private findFile(file: string): string {
     const from = this.sources.map((s) => s.name).reverse().find((n) => n !== '' && n !== '(user)');
     const candidates = [resolve(file), ...(from ? [resolve(dirname(from), file)] : [])];
     const path = candidates.find((c) => existsSync(c));
     if (!path) throw new ForthError(`${file}: No such file or directory`);
+    return path;
+  }
+
+  private include(file: string): void {
+    const path = this.findFile(file);
+    this.included.add(path);
     const text = readFileSync(path, 'latin1');
     const lines = splitLines(text);
     this.pushSource({ kind: 'file', name: path, lines, line: 0, text: '', address: ORIGIN + TIB, savedIn: 0, id: ++this.fileIds });
@@ -2397,6 +2526,20 @@ function splitLines(text: string): string[] {
   const lines = text.split(/\r?\n/);
   if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
   return lines.map((l) => l.replace(/\t/g, ' '));
+}
+
+/** A call of the host's file system: its answer, or the File word set's ior for its error. */
+function fileCall<T>(f: () => T): T | { ior: number } {
+  try {
+    return f();
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    return { ior: code === 'ENOENT' ? -38 : -37 };
+  }
+}
+
+function iorOf(r: unknown): number {
+  return typeof r === 'object' && r !== null && 'ior' in r ? (r as { ior: number }).ior : 0;
 }
 
 /** gforth's words for a machine fault in a Forth word. */

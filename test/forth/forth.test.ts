@@ -3,6 +3,9 @@
  * same machine as Smalltalk, memory in bounds-checked objects, gforth's errors, the dictionary
  * as methods of the class Forth, and `bedrock run FILE.fs`.
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Bedrock } from '../../src/system/bedrock.ts';
 import { bootSystem } from '../support/system.ts';
@@ -261,6 +264,32 @@ describe('Forth: ALLOCATE FREE RESIZE', () => {
     f.clearStack();
     expect(r.error).toMatch(/Invalid memory address/);
     expect(stack('-1 ALLOCATE NIP 0=  1 ALLOCATE NIP')).toEqual(['0', '0']);
+  });
+});
+
+describe('Forth: the File-Access word set', () => {
+  it('creates, writes, reads by lines and bytes, repositions, resizes, renames and deletes host files', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bedrock-forth-files-'));
+    try {
+      const p = (n: string): string => `S" ${join(dir, n)}"`;
+      out(`VARIABLE FD  CREATE LB 80 ALLOT  ${p('a.txt')} R/W CREATE-FILE THROW FD !`);
+      out('S" first line" FD @ WRITE-LINE THROW  S" second" FD @ WRITE-LINE THROW  S" tail" FD @ WRITE-FILE THROW');
+      expect(readFileSync(join(dir, 'a.txt'), 'latin1')).toBe('first line\nsecond\ntail');
+      expect(stack('FD @ FILE-SIZE THROW D>S  FD @ FILE-POSITION THROW D>S  0. FD @ REPOSITION-FILE')).toEqual(['22', '22', '0']);
+      expect(out('LB 80 FD @ READ-LINE THROW . . LB 5 TYPE SPACE  LB 3 FD @ READ-LINE THROW . . LB 3 TYPE')).toBe('-1 10 first -1 3 sec');
+      expect(stack('LB 80 FD @ READ-LINE THROW  LB 80 FD @ READ-LINE THROW  LB 80 FD @ READ-LINE')).toEqual(['3', '-1', '4', '-1', '0', '0', '0']);
+      expect(stack('5. FD @ RESIZE-FILE  FD @ FILE-SIZE THROW D>S  FD @ CLOSE-FILE')).toEqual(['0', '5', '0']);
+      expect(stack(`${p('a.txt')} ${p('b.txt')} RENAME-FILE  ${p('a.txt')} FILE-STATUS NIP 0=  ${p('b.txt')} R/O OPEN-FILE`).slice(0, 2)).toEqual(['0', '0']);
+      // A file that is not there: an ior (-38), not an error; THROWn, gforth's words.
+      expect(stack(`${p('nope.txt')} R/O OPEN-FILE NIP  ${p('nope.txt')} DELETE-FILE`)).toEqual(['-38', '-38']);
+      const r = f.interpret(`${p('nope.txt')} R/O OPEN-FILE THROW`);
+      f.clearStack();
+      expect(r.error).toMatch(/Non-existent file/);
+      writeFileSync(join(dir, 'lib.fs'), 'VARIABLE LOADS  1 LOADS +!\n: FROM-LIB 42 ;\n');
+      expect(stack(`${p('lib.fs')} REQUIRED ${p('lib.fs')} REQUIRED FROM-LIB LOADS @  ${p('lib.fs')} R/O OPEN-FILE THROW INCLUDE-FILE LOADS @`)).toEqual(['42', '1', '1']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
