@@ -22,6 +22,7 @@
  * fixed). `@` is `mov rax, [data + rax - ORIGIN]`: a based access, so the machine checks it
  * against the data space's bounds, and a cell can hold a number or a pointer (an object, an
  * execution token) with its tag: no Forth program can make a pointer or reach outside.
+ * Addresses from 2^40 up are ALLOCATE's blocks, each an Array of its own (see ADDRESS).
  */
 
 /** Forth addresses: ORIGIN + byte offset in the data space (0 is never an address). */
