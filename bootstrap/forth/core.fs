@@ -91,3 +91,7 @@
 : INCLUDE-FILE  ( i*x fileid -- j*x )  (INCLUDE-FILE) INTERPRET (END-SOURCE) ;
 : REQUIRED  ( i*x c-addr u -- j*x )  (REQUIRED) 0= IF INTERPRET (END-SOURCE) THEN ;
 : REQUIRE  ( i*x "name" -- j*x )  PARSE-NAME REQUIRED ;
+
+\ The Block word set: blocks are 1024 bytes of blocks.fb; LOAD interprets one as a line.
+: LOAD  ( i*x u -- j*x )  (LOAD) INTERPRET (END-SOURCE) ;
+: THRU  ( i*x u1 u2 -- j*x )  1+ SWAP ?DO I LOAD LOOP ;

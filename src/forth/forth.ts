@@ -52,7 +52,10 @@ const BLOCK_MAX = 1 << 24;
 const DATA_CELLS = 1 << 17;
 const RS_CELLS = 1 << 16;
 /** Byte offsets in the data space. */
-export const VAR = Object.freeze({ BASE: 8, STATE: 16, IN: 24, DP: 32, HLD: 40, STRINGS: 48, CURRENT: 56, ORDER_COUNT: 64, ORDER: 72, WORDLISTS: 200 });
+export const VAR = Object.freeze({ BASE: 8, STATE: 16, IN: 24, DP: 32, HLD: 40, STRINGS: 48, CURRENT: 56, ORDER_COUNT: 64, ORDER: 72, WORDLISTS: 200, BLK: 208, SCR: 216 });
+/** The Block word set: block buffers (ALLOCATE's blocks), and the file that holds the blocks. */
+const BLOCK_BUFFERS = 8;
+const BLOCK_FILE = 'blocks.fb';
 /** The longest search order (the ORDER cells, first searched first). */
 const ORDER_MAX = 16;
 /** FORTH-WORDLIST: the class Forth; wordlist n > 1 is the class ForthWordlistN. */
@@ -90,14 +93,16 @@ class ForthError extends Error {
 }
 
 interface Source {
-  readonly kind: 'file' | 'evaluate' | 'user';
+  readonly kind: 'file' | 'evaluate' | 'user' | 'block';
   readonly name: string;
-  readonly lines: readonly string[];
+  lines: readonly string[];
   /** Index of the current line in `lines`. */
   line: number;
   text: string;
-  /** The Forth address of the text (the TIB for files and the user, the string for EVALUATE). */
-  readonly address: number;
+  /** The Forth address of the text (the TIB for files and the user, the string for EVALUATE, the buffer for LOAD). */
+  address: number;
+  /** The block LOAD interprets (BLK), or 0. */
+  block?: number;
   /** >IN of this source while another is on top. */
   savedIn: number;
   readonly id: number;
@@ -183,6 +188,8 @@ const HOST_WORDS: readonly { name: string; immediate?: boolean }[] = [
   { name: 'WRITE-FILE' }, { name: 'WRITE-LINE' }, { name: 'FILE-POSITION' }, { name: 'REPOSITION-FILE' }, { name: 'FILE-SIZE' },
   { name: 'RESIZE-FILE' }, { name: 'DELETE-FILE' }, { name: 'RENAME-FILE' }, { name: 'FILE-STATUS' }, { name: 'FLUSH-FILE' },
   { name: '(INCLUDE-FILE)' }, { name: '(REQUIRED)' },
+  { name: 'BLOCK' }, { name: 'BUFFER' }, { name: 'UPDATE' }, { name: 'SAVE-BUFFERS' }, { name: 'EMPTY-BUFFERS' },
+  { name: 'FLUSH' }, { name: '(LOAD)' }, { name: 'LIST' },
 ];
 
 /** The standard's THROW codes for the errors the system itself raises (gforth's words). */
@@ -393,6 +400,9 @@ export class Forth {
     for (const p of PRIMITIVES) if (!this.system(p.name)) this.primitive(p.name, Forth.dataAccess(p.asm), 'primitive');
     for (const r of RUNTIME) if (!this.system(r.name)) this.primitive(r.name, Forth.dataAccess(r.asm), 'runtime');
     HOST_WORDS.forEach((w, i) => { if (i > 0 && !this.system(w.name)) this.primitive(w.name, hostStub(i, SERVICE.FORTH), 'host', w.immediate); });
+    for (const [name, offset] of [['BLK', VAR.BLK], ['SCR', VAR.SCR]] as const) {
+      if (!this.system(name)) this.install(name, `pop r13; push rax; mov rax, ${ORIGIN + offset}; jmp r13`, 'create', { body: ORIGIN + offset });
+    }
     this.setVar(VAR.CURRENT, BigInt(current));
   }
 
@@ -456,7 +466,7 @@ export class Forth {
     };
     HOST_WORDS.forEach((w, i) => { if (i > 0) this.primitive(w.name, stubs[w.name] ?? hostStub(i, F), 'host', w.immediate); });
     this.findCatchLanding();
-    for (const [name, offset] of [['BASE', VAR.BASE], ['STATE', VAR.STATE], ['>IN', VAR.IN]] as const) {
+    for (const [name, offset] of [['BASE', VAR.BASE], ['STATE', VAR.STATE], ['>IN', VAR.IN], ['BLK', VAR.BLK], ['SCR', VAR.SCR]] as const) {
       this.install(name, `pop r13; push rax; mov rax, ${ORIGIN + offset}; jmp r13`, 'create', { body: ORIGIN + offset });
     }
     const core = readFileSync(projectFile('bootstrap/forth/core.fs'), 'utf8');
@@ -834,7 +844,7 @@ export class Forth {
   /** Put the source's current line in the TIB (files and the user's text) and start reading it. */
   private loadLine(s: Source): void {
     s.text = s.lines[s.line] ?? '';
-    if (s.kind !== 'evaluate') {
+    if (s.kind !== 'evaluate' && s.kind !== 'block') {
       if (s.text.length > TIB_SIZE) throw new ForthError(`line too long (${s.text.length} characters; at most ${TIB_SIZE})`);
       this.setText(ORIGIN + TIB, s.text);
     }
@@ -846,18 +856,29 @@ export class Forth {
     if (this.sources.length >= 64) throw new ForthError('Too many nested sources');
     this.sources.push(s);
     this.loadLine(s);
+    this.setVar(VAR.BLK, BigInt(s.block ?? 0));
   }
 
   private popSource(): void {
     this.sources.pop();
     const s = this.sources[this.sources.length - 1];
-    if (!s) return;
-    if (s.kind !== 'evaluate') this.setText(ORIGIN + TIB, s.text);
+    if (!s) { this.setVar(VAR.BLK, 0n); return; }
+    if (s.kind === 'block') this.reloadBlock(s);
+    else if (s.kind !== 'evaluate') this.setText(ORIGIN + TIB, s.text);
+    this.setVar(VAR.BLK, BigInt(s.block ?? 0));
     this.in = s.savedIn;
   }
 
   private refill(): boolean {
     const s = this.source;
+    if (s.kind === 'block') {
+      // In a block, REFILL goes on with the next block.
+      s.block = (s.block ?? 0) + 1;
+      this.reloadBlock(s);
+      this.setVar(VAR.BLK, BigInt(s.block));
+      this.in = 0;
+      return true;
+    }
     if (s.kind === 'evaluate' || s.line + 1 >= s.lines.length) return false;
     s.line++;
     this.loadLine(s);
@@ -1208,7 +1229,12 @@ export class Forth {
           if (this.source.kind !== 'file' || !this.refill()) return;
         }
       }
-      case '\\': this.in = this.source.text.length; return;
+      case '\\': {
+        // In a block, to the end of its 64-character line; elsewhere to the end of the line.
+        const s = this.source;
+        this.in = s.kind === 'block' ? Math.min(s.text.length, (Math.floor(this.in / 64) + 1) * 64) : s.text.length;
+        return;
+      }
       case '.(': this.emit(this.parse(41).text); return;
       case 'IF': this.push(this.append(this.rt('(0BRANCH)'))); return;
       case 'ELSE': { const orig = this.popNumber(); const o2 = this.append(this.rt('(BRANCH)')); this.resolve(orig); this.push(o2); return; }
@@ -1495,14 +1521,16 @@ export class Forth {
       case 'SEE': { this.emit(this.see(this.requireName()) + '\n'); return; }
       case 'WORDS': { this.emit(this.words().map((w) => w.toLowerCase()).join(' ') + '\n'); return; }
       case 'BYE': this.bye = true; throw new ForthError('bye', true);
-      case 'SAVE-INPUT': { const s = this.source; this.push(s.line); this.push(this.in); this.push(2); return; }
+      case 'SAVE-INPUT': { const s = this.source; this.push(s.kind === 'block' ? s.block ?? 0 : s.line); this.push(this.in); this.push(2); return; }
       case 'RESTORE-INPUT': {
         const n = this.popNumber();
         if (n !== 2) { for (let i = 0; i < n; i++) this.pop(); this.push(-1); return; }
         const inn = this.popNumber();
         const line = this.popNumber();
         const s = this.source;
-        if (s.line !== line) { s.line = line; this.loadLine(s); }
+        if (s.kind === 'block') {
+          if (s.block !== line) { s.block = line; this.reloadBlock(s); this.setVar(VAR.BLK, BigInt(line)); }
+        } else if (s.line !== line) { s.line = line; this.loadLine(s); }
         this.in = inn;
         this.push(0);
         return;
@@ -1954,6 +1982,28 @@ export class Forth {
         this.push(0);
         return;
       }
+      case 'BLOCK': case 'BUFFER': this.push(this.blockBuffer(this.popNumber(), name === 'BLOCK')); return;
+      case 'UPDATE': { const b = this.buffers.find((x) => x.block === this.currentBlock); if (b) b.updated = true; return; }
+      case 'SAVE-BUFFERS': this.saveBuffers(); return;
+      case 'FLUSH': this.saveBuffers(); this.buffers.forEach((b) => { b.block = 0; }); return;
+      case 'EMPTY-BUFFERS': this.buffers.forEach((b) => { b.block = 0; b.updated = false; }); return;
+      case '(LOAD)': {
+        const n = this.popNumber();
+        const s: Source = { kind: 'block', name: this.source.name, lines: [], line: 0, text: '', address: 0, savedIn: 0, id: 0, block: n };
+        this.reloadBlock(s);
+        this.pushSource(s);
+        return;
+      }
+      case 'LIST': {
+        const n = this.popNumber();
+        const a = this.blockBuffer(n, true);
+        const text = this.textAt(a, 1024);
+        const lines: string[] = [];
+        for (let i = 0; i < 16; i++) lines.push(`${String(i).padStart(2)} ${text.slice(64 * i, 64 * i + 64)}`);
+        this.emit(`Screen ${n}\n${lines.join('\n')}\n`);
+        this.setVar(VAR.SCR, BigInt(n));
+        return;
+      }
       case '(ST-ENTER)': return this.stEnter();
       case '(ST-LEAVE)': return this.stLeave();
       default: throw new ForthError(`unknown host operation ${op}`);
@@ -2219,6 +2269,72 @@ export class Forth {
       else if (t === '[ELSE]' && untilElse && level === 1) return;
       else if (t === '[THEN]' && --level === 0) return;
     }
+  }
+
+  /** The block buffers (each an ALLOCATE block of 1024 bytes), the block each holds (0: none). */
+  private buffers: { address: number; block: number; updated: boolean; used: number }[] = [];
+  private currentBlock = 0;
+  private blockUses = 0;
+
+  /** The host file that holds the blocks (blocks.fb in the working directory, as gforth's). */
+  private blockFile(): number {
+    const path = resolve(BLOCK_FILE);
+    const fd = fileCall(() => openSync(path, existsSync(path) ? 'r+' : 'w+'));
+    if (typeof fd !== 'number') throw new ForthError('File I/O exception');
+    return fd;
+  }
+
+  /** BLOCK (read) or BUFFER (not read): the address of a buffer holding block n. */
+  private blockBuffer(n: number, read: boolean): number {
+    if (!Number.isSafeInteger(n) || n < 1 || n > 1 << 20) throw new ForthError('Invalid block number');
+    this.currentBlock = n;
+    const use = ++this.blockUses;
+    const have = this.buffers.find((b) => b.block === n);
+    if (have) { have.used = use; return have.address; }
+    let b = this.buffers.find((x) => x.block === 0);
+    if (!b && this.buffers.length < BLOCK_BUFFERS) {
+      const a = this.allocateBlock(1024);
+      if (a === null) throw new ForthError('out of memory');
+      b = { address: a, block: 0, updated: false, used: 0 };
+      this.buffers.push(b);
+    }
+    if (!b) {
+      b = this.buffers.reduce((x, y) => (x.used <= y.used ? x : y));
+      if (b.updated) this.writeBlock(b);
+    }
+    b.block = n;
+    b.updated = false;
+    b.used = use;
+    if (read) {
+      const buf = Buffer.alloc(1024, 32);
+      const fd = this.blockFile();
+      try { fileCall(() => readSync(fd, buf, 0, 1024, (n - 1) * 1024)); } finally { closeSync(fd); }
+      for (let i = 0; i < 1024; i++) this.setByteAt(b.address + i, buf[i]);
+    }
+    return b.address;
+  }
+
+  private writeBlock(b: { address: number; block: number; updated: boolean }): void {
+    const bytes = Buffer.from(this.bytesAt(b.address, 1024));
+    const fd = this.blockFile();
+    try {
+      const r = fileCall(() => writeSync(fd, bytes, 0, 1024, (b.block - 1) * 1024));
+      if (typeof r !== 'number') throw new ForthError('File I/O exception');
+    } finally {
+      closeSync(fd);
+    }
+    b.updated = false;
+  }
+
+  private saveBuffers(): void { for (const b of this.buffers) if (b.block !== 0 && b.updated) this.writeBlock(b); }
+
+  /** A block source's text: its block, read (into a buffer) as one line of 1024 characters. */
+  private reloadBlock(s: Source): void {
+    const a = this.blockBuffer(s.block ?? 0, true);
+    s.address = a;
+    s.lines = [this.textAt(a, 1024)];
+    s.line = 0;
+    s.text = s.lines[0];
   }
 
   /** Files the File word set opened, by fileid; and the files INCLUDED read (for REQUIRED). */

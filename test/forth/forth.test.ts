@@ -293,6 +293,28 @@ describe('Forth: the File-Access word set', () => {
   });
 });
 
+describe('Forth: the Block word set', () => {
+  it('BLOCK BUFFER UPDATE FLUSH keep blocks in blocks.fb; LOAD and THRU interpret them, \\ to the end of a 64-character line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bedrock-forth-blocks-'));
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      out(': PUT ( c-addr u blk -- ) BUFFER DUP 1024 BL FILL SWAP MOVE UPDATE ;');
+      out('S" 1 2 + \\ 99 not run" 3 PUT  S" BLK @ 10 *" 4 PUT  FLUSH');
+      const text = readFileSync(join(dir, 'blocks.fb'), 'latin1');
+      expect(text.length).toBe(4 * 1024);
+      expect(text.slice(2048, 2048 + 12)).toBe('1 2 + \\ 99 n');
+      expect(stack('3 LOAD  4 LOAD  3 4 THRU  BLK @')).toEqual(['3', '40', '3', '40', '0']);
+      // EMPTY-BUFFERS forgets an UPDATE not yet written.
+      expect(stack('CHAR 7 3 BLOCK C! UPDATE EMPTY-BUFFERS 3 BLOCK C@')).toEqual(['49']);
+      expect(out('3 LIST')).toMatch(/^Screen 3\n 0 1 2 \+ \\ 99 not run {46}\n 1 {65}\n/);
+    } finally {
+      process.chdir(cwd);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('Forth: errors leave the system usable', () => {
   const error = (text: string): string => {
     const r = f.interpret(text);
