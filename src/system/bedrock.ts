@@ -23,7 +23,7 @@ import { parseMethodText } from '../lang/filein.ts';
 import { behaviourName } from '../../kernel/objects/classes.ts';
 import { parse } from '../lang/parser.ts';
 import { Compiler, type Backend } from '../compiler/compiler.ts';
-import { backtrace, MACHINERY } from './backtrace.ts';
+import { backtrace, isMachinery } from './backtrace.ts';
 import { sealArithmetic } from '../../kernel/objects/arithmetic.ts';
 import { systemService } from './system-service.ts';
 import { debugService, PAUSE_MESSAGE } from './debug-service.ts';
@@ -352,7 +352,7 @@ export class Bedrock {
           resumeAt = this.afterPause(s, pausedAt!);
           // A step: the interpreter runs on, asking the watch before each instruction.
           const a = s.resolution === 'step' ? s.activations[s.stepFrame] : undefined;
-          const sender = a ? s.all.slice(s.all.indexOf(a) + 1).find((x) => !MACHINERY.test(activationName(k, x))) : undefined;
+          const sender = a ? s.all.slice(s.all.indexOf(a) + 1).find((x) => !isMachinery(k, x.code.method)) : undefined;
           stepping = a ? stepWatch(k, new CodeIndex(k, this.doIts), s.stepKind, a, sender) : null;
           if (a) stepName = `${s.stepKind}: `;
         }
