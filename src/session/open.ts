@@ -99,6 +99,7 @@ class SessionImage implements Persistence {
   start(item: Item) { return this.session.start(item); }
 
   forth(text: string) { return this.session.forth(text); }
+  forthAsync(text: string, pause: () => Promise<void>) { return this.session.forthAsync(text, pause); }
 
   mark(name: string): string | null { return this.session.mark(name); }
   forget(name: string): string | null { return this.session.forget(name); }

@@ -302,7 +302,18 @@ export class Session {
     this.settlePending();
     const f = Forth.of(this.bedrock);
     if (typeof f === 'string') return f;
-    const r = f.interpret(text);
+    return this.afterForth(text, f.interpret(text));
+  }
+
+  /** The same in slices, `pause` between them (so that Ctrl-C can stop it). */
+  async forthAsync(text: string, pause: () => Promise<void>): Promise<ForthOutcome | string> {
+    this.settlePending();
+    const f = Forth.of(this.bedrock);
+    if (typeof f === 'string') return f;
+    return this.afterForth(text, await f.interpretAsync(text, pause));
+  }
+
+  private afterForth(text: string, r: ForthOutcome): ForthOutcome {
     if (r.ok) {
       const failed = this.record('forth', text) ?? this.syncJournal();
       if (failed) return { ...r, ok: false, error: failed };
