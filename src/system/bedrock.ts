@@ -24,11 +24,12 @@ import { parseMethodText } from '../lang/filein.ts';
 import { behaviourName } from '../../kernel/objects/classes.ts';
 import { parse } from '../lang/parser.ts';
 import { Compiler, type Backend } from '../compiler/compiler.ts';
-import { backtrace } from './backtrace.ts';
+import { backtrace, isMachinery } from './backtrace.ts';
 import { sealArithmetic } from '../../kernel/objects/arithmetic.ts';
 import { systemService } from './system-service.ts';
 import { debugService, PAUSE_MESSAGE } from './debug-service.ts';
-import { CodeIndex, machineStart, walkFrames } from './frames.ts';
+import { activationName, CodeIndex, machineStart, walkFrames } from './frames.ts';
+import { stepWatch } from './stepping.ts';
 import { aside } from './aside.ts';
 import { DebugSession, restartAt, runEnsuresAbove } from './debug-session.ts';
 import type { Insn } from '../../kernel/machine/insn.ts';
@@ -310,6 +311,9 @@ export class Bedrock {
     let done: Outcome | null = null;
     let session: DebugSession | null = null;
     let pausedAt: Fault | null = null;
+    /** The watch of a step being taken (stepping.ts), or null. */
+    let stepping: ((next: Insn) => boolean) | null = null;
+    let stepName = '';
     this.doIts.push(r.method);
     const finish = (o: Outcome): Outcome => {
       k.heap.roots.release(held);
@@ -337,9 +341,21 @@ export class Bedrock {
           // Stepped again with no decision: no one is debugging it (a batch loop), so the
           // error goes on to its end as if there were no debugger.
           if (session.resolution === null) session.abandon();
-          resumeAt = this.afterPause(session, pausedAt!);
+          const s: DebugSession = session;
           session = null;
           this.paused = null;
+          if (s.stepped && s.resolution === 'abandon') {
+            // Abandoned after a step: the evaluation ends here, its ensure blocks run.
+            this.runEnsureBlocks();
+            m.unwind();
+            return finish({ kind: 'error', text: 'abandoned in the debugger', source });
+          }
+          resumeAt = this.afterPause(s, pausedAt!);
+          // A step: the interpreter runs on, asking the watch before each instruction.
+          const a = s.resolution === 'step' ? s.activations[s.stepFrame] : undefined;
+          const sender = a ? s.all.slice(s.all.indexOf(a) + 1).find((x) => !isMachinery(k, x.code.method)) : undefined;
+          stepping = a ? stepWatch(k, new CodeIndex(k, this.doIts), s.stepKind, a, sender) : null;
+          if (a) stepName = `${s.stepKind}: `;
         }
         // A slice is never longer than MAX_SLICE (the machine's budget stays a 32-bit count:
         // an unbounded one made translated code leave at every check, eight times slower).
@@ -357,9 +373,25 @@ export class Bedrock {
           run = m.call(r.entry, { steps: slice });
         } else {
           if (resumeAt) m.resumeAt = resumeAt;
-          run = m.resume({ steps: slice });
+          m.watch = stepping;
+          m.watchStopped = false;
+          try {
+            run = m.resume({ steps: slice });
+          } finally {
+            m.watch = null;
+          }
         }
         left -= run.steps;
+        if (run.fault?.kind === 'StepLimit' && m.watchStopped) {
+          // The step is done: a stop for the debugger where the evaluation is now.
+          m.watchStopped = false;
+          stepping = null;
+          pausedAt = run.fault;
+          session = this.pauseHere(run.fault, stepName);
+          if (session) return null;
+          return null; // (no session could be made: it runs on)
+        }
+        if (run.fault !== null && run.fault.kind !== 'StepLimit') stepping = null;
         if (run.fault?.kind === 'Breakpoint' && run.fault.message === PAUSE_MESSAGE) {
           // An error nothing handled, stopped for a debugger before any ensure block ran.
           pausedAt = run.fault;
@@ -406,12 +438,14 @@ export class Bedrock {
   private asideDepth = 0;
 
   /** A session for the evaluation stopped at `fault` (the PAUSE), or null when none can be made. */
-  private pauseHere(fault: Fault): DebugSession | null {
+  private pauseHere(fault: Fault, stepped?: string): DebugSession | null {
     const k = this.kernel;
     try {
       const exception = { value: k.machine.register(0), tag: k.machine.registerTag(0) };
       const frames = walkFrames(k, new CodeIndex(k, this.doIts), machineStart(k, fault.code + fault.offset), 400);
-      const session = new DebugSession(this, frames, exception, this.isMachineFault(exception));
+      const session = stepped !== undefined
+        ? new DebugSession(this, frames, null, false, `${stepped}${frames.length > 0 ? activationName(k, frames[0]) : 'stepped'}`)
+        : new DebugSession(this, frames, exception, this.isMachineFault(exception));
       this.paused = session;
       return session;
     } catch {
@@ -462,7 +496,9 @@ export class Bedrock {
       if (typeof at !== 'string') return at;
       // It could not be restarted after all: the error goes on to its end.
     }
-    if (session?.resolution === 'proceed') m.setRegister(0, BigInt(this.kernel.true), TAG_PTR);
+    // After a step the evaluation goes on from the instruction it stopped before.
+    if (session?.stepped) return at;
+    if (session?.resolution === 'proceed' || session?.resolution === 'step') m.setRegister(0, BigInt(this.kernel.true), TAG_PTR);
     return m.fetch(code, fault.offset + at.len);
   }
 
