@@ -5,6 +5,7 @@
  * back as a value (a syntax error with its caret, a compile error with its position, a fault
  * with its instruction); the machine is unwound after a fault, so the next item runs.
  */
+import { wideStringClass } from '../../kernel/objects/methods.ts';
 import { readFileSync } from 'node:fs';
 import { genesis, type GenesisOptions } from '../../bootstrap/genesis.ts';
 import { FORMAT_POINTERS, TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts';
@@ -562,7 +563,7 @@ export class Bedrock {
         return `${k.describe({ value: k.heap.roots.value(root), tag: k.heap.roots.tag(root) })} (printString failed: ${r.fault ? describeFault(r.fault) : 'no answer'})`;
       }
       const p = Number(r.value.value);
-      if (r.value.tag === TAG_PTR && isObject(k.machine, p) && classIndexOf(k.machine, p) === CLASS.String) return k.textOf(p);
+      if (r.value.tag === TAG_PTR && isObject(k.machine, p) && (classIndexOf(k.machine, p) === CLASS.String || classIndexOf(k.machine, p) === wideStringClass(k))) return k.textOf(p);
       return k.describe({ value: k.heap.roots.value(root), tag: k.heap.roots.tag(root) });
     } finally {
       k.heap.roots.release(root);
