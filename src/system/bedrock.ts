@@ -26,6 +26,7 @@ import { Compiler, type Backend } from '../compiler/compiler.ts';
 import { backtrace } from './backtrace.ts';
 import { sealArithmetic } from '../../kernel/objects/arithmetic.ts';
 import { systemService } from './system-service.ts';
+import { processService, switchingFaultHandler } from './process-service.ts';
 import { projectFile } from '../../bootstrap/project-files.ts';
 import { returnHome } from '../../kernel/memory/stack.ts';
 import { BrokenStructure } from '../../kernel/machine/faults.ts';
@@ -61,7 +62,7 @@ const ENSURE_STEPS = 10_000_000;
 const SEAL_ARITHMETIC_AFTER = 'large';
 
 /** The system written in Bedrock, loaded after genesis in this order. */
-export const SYSTEM_FILES: readonly string[] = Object.freeze(['object', 'behaviour', 'boolean', 'integer', 'large', 'number', 'collection', 'string', 'stream', 'exception', 'fraction', 'point', 'system', 'time', 'image']);
+export const SYSTEM_FILES: readonly string[] = Object.freeze(['object', 'behaviour', 'boolean', 'integer', 'large', 'number', 'collection', 'string', 'stream', 'exception', 'fraction', 'point', 'system', 'time', 'process', 'image']);
 
 export class Bedrock {
   readonly compiler: Compiler;
@@ -83,11 +84,20 @@ export class Bedrock {
   steps: number;
   timeoutMs = Infinity;
 
+  /**
+   * The number of the top-level evaluation running now (process-service.ts): the process of
+   * an evaluation that has ended can never run again. It starts from the clock, so an image
+   * opened again never meets its old numbers.
+   */
+  epoch = Date.now();
+
   private constructor(readonly kernel: Kernel, backend: Backend, steps: number) {
     this.steps = steps;
     this.compiler = new Compiler(kernel, backend);
     this.fileIns = new FileIns(kernel, () => this.compiler);
     kernel.machine.services[SERVICE.SYSTEM] = systemService(this);
+    kernel.machine.services[SERVICE.PROCESS] = processService(kernel, this);
+    kernel.machine.faultHandler = switchingFaultHandler(kernel, this, kernel.machine.faultHandler);
   }
 
   /** The SYSTEM service's Transcript: text is kept until the item that wrote it ends. */
@@ -263,8 +273,13 @@ export class Bedrock {
     let deadline = Infinity;
     let started = false;
     let done: Outcome | null = null;
+    // The statement's answer while the processes it left ready run, and their entry.
+    let answer = -1;
+    let idle: number | null = null;
+    let idleNext = false;
     const finish = (o: Outcome): Outcome => {
       k.heap.roots.release(held);
+      if (answer >= 0) { k.heap.roots.release(answer); answer = -1; }
       // What the statement defined or forgot (Smalltalk forget:, compile:) reaches every method.
       this.compiler.dependents.settle();
       returnHome(k.heap); // a stack grown by a deep recursion is given back
@@ -279,7 +294,13 @@ export class Bedrock {
         // an unbounded one made translated code leave at every check, eight times slower).
         const slice = Math.max(1, Math.min(steps, left, MAX_SLICE, deadline === Infinity && timeoutMs === Infinity ? Infinity : TIME_SLICE));
         let run;
-        if (!started) {
+        if (idleNext) {
+          // The statement has answered: the processes it left ready run (process.bedrock).
+          idleNext = false;
+          m.setRegister(0, BigInt(k.nil), TAG_PTR);
+          m.setRegister(5, 0n, TAG_NUM);
+          run = m.call(idle!, { steps: slice });
+        } else if (!started) {
           started = true;
           if (timeoutMs !== Infinity) deadline = performance.now() + timeoutMs;
           this.startAfresh();
@@ -311,7 +332,17 @@ export class Bedrock {
           const where = item.origin?.name !== undefined ? `${placeText(item.span.start, item.origin.name)}: ` : '';
           return finish({ kind: 'error', text: where + faultText(fault), source, fault, backtrace: frames });
         }
-        const root = k.heap.roots.add(m.register(0), m.registerTag(0));
+        if (answer < 0) {
+          const idleEntry = this.idleEntry();
+          if (idleEntry !== null) {
+            answer = k.heap.roots.add(m.register(0), m.registerTag(0));
+            idle = idleEntry;
+            idleNext = true;
+            return null;
+          }
+        }
+        const root = answer >= 0 ? answer : k.heap.roots.add(m.register(0), m.registerTag(0));
+        answer = -1;
         try {
           const text = this.printString({ value: k.heap.roots.value(root), tag: k.heap.roots.tag(root) });
           return finish({ kind: 'value', value: { value: k.heap.roots.value(root), tag: k.heap.roots.tag(root) }, text, source });
@@ -321,6 +352,23 @@ export class Bedrock {
       },
     };
   }
+
+  /** The compiled `Processor runUntilIdle` (process.bedrock), once the system has processes; else null. */
+  private idleEntry(): number | null {
+    const k = this.kernel;
+    if (this.idleMethod === undefined) {
+      const p = k.global('Processor');
+      if (!p || p.tag !== TAG_PTR || p.value === BigInt(k.nil)) return null;
+      const item = parse('Processor runUntilIdle').items[0];
+      const r = item && item.kind === 'doit' ? this.compiler.doIt(item, -1) : null;
+      if (!r || !r.ok) { this.idleMethod = null; return null; }
+      k.heap.roots.add(BigInt(r.method), TAG_PTR);
+      this.idleMethod = r.entry;
+    }
+    return this.idleMethod;
+  }
+
+  private idleMethod: number | null | undefined = undefined;
 
   /**
    * What the image says a value looks like: the String its printString answers (user code may
@@ -366,6 +414,7 @@ export class Bedrock {
   startAfresh(): void {
     const k = this.kernel;
     this.fileIns.clear();
+    this.epoch++;
     k.faultOrigin = null;
     setSlotPointer(k.machine, k.roots, ROOTS.ACTIVE, k.nil);
     const handlers = findBinding(k, 'ActiveHandler');
