@@ -121,7 +121,7 @@ export interface ImageError {
 /** The checks an image must pass, in the order they are made. */
 export type ImageCheck =
   | 'file' | 'magic' | 'header' | 'version' | 'layout' | 'size' | 'checksum' | 'payload' | 'geometry'
-  | 'memory' | 'heap' | 'pointers' | 'machine' | 'kernel' | 'behaviours' | 'chains' | 'globals' | 'marks' | 'log' | 'symbols';
+  | 'lock' | 'memory' | 'heap' | 'pointers' | 'machine' | 'kernel' | 'behaviours' | 'chains' | 'globals' | 'marks' | 'log' | 'symbols';
 
 export function imageError(check: ImageCheck, message: string): ImageError {
   return { ok: false, check, message };
@@ -129,6 +129,7 @@ export function imageError(check: ImageCheck, message: string): ImageError {
 
 /** "NAME: check: message", the one line a user is told. */
 export function describeImageError(path: string, e: ImageError): string {
+  if (e.check === 'lock') return `${path} is in use: ${e.message}`;
   return `${path}: ${e.check} check failed: ${e.message}`;
 }
 

@@ -38,11 +38,12 @@ import type { SourceOptions } from '../src/lang/source.ts';
 import type { Backend } from '../src/compiler/compiler.ts';
 import type { RunOptions } from '../kernel/machine/machine.ts';
 import { Bedrock, type Outcome } from '../src/system/bedrock.ts';
-import { imageError, type ImageError, type ImageHeader } from './format.ts';
+import { imageError, isImageError, type ImageError, type ImageHeader } from './format.ts';
 import { Journal, scanJournal, type ChangeKind, type JournalEntry } from './journal.ts';
 import { openImage } from './open.ts';
 import { saveImage, type SavePoint } from './save.ts';
 import { imageService } from './service.ts';
+import { ImageLock } from './lock.ts';
 
 export interface SessionOptions {
   /** The compiler's back end: for a new image, and to override an opened image's. */
@@ -61,6 +62,11 @@ export interface SessionOptions {
   readonly interrupt?: Int32Array;
   /** Called at each point of every save (crash-safety tests stop the process there). */
   readonly saveHook?: (point: SavePoint) => void;
+  /**
+   * Hold the image (lock.ts, NAME.image.lock) while the session is open: default true. A
+   * session that only looks (nothing journaled, nothing saved) passes false.
+   */
+  readonly lock?: boolean;
 }
 
 export type SaveOutcome = { readonly ok: true } | { readonly ok: false; readonly error: string };
@@ -84,6 +90,8 @@ export class Session {
   /** A save asked for by the running evaluation: undefined none, null the image's own name. */
   private saveRequest: string | null | undefined = undefined;
   private replaying = false;
+  /** The image's lock (null when the session was opened without one). */
+  private lock: ImageLock | null = null;
   /** What the session has to tell its user (found on open, and since). */
   readonly notes: string[] = [];
   /** Time and size of the last save, and the open's timing. */
@@ -104,6 +112,29 @@ export class Session {
     });
   }
 
+  /**
+   * A session on a new image at `path` made from a system already running (piped mode without
+   * an image, asked to `.save`): saved at once, with a journal of its own.
+   */
+  static adopt(path: string, bedrock: Bedrock, options: SessionOptions = {}): Session | ImageError {
+    return Session.fresh(resolve(path), bedrock, options);
+  }
+
+  /** Save `booted` as the new image `abs`, with a new journal identity, and answer its session. */
+  private static fresh(abs: string, booted: Bedrock, options: SessionOptions): Session | ImageError {
+    const changes = journalPath(abs);
+    const id = randomUUID();
+    const scan = scanJournal(changes, { seq: 0, offset: 0 });
+    const journal = new Journal(changes, id, scan, 0);
+    const saved = saveImage(booted.kernel, abs, { backend: booted.backend, journal: journal.position, at: options.saveHook });
+    if (!saved.ok) return imageError('file', saved.error);
+    const s = new Session(abs, booted, saved.header, journal, [], options, null);
+    s.lastSave = { ms: saved.ms, bytes: saved.bytes };
+    s.notes.push(`made a new image, ${abs}`);
+    if (scan.id !== null && scan.id !== id) s.notes.push(`${changes} belongs to another image: it will be kept aside when the first change is recorded`);
+    return s;
+  }
+
   /** The image file (absolute); it changes with save-as. */
   get path(): string { return this.imagePath; }
 
@@ -116,6 +147,19 @@ export class Session {
    */
   static open(path: string, options: SessionOptions = {}): Session | ImageError {
     const abs = resolve(path);
+    let lock: ImageLock | null = null;
+    if (options.lock !== false) {
+      const l = ImageLock.acquire(abs);
+      if (typeof l === 'string') return imageError('lock', l);
+      lock = l;
+    }
+    const s = Session.openLocked(abs, options);
+    if (isImageError(s)) lock?.release();
+    else s.lock = lock;
+    return s;
+  }
+
+  private static openLocked(abs: string, options: SessionOptions): Session | ImageError {
     const changes = journalPath(abs);
     if (!existsSync(abs)) {
       if (options.create === false) return imageError('file', `${abs}: no such file`);
@@ -131,16 +175,7 @@ export class Session {
         b.kernel.heap.collect('major'); // the first image without the boot's leftovers
         booted = b;
       }
-      const id = randomUUID();
-      const scan = scanJournal(changes, { seq: 0, offset: 0 });
-      const journal = new Journal(changes, id, scan, 0);
-      const saved = saveImage(booted.kernel, abs, { backend: booted.backend, journal: journal.position, at: options.saveHook });
-      if (!saved.ok) return imageError('file', saved.error);
-      const s = new Session(abs, booted, saved.header, journal, [], options, null);
-      s.lastSave = { ms: saved.ms, bytes: saved.bytes };
-      s.notes.push(`made a new image, ${abs}`);
-      if (scan.id !== null && scan.id !== id) s.notes.push(`${changes} belongs to another image: it will be kept aside when the first change is recorded`);
-      return s;
+      return Session.fresh(abs, booted, options);
     }
     const opened = openImage(abs, { interrupt: options.interrupt });
     if (!opened.ok) return opened;
@@ -251,10 +286,16 @@ export class Session {
     const target = path === undefined ? this.imagePath : resolve(dirname(this.imagePath), path);
     const kernel = this.bedrock.kernel;
     const same = target === this.imagePath;
+    let lock: ImageLock | null = null;
+    if (!same && this.lock !== null) {
+      const l = ImageLock.acquire(target);
+      if (typeof l === 'string') return { ok: false, error: `cannot save ${target}: ${l}` };
+      lock = l;
+    }
     const id = same ? this.journal.id : randomUUID();
     const position = same ? this.journal.position : { id, seq: 0, offset: 0 };
     const r = saveImage(kernel, target, { backend: this.bedrock.backend, journal: position, at: this.options.saveHook });
-    if (!r.ok) return r;
+    if (!r.ok) { lock?.release(); return r; }
     this.imageHeader = r.header;
     this.lastSave = { ms: r.ms, bytes: r.bytes };
     this.unsaved = 0;
@@ -263,6 +304,7 @@ export class Session {
       const changes = journalPath(target);
       this.journal = new Journal(changes, id, scanJournal(changes, position), 0);
       this.imagePath = target;
+      if (lock !== null) { this.lock?.release(); this.lock = lock; }
     }
     return { ok: true };
   }
@@ -309,6 +351,8 @@ export class Session {
   /** Flush and close the journal. */
   close(): void {
     try { this.journal.close(); } catch { /* closing: nothing more to keep */ }
+    this.lock?.release();
+    this.lock = null;
   }
 
   // ---- inside ---------------------------------------------------------------------------

@@ -15,6 +15,8 @@ import { TIER_MODES } from '../../kernel/machine/wasm/tier.ts';
 export interface Output {
   out(line: string): void;
   err(line: string): void;
+  /** Text to stdout as it is, with no newline added (a program's own output). */
+  write?(text: string): void;
 }
 
 /** Bad input: reported as one line on stderr, exit status 2. */
@@ -155,9 +157,10 @@ export const commands: readonly Command[] = [
     run: async (args, io) => (await sessions()).evalCommand(args, io),
   },
   {
-    name: 'run', usage: 'run FILE [--image F] [--save]', summary: 'evaluate a file of source (- for stdin) as piped mode does',
+    name: 'run', usage: 'run FILE [--image F] [--save] [--quiet]', summary: 'evaluate a file of source (- for stdin) as piped mode does',
     details: [
       'Definitions, expressions and dot-commands (.mark NAME, .see ...), entry by entry, as piped mode reads them.',
+      '--quiet prints only what the program prints (its Transcript) and its errors, as gst FILE does.',
       'Without --save nothing is kept. With --save the file runs in the image F (default bedrock.image, made',
       'when absent) and the image is saved afterwards, unless something failed.',
     ],

@@ -22,6 +22,7 @@ process.on('unhandledRejection', crash);
 
 void execute(process.argv.slice(2), {
   out: (s) => process.stdout.write(s + '\n'),
+  write: (s) => process.stdout.write(s),
   err: (s) => process.stderr.write(s + '\n'),
 }).then((status) => {
   process.exitCode = status;

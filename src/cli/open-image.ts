@@ -72,13 +72,30 @@ export function openReadOnly(path: string | null, options: OpenOptions = {}): Op
   const t0 = performance.now();
   const target = path ?? (existsSync(DEFAULT_IMAGE) ? DEFAULT_IMAGE : baseImagePath());
   if (target !== null) {
-    const s = Session.open(resolve(target), { backend: options.backend, create: false });
+    const s = Session.open(resolve(target), { backend: options.backend, create: false, lock: false });
     if (isImageError(s)) return describeImageError(target, s);
     return { workspace: new Workspace(s.bedrock), notes: [], ms: performance.now() - t0 };
   }
   const b = Bedrock.boot({ backend: options.backend });
   if (typeof b === 'string') return `cannot start the system: ${b}`;
   return { workspace: new Workspace(b), notes: [], ms: performance.now() - t0 };
+}
+
+/**
+ * Piped mode with no image named and no bedrock.image here: the base image in memory, and
+ * nothing written (no image, no journal) until `.save` (bedrock.image) or `.saveas FILE`
+ * makes an image of the system as it then is.
+ */
+export function openScratch(options: OpenOptions = {}): Opened | string {
+  const r = openReadOnly(null, options);
+  if (typeof r === 'string') return r;
+  const bedrock = r.workspace.bedrock;
+  const adopt = (path: string | undefined): Persistence | string => {
+    const target = path ?? DEFAULT_IMAGE;
+    const s = Session.adopt(target, bedrock);
+    return isImageError(s) ? describeImageError(target, s) : new SessionImage(s);
+  };
+  return { workspace: new Workspace(bedrock, null, adopt), notes: [], ms: r.ms };
 }
 
 /** A Session as the workspace's image. */

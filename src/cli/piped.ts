@@ -14,6 +14,7 @@ import { isDotCommand, runDotCommand } from '../repl/dot-commands.ts';
 import { inspectValue } from '../repl/inspection.ts';
 import { outcomeLines, type Line } from '../repl/report.ts';
 import type { Workspace } from '../repl/workspace.ts';
+import type { Outcome } from '../system/bedrock.ts';
 import type { Output } from './commands.ts';
 
 /** An entry and the line of the input it begins on (1-based). */
@@ -68,6 +69,8 @@ const trimEnd = (text: string): string => text.replace(/(\n[ \t]*)+$/, '');
 export interface PipedHooks {
   /** `.load FILE`: the workspace to go on with, or why not. */
   readonly open?: (path: string) => Workspace | string;
+  /** Print only what the program prints (its Transcript) and what went wrong, as `gst FILE` does. */
+  readonly quiet?: boolean;
 }
 
 /** Runs entries against a workspace, printing as it goes. */
@@ -126,9 +129,21 @@ export class PipedSession {
     for (const o of this.ws.evaluate(source, at)) {
       if (o.kind === 'error') { ok = false; this.failed = true; }
       if (o.kind === 'value' && done !== undefined) this.io.out(done);
+      else if (this.hooks.quiet) this.printQuietly(o);
       else if (!quietValues || o.kind === 'error') this.print(outcomeLines(o));
     }
     return ok;
+  }
+
+  /** The Transcript's text as it was written, and errors and warnings; no values, no definitions. */
+  private printQuietly(o: Outcome): void {
+    if (o.output) {
+      if (this.io.write) this.io.write(o.output);
+      else this.io.out(o.output.replace(/\n$/, ''));
+    }
+    for (const l of outcomeLines({ ...o, output: '' })) {
+      if (l.tone === 'error' || l.tone === 'trace' || l.tone === 'warning') this.io.err(l.text);
+    }
   }
 
   private error(text: string): void {

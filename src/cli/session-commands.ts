@@ -7,7 +7,7 @@
  * Values and definitions go to stdout, errors to stderr; the exit status is 1 when anything
  * failed, 2 for bad arguments (a UsageError).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { formatSyntaxError } from '../lang/ast.ts';
 import { fileFormat, readSourceFile, type FileRead } from '../lang/filein.ts';
 import type { Outcome } from '../system/bedrock.ts';
@@ -16,7 +16,7 @@ import { outcomeLines } from '../repl/report.ts';
 import { seeMethod } from '../repl/see.ts';
 import type { Workspace } from '../repl/workspace.ts';
 import { CommandFailure, EXIT_FAULT, EXIT_OK, UsageError, type Output } from './commands.ts';
-import { DEFAULT_IMAGE, openReadOnly, openSession, type Opened } from './open-image.ts';
+import { DEFAULT_IMAGE, openReadOnly, openScratch, openSession, type Opened } from './open-image.ts';
 import { PipedSession, pump, runPiped } from './piped.ts';
 import { isForthFile, runForthText } from './forth-run.ts';
 
@@ -24,6 +24,8 @@ export interface Options {
   readonly positional: string[];
   readonly image?: string;
   readonly save: boolean;
+  /** --quiet (run): only what the program prints, and its errors. */
+  readonly quiet?: boolean;
   readonly backend?: Backend;
   /** --lang forth|smalltalk: how to read a file (else by its name: .fs .fth .fr .4th are Forth). */
   readonly lang?: 'forth' | 'smalltalk';
@@ -45,7 +47,7 @@ const LIMITS = ['--steps', '--timeout'];
 /** --image F, --save, --backend native|threaded, and the rest. */
 export function parseOptions(args: readonly string[], allowed: readonly string[]): Options {
   const positional: string[] = [];
-  let image: string | undefined, backend: Backend | undefined, save = false, lang: 'forth' | 'smalltalk' | undefined;
+  let image: string | undefined, backend: Backend | undefined, save = false, quiet = false, lang: 'forth' | 'smalltalk' | undefined;
   let steps: number | undefined, timeout: number | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
@@ -60,6 +62,7 @@ export function parseOptions(args: readonly string[], allowed: readonly string[]
     if (!allowed.includes(flag)) throw new UsageError(`unknown option '${flag}' (expected ${allowed.length ? allowed.join(', ') : 'none'})`);
     if (flag === '--image') image = value();
     else if (flag === '--save') save = true;
+    else if (flag === '--quiet') quiet = true;
     else if (flag === '--backend') {
       const b = value();
       if (b !== 'native' && b !== 'threaded') throw new UsageError(`--backend is native or threaded, not '${b}'`);
@@ -78,7 +81,7 @@ export function parseOptions(args: readonly string[], allowed: readonly string[]
       timeout = Number(v);
     }
   }
-  return { positional, image, save, backend, ...(lang && { lang }), ...(steps !== undefined && { steps }), ...(timeout !== undefined && { timeout }) };
+  return { positional, image, save, backend, ...(quiet && { quiet }), ...(lang && { lang }), ...(steps !== undefined && { steps }), ...(timeout !== undefined && { timeout }) };
 }
 
 function opened(r: Opened | string): Opened {
@@ -147,7 +150,7 @@ function readText(file: string): string {
  * GNU Smalltalk reads it. `Smalltalk arguments` answers the ARGs.
  */
 export async function runFileCommand(args: string[], io: Output): Promise<number> {
-  const o = parseOptions(args, ['--image', '--save', '--backend', '--lang', ...LIMITS]);
+  const o = parseOptions(args, ['--image', '--save', '--quiet', '--backend', '--lang', ...LIMITS]);
   if (o.positional.length === 0) throw new UsageError('run needs a file of source, e.g. bedrock run points.bedrock (or - for stdin), and then its arguments');
   const [file, ...scriptArguments] = o.positional;
   if (o.lang === 'forth' || (o.lang === undefined && isForthFile(file))) return runForthCommand(o, file, scriptArguments, io);
@@ -164,7 +167,7 @@ export async function runFileCommand(args: string[], io: Output): Promise<number
       workspace.close();
       return ok ? EXIT_OK : EXIT_FAULT;
     }
-    return runPiped(workspace, input(), io, {}, name);
+    return runPiped(workspace, input(), io, { quiet: o.quiet === true }, name);
   }
   // --save: run it as a session on the image, and save only if everything succeeded.
   const target = o.image ?? DEFAULT_IMAGE;
@@ -172,7 +175,7 @@ export async function runFileCommand(args: string[], io: Output): Promise<number
   applyLimits(workspace, o);
   workspace.bedrock.arguments = scriptArguments;
   for (const n of notes) io.err(`bedrock: ${n}`);
-  const session = new PipedSession(workspace, { out: io.out, err: io.err });
+  const session = new PipedSession(workspace, io, { quiet: o.quiet === true });
   if (read !== null) { if (!runSmalltalkFile(workspace, read, io)) session.failed = true; } else await pump(session, input(), name);
   if (session.failed) {
     io.err(`bedrock run: not saved, because something failed (the changes that succeeded are in ${target}'s journal)`);
@@ -258,6 +261,13 @@ export async function sessionCommand(args: string[], io: Output): Promise<number
     return typeof r === 'string' ? r : r.workspace;
   };
   const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
+  const named = o.positional[0] !== undefined || o.image !== undefined;
+  if (!interactive && !named && !existsSync(DEFAULT_IMAGE)) {
+    // Piped, with no image named or here: the base image, and no files unless asked to save.
+    const scratch = opened(openScratch({ backend: o.backend }));
+    applyLimits(scratch.workspace, o);
+    return runPiped(scratch.workspace, process.stdin, io, { open: reopen });
+  }
   const r = opened(openSession(target, { backend: o.backend }));
   applyLimits(r.workspace, o);
   if (!interactive) {

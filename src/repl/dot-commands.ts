@@ -38,8 +38,10 @@ export const DOT_COMMANDS: readonly DotCommand[] = [
     name: '.save', args: '', summary: 'save the image (changes journalled since are then part of it)',
     run: (_, ws) => {
       const n = ws.unsavedChanges();
+      const made = !ws.hasImage;
       const error = ws.save();
-      return error ? fail(error) : say(line('info', `saved ${ws.label} (${n} change${n === 1 ? '' : 's'})`));
+      if (error) return fail(error);
+      return say(line('info', made ? `saved a new image, ${ws.label}` : `saved ${ws.label} (${n} change${n === 1 ? '' : 's'})`));
     },
   },
   {

@@ -41,8 +41,14 @@ export interface Persistence {
   close(): void;
 }
 
+/**
+ * How a workspace without an image makes one when asked to save (piped mode with no image
+ * named): an image at `path` (a default when undefined) of the running system, or why not.
+ */
+export type Adopt = (path: string | undefined) => Persistence | string;
+
 export class Workspace {
-  constructor(readonly bedrock: Bedrock, private readonly image: Persistence | null = null) {}
+  constructor(readonly bedrock: Bedrock, private image: Persistence | null = null, private readonly adopt: Adopt | null = null) {}
 
   /** The image's file name, for the status line; 'no image' when there is none. */
   get label(): string {
@@ -121,7 +127,12 @@ export class Workspace {
   }
 
   save(path?: string): string | null {
-    return this.image ? this.image.save(path) : 'there is no image to save (open one: bedrock FILE.image)';
+    if (this.image) return this.image.save(path);
+    if (!this.adopt) return 'there is no image to save (open one: bedrock FILE.image)';
+    const made = this.adopt(path);
+    if (typeof made === 'string') return made;
+    this.image = made;
+    return null;
   }
 
   unsavedChanges(): number { return this.image?.unsavedChanges() ?? 0; }

@@ -5,7 +5,7 @@
  * run, see, image info and bench, with their exit statuses and --help.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +35,23 @@ describe('piped mode', () => {
     const r = bedrock([], { input: '3 + 4\n' });
     expect(r.out).toBe('7\n');
     expect(r.status).toBe(0);
+  });
+
+  it('with no image named and none here, writes no file and warns of nothing, unless asked to save', () => {
+    const cwd = scratch();
+    const r = bedrock([], { input: 'Object subclass: #Foo\nFoo bar -> ^42\nFoo new bar\n', cwd });
+    expect(r.out).toBe('Foo\nFoo>>bar\n42\n');
+    expect(r.err).toBe('');
+    expect(r.status).toBe(0);
+    expect(readdirSync(cwd)).toEqual([]);
+    const saved = bedrock([], { input: 'Object subclass: #Foo\nFoo bar -> ^42\n.save\n', cwd });
+    expect(saved.out.split('\n').at(-2)).toBe('saved a new image, bedrock.image');
+    expect(saved.status).toBe(0);
+    expect(readdirSync(cwd).filter((f) => f.startsWith('bedrock.image'))).toContain('bedrock.image');
+    // Now there is a bedrock.image here: piped mode works on it, as the REPL would.
+    expect(bedrock([], { input: 'Foo new bar\n', cwd }).out).toBe('42\n');
+    const other = bedrock([], { input: '.saveas other.image\n', cwd: scratch() });
+    expect(other.out).toBe('saved other.image\n');
   });
 
   it('a session of define, mark, forget and save; a second process opens the saved image and sees it', () => {
@@ -148,6 +165,20 @@ describe('batch commands', () => {
     const b = bedrock(['run', 'two.bedrock'], { cwd });
     expect(b.out).toBe('7\n');
     expect(b.err.split('\n')[0]).toBe("two.bedrock:4:9: expected an argument after '+'");
+  });
+
+  it('run --quiet prints only what the program prints, and its errors, as gst FILE does', () => {
+    const cwd = scratch();
+    writeFileSync(join(cwd, 'q.bedrock'), "Object subclass: #Foo\nFoo bar -> ^42\nTranscript show: 'x='; show: Foo new bar printString; cr\nFoo new bar\nTranscript show: 'no newline'\n");
+    const r = bedrock(['run', 'q.bedrock', '--quiet'], { cwd });
+    expect(r.out).toBe('x=42\nno newline');
+    expect(r.err).toBe('');
+    expect(r.status).toBe(0);
+    writeFileSync(join(cwd, 'bad.bedrock'), 'Transcript show: 1 printString; cr\n1/0\n');
+    const bad = bedrock(['run', 'bad.bedrock', '--quiet'], { cwd });
+    expect(bad.out).toBe('1\n');
+    expect(bad.err).toMatch(/^bad\.bedrock:2:1: ZeroDivide/);
+    expect(bad.status).toBe(1);
   });
 
   it('run --save does not save when something failed', () => {

@@ -116,7 +116,8 @@ describe('the journal in a session', () => {
     expect(texts(s, "Dog speak -> ^'WOOF'")).toEqual(['Dog>>speak']);
     expect(s.forget('m1')).toBeNull();
     expect(s.unsavedChanges()).toBe(8);
-    // No save: the session ends as if killed.
+    // No save: the session ends as if killed (it only gives up its lock: the journal is on disk).
+    s.close();
     const t = open(path);
     const pending = t.pendingJournal();
     expect(pending.map((e) => e.kind)).toEqual(['doit', 'define', 'doit', 'define', 'doit', 'mark', 'define', 'forget']);

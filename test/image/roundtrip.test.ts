@@ -20,8 +20,8 @@ import type { Backend } from '../../src/compiler/compiler.ts';
 const dir = mkdtempSync(join(tmpdir(), 'bedrock-roundtrip-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function open(path: string, backend?: Backend): Session {
-  const s = Session.open(path, { backend });
+function open(path: string, backend?: Backend, lock = true): Session {
+  const s = Session.open(path, { backend, lock });
   if (!(s instanceof Session)) throw new Error(`${s.check}: ${s.message}`);
   return s;
 }
@@ -129,7 +129,8 @@ describe.each(['native', 'threaded'] as const)('round trip (%s)', (backend) => {
     expect(a.save()).toEqual({ ok: true });
     expect(a.unsavedChanges()).toBe(0);
 
-    const b = open(path);
+    // Opened beside the session that saved it (which holds the image), to compare the two.
+    const b = open(path, undefined, false);
     expect(b.bedrock.backend).toBe(backend);
     expect(b.pendingJournal()).toEqual([]);
     expectSameHeap(a.bedrock.kernel, b.bedrock.kernel);
@@ -152,6 +153,7 @@ describe.each(['native', 'threaded'] as const)('round trip (%s)', (backend) => {
     // And it keeps working after a collection, and saves again.
     expect(ok(b, 'Alice deposit: 1; balance')).toEqual(['43']);
     expect(b.save()).toEqual({ ok: true });
+    a.close(); // gives up the image
     const c = open(path);
     expect(ok(c, 'Alice balance\n(Square side: 3) area')).toEqual(['43', '9']);
     expect(c.bedrock.kernel.marks()).toEqual([]);
