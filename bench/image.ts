@@ -32,7 +32,7 @@ ImageBench class buildList: n ->
     push r14
     push r15
     mov r15, n
-    mov r14, [NIL_CELL]
+    mov r14, [rip+NIL]
     lp: mov rcx, 11
     mov rdx, 2
     xor r8, r8

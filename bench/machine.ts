@@ -30,13 +30,13 @@ export const MACHINE_SIZES: MachineSizes = { registerTurns: 20_000_000, memoryCe
 export interface Tier {
   readonly name: string;
   /** A machine of this tier with the given number of cells. */
-  readonly machine: (cells: number) => Machine;
+  readonly machine: (cells: number, lowCells?: number) => Machine;
 }
 
 /** The machine's tiers, as far as they exist. */
 export const TIERS: readonly Tier[] = [
-  { name: 'interpreter', machine: (cells) => withHeap(new Machine({ cells, tier: 'interpret' })) },
-  { name: 'translated', machine: (cells) => withHeap(new Machine({ cells, tier: 'translate' })) },
+  { name: 'interpreter', machine: (cells, lowCells) => withHeap(new Machine({ cells, lowCells, tier: 'interpret' })) },
+  { name: 'translated', machine: (cells, lowCells) => withHeap(new Machine({ cells, lowCells, tier: 'translate' })) },
 ];
 
 /** The machine, with a heap made over it (its code objects live in the heap's fixed space). */
@@ -49,10 +49,10 @@ export const TIER_NOTE = 'tiers: the interpreter, and the translator to WebAssem
 
 const LOW_CELLS = 4096;
 
-function machineLoop(tier: Tier, source: string, setup: (m: Machine) => void, cells: number): () => number {
+function machineLoop(tier: Tier, source: string, setup: (m: Machine) => void, cells: number, lowCells?: number): () => number {
   const r = assemble(source);
   if (!r.ok) throw new Error(`benchmark source does not assemble: ${r.error.message}`);
-  const m = tier.machine(cells);
+  const m = tier.machine(cells, lowCells);
   const code = m.loadCode(r.bytes);
   return () => {
     setup(m);
@@ -85,8 +85,9 @@ ret`,
     m.setRegister(1, BigInt(LOW_CELLS + cells));
     m.setRegister(2, 0n);
   },
-  // Room after the cells read for the machine's fixed space (stack and code).
-  Math.max(1 << 21, LOW_CELLS + cells + (1 << 17) + (1 << 16) + 64));
+  // The cells read are low memory (all a number reaches: the Memory capability), with room
+  // after them for the machine's fixed space (stack and code).
+  Math.max(1 << 21, LOW_CELLS + cells + (1 << 17) + (1 << 16) + 64), Math.ceil((LOW_CELLS + cells) / 64) * 64);
 }
 
 /** Keep results alive so the JIT cannot drop the loops. */

@@ -136,6 +136,11 @@ export function bindBody(f: Fragment, names: Names, origin: number): { ok: true;
     s = s.replace(/#([A-Za-z_][A-Za-z0-9_:]*)/g, (_, text: string) => String(names.symbol(text)));
     s = s.replace(/\b([A-Z][A-Z_]+)\b/g, (word: string) => {
       const n = names.service(word);
+      if (n === undefined && /_CELL$/.test(word)) {
+        missing = `${word} was a fixed address, which no code may read any more (a number reaches only low memory): ` +
+          'name the object as a literal, [rip+NIL], [rip+TRUE], [rip+FALSE], or reach a kernel cell through the roots: ' +
+          'mov rcx, [rip+ROOTS]; mov rcx, [rcx+ROOT_ACTIVE] (kernel/ABI.md)';
+      }
       return n === undefined ? word : String(n);
     });
     s = s.replace(/\b(nil|true|false)\b/g, (name: string) => {

@@ -21,7 +21,7 @@ import { ensureMetaclass, lookupFrom } from '../kernel/objects/classes.ts';
 import { Kernel } from '../kernel/objects/kernel.ts';
 import { CLASS, INSTANCE_SPECS, kernelConstants, METHOD, PARENT, ROOTS, SEND_EPOCH_STEP, SINGLETONS, type WellKnownClass } from '../kernel/objects/layout.ts';
 import { makeMethodCacheArray } from '../kernel/objects/send.ts';
-import { writeCode } from '../kernel/objects/methods.ts';
+import { literalObjects, writeCode, writeLiterals } from '../kernel/objects/methods.ts';
 import { assemble, formatAsmError } from '../kernel/machine/x86/assembler.ts';
 import { bindBody, kindOf, readFragments, type Fragment, type Names } from './fragments.ts';
 import { projectFile } from './project-files.ts';
@@ -147,12 +147,14 @@ function installFragments(kernel: Kernel, text: string): void {
     },
     service: (name) => kernelConstants(kernel.roots)[name],
   });
-  const assembleAt = (f: Fragment, origin: number, resolving: boolean): Uint8Array => {
+  const assembleAt = (f: Fragment, origin: number, resolving: boolean): { bytes: Uint8Array; literals: number[] } => {
     const bound = bindBody(f, names(resolving, key(f.target, f.selector)), origin);
     if (!bound.ok) throw new GenesisFailure(`${key(f.target, f.selector)} (line ${f.line}): ${bound.message}`);
     const r = assemble(bound.text);
     if (!r.ok) throw new GenesisFailure(`${key(f.target, f.selector)} (line ${f.line}): ${formatAsmError(r.error)}`);
-    return r.bytes;
+    const literals = literalObjects(kernel, r.literals);
+    if (typeof literals === 'string') throw new GenesisFailure(`${key(f.target, f.selector)} (line ${f.line}): ${literals}`);
+    return { bytes: r.bytes, literals };
   };
   // The code objects are held in roots until the methods (or the kernel's roots) hold them.
   const held: number[] = [];
@@ -163,7 +165,8 @@ function installFragments(kernel: Kernel, text: string): void {
   try {
     // Pass 1: measure every fragment and make its code object.
     for (const f of fragments) {
-      const code = kernel.heap.allocateCode(new Uint8Array(assembleAt(f, 0, false).length), CLASS.CodeObject);
+      const sized = assembleAt(f, 0, false);
+      const code = kernel.heap.allocateCode(new Uint8Array(sized.bytes.length), CLASS.CodeObject, sized.literals.length);
       if (code < 0) throw new GenesisFailure('out of memory');
       held.push(kernel.heap.roots.add(BigInt(code), TAG_PTR));
       codeOf.set(key(f.target, f.selector), code);
@@ -175,7 +178,9 @@ function installFragments(kernel: Kernel, text: string): void {
     // Pass 2: assemble each at its address, then install it.
     for (const f of fragments) {
       const code = codeOf.get(key(f.target, f.selector))!;
-      writeCode(kernel, code, assembleAt(f, code, true));
+      const placed = assembleAt(f, code, true);
+      writeCode(kernel, code, placed.bytes);
+      writeLiterals(kernel, code, placed.literals);
       install(kernel, f, code, literals);
     }
     for (const [from, targets] of refers) recordInlined(kernel, from, [...targets]);

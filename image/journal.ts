@@ -27,8 +27,9 @@
  */
 import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, renameSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 
-export type ChangeKind = 'define' | 'doit' | 'mark' | 'forget';
-const KINDS: readonly string[] = ['define', 'doit', 'mark', 'forget'];
+/** 'forth': a line of Forth typed at the REPL (src/forth), replayed as Forth. */
+export type ChangeKind = 'define' | 'doit' | 'mark' | 'forget' | 'forth';
+const KINDS: readonly string[] = ['define', 'doit', 'mark', 'forget', 'forth'];
 
 export interface JournalEntry {
   readonly seq: number;

@@ -38,6 +38,7 @@ import type { SourceOptions } from '../src/lang/source.ts';
 import type { Backend } from '../src/compiler/compiler.ts';
 import type { RunOptions } from '../kernel/machine/machine.ts';
 import { Bedrock, type Outcome } from '../src/system/bedrock.ts';
+import { Forth, type ForthOutcome } from '../src/forth/forth.ts';
 import { imageError, isImageError, type ImageError, type ImageHeader } from './format.ts';
 import { Journal, scanJournal, type ChangeKind, type JournalEntry } from './journal.ts';
 import { openImage } from './open.ts';
@@ -259,6 +260,28 @@ export class Session {
     return out;
   }
 
+  /**
+   * Interpret a piece of Forth (the REPL in Forth), journaled when it ran without an error:
+   * what it defined is replayed by interpreting it again. Its outcome, or why it could not run.
+   */
+  forth(text: string): ForthOutcome | string {
+    this.settlePending();
+    const f = Forth.of(this.bedrock);
+    if (typeof f === 'string') return f;
+    const r = f.interpret(text);
+    if (r.ok) {
+      const failed = this.record('forth', text) ?? this.syncJournal();
+      if (failed) return { ...r, ok: false, error: failed };
+    }
+    if (this.saveRequest !== undefined) {
+      const target = this.saveRequest;
+      this.saveRequest = undefined;
+      const saved = this.save(target ?? undefined);
+      if (!saved.ok) return { ...r, ok: false, error: `Image save: ${saved.error}` };
+    }
+    return r;
+  }
+
   /** Mark the system (Forth's MARKER), journaled. Null, or what went wrong. */
   mark(name: string): string | null {
     this.settlePending();
@@ -366,6 +389,12 @@ export class Session {
       }
       case 'forget':
         return k.forget(entry.source);
+      case 'forth': {
+        const f = Forth.of(this.bedrock);
+        if (typeof f === 'string') return f;
+        const r = f.interpret(entry.source);
+        return r.ok ? null : r.error ?? 'a Forth error';
+      }
       default: {
         const outcomes = this.bedrock.evaluate(entry.source);
         const bad = outcomes.find((o) => o.kind === 'error');

@@ -264,7 +264,7 @@ function walkSpace(C32: Int32Array, T: Uint8Array, cards: Uint8Array, found: Fou
     if (format > FORMAT_CODE) return h;
     objects++;
     if (format === FORMAT_CODE) {
-      const bytes = slots * 8 - ((high >>> 4) & 7);
+      const bytes = cells.codeByteLength(C32, h, slots, high);
       if (!fixed || slots === 0 || bytes <= 0) return h;
       found.code.push(h, bytes);
     } else if (fixed && format === FORMAT_BYTES && high >>> 15 === SYMBOL_CLASS) {

@@ -37,7 +37,17 @@
  *   format: POINTERS (slots may hold anything), WORDS (raw numbers), BYTES, CODE (bytes the
  *   machine may execute), and FREE: not an object but a free chunk of the fixed space (class
  *   index 0), so that space can be walked from header to header (kernel/memory/heap.ts).
- *   pad: unused bytes in the last cell of a BYTES or CODE object.
+ *   pad: unused bytes in the last cell of a BYTES object, or of a CODE object's code.
+ *   flags: CODE_LITERALS on a code object with a literal area (below).
+ *
+ *   A code object may end in a literal area: cells that hold the objects its code names
+ *   (nil, the kernel's roots, a method's literals), read `[rip+disp32]`, so that code reaches
+ *   objects through pointers it holds and never through a fixed address. The collector sees
+ *   them as it sees any cell (by tag) and updates them when their objects move. The last cell
+ *   is their count n (a number); the n cells before it are the literals; the code's bytes are
+ *   the cells before those, less the pad:
+ *
+ *     | code bytes (pad) | literal 0 | ... | literal n-1 | n |
  *
  *   Formats describe what an object is for, not what its cells may hold: any cell's tag says
  *   what it holds (a program may store a pointer into a WORDS object), and the collector
@@ -80,6 +90,22 @@ export const FORMAT_CODE = 3;
 /** A free chunk of the fixed space: a header (class 0) and slot count, its cells unused. */
 export const FORMAT_FREE = 15;
 export const FORMAT_NAMES: readonly string[] = Object.freeze(['pointers', 'words', 'bytes', 'code']);
+
+/** The header flag of a code object that ends in a literal area (the flags are bits 7..14 of the high half). */
+export const CODE_LITERALS = 1;
+
+/**
+ * The bytes of code in a code object with `slots` slots, given its header's high half and the
+ * cells (as 32-bit halves) of memory: its literal area, when it has one, is not code. -1 when
+ * the literal count is not sane.
+ */
+export function codeByteLength(cells32: Int32Array, h: number, slots: number, high: number): number {
+  const pad = (high >>> 4) & 7;
+  if ((((high >>> 7) & 0xff) & CODE_LITERALS) === 0) return slots * 8 - pad;
+  const count = cells32[2 * (h + slots)];
+  if (cells32[2 * (h + slots) + 1] !== 0 || count < 0 || count + 2 > slots) return -1;
+  return (slots - 1 - count) * 8 - pad;
+}
 
 /** Cells per card of the write barrier's card table (card of cell c: c >> CARD_SHIFT). */
 export const CARD_SHIFT = 6;
@@ -196,6 +222,12 @@ export class CellStore {
   cacheIndex!: Int32Array;
   /** Times the views were made again (tests check that memory really grew). */
   generation = 0;
+  /**
+   * Bytes of low memory: the bound of an access through the Memory capability (no base
+   * register, or a number as the base). Only these raw cells, which belong to no object, can
+   * be reached by a number; every object is reached through a pointer. The machine sets it.
+   */
+  lowBytes = 0;
 
   constructor(cellCount: number, mapCells = 0) {
     this.cellCount = cellCount;
@@ -295,10 +327,16 @@ export class CellStore {
     s[STATE.CODE_START_BASE] = maps;
     s[STATE.CACHE_INDEX_BASE] = maps + 4 * this.mapCells;
     s[STATE.MAP_CELLS] = this.mapCells;
-    s[STATE.MEMORY_BOUND] = n * 8;
+    s[STATE.MEMORY_BOUND] = this.lowBytes;
     this.generation++;
   }
 
-  /** Size of memory in bytes: the bound of an access through the Memory capability. */
+  /** Size of memory in bytes. */
   get byteSize(): number { return this.cellCount * 8; }
+
+  /** Make the first `cells` cells low memory, the reach of the Memory capability. */
+  setLowCells(cells: number): void {
+    this.lowBytes = cells * 8;
+    this.state32[STATE.MEMORY_BOUND] = this.lowBytes;
+  }
 }

@@ -26,7 +26,8 @@
  *                            read, its header cell at [p-8] (read as a number)
  *     base holds a STACK  -> inside the current stack object
  *     base holds a CODE   -> inside the code object it points into; rip likewise
- *     base is a number, or there is no base -> inside memory (the Memory capability)
+ *     base is a number, or there is no base -> inside low memory (the Memory capability):
+ *                            raw cells that belong to no object; no number reaches an object
  *   8-byte accesses must be cell-aligned; header cells are never written by a program;
  *   poisoned cells fault on any access; rsp always lies within the stack object;
  *   jmp/call/ret reach only code objects.
@@ -184,6 +185,7 @@ export class Machine {
     this.fixedEnd = this.fixedLo + fixedCells;
     if (this.fixedEnd + 256 > cells) throw new RangeError('memory too small for its low memory and fixed space');
     this.store = new CellStore(cells, fixedCells);
+    this.store.setLowCells(this.lowCells);
     this.store.state32[STATE.FIXED_LO] = this.fixedLo;
     this.store.state32[STATE.FIXED_HI] = this.fixedEnd;
     this.interrupt = options.interrupt ?? new Int32Array(1);
@@ -590,7 +592,7 @@ export class Machine {
   access(ins: Insn, write: boolean, width: number): number {
     const S32 = this.store.state32;
     const tags = this.store.state8;
-    let lo = 0, hi = this.store.byteSize;
+    let lo = 0, hi = this.store.lowBytes;
     let baseValue = 0;
     let what = 'memory';
     let slow = false;
@@ -641,7 +643,7 @@ export class Machine {
       ea = Number(BigInt.asIntN(64, v));
     }
     if (ea < lo || ea + width > hi) {
-      this.raise('Bounds', outOfBounds(ea, lo, hi, what, this.store.byteSize), ins);
+      this.raise('Bounds', outOfBounds(ea, lo, hi, what, this.store.lowBytes), ins);
       return -1;
     }
     if (width === 2 && (ea & 7) === 7) {
@@ -810,7 +812,7 @@ function formatValue(v: bigint): string {
 
 function outOfBounds(ea: number, lo: number, hi: number, what: string, memBytes: number): string {
   if (what === 'memory') {
-    return `address ${hex(ea)} (cell ${Math.floor(ea / 8)}) is outside memory of ${memBytes / 8} cells`;
+    return `address ${hex(ea)} (cell ${Math.floor(ea / 8)}) is outside memory a number reaches (the ${memBytes / 8} cells of low memory; objects are reached through pointers)`;
   }
   if (what === 'object') {
     // lo is the object's header cell, its slot 0 eight bytes further.

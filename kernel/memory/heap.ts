@@ -52,7 +52,7 @@
  * out such code in tests.
  */
 import {
-  CARD_SHIFT, CellStore, FORMAT_BYTES, FORMAT_CODE, FORMAT_FREE, FORMAT_POINTERS, FORMAT_WORDS,
+  CARD_SHIFT, CellStore, CODE_LITERALS, FORMAT_BYTES, FORMAT_CODE, FORMAT_FREE, FORMAT_POINTERS, FORMAT_WORDS,
   MAX_SLOTS, TAG_HDR, TAG_NUM, TAG_PTR, TAG_STACK,
 } from '../machine/cells.ts';
 import type { HostService, Machine } from '../machine/machine.ts';
@@ -321,14 +321,28 @@ export class Heap {
     return (h + 1) * 8;
   }
 
-  /** A code object holding `bytes`, in the fixed space, with its code cache; -1 when full. It may collect. */
-  allocateCode(bytes: Uint8Array, classIndex: number): number {
-    const slots = Math.max(1, Math.ceil(bytes.length / 8));
+  /**
+   * A code object holding `bytes`, in the fixed space, with its code cache; -1 when full. It
+   * may collect. With `literals` > 0 it ends in a literal area of that many cells (nil until
+   * writeLiterals fills them) and their count (cells.ts CODE_LITERALS).
+   */
+  allocateCode(bytes: Uint8Array, classIndex: number, literals = 0): number {
+    const codeSlots = Math.max(1, Math.ceil(bytes.length / 8));
+    const slots = codeSlots + (literals > 0 ? literals + 1 : 0);
     checkRequest(slots, FORMAT_CODE, classIndex);
     const h = this.fixedChunk(slots + 1);
     if (h < 0) return -1;
-    this.initObject(h, slots, FORMAT_CODE, slots * 8 - bytes.length, classIndex, 0n, TAG_NUM);
-    this.machine.store.bytes.set(bytes, (h + 1) * 8);
+    this.initObject(h, slots, FORMAT_CODE, codeSlots * 8 - bytes.length, classIndex, 0n, TAG_NUM);
+    const st = this.machine.store;
+    if (literals > 0) {
+      st.cells32[2 * h + 1] |= CODE_LITERALS << 7;
+      const first = h + 1 + codeSlots;
+      st.cells.fill(this.fill.value, first, first + literals);
+      st.tags.fill(this.fill.tag, first, first + literals);
+      if (this.fill.tag === TAG_PTR) this.markCards(first, first + literals);
+      st.cells[h + slots] = BigInt(literals);
+    }
+    st.bytes.set(bytes, (h + 1) * 8);
     this.machine.registerCode(h, slots, bytes.length);
     return (h + 1) * 8;
   }

@@ -233,30 +233,34 @@ export const PARAMETER_REGISTERS: readonly string[] = Object.freeze(['rsi', 'rdx
 export const SERVICE = Object.freeze({ ALLOCATE: 0, SEND: 1, FAIL: 2, COLLECT: 3, SUPER: 4, DEFINE_CLASS: 5, PRINT: 6, LOOKUP: 7, LOOKUP_HERE: 8, INTERN: 9, IMAGE: 10, SYSTEM: 11, SEND_SITE: 12, FORTH: 20, PROCESS: 21 });
 
 /**
- * Constants a fragment or an assembly body may name in capitals: the services' numbers and
- * the addresses of the kernel's cells that hold nil, true, false and the class table.
+ * Constants a fragment or an assembly body may name in capitals: the services' numbers, class
+ * indices, and the byte offsets of the kernel's cells in the roots object, which code reaches
+ * through the roots' pointer held as a literal (`mov rcx, [rip+ROOTS]; mov rdx, [rcx+ROOT_ACTIVE]`).
+ * No constant is an address: a number reaches only low memory.
  */
-export function kernelConstants(roots: number): Readonly<Record<string, number>> {
-  return Object.freeze({
-    ...SERVICE,
-    NIL_CELL: roots + 8 * ROOTS.NIL,
-    TRUE_CELL: roots + 8 * ROOTS.TRUE,
-    FALSE_CELL: roots + 8 * ROOTS.FALSE,
-    CLASS_TABLE_CELL: roots + 8 * ROOTS.CLASS_TABLE,
-    ACTIVE_CELL: roots + 8 * ROOTS.ACTIVE,
-    CHARACTERS_CELL: roots + 8 * ROOTS.CHARACTERS,
-    ARITHMETIC_CELL: roots + 8 * ROOTS.ARITHMETIC_OVERRIDDEN,
-    BLOCK_CLOSURE: CLASS.BlockClosure,
-    CHARACTER_CLASS: CLASS.Character,
-    CONTEXT_CLASS: CLASS.Context,
-    SMALLINTEGER_CLASS: CLASS.SmallInteger,
-    SEND_EPOCH_CELL: roots + 8 * ROOTS.SEND_EPOCH,
-    METHOD_CACHE_CELL: roots + 8 * ROOTS.METHOD_CACHE,
-    CACHE_HASH: METHOD_CACHE_HASH,
-    CACHE_MASK: METHOD_CACHE_SIZE - 1,
-    CLASS_MASK: SEND_EPOCH_STEP - 1,
-    SITE_KEY: 8 * SEND_SITE.KEY,
-    SITE_ENTRY: 8 * SEND_SITE.ENTRY,
-    CLASS_SHIFT: HEADER_CLASS_SHIFT,
-  });
+export function kernelConstants(_roots?: number): Readonly<Record<string, number>> {
+  return KERNEL_CONSTANTS;
 }
+
+const KERNEL_CONSTANTS: Readonly<Record<string, number>> = Object.freeze({
+  ...SERVICE,
+  ROOT_NIL: 8 * ROOTS.NIL,
+  ROOT_TRUE: 8 * ROOTS.TRUE,
+  ROOT_FALSE: 8 * ROOTS.FALSE,
+  ROOT_CLASS_TABLE: 8 * ROOTS.CLASS_TABLE,
+  ROOT_ACTIVE: 8 * ROOTS.ACTIVE,
+  ROOT_CHARACTERS: 8 * ROOTS.CHARACTERS,
+  ROOT_ARITHMETIC: 8 * ROOTS.ARITHMETIC_OVERRIDDEN,
+  ROOT_SEND_EPOCH: 8 * ROOTS.SEND_EPOCH,
+  ROOT_METHOD_CACHE: 8 * ROOTS.METHOD_CACHE,
+  BLOCK_CLOSURE: CLASS.BlockClosure,
+  CHARACTER_CLASS: CLASS.Character,
+  CONTEXT_CLASS: CLASS.Context,
+  SMALLINTEGER_CLASS: CLASS.SmallInteger,
+  CACHE_HASH: METHOD_CACHE_HASH,
+  CACHE_MASK: METHOD_CACHE_SIZE - 1,
+  CLASS_MASK: SEND_EPOCH_STEP - 1,
+  SITE_KEY: 8 * SEND_SITE.KEY,
+  SITE_ENTRY: 8 * SEND_SITE.ENTRY,
+  CLASS_SHIFT: HEADER_CLASS_SHIFT,
+});

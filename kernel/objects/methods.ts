@@ -104,6 +104,50 @@ export function parameterOperand(index: number, arity: number): string {
   return `qword ptr [rsp+${index === arity - 1 ? 8 * arity : 8 * (arity - 1 - index)}]`;
 }
 
+/**
+ * The objects machine code may name as literals by these names (`mov rax, [rip+NIL]`): nil,
+ * true, false, and the kernel's roots, through which code reaches the kernel's cells
+ * (`mov rcx, [rip+ROOTS]; mov rdx, [rcx+ROOT_ACTIVE]`).
+ */
+export function wellKnownLiteral(k: Kernel, name: string): number | undefined {
+  switch (name) {
+    case 'NIL': return k.nil;
+    case 'TRUE': return k.true;
+    case 'FALSE': return k.false;
+    case 'ROOTS': return k.roots;
+    default: return undefined;
+  }
+}
+
+/**
+ * The objects for literal `names` (assembler.ts): well-known ones, or what `other` says; a
+ * message naming the first that is neither.
+ */
+export function literalObjects(k: Kernel, names: readonly string[], other: (name: string) => number | undefined = () => undefined): number[] | string {
+  const out: number[] = [];
+  for (const name of names) {
+    const p = wellKnownLiteral(k, name) ?? other(name);
+    if (p === undefined) return `[rip+${name}] names no label and no literal (NIL, TRUE, FALSE or ROOTS)`;
+    out.push(p);
+  }
+  return out;
+}
+
+/**
+ * Fill the literal area of a code object made with literals (Heap.allocateCode) with the
+ * objects `values` (pointers), in order; the collector keeps them up to date from then on.
+ */
+export function writeLiterals(k: Kernel, code: number, values: readonly number[]): void {
+  if (values.length === 0) return;
+  const m = k.machine;
+  const h = (code >> 3) - 1;
+  const slots = m.store.cells32[2 * h];
+  const count = m.store.cells32[2 * (h + slots)];
+  if (count !== values.length) throw new Error(`the code object has ${count} literals, not ${values.length}`);
+  const first = code + 8 * (slots - 1 - count);
+  values.forEach((v, i) => m.setCell(first + 8 * i, BigInt(v), TAG_PTR));
+}
+
 /** Fill a freshly made code object with its bytes. */
 export function writeCode(k: Kernel, code: number, bytes: Uint8Array): void {
   k.machine.store.bytes.set(bytes, code);

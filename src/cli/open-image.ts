@@ -108,6 +108,8 @@ class SessionImage implements Persistence {
 
   start(item: Item) { return this.session.start(item); }
 
+  forth(text: string) { return this.session.forth(text); }
+
   mark(name: string): string | null { return this.session.mark(name); }
   forget(name: string): string | null { return this.session.forget(name); }
 
@@ -122,7 +124,7 @@ class SessionImage implements Persistence {
     const pending = new Set(this.session.pendingJournal().map((e) => e.seq));
     const scan = scanJournal(journalPath(this.session.path), this.session.header.journal);
     return scan.entries.map((e) => {
-      const what = e.kind === 'mark' ? `.mark ${e.source}` : e.kind === 'forget' ? `.forget ${e.source}` : e.source;
+      const what = e.kind === 'mark' ? `.mark ${e.source}` : e.kind === 'forget' ? `.forget ${e.source}` : e.kind === 'forth' ? `(forth) ${e.source}` : e.source;
       return pending.has(e.seq) ? `${what}   "from before: .recover replays it"` : what;
     });
   }

@@ -92,7 +92,11 @@ export class PipedSession {
   /** Run one entry; `at` says which file and line it comes from, for its errors. */
   run(entry: string, at?: SourceOptions): void {
     if (this.quit) return;
-    if (!isDotCommand(entry)) { this.evaluate(entry, false, undefined, at); return; }
+    if (!isDotCommand(entry)) {
+      if (this.ws.language === 'forth') this.forth(entry);
+      else this.evaluate(entry, false, undefined, at);
+      return;
+    }
     const r = runDotCommand(entry, this.ws);
     switch (r.kind) {
       case 'lines':
@@ -133,6 +137,14 @@ export class PipedSession {
       else if (!quietValues || o.kind === 'error') this.print(outcomeLines(o));
     }
     return ok;
+  }
+
+  /** Forth (after .forth): what it printed, then its error as gforth words it. */
+  private forth(entry: string): void {
+    const r = this.ws.forth(entry);
+    if (typeof r === 'string') { this.error(r); return; }
+    if (r.output !== '') this.io.out(r.output.replace(/\n$/, ''));
+    if (!r.ok) { for (const l of (r.error ?? 'error').split('\n')) this.io.err(l); this.failed = true; }
   }
 
   /** The Transcript's text as it was written, and errors and warnings; no values, no definitions. */

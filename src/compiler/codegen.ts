@@ -25,7 +25,7 @@ import { setPad } from '../../kernel/objects/symbols.ts';
 import { behaviourIndex, behaviourName, lookupFrom, parentOf, walkGuard } from '../../kernel/objects/classes.ts';
 import { declareUndeclared, findBinding } from '../../kernel/objects/globals.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
-import { BEHAVIOUR, BINDING, CLASS, METHOD, METHOD_KIND, ROOTS } from '../../kernel/objects/layout.ts';
+import { BEHAVIOUR, CLASS, METHOD, METHOD_KIND, ROOTS } from '../../kernel/objects/layout.ts';
 import { makeString } from '../../kernel/objects/methods.ts';
 import type { Block, Body, Cascade, Expression, LiteralValue, Message, Span, Statement, Variable } from '../lang/ast.ts';
 import type { Op, Slot, Source, Unit } from './ir.ts';
@@ -342,8 +342,7 @@ export class Generator {
     if (binding < 0) {
       this.fail(forStore ? `'${v.name}' is not declared (declare it in | | or, at the top level, assign it to make a global)` : `'${v.name}' is not defined`, v.span);
     }
-    this.literal(binding);
-    return { kind: 'cell', address: binding + 8 * BINDING.VALUE, name: v.name };
+    return { kind: 'global', index: this.literal(binding), name: v.name };
   }
 
   /**
@@ -362,7 +361,7 @@ export class Generator {
   }
 
   private constant(which: number, name: string): Source {
-    return { kind: 'cell', address: this.k.roots + 8 * which, name };
+    return { kind: 'literal', index: this.literal(slotPointer(this.k.machine, this.k.roots, which)), name };
   }
 
   // ---- units ----------------------------------------------------------------------------

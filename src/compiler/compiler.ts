@@ -27,13 +27,13 @@ import { setSlot, setSlotPointer, slotNumber, slotPointer } from '../../kernel/o
 import { ensureMetaclass, lookupFrom } from '../../kernel/objects/classes.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { CLASS, kernelConstants, METHOD, METHOD_KIND, PARAMETER_REGISTERS } from '../../kernel/objects/layout.ts';
-import { define, makeMethod, makeString, writeCode, type MethodSpec } from '../../kernel/objects/methods.ts';
+import { define, literalObjects, makeMethod, makeString, writeCode, writeLiterals, type MethodSpec } from '../../kernel/objects/methods.ts';
 import { makeSendSite } from '../../kernel/objects/send.ts';
 import type { Body, DoIt, Expression, LiteralValue, Message, MethodDefinition, Span, Statement, Variable } from '../lang/ast.ts';
 import { analyze, CompileFailure, Generator, MACHINE_OBJECTS, machinePrimitive, type CompileError } from './codegen.ts';
 import { frameOffset, type Op, type Unit } from './ir.ts';
 import { Dependents } from './dependents.ts';
-import { inlinableFragment, itemsAt, nativeLines, type NativeCode } from './native.ts';
+import { inlinableFragment, itemsAt, literalSlot, nativeLines, type NativeCode } from './native.ts';
 import { isInstruction, optimize, type Line } from './peephole.ts';
 import { THREADED_APPLY_ARGUMENTS, THREADED_BIAS, THREADED_SEND_ARGUMENTS, threadedPairs, ThreadedPrimitives, type Pair } from './threaded.ts';
 
@@ -226,15 +226,15 @@ export class Compiler {
     const literals = hold(this.fixedArray([...literalsList.map((p): [bigint, number] => [BigInt(p), TAG_PTR]), [BigInt(k.nil), TAG_PTR]]));
     const vectorSlot = literalsList.length;
     const native = nativeLines(k, unit, literals, sites, siteSlots);
-    const { code: nativeCode, offsets } = this.placeCode(native.lines, hold);
+    const { code: nativeCode, offsets } = this.placeCode(native.lines, hold, literals);
     const threaded = threadedPairs(k, unit, literals, this.prims, sites);
     if (!threaded.ok) throw new CompileFailure({ message: threaded.message, span: NO_SPAN });
     const vector = hold(this.fixedArray(threaded.pairs.flatMap((p): [bigint, number][] => [[BigInt(p.method), TAG_PTR], [p.operand, p.tag]])));
     setSlotPointer(k.machine, literals, vectorSlot, vector);
     const stub = this.placeCode([
-      { mnemonic: 'mov', operands: [reg(RSI), mem(-1, -1, 1, literals + 8 * vectorSlot, 64)], hints: {}, origin: 'threaded entry' },
+      { mnemonic: 'mov', operands: [reg(RSI), literalSlot(vectorSlot)], hints: {}, origin: 'threaded entry' },
       { mnemonic: 'jmp', operands: [rel(this.runCode())], hints: { disp32: true }, origin: 'threaded entry' },
-    ], hold).code;
+    ], hold, literals).code;
     const origins = hold(this.originsArray(native.lines, offsets, hold));
     const compiled: Compiled = { unit, native, nativeCode, pairs: threaded.pairs, vector, stub, literals, origins };
     this.last = compiled;
@@ -305,13 +305,16 @@ export class Compiler {
     if (!measure.ok) throw new CompileFailure({ message: measure.message, span: body.span });
     const first = assemble(measure.text);
     if (!first.ok) throw new CompileFailure({ message: formatAsmError(first.error), span: assemblyErrorSpan(body.span, first.error) });
-    const code = hold(k.heap.allocateCode(new Uint8Array(first.bytes.length), CLASS.CodeObject));
+    const objects = literalObjects(k, first.literals);
+    if (typeof objects === 'string') throw new CompileFailure({ message: objects, span: body.span });
+    const code = hold(k.heap.allocateCode(new Uint8Array(first.bytes.length), CLASS.CodeObject, objects.length));
     if (code < 0) throw new CompileFailure({ message: 'out of memory', span: body.span });
     const bound = bindBody(fragment, names, code);
     if (!bound.ok) throw new CompileFailure({ message: bound.message, span: body.span });
     const placed = assemble(bound.text);
     if (!placed.ok || placed.bytes.length !== first.bytes.length) throw new CompileFailure({ message: 'the code changed size when placed', span: body.span });
     writeCode(k, code, placed.bytes);
+    writeLiterals(k, code, objects);
     const literals = named.size === 0 ? undefined : hold(this.fixedArray([...named].map((a): [bigint, number] => [BigInt(a), TAG_PTR])));
     const method = hold(makeMethodChecked(k, { selector: def.selector, owner, code, kind: kindOf(fragment), source: def.source, literals, inlined: this.inlinedArray(hold) }));
     return { ok: true, method: this.install(owner, def.selector, method, def.source, def.span) };
@@ -350,16 +353,30 @@ export class Compiler {
     return code;
   }
 
-  /** Encode lines into a new code object (measured first; branches to other code are 32-bit). */
-  placeCode(lines: readonly Line[], hold: (a: number) => number): { code: number; offsets: number[] } {
+  /**
+   * Encode lines into a new code object (measured first; branches to other code are 32-bit),
+   * with a literal area for the objects they name: `literalN` is slot N of the literal array
+   * `literals`, and the kernel's well-known names (NIL, ROOTS ...) their objects.
+   */
+  placeCode(lines: readonly Line[], hold: (a: number) => number, literals = -1): { code: number; offsets: number[] } {
     const k = this.k;
     const sized = assembleItems(itemsAt(lines, 0));
     if (!sized.ok) throw new CompileFailure({ message: `native code: ${sized.error.message}`, span: NO_SPAN });
-    const code = hold(k.heap.allocateCode(new Uint8Array(sized.bytes.length), CLASS.CodeObject));
+    const resolve = (): number[] => {
+      const objects = literalObjects(k, sized.literals, (name) => {
+        const slot = /^literal(\d+)$/.exec(name);
+        return slot && literals >= 0 ? slotPointer(k.machine, literals, Number(slot[1])) : undefined;
+      });
+      if (typeof objects === 'string') throw new CompileFailure({ message: `native code: ${objects}`, span: NO_SPAN });
+      return objects;
+    };
+    const code = hold(k.heap.allocateCode(new Uint8Array(sized.bytes.length), CLASS.CodeObject, sized.literals.length));
     if (code < 0) throw new CompileFailure({ message: 'out of memory', span: NO_SPAN });
     const placed = assembleItems(itemsAt(lines, code));
     if (!placed.ok || placed.bytes.length !== sized.bytes.length) throw new CompileFailure({ message: 'native code changed size when placed', span: NO_SPAN });
     writeCode(k, code, placed.bytes);
+    // (resolved after the allocation, which may have collected: slotPointer reads the current pointers)
+    writeLiterals(k, code, resolve());
     return { code, offsets: [...placed.offsets] };
   }
 

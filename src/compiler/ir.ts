@@ -28,10 +28,13 @@ export type Slot =
   | { readonly kind: 'temp'; readonly index: number }
   /** Slot i of self. */
   | { readonly kind: 'instance'; readonly index: number }
-  /** Slot i of the method's literal array (an object literal the code refers to). */
-  | { readonly kind: 'literal'; readonly index: number }
-  /** A cell at a fixed address: a global's binding value, or the kernel's nil/true/false. */
-  | { readonly kind: 'cell'; readonly address: number; readonly name: string }
+  /**
+   * Slot i of the method's literal array (an object the code refers to: a literal, nil, true,
+   * false), named for listings when it has a name.
+   */
+  | { readonly kind: 'literal'; readonly index: number; readonly name?: string }
+  /** A global's value: the Binding in slot `index` of the literal array, its value slot (BINDING.VALUE). */
+  | { readonly kind: 'global'; readonly index: number; readonly name: string }
   /**
    * A captured variable: in the context `hops` links up the chain from the unit's
    * environment (temp 0), at variable `index` (CONTEXT.VARS + index).

@@ -8,7 +8,7 @@
  * primitive that cannot be copied (it is recursive, touches the stack, or jumps out of
  * itself) is called instead. Everything else in the IR has a fixed translation:
  *
- *   prologue          push rbp; mov rbp, rsp; push rax; push <self>; push qword [nil] x temps
+ *   prologue          push rbp; mov rbp, rsp; push rax; push <self>; push qword [rip+NIL] x temps
  *   load (push)       push rax; mov rax, <source>
  *   store             mov <slot>, rax
  *   pop (restore)     pop rax
@@ -17,6 +17,11 @@
  *   super send        mov r10, #s; mov r9, <behaviour>; mov r11, SUPER; syscall; call r11; add rsp, 8n
  *   jumpIf false L    cmp rax, false; je L; cmp rax, true; jne notBoolean
  *   return            mov rsp, rbp; pop rbp; ret
+ *
+ * Objects the code names (its literals, nil, the kernel's roots) are read from the code
+ * object's literal area, `[rip+literalN]` (slot N of the method's literal array) or
+ * `[rip+NIL]`, `[rip+ROOTS]` (kernel/objects/methods.ts wellKnownLiteral): never through an
+ * address, which a number cannot reach.
  *
  * Every instruction carries its origin (the IR operation, or the primitive it was copied
  * from), so a listing can show where each line came from.
@@ -29,7 +34,7 @@ import { RIP, RSP } from '../../kernel/machine/x86/table.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { ARITHMETIC, arithmeticSealed, isArithmeticSelector, type ArithmeticSelector } from '../../kernel/objects/arithmetic.ts';
 import { slotPointer } from '../../kernel/objects/access.ts';
-import { CLASS, CLOSURE, CONTEXT, HOME_SAVED, METHOD_KIND, ROOTS, SERVICE } from '../../kernel/objects/layout.ts';
+import { BINDING, CLASS, CLOSURE, CONTEXT, HOME_SAVED, METHOD_KIND, ROOTS, SERVICE } from '../../kernel/objects/layout.ts';
 import { frameOffset, type Op, type Slot, type Source, type Unit } from './ir.ts';
 import { isInstruction, optimize, type Instruction, type Line } from './peephole.ts';
 
@@ -37,6 +42,11 @@ const RAX = 0, RCX = 1, RDX = 2, RBP = 5, R8 = 8, R9 = 9, R10 = 10, R11 = 11;
 /** The unit's environment: temporary 0. */
 const ENV = mem(RBP, -1, 1, -24, 64);
 const PARAMETER_REGISTERS = [6, 2, 1, 8, 9]; // rsi, rdx, rcx, r8, r9
+
+/** The literal `name` of the code's literal area: `[rip+name]` (assembler.ts). */
+export const lit = (name: string): Operand => ({ kind: 'mem', base: RIP, index: -1, scale: 1, disp: 0, size: 64, label: name });
+/** Slot i of the method's literal array, as a literal of its code (Compiler.placeCode resolves the name). */
+export const literalSlot = (i: number): Operand => lit(`literal${i}`);
 
 export interface NativeCode {
   /** The instructions before optimization, for listings and tests. */
@@ -141,7 +151,7 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
         } else {
           emit('push', [op.argc === 0 ? reg(RAX) : mem(RBP, -1, 1, frameOffset({ kind: 'argument', index: 0 }, op.argc, 0), 64)], origin);
         }
-        for (let t = 0; t < op.temps; t++) emit('push', [mem(-1, -1, 1, k.roots + 8 * ROOTS.NIL, 64)], origin);
+        for (let t = 0; t < op.temps; t++) emit('push', [lit('NIL')], origin);
         break;
       case 'environment': {
         const closure = closureIn(unit.argc);
@@ -167,16 +177,17 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
           emit('mov', [mem(RAX, -1, 1, 8 * (saved + HOME_SAVED.RBX), 64), reg(3)], origin);
           emit('mov', [mem(RAX, -1, 1, 8 * (saved + HOME_SAVED.R12), 64), reg(12)], origin);
           emit('mov', [mem(RAX, -1, 1, 8 * (saved + HOME_SAVED.R13), 64), reg(13)], origin);
-          emit('mov', [reg(RCX), mem(-1, -1, 1, k.roots + 8 * ROOTS.ACTIVE, 64)], origin);
+          emit('mov', [reg(RDX), lit('ROOTS')], origin);
+          emit('mov', [reg(RCX), mem(RDX, -1, 1, 8 * ROOTS.ACTIVE, 64)], origin);
           emit('mov', [mem(RAX, -1, 1, 8 * CONTEXT.NEXT, 64), reg(RCX)], origin);
-          emit('mov', [mem(-1, -1, 1, k.roots + 8 * ROOTS.ACTIVE, 64), reg(RAX)], origin);
+          emit('mov', [mem(RDX, -1, 1, 8 * ROOTS.ACTIVE, 64), reg(RAX)], origin);
         }
         break;
       }
       case 'closure': {
         if (op.push) emit('push', [reg(RAX)], origin);
         allocate(emit, CLASS.BlockClosure, CLOSURE.SIZE, origin);
-        emit('mov', [reg(RCX), mem(-1, -1, 1, literals + 8 * op.native, 64)], origin);
+        emit('mov', [reg(RCX), literalSlot(op.native)], origin);
         emit('mov', [mem(RAX, -1, 1, 8 * CLOSURE.CODE, 64), reg(RCX)], origin);
         if (op.outer) {
           emit('mov', [reg(RCX), ENV], origin);
@@ -251,8 +262,9 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
           // A home leaves the chain of active contexts, and its blocks can no longer ^ to it.
           emit('mov', [reg(RCX), ENV], origin);
           emit('mov', [reg(RDX), mem(RCX, -1, 1, 8 * CONTEXT.NEXT, 64)], origin);
-          emit('mov', [mem(-1, -1, 1, k.roots + 8 * ROOTS.ACTIVE, 64), reg(RDX)], origin);
-          emit('mov', [reg(RDX), mem(-1, -1, 1, k.roots + 8 * ROOTS.NIL, 64)], origin);
+          emit('mov', [reg(R8), lit('ROOTS')], origin);
+          emit('mov', [mem(R8, -1, 1, 8 * ROOTS.ACTIVE, 64), reg(RDX)], origin);
+          emit('mov', [reg(RDX), lit('NIL')], origin);
           emit('mov', [mem(RCX, -1, 1, 8 * CONTEXT.FRAME, 64), reg(RDX)], origin);
         }
         emit('mov', [reg(RSP), reg(RBP)], origin);
@@ -297,8 +309,11 @@ function load(cx: Context, from: Source, into: number, emit: Emit, origin: strin
       emit('mov', [reg(RCX), mem(RBP, -1, 1, -16, 64)], origin);
       emit('mov', [reg(into), mem(RCX, -1, 1, 8 * from.index, 64)], origin);
       return;
-    case 'literal': emit('mov', [reg(into), mem(-1, -1, 1, cx.literals + 8 * from.index, 64)], origin); return;
-    case 'cell': emit('mov', [reg(into), mem(-1, -1, 1, from.address, 64)], origin); return;
+    case 'literal': emit('mov', [reg(into), literalSlot(from.index)], origin); return;
+    case 'global':
+      emit('mov', [reg(into), literalSlot(from.index)], origin);
+      emit('mov', [reg(into), mem(into, -1, 1, 8 * BINDING.VALUE, 64)], origin);
+      return;
     case 'context':
       contextOf(from.hops, emit, origin);
       emit('mov', [reg(into), mem(RCX, -1, 1, 8 * (CONTEXT.VARS + from.index), 64)], origin);
@@ -328,7 +343,10 @@ function store(cx: Context, to: Slot, emit: Emit, origin: string): void {
       emit('mov', [reg(RCX), mem(RBP, -1, 1, -16, 64)], origin);
       emit('mov', [mem(RCX, -1, 1, 8 * to.index, 64), reg(RAX)], origin);
       return;
-    case 'cell': emit('mov', [mem(-1, -1, 1, to.address, 64), reg(RAX)], origin); return;
+    case 'global':
+      emit('mov', [reg(RCX), literalSlot(to.index)], origin);
+      emit('mov', [mem(RCX, -1, 1, 8 * BINDING.VALUE, 64), reg(RAX)], origin);
+      return;
     case 'context':
       contextOf(to.hops, emit, origin);
       emit('mov', [mem(RCX, -1, 1, 8 * (CONTEXT.VARS + to.index), 64), reg(RAX)], origin);
@@ -355,8 +373,8 @@ function describeSource(s: Source): string {
     case 'argument': return `argument ${s.index}`;
     case 'temp': return `temp ${s.index}`;
     case 'instance': return `slot ${s.index}`;
-    case 'literal': return `literal ${s.index}`;
-    case 'cell': return s.name;
+    case 'literal': return s.name ?? `literal ${s.index}`;
+    case 'global': return s.name;
     case 'context': return `${s.name} (captured)`;
     case 'self': return 'self';
   }
@@ -381,7 +399,7 @@ export type { Instruction, Operand };
 function emitSend(cx: SendContext, emit: Emit, op: Extract<Op, { op: 'send' }>, origin: string): void {
   const slot = cx.siteSlots.get(op);
   if (op.start < 0 && slot !== undefined) {
-    emit('mov', [reg(R10), mem(-1, -1, 1, cx.literals + 8 * slot, 64)], origin);
+    emit('mov', [reg(R10), literalSlot(slot)], origin);
     emit('mov', [reg(R11), op.argc === 0 ? reg(RAX) : mem(RSP, -1, 1, 8 * (op.argc - 1), 64)], origin);
     emit('call', [rel(slotPointer(cx.k.machine, cx.k.roots, ROOTS.SEND))], origin, { disp32: true });
   } else {
@@ -425,7 +443,8 @@ const NEGATED: Readonly<Record<string, string>> = Object.freeze({ l: 'ge', ge: '
  * the send itself, with the stack as it expects it. For `n - 1`:
  *
  *     lar rdx, rax                 ; the receiver's tag (a literal argument needs no test)
- *     or rdx, [ARITHMETIC_CELL]    ; 0 unless - (or another) has been overridden
+ *     mov r8, [rip+ROOTS]
+ *     or rdx, [r8+ROOT_ARITHMETIC] ; 0 unless - (or another) has been overridden
  *     jnz send
  *     mov rdx, rax; sub rdx, 1; jo send; mov rax, rdx; jmp done
  *   send: push rax; mov rax, 1; (the send)
@@ -453,7 +472,6 @@ function inlineArithmetic(ops: readonly Op[], at: number, cx: SendContext & { em
   const origin = describeOp(send);
   const sendLabel = `${name}s`, done = `${name}d`;
   const to = (l: string): ItemOperand => ({ kind: 'label', name: l });
-  const cell = (slot: number): Operand => mem(-1, -1, 1, k.roots + 8 * slot, 64);
   // Receiver and argument: (rax, literal) or (rcx, rax).
   const receiver = literal === undefined ? RCX : RAX;
   const argument: ItemOperand = literal === undefined ? reg(RAX) : imm(literal);
@@ -465,7 +483,8 @@ function inlineArithmetic(ops: readonly Op[], at: number, cx: SendContext & { em
   } else {
     emit('lar', [reg(RDX), reg16(RAX)], origin);
   }
-  emit('or', [reg(RDX), cell(ROOTS.ARITHMETIC_OVERRIDDEN)], origin);
+  emit('mov', [reg(R8), lit('ROOTS')], origin);
+  emit('or', [reg(RDX), mem(R8, -1, 1, 8 * ROOTS.ARITHMETIC_OVERRIDDEN, 64)], origin);
   emit('jnz', [to(sendLabel)], origin);
   switch (how.kind) {
     case 'arith':
@@ -492,10 +511,10 @@ function inlineArithmetic(ops: readonly Op[], at: number, cx: SendContext & { em
       } else {
         const yes = `${name}t`;
         emit(`j${how.cc}`, [to(yes)], origin);
-        emit('mov', [reg(RAX), cell(ROOTS.FALSE)], origin);
+        emit('mov', [reg(RAX), lit('FALSE')], origin);
         emit('jmp', [to(done)], origin);
         label(yes, origin);
-        emit('mov', [reg(RAX), cell(ROOTS.TRUE)], origin);
+        emit('mov', [reg(RAX), lit('TRUE')], origin);
       }
       emit('jmp', [to(done)], origin);
       break;

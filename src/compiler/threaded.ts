@@ -83,6 +83,8 @@ export function threadedPairs(
     fixups.push({ pair: pairs.length, label });
     pair(selector);
   };
+  /** The object in slot i of the literal array: operands are pointers, never addresses. */
+  const literalAt = (i: number): number => slotPointer(k.machine, literals, i);
   const argc = unit.argc;
   const isBlock = unit.ops[0]?.op === 'prologue' && unit.ops[0].block;
   /** Where a block's closure is in its frame (the receiver's place; the spilled rax for no arguments). */
@@ -93,8 +95,8 @@ export function threadedPairs(
       case 'number': pair(push ? 'lit:' : 'load:', from.value, TAG_NUM, String(from.value)); return;
       case 'instance': pair(push ? 'pushIvar:' : 'loadIvar:', BigInt(from.index), TAG_NUM, `slot ${from.index}`); return;
       case 'context': pair(push ? 'pushContext:' : 'loadContext:', contextSpec(from.hops, from.index), TAG_NUM, `${from.name} (captured)`); return;
-      case 'literal': pair(push ? 'pushCell:' : 'loadCell:', BigInt(literals + 8 * from.index), TAG_NUM, `literal ${from.index}`); return;
-      case 'cell': pair(push ? 'pushCell:' : 'loadCell:', BigInt(from.address), TAG_NUM, from.name); return;
+      case 'literal': pointer(push ? 'lit:' : 'load:', literalAt(from.index), from.name ?? `literal ${from.index}`); return;
+      case 'global': pointer(push ? 'pushGlobal:' : 'loadGlobal:', literalAt(from.index), from.name); return;
       default: pair(push ? 'pushFrame:' : 'loadFrame:', BigInt(frameOffset(from, argc, THREADED_BIAS)), TAG_NUM, describeSlot(from)); return;
     }
   };
@@ -102,7 +104,7 @@ export function threadedPairs(
     switch (to.kind) {
       case 'instance': pair('storeIvar:', BigInt(to.index), TAG_NUM, `slot ${to.index}`); return;
       case 'context': pair('storeContext:', contextSpec(to.hops, to.index), TAG_NUM, `${to.name} (captured)`); return;
-      case 'cell': pair('storeCell:', BigInt(to.address), TAG_NUM, to.name); return;
+      case 'global': pointer('storeGlobal:', literalAt(to.index), to.name); return;
       case 'literal': throw new Error('a literal is not assignable');
       default: pair('storeFrame:', BigInt(frameOffset(to, argc, THREADED_BIAS)), TAG_NUM, describeSlot(to)); return;
     }
@@ -117,7 +119,7 @@ export function threadedPairs(
         if (op.block) pair('closureSelf:', BigInt(closureOffset), TAG_NUM, '(self)');
         else if (op.argc === 0) pair('pushTop', 0n, TAG_NUM, '(self)');
         else pair('copyFrame:', BigInt(frameOffset({ kind: 'argument', index: 0 }, op.argc, THREADED_BIAS)), TAG_NUM, '(self)');
-        for (let t = 0; t < op.temps; t++) pair('copyCell:', BigInt(k.roots + 8 * ROOTS.NIL), TAG_NUM, 'nil');
+        for (let t = 0; t < op.temps; t++) pointer('pushUnder:', k.nil, 'nil');
         break;
       case 'environment':
         if (op.vars < 0) { pair('outerEnvironment:', BigInt(closureOffset), TAG_NUM, '(outer)'); break; }

@@ -27,12 +27,14 @@ import { FORMAT_POINTERS, TAG_NUM, TAG_PTR, TAG_STACK } from '../../kernel/machi
 import type { Fault } from '../../kernel/machine/faults.ts';
 import type { Machine } from '../../kernel/machine/machine.ts';
 import { assemble, formatAsmError } from '../../kernel/machine/x86/assembler.ts';
-import { setSlot, setSlotPointer, slotNumber, slotPointer, slot, slotTag } from '../../kernel/objects/access.ts';
+import { classIndexOf, isObject, setSlot, setSlotPointer, slotNumber, slotPointer, slot, slotTag } from '../../kernel/objects/access.ts';
 import { behaviourName, methodsHead } from '../../kernel/objects/classes.ts';
 import { bindingValue, defineGlobal, findBinding } from '../../kernel/objects/globals.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { CLASS, ENTRY, METHOD, METHOD_KIND, ROOTS, SERVICE } from '../../kernel/objects/layout.ts';
-import { define, makeMethod, writeCode } from '../../kernel/objects/methods.ts';
+import { define, literalObjects, makeMethod, makeString, writeCode, writeLiterals } from '../../kernel/objects/methods.ts';
+import { formatSyntaxError } from '../lang/ast.ts';
+import { parse } from '../lang/parser.ts';
 import { projectFile } from '../../bootstrap/project-files.ts';
 import type { Bedrock } from '../system/bedrock.ts';
 import { disassemble } from '../../kernel/machine/x86/disassembler.ts';
@@ -89,6 +91,18 @@ interface Source {
 
 interface Pair { code: number; operand: bigint; tag: number }
 
+/** A call from Smalltalk into Forth: where its data stack begins, and what to restore. */
+interface Frame { readonly id: number; readonly base: number; readonly previousBase: number; readonly sources: number }
+// (base and previousBase are distances from the stack's top end, as Forth.baseFromTop.)
+
+/** The number of arguments of a selector: 0 unary, 1 binary, one per keyword; -1 if none. */
+function arityOf(selector: string): number {
+  if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(selector)) return 0;
+  if (/^([A-Za-z_][A-Za-z0-9_]*:)+$/.test(selector)) return selector.split(':').length - 1;
+  if (/^[-+*\/\\<>=~@%|&?,]+$/.test(selector)) return 1;
+  return -1;
+}
+
 interface Definition {
   name: string;
   pairs: Pair[];
@@ -127,6 +141,9 @@ const HOST_WORDS: readonly { name: string; immediate?: boolean }[] = [
   { name: 'SAVE-INPUT' }, { name: 'RESTORE-INPUT' }, { name: 'QUIT' }, { name: 'PAD' }, { name: '+TO', immediate: true },
   { name: 'D.' }, { name: 'D.R' }, { name: '(POSTPONE)' }, { name: '(S")' }, { name: 'SEND' }, { name: 'SMALLTALK' },
   { name: '(ENTER)' }, { name: '.S' }, { name: '(LEAVE)' },
+  // Smalltalk's way in (Forth class>>run:with:) and SMALLTALK's way out; appended, so that the
+  // operation numbers in existing words' stubs stay what they were.
+  { name: '(ST-ENTER)' }, { name: '(ST-LEAVE)' }, { name: '(ST-DONE)' }, { name: '>STRING' }, { name: 'STRING>' },
 ];
 const OP = Object.fromEntries(HOST_WORDS.map((w, i) => [w.name, i])) as Record<string, number>;
 
@@ -158,7 +175,13 @@ export class Forth {
   private latest: Word | null = null;
   private definition: Definition | null = null;
   private sources: Source[] = [];
-  private base = 0;
+  /**
+   * The bottom of the data stack (an address on the machine stack), kept as its distance
+   * from the stack's top end: a stack that grows is moved, its top end with it.
+   */
+  private baseFromTop = 0;
+  private get base(): number { return this.m.stackHi - this.baseFromTop; }
+  private set base(a: number) { this.baseFromTop = this.m.stackHi - a; }
   private output = '';
   private error: ForthError | null = null;
   private bye = false;
@@ -185,11 +208,23 @@ export class Forth {
     return f;
   }
 
+  /**
+   * The Forth system of `bedrock` if its image has one (found, not made: this may be called
+   * from inside a running evaluation, by the FORTH service of a reopened image).
+   */
+  static existing(bedrock: Bedrock): Forth | string {
+    const known = forths.get(bedrock);
+    if (known) return known;
+    if (findBinding(bedrock.kernel, 'ForthSystem') < 0) return 'this image has no Forth system (use Forth first: .forth, or bedrock run FILE.fs)';
+    return Forth.of(bedrock);
+  }
+
   // ---- making the system ---------------------------------------------------------------
 
   private attach(): string | null {
     const k = this.k;
     this.m.services[SERVICE.FORTH] = (m) => this.service(m);
+    this.bedrock.onAfresh.push(() => this.afresh());
     const existing = findBinding(k, 'ForthSystem');
     if (existing >= 0) {
       const v = bindingValue(k, existing);
@@ -240,33 +275,54 @@ export class Forth {
     this.setVar(VAR.STATE, 0n);
     this.setVar(VAR.DP, BigInt(ORIGIN + DICTIONARY));
     this.setVar(VAR.STRINGS, BigInt(ORIGIN + STRINGS_TOP));
-    const dataCell = this.fs + 8 * FS.DATA;
-    const subst = (text: string): string => text.replace(/\bDATA\b/g, String(dataCell));
+    // The data space is slot DATA of the Forth system object, which the code names as a literal.
+    const subst = (text: string): string => text.replace(/mov (r\w+), \[DATA\]/g, (_, r: string) => `mov ${r}, [rip+FORTH]; mov ${r}, [${r}+${8 * FS.DATA}]`);
     this.nextCode = this.primitive('(NEXT-LOOP)', NEXT_LOOP, 'runtime');
     for (const p of PRIMITIVES) this.primitive(p.name, subst(p.asm), 'primitive');
     for (const r of RUNTIME) this.runtime.set(r.name, this.primitive(r.name, subst(r.asm), 'runtime'));
     this.interpretCode = this.primitive('INTERPRET', interpretLoop(OP['(NEXT)'], OP['(ENTER)'], OP['(LEAVE)'], SERVICE.FORTH), 'primitive');
-    HOST_WORDS.forEach((w, i) => { if (i > 0) this.primitive(w.name, hostStub(i, SERVICE.FORTH), 'host', w.immediate); });
+    const F = SERVICE.FORTH;
+    // SEND and SMALLTALK call into Smalltalk: the service makes the send ready (or compiles the
+    // expression) and answers in r11 what to call; after it, (ST-DONE) pops the receiver and
+    // the arguments (as a Smalltalk caller does), or lets SMALLTALK's DoIt go, and turns a
+    // Boolean answered into a Forth flag.
+    const stubs: Record<string, string> = {
+      SEND: `pop r13; mov rcx, ${OP.SEND}; mov r11, ${F}; syscall; mov rcx, r11; call rcx; mov rcx, ${OP['(ST-DONE)']}; mov r11, ${F}; syscall; jmp r13`,
+      SMALLTALK: `pop r13; mov rcx, ${OP.SMALLTALK}; mov r11, ${F}; syscall; mov rcx, r11; call rcx; mov rcx, ${OP['(ST-DONE)']}; mov r11, ${F}; syscall; jmp r13`,
+    };
+    HOST_WORDS.forEach((w, i) => { if (i > 0) this.primitive(w.name, stubs[w.name] ?? hostStub(i, F), 'host', w.immediate); });
     for (const [name, offset] of [['BASE', VAR.BASE], ['STATE', VAR.STATE], ['>IN', VAR.IN]] as const) {
       this.install(name, `pop r13; push rax; mov rax, ${ORIGIN + offset}; jmp r13`, 'create', { body: ORIGIN + offset });
     }
     const core = readFileSync(projectFile('bootstrap/forth/core.fs'), 'utf8');
     const r = this.interpret(core, 'core.fs');
     if (!r.ok) return `bootstrap/forth/core.fs: ${r.error}`;
+    // Smalltalk's side: Forth evaluate: 'text', Forth call: 'WORD' with: {args} (forth.bedrock).
+    const st = readFileSync(projectFile('bootstrap/forth/forth.bedrock'), 'utf8')
+      .replace(/\bOP_ENTER\b/g, String(OP['(ST-ENTER)'])).replace(/\bOP_LEAVE\b/g, String(OP['(ST-LEAVE)']));
+    const made = this.bedrock.evaluate(st).find((o) => o.kind === 'error');
+    if (made) return `bootstrap/forth/forth.bedrock: ${made.text}`;
     return null;
   }
 
-  /** Assemble `text` into a new code object, with `{disp32} jmp @NEXT` bound to the inner loop. */
-  private placeCode(text: string): number {
+  /**
+   * Assemble `text` into a new code object, with `{disp32} jmp @NEXT` bound to the inner loop,
+   * and the objects it names as literals (`[rip+NAME]`): FORTH, the Forth system object, and
+   * those in `objects` (pointers, which the caller keeps alive across this allocation).
+   */
+  private placeCode(text: string, objects: Readonly<Record<string, number>> = {}): number {
     const k = this.k;
     const bind = (origin: number): string => text.replace(/@NEXT/g, String(this.nextCode - origin));
     const sized = assemble(bind(0));
     if (!sized.ok) throw new Error(`Forth code: ${formatAsmError(sized.error)} in ${text}`);
-    const code = k.heap.allocateCode(new Uint8Array(sized.bytes.length), CLASS.CodeObject);
+    const code = k.heap.allocateCode(new Uint8Array(sized.bytes.length), CLASS.CodeObject, sized.literals.length);
     if (code < 0) throw new ForthError('out of memory');
     const placed = assemble(bind(code));
     if (!placed.ok || placed.bytes.length !== sized.bytes.length) throw new Error('Forth code changed size when placed');
     writeCode(k, code, placed.bytes);
+    const values = literalObjects(k, placed.literals, (name) => (name === 'FORTH' ? this.fs : objects[name]));
+    if (typeof values === 'string') throw new Error(`Forth code: ${values} in ${text}`);
+    writeLiterals(k, code, values);
     return code;
   }
 
@@ -275,10 +331,10 @@ export class Forth {
   }
 
   /** Make a word of `asm` and define it (or, for :NONAME, keep it without a name). */
-  private install(name: string, asm: string, kind: Kind, o: { immediate?: boolean; body?: number; cell?: number; source?: string; threaded?: number; literals?: number; code?: number; anonymous?: boolean } = {}): Word {
+  private install(name: string, asm: string, kind: Kind, o: { immediate?: boolean; body?: number; cell?: number; source?: string; threaded?: number; literals?: number; code?: number; anonymous?: boolean; objects?: Readonly<Record<string, number>> } = {}): Word {
     const k = this.k;
     return k.withHolds((hold) => {
-      const code = o.code ?? hold(this.placeCode(asm));
+      const code = o.code ?? hold(this.placeCode(asm, o.objects));
       if (o.code !== undefined) hold(code);
       const pragmas = hold(this.pragmas(kind, !!o.immediate, o.body ?? -1, o.cell ?? -1));
       const method = makeMethod(k, {
@@ -642,7 +698,7 @@ export class Forth {
     const literals = this.fixedArray([[BigInt(this.k.nil), TAG_PTR]]);
     const held = this.k.heap.roots.add(BigInt(literals), TAG_PTR);
     try {
-      const stub = this.placeCode(docol(literals, 0, '@NEXT'));
+      const stub = this.placeCode(docol(0, '@NEXT'), { VECTOR: literals });
       const s = this.source;
       this.definition = {
         name, pairs: [], leaves: [], literals, stub, noname,
@@ -693,13 +749,35 @@ export class Forth {
     } catch (e) {
       if (!(e instanceof ForthError)) throw e;
       this.error = e;
-      return `Forth: ${e.message}`;
+      if (this.running) return `Forth: ${e.message}`;
+      // Called from Smalltalk: the evaluation ends here, with gforth's words and the place.
+      const s = this.sources[this.sources.length - 1];
+      let text = `Forth: ${e.message}`;
+      if (s && e.message === 'Undefined word') {
+        const at = this.lastTokenStart;
+        const stop = s.text.slice(at).search(/\s/);
+        const end = stop < 0 ? s.text.length : at + stop;
+        text += `: ${s.text.slice(0, at)}>>>${s.text.slice(at, end)}<<<${s.text.slice(end)}`;
+      }
+      this.afresh();
+      return text;
     }
   }
 
   private emit(text: string): void {
+    // Called from Smalltalk, Forth prints on the Transcript.
+    if (!this.running) { this.bedrock.transcript(text); return; }
+    this.drainTranscript();
     if (this.sink) this.sink(text);
     else this.output += text;
+  }
+
+  /** What Smalltalk code (SEND, SMALLTALK) wrote on the Transcript, in its place among Forth's output. */
+  private drainTranscript(): void {
+    const t = this.bedrock.takeTranscript();
+    if (t === '') return;
+    if (this.sink) this.sink(t);
+    else this.output += t;
   }
 
   private hostOp(op: number): void {
@@ -747,8 +825,8 @@ export class Forth {
         const cell = this.fixedArray([[v.value, v.tag]]);
         const held = this.k.heap.roots.add(BigInt(cell), TAG_PTR);
         try {
-          const asm = name === 'DEFER' ? `pop r13; mov rcx, [${cell}]; push r13; jmp rcx` : `pop r13; push rax; mov rax, [${cell}]; jmp r13`;
-          this.install(n.toUpperCase(), asm, name === 'CONSTANT' ? 'constant' : name === 'VALUE' ? 'value' : 'defer', { cell, literals: cell, source: `${name} ${n}` });
+          const asm = name === 'DEFER' ? 'pop r13; mov rcx, [rip+CELL]; mov rcx, [rcx]; push r13; jmp rcx' : 'pop r13; push rax; mov rax, [rip+CELL]; mov rax, [rax]; jmp r13';
+          this.install(n.toUpperCase(), asm, name === 'CONSTANT' ? 'constant' : name === 'VALUE' ? 'value' : 'defer', { cell, literals: cell, source: `${name} ${n}`, objects: { CELL: cell } });
         } finally {
           this.k.heap.roots.release(held);
         }
@@ -757,7 +835,7 @@ export class Forth {
       case 'TO': case '+TO': case 'IS': {
         const w = this.lookup(this.requireName());
         if (w.cell < 0 || (name === 'IS' ? w.kind !== 'defer' : w.kind !== 'value')) throw new ForthError(`${w.name} is not a ${name === 'IS' ? 'deferred word' : 'VALUE'}`);
-        if (this.state) this.append(this.rt(name === '+TO' ? '(+TO)' : '(TO)'), BigInt(w.cell));
+        if (this.state) this.append(this.rt(name === '+TO' ? '(+TO)' : '(TO)'), BigInt(w.cell), TAG_PTR);
         else if (name === '+TO') { const v = this.pop(); m.setCell(w.cell, signed(m.cell(w.cell) + v), TAG_NUM); }
         else { const v = this.popValue(); m.setCell(w.cell, v.value, v.tag); }
         return;
@@ -893,7 +971,7 @@ export class Forth {
         const vector = Number(m.register(RBP));
         const start = Number(m.register(RSI));
         const cell = this.vectorCell(vector);
-        const code = this.placeCode(`pop r13; push rax; mov rax, ${w.body}; push r13; ${docol(cell, start, '@NEXT')}`);
+        const code = this.placeCode(`pop r13; push rax; mov rax, ${w.body}; push r13; ${docol(start, '@NEXT')}`, { VECTOR: cell });
         setSlotPointer(m, w.method, METHOD.CODE, code);
         setSlotPointer(m, w.method, METHOD.ENTRY, code);
         setSlotPointer(m, w.method, METHOD.PRAGMAS, this.pragmas('does', w.immediate, w.body, cell));
@@ -965,7 +1043,7 @@ export class Forth {
       case 'CR': this.emit('\n'); return;
       case 'SPACE': this.emit(' '); return;
       case 'SPACES': { const n = this.popNumber(); if (n > 0) this.emit(' '.repeat(n)); return; }
-      case '.': this.emit(this.format(this.pop()) + ' '); return;
+      case '.': { const v = this.popValue(); this.emit((v.tag === TAG_NUM ? this.format(v.value) : this.describeCell(v.value, v.tag)) + ' '); return; }
       case 'U.': this.emit(this.format(this.pop(), true) + ' '); return;
       case '.R': case 'U.R': {
         const width = this.popNumber();
@@ -1089,8 +1167,8 @@ export class Forth {
         const info = this.fixedArray([[BigInt(this.k.symbols.intern(markName)), TAG_PTR], [BigInt(here), TAG_NUM], [BigInt(strings), TAG_NUM]]);
         const held = this.k.heap.roots.add(BigInt(info), TAG_PTR);
         try {
-          this.install(n.toUpperCase(), `pop r13; mov rsi, [${info}]; mov rcx, ${OP['(MARKER)']}; mov r11, ${SERVICE.FORTH}; syscall; jmp r13`, 'constant',
-            { literals: info, cell: info, source: `MARKER ${n}` });
+          this.install(n.toUpperCase(), `pop r13; mov rsi, [rip+INFO]; mov rsi, [rsi]; mov rcx, ${OP['(MARKER)']}; mov r11, ${SERVICE.FORTH}; syscall; jmp r13`, 'constant',
+            { literals: info, cell: info, source: `MARKER ${n}`, objects: { INFO: info } });
         } finally {
           this.k.heap.roots.release(held);
         }
@@ -1123,9 +1201,167 @@ export class Forth {
         this.push(0);
         return;
       }
-      case 'SEND': case 'SMALLTALK': throw new ForthError(`${name} is not available yet`);
+      case 'SEND': {
+        // ( receiver arg1 .. argn c-addr u -- result ): what is left below the selector is a
+        // Smalltalk send's value stack (kernel/ABI.md); the stub calls what SEND finds.
+        const n = this.popNumber();
+        const selector = this.textAt(this.popNumber(), n);
+        const arity = arityOf(selector);
+        if (arity < 0) throw new ForthError(`SEND: ${JSON.stringify(selector)} is not a selector`);
+        this.need(arity + 1);
+        const sym = this.k.symbols.intern(selector);
+        if (sym < 0) throw new ForthError('out of memory');
+        m.setRegister(10, BigInt(sym), TAG_PTR);
+        this.rpush(BigInt(8 * arity));
+        const sendService = m.services[SERVICE.SEND];
+        const found = sendService ? sendService(m) : 'no SEND service';
+        if (typeof found === 'string') throw new ForthError(found);
+        return;
+      }
+      case 'SMALLTALK': {
+        // ( c-addr u -- x ): compile the expression as a DoIt and give the stub its code to
+        // call, with nil, its receiver, on the stack.
+        const n = this.popNumber();
+        const text = this.textAt(this.popNumber(), n);
+        const parsed = parse(text);
+        if (!parsed.ok) throw new ForthError(`SMALLTALK: ${formatSyntaxError(parsed.error)}`);
+        const item = parsed.items[0];
+        if (parsed.items.length !== 1 || item.kind !== 'doit') throw new ForthError('SMALLTALK takes one Smalltalk expression');
+        const r = this.bedrock.compiler.doIt(item);
+        if (!r.ok) throw new ForthError(`SMALLTALK: ${r.error.message}`);
+        this.stRoots.push(this.k.heap.roots.add(BigInt(r.method), TAG_PTR));
+        this.rpush(-1n);
+        this.pushValue(BigInt(this.k.nil), TAG_PTR);
+        m.setRegister(R11, BigInt(r.entry), TAG_PTR);
+        return;
+      }
+      case '(ST-DONE)': {
+        // The return stack says what was called: n arguments' bytes (SEND), or -1 (SMALLTALK).
+        const depth = Number(m.register(R15)) - 1;
+        if (depth < 0) throw new ForthError('Return stack underflow');
+        const what = signed(m.cell(Number(m.register(R14)) + 8 * depth));
+        m.setRegister(R15, BigInt(depth), TAG_NUM);
+        if (what < 0n) { const h = this.stRoots.pop(); if (h !== undefined) this.k.heap.roots.release(h); }
+        else m.setRegister(RSP, m.register(RSP) + what, TAG_STACK);
+        if (m.registerTag(RAX) === TAG_PTR) {
+          const p = Number(m.register(RAX));
+          if (p === this.k.true) m.setRegister(RAX, -1n, TAG_NUM);
+          else if (p === this.k.false) m.setRegister(RAX, 0n, TAG_NUM);
+        }
+        return;
+      }
+      case '>STRING': {
+        const n = this.popNumber();
+        const text = this.textAt(this.popNumber(), n);
+        const str = makeString(this.k, text, false);
+        if (str < 0) throw new ForthError('out of memory');
+        this.pushValue(BigInt(str), TAG_PTR);
+        return;
+      }
+      case 'STRING>': {
+        const v = this.popValue();
+        const p = Number(v.value);
+        if (v.tag !== TAG_PTR || !isObject(m, p) || (classIndexOf(m, p) !== CLASS.String && classIndexOf(m, p) !== CLASS.Symbol)) throw new ForthError('STRING> needs a String or a Symbol');
+        const text = this.k.textOf(p);
+        if (text.length > TRANSIENT_SIZE) throw new ForthError('string too long');
+        const a = ORIGIN + TRANSIENT + TRANSIENT_SIZE * this.transientFlip;
+        this.transientFlip ^= 1;
+        this.setText(a, text);
+        this.push(a);
+        this.push(text.length);
+        return;
+      }
+      case '(ST-ENTER)': return this.stEnter();
+      case '(ST-LEAVE)': return this.stLeave();
       default: throw new ForthError(`unknown host operation ${op}`);
     }
+  }
+
+  // ---- Smalltalk calling Forth (Forth class>>run:with:, bootstrap/forth/forth.bedrock) ----
+
+  /**
+   * A Smalltalk evaluation begins (Bedrock.startAfresh), or one calling Forth failed: what calls
+   * from Smalltalk left unfinished is dropped, as gforth drops it after an error.
+   */
+  private afresh(): void {
+    if (this.running) return;
+    this.frames = [];
+    this.sources = [];
+    this.rsMarks = [];
+    this.stRoots.forEach((r) => this.k.heap.roots.release(r));
+    this.stRoots = [];
+    if (this.definition) { this.definition = null; this.setState(false); }
+  }
+
+  /** Push on the return stack (r14, r15). */
+  private rpush(v: bigint): void {
+    const m = this.m;
+    const depth = Number(m.register(R15));
+    if (depth < 0 || depth >= RS_CELLS) throw new ForthError('Return stack overflow');
+    m.setCell(Number(m.register(R14)) + 8 * depth, v, TAG_NUM);
+    m.setRegister(R15, BigInt(depth + 1), TAG_NUM);
+  }
+
+  /**
+   * run:with: begins: rsi is the text to interpret (rdx nil) or the word's name (rdx the
+   * arguments). The data stack starts empty where the machine stack is now; r12 is the frame.
+   */
+  private stEnter(): void {
+    const m = this.m;
+    const k = this.k;
+    const what = m.register(RSI);
+    const args = m.register(2);
+    if (m.registerTag(RSI) !== TAG_PTR || !isObject(m, Number(what))) throw new ForthError('Forth run:with: needs a String');
+    const text = k.textOf(Number(what));
+    const call = !(m.registerTag(2) === TAG_PTR && Number(args) === k.nil);
+    const word = call ? this.lookup(text.trim()) : null;
+    const rs = slotPointer(m, this.fs, FS.RS);
+    const r15 = m.register(R15);
+    if (!(m.registerTag(R14) === TAG_PTR && Number(m.register(R14)) === rs && m.registerTag(R15) === TAG_NUM && r15 >= 0n && r15 < BigInt(RS_CELLS - 64))) {
+      m.setRegister(R14, BigInt(rs), TAG_PTR);
+      m.setRegister(R15, 0n, TAG_NUM);
+    }
+    const frame: Frame = { id: ++this.frameIds, base: m.stackHi - Number(m.register(RSP)), previousBase: this.baseFromTop, sources: this.sources.length };
+    this.frames.push(frame);
+    this.baseFromTop = frame.base;
+    m.setRegister(12, BigInt(frame.id), TAG_NUM);
+    if (word) {
+      const a = Number(args);
+      const n = isObject(m, a) && classIndexOf(m, a) === CLASS.Array ? Number(m.cell(a - 8) & 0xffffffffn) : -1;
+      if (n < 0) throw new ForthError('Forth call:with: needs an Array of arguments');
+      for (let i = 0; i < n; i++) this.pushValue(m.cell(a + 8 * i), m.cellTag(a + 8 * i));
+      m.setRegister(R11, BigInt(word.code), TAG_PTR);
+    } else {
+      this.pushSource({ kind: 'file', name: '(smalltalk)', lines: splitLines(text), line: 0, text: '', address: ORIGIN + TIB, savedIn: 0, id: -1 });
+      m.setRegister(R11, BigInt(this.interpretCode), TAG_PTR);
+    }
+  }
+
+  /** run:with: ends: rax := what was left on the data stack; rsp back to where it began. */
+  private stLeave(): void {
+    const m = this.m;
+    const k = this.k;
+    const id = Number(m.register(12));
+    const at = this.frames.findIndex((f) => f.id === id);
+    if (at < 0) throw new ForthError('Forth run:with: left without entering');
+    const frame = this.frames[at];
+    // Frames above it were left by an exception that unwound past them.
+    this.frames.length = at;
+    while (this.sources.length > frame.sources) this.popSource();
+    const n = this.depth();
+    if (n < 0) { this.baseFromTop = frame.previousBase; throw new ForthError('Stack underflow'); }
+    let result: { value: bigint; tag: number } = { value: BigInt(k.nil), tag: TAG_PTR };
+    if (n === 1) result = { value: m.register(RAX), tag: m.registerTag(RAX) };
+    else if (n > 1) {
+      // Allocation may move what the stack holds: read it after.
+      const array = k.heap.allocate(n, FORMAT_POINTERS, CLASS.Array, BigInt(k.nil), TAG_PTR);
+      if (array < 0) throw new ForthError('out of memory');
+      this.stackValues().forEach((v, i) => setSlot(m, array, i, v.value, v.tag));
+      result = { value: BigInt(array), tag: TAG_PTR };
+    }
+    m.setRegister(RSP, BigInt(m.stackHi - frame.base), TAG_STACK);
+    m.setRegister(RAX, result.value, result.tag);
+    this.baseFromTop = frame.previousBase;
   }
 
   /** The cell holding `vector` (the literals of the colon definition whose vector it is). */
@@ -1201,6 +1437,13 @@ export class Forth {
    * there did not survive; ENTER and LEAVE by source depth survive being run twice.)
    */
   private rsMarks: bigint[] = [];
+  /** Smalltalk's calls into Forth under way, innermost last. */
+  private frames: Frame[] = [];
+  private frameIds = 0;
+  /** The DoIts SMALLTALK is running. */
+  private stRoots: number[] = [];
+  /** Is the host's interpret() running (Forth at the top), or is Forth called from Smalltalk? */
+  private running = false;
 
   private next(): void {
     const m = this.m;
@@ -1211,8 +1454,7 @@ export class Forth {
       const tok = this.parseName();
       if (tok.text === '') {
         const s = this.source;
-        if (s.kind === 'file' && this.refill()) continue;
-        if (this.definition && s.kind === 'user' && this.refill()) continue;
+        if ((s.kind === 'file' || s.kind === 'user') && this.refill()) continue;
         m.setRegister(R11, 0n, TAG_NUM);
         return;
       }
@@ -1238,6 +1480,16 @@ export class Forth {
    * and interpretation goes on with the next line.
    */
   interpret(text: string, name = '(user)', kind: 'file' | 'user' = name === '(user)' ? 'user' : 'file'): ForthOutcome {
+    const wasRunning = this.running;
+    this.running = true;
+    try {
+      return this.interpretTop(text, name, kind);
+    } finally {
+      this.running = wasRunning;
+    }
+  }
+
+  private interpretTop(text: string, name: string, kind: 'file' | 'user'): ForthOutcome {
     const k = this.k;
     const m = this.m;
     this.output = '';
@@ -1251,7 +1503,8 @@ export class Forth {
       this.rsMarks = [];
       this.error = null;
       const run = m.call(this.interpretCode, { steps: 1_000_000_000 });
-      if (!run.fault) { this.leave(); break; }
+      if (!run.fault) { this.drainTranscript(); this.leave(); break; }
+      this.drainTranscript();
       const origin = run.fault.kind === 'Service' ? k.faultOrigin : null;
       k.faultOrigin = null;
       const fault: Fault = origin ? origin.fault : run.fault;
@@ -1298,6 +1551,9 @@ export class Forth {
     const m = this.m;
     m.unwind();
     this.bedrock.startAfresh();
+    this.frames = [];
+    this.stRoots.forEach((r) => this.k.heap.roots.release(r));
+    this.stRoots = [];
     const hi = BigInt(m.stackHi);
     const guards = 8;
     for (let i = 1; i <= guards; i++) m.setCell(Number(hi) - 8 * i, 0n, TAG_NUM);
@@ -1421,6 +1677,8 @@ function faultMessage(f: Fault): string {
     case 'StackOverflow': return 'Stack overflow';
     case 'StepLimit': return 'Interrupted (the step limit)';
     case 'Interrupted': return 'User interrupt';
+    // What Smalltalk code SEND or SMALLTALK ran did not handle, in Smalltalk's words.
+    case 'Service': return f.message;
     default: return `${f.kind}: ${f.message}`;
   }
 }

@@ -30,7 +30,7 @@ export const ORIGIN = 0x4000_0000;
 export interface PrimitiveText {
   /** The Forth name (upper case). */
   readonly name: string;
-  /** x86-64; DATA stands for the absolute address of the cell holding the data space. */
+  /** x86-64; `mov REG, [DATA]` loads the data space (from the Forth system object, its literal FORTH). */
   readonly asm: string;
 }
 
@@ -161,9 +161,12 @@ export const RUNTIME: readonly PrimitiveText[] = Object.freeze([
 /** The inner loop: VM run:'s `next`, as its own code object (run: itself would push a frame on the data stack). */
 export const NEXT_LOOP = 'next: mov rsi, [rbp+rbx*8+8]; mov rcx, [rbp+rbx*8]; add rbx, 2; call rcx; jmp next';
 
-/** A colon definition's code: keep the caller's place on the return stack, run the vector in the cell VECTOR from pair START. */
-export function docol(vectorCell: number, start: number, next: string): string {
-  return `pop r13; mov [r14+r15*8], r13; mov [r14+r15*8+8], rbp; mov [r14+r15*8+16], rbx; add r15, 3; mov rbp, [${vectorCell}]; mov rbx, ${start}; {disp32} jmp ${next}`;
+/**
+ * A colon definition's code: keep the caller's place on the return stack, run the vector in
+ * slot 0 of the object its literal VECTOR names (Forth.placeCode) from pair `start`.
+ */
+export function docol(start: number, next: string): string {
+  return `pop r13; mov [r14+r15*8], r13; mov [r14+r15*8+8], rbp; mov [r14+r15*8+16], rbx; add r15, 3; mov rbp, [rip+VECTOR]; mov rbp, [rbp]; mov rbx, ${start}; {disp32} jmp ${next}`;
 }
 
 /** A host word: the FORTH service does operation `op` on the stacks (and rsi, a pair's operand). */

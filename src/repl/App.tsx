@@ -14,7 +14,7 @@ import { COMMAND_NAMES, type CommandResult } from './dot-commands.ts';
 import { appendHistory, historyPath, loadHistory } from './history.ts';
 import { Inspection } from './inspection.ts';
 import { Inspector } from './Inspector.tsx';
-import { Prompt, PROMPT, CONTINUATION } from './Prompt.tsx';
+import { Prompt, CONTINUATION, promptOf } from './Prompt.tsx';
 import { Question, type Ask } from './Question.tsx';
 import { line, type Line } from './report.ts';
 import type { RunnerOptions } from './runner.ts';
@@ -40,8 +40,8 @@ export interface AppProps {
 type Command = Exclude<CommandResult, { kind: 'lines' } | { kind: 'evaluate' }>;
 
 /** An entry as the transcript echoes it, with its prompt. */
-function echo(text: string): Line[] {
-  return text.split('\n').map((l, i) => line('input', (i === 0 ? PROMPT : CONTINUATION) + l));
+function echo(text: string, prompt: string): Line[] {
+  return text.split('\n').map((l, i) => line('input', (i === 0 ? prompt : CONTINUATION) + l));
 }
 
 function historyFileOf(ws: Workspace, keep: boolean): string | null {
@@ -127,7 +127,7 @@ export function App(props: AppProps) {
   const { runner, busy } = useRunner({
     workspace: () => current.current,
     output: (lines) => { append(lines); refresh(); },
-    started: (entry) => append(echo(entry)),
+    started: (entry) => append(echo(entry, promptOf(current.current.language))),
     command,
   }, props.runner);
 
@@ -137,6 +137,10 @@ export function App(props: AppProps) {
     interrupt: () => runner.interrupt(),
     vocabulary: () => vocabularyOf(current.current.bedrock.kernel, COMMAND_NAMES),
   });
+
+  // The language of entries (.forth, .smalltalk): the prompt says it, and the editor reads by it.
+  const language = current.current.language;
+  useEffect(() => { dispatch({ type: 'language', forth: language === 'forth' }); }, [language]);
 
   // What the editor asks for, in order: each taken once.
   useEffect(() => {
@@ -172,7 +176,7 @@ export function App(props: AppProps) {
       <Static items={[...entries]}>{(e) => <TranscriptLines key={e.id} lines={e.lines} />}</Static>
       {mode.kind === 'inspect' && <Inspector inspection={mode.inspection} version={tick} />}
       {mode.kind === 'ask' && <Question ask={mode.ask} />}
-      {mode.kind === 'edit' && <Prompt editor={editor} busy={busy} />}
+      {mode.kind === 'edit' && <Prompt editor={editor} busy={busy} prompt={promptOf(language)} />}
       <StatusLine status={status} busy={busy && mode.kind === 'edit'} />
     </Box>
   );

@@ -7,6 +7,9 @@ import { Box, Text } from 'ink';
 import type { EditorState } from './editor.ts';
 
 export const PROMPT = '› ';
+/** The prompt while entries are Forth (.forth). */
+export const FORTH_PROMPT = 'forth› ';
+export const promptOf = (language: 'smalltalk' | 'forth'): string => (language === 'forth' ? FORTH_PROMPT : PROMPT);
 export const CONTINUATION = '… ';
 
 function WithCursor({ text, at, show }: { readonly text: string; readonly at: number; readonly show: boolean }) {
@@ -21,7 +24,7 @@ function WithCursor({ text, at, show }: { readonly text: string; readonly at: nu
   );
 }
 
-export function Prompt({ editor, busy }: { readonly editor: EditorState; readonly busy: boolean }) {
+export function Prompt({ editor, busy, prompt = PROMPT }: { readonly editor: EditorState; readonly busy: boolean; readonly prompt?: string }) {
   if (editor.search) {
     const s = editor.search;
     const match = s.match >= 0 ? editor.history[s.match] : '';
@@ -47,7 +50,7 @@ export function Prompt({ editor, busy }: { readonly editor: EditorState; readonl
         const mine = at >= 0 && at <= l.length;
         return (
           <Text key={i}>
-            <Text color={busy ? 'gray' : 'cyan'}>{i === 0 ? PROMPT : CONTINUATION}</Text>
+            <Text color={busy ? 'gray' : 'cyan'}>{i === 0 ? prompt : CONTINUATION}</Text>
             <WithCursor text={l} at={at} show={mine} />
           </Text>
         );

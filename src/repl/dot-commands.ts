@@ -9,6 +9,7 @@ import { line, lines, type Line } from './report.ts';
 import { seeMethod } from './see.ts';
 import { forgetSource, markSource, systemMarks } from './system-messages.ts';
 import type { Workspace } from './workspace.ts';
+import { Forth } from '../forth/forth.ts';
 
 export type CommandResult =
   /** Lines to show; `failed` makes piped mode's exit status non-zero. */
@@ -124,6 +125,19 @@ export const DOT_COMMANDS: readonly DotCommand[] = [
       const r = ws.recover();
       return { kind: 'lines', lines: r.lines.map((l) => line(r.failed ? 'error' : 'info', l)), failed: r.failed };
     },
+  },
+  {
+    name: '.forth', args: '', summary: 'read entries as Forth from now on (the prompt says forth)',
+    run: (_, ws) => {
+      const f = Forth.of(ws.bedrock);
+      if (typeof f === 'string') return fail(`the Forth system could not be made: ${f}`);
+      ws.language = 'forth';
+      return say(line('info', 'Forth: words are methods of the class Forth; .smalltalk goes back'));
+    },
+  },
+  {
+    name: '.smalltalk', args: '', summary: 'read entries as Smalltalk again',
+    run: (_, ws) => { ws.language = 'smalltalk'; return say(line('info', 'Smalltalk')); },
   },
   { name: '.quit', args: '', summary: 'leave (asks first when there are unsaved changes)', run: () => ({ kind: 'quit' }) },
 ];

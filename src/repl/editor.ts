@@ -49,6 +49,8 @@ export interface EditorState {
   /** A one-line hint shown under the prompt until the next key. */
   readonly hint: string | null;
   readonly effects: readonly Effect[];
+  /** Entries are Forth (.forth): Enter always submits, a line at a time, as gforth reads them. */
+  readonly forth?: boolean;
 }
 
 export type EditorAction =
@@ -78,7 +80,9 @@ export type EditorAction =
   | { readonly type: 'set-text'; readonly text: string }
   | { readonly type: 'set-history'; readonly history: readonly string[] }
   /** The host has taken the first `count` effects. */
-  | { readonly type: 'take'; readonly count: number };
+  | { readonly type: 'take'; readonly count: number }
+  /** The language of entries changed (.forth, .smalltalk). */
+  | { readonly type: 'language'; readonly forth: boolean };
 
 export const HISTORY_LIMIT = 1000;
 const INDENT = '    ';
@@ -93,6 +97,7 @@ export function initialEditor(history: readonly string[] = []): EditorState {
 export function editorReducer(state: EditorState, action: EditorAction): EditorState {
   if (action.type === 'take') return { ...state, effects: state.effects.slice(action.count) };
   if (action.type === 'set-history') return { ...state, history: action.history.slice(-HISTORY_LIMIT) };
+  if (action.type === 'language') return state.forth === action.forth ? state : { ...state, forth: action.forth };
   const s: EditorState = state.hint !== null || state.choices !== null ? { ...state, hint: null, choices: null } : state;
   if (s.search !== null) return searching(s, s.search, action);
   return editing(s, action);
@@ -243,7 +248,7 @@ function indentAfter(line: string): string {
 
 function enter(s: EditorState, typed: boolean): EditorState {
   const { text, cursor } = s;
-  if (enterContinues(text, cursor === text.length)) {
+  if (!s.forth && enterContinues(text, cursor === text.length)) {
     const lineAt = text.slice(lineStart(text, cursor), cursor);
     const indent = typed ? indentAfter(lineAt) : '';
     return edit(s, text.slice(0, cursor) + '\n' + indent + text.slice(cursor), cursor + 1 + indent.length);

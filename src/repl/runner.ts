@@ -17,7 +17,7 @@ import { formatSyntaxError } from '../lang/ast.ts';
 import { parse } from '../lang/parser.ts';
 import type { Outcome } from '../system/bedrock.ts';
 import { isDotCommand, runDotCommand, type CommandResult } from './dot-commands.ts';
-import { line, outcomeLines, type Line } from './report.ts';
+import { line, lines, outcomeLines, type Line } from './report.ts';
 import type { Workspace } from './workspace.ts';
 
 export interface RunnerHost {
@@ -105,7 +105,8 @@ export class Runner {
   private async runEntry(entry: string): Promise<void> {
     if (entry.trim() === '') return;
     if (!isDotCommand(entry)) {
-      await this.evaluate(entry);
+      if (this.host.workspace().language === 'forth') this.forth(entry);
+      else await this.evaluate(entry);
       return;
     }
     const result = runDotCommand(entry, this.host.workspace());
@@ -154,6 +155,16 @@ export class Runner {
       this.host.output(outcomeLines(error), true);
     }
     return outcomes;
+  }
+
+  /** An entry in Forth: what it printed, then its error (gforth's words), or ok. */
+  private forth(entry: string): void {
+    const r = this.host.workspace().forth(entry);
+    if (typeof r === 'string') { this.host.output([line('error', r)], true); return; }
+    const shown = r.output === '' ? [] : lines('listing', r.output.replace(/\n$/, ''));
+    if (!r.ok) { this.host.output([...shown, ...lines('error', r.error ?? 'error')], true); return; }
+    const stack = r.stack.length > 0 ? ` <${r.stack.length}> ${r.stack.join(' ')}` : '';
+    this.host.output([...shown, line('value', `ok${stack}`)], false);
   }
 
   /** Resize the slice toward sliceMs from how long the last one took. */

@@ -15,6 +15,7 @@ import { parse } from '../lang/parser.ts';
 import type { SourceOptions } from '../lang/source.ts';
 import { formatSyntaxError } from '../lang/ast.ts';
 import type { Bedrock, Outcome } from '../system/bedrock.ts';
+import { Forth, type ForthOutcome } from '../forth/forth.ts';
 
 /** One item in slices: step(n) runs at most n instructions; null while it runs, then its outcomes. */
 export interface Running {
@@ -30,6 +31,8 @@ export interface Persistence {
   evaluate(source: string, at?: SourceOptions): Outcome[];
   /** The same for one item, in slices: its outcome, then any about journaling it. */
   start?(item: Item): Running;
+  /** Interpret Forth, journaled when it ran without an error. */
+  forth?(text: string): ForthOutcome | string;
   mark(name: string): string | null;
   forget(name: string): string | null;
   save(path?: string): string | null;
@@ -49,6 +52,16 @@ export type Adopt = (path: string | undefined) => Persistence | string;
 
 export class Workspace {
   constructor(readonly bedrock: Bedrock, private image: Persistence | null = null, private readonly adopt: Adopt | null = null) {}
+
+  /** The language entries are read in (.forth, .smalltalk). */
+  language: 'smalltalk' | 'forth' = 'smalltalk';
+
+  /** Interpret an entry as Forth (src/forth): what it printed, its error, the data stack. */
+  forth(text: string): ForthOutcome | string {
+    if (this.image?.forth) return this.image.forth(text);
+    const f = Forth.of(this.bedrock);
+    return typeof f === 'string' ? f : f.interpret(text);
+  }
 
   /** The image's file name, for the status line; 'no image' when there is none. */
   get label(): string {

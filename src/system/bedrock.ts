@@ -30,6 +30,7 @@ import { processService, switchingFaultHandler } from './process-service.ts';
 import { projectFile } from '../../bootstrap/project-files.ts';
 import { returnHome } from '../../kernel/memory/stack.ts';
 import { BrokenStructure } from '../../kernel/machine/faults.ts';
+import { Forth } from '../forth/forth.ts';
 
 /** What evaluating one item came to; `output` is what it wrote to the Transcript, if anything. */
 export type Outcome =
@@ -98,10 +99,29 @@ export class Bedrock {
     kernel.machine.services[SERVICE.SYSTEM] = systemService(this);
     kernel.machine.services[SERVICE.PROCESS] = processService(kernel, this);
     kernel.machine.faultHandler = switchingFaultHandler(kernel, this, kernel.machine.faultHandler);
+    // Smalltalk may call Forth (Forth evaluate:) in an image that has it before anything
+    // else used Forth in this session: the first call attaches the Forth system, whose own
+    // service then takes the place of this one.
+    kernel.machine.services[SERVICE.FORTH] = (m) => {
+      const f = Forth.existing(this);
+      if (typeof f === 'string') return f;
+      const service = m.services[SERVICE.FORTH];
+      return service ? service(m) : 'no FORTH service';
+    };
   }
 
   /** The SYSTEM service's Transcript: text is kept until the item that wrote it ends. */
   transcript(text: string): void { this.output += text; }
+
+  /** Called as each top-level evaluation begins (another language drops what one left unfinished). */
+  readonly onAfresh: (() => void)[] = [];
+
+  /** The Transcript text written since the item began (or since the last take), taken. */
+  takeTranscript(): string {
+    const t = this.output;
+    this.output = '';
+    return t;
+  }
 
   /** `Foo compile: 'bar ^42'`: a method in the chunk format's form, defined in `behaviour` (COMPILE). */
   compileMethod(behaviour: number, source: string): { selector: string } | string {
@@ -413,6 +433,7 @@ export class Bedrock {
    */
   startAfresh(): void {
     const k = this.kernel;
+    for (const hook of this.onAfresh) hook();
     this.fileIns.clear();
     this.epoch++;
     k.faultOrigin = null;

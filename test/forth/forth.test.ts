@@ -183,3 +183,72 @@ describe('bedrock run FILE.fs', () => {
     expect(errs).toEqual(['hello.fs:3: Undefined word', '>>>OOPS<<<']);
   });
 });
+
+describe('Forth and Smalltalk call each other', () => {
+  const st = (source: string): string => {
+    const o = b.evaluate(source);
+    const bad = o.find((x) => x.kind === 'error');
+    if (bad) throw new Error(bad.text);
+    return o[o.length - 1].text;
+  };
+
+  it('SEND sends a Smalltalk message with its receiver and arguments from the data stack', () => {
+    expect(stack('7 S" factorial" SEND  3 4 S" +" SEND  3 4 S" max:" SEND  5 3 7 S" between:and:" SEND  9 3 7 S" between:and:" SEND')).toEqual(['5040', '7', '4', '-1', '0']);
+    out(': SUMSQ ( n -- sum )  0 SWAP 0 ?DO I S" squared" SEND + LOOP ;');
+    expect(stack('100 SUMSQ')).toEqual(['328350']);
+    // A LargeInteger comes back as an object, which Smalltalk can print.
+    expect(out('30 S" factorial" SEND DUP . S" printString" SEND STRING> TYPE')).toBe('a LargePositiveInteger 265252859812191058636308480000000');
+    expect(out('S" hello" >STRING S" reversed" SEND STRING> TYPE')).toBe('olleh');
+  });
+
+  it('SMALLTALK evaluates an expression, and what it writes comes in its place among Forth\'s output', () => {
+    expect(stack('S" (1 to: 10) inject: 0 into: [:a :x | a + x]" SMALLTALK')).toEqual(['55']);
+    expect(out('1 . S" Transcript show: \'two \'" SMALLTALK DROP 3 .')).toBe('1 two 3 ');
+    out(': ST-SQUARES  4 1 DO I S" squared" SEND . LOOP ;');
+    expect(out('ST-SQUARES')).toBe('1 4 9 ');
+  });
+
+  it('a Smalltalk error in SEND or SMALLTALK is reported as Forth reports its own, and the system goes on', () => {
+    const r = f.interpret('3 S" fooBar" SEND');
+    f.clearStack();
+    expect(r.ok).toBe(false);
+    expect(r.error).toMatch(/does not understand #fooBar/);
+    const r2 = f.interpret('S" 1/0" SMALLTALK');
+    f.clearStack();
+    expect(r2.error).toMatch(/ZeroDivide/);
+    expect(f.interpret('S" 3 +" SMALLTALK').error).toMatch(/SMALLTALK:/);
+    f.clearStack();
+    expect(f.interpret('S" 1 2 3" SEND').error).toMatch(/is not a selector/);
+    f.clearStack();
+    expect(stack('2 3 S" *" SEND')).toEqual(['6']);
+  });
+
+  it('Forth evaluate: and Forth call:with: answer what the Forth code left on the stack', () => {
+    out(': SQUARE DUP * ;');
+    expect(st("Forth call: 'SQUARE' with: {7}")).toBe('49');
+    expect(st("(1 to: 5) collect: [:i | Forth call: #square with: {i}]")).toBe('#(1 4 9 16 25)');
+    expect(st("Forth evaluate: '2 3 +'")).toBe('5');
+    expect(st("Forth evaluate: '1 2 3'")).toBe('#(1 2 3)');
+    expect(st("Forth evaluate: ': CUBE DUP SQUARE * ;'")).toBe('nil');
+    expect(st("Forth call: 'CUBE' with: #(3)")).toBe('27');
+    expect(stack('4 CUBE')).toEqual(['64']);
+    // Forth's output goes to the Transcript.
+    const o = b.evaluate("Forth evaluate: '6 7 * . CR'");
+    expect(o[0].output).toBe('42 \n');
+  });
+
+  it('calls nest both ways: Forth calls Smalltalk that calls Forth', () => {
+    expect(stack('S" Forth call: \'CUBE\' with: #(5)" SMALLTALK')).toEqual(['125']);
+    expect(st("Forth evaluate: 'S\" Forth evaluate: ''10 SQUARE''\" SMALLTALK 1+'")).toBe('101');
+  });
+
+  it('a Forth error ends the Smalltalk evaluation with gforth\'s words; a fault is an exception', () => {
+    expect(b.evaluate("Forth evaluate: '1 NOSUCHWORD 2'")[0].text).toBe('Forth: Undefined word: 1 >>>NOSUCHWORD<<< 2');
+    expect(b.evaluate("Forth evaluate: 'DROP'")[0].text).toBe('Forth: Stack underflow');
+    expect(b.evaluate("Forth call: 'NOSUCH' with: #()")[0].text).toMatch(/Undefined word/);
+    expect(st("[Forth evaluate: '1 0 /'] on: Error do: [:e | e class name]")).toBe("#DivideError");
+    expect(st("[Forth evaluate: '0 @'] on: Error do: [:e | e kind]")).toBe('#Bounds');
+    expect(st("Forth evaluate: '2 3 *'")).toBe('6');
+    expect(stack('1 2 +')).toEqual(['3']);
+  });
+});

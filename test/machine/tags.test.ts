@@ -133,22 +133,33 @@ describe('based accesses are checked against the object', () => {
 });
 
 describe('header cells', () => {
-  it('a program cannot write a header, even through Memory (no base)', () => {
+  it('a program cannot write a header through its pointer', () => {
     const m = newMachine();
     const p = withObject(m);
-    const headerCell = p / 8 - 1;
     const before = m.cell(p - 8);
-    const r = runAsm(`mov rcx, ${headerCell}; mov rax, -1; mov [rcx*8], rax; ret`, () => {}, { m });
+    const r = runAsm('mov rax, -1; mov [rdi-8], rax; ret', () => {}, { m });
     expect(r.fault?.kind).toBe('Tag');
     expect(r.fault?.message).toMatch(/object header, which programs cannot write/);
     expect(m.cell(p - 8)).toBe(before);
     expect(m.cellTag(p - 8)).toBe(TAG_HDR);
   });
 
-  it('a header can be read through Memory, and reads as a number', () => {
+  it('no number reaches an object: Memory (no base, or a number as the base) is low memory only', () => {
     const m = newMachine();
     const p = withObject(m);
-    const r = runAsm(`mov rcx, ${p / 8 - 1}; mov rax, [rcx*8]; ret`, () => {}, { m });
+    const before = [m.cell(p - 8), m.cell(p), m.cell(p + 8)];
+    for (const text of [
+      `mov rcx, ${p / 8 - 1}; mov rax, [rcx*8]; ret`, `mov rcx, ${p / 8 - 1}; mov rax, -1; mov [rcx*8], rax; ret`,
+      `mov rcx, ${p / 8}; mov rax, [rcx*8]; ret`, `mov rcx, ${p}; mov rax, 7; mov [rcx], rax; ret`,
+      'lea rcx, [rdi-8]; mov rax, [rcx]; ret', 'mov rcx, rdi; add rcx, 8; mov rax, 7; mov [rcx], rax; ret',
+    ]) {
+      const r = runAsm(text, () => {}, { m });
+      expect(r.fault?.kind, text).toBe('Bounds');
+      expect(r.fault?.message, text).toMatch(/outside memory a number reaches \(the 4096 cells of low memory/);
+    }
+    expect([m.cell(p - 8), m.cell(p), m.cell(p + 8)]).toEqual(before);
+    // ... while the object's own pointer reads its header, as a number.
+    const r = runAsm('mov rax, [rdi-8]; ret', () => {}, { m });
     expect(r.fault).toBeNull();
     expect(r.reg('rax')).toBe(m.cell(p - 8));
     expect(m.registerTag(RAX)).toBe(TAG_NUM);
@@ -286,7 +297,8 @@ describe('poisoned cells', () => {
     const p = withObject(m);
     m.setCell(p + 8, 0n, TAG_POISON);
     expect(runAsm('mov rax, [rdi+8]; ret', () => {}, { m }).fault?.kind).toBe('Poisoned');
-    expect(runAsm(`mov rcx, ${p / 8 + 1}; mov [rcx*8], rax; ret`, () => {}, { m }).fault?.kind).toBe('Poisoned');
+    m.setCell(800, 0n, TAG_POISON);
+    expect(runAsm('mov rcx, 100; mov [rcx*8], rax; ret', () => {}, { m }).fault?.kind).toBe('Poisoned');
   });
 
   it('a poisoned header makes every based access to the object fault', () => {
@@ -399,7 +411,7 @@ describe('behaviour comes from the bytes', () => {
     const patched = new DataView(new ArrayBuffer(8));
     bytesOf('mov rax, 42; ret').forEach((b, i) => patched.setUint8(i, b));
     const value = patched.getBigInt64(0, true);
-    const writer = m.loadCode(bytesOf(`movabs rbx, ${value}; mov rcx, ${target / 8}; mov [rcx*8], rbx; call rsi; ret`));
+    const writer = m.loadCode(bytesOf(`movabs rbx, ${value}; mov [rsi], rbx; call rsi; ret`));
     m.setRegister(RSI, BigInt(target), TAG_PTR);
     const r = m.call(writer);
     expect(r.fault).toBeNull();

@@ -8,6 +8,8 @@
  *   mov qword ptr [rax+rbx*8+16], 5            memory operands, optionally sized
  *   {disp32} jmp lp / {load} mov rax, rbx      GNU as pseudo-prefixes that pin an encoding
  *   .byte 0x48, 0x89, 0xc7                     raw bytes
+ *   mov rax, [rip+NIL] / lea rcx, [rip+lp]     rip-relative: a label, or a literal
+ *   .literal NIL                               a literal (also made by naming it as above)
  *   # comment   "comment"                      comments to the end of the line, or in quotes
  *
  * Parsing yields structured instructions; the encoder (kernel/machine/x86/encoder.ts),
@@ -15,6 +17,11 @@
  * to labels start short and grow to 32 bits until every one reaches (as `as` relaxes them);
  * a numeric branch target is an offset from the start of the assembled code, and its branch is
  * the shortest that reaches it.
+ *
+ * Literals: a name in `[rip+NAME]` that is not a label of the code is a literal, a cell of
+ * the literal area that follows the code (the cell after its last byte, rounded up to 8,
+ * then one cell each in the order they were first named; cells.ts CODE_LITERALS). The
+ * result lists their names; whoever places the code fills them with the objects they name.
  *
  * Errors are values: { line, column, message } saying what was expected and what was found.
  */
@@ -29,7 +36,11 @@ export interface AsmError {
 }
 
 export type AsmResult =
-  | { readonly ok: true; readonly bytes: Uint8Array; readonly labels: ReadonlyMap<string, number>; readonly offsets: readonly number[] }
+  | {
+    readonly ok: true; readonly bytes: Uint8Array; readonly labels: ReadonlyMap<string, number>; readonly offsets: readonly number[];
+    /** The names of the literals the code reads, in the order of its literal area (empty: none). */
+    readonly literals: readonly string[];
+  }
   | { readonly ok: false; readonly error: AsmError };
 
 /** "line 2, column 5: expected ..." */
@@ -112,7 +123,8 @@ export type ItemOperand = Operand | { readonly kind: 'label'; readonly name: str
 export type AsmItem =
   | { readonly kind: 'insn'; readonly mnemonic: string; readonly operands: readonly ItemOperand[]; readonly hints: Hints; readonly where?: Where }
   | { readonly kind: 'label'; readonly name: string; readonly where?: Where }
-  | { readonly kind: 'bytes'; readonly bytes: Uint8Array };
+  | { readonly kind: 'bytes'; readonly bytes: Uint8Array }
+  | { readonly kind: 'literal'; readonly name: string; readonly where?: Where };
 
 type ParsedOperand = ItemOperand;
 type Item = AsmItem;
@@ -171,6 +183,13 @@ class StatementParser {
     if (head.kind !== 'word') this.fail(head, 'an instruction or a label');
     const mnemonic = head.text.toLowerCase();
     if (mnemonic === '.byte') { items.push({ kind: 'bytes', bytes: this.parseBytes() }); return; }
+    if (mnemonic === '.literal') {
+      const name = this.next();
+      if (name.kind !== 'word') this.fail(name, 'the name of a literal');
+      if (!this.atEnd()) this.fail(this.peek(), 'the end of the statement');
+      items.push({ kind: 'literal', name: name.text, where: { line: name.line, column: name.column } });
+      return;
+    }
     if (!MNEMONICS.has(mnemonic)) {
       throw new AsmFailure({ line: head.line, column: head.column, message: `expected an instruction, found '${head.text}'` });
     }
@@ -256,6 +275,7 @@ class StatementParser {
     let sign = 1n;
     let first = true;
     let indexToken: Token | null = null, dispToken: Token | null = null;
+    let label: string | undefined;
     const takeRegister = (r: number, rt: Token, scaleValue: bigint | null): void => {
       if (sign < 0n) this.fail(rt, 'a register to be added, not subtracted');
       if (scaleValue !== null) {
@@ -312,8 +332,10 @@ class StatementParser {
           disp += sign * v;
           dispToken ??= t;
         }
+      } else if (t.kind === 'word' && base === RIP && label === undefined && sign > 0n && this.peek().text !== '*') {
+        label = t.text;
       } else {
-        this.fail(t, 'a register or a number in the address');
+        this.fail(t, base === RIP ? 'a register, a number, or a label or literal after rip' : 'a register or a number in the address');
       }
     }
     if (index === 4) {
@@ -325,6 +347,10 @@ class StatementParser {
     // As in GNU as, a sum in [2^63, 2^64) is the 64-bit pattern of a negative displacement: [rbx+0xffffffffffffffff] is [rbx-1].
     if (disp >= 2n ** 63n && disp < 2n ** 64n) disp -= 2n ** 64n;
     if (disp < -(2n ** 31n) || disp > 2n ** 31n - 1n) this.fail(dispToken ?? this.tokens[this.i - 1], 'a displacement that fits in 32 bits');
+    if (label !== undefined) {
+      if (index >= 0) this.fail(indexToken ?? this.peek(), 'no index register beside rip');
+      return { kind: 'mem', base, index, scale, disp: Number(disp), size, label };
+    }
     return { kind: 'mem', base, index, scale, disp: Number(disp), size };
   }
 }
@@ -336,6 +362,7 @@ function failAt(where: Where | undefined, message: string): never {
 
 function resolve(ops: readonly ItemOperand[], labels: Map<string, number>): Operand[] {
   return ops.map((op) => {
+    if (op.kind === 'mem' && op.label !== undefined) return { ...op, label: undefined };
     if (op.kind !== 'label') return op;
     const target = labels.get(op.name);
     if (target === undefined) failAt(op.where, `expected a label defined in this code, found '${op.name}'`);
@@ -349,7 +376,18 @@ function encodePlaced(p: Placed, labels: Map<string, number>, address: number, f
   const operands = forLayout
     ? item.operands.map((op) => (op.kind === 'label' ? ({ kind: 'rel', target: labels.get(op.name) ?? address }) as Operand : op))
     : resolve(item.operands, labels);
-  const r = encode(item.mnemonic, operands, item.hints, address, p.branch);
+  let r = encode(item.mnemonic, operands, item.hints, address, p.branch);
+  // A rip-relative label or literal: its displacement counts from the end of the instruction,
+  // whose length does not depend on it (always 32 bits).
+  const at = item.operands.findIndex((op) => op.kind === 'mem' && op.label !== undefined);
+  if (r.ok && at >= 0 && !forLayout) {
+    const m = item.operands[at] as MemOperand;
+    const target = labels.get(m.label!);
+    if (target === undefined) failAt(item.where, `expected a label or literal, found '${m.label}'`);
+    const fixed = operands.slice();
+    fixed[at] = { kind: 'mem', base: RIP, index: -1, scale: 1, disp: target + m.disp - (address + r.bytes.length), size: m.size };
+    r = encode(item.mnemonic, fixed, { ...item.hints, disp32: true }, address, p.branch);
+  }
   if (!r.ok) {
     if (forLayout && p.branch === 'short') return new Uint8Array(0);
     failAt(item.where, r.error);
@@ -363,6 +401,10 @@ function encodePlaced(p: Placed, labels: Map<string, number>, address: number, f
  * (starting it short could make it grow for an address it only has in an early pass, and a
  * disassembled listing would not assemble back to its bytes).
  */
+function namesLabel(item: Extract<AsmItem, { kind: 'insn' }>): boolean {
+  return item.operands.some((op) => op.kind === 'label' || op.kind === 'rel' || (op.kind === 'mem' && op.label !== undefined));
+}
+
 function isRelaxable(item: Extract<AsmItem, { kind: 'insn' }>): boolean {
   return BRANCHES.has(item.mnemonic) && item.operands[0]?.kind === 'label';
 }
@@ -400,6 +442,18 @@ function layOut(items: readonly AsmItem[]): AsmResult {
       labels.set(item.name, 0);
     }
   }
+  // The literals: declared, or named in [rip+NAME] and not a label, in order of first mention.
+  const literals: string[] = [];
+  for (const item of items) {
+    if (item.kind === 'literal') {
+      if (labels.has(item.name)) failAt(item.where, `expected a literal name, found '${item.name}', a label`);
+      if (!literals.includes(item.name)) literals.push(item.name);
+    } else if (item.kind === 'insn') {
+      for (const op of item.operands) {
+        if (op.kind === 'mem' && op.label !== undefined && !labels.has(op.label) && !literals.includes(op.label)) literals.push(op.label);
+      }
+    }
+  }
   const placed = new Map<AsmItem, Placed>();
   for (const item of items) {
     if (item.kind !== 'insn') continue;
@@ -409,13 +463,14 @@ function layOut(items: readonly AsmItem[]): AsmResult {
   // An instruction whose bytes cannot depend on where it lands is encoded once, so that a
   // pass of the relaxation below costs a sum and the branches, not an encoding of everything.
   for (const p of placed.values()) {
-    if (p.item.operands.every((op) => op.kind !== 'label' && op.kind !== 'rel')) p.fixed = encodePlaced(p, labels, 0, false);
+    if (!namesLabel(p.item)) p.fixed = encodePlaced(p, labels, 0, false);
   }
   for (let pass = 0; ; pass++) {
     let address = 0;
     for (const item of items) {
       if (item.kind === 'label') labels.set(item.name, address);
       else if (item.kind === 'bytes') address += item.bytes.length;
+      else if (item.kind === 'literal') continue;
       else {
         const p = placed.get(item)!;
         p.size = p.fixed ? p.fixed.length : encodePlaced(p, labels, address, true).length || 2;
@@ -438,18 +493,21 @@ function layOut(items: readonly AsmItem[]): AsmResult {
     if (item.kind === 'bytes') size += item.bytes.length;
     else if (item.kind === 'insn') size += placed.get(item)!.size;
   }
+  const literalsAt = Math.max(8, Math.ceil(size / 8) * 8);
+  literals.forEach((name, i) => labels.set(name, literalsAt + 8 * i));
   const bytes = new Uint8Array(size);
   const offsets: number[] = [];
   let at = 0;
   for (const item of items) {
     offsets.push(at);
-    if (item.kind === 'label') continue;
+    if (item.kind === 'label' || item.kind === 'literal') continue;
     const b = item.kind === 'bytes' ? item.bytes : placed.get(item)!.fixed ?? encodePlaced(placed.get(item)!, labels, at, false);
     if (at + b.length > size) failAt(item.kind === 'insn' ? item.where : undefined, 'the code changed size when laid out');
     bytes.set(b, at);
     at += b.length;
   }
-  return { ok: true, bytes: bytes.subarray(0, at), labels, offsets };
+  for (const name of literals) labels.delete(name);
+  return { ok: true, bytes: bytes.subarray(0, at), labels, offsets, literals };
 }
 
 function hasShortForm(mnemonic: string): boolean {

@@ -22,6 +22,11 @@ export interface MemOperand {
   readonly scale: 1 | 2 | 4 | 8;
   readonly disp: number;
   readonly size: 0 | 8 | 16 | 64;
+  /**
+   * Only with base RIP, before layout: the label or literal (assembler.ts) the address is of,
+   * disp then being added to it. The assembler resolves it to a displacement.
+   */
+  readonly label?: string;
 }
 /** An immediate, as the 64-bit value it stands for (sign-extended forms already extended). */
 export interface ImmOperand { readonly kind: 'imm'; readonly value: bigint }
