@@ -230,7 +230,7 @@ export const METHOD_KIND = Object.freeze({
 export const PARAMETER_REGISTERS: readonly string[] = Object.freeze(['rsi', 'rdx', 'rcx', 'r8', 'r9']);
 
 /** Host service numbers (r11 at `syscall`). */
-export const SERVICE = Object.freeze({ ALLOCATE: 0, SEND: 1, FAIL: 2, COLLECT: 3, SUPER: 4, DEFINE_CLASS: 5, PRINT: 6, LOOKUP: 7, LOOKUP_HERE: 8, INTERN: 9, IMAGE: 10, SYSTEM: 11, SEND_SITE: 12, FORTH: 20, PROCESS: 21 });
+export const SERVICE = Object.freeze({ ALLOCATE: 0, SEND: 1, FAIL: 2, COLLECT: 3, SUPER: 4, DEFINE_CLASS: 5, PRINT: 6, LOOKUP: 7, LOOKUP_HERE: 8, INTERN: 9, IMAGE: 10, SYSTEM: 11, SEND_SITE: 12, FORTH: 20, PROCESS: 21, ACTOR: 22 });
 
 /**
  * Constants a fragment or an assembly body may name in capitals: the services' numbers, class

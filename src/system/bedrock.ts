@@ -27,6 +27,8 @@ import { backtrace } from './backtrace.ts';
 import { sealArithmetic } from '../../kernel/objects/arithmetic.ts';
 import { systemService } from './system-service.ts';
 import { processService, switchingFaultHandler } from './process-service.ts';
+import { Actors } from './actor-service.ts';
+import { poisonNote } from './actor-copy.ts';
 import { projectFile } from '../../bootstrap/project-files.ts';
 import { returnHome } from '../../kernel/memory/stack.ts';
 import { BrokenStructure } from '../../kernel/machine/faults.ts';
@@ -63,7 +65,7 @@ const ENSURE_STEPS = 10_000_000;
 const SEAL_ARITHMETIC_AFTER = 'large';
 
 /** The system written in Bedrock, loaded after genesis in this order. */
-export const SYSTEM_FILES: readonly string[] = Object.freeze(['object', 'behaviour', 'boolean', 'integer', 'large', 'number', 'collection', 'string', 'stream', 'exception', 'fraction', 'point', 'system', 'time', 'process', 'image']);
+export const SYSTEM_FILES: readonly string[] = Object.freeze(['object', 'behaviour', 'boolean', 'integer', 'large', 'number', 'collection', 'string', 'stream', 'exception', 'fraction', 'point', 'system', 'time', 'process', 'actor', 'image']);
 
 export class Bedrock {
   readonly compiler: Compiler;
@@ -92,6 +94,9 @@ export class Bedrock {
    */
   epoch = Date.now();
 
+  /** The actors this system spawned (actor-service.ts); inside an actor, also the way to its spawner. */
+  actors: Actors;
+
   private constructor(readonly kernel: Kernel, backend: Backend, steps: number) {
     this.steps = steps;
     this.compiler = new Compiler(kernel, backend);
@@ -108,6 +113,8 @@ export class Bedrock {
       const service = m.services[SERVICE.FORTH];
       return service ? service(m) : 'no FORTH service';
     };
+    this.actors = new Actors(kernel, this, null);
+    kernel.machine.services[SERVICE.ACTOR] = this.actors.service();
   }
 
   /** The SYSTEM service's Transcript: text is kept until the item that wrote it ends. */
@@ -346,11 +353,16 @@ export class Bedrock {
             : late ? { ...run.fault, kind: 'Interrupted' as const, message: `stopped at the time limit of ${timeoutMs / 1000} s, after ${budget - left} instructions` }
             : run.fault.kind === 'StepLimit' ? { ...run.fault, message: `stopped after ${budget - left} instructions (the step limit)` } : run.fault;
           const frames = backtrace(k, fault, r.method, 8, origin ?? undefined);
+          // Ctrl-C (or the time limit) stops the actors this evaluation started.
+          if (fault.kind === 'Interrupted') this.actors.stopRecent();
           this.runEnsureBlocks();
           m.unwind();
           // From a file, the error says where in it the statement that failed began.
           const where = item.origin?.name !== undefined ? `${placeText(item.span.start, item.origin.name)}: ` : '';
-          return finish({ kind: 'error', text: where + faultText(fault), source, fault, backtrace: frames });
+          // A Poisoned fault says what the object was and where it went (actor-copy.ts).
+          const note = fault.kind === 'Poisoned' ? poisonNote(k, fault.message) : null;
+          const text = faultText(fault) + (note ? ` (it was ${note})` : '');
+          return finish({ kind: 'error', text: where + text, source, fault, backtrace: frames });
         }
         if (answer < 0) {
           const idleEntry = this.idleEntry();
@@ -436,6 +448,7 @@ export class Bedrock {
     for (const hook of this.onAfresh) hook();
     this.fileIns.clear();
     this.epoch++;
+    this.actors.started();
     k.faultOrigin = null;
     setSlotPointer(k.machine, k.roots, ROOTS.ACTIVE, k.nil);
     const handlers = findBinding(k, 'ActiveHandler');
