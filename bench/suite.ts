@@ -6,6 +6,7 @@
  * Smalltalk's snapshot as a baseline of image.save.
  */
 import type { Benchmark } from './harness.ts';
+import { FORTH_SIZES, makeForthBenchmarks, type ForthSizes } from './forth.ts';
 import { makeImagePeerBenchmarks } from './image-peer.ts';
 import { imageBenchmarks } from './image.ts';
 import { makeMachineBenchmarks, MACHINE_SIZES, TIER_NOTE, type MachineSizes } from './machine.ts';
@@ -19,17 +20,19 @@ export interface Sizes {
   readonly sends: SendSizes;
   readonly tiny: TinySizes;
   readonly memory: MemorySizes;
+  readonly forth: ForthSizes;
   /** Objects of GNU Smalltalk's snapshot (image.ts has its own million). */
   readonly imageObjects: number;
 }
 
-export const FULL: Sizes = { machine: MACHINE_SIZES, sends: SEND_SIZES, tiny: TINY_SIZES, memory: MEMORY_SIZES, imageObjects: 1_000_000 };
+export const FULL: Sizes = { machine: MACHINE_SIZES, sends: SEND_SIZES, tiny: TINY_SIZES, memory: MEMORY_SIZES, forth: FORTH_SIZES, imageObjects: 1_000_000 };
 
 export const QUICK: Sizes = {
   machine: { registerTurns: 20_000, memoryCells: 4096, memoryPasses: 2 },
   sends: { fib: 12, runLoopTurns: 1000 },
   tiny: { sievePasses: 1, peerSievePasses: 1, sendTurns: 100, peerSendTurns: 1000 },
   memory: { shortLived: 20_000, longLived: 20_000, bigHeapObjects: 50_000 },
+  forth: { fib: 12, sievePasses: 1 },
   imageObjects: 10_000,
 };
 
@@ -59,6 +62,7 @@ export function makeSuite(sizes: Sizes = FULL, options: SuiteOptions = {}): Grou
     { name: 'sends', benchmarks: makeSendBenchmarks(sizes.sends) },
     { name: 'tiny', note: "Squeak's tinyBenchmarks in spirit: a sieve (counted as 500,000 bytecodes a pass) and a loop of sends", benchmarks: makeTinyBenchmarks(sizes.tiny) },
     { name: 'memory', benchmarks: makeMemoryBenchmarks(sizes.memory) },
+    { name: 'forth', note: 'the Forth front end beside gforth-fast, on the same source (bench/forth.ts)', benchmarks: makeForthBenchmarks(sizes.forth) },
   ];
   if (!options.onlySized) {
     groups.push(

@@ -45,6 +45,11 @@ function system(engine: Engine): System {
   return s;
 }
 
+/** The booted system of an engine (made on first use), for benchmarks of other front ends (bench/forth.ts). */
+export function bedrockOf(engine: Engine): Bedrock {
+  return system(engine).bedrock;
+}
+
 /** Seconds each engine took to boot, and what its translator did (boot included), for those booted so far. */
 export function bootTimes(): { engine: string; seconds: number; translation: string | null }[] {
   return [...systems].map(([engine, s]) => {

@@ -111,7 +111,7 @@ export interface Names {
   object(name: string): number | undefined;
   /** Address of the symbol `#text`. */
   symbol(text: string): number;
-  /** A constant named in capitals (SEND, FAIL, NIL_CELL ...: layout.ts kernelConstants), or undefined. */
+  /** A constant named in capitals (SEND, FAIL, CLOSURE_ARGC ...: layout.ts kernelConstants), or undefined. */
   service(name: string): number | undefined;
   /** Address of the code of Behaviour>>selector, or undefined. */
   method(behaviour: string, selector: string): number | undefined;
@@ -134,7 +134,7 @@ export function bindBody(f: Fragment, names: Names, origin: number): { ok: true;
     });
     s = s.replace(/^\s*((?:[A-Za-z_][A-Za-z0-9_]*:\s*)?)((?:jmp|call)\s+-?\d+)\s*$/, (whole, label: string, branch: string) => `${label}{disp32} ${branch}`);
     s = s.replace(/#([A-Za-z_][A-Za-z0-9_:]*)/g, (_, text: string) => String(names.symbol(text)));
-    s = s.replace(/\b([A-Z][A-Z_]+)\b/g, (word: string) => {
+    s = s.replace(/\b([A-Z][A-Z0-9_]*[A-Z_][A-Z0-9_]*)\b/g, (word: string) => {
       const n = names.service(word);
       if (n === undefined && /_CELL$/.test(word)) {
         missing = `${word} was a fixed address, which no code may read any more (a number reaches only low memory): ` +
@@ -143,6 +143,8 @@ export function bindBody(f: Fragment, names: Names, origin: number): { ok: true;
       }
       return n === undefined ? word : String(n);
     });
+    // A negative offset named after a '+' (`[rax+HEADER]`, `[r12+FRAME_SELF]`) subtracts.
+    s = s.replace(/\+\s*-(?=\d)/g, '-').replace(/-\s*-(?=\d)/g, '+');
     s = s.replace(/\b(nil|true|false)\b/g, (name: string) => {
       const a = names.object(name);
       if (a === undefined) { missing = `${name} is not known`; return '0'; }

@@ -79,7 +79,9 @@ export function imageParts(kernel: Kernel, backend: Backend, journal: ImageHeade
 function notQuiet(kernel: Kernel): string | null {
   const m = kernel.machine;
   if (m.inService.length > 0 || m.resumeAt !== null) return 'code is running (a save is made between evaluations)';
-  if (Number(m.register(4)) !== m.stackHi) return 'the stack is not empty (a save is made between evaluations)';
+  // Between evaluations nothing lives on the stack: what a program left there (a jump to the
+  // exit stub with values pushed) is dropped, so that no program can make the image unsaveable.
+  if (Number(m.register(4)) !== m.stackHi) m.unwind();
   // An image holds the machine's own stack: a grown one (kernel/memory/stack.ts) is left.
   returnHome(kernel.heap);
   return null;

@@ -470,6 +470,9 @@ function execute(m: Machine, first: Insn, limit: number, nest: Nest | null): Run
         break;
       }
       case EXIT:
+        // Reached under translated code (a jump to the exit stub): the host's return, which
+        // only the outermost run makes; it is passed up as the return to the stub it is.
+        if (nest) leave(m.exitStub, TAG_PTR);
         break loop;
       case FAULT:
         fault = stop(ins.faultKind as FaultKind, ins.faultMessage, ins);

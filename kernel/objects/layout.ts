@@ -40,6 +40,8 @@
  *               another, the method is out of date and is compiled again (src/compiler/dependents.ts)
  */
 
+import { FRAME } from '../abi.ts';
+
 /** Well-known class indices. 0 is no class (free chunks). Numbers have a class by their tag. */
 export const CLASS = Object.freeze({
   FREE: 0,
@@ -226,17 +228,24 @@ export const METHOD_KIND = Object.freeze({
   TOS: 2,
 });
 
-/** Registers a primitive's named parameters are bound to, in order. */
-export const PARAMETER_REGISTERS: readonly string[] = Object.freeze(['rsi', 'rdx', 'rcx', 'r8', 'r9']);
+/** Registers a primitive's named parameters are bound to, in order (kernel/abi.ts). */
+export { PARAMETER_REGISTERS } from '../abi.ts';
 
 /** Host service numbers (r11 at `syscall`). */
 export const SERVICE = Object.freeze({ ALLOCATE: 0, SEND: 1, FAIL: 2, COLLECT: 3, SUPER: 4, DEFINE_CLASS: 5, PRINT: 6, LOOKUP: 7, LOOKUP_HERE: 8, INTERN: 9, IMAGE: 10, SYSTEM: 11, SEND_SITE: 12, FORTH: 20, PROCESS: 21, ACTOR: 22 });
 
+/** Byte offsets of an object's slots from its pointer, as PREFIX_NAME (SIZE left out). */
+const slotOffsets = (prefix: string, layout: Readonly<Record<string, number>>): Record<string, number> =>
+  Object.fromEntries(Object.entries(layout).filter(([name]) => name !== 'SIZE').map(([name, i]) => [`${prefix}_${name}`, 8 * i]));
+
 /**
- * Constants a fragment or an assembly body may name in capitals: the services' numbers, class
- * indices, and the byte offsets of the kernel's cells in the roots object, which code reaches
- * through the roots' pointer held as a literal (`mov rcx, [rip+ROOTS]; mov rdx, [rcx+ROOT_ACTIVE]`).
- * No constant is an address: a number reaches only low memory.
+ * The constants an assembly body may name in capitals (as JonesForth's `defconst` exports its
+ * layout to Forth), so that no .bedrock source holds a bare offset: the services' numbers,
+ * class indices, and byte offsets, of a slot from an object's pointer (`[rax+CLOSURE_ARGC]`,
+ * `[r8+ROOT_ACTIVE]`), of the header (`[rax+HEADER]`, read-only), of a slot in a compiled
+ * method's frame (`[r12+FRAME_SELF]`), of a threaded pair's parts (`[rbp+rbx*8+PAIR_OPERAND]`).
+ * None is an address: a number reaches only low memory, and code reaches the kernel's cells
+ * through the roots' pointer, held as a literal (`mov rcx, [rip+ROOTS]; mov rdx, [rcx+ROOT_ACTIVE]`).
  */
 export function kernelConstants(_roots?: number): Readonly<Record<string, number>> {
   return KERNEL_CONSTANTS;
@@ -244,15 +253,48 @@ export function kernelConstants(_roots?: number): Readonly<Record<string, number
 
 const KERNEL_CONSTANTS: Readonly<Record<string, number>> = Object.freeze({
   ...SERVICE,
-  ROOT_NIL: 8 * ROOTS.NIL,
-  ROOT_TRUE: 8 * ROOTS.TRUE,
-  ROOT_FALSE: 8 * ROOTS.FALSE,
-  ROOT_CLASS_TABLE: 8 * ROOTS.CLASS_TABLE,
-  ROOT_ACTIVE: 8 * ROOTS.ACTIVE,
-  ROOT_CHARACTERS: 8 * ROOTS.CHARACTERS,
-  ROOT_ARITHMETIC: 8 * ROOTS.ARITHMETIC_OVERRIDDEN,
-  ROOT_SEND_EPOCH: 8 * ROOTS.SEND_EPOCH,
-  ROOT_METHOD_CACHE: 8 * ROOTS.METHOD_CACHE,
+  HEADER: -8,
+  ...slotOffsets('ROOT', {
+    NIL: ROOTS.NIL, TRUE: ROOTS.TRUE, FALSE: ROOTS.FALSE, CLASS_TABLE: ROOTS.CLASS_TABLE, ACTIVE: ROOTS.ACTIVE,
+    CHARACTERS: ROOTS.CHARACTERS, ARITHMETIC: ROOTS.ARITHMETIC_OVERRIDDEN, SEND_EPOCH: ROOTS.SEND_EPOCH, METHOD_CACHE: ROOTS.METHOD_CACHE,
+  }),
+  ...slotOffsets('CLOSURE', CLOSURE),
+  ...slotOffsets('CONTEXT', CONTEXT),
+  ...slotOffsets('BEHAVIOUR', BEHAVIOUR),
+  ...slotOffsets('BINDING', BINDING),
+  ...slotOffsets('MESSAGE', MESSAGE),
+  ...slotOffsets('METHOD', METHOD),
+  ...slotOffsets('ENTRY', ENTRY),
+  ...slotOffsets('SITE', SEND_SITE),
+  /** A send's site of many arguments (src/compiler/compiler.ts): the selector (or entry), then 8 x the count. */
+  SITE_MANY_COUNT: 8,
+  /** A super send's site: the selector, the behaviour to look in, 8 x the count. */
+  SUPER_SITE_BEHAVIOUR: 8,
+  SUPER_SITE_MANY_COUNT: 16,
+  /** Threaded code's closure site: code, argument count, flags, where its own closure is. */
+  ...slotOffsets('CLOSURE_SITE', { CODE: 0, ARGC: 1, FLAGS: 2, OFFSET: 3 }),
+  /** A threaded pair: the method, then its operand; inside a pair's method, rbx is past it already. */
+  PAIR_METHOD: 0,
+  PAIR_OPERAND: 8,
+  PAIR_RUNNING_OPERAND: -8,
+  /** An entry of the global method cache (METHOD_CACHE_SIZE): class index, selector, the method's entry. */
+  CACHE_CLASS: 0,
+  CACHE_SELECTOR: 8,
+  CACHE_ENTRY: 16,
+  /** A native home context's saved registers, from the end of its slots (CONTEXT, HOME_SAVED). */
+  HOME_RBX: -8 * (HOME_SAVED.SIZE - HOME_SAVED.RBX),
+  HOME_R12: -8 * (HOME_SAVED.SIZE - HOME_SAVED.R12),
+  HOME_R13: -8 * (HOME_SAVED.SIZE - HOME_SAVED.R13),
+  /** One cell; and where a 1-based index lands, scaled by 8 (`[rax+index*8+ONE_BASED_CELL]`) or not (bytes). */
+  CELL: 8,
+  ONE_BASED_CELL: -8,
+  ONE_BASED_BYTE: -1,
+  /** The header's slot count is its low 32 bits. */
+  HEADER_SLOTS_SHIFT: 32,
+  FRAME_SPILLED: FRAME.SPILLED,
+  FRAME_SELF: FRAME.SELF,
+  FRAME_ENV: FRAME.TEMP0,
+  ...slotOffsets('HOME_SAVED', HOME_SAVED),
   BLOCK_CLOSURE: CLASS.BlockClosure,
   CHARACTER_CLASS: CLASS.Character,
   CONTEXT_CLASS: CLASS.Context,
@@ -260,7 +302,5 @@ const KERNEL_CONSTANTS: Readonly<Record<string, number>> = Object.freeze({
   CACHE_HASH: METHOD_CACHE_HASH,
   CACHE_MASK: METHOD_CACHE_SIZE - 1,
   CLASS_MASK: SEND_EPOCH_STEP - 1,
-  SITE_KEY: 8 * SEND_SITE.KEY,
-  SITE_ENTRY: 8 * SEND_SITE.ENTRY,
   CLASS_SHIFT: HEADER_CLASS_SHIFT,
 });

@@ -130,7 +130,16 @@ export class PipedSession {
   /** Evaluate; answers whether everything succeeded. */
   private evaluate(source: string, quietValues = false, done?: string, at?: SourceOptions): boolean {
     let ok = true;
-    for (const o of this.ws.evaluate(source, at)) {
+    const outcomes = this.ws.evaluate(source, at);
+    const exit = this.ws.bedrock.exitStatus;
+    if (exit !== null) {
+      // Smalltalk exit: N: what ran before it was printed; the rest of the input is not run.
+      for (const o of outcomes) if (o.output) this.io.write ? this.io.write(o.output) : this.io.out(o.output.replace(/\n$/, ''));
+      this.quit = true;
+      if (exit !== 0) this.failed = true;
+      return exit === 0;
+    }
+    for (const o of outcomes) {
       if (o.kind === 'error') { ok = false; this.failed = true; }
       if (o.kind === 'value' && done !== undefined) this.io.out(done);
       else if (this.hooks.quiet) this.printQuietly(o);
@@ -197,5 +206,5 @@ export async function runPiped(ws: Workspace, input: AsyncIterable<string | Buff
   const session = new PipedSession(ws, io, hooks);
   await pump(session, input, name);
   session.finish();
-  return session.failed ? 1 : 0;
+  return session.workspace.bedrock.exitStatus ?? (session.failed ? 1 : 0);
 }

@@ -9,7 +9,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { formatSyntaxError } from '../lang/ast.ts';
-import { fileFormat, readSourceFile, type FileRead } from '../lang/filein.ts';
+import { fileFormat, isSomFile, readSourceFile, type FileRead } from '../lang/filein.ts';
 import type { Outcome } from '../system/bedrock.ts';
 import type { Backend } from '../compiler/compiler.ts';
 import { outcomeLines } from '../repl/report.ts';
@@ -19,6 +19,7 @@ import { CommandFailure, EXIT_FAULT, EXIT_OK, UsageError, type Output } from './
 import { DEFAULT_IMAGE, openReadOnly, openScratch, openSession, type Opened } from './open-image.ts';
 import { PipedSession, pump, runPiped } from './piped.ts';
 import { isForthFile, runForthText } from './forth-run.ts';
+import { runSomProgram } from './som-run.ts';
 
 export interface Options {
   readonly positional: string[];
@@ -122,6 +123,11 @@ export function runSmalltalkFile(ws: Workspace, read: FileRead, io: Output): boo
     const running = ws.start(item);
     let outcomes: readonly Outcome[] | null = null;
     while (outcomes === null) outcomes = running.step(Number.MAX_SAFE_INTEGER);
+    if (ws.bedrock.exitStatus !== null) {
+      // Smalltalk exit: N: what the item printed before it, and nothing more is run.
+      for (const o of outcomes) if (o.output) for (const l of o.output.replace(/\n$/, '').split('\n')) io.out(l);
+      return ws.bedrock.exitStatus === 0;
+    }
     for (const o of outcomes) {
       if (o.kind === 'error') ok = false;
       for (const l of outcomeLines(o)) {
@@ -162,10 +168,16 @@ export async function runFileCommand(args: string[], io: Output): Promise<number
     const { workspace } = opened(openReadOnly(o.image ?? null, { backend: o.backend }));
     applyLimits(workspace, o);
   workspace.bedrock.arguments = scriptArguments;
+    if (isSomFile(file)) {
+      const status = runSomProgram(workspace, file, scriptArguments, io, (r) => runSmalltalkFile(workspace, r, io));
+      workspace.close();
+      return status;
+    }
     if (read !== null) {
       const ok = runSmalltalkFile(workspace, read, io);
+      const exit = workspace.bedrock.exitStatus;
       workspace.close();
-      return ok ? EXIT_OK : EXIT_FAULT;
+      return exit !== null ? exit : ok ? EXIT_OK : EXIT_FAULT;
     }
     return runPiped(workspace, input(), io, { quiet: o.quiet === true }, name);
   }

@@ -26,7 +26,8 @@ import { imm, mem, reg, rel } from '../../kernel/machine/x86/operand.ts';
 import { setSlot, setSlotPointer, slotNumber, slotPointer } from '../../kernel/objects/access.ts';
 import { ensureMetaclass, lookupFrom } from '../../kernel/objects/classes.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
-import { CLASS, kernelConstants, METHOD, METHOD_KIND, PARAMETER_REGISTERS } from '../../kernel/objects/layout.ts';
+import { FRAME, PARAMETER_REGISTER_NUMBERS, PARAMETER_REGISTERS } from '../../kernel/abi.ts';
+import { CLASS, kernelConstants, METHOD, METHOD_KIND } from '../../kernel/objects/layout.ts';
 import { define, literalObjects, makeMethod, makeString, writeCode, writeLiterals, type MethodSpec } from '../../kernel/objects/methods.ts';
 import { makeSendSite } from '../../kernel/objects/send.ts';
 import type { Body, DoIt, Expression, LiteralValue, Message, MethodDefinition, Span, Statement, Variable } from '../lang/ast.ts';
@@ -195,7 +196,7 @@ export class Compiler {
     const sites = new Map<Op, number>();
     // Where in the literals each dynamic send's site is (native code loads it from there).
     const siteSlots = new Map<Op, number>();
-    const closureOffset = unit.argc === 0 ? -8 : frameOffset({ kind: 'argument', index: 0 }, unit.argc, THREADED_BIAS);
+    const closureOffset = unit.argc === 0 ? FRAME.SPILLED : frameOffset({ kind: 'argument', index: 0 }, unit.argc, THREADED_BIAS);
     for (const op of unit.ops) {
       let site = -1;
       if (op.op === 'send' && (op.start >= 0 || op.argc > THREADED_SEND_ARGUMENTS)) {
@@ -466,7 +467,7 @@ function machineMethodLines(c: Compiler, def: MethodDefinition): Line[] {
   const k = c.k;
   const out: Line[] = [];
   const params = def.params.map((p) => p.name);
-  const PARAMS = [6, 2, 1, 8, 9];
+  const PARAMS = PARAMETER_REGISTER_NUMBERS;
   const operandOf = (e: Expression): { reg: number } | { imm: bigint } => {
     if (e.kind === 'variable') return { reg: PARAMS[params.indexOf(e.name)] };
     if (e.kind !== 'literal') throw new CompileFailure({ message: 'a machine method passes literals and parameters only', span: e.span });

@@ -18,7 +18,10 @@
  *   [F - 16]                  self
  *   [F - 24 - 8i]             temporary i (temporary 0 is the environment, when there is one)
  *   below                     the rest of the value stack
+ *
+ * (kernel/abi.ts FRAME names these offsets.)
  */
+import { FRAME } from '../../kernel/abi.ts';
 
 /** Where a value lives. */
 export type Slot =
@@ -94,9 +97,9 @@ export interface Unit {
 /** The frame offset of a slot kept in the frame, for a method with `argc` arguments. */
 export function frameOffset(slot: Slot, argc: number, bias: number): number {
   switch (slot.kind) {
-    case 'self': return -16;
-    case 'argument': return slot.index === argc ? -8 : bias + 8 + 8 * (argc - slot.index);
-    case 'temp': return -24 - 8 * slot.index;
+    case 'self': return FRAME.SELF;
+    case 'argument': return slot.index === argc ? FRAME.SPILLED : bias + 8 + 8 * (argc - slot.index);
+    case 'temp': return FRAME.TEMP0 - 8 * slot.index;
     default: throw new Error(`${slot.kind} is not in the frame`);
   }
 }

@@ -26,6 +26,7 @@
  * Every instruction carries its origin (the IR operation, or the primitive it was copied
  * from), so a listing can show where each line came from.
  */
+import { FRAME, PARAMETER_REGISTER_NUMBERS } from '../../kernel/abi.ts';
 import type { ItemOperand } from '../../kernel/machine/x86/assembler.ts';
 import { decode } from '../../kernel/machine/x86/decoder.ts';
 import { registerEffects } from '../../kernel/machine/x86/effects.ts';
@@ -40,8 +41,8 @@ import { isInstruction, optimize, type Instruction, type Line } from './peephole
 
 const RAX = 0, RCX = 1, RDX = 2, RBP = 5, R8 = 8, R9 = 9, R10 = 10, R11 = 11;
 /** The unit's environment: temporary 0. */
-const ENV = mem(RBP, -1, 1, -24, 64);
-const PARAMETER_REGISTERS = [6, 2, 1, 8, 9]; // rsi, rdx, rcx, r8, r9
+const ENV = mem(RBP, -1, 1, FRAME.TEMP0, 64);
+const PARAMETER_REGISTERS = PARAMETER_REGISTER_NUMBERS;
 
 /** The literal `name` of the code's literal area: `[rip+name]` (assembler.ts). */
 export const lit = (name: string): Operand => ({ kind: 'mem', base: RIP, index: -1, scale: 1, disp: 0, size: 64, label: name });
@@ -125,7 +126,7 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
   const arithmetic = arithmeticSealed(k);
   let fast = 0;
   /** Where a block's closure is in its frame: the receiver's place (rax, spilled, when it takes no arguments). */
-  const closureIn = (argc: number): Operand => mem(RBP, -1, 1, argc === 0 ? -8 : frameOffset({ kind: 'argument', index: 0 }, argc, 0), 64);
+  const closureIn = (argc: number): Operand => mem(RBP, -1, 1, argc === 0 ? FRAME.SPILLED : frameOffset({ kind: 'argument', index: 0 }, argc, 0), 64);
 
   for (let at = 0; at < unit.ops.length; at++) {
     const op = unit.ops[at];
@@ -193,7 +194,7 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
           emit('mov', [reg(RCX), ENV], origin);
           emit('mov', [mem(RAX, -1, 1, 8 * CLOSURE.OUTER, 64), reg(RCX)], origin);
         }
-        emit('mov', [reg(RCX), mem(RBP, -1, 1, -16, 64)], origin);
+        emit('mov', [reg(RCX), mem(RBP, -1, 1, FRAME.SELF, 64)], origin);
         emit('mov', [mem(RAX, -1, 1, 8 * CLOSURE.RECEIVER, 64), reg(RCX)], origin);
         if (op.home === 'own') {
           emit('mov', [reg(RCX), ENV], origin);
@@ -306,7 +307,7 @@ function load(cx: Context, from: Source, into: number, emit: Emit, origin: strin
   switch (from.kind) {
     case 'number': emit('mov', [reg(into), imm(from.value)], origin); return;
     case 'instance':
-      emit('mov', [reg(RCX), mem(RBP, -1, 1, -16, 64)], origin);
+      emit('mov', [reg(RCX), mem(RBP, -1, 1, FRAME.SELF, 64)], origin);
       emit('mov', [reg(into), mem(RCX, -1, 1, 8 * from.index, 64)], origin);
       return;
     case 'literal': emit('mov', [reg(into), literalSlot(from.index)], origin); return;
@@ -340,7 +341,7 @@ function allocate(emit: Emit, cls: number, slots: number, origin: string): void 
 function store(cx: Context, to: Slot, emit: Emit, origin: string): void {
   switch (to.kind) {
     case 'instance':
-      emit('mov', [reg(RCX), mem(RBP, -1, 1, -16, 64)], origin);
+      emit('mov', [reg(RCX), mem(RBP, -1, 1, FRAME.SELF, 64)], origin);
       emit('mov', [mem(RCX, -1, 1, 8 * to.index, 64), reg(RAX)], origin);
       return;
     case 'global':

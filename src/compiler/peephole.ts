@@ -17,6 +17,7 @@
  * path it is written before it is read. At `ret` the ABI says what is live (rax, rsp and the
  * callee-saved registers); at a call, a syscall or an indirect jump everything is.
  */
+import { LIVE_AT_RET as ABI_LIVE_AT_RET } from '../../kernel/abi.ts';
 import type { ItemOperand } from '../../kernel/machine/x86/assembler.ts';
 import { encode } from '../../kernel/machine/x86/encoder.ts';
 import type { Hints, Operand } from '../../kernel/machine/x86/operand.ts';
@@ -36,7 +37,7 @@ export type Line = Instruction | { readonly label: string; readonly origin: stri
 export function isInstruction(l: Line): l is Instruction { return 'mnemonic' in l; }
 
 /** Live at `ret`: the result, the stack, and the registers a callee must preserve (ABI). */
-const LIVE_AT_RET = new Set([0, 4, 5, 3, 7, 12, 13, 14, 15]);
+const LIVE_AT_RET = new Set(ABI_LIVE_AT_RET);
 
 function control(i: Instruction): Control | undefined {
   return MNEMONICS.get(i.mnemonic)?.[0]?.control;

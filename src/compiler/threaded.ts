@@ -14,6 +14,7 @@
  *
  * The operands of jumps are pair indexes in cells (2 per pair), what `run:` keeps in rbx.
  */
+import { FRAME } from '../../kernel/abi.ts';
 import { arithmeticSealed, isArithmeticSelector, type ArithmeticSelector } from '../../kernel/objects/arithmetic.ts';
 import { TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts';
 import { slotPointer } from '../../kernel/objects/access.ts';
@@ -23,7 +24,7 @@ import { CONTEXT, METHOD, METHOD_KIND, ROOTS } from '../../kernel/objects/layout
 import { frameOffset, type Op, type Slot, type Source, type Unit } from './ir.ts';
 
 /** Threaded code's frame bias: run: saved rbp, rbx, r12 and r13 (ir.ts). */
-export const THREADED_BIAS = 24;
+export const THREADED_BIAS = FRAME.THREADED_BIAS;
 /** Sends of up to this many arguments have a primitive each (send0: .. send6:); more use sendMany:. */
 export const THREADED_SEND_ARGUMENTS = 6;
 /** Register primitives of up to this many arguments are applied in place (apply1:, apply2:); more, at their entry. */
@@ -88,7 +89,7 @@ export function threadedPairs(
   const argc = unit.argc;
   const isBlock = unit.ops[0]?.op === 'prologue' && unit.ops[0].block;
   /** Where a block's closure is in its frame (the receiver's place; the spilled rax for no arguments). */
-  const closureOffset = argc === 0 ? -8 : frameOffset({ kind: 'argument', index: 0 }, argc, THREADED_BIAS);
+  const closureOffset = argc === 0 ? FRAME.SPILLED : frameOffset({ kind: 'argument', index: 0 }, argc, THREADED_BIAS);
 
   const loadPair = (from: Source, push: boolean): void => {
     switch (from.kind) {

@@ -105,6 +105,8 @@ export const PRIMITIVES: readonly PrimitiveText[] = Object.freeze([
   ].join('; ')),
 
   cmp2('=', 'e'), cmp2('<>', 'ne'), cmp2('<', 'l'), cmp2('>', 'g'), cmp2('U<', 'b'), cmp2('U>', 'a'),
+  // Not in the standard, but in gforth (and the benchmarks' sieve.fs).
+  cmp2('<=', 'le'), cmp2('>=', 'ge'), cmp2('U<=', 'be'), cmp2('U>=', 'ae'),
   cmp1('0=', 'e'), cmp1('0<>', 'ne'), cmp1('0<', 'l'), cmp1('0>', 'g'),
 
   p('@', `mov rcx, [DATA]; mov rax, [rcx+rax${D}]`),

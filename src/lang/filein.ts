@@ -21,6 +21,9 @@
  *               commentStamp: ...` is followed by the comment. Temporaries declared among the
  *               statements (`| a b |`) are globals, as GNU Smalltalk's are in a file.
  *
+ * SOM's class syntax (`.som` files: `Name = Super ( fields methods ---- class side )`) is read
+ * as the bracket syntax it rewrites to (som.ts).
+ *
  * Which form a file is in: `.st` (and `.cs`, `.gst`) files are Smalltalk, `.bedrock` files
  * Bedrock; any other is Smalltalk when it has chunk separators or bracket class definitions,
  * and no Bedrock definition (`Foo bar -> ...`).
@@ -32,6 +35,7 @@ import type { DoIt, Item, MethodDefinition, SyntaxError } from './ast.ts';
 import { bracketConstruct, parseBracket } from './brackets.ts';
 import { startsInstruction } from './header.ts';
 import { splitItems } from './layout.ts';
+import { somToSmalltalk } from './som.ts';
 import { lexToken } from './lexer.ts';
 import { parseSource } from './parser.ts';
 import { SourceText } from './source.ts';
@@ -48,6 +52,9 @@ export interface FileRead {
 
 const SMALLTALK_EXTENSIONS = ['.st', '.cs', '.gst'];
 
+/** A file in SOM's class syntax (som.ts): `.som`. */
+export const isSomFile = (name?: string): boolean => name?.toLowerCase().endsWith('.som') ?? false;
+
 /** Is this token a chunk separator ('!', or '!' doubled)? */
 const isBang = (t: Token): boolean => t.kind === 'binary' && /^!+$/.test(t.text);
 
@@ -62,7 +69,7 @@ function hasChunks(text: string): boolean {
 /** Which form a file is in (see the header). */
 export function fileFormat(text: string, name?: string): FileFormat {
   const lower = name?.toLowerCase() ?? '';
-  if (SMALLTALK_EXTENSIONS.some((e) => lower.endsWith(e))) return 'smalltalk';
+  if (SMALLTALK_EXTENSIONS.some((e) => lower.endsWith(e)) || isSomFile(name)) return 'smalltalk';
   if (lower.endsWith('.bedrock')) return 'bedrock';
   if (hasChunks(text)) return 'smalltalk';
   const source = new SourceText(text);
@@ -76,6 +83,12 @@ export function readSourceFile(text: string, name?: string, format: FileFormat =
   if (format === 'bedrock') {
     const r = parseSource(new SourceText(text, { name }));
     return r.ok ? { format, items: r.items } : { format, items: r.items, error: r.error };
+  }
+  if (isSomFile(name)) {
+    // SOM's class syntax, rewritten in place as bracket syntax (som.ts), lines kept.
+    const som = somToSmalltalk(text);
+    if (!som.ok) return { format, items: [], error: syntaxError(new SourceText(text, { name }), som.message, som.offset) };
+    return new SmalltalkReader(som.text, name).read();
   }
   return new SmalltalkReader(text, name).read();
 }

@@ -65,7 +65,7 @@ const ENSURE_STEPS = 10_000_000;
 const SEAL_ARITHMETIC_AFTER = 'large';
 
 /** The system written in Bedrock, loaded after genesis in this order. */
-export const SYSTEM_FILES: readonly string[] = Object.freeze(['object', 'behaviour', 'boolean', 'integer', 'large', 'number', 'collection', 'string', 'stream', 'exception', 'fraction', 'point', 'system', 'time', 'process', 'actor', 'image']);
+export const SYSTEM_FILES: readonly string[] = Object.freeze(['object', 'behaviour', 'boolean', 'integer', 'large', 'number', 'collection', 'string', 'stream', 'exception', 'fraction', 'point', 'system', 'time', 'process', 'actor', 'image', 'dialects']);
 
 export class Bedrock {
   readonly compiler: Compiler;
@@ -119,6 +119,14 @@ export class Bedrock {
 
   /** The SYSTEM service's Transcript: text is kept until the item that wrote it ends. */
   transcript(text: string): void { this.output += text; }
+
+  /**
+   * The status `Smalltalk exit:` asked for, or null: the evaluation that asked was interrupted,
+   * and a command running a program stops there and exits with it.
+   */
+  exitStatus: number | null = null;
+
+  exit(status: number): void { this.exitStatus = status; }
 
   /** Called as each top-level evaluation begins (another language drops what one left unfinished). */
   readonly onAfresh: (() => void)[] = [];
@@ -309,6 +317,9 @@ export class Bedrock {
       if (answer >= 0) { k.heap.roots.release(answer); answer = -1; }
       // What the statement defined or forgot (Smalltalk forget:, compile:) reaches every method.
       this.compiler.dependents.settle();
+      // Nothing lives on the stack between top-level evaluations: code that returned to the
+      // host with values left on it (a jump to the exit stub) must not make the session unsaveable.
+      if (m.inService.length === 0) m.unwind();
       returnHome(k.heap); // a stack grown by a deep recursion is given back
       if (m.onHomeStack) k.stackReserved = false;
       done = this.withOutput(o);

@@ -34,11 +34,14 @@
  *                  text (Strings)                be written
  *   17  CLOCK      rsi = 0: the time, 1: a        a SmallInteger: milliseconds since 1970 (UTC);
  *                  millisecond clock, 2: the     a millisecond clock that only goes forward;
- *                  local time zone's offset      minutes east of UTC
+ *                  local time zone's offset,     minutes east of UTC; microseconds of a clock
+ *                  3: a microsecond clock        that only goes forward
  *   18  REMOVE     rax = a behaviour, rsi = a     true if it defined the selector (now
  *                  selector                      removed), else false
  *   19  INSTANCES  rax = a behaviour              an Array of its instances (after a
  *                                                collection, so only live ones)
+ *   20  EXIT       rsi = a SmallInteger status    (stops the evaluation: Smalltalk exit:, the
+ *                                                command's exit status; see SystemHost.exit)
  *
  * A failure (no such mark, not a String) answers a message, which the machine turns into a
  * Service fault with those words, as for every service.
@@ -59,7 +62,7 @@ import { isMethod, seeMethod } from './see.ts';
 
 export const SYSTEM_OP = Object.freeze({
   MARK: 0, FORGET: 1, MARKS: 2, SEE: 3, SHOW: 4, GLOBALS: 5, METHOD_AT: 6, NAME: 7, GLOBAL_AT: 8, HAS_GLOBAL: 9, GLOBAL_PUT: 10,
-  ARGUMENTS: 11, FILE_IN: 12, FILE_IN_NEXT: 13, COMPILE: 14, CHUNK: 15, WRITE_FILE: 16, CLOCK: 17, REMOVE: 18, INSTANCES: 19,
+  ARGUMENTS: 11, FILE_IN: 12, FILE_IN_NEXT: 13, COMPILE: 14, CHUNK: 15, WRITE_FILE: 16, CLOCK: 17, REMOVE: 18, INSTANCES: 19, EXIT: 20,
 });
 
 const RAX = 0, RCX = 1, RDX = 2, RSI = 6;
@@ -74,6 +77,8 @@ export interface SystemHost {
   readonly fileIns?: FileIns;
   /** Compile and install a method given in the chunk format's form; null, or the error. */
   compileMethod?(behaviour: number, source: string): { selector: string } | string;
+  /** `Smalltalk exit: status`: remember the status; the evaluation is then interrupted. */
+  exit?(status: number): void;
 }
 
 export function systemService(host: SystemHost): HostService {
@@ -216,11 +221,20 @@ export function systemService(host: SystemHost): HostService {
       }
       case SYSTEM_OP.CLOCK: {
         const which = m.store.regTags[RSI] === TAG_NUM ? Number(m.store.state64[RSI]) : -1;
-        const now = which === 0 ? Date.now() : which === 1 ? Math.floor(performance.now()) : which === 2 ? -new Date().getTimezoneOffset() : NaN;
-        if (Number.isNaN(now)) return 'the clock is asked for 0 (the time), 1 (a millisecond clock) or 2 (the time zone)';
+        const now = which === 0 ? Date.now() : which === 1 ? Math.floor(performance.now()) : which === 2 ? -new Date().getTimezoneOffset()
+          : which === 3 ? Math.floor(performance.now() * 1000) : NaN;
+        if (Number.isNaN(now)) return 'the clock is asked for 0 (the time), 1 (a millisecond clock), 2 (the time zone) or 3 (a microsecond clock)';
         m.store.state64[RAX] = BigInt(now);
         m.store.regTags[RAX] = TAG_NUM;
         return null;
+      }
+      case SYSTEM_OP.EXIT: {
+        if (m.store.regTags[RSI] !== TAG_NUM) return 'exit: takes a SmallInteger status';
+        const status = Number(m.store.state64[RSI]);
+        if (!host.exit) return 'there is nothing to exit from here';
+        host.exit(status < 0 || status > 255 ? 1 : status);
+        m.requestInterrupt();
+        return answer(m, k.nil);
       }
       case SYSTEM_OP.REMOVE: {
         const b = pointer(m, RAX);

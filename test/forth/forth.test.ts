@@ -46,6 +46,8 @@ describe('Forth: the interpreter and the core words', () => {
     expect(stack('1 2 SWAP OVER ROT DUP')).toEqual(['1', '2', '2', '2']);
     expect(stack('1 2 3 4 2SWAP 2OVER')).toEqual(['3', '4', '1', '2', '3', '4']);
     expect(stack('10 20 30 2 PICK 1 2 3 2 ROLL')).toEqual(['10', '20', '30', '10', '2', '3', '1']);
+    // gforth's comparisons beyond the standard's (the benchmarks' sieve.fs uses <=).
+    expect(stack('3 3 <= 4 3 <= -1 0 >= 0 0 >= -1 0 U<= 1 -1 U>=')).toEqual(['-1', '0', '0', '-1', '0', '0']);
   });
 
   it('compiles colon definitions with every control structure', () => {

@@ -75,6 +75,12 @@ export function bootSystem(options: BedrockOptions = {}): Bedrock {
   return Bedrock.resume(reopened, { backend, ...(options.steps !== undefined && { steps: options.steps }) });
 }
 
+/** The file of the cached system image for `backend` (made when there is none): a template for sessions. */
+export function systemImagePath(backend: Backend = 'native'): string {
+  bootSystem({ backend });
+  return join(CACHE, `${key()}-${backend}-${process.env.BEDROCK_TIER ?? 'auto'}.image`);
+}
+
 function openCached(path: string): Kernel | null {
   let st;
   try { st = statSync(path); } catch { return null; }

@@ -1,0 +1,80 @@
+/*
+ * bedrock run FILE.som [ARG ...]: a program in SOM's class syntax, run as a SOM VM runs one.
+ * The directory of FILE and every directory under it are the class path: each `.som` file in
+ * them is read (src/lang/som.ts) and its class defined, superclasses first; then the class
+ * FILE names is sent `new run: args`, args being an Array of the class's name and the ARGs
+ * as Strings (`som -cp DIR FILE.som ARG ...`). So the Are We Fast Yet benchmarks run with
+ * `bedrock run benchmarks/Smalltalk/Harness.som Bounce 10`.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { readSourceFile, type FileRead } from '../lang/filein.ts';
+import { somToSmalltalk } from '../lang/som.ts';
+import type { Workspace } from '../repl/workspace.ts';
+import type { Output } from './commands.ts';
+
+/** Every `.som` file under `dir`, in a stable order. */
+function somFiles(dir: string, depth = 0): string[] {
+  if (depth > 16) return [];
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...somFiles(p, depth + 1));
+    else if (e.isFile() && e.name.toLowerCase().endsWith('.som')) out.push(p);
+  }
+  return out;
+}
+
+interface ClassFile { readonly path: string; readonly text: string; readonly names: readonly string[]; readonly supers: readonly string[] }
+
+/** The class path's files, each after the files defining its superclasses. */
+export function classPathOrder(files: readonly ClassFile[]): ClassFile[] {
+  const byClass = new Map<string, ClassFile>();
+  for (const f of files) for (const n of f.names) byClass.set(n, f);
+  const done = new Set<ClassFile>(), visiting = new Set<ClassFile>(), out: ClassFile[] = [];
+  const visit = (f: ClassFile): void => {
+    if (done.has(f) || visiting.has(f)) return;
+    visiting.add(f);
+    for (const s of f.supers) { const g = byClass.get(s); if (g && g !== f) visit(g); }
+    visiting.delete(f);
+    done.add(f);
+    out.push(f);
+  };
+  files.forEach(visit);
+  return out;
+}
+
+/**
+ * Load the class path of `file` into `ws` and run its class; `runFile` runs one read file (as
+ * `bedrock run` runs a Smalltalk file) and answers whether it all succeeded. Answers the exit
+ * status.
+ */
+export function runSomProgram(ws: Workspace, file: string, args: readonly string[], io: Output, runFile: (read: FileRead) => boolean): number {
+  const files: ClassFile[] = [];
+  for (const path of somFiles(dirname(file))) {
+    const text = readFileSync(path, 'latin1');
+    const som = somToSmalltalk(text);
+    const classes = som.ok ? som.classes : [];
+    files.push({ path, text, names: classes.map((c) => c.name), supers: classes.map((c) => c.superclass) });
+  }
+  let ok = true;
+  for (const f of classPathOrder(files)) {
+    if (!runFile(readSourceFile(f.text, f.path))) ok = false;
+    if (ws.bedrock.exitStatus !== null) return ws.bedrock.exitStatus;
+  }
+  const name = basename(file).replace(/\.som$/i, '');
+  const quote = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+  const main = `(Smalltalk at: #${name} ifAbsent: [nil]) isNil
+  ifTrue: [Transcript showCr: 'no class ${name} in the class path'. Smalltalk exit: 1]
+  ifFalse: [(Smalltalk at: #${name}) new run: {${[name, ...args].map(quote).join('. ')}}]`;
+  for (const o of ws.evaluate(main)) {
+    if (o.output) io.write ? io.write(o.output) : io.out(o.output.replace(/\n$/, ''));
+    if (ws.bedrock.exitStatus !== null) return ws.bedrock.exitStatus;
+    if (o.kind === 'error') {
+      ok = false;
+      io.err(o.text);
+      for (const l of o.backtrace ?? []) io.err(`  ${l}`);
+    }
+  }
+  return ok ? 0 : 1;
+}
