@@ -9,6 +9,7 @@
  *   {"seq":2,"time":"2025-01-02T03:04:12.120Z","kind":"doit","source":"Origin := 3 @ 4"}
  *   {"seq":3,"time":"2025-01-02T03:04:15.500Z","kind":"mark","source":"before-tests"}
  *   {"seq":4,"time":"2025-01-02T03:05:00.000Z","kind":"skip","from":2,"to":3}
+ *   {"seq":5,"time":"2025-01-02T03:05:09.000Z","kind":"doit","source":"Object subclass: #Bar. 1/0","failed":true}
  *
  * The first line names the journal: its id is the id an image records (format.ts header
  * `journal`), with the sequence number of the last entry it includes and the byte length of
@@ -16,16 +17,19 @@
  * the save: they are listed, and can be replayed in order. A `skip` record sets entries aside
  * (they were not replayed, or replay failed at them), so that changes made afterwards are
  * never replayed behind them; set-aside entries stay in the file, readable, but are no longer
- * offered.
+ * offered. An entry marked `failed` failed when it was made, after it had changed something
+ * (the changes after it may rely on what it did): replay runs it again and expects the failure.
  *
  * Damage: a last line cut short (a crash during the write of an entry that was therefore
- * never acknowledged) is ignored, and cut off before the next append. A damaged line in the
+ * never acknowledged) is ignored, and cut off before the next append. A write or fsync that
+ * fails while the session runs is cut back at once (Journal below), and the change is not
+ * acknowledged. A damaged line in the
  * middle stops the reading there; the next append first keeps the whole damaged file as
  * NAME.image.changes.damaged-TIME and rewrites the good lines before the damage. A journal
  * with another id (left by another image of the same name) is kept as
  * NAME.image.changes.orphan-TIME when the first change is appended.
  */
-import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, renameSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, renameSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 
 /** 'forth': a line of Forth typed at the REPL (src/forth), replayed as Forth. */
 export type ChangeKind = 'define' | 'doit' | 'mark' | 'forget' | 'forth';
@@ -38,6 +42,13 @@ export interface JournalEntry {
   readonly kind: ChangeKind;
   /** What to evaluate again: a definition's or statement's text, or a mark's name. */
   readonly source: string;
+  /**
+   * It failed when it was made, after it had begun to run (a statement that faulted, a class
+   * some of whose parts failed): not acknowledged, but journaled for what it changed before
+   * it failed, which the changes after it may rely on. Replay runs it again and expects it to
+   * fail again.
+   */
+  readonly failed?: true;
 }
 
 /** The journal position an image records: the journal's id, its last entry and its length. */
@@ -144,7 +155,7 @@ function parseRecord(text: string, previousSeq: number): JournalRecord | string 
   }
   if (typeof r.kind !== 'string' || !KINDS.includes(r.kind)) return `unknown kind ${JSON.stringify(r.kind)}`;
   if (typeof r.time !== 'string' || typeof r.source !== 'string') return 'an entry without its time or source';
-  return { seq, time: r.time, kind: r.kind as ChangeKind, source: r.source };
+  return { seq, time: r.time, kind: r.kind as ChangeKind, source: r.source, ...(r.failed === true && { failed: true as const }) };
 }
 
 function stamp(): string {
@@ -152,23 +163,59 @@ function stamp(): string {
 }
 
 /**
+ * The file operations the journal makes while appending: Node's, or in tests a layer that
+ * fails where it is told to (a full disk in the middle of a line, an fsync that fails).
+ */
+export interface JournalIo {
+  /** Open for appending (O_APPEND), making the file when there is none. */
+  openAppend(path: string): number;
+  /** Write part of `data`: how many bytes went (it may be fewer), or throws. */
+  write(fd: number, data: Uint8Array, offset: number, length: number): number;
+  fsync(fd: number): void;
+  size(fd: number): number;
+  /** Cut the open file to `length` bytes. */
+  truncate(fd: number, length: number): void;
+  close(fd: number): void;
+}
+
+export const nodeJournalIo: JournalIo = {
+  openAppend: (path) => openSync(path, 'a', 0o644),
+  write: (fd, data, offset, length) => writeSync(fd, data, offset, length),
+  fsync: (fd) => fsyncSync(fd),
+  size: (fd) => fstatSync(fd).size,
+  truncate: (fd, length) => ftruncateSync(fd, length),
+  close: (fd) => closeSync(fd),
+};
+
+/**
  * The journal a session appends to. The file is made (or set right: a torn last line cut off,
  * a damaged or foreign file kept aside) at the first append, so opening an image writes
  * nothing.
+ *
+ * A write that fails (a full disk, an I/O error) is never left behind: the file is cut back to
+ * its last whole entry (or, when even that fails, before the next append), the entry is not
+ * numbered, and the error goes to the caller, which does not acknowledge the change. An fsync
+ * that fails cuts the file back to what the last good fsync made durable, since what it held
+ * after that cannot be trusted to be on the disk.
  */
 export class Journal {
   private fd = -1;
   private dirty = false;
   private lastSeq: number;
   private bytes: number;
+  /** What the last good fsync made durable (bytes, last sequence number). */
+  private synced: { bytes: number; seq: number };
+  /** A failed write whose partial line could not be cut off yet: cut before the next append. */
+  private cutTo = -1;
 
   /**
    * `scan` is what the file held when the session began (scanJournal); `imageSeq` the last
    * entry the image includes (new entries are numbered after both).
    */
-  constructor(readonly path: string, readonly id: string, private scan: JournalScan, imageSeq: number) {
+  constructor(readonly path: string, readonly id: string, private scan: JournalScan, imageSeq: number, private readonly io: JournalIo = nodeJournalIo) {
     this.lastSeq = Math.max(imageSeq, scan.id === id ? scan.lastSeq : 0);
     this.bytes = scan.id === id ? scan.goodBytes : 0;
+    this.synced = { bytes: this.bytes, seq: this.lastSeq };
   }
 
   /** The position to record in an image saved now (every entry so far included). */
@@ -176,9 +223,9 @@ export class Journal {
     return { id: this.id, seq: this.lastSeq, offset: this.bytes };
   }
 
-  /** Append one change (written at once; durable after sync()). */
-  append(kind: ChangeKind, source: string): JournalEntry {
-    const entry: JournalEntry = { seq: this.lastSeq + 1, time: new Date().toISOString(), kind, source };
+  /** Append one change (written at once; durable after sync()). Throws when it could not be written (nothing of it is left). */
+  append(kind: ChangeKind, source: string, failed = false): JournalEntry {
+    const entry: JournalEntry = { seq: this.lastSeq + 1, time: new Date().toISOString(), kind, source, ...(failed && { failed: true as const }) };
     this.write(JSON.stringify(entry));
     return entry;
   }
@@ -188,31 +235,78 @@ export class Journal {
     this.write(JSON.stringify({ seq: this.lastSeq + 1, time: new Date().toISOString(), kind: 'skip', from, to }));
   }
 
-  /** Flush what was appended to the disk (fsync). Every change is acknowledged after this. */
+  /**
+   * Flush what was appended to the disk (fsync). Every change is acknowledged after this.
+   * Throws when it fails, after cutting the file back to what the last good fsync kept.
+   */
   sync(): void {
-    if (this.fd >= 0 && this.dirty) fsyncSync(this.fd);
+    if (this.fd >= 0 && this.dirty) {
+      try {
+        this.io.fsync(this.fd);
+      } catch (e) {
+        this.cutBack(this.synced.bytes);
+        this.lastSeq = this.synced.seq;
+        this.dirty = false;
+        throw e;
+      }
+    }
     this.dirty = false;
+    this.synced = { bytes: this.bytes, seq: this.lastSeq };
   }
 
   close(): void {
-    this.sync();
-    if (this.fd >= 0) closeSync(this.fd);
-    this.fd = -1;
+    try {
+      this.sync();
+    } finally {
+      if (this.fd >= 0) this.io.close(this.fd);
+      this.fd = -1;
+    }
   }
 
   private write(line: string): void {
     if (this.fd < 0) this.openForAppend();
+    if (this.cutTo >= 0) {
+      // An earlier write failed and its partial line is still there: cut it off first.
+      this.io.truncate(this.fd, this.cutTo);
+      this.cutTo = -1;
+    }
     const data = Buffer.from(line + '\n', 'utf8');
-    let done = 0;
-    while (done < data.length) done += writeSync(this.fd, data, done, data.length - done);
+    this.writeAll(data, this.bytes);
     this.bytes += data.length;
     this.lastSeq++;
     this.dirty = true;
   }
 
+  /** Write all of `data` at the end (`good` bytes long before it), or cut back to `good` and throw. */
+  private writeAll(data: Uint8Array, good: number): void {
+    let done = 0;
+    try {
+      while (done < data.length) {
+        const n = this.io.write(this.fd, data, done, data.length - done);
+        if (n <= 0) throw new Error('the write made no progress');
+        done += n;
+      }
+    } catch (e) {
+      this.cutBack(good); // (when nothing went, the file is already that long)
+      throw e;
+    }
+  }
+
+  /** Cut the file back to `length` bytes (now, or before the next append when that fails). */
+  private cutBack(length: number): void {
+    this.bytes = length;
+    try {
+      this.io.truncate(this.fd, length);
+      this.cutTo = -1;
+    } catch {
+      this.cutTo = length;
+    }
+  }
+
   /** Make the file ready for appending: ours, with no torn or damaged tail. */
   private openForAppend(): void {
     const s = this.scan;
+    const fresh = !(s.id === this.id);
     if (s.id !== null && s.id !== this.id) {
       renameSync(this.path, `${this.path}.orphan-${stamp()}`);
     } else if (s.id === null && s.fileBytes > 0) {
@@ -230,16 +324,36 @@ export class Journal {
     } else if (s.id === this.id && s.torn) {
       truncateSync(this.path, s.goodBytes);
     }
-    const fresh = !(s.id === this.id);
-    this.fd = openSync(this.path, 'a', 0o644);
-    if (fresh || fstatSync(this.fd).size === 0) {
-      const first = Buffer.from(JSON.stringify({ journal: 'bedrock', version: 1, id: this.id, created: new Date().toISOString() }) + '\n');
-      writeSync(this.fd, first);
-      this.bytes = first.length;
-    } else {
-      this.bytes = fstatSync(this.fd).size;
+    // Set right: a foreign or unreadable file is gone (kept aside), a damaged tail cut off.
+    this.scan = fresh ? NO_FILE : { ...s, damage: null, torn: false };
+    const fd = this.io.openAppend(this.path);
+    try {
+      const size = this.io.size(fd);
+      if (fresh || size === 0) {
+        if (size !== 0) this.io.truncate(fd, 0);
+        const first = Buffer.from(JSON.stringify({ journal: 'bedrock', version: 1, id: this.id, created: new Date().toISOString() }) + '\n');
+        this.fd = fd;
+        // A header line cut short would leave a journal that is refused: all of it, durable,
+        // or none.
+        this.writeAll(first, 0);
+        try {
+          this.io.fsync(fd);
+        } catch (e) {
+          this.cutBack(0);
+          throw e;
+        }
+        this.bytes = first.length;
+      } else {
+        this.fd = fd;
+        this.bytes = size;
+      }
+    } catch (e) {
+      this.fd = -1;
+      try { this.io.close(fd); } catch { /* closing after a failure */ }
+      this.bytes = 0;
+      throw e;
     }
-    this.scan = { ...s, id: this.id, damage: null, torn: false };
-    this.dirty = true;
+    this.synced = { bytes: this.bytes, seq: this.synced.seq };
+    this.scan = { ...this.scan, id: this.id };
   }
 }

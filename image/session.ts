@@ -19,14 +19,16 @@
  *                           entry so far. A different path is "save as": that file becomes the
  *                           session's image, with a journal of its own (the old image keeps
  *                           its own journal, whose changes are still offered when it is opened).
- *   recover()               replays the pending entries in order, stopping at the first that
- *                           fails (it and those after it are set aside, and said which).
+ *   recover()               replays the pending entries in order, as they were made (`_` set
+ *                           as the REPL set it); one that fails is reported, and replay goes on.
  *
  * Pending entries not recovered are set aside (journal.ts, `skip`) as soon as anything new is
  * evaluated, marked or saved, so that later changes are never replayed behind changes the
- * system does not hold. Items that fail are not journaled (a statement that changed something
- * before it faulted is the one change a crash can lose). Errors are values: nothing here
- * throws for a bad file, a full disk or a failing replay.
+ * system does not hold. An item that fails to compile changes nothing and is not journaled; a
+ * statement that faulted after it began (it may have changed something the changes after it
+ * rely on) is journaled marked `failed`, not counted as a change, and replayed expecting the
+ * failure; one stopped by Ctrl-C or a limit is not (its replay could run as long again).
+ * Errors are values: nothing here throws for a bad file, a full disk or a failing replay.
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -40,10 +42,11 @@ import type { RunOptions } from '../kernel/machine/machine.ts';
 import { Bedrock, type Outcome } from '../src/system/bedrock.ts';
 import { Forth, type ForthOutcome } from '../src/forth/forth.ts';
 import { imageError, isImageError, type ImageError, type ImageHeader } from './format.ts';
-import { Journal, scanJournal, type ChangeKind, type JournalEntry } from './journal.ts';
+import { Journal, scanJournal, type ChangeKind, type JournalEntry, type JournalIo } from './journal.ts';
 import { openImage } from './open.ts';
 import { saveImage, type SavePoint } from './save.ts';
 import { imageService } from './service.ts';
+import { assignGlobal, defineGlobal, findBinding } from '../kernel/objects/globals.ts';
 import { ImageLock } from './lock.ts';
 
 export interface SessionOptions {
@@ -68,13 +71,32 @@ export interface SessionOptions {
    * session that only looks (nothing journaled, nothing saved) passes false.
    */
   readonly lock?: boolean;
+  /** The journal's file operations (tests inject failures: journal.ts JournalIo). */
+  readonly journalIo?: JournalIo;
 }
 
 export type SaveOutcome = { readonly ok: true } | { readonly ok: false; readonly error: string };
 
 export interface RecoverResult {
+  /** Entries replayed as they were made (a statement that failed when made, failing again, included). */
   readonly replayed: number;
-  readonly failed?: { readonly entry: JournalEntry; readonly error: string };
+  /** Entries that failed on replay though they had not when they were made (replay went on past them). */
+  readonly failures?: readonly { readonly entry: JournalEntry; readonly error: string }[];
+}
+
+/** The global that holds the last value printed (src/repl/workspace.ts LAST_RESULT): replay sets it as the REPL did. */
+const LAST_RESULT = '_';
+
+/**
+ * Did an item that failed run (and so perhaps change something) before it failed? A statement
+ * that faulted, or a class some of whose parts failed. Not one that did not compile (nothing
+ * changed), nor one stopped by Ctrl-C or a limit (replaying it could run as long again).
+ */
+function ranThenFailed(item: Item, o: Outcome): boolean {
+  if (o.kind !== 'error') return false;
+  if (item.kind === 'class') return true;
+  if (item.kind !== 'doit' || o.fault === undefined) return false;
+  return o.fault.kind !== 'Interrupted' && o.fault.kind !== 'StepLimit';
 }
 
 /** The journal of the image at `path`. */
@@ -126,7 +148,7 @@ export class Session {
     const changes = journalPath(abs);
     const id = randomUUID();
     const scan = scanJournal(changes, { seq: 0, offset: 0 });
-    const journal = new Journal(changes, id, scan, 0);
+    const journal = new Journal(changes, id, scan, 0, options.journalIo);
     const saved = saveImage(booted.kernel, abs, { backend: booted.backend, journal: journal.position, at: options.saveHook });
     if (!saved.ok) return imageError('file', saved.error);
     const s = new Session(abs, booted, saved.header, journal, [], options, null);
@@ -192,29 +214,31 @@ export class Session {
       if (scan.damage) notes.push(`${changes} is damaged at ${scan.damage}: the changes after that are not offered (the file will be kept aside)`);
       if (scan.torn) notes.push(`${changes} ends in a change cut short (never acknowledged): it is ignored`);
     }
-    const journal = new Journal(changes, header.journal.id, scan, header.journal.seq);
+    const journal = new Journal(changes, header.journal.id, scan, header.journal.seq, options.journalIo);
     const s = new Session(abs, bedrock, header, journal, pending, options, { readMs: opened.timing.read, checkMs: opened.timing.check });
     s.notes.push(...notes);
-    if (pending.length > 0) s.notes.push(`${pending.length} change${pending.length === 1 ? '' : 's'} since the last save, from ${pending[0].time}`);
+    // Statements that failed are replayed with the changes, but are not changes the user was
+    // told of: alone, they are not announced (and are set aside once something new is done).
+    const made = pending.filter((e) => e.failed !== true).length, failed = pending.length - made;
+    if (made > 0) {
+      const also = failed > 0 ? ` (and ${failed} statement${failed === 1 ? '' : 's'} that failed after changing something, replayed with them)` : '';
+      s.notes.push(`${made} change${made === 1 ? '' : 's'} since the last save, from ${pending[0].time}${also}`);
+    }
     return s;
   }
 
   /**
-   * Evaluate `source` item by item (Bedrock.evaluateItem), journaling each accepted item; the
-   * journal is on disk before this returns.
+   * Evaluate `source` item by item (Bedrock.evaluateItem), journaling each accepted item: each
+   * is on disk before its outcome is answered, and one that could not be journaled is answered
+   * as an error (not acknowledged).
    */
   evaluate(source: string, options: RunOptions = {}, at?: SourceOptions): Outcome[] {
     const outcomes: Outcome[] = [];
     this.settlePending();
     const parsed = parse(source, at);
-    try {
-      for (const item of parsed.items) {
-        const o = this.bedrock.evaluateItem(item, options);
-        outcomes.push(o, ...this.afterItem(item, o));
-      }
-    } finally {
-      const failed = this.syncJournal();
-      if (failed) outcomes.push({ kind: 'error', text: failed, source });
+    for (const item of parsed.items) {
+      const o = this.bedrock.evaluateItem(item, options);
+      outcomes.push(...this.afterItem(item, o));
     }
     if (!parsed.ok) outcomes.push({ kind: 'error', text: formatSyntaxError(parsed.error), source: parsed.error.sourceLine });
     return outcomes;
@@ -235,21 +259,32 @@ export class Session {
         if (done !== null) return done;
         const o = running.step(steps);
         if (o === null) return null;
-        done = [o, ...this.afterItem(item, o)];
-        const failed = this.syncJournal();
-        if (failed) done.push({ kind: 'error', text: failed, source: item.source });
+        done = this.afterItem(item, o);
         return done;
       },
     };
   }
 
-  /** After an item: journal it if it was accepted, and make the save it asked for. */
+  /**
+   * After an item: journal it (on disk) if it was accepted, and make the save it asked for. Its
+   * outcome, or an error in its place when it could not be journaled, then what else failed.
+   */
   private afterItem(item: Item, o: Outcome): Outcome[] {
-    const out: Outcome[] = [];
-    if (o.kind !== 'error') {
-      // A class in brackets is definitions; a statement of a Smalltalk file may need its replay form.
-      const failed = this.record(item.kind === 'doit' ? 'doit' : 'define', item.kind === 'doit' ? item.replay ?? item.source : item.source);
-      if (failed) out.push({ kind: 'error', text: failed, source: item.source });
+    const out: Outcome[] = [o];
+    if (o.kind !== 'error' || ranThenFailed(item, o)) {
+      // A class in brackets is definitions; a statement of a Smalltalk file may need its replay
+      // form. One that failed after it began is journaled for what it did (marked failed).
+      const problem = this.record(item.kind === 'doit' ? 'doit' : 'define', item.kind === 'doit' ? item.replay ?? item.source : item.source, o.kind === 'error')
+        ?? this.syncJournal();
+      if (problem !== null && o.kind !== 'error') {
+        const what = o.kind === 'defined' ? `${o.text} was defined` : 'the statement ran';
+        out[0] = {
+          kind: 'error', source: o.source, ...(o.output !== undefined && { output: o.output }),
+          text: `not acknowledged: ${what}, but ${problem}; what it did is only in the running system (save the image to keep it)`,
+        };
+      } else if (problem !== null) {
+        out.push({ kind: 'error', text: problem, source: item.source });
+      }
     }
     if (this.saveRequest !== undefined) {
       const target = this.saveRequest;
@@ -325,7 +360,7 @@ export class Session {
     if (!same) {
       this.journal.close();
       const changes = journalPath(target);
-      this.journal = new Journal(changes, id, scanJournal(changes, position), 0);
+      this.journal = new Journal(changes, id, scanJournal(changes, position), 0, this.options.journalIo);
       this.imagePath = target;
       if (lock !== null) { this.lock?.release(); this.lock = lock; }
     }
@@ -339,25 +374,28 @@ export class Session {
   pendingJournal(): JournalEntry[] { return [...this.pending]; }
 
   /**
-   * Replay the pending entries in order. At the first that fails, stop: it and every entry
-   * after it are set aside, and the failure is reported with the entry.
+   * Replay the pending entries in order, each as it was made: a statement sets `_` as the REPL
+   * did, and one journaled as failed is expected to fail again. An entry that fails on replay
+   * (though it had not when it was made) is reported, and replay goes on past it, so that every
+   * later change that can be replayed is.
    */
   recover(): RecoverResult {
     const entries = this.pending;
     this.pending = [];
     let replayed = 0;
+    const failures: { entry: JournalEntry; error: string }[] = [];
     this.replaying = true;
     try {
       for (const entry of entries) {
         const error = this.replay(entry);
-        if (error !== null) {
-          const aside = this.setAside(entry.seq, entries[entries.length - 1].seq);
-          return { replayed, failed: { entry, error: aside ? `${error} (and ${aside})` : error } };
+        if (error !== null && entry.failed !== true) {
+          failures.push({ entry, error });
+          continue;
         }
         replayed++;
-        this.unsaved++;
+        if (entry.failed !== true) this.unsaved++;
       }
-      return { replayed };
+      return failures.length > 0 ? { replayed, failures } : { replayed };
     } finally {
       this.replaying = false;
       this.saveRequest = undefined;
@@ -397,20 +435,31 @@ export class Session {
       }
       default: {
         const outcomes = this.bedrock.evaluate(entry.source);
+        const last = outcomes.filter((o) => o.kind === 'value').at(-1);
+        if (last && last.kind === 'value') {
+          const b = findBinding(k, LAST_RESULT);
+          if (b >= 0) assignGlobal(k, b, last.value);
+          else defineGlobal(k, LAST_RESULT, last.value);
+        }
         const bad = outcomes.find((o) => o.kind === 'error');
         return bad ? bad.text : null;
       }
     }
   }
 
-  /** Journal one accepted change (written now, synced before acknowledging). Null or a message. */
-  private record(kind: ChangeKind, source: string): string | null {
+  /**
+   * Journal one accepted change (written now, synced before acknowledging), or one that failed
+   * after it began (`failed`: not a change the user was told of). Null or a message.
+   */
+  private record(kind: ChangeKind, source: string, failed = false): string | null {
     try {
-      this.journal.append(kind, source);
-      this.unsaved++;
+      this.journal.append(kind, source, failed);
       return null;
     } catch (e) {
-      return `the change was made but could not be written to ${this.journal.path}: ${e instanceof Error ? e.message : String(e)}`;
+      return `it could not be written to the journal ${this.journal.path} (${e instanceof Error ? e.message : String(e)})`;
+    } finally {
+      // Journaled or not, the running system has the change and the image does not.
+      if (!failed) this.unsaved++;
     }
   }
 
@@ -419,7 +468,7 @@ export class Session {
       this.journal.sync();
       return null;
     } catch (e) {
-      return `the journal ${this.journal.path} could not be flushed: ${e instanceof Error ? e.message : String(e)}`;
+      return `the journal ${this.journal.path} could not be flushed to the disk (${e instanceof Error ? e.message : String(e)})`;
     }
   }
 

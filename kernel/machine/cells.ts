@@ -83,6 +83,13 @@ export const TAG_STACK = 4;
 export const TAG_POISON = 5;
 export const TAG_NAMES: readonly string[] = Object.freeze(['number', 'pointer', 'header', 'code', 'stack', 'poison']);
 
+/**
+ * A pointers or words object's identity hash: 11 bits the allocator gives it, in the pad and
+ * flags bits of its header (bits 36..46), which only byte and code objects use otherwise.
+ */
+export const IDENTITY_HASH_SHIFT = 36;
+export const IDENTITY_HASH_MASK = 0x7ff;
+
 export const FORMAT_POINTERS = 0;
 export const FORMAT_WORDS = 1;
 export const FORMAT_BYTES = 2;

@@ -52,7 +52,7 @@
  * out such code in tests.
  */
 import {
-  CARD_SHIFT, CellStore, CODE_LITERALS, FORMAT_BYTES, FORMAT_CODE, FORMAT_FREE, FORMAT_POINTERS, FORMAT_WORDS,
+  CARD_SHIFT, CellStore, IDENTITY_HASH_MASK, IDENTITY_HASH_SHIFT, CODE_LITERALS, FORMAT_BYTES, FORMAT_CODE, FORMAT_FREE, FORMAT_POINTERS, FORMAT_WORDS,
   MAX_SLOTS, TAG_HDR, TAG_NUM, TAG_PTR, TAG_STACK,
 } from '../machine/cells.ts';
 import type { HostService, Machine } from '../machine/machine.ts';
@@ -487,7 +487,7 @@ export class Heap {
     const st = this.machine.store;
     const C32 = st.cells32, T = st.tags;
     C32[2 * h] = slots;
-    C32[2 * h + 1] = (classIndex << 15) | (pad << 4) | format;
+    C32[2 * h + 1] = (classIndex << 15) | (format <= FORMAT_WORDS ? this.identityHashBits() : pad << 4) | format;
     T[h] = TAG_HDR;
     const end = h + size;
     if (slots <= 16) {
@@ -598,13 +598,26 @@ export class Heap {
   private initObject(h: number, slots: number, format: number, pad: number, classIndex: number, fill: bigint, fillTag: number): void {
     const st = this.machine.store;
     st.cells32[2 * h] = slots;
-    st.cells32[2 * h + 1] = (classIndex << 15) | (pad << 4) | format;
+    st.cells32[2 * h + 1] = (classIndex << 15) | (format <= FORMAT_WORDS ? this.identityHashBits() : pad << 4) | format;
     st.tags[h] = TAG_HDR;
     st.cells.fill(fill, h + 1, h + 1 + slots);
     st.tags.fill(fillTag, h + 1, h + 1 + slots);
     if (fillTag === TAG_PTR) this.markCards(h + 1, h + 1 + slots);
     this.stats.objectsAllocated++;
     this.stats.cellsAllocated += slots + 1;
+  }
+
+  private hashState = 0x2545f491;
+
+  /**
+   * The identity hash of a new pointers or words object: 11 bits in the header's pad and flags
+   * (bits 36..46 of the header cell), which only byte and code objects use otherwise. It moves
+   * with the object and is saved in images; the library reads it through the object's own
+   * pointer (Object>>identityHash). The top bits of a linear congruential sequence.
+   */
+  private identityHashBits(): number {
+    this.hashState = (Math.imul(this.hashState, 1664525) + 1013904223) | 0;
+    return ((this.hashState >>> 21) & IDENTITY_HASH_MASK) << (IDENTITY_HASH_SHIFT - 32);
   }
 
   /** Set the cards of cells [lo, hi). */

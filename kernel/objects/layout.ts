@@ -41,6 +41,7 @@
  */
 
 import { FRAME } from '../abi.ts';
+import { IDENTITY_HASH_MASK, IDENTITY_HASH_SHIFT } from '../machine/cells.ts';
 
 /** Well-known class indices. 0 is no class (free chunks). Numbers have a class by their tag. */
 export const CLASS = Object.freeze({
@@ -232,7 +233,7 @@ export const METHOD_KIND = Object.freeze({
 export { PARAMETER_REGISTERS } from '../abi.ts';
 
 /** Host service numbers (r11 at `syscall`). */
-export const SERVICE = Object.freeze({ ALLOCATE: 0, SEND: 1, FAIL: 2, COLLECT: 3, SUPER: 4, DEFINE_CLASS: 5, PRINT: 6, LOOKUP: 7, LOOKUP_HERE: 8, INTERN: 9, IMAGE: 10, SYSTEM: 11, SEND_SITE: 12, FORTH: 20, PROCESS: 21, ACTOR: 22 });
+export const SERVICE = Object.freeze({ ALLOCATE: 0, SEND: 1, FAIL: 2, COLLECT: 3, SUPER: 4, DEFINE_CLASS: 5, PRINT: 6, LOOKUP: 7, LOOKUP_HERE: 8, INTERN: 9, IMAGE: 10, SYSTEM: 11, SEND_SITE: 12, FORTH: 20, PROCESS: 21, ACTOR: 22, DEBUG: 32 });
 
 /** Byte offsets of an object's slots from its pointer, as PREFIX_NAME (SIZE left out). */
 const slotOffsets = (prefix: string, layout: Readonly<Record<string, number>>): Record<string, number> =>
@@ -291,6 +292,9 @@ const KERNEL_CONSTANTS: Readonly<Record<string, number>> = Object.freeze({
   ONE_BASED_BYTE: -1,
   /** The header's slot count is its low 32 bits. */
   HEADER_SLOTS_SHIFT: 32,
+  /** A pointers or words object's identity hash in its header (cells.ts). */
+  IDENTITY_HASH_SHIFT,
+  IDENTITY_HASH_MASK,
   FRAME_SPILLED: FRAME.SPILLED,
   FRAME_SELF: FRAME.SELF,
   FRAME_ENV: FRAME.TEMP0,

@@ -125,7 +125,8 @@ class SessionImage implements Persistence {
     const scan = scanJournal(journalPath(this.session.path), this.session.header.journal);
     return scan.entries.map((e) => {
       const what = e.kind === 'mark' ? `.mark ${e.source}` : e.kind === 'forget' ? `.forget ${e.source}` : e.kind === 'forth' ? `(forth) ${e.source}` : e.source;
-      return pending.has(e.seq) ? `${what}   "from before: .recover replays it"` : what;
+      const failed = e.failed === true ? '   "failed when made: kept for what it did before failing"' : '';
+      return pending.has(e.seq) ? `${what}${failed}   "from before: .recover replays it"` : what + failed;
     });
   }
 
@@ -134,8 +135,8 @@ class SessionImage implements Persistence {
     if (pending === 0) return { lines: ['nothing to recover: the journal has no changes newer than the image'], failed: false };
     const r = this.session.recover();
     const lines = [`replayed ${r.replayed} of ${pending} change${pending === 1 ? '' : 's'}`];
-    if (r.failed) lines.push(`stopped at change ${r.failed.entry.seq} (${r.failed.entry.source.split('\n')[0]}): ${r.failed.error}`);
-    return { lines, failed: r.failed !== undefined };
+    for (const f of r.failures ?? []) lines.push(`change ${f.entry.seq} (${f.entry.source.split('\n')[0]}) failed on replay: ${f.error.split('\n')[0]}`);
+    return { lines, failed: r.failures !== undefined };
   }
 
   notes(): readonly string[] { return this.session.notes; }

@@ -28,7 +28,7 @@ import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { BEHAVIOUR, CLASS, METHOD, METHOD_KIND, ROOTS } from '../../kernel/objects/layout.ts';
 import { makeString } from '../../kernel/objects/methods.ts';
 import type { Block, Body, Cascade, Expression, LiteralValue, Message, Span, Statement, Variable } from '../lang/ast.ts';
-import type { Op, Slot, Source, Unit } from './ir.ts';
+import type { BlockLiterals, Op, Slot, Source, Unit } from './ir.ts';
 
 export interface CompileError {
   readonly message: string;
@@ -197,6 +197,12 @@ export class Generator {
   /** The unit's environment is temp 0: a context of its own, or (a block) its closure's outer one. */
   readonly hasEnvironment: boolean;
   private readonly contextVars: number;
+  /** For the debugger (ir.ts UnitDebug): each op's source, the declared names, the blocks made here. */
+  private readonly spans = new Map<Op, { start: number; end: number }>();
+  private readonly variables: { name: string; slot: Slot }[] = [];
+  private readonly blocks: BlockLiterals[] = [];
+  /** The span of the expression being compiled (its ops are marked with it). */
+  private spanNow: Span | null = null;
 
   constructor(
     private readonly cx: CodegenContext,
@@ -221,7 +227,10 @@ export class Generator {
 
   // ---- emitting ------------------------------------------------------------------------
 
-  private emit(op: Op): void { this.ops.push(op); }
+  private emit(op: Op): void {
+    this.ops.push(op);
+    if (this.spanNow) this.spans.set(op, { start: this.spanNow.start.offset, end: this.spanNow.end.offset });
+  }
   newLabel(): number { return this.labels++; }
   label(id: number): void { this.emit({ op: 'label', id }); }
 
@@ -276,6 +285,7 @@ export class Generator {
     const captured = this.analysis.captured.get(v);
     const slot: Slot = captured === undefined ? frameSlot : { kind: 'context', hops: 0, index: captured, name: v.name };
     scope.set(v.name, slot);
+    this.variables.push({ name: v.name, slot });
     return slot;
   }
 
@@ -321,7 +331,7 @@ export class Generator {
       if (forStore) this.fail(`'${v.name}' cannot be assigned`, v.span);
       return { kind: 'self' };
     }
-    if (v.name === 'thisContext') this.fail("'thisContext' is not supported", v.span);
+    if (v.name === 'thisContext') this.fail("'thisContext' cannot be assigned", v.span);
     const ivar = this.ivars.get(v.name);
     if (ivar !== undefined) return { kind: 'instance', index: ivar };
     if (this.classSide.has(v.name)) return { kind: 'classSide', name: v.name };
@@ -407,7 +417,10 @@ export class Generator {
   }
 
   finish(name: string): Unit {
-    return { name, argc: this.argc, temps: this.temps, ops: this.ops, literals: this.literals };
+    return {
+      name, argc: this.argc, temps: this.temps, ops: this.ops, literals: this.literals,
+      debug: { spans: this.spans, variables: this.variables, blocks: this.blocks },
+    };
   }
 
   // ---- bodies ----------------------------------------------------------------------------
@@ -435,9 +448,25 @@ export class Generator {
   // ---- expressions -----------------------------------------------------------------------
 
   expression(e: Expression): void {
+    const outer = this.spanNow;
+    this.spanNow = e.span;
+    try {
+      this.expressionHere(e);
+    } finally {
+      this.spanNow = outer;
+    }
+  }
+
+  private expressionHere(e: Expression): void {
     switch (e.kind) {
       case 'literal': this.literalValue(e.value, e.span); return;
       case 'variable': {
+        if (e.name === 'thisContext') {
+          // The running frame, as an object (bootstrap/system/debug.bedrock, src/system/debug-service.ts).
+          this.expression({ kind: 'variable', name: 'MethodContext', span: e.span });
+          this.sendNamed('current', 0);
+          return;
+        }
         const slot = this.resolve(e, false);
         if (slot.kind === 'classSide') {
           // self classSideAt: #name
@@ -481,8 +510,10 @@ export class Generator {
     const entries = this.cx.compileBlock(g.finish(`[] in ${this.describeUnit()}`));
     const home = this.isBlock ? 'closure' : this.analysis.home ? 'own' : 'none';
     for (const keep of entries.keep) this.literal(keep);
+    const native = this.literal(entries.native), threaded = this.literal(entries.threaded);
+    if (entries.keep.length > 0) this.blocks.push({ native, stub: threaded, literals: this.literal(entries.keep[0]) });
     this.emit({
-      op: 'closure', native: this.literal(entries.native), threaded: this.literal(entries.threaded),
+      op: 'closure', native, threaded,
       argc: b.params.length, outer: this.hasEnvironment, home, push: this.depth > 0,
     });
     this.depth++;
@@ -615,6 +646,7 @@ export class Generator {
     for (let i = chain.length - 1; i >= 0; i--) {
       const m = chain[i].message;
       for (const a of m.args) this.expression(a);
+      this.spanNow = chain[i].span;
       this.sendSelector(m.selector, m.args.length, -1);
     }
   }
@@ -641,6 +673,7 @@ export class Generator {
     for (const a of message.args) this.expression(a);
     const start = toSuper ? parentOf(this.k, this.cx.behaviour) : -1;
     if (toSuper && start < 0) this.fail(`${message.selector}: the VM object has no parent for super`, span);
+    this.spanNow = span;
     this.sendSelector(message.selector, message.args.length, start);
   }
 
@@ -651,6 +684,7 @@ export class Generator {
       const last = i === c.messages.length - 1;
       if (!last) this.pushTop();
       for (const a of m.args) this.expression(a);
+      this.spanNow = m.span;
       this.sendSelector(m.selector, m.args.length, -1);
       if (!last) this.pop();
     });

@@ -34,6 +34,7 @@ import type { Body, DoIt, Expression, LiteralValue, Message, MethodDefinition, S
 import { analyze, CompileFailure, Generator, MACHINE_OBJECTS, machinePrimitive, type CompileError } from './codegen.ts';
 import { frameOffset, type Op, type Unit } from './ir.ts';
 import { Dependents } from './dependents.ts';
+import { debugText } from './debug-info.ts';
 import { inlinableFragment, itemsAt, literalSlot, nativeLines, type NativeCode } from './native.ts';
 import { isInstruction, optimize, type Line } from './peephole.ts';
 import { THREADED_APPLY_ARGUMENTS, THREADED_BIAS, THREADED_SEND_ARGUMENTS, threadedPairs, ThreadedPrimitives, type Pair } from './threaded.ts';
@@ -65,6 +66,8 @@ export class Compiler {
   readonly prims: ThreadedPrimitives;
   /** The last unit compiled, both ways (tests and listings look at it). */
   last: Compiled | null = null;
+  /** Where the item being compiled starts in its text (its debug info's spans are relative to it). */
+  private base = 0;
   /** Warnings of the definition being compiled. */
   private warnings: string[] = [];
   /** What the definition being compiled has in its code: (behaviour, selector, method) found (METHOD.INLINED). */
@@ -116,7 +119,7 @@ export class Compiler {
     this.bound = [];
     try {
       return this.k.withHolds((hold) => {
-        const unit = this.unit({ kind: 'doit', body: item }, 0, [], behaviour, 'a DoIt', hold);
+        const unit = this.unit({ kind: 'doit', body: item, start: item.span.start.offset }, 0, [], behaviour, 'a DoIt', hold);
         const c = this.materialize(unit, hold);
         const method = this.methodObject(c, 'doIt', this.k.behaviour(CLASS.UndefinedObject), item.source, hold);
         return { ok: true as const, entry: this.backend === 'native' ? c.nativeCode : c.stub, method };
@@ -132,7 +135,7 @@ export class Compiler {
 
   private smalltalkMethod(def: MethodDefinition, owner: number, hold: (a: number) => number): { ok: true; method: number } {
     const body = def.body as Body;
-    const unit = this.unit({ kind: 'method', body }, def.params.length, def.params, owner, `${def.target.name}>>${def.selector}`, hold);
+    const unit = this.unit({ kind: 'method', body, start: def.span.start.offset }, def.params.length, def.params, owner, `${def.target.name}>>${def.selector}`, hold);
     const c = this.materialize(unit, hold);
     const method = this.methodObject(c, def.selector, owner, def.source, hold, this.pragmaArray(def, hold));
     return { ok: true, method: this.install(owner, def.selector, method, def.source, def.span) };
@@ -167,9 +170,10 @@ export class Compiler {
   }
 
   /** The IR of a body: a method's (answering self unless it returns) or a DoIt's (answering its last value). */
-  private unit(what: { kind: 'method' | 'doit'; body: Body }, argc: number, params: readonly Variable[],
+  private unit(what: { kind: 'method' | 'doit'; body: Body; start: number }, argc: number, params: readonly Variable[],
     behaviour: number, name: string, hold: (a: number) => number): Unit {
     const k = this.k;
+    this.base = what.start;
     const analysis = analyze(params, what.body);
     const g = new Generator({
       kernel: k,
@@ -223,8 +227,9 @@ export class Compiler {
       sites.set(op, site);
       literalsList.push(site);
     }
-    // The literal array, with one more slot at the end for the threaded vector.
-    const literals = hold(this.fixedArray([...literalsList.map((p): [bigint, number] => [BigInt(p), TAG_PTR]), [BigInt(k.nil), TAG_PTR]]));
+    // The literal array, with two more slots at the end: the threaded vector, and the debug
+    // info (debug-info.ts).
+    const literals = hold(this.fixedArray([...literalsList.map((p): [bigint, number] => [BigInt(p), TAG_PTR]), [BigInt(k.nil), TAG_PTR], [BigInt(k.nil), TAG_PTR]]));
     const vectorSlot = literalsList.length;
     const native = nativeLines(k, unit, literals, sites, siteSlots);
     const { code: nativeCode, offsets } = this.placeCode(native.lines, hold, literals);
@@ -237,6 +242,11 @@ export class Compiler {
       { mnemonic: 'jmp', operands: [rel(this.runCode())], hints: { disp32: true }, origin: 'threaded entry' },
     ], hold, literals).code;
     const origins = hold(this.originsArray(native.lines, offsets, hold));
+    const placedOps: { offset: number; op: number }[] = [];
+    native.lines.forEach((l, i) => { const op = native.marks.get(l); if (op !== undefined) placedOps.push({ offset: offsets[i], op }); });
+    const debug = hold(makeString(k, debugText(unit, this.base, placedOps, threaded.ops)));
+    if (debug < 0) throw new CompileFailure({ message: 'out of memory', span: NO_SPAN });
+    setSlotPointer(k.machine, literals, vectorSlot + 1, debug);
     const compiled: Compiled = { unit, native, nativeCode, pairs: threaded.pairs, vector, stub, literals, origins };
     this.last = compiled;
     return compiled;

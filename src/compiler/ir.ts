@@ -92,6 +92,20 @@ export interface Unit {
   readonly ops: readonly Op[];
   /** Objects the code refers to, kept alive by the method's literal array (slot i = literals[i]). */
   readonly literals: readonly number[];
+  /** What a debugger needs (debug-info.ts): where each op came from, the unit's variables, its blocks. */
+  readonly debug?: UnitDebug;
+}
+
+/** A block of the unit: the literal indexes of its native code, its threaded stub and its literal array. */
+export interface BlockLiterals { readonly native: number; readonly stub: number; readonly literals: number }
+
+/** The source of the unit's ops and the names it declares (codegen.ts records them). */
+export interface UnitDebug {
+  /** The source range of an op (absolute offsets in the text the item was parsed from). */
+  readonly spans: ReadonlyMap<Op, { readonly start: number; readonly end: number }>;
+  /** Arguments and temporaries in the order declared (inlined blocks' included), and where each lives. */
+  readonly variables: readonly { readonly name: string; readonly slot: Slot }[];
+  readonly blocks: readonly BlockLiterals[];
 }
 
 /** The frame offset of a slot kept in the frame, for a method with `argc` arguments. */

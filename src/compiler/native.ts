@@ -55,6 +55,8 @@ export interface NativeCode {
   /** After the peephole optimizer. */
   readonly lines: readonly Line[];
   readonly fired: Readonly<Record<string, number>>;
+  /** The op (index in unit.ops) each line was made for; lines the optimizer made anew have none. */
+  readonly marks: ReadonlyMap<Line, number>;
 }
 
 /** A primitive's body, decoded, if it can be copied inline. */
@@ -116,9 +118,14 @@ interface Context extends SendContext {
 export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: ReadonlyMap<Op, number>, siteSlots: ReadonlyMap<Op, number> = new Map()): NativeCode {
   const cx: Context = { k, unit, literals, sites, siteSlots };
   const out: Line[] = [];
+  const marks = new Map<Line, number>();
+  /** The op being translated (what its lines are marked with, for the debugger). */
+  let current = -1;
   let notBoolean = false;
   const emit = (mnemonic: string, operands: ItemOperand[], origin: string, hints = {}): void => {
-    out.push({ mnemonic, operands, hints, origin });
+    const line = { mnemonic, operands, hints, origin };
+    out.push(line);
+    if (current >= 0) marks.set(line, current);
   };
   const label = (name: string, origin: string): void => { out.push({ label: name, origin }); };
   let inlined = 0;
@@ -131,9 +138,11 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
   for (let at = 0; at < unit.ops.length; at++) {
     const op = unit.ops[at];
     const origin = describeOp(op);
+    current = op.op === 'load' && unit.ops[at + 1]?.op === 'send' ? at + 1 : at;
     // SmallInteger arithmetic inlined (a literal argument and a branch on the result folded in).
     if (arithmetic) {
       const done = inlineArithmetic(unit.ops, at, { emit, label, k, name: `ar${fast++}`, literals, siteSlots });
+      if (done === 0) current = at;
       if (done > 0) {
         if (done === 3 || (done === 2 && unit.ops[at + 1].op === 'jumpIf')) notBoolean = true;
         at += done - 1;
@@ -274,6 +283,7 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
         break;
     }
   }
+  current = -1;
   if (notBoolean) {
     // ifTrue: and the like on something that is neither true nor false: the FAIL service.
     const origin = 'not a Boolean';
@@ -285,7 +295,7 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
     emit('syscall', [], origin);
   }
   const { lines, fired } = optimize(out);
-  return { raw: out, lines, fired };
+  return { raw: out, lines, fired, marks };
 }
 
 /** Copy a primitive's instructions in, its internal branch targets as labels. */

@@ -39,7 +39,7 @@ export interface Pair {
   readonly text: string;
 }
 
-export type ThreadedResult = { readonly ok: true; readonly pairs: readonly Pair[] } | { readonly ok: false; readonly message: string };
+export type ThreadedResult = { readonly ok: true; readonly pairs: readonly Pair[]; /** The op (index in unit.ops) each pair was made for. */ readonly ops: readonly number[] } | { readonly ok: false; readonly message: string };
 
 /** The code objects of the kernel's threaded primitives, by selector. */
 /** The Threaded primitive that stands for each special selector's send (bootstrap/kernel.bedrock). */
@@ -112,7 +112,10 @@ export function threadedPairs(
   };
 
   const ops = unit.ops;
+  const opOf: number[] = [];
   for (let i = 0; i < ops.length; i++) {
+    while (opOf.length < pairs.length) opOf.push(i - 1);
+    opOf.length = pairs.length;
     const op = ops[i];
     switch (op.op) {
       case 'prologue':
@@ -187,13 +190,15 @@ export function threadedPairs(
         break;
     }
   }
+  while (opOf.length < pairs.length) opOf.push(ops.length - 1);
+  opOf.length = pairs.length;
   for (const f of fixups) {
     const at = labelAt.get(f.label);
     if (at === undefined) throw new Error(`label ${f.label} was never placed`);
     const p = pairs[f.pair];
     pairs[f.pair] = { ...p, operand: BigInt(2 * at), text: `${p.text} ${at}` };
   }
-  return { ok: true, pairs };
+  return { ok: true, pairs, ops: opOf };
 }
 
 /** The operand of a captured variable's pair: hops up the chain, and the variable. */

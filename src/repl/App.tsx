@@ -25,7 +25,10 @@ import { useKeys, type KeyMode } from './use-keys.ts';
 import { useRunner } from './use-runner.ts';
 import { useTranscript } from './use-transcript.ts';
 import { vocabularyOf } from './vocabulary.ts';
-import type { Workspace } from './workspace.ts';
+import type { DebuggerMode, Workspace } from './workspace.ts';
+import type { DebugSession } from '../system/debug-session.ts';
+import { Debugger } from './Debugger.tsx';
+import { useDebugger } from './use-debugger.ts';
 
 export interface AppProps {
   readonly workspace: Workspace;
@@ -35,6 +38,8 @@ export interface AppProps {
   readonly open?: (path: string) => Workspace | string;
   readonly banner?: readonly Line[];
   readonly runner?: RunnerOptions;
+  /** At an error nothing handles: ask to open the debugger, open it, or just show the error (the default; .debugger changes it). */
+  readonly debugger?: DebuggerMode;
 }
 
 type Command = Exclude<CommandResult, { kind: 'lines' } | { kind: 'evaluate' }>;
@@ -64,6 +69,14 @@ export function App(props: AppProps) {
   const [mode, setModeState] = useState<KeyMode>(keyMode.current);
   const setMode = (m: KeyMode): void => { keyMode.current = m; setModeState(m); };
   const [tick, refresh] = useReducer((n: number) => n + 1, 0);
+  // The debugging session open now (an evaluation stopped at an error), and the debugger's view of it.
+  const [session, setSession] = useState<DebugSession | null>(null);
+  const [debuggerState, dispatchDebugger] = useDebugger(session);
+  const debuggerDispatch = useRef(dispatchDebugger);
+  debuggerDispatch.current = dispatchDebugger;
+  useEffect(() => {
+    if (props.debugger) current.current.debugger = props.debugger;
+  }, []);
 
   const leave = (): void => {
     current.current.close();
@@ -81,6 +94,7 @@ export function App(props: AppProps) {
   const switchTo = (path: string): void => {
     const opened = props.open ? props.open(path) : 'opening another image is not available here';
     if (typeof opened === 'string') { append([line('error', opened)]); return; }
+    opened.debugger = current.current.debugger;
     current.current.close();
     current.current = opened;
     setWorkspace(opened);
@@ -110,6 +124,28 @@ export function App(props: AppProps) {
           { key: 'n', label: 'no', run: () => switchTo(result.path) },
           { key: 'c', label: 'cancel', run: () => undefined },
         ]);
+      }
+      case 'debug': {
+        const session = result.session;
+        return new Promise((resolve) => {
+          const open = (): void => {
+            debuggerDispatch.current({ type: 'open', title: session.message, frames: session.frames });
+            setSession(session);
+            setMode({ kind: 'debug', dispatch: debuggerDispatch.current });
+          };
+          session.onResolved = () => { setSession(null); setMode({ kind: 'edit' }); resolve(); };
+          if (w.debugger === 'open') { open(); return; }
+          setMode({
+            kind: 'ask',
+            ask: {
+              text: `${session.message.split('\n')[0]}. Open the debugger?`,
+              answers: [
+                { key: 'd', label: 'debug', run: open },
+                { key: 'a', label: 'abandon', run: () => session.abandon() },
+              ],
+            },
+          });
+        });
       }
       case 'inspect': {
         if (!value) return Promise.resolve();
@@ -175,6 +211,7 @@ export function App(props: AppProps) {
     <Box flexDirection="column">
       <Static items={[...entries]}>{(e) => <TranscriptLines key={e.id} lines={e.lines} />}</Static>
       {mode.kind === 'inspect' && <Inspector inspection={mode.inspection} version={tick} />}
+      {mode.kind === 'debug' && <Debugger state={debuggerState} />}
       {mode.kind === 'ask' && <Question ask={mode.ask} />}
       {mode.kind === 'edit' && <Prompt editor={editor} busy={busy} prompt={promptOf(language)} />}
       <StatusLine status={status} busy={busy && mode.kind === 'edit'} />

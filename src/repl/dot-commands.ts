@@ -8,7 +8,8 @@
 import { line, lines, type Line } from './report.ts';
 import { seeMethod } from './see.ts';
 import { forgetSource, markSource, systemMarks } from './system-messages.ts';
-import type { Workspace } from './workspace.ts';
+import type { DebuggerMode, Workspace } from './workspace.ts';
+import type { DebugSession } from '../system/debug-session.ts';
 import { Forth } from '../forth/forth.ts';
 
 export type CommandResult =
@@ -21,7 +22,9 @@ export type CommandResult =
   /** Open another image in place of this one. */
   | { readonly kind: 'load'; readonly path: string }
   /** Leave (the host asks first when there are unsaved changes). */
-  | { readonly kind: 'quit' };
+  | { readonly kind: 'quit' }
+  /** An evaluation stopped at an error nothing handled: the debugger decides (never from a command). */
+  | { readonly kind: 'debug'; readonly session: DebugSession };
 
 export interface DotCommand {
   readonly name: string;
@@ -124,6 +127,15 @@ export const DOT_COMMANDS: readonly DotCommand[] = [
     run: (_, ws) => {
       const r = ws.recover();
       return { kind: 'lines', lines: r.lines.map((l) => line(r.failed ? 'error' : 'info', l)), failed: r.failed };
+    },
+  },
+  {
+    name: '.debugger', args: 'ask|open|off', summary: 'at an error nothing handles: ask to open the debugger, open it, or show the error',
+    run: (arg, ws) => {
+      if (arg === '') return say(line('info', `debugger: ${ws.debugger}`));
+      if (!['ask', 'open', 'off'].includes(arg)) return fail('.debugger takes ask, open or off');
+      ws.debugger = arg as DebuggerMode;
+      return say(line('info', `debugger: ${arg}`));
     },
   },
   {

@@ -29,7 +29,7 @@ export async function runInteractive(
   const out = process.stdout as NodeJS.WriteStream & { columns: number; rows: number };
   if (!(out.columns > 0)) { out.columns = 80; out.rows = 24; }
   const instance = render(
-    <App workspace={opened.workspace} keepHistory open={options.open} banner={banner(opened)} />,
+    <App workspace={opened.workspace} keepHistory open={options.open} banner={banner(opened)} debugger="ask" />,
     { exitOnCtrlC: false },
   );
   await instance.waitUntilExit();

@@ -5,6 +5,7 @@
  * short backtrace (the methods that were running, innermost first).
  */
 import type { Outcome } from '../system/bedrock.ts';
+import { frameLine, type FrameReport } from '../system/stack-report.ts';
 
 export type Tone = 'input' | 'value' | 'defined' | 'error' | 'trace' | 'info' | 'warning' | 'listing';
 
@@ -35,7 +36,7 @@ function errorLines(o: Outcome & { kind: 'error' }): Line[] {
   if (o.fault?.kind === 'Interrupted') {
     // Ctrl-C: where it stopped is the news, not the source.
     const out = [line('warning', 'Interrupted')];
-    for (const frame of trace ?? []) out.push(line('trace', `  in ${frame}`));
+    out.push(...traceLines(trace ?? [], o.frames));
     return out;
   }
   const [message, ...rest] = o.text.split('\n');
@@ -53,8 +54,24 @@ function errorLines(o: Outcome & { kind: 'error' }): Line[] {
       out.push(line('error', `  ${' '.repeat(indent)}^${'~'.repeat(Math.max(0, width - 1))}`));
     }
   }
-  if (trace && trace.length > 0) for (const frame of trace) out.push(line('trace', `  in ${frame}`));
+  if (trace && trace.length > 0) out.push(...traceLines(trace, o.frames));
   return out;
+}
+
+/**
+ * The backtrace, a line a frame, each with its receiver and its arguments' and temporaries'
+ * values when the stack report has that frame ("in D>>b: (a D) y=11 u=11 w=nil").
+ */
+export function traceLines(trace: readonly string[], frames: readonly FrameReport[] | undefined): Line[] {
+  let j = 0;
+  return trace.map((entry) => {
+    const name = entry.replace(/, in .*$/, '').replace(/ \(×\d+\)$/, '');
+    const at = frames ? frames.findIndex((f, i) => i >= j && f.name === name) : -1;
+    if (at < 0 || !frames) return line('trace', `  in ${entry}`);
+    j = at + 1;
+    const values = frameLine(frames[at]).slice(frames[at].name.length);
+    return line('trace', `  in ${entry}${values}`);
+  });
 }
 
 /** Plain text of some lines, as piped mode prints them. */

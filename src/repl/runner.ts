@@ -140,6 +140,13 @@ export class Runner {
         const t0 = performance.now();
         done = running.step(this.sliceSteps);
         if (done !== null) break;
+        // Stopped at an error nothing handled: the debugger decides how it goes on.
+        const paused = this.host.workspace().bedrock.paused;
+        if (paused && paused.resolution === null) {
+          await this.host.command({ kind: 'debug', session: paused });
+          if (paused.resolution === null) paused.abandon();
+          continue;
+        }
         this.tune(performance.now() - t0);
         await this.pause();
       }

@@ -11,11 +11,13 @@ import type { EditorAction, Vocabulary } from './editor.ts';
 import type { Inspection } from './inspection.ts';
 import { meaningOf } from './keys.ts';
 import { answerFor, type Ask } from './Question.tsx';
+import type { DebuggerAction } from './debugger-state.ts';
 
 export type KeyMode =
   | { readonly kind: 'edit' }
   | { readonly kind: 'ask'; readonly ask: Ask }
-  | { readonly kind: 'inspect'; readonly inspection: Inspection; readonly close: () => void; readonly changed: () => void };
+  | { readonly kind: 'inspect'; readonly inspection: Inspection; readonly close: () => void; readonly changed: () => void }
+  | { readonly kind: 'debug'; readonly dispatch: Dispatch<DebuggerAction> };
 
 export interface KeyRoutes {
   /** What has the keys (a ref, so a change takes effect at the very next key). */
@@ -50,6 +52,17 @@ function inspectorKey(mode: KeyMode & { kind: 'inspect' }, input: string, key: K
   mode.changed();
 }
 
+function debuggerKey(mode: KeyMode & { kind: 'debug' }, input: string, key: Key): void {
+  const d = mode.dispatch;
+  if (key.ctrl && input === 'c') d({ type: 'escape' });
+  else if (key.upArrow) d({ type: 'up' });
+  else if (key.downArrow) d({ type: 'down' });
+  else if (key.return) d({ type: 'enter' });
+  else if (key.escape) d({ type: 'escape' });
+  else if (key.backspace || key.delete) d({ type: 'backspace' });
+  else if (!key.ctrl && !key.meta && input !== '') d({ type: 'type', text: input });
+}
+
 export function useKeys(routes: KeyRoutes): void {
   const latest = useRef(routes);
   latest.current = routes;
@@ -58,6 +71,7 @@ export function useKeys(routes: KeyRoutes): void {
     const mode = r.mode.current;
     if (mode.kind === 'edit') editorKey(r, input, key);
     else if (mode.kind === 'ask') answerFor(mode.ask, input, key.escape || (key.ctrl && input === 'c'))?.run();
+    else if (mode.kind === 'debug') debuggerKey(mode, input, key);
     else inspectorKey(mode, input, key);
   }, []);
   useInput(route);

@@ -44,6 +44,9 @@ export interface Persistence {
   close(): void;
 }
 
+/** What the REPL does at an error nothing handled (.debugger): ask to open the debugger, open it, or neither. */
+export type DebuggerMode = 'ask' | 'open' | 'off';
+
 /**
  * How a workspace without an image makes one when asked to save (piped mode with no image
  * named): an image at `path` (a default when undefined) of the running system, or why not.
@@ -61,6 +64,14 @@ export class Workspace {
     if (this.image?.forth) return this.image.forth(text);
     const f = Forth.of(this.bedrock);
     return typeof f === 'string' ? f : f.interpret(text);
+  }
+
+  private debugging: DebuggerMode = 'off';
+  /** The debugger setting; anything but off stops an evaluation at an unhandled error for it. */
+  get debugger(): DebuggerMode { return this.debugging; }
+  set debugger(mode: DebuggerMode) {
+    this.debugging = mode;
+    this.bedrock.pauseOnError = mode !== 'off';
   }
 
   /** The image's file name, for the status line; 'no image' when there is none. */

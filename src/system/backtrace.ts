@@ -66,7 +66,7 @@ export function originRuns(k: Kernel, method: number): { offset: number; origin:
  * The machinery between an error and the user's code: the exception classes' own methods, the
  * threaded code's run loop and primitives. A backtrace leaves them out.
  */
-const MACHINERY = /^(Exception|Error|ZeroDivide|MessageNotUnderstood|Warning|ExceptionHandler|Threaded|MachineFault|Halt)(\b| class)|^VM>>(run:|doesNotUnderstand:)$|^Object>>(primitiveFail:|error:|doesNotUnderstand:|halt|halt:)$|^Array>>signalMachineFault$|>>(defaultAction|signal|signal:|signalFrom:|unhandled|divideByZero)$/;
+export const MACHINERY = /^(Exception|Error|ZeroDivide|MessageNotUnderstood|Warning|ExceptionHandler|Threaded|MachineFault|Halt)(\b| class)|^VM>>(run:|doesNotUnderstand:)$|^Object>>(primitiveFail:|error:|doesNotUnderstand:|halt|halt:)$|^Array>>signalMachineFault$|>>(defaultAction|signal|signal:|signalFrom:|unhandled|divideByZero)$/;
 
 /** Where a walk of the stack starts: rsp, and rbp (a threaded method's vector), as a fault found them. */
 export interface StackPlace {

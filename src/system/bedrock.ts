@@ -29,6 +29,12 @@ import { systemService } from './system-service.ts';
 import { processService, switchingFaultHandler } from './process-service.ts';
 import { Actors } from './actor-service.ts';
 import { poisonNote } from './actor-copy.ts';
+import { debugService, PAUSE_MESSAGE } from './debug-service.ts';
+import { CodeIndex, machineStart, walkFrames } from './frames.ts';
+import { aside } from './aside.ts';
+import { DebugSession, restartAt } from './debug-session.ts';
+import type { Insn } from '../../kernel/machine/insn.ts';
+import { stackReport, type FrameReport } from './stack-report.ts';
 import { projectFile } from '../../bootstrap/project-files.ts';
 import { returnHome } from '../../kernel/memory/stack.ts';
 import { BrokenStructure } from '../../kernel/machine/faults.ts';
@@ -38,7 +44,9 @@ import { Forth } from '../forth/forth.ts';
 export type Outcome =
   | { readonly kind: 'value'; readonly value: Value; readonly text: string; readonly source: string; readonly output?: string }
   | { readonly kind: 'defined'; readonly text: string; readonly source: string; readonly output?: string; readonly warnings?: readonly string[] }
-  | { readonly kind: 'error'; readonly text: string; readonly source: string; readonly fault?: Fault; readonly backtrace?: readonly string[]; readonly output?: string };
+  | { readonly kind: 'error'; readonly text: string; readonly source: string; readonly fault?: Fault; readonly backtrace?: readonly string[]; readonly output?: string;
+      /** The frames of the user's code that were running, with their values (stack-report.ts). */
+      readonly frames?: readonly FrameReport[] };
 
 /** One item being evaluated in slices (Bedrock.startItem). */
 export interface Evaluation {
@@ -65,7 +73,7 @@ const ENSURE_STEPS = 10_000_000;
 const SEAL_ARITHMETIC_AFTER = 'large';
 
 /** The system written in Bedrock, loaded after genesis in this order. */
-export const SYSTEM_FILES: readonly string[] = Object.freeze(['object', 'behaviour', 'boolean', 'integer', 'large', 'number', 'collection', 'string', 'stream', 'exception', 'fraction', 'point', 'system', 'time', 'process', 'actor', 'image', 'dialects']);
+export const SYSTEM_FILES: readonly string[] = Object.freeze(['object', 'behaviour', 'boolean', 'integer', 'large', 'number', 'collection', 'string', 'stream', 'exception', 'fraction', 'point', 'system', 'time', 'process', 'actor', 'image', 'dialects', 'debug']);
 
 export class Bedrock {
   readonly compiler: Compiler;
@@ -104,6 +112,7 @@ export class Bedrock {
     kernel.machine.services[SERVICE.SYSTEM] = systemService(this);
     kernel.machine.services[SERVICE.PROCESS] = processService(kernel, this);
     kernel.machine.faultHandler = switchingFaultHandler(kernel, this, kernel.machine.faultHandler);
+    kernel.machine.services[SERVICE.DEBUG] = debugService({ kernel, doIts: () => this.doIts, pauseOnError: () => this.pauseOnError });
     // Smalltalk may call Forth (Forth evaluate:) in an image that has it before anything
     // else used Forth in this session: the first call attaches the Forth system, whose own
     // service then takes the place of this one.
@@ -116,6 +125,12 @@ export class Bedrock {
     this.actors = new Actors(kernel, this, null);
     kernel.machine.services[SERVICE.ACTOR] = this.actors.service();
   }
+
+  /** The methods of the DoIts being evaluated, outermost first (the debugger names their frames). */
+  readonly doIts: number[] = [];
+
+  /** Stop an evaluation at an error nothing handles, for a debugger (debug-service.ts PAUSE), instead of ending it. */
+  pauseOnError = false;
 
   /** The SYSTEM service's Transcript: text is kept until the item that wrote it ends. */
   transcript(text: string): void { this.output += text; }
@@ -188,11 +203,7 @@ export class Bedrock {
 
   /** Evaluate one item to its end (startItem, run without pausing). */
   evaluateItem(item: Item, options: RunOptions = {}): Outcome {
-    const e = this.startItem(item, options);
-    for (;;) {
-      const o = e.step(Number.MAX_SAFE_INTEGER);
-      if (o !== null) return o;
-    }
+    return this.runToEnd(this.startItem(item, options));
   }
 
   /**
@@ -286,10 +297,12 @@ export class Bedrock {
     return { kind: 'defined', text: `${def.name.name}${def.classSide ? ' class' : ''}`, source, ...(warnings.length > 0 && { warnings }) };
   }
 
+  /** Run to the end; with no one to decide, a stop for a debugger is abandoned (the error ends it as usual). */
   private runToEnd(e: Evaluation): Outcome {
     for (;;) {
       const o = e.step(Number.MAX_SAFE_INTEGER);
       if (o !== null) return o;
+      if (this.paused && this.paused.resolution === null) this.paused.abandon();
     }
   }
 
@@ -312,22 +325,38 @@ export class Bedrock {
     let answer = -1;
     let idle: number | null = null;
     let idleNext = false;
+    let session: DebugSession | null = null;
+    let pausedAt: Fault | null = null;
+    this.doIts.push(r.method);
     const finish = (o: Outcome): Outcome => {
       k.heap.roots.release(held);
       if (answer >= 0) { k.heap.roots.release(answer); answer = -1; }
+      const at = this.doIts.lastIndexOf(r.method);
+      if (at >= 0) this.doIts.splice(at, 1);
       // What the statement defined or forgot (Smalltalk forget:, compile:) reaches every method.
       this.compiler.dependents.settle();
       // Nothing lives on the stack between top-level evaluations: code that returned to the
       // host with values left on it (a jump to the exit stub) must not make the session unsaveable.
-      if (m.inService.length === 0) m.unwind();
-      returnHome(k.heap); // a stack grown by a deep recursion is given back
-      if (m.onHomeStack) k.stackReserved = false;
+      // (Beside a stopped evaluation, its stack is still in use.)
+      if (this.asideDepth === 0) {
+        if (m.inService.length === 0) m.unwind();
+        returnHome(k.heap); // a stack grown by a deep recursion is given back
+        if (m.onHomeStack) k.stackReserved = false;
+      }
       done = this.withOutput(o);
       return done;
     };
     return {
       step: (steps: number): Outcome | null => {
         if (done !== null) return done;
+        // Stopped for a debugger: nothing runs until it has decided (debug-session.ts).
+        let resumeAt: Insn | null = null;
+        if (session !== null) {
+          if (session.resolution === null) return null;
+          resumeAt = this.afterPause(session, pausedAt!);
+          session = null;
+          this.paused = null;
+        }
         // A slice is never longer than MAX_SLICE (the machine's budget stays a 32-bit count:
         // an unbounded one made translated code leave at every check, eight times slower).
         const slice = Math.max(1, Math.min(steps, left, MAX_SLICE, deadline === Infinity && timeoutMs === Infinity ? Infinity : TIME_SLICE));
@@ -349,9 +378,19 @@ export class Bedrock {
           m.setRegister(5, 0n, TAG_NUM);
           run = m.call(r.entry, { steps: slice });
         } else {
+          if (resumeAt) m.resumeAt = resumeAt;
           run = m.resume({ steps: slice });
         }
         left -= run.steps;
+        if (run.fault?.kind === 'Breakpoint' && run.fault.message === PAUSE_MESSAGE) {
+          // An error nothing handled, stopped for a debugger before any ensure block ran.
+          pausedAt = run.fault;
+          session = this.pauseHere(run.fault);
+          if (session) return null;
+          // No session could be made: go on as if there were no debugger.
+          m.resumeAt = this.afterPause(null, run.fault);
+          return null;
+        }
         const late = run.fault?.kind === 'StepLimit' && left > 0 && performance.now() >= deadline;
         if (run.fault?.kind === 'StepLimit' && left > 0 && !late) return null;
         if (run.fault) {
@@ -366,6 +405,7 @@ export class Bedrock {
           const frames = backtrace(k, fault, r.method, 8, origin ?? undefined);
           // Ctrl-C (or the time limit) stops the actors this evaluation started.
           if (fault.kind === 'Interrupted') this.actors.stopRecent();
+          const report = this.reportStack(run.fault);
           this.runEnsureBlocks();
           m.unwind();
           // From a file, the error says where in it the statement that failed began.
@@ -373,7 +413,7 @@ export class Bedrock {
           // A Poisoned fault says what the object was and where it went (actor-copy.ts).
           const note = fault.kind === 'Poisoned' ? poisonNote(k, fault.message) : null;
           const text = faultText(fault) + (note ? ` (it was ${note})` : '');
-          return finish({ kind: 'error', text: where + text, source, fault, backtrace: frames });
+          return finish({ kind: 'error', text: where + text, source, fault, backtrace: frames, ...(report && { frames: report }) });
         }
         if (answer < 0) {
           const idleEntry = this.idleEntry();
@@ -412,6 +452,81 @@ export class Bedrock {
   }
 
   private idleMethod: number | null | undefined = undefined;
+  /** The evaluation stopped for a debugger (pauseOnError), while it waits for a decision; else null. */
+  paused: DebugSession | null = null;
+
+  /** Evaluations run beside a stopped one (DebugSession.evaluate), now. */
+  private asideDepth = 0;
+
+  /** A session for the evaluation stopped at `fault` (the PAUSE), or null when none can be made. */
+  private pauseHere(fault: Fault): DebugSession | null {
+    const k = this.kernel;
+    try {
+      const exception = { value: k.machine.register(0), tag: k.machine.registerTag(0) };
+      const frames = walkFrames(k, new CodeIndex(k, this.doIts), machineStart(k, fault.code + fault.offset), 400);
+      const session = new DebugSession(this, frames, exception, this.isMachineFault(exception));
+      this.paused = session;
+      return session;
+    } catch {
+      return null;
+    }
+  }
+
+  private isMachineFault(v: Value): boolean {
+    const k = this.kernel;
+    const mf = k.global('MachineFault');
+    if (!mf || mf.tag !== TAG_PTR) return false;
+    const r = aside(k, () => k.sendMessage(v, 'isKindOf:', [mf], { steps: 100_000 }));
+    return r.value !== null && r.value.tag === TAG_PTR && Number(r.value.value) === k.true;
+  }
+
+  /** Where the evaluation goes on after the pause at `fault`: after the syscall, rax saying proceed (true) or not. */
+  private afterPause(session: DebugSession | null, fault: Fault): Insn {
+    const m = this.kernel.machine;
+    const code = m.cacheOf(fault.code)!;
+    const at = m.fetch(code, fault.offset);
+    if (session?.resolution === 'restart') {
+      const a = session.activations[session.restartFrame];
+      const at = a ? restartAt(this.kernel, session.all, a) : 'no frame';
+      if (typeof at !== 'string') return at;
+      // It could not be restarted after all: the error goes on to its end.
+    }
+    if (session?.resolution === 'proceed') m.setRegister(0, BigInt(this.kernel.true), TAG_PTR);
+    return m.fetch(code, fault.offset + at.len);
+  }
+
+  /** A DoIt run beside a stopped evaluation (DebugSession.evaluate): `source` with `receiver` as self, in `behaviour`'s scope. */
+  evaluateAside(source: string, receiver: Value, behaviour: number): { value: Value; text: string } | { error: string } {
+    const parsed = parse(source);
+    const item = parsed.items[0];
+    if (!parsed.ok || !item || item.kind !== 'doit' || parsed.items.length !== 1) {
+      return { error: parsed.ok ? 'one expression, please' : formatSyntaxError(parsed.error) };
+    }
+    const pause = this.pauseOnError;
+    this.pauseOnError = false;
+    this.asideDepth++;
+    try {
+      const o = aside(this.kernel, () => this.runToEnd(this.startDoIt(item, { steps: 10_000_000 }, { behaviour, receiver })));
+      if (o.kind === 'value') return { value: o.value, text: o.text };
+      return { error: o.text.split('\n')[0] };
+    } finally {
+      this.asideDepth--;
+      this.pauseOnError = pause;
+    }
+  }
+
+  /** The frames of the evaluation stopped by `fault`, with their values (stack-report.ts); undefined if they cannot be read. */
+  private reportStack(fault: Fault): FrameReport[] | undefined {
+    const k = this.kernel;
+    if (fault.code < 0 || !k.machine.cacheOf(fault.code)) return undefined;
+    try {
+      const index = new CodeIndex(k, this.doIts);
+      const frames = walkFrames(k, index, machineStart(k, fault.code + fault.offset), 400);
+      return stackReport(k, frames);
+    } catch {
+      return undefined; // a report is a help, never a reason to fail
+    }
+  }
 
   /**
    * What the image says a value looks like: the String its printString answers (user code may

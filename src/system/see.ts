@@ -72,7 +72,12 @@ export function seeMethod(k: Kernel, method: number): string {
     for (const line of disassemble(bytes)) {
       while (run + 1 < origins.length && origins[run + 1].offset <= line.offset) run++;
       const origin = run >= 0 && origins[run].offset === line.offset ? `    ; ${origins[run].origin}` : '';
-      out.push(`  ${line.offset.toString(16).padStart(4, '0')}: ${line.text}${origin}`);
+      // A literal read rip-relative from the code object's literal area: which object it is.
+      const rip = /\[rip([+-]\d+)\]/.exec(line.text);
+      const at = rip ? native.addr + line.offset + line.bytes.length + Number(rip[1]) : -1;
+      const literal = at >= native.addr + bytes.length && at < native.addr + 8 * native.cells
+        ? `    ; = ${operandText(k, m.cell(at), m.cellTag(at), 'literal:')}` : '';
+      out.push(`  ${line.offset.toString(16).padStart(4, '0')}: ${line.text}${origin}${literal}`);
     }
   }
   return out.join('\n');

@@ -99,7 +99,9 @@ export function systemService(host: SystemHost): HostService {
   };
 
   return (m) => {
-    const op = Number(m.store.state64[RCX]);
+    // The operation: a number, or a Symbol naming it (#MARK), as the library writes it.
+    const named = m.store.regTags[RCX] === TAG_PTR ? text(m, RCX) : undefined;
+    const op = named !== undefined ? (SYSTEM_OP as Record<string, number>)[named] ?? -1 : Number(m.store.state64[RCX]);
     switch (op) {
       case SYSTEM_OP.MARK: {
         const name = text(m, RSI);

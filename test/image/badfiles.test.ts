@@ -121,6 +121,15 @@ describe('bad image files', () => {
     expectCheck(forge(good, (p) => setCell(p, nilSlot, 8n, 4)), 'pointers', /stack address/);
   });
 
+  it('a code object whose literal area is forged (its count past the object, or not a number)', () => {
+    const send = slotPointer(kernel.machine, kernel.roots, ROOTS.SEND);
+    const h = (send >> 3) - 1;
+    const last = h + kernel.machine.store.cells32[2 * h];
+    expect(kernel.machine.store.cells[last]).toBeGreaterThan(0n); // Kernel>>send reads the roots from its literal area
+    expectCheck(forge(good, (p) => setCell(p, last, 1n << 20n, TAG_NUM)), 'heap');
+    expectCheck(forge(good, (p) => setCell(p, last, -1n, TAG_NUM)), 'heap');
+  });
+
   it('forged headers and tags in the heap', () => {
     const roots = kernel.roots;
     const h = (roots >> 3) - 1;

@@ -92,7 +92,7 @@ describe('crash safety', () => {
     // Every acknowledged change is there (one more may have been written, unacknowledged).
     expect(pending.length).toBeGreaterThanOrEqual(1 + 2 * acked);
     const r = s.recover();
-    expect(r.failed).toBeUndefined();
+    expect(r.failures).toBeUndefined();
     expect(texts(s, `Counter n${acked}\nV${acked}\nCounter n1`)).toEqual([String(acked), String(2 * acked), '1']);
     s.close();
   });

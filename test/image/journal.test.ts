@@ -139,27 +139,45 @@ describe('the journal in a session', () => {
     v.close();
   });
 
-  it('replay stops at the first failing entry, says which, and sets it and the rest aside', () => {
+  it('replay goes on past an entry that fails, says which, and replays every later change', () => {
     const path = fresh('failing');
     const s = open(path);
     texts(s, 'A := 1\nB := 2\nC := 3');
     s.close();
-    // Make the middle entry fail on replay.
+    // Make the middle entry fail on replay (it did not when it was made).
     const journal = `${path}.changes`;
     writeFileSync(journal, readFileSync(journal, 'utf8').replace('B := 2', 'B := NoSuchThing'));
     const t = open(path);
     const r = t.recover();
-    expect(r.replayed).toBe(1);
-    expect(r.failed?.entry.source).toBe('B := NoSuchThing');
-    expect(r.failed?.entry.seq).toBe(2);
-    expect(r.failed?.error).toMatch(/NoSuchThing/);
-    expect(texts(t, 'A\nC')[0]).toBe('1');
+    expect(r.replayed).toBe(2);
+    expect(r.failures?.map((f) => [f.entry.seq, f.entry.source])).toEqual([[2, 'B := NoSuchThing']]);
+    expect(r.failures?.[0].error).toMatch(/NoSuchThing/);
+    expect(t.unsavedChanges()).toBe(2);
+    expect(texts(t, 'A\nC')).toEqual(['1', '3']);
     texts(t, 'D := 4');
     t.close();
-    // The failed and unreplayed entries are not offered again; what came after them is.
+    // Replayed entries are still after the image: offered again, with what came after them.
     const u = open(path);
-    expect(u.pendingJournal().map((e) => e.source)).toEqual(['A := 1', 'A', 'D := 4']);
+    expect(u.pendingJournal().map((e) => e.source)).toEqual(['A := 1', 'B := NoSuchThing', 'C := 3', 'A', 'C', 'D := 4']);
     u.close();
+  });
+
+  it('a statement that failed after changing something is journaled, marked failed, and replayed; `_` is replayed', () => {
+    const path = fresh('ranfailed');
+    const s = open(path);
+    expect(s.evaluate('Object subclass: #Bar. 1/0')[0].kind).toBe('error');
+    expect(s.unsavedChanges()).toBe(0); // not a change the user was told of
+    expect(texts(s, 'Bar class baz -> ^1\n3 + 4')).toEqual(['Bar class>>baz', '7']);
+    s.close();
+    const t = open(path);
+    expect(t.pendingJournal().map((e) => [e.source, e.failed ?? false])).toEqual([
+      ['Object subclass: #Bar. 1/0', true], ['Bar class baz -> ^1', false], ['3 + 4', false],
+    ]);
+    expect(t.notes.join('\n')).toMatch(/2 changes since the last save, from .* \(and 1 statement that failed after changing something, replayed with them\)/);
+    expect(t.recover()).toEqual({ replayed: 3 });
+    expect(t.unsavedChanges()).toBe(2);
+    expect(texts(t, 'Bar baz\n_')).toEqual(['1', '7']);
+    t.close();
   });
 
   it('pending changes not recovered are set aside when something new is done', () => {
@@ -179,11 +197,14 @@ describe('the journal in a session', () => {
     u.close();
   });
 
-  it('failed items are not journaled; a journal of another image is not replayed', () => {
+  it('items that fail to compile are not journaled; a journal of another image is not replayed', () => {
     const path = fresh('other');
     const s = open(path);
-    expect(s.evaluate('1/0\nG := 7')[0].kind).toBe('error');
+    expect(s.evaluate('1 +')[0].kind).toBe('error');
+    expect(s.evaluate('G := 7')[0].kind).toBe('value');
+    expect(s.evaluate('1/0')[0].kind).toBe('error');
     expect(s.unsavedChanges()).toBe(1);
+    expect(scanJournal(`${path}.changes`).entries.map((e) => [e.source, e.failed ?? false])).toEqual([['G := 7', false], ['1/0', true]]);
     s.close();
     // A journal left by another image of the same name.
     writeFileSync(`${path}.changes`, `${JSON.stringify({ journal: 'bedrock', version: 1, id: 'someone-else', created: 'x' })}\n${JSON.stringify({ seq: 99, time: 'x', kind: 'doit', source: 'H := 8' })}\n`);

@@ -116,6 +116,17 @@ describe('declared once', () => {
     }
     expect(offenders).toEqual([]);
   });
+
+  it('nor does message code name a kernel object\'s slot or a SYSTEM operation by number', () => {
+    const offenders: string[] = [];
+    for (const path of files('bootstrap', '.bedrock')) {
+      read(path).split('\n').forEach((line, i) => {
+        if (/primSystem: \d/.test(line)) offenders.push(`${path}:${i + 1}: ${line.trim()}`);
+        if (/^(CompiledMethod|Message|Binding|Behaviour|MethodEntry)\b.*\b(basicAt|instVarAt|primAt):( put:)? ?\d/.test(line)) offenders.push(`${path}:${i + 1}: ${line.trim()}`);
+      });
+    }
+    expect(offenders).toEqual([]);
+  });
 });
 
 describe('assembly bodies name the layout', () => {

@@ -64,6 +64,9 @@ describe.skipIf(!hasTmux)('the REPL in a terminal', () => {
     press('Enter');
     await shows('Tty>>answer');
     await typeKeys('Tty new ans');
+    // The typed keys must be on the screen before Tab: keys that arrive in one read (a loaded
+    // machine) are a paste, in which a Tab is only a character.
+    await shows('› Tty new ans');
     press('Tab');
     await shows('› Tty new answer');
     press('Enter');

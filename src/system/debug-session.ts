@@ -1,0 +1,219 @@
+/*
+ * A debugging session: an evaluation stopped at an error nothing handled (the DEBUG service's
+ * PAUSE, before any ensure block ran), with its stack as the error left it. What a debugger
+ * can do with it:
+ *
+ *   frames             the frames of the user's code, innermost first, with their values
+ *   evaluate(e, i)     an expression in frame i: its receiver is self (with its instance
+ *                      variables), its arguments and temporaries are in scope (as values:
+ *                      assigning to one does not change the frame); run aside (aside.ts)
+ *   proceed()          go on as if the exception had been resumed with nil (the signal
+ *                      answers nil); for a machine fault, as abandon
+ *   abandon()          go on to the end the error would have had without a debugger: the
+ *                      ensure blocks run and the evaluation ends with the error
+ *
+ * The session only decides; Bedrock's evaluation (bedrock.ts) carries the decision out on its
+ * next step. Nothing the session does throws: a failure is a text.
+ */
+import { TAG_PTR } from '../../kernel/machine/cells.ts';
+import { classIndexOfValue, behaviourAt } from '../../kernel/objects/classes.ts';
+import { FORMAT_POINTERS } from '../../kernel/machine/cells.ts';
+import { setSlot } from '../../kernel/objects/access.ts';
+import type { Value } from '../../kernel/objects/globals.ts';
+import type { Kernel } from '../../kernel/objects/kernel.ts';
+import { CLASS } from '../../kernel/objects/layout.ts';
+import { aside, printAside } from './aside.ts';
+import { MACHINERY } from './backtrace.ts';
+import { activationName, receiverOf, variablesOf, type Activation } from './frames.ts';
+import type { Insn } from '../../kernel/machine/insn.ts';
+import { TAG_STACK } from '../../kernel/machine/cells.ts';
+import { slot, slotPointer, slotTag, setSlotPointer } from '../../kernel/objects/access.ts';
+import { lookup } from '../../kernel/objects/classes.ts';
+import { assignGlobal, findBinding } from '../../kernel/objects/globals.ts';
+import { CONTEXT, METHOD, ROOTS } from '../../kernel/objects/layout.ts';
+import { stackReport, type FrameReport } from './stack-report.ts';
+
+export type Resolution = 'proceed' | 'abandon' | 'restart';
+
+/** What a session needs of Bedrock: evaluating a DoIt aside, in a receiver's scope. */
+export interface SessionHost {
+  readonly kernel: Kernel;
+  /** Compile and run `source` (one expression) with `receiver` as self, in `behaviour`'s scope: its value, or an error text. */
+  evaluateAside(source: string, receiver: Value, behaviour: number): { value: Value; text: string } | { error: string };
+  /** No handlers, no active contexts, no error being reported: as a top-level evaluation starts. */
+  startAfresh(): void;
+  /** Whether an unhandled error stops for a debugger (not while the debugger itself evaluates). */
+  pauseOnError: boolean;
+}
+
+export class DebugSession {
+  /** The frames of the user's code, innermost first. */
+  readonly activations: readonly Activation[];
+  readonly frames: readonly FrameReport[];
+  /** What the error says ("ZeroDivide: division by zero"). */
+  readonly message: string;
+  /** May the exception be resumed (a Halt, a Warning), so that proceed goes on where it was signalled? */
+  readonly resumable: boolean;
+  resolution: Resolution | null = null;
+  /** The frame a restart runs again (an index in activations). */
+  restartFrame = -1;
+  /** Every activation at the stop, the error machinery's included, innermost first. */
+  readonly all: readonly Activation[];
+  /** Called once the session is resolved. */
+  onResolved: (() => void) | null = null;
+
+  constructor(private readonly host: SessionHost, all: readonly Activation[], exception: Value, readonly machineFault: boolean) {
+    const k = host.kernel;
+    this.all = all;
+    this.activations = all.filter((a) => !MACHINERY.test(activationName(k, a)));
+    this.frames = stackReport(k, this.activations, this.activations.length);
+    const report = aside(k, () => {
+      const r = k.sendMessage(exception, 'errorReport', [], { steps: 1_000_000 });
+      return r.value && r.value.tag === TAG_PTR ? k.textOf(Number(r.value.value)) : undefined;
+    });
+    this.message = report ?? printAside(k, exception);
+    this.resumable = !machineFault && aside(k, () => {
+      const r = k.sendMessage(exception, 'isResumable', [], { steps: 100_000 });
+      return r.value !== null && r.value.tag === TAG_PTR && Number(r.value.value) === k.true;
+    });
+  }
+
+  /** Evaluate `source` in frame `index`: the printString of its value, or the error. */
+  evaluate(source: string, index: number): { ok: boolean; text: string } {
+    const pause = this.host.pauseOnError;
+    this.host.pauseOnError = false;
+    try {
+      return this.evaluateHere(source, index);
+    } finally {
+      this.host.pauseOnError = pause;
+    }
+  }
+
+  private evaluateHere(source: string, index: number): { ok: boolean; text: string } {
+    const k = this.host.kernel;
+    const a = this.activations[index];
+    if (!a) return { ok: false, text: `there is no frame ${index}` };
+    const receiver = a.code.owner === '' ? k.object(k.nil) : receiverOf(k, a) ?? k.object(k.nil);
+    const vars = variablesOf(k, a).filter((v) => v.value !== null);
+    const behaviour = a.code.owner === '' ? -1 : behaviourAt(k, classIndexOfValue(k, receiver.value, receiver.tag));
+    const names = vars.map((v) => `:${v.name}`).join(' ');
+    // The frame's variables are a block's parameters, given their values.
+    const text = vars.length === 0 ? `[${source}]` : `[${names} | ${source}]`;
+    const roots = [receiver, ...vars.map((v) => v.value!)].map((v) => k.heap.roots.add(v.value, v.tag));
+    try {
+      const self = { value: k.heap.roots.value(roots[0]), tag: k.heap.roots.tag(roots[0]) };
+      const made = this.host.evaluateAside(text, self, behaviour);
+      if ('error' in made) return { ok: false, text: made.error };
+      const block = k.heap.roots.add(made.value.value, made.value.tag);
+      try {
+        return aside(k, () => {
+          const args = k.heap.allocateFixed(vars.length, FORMAT_POINTERS, CLASS.Array, BigInt(k.nil), TAG_PTR);
+          if (args < 0) return { ok: false, text: 'out of memory' };
+          const held = k.heap.roots.add(BigInt(args), TAG_PTR);
+          this.host.startAfresh();
+          try {
+            vars.forEach((_, i) => setSlot(k.machine, args, i, k.heap.roots.value(roots[i + 1]), k.heap.roots.tag(roots[i + 1])));
+            const r = k.sendMessage({ value: k.heap.roots.value(block), tag: k.heap.roots.tag(block) }, 'valueWithArguments:', [k.object(args)], { steps: 10_000_000 });
+            if (r.fault || !r.value) return { ok: false, text: r.fault ? (r.fault.kind === 'Service' ? r.fault.message : `${r.fault.kind}: ${r.fault.message}`) : 'no answer' };
+            return { ok: true, text: printAside(k, r.value, 1_000_000, 200) };
+          } finally {
+            k.heap.roots.release(held);
+          }
+        });
+      } finally {
+        k.heap.roots.release(block);
+      }
+    } finally {
+      for (const r of roots) k.heap.roots.release(r);
+    }
+  }
+
+  proceed(): void { this.resolve('proceed'); }
+
+  /**
+   * Run frame `index`'s method again from its start, with the same receiver and arguments,
+   * looked up again (so a method redefined meanwhile runs in its new form); the frames above
+   * it are dropped (their ensure blocks do not run). A block's frame or a DoIt's cannot be
+   * restarted: the answer says why, and the session goes on.
+   */
+  restart(index: number): string | null {
+    const a = this.activations[index];
+    if (!a) return `there is no frame ${index}`;
+    if (a.code.block || a.code.owner === '') return 'only a method\'s frame can be restarted (not a block\'s or a DoIt\'s)';
+    this.restartFrame = index;
+    this.resolve('restart');
+    return null;
+  }
+  abandon(): void { this.resolve('abandon'); }
+
+  private resolve(r: Resolution): void {
+    if (this.resolution !== null) return;
+    this.resolution = r;
+    const f = this.onResolved;
+    this.onResolved = null;
+    f?.();
+  }
+}
+
+/** Slots of an ExceptionHandler (exception.bedrock): exceptionClass block escape outer. */
+const HANDLER_OUTER = 3;
+
+/**
+ * Arrange the machine to run activation `a` (one of `all`, innermost first) again from its
+ * method's start: the chain of active contexts and the exception handlers are taken back to
+ * what they were in that frame, the registers to what its caller passed, and the answer is
+ * where to go on (the method's entry, found again), or a text saying why it cannot.
+ */
+export function restartAt(k: Kernel, all: readonly Activation[], a: Activation): Insn | string {
+  const m = k.machine;
+  const i = all.indexOf(a);
+  const inner = all.slice(0, i);
+  const receiver = receiverOf(k, a);
+  const spilled = m.cellTag(a.frame - 8) !== undefined ? { value: m.cell(a.frame - 8), tag: m.cellTag(a.frame - 8) } : null;
+  if (!receiver || !spilled) return 'the frame cannot be read';
+  const selector = slotPointer(m, a.code.method, METHOD.SELECTOR);
+  if (selector <= 0 || selector === k.nil) return 'the frame has no selector';
+  const method = lookup(k, classIndexOfValue(k, receiver.value, receiver.tag), selector);
+  if (method < 0) return `#${k.symbols.text(selector)} is not understood any more`;
+  const entry = m.codeContaining(Number(slot(m, method, METHOD.ENTRY)));
+  if (!entry) return 'the method has no code';
+  // The handlers as they were in the frame: before the outermost on:do: (or handler) above it.
+  let handlers: Value | null = null;
+  for (const x of inner) {
+    const name = activationName(k, x);
+    const vars = variablesOf(k, x);
+    if (name === 'BlockClosure>>on:do:') {
+      const h = vars.find((v) => v.name === 'handler')?.value;
+      if (h && h.tag === TAG_PTR && Number(h.value) !== k.nil) handlers = { value: slot(m, Number(h.value), HANDLER_OUTER), tag: slotTag(m, Number(h.value), HANDLER_OUTER) };
+    } else if (name === 'ExceptionHandler>>handle:') {
+      const saved = vars.find((v) => v.name === 'saved')?.value;
+      if (saved) handlers = saved;
+    }
+  }
+  // Active contexts of the frames above: their homes (a frame below this one's) and ensure records.
+  let ensures = inner.filter((x) => /^BlockClosure>>(ensure:|ifCurtailed:)$/.test(activationName(k, x))).length;
+  let head = slotPointer(m, k.roots, ROOTS.ACTIVE);
+  for (let guard = 0; head > 0 && head !== k.nil && guard < 1_000_000; guard++) {
+    const frameTag = slotTag(m, head, CONTEXT.FRAME);
+    const isHome = frameTag === TAG_STACK;
+    if (isHome && Number(slot(m, head, CONTEXT.FRAME)) < a.frame) setSlotPointer(m, head, CONTEXT.FRAME, k.nil);
+    else if (!isHome && ensures > 0) ensures--;
+    else break;
+    head = slotPointer(m, head, CONTEXT.NEXT);
+  }
+  setSlotPointer(m, k.roots, ROOTS.ACTIVE, head > 0 ? head : k.nil);
+  if (handlers) {
+    const b = findBinding(k, 'ActiveHandler');
+    if (b >= 0) assignGlobal(k, b, handlers);
+  }
+  const unhandled = findBinding(k, 'UnhandledSignal');
+  if (unhandled >= 0) assignGlobal(k, unhandled, k.object(k.nil));
+  const e = a.entry;
+  m.setRegister(0, spilled.value, spilled.tag);
+  m.setRegister(4, BigInt(e.rsp), TAG_STACK);
+  m.setRegister(5, e.rbp.value, e.rbp.tag);
+  m.setRegister(3, e.rbx.value, e.rbx.tag);
+  m.setRegister(12, e.r12.value, e.r12.tag);
+  m.setRegister(13, e.r13.value, e.r13.tag);
+  return m.fetch(entry, 0);
+}

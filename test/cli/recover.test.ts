@@ -1,0 +1,92 @@
+/*
+ * Recovery replays everything acknowledged (issue 17 item 1), with real processes: a session
+ * of the `bedrock` program is killed with SIGKILL after its acknowledgements, and the next
+ * session's .recover must bring back every acknowledged definition:
+ *
+ *   - a statement that uses `_` (the value of the statement before it): replay sets `_` as
+ *     the REPL did;
+ *   - a line that changed something and then failed (`Object subclass: #Bar. 1/0`): it is
+ *     journaled, marked failed, and replayed, so that what relies on it replays too;
+ *   - a statement that fails on replay (it relied on a statement stopped at its step limit,
+ *     which is not journaled): reported, and replay goes on past it.
+ */
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const bin = fileURLToPath(new URL('../../bin/bedrock.js', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'bedrock-recover-'));
+const children: ChildProcessWithoutNullStreams[] = [];
+afterAll(() => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function bedrock(args: string[], input = ''): { status: number; out: string; err: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], { input, cwd: dir, encoding: 'utf8', timeout: 120_000 });
+  return { status: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
+
+/**
+ * Run `lines` in a session on `image` (piped mode), waiting after each for its answer (on
+ * stdout, or stderr for an error) before sending the next; then SIGKILL it.
+ */
+async function runThenKill(image: string, steps: readonly [line: string, answer: RegExp][], args: string[] = []): Promise<void> {
+  const proc = spawn(process.execPath, [bin, image, ...args], { cwd: dir });
+  children.push(proc);
+  let out = '', err = '';
+  proc.stdout.on('data', (d) => { out += String(d); });
+  proc.stderr.on('data', (d) => { err += String(d); });
+  for (const [line, answer] of steps) {
+    const [o0, e0] = [out.length, err.length];
+    // An entry is complete when the next line begins: a dot-command line follows it.
+    proc.stdin.write(`${line}\n.marks\n`);
+    await new Promise<void>((done, fail) => {
+      const t = setInterval(() => {
+        if (answer.test(out.slice(o0)) || answer.test(err.slice(e0))) { clearInterval(t); done(); }
+        else if (proc.exitCode !== null) { clearInterval(t); fail(new Error(`the session ended: ${out} ${err}`)); }
+      }, 20);
+    });
+  }
+  proc.kill('SIGKILL');
+  await new Promise<void>((done) => proc.on('exit', () => done()));
+  expect(proc.signalCode).toBe('SIGKILL');
+}
+
+describe('recovery after kill -9 replays everything acknowledged', () => {
+  it('a statement that uses `_`', async () => {
+    await runThenKill('underscore.image', [['3 + 4', /^7\n/m], ['V := _ * 6', /^42\n/m]]);
+    const r = bedrock(['underscore.image'], '.recover\nV\n');
+    expect(r.out).toBe('replayed 2 of 2 changes\n42\n');
+    expect(r.status).toBe(0);
+  }, 120_000);
+
+  it('a line that defined a class and then failed, and what relies on it', async () => {
+    await runThenKill('failed.image', [
+      ['Object subclass: #Bar. 1/0', /ZeroDivide/],
+      ['Bar class baz -> ^1', /^Bar class>>baz\n/m],
+      ['Later := Bar baz + 1', /^2\n/m],
+    ]);
+    const r = bedrock(['failed.image'], '.changes\n.recover\nBar baz\nLater\n');
+    expect(r.err).toMatch(/^bedrock: 2 changes since the last save, from .* \(and 1 statement that failed after changing something, replayed with them\)\n/);
+    expect(r.out.split('\n').slice(-4)).toEqual(['replayed 3 of 3 changes', '1', '2', '']);
+    expect(r.out).toContain('failed when made: kept for what it did before failing');
+    expect(r.status).toBe(0);
+  }, 120_000);
+
+  it('replay goes on past a statement that fails, and says which', async () => {
+    await runThenKill('goes-on.image', [
+      ['Counter := 0. [true] whileTrue: [Counter := Counter + 1]', /StepLimit|step limit/],
+      ['M := Counter + 1', /^\d+\n/m],
+      ['After := 5', /^5\n/m],
+      ['Object subclass: #Kept', /^Kept\n/m],
+    ], ['--steps', '200000']);
+    const r = bedrock(['goes-on.image'], '.recover\nAfter\nKept name\n');
+    expect(r.out.split('\n')).toEqual(['5', '#Kept', '']);
+    expect(r.err).toMatch(/replayed 2 of 3 changes\nchange 1 \(M := Counter \+ 1\) failed on replay: .*Counter is not defined/);
+    expect(r.status).toBe(1);
+  }, 120_000);
+});
