@@ -29,7 +29,11 @@
  * with another id (left by another image of the same name) is kept as
  * NAME.image.changes.orphan-TIME when the first change is appended.
  */
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, renameSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, openSync, renameSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { kindOf, readRegular } from './files.ts';
+
+/** A journal longer than this is not read (it would be years of typing): it is kept aside. */
+export const MAX_JOURNAL_BYTES = 1 << 30;
 
 /** 'forth': a line of Forth typed at the REPL (src/forth), replayed as Forth. */
 export type ChangeKind = 'define' | 'doit' | 'mark' | 'forget' | 'forth';
@@ -73,6 +77,8 @@ export interface JournalScan {
   readonly damage: string | null;
   /** The last line was cut short (ignored). */
   readonly torn: boolean;
+  /** The file could not be read as a journal at all (not a regular file, too large): why. It is kept aside at the first append. */
+  readonly unreadable?: string;
 }
 
 const NO_FILE: JournalScan = { id: null, entries: [], lastSeq: 0, goodBytes: 0, fileBytes: 0, damage: null, torn: false };
@@ -87,12 +93,11 @@ function isRecord(x: unknown): x is Record<string, unknown> {
  * on a damaged file.
  */
 export function scanJournal(path: string, after: Pick<JournalPosition, 'seq' | 'offset'> = { seq: 0, offset: 0 }): JournalScan {
-  let buf: Buffer;
-  try {
-    buf = readFileSync(path);
-  } catch {
-    return NO_FILE;
-  }
+  // Only a regular file, read up to its size (a FIFO would block; /dev/zero never ends).
+  const read = readRegular(path, MAX_JOURNAL_BYTES);
+  if ('missing' in read) return NO_FILE;
+  if ('error' in read) return { ...NO_FILE, damage: `the file ${read.error}`, unreadable: read.error };
+  const buf = read;
   const firstEnd = buf.indexOf(10);
   if (firstEnd < 0) return { ...NO_FILE, fileBytes: buf.length, torn: buf.length > 0, damage: buf.length > 0 ? 'the first line is incomplete' : null };
   let id: string | null = null;
@@ -179,7 +184,13 @@ export interface JournalIo {
 }
 
 export const nodeJournalIo: JournalIo = {
-  openAppend: (path) => openSync(path, 'a', 0o644),
+  openAppend: (path) => {
+    // O_NONBLOCK: a FIFO put there since the scan fails at once instead of waiting for a reader.
+    const fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NONBLOCK, 0o644);
+    const st = fstatSync(fd);
+    if (!st.isFile()) { closeSync(fd); throw new Error(`${path} is ${kindOf(st)}, not a regular file`); }
+    return fd;
+  },
   write: (fd, data, offset, length) => writeSync(fd, data, offset, length),
   fsync: (fd) => fsyncSync(fd),
   size: (fd) => fstatSync(fd).size,
@@ -307,13 +318,19 @@ export class Journal {
   private openForAppend(): void {
     const s = this.scan;
     const fresh = !(s.id === this.id);
-    if (s.id !== null && s.id !== this.id) {
+    if (s.unreadable !== undefined) {
+      // Not a journal one can read (a FIFO, a device, a link to one, a giant): moved aside
+      // (the link or node itself, never what it points to).
+      renameSync(this.path, `${this.path}.unreadable-${stamp()}`);
+    } else if (s.id !== null && s.id !== this.id) {
       renameSync(this.path, `${this.path}.orphan-${stamp()}`);
     } else if (s.id === null && s.fileBytes > 0) {
       renameSync(this.path, `${this.path}.damaged-${stamp()}`);
     } else if (s.id === this.id && s.damage !== null) {
       // Keep the damaged file whole, and go on from its good lines.
-      const good = readFileSync(this.path).subarray(0, s.goodBytes);
+      const read = readRegular(this.path, MAX_JOURNAL_BYTES);
+      if (!Buffer.isBuffer(read)) throw new Error(`${this.path} ${'error' in read ? read.error : 'is gone'}`);
+      const good = read.subarray(0, s.goodBytes);
       const temp = `${this.path}.tmp-${process.pid}`;
       writeFileSync(temp, good);
       const fd = openSync(temp, 'r');

@@ -24,6 +24,13 @@
 import { closeSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { readRegular } from './files.ts';
+
+/** A lock file's text (a small regular file: a FIFO or device there is not read), or why not. */
+function readLock(path: string): string | { missing: true } | { error: string } {
+  const r = readRegular(path, 4096);
+  return Buffer.isBuffer(r) ? r.toString('utf8') : r;
+}
 
 export interface LockHolder {
   readonly pid: number;
@@ -144,13 +151,12 @@ export class ImageLock {
    * is held; null when there is no file any more.
    */
   private static staleHolder(path: string): { text: string } | string | null {
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      return `cannot read its lock file ${path}: ${(e as Error).message}`;
+    const read = readLock(path);
+    if (typeof read !== 'string') {
+      if ('missing' in read) return null;
+      return `its lock file ${path} ${read.error}: remove it`;
     }
+    const text = read;
     const h = parseHolder(text);
     if (h === null) {
       let age = 0;
@@ -172,7 +178,8 @@ export class ImageLock {
       return; // another session moved it first
     }
     let moved = '';
-    try { moved = readFileSync(aside, 'utf8'); } catch { /* as good as gone */ }
+    const read = readLock(aside);
+    if (typeof read === 'string') moved = read;
     if (moved !== text) {
       // Not the stale lock we read: a live session's, made since. Put it back.
       try { linkSync(aside, path); } catch { /* a newer one is there */ }
@@ -184,8 +191,9 @@ export class ImageLock {
   release(): void {
     if (!this.held) return;
     this.held = false;
+    const read = readLock(this.path);
+    const h = typeof read === 'string' ? parseHolder(read) : null;
     try {
-      const h = parseHolder(readFileSync(this.path, 'utf8'));
       if (h && h.pid === this.holder.pid && h.since === this.holder.since && h.host === this.holder.host) unlinkSync(this.path);
     } catch {
       // Already gone.
@@ -195,10 +203,7 @@ export class ImageLock {
 
 /** Who holds the lock of the image at `imagePath` (a live holder), or null. */
 export function lockHolder(imagePath: string): LockHolder | null {
-  try {
-    const h = parseHolder(readFileSync(lockPath(imagePath), 'utf8'));
-    return h && !gone(h) ? h : null;
-  } catch {
-    return null;
-  }
+  const read = readLock(lockPath(imagePath));
+  const h = typeof read === 'string' ? parseHolder(read) : null;
+  return h && !gone(h) ? h : null;
 }

@@ -39,7 +39,8 @@
  *             threaded primitives' addresses, last compiled unit          fresh (found again on use)
  *   Bedrock   step limit                                                  the opener's option
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, readSync } from 'node:fs';
+import { openRegular } from './files.ts';
 import { TAG_PTR } from '../kernel/machine/cells.ts';
 import { Machine } from '../kernel/machine/machine.ts';
 import { Heap } from '../kernel/memory/heap.ts';
@@ -85,12 +86,11 @@ function readFully(fd: number, into: Uint8Array, offset: number, length: number,
 
 /** Read and check the image at `path` into a new machine; nothing runs. */
 export function loadImage(path: string, options: OpenOptions = {}): LoadedImage | ImageError {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (e) {
-    return imageError('file', (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `cannot be read (${(e as Error).message})`);
-  }
+  // Only a regular file, opened without waiting (a FIFO would block the open forever).
+  const o = openRegular(path);
+  if ('missing' in o) return imageError('file', 'no such file');
+  if ('error' in o) return imageError('file', o.error);
+  const fd = o.fd;
   try {
     return loadFrom(fd, options);
   } catch (e) {

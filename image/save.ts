@@ -27,6 +27,8 @@ import {
   crc32Of, encodeHeader, FORMAT_VERSION, head, LAYOUT_FINGERPRINT, MAGIC, payloadBytes, WRITER, type ImageHeader, type SegmentEntry,
 } from './format.ts';
 import { expectedSegments } from './validate.ts';
+import { notRegular, throughLinks } from './files.ts';
+import { loadImage } from './open.ts';
 
 /** Where in a save a test may stop the process (crash-safety tests kill it there). */
 export type SavePoint = 'temp-created' | 'temp-half-written' | 'temp-written' | 'temp-synced' | 'backup-made' | 'renamed' | 'done';
@@ -40,7 +42,7 @@ export interface SaveOptions {
 }
 
 export type SaveResult =
-  | { readonly ok: true; readonly header: ImageHeader; readonly bytes: number; readonly ms: number }
+  | { readonly ok: true; readonly header: ImageHeader; readonly bytes: number; readonly ms: number; readonly checkMs: number }
   | { readonly ok: false; readonly error: string };
 
 /** The parts of an image file for `kernel`'s heap: the header and views of memory, in order. */
@@ -74,6 +76,9 @@ export function imageParts(kernel: Kernel, backend: Backend, journal: ImageHeade
   const parts = [MAGIC, head(0xce, headerBytes.length), headerBytes, head(0xce, crc32Of(headerBytes) >>> 0), ...payload];
   return { header, parts };
 }
+
+/** A save refused by the checks (not a failure of the file system). */
+class SaveRefused extends Error {}
 
 /** Why the kernel cannot be saved now, or null. */
 function notQuiet(kernel: Kernel): string | null {
@@ -143,8 +148,12 @@ function syncDirectory(dir: string): void {
 }
 
 /** Save `kernel`'s heap as the image at `path`, atomically, keeping the previous one as PATH.bak. */
-export function saveImage(kernel: Kernel, path: string, options: SaveOptions): SaveResult {
+export function saveImage(kernel: Kernel, given: string, options: SaveOptions): SaveResult {
   const t0 = performance.now();
+  // Through a link to an image, the image it points to is written (in its own directory).
+  const path = throughLinks(given);
+  const unfit = notRegular(path);
+  if (unfit) return { ok: false, error: `cannot save ${given}: it ${unfit}` };
   const refused = notQuiet(kernel);
   if (refused) return { ok: false, error: `cannot save now: ${refused}` };
   clearDeadStack(kernel);
@@ -153,6 +162,7 @@ export function saveImage(kernel: Kernel, path: string, options: SaveOptions): S
   removeStaleTemporaries(path);
   const temp = join(dir, `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   let fd = -1;
+  let checkMs = 0;
   try {
     const { header, parts } = imageParts(kernel, options.backend, options.journal);
     fd = openSync(temp, 'wx', 0o644);
@@ -166,6 +176,11 @@ export function saveImage(kernel: Kernel, path: string, options: SaveOptions): S
     closeSync(fd);
     fd = -1;
     at('temp-synced');
+    // The checks an open makes, on the file as written: a heap that would not open again (one
+    // spoiled through Memory, say) is refused here, and the image on disk stays as it was.
+    const check = loadImage(temp);
+    if (!check.ok) throw new SaveRefused(`the image would not open again (${check.check} check failed: ${check.message}); the image on disk is unchanged, and the journal keeps the changes`);
+    checkMs = check.timing.read + check.timing.check;
     if (existsSync(path)) {
       const bakTemp = `${temp}.bak`;
       try { linkSync(path, bakTemp); } catch { copyFileSync(path, bakTemp); }
@@ -180,10 +195,11 @@ export function saveImage(kernel: Kernel, path: string, options: SaveOptions): S
     syncDirectory(dir);
     at('done');
     const bytes = parts.reduce((n, p) => n + p.length, 0);
-    return { ok: true, header, bytes, ms: performance.now() - t0 };
+    return { ok: true, header, bytes, ms: performance.now() - t0, checkMs };
   } catch (e) {
     if (fd >= 0) { try { closeSync(fd); } catch { /* closing after a failure */ } }
     for (const f of [temp, `${temp}.bak`]) { try { unlinkSync(f); } catch { /* not made */ } }
+    if (e instanceof SaveRefused) return { ok: false, error: `refused to save ${path}: ${e.message}` };
     return { ok: false, error: `cannot save ${path}: ${e instanceof Error ? e.message : String(e)}` };
   }
 }

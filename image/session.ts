@@ -48,6 +48,7 @@ import { saveImage, type SavePoint } from './save.ts';
 import { imageService } from './service.ts';
 import { assignGlobal, defineGlobal, findBinding } from '../kernel/objects/globals.ts';
 import { ImageLock } from './lock.ts';
+import { throughLinks } from './files.ts';
 
 export interface SessionOptions {
   /** The compiler's back end: for a new image, and to override an opened image's. */
@@ -99,9 +100,9 @@ function ranThenFailed(item: Item, o: Outcome): boolean {
   return o.fault.kind !== 'Interrupted' && o.fault.kind !== 'StepLimit';
 }
 
-/** The journal of the image at `path`. */
+/** The journal of the image at `path` (the file a link there points to, when it is one to a regular file). */
 export function journalPath(imagePath: string): string {
-  return `${imagePath}.changes`;
+  return throughLinks(`${imagePath}.changes`);
 }
 
 export class Session {
@@ -140,7 +141,22 @@ export class Session {
    * an image, asked to `.save`): saved at once, with a journal of its own.
    */
   static adopt(path: string, bedrock: Bedrock, options: SessionOptions = {}): Session | ImageError {
-    return Session.fresh(resolve(path), bedrock, options);
+    const abs = throughLinks(resolve(path));
+    return Session.locked(abs, options, () => Session.fresh(abs, bedrock, options));
+  }
+
+  /** `make` a session on `abs` holding its lock (unless options.lock is false). */
+  private static locked(abs: string, options: SessionOptions, make: () => Session | ImageError): Session | ImageError {
+    let lock: ImageLock | null = null;
+    if (options.lock !== false) {
+      const l = ImageLock.acquire(abs);
+      if (typeof l === 'string') return imageError('lock', l);
+      lock = l;
+    }
+    const s = make();
+    if (isImageError(s)) lock?.release();
+    else s.lock = lock;
+    return s;
   }
 
   /** Save `booted` as the new image `abs`, with a new journal identity, and answer its session. */
@@ -169,17 +185,9 @@ export class Session {
    * such file and `create` is not false. A bad image is an ImageError naming the failed check.
    */
   static open(path: string, options: SessionOptions = {}): Session | ImageError {
-    const abs = resolve(path);
-    let lock: ImageLock | null = null;
-    if (options.lock !== false) {
-      const l = ImageLock.acquire(abs);
-      if (typeof l === 'string') return imageError('lock', l);
-      lock = l;
-    }
-    const s = Session.openLocked(abs, options);
-    if (isImageError(s)) lock?.release();
-    else s.lock = lock;
-    return s;
+    // A link to an image stands for the image: its lock, journal and saves are the file's.
+    const abs = throughLinks(resolve(path));
+    return Session.locked(abs, options, () => Session.openLocked(abs, options));
   }
 
   private static openLocked(abs: string, options: SessionOptions): Session | ImageError {
@@ -211,7 +219,8 @@ export class Session {
       notes.push(`${changes} belongs to another image (journal ${scan.id}, not ${header.journal.id}): it is not replayed, and will be kept aside when the first change is recorded`);
     } else {
       pending = [...scan.entries];
-      if (scan.damage) notes.push(`${changes} is damaged at ${scan.damage}: the changes after that are not offered (the file will be kept aside)`);
+      if (scan.unreadable !== undefined) notes.push(`${changes} ${scan.unreadable}: it is not read, and will be moved aside when the first change is recorded`);
+      else if (scan.damage) notes.push(`${changes} is damaged at ${scan.damage}: the changes after that are not offered (the file will be kept aside)`);
       if (scan.torn) notes.push(`${changes} ends in a change cut short (never acknowledged): it is ignored`);
     }
     const journal = new Journal(changes, header.journal.id, scan, header.journal.seq, options.journalIo);
@@ -341,7 +350,7 @@ export class Session {
     this.settlePending();
     const failed = this.syncJournal();
     if (failed) return { ok: false, error: failed };
-    const target = path === undefined ? this.imagePath : resolve(dirname(this.imagePath), path);
+    const target = path === undefined ? this.imagePath : throughLinks(resolve(dirname(this.imagePath), path));
     const kernel = this.bedrock.kernel;
     const same = target === this.imagePath;
     let lock: ImageLock | null = null;

@@ -34,3 +34,34 @@
 : INCLUDED  ( c-addr u -- )  (INCLUDED) INTERPRET (END-SOURCE) ;
 : INCLUDE  ( "name" -- )  PARSE-NAME INCLUDED ;
 : ?  ( a -- )  @ . ;
+
+\ Double-number words (the Double-Number word set, without M*/).
+: 2CONSTANT  ( x1 x2 "name" -- )  CREATE , , DOES> 2@ ;
+: 2VARIABLE  ( "name" -- )  CREATE 0 , 0 , ;
+: 2VALUE  ( x1 x2 "name" -- )  CREATE , , DOES> 2@ ;
+: 2LITERAL  ( x1 x2 -- )  SWAP POSTPONE LITERAL POSTPONE LITERAL ; IMMEDIATE
+: D-  ( d1 d2 -- d )  DNEGATE D+ ;
+: D0=  ( d -- f )  OR 0= ;
+: D0<  ( d -- f )  NIP 0< ;
+: D=  ( d1 d2 -- f )  ROT = -ROT = AND ;
+: D<  ( d1 d2 -- f )  ROT 2DUP = IF 2DROP U< ELSE > NIP NIP THEN ;
+: DU<  ( ud1 ud2 -- f )  ROT 2DUP = IF 2DROP U< ELSE U> NIP NIP THEN ;
+: D2*  ( d -- d*2 )  2DUP D+ ;
+: D2/  ( d -- d/2 )  DUP 1 AND >R 2/ SWAP 1 RSHIFT R> 63 LSHIFT OR SWAP ;
+: DMAX  ( d1 d2 -- d )  2OVER 2OVER D< IF 2SWAP THEN 2DROP ;
+: DMIN  ( d1 d2 -- d )  2OVER 2OVER D< 0= IF 2SWAP THEN 2DROP ;
+: D>S  ( d -- n )  DROP ;
+: M+  ( d n -- d )  S>D D+ ;
+: 2ROT  ( x1 x2 x3 x4 x5 x6 -- x3 x4 x5 x6 x1 x2 )  2>R 2SWAP 2R> 2SWAP ;
+
+\ String words (the String word set, in part).
+: /STRING  ( c-addr u n -- c-addr+n u-n )  ROT OVER + -ROT - ;
+: -TRAILING  ( c-addr u -- c-addr u' )  BEGIN DUP 0> WHILE 2DUP + 1- C@ BL = WHILE 1- REPEAT THEN ;
+: COMPARE  ( c-addr1 u1 c-addr2 u2 -- n )
+  ROT 2DUP 2>R MIN 0 ?DO
+    OVER I + C@ OVER I + C@ 2DUP <> IF > IF 1 ELSE -1 THEN NIP NIP 2R> 2DROP UNLOOP EXIT THEN 2DROP
+  LOOP 2DROP 2R> 2DUP = IF 2DROP 0 ELSE < IF 1 ELSE -1 THEN THEN ;
+: SEARCH  ( c-addr1 u1 c-addr2 u2 -- c-addr3 u3 flag )
+  2>R 2DUP BEGIN DUP R@ >= WHILE
+    OVER R@ 2R@ COMPARE 0= IF 2SWAP 2DROP 2R> 2DROP TRUE EXIT THEN 1 /STRING
+  REPEAT 2DROP 2R> 2DROP FALSE ;

@@ -12,7 +12,7 @@
  *                    (running from source) genesis runs.
  */
 import type { SourceOptions } from '../lang/source.ts';
-import { copyFileSync, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describeImageError, isImageError } from '../../image/format.ts';
 import { journalPath, Session } from '../../image/session.ts';
@@ -46,19 +46,12 @@ export function openSession(path: string, options: OpenOptions = {}): Opened | s
   const t0 = performance.now();
   const abs = resolve(path);
   const notes: string[] = [];
-  if (!existsSync(abs)) {
-    if (options.create === false) return `${path}: no such image`;
-    const base = baseImagePath();
-    if (base) {
-      try {
-        copyFileSync(base, abs);
-        notes.push(`made a new image, ${path}`);
-      } catch (e) {
-        return `${path}: cannot make a new image there (${e instanceof Error ? e.message : String(e)})`;
-      }
-    }
-  }
-  const s = Session.open(abs, { backend: options.backend });
+  if (!existsSync(abs) && options.create === false) return `${path}: no such image`;
+  // A new image starts from the base image, with a journal identity of its own (a copy of the
+  // file would carry the base image's, and be offered the journal of a removed image of the
+  // same name).
+  const base = existsSync(abs) ? null : baseImagePath();
+  const s = Session.open(abs, { backend: options.backend, ...(base && { template: base }) });
   if (isImageError(s)) return describeImageError(path, s);
   notes.push(...s.notes);
   return { workspace: new Workspace(s.bedrock, new SessionImage(s)), notes, ms: performance.now() - t0 };
@@ -123,6 +116,7 @@ class SessionImage implements Persistence {
   changes(): readonly string[] {
     const pending = new Set(this.session.pendingJournal().map((e) => e.seq));
     const scan = scanJournal(journalPath(this.session.path), this.session.header.journal);
+    if (scan.id !== this.session.header.journal.id) return []; // another image's journal
     return scan.entries.map((e) => {
       const what = e.kind === 'mark' ? `.mark ${e.source}` : e.kind === 'forget' ? `.forget ${e.source}` : e.kind === 'forth' ? `(forth) ${e.source}` : e.source;
       const failed = e.failed === true ? '   "failed when made: kept for what it did before failing"' : '';

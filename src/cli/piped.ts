@@ -8,7 +8,8 @@
  * not indented begins and nothing (a bracket, a string, a comment, a definition's body) is still
  * open. So a file that `bedrock run` accepts can be piped in unchanged.
  */
-import { needsMoreInput } from '../lang/parser.ts';
+import { needsMoreInput, parse } from '../lang/parser.ts';
+import { formatSyntaxError } from '../lang/ast.ts';
 import type { SourceOptions } from '../lang/source.ts';
 import { isDotCommand, runDotCommand } from '../repl/dot-commands.ts';
 import { inspectValue } from '../repl/inspection.ts';
@@ -90,6 +91,41 @@ export class PipedSession {
   }
 
   /** Run one entry; `at` says which file and line it comes from, for its errors. */
+  /** Set by SIGINT: the evaluation running was stopped (its ensure blocks ran); no more input is run. */
+  interrupted = false;
+  /** An evaluation is running (prepare). */
+  running = false;
+  private prepared: { source: string; outcomes: Outcome[] } | null = null;
+
+  /**
+   * Evaluate a source entry in slices, letting the event loop run between them, so that SIGINT
+   * reaches the machine's interrupt word while it runs; run() then prints what it answered.
+   */
+  async prepare(entry: string, at?: SourceOptions): Promise<void> {
+    if (this.quit || isDotCommand(entry) || this.ws.language === 'forth') return;
+    const parsed = parse(entry, at);
+    const outcomes: Outcome[] = [];
+    this.running = true;
+    try {
+      for (const item of parsed.items) {
+        const e = this.ws.start(item);
+        let os: Outcome[] | null = null;
+        while ((os = e.step(SLICE)) === null) await new Promise((done) => setImmediate(done));
+        outcomes.push(...os);
+      }
+    } finally {
+      this.running = false;
+    }
+    if (!parsed.ok) outcomes.push({ kind: 'error', text: formatSyntaxError(parsed.error), source: parsed.error.sourceLine });
+    this.prepared = { source: entry, outcomes };
+  }
+
+  /** SIGINT: stop the evaluation running (at the machine's next check), and read no more. */
+  interrupt(): void {
+    this.interrupted = true;
+    this.ws.bedrock.kernel.machine.requestInterrupt();
+  }
+
   run(entry: string, at?: SourceOptions): void {
     if (this.quit) return;
     if (!isDotCommand(entry)) {
@@ -130,7 +166,8 @@ export class PipedSession {
   /** Evaluate; answers whether everything succeeded. */
   private evaluate(source: string, quietValues = false, done?: string, at?: SourceOptions): boolean {
     let ok = true;
-    const outcomes = this.ws.evaluate(source, at);
+    const outcomes = this.prepared?.source === source ? this.prepared.outcomes : this.ws.evaluate(source, at);
+    this.prepared = null;
     const exit = this.ws.bedrock.exitStatus;
     if (exit !== null) {
       // Smalltalk exit: N: what ran before it was printed; the rest of the input is not run.
@@ -192,19 +229,51 @@ export async function pump(session: PipedSession, input: AsyncIterable<string | 
       const line = pending.slice(0, nl).replace(/\r$/, '');
       pending = pending.slice(nl + 1);
       for (const entry of splitter.pushLine(line)) {
+        if (session.interrupted) return;
+        await session.prepare(entry.text, at(entry));
         session.run(entry.text, at(entry));
-        if (session.quit) return;
+        if (session.quit || session.interrupted) return;
       }
     }
   }
   const rest = pending === '' ? [] : splitter.pushLine(pending.replace(/\r$/, ''));
-  for (const entry of [...rest, ...splitter.endLines()]) session.run(entry.text, at(entry));
+  for (const entry of [...rest, ...splitter.endLines()]) {
+    if (session.interrupted || session.quit) return;
+    await session.prepare(entry.text, at(entry));
+    session.run(entry.text, at(entry));
+  }
+}
+
+/** Instructions an evaluation runs between two looks at the event loop (for SIGINT). */
+const SLICE = 20_000_000;
+
+/**
+ * While `session` runs, SIGINT stops the evaluation running (its ensure blocks run, as for
+ * Ctrl-C in the REPL) and ends the run with a message and status 130.
+ */
+async function withInterrupt(session: PipedSession, io: Output, run: () => Promise<void>): Promise<void> {
+  const onSigint = (): void => {
+    if (session.running) { session.interrupt(); return; }
+    // Waiting for input: nothing to stop; end here.
+    session.interrupted = true;
+    io.err('bedrock: interrupted (SIGINT) while waiting for input');
+    session.finish();
+    process.exit(130);
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    await run();
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  if (session.interrupted) io.err('bedrock: interrupted (SIGINT): the evaluation running was stopped and its ensure blocks ran; the rest of the input was not run');
 }
 
 /** Piped mode: read `input` to its end, evaluating as entries complete. Answers the exit status. */
 export async function runPiped(ws: Workspace, input: AsyncIterable<string | Buffer>, io: Output, hooks: PipedHooks = {}, name?: string): Promise<number> {
   const session = new PipedSession(ws, io, hooks);
-  await pump(session, input, name);
+  await withInterrupt(session, io, () => pump(session, input, name));
   session.finish();
+  if (session.interrupted) return 130;
   return session.workspace.bedrock.exitStatus ?? (session.failed ? 1 : 0);
 }

@@ -26,6 +26,7 @@ import { dirname, resolve } from 'node:path';
 import { FORMAT_POINTERS, TAG_NUM, TAG_PTR, TAG_STACK } from '../../kernel/machine/cells.ts';
 import type { Fault } from '../../kernel/machine/faults.ts';
 import type { Machine } from '../../kernel/machine/machine.ts';
+import type { Insn } from '../../kernel/machine/insn.ts';
 import { assemble, formatAsmError } from '../../kernel/machine/x86/assembler.ts';
 import { classIndexOf, isObject, setSlot, setSlotPointer, slotNumber, slotPointer, slot, slotTag } from '../../kernel/objects/access.ts';
 import { behaviourName, methodsHead } from '../../kernel/objects/classes.ts';
@@ -72,6 +73,8 @@ export interface Word {
 }
 
 class ForthError extends Error {
+  /** The THROW code, when it is not the one its message stands for (THROW itself). */
+  code?: number;
   constructor(message: string, readonly silent = false) { super(message); }
 }
 
@@ -94,6 +97,11 @@ interface Pair { code: number; operand: bigint; tag: number }
 /** A call from Smalltalk into Forth: where its data stack begins, and what to restore. */
 interface Frame { readonly id: number; readonly base: number; readonly previousBase: number; readonly sources: number }
 // (base and previousBase are distances from the stack's top end, as Forth.baseFromTop.)
+
+/** CATCH's code: a frame, a call of the xt, (UNCATCH); a THROW lands after the call (Forth.unwind). */
+function catchStub(op: number, service: number): string {
+  return `pop r13; mov rcx, ${op}; mov r11, ${service}; syscall; mov rcx, r11; call rcx; mov rcx, ${op + 1}; mov r11, ${service}; syscall; jmp r13`;
+}
 
 /** The number of arguments of a selector: 0 unary, 1 binary, one per keyword; -1 if none. */
 function arityOf(selector: string): number {
@@ -144,7 +152,30 @@ const HOST_WORDS: readonly { name: string; immediate?: boolean }[] = [
   // Smalltalk's way in (Forth class>>run:with:) and SMALLTALK's way out; appended, so that the
   // operation numbers in existing words' stubs stay what they were.
   { name: '(ST-ENTER)' }, { name: '(ST-LEAVE)' }, { name: '(ST-DONE)' }, { name: '>STRING' }, { name: 'STRING>' },
+  { name: 'CATCH' }, { name: '(UNCATCH)' }, { name: 'THROW' }, { name: 'M*/' }, { name: 'SLITERAL', immediate: true },
 ];
+
+/** The standard's THROW codes for the errors the system itself raises (gforth's words). */
+const THROW_CODES: Record<string, number> = {
+  'Aborted': -1, 'Stack overflow': -3, 'Stack underflow': -4, 'Return stack overflow': -5, 'Return stack underflow': -6,
+  'Dictionary overflow': -8, 'Invalid memory address': -9, 'Division by zero': -10, 'Result out of range': -11,
+  'Undefined word': -13, 'Interpreting a compile-only word': -14, 'Attempt to use zero-length string as a name': -16,
+  'Pictured numeric output string overflow': -17, 'Unstructured: control structure mismatch': -22,
+};
+const THROW_MESSAGES = new Map(Object.entries(THROW_CODES).map(([m, c]) => [c, m]));
+
+/** What CATCH keeps to go back to when something in it THROWs. */
+interface CatchFrame {
+  /** The data stack's depth without the xt. */
+  readonly depth: number;
+  /** r15 with CATCH's return address pushed; rbp and rbx as they were. */
+  readonly r15: bigint;
+  readonly rbp: { value: bigint; tag: number };
+  readonly rbx: bigint;
+  /** Input sources then, and Smalltalk's calls into Forth then (a THROW does not cross one). */
+  readonly sources: number;
+  readonly level: number;
+}
 const OP = Object.fromEntries(HOST_WORDS.map((w, i) => [w.name, i])) as Record<string, number>;
 
 /** Forth's part of `.see`, WORDS and the like, and the outcome of interpreting text. */
@@ -235,10 +266,39 @@ export class Forth {
         this.nextCode = this.wordCode('(NEXT-LOOP)');
         this.interpretCode = this.wordCode('INTERPRET');
         for (const r of RUNTIME) this.runtime.set(r.name, this.wordCode(r.name));
+        this.findCatchLanding();
+        this.watchFaults();
         return null;
       }
     }
     return this.create();
+  }
+
+  /**
+   * A machine fault in a Forth word inside a CATCH (a division by zero, an address outside the
+   * data space) is THROWn as the standard says (-10, -9); any other goes on to the kernel's
+   * handler (which makes it a Smalltalk exception).
+   */
+  private watchFaults(): void {
+    const m = this.m;
+    const inner = m.faultHandler;
+    m.faultHandler = (f) => {
+      let code = 0;
+      if (f.kind === 'Service' && this.pendingThrow !== null) code = this.pendingThrow;
+      else if (this.byCode.has(f.code) || f.code === this.nextCode) code = f.kind === 'DivideError' ? (/zero/.test(f.message) ? -10 : -11) : f.kind === 'Bounds' || f.kind === 'Tag' ? -9 : 0;
+      this.pendingThrow = null;
+      if (code !== 0 && this.catchable()) {
+        const landing = this.unwind(code);
+        if (landing) return landing;
+      }
+      return inner ? inner(f) : null;
+    };
+  }
+
+  private findCatchLanding(): void {
+    const w = this.find('CATCH');
+    const head = assemble(catchStub(OP.CATCH, SERVICE.FORTH).split('; call rcx;')[0] + '; call rcx');
+    this.catchLanding = w && head.ok ? w.code + head.bytes.length : -1;
   }
 
   private wordCode(name: string): number {
@@ -289,8 +349,12 @@ export class Forth {
     const stubs: Record<string, string> = {
       SEND: `pop r13; mov rcx, ${OP.SEND}; mov r11, ${F}; syscall; mov rcx, r11; call rcx; mov rcx, ${OP['(ST-DONE)']}; mov r11, ${F}; syscall; jmp r13`,
       SMALLTALK: `pop r13; mov rcx, ${OP.SMALLTALK}; mov r11, ${F}; syscall; mov rcx, r11; call rcx; mov rcx, ${OP['(ST-DONE)']}; mov r11, ${F}; syscall; jmp r13`,
+      // CATCH keeps a frame and calls the xt; a THROW (or an error) goes back to CATCH's return
+      // address with the frame's state (see unwind), (UNCATCH) drops the frame and pushes 0.
+      CATCH: catchStub(OP.CATCH, F),
     };
     HOST_WORDS.forEach((w, i) => { if (i > 0) this.primitive(w.name, stubs[w.name] ?? hostStub(i, F), 'host', w.immediate); });
+    this.findCatchLanding();
     for (const [name, offset] of [['BASE', VAR.BASE], ['STATE', VAR.STATE], ['>IN', VAR.IN]] as const) {
       this.install(name, `pop r13; push rax; mov rax, ${ORIGIN + offset}; jmp r13`, 'create', { body: ORIGIN + offset });
     }
@@ -302,6 +366,7 @@ export class Forth {
       .replace(/\bOP_ENTER\b/g, String(OP['(ST-ENTER)'])).replace(/\bOP_LEAVE\b/g, String(OP['(ST-LEAVE)']));
     const made = this.bedrock.evaluate(st).find((o) => o.kind === 'error');
     if (made) return `bootstrap/forth/forth.bedrock: ${made.text}`;
+    this.watchFaults();
     return null;
   }
 
@@ -748,6 +813,14 @@ export class Forth {
       return null;
     } catch (e) {
       if (!(e instanceof ForthError)) throw e;
+      const code = e.code ?? (e.silent ? (e.message === 'Aborted' ? -1 : e.message === 'bye' || e.message === 'Quit' ? 0 : -2) : THROW_CODES[e.message] ?? -256);
+      if (code !== 0 && this.catchable()) {
+        // Inside a CATCH: THROW the error's code. The service fails, which stops the run
+        // (translated code included) at this syscall; the fault handler (watchFaults) then
+        // sets the CATCH's state up and has the run go on where the CATCH returns.
+        this.pendingThrow = code;
+        return `Forth: THROW ${code}`;
+      }
       this.error = e;
       if (this.running) return `Forth: ${e.message}`;
       // Called from Smalltalk: the evaluation ends here, with gforth's words and the place.
@@ -1271,6 +1344,61 @@ export class Forth {
         this.push(text.length);
         return;
       }
+      case 'CATCH': {
+        const xt = this.popValue();
+        if (xt.tag !== TAG_PTR) throw new ForthError('Invalid memory address');
+        this.rpushValue(m.register(13), m.registerTag(13));
+        const depth = this.depth();
+        this.catches.push({
+          depth, r15: m.register(R15), rbp: { value: m.register(RBP), tag: m.registerTag(RBP) }, rbx: m.register(3),
+          sources: this.sources.length, level: this.frames.length,
+        });
+        m.setRegister(R11, xt.value, xt.tag);
+        return;
+      }
+      case '(UNCATCH)': {
+        // After a THROW the frame is gone and the code is on the stack; else a word that took
+        // more than it was given is a stack underflow, THROWn (-4), and anything else is 0.
+        const thrown = this.thrown;
+        this.thrown = false;
+        if (!thrown) {
+          if (this.depth() < 0 && this.catchable()) throw new ForthError('Stack underflow');
+          if (!this.catches.pop()) throw new ForthError('CATCH without its frame');
+        }
+        const depth = Number(m.register(R15)) - 1;
+        const at = Number(m.register(R14)) + 8 * depth;
+        m.setRegister(13, m.cell(at), m.cellTag(at));
+        m.setRegister(R15, BigInt(depth), TAG_NUM);
+        if (!thrown) this.push(0);
+        return;
+      }
+      case 'THROW': {
+        const n = this.pop();
+        if (n === 0n) return;
+        const e = new ForthError(THROW_MESSAGES.get(Number(n)) ?? `error #${n}`, n === -1n || n === -2n);
+        e.code = Number(n);
+        throw e;
+      }
+      case 'M*/': {
+        // ( d1 n1 +n2 -- d2 ): through a triple-cell product; the quotient truncates, as SM/REM.
+        const n2 = this.pop();
+        const n1 = this.pop();
+        const hi = this.pop();
+        const lo = this.pop();
+        if (n2 === 0n) throw new ForthError('Division by zero');
+        const d = BigInt.asIntN(128, (BigInt.asUintN(64, hi) << 64n) | BigInt.asUintN(64, lo));
+        const q = BigInt.asUintN(128, (d * n1) / n2);
+        this.push(signed(q & MASK));
+        this.push(signed(q >> 64n));
+        return;
+      }
+      case 'SLITERAL': {
+        const n = this.popNumber();
+        const a = this.keepString(this.textAt(this.popNumber(), n));
+        this.literal(BigInt(a));
+        this.literal(BigInt(n));
+        return;
+      }
       case '(ST-ENTER)': return this.stEnter();
       case '(ST-LEAVE)': return this.stLeave();
       default: throw new ForthError(`unknown host operation ${op}`);
@@ -1288,9 +1416,59 @@ export class Forth {
     this.frames = [];
     this.sources = [];
     this.rsMarks = [];
+    this.dropCatches();
     this.stRoots.forEach((r) => this.k.heap.roots.release(r));
     this.stRoots = [];
     if (this.definition) { this.definition = null; this.setState(false); }
+  }
+
+  private dropCatches(): void { this.catches = []; this.thrown = false; }
+
+  /** Is there a CATCH to THROW to (one made since Smalltalk last called into Forth)? */
+  private catchable(): boolean {
+    const c = this.catches[this.catches.length - 1];
+    return c !== undefined && c.level === this.frames.length;
+  }
+
+  /**
+   * THROW n to the innermost CATCH: the data stack back to its depth then (with n on top), the
+   * return stack and the threaded code's registers as they were, r13 CATCH's return address,
+   * the input sources those of then.
+   */
+  private unwind(n: number): Insn | null {
+    const m = this.m;
+    const frame = this.catches.pop()!;
+    // The items below the depth then are where they were (what the words in the CATCH left
+    // there); the top of then is in rax if the depth is the same now, else in its cell.
+    const now = this.depth();
+    if (now !== frame.depth && frame.depth > 0) {
+      const at = this.base - 8 * (frame.depth + 1);
+      m.setRegister(RAX, m.cell(at), m.cellTag(at));
+    }
+    m.setRegister(RSP, BigInt(this.base - 8 * frame.depth), TAG_STACK);
+    this.push(n);
+    // The run goes on in CATCH's own code, just after its call of the xt (the instruction
+    // answered), with every register the ABI says a call preserves (rsp, rbp, rbx, r15) as it
+    // was at that call: from there (UNCATCH) returns as from a CATCH that did not THROW.
+    // (A THROW is a fault the run stops at, never a jump out of nested calls: translated code
+    // was seen to take such a jump to an address that is also an inner frame's continuation,
+    // the next loop's, as that frame's own: the report of issue 15's step 4.)
+    m.setRegister(R15, frame.r15, TAG_NUM);
+    m.setRegister(RBP, frame.rbp.value, frame.rbp.tag);
+    m.setRegister(3, frame.rbx, TAG_NUM);
+    while (this.sources.length > frame.sources) this.popSource();
+    this.thrown = true;
+    const w = this.find('CATCH');
+    const code = w ? m.cacheOf(w.code) : undefined;
+    return code ? m.fetch(code, this.catchLanding - w!.code) : null;
+  }
+
+  private rpushValue(v: bigint, tag: number): void {
+    const m = this.m;
+    const depth = Number(m.register(R15));
+    if (depth < 0 || depth >= RS_CELLS) throw new ForthError('Return stack overflow');
+    m.setCell(Number(m.register(R14)) + 8 * depth, v, tag);
+    m.setRegister(R15, BigInt(depth + 1), TAG_NUM);
   }
 
   /** Push on the return stack (r14, r15). */
@@ -1437,6 +1615,13 @@ export class Forth {
    * there did not survive; ENTER and LEAVE by source depth survive being run twice.)
    */
   private rsMarks: bigint[] = [];
+  /** CATCHes under way, innermost last. */
+  private catches: CatchFrame[] = [];
+  /** Where a THROW goes on: in CATCH's code, after its call of the xt; and whether one did. */
+  private catchLanding = -1;
+  private thrown = false;
+  /** The code a failing service THROWs (see service and watchFaults). */
+  private pendingThrow: number | null = null;
   /** Smalltalk's calls into Forth under way, innermost last. */
   private frames: Frame[] = [];
   private frameIds = 0;
@@ -1554,6 +1739,7 @@ export class Forth {
     this.frames = [];
     this.stRoots.forEach((r) => this.k.heap.roots.release(r));
     this.stRoots = [];
+    this.dropCatches();
     const hi = BigInt(m.stackHi);
     const guards = 8;
     for (let i = 1; i <= guards; i++) m.setCell(Number(hi) - 8 * i, 0n, TAG_NUM);

@@ -10,6 +10,7 @@
  *                    temporaries in scope)
  *   restart (r)      run the selected frame's method again from its start (looked up
  *                    again: a method redefined meanwhile runs in its new form)
+ *   return EXPR      answer EXPR (evaluated in the frame) from the selected method's frame
  *   proceed (c)      go on as if the exception had been resumed (nil)
  *   abandon (q, Esc) end the evaluation with its error
  *   N                select frame N
@@ -32,7 +33,8 @@ export type DebuggerEffect =
   | { readonly type: 'evaluate'; readonly source: string; readonly frame: number }
   | { readonly type: 'proceed' }
   | { readonly type: 'abandon' }
-  | { readonly type: 'restart'; readonly frame: number };
+  | { readonly type: 'restart'; readonly frame: number }
+  | { readonly type: 'return'; readonly frame: number; readonly source: string };
 
 export type DebuggerAction =
   | { readonly type: 'open'; readonly title: string; readonly frames: readonly FrameReport[] }
@@ -45,7 +47,7 @@ export type DebuggerAction =
   | { readonly type: 'said'; readonly text: string; readonly ok: boolean }
   | { readonly type: 'take'; readonly count: number };
 
-export const HELP = 'Up/Down a frame · p EXPR prints it in the frame · restart (r) · proceed (c) · abandon (q, Esc)';
+export const HELP = 'Up/Down a frame · p EXPR prints it in the frame · restart (r) · return EXPR · proceed (c) · abandon (q, Esc)';
 
 export function initialDebugger(title = '', frames: readonly FrameReport[] = []): DebuggerState {
   return { title, frames, selected: 0, input: '', log: [], effects: [], closed: false };
@@ -76,6 +78,8 @@ function command(s: DebuggerState, text: string): DebuggerState {
   const p = /^(p|print)\s+([\s\S]+)$/.exec(text);
   if (p) return { ...s, log: [...s.log, { text: `p ${p[2]}`, ok: true }].slice(-20), effects: [...s.effects, { type: 'evaluate', source: p[2], frame: s.selected }] };
   if (/^(proceed|c|continue|resume)$/.test(text)) return close(s, 'proceed');
+  const ret = /^return\s+([\s\S]+)$/.exec(text);
+  if (ret) return { ...s, effects: [...s.effects, { type: 'return', frame: s.selected, source: ret[1] }] };
   if (/^(restart|r)$/.test(text)) return { ...s, effects: [...s.effects, { type: 'restart', frame: s.selected }] };
   if (/^(abandon|q|quit|a)$/.test(text)) return close(s, 'abandon');
   if (/^\d+$/.test(text)) {

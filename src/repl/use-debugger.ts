@@ -20,6 +20,9 @@ export function useDebugger(session: DebugSession | null): [DebuggerState, Dispa
       } else if (e.type === 'restart') {
         const why = session.restart(e.frame);
         if (why) dispatch({ type: 'said', text: why, ok: false });
+      } else if (e.type === 'return') {
+        const why = session.returnFrom(e.frame, e.source);
+        if (why) dispatch({ type: 'said', text: why, ok: false });
       } else if (e.type === 'proceed') {
         session.proceed();
       } else {

@@ -73,7 +73,10 @@ const ENSURE_STEPS = 10_000_000;
 const SEAL_ARITHMETIC_AFTER = 'large';
 
 /** The system written in Bedrock, loaded after genesis in this order. */
-export const SYSTEM_FILES: readonly string[] = Object.freeze(['object', 'behaviour', 'boolean', 'integer', 'large', 'number', 'collection', 'string', 'stream', 'exception', 'fraction', 'point', 'system', 'time', 'process', 'actor', 'image', 'dialects', 'debug']);
+export const SYSTEM_FILES: readonly string[] = Object.freeze(['object', 'behaviour', 'boolean', 'integer', 'large', 'number', 'collection', 'string', 'stream', 'exception', 'fraction', 'point', 'system', 'time', 'process', 'actor', 'image', 'dialects']);
+
+/** Loaded after SYSTEM_FILES: frames as objects and the debugger's side of exceptions (debug.bedrock). */
+const DEBUG_FILES: readonly string[] = Object.freeze(['debug']);
 
 export class Bedrock {
   readonly compiler: Compiler;
@@ -169,7 +172,7 @@ export class Bedrock {
     const r = genesis(options);
     if (!r.ok) return r.error;
     const b = new Bedrock(r.kernel, options.backend ?? 'native', options.steps ?? Infinity);
-    for (const file of SYSTEM_FILES) {
+    for (const file of [...SYSTEM_FILES, ...DEBUG_FILES]) {
       const text = readFileSync(projectFile(`bootstrap/system/${file}.bedrock`), 'utf8');
       const outcomes = b.evaluate(text);
       const failed = outcomes.find((o) => o.kind === 'error');
@@ -349,10 +352,12 @@ export class Bedrock {
     return {
       step: (steps: number): Outcome | null => {
         if (done !== null) return done;
-        // Stopped for a debugger: nothing runs until it has decided (debug-session.ts).
+        // Stopped for a debugger (debug-session.ts): it goes on as the debugger decided.
         let resumeAt: Insn | null = null;
         if (session !== null) {
-          if (session.resolution === null) return null;
+          // Stepped again with no decision: no one is debugging it (a batch loop), so the
+          // error goes on to its end as if there were no debugger.
+          if (session.resolution === null) session.abandon();
           resumeAt = this.afterPause(session, pausedAt!);
           session = null;
           this.paused = null;
@@ -485,9 +490,12 @@ export class Bedrock {
     const m = this.kernel.machine;
     const code = m.cacheOf(fault.code)!;
     const at = m.fetch(code, fault.offset);
-    if (session?.resolution === 'restart') {
+    if (session?.resolution === 'restart' || session?.resolution === 'return') {
       const a = session.activations[session.restartFrame];
-      const at = a ? restartAt(this.kernel, session.all, a) : 'no frame';
+      const k = this.kernel;
+      const value = session.returned >= 0 ? { value: k.heap.roots.value(session.returned), tag: k.heap.roots.tag(session.returned) } : null;
+      if (session.returned >= 0) k.heap.roots.release(session.returned);
+      const at = a ? restartAt(this.kernel, session.all, a, session.resolution === 'return' ? value : null) : 'no frame';
       if (typeof at !== 'string') return at;
       // It could not be restarted after all: the error goes on to its end.
     }

@@ -26,14 +26,14 @@ import { aside, printAside } from './aside.ts';
 import { MACHINERY } from './backtrace.ts';
 import { activationName, receiverOf, variablesOf, type Activation } from './frames.ts';
 import type { Insn } from '../../kernel/machine/insn.ts';
-import { TAG_STACK } from '../../kernel/machine/cells.ts';
+import { TAG_CODE, TAG_STACK } from '../../kernel/machine/cells.ts';
 import { slot, slotPointer, slotTag, setSlotPointer } from '../../kernel/objects/access.ts';
 import { lookup } from '../../kernel/objects/classes.ts';
 import { assignGlobal, findBinding } from '../../kernel/objects/globals.ts';
 import { CONTEXT, METHOD, ROOTS } from '../../kernel/objects/layout.ts';
 import { stackReport, type FrameReport } from './stack-report.ts';
 
-export type Resolution = 'proceed' | 'abandon' | 'restart';
+export type Resolution = 'proceed' | 'abandon' | 'restart' | 'return';
 
 /** What a session needs of Bedrock: evaluating a DoIt aside, in a receiver's scope. */
 export interface SessionHost {
@@ -55,8 +55,10 @@ export class DebugSession {
   /** May the exception be resumed (a Halt, a Warning), so that proceed goes on where it was signalled? */
   readonly resumable: boolean;
   resolution: Resolution | null = null;
-  /** The frame a restart runs again (an index in activations). */
+  /** The frame a restart runs again, or a return returns from (an index in activations). */
   restartFrame = -1;
+  /** What a return answers from its frame (a root), or -1. */
+  returned = -1;
   /** Every activation at the stop, the error machinery's included, innermost first. */
   readonly all: readonly Activation[];
   /** Called once the session is resolved. */
@@ -115,6 +117,7 @@ export class DebugSession {
             vars.forEach((_, i) => setSlot(k.machine, args, i, k.heap.roots.value(roots[i + 1]), k.heap.roots.tag(roots[i + 1])));
             const r = k.sendMessage({ value: k.heap.roots.value(block), tag: k.heap.roots.tag(block) }, 'valueWithArguments:', [k.object(args)], { steps: 10_000_000 });
             if (r.fault || !r.value) return { ok: false, text: r.fault ? (r.fault.kind === 'Service' ? r.fault.message : `${r.fault.kind}: ${r.fault.message}`) : 'no answer' };
+            if (this.keep) { this.returned = k.heap.roots.add(r.value.value, r.value.tag); this.keep = false; }
             return { ok: true, text: printAside(k, r.value, 1_000_000, 200) };
           } finally {
             k.heap.roots.release(held);
@@ -129,6 +132,27 @@ export class DebugSession {
   }
 
   proceed(): void { this.resolve('proceed'); }
+
+  /** Keep the value of the next evaluation (for returnFrom). */
+  private keep = false;
+
+  /**
+   * Return the value of `source` (evaluated in the frame) from frame `index`, as if its method
+   * had answered it: the frames above it and it are dropped (their ensure blocks do not run).
+   * The answer says why not, and the session goes on, when it cannot.
+   */
+  returnFrom(index: number, source: string): string | null {
+    const a = this.activations[index];
+    if (!a) return `there is no frame ${index}`;
+    if (a.code.block || a.code.owner === '') return 'only a method\'s frame can return a value (not a block\'s or a DoIt\'s)';
+    this.keep = true;
+    const r = this.evaluate(source, index);
+    this.keep = false;
+    if (!r.ok || this.returned < 0) return r.text;
+    this.restartFrame = index;
+    this.resolve('return');
+    return null;
+  }
 
   /**
    * Run frame `index`'s method again from its start, with the same receiver and arguments,
@@ -164,7 +188,7 @@ const HANDLER_OUTER = 3;
  * what they were in that frame, the registers to what its caller passed, and the answer is
  * where to go on (the method's entry, found again), or a text saying why it cannot.
  */
-export function restartAt(k: Kernel, all: readonly Activation[], a: Activation): Insn | string {
+export function restartAt(k: Kernel, all: readonly Activation[], a: Activation, returning: Value | null = null): Insn | string {
   const m = k.machine;
   const i = all.indexOf(a);
   const inner = all.slice(0, i);
@@ -174,9 +198,9 @@ export function restartAt(k: Kernel, all: readonly Activation[], a: Activation):
   const selector = slotPointer(m, a.code.method, METHOD.SELECTOR);
   if (selector <= 0 || selector === k.nil) return 'the frame has no selector';
   const method = lookup(k, classIndexOfValue(k, receiver.value, receiver.tag), selector);
-  if (method < 0) return `#${k.symbols.text(selector)} is not understood any more`;
-  const entry = m.codeContaining(Number(slot(m, method, METHOD.ENTRY)));
-  if (!entry) return 'the method has no code';
+  if (method < 0 && !returning) return `#${k.symbols.text(selector)} is not understood any more`;
+  const entry = returning ? m.codeContaining(Number(m.cell(a.entry.rsp))) : m.codeContaining(Number(slot(m, method, METHOD.ENTRY)));
+  if (!entry || (returning && m.cellTag(a.entry.rsp) !== TAG_CODE)) return 'the method has no code to go on in';
   // The handlers as they were in the frame: before the outermost on:do: (or handler) above it.
   let handlers: Value | null = null;
   for (const x of inner) {
@@ -196,7 +220,7 @@ export function restartAt(k: Kernel, all: readonly Activation[], a: Activation):
   for (let guard = 0; head > 0 && head !== k.nil && guard < 1_000_000; guard++) {
     const frameTag = slotTag(m, head, CONTEXT.FRAME);
     const isHome = frameTag === TAG_STACK;
-    if (isHome && Number(slot(m, head, CONTEXT.FRAME)) < a.frame) setSlotPointer(m, head, CONTEXT.FRAME, k.nil);
+    if (isHome && (Number(slot(m, head, CONTEXT.FRAME)) < a.frame || (returning !== null && Number(slot(m, head, CONTEXT.FRAME)) === a.frame))) setSlotPointer(m, head, CONTEXT.FRAME, k.nil);
     else if (!isHome && ensures > 0) ensures--;
     else break;
     head = slotPointer(m, head, CONTEXT.NEXT);
@@ -209,11 +233,13 @@ export function restartAt(k: Kernel, all: readonly Activation[], a: Activation):
   const unhandled = findBinding(k, 'UnhandledSignal');
   if (unhandled >= 0) assignGlobal(k, unhandled, k.object(k.nil));
   const e = a.entry;
-  m.setRegister(0, spilled.value, spilled.tag);
-  m.setRegister(4, BigInt(e.rsp), TAG_STACK);
+  const pc = Number(m.cell(e.rsp));
+  if (returning) m.setRegister(0, returning.value, returning.tag);
+  else m.setRegister(0, spilled.value, spilled.tag);
+  m.setRegister(4, BigInt(returning ? e.rsp + 8 : e.rsp), TAG_STACK);
   m.setRegister(5, e.rbp.value, e.rbp.tag);
   m.setRegister(3, e.rbx.value, e.rbx.tag);
   m.setRegister(12, e.r12.value, e.r12.tag);
   m.setRegister(13, e.r13.value, e.r13.tag);
-  return m.fetch(entry, 0);
+  return m.fetch(entry, returning ? pc - entry.addr : 0);
 }

@@ -90,3 +90,14 @@ describe('recovery after kill -9 replays everything acknowledged', () => {
     expect(r.status).toBe(1);
   }, 120_000);
 });
+
+describe('a journal belongs to its image (issue 11 item 10)', () => {
+  it('after rm of an image, a new image of that name is not offered the dead image\'s changes', () => {
+    expect(bedrock(['gone.image'], 'Dead := 5\n')).toMatchObject({ status: 0, out: '5\n' });
+    rmSync(join(dir, 'gone.image'));
+    const r = bedrock(['gone.image'], '.changes\n.recover\n');
+    expect(r.out).toBe('no unsaved changes\nnothing to recover: the journal has no changes newer than the image\n');
+    expect(r.err).toMatch(/gone\.image\.changes belongs to another image: it will be kept aside/);
+    expect(r.err).not.toMatch(/since the last save/);
+  }, 120_000);
+});

@@ -103,6 +103,18 @@ describe.each(BACKENDS)('contexts, %s back end', (backend) => {
     expect(plain(outcomeLines(o))).toContain('  in Dbg>>countdown: (×4) (Dbg(nil)) n=0');
   });
 
+  it('with no one to debug it, an evaluation stopped for a debugger ends with its error', () => {
+    b.pauseOnError = true;
+    try {
+      const o = one(b, '(Dbg new v: 2) a: 5');
+      expect(o.kind === 'error' && o.text).toBe('ZeroDivide: division by zero');
+      expect(value(b, '[(Dbg new v: 2) a: 5] on: ZeroDivide do: [:e | e return: 7]')).toBe('7');
+      expect(one(b, 'Dbg new halt').text).toBe('Halt');
+    } finally {
+      b.pauseOnError = false;
+    }
+  });
+
   it('a machine fault reports the frame it happened in', () => {
     expect(one(b, 'Dbg poke: a -> | here | here := a + 1. ^Memory at: 16rFFFFFFFFF').kind).toBe('defined');
     const o = one(b, 'Dbg new poke: 41');

@@ -112,6 +112,55 @@ describe('Forth: the interpreter and the core words', () => {
   });
 });
 
+describe('Forth: CATCH and THROW', () => {
+  it('THROW goes back to the CATCH with the stack as deep as it was, and the return stack unwound', () => {
+    out(': T-OK 9 ;  : T-THROW 7 8 9 99 THROW ;  : T-DEEP 1- DUP 0> IF RECURSE ELSE 999 THROW THEN ;');
+    expect(stack("1 2 3 ' T-OK CATCH")).toEqual(['1', '2', '3', '9', '0']);
+    expect(stack("1 2 ' T-THROW CATCH")).toEqual(['1', '2', '99']);
+    expect(stack("3 4 5 10 ' T-DEEP CATCH -111")).toEqual(['3', '4', '5', '0', '999', '-111']);
+    expect(stack("5 0 THROW")).toEqual(['5']);
+  });
+
+  it('the system\'s own errors are THROWn with the standard\'s codes inside a CATCH', () => {
+    out(': DIV0 1 0 / ;  : BADADDR 0 @ ;  : UNDER DROP DROP DROP ;  : UNDEF S" 1 2 NO-SUCH-WORD 3" EVALUATE ;');
+    expect(stack("' DIV0 CATCH  ' BADADDR CATCH  ' UNDEF CATCH  ' ABORT CATCH")).toEqual(['-10', '-9', '-13', '-1']);
+    expect(stack("' UNDER CATCH")).toEqual(['-4']);
+    out(': ABORTS ABORT" not shown" ;');
+    expect(stack("0 ' ABORTS CATCH  2 ' ABORTS CATCH")).toEqual(['0', '2', '-2']);
+    // Nested CATCHes: the inner one takes the THROW, the outer goes on.
+    out(': INNER 42 THROW ;  : OUTER [\'] INNER CATCH 1+ ;');
+    expect(stack("' OUTER CATCH")).toEqual(['43', '0']);
+  });
+
+  it('a THROW nothing CATCHes is an error as gforth says it, and the system goes on', () => {
+    const r = f.interpret(': T-UNCAUGHT -13 THROW ; 1 T-UNCAUGHT');
+    f.clearStack();
+    expect(r.error).toMatch(/Undefined word/);
+    const r2 = f.interpret('77 THROW');
+    f.clearStack();
+    expect(r2.error).toMatch(/error #77/);
+    expect(stack('2 2 +')).toEqual(['4']);
+  });
+});
+
+describe('Forth: double numbers and strings', () => {
+  it('double-cell words agree with exact arithmetic', () => {
+    expect(stack('1. 2. D- D>S 5. 7. D< -1. 0. D< 1. 2. D= -3. D0< 0. D0=')).toEqual(['-1', '-1', '-1', '0', '-1', '-1']);
+    expect(stack('-7. D2* D>S 7. D2/ D>S 3. 9. DMAX D>S 3. 9. DMIN D>S 5. 2 M+ D>S')).toEqual(['-14', '3', '9', '3', '7']);
+    expect(stack('100000000000. 3 7 M*/ D>S -21. 2 3 M*/ D>S')).toEqual([String((100000000000n * 3n) / 7n), '-14']);
+    out('12345. 2CONSTANT DC  2VARIABLE DV  : DL [ 7. ] 2LITERAL ;');
+    expect(stack('DC D>S  3. DV 2! DV 2@ D>S  DL D>S  1. 2. 3. 2ROT D>S')).toEqual(['12345', '3', '7', '2', '0', '3', '0', '1']);
+  });
+
+  it('string words: /STRING -TRAILING COMPARE SEARCH SLITERAL', () => {
+    expect(out('S" hello world" 6 /STRING TYPE  S" abc   " -TRAILING TYPE')).toBe('worldabc');
+    expect(stack('S" abc" S" abd" COMPARE  S" abd" S" abc" COMPARE  S" abc" S" abc" COMPARE  S" ab" S" abc" COMPARE')).toEqual(['-1', '1', '0', '-1']);
+    expect(out('S" the quick fox" S" qu" SEARCH . TYPE  S" the quick fox" S" dog" SEARCH . NIP .')).toBe('-1 quick fox0 13 ');
+    out(': GREETING [ S" hi there" ] SLITERAL ;');
+    expect(out('GREETING TYPE')).toBe('hi there');
+  });
+});
+
 describe('Forth: errors leave the system usable', () => {
   const error = (text: string): string => {
     const r = f.interpret(text);

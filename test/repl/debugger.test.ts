@@ -136,6 +136,18 @@ describe('restarting a frame', () => {
     expect(frame(app)).not.toContain('Debugger ·');
   });
 
+  it('return EXPR answers a value from the selected method\'s frame, and its sender goes on', async () => {
+    const app = start({ debugger: 'open' });
+    await ready(app);
+    await typeSlowly(app, 'Dbg new a: 5\n');
+    await shows(app, 'Debugger · ZeroDivide');
+    await typeSlowly(app, '1\n');
+    await shows(app, '── Dbg>>b: ──');
+    await typeSlowly(app, 'return u * 3\n');
+    await shows(app, /› Dbg new a: 5\n33\n/);
+    expect(frame(app)).not.toContain('Debugger ·');
+  });
+
   it('a block\'s frame is not restarted: the debugger says so and stays', async () => {
     const app = start({ debugger: 'open' });
     await ready(app);
@@ -144,6 +156,8 @@ describe('restarting a frame', () => {
     await typeSlowly(app, '1\n');
     await typeSlowly(app, 'r\n');
     await shows(app, "only a method's frame can be restarted");
+    await typeSlowly(app, 'return 3\n');
+    await shows(app, "only a method's frame can return a value");
     await typeSlowly(app, 'q\n');
     await until(app, (f) => !f.includes('Debugger ·'));
   });
