@@ -361,6 +361,8 @@ export class Session {
     }
     const id = same ? this.journal.id : randomUUID();
     const position = same ? this.journal.position : { id, seq: 0, offset: 0 };
+    // What nothing reaches is not written (issue 11 item 9): a major collection first.
+    kernel.heap.collect('major');
     const r = saveImage(kernel, target, { backend: this.bedrock.backend, journal: position, at: this.options.saveHook });
     if (!r.ok) { lock?.release(); return r; }
     this.imageHeader = r.header;

@@ -198,6 +198,13 @@ export const STATE = Object.freeze({
 });
 
 /**
+ * The xmm registers, in the STATE bytes kept for them (1024..1279): xmm r's low 64 bits are
+ * S64[XMM_STATE + 2r] (and, as a double, F64[XMM_STATE + 2r]), its high 64 bits S64[XMM_STATE + 2r + 1].
+ * (Not a STATE field: the image's layout fingerprint hashes STATE, and images hold no registers.)
+ */
+export const XMM_STATE = 128;
+
+/**
  * The machine's memory: cells, tags, the card table and the register state, in one
  * WebAssembly.Memory, seen through typed-array views. Views are re-made when memory grows.
  */
@@ -219,6 +226,8 @@ export class CellStore {
   state64!: BigInt64Array;
   state32!: Int32Array;
   state8!: Uint8Array;
+  /** The STATE region as doubles (the xmm registers, XMM_STATE). */
+  stateF64!: Float64Array;
   /** Register tags (the REG_TAGS part of STATE). */
   regTags!: Uint8Array;
   /** The card table, by bytes and by 32-bit words (four cards a word). */
@@ -318,6 +327,7 @@ export class CellStore {
     this.state64 = new BigInt64Array(buf, 0, STATE_BYTES / 8);
     this.state32 = new Int32Array(buf, 0, STATE_BYTES / 4);
     this.state8 = new Uint8Array(buf, 0, STATE_BYTES);
+    this.stateF64 = new Float64Array(buf, 0, STATE_BYTES / 8);
     this.regTags = new Uint8Array(buf, STATE.REG_TAGS, 16);
     this.cells = new BigInt64Array(buf, STATE_BYTES, n);
     this.cells32 = new Int32Array(buf, STATE_BYTES, n * 2);

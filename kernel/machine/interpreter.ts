@@ -34,6 +34,7 @@ import type { Fault, FaultKind } from './faults.ts';
 import * as flags from './flags.ts';
 import { below, carry, condition, setZeroFlag } from './flags.ts';
 import { Insn, makeFault, OP } from './insn.ts';
+import { executeSse } from './sse.ts';
 import { SAMPLE_HEAT } from './wasm/tier.ts';
 import { NEXT_INSN, RET_TO, RETURNED, STOP_AT, FAULT as FAULTED } from './wasm/translate.ts';
 import type { Machine, RunResult } from './machine.ts';
@@ -615,6 +616,7 @@ function read(m: Machine, ins: Insn, op: Operand): boolean {
       return true;
     }
     case 'rel': value = BigInt(op.target); valueTag = TAG_NUM; return true;
+    case 'xmm': m.raise('InvalidOpcode', 'an xmm register is not an operand here', ins); return false;
   }
 }
 
@@ -828,6 +830,7 @@ function general(m: Machine, ins: Insn): boolean {
     case 'nop':
       return true;
     default:
+      if (row.sse) return executeSse(m, ins);
       m.raise('InvalidOpcode', `'${row.mnemonic}' has no routine`, ins);
       return false;
   }

@@ -38,7 +38,7 @@
  */
 import {
   CARD_SHIFT, CellStore, FORMAT_CODE, FORMAT_WORDS, STATE, TAG_CODE, TAG_HDR, TAG_NUM, TAG_POISON, TAG_PTR, TAG_STACK,
-  headerFormat,
+  XMM_STATE, headerFormat,
 } from './cells.ts';
 import { describeFault, type Fault, type FaultKind } from './faults.ts';
 import { readFlags, writeFlags, type FlagValues } from './flags.ts';
@@ -276,6 +276,15 @@ export class Machine {
     }
     this.store.state64[STATE.REGS + r] = value;
     this.store.state8[STATE.REG_TAGS + r] = tag;
+  }
+
+  /** xmm register r (0..15): its low and high 64 bits (the low half holds a scalar double). */
+  xmm(r: number): [bigint, bigint] {
+    return [this.store.state64[XMM_STATE + 2 * r], this.store.state64[XMM_STATE + 2 * r + 1]];
+  }
+  setXmm(r: number, low: bigint, high = 0n): void {
+    this.store.state64[XMM_STATE + 2 * r] = BigInt.asIntN(64, low);
+    this.store.state64[XMM_STATE + 2 * r + 1] = BigInt.asIntN(64, high);
   }
 
   flags(): FlagValues { return readFlags(this.store.state32); }

@@ -119,7 +119,15 @@ export function evalCommand(args: string[], io: Output): number {
  */
 export function runSmalltalkFile(ws: Workspace, read: FileRead, io: Output): boolean {
   let ok = true;
-  for (const item of read.items) {
+  const skippedBefore = (i: number): void => {
+    for (const s of read.skipped ?? []) {
+      if (s.before !== i) continue;
+      for (const l of formatSyntaxError(s.error).split('\n')) io.err(l);
+      ok = false;
+    }
+  };
+  for (const [i, item] of read.items.entries()) {
+    skippedBefore(i);
     const running = ws.start(item);
     let outcomes: readonly Outcome[] | null = null;
     while (outcomes === null) outcomes = running.step(Number.MAX_SAFE_INTEGER);
@@ -136,6 +144,7 @@ export function runSmalltalkFile(ws: Workspace, read: FileRead, io: Output): boo
       }
     }
   }
+  skippedBefore(read.items.length);
   if (read.error) { for (const l of formatSyntaxError(read.error).split('\n')) io.err(l); ok = false; }
   return ok;
 }

@@ -548,6 +548,7 @@ export class Generator {
       case 'string': return made(makeString(k, v.value));
       case 'symbol': return made(k.symbols.intern(v.value));
       case 'character': return made(k.character(v.value.codePointAt(0) ?? 0));
+      case 'float': return this.float(v.value, span);
       case 'array': {
         // Elements are made first (each kept in the literal array), then the Array.
         const values = v.elements.map((el): [bigint, number] => {
@@ -598,6 +599,20 @@ export class Generator {
     const p = k.heap.allocateFixed(digits.length, FORMAT_WORDS, behaviourIndex(k, cls), 0n, TAG_NUM);
     if (p < 0) this.fail('out of memory', span);
     digits.forEach((d, i) => setSlot(k.machine, p, i, d, TAG_NUM));
+    return p;
+  }
+
+  /**
+   * A Float literal: an instance of Float (bootstrap/system/float.bedrock), a word object
+   * whose one slot holds the double's IEEE 754 bits.
+   */
+  private float(bits: bigint, span: Span): number {
+    const k = this.k;
+    const cls = k.behaviourNamed('Float');
+    if (cls < 0) this.fail('Float literals need Float, which is not defined yet', span);
+    const p = k.heap.allocateFixed(1, FORMAT_WORDS, behaviourIndex(k, cls), 0n, TAG_NUM);
+    if (p < 0) this.fail('out of memory', span);
+    setSlot(k.machine, p, 0, bits, TAG_NUM);
     return p;
   }
 

@@ -155,6 +155,7 @@ export class Compiler {
     const value = (v: LiteralValue): [bigint, number] => {
       switch (v.type) {
         case 'integer': return v.value >= -(2n ** 63n) && v.value < 2n ** 63n ? [v.value, TAG_NUM] : made(makeString(k, v.value.toString()));
+        case 'float': return made(makeString(k, String(new Float64Array(new BigInt64Array([v.value]).buffer)[0])));
         case 'string': return made(makeString(k, v.value));
         case 'symbol': return made(k.symbols.intern(v.value));
         case 'character': return made(k.character(v.value.codePointAt(0) ?? 0));

@@ -35,6 +35,8 @@ export interface Span {
 /** The value of a literal. Integers are bigint (arbitrary size: LargeIntegers start here). */
 export type LiteralValue =
   | { readonly type: 'integer'; readonly value: bigint }
+  /** A Float: its IEEE 754 bits, as a signed 64-bit bigint. */
+  | { readonly type: 'float'; readonly value: bigint }
   | { readonly type: 'bytes'; readonly value: readonly number[] }
   | { readonly type: 'character'; readonly value: string }
   | { readonly type: 'string'; readonly value: string }

@@ -47,7 +47,13 @@ export type FileFormat = 'bedrock' | 'smalltalk';
 export interface FileRead {
   readonly format: FileFormat;
   readonly items: readonly Item[];
+  /** The error that stopped the reading: nothing after it was read. */
   readonly error?: SyntaxError;
+  /**
+   * Chunks that did not parse and were passed over (the chunk format goes on with the next
+   * chunk, as GNU Smalltalk does), each with the index of the item it came before.
+   */
+  readonly skipped?: readonly { readonly before: number; readonly error: SyntaxError }[];
 }
 
 const SMALLTALK_EXTENSIONS = ['.st', '.cs', '.gst'];
@@ -121,6 +127,7 @@ class SmalltalkReader {
   private readonly source: SourceText;
   private readonly terminators: number[];
   private readonly items: Item[] = [];
+  private readonly skipped: { before: number; error: SyntaxError }[] = [];
   /** Where the next chunk starts. */
   private pos = 0;
   private next = 0;
@@ -139,7 +146,22 @@ class SmalltalkReader {
 
   read(): FileRead {
     const r = parseWith(this.source, this.pos, () => { this.chunks(); return null; });
-    return { format: 'smalltalk', items: this.items, ...(r !== null && { error: r.error }) };
+    return { format: 'smalltalk', items: this.items, ...(r !== null && { error: r.error }), ...(this.skipped.length > 0 && { skipped: this.skipped }) };
+  }
+
+  /**
+   * Read one chunk with `read`; in a file of chunks, the rest of a chunk that does not parse
+   * is passed over (its error kept; the statements before it in the chunk stay, as GNU
+   * Smalltalk runs them) and reading goes on with the next chunk.
+   */
+  private guarded(read: () => void): void {
+    if (this.terminators.length === 0) { read(); return; }
+    try {
+      read();
+    } catch (e) {
+      if (!(e instanceof Failure)) throw e;
+      this.skipped.push({ before: this.items.length, error: e.error });
+    }
   }
 
   /** The next chunk: its extent (up to its '!', or the end), and whether a lone '!' came before it. */
@@ -161,7 +183,7 @@ class SmalltalkReader {
 
   private chunks(): void {
     for (let c = this.chunk(true); c !== null; c = this.chunk(true)) {
-      if (!c.bang) { this.statements(c.start, c.end); continue; }
+      if (!c.bang) { const { start, end } = c; this.guarded(() => this.statements(start, end)); continue; }
       const tokens = this.tokens(c.start, c.end);
       const head = methodsHead(tokens);
       if (head !== null) { this.methods(head.target, head.classSide); continue; }
@@ -172,7 +194,8 @@ class SmalltalkReader {
         continue;
       }
       if (tokens.length === 2 && tokens[1].kind === 'identifier' && tokens[1].text === 'reorganize') { this.chunk(false); continue; }
-      this.statements(c.start, c.end);
+      const { start, end } = c;
+      this.guarded(() => this.statements(start, end));
     }
   }
 
@@ -184,7 +207,8 @@ class SmalltalkReader {
   private methods(target: string, classSide: boolean): void {
     for (let c = this.chunk(false); c !== null; c = this.chunk(false)) {
       if (this.source.text.slice(c.start, c.end).trim() === '') return;
-      this.items.push(this.method(target, classSide, c.start, c.end));
+      const { start, end } = c;
+      this.guarded(() => { this.items.push(this.method(target, classSide, start, end)); });
     }
   }
 

@@ -40,6 +40,13 @@ export function tokenize(text: string | SourceText): Token[] {
   return out;
 }
 
+/** The IEEE 754 bits of a double, as a signed 64-bit bigint (a Float literal's value). */
+export function floatBits(value: number): bigint {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, value, true);
+  return view.getBigInt64(0, true);
+}
+
 /** The value of one digit in radix up to 36, or -1. */
 function digitValue(ch: string): number {
   const c = ch.charCodeAt(0);
@@ -153,10 +160,43 @@ class Scan {
       }
       return this.radixDigits(start, i + 1, radix, `${digits}r`, `digit in radix ${radix}`);
     }
-    if (text[i] === '.' && isDigit(text[i + 1])) {
-      let j = i + 1;
-      while (isNameCharacter(text[j])) j++;
-      return this.error(start, j, 'floating-point numbers are not supported (to end a statement after a number, put a space after the period)');
+    // A Float: digits '.' digits, and an exponent (e, or GNU Smalltalk's d and q) that may be
+    // negative; an integer with a negative exponent (1e-3) is a Float too, as in GNU Smalltalk.
+    const exponentAt = (k: number): number => {
+      if (text[k] !== 'e' && text[k] !== 'd' && text[k] !== 'q') return -1;
+      const d = text[k + 1] === '-' ? k + 2 : k + 1;
+      return isDigit(text[d]) ? d : -1;
+    };
+    const fractional = text[i] === '.' && isDigit(text[i + 1]);
+    // A ScaledDecimal: 3.14s2, 3.14s (as many places as written), 2s3.
+    {
+      let j = i, places = 0;
+      if (fractional) { j = i + 1; while (isDigit(text[j])) j++; places = j - i - 1; }
+      if (text[j] === 's' && !(isNameCharacter(text[j + 1]) && !isDigit(text[j + 1]))) {
+        let k = j + 1;
+        while (isDigit(text[k])) k++;
+        const scale = k > j + 1 ? text.slice(j + 1, k) : String(places);
+        const digits = text.slice(start, i) + (fractional ? text.slice(i + 1, j) : '');
+        return this.make('scaled', start, k, `${digits} ${places} ${scale}`);
+      }
+    }
+    const negativeExponent = text[i] === 'e' && text[i + 1] === '-' && isDigit(text[i + 2]);
+    if (fractional || negativeExponent) {
+      let j = i;
+      if (fractional) { j = i + 1; while (isDigit(text[j])) j++; }
+      let mantissaEnd = j;
+      const d = exponentAt(j);
+      let exponent = '0';
+      if (d >= 0) {
+        let k = d;
+        while (isDigit(text[k])) k++;
+        exponent = (text[d - 1] === '-' ? '-' : '') + text.slice(d, k);
+        j = k;
+      } else if (fractional && (text[j] === 'd' || text[j] === 'q') && !isNameCharacter(text[j + 1])) {
+        j++; // 2.5d: a FloatD, as GNU Smalltalk writes it
+      }
+      const value = Number(`${text.slice(start, mantissaEnd)}e${exponent}`);
+      return this.make('float', start, j, floatBits(value));
     }
     if (text[i] === 'e' && isDigit(text[i + 1])) {
       let j = i + 1;

@@ -307,6 +307,23 @@ export class TokenParser {
     }
   }
 
+  /**
+   * A ScaledDecimal literal (3.14s2) is the expression `ScaledDecimal newFromNumber: 314 / 100
+   * scale: 2` (bootstrap/system/scaled.bedrock), made where it is written.
+   */
+  private scaledDecimal(t: Token, negative: boolean): Parsed {
+    const [digits, places, scale] = (t.value as string).split(' ');
+    const span = this.span(t.start, t.end);
+    const int = (v: bigint): Expression => ({ kind: 'literal', value: { type: 'integer', value: v }, span });
+    const message = (selector: string, args: Expression[]): Message => ({ selector, args, selectorSpan: span, span });
+    const value: Expression = { kind: 'send', receiver: int((negative ? -1n : 1n) * BigInt(digits)), message: message('/', [int(10n ** BigInt(places))]), span };
+    const node: Expression = {
+      kind: 'send', receiver: { kind: 'variable', name: 'ScaledDecimal', span },
+      message: message('newFromNumber:scale:', [value, int(BigInt(scale))]), span,
+    };
+    return { node, start: t.start, end: t.end };
+  }
+
   primary(expected: string): Parsed {
     const t = this.peek();
     if (t === undefined) this.fail(expected, this.end);
@@ -323,6 +340,12 @@ export class TokenParser {
       case 'integer':
         this.pos++;
         return literal({ type: 'integer', value: t.value as bigint });
+      case 'float':
+        this.pos++;
+        return literal({ type: 'float', value: t.value as bigint });
+      case 'scaled':
+        this.pos++;
+        return this.scaledDecimal(t, false);
       case 'character':
       case 'string':
       case 'symbol':
@@ -343,6 +366,15 @@ export class TokenParser {
         if (t.text === '-' && n?.kind === 'integer' && n.start === t.end) {
           this.pos += 2;
           return literal({ type: 'integer', value: -(n.value as bigint) }, t.start, n.end);
+        }
+        if (t.text === '-' && n?.kind === 'float' && n.start === t.end) {
+          this.pos += 2;
+          return literal({ type: 'float', value: BigInt.asIntN(64, (n.value as bigint) ^ (1n << 63n)) }, t.start, n.end);
+        }
+        if (t.text === '-' && n?.kind === 'scaled' && n.start === t.end) {
+          this.pos += 2;
+          const p = this.scaledDecimal(n, true);
+          return { ...p, start: t.start };
         }
         if (t.text === '-' && n?.kind === 'integer') this.failAt(t, expected, `a negative number is written with its '-' glued to it: -${n.text}`);
         break;
@@ -533,6 +565,9 @@ export class TokenParser {
         case 'integer':
           elements.push({ type: 'integer', value: t.value as bigint });
           break;
+        case 'float':
+          elements.push({ type: 'float', value: t.value as bigint });
+          break;
         case 'character':
         case 'string':
         case 'symbol':
@@ -557,6 +592,9 @@ export class TokenParser {
           if (t.text === '-' && n?.kind === 'integer' && n.start === t.end) {
             this.pos++;
             elements.push({ type: 'integer', value: -(n.value as bigint) });
+          } else if (t.text === '-' && n?.kind === 'float' && n.start === t.end) {
+            this.pos++;
+            elements.push({ type: 'float', value: BigInt.asIntN(64, (n.value as bigint) ^ (1n << 63n)) });
           } else elements.push({ type: 'symbol', value: t.text });
           break;
         }

@@ -5,6 +5,8 @@
  *   foo  Foo  _x1         identifier          at:  ifTrue:    keyword (a name glued to ':')
  *   + - * / \ < > = ~ @ % | & ? , !   runs of these are binary operators (see below for '-')
  *   42  16rFF  0xFF  1e6  integer (always unsigned here: the parser makes '-' 42 negative)
+ *   1.5  2.5e-3  1.0e10  1e-3  2.0d0   float (its IEEE 754 bits, a bigint; unsigned as integers are)
+ *   3.14s2  1/3s  2s3    scaled (a ScaledDecimal: 'digits fractionDigits scale' as text)
  *   $a  'it''s'  #foo  #at:put:  #+  #'a b'          character, string, symbol
  *   #(  #[  ( ) [ ] { } . ; ^ := :                  punctuation
  *
@@ -19,6 +21,8 @@ export const TOKEN_KINDS = {
   keyword: 'a keyword',
   binary: 'a binary operator',
   integer: 'a number',
+  float: 'a number',
+  scaled: 'a number',
   character: 'a character',
   string: 'a string',
   symbol: 'a symbol',

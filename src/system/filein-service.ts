@@ -50,7 +50,12 @@ export class FileIns {
       return code === 'ENOENT' ? `${path}: no such file` : `${path}: ${(e as Error).message}`;
     }
     const read = readSourceFile(text, path);
-    const steps: Pending[] = read.items.map((item) => ({ kind: 'item', item }));
+    const steps: Pending[] = [];
+    read.items.forEach((item, i) => {
+      for (const s of read.skipped ?? []) if (s.before === i) steps.push({ kind: 'error', text: formatSyntaxError(s.error) });
+      steps.push({ kind: 'item', item });
+    });
+    for (const s of read.skipped ?? []) if (s.before === read.items.length) steps.push({ kind: 'error', text: formatSyntaxError(s.error) });
     if (read.error) steps.push({ kind: 'error', text: formatSyntaxError(read.error) });
     const handle = this.next++;
     this.readers.set(handle, steps);

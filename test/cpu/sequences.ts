@@ -235,6 +235,7 @@ function formatOperand(op: GenOperand, rnd: Random): string {
     case 'reg': return REG64[op.reg];
     case 'reg8': return REG8[op.reg];
     case 'reg16': return REG16[op.reg];
+    case 'xmm': return `xmm${op.reg}`;
     case 'imm': return formatNumber(op.value, rnd);
     case 'label': return op.name;
     case 'rel': return String(op.target);

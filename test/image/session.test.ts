@@ -100,4 +100,14 @@ describe('Session', () => {
     expect(r.ok).toBe(false);
     expect(r.lines.join('\n')).toMatch(/checks {4}FAILED: .*bad\.image: magic check failed/);
   });
+  it('collects garbage before it saves: 200,000 arrays let go of are not written', () => {
+    const path = join(dir, 'garbage.image');
+    const s = open(path);
+    texts(s, 'Keep := (1 to: 200000) collect: [:i | Array new: 3]');
+    texts(s, 'Keep := nil');
+    expect(s.save().ok).toBe(true);
+    const small = readFileSync(path).length;
+    s.close();
+    expect(small).toBeLessThan(8_000_000); // the 200,000 arrays alone are about 10 MB of cells and tags
+  });
 });

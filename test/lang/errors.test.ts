@@ -26,7 +26,6 @@ const CASES: Array<[string, number, number, string]> = [
   ['37r1', 1, 1, 'a radix must be between 2 and 36'],
   ['2r102', 1, 5, "'2' is not a digit in radix 2"],
   ['0xZZ', 1, 3, "'Z' is not a hexadecimal digit"],
-  ['x := 3.14', 1, 6, 'floating-point numbers are not supported'],
   ['#', 1, 2, "after '#'"],
   ['x foo; ', 1, 7, "expected a message after ';'"],
   ['3 ; foo', 1, 3, "expected a message before ';'"],

@@ -76,18 +76,21 @@ describe('the chunk format', () => {
     ]);
   });
 
-  it('errors name the file, line and column as written (a !! counts as two characters)', () => {
+  it('errors name the file, line and column as written (a !! counts as two characters); the next chunk is read', () => {
     const r = readSourceFile("Transcript show: 'a!!b'. 3 +!\n4 printNl!", 'f.st');
-    expect(r.items).toHaveLength(1);
-    expect(formatSyntaxError(r.error!).split('\n')).toEqual([
+    expect(r.items).toHaveLength(2);
+    expect(r.error).toBeUndefined();
+    expect(r.skipped?.map((s) => s.before)).toEqual([1]);
+    expect(formatSyntaxError(r.skipped![0].error).split('\n')).toEqual([
       "f.st:1:29: expected an argument after '+'",
       "  Transcript show: 'a!!b'. 3 +!",
       '                              ^',
     ]);
     const m = readSourceFile("!Foo methodsFor: 'x'!\nbar\n\t^'!!' , ]! !", 'g.st');
-    expect(formatSyntaxError(m.error!).split('\n')[0]).toBe("g.st:3:10: expected an argument after ',', found ']'");
+    expect(formatSyntaxError(m.skipped![0].error).split('\n')[0]).toBe("g.st:3:10: expected an argument after ',', found ']'");
     const s = readSourceFile("Transcript show: 'a!b'!\n3 printNl!", 'h.st');
-    expect(formatSyntaxError(s.error!).split('\n')[0]).toBe("h.st:1:18: this string runs past the '!' that ends the chunk (write a '!' inside a chunk as '!!')");
+    expect(s.items).toHaveLength(1);
+    expect(formatSyntaxError(s.skipped![0].error).split('\n')[0]).toBe("h.st:1:18: this string runs past the '!' that ends the chunk (write a '!' inside a chunk as '!!')");
   });
 });
 

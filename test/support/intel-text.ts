@@ -12,7 +12,7 @@
  * base/index/scale/displacement, immediates and targets as 64-bit values; the memory size
  * is kept apart, since each side prints it in different places.
  */
-import { CONDITIONS, REG16, REG64, REG8 } from '../../kernel/machine/x86/table.ts';
+import { CONDITIONS, REG16, REG64, REG8, XMM } from '../../kernel/machine/x86/table.ts';
 import { conditionOf } from './random-instructions.ts';
 
 export interface CanonicalLine {
@@ -22,7 +22,7 @@ export interface CanonicalLine {
   readonly memorySize: string;
 }
 
-const REGISTERS = new Set([...REG64, ...REG8]);
+const REGISTERS = new Set([...REG64, ...REG8, ...XMM]);
 const BRANCH = /^(jmp|call|j[a-z]+)$/;
 
 function parseNumber(text: string): bigint | null {
@@ -95,7 +95,7 @@ export function canonicalLine(line: string): CanonicalLine | null {
   const operands: string[] = [];
   for (let op of m[2] === '' ? [] : m[2].split(',')) {
     op = op.trim();
-    const sized = /^(byte|word|qword) ptr\s*(.*)$/.exec(op);
+    const sized = /^(byte|word|qword|xmmword) ptr\s*(.*)$/.exec(op);
     if (sized) { memorySize = sized[1]; op = sized[2]; }
     // lar's source is a 16-bit register: GNU as wants `si`, objdump prints `rsi`.
     if (REG16.includes(op)) { operands.push(REG64[REG16.indexOf(op)]); continue; }

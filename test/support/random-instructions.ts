@@ -87,7 +87,7 @@ const SCALES = [1, 2, 4, 8] as const;
 export type MemoryShape = 'absolute' | 'rip' | 'base' | 'base+index' | 'index';
 const SHAPES: readonly MemoryShape[] = ['absolute', 'rip', 'base', 'base', 'base+index', 'base+index', 'index'];
 
-export function randomMemory(rng: Rng, size: 0 | 8 | 16 | 64, shape: MemoryShape = rng.pick(SHAPES)): MemOperand {
+export function randomMemory(rng: Rng, size: 0 | 8 | 16 | 64 | 128, shape: MemoryShape = rng.pick(SHAPES)): MemOperand {
   const disp = randomDisplacement(rng);
   switch (shape) {
     case 'absolute': return { kind: 'mem', base: -1, index: -1, scale: 1, disp, size };
@@ -140,6 +140,9 @@ export function randomOperand(rng: Rng, kind: OperandKind, labels: readonly stri
     case 'rm8': return rng.chance(0.5) ? { kind: 'reg8', reg: rng.int(0, REG8.length - 1) } : randomMemory(rng, 8);
     case 'rm16': return rng.chance(0.5) ? { kind: 'reg16', reg: rng.int(0, 15) } : randomMemory(rng, 16);
     case 'r8': return { kind: 'reg8', reg: rng.int(0, REG8.length - 1) };
+    case 'xmm': return { kind: 'xmm', reg: rng.int(0, 15) };
+    case 'xmm_m64': return rng.chance(0.5) ? { kind: 'xmm', reg: rng.int(0, 15) } : randomMemory(rng, 64);
+    case 'xmm_m128': return rng.chance(0.5) ? { kind: 'xmm', reg: rng.int(0, 15) } : randomMemory(rng, 128);
     case 'rax': return { kind: 'reg', reg: 0 };
     case 'cl': return { kind: 'reg8', reg: 1 };
     case 'rel8': case 'rel32':
@@ -216,7 +219,7 @@ function spellMemory(m: MemOperand, style: TextStyle, sized: boolean): string {
   if (d < 0 && style.wrap64) {
     // The 64-bit two's complement spelling: [rbx+0xffffffffffffff80] is [rbx-128].
     const wrapped = '0x' + BigInt.asUintN(64, BigInt(d)).toString(16);
-    return (sized ? (m.size === 8 ? 'byte ptr ' : m.size === 16 ? 'word ptr ' : 'qword ptr ') : '') + `[${[...regs, wrapped].join('+')}]`;
+    return (sized ? (m.size === 8 ? 'byte ptr ' : m.size === 16 ? 'word ptr ' : m.size === 128 ? 'xmmword ptr ' : 'qword ptr ') : '') + `[${[...regs, wrapped].join('+')}]`;
   }
   const dispText = spellNumber(BigInt(Math.abs(d)), style, false);
   let text: string;
@@ -224,7 +227,7 @@ function spellMemory(m: MemOperand, style: TextStyle, sized: boolean): string {
   else if (d === 0) text = regs.join('+');
   else if (style.dispFirst) text = (d < 0 ? '-' : '') + dispText + '+' + regs.join('+');
   else text = regs.join('+') + (d < 0 ? '-' : '+') + dispText;
-  return (sized ? (m.size === 8 ? 'byte ptr ' : m.size === 16 ? 'word ptr ' : 'qword ptr ') : '') + `[${text}]`;
+  return (sized ? (m.size === 8 ? 'byte ptr ' : m.size === 16 ? 'word ptr ' : m.size === 128 ? 'xmmword ptr ' : 'qword ptr ') : '') + `[${text}]`;
 }
 
 export interface GenInstruction {
@@ -248,6 +251,7 @@ export function formatIntel(row: Row, mnemonic: string, operands: readonly GenOp
       case 'reg': return up(REG64[op.reg]);
       case 'reg8': return up(REG8[op.reg]);
       case 'reg16': return up(REG16[op.reg]);
+      case 'xmm': return up(`xmm${op.reg}`);
       case 'mem': return up(spellMemory(op, style, mustSize || style.sized));
       case 'imm': return up(spellNumber(op.value, style, SIGNED_KINDS.has(row.operands[i]))); // (`test` swaps no immediate)
       case 'rel': return '0x' + op.target.toString(16);

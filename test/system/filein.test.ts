@@ -127,6 +127,21 @@ Shape new area`;
     expect(ws.evaluate("Smalltalk fileIn: 'no/such/file.st'")[0].text).toBe('Error: no/such/file.st: no such file');
   });
 
+  it('a chunk that does not parse is reported with its place, and the chunks after it are read', () => {
+    const path = join(work, `${backend}-broken.st`);
+    writeFileSync(path, [
+      "Object subclass: #Broken instanceVariableNames: '' classVariableNames: '' package: 'X'!",
+      '', "!Broken methodsFor: 'a'!", 'bad', '    ^ 1 + + !', 'good', '    ^42! !', '',
+      'Transcript showCr: Broken new good printString!', 'Transcript showCr: (3 + ) printString!', "Transcript showCr: 'after'!", '',
+    ].join('\n'));
+    const r = runFile(system(), path, 'broken.st');
+    expect(r.out).toEqual(['42', 'after']);
+    expect(r.err.filter((l) => /^broken\.st:/.test(l))).toEqual([
+      "broken.st:5:11: expected an argument after '+', found '+'", "broken.st:10:25: expected an argument after '+', found ')'",
+    ]);
+    expect(r.ok).toBe(false);
+  });
+
   it('compile: defines a method from its text, and says what is wrong with a bad one', () => {
     const ws = new Workspace(system());
     expect(ws.evaluate("Object subclass: #Calc\nCalc compile: 'double: x\n\t^x * 2'\nCalc new double: 21\nCalc class compile: 'zero ^0' classified: 'x'\nCalc zero\nCalc compile: 'oops ^ + 1'")

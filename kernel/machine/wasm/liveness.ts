@@ -45,8 +45,9 @@ export function effectsOf(ins: Insn): Effects {
     // (flags the manual leaves undefined are left as they were, here as in the interpreter)
     if (row.flags.writes !== '') writes |= FLAGS;
   }
+  // A write to rsp is checked against the stack's bounds, which are layout too.
   const memory = ops.some((o) => o.kind === 'mem') || op === 'push' || op === 'pop' || op === 'call' || op === 'ret' ||
-    row.control === 'indirect' || row.control === 'jump';
+    row.control === 'indirect' || row.control === 'jump' || e.writes.includes(RSP);
   if (memory) reads |= LAYOUT;
   return { reads, writes };
 }

@@ -119,6 +119,8 @@ export function needsStep(ins: Insn): boolean {
   const ops = ins.decoded!.operands;
   const d = ops[0];
   const rsp = (o: Operand | undefined): boolean => o !== undefined && o.kind === 'reg' && o.reg === RSP;
+  // SSE2 rows: the xmm registers live in STATE, and the interpreter's routine (sse.ts) runs them.
+  if (row.sse) return true;
   switch (row.operation) {
     case 'inc': case 'dec': case 'neg': case 'not': case 'shl': case 'shr': case 'sar': return rsp(d);
     case 'imul': case 'cmovcc': case 'pop': return d.kind !== 'reg' || d.reg === RSP;
@@ -454,6 +456,7 @@ class FunctionWriter {
     this.cur = ins;
     const row = decodedRow(ins);
     if (!row) { this.stopAt(ins); return; }
+    if (row.sse) { this.stepped(ins); return; } // the interpreter's routine, through the step import
     const ops = ins.decoded!.operands;
     switch (row.operation) {
       case 'mov': return this.mov(ins, ops);

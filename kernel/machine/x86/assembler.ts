@@ -27,7 +27,7 @@
  */
 import { encode, type BranchSize } from './encoder.ts';
 import type { Hints, MemOperand, Operand } from './operand.ts';
-import { MNEMONICS, REG16, REG64, REG8, RIP } from './table.ts';
+import { MNEMONICS, REG16, REG64, REG8, RIP, XMM } from './table.ts';
 
 export interface AsmError {
   readonly line: number;
@@ -62,6 +62,7 @@ class AsmFailure {
 const REGISTERS64 = new Map(REG64.map((name, i) => [name, i]));
 const REGISTERS8 = new Map(REG8.map((name, i) => [name, i]));
 const REGISTERS16 = new Map(REG16.map((name, i) => [name, i]));
+const REGISTERSXMM = new Map(XMM.map((name, i) => [name, i]));
 
 /** Blank out comments, keeping every other character (and so every line and column) in place. */
 function stripComments(source: string): string {
@@ -236,11 +237,11 @@ class StatementParser {
   private parseOperand(branch: boolean): ParsedOperand {
     const t = this.peek();
     const word = t.text.toLowerCase();
-    let size: 0 | 8 | 16 | 64 = 0;
-    if (word === 'qword' || word === 'byte' || word === 'word') {
+    let size: 0 | 8 | 16 | 64 | 128 = 0;
+    if (word === 'qword' || word === 'byte' || word === 'word' || word === 'xmmword') {
       this.next();
       if (this.peek().text.toLowerCase() === 'ptr') this.next();
-      size = word === 'qword' ? 64 : word === 'word' ? 16 : 8;
+      size = word === 'qword' ? 64 : word === 'word' ? 16 : word === 'xmmword' ? 128 : 8;
       if (this.peek().text !== '[') {
         const r = this.peek();
         if (r.kind === 'word' && REGISTERS64.has(r.text.toLowerCase()) && this.tokens[this.i + 1]?.text === '*') {
@@ -262,6 +263,7 @@ class StatementParser {
       }
       if (REGISTERS8.has(word)) { this.next(); return { kind: 'reg8', reg: REGISTERS8.get(word)! }; }
       if (REGISTERS16.has(word)) { this.next(); return { kind: 'reg16', reg: REGISTERS16.get(word)! }; }
+      if (REGISTERSXMM.has(word)) { this.next(); return { kind: 'xmm', reg: REGISTERSXMM.get(word)! }; }
       if (branch && !MNEMONICS.has(word)) { this.next(); return { kind: 'label', name: t.text, where: { line: t.line, column: t.column } }; }
     }
     const n = this.parseSignedNumber();
@@ -270,7 +272,7 @@ class StatementParser {
   }
 
   /** base + index*scale + disp, up to `close` (']'), or to the end of the operand for the bare form. */
-  private parseMemoryTerms(size: 0 | 8 | 16 | 64, close: string | null): MemOperand {
+  private parseMemoryTerms(size: 0 | 8 | 16 | 64 | 128, close: string | null): MemOperand {
     let base = -1, index = -1, scale: 1 | 2 | 4 | 8 = 1, disp = 0n;
     let sign = 1n;
     let first = true;

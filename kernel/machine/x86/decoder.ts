@@ -3,8 +3,10 @@
  * from the instruction table. It is the machine's only decoder; the interpreter, the
  * disassembler and the tests all use it.
  *
- * Accepted: at most one REX prefix, immediately before the opcode; no legacy prefixes
- * (66 would make the operands 16-bit and 67 the addresses 32-bit, both outside the subset).
+ * Accepted: at most one REX prefix, immediately before the opcode; of the legacy prefixes
+ * only 66, f2 and f3 where an SSE2 row has them as its mandatory prefix (one of them, before
+ * the REX prefix); otherwise 66 would make the operands 16-bit and 67 the addresses 32-bit,
+ * both outside the subset.
  * An opcode whose row needs REX.W is refused without it (it would be the 32-bit instruction).
  */
 import { RIP, TABLE, type Row } from './table.ts';
@@ -14,7 +16,15 @@ export type DecodeResult =
   | { readonly ok: true; readonly insn: Decoded }
   | { readonly ok: false; readonly error: string; readonly truncated: boolean };
 
-/** Rows by opcode: key is the byte, or 0x100 + the second byte of a 0F xx opcode. */
+/** The key's part for a mandatory prefix (none, 66, f2, f3). */
+function prefixKey(prefix: number): number {
+  return prefix === 0x66 ? 0x1000 : prefix === 0xf2 ? 0x2000 : prefix === 0xf3 ? 0x3000 : 0;
+}
+
+/**
+ * Rows by opcode: key is the byte, or 0x100 + the second byte of a 0F xx opcode, or 0x200 +
+ * the third of 0F 3A xx; plus the mandatory prefix's part (prefixKey).
+ */
 const INDEX: ReadonlyMap<number, readonly Row[]> = (() => {
   const index = new Map<number, Row[]>();
   const add = (key: number, row: Row): void => {
@@ -24,7 +34,7 @@ const INDEX: ReadonlyMap<number, readonly Row[]> = (() => {
   };
   for (const row of TABLE) {
     const last = row.opcode[row.opcode.length - 1];
-    const key = row.opcode.length === 2 ? 0x100 | last : last;
+    const key = (row.opcode.length === 3 ? 0x200 | last : row.opcode.length === 2 ? 0x100 | last : last) + prefixKey(row.prefix);
     if (row.operands.includes('r64op')) for (let r = 0; r < 8; r++) add(key + r, row);
     else add(key, row);
   }
@@ -32,6 +42,7 @@ const INDEX: ReadonlyMap<number, readonly Row[]> = (() => {
 })();
 
 const LEGACY_PREFIXES = new Set([0x66, 0x67, 0xf0, 0xf2, 0xf3, 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65]);
+const MANDATORY_PREFIXES = new Set([0x66, 0xf2, 0xf3]);
 
 function fail(error: string, truncated = false): DecodeResult {
   return { ok: false, error, truncated };
@@ -49,7 +60,13 @@ export function decode(bytes: Uint8Array, offset = 0, end = bytes.length, addres
   let rex = 0;
   let b = byte();
   if (b < 0) return fail('no bytes to decode', true);
-  if (LEGACY_PREFIXES.has(b)) return fail(`prefix ${hex(b)} is not in the subset`);
+  let prefix = 0;
+  if (MANDATORY_PREFIXES.has(b)) {
+    prefix = b;
+    b = byte();
+    if (b < 0) return fail(`instruction is cut off after its prefix ${hex(prefix)}`, true);
+  }
+  if (LEGACY_PREFIXES.has(b)) return fail(`prefix ${hex(prefix || b)} is not in the subset`);
   if ((b & 0xf0) === 0x40) {
     rex = b;
     b = byte();
@@ -62,9 +79,18 @@ export function decode(bytes: Uint8Array, offset = 0, end = bytes.length, addres
     const b2 = byte();
     if (b2 < 0) return fail('instruction is cut off after 0f', true);
     key = 0x100 | b2;
+    if (b2 === 0x3a) {
+      const b3 = byte();
+      if (b3 < 0) return fail('instruction is cut off after 0f 3a', true);
+      key = 0x200 | b3;
+    }
   }
-  const candidates = INDEX.get(key);
-  if (!candidates) return fail(`opcode ${key > 0xff ? '0f ' + hex(key & 0xff) : hex(key)} is not in the subset`);
+  const opcodeText = key > 0x1ff ? '0f 3a ' + hex(key & 0xff) : key > 0xff ? '0f ' + hex(key & 0xff) : hex(key);
+  const candidates = INDEX.get(key + prefixKey(prefix));
+  if (!candidates) {
+    if (prefix !== 0) return fail(INDEX.has(key) ? `prefix ${hex(prefix)} is not in the subset` : `opcode ${hex(prefix)} ${opcodeText} is not in the subset`);
+    return fail(`opcode ${opcodeText} is not in the subset`);
+  }
 
   let modrmByte = -1;
   let row: Row | undefined;
@@ -73,7 +99,7 @@ export function decode(bytes: Uint8Array, offset = 0, end = bytes.length, addres
     if (modrmByte < 0) return fail('instruction is cut off before its ModRM byte', true);
     const regField = (modrmByte >> 3) & 7;
     row = candidates.find((r) => r.digit === -1 || r.digit === regField);
-    if (!row) return fail(`opcode ${key > 0xff ? '0f ' + hex(key & 0xff) : hex(key)} /${regField} is not in the subset`);
+    if (!row) return fail(`opcode ${opcodeText} /${regField} is not in the subset`);
   } else {
     row = candidates[0];
   }
@@ -87,9 +113,11 @@ export function decode(bytes: Uint8Array, offset = 0, end = bytes.length, addres
     const mod = modrmByte >> 6, rm = modrmByte & 7;
     const wantsByte = row.operands.includes('rm8');
     const wantsWord = row.operands.includes('rm16');
+    const wantsXmm = row.operands.includes('xmm_m64') || row.operands.includes('xmm_m128');
     if (mod === 3) {
       if (row.operands.includes('m64')) return fail(`'${row.mnemonic}' needs a memory operand`);
-      if (wantsByte) rmOperand = { kind: 'reg8', reg: rex === 0 && rm >= 4 ? 16 + rm - 4 : rm | (rexB << 3) };
+      if (wantsXmm) rmOperand = { kind: 'xmm', reg: rm | (rexB << 3) };
+      else if (wantsByte) rmOperand = { kind: 'reg8', reg: rex === 0 && rm >= 4 ? 16 + rm - 4 : rm | (rexB << 3) };
       else if (wantsWord) rmOperand = { kind: 'reg16', reg: rm | (rexB << 3) };
       else rmOperand = { kind: 'reg', reg: rm | (rexB << 3) };
     } else {
@@ -113,7 +141,7 @@ export function decode(bytes: Uint8Array, offset = 0, end = bytes.length, addres
         disp = dispSize === 1 ? (bytes[p] << 24) >> 24 : bytes[p] | (bytes[p + 1] << 8) | (bytes[p + 2] << 16) | (bytes[p + 3] << 24);
         p += dispSize;
       }
-      const m: MemOperand = { kind: 'mem', base, index, scale, disp, size: wantsByte ? 8 : wantsWord ? 16 : 64 };
+      const m: MemOperand = { kind: 'mem', base, index, scale, disp, size: wantsByte ? 8 : wantsWord ? 16 : row.operands.includes('xmm_m128') ? 128 : 64 };
       rmOperand = m;
     }
   }
@@ -128,7 +156,8 @@ export function decode(bytes: Uint8Array, offset = 0, end = bytes.length, addres
         operands.push({ kind: 'reg8', reg: rex === 0 && field >= 4 ? 16 + field - 4 : field | (rexR << 3) });
         break;
       }
-      case 'rm64': case 'm64': case 'rm8': case 'rm16': operands.push(rmOperand as Operand); break;
+      case 'rm64': case 'm64': case 'rm8': case 'rm16': case 'xmm_m64': case 'xmm_m128': operands.push(rmOperand as Operand); break;
+      case 'xmm': operands.push({ kind: 'xmm', reg: ((modrmByte >> 3) & 7) | (rexR << 3) }); break;
       case 'r64op': operands.push({ kind: 'reg', reg: (key & 7) | (rexB << 3) }); break;
       case 'rax': operands.push({ kind: 'reg', reg: 0 }); break;
       case 'cl': operands.push({ kind: 'reg8', reg: 1 }); break;

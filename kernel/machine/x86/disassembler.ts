@@ -15,7 +15,7 @@
 import { decode } from './decoder.ts';
 import { encode } from './encoder.ts';
 import type { Decoded, Hints, MemOperand, Operand } from './operand.ts';
-import { REG16, REG64, REG8, RIP } from './table.ts';
+import { REG16, REG64, REG8, RIP, XMM } from './table.ts';
 
 export function formatNumber(v: bigint | number): string {
   const n = BigInt(v);
@@ -39,7 +39,7 @@ function formatMemory(m: MemOperand, sized: boolean): string {
     const d = formatNumber(m.disp);
     text = terms.length === 0 ? d : d.startsWith('-') ? text + d : text + '+' + d;
   }
-  const size = sized ? (m.size === 8 ? 'byte ptr ' : m.size === 16 ? 'word ptr ' : 'qword ptr ') : '';
+  const size = sized ? (m.size === 8 ? 'byte ptr ' : m.size === 16 ? 'word ptr ' : m.size === 128 ? 'xmmword ptr ' : 'qword ptr ') : '';
   return `${size}[${text}]`;
 }
 
@@ -48,6 +48,7 @@ export function formatOperand(op: Operand, sized = false): string {
     case 'reg': return REG64[op.reg];
     case 'reg8': return REG8[op.reg];
     case 'reg16': return REG16[op.reg];
+    case 'xmm': return XMM[op.reg];
     case 'mem': return formatMemory(op, sized);
     case 'imm': return formatNumber(op.value);
     case 'rel': return formatAddress(op.target);
@@ -61,7 +62,9 @@ export function formatOperand(op: Operand, sized = false): string {
 function needsSize(d: Decoded): boolean {
   if (d.row.operation === 'lea') return false;
   if (d.row.operands.includes('rm8') || d.row.operands.includes('rm16')) return true;
-  return !d.operands.some((op) => op.kind === 'reg');
+  // cvtsi2sd xmm0, qword ptr [rax]: the xmm register does not say how wide the integer is.
+  if (d.row.sse && d.row.operands.includes('rm64')) return true;
+  return !d.operands.some((op) => op.kind === 'reg' || op.kind === 'xmm');
 }
 
 function textOf(mnemonic: string, operands: readonly Operand[], sized: boolean, hints: Hints): string {

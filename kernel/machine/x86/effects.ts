@@ -9,6 +9,8 @@ import { MNEMONICS, RIP, type Row } from './table.ts';
 /** An operand as far as registers go: the decoder's, the encoder's and the compiler's forms all fit. */
 export type RegisterOperand =
   | { readonly kind: 'reg' | 'reg8' | 'reg16'; readonly reg: number }
+  /** An xmm register: not one of the sixteen general registers these effects are about. */
+  | { readonly kind: 'xmm'; readonly reg: number }
   | { readonly kind: 'mem'; readonly base: number; readonly index: number }
   | { readonly kind: 'imm' | 'rel' | 'label' };
 

@@ -56,6 +56,9 @@ export function operandFits(kind: OperandKind, op: Operand): boolean {
     // 64-bit registers, the 64-bit name (the encoding is the same).
     case 'rm16': return op.kind === 'reg16' || op.kind === 'reg' || (op.kind === 'mem' && (op.size === 0 || op.size === 16));
     case 'rel8': case 'rel32': return op.kind === 'rel';
+    case 'xmm': return op.kind === 'xmm';
+    case 'xmm_m64': return op.kind === 'xmm' || (op.kind === 'mem' && (op.size === 0 || op.size === 64));
+    case 'xmm_m128': return op.kind === 'xmm' || (op.kind === 'mem' && (op.size === 0 || op.size === 128));
     default: return op.kind === 'imm' && fitsImmediate(kind, op.value);
   }
 }
@@ -73,7 +76,7 @@ function pushLE(out: number[], value: bigint, size: number): void {
 function modrm(regField: number, rm: Operand, hints: Hints): ModrmParts | string {
   const parts: ModrmParts = { rexR: (regField >> 3) & 1, rexX: 0, rexB: 0, bytes: [], needsRex: false, forbidsRex: false };
   const r3 = (regField & 7) << 3;
-  if (rm.kind === 'reg' || rm.kind === 'reg8' || rm.kind === 'reg16') {
+  if (rm.kind === 'reg' || rm.kind === 'reg8' || rm.kind === 'reg16' || rm.kind === 'xmm') {
     let n = rm.reg;
     if (rm.kind === 'reg8') {
       if (n >= 16) { parts.forbidsRex = true; n = n - 16 + 4; } else if (n >= 4 && n <= 7) parts.needsRex = true;
@@ -144,8 +147,8 @@ export function encodeRow(row: Row, operands: readonly Operand[], hints: Hints, 
 
   // The ModRM operands: the register field comes from an r64 operand or the row's /digit.
   if (row.hasModrm) {
-    const regIndex = row.operands.findIndex((k) => k === 'r64' || k === 'r8');
-    const rmIndex = row.operands.findIndex((k) => k === 'rm64' || k === 'm64' || k === 'rm8' || k === 'rm16');
+    const regIndex = row.operands.findIndex((k) => k === 'r64' || k === 'r8' || k === 'xmm');
+    const rmIndex = row.operands.findIndex((k) => k === 'rm64' || k === 'm64' || k === 'rm8' || k === 'rm16' || k === 'xmm_m64' || k === 'xmm_m128');
     let regField = regIndex >= 0 ? (operands[regIndex] as { reg: number }).reg : row.digit;
     let byteRegNeedsRex = false, byteRegForbidsRex = false;
     if (row.operands[regIndex] === 'r8') {
@@ -179,7 +182,7 @@ export function encodeRow(row: Row, operands: readonly Operand[], hints: Hints, 
   const rexBits = (rexW << 3) | (rexR << 2) | (rexX << 1) | rexB;
   const useRex = rexBits !== 0 || needsRex;
   if (useRex && (forbidsRex || row.width === 'none')) return 'this operand cannot be combined with a REX prefix';
-  const bytes = [...(useRex ? [0x40 | rexBits] : []), ...opcode, ...tail, ...immediates];
+  const bytes = [...(row.prefix ? [row.prefix] : []), ...(useRex ? [0x40 | rexBits] : []), ...opcode, ...tail, ...immediates];
   if (relKind !== null) {
     const size = relKind === 'rel8' ? 1 : 4;
     const end = address + bytes.length + size;
@@ -191,9 +194,13 @@ export function encodeRow(row: Row, operands: readonly Operand[], hints: Hints, 
   return Uint8Array.from(bytes);
 }
 
-/** Is this row the register-to-register "load" direction (r64, rm64)? */
-function isLoadForm(row: Row): boolean { return row.operands[0] === 'r64' && row.operands[1] === 'rm64'; }
-function isStoreForm(row: Row): boolean { return row.operands[0] === 'rm64' && row.operands[1] === 'r64'; }
+/** Is this row the register-to-register "load" direction (r64, rm64; xmm, xmm/m64)? */
+function isLoadForm(row: Row): boolean {
+  return (row.operands[0] === 'r64' && row.operands[1] === 'rm64') || (row.operands[0] === 'xmm' && row.operands[1] === 'xmm_m64');
+}
+function isStoreForm(row: Row): boolean {
+  return (row.operands[0] === 'rm64' && row.operands[1] === 'r64') || (row.operands[0] === 'xmm_m64' && row.operands[1] === 'xmm');
+}
 
 /**
  * Encode `mnemonic operands` at `address`: try every row the mnemonic names (and both
@@ -210,7 +217,7 @@ export function encode(
   if (!rows) return { ok: false, error: `unknown instruction '${mnemonic}'` };
   let best: { bytes: Uint8Array; row: Row } | null = null;
   let reason = '';
-  const regToReg = operands.length === 2 && operands[0].kind === 'reg' && operands[1].kind === 'reg';
+  const regToReg = operands.length === 2 && ((operands[0].kind === 'reg' && operands[1].kind === 'reg') || (operands[0].kind === 'xmm' && operands[1].kind === 'xmm'));
   const wantLoad = regToReg && hints.load === true;
   const wantStore = regToReg && hints.store === true;
   for (const row of rows) {
@@ -240,7 +247,8 @@ export function describeOperands(operands: readonly Operand[]): string {
       case 'reg': return 'a 64-bit register';
       case 'reg8': return 'a byte register';
       case 'reg16': return 'a 16-bit register';
-      case 'mem': return op.size === 8 ? 'a byte of memory' : op.size === 16 ? 'a word of memory' : 'a memory operand';
+      case 'xmm': return 'an xmm register';
+      case 'mem': return op.size === 8 ? 'a byte of memory' : op.size === 16 ? 'a word of memory' : op.size === 128 ? '128 bits of memory' : 'a memory operand';
       case 'imm': return `the immediate ${op.value}`;
       case 'rel': return 'a branch target';
     }

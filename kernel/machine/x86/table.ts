@@ -47,7 +47,10 @@ export type OperandKind =
   | 'uimm8' //  8-bit unsigned immediate (shift count)
   | 'uimm16' // 16-bit unsigned immediate (bytes popped by `ret n`)
   | 'rel8' //   8-bit signed branch displacement
-  | 'rel32'; // 32-bit signed branch displacement
+  | 'rel32' //  32-bit signed branch displacement
+  | 'xmm' //    an xmm register in ModRM.reg (SSE2)
+  | 'xmm_m64' // an xmm register or 64 bits of memory in ModRM.rm (a scalar double)
+  | 'xmm_m128'; // an xmm register or 128 bits of memory in ModRM.rm (andpd, xorpd)
 
 /** What an instruction does: the interpreter has one routine per operation. */
 export type Operation =
@@ -59,7 +62,16 @@ export type Operation =
   | 'push' | 'pop' | 'call' | 'jmp' | 'jcc' | 'ret'
   | 'setcc' | 'cmovcc'
   | 'nop' | 'int3' | 'syscall'
-  | 'lar' | 'movzx';
+  | 'lar' | 'movzx'
+  // SSE2, scalar doubles (kernel/machine/sse.ts executes them)
+  | 'movsd' | 'movq' | 'addsd' | 'subsd' | 'mulsd' | 'divsd' | 'sqrtsd' | 'minsd' | 'maxsd'
+  | 'ucomisd' | 'comisd' | 'cvtsi2sd' | 'cvttsd2si' | 'cvtsd2si' | 'roundsd' | 'andpd' | 'xorpd';
+
+/** The SSE2 operations: their operands are xmm registers (or memory), run by kernel/machine/sse.ts. */
+export const SSE_OPERATIONS: ReadonlySet<Operation> = new Set<Operation>([
+  'movsd', 'movq', 'addsd', 'subsd', 'mulsd', 'divsd', 'sqrtsd', 'minsd', 'maxsd',
+  'ucomisd', 'comisd', 'cvtsi2sd', 'cvttsd2si', 'cvtsd2si', 'roundsd', 'andpd', 'xorpd',
+]);
 
 /** How REX.W matters to a row. */
 export type WidthRule =
@@ -105,6 +117,13 @@ export interface FlagEffect {
 export interface Row {
   /** Index in TABLE. */
   readonly id: number;
+  /**
+   * A mandatory prefix (0x66, 0xf2 or 0xf3) that is part of the opcode (SSE2 rows), written
+   * before any REX prefix; 0 for none.
+   */
+  readonly prefix: number;
+  /** An SSE2 row (its xmm operands are not general registers): kernel/machine/sse.ts runs it. */
+  readonly sse: boolean;
   /** Canonical mnemonic, as objdump prints it. */
   readonly mnemonic: string;
   readonly operation: Operation;
@@ -180,6 +199,8 @@ export const REG16: readonly string[] = Object.freeze([
   'ax', 'cx', 'dx', 'bx', 'sp', 'bp', 'si', 'di',
   'r8w', 'r9w', 'r10w', 'r11w', 'r12w', 'r13w', 'r14w', 'r15w',
 ]);
+/** The SSE registers xmm0 .. xmm15 (REX.R / REX.B give the fourth bit, as for the general registers). */
+export const XMM: readonly string[] = Object.freeze(Array.from({ length: 16 }, (_, i) => `xmm${i}`));
 export const RSP = 4;
 export const RBP = 5;
 export const RAX = 0;
@@ -214,6 +235,11 @@ function accessOf(operation: Operation, operands: readonly OperandKind[]): Acces
     case 'setcc': return ['rw'];
     case 'cmovcc': return ['rw', 'r'];
     case 'pop': return ['w'];
+    case 'movsd': case 'movq': case 'cvttsd2si': case 'cvtsd2si': return ['w', 'r'];
+    case 'addsd': case 'subsd': case 'mulsd': case 'divsd': case 'minsd': case 'maxsd': case 'andpd': case 'xorpd': return ['rw', 'r'];
+    case 'sqrtsd': case 'cvtsi2sd': return ['rw', 'r'];
+    case 'roundsd': return ['rw', 'r', 'r'];
+    case 'ucomisd': case 'comisd': return ['r', 'r'];
     default: return operands.map(() => 'r');
   }
 }
@@ -249,6 +275,11 @@ const FLAG_EFFECTS: Readonly<Record<Operation, FlagEffect>> = {
   setcc: FLAGS_NONE, cmovcc: FLAGS_NONE, nop: FLAGS_NONE, int3: FLAGS_NONE, syscall: FLAGS_NONE,
   lar: { writes: 'Z', undefined: '', shift: false },
   movzx: FLAGS_NONE,
+  movsd: FLAGS_NONE, movq: FLAGS_NONE, addsd: FLAGS_NONE, subsd: FLAGS_NONE, mulsd: FLAGS_NONE, divsd: FLAGS_NONE,
+  sqrtsd: FLAGS_NONE, minsd: FLAGS_NONE, maxsd: FLAGS_NONE,
+  // ZF PF CF say unordered / equal / less; OF, SF (and AF) are cleared.
+  ucomisd: FLAGS_ARITH, comisd: FLAGS_ARITH,
+  cvtsi2sd: FLAGS_NONE, cvttsd2si: FLAGS_NONE, cvtsd2si: FLAGS_NONE, roundsd: FLAGS_NONE, andpd: FLAGS_NONE, xorpd: FLAGS_NONE,
 };
 
 type RowSpec = [
@@ -258,7 +289,35 @@ type RowSpec = [
   digit: number | '/r' | '',
   operands: OperandKind[],
   width: WidthRule,
+  prefix?: number,
 ];
+
+/**
+ * SSE2 scalar double rows: a mandatory prefix, 0f and the opcode, ModRM /r. Listed load form
+ * first where a register-to-register move has two encodings (GNU `as` picks f2 0f 10 for
+ * `movsd xmm0, xmm1` and f3 0f 7e for `movq xmm0, xmm1`).
+ */
+function sseRows(): RowSpec[] {
+  const sd = (op: Operation, byte: number): RowSpec => [op, op, [0x0f, byte], '/r', ['xmm', 'xmm_m64'], 'any', 0xf2];
+  return [
+    ['movsd', 'movsd', [0x0f, 0x10], '/r', ['xmm', 'xmm_m64'], 'any', 0xf2],
+    ['movsd', 'movsd', [0x0f, 0x11], '/r', ['xmm_m64', 'xmm'], 'any', 0xf2],
+    ['movq', 'movq', [0x0f, 0x7e], '/r', ['xmm', 'xmm_m64'], 'any', 0xf3],
+    ['movq', 'movq', [0x0f, 0xd6], '/r', ['xmm_m64', 'xmm'], 'any', 0x66],
+    ['movq', 'movq', [0x0f, 0x6e], '/r', ['xmm', 'rm64'], 'W1', 0x66],
+    ['movq', 'movq', [0x0f, 0x7e], '/r', ['rm64', 'xmm'], 'W1', 0x66],
+    sd('addsd', 0x58), sd('mulsd', 0x59), sd('subsd', 0x5c), sd('minsd', 0x5d), sd('divsd', 0x5e), sd('maxsd', 0x5f),
+    sd('sqrtsd', 0x51),
+    ['ucomisd', 'ucomisd', [0x0f, 0x2e], '/r', ['xmm', 'xmm_m64'], 'any', 0x66],
+    ['comisd', 'comisd', [0x0f, 0x2f], '/r', ['xmm', 'xmm_m64'], 'any', 0x66],
+    ['cvtsi2sd', 'cvtsi2sd', [0x0f, 0x2a], '/r', ['xmm', 'rm64'], 'W1', 0xf2],
+    ['cvttsd2si', 'cvttsd2si', [0x0f, 0x2c], '/r', ['r64', 'xmm_m64'], 'W1', 0xf2],
+    ['cvtsd2si', 'cvtsd2si', [0x0f, 0x2d], '/r', ['r64', 'xmm_m64'], 'W1', 0xf2],
+    ['roundsd', 'roundsd', [0x0f, 0x3a, 0x0b], '/r', ['xmm', 'xmm_m64', 'uimm8'], 'any', 0x66],
+    ['andpd', 'andpd', [0x0f, 0x54], '/r', ['xmm', 'xmm_m128'], 'any', 0x66],
+    ['xorpd', 'xorpd', [0x0f, 0x57], '/r', ['xmm', 'xmm_m128'], 'any', 0x66],
+  ];
+}
 
 /** The ALU group `op r/m, r` ... `op r/m, imm8`, whose opcodes follow one pattern (group * 8 + form). */
 function aluGroup(mnemonic: Operation, group: number): RowSpec[] {
@@ -339,6 +398,7 @@ const SPECS: RowSpec[] = [
   // Load access rights. On this machine a value's access rights are its tag: `lar rcx, si`
   // puts the tag of rsi (0 number, 1 pointer, ... see cells.ts) in rcx and sets ZF.
   ['lar', 'lar', [0x0f, 0x02], '/r', ['r64', 'rm16'], 'W1'],
+  ...sseRows(),
 ];
 
 function conditionOf(opcode: number[], operation: Operation): number {
@@ -354,10 +414,12 @@ function readsOf(operation: Operation, cc: number): string {
 
 /** The frozen table. Row order is preference order among forms of equal length. */
 export const TABLE: readonly Row[] = Object.freeze(
-  SPECS.map(([mnemonic, operation, opcode, digit, operands, width], id): Row => {
+  SPECS.map(([mnemonic, operation, opcode, digit, operands, width, prefix], id): Row => {
     const cc = conditionOf(opcode, operation);
     return Object.freeze({
       id,
+      prefix: prefix ?? 0,
+      sse: SSE_OPERATIONS.has(operation),
       mnemonic,
       operation,
       opcode: Object.freeze([...opcode]),
