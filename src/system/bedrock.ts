@@ -302,10 +302,13 @@ export class Bedrock {
 
   /** Run to the end; with no one to decide, a stop for a debugger is abandoned (the error ends it as usual). */
   private runToEnd(e: Evaluation): Outcome {
+    // Only a stop this evaluation made is abandoned: one it runs beside (evaluateAside, while
+    // a debugger has an evaluation stopped) is the debugger's to decide.
+    const outer = this.paused;
     for (;;) {
       const o = e.step(Number.MAX_SAFE_INTEGER);
       if (o !== null) return o;
-      if (this.paused && this.paused.resolution === null) this.paused.abandon();
+      if (this.paused && this.paused !== outer && this.paused.resolution === null) this.paused.abandon();
     }
   }
 
@@ -420,7 +423,8 @@ export class Bedrock {
           const text = faultText(fault) + (note ? ` (it was ${note})` : '');
           return finish({ kind: 'error', text: where + text, source, fault, backtrace: frames, ...(report && { frames: report }) });
         }
-        if (answer < 0) {
+        // (Beside a stopped evaluation, nothing else runs: the processes wait for it.)
+        if (answer < 0 && this.asideDepth === 0) {
           const idleEntry = this.idleEntry();
           if (idleEntry !== null) {
             answer = k.heap.roots.add(m.register(0), m.registerTag(0));
@@ -581,8 +585,12 @@ export class Bedrock {
     const k = this.kernel;
     for (const hook of this.onAfresh) hook();
     this.fileIns.clear();
-    this.epoch++;
-    this.actors.started();
+    // Beside an evaluation stopped for a debugger, that evaluation (and its processes and
+    // actors) is still the one running.
+    if (this.asideDepth === 0 && this.paused === null) {
+      this.epoch++;
+      this.actors.started();
+    }
     k.faultOrigin = null;
     setSlotPointer(k.machine, k.roots, ROOTS.ACTIVE, k.nil);
     const handlers = findBinding(k, 'ActiveHandler');
