@@ -1,6 +1,6 @@
 /*
  * One writer per image: NAME.image.lock, held by the session that opened NAME.image for
- * writing (image/session.ts), so that two sessions never append to one journal or save over
+ * writing (src/session/session.ts), so that two sessions never append to one journal or save over
  * each other's work.
  *
  * The file is one line of JSON, written once, when the lock is taken:

@@ -20,7 +20,6 @@
 import { closeSync, copyFileSync, existsSync, fsyncSync, linkSync, openSync, readdirSync, renameSync, unlinkSync, writevSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
-import type { Backend } from '../src/compiler/compiler.ts';
 import type { Kernel } from '../kernel/objects/kernel.ts';
 import { returnHome } from '../kernel/memory/stack.ts';
 import {
@@ -32,6 +31,9 @@ import { loadImage } from './open.ts';
 
 /** Where in a save a test may stop the process (crash-safety tests kill it there). */
 export type SavePoint = 'temp-created' | 'temp-half-written' | 'temp-written' | 'temp-synced' | 'backup-made' | 'renamed' | 'done';
+
+/** The compiler's back end the image records (the compiler's own Backend, named here as the file format has it). */
+type Backend = ImageHeader['kernel']['backend'];
 
 export interface SaveOptions {
   readonly backend: Backend;

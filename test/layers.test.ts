@@ -52,7 +52,32 @@ describe('imports point down the layers', () => {
     expect(breaking('kernel/', ['bootstrap/', 'src/', 'image/', 'bench/'])).toEqual([]);
   });
 
+  it('image/ is the file format, save, open, validation, journal and lock: it imports nothing from src/ or bench/', () => {
+    expect(breaking('image/', ['src/', 'bench/'])).toEqual([]);
+  });
+
+  it('the language, the compiler, the system and Forth know nothing of sessions, the REPL or the command line', () => {
+    for (const below of ['src/lang/', 'src/compiler/', 'src/system/', 'src/forth/']) {
+      expect(breaking(below, ['src/session/', 'src/repl/', 'src/cli/'])).toEqual([]);
+    }
+  });
+
+  it('the session layer sits below the REPL and the command line', () => {
+    expect(breaking('src/session/', ['src/repl/', 'src/cli/'])).toEqual([]);
+    expect(breaking('src/repl/', ['src/cli/'])).toEqual([]);
+  });
+
+  it('the command line reaches the REPL only through its entry (src/repl/interactive.tsx)', () => {
+    expect(breaking('src/cli/', ['src/repl/'], (i) => i.to === 'src/repl/interactive.tsx')).toEqual([]);
+  });
+
+  it('nothing imports the benchmarks: they sit above what they measure (bin/bench.mjs runs them)', () => {
+    for (const below of ['kernel/', 'bootstrap/', 'src/', 'image/']) expect(breaking(below, ['bench/'])).toEqual([]);
+  });
+
   it('sees every import (the scan itself works)', () => {
     expect(ALL.some((i) => i.from === 'kernel/memory/heap.ts' && i.to === 'kernel/machine/machine.ts')).toBe(true);
+    // a dynamic import, as the command line loads the REPL
+    expect(ALL.some((i) => i.from === 'src/cli/session-commands.ts' && i.to === 'src/repl/interactive.tsx')).toBe(true);
   });
 });

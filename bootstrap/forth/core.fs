@@ -38,7 +38,6 @@
 \ Double-number words (the Double-Number word set, without M*/).
 : 2CONSTANT  ( x1 x2 "name" -- )  CREATE , , DOES> 2@ ;
 : 2VARIABLE  ( "name" -- )  CREATE 0 , 0 , ;
-: 2VALUE  ( x1 x2 "name" -- )  CREATE , , DOES> 2@ ;
 : 2LITERAL  ( x1 x2 -- )  SWAP POSTPONE LITERAL POSTPONE LITERAL ; IMMEDIATE
 : D-  ( d1 d2 -- d )  DNEGATE D+ ;
 : D0=  ( d -- f )  OR 0= ;

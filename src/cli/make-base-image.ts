@@ -1,9 +1,9 @@
 /*
  * `node dist/cli/make-base-image.js PATH`, run by the build (bin/build.mjs): genesis and the
- * system, saved as an image at PATH, which new images then start from (open-image.ts).
+ * system, saved as an image at PATH, which new images then start from (src/session/open.ts).
  */
 import { describeImageError, isImageError } from '../../image/format.ts';
-import { Session } from '../../image/session.ts';
+import { Session } from '../session/session.ts';
 
 const path = process.argv[2];
 if (!path) {

@@ -11,10 +11,10 @@
 import { needsMoreInput, parse } from '../lang/parser.ts';
 import { formatSyntaxError } from '../lang/ast.ts';
 import type { SourceOptions } from '../lang/source.ts';
-import { isDotCommand, runDotCommand } from '../repl/dot-commands.ts';
-import { inspectValue } from '../repl/inspection.ts';
-import { outcomeLines, type Line } from '../repl/report.ts';
-import type { Workspace } from '../repl/workspace.ts';
+import { isDotCommand, runDotCommand } from '../session/dot-commands.ts';
+import { inspectValue } from '../session/inspection.ts';
+import { outcomeLines, type Line } from '../session/report.ts';
+import type { Workspace } from '../session/workspace.ts';
 import type { Outcome } from '../system/bedrock.ts';
 import type { Output } from './commands.ts';
 

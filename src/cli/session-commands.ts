@@ -7,16 +7,18 @@
  * Values and definitions go to stdout, errors to stderr; the exit status is 1 when anything
  * failed, 2 for bad arguments (a UsageError).
  */
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { projectFile } from '../../bootstrap/project-files.ts';
 import { formatSyntaxError } from '../lang/ast.ts';
 import { fileFormat, isSomFile, readSourceFile, type FileRead } from '../lang/filein.ts';
 import type { Outcome } from '../system/bedrock.ts';
 import type { Backend } from '../compiler/compiler.ts';
-import { outcomeLines } from '../repl/report.ts';
-import { seeMethod } from '../repl/see.ts';
-import type { Workspace } from '../repl/workspace.ts';
+import { outcomeLines } from '../session/report.ts';
+import { seeMethod } from '../session/see.ts';
+import type { Workspace } from '../session/workspace.ts';
 import { CommandFailure, EXIT_FAULT, EXIT_OK, UsageError, type Output } from './commands.ts';
-import { DEFAULT_IMAGE, openReadOnly, openScratch, openSession, type Opened } from './open-image.ts';
+import { DEFAULT_IMAGE, openReadOnly, openScratch, openSession, type Opened } from '../session/open.ts';
 import { PipedSession, pump, runPiped } from './piped.ts';
 import { isForthFile, runForthText } from './forth-run.ts';
 import { runSomProgram } from './som-run.ts';
@@ -262,10 +264,29 @@ export function seeCommand(args: string[], io: Output): number {
   }
 }
 
-/** bedrock bench [NAME ...] [--json] [--runs N] ...: the benchmarks (bench/main.ts), in this process. */
-export async function benchCommand(args: string[], io: Output): Promise<number> {
-  const { runBench } = await import('../../bench/main.ts');
-  return runBench(args, io);
+/**
+ * bedrock bench [NAME ...] [--json] [--runs N] ...: the benchmarks, a program of their own
+ * (bin/bench.mjs runs bench/main.ts), started as a child process: the benchmarks sit above the
+ * system they measure, so nothing here imports them. What it prints is passed on as it comes.
+ */
+export function benchCommand(args: string[], io: Output): Promise<number> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [projectFile('bin/bench.mjs'), ...args], { stdio: ['inherit', 'pipe', 'pipe'] });
+    const pass = (stream: NodeJS.ReadableStream, to: (line: string) => void): void => {
+      let rest = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => {
+        const parts = (rest + chunk).split('\n');
+        rest = parts.pop()!;
+        for (const l of parts) to(l);
+      });
+      stream.on('end', () => { if (rest !== '') to(rest); });
+    };
+    pass(child.stdout!, (l) => io.out(l));
+    pass(child.stderr!, (l) => io.err(l));
+    child.on('error', (e) => { io.err(`bedrock bench: cannot start the benchmarks: ${e.message}`); done(EXIT_FAULT); });
+    child.on('close', (code, signal) => done(code ?? (signal === 'SIGINT' ? 130 : EXIT_FAULT)));
+  });
 }
 
 /**

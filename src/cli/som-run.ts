@@ -10,7 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { readSourceFile, type FileRead } from '../lang/filein.ts';
 import { somToSmalltalk } from '../lang/som.ts';
-import type { Workspace } from '../repl/workspace.ts';
+import type { Workspace } from '../session/workspace.ts';
 import type { Output } from './commands.ts';
 
 /** Every `.som` file under `dir`, in a stable order. */

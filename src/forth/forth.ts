@@ -58,7 +58,7 @@ const RAX = 0, RCX = 1, RSP = 4, RBP = 5, RSI = 6, R11 = 11, R14 = 14, R15 = 15;
 const MASK = (1n << 64n) - 1n;
 const signed = (v: bigint): bigint => BigInt.asIntN(64, v);
 
-type Kind = 'primitive' | 'runtime' | 'host' | 'colon' | 'create' | 'constant' | 'value' | 'defer' | 'does';
+type Kind = 'primitive' | 'runtime' | 'host' | 'colon' | 'create' | 'constant' | 'value' | '2value' | 'defer' | 'does';
 
 export interface Word {
   readonly name: string;
@@ -153,6 +153,7 @@ const HOST_WORDS: readonly { name: string; immediate?: boolean }[] = [
   // operation numbers in existing words' stubs stay what they were.
   { name: '(ST-ENTER)' }, { name: '(ST-LEAVE)' }, { name: '(ST-DONE)' }, { name: '>STRING' }, { name: 'STRING>' },
   { name: 'CATCH' }, { name: '(UNCATCH)' }, { name: 'THROW' }, { name: 'M*/' }, { name: 'SLITERAL', immediate: true },
+  { name: '2VALUE' }, { name: 'UNESCAPE' }, { name: 'SUBSTITUTE' }, { name: 'REPLACES' },
 ];
 
 /** The standard's THROW codes for the errors the system itself raises (gforth's words). */
@@ -265,6 +266,7 @@ export class Forth {
         this.refresh();
         this.nextCode = this.wordCode('(NEXT-LOOP)');
         this.interpretCode = this.wordCode('INTERPRET');
+        this.addMissing();
         for (const r of RUNTIME) this.runtime.set(r.name, this.wordCode(r.name));
         this.findCatchLanding();
         this.watchFaults();
@@ -293,6 +295,18 @@ export class Forth {
       }
       return inner ? inner(f) : null;
     };
+  }
+
+  /** The data space is slot DATA of the Forth system object, which the code names as a literal. */
+  private static dataAccess(text: string): string {
+    return text.replace(/mov (r\w+), \[DATA\]/g, (_, r: string) => `mov ${r}, [rip+FORTH]; mov ${r}, [${r}+${8 * FS.DATA}]`);
+  }
+
+  /** An image made by an older system: the machine-code and host words added since are made now. */
+  private addMissing(): void {
+    for (const p of PRIMITIVES) if (!this.find(p.name)) this.primitive(p.name, Forth.dataAccess(p.asm), 'primitive');
+    for (const r of RUNTIME) if (!this.find(r.name)) this.primitive(r.name, Forth.dataAccess(r.asm), 'runtime');
+    HOST_WORDS.forEach((w, i) => { if (i > 0 && !this.find(w.name)) this.primitive(w.name, hostStub(i, SERVICE.FORTH), 'host', w.immediate); });
   }
 
   private findCatchLanding(): void {
@@ -335,8 +349,7 @@ export class Forth {
     this.setVar(VAR.STATE, 0n);
     this.setVar(VAR.DP, BigInt(ORIGIN + DICTIONARY));
     this.setVar(VAR.STRINGS, BigInt(ORIGIN + STRINGS_TOP));
-    // The data space is slot DATA of the Forth system object, which the code names as a literal.
-    const subst = (text: string): string => text.replace(/mov (r\w+), \[DATA\]/g, (_, r: string) => `mov ${r}, [rip+FORTH]; mov ${r}, [${r}+${8 * FS.DATA}]`);
+    const subst = Forth.dataAccess;
     this.nextCode = this.primitive('(NEXT-LOOP)', NEXT_LOOP, 'runtime');
     for (const p of PRIMITIVES) this.primitive(p.name, subst(p.asm), 'primitive');
     for (const r of RUNTIME) this.runtime.set(r.name, this.primitive(r.name, subst(r.asm), 'runtime'));
@@ -905,8 +918,31 @@ export class Forth {
         }
         return;
       }
+      case '2VALUE': {
+        // ( x1 x2 "name" -- ): the cell Array holds x2 then x1; the word pushes x1 then x2.
+        const n = this.requireName();
+        const x2 = this.popValue();
+        const x1 = this.popValue();
+        const cell = this.fixedArray([[x2.value, x2.tag], [x1.value, x1.tag]]);
+        const held = this.k.heap.roots.add(BigInt(cell), TAG_PTR);
+        try {
+          this.install(n.toUpperCase(), 'pop r13; push rax; mov rcx, [rip+CELL]; mov rax, [rcx+8]; push rax; mov rax, [rcx]; jmp r13', '2value',
+            { cell, literals: cell, source: `2VALUE ${n}`, objects: { CELL: cell } });
+        } finally {
+          this.k.heap.roots.release(held);
+        }
+        return;
+      }
       case 'TO': case '+TO': case 'IS': {
         const w = this.lookup(this.requireName());
+        if (name === 'TO' && w.kind === '2value') {
+          if (this.state) { this.append(this.rt('(2TO)'), BigInt(w.cell), TAG_PTR); return; }
+          const x2 = this.popValue();
+          const x1 = this.popValue();
+          m.setCell(w.cell, x2.value, x2.tag);
+          m.setCell(w.cell + 8, x1.value, x1.tag);
+          return;
+        }
         if (w.cell < 0 || (name === 'IS' ? w.kind !== 'defer' : w.kind !== 'value')) throw new ForthError(`${w.name} is not a ${name === 'IS' ? 'deferred word' : 'VALUE'}`);
         if (this.state) this.append(this.rt(name === '+TO' ? '(+TO)' : '(TO)'), BigInt(w.cell), TAG_PTR);
         else if (name === '+TO') { const v = this.pop(); m.setCell(w.cell, signed(m.cell(w.cell) + v), TAG_NUM); }
@@ -1399,6 +1435,51 @@ export class Forth {
         this.literal(BigInt(n));
         return;
       }
+      case 'UNESCAPE': {
+        // ( c-addr1 u1 c-addr2 -- c-addr2 u2 ): the text with every % doubled, at c-addr2.
+        const to = this.popNumber();
+        const n = this.popNumber();
+        const text = this.textAt(this.popNumber(), n).replace(/%/g, '%%');
+        this.setText(to, text);
+        this.push(to);
+        this.push(text.length);
+        return;
+      }
+      case 'REPLACES': {
+        // ( c-addr1 u1 c-addr2 u2 -- ): SUBSTITUTE replaces %name% (c-addr2 u2) by c-addr1 u1 from now on.
+        const n = this.popNumber();
+        const key = this.textAt(this.popNumber(), n).toUpperCase();
+        const u = this.popNumber();
+        this.substitutions.set(key, this.textAt(this.popNumber(), u));
+        return;
+      }
+      case 'SUBSTITUTE': {
+        // ( c-addr1 u1 c-addr2 u2 -- c-addr2 u3 n ): one pass over the text: %% is %, %name% of a
+        // REPLACES is its text (n counts them), anything else stays; n < 0 if it does not fit.
+        const size = this.popNumber();
+        const to = this.popNumber();
+        const n = this.popNumber();
+        const text = this.textAt(this.popNumber(), n);
+        let out = '';
+        let count = 0;
+        for (let i = 0; i < text.length;) {
+          if (text[i] !== '%') { out += text[i++]; continue; }
+          const close = text.indexOf('%', i + 1);
+          if (close < 0) { out += text.slice(i); break; }
+          const key = text.slice(i + 1, close);
+          const by = key === '' ? '%' : this.substitutions.get(key.toUpperCase());
+          if (by === undefined) { out += text.slice(i, close); i = close; continue; }
+          out += by;
+          if (key !== '') count++;
+          i = close + 1;
+        }
+        if (out.length > size) { this.push(to); this.push(0); this.push(-1); return; }
+        this.setText(to, out);
+        this.push(to);
+        this.push(out.length);
+        this.push(count);
+        return;
+      }
       case '(ST-ENTER)': return this.stEnter();
       case '(ST-LEAVE)': return this.stLeave();
       default: throw new ForthError(`unknown host operation ${op}`);
@@ -1622,6 +1703,8 @@ export class Forth {
   private thrown = false;
   /** The code a failing service THROWs (see service and watchFaults). */
   private pendingThrow: number | null = null;
+  /** The String word set's substitutions (REPLACES), by name in upper case. */
+  private readonly substitutions = new Map<string, string>();
   /** Smalltalk's calls into Forth under way, innermost last. */
   private frames: Frame[] = [];
   private frameIds = 0;

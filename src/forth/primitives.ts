@@ -157,6 +157,8 @@ export const RUNTIME: readonly PrimitiveText[] = Object.freeze([
   p('(LEAVE)', 'sub r15, 2; mov rbx, rsi'),
   p('(TO)', 'mov [rsi], rax; pop rax'),
   p('(+TO)', 'add [rsi], rax; pop rax'),
+  // TO of a 2VALUE: its cell Array holds x2 then x1.
+  p('(2TO)', 'mov [rsi], rax; pop rax; mov [rsi+8], rax; pop rax'),
   { name: '(EXIT)', asm: 'add rsp, 8; sub r15, 3; mov r13, [r14+r15*8]; mov rbp, [r14+r15*8+8]; mov rbx, [r14+r15*8+16]; jmp r13' },
 ]);
 

@@ -3,7 +3,7 @@
  * marked. Keys (routed by use-keys.ts) move the Inspection; this only draws it.
  */
 import { Box, Text } from 'ink';
-import type { Inspection } from './inspection.ts';
+import type { Inspection } from '../session/inspection.ts';
 
 const WINDOW = 16;
 

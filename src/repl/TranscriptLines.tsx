@@ -3,7 +3,7 @@
  * backtraces grey, notes blue, warnings yellow, listings plain, echoed input dim.
  */
 import { Box, Text } from 'ink';
-import type { Line, Tone } from './report.ts';
+import type { Line, Tone } from '../session/report.ts';
 
 const COLOUR: Readonly<Record<Tone, string | undefined>> = {
   input: undefined,

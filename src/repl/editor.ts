@@ -12,6 +12,10 @@
  * When Enter submits and when it continues the entry on a new line is `enterContinues`.
  */
 import { needsMoreInput } from '../lang/parser.ts';
+import { HISTORY_LIMIT } from '../session/history.ts';
+import type { Vocabulary } from '../session/vocabulary.ts';
+
+export type { Vocabulary };
 
 export type Effect =
   | { readonly type: 'submit'; readonly text: string }
@@ -26,12 +30,6 @@ export interface Search {
   readonly before: { readonly text: string; readonly cursor: number };
 }
 
-/** Words Tab completes from. */
-export interface Vocabulary {
-  readonly globals: readonly string[];
-  readonly selectors: readonly string[];
-  readonly commands: readonly string[];
-}
 
 export interface EditorState {
   readonly text: string;
@@ -84,7 +82,6 @@ export type EditorAction =
   /** The language of entries changed (.forth, .smalltalk). */
   | { readonly type: 'language'; readonly forth: boolean };
 
-export const HISTORY_LIMIT = 1000;
 const INDENT = '    ';
 
 export function initialEditor(history: readonly string[] = []): EditorState {

@@ -5,8 +5,8 @@
  */
 import { render } from 'ink';
 import { App } from './App.tsx';
-import { line, type Line } from './report.ts';
-import type { Workspace } from './workspace.ts';
+import { line, type Line } from '../session/report.ts';
+import type { Workspace } from '../session/workspace.ts';
 
 export interface InteractiveOptions {
   readonly open?: (path: string) => Workspace | string;

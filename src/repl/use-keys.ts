@@ -8,7 +8,7 @@
 import { useInput, type Key } from 'ink';
 import { useCallback, useRef, type Dispatch } from 'react';
 import type { EditorAction, Vocabulary } from './editor.ts';
-import type { Inspection } from './inspection.ts';
+import type { Inspection } from '../session/inspection.ts';
 import { meaningOf } from './keys.ts';
 import { answerFor, type Ask } from './Question.tsx';
 import type { DebuggerAction } from './debugger-state.ts';

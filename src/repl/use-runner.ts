@@ -3,7 +3,7 @@
  * with its busy state as React state so the screen shows it.
  */
 import { useRef, useState } from 'react';
-import { Runner, type RunnerHost, type RunnerOptions } from './runner.ts';
+import { Runner, type RunnerHost, type RunnerOptions } from '../session/runner.ts';
 
 export type RunnerHandlers = Omit<RunnerHost, 'busy'>;
 

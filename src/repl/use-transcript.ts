@@ -3,7 +3,7 @@
  * (the screen prints each once, above the prompt, with Ink's Static).
  */
 import { useCallback, useState } from 'react';
-import type { Line } from './report.ts';
+import type { Line } from '../session/report.ts';
 
 export interface TranscriptEntry {
   readonly id: number;

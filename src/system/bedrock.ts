@@ -32,7 +32,7 @@ import { poisonNote } from './actor-copy.ts';
 import { debugService, PAUSE_MESSAGE } from './debug-service.ts';
 import { CodeIndex, machineStart, walkFrames } from './frames.ts';
 import { aside } from './aside.ts';
-import { DebugSession, restartAt } from './debug-session.ts';
+import { DebugSession, restartAt, runEnsuresAbove } from './debug-session.ts';
 import type { Insn } from '../../kernel/machine/insn.ts';
 import { stackReport, type FrameReport } from './stack-report.ts';
 import { projectFile } from '../../bootstrap/project-files.ts';
@@ -495,11 +495,32 @@ export class Bedrock {
     const code = m.cacheOf(fault.code)!;
     const at = m.fetch(code, fault.offset);
     if (session?.resolution === 'restart' || session?.resolution === 'return') {
-      const a = session.activations[session.restartFrame];
       const k = this.kernel;
-      const value = session.returned >= 0 ? { value: k.heap.roots.value(session.returned), tag: k.heap.roots.tag(session.returned) } : null;
-      if (session.returned >= 0) k.heap.roots.release(session.returned);
-      const at = a ? restartAt(this.kernel, session.all, a, session.resolution === 'return' ? value : null) : 'no frame';
+      const returning = session.resolution === 'return';
+      let at: Insn | string = 'no frame';
+      try {
+        const before = session.activations[session.restartFrame];
+        if (before) {
+          // The ensure: and ifCurtailed: blocks of the frames unwound run first (they may
+          // collect garbage: the frames are read again after).
+          const pause = this.pauseOnError;
+          this.pauseOnError = false;
+          this.asideDepth++;
+          try {
+            runEnsuresAbove(k, session.all, before, returning, ENSURE_STEPS);
+          } finally {
+            this.asideDepth--;
+            this.pauseOnError = pause;
+          }
+          const all = walkFrames(k, new CodeIndex(k, this.doIts), machineStart(k, fault.code + fault.offset), 400);
+          const a = all.find((x) => x.frame === before.frame && x.code.key === before.code.key);
+          const value = session.returned >= 0 ? { value: k.heap.roots.value(session.returned), tag: k.heap.roots.tag(session.returned) } : null;
+          if (a) at = restartAt(k, all, a, returning ? value : null);
+        }
+      } finally {
+        if (session.returned >= 0) k.heap.roots.release(session.returned);
+        session.returned = -1;
+      }
       if (typeof at !== 'string') return at;
       // It could not be restarted after all: the error goes on to its end.
     }

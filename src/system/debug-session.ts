@@ -138,7 +138,8 @@ export class DebugSession {
 
   /**
    * Return the value of `source` (evaluated in the frame) from frame `index`, as if its method
-   * had answered it: the frames above it and it are dropped (their ensure blocks do not run).
+   * had answered it: the frames above it and it are dropped (their ensure: and ifCurtailed:
+   * blocks run first, innermost first).
    * The answer says why not, and the session goes on, when it cannot.
    */
   returnFrom(index: number, source: string): string | null {
@@ -157,7 +158,7 @@ export class DebugSession {
   /**
    * Run frame `index`'s method again from its start, with the same receiver and arguments,
    * looked up again (so a method redefined meanwhile runs in its new form); the frames above
-   * it are dropped (their ensure blocks do not run). A block's frame or a DoIt's cannot be
+   * it are dropped (their ensure: and ifCurtailed: blocks run first). A block's frame or a DoIt's cannot be
    * restarted: the answer says why, and the session goes on.
    */
   restart(index: number): string | null {
@@ -177,6 +178,46 @@ export class DebugSession {
     this.onResolved = null;
     f?.();
   }
+}
+
+/**
+ * Run the ensure: and ifCurtailed: blocks of the frames a restart or a return of activation
+ * `a` unwinds (those above it; a return unwinds `a` too), innermost first, as Pharo's
+ * unwinding does, each aside (aside.ts: the stopped evaluation's registers, chain of active
+ * contexts and handlers are as they were after) with no active contexts of its own, so that an
+ * error in one ends only it. The stack is left as it is; restartAt then drops the records.
+ * The answer is the number of blocks run.
+ */
+export function runEnsuresAbove(k: Kernel, all: readonly Activation[], a: Activation, returning: boolean, steps = 10_000_000): number {
+  const m = k.machine;
+  const inner = all.slice(0, Math.max(0, all.indexOf(a)));
+  let ensures = inner.filter((x) => /^BlockClosure>>(ensure:|ifCurtailed:)$/.test(activationName(k, x))).length;
+  const records: number[] = [];
+  let head = slotPointer(m, k.roots, ROOTS.ACTIVE);
+  for (let guard = 0; head > 0 && head !== k.nil && guard < 1_000_000; guard++) {
+    const isHome = slotTag(m, head, CONTEXT.FRAME) === TAG_STACK;
+    const frame = Number(slot(m, head, CONTEXT.FRAME));
+    if (isHome && (frame < a.frame || (returning && frame === a.frame))) { /* a home above: nothing to run */ }
+    else if (!isHome && ensures > 0) { ensures--; records.push(k.heap.roots.add(BigInt(head), TAG_PTR)); }
+    else break;
+    head = slotPointer(m, head, CONTEXT.NEXT);
+  }
+  let ran = 0;
+  try {
+    for (const r of records) {
+      aside(k, () => {
+        const record = Number(k.heap.roots.value(r));
+        const block = { value: slot(m, record, CONTEXT.ENSURE), tag: slotTag(m, record, CONTEXT.ENSURE) };
+        if (block.tag !== TAG_PTR || Number(block.value) === k.nil) return;
+        setSlotPointer(m, k.roots, ROOTS.ACTIVE, k.nil);
+        k.sendMessage(block, 'value', [], { steps });
+        ran++;
+      });
+    }
+  } finally {
+    for (const r of records) k.heap.roots.release(r);
+  }
+  return ran;
 }
 
 /** Slots of an ExceptionHandler (exception.bedrock): exceptionClass block escape outer. */

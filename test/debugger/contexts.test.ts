@@ -8,7 +8,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/compiler/compiler.ts';
-import { outcomeLines, plain } from '../../src/repl/report.ts';
+import { outcomeLines, plain } from '../../src/session/report.ts';
 import { Bedrock, type Outcome } from '../../src/system/bedrock.ts';
 
 const BACKENDS: readonly Backend[] = ['native', 'threaded'];

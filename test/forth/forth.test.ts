@@ -159,6 +159,22 @@ describe('Forth: double numbers and strings', () => {
     out(': GREETING [ S" hi there" ] SLITERAL ;');
     expect(out('GREETING TYPE')).toBe('hi there');
   });
+
+  it('2VALUE, and TO of one interpreted and compiled', () => {
+    out('3 4 2VALUE PAIR  : SETPAIR TO PAIR ;');
+    expect(stack('PAIR  5 6 TO PAIR PAIR  -7 8 SETPAIR PAIR')).toEqual(['3', '4', '5', '6', '-7', '8']);
+  });
+
+  it('UNESCAPE, REPLACES and SUBSTITUTE', () => {
+    out('CREATE SBUF 64 ALLOT  : HI S" hello" ;  : WHO S" who" ;');
+    expect(out('S" 50% of %x%" SBUF UNESCAPE TYPE')).toBe('50%% of %%x%%');
+    out('HI WHO REPLACES  S" [%%]" S" pct" REPLACES');
+    // %% is %, a name REPLACES knows is its text (counted), another name or a lone % stays.
+    expect(out('S" %who%, %%who%% %pct% %nope% 100%" SBUF 64 SUBSTITUTE . TYPE')).toBe('2 hello, %who% [%%] %nope% 100%');
+    expect(stack('S" %who%" SBUF 4 SUBSTITUTE NIP NIP')).toEqual(['-1']);
+    // The result may overlap the text.
+    expect(out('S" a%who%b" SBUF SWAP MOVE  SBUF 7 SBUF 2 + 20 SUBSTITUTE . TYPE')).toBe('1 ahellob');
+  });
 });
 
 describe('Forth: errors leave the system usable', () => {

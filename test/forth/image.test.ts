@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveImage } from '../../image/save.ts';
-import { Session } from '../../image/session.ts';
+import { Session } from '../../src/session/session.ts';
 import { bootSystem } from '../support/system.ts';
 import { Forth } from '../../src/forth/forth.ts';
 

@@ -19,7 +19,7 @@ import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { describeImageError, type ImageCheck, type ImageError, MAGIC } from '../../image/format.ts';
 import { loadImage, openImage } from '../../image/open.ts';
 import { saveImage } from '../../image/save.ts';
-import { Session } from '../../image/session.ts';
+import { Session } from '../../src/session/session.ts';
 import { assemble, forge, genesisKernel, getCell, parse, setCell } from './forge.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'bedrock-bad-'));

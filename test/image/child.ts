@@ -9,7 +9,7 @@
  *                                    (the parent kills it at a moment of its choosing)
  */
 import { writeSync } from 'node:fs';
-import { Session } from '../../image/session.ts';
+import { Session } from '../../src/session/session.ts';
 import type { SavePoint } from '../../image/save.ts';
 
 const [mode, path, point] = process.argv.slice(2);

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyHeap } from '../../kernel/memory/verify.ts';
-import { Session } from '../../image/session.ts';
+import { Session } from '../../src/session/session.ts';
 import type { SavePoint } from '../../image/save.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'bedrock-crash-'));

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadImage } from '../../image/open.ts';
 import { scanJournal } from '../../image/journal.ts';
-import { Session } from '../../image/session.ts';
+import { Session } from '../../src/session/session.ts';
 import { systemImagePath } from '../support/system.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'bedrock-files-'));

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Journal, nodeJournalIo, scanJournal, type JournalIo } from '../../image/journal.ts';
-import { Session } from '../../image/session.ts';
+import { Session } from '../../src/session/session.ts';
 import { systemImagePath } from '../support/system.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'bedrock-journal-failure-'));

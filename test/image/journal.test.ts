@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Journal, scanJournal } from '../../image/journal.ts';
-import { Session } from '../../image/session.ts';
+import { Session } from '../../src/session/session.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'bedrock-journal-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -14,7 +14,7 @@ import { verifyHeap } from '../../kernel/memory/verify.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { readLog } from '../../kernel/objects/marks.ts';
 import { imageInfo } from '../../image/info.ts';
-import { Session } from '../../image/session.ts';
+import { Session } from '../../src/session/session.ts';
 import type { Backend } from '../../src/compiler/compiler.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'bedrock-roundtrip-'));

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TAG_PTR } from '../../kernel/machine/cells.ts';
-import { Session } from '../../image/session.ts';
+import { Session } from '../../src/session/session.ts';
 import { systemImagePath } from '../support/system.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'bedrock-save-checks-'));

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { verifyHeap } from '../../kernel/memory/verify.ts';
 import { imageInfo } from '../../image/info.ts';
-import { Session } from '../../image/session.ts';
+import { Session } from '../../src/session/session.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'bedrock-session-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

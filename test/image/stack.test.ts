@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Session } from '../../image/session.ts';
+import { Session } from '../../src/session/session.ts';
 import type { Backend } from '../../src/compiler/compiler.ts';
 import { systemImagePath } from '../support/system.ts';
 

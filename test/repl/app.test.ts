@@ -10,7 +10,7 @@ import { App, type AppProps } from '../../src/repl/App.tsx';
 import type { Outcome } from '../../src/system/bedrock.ts';
 import { bootSystem } from '../support/system.ts';
 import { Bedrock } from '../../src/system/bedrock.ts';
-import { Workspace, type Persistence } from '../../src/repl/workspace.ts';
+import { Workspace, type Persistence } from '../../src/session/workspace.ts';
 
 let bedrock: Bedrock;
 beforeAll(() => {

@@ -11,7 +11,7 @@ import { createElement } from 'react';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { App, type AppProps } from '../../src/repl/App.tsx';
 import { debuggerReducer, initialDebugger } from '../../src/repl/debugger-state.ts';
-import { Workspace } from '../../src/repl/workspace.ts';
+import { Workspace } from '../../src/session/workspace.ts';
 import { Bedrock } from '../../src/system/bedrock.ts';
 import { bootSystem } from '../support/system.ts';
 

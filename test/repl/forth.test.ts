@@ -7,7 +7,7 @@ import { render } from 'ink-testing-library';
 import { createElement } from 'react';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { App } from '../../src/repl/App.tsx';
-import { Workspace } from '../../src/repl/workspace.ts';
+import { Workspace } from '../../src/session/workspace.ts';
 import type { Bedrock } from '../../src/system/bedrock.ts';
 import { bootSystem } from '../support/system.ts';
 

@@ -6,7 +6,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { appendHistory, historyPath, loadHistory } from '../../src/repl/history.ts';
+import { appendHistory, historyPath, loadHistory } from '../../src/session/history.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'bedrock-history-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Bedrock } from '../../src/system/bedrock.ts';
 import { readSourceFile } from '../../src/lang/filein.ts';
 import { runSmalltalkFile } from '../../src/cli/session-commands.ts';
-import { Workspace } from '../../src/repl/workspace.ts';
+import { Workspace } from '../../src/session/workspace.ts';
 import { BACKENDS, boot } from './cases.ts';
 
 const DIR = new URL('../filein/', import.meta.url);

@@ -1,6 +1,6 @@
 /*
  * Opening the system a command works on. `bedrock [IMAGE]` and `bedrock run --save` open an
- * image as a Session (image/session.ts): what they change is journalled and can be saved. The
+ * image as a Session (session.ts): what they change is journalled and can be saved. The
  * batch commands that only look (`eval`, `see`, `run` without --save) open the image too, but
  * change neither it nor its journal.
  *
@@ -15,12 +15,12 @@ import type { SourceOptions } from '../lang/source.ts';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describeImageError, isImageError } from '../../image/format.ts';
-import { journalPath, Session } from '../../image/session.ts';
+import { journalPath, Session } from './session.ts';
 import { scanJournal } from '../../image/journal.ts';
 import type { Backend } from '../compiler/compiler.ts';
 import type { Item } from '../lang/ast.ts';
 import { Bedrock } from '../system/bedrock.ts';
-import { Workspace, type Persistence } from '../repl/workspace.ts';
+import { Workspace, type Persistence } from './workspace.ts';
 import { baseImageFile } from '../../bootstrap/project-files.ts';
 
 export const DEFAULT_IMAGE = 'bedrock.image';

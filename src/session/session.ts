@@ -33,22 +33,22 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { SERVICE } from '../kernel/objects/layout.ts';
-import { formatSyntaxError, type Item } from '../src/lang/ast.ts';
-import { parse } from '../src/lang/parser.ts';
-import type { SourceOptions } from '../src/lang/source.ts';
-import type { Backend } from '../src/compiler/compiler.ts';
-import type { RunOptions } from '../kernel/machine/machine.ts';
-import { Bedrock, type Outcome } from '../src/system/bedrock.ts';
-import { Forth, type ForthOutcome } from '../src/forth/forth.ts';
-import { imageError, isImageError, type ImageError, type ImageHeader } from './format.ts';
-import { Journal, scanJournal, type ChangeKind, type JournalEntry, type JournalIo } from './journal.ts';
-import { openImage } from './open.ts';
-import { saveImage, type SavePoint } from './save.ts';
-import { imageService } from './service.ts';
-import { assignGlobal, defineGlobal, findBinding } from '../kernel/objects/globals.ts';
-import { ImageLock } from './lock.ts';
-import { throughLinks } from './files.ts';
+import { SERVICE } from '../../kernel/objects/layout.ts';
+import { formatSyntaxError, type Item } from '../lang/ast.ts';
+import { parse } from '../lang/parser.ts';
+import type { SourceOptions } from '../lang/source.ts';
+import type { Backend } from '../compiler/compiler.ts';
+import type { RunOptions } from '../../kernel/machine/machine.ts';
+import { Bedrock, type Outcome } from '../system/bedrock.ts';
+import { Forth, type ForthOutcome } from '../forth/forth.ts';
+import { imageError, isImageError, type ImageError, type ImageHeader } from '../../image/format.ts';
+import { Journal, scanJournal, type ChangeKind, type JournalEntry, type JournalIo } from '../../image/journal.ts';
+import { openImage } from '../../image/open.ts';
+import { saveImage, type SavePoint } from '../../image/save.ts';
+import { imageService } from '../../image/service.ts';
+import { assignGlobal, defineGlobal, findBinding } from '../../kernel/objects/globals.ts';
+import { ImageLock } from '../../image/lock.ts';
+import { throughLinks } from '../../image/files.ts';
 
 export interface SessionOptions {
   /** The compiler's back end: for a new image, and to override an opened image's. */
@@ -85,7 +85,7 @@ export interface RecoverResult {
   readonly failures?: readonly { readonly entry: JournalEntry; readonly error: string }[];
 }
 
-/** The global that holds the last value printed (src/repl/workspace.ts LAST_RESULT): replay sets it as the REPL did. */
+/** The global that holds the last value printed (workspace.ts LAST_RESULT): replay sets it as the REPL did. */
 const LAST_RESULT = '_';
 
 /**

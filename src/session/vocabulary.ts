@@ -9,7 +9,13 @@ import { behaviourAt, classTable, methodsHead, walkGuard } from '../../kernel/ob
 import { globalNames } from '../../kernel/objects/globals.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { ENTRY } from '../../kernel/objects/layout.ts';
-import type { Vocabulary } from './editor.ts';
+
+/** Words Tab completes from. */
+export interface Vocabulary {
+  readonly globals: readonly string[];
+  readonly selectors: readonly string[];
+  readonly commands: readonly string[];
+}
 
 export function vocabularyOf(k: Kernel, commands: readonly string[]): Vocabulary {
   const m = k.machine;

@@ -5,7 +5,9 @@
  * otherwise ignored (history is a convenience, never a reason to stop).
  */
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
-import { HISTORY_LIMIT } from './editor.ts';
+
+/** The most entries a history keeps (the line editor's Up/Down reach as far). */
+export const HISTORY_LIMIT = 1000;
 
 /** Where the history of the image at `imagePath` lives. */
 export function historyPath(imagePath: string): string {
