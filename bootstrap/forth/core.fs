@@ -64,3 +64,21 @@
   2>R 2DUP BEGIN DUP R@ >= WHILE
     OVER R@ 2R@ COMPARE 0= IF 2SWAP 2DROP 2R> 2DROP TRUE EXIT THEN 1 /STRING
   REPEAT 2DROP 2R> 2DROP FALSE ;
+
+\ Programming tools: the control-flow stack is the data stack, an item a cell.
+: CS-PICK  ( x*i u -- x*i xu )  PICK ;
+: CS-ROLL  ( x*i u -- x*i' )  ROLL ;
+
+\ Facility: structures.
+: BEGIN-STRUCTURE  ( "name" -- struct-sys 0 )  CREATE HERE 0 0 , DOES> @ ;
+: END-STRUCTURE  ( struct-sys n -- )  SWAP ! ;
+: +FIELD  ( n1 n2 "name" -- n3 )  CREATE OVER , + DOES> @ + ;
+: FIELD:  ( n1 "name" -- n2 )  ALIGNED 1 CELLS +FIELD ;
+: CFIELD:  ( n1 "name" -- n2 )  1 CHARS +FIELD ;
+
+\ Search order: a name token is a word's entry in its wordlist (newest first, shadowed ones too).
+: TRAVERSE-WORDLIST  ( i*x xt wid -- j*x )
+  (WL-FIRST) BEGIN DUP WHILE
+    2DUP 2>R SWAP EXECUTE 0= IF 2R> 2DROP EXIT THEN
+    2R> (WL-NEXT)
+  REPEAT 2DROP ;

@@ -145,7 +145,11 @@ function execute(m: Machine, first: Insn, limit: number, nest: Nest | null): Run
   let stackLo = m.stackLo, stackHi = m.stackHi;
   let ins = first;
   let done = 0;
-  const every = m.tier ? CHECK_EVERY_TIERED : CHECK_EVERY;
+  // A watch (Machine.watch: a debugger's single-stepping) is asked before every instruction
+  // but the first, and translated code is not entered meanwhile: the interpreter steps. Only
+  // the outermost run watches (not one a host service started, nor the tier's nested runs).
+  const watch = nest !== null || m.inService.length > 0 ? null : m.watch;
+  const every = watch !== null ? 1 : m.tier ? CHECK_EVERY_TIERED : CHECK_EVERY;
   let checkAt = Math.min(limit, every);
   let fault: Fault | null = null;
   /** An instruction translated code stopped before: executed here, not entered again. */
@@ -179,10 +183,16 @@ function execute(m: Machine, first: Insn, limit: number, nest: Nest | null): Run
           m.resumeAt = ins;
           break;
         }
+        if (watch !== null && watch(ins)) {
+          fault = stop('StepLimit', 'stopped where the watch asked', ins);
+          m.resumeAt = ins;
+          m.watchStopped = true;
+          break;
+        }
       }
       checkAt = Math.min(limit, done + every);
       const tier = m.tier;
-      if (tier) {
+      if (tier && watch === null) {
         // What runs at a checkpoint is hot too (a long loop makes few calls).
         const code = ins.code;
         if ((code.heat += SAMPLE_HEAT) >= hotCalls) tier.hot(code);
@@ -192,7 +202,7 @@ function execute(m: Machine, first: Insn, limit: number, nest: Nest | null): Run
     let op = ins.op;
     if (op === TRANSLATED) {
       const t = ins.code.translation;
-      if (ins !== noEnter && t !== null) {
+      if (ins !== noEnter && t !== null && watch === null) {
         // Enter the translated function at this label, with the budget up to the next check.
         S32[STATE.BUDGET] = checkAt - done;
         m.tier!.stats.entries++;

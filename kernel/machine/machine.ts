@@ -171,6 +171,15 @@ export class Machine {
   nestedFault: Fault | null = null;
   /** The kind of fault a host service that refuses means (set by the service, read and cleared by the machine); Service when null. */
   refusal: FaultKind | null = null;
+  /**
+   * A watch on the outermost run (a debugger's single-stepping): asked before each instruction
+   * but the first, it stops the run there (a StepLimit fault, resumable, with watchStopped set)
+   * when it answers true. While one is set, only the interpreter runs (translated code is not
+   * entered). Null: no watch, and no cost.
+   */
+  watch: ((next: Insn) => boolean) | null = null;
+  /** Set when the watch stopped the run (the host clears it). */
+  watchStopped = false;
   /** Where a nested interpreter run stopped when its budget ran out (STATE.NEXT_MODE = NEXT_INSN). */
   stoppedAt: Insn | null = null;
 

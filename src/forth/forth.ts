@@ -47,7 +47,11 @@ export const FS = Object.freeze({ DATA: 0, RS: 1, KEEP: 2, SIZE: 3 });
 const DATA_CELLS = 1 << 17;
 const RS_CELLS = 1 << 16;
 /** Byte offsets in the data space. */
-export const VAR = Object.freeze({ BASE: 8, STATE: 16, IN: 24, DP: 32, HLD: 40, STRINGS: 48 });
+export const VAR = Object.freeze({ BASE: 8, STATE: 16, IN: 24, DP: 32, HLD: 40, STRINGS: 48, CURRENT: 56, ORDER_COUNT: 64, ORDER: 72, WORDLISTS: 200 });
+/** The longest search order (the ORDER cells, first searched first). */
+const ORDER_MAX = 16;
+/** FORTH-WORDLIST: the class Forth; wordlist n > 1 is the class ForthWordlistN. */
+const FORTH_WID = 1;
 const TIB = 256, TIB_SIZE = 4096, WORD_BUFFER = 4352, HOLD_END = 4864, PAD = 4864, TRANSIENT = 5632, TRANSIENT_SIZE = 1024;
 const DICTIONARY = 8192;
 /** Compiled strings are kept at the top of the data space, growing down. */
@@ -70,6 +74,8 @@ export interface Word {
   readonly body: number;
   /** The cell of a CONSTANT, VALUE or DEFER (an absolute address), or the vector's cell of a colon definition. */
   readonly cell: number;
+  /** The wordlist it is in (FORTH_WID, or another's number); 0 for a word without a name. */
+  readonly wid: number;
 }
 
 class ForthError extends Error {
@@ -119,6 +125,11 @@ interface Definition {
   literals: number;
   stub: number;
   noname: boolean;
+  /** Its locals (upper case; index = place in the frame), and the DO loops open where they were made. */
+  locals: string[];
+  localsLoops: number;
+  /** (LOCAL)'s names so far, before the (LOCAL) of length 0 makes them. */
+  pendingLocals: string[];
   sourceName: string;
   sourceText: string[];
   startLine: number;
@@ -154,6 +165,14 @@ const HOST_WORDS: readonly { name: string; immediate?: boolean }[] = [
   { name: '(ST-ENTER)' }, { name: '(ST-LEAVE)' }, { name: '(ST-DONE)' }, { name: '>STRING' }, { name: 'STRING>' },
   { name: 'CATCH' }, { name: '(UNCATCH)' }, { name: 'THROW' }, { name: 'M*/' }, { name: 'SLITERAL', immediate: true },
   { name: '2VALUE' }, { name: 'UNESCAPE' }, { name: 'SUBSTITUTE' }, { name: 'REPLACES' },
+  { name: '[IF]', immediate: true }, { name: '[ELSE]', immediate: true }, { name: '[THEN]', immediate: true },
+  { name: '[DEFINED]', immediate: true }, { name: '[UNDEFINED]', immediate: true }, { name: 'AHEAD', immediate: true },
+  { name: 'SYNONYM' }, { name: 'DUMP' }, { name: 'MS' }, { name: 'TIME&DATE' }, { name: 'KEY?' },
+  { name: 'GET-ORDER' }, { name: 'SET-ORDER' }, { name: 'GET-CURRENT' }, { name: 'SET-CURRENT' }, { name: 'WORDLIST' },
+  { name: 'SEARCH-WORDLIST' }, { name: 'DEFINITIONS' }, { name: 'ALSO' }, { name: 'ONLY' }, { name: 'PREVIOUS' },
+  { name: 'FORTH' }, { name: 'ORDER' }, { name: 'FORTH-WORDLIST' }, { name: '(WL-FIRST)' }, { name: '(WL-NEXT)' },
+  { name: 'NAME>STRING' }, { name: 'NAME>INTERPRET' }, { name: 'NAME>COMPILE' },
+  { name: '{:', immediate: true }, { name: '(LOCAL)' }, { name: 'LOCALS|', immediate: true },
 ];
 
 /** The standard's THROW codes for the errors the system itself raises (gforth's words). */
@@ -162,6 +181,7 @@ const THROW_CODES: Record<string, number> = {
   'Dictionary overflow': -8, 'Invalid memory address': -9, 'Division by zero': -10, 'Result out of range': -11,
   'Undefined word': -13, 'Interpreting a compile-only word': -14, 'Attempt to use zero-length string as a name': -16,
   'Pictured numeric output string overflow': -17, 'Unstructured: control structure mismatch': -22,
+  'Search-order overflow': -49, 'Search-order underflow': -50,
 };
 const THROW_MESSAGES = new Map(Object.entries(THROW_CODES).map(([m, c]) => [c, m]));
 
@@ -202,6 +222,8 @@ export class Forth {
   private readonly runtime = new Map<string, number>();
   /** Words by upper-case name and by code object; rebuilt from the chain when the system changed. */
   private names = new Map<string, Word>();
+  /** Each wordlist's words by name (FORTH_WID's is `names`). */
+  private lists = new Map<number, Map<string, Word>>();
   private byCode = new Map<number, Word>();
   private epoch = -1n;
   private latest: Word | null = null;
@@ -266,6 +288,7 @@ export class Forth {
         this.refresh();
         this.nextCode = this.wordCode('(NEXT-LOOP)');
         this.interpretCode = this.wordCode('INTERPRET');
+        if (this.getVar(VAR.WORDLISTS) === 0n) this.initialOrder();
         this.addMissing();
         for (const r of RUNTIME) this.runtime.set(r.name, this.wordCode(r.name));
         this.findCatchLanding();
@@ -297,6 +320,57 @@ export class Forth {
     };
   }
 
+  /** The search order FORTH-WORDLIST alone, definitions into it, no other wordlist yet. */
+  private initialOrder(): void {
+    this.setVar(VAR.WORDLISTS, 1n);
+    this.setVar(VAR.CURRENT, BigInt(FORTH_WID));
+    this.setOrder([FORTH_WID]);
+  }
+
+  /** The search order, first searched first. */
+  private getOrder(): number[] {
+    const n = Number(this.getVar(VAR.ORDER_COUNT));
+    const out: number[] = [];
+    for (let i = 0; i < n && i < ORDER_MAX; i++) out.push(Number(this.getVar(VAR.ORDER + 8 * i)));
+    return out;
+  }
+
+  private setOrder(wids: readonly number[]): void {
+    if (wids.length > ORDER_MAX) throw new ForthError('Search-order overflow');
+    for (const w of wids) this.wordlistClass(w);
+    wids.forEach((w, i) => this.setVar(VAR.ORDER + 8 * i, BigInt(w)));
+    this.setVar(VAR.ORDER_COUNT, BigInt(wids.length));
+  }
+
+  /** The class a wordlist's words are methods of. */
+  private wordlistClass(wid: number): number {
+    if (wid === FORTH_WID) return this.forthClass;
+    const n = Number(this.getVar(VAR.WORDLISTS));
+    const c = Number.isSafeInteger(wid) && wid > 1 && wid <= n ? this.k.behaviourNamed(`ForthWordlist${wid}`) : -1;
+    if (c < 0) throw new ForthError(`${wid} is not a wordlist`);
+    return c;
+  }
+
+  private get current(): number { return Number(this.getVar(VAR.CURRENT)); }
+
+  /** WORDLIST: a new class, ForthWordlistN (a global), whose methods are the new wordlist's words. */
+  private newWordlist(): number {
+    const k = this.k;
+    const wid = Number(this.getVar(VAR.WORDLISTS)) + 1;
+    const name = `ForthWordlist${wid}`;
+    let b = k.behaviourNamed(name);
+    if (b < 0) {
+      const made = k.makeBehaviour({ name, parent: k.behaviourNamed('Object') });
+      if (typeof made === 'string') throw new ForthError(made);
+      const g = defineGlobal(k, name, k.object(made));
+      if (typeof g === 'string') throw new ForthError(g);
+      b = made;
+    }
+    this.setVar(VAR.WORDLISTS, BigInt(wid));
+    this.epoch = -1n;
+    return wid;
+  }
+
   /** The data space is slot DATA of the Forth system object, which the code names as a literal. */
   private static dataAccess(text: string): string {
     return text.replace(/mov (r\w+), \[DATA\]/g, (_, r: string) => `mov ${r}, [rip+FORTH]; mov ${r}, [${r}+${8 * FS.DATA}]`);
@@ -304,19 +378,22 @@ export class Forth {
 
   /** An image made by an older system: the machine-code and host words added since are made now. */
   private addMissing(): void {
-    for (const p of PRIMITIVES) if (!this.find(p.name)) this.primitive(p.name, Forth.dataAccess(p.asm), 'primitive');
-    for (const r of RUNTIME) if (!this.find(r.name)) this.primitive(r.name, Forth.dataAccess(r.asm), 'runtime');
-    HOST_WORDS.forEach((w, i) => { if (i > 0 && !this.find(w.name)) this.primitive(w.name, hostStub(i, SERVICE.FORTH), 'host', w.immediate); });
+    const current = this.current;
+    this.setVar(VAR.CURRENT, BigInt(FORTH_WID));
+    for (const p of PRIMITIVES) if (!this.system(p.name)) this.primitive(p.name, Forth.dataAccess(p.asm), 'primitive');
+    for (const r of RUNTIME) if (!this.system(r.name)) this.primitive(r.name, Forth.dataAccess(r.asm), 'runtime');
+    HOST_WORDS.forEach((w, i) => { if (i > 0 && !this.system(w.name)) this.primitive(w.name, hostStub(i, SERVICE.FORTH), 'host', w.immediate); });
+    this.setVar(VAR.CURRENT, BigInt(current));
   }
 
   private findCatchLanding(): void {
-    const w = this.find('CATCH');
+    const w = this.system('CATCH');
     const head = assemble(catchStub(OP.CATCH, SERVICE.FORTH).split('; call rcx;')[0] + '; call rcx');
     this.catchLanding = w && head.ok ? w.code + head.bytes.length : -1;
   }
 
   private wordCode(name: string): number {
-    const w = this.find(name);
+    const w = this.system(name);
     if (!w) throw new Error(`the Forth system has no ${name}`);
     return w.code;
   }
@@ -349,6 +426,7 @@ export class Forth {
     this.setVar(VAR.STATE, 0n);
     this.setVar(VAR.DP, BigInt(ORIGIN + DICTIONARY));
     this.setVar(VAR.STRINGS, BigInt(ORIGIN + STRINGS_TOP));
+    this.initialOrder();
     const subst = Forth.dataAccess;
     this.nextCode = this.primitive('(NEXT-LOOP)', NEXT_LOOP, 'runtime');
     for (const p of PRIMITIVES) this.primitive(p.name, subst(p.asm), 'primitive');
@@ -411,12 +489,14 @@ export class Forth {
   /** Make a word of `asm` and define it (or, for :NONAME, keep it without a name). */
   private install(name: string, asm: string, kind: Kind, o: { immediate?: boolean; body?: number; cell?: number; source?: string; threaded?: number; literals?: number; code?: number; anonymous?: boolean; objects?: Readonly<Record<string, number>> } = {}): Word {
     const k = this.k;
+    const wid = o.anonymous ? 0 : this.current;
+    const owner = o.anonymous ? this.forthClass : this.wordlistClass(wid);
     return k.withHolds((hold) => {
       const code = o.code ?? hold(this.placeCode(asm, o.objects));
       if (o.code !== undefined) hold(code);
       const pragmas = hold(this.pragmas(kind, !!o.immediate, o.body ?? -1, o.cell ?? -1));
       const method = makeMethod(k, {
-        selector: name, owner: this.forthClass, code, kind: METHOD_KIND.SEND, source: o.source ?? `${name}    ( ${kind} )`,
+        selector: name, owner, code, kind: METHOD_KIND.SEND, source: o.source ?? `${name}    ( ${kind} )`,
         ...(o.threaded !== undefined && { threaded: o.threaded }), ...(o.literals !== undefined && { literals: o.literals }), pragmas,
       });
       if (typeof method === 'string') throw new ForthError(method);
@@ -427,10 +507,10 @@ export class Forth {
       } else {
         const sel = k.symbols.intern(name);
         if (sel < 0) throw new ForthError('out of memory');
-        const r = define(k, this.forthClass, sel, method, o.source);
+        const r = define(k, owner, sel, method, o.source);
         if (typeof r === 'string') throw new ForthError(r);
       }
-      const w: Word = { name, method, code, immediate: !!o.immediate, kind, body: o.body ?? -1, cell: o.cell ?? -1 };
+      const w: Word = { name, method, code, immediate: !!o.immediate, kind, body: o.body ?? -1, cell: o.cell ?? -1, wid };
       this.remember(w, !o.anonymous);
       return w;
     });
@@ -438,7 +518,7 @@ export class Forth {
 
   private remember(w: Word, named: boolean): void {
     this.refresh();
-    if (named) this.names.set(w.name, w);
+    if (named) this.listOf(w.wid).set(w.name, w);
     this.byCode.set(w.code, w);
     this.latest = w;
     this.epoch = this.currentEpoch();
@@ -474,29 +554,37 @@ export class Forth {
     if (this.currentEpoch() === this.epoch) return;
     const k = this.k;
     const m = this.m;
-    this.names = new Map();
     const byCode = new Map<number, Word>();
     // Words without a name (:NONAME) stay known by their code.
     for (const [c, w] of this.byCode) if (w.name === '') byCode.set(c, w);
     let newest: Word | null = null;
-    for (let e = methodsHead(k, this.forthClass); e >= 0 && e !== k.nil; e = slotPointer(m, e, ENTRY.NEXT)) {
-      const name = k.symbols.text(slotPointer(m, e, ENTRY.SELECTOR));
-      const method = slotPointer(m, e, ENTRY.METHOD);
-      if (this.names.has(name)) continue;
-      if (method === k.nil) { this.names.set(name, null as unknown as Word); continue; }
-      const w = this.wordOf(name, method);
-      if (!w) continue;
-      this.names.set(name, w);
-      byCode.set(w.code, w);
-      newest ??= w;
+    this.lists = new Map();
+    const count = this.fs >= 0 ? Math.max(1, Number(this.getVar(VAR.WORDLISTS))) : 1;
+    for (let wid = count; wid >= FORTH_WID; wid--) {
+      const names = new Map<string, Word>();
+      this.lists.set(wid, names);
+      if (wid === FORTH_WID) this.names = names;
+      const cls = wid === FORTH_WID ? this.forthClass : k.behaviourNamed(`ForthWordlist${wid}`);
+      if (cls < 0) continue;
+      for (let e = methodsHead(k, cls); e >= 0 && e !== k.nil; e = slotPointer(m, e, ENTRY.NEXT)) {
+        const name = k.symbols.text(slotPointer(m, e, ENTRY.SELECTOR));
+        const method = slotPointer(m, e, ENTRY.METHOD);
+        if (names.has(name)) continue;
+        if (method === k.nil) { names.set(name, null as unknown as Word); continue; }
+        const w = this.wordOf(name, method, wid);
+        if (!w) continue;
+        names.set(name, w);
+        byCode.set(w.code, w);
+        newest ??= w;
+      }
+      for (const [n, w] of names) if (w === null) names.delete(n);
     }
-    for (const [n, w] of this.names) if (w === null) this.names.delete(n);
     this.byCode = byCode;
     if (this.latest && !byCode.has(this.latest.code)) this.latest = newest;
     this.epoch = this.currentEpoch();
   }
 
-  private wordOf(name: string, method: number): Word | null {
+  private wordOf(name: string, method: number, wid: number): Word | null {
     const k = this.k;
     const m = this.m;
     const pragmas = slotPointer(m, method, METHOD.PRAGMAS);
@@ -505,19 +593,40 @@ export class Forth {
     if (inner < 0 || k.symbols.text(slotPointer(m, inner, 0)) !== 'forth') return null;
     return {
       name, method, code: slotPointer(m, method, METHOD.CODE), kind: k.symbols.text(slotPointer(m, inner, 1)) as Kind,
-      immediate: slotNumber(m, inner, 2) !== 0, body: slotNumber(m, inner, 3), cell: slotNumber(m, inner, 4),
+      immediate: slotNumber(m, inner, 2) !== 0, body: slotNumber(m, inner, 3), cell: slotNumber(m, inner, 4), wid,
     };
   }
 
+  private listOf(wid: number): Map<string, Word> {
+    this.refresh();
+    let l = this.lists.get(wid);
+    if (!l) { l = new Map(); this.lists.set(wid, l); }
+    return l;
+  }
+
+  /** A word by its name, in the search order. */
   find(name: string): Word | undefined {
+    this.refresh();
+    const n = name.toUpperCase();
+    for (const wid of this.getOrder()) {
+      const w = this.lists.get(wid)?.get(n);
+      if (w) return w;
+    }
+    return undefined;
+  }
+
+  /** A word of the system's own (in FORTH-WORDLIST, whatever the search order). */
+  private system(name: string): Word | undefined {
     this.refresh();
     return this.names.get(name.toUpperCase());
   }
 
-  /** Every word's name, newest first. */
+  /** Every word's name in the search order, newest first. */
   words(): string[] {
     this.refresh();
-    return [...this.names.keys()];
+    const seen = new Set<string>();
+    for (const wid of this.getOrder()) for (const n of this.lists.get(wid)?.keys() ?? []) seen.add(n);
+    return [...seen];
   }
 
   // ---- the data space --------------------------------------------------------------------
@@ -707,6 +816,12 @@ export class Forth {
     return n;
   }
 
+  private systemWord(name: string): Word {
+    const w = this.system(name);
+    if (!w) throw new ForthError('Undefined word', false);
+    return w;
+  }
+
   private lookup(name: string): Word {
     const w = this.find(name);
     if (!w) throw new ForthError('Undefined word', false);
@@ -779,7 +894,7 @@ export class Forth {
       const stub = this.placeCode(docol(0, '@NEXT'), { VECTOR: literals });
       const s = this.source;
       this.definition = {
-        name, pairs: [], leaves: [], literals, stub, noname,
+        name, pairs: [], leaves: [], literals, stub, noname, locals: [], localsLoops: 0, pendingLocals: [],
         sourceName: s.name, sourceText: [s.text.slice(Math.max(0, this.lastTokenStart))], startLine: s.line,
       };
       // Both stay alive through the definition: kept in the system's keep list until `;`.
@@ -888,6 +1003,7 @@ export class Forth {
       case ';': {
         const d = this.def;
         if (d.leaves.length > 0) throw new ForthError('Unstructured: a DO without its LOOP');
+        this.dropLocals();
         const w = this.finish();
         if (d.noname) this.pushValue(BigInt(w.code), TAG_PTR);
         return;
@@ -897,7 +1013,7 @@ export class Forth {
         if (!w) throw new ForthError('no word to make immediate');
         setSlotPointer(m, w.method, METHOD.PRAGMAS, this.pragmas(w.kind, true, w.body, w.cell));
         const now = { ...w, immediate: true };
-        if (w.name !== '' && this.names.get(w.name)?.code === w.code) this.names.set(w.name, now);
+        if (w.name !== '' && this.listOf(w.wid).get(w.name)?.code === w.code) this.listOf(w.wid).set(w.name, now);
         this.byCode.set(w.code, now);
         this.latest = now;
         return;
@@ -934,7 +1050,9 @@ export class Forth {
         return;
       }
       case 'TO': case '+TO': case 'IS': {
-        const w = this.lookup(this.requireName());
+        const target = this.requireName();
+        if (name !== 'IS' && this.state && this.definition && this.compileLocal(target, name === 'TO' ? '(LOCAL!)' : '(LOCAL+!)')) return;
+        const w = this.lookup(target);
         if (name === 'TO' && w.kind === '2value') {
           if (this.state) { this.append(this.rt('(2TO)'), BigInt(w.cell), TAG_PTR); return; }
           const x2 = this.popValue();
@@ -1042,10 +1160,10 @@ export class Forth {
       }
       case 'CASE': this.push(0); return;
       case 'OF': {
-        this.compileWord(this.lookup('OVER'));
-        this.compileWord(this.lookup('='));
+        this.compileWord(this.systemWord('OVER'));
+        this.compileWord(this.systemWord('='));
         const orig = this.append(this.rt('(0BRANCH)'));
-        this.compileWord(this.lookup('DROP'));
+        this.compileWord(this.systemWord('DROP'));
         this.push(orig);
         return;
       }
@@ -1059,7 +1177,7 @@ export class Forth {
         return;
       }
       case 'ENDCASE': {
-        this.compileWord(this.lookup('DROP'));
+        this.compileWord(this.systemWord('DROP'));
         const count = this.popNumber();
         for (let i = 0; i < count; i++) this.resolve(this.popNumber());
         return;
@@ -1067,8 +1185,10 @@ export class Forth {
       case 'RECURSE': this.append(this.def.stub); return;
       case '[': this.setState(false); return;
       case ']': this.setState(true); return;
-      case 'EXIT': this.append(this.rt('(EXIT)')); return;
+      case 'EXIT': this.dropLocals(); this.append(this.rt('(EXIT)')); return;
       case 'DOES>': {
+        this.dropLocals();
+        this.def.locals = [];
         const at = this.append(this.wordCode('(DOES>)'));
         this.append(this.rt('(EXIT)'));
         this.def.pairs[at].operand = BigInt(2 * this.def.pairs.length);
@@ -1087,7 +1207,7 @@ export class Forth {
         const now: Word = { ...w, code, kind: 'does', cell };
         this.byCode.delete(w.code);
         this.byCode.set(code, now);
-        if (this.names.get(w.name)?.code === w.code) this.names.set(w.name, now);
+        if (this.listOf(w.wid).get(w.name)?.code === w.code) this.listOf(w.wid).set(w.name, now);
         this.latest = now;
         return;
       }
@@ -1232,7 +1352,7 @@ export class Forth {
         const answers: Record<string, bigint[]> = {
           '/COUNTED-STRING': [255n], '/HOLD': [BigInt(HOLD_END - (HOLD_END - 256))], '/PAD': [768n], 'ADDRESS-UNIT-BITS': [8n],
           'FLOORED': [0n], 'MAX-CHAR': [255n], 'MAX-N': [(1n << 63n) - 1n], 'MAX-U': [-1n], 'MAX-D': [-1n, (1n << 63n) - 1n],
-          'MAX-UD': [-1n, -1n], 'RETURN-STACK-CELLS': [BigInt(RS_CELLS)], 'STACK-CELLS': [1n << 20n],
+          'MAX-UD': [-1n, -1n], 'RETURN-STACK-CELLS': [BigInt(RS_CELLS)], 'STACK-CELLS': [1n << 20n], '#LOCALS': [64n],
         };
         const a = answers[q];
         if (!a) { this.push(0); return; }
@@ -1480,6 +1600,141 @@ export class Forth {
         this.push(count);
         return;
       }
+      case '[IF]': if (this.pop() === 0n) this.skipText(true); return;
+      case '[ELSE]': this.skipText(false); return;
+      case '[THEN]': return;
+      case '[DEFINED]': case '[UNDEFINED]': {
+        const found = this.find(this.requireName()) !== undefined;
+        this.push(found === (name === '[DEFINED]') ? -1 : 0);
+        return;
+      }
+      case 'AHEAD': this.push(this.append(this.rt('(BRANCH)'))); return;
+      case 'SYNONYM': {
+        // SYNONYM new old: a word of its own (its own method) with the old word's code and flags.
+        const n = this.requireName();
+        const w = this.lookup(this.requireName());
+        this.install(n.toUpperCase(), '', w.kind, { code: w.code, immediate: w.immediate, body: w.body, cell: w.cell, source: `SYNONYM ${n} ${w.name}` });
+        return;
+      }
+      case 'DUMP': {
+        const n = this.popNumber();
+        const a = this.popNumber();
+        const hex = (v: number, w: number): string => v.toString(16).toUpperCase().padStart(w, '0');
+        let text = '';
+        for (let at = a; at < a + n; at += 16) {
+          const bytes = this.bytesAt(at, Math.min(16, a + n - at));
+          text += `\n${hex(at, 8)}: ${bytes.map((b) => hex(b, 2)).join(' ').padEnd(48)}  ${bytes.map((b) => (b >= 32 && b < 127 ? String.fromCharCode(b) : '.')).join('')}`;
+        }
+        this.emit(text + '\n');
+        return;
+      }
+      case 'MS': {
+        const n = this.popNumber();
+        if (n > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, n);
+        return;
+      }
+      case 'TIME&DATE': {
+        const d = new Date();
+        for (const v of [d.getSeconds(), d.getMinutes(), d.getHours(), d.getDate(), d.getMonth() + 1, d.getFullYear()]) this.push(v);
+        return;
+      }
+      case 'KEY?': this.push(stdinReady() ? -1 : 0); return;
+      case 'FORTH-WORDLIST': this.push(FORTH_WID); return;
+      case 'GET-ORDER': { const o = this.getOrder(); for (let i = o.length - 1; i >= 0; i--) this.push(o[i]); this.push(o.length); return; }
+      case 'SET-ORDER': {
+        const n = this.popNumber();
+        if (n === -1) { this.setOrder([FORTH_WID]); return; }
+        if (n < 0 || n > ORDER_MAX) throw new ForthError('Search-order overflow');
+        const wids: number[] = [];
+        for (let i = 0; i < n; i++) wids.push(this.popNumber());
+        this.setOrder(wids);
+        return;
+      }
+      case 'GET-CURRENT': this.push(this.current); return;
+      case 'SET-CURRENT': { const wid = this.popNumber(); this.wordlistClass(wid); this.setVar(VAR.CURRENT, BigInt(wid)); return; }
+      case 'WORDLIST': this.push(this.newWordlist()); return;
+      case 'SEARCH-WORDLIST': {
+        const wid = this.popNumber();
+        const n = this.popNumber();
+        const text = this.textAt(this.popNumber(), n).toUpperCase();
+        this.wordlistClass(wid);
+        const w = this.listOf(wid).get(text);
+        if (!w) { this.push(0); return; }
+        this.pushValue(BigInt(w.code), TAG_PTR);
+        this.push(w.immediate ? 1 : -1);
+        return;
+      }
+      case 'DEFINITIONS': { const o = this.getOrder(); if (o.length > 0) this.setVar(VAR.CURRENT, BigInt(o[0])); return; }
+      case 'ALSO': { const o = this.getOrder(); if (o.length === 0) throw new ForthError('Search-order underflow'); this.setOrder([o[0], ...o]); return; }
+      case 'ONLY': this.setOrder([FORTH_WID]); return;
+      case 'PREVIOUS': { const o = this.getOrder(); if (o.length === 0) throw new ForthError('Search-order underflow'); this.setOrder(o.slice(1)); return; }
+      case 'FORTH': { const o = this.getOrder(); this.setOrder([FORTH_WID, ...o.slice(1)]); return; }
+      case 'ORDER': {
+        const label = (wid: number): string => (wid === FORTH_WID ? 'Forth' : `wordlist#${wid}`);
+        this.emit(`${this.getOrder().map(label).join(' ')}  [${label(this.current)}]\n`);
+        return;
+      }
+      case '(WL-FIRST)': { const wid = this.popNumber(); this.pushEntry(methodsHead(this.k, this.wordlistClass(wid))); return; }
+      case '(WL-NEXT)': this.pushEntry(slotPointer(m, this.popEntry(), ENTRY.NEXT)); return;
+      case 'NAME>STRING': {
+        const text = this.k.symbols.text(slotPointer(m, this.popEntry(), ENTRY.SELECTOR));
+        const a = ORIGIN + TRANSIENT + TRANSIENT_SIZE * this.transientFlip;
+        this.transientFlip ^= 1;
+        this.setText(a, text.slice(0, TRANSIENT_SIZE));
+        this.push(a);
+        this.push(Math.min(text.length, TRANSIENT_SIZE));
+        return;
+      }
+      case 'NAME>INTERPRET': case 'NAME>COMPILE': {
+        const e = this.popEntry();
+        const w = this.wordOf(this.k.symbols.text(slotPointer(m, e, ENTRY.SELECTOR)), slotPointer(m, e, ENTRY.METHOD), 0);
+        if (!w) throw new ForthError('not a name token');
+        this.pushValue(BigInt(w.code), TAG_PTR);
+        if (name === 'NAME>COMPILE') this.pushValue(BigInt(this.wordCode(w.immediate ? 'EXECUTE' : 'COMPILE,')), TAG_PTR);
+        return;
+      }
+      case '{:': {
+        // {: args | vals -- comment :}: args are taken from the data stack (the last is its top).
+        const args: string[] = [];
+        const vals: string[] = [];
+        let part: 'args' | 'vals' | 'comment' = 'args';
+        for (;;) {
+          const t = this.parseName().text;
+          if (t === '') { if (this.refill()) continue; throw new ForthError('{: without its :}'); }
+          if (t === ':}') break;
+          if (part === 'comment') continue;
+          if (t === '--') part = 'comment';
+          else if (t === '|') part = 'vals';
+          else (part === 'args' ? args : vals).push(t);
+        }
+        this.makeLocals(args, vals.length);
+        this.def.locals.push(...vals.map((v) => v.toUpperCase()));
+        return;
+      }
+      case 'LOCALS|': {
+        // LOCALS| a b c |: the first name takes the top of the data stack.
+        const names: string[] = [];
+        for (;;) {
+          const t = this.parseName().text;
+          if (t === '') { if (this.refill()) continue; throw new ForthError('LOCALS| without its |'); }
+          if (t === '|') break;
+          names.push(t);
+        }
+        this.makeLocals(names.reverse(), 0);
+        return;
+      }
+      case '(LOCAL)': {
+        // ( c-addr u -- ) at compile time: a local named c-addr u; the one of length 0 makes them
+        // (the first declared takes the top of the data stack, as LOCALS|).
+        const n = this.popNumber();
+        const text = this.textAt(this.popNumber(), n);
+        const d = this.def;
+        if (n > 0) { d.pendingLocals.push(text); return; }
+        const names = d.pendingLocals.reverse();
+        d.pendingLocals = [];
+        this.makeLocals(names, 0);
+        return;
+      }
       case '(ST-ENTER)': return this.stEnter();
       case '(ST-LEAVE)': return this.stLeave();
       default: throw new ForthError(`unknown host operation ${op}`);
@@ -1539,7 +1794,7 @@ export class Forth {
     m.setRegister(3, frame.rbx, TAG_NUM);
     while (this.sources.length > frame.sources) this.popSource();
     this.thrown = true;
-    const w = this.find('CATCH');
+    const w = this.system('CATCH');
     const code = w ? m.cacheOf(w.code) : undefined;
     return code ? m.fetch(code, this.catchLanding - w!.code) : null;
   }
@@ -1629,6 +1884,59 @@ export class Forth {
     throw new ForthError('DOES> outside a colon definition');
   }
 
+  /** A name token is a Forth word's entry in its wordlist's chain (shadowed ones too); 0 after the last. */
+  private pushEntry(from: number): void {
+    const k = this.k;
+    const m = this.m;
+    for (let e = from; e >= 0 && e !== k.nil; e = slotPointer(m, e, ENTRY.NEXT)) {
+      const method = slotPointer(m, e, ENTRY.METHOD);
+      if (method < 0 || method === k.nil || !this.wordOf('', method, 0)) continue;
+      this.pushValue(BigInt(e), TAG_PTR);
+      return;
+    }
+    this.push(0);
+  }
+
+  private popEntry(): number {
+    const v = this.popValue();
+    const e = Number(v.value);
+    if (v.tag !== TAG_PTR || !isObject(this.m, e) || classIndexOf(this.m, e) !== CLASS.MethodEntry) throw new ForthError('not a name token');
+    return e;
+  }
+
+  /**
+   * Locals live on the return stack, above the definition's frame: (LOCALS) moves the arguments
+   * there (and zeroes the rest); a local is read and written at its distance from the top,
+   * known when compiling (the DO loops opened since add two cells each: return-stack items a
+   * program pushes itself must be gone before it uses a local, as the standard says).
+   */
+  private makeLocals(args: readonly string[], vals: number): void {
+    const d = this.def;
+    if (d.locals.length > 0) throw new ForthError('one set of locals per definition');
+    const total = args.length + vals;
+    if (total === 0) return;
+    if (total > 64) throw new ForthError('at most 64 locals');
+    d.localsLoops = d.leaves.length;
+    this.append(this.rt('(LOCALS)'), BigInt(args.length * 65536 + total));
+    d.locals = args.map((a) => a.toUpperCase());
+  }
+
+  /** Compile `op` on the local `name` if there is one; false if not. */
+  private compileLocal(name: string, op: string): boolean {
+    const d = this.def;
+    const i = d.locals.lastIndexOf(name.toUpperCase());
+    if (i < 0) return false;
+    const distance = d.locals.length - i + 2 * (d.leaves.length - d.localsLoops);
+    this.append(this.rt(op), BigInt(8 * distance));
+    return true;
+  }
+
+  /** Before an EXIT (or the end of the definition): the locals are taken off the return stack. */
+  private dropLocals(): void {
+    const d = this.def;
+    if (d.locals.length > 0) this.append(this.rt('(UNLOCALS)'), BigInt(d.locals.length));
+  }
+
   private hold(c: number): void {
     const hld = Number(this.getVar(VAR.HLD)) - 1;
     if (hld < ORIGIN + HOLD_END - 256) throw new ForthError('Pictured numeric output string overflow');
@@ -1674,6 +1982,24 @@ export class Forth {
     }
     this.in = Math.min(i + 1, t.length);
     return out;
+  }
+
+  /**
+   * [IF] of a false flag (untilElse) or [ELSE]: skip the text, over lines, up to the [ELSE] or
+   * [THEN] that matches (nested [IF]s are skipped whole); words are parsed, not run.
+   */
+  private skipText(untilElse: boolean): void {
+    let level = 1;
+    for (;;) {
+      const t = this.parseName().text.toUpperCase();
+      if (t === '') {
+        if (this.refill()) continue;
+        return;
+      }
+      if (t === '[IF]') level++;
+      else if (t === '[ELSE]' && untilElse && level === 1) return;
+      else if (t === '[THEN]' && --level === 0) return;
+    }
   }
 
   private include(file: string): void {
@@ -1727,6 +2053,7 @@ export class Forth {
         return;
       }
       this.lastTokenStart = tok.offset;
+      if (this.state && this.definition && this.compileLocal(tok.text, '(LOCAL@)')) continue;
       const w = this.find(tok.text);
       if (w) {
         if (this.state && !w.immediate) { this.compileWord(w); continue; }
@@ -1969,6 +2296,10 @@ function readStdinLine(): string | null {
   const line = i < 0 ? stdinBuffer : stdinBuffer.slice(0, i);
   stdinBuffer = i < 0 ? '' : stdinBuffer.slice(i + 1);
   return line.replace(/\r$/, '');
+}
+/** Is a character waiting on the standard input (without waiting for one)? */
+function stdinReady(): boolean {
+  return stdinBuffer !== '';
 }
 function readStdinChar(): number {
   while (stdinBuffer === '' && !stdinDone) fillStdin();

@@ -133,6 +133,9 @@ export const PRIMITIVES: readonly PrimitiveText[] = Object.freeze([
   p('I', 'push rax; mov rax, [r14+r15*8-8]'),
   p('J', 'push rax; mov rax, [r14+r15*8-24]'),
   p('UNLOOP', 'sub r15, 2'),
+  // N>R ( x1 .. xn n -- ) (R: -- x1 .. xn n) and NR> back: xn goes first, n last.
+  p('N>R', 'mov rcx, rax; mov r8, rax; cmp rcx, 0; jle done; lp: pop rdx; mov [r14+r15*8], rdx; add r15, 1; sub rcx, 1; jne lp; done: mov [r14+r15*8], r8; add r15, 1; pop rax'),
+  p('NR>', 'push rax; sub r15, 1; mov r8, [r14+r15*8]; mov rcx, r8; cmp rcx, 0; jle done; lp: sub r15, 1; mov rdx, [r14+r15*8]; push rdx; sub rcx, 1; jne lp; done: mov rax, r8'),
   p('EXECUTE', 'mov rcx, rax; pop rax; push r13; jmp rcx'),
 ]);
 
@@ -159,6 +162,19 @@ export const RUNTIME: readonly PrimitiveText[] = Object.freeze([
   p('(+TO)', 'add [rsi], rax; pop rax'),
   // TO of a 2VALUE: its cell Array holds x2 then x1.
   p('(2TO)', 'mov [rsi], rax; pop rax; mov [rsi+8], rax; pop rax'),
+  // Locals (Forth.makeLocals): the operand of (LOCALS) is the arguments' count * 65536 + all
+  // locals' count; the arguments go from the data stack (its top the last) to the return stack.
+  p('(LOCALS)', [
+    'mov rcx, rsi; and rcx, 65535; mov rdx, rsi; shr rdx, 16',
+    'mov r8, rdx; zero: cmp r8, rcx; jge args; mov r9, r15; add r9, r8; mov r10, 0; mov [r14+r9*8], r10; add r8, 1; jmp zero',
+    'args: cmp rdx, 0; je done; sub rdx, 1; mov r9, r15; add r9, rdx; mov [r14+r9*8], rax; pop rax; jmp args',
+    'done: add r15, rcx',
+  ].join('; ')),
+  // The operand: the local's distance from the return stack's top, in bytes.
+  p('(LOCAL@)', 'push rax; mov rcx, r15; shl rcx, 3; sub rcx, rsi; mov rax, [r14+rcx]'),
+  p('(LOCAL!)', 'mov rcx, r15; shl rcx, 3; sub rcx, rsi; mov [r14+rcx], rax; pop rax'),
+  p('(LOCAL+!)', 'mov rcx, r15; shl rcx, 3; sub rcx, rsi; add [r14+rcx], rax; pop rax'),
+  p('(UNLOCALS)', 'sub r15, rsi'),
   { name: '(EXIT)', asm: 'add rsp, 8; sub r15, 3; mov r13, [r14+r15*8]; mov rbp, [r14+r15*8+8]; mov rbx, [r14+r15*8+16]; jmp r13' },
 ]);
 

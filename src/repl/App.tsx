@@ -134,7 +134,8 @@ export function App(props: AppProps) {
             setMode({ kind: 'debug', dispatch: debuggerDispatch.current });
           };
           session.onResolved = () => { setSession(null); setMode({ kind: 'edit' }); resolve(); };
-          if (w.debugger === 'open') { open(); return; }
+          // After a step the debugger opens again at once, wherever the step ended.
+          if (w.debugger === 'open' || session.stepped) { open(); return; }
           setMode({
             kind: 'ask',
             ask: {

@@ -11,11 +11,16 @@
  *   restart (r)      run the selected frame's method again from its start (looked up
  *                    again: a method redefined meanwhile runs in its new form)
  *   return EXPR      answer EXPR (evaluated in the frame) from the selected method's frame
+ *   over (n, Right)  step over: go on to the selected frame's next expression (what it sends
+ *                    runs through); into (s, Tab): to the next expression run anywhere (into
+ *                    a method it sends to); out (f, Left): until the selected frame has
+ *                    returned (src/system/stepping.ts); the debugger opens again there
  *   proceed (c)      go on as if the exception had been resumed (nil)
  *   abandon (q, Esc) end the evaluation with its error
  *   N                select frame N
  */
 import type { FrameReport } from '../system/stack-report.ts';
+import type { StepKind } from '../system/stepping.ts';
 
 export interface DebuggerState {
   readonly title: string;
@@ -34,7 +39,8 @@ export type DebuggerEffect =
   | { readonly type: 'proceed' }
   | { readonly type: 'abandon' }
   | { readonly type: 'restart'; readonly frame: number }
-  | { readonly type: 'return'; readonly frame: number; readonly source: string };
+  | { readonly type: 'return'; readonly frame: number; readonly source: string }
+  | { readonly type: 'step'; readonly kind: StepKind; readonly frame: number };
 
 export type DebuggerAction =
   | { readonly type: 'open'; readonly title: string; readonly frames: readonly FrameReport[] }
@@ -43,11 +49,12 @@ export type DebuggerAction =
   | { readonly type: 'type'; readonly text: string }
   | { readonly type: 'backspace' }
   | { readonly type: 'enter' }
+  | { readonly type: 'step'; readonly kind: StepKind }
   | { readonly type: 'escape' }
   | { readonly type: 'said'; readonly text: string; readonly ok: boolean }
   | { readonly type: 'take'; readonly count: number };
 
-export const HELP = 'Up/Down a frame · p EXPR prints it in the frame · restart (r) · return EXPR · proceed (c) · abandon (q, Esc)';
+export const HELP = 'Up/Down a frame · over (n, Right) · into (s, Tab) · out (f, Left) · p EXPR prints it in the frame · restart (r) · return EXPR · proceed (c) · abandon (q, Esc)';
 
 export function initialDebugger(title = '', frames: readonly FrameReport[] = []): DebuggerState {
   return { title, frames, selected: 0, input: '', log: [], effects: [], closed: false };
@@ -64,6 +71,7 @@ export function debuggerReducer(s: DebuggerState, a: DebuggerAction): DebuggerSt
     case 'said': return { ...s, log: [...s.log, { text: a.text, ok: a.ok }].slice(-20) };
     case 'take': return { ...s, effects: s.effects.slice(a.count) };
     case 'enter': return command({ ...s, input: '' }, s.input.trim());
+    case 'step': return step(s, a.kind);
   }
 }
 
@@ -72,12 +80,21 @@ function close(s: DebuggerState, how: 'proceed' | 'abandon'): DebuggerState {
   return { ...s, closed: true, effects: [...s.effects, { type: how }] };
 }
 
+/** A step from the selected frame: the view is done (it opens again where the step ends). */
+function step(s: DebuggerState, kind: StepKind): DebuggerState {
+  if (s.closed) return s;
+  return { ...s, effects: [...s.effects, { type: 'step', kind, frame: s.selected }] };
+}
+
 function command(s: DebuggerState, text: string): DebuggerState {
   if (text === '') return s;
   const say = (line: string, ok = true): DebuggerState => ({ ...s, log: [...s.log, { text: line, ok }].slice(-20) });
   const p = /^(p|print)\s+([\s\S]+)$/.exec(text);
   if (p) return { ...s, log: [...s.log, { text: `p ${p[2]}`, ok: true }].slice(-20), effects: [...s.effects, { type: 'evaluate', source: p[2], frame: s.selected }] };
   if (/^(proceed|c|continue|resume)$/.test(text)) return close(s, 'proceed');
+  if (/^(over|n|next)$/.test(text)) return step(s, 'over');
+  if (/^(into|s|step)$/.test(text)) return step(s, 'into');
+  if (/^(out|f|finish)$/.test(text)) return step(s, 'out');
   const ret = /^return\s+([\s\S]+)$/.exec(text);
   if (ret) return { ...s, effects: [...s.effects, { type: 'return', frame: s.selected, source: ret[1] }] };
   if (/^(restart|r)$/.test(text)) return { ...s, effects: [...s.effects, { type: 'restart', frame: s.selected }] };

@@ -23,6 +23,9 @@ export function useDebugger(session: DebugSession | null): [DebuggerState, Dispa
       } else if (e.type === 'return') {
         const why = session.returnFrom(e.frame, e.source);
         if (why) dispatch({ type: 'said', text: why, ok: false });
+      } else if (e.type === 'step') {
+        const why = session.step(e.kind, e.frame);
+        if (why) dispatch({ type: 'said', text: why, ok: false });
       } else if (e.type === 'proceed') {
         session.proceed();
       } else {

@@ -58,6 +58,9 @@ function debuggerKey(mode: KeyMode & { kind: 'debug' }, input: string, key: Key)
   else if (key.upArrow) d({ type: 'up' });
   else if (key.downArrow) d({ type: 'down' });
   else if (key.return) d({ type: 'enter' });
+  else if (key.rightArrow) d({ type: 'step', kind: 'over' });
+  else if (key.tab) d({ type: 'step', kind: 'into' });
+  else if (key.leftArrow) d({ type: 'step', kind: 'out' });
   else if (key.escape) d({ type: 'escape' });
   else if (key.backspace || key.delete) d({ type: 'backspace' });
   else if (!key.ctrl && !key.meta && input !== '') d({ type: 'type', text: input });

@@ -23,14 +23,15 @@ import { parseMethodText } from '../lang/filein.ts';
 import { behaviourName } from '../../kernel/objects/classes.ts';
 import { parse } from '../lang/parser.ts';
 import { Compiler, type Backend } from '../compiler/compiler.ts';
-import { backtrace } from './backtrace.ts';
+import { backtrace, MACHINERY } from './backtrace.ts';
 import { sealArithmetic } from '../../kernel/objects/arithmetic.ts';
 import { systemService } from './system-service.ts';
 import { processService, switchingFaultHandler } from './process-service.ts';
 import { Actors } from './actor-service.ts';
 import { poisonNote } from './actor-copy.ts';
 import { debugService, PAUSE_MESSAGE } from './debug-service.ts';
-import { CodeIndex, machineStart, walkFrames } from './frames.ts';
+import { activationName, CodeIndex, machineStart, walkFrames } from './frames.ts';
+import { stepWatch } from './stepping.ts';
 import { aside } from './aside.ts';
 import { DebugSession, restartAt, runEnsuresAbove } from './debug-session.ts';
 import type { Insn } from '../../kernel/machine/insn.ts';
@@ -73,10 +74,13 @@ const ENSURE_STEPS = 10_000_000;
 const SEAL_ARITHMETIC_AFTER = 'large';
 
 /** The system written in Bedrock, loaded after genesis in this order. */
-export const SYSTEM_FILES: readonly string[] = Object.freeze(['object', 'behaviour', 'boolean', 'integer', 'large', 'number', 'collection', 'string', 'stream', 'exception', 'fraction', 'float', 'scaled', 'point', 'system', 'time', 'random', 'process', 'actor', 'image', 'dialects']);
+export const SYSTEM_FILES: readonly string[] = Object.freeze(['object', 'behaviour', 'boolean', 'integer', 'large', 'number', 'collection', 'string', 'stream', 'exception', 'fraction', 'float', 'floatmath', 'scaled', 'point', 'system', 'time', 'random', 'image', 'dialects']);
 
 /** Loaded after SYSTEM_FILES: frames as objects and the debugger's side of exceptions (debug.bedrock). */
 const DEBUG_FILES: readonly string[] = Object.freeze(['debug']);
+
+/** Loaded last: processes inside an actor (process.bedrock) and actors (actor.bedrock), issue 14. */
+const CONCURRENCY_FILES: readonly string[] = Object.freeze(['process', 'actor']);
 
 export class Bedrock {
   readonly compiler: Compiler;
@@ -172,7 +176,7 @@ export class Bedrock {
     const r = genesis(options);
     if (!r.ok) return r.error;
     const b = new Bedrock(r.kernel, options.backend ?? 'native', options.steps ?? Infinity);
-    for (const file of [...SYSTEM_FILES, ...DEBUG_FILES]) {
+    for (const file of [...SYSTEM_FILES, ...DEBUG_FILES, ...CONCURRENCY_FILES]) {
       const text = readFileSync(projectFile(`bootstrap/system/${file}.bedrock`), 'utf8');
       const outcomes = b.evaluate(text);
       const failed = outcomes.find((o) => o.kind === 'error');
@@ -333,6 +337,9 @@ export class Bedrock {
     let idleNext = false;
     let session: DebugSession | null = null;
     let pausedAt: Fault | null = null;
+    /** The watch of a step being taken (stepping.ts), or null. */
+    let stepping: ((next: Insn) => boolean) | null = null;
+    let stepName = '';
     this.doIts.push(r.method);
     const finish = (o: Outcome): Outcome => {
       k.heap.roots.release(held);
@@ -361,9 +368,21 @@ export class Bedrock {
           // Stepped again with no decision: no one is debugging it (a batch loop), so the
           // error goes on to its end as if there were no debugger.
           if (session.resolution === null) session.abandon();
-          resumeAt = this.afterPause(session, pausedAt!);
+          const s: DebugSession = session;
           session = null;
           this.paused = null;
+          if (s.stepped && s.resolution === 'abandon') {
+            // Abandoned after a step: the evaluation ends here, its ensure blocks run.
+            this.runEnsureBlocks();
+            m.unwind();
+            return finish({ kind: 'error', text: 'abandoned in the debugger', source });
+          }
+          resumeAt = this.afterPause(s, pausedAt!);
+          // A step: the interpreter runs on, asking the watch before each instruction.
+          const a = s.resolution === 'step' ? s.activations[s.stepFrame] : undefined;
+          const sender = a ? s.all.slice(s.all.indexOf(a) + 1).find((x) => !MACHINERY.test(activationName(k, x))) : undefined;
+          stepping = a ? stepWatch(k, new CodeIndex(k, this.doIts), s.stepKind, a, sender) : null;
+          if (a) stepName = `${s.stepKind}: `;
         }
         // A slice is never longer than MAX_SLICE (the machine's budget stays a 32-bit count:
         // an unbounded one made translated code leave at every check, eight times slower).
@@ -387,9 +406,25 @@ export class Bedrock {
           run = m.call(r.entry, { steps: slice });
         } else {
           if (resumeAt) m.resumeAt = resumeAt;
-          run = m.resume({ steps: slice });
+          m.watch = stepping;
+          m.watchStopped = false;
+          try {
+            run = m.resume({ steps: slice });
+          } finally {
+            m.watch = null;
+          }
         }
         left -= run.steps;
+        if (run.fault?.kind === 'StepLimit' && m.watchStopped) {
+          // The step is done: a stop for the debugger where the evaluation is now.
+          m.watchStopped = false;
+          stepping = null;
+          pausedAt = run.fault;
+          session = this.pauseHere(run.fault, stepName);
+          if (session) return null;
+          return null; // (no session could be made: it runs on)
+        }
+        if (run.fault !== null && run.fault.kind !== 'StepLimit') stepping = null;
         if (run.fault?.kind === 'Breakpoint' && run.fault.message === PAUSE_MESSAGE) {
           // An error nothing handled, stopped for a debugger before any ensure block ran.
           pausedAt = run.fault;
@@ -468,12 +503,14 @@ export class Bedrock {
   private asideDepth = 0;
 
   /** A session for the evaluation stopped at `fault` (the PAUSE), or null when none can be made. */
-  private pauseHere(fault: Fault): DebugSession | null {
+  private pauseHere(fault: Fault, stepped?: string): DebugSession | null {
     const k = this.kernel;
     try {
       const exception = { value: k.machine.register(0), tag: k.machine.registerTag(0) };
       const frames = walkFrames(k, new CodeIndex(k, this.doIts), machineStart(k, fault.code + fault.offset), 400);
-      const session = new DebugSession(this, frames, exception, this.isMachineFault(exception));
+      const session = stepped !== undefined
+        ? new DebugSession(this, frames, null, false, `${stepped}${frames.length > 0 ? activationName(k, frames[0]) : 'stepped'}`)
+        : new DebugSession(this, frames, exception, this.isMachineFault(exception));
       this.paused = session;
       return session;
     } catch {
@@ -524,7 +561,9 @@ export class Bedrock {
       if (typeof at !== 'string') return at;
       // It could not be restarted after all: the error goes on to its end.
     }
-    if (session?.resolution === 'proceed') m.setRegister(0, BigInt(this.kernel.true), TAG_PTR);
+    // After a step the evaluation goes on from the instruction it stopped before.
+    if (session?.stepped) return at;
+    if (session?.resolution === 'proceed' || session?.resolution === 'step') m.setRegister(0, BigInt(this.kernel.true), TAG_PTR);
     return m.fetch(code, fault.offset + at.len);
   }
 

@@ -32,8 +32,9 @@ import { lookup } from '../../kernel/objects/classes.ts';
 import { assignGlobal, findBinding } from '../../kernel/objects/globals.ts';
 import { CONTEXT, METHOD, ROOTS } from '../../kernel/objects/layout.ts';
 import { stackReport, type FrameReport } from './stack-report.ts';
+import type { StepKind } from './stepping.ts';
 
-export type Resolution = 'proceed' | 'abandon' | 'restart' | 'return';
+export type Resolution = 'proceed' | 'abandon' | 'restart' | 'return' | 'step';
 
 /** What a session needs of Bedrock: evaluating a DoIt aside, in a receiver's scope. */
 export interface SessionHost {
@@ -59,16 +60,32 @@ export class DebugSession {
   restartFrame = -1;
   /** What a return answers from its frame (a root), or -1. */
   returned = -1;
+  /** Is this the stop after a step (no exception: the evaluation goes on from where it is)? */
+  readonly stepped: boolean;
   /** Every activation at the stop, the error machinery's included, innermost first. */
   readonly all: readonly Activation[];
   /** Called once the session is resolved. */
   onResolved: (() => void) | null = null;
 
-  constructor(private readonly host: SessionHost, all: readonly Activation[], exception: Value, readonly machineFault: boolean) {
+  /** A step's: which (over, into, out), and the frame it steps (an index in activations). */
+  stepKind: StepKind = 'over';
+  stepFrame = -1;
+
+  /**
+   * A stop at an error (`exception`, signalled and not handled), or after a step (exception
+   * null, `stepped` what the stop says: the evaluation goes on from where it is).
+   */
+  constructor(private readonly host: SessionHost, all: readonly Activation[], exception: Value | null, readonly machineFault: boolean, stepped = '') {
     const k = host.kernel;
     this.all = all;
     this.activations = all.filter((a) => !MACHINERY.test(activationName(k, a)));
     this.frames = stackReport(k, this.activations, this.activations.length);
+    this.stepped = exception === null;
+    if (exception === null) {
+      this.message = stepped;
+      this.resumable = true;
+      return;
+    }
     const report = aside(k, () => {
       const r = k.sendMessage(exception, 'errorReport', [], { steps: 1_000_000 });
       return r.value && r.value.tag === TAG_PTR ? k.textOf(Number(r.value.value)) : undefined;
@@ -170,6 +187,22 @@ export class DebugSession {
     return null;
   }
   abandon(): void { this.resolve('abandon'); }
+
+  /**
+   * Go on one step in frame `index` (see stepping.ts): over (to its next expression, the
+   * sends it makes run through), into (to the next expression run anywhere: into a method
+   * it sends to), or out (until it has returned, to its sender's next). From an error the
+   * exception is resumed first, as proceed does (the signal answers nil). A machine fault
+   * cannot go on: the answer says so, and the session goes on.
+   */
+  step(kind: StepKind, index: number): string | null {
+    if (this.machineFault) return 'a machine fault cannot go on (restart a frame, return from one, or abandon)';
+    if (!this.activations[index]) return `there is no frame ${index}`;
+    this.stepKind = kind;
+    this.stepFrame = index;
+    this.resolve('step');
+    return null;
+  }
 
   private resolve(r: Resolution): void {
     if (this.resolution !== null) return;

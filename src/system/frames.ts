@@ -67,6 +67,8 @@ export class CodeIndex {
   readonly entries = new Map<number, CodeEntry>();
   /** The code objects of VM>>run: and the Threaded primitives: code a threaded unit is running. */
   readonly loops = new Set<number>();
+  /** The code object of VM>>run: (the loop that runs threaded code), or -1. */
+  runLoop = -1;
 
   constructor(readonly k: Kernel, doIts: readonly number[]) {
     const m = k.machine;
@@ -83,6 +85,7 @@ export class CodeIndex {
         if (owner === 'Threaded' || (owner === 'VM' && k.symbols.text(slotPointer(m, e, ENTRY.SELECTOR)) === 'run:')) {
           const c = this.codeAddress(slot(m, method, METHOD.CODE));
           if (c > 0) this.loops.add(c);
+          if (c > 0 && owner === 'VM') this.runLoop = c;
           continue;
         }
         this.addMethod(method, owner);
@@ -243,9 +246,14 @@ export function positionOf(k: Kernel, a: Activation): { source: string; start: n
 
 /** How a frame is named: "Foo>>bar", "[] in Foo>>bar", "a DoIt" ("[] in a DoIt"). */
 export function activationName(k: Kernel, a: Activation): string {
-  const selector = slotPointer(k.machine, a.code.method, METHOD.SELECTOR);
-  const method = a.code.owner === '' ? 'a DoIt' : `${a.code.owner}>>${selector > 0 && selector !== k.nil ? k.symbols.text(selector) : '?'}`;
-  return a.code.block ? `[] in ${method}` : method;
+  return unitName(k, a.code);
+}
+
+/** How the frames of a unit are named (activationName). */
+export function unitName(k: Kernel, code: CodeEntry): string {
+  const selector = slotPointer(k.machine, code.method, METHOD.SELECTOR);
+  const method = code.owner === '' ? 'a DoIt' : `${code.owner}>>${selector > 0 && selector !== k.nil ? k.symbols.text(selector) : '?'}`;
+  return code.block ? `[] in ${method}` : method;
 }
 
 /** Is the kernel's chain of active contexts empty (nothing of an evaluation runs)? */

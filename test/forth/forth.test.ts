@@ -177,6 +177,77 @@ describe('Forth: double numbers and strings', () => {
   });
 });
 
+describe('Forth: programming tools and facility words', () => {
+  it('[IF] [ELSE] [THEN] skip text over lines, nested, and [DEFINED] [UNDEFINED] ask for a word', () => {
+    expect(stack('1 [IF] 10 [ELSE] 20 [THEN]  0 [IF] 30 [ELSE] 40 [THEN]')).toEqual(['10', '40']);
+    expect(stack('0 [IF] 1\n 1 [IF] 2 [ELSE] 3 [THEN]\n [ELSE] 4 [THEN]  [ELSE] 5 [THEN] 6')).toEqual(['4', '6']);
+    expect(stack('[DEFINED] DUP [DEFINED] NO-SUCH-WORD [UNDEFINED] NO-SUCH-WORD')).toEqual(['-1', '0', '-1']);
+    out(': CHOOSE [ [DEFINED] SWAP ] [IF] 7 [ELSE] 8 [THEN] ;');
+    expect(stack('CHOOSE')).toEqual(['7']);
+  });
+
+  it('AHEAD, CS-PICK, CS-ROLL, N>R NR>, SYNONYM, DUMP', () => {
+    out(': SKIP1 AHEAD 1 THEN 2 ;  : ?DONE POSTPONE IF 1 CS-ROLL ; IMMEDIATE  : DOWN BEGIN DUP ?DONE DUP 1- REPEAT DROP ;');
+    expect(stack('SKIP1 3 DOWN')).toEqual(['2', '3', '2', '1']);
+    out(': NSWAP N>R 99 NR> ;');
+    expect(stack('1 2 3 3 NSWAP  0 NSWAP')).toEqual(['99', '1', '2', '3', '3', '99', '0']);
+    out(': TEN 10 ; SYNONYM ZEHN TEN  : IMM 5 ; IMMEDIATE SYNONYM IMM2 IMM  : USE [ IMM2 ] LITERAL ;');
+    expect(stack('ZEHN USE')).toEqual(['10', '5']);
+    expect(out('CREATE DB 65 C, 66 C, 10 C,  DB 3 DUMP')).toMatch(/^\n[0-9A-F]{8}: 41 42 0A +AB\.\n$/);
+  });
+
+  it('structures: BEGIN-STRUCTURE +FIELD FIELD: CFIELD: END-STRUCTURE; TIME&DATE and MS', () => {
+    out('BEGIN-STRUCTURE PT  FIELD: PT.X  CFIELD: PT.C  FIELD: PT.Y  3 +FIELD PT.Z  END-STRUCTURE');
+    expect(stack('PT  0 PT.X 0 PT.C 0 PT.Y 0 PT.Z')).toEqual(['27', '0', '8', '16', '24']);
+    out('CREATE P1 PT ALLOT  5 P1 PT.X !  7 P1 PT.Y !');
+    expect(stack('P1 PT.X @ P1 PT.Y @')).toEqual(['5', '7']);
+    const [s, mi, h, d, mo, y] = stack('TIME&DATE').map(Number);
+    expect(s < 60 && mi < 60 && h < 24 && d >= 1 && d <= 31 && mo >= 1 && mo <= 12 && y >= 2024).toBe(true);
+    expect(stack('1 MS DEPTH')).toEqual(['0']);
+  });
+});
+
+describe('Forth: wordlists and the search order', () => {
+  it('words go into the current wordlist and are found through the search order, first first', () => {
+    out('WORDLIST CONSTANT WL2  : SAME 1 ;  WL2 SET-CURRENT  : SAME 2 ;  : ONLY-IN-2 3 ;  FORTH-WORDLIST SET-CURRENT');
+    expect(stack('SAME [DEFINED] ONLY-IN-2')).toEqual(['1', '0']);
+    out('GET-ORDER WL2 SWAP 1+ SET-ORDER');
+    expect(stack('SAME ONLY-IN-2 GET-ORDER')).toEqual(['2', '3', '1', String(/* wl2 */ Number(stack('WL2')[0])), '2']);
+    out('PREVIOUS');
+    expect(stack('SAME GET-ORDER GET-CURRENT')).toEqual(['1', '1', '1', '1']);
+    expect(stack('S" SAME" WL2 SEARCH-WORDLIST NIP  S" ONLY-IN-2" FORTH-WORDLIST SEARCH-WORDLIST')).toEqual(['-1', '0']);
+    out('ALSO WL2 SET-CURRENT  : IMM 9 ; IMMEDIATE  ONLY FORTH DEFINITIONS');
+    expect(stack('S" IMM" WL2 SEARCH-WORDLIST NIP GET-ORDER')).toEqual(['1', '1', '1']);
+  });
+
+  it('TRAVERSE-WORDLIST visits every word of a wordlist, newest first, shadowed ones too; NAME>STRING NAME>INTERPRET', () => {
+    out('WORDLIST CONSTANT WL3  WL3 SET-CURRENT  : A 1 ; : B 2 ; : A 3 ;  FORTH-WORDLIST SET-CURRENT');
+    out(': ALL ( nt -- f ) DUP NAME>STRING TYPE SPACE NAME>INTERPRET EXECUTE . TRUE ;');
+    expect(out("' ALL WL3 TRAVERSE-WORDLIST")).toBe('A 3 B 2 A 1 ');
+    out(': FIRST ( n nt -- n+1 f ) DROP 1+ FALSE ;');
+    expect(stack("0 ' FIRST WL3 TRAVERSE-WORDLIST")).toEqual(['1']);
+  });
+});
+
+describe('Forth: locals', () => {
+  it('{: args | vals -- comment :} take the arguments from the stack; TO sets them; they shadow words and numbers', () => {
+    out(': L1 {: A B | C -- ignored :} A B - TO C  C C * B ;');
+    expect(stack('10 3 L1')).toEqual(['49', '3']);
+    out(': L2 {: DUP ADD :} ADD DUP ADD + 5 +TO DUP DUP ;  HEX : L3 {: BEEF :} BEEF 1+ ; DECIMAL');
+    expect(stack('7 8 L2 41 L3')).toEqual(['8', '15', '12', '42']);
+  });
+
+  it('work in loops, in recursion, after DOES>, with EXIT, and through LOCALS| and (LOCAL)', () => {
+    out(': L4 {: N :} 0 N 0 DO I N + + LOOP ;  : L5 {: N :} N 0> IF N 1- RECURSE N * EXIT THEN 1 ;');
+    expect(stack('4 L4 10 L5')).toEqual(['22', '3628800']);
+    out(': MAKER {: K :} CREATE K , DOES> @ {: X K2 :} X K2 * ;  6 MAKER TIMES6');
+    expect(stack('7 TIMES6')).toEqual(['42']);
+    out(': L6 LOCALS| A B | A B - ;  : LOCAL BL WORD COUNT (LOCAL) ; IMMEDIATE  : ENDL 0 0 (LOCAL) ; IMMEDIATE');
+    out(': L7 LOCAL X LOCAL Y ENDL X Y - ;');
+    expect(stack('10 3 L6 10 3 L7 DEPTH')).toEqual(['-7', '-7', '2']);
+  });
+});
+
 describe('Forth: errors leave the system usable', () => {
   const error = (text: string): string => {
     const r = f.interpret(text);

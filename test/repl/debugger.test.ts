@@ -23,7 +23,9 @@ beforeAll(() => {
   for (const o of b.evaluate(`Object subclass: #Dbg instanceVariableNames: 'v'
 Dbg a: x -> | t | t := x * 2. ^self b: t + 1
 Dbg b: y -> | u w | u := y. w := u // 0. ^w
-Dbg h -> | r | r := self halt. ^{r. 42}`)) expect(o.kind, o.text).not.toBe('error');
+Dbg h -> | r | r := self halt. ^{r. 42}
+Dbg stp -> | a | self halt. a := self dbl: 3. ^a + 1
+Dbg dbl: n -> ^n * 2`)) expect(o.kind, o.text).not.toBe('error');
 });
 
 type Instance = ReturnType<typeof render>;
@@ -38,6 +40,9 @@ function start(props: Partial<AppProps> = {}): Instance {
 
 const ESC = '\x1b';
 const DOWN = '\x1b[B';
+const RIGHT = '\x1b[C';
+const LEFT = '\x1b[D';
+const TAB = '\t';
 const frame = (app: Instance): string => (app.lastFrame() ?? '').replace(/\x1b\[[0-9;]*m/g, '');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -117,6 +122,39 @@ describe('the debugger in the REPL', () => {
     await shows(app, /│\s+p 6 \* 7\s+│\n│\s+42\s+│/);
     app.stdin.write(ESC);
     await until(app, (s) => !s.includes('Debugger ·') && s.includes('ZeroDivide: division by zero'));
+  });
+});
+
+/** Does the screen show `line` of source with carets right under `expr` in it? */
+function marks(f: string, line: string, expr: string): boolean {
+  const lines = f.split('\n');
+  const at = lines.findIndex((l) => l.includes(line));
+  if (at < 0 || at + 1 >= lines.length) return false;
+  const col = lines[at].indexOf(line) + line.indexOf(expr);
+  return lines[at + 1].slice(col, col + expr.length + 1) === `${'^'.repeat(expr.length)} `;
+}
+
+describe('stepping in the debugger', () => {
+  it('Right steps over, Tab into, Left out, and the mark moves along the source; the commands do the same', async () => {
+    const app = start({ debugger: 'open' });
+    await ready(app);
+    await typeSlowly(app, 'Dbg new stp\n');
+    const STP = 'Dbg stp -> | a | self halt. a := self dbl: 3. ^a + 1';
+    await until(app, (f) => f.includes('Debugger · Halt') && marks(f, STP, 'self halt'));
+    app.stdin.write(RIGHT);
+    await until(app, (f) => f.includes('Debugger · over: Dbg>>stp') && marks(f, STP, 'self dbl: 3'));
+    app.stdin.write(TAB);
+    let f = await until(app, (s) => s.includes('Debugger · into: Dbg>>dbl:') && marks(s, 'Dbg dbl: n -> ^n * 2', 'n * 2'));
+    // The frames: the method stepped into, above its sender.
+    expect(f).toMatch(/› 0 {2}Dbg>>dbl: \(a Dbg\) n=3[\s│]+1 {2}Dbg>>stp \(a Dbg\) a=nil/);
+    app.stdin.write(LEFT);
+    await until(app, (s) => s.includes('Debugger · out: Dbg>>stp') && marks(s, STP, 'a := self dbl: 3'));
+    await typeSlowly(app, 'over\n');
+    f = await until(app, (s) => s.includes('Debugger · over: Dbg>>stp') && marks(s, STP, 'a + 1'));
+    expect(f).toContain('Dbg>>stp (a Dbg) a=6');
+    await typeSlowly(app, 'c\n');
+    await shows(app, /› Dbg new stp\n7\n/);
+    expect(frame(app)).not.toContain('Debugger ·');
   });
 });
 
