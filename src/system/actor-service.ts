@@ -20,6 +20,9 @@
  *   6   RECEIVE   -                                  nil when the mailbox is empty, else a
  *                                                    one-element Array holding the message
  *   7   REPLY     rax = the block's value            nil: the value goes to the spawner
+ *   8   SESSION   -                                  this session's number (a SmallInteger): an
+ *                                                    Actor made in another (saved in an image,
+ *                                                    opened again) is ended
  *
  * SPAWN starts the actor from a snapshot of this image, taken at once in memory (the image
  * layer's imageParts) and written to a temporary file the worker opens and deletes: the actor
@@ -50,7 +53,7 @@ import { imageParts } from '../../image/save.ts';
 import type { Backend } from '../compiler/compiler.ts';
 import { decodeGraph, encodeGraph, poison, type Graph } from './actor-copy.ts';
 
-export const ACTOR_OP = Object.freeze({ SPAWN: 0, SEND: 1, POLL: 2, WAIT: 3, RUNNING: 4, TERMINATE: 5, RECEIVE: 6, REPLY: 7 });
+export const ACTOR_OP = Object.freeze({ SPAWN: 0, SEND: 1, POLL: 2, WAIT: 3, RUNNING: 4, TERMINATE: 5, RECEIVE: 6, REPLY: 7, SESSION: 8 });
 
 /** The longest sleep of one WAIT, in milliseconds (short, so Ctrl-C and other processes stay prompt). */
 const WAIT_SLICE_MS = 5;
@@ -116,6 +119,8 @@ export class Actors {
   private recent: ActorRecord[] = [];
   /** Messages this actor's spawner sent it, not yet received (inside an actor). */
   private readonly mailbox: Graph[] = [];
+  /** This session's number (SESSION), from the clock and chance: no two sessions share one. */
+  private readonly session = Math.floor(Math.random() * 2 ** 20) * 2 ** 30 + (Date.now() % 2 ** 30);
 
   constructor(private readonly k: Kernel, private readonly host: ActorHost, private readonly parent: ActorParent | null) {}
 
@@ -256,6 +261,9 @@ export class Actors {
           if (typeof v === 'string') return v;
           return this.answerArray([v]);
         }
+        case ACTOR_OP.SESSION:
+          m.setRegister(0, BigInt(this.session), TAG_NUM);
+          return null;
         case ACTOR_OP.REPLY: {
           if (!this.parent) return 'this is not an actor';
           const g = encodeGraph(k, m.register(0), m.registerTag(0));

@@ -7,7 +7,9 @@
  * poisoned, so using them again is a Poisoned fault that names them; nested, shared and cyclic
  * graphs, large arrays and strings cross; code and the machine's capabilities are refused; an
  * actor's error comes back with its text; value can time out; an actor in an endless loop is
- * terminated; and the process ends at the end of its input although an actor still runs.
+ * terminated; and the process ends at the end of its input although an actor still runs. A
+ * save while an actor runs is refused (issue 14 item 5), and made once it has been terminated;
+ * in the image opened again that Actor is ended.
  *
  * Values go to stdout and errors to stderr, so after each case the program prints a marker on
  * both ('== N' as a value, and an Error whose text is == N); each case's part of either stream
@@ -15,8 +17,11 @@
  * its backtrace).
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const bin = fileURLToPath(new URL('../../bin/bedrock.js', import.meta.url));
 
@@ -65,17 +70,27 @@ const CASES: readonly ActorCase[] = [
 
 const program = CASES.map(([, source], i) => `${source}\n'== ${i}'\nError signal: '== ${i}'\n`).join('');
 
-let out = '', err = '', status: number | null = null;
-beforeAll(async () => {
-  const proc = spawn(process.execPath, [bin, 'run', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+/** bedrock ARGS with `input` on stdin, in `cwd`; it must end by itself (bounded). */
+async function bedrock(args: string[], input: string, cwd?: string): Promise<{ out: string; err: string; status: number | null }> {
+  const proc = spawn(process.execPath, [bin, ...args], { stdio: ['pipe', 'pipe', 'pipe'], ...(cwd && { cwd }) });
+  let out = '', err = '';
   proc.stdout.on('data', (d) => { out += String(d); });
   proc.stderr.on('data', (d) => { err += String(d); });
-  proc.stdin.end(program);
-  // The run must end by itself (an endless actor is left running at the end): bounded.
+  proc.stdin.end(input);
   const killer = setTimeout(() => proc.kill('SIGKILL'), 170_000);
-  status = await new Promise<number | null>((done) => proc.on('exit', (code) => done(code)));
+  const status = await new Promise<number | null>((done) => proc.on('exit', (code) => done(code)));
   clearTimeout(killer);
+  return { out, err, status };
+}
+
+let out = '', err = '', status: number | null = null;
+beforeAll(async () => {
+  // (An endless actor is left running at the end of the input.)
+  ({ out, err, status } = await bedrock(['run', '-'], program));
 }, 180_000);
+
+const dir = mkdtempSync(join(tmpdir(), 'bedrock-actors-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Each case's lines of a stream: those before its marker, after the one before. */
 function sections(text: string, marker: (i: number) => string): string[][] {
@@ -105,4 +120,14 @@ describe('actors from the command line', () => {
       wantErr.forEach((w, j) => (typeof w === 'string' ? expect(gotErr[j], say).toBe(w) : expect(gotErr[j], say).toMatch(w)));
     });
   });
+
+  it('a save while an actor runs is refused; once it is terminated the save is made', async () => {
+    const r = await bedrock(['a.image'], "F := [[true] whileTrue] spawn\nImage save\nF terminate. Image save\nF isRunning\n", dir);
+    expect(r.out, r.err).toBe('an Actor (1, running)\nImage\nImage\nfalse\n');
+    expect(r.err).toMatch(/^Image save: cannot save while an actor is running: wait for it \(value\) or terminate it, then save$/m);
+    expect(r.err.match(/cannot save/g)).toHaveLength(1);
+    // Opened again, the Actor names a worker that is gone: it is ended.
+    const again = await bedrock(['a.image'], 'F isRunning\n[F value] on: ActorError do: [:e | e messageText]\n', dir);
+    expect(again.out, again.err).toBe("false\n'the actor ran in an earlier session (its worker is gone)'\n");
+  }, 180_000);
 });
