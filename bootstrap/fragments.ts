@@ -9,8 +9,9 @@
  *       jmp CPU>>eq:do:
  *
  * A definition ends at the end of its line unless the following lines are indented (the
- * layout rule of DESIGN.md section 6). Comments are in double quotes. This is the subset of
- * the language genesis needs before the language exists; the full parser reads the same text.
+ * layout rule of DESIGN.md section 6). Comments are in double quotes. The language's own
+ * parser reads the text (it needs nothing of the kernel, so genesis can use it before the
+ * system exists); this module binds what it read for the assembler.
  *
  * Binding a body for assembly (kernel/ABI.md): parameter names become the registers they
  * arrive in (rsi, rdx, rcx, r8, r9; after the fifth, stack operands); `nil`, `true`, `false` become those objects' addresses;
@@ -20,6 +21,7 @@
  */
 import { METHOD_KIND } from '../kernel/objects/layout.ts';
 import { parameterOperand } from '../kernel/objects/methods.ts';
+import { parse } from '../src/lang/parser.ts';
 
 export interface Fragment {
   readonly target: string;
@@ -43,56 +45,30 @@ export type FragmentsResult =
 
 /** Blank out "comments", keeping line structure. */
 function stripComments(text: string): string {
-  let out = '', inComment = false;
-  for (const ch of text) {
-    if (ch === '"') { inComment = !inComment; out += ' '; continue; }
-    out += inComment && ch !== '\n' ? ' ' : ch;
-  }
-  return out;
+  return text.replace(/"[^"]*"/g, (c) => c.replace(/[^\n]/g, ' '));
 }
 
-const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const BINARY = /^[-+*/\\<>=~@%|&?,]+$/;
-
-function parseHeader(header: string): { target: string; selector: string; parameters: string[] } | string {
-  const words = header.trim().split(/\s+/);
-  const target = words.shift();
-  if (!target || !IDENT.test(target)) return 'expected the name of a behaviour before the selector';
-  if (words.length === 1 && IDENT.test(words[0])) return { target, selector: words[0], parameters: [] };
-  if (words.length === 2 && BINARY.test(words[0]) && IDENT.test(words[1])) return { target, selector: words[0], parameters: [words[1]] };
-  if (words.length >= 2 && words.length % 2 === 0) {
-    let selector = '';
-    const parameters: string[] = [];
-    for (let i = 0; i < words.length; i += 2) {
-      if (!/^[A-Za-z_][A-Za-z0-9_]*:$/.test(words[i])) return `expected a keyword such as 'at:', found '${words[i]}'`;
-      if (!IDENT.test(words[i + 1])) return `expected a parameter name after '${words[i]}', found '${words[i + 1]}'`;
-      selector += words[i];
-      parameters.push(words[i + 1]);
-    }
-    return { target, selector, parameters };
-  }
-  return `expected a unary, binary or keyword selector, found '${words.join(' ')}'`;
-}
-
-/** Split fragment text into definitions. */
-export function readFragments(text: string): FragmentsResult {
-  const lines = stripComments(text).split('\n');
-  const original = text.split('\n');
+/**
+ * The definitions of a fragment text, read by the language's own parser (src/lang): every
+ * item must be a method of a behaviour with an x86-64 body.
+ */
+export function readFragments(text: string, name = 'bootstrap/kernel.bedrock'): FragmentsResult {
+  const parsed = parse(text, { name });
+  if (!parsed.ok) return { ok: false, error: { line: parsed.error.position.line, message: parsed.error.message } };
   const fragments: Fragment[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    if (lines[i].trim() === '') continue;
-    if (/^\s/.test(lines[i])) return { ok: false, error: { line: i + 1, message: 'an indented line must continue a definition' } };
-    const start = i;
-    while (i + 1 < lines.length && (lines[i + 1].trim() === '' || /^\s/.test(lines[i + 1]))) {
-      if (lines[i + 1].trim() === '' && !(i + 2 < lines.length && /^\s+\S/.test(lines[i + 2]))) break;
-      i++;
+  for (const item of parsed.items) {
+    const line = item.span.start.line;
+    if (item.kind !== 'method' || item.classSide) {
+      return { ok: false, error: { line, message: 'a kernel fragment is a method of a behaviour with an x86-64 body (Memory at: anAddress -> mov rax, ...)' } };
     }
-    const item = lines.slice(start, i + 1).join('\n');
-    const arrow = item.indexOf('->');
-    if (arrow < 0) return { ok: false, error: { line: start + 1, message: "expected '->' between the selector and the body" } };
-    const header = parseHeader(item.slice(0, arrow));
-    if (typeof header === 'string') return { ok: false, error: { line: start + 1, message: header } };
-    fragments.push({ ...header, body: item.slice(arrow + 2).trim(), source: original.slice(start, i + 1).join('\n'), line: start + 1 });
+    if (item.body.kind !== 'assembly') {
+      const first = item.source.slice(item.source.indexOf('->') + 2).trim().split(/\s+/)[0];
+      return { ok: false, error: { line, message: `${item.target.name}>>${item.selector}: the body is not x86-64 ('${first}' is no instruction)` } };
+    }
+    fragments.push({
+      target: item.target.name, selector: item.selector, parameters: item.params.map((p) => p.name),
+      body: stripComments(item.body.text).trim(), source: item.source, line,
+    });
   }
   return { ok: true, fragments };
 }

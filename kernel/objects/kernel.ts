@@ -25,7 +25,7 @@ import { BEHAVIOUR, CLASS, ROOTS, SERVICE } from './layout.ts';
 import { forget, mark, markNames } from './marks.ts';
 import { define, makeMethod, type MethodSpec } from './methods.ts';
 import { describe, failService, MethodCache, newSendEpoch, sendService, sendSiteService, superService } from './send.ts';
-import { defineClassService, internService, lookupService, printService } from './services.ts';
+import { defineClassService, internService } from './services.ts';
 import { kernelFaultHandler, type FaultOrigin } from './faults.ts';
 import { SymbolTable } from './symbols.ts';
 
@@ -78,9 +78,6 @@ export class Kernel {
     machine.services[SERVICE.SEND_SITE] = sendSiteService(this);
     this.cache.changed = () => newSendEpoch(this);
     machine.services[SERVICE.DEFINE_CLASS] = defineClassService(this);
-    machine.services[SERVICE.PRINT] = printService(this);
-    machine.services[SERVICE.LOOKUP] = lookupService(this, false);
-    machine.services[SERVICE.LOOKUP_HERE] = lookupService(this, true);
     machine.services[SERVICE.INTERN] = internService(this);
     machine.faultHandler = kernelFaultHandler(this);
     heap.hooks.behaviourOf = (index: number) => behaviourAt(this, index);

@@ -6,9 +6,6 @@
  *   DEFINE_CLASS  rax = the superclass, rsi = the name (a Symbol), rdx = the instance
  *                 variable names (a String: 'x y'; nil: see below), rcx = flags: 1 indexable, 2 words,
  *                 4 bytes -> rax = the class
- *   PRINT         rax = any value -> rax = a new String describing it
- *   LOOKUP        rax = a behaviour, rsi = a selector -> rax = whether its instances understand it
- *   LOOKUP_HERE   the same, for methods defined in that behaviour itself
  *   INTERN        rax = a byte object (a String) -> rax = the Symbol with the same text
  *
  * Defining a class that exists with the same superclass and instance variables answers the
@@ -20,11 +17,11 @@
 import { FORMAT_BYTES, FORMAT_POINTERS, FORMAT_WORDS, TAG_NUM, TAG_PTR } from '../machine/cells.ts';
 import type { HostService } from '../machine/machine.ts';
 import { byteShape, classIndexOf, formatOf, isObject, setSlotPointer, slotCount, slotNumber, slotPointer, utf8 } from './access.ts';
-import { behaviourIndex, behaviourName, ensureMetaclass, lookupFrom, makeBehaviour, methodsHead, parentOf, walkGuard } from './classes.ts';
+import { behaviourIndex, behaviourName, ensureMetaclass, makeBehaviour, parentOf } from './classes.ts';
 import { reshapeClass } from './reshape.ts';
 import { defineGlobal } from './globals.ts';
 import type { Kernel } from './kernel.ts';
-import { BEHAVIOUR, CLASS, ENTRY, INSTANCE_FORMAT } from './layout.ts';
+import { BEHAVIOUR, CLASS, INSTANCE_FORMAT } from './layout.ts';
 import { appendLog } from './marks.ts';
 import { describe } from './send.ts';
 import { setPad } from './symbols.ts';
@@ -133,41 +130,6 @@ export function newString(k: Kernel, text: string): number {
   k.machine.store.bytes.set(bytes, p);
   setPad(k.machine, p, pad);
   return p;
-}
-
-export function printService(k: Kernel): HostService {
-  return (m) => {
-    const text = describe(k, m.store.state64[RAX], m.store.regTags[RAX]);
-    const s = newString(k, text);
-    if (s < 0) return 'out of memory (printing)';
-    m.store.state64[RAX] = BigInt(s);
-    m.store.regTags[RAX] = TAG_PTR;
-    return null;
-  };
-}
-
-
-/** LOOKUP and LOOKUP_HERE: does behaviour rax (or, here only, its own chain) answer selector rsi? */
-export function lookupService(k: Kernel, here: boolean): HostService {
-  return (m) => {
-    const b = pointerIn(k, RAX);
-    if (b < 0 || !k.isBehaviour(b)) return `${describe(k, m.store.state64[RAX], m.store.regTags[RAX])} is not a class`;
-    const sel = pointerIn(k, RSI);
-    let found = false;
-    if (sel >= 0 && k.symbols.isSymbol(sel)) {
-      if (here) {
-        const guard = walkGuard(k, 'a method chain');
-        for (let e = methodsHead(k, b); e >= 0 && e !== k.nil && guard(); e = slotPointer(m, e, ENTRY.NEXT)) {
-          if (slotPointer(m, e, ENTRY.SELECTOR) === sel) { found = slotPointer(m, e, ENTRY.METHOD) !== k.nil; break; }
-        }
-      } else {
-        found = lookupFrom(k, b, sel) >= 0;
-      }
-    }
-    m.store.state64[RAX] = BigInt(found ? k.true : k.false);
-    m.store.regTags[RAX] = TAG_PTR;
-    return null;
-  };
 }
 
 /** INTERN: the Symbol spelled by the bytes of the String in rax (`'foo' asSymbol`). */

@@ -8,13 +8,13 @@
  * not indented begins and nothing (a bracket, a string, a comment, a definition's body) is still
  * open. So a file that `bedrock run` accepts can be piped in unchanged.
  */
-import { needsMoreInput, parse } from '../lang/parser.ts';
-import { formatSyntaxError } from '../lang/ast.ts';
+import { needsMoreInput } from '../lang/parser.ts';
 import type { SourceOptions } from '../lang/source.ts';
 import { isDotCommand, runDotCommand } from '../session/dot-commands.ts';
 import { inspectValue } from '../session/inspection.ts';
 import { outcomeLines, type Line } from '../session/report.ts';
 import type { Workspace } from '../session/workspace.ts';
+import { evaluation, itemsOf } from '../session/items.ts';
 import type { Outcome } from '../system/bedrock.ts';
 import type { Output } from './commands.ts';
 
@@ -103,20 +103,22 @@ export class PipedSession {
    */
   async prepare(entry: string, at?: SourceOptions): Promise<void> {
     if (this.quit || isDotCommand(entry) || this.ws.language === 'forth') return;
-    const parsed = parse(entry, at);
+    const ws = this.ws;
     const outcomes: Outcome[] = [];
     this.running = true;
     try {
-      for (const item of parsed.items) {
-        const e = this.ws.start(item);
-        let os: Outcome[] | null = null;
-        while ((os = e.step(SLICE)) === null) await new Promise((done) => setImmediate(done));
-        outcomes.push(...os);
+      // The one item loop (src/session/items.ts), with a turn of the event loop between slices.
+      for (const step of evaluation((item) => ws.start(item), itemsOf(entry, at), () => SLICE)) {
+        if (step.kind === 'outcomes') outcomes.push(...step.outcomes);
+        else if (step.kind === 'slice') {
+          // No one is here to debug: a stop for a debugger is abandoned (the error ends it as usual).
+          if (ws.bedrock.paused && ws.bedrock.paused.resolution === null) ws.bedrock.paused.abandon();
+          await new Promise((done) => setImmediate(done));
+        }
       }
     } finally {
       this.running = false;
     }
-    if (!parsed.ok) outcomes.push({ kind: 'error', text: formatSyntaxError(parsed.error), source: parsed.error.sourceLine });
     this.prepared = { source: entry, outcomes };
   }
 

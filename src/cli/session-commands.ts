@@ -10,13 +10,12 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { projectFile } from '../../bootstrap/project-files.ts';
-import { formatSyntaxError } from '../lang/ast.ts';
 import { fileFormat, isSomFile, readSourceFile, type FileRead } from '../lang/filein.ts';
-import type { Outcome } from '../system/bedrock.ts';
 import type { Backend } from '../compiler/compiler.ts';
 import { outcomeLines } from '../session/report.ts';
 import { seeMethod } from '../session/see.ts';
 import type { Workspace } from '../session/workspace.ts';
+import { evaluation, itemsOfFile } from '../session/items.ts';
 import { CommandFailure, EXIT_FAULT, EXIT_OK, UsageError, type Output } from './commands.ts';
 import { DEFAULT_IMAGE, openReadOnly, openScratch, openSession, type Opened } from '../session/open.ts';
 import { PipedSession, pump, runPiped } from './piped.ts';
@@ -121,24 +120,19 @@ export function evalCommand(args: string[], io: Output): number {
  */
 export function runSmalltalkFile(ws: Workspace, read: FileRead, io: Output): boolean {
   let ok = true;
-  const skippedBefore = (i: number): void => {
-    for (const s of read.skipped ?? []) {
-      if (s.before !== i) continue;
-      for (const l of formatSyntaxError(s.error).split('\n')) io.err(l);
-      ok = false;
+  // The one item loop (src/session/items.ts); a stop for a debugger is abandoned, as no one is here.
+  for (const step of evaluation((item) => ws.start(item), itemsOfFile(read))) {
+    if (step.kind === 'slice') {
+      if (ws.bedrock.paused && ws.bedrock.paused.resolution === null) ws.bedrock.paused.abandon();
+      continue;
     }
-  };
-  for (const [i, item] of read.items.entries()) {
-    skippedBefore(i);
-    const running = ws.start(item);
-    let outcomes: readonly Outcome[] | null = null;
-    while (outcomes === null) outcomes = running.step(Number.MAX_SAFE_INTEGER);
+    if (step.kind !== 'outcomes') continue;
     if (ws.bedrock.exitStatus !== null) {
       // Smalltalk exit: N: what the item printed before it, and nothing more is run.
-      for (const o of outcomes) if (o.output) for (const l of o.output.replace(/\n$/, '').split('\n')) io.out(l);
+      for (const o of step.outcomes) if (o.output) for (const l of o.output.replace(/\n$/, '').split('\n')) io.out(l);
       return ws.bedrock.exitStatus === 0;
     }
-    for (const o of outcomes) {
+    for (const o of step.outcomes) {
       if (o.kind === 'error') ok = false;
       for (const l of outcomeLines(o)) {
         if (l.tone === 'value' || l.tone === 'defined' || l.tone === 'warning') continue;
@@ -146,8 +140,6 @@ export function runSmalltalkFile(ws: Workspace, read: FileRead, io: Output): boo
       }
     }
   }
-  skippedBefore(read.items.length);
-  if (read.error) { for (const l of formatSyntaxError(read.error).split('\n')) io.err(l); ok = false; }
   return ok;
 }
 

@@ -914,8 +914,10 @@ export const INLINED: Readonly<Record<string, Inliner>> = Object.freeze({
   'timesRepeat:': (g, r, [a]) => {
     // count := receiver. [count > 0] whileTrue: [body. count := count - 1]
     const count = g.hiddenTemp('(count)');
+    const times = g.hiddenTemp('(times)');
     const top = g.newLabel(), end = g.newLabel();
     g.value(r);
+    g.store(times);
     g.store(count);
     g.pop();
     g.label(top);
@@ -932,16 +934,19 @@ export const INLINED: Readonly<Record<string, Inliner>> = Object.freeze({
     g.pop();
     g.jump(top);
     g.label(end);
-    g.loadNil();
+    g.loadSlot(times);
   },
   'to:do:': (g, r, [limit, a]) => {
-    // i := receiver. last := limit. [i <= last] whileTrue: [body. i := i + 1]
+    // start := receiver. i := start. last := limit. [i <= last] whileTrue: [body. i := i + 1].
+    // start (the answer, as the message to:do: answers its receiver in Pharo and GNU Smalltalk)
     const b = a as Block;
     g.pushScope();
+    const start = g.hiddenTemp('(start)');
     const last = g.hiddenTemp('(limit)');
     const i = g.newTemp(b.params[0]);
     const top = g.newLabel(), end = g.newLabel();
     g.value(r);
+    g.store(start);
     g.store(i);
     g.pop();
     g.value(limit);
@@ -962,6 +967,6 @@ export const INLINED: Readonly<Record<string, Inliner>> = Object.freeze({
     g.jump(top);
     g.label(end);
     g.popScope();
-    g.loadNil();
+    g.loadSlot(start);
   },
 });

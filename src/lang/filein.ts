@@ -167,6 +167,16 @@ class SmalltalkReader {
   /** The next chunk: its extent (up to its '!', or the end), and whether a lone '!' came before it. */
   private chunk(skipBang: boolean): { start: number; end: number; bang: boolean } | null {
     const text = this.source.text;
+    // Whitespace and comments before a '!' leave it lone ("a comment" !Foo methodsFor: 'x'!).
+    let at = this.pos;
+    for (;;) {
+      while (at < text.length && isWhitespace(text[at])) at++;
+      if (text[at] !== '"') break;
+      const close = text.indexOf('"', at + 1);
+      if (close < 0) break;
+      at = close + 1;
+    }
+    if (skipBang && this.terminators[this.next] === at) this.pos = at;
     while (this.pos < text.length && isWhitespace(text[this.pos])) this.pos++;
     if (this.pos >= text.length) return null;
     let bang = false;
@@ -183,7 +193,15 @@ class SmalltalkReader {
 
   private chunks(): void {
     for (let c = this.chunk(true); c !== null; c = this.chunk(true)) {
-      if (!c.bang) { const { start, end } = c; this.guarded(() => this.statements(start, end)); continue; }
+      if (!c.bang) {
+        // A chunk that is only `Foo methodsFor: 'x'` begins methods even after statements
+        // (GNU Smalltalk's `Eval [ ... ]` then `!Foo methodsFor: 'x'!`).
+        const head = this.onlyMethodsHead(c.start, c.end);
+        if (head !== null) { this.methods(head.target, head.classSide); continue; }
+        const { start, end } = c;
+        this.guarded(() => this.statements(start, end));
+        continue;
+      }
       const tokens = this.tokens(c.start, c.end);
       const head = methodsHead(tokens);
       if (head !== null) { this.methods(head.target, head.classSide); continue; }
@@ -197,6 +215,23 @@ class SmalltalkReader {
       const { start, end } = c;
       this.guarded(() => this.statements(start, end));
     }
+  }
+
+  /** The chunk's methodsFor: head when that message is the whole of its last statement, else null. */
+  private onlyMethodsHead(start: number, end: number): { target: string; classSide: boolean } | null {
+    let tokens: Token[];
+    try { tokens = this.tokens(start, end); } catch { return null; }
+    const lastPeriod = tokens.map((t) => t.kind).lastIndexOf('period');
+    const tail = tokens.slice(lastPeriod + 1);
+    const head = methodsHead(tail);
+    if (head === null) return null;
+    // Foo [class] methodsFor: 'x' [stamp: 'y']: nothing else.
+    const n = (head.classSide ? 4 : 3);
+    const rest = tail.slice(n);
+    if (tail[n - 1]?.kind !== 'string') return null;
+    if (!(rest.length === 0 || (rest.length === 2 && rest[0].kind === 'keyword' && rest[1].kind === 'string'))) return null;
+    if (lastPeriod >= 0) this.guarded(() => this.statements(start, tokens[lastPeriod].end));
+    return head;
   }
 
   private tokens(start: number, end: number): Token[] {

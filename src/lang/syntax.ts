@@ -294,7 +294,9 @@ export class TokenParser {
     const t = this.peek();
     this.enter(t?.start ?? this.end);
     try {
-      if (t?.kind === 'identifier' && this.peek(1)?.kind === 'assign') {
+      // `x _ 3` is an assignment, as in Smalltalk-80 and GNU Smalltalk (a lone '_', after a name).
+      const next = this.peek(1);
+      if (t?.kind === 'identifier' && (next?.kind === 'assign' || (next?.kind === 'identifier' && next.text === '_'))) {
         if (RESERVED_NAMES.has(t.text)) this.fail(`cannot assign to '${t.text}'`, t.start);
         this.pos += 2;
         const value = this.expression("expected an expression after ':='");

@@ -11,7 +11,6 @@
  *                    genesis would make, without the second of booting; without a base image
  *                    (running from source) genesis runs.
  */
-import type { SourceOptions } from '../lang/source.ts';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describeImageError, isImageError } from '../../image/format.ts';
@@ -96,8 +95,6 @@ class SessionImage implements Persistence {
   constructor(private readonly session: Session) {}
 
   get path(): string { return this.session.path; }
-
-  evaluate(source: string, at?: SourceOptions) { return this.session.evaluate(source, {}, at); }
 
   start(item: Item) { return this.session.start(item); }
 

@@ -13,12 +13,11 @@
  * load, inspect) go to `command`, which answers when the host is done with them.
  */
 import type { Value } from '../../kernel/objects/globals.ts';
-import { formatSyntaxError } from '../lang/ast.ts';
-import { parse } from '../lang/parser.ts';
 import type { Outcome } from '../system/bedrock.ts';
 import { isDotCommand, runDotCommand, type CommandResult } from './dot-commands.ts';
 import { line, lines, outcomeLines, type Line } from './report.ts';
 import type { Workspace } from './workspace.ts';
+import { evaluation, itemsOf } from './items.ts';
 
 export interface RunnerHost {
   /** The workspace now (`.load` may replace it). */
@@ -123,23 +122,22 @@ export class Runner {
     }
   }
 
-  /** Evaluate every item of `source` in slices; report each outcome (errors always). */
+  /**
+   * Evaluate every item of `source` by the one item loop (items.ts), in slices with the event
+   * loop turning between them; the debugger at a stop; Ctrl-C drops the items not yet run.
+   * Each outcome is reported (errors always).
+   */
   private async evaluate(source: string, options: { quiet?: boolean; done?: string } = {}): Promise<Outcome[]> {
     const ws = this.host.workspace();
-    const parsed = parse(source);
     const outcomes: Outcome[] = [];
-    for (const [i, item] of parsed.items.entries()) {
-      if (this.interrupted) {
-        const left = parsed.items.length - i;
-        this.host.output([line('warning', `(${left} item${left === 1 ? '' : 's'} not run)`)], false);
+    let t0 = performance.now();
+    for (const step of evaluation((item) => ws.start(item), itemsOf(source), () => { t0 = performance.now(); return this.sliceSteps; })) {
+      if (step.kind === 'item') {
+        if (!this.interrupted) continue;
+        this.host.output([line('warning', `(${step.left} item${step.left === 1 ? '' : 's'} not run)`)], false);
         return outcomes;
       }
-      const running = ws.start(item);
-      let done: Outcome[] | null = null;
-      for (;;) {
-        const t0 = performance.now();
-        done = running.step(this.sliceSteps);
-        if (done !== null) break;
+      if (step.kind === 'slice') {
         // Stopped at an error nothing handled: the debugger decides how it goes on.
         const paused = this.host.workspace().bedrock.paused;
         if (paused && paused.resolution === null) {
@@ -149,17 +147,14 @@ export class Runner {
         }
         this.tune(performance.now() - t0);
         await this.pause();
+        continue;
       }
-      for (const outcome of done) {
+      if (step.item === undefined && this.interrupted) return outcomes; // the syntax error after an interrupted item is not news
+      for (const outcome of step.outcomes) {
         outcomes.push(outcome);
         if (outcome.kind === 'value' && options.done !== undefined) this.host.output([line('info', options.done)], false);
         else if (!options.quiet || outcome.kind === 'error') this.host.output(outcomeLines(outcome), outcome.kind === 'error');
       }
-    }
-    if (!parsed.ok && !this.interrupted) {
-      const error: Outcome = { kind: 'error', text: formatSyntaxError(parsed.error), source: parsed.error.sourceLine };
-      outcomes.push(error);
-      this.host.output(outcomeLines(error), true);
     }
     return outcomes;
   }

@@ -34,8 +34,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { SERVICE } from '../../kernel/objects/layout.ts';
-import { formatSyntaxError, type Item } from '../lang/ast.ts';
-import { parse } from '../lang/parser.ts';
+import type { Item } from '../lang/ast.ts';
 import type { SourceOptions } from '../lang/source.ts';
 import type { Backend } from '../compiler/compiler.ts';
 import type { RunOptions } from '../../kernel/machine/machine.ts';
@@ -46,7 +45,8 @@ import { Journal, scanJournal, type ChangeKind, type JournalEntry, type JournalI
 import { openImage } from '../../image/open.ts';
 import { saveImage, type SavePoint } from '../../image/save.ts';
 import { imageService } from '../../image/service.ts';
-import { assignGlobal, defineGlobal, findBinding } from '../../kernel/objects/globals.ts';
+import { evaluateAll, itemsOf } from './items.ts';
+import { keepLast } from './workspace.ts';
 import { ImageLock } from '../../image/lock.ts';
 import { throughLinks } from '../../image/files.ts';
 
@@ -84,9 +84,6 @@ export interface RecoverResult {
   /** Entries that failed on replay though they had not when they were made (replay went on past them). */
   readonly failures?: readonly { readonly entry: JournalEntry; readonly error: string }[];
 }
-
-/** The global that holds the last value printed (workspace.ts LAST_RESULT): replay sets it as the REPL did. */
-const LAST_RESULT = '_';
 
 /**
  * Did an item that failed run (and so perhaps change something) before it failed? A statement
@@ -237,20 +234,13 @@ export class Session {
   }
 
   /**
-   * Evaluate `source` item by item (Bedrock.evaluateItem), journaling each accepted item: each
-   * is on disk before its outcome is answered, and one that could not be journaled is answered
-   * as an error (not acknowledged).
+   * Evaluate `source` item by item (the one item loop, items.ts, over start), journaling each
+   * accepted item: each is on disk before its outcome is answered, and one that could not be
+   * journaled is answered as an error (not acknowledged). Replay sets `_` as the REPL did.
    */
   evaluate(source: string, options: RunOptions = {}, at?: SourceOptions): Outcome[] {
-    const outcomes: Outcome[] = [];
     this.settlePending();
-    const parsed = parse(source, at);
-    for (const item of parsed.items) {
-      const o = this.bedrock.evaluateItem(item, options);
-      outcomes.push(...this.afterItem(item, o));
-    }
-    if (!parsed.ok) outcomes.push({ kind: 'error', text: formatSyntaxError(parsed.error), source: parsed.error.sourceLine });
-    return outcomes;
+    return evaluateAll(this.bedrock, (item) => this.start(item, options), itemsOf(source, at));
   }
 
   /**
@@ -449,13 +439,19 @@ export class Session {
         return r.ok ? null : r.error ?? 'a Forth error';
       }
       default: {
-        const outcomes = this.bedrock.evaluate(entry.source);
-        const last = outcomes.filter((o) => o.kind === 'value').at(-1);
-        if (last && last.kind === 'value') {
-          const b = findBinding(k, LAST_RESULT);
-          if (b >= 0) assignGlobal(k, b, last.value);
-          else defineGlobal(k, LAST_RESULT, last.value);
-        }
+        // The one item loop, as the entry ran when it was made, each value kept in `_` as the
+        // REPL kept it (nothing journaled again: the entry is in the journal already).
+        const start = (item: Item) => {
+          const running = this.bedrock.startItem(item);
+          return {
+            step: (steps: number): Outcome[] | null => {
+              const o = running.step(steps);
+              if (o?.kind === 'value') keepLast(k, o.value);
+              return o === null ? null : [o];
+            },
+          };
+        };
+        const outcomes = evaluateAll(this.bedrock, start, itemsOf(entry.source));
         const bad = outcomes.find((o) => o.kind === 'error');
         return bad ? bad.text : null;
       }

@@ -4,33 +4,35 @@
  * REPL never reaches past this into the image's format or the journal's.
  *
  *   start(item)      evaluate one item in slices (Bedrock.startItem); journalled by the image
- *   evaluate(src)    every item at once (piped mode, batch commands)
+ *   evaluate(src)    every item at once (the batch commands), by the one item loop (items.ts)
  *   save / changes / recover / unsavedChanges / mark / forget      the image's side
  *
  * After each expression its value is kept in the global `_`.
  */
 import { assignGlobal, defineGlobal, findBinding, type Value } from '../../kernel/objects/globals.ts';
+import type { Kernel } from '../../kernel/objects/kernel.ts';
 import type { Item } from '../lang/ast.ts';
-import { parse } from '../lang/parser.ts';
 import type { SourceOptions } from '../lang/source.ts';
-import { formatSyntaxError } from '../lang/ast.ts';
 import type { Bedrock, Outcome } from '../system/bedrock.ts';
 import { Forth, type ForthOutcome } from '../forth/forth.ts';
+import { evaluateAll, itemsOf, type Running } from './items.ts';
 
-/** One item in slices: step(n) runs at most n instructions; null while it runs, then its outcomes. */
-export interface Running {
-  step(steps: number): Outcome[] | null;
-}
+export type { Running };
 
 /** The global that holds the last value the REPL printed. */
 export const LAST_RESULT = '_';
 
+/** Keep `v` as the last value, in the global `_`. */
+export function keepLast(k: Kernel, v: Value): void {
+  const b = findBinding(k, LAST_RESULT);
+  if (b >= 0) assignGlobal(k, b, v);
+  else defineGlobal(k, LAST_RESULT, v);
+}
+
 export interface Persistence {
   readonly path: string;
-  /** Evaluate and journal each accepted item (before answering); `at` names the file and line it comes from. */
-  evaluate(source: string, at?: SourceOptions): Outcome[];
-  /** The same for one item, in slices: its outcome, then any about journaling it. */
-  start?(item: Item): Running;
+  /** Evaluate one item in slices, journaling it when it is accepted (before answering): its outcome, then any about journaling it. */
+  start(item: Item): Running;
   /** Interpret Forth, journaled when it ran without an error. */
   forth?(text: string): ForthOutcome | string;
   mark(name: string): string | null;
@@ -92,49 +94,24 @@ export class Workspace {
     if (image === null) {
       const e = this.bedrock.startItem(item);
       inner = { step: (steps) => { const o = e.step(steps); return o === null ? null : [o]; } };
-    } else if (image.start) {
-      inner = image.start(item);
     } else {
-      // An image side that cannot run an item in slices: it runs whole (and cannot be interrupted).
-      inner = { step: () => image.evaluate(item.source) };
+      inner = image.start(item);
     }
     return {
       step: (steps) => {
         const os = inner.step(steps);
-        if (os !== null && os[0]?.kind === 'value') this.keepLast(os[0].value);
+        if (os !== null && os[0]?.kind === 'value') keepLast(this.bedrock.kernel, os[0].value);
         return os;
       },
     };
   }
 
   /**
-   * Every item of `source`, at once (piped mode and the batch commands), journalled when there
-   * is an image; `at` names the file (and line) it comes from, for its errors.
+   * Every item of `source`, at once (the batch commands), by the one item loop (items.ts):
+   * journalled when there is an image; `at` names the file (and line) it comes from, for its errors.
    */
   evaluate(source: string, at?: SourceOptions): Outcome[] {
-    if (this.image) {
-      const outcomes = this.image.evaluate(source, at);
-      const last = outcomes.filter((o) => o.kind === 'value').at(-1);
-      if (last && last.kind === 'value') this.keepLast(last.value);
-      return outcomes;
-    }
-    const parsed = parse(source, at);
-    const outcomes: Outcome[] = [];
-    for (const item of parsed.items) {
-      const e = this.start(item);
-      let os: Outcome[] | null = null;
-      while (os === null) os = e.step(Number.MAX_SAFE_INTEGER);
-      outcomes.push(...os);
-    }
-    if (!parsed.ok) outcomes.push({ kind: 'error', text: formatSyntaxError(parsed.error), source: parsed.error.sourceLine });
-    return outcomes;
-  }
-
-  private keepLast(v: Value): void {
-    const k = this.bedrock.kernel;
-    const b = findBinding(k, LAST_RESULT);
-    if (b >= 0) assignGlobal(k, b, v);
-    else defineGlobal(k, LAST_RESULT, v);
+    return evaluateAll(this.bedrock, (item) => this.start(item), itemsOf(source, at));
   }
 
   /** The last value (`_`), or undefined. */

@@ -11,26 +11,34 @@
  */
 import { TAG_CODE, TAG_PTR } from '../../kernel/machine/cells.ts';
 import type { Fault } from '../../kernel/machine/faults.ts';
-import { slot, slotCount, slotNumber, slotPointer } from '../../kernel/objects/access.ts';
+import { classIndexOf, slot, slotCount, slotNumber, slotPointer } from '../../kernel/objects/access.ts';
 import { behaviourAt, behaviourName, classTable, methodsHead, walkGuard } from '../../kernel/objects/classes.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
-import { ENTRY, METHOD } from '../../kernel/objects/layout.ts';
+import { CLASS, ENTRY, METHOD } from '../../kernel/objects/layout.ts';
 
 /**
  * Where each method's code lives -> "Class>>selector": its native code objects (by their first
  * slot's byte address, as the machine's code caches hold it) and its threaded vector.
  */
-export function codeNames(k: Kernel, doIt = -1, methods?: Map<number, number>): Map<number, string> {
+export function codeNames(k: Kernel, doIt = -1, methods?: Map<number, number>, machinery?: Set<number>): Map<number, string> {
   const m = k.machine;
   const names = new Map<number, string>();
   const add = (method: number, name: string): void => {
+    const hidden = machinery !== undefined && isMachinery(k, method);
     // A method's code slots hold code-tagged addresses (what `call [r11]` needs).
     for (const s of [METHOD.CODE, METHOD.ENTRY]) {
       const cache = m.codeContaining(Number(slot(m, method, s)));
-      if (cache && !names.has(cache.addr)) { names.set(cache.addr, name); methods?.set(cache.addr, method); }
+      if (cache && !names.has(cache.addr)) {
+        names.set(cache.addr, name);
+        methods?.set(cache.addr, method);
+        if (hidden) machinery.add(cache.addr);
+      }
     }
     const vector = slotPointer(m, method, METHOD.THREADED);
-    if (vector > 0 && vector !== k.nil && !names.has(vector)) names.set(vector, name);
+    if (vector > 0 && vector !== k.nil && !names.has(vector)) {
+      names.set(vector, name);
+      if (hidden) machinery.add(vector);
+    }
   };
   if (doIt > 0) add(doIt, 'a DoIt');
   const table = classTable(k);
@@ -63,10 +71,31 @@ export function originRuns(k: Kernel, method: number): { offset: number; origin:
 }
 
 /**
- * The machinery between an error and the user's code: the exception classes' own methods, the
- * threaded code's run loop and primitives. A backtrace leaves them out.
+ * The machinery between an error and the user's code, which a backtrace leaves out: a method
+ * the library marked with the pragma <machinery> (debug.bedrock says which), and the kernel's
+ * own threaded run loop, its primitives (the Threaded behaviour's methods) and the VM's
+ * doesNotUnderstand:, which are machinery by what they are.
  */
-export const MACHINERY = /^(Exception|Error|ZeroDivide|MessageNotUnderstood|Warning|ExceptionHandler|Threaded|MachineFault|Halt)(\b| class)|^VM>>(run:|doesNotUnderstand:)$|^Object>>(primitiveFail:|error:|doesNotUnderstand:|halt|halt:)$|^Array>>signalMachineFault$|>>(defaultAction|signal|signal:|signalFrom:|unhandled|divideByZero)$/;
+export function isMachinery(k: Kernel, method: number): boolean {
+  const m = k.machine;
+  if (method <= 0 || method === k.nil) return false;
+  const owner = slotPointer(m, method, METHOD.OWNER);
+  if (owner > 0 && owner === k.behaviour(CLASS.Threaded)) return true;
+  if (owner > 0 && owner === k.behaviour(CLASS.VM)) {
+    const selector = slotPointer(m, method, METHOD.SELECTOR);
+    const text = selector > 0 && selector !== k.nil ? k.symbols.text(selector) : '';
+    if (text === 'run:' || text === 'doesNotUnderstand:') return true;
+  }
+  const pragmas = slotPointer(m, method, METHOD.PRAGMAS);
+  if (pragmas <= 0 || pragmas === k.nil || classIndexOf(m, pragmas) !== CLASS.Array) return false;
+  for (let i = 0; i < slotCount(m, pragmas); i++) {
+    const p = slotPointer(m, pragmas, i);
+    if (p <= 0 || p === k.nil || classIndexOf(m, p) !== CLASS.Array || slotCount(m, p) === 0) continue;
+    const selector = slotPointer(m, p, 0);
+    if (selector > 0 && classIndexOf(m, selector) === CLASS.Symbol && k.symbols.text(selector) === 'machinery') return true;
+  }
+  return false;
+}
 
 /** Where a walk of the stack starts: rsp, and rbp (a threaded method's vector), as a fault found them. */
 export interface StackPlace {
@@ -85,17 +114,20 @@ export interface StackPlace {
 export function backtrace(k: Kernel, fault: Fault | undefined, doIt = -1, limit = 8, from?: StackPlace): string[] {
   const m = k.machine;
   const methods = new Map<number, number>();
-  const names = codeNames(k, doIt, methods);
+  const machinery = new Set<number>();
+  const names = codeNames(k, doIt, methods, machinery);
+  /** The frame's name, or '' for the machinery (left out). */
+  const nameAt = (key: number): string | undefined => (machinery.has(key) ? '' : names.get(key));
   const nameOfCode = (address: number): string | undefined => {
     const cache = m.codeContaining(address);
-    return cache ? names.get(cache.addr) : undefined;
+    return cache ? nameAt(cache.addr) : undefined;
   };
   const frames: string[] = [];
   // A threaded method's frame shows twice: as the run: loop running its vector and as the
   // return address into its entry code, which called that loop; the second is not a new frame.
   let fromLoop: string | null = null;
   const push = (name: string | undefined, byLoop = false): void => {
-    if (!name || MACHINERY.test(name)) return;
+    if (!name) return;
     if (!byLoop && name === fromLoop) { fromLoop = null; return; }
     frames.push(name);
     fromLoop = byLoop ? name : null;
@@ -105,7 +137,7 @@ export function backtrace(k: Kernel, fault: Fault | undefined, doIt = -1, limit 
     const method = methods.get(fault.code);
     const runs = method === undefined ? [] : originRuns(k, method);
     const inlined = runs.filter((r) => r.offset <= fault.offset).pop();
-    const name = names.get(fault.code);
+    const name = nameAt(fault.code);
     push(name && inlined && inlined.origin.endsWith('(inlined)') ? `${name}, in ${inlined.origin}` : name);
   }
   // A threaded method runs in a run: loop, whose calls leave return addresses into VM>>run:
@@ -123,15 +155,16 @@ export function backtrace(k: Kernel, fault: Fault | undefined, doIt = -1, limit 
     const tag = m.store.tags[a >> 3];
     const value = Number(m.store.cells[a >> 3]);
     if (tag === TAG_CODE) {
+      const cache = m.codeContaining(value);
       const name = nameOfCode(value);
-      if (name === 'VM>>run:') {
-        if (fresh) push(names.get(vector), true);
+      if (cache && names.get(cache.addr) === 'VM>>run:') {
+        if (fresh) push(nameAt(vector), true);
         named = true;
         fresh = false;
       } else push(name);
     } else if (tag === TAG_PTR && names.has(value) && !m.codeContaining(value)) { vector = value; named = false; fresh = true; }
   }
-  if (!named) push(names.get(vector));
+  if (!named) push(nameAt(vector));
   const folded: string[] = [];
   for (let i = 0; i < frames.length;) {
     let j = i;

@@ -23,7 +23,7 @@ import { parseMethodText } from '../lang/filein.ts';
 import { behaviourName } from '../../kernel/objects/classes.ts';
 import { parse } from '../lang/parser.ts';
 import { Compiler, type Backend } from '../compiler/compiler.ts';
-import { backtrace, MACHINERY } from './backtrace.ts';
+import { backtrace, isMachinery } from './backtrace.ts';
 import { sealArithmetic } from '../../kernel/objects/arithmetic.ts';
 import { systemService } from './system-service.ts';
 import { processService, switchingFaultHandler } from './process-service.ts';
@@ -74,7 +74,7 @@ const ENSURE_STEPS = 10_000_000;
 const SEAL_ARITHMETIC_AFTER = 'large';
 
 /** The system written in Bedrock, loaded after genesis in this order. */
-export const SYSTEM_FILES: readonly string[] = Object.freeze(['object', 'behaviour', 'boolean', 'integer', 'large', 'number', 'collection', 'string', 'stream', 'exception', 'fraction', 'float', 'floatmath', 'scaled', 'point', 'system', 'time', 'random', 'image', 'dialects']);
+export const SYSTEM_FILES: readonly string[] = Object.freeze(['object', 'behaviour', 'boolean', 'integer', 'large', 'number', 'collection', 'string', 'stream', 'exception', 'fraction', 'float', 'floatmath', 'scaled', 'point', 'system', 'time', 'random', 'regex', 'image', 'dialects']);
 
 /** Loaded after SYSTEM_FILES: frames as objects and the debugger's side of exceptions (debug.bedrock). */
 const DEBUG_FILES: readonly string[] = Object.freeze(['debug']);
@@ -380,7 +380,7 @@ export class Bedrock {
           resumeAt = this.afterPause(s, pausedAt!);
           // A step: the interpreter runs on, asking the watch before each instruction.
           const a = s.resolution === 'step' ? s.activations[s.stepFrame] : undefined;
-          const sender = a ? s.all.slice(s.all.indexOf(a) + 1).find((x) => !MACHINERY.test(activationName(k, x))) : undefined;
+          const sender = a ? s.all.slice(s.all.indexOf(a) + 1).find((x) => !isMachinery(k, x.code.method)) : undefined;
           stepping = a ? stepWatch(k, new CodeIndex(k, this.doIts), s.stepKind, a, sender) : null;
           if (a) stepName = `${s.stepKind}: `;
         }

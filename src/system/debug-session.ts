@@ -23,7 +23,7 @@ import type { Value } from '../../kernel/objects/globals.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { CLASS } from '../../kernel/objects/layout.ts';
 import { aside, printAside } from './aside.ts';
-import { MACHINERY } from './backtrace.ts';
+import { isMachinery } from './backtrace.ts';
 import { activationName, receiverOf, variablesOf, type Activation } from './frames.ts';
 import type { Insn } from '../../kernel/machine/insn.ts';
 import { TAG_CODE, TAG_STACK } from '../../kernel/machine/cells.ts';
@@ -78,7 +78,7 @@ export class DebugSession {
   constructor(private readonly host: SessionHost, all: readonly Activation[], exception: Value | null, readonly machineFault: boolean, stepped = '') {
     const k = host.kernel;
     this.all = all;
-    this.activations = all.filter((a) => !MACHINERY.test(activationName(k, a)));
+    this.activations = all.filter((a) => !isMachinery(k, a.code.method));
     this.frames = stackReport(k, this.activations, this.activations.length);
     this.stepped = exception === null;
     if (exception === null) {

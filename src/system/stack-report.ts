@@ -8,7 +8,7 @@
 import type { Value } from '../../kernel/objects/globals.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { printAside } from './aside.ts';
-import { MACHINERY } from './backtrace.ts';
+import { isMachinery } from './backtrace.ts';
 import { activationName, positionOf, receiverOf, variablesOf, type Activation } from './frames.ts';
 
 export interface FrameReport {
@@ -24,7 +24,7 @@ export const REPORTED_FRAMES = 12;
 
 /** Reports of the activations that are not the error machinery, innermost first (at most `limit`). */
 export function stackReport(k: Kernel, frames: readonly Activation[], limit = REPORTED_FRAMES): FrameReport[] {
-  const chosen = frames.filter((a) => !MACHINERY.test(activationName(k, a))).slice(0, limit);
+  const chosen = frames.filter((a) => !isMachinery(k, a.code.method)).slice(0, limit);
   // Every value is read (and kept as a root) before any is printed: printing runs code,
   // which may move objects.
   const read = chosen.map((a) => ({

@@ -28,8 +28,8 @@ import { slotPointer } from '../../kernel/objects/access.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { METHOD } from '../../kernel/objects/layout.ts';
 import { sourceRangeAt } from '../compiler/debug-info.ts';
-import { MACHINERY } from './backtrace.ts';
-import { unitName, type Activation, type CodeEntry, type CodeIndex } from './frames.ts';
+import { isMachinery } from './backtrace.ts';
+import { type Activation, type CodeEntry, type CodeIndex } from './frames.ts';
 
 /** A name, a literal, a pseudo-variable or a block: a range of source that sends nothing. */
 const PRIMARY = /^(?:[A-Za-z_][A-Za-z0-9_]*|-?[0-9][0-9A-Za-z.]*|'(?:[^']|'')*'|#[A-Za-z0-9_:]+|#'(?:[^']|'')*'|\$[\s\S]|#\([\s\S]*\)|#\[[\s\S]*\]|\[[\s\S]*\])$/;
@@ -82,7 +82,7 @@ export function stepWatch(k: Kernel, index: CodeIndex, kind: StepKind, a: Activa
   const machinery = new Map<CodeEntry, boolean>();
   const user = (c: CodeEntry): boolean => {
     let is = machinery.get(c);
-    if (is === undefined) { is = MACHINERY.test(unitName(k, c)); machinery.set(c, is); }
+    if (is === undefined) { is = isMachinery(k, c.method); machinery.set(c, is); }
     return !is;
   };
   // A range that is only a name or a literal (loading a variable) is no place to stop at.

@@ -10,14 +10,9 @@
  *   2   MARKS      -                             an Array of Strings, newest first
  *   3   SEE        rsi = a CompiledMethod        a String: source, threaded and native code
  *   4   SHOW       rsi = a String                nil (its text goes to the transcript)
- *   5   GLOBALS    -                             an Array of Symbols, newest first
- *   6   METHOD_AT  rax = a behaviour,            the method it defines itself for the
- *                  rsi = a selector              selector, or nil
- *   7   NAME       rsi = a CompiledMethod        a String: 'Foo>>bar'
- *   8   GLOBAL_AT  rsi = a Symbol                the global's value (nil when there is none)
- *   9   HAS_GLOBAL rsi = a Symbol                true or false
  *   10  GLOBAL_PUT rsi = a Symbol, rdx = a value  the value: an existing global is assigned,
- *                                                a new one defined (as `Name := value` does)
+ *                                                a new one defined (as `Name := value` does;
+ *                                                the definition is logged, for forget)
  *   11  ARGUMENTS  -                             an Array of Strings: a script's arguments
  *   12  FILE_IN    rsi = a file name (String)     a handle (a SmallInteger) for FILE_IN_NEXT,
  *                                                or a String saying why the file cannot be read
@@ -50,18 +45,18 @@ import { writeFileSync } from 'node:fs';
 import { FORMAT_BYTES, FORMAT_POINTERS, TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts';
 import type { HostService, Machine } from '../../kernel/machine/machine.ts';
 import { classIndexOf, formatOf, isObject, setSlot, setSlotPointer, slotPointer } from '../../kernel/objects/access.ts';
-import { behaviourIndex, behaviourName, methodsHead, walkGuard } from '../../kernel/objects/classes.ts';
+import { behaviourIndex } from '../../kernel/objects/classes.ts';
 import { removeSelector } from '../../kernel/objects/methods.ts';
-import { bindingValue, defineGlobal, findBinding, globalNames, type Value } from '../../kernel/objects/globals.ts';
+import { bindingValue, defineGlobal, findBinding, type Value } from '../../kernel/objects/globals.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
-import { BINDING, CLASS, ENTRY, METHOD } from '../../kernel/objects/layout.ts';
+import { BINDING, CLASS, METHOD } from '../../kernel/objects/layout.ts';
 import { newString } from '../../kernel/objects/services.ts';
 import type { FileIns } from './filein-service.ts';
 import { methodChunk } from './fileout.ts';
 import { isMethod, seeMethod } from './see.ts';
 
 export const SYSTEM_OP = Object.freeze({
-  MARK: 0, FORGET: 1, MARKS: 2, SEE: 3, SHOW: 4, GLOBALS: 5, METHOD_AT: 6, NAME: 7, GLOBAL_AT: 8, HAS_GLOBAL: 9, GLOBAL_PUT: 10,
+  MARK: 0, FORGET: 1, MARKS: 2, SEE: 3, SHOW: 4, GLOBAL_PUT: 10,
   ARGUMENTS: 11, FILE_IN: 12, FILE_IN_NEXT: 13, COMPILE: 14, CHUNK: 15, WRITE_FILE: 16, CLOCK: 17, REMOVE: 18, INSTANCES: 19, EXIT: 20,
 });
 
@@ -116,18 +111,10 @@ export function systemService(host: SystemHost): HostService {
         return r ?? answer(m, k.nil);
       }
       case SYSTEM_OP.MARKS: return answerStrings(k, m, k.marks(), false);
-      case SYSTEM_OP.GLOBALS: return answerStrings(k, m, globalNames(k), true);
       case SYSTEM_OP.SEE: {
         const method = pointer(m, RSI);
         if (!isMethod(k, method)) return 'see needs a CompiledMethod';
         return answerString(m, seeMethod(k, method));
-      }
-      case SYSTEM_OP.NAME: {
-        const method = pointer(m, RSI);
-        if (!isMethod(k, method)) return 'not a CompiledMethod';
-        const owner = slotPointer(m, method, METHOD.OWNER);
-        const selector = slotPointer(m, method, METHOD.SELECTOR);
-        return answerString(m, `${owner > 0 && owner !== k.nil ? behaviourName(k, owner) : 'a DoIt'}>>${selector > 0 ? k.symbols.text(selector) : '?'}`);
       }
       case SYSTEM_OP.SHOW: {
         const s = text(m, RSI);
@@ -135,34 +122,19 @@ export function systemService(host: SystemHost): HostService {
         host.transcript(s);
         return answer(m, k.nil);
       }
-      case SYSTEM_OP.METHOD_AT: {
-        const b = pointer(m, RAX);
-        const selector = pointer(m, RSI);
-        if (b < 0 || !k.isBehaviour(b)) return 'a method is looked up in a class';
-        if (selector < 0 || !isObject(m, selector) || classIndexOf(m, selector) !== CLASS.Symbol) return 'a method is named by a Symbol';
-        const guard = walkGuard(k, 'a method chain');
-        for (let e = methodsHead(k, b); e >= 0 && e !== k.nil && guard(); e = slotPointer(m, e, ENTRY.NEXT)) {
-          if (slotPointer(m, e, ENTRY.SELECTOR) === selector) return answer(m, slotPointer(m, e, ENTRY.METHOD));
-        }
-        return answer(m, k.nil);
-      }
-      case SYSTEM_OP.GLOBAL_AT: case SYSTEM_OP.HAS_GLOBAL: case SYSTEM_OP.GLOBAL_PUT: {
+      case SYSTEM_OP.GLOBAL_PUT: {
         const symbol = pointer(m, RSI);
         if (symbol < 0 || !isObject(m, symbol) || classIndexOf(m, symbol) !== CLASS.Symbol) return 'a global is named by a Symbol';
         const name = k.symbols.text(symbol);
         const b = findBinding(k, name);
-        if (op === SYSTEM_OP.HAS_GLOBAL) return answer(m, b >= 0 ? k.true : k.false);
-        if (op === SYSTEM_OP.GLOBAL_PUT) {
-          const value = m.store.state64[RDX], tag = m.store.regTags[RDX];
-          if (b >= 0) setSlot(m, b, BINDING.VALUE, value, tag);
-          else {
-            const made = defineGlobal(k, name, { value, tag });
-            if (typeof made === 'string') return made;
-          }
+        const value = m.store.state64[RDX], tag = m.store.regTags[RDX];
+        if (b >= 0) setSlot(m, b, BINDING.VALUE, value, tag);
+        else {
+          const made = defineGlobal(k, name, { value, tag });
+          if (typeof made === 'string') return made;
         }
-        // The global's value (after a put, from its binding: defining allocates, so rdx's
-        // object may have moved), or nil when there is no such global.
-        const now = op === SYSTEM_OP.GLOBAL_PUT ? findBinding(k, name) : b;
+        // The global's value, from its binding (defining allocates, so rdx's object may have moved).
+        const now = findBinding(k, name);
         if (now < 0) return answer(m, k.nil);
         const v = bindingValue(k, now);
         m.store.state64[RAX] = v.value;

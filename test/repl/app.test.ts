@@ -8,6 +8,7 @@ import { createElement } from 'react';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { App, type AppProps } from '../../src/repl/App.tsx';
 import type { Outcome } from '../../src/system/bedrock.ts';
+import type { Item } from '../../src/lang/ast.ts';
 import { bootSystem } from '../support/system.ts';
 import { Bedrock } from '../../src/system/bedrock.ts';
 import { Workspace, type Persistence } from '../../src/session/workspace.ts';
@@ -269,10 +270,15 @@ function fakeImage(path: string): Persistence & { saves: number } {
   return {
     path,
     saves: 0,
-    evaluate(source: string): Outcome[] {
-      const o = bedrock.evaluate(source);
-      unsaved += o.filter((x) => x.kind !== 'error').length;
-      return o;
+    start(item: Item) {
+      const running = bedrock.startItem(item);
+      return {
+        step: (steps: number): Outcome[] | null => {
+          const o = running.step(steps);
+          if (o !== null && o.kind !== 'error') unsaved++;
+          return o === null ? null : [o];
+        },
+      };
     },
     mark: () => null,
     forget: () => null,

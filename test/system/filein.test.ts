@@ -87,7 +87,7 @@ describe.each(BACKENDS)('fileOut, fileIn and compile: (%s)', (backend) => {
     const out = (name: string): string => join(work, `${backend}-${name}`);
     expect(first.evaluate(`Shape fileOut: '${out('Shape.st')}'. Square fileOut: '${out('Square.st')}'. Circle fileOut: '${out('Circle.st')}'`).map((o) => o.text)).toEqual([`'${out('Circle.st')}'`]);
     const shape = readFileSync(out('Shape.st'), 'utf8');
-    expect(shape).toContain("Object subclass: #Shape\n\tinstanceVariableNames: 'name'\n\tclassVariableNames: 'Made'\n\tpoolDictionaries: ''\n\tcategory: 'Bedrock'!\n");
+    expect(shape).toContain("Object subclass: #Shape\n\tinstanceVariableNames: 'name'\n\tclassVariableNames: 'Made'\n\tpoolDictionaries: ''\n\tcategory: 'Shapes'!\n");
     expect(shape).toContain("Shape comment: 'Something with an area!! (Really.)'!");
     expect(shape).toContain("!Shape methodsFor: 'as yet unclassified'!\n\nsetName: aString\n    name := aString!\n");
     expect(shape).toContain("describe\n    \"Name and area!!\"\n    ^name, ' has area ', self area printString, '!!'!\n");

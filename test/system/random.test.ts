@@ -2,7 +2,7 @@
  * Random (bootstrap/system/random.bedrock): a seeded generator written in Bedrock. The same
  * seed gives the same numbers (the Park-Miller sequence, checked against the generator
  * computed here); next is a Float in [0, 1); nextInt: and between:and: stay in range and reach
- * every value; and tokenize: (GNU Smalltalk's) splits on a separator string. Both back ends.
+ * every value; and tokenize: (GNU Smalltalk's, regex.bedrock) splits on a pattern. Both back ends.
  */
 import { describeCases, type Case } from './cases.ts';
 
@@ -37,7 +37,7 @@ const CASES: readonly Case[] = [
   ].join('\n'), ['#(1 6 6)', '#(1 10)', '3', /nextInt: takes a positive integer/, '#(1 2 3 4 5)', 'true']],
   ['tokenize:', [
     "'a, b, c' tokenize: ', '", "'hello  world' tokenize: ' '", "'abc' tokenize: ','", "'' tokenize: ','",
-  ].join('\n'), ["#('a' 'b' 'c')", "#('hello' 'world')", "#('abc')", '#()']],
+  ].join('\n'), ["#('a' 'b' 'c')", "#('hello' '' 'world')", "#('abc')", '#()']],
 ];
 
 describeCases('Random', CASES);

@@ -11,8 +11,8 @@
  *          read, and never stored either (it is not dirty until written again).
  *
  * A register is a bit (0..15; rsp is not among them: the translator always keeps it), with
- * two more for the lazy flags' record (FLAGS) and the machine's layout (LAYOUT: where tags,
- * cards and maps are, the stack's bounds), which is only ever loaded.
+ * one more for the lazy flags' record (FLAGS). (The machine's layout, where tags, cards and
+ * maps are and the stack's bounds, is not kept in locals: it is read from STATE where used.)
  */
 import type { Insn } from '../insn.ts';
 import { registerEffects } from '../x86/effects.ts';
@@ -20,15 +20,14 @@ import { RSP } from '../x86/table.ts';
 import type { Plan } from './translate.ts';
 
 export const FLAGS = 1 << 16;
-export const LAYOUT = 1 << 17;
-export const ALL = (1 << 18) - 1 - (1 << RSP);
+export const ALL = (1 << 17) - 1 - (1 << RSP);
 
 export interface Effects {
   readonly reads: number;
   readonly writes: number;
 }
 
-/** The registers (and flags, layout) one instruction reads and writes, as masks. */
+/** The registers (and flags) one instruction reads and writes, as masks. */
 export function effectsOf(ins: Insn): Effects {
   const row = ins.row!;
   const ops = ins.decoded!.operands;
@@ -45,10 +44,6 @@ export function effectsOf(ins: Insn): Effects {
     // (flags the manual leaves undefined are left as they were, here as in the interpreter)
     if (row.flags.writes !== '') writes |= FLAGS;
   }
-  // A write to rsp is checked against the stack's bounds, which are layout too.
-  const memory = ops.some((o) => o.kind === 'mem') || op === 'push' || op === 'pop' || op === 'call' || op === 'ret' ||
-    row.control === 'indirect' || row.control === 'jump' || e.writes.includes(RSP);
-  if (memory) reads |= LAYOUT;
   return { reads, writes };
 }
 
@@ -57,7 +52,9 @@ export interface Liveness {
   readonly dirtyIn: ReadonlyMap<number, number>;
   /** Registers live after each instruction (by offset). */
   readonly liveOut: ReadonlyMap<number, number>;
-  /** Registers live at the start of any label (what the function loads when it is entered). */
+  /** Registers live at the start of each label. */
+  readonly liveAtLabel: readonly number[];
+  /** Registers live at the start of any label (what the function loads when it is entered anywhere). */
   readonly liveAtEntry: number;
 }
 
@@ -138,5 +135,5 @@ export function analyse(p: Plan, isSync: (ins: Insn) => boolean): Liveness {
   }
   let liveAtEntry = 0;
   for (const l of liveAtLabel) liveAtEntry |= l;
-  return { dirtyIn, liveOut, liveAtEntry };
+  return { dirtyIn, liveOut, liveAtLabel, liveAtEntry };
 }

@@ -9,7 +9,7 @@
  * breaks, backward jumps go through the switch, which V8 compiles to a jump table):
  *
  *   (func (param $ret $callee $entry $depth) (result i32)
- *     load the registers, flags, budget and layout it uses from STATE
+ *     load the registers, flags and budget it uses from STATE (label 0's, or any label's)
  *     $pc := $entry
  *     block $exit
  *       loop $top
@@ -53,7 +53,7 @@ import { registerEffects } from '../x86/effects.ts';
 import type { MemOperand, Operand } from '../x86/operand.ts';
 import { RIP, RSP, type Row } from '../x86/table.ts';
 import { Body, I32, I64, ModuleBuilder, VOID } from './emit.ts';
-import { ALL, analyse, effectsOf, FLAGS, LAYOUT, type Liveness } from './liveness.ts';
+import { ALL, analyse, effectsOf, FLAGS, type Liveness } from './liveness.ts';
 
 export const RETURNED = 0;
 export const RET_TO = 1;
@@ -74,6 +74,10 @@ const S_TAG = (r: number): number => STATE.REG_TAGS + r;
 const S_FA = 8 * STATE.FLAG_A, S_FB = 8 * STATE.FLAG_B, S_FR = 8 * STATE.FLAG_RES;
 const S_FK = 4 * STATE.FLAG_KIND, S_FC = 4 * STATE.FLAG_CF, S_FO = 4 * STATE.FLAG_OF, S_FBITS = 4 * STATE.FLAG_BITS;
 const S32B = (i: number): number => 4 * i;
+/** The machine's layout (where tags, cards and the code maps are, the stack's bounds): read where used. */
+const S_TAGS = S32B(STATE.TAGS_BASE), S_CARDS = S32B(STATE.CARDS_BASE), S_CODE_START = S32B(STATE.CODE_START_BASE);
+const S_CACHE_INDEX = S32B(STATE.CACHE_INDEX_BASE), S_FIXED_LO = S32B(STATE.FIXED_LO), S_MAP_CELLS = S32B(STATE.MAP_CELLS);
+const S_STACK_LO = S32B(STATE.STACK_LO), S_STACK_HI = S32B(STATE.STACK_HI), S_MEM_BOUND = S32B(STATE.MEMORY_BOUND);
 
 /** A lar whose flags are not yet computed: fk2 holds the kind before it (see materializeFlags). */
 const FLAGS_LAR = 5;
@@ -202,9 +206,6 @@ interface Locals {
   readonly status: number;
   readonly next: number;
   readonly mode: number;
-  // the machine's layout
-  readonly tagsBase: number; readonly cardsBase: number; readonly codeStartBase: number; readonly cacheIndexBase: number;
-  readonly fixedLo: number; readonly mapCells: number; readonly stackLo: number; readonly stackHi: number; readonly memBound: number;
   // scratch
   readonly a: number; readonly b: number; readonly res: number; readonly ea64: number; readonly lo64: number; readonly hi64: number;
   readonly ea: number; readonly x: number; readonly y: number; readonly vt: number; readonly ct: number; readonly st: number;
@@ -240,6 +241,8 @@ class FunctionWriter {
   /** What to store and load where (liveness.ts), and the instruction being written. */
   private readonly live: Liveness;
   private cur: Insn | null = null;
+  /** Does any jump go backwards (so the labels sit in a loop, $top)? */
+  private readonly looped: boolean;
   /** The distinct sets of registers the exits store (the epilogue has a branch for each). */
   private readonly exitSets: number[] = [];
 
@@ -253,8 +256,6 @@ class FunctionWriter {
       r, t, sp: L(I32),
       fa: L(I64), fb: L(I64), fr: L(I64), fk: L(I32), fc: L(I32), fo: L(I32), fbits: L(I32), fk2: L(I32),
       budget: L(I32), pc: L(I32), exitSet: L(I32), status: L(I32), next: L(I32), mode: L(I32),
-      tagsBase: L(I32), cardsBase: L(I32), codeStartBase: L(I32), cacheIndexBase: L(I32),
-      fixedLo: L(I32), mapCells: L(I32), stackLo: L(I32), stackHi: L(I32), memBound: L(I32),
       a: L(I64), b: L(I64), res: L(I64), ea64: L(I64), lo64: L(I64), hi64: L(I64),
       ea: L(I32), x: L(I32), y: L(I32), vt: L(I32), ct: L(I32), st: L(I32), v2: L(I64), t2: L(I32),
     };
@@ -272,6 +273,14 @@ class FunctionWriter {
     }
     this.uses.delete(RSP);
     this.writes.delete(RSP);
+    // A jump or branch to its own label or an earlier one goes round through $top.
+    this.looped = p.blocks.some((block, i) => {
+      const last = block[block.length - 1];
+      const row = decodedRow(last);
+      if (!row || (row.control !== 'branch' && row.control !== 'jump') || row.operands[0] !== 'rel32' && row.operands[0] !== 'rel8') return false;
+      const j = p.labelOf.get(last.target);
+      return j !== undefined && last.target >= 0 && last.target < p.code.byteLength && j <= i;
+    });
     this.live = analyse(p, (ins) => isSyncPoint(ins));
   }
 
@@ -284,7 +293,7 @@ class FunctionWriter {
 
   // ---- state in and out ---------------------------------------------------------------------
 
-  /** Load from STATE the registers in `mask` (and flags, layout), rsp and the budget, into the locals. */
+  /** Load from STATE the registers in `mask` (and flags), rsp and the budget, into the locals. */
   private loadState(mask: number): void {
     const { b, L } = this;
     for (const r of this.uses) {
@@ -303,13 +312,8 @@ class FunctionWriter {
       b.i32(0).mem('i32_load', 2, S_FBITS).set(L.fbits);
     }
     b.i32(0).mem('i32_load', 2, S32B(STATE.BUDGET)).set(L.budget);
-    if ((mask & LAYOUT) === 0) return;
-    const layout: [number, number][] = [
-      [L.tagsBase, STATE.TAGS_BASE], [L.cardsBase, STATE.CARDS_BASE], [L.codeStartBase, STATE.CODE_START_BASE],
-      [L.cacheIndexBase, STATE.CACHE_INDEX_BASE], [L.fixedLo, STATE.FIXED_LO], [L.mapCells, STATE.MAP_CELLS],
-      [L.stackLo, STATE.STACK_LO], [L.stackHi, STATE.STACK_HI], [L.memBound, STATE.MEMORY_BOUND],
-    ];
-    for (const [local, field] of layout) b.i32(0).mem('i32_load', 2, S32B(field)).set(local);
+    // (the machine's layout is not kept in locals: each use reads it from STATE, which is
+    // cheaper than loading all of it at entry and again after every call, and always current)
   }
 
   /**
@@ -348,16 +352,27 @@ class FunctionWriter {
 
   emit(): void {
     const { b, L, p } = this;
-    this.loadState(this.live.liveAtEntry);
+    // Entered at its start (a call), it loads what label 0 reads; elsewhere, what any label reads.
+    const atStart = this.live.liveAtLabel[0], anywhere = this.live.liveAtEntry;
+    if (atStart === anywhere) this.loadState(anywhere);
+    else {
+      b.get(PARAM_ENTRY).op('i32_eqz').if();
+      this.loadState(atStart);
+      b.else();
+      this.loadState(anywhere);
+      b.end();
+    }
     b.i32(0).set(L.exitSet);
     b.get(PARAM_ENTRY).set(L.pc);
     b.i32(STOP_AT).set(L.status);
     b.i32(p.code.byteLength).set(L.next);
     b.i32(NEXT_AT).set(L.mode);
     b.block(); // $exit
-    b.loop(); // $top
+    // (without a backward jump there is no $top: a loop merges every local at its head,
+    // which costs V8's register allocator dearly, so a function has one only when it must)
+    if (this.looped) b.loop(); // $top
     for (let i = 0; i < this.n; i++) b.block();
-    b.get(L.pc).brTable(Array.from({ length: this.n }, (_, i) => i), this.n + 1);
+    b.get(L.pc).brTable(Array.from({ length: this.n }, (_, i) => i), this.looped ? this.n + 1 : this.n);
     for (let i = 0; i < this.n; i++) {
       b.end();
       this.label = i;
@@ -366,7 +381,7 @@ class FunctionWriter {
     }
     // Falling off the last block (only after a straight-line last instruction): the
     // interpreter links past it, which says that execution ran off the end of the code.
-    b.end(); // $top
+    if (this.looped) b.end(); // $top
     b.end(); // $exit
     // Each exit stores the registers dirty where it left: one branch per distinct set.
     const sets = this.exitSets.length > 0 ? this.exitSets : [0];
@@ -380,15 +395,18 @@ class FunctionWriter {
       b.br(k - 1 - i);
     });
     b.end(); // $done
+    // Where the interpreter goes on (read only after STOP_AT: a return needs none of it).
+    b.get(L.status).i32(STOP_AT).op('i32_eq').if();
     b.i32(0).i32(p.code.addr).mem('i32_store', 2, S32B(STATE.NEXT_CODE));
     b.i32(0).get(L.next).mem('i32_store', 2, S32B(STATE.NEXT_OFF));
     b.i32(0).get(L.mode).mem('i32_store', 2, S32B(STATE.NEXT_MODE));
+    b.end();
     b.get(L.status);
   }
 
   /** Branch depth to leave through $exit, or to go round through $top, from here. */
   private get toTop(): number { return this.nest + (this.n - 1 - this.label); }
-  private get toExit(): number { return this.toTop + 1; }
+  private get toExit(): number { return this.toTop + (this.looped ? 1 : 0); }
 
   /**
    * Leave with `status`, to go on at `off` (mode), refunding the instructions of the block not
@@ -415,7 +433,8 @@ class FunctionWriter {
   private jumpTo(target: number): void {
     const j = this.p.labelOf.get(target)!;
     if (j > this.label) this.b.br(this.nest + (j - this.label - 1));
-    else this.b.i32(j).set(this.L.pc).br(this.toTop);
+    else if (this.looped) this.b.i32(j).set(this.L.pc).br(this.toTop);
+    else this.stopAt(this.cur!); // (not reached: a function with a backward jump has $top)
   }
 
   /** If the i32 on the wasm stack is true, run `then` (nest counted). */
@@ -551,8 +570,8 @@ class FunctionWriter {
         b.get(L.sp).op('i64_extend_i32_u').i64(BigInt(mop.disp)).op('i64_add');
         scaled();
         b.set(L.ea64);
-        b.get(L.stackLo).op('i64_extend_i32_u').set(L.lo64);
-        b.get(L.stackHi).op('i64_extend_i32_u').set(L.hi64);
+        b.load32At(S_STACK_LO).op('i64_extend_i32_u').set(L.lo64);
+        b.load32At(S_STACK_HI).op('i64_extend_i32_u').set(L.hi64);
       } else if (mop.base >= 0) {
         const base = mop.base;
         b.get(L.r[base]).i64(BigInt(mop.disp)).op('i64_add');
@@ -561,14 +580,14 @@ class FunctionWriter {
         // Bounds by the base's tag: the stack, an object (its header says how long), memory.
         b.get(L.t[base]).i32(TAG_STACK).op('i32_eq');
         b.if(); this.nest++;
-        b.get(L.stackLo).op('i64_extend_i32_u').set(L.lo64);
-        b.get(L.stackHi).op('i64_extend_i32_u').set(L.hi64);
+        b.load32At(S_STACK_LO).op('i64_extend_i32_u').set(L.lo64);
+        b.load32At(S_STACK_HI).op('i64_extend_i32_u').set(L.hi64);
         b.else();
         b.get(L.t[base]).i32(TAG_PTR).op('i32_eq');
         b.if(); this.nest++;
         // A pointer is below 2^31: its header is the cell before it.
         b.get(L.r[base]).op('i32_wrap_i64').i32(3).op('i32_shr_s').i32(1).op('i32_sub').set(L.x);
-        b.get(L.tagsBase).get(L.x).op('i32_add').mem('i32_load8_u', 0).i32(TAG_POISON).op('i32_eq');
+        b.load32At(S_TAGS).get(L.x).op('i32_add').mem('i32_load8_u', 0).i32(TAG_POISON).op('i32_eq');
         this.when(() => this.stopAt(ins));
         // (its header, at [p-8], may be read: a write finds the header tag and stops)
         b.get(L.r[base]).i64(8n).op('i64_sub').set(L.lo64);
@@ -577,7 +596,7 @@ class FunctionWriter {
         b.get(L.t[base]).i32(TAG_NUM).op('i32_ne');
         this.when(() => this.stopAt(ins));
         b.i64(0n).set(L.lo64);
-        b.get(L.memBound).op('i64_extend_i32_u').set(L.hi64);
+        b.load32At(S_MEM_BOUND).op('i64_extend_i32_u').set(L.hi64);
         this.nest--; b.end();
         this.nest--; b.end();
       } else {
@@ -585,7 +604,7 @@ class FunctionWriter {
         scaled();
         b.set(L.ea64);
         b.i64(0n).set(L.lo64);
-        b.get(L.memBound).op('i64_extend_i32_u').set(L.hi64);
+        b.load32At(S_MEM_BOUND).op('i64_extend_i32_u').set(L.hi64);
       }
       // lo <= ea && ea <= hi - width (not ea + width <= hi: near 2^63 that sum wraps), and aligned
       b.get(L.ea64).get(L.lo64).op('i64_lt_s');
@@ -596,7 +615,7 @@ class FunctionWriter {
       b.get(L.ea64).op('i32_wrap_i64').set(L.ea);
     }
     // The cell's tag: poison faults any access, a header any write.
-    b.get(L.tagsBase).get(L.ea).i32(3).op('i32_shr_u').op('i32_add').mem('i32_load8_u', 0).tee(L.ct);
+    b.load32At(S_TAGS).get(L.ea).i32(3).op('i32_shr_u').op('i32_add').mem('i32_load8_u', 0).tee(L.ct);
     b.i32(TAG_POISON).op('i32_eq');
     if (write) b.get(L.ct).i32(TAG_HDR).op('i32_eq').op('i32_or');
     this.when(() => this.stopAt(ins));
@@ -641,8 +660,8 @@ class FunctionWriter {
         if (op.reg === RSP) {
           // rsp only ever holds a stack address inside the stack (else the interpreter faults).
           b.get(tag).i32(TAG_STACK).op('i32_ne');
-          b.get(value).get(L.stackLo).op('i64_extend_i32_u').op('i64_lt_s').op('i32_or');
-          b.get(value).get(L.stackHi).op('i64_extend_i32_u').op('i64_gt_s').op('i32_or');
+          b.get(value).load32At(S_STACK_LO).op('i64_extend_i32_u').op('i64_lt_s').op('i32_or');
+          b.get(value).load32At(S_STACK_HI).op('i64_extend_i32_u').op('i64_gt_s').op('i32_or');
           this.when(() => this.stopAt(ins));
           b.get(value).op('i32_wrap_i64').set(L.sp);
           return;
@@ -663,14 +682,14 @@ class FunctionWriter {
         const inStack = checked ? this.lastInStack : this.address(ins, op, width, true);
         if (width === 1) {
           b.get(L.ea).get(value).mem('i64_store8', 0, STATE_BYTES);
-          b.get(L.tagsBase).get(L.ea).i32(3).op('i32_shr_u').op('i32_add').i32(TAG_NUM).mem('i32_store8', 0);
+          b.load32At(S_TAGS).get(L.ea).i32(3).op('i32_shr_u').op('i32_add').i32(TAG_NUM).mem('i32_store8', 0);
         } else {
           b.get(L.ea).get(value).mem('i64_store', 3, STATE_BYTES);
-          b.get(L.tagsBase).get(L.ea).i32(3).op('i32_shr_u').op('i32_add').get(tag).mem('i32_store8', 0);
+          b.load32At(S_TAGS).get(L.ea).i32(3).op('i32_shr_u').op('i32_add').get(tag).mem('i32_store8', 0);
           // The write barrier: a pointer stored marks its cell's card.
           b.get(tag).i32(TAG_PTR).op('i32_eq');
           this.when(() => {
-            b.get(L.cardsBase).get(L.ea).i32(3 + CARD_SHIFT).op('i32_shr_u').op('i32_add').i32(1).mem('i32_store8', 0);
+            b.load32At(S_CARDS).get(L.ea).i32(3 + CARD_SHIFT).op('i32_shr_u').op('i32_add').i32(1).mem('i32_store8', 0);
           });
         }
         if (!inStack) this.codeStoreCheck(ins);
@@ -687,12 +706,12 @@ class FunctionWriter {
   private codeStoreCheck(ins: Insn): void {
     const { b, L } = this;
     // (the code maps cover the fixed space from fixedLo, as far as code reaches: mapCells)
-    b.get(L.ea).i32(3).op('i32_shr_u').get(L.fixedLo).op('i32_sub').tee(L.x);
-    b.get(L.mapCells).op('i32_lt_u');
+    b.get(L.ea).i32(3).op('i32_shr_u').load32At(S_FIXED_LO).op('i32_sub').tee(L.x);
+    b.load32At(S_MAP_CELLS).op('i32_lt_u');
     this.when(() => {
-      b.get(L.codeStartBase).get(L.x).i32(2).op('i32_shl').op('i32_add').mem('i32_load', 2);
+      b.load32At(S_CODE_START).get(L.x).i32(2).op('i32_shl').op('i32_add').mem('i32_load', 2);
       this.when(() => {
-        b.get(L.x).get(L.fixedLo).op('i32_add').call(this.env.codeWritten);
+        b.get(L.x).load32At(S_FIXED_LO).op('i32_add').call(this.env.codeWritten);
         this.when(() => this.exit(STOP_AT, ins.off, NEXT_AFTER, this.remaining, true));
       });
     });
@@ -1099,10 +1118,10 @@ class FunctionWriter {
   private push(ins: Insn, ops: readonly Operand[]): void {
     const { b, L } = this;
     if (!this.read(ins, ops[0], L.a, L.vt)) { this.stepped(ins); return; }
-    b.get(L.sp).i32(8).op('i32_sub').tee(L.x).get(L.stackLo).op('i32_lt_s');
+    b.get(L.sp).i32(8).op('i32_sub').tee(L.x).load32At(S_STACK_LO).op('i32_lt_s');
     this.when(() => this.stopAt(ins));
     b.get(L.x).get(L.a).mem('i64_store', 3, STATE_BYTES);
-    b.get(L.tagsBase).get(L.x).i32(3).op('i32_shr_u').op('i32_add').get(L.vt).mem('i32_store8', 0);
+    b.load32At(S_TAGS).get(L.x).i32(3).op('i32_shr_u').op('i32_add').get(L.vt).mem('i32_store8', 0);
     b.get(L.x).set(L.sp);
   }
 
@@ -1110,10 +1129,10 @@ class FunctionWriter {
     const { b, L } = this;
     const d = ops[0];
     if (d.kind !== 'reg' || d.reg === RSP) { this.stepped(ins); return; }
-    b.get(L.sp).i32(8).op('i32_add').get(L.stackHi).op('i32_gt_s');
+    b.get(L.sp).i32(8).op('i32_add').load32At(S_STACK_HI).op('i32_gt_s');
     this.when(() => this.stopAt(ins));
     // A poisoned cell faults (the interpreter, run at this instruction, says Poisoned).
-    b.get(L.tagsBase).get(L.sp).i32(3).op('i32_shr_u').op('i32_add').mem('i32_load8_u', 0).tee(L.vt).i32(TAG_POISON).op('i32_eq');
+    b.load32At(S_TAGS).get(L.sp).i32(3).op('i32_shr_u').op('i32_add').mem('i32_load8_u', 0).tee(L.vt).i32(TAG_POISON).op('i32_eq');
     this.when(() => this.stopAt(ins));
     b.get(L.sp).mem('i64_load', 3, STATE_BYTES).set(L.r[d.reg]);
     b.get(L.vt).set(L.t[d.reg]);
@@ -1192,11 +1211,11 @@ class FunctionWriter {
   private tableSlotOf(v: number, otherwise: () => void): void {
     const { b, L } = this;
     // (its cell, from fixedLo, within the maps; the map holds 1 + the cache index, or 0)
-    b.get(v).i64(3n).op('i64_shr_u').get(L.fixedLo).op('i64_extend_i32_u').op('i64_sub').set(L.v2);
+    b.get(v).i64(3n).op('i64_shr_u').load32At(S_FIXED_LO).op('i64_extend_i32_u').op('i64_sub').set(L.v2);
     b.get(v).i64(7n).op('i64_and').op('i64_eqz').op('i32_eqz');
-    b.get(L.v2).get(L.mapCells).op('i64_extend_i32_u').op('i64_ge_u').op('i32_or');
+    b.get(L.v2).load32At(S_MAP_CELLS).op('i64_extend_i32_u').op('i64_ge_u').op('i32_or');
     this.when(otherwise);
-    b.get(L.cacheIndexBase).get(L.v2).op('i32_wrap_i64').i32(2).op('i32_shl').op('i32_add');
+    b.load32At(S_CACHE_INDEX).get(L.v2).op('i32_wrap_i64').i32(2).op('i32_shl').op('i32_add');
     b.mem('i32_load', 2).i32(1).op('i32_sub').tee(L.x).i32(0).op('i32_lt_s');
     this.when(otherwise);
   }
@@ -1238,10 +1257,10 @@ class FunctionWriter {
     }
     // Too deep for the host's stack, or no room for the return address: the interpreter calls.
     b.get(PARAM_DEPTH).i32(MAX_DEPTH).op('i32_ge_u');
-    b.get(L.sp).i32(8).op('i32_sub').get(L.stackLo).op('i32_lt_s').op('i32_or');
+    b.get(L.sp).i32(8).op('i32_sub').load32At(S_STACK_LO).op('i32_lt_s').op('i32_or');
     this.when(() => this.stopAt(ins));
     b.get(L.sp).i32(8).op('i32_sub').tee(L.sp).i64(BigInt(retAddr)).mem('i64_store', 3, STATE_BYTES);
-    b.get(L.tagsBase).get(L.sp).i32(3).op('i32_shr_u').op('i32_add').i32(TAG_CODE).mem('i32_store8', 0);
+    b.load32At(S_TAGS).get(L.sp).i32(3).op('i32_shr_u').op('i32_add').i32(TAG_CODE).mem('i32_store8', 0);
     this.storeState(this.dirtyHere);
     b.i32(retAddr);
     if (direct) {
@@ -1280,9 +1299,9 @@ class FunctionWriter {
   private ret(ins: Insn, ops: readonly Operand[]): void {
     const { b, L } = this;
     const n = ops.length > 0 && ops[0].kind === 'imm' ? Number(ops[0].value) : 0;
-    b.get(L.sp).i32(8 + n).op('i32_add').get(L.stackHi).op('i32_gt_s');
+    b.get(L.sp).i32(8 + n).op('i32_add').load32At(S_STACK_HI).op('i32_gt_s');
     this.when(() => this.stopAt(ins));
-    b.get(L.tagsBase).get(L.sp).i32(3).op('i32_shr_u').op('i32_add').mem('i32_load8_u', 0).tee(L.vt).i32(TAG_POISON).op('i32_eq');
+    b.load32At(S_TAGS).get(L.sp).i32(3).op('i32_shr_u').op('i32_add').mem('i32_load8_u', 0).tee(L.vt).i32(TAG_POISON).op('i32_eq');
     this.when(() => this.stopAt(ins));
     b.get(L.sp).mem('i64_load', 3, STATE_BYTES).set(L.a);
     b.get(L.sp).set(L.y);
