@@ -70,6 +70,20 @@ try {
     }],
     logLevel: 'warning',
   });
+  // An actor's worker thread (src/system/actor-service.ts finds it beside the bundles).
+  await esbuild.build({
+    entryPoints: [root + 'src/system/actor-worker.ts'],
+    outfile: dist + 'actor-worker.cjs',
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    tsconfig: root + 'tsconfig.json',
+    external: ['msgpackr-extract', 'react-devtools-core'],
+    define: { 'process.env.NODE_ENV': '"production"', 'import.meta.url': '__bedrockModuleUrl' },
+    banner: { js: 'const __bedrockModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+    logLevel: 'warning',
+  });
 } catch {
   say('esbuild failed');
   process.exit(1);

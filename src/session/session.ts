@@ -354,6 +354,10 @@ export class Session {
    * then becomes the session's image with a journal of its own.
    */
   save(path?: string): SaveOutcome {
+    // An actor's worker is a thread of this process, not part of the image: a save waits for
+    // no one and would leave the Actor in the image naming a worker the next session lacks.
+    const running = this.bedrock.actors.runningCount();
+    if (running > 0) return { ok: false, error: `cannot save while ${running === 1 ? 'an actor is' : `${running} actors are`} running: wait for ${running === 1 ? 'it' : 'them'} (value) or terminate ${running === 1 ? 'it' : 'them'}, then save` };
     this.settlePending();
     const failed = this.syncJournal();
     if (failed) return { ok: false, error: failed };
