@@ -69,6 +69,34 @@ export * from './generated/YGEnums.js';
   },
 };
 
+/**
+ * string-width (Ink measures all its text with it) compiles the regular expression of every
+ * emoji at its first use, tens of milliseconds of the REPL's first frame, whose prompt and
+ * status line are not ASCII. The build puts src/repl/emoji.ts's quick test in front of it, so
+ * a grapheme that certainly is no emoji never reaches it. The build fails if no string-width
+ * had the test to put it in front of.
+ */
+const quickEmoji = {
+  name: 'quick-emoji',
+  setup(b) {
+    let patched = 0;
+    b.onLoad({ filter: /[\\/]string-width[\\/]index\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      const test = 'rgiEmojiRegex.test(segment)';
+      if (!text.includes(test)) return undefined;
+      patched++;
+      const contents = `import { mayBeEmoji as __mayBeEmoji } from ${JSON.stringify(root + 'src/repl/emoji.ts')};\n`
+        + text.replaceAll(test, `(__mayBeEmoji(segment) && ${test})`);
+      return { contents, loader: 'js', resolveDir: dirname(args.path) };
+    });
+    b.onEnd((result) => {
+      if (result.errors.length === 0 && patched === 0) {
+        result.errors.push({ text: 'no string-width tests rgiEmojiRegex.test(segment) any more: update the quick-emoji plugin of bin/build.mjs' });
+      }
+    });
+  },
+};
+
 const t0 = performance.now();
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
@@ -87,7 +115,7 @@ try {
     define: { 'process.env.NODE_ENV': '"production"' },
     // Bundled CommonJS modules (React's) call require; an ES module has none of its own.
     banner: { js: 'import { createRequire as __bedrockRequire } from "node:module"; const require = __bedrockRequire(import.meta.url);' },
-    plugins: [yogaSync],
+    plugins: [yogaSync, quickEmoji],
     logLevel: 'warning',
   });
   // The batch bundle: the same entry as CommonJS. import.meta.url (bootstrap/project-files.ts

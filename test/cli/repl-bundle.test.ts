@@ -2,7 +2,8 @@
  * The REPL's bundle (dist/cli, bin/build.mjs) starts Ink's layout engine, yoga, without a
  * top-level await and without fetch: the build hands yoga's WebAssembly bytes to Emscripten's
  * instantiateWasm hook, so Node's fetch implementation (undici, about a sixth of the REPL's
- * start-up) is never loaded. A child process imports the bundle's REPL module; the start of
+ * start-up) is never loaded; and string-width's emoji expression, compiled at its first use,
+ * is not reached by the first frame's text (src/repl/emoji.ts). A child process imports the bundle's REPL module; the start of
  * the whole REPL in a terminal is test/repl/terminal.test.ts.
  */
 import { spawnSync } from 'node:child_process';
@@ -20,6 +21,10 @@ const interactive = (): string => {
 describe('the REPL bundle', () => {
   it('has no top-level await for yoga', () => {
     expect(readFileSync(interactive(), 'utf8')).not.toMatch(/wrapAssembly\(await /);
+  });
+
+  it("puts the quick emoji test (src/repl/emoji.ts) in front of string-width's expression", () => {
+    expect(readFileSync(interactive(), 'utf8')).toMatch(/mayBeEmoji\w*\(segment\) && rgiEmojiRegex\.test\(segment\)/);
   });
 
   it('loads Ink and starts yoga (the import fails if yoga did not start) without loading fetch (undici)', () => {
