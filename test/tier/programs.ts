@@ -1,6 +1,7 @@
 /*
  * Random machine programs for the differential test of the two tiers: a main code object and
- * a few helpers, with forward branches, counted loops, direct and indirect calls, frames,
+ * a few helpers, with forward branches, counted loops, jumps back to short runs that go
+ * forward again, direct and indirect calls, frames,
  * pushes and pops, loads and stores through pointers to heap objects (in and out of bounds,
  * pointers stored too), through the Memory capability, byte moves, every kind of arithmetic,
  * flags read by setcc, cmovcc and jcc, and now and then a fault, a breakpoint or a store into
@@ -98,6 +99,17 @@ export function generateProgram(rnd: Random, shape: ProgramShape): Program {
         out.push(`${l}:`);
         body(out, unit, depth + 1, 2 + rnd.below(5));
         out.push('dec r15', `jnz ${l}`);
+      } else if (r < 21 && depth === 0) {
+        // a jump back to a short run that goes forward again (the translator copies such a
+        // run in place of the jump, as for Kernel>>send's `jmp key`), taken always or by a jcc
+        const [a, bk, c] = [label(), label(), label()];
+        out.push(`jmp ${bk}`, `${a}:`);
+        body(out, unit, 2, 1 + rnd.below(3));
+        out.push(`jmp ${c}`, `${bk}:`);
+        body(out, unit, 2, 1 + rnd.below(2));
+        if (rnd.below(2) === 0) out.push(`jmp ${a}`);
+        else { out.push(`j${rnd.pick(CC)} ${a}`); body(out, unit, 2, 1 + rnd.below(2)); }
+        out.push(`${c}:`);
       } else if (r < 24 && unit < helpers) {
         // a call to a later helper (never back, so no recursion)
         out.push(`call H${unit + 1 + rnd.below(helpers - unit)}`);

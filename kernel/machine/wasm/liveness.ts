@@ -127,8 +127,11 @@ export function analyse(p: Plan, isSync: (ins: Insn) => boolean): Liveness {
         const d = dirtyIn.get(ins.off) ?? 0;
         if (!e) { l = d; continue; }
         // A sync point reads nothing of the locals but what it stores (its dirty set), and
-        // writes everything it reloads.
-        l = isSync(ins) ? e.reads | d : (l & ~e.writes) | e.reads | d;
+        // writes everything it reloads. A lar keeps the flags other than ZF: it reads the
+        // flag locals only where they are dirty (elsewhere the translator reads STATE's).
+        let reads = e.reads;
+        if ((d & FLAGS) === 0 && ins.row!.operation === 'lar') reads &= ~FLAGS;
+        l = isSync(ins) ? reads | d : (l & ~e.writes) | reads | d;
       }
       if (l !== liveAtLabel[i]) { liveAtLabel[i] = l; changed = true; }
     }

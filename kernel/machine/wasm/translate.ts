@@ -81,6 +81,12 @@ const S_STACK_LO = S32B(STATE.STACK_LO), S_STACK_HI = S32B(STATE.STACK_HI), S_ME
 
 /** A lar whose flags are not yet computed: fk2 holds the kind before it (see materializeFlags). */
 const FLAGS_LAR = 5;
+/**
+ * A lar where the flags were not dirty (STATE holds them, the flag locals may not): ZF set,
+ * the other flags STATE's. The bits helper reads STATE's record for it, so the flags need
+ * not be loaded for a lar whose flags are overwritten before anyone reads them.
+ */
+const FLAGS_LAR_STATE = 6;
 
 /** What the module gives every function: imported helpers and its own shared helpers. */
 export interface ModuleEnv {
@@ -273,13 +279,12 @@ class FunctionWriter {
     }
     this.uses.delete(RSP);
     this.writes.delete(RSP);
-    // A jump or branch to its own label or an earlier one goes round through $top.
+    // A jump or branch to its own label or an earlier one goes round through $top, unless
+    // the code there is a short run that leaves or goes forward again: then a copy of it
+    // stands in place of the jump (Kernel>>send's `jmp key` for a SmallInteger receiver).
     this.looped = p.blocks.some((block, i) => {
-      const last = block[block.length - 1];
-      const row = decodedRow(last);
-      if (!row || (row.control !== 'branch' && row.control !== 'jump') || row.operands[0] !== 'rel32' && row.operands[0] !== 'rel8') return false;
-      const j = p.labelOf.get(last.target);
-      return j !== undefined && last.target >= 0 && last.target < p.code.byteLength && j <= i;
+      const j = this.localTarget(block[block.length - 1]);
+      return j >= 0 && j <= i && this.copyChain(i, j) === null;
     });
     this.live = analyse(p, (ins) => isSyncPoint(ins));
   }
@@ -333,6 +338,12 @@ class FunctionWriter {
         b.get(L.fk).i32(FLAGS_LAR).op('i32_eq').if();
         this.nest++;
         this.callBits(true);
+        b.set(L.fbits).i32(FLAGS_EXPLICIT).set(L.fk);
+        this.nest--;
+        b.end();
+        b.get(L.fk).i32(FLAGS_LAR_STATE).op('i32_eq').if();
+        this.nest++;
+        this.callBits(false); // (the helper reads STATE's record, not yet overwritten)
         b.set(L.fbits).i32(FLAGS_EXPLICIT).set(L.fk);
         this.nest--;
         b.end();
@@ -432,9 +443,11 @@ class FunctionWriter {
   /** Go to label `target` (its code object offset). */
   private jumpTo(target: number): void {
     const j = this.p.labelOf.get(target)!;
-    if (j > this.label) this.b.br(this.nest + (j - this.label - 1));
+    if (j > this.label) { this.b.br(this.nest + (j - this.label - 1)); return; }
+    const chain = this.copyChain(this.label, j);
+    if (chain) this.writeCopy(chain);
     else if (this.looped) this.b.i32(j).set(this.L.pc).br(this.toTop);
-    else this.stopAt(this.cur!); // (not reached: a function with a backward jump has $top)
+    else this.stopAt(this.cur!); // (not reached: a function with such a jump has $top)
   }
 
   /** If the i32 on the wasm stack is true, run `then` (nest counted). */
@@ -446,6 +459,58 @@ class FunctionWriter {
     this.b.end();
   }
 
+  /** The label a jump or branch at the end of a block goes to in this code object, or -1. */
+  private localTarget(last: Insn): number {
+    const row = decodedRow(last);
+    if (!row || (row.control !== 'branch' && row.control !== 'jump') || (row.operands[0] !== 'rel32' && row.operands[0] !== 'rel8')) return -1;
+    if (last.target < 0 || last.target >= this.p.code.byteLength) return -1;
+    return this.p.labelOf.get(last.target) ?? -1;
+  }
+
+  /**
+   * For a jump from label i back to label j: the labels whose code, copied in its place,
+   * does what going to j does (j, and the labels it falls into, up to one that leaves or
+   * goes on to a label after i), or null when there is none short and simple enough.
+   */
+  private copyChain(i: number, j: number): number[] | null {
+    const p = this.p;
+    const chain: number[] = [];
+    let size = 0;
+    for (let k = j; k <= i;) {
+      if (chain.includes(k) || chain.length >= 4) return null;
+      chain.push(k);
+      const block = p.blocks[k];
+      size += block.length;
+      if (size > 24 || block.some((ins) => isSyncPoint(ins))) return null;
+      const last = block[block.length - 1];
+      const row = decodedRow(last);
+      if (!row) return chain;
+      const t = this.localTarget(last);
+      if (t >= 0 && t <= i) return null;
+      if (row.control !== 'next' && row.control !== 'branch') return chain; // leaves, or jumps on
+      const next = p.labelOf.get(last.off + last.len);
+      if (next === undefined) return chain; // runs off the end: an exit
+      k = next;
+    }
+    return chain;
+  }
+
+  /** Write the copy of `chain` (see copyChain) in place of a jump back from the current label. */
+  private writeCopy(chain: readonly number[]): void {
+    const saved = { kind: this.kind, cur: this.cur, remaining: this.remaining };
+    for (const k of chain) this.writeBlock(k);
+    const last = this.p.blocks[chain[chain.length - 1]];
+    const end = last[last.length - 1];
+    const row = decodedRow(end);
+    if (row && (row.control === 'next' || row.control === 'branch')) {
+      // falls into a label after the current one: go there
+      const next = this.p.labelOf.get(end.off + end.len);
+      if (next !== undefined && next > this.label) this.b.br(this.nest + (next - this.label - 1));
+    }
+    this.kind = saved.kind; this.cur = saved.cur; this.remaining = saved.remaining;
+  }
+
+  /** Write label i's block (in its place, or as a copy: see writeCopy). */
   private writeBlock(i: number): void {
     const { b, L, p } = this;
     const block = p.blocks[i];
@@ -1082,6 +1147,12 @@ class FunctionWriter {
     else b.get(L.vt).op('i64_extend_i32_u').set(L.a);
     b.get(L.a).set(L.r[d.reg]).i32(TAG_NUM).set(L.t[d.reg]);
     // ZF := 1, the other flags kept: computed only if someone reads them (see storeState).
+    // Flags not dirty here are STATE's (liveness.ts loads them for a lar only where dirty).
+    if ((this.dirtyHere & FLAGS) === 0 || this.kind === FLAGS_LAR_STATE) {
+      b.i32(FLAGS_LAR_STATE).set(L.fk);
+      this.kind = FLAGS_LAR_STATE;
+      return;
+    }
     if (this.kind === FLAGS_EXPLICIT) {
       b.get(L.fbits).i32(BIT_ZF).op('i32_or').set(L.fbits);
       return;
@@ -1325,9 +1396,21 @@ class FunctionWriter {
  */
 export function emitBitsHelper(b: Body): void {
   const FK = 0, FA = 1, FB = 2, FR = 3, FC = 4, FO = 5, FBITS = 6;
-  const cf = b.local(I32), of = b.local(I32);
+  const cf = b.local(I32), of = b.local(I32), zf = b.local(I32);
+  // A lar over STATE's flags: STATE's record (never itself a lar's), with ZF set.
+  b.get(FK).i32(FLAGS_LAR_STATE).op('i32_eq');
+  b.if();
+  b.i32(0).mem('i64_load', 3, S_FA).set(FA);
+  b.i32(0).mem('i64_load', 3, S_FB).set(FB);
+  b.i32(0).mem('i64_load', 3, S_FR).set(FR);
+  b.i32(0).mem('i32_load', 2, S_FC).set(FC);
+  b.i32(0).mem('i32_load', 2, S_FO).set(FO);
+  b.i32(0).mem('i32_load', 2, S_FBITS).set(FBITS);
+  b.i32(0).mem('i32_load', 2, S_FK).set(FK);
+  b.i32(BIT_ZF).set(zf);
+  b.end();
   b.get(FK).i32(FLAGS_EXPLICIT).op('i32_eq');
-  b.if(); b.get(FBITS).ret(); b.end();
+  b.if(); b.get(FBITS).get(zf).op('i32_or').ret(); b.end();
   b.get(FK).i32(FLAGS_ADD).op('i32_eq');
   b.if();
   b.get(FR).get(FA).op('i64_lt_u').set(cf);
@@ -1349,6 +1432,7 @@ export function emitBitsHelper(b: Body): void {
   b.get(FR).i64(0n).op('i64_lt_s').i32(BIT_SF).op('i32_mul').op('i32_or');
   b.get(of).i32(BIT_OF).op('i32_mul').op('i32_or');
   b.get(FR).op('i32_wrap_i64').i32(0xff).op('i32_and').op('i32_popcnt').i32(1).op('i32_and').op('i32_eqz').i32(BIT_PF).op('i32_mul').op('i32_or');
+  b.get(zf).op('i32_or');
 }
 
 export { VOID };
