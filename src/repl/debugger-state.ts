@@ -15,7 +15,8 @@
  *                    runs through); into (s, Tab): to the next expression run anywhere (into
  *                    a method it sends to); out (f, Left): until the selected frame has
  *                    returned (src/system/stepping.ts); the debugger opens again there
- *   proceed (c)      go on as if the exception had been resumed (nil)
+ *   proceed (c)      go on as if the exception had been resumed (nil); proceed EXPR: with
+ *                    the value of EXPR (evaluated in the selected frame)
  *   abandon (q, Esc) end the evaluation with its error
  *   N                select frame N
  */
@@ -36,7 +37,7 @@ export interface DebuggerState {
 
 export type DebuggerEffect =
   | { readonly type: 'evaluate'; readonly source: string; readonly frame: number }
-  | { readonly type: 'proceed' }
+  | { readonly type: 'proceed'; readonly source?: string; readonly frame?: number }
   | { readonly type: 'abandon' }
   | { readonly type: 'restart'; readonly frame: number }
   | { readonly type: 'return'; readonly frame: number; readonly source: string }
@@ -54,7 +55,7 @@ export type DebuggerAction =
   | { readonly type: 'said'; readonly text: string; readonly ok: boolean }
   | { readonly type: 'take'; readonly count: number };
 
-export const HELP = 'Up/Down a frame · over (n, Right) · into (s, Tab) · out (f, Left) · p EXPR prints it in the frame · restart (r) · return EXPR · proceed (c) · abandon (q, Esc)';
+export const HELP = 'Up/Down a frame · over (n, Right) · into (s, Tab) · out (f, Left) · p EXPR prints it in the frame · restart (r) · return EXPR · proceed (c) [EXPR] · abandon (q, Esc)';
 
 export function initialDebugger(title = '', frames: readonly FrameReport[] = []): DebuggerState {
   return { title, frames, selected: 0, input: '', log: [], effects: [], closed: false };
@@ -92,6 +93,8 @@ function command(s: DebuggerState, text: string): DebuggerState {
   const p = /^(p|print)\s+([\s\S]+)$/.exec(text);
   if (p) return { ...s, log: [...s.log, { text: `p ${p[2]}`, ok: true }].slice(-20), effects: [...s.effects, { type: 'evaluate', source: p[2], frame: s.selected }] };
   if (/^(proceed|c|continue|resume)$/.test(text)) return close(s, 'proceed');
+  const resume = /^(?:proceed|c|continue|resume)\s+([\s\S]+)$/.exec(text);
+  if (resume) return { ...s, effects: [...s.effects, { type: 'proceed', source: resume[1], frame: s.selected }] };
   if (/^(over|n|next)$/.test(text)) return step(s, 'over');
   if (/^(into|s|step)$/.test(text)) return step(s, 'into');
   if (/^(out|f|finish)$/.test(text)) return step(s, 'out');

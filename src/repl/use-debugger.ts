@@ -27,7 +27,8 @@ export function useDebugger(session: DebugSession | null): [DebuggerState, Dispa
         const why = session.step(e.kind, e.frame);
         if (why) dispatch({ type: 'said', text: why, ok: false });
       } else if (e.type === 'proceed') {
-        session.proceed();
+        const why = e.source !== undefined ? session.proceedWith(e.source, e.frame ?? 0) : (session.proceed(), null);
+        if (why) dispatch({ type: 'said', text: why, ok: false });
       } else {
         session.abandon();
       }

@@ -5,7 +5,7 @@
  * short backtrace (the methods that were running, innermost first).
  */
 import type { Outcome } from '../system/bedrock.ts';
-import { frameLine, type FrameReport } from '../system/stack-report.ts';
+import { frameLine, gstName, type FrameReport } from '../system/stack-report.ts';
 
 export type Tone = 'input' | 'value' | 'defined' | 'error' | 'trace' | 'info' | 'warning' | 'listing';
 
@@ -60,7 +60,8 @@ function errorLines(o: Outcome & { kind: 'error' }): Line[] {
 
 /**
  * The backtrace, a line a frame, each with its receiver and its arguments' and temporaries'
- * values when the stack report has that frame ("in D>>b: (a D) y=11 u=11 w=nil").
+ * values when the stack report has that frame ("in D>>b: (a D) y=11 u=11 w=nil"; an
+ * inherited method's "in E(D)>>b: (an E) ...", as GNU Smalltalk names it).
  */
 export function traceLines(trace: readonly string[], frames: readonly FrameReport[] | undefined): Line[] {
   let j = 0;
@@ -70,7 +71,8 @@ export function traceLines(trace: readonly string[], frames: readonly FrameRepor
     if (at < 0 || !frames) return line('trace', `  in ${entry}`);
     j = at + 1;
     const values = frameLine(frames[at]).slice(frames[at].name.length);
-    return line('trace', `  in ${entry}${values}`);
+    // An inherited method's frame is named as GNU Smalltalk names it: Sub(Base)>>foo.
+    return line('trace', `  in ${gstName(frames[at])}${entry.slice(name.length)}${values}`);
   });
 }
 

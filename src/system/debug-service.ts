@@ -18,7 +18,10 @@
  *                                           has returned)
  *   2   PAUSE     rax = an exception        rax passes through, unless the host wants to
  *                                           debug unhandled errors: then the run stops here
- *                                           (a Service fault the host knows as its pause)
+ *                                           (a Service fault the host knows as its pause),
+ *                                           and goes on with rax as the debugger decided:
+ *                                           an Array of the value the signal answers
+ *                                           (proceed), or false (abandon)
  *
  * A MethodContext holds its frame's address and the address of its unit's code (numbers);
  * every read walks the stack again (frames.ts) and answers only for a frame still there, so

@@ -150,6 +150,22 @@ export class DebugSession {
 
   proceed(): void { this.resolve('proceed'); }
 
+  /**
+   * Proceed, the signal answering the value of `source` (evaluated in frame `index`) instead
+   * of nil: a halt or a Warning resumed with a value. The answer says why not (the session
+   * goes on) when it cannot.
+   */
+  proceedWith(source: string, index: number): string | null {
+    if (this.stepped) return 'after a step there is no signal to answer a value (proceed goes on)';
+    if (this.machineFault) return 'a machine fault cannot be resumed';
+    this.keep = true;
+    const r = this.evaluate(source, index);
+    this.keep = false;
+    if (!r.ok || this.returned < 0) return r.text;
+    this.resolve('proceed');
+    return null;
+  }
+
   /** Keep the value of the next evaluation (for returnFrom). */
   private keep = false;
 

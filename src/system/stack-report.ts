@@ -7,6 +7,7 @@
  */
 import type { Value } from '../../kernel/objects/globals.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
+import { behaviourAt, behaviourName, classIndexOfValue } from '../../kernel/objects/classes.ts';
 import { printAside } from './aside.ts';
 import { isMachinery } from './backtrace.ts';
 import { activationName, positionOf, receiverOf, variablesOf, type Activation } from './frames.ts';
@@ -14,6 +15,8 @@ import { activationName, positionOf, receiverOf, variablesOf, type Activation } 
 export interface FrameReport {
   readonly name: string;
   readonly receiver: string;
+  /** The name of the receiver's class, when it is not the class whose method runs (an inherited method). */
+  readonly receiverClass?: string;
   readonly variables: readonly { readonly name: string; readonly kind: string; readonly text: string }[];
   /** The method's source and the range (0-based, end exclusive) it is at; -1 when not known. */
   readonly source?: { readonly text: string; readonly start: number; readonly end: number };
@@ -37,6 +40,7 @@ export function stackReport(k: Kernel, frames: readonly Activation[], limit = RE
     return read.map(({ a, receiver, variables, position }) => ({
       name: activationName(k, a),
       receiver: a.code.owner === '' ? 'nil' : show(k, receiver),
+      ...inherited(k, a, receiver),
       variables: variables.map((v) => ({ name: v.name, kind: v.kind, text: show(k, v.root) })),
       ...(position && { source: { text: position.source, start: position.start, end: position.end } }),
     }));
@@ -46,6 +50,24 @@ export function stackReport(k: Kernel, frames: readonly Activation[], limit = RE
       for (const v of r.variables) release(k, v.root);
     }
   }
+}
+
+/** The receiver's class name, when the method that runs is one it inherits. */
+function inherited(k: Kernel, a: Activation, root: number): { receiverClass?: string } {
+  if (root < 0 || a.code.owner === '') return {};
+  const b = behaviourAt(k, classIndexOfValue(k, k.heap.roots.value(root), k.heap.roots.tag(root)));
+  const name = b < 0 ? '' : behaviourName(k, b);
+  return name !== '' && name !== a.code.owner ? { receiverClass: name } : {};
+}
+
+/**
+ * A frame's name as GNU Smalltalk writes it in a backtrace: an inherited method's with the
+ * receiver's class first and the class that defines it in parentheses ("Sub(Base)>>foo",
+ * "[] in Sub(Base)>>foo").
+ */
+export function gstName(f: FrameReport): string {
+  if (!f.receiverClass) return f.name;
+  return f.name.replace(/^(\[\] in )?([^>]+)>>/, (_, block: string | undefined, owner: string) => `${block ?? ''}${f.receiverClass}(${owner})>>`);
 }
 
 function hold(k: Kernel, v: Value | null): number {

@@ -115,3 +115,97 @@ describe.each(BACKENDS)('restart and return unwind with ensure blocks, %s back e
     expect(value(b, '3 + 4')).toBe('7');
   });
 });
+
+const EXCEPTIONS = `Object subclass: #Exc instanceVariableNames: ''
+Exc warn -> | r | r := Warning signal: 'careful'. ^{r. 1}
+Exc stop -> ^self halt + 1
+Exc sig -> ^Error new signal: 'from sig'
+Exc sigClass -> ^Error signal: 'from sigClass'`;
+
+describe.each(BACKENDS)('resuming, signalerContext and outer, %s back end', (backend) => {
+  let b: Bedrock;
+  beforeAll(() => {
+    b = bootSystem({ backend });
+    for (const o of b.evaluate(EXCEPTIONS)) expect(o.kind, o.text).not.toBe('error');
+  });
+
+  it('an unhandled Warning stops for the debugger; proceed EXPR resumes it with that value', () => {
+    const { outcome, stops } = debug(b, 'Exc new warn', (s) => {
+      expect(s.message).toBe('Warning: careful');
+      expect(s.resumable).toBe(true);
+      expect(s.frames[0].name).toBe('Exc>>warn');
+      expect(s.proceedWith('6 * 7', 0)).toBeNull();
+    });
+    expect(stops).toBe(1);
+    expect(outcome.text).toBe('#(42 1)');
+    // Proceeding with no value resumes it with nil; with no debugger it answers nil too.
+    expect(debug(b, 'Exc new warn', (s) => s.proceed()).outcome.text).toBe('#(nil 1)');
+    expect(value(b, 'Exc new warn')).toBe('#(nil 1)');
+  });
+
+  it('abandoning at a Warning ends the evaluation with it', () => {
+    const { outcome } = debug(b, 'Exc new warn', (s) => s.abandon());
+    expect(outcome.kind).toBe('error');
+    expect(outcome.text).toContain('Warning: careful');
+  });
+
+  it('a halt resumed with a value answers it from the halt', () => {
+    expect(debug(b, 'Exc new stop', (s) => { expect(s.proceedWith('41', 0)).toBeNull(); }).outcome.text).toBe('42');
+    // An expression that fails is said, and the session waits for another decision.
+    const { outcome, stops } = debug(b, 'Exc new stop', (s, n) => {
+      if (n === 0) {
+        expect(s.proceedWith('nil frobnicate', 0)).toContain('nil does not understand #frobnicate');
+        expect(s.resolution).toBeNull();
+        expect(s.proceedWith('1', 0)).toBeNull();
+      }
+    });
+    expect(stops).toBe(1);
+    expect(outcome.text).toBe('2');
+  });
+
+  it('signalerContext is the frame that signalled, for Error new signal: and Error signal: alike', () => {
+    expect(value(b, '[Exc new sig] on: Error do: [:e | e signalerContext printString]')).toBe("'Exc>>sig'");
+    expect(value(b, '[Exc new sigClass] on: Error do: [:e | e signalerContext printString]')).toBe("'Exc>>sigClass'");
+    expect(value(b, '[Exc new sig] on: Error do: [:e | e signalerContext receiver class name]')).toBe('#Exc');
+    expect(value(b, '[Error signal] on: Error do: [:e | e signalerContext printString]')).toBe("'[] in a DoIt'");
+    expect(value(b, '[3 // 0] on: ZeroDivide do: [:e | e signalerContext printString]')).toBe("'Integer>>divideByZero'");
+    // Once the handler has returned, the signal's frame is gone.
+    expect(value(b, '([Exc new sig] on: Error do: [:e | e]) signalerContext')).toBe('nil');
+  });
+
+  it('return:, retry, resume:, pass and outer in a handler stopped at a halt behave after proceed as they do with no halt', () => {
+    const cases: [string, string][] = [
+      ["[1 // 0. 5] on: ZeroDivide do: [:e | self halt. e return: 7]", '7'],
+      ["| n | n := 0. [n := n + 1. n < 3 ifTrue: [1 // 0]. n] on: ZeroDivide do: [:e | self halt. e retry]", '3'],
+      ["[(Warning signal: 'w') + 1] on: Warning do: [:e | self halt. e resume: 41]", '42'],
+      ["[[1 // 0. 5] on: ZeroDivide do: [:e | self halt. e pass]] on: ZeroDivide do: [:e | e return: 9]", '9'],
+      ["[[(Warning signal: 'w') + 100] on: Warning do: [:e | self halt. e outer + 1]] on: Warning do: [:e | e resume: 10]", '11'],
+    ];
+    for (const [source, answer] of cases) {
+      // Without the halt, the same answer.
+      expect(value(b, source.replace('self halt. ', '')), source).toBe(answer);
+      let stops = 0;
+      const { outcome } = debug(b, source, (s) => {
+        stops++;
+        expect(s.message).toBe('Halt');
+        // Evaluating in the handler's frame changes nothing the handler sees.
+        expect(s.evaluate('e class name', frameNamed(s, s.frames[0].name)).ok).toBe(true);
+        s.proceed();
+      });
+      expect(outcome.text, source).toBe(answer);
+      expect(stops, source).toBeGreaterThan(0);
+    }
+  });
+
+  it('outer answers the outer handler\'s resumption in the handler that sent it (ANSI); pass resumes the signal', () => {
+    expect(value(b, "[[(Warning signal: 'a') + 100] on: Warning do: [:e | e outer + 1]] on: Warning do: [:e | e resume: 10]")).toBe('11');
+    expect(value(b, "[[(Warning signal: 'a') + 100] on: Warning do: [:e | e pass + 1]] on: Warning do: [:e | e resume: 10]")).toBe('110');
+    // Unhandled outside, outer answers the default action's nil.
+    expect(value(b, "[(Warning signal: 'a') + 100] on: Warning do: [:e | e outer]")).toBe('nil');
+    // Not resumable: outer is pass.
+    expect(value(b, "[[Error signal: 'a'. 5] on: Error do: [:e | e outer. 7]] on: Error do: [:e | e return: 9]")).toBe('9');
+    // After outer the handler is the inner one again: its return: returns from the inner on:do:.
+    expect(value(b, "[[(Warning signal: 'a') + 100] on: Warning do: [:e | e outer. e return: 3]] on: Warning do: [:e | e resume: 10]")).toBe('3');
+    expect(value(b, "| n | n := 0. [[n := n + 1. n < 3 ifTrue: [Error signal: 'again']. n] on: Error do: [:e | e retry]] value")).toBe('3');
+  });
+});

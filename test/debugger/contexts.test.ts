@@ -98,6 +98,15 @@ describe.each(BACKENDS)('contexts, %s back end', (backend) => {
     expect(value(b, '3 + 4')).toBe('7');
   });
 
+  it('an inherited method\'s frame is named as GNU Smalltalk names it, Sub(Base)>>selector', () => {
+    expect(one(b, "Dbg subclass: #Dbg2 instanceVariableNames: ''").kind).toBe('value');
+    const o = one(b, '(Dbg2 new v: 3) a: 5');
+    const text = plain(outcomeLines(o));
+    expect(text).toContain('  in Dbg2(Dbg)>>b: (Dbg(3)) y=11 u=11 w=nil\n  in Dbg2(Dbg)>>a: (Dbg(3)) x=5 t=10\n  in a DoIt');
+    // The frames keep the defining class's name (the debugger's list shows the receiver beside it).
+    expect(o.kind === 'error' && o.frames?.[1].name).toBe('Dbg>>b:');
+  });
+
   it('a recursion folds in the backtrace and shows the innermost frame\'s values', () => {
     const o = one(b, 'Dbg new countdown: 3');
     expect(plain(outcomeLines(o))).toContain('  in Dbg>>countdown: (×4) (Dbg(nil)) n=0');

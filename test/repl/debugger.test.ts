@@ -134,6 +134,18 @@ function marks(f: string, line: string, expr: string): boolean {
   return lines[at + 1].slice(col, col + expr.length + 1) === `${'^'.repeat(expr.length)} `;
 }
 
+describe('resuming with a value', () => {
+  it('proceed EXPR resumes a halt with the value of EXPR, evaluated in the selected frame', async () => {
+    const app = start({ debugger: 'open' });
+    await ready(app);
+    await typeSlowly(app, 'Dbg new h\n');
+    await shows(app, 'Debugger · Halt');
+    await typeSlowly(app, 'proceed self class name size\n');
+    await shows(app, /› Dbg new h\n#\(3 42\)\n/);
+    expect(frame(app)).not.toContain('Debugger ·');
+  });
+});
+
 describe('stepping in the debugger', () => {
   it('Right steps over, Tab into, Left out, and the mark moves along the source; the commands do the same', async () => {
     const app = start({ debugger: 'open' });
