@@ -58,6 +58,9 @@ const CASES: readonly Case[] = [
   ['user subclasses of Error carry their own description',
     "Error subclass: #Overdrawn instanceVariableNames: ''\nOverdrawn messageText -> ^'not enough money'\n[Overdrawn new signal] on: Overdrawn do: [:e | e messageText]\nOverdrawn new signal",
     ['Overdrawn', 'Overdrawn>>messageText', "'not enough money'", 'Overdrawn: not enough money']],
+  ['an unhandled exception with no text says its class; a text that is no String is displayed (as GNU Smalltalk does)',
+    "Error new signal\nZeroDivide new signal\nError signal: 3\nError signal: #sym\n[Error signal: 3] on: Error do: [:e | e messageText]",
+    ['Error', 'ZeroDivide', 'Error: 3', 'Error: sym', '3']],
 ];
 
 describeCases('exceptions', CASES);
