@@ -8,7 +8,7 @@
  * not indented begins and nothing (a bracket, a string, a comment, a definition's body) is still
  * open. So a file that `bedrock run` accepts can be piped in unchanged.
  */
-import { needsMoreInput } from '../lang/parser.ts';
+import { lastItem } from '../lang/layout.ts';
 import type { SourceOptions } from '../lang/source.ts';
 import { isDotCommand, runDotCommand } from '../session/dot-commands.ts';
 import { inspectValue } from '../session/inspection.ts';
@@ -24,11 +24,20 @@ export interface Entry {
   readonly line: number;
 }
 
-/** Cuts a stream of lines into entries (source items, or dot-command lines). */
+/**
+ * Cuts a stream of lines into entries (source items, or dot-command lines), in time linear in
+ * the input: an indented or blank line continues the entry without a look at it, and an
+ * unindented one is looked at (is something still open?) from the start of the entry's last
+ * item, never again from the start of a long entry.
+ */
 export class EntrySplitter {
   private buffer: string[] = [];
   private lines = 0;
   private bufferLine = 0;
+  /** The first line in `buffer` of the entry's last item. */
+  private lastItemLine = 0;
+  /** Characters looked at for whether something is still open (for tests: the work is linear). */
+  scanned = 0;
 
   /** Add a line; answers the entries it completes. */
   push(line: string): string[] {
@@ -40,16 +49,24 @@ export class EntrySplitter {
     const out: Entry[] = [];
     const at = ++this.lines;
     if (this.buffer.length > 0) {
-      const text = this.buffer.join('\n');
-      const continues = needsMoreInput(text) || line.trim() === '' || /^\s/.test(line);
-      if (continues) { this.buffer.push(line); return out; }
-      out.push({ text: trimEnd(text), line: this.bufferLine });
+      if (line.trim() === '' || /^\s/.test(line) || this.stillOpen()) { this.buffer.push(line); return out; }
+      out.push({ text: trimEnd(this.buffer.join('\n')), line: this.bufferLine });
       this.buffer = [];
     }
     if (line.trim() === '') return out;
     if (isDotCommand(line)) out.push({ text: line, line: at });
-    else { this.buffer.push(line); this.bufferLine = at; }
+    else { this.buffer.push(line); this.bufferLine = at; this.lastItemLine = 0; }
     return out;
+  }
+
+  /** Does the entry so far have something open (needsMoreInput), looked at from its last item? */
+  private stillOpen(): boolean {
+    const text = this.lastItemLine === 0 ? this.buffer.join('\n') : this.buffer.slice(this.lastItemLine).join('\n');
+    this.scanned += text.length;
+    const { more, start } = lastItem(text);
+    // The last item begins at the start of a line: the lines before it are never looked at again.
+    if (start > 0) for (let i = 0; i < start; i++) if (text.charCodeAt(i) === 10) this.lastItemLine++;
+    return more;
   }
 
   /** The end of input: whatever is left. */

@@ -146,12 +146,23 @@ function scanAssembly(source: SourceText, from: number): { extent: AssemblyExten
  * end, or a method header with '->' and no body yet.
  */
 export function needsMoreInput(text: string): boolean {
+  return lastItem(text).more;
+}
+
+/**
+ * needsMoreInput, and `start`: where the text's last item begins when another item comes
+ * before it (so at the start of an unindented line, outside any comment), else 0. Text added
+ * after the end cannot change the items before the last, so a reader that goes on adding lines
+ * need only look again from there (piped.ts EntrySplitter).
+ */
+export function lastItem(text: string): { readonly more: boolean; readonly start: number } {
   const items = splitItems(new SourceText(text));
   const last = items[items.length - 1];
-  if (last === undefined) return false;
-  if (last.assembly !== undefined) return last.assembly.unterminatedComment !== undefined || last.assembly.open > 0;
+  if (last === undefined) return { more: false, start: 0 };
+  const start = items.length > 1 ? last.start : 0;
+  if (last.assembly !== undefined) return { more: last.assembly.unterminatedComment !== undefined || last.assembly.open > 0, start };
   const final = last.tokens[last.tokens.length - 1];
-  if (final.problem?.incomplete === true) return true;
-  if (last.open.length > 0 && !last.mismatched) return true;
-  return last.header !== undefined && last.header.arrow === last.tokens.length - 1;
+  if (final.problem?.incomplete === true) return { more: true, start };
+  if (last.open.length > 0 && !last.mismatched) return { more: true, start };
+  return { more: last.header !== undefined && last.header.arrow === last.tokens.length - 1, start };
 }

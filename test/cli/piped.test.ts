@@ -4,6 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { EntrySplitter } from '../../src/cli/piped.ts';
+import { isDotCommand } from '../../src/session/dot-commands.ts';
+import { needsMoreInput } from '../../src/lang/parser.ts';
+import { makeRandom, testSeed } from '../support/random.ts';
 
 function split(text: string): string[] {
   const s = new EntrySplitter();
@@ -31,5 +34,63 @@ describe('EntrySplitter', () => {
 
   it('a line starting with a dot inside an open entry is part of it', () => {
     expect(split('#(1\n.2)\n')).toEqual(['#(1\n.2)']);
+  });
+});
+
+/** The rule written out plainly, looking at the whole entry at every line (quadratic): the oracle. */
+function splitPlainly(text: string): string[] {
+  const out: string[] = [];
+  let buffer: string[] = [];
+  const cut = (): void => { out.push(buffer.join('\n').replace(/(\n[ \t]*)+$/, '')); buffer = []; };
+  for (const line of text.split('\n')) {
+    if (buffer.length > 0) {
+      if (needsMoreInput(buffer.join('\n')) || line.trim() === '' || /^\s/.test(line)) { buffer.push(line); continue; }
+      cut();
+    }
+    if (line.trim() === '') continue;
+    if (isDotCommand(line)) out.push(line);
+    else buffer.push(line);
+  }
+  if (buffer.join('\n').trim() !== '') cut();
+  return out;
+}
+
+/** Characters the splitter looked at for an input of `n` of `line`s after `first`. */
+function scannedFor(first: string, line: (i: number) => string, n: number): number {
+  const s = new EntrySplitter();
+  s.push(first);
+  for (let i = 0; i < n; i++) s.push(line(i));
+  s.end();
+  return s.scanned;
+}
+
+describe('EntrySplitter on long input', () => {
+  const LINES = [
+    'x := 3 + 4.', '    y := x * 2.', '', 'Foo bar ->', '    ^1', '#(1 2', '3)', "'two", "lines'", '"a', 'comment" 3',
+    '.save', 'Object subclass: Animal [', '    speak [ ^1 ]', ']', '[:a |', 'a + 1]', '  "indented comment"', '(3', ')',
+    'Memory at: anAddress -> mov rdi, rax', '    mov rax, [rdi*8]', "$'", '#(', ')', '"unclosed', '{1. 2', '}', '1)', ']',
+  ];
+
+  it('cuts random streams of lines exactly as the rule looked at whole entries does', () => {
+    const seed = testSeed();
+    console.log(`[piped] splitter differential seed ${seed}`);
+    const r = makeRandom(seed);
+    for (let n = 0; n < 300; n++) {
+      const text = Array.from({ length: 1 + r.below(40) }, () => r.pick(LINES)).join('\n');
+      expect(split(text), `seed ${seed}, case ${n}: ${JSON.stringify(text)}`).toEqual(splitPlainly(text));
+    }
+  });
+
+  it('looks at each character a bounded number of times: twice the lines, about twice the work', () => {
+    // An indented body, many top-level statements, and items after an open entry.
+    const shapes: [string, (i: number) => string][] = [
+      ['Foo bar ->', (i) => `    x := ${i}.`],
+      ['x := 0.', (i) => `x := ${i}.`],
+      ['x := 0.', (i) => (i % 2 === 0 ? `y := ${i}.` : `    z := ${i}.`)],
+    ];
+    for (const [first, line] of shapes) {
+      const small = scannedFor(first, line, 2000), large = scannedFor(first, line, 4000);
+      expect(large, `${first} then ${line(1)}: ${small} characters for 2000 lines, ${large} for 4000`).toBeLessThan(2.5 * small + 100);
+    }
   });
 });

@@ -137,6 +137,8 @@ interface Placed {
   size: number;
   /** The bytes of an instruction that names no label and no branch target: the same wherever it lands. */
   fixed?: Uint8Array;
+  /** For one whose length depends on its branch size alone (lengthByBranchSize): the length of each size, once measured. */
+  lengths?: Map<BranchSize, number>;
 }
 
 const NOWHERE: Where = { line: 1, column: 1 };
@@ -446,13 +448,15 @@ function layOut(items: readonly AsmItem[]): AsmResult {
   }
   // The literals: declared, or named in [rip+NAME] and not a label, in order of first mention.
   const literals: string[] = [];
+  const isLiteral = new Set<string>();
+  const addLiteral = (name: string): void => { if (!isLiteral.has(name)) { isLiteral.add(name); literals.push(name); } };
   for (const item of items) {
     if (item.kind === 'literal') {
       if (labels.has(item.name)) failAt(item.where, `expected a literal name, found '${item.name}', a label`);
-      if (!literals.includes(item.name)) literals.push(item.name);
+      addLiteral(item.name);
     } else if (item.kind === 'insn') {
       for (const op of item.operands) {
-        if (op.kind === 'mem' && op.label !== undefined && !labels.has(op.label) && !literals.includes(op.label)) literals.push(op.label);
+        if (op.kind === 'mem' && op.label !== undefined && !labels.has(op.label)) addLiteral(op.label);
       }
     }
   }
@@ -464,8 +468,12 @@ function layOut(items: readonly AsmItem[]): AsmResult {
   }
   // An instruction whose bytes cannot depend on where it lands is encoded once, so that a
   // pass of the relaxation below costs a sum and the branches, not an encoding of everything.
+  // One that names labels only (a branch to a label, a [rip+NAME]) has a length that depends
+  // on its branch size alone: measured once for each size it takes. Only one with a numeric
+  // branch target that may be short is encoded again in every pass.
   for (const p of placed.values()) {
     if (!namesLabel(p.item)) p.fixed = encodePlaced(p, labels, 0, false);
+    else if (lengthByBranchSize(p)) p.lengths = new Map();
   }
   for (let pass = 0; ; pass++) {
     let address = 0;
@@ -475,7 +483,7 @@ function layOut(items: readonly AsmItem[]): AsmResult {
       else if (item.kind === 'literal') continue;
       else {
         const p = placed.get(item)!;
-        p.size = p.fixed ? p.fixed.length : encodePlaced(p, labels, address, true).length || 2;
+        p.size = p.fixed ? p.fixed.length : p.lengths ? lengthAt(p) : encodePlaced(p, labels, address, true).length || 2;
         address += p.size;
       }
     }
@@ -485,7 +493,7 @@ function layOut(items: readonly AsmItem[]): AsmResult {
       if (item.kind === 'bytes') { address += item.bytes.length; continue; }
       if (item.kind !== 'insn') continue;
       const p = placed.get(item)!;
-      if (p.branch === 'short' && !p.fixed && encodePlaced(p, labels, address, true).length === 0) { p.branch = 'near'; changed = true; }
+      if (p.branch === 'short' && !p.fixed && !reaches(p, labels, address)) { p.branch = 'near'; changed = true; }
       address += p.size;
     }
     if (!changed || pass > items.length) break;
@@ -510,6 +518,41 @@ function layOut(items: readonly AsmItem[]): AsmResult {
   }
   for (const name of literals) labels.delete(name);
   return { ok: true, bytes: bytes.subarray(0, at), labels, offsets, literals };
+}
+
+/**
+ * Does the instruction's length depend on its branch size alone, not on where it or its
+ * labels land? So when it names labels (as branch targets, or [rip+NAME], always 32 bits)
+ * and no numeric target, and its branch size is pinned: short or near, or 'auto' with no
+ * 8-bit form to choose ({disp32}, or a call).
+ */
+function lengthByBranchSize(p: Placed): boolean {
+  if (p.item.operands.some((op) => op.kind === 'rel')) return false;
+  return p.branch !== 'auto' || p.item.hints.disp32 === true || !hasShortForm(p.item.mnemonic);
+}
+
+/** The length of such an instruction at its current branch size (measured with its labels where it is: always in reach). */
+function lengthAt(p: Placed): number {
+  const known = p.lengths!.get(p.branch);
+  if (known !== undefined) return known;
+  const n = encodePlaced(p, NO_LABELS, 0, true).length || 2;
+  p.lengths!.set(p.branch, n);
+  return n;
+}
+
+const NO_LABELS: Map<string, number> = new Map();
+
+/** Does a short branch at `address`, `p.size` long, reach its label (an unknown label reaches: the final encoding says it is unknown)? */
+function reaches(p: Placed, labels: Map<string, number>, address: number): boolean {
+  if (!p.lengths) return encodePlaced(p, labels, address, true).length > 0;
+  for (const op of p.item.operands) {
+    if (op.kind !== 'label') continue;
+    const target = labels.get(op.name);
+    if (target === undefined) continue;
+    const disp = target - (address + p.size);
+    if (disp < -128 || disp > 127) return false;
+  }
+  return true;
 }
 
 function hasShortForm(mnemonic: string): boolean {
