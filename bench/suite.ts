@@ -6,6 +6,7 @@
  * Smalltalk's snapshot as a baseline of image.save.
  */
 import type { Benchmark } from './harness.ts';
+import { makeActorBenchmarks } from './actors.ts';
 import { FORTH_SIZES, makeForthBenchmarks, type ForthSizes } from './forth.ts';
 import { makeImagePeerBenchmarks } from './image-peer.ts';
 import { imageBenchmarks } from './image.ts';
@@ -68,6 +69,7 @@ export function makeSuite(sizes: Sizes = FULL, options: SuiteOptions = {}): Grou
     groups.push(
       { name: 'image', note: 'save and open of a one-million-object image (bench/image.ts)', benchmarks: [...imageBenchmarks.map(withExtraBaselines), ...makeImagePeerBenchmarks(sizes.imageObjects)] },
       { name: 'startup', note: 'how long a person waits: child processes of bin/bedrock.js (bench/startup.ts)', benchmarks: startupBenchmarks },
+      { name: 'actors', note: 'actors on worker threads: two cores against one, a spawn, a round trip beside Node\'s own (bench/actors.ts)', benchmarks: makeActorBenchmarks() },
     );
   }
   return groups;

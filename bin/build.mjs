@@ -13,7 +13,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -27,6 +27,75 @@ try {
   say('esbuild is not installed, so nothing is built: bedrock runs from the sources through tsx');
   process.exit(0);
 }
+
+/**
+ * Yoga (Ink's layout engine) starts its WebAssembly with a top-level await: it fetches its own
+ * bytes from a data: URL, which loads Node's whole fetch implementation (undici), about a sixth
+ * of the REPL's start-up. In the build, yoga-layout's entry is replaced by this one, which hands
+ * the same bytes (taken from that data: URL when building) to Emscripten's documented
+ * Module.instantiateWasm hook and instantiates them synchronously; Emscripten's runtime then
+ * starts before the call returns, so the module needs no await. The build fails if yoga's
+ * files no longer look as this expects.
+ */
+const yogaSync = {
+  name: 'yoga-sync',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]yoga-layout[\\/]dist[\\/]src[\\/]index\.js$/ }, (args) => {
+      const dir = dirname(args.path);
+      const glue = readFileSync(join(dir, '../binaries/yoga-wasm-base64-esm.js'), 'utf8');
+      const data = /data:application\/octet-stream;base64,([A-Za-z0-9+/=]+)/.exec(glue);
+      const entry = readFileSync(args.path, 'utf8');
+      if (!data || !entry.includes('wrapAssembly(await loadYoga())') || !glue.includes('instantiateWasm')) {
+        return { errors: [{ text: `yoga-layout is not as bin/build.mjs expects (${args.path}): update its yoga-sync plugin` }] };
+      }
+      const contents = `
+import loadYoga from '../binaries/yoga-wasm-base64-esm.js';
+import wrapAssembly from './wrapAssembly.js';
+const bytes = Buffer.from(${JSON.stringify(data[1])}, 'base64');
+const runtime = {
+  instantiateWasm(imports, receive) {
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), imports);
+    receive(instance);
+    return instance.exports;
+  },
+};
+loadYoga(runtime);
+if (runtime.calledRun !== true) throw new Error('yoga did not start synchronously');
+export default wrapAssembly(runtime);
+export * from './generated/YGEnums.js';
+`;
+      return { contents, loader: 'js', resolveDir: dir };
+    });
+  },
+};
+
+/**
+ * string-width (Ink measures all its text with it) compiles the regular expression of every
+ * emoji at its first use, tens of milliseconds of the REPL's first frame, whose prompt and
+ * status line are not ASCII. The build puts src/repl/emoji.ts's quick test in front of it, so
+ * a grapheme that certainly is no emoji never reaches it. The build fails if no string-width
+ * had the test to put it in front of.
+ */
+const quickEmoji = {
+  name: 'quick-emoji',
+  setup(b) {
+    let patched = 0;
+    b.onLoad({ filter: /[\\/]string-width[\\/]index\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      const test = 'rgiEmojiRegex.test(segment)';
+      if (!text.includes(test)) return undefined;
+      patched++;
+      const contents = `import { mayBeEmoji as __mayBeEmoji } from ${JSON.stringify(root + 'src/repl/emoji.ts')};\n`
+        + text.replaceAll(test, `(__mayBeEmoji(segment) && ${test})`);
+      return { contents, loader: 'js', resolveDir: dirname(args.path) };
+    });
+    b.onEnd((result) => {
+      if (result.errors.length === 0 && patched === 0) {
+        result.errors.push({ text: 'no string-width tests rgiEmojiRegex.test(segment) any more: update the quick-emoji plugin of bin/build.mjs' });
+      }
+    });
+  },
+};
 
 const t0 = performance.now();
 rmSync(dist, { recursive: true, force: true });
@@ -46,6 +115,7 @@ try {
     define: { 'process.env.NODE_ENV': '"production"' },
     // Bundled CommonJS modules (React's) call require; an ES module has none of its own.
     banner: { js: 'import { createRequire as __bedrockRequire } from "node:module"; const require = __bedrockRequire(import.meta.url);' },
+    plugins: [yogaSync, quickEmoji],
     logLevel: 'warning',
   });
   // The batch bundle: the same entry as CommonJS. import.meta.url (bootstrap/project-files.ts
@@ -68,6 +138,20 @@ try {
         b.onResolve({ filter: /\/repl\/interactive\.tsx$/ }, () => ({ path: root + 'src/cli/repl-not-bundled.ts' }));
       },
     }],
+    logLevel: 'warning',
+  });
+  // An actor's worker thread (src/system/actor-service.ts finds it beside the bundles).
+  await esbuild.build({
+    entryPoints: [root + 'src/system/actor-worker.ts'],
+    outfile: dist + 'actor-worker.cjs',
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    tsconfig: root + 'tsconfig.json',
+    external: ['msgpackr-extract', 'react-devtools-core'],
+    define: { 'process.env.NODE_ENV': '"production"', 'import.meta.url': '__bedrockModuleUrl' },
+    banner: { js: 'const __bedrockModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
     logLevel: 'warning',
   });
 } catch {

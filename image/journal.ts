@@ -53,6 +53,12 @@ export interface JournalEntry {
    * fail again.
    */
   readonly failed?: true;
+  /**
+   * A statement that changed nothing in the image (`3 + 4`; src/session/changes.ts): kept so
+   * that replay gives `_` the values the statements after it saw, but not a change, so never
+   * counted or announced as one.
+   */
+  readonly unchanged?: true;
 }
 
 /** The journal position an image records: the journal's id, its last entry and its length. */
@@ -160,7 +166,10 @@ function parseRecord(text: string, previousSeq: number): JournalRecord | string 
   }
   if (typeof r.kind !== 'string' || !KINDS.includes(r.kind)) return `unknown kind ${JSON.stringify(r.kind)}`;
   if (typeof r.time !== 'string' || typeof r.source !== 'string') return 'an entry without its time or source';
-  return { seq, time: r.time, kind: r.kind as ChangeKind, source: r.source, ...(r.failed === true && { failed: true as const }) };
+  return {
+    seq, time: r.time, kind: r.kind as ChangeKind, source: r.source,
+    ...(r.failed === true && { failed: true as const }), ...(r.unchanged === true && { unchanged: true as const }),
+  };
 }
 
 function stamp(): string {
@@ -235,8 +244,11 @@ export class Journal {
   }
 
   /** Append one change (written at once; durable after sync()). Throws when it could not be written (nothing of it is left). */
-  append(kind: ChangeKind, source: string, failed = false): JournalEntry {
-    const entry: JournalEntry = { seq: this.lastSeq + 1, time: new Date().toISOString(), kind, source, ...(failed && { failed: true as const }) };
+  append(kind: ChangeKind, source: string, failed = false, unchanged = false): JournalEntry {
+    const entry: JournalEntry = {
+      seq: this.lastSeq + 1, time: new Date().toISOString(), kind, source,
+      ...(failed && { failed: true as const }), ...(unchanged && { unchanged: true as const }),
+    };
     this.write(JSON.stringify(entry));
     return entry;
   }

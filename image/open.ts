@@ -28,7 +28,9 @@
  *             the allocation fill (nil)                                   from the roots
  *             root set                                                    the kernel's roots only (host
  *                                                                           references do not survive)
- *             stacks list                                                 the machine's stack
+ *             stacks list                                                 the machine's stack, and the
+ *                                                                           stack objects of the fixed space
+ *                                                                           (waiting processes' stacks)
  *             statistics, stress mode                                     fresh
  *   Kernel    roots address                                               saved
  *             nil, true, false                                            from the roots
@@ -205,6 +207,8 @@ function loadFrom(fd: number, options: OpenOptions): LoadedImage | ImageError {
   const free = heapFacts.freeChunks;
   for (let i = 0; i < free.length; i += 2) heap.addFreeChunk(free[i], free[i + 1]);
   heap.fill = { value: BigInt(kernelFacts.nil), tag: TAG_PTR };
+  // The stacks of processes that were waiting at the save (process-service.ts) are stacks again.
+  for (const h of heapFacts.stacks) heap.stacks.push(h);
   const t2 = performance.now();
   return { ok: true, header, machine, heap, fileBytes: size, heapFacts, kernelFacts, timing: { read: t1 - t0, check: t2 - t1 } };
 }

@@ -35,7 +35,7 @@ import {
 const TAG_NUM = cells.TAG_NUM, TAG_PTR = cells.TAG_PTR, TAG_HDR = cells.TAG_HDR, TAG_CODE = cells.TAG_CODE;
 const TAG_STACK = cells.TAG_STACK, TAG_POISON = cells.TAG_POISON;
 const FORMAT_POINTERS = cells.FORMAT_POINTERS, FORMAT_BYTES = cells.FORMAT_BYTES, FORMAT_CODE = cells.FORMAT_CODE;
-const FORMAT_FREE = cells.FORMAT_FREE, MAX_SLOTS = cells.MAX_SLOTS;
+const FORMAT_FREE = cells.FORMAT_FREE, MAX_SLOTS = cells.MAX_SLOTS, FORMAT_WORDS = cells.FORMAT_WORDS;
 const SYMBOL_CLASS = CLASS.Symbol;
 
 // ---- the header ---------------------------------------------------------------------------
@@ -153,6 +153,11 @@ export interface HeapFacts {
   readonly poisoned: ReadonlySet<number>;
   /** Cells in use: all the segments less free chunks. */
   readonly usedCells: number;
+  /**
+   * Header cells of the stack objects of the fixed space other than the machine's own (word
+   * objects of no class): the stacks of processes that were waiting when the image was saved.
+   */
+  readonly stacks: readonly number[];
 }
 
 export interface HeapBounds {
@@ -180,7 +185,7 @@ export interface HeapBounds {
 export function checkHeap(m: Machine, b: HeapBounds): HeapFacts | ImageError {
   const st = m.store;
   const C32 = st.cells32, T = st.tags;
-  const found: Found = { objects: 0, freeCells: 0, freeChunks: [], symbols: [], code: [], poisoned: new Set(), deferred: [], cellFailed: false };
+  const found: Found = { objects: 0, freeCells: 0, freeChunks: [], symbols: [], code: [], stacks: [], poisoned: new Set(), deferred: [], cellFailed: false };
   const sLo = m.stackLo >> 3, sHi = m.stackHi >> 3;
   const nLo = b.nurseryLo, nTop = b.nurseryTop;
   st.cards.fill(0);
@@ -198,7 +203,8 @@ export function checkHeap(m: Machine, b: HeapBounds): HeapFacts | ImageError {
     if (problem) return problem;
   }
   const usedCells = b.lowCells + (b.fixedTop - b.fixedLo) + (b.oldTop - b.oldLo) + (nTop - nLo) - found.freeCells;
-  return { objects: found.objects, freeChunks: found.freeChunks, symbols: found.symbols, poisoned: found.poisoned, usedCells };
+  const stacks = found.stacks.filter((h) => h !== sLo - 1);
+  return { objects: found.objects, freeChunks: found.freeChunks, symbols: found.symbols, poisoned: found.poisoned, usedCells, stacks };
 }
 
 interface Found {
@@ -208,6 +214,8 @@ interface Found {
   readonly symbols: number[];
   /** Code objects: header cell, byte length. */
   readonly code: number[];
+  /** Stack objects (fixed word objects of no class): header cells, in address order. */
+  readonly stacks: number[];
   readonly poisoned: Set<number>;
   /** Cells to judge after the walk (closerLook). */
   readonly deferred: number[];
@@ -269,6 +277,8 @@ function walkSpace(C32: Int32Array, T: Uint8Array, cards: Uint8Array, found: Fou
       found.code.push(h, bytes);
     } else if (fixed && format === FORMAT_BYTES && high >>> 15 === SYMBOL_CLASS) {
       found.symbols.push(h);
+    } else if (fixed && high === FORMAT_WORDS) {
+      found.stacks.push(h);
     }
     for (let c = h + 1; c < end; c++) {
       const ct = T[c];
@@ -331,9 +341,26 @@ function closerLook(m: Machine, found: Found, c: number): ImageError | null {
     }
     case TAG_CODE:
       return hi === 0 && lo >= 0 && m.codeOfReturnAddress(lo) ? null : imageError('pointers', `cell ${c} holds code address ${hexOf(hi, lo)}, which is in no code object`);
-    default:
-      return hi === 0 && lo >= m.stackLo && lo <= m.stackHi ? null : imageError('pointers', `cell ${c} holds stack address ${hexOf(hi, lo)}, which is outside the stack`);
+    default: {
+      if (hi === 0 && lo >= m.stackLo && lo <= m.stackHi) return null;
+      // Or in a waiting process's stack (process-service.ts): its frames, and the contexts and
+      // blocks of the methods running there, hold addresses in it. (One past its end is its top.)
+      const h = hi === 0 && (lo & 7) === 0 ? stackHolding(found.stacks, C32, lo >> 3) : -1;
+      return h >= 0 ? null : imageError('pointers', `cell ${c} holds stack address ${hexOf(hi, lo)}, which is in no stack`);
+    }
   }
+}
+
+/** The stack object (header cell) whose slots hold cell c, or which ends just before it (its top), or -1; `stacks` is in address order. */
+function stackHolding(stacks: readonly number[], C32: Int32Array, c: number): number {
+  let a = 0, b = stacks.length - 1;
+  while (a <= b) {
+    const mid = (a + b) >> 1, h = stacks[mid];
+    if (c <= h) b = mid - 1;
+    else if (c > h + 1 + (C32[2 * h] >>> 0)) a = mid + 1;
+    else return h;
+  }
+  return -1;
 }
 
 function hexOf(hi: number, lo: number): string {

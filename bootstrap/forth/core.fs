@@ -82,3 +82,16 @@
     2DUP 2>R SWAP EXECUTE 0= IF 2R> 2DROP EXIT THEN
     2R> (WL-NEXT)
   REPEAT 2DROP ;
+
+\ The File-Access word set: the host's file system through the FORTH service.
+0 CONSTANT R/O
+1 CONSTANT W/O
+2 CONSTANT R/W
+: BIN  ( fam -- fam )  ;
+: INCLUDE-FILE  ( i*x fileid -- j*x )  (INCLUDE-FILE) INTERPRET (END-SOURCE) ;
+: REQUIRED  ( i*x c-addr u -- j*x )  (REQUIRED) 0= IF INTERPRET (END-SOURCE) THEN ;
+: REQUIRE  ( i*x "name" -- j*x )  PARSE-NAME REQUIRED ;
+
+\ The Block word set: blocks are 1024 bytes of blocks.fb; LOAD interprets one as a line.
+: LOAD  ( i*x u -- j*x )  (LOAD) INTERPRET (END-SOURCE) ;
+: THRU  ( i*x u1 u2 -- j*x )  1+ SWAP ?DO I LOAD LOOP ;

@@ -738,6 +738,23 @@ export class Machine {
     this.stackHi = hi;
   }
 
+  /**
+   * Make the byte range [lo, hi) (the slots of another stack object) the stack, with rsp at
+   * `sp`, as it is: nothing is copied or relocated. This is a switch between stacks that each
+   * keep their own frames (cooperative processes, src/system/process-service.ts); the STACK
+   * values in the stack left behind stay as they are, to be used again when it is current.
+   * From a host service (the run loop takes the bounds again after a syscall) or between runs.
+   */
+  switchStack(lo: number, hi: number, sp: number): void {
+    if ((lo & 7) !== 0 || (hi & 7) !== 0 || (sp & 7) !== 0 || lo < this.fixedLo * 8 || hi > this.fixedHi * 8 || sp < lo || sp > hi) {
+      throw new RangeError(`the stack cannot be 0x${lo.toString(16)} .. 0x${hi.toString(16)} with rsp at 0x${sp.toString(16)}`);
+    }
+    this.stackLo = lo;
+    this.stackHi = hi;
+    this.store.state64[STATE.REGS + 4] = BigInt(sp);
+    this.store.state8[STATE.REG_TAGS + 4] = TAG_STACK;
+  }
+
   /** Is the machine on its own stack object? */
   get onHomeStack(): boolean { return this.stackLo === this.homeStackLo && this.stackHi === this.homeStackHi; }
 

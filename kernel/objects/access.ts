@@ -5,7 +5,8 @@
  * header's pad. Stores go through Machine.setCell, which keeps code caches and the
  * collector's card table right.
  */
-import { TAG_HDR, TAG_NUM, TAG_PTR, decodeHeader, headerFormat } from '../machine/cells.ts';
+import { FORMAT_WORDS, TAG_HDR, TAG_NUM, TAG_PTR, decodeHeader, headerFormat } from '../machine/cells.ts';
+import { CLASS } from './layout.ts';
 import type { Machine } from '../machine/machine.ts';
 
 export function slot(m: Machine, p: number, i: number): bigint {
@@ -75,15 +76,49 @@ export function bytesOf(m: Machine, p: number): Uint8Array {
 }
 
 const decoder = new TextDecoder();
+const strictDecoder = new TextDecoder('utf-8', { fatal: true });
 const encoder = new TextEncoder();
 
-/** A String or Symbol's text. */
+/**
+ * A String, WideString or Symbol's text. A String's bytes are its characters' codes (0 to 255,
+ * ISO 8859-1, as Pharo's ByteString), a WideString's cells are code points (words); a Symbol
+ * whose text has a character above 255 holds its UTF-8 bytes (intern), read back as such.
+ */
 export function textOf(m: Machine, p: number): string {
-  return decoder.decode(bytesOf(m, p));
+  if (formatOf(m, p) === FORMAT_WORDS) {
+    const base = p >> 3;
+    const n = slotCount(m, p);
+    let s = '';
+    for (let i = 0; i < n; i++) s += String.fromCodePoint(Number(BigInt.asUintN(21, m.store.cells[base + i])) % 0x110000);
+    return s;
+  }
+  const bytes = bytesOf(m, p);
+  if (classIndexOf(m, p) === CLASS.Symbol && bytes.some((b) => b >= 0x80)) {
+    try { return strictDecoder.decode(bytes); } catch { /* a Symbol of characters up to 255 */ }
+  }
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 4096) s += String.fromCharCode(...bytes.subarray(i, i + 4096));
+  return s;
 }
 
 export function utf8(text: string): Uint8Array {
   return encoder.encode(text);
+}
+
+/** The text's characters as bytes (each code 0 to 255), or null when one is above 255. */
+export function latin1(text: string): Uint8Array | null {
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 255) return null;
+    out[i] = c;
+  }
+  return out;
+}
+
+/** The text's code points. */
+export function codePoints(text: string): number[] {
+  return Array.from(text, (c) => c.codePointAt(0)!);
 }
 
 /** Cells needed for n bytes, and the pad that leaves. */

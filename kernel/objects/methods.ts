@@ -16,12 +16,13 @@
  *   jmp body                                     ; 32-bit displacement to the body's code
  */
 import { arithmeticChanged, isArithmeticSelector } from './arithmetic.ts';
-import { FORMAT_BYTES, FORMAT_POINTERS, TAG_NUM, TAG_PTR } from '../machine/cells.ts';
+import { FORMAT_BYTES, FORMAT_POINTERS, FORMAT_WORDS, TAG_NUM, TAG_PTR } from '../machine/cells.ts';
 import { encode } from '../machine/x86/encoder.ts';
 import { mem, reg, rel, type Operand } from '../machine/x86/operand.ts';
 import { REG64, RSP } from '../machine/x86/table.ts';
-import { byteShape, setSlotNumber, setSlotPointer, slotPointer, utf8 } from './access.ts';
-import { methodsHead, setMethodsHead, walkGuard } from './classes.ts';
+import { byteShape, codePoints, latin1, setSlotNumber, setSlotPointer, slotPointer, utf8 } from './access.ts';
+import { bindingValue, findBinding } from './globals.ts';
+import { behaviourIndex, methodsHead, setMethodsHead, walkGuard } from './classes.ts';
 import type { Kernel } from './kernel.ts';
 import { CLASS, ENTRY, METHOD, METHOD_KIND, PARAMETER_REGISTERS } from './layout.ts';
 import { appendLog } from './marks.ts';
@@ -154,9 +155,32 @@ export function writeCode(k: Kernel, code: number, bytes: Uint8Array): void {
   k.machine.codeWritten(code >> 3);
 }
 
-/** A String (in the fixed space) holding `text`. */
+/** The class index of WideString once the system has defined it (string.bedrock), else -1. */
+export function wideStringClass(k: Kernel): number {
+  const b = findBinding(k, 'WideString');
+  if (b < 0) return -1;
+  const v = bindingValue(k, b);
+  return v.tag === TAG_PTR ? behaviourIndex(k, Number(v.value)) : -1;
+}
+
+/**
+ * A String (in the fixed space, or the moving heap) holding `text`: its characters' codes as
+ * bytes, or, when one is above 255, a WideString of code points (before the system defines
+ * WideString, at genesis, the UTF-8 bytes).
+ */
 export function makeString(k: Kernel, text: string, fixed = true): number {
-  const bytes = utf8(text);
+  const narrow = latin1(text);
+  if (narrow === null) {
+    const cls = wideStringClass(k);
+    if (cls >= 0) {
+      const cps = codePoints(text);
+      const w = fixed ? k.heap.allocateFixed(cps.length, FORMAT_WORDS, cls, 0n, TAG_NUM) : k.heap.allocate(cps.length, FORMAT_WORDS, cls, 0n, TAG_NUM);
+      if (w < 0) return -1;
+      cps.forEach((cp, i) => setSlotNumber(k.machine, w, i, cp));
+      return w;
+    }
+  }
+  const bytes = narrow ?? utf8(text);
   const { slots, pad } = byteShape(bytes.length);
   const p = fixed
     ? k.heap.allocateFixed(slots, FORMAT_BYTES, CLASS.String, 0n, TAG_NUM)

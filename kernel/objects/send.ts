@@ -36,6 +36,7 @@
  * r10 and the receiver in rdx; the trampoline sends doesNotUnderstand: to the receiver and
  * returns its answer to the original send site, which pops what it pushed as usual.
  */
+import { wideStringClass } from './methods.ts';
 import { FORMAT_POINTERS, TAG_CODE, TAG_HDR, TAG_NUM, TAG_PTR, TAG_STACK } from '../machine/cells.ts';
 import type { HostService, Machine } from '../machine/machine.ts';
 import { classIndexOf, isObject, setSlot, setSlotPointer, slotNumber, slotPointer } from './access.ts';
@@ -351,7 +352,7 @@ export function failService(k: Kernel): HostService {
         const sel = slotPointer(m, r10, MESSAGE.SELECTOR);
         return `${describe(k, v, t)} does not understand #${k.symbols.text(sel)}`;
       }
-      if (cls === CLASS.String) return k.textOf(r10);
+      if (cls === CLASS.String || cls === wideStringClass(k)) return k.textOf(r10);
       if (cls === CLASS.Symbol) {
         const name = k.textOf(r10);
         return `${describe(k, v, t)} ${FAILURES[name] ?? name}`;
@@ -377,7 +378,7 @@ export function describe(k: Kernel, value: bigint, tag: number): string {
   if (!isObject(k.machine, p)) return `a pointer to 0x${p.toString(16)}`;
   const cls = classIndexOf(k.machine, p);
   if (cls === CLASS.Symbol) return '#' + k.symbols.text(p);
-  if (cls === CLASS.String) return `'${k.textOf(p)}'`;
+  if (cls === CLASS.String || cls === wideStringClass(k)) return `'${k.textOf(p)}'`;
   if (cls === CLASS.Character) return '$' + String.fromCodePoint(Number(k.machine.cell(p)));
   if (cls === CLASS.Behaviour || k.isBehaviour(p)) return behaviourName(k, p);
   const b = k.behaviour(cls);

@@ -25,6 +25,7 @@ import { BEHAVIOUR, CLASS, INSTANCE_FORMAT } from './layout.ts';
 import { appendLog } from './marks.ts';
 import { describe } from './send.ts';
 import { setPad } from './symbols.ts';
+import { makeString, wideStringClass } from './methods.ts';
 
 const RAX = 0, RCX = 1, RDX = 2, RSI = 6;
 
@@ -123,20 +124,14 @@ export function defineClassService(k: Kernel): HostService {
 
 /** A new String (in the moving heap) holding `text`, or -1. */
 export function newString(k: Kernel, text: string): number {
-  const bytes = utf8(text);
-  const { slots, pad } = byteShape(bytes.length);
-  const p = k.heap.allocate(slots, FORMAT_BYTES, CLASS.String, 0n, TAG_NUM);
-  if (p < 0) return -1;
-  k.machine.store.bytes.set(bytes, p);
-  setPad(k.machine, p, pad);
-  return p;
+  return makeString(k, text, false);
 }
 
 /** INTERN: the Symbol spelled by the bytes of the String in rax (`'foo' asSymbol`). */
 export function internService(k: Kernel): HostService {
   return (m) => {
     const s = pointerIn(k, RAX);
-    if (s < 0 || !isObject(m, s) || formatOf(m, s) !== FORMAT_BYTES) return `${describe(k, m.store.state64[RAX], m.store.regTags[RAX])} is not a String, so it has no Symbol`;
+    if (s < 0 || !isObject(m, s) || (formatOf(m, s) !== FORMAT_BYTES && classIndexOf(m, s) !== wideStringClass(k))) return `${describe(k, m.store.state64[RAX], m.store.regTags[RAX])} is not a String, so it has no Symbol`;
     const symbol = k.symbols.intern(k.textOf(s));
     if (symbol < 0) return 'out of memory (interning a Symbol)';
     m.store.state64[RAX] = BigInt(symbol);

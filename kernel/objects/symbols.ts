@@ -11,7 +11,7 @@
 import { FORMAT_BYTES, TAG_NUM } from '../machine/cells.ts';
 import type { Machine } from '../machine/machine.ts';
 import type { Heap } from '../memory/heap.ts';
-import { byteShape, classIndexOf, headerFlags, isObject, setHeaderFlags, textOf, utf8 } from './access.ts';
+import { byteShape, classIndexOf, headerFlags, isObject, latin1, setHeaderFlags, textOf, utf8 } from './access.ts';
 import { CLASS } from './layout.ts';
 
 /** The number of arguments a message with this selector takes. */
@@ -29,7 +29,8 @@ export class SymbolTable {
   intern(text: string): number {
     const known = this.byText.get(text);
     if (known !== undefined) return known;
-    const bytes = utf8(text);
+    // Characters up to 255 as their codes, as a String holds them; a text with a wider one as UTF-8 (textOf).
+    const bytes = latin1(text) ?? utf8(text);
     const { slots, pad } = byteShape(bytes.length);
     const p = this.heap.allocateFixed(slots, FORMAT_BYTES, CLASS.Symbol, 0n, TAG_NUM);
     if (p < 0) return -1;

@@ -2,7 +2,7 @@
  * The command table of the `bedrock` command line, and the one function that runs a row.
  * Commands write through an Output, so tests can run them in-process and read what they say.
  */
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { projectVersion } from '../../bootstrap/project-files.ts';
 import { assemble, formatAsmError, hexBytes } from '../../kernel/machine/x86/assembler.ts';
 import { TAG_NAMES } from '../../kernel/machine/cells.ts';
@@ -22,6 +22,17 @@ export interface Output {
 /** Bad input: reported as one line on stderr, exit status 2. */
 export class UsageError {
   constructor(readonly message: string) {}
+}
+
+/**
+ * Is the file at `path` input that cannot be read at all (exit status 2, as for bad
+ * arguments): absent (when it must exist), not a regular file, or not readable?
+ */
+export function unreadable(path: string, mustExist: boolean): boolean {
+  let st;
+  try { st = statSync(path); } catch (e) { return mustExist || (e as { code?: string }).code !== 'ENOENT'; }
+  if (!st.isFile()) return true;
+  try { accessSync(path, constants.R_OK); return false; } catch { return true; }
 }
 
 /** The command could not do its work (an image that does not open ...): one line on stderr, exit status 1. */

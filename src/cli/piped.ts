@@ -17,6 +17,7 @@ import type { Workspace } from '../session/workspace.ts';
 import { evaluation, itemsOf } from '../session/items.ts';
 import type { Outcome } from '../system/bedrock.ts';
 import type { Output } from './commands.ts';
+import type { ForthOutcome } from '../forth/forth.ts';
 
 /** An entry and the line of the input it begins on (1-based). */
 export interface Entry {
@@ -113,13 +114,24 @@ export class PipedSession {
   /** An evaluation is running (prepare). */
   running = false;
   private prepared: { source: string; outcomes: Outcome[] } | null = null;
+  private preparedForth: { source: string; r: ForthOutcome | string } | null = null;
 
   /**
    * Evaluate a source entry in slices, letting the event loop run between them, so that SIGINT
    * reaches the machine's interrupt word while it runs; run() then prints what it answered.
    */
   async prepare(entry: string, at?: SourceOptions): Promise<void> {
-    if (this.quit || isDotCommand(entry) || this.ws.language === 'forth') return;
+    if (this.quit || isDotCommand(entry)) return;
+    if (this.ws.language === 'forth') {
+      // In slices with the event loop between them, so that SIGINT reaches a line that does not end.
+      this.running = true;
+      try {
+        this.preparedForth = { source: entry, r: await this.ws.forthAsync(entry, () => new Promise((done) => setImmediate(done))) };
+      } finally {
+        this.running = false;
+      }
+      return;
+    }
     const ws = this.ws;
     const outcomes: Outcome[] = [];
     this.running = true;
@@ -206,7 +218,9 @@ export class PipedSession {
 
   /** Forth (after .forth): what it printed, then its error as gforth words it. */
   private forth(entry: string): void {
-    const r = this.ws.forth(entry);
+    const ready = this.preparedForth;
+    this.preparedForth = null;
+    const r = ready && ready.source === entry ? ready.r : this.ws.forth(entry);
     if (typeof r === 'string') { this.error(r); return; }
     if (r.output !== '') this.io.out(r.output.replace(/\n$/, ''));
     if (!r.ok) { for (const l of (r.error ?? 'error').split('\n')) this.io.err(l); this.failed = true; }

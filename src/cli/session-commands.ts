@@ -16,7 +16,7 @@ import { outcomeLines } from '../session/report.ts';
 import { seeMethod } from '../session/see.ts';
 import type { Workspace } from '../session/workspace.ts';
 import { evaluation, itemsOfFile } from '../session/items.ts';
-import { CommandFailure, EXIT_FAULT, EXIT_OK, UsageError, type Output } from './commands.ts';
+import { CommandFailure, EXIT_FAULT, EXIT_OK, unreadable, UsageError, type Output } from './commands.ts';
 import { DEFAULT_IMAGE, openReadOnly, openScratch, openSession, type Opened } from '../session/open.ts';
 import { PipedSession, pump, runPiped } from './piped.ts';
 import { isForthFile, runForthText } from './forth-run.ts';
@@ -86,28 +86,42 @@ export function parseOptions(args: readonly string[], allowed: readonly string[]
   return { positional, image, save, backend, ...(quiet && { quiet }), ...(lang && { lang }), ...(steps !== undefined && { steps }), ...(timeout !== undefined && { timeout }) };
 }
 
-function opened(r: Opened | string): Opened {
-  if (typeof r === 'string') throw new CommandFailure(r);
-  return r;
+/**
+ * A system opened, or the command fails: with status 2 when the image named (`image`) could not
+ * be read at all (there is none where one must be, it is a directory, it may not be read), as
+ * for any unreadable input; else with status 1 (an image that does not pass its checks).
+ */
+function opened(r: Opened | string, image?: { readonly path: string; readonly mustExist: boolean }): Opened {
+  if (typeof r !== 'string') return r;
+  if (image !== undefined && unreadable(image.path, image.mustExist)) throw new UsageError(r);
+  throw new CommandFailure(r);
 }
 
-function printOutcomes(ws: Workspace, source: string, io: Output): boolean {
+/** The image a looking command names (--image F), for opened(). */
+const named = (o: Options): { path: string; mustExist: boolean } | undefined => (o.image === undefined ? undefined : { path: o.image, mustExist: true });
+
+/** Print each outcome; answers the exit status (`Smalltalk exit: N` ends it with N, printing only what ran before). */
+function printOutcomes(ws: Workspace, source: string, io: Output): number {
   let ok = true;
   for (const o of ws.evaluate(source)) {
+    if (ws.bedrock.exitStatus !== null) {
+      if (o.output) for (const l of o.output.replace(/\n$/, '').split('\n')) io.out(l);
+      return ws.bedrock.exitStatus;
+    }
     for (const l of outcomeLines(o)) (o.kind === 'error' ? io.err : io.out)(l.text);
     if (o.kind === 'error') ok = false;
   }
-  return ok;
+  return ok ? EXIT_OK : EXIT_FAULT;
 }
 
 /** bedrock eval 'EXPR' [--image F] [--backend B] */
 export function evalCommand(args: string[], io: Output): number {
   const o = parseOptions(args, ['--image', '--backend', ...LIMITS]);
   if (o.positional.length === 0) throw new UsageError("eval needs source, e.g. bedrock eval '3 + 4'");
-  const { workspace } = opened(openReadOnly(o.image ?? null, { backend: o.backend }));
+  const { workspace } = opened(openReadOnly(o.image ?? null, { backend: o.backend }), named(o));
   applyLimits(workspace, o);
   try {
-    return printOutcomes(workspace, o.positional.join('\n'), io) ? EXIT_OK : EXIT_FAULT;
+    return printOutcomes(workspace, o.positional.join('\n'), io);
   } finally {
     workspace.close();
   }
@@ -168,7 +182,7 @@ export async function runFileCommand(args: string[], io: Output): Promise<number
   const input = (): AsyncIterable<string | Buffer> => (text === null ? process.stdin : (async function* () { yield text; })());
   const name = file === '-' ? undefined : file;
   if (!o.save) {
-    const { workspace } = opened(openReadOnly(o.image ?? null, { backend: o.backend }));
+    const { workspace } = opened(openReadOnly(o.image ?? null, { backend: o.backend }), named(o));
     applyLimits(workspace, o);
   workspace.bedrock.arguments = scriptArguments;
     if (isSomFile(file)) {
@@ -186,7 +200,7 @@ export async function runFileCommand(args: string[], io: Output): Promise<number
   }
   // --save: run it as a session on the image, and save only if everything succeeded.
   const target = o.image ?? DEFAULT_IMAGE;
-  const { workspace, notes } = opened(openSession(target, { backend: o.backend }));
+  const { workspace, notes } = opened(openSession(target, { backend: o.backend }), { path: target, mustExist: false });
   applyLimits(workspace, o);
   workspace.bedrock.arguments = scriptArguments;
   for (const n of notes) io.err(`bedrock: ${n}`);
@@ -211,7 +225,7 @@ async function runForthCommand(o: Options, file: string, scriptArguments: string
   const text = file === '-' ? await readStdin() : readText(file);
   const name = file === '-' ? '(stdin)' : file;
   if (!o.save) {
-    const { workspace } = opened(openReadOnly(o.image ?? null, { backend: o.backend }));
+    const { workspace } = opened(openReadOnly(o.image ?? null, { backend: o.backend }), named(o));
     applyLimits(workspace, o);
   workspace.bedrock.arguments = scriptArguments;
     const ok = runForthText(workspace.bedrock, text, name, io);
@@ -219,7 +233,7 @@ async function runForthCommand(o: Options, file: string, scriptArguments: string
     return ok ? EXIT_OK : EXIT_FAULT;
   }
   const target = o.image ?? DEFAULT_IMAGE;
-  const { workspace, notes } = opened(openSession(target, { backend: o.backend }));
+  const { workspace, notes } = opened(openSession(target, { backend: o.backend }), { path: target, mustExist: false });
   applyLimits(workspace, o);
   workspace.bedrock.arguments = scriptArguments;
   for (const n of notes) io.err(`bedrock: ${n}`);
@@ -245,7 +259,7 @@ async function readStdin(): Promise<string> {
 export function seeCommand(args: string[], io: Output): number {
   const o = parseOptions(args, ['--image', '--backend']);
   if (o.positional.length !== 1) throw new UsageError("see needs one method, e.g. bedrock see 'Integer>>factorial'");
-  const { workspace } = opened(openReadOnly(o.image ?? null, { backend: o.backend }));
+  const { workspace } = opened(openReadOnly(o.image ?? null, { backend: o.backend }), named(o));
   try {
     const r = seeMethod(workspace.bedrock.kernel, o.positional[0]);
     if (!r.ok) { io.err(`bedrock see: ${r.error}`); return EXIT_FAULT; }
@@ -302,7 +316,7 @@ export async function sessionCommand(args: string[], io: Output): Promise<number
     applyLimits(scratch.workspace, o);
     return runPiped(scratch.workspace, process.stdin, io, { open: reopen });
   }
-  const r = opened(openSession(target, { backend: o.backend }));
+  const r = opened(openSession(target, { backend: o.backend }), { path: target, mustExist: false });
   applyLimits(r.workspace, o);
   if (!interactive) {
     for (const n of r.notes) io.err(`bedrock: ${n}`);

@@ -913,6 +913,7 @@ export const INLINED: Readonly<Record<string, Inliner>> = Object.freeze({
   'ifNotNil:ifNil:': (g, r, [a, b]) => nilTest(g, r, b as Block, a as Block),
   'timesRepeat:': (g, r, [a]) => {
     // count := receiver. [count > 0] whileTrue: [body. count := count - 1]
+    g.pushScope();
     const count = g.hiddenTemp('(count)');
     const times = g.hiddenTemp('(times)');
     const top = g.newLabel(), end = g.newLabel();
@@ -935,6 +936,7 @@ export const INLINED: Readonly<Record<string, Inliner>> = Object.freeze({
     g.jump(top);
     g.label(end);
     g.loadSlot(times);
+    g.popScope();
   },
   'to:do:': (g, r, [limit, a]) => {
     // start := receiver. i := start. last := limit. [i <= last] whileTrue: [body. i := i + 1].
@@ -966,7 +968,7 @@ export const INLINED: Readonly<Record<string, Inliner>> = Object.freeze({
     g.pop();
     g.jump(top);
     g.label(end);
-    g.popScope();
     g.loadSlot(start);
+    g.popScope();
   },
 });

@@ -21,14 +21,14 @@
  * the interpreter checks the depth after every word), a division by zero or an invalid memory
  * address end the line with a message; the stacks are emptied and the system goes on.
  */
-import { existsSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { FORMAT_POINTERS, TAG_NUM, TAG_PTR, TAG_STACK } from '../../kernel/machine/cells.ts';
 import type { Fault } from '../../kernel/machine/faults.ts';
 import type { Machine } from '../../kernel/machine/machine.ts';
 import type { Insn } from '../../kernel/machine/insn.ts';
 import { assemble, formatAsmError } from '../../kernel/machine/x86/assembler.ts';
-import { classIndexOf, isObject, setSlot, setSlotPointer, slotNumber, slotPointer, slot, slotTag } from '../../kernel/objects/access.ts';
+import { classIndexOf, isObject, setSlot, setSlotPointer, slotCount, slotNumber, slotPointer, slot, slotTag } from '../../kernel/objects/access.ts';
 import { behaviourName, methodsHead } from '../../kernel/objects/classes.ts';
 import { bindingValue, defineGlobal, findBinding } from '../../kernel/objects/globals.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
@@ -42,12 +42,20 @@ import { disassemble } from '../../kernel/machine/x86/disassembler.ts';
 import { docol, hostStub, interpretLoop, NEXT_LOOP, ORIGIN, PRIMITIVES, RUNTIME } from './primitives.ts';
 
 /** Where the Forth system keeps its state in the heap: the global ForthSystem, a fixed Array. */
-export const FS = Object.freeze({ DATA: 0, RS: 1, KEEP: 2, SIZE: 3 });
+export const FS = Object.freeze({ DATA: 0, RS: 1, KEEP: 2, HEAP: 3, SIZE: 4 });
+/** ALLOCATE's blocks: address HEAP_ORIGIN + block number * 2^32 + byte offset (primitives.ts). */
+const HEAP_ORIGIN = 2 ** 40;
+const BLOCK_SPAN = 2 ** 32;
+/** The largest block ALLOCATE or RESIZE makes, in bytes. */
+const BLOCK_MAX = 1 << 24;
 /** Cells of the data space and of the return stack. */
 const DATA_CELLS = 1 << 17;
 const RS_CELLS = 1 << 16;
 /** Byte offsets in the data space. */
-export const VAR = Object.freeze({ BASE: 8, STATE: 16, IN: 24, DP: 32, HLD: 40, STRINGS: 48, CURRENT: 56, ORDER_COUNT: 64, ORDER: 72, WORDLISTS: 200 });
+export const VAR = Object.freeze({ BASE: 8, STATE: 16, IN: 24, DP: 32, HLD: 40, STRINGS: 48, CURRENT: 56, ORDER_COUNT: 64, ORDER: 72, WORDLISTS: 200, BLK: 208, SCR: 216 });
+/** The Block word set: block buffers (ALLOCATE's blocks), and the file that holds the blocks. */
+const BLOCK_BUFFERS = 8;
+const BLOCK_FILE = 'blocks.fb';
 /** The longest search order (the ORDER cells, first searched first). */
 const ORDER_MAX = 16;
 /** FORTH-WORDLIST: the class Forth; wordlist n > 1 is the class ForthWordlistN. */
@@ -85,14 +93,16 @@ class ForthError extends Error {
 }
 
 interface Source {
-  readonly kind: 'file' | 'evaluate' | 'user';
+  readonly kind: 'file' | 'evaluate' | 'user' | 'block';
   readonly name: string;
-  readonly lines: readonly string[];
+  lines: readonly string[];
   /** Index of the current line in `lines`. */
   line: number;
   text: string;
-  /** The Forth address of the text (the TIB for files and the user, the string for EVALUATE). */
-  readonly address: number;
+  /** The Forth address of the text (the TIB for files and the user, the string for EVALUATE, the buffer for LOAD). */
+  address: number;
+  /** The block LOAD interprets (BLK), or 0. */
+  block?: number;
   /** >IN of this source while another is on top. */
   savedIn: number;
   readonly id: number;
@@ -173,6 +183,13 @@ const HOST_WORDS: readonly { name: string; immediate?: boolean }[] = [
   { name: 'FORTH' }, { name: 'ORDER' }, { name: 'FORTH-WORDLIST' }, { name: '(WL-FIRST)' }, { name: '(WL-NEXT)' },
   { name: 'NAME>STRING' }, { name: 'NAME>INTERPRET' }, { name: 'NAME>COMPILE' },
   { name: '{:', immediate: true }, { name: '(LOCAL)' }, { name: 'LOCALS|', immediate: true },
+  { name: 'ALLOCATE' }, { name: 'FREE' }, { name: 'RESIZE' },
+  { name: 'CREATE-FILE' }, { name: 'OPEN-FILE' }, { name: 'CLOSE-FILE' }, { name: 'READ-FILE' }, { name: 'READ-LINE' },
+  { name: 'WRITE-FILE' }, { name: 'WRITE-LINE' }, { name: 'FILE-POSITION' }, { name: 'REPOSITION-FILE' }, { name: 'FILE-SIZE' },
+  { name: 'RESIZE-FILE' }, { name: 'DELETE-FILE' }, { name: 'RENAME-FILE' }, { name: 'FILE-STATUS' }, { name: 'FLUSH-FILE' },
+  { name: '(INCLUDE-FILE)' }, { name: '(REQUIRED)' },
+  { name: 'BLOCK' }, { name: 'BUFFER' }, { name: 'UPDATE' }, { name: 'SAVE-BUFFERS' }, { name: 'EMPTY-BUFFERS' },
+  { name: 'FLUSH' }, { name: '(LOAD)' }, { name: 'LIST' },
 ];
 
 /** The standard's THROW codes for the errors the system itself raises (gforth's words). */
@@ -181,7 +198,7 @@ const THROW_CODES: Record<string, number> = {
   'Dictionary overflow': -8, 'Invalid memory address': -9, 'Division by zero': -10, 'Result out of range': -11,
   'Undefined word': -13, 'Interpreting a compile-only word': -14, 'Attempt to use zero-length string as a name': -16,
   'Pictured numeric output string overflow': -17, 'Unstructured: control structure mismatch': -22,
-  'Search-order overflow': -49, 'Search-order underflow': -50,
+  'Search-order overflow': -49, 'Search-order underflow': -50, 'File I/O exception': -37, 'Non-existent file': -38,
 };
 const THROW_MESSAGES = new Map(Object.entries(THROW_CODES).map(([m, c]) => [c, m]));
 
@@ -373,7 +390,7 @@ export class Forth {
 
   /** The data space is slot DATA of the Forth system object, which the code names as a literal. */
   private static dataAccess(text: string): string {
-    return text.replace(/mov (r\w+), \[DATA\]/g, (_, r: string) => `mov ${r}, [rip+FORTH]; mov ${r}, [${r}+${8 * FS.DATA}]`);
+    return text.replace(/mov (r\w+), \[(DATA|HEAP)\]/g, (_, r: string, which: string) => `mov ${r}, [rip+FORTH]; mov ${r}, [${r}+${8 * (which === 'DATA' ? FS.DATA : FS.HEAP)}]`);
   }
 
   /** An image made by an older system: the machine-code and host words added since are made now. */
@@ -383,6 +400,9 @@ export class Forth {
     for (const p of PRIMITIVES) if (!this.system(p.name)) this.primitive(p.name, Forth.dataAccess(p.asm), 'primitive');
     for (const r of RUNTIME) if (!this.system(r.name)) this.primitive(r.name, Forth.dataAccess(r.asm), 'runtime');
     HOST_WORDS.forEach((w, i) => { if (i > 0 && !this.system(w.name)) this.primitive(w.name, hostStub(i, SERVICE.FORTH), 'host', w.immediate); });
+    for (const [name, offset] of [['BLK', VAR.BLK], ['SCR', VAR.SCR]] as const) {
+      if (!this.system(name)) this.install(name, `pop r13; push rax; mov rax, ${ORIGIN + offset}; jmp r13`, 'create', { body: ORIGIN + offset });
+    }
     this.setVar(VAR.CURRENT, BigInt(current));
   }
 
@@ -446,7 +466,7 @@ export class Forth {
     };
     HOST_WORDS.forEach((w, i) => { if (i > 0) this.primitive(w.name, stubs[w.name] ?? hostStub(i, F), 'host', w.immediate); });
     this.findCatchLanding();
-    for (const [name, offset] of [['BASE', VAR.BASE], ['STATE', VAR.STATE], ['>IN', VAR.IN]] as const) {
+    for (const [name, offset] of [['BASE', VAR.BASE], ['STATE', VAR.STATE], ['>IN', VAR.IN], ['BLK', VAR.BLK], ['SCR', VAR.SCR]] as const) {
       this.install(name, `pop r13; push rax; mov rax, ${ORIGIN + offset}; jmp r13`, 'create', { body: ORIGIN + offset });
     }
     const core = readFileSync(projectFile('bootstrap/forth/core.fs'), 'utf8');
@@ -633,37 +653,49 @@ export class Forth {
 
   private get data(): number { return slotPointer(this.m, this.fs, FS.DATA); }
 
-  private checkAddress(a: number, bytes: number): number {
+  /**
+   * The object and the byte offset in it of the address `a` (checked for `bytes` bytes): the
+   * data space, or a block ALLOCATE made.
+   */
+  private locate(a: number, bytes: number): { obj: number; off: number } {
+    if (!Number.isSafeInteger(a)) throw new ForthError('Invalid memory address');
+    if (a >= HEAP_ORIGIN) {
+      const n = Math.floor((a - HEAP_ORIGIN) / BLOCK_SPAN);
+      const off = (a - HEAP_ORIGIN) % BLOCK_SPAN;
+      const block = this.block(n);
+      if (block < 0 || off + bytes > 8 * slotCount(this.m, block)) throw new ForthError('Invalid memory address');
+      return { obj: block, off };
+    }
     const off = a - ORIGIN;
-    if (!Number.isSafeInteger(a) || off < 0 || off + bytes > DATA_CELLS * 8) throw new ForthError('Invalid memory address');
-    return off;
+    if (off < 0 || off + bytes > DATA_CELLS * 8) throw new ForthError('Invalid memory address');
+    return { obj: this.data, off };
   }
 
   cellAt(a: number): bigint {
-    const off = this.checkAddress(a, 8);
-    return this.m.cell(this.data + (off & ~7));
+    const { obj, off } = this.locate(a, 8);
+    return this.m.cell(obj + (off & ~7));
   }
 
   private setCellAt(a: number, v: bigint, tag = TAG_NUM): void {
-    const off = this.checkAddress(a, 8);
-    this.m.setCell(this.data + (off & ~7), tag === TAG_NUM ? signed(v) : v, tag);
+    const { obj, off } = this.locate(a, 8);
+    this.m.setCell(obj + (off & ~7), tag === TAG_NUM ? signed(v) : v, tag);
   }
 
   byteAt(a: number): number {
-    const off = this.checkAddress(a, 1);
-    return Number((BigInt.asUintN(64, this.m.cell(this.data + (off & ~7))) >> BigInt(8 * (off & 7))) & 0xffn);
+    const { obj, off } = this.locate(a, 1);
+    return Number((BigInt.asUintN(64, this.m.cell(obj + (off & ~7))) >> BigInt(8 * (off & 7))) & 0xffn);
   }
 
   private setByteAt(a: number, b: number): void {
-    const off = this.checkAddress(a, 1);
-    const at = this.data + (off & ~7);
+    const { obj, off } = this.locate(a, 1);
+    const at = obj + (off & ~7);
     const shift = BigInt(8 * (off & 7));
     const old = BigInt.asUintN(64, this.m.cell(at));
     this.m.setCell(at, signed((old & ~(0xffn << shift)) | (BigInt(b & 0xff) << shift)), TAG_NUM);
   }
 
   private bytesAt(a: number, n: number): number[] {
-    if (n < 0 || n > DATA_CELLS * 8) throw new ForthError('Invalid memory address');
+    if (n < 0 || n > BLOCK_MAX) throw new ForthError('Invalid memory address');
     const out: number[] = [];
     for (let i = 0; i < n; i++) out.push(this.byteAt(a + i));
     return out;
@@ -673,6 +705,61 @@ export class Forth {
 
   private setText(a: number, text: string): void {
     for (let i = 0; i < text.length; i++) this.setByteAt(a + i, text.charCodeAt(i));
+  }
+
+  // ---- ALLOCATE's blocks -------------------------------------------------------------------
+
+  /** The table of blocks (slot HEAP of the system), or -1 in a system made before ALLOCATE. */
+  private heapTable(): number {
+    if (slotCount(this.m, this.fs) <= FS.HEAP) return -1;
+    const t = slotPointer(this.m, this.fs, FS.HEAP);
+    return t >= 0 && t !== this.k.nil ? t : -1;
+  }
+
+  /** Block n (an Array, its bytes in cells), or -1 if there is none (never made, or freed). */
+  private block(n: number): number {
+    const t = this.heapTable();
+    if (t < 0 || n < 0 || n >= slotCount(this.m, t)) return -1;
+    const b = slotPointer(this.m, t, n);
+    return b >= 0 && b !== this.k.nil ? b : -1;
+  }
+
+  /** A block of `bytes` bytes (zeroed), or null if there is no room. */
+  private newBlock(bytes: number): number | null {
+    if (!Number.isSafeInteger(bytes) || bytes < 0 || bytes > BLOCK_MAX) return null;
+    const b = this.k.heap.allocate(Math.max(1, Math.ceil(bytes / 8)), FORMAT_POINTERS, CLASS.Array, 0n, TAG_NUM);
+    return b < 0 ? null : b;
+  }
+
+  /** ALLOCATE: a block's address, or null (no room, or a system made before ALLOCATE). */
+  private allocateBlock(bytes: number): number | null {
+    const k = this.k;
+    const m = this.m;
+    if (slotCount(m, this.fs) <= FS.HEAP) return null;
+    let t = this.heapTable();
+    let free = -1;
+    if (t >= 0) for (let i = 0; i < slotCount(m, t) && free < 0; i++) if (slotPointer(m, t, i) === k.nil || slotTag(m, t, i) !== TAG_PTR) free = i;
+    if (free < 0) {
+      // A bigger table, the blocks copied over.
+      const size = t >= 0 ? slotCount(m, t) : 0;
+      const bigger = k.heap.allocate(Math.max(16, size * 2), FORMAT_POINTERS, CLASS.Array, BigInt(k.nil), TAG_PTR);
+      if (bigger < 0) return null;
+      t = this.heapTable();
+      for (let i = 0; i < size; i++) setSlot(m, bigger, i, slot(m, t, i), slotTag(m, t, i));
+      setSlotPointer(m, this.fs, FS.HEAP, bigger);
+      free = size;
+    }
+    const b = this.newBlock(bytes);
+    if (b === null) return null;
+    setSlotPointer(m, this.heapTable(), free, b);
+    return HEAP_ORIGIN + free * BLOCK_SPAN;
+  }
+
+  /** The block number of an address ALLOCATE answered (a live block's start), or -1. */
+  private blockAt(a: number): number {
+    if (!Number.isSafeInteger(a) || a < HEAP_ORIGIN || (a - HEAP_ORIGIN) % BLOCK_SPAN !== 0) return -1;
+    const n = (a - HEAP_ORIGIN) / BLOCK_SPAN;
+    return this.block(n) >= 0 ? n : -1;
   }
 
   private getVar(v: number): bigint { return signed(this.m.cell(this.data + v)); }
@@ -757,7 +844,7 @@ export class Forth {
   /** Put the source's current line in the TIB (files and the user's text) and start reading it. */
   private loadLine(s: Source): void {
     s.text = s.lines[s.line] ?? '';
-    if (s.kind !== 'evaluate') {
+    if (s.kind !== 'evaluate' && s.kind !== 'block') {
       if (s.text.length > TIB_SIZE) throw new ForthError(`line too long (${s.text.length} characters; at most ${TIB_SIZE})`);
       this.setText(ORIGIN + TIB, s.text);
     }
@@ -769,18 +856,29 @@ export class Forth {
     if (this.sources.length >= 64) throw new ForthError('Too many nested sources');
     this.sources.push(s);
     this.loadLine(s);
+    this.setVar(VAR.BLK, BigInt(s.block ?? 0));
   }
 
   private popSource(): void {
     this.sources.pop();
     const s = this.sources[this.sources.length - 1];
-    if (!s) return;
-    if (s.kind !== 'evaluate') this.setText(ORIGIN + TIB, s.text);
+    if (!s) { this.setVar(VAR.BLK, 0n); return; }
+    if (s.kind === 'block') this.reloadBlock(s);
+    else if (s.kind !== 'evaluate') this.setText(ORIGIN + TIB, s.text);
+    this.setVar(VAR.BLK, BigInt(s.block ?? 0));
     this.in = s.savedIn;
   }
 
   private refill(): boolean {
     const s = this.source;
+    if (s.kind === 'block') {
+      // In a block, REFILL goes on with the next block.
+      s.block = (s.block ?? 0) + 1;
+      this.reloadBlock(s);
+      this.setVar(VAR.BLK, BigInt(s.block));
+      this.in = 0;
+      return true;
+    }
     if (s.kind === 'evaluate' || s.line + 1 >= s.lines.length) return false;
     s.line++;
     this.loadLine(s);
@@ -1131,7 +1229,12 @@ export class Forth {
           if (this.source.kind !== 'file' || !this.refill()) return;
         }
       }
-      case '\\': this.in = this.source.text.length; return;
+      case '\\': {
+        // In a block, to the end of its 64-character line; elsewhere to the end of the line.
+        const s = this.source;
+        this.in = s.kind === 'block' ? Math.min(s.text.length, (Math.floor(this.in / 64) + 1) * 64) : s.text.length;
+        return;
+      }
       case '.(': this.emit(this.parse(41).text); return;
       case 'IF': this.push(this.append(this.rt('(0BRANCH)'))); return;
       case 'ELSE': { const orig = this.popNumber(); const o2 = this.append(this.rt('(BRANCH)')); this.resolve(orig); this.push(o2); return; }
@@ -1418,14 +1521,16 @@ export class Forth {
       case 'SEE': { this.emit(this.see(this.requireName()) + '\n'); return; }
       case 'WORDS': { this.emit(this.words().map((w) => w.toLowerCase()).join(' ') + '\n'); return; }
       case 'BYE': this.bye = true; throw new ForthError('bye', true);
-      case 'SAVE-INPUT': { const s = this.source; this.push(s.line); this.push(this.in); this.push(2); return; }
+      case 'SAVE-INPUT': { const s = this.source; this.push(s.kind === 'block' ? s.block ?? 0 : s.line); this.push(this.in); this.push(2); return; }
       case 'RESTORE-INPUT': {
         const n = this.popNumber();
         if (n !== 2) { for (let i = 0; i < n; i++) this.pop(); this.push(-1); return; }
         const inn = this.popNumber();
         const line = this.popNumber();
         const s = this.source;
-        if (s.line !== line) { s.line = line; this.loadLine(s); }
+        if (s.kind === 'block') {
+          if (s.block !== line) { s.block = line; this.reloadBlock(s); this.setVar(VAR.BLK, BigInt(line)); }
+        } else if (s.line !== line) { s.line = line; this.loadLine(s); }
         this.in = inn;
         this.push(0);
         return;
@@ -1735,6 +1840,170 @@ export class Forth {
         this.makeLocals(names, 0);
         return;
       }
+      case 'ALLOCATE': {
+        // ( u -- a-addr ior ): a block of its own, an Array (so bounds-checked as the data space).
+        const a = this.allocateBlock(this.popNumber());
+        this.push(a ?? 0);
+        this.push(a === null ? -59 : 0);
+        return;
+      }
+      case 'FREE': {
+        const n = this.blockAt(this.popNumber());
+        if (n >= 0) setSlotPointer(m, this.heapTable(), n, this.k.nil);
+        this.push(n >= 0 ? 0 : -60);
+        return;
+      }
+      case 'RESIZE': {
+        // ( a-addr1 u -- a-addr2 ior ): a new block in the same place (the address stays); on a
+        // failure the old block is as it was.
+        const u = this.popNumber();
+        const a = this.popNumber();
+        const n = this.blockAt(a);
+        const b = n >= 0 ? this.newBlock(u) : null;
+        if (b === null) { this.push(a); this.push(-61); return; }
+        const old = this.block(n);
+        const cells = Math.min(slotCount(m, old), slotCount(m, b));
+        for (let i = 0; i < cells; i++) setSlot(m, b, i, slot(m, old, i), slotTag(m, old, i));
+        setSlotPointer(m, this.heapTable(), n, b);
+        this.push(a);
+        this.push(0);
+        return;
+      }
+      case 'CREATE-FILE': case 'OPEN-FILE': {
+        // ( c-addr u fam -- fileid ior ): fam is R/O 0, W/O 1, R/W 2 (BIN changes nothing).
+        const fam = this.popNumber() & 3;
+        const n = this.popNumber();
+        const path = resolve(this.textAt(this.popNumber(), n));
+        const r = fileCall(() => openSync(path, name === 'CREATE-FILE' ? 'w+' : fam === 0 ? 'r' : 'r+'));
+        if (typeof r !== 'number') { this.push(0); this.push(r.ior); return; }
+        const id = ++this.fileIds;
+        this.files.set(id, { fd: r, path, position: 0 });
+        this.push(id);
+        this.push(0);
+        return;
+      }
+      case 'CLOSE-FILE': {
+        const id = this.popNumber();
+        const f = this.files.get(id);
+        this.files.delete(id);
+        this.push(f ? iorOf(fileCall(() => closeSync(f.fd))) : -37);
+        return;
+      }
+      case 'READ-FILE': case 'READ-LINE': {
+        // READ-FILE ( c-addr u1 fileid -- u2 ior ), READ-LINE ( c-addr u1 fileid -- u2 flag ior ).
+        const f = this.file(this.popNumber());
+        const u1 = this.popNumber();
+        const a = this.popNumber();
+        const line = name === 'READ-LINE';
+        const buf = Buffer.alloc(Math.max(0, Math.min(u1, BLOCK_MAX)) + (line ? 2 : 0));
+        const r = f ? fileCall(() => readSync(f.fd, buf, 0, buf.length, f.position)) : { ior: -37 };
+        if (typeof r !== 'number') { this.push(0); if (line) this.push(0); this.push(r.ior); return; }
+        let u2 = Math.min(r, u1);
+        let advance = u2;
+        if (line) {
+          const nl = buf.subarray(0, Math.min(r, u1 + 1)).indexOf(10);
+          if (nl >= 0) { u2 = nl > 0 && buf[nl - 1] === 13 ? nl - 1 : nl; advance = nl + 1; }
+        }
+        for (let i = 0; i < u2; i++) this.setByteAt(a + i, buf[i]);
+        f!.position += advance;
+        this.push(u2);
+        if (line) this.push(r === 0 ? 0 : -1);
+        this.push(0);
+        return;
+      }
+      case 'WRITE-FILE': case 'WRITE-LINE': {
+        const f = this.file(this.popNumber());
+        const n = this.popNumber();
+        const bytes = this.bytesAt(this.popNumber(), n);
+        if (name === 'WRITE-LINE') bytes.push(10);
+        const r = f ? fileCall(() => writeSync(f.fd, Buffer.from(bytes), 0, bytes.length, f.position)) : { ior: -37 };
+        if (typeof r === 'number') f!.position += r;
+        this.push(iorOf(r));
+        return;
+      }
+      case 'FILE-POSITION': case 'FILE-SIZE': {
+        const f = this.file(this.popNumber());
+        const r = !f ? { ior: -37 } : name === 'FILE-POSITION' ? f.position : fileCall(() => fstatSync(f.fd).size);
+        this.push(typeof r === 'number' ? r : 0);
+        this.push(0);
+        this.push(iorOf(r));
+        return;
+      }
+      case 'REPOSITION-FILE': case 'RESIZE-FILE': {
+        const f = this.file(this.popNumber());
+        const hi = this.pop();
+        const lo = BigInt.asUintN(64, this.pop());
+        const size = hi === 0n && lo <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(lo) : -1;
+        if (!f || size < 0) { this.push(-37); return; }
+        if (name === 'REPOSITION-FILE') { f.position = size; this.push(0); return; }
+        this.push(iorOf(fileCall(() => ftruncateSync(f.fd, size))));
+        return;
+      }
+      case 'FLUSH-FILE': { const f = this.file(this.popNumber()); this.push(f ? iorOf(fileCall(() => fsyncSync(f.fd))) : -37); return; }
+      case 'DELETE-FILE': case 'FILE-STATUS': {
+        const n = this.popNumber();
+        const path = resolve(this.textAt(this.popNumber(), n));
+        if (name === 'DELETE-FILE') { this.push(iorOf(fileCall(() => unlinkSync(path)))); return; }
+        const r = fileCall(() => statSync(path).mode);
+        this.push(typeof r === 'number' ? r : 0);
+        this.push(iorOf(r));
+        return;
+      }
+      case 'RENAME-FILE': {
+        const n2 = this.popNumber();
+        const to = resolve(this.textAt(this.popNumber(), n2));
+        const n1 = this.popNumber();
+        const from = resolve(this.textAt(this.popNumber(), n1));
+        this.push(iorOf(fileCall(() => renameSync(from, to))));
+        return;
+      }
+      case '(INCLUDE-FILE)': {
+        // ( fileid -- ): interpret the rest of the file, from where it is.
+        const id = this.popNumber();
+        const f = this.file(id);
+        if (!f) throw new ForthError('File I/O exception');
+        const size = fileCall(() => fstatSync(f.fd).size);
+        if (typeof size !== 'number') throw new ForthError('File I/O exception');
+        const buf = Buffer.alloc(Math.max(0, size - f.position));
+        const r = fileCall(() => readSync(f.fd, buf, 0, buf.length, f.position));
+        if (typeof r !== 'number') throw new ForthError('File I/O exception');
+        f.position += r;
+        this.pushSource({ kind: 'file', name: f.path, lines: splitLines(buf.subarray(0, r).toString('latin1')), line: 0, text: '', address: ORIGIN + TIB, savedIn: 0, id });
+        return;
+      }
+      case '(REQUIRED)': {
+        // ( c-addr u -- flag ): true when the file was included already (then nothing is done),
+        // else it is pushed as the source INCLUDED's INTERPRET reads.
+        const n = this.popNumber();
+        const file = this.textAt(this.popNumber(), n);
+        const path = this.findFile(file);
+        if (this.included.has(path)) { this.push(-1); return; }
+        this.include(file);
+        this.push(0);
+        return;
+      }
+      case 'BLOCK': case 'BUFFER': this.push(this.blockBuffer(this.popNumber(), name === 'BLOCK')); return;
+      case 'UPDATE': { const b = this.buffers.find((x) => x.block === this.currentBlock); if (b) b.updated = true; return; }
+      case 'SAVE-BUFFERS': this.saveBuffers(); return;
+      case 'FLUSH': this.saveBuffers(); this.buffers.forEach((b) => { b.block = 0; }); return;
+      case 'EMPTY-BUFFERS': this.buffers.forEach((b) => { b.block = 0; b.updated = false; }); return;
+      case '(LOAD)': {
+        const n = this.popNumber();
+        const s: Source = { kind: 'block', name: this.source.name, lines: [], line: 0, text: '', address: 0, savedIn: 0, id: 0, block: n };
+        this.reloadBlock(s);
+        this.pushSource(s);
+        return;
+      }
+      case 'LIST': {
+        const n = this.popNumber();
+        const a = this.blockBuffer(n, true);
+        const text = this.textAt(a, 1024);
+        const lines: string[] = [];
+        for (let i = 0; i < 16; i++) lines.push(`${String(i).padStart(2)} ${text.slice(64 * i, 64 * i + 64)}`);
+        this.emit(`Screen ${n}\n${lines.join('\n')}\n`);
+        this.setVar(VAR.SCR, BigInt(n));
+        return;
+      }
       case '(ST-ENTER)': return this.stEnter();
       case '(ST-LEAVE)': return this.stLeave();
       default: throw new ForthError(`unknown host operation ${op}`);
@@ -2002,11 +2271,89 @@ export class Forth {
     }
   }
 
-  private include(file: string): void {
+  /** The block buffers (each an ALLOCATE block of 1024 bytes), the block each holds (0: none). */
+  private buffers: { address: number; block: number; updated: boolean; used: number }[] = [];
+  private currentBlock = 0;
+  private blockUses = 0;
+
+  /** The host file that holds the blocks (blocks.fb in the working directory, as gforth's). */
+  private blockFile(): number {
+    const path = resolve(BLOCK_FILE);
+    const fd = fileCall(() => openSync(path, existsSync(path) ? 'r+' : 'w+'));
+    if (typeof fd !== 'number') throw new ForthError('File I/O exception');
+    return fd;
+  }
+
+  /** BLOCK (read) or BUFFER (not read): the address of a buffer holding block n. */
+  private blockBuffer(n: number, read: boolean): number {
+    if (!Number.isSafeInteger(n) || n < 1 || n > 1 << 20) throw new ForthError('Invalid block number');
+    this.currentBlock = n;
+    const use = ++this.blockUses;
+    const have = this.buffers.find((b) => b.block === n);
+    if (have) { have.used = use; return have.address; }
+    let b = this.buffers.find((x) => x.block === 0);
+    if (!b && this.buffers.length < BLOCK_BUFFERS) {
+      const a = this.allocateBlock(1024);
+      if (a === null) throw new ForthError('out of memory');
+      b = { address: a, block: 0, updated: false, used: 0 };
+      this.buffers.push(b);
+    }
+    if (!b) {
+      b = this.buffers.reduce((x, y) => (x.used <= y.used ? x : y));
+      if (b.updated) this.writeBlock(b);
+    }
+    b.block = n;
+    b.updated = false;
+    b.used = use;
+    if (read) {
+      const buf = Buffer.alloc(1024, 32);
+      const fd = this.blockFile();
+      try { fileCall(() => readSync(fd, buf, 0, 1024, (n - 1) * 1024)); } finally { closeSync(fd); }
+      for (let i = 0; i < 1024; i++) this.setByteAt(b.address + i, buf[i]);
+    }
+    return b.address;
+  }
+
+  private writeBlock(b: { address: number; block: number; updated: boolean }): void {
+    const bytes = Buffer.from(this.bytesAt(b.address, 1024));
+    const fd = this.blockFile();
+    try {
+      const r = fileCall(() => writeSync(fd, bytes, 0, 1024, (b.block - 1) * 1024));
+      if (typeof r !== 'number') throw new ForthError('File I/O exception');
+    } finally {
+      closeSync(fd);
+    }
+    b.updated = false;
+  }
+
+  private saveBuffers(): void { for (const b of this.buffers) if (b.block !== 0 && b.updated) this.writeBlock(b); }
+
+  /** A block source's text: its block, read (into a buffer) as one line of 1024 characters. */
+  private reloadBlock(s: Source): void {
+    const a = this.blockBuffer(s.block ?? 0, true);
+    s.address = a;
+    s.lines = [this.textAt(a, 1024)];
+    s.line = 0;
+    s.text = s.lines[0];
+  }
+
+  /** Files the File word set opened, by fileid; and the files INCLUDED read (for REQUIRED). */
+  private readonly files = new Map<number, { fd: number; path: string; position: number }>();
+  private readonly included = new Set<string>();
+
+  private file(id: number): { fd: number; path: string; position: number } | undefined { return this.files.get(id); }
+
+  private findFile(file: string): string {
     const from = this.sources.map((s) => s.name).reverse().find((n) => n !== '' && n !== '(user)');
     const candidates = [resolve(file), ...(from ? [resolve(dirname(from), file)] : [])];
     const path = candidates.find((c) => existsSync(c));
     if (!path) throw new ForthError(`${file}: No such file or directory`);
+    return path;
+  }
+
+  private include(file: string): void {
+    const path = this.findFile(file);
+    this.included.add(path);
     const text = readFileSync(path, 'latin1');
     const lines = splitLines(text);
     this.pushSource({ kind: 'file', name: path, lines, line: 0, text: '', address: ORIGIN + TIB, savedIn: 0, id: ++this.fileIds });
@@ -2075,16 +2422,39 @@ export class Forth {
    * and interpretation goes on with the next line.
    */
   interpret(text: string, name = '(user)', kind: 'file' | 'user' = name === '(user)' ? 'user' : 'file'): ForthOutcome {
+    const g = this.interpretSlices(text, name, kind);
+    for (;;) {
+      const r = g.next();
+      if (r.done) return r.value;
+    }
+  }
+
+  /**
+   * As interpret, but letting the event loop run between slices of the machine's run (`pause`),
+   * so that Ctrl-C (Machine.requestInterrupt) reaches a line that does not end: the run stops
+   * with an Interrupted fault, reported as gforth's "User interrupt", and the rest of the text
+   * is not interpreted.
+   */
+  async interpretAsync(text: string, pause: () => Promise<void>, name = '(user)', kind: 'file' | 'user' = name === '(user)' ? 'user' : 'file'): Promise<ForthOutcome> {
+    const g = this.interpretSlices(text, name, kind);
+    for (;;) {
+      const r = g.next();
+      if (r.done) return r.value;
+      await pause();
+    }
+  }
+
+  private *interpretSlices(text: string, name: string, kind: 'file' | 'user'): Generator<void, ForthOutcome> {
     const wasRunning = this.running;
     this.running = true;
     try {
-      return this.interpretTop(text, name, kind);
+      return yield* this.interpretTop(text, name, kind);
     } finally {
       this.running = wasRunning;
     }
   }
 
-  private interpretTop(text: string, name: string, kind: 'file' | 'user'): ForthOutcome {
+  private *interpretTop(text: string, name: string, kind: 'file' | 'user'): Generator<void, ForthOutcome> {
     const k = this.k;
     const m = this.m;
     this.output = '';
@@ -2097,7 +2467,12 @@ export class Forth {
       this.enter();
       this.rsMarks = [];
       this.error = null;
-      const run = m.call(this.interpretCode, { steps: 1_000_000_000 });
+      // A line has a budget of STEPS instructions, run a SLICE at a time.
+      let run = m.call(this.interpretCode, { steps: SLICE });
+      for (let left = STEPS - SLICE; run.fault?.kind === 'StepLimit' && left > 0; left -= SLICE) {
+        yield;
+        run = m.resume({ steps: Math.min(SLICE, left) });
+      }
       if (!run.fault) { this.drainTranscript(); this.leave(); break; }
       this.drainTranscript();
       const origin = run.fault.kind === 'Service' ? k.faultOrigin : null;
@@ -2129,7 +2504,7 @@ export class Forth {
       this.setState(false);
       this.sources = [top];
       this.errorSink?.(errors[errors.length - 1]);
-      if (top.kind === 'evaluate' || !this.refill()) break;
+      if (fault.kind === 'Interrupted' || top.kind === 'evaluate' || !this.refill()) break;
     }
     this.sources = [];
     const stack = this.savedText();
@@ -2245,6 +2620,10 @@ export class Forth {
 
 const forths = new WeakMap<Bedrock, Forth>();
 
+/** The instructions a piece of text may run at the top level, and how many between two pauses. */
+const STEPS = 1_000_000_000;
+const SLICE = 5_000_000;
+
 function disassembleLines(bytes: Uint8Array): string[] {
   const r = disassemble(bytes);
   return r.map((l) => `  ${l.offset.toString(16).padStart(4, '0')}: ${l.text}`);
@@ -2263,6 +2642,20 @@ function splitLines(text: string): string[] {
   const lines = text.split(/\r?\n/);
   if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
   return lines.map((l) => l.replace(/\t/g, ' '));
+}
+
+/** A call of the host's file system: its answer, or the File word set's ior for its error. */
+function fileCall<T>(f: () => T): T | { ior: number } {
+  try {
+    return f();
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    return { ior: code === 'ENOENT' ? -38 : -37 };
+  }
+}
+
+function iorOf(r: unknown): number {
+  return typeof r === 'object' && r !== null && 'ior' in r ? (r as { ior: number }).ior : 0;
 }
 
 /** gforth's words for a machine fault in a Forth word. */

@@ -22,6 +22,7 @@
  * fixed). `@` is `mov rax, [data + rax - ORIGIN]`: a based access, so the machine checks it
  * against the data space's bounds, and a cell can hold a number or a pointer (an object, an
  * execution token) with its tag: no Forth program can make a pointer or reach outside.
+ * Addresses from 2^40 up are ALLOCATE's blocks, each an Array of its own (see ADDRESS).
  */
 
 /** Forth addresses: ORIGIN + byte offset in the data space (0 is never an address). */
@@ -39,7 +40,17 @@ const p = (name: string, body: string): PrimitiveText => ({ name, asm: `pop r13;
 /** A comparison: rax := -1 when `cc` holds between the second item and the top, else 0. */
 const cmp2 = (name: string, cc: string): PrimitiveText => p(name, `pop rcx; cmp rcx, rax; mov rax, 0; mov rdx, -1; cmov${cc} rax, rdx`);
 const cmp1 = (name: string, cc: string): PrimitiveText => p(name, `cmp rax, 0; mov rax, 0; mov rdx, -1; cmov${cc} rax, rdx`);
-const D = `-${ORIGIN}`;
+/**
+ * An address in rax to an object in rcx and a byte offset in rax (rdx is lost): the data space
+ * below 2^40, else block (rax >> 32) - 256 of ALLOCATE's table (its offset the low 32 bits). A
+ * freed or never made block is nil: any access to it is a Bounds fault.
+ */
+const ADDRESS = [
+  'mov rdx, rax; shr rdx, 40; jne heap',
+  `mov rcx, [DATA]; sub rax, ${ORIGIN}; jmp addressed`,
+  'heap: mov rcx, rax; shr rcx, 32; sub rcx, 256; mov rdx, [HEAP]; mov rcx, [rdx+rcx*8]; shl rax, 32; shr rax, 32',
+  'addressed: nop',
+].join('; ');
 
 /** The words that are machine code (Forth-visible names). */
 export const PRIMITIVES: readonly PrimitiveText[] = Object.freeze([
@@ -109,14 +120,14 @@ export const PRIMITIVES: readonly PrimitiveText[] = Object.freeze([
   cmp2('<=', 'le'), cmp2('>=', 'ge'), cmp2('U<=', 'be'), cmp2('U>=', 'ae'),
   cmp1('0=', 'e'), cmp1('0<>', 'ne'), cmp1('0<', 'l'), cmp1('0>', 'g'),
 
-  p('@', `mov rcx, [DATA]; mov rax, [rcx+rax${D}]`),
-  p('!', `mov rcx, [DATA]; pop rdx; mov [rcx+rax${D}], rdx; pop rax`),
-  p('+!', `mov rcx, [DATA]; pop rdx; mov r8, [rcx+rax${D}]; add r8, rdx; mov [rcx+rax${D}], r8; pop rax`),
-  p('C@', `mov rcx, rax; and rcx, 7; shl rcx, 3; and rax, -8; mov rdx, [DATA]; mov rax, [rdx+rax${D}]; shr rax, cl; and rax, 255`),
+  p('@', `${ADDRESS}; mov rax, [rcx+rax]`),
+  p('!', `${ADDRESS}; pop rdx; mov [rcx+rax], rdx; pop rax`),
+  p('+!', `${ADDRESS}; pop rdx; mov r8, [rcx+rax]; add r8, rdx; mov [rcx+rax], r8; pop rax`),
+  p('C@', `mov r9, rax; and r9, 7; shl r9, 3; ${ADDRESS}; and rax, -8; mov rax, [rcx+rax]; mov rcx, r9; shr rax, cl; and rax, 255`),
   p('C!', [
-    'mov rcx, rax; and rcx, 7; shl rcx, 3; and rax, -8; pop rdx; mov r8, [DATA]',
-    `mov r9, [r8+rax${D}]; mov r10, 255; shl r10, cl; not r10; and r9, r10`,
-    `and rdx, 255; shl rdx, cl; or r9, rdx; mov [r8+rax${D}], r9; pop rax`,
+    `mov r9, rax; and r9, 7; shl r9, 3; ${ADDRESS}; and rax, -8; mov r8, rcx; mov rcx, r9; pop rdx`,
+    'mov r9, [r8+rax]; mov r10, 255; shl r10, cl; not r10; and r9, r10',
+    'and rdx, 255; shl rdx, cl; or r9, rdx; mov [r8+rax], r9; pop rax',
   ].join('; ')),
   p('CELL+', 'add rax, 8'),
   p('CELLS', 'shl rax, 3'),

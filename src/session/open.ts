@@ -99,6 +99,7 @@ class SessionImage implements Persistence {
   start(item: Item) { return this.session.start(item); }
 
   forth(text: string) { return this.session.forth(text); }
+  forthAsync(text: string, pause: () => Promise<void>) { return this.session.forthAsync(text, pause); }
 
   mark(name: string): string | null { return this.session.mark(name); }
   forget(name: string): string | null { return this.session.forget(name); }
@@ -114,7 +115,7 @@ class SessionImage implements Persistence {
     const pending = new Set(this.session.pendingJournal().map((e) => e.seq));
     const scan = scanJournal(journalPath(this.session.path), this.session.header.journal);
     if (scan.id !== this.session.header.journal.id) return []; // another image's journal
-    return scan.entries.map((e) => {
+    return scan.entries.filter((e) => e.unchanged !== true).map((e) => {
       const what = e.kind === 'mark' ? `.mark ${e.source}` : e.kind === 'forget' ? `.forget ${e.source}` : e.kind === 'forth' ? `(forth) ${e.source}` : e.source;
       const failed = e.failed === true ? '   "failed when made: kept for what it did before failing"' : '';
       return pending.has(e.seq) ? `${what}${failed}   "from before: .recover replays it"` : what + failed;

@@ -104,7 +104,7 @@ export class Runner {
   private async runEntry(entry: string): Promise<void> {
     if (entry.trim() === '') return;
     if (!isDotCommand(entry)) {
-      if (this.host.workspace().language === 'forth') this.forth(entry);
+      if (this.host.workspace().language === 'forth') await this.forth(entry);
       else await this.evaluate(entry);
       return;
     }
@@ -160,8 +160,9 @@ export class Runner {
   }
 
   /** An entry in Forth: what it printed, then its error (gforth's words), or ok. */
-  private forth(entry: string): void {
-    const r = this.host.workspace().forth(entry);
+  private async forth(entry: string): Promise<void> {
+    // In slices with the event loop between them, so that Ctrl-C reaches a line that does not end.
+    const r = await this.host.workspace().forthAsync(entry, () => new Promise((done) => setImmediate(done)));
     if (typeof r === 'string') { this.host.output([line('error', r)], true); return; }
     const shown = r.output === '' ? [] : lines('listing', r.output.replace(/\n$/, ''));
     if (!r.ok) { this.host.output([...shown, ...lines('error', r.error ?? 'error')], true); return; }

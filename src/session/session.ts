@@ -47,6 +47,7 @@ import { saveImage, type SavePoint } from '../../image/save.ts';
 import { imageService } from '../../image/service.ts';
 import { evaluateAll, itemsOf } from './items.ts';
 import { keepLast } from './workspace.ts';
+import { imageState } from './changes.ts';
 import { ImageLock } from '../../image/lock.ts';
 import { throughLinks } from '../../image/files.ts';
 
@@ -223,9 +224,11 @@ export class Session {
     const journal = new Journal(changes, header.journal.id, scan, header.journal.seq, options.journalIo);
     const s = new Session(abs, bedrock, header, journal, pending, options, { readMs: opened.timing.read, checkMs: opened.timing.check });
     s.notes.push(...notes);
-    // Statements that failed are replayed with the changes, but are not changes the user was
-    // told of: alone, they are not announced (and are set aside once something new is done).
-    const made = pending.filter((e) => e.failed !== true).length, failed = pending.length - made;
+    // Statements that failed, or changed nothing, are replayed with the changes, but are not
+    // changes the user was told of: alone, they are not announced (and are set aside once
+    // something new is done).
+    const made = pending.filter((e) => e.failed !== true && e.unchanged !== true).length;
+    const failed = pending.filter((e) => e.failed === true).length;
     if (made > 0) {
       const also = failed > 0 ? ` (and ${failed} statement${failed === 1 ? '' : 's'} that failed after changing something, replayed with them)` : '';
       s.notes.push(`${made} change${made === 1 ? '' : 's'} since the last save, from ${pending[0].time}${also}`);
@@ -251,6 +254,8 @@ export class Session {
    */
   start(item: Item, options: RunOptions = {}): { step(steps: number): Outcome[] | null } {
     this.settlePending();
+    // A statement that changed nothing (changes.ts) is journaled, but is not an unsaved change.
+    const before = item.kind === 'doit' ? imageState(this.bedrock.kernel) : null;
     const running = this.bedrock.startItem(item, options);
     let done: Outcome[] | null = null;
     return {
@@ -258,7 +263,8 @@ export class Session {
         if (done !== null) return done;
         const o = running.step(steps);
         if (o === null) return null;
-        done = this.afterItem(item, o);
+        const unchanged = before !== null && o.kind !== 'error' && imageState(this.bedrock.kernel) === before;
+        done = this.afterItem(item, o, unchanged);
         return done;
       },
     };
@@ -268,12 +274,12 @@ export class Session {
    * After an item: journal it (on disk) if it was accepted, and make the save it asked for. Its
    * outcome, or an error in its place when it could not be journaled, then what else failed.
    */
-  private afterItem(item: Item, o: Outcome): Outcome[] {
+  private afterItem(item: Item, o: Outcome, unchanged: boolean): Outcome[] {
     const out: Outcome[] = [o];
     if (o.kind !== 'error' || ranThenFailed(item, o)) {
       // A class in brackets is definitions; a statement of a Smalltalk file may need its replay
       // form. One that failed after it began is journaled for what it did (marked failed).
-      const problem = this.record(item.kind === 'doit' ? 'doit' : 'define', item.kind === 'doit' ? item.replay ?? item.source : item.source, o.kind === 'error')
+      const problem = this.record(item.kind === 'doit' ? 'doit' : 'define', item.kind === 'doit' ? item.replay ?? item.source : item.source, o.kind === 'error', unchanged)
         ?? this.syncJournal();
       if (problem !== null && o.kind !== 'error') {
         const what = o.kind === 'defined' ? `${o.text} was defined` : 'the statement ran';
@@ -302,7 +308,18 @@ export class Session {
     this.settlePending();
     const f = Forth.of(this.bedrock);
     if (typeof f === 'string') return f;
-    const r = f.interpret(text);
+    return this.afterForth(text, f.interpret(text));
+  }
+
+  /** The same in slices, `pause` between them (so that Ctrl-C can stop it). */
+  async forthAsync(text: string, pause: () => Promise<void>): Promise<ForthOutcome | string> {
+    this.settlePending();
+    const f = Forth.of(this.bedrock);
+    if (typeof f === 'string') return f;
+    return this.afterForth(text, await f.interpretAsync(text, pause));
+  }
+
+  private afterForth(text: string, r: ForthOutcome): ForthOutcome {
     if (r.ok) {
       const failed = this.record('forth', text) ?? this.syncJournal();
       if (failed) return { ...r, ok: false, error: failed };
@@ -337,6 +354,10 @@ export class Session {
    * then becomes the session's image with a journal of its own.
    */
   save(path?: string): SaveOutcome {
+    // An actor's worker is a thread of this process, not part of the image: a save waits for
+    // no one and would leave the Actor in the image naming a worker the next session lacks.
+    const running = this.bedrock.actors.runningCount();
+    if (running > 0) return { ok: false, error: `cannot save while ${running === 1 ? 'an actor is' : `${running} actors are`} running: wait for ${running === 1 ? 'it' : 'them'} (value) or terminate ${running === 1 ? 'it' : 'them'}, then save` };
     this.settlePending();
     const failed = this.syncJournal();
     if (failed) return { ok: false, error: failed };
@@ -394,7 +415,7 @@ export class Session {
           continue;
         }
         replayed++;
-        if (entry.failed !== true) this.unsaved++;
+        if (entry.failed !== true && entry.unchanged !== true) this.unsaved++;
       }
       return failures.length > 0 ? { replayed, failures } : { replayed };
     } finally {
@@ -456,17 +477,18 @@ export class Session {
 
   /**
    * Journal one accepted change (written now, synced before acknowledging), or one that failed
-   * after it began (`failed`: not a change the user was told of). Null or a message.
+   * after it began (`failed`: not a change the user was told of), or a statement that changed
+   * nothing (`unchanged`: kept for replay, not counted). Null or a message.
    */
-  private record(kind: ChangeKind, source: string, failed = false): string | null {
+  private record(kind: ChangeKind, source: string, failed = false, unchanged = false): string | null {
     try {
-      this.journal.append(kind, source, failed);
+      this.journal.append(kind, source, failed, unchanged);
       return null;
     } catch (e) {
       return `it could not be written to the journal ${this.journal.path} (${e instanceof Error ? e.message : String(e)})`;
     } finally {
       // Journaled or not, the running system has the change and the image does not.
-      if (!failed) this.unsaved++;
+      if (!failed && !unchanged) this.unsaved++;
     }
   }
 

@@ -35,6 +35,8 @@ export interface Persistence {
   start(item: Item): Running;
   /** Interpret Forth, journaled when it ran without an error. */
   forth?(text: string): ForthOutcome | string;
+  /** The same, pausing between slices of the run (`pause`), so that Ctrl-C can stop it. */
+  forthAsync?(text: string, pause: () => Promise<void>): Promise<ForthOutcome | string>;
   mark(name: string): string | null;
   forget(name: string): string | null;
   save(path?: string): string | null;
@@ -66,6 +68,14 @@ export class Workspace {
     if (this.image?.forth) return this.image.forth(text);
     const f = Forth.of(this.bedrock);
     return typeof f === 'string' ? f : f.interpret(text);
+  }
+
+  /** The same in slices, `pause` between them: Machine.requestInterrupt stops a line that does not end. */
+  async forthAsync(text: string, pause: () => Promise<void>): Promise<ForthOutcome | string> {
+    if (this.image?.forthAsync) return this.image.forthAsync(text, pause);
+    if (this.image?.forth) return this.image.forth(text);
+    const f = Forth.of(this.bedrock);
+    return typeof f === 'string' ? f : f.interpretAsync(text, pause);
   }
 
   private debugging: DebuggerMode = 'off';

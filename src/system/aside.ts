@@ -7,6 +7,7 @@
  * exception handlers and the report of an unhandled error. The nested run uses the stack
  * below the stopped one's top, which it leaves as it found it.
  */
+import { wideStringClass } from '../../kernel/objects/methods.ts';
 import { TAG_PTR, TAG_STACK } from '../../kernel/machine/cells.ts';
 import { classIndexOf, isObject, slot, slotTag, setSlot } from '../../kernel/objects/access.ts';
 import { assignGlobal, bindingValue, findBinding, type Value } from '../../kernel/objects/globals.ts';
@@ -61,7 +62,7 @@ export function printAside(k: Kernel, v: Value, steps = 200_000, width = 60): st
       const r = k.sendMessage(v, 'printString', [], { steps });
       if (!r.fault && r.value && r.value.tag === TAG_PTR) {
         const p = Number(r.value.value);
-        if (isObject(k.machine, p) && classIndexOf(k.machine, p) === CLASS.String) return k.textOf(p);
+        if (isObject(k.machine, p) && (classIndexOf(k.machine, p) === CLASS.String || classIndexOf(k.machine, p) === wideStringClass(k))) return k.textOf(p);
       }
       return k.describe({ value: k.heap.roots.value(root), tag: k.heap.roots.tag(root) });
     } finally {

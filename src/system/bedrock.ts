@@ -5,6 +5,7 @@
  * back as a value (a syntax error with its caret, a compile error with its position, a fault
  * with its instruction); the machine is unwound after a fault, so the next item runs.
  */
+import { wideStringClass } from '../../kernel/objects/methods.ts';
 import { readFileSync } from 'node:fs';
 import { genesis, type GenesisOptions } from '../../bootstrap/genesis.ts';
 import { FORMAT_POINTERS, TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts';
@@ -26,6 +27,9 @@ import { Compiler, type Backend } from '../compiler/compiler.ts';
 import { backtrace, isMachinery } from './backtrace.ts';
 import { sealArithmetic } from '../../kernel/objects/arithmetic.ts';
 import { systemService } from './system-service.ts';
+import { processService, switchingFaultHandler } from './process-service.ts';
+import { Actors } from './actor-service.ts';
+import { poisonNote } from './actor-copy.ts';
 import { debugService, PAUSE_MESSAGE } from './debug-service.ts';
 import { activationName, CodeIndex, machineStart, walkFrames } from './frames.ts';
 import { stepWatch } from './stepping.ts';
@@ -76,6 +80,9 @@ export const SYSTEM_FILES: readonly string[] = Object.freeze(['object', 'behavio
 /** Loaded after SYSTEM_FILES: frames as objects and the debugger's side of exceptions (debug.bedrock). */
 const DEBUG_FILES: readonly string[] = Object.freeze(['debug']);
 
+/** Loaded last: processes inside an actor (process.bedrock) and actors (actor.bedrock), issue 14. */
+const CONCURRENCY_FILES: readonly string[] = Object.freeze(['process', 'actor']);
+
 export class Bedrock {
   readonly compiler: Compiler;
 
@@ -96,11 +103,23 @@ export class Bedrock {
   steps: number;
   timeoutMs = Infinity;
 
+  /**
+   * The number of the top-level evaluation running now (process-service.ts): the process of
+   * an evaluation that has ended can never run again. It starts from the clock, so an image
+   * opened again never meets its old numbers.
+   */
+  epoch = Date.now();
+
+  /** The actors this system spawned (actor-service.ts); inside an actor, also the way to its spawner. */
+  actors: Actors;
+
   private constructor(readonly kernel: Kernel, backend: Backend, steps: number) {
     this.steps = steps;
     this.compiler = new Compiler(kernel, backend);
     this.fileIns = new FileIns(kernel, () => this.compiler);
     kernel.machine.services[SERVICE.SYSTEM] = systemService(this);
+    kernel.machine.services[SERVICE.PROCESS] = processService(kernel, this);
+    kernel.machine.faultHandler = switchingFaultHandler(kernel, this, kernel.machine.faultHandler);
     kernel.machine.services[SERVICE.DEBUG] = debugService({ kernel, doIts: () => this.doIts, pauseOnError: () => this.pauseOnError });
     // Smalltalk may call Forth (Forth evaluate:) in an image that has it before anything
     // else used Forth in this session: the first call attaches the Forth system, whose own
@@ -111,6 +130,8 @@ export class Bedrock {
       const service = m.services[SERVICE.FORTH];
       return service ? service(m) : 'no FORTH service';
     };
+    this.actors = new Actors(kernel, this, null);
+    kernel.machine.services[SERVICE.ACTOR] = this.actors.service();
   }
 
   /** The methods of the DoIts being evaluated, outermost first (the debugger names their frames). */
@@ -156,7 +177,7 @@ export class Bedrock {
     const r = genesis(options);
     if (!r.ok) return r.error;
     const b = new Bedrock(r.kernel, options.backend ?? 'native', options.steps ?? Infinity);
-    for (const file of [...SYSTEM_FILES, ...DEBUG_FILES]) {
+    for (const file of [...SYSTEM_FILES, ...DEBUG_FILES, ...CONCURRENCY_FILES]) {
       const text = readFileSync(projectFile(`bootstrap/system/${file}.bedrock`), 'utf8');
       const outcomes = b.evaluate(text);
       const failed = outcomes.find((o) => o.kind === 'error');
@@ -286,10 +307,13 @@ export class Bedrock {
 
   /** Run to the end; with no one to decide, a stop for a debugger is abandoned (the error ends it as usual). */
   private runToEnd(e: Evaluation): Outcome {
+    // Only a stop this evaluation made is abandoned: one it runs beside (evaluateAside, while
+    // a debugger has an evaluation stopped) is the debugger's to decide.
+    const outer = this.paused;
     for (;;) {
       const o = e.step(Number.MAX_SAFE_INTEGER);
       if (o !== null) return o;
-      if (this.paused && this.paused.resolution === null) this.paused.abandon();
+      if (this.paused && this.paused !== outer && this.paused.resolution === null) this.paused.abandon();
     }
   }
 
@@ -308,6 +332,10 @@ export class Bedrock {
     let deadline = Infinity;
     let started = false;
     let done: Outcome | null = null;
+    // The statement's answer while the processes it left ready run, and their entry.
+    let answer = -1;
+    let idle: number | null = null;
+    let idleNext = false;
     let session: DebugSession | null = null;
     let pausedAt: Fault | null = null;
     /** The watch of a step being taken (stepping.ts), or null. */
@@ -316,6 +344,7 @@ export class Bedrock {
     this.doIts.push(r.method);
     const finish = (o: Outcome): Outcome => {
       k.heap.roots.release(held);
+      if (answer >= 0) { k.heap.roots.release(answer); answer = -1; }
       const at = this.doIts.lastIndexOf(r.method);
       if (at >= 0) this.doIts.splice(at, 1);
       // What the statement defined or forgot (Smalltalk forget:, compile:) reaches every method.
@@ -360,7 +389,13 @@ export class Bedrock {
         // an unbounded one made translated code leave at every check, eight times slower).
         const slice = Math.max(1, Math.min(steps, left, MAX_SLICE, deadline === Infinity && timeoutMs === Infinity ? Infinity : TIME_SLICE));
         let run;
-        if (!started) {
+        if (idleNext) {
+          // The statement has answered: the processes it left ready run (process.bedrock).
+          idleNext = false;
+          m.setRegister(0, BigInt(k.nil), TAG_PTR);
+          m.setRegister(5, 0n, TAG_NUM);
+          run = m.call(idle!, { steps: slice });
+        } else if (!started) {
           started = true;
           if (timeoutMs !== Infinity) deadline = performance.now() + timeoutMs;
           this.startAfresh();
@@ -413,14 +448,30 @@ export class Bedrock {
             : late ? { ...run.fault, kind: 'Interrupted' as const, message: `stopped at the time limit of ${timeoutMs / 1000} s, after ${budget - left} instructions` }
             : run.fault.kind === 'StepLimit' ? { ...run.fault, message: `stopped after ${budget - left} instructions (the step limit)` } : run.fault;
           const frames = backtrace(k, fault, r.method, 8, origin ?? undefined);
+          // Ctrl-C (or the time limit) stops the actors this evaluation started.
+          if (fault.kind === 'Interrupted') this.actors.stopRecent();
           const report = this.reportStack(run.fault);
           this.runEnsureBlocks();
           m.unwind();
           // From a file, the error says where in it the statement that failed began.
           const where = item.origin?.name !== undefined ? `${placeText(item.span.start, item.origin.name)}: ` : '';
-          return finish({ kind: 'error', text: where + faultText(fault), source, fault, backtrace: frames, ...(report && { frames: report }) });
+          // A Poisoned fault says what the object was and where it went (actor-copy.ts).
+          const note = fault.kind === 'Poisoned' ? poisonNote(k, fault.message) : null;
+          const text = faultText(fault) + (note ? ` (it was ${note})` : '');
+          return finish({ kind: 'error', text: where + text, source, fault, backtrace: frames, ...(report && { frames: report }) });
         }
-        const root = k.heap.roots.add(m.register(0), m.registerTag(0));
+        // (Beside a stopped evaluation, nothing else runs: the processes wait for it.)
+        if (answer < 0 && this.asideDepth === 0) {
+          const idleEntry = this.idleEntry();
+          if (idleEntry !== null) {
+            answer = k.heap.roots.add(m.register(0), m.registerTag(0));
+            idle = idleEntry;
+            idleNext = true;
+            return null;
+          }
+        }
+        const root = answer >= 0 ? answer : k.heap.roots.add(m.register(0), m.registerTag(0));
+        answer = -1;
         try {
           const text = this.printString({ value: k.heap.roots.value(root), tag: k.heap.roots.tag(root) });
           return finish({ kind: 'value', value: { value: k.heap.roots.value(root), tag: k.heap.roots.tag(root) }, text, source });
@@ -431,6 +482,22 @@ export class Bedrock {
     };
   }
 
+  /** The compiled `Processor runUntilIdle` (process.bedrock), once the system has processes; else null. */
+  private idleEntry(): number | null {
+    const k = this.kernel;
+    if (this.idleMethod === undefined) {
+      const p = k.global('Processor');
+      if (!p || p.tag !== TAG_PTR || p.value === BigInt(k.nil)) return null;
+      const item = parse('Processor runUntilIdle').items[0];
+      const r = item && item.kind === 'doit' ? this.compiler.doIt(item, -1) : null;
+      if (!r || !r.ok) { this.idleMethod = null; return null; }
+      k.heap.roots.add(BigInt(r.method), TAG_PTR);
+      this.idleMethod = r.entry;
+    }
+    return this.idleMethod;
+  }
+
+  private idleMethod: number | null | undefined = undefined;
   /** The evaluation stopped for a debugger (pauseOnError), while it waits for a decision; else null. */
   paused: DebugSession | null = null;
 
@@ -563,7 +630,7 @@ export class Bedrock {
         return `${k.describe({ value: k.heap.roots.value(root), tag: k.heap.roots.tag(root) })} (printString failed: ${r.fault ? describeFault(r.fault) : 'no answer'})`;
       }
       const p = Number(r.value.value);
-      if (r.value.tag === TAG_PTR && isObject(k.machine, p) && classIndexOf(k.machine, p) === CLASS.String) return k.textOf(p);
+      if (r.value.tag === TAG_PTR && isObject(k.machine, p) && (classIndexOf(k.machine, p) === CLASS.String || classIndexOf(k.machine, p) === wideStringClass(k))) return k.textOf(p);
       return k.describe({ value: k.heap.roots.value(root), tag: k.heap.roots.tag(root) });
     } finally {
       k.heap.roots.release(root);
@@ -594,6 +661,12 @@ export class Bedrock {
     const k = this.kernel;
     for (const hook of this.onAfresh) hook();
     this.fileIns.clear();
+    // Beside an evaluation stopped for a debugger, that evaluation (and its processes and
+    // actors) is still the one running.
+    if (this.asideDepth === 0 && this.paused === null) {
+      this.epoch++;
+      this.actors.started();
+    }
     k.faultOrigin = null;
     setSlotPointer(k.machine, k.roots, ROOTS.ACTIVE, k.nil);
     const handlers = findBinding(k, 'ActiveHandler');

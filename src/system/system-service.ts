@@ -41,6 +41,7 @@
  * A failure (no such mark, not a String) answers a message, which the machine turns into a
  * Service fault with those words, as for every service.
  */
+import { wideStringClass } from '../../kernel/objects/methods.ts';
 import { writeFileSync } from 'node:fs';
 import { FORMAT_BYTES, FORMAT_POINTERS, TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts';
 import type { HostService, Machine } from '../../kernel/machine/machine.ts';
@@ -81,7 +82,7 @@ export function systemService(host: SystemHost): HostService {
   const pointer = (m: Machine, r: number): number => (m.store.regTags[r] === TAG_PTR ? Number(m.store.state64[r]) : -1);
   const text = (m: Machine, r: number): string | undefined => {
     const p = pointer(m, r);
-    return p > 0 && isObject(m, p) && formatOf(m, p) === FORMAT_BYTES ? k.textOf(p) : undefined;
+    return p > 0 && isObject(m, p) && (formatOf(m, p) === FORMAT_BYTES || classIndexOf(m, p) === wideStringClass(k)) ? k.textOf(p) : undefined;
   };
   const answer = (m: Machine, p: number): null => {
     m.store.state64[RAX] = BigInt(p);

@@ -203,7 +203,7 @@ describe('batch commands', () => {
 
   it("image info describes an image and refuses a damaged one", () => {
     const cwd = scratch();
-    expect(bedrock(['eval', '1', '--image', 'i.image'], { cwd }).status).toBe(1); // no such image: eval does not make one
+    expect(bedrock(['eval', '1', '--image', 'i.image'], { cwd }).status).toBe(2); // no such image (unreadable input): eval does not make one
     bedrock(['i.image'], { input: '.save\n', cwd });
     const r = bedrock(['image', 'info', 'i.image'], { cwd });
     expect(r.status).toBe(0);

@@ -30,6 +30,24 @@ async function interrupted(args: string[]): Promise<{ status: number | null; out
   return { status, out, err };
 }
 
+describe('SIGINT in piped Forth', () => {
+  it('stops a Forth line that does not end, runs no more of the input, exits 130', async () => {
+    const proc = spawn(process.execPath, [bin, 'forth.image'], { cwd: dir });
+    let out = '', err = '';
+    proc.stdout.on('data', (d) => { out += String(d); });
+    proc.stderr.on('data', (d) => { err += String(d); });
+    proc.stdin.write('.forth\n1 .\n: SPIN BEGIN AGAIN ;\nSPIN\n2 .\n');
+    await new Promise<void>((done) => { const t = setInterval(() => { if (out.includes('1 ')) { clearInterval(t); done(); } }, 20); });
+    await new Promise((done) => setTimeout(done, 1500));
+    proc.kill('SIGINT');
+    const status = await new Promise<number | null>((done) => proc.on('exit', (code) => done(code)));
+    expect({ out, err }).toMatchObject({ err: expect.stringMatching(/User interrupt/) });
+    expect(err).toMatch(/bedrock: interrupted \(SIGINT\)/);
+    expect(out).not.toMatch(/2 /);
+    expect(status).toBe(130);
+  }, 120_000);
+});
+
 describe('SIGINT in batch runs', () => {
   it.each([[['piped.image']], [['run', '-']]])('bedrock %j: stops the loop, runs its ensure block, exits 130', async (args) => {
     const r = await interrupted(args);

@@ -3,6 +3,9 @@
  * same machine as Smalltalk, memory in bounds-checked objects, gforth's errors, the dictionary
  * as methods of the class Forth, and `bedrock run FILE.fs`.
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Bedrock } from '../../src/system/bedrock.ts';
 import { bootSystem } from '../support/system.ts';
@@ -245,6 +248,70 @@ describe('Forth: locals', () => {
     out(': L6 LOCALS| A B | A B - ;  : LOCAL BL WORD COUNT (LOCAL) ; IMMEDIATE  : ENDL 0 0 (LOCAL) ; IMMEDIATE');
     out(': L7 LOCAL X LOCAL Y ENDL X Y - ;');
     expect(stack('10 3 L6 10 3 L7 DEPTH')).toEqual(['-7', '-7', '2']);
+  });
+});
+
+describe('Forth: ALLOCATE FREE RESIZE', () => {
+  it('a block is an object of its own: @ ! C@ C! reach its bytes and nothing past them', () => {
+    out('VARIABLE B1  20 ALLOCATE THROW B1 !  : FILLB 20 0 DO I 3 * B1 @ I + C! LOOP ;  FILLB');
+    expect(stack('B1 @ 19 + C@  B1 @ 7 + C@  -5 B1 @ 8 + !  B1 @ 8 + @  B1 @ ALIGNED B1 @ =')).toEqual(['57', '21', '-5', '-1']);
+    // 20 bytes are three cells: the fourth is outside, THROWn as -9 inside a CATCH.
+    expect(stack(': PAST B1 @ 24 + @ ;  \' PAST CATCH  : PASTC 99 B1 @ 24 + C! ;  \' PASTC CATCH')).toEqual(['-9', '-9']);
+    // RESIZE keeps the bytes (and here the address); FREE makes every access an error.
+    expect(stack('B1 @ 100 RESIZE THROW B1 @ =  B1 @ 19 + C@  B1 @ 99 + C@')).toEqual(['-1', '57', '0']);
+    expect(stack('B1 @ FREE  B1 @ FREE  : GONE B1 @ @ ;  \' GONE CATCH')).toEqual(['0', '-60', '-9']);
+    const r = f.interpret('B1 @ @');
+    f.clearStack();
+    expect(r.error).toMatch(/Invalid memory address/);
+    expect(stack('-1 ALLOCATE NIP 0=  1 ALLOCATE NIP')).toEqual(['0', '0']);
+  });
+});
+
+describe('Forth: the File-Access word set', () => {
+  it('creates, writes, reads by lines and bytes, repositions, resizes, renames and deletes host files', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bedrock-forth-files-'));
+    try {
+      const p = (n: string): string => `S" ${join(dir, n)}"`;
+      out(`VARIABLE FD  CREATE LB 80 ALLOT  ${p('a.txt')} R/W CREATE-FILE THROW FD !`);
+      out('S" first line" FD @ WRITE-LINE THROW  S" second" FD @ WRITE-LINE THROW  S" tail" FD @ WRITE-FILE THROW');
+      expect(readFileSync(join(dir, 'a.txt'), 'latin1')).toBe('first line\nsecond\ntail');
+      expect(stack('FD @ FILE-SIZE THROW D>S  FD @ FILE-POSITION THROW D>S  0. FD @ REPOSITION-FILE')).toEqual(['22', '22', '0']);
+      expect(out('LB 80 FD @ READ-LINE THROW . . LB 5 TYPE SPACE  LB 3 FD @ READ-LINE THROW . . LB 3 TYPE')).toBe('-1 10 first -1 3 sec');
+      expect(stack('LB 80 FD @ READ-LINE THROW  LB 80 FD @ READ-LINE THROW  LB 80 FD @ READ-LINE')).toEqual(['3', '-1', '4', '-1', '0', '0', '0']);
+      expect(stack('5. FD @ RESIZE-FILE  FD @ FILE-SIZE THROW D>S  FD @ CLOSE-FILE')).toEqual(['0', '5', '0']);
+      expect(stack(`${p('a.txt')} ${p('b.txt')} RENAME-FILE  ${p('a.txt')} FILE-STATUS NIP 0=  ${p('b.txt')} R/O OPEN-FILE`).slice(0, 2)).toEqual(['0', '0']);
+      // A file that is not there: an ior (-38), not an error; THROWn, gforth's words.
+      expect(stack(`${p('nope.txt')} R/O OPEN-FILE NIP  ${p('nope.txt')} DELETE-FILE`)).toEqual(['-38', '-38']);
+      const r = f.interpret(`${p('nope.txt')} R/O OPEN-FILE THROW`);
+      f.clearStack();
+      expect(r.error).toMatch(/Non-existent file/);
+      writeFileSync(join(dir, 'lib.fs'), 'VARIABLE LOADS  1 LOADS +!\n: FROM-LIB 42 ;\n');
+      expect(stack(`${p('lib.fs')} REQUIRED ${p('lib.fs')} REQUIRED FROM-LIB LOADS @  ${p('lib.fs')} R/O OPEN-FILE THROW INCLUDE-FILE LOADS @`)).toEqual(['42', '1', '1']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('Forth: the Block word set', () => {
+  it('BLOCK BUFFER UPDATE FLUSH keep blocks in blocks.fb; LOAD and THRU interpret them, \\ to the end of a 64-character line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bedrock-forth-blocks-'));
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      out(': PUT ( c-addr u blk -- ) BUFFER DUP 1024 BL FILL SWAP MOVE UPDATE ;');
+      out('S" 1 2 + \\ 99 not run" 3 PUT  S" BLK @ 10 *" 4 PUT  FLUSH');
+      const text = readFileSync(join(dir, 'blocks.fb'), 'latin1');
+      expect(text.length).toBe(4 * 1024);
+      expect(text.slice(2048, 2048 + 12)).toBe('1 2 + \\ 99 n');
+      expect(stack('3 LOAD  4 LOAD  3 4 THRU  BLK @')).toEqual(['3', '40', '3', '40', '0']);
+      // EMPTY-BUFFERS forgets an UPDATE not yet written.
+      expect(stack('CHAR 7 3 BLOCK C! UPDATE EMPTY-BUFFERS 3 BLOCK C@')).toEqual(['49']);
+      expect(out('3 LIST')).toMatch(/^Screen 3\n 0 1 2 \+ \\ 99 not run {46}\n 1 {65}\n/);
+    } finally {
+      process.chdir(cwd);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -64,6 +64,25 @@ describe('Forth words in an image', () => {
     b.close();
   });
 
+  it('keep wordlists, the search order, ALLOCATEd blocks and 2VALUEs', () => {
+    const path = join(dir, 'lists.image');
+    const a = open(path);
+    const r = forth(a).interpret([
+      'WORDLIST CONSTANT EXTRA  EXTRA SET-CURRENT  : HIDDEN 77 ;  FORTH-WORDLIST SET-CURRENT',
+      'GET-ORDER EXTRA SWAP 1+ SET-ORDER',
+      'VARIABLE BLK1  16 ALLOCATE THROW BLK1 !  12345 BLK1 @ 8 + !  1 2 2VALUE PAIR',
+    ].join('\n'));
+    expect(r.ok, r.error).toBe(true);
+    expect(a.save()).toEqual({ ok: true });
+    a.close();
+
+    const b = open(path);
+    const r2 = forth(b).interpret('HIDDEN . BLK1 @ 8 + @ . PAIR . . 3 4 TO PAIR PAIR . . PREVIOUS [DEFINED] HIDDEN .');
+    expect(r2.error).toBeUndefined();
+    expect(r2.output).toBe('77 12345 2 1 4 3 0 ');
+    b.close();
+  });
+
   it('a mark of the session takes Forth words away and brings shadowed ones back', () => {
     const s = open(join(dir, 'marks.image'));
     const f = forth(s);

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { verifyHeap } from '../../kernel/memory/verify.ts';
 import { imageInfo } from '../../image/info.ts';
 import { Session } from '../../src/session/session.ts';
+import { systemImagePath } from '../support/system.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'bedrock-session-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -29,7 +30,8 @@ describe('Session', () => {
     expect(s.notes.join('\n')).toMatch(/made a new image/);
     expect(s.unsavedChanges()).toBe(0);
     expect(texts(s, "Object subclass: #Pt instanceVariableNames: 'x'\nPt x -> ^x\nPt x: a -> x := a\nP := Pt new x: 42; yourself\nP x")).toEqual(['Pt', 'Pt>>x', 'Pt>>x:', 'a Pt', '42']);
-    expect(s.unsavedChanges()).toBe(5);
+    // `P x` changed nothing: journaled (for replay), but not an unsaved change.
+    expect(s.unsavedChanges()).toBe(4);
     expect(readFileSync(`${path}.changes`, 'utf8').split('\n').filter(Boolean)).toHaveLength(6);
     expect(s.save()).toEqual({ ok: true });
     expect(s.unsavedChanges()).toBe(0);
@@ -39,6 +41,54 @@ describe('Session', () => {
     expect(t.pendingJournal()).toEqual([]);
     expect(verifyHeap(t.bedrock.kernel.heap)).toEqual([]);
     expect(texts(t, 'P x\nP class\n3 + 4')).toEqual(['42', 'Pt', '7']);
+    t.close();
+  });
+
+  it('a statement that changed nothing is not an unsaved change; a definition, an assignment, a change to what a global holds is', () => {
+    const path = join(dir, 'unchanged.image');
+    const made = Session.open(path, { template: systemImagePath() });
+    if (!(made instanceof Session)) throw new Error(made.message);
+    const s = made;
+    // [statement, its printString, does it count as a change]
+    const table: [string, string, boolean][] = [
+      ['3 + 4', '7', false],
+      ["#(1 2 3) printString , 'x'", "'#(1 2 3)x'", false],
+      ['(1 to: 50000) asOrderedCollection size', '50000', false], // garbage enough for a collection
+      ['X := 3', '3', true],
+      ['X + 1', '4', false],
+      ['X := 3', '3', false], // the same value again: the image is as it was
+      ['X := 4', '4', true],
+      ['Smalltalk at: #Y put: 5', '5', true],
+      ['Object subclass: #Q1', 'Q1', true],
+      ['Q1 one -> ^1', 'Q1>>one', true],
+      ['Q1 new one', '1', false],
+      ["Q1 compile: 'two ^2'", '#two', true],
+      ['L := OrderedCollection new', 'an OrderedCollection()', true],
+      ['L add: 5', '5', true],
+      ['L size', '1', false],
+      ['L first printString', "'5'", false],
+      ['(L at: 1) + 1', '6', false],
+      ['A := Array new: 2', '#(nil nil)', true],
+      ['A at: 1 put: 7', '7', true],
+      ['A at: 1 put: 7', '7', false],
+      ['Z := X * 2', '8', true],
+    ];
+    let counted = 0;
+    for (const [source, text, change] of table) {
+      const before = s.unsavedChanges();
+      expect(texts(s, source), source).toEqual([text]);
+      expect(s.unsavedChanges() - before, `${source} counts as ${change ? 'a change' : 'no change'}`).toBe(change ? 1 : 0);
+      if (change) counted++;
+    }
+    s.close();
+    // Reopened: the journal holds every statement, but only the changes are announced and
+    // counted; replay runs them all.
+    const t = open(path);
+    expect(t.pendingJournal()).toHaveLength(table.length);
+    expect(t.notes.join('\n')).toContain(`${counted} changes since the last save`);
+    expect(t.recover().failures).toBeUndefined();
+    expect(t.unsavedChanges()).toBe(counted);
+    expect(texts(t, 'Z\nX\nY\nL size\n(A at: 1)\nQ1 new two')).toEqual(['8', '4', '5', '1', '7', '2']);
     t.close();
   });
 

@@ -173,6 +173,20 @@ describe('the REPL', () => {
     await shows(app, /› 1 \+ 1\n2\n/);
   });
 
+  it('Ctrl-C stops a Forth line that does not end, and the prompt goes on in Forth', async () => {
+    const app = start();
+    await ready(app);
+    await typeSlowly(app, '.forth\n');
+    await shows(app, 'forth›');
+    await typeSlowly(app, ': SPIN BEGIN AGAIN ; 7 SPIN\n');
+    await shows(app, 'running… Ctrl-C interrupts');
+    app.stdin.write('\x03');
+    await shows(app, 'User interrupt');
+    await until(app, (s) => !s.includes('running…'));
+    await typeSlowly(app, '1 2 + .\n');
+    await shows(app, /forth› 1 2 \+ \.\n3\nok/);
+  });
+
   it('Ctrl-C on a line clears it; again on an empty line says how to leave', async () => {
     const app = start();
     await ready(app);

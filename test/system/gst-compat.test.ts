@@ -17,7 +17,8 @@ const CASES: readonly Case[] = [
   ['to:do: and timesRepeat: answer their receiver, as the messages do', [
     '1 to: 3 do: [:i | i]', '5 to: 1 do: [:i | i]', '3 timesRepeat: [nil]', '| b | b := [:i | i]. 1 to: 3 do: b',
     '| s | s := 0. (1 to: 4 do: [:i | s := s + i]) + s',
-  ].join('\n'), ['1', '5', '3', '1', '11']],
+    '| n | n := 0. 2 timesRepeat: [n := n + 1]. 3 timesRepeat: [n := n + 10]. 1 to: 2 do: [:i | n := n + i]. 1 to: 2 do: [:i | n := n + i]. n',
+  ].join('\n'), ['1', '5', '3', '1', '11', '38']],
   ['asByteArray and asBag of any collection; raisedToInteger:', [
     '(65 to: 70) asByteArray', '(65 to: 67) asByteArray asString', '#(1 2 2 3) asBag size', '(#(1 2 2 3) asBag occurrencesOf: 2)',
     "'hello' asBag occurrencesOf: $l", '(1000000000 raisedToInteger: 4) printString size', '#(1 256) asByteArray',

@@ -1,0 +1,177 @@
+/*
+ * Actors (issue 14): what a spawn costs, what a message round trip costs, and whether two
+ * actors on this machine's two cores do twice the work of one. Every figure comes from the
+ * same run as its baseline:
+ *
+ *   actors.fib.two      fib N twice, one fib in each of two actors at once (spawns included)
+ *   actors.fib.one      the same two fibs one after the other in one actor (its spawn included)
+ *   actors.spawn        [3] spawn value: a snapshot of the image, a worker opening it, the answer
+ *   actors.round-trip   a send: to an echoing actor and the receive of its reply (integers)
+ *   node.round-trip     the same round trip between two Node threads, with the same means
+ *                       (a MessagePort read with receiveMessageOnPort, Atomics.wait/notify on a
+ *                       shared counter): the floor for a round trip between workers in Node
+ *
+ * The actors' workers run the build's dist/actor-worker.cjs when the build is fresh (a worker
+ * from the sources compiles them through tsx first, which would be most of a spawn); the
+ * details say which. Timings are reported, never asserted.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { projectFile, projectRoot } from '../bootstrap/project-files.ts';
+import type { Benchmark, Measurement } from './harness.ts';
+import { fibCalls, fibOf, FIB_PROGRAM } from './sends.ts';
+import { define, ENGINES, timedEval } from './systems.ts';
+
+export interface ActorSizes {
+  /** fib N in each half of the parallel benchmark. */
+  readonly fib: number;
+  /** Spawns in one run of actors.spawn. */
+  readonly spawns: number;
+  /** Round trips in one run. */
+  readonly roundTrips: number;
+}
+
+export const ACTOR_SIZES: ActorSizes = { fib: 30, spawns: 5, roundTrips: 2000 };
+
+const ENGINE = ENGINES[0]; // native, tiers as a user gets them
+
+const bundle = projectFile('dist/actor-worker.cjs');
+const built = projectFile('dist/.built');
+
+/** The build's worker when it is there and no source is newer; else null (the sources, through tsx). */
+function freshBundle(): string | null {
+  if (!existsSync(bundle) || !existsSync(built)) return null;
+  const stamp = statSync(built).mtimeMs;
+  const newer = (d: string): boolean =>
+    readdirSync(d, { withFileTypes: true }).some((e) => (e.isDirectory() ? newer(`${d}/${e.name}`) : statSync(`${d}/${e.name}`).mtimeMs > stamp));
+  return ['kernel', 'bootstrap', 'src', 'image'].some((d) => newer(`${projectRoot()}/${d}`)) ? null : bundle;
+}
+
+let workerChosen: string | null | undefined;
+function useBuiltWorkers(): void {
+  if (workerChosen !== undefined) return;
+  workerChosen = freshBundle();
+  if (workerChosen) process.env.BEDROCK_ACTOR_WORKER = workerChosen;
+}
+
+function prepare(): void {
+  useBuiltWorkers();
+  define(ENGINE, 'fib', FIB_PROGRAM);
+}
+
+function fibTwice(n: number, two: boolean): Benchmark {
+  const answer = String(2 * fibOf(n));
+  const expression = two
+    ? `| a b | a := [${n} fib] spawn. b := [${n} fib] spawn. a value + b value`
+    : `[${n} fib + ${n} fib] spawn value`;
+  return {
+    name: two ? 'actors.fib.two' : 'actors.fib.one', unit: 'calls/s', size: `${n} fib twice (${2 * fibCalls(n)} calls)`,
+    about: two ? 'fib N in each of two actors at once (the spawns included)' : 'fib N twice in one actor (its spawn included)',
+    ...(two && { baseline: 'actors.fib.one' }),
+    runs: 5, warmups: 1, details,
+    run: () => { prepare(); return timedEval(ENGINE, expression, answer, 2 * fibCalls(n)); },
+  };
+}
+
+const spawnTimes: number[] = [];
+const tripTimes: { actor: number[]; node: number[] } = { actor: [], node: [] };
+
+function spawnBenchmark(k: number): Benchmark {
+  return {
+    name: 'actors.spawn', unit: 'spawns/s', size: `${k} spawns`, about: '[3] spawn value: snapshot, worker, open, answer',
+    runs: 5, warmups: 1, details,
+    run: () => {
+      prepare();
+      const m = timedEval(ENGINE, `| n | n := 0. ${k} timesRepeat: [n := n + [3] spawn value]. n`, String(3 * k), k);
+      spawnTimes.push((m.seconds / k) * 1e6);
+      return m;
+    },
+  };
+}
+
+function roundTripBenchmark(k: number): Benchmark {
+  return {
+    name: 'actors.round-trip', unit: 'round trips/s', size: `${k} round trips`, about: 'send: to an echoing actor, receive its reply',
+    baseline: 'node.round-trip', runs: 7, warmups: 2,
+    run: () => {
+      prepare();
+      define(ENGINE, 'echo', 'Echo := [[true] whileTrue: [Actor reply: Actor receive]] spawn');
+      const m = timedEval(ENGINE, `| s | s := 0. 1 to: ${k} do: [:i | Echo send: i. s := s + Echo receive]. s`, String((k * (k + 1)) / 2), k);
+      tripTimes.actor.push((m.seconds / k) * 1e6);
+      return m;
+    },
+    details,
+  };
+}
+
+/** A Node worker that echoes what it is sent, read and woken as actor-service.ts does. */
+const ECHO = `
+const { workerData, receiveMessageOnPort } = require('node:worker_threads');
+const { port, counters } = workerData;
+for (;;) {
+  const seen = Atomics.load(counters, 0);
+  const got = receiveMessageOnPort(port);
+  if (!got) { Atomics.wait(counters, 0, seen, 1000); continue; }
+  if (got.message === null) break;
+  port.postMessage(got.message);
+  Atomics.add(counters, 1, 1);
+  Atomics.notify(counters, 1);
+}`;
+
+let echo: { worker: Worker; port: import('node:worker_threads').MessagePort; counters: Int32Array } | null = null;
+
+function nodeEcho(): NonNullable<typeof echo> {
+  if (echo) return echo;
+  const { port1, port2 } = new MessageChannel();
+  const counters = new Int32Array(new SharedArrayBuffer(8));
+  const worker = new Worker(ECHO, { eval: true, workerData: { port: port2, counters }, transferList: [port2] });
+  worker.unref();
+  port1.unref();
+  echo = { worker, port: port1, counters };
+  return echo;
+}
+
+function nodeTrips(k: number): Measurement {
+  const e = nodeEcho();
+  let sum = 0;
+  const t0 = process.hrtime.bigint();
+  for (let i = 1; i <= k; i++) {
+    e.port.postMessage(i);
+    Atomics.add(e.counters, 0, 1);
+    Atomics.notify(e.counters, 0);
+    for (;;) {
+      const seen = Atomics.load(e.counters, 1);
+      const got = receiveMessageOnPort(e.port);
+      if (got) { sum += got.message as number; break; }
+      Atomics.wait(e.counters, 1, seen, 1000);
+    }
+  }
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (sum !== (k * (k + 1)) / 2) throw new Error(`the Node echo answered ${sum}`);
+  tripTimes.node.push((seconds / k) * 1e6);
+  return { work: k, seconds };
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+function details(): string[] {
+  const us = (xs: readonly number[]): string => (xs.length ? `${median(xs).toFixed(xs === spawnTimes ? 0 : 1)} us` : 'not run');
+  return [
+    `actors (workers ${workerChosen ? 'from the build, dist/actor-worker.cjs' : 'from the sources through tsx: no fresh build'}): ` +
+      `a spawn ${us(spawnTimes)} (Erlang: about 1 us); a message round trip ${us(tripTimes.actor)}, ` +
+      `Node's own worker round trip ${us(tripTimes.node)} (Erlang: under 1 us a message)`,
+  ];
+}
+
+export function makeActorBenchmarks(s: ActorSizes = ACTOR_SIZES): Benchmark[] {
+  return [
+    fibTwice(s.fib, true),
+    fibTwice(s.fib, false),
+    spawnBenchmark(s.spawns),
+    roundTripBenchmark(s.roundTrips),
+    { name: 'node.round-trip', unit: 'round trips/s', size: `${s.roundTrips} round trips`, about: 'the same echo between two Node threads', runs: 7, warmups: 2, details, run: () => nodeTrips(s.roundTrips) },
+  ];
+}

@@ -1,0 +1,120 @@
+/*
+ * Did a statement change the image? One that only computes (`3 + 4`, `#(1 2 3) printString`)
+ * is not an unsaved change: quitting after it asks nothing, and piped mode reports nothing.
+ * A definition is always a change; a statement is one when the state below differs after it:
+ *
+ *   - the kernel's definition log, its marks, and the next class index (a class or a method
+ *     made by a message, `Object subclass: #Foo`, `Foo compile: '...'`);
+ *   - the globals: which there are, and what each holds (`X := 3`, `Smalltalk at: #X put: 3`);
+ *   - what the globals that are not classes hold, read as a graph of objects (an
+ *     OrderedCollection a global holds, grown by `add:`), as far as LIMIT cells. Each object
+ *     is taken by the order it is met in, not its address, so a collection that moves objects
+ *     changes nothing here. A class, a Symbol or a piece of code is taken by its identity.
+ *
+ * The global `_` (the last value, which the REPL sets after every statement) is not part of
+ * it. A graph larger than LIMIT, or a structure that cannot be read, makes the state unknown
+ * (null): the statement then counts as a change, as everything did before, erring on the side
+ * of asking. What is not looked at: state kept in a class's own variables.
+ */
+import { FORMAT_CODE, TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts';
+import { classIndexOf, formatOf, isObject, slotCount, slotNumber, slotPointer, slotTag } from '../../kernel/objects/access.ts';
+import { walkGuard } from '../../kernel/objects/classes.ts';
+import { isUndeclared } from '../../kernel/objects/globals.ts';
+import type { Kernel } from '../../kernel/objects/kernel.ts';
+import { BEHAVIOUR, BINDING, CLASS, ROOTS } from '../../kernel/objects/layout.ts';
+import { LAST_RESULT } from './workspace.ts';
+
+/** The most cells of global-held objects read; beyond, the state is unknown. */
+const LIMIT = 200_000;
+
+/** A fingerprint of the image's state as a statement may change it; null when it cannot be told. */
+export function imageState(k: Kernel): string | null {
+  try {
+    return new StateReader(k).read();
+  } catch {
+    return null; // a structure written into a cycle (walkGuard) or the like: unknown
+  }
+}
+
+class StateReader {
+  private h1 = 0x811c9dc5;
+  private h2 = 0x01000193;
+  private cells = 0;
+  /** Objects met, by address: the order they were met in. */
+  private readonly met = new Map<number, number>();
+  private readonly m;
+  private readonly lastResult: number;
+  private readonly table: number;
+  private readonly classes: number;
+
+  constructor(private readonly k: Kernel) {
+    this.m = k.machine;
+    this.lastResult = k.symbols.find(LAST_RESULT) ?? -1;
+    this.table = slotPointer(this.m, k.roots, ROOTS.CLASS_TABLE);
+    this.classes = slotCount(this.m, this.table);
+  }
+
+  private mix(n: number): void {
+    this.h1 = Math.imul(this.h1 ^ n, 0x01000193);
+    this.h2 = Math.imul(this.h2 ^ (n >>> 7), 0x5bd1e995) ^ (this.h2 >>> 13);
+  }
+
+  read(): string | null {
+    const k = this.k, m = this.m, st = m.store;
+    const roots = k.roots >> 3;
+    for (const r of [ROOTS.LOG, ROOTS.MARKS, ROOTS.NEXT_CLASS, ROOTS.GLOBALS]) {
+      this.mix(st.tags[roots + r]);
+      this.mix(st.cells32[2 * (roots + r)]);
+      this.mix(st.cells32[2 * (roots + r) + 1]);
+    }
+    const guard = walkGuard(k, 'the globals');
+    for (let b = slotPointer(m, k.roots, ROOTS.GLOBALS); b >= 0 && b !== k.nil && guard(); b = slotPointer(m, b, BINDING.NEXT)) {
+      if (slotPointer(m, b, BINDING.NAME) === this.lastResult || isUndeclared(k, b)) continue;
+      this.mix(b);
+      if (!this.value(b + 8 * BINDING.VALUE)) return null;
+    }
+    return `${(this.h1 >>> 0).toString(16)}${(this.h2 >>> 0).toString(16)}`;
+  }
+
+  /** Mix in the value in the cell at byte address `a` (an object it points at, read through). False when over the limit. */
+  private value(a: number): boolean {
+    const st = this.m.store, c = a >> 3;
+    const tag = st.tags[c];
+    this.mix(tag);
+    if (tag !== TAG_PTR) {
+      this.mix(st.cells32[2 * c]);
+      this.mix(st.cells32[2 * c + 1]);
+      return true;
+    }
+    return this.object(Number(st.cells[c]));
+  }
+
+  /** Kernel.isBehaviour, with the class table read once. */
+  private isBehaviour(p: number): boolean {
+    const m = this.m;
+    if (slotCount(m, p) !== BEHAVIOUR.SIZE || slotTag(m, p, BEHAVIOUR.INDEX) !== TAG_NUM) return false;
+    const i = slotNumber(m, p, BEHAVIOUR.INDEX);
+    return i > 0 && i < this.classes && slotPointer(m, this.table, i) === p;
+  }
+
+  private object(p: number): boolean {
+    const m = this.m, k = this.k;
+    const seen = this.met.get(p);
+    if (seen !== undefined) { this.mix(0x5eed); this.mix(seen); return true; }
+    if (!isObject(m, p)) { this.mix(p); return true; }
+    const index = classIndexOf(m, p);
+    // Taken by identity: nil and the booleans, classes, Symbols, code (none of them moves).
+    if (p === k.nil || p === k.true || p === k.false || index === CLASS.Symbol || formatOf(m, p) === FORMAT_CODE || this.isBehaviour(p)) {
+      this.mix(p);
+      return true;
+    }
+    this.met.set(p, this.met.size);
+    this.mix(index);
+    const n = slotCount(m, p);
+    this.mix(n);
+    this.cells += n + 1;
+    if (this.cells > LIMIT) return false;
+    for (let i = 0; i < n; i++) if (!this.value(p + 8 * i)) return false;
+    return true;
+  }
+}

@@ -1,0 +1,183 @@
+/*
+ * The PROCESS host service (r11 = PROCESS at `syscall`): the little the host does for the
+ * cooperative processes of bootstrap/system/process.bedrock, which keep their scheduler,
+ * semaphores and delays in Bedrock itself. Each process has a stack object of its own in the
+ * fixed space; a switch saves where the running one stopped and makes another's stack the
+ * machine's, by moving rsp and the stack bounds, never the host's call stack. rcx picks the
+ * operation:
+ *
+ *   op  name      arguments                       answer (rax)
+ *   0   EPOCH     -                               this evaluation's number (a SmallInteger)
+ *   1   STACK     rsi = a Process, rdx = the      rax as it was; the process has a stack
+ *                 CompiledMethod it starts in     whose first return goes to that method
+ *                 (unary; the process is self)
+ *   2   TRANSFER  rsi = the Process to run,       in the process that runs next: that process
+ *                 rdx = the running Process, or   (a new one starts with it as self); nil
+ *                 nil when it has ended           (and nothing switched) when the one asked
+ *                                                 for belongs to an evaluation that ended
+ *   3   IDLE      rsi = milliseconds              nil, after sleeping at most that long (and
+ *                                                 at most a few ms, so Ctrl-C stays prompt)
+ *
+ * A process stopped by TRANSFER stopped inside `ProcessorScheduler>>primTransferTo:from:`,
+ * which pushed the registers every call preserves (rdi rbp rbx r12 r13 r14 r15) before the
+ * syscall and pops them after it: the stack is the whole state, with the chain of active
+ * contexts (the kernel's ACTIVE root: homes of non-local returns and ensure blocks), kept in
+ * the Process. A new process's stack is made to look the same, seven zeros and a return
+ * address: the entry of the method it starts in.
+ *
+ * The Process's first slots are the host's (process.bedrock declares them in this order):
+ * stack (the stack object while the process is stopped; nil while it runs), sp (rsp then, a
+ * number), active (its ACTIVE chain then), epoch (the evaluation it last ran in) and main
+ * (true for the process of a top-level evaluation, whose frames lie under that evaluation's
+ * return to the host: once the evaluation has ended it can never run again).
+ *
+ * The stack left behind: its cells below rsp are made numbers (dead frames must not keep
+ * stale pointers for the collector to follow), and the cards of its live part are marked, so
+ * the next minor collection sees the nursery pointers it holds (the machine does not mark
+ * cards for its own pushes to the current stack, which is a root while it is current).
+ */
+import { CARD_SHIFT, TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts';
+import type { HostService, Machine } from '../../kernel/machine/machine.ts';
+import type { Fault } from '../../kernel/machine/faults.ts';
+import type { Insn } from '../../kernel/machine/insn.ts';
+import { isObject, setSlot, setSlotPointer, slot, slotPointer, slotTag } from '../../kernel/objects/access.ts';
+import type { Kernel } from '../../kernel/objects/kernel.ts';
+import { METHOD, ROOTS } from '../../kernel/objects/layout.ts';
+
+export const PROCESS_OP = Object.freeze({ EPOCH: 0, STACK: 1, TRANSFER: 2, IDLE: 3 });
+
+/** The host's slots of a Process (process.bedrock's first instance variables, in this order). */
+export const PROCESS_SLOT = Object.freeze({ STACK: 0, SP: 1, ACTIVE: 2, EPOCH: 3, MAIN: 4 });
+
+/** Cells in a new process's stack; it grows on demand (kernel/memory/stack.ts). Not a power of two: see below. */
+const PROCESS_STACK_CELLS = 3000;
+
+/** The longest sleep of one IDLE, in milliseconds. */
+const IDLE_SLICE_MS = 2;
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/** The refusal that sends a TRANSFER from nested code out to the outermost run, to be executed again there. */
+const SWITCH_AT_TOP = 'switch processes in the outermost run';
+
+/**
+ * The machine's fault handler, with SWITCH_AT_TOP handled: the switch is made, and the run
+ * goes on after the syscall (2 bytes), on the other process's stack.
+ */
+export function switchingFaultHandler(k: Kernel, host: ProcessHost, inner: ((f: Fault) => Insn | null) | null): (f: Fault) => Insn | null {
+  const m = k.machine;
+  return (f) => {
+    if (f.kind === 'Service' && f.message === SWITCH_AT_TOP) {
+      const code = m.cacheOf(f.code);
+      if (!code) return null;
+      // (The service checked what it was given, so the switch is made.)
+      return transfer(k, host) === null ? m.fetch(code, f.offset + 2) : null;
+    }
+    return inner ? inner(f) : null;
+  };
+}
+
+/** TRANSFER itself (see the header): null, or why not. */
+function transfer(k: Kernel, host: ProcessHost): string | null {
+  const m = k.machine;
+  const heap = k.heap;
+  const rsi = Number(m.register(6));
+  const isProcess = (p: number, tag: number): boolean => tag === TAG_PTR && isObject(m, p) && slotCountAtLeast(m, p, 5);
+  const target = rsi;
+  const current = Number(m.register(2));
+  // current is nil when the running process has ended: its stack is dropped.
+  const ended = m.registerTag(2) === TAG_PTR && current === k.nil;
+  if (!isProcess(target, m.registerTag(6)) || (!ended && !isProcess(current, m.registerTag(2)))) return 'not a Process';
+  const stackTag = slotTag(m, target, PROCESS_SLOT.STACK);
+  const stack = slotPointer(m, target, PROCESS_SLOT.STACK);
+  const stale = slotPointer(m, target, PROCESS_SLOT.MAIN) === k.true && Number(slot(m, target, PROCESS_SLOT.EPOCH)) !== host.epoch;
+  if (stale || stackTag !== TAG_PTR || heap.stacks.indexOf((stack >> 3) - 1) < 0) {
+    m.setRegister(0, BigInt(k.nil), TAG_PTR);
+    return null;
+  }
+  // Leave the running process: its stack as it is, below rsp nothing.
+  const sp = Number(m.register(4));
+  const st = m.store;
+  if (ended) {
+    st.tags.fill(TAG_NUM, m.stackLo >> 3, m.stackHi >> 3);
+  } else {
+    st.tags.fill(TAG_NUM, m.stackLo >> 3, sp >> 3);
+    st.cards.fill(1, (sp >> 3) >> CARD_SHIFT, ((m.stackHi >> 3) >> CARD_SHIFT) + 1);
+    setSlotPointer(m, current, PROCESS_SLOT.STACK, m.stackLo);
+    setSlot(m, current, PROCESS_SLOT.SP, BigInt(sp), TAG_NUM);
+    setSlot(m, current, PROCESS_SLOT.ACTIVE, slot(m, k.roots, ROOTS.ACTIVE), slotTag(m, k.roots, ROOTS.ACTIVE));
+    setSlot(m, current, PROCESS_SLOT.EPOCH, BigInt(host.epoch), TAG_NUM);
+  }
+  // ... and take up the other where it stopped.
+  const cells = Number(st.cells32[2 * ((stack >> 3) - 1)] >>> 0);
+  const targetSp = Number(slot(m, target, PROCESS_SLOT.SP));
+  m.switchStack(stack, stack + cells * 8, targetSp);
+  setSlot(m, k.roots, ROOTS.ACTIVE, slot(m, target, PROCESS_SLOT.ACTIVE), slotTag(m, target, PROCESS_SLOT.ACTIVE));
+  setSlot(m, target, PROCESS_SLOT.STACK, BigInt(k.nil), TAG_PTR);
+  setSlot(m, target, PROCESS_SLOT.ACTIVE, BigInt(k.nil), TAG_PTR);
+  setSlot(m, target, PROCESS_SLOT.EPOCH, BigInt(host.epoch), TAG_NUM);
+  m.setRegister(0, BigInt(target), TAG_PTR);
+  return null;
+}
+
+export interface ProcessHost {
+  /** The number of the evaluation running now (Bedrock.startAfresh makes a new one). */
+  epoch: number;
+}
+
+export function processService(k: Kernel, host: ProcessHost): HostService {
+  const m = k.machine;
+  const heap = k.heap;
+  return (mm: Machine): string | null => {
+    const op = Number(mm.register(1));
+    const rsi = Number(mm.register(6));
+    const isProcess = (p: number, tag: number): boolean => tag === TAG_PTR && isObject(m, p) && slotCountAtLeast(m, p, 5);
+    switch (op) {
+      case PROCESS_OP.EPOCH:
+        m.setRegister(0, BigInt(host.epoch), TAG_NUM);
+        return null;
+      case PROCESS_OP.STACK: {
+        if (!isProcess(rsi, m.registerTag(6))) return 'not a Process';
+        const method = Number(m.register(2));
+        if (m.registerTag(2) !== TAG_PTR || !isObject(m, method) || slotTag(m, method, METHOD.ENTRY) === TAG_NUM) return 'not a compiled method';
+        // The process and the method are kept in registers, which the collector updates.
+        // (A grown stack that reached 2^16 cells would be moved onto the machine's own stack:
+        // kernel/memory/stack.ts moveStack; 3000 times a power of two never is.)
+        const lo = heap.allocateStack(PROCESS_STACK_CELLS);
+        if (lo < 0) { m.refusal = 'OutOfMemory'; return 'no room for a process stack'; }
+        const p = Number(m.register(6));
+        const entry = slot(m, Number(m.register(2)), METHOD.ENTRY);
+        const entryTag = slotTag(m, Number(m.register(2)), METHOD.ENTRY);
+        const hi = lo + PROCESS_STACK_CELLS * 8;
+        // [the entry][7 saved registers, zeros] from the top down; then a return address below
+        // the entry that is never taken (the start method never returns), a number.
+        m.setCell(hi - 8, 0n, TAG_NUM);
+        m.setCell(hi - 16, entry, entryTag);
+        for (let i = 3; i <= 9; i++) m.setCell(hi - 8 * i, 0n, TAG_NUM);
+        setSlotPointer(m, p, PROCESS_SLOT.STACK, lo);
+        setSlot(m, p, PROCESS_SLOT.SP, BigInt(hi - 72), TAG_NUM);
+        setSlot(m, p, PROCESS_SLOT.ACTIVE, BigInt(k.nil), TAG_PTR);
+        return null;
+      }
+      case PROCESS_OP.TRANSFER:
+        // The switch is made by the fault handler of the outermost run (switchingFaultHandler),
+        // where translated code and nested runs have left the host's stack: their frames belong
+        // to the process running now. A host service's own run cannot switch.
+        if (m.inService.length > 1) return 'a process cannot switch inside a host service (a value printed by the host, a file being read)';
+        if (!isProcess(rsi, m.registerTag(6)) || !(isProcess(Number(m.register(2)), m.registerTag(2)) || (m.registerTag(2) === TAG_PTR && Number(m.register(2)) === k.nil))) return 'not a Process';
+        return SWITCH_AT_TOP;
+      case PROCESS_OP.IDLE: {
+        const ms = Math.max(0, Math.min(IDLE_SLICE_MS, rsi));
+        if (ms > 0 && Atomics.load(m.interrupt, 0) === 0) Atomics.wait(sleeper, 0, 0, ms);
+        m.setRegister(0, BigInt(k.nil), TAG_PTR);
+        return null;
+      }
+      default:
+        return `no process operation ${op}`;
+    }
+  };
+}
+
+function slotCountAtLeast(m: Machine, p: number, n: number): boolean {
+  return (m.store.cells32[2 * ((p >> 3) - 1)] >>> 0) >= n;
+}
