@@ -425,7 +425,8 @@ export class Bedrock {
           if (session) return null;
           return null; // (no session could be made: it runs on)
         }
-        if (run.fault !== null && run.fault.kind !== 'StepLimit') stepping = null;
+        // A step ends with the run (or at an error, or an interrupt): what runs after is not stepped.
+        if (run.fault === null || run.fault.kind !== 'StepLimit') stepping = null;
         if (run.fault?.kind === 'Breakpoint' && run.fault.message === PAUSE_MESSAGE) {
           // An error nothing handled, stopped for a debugger before any ensure block ran.
           pausedAt = run.fault;
