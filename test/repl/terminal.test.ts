@@ -92,4 +92,61 @@ describe.skipIf(!hasTmux)('the REPL in a terminal', () => {
     const again = spawnSync(process.execPath, [bin, 'eval', 'Tty new answer', '--image', 'work.image'], { cwd: dir, encoding: 'utf8' });
     expect(again.stdout).toBe('42\n');
   });
+
+  it('the debugger, typed into in a terminal: frames with values, p, a fixed method restarted, a halt resumed, steps, and the image consistent after', async () => {
+    const command = `CI=true ${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} dbg.image; echo "[exited $?]"; sleep 60`;
+    tmux('kill-session', '-t', 'repl');
+    tmux('new-session', '-d', '-s', 'repl', '-x', '110', '-y', '40', '-c', dir, command);
+    await shows(/dbg\.image · .*heap/);
+    const line = async (text: string, expected: string | RegExp): Promise<string> => {
+      await typeKeys(text);
+      await shows(text);
+      press('Enter');
+      return shows(expected);
+    };
+    await line('Object subclass: #TtyDbg', 'TtyDbg');
+    await line('TtyDbg a: x -> | t | t := x * 2. ^self b: t + 1', 'TtyDbg>>a:');
+    await line('TtyDbg b: y -> | u | u := y. ^u // 0', 'TtyDbg>>b:');
+    await line('TtyDbg h -> | r | self halt. r := self dbl: 3. ^r + 1', 'TtyDbg>>h');
+    await line('TtyDbg dbl: n -> ^n * 2', 'TtyDbg>>dbl:');
+
+    // An error asks; d opens the debugger on the user's frames with their values.
+    await line('TtyDbg new a: 5', /Open the debugger\? \[d\]ebug \[a\]bandon/);
+    press('d');
+    let s = await shows('Debugger · ZeroDivide: division by zero');
+    expect(s).toContain('TtyDbg>>b: (a TtyDbg) y=11 u=11');
+    expect(s).toContain('TtyDbg>>a: (a TtyDbg) x=5 t=10');
+    await line('1', '── TtyDbg>>b: ──');
+    await line('p u * 4', /\b44\b/);
+    // The method fixed, its frame restarted: the new definition answers.
+    await line("p TtyDbg compile: 'b: y ^y + 100'", '#b:');
+    await line('restart', /› TtyDbg new a: 5\s*\n111\n/);
+    await until((t) => !t.includes('Debugger ·'));
+
+    // A halt resumed goes on; stepping over, into and out visits the sends in order.
+    await line('TtyDbg new h', /Halt\. Open the debugger\? \[d\]ebug \[a\]bandon/);
+    press('d');
+    await shows('Debugger · Halt');
+    press('Right');
+    await shows('Debugger · over: TtyDbg>>h');
+    press('Tab');
+    await shows('Debugger · into: TtyDbg>>dbl:');
+    press('Left');
+    await shows('Debugger · out: TtyDbg>>h');
+    await line('proceed', /› TtyDbg new h\s*\n7\n/);
+
+    // Abandon: the error is reported as without a debugger, and the session goes on.
+    await line('TtyDbg new a: nil', /Open the debugger\? \[d\]ebug \[a\]bandon/);
+    press('a');
+    await shows(/nil does not understand #\*|does not understand/);
+    await line('3 + 4', /› 3 \+ 4\s*\n7\n/);
+    press('C-d');
+    await shows(/Save before leaving\? \[y\]es \[n\]o \[c\]ancel/);
+    press('y');
+    await shows('[exited 0]');
+    expect(screen()).not.toMatch(/at .*\.js:\d+/);
+    // The saved image holds the method as it was fixed in the debugger.
+    const again = spawnSync(process.execPath, [bin, 'eval', 'TtyDbg new a: 5', '--image', 'dbg.image'], { cwd: dir, encoding: 'utf8' });
+    expect(again.stdout).toBe('111\n');
+  });
 });
