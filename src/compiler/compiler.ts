@@ -379,14 +379,18 @@ export class Compiler {
     return { code: r.code, offsets: [...r.placed.offsets] };
   }
 
-  /** (offset, origin) pairs for the stretches of code with one origin. */
+  /**
+   * (offset, origin) pairs for the stretches of code with one origin. An origin is a Symbol: the
+   * same few labels ("load self", "return", "prologue" ...) recur in every method, and as one
+   * String per stretch they were half the objects of the base image, which every start reads.
+   */
   private originsArray(lines: readonly Line[], offsets: readonly number[], hold: (a: number) => number): number {
     const runs: [number, string][] = [];
     lines.forEach((l, i) => {
       if (!isInstruction(l)) return;
       if (runs.length === 0 || runs[runs.length - 1][1] !== l.origin) runs.push([offsets[i], l.origin]);
     });
-    const strings = runs.map(([, origin]) => hold(makeString(this.k, origin)));
+    const strings = runs.map(([, origin]) => hold(this.k.symbols.intern(origin)));
     if (strings.some((s) => s < 0)) throw new CompileFailure({ message: 'out of memory', span: NO_SPAN });
     return this.fixedArray(runs.flatMap(([offset], i): [bigint, number][] => [[BigInt(offset), TAG_NUM], [BigInt(strings[i]), TAG_PTR]]));
   }
