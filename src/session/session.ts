@@ -14,6 +14,9 @@
  *                           `Image saveAs:` asked for by an item are made right after that item.
  *   start(item)             one item in slices (Bedrock.startItem), journaled when it ends:
  *                           the REPL's way, so that Ctrl-C can interrupt it.
+ *   group(true), commit()   group commit (piped mode): accepted items are written to the
+ *                           journal but synced together by commit(), which says whether they
+ *                           are on disk; the caller acknowledges none of them before that.
  *   mark(name), forget(n)   the kernel's mark and forget, journaled likewise.
  *   save(path?)             the atomic save (save.ts); the image then includes every journal
  *                           entry so far. A different path is "save as": that file becomes the
@@ -98,6 +101,19 @@ function ranThenFailed(item: Item, o: Outcome): boolean {
   return o.fault.kind !== 'Interrupted' && o.fault.kind !== 'StepLimit';
 }
 
+/**
+ * What an outcome becomes when the change it reports could not be made durable: an error that
+ * says what happened, and that it is only in the running system.
+ */
+export function notAcknowledged(o: Outcome, problem: string): Outcome {
+  if (o.kind === 'error') return o;
+  const what = o.kind === 'defined' ? `${o.text} was defined` : 'the statement ran';
+  return {
+    kind: 'error', source: o.source, ...(o.output !== undefined && { output: o.output }),
+    text: `not acknowledged: ${what}, but ${problem}; what it did is only in the running system (save the image to keep it)`,
+  };
+}
+
 /** The journal of the image at `path` (the file a link there points to, when it is one to a regular file). */
 export function journalPath(imagePath: string): string {
   return throughLinks(`${imagePath}.changes`);
@@ -112,6 +128,12 @@ export class Session {
   /** A save asked for by the running evaluation: undefined none, null the image's own name. */
   private saveRequest: string | null | undefined = undefined;
   private replaying = false;
+  /** Group commit (group()): items are written to the journal, and synced by commit(). */
+  private grouping = false;
+  /** Accepted items written since the last sync that are not yet known to be on disk. */
+  private unsynced = 0;
+  /** A sync that failed (cutting back) while items were unsynced: commit() reports it. */
+  private groupFailure: string | null = null;
   /** The image's lock (null when the session was opened without one). */
   private lock: ImageLock | null = null;
   /** What the session has to tell its user (found on open, and since). */
@@ -279,14 +301,12 @@ export class Session {
     if (o.kind !== 'error' || ranThenFailed(item, o)) {
       // A class in brackets is definitions; a statement of a Smalltalk file may need its replay
       // form. One that failed after it began is journaled for what it did (marked failed).
-      const problem = this.record(item.kind === 'doit' ? 'doit' : 'define', item.kind === 'doit' ? item.replay ?? item.source : item.source, o.kind === 'error', unchanged)
-        ?? this.syncJournal();
+      const written = this.record(item.kind === 'doit' ? 'doit' : 'define', item.kind === 'doit' ? item.replay ?? item.source : item.source, o.kind === 'error', unchanged);
+      // Grouped: synced by commit(), before the caller acknowledges it.
+      if (written === null && this.grouping) this.unsynced++;
+      const problem = written ?? (this.grouping ? null : this.syncJournal());
       if (problem !== null && o.kind !== 'error') {
-        const what = o.kind === 'defined' ? `${o.text} was defined` : 'the statement ran';
-        out[0] = {
-          kind: 'error', source: o.source, ...(o.output !== undefined && { output: o.output }),
-          text: `not acknowledged: ${what}, but ${problem}; what it did is only in the running system (save the image to keep it)`,
-        };
+        out[0] = notAcknowledged(o, problem);
       } else if (problem !== null) {
         out.push({ kind: 'error', text: problem, source: item.source });
       }
@@ -495,10 +515,39 @@ export class Session {
   private syncJournal(): string | null {
     try {
       this.journal.sync();
+      this.unsynced = 0;
       return null;
     } catch (e) {
-      return `the journal ${this.journal.path} could not be flushed to the disk (${e instanceof Error ? e.message : String(e)})`;
+      const problem = `the journal ${this.journal.path} could not be flushed to the disk (${e instanceof Error ? e.message : String(e)})`;
+      // The journal is cut back to its last good sync: the grouped items written since are gone.
+      if (this.unsynced > 0) this.groupFailure ??= problem;
+      this.unsynced = 0;
+      return problem;
     }
+  }
+
+  /**
+   * Group commit: with `on`, an accepted item is written to the journal when it ends but not
+   * synced; commit() syncs everything written since the last commit at once. Turning it off
+   * commits. (Piped mode groups the items it reads together and prints their outcomes after
+   * the commit; the REPL does not group: one line, one sync.)
+   */
+  group(on: boolean): string | null {
+    const r = on ? null : this.commit();
+    this.grouping = on;
+    return r;
+  }
+
+  /**
+   * Make the grouped items durable (one fsync): null when every item accepted since the last
+   * commit is on disk, else why not; then none of them is in the journal (it was cut back to
+   * the last good sync) and none may be acknowledged.
+   */
+  commit(): string | null {
+    const r = this.unsynced > 0 ? this.syncJournal() : null;
+    const failure = this.groupFailure;
+    this.groupFailure = null;
+    return failure ?? r;
   }
 
   /** Pending entries not recovered are set aside before anything new is recorded. */
