@@ -70,28 +70,48 @@ export * from './generated/YGEnums.js';
 };
 
 /**
+ * Two costs of Ink's text measuring, taken out of the REPL's first frame.
+ *
  * string-width (Ink measures all its text with it) compiles the regular expression of every
  * emoji at its first use, tens of milliseconds of the REPL's first frame, whose prompt and
  * status line are not ASCII. The build puts src/repl/emoji.ts's quick test in front of it, so
  * a grapheme that certainly is no emoji never reaches it. The build fails if no string-width
  * had the test to put it in front of.
+ *
+ * string-width (two versions), slice-ansi and @alcalzone/ansi-tokenize each make an
+ * Intl.Segmenter when Ink loads them, and the first one made loads ICU's break rules, tens of
+ * milliseconds. The build makes them call src/repl/segmenter.ts's lazySegmenter, which splits
+ * the first frame's texts itself and makes a segmenter only for a text that needs one. The
+ * build fails if fewer than four of them make one.
  */
 const quickEmoji = {
   name: 'quick-emoji',
   setup(b) {
     let patched = 0;
-    b.onLoad({ filter: /[\\/]string-width[\\/]index\.js$/ }, (args) => {
-      const text = readFileSync(args.path, 'utf8');
+    const segmenters = new Set();
+    b.onLoad({ filter: /[\\/](string-width[\\/]index|slice-ansi[\\/]tokenize-ansi|ansi-tokenize[\\/]build[\\/]tokenize)\.js$/ }, (args) => {
+      let text = readFileSync(args.path, 'utf8');
+      let imports = '';
       const test = 'rgiEmojiRegex.test(segment)';
-      if (!text.includes(test)) return undefined;
-      patched++;
-      const contents = `import { mayBeEmoji as __mayBeEmoji } from ${JSON.stringify(root + 'src/repl/emoji.ts')};\n`
-        + text.replaceAll(test, `(__mayBeEmoji(segment) && ${test})`);
-      return { contents, loader: 'js', resolveDir: dirname(args.path) };
+      if (/[\\/]string-width[\\/]/.test(args.path) && text.includes(test)) {
+        patched++;
+        imports += `import { mayBeEmoji as __mayBeEmoji } from ${JSON.stringify(root + 'src/repl/emoji.ts')};\n`;
+        text = text.replaceAll(test, `(__mayBeEmoji(segment) && ${test})`);
+      }
+      // Below: the segmenters made lazy.
+      if (text.includes('new Intl.Segmenter(')) {
+        segmenters.add(args.path);
+        imports += `import { lazySegmenter as __lazySegmenter } from ${JSON.stringify(root + 'src/repl/segmenter.ts')};\n`;
+        text = text.replaceAll('new Intl.Segmenter(', '__lazySegmenter(');
+      }
+      return imports === '' ? undefined : { contents: imports + text, loader: 'js', resolveDir: dirname(args.path) };
     });
     b.onEnd((result) => {
       if (result.errors.length === 0 && patched === 0) {
         result.errors.push({ text: 'no string-width tests rgiEmojiRegex.test(segment) any more: update the quick-emoji plugin of bin/build.mjs' });
+      }
+      if (result.errors.length === 0 && segmenters.size < 4) {
+        result.errors.push({ text: `only ${segmenters.size} of Ink's packages make an Intl.Segmenter where the quick-emoji plugin of bin/build.mjs looks: update it` });
       }
     });
   },

@@ -67,6 +67,10 @@ describe('imports point down the layers', () => {
     expect(breaking('src/repl/', ['src/cli/'])).toEqual([]);
   });
 
+  it('the REPL reaches the system only through the session layer (src/session/debugging.ts for the debugger)', () => {
+    expect(breaking('src/repl/', ['src/system/', 'src/compiler/', 'src/forth/', 'image/', 'bootstrap/'])).toEqual([]);
+  });
+
   it('the command line reaches the REPL only through its entry (src/repl/interactive.tsx)', () => {
     expect(breaking('src/cli/', ['src/repl/'], (i) => i.to === 'src/repl/interactive.tsx')).toEqual([]);
   });

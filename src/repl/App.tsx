@@ -26,7 +26,7 @@ import { useRunner } from './use-runner.ts';
 import { useTranscript } from './use-transcript.ts';
 import { vocabularyOf } from '../session/vocabulary.ts';
 import type { DebuggerMode, Workspace } from '../session/workspace.ts';
-import type { DebugSession } from '../system/debug-session.ts';
+import type { DebugSession } from '../session/debugging.ts';
 import { Debugger } from './Debugger.tsx';
 import { useDebugger } from './use-debugger.ts';
 

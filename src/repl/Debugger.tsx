@@ -6,7 +6,7 @@
  */
 import { Box, Text } from 'ink';
 import { HELP, type DebuggerState } from './debugger-state.ts';
-import { frameLine, type FrameReport } from '../system/stack-report.ts';
+import { frameLine, type FrameReport } from '../session/debugging.ts';
 
 const FRAMES = 10;
 const LOG = 4;

@@ -20,8 +20,8 @@
  *   abandon (q, Esc) end the evaluation with its error
  *   N                select frame N
  */
-import type { FrameReport } from '../system/stack-report.ts';
-import type { StepKind } from '../system/stepping.ts';
+import type { FrameReport } from '../session/debugging.ts';
+import type { StepKind } from '../session/debugging.ts';
 
 export interface DebuggerState {
   readonly title: string;

@@ -4,7 +4,7 @@
  * (evaluating in a frame, proceeding, abandoning), each taken once.
  */
 import { useEffect, useReducer, type Dispatch } from 'react';
-import type { DebugSession } from '../system/debug-session.ts';
+import type { DebugSession } from '../session/debugging.ts';
 import { debuggerReducer, initialDebugger, type DebuggerAction, type DebuggerState } from './debugger-state.ts';
 
 export function useDebugger(session: DebugSession | null): [DebuggerState, Dispatch<DebuggerAction>] {
