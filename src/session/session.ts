@@ -33,8 +33,8 @@
  * failure; one stopped by Ctrl-C or a limit is not (its replay could run as long again).
  * Errors are values: nothing here throws for a bad file, a full disk or a failing replay.
  */
-import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+// node:crypto is loaded where it is used (process.getBuiltinModule): loaded with this module it cost every start ~5 ms.
 import { dirname, resolve } from 'node:path';
 import { SERVICE } from '../../kernel/objects/layout.ts';
 import type { Item } from '../lang/ast.ts';
@@ -182,7 +182,7 @@ export class Session {
   /** Save `booted` as the new image `abs`, with a new journal identity, and answer its session. */
   private static fresh(abs: string, booted: Bedrock, options: SessionOptions): Session | ImageError {
     const changes = journalPath(abs);
-    const id = randomUUID();
+    const id = process.getBuiltinModule('node:crypto').randomUUID();
     const scan = scanJournal(changes, { seq: 0, offset: 0 });
     const journal = new Journal(changes, id, scan, 0, options.journalIo);
     const saved = saveImage(booted.kernel, abs, { backend: booted.backend, journal: journal.position, at: options.saveHook });
@@ -390,7 +390,7 @@ export class Session {
       if (typeof l === 'string') return { ok: false, error: `cannot save ${target}: ${l}` };
       lock = l;
     }
-    const id = same ? this.journal.id : randomUUID();
+    const id = same ? this.journal.id : process.getBuiltinModule('node:crypto').randomUUID();
     const position = same ? this.journal.position : { id, seq: 0, offset: 0 };
     // What nothing reaches is not written (issue 11 item 9): a major collection first.
     kernel.heap.collect('major');
