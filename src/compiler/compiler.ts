@@ -19,7 +19,7 @@
  * A definition is atomic: everything is made before the method is installed, and nothing
  * is installed if anything fails. Compile errors are values naming the source position.
  */
-import { assemble, assembleItems, formatAsmError } from '../../kernel/machine/x86/assembler.ts';
+import { assemble, assembleItems, formatAsmError, placeAt, type AsmResult } from '../../kernel/machine/x86/assembler.ts';
 import { bindBody, kindOf, type Fragment } from '../../bootstrap/fragments.ts';
 import { FORMAT_POINTERS, TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts';
 import { imm, mem, reg, rel } from '../../kernel/machine/x86/operand.ts';
@@ -27,7 +27,7 @@ import { setSlot, setSlotPointer, slotNumber, slotPointer } from '../../kernel/o
 import { ensureMetaclass, lookupFrom } from '../../kernel/objects/classes.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { FRAME, PARAMETER_REGISTER_NUMBERS, PARAMETER_REGISTERS } from '../../kernel/abi.ts';
-import { CLASS, kernelConstants, METHOD, METHOD_KIND } from '../../kernel/objects/layout.ts';
+import { CLASS, kernelConstants, METHOD, METHOD_KIND, ROOTS } from '../../kernel/objects/layout.ts';
 import { define, makeMethod, makeString, placeCode, type MethodSpec } from '../../kernel/objects/methods.ts';
 import { makeSendSite } from '../../kernel/objects/send.ts';
 import type { Body, DoIt, Expression, LiteralValue, Message, MethodDefinition, Span, Statement, Variable } from '../lang/ast.ts';
@@ -356,11 +356,24 @@ export class Compiler {
 
   // ---- placing code ------------------------------------------------------------------------
 
+  /**
+   * The code of VM>>run:, which every threaded entry jumps to. Looked up again only when a
+   * lookup may answer differently (a new send epoch: a definition, a forget, a class change):
+   * the VM's chain is long (Forth's words are its methods), and every DoIt needs it.
+   */
   private runCode(): number {
-    const code = this.methodCode('VM', 'run:');
-    if (code === undefined) throw new Error('the kernel has no VM>>run:');
+    const k = this.k;
+    const epoch = slotNumber(k.machine, k.roots, ROOTS.SEND_EPOCH);
+    if (this.runFound !== null && this.runFound.epoch === epoch) return this.runFound.code;
+    const selector = k.symbols.find('run:');
+    const method = selector === undefined ? -1 : lookupFrom(k, k.behaviour(CLASS.VM), selector);
+    if (method < 0) throw new Error('the kernel has no VM>>run:');
+    const code = slotPointer(k.machine, method, METHOD.CODE);
+    this.runFound = { epoch, code };
     return code;
   }
+
+  private runFound: { readonly epoch: number; readonly code: number } | null = null;
 
   /**
    * Encode lines into a new code object (measured first; branches to other code are 32-bit),
@@ -369,7 +382,17 @@ export class Compiler {
    */
   placeCode(lines: readonly Line[], hold: (a: number) => number, literals = -1): { code: number; offsets: number[] } {
     const k = this.k;
-    const assembleAt = (origin: number) => { const r = assembleItems(itemsAt(lines, origin)); return r.ok ? r : `native code: ${r.error.message}`; };
+    // Laid out at 0 to learn the size; placed at the code's address, only the instructions with
+    // a branch target outside the code change (assembler.ts placeAt), so only they are encoded again.
+    let laid: Extract<AsmResult, { ok: true }> | null = null;
+    const assembleAt = (origin: number) => {
+      const items = itemsAt(lines, origin);
+      const moved = origin !== 0 && laid !== null ? placeAt(items, laid) : null;
+      if (moved !== null && laid !== null) return { ...laid, bytes: moved };
+      const r = assembleItems(items);
+      if (r.ok && origin === 0) laid = r;
+      return r.ok ? r : `native code: ${r.error.message}`;
+    };
     const literal = (name: string): number | undefined => {
       const slot = /^literal(\d+)$/.exec(name);
       return slot && literals >= 0 ? slotPointer(k.machine, literals, Number(slot[1])) : undefined;

@@ -232,14 +232,31 @@ const LIVE_AT_RET_MASK = [...LIVE_AT_RET].reduce((m, r) => m | (1 << r), 0);
 /** What an instruction reads and writes, as register masks; null when control leaves the line. */
 interface Masks { readonly reads: number; readonly writes: number; readonly barrier: boolean }
 const masksOf = new WeakMap<Instruction, Masks>();
+/**
+ * The masks of instructions by what they depend on (the mnemonic and the registers of its
+ * operands, not immediates or displacements): each compile makes new lines, mostly the same
+ * instructions as before. At most MASKS_KNOWN_MAX, then forgotten all at once.
+ */
+const masksKnown = new Map<string, Masks>();
+const MASKS_KNOWN_MAX = 20_000;
 function masks(i: Instruction): Masks {
   let m = masksOf.get(i);
+  if (m !== undefined) return m;
+  let key = i.mnemonic;
+  for (const op of i.operands) {
+    if (op.kind === 'mem') key += ` m${op.base},${op.index}`;
+    else if (op.kind === 'reg' || op.kind === 'reg8' || op.kind === 'reg16' || op.kind === 'xmm') key += ` ${op.kind}${op.reg}`;
+    else key += ` ${op.kind}`;
+  }
+  m = masksKnown.get(key);
   if (m === undefined) {
     const e = effects(i);
     const mask = (rs: ReadonlySet<number>): number => [...rs].reduce((acc, r) => acc | (r >= 0 && r < 16 ? 1 << r : 0), 0);
     m = { reads: mask(e.reads), writes: mask(e.writes), barrier: e.barrier };
-    masksOf.set(i, m);
+    if (masksKnown.size >= MASKS_KNOWN_MAX) masksKnown.clear();
+    masksKnown.set(key, m);
   }
+  masksOf.set(i, m);
   return m;
 }
 

@@ -438,6 +438,29 @@ export function assembleItems(items: readonly AsmItem[]): AsmResult {
   }
 }
 
+/**
+ * Code laid out at 0 by assembleItems (`laid`), placed at another address instead: `items` are
+ * the same items with their numeric branch targets counted from there (the only thing that
+ * differs), so only the instructions with such a target are encoded again, in place. Null when
+ * one of them would change length there: then lay the items out again (assembleItems).
+ */
+export function placeAt(items: readonly AsmItem[], laid: Extract<AsmResult, { ok: true }>): Uint8Array | null {
+  if (laid.offsets.length !== items.length) return null;
+  let bytes: Uint8Array | null = null;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    if (item.kind !== 'insn' || !item.operands.some((op) => op.kind === 'rel')) continue;
+    if (item.operands.some((op) => op.kind === 'label' || (op.kind === 'mem' && op.label !== undefined))) return null;
+    const at = laid.offsets[i];
+    const length = (i + 1 < items.length ? laid.offsets[i + 1] : laid.bytes.length) - at;
+    const r = encode(item.mnemonic, item.operands as readonly Operand[], item.hints, at);
+    if (!r.ok || r.bytes.length !== length) return null;
+    bytes ??= laid.bytes.slice();
+    bytes.set(r.bytes, at);
+  }
+  return bytes ?? laid.bytes;
+}
+
 function layOut(items: readonly AsmItem[]): AsmResult {
   const labels = new Map<string, number>();
   for (const item of items) {

@@ -205,6 +205,10 @@ function isStoreForm(row: Row): boolean {
 /**
  * Encode `mnemonic operands` at `address`: try every row the mnemonic names (and both
  * operand orders for `test`), keep the shortest encoding, earlier rows winning ties.
+ *
+ * An instruction with no branch target encodes the same wherever it lands, so its encoding is
+ * remembered (a compiler places the same instructions again and again: every DoIt has the same
+ * prologue, sends and epilogue); the bytes answered are shared and must not be changed.
  */
 export function encode(
   mnemonic: string,
@@ -212,6 +216,45 @@ export function encode(
   hints: Hints = {},
   address = 0,
   branch: BranchSize = 'auto',
+): EncodeResult {
+  const key = encodingKey(mnemonic, operands, hints);
+  if (key === null) return encodeUncached(mnemonic, operands, hints, address, branch);
+  const known = ENCODED.get(key);
+  if (known !== undefined) return known;
+  const r = encodeUncached(mnemonic, operands, hints, address, branch);
+  if (ENCODED.size >= ENCODED_MAX) ENCODED.clear();
+  ENCODED.set(key, r);
+  return r;
+}
+
+/** Encodings remembered (encode), at most ENCODED_MAX of them (then forgotten all at once). */
+const ENCODED = new Map<string, EncodeResult>();
+const ENCODED_MAX = 50_000;
+
+/**
+ * What an encoding of an instruction with no branch target depends on, as a string; null for
+ * one with a branch target (its bytes depend on where it lands, and on the branch size).
+ */
+function encodingKey(mnemonic: string, operands: readonly Operand[], hints: Hints): string | null {
+  let key = `${mnemonic}/${hints.load ? 1 : 0}${hints.store ? 1 : 0}${hints.disp8 ? 1 : 0}${hints.disp32 ? 1 : 0}`;
+  for (const op of operands) {
+    switch (op.kind) {
+      case 'rel': return null;
+      case 'imm': key += ` i${op.value}`; break;
+      case 'mem': key += ` m${op.base},${op.index},${op.scale},${op.disp},${op.size}`; break;
+      default: key += ` ${op.kind}${op.reg}`;
+    }
+  }
+  return key;
+}
+
+/** encode without its memory (tests hold the remembered encodings to it). */
+export function encodeUncached(
+  mnemonic: string,
+  operands: readonly Operand[],
+  hints: Hints,
+  address: number,
+  branch: BranchSize,
 ): EncodeResult {
   const rows = MNEMONICS.get(mnemonic.toLowerCase());
   if (!rows) return { ok: false, error: `unknown instruction '${mnemonic}'` };
