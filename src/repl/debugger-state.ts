@@ -66,7 +66,7 @@ export function debuggerReducer(s: DebuggerState, a: DebuggerAction): DebuggerSt
     case 'open': return initialDebugger(a.title, a.frames);
     case 'up': return { ...s, selected: Math.max(0, s.selected - 1) };
     case 'down': return { ...s, selected: Math.min(Math.max(0, s.frames.length - 1), s.selected + 1) };
-    case 'type': return s.closed ? s : { ...s, input: s.input + a.text.replace(/[\r\n]/g, '') };
+    case 'type': return typed(s, a.text);
     case 'backspace': return { ...s, input: s.input.slice(0, -1) };
     case 'escape': return close(s, 'abandon');
     case 'said': return { ...s, log: [...s.log, { text: a.text, ok: a.ok }].slice(-20) };
@@ -74,6 +74,22 @@ export function debuggerReducer(s: DebuggerState, a: DebuggerAction): DebuggerSt
     case 'enter': return command({ ...s, input: '' }, s.input.trim());
     case 'step': return step(s, a.kind);
   }
+}
+
+/**
+ * Typed text. Keys that arrive faster than the screen is drawn come as one chunk, as a paste
+ * does (`q` and Enter from a quick typist, or a terminal driven by a script): each line break
+ * in it is an Enter, so `q\r` abandons as `q` then Enter do.
+ */
+function typed(s: DebuggerState, text: string): DebuggerState {
+  const lines = text.split(/\r\n|\r|\n/);
+  let t = s;
+  for (const [i, line] of lines.entries()) {
+    if (t.closed) return t;
+    if (i > 0) t = debuggerReducer(t, { type: 'enter' });
+    if (!t.closed && line !== '') t = { ...t, input: t.input + line };
+  }
+  return t;
 }
 
 function close(s: DebuggerState, how: 'proceed' | 'abandon'): DebuggerState {

@@ -220,10 +220,17 @@ describe('SSE2 scalar doubles against the real CPU', () => {
   });
 });
 
-describe('SSE2 memory forms on the tagged machine', () => {
+describe.each(['interpret', 'translate'] as const)('SSE2 memory forms on the tagged machine (%s)', (tier) => {
+  /** Code on a machine of this tier (translated at once on the translating tier). */
+  const load = (text: string): [Machine, number] => {
+    const m = newMachine({ tier });
+    const code = m.loadCode(bytesOf(text));
+    if (tier === 'translate') m.tier!.translate([m.cacheOf(code)!]);
+    return [m, code];
+  };
+
   it('movsd and movq load and store 64 bits; movsd from memory clears the high half; a result stored is a number', () => {
-    const m = newMachine();
-    const code = m.loadCode(bytesOf(`
+    const [m, code] = load(`
       mov rax, 0x4000000000000000
       mov [512], rax
       movsd xmm1, [512]
@@ -234,7 +241,7 @@ describe('SSE2 memory forms on the tagged machine', () => {
       sqrtsd xmm3, [512]
       movq [528], xmm3
       cvttsd2si rcx, [520]
-      ret`));
+      ret`);
     m.setXmm(1, 0n, 0x1234n);
     const r = m.call(code, { steps: 100 });
     expect(r.fault).toBeNull();
@@ -246,10 +253,38 @@ describe('SSE2 memory forms on the tagged machine', () => {
   });
 
   it('an access outside memory is a Bounds fault, as for any instruction', () => {
-    const m = newMachine();
-    const code = m.loadCode(bytesOf('mov rax, 0x7fffffff0; movsd xmm0, [rax]; ret'));
+    const [m, code] = load('mov rax, 0x7fffffff0; movsd xmm0, [rax]; ret');
     const r = m.call(code, { steps: 100 });
     expect(r.fault?.kind).toBe('Bounds');
     expect(r.fault?.instruction).toBe('movsd xmm0, [rax]');
   });
 });
+
+describe('SSE2 in translated code', () => {
+  it('runs in the WebAssembly function, not through the interpreter (a loop of doubles steps nothing)', () => {
+    const m = newMachine({ tier: 'translate' });
+    const code = m.loadCode(bytesOf(`
+      mov rcx, 1000
+      mov rax, 0x3ff8000000000000
+      movq xmm1, rax
+      xorpd xmm0, xmm0
+      top: addsd xmm0, xmm1
+      mulsd xmm0, xmm1
+      ucomisd xmm0, xmm1
+      dec rcx
+      jnz top
+      movq rax, xmm0
+      ret`));
+    m.tier!.translate([m.cacheOf(code)!]);
+    const stepped = m.stepOne.bind(m);
+    let steps = 0;
+    m.stepOne = (ins) => { steps++; return stepped(ins); };
+    const r = m.call(code, { steps: 100_000 });
+    expect(r.fault).toBeNull();
+    let x = 0;
+    for (let i = 0; i < 1000; i++) x = (x + 1.5) * 1.5;
+    expect(doubleOf(m.register(0))).toBe(x);
+    expect(steps).toBe(0);
+  });
+});
+

@@ -236,4 +236,15 @@ describe('the debugger\'s state', () => {
     expect(s.closed).toBe(true);
     expect(s.effects).toEqual([{ type: 'abandon' }]);
   });
+
+  it('a line break in typed text is an Enter (q and Enter in one chunk abandon; a pasted p line evaluates)', () => {
+    let s = debuggerReducer(initialDebugger(), { type: 'open', title: 'Error', frames });
+    s = debuggerReducer(s, { type: 'type', text: 'p x\r' });
+    expect(s.effects).toEqual([{ type: 'evaluate', source: 'x', frame: 0 }]);
+    expect(s.input).toBe('');
+    s = debuggerReducer(s, { type: 'take', count: 1 });
+    s = debuggerReducer(s, { type: 'type', text: 'q\rignored' });
+    expect(s.closed).toBe(true);
+    expect(s.effects).toEqual([{ type: 'abandon' }]);
+  });
 });

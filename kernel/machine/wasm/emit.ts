@@ -100,6 +100,11 @@ export const OPC = Object.freeze({
   i64_add: 0x7c, i64_sub: 0x7d, i64_mul: 0x7e, i64_div_s: 0x7f, i64_rem_s: 0x81,
   i64_and: 0x83, i64_or: 0x84, i64_xor: 0x85, i64_shl: 0x86, i64_shr_s: 0x87, i64_shr_u: 0x88,
   i32_wrap_i64: 0xa7, i64_extend_i32_s: 0xac, i64_extend_i32_u: 0xad,
+  // doubles (the SSE2 subset): compared and computed as f64, kept as bits in i64 locals
+  f64_eq: 0x61, f64_lt: 0x63, f64_gt: 0x64, f64_ge: 0x66,
+  f64_ceil: 0x9b, f64_floor: 0x9c, f64_trunc: 0x9d, f64_nearest: 0x9e, f64_sqrt: 0x9f,
+  f64_add: 0xa0, f64_sub: 0xa1, f64_mul: 0xa2, f64_div: 0xa3,
+  i64_trunc_f64_s: 0xb0, f64_convert_i64_s: 0xb9, i64_reinterpret_f64: 0xbd, f64_reinterpret_i64: 0xbf,
 });
 export type OpName = keyof typeof OPC;
 

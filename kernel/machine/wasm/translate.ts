@@ -44,7 +44,7 @@
  *              budget spent, a store into code, the host stack deep)
  *   FAULT      a host service or a helper raised a fault             the machine's pending fault
  */
-import { STATE, STATE_BYTES, TAG_CODE, TAG_HDR, TAG_NUM, TAG_POISON, TAG_PTR, TAG_STACK, CARD_SHIFT } from '../cells.ts';
+import { STATE, STATE_BYTES, XMM_STATE, TAG_CODE, TAG_HDR, TAG_NUM, TAG_POISON, TAG_PTR, TAG_STACK, CARD_SHIFT } from '../cells.ts';
 import { BIT_CF, BIT_OF, BIT_PF, BIT_SF, BIT_ZF, FLAGS_ADD, FLAGS_EAGER, FLAGS_EXPLICIT, FLAGS_LOGIC, FLAGS_SUB } from '../flags.ts';
 import type { CodeCache, Insn } from '../insn.ts';
 import { OP } from '../insn.ts';
@@ -614,8 +614,11 @@ class FunctionWriter {
   private stepped(ins: Insn): void {
     const { b, L } = this;
     this.storeState(this.dirtyHere);
-    b.i32(this.p.code.addr).i32(ins.off).call(this.env.step).tee(L.status);
-    this.when(() => { this.refundAndLeave(this.remaining + 1); });
+    // SSE2 rows run here, on STATE as the interpreter's routine does (sse.ts); the rest, there.
+    if (!(ins.row!.sse && this.sse(ins))) {
+      b.i32(this.p.code.addr).i32(ins.off).call(this.env.step).tee(L.status);
+      this.when(() => { this.refundAndLeave(this.remaining + 1); });
+    }
     // (a form liveness.ts was not told is a sync point reloads everything: all locals fresh)
     this.loadState(isSyncPoint(ins) ? this.liveAfter : ALL);
     this.kind = -1;
@@ -1420,6 +1423,131 @@ class FunctionWriter {
     b.get(L.sp).set(L.y);
     b.get(L.sp).i32(8 + n).op('i32_add').set(L.sp);
     this.leaveFor(ins, true);
+  }
+
+  // ---- SSE2 scalar doubles ----------------------------------------------------------------------
+  //
+  // An SSE row stays a sync point (liveness.ts): the general registers and flags are in STATE
+  // around it, where the xmm registers always live (S64[XMM_STATE + 2r], high half at +1). The
+  // code below is sse.ts's routine in WebAssembly, bit for bit: a double is computed as f64
+  // only where no NaN can come out (WebAssembly does not promise a NaN's bits); NaNs are
+  // chosen by their bits as the CPU chooses them. A memory operand is checked as any access
+  // is (a fault leaves for the interpreter, which raises it). Forms not written here (andpd
+  // and xorpd on memory) still go through the step import. Returns false for those.
+
+  private sse(ins: Insn): boolean {
+    const { b, L } = this;
+    const ops = ins.decoded!.operands;
+    const d = ops[0], s = ops[1];
+    const op = ins.row!.operation;
+    const lo = (r: number): number => 8 * (XMM_STATE + 2 * r), hi = (r: number): number => lo(r) + 8;
+    const xmmLow = (r: number): void => { b.i32(0).mem('i64_load', 3, lo(r)); };
+    // The low 64 bits of a source operand (xmm, general register or 8 bytes of memory), pushed.
+    const source = (o: Operand): boolean => {
+      switch (o.kind) {
+        case 'xmm': xmmLow(o.reg); return true;
+        case 'reg': this.regValue(o.reg); return true;
+        case 'mem': this.address(ins, o, 8, false); b.get(L.ea).mem('i64_load', 3, STATE_BYTES); return true;
+        default: return false;
+      }
+    };
+    const setLow = (r: number, value: () => void): void => { b.i32(0); value(); b.mem('i64_store', 3, lo(r)); };
+    const clearHigh = (r: number): void => { b.i32(0).i64(0n).mem('i64_store', 3, hi(r)); };
+    // A number (in L.a) into a general register (STATE, reloaded after) or memory.
+    const toGeneral = (o: Operand): boolean => {
+      if (o.kind === 'reg') {
+        if (o.reg === RSP) { this.stopAt(ins); return true; } // (a number in rsp: the interpreter faults)
+        b.i32(0).get(L.a).mem('i64_store', 3, S_REG(o.reg));
+        b.i32(0).i32(TAG_NUM).mem('i32_store8', 0, S_TAG(o.reg));
+        return true;
+      }
+      if (o.kind !== 'mem') return false;
+      b.i32(TAG_NUM).set(L.t2); // (not L.x: the address check uses it)
+      this.write(ins, o, L.a, L.t2);
+      return true;
+    };
+    const isNaN = (v: number): void => { b.get(v).i64(0x7fffffffffffffffn).op('i64_and').i64(0x7ff0000000000000n).op('i64_gt_u'); };
+    const f64 = (v: number): void => { b.get(v).op('f64_reinterpret_i64'); };
+    const QUIET = 1n << 51n, DEFAULT_NAN = -(1n << 51n), INDEFINITE = -(1n << 63n);
+    switch (op) {
+      case 'movsd': case 'movq':
+        if (d.kind === 'xmm') {
+          if (!source(s)) return false;
+          b.set(L.a);
+          setLow(d.reg, () => b.get(L.a));
+          if (op === 'movq' || s.kind === 'mem') clearHigh(d.reg);
+          return true;
+        }
+        if (!source(s)) return false;
+        b.set(L.a);
+        return toGeneral(d);
+      case 'addsd': case 'subsd': case 'mulsd': case 'divsd': {
+        if (d.kind !== 'xmm' || !source(s)) return false;
+        b.set(L.b);
+        xmmLow(d.reg); b.set(L.a);
+        const name = op === 'addsd' ? 'f64_add' : op === 'subsd' ? 'f64_sub' : op === 'mulsd' ? 'f64_mul' : 'f64_div';
+        f64(L.a); f64(L.b); b.op(name).op('i64_reinterpret_f64').set(L.res);
+        // a NaN operand answers the first, made quiet; an invalid operation the default NaN
+        b.get(L.res).i64(DEFAULT_NAN); f64(L.res); f64(L.res); b.op('f64_eq').op('select').set(L.res);
+        b.get(L.b).i64(QUIET).op('i64_or').get(L.res); isNaN(L.b); b.op('select').set(L.res);
+        b.get(L.a).i64(QUIET).op('i64_or').get(L.res); isNaN(L.a); b.op('select').set(L.res);
+        setLow(d.reg, () => b.get(L.res));
+        return true;
+      }
+      case 'minsd': case 'maxsd':
+        if (d.kind !== 'xmm' || !source(s)) return false;
+        b.set(L.b);
+        xmmLow(d.reg); b.set(L.a);
+        // the destination when the comparison holds, else the source (NaNs and equal zeros too)
+        b.get(L.a).get(L.b); f64(L.a); f64(L.b); b.op(op === 'minsd' ? 'f64_lt' : 'f64_gt').op('select').set(L.res);
+        setLow(d.reg, () => b.get(L.res));
+        return true;
+      case 'sqrtsd': case 'roundsd': {
+        if (d.kind !== 'xmm' || !source(s)) return false;
+        b.set(L.b);
+        const mode = op === 'sqrtsd' ? -1 : (ins.immNum & 4) !== 0 ? 0 : ins.immNum & 3;
+        const name = mode < 0 ? 'f64_sqrt' : (['f64_nearest', 'f64_floor', 'f64_ceil', 'f64_trunc'] as const)[mode];
+        f64(L.b); b.op(name).op('i64_reinterpret_f64').set(L.res);
+        if (mode < 0) { b.get(L.res).i64(DEFAULT_NAN); f64(L.res); f64(L.res); b.op('f64_eq').op('select').set(L.res); }
+        b.get(L.b).i64(QUIET).op('i64_or').get(L.res); isNaN(L.b); b.op('select').set(L.res);
+        setLow(d.reg, () => b.get(L.res));
+        return true;
+      }
+      case 'ucomisd': case 'comisd':
+        if (d.kind !== 'xmm' || !source(s)) return false;
+        b.set(L.b);
+        xmmLow(d.reg); b.set(L.a);
+        // unordered ZF PF CF, less CF, equal ZF, greater none; into STATE's record, reloaded after
+        b.i32(0);
+        b.i32(BIT_ZF | BIT_PF | BIT_CF);
+        b.i32(BIT_CF).i32(BIT_ZF).i32(0); f64(L.a); f64(L.b); b.op('f64_eq').op('select'); f64(L.a); f64(L.b); b.op('f64_lt').op('select');
+        isNaN(L.a); isNaN(L.b); b.op('i32_or').op('select');
+        b.mem('i32_store', 2, S_FBITS);
+        b.i32(0).i32(FLAGS_EXPLICIT).mem('i32_store', 2, S_FK);
+        return true;
+      case 'cvtsi2sd':
+        if (d.kind !== 'xmm' || !source(s)) return false;
+        b.op('f64_convert_i64_s').op('i64_reinterpret_f64').set(L.res);
+        setLow(d.reg, () => b.get(L.res));
+        return true;
+      case 'cvttsd2si': case 'cvtsd2si':
+        if (!source(s)) return false;
+        b.set(L.b);
+        f64(L.b); b.op(op === 'cvttsd2si' ? 'f64_trunc' : 'f64_nearest').op('i64_reinterpret_f64').set(L.res);
+        // NaN, or outside [-2^63, 2^63): the integer indefinite (and no trap)
+        f64(L.res); b.i64(0xc3e0000000000000n).op('f64_reinterpret_i64').op('f64_ge');
+        f64(L.res); b.i64(0x43e0000000000000n).op('f64_reinterpret_i64').op('f64_lt').op('i32_and');
+        b.if(I64); f64(L.res); b.op('i64_trunc_f64_s'); b.else(); b.i64(INDEFINITE); b.end();
+        b.set(L.a);
+        return toGeneral(d);
+      case 'andpd': case 'xorpd': {
+        if (d.kind !== 'xmm' || s.kind !== 'xmm') return false;
+        const name = op === 'andpd' ? 'i64_and' : 'i64_xor';
+        for (const half of [lo, hi]) { b.i32(0).i32(0).mem('i64_load', 3, half(d.reg)).i32(0).mem('i64_load', 3, half(s.reg)).op(name).mem('i64_store', 3, half(d.reg)); }
+        return true;
+      }
+      default: return false;
+    }
   }
 
   private syscall(ins: Insn): void {
