@@ -25,7 +25,7 @@ function ok(s: Bedrock, source: string): string[] {
   const out = s.evaluate(source);
   const bad = out.find((o) => o.kind === 'error');
   if (bad) throw new Error(`${bad.source}: ${bad.text}`);
-  return out.map((o) => ('text' in o ? String(o.text) : o.kind));
+  return out.map((o) => o.text);
 }
 
 ok(b, `
