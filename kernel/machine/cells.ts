@@ -245,13 +245,38 @@ export class CellStore {
    */
   lowBytes = 0;
 
-  constructor(cellCount: number, mapCells = 0) {
+  /**
+   * `memory`, when given, is used instead of a new one: it must read 0 throughout (as a new
+   * one does) and is grown if it is too small (see preparedMemory).
+   */
+  constructor(cellCount: number, mapCells = 0, memory?: WebAssembly.Memory) {
     this.cellCount = cellCount;
     this.mapCells = mapCells;
     const pages = Math.ceil(bytesFor(cellCount, mapCells) / PAGE);
     if (pages > MAX_PAGES) throw new RangeError(`memory of ${cellCount} cells is larger than 4 GiB`);
-    this.memory = new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES });
+    this.memory = memory ?? new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES });
+    if (memory && !this.reserve(pages * PAGE)) throw new RangeError(`memory of ${cellCount} cells cannot be had`);
     this.refreshViews();
+  }
+
+  /**
+   * A memory for a store of `cellCount` cells and `mapCells` map cells, every page of it
+   * written once, so that the operating system has given it all: the first write to a page
+   * faults, and where that is slow (tens of microseconds a page on some machines) filling a
+   * fresh memory of megabytes takes a tenth of a second. An actor's worker prepares one while
+   * it waits (src/system/actor-worker.ts). `reuse`, a memory of an earlier machine, is
+   * cleared and taken instead of a new one.
+   */
+  static preparedMemory(cellCount: number, mapCells: number, reuse?: WebAssembly.Memory): WebAssembly.Memory {
+    const pages = Math.min(MAX_PAGES, Math.ceil(bytesFor(cellCount, mapCells) / PAGE));
+    if (reuse) {
+      new Uint8Array(reuse.buffer).fill(0);
+      return reuse;
+    }
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES });
+    const u8 = new Uint8Array(memory.buffer);
+    for (let i = 0; i < u8.length; i += 4096) u8[i] = 0;
+    return memory;
   }
 
   /**

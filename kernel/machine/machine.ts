@@ -70,6 +70,8 @@ export interface MachineOptions {
    * at its first call, or hot ones translated (auto, the default; BEDROCK_TIER overrides it).
    */
   readonly tier?: TierMode;
+  /** A memory to use instead of a new one (CellStore.preparedMemory): it must read 0 throughout. */
+  readonly memory?: WebAssembly.Memory;
 }
 
 /**
@@ -183,6 +185,12 @@ export class Machine {
   /** Where a nested interpreter run stopped when its budget ran out (STATE.NEXT_MODE = NEXT_INSN). */
   stoppedAt: Insn | null = null;
 
+  /** A memory for a machine made with these options, prepared (CellStore.preparedMemory). */
+  static preparedMemory(options: MachineOptions, reuse?: WebAssembly.Memory): WebAssembly.Memory {
+    const stackCells = options.stackCells ?? 1 << 16;
+    return CellStore.preparedMemory(options.cells ?? 1 << 20, fixedCellsFor(options.fixedCells ?? stackCells + (1 << 16)), reuse);
+  }
+
   constructor(options: MachineOptions = {}) {
     const cells = options.cells ?? 1 << 20;
     this.lowCells = options.lowCells ?? 4096;
@@ -193,7 +201,7 @@ export class Machine {
     this.fixedLo = this.lowCells;
     this.fixedEnd = this.fixedLo + fixedCells;
     if (this.fixedEnd + 256 > cells) throw new RangeError('memory too small for its low memory and fixed space');
-    this.store = new CellStore(cells, fixedCells);
+    this.store = new CellStore(cells, fixedCells, options.memory);
     this.store.setLowCells(this.lowCells);
     this.store.state32[STATE.FIXED_LO] = this.fixedLo;
     this.store.state32[STATE.FIXED_HI] = this.fixedEnd;
@@ -414,6 +422,11 @@ export class Machine {
     const out: { cell: number; cache: CodeCache }[] = [];
     this.cacheIndexOf.forEach((i, at) => { const cache = i > 0 ? this.cacheList[i - 1] : undefined; if (cache) out.push({ cell: at + this.fixedLo, cache }); });
     return out;
+  }
+
+  /** Each code object's header cell and byte length, in no particular order (image/snapshot.ts). */
+  forEachCode(fn: (header: number, byteLength: number) => void): void {
+    for (const c of this.cacheList) if (c) fn((c.addr >> 3) - 1, c.byteLength);
   }
 
   /** The code object whose first slot is at `address`, if there is one. */

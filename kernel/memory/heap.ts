@@ -588,6 +588,12 @@ export class Heap {
     this.fixedFree += n;
   }
 
+  /** Each free chunk of the fixed space: its header cell and its cells (image/snapshot.ts). */
+  forEachFreeChunk(fn: (header: number, cells: number) => void): void {
+    this.freeSmall.forEach((list, n) => { for (const h of list) fn(h, n); });
+    for (const h of this.freeLarge) fn(h, this.chunkSize(h));
+  }
+
   /** Forget every free chunk (the sweep files them again). */
   clearFreeLists(): void {
     for (const l of this.freeSmall) l.length = 0;

@@ -69,6 +69,14 @@ export class SymbolTable {
     this.byText.set(text, symbol);
   }
 
+  /** A copy of the table, text to address (image/snapshot.ts). */
+  table(): Map<string, number> { return new Map(this.byText); }
+
+  /** Take every entry of a table made by table() over the same heap. */
+  adoptTable(table: ReadonlyMap<string, number>): void {
+    for (const [text, p] of table) this.byText.set(text, p);
+  }
+
   get size(): number { return this.byText.size; }
 }
 

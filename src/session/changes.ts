@@ -14,15 +14,23 @@
  * The global `_` (the last value, which the REPL sets after every statement) is not part of
  * it. A graph larger than LIMIT, or a structure that cannot be read, makes the state unknown
  * (null): the statement then counts as a change, as everything did before, erring on the side
- * of asking. What is not looked at: state kept in a class's own variables.
+ * of asking. What is not looked at: state kept in a class's own variables, and the
+ * scheduler's record of the process running (TRANSIENT): every evaluation runs in a process
+ * of its own, made anew (bootstrap/system/process.bedrock), so a statement that only yields,
+ * waits on a Delay, forks a process that ends, or spawns an actor and takes its value,
+ * changes nothing; one that leaves a process ready or sleeping (the scheduler's queues and
+ * delays) is a change.
  */
 import { FORMAT_CODE, TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts';
 import { classIndexOf, formatOf, isObject, slotCount, slotNumber, slotPointer, slotTag } from '../../kernel/objects/access.ts';
 import { walkGuard } from '../../kernel/objects/classes.ts';
-import { isUndeclared } from '../../kernel/objects/globals.ts';
+import { findBinding, isUndeclared } from '../../kernel/objects/globals.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { BEHAVIOUR, BINDING, CLASS, ROOTS } from '../../kernel/objects/layout.ts';
 import { LAST_RESULT } from './workspace.ts';
+
+/** Instance variables not looked at, by class: what changes with every evaluation, not with the image. */
+const TRANSIENT: Readonly<Record<string, readonly string[]>> = { ProcessorScheduler: ['activeProcess', 'mainProcess', 'idleWaiter'] };
 
 /** The most cells of global-held objects read; beyond, the state is unknown. */
 const LIMIT = 200_000;
@@ -46,12 +54,27 @@ class StateReader {
   private readonly lastResult: number;
   private readonly table: number;
   private readonly classes: number;
+  /** TRANSIENT's slots, by class index. */
+  private readonly skip = new Map<number, Set<number>>();
 
   constructor(private readonly k: Kernel) {
     this.m = k.machine;
     this.lastResult = k.symbols.find(LAST_RESULT) ?? -1;
     this.table = slotPointer(this.m, k.roots, ROOTS.CLASS_TABLE);
     this.classes = slotCount(this.m, this.table);
+    for (const [name, ivars] of Object.entries(TRANSIENT)) {
+      const binding = findBinding(k, name);
+      if (binding < 0 || slotTag(this.m, binding, BINDING.VALUE) !== TAG_PTR) continue;
+      const b = slotPointer(this.m, binding, BINDING.VALUE);
+      if (!this.isBehaviour(b) || slotTag(this.m, b, BEHAVIOUR.IVARS) !== TAG_PTR) continue;
+      const names = slotPointer(this.m, b, BEHAVIOUR.IVARS);
+      if (names === k.nil) continue;
+      const slots = new Set<number>();
+      for (let i = 0; i < slotCount(this.m, names); i++) {
+        if (slotTag(this.m, names, i) === TAG_PTR && ivars.includes(k.textOf(slotPointer(this.m, names, i)))) slots.add(i);
+      }
+      this.skip.set(slotNumber(this.m, b, BEHAVIOUR.INDEX), slots);
+    }
   }
 
   private mix(n: number): void {
@@ -114,7 +137,11 @@ class StateReader {
     this.mix(n);
     this.cells += n + 1;
     if (this.cells > LIMIT) return false;
-    for (let i = 0; i < n; i++) if (!this.value(p + 8 * i)) return false;
+    const skip = this.skip.get(index);
+    for (let i = 0; i < n; i++) {
+      if (skip?.has(i)) { this.mix(0x7a5e); continue; }
+      if (!this.value(p + 8 * i)) return false;
+    }
     return true;
   }
 }

@@ -24,21 +24,24 @@
  *                                                    Actor made in another (saved in an image,
  *                                                    opened again) is ended
  *
- * SPAWN starts the actor from a snapshot of this image, taken at once in memory (the image
- * layer's imageParts) and written to a temporary file the worker opens and deletes: the actor
- * has every class and method the spawner has, and the block and its arguments, which are put
- * in the global ActorStart for the snapshot and taken out again. The arguments are then
- * poisoned here, as anything sent is (actor-copy.ts). Messages and the result travel as
- * graphs (actor-copy.ts) over a MessagePort, read synchronously (receiveMessageOnPort); a
- * shared Int32Array per actor counts what was posted each way, so a waiter sleeps on it with
- * Atomics.wait instead of spinning.
+ * SPAWN starts the actor from a snapshot of this image taken at once in memory
+ * (image/snapshot.ts), into a SharedArrayBuffer kept for the purpose, which the worker copies
+ * into its machine: the actor has every class and method the spawner has, and the block and
+ * its arguments, which are put in the global ActorStart for the snapshot and taken out again.
+ * The arguments are then poisoned here, as anything sent is (actor-copy.ts). Workers are
+ * kept in a pool of this thread: a few are started ahead (each loads the code and prepares a
+ * memory while it waits), and a worker whose actor ended takes the next spawn, so that a
+ * spawn costs a copy of the heap each way, not a thread's start. Messages and the result
+ * travel as graphs (actor-copy.ts) over a MessagePort of the actor's, read synchronously
+ * (receiveMessageOnPort); a shared Int32Array per actor counts what was posted each way, so
+ * a waiter sleeps on it with Atomics.wait instead of spinning.
  *
  * Workers are unref'd (they never keep the process alive) and stopped when the process exits;
  * Bedrock stops the actors an evaluation started when it is interrupted (Ctrl-C).
  */
 import type { MessagePort, Worker } from 'node:worker_threads';
-import { existsSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -49,7 +52,7 @@ import { assignGlobal, findBinding } from '../../kernel/objects/globals.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { CLASS } from '../../kernel/objects/layout.ts';
 import { newString } from '../../kernel/objects/services.ts';
-import { imageParts } from '../../image/save.ts';
+import { snapshotBytes, takeSnapshot, type Snapshot } from '../../image/snapshot.ts';
 import type { Backend } from '../compiler/compiler.ts';
 import { decodeGraph, encodeGraph, poison, type Graph } from './actor-copy.ts';
 
@@ -73,16 +76,40 @@ export type ToActor = { readonly kind: 'message'; readonly graph: Graph };
 /** Slots of the shared counters: messages posted to the actor, and from it. */
 export const INBOX = 0, OUTBOX = 1;
 
-export interface ActorWorkerData {
-  readonly image: string;
+/** What a pooled worker is started with. */
+export interface PoolWorkerData {
+  /** Its control port: StartActor messages come on it. */
+  readonly control: MessagePort;
+  /** The machine it should prepare a memory for, or null. */
+  readonly geometry: Snapshot['machine'] | null;
+}
+
+/** What a pooled worker is sent to run an actor. */
+export interface StartActor {
+  readonly snapshot: Snapshot;
+  /** Holds `token` while the snapshot's shared bytes are the worker's to read; it clears it. */
+  readonly busy: Int32Array;
+  readonly token: number;
   readonly backend: Backend;
+  /** The actor's own port, and its counters (INBOX, OUTBOX). */
   readonly port: MessagePort;
   readonly counters: Int32Array;
 }
 
+/** A worker of this thread's pool. */
+interface PoolWorker {
+  readonly worker: Worker;
+  readonly control: MessagePort;
+  /** The actor it runs, or null while it waits. */
+  actor: ActorRecord | null;
+  /** The staging buffer's flag and this spawn's token in it, while the worker may not have copied it out. */
+  busy: { readonly flag: Int32Array; readonly token: number } | null;
+  dead: boolean;
+}
+
 interface ActorRecord {
   readonly id: number;
-  readonly worker: Worker;
+  readonly pooled: PoolWorker;
   readonly port: MessagePort;
   readonly counters: Int32Array;
   /** The worker has ended (exit event, or terminated). */
@@ -91,7 +118,8 @@ interface ActorRecord {
   result: ToSpawner | null;
   /** Messages it sent to its spawner (Actor receive in the spawner). */
   readonly inbox: Graph[];
-  exitCode: number | null;
+  /** Its worker is done with it (returned to the pool, or stopped). */
+  released: boolean;
 }
 
 /** The side of a Bedrock that actors need: its backend, its transcript. */
@@ -109,10 +137,121 @@ export interface ActorParent {
 const all = new Set<ActorRecord>();
 let exitHooked = false;
 
+/** Workers waiting for an actor. */
+const idle: PoolWorker[] = [];
+/** Every worker of the pool, waiting or running. */
+const workers = new Set<PoolWorker>();
+/**
+ * Workers kept waiting at most: a worker whose actor ended waits for the next spawn while
+ * fewer than this many wait (else it stops). A spawn that leaves none waiting starts one.
+ */
+const POOL_SIZE = Math.max(2, Math.min(4, availableParallelism()));
+
+/** Shared buffers snapshots are copied into, each with its busy flag. */
+const stagings: { readonly bytes: SharedArrayBuffer; readonly busy: Int32Array }[] = [];
+
 /** Stop every actor of this thread (the process is leaving). */
 export function stopAllActors(): void {
-  for (const a of all) { a.running = false; void a.worker.terminate(); }
+  for (const a of all) stopRecord(a);
   all.clear();
+}
+
+/** Stop every worker of this thread's pool too (for tests and the end of the process). */
+export function stopAllWorkers(): void {
+  stopAllActors();
+  for (const w of workers) { w.dead = true; void w.worker.terminate(); }
+  workers.clear();
+  idle.length = 0;
+}
+
+function stopRecord(a: ActorRecord): void {
+  if (!a.running) return;
+  a.running = false;
+  if (a.result === null) a.result = { kind: 'error', text: 'the actor was terminated', backtrace: [], output: '' };
+  a.released = true;
+  const w = a.pooled;
+  w.dead = true;
+  void w.worker.terminate();
+  all.delete(a);
+}
+
+/** A new pooled worker, preparing a memory for a machine of `geometry`. */
+function newWorker(geometry: Snapshot['machine'] | null): PoolWorker {
+  const { port1, port2 } = new (threads().MessageChannel)();
+  const worker = startWorker({ control: port2, geometry }, [port2]);
+  worker.unref();
+  port1.unref();
+  const w: PoolWorker = { worker, control: port1, actor: null, busy: null, dead: false };
+  workers.add(w);
+  worker.on('error', (e) => {
+    const a = w.actor;
+    if (a && a.result === null) a.result = { kind: 'error', text: `the actor failed: ${e instanceof Error ? e.message : String(e)}`, backtrace: [], output: '' };
+  });
+  worker.on('exit', (code) => {
+    w.dead = true;
+    workers.delete(w);
+    const i = idle.indexOf(w);
+    if (i >= 0) idle.splice(i, 1);
+    // A snapshot it had not copied out yet is nobody's now.
+    if (w.busy) Atomics.compareExchange(w.busy.flag, 0, w.busy.token, 0);
+    const a = w.actor;
+    if (a) {
+      drainRecord(a);
+      if (a.result === null) a.result = { kind: 'error', text: `the actor ended without an answer (exit ${code})`, backtrace: [], output: '' };
+      a.running = false;
+      all.delete(a);
+    }
+  });
+  if (!exitHooked) { exitHooked = true; process.once('exit', stopAllWorkers); }
+  return w;
+}
+
+/** Take what an actor's worker posted; when its outcome came, its worker goes back to the pool. */
+function drainRecord(a: ActorRecord): void {
+  for (;;) {
+    const got = threads().receiveMessageOnPort(a.port);
+    if (!got) return;
+    const msg = got.message as ToSpawner;
+    if (msg.kind === 'message') a.inbox.push(msg.graph);
+    else if (a.result === null) {
+      a.result = msg;
+      a.running = false;
+      all.delete(a);
+      release(a);
+    }
+  }
+}
+
+/** The actor has ended: its worker waits for the next (or stops, when enough are waiting). */
+function release(a: ActorRecord): void {
+  if (a.released) return;
+  a.released = true;
+  const w = a.pooled;
+  if (w.actor === a) { w.actor = null; w.busy = null; }
+  if (w.dead) return;
+  if (idle.length < POOL_SIZE) idle.push(w);
+  else { w.dead = true; workers.delete(w); void w.worker.terminate(); }
+}
+
+/** Tokens of spawns (a staging buffer's flag holds the one whose worker may read it). */
+let tokens = 0;
+
+/** A shared buffer of at least `bytes` bytes that no worker is reading, its flag set to `token`. */
+function staging(bytes: number, token: number): { readonly bytes: SharedArrayBuffer; readonly busy: Int32Array } {
+  for (const s of stagings) {
+    if (s.bytes.byteLength >= bytes && Atomics.compareExchange(s.busy, 0, 0, token) === 0) return s;
+  }
+  // Room to grow, and every page written once (a first write to a page is slow on some machines).
+  const made = { bytes: new SharedArrayBuffer(Math.ceil((bytes * 1.25) / 65536) * 65536), busy: new Int32Array(new SharedArrayBuffer(4)) };
+  const u8 = new Uint8Array(made.bytes);
+  for (let i = 0; i < u8.length; i += 4096) u8[i] = 0;
+  made.busy[0] = token;
+  // Keep a few; a buffer too small for this heap is dropped when it is free.
+  for (let i = stagings.length - 1; i >= 0; i--) {
+    if (stagings[i].bytes.byteLength < bytes && Atomics.load(stagings[i].busy, 0) === 0) stagings.splice(i, 1);
+  }
+  if (stagings.length < 4) stagings.push(made);
+  return made;
 }
 
 export class Actors {
@@ -143,24 +282,10 @@ export class Actors {
     return n;
   }
 
-  private stop(a: ActorRecord): void {
-    if (!a.running) return;
-    a.running = false;
-    if (a.result === null) a.result = { kind: 'error', text: 'the actor was terminated', backtrace: [], output: '' };
-    void a.worker.terminate();
-    all.delete(a);
-  }
+  private stop(a: ActorRecord): void { stopRecord(a); }
 
   /** Take what the worker posted. */
-  private drain(a: ActorRecord): void {
-    for (;;) {
-      const got = threads().receiveMessageOnPort(a.port);
-      if (!got) return;
-      const msg = got.message as ToSpawner;
-      if (msg.kind === 'message') a.inbox.push(msg.graph);
-      else if (a.result === null) { a.result = msg; a.running = false; all.delete(a); }
-    }
-  }
+  private drain(a: ActorRecord): void { drainRecord(a); }
 
   private drainParent(): void {
     if (!this.parent) return;
@@ -348,12 +473,14 @@ export class Actors {
     setSlot(m, holder, 1, m.register(2), m.registerTag(2));
     void block; void args;
     assignGlobal(k, binding, { value: BigInt(holder), tag: TAG_PTR });
-    const file = join(tmpdir(), `bedrock-actor-${process.pid}-${this.next}-${Math.random().toString(36).slice(2)}.image`);
+    const token = tokens = (tokens % 0x7ffffffe) + 1;
+    let snapshot: Snapshot;
+    let stage: { readonly bytes: SharedArrayBuffer; readonly busy: Int32Array };
     try {
-      const { parts } = imageParts(k, this.host.backend, { id: `actor-${process.pid}`, seq: 0, offset: 0 });
-      writeFileSync(file, Buffer.concat(parts));
+      stage = staging(snapshotBytes(k), token);
+      snapshot = takeSnapshot(k, stage.bytes);
     } catch (e) {
-      return `the actor's image could not be written: ${e instanceof Error ? e.message : String(e)}`;
+      return `the actor's snapshot could not be taken: ${e instanceof Error ? e.message : String(e)}`;
     } finally {
       assignGlobal(k, binding, { value: BigInt(k.nil), tag: TAG_PTR });
     }
@@ -363,33 +490,26 @@ export class Actors {
     poison(k, again, `sent to actor ${this.next} (the arguments of spawnWith:)`);
     const { port1, port2 } = new (threads().MessageChannel)();
     const counters = new Int32Array(new SharedArrayBuffer(8));
-    const data: ActorWorkerData = { image: file, backend: this.host.backend, port: port2, counters };
-    let worker: Worker;
+    let w: PoolWorker;
     try {
-      worker = startWorker(data, [port2]);
+      w = idle.pop() ?? newWorker(snapshot.machine);
+      w.control.postMessage({ snapshot, busy: stage.busy, token, backend: this.host.backend, port: port2, counters } satisfies StartActor, [port2]);
     } catch (e) {
-      try { unlinkSync(file); } catch { /* not there */ }
+      Atomics.compareExchange(stage.busy, 0, token, 0);
       return `the actor could not be started: ${e instanceof Error ? e.message : String(e)}`;
     }
-    worker.unref();
     port1.unref();
     const id = this.next++;
-    const a: ActorRecord = { id, worker, port: port1, counters, running: true, result: null, inbox: [], exitCode: null };
-    worker.on('error', (e) => {
-      if (a.result === null) a.result = { kind: 'error', text: `the actor failed: ${e instanceof Error ? e.message : String(e)}`, backtrace: [], output: '' };
-    });
-    worker.on('exit', (code) => {
-      a.exitCode = code;
-      this.drain(a);
-      if (a.result === null) a.result = { kind: 'error', text: `the actor ended without an answer (exit ${code})`, backtrace: [], output: '' };
-      a.running = false;
-      all.delete(a);
-      try { unlinkSync(file); } catch { /* the worker took it */ }
-    });
+    const a: ActorRecord = { id, pooled: w, port: port1, counters, running: true, result: null, inbox: [], released: false };
+    w.actor = a;
+    w.busy = { flag: stage.busy, token };
     this.actors.set(id, a);
     this.recent.push(a);
     all.add(a);
-    if (!exitHooked) { exitHooked = true; process.once('exit', stopAllActors); }
+    // A worker for the next spawn starts now, while this one runs.
+    try {
+      if (idle.length === 0) idle.push(newWorker(snapshot.machine));
+    } catch { /* the next spawn starts its own */ }
     m.setRegister(0, BigInt(id), TAG_NUM);
     return null;
   }
@@ -406,7 +526,7 @@ function waitFor(counters: Int32Array, slot: number, ms: number, interrupt: Int3
  * file, else the bundle's dist/actor-worker.cjs beside the running bundle; or the bundle
  * BEDROCK_ACTOR_WORKER names.
  */
-function startWorker(data: ActorWorkerData, transfer: MessagePort[]): Worker {
+function startWorker(data: PoolWorkerData, transfer: MessagePort[]): Worker {
   // A bundle named by the environment (the benchmarks run from the sources but time the build's workers).
   const forced = process.env.BEDROCK_ACTOR_WORKER;
   if (forced) return new (threads().Worker)(forced, { workerData: data, transferList: transfer });

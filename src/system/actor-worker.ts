@@ -1,45 +1,63 @@
 /*
- * The body of an actor's worker thread (actor-service.ts starts it): open the spawner's
- * snapshot (and delete its file), run the block ActorStart holds with its arguments as a
- * top-level evaluation of `Actor runStart`, and post the outcome to the spawner: the block's
- * value as a graph (REPLY), or the error's text and backtrace; then end.
+ * The body of an actor's worker thread (actor-service.ts starts it and keeps it in a pool).
+ * The worker waits on its control port; for each StartActor it opens the spawner's snapshot
+ * (image/snapshot.ts: copied out of a shared buffer the spawner filled), runs the block
+ * ActorStart holds as a top-level evaluation of `Actor runStart`, posts the outcome to the
+ * spawner on the actor's own port (the block's value as a graph, or the error's text and
+ * backtrace), stops the actors that one spawned, and waits for the next.
+ *
+ * While it waits it keeps a memory ready for the next machine (Machine.preparedMemory): a new
+ * one written through once, or the last machine's cleared, so that opening a snapshot copies
+ * into memory the operating system has already given (a first write to a page is slow).
  */
-import { unlinkSync } from 'node:fs';
-import { workerData } from 'node:worker_threads';
-import { openImage } from '../../image/open.ts';
+import { type MessagePort, workerData } from 'node:worker_threads';
+import { Machine } from '../../kernel/machine/machine.ts';
 import { SERVICE } from '../../kernel/objects/layout.ts';
-import { Actors, OUTBOX, type ActorWorkerData, type ToSpawner } from './actor-service.ts';
+import { openSnapshot, snapshotMachineOptions } from '../../image/snapshot.ts';
+import { Actors, OUTBOX, stopAllActors, type PoolWorkerData, type StartActor, type ToSpawner } from './actor-service.ts';
 import { Bedrock } from './bedrock.ts';
 
-function post(data: ActorWorkerData, msg: ToSpawner): void {
-  data.port.postMessage(msg);
-  Atomics.add(data.counters, OUTBOX, 1);
-  Atomics.notify(data.counters, OUTBOX);
+function post(start: StartActor, msg: ToSpawner): void {
+  start.port.postMessage(msg);
+  Atomics.add(start.counters, OUTBOX, 1);
+  Atomics.notify(start.counters, OUTBOX);
 }
 
-function main(): void {
-  const data = workerData as ActorWorkerData;
-  const opened = openImage(data.image);
-  try { unlinkSync(data.image); } catch { /* gone already */ }
-  if (!opened.ok) {
-    post(data, { kind: 'error', text: `the actor's image did not open: ${opened.message}`, backtrace: [], output: '' });
+const data = workerData as PoolWorkerData;
+let memory: WebAssembly.Memory | null = data.geometry ? Machine.preparedMemory(snapshotMachineOptions(data.geometry)) : null;
+
+function run(start: StartActor): void {
+  let b: Bedrock;
+  try {
+    const kernel = openSnapshot(start.snapshot, memory ? { memory } : {});
+    b = Bedrock.resume(kernel, { backend: start.backend });
+  } catch (e) {
+    post(start, { kind: 'error', text: `the actor's snapshot did not open: ${e instanceof Error ? e.message : String(e)}`, backtrace: [], output: '' });
+    start.port.close();
     return;
+  } finally {
+    // The shared buffer is the spawner's again.
+    Atomics.compareExchange(start.busy, 0, start.token, 0);
+    memory = null;
   }
-  const b = Bedrock.resume(opened.kernel, { backend: data.backend });
-  const actors = new Actors(b.kernel, b, { port: data.port, counters: data.counters });
+  const actors = new Actors(b.kernel, b, { port: start.port, counters: start.counters });
   b.actors = actors;
   b.kernel.machine.services[SERVICE.ACTOR] = actors.service();
   const [o] = b.evaluate('Actor runStart');
   if (!o) {
-    post(data, { kind: 'error', text: 'the actor did not start', backtrace: [], output: '' });
+    post(start, { kind: 'error', text: 'the actor did not start', backtrace: [], output: '' });
   } else if (o.kind === 'error') {
-    post(data, { kind: 'error', text: o.text, backtrace: o.backtrace ?? [], output: o.output ?? '' });
+    post(start, { kind: 'error', text: o.text, backtrace: o.backtrace ?? [], output: o.output ?? '' });
   } else if (actors.reply) {
-    post(data, { kind: 'done', graph: actors.reply, output: o.output ?? '' });
+    post(start, { kind: 'done', graph: actors.reply, output: o.output ?? '' });
   } else {
-    post(data, { kind: 'error', text: 'the actor ended without an answer', backtrace: [], output: o.output ?? '' });
+    post(start, { kind: 'error', text: 'the actor ended without an answer', backtrace: [], output: o.output ?? '' });
   }
-  data.port.close();
+  start.port.close();
+  // The actors this one spawned end with it (no one is left to talk to them).
+  stopAllActors();
+  // Its machine's memory, cleared, is the next one's.
+  memory = Machine.preparedMemory(snapshotMachineOptions(start.snapshot.machine), b.kernel.machine.store.memory);
 }
 
-main();
+(data.control as MessagePort).on('message', (start: StartActor) => run(start));

@@ -6,6 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { verifyHeap } from '../../kernel/memory/verify.ts';
 import { imageInfo } from '../../image/info.ts';
@@ -89,6 +90,47 @@ describe('Session', () => {
     expect(t.recover().failures).toBeUndefined();
     expect(t.unsavedChanges()).toBe(counted);
     expect(texts(t, 'Z\nX\nY\nL size\n(A at: 1)\nQ1 new two')).toEqual(['8', '4', '5', '1', '7', '2']);
+    t.close();
+  });
+
+  it('processes and actors: a statement that only used them is no change, before and after a save; one that leaves a process waiting is', () => {
+    // The actors' workers are the build's (as test/system/actor-interrupt.test.ts has them).
+    process.env.BEDROCK_ACTOR_WORKER = fileURLToPath(new URL('../../dist/actor-worker.cjs', import.meta.url));
+    const path = join(dir, 'processes.image');
+    const made = Session.open(path, { template: systemImagePath() });
+    if (!(made instanceof Session)) throw new Error(made.message);
+    const s = made;
+    const table: [string, string, boolean][] = [
+      ['Processor yield', 'a ProcessorScheduler', false],
+      ['[3 + 4] fork. 5', '5', false],
+      ['| s | s := Semaphore new. [s wait] fork. [s signal] fork. 6', '6', false],
+      ['[3 + 4] spawn valueWithin: 60000', '7', false],
+      ['S := Semaphore new', 'a Semaphore (0 signals, 0 waiting)', true],
+      ['[S wait] fork. 1', '1', true], // a process waits on what a global holds
+      ['Processor yield. 2', '2', false],
+      ['S signal. 3', '3', true], // it ran and ended
+      ['[(Delay forSeconds: 1000) wait] fork. 4', '4', true], // a process sleeps in the scheduler
+      ['[[true] whileTrue: [Processor yield]] spawn terminate. 8', '8', false],
+    ];
+    const check = (rows: typeof table): void => {
+      for (const [source, text, change] of rows) {
+        const before = s.unsavedChanges();
+        expect(texts(s, source), source).toEqual([text]);
+        expect(s.unsavedChanges() - before, `${source} counts as ${change ? 'a change' : 'no change'}`).toBe(change ? 1 : 0);
+      }
+    };
+    check(table);
+    expect(s.unsavedChanges()).toBe(4);
+    const saved = s.save();
+    expect(saved.ok, JSON.stringify(saved)).toBe(true);
+    expect(s.unsavedChanges()).toBe(0);
+    check(table.filter(([, , change]) => !change));
+    expect(s.unsavedChanges()).toBe(0);
+    s.close();
+    // Opened again: no changes since the save are announced.
+    const t = open(path);
+    expect(t.unsavedChanges()).toBe(0);
+    expect(t.notes.join('\n')).not.toContain('since the last save');
     t.close();
   });
 

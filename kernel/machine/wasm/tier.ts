@@ -121,14 +121,10 @@ export class Tier {
 
   /** A code object's table slot exists (the machine registered it at cache index `i`). */
   registered(i: number): void {
-    if (i >= this.table.length) {
-      const grow = Math.max(i + 1 - this.table.length, this.table.length);
-      const first = this.table.length;
-      this.table.grow(grow);
-      for (let j = first; j < this.table.length; j++) this.table.set(j, this.stub);
-    } else {
-      this.table.set(i, this.stub);
-    }
+    // A slot that holds no translation holds the stub (drop and forgotten put it back), so only
+    // new slots need it: given to grow, which fills them at once (a table.set a slot took
+    // about 10 us, most of the open of an actor's snapshot of 5,500 code objects).
+    if (i >= this.table.length) this.table.grow(Math.max(i + 1 - this.table.length, this.table.length), this.stub);
   }
 
   /** Calls after which a queued code object is translated at once (the interpreter compares with it). */

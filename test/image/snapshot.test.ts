@@ -1,0 +1,135 @@
+/*
+ * Snapshots in memory (image/snapshot.ts), the way an actor's worker starts: a heap copied out
+ * of a running system and opened in a new machine without the walk an image file gets. What
+ * the snapshot hands over instead of walking (the fixed space's free chunks, its code objects,
+ * the process stacks, the symbols) is compared with what the walk of an image file finds in
+ * the same heap (image/validate.ts checkHeap, run on the opened machine: the differential);
+ * the heap must be the same cell for cell, the heap verifier must find nothing, before and
+ * after a full collection, and a corpus of expressions must answer the same in both systems,
+ * also after objects of every kind were made, some old and some young, and code was defined
+ * and forgotten (free chunks in the fixed space). A prepared memory (Machine.preparedMemory)
+ * reused from an earlier machine must give the same.
+ */
+import { describe, expect, it } from 'vitest';
+import { Machine } from '../../kernel/machine/machine.ts';
+import { verifyHeap } from '../../kernel/memory/verify.ts';
+import type { Kernel } from '../../kernel/objects/kernel.ts';
+import { checkHeap } from '../../image/validate.ts';
+import { openSnapshot, snapshotBytes, snapshotMachineOptions, takeSnapshot } from '../../image/snapshot.ts';
+import { Bedrock } from '../../src/system/bedrock.ts';
+import { bootSystem } from '../support/system.ts';
+
+const b = bootSystem();
+
+function ok(s: Bedrock, source: string): string[] {
+  const out = s.evaluate(source);
+  const bad = out.find((o) => o.kind === 'error');
+  if (bad) throw new Error(`${bad.source}: ${bad.text}`);
+  return out.map((o) => o.text);
+}
+
+ok(b, `
+Object subclass: #Pair instanceVariableNames: 'left right'
+Pair left: a right: b -> left := a. right := b
+Pair sum -> ^left + right
+Keep := (1 to: 2000) collect: [:i | Pair new left: i right: i * i]
+Young := OrderedCollection new. 1 to: 50 do: [:i | Young add: i printString]
+Big := 100 factorial
+Smalltalk mark: #scratch
+Object subclass: #Gone instanceVariableNames: 'x'
+Gone x -> ^x
+Pair gone -> ^Gone new x
+Smalltalk forget: #scratch
+Pair sum -> ^left * 1000 + right
+`);
+
+const CORPUS = [
+  'Keep size', '(Keep inject: 0 into: [:a :p | a + p sum]) printString', 'Young last', 'Big printString size',
+  '(Pair new left: 3 right: 4) sum', 'Pair respondsTo: #gone', 'Smalltalk includesKey: #Gone', '#(1 $a \'s\' #sym 2.5) printString',
+  '(1/3) + (2/3)', '(Keep collect: [:p | p sum \\\\ 7]) asSet size', '[:x | x * 2] value: 21', 'Young size',
+];
+
+/** Cells and tags of every used part of memory, and the spaces' bounds, must be equal. */
+function expectSameHeap(a: Kernel, c: Kernel): void {
+  const ma = a.machine, mc = c.machine, ha = a.heap, hc = c.heap;
+  expect([ma.lowCells, ma.fixedLo, ma.fixedHi, ha.fixedTop, ha.oldLo, ha.oldTop, ha.oldEnd, ha.nurseryLo, ha.nurseryTop, ma.store.cellCount])
+    .toEqual([mc.lowCells, mc.fixedLo, mc.fixedHi, hc.fixedTop, hc.oldLo, hc.oldTop, hc.oldEnd, hc.nurseryLo, hc.nurseryTop, mc.store.cellCount]);
+  for (const [lo, hi] of [[0, ma.lowCells], [ma.fixedLo, ha.fixedTop], [ha.oldLo, ha.oldTop], [ha.nurseryLo, ha.nurseryTop]]) {
+    const bytes = (k: Kernel): Buffer => Buffer.from(k.machine.store.bytes.buffer, k.machine.store.bytes.byteOffset + lo * 8, (hi - lo) * 8);
+    const tags = (k: Kernel): Buffer => Buffer.from(k.machine.store.tags.buffer, k.machine.store.tags.byteOffset + lo, hi - lo);
+    expect(Buffer.compare(bytes(a), bytes(c)), `cells ${lo}..${hi}`).toBe(0);
+    expect(Buffer.compare(tags(a), tags(c)), `tags ${lo}..${hi}`).toBe(0);
+  }
+}
+
+/** What the snapshot told the opener, against what a walk of the opened heap finds. */
+function expectWalkAgrees(k: Kernel): void {
+  const m = k.machine, heap = k.heap;
+  const free: number[] = [];
+  heap.forEachFreeChunk((h, n) => free.push(h, n));
+  const code: number[] = [];
+  m.forEachCode((h, n) => { if (h >= m.fixedBoot) code.push(h, n); });
+  const symbols = [...k.symbols.table().values()].sort((x, y) => x - y);
+  const cards = m.store.cards.slice();
+  const facts = checkHeap(m, {
+    lowCells: m.lowCells, fixedLo: m.fixedLo, fixedTop: heap.fixedTop, oldLo: m.fixedHi, oldTop: heap.oldTop,
+    nurseryLo: heap.nurseryLo, nurseryTop: heap.nurseryTop,
+  });
+  if ('check' in facts) throw new Error(`${facts.check}: ${facts.message}`);
+  const pairs = (xs: readonly number[]): string[] => { const out: string[] = []; for (let i = 0; i < xs.length; i += 2) out.push(`${xs[i]}:${xs[i + 1]}`); return out.sort(); };
+  expect(pairs(free), 'free chunks').toEqual(pairs(facts.freeChunks));
+  expect(free.length, 'the fixed space has free chunks (a forget made them)').toBeGreaterThan(0);
+  expect(symbols, 'symbols').toEqual(facts.symbols.map((h) => (h + 1) * 8).sort((x, y) => x - y));
+  expect([...heap.stacks].filter((h) => h !== (m.homeStackLo >> 3) - 1).sort(), 'stacks').toEqual([...facts.stacks].sort());
+  // The walk registers the code objects it finds again (after the snapshot's): the same ones.
+  const again: number[] = [];
+  m.forEachCode((h, n) => { if (h >= m.fixedBoot) again.push(h, n); });
+  expect(pairs(code), 'code objects').toEqual(pairs(again.slice(code.length)));
+  // Every card the walk sets (an old cell pointing into the nursery) the snapshot had set.
+  const walked = m.store.cards;
+  const missing: number[] = [];
+  for (let i = 0; i < walked.length; i++) if (walked[i] && !cards[i]) missing.push(i);
+  expect(missing, 'cards').toEqual([]);
+}
+
+describe('a snapshot in memory', () => {
+  const expected = CORPUS.map((e) => ok(b, e)[0]);
+
+  it('opens to the same heap, with what a walk of it would find, and answers the same', () => {
+    const s = takeSnapshot(b.kernel);
+    expect(s.bytes.byteLength).toBe(snapshotBytes(b.kernel));
+    const k = openSnapshot(structuredClone(s));
+    expectSameHeap(b.kernel, k);
+    expect(verifyHeap(k.heap)).toEqual([]);
+    expectWalkAgrees(openSnapshot(structuredClone(s)));
+    const c = Bedrock.resume(k, { backend: b.backend });
+    expect(CORPUS.map((e) => ok(c, e)[0])).toEqual(expected);
+    // A full collection in the opened system finds it sound, and it answers the same after.
+    k.heap.collect('major');
+    expect(verifyHeap(k.heap)).toEqual([]);
+    expect(CORPUS.map((e) => ok(c, e)[0])).toEqual(expected);
+    // The spawner goes on unchanged.
+    expect(CORPUS.map((e) => ok(b, e)[0])).toEqual(expected);
+  });
+
+  it('opens into a shared buffer and a reused, prepared memory, again and again', () => {
+    const shared = new SharedArrayBuffer(2 * snapshotBytes(b.kernel));
+    let memory: WebAssembly.Memory | undefined;
+    for (let round = 0; round < 3; round++) {
+      ok(b, `Young add: ${round}`);
+      const s = takeSnapshot(b.kernel, shared);
+      memory = Machine.preparedMemory(snapshotMachineOptions(s.machine), memory);
+      const k = openSnapshot(structuredClone(s), { memory });
+      expect(k.machine.store.memory).toBe(memory);
+      expectSameHeap(b.kernel, k);
+      expect(verifyHeap(k.heap)).toEqual([]);
+      const c = Bedrock.resume(k, { backend: b.backend });
+      expect(ok(c, 'Young last')).toEqual([String(round)]);
+      expect(ok(c, '(Keep inject: 0 into: [:a :p | a + p sum]) printString')).toEqual([expected[1]]);
+      // Its own definitions stay its own.
+      ok(c, 'Pair sum -> ^0');
+      expect(ok(c, '(Pair new left: 3 right: 4) sum')).toEqual(['0']);
+      expect(ok(b, '(Pair new left: 3 right: 4) sum')).toEqual(['3004']);
+    }
+  });
+});
