@@ -128,6 +128,15 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
     if (current >= 0) marks.set(line, current);
   };
   const label = (name: string, origin: string): void => { out.push({ label: name, origin }); };
+  // Slow paths (the send an inlined operation falls back to) go after the method's code, out
+  // of the way of the fast path, which falls through; each ends with a jump back.
+  const cold: Line[] = [];
+  const coldEmit = (mnemonic: string, operands: ItemOperand[], origin: string, hints = {}): void => {
+    const line = { mnemonic, operands, hints, origin };
+    cold.push(line);
+    if (current >= 0) marks.set(line, current);
+  };
+  const coldLabel = (name: string, origin: string): void => { cold.push({ label: name, origin }); };
   let inlined = 0;
   // SmallInteger arithmetic is inlined once the system has sealed it (kernel/objects/arithmetic.ts).
   const arithmetic = arithmeticSealed(k);
@@ -141,7 +150,7 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
     current = op.op === 'load' && unit.ops[at + 1]?.op === 'send' ? at + 1 : at;
     // SmallInteger arithmetic inlined (a literal argument and a branch on the result folded in).
     if (arithmetic) {
-      const done = inlineArithmetic(unit.ops, at, { emit, label, k, name: `ar${fast++}`, literals, siteSlots });
+      const done = inlineArithmetic(unit.ops, at, { emit, label, coldEmit, coldLabel, k, name: `ar${fast++}`, literals, siteSlots });
       if (done === 0) current = at;
       if (done > 0) {
         if (done === 3 || (done === 2 && unit.ops[at + 1].op === 'jumpIf')) notBoolean = true;
@@ -253,7 +262,7 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
           emit('pop', [reg(RAX)], origin);
         }
         const fragment = inlinableFragment(k, op.code);
-        if (fragment) inlineFragment(fragment, `inl${inlined++}`, op.name, op.code, out);
+        if (fragment) inlineFragment(fragment, `inl${inlined++}`, op.name, out);
         else emit('call', [rel(op.code)], `${op.name} (called)`, { disp32: true });
         break;
       }
@@ -284,6 +293,7 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
     }
   }
   current = -1;
+  out.push(...cold);
   if (notBoolean) {
     // ifTrue: and the like on something that is neither true nor false: the FAIL service.
     const origin = 'not a Boolean';
@@ -298,8 +308,12 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
   return { raw: out, lines, fired, marks };
 }
 
-/** Copy a primitive's instructions in, its internal branch targets as labels. */
-function inlineFragment(f: Fragment, prefix: string, name: string, code: number, out: Line[]): void {
+/**
+ * The one inliner: a primitive's instructions (inlinableFragment), to be copied in place of a
+ * call, its internal branch targets as labels `prefix_offset` (unique per copy), each line of
+ * origin `name (inlined)`. Used by the native back end and by machine methods.
+ */
+export function inlineFragment(f: Fragment, prefix: string, name: string, out: Line[]): void {
   const origin = `${name} (inlined)`;
   const labelFor = (offset: number): string => `${prefix}_${offset}`;
   for (const d of f.instructions) {
@@ -308,7 +322,6 @@ function inlineFragment(f: Fragment, prefix: string, name: string, code: number,
     out.push({ mnemonic: d.row.mnemonic, operands, hints: {}, origin });
   }
   if (f.targets.has(f.length)) out.push({ label: labelFor(f.length), origin });
-  void code;
 }
 
 type Emit = (mnemonic: string, operands: ItemOperand[], origin: string, hints?: object) => void;
@@ -451,21 +464,25 @@ const NEGATED: Readonly<Record<string, string>> = Object.freeze({ l: 'ge', ge: '
  *
  * Both operands must be numbers (lar gives 0) and the arithmetic not overridden (its cell is
  * 0), tested with one OR; then the instruction, overflow going to the send; anything else is
- * the send itself, with the stack as it expects it. For `n - 1`:
+ * the send itself, with the stack as it expects it. The fast path falls through; the send is
+ * out of line, after the method's code (`cold`), and jumps back. For `n - 1`:
  *
  *     lar rdx, rax                 ; the receiver's tag (a literal argument needs no test)
  *     mov r8, [rip+ROOTS]
  *     or rdx, [r8+ROOT_ARITHMETIC] ; 0 unless - (or another) has been overridden
  *     jnz send
- *     mov rdx, rax; sub rdx, 1; jo send; mov rax, rdx; jmp done
- *   send: push rax; mov rax, 1; (the send)
+ *     sub rax, 1
+ *     jo undo
  *   done:
+ *     ...
+ *   undo: add rax, 1               ; (out of line) an overflowed add or sub is undone exactly
+ *   send: push rax; mov rax, 1; (the send); jmp done
  *
  * with a variable argument the receiver is popped into rcx and the argument's tag joins the OR;
  * a comparison answers [true] or [false], or, before `jumpIf`, jumps straight to its target.
  */
-function inlineArithmetic(ops: readonly Op[], at: number, cx: SendContext & { emit: Emit; label: (name: string, origin: string) => void; name: string }): number {
-  const { emit, label, k, name } = cx;
+function inlineArithmetic(ops: readonly Op[], at: number, cx: SendContext & { emit: Emit; label: (name: string, origin: string) => void; coldEmit: Emit; coldLabel: (name: string, origin: string) => void; name: string }): number {
+  const { emit, label, coldEmit, coldLabel, k, name } = cx;
   let literal: bigint | undefined;
   let sendAt = at;
   const first = ops[at];
@@ -481,7 +498,7 @@ function inlineArithmetic(ops: readonly Op[], at: number, cx: SendContext & { em
   const next = ops[sendAt + 1];
   const branch = how.kind === 'compare' && next?.op === 'jumpIf' && !next.restore ? next : undefined;
   const origin = describeOp(send);
-  const sendLabel = `${name}s`, done = `${name}d`;
+  const sendLabel = `${name}s`, done = `${name}d`, undoLabel = `${name}u`;
   const to = (l: string): ItemOperand => ({ kind: 'label', name: l });
   // Receiver and argument: (rax, literal) or (rcx, rax).
   const receiver = literal === undefined ? RCX : RAX;
@@ -497,22 +514,41 @@ function inlineArithmetic(ops: readonly Op[], at: number, cx: SendContext & { em
   emit('mov', [reg(R8), lit('ROOTS')], origin);
   emit('or', [reg(RDX), mem(R8, -1, 1, 8 * ROOTS.ARITHMETIC_OVERRIDDEN, 64)], origin);
   emit('jnz', [to(sendLabel)], origin);
+  /** The instruction that undoes an overflowed one on the way to the send, if any. */
+  let undo: [string, ItemOperand[]] | undefined;
   switch (how.kind) {
     case 'arith':
-      if (how.op === 'imul' && literal !== undefined) {
-        emit('imul', [reg(RDX), reg(RAX), argument], origin);
+      if (how.op === 'imul') {
+        // imul's overflowed result says nothing of its operands: it goes to rdx.
+        if (literal !== undefined) {
+          emit('imul', [reg(RDX), reg(RAX), argument], origin);
+        } else {
+          emit('mov', [reg(RDX), reg(RCX)], origin);
+          emit('imul', [reg(RDX), reg(RAX)], origin);
+        }
+        emit('jo', [to(sendLabel)], origin);
+        emit('mov', [reg(RAX), reg(RDX)], origin);
+      } else if (how.op === 'add' && literal === undefined) {
+        // rcx + rax in rax (it commutes); overflowed, rax - rcx gives rax back.
+        emit('add', [reg(RAX), reg(RCX)], origin);
+        emit('jo', [to(undoLabel)], origin);
+        undo = ['sub', [reg(RAX), reg(RCX)]];
+      } else if (literal === undefined) {
+        // rcx - rax: computed in rcx; overflowed, rcx + rax gives rcx back.
+        emit('sub', [reg(RCX), reg(RAX)], origin);
+        emit('jo', [to(undoLabel)], origin);
+        emit('mov', [reg(RAX), reg(RCX)], origin);
+        undo = ['add', [reg(RCX), reg(RAX)]];
       } else {
-        emit('mov', [reg(RDX), reg(receiver)], origin);
-        emit(how.op, [reg(RDX), argument], origin);
+        // rax +/- the literal, undone by the other one.
+        emit(how.op, [reg(RAX), argument], origin);
+        emit('jo', [to(undoLabel)], origin);
+        undo = [how.op === 'add' ? 'sub' : 'add', [reg(RAX), argument]];
       }
-      emit('jo', [to(sendLabel)], origin);
-      emit('mov', [reg(RAX), reg(RDX)], origin);
-      emit('jmp', [to(done)], origin);
       break;
     case 'logic':
       if (literal === undefined) emit(how.op, [reg(RAX), reg(RCX)], origin);
       else emit(how.op, [reg(RAX), argument], origin);
-      emit('jmp', [to(done)], origin);
       break;
     case 'compare':
       emit('cmp', [reg(receiver), argument], origin);
@@ -527,19 +563,23 @@ function inlineArithmetic(ops: readonly Op[], at: number, cx: SendContext & { em
         label(yes, origin);
         emit('mov', [reg(RAX), lit('TRUE')], origin);
       }
-      emit('jmp', [to(done)], origin);
       break;
   }
-  // The send, for everything else, with the stack as it expects it.
-  label(sendLabel, origin);
-  if (literal === undefined) {
-    emit('push', [reg(RCX)], origin);
-  } else {
-    emit('push', [reg(RAX)], origin);
-    emit('mov', [reg(RAX), imm(literal)], origin);
-  }
-  emitSend(cx, emit, send, origin);
-  if (branch) emitJumpIf(emit, branch, k, describeOp(branch));
   label(done, origin);
+  // The send, out of line, for everything else, with the stack as it expects it.
+  if (undo) {
+    coldLabel(undoLabel, origin);
+    coldEmit(undo[0], undo[1], origin);
+  }
+  coldLabel(sendLabel, origin);
+  if (literal === undefined) {
+    coldEmit('push', [reg(RCX)], origin);
+  } else {
+    coldEmit('push', [reg(RAX)], origin);
+    coldEmit('mov', [reg(RAX), imm(literal)], origin);
+  }
+  emitSend(cx, coldEmit, send, origin);
+  if (branch) emitJumpIf(coldEmit, branch, k, describeOp(branch));
+  coldEmit('jmp', [to(done)], origin);
   return sendAt - at + 1 + (branch ? 1 : 0);
 }

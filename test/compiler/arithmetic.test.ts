@@ -101,7 +101,7 @@ describe('see shows the inlined arithmetic', () => {
     b.run('Object subclass: #Counter\nCounter next: n -> ^n + 1');
     const [text] = b.run('Counter see: #next:');
     expect(text).toMatch(/lar rdx, ax +; send #\+/);
-    expect(text).toMatch(/add rdx, 1\n/);
+    expect(text).toMatch(/add rax, 1\n/);
     expect(text).toMatch(/jo /);
     expect(text).toMatch(/mov r10, \[rip\+[0-9a-fx]+\] +; = #\+\n.*mov r11, \[rsp\]\n.*call /);
   });
