@@ -71,6 +71,10 @@ const CASES: readonly Case[] = [
     "'abc%(string)' % (Dictionary from: {'string' -> 'def'})", "'abc%<def|ghi>(string)' % (Dictionary from: {'string' -> false})",
     "'%1%<y|n>2' % #(3 true)", "(Dictionary from: {1 -> 2. 3 -> 4}) size",
   ].join('\n'), ["'abcdef'", "'abcghi'", "'3y'", '2']],
+  ['sortBlock: sorts a SortedCollection again by a new block; a Set has no at: or at:put:', [
+    '| sc | sc := #(3 1 2) asSortedCollection. sc sortBlock: [:a :b | a > b]. sc asArray', '| sc | sc := SortedCollection new: 10. sc sortBlock: [:a :b | a > b]. sc add: 1; add: 5; add: 3. sc asArray',
+    '[(Set with: 5) at: 1. false] on: Error do: [:e | e return: true]', '[(Set new) at: 1 put: 2. false] on: Error do: [:e | e messageText]',
+  ].join('\n'), ['#(3 2 1)', '#(5 3 1)', 'true', "'Set does not implement this message'"]],
   ['the Transcript is a TextCollector (a TranscriptStream), as in GNU Smalltalk', [
     'Transcript class', 'Transcript isKindOf: TranscriptStream', "Transcript show: 'ok'; cr",
   ].join('\n'), ['TextCollector', 'true', 'a Transcript']],
