@@ -75,6 +75,11 @@ const CASES: readonly Case[] = [
     '| sc | sc := #(3 1 2) asSortedCollection. sc sortBlock: [:a :b | a > b]. sc asArray', '| sc | sc := SortedCollection new: 10. sc sortBlock: [:a :b | a > b]. sc add: 1; add: 5; add: 3. sc asArray',
     '[(Set with: 5) at: 1. false] on: Error do: [:e | e return: true]', '[(Set new) at: 1 put: 2. false] on: Error do: [:e | e messageText]',
   ].join('\n'), ['#(3 2 1)', '#(5 3 1)', 'true', "'Set does not implement this message'"]],
+  ['match: with * and # patterns (the receiver is the pattern), case ignored unless told', [
+    "'###' match: 'quem'", "'###' match: 'bo'", "'* string' match: 'any string'", "'*.st' match: 'filename.st'", "'foo.*' match: 'foo.'",
+    "'***' match: ''", "'*#*' match: 's'", "'*.st' match: '.s'", "'*#*' match: ''", "'ABC*' match: 'abcd'", "'ABC*' match: 'abcd' ignoreCase: false",
+    "'a#c' match: 'abc'",
+  ].join('\n'), ['false', 'false', 'true', 'true', 'true', 'true', 'true', 'false', 'false', 'true', 'false', 'true']],
   ['the Transcript is a TextCollector (a TranscriptStream), as in GNU Smalltalk', [
     'Transcript class', 'Transcript isKindOf: TranscriptStream', "Transcript show: 'ok'; cr",
   ].join('\n'), ['TextCollector', 'true', 'a Transcript']],
