@@ -13,7 +13,8 @@
  *   ]
  *   Animal extend [ ... ]                     more of an existing class (Animal class extend [ ]:
  *   Animal class [ ... ]                      its class side)
- *   Animal >> speak [ ^'...' ]                one method (Animal class >> new [ ] on the class side)
+ *   Animal >> speak [ ^'...' ]                one method (Animal class >> new [ ] on the class side;
+ *                                             inside another class's body too, as Object >> foo [ ])
  *   Eval [ | a | a := 3. a printNl ]          statements, run when read
  *
  * A method's source is always a whole definition that reads back as that method: inside a
@@ -237,6 +238,16 @@ function classBody(p: TokenParser, first: Token, head: ClassHead): ClassDefiniti
         p.pos += 2;
         methods.push(bracketMethod(p, className, classSide, t.start, classSide ? `${className} class >> ` : ''));
         continue;
+      }
+      // GNU Smalltalk lets a class's body define a method of another class: Object >> foo [ ],
+      // Object class >> bar [ ] (its own tests do, in True extend [ ... ]).
+      if (is(t, 'identifier') && t.text !== className && /^[A-Z]/.test(t.text)) {
+        const other = is(p.peek(1), 'identifier', 'class') && is(p.peek(2), 'binary', '>>');
+        if (other || is(p.peek(1), 'binary', '>>')) {
+          p.pos += other ? 3 : 2;
+          methods.push(bracketMethod(p, t.text, other, t.start, ''));
+          continue;
+        }
       }
       if (patternEnd(p.tokens, p.pos) < 0) {
         p.failAt(t, `expected a method, '| variables |', a pragma, a class variable (Name := value.) or ']' in the body of ${className}`);

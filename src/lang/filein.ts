@@ -104,9 +104,35 @@ export function readSourceFile(text: string, name?: string, format: FileFormat =
  * the definition of it in `target` (its class side when `classSide`), or the syntax error.
  */
 export function parseMethodText(text: string, target: string, classSide: boolean): MethodDefinition | SyntaxError {
-  const source = new SourceText(text);
+  const source = new SourceText(bracketBodyAsChunk(text));
   const r = parseWith(source, 0, () => methodFromChunk(source, target, classSide, 0, text.length));
   return r.kind === 'error' ? r.error : r;
+}
+
+/**
+ * GNU Smalltalk's compile: takes a method in its bracket syntax too (`foo [ <category: 'x'> ^5 ]`):
+ * when the pattern is followed by a '[' whose ']' ends the text, the two brackets become spaces
+ * (the offsets stay, for errors) and the rest reads as the chunk format's method. A chunk-format
+ * method whose whole body is one block would do nothing, so reading it so takes nothing away.
+ */
+function bracketBodyAsChunk(text: string): string {
+  const source = new SourceText(text);
+  const tokens = tokensIn(source, 0, text.length);
+  const p = new TokenParser(source, tokens);
+  let bodyAt: number;
+  try { p.pattern(); bodyAt = p.pos; } catch { return text; }
+  const open = tokens[bodyAt];
+  const last = tokens[tokens.length - 1];
+  if (open?.kind !== 'leftBracket' || last?.kind !== 'rightBracket' || last === open) return text;
+  let depth = 0;
+  for (let i = bodyAt; i < tokens.length; i++) {
+    const kind = tokens[i].kind;
+    if (kind === 'leftBracket' || kind === 'byteArray') depth++;
+    else if (kind === 'rightBracket') depth--;
+    if (depth === 0 && i < tokens.length - 1) return text;
+  }
+  if (depth !== 0) return text;
+  return `${text.slice(0, open.start)} ${text.slice(open.end, last.start)} ${text.slice(last.end)}`;
 }
 
 /** The text with each '!!' read as '!', the places of the single '!'s that end chunks, and the source over it. */

@@ -60,6 +60,9 @@ describe('GNU Smalltalk bracket constructs', () => {
     expect(shown('Integer class extend [ zero [ ^0 ] ]')).toEqual(['Integer class extend [ Integer class>>zero() ^0 ]']);
     expect(shown('Foo class [ | count | ]')).toEqual(['Foo class extend [ class |count| ]']);
     expect(shown('Object subclass: Foo [ Foo class [ | count | ] ]')).toEqual(['Object subclass: Foo [ class |count| ]']);
+    // A method of another class inside a class's body, as GNU Smalltalk's own tests write it.
+    expect(shown('True extend [ Object >> should: aBlock [ ^aBlock value ] assert [ ^1 ] Object class >> make [ ^self new ] ]'))
+      .toEqual(['True extend [ Object>>should:(aBlock) ^(aBlock value); True>>assert() ^1; Object class>>make() ^(self new) ]']);
     expect(shown('Integer >> triple [ ^self * 3 ]\nInteger class >> one [ ^1 ]')).toEqual(['Integer>>triple() ^(self * 3)', 'Integer class>>one() ^1']);
     expect(shown('Eval [ | a | a := 3.\na printNl ]')).toEqual(['|a| (a := 3). (a printNl)']);
     expect((items('Integer class >> one [ ^1 ]')[0] as MethodDefinition).source).toBe('Integer class >> one [ ^1 ]');

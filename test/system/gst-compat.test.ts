@@ -3,7 +3,8 @@
  * each case the way those tests write it: `_` as assignment, `!Foo methodsFor: 'x'!` after
  * statements and after a comment, to:do: and timesRepeat: answering their receiver, the
  * category a class definition gives, Behavior, asByteArray and asBag on any collection,
- * raisedToInteger:. test/gst/compare.ts measures how many statements of those tests Bedrock
+ * raisedToInteger:, FloatD and its kin, the binary form of Floats, instanceVariableNames: as a
+ * message, compile: of a bracket-form method, attributes (pragmas). test/gst/compare.ts measures how many statements of those tests Bedrock
  * answers as gst -r does.
  */
 import { describe, expect, it } from 'vitest';
@@ -50,6 +51,38 @@ const CASES: readonly Case[] = [
     'Smalltalk at: #GstGone ifAbsent: [0]', 'Smalltalk removeKey: #GstGone', 'Smalltalk removeKey: #GstGone ifAbsent: [#none]',
     'Smalltalk at: #GstGone put: 5', 'GstGone', 'Smalltalk at: #GstGone ifAbsentPut: [6]', 'Smalltalk at: #GstGone2 ifAbsentPut: [7]',
   ].join('\n'), ['3', '4', '3', 'false', '0', /there is no global named #GstGone/, '#none', '5', '5', '5', '7']],
+  ["instanceVariableNames: as a message reshapes a class, its instances and subclasses; createGetMethod:/createSetMethod:", [
+    "(Object subclass: #GstAB) instanceVariableNames: 'a'", "(GstAB subclass: #GstC) instanceVariableNames: 'c'; createGetMethod: 'c'; createSetMethod: 'c'",
+    'GstObj := GstC new c: 34; yourself', 'GstC instSize', "GstAB instanceVariableNames: 'a b'; createGetMethod: 'b'; createSetMethod: 'b'",
+    'GstC instSize', 'GstObj c', 'GstObj instVarAt: 3', 'GstObj b: 12. GstObj b', "GstAB instanceVariableNames: 'b'", 'GstObj b', 'GstObj c',
+    "GstAB instanceVariableNames: 'b a'", 'GstObj instVarAt: 1', 'GstC instSize', "GstAB instanceVariableNames: 3",
+    "Array instanceVariableNames: 'x'",
+  ].join('\n'), ['GstAB', '#c:', 'a GstC', '2', '#b:', '3', '34', '34', '12', 'GstAB', '12', '34', 'GstAB', '12', '3',
+    /instanceVariableNames: needs a String of names, not 3/, /Array is indexable/]],
+  ["compile: takes GNU Smalltalk's bracket form too; a method's attributes are its pragmas as Messages", [
+    "Object subclass: #GstPragmas", "GstPragmas compile: 'foo [ <category: ''bar''> ^5 ]'", 'GstPragmas new foo',
+    '(GstPragmas >> #foo) methodCategory', "GstPragmas compile: 'two: x [ <test: #abc> <primitive: 100> ^[x] value ]'", 'GstPragmas new two: 7',
+    '(GstPragmas >> #two:) attributes size', '(GstPragmas >> #two:) attributes first class', '(GstPragmas >> #two:) attributes first selector',
+    '(GstPragmas >> #two:) attributes first arguments', "(GstPragmas >> #two:) attributeAt: #primitive:", '(GstPragmas >> #foo) attributeAt: #none',
+    "GstPragmas compile: 'blk [^3] value'", 'GstPragmas new blk', '(Message selector: #at:put: arguments: #(1 $a)) printString',
+    '(Message selector: #+ arguments: #(3)) printString', '(Message selector: #foo arguments: #()) printString',
+  ].join('\n'), ['GstPragmas', '#foo', '5', "'bar'", '#two:', '7', '2', 'Message', '#test:', '#(#abc)', 'primitive: 100', 'nil', '#blk', '3', "'at: 1 put: $a'", "'+ 3'", "'foo'"]],
+  ["Dictionary from:, and % with a Dictionary: %(name) and %<yes|no>(name)", [
+    "'abc%(string)' % (Dictionary from: {'string' -> 'def'})", "'abc%<def|ghi>(string)' % (Dictionary from: {'string' -> false})",
+    "'%1%<y|n>2' % #(3 true)", "(Dictionary from: {1 -> 2. 3 -> 4}) size",
+  ].join('\n'), ["'abcdef'", "'abcghi'", "'3y'", '2']],
+  ['sortBlock: sorts a SortedCollection again by a new block; a Set has no at: or at:put:', [
+    '| sc | sc := #(3 1 2) asSortedCollection. sc sortBlock: [:a :b | a > b]. sc asArray', '| sc | sc := SortedCollection new: 10. sc sortBlock: [:a :b | a > b]. sc add: 1; add: 5; add: 3. sc asArray',
+    '[(Set with: 5) at: 1. false] on: Error do: [:e | e return: true]', '[(Set new) at: 1 put: 2. false] on: Error do: [:e | e messageText]',
+  ].join('\n'), ['#(3 2 1)', '#(5 3 1)', 'true', "'Set does not implement this message'"]],
+  ['match: with * and # patterns (the receiver is the pattern), case ignored unless told', [
+    "'###' match: 'quem'", "'###' match: 'bo'", "'* string' match: 'any string'", "'*.st' match: 'filename.st'", "'foo.*' match: 'foo.'",
+    "'***' match: ''", "'*#*' match: 's'", "'*.st' match: '.s'", "'*#*' match: ''", "'ABC*' match: 'abcd'", "'ABC*' match: 'abcd' ignoreCase: false",
+    "'a#c' match: 'abc'",
+  ].join('\n'), ['false', 'false', 'true', 'true', 'true', 'true', 'true', 'false', 'false', 'true', 'false', 'true']],
+  ['the Transcript is a TextCollector (a TranscriptStream), as in GNU Smalltalk', [
+    'Transcript class', 'Transcript isKindOf: TranscriptStream', "Transcript show: 'ok'; cr",
+  ].join('\n'), ['TextCollector', 'true', 'a Transcript']],
 ];
 
 describeCases('GNU Smalltalk compatibility', CASES);

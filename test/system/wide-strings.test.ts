@@ -24,7 +24,7 @@ const CASES: readonly Case[] = [
     "#'aλ' asString", "'aλ' asSymbol == #'aλ'", "#(1 $λ 'λ') printString", "'aλb' indexOf: $b", "'aλb' copyReplaceAll: 'λ' with: 'l'",
     "'λλx' asSet size", "(WriteStream on: String new) nextPutAll: 'a'; nextPut: $λ; print: 3; contents",
     "'x=λ' , 3 printString", "('a' , 'λ') class",
-  ].join('\n'), ["'''λx'''", "'λx'", "'λxabc'", "'abcλx'", "'''it''''s λ'''", 'true', 'true', 'false', 'true', 'false', 'true', "'λX'",
+  ].join('\n'), ["'''λx'''", "'λx'", "'λxabc'", "'abcλx'", "'''it''''s λ'''", 'true', 'true', 'false', 'true', 'false', 'true', "'ΛX'",
     "#'aλ'", "'aλ'", 'true', "'#(1 $λ ''λ'')'", '3', "'alb'", '2', "'aλ3'", "'x=λ3'", 'WideString']],
   ['a String holds codes 0 to 255: a wider character is a clear error', [
     '(String new: 2) at: 1 put: $λ', "'abc' copy at: 1 put: $λ; yourself",
