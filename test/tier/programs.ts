@@ -1,7 +1,7 @@
 /*
  * Random machine programs for the differential test of the two tiers: a main code object and
  * a few helpers, with forward branches, counted loops, jumps back to short runs that go
- * forward again, direct and indirect calls, frames,
+ * forward again, runs out of line (after the ret) that jump back, direct and indirect calls, frames,
  * pushes and pops, loads and stores through pointers to heap objects (in and out of bounds,
  * pointers stored too), through the Memory capability, byte moves, every kind of arithmetic,
  * flags read by setcc, cmovcc and jcc, and now and then a fault, a breakpoint or a store into
@@ -110,10 +110,19 @@ export function generateProgram(rnd: Random, shape: ProgramShape): Program {
         if (rnd.below(2) === 0) out.push(`jmp ${a}`);
         else { out.push(`j${rnd.pick(CC)} ${a}`); body(out, unit, 2, 1 + rnd.below(2)); }
         out.push(`${c}:`);
-      } else if (r < 24 && unit < helpers) {
+      } else if (r < 24 && depth === 0) {
+        // a run out of line, after the unit's ret, taken by a jcc, that jumps back (as the
+        // compiler puts a slow path after the method); it may call
+        const [away, back] = [label(), label()];
+        out.push(`j${rnd.pick(CC)} ${away}`, `${back}:`);
+        const run: string[] = [`${away}:`];
+        body(run, unit, 2, 1 + rnd.below(4));
+        run.push(`jmp ${back}`);
+        cold.push(...run);
+      } else if (r < 27 && unit < helpers) {
         // a call to a later helper (never back, so no recursion)
         out.push(`call H${unit + 1 + rnd.below(helpers - unit)}`);
-      } else if (r < 26 && unit === 0) {
+      } else if (r < 29 && unit === 0) {
         out.push('call r14');
       } else {
         straight(out, unit);
@@ -121,13 +130,16 @@ export function generateProgram(rnd: Random, shape: ProgramShape): Program {
     }
   };
 
+  /** The out-of-line runs of the unit being generated, placed after its ret. */
+  let cold: string[] = [];
   for (let unit = 0; unit <= helpers; unit++) {
     const out: string[] = [];
+    cold = [];
     const frame = unit > 0 && rnd.below(2) === 0;
     if (frame) out.push('push rbp', 'mov rbp, rsp', 'push rax', `mov qword ptr [rbp-8], ${imm()}`);
     body(out, unit, 0, 4 + rnd.below(unit === 0 ? 20 : 10));
     if (frame) out.push('mov rax, [rbp-8]', 'mov rsp, rbp', 'pop rbp');
-    out.push('ret');
+    out.push('ret', ...cold);
     units.push(out.join('\n'));
   }
   return { units };

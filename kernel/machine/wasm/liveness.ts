@@ -14,7 +14,7 @@
  * one more for the lazy flags' record (FLAGS). (The machine's layout, where tags, cards and
  * maps are and the stack's bounds, is not kept in locals: it is read from STATE where used.)
  */
-import type { Insn } from '../insn.ts';
+import { type Insn, OP } from '../insn.ts';
 import { registerEffects } from '../x86/effects.ts';
 import { RSP } from '../x86/table.ts';
 import type { Plan } from './translate.ts';
@@ -59,6 +59,34 @@ export interface Liveness {
 }
 
 /**
+ * The labels control can go to from the end of each block, inside the function: the local
+ * target of a jump or branch, then the label an instruction falls into (after a straight-line
+ * instruction, a branch not taken, a call returning, a syscall). Exits have none.
+ */
+export function successors(p: Plan): number[][] {
+  return p.blocks.map((block) => {
+    const last = block[block.length - 1];
+    const out: number[] = [];
+    const row = last.row;
+    if (!row) return out;
+    const target = p.labelOf.get(last.target);
+    const local = last.target >= 0 && last.target < p.code.byteLength;
+    if ((row.control === 'branch' || row.control === 'jump') && local && target !== undefined) out.push(target);
+    const next = fallsInto(p, last);
+    if (next >= 0) out.push(next);
+    return out;
+  });
+}
+
+/** The label the last instruction of a block falls into when it goes on, or -1. */
+export function fallsInto(p: Plan, last: Insn): number {
+  const row = last.row;
+  if (!row || last.op === OP.FAULT || last.op === OP.EXIT) return -1;
+  const goesOn = row.control === 'next' || row.control === 'call' || row.control === 'branch' || (row.control === 'barrier' && row.operation === 'syscall');
+  return goesOn ? p.labelOf.get(last.off + last.len) ?? -1 : -1;
+}
+
+/**
  * Both analyses over the plan's blocks. `isSync(ins)` says which instructions reload the
  * locals afterwards (calls, host services, instructions the host executes).
  */
@@ -66,25 +94,7 @@ export function analyse(p: Plan, isSync: (ins: Insn) => boolean): Liveness {
   const n = p.blocks.length;
   const effects = new Map<Insn, Effects>();
   for (const block of p.blocks) for (const ins of block) if (ins.row) effects.set(ins, effectsOf(ins));
-  // Successor labels of each block (exits have none).
-  const succ: number[][] = p.blocks.map((block, i) => {
-    const last = block[block.length - 1];
-    const out: number[] = [];
-    const row = last.row;
-    if (!row) return out;
-    const next = p.labelOf.get(last.off + last.len);
-    const target = p.labelOf.get(last.target);
-    const local = last.target >= 0 && last.target < p.code.byteLength;
-    switch (row.control) {
-      case 'next': case 'call': if (next !== undefined) out.push(next); break;
-      case 'branch': if (local && target !== undefined) out.push(target); if (next !== undefined) out.push(next); break;
-      case 'jump': if (local && target !== undefined) out.push(target); break;
-      case 'barrier': if (row.operation === 'syscall' && next !== undefined) out.push(next); break;
-      default: break;
-    }
-    void i;
-    return out;
-  });
+  const succ = successors(p);
   // dirty: forward to a fixed point (entry at any label: nothing dirty).
   const dirtyAtLabel = new Array<number>(n).fill(0);
   const dirtyIn = new Map<number, number>();

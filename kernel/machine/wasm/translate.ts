@@ -53,7 +53,7 @@ import { registerEffects } from '../x86/effects.ts';
 import type { MemOperand, Operand } from '../x86/operand.ts';
 import { RIP, RSP, type Row } from '../x86/table.ts';
 import { Body, I32, I64, ModuleBuilder, VOID } from './emit.ts';
-import { ALL, analyse, effectsOf, FLAGS, type Liveness } from './liveness.ts';
+import { ALL, analyse, effectsOf, fallsInto, FLAGS, type Liveness, successors } from './liveness.ts';
 
 export const RETURNED = 0;
 export const RET_TO = 1;
@@ -249,6 +249,14 @@ class FunctionWriter {
   private cur: Insn | null = null;
   /** Does any jump go backwards (so the labels sit in a loop, $top)? */
   private readonly looped: boolean;
+  /**
+   * Where each label's code is placed (pos[label]), and the label at each place (order):
+   * reverse postorder from label 0, so that control goes forward except round a loop.
+   */
+  private readonly pos: number[];
+  private readonly order: readonly number[];
+  /** Successor labels of each block (liveness.ts). */
+  private readonly succ: number[][];
   /** The distinct sets of registers the exits store (the epilogue has a branch for each). */
   private readonly exitSets: number[] = [];
 
@@ -279,13 +287,39 @@ class FunctionWriter {
     }
     this.uses.delete(RSP);
     this.writes.delete(RSP);
-    // A jump or branch to its own label or an earlier one goes round through $top, unless
-    // the code there is a short run that leaves or goes forward again: then a copy of it
-    // stands in place of the jump (Kernel>>send's `jmp key` for a SmallInteger receiver).
-    this.looped = p.blocks.some((block, i) => {
-      const j = this.localTarget(block[block.length - 1]);
-      return j >= 0 && j <= i && this.copyChain(i, j) === null;
-    });
+    // The labels' code in reverse postorder (a depth-first walk from label 0, then from any
+    // label not reached that way, as the interpreter may enter anywhere): every edge then
+    // goes forward unless it closes a loop, so code the compiler put out of line (a slow
+    // path after the method that jumps back) needs no $top.
+    this.succ = successors(p);
+    const seen = new Uint8Array(this.n);
+    const post: number[] = [];
+    for (let root = 0; root < this.n; root++) {
+      if (seen[root]) continue;
+      seen[root] = 1;
+      // (an explicit stack: a code object may have thousands of labels)
+      const stack: [number, number][] = [[root, 0]];
+      while (stack.length > 0) {
+        const top = stack[stack.length - 1];
+        const out = this.succ[top[0]];
+        if (top[1] < out.length) {
+          const j = out[top[1]++];
+          if (!seen[j]) { seen[j] = 1; stack.push([j, 0]); }
+        } else {
+          post.push(top[0]);
+          stack.pop();
+        }
+      }
+    }
+    // (a later walk's labels go before the earlier ones': a later walk may reach those, never
+    // the other way round)
+    this.order = post.reverse();
+    this.pos = new Array<number>(this.n);
+    this.order.forEach((label, q) => { this.pos[label] = q; });
+    // A jump, branch or fall-through to a label placed at or before its own goes round through
+    // $top, unless the code there is a short run that leaves or goes forward again: then a
+    // copy of it stands in place of the jump.
+    this.looped = this.succ.some((out, i) => out.some((j) => this.pos[j] <= this.pos[i] && this.copyChain(i, j) === null));
     this.live = analyse(p, (ins) => isSyncPoint(ins));
   }
 
@@ -383,12 +417,12 @@ class FunctionWriter {
     // which costs V8's register allocator dearly, so a function has one only when it must)
     if (this.looped) b.loop(); // $top
     for (let i = 0; i < this.n; i++) b.block();
-    b.get(L.pc).brTable(Array.from({ length: this.n }, (_, i) => i), this.looped ? this.n + 1 : this.n);
-    for (let i = 0; i < this.n; i++) {
+    b.get(L.pc).brTable(this.pos, this.looped ? this.n + 1 : this.n);
+    for (const i of this.order) {
       b.end();
       this.label = i;
       this.nest = 0;
-      this.writeBlock(i);
+      this.writeBlock(i, false);
     }
     // Falling off the last block (only after a straight-line last instruction): the
     // interpreter links past it, which says that execution ran off the end of the code.
@@ -416,7 +450,7 @@ class FunctionWriter {
   }
 
   /** Branch depth to leave through $exit, or to go round through $top, from here. */
-  private get toTop(): number { return this.nest + (this.n - 1 - this.label); }
+  private get toTop(): number { return this.nest + (this.n - 1 - this.pos[this.label]); }
   private get toExit(): number { return this.toTop + (this.looped ? 1 : 0); }
 
   /**
@@ -442,8 +476,13 @@ class FunctionWriter {
 
   /** Go to label `target` (its code object offset). */
   private jumpTo(target: number): void {
-    const j = this.p.labelOf.get(target)!;
-    if (j > this.label) { this.b.br(this.nest + (j - this.label - 1)); return; }
+    this.goTo(this.p.labelOf.get(target)!);
+  }
+
+  /** Go to label j: forward, a copy of its code, or round through $top. */
+  private goTo(j: number): void {
+    const ahead = this.pos[j] - this.pos[this.label];
+    if (ahead > 0) { this.b.br(this.nest + ahead - 1); return; }
     const chain = this.copyChain(this.label, j);
     if (chain) this.writeCopy(chain);
     else if (this.looped) this.b.i32(j).set(this.L.pc).br(this.toTop);
@@ -468,15 +507,16 @@ class FunctionWriter {
   }
 
   /**
-   * For a jump from label i back to label j: the labels whose code, copied in its place,
-   * does what going to j does (j, and the labels it falls into, up to one that leaves or
-   * goes on to a label after i), or null when there is none short and simple enough.
+   * For a jump from label i back to label j (placed at or before i): the labels whose code,
+   * copied in its place, does what going to j does (j, and the labels it falls into, up to
+   * one that leaves or goes on to a label placed after i), or null when there is none short
+   * and simple enough.
    */
   private copyChain(i: number, j: number): number[] | null {
-    const p = this.p;
+    const p = this.p, pos = this.pos;
     const chain: number[] = [];
     let size = 0;
-    for (let k = j; k <= i;) {
+    for (let k = j; pos[k] <= pos[i];) {
       if (chain.includes(k) || chain.length >= 4) return null;
       chain.push(k);
       const block = p.blocks[k];
@@ -486,10 +526,10 @@ class FunctionWriter {
       const row = decodedRow(last);
       if (!row) return chain;
       const t = this.localTarget(last);
-      if (t >= 0 && t <= i) return null;
+      if (t >= 0 && pos[t] <= pos[i]) return null;
       if (row.control !== 'next' && row.control !== 'branch') return chain; // leaves, or jumps on
-      const next = p.labelOf.get(last.off + last.len);
-      if (next === undefined) return chain; // runs off the end: an exit
+      const next = fallsInto(p, last);
+      if (next < 0) return chain; // runs off the end: an exit
       k = next;
     }
     return chain;
@@ -498,20 +538,20 @@ class FunctionWriter {
   /** Write the copy of `chain` (see copyChain) in place of a jump back from the current label. */
   private writeCopy(chain: readonly number[]): void {
     const saved = { kind: this.kind, cur: this.cur, remaining: this.remaining };
-    for (const k of chain) this.writeBlock(k);
+    for (const k of chain) this.writeBlock(k, true);
     const last = this.p.blocks[chain[chain.length - 1]];
     const end = last[last.length - 1];
     const row = decodedRow(end);
     if (row && (row.control === 'next' || row.control === 'branch')) {
-      // falls into a label after the current one: go there
-      const next = this.p.labelOf.get(end.off + end.len);
-      if (next !== undefined && next > this.label) this.b.br(this.nest + (next - this.label - 1));
+      // falls into a label placed after the current one: go there
+      const next = fallsInto(this.p, end);
+      if (next >= 0 && this.pos[next] > this.pos[this.label]) this.b.br(this.nest + (this.pos[next] - this.pos[this.label] - 1));
     }
     this.kind = saved.kind; this.cur = saved.cur; this.remaining = saved.remaining;
   }
 
   /** Write label i's block (in its place, or as a copy: see writeCopy). */
-  private writeBlock(i: number): void {
+  private writeBlock(i: number, copy: boolean): void {
     const { b, L, p } = this;
     const block = p.blocks[i];
     const count = block.length;
@@ -527,10 +567,12 @@ class FunctionWriter {
     const last = block[block.length - 1];
     const row = decodedRow(last);
     if (row && (row.control === 'next' || row.control === 'barrier' || row.control === 'call' || row.control === 'branch')) {
-      const next = last.off + last.len;
+      const next = fallsInto(p, last);
       this.cur = last;
-      if (!p.labelOf.has(next)) this.exit(STOP_AT, last.off, NEXT_AFTER, 0, true);
-      // otherwise: fall into the next label's code
+      if (!p.labelOf.has(last.off + last.len)) this.exit(STOP_AT, last.off, NEXT_AFTER, 0, true);
+      // otherwise: on into the next label's code (placed right after, or a jump there; a
+      // copy's end is writeCopy's to write)
+      else if (!copy && next >= 0 && this.pos[next] !== this.pos[i] + 1) this.goTo(next);
     }
   }
 
