@@ -151,10 +151,10 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
     // SmallInteger arithmetic inlined (a literal argument and a branch on the result folded in).
     if (arithmetic) {
       const setCurrent = (i: number): void => { current = i; };
-      const done = inlineArithmetic(unit.ops, at, { emit, label, coldEmit, coldLabel, setCurrent, k, name: `ar${fast++}`, literals, siteSlots });
+      const done = inlineArithmetic(unit.ops, at, { argc: unit.argc, emit, label, coldEmit, coldLabel, setCurrent, k, name: `ar${fast++}`, literals, siteSlots });
       if (done === 0) current = at;
       if (done > 0) {
-        if (unit.ops[at + done - 1].op === 'jumpIf') notBoolean = true;
+        if (unit.ops.slice(at, at + done).some((o) => o.op === 'jumpIf')) notBoolean = true;
         at += done - 1;
         continue;
       }
@@ -489,7 +489,7 @@ const NEGATED: Readonly<Record<string, string>> = Object.freeze({ l: 'ge', ge: '
  * with a variable argument the receiver is popped into rcx and the argument's tag joins the OR;
  * a comparison answers [true] or [false], or, before `jumpIf`, jumps straight to its target.
  */
-function inlineArithmetic(ops: readonly Op[], at: number, cx: SendContext & { emit: Emit; label: (name: string, origin: string) => void; coldEmit: Emit; coldLabel: (name: string, origin: string) => void; setCurrent: (op: number) => void; name: string }): number {
+function inlineArithmetic(ops: readonly Op[], at: number, cx: SendContext & { argc: number; emit: Emit; label: (name: string, origin: string) => void; coldEmit: Emit; coldLabel: (name: string, origin: string) => void; setCurrent: (op: number) => void; name: string }): number {
   const { emit, label, coldEmit, coldLabel, k, name } = cx;
   let literal: bigint | undefined;
   let sendAt = at;
@@ -575,6 +575,11 @@ function inlineArithmetic(ops: readonly Op[], at: number, cx: SendContext & { em
   }
   // A unary send of the answer right after: on the fast path the receiver is a SmallInteger,
   // so its site is tested inline (sendToNumber); the slow path goes on to the whole send.
+  // A folded comparison of a frame slot just loaded, whose fall-through loads that slot again:
+  // on the fast path rax still holds it, so only the slow path (rax a Boolean) loads it.
+  const before = ops[at - 1], reload = ops[sendAt + 2];
+  const sameSlot = branch !== undefined && literal !== undefined && before?.op === 'load' && reload?.op === 'load' && !reload.push
+    && sameFrameSlot(before.from, reload.from);
   const following = ops[sendAt + 1];
   const slot = following?.op === 'send' && following.start < 0 && following.argc === 0 && how.kind !== 'compare' ? cx.siteSlots.get(following) : undefined;
   let after: string | undefined;
@@ -601,6 +606,12 @@ function inlineArithmetic(ops: readonly Op[], at: number, cx: SendContext & { em
   }
   emitSend(cx, coldEmit, send, origin);
   if (branch) emitJumpIf(coldEmit, branch, k, describeOp(branch));
+  if (sameSlot && reload.op === 'load') {
+    cx.setCurrent(sendAt + 2);
+    coldEmit('mov', [reg(RAX), mem(RBP, -1, 1, frameOffset(reload.from as Slot, cx.argc, 0), 64)], describeOp(reload));
+    coldEmit('jmp', [to(done)], describeOp(reload));
+    return sendAt - at + 3;
+  }
   if (after !== undefined && following.op === 'send') {
     // The unary send that follows, whole: what the fast path's test of its site jumps to.
     const sendOrigin = describeOp(following);
@@ -632,4 +643,11 @@ function sendToNumber(emit: Emit, slot: number, whole: string, origin: string): 
   emit('cmp', [mem(R10, -1, 1, 8 * SEND_SITE.KEY, 64), imm(CLASS.SmallInteger)], origin);
   emit('jne', [{ kind: 'label', name: whole }], origin);
   emit('call', [mem(R10, -1, 1, 8 * SEND_SITE.ENTRY, 64)], origin);
+}
+
+/** Are `a` and `b` the same slot of the frame (self, an argument or a temporary)? */
+function sameFrameSlot(a: Source, b: Source): boolean {
+  if (a.kind === 'self') return b.kind === 'self';
+  if (a.kind === 'argument' || a.kind === 'temp') return b.kind === a.kind && b.index === a.index;
+  return false;
 }
