@@ -4,15 +4,16 @@
 // runs the TypeScript sources through tsx, so a fresh checkout or an edited source still runs,
 // only slower to start. BEDROCK_FROM_SOURCE=1 always runs the sources.
 //
-// The build has two bundles of the same command line: dist/cli/main.js, an ES module that can
-// load Ink, for a session on a terminal (the REPL); and dist/batch.cjs, CommonJS, for every
-// other use (eval, run, piped mode, the machine's commands...), started with V8's code cache
-// (bin/code-cache.cjs), which saves most of the time spent loading the code.
+// The build has bundles of the same command line: dist/repl.cjs, with Ink, for a session on a
+// terminal (the REPL); dist/batch.cjs, without, for every other use (eval, run, piped mode, the
+// machine's commands...); both CommonJS, started with V8's code cache (bin/code-cache.cjs),
+// which saves most of the time spent loading the code. (dist/cli/main.js, an ES module, is
+// the REPL's way in when a build has no dist/repl.cjs.)
 //
 // This file is CommonJS (bin/package.json says so): an ES module entry makes Node load its ES
 // module loader, ~35 of its own modules, before the first line runs (~10 ms of every start).
 'use strict';
-const { readdirSync, statSync } = require('node:fs');
+const { existsSync, readdirSync, statSync } = require('node:fs');
 const { join } = require('node:path');
 const { pathToFileURL } = require('node:url');
 
@@ -56,8 +57,9 @@ if (!built()) {
     register({ tsconfig: root + 'tsconfig.json' });
     return import(pathToFileURL(root + 'src/cli/main.ts').href);
   }).catch(failed);
-} else if (repl) {
+} else if (repl && !existsSync(root + 'dist/repl.cjs')) {
   import(pathToFileURL(root + 'dist/cli/main.js').href).catch(failed);
 } else {
-  require('./code-cache.cjs').runWithCodeCache(root + 'dist/batch.cjs', { write: process.env.BEDROCK_WRITE_CODE_CACHE === '1' });
+  const bundle = root + (repl ? 'dist/repl.cjs' : 'dist/batch.cjs');
+  require('./code-cache.cjs').runWithCodeCache(bundle, { write: process.env.BEDROCK_WRITE_CODE_CACHE === '1' });
 }

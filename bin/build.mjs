@@ -10,7 +10,7 @@
 // runs it by hand. Types are checked by `npm run typecheck`, not here. Without esbuild (an
 // install without dev dependencies) it says so and stops, and `bedrock` runs from the sources
 // through tsx.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -97,6 +97,32 @@ const quickEmoji = {
   },
 };
 
+/**
+ * Ink's reconciler has two top-level awaits, both only when the environment sets DEV=true: it
+ * imports React's devtools, and reads its own package.json. A top-level await cannot be in a
+ * CommonJS bundle, and only a CommonJS bundle can start from a code cache (bin/code-cache.cjs),
+ * so the REPL's CommonJS bundle (dist/repl.cjs) takes both out: with DEV=true it says, as Ink
+ * does when react-devtools-core is not installed, that there are no devtools. The build fails
+ * if Ink's reconciler no longer has them.
+ */
+const inkWithoutDevtools = {
+  name: 'ink-without-devtools',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]ink[\\/]build[\\/]reconciler\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      const devtools = "await import('./devtools.js');";
+      const pkg = '? await loadPackageJson()';
+      if (!text.includes(devtools) || !text.includes(pkg)) {
+        return { errors: [{ text: `Ink's reconciler is not as bin/build.mjs expects (${args.path}): update its ink-without-devtools plugin` }] };
+      }
+      const contents = text
+        .replace(devtools, "throw Object.assign(new Error('no React devtools in this build'), { code: 'ERR_MODULE_NOT_FOUND' });")
+        .replace(pkg, '? { name: undefined, version: undefined }');
+      return { contents, loader: 'js' };
+    });
+  },
+};
+
 const t0 = performance.now();
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
@@ -140,6 +166,23 @@ try {
     }],
     logLevel: 'warning',
   });
+  // The REPL's bundle: the same entry as CommonJS again, with Ink (made loadable as CommonJS by
+  // the plugins), so that a session on a terminal starts from a code cache too (bin/bedrock.js).
+  // The first REPL run writes its cache (dist/repl.cjs.cache), at its exit.
+  await esbuild.build({
+    entryPoints: [root + 'src/cli/main.ts'],
+    outfile: dist + 'repl.cjs',
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    tsconfig: root + 'tsconfig.json',
+    external: ['msgpackr-extract', 'react-devtools-core'],
+    define: { 'process.env.NODE_ENV': '"production"', 'import.meta.url': '__bedrockModuleUrl' },
+    banner: { js: 'const __bedrockModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+    plugins: [yogaSync, quickEmoji, inkWithoutDevtools],
+    logLevel: 'warning',
+  });
   // An actor's worker thread (src/system/actor-service.ts finds it beside the bundles).
   await esbuild.build({
     entryPoints: [root + 'src/system/actor-worker.ts'],
@@ -180,5 +223,27 @@ const warmed = spawnSync(process.execPath, [root + 'bin/bedrock.js', 'eval', '3 
 rmSync(warm, { recursive: true, force: true });
 if (warmed.status !== 0 || warmed.stdout !== '7\n' || !existsSync(dist + 'batch.cjs.cache')) {
   say(`the warm-up run failed, so there is no code cache (bedrock starts without it): ${(warmed.stderr || warmed.stdout).trim()}`);
+}
+// The REPL's code cache: one session on a terminal (util-linux `script` makes one), left with
+// Ctrl-D once its first prompt is drawn, writes dist/repl.cjs.cache. Without `script`, the
+// first REPL a user leaves writes it.
+if (spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0) {
+  const warmRepl = mkdtempSync(join(tmpdir(), 'bedrock-build-'));
+  const done = await new Promise((resolve) => {
+    const command = `stty cols 100 rows 30; ${JSON.stringify(process.execPath)} ${JSON.stringify(root + 'bin/bedrock.js')} warm.image`;
+    const c = spawn('script', ['-qfec', command, '/dev/null'], {
+      cwd: warmRepl, env: { ...process.env, BEDROCK_WRITE_CODE_CACHE: '1' }, stdio: ['pipe', 'pipe', 'ignore'],
+    });
+    let out = '';
+    let left = false;
+    const timer = setTimeout(() => { c.kill('SIGKILL'); resolve(false); }, 120_000);
+    c.stdout.on('data', (d) => {
+      out += d;
+      if (!left && out.includes('heap')) { left = true; c.stdin.write('\x04'); }
+    });
+    c.on('close', () => { clearTimeout(timer); resolve(left); });
+  });
+  rmSync(warmRepl, { recursive: true, force: true });
+  if (!done || !existsSync(dist + 'repl.cjs.cache')) say('the REPL warm-up failed, so the REPL has no code cache until a first session ends');
 }
 say(`built dist/ in ${((performance.now() - t0) / 1000).toFixed(1)} s`);

@@ -11,7 +11,7 @@
 // load a module dynamically (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING). esbuild turns the
 // bundle's own dynamic imports into plain calls; test/cli/code-cache.test.ts checks the rest.
 'use strict';
-const { readFileSync, writeFileSync } = require('node:fs');
+const { readFileSync, renameSync, unlinkSync, writeFileSync } = require('node:fs');
 const Module = require('node:module');
 const { dirname } = require('node:path');
 const vm = require('node:vm');
@@ -29,7 +29,14 @@ function runWithCodeCache(file, { write = false } = {}) {
   });
   if (write || cachedData === undefined || script.cachedDataRejected === true) {
     process.once('exit', () => {
-      try { writeFileSync(cacheFile, script.createCachedData()); } catch { /* a read-only install: run without */ }
+      // Written aside and renamed, so that another start never reads half a cache.
+      const temp = `${cacheFile}.${process.pid}.tmp`;
+      try {
+        writeFileSync(temp, script.createCachedData());
+        renameSync(temp, cacheFile);
+      } catch {
+        try { unlinkSync(temp); } catch { /* a read-only install: run without */ }
+      }
     });
   }
   const module = { exports: {} };

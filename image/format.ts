@@ -36,10 +36,10 @@
  * piece). Objects come back at the addresses they had, so machine code, which names objects
  * by address, runs unchanged.
  */
-import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { Packr, Unpackr } from 'msgpackr';
 import { projectVersion } from '../bootstrap/project-files.ts';
+import { sha256Hex } from './sha256.ts';
 import { STATE, STATE_BYTES } from '../kernel/machine/cells.ts';
 import {
   BEHAVIOUR, BINDING, CLASS, CLOSURE, CONTEXT, ENTRY, INSTANCE_FORMAT, LOG, MARK, MESSAGE, METHOD, METHOD_KIND, ROOTS, SERVICE,
@@ -147,9 +147,12 @@ export const WRITER = `bedrock ${projectVersion()} (Node ${process.version})`;
  * register state's shape: an image written under other layouts would be misread, so it is
  * refused by name rather than run.
  */
-export const LAYOUT_FINGERPRINT = createHash('sha256')
-  .update(JSON.stringify({ BEHAVIOUR, BINDING, CLASS, CLOSURE, CONTEXT, ENTRY, INSTANCE_FORMAT, LOG, MARK, MESSAGE, METHOD, METHOD_KIND, ROOTS, SERVICE, STATE, STATE_BYTES }))
-  .digest('hex').slice(0, 16);
+export const LAYOUT_FINGERPRINT = sha256Hex(new TextEncoder().encode(layoutText())).slice(0, 16);
+
+/** What the layout fingerprint is the SHA-256 of (its first 16 hex digits). */
+export function layoutText(): string {
+  return JSON.stringify({ BEHAVIOUR, BINDING, CLASS, CLOSURE, CONTEXT, ENTRY, INSTANCE_FORMAT, LOG, MARK, MESSAGE, METHOD, METHOD_KIND, ROOTS, SERVICE, STATE, STATE_BYTES });
+}
 
 /**
  * CRC-32 of `data` continuing from `crc` (unsigned). Empty data leaves it as it is (Node's

@@ -18,7 +18,7 @@
  * empty and no register is live, so the heap is the whole state.
  */
 import { closeSync, copyFileSync, existsSync, fsyncSync, linkSync, openSync, readdirSync, renameSync, unlinkSync, writevSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+// node:crypto is loaded where it is used (process.getBuiltinModule): loaded with this module it cost every start ~5 ms.
 import { basename, dirname, join } from 'node:path';
 import type { Kernel } from '../kernel/objects/kernel.ts';
 import { returnHome } from '../kernel/memory/stack.ts';
@@ -162,7 +162,7 @@ export function saveImage(kernel: Kernel, given: string, options: SaveOptions): 
   const at = options.at ?? ((): void => {});
   const dir = dirname(path);
   removeStaleTemporaries(path);
-  const temp = join(dir, `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const temp = join(dir, `.${basename(path)}.tmp-${process.pid}-${process.getBuiltinModule('node:crypto').randomBytes(4).toString('hex')}`);
   let fd = -1;
   let checkMs = 0;
   try {

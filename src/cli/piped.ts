@@ -7,6 +7,12 @@
  * Entries are cut as the language's layout rule cuts items: an entry ends where a line that is
  * not indented begins and nothing (a bracket, a string, a comment, a definition's body) is still
  * open. So a file that `bedrock run` accepts can be piped in unchanged.
+ *
+ * Group commit: with an image, the entries read together (one read of the input, or at most
+ * GROUP_MS of work) are journaled with one fsync, and their results are printed after it: a
+ * result printed is an acknowledgement, so what is printed is on disk, and a batch whose sync
+ * fails is printed as not acknowledged. A dot-command or a line of Forth first commits what
+ * came before it, and runs as the REPL runs it (synced on its own).
  */
 import { lastItem } from '../lang/layout.ts';
 import type { SourceOptions } from '../lang/source.ts';
@@ -15,6 +21,7 @@ import { inspectValue } from '../session/inspection.ts';
 import { outcomeLines, type Line } from '../session/report.ts';
 import type { Workspace } from '../session/workspace.ts';
 import { evaluation, itemsOf } from '../session/items.ts';
+import { notAcknowledged } from '../session/session.ts';
 import type { Outcome } from '../system/bedrock.ts';
 import type { Output } from './commands.ts';
 import type { ForthOutcome } from '../forth/forth.ts';
@@ -90,6 +97,8 @@ export interface PipedHooks {
   readonly open?: (path: string) => Workspace | string;
   /** Print only what the program prints (its Transcript) and what went wrong, as `gst FILE` does. */
   readonly quiet?: boolean;
+  /** The longest (ms) an outcome waits for the journal's sync before it is shown (GROUP_MS unless given). */
+  readonly groupMs?: number;
 }
 
 /** Runs entries against a workspace, printing as it goes. */
@@ -98,6 +107,50 @@ export class PipedSession {
   quit = false;
 
   constructor(private ws: Workspace, private readonly io: Output, private readonly hooks: PipedHooks = {}) {}
+
+  private grouping = false;
+
+  /** Group commit (pump): on, entries are journaled in batches, and their outcomes shown after each batch's sync. */
+  group(on: boolean): void {
+    if (!on) this.commit();
+    this.grouping = on;
+    this.ws.group(on);
+  }
+
+  /** Outcomes evaluated but not acknowledged yet: shown after the journal is synced (commit). */
+  private held: { readonly o: Outcome; readonly show: (o: Outcome) => void }[] = [];
+  /** When the first of them was held (performance.now()). */
+  private heldSince = 0;
+
+  /** Show an outcome now, or, with an image, once the journal holds it (commit). */
+  private show(o: Outcome, show: (o: Outcome) => void): void {
+    if (!this.ws.grouping) { show(o); return; }
+    if (this.held.length === 0) this.heldSince = performance.now();
+    this.held.push({ o, show });
+  }
+
+  /** Has the oldest outcome held waited GROUP_MS? */
+  get due(): boolean {
+    return this.held.length > 0 && performance.now() - this.heldSince >= (this.hooks.groupMs ?? GROUP_MS);
+  }
+
+  /**
+   * Sync the journal (one fsync for everything evaluated since the last commit), then show the
+   * outcomes held; when the sync failed, none of them was acknowledged: each change is shown
+   * as not acknowledged.
+   */
+  commit(): void {
+    const problem = this.ws.commit();
+    const held = this.held;
+    this.held = [];
+    let told = false;
+    for (const h of held) {
+      let o = h.o;
+      if (problem !== null && o.kind !== 'error') { o = notAcknowledged(o, problem); told = true; this.failed = true; }
+      h.show(o);
+    }
+    if (problem !== null && !told) this.error(`bedrock: ${problem}`);
+  }
 
   get workspace(): Workspace { return this.ws; }
 
@@ -142,6 +195,8 @@ export class PipedSession {
         else if (step.kind === 'slice') {
           // No one is here to debug: a stop for a debugger is abandoned (the error ends it as usual).
           if (ws.bedrock.paused && ws.bedrock.paused.resolution === null) ws.bedrock.paused.abandon();
+          // A long evaluation: what came before it is acknowledged now, not when it ends.
+          if (this.due) this.commit();
           await new Promise((done) => setImmediate(done));
         }
       }
@@ -159,11 +214,21 @@ export class PipedSession {
 
   run(entry: string, at?: SourceOptions): void {
     if (this.quit) return;
-    if (!isDotCommand(entry)) {
-      if (this.ws.language === 'forth') this.forth(entry);
-      else this.evaluate(entry, false, undefined, at);
-      return;
+    if (!isDotCommand(entry) && this.ws.language !== 'forth') { this.evaluate(entry, false, undefined, at); return; }
+    // A dot-command or Forth: what came before is acknowledged first; it runs ungrouped (synced
+    // on its own, printed at once), as the REPL runs it.
+    if (!this.grouping) { this.runAlone(entry); return; }
+    this.commit();
+    this.ws.group(false);
+    try {
+      this.runAlone(entry);
+    } finally {
+      this.ws.group(true); // (after .load, the workspace it opened)
     }
+  }
+
+  private runAlone(entry: string): void {
+    if (!isDotCommand(entry)) { this.forth(entry); return; }
     const r = runDotCommand(entry, this.ws);
     switch (r.kind) {
       case 'lines':
@@ -188,7 +253,7 @@ export class PipedSession {
         if (typeof opened === 'string') { this.error(opened); return; }
         this.ws.close();
         this.ws = opened;
-        return;
+        return; // (run() groups it)
       }
       case 'quit': this.quit = true; return;
     }
@@ -202,6 +267,7 @@ export class PipedSession {
     const exit = this.ws.bedrock.exitStatus;
     if (exit !== null) {
       // Smalltalk exit: N: what ran before it was printed; the rest of the input is not run.
+      this.commit();
       for (const o of outcomes) if (o.output) this.io.write ? this.io.write(o.output) : this.io.out(o.output.replace(/\n$/, ''));
       this.quit = true;
       if (exit !== 0) this.failed = true;
@@ -209,9 +275,11 @@ export class PipedSession {
     }
     for (const o of outcomes) {
       if (o.kind === 'error') { ok = false; this.failed = true; }
-      if (o.kind === 'value' && done !== undefined) this.io.out(done);
-      else if (this.hooks.quiet) this.printQuietly(o);
-      else if (!quietValues || o.kind === 'error') this.print(outcomeLines(o));
+      this.show(o, (x) => {
+        if (x.kind === 'value' && done !== undefined) this.io.out(done);
+        else if (this.hooks.quiet) this.printQuietly(x);
+        else if (!quietValues || x.kind === 'error') this.print(outcomeLines(x));
+      });
     }
     return ok;
   }
@@ -244,6 +312,7 @@ export class PipedSession {
 
   /** At the end of input: a reminder of changes not saved (they are in the journal). */
   finish(): void {
+    this.commit();
     const n = this.ws.unsavedChanges();
     if (n > 0) this.io.err(`bedrock: ${n} change${n === 1 ? '' : 's'} not saved in ${this.ws.label} (kept in its journal: .recover replays them; .save keeps them)`);
     this.ws.close();
@@ -255,27 +324,42 @@ export async function pump(session: PipedSession, input: AsyncIterable<string | 
   const splitter = new EntrySplitter();
   const at = (e: Entry): SourceOptions | undefined => (name === undefined ? undefined : { name, firstLine: e.line });
   let pending = '';
-  for await (const chunk of input) {
-    pending += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
-    let nl: number;
-    while ((nl = pending.indexOf('\n')) >= 0) {
-      const line = pending.slice(0, nl).replace(/\r$/, '');
-      pending = pending.slice(nl + 1);
-      for (const entry of splitter.pushLine(line)) {
-        if (session.interrupted) return;
-        await session.prepare(entry.text, at(entry));
-        session.run(entry.text, at(entry));
-        if (session.quit || session.interrupted) return;
+  session.group(true);
+  try {
+    for await (const chunk of input) {
+      pending += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+      let nl: number;
+      while ((nl = pending.indexOf('\n')) >= 0) {
+        const line = pending.slice(0, nl).replace(/\r$/, '');
+        pending = pending.slice(nl + 1);
+        for (const entry of splitter.pushLine(line)) {
+          if (session.interrupted) return;
+          await session.prepare(entry.text, at(entry));
+          session.run(entry.text, at(entry));
+          if (session.quit || session.interrupted) return;
+          if (session.due) session.commit();
+        }
       }
+      // The entries read together are one batch: on disk, then acknowledged, before waiting for more.
+      session.commit();
     }
-  }
-  const rest = pending === '' ? [] : splitter.pushLine(pending.replace(/\r$/, ''));
-  for (const entry of [...rest, ...splitter.endLines()]) {
-    if (session.interrupted || session.quit) return;
-    await session.prepare(entry.text, at(entry));
-    session.run(entry.text, at(entry));
+    const rest = pending === '' ? [] : splitter.pushLine(pending.replace(/\r$/, ''));
+    for (const entry of [...rest, ...splitter.endLines()]) {
+      if (session.interrupted || session.quit) return;
+      await session.prepare(entry.text, at(entry));
+      session.run(entry.text, at(entry));
+      if (session.due) session.commit();
+    }
+  } finally {
+    session.group(false);
   }
 }
+
+/**
+ * The longest an outcome waits for the journal's sync before it is shown (ms): the entries of
+ * one read of the input are one batch, and a long batch is cut into batches of about this much work.
+ */
+const GROUP_MS = 200;
 
 /** Instructions an evaluation runs between two looks at the event loop (for SIGINT). */
 const SLICE = 20_000_000;

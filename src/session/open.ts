@@ -91,7 +91,7 @@ export function openScratch(options: OpenOptions = {}): Opened | string {
 }
 
 /** A Session as the workspace's image. */
-class SessionImage implements Persistence {
+export class SessionImage implements Persistence {
   constructor(private readonly session: Session) {}
 
   get path(): string { return this.session.path; }
@@ -101,6 +101,8 @@ class SessionImage implements Persistence {
   forth(text: string) { return this.session.forth(text); }
   forthAsync(text: string, pause: () => Promise<void>) { return this.session.forthAsync(text, pause); }
 
+  group(on: boolean): string | null { return this.session.group(on); }
+  commit(): string | null { return this.session.commit(); }
   mark(name: string): string | null { return this.session.mark(name); }
   forget(name: string): string | null { return this.session.forget(name); }
 

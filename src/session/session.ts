@@ -14,6 +14,9 @@
  *                           `Image saveAs:` asked for by an item are made right after that item.
  *   start(item)             one item in slices (Bedrock.startItem), journaled when it ends:
  *                           the REPL's way, so that Ctrl-C can interrupt it.
+ *   group(true), commit()   group commit (piped mode): accepted items are written to the
+ *                           journal but synced together by commit(), which says whether they
+ *                           are on disk; the caller acknowledges none of them before that.
  *   mark(name), forget(n)   the kernel's mark and forget, journaled likewise.
  *   save(path?)             the atomic save (save.ts); the image then includes every journal
  *                           entry so far. A different path is "save as": that file becomes the
@@ -30,8 +33,8 @@
  * failure; one stopped by Ctrl-C or a limit is not (its replay could run as long again).
  * Errors are values: nothing here throws for a bad file, a full disk or a failing replay.
  */
-import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+// node:crypto is loaded where it is used (process.getBuiltinModule): loaded with this module it cost every start ~5 ms.
 import { dirname, resolve } from 'node:path';
 import { SERVICE } from '../../kernel/objects/layout.ts';
 import type { Item } from '../lang/ast.ts';
@@ -98,6 +101,19 @@ function ranThenFailed(item: Item, o: Outcome): boolean {
   return o.fault.kind !== 'Interrupted' && o.fault.kind !== 'StepLimit';
 }
 
+/**
+ * What an outcome becomes when the change it reports could not be made durable: an error that
+ * says what happened, and that it is only in the running system.
+ */
+export function notAcknowledged(o: Outcome, problem: string): Outcome {
+  if (o.kind === 'error') return o;
+  const what = o.kind === 'defined' ? `${o.text} was defined` : 'the statement ran';
+  return {
+    kind: 'error', source: o.source, ...(o.output !== undefined && { output: o.output }),
+    text: `not acknowledged: ${what}, but ${problem}; what it did is only in the running system (save the image to keep it)`,
+  };
+}
+
 /** The journal of the image at `path` (the file a link there points to, when it is one to a regular file). */
 export function journalPath(imagePath: string): string {
   return throughLinks(`${imagePath}.changes`);
@@ -112,6 +128,12 @@ export class Session {
   /** A save asked for by the running evaluation: undefined none, null the image's own name. */
   private saveRequest: string | null | undefined = undefined;
   private replaying = false;
+  /** Group commit (group()): items are written to the journal, and synced by commit(). */
+  private grouping = false;
+  /** Accepted items written since the last sync that are not yet known to be on disk. */
+  private unsynced = 0;
+  /** A sync that failed (cutting back) while items were unsynced: commit() reports it. */
+  private groupFailure: string | null = null;
   /** The image's lock (null when the session was opened without one). */
   private lock: ImageLock | null = null;
   /** What the session has to tell its user (found on open, and since). */
@@ -160,7 +182,7 @@ export class Session {
   /** Save `booted` as the new image `abs`, with a new journal identity, and answer its session. */
   private static fresh(abs: string, booted: Bedrock, options: SessionOptions): Session | ImageError {
     const changes = journalPath(abs);
-    const id = randomUUID();
+    const id = process.getBuiltinModule('node:crypto').randomUUID();
     const scan = scanJournal(changes, { seq: 0, offset: 0 });
     const journal = new Journal(changes, id, scan, 0, options.journalIo);
     const saved = saveImage(booted.kernel, abs, { backend: booted.backend, journal: journal.position, at: options.saveHook });
@@ -279,14 +301,12 @@ export class Session {
     if (o.kind !== 'error' || ranThenFailed(item, o)) {
       // A class in brackets is definitions; a statement of a Smalltalk file may need its replay
       // form. One that failed after it began is journaled for what it did (marked failed).
-      const problem = this.record(item.kind === 'doit' ? 'doit' : 'define', item.kind === 'doit' ? item.replay ?? item.source : item.source, o.kind === 'error', unchanged)
-        ?? this.syncJournal();
+      const written = this.record(item.kind === 'doit' ? 'doit' : 'define', item.kind === 'doit' ? item.replay ?? item.source : item.source, o.kind === 'error', unchanged);
+      // Grouped: synced by commit(), before the caller acknowledges it.
+      if (written === null && this.grouping) this.unsynced++;
+      const problem = written ?? (this.grouping ? null : this.syncJournal());
       if (problem !== null && o.kind !== 'error') {
-        const what = o.kind === 'defined' ? `${o.text} was defined` : 'the statement ran';
-        out[0] = {
-          kind: 'error', source: o.source, ...(o.output !== undefined && { output: o.output }),
-          text: `not acknowledged: ${what}, but ${problem}; what it did is only in the running system (save the image to keep it)`,
-        };
+        out[0] = notAcknowledged(o, problem);
       } else if (problem !== null) {
         out.push({ kind: 'error', text: problem, source: item.source });
       }
@@ -370,7 +390,7 @@ export class Session {
       if (typeof l === 'string') return { ok: false, error: `cannot save ${target}: ${l}` };
       lock = l;
     }
-    const id = same ? this.journal.id : randomUUID();
+    const id = same ? this.journal.id : process.getBuiltinModule('node:crypto').randomUUID();
     const position = same ? this.journal.position : { id, seq: 0, offset: 0 };
     // What nothing reaches is not written (issue 11 item 9): a major collection first.
     kernel.heap.collect('major');
@@ -495,10 +515,39 @@ export class Session {
   private syncJournal(): string | null {
     try {
       this.journal.sync();
+      this.unsynced = 0;
       return null;
     } catch (e) {
-      return `the journal ${this.journal.path} could not be flushed to the disk (${e instanceof Error ? e.message : String(e)})`;
+      const problem = `the journal ${this.journal.path} could not be flushed to the disk (${e instanceof Error ? e.message : String(e)})`;
+      // The journal is cut back to its last good sync: the grouped items written since are gone.
+      if (this.unsynced > 0) this.groupFailure ??= problem;
+      this.unsynced = 0;
+      return problem;
     }
+  }
+
+  /**
+   * Group commit: with `on`, an accepted item is written to the journal when it ends but not
+   * synced; commit() syncs everything written since the last commit at once. Turning it off
+   * commits. (Piped mode groups the items it reads together and prints their outcomes after
+   * the commit; the REPL does not group: one line, one sync.)
+   */
+  group(on: boolean): string | null {
+    const r = on ? null : this.commit();
+    this.grouping = on;
+    return r;
+  }
+
+  /**
+   * Make the grouped items durable (one fsync): null when every item accepted since the last
+   * commit is on disk, else why not; then none of them is in the journal (it was cut back to
+   * the last good sync) and none may be acknowledged.
+   */
+  commit(): string | null {
+    const r = this.unsynced > 0 ? this.syncJournal() : null;
+    const failure = this.groupFailure;
+    this.groupFailure = null;
+    return failure ?? r;
   }
 
   /** Pending entries not recovered are set aside before anything new is recorded. */

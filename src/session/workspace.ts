@@ -37,6 +37,10 @@ export interface Persistence {
   forth?(text: string): ForthOutcome | string;
   /** The same, pausing between slices of the run (`pause`), so that Ctrl-C can stop it. */
   forthAsync?(text: string, pause: () => Promise<void>): Promise<ForthOutcome | string>;
+  /** Group commit (session.ts): with it on, accepted items are synced together by commit(). */
+  group?(on: boolean): string | null;
+  /** Sync the grouped items: null when they are all on disk, else why not (none may be acknowledged). */
+  commit?(): string | null;
   mark(name: string): string | null;
   forget(name: string): string | null;
   save(path?: string): string | null;
@@ -124,6 +128,20 @@ export class Workspace {
     return evaluateAll(this.bedrock, (item) => this.start(item), itemsOf(source, at));
   }
 
+  /**
+   * Group commit: with it on, the items evaluated are journaled but synced together by
+   * commit(); nothing evaluated since the last commit may be acknowledged before it answers
+   * null. Without an image there is no journal, and nothing to wait for.
+   */
+  group(on: boolean): string | null { this.groupOn = on; return this.image?.group?.(on) ?? null; }
+
+  /** Sync what was journaled since the last commit: null, or why it is not on disk. */
+  commit(): string | null { return this.image?.commit?.() ?? null; }
+
+  /** Are items journaled but not synced until commit() (an image, grouping)? */
+  get grouping(): boolean { return this.groupOn && this.image !== null; }
+  private groupOn = false;
+
   /** The last value (`_`), or undefined. */
   lastValue(): Value | undefined { return this.bedrock.kernel.global(LAST_RESULT); }
 
@@ -143,6 +161,7 @@ export class Workspace {
     const made = this.adopt(path);
     if (typeof made === 'string') return made;
     this.image = made;
+    if (this.groupOn) made.group?.(true);
     return null;
   }
 

@@ -31,12 +31,19 @@ function run(): { out: string; result: { cacheUsed: boolean; cacheRejected: bool
 }
 
 const batch = fileURLToPath(new URL('../../dist/batch.cjs', import.meta.url));
+const repl = fileURLToPath(new URL('../../dist/repl.cjs', import.meta.url));
 const hasBatch = existsSync(batch);
 if (!hasBatch) console.warn('code-cache.test.ts: dist/batch.cjs is not built (npm run build), so the bundle is not checked');
 
 describe('the code cache', () => {
   it.skipIf(!hasBatch)('the batch bundle makes no dynamic import, which a script from a code cache cannot do', () => {
     expect(readFileSync(batch, 'utf8')).not.toMatch(/(^|[^\w.$])import\s*\(/m);
+  });
+
+  it("nor does the REPL's bundle (Ink's devtools import is taken out by the build)", () => {
+    const text = readFileSync(repl, 'utf8');
+    expect(text).not.toMatch(/(^|[^\w.$])import\s*\(/m);
+    expect(text).toContain('no React devtools in this build');
   });
 
   it('is written by the first run and used by the next, which behaves the same', () => {

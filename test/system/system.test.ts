@@ -91,6 +91,16 @@ describe.each(BACKENDS)('the Transcript and methods as objects (%s)', (backend) 
     expect(p.text).toBe('7');
   });
 
+  it('inspect prints the object as GNU Smalltalk does: its class, its variables by name, a collection\'s contents', () => {
+    b.run("Object subclass: #Wallet instanceVariableNames: 'coins owner'\nWallet fill -> coins := 150");
+    const out = (source: string): string | undefined => b.evaluate(source).map((o) => o.output ?? '').join('');
+    expect(out('Wallet new fill inspect')).toBe('An instance of Wallet\n  coins: 150\n  owner: nil\n');
+    expect(out('#(1 $a) inspect')).toBe('An instance of Array\n  contents: [\n    [1]: 1\n    [2]: $a\n  ]\n');
+    expect(out('(3/4) inspect')).toBe('An instance of Fraction\n  numerator: 3\n  denominator: 4\n');
+    expect(out('(Set with: 5) inspect')).toMatch(/^An instance of Set\n  tally: 1\n(.*\n)*  contents: \[\n    5\n  \]\n$/);
+    expect(b.run('| p | p := 3@4. p inspect == p')).toEqual(['true']);
+  });
+
   it('Foo >> #bar is the method, printed as Foo>>bar; nil when Foo does not define it', () => {
     expect(b.run('Object subclass: #Shape\nShape area -> ^0\nShape >> #area\n(Shape >> #area) selector\n(Shape >> #area) methodClass\nShape >> #perimeter\nShape see: #perimeter'))
       .toEqual(['Shape', 'Shape>>area', 'Shape>>area', '#area', 'Shape', 'nil', 'Error: Shape does not define #perimeter']);
