@@ -161,8 +161,9 @@ export const ROOTS = Object.freeze({
   ARITHMETIC: 13, ARITHMETIC_OVERRIDDEN: 14,
   /**
    * Sends in machine code (send.ts): the kernel's send routine, and the send epoch, a number
-   * shifted left past the class index bits, which every definition, forget and class change
-   * makes new, so that every send site's cached key goes stale at once.
+   * in steps past the class index bits which every definition, forget and class change makes
+   * new (a count of those changes; a send site's key is a class index alone, and the change
+   * empties the sites it concerns: send.ts SendSites).
    */
   SEND: 15, SEND_EPOCH: 16,
   /** The global method cache (send.ts MethodCache): an Array the send routine probes. */

@@ -35,7 +35,7 @@ import { RIP, RSP } from '../../kernel/machine/x86/table.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { ARITHMETIC, arithmeticSealed, isArithmeticSelector, type ArithmeticSelector } from '../../kernel/objects/arithmetic.ts';
 import { slotPointer } from '../../kernel/objects/access.ts';
-import { BINDING, CLASS, CLOSURE, CONTEXT, HOME_SAVED, METHOD_KIND, ROOTS, SERVICE } from '../../kernel/objects/layout.ts';
+import { BINDING, CLASS, CLOSURE, CONTEXT, HOME_SAVED, METHOD_KIND, ROOTS, SEND_SITE, SERVICE } from '../../kernel/objects/layout.ts';
 import { frameOffset, type Op, type Slot, type Source, type Unit } from './ir.ts';
 import { isInstruction, optimize, type Instruction, type Line } from './peephole.ts';
 
@@ -150,10 +150,11 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
     current = op.op === 'load' && unit.ops[at + 1]?.op === 'send' ? at + 1 : at;
     // SmallInteger arithmetic inlined (a literal argument and a branch on the result folded in).
     if (arithmetic) {
-      const done = inlineArithmetic(unit.ops, at, { emit, label, coldEmit, coldLabel, k, name: `ar${fast++}`, literals, siteSlots });
+      const setCurrent = (i: number): void => { current = i; };
+      const done = inlineArithmetic(unit.ops, at, { argc: unit.argc, emit, label, coldEmit, coldLabel, setCurrent, k, name: `ar${fast++}`, literals, siteSlots });
       if (done === 0) current = at;
       if (done > 0) {
-        if (done === 3 || (done === 2 && unit.ops[at + 1].op === 'jumpIf')) notBoolean = true;
+        if (unit.ops.slice(at, at + done).some((o) => o.op === 'jumpIf')) notBoolean = true;
         at += done - 1;
         continue;
       }
@@ -231,6 +232,13 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
         emit('jmp', [rel(slotPointer(k.machine, k.roots, ROOTS.UNWIND))], origin, { disp32: true });
         break;
       case 'load':
+        // Right after a method's prologue rax still holds what it spilled: the receiver (no
+        // arguments) or the last argument; loading that again is left out.
+        {
+          const prev = unit.ops[at - 1];
+          if (!op.push && prev?.op === 'prologue' && !prev.block
+            && ((op.from.kind === 'self' && prev.argc === 0) || (op.from.kind === 'argument' && op.from.index === prev.argc))) break;
+        }
         if (op.push) emit('push', [reg(RAX)], origin);
         load(cx, op.from, RAX, emit, origin);
         break;
@@ -481,7 +489,7 @@ const NEGATED: Readonly<Record<string, string>> = Object.freeze({ l: 'ge', ge: '
  * with a variable argument the receiver is popped into rcx and the argument's tag joins the OR;
  * a comparison answers [true] or [false], or, before `jumpIf`, jumps straight to its target.
  */
-function inlineArithmetic(ops: readonly Op[], at: number, cx: SendContext & { emit: Emit; label: (name: string, origin: string) => void; coldEmit: Emit; coldLabel: (name: string, origin: string) => void; name: string }): number {
+function inlineArithmetic(ops: readonly Op[], at: number, cx: SendContext & { argc: number; emit: Emit; label: (name: string, origin: string) => void; coldEmit: Emit; coldLabel: (name: string, origin: string) => void; setCurrent: (op: number) => void; name: string }): number {
   const { emit, label, coldEmit, coldLabel, k, name } = cx;
   let literal: bigint | undefined;
   let sendAt = at;
@@ -565,7 +573,25 @@ function inlineArithmetic(ops: readonly Op[], at: number, cx: SendContext & { em
       }
       break;
   }
-  label(done, origin);
+  // A unary send of the answer right after: on the fast path the receiver is a SmallInteger,
+  // so its site is tested inline (sendToNumber); the slow path goes on to the whole send.
+  // A folded comparison of a frame slot just loaded, whose fall-through loads that slot again:
+  // on the fast path rax still holds it, so only the slow path (rax a Boolean) loads it.
+  const before = ops[at - 1], reload = ops[sendAt + 2];
+  const sameSlot = branch !== undefined && literal !== undefined && before?.op === 'load' && reload?.op === 'load' && !reload.push
+    && sameFrameSlot(before.from, reload.from);
+  const following = ops[sendAt + 1];
+  const slot = following?.op === 'send' && following.start < 0 && following.argc === 0 && how.kind !== 'compare' ? cx.siteSlots.get(following) : undefined;
+  let after: string | undefined;
+  if (slot !== undefined && following.op === 'send') {
+    cx.setCurrent(sendAt + 1);
+    after = `${name}a`;
+    sendToNumber(emit, slot, `${name}g`, describeOp(following));
+    label(after, describeOp(following));
+    cx.setCurrent(sendAt);
+  } else {
+    label(done, origin);
+  }
   // The send, out of line, for everything else, with the stack as it expects it.
   if (undo) {
     coldLabel(undoLabel, origin);
@@ -580,6 +606,48 @@ function inlineArithmetic(ops: readonly Op[], at: number, cx: SendContext & { em
   }
   emitSend(cx, coldEmit, send, origin);
   if (branch) emitJumpIf(coldEmit, branch, k, describeOp(branch));
+  if (sameSlot && reload.op === 'load') {
+    cx.setCurrent(sendAt + 2);
+    coldEmit('mov', [reg(RAX), mem(RBP, -1, 1, frameOffset(reload.from as Slot, cx.argc, 0), 64)], describeOp(reload));
+    coldEmit('jmp', [to(done)], describeOp(reload));
+    return sendAt - at + 3;
+  }
+  if (after !== undefined && following.op === 'send') {
+    // The unary send that follows, whole: what the fast path's test of its site jumps to.
+    const sendOrigin = describeOp(following);
+    cx.setCurrent(sendAt + 1);
+    coldEmit('mov', [reg(R10), literalSlot(slot!)], sendOrigin);
+    coldLabel(`${name}g`, sendOrigin);
+    coldEmit('mov', [reg(R11), reg(RAX)], sendOrigin);
+    coldEmit('call', [rel(slotPointer(k.machine, k.roots, ROOTS.SEND))], sendOrigin, { disp32: true });
+    coldEmit('jmp', [to(after)], sendOrigin);
+    return sendAt - at + 2;
+  }
   coldEmit('jmp', [to(done)], origin);
   return sendAt - at + 1 + (branch ? 1 : 0);
+}
+
+/**
+ * A unary send to a receiver known to be a SmallInteger (rax, the answer of inlined
+ * arithmetic): when its site last saw a SmallInteger (kernel/ABI.md), the method the site
+ * holds is called straight from here, as Kernel>>send would jump to it; otherwise `whole`
+ * (out of line) makes the whole send, r10 loaded.
+ *
+ *     mov r10, [rip+site]
+ *     cmp qword ptr [r10+SITE_KEY], SMALLINTEGER_CLASS
+ *     jne whole
+ *     call qword ptr [r10+SITE_ENTRY]
+ */
+function sendToNumber(emit: Emit, slot: number, whole: string, origin: string): void {
+  emit('mov', [reg(R10), literalSlot(slot)], origin);
+  emit('cmp', [mem(R10, -1, 1, 8 * SEND_SITE.KEY, 64), imm(CLASS.SmallInteger)], origin);
+  emit('jne', [{ kind: 'label', name: whole }], origin);
+  emit('call', [mem(R10, -1, 1, 8 * SEND_SITE.ENTRY, 64)], origin);
+}
+
+/** Are `a` and `b` the same slot of the frame (self, an argument or a temporary)? */
+function sameFrameSlot(a: Source, b: Source): boolean {
+  if (a.kind === 'self') return b.kind === 'self';
+  if (a.kind === 'argument' || a.kind === 'temp') return b.kind === a.kind && b.index === a.index;
+  return false;
 }

@@ -146,6 +146,35 @@ describe.each(CASES)('send sites (%s back end, tier %s)', (backend, tier) => {
     ].join('\n')).slice(-1)).toEqual([String([...Array(40).keys()].reduce((s, i) => (s * 5 + [1, 2, 3, 4][(i + 1) % 4]) % 1000003, 0))]);
   });
 
+  it('a unary send of an inlined sum (its site tested in place) follows definitions, forgets, other receivers and sends nothing answers', () => {
+    const b = system;
+    expect(b.run([
+      'Object subclass: #Summer',
+      'Summer twiceOf: x -> ^(x + 1) twice',
+      'Summer oddOf: x -> ^(x - 1) notAnywhere',
+      'Object twice -> ^#other',
+      'Integer twice -> ^self * 2',
+      '(1 to: 30) inject: 0 into: [:s :i | s + (Summer new twiceOf: i)]',
+      'Smalltalk mark: #twice',
+      'SmallInteger twice -> ^self',
+      '(1 to: 30) inject: 0 into: [:s :i | s + (Summer new twiceOf: i)]',
+      'Summer new twiceOf: 16r7FFFFFFFFFFFFFFF',
+      'Summer new twiceOf: 1 / 2',
+      'Smalltalk forget: #twice',
+      '(1 to: 30) inject: 0 into: [:s :i | s + (Summer new twiceOf: i)]',
+    ].join('\n')).slice(-8)).toEqual([
+      String(2 * (30 * 31 / 2 + 30)),
+      'Smalltalk',
+      'SmallInteger>>twice',
+      String(30 * 31 / 2 + 30),
+      String(2n * 2n ** 63n),
+      '#other',
+      'Smalltalk',
+      String(2 * (30 * 31 / 2 + 30)),
+    ]);
+    expect(b.run('Summer new oddOf: 5')).toEqual(['4 does not understand #notAnywhere']);
+  });
+
   it('a send nothing answers reaches doesNotUnderstand: with the receiver and every argument', () => {
     const b = system;
     expect(b.run([
