@@ -7,11 +7,16 @@
 // The build has two bundles of the same command line: dist/cli/main.js, an ES module that can
 // load Ink, for a session on a terminal (the REPL); and dist/batch.cjs, CommonJS, for every
 // other use (eval, run, piped mode, the machine's commands...), started with V8's code cache
-// (bin/code-cache.mjs), which saves most of the time spent loading the code.
-import { readdirSync, statSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// (bin/code-cache.cjs), which saves most of the time spent loading the code.
+//
+// This file is CommonJS (bin/package.json says so): an ES module entry makes Node load its ES
+// module loader, ~35 of its own modules, before the first line runs (~10 ms of every start).
+'use strict';
+const { readdirSync, statSync } = require('node:fs');
+const { join } = require('node:path');
+const { pathToFileURL } = require('node:url');
 
-const root = new URL('../', import.meta.url);
+const root = join(__dirname, '..') + '/';
 const SOURCES = ['kernel', 'bootstrap', 'src', 'image', 'bench'];
 /** The commands of src/cli/commands.ts that never open the REPL. */
 const BATCH_COMMANDS = new Set(['eval', 'run', 'see', 'image', 'bench', 'asm', 'disasm', 'exec', 'help', '--help', '-h', '--version', '-V']);
@@ -29,9 +34,8 @@ function newest(dir) {
 function built() {
   if (process.env.BEDROCK_FROM_SOURCE === '1') return false;
   try {
-    const stamp = statSync(fileURLToPath(new URL('dist/.built', root))).mtimeMs;
-    const base = fileURLToPath(root);
-    return SOURCES.every((d) => newest(base + d) <= stamp) && statSync(base + 'package.json').mtimeMs <= stamp;
+    const stamp = statSync(root + 'dist/.built').mtimeMs;
+    return SOURCES.every((d) => newest(root + d) <= stamp) && statSync(root + 'package.json').mtimeMs <= stamp;
   } catch {
     return false;
   }
@@ -42,13 +46,18 @@ function built() {
 process.env.MSGPACKR_NATIVE_ACCELERATION_DISABLED ??= 'true';
 
 const repl = process.stdin.isTTY === true && process.stdout.isTTY === true && !BATCH_COMMANDS.has(process.argv[2]);
+// What cannot even be loaded is said in one line (exit 70, an internal error), as main.ts does.
+const failed = (e) => {
+  process.stderr.write(`bedrock: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(70);
+};
 if (!built()) {
-  const { register } = await import('tsx/esm/api');
-  register({ tsconfig: fileURLToPath(new URL('tsconfig.json', root)) });
-  await import(new URL('src/cli/main.ts', root).href);
+  import('tsx/esm/api').then(({ register }) => {
+    register({ tsconfig: root + 'tsconfig.json' });
+    return import(pathToFileURL(root + 'src/cli/main.ts').href);
+  }).catch(failed);
 } else if (repl) {
-  await import(new URL('dist/cli/main.js', root).href);
+  import(pathToFileURL(root + 'dist/cli/main.js').href).catch(failed);
 } else {
-  const { runWithCodeCache } = await import('./code-cache.mjs');
-  runWithCodeCache(fileURLToPath(new URL('dist/batch.cjs', root)), { write: process.env.BEDROCK_WRITE_CODE_CACHE === '1' });
+  require('./code-cache.cjs').runWithCodeCache(root + 'dist/batch.cjs', { write: process.env.BEDROCK_WRITE_CODE_CACHE === '1' });
 }

@@ -4,7 +4,7 @@
 // so that the machine commands load no REPL and `eval` loads no Ink; then dist/base.image
 // (genesis and the system, saved), which a new image starts from and the batch commands use
 // when there is no image. Every use but the REPL starts from a second bundle, dist/batch.cjs:
-// CommonJS without Ink, so that V8 can keep a code cache of it (bin/code-cache.mjs), which the
+// CommonJS without Ink, so that V8 can keep a code cache of it (bin/code-cache.cjs), which the
 // build writes after one warm-up `eval`. The bundle reads the .bedrock sources from the project itself
 // (bootstrap/project-files.ts). `npm install` runs this (the `prepare` script); `npm run build`
 // runs it by hand. Types are checked by `npm run typecheck`, not here. Without esbuild (an

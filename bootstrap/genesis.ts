@@ -21,7 +21,7 @@ import { ensureMetaclass, lookupFrom } from '../kernel/objects/classes.ts';
 import { Kernel } from '../kernel/objects/kernel.ts';
 import { CLASS, INSTANCE_SPECS, kernelConstants, METHOD, PARENT, ROOTS, SEND_EPOCH_STEP, SINGLETONS, type WellKnownClass } from '../kernel/objects/layout.ts';
 import { makeMethodCacheArray } from '../kernel/objects/send.ts';
-import { literalObjects, writeCode, writeLiterals } from '../kernel/objects/methods.ts';
+import { fillCode, reserveCode, type AssembledCode } from '../kernel/objects/methods.ts';
 import { assemble, formatAsmError } from '../kernel/machine/x86/assembler.ts';
 import { bindBody, kindOf, readFragments, type Fragment, type Names } from './fragments.ts';
 import { projectFile } from './project-files.ts';
@@ -147,14 +147,13 @@ function installFragments(kernel: Kernel, text: string): void {
     },
     service: (name) => kernelConstants(kernel.roots)[name],
   });
-  const assembleAt = (f: Fragment, origin: number, resolving: boolean): { bytes: Uint8Array; literals: number[] } => {
+  const where = (f: Fragment): string => `${key(f.target, f.selector)} (line ${f.line})`;
+  const assembleAt = (f: Fragment, origin: number, resolving: boolean): AssembledCode => {
     const bound = bindBody(f, names(resolving, key(f.target, f.selector)), origin);
-    if (!bound.ok) throw new GenesisFailure(`${key(f.target, f.selector)} (line ${f.line}): ${bound.message}`);
+    if (!bound.ok) throw new GenesisFailure(`${where(f)}: ${bound.message}`);
     const r = assemble(bound.text);
-    if (!r.ok) throw new GenesisFailure(`${key(f.target, f.selector)} (line ${f.line}): ${formatAsmError(r.error)}`);
-    const literals = literalObjects(kernel, r.literals);
-    if (typeof literals === 'string') throw new GenesisFailure(`${key(f.target, f.selector)} (line ${f.line}): ${literals}`);
-    return { bytes: r.bytes, literals };
+    if (!r.ok) throw new GenesisFailure(`${where(f)}: ${formatAsmError(r.error)}`);
+    return r;
   };
   // The code objects are held in roots until the methods (or the kernel's roots) hold them.
   const held: number[] = [];
@@ -165,9 +164,8 @@ function installFragments(kernel: Kernel, text: string): void {
   try {
     // Pass 1: measure every fragment and make its code object.
     for (const f of fragments) {
-      const sized = assembleAt(f, 0, false);
-      const code = kernel.heap.allocateCode(new Uint8Array(sized.bytes.length), CLASS.CodeObject, sized.literals.length);
-      if (code < 0) throw new GenesisFailure('out of memory');
+      const code = reserveCode(kernel, assembleAt(f, 0, false));
+      if (typeof code === 'string') throw new GenesisFailure(code);
       held.push(kernel.heap.roots.add(BigInt(code), TAG_PTR));
       codeOf.set(key(f.target, f.selector), code);
     }
@@ -178,9 +176,8 @@ function installFragments(kernel: Kernel, text: string): void {
     // Pass 2: assemble each at its address, then install it.
     for (const f of fragments) {
       const code = codeOf.get(key(f.target, f.selector))!;
-      const placed = assembleAt(f, code, true);
-      writeCode(kernel, code, placed.bytes);
-      writeLiterals(kernel, code, placed.literals);
+      const filled = fillCode(kernel, code, assembleAt(f, code, true));
+      if (filled !== true) throw new GenesisFailure(`${where(f)}: ${filled}`);
       install(kernel, f, code, literals);
     }
     for (const [from, targets] of refers) recordInlined(kernel, from, [...targets]);

@@ -218,6 +218,7 @@ export function openImage(path: string, options: OpenOptions = {}): OpenedImage 
   const loaded = loadImage(path, options);
   if (!loaded.ok) return loaded;
   const kernel = new Kernel(loaded.machine, loaded.heap, loaded.header.kernel.roots);
-  for (const s of loaded.kernelFacts.symbols) kernel.symbols.adopt(s);
+  const { symbols, symbolTexts } = loaded.kernelFacts;
+  for (let i = 0; i < symbols.length; i++) kernel.symbols.adopt(symbols[i], symbolTexts[i]);
   return { ...loaded, kernel };
 }

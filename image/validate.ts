@@ -24,6 +24,7 @@
 import * as cells from '../kernel/machine/cells.ts';
 import { CellStore, TAG_NAMES } from '../kernel/machine/cells.ts';
 import type { Machine } from '../kernel/machine/machine.ts';
+import { textOf } from '../kernel/objects/access.ts';
 import { BEHAVIOUR, BINDING, CLASS, ENTRY, LOG, MARK, METHOD, ROOTS } from '../kernel/objects/layout.ts';
 import {
   FORMAT_VERSION, HeaderDecodeFailure, imageError, LAYOUT_FINGERPRINT, SEGMENT_NAMES, type ImageError, type ImageHeader,
@@ -380,6 +381,8 @@ export interface KernelFacts {
   readonly logEntries: number;
   /** Symbol addresses (first slots), to enter in the symbol table. */
   readonly symbols: readonly number[];
+  /** Their texts, in the same order. */
+  readonly symbolTexts: readonly string[];
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: false });
@@ -446,18 +449,18 @@ export function checkKernel(m: Machine, facts: HeapFacts, roots: number): Kernel
   const checkedEntries = new Set<number>();
   let methods = 0;
   const walking = new Set<number>();
-  const chain = (head: number, owner: string): ImageError | null => {
+  const chain = (head: number, owner: () => string): ImageError | null => {
     walking.clear();
     const done = (): null => { for (const e of walking) checkedEntries.add(e); return null; };
     for (let e = head; e !== nil; e = ptr(e, ENTRY.NEXT)) {
       if (checkedEntries.has(e)) return done();
-      if (walking.has(e) || walking.size > bound) return imageError('chains', `the method chain of ${owner} does not end (a cycle)`);
+      if (walking.has(e) || walking.size > bound) return imageError('chains', `the method chain of ${owner()} does not end (a cycle)`);
       walking.add(e);
-      if (!shaped(e, CLASS.MethodEntry, ENTRY.SIZE)) return imageError('chains', `a method entry of ${owner} (${e}) is not a MethodEntry of ${ENTRY.SIZE} slots`);
+      if (!shaped(e, CLASS.MethodEntry, ENTRY.SIZE)) return imageError('chains', `a method entry of ${owner()} (${e}) is not a MethodEntry of ${ENTRY.SIZE} slots`);
       const sel = ptr(e, ENTRY.SELECTOR);
-      if (!isSymbol(sel)) return imageError('chains', `a method entry of ${owner} has no selector Symbol`);
+      if (!isSymbol(sel)) return imageError('chains', `a method entry of ${owner()} has no selector Symbol`);
       const method = ptr(e, ENTRY.METHOD);
-      const where = (): string => `${owner}>>${text(sel)}`;
+      const where = (): string => `${owner()}>>${text(sel)}`;
       if (method === nil) continue; // removed (removeSelector:)
       if (!shaped(method, CLASS.CompiledMethod, METHOD.SIZE)) return imageError('chains', `${where()} is not a CompiledMethod of ${METHOD.SIZE} slots`);
       if (!isCode(ptr(method, METHOD.CODE)) || !isCode(ptr(method, METHOD.ENTRY))) return imageError('chains', `${where()} has no code object`);
@@ -474,15 +477,15 @@ export function checkKernel(m: Machine, facts: HeapFacts, roots: number): Kernel
     if (num(b, BEHAVIOUR.INDEX) !== i) return imageError('behaviours', `the behaviour in class table slot ${i} says its index is ${num(b, BEHAVIOUR.INDEX)}`);
     const name = ptr(b, BEHAVIOUR.NAME);
     if (name !== nil && !isSymbol(name)) return imageError('behaviours', `the behaviour of class index ${i} has a name that is not a Symbol`);
-    const label = name === nil ? `class ${i}` : text(name);
-    if (num(b, BEHAVIOUR.FORMAT) === null) return imageError('behaviours', `${label} has no instance format`);
+    const label = (): string => (name === nil ? `class ${i}` : text(name)); // for a message only
+    if (num(b, BEHAVIOUR.FORMAT) === null) return imageError('behaviours', `${label()} has no instance format`);
     const ivars = ptr(b, BEHAVIOUR.IVARS);
-    if (ivars !== nil && !(shaped(ivars, CLASS.Array, 0, false) && allSymbols(ivars))) return imageError('behaviours', `${label}'s instance variable names are not an Array of Symbols`);
+    if (ivars !== nil && !(shaped(ivars, CLASS.Array, 0, false) && allSymbols(ivars))) return imageError('behaviours', `${label()}'s instance variable names are not an Array of Symbols`);
     let steps = 0;
     for (let p = ptr(b, BEHAVIOUR.PARENT); p !== nil; p = ptr(p, BEHAVIOUR.PARENT)) {
-      if (++steps > tableSize) return imageError('behaviours', `the parents of ${label} do not end at nil (a cycle)`);
+      if (++steps > tableSize) return imageError('behaviours', `the parents of ${label()} do not end at nil (a cycle)`);
       const pi = isObj(p) && slots(p) === BEHAVIOUR.SIZE ? num(p, BEHAVIOUR.INDEX) : null;
-      if (pi === null || pi >= tableSize || ptr(table, pi) !== p) return imageError('behaviours', `a parent of ${label} is not a behaviour in the class table`);
+      if (pi === null || pi >= tableSize || ptr(table, pi) !== p) return imageError('behaviours', `a parent of ${label()} is not a behaviour in the class table`);
     }
     const failed = chain(ptr(b, BEHAVIOUR.METHODS), label);
     if (failed) return failed;
@@ -542,7 +545,7 @@ export function checkKernel(m: Machine, facts: HeapFacts, roots: number): Kernel
     if (count === null || count > nextClass) return imageError('marks', `${label} records a class count of ${count}`);
     if (!shaped(heads, CLASS.Array, count, false)) return imageError('marks', `${label}'s heads are not an Array of ${count}`);
     for (let i = 1; i < count; i++) {
-      const failed = chain(ptr(heads, i), `${label}, class ${i}`);
+      const failed = chain(ptr(heads, i), () => `${label}, class ${i}`);
       if (failed) return imageError('marks', failed.message);
     }
     const failedG = bindingChain(ptr(mk, MARK.GLOBALS), `${label}'s globals`);
@@ -554,16 +557,18 @@ export function checkKernel(m: Machine, facts: HeapFacts, roots: number): Kernel
     marks.push(text(name));
   }
 
-  // Symbols: byte objects, one per text.
+  // Symbols: byte objects, one per text (read as the symbol table reads them, which keeps them).
   const seen = new Map<string, number>();
   const symbols: number[] = [];
+  const symbolTexts: string[] = [];
   for (const h of facts.symbols) {
     const p = (h + 1) * 8;
-    const t = text(p);
+    const t = textOf(m, p);
     const other = seen.get(t);
     if (other !== undefined) return imageError('symbols', `two symbols have the text '${t}' (at ${other} and ${p})`);
     seen.set(t, p);
     symbols.push(p);
+    symbolTexts.push(t);
   }
-  return { nil, marks, behaviours, methods, globals, logEntries, symbols };
+  return { nil, marks, behaviours, methods, globals, logEntries, symbols, symbolTexts };
 }

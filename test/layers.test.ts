@@ -81,3 +81,28 @@ describe('imports point down the layers', () => {
     expect(ALL.some((i) => i.from === 'src/cli/session-commands.ts' && i.to === 'src/repl/interactive.tsx')).toBe(true);
   });
 });
+
+/** Files (under the source folders) whose text calls `name(`, other than its definition. */
+function callers(name: string): string[] {
+  const call = new RegExp(`[.\\s(]${name}\\(`);
+  return SOURCE_DIRS.flatMap(sourceFiles).filter((f) => call.test(readFileSync(join(ROOT, f), 'utf8').replace(new RegExp(`(function|^\\s*)${name}\\(`, 'gm'), '')));
+}
+
+describe('one path for each way code is made (issue 12 item 3)', () => {
+  it('code is placed into code objects only by kernel/objects/methods.ts placeCode (reserveCode, fillCode)', () => {
+    // The machine's own allocation and the heap's, and the one-byte `ret` the faults keep, aside.
+    expect(callers('allocateCode').filter((f) => !['kernel/objects/methods.ts', 'kernel/machine/machine.ts', 'kernel/objects/faults.ts'].includes(f))).toEqual([]);
+    expect(callers('writeCode')).toEqual(['kernel/objects/methods.ts']);
+    expect(callers('writeLiterals')).toEqual(['kernel/objects/methods.ts']);
+    expect(callers('placeCode')).toContain('src/compiler/compiler.ts');
+  });
+
+  it('a primitive is copied inline only by src/compiler/native.ts inlineFragment', () => {
+    expect(callers('inlinableFragment').sort()).toEqual(['src/compiler/compiler.ts', 'src/compiler/native.ts']);
+    for (const f of SOURCE_DIRS.flatMap(sourceFiles)) {
+      // (a copy of a primitive walks its decoded instructions and turns branches into labels)
+      if (f !== 'src/compiler/native.ts') expect(`${f}: ${/fragment\.instructions/.test(readFileSync(join(ROOT, f), 'utf8'))}`).toBe(`${f}: false`);
+    }
+  });
+});
+

@@ -92,12 +92,18 @@ export function textOf(m: Machine, p: number): string {
     for (let i = 0; i < n; i++) s += String.fromCodePoint(Number(BigInt.asUintN(21, m.store.cells[base + i])) % 0x110000);
     return s;
   }
-  const bytes = bytesOf(m, p);
-  if (classIndexOf(m, p) === CLASS.Symbol && bytes.some((b) => b >= 0x80)) {
-    try { return strictDecoder.decode(bytes); } catch { /* a Symbol of characters up to 255 */ }
+  // The bytes in place (no copy, no BigInt header): opening an image reads every symbol's text.
+  const high = m.store.cells32[((p >> 3) - 1) * 2 + 1];
+  const bytes = m.store.bytes.subarray(p, p + slotCount(m, p) * 8 - ((high >>> 4) & 7));
+  if (high >>> 15 === CLASS.Symbol) {
+    let wide = false;
+    for (let i = 0; i < bytes.length && !wide; i++) wide = bytes[i] >= 0x80;
+    if (wide) {
+      try { return strictDecoder.decode(bytes); } catch { /* a Symbol of characters up to 255 */ }
+    }
   }
   let s = '';
-  for (let i = 0; i < bytes.length; i += 4096) s += String.fromCharCode(...bytes.subarray(i, i + 4096));
+  for (let i = 0; i < bytes.length; i += 4096) s += String.fromCharCode.apply(null, bytes.subarray(i, i + 4096) as unknown as number[]);
   return s;
 }
 

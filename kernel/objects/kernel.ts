@@ -24,7 +24,7 @@ import { bindingValue, defineGlobal, findBinding, type Value } from './globals.t
 import { BEHAVIOUR, CLASS, ROOTS, SERVICE } from './layout.ts';
 import { forget, mark, markNames } from './marks.ts';
 import { define, makeMethod, type MethodSpec } from './methods.ts';
-import { describe, failService, MethodCache, newSendEpoch, sendService, sendSiteService, superService } from './send.ts';
+import { describe, failService, MethodCache, newSendEpoch, SendSites, sendService, sendSiteService, superService } from './send.ts';
 import { defineClassService, internService } from './services.ts';
 import { kernelFaultHandler, type FaultOrigin } from './faults.ts';
 import { SymbolTable } from './symbols.ts';
@@ -40,6 +40,8 @@ export interface SendOutcome {
 export class Kernel {
   readonly symbols: SymbolTable;
   readonly cache: MethodCache;
+  /** Every send site, by selector: what a change empties (send.ts). */
+  readonly sites = new SendSites(this);
   readonly nil: number;
   readonly true: number;
   readonly false: number;
@@ -76,13 +78,15 @@ export class Kernel {
     machine.services[SERVICE.COLLECT] = collectService;
     machine.services[SERVICE.SUPER] = superService(this);
     machine.services[SERVICE.SEND_SITE] = sendSiteService(this);
-    this.cache.changed = () => newSendEpoch(this);
+    this.cache.changed = (selector) => { this.sites.empty(selector); newSendEpoch(this); };
     machine.services[SERVICE.DEFINE_CLASS] = defineClassService(this);
     machine.services[SERVICE.INTERN] = internService(this);
     machine.faultHandler = kernelFaultHandler(this);
     heap.hooks.behaviourOf = (index: number) => behaviourAt(this, index);
     heap.hooks.onFreeFixed = (address: number, header: bigint) => {
-      if (Number((BigInt.asUintN(64, header) >> 47n) & 0x1ffffn) === CLASS.Symbol) this.symbols.freed(address, textOf(machine, address));
+      const cls = Number((BigInt.asUintN(64, header) >> 47n) & 0x1ffffn);
+      if (cls === CLASS.Symbol) this.symbols.freed(address, textOf(machine, address));
+      else if (cls === CLASS.SendSite) this.sites.freed(address);
     };
   }
 

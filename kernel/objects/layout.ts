@@ -61,7 +61,8 @@ export const CLASS = Object.freeze({
   MethodEntry: 13,
   CompiledMethod: 14,
   CodeObject: 15,
-  Stack: 16,
+  /** Machine stacks (a process's, an actor's): named so, not Stack, which is the users' (Pharo's Stack, the tutorials' `Object subclass: #Stack`). */
+  MachineStack: 16,
   CodeAddress: 17,
   StackAddress: 18,
   Message: 19,
@@ -97,7 +98,7 @@ export const PARENT: Readonly<Record<WellKnownClass, WellKnownClass | null>> = O
   Object: 'VM', Memory: 'VM', CPU: 'VM', ALU: 'VM', Threaded: 'VM',
   Boolean: 'Object', UndefinedObject: 'Object', Integer: 'Object', SmallInteger: 'Integer', Symbol: 'String', String: 'Object',
   Array: 'Object', Behaviour: 'Object', Metaclass: 'Behaviour', MethodEntry: 'Object', CompiledMethod: 'Object', CodeObject: 'Object',
-  Stack: 'Object', CodeAddress: 'Object', StackAddress: 'Object', Message: 'Object', Mark: 'Object',
+  MachineStack: 'Object', CodeAddress: 'Object', StackAddress: 'Object', Message: 'Object', Mark: 'Object',
   Binding: 'Object', LogEntry: 'Object', KernelRoots: 'Object', Character: 'Object',
   BlockClosure: 'Object', Context: 'Object', True: 'Boolean', False: 'Boolean', SendSite: 'Object',
 });

@@ -84,15 +84,11 @@ export function makeAdapter(k: Kernel, arity: number, body: number): number | st
   if (arity <= PARAMETER_REGISTERS.length) moves.push(['mov', [reg(0), mem(RSP, -1, 1, 8 * arity)]]);
   const sequence: [string, Operand[]][] = [...moves, ['jmp', [rel(body)]]];
   const hints = [...moves.map(() => ({})), { disp32: true }];
-  // The length does not depend on where it sits (the jump is always 32-bit), so measure first.
-  const sized = encodeAt(sequence, 0, hints);
-  if (typeof sized === 'string') return sized;
-  const adapter = k.heap.allocateCode(new Uint8Array(sized.length), CLASS.CodeObject);
-  if (adapter < 0) return 'out of memory';
-  const bytes = encodeAt(sequence, adapter, hints);
-  if (typeof bytes === 'string') return bytes;
-  writeCode(k, adapter, bytes);
-  return adapter;
+  const placed = placeCode(k, (origin) => {
+    const bytes = encodeAt(sequence, origin, hints);
+    return typeof bytes === 'string' ? bytes : { bytes, literals: [] };
+  });
+  return typeof placed === 'string' ? placed : placed.code;
 }
 
 /**
@@ -147,6 +143,57 @@ export function writeLiterals(k: Kernel, code: number, values: readonly number[]
   if (count !== values.length) throw new Error(`the code object has ${count} literals, not ${values.length}`);
   const first = code + 8 * (slots - 1 - count);
   values.forEach((v, i) => m.setCell(first + 8 * i, BigInt(v), TAG_PTR));
+}
+
+/** Machine code assembled for one origin: its bytes and the names of its `[rip+NAME]` literals. */
+export interface AssembledCode {
+  readonly bytes: Uint8Array;
+  readonly literals: readonly string[];
+}
+
+/**
+ * The one way code enters memory (the compiler's methods, assembly methods, Forth words, the
+ * kernel's fragments at genesis, adapters). Code is position-dependent (`call rel32` to other
+ * code, `[rip+NAME]` to its literals), so it is assembled twice:
+ *
+ *   assemble(0)      -> measure: n bytes, k literal names
+ *   reserveCode      -> a code object of n bytes and k literal cells, at address A
+ *   assemble(A)      -> the bytes for A, which must be n bytes again (branches out are 32-bit)
+ *   fillCode         -> write them, then the literal objects (looked up only now: the
+ *                       allocation may have collected, and a pointer looked up before it moved)
+ *
+ * placeCode does all four; genesis reserves every fragment's object before assembling any,
+ * since fragments name each other. Errors are strings (the caller says where).
+ */
+export function placeCode<T extends AssembledCode>(
+  k: Kernel, assemble: (origin: number) => T | string, literal: (name: string) => number | undefined = () => undefined,
+  hold: (a: number) => number = (a) => a,
+): { code: number; placed: T } | string {
+  const sized = assemble(0);
+  if (typeof sized === 'string') return sized;
+  const code = reserveCode(k, sized);
+  if (typeof code === 'string') return code;
+  hold(code);
+  const placed = assemble(code);
+  if (typeof placed === 'string') return placed;
+  const filled = fillCode(k, code, placed, literal);
+  return typeof filled === 'string' ? filled : { code, placed };
+}
+
+/** A code object sized for `sized` (its bytes zero until fillCode), or why not. It may collect. */
+export function reserveCode(k: Kernel, sized: AssembledCode): number | string {
+  const code = k.heap.allocateCode(new Uint8Array(sized.bytes.length), CLASS.CodeObject, sized.literals.length);
+  return code < 0 ? 'out of memory' : code;
+}
+
+/** Write code assembled at `code` (a reserveCode object) and its literal objects, or say why not. */
+export function fillCode(k: Kernel, code: number, placed: AssembledCode, literal: (name: string) => number | undefined = () => undefined): true | string {
+  if (placed.bytes.length !== k.machine.codeBytes(code).length) return 'the code changed size when placed';
+  const objects = literalObjects(k, placed.literals, literal);
+  if (typeof objects === 'string') return objects;
+  writeCode(k, code, placed.bytes);
+  writeLiterals(k, code, objects);
+  return true;
 }
 
 /** Fill a freshly made code object with its bytes. */

@@ -8,13 +8,13 @@
  *   call Kernel>>send              ; bootstrap/kernel.bedrock
  *   add rsp, 8*n
  *
- * Kernel>>send compares the receiver's class index, ORed with the send epoch (a kernel root),
- * with the site's key, and on a hit jumps to the entry the site holds: a send that hits never
- * leaves machine code. On a miss it asks SEND_SITE, which finds the method as SEND does and
- * fills the site. Every change that may make a lookup answer differently (a definition, a
- * forget, a class change: whatever invalidates the method cache) makes a new epoch, so every
- * site misses once and is filled again; a forget also empties every site, so none keeps a
- * forgotten method alive.
+ * Kernel>>send compares the receiver's class index with the site's key, and on a hit jumps to
+ * the entry the site holds: a send that hits never leaves machine code. On a miss it asks
+ * SEND_SITE, which finds the method as SEND does and fills the site. Every change that may
+ * make a lookup answer differently (a definition, a forget, a class change: whatever
+ * invalidates the method cache) empties the sites it concerns (SendSites: those of the
+ * selector defined, or all), so each misses once and is filled again, and none keeps a
+ * forgotten method alive; it also makes a new send epoch, a count of such changes.
  *
  * The older sequence, which super sends, the doesNotUnderstand: trampoline and hand-made code
  * still use, enters the host every time:
@@ -59,8 +59,11 @@ export class MethodCache {
   hits = 0;
   misses = 0;
   invalidations = 0;
-  /** Called when entries are dropped: the kernel makes a new send epoch then. */
-  changed: (() => void) | null = null;
+  /**
+   * Called when entries are dropped (for one selector, or all of them): the kernel empties the
+   * send sites that may cache what changed, and makes a new send epoch.
+   */
+  changed: ((selector?: number) => void) | null = null;
 
   constructor(private readonly m: Machine, private readonly roots: number) {}
 
@@ -101,7 +104,7 @@ export class MethodCache {
 
   /** Drop every entry for `selector` (a new definition may answer it differently). */
   invalidateSelector(selector: number): void {
-    this.changed?.();
+    this.changed?.(selector);
     const base = this.cellOf(0), C32 = this.m.store.cells32;
     for (let s = 0; s < METHOD_CACHE_SIZE; s++) {
       const c = base + 3 * s;
@@ -164,13 +167,86 @@ export function makeSendSite(k: Kernel, selector: number): number {
   if (site < 0) return -1;
   setSlotPointer(k.machine, site, SEND_SITE.SELECTOR, selector);
   setSlot(k.machine, site, SEND_SITE.KEY, 0n, TAG_NUM);
+  k.sites.add(site, selector);
   return site;
 }
 
-/** A new send epoch: every site's key is stale from now on. */
+/** A new send epoch (a count of the changes to what sends find; the Forth front end and the debugger watch it). */
 export function newSendEpoch(k: Kernel): void {
   const epoch = slotNumber(k.machine, k.roots, ROOTS.SEND_EPOCH);
   setSlot(k.machine, k.roots, ROOTS.SEND_EPOCH, BigInt(epoch + SEND_EPOCH_STEP), TAG_NUM);
+}
+
+/** Is there a live send site at `site` (a header of class SendSite and its size before it)? */
+function isSendSite(k: Kernel, site: number): boolean {
+  const m = k.machine, h = (site >> 3) - 1;
+  if (h < m.fixedLo || h >= k.heap.fixedTop) return false;
+  return m.store.tags[h] === TAG_HDR && m.store.cells32[2 * h + 1] >>> 15 === CLASS.SendSite && m.store.cells32[2 * h] >>> 0 === SEND_SITE.SIZE;
+}
+
+function emptySite(k: Kernel, site: number): void {
+  setSlot(k.machine, site, SEND_SITE.KEY, 0n, TAG_NUM);
+  setSlotPointer(k.machine, site, SEND_SITE.ENTRY, k.nil);
+}
+
+/**
+ * Every send site, by selector, so that a change empties exactly the sites it may make wrong
+ * (a site's key is the receiver's class index alone: Kernel>>send compares it with no epoch).
+ * Sites live in the fixed space and never move; the index is made by one walk of it when first
+ * needed (an image opened holds sites already), makeSendSite adds to it, and a site the
+ * collector frees leaves it (Heap hooks.onFreeFixed).
+ */
+export class SendSites {
+  private bySelector: Map<number, Set<number>> | null = null;
+
+  constructor(private readonly k: Kernel) {}
+
+  private index(): Map<number, Set<number>> {
+    if (this.bySelector) return this.bySelector;
+    const k = this.k, m = k.machine, C32 = m.store.cells32, T = m.store.tags;
+    const map = new Map<number, Set<number>>();
+    for (let h = m.fixedLo; h < k.heap.fixedTop;) {
+      const slots = C32[2 * h] >>> 0;
+      if (T[h] === TAG_HDR && C32[2 * h + 1] >>> 15 === CLASS.SendSite && slots === SEND_SITE.SIZE) {
+        const site = 8 * (h + 1);
+        const selector = slotPointer(m, site, SEND_SITE.SELECTOR);
+        let set = map.get(selector);
+        if (!set) map.set(selector, (set = new Set()));
+        set.add(site);
+      }
+      h += 1 + slots;
+    }
+    this.bySelector = map;
+    return map;
+  }
+
+  /** A new site (not yet indexed: nothing to do, the walk will find it). */
+  add(site: number, selector: number): void {
+    if (!this.bySelector) return;
+    let set = this.bySelector.get(selector);
+    if (!set) this.bySelector.set(selector, (set = new Set()));
+    set.add(site);
+  }
+
+  /** The collector freed the send site at `address`. */
+  freed(address: number): void {
+    if (!this.bySelector) return;
+    const selector = this.k.machine.store.cells32[2 * ((address >> 3) + SEND_SITE.SELECTOR)];
+    this.bySelector.get(selector)?.delete(address);
+  }
+
+  /** Empty the sites sending `selector`, or every site. */
+  empty(selector?: number): void {
+    const map = this.index();
+    const sets = selector === undefined ? [...map.values()] : [map.get(selector)];
+    for (const set of sets) {
+      if (!set) continue;
+      for (const site of set) {
+        if (isSendSite(this.k, site)) emptySite(this.k, site);
+        else set.delete(site);
+      }
+    }
+  }
 }
 
 /** Empty every send site (after a forget: none may keep a forgotten method alive). */
@@ -178,11 +254,7 @@ export function emptySendSites(k: Kernel): void {
   const m = k.machine, C32 = m.store.cells32, T = m.store.tags;
   for (let h = m.fixedLo; h < k.heap.fixedTop;) {
     const slots = C32[2 * h] >>> 0;
-    if (T[h] === TAG_HDR && C32[2 * h + 1] >>> 15 === CLASS.SendSite && slots === SEND_SITE.SIZE) {
-      const site = 8 * (h + 1);
-      setSlot(m, site, SEND_SITE.KEY, 0n, TAG_NUM);
-      setSlotPointer(m, site, SEND_SITE.ENTRY, k.nil);
-    }
+    if (T[h] === TAG_HDR && C32[2 * h + 1] >>> 15 === CLASS.SendSite && slots === SEND_SITE.SIZE) emptySite(k, 8 * (h + 1));
     h += 1 + slots;
   }
 }
@@ -216,7 +288,7 @@ export function sendSiteService(k: Kernel): HostService {
     if (entry < 0 && tag === TAG_PTR && k.behaviour(classIndex) < 0) entry = resolve(k, CLASS.Object, selector);
     if (entry < 0) return notUnderstood(k, m, selector, n, 8);
     if ((tag === TAG_NUM || tag === TAG_PTR) && !k.stackReserved) {
-      setSlot(m, site, SEND_SITE.KEY, BigInt(classIndex + slotNumber(m, k.roots, ROOTS.SEND_EPOCH)), TAG_NUM);
+      setSlot(m, site, SEND_SITE.KEY, BigInt(classIndex), TAG_NUM);
       setSlotPointer(m, site, SEND_SITE.ENTRY, entry);
     }
     st.state32[2 * R11] = entry;

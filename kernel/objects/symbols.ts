@@ -64,9 +64,9 @@ export class SymbolTable {
     if (this.byText.get(text) === symbol) this.byText.delete(text);
   }
 
-  /** Learn an existing symbol (when a kernel is made over a heap that already has them). */
-  adopt(symbol: number): void {
-    this.byText.set(this.text(symbol), symbol);
+  /** Learn an existing symbol (when a kernel is made over a heap that already has them); `text` if the caller has read it already. */
+  adopt(symbol: number, text = this.text(symbol)): void {
+    this.byText.set(text, symbol);
   }
 
   get size(): number { return this.byText.size; }

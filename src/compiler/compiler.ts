@@ -28,14 +28,14 @@ import { ensureMetaclass, lookupFrom } from '../../kernel/objects/classes.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { FRAME, PARAMETER_REGISTER_NUMBERS, PARAMETER_REGISTERS } from '../../kernel/abi.ts';
 import { CLASS, kernelConstants, METHOD, METHOD_KIND } from '../../kernel/objects/layout.ts';
-import { define, literalObjects, makeMethod, makeString, writeCode, writeLiterals, type MethodSpec } from '../../kernel/objects/methods.ts';
+import { define, makeMethod, makeString, placeCode, type MethodSpec } from '../../kernel/objects/methods.ts';
 import { makeSendSite } from '../../kernel/objects/send.ts';
 import type { Body, DoIt, Expression, LiteralValue, Message, MethodDefinition, Span, Statement, Variable } from '../lang/ast.ts';
 import { analyze, CompileFailure, Generator, MACHINE_OBJECTS, machinePrimitive, type CompileError } from './codegen.ts';
 import { frameOffset, type Op, type Unit } from './ir.ts';
 import { Dependents } from './dependents.ts';
 import { debugText } from './debug-info.ts';
-import { inlinableFragment, itemsAt, literalSlot, nativeLines, type NativeCode } from './native.ts';
+import { inlinableFragment, inlineFragment, itemsAt, literalSlot, nativeLines, type NativeCode } from './native.ts';
 import { isInstruction, optimize, type Line } from './peephole.ts';
 import { THREADED_APPLY_ARGUMENTS, THREADED_BIAS, THREADED_SEND_ARGUMENTS, threadedPairs, ThreadedPrimitives, type Pair } from './threaded.ts';
 
@@ -313,20 +313,17 @@ export class Compiler {
         return found.code;
       },
     };
-    const measure = bindBody(fragment, names, 0);
-    if (!measure.ok) throw new CompileFailure({ message: measure.message, span: body.span });
-    const first = assemble(measure.text);
-    if (!first.ok) throw new CompileFailure({ message: formatAsmError(first.error), span: assemblyErrorSpan(body.span, first.error) });
-    const objects = literalObjects(k, first.literals);
-    if (typeof objects === 'string') throw new CompileFailure({ message: objects, span: body.span });
-    const code = hold(k.heap.allocateCode(new Uint8Array(first.bytes.length), CLASS.CodeObject, objects.length));
-    if (code < 0) throw new CompileFailure({ message: 'out of memory', span: body.span });
-    const bound = bindBody(fragment, names, code);
-    if (!bound.ok) throw new CompileFailure({ message: bound.message, span: body.span });
-    const placed = assemble(bound.text);
-    if (!placed.ok || placed.bytes.length !== first.bytes.length) throw new CompileFailure({ message: 'the code changed size when placed', span: body.span });
-    writeCode(k, code, placed.bytes);
-    writeLiterals(k, code, objects);
+    // (An assembler error is reported where it is in the body: measured first, at origin 0.)
+    const assembleAt = (origin: number) => {
+      const bound = bindBody(fragment, names, origin);
+      if (!bound.ok) throw new CompileFailure({ message: bound.message, span: body.span });
+      const r = assemble(bound.text);
+      if (!r.ok) throw new CompileFailure({ message: formatAsmError(r.error), span: assemblyErrorSpan(body.span, r.error) });
+      return r;
+    };
+    const placed = placeCode(k, assembleAt, undefined, hold);
+    if (typeof placed === 'string') throw new CompileFailure({ message: placed, span: body.span });
+    const code = placed.code;
     const literals = named.size === 0 ? undefined : hold(this.fixedArray([...named].map((a): [bigint, number] => [BigInt(a), TAG_PTR])));
     const method = hold(makeMethodChecked(k, { selector: def.selector, owner, code, kind: kindOf(fragment), source: def.source, literals, inlined: this.inlinedArray(hold) }));
     return { ok: true, method: this.install(owner, def.selector, method, def.source, def.span) };
@@ -372,34 +369,28 @@ export class Compiler {
    */
   placeCode(lines: readonly Line[], hold: (a: number) => number, literals = -1): { code: number; offsets: number[] } {
     const k = this.k;
-    const sized = assembleItems(itemsAt(lines, 0));
-    if (!sized.ok) throw new CompileFailure({ message: `native code: ${sized.error.message}`, span: NO_SPAN });
-    const resolve = (): number[] => {
-      const objects = literalObjects(k, sized.literals, (name) => {
-        const slot = /^literal(\d+)$/.exec(name);
-        return slot && literals >= 0 ? slotPointer(k.machine, literals, Number(slot[1])) : undefined;
-      });
-      if (typeof objects === 'string') throw new CompileFailure({ message: `native code: ${objects}`, span: NO_SPAN });
-      return objects;
+    const assembleAt = (origin: number) => { const r = assembleItems(itemsAt(lines, origin)); return r.ok ? r : `native code: ${r.error.message}`; };
+    const literal = (name: string): number | undefined => {
+      const slot = /^literal(\d+)$/.exec(name);
+      return slot && literals >= 0 ? slotPointer(k.machine, literals, Number(slot[1])) : undefined;
     };
-    const code = hold(k.heap.allocateCode(new Uint8Array(sized.bytes.length), CLASS.CodeObject, sized.literals.length));
-    if (code < 0) throw new CompileFailure({ message: 'out of memory', span: NO_SPAN });
-    const placed = assembleItems(itemsAt(lines, code));
-    if (!placed.ok || placed.bytes.length !== sized.bytes.length) throw new CompileFailure({ message: 'native code changed size when placed', span: NO_SPAN });
-    writeCode(k, code, placed.bytes);
-    // (resolved after the allocation, which may have collected: slotPointer reads the current pointers)
-    writeLiterals(k, code, resolve());
-    return { code, offsets: [...placed.offsets] };
+    const r = placeCode(k, assembleAt, literal, hold);
+    if (typeof r === 'string') throw new CompileFailure({ message: r.startsWith('native code') || r === 'out of memory' ? r : `native code: ${r}`, span: NO_SPAN });
+    return { code: r.code, offsets: [...r.placed.offsets] };
   }
 
-  /** (offset, origin) pairs for the stretches of code with one origin. */
+  /**
+   * (offset, origin) pairs for the stretches of code with one origin. An origin is a Symbol: the
+   * same few labels ("load self", "return", "prologue" ...) recur in every method, and as one
+   * String per stretch they were half the objects of the base image, which every start reads.
+   */
   private originsArray(lines: readonly Line[], offsets: readonly number[], hold: (a: number) => number): number {
     const runs: [number, string][] = [];
     lines.forEach((l, i) => {
       if (!isInstruction(l)) return;
       if (runs.length === 0 || runs[runs.length - 1][1] !== l.origin) runs.push([offsets[i], l.origin]);
     });
-    const strings = runs.map(([, origin]) => hold(makeString(this.k, origin)));
+    const strings = runs.map(([, origin]) => hold(this.k.symbols.intern(origin)));
     if (strings.some((s) => s < 0)) throw new CompileFailure({ message: 'out of memory', span: NO_SPAN });
     return this.fixedArray(runs.flatMap(([offset], i): [bigint, number][] => [[BigInt(offset), TAG_NUM], [BigInt(strings[i]), TAG_PTR]]));
   }
@@ -520,14 +511,7 @@ function machineMethodLines(c: Compiler, def: MethodDefinition): Line[] {
       for (const mv of moves) if ('imm' in mv.from) out.push({ mnemonic: 'mov', operands: [reg(mv.to), imm(mv.from.imm)], hints: {}, origin });
       const fragment = inlinableFragment(k, code);
       if (fragment) {
-        const origin2 = `${name} (inlined)`;
-        const label = (o: number): string => `m${inlined}_${o}`;
-        for (const d of fragment.instructions) {
-          if (fragment.targets.has(d.address)) out.push({ label: label(d.address), origin: origin2 });
-          out.push({ mnemonic: d.row.mnemonic, operands: d.operands.map((o) => (o.kind === 'rel' ? { kind: 'label' as const, name: label(o.target) } : o)), hints: {}, origin: origin2 });
-        }
-        if (fragment.targets.has(fragment.length)) out.push({ label: label(fragment.length), origin: origin2 });
-        inlined++;
+        inlineFragment(fragment, `m${inlined++}`, name, out);
       } else {
         out.push({ mnemonic: 'call', operands: [rel(code)], hints: { disp32: true }, origin: `${name} (called)` });
       }

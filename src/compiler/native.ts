@@ -262,7 +262,7 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
           emit('pop', [reg(RAX)], origin);
         }
         const fragment = inlinableFragment(k, op.code);
-        if (fragment) inlineFragment(fragment, `inl${inlined++}`, op.name, op.code, out);
+        if (fragment) inlineFragment(fragment, `inl${inlined++}`, op.name, out);
         else emit('call', [rel(op.code)], `${op.name} (called)`, { disp32: true });
         break;
       }
@@ -308,8 +308,12 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
   return { raw: out, lines, fired, marks };
 }
 
-/** Copy a primitive's instructions in, its internal branch targets as labels. */
-function inlineFragment(f: Fragment, prefix: string, name: string, code: number, out: Line[]): void {
+/**
+ * The one inliner: a primitive's instructions (inlinableFragment), to be copied in place of a
+ * call, its internal branch targets as labels `prefix_offset` (unique per copy), each line of
+ * origin `name (inlined)`. Used by the native back end and by machine methods.
+ */
+export function inlineFragment(f: Fragment, prefix: string, name: string, out: Line[]): void {
   const origin = `${name} (inlined)`;
   const labelFor = (offset: number): string => `${prefix}_${offset}`;
   for (const d of f.instructions) {
@@ -318,7 +322,6 @@ function inlineFragment(f: Fragment, prefix: string, name: string, code: number,
     out.push({ mnemonic: d.row.mnemonic, operands, hints: {}, origin });
   }
   if (f.targets.has(f.length)) out.push({ label: labelFor(f.length), origin });
-  void code;
 }
 
 type Emit = (mnemonic: string, operands: ItemOperand[], origin: string, hints?: object) => void;

@@ -33,7 +33,7 @@ import { behaviourName, methodsHead } from '../../kernel/objects/classes.ts';
 import { bindingValue, defineGlobal, findBinding } from '../../kernel/objects/globals.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { CLASS, ENTRY, METHOD, METHOD_KIND, ROOTS, SERVICE } from '../../kernel/objects/layout.ts';
-import { define, literalObjects, makeMethod, makeString, writeCode, writeLiterals } from '../../kernel/objects/methods.ts';
+import { define, makeMethod, makeString, placeCode } from '../../kernel/objects/methods.ts';
 import { formatSyntaxError } from '../lang/ast.ts';
 import { parse } from '../lang/parser.ts';
 import { projectFile } from '../../bootstrap/project-files.ts';
@@ -488,18 +488,15 @@ export class Forth {
    */
   private placeCode(text: string, objects: Readonly<Record<string, number>> = {}): number {
     const k = this.k;
-    const bind = (origin: number): string => text.replace(/@NEXT/g, String(this.nextCode - origin));
-    const sized = assemble(bind(0));
-    if (!sized.ok) throw new Error(`Forth code: ${formatAsmError(sized.error)} in ${text}`);
-    const code = k.heap.allocateCode(new Uint8Array(sized.bytes.length), CLASS.CodeObject, sized.literals.length);
-    if (code < 0) throw new ForthError('out of memory');
-    const placed = assemble(bind(code));
-    if (!placed.ok || placed.bytes.length !== sized.bytes.length) throw new Error('Forth code changed size when placed');
-    writeCode(k, code, placed.bytes);
-    const values = literalObjects(k, placed.literals, (name) => (name === 'FORTH' ? this.fs : objects[name]));
-    if (typeof values === 'string') throw new Error(`Forth code: ${values} in ${text}`);
-    writeLiterals(k, code, values);
-    return code;
+    const assembleAt = (origin: number) => {
+      const r = assemble(text.replace(/@NEXT/g, String(this.nextCode - origin)));
+      if (!r.ok) throw new Error(`Forth code: ${formatAsmError(r.error)} in ${text}`);
+      return r;
+    };
+    const r = placeCode(k, assembleAt, (name) => (name === 'FORTH' ? this.fs : objects[name]));
+    if (r === 'out of memory') throw new ForthError('out of memory');
+    if (typeof r === 'string') throw new Error(`Forth code: ${r} in ${text}`);
+    return r.code;
   }
 
   private primitive(name: string, asm: string, kind: Kind, immediate = false): number {

@@ -192,8 +192,8 @@ class Scan {
         while (isDigit(text[k])) k++;
         exponent = (text[d - 1] === '-' ? '-' : '') + text.slice(d, k);
         j = k;
-      } else if (fractional && (text[j] === 'd' || text[j] === 'q') && !isNameCharacter(text[j + 1])) {
-        j++; // 2.5d: a FloatD, as GNU Smalltalk writes it
+      } else if (fractional && (text[j] === 'd' || text[j] === 'q' || text[j] === 'e') && !isNameCharacter(text[j + 1])) {
+        j++; // 2.5d, 2.5e, 2.5q: a FloatD, FloatE or FloatQ as GNU Smalltalk writes them, each a Float here
       }
       const value = Number(`${text.slice(start, mantissaEnd)}e${exponent}`);
       return this.make('float', start, j, floatBits(value));

@@ -48,7 +48,7 @@ export interface Graph {
 }
 
 /** Classes whose instances never cross (beside code, which is refused by its format). */
-const REFUSED_CLASSES = new Set(['CompiledMethod', 'BlockClosure', 'Context', 'Process', 'ProcessorScheduler', 'Semaphore', 'Actor', 'MethodEntry', 'CodeObject', 'Stack', 'Threaded', 'SendSite', 'KernelRoots', 'Mark', 'Binding', 'LogEntry', 'Delay', 'SharedQueue']);
+const REFUSED_CLASSES = new Set(['CompiledMethod', 'BlockClosure', 'Context', 'Process', 'ProcessorScheduler', 'Semaphore', 'Actor', 'MethodEntry', 'CodeObject', 'MachineStack', 'Threaded', 'SendSite', 'KernelRoots', 'Mark', 'Binding', 'LogEntry', 'Delay', 'SharedQueue']);
 const CAPABILITIES = new Set(['Memory', 'CPU', 'ALU', 'VM']);
 
 const HIGH = (m: Kernel['machine'], p: number): number => m.store.cells32[2 * ((p >> 3) - 1) + 1];

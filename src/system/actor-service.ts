@@ -36,7 +36,7 @@
  * Workers are unref'd (they never keep the process alive) and stopped when the process exits;
  * Bedrock stops the actors an evaluation started when it is interrupted (Ctrl-C).
  */
-import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import type { MessagePort, Worker } from 'node:worker_threads';
 import { existsSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -52,6 +52,9 @@ import { newString } from '../../kernel/objects/services.ts';
 import { imageParts } from '../../image/save.ts';
 import type { Backend } from '../compiler/compiler.ts';
 import { decodeGraph, encodeGraph, poison, type Graph } from './actor-copy.ts';
+
+/** worker_threads, loaded at the first actor: every start paid ~4 ms for it when it was imported. */
+const threads = (): typeof import('node:worker_threads') => process.getBuiltinModule('node:worker_threads');
 
 export const ACTOR_OP = Object.freeze({ SPAWN: 0, SEND: 1, POLL: 2, WAIT: 3, RUNNING: 4, TERMINATE: 5, RECEIVE: 6, REPLY: 7, SESSION: 8 });
 
@@ -151,7 +154,7 @@ export class Actors {
   /** Take what the worker posted. */
   private drain(a: ActorRecord): void {
     for (;;) {
-      const got = receiveMessageOnPort(a.port);
+      const got = threads().receiveMessageOnPort(a.port);
       if (!got) return;
       const msg = got.message as ToSpawner;
       if (msg.kind === 'message') a.inbox.push(msg.graph);
@@ -162,7 +165,7 @@ export class Actors {
   private drainParent(): void {
     if (!this.parent) return;
     for (;;) {
-      const got = receiveMessageOnPort(this.parent.port);
+      const got = threads().receiveMessageOnPort(this.parent.port);
       if (!got) return;
       this.mailbox.push((got.message as ToActor).graph);
     }
@@ -358,7 +361,7 @@ export class Actors {
     const again: number[] = [];
     encodeGraph(k, m.register(2), m.registerTag(2), again);
     poison(k, again, `sent to actor ${this.next} (the arguments of spawnWith:)`);
-    const { port1, port2 } = new MessageChannel();
+    const { port1, port2 } = new (threads().MessageChannel)();
     const counters = new Int32Array(new SharedArrayBuffer(8));
     const data: ActorWorkerData = { image: file, backend: this.host.backend, port: port2, counters };
     let worker: Worker;
@@ -406,16 +409,16 @@ function waitFor(counters: Int32Array, slot: number, ms: number, interrupt: Int3
 function startWorker(data: ActorWorkerData, transfer: MessagePort[]): Worker {
   // A bundle named by the environment (the benchmarks run from the sources but time the build's workers).
   const forced = process.env.BEDROCK_ACTOR_WORKER;
-  if (forced) return new Worker(forced, { workerData: data, transferList: transfer });
+  if (forced) return new (threads().Worker)(forced, { workerData: data, transferList: transfer });
   const here = moduleFile();
   if (here.endsWith('.ts')) {
     const tsx = pathToFileURL(createRequire(here).resolve('tsx/esm/api')).href.replace(/index\.cjs$/, 'index.mjs');
     const entry = pathToFileURL(join(dirname(here), 'actor-worker.ts')).href;
-    return new Worker(join(dirname(here), 'actor-worker-entry.mjs'), { workerData: { ...data, tsx, entry }, transferList: transfer });
+    return new (threads().Worker)(join(dirname(here), 'actor-worker-entry.mjs'), { workerData: { ...data, tsx, entry }, transferList: transfer });
   }
   for (let dir = dirname(here); ; dir = dirname(dir)) {
     const candidate = join(dir, 'actor-worker.cjs');
-    if (existsSync(candidate)) return new Worker(candidate, { workerData: data, transferList: transfer });
+    if (existsSync(candidate)) return new (threads().Worker)(candidate, { workerData: data, transferList: transfer });
     if (dirname(dir) === dir) break;
   }
   throw new Error('dist/actor-worker.cjs is missing (npm run build makes it)');

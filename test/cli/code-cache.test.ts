@@ -1,5 +1,5 @@
 /*
- * bin/code-cache.mjs, which starts the batch bundle (dist/batch.cjs) with V8's code cache: a
+ * bin/code-cache.cjs, which starts the batch bundle (dist/batch.cjs) with V8's code cache: a
  * first run writes the cache, a second uses it, and a damaged or foreign cache is rejected
  * without harm and written again. Each run is a child process, as bin/bedrock.js is.
  */
@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
-const loader = fileURLToPath(new URL('../../bin/code-cache.mjs', import.meta.url));
+const loader = fileURLToPath(new URL('../../bin/code-cache.cjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'bedrock-cache-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -24,7 +24,9 @@ afterAll(() => {
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const screen = (): string => tmux('capture-pane', '-p', '-t', 'repl');
+/** The session the test types into (each test starts its own; see below). */
+let session = 'repl';
+const screen = (): string => tmux('capture-pane', '-p', '-t', session);
 
 async function until(test: (s: string) => boolean, ms = 60_000): Promise<string> {
   const end = Date.now() + ms;
@@ -38,9 +40,9 @@ async function until(test: (s: string) => boolean, ms = 60_000): Promise<string>
 const shows = (text: string | RegExp, ms?: number) => until((s) => (typeof text === 'string' ? s.includes(text) : text.test(s)), ms);
 /** Keys one at a time, as a person types (a whole string at once would arrive as a paste). */
 async function typeKeys(text: string): Promise<void> {
-  for (const ch of text) { tmux('send-keys', '-t', 'repl', '-l', ch); await sleep(5); }
+  for (const ch of text) { tmux('send-keys', '-t', session, '-l', ch); await sleep(5); }
 }
-const press = (...keys: string[]) => tmux('send-keys', '-t', 'repl', ...keys);
+const press = (...keys: string[]) => tmux('send-keys', '-t', session, ...keys);
 
 describe.skipIf(!hasTmux)('the REPL in a terminal', () => {
   it('starts, evaluates, completes, interrupts, and asks before leaving with unsaved changes', async () => {
@@ -95,8 +97,11 @@ describe.skipIf(!hasTmux)('the REPL in a terminal', () => {
 
   it('the debugger, typed into in a terminal: frames with values, p, a fixed method restarted, a halt resumed, steps, and the image consistent after', async () => {
     const command = `CI=true ${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} dbg.image; echo "[exited $?]"; sleep 60`;
-    tmux('kill-session', '-t', 'repl');
-    tmux('new-session', '-d', '-s', 'repl', '-x', '110', '-y', '40', '-c', dir, command);
+    // A new session before the last one is killed: killing the only session ends the tmux
+    // server, and a new-session racing its exit fails ("server exited unexpectedly").
+    tmux('new-session', '-d', '-s', 'dbg', '-x', '110', '-y', '40', '-c', dir, command);
+    tmux('kill-session', '-t', session);
+    session = 'dbg';
     await shows(/dbg\.image · .*heap/);
     const line = async (text: string, expected: string | RegExp): Promise<string> => {
       await typeKeys(text);

@@ -6,7 +6,7 @@
  * random doubles (seeded, the seed printed) printed by Bedrock must be the shortest text
  * JavaScript finds for them, and must read back (as literals and through asNumber) to the same
  * bits; random sums, products and quotients must be the bits JavaScript's IEEE arithmetic
- * gives.
+ * gives, and so must exponent, timesTwoPower: (ldexp), successor and predecessor.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { describeCases, boot, BACKENDS, type Case } from './cases.ts';
@@ -129,4 +129,35 @@ describe.each(BACKENDS)('Floats against JavaScript (%s)', (backend) => {
     }
     expect(b.run(lines.join('\n')), `seed ${seed}`).toEqual(want);
   });
+
+  it('exponent, timesTwoPower:, successor and predecessor of random doubles are the IEEE answers', () => {
+    const seed = testSeed() + 2;
+    const r = makeRandom(seed);
+    const lines: string[] = [], want: string[] = [];
+    const next = (x: number, up: boolean): number => {
+      if (x === 0) return up ? 5e-324 : -5e-324;
+      const bits = bitsOf(x);
+      return new Float64Array(new BigInt64Array([bits + ((x > 0) === up ? 1n : -1n)]).buffer)[0];
+    };
+    for (let i = 0; i < 60; i++) {
+      const x = randomDouble(r);
+      if (!Number.isFinite(x)) continue;
+      const f = `(Float fromBits: ${bitsOf(x)})`;
+      // 2^n is a double for n in [-1074, 1023], so x * 2^n rounds once, as ldexp does.
+      const n = r.below(2098) - 1074;
+      lines.push(`(${f} timesTwoPower: ${n}) bits`); want.push(String(bitsOf(x * 2 ** n)));
+      if (x !== 0) { lines.push(`${f} exponent`); want.push(String(exponentOf(x))); }
+      lines.push(`${f} successor bits`); want.push(String(bitsOf(next(x, true))));
+      lines.push(`${f} predecessor bits`); want.push(String(bitsOf(next(x, false))));
+    }
+    expect(b.run(lines.join('\n')), `seed ${seed}`).toEqual(want);
+  });
 });
+
+/** k with 2^k <= |x| < 2^(k+1), from the bits (exact, unlike Math.log2 near powers of two). */
+function exponentOf(x: number): number {
+  const bits = bitsOf(Math.abs(x));
+  const e = Number(bits >> 52n);
+  if (e > 0) return e - 1023;
+  return (bits & ((1n << 52n) - 1n)).toString(2).length - 1075;
+}

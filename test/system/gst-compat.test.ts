@@ -28,6 +28,28 @@ const CASES: readonly Case[] = [
     'GstCat category', "Object subclass: #GstCat2 instanceVariableNames: '' classVariableNames: '' poolDictionaries: '' category: 'Old style'",
     'GstCat2 category', '(Smalltalk allClasses select: [:c | c == Behaviour]) size',
   ].join('\n'), ['true', 'GstCat', "'Tests-Gst'", 'GstCat2', "'Old style'", '1']],
+  ['FloatD, FloatE and FloatQ name Float; 1.0e, 1.0d and 1.0q are Floats', [
+    'FloatD == Float', 'FloatE infinity', 'FloatQ pi', '(1.0e raisedTo: 1) class', '1.0q + 1.0d', '(1/4) asFloatD',
+    '3 asFloatE class', 'FloatD nan isNaN',
+  ].join('\n'), ['true', 'Float infinity', '3.141592653589793', 'Float', '2.0', '0.25', 'Float', 'true']],
+  ['the binary form of a Float: exponent, timesTwoPower:, successor, predecessor, fromBytes:', [
+    '4523.234 exponent', '1.0 exponent', '0.75 exponent', '(1.0 timesTwoPower: 10)', '(3.0 timesTwoPower: -1)',
+    '(1.0 timesTwoPower: 1024)', '(1.0 timesTwoPower: -1074) = (Float fromBits: 1)', '(1.0 timesTwoPower: -1076)',
+    '(Float fmax timesTwoPower: -1023) timesTwoPower: 1023', '1.0 successor - 1.0 = Float epsilon', '0.0 successor = (Float fromBits: 1)',
+    '-1.0 predecessor < -1.0', 'Float infinity successor', 'FloatD fromBytes: #[64 36 0 0 0 0 0 0]', '1.0 timesTwoPower: (1/2)',
+  ].join('\n'), ['12', '0', '-1', '1024.0', '1.5', 'Float infinity', 'true', '0.0', '1.7976931348623157e308', 'true', 'true',
+    'true', 'Float infinity', '10.0', /timesTwoPower: needs an integer/]],
+  ['negative zero is negative, not positive, as GNU Smalltalk says', [
+    '(0.0 * -1) positive', '(0.0 * -1) negative', '0.0 positive', '0.0 negative', '0.0 strictlyPositive', 'Float nan positive', 'Float nan negative',
+  ].join('\n'), ['false', 'true', 'true', 'false', 'false', 'false', 'false']],
+  ["'10.0e+1' asNumber: an exponent may have a + sign", [
+    "'10.0e+1' asNumber", "'1e+1' asNumber", "'2.5e+0' asNumber", "'1e+' asNumber",
+  ].join('\n'), ['100.0', '10', '2.5', /is not a number/]],
+  ['Smalltalk removeKey: makes a global undefined again', [
+    'Smalltalk at: #GstGone put: 3', 'GstGone + 1', 'Smalltalk removeKey: #GstGone', 'Smalltalk includesKey: #GstGone',
+    'Smalltalk at: #GstGone ifAbsent: [0]', 'Smalltalk removeKey: #GstGone', 'Smalltalk removeKey: #GstGone ifAbsent: [#none]',
+    'Smalltalk at: #GstGone put: 5', 'GstGone', 'Smalltalk at: #GstGone ifAbsentPut: [6]', 'Smalltalk at: #GstGone2 ifAbsentPut: [7]',
+  ].join('\n'), ['3', '4', '3', 'false', '0', /there is no global named #GstGone/, '#none', '5', '5', '5', '7']],
 ];
 
 describeCases('GNU Smalltalk compatibility', CASES);

@@ -129,3 +129,25 @@ describe.each(BACKENDS)('see (%s)', (backend) => {
     expect(text).not.toContain('threaded code');
   });
 });
+
+describe.each(BACKENDS)('the class names a user reaches for first are free (%s)', (backend) => {
+  let b: Bedrock;
+  beforeAll(() => { b = boot(backend); });
+
+  it('Object subclass: #Stack, the tutorials\' first class, defines it (the machine\'s stacks are MachineStack)', () => {
+    expect(b.run([
+      "Object subclass: #Stack instanceVariableNames: 'items'",
+      'Stack >> push: x [ items isNil ifTrue: [items := OrderedCollection new]. items addLast: x ]',
+      'Stack >> pop [ ^items removeLast ]',
+      '(Stack new push: 3; push: 4; yourself) pop',
+      'MachineStack name',
+    ].join('\n'))).toEqual(['Stack', 'Stack>>push:', 'Stack>>pop', '4', '#MachineStack']);
+  });
+
+  it('no well-known class has a name a user is likely to give their own (the kernel\'s cannot change shape)', () => {
+    // Memory, CPU and ALU are the seed's own objects; the rest are Smalltalk's (or only the kernel's, with names no tutorial uses).
+    for (const name of ['Queue', 'Node', 'Counter', 'Account', 'Animal', 'Shape', 'Person', 'Point3D', 'Matrix']) {
+      expect(b.run(`Object subclass: #${name} instanceVariableNames: 'a b'`)).toEqual([name]);
+    }
+  });
+});

@@ -1,6 +1,6 @@
 // Run a CommonJS bundle with V8's code cache: the bytecode of every function the bundle ran
 // last time, kept beside it (FILE.cache), so a start neither parses the bundle nor compiles
-// those functions again. Node 20 has no compile cache of its own (module.enableCompileCache
+// those functions again. (This file is CommonJS, as bin/bedrock.js is.) Node 20 has no compile cache of its own (module.enableCompileCache
 // came in Node 22), hence vm.Script and its cachedData.
 //
 // The build writes the cache after a warm-up run (bin/build.mjs). A cache V8 rejects (another
@@ -10,13 +10,14 @@
 // The bundle must not use import(): on Node 20 a script made from a code cache has no way to
 // load a module dynamically (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING). esbuild turns the
 // bundle's own dynamic imports into plain calls; test/cli/code-cache.test.ts checks the rest.
-import { readFileSync, writeFileSync } from 'node:fs';
-import Module, { createRequire } from 'node:module';
-import { dirname } from 'node:path';
-import vm from 'node:vm';
+'use strict';
+const { readFileSync, writeFileSync } = require('node:fs');
+const Module = require('node:module');
+const { dirname } = require('node:path');
+const vm = require('node:vm');
 
 /** Run `file` as a CommonJS module, with FILE.cache; `write` forces the cache to be made at exit. */
-export function runWithCodeCache(file, { write = false } = {}) {
+function runWithCodeCache(file, { write = false } = {}) {
   const cacheFile = `${file}.cache`;
   let cachedData;
   if (!write) {
@@ -32,6 +33,8 @@ export function runWithCodeCache(file, { write = false } = {}) {
     });
   }
   const module = { exports: {} };
-  script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
+  script.runInThisContext()(module.exports, Module.createRequire(file), module, file, dirname(file));
   return { cacheRejected: script.cachedDataRejected === true, cacheUsed: cachedData !== undefined && script.cachedDataRejected !== true };
 }
+
+exports.runWithCodeCache = runWithCodeCache;
