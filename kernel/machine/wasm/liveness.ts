@@ -3,9 +3,10 @@
  * locals (a call, a host service, an instruction the host executes, an exit), so that those
  * places cost no more than they must:
  *
- *   dirty  (forward, may): registers written since the function began or since its locals
- *          were last reloaded. A sync point or an exit stores exactly these: the rest of STATE
- *          already holds what the locals hold (or newer: see below).
+ *   dirty  (forward, must): registers written since the function began or since its locals
+ *          were last reloaded, on every path here. A sync point or an exit stores exactly
+ *          these: the rest of STATE already holds what the locals hold (or newer: see below).
+ *          A jump with more dirty than its target stores the difference on the way.
  *   live   (backward, may): registers read before being written from here on. After a sync
  *          point only these are loaded again; a local not reloaded is stale, but it is never
  *          read, and never stored either (it is not dirty until written again).
@@ -56,6 +57,8 @@ export interface Liveness {
   readonly liveAtLabel: readonly number[];
   /** Registers live at the start of any label (what the function loads when it is entered anywhere). */
   readonly liveAtEntry: number;
+  /** What the edge from block i to label j stores on its way (dirty at i's end, not at j). */
+  readonly flushOn: (i: number, j: number) => number;
 }
 
 /**
@@ -95,8 +98,16 @@ export function analyse(p: Plan, isSync: (ins: Insn) => boolean): Liveness {
   const effects = new Map<Insn, Effects>();
   for (const block of p.blocks) for (const ins of block) if (ins.row) effects.set(ins, effectsOf(ins));
   const succ = successors(p);
-  // dirty: forward to a fixed point (entry at any label: nothing dirty).
-  const dirtyAtLabel = new Array<number>(n).fill(0);
+  // dirty: forward to a fixed point, what is dirty on every edge into a label (a must
+  // analysis, from all dirty down). An edge that has more dirty stores the rest on its way
+  // (flushOn), so that a register dirty only on a rare path (Kernel>>send's miss) costs the
+  // other paths nothing. A label entered from outside (a call, the interpreter) has what is
+  // dirty there loaded, as liveness below says, so an entry adds nothing to the meet; a label
+  // no edge reaches has nothing dirty.
+  const hasPred = new Uint8Array(n);
+  for (const out of succ) for (const j of out) hasPred[j] = 1;
+  const dirtyAtLabel = Array.from({ length: n }, (_, i) => (hasPred[i] ? ALL : 0));
+  const dirtyOut = new Array<number>(n).fill(0);
   const dirtyIn = new Map<number, number>();
   for (let changed = true; changed;) {
     changed = false;
@@ -108,15 +119,16 @@ export function analyse(p: Plan, isSync: (ins: Insn) => boolean): Liveness {
         if (!e) continue;
         d = isSync(ins) ? 0 : d | e.writes;
       }
+      dirtyOut[i] = d;
       for (const j of succ[i]) {
-        if ((dirtyAtLabel[j] | d) !== dirtyAtLabel[j]) { dirtyAtLabel[j] |= d; changed = true; }
+        if ((dirtyAtLabel[j] & d) !== dirtyAtLabel[j]) { dirtyAtLabel[j] &= d; changed = true; }
       }
     }
   }
   // live: backward to a fixed point. Any instruction may be left before it runs (a failed
-  // check, the budget), and the exit stores what is dirty there: a register dirty on some path
-  // must hold its value on every other, so an exit reads its dirty set. A block that runs off
-  // its end leaves after its last instruction.
+  // check, the budget), and the exit stores what is dirty there, so an exit reads its dirty
+  // set (and an edge reads what it stores, dirty there too). A block that runs off its end
+  // leaves after its last instruction.
   const liveAtLabel = new Array<number>(n).fill(0);
   const liveOut = new Map<number, number>();
   for (let changed = true; changed;) {
@@ -148,5 +160,6 @@ export function analyse(p: Plan, isSync: (ins: Insn) => boolean): Liveness {
   }
   let liveAtEntry = 0;
   for (const l of liveAtLabel) liveAtEntry |= l;
-  return { dirtyIn, liveOut, liveAtLabel, liveAtEntry };
+  const flushOn = (i: number, j: number): number => dirtyOut[i] & ~dirtyAtLabel[j];
+  return { dirtyIn, liveOut, liveAtLabel, liveAtEntry, flushOn };
 }

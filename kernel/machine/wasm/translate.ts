@@ -239,6 +239,8 @@ class FunctionWriter {
   private nest = 0;
   /** The label whose code is being written, and the number of labels. */
   private label = 0;
+  /** The block whose instructions are being written (label's, or one copied into it). */
+  private blockNow = 0;
   private readonly n: number;
   /** Instructions of the current block not yet executed, after the current one (for refunds). */
   private remaining = 0;
@@ -361,12 +363,19 @@ class FunctionWriter {
    */
   private storeState(mask: number): void {
     const { b, L } = this;
+    this.storeRegisters(mask);
+    b.i32(0).get(L.sp).op('i64_extend_i32_u').mem('i64_store', 3, S_REG(RSP));
+    b.i32(0).get(L.budget).mem('i32_store', 2, S32B(STATE.BUDGET));
+  }
+
+  /** Store to STATE the registers in `mask`, and the flags when it has them. */
+  private storeRegisters(mask: number): void {
+    const { b, L } = this;
     for (const r of this.writes) {
       if ((mask & (1 << r)) === 0) continue;
       b.i32(0).get(L.r[r]).mem('i64_store', 3, S_REG(r));
       b.i32(0).get(L.t[r]).mem('i32_store8', 0, S_TAG(r));
     }
-    b.i32(0).get(L.sp).op('i64_extend_i32_u').mem('i64_store', 3, S_REG(RSP));
     if (this.writesFlags && (mask & FLAGS) !== 0) {
       if (this.usesLar) {
         b.get(L.fk).i32(FLAGS_LAR).op('i32_eq').if();
@@ -390,7 +399,16 @@ class FunctionWriter {
       b.i32(0).get(L.fo).mem('i32_store', 2, S_FO);
       b.i32(0).get(L.fbits).mem('i32_store', 2, S_FBITS);
     }
-    b.i32(0).get(L.budget).mem('i32_store', 2, S32B(STATE.BUDGET));
+  }
+
+  /**
+   * On the way from the block being written to label j: store what is dirty here but not
+   * there (liveness.ts flushOn). (A lar's pending flags may be computed on the way: control
+   * then goes to the start of a block, which knows nothing of the flag kind.)
+   */
+  private flushEdge(j: number): void {
+    const mask = this.live.flushOn(this.blockNow, j);
+    if (mask !== 0) this.storeRegisters(mask);
   }
 
   // ---- the function ----------------------------------------------------------------------------
@@ -537,7 +555,7 @@ class FunctionWriter {
 
   /** Write the copy of `chain` (see copyChain) in place of a jump back from the current label. */
   private writeCopy(chain: readonly number[]): void {
-    const saved = { kind: this.kind, cur: this.cur, remaining: this.remaining };
+    const saved = { kind: this.kind, cur: this.cur, remaining: this.remaining, block: this.blockNow };
     for (const k of chain) this.writeBlock(k, true);
     const last = this.p.blocks[chain[chain.length - 1]];
     const end = last[last.length - 1];
@@ -547,7 +565,7 @@ class FunctionWriter {
       const next = fallsInto(this.p, end);
       if (next >= 0 && this.pos[next] > this.pos[this.label]) this.b.br(this.nest + (this.pos[next] - this.pos[this.label] - 1));
     }
-    this.kind = saved.kind; this.cur = saved.cur; this.remaining = saved.remaining;
+    this.kind = saved.kind; this.cur = saved.cur; this.remaining = saved.remaining; this.blockNow = saved.block;
   }
 
   /** Write label i's block (in its place, or as a copy: see writeCopy). */
@@ -555,6 +573,7 @@ class FunctionWriter {
     const { b, L, p } = this;
     const block = p.blocks[i];
     const count = block.length;
+    this.blockNow = i;
     // Pay for the block, or leave it to the interpreter.
     this.cur = block[0];
     b.get(L.budget).i32(count).op('i32_sub').tee(L.budget).i32(0).op('i32_lt_s');
@@ -572,7 +591,10 @@ class FunctionWriter {
       if (!p.labelOf.has(last.off + last.len)) this.exit(STOP_AT, last.off, NEXT_AFTER, 0, true);
       // otherwise: on into the next label's code (placed right after, or a jump there; a
       // copy's end is writeCopy's to write)
-      else if (!copy && next >= 0 && this.pos[next] !== this.pos[i] + 1) this.goTo(next);
+      else if (next >= 0) {
+        this.flushEdge(next);
+        if (!copy && this.pos[next] !== this.pos[i] + 1) this.goTo(next);
+      }
     }
   }
 
@@ -1265,7 +1287,10 @@ class FunctionWriter {
       this.when(() => this.stopAt(ins));
       return;
     }
-    this.when(() => this.jumpTo(ins.target));
+    this.when(() => {
+      this.flushEdge(this.p.labelOf.get(ins.target)!);
+      this.jumpTo(ins.target);
+    });
   }
 
   private jmp(ins: Insn, ops: readonly Operand[]): void {
@@ -1273,7 +1298,11 @@ class FunctionWriter {
     const t = ops[0];
     if (t.kind === 'rel') {
       const target = ins.target;
-      if (target >= 0 && target < this.p.code.byteLength) { this.jumpTo(target); return; }
+      if (target >= 0 && target < this.p.code.byteLength) {
+        this.flushEdge(this.p.labelOf.get(target)!);
+        this.jumpTo(target);
+        return;
+      }
       // Into another code object: a tail call when it is at its start.
       const address = this.p.code.addr + target;
       if (this.tailCall(ins, address)) return;
