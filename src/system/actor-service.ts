@@ -143,9 +143,12 @@ const idle: PoolWorker[] = [];
 const workers = new Set<PoolWorker>();
 /**
  * Workers kept waiting at most: a worker whose actor ended waits for the next spawn while
- * fewer than this many wait (else it stops). A spawn that leaves none waiting starts one.
+ * fewer than this many wait (else it stops). A spawn that leaves none waiting starts one. One
+ * more than the cores, so that actors spawned together, one a core, find their workers again
+ * the next time with one to spare, and none is stopped and started anew (a start costs a
+ * core hundreds of milliseconds, which the running actors then lack).
  */
-const POOL_SIZE = Math.max(2, Math.min(4, availableParallelism()));
+const POOL_SIZE = Math.max(3, Math.min(8, availableParallelism() + 1));
 
 /** Shared buffers snapshots are copied into, each with its busy flag. */
 const stagings: { readonly bytes: SharedArrayBuffer; readonly busy: Int32Array }[] = [];
