@@ -164,12 +164,12 @@ try {
     plugins: [yogaSync, quickEmoji],
     logLevel: 'warning',
   });
-  // The batch bundle: the same entry as CommonJS. import.meta.url (bootstrap/project-files.ts
-  // finds the project from it) becomes the bundle's own URL; the REPL module, which loads Ink,
-  // is replaced by src/cli/repl-not-bundled.ts (bin/bedrock.js never starts a REPL from here).
-  await esbuild.build({
+  // The command line as CommonJS (so each start can use a V8 code cache, bin/code-cache.cjs).
+  // import.meta.url (bootstrap/project-files.ts finds the project from it) becomes the bundle's
+  // own URL.
+  const commonJs = (outfile, plugins) => esbuild.build({
     entryPoints: [root + 'src/cli/main.ts'],
-    outfile: dist + 'batch.cjs',
+    outfile: dist + outfile,
     bundle: true,
     format: 'cjs',
     platform: 'node',
@@ -178,31 +178,21 @@ try {
     external: ['msgpackr-extract', 'react-devtools-core'],
     define: { 'process.env.NODE_ENV': '"production"', 'import.meta.url': '__bedrockModuleUrl' },
     banner: { js: 'const __bedrockModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
-    plugins: [{
-      name: 'no-repl',
-      setup(b) {
-        b.onResolve({ filter: /\/repl\/interactive\.tsx$/ }, () => ({ path: root + 'src/cli/repl-not-bundled.ts' }));
-      },
-    }],
+    plugins,
     logLevel: 'warning',
   });
-  // The REPL's bundle: the same entry as CommonJS again, with Ink (made loadable as CommonJS by
-  // the plugins), so that a session on a terminal starts from a code cache too (bin/bedrock.js).
-  // The first REPL run writes its cache (dist/repl.cjs.cache), at its exit.
-  await esbuild.build({
-    entryPoints: [root + 'src/cli/main.ts'],
-    outfile: dist + 'repl.cjs',
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    tsconfig: root + 'tsconfig.json',
-    external: ['msgpackr-extract', 'react-devtools-core'],
-    define: { 'process.env.NODE_ENV': '"production"', 'import.meta.url': '__bedrockModuleUrl' },
-    banner: { js: 'const __bedrockModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
-    plugins: [yogaSync, quickEmoji, inkWithoutDevtools],
-    logLevel: 'warning',
-  });
+  // The batch bundle: the REPL module, which loads Ink, is replaced by
+  // src/cli/repl-not-bundled.ts (bin/bedrock.js never starts a REPL from here).
+  await commonJs('batch.cjs', [{
+    name: 'no-repl',
+    setup(b) {
+      b.onResolve({ filter: /\/repl\/interactive\.tsx$/ }, () => ({ path: root + 'src/cli/repl-not-bundled.ts' }));
+    },
+  }]);
+  // The REPL's bundle: with Ink (made loadable as CommonJS by the plugins), so that a session on
+  // a terminal starts from a code cache too. The first REPL run writes its cache
+  // (dist/repl.cjs.cache), at its exit.
+  await commonJs('repl.cjs', [yogaSync, quickEmoji, inkWithoutDevtools]);
   // An actor's worker thread (src/system/actor-service.ts finds it beside the bundles).
   await esbuild.build({
     entryPoints: [root + 'src/system/actor-worker.ts'],
