@@ -167,8 +167,8 @@ try {
   // The command line as CommonJS (so each start can use a V8 code cache, bin/code-cache.cjs).
   // import.meta.url (bootstrap/project-files.ts finds the project from it) becomes the bundle's
   // own URL.
-  const commonJs = (outfile, plugins) => esbuild.build({
-    entryPoints: [root + 'src/cli/main.ts'],
+  const commonJs = (outfile, plugins, entry = 'src/cli/main.ts') => esbuild.build({
+    entryPoints: [root + entry],
     outfile: dist + outfile,
     bundle: true,
     format: 'cjs',
@@ -194,19 +194,7 @@ try {
   // (dist/repl.cjs.cache), at its exit.
   await commonJs('repl.cjs', [yogaSync, quickEmoji, inkWithoutDevtools]);
   // An actor's worker thread (src/system/actor-service.ts finds it beside the bundles).
-  await esbuild.build({
-    entryPoints: [root + 'src/system/actor-worker.ts'],
-    outfile: dist + 'actor-worker.cjs',
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    tsconfig: root + 'tsconfig.json',
-    external: ['msgpackr-extract', 'react-devtools-core'],
-    define: { 'process.env.NODE_ENV': '"production"', 'import.meta.url': '__bedrockModuleUrl' },
-    banner: { js: 'const __bedrockModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
-    logLevel: 'warning',
-  });
+  await commonJs('actor-worker.cjs', [], 'src/system/actor-worker.ts');
 } catch {
   say('esbuild failed');
   process.exit(1);

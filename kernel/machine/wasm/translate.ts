@@ -1498,6 +1498,17 @@ class FunctionWriter {
     const isNaN = (v: number): void => { b.get(v).i64(0x7fffffffffffffffn).op('i64_and').i64(0x7ff0000000000000n).op('i64_gt_u'); };
     const f64 = (v: number): void => { b.get(v).op('f64_reinterpret_i64'); };
     const QUIET = 1n << 51n, DEFAULT_NAN = -(1n << 51n), INDEFINITE = -(1n << 63n);
+    // An xmm destination (its low half in L.a; its number answered) and a source (in L.b); -1 for other forms.
+    const binary = (): number => {
+      if (d.kind !== 'xmm' || !source(s)) return -1;
+      b.set(L.b);
+      xmmLow(d.reg); b.set(L.a);
+      return d.reg;
+    };
+    // L.res := the default NaN if it is a NaN (an invalid operation on numbers)
+    const invalidIsDefault = (): void => { b.get(L.res).i64(DEFAULT_NAN); f64(L.res); f64(L.res); b.op('f64_eq').op('select').set(L.res); };
+    // L.res := v made quiet if v is a NaN
+    const nanOperandWins = (v: number): void => { b.get(v).i64(QUIET).op('i64_or').get(L.res); isNaN(v); b.op('select').set(L.res); };
     switch (op) {
       case 'movsd': case 'movq':
         if (d.kind === 'xmm') {
@@ -1511,41 +1522,39 @@ class FunctionWriter {
         b.set(L.a);
         return toGeneral(d);
       case 'addsd': case 'subsd': case 'mulsd': case 'divsd': {
-        if (d.kind !== 'xmm' || !source(s)) return false;
-        b.set(L.b);
-        xmmLow(d.reg); b.set(L.a);
+        const x = binary();
+        if (x < 0) return false;
         const name = op === 'addsd' ? 'f64_add' : op === 'subsd' ? 'f64_sub' : op === 'mulsd' ? 'f64_mul' : 'f64_div';
         f64(L.a); f64(L.b); b.op(name).op('i64_reinterpret_f64').set(L.res);
         // a NaN operand answers the first, made quiet; an invalid operation the default NaN
-        b.get(L.res).i64(DEFAULT_NAN); f64(L.res); f64(L.res); b.op('f64_eq').op('select').set(L.res);
-        b.get(L.b).i64(QUIET).op('i64_or').get(L.res); isNaN(L.b); b.op('select').set(L.res);
-        b.get(L.a).i64(QUIET).op('i64_or').get(L.res); isNaN(L.a); b.op('select').set(L.res);
-        setLow(d.reg, () => b.get(L.res));
+        invalidIsDefault();
+        nanOperandWins(L.b);
+        nanOperandWins(L.a);
+        setLow(x, () => b.get(L.res));
         return true;
       }
-      case 'minsd': case 'maxsd':
-        if (d.kind !== 'xmm' || !source(s)) return false;
-        b.set(L.b);
-        xmmLow(d.reg); b.set(L.a);
+      case 'minsd': case 'maxsd': {
+        const x = binary();
+        if (x < 0) return false;
         // the destination when the comparison holds, else the source (NaNs and equal zeros too)
         b.get(L.a).get(L.b); f64(L.a); f64(L.b); b.op(op === 'minsd' ? 'f64_lt' : 'f64_gt').op('select').set(L.res);
-        setLow(d.reg, () => b.get(L.res));
+        setLow(x, () => b.get(L.res));
         return true;
+      }
       case 'sqrtsd': case 'roundsd': {
         if (d.kind !== 'xmm' || !source(s)) return false;
         b.set(L.b);
         const mode = op === 'sqrtsd' ? -1 : (ins.immNum & 4) !== 0 ? 0 : ins.immNum & 3;
         const name = mode < 0 ? 'f64_sqrt' : (['f64_nearest', 'f64_floor', 'f64_ceil', 'f64_trunc'] as const)[mode];
         f64(L.b); b.op(name).op('i64_reinterpret_f64').set(L.res);
-        if (mode < 0) { b.get(L.res).i64(DEFAULT_NAN); f64(L.res); f64(L.res); b.op('f64_eq').op('select').set(L.res); }
-        b.get(L.b).i64(QUIET).op('i64_or').get(L.res); isNaN(L.b); b.op('select').set(L.res);
+        if (mode < 0) invalidIsDefault();
+        nanOperandWins(L.b);
         setLow(d.reg, () => b.get(L.res));
         return true;
       }
-      case 'ucomisd': case 'comisd':
-        if (d.kind !== 'xmm' || !source(s)) return false;
-        b.set(L.b);
-        xmmLow(d.reg); b.set(L.a);
+      case 'ucomisd': case 'comisd': {
+        const x = binary();
+        if (x < 0) return false;
         // unordered ZF PF CF, less CF, equal ZF, greater none; into STATE's record, reloaded after
         b.i32(0);
         b.i32(BIT_ZF | BIT_PF | BIT_CF);
@@ -1554,6 +1563,7 @@ class FunctionWriter {
         b.mem('i32_store', 2, S_FBITS);
         b.i32(0).i32(FLAGS_EXPLICIT).mem('i32_store', 2, S_FK);
         return true;
+      }
       case 'cvtsi2sd':
         if (d.kind !== 'xmm' || !source(s)) return false;
         b.op('f64_convert_i64_s').op('i64_reinterpret_f64').set(L.res);
