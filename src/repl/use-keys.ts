@@ -67,11 +67,16 @@ function debuggerKey(mode: KeyMode & { kind: 'debug' }, input: string, key: Key)
   else if (!key.ctrl && !key.meta && input !== '') d({ type: 'type', text: input });
 }
 
+/** Questions already answered: keys that reach one before the screen changes go to the editor. */
+const answered = new WeakSet<Ask>();
+
 function askKey(routes: KeyRoutes, ask: Ask, input: string, key: Key): void {
+  if (answered.has(ask)) { editorKey(routes, input, key); return; }
   const answer = answerFor(ask, input, key.escape || (key.ctrl && input === 'c'));
-  if (answer) { answer.run(); return; }
+  if (answer) { answered.add(ask); answer.run(); return; }
   const otherwise = ask.otherwise === undefined ? undefined : ask.answers.find((a) => a.key === ask.otherwise);
   if (!otherwise) return;
+  answered.add(ask);
   otherwise.run();
   editorKey(routes, input, key);
 }
