@@ -10,6 +10,11 @@
  *   node.round-trip     the same round trip between two Node threads, with the same means
  *                       (a MessagePort read with receiveMessageOnPort, Atomics.wait/notify on a
  *                       shared counter): the floor for a round trip between workers in Node
+ *   actors.ceiling.two  the machine's own ceiling for two threads against one, measured in the
+ *   actors.ceiling.one  same run: a JavaScript fib N twice, in two Node workers kept running
+ *                       (one fib each) or both in one of them, the main thread waiting as the
+ *                       spawner of two actors waits (Atomics.wait): what two cores give plain
+ *                       Node when nothing is started, copied or translated
  *
  * The actors' workers run the build's dist/actor-worker.cjs when the build is fresh (a worker
  * from the sources compiles them through tsx first, which would be most of a spawn); the
@@ -29,9 +34,11 @@ export interface ActorSizes {
   readonly spawns: number;
   /** Round trips in one run. */
   readonly roundTrips: number;
+  /** fib N in JavaScript in each half of the Node ceiling (about the time of the actors' fib). */
+  readonly nodeFib: number;
 }
 
-export const ACTOR_SIZES: ActorSizes = { fib: 30, spawns: 5, roundTrips: 2000 };
+export const ACTOR_SIZES: ActorSizes = { fib: 30, spawns: 5, roundTrips: 2000, nodeFib: 34 };
 
 const ENGINE = ENGINES[0]; // native, tiers as a user gets them
 
@@ -152,6 +159,61 @@ function nodeTrips(k: number): Measurement {
   return { work: k, seconds };
 }
 
+/** A Node worker that adds up the JavaScript fib of each number it is sent, read and woken as ECHO is. */
+const FIB_WORKER = `
+const { workerData, receiveMessageOnPort } = require('node:worker_threads');
+const { port, counters } = workerData;
+const fib = (n) => (n < 2 ? n : fib(n - 1) + fib(n - 2));
+for (;;) {
+  const seen = Atomics.load(counters, 0);
+  const got = receiveMessageOnPort(port);
+  if (!got) { Atomics.wait(counters, 0, seen, 1000); continue; }
+  let sum = 0;
+  for (const n of got.message) sum += fib(n);
+  port.postMessage(sum);
+  Atomics.add(counters, 1, 1);
+  Atomics.notify(counters, 1);
+}`;
+
+const fibWorkers: { port: import('node:worker_threads').MessagePort; counters: Int32Array }[] = [];
+
+function fibWorker(i: number): (typeof fibWorkers)[number] {
+  while (fibWorkers.length <= i) {
+    const { port1, port2 } = new MessageChannel();
+    const counters = new Int32Array(new SharedArrayBuffer(8));
+    const worker = new Worker(FIB_WORKER, { eval: true, workerData: { port: port2, counters }, transferList: [port2] });
+    worker.unref();
+    port1.unref();
+    fibWorkers.push({ port: port1, counters });
+  }
+  return fibWorkers[i];
+}
+
+/** fib n twice in Node workers: one in each of two, or both in one; the main thread waits for the answers. */
+function nodeFibTwice(n: number, two: boolean): Measurement {
+  const jobs = two ? [[n], [n]] : [[n, n]];
+  const workers = jobs.map((_, i) => fibWorker(i));
+  const t0 = process.hrtime.bigint();
+  const seen = workers.map((w) => Atomics.load(w.counters, 1));
+  jobs.forEach((job, i) => {
+    workers[i].port.postMessage(job);
+    Atomics.add(workers[i].counters, 0, 1);
+    Atomics.notify(workers[i].counters, 0);
+  });
+  let sum = 0;
+  workers.forEach((w, i) => {
+    for (;;) {
+      const got = receiveMessageOnPort(w.port);
+      if (got) { sum += got.message as number; break; }
+      Atomics.wait(w.counters, 1, seen[i], 1000);
+      seen[i] = Atomics.load(w.counters, 1);
+    }
+  });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (sum !== 2 * fibOf(n)) throw new Error(`the Node workers answered ${sum}, not ${2 * fibOf(n)}`);
+  return { work: 2 * fibCalls(n), seconds };
+}
+
 const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -173,5 +235,10 @@ export function makeActorBenchmarks(s: ActorSizes = ACTOR_SIZES): Benchmark[] {
     spawnBenchmark(s.spawns),
     roundTripBenchmark(s.roundTrips),
     { name: 'node.round-trip', unit: 'round trips/s', size: `${s.roundTrips} round trips`, about: 'the same echo between two Node threads', runs: 7, warmups: 2, details, run: () => nodeTrips(s.roundTrips) },
+    {
+      name: 'actors.ceiling.two', unit: 'calls/s', size: `JavaScript fib ${s.nodeFib} twice`, about: 'the ceiling: one fib in each of two running Node workers',
+      baseline: 'actors.ceiling.one', runs: 5, warmups: 2, run: () => nodeFibTwice(s.nodeFib, true),
+    },
+    { name: 'actors.ceiling.one', unit: 'calls/s', size: `JavaScript fib ${s.nodeFib} twice`, about: 'both fibs in one Node worker', runs: 5, warmups: 2, run: () => nodeFibTwice(s.nodeFib, false) },
   ];
 }

@@ -5,7 +5,7 @@
  *
  * - A StackOverflow at the stack's low end moves the stack to a bigger object
  *   (kernel/memory/stack.ts) while it is under the stack limit (the global below).
- * - A Bounds, Tag, InvalidOpcode or DivideError fault, and a StackOverflow at the limit, is
+ * - A Bounds, Tag, InvalidOpcode, DivideError or Poisoned fault, and a StackOverflow at the limit, is
  *   signalled in the program, as if the faulting instruction had called the signal: the
  *   kernel makes a fault record (an Array: kind, message, code object, offset, instruction,
  *   the sixteen registers as they were), pushes a return address just past the faulting
@@ -19,7 +19,9 @@
  *   StackOverflow while the reserve is in use ends the run. Once the stack is back within the
  *   limit (the next send that finds it so, or the end of the evaluation) the reserve is taken
  *   back, so the next overflow is again an exception.
- * - Anything else (Poisoned, Breakpoint, Service, and a fault the library cannot signal yet,
+ * - A Poisoned fault's message says what the object was and where it went, when the system
+ *   above knows (Kernel.faultNote; src/system/actor-copy.ts keeps what each sending poisoned).
+ * - Anything else (Breakpoint, Service, and a fault the library cannot signal yet,
  *   during genesis) ends the run with the fault.
  *
  * An exception nothing handles comes back to the kernel: its defaultAction runs the pending
@@ -39,7 +41,7 @@ import { CLASS, METHOD } from './layout.ts';
 import { makeString } from './methods.ts';
 
 /** The faults a program can catch: the library signals each as an Error (exception.bedrock). */
-export const SIGNALLED: ReadonlySet<FaultKind> = new Set<FaultKind>(['Bounds', 'Tag', 'InvalidOpcode', 'DivideError', 'StackOverflow', 'OutOfMemory']);
+export const SIGNALLED: ReadonlySet<FaultKind> = new Set<FaultKind>(['Bounds', 'Tag', 'InvalidOpcode', 'DivideError', 'StackOverflow', 'OutOfMemory', 'Poisoned']);
 
 /** What the kernel sends to a fault record to signal it in the program. */
 export const SIGNAL_SELECTOR = 'signalMachineFault';
@@ -88,6 +90,8 @@ export function kernelFaultHandler(k: Kernel): (f: Fault) => Insn | null {
       message = `${f.message}: the stack is at its limit of ${limit} cells (Smalltalk stackLimit: sets it)`;
     }
     if (!SIGNALLED.has(f.kind)) return null;
+    const note = k.faultNote?.(f) ?? null;
+    if (note) message = `${message} (it was ${note})`;
     return signal(k, f, message);
   };
 }

@@ -62,6 +62,12 @@ export class Kernel {
   stackReserved = false;
   /** The root holding the stub a signalled fault's handler would return through, or -1 (faults.ts). */
   faultReturnRoot = -1;
+  /**
+   * What the system above knows of a fault that its message does not say, added to it when the
+   * fault is signalled (faults.ts): for a Poisoned fault, what the object was and where it was
+   * sent (src/system/actor-copy.ts). Null: nothing.
+   */
+  faultNote: ((f: Fault) => string | null) | null = null;
   /** Where the last machine fault nothing handled happened (set by FAIL; faults.ts). */
   faultOrigin: FaultOrigin | null = null;
 

@@ -48,7 +48,7 @@ export interface Graph {
 }
 
 /** Classes whose instances never cross (beside code, which is refused by its format). */
-const REFUSED_CLASSES = new Set(['CompiledMethod', 'BlockClosure', 'Context', 'Process', 'ProcessorScheduler', 'Semaphore', 'Actor', 'MethodEntry', 'CodeObject', 'MachineStack', 'Threaded', 'SendSite', 'KernelRoots', 'Mark', 'Binding', 'LogEntry', 'Delay', 'SharedQueue']);
+const REFUSED_CLASSES = new Set(['CompiledMethod', 'BlockClosure', 'Context', 'MethodContext', 'Process', 'ProcessorScheduler', 'Semaphore', 'Actor', 'MethodEntry', 'CodeObject', 'MachineStack', 'Threaded', 'SendSite', 'KernelRoots', 'Mark', 'Binding', 'LogEntry', 'Delay', 'SharedQueue']);
 const CAPABILITIES = new Set(['Memory', 'CPU', 'ALU', 'VM']);
 
 const HIGH = (m: Kernel['machine'], p: number): number => m.store.cells32[2 * ((p >> 3) - 1) + 1];
@@ -126,29 +126,35 @@ function article(name: string): string {
   return /^[AEIOU]/.test(name) ? `an ${name}` : `a ${name}`;
 }
 
-/** What each poisoning was (by serial number), for the fault's message; the newest few thousand. */
-const notes = new Map<number, string>();
+/** What each sending poisoned (by serial number), for the fault's message; the newest few thousand. */
+const notes = new Map<number, { readonly whats: readonly string[]; readonly where: string }>();
 let serial = 0;
 const MAX_NOTES = 4096;
+/** The first slot of a poisoned object: serial * PART + its place among the objects sent. */
+const PART = 1n << 20n;
+/** The objects of one sending described each as itself (the first ones: the thing sent, its direct parts); the rest are parts of the first. */
+const DESCRIBED = 8;
 
 /**
  * Poison what was sent: each object's header takes the POISON tag, so no program can read it
  * again; its first slot, unreadable now, keeps the serial number of a note saying what was
- * sent and where (poisonNote), for the Poisoned fault's message.
+ * sent and where, and which of the objects sent it was (poisonNote), for the Poisoned fault's
+ * message. The graph lists the thing sent first, then its parts, nearest first (so
+ * spawnWith:'s argument, which travels in an Array, is the second, and described as itself).
  */
 export function poison(k: Kernel, sent: readonly number[], where: string): void {
   if (sent.length === 0) return;
   const m = k.machine;
   const T = m.store.tags;
   const n = ++serial;
-  notes.set(n, `${k.describe({ value: BigInt(sent[0]), tag: TAG_PTR })}, ${where}`);
+  notes.set(n, { whats: sent.slice(0, DESCRIBED).map((p) => k.describe({ value: BigInt(p), tag: TAG_PTR })), where });
   if (notes.size > MAX_NOTES) notes.delete(notes.keys().next().value!);
-  for (const p of sent) {
+  sent.forEach((p, i) => {
     const h = (p >> 3) - 1;
-    if (T[h] !== TAG_HDR) continue;
-    if ((m.store.cells32[2 * h] >>> 0) > 0) { m.store.cells[p >> 3] = BigInt(n); T[p >> 3] = TAG_NUM; }
+    if (T[h] !== TAG_HDR) return;
+    if ((m.store.cells32[2 * h] >>> 0) > 0) { m.store.cells[p >> 3] = BigInt(n) * PART + BigInt(Math.min(i, Number(PART) - 1)); T[p >> 3] = TAG_NUM; }
     T[h] = TAG_POISON;
-  }
+  });
 }
 
 /** What was sent, for a Poisoned fault's message naming the poisoned object's address (0x...); null if unknown. */
@@ -159,7 +165,11 @@ export function poisonNote(k: Kernel, message: string): string | null {
   const m = k.machine;
   const h = (p >> 3) - 1;
   if (h < 0 || h >= m.store.cellCount || m.store.tags[h] !== TAG_POISON || (m.store.cells32[2 * h] >>> 0) === 0) return null;
-  return notes.get(Number(m.store.cells[p >> 3])) ?? null;
+  const first = m.store.cells[p >> 3];
+  const note = notes.get(Number(first / PART));
+  if (!note) return null;
+  const i = Number(first % PART);
+  return `${i < note.whats.length ? note.whats[i] : `part of ${note.whats[0]}`}, ${note.where}`;
 }
 
 /** Build `g` in `k`'s heap: the value (a pointer is held by nothing: use it before allocating), or why not. */

@@ -120,6 +120,8 @@ export class Bedrock {
     kernel.machine.services[SERVICE.SYSTEM] = systemService(this);
     kernel.machine.services[SERVICE.PROCESS] = processService(kernel, this);
     kernel.machine.faultHandler = switchingFaultHandler(kernel, this, kernel.machine.faultHandler);
+    // A Poisoned fault, signalled, says what the object was and where it went (actor-copy.ts).
+    kernel.faultNote = (f) => (f.kind === 'Poisoned' ? poisonNote(kernel, f.message) : null);
     kernel.machine.services[SERVICE.DEBUG] = debugService({ kernel, doIts: () => this.doIts, pauseOnError: () => this.pauseOnError });
     // Smalltalk may call Forth (Forth evaluate:) in an image that has it before anything
     // else used Forth in this session: the first call attaches the Forth system, whose own
@@ -456,7 +458,7 @@ export class Bedrock {
           // From a file, the error says where in it the statement that failed began.
           const where = item.origin?.name !== undefined ? `${placeText(item.span.start, item.origin.name)}: ` : '';
           // A Poisoned fault says what the object was and where it went (actor-copy.ts).
-          const note = fault.kind === 'Poisoned' ? poisonNote(k, fault.message) : null;
+          const note = fault.kind === 'Poisoned' && !fault.message.includes(' (it was ') ? poisonNote(k, fault.message) : null;
           const text = faultText(fault) + (note ? ` (it was ${note})` : '');
           return finish({ kind: 'error', text: where + text, source, fault, backtrace: frames, ...(report && { frames: report }) });
         }
