@@ -164,8 +164,9 @@ class Scan {
     const text = this.text;
     if (text[start] === '0' && (text[start + 1] === 'x' || text[start + 1] === 'X')) return this.radixDigits(start, start + 2, 16, text.slice(start, start + 2), 'hexadecimal digit');
     let i = start;
-    while (isDigit(text[i])) i++;
-    const digits = text.slice(start, i);
+    // GNU Smalltalk's digit separators: 1_000_000 (an underscore between two digits).
+    while (isDigit(text[i]) || (text[i] === '_' && isDigit(text[i - 1]) && isDigit(text[i + 1]))) i++;
+    const digits = text.slice(start, i).replace(/_/g, '');
     if (text[i] === 'r') {
       const radix = Number(digits);
       if (!(radix >= 2 && radix <= 36)) {
@@ -194,7 +195,7 @@ class Scan {
         let k = j + 1;
         while (isDigit(text[k])) k++;
         const scale = k > j + 1 ? text.slice(j + 1, k) : String(places);
-        const digits = text.slice(start, i) + (fractional ? text.slice(i + 1, j) : '');
+        const digits = text.slice(start, i).replace(/_/g, '') + (fractional ? text.slice(i + 1, j) : '');
         return this.make('scaled', start, k, `${digits} ${places} ${scale}`);
       }
     }
@@ -213,8 +214,19 @@ class Scan {
       } else if (fractional && (text[j] === 'd' || text[j] === 'q' || text[j] === 'e') && !isNameCharacter(text[j + 1])) {
         j++; // 2.5d, 2.5e, 2.5q: a FloatD, FloatE or FloatQ as GNU Smalltalk writes them, each a Float here
       }
-      const value = Number(`${text.slice(start, mantissaEnd)}e${exponent}`);
+      const value = Number(`${text.slice(start, mantissaEnd).replace(/_/g, '')}e${exponent}`);
       return this.make('float', start, j, floatBits(value));
+    }
+    // GNU Smalltalk's FloatD and FloatQ written as integers: 100d, 1q, 2d3 (a Float here).
+    if ((text[i] === 'd' || text[i] === 'q') && (!isNameCharacter(text[i + 1]) || isDigit(text[i + 1]) || (text[i + 1] === '-' && isDigit(text[i + 2])))) {
+      let j = i + 1, exponent = '0';
+      if (text[j] === '-' || isDigit(text[j])) {
+        const from = j;
+        if (text[j] === '-') j++;
+        while (isDigit(text[j])) j++;
+        exponent = text.slice(from, j);
+      }
+      return this.make('float', start, j, floatBits(Number(`${digits}e${exponent}`)));
     }
     if (text[i] === 'e' && isDigit(text[i + 1])) {
       let j = i + 1;
@@ -234,10 +246,11 @@ class Scan {
       return this.error(start, end, `expected ${article} after '${prefix}'`, from);
     }
     for (let i = from; i < end; i++) {
+      if (this.text[i] === '_' && i > from && i < end - 1 && this.text[i + 1] !== '_') continue;
       const d = digitValue(this.text[i]);
       if (d < 0 || d >= radix) return this.error(start, end, `'${this.text[i]}' is not a ${what}`, i);
     }
-    return this.make('integer', start, end, digitsValue(this.text.slice(from, end), radix));
+    return this.make('integer', start, end, digitsValue(this.text.slice(from, end).replace(/_/g, ''), radix));
   }
 
   private character(start: number): Token {

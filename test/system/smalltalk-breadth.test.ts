@@ -115,6 +115,19 @@ const CASES: readonly Case[] = [
     "| p | p := [3] newProcess. p name: 'w'. p resume. Processor yield. p gnuPrintString", "Processor activeProcess gnuPrintString",
   ].join('\n'), ["'Process(''worker'' at userSchedulingPriority, suspended)'", "'Process(''w'' at userBackgroundPriority, ready to run)'",
     "'Process(''w'' at userSchedulingPriority, terminated)'", "'Process(''main'' at userSchedulingPriority, active)'"]],
+  ['GNU Smalltalk\'s number forms (digit separators, 100d), ValueHolder, and the indexable class definitions with class variables', [
+    '1_000_000', '16r3FFF_FFFF', '100d', '2d3', '0.5d-9', '| a_b | a_b := 3. a_b',
+    '(ValueHolder with: 3) value', '| v | v := ValueHolder new. v value: 4. v value',
+    "Object variableSubclass: #Vs13 instanceVariableNames: 'a' classVariableNames: 'Foo' poolDictionaries: '' category: 'foo'", '(Vs13 new: 3) size',
+    "Object variableWordSubclass: #Vw13 instanceVariableNames: '' classVariableNames: '' category: 'foo'", '(Vw13 new: 2) at: 1 put: 16rFFFFFFFF; at: 1',
+    "Object variableByteSubclass: #Vb13 instanceVariableNames: '' classVariableNames: 'X' package: 'bar'", 'Vb13 category',
+  ].join('\n'), ['1000000', '1073741823', '100.0', '2000.0', '5.0e-10', '3', '3', '4', 'Vs13', '3', 'Vw13', '4294967295', 'Vb13', "'bar'"]],
+  ['Generator: a stream whose elements a block yields, one step at a time in a process of its own', [
+    '| g | g := Generator on: [:gen | 1 to: 3 do: [:i | gen yield: i * i]]. {g next. g peek. g next. g atEnd. g next. g atEnd. g next}',
+    '(Generator on: #(1 2 3) do: [:gen :x | gen yield: x * 10]) upToEnd',
+    '| h | h := Generator inject: 1 into: [:x | x * 2]. (1 to: 5) collect: [:i | h next]',
+    '| a b | a := Generator inject: 1 into: [:x | x + 1]. b := Generator on: [:gen | [gen yield: a next * a next] repeat]. {b next. b next}',
+  ].join('\n'), ['#(1 4 4 false 9 true nil)', '#(10 20 30)', '#(1 2 4 8 16)', '#(2 12)']],
 ];
 
 describeCases('issue 13, item by item', CASES);
