@@ -14,7 +14,8 @@
  * fails is printed as not acknowledged. A dot-command or a line of Forth first commits what
  * came before it, and runs as the REPL runs it (synced on its own).
  */
-import { lastItem } from '../lang/layout.ts';
+import { lastItem, stillOpenAfter } from '../lang/layout.ts';
+import type { TokenKind } from '../lang/tokens.ts';
 import type { SourceOptions } from '../lang/source.ts';
 import { isDotCommand, runDotCommand } from '../session/dot-commands.ts';
 import { inspectValue } from '../session/inspection.ts';
@@ -57,23 +58,39 @@ export class EntrySplitter {
     const out: Entry[] = [];
     const at = ++this.lines;
     if (this.buffer.length > 0) {
-      if (line.trim() === '' || /^\s/.test(line) || this.stillOpen()) { this.buffer.push(line); return out; }
+      if (line.trim() === '' || /^\s/.test(line) || this.stillOpen()) { this.add(line); return out; }
       out.push({ text: trimEnd(this.buffer.join('\n')), line: this.bufferLine });
       this.buffer = [];
     }
     if (line.trim() === '') return out;
     if (isDotCommand(line)) out.push({ text: line, line: at });
-    else { this.buffer.push(line); this.bufferLine = at; this.lastItemLine = 0; }
+    else { this.buffer.push(line); this.bufferLine = at; this.lastItemLine = 0; this.open = null; }
     return out;
+  }
+
+  /**
+   * The brackets open at the end of the entry's last item when that is all that keeps it open
+   * (lastItem), kept up to date line by line (stillOpenAfter); null when not known.
+   */
+  private open: readonly TokenKind[] | null = null;
+
+  /** A line that continues the entry. */
+  private add(line: string): void {
+    this.buffer.push(line);
+    if (this.open === null) return;
+    this.scanned += line.length;
+    this.open = stillOpenAfter(this.open, line);
   }
 
   /** Does the entry so far have something open (needsMoreInput), looked at from its last item? */
   private stillOpen(): boolean {
+    if (this.open !== null) return true;
     const text = this.lastItemLine === 0 ? this.buffer.join('\n') : this.buffer.slice(this.lastItemLine).join('\n');
     this.scanned += text.length;
-    const { more, start } = lastItem(text);
+    const { more, start, open } = lastItem(text);
     // The last item begins at the start of a line: the lines before it are never looked at again.
     if (start > 0) for (let i = 0; i < start; i++) if (text.charCodeAt(i) === 10) this.lastItemLine++;
+    this.open = open ?? null;
     return more;
   }
 

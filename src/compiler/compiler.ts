@@ -54,6 +54,7 @@ export interface Compiled {
   readonly native: NativeCode;
   readonly nativeCode: number;
   readonly pairs: readonly Pair[];
+  /** The threaded code (nil, and the stub -1, for a DoIt on the native back end, which never runs it). */
   readonly vector: number;
   readonly stub: number;
   readonly literals: number;
@@ -120,7 +121,9 @@ export class Compiler {
     try {
       return this.k.withHolds((hold) => {
         const unit = this.unit({ kind: 'doit', body: item, start: item.span.start.offset }, 0, [], behaviour, 'a DoIt', hold);
-        const c = this.materialize(unit, hold);
+        // A DoIt runs once, on this system's back end: only that back end's code is made for
+        // it (its blocks, which may outlive it in a saved image, get both).
+        const c = this.materialize(unit, hold, this.backend !== 'native');
         const method = this.methodObject(c, 'doIt', this.k.behaviour(CLASS.UndefinedObject), item.source, hold);
         return { ok: true as const, entry: this.backend === 'native' ? c.nativeCode : c.stub, method };
       });
@@ -195,7 +198,7 @@ export class Compiler {
   }
 
   /** Both back ends' code for a unit, in the heap. */
-  materialize(unit: Unit, hold: (a: number) => number): Compiled {
+  materialize(unit: Unit, hold: (a: number) => number, threadedCode = true): Compiled {
     const k = this.k;
     const literalsList = [...unit.literals];
     const sites = new Map<Op, number>();
@@ -234,14 +237,17 @@ export class Compiler {
     const vectorSlot = literalsList.length;
     const native = nativeLines(k, unit, literals, sites, siteSlots);
     const { code: nativeCode, offsets } = this.placeCode(native.lines, hold, literals);
-    const threaded = threadedPairs(k, unit, literals, this.prims, sites);
+    const threaded = threadedCode ? threadedPairs(k, unit, literals, this.prims, sites) : { ok: true as const, pairs: [], ops: [] };
     if (!threaded.ok) throw new CompileFailure({ message: threaded.message, span: NO_SPAN });
-    const vector = hold(this.fixedArray(threaded.pairs.flatMap((p): [bigint, number][] => [[BigInt(p.method), TAG_PTR], [p.operand, p.tag]])));
-    setSlotPointer(k.machine, literals, vectorSlot, vector);
-    const stub = this.placeCode([
-      { mnemonic: 'mov', operands: [reg(RSI), literalSlot(vectorSlot)], hints: {}, origin: 'threaded entry' },
-      { mnemonic: 'jmp', operands: [rel(this.runCode())], hints: { disp32: true }, origin: 'threaded entry' },
-    ], hold, literals).code;
+    let vector = k.nil, stub = -1;
+    if (threadedCode) {
+      vector = hold(this.fixedArray(threaded.pairs.flatMap((p): [bigint, number][] => [[BigInt(p.method), TAG_PTR], [p.operand, p.tag]])));
+      setSlotPointer(k.machine, literals, vectorSlot, vector);
+      stub = this.placeCode([
+        { mnemonic: 'mov', operands: [reg(RSI), literalSlot(vectorSlot)], hints: {}, origin: 'threaded entry' },
+        { mnemonic: 'jmp', operands: [rel(this.runCode())], hints: { disp32: true }, origin: 'threaded entry' },
+      ], hold, literals).code;
+    }
     const origins = hold(this.originsArray(native.lines, offsets, hold));
     const placedOps: { offset: number; op: number }[] = [];
     native.lines.forEach((l, i) => { const op = native.marks.get(l); if (op !== undefined) placedOps.push({ offset: offsets[i], op }); });
@@ -255,7 +261,7 @@ export class Compiler {
 
   private methodObject(c: Compiled, selector: string, owner: number, source: string, hold: (a: number) => number, pragmas?: number): number {
     return hold(makeMethodChecked(this.k, {
-      selector, owner, code: c.nativeCode, kind: METHOD_KIND.SEND, source, threaded: c.vector, literals: c.literals,
+      selector, owner, code: c.nativeCode, kind: METHOD_KIND.SEND, source, ...(c.vector !== this.k.nil && { threaded: c.vector }), literals: c.literals,
       origins: c.origins, entry: this.backend === 'native' ? c.nativeCode : c.stub, inlined: this.inlinedArray(hold),
       ...(pragmas !== undefined && { pragmas }),
     }));

@@ -20,7 +20,7 @@
 import { isArrow, matchHeader, startsAssembly, type Header } from './header.ts';
 import { lexToken } from './lexer.ts';
 import { SourceText } from './source.ts';
-import { CLOSER_OF, CLOSERS, isWhitespace, type Token } from './tokens.ts';
+import { CLOSER_OF, CLOSERS, isWhitespace, type Token, type TokenKind } from './tokens.ts';
 
 /** How many tokens after '->' decide whether a body is assembly. */
 const LOOKAHEAD = 6;
@@ -155,7 +155,7 @@ export function needsMoreInput(text: string): boolean {
  * after the end cannot change the items before the last, so a reader that goes on adding lines
  * need only look again from there (piped.ts EntrySplitter).
  */
-export function lastItem(text: string): { readonly more: boolean; readonly start: number } {
+export function lastItem(text: string): { readonly more: boolean; readonly start: number; readonly open?: readonly TokenKind[] } {
   const items = splitItems(new SourceText(text));
   const last = items[items.length - 1];
   if (last === undefined) return { more: false, start: 0 };
@@ -163,6 +163,29 @@ export function lastItem(text: string): { readonly more: boolean; readonly start
   if (last.assembly !== undefined) return { more: last.assembly.unterminatedComment !== undefined || last.assembly.open > 0, start };
   const final = last.tokens[last.tokens.length - 1];
   if (final.problem?.incomplete === true) return { more: true, start };
-  if (last.open.length > 0 && !last.mismatched) return { more: true, start };
+  if (last.open.length > 0 && !last.mismatched) return { more: true, start, open: last.open.map((t) => t.kind) };
   return { more: last.header !== undefined && last.header.arrow === last.tokens.length - 1, start };
+}
+
+/**
+ * An item whose brackets `open` (lastItem's) are still open, with `line` added after it: the
+ * brackets still open then, or null when that cannot be told from the line alone (a bracket
+ * closed them all by the end of the line, or one closed the wrong one, or a token does not end
+ * on the line, as a string, a comment or `$` at its end do): then look at the whole item again
+ * (lastItem). Inside an open
+ * bracket no line starts an item, so the line's tokens are the item's, and lexing the line
+ * alone finds them: a reader adding line after line inside a bracket does work linear in them.
+ */
+export function stillOpenAfter(open: readonly TokenKind[], line: string): TokenKind[] | null {
+  const source = new SourceText(line);
+  const now = [...open];
+  for (let t = lexToken(source, 0); t.kind !== 'end'; t = lexToken(source, t.end)) {
+    if (t.problem !== undefined) return null;
+    if (CLOSER_OF[t.kind] !== undefined) now.push(t.kind);
+    else if (CLOSERS.has(t.kind)) {
+      const opener = now.pop();
+      if (opener === undefined || CLOSER_OF[opener] !== t.kind) return null;
+    }
+  }
+  return now.length === 0 ? null : now;
 }

@@ -69,6 +69,9 @@ describe('EntrySplitter on long input', () => {
     'x := 3 + 4.', '    y := x * 2.', '', 'Foo bar ->', '    ^1', '#(1 2', '3)', "'two", "lines'", '"a', 'comment" 3',
     '.save', 'Object subclass: Animal [', '    speak [ ^1 ]', ']', '[:a |', 'a + 1]', '  "indented comment"', '(3', ')',
     'Memory at: anAddress -> mov rdi, rax', '    mov rax, [rdi*8]', "$'", '#(', ')', '"unclosed', '{1. 2', '}', '1)', ']',
+    // Unindented lines inside open brackets (looked at a line at a time): closing and opening on one line, a
+    // token cut by the end of the line, nesting.
+    '4 5', '2) , #(3', "'a' $", '$', '[:x | x', 'x + 1', '#[1 2', '3]', '#(1 #(2', '(1 ->', 'x "c" (', ')]', '})',
   ];
 
   it('cuts random streams of lines exactly as the rule looked at whole entries does', () => {
@@ -87,6 +90,9 @@ describe('EntrySplitter on long input', () => {
       ['Foo bar ->', (i) => `    x := ${i}.`],
       ['x := 0.', (i) => `x := ${i}.`],
       ['x := 0.', (i) => (i % 2 === 0 ? `y := ${i}.` : `    z := ${i}.`)],
+      // Unindented lines inside an open bracket (each was looked at with the whole item before it).
+      ['x := #(', (i) => `${i} ${i + 1}`],
+      ['x := {', (i) => (i % 3 === 0 ? `(${i}) .` : i % 3 === 1 ? `#(${i}` : `${i}) .`)],
     ];
     for (const [first, line] of shapes) {
       const small = scannedFor(first, line, 2000), large = scannedFor(first, line, 4000);
