@@ -23,13 +23,13 @@
  */
 import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { FORMAT_POINTERS, TAG_NUM, TAG_PTR, TAG_STACK } from '../../kernel/machine/cells.ts';
+import { FORMAT_POINTERS, FORMAT_WORDS, TAG_NUM, TAG_PTR, TAG_STACK } from '../../kernel/machine/cells.ts';
 import type { Fault } from '../../kernel/machine/faults.ts';
 import type { Machine } from '../../kernel/machine/machine.ts';
 import type { Insn } from '../../kernel/machine/insn.ts';
 import { assemble, formatAsmError } from '../../kernel/machine/x86/assembler.ts';
 import { classIndexOf, isObject, setSlot, setSlotPointer, slotCount, slotNumber, slotPointer, slot, slotTag } from '../../kernel/objects/access.ts';
-import { behaviourName, methodsHead } from '../../kernel/objects/classes.ts';
+import { behaviourIndex, behaviourName, methodsHead } from '../../kernel/objects/classes.ts';
 import { bindingValue, defineGlobal, findBinding } from '../../kernel/objects/globals.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { CLASS, ENTRY, METHOD, METHOD_KIND, ROOTS, SERVICE } from '../../kernel/objects/layout.ts';
@@ -39,7 +39,9 @@ import { parse } from '../lang/parser.ts';
 import { projectFile } from '../../bootstrap/project-files.ts';
 import type { Bedrock } from '../system/bedrock.ts';
 import { disassemble } from '../../kernel/machine/x86/disassembler.ts';
-import { docol, hostStub, interpretLoop, NEXT_LOOP, ORIGIN, PRIMITIVES, RUNTIME } from './primitives.ts';
+import { docol, FLOAT_PRIMITIVES, FLOAT_RUNTIME, FMARGIN, FSTACK_CELLS, FVAR, hostStub, interpretLoop, NEXT_LOOP, ORIGIN, PRIMITIVES, RUNTIME } from './primitives.ts';
+import { bitsOf, doubleOf } from '../../kernel/machine/sse.ts';
+import { fdot, fedot, fsdot, fdotS, parseFloat as parseForthFloat, represent } from './floats.ts';
 
 /** Where the Forth system keeps its state in the heap: the global ForthSystem, a fixed Array. */
 export const FS = Object.freeze({ DATA: 0, RS: 1, KEEP: 2, HEAP: 3, SIZE: 4 });
@@ -70,7 +72,7 @@ const RAX = 0, RCX = 1, RSP = 4, RBP = 5, RSI = 6, R11 = 11, R14 = 14, R15 = 15;
 const MASK = (1n << 64n) - 1n;
 const signed = (v: bigint): bigint => BigInt.asIntN(64, v);
 
-type Kind = 'primitive' | 'runtime' | 'host' | 'colon' | 'create' | 'constant' | 'value' | '2value' | 'defer' | 'does';
+type Kind = 'primitive' | 'runtime' | 'host' | 'colon' | 'create' | 'constant' | 'value' | '2value' | 'fvalue' | 'defer' | 'does';
 
 export interface Word {
   readonly name: string;
@@ -190,6 +192,10 @@ const HOST_WORDS: readonly { name: string; immediate?: boolean }[] = [
   { name: '(INCLUDE-FILE)' }, { name: '(REQUIRED)' },
   { name: 'BLOCK' }, { name: 'BUFFER' }, { name: 'UPDATE' }, { name: 'SAVE-BUFFERS' }, { name: 'EMPTY-BUFFERS' },
   { name: 'FLUSH' }, { name: '(LOAD)' }, { name: 'LIST' },
+  // The Floating-Point word set's host words (floats.ts formats and reads the numbers).
+  { name: 'F.' }, { name: 'FE.' }, { name: 'FS.' }, { name: 'F.S' }, { name: 'REPRESENT' }, { name: '>FLOAT' },
+  { name: 'PRECISION' }, { name: 'SET-PRECISION' }, { name: 'FLITERAL', immediate: true }, { name: 'FVALUE' },
+  { name: '(FSEND)' }, { name: '(F-DONE)' },
 ];
 
 /** The standard's THROW codes for the errors the system itself raises (gforth's words). */
@@ -198,7 +204,7 @@ const THROW_CODES: Record<string, number> = {
   'Dictionary overflow': -8, 'Invalid memory address': -9, 'Division by zero': -10, 'Result out of range': -11,
   'Undefined word': -13, 'Interpreting a compile-only word': -14, 'Attempt to use zero-length string as a name': -16,
   'Pictured numeric output string overflow': -17, 'Unstructured: control structure mismatch': -22,
-  'Search-order overflow': -49, 'Search-order underflow': -50, 'File I/O exception': -37, 'Non-existent file': -38,
+  'Floating-point stack overflow': -44, 'Floating-point stack underflow': -45, 'Search-order overflow': -49, 'Search-order underflow': -50, 'File I/O exception': -37, 'Non-existent file': -38,
 };
 const THROW_MESSAGES = new Map(Object.entries(THROW_CODES).map(([m, c]) => [c, m]));
 
@@ -213,6 +219,8 @@ interface CatchFrame {
   /** Input sources then, and Smalltalk's calls into Forth then (a THROW does not cross one). */
   readonly sources: number;
   readonly level: number;
+  /** The float stack's offset (gforth's CATCH puts it back too). */
+  readonly fp: bigint;
 }
 const OP = Object.fromEntries(HOST_WORDS.map((w, i) => [w.name, i])) as Record<string, number>;
 
@@ -307,9 +315,14 @@ export class Forth {
         this.interpretCode = this.wordCode('INTERPRET');
         if (this.getVar(VAR.WORDLISTS) === 0n) this.initialOrder();
         this.addMissing();
-        for (const r of RUNTIME) this.runtime.set(r.name, this.wordCode(r.name));
+        for (const r of [...RUNTIME, ...FLOAT_RUNTIME]) this.runtime.set(r.name, this.wordCode(r.name));
         this.findCatchLanding();
         this.watchFaults();
+        if (!this.system('FVARIABLE')) {
+          // An image made before the Floating-Point word set: its words in Forth now.
+          const r = this.interpret(readFileSync(projectFile('bootstrap/forth/float.fs'), 'utf8'), 'float.fs');
+          if (!r.ok) return `bootstrap/forth/float.fs: ${r.error}`;
+        }
         return null;
       }
     }
@@ -397,9 +410,10 @@ export class Forth {
   private addMissing(): void {
     const current = this.current;
     this.setVar(VAR.CURRENT, BigInt(FORTH_WID));
-    for (const p of PRIMITIVES) if (!this.system(p.name)) this.primitive(p.name, Forth.dataAccess(p.asm), 'primitive');
-    for (const r of RUNTIME) if (!this.system(r.name)) this.primitive(r.name, Forth.dataAccess(r.asm), 'runtime');
-    HOST_WORDS.forEach((w, i) => { if (i > 0 && !this.system(w.name)) this.primitive(w.name, hostStub(i, SERVICE.FORTH), 'host', w.immediate); });
+    for (const p of [...PRIMITIVES, ...FLOAT_PRIMITIVES]) if (!this.system(p.name)) this.primitive(p.name, Forth.dataAccess(p.asm), 'primitive');
+    for (const r of [...RUNTIME, ...FLOAT_RUNTIME]) if (!this.system(r.name)) this.primitive(r.name, Forth.dataAccess(r.asm), 'runtime');
+    HOST_WORDS.forEach((w, i) => { if (i > 0 && !this.system(w.name)) this.primitive(w.name, Forth.hostStubs()[w.name] ?? hostStub(i, SERVICE.FORTH), 'host', w.immediate); });
+    this.floatStack();
     for (const [name, offset] of [['BLK', VAR.BLK], ['SCR', VAR.SCR]] as const) {
       if (!this.system(name)) this.install(name, `pop r13; push rax; mov rax, ${ORIGIN + offset}; jmp r13`, 'create', { body: ORIGIN + offset });
     }
@@ -449,29 +463,21 @@ export class Forth {
     this.initialOrder();
     const subst = Forth.dataAccess;
     this.nextCode = this.primitive('(NEXT-LOOP)', NEXT_LOOP, 'runtime');
-    for (const p of PRIMITIVES) this.primitive(p.name, subst(p.asm), 'primitive');
-    for (const r of RUNTIME) this.runtime.set(r.name, this.primitive(r.name, subst(r.asm), 'runtime'));
+    this.floatStack();
+    for (const p of [...PRIMITIVES, ...FLOAT_PRIMITIVES]) this.primitive(p.name, subst(p.asm), 'primitive');
+    for (const r of [...RUNTIME, ...FLOAT_RUNTIME]) this.runtime.set(r.name, this.primitive(r.name, subst(r.asm), 'runtime'));
     this.interpretCode = this.primitive('INTERPRET', interpretLoop(OP['(NEXT)'], OP['(ENTER)'], OP['(LEAVE)'], SERVICE.FORTH), 'primitive');
     const F = SERVICE.FORTH;
-    // SEND and SMALLTALK call into Smalltalk: the service makes the send ready (or compiles the
-    // expression) and answers in r11 what to call; after it, (ST-DONE) pops the receiver and
-    // the arguments (as a Smalltalk caller does), or lets SMALLTALK's DoIt go, and turns a
-    // Boolean answered into a Forth flag.
-    const stubs: Record<string, string> = {
-      SEND: `pop r13; mov rcx, ${OP.SEND}; mov r11, ${F}; syscall; mov rcx, r11; call rcx; mov rcx, ${OP['(ST-DONE)']}; mov r11, ${F}; syscall; jmp r13`,
-      SMALLTALK: `pop r13; mov rcx, ${OP.SMALLTALK}; mov r11, ${F}; syscall; mov rcx, r11; call rcx; mov rcx, ${OP['(ST-DONE)']}; mov r11, ${F}; syscall; jmp r13`,
-      // CATCH keeps a frame and calls the xt; a THROW (or an error) goes back to CATCH's return
-      // address with the frame's state (see unwind), (UNCATCH) drops the frame and pushes 0.
-      CATCH: catchStub(OP.CATCH, F),
-    };
+    const stubs = Forth.hostStubs();
     HOST_WORDS.forEach((w, i) => { if (i > 0) this.primitive(w.name, stubs[w.name] ?? hostStub(i, F), 'host', w.immediate); });
     this.findCatchLanding();
     for (const [name, offset] of [['BASE', VAR.BASE], ['STATE', VAR.STATE], ['>IN', VAR.IN], ['BLK', VAR.BLK], ['SCR', VAR.SCR]] as const) {
       this.install(name, `pop r13; push rax; mov rax, ${ORIGIN + offset}; jmp r13`, 'create', { body: ORIGIN + offset });
     }
-    const core = readFileSync(projectFile('bootstrap/forth/core.fs'), 'utf8');
-    const r = this.interpret(core, 'core.fs');
-    if (!r.ok) return `bootstrap/forth/core.fs: ${r.error}`;
+    for (const file of ['core.fs', 'float.fs']) {
+      const r = this.interpret(readFileSync(projectFile(`bootstrap/forth/${file}`), 'utf8'), file);
+      if (!r.ok) return `bootstrap/forth/${file}: ${r.error}`;
+    }
     // Smalltalk's side: Forth evaluate: 'text', Forth call: 'WORD' with: {args} (forth.bedrock).
     const st = readFileSync(projectFile('bootstrap/forth/forth.bedrock'), 'utf8')
       .replace(/\bOP_ENTER\b/g, String(OP['(ST-ENTER)'])).replace(/\bOP_LEAVE\b/g, String(OP['(ST-LEAVE)']));
@@ -479,6 +485,26 @@ export class Forth {
     if (made) return `bootstrap/forth/forth.bedrock: ${made.text}`;
     this.watchFaults();
     return null;
+  }
+
+  /** The host words whose code is more than a call of the service. */
+  private static hostStubs(): Record<string, string> {
+    const F = SERVICE.FORTH;
+    const call = (op: number, ...after: number[]) =>
+      `pop r13; mov rcx, ${op}; mov r11, ${F}; syscall; mov rcx, r11; call rcx; ${after.map((a) => `mov rcx, ${a}; mov r11, ${F}; syscall; `).join('')}jmp r13`;
+    return {
+      // SEND and SMALLTALK call into Smalltalk: the service makes the send ready (or compiles the
+      // expression) and answers in r11 what to call; after it, (ST-DONE) pops the receiver and
+      // the arguments (as a Smalltalk caller does), or lets SMALLTALK's DoIt go, and turns a
+      // Boolean answered into a Forth flag. (FSEND) is SEND to Floats from the float stack, and
+      // (F-DONE) puts the Float answered on the float stack.
+      SEND: call(OP.SEND, OP['(ST-DONE)']),
+      SMALLTALK: call(OP.SMALLTALK, OP['(ST-DONE)']),
+      '(FSEND)': call(OP['(FSEND)'], OP['(ST-DONE)'], OP['(F-DONE)']),
+      // CATCH keeps a frame and calls the xt; a THROW (or an error) goes back to CATCH's return
+      // address with the frame's state (see unwind), (UNCATCH) drops the frame and pushes 0.
+      CATCH: catchStub(OP.CATCH, F),
+    };
   }
 
   /**
@@ -782,6 +808,58 @@ export class Forth {
   }
 
   // ---- the stacks, from the host --------------------------------------------------------
+
+  /** Whether an argument of the last (FSEND) was a NaN. */
+  private fsendNaN = false;
+  /**
+   * The cell below the float stack's bottom holds this; a word that took more floats than
+   * there were and wrote its result there (F+ of one float) changed it: an underflow too.
+   */
+  private static readonly FLOOR_MARK = 0x7ff4_a5a5_a5a5_a5a5n;
+
+  /** The float stack (primitives.ts, FVAR): made if the system has none yet. */
+  private floatStack(): number {
+    const a = this.data + FVAR.FSTACK;
+    if (this.m.cellTag(a) === TAG_PTR) return Number(this.m.cell(a));
+    const st = this.k.heap.allocate(FSTACK_CELLS + 2 * FMARGIN / 8, FORMAT_POINTERS, CLASS.Array, 0n, TAG_NUM);
+    if (st < 0) throw new ForthError('out of memory');
+    this.m.setCell(this.data + FVAR.FSTACK, BigInt(st), TAG_PTR);
+    this.setVar(FVAR.FP, BigInt(FMARGIN));
+    this.m.setCell(st + FMARGIN - 8, Forth.FLOOR_MARK, TAG_NUM);
+    if (this.getVar(FVAR.PRECISION) === 0n) this.setVar(FVAR.PRECISION, 15n);
+    return st;
+  }
+
+  private fdepth(): number { return (Number(this.getVar(FVAR.FP)) - FMARGIN) / 8; }
+  private fclear(): void {
+    this.setVar(FVAR.FP, BigInt(FMARGIN));
+    this.m.setCell(this.floatStack() + FMARGIN - 8, Forth.FLOOR_MARK, TAG_NUM);
+  }
+  private fbelow(): boolean { return this.m.cell(this.floatStack() + FMARGIN - 8) !== Forth.FLOOR_MARK; }
+
+  private fpopBits(): bigint {
+    if (this.fdepth() < 1) throw new ForthError('Floating-point stack underflow');
+    const fp = Number(this.getVar(FVAR.FP)) - 8;
+    this.setVar(FVAR.FP, BigInt(fp));
+    return signed(this.m.cell(this.floatStack() + fp));
+  }
+
+  private fpushBits(bits: bigint): void {
+    if (this.fdepth() >= FSTACK_CELLS) throw new ForthError('Floating-point stack overflow');
+    const fp = Number(this.getVar(FVAR.FP));
+    this.m.setCell(this.floatStack() + fp, signed(bits), TAG_NUM);
+    this.setVar(FVAR.FP, BigInt(fp + 8));
+  }
+
+  private fpush(x: number): void { this.fpushBits(bitsOf(x)); }
+
+  /** The float stack, bottom first (the bits). */
+  private floatValues(): bigint[] {
+    const st = this.floatStack();
+    const out: bigint[] = [];
+    for (let i = 0; i < this.fdepth(); i++) out.push(this.m.cell(st + FMARGIN + 8 * i));
+    return out;
+  }
 
   private depth(): number { return Number((BigInt(this.base) - this.m.register(RSP)) / 8n); }
 
@@ -1092,8 +1170,98 @@ export class Forth {
         m.setRegister(R15, mark - 1n, TAG_NUM);
         return;
       }
-      case '.S': { const v = this.stackValues(); this.emit(`<${v.length}> ${v.map((x) => this.describeCell(x.value, x.tag)).join(' ')} `); return; }
+      case '.S': { const v = this.stackValues(); this.emit(`<${v.length}> ${v.map((x) => `${this.describeCell(x.value, x.tag)} `).join('')}`); return; }
       case ':': { const n = this.requireName(); this.begin(n, false); return; }
+      case 'F.': case 'FE.': case 'FS.': {
+        const x = this.fpopBits();
+        const prec = Number(this.getVar(FVAR.PRECISION));
+        this.emit(name === 'F.' ? fdot(x, prec) : name === 'FE.' ? fedot(x, prec) : fsdot(x, prec));
+        return;
+      }
+      case 'F.S': this.emit(fdotS(this.floatValues())); return;
+      case 'PRECISION': this.push(this.getVar(FVAR.PRECISION)); return;
+      case 'SET-PRECISION': {
+        const n = this.pop();
+        if (n < 1n || n > 64n) throw new ForthError('Result out of range');
+        this.setVar(FVAR.PRECISION, n);
+        return;
+      }
+      case 'REPRESENT': {
+        // ( c-addr u -- n flag1 flag2 ) ( F: r -- ): u significant digits at c-addr, the exponent, the sign, validity.
+        const u = this.popNumber();
+        const a = this.popNumber();
+        const x = this.fpopBits();
+        if (u < 0 || u > 4096) throw new ForthError('Result out of range');
+        const r = represent(x, u);
+        this.setText(a, r.digits);
+        this.push(r.exponent);
+        this.push(r.negative ? -1 : 0);
+        this.push(r.valid ? -1 : 0);
+        return;
+      }
+      case '>FLOAT': {
+        // ( c-addr u -- flag ) ( F: -- r | ): the standard's syntax (floats.ts).
+        const n = this.popNumber();
+        const x = parseForthFloat(this.textAt(this.popNumber(), n));
+        if (x === null) { this.push(0); return; }
+        this.fpush(x);
+        this.push(-1);
+        return;
+      }
+      case 'FLITERAL': this.append(this.rt('(FLIT)'), this.fpopBits()); return;
+      case 'FVALUE': {
+        const n = this.requireName();
+        const cell = this.fixedArray([[this.fpopBits(), TAG_NUM]]);
+        const held = this.k.heap.roots.add(BigInt(cell), TAG_PTR);
+        try {
+          const asm = Forth.dataAccess(`pop r13; mov rcx, [rip+CELL]; mov rcx, [rcx]; mov r8, [DATA]; mov r9, [r8+${FVAR.FP}]; mov r10, [r8+${FVAR.FSTACK}]; mov [r10+r9], rcx; add r9, 8; mov [r8+${FVAR.FP}], r9; jmp r13`);
+          this.install(n.toUpperCase(), asm, 'fvalue', { cell, literals: cell, source: `FVALUE ${n}`, objects: { CELL: cell } });
+        } finally {
+          this.k.heap.roots.release(held);
+        }
+        return;
+      }
+      case '(FSEND)': {
+        // ( c-addr u -- ) ( F: r0 .. rn -- ): SEND the selector to Floats made of r0 (the receiver) .. rn.
+        const n = this.popNumber();
+        const selector = this.textAt(this.popNumber(), n);
+        const arity = arityOf(selector);
+        if (arity < 0) throw new ForthError(`(FSEND): ${JSON.stringify(selector)} is not a selector`);
+        const bits: bigint[] = [];
+        for (let i = 0; i <= arity; i++) bits.unshift(this.fpopBits());
+        this.fsendNaN = bits.some((b) => Number.isNaN(doubleOf(b)));
+        const cls = this.k.behaviourNamed('Float');
+        if (cls < 0) throw new ForthError('(FSEND) needs the class Float');
+        for (const b of bits) {
+          const p = this.k.heap.allocate(1, FORMAT_WORDS, behaviourIndex(this.k, cls), 0n, TAG_NUM);
+          if (p < 0) throw new ForthError('out of memory');
+          setSlot(m, p, 0, b, TAG_NUM);
+          this.pushValue(BigInt(p), TAG_PTR);
+        }
+        const sym = this.k.symbols.intern(selector);
+        if (sym < 0) throw new ForthError('out of memory');
+        m.setRegister(10, BigInt(sym), TAG_PTR);
+        this.rpush(BigInt(8 * arity));
+        const sendService = m.services[SERVICE.SEND];
+        const found = sendService ? sendService(m) : 'no SEND service';
+        if (typeof found === 'string') throw new ForthError(found);
+        return;
+      }
+      case '(F-DONE)': {
+        // What the Smalltalk send answered: a Float (its bits), or an Integer (as a float).
+        const v = this.popValue();
+        const cls = this.k.behaviourNamed('Float');
+        if (v.tag === TAG_NUM) { this.fpush(Number(signed(v.value))); return; }
+        const p = Number(v.value);
+        if (cls >= 0 && isObject(m, p) && classIndexOf(m, p) === behaviourIndex(this.k, cls)) {
+          // Smalltalk's NaN for an invalid operation (Float nan) is the machine's default NaN,
+          // the one SSE2 makes (and C's functions answer, so gforth prints -nan).
+          const bits = slot(m, p, 0);
+          this.fpushBits(!this.fsendNaN && bits === 0x7ff8000000000000n ? -(1n << 51n) : bits);
+          return;
+        }
+        throw new ForthError('a Smalltalk send answered something that is not a Float');
+      }
       case ':NONAME': this.begin('', true); return;
       case ';': {
         const d = this.def;
@@ -1148,6 +1316,11 @@ export class Forth {
         const target = this.requireName();
         if (name !== 'IS' && this.state && this.definition && this.compileLocal(target, name === 'TO' ? '(LOCAL!)' : '(LOCAL+!)')) return;
         const w = this.lookup(target);
+        if (name === 'TO' && w.kind === 'fvalue') {
+          if (this.state) this.append(this.rt('(FTO)'), BigInt(w.cell), TAG_PTR);
+          else m.setCell(w.cell, this.fpopBits(), TAG_NUM);
+          return;
+        }
         if (name === 'TO' && w.kind === '2value') {
           if (this.state) { this.append(this.rt('(2TO)'), BigInt(w.cell), TAG_PTR); return; }
           const x2 = this.popValue();
@@ -1453,7 +1626,9 @@ export class Forth {
           '/COUNTED-STRING': [255n], '/HOLD': [BigInt(HOLD_END - (HOLD_END - 256))], '/PAD': [768n], 'ADDRESS-UNIT-BITS': [8n],
           'FLOORED': [0n], 'MAX-CHAR': [255n], 'MAX-N': [(1n << 63n) - 1n], 'MAX-U': [-1n], 'MAX-D': [-1n, (1n << 63n) - 1n],
           'MAX-UD': [-1n, -1n], 'RETURN-STACK-CELLS': [BigInt(RS_CELLS)], 'STACK-CELLS': [1n << 20n], '#LOCALS': [64n],
+          'FLOATING': [-1n], 'FLOATING-EXT': [-1n], 'FLOATING-STACK': [BigInt(FSTACK_CELLS)],
         };
+        if (q === 'MAX-FLOAT') { this.fpush(Number.MAX_VALUE); this.push(-1); return; }
         const a = answers[q];
         if (!a) { this.push(0); return; }
         for (const v of a) this.push(v);
@@ -1609,7 +1784,7 @@ export class Forth {
         const depth = this.depth();
         this.catches.push({
           depth, r15: m.register(R15), rbp: { value: m.register(RBP), tag: m.registerTag(RBP) }, rbx: m.register(3),
-          sources: this.sources.length, level: this.frames.length,
+          sources: this.sources.length, level: this.frames.length, fp: this.getVar(FVAR.FP),
         });
         m.setRegister(R11, xt.value, xt.tag);
         return;
@@ -2049,6 +2224,7 @@ export class Forth {
     }
     m.setRegister(RSP, BigInt(this.base - 8 * frame.depth), TAG_STACK);
     this.push(n);
+    this.setVar(FVAR.FP, frame.fp);
     // The run goes on in CATCH's own code, just after its call of the xt (the instruction
     // answered), with every register the ABI says a call preserves (rsp, rbp, rbx, r15) as it
     // was at that call: from there (UNCATCH) returns as from a CATCH that did not THROW.
@@ -2388,6 +2564,9 @@ export class Forth {
     const mark = this.rsMarks[this.sources.length - 1];
     if (mark !== undefined) m.setRegister(R15, mark, TAG_NUM);
     if (this.depth() < 0) throw new ForthError('Stack underflow');
+    const fdepth = this.fdepth();
+    if (fdepth < 0 || this.fbelow()) { this.fclear(); throw new ForthError('Floating-point stack underflow'); }
+    if (fdepth > FSTACK_CELLS) { this.fclear(); throw new ForthError('Floating-point stack overflow'); }
     for (;;) {
       const tok = this.parseName();
       if (tok.text === '') {
@@ -2405,7 +2584,14 @@ export class Forth {
         return;
       }
       const n = this.number(tok.text);
-      if (n === null) throw new ForthError('Undefined word');
+      if (n === null) {
+        // A float literal (with an E, in decimal: gforth's and the standard's rule).
+        const x = this.numberBase === 10 && /[eE]/.test(tok.text) ? parseForthFloat(tok.text) : null;
+        if (x === null) throw new ForthError('Undefined word');
+        if (this.state) this.append(this.rt('(FLIT)'), bitsOf(x));
+        else this.fpush(x);
+        continue;
+      }
       if (this.state) for (const v of n) this.literal(v);
       else for (const v of n) this.push(v);
     }
@@ -2497,6 +2683,7 @@ export class Forth {
       m.unwind();
       this.saved.forEach((r) => k.heap.roots.release(r));
       this.saved = [];
+      this.fclear();
       this.definition = null;
       this.setState(false);
       this.sources = [top];
@@ -2569,6 +2756,7 @@ export class Forth {
   clearStack(): void {
     this.saved.forEach((r) => this.k.heap.roots.release(r));
     this.saved = [];
+    this.fclear();
   }
 
   // ---- seeing ----------------------------------------------------------------------------

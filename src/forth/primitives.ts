@@ -222,3 +222,105 @@ export function interpretLoop(op: number, enter: number, leave: number, service:
     `done: mov rcx, ${leave}; mov r11, ${service}; syscall; push r13; ret`,
   ].join('; ');
 }
+
+/**
+ * The Floating-Point word set's stack (gforth's: separate from the data stack). It is an Array
+ * of its own in the heap, whose pointer is in the data space's cell FVAR.FSTACK; FVAR.FP holds
+ * the byte offset of its first free slot (so the top is at [stack + fp - 8]). The stack starts
+ * FMARGIN bytes into the Array: a word that takes more floats than there are reads the cells
+ * below, and the interpreter (which checks the depth after every word, as for the data stack)
+ * reports "Floating-point stack underflow"; beyond the margins the machine's Bounds fault.
+ * A float is its IEEE 754 bits in a number cell; the arithmetic is SSE2 (kernel/machine/sse.ts).
+ */
+export const FVAR = Object.freeze({ FSTACK: 224, FP: 232, PRECISION: 240 });
+export const FMARGIN = 512;
+export const FSTACK_CELLS = 4096;
+
+/** A float primitive: r8 the data space, r9 the float stack's offset, r10 the float stack. */
+const f = (name: string, body: string): PrimitiveText =>
+  p(name, `mov r8, [DATA]; mov r9, [r8+${FVAR.FP}]; mov r10, [r8+${FVAR.FSTACK}]; ${body}; mov [r8+${FVAR.FP}], r9`);
+const T = '[r10+r9-8]', S = '[r10+r9-16]', U = '[r10+r9-24]';
+/** ( F: r1 r2 -- r3 ): r3 := r1 op r2. */
+const f2 = (name: string, op: string): PrimitiveText => f(name, `movsd xmm0, ${S}; ${op} xmm0, ${T}; movsd ${S}, xmm0; sub r9, 8`);
+/** ( F: r1 r2 -- ) ( -- flag ): -1 when `cc` holds after ucomisd of `a` with `b` (xmm0 is r2, xmm1 r1), else 0. */
+const fcmp2 = (name: string, a: string, b: string, cc: string): PrimitiveText =>
+  f(name, `movsd xmm0, ${T}; movsd xmm1, ${S}; sub r9, 16; push rax; mov rax, 0; mov rdx, -1; ucomisd ${a}, ${b}; ${cc}`);
+/** ( F: r -- ) ( -- flag ): as fcmp2 with r in xmm0 and 0 in xmm1. */
+const fcmp1 = (name: string, a: string, b: string, cc: string): PrimitiveText =>
+  f(name, `movsd xmm0, ${T}; xorpd xmm1, xmm1; sub r9, 8; push rax; mov rax, 0; mov rdx, -1; ucomisd ${a}, ${b}; ${cc}`);
+const EQUAL = 'cmove rax, rdx; mov rcx, 0; cmovp rax, rcx';
+const UNEQUAL = 'cmovne rax, rdx; cmovp rax, rdx';
+
+/** The Floating-Point words that are machine code. */
+export const FLOAT_PRIMITIVES: readonly PrimitiveText[] = Object.freeze([
+  f('FDUP', `mov rcx, ${T}; mov [r10+r9], rcx; add r9, 8`),
+  f('FDROP', 'sub r9, 8'),
+  f('FSWAP', `mov rcx, ${T}; mov rdx, ${S}; mov ${S}, rcx; mov ${T}, rdx`),
+  f('FOVER', `mov rcx, ${S}; mov [r10+r9], rcx; add r9, 8`),
+  f('FROT', `mov rcx, ${U}; mov rdx, ${S}; mov ${U}, rdx; mov rdx, ${T}; mov ${S}, rdx; mov ${T}, rcx`),
+  f('FNIP', `mov rcx, ${T}; mov ${S}, rcx; sub r9, 8`),
+  f('FTUCK', `mov rcx, ${T}; mov rdx, ${S}; mov ${S}, rcx; mov ${T}, rdx; mov [r10+r9], rcx; add r9, 8`),
+  f('FPICK', `mov rcx, rax; pop rax; shl rcx, 3; neg rcx; add rcx, r9; mov rcx, [r10+rcx-8]; mov [r10+r9], rcx; add r9, 8`),
+  f('FDEPTH', `push rax; mov rax, r9; sub rax, ${FMARGIN}; sar rax, 3`),
+
+  f2('F+', 'addsd'), f2('F-', 'subsd'), f2('F*', 'mulsd'), f2('F/', 'divsd'),
+  // FMIN is r1 < r2 ? r1 : r2 and FMAX r1 < r2 ? r2 : r1, as gforth's (with a NaN, or zeros of
+  // both signs): minsd and maxsd answer their second operand when the comparison is false.
+  f2('FMIN', 'minsd'), f('FMAX', `movsd xmm0, ${T}; maxsd xmm0, ${S}; movsd ${S}, xmm0; sub r9, 8`),
+  f('FNEGATE', `mov rcx, ${T}; mov rdx, 0x8000000000000000; xor rcx, rdx; mov ${T}, rcx`),
+  f('FABS', `mov rcx, ${T}; mov rdx, 0x7fffffffffffffff; and rcx, rdx; mov ${T}, rcx`),
+  f('FSQRT', `sqrtsd xmm0, ${T}; movsd ${T}, xmm0`),
+  // roundsd's modes: 9 down, 11 toward zero, 12 to nearest even (the default, 8, with exceptions suppressed).
+  f('FLOOR', `roundsd xmm0, ${T}, 9; movsd ${T}, xmm0`),
+  f('FTRUNC', `roundsd xmm0, ${T}, 11; movsd ${T}, xmm0`),
+  f('FROUND', `roundsd xmm0, ${T}, 8; movsd ${T}, xmm0`),
+
+  fcmp2('F<', 'xmm0', 'xmm1', 'cmova rax, rdx'), fcmp2('F>', 'xmm1', 'xmm0', 'cmova rax, rdx'),
+  fcmp2('F<=', 'xmm0', 'xmm1', 'cmovae rax, rdx'), fcmp2('F>=', 'xmm1', 'xmm0', 'cmovae rax, rdx'),
+  fcmp2('F=', 'xmm0', 'xmm1', EQUAL), fcmp2('F<>', 'xmm0', 'xmm1', UNEQUAL),
+  fcmp1('F0<', 'xmm1', 'xmm0', 'cmova rax, rdx'), fcmp1('F0>', 'xmm0', 'xmm1', 'cmova rax, rdx'),
+  fcmp1('F0<=', 'xmm1', 'xmm0', 'cmovae rax, rdx'), fcmp1('F0>=', 'xmm0', 'xmm1', 'cmovae rax, rdx'),
+  fcmp1('F0=', 'xmm0', 'xmm1', EQUAL), fcmp1('F0<>', 'xmm0', 'xmm1', UNEQUAL),
+
+  f('S>F', `cvtsi2sd xmm0, rax; pop rax; movsd [r10+r9], xmm0; add r9, 8`),
+  f('F>S', `push rax; cvttsd2si rax, ${T}; sub r9, 8`),
+  // D>F: exact below 2^63 in size; above, hi * 2^64 plus the low cell unsigned.
+  f('D>F', [
+    'pop rcx; mov rdx, rcx; sar rdx, 63; cmp rdx, rax; jne big',
+    'cvtsi2sd xmm0, rcx; jmp done',
+    'big: cvtsi2sd xmm0, rax; mov rdx, 0x43f0000000000000; movq xmm1, rdx; mulsd xmm0, xmm1',
+    'mov rdx, rcx; shr rdx, 1; and rcx, 1; or rdx, rcx; cvtsi2sd xmm1, rdx; addsd xmm1, xmm1; addsd xmm0, xmm1',
+    'done: pop rax; movsd [r10+r9], xmm0; add r9, 8',
+  ].join('; ')),
+  // F>D: toward zero; beyond 2^63 in size, hi = floor(r / 2^64) and the low cell r - hi * 2^64.
+  f('F>D', [
+    `push rax; movsd xmm0, ${T}; sub r9, 8`,
+    'mov rdx, 0x43e0000000000000; movq xmm1, rdx',
+    `mov rcx, [r10+r9]; mov rdx, 0x7fffffffffffffff; and rcx, rdx; movq xmm2, rcx; ucomisd xmm2, xmm1; jae big`,
+    'cvttsd2si rax, xmm0; push rax; sar rax, 63; jmp done',
+    'big: mov rdx, 0x3bf0000000000000; movq xmm2, rdx; mulsd xmm2, xmm0; roundsd xmm2, xmm2, 9; cvttsd2si rax, xmm2',
+    'mov rdx, 0x43f0000000000000; movq xmm3, rdx; mulsd xmm3, xmm2; movsd xmm4, xmm0; subsd xmm4, xmm3',
+    'ucomisd xmm4, xmm1; jae high; cvttsd2si rcx, xmm4; jmp have',
+    'high: subsd xmm4, xmm1; cvttsd2si rcx, xmm4; mov rdx, 0x8000000000000000; xor rcx, rdx',
+    'have: push rcx',
+    'done: nop',
+  ].join('; ')),
+
+  f('F@', `${ADDRESS}; movsd xmm0, [rcx+rax]; movsd [r10+r9], xmm0; add r9, 8; pop rax`),
+  f('F!', `${ADDRESS}; movsd xmm0, ${T}; movsd [rcx+rax], xmm0; sub r9, 8; pop rax`),
+  f('DF@', `${ADDRESS}; movsd xmm0, [rcx+rax]; movsd [r10+r9], xmm0; add r9, 8; pop rax`),
+  f('DF!', `${ADDRESS}; movsd xmm0, ${T}; movsd [rcx+rax], xmm0; sub r9, 8; pop rax`),
+  p('FLOAT+', 'add rax, 8'), p('FLOATS', 'shl rax, 3'),
+  p('DFLOAT+', 'add rax, 8'), p('DFLOATS', 'shl rax, 3'),
+  p('SFLOAT+', 'add rax, 4'), p('SFLOATS', 'shl rax, 2'),
+  p('FALIGNED', 'add rax, 7; and rax, -8'), p('DFALIGNED', 'add rax, 7; and rax, -8'), p('SFALIGNED', 'add rax, 3; and rax, -4'),
+  // The bits of a float to the data stack and back (for the bridge to Smalltalk and F~).
+  f('F>BITS', `push rax; mov rax, ${T}; sub r9, 8`),
+  f('BITS>F', 'mov [r10+r9], rax; add r9, 8; pop rax'),
+]);
+
+/** The float runtime: (FLIT) pushes its operand's bits; (FTO) stores the top float in its operand's cell (an FVALUE's). */
+export const FLOAT_RUNTIME: readonly PrimitiveText[] = Object.freeze([
+  f('(FLIT)', 'mov [r10+r9], rsi; add r9, 8'),
+  f('(FTO)', `mov rcx, ${T}; mov [rsi], rcx; sub r9, 8`),
+]);

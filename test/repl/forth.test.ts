@@ -50,6 +50,9 @@ describe('the REPL in Forth', () => {
     // A tick, a bracket and a quote are Forth's here: Enter still submits the line.
     await type(app, "7 SQ .  3 ' SQ EXECUTE . CHAR [ EMIT\n");
     await shows(app, /forth› 7 SQ \.  3 ' SQ EXECUTE \. CHAR \[ EMIT\n49 9 \[\nok\n/);
+    // gforth's first float line: what it printed, then ok (the float stack is its own).
+    await type(app, '1e 2e f+ f.\n');
+    await shows(app, /forth› 1e 2e f\+ f\.\n3\. ?\nok\n/);
     await type(app, '1 2\n');
     await shows(app, /forth› 1 2\nok <2> 1 2\n/);
     await type(app, '+ . NOSUCH\n');
