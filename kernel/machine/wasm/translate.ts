@@ -259,8 +259,11 @@ class FunctionWriter {
   private readonly order: readonly number[];
   /** Successor labels of each block (liveness.ts). */
   private readonly succ: number[][];
-  /** The distinct sets of registers the exits store (the epilogue has a branch for each). */
-  private readonly exitSets: number[] = [];
+  /**
+   * The distinct sets of registers the exits store, each with the flag kind known there (or
+   * -1): the epilogue has a branch for each.
+   */
+  private readonly exitSets: { readonly mask: number; readonly kind: number }[] = [];
 
   constructor(private readonly m: Machine, private readonly p: Plan, private readonly env: ModuleEnv, private readonly b: Body) {
     this.n = p.offsets.length;
@@ -361,22 +364,38 @@ class FunctionWriter {
    * Store to STATE the registers in `mask` (and the flags: a lar's pending flags computed
    * first), rsp and the budget: what the function changed since its locals were loaded.
    */
-  private storeState(mask: number): void {
+  private storeState(mask: number, kind = this.kind): void {
     const { b, L } = this;
-    this.storeRegisters(mask);
+    this.storeRegisters(mask, kind);
     b.i32(0).get(L.sp).op('i64_extend_i32_u').mem('i64_store', 3, S_REG(RSP));
     b.i32(0).get(L.budget).mem('i32_store', 2, S32B(STATE.BUDGET));
   }
 
-  /** Store to STATE the registers in `mask`, and the flags when it has them. */
-  private storeRegisters(mask: number): void {
+  /**
+   * Store to STATE the registers in `mask`, and the flags when it has them: of a record whose
+   * kind is known here (`kind`), only the fields that kind is read by (flags.ts), as the
+   * interpreter writes them.
+   */
+  private storeRegisters(mask: number, kind = this.kind): void {
     const { b, L } = this;
     for (const r of this.writes) {
       if ((mask & (1 << r)) === 0) continue;
       b.i32(0).get(L.r[r]).mem('i64_store', 3, S_REG(r));
       b.i32(0).get(L.t[r]).mem('i32_store8', 0, S_TAG(r));
     }
-    if (this.writesFlags && (mask & FLAGS) !== 0) {
+    if (this.writesFlags && (mask & FLAGS) !== 0 && kind >= FLAGS_ADD && kind <= FLAGS_EXPLICIT) {
+      if (kind === FLAGS_ADD || kind === FLAGS_SUB) {
+        b.i32(0).get(L.fa).mem('i64_store', 3, S_FA);
+        b.i32(0).get(L.fb).mem('i64_store', 3, S_FB);
+      }
+      if (kind !== FLAGS_EXPLICIT) b.i32(0).get(L.fr).mem('i64_store', 3, S_FR);
+      if (kind === FLAGS_EAGER) {
+        b.i32(0).get(L.fc).mem('i32_store', 2, S_FC);
+        b.i32(0).get(L.fo).mem('i32_store', 2, S_FO);
+      }
+      if (kind === FLAGS_EXPLICIT) b.i32(0).get(L.fbits).mem('i32_store', 2, S_FBITS);
+      b.i32(0).i32(kind).mem('i32_store', 2, S_FK);
+    } else if (this.writesFlags && (mask & FLAGS) !== 0) {
       if (this.usesLar) {
         b.get(L.fk).i32(FLAGS_LAR).op('i32_eq').if();
         this.nest++;
@@ -447,14 +466,14 @@ class FunctionWriter {
     if (this.looped) b.end(); // $top
     b.end(); // $exit
     // Each exit stores the registers dirty where it left: one branch per distinct set.
-    const sets = this.exitSets.length > 0 ? this.exitSets : [0];
+    const sets = this.exitSets.length > 0 ? this.exitSets : [{ mask: 0, kind: -1 }];
     const k = sets.length;
     b.block(); // $done
     for (let i = 0; i < k; i++) b.block();
     b.get(L.exitSet).brTable(sets.map((_, i) => i), k - 1);
-    sets.forEach((mask, i) => {
+    sets.forEach(({ mask, kind }, i) => {
       b.end();
-      this.storeState(mask);
+      this.storeState(mask, kind);
       b.br(k - 1 - i);
     });
     b.end(); // $done
@@ -484,8 +503,9 @@ class FunctionWriter {
 
   /** Say which store set the coming exit needs. */
   private setExitSet(mask: number): void {
-    let i = this.exitSets.indexOf(mask);
-    if (i < 0) { i = this.exitSets.length; this.exitSets.push(mask); }
+    const kind = (mask & FLAGS) !== 0 && this.kind >= FLAGS_ADD && this.kind <= FLAGS_EXPLICIT ? this.kind : -1;
+    let i = this.exitSets.findIndex((e) => e.mask === mask && e.kind === kind);
+    if (i < 0) { i = this.exitSets.length; this.exitSets.push({ mask, kind }); }
     this.b.i32(i).set(this.L.exitSet);
   }
 
@@ -574,11 +594,12 @@ class FunctionWriter {
     const block = p.blocks[i];
     const count = block.length;
     this.blockNow = i;
-    // Pay for the block, or leave it to the interpreter.
+    // Pay for the block, or leave it to the interpreter. (The flag kind is not known at a
+    // block's start: it may be entered from anywhere.)
     this.cur = block[0];
+    this.kind = -1;
     b.get(L.budget).i32(count).op('i32_sub').tee(L.budget).i32(0).op('i32_lt_s');
     this.when(() => this.exit(STOP_AT, p.offsets[i], NEXT_AT, count));
-    this.kind = -1;
     block.forEach((ins, k) => {
       this.remaining = count - 1 - k;
       this.instruction(ins);
