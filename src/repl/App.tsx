@@ -144,6 +144,8 @@ export function App(props: AppProps) {
                 { key: 'd', label: 'debug', run: open },
                 { key: 'a', label: 'abandon', run: () => session.abandon() },
               ],
+              // The next line typed (or pasted) abandons and goes to the editor: nothing typed is lost.
+              otherwise: 'a',
             },
           });
         });

@@ -1,6 +1,9 @@
 /*
  * A question answered with one key: "Save before leaving? [y]es [n]o [c]ancel". Keys reach it
- * through use-keys.ts; Escape and Ctrl-C choose the last answer (cancel).
+ * through use-keys.ts; Escape and Ctrl-C choose the last answer (cancel). A question may pass
+ * other keys on: any other key (or typed or pasted text) chooses its `otherwise` answer and then
+ * goes to the line editor, so what a user typed ahead is not lost ("Open the debugger?" is
+ * abandoned by typing the next line).
  */
 import { Text } from 'ink';
 
@@ -8,6 +11,8 @@ export interface Ask {
   readonly text: string;
   /** Keys and what each does; the last one is also Escape's and Ctrl-C's. */
   readonly answers: readonly { readonly key: string; readonly label: string; readonly run: () => void }[];
+  /** The key of the answer any other key chooses before going on to the editor (else other keys do nothing). */
+  readonly otherwise?: string;
 }
 
 /** The answer a key chooses, if any. */

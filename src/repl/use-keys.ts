@@ -1,7 +1,8 @@
 /*
  * Every key, routed by what has the keys now: the line editor (each key an editor action, see
  * keys.ts; Ctrl-C interrupts a running evaluation when there is one; Tab completes from the
- * image's words as they are now), a question, or the inspector. There is one subscription for
+ * image's words as they are now), a question (which may answer and pass the key on to the
+ * editor), the debugger, or the inspector. There is one subscription for
  * the REPL's whole life and the route is read from a ref at each key, so no key is lost when
  * the screen changes from one to another.
  */
@@ -66,6 +67,20 @@ function debuggerKey(mode: KeyMode & { kind: 'debug' }, input: string, key: Key)
   else if (!key.ctrl && !key.meta && input !== '') d({ type: 'type', text: input });
 }
 
+/** Questions already answered: keys that reach one before the screen changes go to the editor. */
+const answered = new WeakSet<Ask>();
+
+function askKey(routes: KeyRoutes, ask: Ask, input: string, key: Key): void {
+  if (answered.has(ask)) { editorKey(routes, input, key); return; }
+  const answer = answerFor(ask, input, key.escape || (key.ctrl && input === 'c'));
+  if (answer) { answered.add(ask); answer.run(); return; }
+  const otherwise = ask.otherwise === undefined ? undefined : ask.answers.find((a) => a.key === ask.otherwise);
+  if (!otherwise) return;
+  answered.add(ask);
+  otherwise.run();
+  editorKey(routes, input, key);
+}
+
 export function useKeys(routes: KeyRoutes): void {
   const latest = useRef(routes);
   latest.current = routes;
@@ -73,7 +88,7 @@ export function useKeys(routes: KeyRoutes): void {
     const r = latest.current;
     const mode = r.mode.current;
     if (mode.kind === 'edit') editorKey(r, input, key);
-    else if (mode.kind === 'ask') answerFor(mode.ask, input, key.escape || (key.ctrl && input === 'c'))?.run();
+    else if (mode.kind === 'ask') askKey(r, mode.ask, input, key);
     else if (mode.kind === 'debug') debuggerKey(mode, input, key);
     else inspectorKey(mode, input, key);
   }, []);

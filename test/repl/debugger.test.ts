@@ -94,6 +94,24 @@ describe('the debugger in the REPL', () => {
     await shows(app, /› 3 \+ 4\n7\n/);
   });
 
+  it('typing the next line at the question abandons, and what was typed is not lost', async () => {
+    const app = start({ debugger: 'ask' });
+    await ready(app);
+    await typeSlowly(app, 'Dbg new a: 5\n');
+    await shows(app, /Open the debugger\? \[d\]ebug \[a\]bandon/);
+    // Typed ahead as one chunk (a paste, or fast typing): the question is abandoned, the text goes to the editor.
+    app.stdin.write('3 + 4\r');
+    let f = await shows(app, /› 3 \+ 4\n7\n/);
+    expect(f).toContain('in Dbg>>a: (a Dbg) x=5 t=10');
+    expect(f).not.toContain('Open the debugger?');
+    // One key that is not an answer: abandoned, and the key begins the next line.
+    await typeSlowly(app, 'Dbg new a: 6\n');
+    await shows(app, /a: 6\nZeroDivide: division by zero\. Open the debugger\?/);
+    await typeSlowly(app, '9 * 9\n');
+    f = await shows(app, /› 9 \* 9\n81\n/);
+    expect(f).toContain('in Dbg>>a: (a Dbg) x=6 t=12');
+  });
+
   it('opens at once with .debugger open; a halt proceeds and the evaluation goes on', async () => {
     const app = start();
     await ready(app);
