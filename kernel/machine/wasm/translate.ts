@@ -472,6 +472,8 @@ class FunctionWriter {
     // which costs V8's register allocator dearly, so a function has one only when it must)
     if (this.looped) b.loop(); // $top
     for (let i = 0; i < this.n; i++) b.block();
+    // (label 0, where every call enters, by a plain branch rather than the table's indirect jump)
+    b.get(L.pc).op('i32_eqz').brIf(this.pos[0]);
     b.get(L.pc).brTable(this.pos, this.looped ? this.n + 1 : this.n);
     for (const i of this.order) {
       b.end();
@@ -1387,8 +1389,10 @@ class FunctionWriter {
     this.when(() => {
       b.get(L.a).op('i32_wrap_i64').get(PARAM_RET).op('i32_eq');
       b.get(L.a).i64(32n).op('i64_shr_u').op('i64_eqz').op('i32_and');
+      // (back where expected, the common case: the stores here, and return, with no detour
+      // through the epilogue's dispatch on the exit set)
+      this.when(() => { this.storeState(this.dirtyHere); b.i32(RETURNED).ret(); });
       this.setExitSet(this.dirtyHere);
-      this.when(() => { b.i32(RETURNED).set(L.status).br(this.toExit); });
       b.i32(0).get(L.a).op('i32_wrap_i64').mem('i32_store', 2, S32B(STATE.TARGET));
       b.i32(0).i32(TAG_CODE).mem('i32_store', 2, S32B(STATE.TARGET_TAG));
       b.i32(RET_TO).set(L.status).br(this.toExit);
