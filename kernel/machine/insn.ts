@@ -55,6 +55,8 @@ export class CodeCache {
   insns: (Insn | undefined)[] = [];
   /** Calls into it counted by the interpreter, and checkpoints that found it running (the tier's policy). */
   heat = 0;
+  /** Backward jumps into it the interpreter took (the tier's policy: a long loop run once). */
+  loops = 0;
   /** Waiting in the tier's queue. */
   queued = false;
   /** Its WebAssembly function, while it has one (kernel/machine/wasm/tier.ts). */

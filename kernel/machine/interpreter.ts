@@ -157,6 +157,7 @@ function execute(m: Machine, first: Insn, limit: number, nest: Nest | null): Run
   const watchSp = nest ? nest.watchSp : Infinity;
   const depth = nest ? nest.depth + 1 : m.depth;
   const hotCalls = m.hotCalls, urgentCalls = m.tier ? m.tier.urgentCalls : Infinity;
+  const hotLoops = m.tier && watch === null ? m.tier.hotLoops : Infinity;
   if (!nest) m.beginRun();
 
   const stop = (kind: FaultKind, message: string, at: Insn): Fault => makeFault(kind, message, at);
@@ -363,16 +364,27 @@ function execute(m: Machine, first: Insn, limit: number, nest: Nest | null): Run
         break;
       }
       case JMP: {
-        ins = ins.jump ?? m.linkJump(ins);
+        const target = ins.jump ?? m.linkJump(ins);
+        // (a jump back is a loop: hotLoops of them translate its code, entered at the next label)
+        if (target.off <= ins.off && ++target.code.loops === hotLoops) m.tier!.loopHot(target.code);
+        ins = target;
         break;
       }
       case JZ: {
         const z = S32[FK] === FLAGS_EXPLICIT ? (S32[FBITS] & BIT_ZF) !== 0 : (S32[R32] | S32[R32 + 1]) === 0;
-        ins = z === (ins.cc === 4) ? ins.jump ?? m.linkJump(ins) : ins.next ?? m.link(ins);
+        if (z === (ins.cc === 4)) {
+          const target = ins.jump ?? m.linkJump(ins);
+          if (target.off <= ins.off && ++target.code.loops === hotLoops) m.tier!.loopHot(target.code);
+          ins = target;
+        } else ins = ins.next ?? m.link(ins);
         break;
       }
       case JCC: {
-        ins = condition(S32, ins.cc) ? ins.jump ?? m.linkJump(ins) : ins.next ?? m.link(ins);
+        if (condition(S32, ins.cc)) {
+          const target = ins.jump ?? m.linkJump(ins);
+          if (target.off <= ins.off && ++target.code.loops === hotLoops) m.tier!.loopHot(target.code);
+          ins = target;
+        } else ins = ins.next ?? m.link(ins);
         break;
       }
       case CALL: {

@@ -47,6 +47,14 @@ export const HOT_CALLS = 24;
 export const URGENT_CALLS = 4 * HOT_CALLS;
 /** Heat added at each interpreter checkpoint to the object it is executing. */
 export const SAMPLE_HEAT = 24;
+/**
+ * Backward jumps the interpreter takes in a code object before it is translated at once
+ * (auto), so that a long loop in code run once (a DoIt) is not interpreted until the next
+ * checkpoint (2^21 instructions, 0.1-0.3 s here): the next label it reaches enters the
+ * translation. 2^10 iterations of a loop of 10-30 instructions interpret in about 1-3 ms
+ * here, about what translating a small code object and its callees costs (0.05-1 ms a module).
+ */
+export const HOT_LOOPS = 1 << 10;
 /** Objects queued before a module is made without waiting for a checkpoint. */
 export const BATCH = 8;
 /** Largest code object translated (bytes): a br_table per function, and V8's limits. */
@@ -168,6 +176,19 @@ export class Tier {
 
   /** Heat a code object's calls reach before it is queued (the interpreter compares with it). */
   get hotCalls(): number { return this.mode === 'translate' ? 1 : this.mode === 'auto' ? HOT_CALLS : Infinity; }
+
+  /** Backward jumps after which a code object is translated at once (the interpreter compares with it). */
+  get hotLoops(): number { return this.mode === 'translate' ? 1 : this.mode === 'auto' ? HOT_LOOPS : Infinity; }
+
+  /** A code object's loop ran hotLoops times in the interpreter: translate it (and what is queued) now. */
+  loopHot(code: CodeCache): void {
+    if (code.translation || this.refused.has(code) || this.mode === 'interpret') return;
+    if (!code.queued) {
+      code.queued = true;
+      this.queue.push(code);
+    }
+    this.compile();
+  }
 
   /** Is anything queued for translation? */
   get pending(): boolean { return this.queue.length > 0; }
@@ -309,6 +330,7 @@ export class Tier {
     const t = code.translation;
     if (!t) return;
     code.translation = null;
+    code.loops = 0;
     this.translated.delete(code);
     for (const target of t.targets) this.referrers.get(target)?.delete(code);
     const slot = this.m.cacheIndexOfCode(code.addr);

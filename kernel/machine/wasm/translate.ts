@@ -246,6 +246,18 @@ class FunctionWriter {
   private remaining = 0;
   /** The flag kind known statically at this point of the block, or -1. */
   private kind = -1;
+  /**
+   * The flag kind a store of the flags here may assume (which fields it writes): the block's
+   * own (`kind`), or where the block has not set it yet, the kind every edge into the block
+   * brought (kindInto). Only for stores: entered from outside (the interpreter, a call),
+   * the flag locals hold STATE's record, whatever its kind, so a store of any kind's fields
+   * writes back what STATE holds; a condition reads the flags by `kind` alone.
+   */
+  private storeKind = -1;
+  /** The storeKind on each edge into each label written so far (flushEdge). */
+  private readonly edgeKinds: number[][] = [];
+  /** Predecessor labels of each label. */
+  private readonly preds: number[][];
   /** What to store and load where (liveness.ts), and the instruction being written. */
   private readonly live: Liveness;
   private cur: Insn | null = null;
@@ -259,8 +271,11 @@ class FunctionWriter {
   private readonly order: readonly number[];
   /** Successor labels of each block (liveness.ts). */
   private readonly succ: number[][];
-  /** The distinct sets of registers the exits store (the epilogue has a branch for each). */
-  private readonly exitSets: number[] = [];
+  /**
+   * The distinct sets of registers the exits store, each with the flag kind known there (or
+   * -1): the epilogue has a branch for each.
+   */
+  private readonly exitSets: { readonly mask: number; readonly kind: number }[] = [];
 
   constructor(private readonly m: Machine, private readonly p: Plan, private readonly env: ModuleEnv, private readonly b: Body) {
     this.n = p.offsets.length;
@@ -294,6 +309,8 @@ class FunctionWriter {
     // goes forward unless it closes a loop, so code the compiler put out of line (a slow
     // path after the method that jumps back) needs no $top.
     this.succ = successors(p);
+    this.preds = Array.from({ length: this.n }, () => [] as number[]);
+    this.succ.forEach((out, i) => { for (const j of out) this.preds[j].push(i); });
     const seen = new Uint8Array(this.n);
     const post: number[] = [];
     for (let root = 0; root < this.n; root++) {
@@ -361,22 +378,41 @@ class FunctionWriter {
    * Store to STATE the registers in `mask` (and the flags: a lar's pending flags computed
    * first), rsp and the budget: what the function changed since its locals were loaded.
    */
-  private storeState(mask: number): void {
+  private storeState(mask: number, kind = this.storeKind): void {
     const { b, L } = this;
-    this.storeRegisters(mask);
+    this.storeRegisters(mask, kind);
     b.i32(0).get(L.sp).op('i64_extend_i32_u').mem('i64_store', 3, S_REG(RSP));
     b.i32(0).get(L.budget).mem('i32_store', 2, S32B(STATE.BUDGET));
   }
 
-  /** Store to STATE the registers in `mask`, and the flags when it has them. */
-  private storeRegisters(mask: number): void {
+  /**
+   * Store to STATE the registers in `mask`, and the flags when it has them: of a record whose
+   * kind is known here (`kind`), only the fields that kind is read by (flags.ts), as the
+   * interpreter writes them.
+   */
+  private storeRegisters(mask: number, kind = this.storeKind): void {
     const { b, L } = this;
     for (const r of this.writes) {
       if ((mask & (1 << r)) === 0) continue;
       b.i32(0).get(L.r[r]).mem('i64_store', 3, S_REG(r));
       b.i32(0).get(L.t[r]).mem('i32_store8', 0, S_TAG(r));
     }
-    if (this.writesFlags && (mask & FLAGS) !== 0) {
+    if (this.writesFlags && (mask & FLAGS) !== 0 && kind >= FLAGS_ADD && kind <= FLAGS_EXPLICIT) {
+      if (kind === FLAGS_ADD || kind === FLAGS_SUB) {
+        b.i32(0).get(L.fa).mem('i64_store', 3, S_FA);
+        b.i32(0).get(L.fb).mem('i64_store', 3, S_FB);
+      }
+      if (kind !== FLAGS_EXPLICIT) b.i32(0).get(L.fr).mem('i64_store', 3, S_FR);
+      if (kind === FLAGS_EAGER) {
+        b.i32(0).get(L.fc).mem('i32_store', 2, S_FC);
+        b.i32(0).get(L.fo).mem('i32_store', 2, S_FO);
+      }
+      if (kind === FLAGS_EXPLICIT) b.i32(0).get(L.fbits).mem('i32_store', 2, S_FBITS);
+      // (the kind from its local: where `kind` was only carried in from the edges into the
+      // block, a function entered there from outside has STATE's record, of any kind, in its
+      // locals, and the fields stored are STATE's own)
+      b.i32(0).get(L.fk).mem('i32_store', 2, S_FK);
+    } else if (this.writesFlags && (mask & FLAGS) !== 0) {
       if (this.usesLar) {
         b.get(L.fk).i32(FLAGS_LAR).op('i32_eq').if();
         this.nest++;
@@ -407,6 +443,7 @@ class FunctionWriter {
    * then goes to the start of a block, which knows nothing of the flag kind.)
    */
   private flushEdge(j: number): void {
+    (this.edgeKinds[j] ??= []).push(this.knownStoreKind);
     const mask = this.live.flushOn(this.blockNow, j);
     if (mask !== 0) this.storeRegisters(mask);
   }
@@ -435,6 +472,8 @@ class FunctionWriter {
     // which costs V8's register allocator dearly, so a function has one only when it must)
     if (this.looped) b.loop(); // $top
     for (let i = 0; i < this.n; i++) b.block();
+    // (label 0, where every call enters, by a plain branch rather than the table's indirect jump)
+    b.get(L.pc).op('i32_eqz').brIf(this.pos[0]);
     b.get(L.pc).brTable(this.pos, this.looped ? this.n + 1 : this.n);
     for (const i of this.order) {
       b.end();
@@ -447,14 +486,14 @@ class FunctionWriter {
     if (this.looped) b.end(); // $top
     b.end(); // $exit
     // Each exit stores the registers dirty where it left: one branch per distinct set.
-    const sets = this.exitSets.length > 0 ? this.exitSets : [0];
+    const sets = this.exitSets.length > 0 ? this.exitSets : [{ mask: 0, kind: -1 }];
     const k = sets.length;
     b.block(); // $done
     for (let i = 0; i < k; i++) b.block();
     b.get(L.exitSet).brTable(sets.map((_, i) => i), k - 1);
-    sets.forEach((mask, i) => {
+    sets.forEach(({ mask, kind }, i) => {
       b.end();
-      this.storeState(mask);
+      this.storeState(mask, kind);
       b.br(k - 1 - i);
     });
     b.end(); // $done
@@ -465,6 +504,28 @@ class FunctionWriter {
     b.i32(0).get(L.mode).mem('i32_store', 2, S32B(STATE.NEXT_MODE));
     b.end();
     b.get(L.status);
+  }
+
+  /** Set the flag kind the code written from here knows (the flag locals were just set so, or -1). */
+  private setKind(kind: number): void {
+    this.kind = kind;
+    this.storeKind = kind;
+  }
+
+  /** storeKind when it is one a store can use (not a pending lar's), else -1. */
+  private get knownStoreKind(): number {
+    return this.storeKind >= FLAGS_ADD && this.storeKind <= FLAGS_EXPLICIT ? this.storeKind : -1;
+  }
+
+  /**
+   * The kind every edge into label i brought, when all of them are written already (its
+   * predecessors placed before it) and agree; else -1.
+   */
+  private kindInto(i: number): number {
+    if (this.preds[i].some((j) => this.pos[j] >= this.pos[i])) return -1;
+    const kinds = this.edgeKinds[i];
+    if (!kinds || kinds.length === 0) return -1;
+    return kinds.every((k) => k === kinds[0]) ? kinds[0] : -1;
   }
 
   /** Branch depth to leave through $exit, or to go round through $top, from here. */
@@ -484,8 +545,9 @@ class FunctionWriter {
 
   /** Say which store set the coming exit needs. */
   private setExitSet(mask: number): void {
-    let i = this.exitSets.indexOf(mask);
-    if (i < 0) { i = this.exitSets.length; this.exitSets.push(mask); }
+    const kind = (mask & FLAGS) !== 0 ? this.knownStoreKind : -1;
+    let i = this.exitSets.findIndex((e) => e.mask === mask && e.kind === kind);
+    if (i < 0) { i = this.exitSets.length; this.exitSets.push({ mask, kind }); }
     this.b.i32(i).set(this.L.exitSet);
   }
 
@@ -555,7 +617,7 @@ class FunctionWriter {
 
   /** Write the copy of `chain` (see copyChain) in place of a jump back from the current label. */
   private writeCopy(chain: readonly number[]): void {
-    const saved = { kind: this.kind, cur: this.cur, remaining: this.remaining, block: this.blockNow };
+    const saved = { kind: this.kind, storeKind: this.storeKind, cur: this.cur, remaining: this.remaining, block: this.blockNow };
     for (const k of chain) this.writeBlock(k, true);
     const last = this.p.blocks[chain[chain.length - 1]];
     const end = last[last.length - 1];
@@ -565,7 +627,7 @@ class FunctionWriter {
       const next = fallsInto(this.p, end);
       if (next >= 0 && this.pos[next] > this.pos[this.label]) this.b.br(this.nest + (this.pos[next] - this.pos[this.label] - 1));
     }
-    this.kind = saved.kind; this.cur = saved.cur; this.remaining = saved.remaining; this.blockNow = saved.block;
+    this.kind = saved.kind; this.storeKind = saved.storeKind; this.cur = saved.cur; this.remaining = saved.remaining; this.blockNow = saved.block;
   }
 
   /** Write label i's block (in its place, or as a copy: see writeCopy). */
@@ -574,11 +636,13 @@ class FunctionWriter {
     const block = p.blocks[i];
     const count = block.length;
     this.blockNow = i;
-    // Pay for the block, or leave it to the interpreter.
+    // Pay for the block, or leave it to the interpreter. (The flag kind is not known at a
+    // block's start: it may be entered from anywhere.)
     this.cur = block[0];
+    this.kind = -1;
+    this.storeKind = copy ? -1 : this.kindInto(i);
     b.get(L.budget).i32(count).op('i32_sub').tee(L.budget).i32(0).op('i32_lt_s');
     this.when(() => this.exit(STOP_AT, p.offsets[i], NEXT_AT, count));
-    this.kind = -1;
     block.forEach((ins, k) => {
       this.remaining = count - 1 - k;
       this.instruction(ins);
@@ -643,7 +707,7 @@ class FunctionWriter {
     }
     // (a form liveness.ts was not told is a sync point reloads everything: all locals fresh)
     this.loadState(isSyncPoint(ins) ? this.liveAfter : ALL);
-    this.kind = -1;
+    this.setKind(-1);
   }
 
   /** Leave with the status already in $status (state already in STATE, and NEXT set by the host). */
@@ -854,13 +918,13 @@ class FunctionWriter {
   private setArith(kind: number, a: number, bb: number, res: number): void {
     const { b, L } = this;
     b.get(a).set(L.fa).get(bb).set(L.fb).get(res).set(L.fr).i32(kind).set(L.fk);
-    this.kind = kind;
+    this.setKind(kind);
   }
 
   private setLogic(res: number): void {
     const { b, L } = this;
     b.get(res).set(L.fr).i32(FLAGS_LOGIC).set(L.fk);
-    this.kind = FLAGS_LOGIC;
+    this.setKind(FLAGS_LOGIC);
   }
 
   /** EAGER flags: res, and CF and OF as i32s produced by the two callbacks. */
@@ -869,7 +933,7 @@ class FunctionWriter {
     cf(); b.set(L.x);
     of(); b.set(L.y);
     b.get(res).set(L.fr).get(L.x).set(L.fc).get(L.y).set(L.fo).i32(FLAGS_EAGER).set(L.fk);
-    this.kind = FLAGS_EAGER;
+    this.setKind(FLAGS_EAGER);
   }
 
   /** Call the bits helper on the flag locals (for a pending lar, the kind before it). */
@@ -1096,7 +1160,7 @@ class FunctionWriter {
     b.get(L.res).set(L.fr).get(L.y).set(L.fc);
     b.get(L.res).i64(inc ? -(2n ** 63n) : 2n ** 63n - 1n).op('i64_eq').set(L.fo);
     b.i32(FLAGS_EAGER).set(L.fk);
-    this.kind = FLAGS_EAGER;
+    this.setKind(FLAGS_EAGER);
   }
 
   private negNot(ins: Insn, row: Row, ops: readonly Operand[]): void {
@@ -1180,10 +1244,10 @@ class FunctionWriter {
       of(); b.set(L.y);
       b.get(L.res).set(L.fr).get(L.x).set(L.fc).get(L.y).set(L.fo).i32(FLAGS_EAGER).set(L.fk);
     };
-    if (s.kind === 'imm') { body(); this.kind = FLAGS_EAGER; return; }
+    if (s.kind === 'imm') { body(); this.setKind(FLAGS_EAGER); return; }
     b.get(L.b).op('i64_eqz').op('i32_eqz');
     this.when(body);
-    this.kind = -1;
+    this.setKind(-1);
   }
 
   private cqo(): void {
@@ -1217,7 +1281,7 @@ class FunctionWriter {
     // Flags not dirty here are STATE's (liveness.ts loads them for a lar only where dirty).
     if ((this.dirtyHere & FLAGS) === 0 || this.kind === FLAGS_LAR_STATE) {
       b.i32(FLAGS_LAR_STATE).set(L.fk);
-      this.kind = FLAGS_LAR_STATE;
+      this.setKind(FLAGS_LAR_STATE);
       return;
     }
     if (this.kind === FLAGS_EXPLICIT) {
@@ -1230,7 +1294,7 @@ class FunctionWriter {
       b.get(L.fk2).get(L.fk).get(L.fk).i32(FLAGS_LAR).op('i32_eq').op('select').set(L.fk2);
     }
     b.i32(FLAGS_LAR).set(L.fk);
-    this.kind = FLAGS_LAR;
+    this.setKind(FLAGS_LAR);
   }
 
   private setcc(ins: Insn, row: Row, ops: readonly Operand[]): void {
@@ -1325,8 +1389,10 @@ class FunctionWriter {
     this.when(() => {
       b.get(L.a).op('i32_wrap_i64').get(PARAM_RET).op('i32_eq');
       b.get(L.a).i64(32n).op('i64_shr_u').op('i64_eqz').op('i32_and');
+      // (back where expected, the common case: the stores here, and return, with no detour
+      // through the epilogue's dispatch on the exit set)
+      this.when(() => { this.storeState(this.dirtyHere); b.i32(RETURNED).ret(); });
       this.setExitSet(this.dirtyHere);
-      this.when(() => { b.i32(RETURNED).set(L.status).br(this.toExit); });
       b.i32(0).get(L.a).op('i32_wrap_i64').mem('i32_store', 2, S32B(STATE.TARGET));
       b.i32(0).i32(TAG_CODE).mem('i32_store', 2, S32B(STATE.TARGET_TAG));
       b.i32(RET_TO).set(L.status).br(this.toExit);
@@ -1438,7 +1504,7 @@ class FunctionWriter {
       this.nest--; b.end();
     });
     this.loadState(this.liveAfter);
-    this.kind = -1;
+    this.setKind(-1);
   }
 
   private ret(ins: Insn, ops: readonly Operand[]): void {
@@ -1595,7 +1661,7 @@ class FunctionWriter {
     b.i32(this.p.code.addr).i32(ins.off).get(PARAM_DEPTH).call(this.env.service).tee(L.status);
     this.when(() => { this.refundAndLeave(this.remaining + 1); });
     this.loadState(this.liveAfter);
-    this.kind = -1;
+    this.setKind(-1);
   }
 }
 
