@@ -39,11 +39,7 @@
 import { crc32 } from 'node:zlib';
 import { Packr, Unpackr } from 'msgpackr';
 import { projectVersion } from '../bootstrap/project-files.ts';
-import { sha256Hex } from './sha256.ts';
-import { STATE, STATE_BYTES } from '../kernel/machine/cells.ts';
-import {
-  BEHAVIOUR, BINDING, CLASS, CLOSURE, CONTEXT, ENTRY, INSTANCE_FORMAT, LOG, MARK, MESSAGE, METHOD, METHOD_KIND, ROOTS, SERVICE,
-} from '../kernel/objects/layout.ts';
+import { layoutFingerprint, layoutText } from './layout-fingerprint.ts';
 
 /** The format this code writes; it reads this one only (older and newer ones are refused by name). */
 export const FORMAT_VERSION = 1;
@@ -147,12 +143,18 @@ export const WRITER = `bedrock ${projectVersion()} (Node ${process.version})`;
  * register state's shape: an image written under other layouts would be misread, so it is
  * refused by name rather than run.
  */
-export const LAYOUT_FINGERPRINT = sha256Hex(new TextEncoder().encode(layoutText())).slice(0, 16);
+export const LAYOUT_FINGERPRINT: string = typeof __BEDROCK_LAYOUT_FINGERPRINT__ === 'string'
+  ? __BEDROCK_LAYOUT_FINGERPRINT__
+  : layoutFingerprint();
 
-/** What the layout fingerprint is the SHA-256 of (its first 16 hex digits). */
-export function layoutText(): string {
-  return JSON.stringify({ BEHAVIOUR, BINDING, CLASS, CLOSURE, CONTEXT, ENTRY, INSTANCE_FORMAT, LOG, MARK, MESSAGE, METHOD, METHOD_KIND, ROOTS, SERVICE, STATE, STATE_BYTES });
-}
+/**
+ * The build computes the fingerprint from these same sources and writes it into the bundles
+ * (bin/build.mjs, esbuild's define), since hashing at every start of `bedrock` cost ~9 ms of
+ * CPU before anything else could run; run from the sources, it is computed here.
+ */
+declare const __BEDROCK_LAYOUT_FINGERPRINT__: string | undefined;
+
+export { layoutText };
 
 /**
  * CRC-32 of `data` continuing from `crc` (unsigned). Empty data leaves it as it is (Node's

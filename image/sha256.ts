@@ -1,8 +1,9 @@
 /*
  * SHA-256 (FIPS 180-4) of a short text, in plain TypeScript. The image format's layout
- * fingerprint (format.ts) is a SHA-256 computed when the module loads; with node:crypto that
- * load cost every start of `bedrock` about 5 ms for Node to load its crypto modules, far more
- * than hashing a kilobyte here. test/image/sha256.test.ts compares it with node:crypto.
+ * fingerprint (layout-fingerprint.ts) is a SHA-256, computed by the build and written into the
+ * bundles, and computed when format.ts loads when Bedrock runs from its sources; this keeps
+ * that free of node:crypto, which costs about 5 ms to load. test/image/sha256.test.ts compares
+ * it with node:crypto.
  */
 
 const K = Uint32Array.from([

@@ -1,9 +1,12 @@
 /*
  * image/sha256.ts (the layout fingerprint's hash, in TypeScript so that a start need not load
  * node:crypto) against node:crypto's SHA-256: the FIPS 180-4 examples, every length across
- * the padding's block boundaries, and random texts (the seed is printed).
+ * the padding's block boundaries, and random texts (the seed is printed); and the fingerprint
+ * the build writes into the bundles.
  */
 import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../image/sha256.ts';
 import { LAYOUT_FINGERPRINT, layoutText } from '../../image/format.ts';
@@ -39,5 +42,15 @@ describe('sha256Hex', () => {
 
   it('makes the layout fingerprint that node:crypto makes, so images saved before still open', () => {
     expect(LAYOUT_FINGERPRINT).toBe(createHash('sha256').update(layoutText()).digest('hex').slice(0, 16));
+  });
+
+  it('the bundles carry the fingerprint the sources make (the build writes it in)', () => {
+    for (const bundle of ['dist/batch.cjs', 'dist/repl.cjs']) {
+      const file = fileURLToPath(new URL(`../../${bundle}`, import.meta.url));
+      if (!existsSync(file)) continue; // not built (the CLI tests say so)
+      const text = readFileSync(file, 'utf8');
+      expect(text, bundle).toContain(`"${LAYOUT_FINGERPRINT}"`);
+      expect(text, bundle).not.toContain('__BEDROCK_LAYOUT_FINGERPRINT__');
+    }
   });
 });
