@@ -5,7 +5,7 @@
  * and a record is believed only when it is this user's, unwritable by others, by this program,
  * and agrees with the bytes.
  */
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import { slotPointer } from '../../kernel/objects/access.ts';
 import { CLASS, ROOTS } from '../../kernel/objects/layout.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { checkedDirectory, MAX_RECORDS } from '../../image/checked.ts';
+import { imageInfo } from '../../image/info.ts';
 import { loadImage, type LoadedImage } from '../../image/open.ts';
 import { saveImage } from '../../image/save.ts';
 import { forge, genesisKernel, setCell } from './forge.ts';
@@ -142,6 +143,23 @@ describe('records of checked images', () => {
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;
       }
+    }
+  });
+
+  it('image info checks through every time, and records nothing', () => {
+    const saved = process.env.BEDROCK_CHECKED;
+    const at = records();
+    try {
+      process.env.BEDROCK_CHECKED = at;
+      expect(loadImage(good).ok).toBe(true); // recorded
+      expect(readdirSync(at).length).toBe(1);
+      rmSync(at, { recursive: true });
+      const info = imageInfo(good);
+      expect(info.ok).toBe(true);
+      expect(existsSync(at)).toBe(false);
+    } finally {
+      if (saved === undefined) delete process.env.BEDROCK_CHECKED;
+      else process.env.BEDROCK_CHECKED = saved;
     }
   });
 
