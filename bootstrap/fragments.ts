@@ -91,6 +91,8 @@ export interface Names {
   service(name: string): number | undefined;
   /** Address of the code of Behaviour>>selector, or undefined. */
   method(behaviour: string, selector: string): number | undefined;
+  /** The class index of the class a global names (`INDEX_OF_Float`), or undefined. */
+  classIndex?(name: string): number | undefined;
 }
 
 /**
@@ -107,6 +109,11 @@ export function bindBody(f: Fragment, names: Names, origin: number): { ok: true;
       const a = names.method(b, sel);
       if (a === undefined) { missing = `${b}>>${sel} is not defined`; return '0'; }
       return String(a - origin);
+    });
+    s = s.replace(/\bINDEX_OF_([A-Z][A-Za-z0-9_]*)\b/g, (_, name: string) => {
+      const index = names.classIndex?.(name);
+      if (index === undefined) { missing = `INDEX_OF_${name}: ${name} is not a class`; return '0'; }
+      return String(index);
     });
     s = s.replace(/^\s*((?:[A-Za-z_][A-Za-z0-9_]*:\s*)?)((?:jmp|call)\s+-?\d+)\s*$/, (whole, label: string, branch: string) => `${label}{disp32} ${branch}`);
     s = s.replace(/#([A-Za-z_][A-Za-z0-9_:]*)/g, (_, text: string) => String(names.symbol(text)));

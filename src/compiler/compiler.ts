@@ -24,7 +24,7 @@ import { bindBody, kindOf, type Fragment } from '../../bootstrap/fragments.ts';
 import { FORMAT_POINTERS, TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts';
 import { imm, mem, reg, rel } from '../../kernel/machine/x86/operand.ts';
 import { setSlot, setSlotPointer, slotNumber, slotPointer } from '../../kernel/objects/access.ts';
-import { ensureMetaclass, lookupFrom } from '../../kernel/objects/classes.ts';
+import { behaviourIndex, ensureMetaclass, lookupFrom } from '../../kernel/objects/classes.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { FRAME, PARAMETER_REGISTER_NUMBERS, PARAMETER_REGISTERS } from '../../kernel/abi.ts';
 import { CLASS, kernelConstants, METHOD, METHOD_KIND, ROOTS } from '../../kernel/objects/layout.ts';
@@ -312,6 +312,7 @@ export class Compiler {
         this.bindTo(found.behaviour, sel, found.method);
         return found.code;
       },
+      classIndex: (n: string) => { const b = k.behaviourNamed(n); return b < 0 ? undefined : behaviourIndex(k, b); },
     };
     // (An assembler error is reported where it is in the body: measured first, at origin 0.)
     const assembleAt = (origin: number) => {

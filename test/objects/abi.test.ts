@@ -145,6 +145,19 @@ describe('assembly bodies name the layout', () => {
     ].join('\n'))).toEqual(['AbiProbe', 'AbiProbe class>>argsOf:', 'AbiProbe class>>slotsOf:', 'AbiProbe class>>parentOf:', '2', '7', 'Object']);
   });
 
+  it('a body names a class index as INDEX_OF_Name, and an object\'s class index is its header shifted', () => {
+    expect(b.run([
+      'Object subclass: #AbiIndexProbe',
+      'AbiIndexProbe class classIndexOf: anObject -> mov rax, [anObject+HEADER]; shr rax, CLASS_SHIFT; ret',
+      'AbiIndexProbe class probeIndex -> mov rax, INDEX_OF_AbiIndexProbe; ret',
+      '(AbiIndexProbe classIndexOf: AbiIndexProbe new) = AbiIndexProbe probeIndex',
+      '(AbiIndexProbe classIndexOf: 1.5) = AbiIndexProbe probeIndex',
+    ].join('\n'))).toEqual(['AbiIndexProbe', 'AbiIndexProbe class>>classIndexOf:', 'AbiIndexProbe class>>probeIndex', 'true', 'false']);
+    const [o] = b.evaluate('AbiIndexProbe class nope -> mov rax, INDEX_OF_NoSuchClass; ret');
+    expect(o.kind).toBe('error');
+    expect(o.text).toMatch(/INDEX_OF_NoSuchClass: NoSuchClass is not a class/);
+  });
+
   it('an old fixed address is a clear error', () => {
     const [o] = b.evaluate('AbiProbe class nilOf: x -> mov rax, [NIL_CELL]; ret');
     expect(o.kind).toBe('error');

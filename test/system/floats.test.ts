@@ -130,6 +130,38 @@ describe.each(BACKENDS)('Floats against JavaScript (%s)', (backend) => {
     expect(b.run(lines.join('\n')), `seed ${seed}`).toEqual(want);
   });
 
+  it('random arithmetic and comparisons of two Floats, NaN, infinities and zeros included, are the IEEE answers', () => {
+    // Float + - * / < > <= >= = are machine code for two Floats (float.bedrock): this is their
+    // fast path, checked against JavaScript's doubles (a NaN result is only asked isNaN: the
+    // machine's default NaN has its own bits). Division by either zero is a ZeroDivide.
+    const seed = testSeed() + 3;
+    const r = makeRandom(seed);
+    const special = [NaN, Infinity, -Infinity, 0, -0, 1, -1, 5e-324, 1.7976931348623157e308];
+    const pick = (): number => (r.below(3) === 0 ? special[r.below(special.length)] : randomDouble(r));
+    const arith: [string, (a: number, b: number) => number][] = [['+', (a, c) => a + c], ['-', (a, c) => a - c], ['*', (a, c) => a * c], ['/', (a, c) => a / c]];
+    const compare: [string, (a: number, b: number) => boolean][] = [
+      ['<', (a, c) => a < c], ['>', (a, c) => a > c], ['<=', (a, c) => a <= c], ['>=', (a, c) => a >= c], ['=', (a, c) => a === c], ['~=', (a, c) => a !== c]];
+    const lines: string[] = [], want: (string | RegExp)[] = [];
+    const float = (x: number): string => `(Float fromBits: ${bitsOf(x)})`;
+    for (let i = 0; i < 120; i++) {
+      const x = pick(), y = r.below(5) === 0 ? x : pick();
+      const [op, f] = arith[i % 4];
+      if (op === '/' && y === 0) { lines.push(`${float(x)} / ${float(y)}`); want.push(/ZeroDivide/); }
+      else {
+        const z = f(x, y);
+        lines.push(Number.isNaN(z) ? `(${float(x)} ${op} ${float(y)}) isNaN` : `(${float(x)} ${op} ${float(y)}) bits`);
+        want.push(Number.isNaN(z) ? 'true' : String(bitsOf(z)));
+      }
+      const [cop, g] = compare[i % compare.length];
+      lines.push(`${float(x)} ${cop} ${float(y)}`); want.push(String(g(x, y)));
+    }
+    const got = b.run(lines.join('\n'));
+    want.forEach((w, i) => {
+      if (typeof w === 'string') expect(got[i], `seed ${seed}: ${lines[i]}`).toBe(w);
+      else expect(got[i], `seed ${seed}: ${lines[i]}`).toMatch(w);
+    });
+  });
+
   it('exponent, timesTwoPower:, successor and predecessor of random doubles are the IEEE answers', () => {
     const seed = testSeed() + 2;
     const r = makeRandom(seed);
