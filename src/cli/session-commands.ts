@@ -147,7 +147,11 @@ export function runSmalltalkFile(ws: Workspace, read: FileRead, io: Output): boo
     }
     for (const o of step.outcomes) {
       if (o.kind === 'error') ok = false;
-      for (const l of outcomeLines(o)) {
+      // What the program wrote, byte for byte as gst writes it (no newline added after a
+      // statement whose output does not end in one), where the output takes text as it is.
+      const raw = io.write !== undefined && o.output !== undefined && o.output !== '';
+      if (raw) io.write!(o.output!);
+      for (const l of outcomeLines(raw ? { ...o, output: '' } : o)) {
         if (l.tone === 'value' || l.tone === 'defined' || l.tone === 'warning') continue;
         (l.tone === 'listing' ? io.out : io.err)(l.text);
       }

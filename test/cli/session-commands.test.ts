@@ -173,6 +173,9 @@ describe('batch commands', () => {
     expect(r.out).toBe('Hello, Ann!\nHello, Bob!\nbye\n');
     expect(r.err.split('\n')[0]).toBe('hello.st:5:1: nil does not understand #frob');
     expect(r.status).toBe(1);
+    // The Transcript's text byte for byte, as gst writes it: no newline after a statement whose output has none.
+    writeFileSync(join(cwd, 'parts.st'), "Transcript show: 'a'.\nTranscript show: 'b'; cr.\n#(1 2) do: [:e | Transcript show: e printString] separatedBy: [Transcript show: ', '].\nTranscript cr.\n3 printNl.\nTranscript show: 'end'.\n");
+    expect(bedrock(['run', 'parts.st'], { cwd }).out).toBe('ab\n1, 2\n3\nend');
     // A Bedrock file's errors name the file and the line too (not the line within its item).
     writeFileSync(join(cwd, 'two.bedrock'), '3 + 4\n\nFoo bar ->\n    ^3 +\n');
     const b = bedrock(['run', 'two.bedrock'], { cwd });

@@ -5,7 +5,8 @@
  */
 import { describeCases, type Case } from './cases.ts';
 
-const ERROR = (text: string): RegExp => new RegExp(`Error: ${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`);
+/** An error's report: its class (Error, or the collection error it is: IndexOutOfRange ...) and its text. */
+const ERROR = (text: string, kind = 'Error'): RegExp => new RegExp(`${kind}: ${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`);
 
 const CASES: readonly Case[] = [
   // ---- the hierarchy
@@ -309,30 +310,41 @@ const CASES: readonly Case[] = [
     '#(1 2 3) copyFrom: 2 to: 7',
     '3 + 4',
   ].join('\n'), [
-    ERROR('index 4 is out of bounds for an Array of size 3'),
-    ERROR('index 0 is out of bounds for an Array of size 3'),
-    ERROR("index 'x' is out of bounds for an Array of size 3"),
-    ERROR('this OrderedCollection is empty'),
-    ERROR('this OrderedCollection is empty'),
-    ERROR('this OrderedCollection is empty'),
-    ERROR('index 2 is out of bounds for an OrderedCollection of size 1'),
-    ERROR('7 is not in the OrderedCollection'),
-    ERROR('key #missing not found in a Dictionary'),
-    ERROR('key #missing not found in a Dictionary'),
-    ERROR('3 is not in the Set'),
+    ERROR('index 4 is out of bounds for an Array of size 3', 'IndexOutOfRange'),
+    ERROR('index 0 is out of bounds for an Array of size 3', 'IndexOutOfRange'),
+    ERROR("index 'x' is out of bounds for an Array of size 3", 'IndexOutOfRange'),
+    ERROR('this OrderedCollection is empty', 'CollectionIsEmpty'),
+    ERROR('this OrderedCollection is empty', 'CollectionIsEmpty'),
+    ERROR('this OrderedCollection is empty', 'CollectionIsEmpty'),
+    ERROR('index 2 is out of bounds for an OrderedCollection of size 1', 'IndexOutOfRange'),
+    ERROR('7 is not in the OrderedCollection', 'NotFound'),
+    ERROR('key #missing not found in a Dictionary', 'KeyNotFound'),
+    ERROR('key #missing not found in a Dictionary', 'KeyNotFound'),
+    ERROR('3 is not in the Set', 'NotFound'),
     ERROR('a Set cannot hold nil'),
     ERROR('no element of this Array satisfies the condition'),
-    ERROR('this Array is empty'),
-    ERROR('index 4 is out of bounds for an Interval of size 3'),
+    ERROR('this Array is empty', 'CollectionIsEmpty'),
+    ERROR('index 4 is out of bounds for an Interval of size 3', 'IndexOutOfRange'),
     ERROR('the step of an Interval cannot be 0'),
     ERROR('Array does not implement this message'),
-    ERROR('index 7 is out of bounds for an Array of size 3'),
+    ERROR('index 7 is out of bounds for an Array of size 3', 'IndexOutOfRange'),
     '7',
   ]],
   ['errors can be handled', [
     '[#(1 2 3) at: 10] on: Error do: [:e | e messageText]',
     '[Dictionary new at: #k] on: Error do: [:e | e return: #handled]',
-  ].join('\n'), ["'index 10 is out of bounds for an Array of size 3'", '#handled']],
+    // By the names Pharo and GNU Smalltalk give them, so a handler written for either catches them.
+    '[#(1 2 3) at: 10] on: SubscriptOutOfBounds do: [:e | e class name]',
+    '[#(1 2 3) at: 10] on: SystemExceptions.IndexOutOfRange do: [:e | e class name]',
+    '[#(1 2 3) at: 10] on: SystemExceptions.InvalidArgument do: [:e | e return: 1]',
+    '[Dictionary new at: #k] on: KeyNotFound do: [:e | e class name]',
+    '[Dictionary new at: #k] on: SystemExceptions.NotFound do: [:e | e messageText]',
+    '[Set new remove: 3] on: NotFound do: [:e | e class name]',
+    '[OrderedCollection new removeFirst] on: CollectionIsEmpty do: [:e | e class name]',
+    '[#() first] on: SystemExceptions.EmptyCollection do: [:e | e class name]',
+    '[SystemExceptions.WrongClass signalOn: 3 mustBe: String] on: SystemExceptions.InvalidValue do: [:e | e messageText]',
+  ].join('\n'), ["'index 10 is out of bounds for an Array of size 3'", '#handled', '#IndexOutOfRange', '#IndexOutOfRange', '1', '#KeyNotFound',
+    "'key #k not found in a Dictionary'", '#NotFound', '#CollectionIsEmpty', '#CollectionIsEmpty', "'Invalid value 3: must be a String'"]],
 ];
 
 describeCases('collections', CASES);

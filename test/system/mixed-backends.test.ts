@@ -14,7 +14,7 @@ const CASES: readonly [string, string][] = [
   ["[Error signal: 'x'] on: Error do: [:e | e messageText]", "'x'"],
   ["[Error signal: 'x'. 5] on: Error do: [:e | e return: 7]", '7'],
   ["| log | log := OrderedCollection new. [[Error signal: 'y'] ensure: [log add: 1]] on: Error do: [:e | log add: 2]. log", 'an OrderedCollection(2 1)'],
-  ['[#() first] on: Error do: [:e | e class name]', '#Error'],
+  ['[#() first] on: Error do: [:e | e class name]', '#CollectionIsEmpty'],
   ['[1/0] on: ZeroDivide do: [:e | e class name]', '#ZeroDivide'],
   ['| log | log := OrderedCollection new. [[Memory at: 16rFFFFFFFFF] ensure: [log add: 1]] on: Error do: [:e | log add: e class name]. log', 'an OrderedCollection(#BoundsFault 1)'],
   ['[Mixed new peek] on: BoundsFault do: [:e | e kind]', '#Bounds'],
