@@ -4,6 +4,7 @@
  * Set, sorting, and the errors they give. Every case runs in both back ends.
  */
 import { describeCases, type Case } from './cases.ts';
+import { makeRandom, testSeed } from '../support/random.ts';
 
 const ERROR = (text: string): RegExp => new RegExp(`Error: ${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`);
 
@@ -335,4 +336,37 @@ const CASES: readonly Case[] = [
   ].join('\n'), ["'index 10 is out of bounds for an Array of size 3'", '#handled']],
 ];
 
-describeCases('collections', CASES);
+/**
+ * An Array's own at: and at:put: skip its class's format (an Array has no fixed slots); a
+ * subclass with instance variables goes the general way. Random sizes and indexes (inside, 0,
+ * just past the end, negative, the SmallInteger edges, not a number), checked against a
+ * JavaScript array; the seed is in the case's name.
+ */
+function arrayModelCase(seed: number): Case {
+  const r = makeRandom(seed);
+  const lines: string[] = ["Array subclass: #PaddedArray instanceVariableNames: 'a b'", 'Smalltalk at: #Probe put: nil'];
+  const want: (string | RegExp)[] = ['PaddedArray', 'nil'];
+  for (let n = 0; n < 8; n++) {
+    const cls = n % 3 === 2 ? 'PaddedArray' : 'Array';
+    const size = r.below(6);
+    const model: number[] = Array.from({ length: size }, () => 0);
+    lines.push(`Smalltalk at: #Probe put: (${cls} new: ${size} withAll: 0). Probe size`); want.push(String(size));
+    for (let i = 0; i < 10; i++) {
+      const index = r.below(4) === 0 ? r.pick(['0', '-1', String(size + 1), 'SmallInteger minVal', 'SmallInteger maxVal', 'nil', '1.0']) : String(1 + r.below(Math.max(size, 1)));
+      const inside = /^\d+$/.test(index) && Number(index) >= 1 && Number(index) <= size;
+      const shown = index === 'SmallInteger minVal' ? '-9223372036854775808' : index === 'SmallInteger maxVal' ? '9223372036854775807' : index.replace('.', '\\.');
+      const bad = new RegExp(`index ${shown} is out of bounds for an? ${cls} of size ${size}`);
+      if (r.chance(0.5)) {
+        const v = r.below(1000);
+        lines.push(`Probe at: ${index} put: ${v}`); want.push(inside ? String(v) : bad);
+        if (inside) model[Number(index) - 1] = v;
+      } else {
+        lines.push(`Probe at: ${index}`); want.push(inside ? String(model[Number(index) - 1]) : bad);
+      }
+    }
+    lines.push('Probe asArray'); want.push(`#(${model.join(' ')})`);
+  }
+  return [`Array at: and at:put: against a model (seed ${seed})`, lines.join('\n'), want];
+}
+
+describeCases('collections', [...CASES, arrayModelCase(testSeed())]);
