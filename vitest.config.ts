@@ -1,4 +1,11 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
+
+// The records of checked images (image/checked.ts) that tests make go to a directory of this
+// run's, not to the user's own (~/.cache/bedrock/checked).
+const checked = join(tmpdir(), `bedrock-checked-test-${process.pid}`);
+process.env.BEDROCK_CHECKED_SUITE = checked; // for test/setup/checked-records.ts, which removes it
 
 /*
  * Two runs of the suite. `auto`: every test as a user runs Bedrock (the tier translates what is
@@ -11,6 +18,8 @@ export default defineConfig({
   test: {
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    env: { BEDROCK_CHECKED: checked },
+    globalSetup: ['test/setup/checked-records.ts'],
     projects: [
       { extends: true, test: { name: 'auto', include: ['test/**/*.test.ts'] } },
       {
@@ -20,7 +29,7 @@ export default defineConfig({
           include: ['test/machine/tags.test.ts', 'test/machine/robustness.test.ts', 'test/memory/**/*.test.ts',
             'test/objects/**/*.test.ts', 'test/compiler/**/*.test.ts', 'test/system/corpus.test.ts',
             'test/system/exceptions.test.ts', 'test/system/stress.test.ts', 'test/system/deep.test.ts'],
-          env: { BEDROCK_TIER: 'translate' },
+          env: { BEDROCK_TIER: 'translate', BEDROCK_CHECKED: checked },
         },
       },
     ],

@@ -34,7 +34,13 @@ export interface Snapshot {
   readonly bytes: ArrayBuffer | SharedArrayBuffer;
   /** The card table (which old cells may point into the nursery). */
   readonly cards: Uint8Array;
-  /** Code objects after the machine's own: [header cell, byte length] pairs. */
+  /**
+   * Code objects after the machine's own: [header cell, byte length, cache index] triples. The
+   * opener gives each the spawner's cache index (its slot in the translating tier's table), so
+   * that a translation made in the opened machine has the bytes it has in the spawner and in
+   * every other machine opened from a snapshot of the same image (kernel/machine/wasm/tier.ts
+   * keeps compiled modules by their bytes).
+   */
   readonly code: Int32Array;
   /** Free chunks of the fixed space: [header cell, cells] pairs. */
   readonly free: Int32Array;
@@ -80,7 +86,7 @@ export function takeSnapshot(kernel: Kernel, bytes?: ArrayBuffer | SharedArrayBu
     at += s.cells;
   }
   const code: number[] = [];
-  m.forEachCode((h, byteLength) => { if (h >= m.fixedBoot) code.push(h, byteLength); });
+  m.forEachCode((h, byteLength, index) => { if (h >= m.fixedBoot) code.push(h, byteLength, index); });
   const free: number[] = [];
   heap.forEachFreeChunk((h, n) => { free.push(h, n); });
   return {
@@ -133,7 +139,8 @@ export function openSnapshot(s: Snapshot, options: { readonly interrupt?: Int32A
     at += n;
   }
   st.cards.set(s.cards.subarray(0, st.cards.length));
-  for (let i = 0; i < s.code.length; i += 2) machine.registerCode(s.code[i], st.cells32[2 * s.code[i]], s.code[i + 1]);
+  for (let i = 0; i < s.code.length; i += 3) machine.registerCode(s.code[i], st.cells32[2 * s.code[i]], s.code[i + 1], s.code[i + 2]);
+  machine.adoptCodeIndexes();
   heap.fixedTop = hp.fixedTop;
   heap.oldTop = hp.oldTop;
   heap.oldEnd = hp.oldEnd;

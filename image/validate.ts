@@ -39,6 +39,12 @@ const FORMAT_POINTERS = cells.FORMAT_POINTERS, FORMAT_BYTES = cells.FORMAT_BYTES
 const FORMAT_FREE = cells.FORMAT_FREE, MAX_SLOTS = cells.MAX_SLOTS, FORMAT_WORDS = cells.FORMAT_WORDS;
 const SYMBOL_CLASS = CLASS.Symbol;
 
+/**
+ * The version of these checks, recorded with each image found to pass them (checked.ts): a
+ * record made by other checks is not believed. Add one when a check is added or changed.
+ */
+export const CHECKS_VERSION = 1;
+
 // ---- the header ---------------------------------------------------------------------------
 
 type Fields = Record<string, unknown>;
@@ -159,6 +165,8 @@ export interface HeapFacts {
    * objects of no class): the stacks of processes that were waiting when the image was saved.
    */
   readonly stacks: readonly number[];
+  /** Code objects of the fixed space, as [header cell, code bytes] pairs (the machine's own too). */
+  readonly code: readonly number[];
 }
 
 export interface HeapBounds {
@@ -205,7 +213,7 @@ export function checkHeap(m: Machine, b: HeapBounds): HeapFacts | ImageError {
   }
   const usedCells = b.lowCells + (b.fixedTop - b.fixedLo) + (b.oldTop - b.oldLo) + (nTop - nLo) - found.freeCells;
   const stacks = found.stacks.filter((h) => h !== sLo - 1);
-  return { objects: found.objects, freeChunks: found.freeChunks, symbols: found.symbols, poisoned: found.poisoned, usedCells, stacks };
+  return { objects: found.objects, freeChunks: found.freeChunks, symbols: found.symbols, poisoned: found.poisoned, usedCells, stacks, code: found.code };
 }
 
 interface Found {

@@ -337,17 +337,28 @@ export class Machine {
     return this.heapOrFail().allocateCode(bytes, classIndex);
   }
 
-  /** Heap's part: a code object now occupies header cell `h` .. its last slot. */
-  registerCode(h: number, slots: number, byteLength: number): CodeCache {
+  /**
+   * Heap's part: a code object now occupies header cell `h` .. its last slot. `index`: the
+   * cache index it must have (a snapshot's opener gives each code object the one it has in the
+   * spawner, so that translations are the same, image/snapshot.ts; then adoptCodeIndexes).
+   */
+  registerCode(h: number, slots: number, byteLength: number, index = -1): CodeCache {
     const first = h + 1;
     if (first + slots - this.fixedLo > this.codeStartOf.length) this.extendCodeMaps(first + slots - this.fixedLo);
     this.codeStartOf.fill(first, h - this.fixedLo, first + slots - this.fixedLo);
     const cache = new CodeCache(first * 8, byteLength, slots);
-    const i = this.freeCacheIndexes.pop() ?? this.cacheList.length;
+    if (index >= 0 && this.cacheList[index] !== undefined) throw new RangeError(`cache index ${index} is taken`);
+    const i = index >= 0 ? index : this.freeCacheIndexes.pop() ?? this.cacheList.length;
     this.cacheList[i] = cache;
     this.cacheIndexOf[first - this.fixedLo] = i + 1;
     this.tier?.registered(i);
     return cache;
+  }
+
+  /** After code objects were registered at given indexes: the indexes left between them are free. */
+  adoptCodeIndexes(): void {
+    this.freeCacheIndexes.length = 0;
+    for (let i = this.cacheList.length - 1; i >= 0; i--) if (this.cacheList[i] === undefined) this.freeCacheIndexes.push(i);
   }
 
   /**
@@ -424,9 +435,9 @@ export class Machine {
     return out;
   }
 
-  /** Each code object's header cell and byte length, in no particular order (image/snapshot.ts). */
-  forEachCode(fn: (header: number, byteLength: number) => void): void {
-    for (const c of this.cacheList) if (c) fn((c.addr >> 3) - 1, c.byteLength);
+  /** Each code object's header cell, byte length and cache index, in the order of the indexes (image/snapshot.ts). */
+  forEachCode(fn: (header: number, byteLength: number, index: number) => void): void {
+    this.cacheList.forEach((c, i) => { if (c) fn((c.addr >> 3) - 1, c.byteLength, i); });
   }
 
   /** The code object whose first slot is at `address`, if there is one. */

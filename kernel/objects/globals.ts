@@ -42,12 +42,63 @@ export function isUndeclared(k: Kernel, b: number): boolean {
 function find(k: Kernel, name: string, undeclared: boolean): number {
   const symbol = k.symbols.find(name);
   if (symbol === undefined) return -1;
-  const m = k.machine;
-  const guard = walkGuard(k, 'the globals');
-  for (let b = slotPointer(m, k.roots, ROOTS.GLOBALS); b >= 0 && b !== k.nil && guard(); b = slotPointer(m, b, BINDING.NEXT)) {
-    if (slotPointer(m, b, BINDING.NAME) === symbol && isUndeclared(k, b) === undeclared) return b;
+  const bindings = indexOf(k).bySymbol.get(symbol);
+  if (bindings === undefined) return -1;
+  for (let i = bindings.length - 1; i >= 0; i--) {
+    if (isUndeclared(k, bindings[i]) === undeclared) return bindings[i];
   }
   return -1;
+}
+
+/**
+ * The chain by name, kept beside the kernel so that a lookup is not a walk of every global
+ * (a script that makes 100,000 globals looked up `_` and the like through all of them for
+ * every statement). Bindings are made by the host in the fixed space (they never move) and
+ * only ever put at the head; the chain changes otherwise only when forget puts an older head
+ * back. So the index is brought up to date by walking from the head to the newest binding
+ * it has (`top`), and made again from the whole chain when that walk does not reach it, when
+ * `top` no longer links where it did, or after a major collection (which may reuse the
+ * address of a binding forget dropped).
+ */
+interface GlobalsIndex {
+  /** The bindings of each name (a Symbol's address), oldest first. */
+  readonly bySymbol: Map<number, number[]>;
+  /** The newest binding indexed (or nil), what it links to, and the major collections then. */
+  top: number;
+  topNext: number;
+  majors: number;
+}
+
+const indexes = new WeakMap<Kernel, GlobalsIndex>();
+
+/** Links of the chain walked to keep the index (a test counts them: each binding once, not once a lookup). */
+export const globalsWalked = { links: 0 };
+
+function indexOf(k: Kernel): GlobalsIndex {
+  const m = k.machine;
+  const head = slotPointer(m, k.roots, ROOTS.GLOBALS);
+  const majors = k.heap.stats.majorCollections;
+  let index = indexes.get(k);
+  if (index !== undefined && index.majors === majors && index.top === head && (head === k.nil || slotPointer(m, head, BINDING.NEXT) === index.topNext)) return index;
+  // The bindings above `top`, newest first; all of them when the index is not to be trusted.
+  const trusted = index !== undefined && index.majors === majors && (index.top === k.nil || slotPointer(m, index.top, BINDING.NEXT) === index.topNext);
+  const fresh: number[] = [];
+  const guard = walkGuard(k, 'the globals');
+  let b = head;
+  for (; b >= 0 && b !== k.nil && !(trusted && b === index!.top) && guard(); b = slotPointer(m, b, BINDING.NEXT)) fresh.push(b);
+  globalsWalked.links += fresh.length;
+  if (index === undefined || !trusted || b !== index.top) index = { bySymbol: new Map(), top: k.nil, topNext: k.nil, majors };
+  for (let i = fresh.length - 1; i >= 0; i--) {
+    const name = slotPointer(m, fresh[i], BINDING.NAME);
+    const list = index.bySymbol.get(name);
+    if (list === undefined) index.bySymbol.set(name, [fresh[i]]);
+    else list.push(fresh[i]);
+  }
+  index.top = head;
+  index.topNext = head === k.nil ? k.nil : slotPointer(m, head, BINDING.NEXT);
+  index.majors = majors;
+  indexes.set(k, index);
+  return index;
 }
 
 /** An undeclared binding for `name` (the one there is, or a new one). Returns it or a message. */

@@ -144,7 +144,8 @@ function help(_args: string[], io: Output): number {
   io.out('       bedrock COMMAND [ARGS]');
   io.out('');
   io.out(`  ${'[IMAGE]'.padEnd(52)} the REPL on IMAGE (default ${'bedrock.image'}, made when absent);`);
-  io.out(`  ${''.padEnd(52)} with stdin or stdout not a terminal, read source from stdin`);
+  io.out(`  ${''.padEnd(52)} with stdin or stdout not a terminal, read source from stdin;`);
+  io.out(`  ${''.padEnd(52)} --lang forth reads entries as Forth from the start (as .forth)`);
   for (const c of commands) io.out(`  ${c.usage.padEnd(52)} ${c.summary}`);
   io.out('');
   io.out('--tier chooses what runs machine code, on every command that runs it (BEDROCK_TIER says the same):');

@@ -297,12 +297,14 @@ export function benchCommand(args: string[], io: Output): Promise<number> {
 }
 
 /**
- * bedrock [IMAGE] [--backend B]: the REPL when stdin and stdout are terminals, piped mode
- * otherwise.
+ * bedrock [IMAGE] [--backend B] [--lang forth|smalltalk]: the REPL when stdin and stdout are
+ * terminals, piped mode otherwise.
  */
 export async function sessionCommand(args: string[], io: Output): Promise<number> {
-  const o = parseOptions(args, ['--backend', '--image', ...LIMITS]);
+  const o = parseOptions(args, ['--backend', '--image', '--lang', ...LIMITS]);
   if (o.positional.length > 1) throw new UsageError(`one image at a time (given ${o.positional.join(', ')})`);
+  // --lang forth: entries are read as Forth from the start, as after `.forth`.
+  const language = (ws: Workspace): void => { if (o.lang !== undefined) ws.language = o.lang; };
   const target = o.positional[0] ?? o.image ?? DEFAULT_IMAGE;
   const reopen = (path: string): Workspace | string => {
     const r = openSession(path, { backend: o.backend, create: false });
@@ -315,10 +317,12 @@ export async function sessionCommand(args: string[], io: Output): Promise<number
     // Piped, with no image named or here: the base image, and no files unless asked to save.
     const scratch = opened(openScratch({ backend: o.backend }));
     applyLimits(scratch.workspace, o);
+    language(scratch.workspace);
     return runPiped(scratch.workspace, process.stdin, io, { open: reopen });
   }
   const r = opened(openSession(target, { backend: o.backend }), { path: target, mustExist: false });
   applyLimits(r.workspace, o);
+  language(r.workspace);
   if (!interactive) {
     for (const n of r.notes) io.err(`bedrock: ${n}`);
     return runPiped(r.workspace, process.stdin, io, { open: reopen });

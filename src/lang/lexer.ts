@@ -9,7 +9,8 @@
  * REPL knows to read another line.
  *
  * Integers: decimal `42`, exponent `1e6` (an integer, as in Pharo), radix `16rFF` / `2r1010` /
- * `36rZZ` (radix 2..36, digits 0-9 then letters of either case), C-style `0xFF`. No floats yet:
+ * `36rZZ` (radix 2..36, digits 0-9 then letters of either case; GNU Smalltalk's `16r-1F` is
+ * negative, the one integer token whose value is), C-style `0xFF`. No floats yet:
  * `3.14` is an error rather than the statements `3` and `14`.
  */
 import { SourceText } from './source.ts';
@@ -133,10 +134,22 @@ class Scan {
     return i;
   }
 
-  /** An identifier, or a keyword when a ':' (not ':=') is glued to it. */
+  /**
+   * An identifier, or a keyword when a ':' (not ':=') is glued to it. A capitalized name with
+   * GNU Smalltalk's namespace path glued before it (`Smalltalk.Foo`, `SystemExceptions.NotFound`,
+   * `Smalltalk.Kernel.Bar`) is one identifier token whose text is the last name: Bedrock has
+   * one namespace, Smalltalk, which holds every global.
+   */
   private name(start: number): Token {
-    const end = this.nameEnd(start);
+    let end = this.nameEnd(start);
     if (this.text[end] === ':' && this.text[end + 1] !== '=') return this.make('keyword', start, end + 1);
+    const upper = (ch: string | undefined): boolean => ch !== undefined && ch >= 'A' && ch <= 'Z';
+    if (upper(this.text[start]) && this.text[end] === '.' && upper(this.text[end + 1])) {
+      let last = start;
+      while (this.text[end] === '.' && upper(this.text[end + 1])) { last = end + 1; end = this.nameEnd(last); }
+      if (this.text[end] === ':' && this.text[end + 1] !== '=') return this.make('identifier', start, this.nameEnd(start));
+      return { ...this.make('identifier', start, end), text: this.text.slice(last, end) };
+    }
     return this.make('identifier', start, end);
   }
 
@@ -157,6 +170,11 @@ class Scan {
       const radix = Number(digits);
       if (!(radix >= 2 && radix <= 36)) {
         return this.error(start, this.nameEnd(i + 1), `a radix must be between 2 and 36, not ${digits}`);
+      }
+      // GNU Smalltalk's negative radix integer: 16r-1F is -31 (the token's value is negative).
+      if (text[i + 1] === '-' && digitValue(text[i + 2] ?? '') >= 0 && digitValue(text[i + 2]) < radix) {
+        const t = this.radixDigits(start, i + 2, radix, `${digits}r-`, `digit in radix ${radix}`);
+        return t.kind === 'integer' ? { ...t, value: -(t.value as bigint) } : t;
       }
       return this.radixDigits(start, i + 1, radix, `${digits}r`, `digit in radix ${radix}`);
     }
@@ -264,6 +282,8 @@ class Scan {
       return this.make('symbol', start, end, text.slice(start + 1, end));
     }
     if (next === '[') return this.make('byteArray', start, start + 2);
+    if (next === '{') return this.make('bindingBrace', start, start + 2);
+    if (next === '#' && text[start + 2] === '(') return this.make('constantParen', start, start + 3);
     return this.error(start, start + 1, "expected a name, a keyword, a binary operator, a quoted string or '(' after '#'", start + 1);
   }
 }

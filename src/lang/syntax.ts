@@ -366,6 +366,7 @@ export class TokenParser {
       case 'binary': {
         const n = this.peek(1);
         if (t.text === '-' && n?.kind === 'integer' && n.start === t.end) {
+          if ((n.value as bigint) < 0n) this.failAt(t, `a number has one '-': ${n.text} (or -${n.text.replace('-', '')})`);
           this.pos += 2;
           return literal({ type: 'integer', value: -(n.value as bigint) }, t.start, n.end);
         }
@@ -395,6 +396,30 @@ export class TokenParser {
         return this.block();
       case 'leftBrace':
         return this.brace();
+      case 'bindingBrace': {
+        // #{Foo}: the global's binding (GNU Smalltalk), as `Smalltalk bindingOf: #Foo` answers it.
+        const name = this.peek(1), close = this.peek(2);
+        if (name?.kind !== 'identifier' || !/^[A-Z]/.test(name.text)) this.failAt(name, "expected a global's name after '#{'");
+        if (close?.kind !== 'rightBrace') this.failAt(close, `expected '}' to close the binding opened at ${this.where(t.start)}`);
+        this.pos += 3;
+        const span = this.span(t.start, close.end);
+        const node: Expression = {
+          kind: 'send', receiver: { kind: 'variable', name: 'Smalltalk', span },
+          message: { selector: 'bindingOf:', args: [{ kind: 'literal', value: { type: 'symbol', value: name.text }, span }], selectorSpan: span, span }, span,
+        };
+        return { node, start: t.start, end: close.end };
+      }
+      case 'constantParen': {
+        // ##(expr): GNU Smalltalk evaluates it when the method is compiled; here, where it runs.
+        this.pos++;
+        this.nesting++;
+        const inner = this.expression("expected an expression after '##('");
+        const close = this.peek();
+        if (close?.kind !== 'rightParen') this.failAt(close, `expected ')' to close the '##(' opened at ${this.where(t.start)}`);
+        this.pos++;
+        this.nesting--;
+        return { node: inner.node, start: t.start, end: close.end };
+      }
     }
     this.failAt(t, expected);
   }

@@ -4,11 +4,12 @@
  *
  *   foo  Foo  _x1         identifier          at:  ifTrue:    keyword (a name glued to ':')
  *   + - * / \ < > = ~ @ % | & ? , !   runs of these are binary operators (see below for '-')
- *   42  16rFF  0xFF  1e6  integer (always unsigned here: the parser makes '-' 42 negative)
+ *   42  16rFF  0xFF  1e6  integer (unsigned, but for 16r-FF: the parser makes '-' 42 negative)
  *   1.5  2.5e-3  1.0e10  1e-3  2.0d0   float (its IEEE 754 bits, a bigint; unsigned as integers are)
  *   3.14s2  1/3s  2s3    scaled (a ScaledDecimal: 'digits fractionDigits scale' as text)
  *   $a  'it''s'  #foo  #at:put:  #+  #'a b'          character, string, symbol
  *   #(  #[  ( ) [ ] { } . ; ^ := :                  punctuation
+ *   #{Foo}  ##(3 + 4)    GNU Smalltalk's binding of a global, and an expression evaluated once
  *
  * A '-' that follows another binary character and is directly followed by a digit ends the
  * operator, so `3--2` is `3 - -2`; whether a '-' glued to a number is a negative literal or a
@@ -28,6 +29,8 @@ export const TOKEN_KINDS = {
   symbol: 'a symbol',
   literalArray: "'#('",
   byteArray: "'#['",
+  bindingBrace: "'#{'",
+  constantParen: "'##('",
   leftParen: "'('",
   rightParen: "')'",
   leftBracket: "'['",
@@ -63,6 +66,8 @@ export const CLOSER_OF: Readonly<Partial<Record<TokenKind, TokenKind>>> = {
   leftParen: 'rightParen',
   literalArray: 'rightParen',
   byteArray: 'rightBracket',
+  bindingBrace: 'rightBrace',
+  constantParen: 'rightParen',
   leftBracket: 'rightBracket',
   leftBrace: 'rightBrace',
 };

@@ -35,8 +35,34 @@ const TRANSIENT: Readonly<Record<string, readonly string[]>> = { ProcessorSchedu
 /** The most cells of global-held objects read; beyond, the state is unknown. */
 const LIMIT = 200_000;
 
+/**
+ * The roots a definition changes (the log, the marks, the next class index, the globals' head),
+ * as a text: a statement whose compiling changed them (it defined a global, `X := 3` for a new
+ * X, or declared one) is a change, with no need to read the state.
+ */
+export function definitionRoots(k: Kernel): string {
+  const st = k.machine.store, roots = k.roots >> 3;
+  let s = '';
+  for (const r of [ROOTS.LOG, ROOTS.MARKS, ROOTS.NEXT_CLASS, ROOTS.GLOBALS]) s += `${st.tags[roots + r]}:${st.cells[roots + r]},`;
+  return s;
+}
+
+/**
+ * What changes whenever the state may have (machine code ran, objects were made, a collection
+ * compacted, a root above changed): a state read when this was the same still holds, so the
+ * state after one statement serves as the state before the next without reading it again.
+ */
+export function stateStamp(k: Kernel): string {
+  const s = k.heap.stats;
+  return `${k.machine.totalSteps}/${s.objectsAllocated}/${s.cellsAllocated}/${s.majorCollections}/${definitionRoots(k)}`;
+}
+
+/** How many times the state was read (a test counts them: at most once a statement). */
+export const stateReads = { count: 0 };
+
 /** A fingerprint of the image's state as a statement may change it; null when it cannot be told. */
 export function imageState(k: Kernel): string | null {
+  stateReads.count++;
   try {
     return new StateReader(k).read();
   } catch {

@@ -50,7 +50,7 @@ import { saveImage, type SavePoint } from '../../image/save.ts';
 import { imageService } from '../../image/service.ts';
 import { evaluateAll, itemsOf } from './items.ts';
 import { keepLast } from './workspace.ts';
-import { imageState } from './changes.ts';
+import { definitionRoots, imageState, stateStamp } from './changes.ts';
 import { ImageLock } from '../../image/lock.ts';
 import { throughLinks } from '../../image/files.ts';
 
@@ -277,20 +277,32 @@ export class Session {
   start(item: Item, options: RunOptions = {}): { step(steps: number): Outcome[] | null } {
     this.settlePending();
     // A statement that changed nothing (changes.ts) is journaled, but is not an unsaved change.
-    const before = item.kind === 'doit' ? imageState(this.bedrock.kernel) : null;
+    // The state is read after the statement; the state before it is the one read after the
+    // statement before, when nothing has happened since (stateStamp), else read now. A
+    // statement whose compiling defined a global is a change without reading anything.
+    const k = this.bedrock.kernel;
+    const doit = item.kind === 'doit';
+    const known = doit && this.known !== null && this.known.stamp === stateStamp(k) ? this.known.state : null;
+    this.known = null;
+    const roots = doit ? definitionRoots(k) : '';
     const running = this.bedrock.startItem(item, options);
+    const before = doit && definitionRoots(k) === roots ? known ?? imageState(k) : null;
     let done: Outcome[] | null = null;
     return {
       step: (steps) => {
         if (done !== null) return done;
         const o = running.step(steps);
         if (o === null) return null;
-        const unchanged = before !== null && o.kind !== 'error' && imageState(this.bedrock.kernel) === before;
-        done = this.afterItem(item, o, unchanged);
+        const after = before !== null && o.kind !== 'error' ? imageState(k) : null;
+        if (after !== null) this.known = { stamp: stateStamp(k), state: after };
+        done = this.afterItem(item, o, after !== null && after === before);
         return done;
       },
     };
   }
+
+  /** The state read after the last statement, and when (stateStamp): the next one's state before, if nothing happened between. */
+  private known: { readonly stamp: string; readonly state: string } | null = null;
 
   /**
    * After an item: journal it (on disk) if it was accepted, and make the save it asked for. Its

@@ -10,15 +10,18 @@
  *   1   SEND      rsi = an actor's number (nil: the   the object (now poisoned here)
  *                 actor that spawned this one),
  *                 rdx = any object
- *   2   POLL      rsi = an actor's number            nil while it runs; when it has ended
- *                                                    #(#done value) or #(#error text
- *                                                    backtrace), once
+ *   2   POLL      rsi = an actor's number,           nil while it runs; when it has ended
+ *                 rdx = ms (or nil)                  #(#done value) or #(#error text
+ *                                                    backtrace), once; while it runs, it
+ *                                                    first waits at most rdx ms (a few) for it
  *   3   WAIT      rsi = an actor's number or nil     nil, after waiting at most a few ms for
  *                 (its mailbox), rdx = ms            news from it (or for this one's mailbox)
  *   4   RUNNING   rsi = an actor's number            true or false
  *   5   TERMINATE rsi = an actor's number            nil (its worker is stopped)
- *   6   RECEIVE   -                                  nil when the mailbox is empty, else a
- *                                                    one-element Array holding the message
+ *   6   RECEIVE   rsi = an actor's number or nil     nil when the mailbox is empty, else a
+ *                 (its mailbox), rdx = ms (or nil)   one-element Array holding the message;
+ *                                                    when empty, it first waits at most rdx
+ *                                                    ms (a few) for one
  *   7   REPLY     rax = the block's value            nil: the value goes to the spawner
  *   8   SESSION   -                                  this session's number (a SmallInteger): an
  *                                                    Actor made in another (saved in an image,
@@ -34,7 +37,10 @@
  * spawn costs a copy of the heap each way, not a thread's start. Messages and the result
  * travel as graphs (actor-copy.ts) over a MessagePort of the actor's, read synchronously
  * (receiveMessageOnPort); a shared Int32Array per actor counts what was posted each way, so
- * a waiter sleeps on it with Atomics.wait instead of spinning.
+ * a waiter sleeps on it with Atomics.wait instead of spinning. A waiter reads the count before
+ * it looks at the port, and sleeps only while the count is still what it read: a message
+ * posted in between wakes it at once. RECEIVE and POLL wait themselves (rdx ms), so that a
+ * receive or a value that waits takes one operation a message, not a look, a WAIT and a look.
  *
  * Workers are unref'd (they never keep the process alive) and stopped when the process exits;
  * Bedrock stops the actors an evaluation started when it is interrupted (Ctrl-C).
@@ -305,6 +311,8 @@ export class Actors {
     return () => {
       const op = Number(m.register(1));
       const rsi = m.register(6), rsiTag = m.registerTag(6);
+      /** The milliseconds rdx asks an operation to wait for news (a SmallInteger, at most a slice), or 0. */
+      const waitMs = (): number => (m.registerTag(2) === TAG_NUM ? Math.max(0, Math.min(WAIT_SLICE_MS, Number(m.register(2)))) : 0);
       const actorOf = (): ActorRecord | string => {
         const a = rsiTag === TAG_NUM ? this.actors.get(Number(rsi)) : undefined;
         return a ?? 'no such actor';
@@ -336,7 +344,13 @@ export class Actors {
         case ACTOR_OP.POLL: {
           const a = actorOf();
           if (typeof a === 'string') return a;
+          const ms = waitMs();
+          const seen = Atomics.load(a.counters, OUTBOX);
           this.drain(a);
+          if (a.result === null && ms > 0 && a.running) {
+            waitFor(a.counters, OUTBOX, seen, ms, m.interrupt);
+            this.drain(a);
+          }
           const r = a.result;
           if (r === null) { m.setRegister(0, BigInt(k.nil), TAG_PTR); return null; }
           if (r.kind === 'done' || r.kind === 'error') {
@@ -349,13 +363,15 @@ export class Actors {
           const ms = Math.max(0, Math.min(WAIT_SLICE_MS, Number(m.register(2))));
           if (rsiTag === TAG_PTR && Number(rsi) === k.nil) {
             if (!this.parent) return 'this is not an actor';
+            const seen = Atomics.load(this.parent.counters, INBOX);
             this.drainParent();
-            if (this.mailbox.length === 0) waitFor(this.parent.counters, INBOX, ms, m.interrupt);
+            if (this.mailbox.length === 0) waitFor(this.parent.counters, INBOX, seen, ms, m.interrupt);
           } else {
             const a = actorOf();
             if (typeof a === 'string') return a;
+            const seen = Atomics.load(a.counters, OUTBOX);
             this.drain(a);
-            if (a.running && a.inbox.length === 0) waitFor(a.counters, OUTBOX, ms, m.interrupt);
+            if (a.running && a.inbox.length === 0 && a.result === null) waitFor(a.counters, OUTBOX, seen, ms, m.interrupt);
           }
           m.setRegister(0, BigInt(k.nil), TAG_PTR);
           return null;
@@ -377,15 +393,28 @@ export class Actors {
         }
         case ACTOR_OP.RECEIVE: {
           // In an actor: what its spawner sent. In the spawner: what actor rsi sent it.
+          const ms = waitMs();
           let g: Graph | undefined;
           if (rsiTag === TAG_PTR && Number(rsi) === k.nil) {
+            const seen = this.parent ? Atomics.load(this.parent.counters, INBOX) : 0;
             this.drainParent();
             g = this.mailbox.shift();
+            if (g === undefined && ms > 0 && this.parent) {
+              waitFor(this.parent.counters, INBOX, seen, ms, m.interrupt);
+              this.drainParent();
+              g = this.mailbox.shift();
+            }
           } else {
             const a = actorOf();
             if (typeof a === 'string') return a;
+            const seen = Atomics.load(a.counters, OUTBOX);
             this.drain(a);
             g = a.inbox.shift();
+            if (g === undefined && ms > 0 && a.running && a.result === null) {
+              waitFor(a.counters, OUTBOX, seen, ms, m.interrupt);
+              this.drain(a);
+              g = a.inbox.shift();
+            }
           }
           if (g === undefined) { m.setRegister(0, BigInt(k.nil), TAG_PTR); return null; }
           const v = decodeGraph(k, g);
@@ -518,9 +547,9 @@ export class Actors {
   }
 }
 
-function waitFor(counters: Int32Array, slot: number, ms: number, interrupt: Int32Array): void {
+/** Sleep at most `ms` while counters[slot] is still `seen` (read before the port was looked at). */
+function waitFor(counters: Int32Array, slot: number, seen: number, ms: number, interrupt: Int32Array): void {
   if (ms <= 0 || Atomics.load(interrupt, 0) !== 0) return;
-  const seen = Atomics.load(counters, slot);
   Atomics.wait(counters, slot, seen, ms);
 }
 

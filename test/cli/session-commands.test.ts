@@ -97,6 +97,15 @@ describe('piped mode', () => {
     expect(bedrock(['eval', 'Kept new seven', '--image', 'j.image'], { cwd }).out).toBe('7\n');
   });
 
+  it('--lang forth reads entries as Forth from the start, as .forth does; another language is a usage error', () => {
+    const r = bedrock(['--lang', 'forth'], { input: ': SQ DUP * ;\n5 SQ .\n.smalltalk\n3 + 4\n' });
+    expect(r.out).toBe('25 \nSmalltalk\n7\n');
+    expect(r.status).toBe(0);
+    const bad = bedrock(['--lang', 'cobol']);
+    expect(bad.err).toBe("bedrock: --lang is forth or smalltalk, not 'cobol'\n");
+    expect(bad.status).toBe(2);
+  });
+
   it('an error goes to stderr with its caret, the rest still runs, and the status is 1', () => {
     const r = bedrock([], { input: '1/0\n2 + 2\n' });
     expect(r.out).toBe('4\n');

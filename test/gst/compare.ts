@@ -66,16 +66,19 @@ const isErrorBlock = (block: string): boolean => /^\s*(Error|error:|Object: .* e
 /**
  * The value as gst -r shows it: literals (nil, booleans, integers, strings, symbols,
  * characters) by their printString, a Float by its digits, any other object as
- * 'Class new "<0>"' (or 'new: N' when indexable), which is what the .ok files hold.
+ * 'Class new "<0>"' (or 'new: N' when indexable), which is what the .ok files hold. A Float
+ * prints as GNU Smalltalk's printString does (NaN, Inf: gst -r writes them nan, inf).
  */
 const GST_VALUE = "[:v | | literal | literal := v isNil or: [v == true or: [v == false]]. " +
   "literal := literal or: [v isInteger or: [v isSymbol or: [v isCharacter or: [v isFloat]]]]. " +
   "literal := literal or: [v class class == Metaclass or: [v class == Metaclass]]. " +
-  "(v isString and: [v isSymbol not]) ifTrue: ['''', v, ''''] ifFalse: [literal ifTrue: [v printString] ifFalse: [v class name, ' new \"<0>\"']]] value: GstRegressionValue";
+  "(v isString and: [v isSymbol not]) ifTrue: ['''', v, ''''] ifFalse: [literal ifTrue: [v isFloat ifTrue: [v gnuPrintString] ifFalse: [v printString]] ifFalse: [v class name, ' new \"<0>\"']]] value: GstRegressionValue";
 
 /** Do the two returned-value lines say the same, as far as gst -r says anything? */
 function sameValue(gst: string, bedrock: string): boolean {
   if (gst === bedrock) return true;
+  // gst -r prints a Float's value in C: inf, -inf, nan (its printString says Inf, -Inf, NaN).
+  if (/^-?inf$|^nan$/.test(gst)) return bedrock.toLowerCase() === gst;
   const object = /^(\w+) new(: \d+)? "<0>"$/.exec(gst);
   if (object) return bedrock === `${object[1]} new "<0>"`;
   const g = Number(gst), b = Number(bedrock);

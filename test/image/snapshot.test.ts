@@ -68,7 +68,8 @@ function expectWalkAgrees(k: Kernel): void {
   const free: number[] = [];
   heap.forEachFreeChunk((h, n) => free.push(h, n));
   const code: number[] = [];
-  m.forEachCode((h, n) => { if (h >= m.fixedBoot) code.push(h, n); });
+  const indexes = new Set<number>();
+  m.forEachCode((h, n, i) => { if (h >= m.fixedBoot) { code.push(h, n); indexes.add(i); } });
   const symbols = [...k.symbols.table().values()].sort((x, y) => x - y);
   const cards = m.store.cards.slice();
   const facts = checkHeap(m, {
@@ -81,10 +82,10 @@ function expectWalkAgrees(k: Kernel): void {
   expect(free.length, 'the fixed space has free chunks (a forget made them)').toBeGreaterThan(0);
   expect(symbols, 'symbols').toEqual(facts.symbols.map((h) => (h + 1) * 8).sort((x, y) => x - y));
   expect([...heap.stacks].filter((h) => h !== (m.homeStackLo >> 3) - 1).sort(), 'stacks').toEqual([...facts.stacks].sort());
-  // The walk registers the code objects it finds again (after the snapshot's): the same ones.
+  // The walk registers the code objects it finds again (at cache indexes the snapshot's left): the same ones.
   const again: number[] = [];
-  m.forEachCode((h, n) => { if (h >= m.fixedBoot) again.push(h, n); });
-  expect(pairs(code), 'code objects').toEqual(pairs(again.slice(code.length)));
+  m.forEachCode((h, n, i) => { if (h >= m.fixedBoot && !indexes.has(i)) again.push(h, n); });
+  expect(pairs(code), 'code objects').toEqual(pairs(again));
   // Every card the walk sets (an old cell pointing into the nursery) the snapshot had set.
   const walked = m.store.cards;
   const missing: number[] = [];
@@ -110,6 +111,39 @@ describe('a snapshot in memory', () => {
     expect(CORPUS.map((e) => ok(c, e)[0])).toEqual(expected);
     // The spawner goes on unchanged.
     expect(CORPUS.map((e) => ok(b, e)[0])).toEqual(expected);
+  });
+
+  it('gives every code object the cache index it has in the spawner, so translations are the same and compiled once', () => {
+    // Code defined and forgotten leaves cache indexes free between the used ones.
+    ok(b, 'Smalltalk mark: #holes\nPair h1 -> ^1\nPair h2 -> ^2\nPair h3 -> ^3\nPair sum -> ^left - right\nSmalltalk forget: #holes');
+    b.kernel.heap.collect('major');
+    const spawner = b.kernel.machine;
+    const indexes: [number, number][] = [];
+    spawner.forEachCode((h, _n, i) => indexes.push([(h + 1) * 8, i]));
+    expect(indexes.at(-1)![1] + 1 - indexes.length, 'free cache indexes in the spawner').toBeGreaterThan(0);
+    const s = takeSnapshot(b.kernel);
+    const saved = process.env.BEDROCK_TIER;
+    process.env.BEDROCK_TIER = 'translate';
+    let k1: Kernel, k2: Kernel;
+    try {
+      k1 = openSnapshot(structuredClone(s));
+      k2 = openSnapshot(structuredClone(s));
+    } finally {
+      if (saved === undefined) delete process.env.BEDROCK_TIER; else process.env.BEDROCK_TIER = saved;
+    }
+    expect(indexes.filter(([addr, i]) => k1.machine.cacheIndexOfCode(addr) !== i)).toEqual([]);
+    // A new code object takes a free index, as in the spawner.
+    const c1 = Bedrock.resume(k1, { backend: b.backend }), c2 = Bedrock.resume(k2, { backend: b.backend });
+    const some = [0, 1, 4, 8];
+    expect(some.map((i) => ok(c1, CORPUS[i])[0])).toEqual(some.map((i) => expected[i]));
+    const first = k1.machine.tier!.stats;
+    expect(first.modules).toBeGreaterThan(0);
+    // The second machine translates the same code objects at the same places: the same bytes,
+    // so it takes each module the first compiled (this thread keeps them), and answers the same.
+    expect(some.map((i) => ok(c2, CORPUS[i])[0])).toEqual(some.map((i) => expected[i]));
+    const second = k2.machine.tier!.stats;
+    expect(second.modules).toBe(first.modules);
+    expect(second.reused).toBe(second.modules);
   });
 
   it('opens into a shared buffer and a reused, prepared memory, again and again', () => {

@@ -70,15 +70,68 @@ export interface TierStats {
   /** Microseconds spent translating (planning, emitting, compiling, instantiating). */
   micros: number;
   flushes: number;
+  /** Modules whose bytes this thread had compiled before (compiledModule): no compile, and V8's code as it has tiered up. */
+  reused: number;
   /** Entries from the interpreter, and nested interpreter runs from translated code. */
   entries: number;
   stubs: number;
 }
 
+/**
+ * The modules this thread compiled, newest use last, kept by their bytes: a translation whose
+ * bytes were compiled before (the same code objects at the same addresses and table slots,
+ * as in every actor started from a snapshot of the same image, image/snapshot.ts) takes the
+ * compiled module again. That skips the compile, and more: V8 compiles a module's functions
+ * quickly first (Liftoff) and again optimized (TurboFan) only once they have run a while, so
+ * a module compiled anew runs its first calls slowly; one kept has its optimized code. Kept
+ * modules also keep their code alive for the whole process, where V8 shares it with another
+ * thread that compiles the same bytes. Bounded by their bytes (oldest use dropped first).
+ */
+const kept = new Map<string, { readonly bytes: Uint8Array; readonly module: WebAssembly.Module }>();
+let keptBytes = 0;
+/** The most module bytes kept (the compiled code is a few times as large). */
+const MAX_KEPT_BYTES = 8 << 20;
+
+/** FNV-1a over the bytes: the key of the kept modules (the bytes themselves are compared on a hit). */
+function hashBytes(bytes: Uint8Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+  return h >>> 0;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The module of these bytes: the one this thread compiled before, or compiled now (and kept). */
+export function compiledModule(bytes: Uint8Array): { readonly module: WebAssembly.Module; readonly reused: boolean } {
+  const key = `${bytes.length}:${hashBytes(bytes)}`;
+  const old = kept.get(key);
+  if (old && sameBytes(old.bytes, bytes)) {
+    kept.delete(key);
+    kept.set(key, old);
+    return { module: old.module, reused: true };
+  }
+  const module = new WebAssembly.Module(bytes);
+  if (old) { kept.delete(key); keptBytes -= old.bytes.length; }
+  if (bytes.length <= MAX_KEPT_BYTES) {
+    kept.set(key, { bytes, module });
+    keptBytes += bytes.length;
+    for (const [k, v] of kept) {
+      if (keptBytes <= MAX_KEPT_BYTES) break;
+      kept.delete(k);
+      keptBytes -= v.bytes.length;
+    }
+  }
+  return { module, reused: false };
+}
+
 /** The host's side of the translating tier of one machine. */
 export class Tier {
   readonly table: WebAssembly.Table;
-  readonly stats: TierStats = { modules: 0, functions: 0, micros: 0, flushes: 0, entries: 0, stubs: 0 };
+  readonly stats: TierStats = { modules: 0, functions: 0, micros: 0, flushes: 0, reused: 0, entries: 0, stubs: 0 };
   /** The stub every untranslated table slot holds: it runs the interpreter. */
   private readonly stub: TranslatedFn;
   private readonly queue: CodeCache[] = [];
@@ -199,7 +252,9 @@ export class Tier {
     });
     let instance: WebAssembly.Instance;
     try {
-      instance = new WebAssembly.Instance(new WebAssembly.Module(mb.bytes()), this.imports);
+      const compiled = compiledModule(mb.bytes());
+      if (compiled.reused) this.stats.reused++;
+      instance = new WebAssembly.Instance(compiled.module, this.imports);
     } catch (e) {
       // A translation the engine refuses is a translator bug: those objects stay interpreted.
       for (const c of codes) this.refused.add(c);

@@ -1,0 +1,192 @@
+/*
+ * The images this user's sessions have checked: for each, by the SHA-256 of every byte of its
+ * file, what the checks of validate.ts found (the heap and kernel facts, the code objects, the
+ * cards). Opening the same bytes again takes the facts from the record instead of walking the
+ * heap and the kernel's objects again, which was most of the time a start spent on the image
+ * (issue 12, item 4: the walk and the kernel check ~90 ms of CPU for the base image; the
+ * digest ~10 ms).
+ *
+ * Why this keeps a hostile image from running:
+ *   - the digest is computed here, over the bytes as they are read into the machine's memory,
+ *     before anything of the image runs; a file that differs from a checked one in any byte has
+ *     another digest (finding a SHA-256 collision with a checked image is out of anyone's reach);
+ *   - a record is believed only when it and its directory are this user's own and writable by
+ *     no one else (owner = this process's user, mode without group or other write): so only
+ *     this user's own processes can have written it, and they write one only after every check
+ *     passed on those bytes (open.ts). Whoever can write there can change the user's shell
+ *     start-up files too;
+ *   - a record names the program that wrote it (format and checks versions, layout fingerprint,
+ *     writer): a different Bedrock checks again, with its own checks;
+ *   - a record that is damaged or does not describe the bytes in memory (its code objects and
+ *     symbols are looked at: a few thousand cells, not the heap) is ignored, and the image is
+ *     checked through as if there were none.
+ *
+ * Where: $BEDROCK_CHECKED (a directory, or "off" for no records at all), else
+ * $XDG_CACHE_HOME/bedrock/checked, else ~/.cache/bedrock/checked. At most MAX_RECORDS are kept
+ * (the oldest go). A record that cannot be written costs only the next open's time.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import {
+  closeSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, statSync, unlinkSync, writeFileSync,
+} from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import * as cells from '../kernel/machine/cells.ts';
+import type { Machine } from '../kernel/machine/machine.ts';
+import { CLASS } from '../kernel/objects/layout.ts';
+import { FORMAT_VERSION, LAYOUT_FINGERPRINT, WRITER } from './format.ts';
+import { CHECKS_VERSION, type HeapFacts, type KernelFacts } from './validate.ts';
+
+/** Records kept; the oldest beyond this are removed when one is written. */
+export const MAX_RECORDS = 32;
+
+/** The directory of the records, or null when there are none ($BEDROCK_CHECKED=off, or no home). */
+export function checkedDirectory(): string | null {
+  const set = process.env.BEDROCK_CHECKED;
+  if (set === 'off') return null;
+  if (set !== undefined && set !== '') return set;
+  const cache = process.env.XDG_CACHE_HOME;
+  if (cache !== undefined && cache.startsWith('/')) return join(cache, 'bedrock', 'checked');
+  try {
+    const home = homedir();
+    return home ? join(home, '.cache', 'bedrock', 'checked') : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The digest of a file as it is read, piece by piece, in order. */
+export function fileDigest(): Hash {
+  return createHash('sha256');
+}
+
+/** What the checks found, and the cards the heap walk set (their indexes). */
+export interface CheckedFacts {
+  readonly heap: HeapFacts;
+  readonly kernel: KernelFacts;
+  readonly cards: readonly number[];
+}
+
+const PROGRAM = { format: FORMAT_VERSION, checks: CHECKS_VERSION, layout: LAYOUT_FINGERPRINT, writer: WRITER };
+
+const recordPath = (dir: string, digest: string): string => join(dir, `${digest}.json`);
+
+/** A file or directory this user owns and no one else can write. */
+function ours(st: { uid: number; mode: number }): boolean {
+  const uid = typeof process.getuid === 'function' ? process.getuid() : -1;
+  return st.uid === uid && (st.mode & 0o022) === 0;
+}
+
+const isInt = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+const ints = (x: unknown): x is number[] => Array.isArray(x) && x.every(isInt);
+
+/**
+ * The facts recorded for the file of `digest`, when a record of this user's, by this program,
+ * describes the heap now in `m`; else null (and the image is checked through).
+ */
+export function recallChecked(digest: string, m: Machine, dir = checkedDirectory()): CheckedFacts | null {
+  if (dir === null) return null;
+  let text: string;
+  try {
+    if (!ours(statSync(dir))) return null;
+    const fd = openSync(recordPath(dir, digest), 'r');
+    try {
+      const st = fstatSync(fd);
+      if (!st.isFile() || !ours(st) || st.size > 64 << 20) return null;
+      const buf = Buffer.alloc(st.size);
+      let done = 0;
+      while (done < st.size) {
+        const n = readSync(fd, buf, done, st.size - done, done);
+        if (n <= 0) return null;
+        done += n;
+      }
+      text = buf.toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return null; // none (the usual case), or unreadable
+  }
+  let r: Record<string, unknown>;
+  try {
+    r = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+  return factsOf(r, digest, m);
+}
+
+/** The record's facts, when it is well formed, by this program, and agrees with the heap in `m`. */
+function factsOf(r: Record<string, unknown>, digest: string, m: Machine): CheckedFacts | null {
+  if (typeof r !== 'object' || r === null || r.digest !== digest) return null;
+  const p = r.program as Record<string, unknown> | undefined;
+  if (!p || p.format !== PROGRAM.format || p.checks !== PROGRAM.checks || p.layout !== PROGRAM.layout || p.writer !== PROGRAM.writer) return null;
+  const h = r.heap as Record<string, unknown> | undefined, k = r.kernel as Record<string, unknown> | undefined;
+  if (!h || !k) return null;
+  if (!isInt(h.objects) || !isInt(h.usedCells) || !ints(h.freeChunks) || !ints(h.symbols) || !ints(h.poisoned) || !ints(h.stacks) || !ints(h.code)) return null;
+  if (!isInt(k.nil) || !isInt(k.behaviours) || !isInt(k.methods) || !isInt(k.globals) || !isInt(k.logEntries) || !ints(k.symbols)) return null;
+  if (!Array.isArray(k.marks) || !k.marks.every((x) => typeof x === 'string')) return null;
+  if (!Array.isArray(k.symbolTexts) || k.symbolTexts.length !== k.symbols.length || !k.symbolTexts.every((x) => typeof x === 'string')) return null;
+  if (h.code.length % 2 !== 0 || h.freeChunks.length % 2 !== 0 || !ints(r.cards)) return null;
+  // Does it describe these bytes? (It should, by the digest: this guards against a bug of ours.)
+  const st = m.store, C32 = st.cells32, T = st.tags, n = st.cellCount;
+  const headerAt = (c: number, format: number): boolean => c < n && T[c] === cells.TAG_HDR && (C32[2 * c + 1] & 0xf) === format;
+  const code = h.code;
+  for (let i = 0; i < code.length; i += 2) {
+    const c = code[i];
+    if (c < m.fixedLo || !headerAt(c, cells.FORMAT_CODE) || code[i + 1] === 0 || code[i + 1] > 8 * (C32[2 * c] >>> 0)) return null;
+  }
+  for (const s of k.symbols) {
+    const c = (s >> 3) - 1;
+    if (s % 8 !== 0 || c < m.fixedLo || !headerAt(c, cells.FORMAT_BYTES) || C32[2 * c + 1] >>> 15 !== CLASS.Symbol) return null;
+  }
+  for (let i = 0; i < h.freeChunks.length; i += 2) if (!headerAt(h.freeChunks[i], cells.FORMAT_FREE)) return null;
+  if (r.cards.some((c) => c >= st.cards.length)) return null;
+  return {
+    heap: {
+      objects: h.objects, freeChunks: h.freeChunks, symbols: h.symbols, poisoned: new Set(h.poisoned), usedCells: h.usedCells, stacks: h.stacks,
+      code,
+    },
+    kernel: {
+      nil: k.nil, marks: k.marks, behaviours: k.behaviours, methods: k.methods, globals: k.globals, logEntries: k.logEntries,
+      symbols: k.symbols, symbolTexts: k.symbolTexts,
+    },
+    cards: r.cards,
+  };
+}
+
+/** Record that the file of `digest` passed every check, with what they found. Quietly does nothing when it cannot. */
+export function rememberChecked(digest: string, facts: CheckedFacts, dir = checkedDirectory()): void {
+  if (dir === null) return;
+  const h = facts.heap, k = facts.kernel;
+  const record = {
+    program: PROGRAM,
+    digest,
+    heap: { objects: h.objects, usedCells: h.usedCells, freeChunks: h.freeChunks, symbols: h.symbols, poisoned: [...h.poisoned], stacks: h.stacks, code: h.code },
+    kernel: k,
+    cards: facts.cards,
+  };
+  const temp = join(dir, `.${digest}.${process.pid}.tmp`);
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (!ours(statSync(dir))) return;
+    writeFileSync(temp, JSON.stringify(record), { mode: 0o600 });
+    renameSync(temp, recordPath(dir, digest));
+  } catch {
+    try { unlinkSync(temp); } catch { /* never made */ }
+    return;
+  }
+  prune(dir, `${digest}.json`);
+}
+
+/** Keep the newest MAX_RECORDS records, among them `newest` (just written). */
+function prune(dir: string, newest: string): void {
+  try {
+    const records = readdirSync(dir).filter((f) => f.endsWith('.json') && f !== newest);
+    if (records.length < MAX_RECORDS) return;
+    const aged = records.map((f) => ({ f, t: statSync(join(dir, f)).mtimeMs })).sort((a, b) => b.t - a.t);
+    for (const { f } of aged.slice(MAX_RECORDS - 1)) unlinkSync(join(dir, f));
+  } catch {
+    /* another process pruned too */
+  }
+}

@@ -1,0 +1,164 @@
+/*
+ * Issue 13 item by item, as a new user tries it: (1) Float literals, arithmetic mixed with the
+ * other numbers, the functions and printing; (2) GNU Smalltalk's bracket syntax and the chunk
+ * format read from files, errors with file, line and column, and fileOut read back; (3) the
+ * classes and protocol Smalltalk code expects; (4) names bound late; (5) strings of characters.
+ * Then what GNU Smalltalk's own tests (test/gst/compare.ts) showed missing: namespace paths
+ * (`Smalltalk.Foo`), `#{Foo}` and `##( )`, negative radix integers, NaN and the infinities
+ * printed as GNU Smalltalk prints them. Each case runs in both back ends.
+ */
+import { describe, expect, it } from 'vitest';
+import { describeCases, boot, BACKENDS, type Case } from './cases.ts';
+import { readSourceFile } from '../../src/lang/filein.ts';
+import { formatSyntaxError } from '../../src/lang/ast.ts';
+import type { Bedrock } from '../../src/system/bedrock.ts';
+
+const CASES: readonly Case[] = [
+  ['1. Float literals, mixed arithmetic, functions and the shortest printing', [
+    '3.14', '1.0e10', '2.5e-3', '-5.5', '1e100 class', '3 + 0.5', '(1/2) + 0.25', '((2 raisedTo: 70) + 0.5) class',
+    '0.1 + 0.2', '(1/3) asFloat', '2 sqrt', '(0.5 sin * 1000) rounded', '(2.0 ln * 1000) rounded', '(100 log: 10)',
+    '2.0 raisedTo: 10', '2.5 floor', '2.5 ceiling', '2.5 rounded', '-2.5 truncated', '2.75 fractionPart', '2.75 asInteger',
+    "'10.0e1' asNumber", "(Number readFrom: '3.5')", 'Float pi', 'Float infinity', 'Float nan isNaN', '1.5 < 2', '2 = 2.0',
+  ].join('\n'), ['3.14', '10000000000.0', '0.0025', '-5.5', 'LargePositiveInteger', '3.5', '0.75', 'Float',
+    '0.30000000000000004', '0.3333333333333333', '1.4142135623730951', '479', '693', '2.0',
+    '1024.0', '2', '3', '3', '-2', '0.75', '2',
+    '100.0', '3.5', '3.141592653589793', 'Float infinity', 'true', 'true', 'true']],
+  ['3. True, False, Metaclass, Number; perform:, ifNotNil:, and:/or: as messages, cull:, value, assert:', [
+    'true class', 'false class', 'Object class class', '{Integer superclass. Fraction superclass. Float superclass}',
+    '3 perform: #+ with: 4', '3 perform: #between:and: with: 1 with: 5', '3 perform: #between:and: withArguments: #(1 5)',
+    '3 ifNotNil: [:x | x + 1]', 'nil ifNil: [0] ifNotNil: [:x | x]', '4 ifNotNil: [:x | x * 2] ifNil: [0]',
+    'true perform: #and: with: [false]', 'false perform: #or: with: [true]', '[:a | a + 1] cull: 3', '[42] cull: 3',
+    '[:a :b | a + b] cull: 1 cull: 2', '3 value', '[self assert: 1 = 2] on: AssertionFailure do: [:e | #caught]',
+  ].join('\n'), ['True', 'False', 'Metaclass', 'an Array(Number Number Number)', '7', 'true', 'true', '4', '0', '8', 'false', 'true', '4', '42', '3', '3', '#caught']],
+  ['3. asString, displayString, storeString, printString:, printPaddedWith:to:, %, bindWith:, copies', [
+    '12 asString', "'abc' displayString", "'abc' storeString", '255 printString: 16', '5 printPaddedWith: $0 to: 3',
+    "'%1 and %2' bindWith: 3 with: 4", "'%1 and %2' % {3. 4}", '| a b | a := #(1 #(2 3)). b := a deepCopy. (b at: 2) == (a at: 2)',
+    '| a b | a := #(1 #(2 3)). b := a shallowCopy. (b at: 2) == (a at: 2)',
+  ].join('\n'), ["'12'", "'abc'", "'''abc'''", "'FF'", "'005'", "'3 and 4'", "'3 and 4'", 'false', 'true']],
+  ['3. Bag, IdentityDictionary, IdentitySet, LookupTable, LinkedList, ByteArray, WordArray, Interval, Symbol', [
+    '(Bag new add: 3; add: 3; add: 4; yourself) occurrencesOf: 3', '(IdentityDictionary new at: #a put: 1; yourself) at: #a',
+    '(IdentitySet new add: 3; add: 3; yourself) size', '(LookupTable new at: 1 put: 2; yourself) at: 1',
+    '(LinkedList new add: Link new; add: Link new; yourself) size', '#[1 2 3]', '#[1 2 3] class', '(WordArray with: 1 with: 2) size',
+    '(1 to: 10 by: 2) asArray', '(10 to: 1 by: -3) asArray', '(1 to: 5) inject: 0 into: [:a :b | a + b]', '#foo:bar: numArgs',
+    '#with:with: keywords', "'foo' asSymbol == #foo", '#(1 2 3) collect: #negated', '#(1 2 3) inject: 0 into: #+',
+  ].join('\n'), ['2', '1', '1', '2', '2', '#[1 2 3]', 'ByteArray', '2', '#(1 3 5 7 9)', '#(10 7 4 1)', '15', '2', "#('with:' 'with:')", 'true', '#(-1 -2 -3)', '6']],
+  ['3. SmallInteger bounds, bit operations on LargeIntegers, downTo:do:, printString: base', [
+    'SmallInteger maxVal = SmallInteger largest', 'SmallInteger minVal = SmallInteger smallest', 'SmallInteger maxVal + 1 > SmallInteger maxVal',
+    '((2 raisedTo: 100) + 5) bitAnd: 7', '(2 raisedTo: 100) bitOr: 1', '(2 raisedTo: 100) bitXor: (2 raisedTo: 100)', '(2 raisedTo: 100) bitInvert',
+    '(1 bitShift: 100) bitShift: -98', '| s | s := OrderedCollection new. 5 downTo: 1 do: [:i | s add: i]. s asArray', '-255 printString: 16',
+  ].join('\n'), ['true', 'true', 'true', '5', '1267650600228229401496703205377', '0', '-1267650600228229401496703205377', '4', '#(5 4 3 2 1)', "'-FF'"]],
+  ['3. Date, Time and a clock; resumable Notification, Warning and Exception', [
+    '(Date newDay: 1 month: 2 year: 2020) monthIndex', '(Time fromSeconds: 3661) hours', 'Time millisecondClockValue isInteger',
+    '(Time millisecondsToRun: [100 factorial]) >= 0', "Notification signal: 'x'", "[(Notification signal: 'x') + 1] on: Notification do: [:e | e resume: 7]",
+    "[(Warning signal: 'x') + 1] on: Warning do: [:e | e resume: 7]", "[(Exception new signal: 'x') + 1] on: Exception do: [:e | e resume: 7]",
+    "[Error new signal: 'x'. 1] on: Error do: [:e | e resume: 7]",
+  ].join('\n'), ['2', '1', 'true', 'true', 'nil', '8', '8', '8', /Error is not resumable/]],
+  ['3. compile:, removeSelector:, >>, instVarNames, instSize, subclasses, allClasses, allInstances, pragmas', [
+    "Object subclass: #Br13 instanceVariableNames: 'a b' classVariableNames: '' package: 'x'",
+    "Br13 subclass: #Br13b instanceVariableNames: 'c' classVariableNames: '' package: 'x'",
+    "Br13 compile: 'sum ^a + b'", "Br13 compile: 'setA: x a := x. b := 2'", '(Br13 new setA: 3) sum', '(Br13 >> #sum) class',
+    'Br13 removeSelector: #sum', 'Br13 includesSelector: #sum', 'Br13b instVarNames', 'Br13b allInstVarNames', 'Br13b instSize',
+    'Br13 subclasses', 'Br13 allSubclasses', 'Smalltalk allClasses includes: Br13', '| keep | keep := Br13b new. Br13b allInstances size',
+    "Br13 compile: 'prim <primitive: 60> ^3'", '(Br13 >> #prim) pragmas size', "Br13 compile: 'com <comment: ''hello''> ^3'", 'Br13 new com',
+  ].join('\n'), ['Br13', 'Br13b', '#sum', '#setA:', '5', 'CompiledMethod', /Br13/, 'false', '#(#c)', '#(#a #b #c)', '3',
+    'an Array(Br13b)', 'an Array(Br13b)', 'true', '1', '#prim', '1', '#com', '3']],
+  ['4. names bound late: a method may name a class defined later, a statement one it has just made', [
+    'Object subclass: #Ed13', 'Ed13 makeB -> ^Later13 new', '[Ed13 new makeB] on: UndeclaredVariableRead do: [:e | e name]',
+    'Object subclass: #Later13', 'Ed13 new makeB class', '(Object subclass: #Tmp13) new class', "Object subclass: #Cv13 instanceVariableNames: '' classVariableNames: 'lower' package: 'x'",
+    "Cv13 class compile: 'setL lower := 5. ^lower'", 'Cv13 setL',
+  ].join('\n'), ['Ed13', 'Ed13>>makeB', '#Later13', 'Later13', 'Later13', 'Tmp13', 'Cv13', '#setL', '5']],
+  ['5. strings hold characters: sizes, reversal, wide characters made into new strings', [
+    "'héllo' size", "'héllo' reversed", 'Character value: 955', '(Character value: 955) asString', '(Character value: 955) asString class',
+    '(String with: $a with: (Character value: 955)) size', "'abc' copyWith: (Character value: 955)", 'String new: 2 withAll: (Character value: 955)',
+    "'abc' copyReplaceAll: 'b' with: 'λ'", "'日本語' size", "'héllo' asUppercase", "(String new: 2 withAll: $a) class",
+  ].join('\n'), ['5', "'olléh'", '$λ', "'λ'", 'WideString', '2', "'abcλ'", "'λλ'", "'aλc'", '3', "'HÉLLO'", 'String']],
+  ['GNU Smalltalk namespace paths name the one namespace, Smalltalk; #{Foo} is a binding, ##( ) an expression', [
+    'Smalltalk.Object', 'SystemExceptions.NotYetImplemented superclass', 'Smalltalk.SystemExceptions.InvalidValue',
+    "[SystemExceptions.InvalidArgument signal: 'bad'] on: Error do: [:e | e messageText]",
+    'Smalltalk.Ns13 := 3', 'Ns13 + Smalltalk.Ns13', '#{Object} value', '#{Smalltalk.Object} key', '#{NoSuchGlobal13}', '##(3 + 4) * 2',
+    '| a | a := 3.Object', "Object subclass: #Ns13b.Ns13b new class",
+  ].join('\n'), ['Object', 'Error', 'InvalidValue', "'bad'", '3', '6', 'Object', '#Object', 'nil', '14', 'Object', 'Ns13b']],
+  ['negative radix integers as GNU Smalltalk writes them; one minus sign only', [
+    '16r-1F', '-16r1F', '16r33 + 16r-33', '2r-101', '#(16r-1 2)', '-16r-1F',
+  ].join('\n'), ['-31', '-31', '0', '-5', '#(-1 2)', /a number has one '-'/]],
+  ['NaN and the infinities: GNU Smalltalk printing for printNl, NaN wins min: and max:', [
+    'Float infinity gnuPrintString', 'Float negativeInfinity gnuDisplayString', 'Float nan gnuPrintString', 'Float infinity printString',
+    '5.0 min: Float nan', '5.0 max: Float nan', 'Float nan min: 5.0', '(3.0 max: 4)', '(3.0 min: 4)',
+  ].join('\n'), ["'Inf'", "'-Inf'", "'NaN'", "'Float infinity'", 'Float nan', 'Float nan', 'Float nan', '4', '3.0']],
+];
+
+describeCases('issue 13, item by item', CASES);
+
+const BRACKETS = `Object subclass: Animal13 [
+  | name |
+  <comment: 'An animal'>
+  Animal13 class >> named: aName [ ^self new setName: aName ]
+  setName: aName [ name := aName ]
+  speak [ ^'...' ]
+]
+Animal13 subclass: Dog13 [ speak [ ^'Woof, ', name ] ]
+Integer extend [ double13 [ ^self * 2 ] ]
+Eval [ (Dog13 named: 'rex') speak printNl. 4 double13 printNl. Animal13 comment printNl ]
+Eval [ SystemExceptions.NotYetImplemented printNl. 1 foo ]
+Eval [ 'still read' printNl ]
+`;
+
+const CHUNKS = `Object subclass: #Counter13
+	instanceVariableNames: 'count'
+	classVariableNames: ''
+	package: 'Demo'!
+
+!Counter13 methodsFor: 'accessing'!
+increment
+	count := (count ifNil: [0]) + 1.
+	^count
+!
+label
+	^'λ', count printString
+! !
+
+!Counter13 class methodsFor: 'instance creation'!
+startingAt: n
+	^self new setCount: n
+! !
+
+!Counter13 methodsFor: 'private'!
+setCount: n
+	count := n
+! !
+
+| c | c := Counter13 startingAt: 5. c increment. c label printNl!
+!Counter13 methodsFor: 'broken'!
+broken
+	^count +
+! !
+`;
+
+function fileIn(b: Bedrock, text: string, name: string): { out: string; errors: string[] } {
+  const read = readSourceFile(text, name);
+  const outcomes = read.items.map((item) => b.evaluateItem(item));
+  const errors = outcomes.filter((o) => o.kind === 'error').map((o) => o.text.split('\n')[0]);
+  for (const s of read.skipped ?? []) errors.push(formatSyntaxError(s.error).split('\n')[0]);
+  if (read.error) errors.push(formatSyntaxError(read.error).split('\n')[0]);
+  return { out: outcomes.map((o) => o.output ?? '').join(''), errors };
+}
+
+describe.each(BACKENDS)('2. both file formats, errors with their place, and fileOut read back (%s)', (backend) => {
+  it('reads the bracket syntax and the chunk format, goes on after an error, and files out a class that reads back', () => {
+    const b = boot(backend);
+    const brackets = fileIn(b, BRACKETS, 'zoo.st');
+    expect(brackets.out).toBe("'Woof, rex'\n8\n'An animal'\nNotYetImplemented\n'still read'\n");
+    expect(brackets.errors).toHaveLength(1);
+    expect(brackets.errors[0]).toMatch(/^zoo\.st:11:\d+: 1 does not understand #foo/);
+    const chunks = fileIn(b, CHUNKS, 'counter.st');
+    expect(chunks.out).toBe("'λ6'\n");
+    expect(chunks.errors.join('\n')).toMatch(/counter\.st:28:\d+: expected an argument after '\+'/);
+    const source = b.run('Counter13 fileOutString')[0].replace(/^'|'$/g, '').replace(/''/g, "'");
+    expect(source).toContain('!Counter13 class methodsFor:');
+    const again = boot(backend);
+    const read = fileIn(again, source, 'Counter13.st');
+    expect(read.errors).toEqual([]);
+    expect(again.run('(Counter13 startingAt: 1) increment; label')).toEqual(["'λ2'"]);
+    expect(again.run('Counter13 fileOutString')[0]).toBe(b.run('Counter13 fileOutString')[0]);
+  });
+});
