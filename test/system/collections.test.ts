@@ -369,4 +369,30 @@ function arrayModelCase(seed: number): Case {
   return [`Array at: and at:put: against a model (seed ${seed})`, lines.join('\n'), want];
 }
 
-describeCases('collections', [...CASES, arrayModelCase(testSeed())]);
+/**
+ * to:by:do: with a literal step and its block written in place is compiled inline (codegen.ts);
+ * it must do what the message does (the same block in a variable): random bounds and steps
+ * of both signs, a captured counter, and the answer (the receiver). The seed is in the name.
+ */
+function toByDoCase(seed: number): Case {
+  const r = makeRandom(seed);
+  const lines: string[] = [], want: string[] = [];
+  for (let n = 0; n < 16; n++) {
+    const start = r.below(21) - 10, stop = r.below(21) - 10;
+    const step = (r.below(5) + 1) * (r.chance(0.5) ? -1 : 1);
+    const values: number[] = [];
+    for (let i = start; step > 0 ? i <= stop : i >= stop; i += step) values.push(i);
+    const text = `an OrderedCollection(${values.join(' ')})`;
+    lines.push(`| o a | o := OrderedCollection new. a := ${start} to: ${stop} by: ${step} do: [:i | o add: i]. {a. o printString}`);
+    want.push(`#(${start} '${text}')`);
+    lines.push(`| o b | o := OrderedCollection new. b := [:i | o add: i]. ${start} to: ${stop} by: ${step} do: b. o printString`);
+    want.push(`'${text}'`);
+  }
+  return [`to:by:do: inlined agrees with the message (seed ${seed})`, lines.join('\n'), want];
+}
+
+describeCases('collections', [...CASES, arrayModelCase(testSeed()), toByDoCase(testSeed() + 1),
+  ['to:by:do: by 0 is the message\'s error, inlined or not', [
+    '| n | n := 0. 1 to: 3 by: 0 do: [:i | n := n + 1]. n',
+    '| n | n := 0. 1 to: 3 by: 1 - 1 do: [:i | n := n + 1]. n',
+  ].join('\n'), [/to:by:do: cannot step by 0/, /to:by:do: cannot step by 0/]]]);
