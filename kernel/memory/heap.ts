@@ -790,6 +790,30 @@ export class Heap {
     });
   }
 
+  /**
+   * Make every reference to the object at `from` the number `value` (becomeForward: a
+   * SmallInteger): registers, every cell of memory and the host's roots. The object is garbage
+   * afterwards.
+   */
+  forwardPointerToNumber(from: number, value: bigint): void {
+    const st = this.machine.store;
+    const S32 = st.state32, RT = st.regTags;
+    for (let r = 0; r < 16; r++) {
+      if (RT[r] !== TAG_PTR || S32[2 * r + 1] !== 0 || S32[2 * r] !== from) continue;
+      st.state64[r] = value;
+      RT[r] = TAG_NUM;
+    }
+    const T = st.tags, C32 = st.cells32;
+    const lo = Number(BigInt.asUintN(32, value)) | 0, hi = Number(BigInt.asIntN(64, value) >> 32n) | 0;
+    for (let c = T.indexOf(TAG_PTR); c >= 0; c = T.indexOf(TAG_PTR, c + 1)) {
+      if (C32[2 * c] !== from || C32[2 * c + 1] !== 0) continue;
+      C32[2 * c] = lo; C32[2 * c + 1] = hi; T[c] = TAG_NUM;
+    }
+    this.roots.forEach((i, v, tag) => {
+      if (tag === TAG_PTR && Number(v) === from) this.roots.set(i, value, TAG_NUM);
+    });
+  }
+
   /** The stack object (header cell) containing byte address `a`, or -1. */
   stackContaining(a: number): number {
     const cells32 = this.machine.store.cells32;

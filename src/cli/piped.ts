@@ -292,6 +292,7 @@ export class PipedSession {
     if (typeof r === 'string') { this.error(r); return; }
     if (r.output !== '') this.io.out(r.output.replace(/\n$/, ''));
     if (!r.ok) { for (const l of (r.error ?? 'error').split('\n')) this.io.err(l); this.failed = true; }
+    if (r.bye) this.quit = true; // BYE leaves, as in gforth: the rest of the input is not read
   }
 
   /** The Transcript's text as it was written, and errors and warnings; no values, no definitions. */

@@ -167,6 +167,12 @@ export class Runner {
     const shown = r.output === '' ? [] : lines('listing', r.output.replace(/\n$/, ''));
     if (!r.ok) { this.host.output([...shown, ...lines('error', r.error ?? 'error')], true); return; }
     const stack = r.stack.length > 0 ? ` <${r.stack.length}> ${r.stack.join(' ')}` : '';
+    if (r.bye) {
+      // BYE leaves, as in gforth: as .quit does (asking first when there are unsaved changes).
+      if (shown.length > 0) this.host.output(shown, false);
+      await this.host.command({ kind: 'quit' });
+      return;
+    }
     this.host.output([...shown, line('value', `ok${stack}`)], false);
   }
 

@@ -37,6 +37,9 @@
  *                                                collection, so only live ones)
  *   20  EXIT       rsi = a SmallInteger status    (stops the evaluation: Smalltalk exit:, the
  *                                                command's exit status; see SystemHost.exit)
+ *   21  BECOME     rax = an object, rsi = another, nil: every reference to rax's object (and
+ *                  rdx = 0 (becomeForward:) or   for become:, to rsi's) is now one to the other
+ *                  1 (become:)                   (kernel/objects/become.ts); or a String: why not
  *
  * A failure (no such mark, not a String) answers a message, which the machine turns into a
  * Service fault with those words, as for every service.
@@ -48,6 +51,7 @@ import type { HostService, Machine } from '../../kernel/machine/machine.ts';
 import { classIndexOf, formatOf, isObject, setSlot, setSlotPointer, slotPointer } from '../../kernel/objects/access.ts';
 import { behaviourIndex } from '../../kernel/objects/classes.ts';
 import { removeSelector } from '../../kernel/objects/methods.ts';
+import { become, becomeForward } from '../../kernel/objects/become.ts';
 import { bindingValue, defineGlobal, findBinding, type Value } from '../../kernel/objects/globals.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { BINDING, CLASS, METHOD } from '../../kernel/objects/layout.ts';
@@ -58,7 +62,7 @@ import { isMethod, seeMethod } from './see.ts';
 
 export const SYSTEM_OP = Object.freeze({
   MARK: 0, FORGET: 1, MARKS: 2, SEE: 3, SHOW: 4, GLOBAL_PUT: 10,
-  ARGUMENTS: 11, FILE_IN: 12, FILE_IN_NEXT: 13, COMPILE: 14, CHUNK: 15, WRITE_FILE: 16, CLOCK: 17, REMOVE: 18, INSTANCES: 19, EXIT: 20,
+  ARGUMENTS: 11, FILE_IN: 12, FILE_IN_NEXT: 13, COMPILE: 14, CHUNK: 15, WRITE_FILE: 16, CLOCK: 17, REMOVE: 18, INSTANCES: 19, EXIT: 20, BECOME: 21,
 });
 
 const RAX = 0, RCX = 1, RDX = 2, RSI = 6;
@@ -224,6 +228,12 @@ export function systemService(host: SystemHost): HostService {
         const b = pointer(m, RAX);
         if (b < 0 || !k.isBehaviour(b)) return 'allInstances is sent to a class';
         return answerInstances(k, m, b);
+      }
+      case SYSTEM_OP.BECOME: {
+        const reg = (r: number): Value => ({ value: m.store.state64[r], tag: m.store.regTags[r] });
+        const swap = m.store.regTags[RDX] === TAG_NUM && m.store.state64[RDX] === 1n;
+        const refused = swap ? become(k, reg(RAX), reg(RSI)) : becomeForward(k, reg(RAX), reg(RSI));
+        return refused === null ? answer(m, k.nil) : answerString(m, refused);
       }
       default: return `no system operation ${op}`;
     }

@@ -101,6 +101,10 @@ describe('piped mode', () => {
     const r = bedrock(['--lang', 'forth'], { input: ': SQ DUP * ;\n5 SQ .\n.smalltalk\n3 + 4\n' });
     expect(r.out).toBe('25 \nSmalltalk\n7\n');
     expect(r.status).toBe(0);
+    // BYE leaves, as in gforth: nothing after it is read.
+    const bye = bedrock(['--lang', 'forth'], { input: '1 . BYE 2 .\n3 .\n' });
+    expect(bye.out).toBe('1 \n');
+    expect(bye.status).toBe(0);
     const bad = bedrock(['--lang', 'cobol']);
     expect(bad.err).toBe("bedrock: --lang is forth or smalltalk, not 'cobol'\n");
     expect(bad.status).toBe(2);

@@ -7,7 +7,7 @@ import { render } from 'ink-testing-library';
 import { createElement } from 'react';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { App } from '../../src/repl/App.tsx';
-import { Workspace } from '../../src/session/workspace.ts';
+import { Workspace, type Persistence } from '../../src/session/workspace.ts';
 import type { Bedrock } from '../../src/system/bedrock.ts';
 import { bootSystem } from '../support/system.ts';
 
@@ -59,5 +59,28 @@ describe('the REPL in Forth', () => {
     await shows(app, /^› ?$/m);
     await type(app, "Forth call: 'SQ' with: {12}\n");
     await shows(app, /› Forth call: 'SQ' with: \{12\}\n144\n/);
+  });
+
+  it('BYE leaves as .quit does: asking first when there are unsaved changes', async () => {
+    // An image with one change not saved, so that leaving asks first.
+    const image: Persistence = {
+      path: '/tmp/bye.image',
+      start: (item) => { const r = bedrock.startItem(item); return { step: (n: number) => { const o = r.step(n); return o === null ? null : [o]; } }; },
+      mark: () => null, forget: () => null,
+      save: () => null, unsavedChanges: () => 1, changes: () => [], recover: () => ({ lines: [], failed: false }), close: () => undefined,
+    };
+    const app = render(createElement(App, { workspace: new Workspace(bedrock, image) }));
+    apps.push(app);
+    await shows(app, 'heap');
+    await type(app, '.forth\n');
+    await shows(app, /^forth› ?$/m);
+    await type(app, ': BYE-TEST 1 ;\n');
+    await shows(app, /BYE-TEST 1 ;\nok\n/);
+    await type(app, '2 . bye\n');
+    const f = await shows(app, /Save before leaving\? \[y\]es \[n\]o \[c\]ancel/);
+    expect(f).toMatch(/forth› 2 \. bye\n2 ?\n/);
+    await type(app, 'c');
+    await type(app, '3 .\n');
+    await shows(app, /forth› 3 \.\n3 ?\nok\n/);
   });
 });

@@ -5,7 +5,8 @@
  * classes and protocol Smalltalk code expects; (4) names bound late; (5) strings of characters.
  * Then what GNU Smalltalk's own tests (test/gst/compare.ts) showed missing: namespace paths
  * (`Smalltalk.Foo`), `#{Foo}` and `##( )`, negative radix integers, NaN and the infinities
- * printed as GNU Smalltalk prints them. Each case runs in both back ends.
+ * printed as GNU Smalltalk prints them, become: and becomeForward:, Rectangle and more of Point,
+ * a Process as GNU Smalltalk prints it. Each case runs in both back ends.
  */
 import { describe, expect, it } from 'vitest';
 import { describeCases, boot, BACKENDS, type Case } from './cases.ts';
@@ -85,6 +86,35 @@ const CASES: readonly Case[] = [
     'Float infinity gnuPrintString', 'Float negativeInfinity gnuDisplayString', 'Float nan gnuPrintString', 'Float infinity printString',
     '5.0 min: Float nan', '5.0 max: Float nan', 'Float nan min: 5.0', '(3.0 max: 4)', '(3.0 min: 4)',
   ].join('\n'), ["'Inf'", "'-Inf'", "'NaN'", "'Float infinity'", 'Float nan', 'Float nan', 'Float nan', '4', '3.0']],
+  ['become: trades identities and becomeForward: redirects every reference, on the object memory', [
+    "| a b c | a := 'a' copy. b := 'b' copy. c := Array with: a with: b. a become: b. {a. b. c}",
+    '| x | x := Object new. x becomeForward: 5. x', '| p arr | p := 3 @ 4. arr := {p. p}. p becomeForward: #(9) copy. arr',
+    "Smalltalk at: #Gb13 put: 'glob' copy. Gb13 becomeForward: 'new' copy. Gb13",
+    "Object subclass: #Holder13 instanceVariableNames: 'v' classVariableNames: '' package: 'x'", "Holder13 compile: 'v ^v'", "Holder13 compile: 'v: x v := x'",
+    '| h o | o := Object new. h := Holder13 new v: o. o becomeForward: 42. h v',
+    "| h a | h := Holder13 new v: (a := Object new). Holder13 allInstances. a becomeForward: ('young' , 'er'). 1 to: 100000 do: [:i | Array new: 8]. h v",
+    '| s d | s := String new: 2. d := Dictionary new. d at: 1 put: s. s becomeForward: (s asWideString copyWith: (Character value: 955)). (d at: 1) size',
+    '[Object become: String] on: Error do: [:e | e messageText]', '[#foo becomeForward: 3] on: Error do: [:e | e messageText]',
+    '[nil becomeForward: 3] on: Error do: [:e | e messageText]', "[3 become: 'x' copy] on: Error do: [:e | e messageText]",
+  ].join('\n'), ["#('b' 'a' #('b' 'a'))", '5', '#(#(9) #(9))', "'new'", 'Holder13', '#v', '#v:', '42', "'younger'", '3',
+    "'become: a class cannot become another object'", "'becomeForward: a Symbol is interned: it cannot become another object'",
+    "'becomeForward: nil is the system''s own'", /^'become: a SmallInteger cannot trade identities/]],
+  ['Point and Rectangle as the Blue Book and GNU Smalltalk\'s geometry test use them', [
+    '| p | p := 123 @ 456. p x: 321; y: 654. p', '(45 @ 230) dist: (141 @ 270)', '(160 @ 240) grid: 50 @ 50', '(160 @ 240) truncatedGrid: 50 @ 50',
+    '((3 @ 4) normal * 5) rounded', '(120.5 @ 220.7) rounded', '(175 @ 300) transpose',
+    '(Rectangle left: 100 right: 200 top: 100 bottom: 200) = ((100 @ 100) extent: 100 @ 100)', '(100 @ 100 corner: 250 @ 250) gnuPrintString',
+    '(Rectangle origin: 100 @ 100 extent: 150 @ 150) rightCenter', '(Rectangle origin: 100 @ 100 extent: 150 @ 150) area',
+    '(50 @ 50 corner: 200 @ 200) amountToTranslateWithin: (100 @ 300 corner: 300 @ 400)', '((50 @ 50 corner: 200 @ 200) intersect: (120 @ 120 corner: 260 @ 240)) gnuPrintString',
+    '((20 @ 20 corner: 400 @ 400) areasOutside: (120 @ 120 corner: 260 @ 240)) size', '((20 @ 20 corner: 400 @ 400) areasOutside: (120 @ 120 corner: 260 @ 240)) inject: 0 into: [:a :r | a + r area]',
+    '((120 @ 120 corner: 260 @ 240) merge: (100 @ 300 corner: 300 @ 400)) gnuPrintString', '(100 @ 300 corner: 300 @ 400) containsPoint: 200 @ 320',
+    '(50 @ 50 corner: 200 @ 200) contains: (120 @ 120 corner: 260 @ 240)', '| a | a := 50 @ 50 corner: 200 @ 200. a moveBy: 50 @ 50. a moveTo: 200 @ 300. (a scaleBy: 2) gnuPrintString',
+  ].join('\n'), ['(321@654)', '104.0', '(150@250)', '(150@200)', '(-4@3)', '(121@221)', '(300@175)', 'true', "'100@100 corner: 250@250'",
+    '(250@175)', '22500', '(50@250)', "'120@120 corner: 200@200'", '4', String(380 * 380 - 140 * 120), "'100@120 corner: 300@400'", 'true', 'false', "'400@600 corner: 700@900'"]],
+  ['a Process prints as GNU Smalltalk prints it, for printNl', [
+    "| p | p := [3] newProcess. p name: 'worker'. p gnuPrintString", "| p | p := [3] newProcess. p name: 'w'; priority: Processor userBackgroundPriority. p resume. p gnuPrintString",
+    "| p | p := [3] newProcess. p name: 'w'. p resume. Processor yield. p gnuPrintString", "Processor activeProcess gnuPrintString",
+  ].join('\n'), ["'Process(''worker'' at userSchedulingPriority, suspended)'", "'Process(''w'' at userBackgroundPriority, ready to run)'",
+    "'Process(''w'' at userSchedulingPriority, terminated)'", "'Process(''main'' at userSchedulingPriority, active)'"]],
 ];
 
 describeCases('issue 13, item by item', CASES);
