@@ -90,7 +90,14 @@ export const INLINE_SHAPES: Readonly<Record<string, Shape>> = Object.freeze({
   'ifNil:': arms([0]), 'ifNotNil:': notNilArms([null]), 'ifNil:ifNotNil:': notNilArms([0, null]), 'ifNotNil:ifNil:': notNilArms([null, 0]),
   'whileTrue:': loopShape(true), 'whileFalse:': loopShape(true), whileTrue: loopShape(false), whileFalse: loopShape(false),
   'to:do:': (_r, args) => (args.length === 2 && block(args[1], 1) ? [args[1] as Block] : null),
+  // With a literal step (not 0: that is the message's error), which says which way it counts.
+  'to:by:do:': (_r, args) => (args.length === 3 && literalStep(args[1]) !== null && block(args[2], 1) ? [args[2] as Block] : null),
 });
+
+/** A to:by:do: step written as a literal integer other than 0, or null. */
+function literalStep(e: Expression | undefined): bigint | null {
+  return e !== undefined && e.kind === 'literal' && e.value.type === 'integer' && e.value.value !== 0n ? e.value.value : null;
+}
 
 // ---- the first pass: what blocks capture -----------------------------------------------------
 
@@ -963,6 +970,40 @@ export const INLINED: Readonly<Record<string, Inliner>> = Object.freeze({
     g.pop();
     g.loadSlot(i);
     g.loadNumber(1n);
+    g.sendNamed('+', 1);
+    g.store(i);
+    g.pop();
+    g.jump(top);
+    g.label(end);
+    g.loadSlot(start);
+    g.popScope();
+  },
+  'to:by:do:': (g, r, [limit, step, a]) => {
+    // As to:do:, counting by the literal step: [i <= last] for a positive one, [i >= last]
+    // for a negative one (Number>>to:by:do: the same); the answer is the receiver.
+    const b = a as Block;
+    const by = literalStep(step)!;
+    g.pushScope();
+    const start = g.hiddenTemp('(start)');
+    const last = g.hiddenTemp('(limit)');
+    const i = g.newTemp(b.params[0]);
+    const top = g.newLabel(), end = g.newLabel();
+    g.value(r);
+    g.store(start);
+    g.store(i);
+    g.pop();
+    g.value(limit);
+    g.store(last);
+    g.pop();
+    g.label(top);
+    g.loadSlot(i);
+    g.loadSlot(last);
+    g.sendNamed(by > 0n ? '<=' : '>=', 1);
+    g.jumpIf(false, end);
+    g.inlineBlock(b);
+    g.pop();
+    g.loadSlot(i);
+    g.loadNumber(by);
     g.sendNamed('+', 1);
     g.store(i);
     g.pop();

@@ -4,6 +4,7 @@
  * Set, sorting, and the errors they give. Every case runs in both back ends.
  */
 import { describeCases, type Case } from './cases.ts';
+import { makeRandom, testSeed } from '../support/random.ts';
 
 /** An error's report: its class (Error, or the collection error it is: IndexOutOfRange ...) and its text. */
 const ERROR = (text: string, kind = 'Error'): RegExp => new RegExp(`${kind}: ${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`);
@@ -347,4 +348,63 @@ const CASES: readonly Case[] = [
     "'key #k not found in a Dictionary'", '#NotFound', '#CollectionIsEmpty', '#CollectionIsEmpty', "'Invalid value 3: must be a String'"]],
 ];
 
-describeCases('collections', CASES);
+/**
+ * An Array's own at: and at:put: skip its class's format (an Array has no fixed slots); a
+ * subclass with instance variables goes the general way. Random sizes and indexes (inside, 0,
+ * just past the end, negative, the SmallInteger edges, not a number), checked against a
+ * JavaScript array; the seed is in the case's name.
+ */
+function arrayModelCase(seed: number): Case {
+  const r = makeRandom(seed);
+  const lines: string[] = ["Array subclass: #PaddedArray instanceVariableNames: 'a b'", 'Smalltalk at: #Probe put: nil'];
+  const want: (string | RegExp)[] = ['PaddedArray', 'nil'];
+  for (let n = 0; n < 8; n++) {
+    const cls = n % 3 === 2 ? 'PaddedArray' : 'Array';
+    const size = r.below(6);
+    const model: number[] = Array.from({ length: size }, () => 0);
+    lines.push(`Smalltalk at: #Probe put: (${cls} new: ${size} withAll: 0). Probe size`); want.push(String(size));
+    for (let i = 0; i < 10; i++) {
+      const index = r.below(4) === 0 ? r.pick(['0', '-1', String(size + 1), 'SmallInteger minVal', 'SmallInteger maxVal', 'nil', '1.0']) : String(1 + r.below(Math.max(size, 1)));
+      const inside = /^\d+$/.test(index) && Number(index) >= 1 && Number(index) <= size;
+      const shown = index === 'SmallInteger minVal' ? '-9223372036854775808' : index === 'SmallInteger maxVal' ? '9223372036854775807' : index.replace('.', '\\.');
+      const bad = new RegExp(`index ${shown} is out of bounds for an? ${cls} of size ${size}`);
+      if (r.chance(0.5)) {
+        const v = r.below(1000);
+        lines.push(`Probe at: ${index} put: ${v}`); want.push(inside ? String(v) : bad);
+        if (inside) model[Number(index) - 1] = v;
+      } else {
+        lines.push(`Probe at: ${index}`); want.push(inside ? String(model[Number(index) - 1]) : bad);
+      }
+    }
+    lines.push('Probe asArray'); want.push(`#(${model.join(' ')})`);
+  }
+  return [`Array at: and at:put: against a model (seed ${seed})`, lines.join('\n'), want];
+}
+
+/**
+ * to:by:do: with a literal step and its block written in place is compiled inline (codegen.ts);
+ * it must do what the message does (the same block in a variable): random bounds and steps
+ * of both signs, a captured counter, and the answer (the receiver). The seed is in the name.
+ */
+function toByDoCase(seed: number): Case {
+  const r = makeRandom(seed);
+  const lines: string[] = [], want: string[] = [];
+  for (let n = 0; n < 16; n++) {
+    const start = r.below(21) - 10, stop = r.below(21) - 10;
+    const step = (r.below(5) + 1) * (r.chance(0.5) ? -1 : 1);
+    const values: number[] = [];
+    for (let i = start; step > 0 ? i <= stop : i >= stop; i += step) values.push(i);
+    const text = `an OrderedCollection(${values.join(' ')})`;
+    lines.push(`| o a | o := OrderedCollection new. a := ${start} to: ${stop} by: ${step} do: [:i | o add: i]. {a. o printString}`);
+    want.push(`#(${start} '${text}')`);
+    lines.push(`| o b | o := OrderedCollection new. b := [:i | o add: i]. ${start} to: ${stop} by: ${step} do: b. o printString`);
+    want.push(`'${text}'`);
+  }
+  return [`to:by:do: inlined agrees with the message (seed ${seed})`, lines.join('\n'), want];
+}
+
+describeCases('collections', [...CASES, arrayModelCase(testSeed()), toByDoCase(testSeed() + 1),
+  ['to:by:do: by 0 is the message\'s error, inlined or not', [
+    '| n | n := 0. 1 to: 3 by: 0 do: [:i | n := n + 1]. n',
+    '| n | n := 0. 1 to: 3 by: 1 - 1 do: [:i | n := n + 1]. n',
+  ].join('\n'), [/to:by:do: cannot step by 0/, /to:by:do: cannot step by 0/]]]);

@@ -110,9 +110,15 @@ function makeCases(seed: number): Case[] {
   return cases;
 }
 
+const booted = new Map<Backend, Bedrock>();
+
+/** One system per back end for the whole file. */
 function boot(backend: Backend): Bedrock {
+  const known = booted.get(backend);
+  if (known) return known;
   const b = bootSystem({ backend });
   if (typeof b === 'string') throw new Error(b);
+  booted.set(backend, b);
   return b;
 }
 
