@@ -253,7 +253,7 @@ export class Session {
     const failed = pending.filter((e) => e.failed === true).length;
     if (made > 0) {
       const also = failed > 0 ? ` (and ${failed} statement${failed === 1 ? '' : 's'} that failed after changing something, replayed with them)` : '';
-      s.notes.push(`${made} change${made === 1 ? '' : 's'} since the last save, from ${pending[0].time}${also}`);
+      s.notes.push(`${made} change${made === 1 ? '' : 's'} since the last save, from ${pending[0].time}${also}: .recover replays ${made === 1 ? 'it' : 'them'}; anything else done first sets ${made === 1 ? 'it' : 'them'} aside`);
     }
     return s;
   }

@@ -71,6 +71,7 @@ describe('one writer per image', () => {
     expect(existsSync(join(dir, 'a.image.lock'))).toBe(true); // left behind by the killed holder
     const next = bedrock(['a.image'], '.recover\nHeld\n.save\n');
     expect(next.err).toBe('bedrock: 1 change since the last save, from ' + next.err.split('from ')[1]);
+    expect(next.err).toContain(': .recover replays it; anything else done first sets it aside');
     expect(next.out.split('\n')).toEqual(['replayed 1 of 1 change', '42', expect.stringMatching(/^saved /), '']);
     expect(next.status).toBe(0);
     // The session ended and gave the image up.

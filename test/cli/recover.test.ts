@@ -72,7 +72,7 @@ describe('recovery after kill -9 replays everything acknowledged', () => {
       ['Later := Bar baz + 1', /^2\n/m],
     ]);
     const r = bedrock(['failed.image'], '.changes\n.recover\nBar baz\nLater\n');
-    expect(r.err).toMatch(/^bedrock: 2 changes since the last save, from .* \(and 1 statement that failed after changing something, replayed with them\)\n/);
+    expect(r.err).toMatch(/^bedrock: 2 changes since the last save, from .* \(and 1 statement that failed after changing something, replayed with them\): \.recover replays them; anything else done first sets them aside\n/);
     expect(r.out.split('\n').slice(-4)).toEqual(['replayed 3 of 3 changes', '1', '2', '']);
     expect(r.out).toContain('failed when made: kept for what it did before failing');
     expect(r.status).toBe(0);
