@@ -95,6 +95,42 @@ export const INLINE_SHAPES: Readonly<Record<string, Shape>> = Object.freeze({
 });
 
 /** A to:by:do: step written as a literal integer other than 0, or null. */
+/**
+ * to:do: and to:by:do: inlined: start := receiver. i := start. last := limit.
+ * [i <= last] whileTrue: [body. i := i + by] (>= for a negative step); the answer is start,
+ * as the message answers its receiver in Pharo and GNU Smalltalk.
+ */
+function countingLoop(g: Generator, r: Expression, limit: Expression, b: Block, by: bigint): void {
+  g.pushScope();
+  const start = g.hiddenTemp('(start)');
+  const last = g.hiddenTemp('(limit)');
+  const i = g.newTemp(b.params[0]);
+  const top = g.newLabel(), end = g.newLabel();
+  g.value(r);
+  g.store(start);
+  g.store(i);
+  g.pop();
+  g.value(limit);
+  g.store(last);
+  g.pop();
+  g.label(top);
+  g.loadSlot(i);
+  g.loadSlot(last);
+  g.sendNamed(by > 0n ? '<=' : '>=', 1);
+  g.jumpIf(false, end);
+  g.inlineBlock(b);
+  g.pop();
+  g.loadSlot(i);
+  g.loadNumber(by);
+  g.sendNamed('+', 1);
+  g.store(i);
+  g.pop();
+  g.jump(top);
+  g.label(end);
+  g.loadSlot(start);
+  g.popScope();
+}
+
 function literalStep(e: Expression | undefined): bigint | null {
   return e !== undefined && e.kind === 'literal' && e.value.type === 'integer' && e.value.value !== 0n ? e.value.value : null;
 }
@@ -945,71 +981,7 @@ export const INLINED: Readonly<Record<string, Inliner>> = Object.freeze({
     g.loadSlot(times);
     g.popScope();
   },
-  'to:do:': (g, r, [limit, a]) => {
-    // start := receiver. i := start. last := limit. [i <= last] whileTrue: [body. i := i + 1].
-    // start (the answer, as the message to:do: answers its receiver in Pharo and GNU Smalltalk)
-    const b = a as Block;
-    g.pushScope();
-    const start = g.hiddenTemp('(start)');
-    const last = g.hiddenTemp('(limit)');
-    const i = g.newTemp(b.params[0]);
-    const top = g.newLabel(), end = g.newLabel();
-    g.value(r);
-    g.store(start);
-    g.store(i);
-    g.pop();
-    g.value(limit);
-    g.store(last);
-    g.pop();
-    g.label(top);
-    g.loadSlot(i);
-    g.loadSlot(last);
-    g.sendNamed('<=', 1);
-    g.jumpIf(false, end);
-    g.inlineBlock(b);
-    g.pop();
-    g.loadSlot(i);
-    g.loadNumber(1n);
-    g.sendNamed('+', 1);
-    g.store(i);
-    g.pop();
-    g.jump(top);
-    g.label(end);
-    g.loadSlot(start);
-    g.popScope();
-  },
-  'to:by:do:': (g, r, [limit, step, a]) => {
-    // As to:do:, counting by the literal step: [i <= last] for a positive one, [i >= last]
-    // for a negative one (Number>>to:by:do: the same); the answer is the receiver.
-    const b = a as Block;
-    const by = literalStep(step)!;
-    g.pushScope();
-    const start = g.hiddenTemp('(start)');
-    const last = g.hiddenTemp('(limit)');
-    const i = g.newTemp(b.params[0]);
-    const top = g.newLabel(), end = g.newLabel();
-    g.value(r);
-    g.store(start);
-    g.store(i);
-    g.pop();
-    g.value(limit);
-    g.store(last);
-    g.pop();
-    g.label(top);
-    g.loadSlot(i);
-    g.loadSlot(last);
-    g.sendNamed(by > 0n ? '<=' : '>=', 1);
-    g.jumpIf(false, end);
-    g.inlineBlock(b);
-    g.pop();
-    g.loadSlot(i);
-    g.loadNumber(by);
-    g.sendNamed('+', 1);
-    g.store(i);
-    g.pop();
-    g.jump(top);
-    g.label(end);
-    g.loadSlot(start);
-    g.popScope();
-  },
+  'to:do:': (g, r, [limit, a]) => countingLoop(g, r, limit, a as Block, 1n),
+  // As to:do:, counting by the literal step (Number>>to:by:do: the same).
+  'to:by:do:': (g, r, [limit, step, a]) => countingLoop(g, r, limit, a as Block, literalStep(step)!),
 });

@@ -863,6 +863,17 @@ export class Forth {
 
   private depth(): number { return Number((BigInt(this.base) - this.m.register(RSP)) / 8n); }
 
+  /** Send `selector` through the SEND service to the receiver and `arity` arguments on the stack. */
+  private sendSelector(m: Machine, selector: string, arity: number): void {
+    const sym = this.k.symbols.intern(selector);
+    if (sym < 0) throw new ForthError('out of memory');
+    m.setRegister(10, BigInt(sym), TAG_PTR);
+    this.rpush(BigInt(8 * arity));
+    const sendService = m.services[SERVICE.SEND];
+    const found = sendService ? sendService(m) : 'no SEND service';
+    if (typeof found === 'string') throw new ForthError(found);
+  }
+
   private need(n: number): void {
     if (this.depth() < n) throw new ForthError('Stack underflow');
   }
@@ -1238,13 +1249,7 @@ export class Forth {
           setSlot(m, p, 0, b, TAG_NUM);
           this.pushValue(BigInt(p), TAG_PTR);
         }
-        const sym = this.k.symbols.intern(selector);
-        if (sym < 0) throw new ForthError('out of memory');
-        m.setRegister(10, BigInt(sym), TAG_PTR);
-        this.rpush(BigInt(8 * arity));
-        const sendService = m.services[SERVICE.SEND];
-        const found = sendService ? sendService(m) : 'no SEND service';
-        if (typeof found === 'string') throw new ForthError(found);
+        this.sendSelector(m, selector, arity);
         return;
       }
       case '(F-DONE)': {
@@ -1715,13 +1720,7 @@ export class Forth {
         const arity = arityOf(selector);
         if (arity < 0) throw new ForthError(`SEND: ${JSON.stringify(selector)} is not a selector`);
         this.need(arity + 1);
-        const sym = this.k.symbols.intern(selector);
-        if (sym < 0) throw new ForthError('out of memory');
-        m.setRegister(10, BigInt(sym), TAG_PTR);
-        this.rpush(BigInt(8 * arity));
-        const sendService = m.services[SERVICE.SEND];
-        const found = sendService ? sendService(m) : 'no SEND service';
-        if (typeof found === 'string') throw new ForthError(found);
+        this.sendSelector(m, selector, arity);
         return;
       }
       case 'SMALLTALK': {
