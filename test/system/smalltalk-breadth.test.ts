@@ -146,6 +146,14 @@ const CASES: readonly Case[] = [
     "| s | s := OrderedCollection new. ('ab' readStream , 'cd' readStream) do: [:e | s add: e]. s size", "('ab' readStream , 'λ' readStream) upToEnd",
   ].join('\n'), ["#($1 $2 $3 '123' $4 '56' true '456' nil)", 'an Array(String $1 Array 2 true nil)', 'Array', 'true', '#($a $b 1 2 $c)',
     "#('123' '45' 'yz')", '$4', '4', "'abλ'"]],
+  ['WeakArray: what only a WeakArray holds is nil after a major collection (Smalltalk garbageCollect, ObjectMemory compact)', [
+    '| a b keep | keep := Object new. a := WeakArray new: 5. a at: 1 put: #sym13; at: 2 put: Object new; at: 3 put: keep; at: 5 put: 1. b := a copy. Smalltalk garbageCollect. {a. b. (a at: 3) == keep. b class}',
+    '| a | a := WeakArray new: 1. a at: 1 put: (Array new: 3). Smalltalk garbageCollectMost. a at: 1',
+    '| a | a := WeakArray new: 1. a at: 1 put: (Array new: 3). ObjectMemory compact. a at: 1',
+    "| a | a := WeakArray with: 3 with: 'x' copy with: 'y'. ObjectMemory globalGarbageCollect. a",
+    '| a | a := WeakArray new: 2. a at: 1 put: a. Smalltalk garbageCollect. (a at: 1) == a', '(WeakArray new: 2) printString', 'WeakArray superclass',
+  ].join('\n'), ["an Array(a WeakArray(#sym13 nil an Object nil 1) a WeakArray(#sym13 nil an Object nil 1) true WeakArray)", '#(nil nil nil)', 'nil',
+    "a WeakArray(3 nil 'y')", 'true', "'a WeakArray(nil nil)'", 'Array']],
 ];
 
 describeCases('issue 13, item by item', CASES);
