@@ -74,7 +74,7 @@ const ACTOR_FRAME = '  in the actor, ';
 export function traceLines(trace: readonly string[], frames: readonly FrameReport[] | undefined): Line[] {
   let j = 0;
   return trace.map((entry) => {
-    const name = entry.replace(/, in .*$/, '').replace(/ \(×\d+\)$/, '');
+    const name = entry.replace(/, in .*$/, '').replace(/ \(\u00d7\d+\)$/, '');
     const at = frames ? frames.findIndex((f, i) => i >= j && f.name === name) : -1;
     if (at < 0 || !frames) return line('trace', `  in ${entry}`);
     j = at + 1;
