@@ -531,7 +531,7 @@ export class Machine {
     const t = code.translation;
     if (t !== null && r.ok) {
       const label = t.plan.labelOf.get(off);
-      if (label !== undefined) { ins.baseOp = ins.op; ins.op = OP.TRANSLATED; ins.txLabel = label; }
+      if (label !== undefined && t.plan.entries.has(label)) { ins.baseOp = ins.op; ins.op = OP.TRANSLATED; ins.txLabel = label; }
     }
     return ins;
   }

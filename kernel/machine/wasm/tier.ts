@@ -316,7 +316,9 @@ export class Tier {
     }
     this.translated.add(code);
     this.table.set(slot, fn);
+    // (only the entries: elsewhere the interpreter runs on to one, or out of the object)
     p.offsets.forEach((off, label) => {
+      if (!p.entries.has(label)) return;
       const ins = this.m.fetch(code, off);
       if (ins.op === OP.FAULT || ins.op === OP.EXIT || ins.op === OP.TRANSLATED) return;
       ins.baseOp = ins.op;
