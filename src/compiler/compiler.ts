@@ -121,11 +121,17 @@ export class Compiler {
     try {
       return this.k.withHolds((hold) => {
         const unit = this.unit({ kind: 'doit', body: item, start: item.span.start.offset }, 0, [], behaviour, 'a DoIt', hold);
-        // A DoIt runs once, on this system's back end: only that back end's code is made for
-        // it (its blocks, which may outlive it in a saved image, get both).
-        const c = this.materialize(unit, hold, this.backend !== 'native');
+        // A DoIt runs once: only one back end's code is made for it (its blocks, which may
+        // outlive it in a saved image, get both). That is this system's back end, except for a
+        // DoIt whose code runs straight through (runsOnce): each of its instructions runs at
+        // most once, so native code would cost more to make than it saves in running, and
+        // threaded pairs are made in a fraction of the time (issue 17 item 6: a line of
+        // 100,000 statements is one such DoIt).
+        const native = this.backend === 'native' && !runsOnce(unit);
+        const c = this.materialize(unit, hold, native ? 'native' : 'threaded');
         const method = this.methodObject(c, 'doIt', this.k.behaviour(CLASS.UndefinedObject), item.source, hold);
-        return { ok: true as const, entry: this.backend === 'native' ? c.nativeCode : c.stub, method };
+        this.doItsThreaded += native ? 0 : 1;
+        return { ok: true as const, entry: native ? c.nativeCode : c.stub, method };
       });
     } catch (e) {
       if (e instanceof CompileFailure) return { ok: false, error: e.error };
@@ -197,8 +203,12 @@ export class Compiler {
     return g.finish(name);
   }
 
-  /** Both back ends' code for a unit, in the heap. */
-  materialize(unit: Unit, hold: (a: number) => number, threadedCode = true): Compiled {
+  /** DoIts made as threaded code only on the native back end (runsOnce): for tests, and `bedrock bench`. */
+  doItsThreaded = 0;
+
+  /** Both back ends' code for a unit, in the heap; or only one's (a DoIt's, which runs once). */
+  materialize(unit: Unit, hold: (a: number) => number, made: 'both' | 'native' | 'threaded' = 'both'): Compiled {
+    const threadedCode = made !== 'native';
     const k = this.k;
     const literalsList = [...unit.literals];
     const sites = new Map<Op, number>();
@@ -235,8 +245,8 @@ export class Compiler {
     // info (debug-info.ts).
     const literals = hold(this.fixedArray([...literalsList.map((p): [bigint, number] => [BigInt(p), TAG_PTR]), [BigInt(k.nil), TAG_PTR], [BigInt(k.nil), TAG_PTR]]));
     const vectorSlot = literalsList.length;
-    const native = nativeLines(k, unit, literals, sites, siteSlots);
-    const { code: nativeCode, offsets } = this.placeCode(native.lines, hold, literals);
+    const native = made === 'threaded' ? NO_NATIVE_CODE : nativeLines(k, unit, literals, sites, siteSlots);
+    let { code: nativeCode, offsets } = made === 'threaded' ? { code: -1, offsets: [] as number[] } : this.placeCode(native.lines, hold, literals);
     const threaded = threadedCode ? threadedPairs(k, unit, literals, this.prims, sites) : { ok: true as const, pairs: [], ops: [] };
     if (!threaded.ok) throw new CompileFailure({ message: threaded.message, span: NO_SPAN });
     let vector = k.nil, stub = -1;
@@ -247,6 +257,8 @@ export class Compiler {
         { mnemonic: 'mov', operands: [reg(RSI), literalSlot(vectorSlot)], hints: {}, origin: 'threaded entry' },
         { mnemonic: 'jmp', operands: [rel(this.runCode())], hints: { disp32: true }, origin: 'threaded entry' },
       ], hold, literals).code;
+      // Threaded only: the method's code is its entry stub (a method always has code).
+      if (nativeCode < 0) nativeCode = stub;
     }
     const origins = hold(this.originsArray(native.lines, offsets, hold));
     const placedOps: { offset: number; op: number }[] = [];
@@ -432,6 +444,25 @@ export class Compiler {
     values.forEach(([v, t], i) => setSlot(k.machine, a, i, v, t));
     return a;
   }
+}
+
+/** The native code of a unit made as threaded code only. */
+const NO_NATIVE_CODE: NativeCode = Object.freeze({ raw: [], lines: [], fired: {}, marks: new Map() });
+
+/**
+ * Does the unit's code run straight through: no branch back (a loop inlined in it, such as
+ * to:do: or whileTrue:), and no machine primitive inlined in it (whose native code is what
+ * the seed's examples show)? Then each instruction of it runs at most once. Its blocks are
+ * units of their own, and are not looked at here.
+ */
+export function runsOnce(unit: Unit): boolean {
+  const placed = new Set<number>();
+  for (const op of unit.ops) {
+    if (op.op === 'primitive') return false;
+    if (op.op === 'label') placed.add(op.id);
+    else if ((op.op === 'jump' || op.op === 'jumpIf') && placed.has(op.target)) return false;
+  }
+  return true;
 }
 
 const NO_SPAN: Span = { start: { offset: 0, line: 1, column: 1 }, end: { offset: 0, line: 1, column: 1 } };
