@@ -1,5 +1,7 @@
 /*
- * Symbols: interned names. A symbol is a byte object of class Symbol in the fixed space, so
+ * Symbols: interned names. A symbol is a byte object of class Symbol (its characters' codes,
+ * 0 to 255), or, when its text has a character above 255, a word object of class WideSymbol
+ * (its code points, as a WideString holds them), in the fixed space, so
  * its address is its identity for as long as it lives, and the host can keep a map from text
  * to address. The map is weak: the collector may free a symbol nothing refers to (a forgotten
  * definition's selector), and tells us through the heap's onFreeFixed hook.
@@ -8,11 +10,11 @@
  * with that selector takes): 0 for `foo`, 1 for `+` or `at:`, 2 for `at:put:`. A send reads
  * it to find the receiver under the arguments, without looking anything up.
  */
-import { FORMAT_BYTES, TAG_NUM } from '../machine/cells.ts';
+import { FORMAT_BYTES, FORMAT_WORDS, TAG_NUM } from '../machine/cells.ts';
 import type { Machine } from '../machine/machine.ts';
 import type { Heap } from '../memory/heap.ts';
-import { byteShape, classIndexOf, headerFlags, isObject, latin1, setHeaderFlags, textOf, utf8 } from './access.ts';
-import { CLASS } from './layout.ts';
+import { byteShape, classIndexOf, codePoints, headerFlags, isObject, latin1, setHeaderFlags, setSlotNumber, textOf } from './access.ts';
+import { CLASS, isSymbolClass } from './layout.ts';
 
 /** The number of arguments a message with this selector takes. */
 export function arityOf(selector: string): number {
@@ -29,13 +31,21 @@ export class SymbolTable {
   intern(text: string): number {
     const known = this.byText.get(text);
     if (known !== undefined) return known;
-    // Characters up to 255 as their codes, as a String holds them; a text with a wider one as UTF-8 (textOf).
-    const bytes = latin1(text) ?? utf8(text);
-    const { slots, pad } = byteShape(bytes.length);
-    const p = this.heap.allocateFixed(slots, FORMAT_BYTES, CLASS.Symbol, 0n, TAG_NUM);
-    if (p < 0) return -1;
-    this.machine.store.bytes.set(bytes, p);
-    setPad(this.machine, p, pad);
+    // Characters up to 255 as their codes, as a String holds them; a text with a wider one as code points, as a WideString.
+    const bytes = latin1(text);
+    let p: number;
+    if (bytes === null) {
+      const cps = codePoints(text);
+      p = this.heap.allocateFixed(cps.length, FORMAT_WORDS, CLASS.WideSymbol, 0n, TAG_NUM);
+      if (p < 0) return -1;
+      cps.forEach((cp, i) => setSlotNumber(this.machine, p, i, cp));
+    } else {
+      const { slots, pad } = byteShape(bytes.length);
+      p = this.heap.allocateFixed(slots, FORMAT_BYTES, CLASS.Symbol, 0n, TAG_NUM);
+      if (p < 0) return -1;
+      this.machine.store.bytes.set(bytes, p);
+      setPad(this.machine, p, pad);
+    }
     setHeaderFlags(this.machine, p, Math.min(arityOf(text), 255));
     this.byText.set(text, p);
     return p;
@@ -52,7 +62,7 @@ export class SymbolTable {
 
   /** Is `p` a symbol? */
   isSymbol(p: number): boolean {
-    return isObject(this.machine, p) && classIndexOf(this.machine, p) === CLASS.Symbol;
+    return isObject(this.machine, p) && isSymbolClass(classIndexOf(this.machine, p));
   }
 
   arity(symbol: number): number {
