@@ -139,6 +139,13 @@ export class Bedrock {
   /** The methods of the DoIts being evaluated, outermost first (the debugger names their frames). */
   readonly doIts: number[] = [];
 
+  /**
+   * Is a statement's value printed (its printString run for the outcome's text)? Off while a
+   * Smalltalk file runs (bedrock run FILE.st), which shows no values, as gst shows none: the
+   * outcome's text is then empty, and printString (user code) does not run for nothing.
+   */
+  printValues = true;
+
   /** Stop an evaluation at an error nothing handles, for a debugger (debug-service.ts PAUSE), instead of ending it. */
   pauseOnError = false;
 
@@ -475,7 +482,7 @@ export class Bedrock {
         const root = answer >= 0 ? answer : k.heap.roots.add(m.register(0), m.registerTag(0));
         answer = -1;
         try {
-          const text = this.printString({ value: k.heap.roots.value(root), tag: k.heap.roots.tag(root) });
+          const text = this.printValues ? this.printString({ value: k.heap.roots.value(root), tag: k.heap.roots.tag(root) }) : '';
           return finish({ kind: 'value', value: { value: k.heap.roots.value(root), tag: k.heap.roots.tag(root) }, text, source });
         } finally {
           k.heap.roots.release(root);
