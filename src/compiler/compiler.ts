@@ -46,7 +46,14 @@ export type Defined = { readonly ok: true; readonly method: number; readonly own
 export type CompileOutcome<T> = T | { readonly ok: false; readonly error: CompileError };
 
 /** A compiled top-level expression: the code to call (with rax = nil, the receiver). */
-export interface CompiledDoIt { readonly ok: true; readonly entry: number; readonly method: number }
+export interface CompiledDoIt {
+  readonly ok: true; readonly entry: number; readonly method: number;
+  /**
+   * Entered from the host (doIt's `fromHost`) as threaded code through the shared entry,
+   * which takes its vector in rsi: the caller sets rsi to the method's METHOD.THREADED.
+   */
+  readonly vectorInRsi?: true;
+}
 
 /** Everything both back ends produced for one unit (for `see` and for tests). */
 export interface Compiled {
@@ -116,7 +123,7 @@ export class Compiler {
    * Compile a top-level expression into code that answers its value; in `behaviour`'s scope
    * (its instance and class variables) when one is given.
    */
-  doIt(item: DoIt, behaviour = -1): CompileOutcome<CompiledDoIt> {
+  doIt(item: DoIt, behaviour = -1, fromHost = false): CompileOutcome<CompiledDoIt> {
     this.bound = [];
     try {
       return this.k.withHolds((hold) => {
@@ -128,10 +135,13 @@ export class Compiler {
         // threaded pairs are made in a fraction of the time (issue 17 item 6: a line of
         // 100,000 statements is one such DoIt).
         const native = this.backend === 'native' && !runsOnce(unit);
-        const c = this.materialize(unit, hold, native ? 'native' : 'threaded');
+        // Entered by the host, such a DoIt needs no entry stub of its own: the host puts its
+        // vector in rsi and calls the one shared entry (hostEntry).
+        const shared = !native && this.backend === 'native' && fromHost ? this.hostEntry() : undefined;
+        const c = this.materialize(unit, hold, native ? 'native' : 'threaded', shared);
         const method = this.methodObject(c, 'doIt', this.k.behaviour(CLASS.UndefinedObject), item.source, hold);
         this.doItsThreaded += native ? 0 : 1;
-        return { ok: true as const, entry: native ? c.nativeCode : c.stub, method };
+        return { ok: true as const, entry: native ? c.nativeCode : c.stub, method, ...(shared !== undefined && { vectorInRsi: true as const }) };
       });
     } catch (e) {
       if (e instanceof CompileFailure) return { ok: false, error: e.error };
@@ -207,7 +217,7 @@ export class Compiler {
   doItsThreaded = 0;
 
   /** Both back ends' code for a unit, in the heap; or only one's (a DoIt's, which runs once). */
-  materialize(unit: Unit, hold: (a: number) => number, made: 'both' | 'native' | 'threaded' = 'both'): Compiled {
+  materialize(unit: Unit, hold: (a: number) => number, made: 'both' | 'native' | 'threaded' = 'both', sharedStub?: number): Compiled {
     const threadedCode = made !== 'native';
     const k = this.k;
     const literalsList = [...unit.literals];
@@ -253,7 +263,7 @@ export class Compiler {
     if (threadedCode) {
       vector = hold(this.fixedArray(threaded.pairs.flatMap((p): [bigint, number][] => [[BigInt(p.method), TAG_PTR], [p.operand, p.tag]])));
       setSlotPointer(k.machine, literals, vectorSlot, vector);
-      stub = this.placeCode([
+      stub = sharedStub ?? this.placeCode([
         { mnemonic: 'mov', operands: [reg(RSI), literalSlot(vectorSlot)], hints: {}, origin: 'threaded entry' },
         { mnemonic: 'jmp', operands: [rel(this.runCode())], hints: { disp32: true }, origin: 'threaded entry' },
       ], hold, literals).code;
@@ -393,6 +403,25 @@ export class Compiler {
   }
 
   private runFound: { readonly epoch: number; readonly code: number } | null = null;
+
+  /**
+   * The entry the host calls a threaded DoIt through, with its vector in rsi: a jump to
+   * VM>>run: (what each threaded stub does after loading its own vector). One for all such
+   * DoIts, kept alive by a root of its own, and made again when run: is another.
+   */
+  private hostEntry(): number {
+    const run = this.runCode();
+    if (this.sharedEntry !== null && this.sharedEntry.run === run) return this.sharedEntry.code;
+    const k = this.k;
+    const code = k.withHolds((hold) => this.placeCode([
+      { mnemonic: 'jmp', operands: [rel(run)], hints: { disp32: true }, origin: 'threaded entry (vector in rsi)' },
+    ], hold).code);
+    if (this.sharedEntry !== null) k.heap.roots.release(this.sharedEntry.root);
+    this.sharedEntry = { run, code, root: k.heap.roots.add(BigInt(code), TAG_PTR) };
+    return code;
+  }
+
+  private sharedEntry: { readonly run: number; readonly code: number; readonly root: number } | null = null;
 
   /**
    * Encode lines into a new code object (measured first; branches to other code are 32-bit),

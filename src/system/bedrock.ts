@@ -13,8 +13,8 @@ import { describeFault, type Fault } from '../../kernel/machine/faults.ts';
 import type { RunOptions } from '../../kernel/machine/machine.ts';
 import type { Value } from '../../kernel/objects/globals.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
-import { classIndexOf, isObject, setSlot, setSlotPointer, slotPointer } from '../../kernel/objects/access.ts';
-import { CLASS, ROOTS, SERVICE } from '../../kernel/objects/layout.ts';
+import { classIndexOf, isObject, setSlot, setSlotPointer, slot, slotPointer } from '../../kernel/objects/access.ts';
+import { CLASS, METHOD, ROOTS, SERVICE } from '../../kernel/objects/layout.ts';
 import { assignGlobal, findBinding } from '../../kernel/objects/globals.ts';
 import { formatSyntaxError, placeText, type ClassDefinition, type DoIt, type Item } from '../lang/ast.ts';
 import { classSteps } from './class-items.ts';
@@ -330,7 +330,7 @@ export class Bedrock {
   private startDoIt(item: DoIt, options: RunOptions, scope: { behaviour?: number; receiver?: Value } = {}): Evaluation {
     const source = item.source;
     const once = (o: Outcome): Evaluation => ({ step: () => o });
-    const r = this.compiler.doIt(item, scope.behaviour ?? -1);
+    const r = this.compiler.doIt(item, scope.behaviour ?? -1, true);
     if (!r.ok) return once(this.withOutput({ kind: 'error', text: compileErrorText(r.error.message, r.error.span, source, item.span, item.origin), source }));
     const k = this.kernel;
     const m = k.machine;
@@ -413,6 +413,8 @@ export class Bedrock {
           // The host's frame has no threaded vector: rbp left over from an earlier run would
           // read as the caller of the outermost run: loop in a backtrace.
           m.setRegister(5, 0n, TAG_NUM);
+          // Threaded code entered through the shared entry: its vector in rsi (where it is now).
+          if (r.vectorInRsi) m.setRegister(6, slot(m, r.method, METHOD.THREADED), TAG_PTR);
           run = m.call(r.entry, { steps: slice });
         } else {
           if (resumeAt) m.resumeAt = resumeAt;
