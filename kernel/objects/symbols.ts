@@ -22,14 +22,47 @@ export function arityOf(selector: string): number {
   return (selector.match(/:/g) ?? []).length;
 }
 
+/**
+ * A symbol table packed for another thread (image/snapshot.ts): every text in one string, in
+ * the order JavaScript compares strings (by UTF-16 code units), `ends[i]` where the i-th ends,
+ * `addresses[i]` its symbol. Structured-cloned as one string and two Int32Arrays (a Map of a few
+ * thousand strings took milliseconds each way), and searched as it is by the opener.
+ */
+export interface PackedSymbols {
+  readonly texts: string;
+  readonly ends: Int32Array;
+  readonly addresses: Int32Array;
+}
+
+/** Compare `texts[start, end)` with `t` as JavaScript compares strings: negative, 0 or positive. */
+function compareAt(texts: string, start: number, end: number, t: string): number {
+  const n = end - start;
+  const common = Math.min(n, t.length);
+  for (let i = 0; i < common; i++) {
+    const d = texts.charCodeAt(start + i) - t.charCodeAt(i);
+    if (d !== 0) return d;
+  }
+  return n - t.length;
+}
+
 export class SymbolTable {
   private readonly byText = new Map<string, number>();
+  /**
+   * Symbols adopted packed (adoptPacked: an actor's opened snapshot), searched in place, so
+   * that an opener builds no map of thousands of entries; those the collector freed since are
+   * in `gone`. byText is looked at first.
+   */
+  private base: PackedSymbols | null = null;
+  private gone: Set<number> | null = null;
+  /** Changes since `packedCache` was made (intern, freed, adopt). */
+  private version = 0;
+  private packedCache: { readonly version: number; readonly packed: PackedSymbols } | null = null;
 
   constructor(private readonly machine: Machine, private readonly heap: Heap) {}
 
   /** The symbol for `text`, made if it does not exist yet. -1 only when memory is exhausted. */
   intern(text: string): number {
-    const known = this.byText.get(text);
+    const known = this.find(text);
     if (known !== undefined) return known;
     // Characters up to 255 as their codes, as a String holds them; a text with a wider one as code points, as a WideString.
     const bytes = latin1(text);
@@ -48,12 +81,31 @@ export class SymbolTable {
     }
     setHeaderFlags(this.machine, p, Math.min(arityOf(text), 255));
     this.byText.set(text, p);
+    this.version++;
     return p;
   }
 
   /** The symbol for `text` if it exists. */
   find(text: string): number | undefined {
-    return this.byText.get(text);
+    const known = this.byText.get(text);
+    if (known !== undefined || this.base === null) return known;
+    const i = this.baseIndex(text);
+    if (i < 0) return undefined;
+    const p = this.base.addresses[i];
+    return this.gone?.has(p) ? undefined : p;
+  }
+
+  /** The index of `text` in the packed base, or -1 (a binary search). */
+  private baseIndex(text: string): number {
+    const { texts, ends } = this.base!;
+    let lo = 0, hi = ends.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const c = compareAt(texts, mid === 0 ? 0 : ends[mid - 1], ends[mid], text);
+      if (c === 0) return mid;
+      if (c < 0) lo = mid + 1; else hi = mid - 1;
+    }
+    return -1;
   }
 
   text(symbol: number): string {
@@ -72,22 +124,70 @@ export class SymbolTable {
   /** The collector freed this symbol: forget it. */
   freed(symbol: number, text: string): void {
     if (this.byText.get(text) === symbol) this.byText.delete(text);
+    if (this.base !== null) {
+      const i = this.baseIndex(text);
+      if (i >= 0 && this.base.addresses[i] === symbol) (this.gone ??= new Set()).add(symbol);
+    }
+    this.version++;
   }
 
   /** Learn an existing symbol (when a kernel is made over a heap that already has them); `text` if the caller has read it already. */
   adopt(symbol: number, text = this.text(symbol)): void {
     this.byText.set(text, symbol);
+    this.version++;
   }
 
-  /** A copy of the table, text to address (image/snapshot.ts). */
-  table(): Map<string, number> { return new Map(this.byText); }
-
-  /** Take every entry of a table made by table() over the same heap. */
-  adoptTable(table: ReadonlyMap<string, number>): void {
-    for (const [text, p] of table) this.byText.set(text, p);
+  /** Every entry, text to address (tests compare it with a walk of the heap). */
+  table(): Map<string, number> {
+    const all = new Map<string, number>();
+    if (this.base !== null) {
+      const { texts, ends, addresses } = this.base;
+      for (let i = 0; i < ends.length; i++) {
+        if (!this.gone?.has(addresses[i])) all.set(texts.slice(i === 0 ? 0 : ends[i - 1], ends[i]), addresses[i]);
+      }
+    }
+    for (const [text, p] of this.byText) all.set(text, p);
+    return all;
   }
 
-  get size(): number { return this.byText.size; }
+  /**
+   * The table packed (image/snapshot.ts), made again only when a symbol was made, freed or
+   * adopted since: a spawner that makes no symbols between spawns packs it once.
+   */
+  packed(): PackedSymbols {
+    if (this.packedCache?.version === this.version) return this.packedCache.packed;
+    const entries = [...this.table()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    const ends = new Int32Array(entries.length);
+    const addresses = new Int32Array(entries.length);
+    let at = 0;
+    entries.forEach(([text, p], i) => { at += text.length; ends[i] = at; addresses[i] = p; });
+    const packed = { texts: entries.map((e) => e[0]).join(''), ends, addresses };
+    this.packedCache = { version: this.version, packed };
+    return packed;
+  }
+
+  /** Take every symbol of a table packed by packed() over the same heap (searched in place, not copied). */
+  adoptPacked(packed: PackedSymbols): void {
+    this.version++;
+    if (this.base === null && this.byText.size === 0) {
+      this.base = packed;
+      this.packedCache = { version: this.version, packed };
+      return;
+    }
+    // Not the first table: merged the plain way.
+    const { texts, ends, addresses } = packed;
+    for (let i = 0; i < ends.length; i++) this.byText.set(texts.slice(i === 0 ? 0 : ends[i - 1], ends[i]), addresses[i]);
+  }
+
+  get size(): number {
+    if (this.base === null) return this.byText.size;
+    let n = this.byText.size;
+    const { texts, ends, addresses } = this.base;
+    for (let i = 0; i < ends.length; i++) {
+      if (!this.gone?.has(addresses[i]) && !this.byText.has(texts.slice(i === 0 ? 0 : ends[i - 1], ends[i]))) n++;
+    }
+    return n;
+  }
 }
 
 /** Set a byte object's pad (unused bytes in its last cell). */
