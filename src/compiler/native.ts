@@ -327,7 +327,8 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
     }
   }
   current = -1;
-  out.push(...cold);
+  // (One at a time: a long DoIt's cold code is more lines than a call may take as arguments.)
+  for (const l of cold) out.push(l);
   if (notBoolean) {
     // ifTrue: and the like on something that is neither true nor false: the FAIL service.
     const origin = 'not a Boolean';
