@@ -135,6 +135,12 @@ export interface HeapHooks {
   onFreeFixed?: (address: number, headerBits: bigint) => void;
   /** After every collection. */
   onCollect?: (report: GcReport) => void;
+  /**
+   * Weak references: the class index whose instances' pointer slots do not keep their objects
+   * alive, and the address (of a fixed object) a major collection puts in place of one that
+   * nothing else keeps (a minor collection keeps them, as strong).
+   */
+  weak?: { readonly classIndex: number; readonly cleared: number };
 }
 
 /** Space usage, in cells. */
