@@ -223,14 +223,14 @@ class SmalltalkReader {
         // A chunk that is only `Foo methodsFor: 'x'` begins methods even after statements
         // (GNU Smalltalk's `Eval [ ... ]` then `!Foo methodsFor: 'x'!`).
         const head = this.onlyMethodsHead(c.start, c.end);
-        if (head !== null) { this.methods(head.target, head.classSide); continue; }
+        if (head !== null) { this.methods(head.target, head.classSide, head.category); continue; }
         const { start, end } = c;
         this.guarded(() => this.statements(start, end));
         continue;
       }
       const tokens = this.tokens(c.start, c.end);
       const head = methodsHead(tokens);
-      if (head !== null) { this.methods(head.target, head.classSide); continue; }
+      if (head !== null) { this.methods(head.target, head.classSide, head.category); continue; }
       const commented = commentHead(tokens);
       if (commented !== null) {
         const body = this.chunk(false);
@@ -244,7 +244,7 @@ class SmalltalkReader {
   }
 
   /** The chunk's methodsFor: head when that message is the whole of its last statement, else null. */
-  private onlyMethodsHead(start: number, end: number): { target: string; classSide: boolean } | null {
+  private onlyMethodsHead(start: number, end: number): { target: string; classSide: boolean; category?: string } | null {
     let tokens: Token[];
     try { tokens = this.tokens(start, end); } catch { return null; }
     const lastPeriod = tokens.map((t) => t.kind).lastIndexOf('period');
@@ -264,17 +264,19 @@ class SmalltalkReader {
     return tokensIn(this.source, start, end);
   }
 
-  /** Methods, one a chunk, until an empty chunk. */
-  private methods(target: string, classSide: boolean): void {
+  /** Methods, one a chunk, until an empty chunk; each in the category methodsFor: named (its methodCategory). */
+  private methods(target: string, classSide: boolean, category?: string): void {
     for (let c = this.chunk(false); c !== null; c = this.chunk(false)) {
       if (this.source.text.slice(c.start, c.end).trim() === '') return;
       const { start, end } = c;
-      this.guarded(() => { this.items.push(this.method(target, classSide, start, end)); });
+      this.guarded(() => { this.items.push(this.method(target, classSide, start, end, category)); });
     }
   }
 
-  private method(target: string, classSide: boolean, start: number, end: number): MethodDefinition {
-    return methodFromChunk(this.source, target, classSide, start, end);
+  private method(target: string, classSide: boolean, start: number, end: number, category?: string): MethodDefinition {
+    const def = methodFromChunk(this.source, target, classSide, start, end);
+    if (category === undefined || def.pragmas.some((p) => p.selector === 'category:')) return def;
+    return { ...def, pragmas: [...def.pragmas, { selector: 'category:', args: [{ type: 'string', value: category }], span: def.span }] };
   }
 
   /**
@@ -370,14 +372,15 @@ function replayable(item: DoIt): DoIt {
   return { ...item, replay: `Eval [\n${item.source}\n]` };
 }
 
-/** `Foo methodsFor: 'x'` or `Foo class methodsFor: 'x' stamp: '...'`: the target, or null. */
-function methodsHead(tokens: readonly Token[]): { target: string; classSide: boolean } | null {
+/** `Foo methodsFor: 'x'` or `Foo class methodsFor: 'x' stamp: '...'`: the target and the category ('x'), or null. */
+function methodsHead(tokens: readonly Token[]): { target: string; classSide: boolean; category?: string } | null {
   const t0 = tokens[0];
   if (t0?.kind !== 'identifier') return null;
   const classSide = tokens[1]?.kind === 'identifier' && tokens[1].text === 'class';
   const k = tokens[classSide ? 2 : 1];
   if (k?.kind !== 'keyword' || !/^(public|private)?[mM]ethodsFor:$/.test(k.text)) return null;
-  return { target: t0.text, classSide };
+  const c = tokens[classSide ? 3 : 2];
+  return { target: t0.text, classSide, ...(c?.kind === 'string' && typeof c.value === 'string' && { category: c.value }) };
 }
 
 /** `Foo commentStamp: '...' prior: 0` (Squeak's and Pharo's class comment): the class, or null. */
