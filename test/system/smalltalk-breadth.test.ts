@@ -163,6 +163,12 @@ const CASES: readonly Case[] = [
     "Object subclass: #Cp13 instanceVariableNames: '' classVariableNames: 'Foo Bar' package: 'x'", "Cp13 classPool keys asSortedCollection asArray", 'Cp13 sharedPools',
   ].join('\n'), ["#('hi' 'an {Object}' '{Object}' Object)", '7', "'{{Object}}'", "'(unnamed) cannot be a subclass of itself'", 'false', 'true', '#sup',
     'Cp13', '#(#Bar #Foo)', '#()']],
+  ['a message not understood knows where its lookup started (lookupClass, startingClass), a super send\'s too; signalingContext', [
+    "Object subclass: #Dnu13 instanceVariableNames: '' classVariableNames: '' package: 'x'", "Dnu13 compile: 'doesNotUnderstand: aMessage ^aMessage startingClass'",
+    "Dnu13 subclass: #Dnu13b instanceVariableNames: '' classVariableNames: '' package: 'x'", "Dnu13b compile: 'viaSuper ^super zork'",
+    'Dnu13b new zork', 'Dnu13b new viaSuper', '[3 zork] on: MessageNotUnderstood do: [:e | e message lookupClass]',
+    '(Message selector: #foo arguments: #()) lookupClass', '| error | [1 doSomething] on: Error do: [:e | error := e]. error signalingContext',
+  ].join('\n'), ['Dnu13', '#doesNotUnderstand:', 'Dnu13b', '#viaSuper', 'Dnu13b', 'Dnu13', 'SmallInteger', 'nil', 'nil']],
 ];
 
 describeCases('issue 13, item by item', CASES);
