@@ -274,9 +274,7 @@ class SmalltalkReader {
   }
 
   private method(target: string, classSide: boolean, start: number, end: number, category?: string): MethodDefinition {
-    const def = methodFromChunk(this.source, target, classSide, start, end);
-    if (category === undefined || def.pragmas.some((p) => p.selector === 'category:')) return def;
-    return { ...def, pragmas: [...def.pragmas, { selector: 'category:', args: [{ type: 'string', value: category }], span: def.span }] };
+    return methodFromChunk(this.source, target, classSide, start, end, category);
   }
 
   /**
@@ -314,7 +312,11 @@ class SmalltalkReader {
 }
 
 /** A method in chunk form (a pattern, then its body) from `start` to `end` of `source`. */
-function methodFromChunk(source: SourceText, target: string, classSide: boolean, start: number, end: number): MethodDefinition {
+/**
+ * A method from a chunk. `category` (its methodsFor: head's) becomes a `<category:>` pragma, in
+ * the definition and in its source, unless the method has one of its own.
+ */
+function methodFromChunk(source: SourceText, target: string, classSide: boolean, start: number, end: number, category?: string): MethodDefinition {
   const text = source.text;
   const tokens = tokensIn(source, start, end);
   const p = new TokenParser(source, tokens);
@@ -333,6 +335,7 @@ function methodFromChunk(source: SourceText, target: string, classSide: boolean,
     const statements = p.statements(undefined);
     body = { kind: 'smalltalk', temps, statements, span: p.span(first?.start ?? bodyEnd, bodyEnd) };
   }
+  const tagged = category !== undefined && body.kind === 'smalltalk' && !pragmas.some((x) => x.selector === 'category:');
   return {
     kind: 'method',
     target: { kind: 'variable', name: target, span: p.span(start, start) },
@@ -340,8 +343,8 @@ function methodFromChunk(source: SourceText, target: string, classSide: boolean,
     selector: pattern.selector,
     params: pattern.params,
     body,
-    pragmas,
-    source: `${target}${classSide ? ' class' : ''} >> ${text.slice(pattern.start, pattern.end)} [${text.slice(pattern.end, bodyEnd)}\n]`,
+    pragmas: tagged ? [{ selector: 'category:', args: [{ type: 'string', value: category! }], span: p.span(start, start) }, ...pragmas] : pragmas,
+    source: `${target}${classSide ? ' class' : ''} >> ${text.slice(pattern.start, pattern.end)} [${tagged ? ` <category: '${category!.replaceAll("'", "''")}'>` : ''}${text.slice(pattern.end, bodyEnd)}\n]`,
     span: p.span(pattern.start, bodyEnd),
     origin: source,
   };
