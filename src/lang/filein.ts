@@ -335,7 +335,8 @@ function methodFromChunk(source: SourceText, target: string, classSide: boolean,
     const statements = p.statements(undefined);
     body = { kind: 'smalltalk', temps, statements, span: p.span(first?.start ?? bodyEnd, bodyEnd) };
   }
-  const tagged = category !== undefined && body.kind === 'smalltalk' && !pragmas.some((x) => x.selector === 'category:');
+  // The default category ('as yet unclassified', what a method with none answers) needs no pragma.
+  const tagged = category !== undefined && category !== 'as yet unclassified' && body.kind === 'smalltalk' && !pragmas.some((x) => x.selector === 'category:');
   return {
     kind: 'method',
     target: { kind: 'variable', name: target, span: p.span(start, start) },
