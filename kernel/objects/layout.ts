@@ -124,7 +124,7 @@ export const INSTANCE_SPECS: Readonly<Partial<Record<WellKnownClass, { readonly 
   Array: { indexable: true },
   WeakArray: { indexable: true },
   Character: { fixedSlots: 1 },
-  Message: { fixedSlots: 2 },
+  Message: { fixedSlots: 3 },
   BlockClosure: { fixedSlots: 5 },
   Context: { fixedSlots: 5, indexable: true },
   SendSite: { fixedSlots: 3 },
@@ -146,7 +146,8 @@ export const METHOD = Object.freeze({
 });
 /** A global: name, value, and the binding it was defined after (the globals chain, newest first). */
 export const BINDING = Object.freeze({ NAME: 0, VALUE: 1, NEXT: 2, SIZE: 3 });
-export const MESSAGE = Object.freeze({ SELECTOR: 0, ARGUMENTS: 1, SIZE: 2 });
+/** A Message: selector, arguments, and (one made for doesNotUnderstand:) the class its lookup started in. */
+export const MESSAGE = Object.freeze({ SELECTOR: 0, ARGUMENTS: 1, LOOKUP_CLASS: 2, SIZE: 3 });
 /**
  * A mark: what `forget` restores. heads[i] is the method chain head of class index i when
  * the mark was made, for every i below classCount.

@@ -286,7 +286,7 @@ export function sendSiteService(k: Kernel): HostService {
     const classIndex = tag === TAG_NUM ? CLASS.SmallInteger : tag === TAG_PTR ? classIndexOf(m, lo) : classIndexOfValue(k, 0n, tag);
     let entry = resolve(k, classIndex, selector);
     if (entry < 0 && tag === TAG_PTR && k.behaviour(classIndex) < 0) entry = resolve(k, CLASS.Object, selector);
-    if (entry < 0) return notUnderstood(k, m, selector, n, 8);
+    if (entry < 0) return notUnderstood(k, m, selector, n, 8, classIndex);
     if ((tag === TAG_NUM || tag === TAG_PTR) && !k.stackReserved) {
       setSlot(m, site, SEND_SITE.KEY, BigInt(classIndex), TAG_NUM);
       setSlotPointer(m, site, SEND_SITE.ENTRY, entry);
@@ -345,15 +345,16 @@ function dispatch(k: Kernel, m: Machine, from: number): string | null {
     st.regTags[R11] = TAG_PTR;
     return null;
   }
-  return notUnderstood(k, m, selector, n);
+  return notUnderstood(k, m, selector, n, 0, classIndex);
 }
 
 /**
  * Prepare the doesNotUnderstand: trampoline: r10 = a Message, rdx = the receiver, r11 = the
  * trampoline. `bias`: bytes above the arguments on the stack (8 inside Kernel>>send, whose
- * return address is there).
+ * return address is there). `from`: the class index the lookup started in (the Message's
+ * lookupClass: the receiver's class, or for a super send the sender's superclass).
  */
-function notUnderstood(k: Kernel, m: Machine, selector: number, n: number, bias = 0): string | null {
+function notUnderstood(k: Kernel, m: Machine, selector: number, n: number, bias: number, from: number): string | null {
   const dnu = slotPointer(m, k.roots, ROOTS.DNU_SELECTOR);
   const receiverAt = (): [bigint, number] => {
     if (n === 0) return [m.store.state64[0], m.store.regTags[0]];
@@ -380,6 +381,8 @@ function notUnderstood(k: Kernel, m: Machine, selector: number, n: number, bias 
     }
     setSlotPointer(m, message, MESSAGE.SELECTOR, selector);
     setSlotPointer(m, message, MESSAGE.ARGUMENTS, array);
+    const lookupClass = k.behaviour(from);
+    if (lookupClass >= 0) setSlotPointer(m, message, MESSAGE.LOOKUP_CLASS, lookupClass);
     const [v, t] = receiverAt();
     m.store.state64[RDX] = v;
     m.store.regTags[RDX] = t;

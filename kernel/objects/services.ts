@@ -5,7 +5,9 @@
  *
  *   DEFINE_CLASS  rax = the superclass, rsi = the name (a Symbol), rdx = the instance
  *                 variable names (a String: 'x y'; nil: see below), rcx = flags: 1 indexable, 2 words,
- *                 4 bytes -> rax = the class
+ *                 4 bytes -> rax = the class. rsi = nil: a new class with no name and no
+ *                 global (`Behavior new`), under rax. rsi = a class: that class, moved under
+ *                 rax (`Foo superclass: Bar`), its own instance variables kept.
  *   INTERN        rax = a byte object (a String) -> rax = the Symbol with the same text
  *
  * Defining a class that exists with the same superclass and instance variables answers the
@@ -92,11 +94,36 @@ export function defineClass(k: Kernel, superclass: number, name: string, ivarNam
   });
 }
 
+/** A class with no name and no global (`Behavior new`), under `superclass`, with no instance variables of its own. */
+export function makeAnonymousClass(k: Kernel, superclass: number): number | string {
+  const m = k.machine;
+  const parentFormat = slotNumber(m, superclass, BEHAVIOUR.FORMAT);
+  return k.withHolds((hold) => {
+    hold(superclass);
+    const b = makeBehaviour(k, {
+      name: '', parent: superclass, fixedSlots: fixedSlotsOf(k, superclass),
+      format: parentFormat & INSTANCE_FORMAT.FORMAT_MASK, indexable: (parentFormat & INSTANCE_FORMAT.INDEXABLE) !== 0,
+    });
+    if (typeof b === 'string') return b;
+    hold(b);
+    setSlotPointer(m, b, BEHAVIOUR.NAME, k.nil);
+    const meta = ensureMetaclass(k, b);
+    return typeof meta === 'string' ? meta : b;
+  });
+}
+
 export function defineClassService(k: Kernel): HostService {
   return (m) => {
     const superclass = pointerIn(k, RAX);
     if (superclass < 0 || !k.isBehaviour(superclass)) return `${describe(k, m.store.state64[RAX], m.store.regTags[RAX])} is not a class, so it cannot have subclasses`;
     const nameSym = pointerIn(k, RSI);
+    if (nameSym === k.nil || (nameSym >= 0 && k.isBehaviour(nameSym))) {
+      const b = nameSym === k.nil ? makeAnonymousClass(k, superclass) : reshapeClass(k, nameSym, superclass, ownInstanceVariables(k, nameSym), false);
+      if (typeof b === 'string') return b;
+      m.store.state64[RAX] = BigInt(b);
+      m.store.regTags[RAX] = TAG_PTR;
+      return null;
+    }
     if (nameSym < 0 || !k.symbols.isSymbol(nameSym)) return 'subclass: needs a Symbol for the name (#Point)';
     const ivarString = pointerIn(k, RDX);
     let names: string[] = [];

@@ -92,13 +92,16 @@ export class Compiler {
     k.recompile = (behaviours) => this.dependents.recompileAll(behaviours);
   }
 
-  /** Compile and install a method definition. */
-  define(def: MethodDefinition): CompileOutcome<Defined> {
+  /**
+   * Compile and install a method definition, in the behaviour its target names, or in `into`
+   * (a class with no name: `Behavior new`'s).
+   */
+  define(def: MethodDefinition, into?: number): CompileOutcome<Defined> {
     const k = this.k;
-    const target = k.behaviourNamed(def.target.name);
+    const target = into ?? k.behaviourNamed(def.target.name);
     if (target < 0) return failure(`there is no behaviour named ${def.target.name}`, def.target.span);
     let owner = target;
-    if (def.classSide) {
+    if (def.classSide && into === undefined) {
       const meta = ensureMetaclass(k, target);
       if (typeof meta === 'string') return failure(meta, def.target.span);
       if (meta < 0) return failure(`${def.target.name} is its own class: define its methods without 'class'`, def.target.span);

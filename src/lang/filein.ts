@@ -223,14 +223,14 @@ class SmalltalkReader {
         // A chunk that is only `Foo methodsFor: 'x'` begins methods even after statements
         // (GNU Smalltalk's `Eval [ ... ]` then `!Foo methodsFor: 'x'!`).
         const head = this.onlyMethodsHead(c.start, c.end);
-        if (head !== null) { this.methods(head.target, head.classSide); continue; }
+        if (head !== null) { this.methods(head.target, head.classSide, head.category); continue; }
         const { start, end } = c;
         this.guarded(() => this.statements(start, end));
         continue;
       }
       const tokens = this.tokens(c.start, c.end);
       const head = methodsHead(tokens);
-      if (head !== null) { this.methods(head.target, head.classSide); continue; }
+      if (head !== null) { this.methods(head.target, head.classSide, head.category); continue; }
       const commented = commentHead(tokens);
       if (commented !== null) {
         const body = this.chunk(false);
@@ -244,7 +244,7 @@ class SmalltalkReader {
   }
 
   /** The chunk's methodsFor: head when that message is the whole of its last statement, else null. */
-  private onlyMethodsHead(start: number, end: number): { target: string; classSide: boolean } | null {
+  private onlyMethodsHead(start: number, end: number): { target: string; classSide: boolean; category?: string } | null {
     let tokens: Token[];
     try { tokens = this.tokens(start, end); } catch { return null; }
     const lastPeriod = tokens.map((t) => t.kind).lastIndexOf('period');
@@ -264,17 +264,17 @@ class SmalltalkReader {
     return tokensIn(this.source, start, end);
   }
 
-  /** Methods, one a chunk, until an empty chunk. */
-  private methods(target: string, classSide: boolean): void {
+  /** Methods, one a chunk, until an empty chunk; each in the category methodsFor: named (its methodCategory). */
+  private methods(target: string, classSide: boolean, category?: string): void {
     for (let c = this.chunk(false); c !== null; c = this.chunk(false)) {
       if (this.source.text.slice(c.start, c.end).trim() === '') return;
       const { start, end } = c;
-      this.guarded(() => { this.items.push(this.method(target, classSide, start, end)); });
+      this.guarded(() => { this.items.push(this.method(target, classSide, start, end, category)); });
     }
   }
 
-  private method(target: string, classSide: boolean, start: number, end: number): MethodDefinition {
-    return methodFromChunk(this.source, target, classSide, start, end);
+  private method(target: string, classSide: boolean, start: number, end: number, category?: string): MethodDefinition {
+    return methodFromChunk(this.source, target, classSide, start, end, category);
   }
 
   /**
@@ -312,7 +312,11 @@ class SmalltalkReader {
 }
 
 /** A method in chunk form (a pattern, then its body) from `start` to `end` of `source`. */
-function methodFromChunk(source: SourceText, target: string, classSide: boolean, start: number, end: number): MethodDefinition {
+/**
+ * A method from a chunk. `category` (its methodsFor: head's) becomes a `<category:>` pragma, in
+ * the definition and in its source, unless the method has one of its own.
+ */
+function methodFromChunk(source: SourceText, target: string, classSide: boolean, start: number, end: number, category?: string): MethodDefinition {
   const text = source.text;
   const tokens = tokensIn(source, start, end);
   const p = new TokenParser(source, tokens);
@@ -331,6 +335,8 @@ function methodFromChunk(source: SourceText, target: string, classSide: boolean,
     const statements = p.statements(undefined);
     body = { kind: 'smalltalk', temps, statements, span: p.span(first?.start ?? bodyEnd, bodyEnd) };
   }
+  // The default category ('as yet unclassified', what a method with none answers) needs no pragma.
+  const tagged = category !== undefined && category !== 'as yet unclassified' && body.kind === 'smalltalk' && !pragmas.some((x) => x.selector === 'category:');
   return {
     kind: 'method',
     target: { kind: 'variable', name: target, span: p.span(start, start) },
@@ -338,8 +344,8 @@ function methodFromChunk(source: SourceText, target: string, classSide: boolean,
     selector: pattern.selector,
     params: pattern.params,
     body,
-    pragmas,
-    source: `${target}${classSide ? ' class' : ''} >> ${text.slice(pattern.start, pattern.end)} [${text.slice(pattern.end, bodyEnd)}\n]`,
+    pragmas: tagged ? [{ selector: 'category:', args: [{ type: 'string', value: category! }], span: p.span(start, start) }, ...pragmas] : pragmas,
+    source: `${target}${classSide ? ' class' : ''} >> ${text.slice(pattern.start, pattern.end)} [${tagged ? ` <category: '${category!.replaceAll("'", "''")}'>` : ''}${text.slice(pattern.end, bodyEnd)}\n]`,
     span: p.span(pattern.start, bodyEnd),
     origin: source,
   };
@@ -370,14 +376,15 @@ function replayable(item: DoIt): DoIt {
   return { ...item, replay: `Eval [\n${item.source}\n]` };
 }
 
-/** `Foo methodsFor: 'x'` or `Foo class methodsFor: 'x' stamp: '...'`: the target, or null. */
-function methodsHead(tokens: readonly Token[]): { target: string; classSide: boolean } | null {
+/** `Foo methodsFor: 'x'` or `Foo class methodsFor: 'x' stamp: '...'`: the target and the category ('x'), or null. */
+function methodsHead(tokens: readonly Token[]): { target: string; classSide: boolean; category?: string } | null {
   const t0 = tokens[0];
   if (t0?.kind !== 'identifier') return null;
   const classSide = tokens[1]?.kind === 'identifier' && tokens[1].text === 'class';
   const k = tokens[classSide ? 2 : 1];
   if (k?.kind !== 'keyword' || !/^(public|private)?[mM]ethodsFor:$/.test(k.text)) return null;
-  return { target: t0.text, classSide };
+  const c = tokens[classSide ? 3 : 2];
+  return { target: t0.text, classSide, ...(c?.kind === 'string' && typeof c.value === 'string' && { category: c.value }) };
 }
 
 /** `Foo commentStamp: '...' prior: 0` (Squeak's and Pharo's class comment): the class, or null. */

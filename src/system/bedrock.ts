@@ -217,7 +217,9 @@ export class Bedrock {
     const classSide = name.endsWith(' class');
     const def = parseMethodText(source, classSide ? name.slice(0, -' class'.length) : name, classSide);
     if ('message' in def) return formatSyntaxError(def);
-    const r = this.compiler.define(def);
+    // A class with no name (Behavior new) is reached by itself, not by a name.
+    const named = k.behaviourNamed(classSide ? name.slice(0, -' class'.length) : name) >= 0;
+    const r = this.compiler.define(def, named ? undefined : behaviour);
     return r.ok ? { selector: r.selector } : compileErrorText(r.error.message, r.error.span, def.source, def.span, def.origin);
   }
 

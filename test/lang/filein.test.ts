@@ -56,16 +56,16 @@ describe('the chunk format', () => {
     expect(shown(CHUNKS)).toEqual([
       "(Object subclass: #Animal instanceVariableNames: 'name' classVariableNames: '' package: 'Zoo')",
       "(Animal comment: 'It''s an animal!')",
-      'Animal>>name() ^name',
-      'Animal>>name:(aName) (name := aName)',
-      'Animal class>>named:(aName) ^((self new); name: aName; yourself)',
+      "Animal>>name() <category: 'accessing'> ^name",
+      "Animal>>name:(aName) <category: 'accessing'> (name := aName)",
+      "Animal class>>named:(aName) <category: 'instance creation'> ^((self new); name: aName; yourself)",
       "(Transcript showCr: ((Animal named: 'Rex') name))",
     ]);
   });
 
-  it("a method from a chunk reads back from its source, which is in GNU Smalltalk's form", () => {
+  it("a method from a chunk reads back from its source, which is in GNU Smalltalk's form, its methodsFor: category a pragma", () => {
     const m = read(CHUNKS).find((i) => i.kind === 'method' && i.classSide) as MethodDefinition;
-    expect(m.source).toBe('Animal class >> named: aName [\n\t"Make one!"\n\t^self new name: aName; yourself\n]');
+    expect(m.source).toBe('Animal class >> named: aName [ <category: \'instance creation\'>\n\t"Make one!"\n\t^self new name: aName; yourself\n]');
     const again = parse(m.source);
     expect(again.ok && again.items.map(showItem)).toEqual([showItem(m)]);
   });

@@ -154,6 +154,21 @@ const CASES: readonly Case[] = [
     '| a | a := WeakArray new: 2. a at: 1 put: a. Smalltalk garbageCollect. (a at: 1) == a', '(WeakArray new: 2) printString', 'WeakArray superclass',
   ].join('\n'), ["an Array(a WeakArray(#sym13 nil an Object nil 1) a WeakArray(#sym13 nil an Object nil 1) true WeakArray)", '#(nil nil nil)', 'nil',
     "a WeakArray(3 nil 'y')", 'true', "'a WeakArray(nil nil)'", 'Array']],
+  ['classes with no name (Behavior new, superclass:), a method\'s category from methodsFor:, classPool and sharedPools', [
+    "| a t | a := Behavior new. a superclass: Object. a compile: 'new [ ^super new ]'. a compile: 'hello [ ^''hi'' ]'. t := a new. {t hello. t printString. a name. a superclass}",
+    "| a | a := Behavior new superclass: OrderedCollection. a compile: 'total [ ^self inject: 0 into: [:x :y | x + y] ]'. (a new add: 3; add: 4; yourself) total",
+    "(Behavior new superclass: Behavior new) printString", "| a | a := Behavior new. [a superclass: a] on: Error do: [:e | e messageText]",
+    "Smalltalk includesKey: #'{Object}'", "| a | a := Behavior new. a class compile: 'make [ ^self new ]'. a make class == a",
+    "Object subclass: #Sup13. Sup13 compile: 'who ^#sup'. Object subclass: #Sub13. Sub13 superclass: Sup13. Sub13 new who",
+    "Object subclass: #Cp13 instanceVariableNames: '' classVariableNames: 'Foo Bar' package: 'x'", "Cp13 classPool keys asSortedCollection asArray", 'Cp13 sharedPools',
+  ].join('\n'), ["an Array('hi' 'an {Object}' '{Object}' Object)", '7', "'{{Object}}'", /cannot be a subclass of itself/, 'false', 'true', '#sup',
+    'Cp13', '#(#Bar #Foo)', '#()']],
+  ['a message not understood knows where its lookup started (lookupClass, startingClass), a super send\'s too; signalingContext', [
+    "Object subclass: #Dnu13 instanceVariableNames: '' classVariableNames: '' package: 'x'", "Dnu13 compile: 'doesNotUnderstand: aMessage ^aMessage startingClass'",
+    "Dnu13 subclass: #Dnu13b instanceVariableNames: '' classVariableNames: '' package: 'x'", "Dnu13b compile: 'viaSuper ^super zork'",
+    'Dnu13b new zork', 'Dnu13b new viaSuper', '[3 zork] on: MessageNotUnderstood do: [:e | e message lookupClass]',
+    '(Message selector: #foo arguments: #()) lookupClass', '| error | [1 doSomething] on: Error do: [:e | error := e]. error signalingContext',
+  ].join('\n'), ['Dnu13', '#doesNotUnderstand:', 'Dnu13b', '#viaSuper', 'Dnu13b', 'Dnu13', 'SmallInteger', 'nil', 'nil']],
 ];
 
 describeCases('issue 13, item by item', CASES);
@@ -229,5 +244,22 @@ describe.each(BACKENDS)('2. both file formats, errors with their place, and file
     expect(read.errors).toEqual([]);
     expect(again.run('(Counter13 startingAt: 1) increment; label')).toEqual(["'λ2'"]);
     expect(again.run('Counter13 fileOutString')[0]).toBe(b.run('Counter13 fileOutString')[0]);
+  });
+});
+
+describe.each(BACKENDS)('a method\'s category comes from its methodsFor: chunk and goes back out in fileOut (%s)', (backend) => {
+  it('keeps each method\'s category, a <category:> pragma first', () => {
+    const b = boot(backend);
+    const source = [
+      "Object subclass: #Cat13 instanceVariableNames: '' classVariableNames: '' package: 'x'!",
+      "!Cat13 methodsFor: 'testing'!", 'isCat\n  ^true!', "other <category: 'misc'> ^1! !",
+      "!Cat13 class methodsFor: 'instance creation'!", 'make ^self new! !',
+    ].join('\n');
+    expect(fileIn(b, source, 'cat.st').errors).toEqual([]);
+    expect(b.run('(Cat13 >> #isCat) methodCategory\n(Cat13 >> #other) methodCategory\n(Cat13 class >> #make) methodCategory'))
+      .toEqual(["'testing'", "'misc'", "'instance creation'"]);
+    const out = b.run('Cat13 fileOutString')[0];
+    expect(out).toContain("!Cat13 methodsFor: ''testing''!");
+    expect(out).toContain("!Cat13 class methodsFor: ''instance creation''!");
   });
 });
