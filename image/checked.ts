@@ -138,7 +138,8 @@ function factsOf(r: Record<string, unknown>, digest: string, m: Machine): Checke
   }
   for (const s of k.symbols) {
     const c = (s >> 3) - 1;
-    if (s % 8 !== 0 || c < m.fixedLo || !headerAt(c, cells.FORMAT_BYTES) || C32[2 * c + 1] >>> 15 !== CLASS.Symbol) return null;
+    const wide = C32[2 * c + 1] >>> 15 === CLASS.WideSymbol;
+    if (s % 8 !== 0 || c < m.fixedLo || !headerAt(c, wide ? cells.FORMAT_WORDS : cells.FORMAT_BYTES) || (!wide && C32[2 * c + 1] >>> 15 !== CLASS.Symbol)) return null;
   }
   for (let i = 0; i < h.freeChunks.length; i += 2) if (!headerAt(h.freeChunks[i], cells.FORMAT_FREE)) return null;
   if (r.cards.some((c) => c >= st.cards.length)) return null;

@@ -10,10 +10,10 @@
  * live), so the service only records the request. The Session installs the service on its
  * machine; a machine without a session has none, and `Image save` faults there.
  */
-import { FORMAT_BYTES, TAG_NUM, TAG_PTR } from '../kernel/machine/cells.ts';
+import { TAG_NUM, TAG_PTR } from '../kernel/machine/cells.ts';
 import type { HostService } from '../kernel/machine/machine.ts';
 import { classIndexOf, formatOf, isObject, textOf } from '../kernel/objects/access.ts';
-import { CLASS } from '../kernel/objects/layout.ts';
+import { CLASS, isSymbolClass } from '../kernel/objects/layout.ts';
 
 const RSI = 6;
 
@@ -26,7 +26,7 @@ export function imageService(request: (path: string | null) => void): HostServic
       return null;
     }
     const p = Number(value);
-    if (tag !== TAG_PTR || !isObject(m, p) || formatOf(m, p) !== FORMAT_BYTES || (classIndexOf(m, p) !== CLASS.String && classIndexOf(m, p) !== CLASS.Symbol)) {
+    if (tag !== TAG_PTR || !isObject(m, p) || (classIndexOf(m, p) !== CLASS.String && !isSymbolClass(classIndexOf(m, p)))) {
       return 'Image saveAs: needs a String naming the file';
     }
     const path = textOf(m, p);

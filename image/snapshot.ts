@@ -18,6 +18,7 @@ import { Heap } from '../kernel/memory/heap.ts';
 import { Kernel } from '../kernel/objects/kernel.ts';
 import { slotPointer } from '../kernel/objects/access.ts';
 import { ROOTS } from '../kernel/objects/layout.ts';
+import type { PackedSymbols } from '../kernel/objects/symbols.ts';
 import { expectedSegments } from './validate.ts';
 
 /** A heap copied out of a running system: structured-clonable (its bytes shared or transferred). */
@@ -46,8 +47,8 @@ export interface Snapshot {
   readonly free: Int32Array;
   /** Stack objects other than the machine's own (processes'): header cells. */
   readonly stacks: Int32Array;
-  /** The symbol table: text to address. */
-  readonly symbols: ReadonlyMap<string, number>;
+  /** The symbol table, packed (kernel/objects/symbols.ts): the opener searches it in place. */
+  readonly symbols: PackedSymbols;
 }
 
 /** The bytes a snapshot of `kernel`'s heap takes now (the size of Snapshot.bytes). */
@@ -102,7 +103,7 @@ export function takeSnapshot(kernel: Kernel, bytes?: ArrayBuffer | SharedArrayBu
     code: Int32Array.from(code),
     free: Int32Array.from(free),
     stacks: Int32Array.from(heap.stacks.filter((h) => h !== (m.homeStackLo >> 3) - 1)),
-    symbols: kernel.symbols.table(),
+    symbols: kernel.symbols.packed(),
   };
 }
 
@@ -152,6 +153,6 @@ export function openSnapshot(s: Snapshot, options: { readonly interrupt?: Int32A
   heap.fill = { value: BigInt(slotPointer(machine, s.roots, ROOTS.NIL)), tag: TAG_PTR };
   for (const h of s.stacks) heap.stacks.push(h);
   const kernel = new Kernel(machine, heap, s.roots);
-  kernel.symbols.adoptTable(s.symbols);
+  kernel.symbols.adoptPacked(s.symbols);
   return kernel;
 }

@@ -37,7 +37,7 @@ const TAG_NUM = cells.TAG_NUM, TAG_PTR = cells.TAG_PTR, TAG_HDR = cells.TAG_HDR,
 const TAG_STACK = cells.TAG_STACK, TAG_POISON = cells.TAG_POISON;
 const FORMAT_POINTERS = cells.FORMAT_POINTERS, FORMAT_BYTES = cells.FORMAT_BYTES, FORMAT_CODE = cells.FORMAT_CODE;
 const FORMAT_FREE = cells.FORMAT_FREE, MAX_SLOTS = cells.MAX_SLOTS, FORMAT_WORDS = cells.FORMAT_WORDS;
-const SYMBOL_CLASS = CLASS.Symbol;
+const SYMBOL_CLASS = CLASS.Symbol, WIDE_SYMBOL_CLASS = CLASS.WideSymbol;
 
 /**
  * The version of these checks, recorded with each image found to pass them (checked.ts): a
@@ -284,7 +284,7 @@ function walkSpace(C32: Int32Array, T: Uint8Array, cards: Uint8Array, found: Fou
       const bytes = cells.codeByteLength(C32, h, slots, high);
       if (!fixed || slots === 0 || bytes <= 0) return h;
       found.code.push(h, bytes);
-    } else if (fixed && format === FORMAT_BYTES && high >>> 15 === SYMBOL_CLASS) {
+    } else if (fixed && ((format === FORMAT_BYTES && high >>> 15 === SYMBOL_CLASS) || (format === FORMAT_WORDS && high >>> 15 === WIDE_SYMBOL_CLASS))) {
       found.symbols.push(h);
     } else if (fixed && high === FORMAT_WORDS) {
       found.stacks.push(h);
@@ -393,8 +393,6 @@ export interface KernelFacts {
   readonly symbolTexts: readonly string[];
 }
 
-const decoder = new TextDecoder('utf-8', { fatal: false });
-
 /** Check the object system's shapes from the roots out (see the module comment). */
 export function checkKernel(m: Machine, facts: HeapFacts, roots: number): KernelFacts | ImageError {
   const st = m.store;
@@ -421,14 +419,11 @@ export function checkKernel(m: Machine, facts: HeapFacts, roots: number): Kernel
   };
   const shaped = (p: number, cls: number, n: number, exact = true): boolean =>
     isObj(p) && classOf(p) === cls && formatOf(p) === FORMAT_POINTERS && (exact ? slots(p) === n : slots(p) >= n);
-  const isSymbol = (p: number): boolean => isObj(p) && classOf(p) === CLASS.Symbol && formatOf(p) === FORMAT_BYTES;
-  const isString = (p: number): boolean => isObj(p) && formatOf(p) === FORMAT_BYTES;
+  const isSymbol = (p: number): boolean => isObj(p) && ((classOf(p) === CLASS.Symbol && formatOf(p) === FORMAT_BYTES) || (classOf(p) === CLASS.WideSymbol && formatOf(p) === FORMAT_WORDS));
+  /** A String's bytes, or a WideString's code points (words). */
+  const isString = (p: number): boolean => isObj(p) && (formatOf(p) === FORMAT_BYTES || formatOf(p) === FORMAT_WORDS);
   const isCode = (p: number): boolean => isObj(p) && formatOf(p) === FORMAT_CODE;
-  const text = (p: number): string => {
-    const h = (p >> 3) - 1;
-    const len = slots(p) * 8 - ((C32[2 * h + 1] >>> 4) & 7);
-    return decoder.decode(st.bytes.subarray(p, p + Math.max(0, len)));
-  };
+  const text = (p: number): string => textOf(m, p);
 
   if (!shaped(roots, CLASS.KernelRoots, ROOTS.SIZE)) return imageError('kernel', `the kernel's roots at ${roots} are not a KernelRoots object of ${ROOTS.SIZE} slots`);
   const nil = ptr(roots, ROOTS.NIL);

@@ -6,7 +6,6 @@
  * collector's card table right.
  */
 import { FORMAT_WORDS, TAG_HDR, TAG_NUM, TAG_PTR, decodeHeader, headerFormat } from '../machine/cells.ts';
-import { CLASS } from './layout.ts';
 import type { Machine } from '../machine/machine.ts';
 
 export function slot(m: Machine, p: number, i: number): bigint {
@@ -75,14 +74,12 @@ export function bytesOf(m: Machine, p: number): Uint8Array {
   return m.store.bytes.slice(p, p + h.slots * 8 - h.pad);
 }
 
-const decoder = new TextDecoder();
-const strictDecoder = new TextDecoder('utf-8', { fatal: true });
 const encoder = new TextEncoder();
 
 /**
  * A String, WideString or Symbol's text. A String's bytes are its characters' codes (0 to 255,
  * ISO 8859-1, as Pharo's ByteString), a WideString's cells are code points (words); a Symbol
- * whose text has a character above 255 holds its UTF-8 bytes (intern), read back as such.
+ * is one or the other (a WideSymbol is words, symbols.ts).
  */
 export function textOf(m: Machine, p: number): string {
   if (formatOf(m, p) === FORMAT_WORDS) {
@@ -95,13 +92,6 @@ export function textOf(m: Machine, p: number): string {
   // The bytes in place (no copy, no BigInt header): opening an image reads every symbol's text.
   const high = m.store.cells32[((p >> 3) - 1) * 2 + 1];
   const bytes = m.store.bytes.subarray(p, p + slotCount(m, p) * 8 - ((high >>> 4) & 7));
-  if (high >>> 15 === CLASS.Symbol) {
-    let wide = false;
-    for (let i = 0; i < bytes.length && !wide; i++) wide = bytes[i] >= 0x80;
-    if (wide) {
-      try { return strictDecoder.decode(bytes); } catch { /* a Symbol of characters up to 255 */ }
-    }
-  }
   let s = '';
   for (let i = 0; i < bytes.length; i += 4096) s += String.fromCharCode.apply(null, bytes.subarray(i, i + 4096) as unknown as number[]);
   return s;

@@ -16,7 +16,7 @@ import { FORMAT_CODE, TAG_NUM, TAG_PTR } from '../machine/cells.ts';
 import { classIndexOf, formatOf, isObject } from './access.ts';
 import type { Value } from './globals.ts';
 import type { Kernel } from './kernel.ts';
-import { CLASS } from './layout.ts';
+import { CLASS, isSymbolClass } from './layout.ts';
 
 /** Why the object at `p` may not trade or give up its identity, or null when it may. */
 function refusal(k: Kernel, p: number): string | null {
@@ -24,7 +24,7 @@ function refusal(k: Kernel, p: number): string | null {
   if (!isObject(m, p)) return 'it is no object';
   if (p === k.nil || p === k.true || p === k.false) return `${k.describe({ value: BigInt(p), tag: TAG_PTR })} is the system's own`;
   if (k.isBehaviour(p)) return 'a class cannot become another object';
-  if (classIndexOf(m, p) === CLASS.Symbol) return 'a Symbol is interned: it cannot become another object';
+  if (isSymbolClass(classIndexOf(m, p))) return 'a Symbol is interned: it cannot become another object';
   if (formatOf(m, p) === FORMAT_CODE) return 'compiled code cannot become another object';
   const h = (p >> 3) - 1;
   if (h < k.heap.fixedTop && h >= m.fixedLo) return 'an object in the fixed space (a literal of compiled code, code, a stack) cannot become another object';

@@ -21,7 +21,7 @@ import { collectService, type Heap } from '../memory/heap.ts';
 import { isObject, setSlot, setSlotNumber, setSlotPointer, slotCount, slotNumber, slotPointer, slotTag, textOf } from './access.ts';
 import { behaviourAt, ensureMetaclass, makeBehaviour, type BehaviourSpec } from './classes.ts';
 import { bindingValue, defineGlobal, findBinding, type Value } from './globals.ts';
-import { BEHAVIOUR, CLASS, ROOTS, SERVICE } from './layout.ts';
+import { BEHAVIOUR, CLASS, ROOTS, SERVICE, isSymbolClass } from './layout.ts';
 import { forget, mark, markNames } from './marks.ts';
 import { define, makeMethod, type MethodSpec } from './methods.ts';
 import { describe, failService, MethodCache, newSendEpoch, SendSites, sendService, sendSiteService, superService } from './send.ts';
@@ -91,7 +91,7 @@ export class Kernel {
     heap.hooks.behaviourOf = (index: number) => behaviourAt(this, index);
     heap.hooks.onFreeFixed = (address: number, header: bigint) => {
       const cls = Number((BigInt.asUintN(64, header) >> 47n) & 0x1ffffn);
-      if (cls === CLASS.Symbol) this.symbols.freed(address, textOf(machine, address));
+      if (isSymbolClass(cls)) this.symbols.freed(address, textOf(machine, address));
       else if (cls === CLASS.SendSite) this.sites.freed(address);
     };
   }

@@ -82,9 +82,16 @@ export const CLASS = Object.freeze({
   False: 31,
   /** A send's cache (SEND_SITE below). */
   SendSite: 32,
+  /** A Symbol whose text has a character above 255: a word object of code points (Pharo's WideSymbol). */
+  WideSymbol: 33,
   /** The first index given to classes made at run time. */
   FIRST_FREE: 40,
 });
+
+/** Is this class index a Symbol's (a byte Symbol or a WideSymbol)? */
+export function isSymbolClass(index: number): boolean {
+  return index === CLASS.Symbol || index === CLASS.WideSymbol;
+}
 
 export type WellKnownClass = Exclude<keyof typeof CLASS, 'FREE' | 'FIRST_FREE'>;
 
@@ -101,6 +108,7 @@ export const PARENT: Readonly<Record<WellKnownClass, WellKnownClass | null>> = O
   MachineStack: 'Object', CodeAddress: 'Object', StackAddress: 'Object', Message: 'Object', Mark: 'Object',
   Binding: 'Object', LogEntry: 'Object', KernelRoots: 'Object', Character: 'Object',
   BlockClosure: 'Object', Context: 'Object', True: 'Boolean', False: 'Boolean', SendSite: 'Object',
+  WideSymbol: 'Symbol',
 });
 
 /**
@@ -110,6 +118,7 @@ export const PARENT: Readonly<Record<WellKnownClass, WellKnownClass | null>> = O
 export const INSTANCE_SPECS: Readonly<Partial<Record<WellKnownClass, { readonly format?: number; readonly indexable?: boolean; readonly fixedSlots?: number }>>> = Object.freeze({
   String: { format: 2, indexable: true },
   Symbol: { format: 2, indexable: true },
+  WideSymbol: { format: 1, indexable: true },
   Array: { indexable: true },
   Character: { fixedSlots: 1 },
   Message: { fixedSlots: 2 },

@@ -42,7 +42,7 @@ import type { HostService, Machine } from '../machine/machine.ts';
 import { classIndexOf, isObject, setSlot, setSlotPointer, slotNumber, slotPointer } from './access.ts';
 import { behaviourName, classIndexOfValue, lookup } from './classes.ts';
 import type { Kernel } from './kernel.ts';
-import { BEHAVIOUR, CLASS, MESSAGE, METHOD, METHOD_CACHE_HASH, METHOD_CACHE_SIZE, ROOTS, SEND_EPOCH_STEP, SEND_SITE } from './layout.ts';
+import { BEHAVIOUR, CLASS, MESSAGE, METHOD, METHOD_CACHE_HASH, METHOD_CACHE_SIZE, ROOTS, SEND_EPOCH_STEP, SEND_SITE, isSymbolClass } from './layout.ts';
 import { faultOrigin, settleStack } from './faults.ts';
 import { describeFault } from '../machine/faults.ts';
 
@@ -425,7 +425,7 @@ export function failService(k: Kernel): HostService {
         return `${describe(k, v, t)} does not understand #${k.symbols.text(sel)}`;
       }
       if (cls === CLASS.String || cls === wideStringClass(k)) return k.textOf(r10);
-      if (cls === CLASS.Symbol) {
+      if (isSymbolClass(cls)) {
         const name = k.textOf(r10);
         return `${describe(k, v, t)} ${FAILURES[name] ?? name}`;
       }
@@ -449,7 +449,7 @@ export function describe(k: Kernel, value: bigint, tag: number): string {
   if (p === k.false) return 'false';
   if (!isObject(k.machine, p)) return `a pointer to 0x${p.toString(16)}`;
   const cls = classIndexOf(k.machine, p);
-  if (cls === CLASS.Symbol) return '#' + k.symbols.text(p);
+  if (isSymbolClass(cls)) return '#' + k.symbols.text(p);
   if (cls === CLASS.String || cls === wideStringClass(k)) return `'${k.textOf(p)}'`;
   if (cls === CLASS.Character) return '$' + String.fromCodePoint(Number(k.machine.cell(p)));
   if (cls === CLASS.Behaviour || k.isBehaviour(p)) return behaviourName(k, p);

@@ -21,7 +21,7 @@ import { behaviourIndex, behaviourName, ensureMetaclass, makeBehaviour, parentOf
 import { reshapeClass } from './reshape.ts';
 import { defineGlobal } from './globals.ts';
 import type { Kernel } from './kernel.ts';
-import { BEHAVIOUR, CLASS, INSTANCE_FORMAT } from './layout.ts';
+import { BEHAVIOUR, CLASS, INSTANCE_FORMAT, isSymbolClass } from './layout.ts';
 import { appendLog } from './marks.ts';
 import { describe } from './send.ts';
 import { setPad } from './symbols.ts';
@@ -107,7 +107,7 @@ export function defineClassService(k: Kernel): HostService {
       const own = format & INSTANCE_FORMAT.FORMAT_MASK;
       flags |= ((format & INSTANCE_FORMAT.INDEXABLE) !== 0 ? 1 : 0) | (own === FORMAT_WORDS ? 2 : own === FORMAT_BYTES ? 4 : 0);
     } else if (ivarString >= 0 && ivarString !== k.nil) {
-      if (!isObject(m, ivarString) || (classIndexOf(m, ivarString) !== CLASS.String && classIndexOf(m, ivarString) !== CLASS.Symbol)) return 'instanceVariableNames: needs a String (\'x y\')';
+      if (!isObject(m, ivarString) || (classIndexOf(m, ivarString) !== CLASS.String && !isSymbolClass(classIndexOf(m, ivarString)))) return 'instanceVariableNames: needs a String (\'x y\')';
       names = k.textOf(ivarString).split(/\s+/).filter(Boolean);
       const bad = names.find((n) => !/^[a-z_][A-Za-z0-9_]*$/.test(n));
       if (bad) return `'${bad}' cannot name an instance variable (it must start with a lowercase letter)`;
@@ -131,7 +131,7 @@ export function newString(k: Kernel, text: string): number {
 export function internService(k: Kernel): HostService {
   return (m) => {
     const s = pointerIn(k, RAX);
-    if (s < 0 || !isObject(m, s) || (formatOf(m, s) !== FORMAT_BYTES && classIndexOf(m, s) !== wideStringClass(k))) return `${describe(k, m.store.state64[RAX], m.store.regTags[RAX])} is not a String, so it has no Symbol`;
+    if (s < 0 || !isObject(m, s) || (formatOf(m, s) !== FORMAT_BYTES && classIndexOf(m, s) !== wideStringClass(k) && classIndexOf(m, s) !== CLASS.WideSymbol)) return `${describe(k, m.store.state64[RAX], m.store.regTags[RAX])} is not a String, so it has no Symbol`;
     const symbol = k.symbols.intern(k.textOf(s));
     if (symbol < 0) return 'out of memory (interning a Symbol)';
     m.store.state64[RAX] = BigInt(symbol);

@@ -25,6 +25,7 @@ import { FORMAT_POINTERS, TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts
 import { imm, mem, reg, rel } from '../../kernel/machine/x86/operand.ts';
 import { setSlot, setSlotPointer, slotNumber, slotPointer } from '../../kernel/objects/access.ts';
 import { behaviourIndex, ensureMetaclass, lookupFrom } from '../../kernel/objects/classes.ts';
+import { recordGuards } from '../../kernel/objects/arithmetic.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { FRAME, PARAMETER_REGISTER_NUMBERS, PARAMETER_REGISTERS } from '../../kernel/abi.ts';
 import { CLASS, kernelConstants, METHOD, METHOD_KIND, ROOTS } from '../../kernel/objects/layout.ts';
@@ -35,7 +36,7 @@ import { analyze, CompileFailure, Generator, MACHINE_OBJECTS, machinePrimitive, 
 import { frameOffset, type Op, type Unit } from './ir.ts';
 import { Dependents } from './dependents.ts';
 import { debugText } from './debug-info.ts';
-import { inlinableFragment, inlineFragment, itemsAt, literalSlot, nativeLines, type NativeCode } from './native.ts';
+import { inlinableFragment, inlineFragment, isGuard, itemsAt, literalSlot, nativeLines, type NativeCode } from './native.ts';
 import { isInstruction, optimize, type Line } from './peephole.ts';
 import { THREADED_APPLY_ARGUMENTS, THREADED_BIAS, THREADED_SEND_ARGUMENTS, threadedPairs, ThreadedPrimitives, type Pair } from './threaded.ts';
 
@@ -392,13 +393,17 @@ export class Compiler {
     // Laid out at 0 to learn the size; placed at the code's address, only the instructions with
     // a branch target outside the code change (assembler.ts placeAt), so only they are encoded again.
     let laid: Extract<AsmResult, { ok: true }> | null = null;
+    // The guards of inlined arithmetic are kept in literal cells after the code's own
+    // (kernel/objects/arithmetic.ts recordGuards): placed as nil, then their offsets.
+    const guards = lines.flatMap((l, i) => (isGuard(l) ? [i] : []));
+    const room = guards.map(() => 'NIL');
     const assembleAt = (origin: number) => {
       const items = itemsAt(lines, origin);
       const moved = origin !== 0 && laid !== null ? placeAt(items, laid) : null;
-      if (moved !== null && laid !== null) return { ...laid, bytes: moved };
+      if (moved !== null && laid !== null) return { ...laid, bytes: moved, literals: [...laid.literals, ...room] };
       const r = assembleItems(items);
       if (r.ok && origin === 0) laid = r;
-      return r.ok ? r : `native code: ${r.error.message}`;
+      return r.ok ? { ...r, literals: [...r.literals, ...room] } : `native code: ${r.error.message}`;
     };
     const literal = (name: string): number | undefined => {
       const slot = /^literal(\d+)$/.exec(name);
@@ -406,6 +411,7 @@ export class Compiler {
     };
     const r = placeCode(k, assembleAt, literal, hold);
     if (typeof r === 'string') throw new CompileFailure({ message: r.startsWith('native code') || r === 'out of memory' ? r : `native code: ${r}`, span: NO_SPAN });
+    if (guards.length > 0) recordGuards(k, r.code, guards.map((i) => r.placed.offsets[i]));
     return { code: r.code, offsets: [...r.placed.offsets] };
   }
 

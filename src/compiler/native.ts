@@ -30,7 +30,7 @@ import { FRAME, PARAMETER_REGISTER_NUMBERS } from '../../kernel/abi.ts';
 import type { ItemOperand } from '../../kernel/machine/x86/assembler.ts';
 import { decode } from '../../kernel/machine/x86/decoder.ts';
 import { registerEffects } from '../../kernel/machine/x86/effects.ts';
-import { imm, mem, reg, reg16, rel, type Decoded, type Operand } from '../../kernel/machine/x86/operand.ts';
+import { imm, mem, reg, reg16, rel, type Decoded, type Hints, type Operand } from '../../kernel/machine/x86/operand.ts';
 import { RIP, RSP } from '../../kernel/machine/x86/table.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { ARITHMETIC, arithmeticSealed, isArithmeticSelector, type ArithmeticSelector } from '../../kernel/objects/arithmetic.ts';
@@ -43,6 +43,10 @@ const RAX = 0, RCX = 1, RDX = 2, RBP = 5, R8 = 8, R9 = 9, R10 = 10, R11 = 11;
 /** The unit's environment: temporary 0. */
 const ENV = mem(RBP, -1, 1, FRAME.TEMP0, 64);
 const PARAMETER_REGISTERS = PARAMETER_REGISTER_NUMBERS;
+/** The hints of a guard's branch (placeCode records where each is: kernel/objects/guards.ts). */
+export const GUARD_HINTS: Hints = Object.freeze({ disp32: true });
+/** Is `l` a guard's branch (emitted with GUARD_HINTS)? */
+export const isGuard = (l: Line): boolean => isInstruction(l) && l.hints === GUARD_HINTS;
 
 /** The literal `name` of the code's literal area: `[rip+name]` (assembler.ts). */
 export const lit = (name: string): Operand => ({ kind: 'mem', base: RIP, index: -1, scale: 1, disp: 0, size: 64, label: name });
@@ -470,15 +474,16 @@ const NEGATED: Readonly<Record<string, string>> = Object.freeze({ l: 'ge', ge: '
  * by one; a comparison followed by a conditional jump is folded into the jump. Returns how many
  * ops it took (0: none, nothing emitted).
  *
- * Both operands must be numbers (lar gives 0) and the arithmetic not overridden (its cell is
- * 0), tested with one OR; then the instruction, overflow going to the send; anything else is
- * the send itself, with the stack as it expects it. The fast path falls through; the send is
- * out of line, after the method's code (`cold`), and jumps back. For `n - 1`:
+ * Both operands must be numbers (lar gives 0); then the instruction, overflow going to the
+ * send; anything else is the send itself, with the stack as it expects it. The guard's `jnz`
+ * is where an override is obeyed: while one of the special selectors is overridden for
+ * SmallInteger it is `nop; jmp send` instead, switched in place (kernel/objects/guards.ts), so
+ * the fast path costs no test of the override. The fast path falls through; the send is out
+ * of line, after the method's code (`cold`), and jumps back. For `n - 1`:
  *
  *     lar rdx, rax                 ; the receiver's tag (a literal argument needs no test)
- *     mov r8, [rip+ROOTS]
- *     or rdx, [r8+ROOT_ARITHMETIC] ; 0 unless - (or another) has been overridden
- *     jnz send
+ *     test rdx, rdx
+ *     jnz send                     ; rel32; `nop; jmp send` while - (or another) is overridden
  *     sub rax, 1
  *     jo undo
  *   done:
@@ -486,7 +491,7 @@ const NEGATED: Readonly<Record<string, string>> = Object.freeze({ l: 'ge', ge: '
  *   undo: add rax, 1               ; (out of line) an overflowed add or sub is undone exactly
  *   send: push rax; mov rax, 1; (the send); jmp done
  *
- * with a variable argument the receiver is popped into rcx and the argument's tag joins the OR;
+ * with a variable argument the receiver is popped into rcx and the two tags are ORed (which sets ZF);
  * a comparison answers [true] or [false], or, before `jumpIf`, jumps straight to its target.
  */
 function inlineArithmetic(ops: readonly Op[], at: number, cx: SendContext & { argc: number; emit: Emit; label: (name: string, origin: string) => void; coldEmit: Emit; coldLabel: (name: string, origin: string) => void; setCurrent: (op: number) => void; name: string }): number {
@@ -518,10 +523,11 @@ function inlineArithmetic(ops: readonly Op[], at: number, cx: SendContext & { ar
     emit('or', [reg(RDX), reg(R8)], origin);
   } else {
     emit('lar', [reg(RDX), reg16(RAX)], origin);
+    emit('test', [reg(RDX), reg(RDX)], origin);
   }
-  emit('mov', [reg(R8), lit('ROOTS')], origin);
-  emit('or', [reg(RDX), mem(R8, -1, 1, 8 * ROOTS.ARITHMETIC_OVERRIDDEN, 64)], origin);
-  emit('jnz', [to(sendLabel)], origin);
+  // The guard's branch, always rel32: while a special selector is overridden it is switched
+  // to `nop; jmp` where it stands (kernel/objects/guards.ts), which finds it by this hint.
+  emit('jnz', [to(sendLabel)], origin, GUARD_HINTS);
   /** The instruction that undoes an overflowed one on the way to the send, if any. */
   let undo: [string, ItemOperand[]] | undefined;
   switch (how.kind) {

@@ -32,8 +32,8 @@ import { classIndexOf, isObject, setSlot, setSlotPointer, slotCount, slotNumber,
 import { behaviourIndex, behaviourName, methodsHead } from '../../kernel/objects/classes.ts';
 import { bindingValue, defineGlobal, findBinding } from '../../kernel/objects/globals.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
-import { CLASS, ENTRY, METHOD, METHOD_KIND, ROOTS, SERVICE } from '../../kernel/objects/layout.ts';
-import { define, makeMethod, makeString, placeCode } from '../../kernel/objects/methods.ts';
+import { CLASS, ENTRY, METHOD, METHOD_KIND, ROOTS, SERVICE, isSymbolClass } from '../../kernel/objects/layout.ts';
+import { define, makeMethod, makeString, placeCode, wideStringClass } from '../../kernel/objects/methods.ts';
 import { formatSyntaxError } from '../lang/ast.ts';
 import { parse } from '../lang/parser.ts';
 import { projectFile } from '../../bootstrap/project-files.ts';
@@ -1766,7 +1766,7 @@ export class Forth {
       case 'STRING>': {
         const v = this.popValue();
         const p = Number(v.value);
-        if (v.tag !== TAG_PTR || !isObject(m, p) || (classIndexOf(m, p) !== CLASS.String && classIndexOf(m, p) !== CLASS.Symbol)) throw new ForthError('STRING> needs a String or a Symbol');
+        if (v.tag !== TAG_PTR || !isObject(m, p) || (classIndexOf(m, p) !== CLASS.String && classIndexOf(m, p) !== wideStringClass(this.k) && !isSymbolClass(classIndexOf(m, p)))) throw new ForthError('STRING> needs a String or a Symbol');
         const text = this.k.textOf(p);
         if (text.length > TRANSIENT_SIZE) throw new ForthError('string too long');
         const a = ORIGIN + TRANSIENT + TRANSIENT_SIZE * this.transientFlip;

@@ -26,7 +26,7 @@ import { classIndexOf, formatOf, isObject, slotCount, slotNumber, slotPointer, s
 import { walkGuard } from '../../kernel/objects/classes.ts';
 import { findBinding, isUndeclared } from '../../kernel/objects/globals.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
-import { BEHAVIOUR, BINDING, CLASS, ROOTS } from '../../kernel/objects/layout.ts';
+import { BEHAVIOUR, BINDING, CLASS, ROOTS, isSymbolClass } from '../../kernel/objects/layout.ts';
 import { LAST_RESULT } from './workspace.ts';
 
 /** Instance variables not looked at, by class: what changes with every evaluation, not with the image. */
@@ -153,7 +153,7 @@ class StateReader {
     if (!isObject(m, p)) { this.mix(p); return true; }
     const index = classIndexOf(m, p);
     // Taken by identity: nil and the booleans, classes, Symbols, code (none of them moves).
-    if (p === k.nil || p === k.true || p === k.false || index === CLASS.Symbol || formatOf(m, p) === FORMAT_CODE || this.isBehaviour(p)) {
+    if (p === k.nil || p === k.true || p === k.false || isSymbolClass(index) || formatOf(m, p) === FORMAT_CODE || this.isBehaviour(p)) {
       this.mix(p);
       return true;
     }

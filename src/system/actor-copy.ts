@@ -20,7 +20,7 @@ import { FORMAT_CODE, FORMAT_POINTERS, TAG_CODE, TAG_HDR, TAG_NUM, TAG_POISON, T
 import { classIndexOf, isObject, setSlot, setSlotPointer, slotPointer } from '../../kernel/objects/access.ts';
 import { behaviourIndex, behaviourName } from '../../kernel/objects/classes.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
-import { CLASS } from '../../kernel/objects/layout.ts';
+import { CLASS, isSymbolClass } from '../../kernel/objects/layout.ts';
 
 /** A reference: a number, a constant, a name, or an object of the graph by its index. */
 export type Ref =
@@ -80,7 +80,7 @@ export function encodeGraph(k: Kernel, value: bigint, tag: number, sent: number[
       if (CAPABILITIES.has(name)) return `${name} (a capability of the machine) cannot be sent to an actor`;
       return ['cls', name];
     }
-    if (ci === CLASS.Symbol) return ['sym', k.textOf(p)];
+    if (isSymbolClass(ci)) return ['sym', k.textOf(p)];
     if (ci === CLASS.Character) return ['chr', Number(m.store.cells[p >> 3])];
     const known = index.get(p);
     if (known !== undefined) return ['obj', known];

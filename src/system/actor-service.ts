@@ -97,6 +97,8 @@ export interface StartActor {
   readonly busy: Int32Array;
   readonly token: number;
   readonly backend: Backend;
+  /** The spawner's compiled `Actor runStart`, in the snapshot (Bedrock.actorStarter), or null. */
+  readonly starter: { readonly method: number; readonly entry: number } | null;
   /** The actor's own port, and its counters (INBOX, OUTBOX). */
   readonly port: MessagePort;
   readonly counters: Int32Array;
@@ -132,6 +134,8 @@ interface ActorRecord {
 export interface ActorHost {
   readonly backend: Backend;
   transcript(text: string): void;
+  /** `Actor runStart` compiled once in this heap, for every actor's worker to run as it is (or null: each compiles it). */
+  actorStarter(): { readonly method: number; readonly entry: number } | null;
 }
 
 /** Inside an actor: the way back to its spawner. */
@@ -498,6 +502,8 @@ export class Actors {
     if (typeof g === 'string') return g;
     const binding = findBinding(k, 'ActorStart');
     if (binding < 0) return 'ActorStart is not defined (bootstrap/system/actor.bedrock)';
+    // (Compiled at the first spawn: it may allocate, so before the registers are read again below.)
+    const starter = this.host.actorStarter();
     const holder = k.heap.allocate(2, FORMAT_POINTERS, CLASS.Array, BigInt(k.nil), TAG_PTR);
     if (holder < 0) return 'out of memory';
     // (Nothing allocated since the registers were read moved anything the holder takes: read again.)
@@ -525,7 +531,7 @@ export class Actors {
     let w: PoolWorker;
     try {
       w = idle.pop() ?? newWorker(snapshot.machine);
-      w.control.postMessage({ snapshot, busy: stage.busy, token, backend: this.host.backend, port: port2, counters } satisfies StartActor, [port2]);
+      w.control.postMessage({ snapshot, busy: stage.busy, token, backend: this.host.backend, starter, port: port2, counters } satisfies StartActor, [port2]);
     } catch (e) {
       Atomics.compareExchange(stage.busy, 0, token, 0);
       return `the actor could not be started: ${e instanceof Error ? e.message : String(e)}`;

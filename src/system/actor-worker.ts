@@ -2,7 +2,8 @@
  * The body of an actor's worker thread (actor-service.ts starts it and keeps it in a pool).
  * The worker waits on its control port; for each StartActor it opens the spawner's snapshot
  * (image/snapshot.ts: copied out of a shared buffer the spawner filled), runs the block
- * ActorStart holds as a top-level evaluation of `Actor runStart`, posts the outcome to the
+ * ActorStart holds as a top-level evaluation of `Actor runStart` (compiled once by the
+ * spawner, Bedrock.actorStarter, and found in the snapshot), posts the outcome to the
  * spawner on the actor's own port (the block's value as a graph, or the error's text and
  * backtrace), stops the actors that one spawned, and waits for the next.
  *
@@ -43,7 +44,8 @@ function run(start: StartActor): void {
   const actors = new Actors(b.kernel, b, { port: start.port, counters: start.counters });
   b.actors = actors;
   b.kernel.machine.services[SERVICE.ACTOR] = actors.service();
-  const [o] = b.evaluate('Actor runStart');
+  // The spawner's compiled `Actor runStart` (no parse, no compile here), else the source.
+  const o = start.starter ? b.runStarter(start.starter) : b.evaluate('Actor runStart')[0];
   if (!o) {
     post(start, { kind: 'error', text: 'the actor did not start', backtrace: [], output: '' });
   } else if (o.kind === 'error') {

@@ -14,7 +14,7 @@ import type { Fault } from '../../kernel/machine/faults.ts';
 import { classIndexOf, slot, slotCount, slotNumber, slotPointer } from '../../kernel/objects/access.ts';
 import { behaviourAt, behaviourName, classTable, methodsHead, walkGuard } from '../../kernel/objects/classes.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
-import { CLASS, ENTRY, METHOD } from '../../kernel/objects/layout.ts';
+import { CLASS, ENTRY, METHOD, isSymbolClass } from '../../kernel/objects/layout.ts';
 
 /**
  * Where each method's code lives -> "Class>>selector": its native code objects (by their first
@@ -92,7 +92,7 @@ export function isMachinery(k: Kernel, method: number): boolean {
     const p = slotPointer(m, pragmas, i);
     if (p <= 0 || p === k.nil || classIndexOf(m, p) !== CLASS.Array || slotCount(m, p) === 0) continue;
     const selector = slotPointer(m, p, 0);
-    if (selector > 0 && classIndexOf(m, selector) === CLASS.Symbol && k.symbols.text(selector) === 'machinery') return true;
+    if (selector > 0 && isSymbolClass(classIndexOf(m, selector)) && k.symbols.text(selector) === 'machinery') return true;
   }
   return false;
 }

@@ -83,6 +83,15 @@ const DEBUG_FILES: readonly string[] = Object.freeze(['debug']);
 /** Loaded last: processes inside an actor (process.bedrock) and actors (actor.bedrock), issue 14. */
 const CONCURRENCY_FILES: readonly string[] = Object.freeze(['process', 'actor']);
 
+/** What an actor's worker evaluates: the block it was spawned with (bootstrap/system/actor.bedrock). */
+const STARTER_SOURCE = 'Actor runStart';
+
+/** A DoIt compiled once (Bedrock.actorStarter): its method and entry. */
+export interface CompiledStarter {
+  readonly method: number;
+  readonly entry: number;
+}
+
 export class Bedrock {
   readonly compiler: Compiler;
 
@@ -138,6 +147,37 @@ export class Bedrock {
 
   /** The methods of the DoIts being evaluated, outermost first (the debugger names their frames). */
   readonly doIts: number[] = [];
+
+  /**
+   * `Actor runStart` compiled once as a DoIt (at the first spawn) and kept as a root, so that
+   * it is in every snapshot: an actor's worker runs it (runStarter) instead of parsing and
+   * compiling it each time (actor-worker.ts).
+   */
+  private starter: CompiledStarter | null = null;
+
+  /** The compiled `Actor runStart` of this system (ActorHost): made once, kept. */
+  actorStarter(): CompiledStarter | null {
+    if (this.starter) return this.starter;
+    const item = parse(STARTER_SOURCE).items[0];
+    if (!item || item.kind !== 'doit') return null;
+    const r = this.compiler.doIt(item);
+    if (!r.ok) return null;
+    this.kernel.heap.roots.add(BigInt(r.method), TAG_PTR);
+    this.starter = { method: r.method, entry: r.entry };
+    return this.starter;
+  }
+
+  /**
+   * Inside an actor: run the spawner's compiled `Actor runStart` (actorStarter, at the same
+   * address in this heap opened from its snapshot) as the evaluation of STARTER_SOURCE. Its
+   * value is nil (the block's value went to the spawner by REPLY): it is not printed.
+   */
+  runStarter(starter: CompiledStarter): Outcome {
+    const item = parse(STARTER_SOURCE).items[0];
+    if (!item || item.kind !== 'doit') return { kind: 'error', text: 'the actor did not start', source: STARTER_SOURCE };
+    this.kernel.heap.roots.add(BigInt(starter.method), TAG_PTR);
+    return this.withOutput(this.runToEnd(this.startDoIt(item, {}, {}, starter)));
+  }
 
   /** Stop an evaluation at an error nothing handles, for a debugger (debug-service.ts PAUSE), instead of ending it. */
   pauseOnError = false;
@@ -320,10 +360,10 @@ export class Bedrock {
   }
 
   /** A doit in slices; in a class's scope, with the class as its receiver, when `scope` says so. */
-  private startDoIt(item: DoIt, options: RunOptions, scope: { behaviour?: number; receiver?: Value } = {}): Evaluation {
+  private startDoIt(item: DoIt, options: RunOptions, scope: { behaviour?: number; receiver?: Value } = {}, compiled?: CompiledStarter): Evaluation {
     const source = item.source;
     const once = (o: Outcome): Evaluation => ({ step: () => o });
-    const r = this.compiler.doIt(item, scope.behaviour ?? -1);
+    const r = compiled ? { ok: true as const, ...compiled } : this.compiler.doIt(item, scope.behaviour ?? -1);
     if (!r.ok) return once(this.withOutput({ kind: 'error', text: compileErrorText(r.error.message, r.error.span, source, item.span, item.origin), source }));
     const k = this.kernel;
     const m = k.machine;
@@ -474,6 +514,12 @@ export class Bedrock {
         }
         const root = answer >= 0 ? answer : k.heap.roots.add(m.register(0), m.registerTag(0));
         answer = -1;
+        if (compiled) {
+          // (The actor's starter: its value, nil, is not printed.)
+          const value = { value: k.heap.roots.value(root), tag: k.heap.roots.tag(root) };
+          k.heap.roots.release(root);
+          return finish({ kind: 'value', value, text: '', source });
+        }
         try {
           const text = this.printString({ value: k.heap.roots.value(root), tag: k.heap.roots.tag(root) });
           return finish({ kind: 'value', value: { value: k.heap.roots.value(root), tag: k.heap.roots.tag(root) }, text, source });

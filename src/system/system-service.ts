@@ -54,7 +54,7 @@ import { removeSelector } from '../../kernel/objects/methods.ts';
 import { become, becomeForward } from '../../kernel/objects/become.ts';
 import { bindingValue, defineGlobal, findBinding, type Value } from '../../kernel/objects/globals.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
-import { BINDING, CLASS, METHOD } from '../../kernel/objects/layout.ts';
+import { BINDING, CLASS, METHOD, isSymbolClass } from '../../kernel/objects/layout.ts';
 import { newString } from '../../kernel/objects/services.ts';
 import type { FileIns } from './filein-service.ts';
 import { methodChunk } from './fileout.ts';
@@ -86,7 +86,7 @@ export function systemService(host: SystemHost): HostService {
   const pointer = (m: Machine, r: number): number => (m.store.regTags[r] === TAG_PTR ? Number(m.store.state64[r]) : -1);
   const text = (m: Machine, r: number): string | undefined => {
     const p = pointer(m, r);
-    return p > 0 && isObject(m, p) && (formatOf(m, p) === FORMAT_BYTES || classIndexOf(m, p) === wideStringClass(k)) ? k.textOf(p) : undefined;
+    return p > 0 && isObject(m, p) && (formatOf(m, p) === FORMAT_BYTES || classIndexOf(m, p) === wideStringClass(k) || classIndexOf(m, p) === CLASS.WideSymbol) ? k.textOf(p) : undefined;
   };
   const answer = (m: Machine, p: number): null => {
     m.store.state64[RAX] = BigInt(p);
@@ -129,7 +129,7 @@ export function systemService(host: SystemHost): HostService {
       }
       case SYSTEM_OP.GLOBAL_PUT: {
         const symbol = pointer(m, RSI);
-        if (symbol < 0 || !isObject(m, symbol) || classIndexOf(m, symbol) !== CLASS.Symbol) return 'a global is named by a Symbol';
+        if (symbol < 0 || !isObject(m, symbol) || !isSymbolClass(classIndexOf(m, symbol))) return 'a global is named by a Symbol';
         const name = k.symbols.text(symbol);
         const b = findBinding(k, name);
         const value = m.store.state64[RDX], tag = m.store.regTags[RDX];

@@ -10,6 +10,10 @@ import { Bedrock } from '../../src/system/bedrock.ts';
 import { bootSystem } from '../support/system.ts';
 import type { Backend } from '../../src/compiler/compiler.ts';
 import { makeRandom, testSeed, type Random } from '../support/random.ts';
+import { guardOffsets } from '../../kernel/objects/arithmetic.ts';
+import { slotPointer } from '../../kernel/objects/access.ts';
+import { behaviourIndex, lookup } from '../../kernel/objects/classes.ts';
+import { METHOD } from '../../kernel/objects/layout.ts';
 
 const BACKENDS: readonly Backend[] = ['native', 'threaded'];
 const MIN = -(2n ** 63n), MAX = 2n ** 63n - 1n;
@@ -92,6 +96,62 @@ describe.each(BACKENDS)('inlined SmallInteger arithmetic (%s)', (backend) => {
     ].join('\n'))).toEqual(['Smalltalk', 'Adder', 'Adder>>add:', '42', 'Smalltalk', 'SmallInteger>>+',
       // (printing itself adds, so the REPL's printString fails over to the kernel's description)
       expect.stringMatching(/^true/), expect.stringMatching(/^true/), 'Smalltalk', '42']);
+  });
+});
+
+/** The code object of the method `className` defines for `selector` (its newest). */
+function codeOf(b: Bedrock, className: string, selector: string): number {
+  const k = b.kernel;
+  const method = lookup(k, behaviourIndex(k, k.behaviourNamed(className)), k.symbols.intern(selector));
+  if (method < 0) throw new Error(`no ${className}>>${selector}`);
+  return slotPointer(k.machine, method, METHOD.CODE);
+}
+
+/** The two bytes at each guard of `code`: 0f 85 (jnz, testing) or 90 e9 (nop; jmp, taken). */
+function guardBytes(b: Bedrock, code: number): string[] {
+  const bytes = b.kernel.machine.codeBytes(code);
+  return guardOffsets(b.kernel.machine, code).map((o) => `${bytes[o].toString(16)} ${bytes[o + 1].toString(16)}`);
+}
+
+describe.each(['interpret', 'translate'] as const)('an override reaches every guard where it stands (tier %s)', (tier) => {
+  let b: Bedrock;
+  beforeAll(() => {
+    const booted = bootSystem({ backend: 'native', machine: { tier } });
+    if (typeof booted === 'string') throw new Error(booted);
+    b = booted;
+  });
+
+  it('switches the guards of code compiled before it, code compiled while it stands, and back at forget', () => {
+    b.run(['Object subclass: #Guarded', 'Guarded mix: n with: m -> ^(n bitXor: 3) + (n bitXor: m)'].join('\n'));
+    const before = codeOf(b, 'Guarded', 'mix:with:');
+    expect(guardBytes(b, before)).toEqual(['f 85', 'f 85', 'f 85']);
+    expect(b.run('Guarded new mix: 5 with: 1\nSmalltalk mark: #xor\nSmallInteger bitXor: n -> ^100\nGuarded new mix: 5 with: 1'))
+      .toEqual(['10', 'Smalltalk', 'SmallInteger>>bitXor:', '200']);
+    expect(guardBytes(b, before)).toEqual(['90 e9', '90 e9', '90 e9']);
+    b.run('Guarded mix2: n -> ^n bitXor: 1');
+    expect(guardBytes(b, codeOf(b, 'Guarded', 'mix2:'))).toEqual(['90 e9']);
+    expect(b.run('Guarded new mix2: 6')).toEqual(['100']);
+    expect(b.run('Smalltalk forget: #xor\nGuarded new mix: 5 with: 1')).toEqual(['Smalltalk', '10']);
+    expect(guardBytes(b, before)).toEqual(['f 85', 'f 85', 'f 85']);
+    // Compiled while the override stood, defined again after the forget: tested again.
+    b.run('Guarded mix2: n -> ^n bitXor: 1');
+    expect(guardBytes(b, codeOf(b, 'Guarded', 'mix2:'))).toEqual(['f 85']);
+    expect(b.run('Guarded new mix2: 6')).toEqual(['7']);
+  });
+
+  it('a method running when the override is made, and a block stored before it, answer the newest definition', () => {
+    b.run([
+      'Object subclass: #Runner',
+      // Halfway through the loop (when k is reached) bitXor: is redefined; the rest of the
+      // iterations, in the same activation, must send it.
+      "Runner run: k -> | s z | s := 0. z := 0. 1 to: 100 do: [:i | i = k ifTrue: [SmallInteger compile: 'bitXor: n ^1000']. s := s + (i bitXor: 0) + (i bitXor: z)]. ^s",
+      'Smalltalk at: #Xor put: [:x | x bitXor: 1]',
+    ].join('\n'));
+    // Hot first (translated, on that tier), the override never reached.
+    expect(b.run('(1 to: 40) inject: 0 into: [:a :j | a + (Runner new run: 0)]')).toEqual([String(40 * 2 * 5050)]);
+    if (tier === 'translate') expect(b.kernel.machine.cacheOf(codeOf(b, 'Runner', 'run:'))!.translation).not.toBeNull();
+    expect(b.run('Smalltalk mark: #running\nRunner new run: 51\nXor value: 4')).toEqual(['Smalltalk', String(2 * (50 * 51 / 2) + 2 * 50 * 1000), '1000']);
+    expect(b.run('Smalltalk forget: #running\nRunner new run: 0\nXor value: 4')).toEqual(['Smalltalk', String(2 * 5050), '5']);
   });
 });
 

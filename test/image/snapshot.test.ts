@@ -166,4 +166,42 @@ describe('a snapshot in memory', () => {
       expect(ok(b, '(Pair new left: 3 right: 4) sum')).toEqual(['3004']);
     }
   });
+
+  it('hands over the symbol table packed: the opener finds each symbol by its text, makes new ones once, and forgets freed ones', () => {
+    // Texts that sort by UTF-16 code units, share prefixes, and need wide characters.
+    ok(b, "#(#zeta #zet #'zet:a:' #'h\u00e9llo' #'h\u00e9' #'\u65e5\u672c' #'\u65e5' #'ab' #'a') size");
+    ok(b, `Smalltalk at: #Wide put: (String with: (Character value: 16r65E5) with: (Character value: 16r672C)) asSymbol`);
+    const s = takeSnapshot(b.kernel);
+    expect(s.symbols.ends.length).toBe(b.kernel.symbols.table().size);
+    // Packed once: a second snapshot with no new symbol hands over the same table.
+    expect(takeSnapshot(b.kernel).symbols).toBe(s.symbols);
+    const k = openSnapshot(structuredClone(s));
+    const spawner = b.kernel.symbols.table();
+    const wrong = [...spawner].filter(([text, p]) => k.symbols.find(text) !== p);
+    expect(wrong, 'symbols found at another address').toEqual([]);
+    expect(k.symbols.table()).toEqual(spawner);
+    expect(k.symbols.size).toBe(spawner.size);
+    for (const absent of ['', 'zetb', 'ze', 'h\u00e9llp', '\u65e5\u672c\u672c', '~~never made~~']) expect(k.symbols.find(absent), absent).toBeUndefined();
+    // A new symbol is made once, and the next snapshot of the opened system has it.
+    const c = Bedrock.resume(k, { backend: b.backend });
+    expect(ok(c, "#neverBeforeSeen == ('never', 'BeforeSeen') asSymbol")).toEqual(['true']);
+    const made = k.symbols.find('neverBeforeSeen')!;
+    expect(made).toBeGreaterThan(0);
+    expect(b.kernel.symbols.find('neverBeforeSeen')).toBeUndefined();
+    const again = takeSnapshot(k).symbols;
+    expect(again.ends.length).toBe(spawner.size + 1);
+    expect(openSnapshot(structuredClone(takeSnapshot(k))).symbols.find('neverBeforeSeen')).toBe(made);
+    // A symbol the collector frees in the opened system is gone from its table; made again, it is new.
+    ok(c, 'Smalltalk mark: #syms\nPair onlyHereSelector -> ^1\nSmalltalk forget: #syms');
+    const before = openSnapshot(structuredClone(takeSnapshot(k)));
+    const only = before.symbols.find('onlyHereSelector');
+    expect(only).toBeGreaterThan(0);
+    const d = Bedrock.resume(before, { backend: b.backend });
+    before.heap.collect('major');
+    expect(before.symbols.find('onlyHereSelector'), 'freed by the collector').toBeUndefined();
+    expect(verifyHeap(before.heap)).toEqual([]);
+    expect(ok(d, "#onlyHereSelector size")).toEqual(['16']);
+    expect(before.symbols.find('onlyHereSelector')).toBeGreaterThan(0);
+    expect([...before.symbols.table().keys()].filter((t) => t === 'onlyHereSelector')).toHaveLength(1);
+  });
 });

@@ -103,7 +103,11 @@ describe.each(BACKENDS)('Floats against JavaScript (%s)', (backend) => {
     const seed = testSeed();
     console.log(`floats (${backend}): seed ${seed} (replay with BEDROCK_SEED=${seed})`);
     const r = makeRandom(seed);
-    const xs = Array.from({ length: 20 }, () => randomDouble(r)).filter((x) => !Number.isNaN(x));
+    // The edges of the digit generation: powers of two (the interval below is half the one
+    // above), subnormals, the least and greatest doubles, powers of ten and their neighbours.
+    const edges = [2 ** 60, 2 ** -1022, 2 ** -1074, 3 * 2 ** -1074, 2 ** -1073, Number.MAX_VALUE, Number.MIN_VALUE * 2 ** 52 - 2 ** -1074,
+      1e23, 9.5e-5, 1e-4, 1e16, 1e16 - 2, 0.1, 5e-324, 2 ** 53, 2 ** 53 + 2, 2 ** 1023, 2 ** -1022 - 2 ** -1074];
+    const xs = [...edges, ...Array.from({ length: 200 }, () => randomDouble(r))].filter((x) => !Number.isNaN(x));
     const out = b.run(xs.map((x) => `(Float fromBits: ${bitsOf(x)}) printString`).join('\n'));
     expect(out, `seed ${seed}`).toEqual(xs.map((x) => `'${expectedText(x)}'`));
     // ... and the text, as a literal and through asNumber, is the same double again.

@@ -6,8 +6,14 @@
  * printString, displayString, asSymbol, the Transcript and concatenation keep them; source and
  * output are UTF-8. Both back ends.
  */
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { describeCases, boot, BACKENDS, type Case } from './cases.ts';
+import { openImage } from '../../image/open.ts';
+import { saveImage } from '../../image/save.ts';
+import { Bedrock } from '../../src/system/bedrock.ts';
 
 const CASES: readonly Case[] = [
   ['sizes and characters, not bytes', [
@@ -26,6 +32,17 @@ const CASES: readonly Case[] = [
     "'x=λ' , 3 printString", "('a' , 'λ') class",
   ].join('\n'), ["'''λx'''", "'λx'", "'λxabc'", "'abcλx'", "'''it''''s λ'''", 'true', 'true', 'false', 'true', 'false', 'true', "'ΛX'",
     "#'aλ'", "'aλ'", 'true', "'#(1 $λ ''λ'')'", '3', "'alb'", '2', "'aλ3'", "'x=λ3'", 'WideString']],
+  ['a Symbol holds characters too: a wide one is a WideSymbol, the same object however it is made', [
+    "#'aλ' size", "#'aλ' class", "#'aλ' reversed", "#'aλ' asString", "#'aλ' asString class", "#'aλ'", "#'aλ' printString size",
+    "#'aλ' displayString", "#'aλ' == 'aλ' asSymbol", "#'aλ' == (Symbol intern: 'aλ')", "#'aλ' == ('a' , 'λ') asSymbol",
+    "#'aλ' == ('a' asWideString , 'λ') asSymbol", "#'aλ' == (WideString with: $a with: $λ) asSymbol", "#'aλ' == #'aλ' asString asSymbol",
+    "(#'aλ' at: 2) value", "#'aλ' , 'b'", "#'aλ' = #'aλ'", "#'aλ' isSymbol", "#'aλ' isString", "#'λ:' numArgs",
+    "#'aλ' hash = 'aλ' hash", "(Set new add: #'aλ'; add: 'aλ' asSymbol; yourself) size", "#'aλ' < #'aμ'",
+    "#'aλ' at: 1 put: $b", "#'é' size", "#'é' class", "#'é' == 'é' asSymbol", "#'Ã©' size", "#'Ã©' == #'é'", "#'é'", "#abc",
+    "#'aλ' asSymbol == #'aλ'", "#'日本語' size", "#'日本語' reversed", "#'😀a' size",
+  ].join('\n'), ['2', 'WideSymbol', "'λa'", "'aλ'", 'WideString', "#'aλ'", '5', "'aλ'", 'true', 'true', 'true', 'true', 'true', 'true',
+    '955', "'aλb'", 'true', 'true', 'true', '1', 'true', '1', 'true', /a Symbol cannot be changed/, '1', 'Symbol', 'true', '2', 'false',
+    "#'é'", '#abc', 'true', '3', "'語本日'", '2']],
   ['a String holds codes 0 to 255: a wider character is a clear error', [
     '(String new: 2) at: 1 put: $λ', "'abc' copy at: 1 put: $λ; yourself",
   ].join('\n'), [/a String holds Characters \(codes 0 to 255\), not \$λ/, /a String holds Characters \(codes 0 to 255\), not \$λ/]],
@@ -41,5 +58,31 @@ describe.each(BACKENDS)('wide strings on the Transcript and in errors (%s)', (ba
     expect(outcomes[2].text).toBe("'bad λ'");
     expect(outcomes[3].kind).toBe('error');
     expect(outcomes[3].text).toMatch(/no λ here/);
+  });
+});
+
+describe('wide Symbols in a saved image', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bedrock-wide-symbols-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  it('are the same objects after the image is opened again as the text interns to, and a method whose source has them saves', () => {
+    const b = boot('native');
+    const setup = b.run([
+      "Smalltalk at: #Wide13 put: (Array with: #'aλ' with: 'bμ' asSymbol with: #'ñ' with: #'日本')",
+      'Object subclass: #WideHolder13',
+      "WideHolder13 class name13 -> ^#'λx'",
+    ].join('\n'));
+    expect(setup.join('\n')).not.toMatch(/rror/);
+    const path = join(dir, 'wide.image');
+    const saved = saveImage(b.kernel, path, { backend: b.backend, journal: { id: 'wide-symbols', seq: 0, offset: 0 } });
+    expect(saved.ok, saved.ok ? '' : saved.error).toBe(true);
+    const opened = openImage(path);
+    if (!opened.ok) throw new Error(`${opened.check}: ${opened.message}`);
+    const again = Bedrock.resume(opened.kernel, { backend: 'native' });
+    expect(again.run([
+      "(Wide13 at: 1) == #'aλ'", "(Wide13 at: 2) == ('b' , 'μ') asSymbol", "(Wide13 at: 3) == (Symbol intern: 'ñ')", "(Wide13 at: 4) == #'日本'",
+      '(Wide13 collect: [:each | each size]) asArray', '(Wide13 collect: [:each | each class]) asArray', 'Wide13',
+      "WideHolder13 name13 == 'λx' asSymbol", 'WideHolder13 name13 reversed',
+    ].join('\n'))).toEqual(['true', 'true', 'true', 'true', '#(2 2 1 2)', 'an Array(WideSymbol WideSymbol Symbol WideSymbol)', "#(#'aλ' #'bμ' #'ñ' #'日本')",
+      'true', "'xλ'"]);
   });
 });
