@@ -8,14 +8,19 @@
  * Names are bound late, as in every Smalltalk: code may name a global that does not exist yet.
  * The compiler then makes an *undeclared* binding for it, one whose value is the binding itself,
  * and the code reads it through a send (Binding>>value, in the language) that looks the name
- * up again when it runs. An undeclared binding is in the chain (so mark and forget treat it as
- * any other), but is no global: findBinding and globalNames pass over it, and defining the
- * name makes a new binding, never assigns this one.
+ * up again while it is undeclared. An undeclared binding is in the chain (so mark and forget
+ * treat it as any other), but is no global: findBinding and globalNames pass over it. Defining
+ * the name then declares it: the undeclared binding becomes the global's binding (as Pharo
+ * moves an association from Undeclared into Smalltalk), so code compiled before the definition
+ * reads the value from it at once instead of looking the name up at every read (Havlak's
+ * classes, which name each other before they are all loaded, spent a tenth of their
+ * instructions in that lookup). The declaration is logged (`declare`), and forget makes the
+ * binding undeclared again.
  */
 import { FORMAT_POINTERS, TAG_PTR } from '../machine/cells.ts';
 import { setSlot, setSlotPointer, slot, slotPointer, slotTag } from './access.ts';
 import type { Kernel } from './kernel.ts';
-import { BINDING, CLASS, ROOTS } from './layout.ts';
+import { BINDING, CLASS, LOG, ROOTS } from './layout.ts';
 import { appendLog } from './marks.ts';
 import { walkGuard } from './classes.ts';
 
@@ -118,6 +123,8 @@ export function bindingValue(k: Kernel, binding: number): Value {
 /** Define (or redefine, shadowing) the global `name`. Returns the binding or a message. */
 export function defineGlobal(k: Kernel, name: string, v: Value): number | string {
   const m = k.machine;
+  const undeclared = findBinding(k, name) < 0 ? findUndeclared(k, name) : -1;
+  if (undeclared >= 0) return declare(k, undeclared, v);
   // The value may be an object that moves while the binding is made (interning the name
   // allocates too): keep it in a root before anything is allocated.
   const root = k.heap.roots.add(v.value, v.tag);
@@ -139,6 +146,34 @@ export function defineGlobal(k: Kernel, name: string, v: Value): number | string
     });
   } finally {
     k.heap.roots.release(root);
+  }
+}
+
+/** The undeclared binding `b` becomes the global's binding, with value `v` (see the header). */
+function declare(k: Kernel, b: number, v: Value): number | string {
+  const m = k.machine;
+  const root = k.heap.roots.add(v.value, v.tag);
+  try {
+    const logged = appendLog(k, 'declare', -1, slotPointer(m, b, BINDING.NAME), undefined, b);
+    if (typeof logged === 'string') return logged;
+    setSlot(m, b, BINDING.VALUE, k.heap.roots.value(root), k.heap.roots.tag(root));
+    k.commitLog(logged);
+    return b;
+  } finally {
+    k.heap.roots.release(root);
+  }
+}
+
+/** Forget: the bindings declared since the log entry `until` are undeclared again. */
+export function undoDeclarations(k: Kernel, until: number): void {
+  const m = k.machine;
+  const declare = k.symbols.find('declare');
+  if (declare === undefined) return;
+  const guard = walkGuard(k, 'the definition log');
+  for (let e = slotPointer(m, k.roots, ROOTS.LOG); e >= 0 && e !== k.nil && e !== until && guard(); e = slotPointer(m, e, LOG.PREVIOUS)) {
+    if (slotPointer(m, e, LOG.KIND) !== declare) continue;
+    const b = slotPointer(m, e, LOG.DATA);
+    if (b >= 0 && b !== k.nil) setSlotPointer(m, b, BINDING.VALUE, b);
   }
 }
 

@@ -24,9 +24,10 @@ import type { Kernel } from './kernel.ts';
 import { CLASS, LOG, MARK, ROOTS } from './layout.ts';
 import { makeString } from './methods.ts';
 import { undoReshapes } from './reshape.ts';
+import { undoDeclarations } from './globals.ts';
 import { emptySendSites } from './send.ts';
 
-export type LogKind = 'define' | 'class' | 'global' | 'mark' | 'reshape';
+export type LogKind = 'define' | 'class' | 'global' | 'declare' | 'mark' | 'reshape';
 
 /**
  * Make a log entry (not yet linked in: `Kernel.commitLog` links it once the definition it
@@ -142,6 +143,8 @@ export function forget(k: Kernel, name: string): string | null {
   }
   // Classes reshaped since the mark go back to their shapes then, their instances too.
   undoReshapes(k, slotPointer(m, mk, MARK.LOG));
+  // Names declared since the mark are undeclared again (globals.ts).
+  undoDeclarations(k, slotPointer(m, mk, MARK.LOG));
   const heads = slotPointer(m, mk, MARK.HEADS);
   const classCount = slotNumber(m, mk, MARK.CLASS_COUNT);
   const table = classTable(k);

@@ -21,7 +21,7 @@ import { behaviourIndex, behaviourName, ensureMetaclass, makeBehaviour, parentOf
 import { reshapeClass } from './reshape.ts';
 import { defineGlobal } from './globals.ts';
 import type { Kernel } from './kernel.ts';
-import { BEHAVIOUR, CLASS, INSTANCE_FORMAT, isSymbolClass } from './layout.ts';
+import { BEHAVIOUR, CLASS, INSTANCE_FORMAT, LOG, ROOTS, isSymbolClass } from './layout.ts';
 import { appendLog } from './marks.ts';
 import { describe } from './send.ts';
 import { setPad } from './symbols.ts';
@@ -85,6 +85,8 @@ export function defineClass(k: Kernel, superclass: number, name: string, ivarNam
     hold(logged);
     const g = defineGlobal(k, name, k.object(b));
     if (typeof g === 'string') return g;
+    // Defining the global logged its own entry (a `declare` that forget must find): the class's goes after it.
+    setSlotPointer(k.machine, logged, LOG.PREVIOUS, slotPointer(k.machine, k.roots, ROOTS.LOG));
     k.commitLog(logged);
     return b;
   });
