@@ -98,7 +98,7 @@ function runChecks(b: Bedrock, all: Check[], seed: number): void {
 }
 
 const LOW_THRESHOLDS = [
-  'Integer karatsubaThreshold -> ^3',
+  'Integer karatsubaThreshold -> ^4',
   'Integer divisionThreshold -> ^2',
   'Integer radixThreshold -> ^3',
 ].join('\n');
