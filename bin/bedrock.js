@@ -64,5 +64,9 @@ if (!built()) {
   import(pathToFileURL(root + 'dist/cli/main.js').href).catch(failed);
 } else {
   const bundle = root + (repl ? 'dist/repl.cjs' : 'dist/batch.cjs');
-  require('./code-cache.cjs').runWithCodeCache(bundle, { write: process.env.BEDROCK_WRITE_CODE_CACHE === '1' });
+  try {
+    require('./code-cache.cjs').runWithCodeCache(bundle, { write: process.env.BEDROCK_WRITE_CODE_CACHE === '1' });
+  } catch (e) {
+    failed(e);
+  }
 }

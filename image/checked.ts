@@ -21,11 +21,31 @@
  *     symbols are looked at: a few thousand cells, not the heap) is ignored, and the image is
  *     checked through as if there were none.
  *
+ * Stamps. Hashing the file took a start ~10 ms of CPU (loading node:crypto, and a pass over
+ * 5 MB), so the digest of an image already opened is also kept by its stamp: the device and
+ * inode of the file, its size, and its modification and status-change times to the
+ * nanosecond (DEVICE-INODE.stamp). When the file's stamp is the recorded one, its digest is
+ * the recorded one and the file is not hashed. Why that is as safe as hashing:
+ *   - a stamp is kept and believed only for a file this user owns and no one else can write
+ *     (the rule of the records themselves): only this user's processes, and root, can change
+ *     its bytes, and those can write the records too;
+ *   - every change through the file system sets the status-change time to the time of the
+ *     change (no call sets it back; only root, moving the clock, could make it repeat), and a
+ *     file put in the image's place (rename) is another inode with its own times;
+ *   - a stamp is recorded only when the file's status is the same before and after its bytes
+ *     were read and hashed, and its last change was at least STAMP_SETTLED_MS before the read
+ *     began: the clock the kernel stamps files with ticks coarsely (milliseconds), so a write
+ *     in the same tick as the one before could leave the times as they were; that tick is long
+ *     past once a file is recorded, so any later write gives it a later time;
+ *   - the record the stamp leads to must still agree with the bytes in memory (as above), and
+ *     when it is missing the file is hashed after all.
+ * The payload's CRC-32 is still checked on every open.
+ *
  * Where: $BEDROCK_CHECKED (a directory, or "off" for no records at all), else
  * $XDG_CACHE_HOME/bedrock/checked, else ~/.cache/bedrock/checked. At most MAX_RECORDS are kept
  * (the oldest go). A record that cannot be written costs only the next open's time.
  */
-import { createHash, type Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import {
   closeSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, statSync, unlinkSync, writeFileSync,
 } from 'node:fs';
@@ -55,9 +75,111 @@ export function checkedDirectory(): string | null {
   }
 }
 
-/** The digest of a file as it is read, piece by piece, in order. */
+/**
+ * The digest of a file as it is read, piece by piece, in order. (node:crypto is loaded here,
+ * on first use, not with this module: an image opened by its stamp needs none of it.)
+ */
 export function fileDigest(): Hash {
-  return createHash('sha256');
+  return process.getBuiltinModule('node:crypto').createHash('sha256');
+}
+
+/** The digest of the file open at `fd`, read again from its start. */
+export function digestOfFile(fd: number): string {
+  const hash = fileDigest();
+  const buffer = Buffer.allocUnsafe(1 << 20);
+  for (let at = 0; ;) {
+    const n = readSync(fd, buffer, 0, buffer.length, at);
+    if (n <= 0) break;
+    hash.update(buffer.subarray(0, n));
+    at += n;
+  }
+  return hash.digest('hex');
+}
+
+/** A file's last change must be this long before its read for its stamp to be recorded. */
+export const STAMP_SETTLED_MS = 2000;
+
+/** What a file's status says of its bytes (see Stamps above). */
+export interface Stamp {
+  /** DEVICE-INODE: the file. */
+  readonly file: string;
+  /** SIZE:MTIME:CTIME (nanoseconds): its version. */
+  readonly version: string;
+  /** Its last status change, in milliseconds since the epoch. */
+  readonly changedMs: number;
+}
+
+/** The stamp of the file open at `fd`; null when it may not have one (not this user's alone). */
+export function stampOf(fd: number): Stamp | null {
+  try {
+    const st = fstatSync(fd, { bigint: true });
+    if (!st.isFile() || !ours({ uid: Number(st.uid), mode: Number(st.mode) })) return null;
+    return { file: `${st.dev}-${st.ino}`, version: `${st.size}:${st.mtimeNs}:${st.ctimeNs}`, changedMs: Number(st.ctimeNs / 1_000_000n) };
+  } catch {
+    return null;
+  }
+}
+
+const stampPath = (dir: string, s: Stamp): string => join(dir, `${s.file}.stamp`);
+
+/** The digest recorded for the file of `stamp` at this very version, or null. */
+export function recallStamp(stamp: Stamp, dir = checkedDirectory()): string | null {
+  if (dir === null) return null;
+  const text = ownFile(stampPath(dir, stamp), dir, 4096);
+  if (text === null) return null;
+  try {
+    const r = JSON.parse(text) as Record<string, unknown>;
+    const p = r.program as Record<string, unknown> | undefined;
+    if (!p || p.format !== PROGRAM.format || p.checks !== PROGRAM.checks || p.layout !== PROGRAM.layout || p.writer !== PROGRAM.writer) return null;
+    if (r.file !== stamp.file || r.version !== stamp.version || typeof r.digest !== 'string' || !/^[0-9a-f]{64}$/.test(r.digest)) return null;
+    return r.digest;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Record that the file of `stamp` holds the bytes of `digest`, when its last change was settled
+ * before `readFromMs` (when the read began) and `after` (its stamp once read) is the same.
+ * Quietly does nothing when it cannot.
+ */
+export function rememberStamp(stamp: Stamp, after: Stamp | null, digest: string, readFromMs: number, dir = checkedDirectory()): void {
+  if (dir === null || after === null || after.file !== stamp.file || after.version !== stamp.version) return;
+  if (stamp.changedMs > readFromMs - STAMP_SETTLED_MS) return;
+  const path = stampPath(dir, stamp), temp = `${path}.${process.pid}.tmp`;
+  try {
+    if (!ours(statSync(dir))) return;
+    writeFileSync(temp, JSON.stringify({ program: PROGRAM, file: stamp.file, version: stamp.version, digest }), { mode: 0o600 });
+    renameSync(temp, path);
+  } catch {
+    try { unlinkSync(temp); } catch { /* never made */ }
+    return;
+  }
+  prune(dir, `${stamp.file}.stamp`, '.stamp');
+}
+
+/** The text of `path` in `dir`, when both are this user's alone and it is at most `limit` bytes; else null. */
+function ownFile(path: string, dir: string, limit: number): string | null {
+  try {
+    if (!ours(statSync(dir))) return null;
+    const fd = openSync(path, 'r');
+    try {
+      const st = fstatSync(fd);
+      if (!st.isFile() || !ours(st) || st.size > limit) return null;
+      const buf = Buffer.alloc(st.size);
+      let done = 0;
+      while (done < st.size) {
+        const n = readSync(fd, buf, done, st.size - done, done);
+        if (n <= 0) return null;
+        done += n;
+      }
+      return buf.toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return null; // none (the usual case), or unreadable
+  }
 }
 
 /** What the checks found, and the cards the heap walk set (their indexes). */
@@ -86,27 +208,8 @@ const ints = (x: unknown): x is number[] => Array.isArray(x) && x.every(isInt);
  */
 export function recallChecked(digest: string, m: Machine, dir = checkedDirectory()): CheckedFacts | null {
   if (dir === null) return null;
-  let text: string;
-  try {
-    if (!ours(statSync(dir))) return null;
-    const fd = openSync(recordPath(dir, digest), 'r');
-    try {
-      const st = fstatSync(fd);
-      if (!st.isFile() || !ours(st) || st.size > 64 << 20) return null;
-      const buf = Buffer.alloc(st.size);
-      let done = 0;
-      while (done < st.size) {
-        const n = readSync(fd, buf, done, st.size - done, done);
-        if (n <= 0) return null;
-        done += n;
-      }
-      text = buf.toString('utf8');
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    return null; // none (the usual case), or unreadable
-  }
+  const text = ownFile(recordPath(dir, digest), dir, 64 << 20);
+  if (text === null) return null;
   let r: Record<string, unknown>;
   try {
     r = JSON.parse(text) as Record<string, unknown>;
@@ -177,13 +280,13 @@ export function rememberChecked(digest: string, facts: CheckedFacts, dir = check
     try { unlinkSync(temp); } catch { /* never made */ }
     return;
   }
-  prune(dir, `${digest}.json`);
+  prune(dir, `${digest}.json`, '.json');
 }
 
-/** Keep the newest MAX_RECORDS records, among them `newest` (just written). */
-function prune(dir: string, newest: string): void {
+/** Keep the newest MAX_RECORDS records (or stamps: files ending in `suffix`), among them `newest` (just written). */
+function prune(dir: string, newest: string, suffix: string): void {
   try {
-    const records = readdirSync(dir).filter((f) => f.endsWith('.json') && f !== newest);
+    const records = readdirSync(dir).filter((f) => f.endsWith(suffix) && f !== newest);
     if (records.length < MAX_RECORDS) return;
     const aged = records.map((f) => ({ f, t: statSync(join(dir, f)).mtimeMs })).sort((a, b) => b.t - a.t);
     for (const { f } of aged.slice(MAX_RECORDS - 1)) unlinkSync(join(dir, f));

@@ -7,8 +7,9 @@
  *   3. make a machine and heap of the saved geometry, and read each segment straight into
  *      its memory (no intermediate copy), checking the payload's framing and CRC-32;
  *   4. walk and check the heap and the kernel's objects, unless this user's sessions have
- *      checked a file of the same SHA-256 (every byte, computed as the file is read) and
- *      recorded what the checks found (checked.ts says why that is safe);
+ *      checked a file of the same SHA-256 (every byte, computed as the file is read, or known
+ *      by the file's stamp when they recorded it) and recorded what the checks found
+ *      (checked.ts says why that is safe);
  *   5. rebuild what the host keeps beside the heap.
  *
  * What lives outside the heap, and what becomes of it on open:
@@ -53,7 +54,9 @@ import {
   crc32Of, decodeHeaderBytes, fileBytes, imageError, isImageError, MAGIC, MAX_HEADER_BYTES, PREAMBLE_BYTES, readHead, type ImageError, type ImageHeader,
 } from './format.ts';
 import { checkHeader, checkHeap, checkKernel, type HeapFacts, type KernelFacts } from './validate.ts';
-import { checkedDirectory, fileDigest, recallChecked, rememberChecked } from './checked.ts';
+import {
+  checkedDirectory, digestOfFile, fileDigest, recallChecked, recallStamp, rememberChecked, rememberStamp, stampOf,
+} from './checked.ts';
 
 export interface OpenOptions {
   /** An interrupt word for the machine (e.g. in a SharedArrayBuffer another thread sets). */
@@ -75,6 +78,8 @@ export interface LoadedImage {
   readonly digest: string;
   /** The checks' facts came from a record of this user's (checked.ts), not from a walk. */
   readonly recalled: boolean;
+  /** The digest came from the file's stamp (checked.ts), not from hashing its bytes. */
+  readonly stamped: boolean;
   /** Milliseconds: reading (with the CRC and the digest), checking. */
   readonly timing: { readonly read: number; readonly check: number };
 }
@@ -114,6 +119,7 @@ export function loadImage(path: string, options: OpenOptions = {}): LoadedImage 
 
 function loadFrom(fd: number, options: OpenOptions): LoadedImage | ImageError {
   const t0 = performance.now();
+  const readFrom = Date.now();
   const st = fstatSync(fd);
   if (!st.isFile()) return imageError('file', 'is not a regular file');
   const size = st.size;
@@ -121,8 +127,12 @@ function loadFrom(fd: number, options: OpenOptions): LoadedImage | ImageError {
   const pre = new Uint8Array(PREAMBLE_BYTES);
   const have = Math.min(PREAMBLE_BYTES, size);
   if (!readFully(fd, pre, 0, have, 0)) return imageError('file', 'cannot be read');
-  const digest = fileDigest();
-  digest.update(pre);
+  // The file's digest: by its stamp when this user's sessions recorded it, else hashed as it is read.
+  const directory = options.checked === undefined ? checkedDirectory() : options.checked;
+  const stamp = directory === null ? null : stampOf(fd);
+  const stamped = stamp === null ? null : recallStamp(stamp, directory);
+  const digest = stamped === null ? fileDigest() : null;
+  digest?.update(pre);
   for (let i = 0; i < Math.min(MAGIC.length, have); i++) {
     if (pre[i] !== MAGIC[i]) return imageError('magic', 'the file does not begin with "BEDROCK IMAGE": it is not an image');
   }
@@ -133,7 +143,7 @@ function loadFrom(fd: number, options: OpenOptions): LoadedImage | ImageError {
   if (size < PREAMBLE_BYTES + headerLength + 5) return imageError('size', `the file is truncated: ${size} bytes, shorter than its header (${headerLength} bytes)`);
   const headerBytes = new Uint8Array(headerLength + 5);
   if (!readFully(fd, headerBytes, 0, headerLength + 5, PREAMBLE_BYTES)) return imageError('size', 'the file is truncated inside its header');
-  digest.update(headerBytes);
+  digest?.update(headerBytes);
   const headerCrc = readHead(headerBytes, headerLength, 0xce);
   const body = headerBytes.subarray(0, headerLength);
   if (headerCrc < 0) return imageError('header', 'the header\'s CRC-32 is not a MessagePack uint32');
@@ -174,7 +184,7 @@ function loadFrom(fd: number, options: OpenOptions): LoadedImage | ImageError {
   const frameRead = (type: 0xdd | 0xc6, n: number, what: string): boolean => {
     if (!readFully(fd, frame, 0, 5, position)) return false;
     crc = crc32Of(frame, crc);
-    digest.update(frame);
+    digest?.update(frame);
     position += 5;
     if (badFrame === null && readHead(frame, 0, type) !== n) badFrame = `the payload's framing is wrong at ${what}`;
     return true;
@@ -188,7 +198,7 @@ function loadFrom(fd: number, options: OpenOptions): LoadedImage | ImageError {
       if (!frameRead(0xc6, view.length, what)) return truncated();
       if (!readFully(fd, view, 0, view.length, position)) return truncated();
       crc = crc32Of(view, crc);
-      digest.update(view);
+      digest?.update(view);
       position += view.length;
     }
   }
@@ -206,9 +216,16 @@ function loadFrom(fd: number, options: OpenOptions): LoadedImage | ImageError {
     nurseryLo: hp.nurseryLo, nurseryTop: hp.nurseryTop,
   };
   // The checks, or what they found in these very bytes before.
-  const sha256 = digest.digest('hex');
-  const directory = options.checked === undefined ? checkedDirectory() : options.checked;
-  const recalled = recallChecked(sha256, machine, directory);
+  let sha256 = digest === null ? stamped! : digest.digest('hex');
+  let recalled = recallChecked(sha256, machine, directory);
+  // A stamp whose record is gone (or does not agree): the file is hashed after all.
+  let hashed = digest !== null;
+  if (recalled === null && !hashed) {
+    sha256 = digestOfFile(fd);
+    hashed = true;
+    recalled = recallChecked(sha256, machine, directory);
+  }
+  const remember = (): void => { if (stamp !== null && hashed) rememberStamp(stamp, stampOf(fd), sha256, readFrom, directory); };
   let heapFacts: HeapFacts, kernelFacts: KernelFacts;
   if (recalled) {
     ({ heap: heapFacts, kernel: kernelFacts } = recalled);
@@ -218,6 +235,7 @@ function loadFrom(fd: number, options: OpenOptions): LoadedImage | ImageError {
     for (const c of recalled.cards) store.cards[c] = 1;
     const code = heapFacts.code, C32 = store.cells32;
     for (let i = 0; i < code.length; i += 2) if (code[i] >= machine.fixedBoot) machine.registerCode(code[i], C32[2 * code[i]], code[i + 1]);
+    remember();
   } else {
     const h = checkHeap(machine, bounds);
     if (isImageError(h)) return h;
@@ -228,6 +246,7 @@ function loadFrom(fd: number, options: OpenOptions): LoadedImage | ImageError {
     const cards: number[] = [];
     for (let i = 0; i < store.cards.length; i++) if (store.cards[i] !== 0) cards.push(i);
     rememberChecked(sha256, { heap: heapFacts, kernel: kernelFacts, cards }, directory);
+    remember();
   }
 
   // The heap's bounds and free lists.
@@ -244,7 +263,7 @@ function loadFrom(fd: number, options: OpenOptions): LoadedImage | ImageError {
   // The stacks of processes that were waiting at the save (process-service.ts) are stacks again.
   for (const h of heapFacts.stacks) heap.stacks.push(h);
   const t2 = performance.now();
-  return { ok: true, header, machine, heap, fileBytes: size, heapFacts, kernelFacts, digest: sha256, recalled: recalled !== null, timing: { read: t1 - t0, check: t2 - t1 } };
+  return { ok: true, header, machine, heap, fileBytes: size, heapFacts, kernelFacts, digest: sha256, recalled: recalled !== null, stamped: !hashed, timing: { read: t1 - t0, check: t2 - t1 } };
 }
 
 /** Open the image at `path`: load and check it, then make its kernel (symbols, services, hooks). */

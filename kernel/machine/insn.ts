@@ -40,8 +40,8 @@ export const OP = Object.freeze({
   /** mov rsp, r64: leaving a frame (mov rsp, rbp). */
   MOV_RSP: 43,
   /**
-   * A label of a translated code object (kernel/machine/wasm): the interpreter enters the
-   * WebAssembly function there. The instruction's own routine is kept in `baseOp`.
+   * An entry of a translated code object (kernel/machine/wasm: its start, a loop's head, see
+   * Plan.entries): the interpreter enters the WebAssembly function there. The instruction's own routine is kept in `baseOp`.
    */
   TRANSLATED: 44,
 });

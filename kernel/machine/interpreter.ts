@@ -18,9 +18,9 @@
  * takes its views and the stack's bounds again after a `syscall`; the fixed space's end
  * (which grows) is read from the machine on stores.
  *
- * Translated code (kernel/machine/wasm): a label of a translated code object is a TRANSLATED
- * record; reaching one enters the WebAssembly function there with the instructions left
- * before the next check as its budget, and when it comes back the loop goes on where it says
+ * Translated code (kernel/machine/wasm): an entry of a translated code object (Plan.entries)
+ * is a TRANSLATED record; reaching one enters the WebAssembly function there with the
+ * instructions left before the next check as its budget, and when it comes back the loop goes on where it says
  * (a return address, or an instruction to execute here: `noEnter`, so it is not entered
  * again at once). Translated code that calls an untranslated object runs this loop nested
  * (runNested), which ends when control returns past the call.

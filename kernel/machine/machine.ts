@@ -527,11 +527,11 @@ export class Machine {
       ? compileInsn(r.insn, code)
       : faultInsn(code, off, 'InvalidOpcode', r.truncated ? 'instruction runs past the end of the code object' : r.error, null);
     code.insns[off] = ins;
-    // A label of a translated code object (decoded again after a flush) enters its translation.
+    // An entry of a translated code object (Plan.entries) (decoded again after a flush) enters its translation.
     const t = code.translation;
     if (t !== null && r.ok) {
       const label = t.plan.labelOf.get(off);
-      if (label !== undefined) { ins.baseOp = ins.op; ins.op = OP.TRANSLATED; ins.txLabel = label; }
+      if (label !== undefined && t.plan.entries.has(label)) { ins.baseOp = ins.op; ins.op = OP.TRANSLATED; ins.txLabel = label; }
     }
     return ins;
   }

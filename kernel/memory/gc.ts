@@ -29,7 +29,9 @@
  *                object, low memory, the RootSet, running and stopped code, and the exit stub
  *                reach
  *   mark         trace from the mark stack until it is empty; every object also marks its
- *                behaviour (hooks.behaviourOf)
+ *                behaviour (hooks.behaviourOf); a weak object's pointers are not traced
+ *   weak         a weak object's pointer to an object left unmarked becomes hooks.weak's
+ *                cleared value (nil): weak references are cleared by major collections only
  *   sweep-fixed  unmarked fixed objects become free chunks (code objects lose their caches;
  *                decoded code is flushed if any was decoded); runs of free cells merge
  *   plan         the prefix sums of live cells per block over old space and the nursery
@@ -249,6 +251,8 @@ class Major {
   /** The current stack is not a heap object: its live part is a root range. */
   stackRange = false;
   liveCells = 0;
+  /** Header cells of the weak objects marked (their pointers are looked at after marking). */
+  readonly weakObjects: number[] = [];
   freedFixedCells = 0;
   freedCodeObjects = 0;
 
@@ -408,13 +412,16 @@ function majorRoots(g: Major): void {
 function majorMark(g: Major): void {
   const C32 = g.C32, T = g.T;
   const behaviourOf = g.heap.hooks.behaviourOf;
+  const weakClass = g.heap.hooks.weak?.classIndex ?? -1;
   const seen = g.classSeen;
   while (g.sp > 0) {
     const h = g.stack[--g.sp];
     const end = h + 1 + (C32[2 * h] >>> 0);
+    const weak = C32[2 * h + 1] >>> 15 === weakClass;
+    if (weak) g.weakObjects.push(h);
     for (let c = h + 1; c < end; c++) {
       const t = T[c];
-      if (t === TAG_PTR) g.markPointer(C32[2 * c]);
+      if (t === TAG_PTR) { if (!weak) g.markPointer(C32[2 * c]); }
       else if (t === TAG_CODE || t === TAG_STACK) g.markValue(C32[2 * c], t);
     }
     if (behaviourOf) {
@@ -423,6 +430,24 @@ function majorMark(g: Major): void {
         seen[ci] = 1;
         const b = behaviourOf(ci);
         if (b >= 0) g.markPointer(b);
+      }
+    }
+  }
+}
+
+/** Clear each weak object's pointers to objects nothing else marked (before they are swept or moved). */
+function majorWeak(g: Major): void {
+  const weak = g.heap.hooks.weak;
+  if (!weak) return;
+  const C32 = g.C32, T = g.T, hi = g.heap.nurseryEnd;
+  for (const h of g.weakObjects) {
+    const end = h + 1 + (C32[2 * h] >>> 0);
+    for (let c = h + 1; c < end; c++) {
+      if (T[c] !== TAG_PTR) continue;
+      const target = (C32[2 * c] >> 3) - 1;
+      if (target >= g.fixedLo && target < hi && !g.isMarked(target)) {
+        C32[2 * c] = weak.cleared;
+        C32[2 * c + 1] = 0;
       }
     }
   }
@@ -535,6 +560,7 @@ function majorFinish(g: Major): void {
 const MAJOR: readonly Phase<Major>[] = [
   { name: 'roots', run: majorRoots },
   { name: 'mark', run: majorMark },
+  { name: 'weak', run: majorWeak },
   { name: 'sweep-fixed', run: majorSweepFixed },
   { name: 'plan', run: majorPlan },
   { name: 'update', run: majorUpdate },

@@ -135,6 +135,12 @@ export interface HeapHooks {
   onFreeFixed?: (address: number, headerBits: bigint) => void;
   /** After every collection. */
   onCollect?: (report: GcReport) => void;
+  /**
+   * Weak references: the class index whose instances' pointer slots do not keep their objects
+   * alive, and the address (of a fixed object) a major collection puts in place of one that
+   * nothing else keeps (a minor collection keeps them, as strong).
+   */
+  weak?: { readonly classIndex: number; readonly cleared: number };
 }
 
 /** Space usage, in cells. */
@@ -212,6 +218,12 @@ export class RootSet {
 /** Smallest fixed chunks kept on exact-size free lists; bigger ones go on one first-fit list. */
 const SMALL_CHUNK = 64;
 
+/**
+ * Cells of the fixed space taken at a time for code objects (see Heap.codeChunk): 16 KB of
+ * cells, whose entries in the code maps are 2 pages.
+ */
+const CODE_ARENA = 2048;
+
 /** Round up to a multiple of 64 cells. */
 function align64(n: number): number { return Math.ceil(n / 64) * 64; }
 
@@ -244,8 +256,14 @@ export class Heap {
   /** Free chunks of the fixed space (header cells): exact lists by size, and the rest. */
   freeSmall: number[][] = Array.from({ length: SMALL_CHUNK + 1 }, () => []);
   freeLarge: number[] = [];
-  /** Cells in free chunks of the fixed space. */
+  /** Cells in free chunks of the fixed space (the code arena's among them). */
   fixedFree = 0;
+  /**
+   * The rest of the chunk new code objects are placed in, a free chunk on no list (header
+   * cell, cells), or -1: see codeChunk.
+   */
+  private codeArena = -1;
+  private codeArenaCells = 0;
   /** Header cells of the stack objects, so that STACK values find theirs. */
   readonly stacks: number[] = [];
 
@@ -330,7 +348,7 @@ export class Heap {
     const codeSlots = Math.max(1, Math.ceil(bytes.length / 8));
     const slots = codeSlots + (literals > 0 ? literals + 1 : 0);
     checkRequest(slots, FORMAT_CODE, classIndex);
-    const h = this.fixedChunk(slots + 1);
+    const h = this.codeChunk(slots + 1);
     if (h < 0) return -1;
     this.initObject(h, slots, FORMAT_CODE, codeSlots * 8 - bytes.length, classIndex, 0n, TAG_NUM);
     const st = this.machine.store;
@@ -544,6 +562,87 @@ export class Heap {
     return this.takeFixed(size);
   }
 
+  /**
+   * `size` cells of the fixed space for a code object. Code objects are kept together, in
+   * chunks of CODE_ARENA cells taken for them, rather than each where the next fixed object
+   * would go: the machine's code maps have an entry for every cell of the fixed space, and
+   * opening an image fills the entries of every code object (Machine.registerCode). Scattered
+   * among the method sources, symbols and behaviours, the base image's 2,673 code objects
+   * touched 976 pages of the maps, each a page fault of ~20 us on a machine where those are
+   * slow (issue 12, item 4); kept together, 252. A free chunk of exactly the size comes
+   * first (freed code's room is reused), then the arena, then a new arena; failing those, any
+   * room, as for other fixed objects (which may collect and grow).
+   */
+  private codeChunk(size: number): number {
+    if (this.collecting) throw new Error('allocation during a collection (from a heap hook?)');
+    if (this.stress) this.stressCollect();
+    if (size <= SMALL_CHUNK && this.freeSmall[size].length > 0) {
+      this.fixedFree -= size;
+      return this.freeSmall[size].pop()!;
+    }
+    if (this.codeArenaCells < size) this.newCodeArena(size);
+    if (this.codeArenaCells >= size) {
+      const h = this.codeArena, rest = this.codeArenaCells - size;
+      this.fixedFree -= size;
+      if (rest > 0) this.freeHeader(h + size, rest);
+      this.codeArena = rest > 0 ? h + size : -1;
+      this.codeArenaCells = rest;
+      return h;
+    }
+    return this.fixedChunk(size);
+  }
+
+  /**
+   * A new code arena, of CODE_ARENA cells (a sixteenth of a small fixed space) or what is left
+   * of the first large free chunk that holds `size` cells, else of the bump room; none when
+   * neither has room (codeChunk then takes room as for any fixed object).
+   */
+  private newCodeArena(size: number): void {
+    this.dropCodeArena();
+    const want = Math.max(64, Math.min(CODE_ARENA, align64((this.machine.fixedHi - this.machine.fixedLo) >> 4)));
+    if (size >= want) return;
+    const large = this.freeLarge;
+    let h = -1, cells = 0;
+    for (let i = 0; i < large.length; i++) {
+      const s = this.chunkSize(large[i]);
+      if (s < size) continue;
+      h = large[i];
+      large[i] = large[large.length - 1];
+      large.pop();
+      cells = Math.min(s, want);
+      if (s - cells <= SMALL_CHUNK) cells = s;
+      this.fixedFree -= s - cells;
+      if (s > cells) this.addFreeChunk(h + cells, s - cells);
+      break;
+    }
+    if (h < 0) {
+      if (this.fixedTop + want > this.machine.fixedHi) return;
+      h = this.fixedTop;
+      this.fixedTop += want;
+      cells = want;
+      this.fixedFree += want;
+    }
+    this.codeArena = h;
+    this.codeArenaCells = cells;
+  }
+
+  /** The code arena's rest goes back on the free lists (as a chunk other objects may take). */
+  private dropCodeArena(): void {
+    if (this.codeArena < 0) return;
+    this.fixedFree -= this.codeArenaCells;
+    this.addFreeChunk(this.codeArena, this.codeArenaCells);
+    this.codeArena = -1;
+    this.codeArenaCells = 0;
+  }
+
+  /** Make cells [h, h+n) a free chunk, on no list. Its cells' tags must already be numbers. */
+  private freeHeader(h: number, n: number): void {
+    const st = this.machine.store;
+    st.cells32[2 * h] = n - 1;
+    st.cells32[2 * h + 1] = FORMAT_FREE;
+    st.tags[h] = TAG_HDR;
+  }
+
   /** A free chunk or bump room of exactly `size` cells, split off; -1 if there is none. */
   private takeFixed(size: number): number {
     if (size <= SMALL_CHUNK) {
@@ -580,10 +679,7 @@ export class Heap {
 
   /** Make cells [h, h+n) a free chunk and file it. Its cells' tags must already be numbers. */
   addFreeChunk(h: number, n: number): void {
-    const st = this.machine.store;
-    st.cells32[2 * h] = n - 1;
-    st.cells32[2 * h + 1] = FORMAT_FREE;
-    st.tags[h] = TAG_HDR;
+    this.freeHeader(h, n);
     if (n <= SMALL_CHUNK) this.freeSmall[n].push(h); else this.freeLarge.push(h);
     this.fixedFree += n;
   }
@@ -592,13 +688,16 @@ export class Heap {
   forEachFreeChunk(fn: (header: number, cells: number) => void): void {
     this.freeSmall.forEach((list, n) => { for (const h of list) fn(h, n); });
     for (const h of this.freeLarge) fn(h, this.chunkSize(h));
+    if (this.codeArena >= 0) fn(this.codeArena, this.codeArenaCells);
   }
 
-  /** Forget every free chunk (the sweep files them again). */
+  /** Forget every free chunk, the code arena's too (the sweep files them again). */
   clearFreeLists(): void {
     for (const l of this.freeSmall) l.length = 0;
     this.freeLarge.length = 0;
     this.fixedFree = 0;
+    this.codeArena = -1;
+    this.codeArenaCells = 0;
   }
 
   private initObject(h: number, slots: number, format: number, pad: number, classIndex: number, fill: bigint, fillTag: number): void {

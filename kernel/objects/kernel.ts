@@ -89,6 +89,7 @@ export class Kernel {
     machine.services[SERVICE.INTERN] = internService(this);
     machine.faultHandler = kernelFaultHandler(this);
     heap.hooks.behaviourOf = (index: number) => behaviourAt(this, index);
+    heap.hooks.weak = { classIndex: CLASS.WeakArray, cleared: this.nil };
     heap.hooks.onFreeFixed = (address: number, header: bigint) => {
       const cls = Number((BigInt.asUintN(64, header) >> 47n) & 0x1ffffn);
       if (isSymbolClass(cls)) this.symbols.freed(address, textOf(machine, address));

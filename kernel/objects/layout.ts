@@ -84,6 +84,8 @@ export const CLASS = Object.freeze({
   SendSite: 32,
   /** A Symbol whose text has a character above 255: a word object of code points (Pharo's WideSymbol). */
   WideSymbol: 33,
+  /** An Array whose elements do not keep them alive: a major collection makes those nothing else holds nil (gc.ts). */
+  WeakArray: 34,
   /** The first index given to classes made at run time. */
   FIRST_FREE: 40,
 });
@@ -108,7 +110,7 @@ export const PARENT: Readonly<Record<WellKnownClass, WellKnownClass | null>> = O
   MachineStack: 'Object', CodeAddress: 'Object', StackAddress: 'Object', Message: 'Object', Mark: 'Object',
   Binding: 'Object', LogEntry: 'Object', KernelRoots: 'Object', Character: 'Object',
   BlockClosure: 'Object', Context: 'Object', True: 'Boolean', False: 'Boolean', SendSite: 'Object',
-  WideSymbol: 'Symbol',
+  WideSymbol: 'Symbol', WeakArray: 'Array',
 });
 
 /**
@@ -120,6 +122,7 @@ export const INSTANCE_SPECS: Readonly<Partial<Record<WellKnownClass, { readonly 
   Symbol: { format: 2, indexable: true },
   WideSymbol: { format: 1, indexable: true },
   Array: { indexable: true },
+  WeakArray: { indexable: true },
   Character: { fixedSlots: 1 },
   Message: { fixedSlots: 2 },
   BlockClosure: { fixedSlots: 5 },

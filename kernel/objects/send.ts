@@ -404,7 +404,6 @@ export const FAILURES: Readonly<Record<string, string>> = Object.freeze({
   badIndex: 'is not an index of the receiver (indexes run from 1 to its size)',
   notAByte: 'is not a byte (a SmallInteger from 0 to 255)',
   notACharacter: 'is not the code of a Character made yet (0 to 255)',
-  wrongArgumentCount: 'was given the wrong number of arguments (see numArgs)',
   cannotReturn: 'cannot be returned: the method ^ would return from has already returned',
 });
 

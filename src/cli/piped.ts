@@ -14,8 +14,7 @@
  * fails is printed as not acknowledged. A dot-command or a line of Forth first commits what
  * came before it, and runs as the REPL runs it (synced on its own).
  */
-import { lastItem, stillOpenAfter } from '../lang/layout.ts';
-import type { TokenKind } from '../lang/tokens.ts';
+import { itemStateAfter, lastItem, type ItemState } from '../lang/layout.ts';
 import type { SourceOptions } from '../lang/source.ts';
 import { isDotCommand, runDotCommand } from '../session/dot-commands.ts';
 import { inspectValue } from '../session/inspection.ts';
@@ -64,33 +63,33 @@ export class EntrySplitter {
     }
     if (line.trim() === '') return out;
     if (isDotCommand(line)) out.push({ text: line, line: at });
-    else { this.buffer.push(line); this.bufferLine = at; this.lastItemLine = 0; this.open = null; }
+    else { this.buffer.push(line); this.bufferLine = at; this.lastItemLine = 0; this.state = null; }
     return out;
   }
 
   /**
-   * The brackets open at the end of the entry's last item when that is all that keeps it open
-   * (lastItem), kept up to date line by line (stillOpenAfter); null when not known.
+   * What keeps the entry's last item open (its brackets, a string or comment the line break
+   * is in: lastItem), kept up to date line by line (itemStateAfter); null when not known.
    */
-  private open: readonly TokenKind[] | null = null;
+  private state: ItemState | null = null;
 
   /** A line that continues the entry. */
   private add(line: string): void {
     this.buffer.push(line);
-    if (this.open === null) return;
+    if (this.state === null) return;
     this.scanned += line.length;
-    this.open = stillOpenAfter(this.open, line);
+    this.state = itemStateAfter(this.state, line);
   }
 
   /** Does the entry so far have something open (needsMoreInput), looked at from its last item? */
   private stillOpen(): boolean {
-    if (this.open !== null) return true;
+    if (this.state !== null) return true;
     const text = this.lastItemLine === 0 ? this.buffer.join('\n') : this.buffer.slice(this.lastItemLine).join('\n');
     this.scanned += text.length;
-    const { more, start, open } = lastItem(text);
+    const { more, start, state } = lastItem(text);
     // The last item begins at the start of a line: the lines before it are never looked at again.
     if (start > 0) for (let i = 0; i < start; i++) if (text.charCodeAt(i) === 10) this.lastItemLine++;
-    this.open = open ?? null;
+    this.state = state ?? null;
     return more;
   }
 

@@ -132,6 +132,17 @@ export function evalCommand(args: string[], io: Output): number {
  * not the value of each statement or the definitions. Answers whether everything succeeded.
  */
 export function runSmalltalkFile(ws: Workspace, read: FileRead, io: Output): boolean {
+  const printing = ws.bedrock.printValues;
+  // No value is shown, as gst shows none: none is printed (printString is not run for them).
+  ws.bedrock.printValues = false;
+  try {
+    return runItems(ws, read, io);
+  } finally {
+    ws.bedrock.printValues = printing;
+  }
+}
+
+function runItems(ws: Workspace, read: FileRead, io: Output): boolean {
   let ok = true;
   // The one item loop (src/session/items.ts); a stop for a debugger is abandoned, as no one is here.
   for (const step of evaluation((item) => ws.start(item), itemsOfFile(read))) {

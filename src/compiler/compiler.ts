@@ -47,7 +47,14 @@ export type Defined = { readonly ok: true; readonly method: number; readonly own
 export type CompileOutcome<T> = T | { readonly ok: false; readonly error: CompileError };
 
 /** A compiled top-level expression: the code to call (with rax = nil, the receiver). */
-export interface CompiledDoIt { readonly ok: true; readonly entry: number; readonly method: number }
+export interface CompiledDoIt {
+  readonly ok: true; readonly entry: number; readonly method: number;
+  /**
+   * Entered from the host (doIt's `fromHost`) as threaded code through the shared entry,
+   * which takes its vector in rsi: the caller sets rsi to the method's METHOD.THREADED.
+   */
+  readonly vectorInRsi?: true;
+}
 
 /** Everything both back ends produced for one unit (for `see` and for tests). */
 export interface Compiled {
@@ -117,16 +124,25 @@ export class Compiler {
    * Compile a top-level expression into code that answers its value; in `behaviour`'s scope
    * (its instance and class variables) when one is given.
    */
-  doIt(item: DoIt, behaviour = -1): CompileOutcome<CompiledDoIt> {
+  doIt(item: DoIt, behaviour = -1, fromHost = false): CompileOutcome<CompiledDoIt> {
     this.bound = [];
     try {
       return this.k.withHolds((hold) => {
         const unit = this.unit({ kind: 'doit', body: item, start: item.span.start.offset }, 0, [], behaviour, 'a DoIt', hold);
-        // A DoIt runs once, on this system's back end: only that back end's code is made for
-        // it (its blocks, which may outlive it in a saved image, get both).
-        const c = this.materialize(unit, hold, this.backend !== 'native');
+        // A DoIt runs once: only one back end's code is made for it (its blocks, which may
+        // outlive it in a saved image, get both). That is this system's back end, except for a
+        // DoIt whose code runs straight through (runsOnce): each of its instructions runs at
+        // most once, so native code would cost more to make than it saves in running, and
+        // threaded pairs are made in a fraction of the time (issue 17 item 6: a line of
+        // 100,000 statements is one such DoIt).
+        const native = this.backend === 'native' && !runsOnce(unit);
+        // Entered by the host, such a DoIt needs no entry stub of its own: the host puts its
+        // vector in rsi and calls the one shared entry (hostEntry).
+        const shared = !native && this.backend === 'native' && fromHost ? this.hostEntry() : undefined;
+        const c = this.materialize(unit, hold, native ? 'native' : 'threaded', shared);
         const method = this.methodObject(c, 'doIt', this.k.behaviour(CLASS.UndefinedObject), item.source, hold);
-        return { ok: true as const, entry: this.backend === 'native' ? c.nativeCode : c.stub, method };
+        this.doItsThreaded += native ? 0 : 1;
+        return { ok: true as const, entry: native ? c.nativeCode : c.stub, method, ...(shared !== undefined && { vectorInRsi: true as const }) };
       });
     } catch (e) {
       if (e instanceof CompileFailure) return { ok: false, error: e.error };
@@ -198,8 +214,12 @@ export class Compiler {
     return g.finish(name);
   }
 
-  /** Both back ends' code for a unit, in the heap. */
-  materialize(unit: Unit, hold: (a: number) => number, threadedCode = true): Compiled {
+  /** DoIts made as threaded code only on the native back end (runsOnce): for tests, and `bedrock bench`. */
+  doItsThreaded = 0;
+
+  /** Both back ends' code for a unit, in the heap; or only one's (a DoIt's, which runs once). */
+  materialize(unit: Unit, hold: (a: number) => number, made: 'both' | 'native' | 'threaded' = 'both', sharedStub?: number): Compiled {
+    const threadedCode = made !== 'native';
     const k = this.k;
     const literalsList = [...unit.literals];
     const sites = new Map<Op, number>();
@@ -236,18 +256,20 @@ export class Compiler {
     // info (debug-info.ts).
     const literals = hold(this.fixedArray([...literalsList.map((p): [bigint, number] => [BigInt(p), TAG_PTR]), [BigInt(k.nil), TAG_PTR], [BigInt(k.nil), TAG_PTR]]));
     const vectorSlot = literalsList.length;
-    const native = nativeLines(k, unit, literals, sites, siteSlots);
-    const { code: nativeCode, offsets } = this.placeCode(native.lines, hold, literals);
+    const native = made === 'threaded' ? NO_NATIVE_CODE : nativeLines(k, unit, literals, sites, siteSlots);
+    let { code: nativeCode, offsets } = made === 'threaded' ? { code: -1, offsets: [] as number[] } : this.placeCode(native.lines, hold, literals);
     const threaded = threadedCode ? threadedPairs(k, unit, literals, this.prims, sites) : { ok: true as const, pairs: [], ops: [] };
     if (!threaded.ok) throw new CompileFailure({ message: threaded.message, span: NO_SPAN });
     let vector = k.nil, stub = -1;
     if (threadedCode) {
       vector = hold(this.fixedArray(threaded.pairs.flatMap((p): [bigint, number][] => [[BigInt(p.method), TAG_PTR], [p.operand, p.tag]])));
       setSlotPointer(k.machine, literals, vectorSlot, vector);
-      stub = this.placeCode([
+      stub = sharedStub ?? this.placeCode([
         { mnemonic: 'mov', operands: [reg(RSI), literalSlot(vectorSlot)], hints: {}, origin: 'threaded entry' },
         { mnemonic: 'jmp', operands: [rel(this.runCode())], hints: { disp32: true }, origin: 'threaded entry' },
       ], hold, literals).code;
+      // Threaded only: the method's code is its entry stub (a method always has code).
+      if (nativeCode < 0) nativeCode = stub;
     }
     const origins = hold(this.originsArray(native.lines, offsets, hold));
     const placedOps: { offset: number; op: number }[] = [];
@@ -384,6 +406,25 @@ export class Compiler {
   private runFound: { readonly epoch: number; readonly code: number } | null = null;
 
   /**
+   * The entry the host calls a threaded DoIt through, with its vector in rsi: a jump to
+   * VM>>run: (what each threaded stub does after loading its own vector). One for all such
+   * DoIts, kept alive by a root of its own, and made again when run: is another.
+   */
+  private hostEntry(): number {
+    const run = this.runCode();
+    if (this.sharedEntry !== null && this.sharedEntry.run === run) return this.sharedEntry.code;
+    const k = this.k;
+    const code = k.withHolds((hold) => this.placeCode([
+      { mnemonic: 'jmp', operands: [rel(run)], hints: { disp32: true }, origin: 'threaded entry (vector in rsi)' },
+    ], hold).code);
+    if (this.sharedEntry !== null) k.heap.roots.release(this.sharedEntry.root);
+    this.sharedEntry = { run, code, root: k.heap.roots.add(BigInt(code), TAG_PTR) };
+    return code;
+  }
+
+  private sharedEntry: { readonly run: number; readonly code: number; readonly root: number } | null = null;
+
+  /**
    * Encode lines into a new code object (measured first; branches to other code are 32-bit),
    * with a literal area for the objects they name: `literalN` is slot N of the literal array
    * `literals`, and the kernel's well-known names (NIL, ROOTS ...) their objects.
@@ -438,6 +479,25 @@ export class Compiler {
     values.forEach(([v, t], i) => setSlot(k.machine, a, i, v, t));
     return a;
   }
+}
+
+/** The native code of a unit made as threaded code only. */
+const NO_NATIVE_CODE: NativeCode = Object.freeze({ raw: [], lines: [], fired: {}, marks: new Map() });
+
+/**
+ * Does the unit's code run straight through: no branch back (a loop inlined in it, such as
+ * to:do: or whileTrue:), and no machine primitive inlined in it (whose native code is what
+ * the seed's examples show)? Then each instruction of it runs at most once. Its blocks are
+ * units of their own, and are not looked at here.
+ */
+export function runsOnce(unit: Unit): boolean {
+  const placed = new Set<number>();
+  for (const op of unit.ops) {
+    if (op.op === 'primitive') return false;
+    if (op.op === 'label') placed.add(op.id);
+    else if ((op.op === 'jump' || op.op === 'jumpIf') && placed.has(op.target)) return false;
+  }
+  return true;
 }
 
 const NO_SPAN: Span = { start: { offset: 0, line: 1, column: 1 }, end: { offset: 0, line: 1, column: 1 } };

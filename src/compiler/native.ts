@@ -148,6 +148,27 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
   /** Where a block's closure is in its frame: the receiver's place (rax, spilled, when it takes no arguments). */
   const closureIn = (argc: number): Operand => mem(RBP, -1, 1, argc === 0 ? FRAME.SPILLED : frameOffset({ kind: 'argument', index: 0 }, argc, 0), 64);
 
+  // Labels whose first op loads a frame slot into rax (not pushing): a comparison of that slot
+  // folded into a branch there jumps past the load (rax still holds the slot), to `L<id>k`.
+  // (Labels, and loads that a later load overwrites, may come between: `ifTrue:`'s nil when false.)
+  const loadAfter = new Map<number, Source>();
+  const kLabels = new Map<number, number[]>();
+  unit.ops.forEach((op, i) => {
+    if (op.op !== 'label') return;
+    let j = i + 1;
+    for (;;) {
+      const o = unit.ops[j], next = unit.ops[j + 1];
+      // (a pop without restore emits nothing: it leaves rax dead, for the load after it)
+      if (o?.op === 'label' || (o?.op === 'pop' && !o.restore)
+        || (o?.op === 'load' && !o.push && (next?.op === 'label' || (next?.op === 'pop' && !next.restore) || (next?.op === 'load' && !next.push)))) j++;
+      else break;
+    }
+    const last = unit.ops[j];
+    if (last?.op !== 'load' || last.push || !isFrameSlot(last.from)) return;
+    loadAfter.set(op.id, last.from);
+    kLabels.set(j, [...(kLabels.get(j) ?? []), op.id]);
+  });
+
   for (let at = 0; at < unit.ops.length; at++) {
     const op = unit.ops[at];
     const origin = describeOp(op);
@@ -155,7 +176,7 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
     // SmallInteger arithmetic inlined (a literal argument and a branch on the result folded in).
     if (arithmetic) {
       const setCurrent = (i: number): void => { current = i; };
-      const done = inlineArithmetic(unit.ops, at, { argc: unit.argc, emit, label, coldEmit, coldLabel, setCurrent, k, name: `ar${fast++}`, literals, siteSlots });
+      const done = inlineArithmetic(unit.ops, at, { argc: unit.argc, emit, label, coldEmit, coldLabel, setCurrent, k, name: `ar${fast++}`, literals, siteSlots, loadAfter });
       if (done === 0) current = at;
       if (done > 0) {
         if (unit.ops.slice(at, at + done).some((o) => o.op === 'jumpIf')) notBoolean = true;
@@ -245,6 +266,7 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
         }
         if (op.push) emit('push', [reg(RAX)], origin);
         load(cx, op.from, RAX, emit, origin);
+        for (const id of kLabels.get(at) ?? []) label(`L${id}k`, origin);
         break;
       case 'store':
         store(cx, op.to, emit, origin);
@@ -305,7 +327,8 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
     }
   }
   current = -1;
-  out.push(...cold);
+  // (One at a time: a long DoIt's cold code is more lines than a call may take as arguments.)
+  for (const l of cold) out.push(l);
   if (notBoolean) {
     // ifTrue: and the like on something that is neither true nor false: the FAIL service.
     const origin = 'not a Boolean';
@@ -494,7 +517,7 @@ const NEGATED: Readonly<Record<string, string>> = Object.freeze({ l: 'ge', ge: '
  * with a variable argument the receiver is popped into rcx and the two tags are ORed (which sets ZF);
  * a comparison answers [true] or [false], or, before `jumpIf`, jumps straight to its target.
  */
-function inlineArithmetic(ops: readonly Op[], at: number, cx: SendContext & { argc: number; emit: Emit; label: (name: string, origin: string) => void; coldEmit: Emit; coldLabel: (name: string, origin: string) => void; setCurrent: (op: number) => void; name: string }): number {
+function inlineArithmetic(ops: readonly Op[], at: number, cx: SendContext & { argc: number; emit: Emit; label: (name: string, origin: string) => void; coldEmit: Emit; coldLabel: (name: string, origin: string) => void; setCurrent: (op: number) => void; name: string; loadAfter: ReadonlyMap<number, Source> }): number {
   const { emit, label, coldEmit, coldLabel, k, name } = cx;
   let literal: bigint | undefined;
   let sendAt = at;
@@ -567,8 +590,11 @@ function inlineArithmetic(ops: readonly Op[], at: number, cx: SendContext & { ar
     case 'compare':
       emit('cmp', [reg(receiver), argument], origin);
       if (branch) {
-        // jump to the target when the comparison's answer is the branch's `when`
-        emit(`j${branch.when ? how.cc : NEGATED[how.cc]}`, [to(`L${branch.target}`)], origin);
+        // jump to the target when the comparison's answer is the branch's `when`; past the
+        // target's load of the slot just compared, which rax still holds
+        const before = ops[at - 1], there = cx.loadAfter.get(branch.target);
+        const loaded = literal !== undefined && before?.op === 'load' && there !== undefined && sameFrameSlot(before.from, there);
+        emit(`j${branch.when ? how.cc : NEGATED[how.cc]}`, [to(`L${branch.target}${loaded ? 'k' : ''}`)], origin);
       } else {
         const yes = `${name}t`;
         emit(`j${how.cc}`, [to(yes)], origin);
@@ -649,6 +675,11 @@ function sendToNumber(emit: Emit, slot: number, whole: string, origin: string): 
   emit('cmp', [mem(R10, -1, 1, 8 * SEND_SITE.KEY, 64), imm(CLASS.SmallInteger)], origin);
   emit('jne', [{ kind: 'label', name: whole }], origin);
   emit('call', [mem(R10, -1, 1, 8 * SEND_SITE.ENTRY, 64)], origin);
+}
+
+/** Is `s` a slot of the frame (self, an argument or a temporary)? */
+function isFrameSlot(s: Source): boolean {
+  return s.kind === 'self' || s.kind === 'argument' || s.kind === 'temp';
 }
 
 /** Are `a` and `b` the same slot of the frame (self, an argument or a temporary)? */

@@ -155,15 +155,23 @@ export function needsMoreInput(text: string): boolean {
  * after the end cannot change the items before the last, so a reader that goes on adding lines
  * need only look again from there (piped.ts EntrySplitter).
  */
-export function lastItem(text: string): { readonly more: boolean; readonly start: number; readonly open?: readonly TokenKind[] } {
+export function lastItem(text: string): { readonly more: boolean; readonly start: number; readonly open?: readonly TokenKind[]; readonly state?: ItemState } {
   const items = splitItems(new SourceText(text));
   const last = items[items.length - 1];
   if (last === undefined) return { more: false, start: 0 };
   const start = items.length > 1 ? last.start : 0;
   if (last.assembly !== undefined) return { more: last.assembly.unterminatedComment !== undefined || last.assembly.open > 0, start };
   const final = last.tokens[last.tokens.length - 1];
-  if (final.problem?.incomplete === true) return { more: true, start };
-  if (last.open.length > 0 && !last.mismatched) return { more: true, start, open: last.open.map((t) => t.kind) };
+  if (final.problem?.incomplete === true) {
+    // A string, quoted symbol or comment the end of the text cut: what a reader adding lines
+    // needs to go on from here (itemStateAfter).
+    const quote = final.text.startsWith('"') ? '"' : "'";
+    return { more: true, start, ...(!last.mismatched && { state: { open: last.open.map((t) => t.kind), quote } }) };
+  }
+  if (last.open.length > 0 && !last.mismatched) {
+    const open = last.open.map((t) => t.kind);
+    return { more: true, start, open, state: { open } };
+  }
   return { more: last.header !== undefined && last.header.arrow === last.tokens.length - 1, start };
 }
 
@@ -188,4 +196,53 @@ export function stillOpenAfter(open: readonly TokenKind[], line: string): TokenK
     }
   }
   return now.length === 0 ? null : now;
+}
+
+/**
+ * What keeps an item open at the end of a line, as far as a reader adding line after line
+ * needs it: the brackets open, and the quote of a string, quoted symbol (') or comment (")
+ * the line break is inside.
+ */
+export interface ItemState {
+  readonly open: readonly TokenKind[];
+  readonly quote?: '"' | "'";
+}
+
+/**
+ * The state of an item (lastItem's `state`) with `line` added after it, or null when that
+ * cannot be told from the line alone, or nothing is open any more (then look at the whole
+ * item again, with lastItem). Inside a string or comment only its closing quote is looked for
+ * (a doubled ' is one inside a string), so a reader adding the lines of a long string or
+ * comment does work linear in them; after it, the line goes on as stillOpenAfter says.
+ */
+export function itemStateAfter(state: ItemState, line: string): ItemState | null {
+  let from = 0;
+  if (state.quote !== undefined) {
+    const close = closingQuote(line, state.quote);
+    if (close < 0) return state;
+    from = close + 1;
+  }
+  const source = new SourceText(line);
+  const now = [...state.open];
+  for (let t = lexToken(source, from); t.kind !== 'end'; t = lexToken(source, t.end)) {
+    if (t.problem !== undefined) {
+      // A string or comment that the end of the line cuts, where nothing else went wrong.
+      if (t.problem.incomplete && t.end === line.length) return { open: now, quote: t.text.startsWith('"') ? '"' : "'" };
+      return null;
+    }
+    if (CLOSER_OF[t.kind] !== undefined) now.push(t.kind);
+    else if (CLOSERS.has(t.kind)) {
+      const opener = now.pop();
+      if (opener === undefined || CLOSER_OF[opener] !== t.kind) return null;
+    }
+  }
+  return now.length === 0 ? null : { open: now };
+}
+
+/** Where in `line` the string (') or comment (") open before it closes, or -1. */
+function closingQuote(line: string, quote: '"' | "'"): number {
+  for (let i = line.indexOf(quote); i >= 0; i = line.indexOf(quote, i + 2)) {
+    if (quote === '"' || line[i + 1] !== "'") return i;
+  }
+  return -1;
 }

@@ -39,7 +39,11 @@ function errorLines(o: Outcome & { kind: 'error' }): Line[] {
     out.push(...traceLines(trace ?? [], o.frames));
     return out;
   }
-  const [message, ...rest] = o.text.split('\n');
+  const [message, ...more] = o.text.split('\n');
+  // An actor's error tells the actor's frames under its text (ActorError errorReport,
+  // actor.bedrock): they are backtrace lines, innermost, before the spawner's.
+  const actorFrames = more.filter((r) => r.startsWith(ACTOR_FRAME));
+  const rest = more.filter((r) => !r.startsWith(ACTOR_FRAME));
   const out: Line[] = [line('error', message)];
   if (rest.length > 0) {
     // A syntax or compile error already shows its line with a caret under the spot.
@@ -54,9 +58,13 @@ function errorLines(o: Outcome & { kind: 'error' }): Line[] {
       out.push(line('error', `  ${' '.repeat(indent)}^${'~'.repeat(Math.max(0, width - 1))}`));
     }
   }
+  out.push(...actorFrames.map((f) => line('trace', f)));
   if (trace && trace.length > 0) out.push(...traceLines(trace, o.frames));
   return out;
 }
+
+/** How a line of an actor's backtrace begins in its spawner's error text. */
+const ACTOR_FRAME = '  in the actor, ';
 
 /**
  * The backtrace, a line a frame, each with its receiver and its arguments' and temporaries'
@@ -66,7 +74,7 @@ function errorLines(o: Outcome & { kind: 'error' }): Line[] {
 export function traceLines(trace: readonly string[], frames: readonly FrameReport[] | undefined): Line[] {
   let j = 0;
   return trace.map((entry) => {
-    const name = entry.replace(/, in .*$/, '').replace(/ \(×\d+\)$/, '');
+    const name = entry.replace(/, in .*$/, '').replace(/ \(\u00d7\d+\)$/, '');
     const at = frames ? frames.findIndex((f, i) => i >= j && f.name === name) : -1;
     if (at < 0 || !frames) return line('trace', `  in ${entry}`);
     j = at + 1;

@@ -99,6 +99,8 @@ export interface StartActor {
   readonly backend: Backend;
   /** The spawner's compiled `Actor runStart`, in the snapshot (Bedrock.actorStarter), or null. */
   readonly starter: { readonly method: number; readonly entry: number } | null;
+  /** The spawner's DoIts running (methods, in the snapshot): the actor's backtrace names its block's frames by them. */
+  readonly doIts: readonly number[];
   /** The actor's own port, and its counters (INBOX, OUTBOX). */
   readonly port: MessagePort;
   readonly counters: Int32Array;
@@ -136,6 +138,8 @@ export interface ActorHost {
   transcript(text: string): void;
   /** `Actor runStart` compiled once in this heap, for every actor's worker to run as it is (or null: each compiles it). */
   actorStarter(): { readonly method: number; readonly entry: number } | null;
+  /** The methods of the DoIts running (the actor names the frames of its block by them). */
+  readonly doIts: readonly number[];
 }
 
 /** Inside an actor: the way back to its spawner. */
@@ -531,7 +535,7 @@ export class Actors {
     let w: PoolWorker;
     try {
       w = idle.pop() ?? newWorker(snapshot.machine);
-      w.control.postMessage({ snapshot, busy: stage.busy, token, backend: this.host.backend, starter, port: port2, counters } satisfies StartActor, [port2]);
+      w.control.postMessage({ snapshot, busy: stage.busy, token, backend: this.host.backend, starter, doIts: [...this.host.doIts], port: port2, counters } satisfies StartActor, [port2]);
     } catch (e) {
       Atomics.compareExchange(stage.busy, 0, token, 0);
       return `the actor could not be started: ${e instanceof Error ? e.message : String(e)}`;

@@ -16,7 +16,9 @@ import { Machine } from '../../kernel/machine/machine.ts';
 import { SERVICE } from '../../kernel/objects/layout.ts';
 import { openSnapshot, snapshotMachineOptions } from '../../image/snapshot.ts';
 import { Actors, OUTBOX, stopAllActors, type PoolWorkerData, type StartActor, type ToSpawner } from './actor-service.ts';
-import { Bedrock } from './bedrock.ts';
+import { Bedrock, type Outcome } from './bedrock.ts';
+import { frameLine, gstName } from './stack-report.ts';
+import { TAG_PTR } from '../../kernel/machine/cells.ts';
 
 function post(start: StartActor, msg: ToSpawner): void {
   start.port.postMessage(msg);
@@ -26,6 +28,25 @@ function post(start: StartActor, msg: ToSpawner): void {
 
 const data = workerData as PoolWorkerData;
 let memory: WebAssembly.Memory | null = data.geometry ? Machine.preparedMemory(snapshotMachineOptions(data.geometry)) : null;
+
+/** The frames that start an actor's block (Actor runStart), below the user's: left out of its backtrace. */
+const STARTING = /^(BlockClosure>>(primValueWithArguments:count:|valueWithArguments:)|Actor class>>runStart|a DoIt)\b/;
+
+/**
+ * An actor's error backtrace as its spawner tells it (ActorError): the frames of the stack
+ * report (with receivers and arguments, blocks included: "[] in a DoIt" is the block the actor
+ * was spawned with, its DoIt named as in the spawner) or else the short backtrace, innermost
+ * first, without the frames that started the block.
+ */
+function actorTrace(o: Outcome & { kind: 'error' }): string[] {
+  const lines = o.frames && o.frames.length > 0
+    ? o.frames.map((f) => `${gstName(f)}${frameLine(f).slice(f.name.length)}`)
+    : [...(o.backtrace ?? [])];
+  let end = lines.findIndex((l) => l.startsWith('Actor class>>runStart'));
+  if (end < 0) return lines;
+  while (end > 0 && STARTING.test(lines[end - 1])) end--;
+  return lines.slice(0, end);
+}
 
 function run(start: StartActor): void {
   let b: Bedrock;
@@ -41,6 +62,11 @@ function run(start: StartActor): void {
     Atomics.compareExchange(start.busy, 0, start.token, 0);
     memory = null;
   }
+  // The spawner's DoIts name the frames of the block the actor runs ("[] in a DoIt").
+  for (const d of start.doIts) {
+    b.kernel.heap.roots.add(BigInt(d), TAG_PTR);
+    b.doIts.push(d);
+  }
   const actors = new Actors(b.kernel, b, { port: start.port, counters: start.counters });
   b.actors = actors;
   b.kernel.machine.services[SERVICE.ACTOR] = actors.service();
@@ -49,7 +75,7 @@ function run(start: StartActor): void {
   if (!o) {
     post(start, { kind: 'error', text: 'the actor did not start', backtrace: [], output: '' });
   } else if (o.kind === 'error') {
-    post(start, { kind: 'error', text: o.text, backtrace: o.backtrace ?? [], output: o.output ?? '' });
+    post(start, { kind: 'error', text: o.text, backtrace: actorTrace(o), output: o.output ?? '' });
   } else if (actors.reply) {
     post(start, { kind: 'done', graph: actors.reply, output: o.output ?? '' });
   } else {

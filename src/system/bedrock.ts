@@ -13,8 +13,8 @@ import { describeFault, type Fault } from '../../kernel/machine/faults.ts';
 import type { RunOptions } from '../../kernel/machine/machine.ts';
 import type { Value } from '../../kernel/objects/globals.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
-import { classIndexOf, isObject, setSlot, setSlotPointer, slotPointer } from '../../kernel/objects/access.ts';
-import { CLASS, ROOTS, SERVICE } from '../../kernel/objects/layout.ts';
+import { classIndexOf, isObject, setSlot, setSlotPointer, slot, slotPointer } from '../../kernel/objects/access.ts';
+import { CLASS, METHOD, ROOTS, SERVICE } from '../../kernel/objects/layout.ts';
 import { assignGlobal, findBinding } from '../../kernel/objects/globals.ts';
 import { formatSyntaxError, placeText, type ClassDefinition, type DoIt, type Item } from '../lang/ast.ts';
 import { classSteps } from './class-items.ts';
@@ -147,6 +147,13 @@ export class Bedrock {
 
   /** The methods of the DoIts being evaluated, outermost first (the debugger names their frames). */
   readonly doIts: number[] = [];
+
+  /**
+   * Is a statement's value printed (its printString run for the outcome's text)? Off while a
+   * Smalltalk file runs (bedrock run FILE.st), which shows no values, as gst shows none: the
+   * outcome's text is then empty, and printString (user code) does not run for nothing.
+   */
+  printValues = true;
 
   /**
    * `Actor runStart` compiled once as a DoIt (at the first spawn) and kept as a root, so that
@@ -363,7 +370,7 @@ export class Bedrock {
   private startDoIt(item: DoIt, options: RunOptions, scope: { behaviour?: number; receiver?: Value } = {}, compiled?: CompiledStarter): Evaluation {
     const source = item.source;
     const once = (o: Outcome): Evaluation => ({ step: () => o });
-    const r = compiled ? { ok: true as const, ...compiled } : this.compiler.doIt(item, scope.behaviour ?? -1);
+    const r = compiled ? { ok: true as const, ...compiled } : this.compiler.doIt(item, scope.behaviour ?? -1, true);
     if (!r.ok) return once(this.withOutput({ kind: 'error', text: compileErrorText(r.error.message, r.error.span, source, item.span, item.origin), source }));
     const k = this.kernel;
     const m = k.machine;
@@ -446,6 +453,8 @@ export class Bedrock {
           // The host's frame has no threaded vector: rbp left over from an earlier run would
           // read as the caller of the outermost run: loop in a backtrace.
           m.setRegister(5, 0n, TAG_NUM);
+          // Threaded code entered through the shared entry: its vector in rsi (where it is now).
+          if ('vectorInRsi' in r && r.vectorInRsi) m.setRegister(6, slot(m, r.method, METHOD.THREADED), TAG_PTR);
           run = m.call(r.entry, { steps: slice });
         } else {
           if (resumeAt) m.resumeAt = resumeAt;
@@ -521,7 +530,7 @@ export class Bedrock {
           return finish({ kind: 'value', value, text: '', source });
         }
         try {
-          const text = this.printString({ value: k.heap.roots.value(root), tag: k.heap.roots.tag(root) });
+          const text = this.printValues ? this.printString({ value: k.heap.roots.value(root), tag: k.heap.roots.tag(root) }) : '';
           return finish({ kind: 'value', value: { value: k.heap.roots.value(root), tag: k.heap.roots.tag(root) }, text, source });
         } finally {
           k.heap.roots.release(root);

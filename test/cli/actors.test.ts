@@ -66,9 +66,10 @@ const CASES: readonly ActorCase[] = [
   ['an actor that ends with an error makes value signal it',
     '[1/0] spawn valueWithin: 60000\n[[nil foo] spawn valueWithin: 60000] on: ActorError do: [:e | e messageText]',
     ["'nil does not understand #foo'"], ['ActorError: ZeroDivide: division by zero']],
-  ['the actor\'s error carries its backtrace',
-    '[[nil foo] spawn valueWithin: 60000] on: ActorError do: [:e | e actorBacktrace lines asArray copyFrom: 2 to: 3]',
-    ["#('BlockClosure>>valueWithArguments:' 'Actor class>>runStart')"], []],
+  ['the actor\'s error carries its backtrace: the user\'s frames, blocks included, innermost first, not the frames that started the block',
+    '[[#(1 2) collect: [:x | x / 0]] spawn valueWithin: 60000] on: ActorError do: [:e | e actorBacktrace lines asArray]\n[[nil foo] spawn valueWithin: 60000] on: ActorError do: [:e | e actorBacktrace lines asArray]',
+    ["#('SmallInteger(Integer)>>/ (1) aNumber=0' '[] in a DoIt x=1' 'Array(SequenceableCollection)>>collect: (#(1 2)) aBlock=a BlockClosure result=#(nil nil) i=1' '[] in a DoIt')",
+      "#('[] in a DoIt')"], []],
   ['Actor reply: sends to the spawner, which receives',
     '| a | a := [Actor reply: 5. Actor reply: 6. 7] spawn. {a receive. a receive. a valueWithin: 60000}', ['#(5 6 7)'], []],
   ['isRunning', '| a | a := [3] spawn. a valueWithin: 60000. a isRunning', ['false'], []],
@@ -138,6 +139,19 @@ describe('actors from the command line', () => {
       wantOut.forEach((w, j) => (typeof w === 'string' ? expect(gotOut[j], say).toBe(w) : expect(gotOut[j], say).toMatch(w)));
       wantErr.forEach((w, j) => (typeof w === 'string' ? expect(gotErr[j], say).toBe(w) : expect(gotErr[j], say).toMatch(w)));
     });
+  });
+
+  it('an actor\'s error nothing handles is reported with the actor\'s frames, innermost first, before the spawner\'s', () => {
+    const at = err.indexOf('ActorError: ZeroDivide: division by zero\n');
+    expect(at, err).toBeGreaterThanOrEqual(0);
+    const lines = err.slice(at).split('\n');
+    expect(lines.slice(1, 5), err).toEqual([
+      '  [1/0] spawn valueWithin: 60000',
+      '  ^~~~~~~~~~~~~~~~~~~~~~~~~~~~~~',
+      '  in the actor, SmallInteger(Integer)>>/ (1) aNumber=0',
+      '  in the actor, [] in a DoIt',
+    ]);
+    expect(lines[5], err).toMatch(/^  in Actor>>valueWithin: \(an Actor \(\d+, ended\)\) milliseconds=60000 /);
   });
 
   it('a save while an actor runs is refused; once it is terminated the save is made', async () => {

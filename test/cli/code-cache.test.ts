@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Module from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -23,8 +24,8 @@ writeFileSync(bundle, [
 ].join('\n'));
 const expected = 'bundle.cjs 49 function\n';
 
-function run(): { out: string; result: { cacheUsed: boolean; cacheRejected: boolean } } {
-  const script = `import(${JSON.stringify(loader)}).then((m) => { const r = m.runWithCodeCache(${JSON.stringify(bundle)}); process.on('exit', () => process.stderr.write(JSON.stringify(r))); });`;
+function run(file = bundle): { out: string; result: { cacheUsed: boolean; cacheRejected: boolean } } {
+  const script = `import(${JSON.stringify(loader)}).then((m) => { const r = m.runWithCodeCache(${JSON.stringify(file)}); process.on('exit', () => process.stderr.write(JSON.stringify(r))); });`;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
   expect(r.status, r.stderr).toBe(0);
   return { out: r.stdout, result: JSON.parse(r.stderr) };
@@ -54,6 +55,31 @@ describe('the code cache', () => {
     const second = run();
     expect(second.out).toBe(first.out);
     expect(second.result).toEqual({ cacheUsed: true, cacheRejected: false });
+  });
+
+  it('runs a bundle the build wrote already wrapped (ASCII, read as Latin-1), and one of UTF-8 text as before', () => {
+    const wrapped = join(dir, 'wrapped.cjs');
+    writeFileSync(wrapped, Module.wrap(readFileSync(bundle, 'utf8')));
+    for (let i = 0; i < 2; i++) {
+      const r = run(wrapped);
+      expect(r.out).toBe('wrapped.cjs 49 function\n');
+      expect(r.result).toEqual({ cacheUsed: i === 1, cacheRejected: false });
+    }
+    // Not ASCII, so not wrapped by the build: read as UTF-8 (a Latin-1 reading would garble it).
+    const wide = join(dir, 'wide.cjs');
+    writeFileSync(wide, "process.stdout.write('\u03bb\u00d7 ' + 'λ×'.length + ' ' + /^λ×$/.test('λ×') + '\\n');");
+    expect(run(wide).out).toBe('λ× 2 true\n');
+    expect(run(wide).out).toBe('λ× 2 true\n');
+  });
+
+  it('the bundles are built wrapped, in ASCII alone', () => {
+    for (const file of [batch, repl]) {
+      if (!existsSync(file)) continue; // not built (said above)
+      const text = readFileSync(file, 'latin1');
+      const [head, tail] = Module.wrap('\0').split('\0');
+      expect(text.startsWith(head) && text.endsWith(tail), file).toBe(true);
+      expect(/[^\x00-\x7f]/.test(text), file).toBe(false);
+    }
   });
 
   it('a damaged cache is rejected, the bundle runs anyway, and the cache is made again', () => {

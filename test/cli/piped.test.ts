@@ -72,6 +72,8 @@ describe('EntrySplitter on long input', () => {
     // Unindented lines inside open brackets (looked at a line at a time): closing and opening on one line, a
     // token cut by the end of the line, nesting.
     '4 5', '2) , #(3', "'a' $", '$', '[:x | x', 'x + 1', '#[1 2', '3]', '#(1 #(2', '(1 ->', 'x "c" (', ')]', '})',
+    // Strings, quoted symbols and comments across unindented lines, inside brackets or not (followed a line at a time).
+    "it''s", "'' x '", "a' , 'b", "#'sym", "'' #(", '"c" \'s', "x := #('a", "b' 'c", "d') size", '""', '" (', ') "', "''''",
   ];
 
   it('cuts random streams of lines exactly as the rule looked at whole entries does', () => {
@@ -93,6 +95,11 @@ describe('EntrySplitter on long input', () => {
       // Unindented lines inside an open bracket (each was looked at with the whole item before it).
       ['x := #(', (i) => `${i} ${i + 1}`],
       ['x := {', (i) => (i % 3 === 0 ? `(${i}) .` : i % 3 === 1 ? `#(${i}` : `${i}) .`)],
+      // Unindented lines inside a string, a comment, and strings across lines inside a bracket.
+      ["x := 'a long string", (i) => `line ${i} of it, ''quoted''`],
+      ['"a long comment', (i) => `line ${i} of it`],
+      ["x := #'a long symbol", (i) => `line ${i}`],
+      ['x := #(', (i) => (i % 2 === 0 ? `'a string ${i}` : `ends here' ${i}`)],
     ];
     for (const [first, line] of shapes) {
       const small = scannedFor(first, line, 2000), large = scannedFor(first, line, 4000);

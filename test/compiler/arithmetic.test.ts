@@ -68,6 +68,9 @@ describe.each(BACKENDS)('inlined SmallInteger arithmetic (%s)', (backend) => {
       if (want === 'true' || want === 'false') {
         lines.push(`| x y | x := ${a}. y := ${c}. (x ${sel} y) ifTrue: [#yes] ifFalse: [#no]`);
         expected.push(want === 'true' ? '#yes' : '#no');
+        // a branch whose target loads the variable just compared (the jump goes past the load)
+        lines.push(`| x | x := ${a}. (x ${sel} ${c}) ifTrue: [x - 1] ifFalse: [x + 1]`, `| x | x := ${a}. (x ${sel} ${c}) ifFalse: [x - 1] ifTrue: [x + 1]`);
+        expected.push(String(want === 'true' ? a - 1n : a + 1n), String(want === 'true' ? a + 1n : a - 1n));
       }
     }
     const out = b.run(lines.join('\n'));

@@ -37,8 +37,9 @@ const CASES: readonly [string, string, readonly (string | RegExp)[]][] = [
   ['a block whose home has returned cannot ^',
     'Integer escaper -> ^[:x | ^x]\n(3 escaper) value: 4\n5',
     ['Integer>>escaper', /4 cannot be returned: the method \^ would return from has already returned/, '5']],
-  ['the wrong number of arguments is a clear error', '[:x | x] value\n[3] value: 4',
-    [/a BlockClosure was given the wrong number of arguments/, /a BlockClosure was given the wrong number of arguments/]],
+  ['the wrong number of arguments is a clear error, and a WrongArgumentCount a handler catches', '[:x | x] value\n[3] value: 4\n[[:x | x] value] on: Error do: [:e | e class]\n[[:a :b | a] value: 1] on: WrongArgumentCount do: [:e | e messageText]\n[[:a :b :c :d | a] value: 1 value: 2 value: 3] on: ArgumentsCountMismatch do: [:e | e return: 5]\n#(1 2) collect: [:a :b | a]',
+    [/^WrongArgumentCount: this block takes 1 argument, not 0/, /^WrongArgumentCount: this block takes 0 arguments, not 1/, 'WrongArgumentCount', "'this block takes 2 arguments, not 1'", '5',
+      /^WrongArgumentCount: this block takes 2 arguments, not 1/]],
   ['blocks in loops see the loop variable', '| sum | sum := 0. 1 to: 4 do: [:i | [sum := sum + i] value]. sum', ['10']],
   ['whileTrue: with a block in a variable is a real send', '| n b | n := 0. b := [n < 3]. [b value] whileTrue: [n := n + 1]. n', ['3']],
 ];

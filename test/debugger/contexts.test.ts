@@ -29,7 +29,7 @@ const DEFINITIONS = `Object subclass: #Dbg instanceVariableNames: 'v'
 Dbg v: x -> v := x
 Dbg printOn: aStream -> aStream nextPutAll: 'Dbg('; print: v; nextPutAll: ')'
 Dbg a: x -> | t | t := x * 2. ^self b: t + 1
-Dbg b: y -> | u w | u := y. w := u // 0. ^w
+Dbg b: y -> | u w | u := y. w := u / 0. ^w
 Dbg f: n -> | q | q := n + 1. ^{thisContext printString. thisContext sender printString. thisContext receiver printString. thisContext tempNames. thisContext tempNamed: #q. thisContext tempNamed: 'n'. thisContext arguments. thisContext currentSource. thisContext sender currentSource. thisContext selector. thisContext method printString}
 Dbg g: n -> ^[:z | {thisContext printString. thisContext tempNames. thisContext isBlockContext. thisContext home printString. thisContext arguments}] value: n
 Dbg kept -> ^thisContext
@@ -87,11 +87,11 @@ describe.each(BACKENDS)('contexts, %s back end', (backend) => {
     const o = one(b, '(Dbg new v: 2) a: 5');
     expect(o.kind).toBe('error');
     if (o.kind !== 'error') return;
-    expect(o.frames?.map((f) => f.name)).toEqual(['SmallInteger>>//', 'Dbg>>b:', 'Dbg>>a:', 'a DoIt']);
+    expect(o.frames?.map((f) => f.name)).toEqual(['Integer>>/', 'Dbg>>b:', 'Dbg>>a:', 'a DoIt']);
     const bFrame = o.frames![1];
     expect(bFrame.receiver).toBe('Dbg(2)');
     expect(bFrame.variables.map((v) => `${v.name}=${v.text}`)).toEqual(['y=11', 'u=11', 'w=nil']);
-    expect(bFrame.source && bFrame.source.text.slice(bFrame.source.start, bFrame.source.end)).toBe('u // 0');
+    expect(bFrame.source && bFrame.source.text.slice(bFrame.source.start, bFrame.source.end)).toBe('u / 0');
     const text = plain(outcomeLines(o));
     expect(text).toContain('  in Dbg>>b: (Dbg(2)) y=11 u=11 w=nil');
     expect(text).toContain('  in Dbg>>a: (Dbg(2)) x=5 t=10');

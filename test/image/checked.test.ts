@@ -5,7 +5,9 @@
  * and a record is believed only when it is this user's, unwritable by others, by this program,
  * and agrees with the bytes.
  */
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync, closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +16,7 @@ import { assignGlobal, findBinding } from '../../kernel/objects/globals.ts';
 import { slotPointer } from '../../kernel/objects/access.ts';
 import { CLASS, ROOTS } from '../../kernel/objects/layout.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
-import { checkedDirectory, MAX_RECORDS } from '../../image/checked.ts';
+import { checkedDirectory, MAX_RECORDS, STAMP_SETTLED_MS } from '../../image/checked.ts';
 import { imageInfo } from '../../image/info.ts';
 import { loadImage, type LoadedImage } from '../../image/open.ts';
 import { saveImage } from '../../image/save.ts';
@@ -27,6 +29,10 @@ let kernel: Kernel;
 let fresh = 0;
 /** A new, empty record directory. */
 const records = (): string => join(dir, `records-${fresh++}`);
+/** The records in a directory (not the stamps). */
+const recordsIn = (at: string): string[] => readdirSync(at).filter((f) => f.endsWith('.json'));
+/** Wait until a file changed now is settled (its stamp may be recorded): checked.ts STAMP_SETTLED_MS. */
+const settle = (): void => { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, STAMP_SETTLED_MS + 100); };
 
 beforeAll(() => {
   kernel = genesisKernel();
@@ -71,7 +77,7 @@ describe('records of checked images', () => {
     const at = records();
     const walked = loaded(good, at);
     expect(walked.recalled).toBe(false);
-    expect(readdirSync(at)).toEqual([`${walked.digest}.json`]);
+    expect(recordsIn(at)).toEqual([`${walked.digest}.json`]);
     const recalled = loaded(good, at);
     expect(recalled.recalled).toBe(true);
     expect(rebuilt(recalled)).toEqual(rebuilt(walked));
@@ -95,7 +101,47 @@ describe('records of checked images', () => {
     const r = loadImage(bad, { checked: at });
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.check).toBe('pointers');
-    expect(readdirSync(at).length).toBe(1); // nothing recorded for it
+    expect(recordsIn(at).length).toBe(1); // nothing recorded for it
+  });
+
+  it('an image opened again is known by its stamp, not hashed, once its last change is settled; a change in place is hashed and refused', () => {
+    const at = records();
+    const path = join(dir, 'stamped.image');
+    copyFileSync(good, path);
+    // Just changed: hashed, and no stamp kept (a write in the same tick could leave it as it is).
+    const first = loaded(path, at);
+    expect([first.stamped, first.recalled]).toEqual([false, false]);
+    expect(readdirSync(at).filter((f) => f.endsWith('.stamp'))).toEqual([]);
+    settle();
+    const hashed = loaded(path, at);
+    expect([hashed.stamped, hashed.recalled]).toEqual([false, true]);
+    expect(readdirSync(at).filter((f) => f.endsWith('.stamp')).length).toBe(1);
+    const known = loaded(path, at);
+    expect([known.stamped, known.recalled]).toEqual([true, true]);
+    expect(rebuilt(known)).toEqual(rebuilt(first));
+    // A hostile image written over it in place (the same file, the same size, a valid CRC):
+    // its stamp is another, so it is hashed, checked and refused.
+    const nilSlot = (kernel.roots >> 3) + ROOTS.NIL;
+    const table = slotPointer(kernel.machine, kernel.roots, ROOTS.CLASS_TABLE);
+    const forged = forge(good, (p) => setCell(p, nilSlot, BigInt(table + 8), TAG_PTR));
+    expect(forged.length).toBe(readFileSync(path).length);
+    const fd = openSync(path, 'r+');
+    writeSync(fd, forged, 0, forged.length, 0);
+    closeSync(fd);
+    const r = loadImage(path, { checked: at });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.check).toBe('pointers');
+    // A record gone: the stamp leads nowhere, and the file is hashed after all.
+    copyFileSync(good, path);
+    settle();
+    loaded(path, at);
+    for (const f of recordsIn(at)) rmSync(join(at, f));
+    const again = loaded(path, at);
+    expect([again.stamped, again.recalled]).toEqual([false, false]);
+    expect(again.digest).toBe(first.digest);
+    // A file others can write has no stamp.
+    chmodSync(path, 0o666);
+    for (let i = 0; i < 2; i++) expect(loaded(path, at).stamped).toBe(false);
   });
 
   it('a record of the image is believed only when it is the user\'s own and by this program', () => {
@@ -152,7 +198,7 @@ describe('records of checked images', () => {
     try {
       process.env.BEDROCK_CHECKED = at;
       expect(loadImage(good).ok).toBe(true); // recorded
-      expect(readdirSync(at).length).toBe(1);
+      expect(recordsIn(at).length).toBe(1);
       rmSync(at, { recursive: true });
       const info = imageInfo(good);
       expect(info.ok).toBe(true);

@@ -96,6 +96,39 @@ describe('unreachable objects are reclaimed', () => {
     expect(m.register(RAX)).toBe(2n);
   });
 
+  it('code objects are placed together, not among the other fixed objects (the code maps stay dense)', () => {
+    const m = smallMachine();
+    const heap = heapOf(m);
+    const code: number[] = [], data: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      data.push(heap.allocateFixed(5 + (i % 7), FORMAT_POINTERS, 6, 0n, TAG_NUM));
+      code.push(load(m, `mov rax, ${i}; ret`));
+    }
+    for (const p of data) heap.roots.add(BigInt(p), TAG_PTR);
+    // Each code object starts where the one before it ends; so does each data object.
+    const end = (p: number): number => p + 8 * m.store.cells32[2 * ((p >> 3) - 1)];
+    for (let i = 1; i < code.length; i++) expect(code[i]).toBe(end(code[i - 1]) + 8);
+    for (let i = 2; i < data.length; i++) expect(data[i]).toBe(end(data[i - 1]) + 8);
+    expect(data[1] > code[code.length - 1] || data[1] === end(data[0]) + 8).toBe(true);
+    // The rest of the room taken for code is a free chunk: the fixed space walks cleanly, and
+    // a snapshot hears of it (forEachFreeChunk).
+    expectSound(m);
+    const free: number[] = [];
+    heap.forEachFreeChunk((h) => free.push(h));
+    expect(free).toContain(end(code[code.length - 1]) >> 3);
+    for (const [i, c] of code.entries()) {
+      expect(m.call(c).fault).toBeNull();
+      expect(m.register(RAX)).toBe(BigInt(i));
+    }
+    // A collection gives that rest back (it is last: the bump room), and code is placed together again.
+    heap.collect('major');
+    expectSound(m);
+    const more = [load(m, 'mov rax, 100; ret'), load(m, 'mov rax, 101; ret')];
+    expect(more[1]).toBe(end(more[0]) + 8);
+    expect(m.call(more[1]).fault).toBeNull();
+    expect(m.register(RAX)).toBe(101n);
+  });
+
   it('running code is kept alive: by a return address on the stack, and by the service it is in', () => {
     const m = smallMachine({ stress: true });
     // y allocates (collecting first, in stress mode) with nothing but the running service holding it;

@@ -131,7 +131,9 @@ describe('a stack that grows', () => {
     expect(m.onHomeStack).toBe(false);
     returnHome(heapOf(m));
     expect(m.onHomeStack).toBe(true);
-    expect(heapOf(m).fixedTop).toBeLessThanOrEqual(fixedTop + 64);
+    // (Beyond what it was, only the room recurse's code object was placed in: a sixteenth of
+    // this fixed space is taken for code at a time, heap.ts codeChunk.)
+    expect(heapOf(m).fixedTop).toBeLessThanOrEqual(fixedTop + (1 << 12) / 16);
     expect(heapOf(m).stacks).toEqual([(m.homeStackLo >> 3) - 1]);
     // Twice more: the same room serves again, the fixed space does not creep.
     const fixedHi = m.fixedHi;

@@ -22,7 +22,7 @@ beforeAll(() => {
   bedrock = b;
   for (const o of b.evaluate(`Object subclass: #Dbg instanceVariableNames: 'v'
 Dbg a: x -> | t | t := x * 2. ^self b: t + 1
-Dbg b: y -> | u w | u := y. w := u // 0. ^w
+Dbg b: y -> | u w | u := y. w := u / 0. ^w
 Dbg h -> | r | r := self halt. ^{r. 42}
 Dbg stp -> | a | self halt. a := self dbl: 3. ^a + 1
 Dbg dbl: n -> ^n * 2`)) expect(o.kind, o.text).not.toBe('error');
@@ -79,11 +79,11 @@ describe('the debugger in the REPL', () => {
     // The innermost frame is selected; Down goes to its sender, whose source line is marked.
     app.stdin.write(DOWN);
     f = await shows(app, '── Dbg>>b: ──');
-    // The line of source, and under it carets under the expression running (u // 0).
+    // The line of source, and under it carets under the expression running (u / 0).
     const lines = f.split('\n');
-    const at = lines.findIndex((l) => l.includes('Dbg b: y -> | u w | u := y. w := u // 0. ^w'));
+    const at = lines.findIndex((l) => l.includes('Dbg b: y -> | u w | u := y. w := u / 0. ^w'));
     expect(at).toBeGreaterThan(0);
-    expect(lines[at + 1].indexOf('^^^^^^ ')).toBe(lines[at].indexOf('u // 0'));
+    expect(lines[at + 1].indexOf('^^^^^ ')).toBe(lines[at].indexOf('u / 0'));
     await typeSlowly(app, 'p u + y * 2\n');
     await shows(app, /│\s+p u \+ y \* 2\s+│\n│\s+44\s+│/);
     await typeSlowly(app, 'abandon\n');
@@ -190,7 +190,7 @@ describe('stepping in the debugger', () => {
 
 describe('restarting a frame', () => {
   it('a method fixed while the debugger is open, then its frame restarted, answers right', async () => {
-    expect(bedrock.evaluate('Dbg twice: n -> ^(self half: n) * 2\nDbg half: n -> ^n // 0').every((o) => o.kind === 'defined')).toBe(true);
+    expect(bedrock.evaluate('Dbg twice: n -> ^(self half: n) * 2\nDbg half: n -> ^n / 0').every((o) => o.kind === 'defined')).toBe(true);
     const app = start({ debugger: 'open' });
     await ready(app);
     await typeSlowly(app, 'Dbg new twice: 21\n');
@@ -219,7 +219,7 @@ describe('restarting a frame', () => {
   it('a block\'s frame is not restarted: the debugger says so and stays', async () => {
     const app = start({ debugger: 'open' });
     await ready(app);
-    await typeSlowly(app, '[:x | x // 0] value: 3\n');
+    await typeSlowly(app, '[:x | x / 0] value: 3\n');
     await shows(app, 'Debugger · ZeroDivide');
     await typeSlowly(app, '1\n');
     await typeSlowly(app, 'r\n');

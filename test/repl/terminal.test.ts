@@ -113,7 +113,7 @@ describe.skipIf(!hasTmux)('the REPL in a terminal', () => {
     };
     await line('Object subclass: #TtyDbg', 'TtyDbg');
     await line('TtyDbg a: x -> | t | t := x * 2. ^self b: t + 1', 'TtyDbg>>a:');
-    await line('TtyDbg b: y -> | u | u := y. ^u // 0', 'TtyDbg>>b:');
+    await line('TtyDbg b: y -> | u | u := y. ^u / 0', 'TtyDbg>>b:');
     await line('TtyDbg h -> | r | self halt. r := self dbl: 3. ^r + 1', 'TtyDbg>>h');
     await line('TtyDbg dbl: n -> ^n * 2', 'TtyDbg>>dbl:');
 

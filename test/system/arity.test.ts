@@ -46,7 +46,7 @@ describe.each(['native', 'threaded'] as const)('sends of any arity, %s', (backen
     expect(b.run(`[:${LETTERS.join(' :')} | {${LETTERS.join('. ')}}] valueWithArguments: (1 to: 15) asArray`))
       .toEqual(['#(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15)']);
     expect(b.run('[:a :b :c :d :e :f :g | g - a] valueWithArguments: #(1 2 3 4 5 6 7)\n[3] valueWithArguments: #()')).toEqual(['6', '3']);
-    expect(b.evaluate('[:a | a] valueWithArguments: #(1 2)')[0].text).toBe('Error: this block takes 1 argument, not 2');
+    expect(b.evaluate('[:a | a] valueWithArguments: #(1 2)')[0].text).toBe('WrongArgumentCount: this block takes 1 argument, not 2');
     // A ^ inside such a block returns from its home method.
     expect(b.run('Object early -> #(1 2 3 4 5 6) do: [:x | [:a :b :c :d :e :f | a > 0 ifTrue: [^f]] valueWithArguments: #(1 2 3 4 5 6)]. ^0\nnil early'))
       .toEqual(['Object>>early', '6']);

@@ -74,7 +74,8 @@ describe.each(BACKENDS)('an unhandled error names the methods it came through (%
     expect(o.kind).toBe('error');
     if (o.kind !== 'error') return;
     expect(o.text).toBe('ZeroDivide: division by zero');
-    expect(o.backtrace).toEqual(['SmallInteger>>quo:', 'SmallInteger>>//', 'Teller>>check:', 'Teller>>withdraw:', 'a DoIt']);
+    // (SmallInteger>>// is machine code: named by its return address, it has no frame of its own)
+    expect(o.backtrace).toEqual(['SmallInteger>>//', 'Teller>>check:', 'Teller>>withdraw:', 'a DoIt']);
   });
   it('folds a deep recursion into one line', () => {
     b.run('Teller down: n -> n = 0 ifTrue: [^nil foo]. ^self down: n - 1');

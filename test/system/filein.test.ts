@@ -142,6 +142,22 @@ Shape new area`;
     expect(r.ok).toBe(false);
   });
 
+  it('a file shows no statement values, and does not print them (a printOn: that writes runs only when asked), as gst', () => {
+    const path = join(work, `${backend}-quiet.st`);
+    writeFileSync(path, [
+      "Object subclass: #Noisy instanceVariableNames: '' classVariableNames: '' package: 'X'!",
+      "!Noisy methodsFor: 'printing'!", 'printOn: aStream', "    Transcript showCr: 'printed'. aStream nextPutAll: 'a Noisy'! !", '',
+      'Noisy new!', 'Transcript showCr: Noisy new printString!', '3 + 4!', '',
+    ].join('\n'));
+    const b = system();
+    const r = runFile(b, path, 'quiet.st');
+    expect(r.out).toEqual(['printed', 'a Noisy']);
+    expect(r.ok).toBe(true);
+    // The REPL and piped mode still print values.
+    expect(b.printValues).toBe(true);
+    expect(new Workspace(b).evaluate('Noisy new').map((o) => [o.text, o.output])).toEqual([['a Noisy', 'printed\n']]);
+  });
+
   it('compile: defines a method from its text, and says what is wrong with a bad one', () => {
     const ws = new Workspace(system());
     expect(ws.evaluate("Object subclass: #Calc\nCalc compile: 'double: x\n\t^x * 2'\nCalc new double: 21\nCalc class compile: 'zero ^0' classified: 'x'\nCalc zero\nCalc compile: 'oops ^ + 1'")

@@ -138,3 +138,36 @@ describe.each(['native', 'threaded'] as const)('LargeInteger against BigInt (%s)
     expect(at).toBe(out.length);
   });
 });
+
+describe.each(['native', 'threaded'] as const)('SmallInteger // and \\\\ against BigInt (%s)', (backend) => {
+  // Two SmallIntegers divide in machine code (integer.bedrock: idiv and a correction of the
+  // quotient and remainder when the signs differ); every sign pair, exact and inexact
+  // divisions, the edges minVal, maxVal, 1 and -1, and division by zero (a ZeroDivide).
+  const seed = testSeed() + 1;
+  it(`random divisions of SmallIntegers agree with BigInt (seed ${seed})`, () => {
+    const r = makeRandom(seed);
+    const b = boot(backend);
+    const small = (): bigint => {
+      switch (r.below(4)) {
+        case 0: return r.int64();
+        case 1: return BigInt(r.below(41) - 20);
+        case 2: return r.pick([INT64_MIN, INT64_MAX, INT64_MIN + 1n, 1n, -1n, 0n]);
+        default: return BigInt(r.below(2001) - 1000) * BigInt(r.below(2001) - 1000);
+      }
+    };
+    const lines: string[] = [], want: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      const a = small();
+      let d = small();
+      if (i % 5 === 0 && d !== 0n) d = r.chance(0.5) ? d : -d;
+      const exact = i % 7 === 0 && d !== 0n && a / d !== 0n ? (a / d) * d : a;
+      for (const op of ['//', '\\\\']) {
+        lines.push(`[${lit(exact)} ${op} ${lit(d)}] on: ZeroDivide do: [:e | #zero]`);
+        want.push(d === 0n ? '#zero' : String(OPS[op](exact, d)));
+      }
+    }
+    const out = b.run(lines.join('\n'));
+    lines.forEach((l, i) => expect(out[i], `${l} (seed ${seed})`).toBe(want[i]));
+  });
+});
+

@@ -158,3 +158,73 @@ describe('a session reads the state of the image once a statement at most', () =
     expect(s.unsavedChanges() - changes).toBe(1);
   });
 });
+
+describe('a DoIt that runs straight through is made as threaded code only', () => {
+  let b: Bedrock;
+  beforeAll(() => {
+    const booted = bootSystem();
+    if (typeof booted === 'string') throw new Error(booted);
+    b = booted;
+  });
+
+  // Straight-line statements of the kinds scripts are made of, with forward branches
+  // (ifTrue:), overflow into LargeInteger, blocks, cascades, failures.
+  const atoms = ['3', '-7', '16r7FFFFFFFFFFFFFFF', '(2 raisedTo: 70)', "'abc'", '#sym', '$a', '#(1 $b #c)', 'nil', 'true', '3/4', '2.5', 'Lin1', 'Lin2'];
+  const unary = ['printString', 'negated', 'size', 'class', 'isNil', 'yourself', 'reversed', 'foo'];
+  const binary = ['+', '-', '*', '//', '=', '<', ','];
+  function expression(rnd: ReturnType<typeof makeRandom>, depth: number): string {
+    const a = rnd.pick(atoms);
+    switch (depth <= 0 ? 0 : rnd.below(6)) {
+      case 0: return a;
+      case 1: return `${expression(rnd, depth - 1)} ${rnd.pick(unary)}`;
+      case 2: return `(${expression(rnd, depth - 1)} ${rnd.pick(binary)} ${expression(rnd, depth - 1)})`;
+      case 3: return `(${expression(rnd, depth - 1)} = ${a} ifTrue: [${expression(rnd, depth - 1)}] ifFalse: [${a}])`;
+      case 4: return `([:x | x] value: ${expression(rnd, depth - 1)})`;
+      default: return `(OrderedCollection new add: ${expression(rnd, depth - 1)}; add: ${a}; yourself)`;
+    }
+  }
+
+  it('answers as the same statements compiled natively do (seeded)', () => {
+    const seed = Number(process.env.BEDROCK_SEED ?? Date.now() % 1_000_000);
+    console.log(`threaded DoIts: seed ${seed}`);
+    const rnd = makeRandom(seed);
+    expect(b.run("Lin1 := 5. Lin2 := 'x'")).toEqual(["'x'"]);
+    let threaded = 0;
+    for (let i = 0; i < 80; i++) {
+      const statements = Array.from({ length: 1 + rnd.below(3) }, () => expression(rnd, 3));
+      const source = statements.join('. ');
+      const before = b.compiler.doItsThreaded;
+      const once = b.run(source);
+      threaded += b.compiler.doItsThreaded - before;
+      // A loop in it (to:do: inlined) makes the same statements a native DoIt.
+      const natively = b.run(`1 to: 1 do: [:i | i]. ${source}`);
+      expect(b.compiler.doItsThreaded - before, source).toBe(1);
+      expect(once, `${source} (seed ${seed})`).toEqual(natively);
+    }
+    expect(threaded).toBe(80);
+  });
+
+  it('a loop, or a machine primitive, keeps a DoIt native', () => {
+    const before = b.compiler.doItsThreaded;
+    expect(b.run('| t | t := 0. 1 to: 10 do: [:i | t := t + i]. t')).toEqual(['55']);
+    expect(b.run('| n | n := 0. [n < 5] whileTrue: [n := n + 1]. n')).toEqual(['5']);
+    expect(b.run('Memory at: 100; put: 16r2A; put: 43. Memory at: 100')).toEqual(['42']);
+    expect(b.compiler.doItsThreaded).toBe(before);
+    expect(b.run('3 + 4')).toEqual(['7']);
+    expect(b.compiler.doItsThreaded).toBe(before + 1);
+  });
+
+  it('a line of 30,000 statements is one DoIt, compiled and run (it overflowed the host stack)', () => {
+    const n = 30_000;
+    const line = Array.from({ length: n }, (_, i) => `Lin${i % 50} := ${i} * 2`).join('. ');
+    const before = b.compiler.doItsThreaded;
+    expect(b.run(`${line}. Lin49`)).toEqual([String(2 * (n - 1))]);
+    expect(b.compiler.doItsThreaded).toBe(before + 1);
+    // A failure in it is reported at its place in the line.
+    const failing = Array.from({ length: n }, (_, i) => (i === 20_000 ? '1/0' : `Lin1 := ${i}`)).join('. ');
+    const [error] = b.evaluate(failing);
+    expect(error.kind).toBe('error');
+    expect(error.text).toMatch(/ZeroDivide/);
+    expect(b.run('Lin1')).toEqual(['19999']);
+  }, 60_000);
+});

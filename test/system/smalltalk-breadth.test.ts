@@ -128,6 +128,32 @@ const CASES: readonly Case[] = [
     '| h | h := Generator inject: 1 into: [:x | x * 2]. (1 to: 5) collect: [:i | h next]',
     '| a b | a := Generator inject: 1 into: [:x | x + 1]. b := Generator on: [:gen | [gen yield: a next * a next] repeat]. {b next. b next}',
   ].join('\n'), ['#(1 4 4 false 9 true nil)', '#(10 20 30)', '#(1 2 4 8 16)', '#(2 12)']],
+  ['a block given the wrong number of arguments signals a WrongArgumentCount, an Error a handler catches', [
+    '[[:x | x] value] on: Error do: [:e | e class]', '[[:x | x] value: 1 value: 2] on: WrongArgumentCount do: [:e | e messageText]',
+    '[[:x | x] valueWithArguments: #()] on: SystemExceptions.WrongArgumentCount do: [:e | e return: 7]',
+    '[[:a :b :c :d | a] value: 1 value: 2 value: 3] on: ArgumentsCountMismatch do: [:e | e messageText]',
+  ].join('\n'), ['WrongArgumentCount', "'this block takes 1 argument, not 2'", '7', "'this block takes 4 arguments, not 3'"]],
+  ['a LargeInteger\'s size counts the bytes of its magnitude, as GNU Smalltalk and Pharo count them; Date daysInMonthIndex:forYear:', [
+    '(2 raisedTo: 100) size', '(2 raisedTo: 64) size', '(2 raisedTo: 64) negated size', '((2 raisedTo: 72) - 1) size', '((2 raisedTo: 64) + 16r1FF) byteAt: 2',
+    '(2 raisedTo: 64) byteAt: 9', '(2 raisedTo: 64) byteAt: 10', '(3 to: 40) allSatisfy: [:n | (2 raisedTo: 60 + n) size = (61 + n + 7 // 8)]',
+    'Date daysInMonthIndex: 2 forYear: 2000', 'Date daysInMonthIndex: 2 forYear: 1900', 'Date daysInMonthIndex: 12 forYear: 2024',
+  ].join('\n'), ['13', '9', '9', '9', '1', '1', /index 10 is out of bounds/, 'true', '29', '28', '31']],
+  ['streams one after another: stream , stream is a ConcatenatedStream, as GNU Smalltalk\'s', [
+    "| c | c := '123' readStream , '456' readStream. {c next. c next. c next. c copyFrom: 0 to: 2. c next. c upToEnd. c atEnd. c copyFrom: 3 to: 5. c stream}",
+    "| c | c := ConcatenatedStream with: '1' readStream with: #(2) readStream. {c species. c next. c species. c next. c atEnd. c next}",
+    'ConcatenatedStream new species', "ConcatenatedStream new atEnd", "('ab' readStream , #(1 2) readStream , 'c' readStream) upToEnd",
+    "| c | c := '12345' readStream , 'xyz' readStream. {c next: 3. c upTo: $x. c upToEnd}", "| c | c := '12' readStream , '34' readStream. c skip: 3. c next",
+    "| s | s := OrderedCollection new. ('ab' readStream , 'cd' readStream) do: [:e | s add: e]. s size", "('ab' readStream , 'λ' readStream) upToEnd",
+  ].join('\n'), ["#($1 $2 $3 '123' $4 '56' true '456' nil)", 'an Array(String $1 Array 2 true nil)', 'Array', 'true', '#($a $b 1 2 $c)',
+    "#('123' '45' 'yz')", '$4', '4', "'abλ'"]],
+  ['WeakArray: what only a WeakArray holds is nil after a major collection (Smalltalk garbageCollect, ObjectMemory compact)', [
+    '| a b keep | keep := Object new. a := WeakArray new: 5. a at: 1 put: #sym13; at: 2 put: Object new; at: 3 put: keep; at: 5 put: 1. b := a copy. Smalltalk garbageCollect. {a. b. (a at: 3) == keep. b class}',
+    '| a | a := WeakArray new: 1. a at: 1 put: (Array new: 3). Smalltalk garbageCollectMost. a at: 1',
+    '| a | a := WeakArray new: 1. a at: 1 put: (Array new: 3). ObjectMemory compact. a at: 1',
+    "| a | a := WeakArray with: 3 with: 'x' copy with: 'y'. ObjectMemory globalGarbageCollect. a",
+    '| a | a := WeakArray new: 2. a at: 1 put: a. Smalltalk garbageCollect. (a at: 1) == a', '(WeakArray new: 2) printString', 'WeakArray superclass',
+  ].join('\n'), ["an Array(a WeakArray(#sym13 nil an Object nil 1) a WeakArray(#sym13 nil an Object nil 1) true WeakArray)", '#(nil nil nil)', 'nil',
+    "a WeakArray(3 nil 'y')", 'true', "'a WeakArray(nil nil)'", 'Array']],
 ];
 
 describeCases('issue 13, item by item', CASES);

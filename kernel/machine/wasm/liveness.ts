@@ -66,7 +66,7 @@ export interface Liveness {
  * target of a jump or branch, then the label an instruction falls into (after a straight-line
  * instruction, a branch not taken, a call returning, a syscall). Exits have none.
  */
-export function successors(p: Plan): number[][] {
+export function successors(p: Pick<Plan, 'code' | 'labelOf' | 'blocks'>): number[][] {
   return p.blocks.map((block) => {
     const last = block[block.length - 1];
     const out: number[] = [];
@@ -82,7 +82,7 @@ export function successors(p: Plan): number[][] {
 }
 
 /** The label the last instruction of a block falls into when it goes on, or -1. */
-export function fallsInto(p: Plan, last: Insn): number {
+export function fallsInto(p: Pick<Plan, 'labelOf'>, last: Insn): number {
   const row = last.row;
   if (!row || last.op === OP.FAULT || last.op === OP.EXIT) return -1;
   const goesOn = row.control === 'next' || row.control === 'call' || row.control === 'branch' || (row.control === 'barrier' && row.operation === 'syscall');
@@ -97,7 +97,7 @@ export function analyse(p: Plan, isSync: (ins: Insn) => boolean): Liveness {
   const n = p.blocks.length;
   const effects = new Map<Insn, Effects>();
   for (const block of p.blocks) for (const ins of block) if (ins.row) effects.set(ins, effectsOf(ins));
-  const succ = successors(p);
+  const succ = p.succ;
   // dirty: forward to a fixed point, what is dirty on every edge into a label (a must
   // analysis, from all dirty down). An edge that has more dirty stores the rest on its way
   // (flushOn), so that a register dirty only on a rare path (Kernel>>send's miss) costs the

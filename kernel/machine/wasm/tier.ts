@@ -2,7 +2,7 @@
  * The translating tier: which code objects run as WebAssembly, when they are translated, and
  * the host's side of every call between translated code, the interpreter and the host.
  *
- *   interpreter ──(a TRANSLATED instruction: a label of a translated object)──► wasm function
+ *   interpreter ──(a TRANSLATED instruction: an entry of a translated object)──► wasm function
  *   wasm ──call──► wasm (direct in its module; else the shared table at the cache index)
  *   wasm ──call──► the table's stub for an untranslated object ──► the interpreter, nested
  *   wasm ──syscall──► service() import ──► the host service, as the interpreter enters it
@@ -316,7 +316,9 @@ export class Tier {
     }
     this.translated.add(code);
     this.table.set(slot, fn);
+    // (only the entries: elsewhere the interpreter runs on to one, or out of the object)
     p.offsets.forEach((off, label) => {
+      if (!p.entries.has(label)) return;
       const ins = this.m.fetch(code, off);
       if (ins.op === OP.FAULT || ins.op === OP.EXIT || ins.op === OP.TRANSLATED) return;
       ins.baseOp = ins.op;

@@ -117,6 +117,25 @@ export interface Plan {
   readonly labelOf: ReadonlyMap<number, number>;
   /** Instructions of each block, in order. */
   readonly blocks: readonly (readonly Insn[])[];
+  /** Successor labels of each block (liveness.ts successors). */
+  readonly succ: readonly (readonly number[])[];
+  /**
+   * Where each label's code is placed (pos[label]), and the label at each place (order):
+   * reverse postorder from label 0, so that control goes forward except round a loop.
+   */
+  readonly pos: readonly number[];
+  readonly order: readonly number[];
+  /**
+   * The labels control may enter the function at (from the interpreter, or a call): label 0,
+   * the heads of loops (a jump back there goes round through the dispatch anyway), the
+   * targets of calls inside the code object, and the first label of each part no edge from
+   * label 0 reaches (after an int3, say: the interpreter goes on there). Only these are
+   * marked for the interpreter to enter; elsewhere it runs on, to the next of them or out
+   * of the code object. Every other label is reached only from inside, so V8 keeps its
+   * values in registers across it: a label any entry could reach merges every local with
+   * the values loaded at entry.
+   */
+  readonly entries: ReadonlySet<number>;
 }
 
 /**
@@ -196,7 +215,95 @@ export function plan(m: Machine, code: CodeCache): Plan {
     }
     return list;
   });
-  return { code, offsets, labelOf, blocks };
+  const base = { code, offsets, labelOf, blocks };
+  const succ = successors(base);
+  const { order, pos, roots } = placement(succ);
+  // (a label no edge from label 0 leads to, as after an int3, is entered by the interpreter alone)
+  const entries = new Set<number>(roots);
+  succ.forEach((out, i) => {
+    for (const j of out) if (pos[j] <= pos[i] && copyChain(base, pos, i, j) === null) entries.add(j);
+  });
+  for (const block of blocks) {
+    const last = block[block.length - 1];
+    const row = decodedRow(last);
+    if (row && row.control === 'call' && row.operands[0] === 'rel32' && labelOf.has(last.target)) entries.add(labelOf.get(last.target)!);
+  }
+  return { ...base, succ, order, pos, entries };
+}
+
+/**
+ * The labels' code in reverse postorder (a depth-first walk from label 0, then from any
+ * label not reached that way): every edge then goes forward unless it closes a loop, so
+ * code the compiler put out of line (a slow path after the method that jumps back) needs
+ * no $top.
+ */
+function placement(succ: readonly (readonly number[])[]): { order: number[]; pos: number[]; roots: number[] } {
+  const n = succ.length;
+  const seen = new Uint8Array(n);
+  const post: number[] = [];
+  const roots: number[] = [];
+  for (let root = 0; root < n; root++) {
+    if (seen[root]) continue;
+    seen[root] = 1;
+    roots.push(root);
+    // (an explicit stack: a code object may have thousands of labels)
+    const stack: [number, number][] = [[root, 0]];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      const out = succ[top[0]];
+      if (top[1] < out.length) {
+        const j = out[top[1]++];
+        if (!seen[j]) { seen[j] = 1; stack.push([j, 0]); }
+      } else {
+        post.push(top[0]);
+        stack.pop();
+      }
+    }
+  }
+  // (a later walk's labels go before the earlier ones': a later walk may reach those, never
+  // the other way round)
+  const order = post.reverse();
+  const pos = new Array<number>(n);
+  order.forEach((label, q) => { pos[label] = q; });
+  return { order, pos, roots };
+}
+
+type Blocks = Pick<Plan, 'code' | 'offsets' | 'labelOf' | 'blocks'>;
+
+/** The label a jump or branch at the end of a block goes to in this code object, or -1. */
+function localTarget(p: Blocks, last: Insn): number {
+  const row = decodedRow(last);
+  if (!row || (row.control !== 'branch' && row.control !== 'jump') || (row.operands[0] !== 'rel32' && row.operands[0] !== 'rel8')) return -1;
+  if (last.target < 0 || last.target >= p.code.byteLength) return -1;
+  return p.labelOf.get(last.target) ?? -1;
+}
+
+/**
+ * For a jump from label i back to label j (placed at or before i): the labels whose code,
+ * copied in its place, does what going to j does (j, and the labels it falls into, up to
+ * one that leaves or goes on to a label placed after i), or null when there is none short
+ * and simple enough.
+ */
+function copyChain(p: Blocks, pos: readonly number[], i: number, j: number): number[] | null {
+  const chain: number[] = [];
+  let size = 0;
+  for (let k = j; pos[k] <= pos[i];) {
+    if (chain.includes(k) || chain.length >= 4) return null;
+    chain.push(k);
+    const block = p.blocks[k];
+    size += block.length;
+    if (size > 24 || block.some((ins) => isSyncPoint(ins))) return null;
+    const last = block[block.length - 1];
+    const row = decodedRow(last);
+    if (!row) return chain;
+    const t = localTarget(p, last);
+    if (t >= 0 && pos[t] <= pos[i]) return null;
+    if (row.control !== 'next' && row.control !== 'branch') return chain; // leaves, or jumps on
+    const next = fallsInto(p, last);
+    if (next < 0) return chain; // runs off the end: an exit
+    k = next;
+  }
+  return chain;
 }
 
 interface Locals {
@@ -267,10 +374,10 @@ class FunctionWriter {
    * Where each label's code is placed (pos[label]), and the label at each place (order):
    * reverse postorder from label 0, so that control goes forward except round a loop.
    */
-  private readonly pos: number[];
+  private readonly pos: readonly number[];
   private readonly order: readonly number[];
   /** Successor labels of each block (liveness.ts). */
-  private readonly succ: number[][];
+  private readonly succ: readonly (readonly number[])[];
   /**
    * The distinct sets of registers the exits store, each with the flag kind known there (or
    * -1): the epilogue has a branch for each.
@@ -304,41 +411,15 @@ class FunctionWriter {
     }
     this.uses.delete(RSP);
     this.writes.delete(RSP);
-    // The labels' code in reverse postorder (a depth-first walk from label 0, then from any
-    // label not reached that way, as the interpreter may enter anywhere): every edge then
-    // goes forward unless it closes a loop, so code the compiler put out of line (a slow
-    // path after the method that jumps back) needs no $top.
-    this.succ = successors(p);
+    this.succ = p.succ;
+    this.order = p.order;
+    this.pos = p.pos;
     this.preds = Array.from({ length: this.n }, () => [] as number[]);
     this.succ.forEach((out, i) => { for (const j of out) this.preds[j].push(i); });
-    const seen = new Uint8Array(this.n);
-    const post: number[] = [];
-    for (let root = 0; root < this.n; root++) {
-      if (seen[root]) continue;
-      seen[root] = 1;
-      // (an explicit stack: a code object may have thousands of labels)
-      const stack: [number, number][] = [[root, 0]];
-      while (stack.length > 0) {
-        const top = stack[stack.length - 1];
-        const out = this.succ[top[0]];
-        if (top[1] < out.length) {
-          const j = out[top[1]++];
-          if (!seen[j]) { seen[j] = 1; stack.push([j, 0]); }
-        } else {
-          post.push(top[0]);
-          stack.pop();
-        }
-      }
-    }
-    // (a later walk's labels go before the earlier ones': a later walk may reach those, never
-    // the other way round)
-    this.order = post.reverse();
-    this.pos = new Array<number>(this.n);
-    this.order.forEach((label, q) => { this.pos[label] = q; });
     // A jump, branch or fall-through to a label placed at or before its own goes round through
-    // $top, unless the code there is a short run that leaves or goes forward again: then a
-    // copy of it stands in place of the jump.
-    this.looped = this.succ.some((out, i) => out.some((j) => this.pos[j] <= this.pos[i] && this.copyChain(i, j) === null));
+    // $top, unless the code there is a short run that leaves or goes forward: then a copy of
+    // it stands in place of the jump (plan: such labels are entries).
+    this.looped = this.succ.some((out, i) => out.some((j) => this.pos[j] <= this.pos[i] && copyChain(p, this.pos, i, j) === null));
     this.live = analyse(p, (ins) => isSyncPoint(ins));
   }
 
@@ -453,7 +534,10 @@ class FunctionWriter {
   emit(): void {
     const { b, L, p } = this;
     // Entered at its start (a call), it loads what label 0 reads; elsewhere, what any label reads.
-    const atStart = this.live.liveAtLabel[0], anywhere = this.live.liveAtEntry;
+    const entries = p.entries;
+    const atStart = this.live.liveAtLabel[0];
+    let anywhere = atStart;
+    for (const j of entries) anywhere |= this.live.liveAtLabel[j];
     if (atStart === anywhere) this.loadState(anywhere);
     else {
       b.get(PARAM_ENTRY).op('i32_eqz').if();
@@ -472,9 +556,17 @@ class FunctionWriter {
     // which costs V8's register allocator dearly, so a function has one only when it must)
     if (this.looped) b.loop(); // $top
     for (let i = 0; i < this.n; i++) b.block();
-    // (label 0, where every call enters, by a plain branch rather than the table's indirect jump)
-    b.get(L.pc).op('i32_eqz').brIf(this.pos[0]);
-    b.get(L.pc).brTable(this.pos, this.looped ? this.n + 1 : this.n);
+    if (entries.size > 1) {
+      // Only the entries are targets of the dispatch (plan): any other label is reached from
+      // inside alone. (A pc that is not an entry is a translator bug: it traps.)
+      b.block(); // $bad
+      // (label 0, where every call enters, by a plain branch rather than the table's indirect jump)
+      b.get(L.pc).op('i32_eqz').brIf(this.pos[0] + 1);
+      b.get(L.pc).brTable(this.pos.map((q, label) => (entries.has(label) ? q + 1 : 0)), 0);
+      b.end();
+      b.op('unreachable');
+    }
+    // (entered only at label 0, placed first: no dispatch at all)
     for (const i of this.order) {
       b.end();
       this.label = i;
@@ -563,7 +655,7 @@ class FunctionWriter {
   private goTo(j: number): void {
     const ahead = this.pos[j] - this.pos[this.label];
     if (ahead > 0) { this.b.br(this.nest + ahead - 1); return; }
-    const chain = this.copyChain(this.label, j);
+    const chain = copyChain(this.p, this.pos, this.label, j);
     if (chain) this.writeCopy(chain);
     else if (this.looped) this.b.i32(j).set(this.L.pc).br(this.toTop);
     else this.stopAt(this.cur!); // (not reached: a function with such a jump has $top)
@@ -576,43 +668,6 @@ class FunctionWriter {
     then();
     this.nest--;
     this.b.end();
-  }
-
-  /** The label a jump or branch at the end of a block goes to in this code object, or -1. */
-  private localTarget(last: Insn): number {
-    const row = decodedRow(last);
-    if (!row || (row.control !== 'branch' && row.control !== 'jump') || (row.operands[0] !== 'rel32' && row.operands[0] !== 'rel8')) return -1;
-    if (last.target < 0 || last.target >= this.p.code.byteLength) return -1;
-    return this.p.labelOf.get(last.target) ?? -1;
-  }
-
-  /**
-   * For a jump from label i back to label j (placed at or before i): the labels whose code,
-   * copied in its place, does what going to j does (j, and the labels it falls into, up to
-   * one that leaves or goes on to a label placed after i), or null when there is none short
-   * and simple enough.
-   */
-  private copyChain(i: number, j: number): number[] | null {
-    const p = this.p, pos = this.pos;
-    const chain: number[] = [];
-    let size = 0;
-    for (let k = j; pos[k] <= pos[i];) {
-      if (chain.includes(k) || chain.length >= 4) return null;
-      chain.push(k);
-      const block = p.blocks[k];
-      size += block.length;
-      if (size > 24 || block.some((ins) => isSyncPoint(ins))) return null;
-      const last = block[block.length - 1];
-      const row = decodedRow(last);
-      if (!row) return chain;
-      const t = this.localTarget(last);
-      if (t >= 0 && pos[t] <= pos[i]) return null;
-      if (row.control !== 'next' && row.control !== 'branch') return chain; // leaves, or jumps on
-      const next = fallsInto(p, last);
-      if (next < 0) return chain; // runs off the end: an exit
-      k = next;
-    }
-    return chain;
   }
 
   /** Write the copy of `chain` (see copyChain) in place of a jump back from the current label. */
