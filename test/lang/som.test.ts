@@ -79,6 +79,7 @@ describe('bedrock run FILE.som', () => {
       '    c bump; bump.',
       "    ScriptConsole println: c count printString , ' ' , c hello , ' ' , (c + Counter new) printString , ' ' , Counter made printString.",
       '    args size > 2 ifTrue: [ Smalltalk exit: (args at: 3) asInteger ].',
+      "    ('sum ' , 3 printString) println. 42 println. #y println.",
       "    ScriptConsole println: 'done'",
       '  )',
       ')',
@@ -87,7 +88,7 @@ describe('bedrock run FILE.som', () => {
     const run = (...args: string[]) => spawnSync(process.execPath, [bin, 'run', join(dir, 'Main.som'), ...args], { encoding: 'utf8', timeout: 120_000 });
     const ok = run('5');
     expect(ok.stderr).toBe('');
-    expect(ok.stdout).toBe('25 base 25 2\ndone\n');
+    expect(ok.stdout).toBe('25 base 25 2\nsum 3\n42\ny\ndone\n');
     expect(ok.status).toBe(0);
     const exits = run('5', '3');
     expect(exits.stdout).toBe('25 base 25 2\n');
