@@ -89,7 +89,7 @@ describe('group commit in piped mode', () => {
     expect(log.filter((e) => e === 'fsync').length).toBe(4);
     expect(printedOnlyWhenSynced(log)).toBe(true);
     expect(scanJournal(`${path}.changes`).entries.map((e) => e.source)).toEqual(Array.from({ length: 80 }, (_, i) => `V${i} := ${i}`));
-  }, 60_000);
+  }, 180_000);
 
   it('a dot-command commits what came before it, and runs on its own', async () => {
     const { session, log } = piped('dot.image');
@@ -97,7 +97,7 @@ describe('group commit in piped mode', () => {
     session.finish();
     expect(log.filter((e) => e.startsWith('out ')).map((e) => e.slice(4))).toEqual(['0', '1', '2', 'no marks', '3', '4']);
     expect(printedOnlyWhenSynced(log)).toBe(true);
-  }, 60_000);
+  }, 180_000);
 
   it('a batch whose sync fails is printed as not acknowledged, and is not in the journal; the next batch is', async () => {
     const { session, io, log, path } = piped('fails.image');
@@ -116,7 +116,7 @@ describe('group commit in piped mode', () => {
     expect(lines.slice(3)).toEqual(['out 4', 'out 3']);
     expect(printedOnlyWhenSynced(log)).toBe(true);
     expect(scanJournal(`${path}.changes`).entries.map((e) => e.source)).toEqual(['First := 1', 'Also := 4', 'Kept := 3']);
-  }, 60_000);
+  }, 180_000);
 
   it('a batch whose write fails half way (a full disk) is not acknowledged and not in the journal; the next batch is', async () => {
     const { session, io, log, path } = piped('full.image');
@@ -138,5 +138,5 @@ describe('group commit in piped mode', () => {
     expect(scan.damage).toBeNull();
     expect(scan.torn).toBe(false);
     expect(scan.entries.map((e) => e.source)).toEqual(['First := 1', 'Also := 4', 'Kept := 3']);
-  }, 60_000);
+  }, 180_000);
 });
