@@ -21,13 +21,25 @@ export function lines(tone: Tone, text: string): Line[] {
   return text.split('\n').map((t) => line(tone, t));
 }
 
+/**
+ * What an outcome wrote on the Transcript, cut where an error went unhandled: `after` is what
+ * ensure: blocks wrote on the way out, shown after the error (as GNU Smalltalk and Pharo do).
+ */
+export function outputParts(o: Outcome): { readonly before: string; readonly after: string } {
+  const output = o.output ?? '';
+  const at = o.kind === 'error' && o.errorAt !== undefined ? o.errorAt : output.length;
+  return { before: output.slice(0, at), after: output.slice(at) };
+}
+
 /** The lines that report one outcome: what it wrote on the Transcript, then its value or error. */
 export function outcomeLines(o: Outcome): Line[] {
-  const shown = o.output ? lines('listing', o.output.replace(/\n$/, '')) : [];
+  const listing = (text: string): Line[] => (text ? lines('listing', text.replace(/\n$/, '')) : []);
+  const { before, after } = outputParts(o);
+  const shown = listing(before);
   switch (o.kind) {
     case 'value': return [...shown, ...lines('value', o.text)];
     case 'defined': return [...shown, ...lines('defined', o.text), ...(o.warnings ?? []).map((w) => line('warning', `  warning: ${w}`))];
-    case 'error': return [...shown, ...errorLines(o)];
+    case 'error': return [...shown, ...errorLines(o), ...listing(after)];
   }
 }
 

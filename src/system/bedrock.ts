@@ -48,7 +48,12 @@ export type Outcome =
   | { readonly kind: 'defined'; readonly text: string; readonly source: string; readonly output?: string; readonly warnings?: readonly string[] }
   | { readonly kind: 'error'; readonly text: string; readonly source: string; readonly fault?: Fault; readonly backtrace?: readonly string[]; readonly output?: string;
       /** The frames of the user's code that were running, with their values (stack-report.ts). */
-      readonly frames?: readonly FrameReport[] };
+      readonly frames?: readonly FrameReport[];
+      /**
+       * Where in `output` the error went unhandled: what comes after was written on the way
+       * out (ensure: blocks), and is shown after the error, as GNU Smalltalk and Pharo show it.
+       */
+      readonly errorAt?: number };
 
 /** One item being evaluated in slices (Bedrock.startItem). */
 export interface Evaluation {
@@ -131,7 +136,10 @@ export class Bedrock {
     kernel.machine.faultHandler = switchingFaultHandler(kernel, this, kernel.machine.faultHandler);
     // A Poisoned fault, signalled, says what the object was and where it went (actor-copy.ts).
     kernel.faultNote = (f) => (f.kind === 'Poisoned' ? poisonNote(kernel, f.message) : null);
-    kernel.machine.services[SERVICE.DEBUG] = debugService({ kernel, doIts: () => this.doIts, pauseOnError: () => this.pauseOnError });
+    kernel.machine.services[SERVICE.DEBUG] = debugService({
+      kernel, doIts: () => this.doIts, pauseOnError: () => this.pauseOnError,
+      unhandled: () => { if (this.asideDepth === 0) this.errorAt = this.output.length; },
+    });
     // Smalltalk may call Forth (Forth evaluate:) in an image that has it before anything
     // else used Forth in this session: the first call attaches the Forth system, whose own
     // service then takes the place of this one.
@@ -192,6 +200,9 @@ export class Bedrock {
   /** The SYSTEM service's Transcript: text is kept until the item that wrote it ends. */
   transcript(text: string): void { this.output += text; }
 
+  /** How much of `output` was written when an error last went unhandled in this item (debug-service.ts PAUSE), or -1. */
+  private errorAt = -1;
+
   /**
    * The status `Smalltalk exit:` asked for, or null: the evaluation that asked was interrupted,
    * and a command running a program stops there and exits with it.
@@ -207,6 +218,7 @@ export class Bedrock {
   takeTranscript(): string {
     const t = this.output;
     this.output = '';
+    this.errorAt = -1;
     return t;
   }
 
@@ -736,9 +748,12 @@ export class Bedrock {
 
   /** The outcome with the Transcript text written while it ran. */
   private withOutput(o: Outcome): Outcome {
+    const at = this.errorAt;
+    this.errorAt = -1;
     if (this.output === '') return o;
     const output = this.output;
     this.output = '';
+    if (o.kind === 'error' && at >= 0 && at < output.length) return { ...o, output, errorAt: at };
     return { ...o, output };
   }
 
