@@ -246,8 +246,12 @@ export class Compiler {
         site = this.fixedArray([[BigInt(op.entry), TAG_PTR], [BigInt(8 * op.argc), TAG_NUM]]);
       } else if (op.op === 'closure') {
         // Threaded code makes its closures from a site: code, argument count, flags, where its own closure is.
+        // A DoIt made as threaded code only because it runs once (runsOnce) still makes its
+        // blocks' closures with their native code on the native back end: a block may run a
+        // million times (`(1 to: 1000000) inject: 0 into: [:a :b | a + b]`).
         const flags = (op.outer ? 1 : 0) | (op.home === 'own' ? 2 : 0) | (op.home === 'closure' ? 4 : 0);
-        site = this.fixedArray([[BigInt(unit.literals[op.threaded]), TAG_PTR], [BigInt(op.argc), TAG_NUM], [BigInt(flags), TAG_NUM], [BigInt(closureOffset), TAG_NUM]]);
+        const blockCode = made === 'threaded' && this.backend === 'native' ? op.native : op.threaded;
+        site = this.fixedArray([[BigInt(unit.literals[blockCode]), TAG_PTR], [BigInt(op.argc), TAG_NUM], [BigInt(flags), TAG_NUM], [BigInt(closureOffset), TAG_NUM]]);
       } else {
         continue;
       }

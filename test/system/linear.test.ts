@@ -214,6 +214,23 @@ describe('a DoIt that runs straight through is made as threaded code only', () =
     expect(b.compiler.doItsThreaded).toBe(before + 1);
   });
 
+  it('the blocks a threaded DoIt makes run their native code (a block may run a million times)', () => {
+    const m = b.kernel.machine;
+    const count = (source: string): number => {
+      const before = m.totalSteps;
+      expect(b.run(source)).toEqual(['2001000']);
+      return m.totalSteps - before;
+    };
+    const threadedBefore = b.compiler.doItsThreaded;
+    const inThreaded = count('(1 to: 2000) inject: 0 into: [:a :x | a + x]');
+    const threadedAfter = b.compiler.doItsThreaded;
+    expect(threadedAfter).toBeGreaterThan(threadedBefore);
+    const inNative = count('1 to: 1 do: [:i | i]. (1 to: 2000) inject: 0 into: [:a :x | a + x]');
+    expect(b.compiler.doItsThreaded).toBe(threadedAfter);
+    // The block's threaded code took ~1.6x the instructions of its native code.
+    expect(inThreaded / inNative).toBeLessThan(1.2);
+  });
+
   it('a line of 30,000 statements is one DoIt, compiled and run (it overflowed the host stack)', () => {
     const n = 30_000;
     const line = Array.from({ length: n }, (_, i) => `Lin${i % 50} := ${i} * 2`).join('. ');
