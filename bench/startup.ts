@@ -32,7 +32,11 @@ function timedChild(kind: 'eval' | 'node', args: readonly string[], expect?: str
 
 /**
  * Seconds until the REPL, in a pseudo-terminal of 100 x 30, has drawn its status line. A small
- * node program watches `script`'s output and says when (the harness's runs are synchronous).
+ * node program watches `script`'s output and says when (the harness's runs are synchronous);
+ * then it leaves the REPL with Ctrl-D, as a person does, so that a REPL without its code cache
+ * (dist/repl.cjs.cache, which the build writes unless its own warm-up failed) writes it at its
+ * exit, in the warm-up runs (killed, it never would, and every measured run would start
+ * without it). A REPL that has not left within 20 s is killed.
  */
 function replOnce(): Measurement {
   const command = `stty cols 100 rows 30; ${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} startup.image`;
@@ -41,9 +45,18 @@ function replOnce(): Measurement {
     const t0 = process.hrtime.bigint();
     const c = spawn('script', ['-qfec', ${JSON.stringify(command)}, '/dev/null'], { cwd: ${JSON.stringify(dir())}, stdio: ['pipe', 'pipe', 'ignore'], detached: true });
     let out = '';
+    let seconds = null;
     const give = (v) => { process.stdout.write(String(v)); try { process.kill(-c.pid, 'SIGKILL'); } catch {} process.exit(0); };
-    c.stdout.on('data', (d) => { out += d; if (out.includes('heap')) give(Number(process.hrtime.bigint() - t0) / 1e9); });
-    setTimeout(() => give(-1), 60000);
+    c.stdout.on('data', (d) => {
+      out += d;
+      if (seconds === null && out.includes('heap')) {
+        seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+        c.stdin.write('\x04');
+        setTimeout(() => give(seconds), 20000);
+      }
+    });
+    c.on('close', () => give(seconds ?? -1));
+    setTimeout(() => give(seconds ?? -1), 60000);
   `;
   const r = spawnSync(process.execPath, ['-e', watcher], { encoding: 'utf8' });
   const seconds = Number(r.stdout);
