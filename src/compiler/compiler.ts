@@ -25,7 +25,7 @@ import { FORMAT_POINTERS, TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts
 import { imm, mem, reg, rel } from '../../kernel/machine/x86/operand.ts';
 import { setSlot, setSlotPointer, slotNumber, slotPointer } from '../../kernel/objects/access.ts';
 import { behaviourIndex, ensureMetaclass, lookupFrom } from '../../kernel/objects/classes.ts';
-import { recordGuards } from '../../kernel/objects/arithmetic.ts';
+import { recordGuards } from '../../kernel/objects/guards.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { FRAME, PARAMETER_REGISTER_NUMBERS, PARAMETER_REGISTERS } from '../../kernel/abi.ts';
 import { CLASS, kernelConstants, METHOD, METHOD_KIND, ROOTS } from '../../kernel/objects/layout.ts';
@@ -36,7 +36,7 @@ import { analyze, CompileFailure, Generator, MACHINE_OBJECTS, machinePrimitive, 
 import { frameOffset, type Op, type Unit } from './ir.ts';
 import { Dependents } from './dependents.ts';
 import { debugText } from './debug-info.ts';
-import { inlinableFragment, inlineFragment, isGuard, itemsAt, literalSlot, nativeLines, type NativeCode } from './native.ts';
+import { guardGroupOf, inlinableFragment, inlineFragment, itemsAt, literalSlot, nativeLines, type NativeCode } from './native.ts';
 import { isInstruction, optimize, type Line } from './peephole.ts';
 import { THREADED_APPLY_ARGUMENTS, THREADED_BIAS, THREADED_SEND_ARGUMENTS, threadedPairs, ThreadedPrimitives, type Pair } from './threaded.ts';
 
@@ -159,7 +159,7 @@ export class Compiler {
   private smalltalkMethod(def: MethodDefinition, owner: number, hold: (a: number) => number): { ok: true; method: number } {
     const body = def.body as Body;
     const unit = this.unit({ kind: 'method', body, start: def.span.start.offset }, def.params.length, def.params, owner, `${def.target.name}>>${def.selector}`, hold);
-    const c = this.materialize(unit, hold);
+    const c = this.materialize(unit, hold, 'both', undefined, true);
     const method = this.methodObject(c, def.selector, owner, def.source, hold, this.pragmaArray(def, hold));
     return { ok: true, method: this.install(owner, def.selector, method, def.source, def.span) };
   }
@@ -221,7 +221,7 @@ export class Compiler {
   doItsThreaded = 0;
 
   /** Both back ends' code for a unit, in the heap; or only one's (a DoIt's, which runs once). */
-  materialize(unit: Unit, hold: (a: number) => number, made: 'both' | 'native' | 'threaded' = 'both', sharedStub?: number): Compiled {
+  materialize(unit: Unit, hold: (a: number) => number, made: 'both' | 'native' | 'threaded' = 'both', sharedStub?: number, method = false): Compiled {
     const threadedCode = made !== 'native';
     const k = this.k;
     const literalsList = [...unit.literals];
@@ -259,7 +259,7 @@ export class Compiler {
     // info (debug-info.ts).
     const literals = hold(this.fixedArray([...literalsList.map((p): [bigint, number] => [BigInt(p), TAG_PTR]), [BigInt(k.nil), TAG_PTR], [BigInt(k.nil), TAG_PTR]]));
     const vectorSlot = literalsList.length;
-    const native = made === 'threaded' ? NO_NATIVE_CODE : nativeLines(k, unit, literals, sites, siteSlots);
+    const native = made === 'threaded' ? NO_NATIVE_CODE : nativeLines(k, unit, literals, sites, siteSlots, method);
     let { code: nativeCode, offsets } = made === 'threaded' ? { code: -1, offsets: [] as number[] } : this.placeCode(native.lines, hold, literals);
     const threaded = threadedCode ? threadedPairs(k, unit, literals, this.prims, sites) : { ok: true as const, pairs: [], ops: [] };
     if (!threaded.ok) throw new CompileFailure({ message: threaded.message, span: NO_SPAN });
@@ -277,7 +277,7 @@ export class Compiler {
     const origins = hold(this.originsArray(native.lines, offsets, hold));
     const placedOps: { offset: number; op: number }[] = [];
     native.lines.forEach((l, i) => { const op = native.marks.get(l); if (op !== undefined) placedOps.push({ offset: offsets[i], op }); });
-    const debug = hold(makeString(k, debugText(unit, this.base, placedOps, threaded.ops)));
+    const debug = hold(makeString(k, debugText(unit, this.base, placedOps, threaded.ops, native.frameless === true)));
     if (debug < 0) throw new CompileFailure({ message: 'out of memory', span: NO_SPAN });
     setSlotPointer(k.machine, literals, vectorSlot + 1, debug);
     const compiled: Compiled = { unit, native, nativeCode, pairs: threaded.pairs, vector, stub, literals, origins };
@@ -437,9 +437,9 @@ export class Compiler {
     // Laid out at 0 to learn the size; placed at the code's address, only the instructions with
     // a branch target outside the code change (assembler.ts placeAt), so only they are encoded again.
     let laid: Extract<AsmResult, { ok: true }> | null = null;
-    // The guards of inlined arithmetic are kept in literal cells after the code's own
-    // (kernel/objects/arithmetic.ts recordGuards): placed as nil, then their offsets.
-    const guards = lines.flatMap((l, i) => (isGuard(l) ? [i] : []));
+    // The guards of inlined operations are kept in literal cells after the code's own
+    // (kernel/objects/guards.ts recordGuards): placed as nil, then their offsets and groups.
+    const guards = lines.flatMap((l, i) => { const group = guardGroupOf(l); return group === null ? [] : [{ i, group }]; });
     const room = guards.map(() => 'NIL');
     const assembleAt = (origin: number) => {
       const items = itemsAt(lines, origin);
@@ -455,7 +455,7 @@ export class Compiler {
     };
     const r = placeCode(k, assembleAt, literal, hold);
     if (typeof r === 'string') throw new CompileFailure({ message: r.startsWith('native code') || r === 'out of memory' ? r : `native code: ${r}`, span: NO_SPAN });
-    if (guards.length > 0) recordGuards(k, r.code, guards.map((i) => r.placed.offsets[i]));
+    if (guards.length > 0) recordGuards(k, r.code, guards.map(({ i, group }) => ({ offset: r.placed.offsets[i], group })));
     return { code: r.code, offsets: [...r.placed.offsets] };
   }
 

@@ -35,6 +35,8 @@ import { RIP, RSP } from '../../kernel/machine/x86/table.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { ARITHMETIC, arithmeticSealed, isArithmeticSelector, type ArithmeticSelector } from '../../kernel/objects/arithmetic.ts';
 import { slotPointer } from '../../kernel/objects/access.ts';
+import { GUARD_GROUP, type GuardGroup } from '../../kernel/objects/guards.ts';
+import { identitySealed } from '../../kernel/objects/identity.ts';
 import { BINDING, CLASS, CLOSURE, CONTEXT, HOME_SAVED, METHOD_KIND, ROOTS, SEND_SITE, SERVICE } from '../../kernel/objects/layout.ts';
 import { frameOffset, type Op, type Slot, type Source, type Unit } from './ir.ts';
 import { isInstruction, optimize, type Instruction, type Line } from './peephole.ts';
@@ -43,10 +45,14 @@ const RAX = 0, RCX = 1, RDX = 2, RBP = 5, R8 = 8, R9 = 9, R10 = 10, R11 = 11;
 /** The unit's environment: temporary 0. */
 const ENV = mem(RBP, -1, 1, FRAME.TEMP0, 64);
 const PARAMETER_REGISTERS = PARAMETER_REGISTER_NUMBERS;
-/** The hints of a guard's branch (placeCode records where each is: kernel/objects/guards.ts). */
+/** The hints of a guard's branch, one object per group (placeCode records where each is: kernel/objects/guards.ts). */
 export const GUARD_HINTS: Hints = Object.freeze({ disp32: true });
-/** Is `l` a guard's branch (emitted with GUARD_HINTS)? */
-export const isGuard = (l: Line): boolean => isInstruction(l) && l.hints === GUARD_HINTS;
+export const IDENTITY_GUARD_HINTS: Hints = Object.freeze({ disp32: true });
+/** The group of the guard `l` is the branch of (emitted with its group's hints), or null. */
+export function guardGroupOf(l: Line): GuardGroup | null {
+  if (!isInstruction(l)) return null;
+  return l.hints === GUARD_HINTS ? GUARD_GROUP.ARITHMETIC : l.hints === IDENTITY_GUARD_HINTS ? GUARD_GROUP.IDENTITY : null;
+}
 
 /** The literal `name` of the code's literal area: `[rip+name]` (assembler.ts). */
 export const lit = (name: string): Operand => ({ kind: 'mem', base: RIP, index: -1, scale: 1, disp: 0, size: 64, label: name });
@@ -54,6 +60,8 @@ export const lit = (name: string): Operand => ({ kind: 'mem', base: RIP, index: 
 export const literalSlot = (i: number): Operand => lit(`literal${i}`);
 
 export interface NativeCode {
+  /** Made without a frame (framelessLeaf): its code is never a place a debugger stops at. */
+  readonly frameless?: boolean;
   /** The instructions before optimization, for listings and tests. */
   readonly raw: readonly Line[];
   /** After the peephole optimizer. */
@@ -118,9 +126,17 @@ interface Context extends SendContext {
   readonly sites: ReadonlyMap<Op, number>;
 }
 
-/** Native instructions for `unit` (not yet encoded). */
-export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: ReadonlyMap<Op, number>, siteSlots: ReadonlyMap<Op, number> = new Map()): NativeCode {
+/**
+ * Native instructions for `unit` (not yet encoded). A method (`leaf`: not a block, not a DoIt)
+ * that only reads or writes its own slots, constants and globals is made without a frame
+ * (framelessLeaf).
+ */
+export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: ReadonlyMap<Op, number>, siteSlots: ReadonlyMap<Op, number> = new Map(), leaf = false): NativeCode {
   const cx: Context = { k, unit, literals, sites, siteSlots };
+  if (leaf) {
+    const made = framelessLeaf(cx);
+    if (made) return made;
+  }
   const out: Line[] = [];
   const marks = new Map<Line, number>();
   /** The op being translated (what its lines are marked with, for the debugger). */
@@ -144,6 +160,8 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
   let inlined = 0;
   // SmallInteger arithmetic is inlined once the system has sealed it (kernel/objects/arithmetic.ts).
   const arithmetic = arithmeticSealed(k);
+  // So are ==, isNil and notNil, once the system has sealed them.
+  const identity = identitySealed(k);
   let fast = 0;
   /** Where a block's closure is in its frame: the receiver's place (rax, spilled, when it takes no arguments). */
   const closureIn = (argc: number): Operand => mem(RBP, -1, 1, argc === 0 ? FRAME.SPILLED : frameOffset({ kind: 'argument', index: 0 }, argc, 0), 64);
@@ -179,6 +197,16 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
       const done = inlineArithmetic(unit.ops, at, { argc: unit.argc, emit, label, coldEmit, coldLabel, setCurrent, k, name: `ar${fast++}`, literals, siteSlots, loadAfter });
       if (done === 0) current = at;
       if (done > 0) {
+        if (unit.ops.slice(at, at + done).some((o) => o.op === 'jumpIf')) notBoolean = true;
+        at += done - 1;
+        continue;
+      }
+    }
+    // ==, isNil and notNil inlined (kernel/objects/identity.ts), a branch on the answer folded in.
+    if (identity) {
+      const done = inlineIdentity(unit.ops, at, { emit, label, coldEmit, coldLabel, k, name: `id${fast++}`, literals, siteSlots });
+      if (done > 0) {
+        current = at;
         if (unit.ops.slice(at, at + done).some((o) => o.op === 'jumpIf')) notBoolean = true;
         at += done - 1;
         continue;
@@ -657,6 +685,246 @@ function inlineArithmetic(ops: readonly Op[], at: number, cx: SendContext & { ar
   }
   coldEmit('jmp', [to(done)], origin);
   return sendAt - at + 1 + (branch ? 1 : 0);
+}
+
+/**
+ * A method whose body, up to its first `^`, only loads self, an argument, one of its own
+ * slots, a literal, a number or a global, and stores into its own slots (a getter, a setter,
+ * a constant: `^x`, `x := v`, `^nil`), made without a frame: nothing in it sends, loops or
+ * checks for an interrupt, so no frame is read while it runs, and its caller's frame stays the
+ * innermost one a debugger or a backtrace shows. The receiver is rax (no arguments) or
+ * `[rsp+8n]`, argument j `[rsp+8(n-j)]`, the last argument rax (kernel/ABI.md):
+ *
+ *     x     mov rax, [rax+8i]; ret                         (no arguments)
+ *     x: v  mov rcx, [rsp+8]; mov [rcx+8i], rax; mov rax, rcx; ret
+ *
+ * Returns null for anything else (the ordinary translation with a frame).
+ */
+function framelessLeaf(cx: Context): NativeCode | null {
+  const { unit } = cx;
+  const ops = unit.ops;
+  const first = ops[0];
+  if (first?.op !== 'prologue' || first.block || first.temps !== 0) return null;
+  const n = unit.argc;
+  const end = ops.findIndex((o) => o.op === 'return');
+  if (end < 0 || end > 8) return null;
+  const body = ops.slice(1, end);
+  if ((ops[end] as Extract<Op, { op: 'return' }>).leave) return null;
+  const simple = (s: Source): boolean => s.kind === 'self' || s.kind === 'instance' || s.kind === 'literal' || s.kind === 'number' || s.kind === 'global' || s.kind === 'argument';
+  if (!body.every((o) => (o.op === 'load' && !o.push && simple(o.from)) || (o.op === 'store' && o.to.kind === 'instance') || (o.op === 'pop' && !o.restore))) return null;
+  const out: Line[] = [];
+  const marks = new Map<Line, number>();
+  let current = 0;
+  const emit = (mnemonic: string, operands: ItemOperand[], origin: string): void => {
+    const line = { mnemonic, operands, hints: {}, origin };
+    out.push(line);
+    marks.set(line, current);
+  };
+  const receiverInStack = mem(RSP, -1, 1, 8 * n, 64);
+  /** Where self is: rax (no arguments, until rax is written), rdx (saved there), or the stack. */
+  let self: number | 'stack' = n === 0 ? RAX : 'stack';
+  /** Does rax still hold what the caller left in it (the receiver, or the last argument)? */
+  let entryInRax = true;
+  const needsSelf = (from: number): boolean => ops.slice(from, end).some((o) =>
+    (o.op === 'load' && (o.from.kind === 'self' || o.from.kind === 'instance')) || o.op === 'store');
+  /** Before rax is written: keep self in rdx when it is in rax and still needed. */
+  const writingRax = (at: number, origin: string): void => {
+    if (self === RAX && needsSelf(at + 1)) { emit('mov', [reg(RDX), reg(RAX)], origin); self = RDX; }
+    else if (self === RAX) self = -1;
+    entryInRax = false;
+  };
+  /** self in a register (rcx from the stack). */
+  const selfRegister = (origin: string): number => {
+    if (self === 'stack') { emit('mov', [reg(RCX), receiverInStack], origin); return RCX; }
+    if (self < 0) throw new Error('self is gone');
+    return self;
+  };
+  for (let at = 1; at < end; at++) {
+    const op = ops[at];
+    current = at;
+    const origin = describeOp(op);
+    if (op.op === 'pop') continue;
+    if (op.op === 'store') {
+      const r = selfRegister(origin);
+      emit('mov', [mem(r, -1, 1, 8 * (op.to as { index: number }).index, 64), reg(RAX)], origin);
+      continue;
+    }
+    if (op.op !== 'load') return null;
+    const from = op.from;
+    switch (from.kind) {
+      case 'self':
+        if (self === RAX) break;
+        if (self === 'stack') { writingRax(at, origin); emit('mov', [reg(RAX), receiverInStack], origin); break; }
+        if (self < 0) return null;
+        emit('mov', [reg(RAX), reg(self)], origin);
+        entryInRax = false;
+        break;
+      case 'argument':
+        if (from.index === n && entryInRax) break;
+        if (from.index === n) return null;
+        writingRax(at, origin);
+        emit('mov', [reg(RAX), mem(RSP, -1, 1, 8 * (n - from.index), 64)], origin);
+        break;
+      case 'instance': {
+        if (self !== 'stack' && self < 0) return null;
+        const r = self === 'stack' ? RCX : self;
+        if (self === 'stack') emit('mov', [reg(RCX), receiverInStack], origin);
+        writingRax(at, origin);
+        emit('mov', [reg(RAX), mem(r, -1, 1, 8 * from.index, 64)], origin);
+        break;
+      }
+      case 'literal': writingRax(at, origin); emit('mov', [reg(RAX), literalSlot(from.index)], origin); break;
+      case 'number': writingRax(at, origin); emit('mov', [reg(RAX), imm(from.value)], origin); break;
+      case 'global':
+        writingRax(at, origin);
+        emit('mov', [reg(RAX), literalSlot(from.index)], origin);
+        emit('mov', [reg(RAX), mem(RAX, -1, 1, 8 * BINDING.VALUE, 64)], origin);
+        break;
+      default: return null;
+    }
+  }
+  current = end;
+  emit('ret', [], 'return (no frame)');
+  return { raw: out, lines: out, fired: {}, marks, frameless: true };
+}
+
+/**
+ * ==, isNil and notNil inlined at ops[at] (kernel/objects/identity.ts): an ordinary send of
+ * #== (its argument a literal pushed just before it, or any value), of #isNil or #notNil, or
+ * the `pushTop; send #isNil; jumpIf` that ifNil: and its siblings compile to; a `jumpIf` right
+ * after (not restoring a value under the top) is folded in. Returns how many ops it took (0:
+ * none, nothing emitted).
+ *
+ * Identity is of the 64-bit value and the tag (as VM>>== compares them). The guard is a `jnz`
+ * right after a `lar`, which always sets ZF, so it is never taken while it tests; a definition
+ * of one of the selectors anywhere switches it to `nop; jmp` to the send, out of line. For
+ * `a == b` and for `x isNil ifTrue: [...]`:
+ *
+ *     pop rcx                      ; a (b is in rax)
+ *     lar rdx, cx                  ; a's tag; ZF := 1
+ *     jnz send                     ; the guard
+ *     cmp rcx, rax
+ *     jne no
+ *     lar r8, ax
+ *     cmp rdx, r8
+ *     jne no
+ *     (true)
+ *
+ *     lar rdx, ax                  ; x's tag; ZF := 1
+ *     jnz send                     ; the guard
+ *     cmp rax, <nil>               ; nil never moves (fixed space): its address is an immediate
+ *     jne else
+ *     cmp rdx, 1                   ; and a pointer
+ *     jne else
+ */
+function inlineIdentity(ops: readonly Op[], at: number, cx: SendContext & { emit: Emit; label: (name: string, origin: string) => void; coldEmit: Emit; coldLabel: (name: string, origin: string) => void; name: string }): number {
+  const { emit, label, coldEmit, coldLabel, k, name } = cx;
+  const first = ops[at];
+  let sendAt = at;
+  /** A constant argument (value and tag), compared as an immediate; its load, for the send. */
+  let constant: { value: number; tag: number; from: Source } | undefined;
+  /** ifNil: and its siblings: the receiver pushed again for isNil, and the jumpIf restoring it. */
+  let nilTest = false;
+  if (first.op === 'load' && first.push) {
+    constant = immediateOf(cx, first.from);
+    if (constant === undefined) return 0;
+    sendAt = at + 1;
+  } else if (first.op === 'pushTop') {
+    nilTest = true;
+    sendAt = at + 1;
+  }
+  const send = ops[sendAt];
+  if (!send || send.op !== 'send' || send.start >= 0) return 0;
+  const isEq = send.name === '==' && send.argc === 1;
+  const isNilTest = (send.name === 'isNil' || send.name === 'notNil') && send.argc === 0;
+  if (!isEq && !isNilTest) return 0;
+  if (constant !== undefined && !isEq) return 0;
+  if (nilTest && send.name !== 'isNil') return 0;
+  const next = ops[sendAt + 1];
+  if (nilTest && (next?.op !== 'jumpIf' || !next.restore)) return 0;
+  const branch = next?.op === 'jumpIf' && (nilTest || !next.restore) ? next : undefined;
+  if (isNilTest) constant = { value: k.nil, tag: 1, from: { kind: 'literal', index: -1, name: 'nil' } };
+  const origin = describeOp(send);
+  const sendLabel = `${name}s`, done = `${name}d`, no = `${name}n`;
+  const to = (l: string): ItemOperand => ({ kind: 'label', name: l });
+  // The answer is true when identical (==, isNil) or when not (notNil).
+  const sense = send.name !== 'notNil';
+  if (isEq && constant === undefined) {
+    emit('pop', [reg(RCX)], origin);
+    emit('lar', [reg(RDX), reg16(RCX)], origin);
+  } else {
+    emit('lar', [reg(RDX), reg16(RAX)], origin);
+  }
+  emit('jnz', [to(sendLabel)], origin, IDENTITY_GUARD_HINTS);
+  /** Compare the values and jump to `differ` when they differ; then compare the tags (ZF: the same). */
+  const compare = (differ: string): void => {
+    if (constant === undefined) {
+      emit('cmp', [reg(RCX), reg(RAX)], origin);
+      emit('jne', [to(differ)], origin);
+      emit('lar', [reg(R8), reg16(RAX)], origin);
+      emit('cmp', [reg(RDX), reg(R8)], origin);
+    } else {
+      emit('cmp', [reg(RAX), imm(constant.value)], origin);
+      emit('jne', [to(differ)], origin);
+      if (constant.tag === 0) emit('test', [reg(RDX), reg(RDX)], origin);
+      else emit('cmp', [reg(RDX), imm(constant.tag)], origin);
+    }
+  };
+  if (branch) {
+    const target = `L${branch.target}`;
+    if (branch.when === sense) {
+      // jump when identical
+      compare(no);
+      emit('je', [to(target)], origin);
+      label(no, origin);
+    } else {
+      // jump when not
+      compare(target);
+      emit('jne', [to(target)], origin);
+    }
+    label(done, origin);
+  } else {
+    const yes = `${name}t`;
+    compare(no);
+    emit('je', [to(yes)], origin);
+    label(no, origin);
+    emit('mov', [reg(RAX), lit(sense ? 'FALSE' : 'TRUE')], origin);
+    emit('jmp', [to(done)], origin);
+    label(yes, origin);
+    emit('mov', [reg(RAX), lit(sense ? 'TRUE' : 'FALSE')], origin);
+    label(done, origin);
+  }
+  // The send, out of line, with the stack as it expects it.
+  coldLabel(sendLabel, origin);
+  if (isEq && constant === undefined) {
+    coldEmit('push', [reg(RCX)], origin);
+  } else if (isEq) {
+    coldEmit('push', [reg(RAX)], origin);
+    const from = constant!.from;
+    if (from.kind === 'number') coldEmit('mov', [reg(RAX), imm(from.value)], origin);
+    else if (from.kind === 'literal') coldEmit('mov', [reg(RAX), literalSlot(from.index)], origin);
+  } else if (nilTest) {
+    coldEmit('push', [reg(RAX)], origin);
+  }
+  emitSend(cx, coldEmit, send, origin);
+  if (branch) emitJumpIf(coldEmit, branch, k, describeOp(branch));
+  coldEmit('jmp', [to(done)], origin);
+  return sendAt - at + 1 + (branch ? 1 : 0);
+}
+
+/**
+ * The value and tag of a load that can be an immediate of `cmp`: a number that fits 32 bits,
+ * or a literal object in the fixed space (which never moves) at an address that does.
+ */
+function immediateOf(cx: SendContext, from: Source): { value: number; tag: number; from: Source } | undefined {
+  if (from.kind === 'number') {
+    return from.value >= -(2n ** 31n) && from.value < 2n ** 31n ? { value: Number(from.value), tag: 0, from } : undefined;
+  }
+  if (from.kind !== 'literal' || cx.literals < 0) return undefined;
+  const m = cx.k.machine;
+  const object = slotPointer(m, cx.literals, from.index);
+  if (object <= 0 || object >= 2 ** 31 || (object >> 3) < m.fixedLo || (object >> 3) >= m.fixedHi) return undefined;
+  return { value: object, tag: 1, from };
 }
 
 /**

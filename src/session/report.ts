@@ -54,8 +54,8 @@ function errorLines(o: Outcome & { kind: 'error' }): Line[] {
   const [message, ...more] = o.text.split('\n');
   // An actor's error tells the actor's frames under its text (ActorError errorReport,
   // actor.bedrock): they are backtrace lines, innermost, before the spawner's.
-  const actorFrames = more.filter((r) => r.startsWith(ACTOR_FRAME));
-  const rest = more.filter((r) => !r.startsWith(ACTOR_FRAME));
+  const actorFrames = more.filter((r) => ACTOR_FRAME.test(r));
+  const rest = more.filter((r) => !ACTOR_FRAME.test(r));
   const out: Line[] = [line('error', message)];
   if (rest.length > 0) {
     // A syntax or compile error already shows its line with a caret under the spot.
@@ -75,8 +75,8 @@ function errorLines(o: Outcome & { kind: 'error' }): Line[] {
   return out;
 }
 
-/** How a line of an actor's backtrace begins in its spawner's error text. */
-const ACTOR_FRAME = '  in the actor, ';
+/** How a line of an actor's backtrace begins in its spawner's error text (in the actor's actor, ...: an actor it spawned). */
+const ACTOR_FRAME = /^ {2}in the actor(?:'s actor)*, /;
 
 /**
  * The backtrace, a line a frame, each with its receiver and its arguments' and temporaries'

@@ -26,6 +26,7 @@ import { parse } from '../lang/parser.ts';
 import { Compiler, type Backend } from '../compiler/compiler.ts';
 import { backtrace, isMachinery } from './backtrace.ts';
 import { sealArithmetic } from '../../kernel/objects/arithmetic.ts';
+import { sealIdentity } from '../../kernel/objects/identity.ts';
 import { systemService } from './system-service.ts';
 import { processService, switchingFaultHandler } from './process-service.ts';
 import { Actors } from './actor-service.ts';
@@ -78,6 +79,8 @@ const ENSURE_STEPS = 10_000_000;
 
 /** The system file after which SmallInteger arithmetic is sealed for inlining (kernel/objects/arithmetic.ts). */
 const SEAL_ARITHMETIC_AFTER = 'large';
+/** The system file after which ==, isNil and notNil are inlined (kernel/objects/identity.ts). */
+const SEAL_IDENTITY_AFTER = 'object';
 
 /** The system written in Bedrock, loaded after genesis in this order. */
 export const SYSTEM_FILES: readonly string[] = Object.freeze(['object', 'behaviour', 'boolean', 'integer', 'large', 'number', 'collection', 'string', 'stream', 'exception', 'fraction', 'float', 'floatmath', 'scaled', 'point', 'system', 'time', 'random', 'regex', 'image', 'dialects']);
@@ -251,6 +254,11 @@ export class Bedrock {
       // Once integer arithmetic is complete, compiled code inlines its SmallInteger case.
       if (file === SEAL_ARITHMETIC_AFTER) {
         const sealed = sealArithmetic(b.kernel);
+        if (sealed) return `bootstrap/system/${file}.bedrock: ${sealed}`;
+      }
+      // Once VM and UndefinedObject answer ==, isNil and notNil, compiled code inlines them.
+      if (file === SEAL_IDENTITY_AFTER) {
+        const sealed = sealIdentity(b.kernel);
         if (sealed) return `bootstrap/system/${file}.bedrock: ${sealed}`;
       }
     }
