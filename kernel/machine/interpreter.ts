@@ -207,7 +207,7 @@ function execute(m: Machine, first: Insn, limit: number, nest: Nest | null): Run
         // Enter the translated function at this label, with the budget up to the next check.
         S32[STATE.BUDGET] = checkAt - done;
         m.tier!.stats.entries++;
-        const status = t.fn(-1, ins.code.addr, ins.txLabel, depth);
+        const status = m.tier!.enter(ins.code, -1, ins.txLabel, depth);
         S = st.state64; S32 = st.state32; RT = st.regTags; C = st.cells; C32 = st.cells32; T = st.tags; K = st.cards;
         stackLo = m.stackLo; stackHi = m.stackHi;
         done = checkAt - S32[STATE.BUDGET];
