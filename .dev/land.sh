@@ -95,6 +95,12 @@ while :; do
   done
   if [ $rejected = 0 ] && [ -n "$last" ]; then # each passes alone: the last one fails together with the rest
     set -- $last
+    if [ "$(echo $merged | wc -w)" = 1 ] && [ ! -e $L/retried-$2 ]; then
+      # A train of one whose failing files pass alone failed by load (a timeout), not by
+      # anything of its own: it goes round once more (it is still in the queue).
+      touch $L/retried-$2; echo "land: $1 passes alone; the train's failure ($fails) was not its own: one more train"
+      continue
+    fi
     ( flock 8; grep -vx "$last" $Q > $Q.tmp; mv $Q.tmp $Q ) 8>$Q.lock
     printf 'FAIL\npasses alone but fails (%s) together with:%s\ntrain log: %s\nmerge main (once the others land) and land again\n' "$fails" "$merged" "$log" > $R/$1-$2
   fi

@@ -36,7 +36,6 @@
  * piece). Objects come back at the addresses they had, so machine code, which names objects
  * by address, runs unchanged.
  */
-import { crc32 } from 'node:zlib';
 import { Packr, Unpackr } from 'msgpackr';
 import { projectVersion } from '../bootstrap/project-files.ts';
 import { layoutFingerprint, layoutText } from './layout-fingerprint.ts';
@@ -157,11 +156,34 @@ declare const __BEDROCK_LAYOUT_FINGERPRINT__: string | undefined;
 export { layoutText };
 
 /**
- * CRC-32 of `data` continuing from `crc` (unsigned). Empty data leaves it as it is (Node's
- * zlib.crc32 answers 0 for an empty view of an empty buffer, whatever the running value).
+ * CRC-32 of `data` continuing from `crc` (unsigned). Short data (a header, a frame) is summed
+ * here, a byte at a time; longer data by node:zlib, loaded on first use: loading it cost every
+ * start ~5 ms, and an image whose checks are recorded needs no long sum (open.ts). The two
+ * agree (test/image/crc32.test.ts).
  */
 export function crc32Of(data: Uint8Array, crc = 0): number {
-  return data.length === 0 ? crc >>> 0 : crc32(data, crc) >>> 0;
+  if (data.length === 0) return crc >>> 0; // (zlib answers 0 for an empty view of an empty buffer, whatever the running value)
+  if (data.length > SHORT_CRC_BYTES) return process.getBuiltinModule('node:zlib').crc32(data, crc) >>> 0;
+  const table = crcTable ??= makeCrcTable();
+  let c = ~crc;
+  for (let i = 0; i < data.length; i++) c = table[(c ^ data[i]) & 0xff] ^ (c >>> 8);
+  return ~c >>> 0;
+}
+
+/** Longer data than this is summed by node:zlib. */
+export const SHORT_CRC_BYTES = 1 << 16;
+
+let crcTable: Int32Array | null = null;
+
+/** The table of the reflected CRC-32 polynomial 0xEDB88320, a byte at a time. */
+function makeCrcTable(): Int32Array {
+  const t = new Int32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c;
+  }
+  return t;
 }
 
 // ---- framing --------------------------------------------------------------------------------

@@ -14,21 +14,17 @@
  *
  * The fast path tests the operands' tags and nothing else: its `jnz` to the send (always
  * rel32, `0f 85 rel32`) is the guard, and the override is obeyed where it stands. When the
- * cell goes from 0 to 1, every guard in compiled code becomes `nop; jmp` to the same send
- * (`90 e9 rel32`: the same six bytes, the jump ending where the jnz ended, so the same
- * displacement), and back when it returns to 0; code compiled while the cell is 1 is placed
- * with its guards switched. So no fast path runs while an override is in force: not in code
- * compiled before it, not in a method that is running when the override is made (it returns
- * into the switched bytes), not in a block stored in a variable. Each code object keeps the
- * offsets of its guards in its literal area, as number cells after its literals (which are
- * pointers): they are saved and loaded with it, and freed with it by forget or the collector.
- * A store into code bytes drops every decoded and translated copy of them
- * (Machine.codeWritten), so the machine's tiers run the switched bytes from the next
- * instruction on.
+ * cell goes from 0 to 1, every guard of this group (guards.ts GUARD_GROUP.ARITHMETIC) in
+ * compiled code becomes `nop; jmp` to the same send, and back when it returns to 0; code
+ * compiled while the cell is 1 is placed with its guards switched. So no fast path runs while
+ * an override is in force: not in code compiled before it, not in a method that is running
+ * when the override is made (it returns into the switched bytes), not in a block stored in a
+ * variable (guards.ts says how guards are kept and switched).
  */
-import { CODE_LITERALS, FORMAT_CODE, FORMAT_POINTERS, TAG_NUM, TAG_PTR } from '../machine/cells.ts';
+import { FORMAT_POINTERS, TAG_PTR } from '../machine/cells.ts';
 import type { Machine } from '../machine/machine.ts';
-import { setSlot, setSlotPointer, slotPointer, slotTag } from './access.ts';
+import { setSlotPointer, slotPointer } from './access.ts';
+import { GUARD_GROUP, groupOverridden, guardsOf, setGroup } from './guards.ts';
 import { lookup } from './classes.ts';
 import type { Kernel } from './kernel.ts';
 import { CLASS, ROOTS } from './layout.ts';
@@ -94,80 +90,15 @@ export function arithmeticChanged(k: Kernel): void {
     const s = k.symbols.find(sel);
     if (s === undefined || lookup(k, CLASS.SmallInteger, s) !== slotPointer(m, a, i)) overridden = 1;
   });
-  const cell = (k.roots >> 3) + ROOTS.ARITHMETIC_OVERRIDDEN;
-  const was = m.store.tags[cell] === TAG_NUM ? Number(m.store.cells[cell]) : -1;
-  setSlot(m, k.roots, ROOTS.ARITHMETIC_OVERRIDDEN, BigInt(overridden), TAG_NUM);
-  if (was !== -1 && was !== overridden) switchAllGuards(m, k.heap.fixedTop, overridden === 1);
+  setGroup(k, GUARD_GROUP.ARITHMETIC, overridden === 1);
 }
 
-/** A guard's branch while it tests (`jnz rel32`) and while it is taken (`nop; jmp rel32`). */
-const TESTING = [0x0f, 0x85] as const, TAKEN = [0x90, 0xe9] as const;
-
-/** Where the literal area of code object `code` starts (a cell index), and its count; null without one. */
-function literalArea(m: Machine, code: number): { first: number; count: number } | null {
-  const C32 = m.store.cells32;
-  const h = (code >> 3) - 1;
-  const high = C32[2 * h + 1];
-  if ((high & 0xf) !== FORMAT_CODE || (((high >>> 7) & 0xff) & CODE_LITERALS) === 0) return null;
-  const slots = C32[2 * h] >>> 0;
-  const count = C32[2 * (h + slots)];
-  if (count < 0 || count + 2 > slots) return null;
-  return { first: h + slots - count, count };
-}
-
-/** The offsets of the guards code object `code` keeps (the number cells of its literal area). */
+/** The offsets of the arithmetic guards code object `code` keeps (guards.ts). */
 export function guardOffsets(m: Machine, code: number): number[] {
-  const area = literalArea(m, code);
-  if (!area) return [];
-  const out: number[] = [];
-  for (let c = area.first; c < area.first + area.count; c++) {
-    if (m.store.tags[c] === TAG_NUM) out.push(Number(m.store.cells[c]));
-  }
-  return out;
-}
-
-/**
- * Keep `offsets` (of guards' branches) in the last `offsets.length` literal cells of `code`,
- * which was placed with that many literals more than its code names, and switch them as the
- * override stands now (taken while it is in force).
- */
-export function recordGuards(k: Kernel, code: number, offsets: readonly number[]): void {
-  const m = k.machine;
-  const area = literalArea(m, code);
-  if (!area || area.count < offsets.length) throw new Error('the code object has no room for its guards');
-  const at = area.first + area.count - offsets.length;
-  offsets.forEach((o, i) => m.setCell(8 * (at + i), BigInt(o), TAG_NUM));
-  if (!arithmeticInlined(k)) switchGuards(m, code, true);
-}
-
-/** Switch the guards of `code` to taken or testing; a cell that is not at a guard's branch is left alone. */
-function switchGuards(m: Machine, code: number, taken: boolean): void {
-  const bytes = m.store.bytes;
-  const [from, to] = taken ? [TESTING, TAKEN] : [TAKEN, TESTING];
-  const length = m.codeBytes(code).length;
-  let written = -1;
-  for (const o of guardOffsets(m, code)) {
-    if (o < 0 || o + 6 > length || bytes[code + o] !== from[0] || bytes[code + o + 1] !== from[1]) continue;
-    bytes[code + o] = to[0];
-    bytes[code + o + 1] = to[1];
-    written = (code + o) >> 3;
-  }
-  if (written >= 0) m.codeWritten(written);
-}
-
-/** Switch every guard in the fixed space (where code objects live). */
-function switchAllGuards(m: Machine, top: number, taken: boolean): void {
-  const C32 = m.store.cells32;
-  for (let h = m.fixedLo; h < top;) {
-    const slots = C32[2 * h] >>> 0;
-    const high = C32[2 * h + 1];
-    if ((high & 0xf) === FORMAT_CODE && (((high >>> 7) & 0xff) & CODE_LITERALS) !== 0) switchGuards(m, (h + 1) * 8, taken);
-    h += 1 + slots;
-  }
+  return guardsOf(m, code).filter((g) => g.group === GUARD_GROUP.ARITHMETIC).map((g) => g.offset);
 }
 
 /** Are the fast paths running (sealed and nothing overridden)? */
 export function arithmeticInlined(k: Kernel): boolean {
-  return arithmeticSealed(k) && slotTag(k.machine, k.roots, ROOTS.ARITHMETIC_OVERRIDDEN) === TAG_NUM &&
-    k.machine.store.cells[(k.roots >> 3) + ROOTS.ARITHMETIC_OVERRIDDEN] === 0n;
+  return arithmeticSealed(k) && !groupOverridden(k, GUARD_GROUP.ARITHMETIC);
 }

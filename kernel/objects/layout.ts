@@ -181,7 +181,13 @@ export const ROOTS = Object.freeze({
   SEND: 15, SEND_EPOCH: 16,
   /** The global method cache (send.ts MethodCache): an Array the send routine probes. */
   METHOD_CACHE: 17,
-  SIZE: 18,
+  /**
+   * ==, isNil and notNil as compiled code inlines them (identity.ts): the methods that defined
+   * them when inlining began (an Array, or nil before), and a number that is 0 while no other
+   * definition of them exists in any behaviour, and 1 once one does.
+   */
+  IDENTITY: 18, IDENTITY_OVERRIDDEN: 19,
+  SIZE: 20,
 });
 
 /**

@@ -17,6 +17,7 @@
  * it, so the log always describes the system as it is.
  */
 import { arithmeticChanged } from './arithmetic.ts';
+import { identityChanged } from './identity.ts';
 import { FORMAT_POINTERS, TAG_PTR } from '../machine/cells.ts';
 import { setSlot, setSlotNumber, setSlotPointer, slotNumber, slotPointer } from './access.ts';
 import { behaviourAt, classTable, methodsHead, setMethodsHead, walkGuard } from './classes.ts';
@@ -164,5 +165,6 @@ export function forget(k: Kernel, name: string): string | null {
   emptySendSites(k);
   k.forgotten = true;
   arithmeticChanged(k);
+  identityChanged(k);
   return null;
 }

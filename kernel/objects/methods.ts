@@ -16,6 +16,7 @@
  *   jmp body                                     ; 32-bit displacement to the body's code
  */
 import { arithmeticChanged, isArithmeticSelector } from './arithmetic.ts';
+import { identityChanged, isIdentitySelector } from './identity.ts';
 import { FORMAT_BYTES, FORMAT_POINTERS, FORMAT_WORDS, TAG_NUM, TAG_PTR } from '../machine/cells.ts';
 import { encode } from '../machine/x86/encoder.ts';
 import { mem, reg, rel, type Operand } from '../machine/x86/operand.ts';
@@ -321,7 +322,9 @@ export function define(k: Kernel, b: number, selector: number, method: number, s
     k.commitLog(logged);
     k.cache.invalidateSelector(selector);
     k.changed.add(selector);
-    if (isArithmeticSelector(k.symbols.text(selector))) arithmeticChanged(k);
+    const text = k.symbols.text(selector);
+    if (isArithmeticSelector(text)) arithmeticChanged(k);
+    if (isIdentitySelector(text)) identityChanged(k);
     return entry;
   });
 }

@@ -18,7 +18,7 @@ import { itemStateAfter, lastItem, type ItemState } from '../lang/layout.ts';
 import type { SourceOptions } from '../lang/source.ts';
 import { isDotCommand, runDotCommand } from '../session/dot-commands.ts';
 import { inspectValue } from '../session/inspection.ts';
-import { outcomeLines, type Line } from '../session/report.ts';
+import { outcomeLines, outputParts, type Line } from '../session/report.ts';
 import type { Workspace } from '../session/workspace.ts';
 import { evaluation, itemsOf } from '../session/items.ts';
 import { notAcknowledged } from '../session/session.ts';
@@ -313,13 +313,17 @@ export class PipedSession {
 
   /** The Transcript's text as it was written, and errors and warnings; no values, no definitions. */
   private printQuietly(o: Outcome): void {
-    if (o.output) {
-      if (this.io.write) this.io.write(o.output);
-      else this.io.out(o.output.replace(/\n$/, ''));
-    }
+    const raw = (text: string): void => {
+      if (!text) return;
+      if (this.io.write) this.io.write(text);
+      else this.io.out(text.replace(/\n$/, ''));
+    };
+    const { before, after } = outputParts(o);
+    raw(before);
     for (const l of outcomeLines({ ...o, output: '' })) {
       if (l.tone === 'error' || l.tone === 'trace' || l.tone === 'warning') this.io.err(l.text);
     }
+    raw(after);
   }
 
   private error(text: string): void {

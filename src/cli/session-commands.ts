@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { projectFile } from '../../bootstrap/project-files.ts';
 import { fileFormat, isSomFile, readSourceFile, type FileRead } from '../lang/filein.ts';
 import type { Backend } from '../compiler/compiler.ts';
-import { outcomeLines } from '../session/report.ts';
+import { outcomeLines, outputParts } from '../session/report.ts';
 import { seeMethod } from '../session/see.ts';
 import type { Workspace } from '../session/workspace.ts';
 import { evaluation, itemsOfFile } from '../session/items.ts';
@@ -161,11 +161,13 @@ function runItems(ws: Workspace, read: FileRead, io: Output): boolean {
       // What the program wrote, byte for byte as gst writes it (no newline added after a
       // statement whose output does not end in one), where the output takes text as it is.
       const raw = io.write !== undefined && o.output !== undefined && o.output !== '';
-      if (raw) io.write!(o.output!);
+      const { before, after } = outputParts(o);
+      if (raw && before) io.write!(before);
       for (const l of outcomeLines(raw ? { ...o, output: '' } : o)) {
         if (l.tone === 'value' || l.tone === 'defined' || l.tone === 'warning') continue;
         (l.tone === 'listing' ? io.out : io.err)(l.text);
       }
+      if (raw && after) io.write!(after);
     }
   }
   return ok;

@@ -11,6 +11,7 @@ import { basename, dirname, join } from 'node:path';
 import { readSourceFile, type FileRead } from '../lang/filein.ts';
 import { somToSmalltalk } from '../lang/som.ts';
 import type { Workspace } from '../session/workspace.ts';
+import { outputParts } from '../session/report.ts';
 import type { Output } from './commands.ts';
 
 /** Every `.som` file under `dir`, in a stable order. */
@@ -67,14 +68,19 @@ export function runSomProgram(ws: Workspace, file: string, args: readonly string
   const main = `(Smalltalk at: #${name} ifAbsent: [nil]) isNil
   ifTrue: [Transcript showCr: 'no class ${name} in the class path'. Smalltalk exit: 1]
   ifFalse: [(Smalltalk at: #${name}) new run: {${[name, ...args].map(quote).join('. ')}}]`;
+  const raw = (text: string): void => {
+    if (text) io.write ? io.write(text) : io.out(text.replace(/\n$/, ''));
+  };
   for (const o of ws.evaluate(main)) {
-    if (o.output) io.write ? io.write(o.output) : io.out(o.output.replace(/\n$/, ''));
-    if (ws.bedrock.exitStatus !== null) return ws.bedrock.exitStatus;
+    if (ws.bedrock.exitStatus !== null) { raw(o.output ?? ''); return ws.bedrock.exitStatus; }
+    const { before, after } = outputParts(o);
+    raw(before);
     if (o.kind === 'error') {
       ok = false;
       io.err(o.text);
       for (const l of o.backtrace ?? []) io.err(`  ${l}`);
     }
+    raw(after);
   }
   return ok ? 0 : 1;
 }

@@ -25,7 +25,7 @@ import { FORMAT_POINTERS, TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts
 import { imm, mem, reg, rel } from '../../kernel/machine/x86/operand.ts';
 import { setSlot, setSlotPointer, slotNumber, slotPointer } from '../../kernel/objects/access.ts';
 import { behaviourIndex, ensureMetaclass, lookupFrom } from '../../kernel/objects/classes.ts';
-import { recordGuards } from '../../kernel/objects/arithmetic.ts';
+import { recordGuards } from '../../kernel/objects/guards.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { FRAME, PARAMETER_REGISTER_NUMBERS, PARAMETER_REGISTERS } from '../../kernel/abi.ts';
 import { CLASS, kernelConstants, METHOD, METHOD_KIND, ROOTS } from '../../kernel/objects/layout.ts';
@@ -36,7 +36,7 @@ import { analyze, CompileFailure, Generator, MACHINE_OBJECTS, machinePrimitive, 
 import { frameOffset, type Op, type Unit } from './ir.ts';
 import { Dependents } from './dependents.ts';
 import { debugText } from './debug-info.ts';
-import { inlinableFragment, inlineFragment, isGuard, itemsAt, literalSlot, nativeLines, type NativeCode } from './native.ts';
+import { guardGroupOf, inlinableFragment, inlineFragment, itemsAt, literalSlot, nativeLines, type NativeCode } from './native.ts';
 import { isInstruction, optimize, type Line } from './peephole.ts';
 import { THREADED_APPLY_ARGUMENTS, THREADED_BIAS, THREADED_SEND_ARGUMENTS, threadedPairs, ThreadedPrimitives, type Pair } from './threaded.ts';
 
@@ -437,9 +437,9 @@ export class Compiler {
     // Laid out at 0 to learn the size; placed at the code's address, only the instructions with
     // a branch target outside the code change (assembler.ts placeAt), so only they are encoded again.
     let laid: Extract<AsmResult, { ok: true }> | null = null;
-    // The guards of inlined arithmetic are kept in literal cells after the code's own
-    // (kernel/objects/arithmetic.ts recordGuards): placed as nil, then their offsets.
-    const guards = lines.flatMap((l, i) => (isGuard(l) ? [i] : []));
+    // The guards of inlined operations are kept in literal cells after the code's own
+    // (kernel/objects/guards.ts recordGuards): placed as nil, then their offsets and groups.
+    const guards = lines.flatMap((l, i) => { const group = guardGroupOf(l); return group === null ? [] : [{ i, group }]; });
     const room = guards.map(() => 'NIL');
     const assembleAt = (origin: number) => {
       const items = itemsAt(lines, origin);
@@ -455,7 +455,7 @@ export class Compiler {
     };
     const r = placeCode(k, assembleAt, literal, hold);
     if (typeof r === 'string') throw new CompileFailure({ message: r.startsWith('native code') || r === 'out of memory' ? r : `native code: ${r}`, span: NO_SPAN });
-    if (guards.length > 0) recordGuards(k, r.code, guards.map((i) => r.placed.offsets[i]));
+    if (guards.length > 0) recordGuards(k, r.code, guards.map(({ i, group }) => ({ offset: r.placed.offsets[i], group })));
     return { code: r.code, offsets: [...r.placed.offsets] };
   }
 

@@ -35,6 +35,8 @@ import { RIP, RSP } from '../../kernel/machine/x86/table.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { ARITHMETIC, arithmeticSealed, isArithmeticSelector, type ArithmeticSelector } from '../../kernel/objects/arithmetic.ts';
 import { slotPointer } from '../../kernel/objects/access.ts';
+import { GUARD_GROUP, type GuardGroup } from '../../kernel/objects/guards.ts';
+import { identitySealed } from '../../kernel/objects/identity.ts';
 import { BINDING, CLASS, CLOSURE, CONTEXT, HOME_SAVED, METHOD_KIND, ROOTS, SEND_SITE, SERVICE } from '../../kernel/objects/layout.ts';
 import { frameOffset, type Op, type Slot, type Source, type Unit } from './ir.ts';
 import { isInstruction, optimize, type Instruction, type Line } from './peephole.ts';
@@ -43,10 +45,14 @@ const RAX = 0, RCX = 1, RDX = 2, RBP = 5, R8 = 8, R9 = 9, R10 = 10, R11 = 11;
 /** The unit's environment: temporary 0. */
 const ENV = mem(RBP, -1, 1, FRAME.TEMP0, 64);
 const PARAMETER_REGISTERS = PARAMETER_REGISTER_NUMBERS;
-/** The hints of a guard's branch (placeCode records where each is: kernel/objects/guards.ts). */
+/** The hints of a guard's branch, one object per group (placeCode records where each is: kernel/objects/guards.ts). */
 export const GUARD_HINTS: Hints = Object.freeze({ disp32: true });
-/** Is `l` a guard's branch (emitted with GUARD_HINTS)? */
-export const isGuard = (l: Line): boolean => isInstruction(l) && l.hints === GUARD_HINTS;
+export const IDENTITY_GUARD_HINTS: Hints = Object.freeze({ disp32: true });
+/** The group of the guard `l` is the branch of (emitted with its group's hints), or null. */
+export function guardGroupOf(l: Line): GuardGroup | null {
+  if (!isInstruction(l)) return null;
+  return l.hints === GUARD_HINTS ? GUARD_GROUP.ARITHMETIC : l.hints === IDENTITY_GUARD_HINTS ? GUARD_GROUP.IDENTITY : null;
+}
 
 /** The literal `name` of the code's literal area: `[rip+name]` (assembler.ts). */
 export const lit = (name: string): Operand => ({ kind: 'mem', base: RIP, index: -1, scale: 1, disp: 0, size: 64, label: name });
@@ -144,6 +150,8 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
   let inlined = 0;
   // SmallInteger arithmetic is inlined once the system has sealed it (kernel/objects/arithmetic.ts).
   const arithmetic = arithmeticSealed(k);
+  // So are ==, isNil and notNil, once the system has sealed them.
+  const identity = identitySealed(k);
   let fast = 0;
   /** Where a block's closure is in its frame: the receiver's place (rax, spilled, when it takes no arguments). */
   const closureIn = (argc: number): Operand => mem(RBP, -1, 1, argc === 0 ? FRAME.SPILLED : frameOffset({ kind: 'argument', index: 0 }, argc, 0), 64);
@@ -179,6 +187,16 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
       const done = inlineArithmetic(unit.ops, at, { argc: unit.argc, emit, label, coldEmit, coldLabel, setCurrent, k, name: `ar${fast++}`, literals, siteSlots, loadAfter });
       if (done === 0) current = at;
       if (done > 0) {
+        if (unit.ops.slice(at, at + done).some((o) => o.op === 'jumpIf')) notBoolean = true;
+        at += done - 1;
+        continue;
+      }
+    }
+    // ==, isNil and notNil inlined (kernel/objects/identity.ts), a branch on the answer folded in.
+    if (identity) {
+      const done = inlineIdentity(unit.ops, at, { emit, label, coldEmit, coldLabel, k, name: `id${fast++}`, literals, siteSlots });
+      if (done > 0) {
+        current = at;
         if (unit.ops.slice(at, at + done).some((o) => o.op === 'jumpIf')) notBoolean = true;
         at += done - 1;
         continue;
@@ -657,6 +675,145 @@ function inlineArithmetic(ops: readonly Op[], at: number, cx: SendContext & { ar
   }
   coldEmit('jmp', [to(done)], origin);
   return sendAt - at + 1 + (branch ? 1 : 0);
+}
+
+/**
+ * ==, isNil and notNil inlined at ops[at] (kernel/objects/identity.ts): an ordinary send of
+ * #== (its argument a literal pushed just before it, or any value), of #isNil or #notNil, or
+ * the `pushTop; send #isNil; jumpIf` that ifNil: and its siblings compile to; a `jumpIf` right
+ * after (not restoring a value under the top) is folded in. Returns how many ops it took (0:
+ * none, nothing emitted).
+ *
+ * Identity is of the 64-bit value and the tag (as VM>>== compares them). The guard is a `jnz`
+ * right after a `lar`, which always sets ZF, so it is never taken while it tests; a definition
+ * of one of the selectors anywhere switches it to `nop; jmp` to the send, out of line. For
+ * `a == b` and for `x isNil ifTrue: [...]`:
+ *
+ *     pop rcx                      ; a (b is in rax)
+ *     lar rdx, cx                  ; a's tag; ZF := 1
+ *     jnz send                     ; the guard
+ *     cmp rcx, rax
+ *     jne no
+ *     lar r8, ax
+ *     cmp rdx, r8
+ *     jne no
+ *     (true)
+ *
+ *     lar rdx, ax                  ; x's tag; ZF := 1
+ *     jnz send                     ; the guard
+ *     cmp rax, <nil>               ; nil never moves (fixed space): its address is an immediate
+ *     jne else
+ *     cmp rdx, 1                   ; and a pointer
+ *     jne else
+ */
+function inlineIdentity(ops: readonly Op[], at: number, cx: SendContext & { emit: Emit; label: (name: string, origin: string) => void; coldEmit: Emit; coldLabel: (name: string, origin: string) => void; name: string }): number {
+  const { emit, label, coldEmit, coldLabel, k, name } = cx;
+  const first = ops[at];
+  let sendAt = at;
+  /** A constant argument (value and tag), compared as an immediate; its load, for the send. */
+  let constant: { value: number; tag: number; from: Source } | undefined;
+  /** ifNil: and its siblings: the receiver pushed again for isNil, and the jumpIf restoring it. */
+  let nilTest = false;
+  if (first.op === 'load' && first.push) {
+    constant = immediateOf(cx, first.from);
+    if (constant === undefined) return 0;
+    sendAt = at + 1;
+  } else if (first.op === 'pushTop') {
+    nilTest = true;
+    sendAt = at + 1;
+  }
+  const send = ops[sendAt];
+  if (!send || send.op !== 'send' || send.start >= 0) return 0;
+  const isEq = send.name === '==' && send.argc === 1;
+  const isNilTest = (send.name === 'isNil' || send.name === 'notNil') && send.argc === 0;
+  if (!isEq && !isNilTest) return 0;
+  if (constant !== undefined && !isEq) return 0;
+  if (nilTest && send.name !== 'isNil') return 0;
+  const next = ops[sendAt + 1];
+  if (nilTest && (next?.op !== 'jumpIf' || !next.restore)) return 0;
+  const branch = next?.op === 'jumpIf' && (nilTest || !next.restore) ? next : undefined;
+  if (isNilTest) constant = { value: k.nil, tag: 1, from: { kind: 'literal', index: -1, name: 'nil' } };
+  const origin = describeOp(send);
+  const sendLabel = `${name}s`, done = `${name}d`, no = `${name}n`;
+  const to = (l: string): ItemOperand => ({ kind: 'label', name: l });
+  // The answer is true when identical (==, isNil) or when not (notNil).
+  const sense = send.name !== 'notNil';
+  if (isEq && constant === undefined) {
+    emit('pop', [reg(RCX)], origin);
+    emit('lar', [reg(RDX), reg16(RCX)], origin);
+  } else {
+    emit('lar', [reg(RDX), reg16(RAX)], origin);
+  }
+  emit('jnz', [to(sendLabel)], origin, IDENTITY_GUARD_HINTS);
+  /** Compare the values and jump to `differ` when they differ; then compare the tags (ZF: the same). */
+  const compare = (differ: string): void => {
+    if (constant === undefined) {
+      emit('cmp', [reg(RCX), reg(RAX)], origin);
+      emit('jne', [to(differ)], origin);
+      emit('lar', [reg(R8), reg16(RAX)], origin);
+      emit('cmp', [reg(RDX), reg(R8)], origin);
+    } else {
+      emit('cmp', [reg(RAX), imm(constant.value)], origin);
+      emit('jne', [to(differ)], origin);
+      if (constant.tag === 0) emit('test', [reg(RDX), reg(RDX)], origin);
+      else emit('cmp', [reg(RDX), imm(constant.tag)], origin);
+    }
+  };
+  if (branch) {
+    const target = `L${branch.target}`;
+    if (branch.when === sense) {
+      // jump when identical
+      compare(no);
+      emit('je', [to(target)], origin);
+      label(no, origin);
+    } else {
+      // jump when not
+      compare(target);
+      emit('jne', [to(target)], origin);
+    }
+    label(done, origin);
+  } else {
+    const yes = `${name}t`;
+    compare(no);
+    emit('je', [to(yes)], origin);
+    label(no, origin);
+    emit('mov', [reg(RAX), lit(sense ? 'FALSE' : 'TRUE')], origin);
+    emit('jmp', [to(done)], origin);
+    label(yes, origin);
+    emit('mov', [reg(RAX), lit(sense ? 'TRUE' : 'FALSE')], origin);
+    label(done, origin);
+  }
+  // The send, out of line, with the stack as it expects it.
+  coldLabel(sendLabel, origin);
+  if (isEq && constant === undefined) {
+    coldEmit('push', [reg(RCX)], origin);
+  } else if (isEq) {
+    coldEmit('push', [reg(RAX)], origin);
+    const from = constant!.from;
+    if (from.kind === 'number') coldEmit('mov', [reg(RAX), imm(from.value)], origin);
+    else if (from.kind === 'literal') coldEmit('mov', [reg(RAX), literalSlot(from.index)], origin);
+  } else if (nilTest) {
+    coldEmit('push', [reg(RAX)], origin);
+  }
+  emitSend(cx, coldEmit, send, origin);
+  if (branch) emitJumpIf(coldEmit, branch, k, describeOp(branch));
+  coldEmit('jmp', [to(done)], origin);
+  return sendAt - at + 1 + (branch ? 1 : 0);
+}
+
+/**
+ * The value and tag of a load that can be an immediate of `cmp`: a number that fits 32 bits,
+ * or a literal object in the fixed space (which never moves) at an address that does.
+ */
+function immediateOf(cx: SendContext, from: Source): { value: number; tag: number; from: Source } | undefined {
+  if (from.kind === 'number') {
+    return from.value >= -(2n ** 31n) && from.value < 2n ** 31n ? { value: Number(from.value), tag: 0, from } : undefined;
+  }
+  if (from.kind !== 'literal' || cx.literals < 0) return undefined;
+  const m = cx.k.machine;
+  const object = slotPointer(m, cx.literals, from.index);
+  if (object <= 0 || object >= 2 ** 31 || (object >> 3) < m.fixedLo || (object >> 3) >= m.fixedHi) return undefined;
+  return { value: object, tag: 1, from };
 }
 
 /**

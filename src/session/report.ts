@@ -21,13 +21,25 @@ export function lines(tone: Tone, text: string): Line[] {
   return text.split('\n').map((t) => line(tone, t));
 }
 
+/**
+ * What an outcome wrote on the Transcript, cut where an error went unhandled: `after` is what
+ * ensure: blocks wrote on the way out, shown after the error (as GNU Smalltalk and Pharo do).
+ */
+export function outputParts(o: Outcome): { readonly before: string; readonly after: string } {
+  const output = o.output ?? '';
+  const at = o.kind === 'error' && o.errorAt !== undefined ? o.errorAt : output.length;
+  return { before: output.slice(0, at), after: output.slice(at) };
+}
+
 /** The lines that report one outcome: what it wrote on the Transcript, then its value or error. */
 export function outcomeLines(o: Outcome): Line[] {
-  const shown = o.output ? lines('listing', o.output.replace(/\n$/, '')) : [];
+  const listing = (text: string): Line[] => (text ? lines('listing', text.replace(/\n$/, '')) : []);
+  const { before, after } = outputParts(o);
+  const shown = listing(before);
   switch (o.kind) {
     case 'value': return [...shown, ...lines('value', o.text)];
     case 'defined': return [...shown, ...lines('defined', o.text), ...(o.warnings ?? []).map((w) => line('warning', `  warning: ${w}`))];
-    case 'error': return [...shown, ...errorLines(o)];
+    case 'error': return [...shown, ...errorLines(o), ...listing(after)];
   }
 }
 
@@ -42,8 +54,8 @@ function errorLines(o: Outcome & { kind: 'error' }): Line[] {
   const [message, ...more] = o.text.split('\n');
   // An actor's error tells the actor's frames under its text (ActorError errorReport,
   // actor.bedrock): they are backtrace lines, innermost, before the spawner's.
-  const actorFrames = more.filter((r) => r.startsWith(ACTOR_FRAME));
-  const rest = more.filter((r) => !r.startsWith(ACTOR_FRAME));
+  const actorFrames = more.filter((r) => ACTOR_FRAME.test(r));
+  const rest = more.filter((r) => !ACTOR_FRAME.test(r));
   const out: Line[] = [line('error', message)];
   if (rest.length > 0) {
     // A syntax or compile error already shows its line with a caret under the spot.
@@ -63,8 +75,8 @@ function errorLines(o: Outcome & { kind: 'error' }): Line[] {
   return out;
 }
 
-/** How a line of an actor's backtrace begins in its spawner's error text. */
-const ACTOR_FRAME = '  in the actor, ';
+/** How a line of an actor's backtrace begins in its spawner's error text (in the actor's actor, ...: an actor it spawned). */
+const ACTOR_FRAME = /^ {2}in the actor(?:'s actor)*, /;
 
 /**
  * The backtrace, a line a frame, each with its receiver and its arguments' and temporaries'

@@ -48,6 +48,24 @@ function actorTrace(o: Outcome & { kind: 'error' }): string[] {
   return lines.slice(0, end);
 }
 
+/** How an ActorError's report tells the frames of the actor it came from: "  in the actor, ...", "  in the actor's actor, ...". */
+const ACTOR_FRAME = /^ {2}in (the actor(?:'s actor)*), /;
+
+/**
+ * The text and frames an actor's error goes back with. An ActorError that ended this actor
+ * came from an actor it spawned: the spawner is told that actor's error (its text, not
+ * "ActorError: ZeroDivide: ...", which would read "ActorError: ActorError: ..." there), and
+ * that actor's frames, said to be one actor further ("in the actor's actor, ..."), before
+ * this actor's own.
+ */
+function errorToSend(text: string, frames: readonly string[]): { text: string; backtrace: string[] } {
+  const [first, ...more] = text.split('\n');
+  if (!first.startsWith('ActorError: ')) return { text, backtrace: [...frames] };
+  const inner = more.filter((l) => ACTOR_FRAME.test(l)).map((l) => l.replace(ACTOR_FRAME, "in $1's actor, "));
+  const rest = more.filter((l) => !ACTOR_FRAME.test(l));
+  return { text: [first.slice('ActorError: '.length), ...rest].join('\n'), backtrace: [...inner, ...frames] };
+}
+
 function run(start: StartActor): void {
   let b: Bedrock;
   try {
@@ -75,7 +93,7 @@ function run(start: StartActor): void {
   if (!o) {
     post(start, { kind: 'error', text: 'the actor did not start', backtrace: [], output: '' });
   } else if (o.kind === 'error') {
-    post(start, { kind: 'error', text: o.text, backtrace: actorTrace(o), output: o.output ?? '' });
+    post(start, { kind: 'error', ...errorToSend(o.text, actorTrace(o)), output: o.output ?? '' });
   } else if (actors.reply) {
     post(start, { kind: 'done', graph: actors.reply, output: o.output ?? '' });
   } else {

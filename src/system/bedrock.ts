@@ -26,6 +26,7 @@ import { parse } from '../lang/parser.ts';
 import { Compiler, type Backend } from '../compiler/compiler.ts';
 import { backtrace, isMachinery } from './backtrace.ts';
 import { sealArithmetic } from '../../kernel/objects/arithmetic.ts';
+import { sealIdentity } from '../../kernel/objects/identity.ts';
 import { systemService } from './system-service.ts';
 import { processService, switchingFaultHandler } from './process-service.ts';
 import { Actors } from './actor-service.ts';
@@ -48,7 +49,12 @@ export type Outcome =
   | { readonly kind: 'defined'; readonly text: string; readonly source: string; readonly output?: string; readonly warnings?: readonly string[] }
   | { readonly kind: 'error'; readonly text: string; readonly source: string; readonly fault?: Fault; readonly backtrace?: readonly string[]; readonly output?: string;
       /** The frames of the user's code that were running, with their values (stack-report.ts). */
-      readonly frames?: readonly FrameReport[] };
+      readonly frames?: readonly FrameReport[];
+      /**
+       * Where in `output` the error went unhandled: what comes after was written on the way
+       * out (ensure: blocks), and is shown after the error, as GNU Smalltalk and Pharo show it.
+       */
+      readonly errorAt?: number };
 
 /** One item being evaluated in slices (Bedrock.startItem). */
 export interface Evaluation {
@@ -73,6 +79,8 @@ const ENSURE_STEPS = 10_000_000;
 
 /** The system file after which SmallInteger arithmetic is sealed for inlining (kernel/objects/arithmetic.ts). */
 const SEAL_ARITHMETIC_AFTER = 'large';
+/** The system file after which ==, isNil and notNil are inlined (kernel/objects/identity.ts). */
+const SEAL_IDENTITY_AFTER = 'object';
 
 /** The system written in Bedrock, loaded after genesis in this order. */
 export const SYSTEM_FILES: readonly string[] = Object.freeze(['object', 'behaviour', 'boolean', 'integer', 'large', 'number', 'collection', 'string', 'stream', 'exception', 'fraction', 'float', 'floatmath', 'scaled', 'point', 'system', 'time', 'random', 'regex', 'image', 'dialects']);
@@ -131,7 +139,10 @@ export class Bedrock {
     kernel.machine.faultHandler = switchingFaultHandler(kernel, this, kernel.machine.faultHandler);
     // A Poisoned fault, signalled, says what the object was and where it went (actor-copy.ts).
     kernel.faultNote = (f) => (f.kind === 'Poisoned' ? poisonNote(kernel, f.message) : null);
-    kernel.machine.services[SERVICE.DEBUG] = debugService({ kernel, doIts: () => this.doIts, pauseOnError: () => this.pauseOnError });
+    kernel.machine.services[SERVICE.DEBUG] = debugService({
+      kernel, doIts: () => this.doIts, pauseOnError: () => this.pauseOnError,
+      unhandled: () => { if (this.asideDepth === 0) this.errorAt = this.output.length; },
+    });
     // Smalltalk may call Forth (Forth evaluate:) in an image that has it before anything
     // else used Forth in this session: the first call attaches the Forth system, whose own
     // service then takes the place of this one.
@@ -192,6 +203,9 @@ export class Bedrock {
   /** The SYSTEM service's Transcript: text is kept until the item that wrote it ends. */
   transcript(text: string): void { this.output += text; }
 
+  /** How much of `output` was written when an error last went unhandled in this item (debug-service.ts PAUSE), or -1. */
+  private errorAt = -1;
+
   /**
    * The status `Smalltalk exit:` asked for, or null: the evaluation that asked was interrupted,
    * and a command running a program stops there and exits with it.
@@ -207,6 +221,7 @@ export class Bedrock {
   takeTranscript(): string {
     const t = this.output;
     this.output = '';
+    this.errorAt = -1;
     return t;
   }
 
@@ -239,6 +254,11 @@ export class Bedrock {
       // Once integer arithmetic is complete, compiled code inlines its SmallInteger case.
       if (file === SEAL_ARITHMETIC_AFTER) {
         const sealed = sealArithmetic(b.kernel);
+        if (sealed) return `bootstrap/system/${file}.bedrock: ${sealed}`;
+      }
+      // Once VM and UndefinedObject answer ==, isNil and notNil, compiled code inlines them.
+      if (file === SEAL_IDENTITY_AFTER) {
+        const sealed = sealIdentity(b.kernel);
         if (sealed) return `bootstrap/system/${file}.bedrock: ${sealed}`;
       }
     }
@@ -736,9 +756,12 @@ export class Bedrock {
 
   /** The outcome with the Transcript text written while it ran. */
   private withOutput(o: Outcome): Outcome {
+    const at = this.errorAt;
+    this.errorAt = -1;
     if (this.output === '') return o;
     const output = this.output;
     this.output = '';
+    if (o.kind === 'error' && at >= 0 && at < output.length) return { ...o, output, errorAt: at };
     return { ...o, output };
   }
 

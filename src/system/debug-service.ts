@@ -53,6 +53,8 @@ export interface DebugHost {
   doIts(): readonly number[];
   /** Asked at an unhandled error (PAUSE): true stops the run there, for a debugger. */
   pauseOnError?(): boolean;
+  /** Told at an unhandled error (PAUSE), before any ensure: block runs on the way out. */
+  unhandled?(): void;
 }
 
 /** The code index, kept while nothing is defined or forgotten (the send epoch says so). */
@@ -100,6 +102,7 @@ export function debugService(host: DebugHost, cache = new CodeIndexCache(host)):
           return d < 0 ? 'out of memory' : answer(m, d);
         }
         case DEBUG_OP.PAUSE:
+          host.unhandled?.();
           if (host.pauseOnError?.()) { m.refusal = 'Breakpoint'; return PAUSE_MESSAGE; }
           return null;
         default:

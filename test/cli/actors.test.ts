@@ -70,6 +70,10 @@ const CASES: readonly ActorCase[] = [
     '[[#(1 2) collect: [:x | x / 0]] spawn valueWithin: 60000] on: ActorError do: [:e | e actorBacktrace lines asArray]\n[[nil foo] spawn valueWithin: 60000] on: ActorError do: [:e | e actorBacktrace lines asArray]',
     ["#('SmallInteger(Integer)>>/ (1) aNumber=0' '[] in a DoIt x=1' 'Array(SequenceableCollection)>>collect: (#(1 2)) aBlock=a BlockClosure result=#(nil nil) i=1' '[] in a DoIt')",
       "#('[] in a DoIt')"], []],
+  ['an error in an actor an actor spawned comes back once (not ActorError: ActorError: ...), each actor\'s frames told, the innermost actor\'s first',
+    '[[[[1/0] spawn valueWithin: 60000] spawn valueWithin: 60000] spawn valueWithin: 60000] on: ActorError do: [:e | {e messageText. e actorBacktrace lines asArray}]\n[[1/0] spawn valueWithin: 60000] spawn valueWithin: 60000',
+    [/^#\('ZeroDivide: division by zero' #\('in the actor''s actor''s actor, SmallInteger\(Integer\)>>\/ \(1\) aNumber=0' 'in the actor''s actor''s actor, \[\] in a DoIt' 'in the actor''s actor, Actor>>valueWithin: \(an Actor \(1, ended\)\) milliseconds=60000 [^']*(''[^']*)*' 'in the actor''s actor, \[\] in a DoIt' 'Actor>>valueWithin: \(an Actor \(1, ended\)\) milliseconds=60000 r=an Array deadline=\d+' '\[\] in a DoIt'\)\)$/],
+    ['ActorError: ZeroDivide: division by zero']],
   ['Actor reply: sends to the spawner, which receives',
     '| a | a := [Actor reply: 5. Actor reply: 6. 7] spawn. {a receive. a receive. a valueWithin: 60000}', ['#(5 6 7)'], []],
   ['isRunning', '| a | a := [3] spawn. a valueWithin: 60000. a isRunning', ['false'], []],
@@ -152,6 +156,20 @@ describe('actors from the command line', () => {
       '  in the actor, [] in a DoIt',
     ]);
     expect(lines[5], err).toMatch(/^  in Actor>>valueWithin: \(an Actor \(\d+, ended\)\) milliseconds=60000 /);
+  });
+
+  it('an error in an actor\'s actor, nothing handling it, is told with the frames of both, the innermost actor\'s first', () => {
+    const at = err.indexOf('  [[1/0] spawn valueWithin: 60000] spawn valueWithin: 60000\n');
+    expect(at, err).toBeGreaterThanOrEqual(0);
+    const lines = err.slice(err.lastIndexOf('\n', at - 2) + 1).split('\n');
+    expect(lines[0], err).toBe('ActorError: ZeroDivide: division by zero');
+    expect(lines.slice(3, 6), err).toEqual([
+      '  in the actor\'s actor, SmallInteger(Integer)>>/ (1) aNumber=0',
+      '  in the actor\'s actor, [] in a DoIt',
+      lines[5].startsWith('  in the actor, Actor>>valueWithin: (an Actor (1, ended)) milliseconds=60000 ') ? lines[5] : '  in the actor, Actor>>valueWithin: ...',
+    ]);
+    expect(lines[6], err).toBe('  in the actor, [] in a DoIt');
+    expect(lines[7], err).toMatch(/^  in Actor>>valueWithin: \(an Actor \(\d+, ended\)\) milliseconds=60000 /);
   });
 
   it('a save while an actor runs is refused; once it is terminated the save is made', async () => {

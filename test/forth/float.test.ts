@@ -6,29 +6,20 @@
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Forth } from '../../src/forth/forth.ts';
+import type { Forth } from '../../src/forth/forth.ts';
 import { represent } from '../../src/forth/floats.ts';
 import { bitsOf } from '../../kernel/machine/sse.ts';
-import { bootSystem } from '../support/system.ts';
+import { bootForth, forthOutput } from '../support/forth.ts';
 import { makeRandom, testSeed } from '../support/random.ts';
 
 let f: Forth;
 
 beforeAll(() => {
-  const b = bootSystem();
-  if (typeof b === 'string') throw new Error(b);
-  const made = Forth.of(b);
-  if (typeof made === 'string') throw new Error(made);
-  f = made;
+  f = bootForth().forth;
 });
 
 /** What `text` printed (both stacks are emptied afterwards). */
-function out(text: string): string {
-  const r = f.interpret(text);
-  f.clearStack();
-  if (!r.ok) throw new Error(r.error);
-  return r.output;
-}
+const out = (text: string): string => forthOutput(f, text);
 
 /** The error `text` ends with. */
 function error(text: string): string {

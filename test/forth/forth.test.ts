@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Bedrock } from '../../src/system/bedrock.ts';
-import { bootSystem } from '../support/system.ts';
-import { Forth } from '../../src/forth/forth.ts';
+import { bootForth, forthOutput } from '../support/forth.ts';
+import type { Forth } from '../../src/forth/forth.ts';
 import { isForthFile, runForthText } from '../../src/cli/forth-run.ts';
 import { makeRandom, testSeed } from '../support/random.ts';
 
@@ -17,21 +17,11 @@ let b: Bedrock;
 let f: Forth;
 
 beforeAll(() => {
-  const booted = bootSystem();
-  if (typeof booted === 'string') throw new Error(booted);
-  b = booted;
-  const made = Forth.of(b);
-  if (typeof made === 'string') throw new Error(made);
-  f = made;
+  ({ bedrock: b, forth: f } = bootForth());
 });
 
 /** Interpret `text`; what it printed (the stack is emptied afterwards). */
-function out(text: string): string {
-  const r = f.interpret(text);
-  f.clearStack();
-  if (!r.ok) throw new Error(r.error);
-  return r.output;
-}
+const out = (text: string): string => forthOutput(f, text);
 
 /** The data stack `text` leaves, bottom first (in decimal). */
 function stack(text: string): string[] {

@@ -16,6 +16,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readSourceFile } from '../../src/lang/filein.ts';
 import { Bedrock } from '../../src/system/bedrock.ts';
+import { outputParts } from '../../src/session/report.ts';
 import { bootSystem } from '../support/system.ts';
 import { defineGlobal } from '../../kernel/objects/globals.ts';
 
@@ -102,8 +103,9 @@ function runEval(b: Bedrock, text: string, name: string): { block: string; error
   let block = '', error = false;
   for (const item of read.items) {
     const o = b.evaluateItem(item);
-    block += (o.output ?? '');
-    if (o.kind === 'error') { error = true; block += `error: ${o.text}\n`; }
+    const { before, after } = outputParts(o);
+    block += before;
+    if (o.kind === 'error') { error = true; block += `error: ${o.text}\n${after}`; }
     else if (o.kind === 'value') {
       defineGlobal(b.kernel, 'GstRegressionValue', o.value);
       block += `returned value is ${b.run(GST_VALUE).join('').replace(/^'(.*)'$/s, '$1').replace(/''/g, "'")}`;

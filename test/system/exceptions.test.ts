@@ -10,6 +10,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Bedrock } from '../../src/system/bedrock.ts';
 import { BACKENDS, boot, describeCases, type Case } from './cases.ts';
+import { outcomeLines, outputParts } from '../../src/session/report.ts';
 
 const CASES: readonly Case[] = [
   ['on:do: answers the protected block when nothing is signalled', '[3 + 4] on: Error do: [:e | 0]', ['7']],
@@ -81,5 +82,31 @@ describe.each(BACKENDS)('an unhandled error names the methods it came through (%
     b.run('Teller down: n -> n = 0 ifTrue: [^nil foo]. ^self down: n - 1');
     const [o] = b.evaluate('Teller new down: 50');
     expect(o.kind === 'error' && o.backtrace).toEqual(['Teller>>down: (×51)', 'a DoIt']);
+  });
+});
+
+describe.each(BACKENDS)('an unhandled error is told before the ensure: blocks it unwinds run (%s)', (backend) => {
+  let b: Bedrock;
+  beforeAll(() => { b = boot(backend); });
+  it('cuts the Transcript where the error went unhandled, and the report puts the error there', () => {
+    const [o] = b.evaluate("Transcript show: 'body '. [[1 // 0] ensure: [Transcript show: 'inner ']] ensure: [Transcript show: 'outer']");
+    expect(o.kind).toBe('error');
+    expect(outputParts(o)).toEqual({ before: 'body ', after: 'inner outer' });
+    // GNU Smalltalk prints the error, then what the ensure blocks write (so does Pharo's debugger)
+    const shown = outcomeLines(o).map((l) => l.text);
+    expect(shown[0]).toBe('body ');
+    expect(shown[1]).toBe('ZeroDivide: division by zero');
+    expect(shown[shown.length - 1]).toBe('inner outer');
+  });
+  it('leaves a handled error and a quiet ensure: alone', () => {
+    const [h] = b.evaluate("[[Transcript show: 'a'. 1 // 0] ensure: [Transcript show: 'b']] on: ZeroDivide do: [:e | 7]");
+    expect(h.kind === 'value' && h.text).toBe('7');
+    expect(outputParts(h)).toEqual({ before: 'ab', after: '' });
+    const [e] = b.evaluate("Transcript show: 'x'. nil foo");
+    expect(e.kind).toBe('error');
+    expect(outputParts(e)).toEqual({ before: 'x', after: '' });
+    // the mark of one item does not carry into the next
+    const [v] = b.evaluate("Transcript show: 'y'. 3");
+    expect(outputParts(v)).toEqual({ before: 'y', after: '' });
   });
 });
