@@ -214,7 +214,7 @@ function execute(m: Machine, first: Insn, limit: number, nest: Nest | null): Run
         m.tier!.stats.entries++;
         let status: number;
         try {
-          status = t.fn(-1, ins.code.addr, ins.txLabel, depth);
+          status = m.tier!.enter(ins.code, -1, ins.txLabel, depth);
         } catch (e) {
           // The host's stack ran out under translated code (its frames larger than MAX_DEPTH
           // allows for): a StackOverflow, as when the machine's own stack runs out, never a host

@@ -29,8 +29,9 @@ import { STATE } from '../cells.ts';
 import type { Fault } from '../faults.ts';
 import { type CodeCache, Insn, OP } from '../insn.ts';
 import type { Machine } from '../machine.ts';
-import { ModuleBuilder, I32 } from './emit.ts';
-import { emitBitsHelper, emitFunction, FAULT, NEXT_AFTER, plan, type ModuleEnv, type Plan, STOP_AT } from './translate.ts';
+import { RAX, RSP } from '../x86/table.ts';
+import { ModuleBuilder, I32, I64 } from './emit.ts';
+import { emitBitsHelper, emitFunction, FAULT, NEXT_AFTER, PACK_BUDGET, PACK_TAG, plan, RETURNED, type ModuleEnv, type Plan, STOP_AT } from './translate.ts';
 
 export type TierMode = 'interpret' | 'translate' | 'auto';
 export const TIER_MODES: readonly TierMode[] = ['interpret', 'translate', 'auto'];
@@ -60,8 +61,17 @@ export const BATCH = 8;
 /** Largest code object translated (bytes): a br_table per function, and V8's limits. */
 const MAX_CODE_BYTES = 1 << 16;
 
-/** A translated function: (expected return address, code address, entry label, depth) -> status. */
-export type TranslatedFn = (ret: number, callee: number, entry: number, depth: number) => number;
+/**
+ * A translated function (translate.ts says its type: rax and the packed registers pass in
+ * i64 parameters and results). The host enters one through Tier.enter, which takes those
+ * from STATE and puts them back.
+ */
+export type TranslatedFn = (...args: unknown[]) => unknown;
+
+/** The parameters and results of every translated function and of the stub (translate.ts). */
+function functionType(mb: ModuleBuilder): number {
+  return mb.type([I32, I32, I32, I32, I64, I64], [I64, I64]);
+}
 
 /** What the tier keeps for a translated code object. */
 export interface Translation {
@@ -142,6 +152,8 @@ export class Tier {
   readonly stats: TierStats = { modules: 0, functions: 0, micros: 0, flushes: 0, reused: 0, entries: 0, stubs: 0 };
   /** The stub every untranslated table slot holds: it runs the interpreter. */
   private readonly stub: TranslatedFn;
+  /** enter(slot, ret, callee, entry, depth) -> status: the host's way into a translated function. */
+  private readonly enterSlot: (slot: number, ret: number, callee: number, entry: number, depth: number) => number;
   private readonly queue: CodeCache[] = [];
   private readonly translated = new Set<CodeCache>();
   /** For each code object, the translated ones that call or jump to it directly. */
@@ -153,16 +165,50 @@ export class Tier {
 
   constructor(readonly m: Machine, readonly mode: TierMode) {
     this.table = new WebAssembly.Table({ element: 'anyfunc', initial: 64 });
+    // The runtime module: the stub (STATE takes the registers passed, the interpreter runs,
+    // and everything is in STATE after: results (status, -1)), and enter (the registers
+    // passed from STATE, and put back there after a return).
     const runtime = new ModuleBuilder();
-    const fnType = runtime.type([I32, I32, I32, I32], [I32]);
-    const interp = runtime.importFunction('host', 'interpret', fnType);
-    const { index, body } = runtime.define(fnType);
-    body.get(0).get(1).get(2).get(3).call(interp);
-    runtime.export('stub', index);
+    const fnType = functionType(runtime);
+    runtime.importMemory('env', 'memory', 0);
+    runtime.importTable('env', 'table', 0);
+    const interp = runtime.importFunction('host', 'interpret', runtime.type([I32, I32, I32, I32], [I32]));
+    const stub = runtime.define(fnType);
+    {
+      const b = stub.body;
+      b.i32(0).get(4).mem('i64_store', 3, 8 * RAX);
+      b.i32(0).get(5).i64(BigInt(PACK_TAG)).op('i64_shr_u').op('i32_wrap_i64').mem('i32_store8', 0, STATE.REG_TAGS + RAX);
+      b.i32(0).get(5).op('i32_wrap_i64').op('i64_extend_i32_u').mem('i64_store', 3, 8 * RSP);
+      b.i32(0).get(5).i64(BigInt(PACK_BUDGET)).op('i64_shr_u').op('i32_wrap_i64').mem('i32_store', 2, 4 * STATE.BUDGET);
+      b.get(0).get(1).get(2).get(3).call(interp).op('i64_extend_i32_u').i64(-1n);
+    }
+    runtime.export('stub', stub.index);
+    const enter = runtime.define(runtime.type([I32, I32, I32, I32, I32], [I32]));
+    {
+      const b = enter.body;
+      const rv = b.local(I64), pk = b.local(I64);
+      b.get(1).get(2).get(3).get(4);
+      b.i32(0).mem('i64_load', 3, 8 * RAX);
+      b.i32(0).mem('i32_load', 2, 4 * STATE.BUDGET).op('i64_extend_i32_u').i64(BigInt(PACK_BUDGET)).op('i64_shl');
+      b.i32(0).mem('i32_load8_u', 0, STATE.REG_TAGS + RAX).op('i64_extend_i32_u').i64(BigInt(PACK_TAG)).op('i64_shl').op('i64_or');
+      b.i32(0).mem('i32_load', 2, 8 * RSP).op('i64_extend_i32_u').op('i64_or');
+      b.get(0).callIndirect(fnType);
+      b.set(pk).set(rv);
+      b.get(pk).i64(0n).op('i64_lt_s');
+      b.if(); b.get(rv).op('i32_wrap_i64').ret(); b.end();
+      b.i32(0).get(rv).mem('i64_store', 3, 8 * RAX);
+      b.i32(0).get(pk).i64(BigInt(PACK_TAG)).op('i64_shr_u').op('i32_wrap_i64').mem('i32_store8', 0, STATE.REG_TAGS + RAX);
+      b.i32(0).get(pk).op('i32_wrap_i64').op('i64_extend_i32_u').mem('i64_store', 3, 8 * RSP);
+      b.i32(0).get(pk).i64(BigInt(PACK_BUDGET)).op('i64_shr_u').op('i32_wrap_i64').mem('i32_store', 2, 4 * STATE.BUDGET);
+      b.i32(RETURNED);
+    }
+    runtime.export('enter', enter.index);
     const instance = new WebAssembly.Instance(new WebAssembly.Module(runtime.bytes()), {
+      env: { memory: m.store.memory, table: this.table },
       host: { interpret: (ret: number, callee: number, entry: number, depth: number) => this.interpret(ret, callee, entry, depth) },
     });
     this.stub = instance.exports.stub as TranslatedFn;
+    this.enterSlot = instance.exports.enter as (slot: number, ret: number, callee: number, entry: number, depth: number) => number;
     for (let i = 0; i < this.table.length; i++) this.table.set(i, this.stub);
     this.imports = {
       env: { memory: m.store.memory, table: this.table },
@@ -246,7 +292,7 @@ export class Tier {
     const m = this.m;
     const plans = codes.map((c) => plan(m, c));
     const mb = new ModuleBuilder();
-    const fnType = mb.type([I32, I32, I32, I32], [I32]);
+    const fnType = functionType(mb);
     mb.importMemory('env', 'memory', 0);
     mb.importTable('env', 'table', 0);
     const service = mb.importFunction('host', 'service', mb.type([I32, I32, I32], [I32]));
@@ -363,6 +409,14 @@ export class Tier {
     if (slot >= 0 && slot < this.table.length) this.table.set(slot, this.stub);
   }
 
+  /**
+   * Run a translated code object from the host, at label `entry` (STATE holds its registers):
+   * the status it ended with (translate.ts), STATE holding the registers after.
+   */
+  enter(code: CodeCache, ret: number, entry: number, depth: number): number {
+    return this.enterSlot(this.m.cacheIndexOfCode(code.addr), ret, code.addr, entry, depth);
+  }
+
   /** Translations alive now (for `.see` and tests). */
   isTranslated(code: CodeCache): boolean { return code.translation !== null; }
 
@@ -423,7 +477,7 @@ export class Tier {
     if (++code.heat >= this.hotCalls) {
       this.hot(code);
       const t = code.translation;
-      if (t && entry === 0) return t.fn(ret, callee, 0, depth);
+      if (t && entry === 0) return this.enter(code, ret, 0, depth);
     }
     return m.runNested(m.fetch(code, entry === 0 ? 0 : code.translation?.plan.offsets[entry] ?? 0), ret, depth);
   }

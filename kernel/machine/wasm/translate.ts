@@ -8,8 +8,9 @@
  * A function's shape (a "loop-switch": any label can be entered, forward jumps are plain
  * breaks, backward jumps go through the switch, which V8 compiles to a jump table):
  *
- *   (func (param $ret $callee $entry $depth) (result i32)
- *     load the registers, flags and budget it uses from STATE (label 0's, or any label's)
+ *   (func (param $ret $callee $entry $depth $rax $packed) (result i64 i64)
+ *     rax, rsp and the budget from the parameters; the other registers and the flags it
+ *     uses from STATE (label 0's, or any label's)
  *     $pc := $entry
  *     block $exit
  *       loop $top
@@ -17,7 +18,7 @@
  *         code of label 0 ...  end  code of label 1 ... end ...  code of label n-1
  *       end
  *     end
- *     store what it wrote back to STATE, say where to go on; return the status)
+ *     store what it wrote back to STATE, say where to go on; return (status, -1))
  *
  * Labels are the starts of basic blocks: offset 0, branch targets, and whatever follows an
  * instruction that is not straight-line (the table's control facts). Each block first takes
@@ -27,7 +28,8 @@
  *
  * Registers live in locals (value i64, tag i32; rsp as an i32, its tag always STACK) and the
  * lazy flags in locals shaped as the interpreter's record (flags.ts), written back at every
- * exit and around every call. Calls are WebAssembly calls: an x86 `call` pushes its return
+ * exit and around every call (but rax, rsp and the budget, which a call passes and a return
+ * gives back: see PACK_TAG). Calls are WebAssembly calls: an x86 `call` pushes its return
  * address on the machine stack as always and calls the target's function (directly within a
  * batch, else through the shared table at the target's cache index, where an untranslated
  * code object has the interpreter's stub), passing the return address it expects back; a
@@ -51,7 +53,7 @@ import { OP } from '../insn.ts';
 import type { Machine } from '../machine.ts';
 import { registerEffects } from '../x86/effects.ts';
 import type { MemOperand, Operand } from '../x86/operand.ts';
-import { RIP, RSP, type Row } from '../x86/table.ts';
+import { RAX, RIP, RSP, type Row } from '../x86/table.ts';
 import { Body, I32, I64, ModuleBuilder, VOID } from './emit.ts';
 import { ALL, analyse, effectsOf, fallsInto, FLAGS, type Liveness, successors } from './liveness.ts';
 
@@ -77,6 +79,17 @@ export const MAX_DEPTH = 600 * 1024;
 export const NESTED_RUN_WEIGHT = 4096;
 /** What a translated function's frame is counted as: more than V8 was seen to take. */
 export function frameWeight(codeBytes: number): number { return 1024 + 2 * codeBytes; }
+
+/**
+ * A translated function's type: (expected return address, code address, entry label, depth,
+ * rax, packed) -> (rax, packed), where packed is rsp (bits 0-31), rax's tag (32-39) and the
+ * budget (40-62). The registers a call passes and a return gives back travel in V8's
+ * registers, not through STATE. (The budget the interpreter gives is at most its checkpoint
+ * interval, 2^21, and a function only spends it.) Any other way out (STOP_AT, RET_TO, FAULT,
+ * or RETURNED after a detour through the host) gives (status, -1): STATE holds all.
+ */
+export const PACK_TAG = 32;
+export const PACK_BUDGET = 40;
 
 /** Byte offsets of STATE fields (cells.ts STATE gives them in units of their views). */
 const S_REG = (r: number): number => 8 * r;
@@ -333,9 +346,13 @@ interface Locals {
   readonly a: number; readonly b: number; readonly res: number; readonly ea64: number; readonly lo64: number; readonly hi64: number;
   readonly ea: number; readonly x: number; readonly y: number; readonly vt: number; readonly ct: number; readonly st: number;
   readonly v2: number; readonly t2: number;
+  /** A call's two results: rax (or the status), and the packed rest (see packRegisters). */
+  readonly rv: number; readonly pk: number;
 }
 
-const PARAM_RET = 0, PARAM_CALLEE = 1, PARAM_ENTRY = 2, PARAM_DEPTH = 3;
+const PARAM_RET = 0, PARAM_CALLEE = 1, PARAM_ENTRY = 2, PARAM_DEPTH = 3, PARAM_RAX = 4, PARAM_PACKED = 5;
+/** rax, which travels in the call's parameters and results (never stored for a call or a return). */
+const RAX_BIT = 1 << RAX;
 
 /**
  * Emit the function for `p` into the module. Returns its function index.
@@ -406,6 +423,7 @@ class FunctionWriter {
       budget: L(I32), pc: L(I32), exitSet: L(I32), status: L(I32), next: L(I32), mode: L(I32),
       a: L(I64), b: L(I64), res: L(I64), ea64: L(I64), lo64: L(I64), hi64: L(I64),
       ea: L(I32), x: L(I32), y: L(I32), vt: L(I32), ct: L(I32), st: L(I32), v2: L(I64), t2: L(I32),
+      rv: L(I64), pk: L(I64),
     };
     for (const block of p.blocks) {
       for (const ins of block) {
@@ -421,6 +439,10 @@ class FunctionWriter {
     }
     this.uses.delete(RSP);
     this.writes.delete(RSP);
+    // rax comes in a parameter and goes back in a result, so every function has it in a local
+    // (STATE's rax is stale from the call to the return, and stored at every other exit)
+    this.uses.add(RAX);
+    this.writes.add(RAX);
     this.succ = p.succ;
     this.order = p.order;
     this.pos = p.pos;
@@ -443,14 +465,16 @@ class FunctionWriter {
   // ---- state in and out ---------------------------------------------------------------------
 
   /** Load from STATE the registers in `mask` (and flags), rsp and the budget, into the locals. */
-  private loadState(mask: number): void {
+  private loadState(mask: number, passed = false): void {
     const { b, L } = this;
+    // (rax always: every store of the registers writes it, so its local must be STATE's)
+    if (!passed) mask |= RAX_BIT;
     for (const r of this.uses) {
-      if ((mask & (1 << r)) === 0) continue;
+      if ((mask & (1 << r)) === 0 || (passed && r === RAX)) continue;
       b.i32(0).mem('i64_load', 3, S_REG(r)).set(L.r[r]);
       b.i32(0).mem('i32_load8_u', 0, S_TAG(r)).set(L.t[r]);
     }
-    b.i32(0).mem('i32_load', 2, S_REG(RSP)).set(L.sp);
+    if (!passed) b.i32(0).mem('i32_load', 2, S_REG(RSP)).set(L.sp);
     if (this.usesFlags && (mask & FLAGS) !== 0) {
       b.i32(0).mem('i64_load', 3, S_FA).set(L.fa);
       b.i32(0).mem('i64_load', 3, S_FB).set(L.fb);
@@ -460,7 +484,7 @@ class FunctionWriter {
       b.i32(0).mem('i32_load', 2, S_FO).set(L.fo);
       b.i32(0).mem('i32_load', 2, S_FBITS).set(L.fbits);
     }
-    b.i32(0).mem('i32_load', 2, S32B(STATE.BUDGET)).set(L.budget);
+    if (!passed) b.i32(0).mem('i32_load', 2, S32B(STATE.BUDGET)).set(L.budget);
     // (the machine's layout is not kept in locals: each use reads it from STATE, which is
     // cheaper than loading all of it at entry and again after every call, and always current)
   }
@@ -471,7 +495,7 @@ class FunctionWriter {
    */
   private storeState(mask: number, kind = this.storeKind): void {
     const { b, L } = this;
-    this.storeRegisters(mask, kind);
+    this.storeRegisters(mask | RAX_BIT, kind);
     b.i32(0).get(L.sp).op('i64_extend_i32_u').mem('i64_store', 3, S_REG(RSP));
     b.i32(0).get(L.budget).mem('i32_store', 2, S32B(STATE.BUDGET));
   }
@@ -539,6 +563,34 @@ class FunctionWriter {
     if (mask !== 0) this.storeRegisters(mask);
   }
 
+  /** Push the packed registers a call passes and a return gives back: budget, rax's tag, rsp. */
+  private packRegisters(): void {
+    const { b, L } = this;
+    b.get(L.budget).op('i64_extend_i32_u').i64(BigInt(PACK_BUDGET)).op('i64_shl');
+    b.get(L.t[RAX]).op('i64_extend_i32_u').i64(BigInt(PACK_TAG)).op('i64_shl').op('i64_or');
+    b.get(L.sp).op('i64_extend_i32_u').op('i64_or');
+  }
+
+  /** Take rax (i64 local `rv`) and the packed rest (i64 local `pk`) into the locals. */
+  private unpackRegisters(rv: number, pk: number): void {
+    const { b, L } = this;
+    b.get(rv).set(L.r[RAX]);
+    b.get(pk).i64(BigInt(PACK_TAG)).op('i64_shr_u').op('i32_wrap_i64').i32(0xff).op('i32_and').set(L.t[RAX]);
+    b.get(pk).op('i32_wrap_i64').set(L.sp);
+    b.get(pk).i64(BigInt(PACK_BUDGET)).op('i64_shr_u').op('i32_wrap_i64').set(L.budget);
+  }
+
+  /** Return the status (an i32 on the stack) with everything in STATE: the results (status, -1). */
+  private returnStatus(): void {
+    this.b.op('i64_extend_i32_u').i64(-1n).ret();
+  }
+
+  /** The registers a call passes (after its four i32 parameters): rax, and the packed rest. */
+  private passRegisters(): void {
+    this.b.get(this.L.r[RAX]);
+    this.packRegisters();
+  }
+
   // ---- the function ----------------------------------------------------------------------------
 
   emit(): void {
@@ -548,14 +600,15 @@ class FunctionWriter {
     const atStart = this.live.liveAtLabel[0];
     let anywhere = atStart;
     for (const j of entries) anywhere |= this.live.liveAtLabel[j];
-    if (atStart === anywhere) this.loadState(anywhere);
+    if (atStart === anywhere) this.loadState(anywhere, true);
     else {
       b.get(PARAM_ENTRY).op('i32_eqz').if();
-      this.loadState(atStart);
+      this.loadState(atStart, true);
       b.else();
-      this.loadState(anywhere);
+      this.loadState(anywhere, true);
       b.end();
     }
+    this.unpackRegisters(PARAM_RAX, PARAM_PACKED);
     b.i32(0).set(L.exitSet);
     b.get(PARAM_ENTRY).set(L.pc);
     b.i32(STOP_AT).set(L.status);
@@ -605,7 +658,7 @@ class FunctionWriter {
     b.i32(0).get(L.next).mem('i32_store', 2, S32B(STATE.NEXT_OFF));
     b.i32(0).get(L.mode).mem('i32_store', 2, S32B(STATE.NEXT_MODE));
     b.end();
-    b.get(L.status);
+    b.get(L.status).op('i64_extend_i32_u').i64(-1n);
   }
 
   /** Set the flag kind the code written from here knows (the flag locals were just set so, or -1). */
@@ -782,7 +835,8 @@ class FunctionWriter {
     if (refund > 0) {
       b.i32(0).i32(0).mem('i32_load', 2, S32B(STATE.BUDGET)).i32(refund).op('i32_add').mem('i32_store', 2, S32B(STATE.BUDGET));
     }
-    b.get(L.status).ret();
+    b.get(L.status);
+    this.returnStatus();
   }
 
   // ---- operands ----------------------------------------------------------------------------
@@ -1456,7 +1510,8 @@ class FunctionWriter {
       b.get(L.a).i64(32n).op('i64_shr_u').op('i64_eqz').op('i32_and');
       // (back where expected, the common case: the stores here, and return, with no detour
       // through the epilogue's dispatch on the exit set)
-      this.when(() => { this.storeState(this.dirtyHere); b.i32(RETURNED).ret(); });
+      // (rax, rsp and the budget go back in the results: STATE gets the rest)
+      this.when(() => { this.storeRegisters(this.dirtyHere & ~RAX_BIT); b.get(L.r[RAX]); this.packRegisters(); b.ret(); });
       this.setExitSet(this.dirtyHere);
       b.i32(0).get(L.a).op('i32_wrap_i64').mem('i32_store', 2, S32B(STATE.TARGET));
       b.i32(0).i32(TAG_CODE).mem('i32_store', 2, S32B(STATE.TARGET_TAG));
@@ -1467,9 +1522,10 @@ class FunctionWriter {
     this.when(() => {
       // A code object's first slot: its table slot, from the cache index map.
       this.tableSlotOf(L.a, () => this.stopAt(ins));
-      this.storeState(this.dirtyHere);
-      b.get(PARAM_RET).get(L.a).op('i32_wrap_i64').i32(0).get(PARAM_DEPTH).get(L.x);
-      b.returnCallIndirect(this.env.fnType);
+      this.storeRegisters(this.dirtyHere & ~RAX_BIT);
+      b.get(PARAM_RET).get(L.a).op('i32_wrap_i64').i32(0).get(PARAM_DEPTH);
+      this.passRegisters();
+      b.get(L.x).returnCallIndirect(this.env.fnType);
     });
     this.stopAt(ins);
   }
@@ -1501,8 +1557,9 @@ class FunctionWriter {
     const { b } = this;
     const slot = this.env.tableIndexOf(address);
     if (slot < 0) return false;
-    this.storeState(this.dirtyHere);
+    this.storeRegisters(this.dirtyHere & ~RAX_BIT);
     b.get(PARAM_RET).i32(address).i32(0).get(PARAM_DEPTH);
+    this.passRegisters();
     const f = this.env.functionOf.get(address);
     if (f !== undefined) b.returnCall(f);
     else b.i32(slot).returnCallIndirect(this.env.fnType);
@@ -1538,22 +1595,36 @@ class FunctionWriter {
     this.when(() => this.stopAt(ins));
     b.get(L.sp).i32(8).op('i32_sub').tee(L.sp).i64(BigInt(retAddr)).mem('i64_store', 3, STATE_BYTES);
     b.load32At(S_TAGS).get(L.sp).i32(3).op('i32_shr_u').op('i32_add').i32(TAG_CODE).mem('i32_store8', 0);
-    this.storeState(this.dirtyHere);
+    // (rax, rsp and the budget go in the parameters: STATE gets the rest)
+    this.storeRegisters(this.dirtyHere & ~RAX_BIT);
     b.i32(retAddr);
     if (direct) {
       b.i32(direct.address).i32(direct.entry).get(PARAM_DEPTH).i32(weight).op('i32_add');
+      this.passRegisters();
       if (direct.f !== undefined) b.call(direct.f);
       else b.i32(direct.slot).callIndirect(this.env.fnType);
     } else {
-      b.get(L.a).op('i32_wrap_i64').i32(0).get(PARAM_DEPTH).i32(weight).op('i32_add').get(L.x).callIndirect(this.env.fnType);
+      b.get(L.a).op('i32_wrap_i64').i32(0).get(PARAM_DEPTH).i32(weight).op('i32_add');
+      this.passRegisters();
+      b.get(L.x).callIndirect(this.env.fnType);
     }
-    b.tee(L.status);
+    b.set(L.pk).set(L.rv);
     this.afterCall(retAddr);
   }
 
-  /** After a call returned `status` (in L.status and on the stack): go on, or leave. */
+  /**
+   * After a call returned (L.rv, L.pk): go on, or leave. Returned the common way (pk not
+   * negative), rax, rsp and the budget are in the results and the rest in STATE; else rv is
+   * the status and everything is in STATE.
+   */
   private afterCall(retAddr: number): void {
     const { b, L } = this;
+    b.get(L.pk).i64(0n).op('i64_ge_s');
+    b.if(); this.nest++;
+    this.unpackRegisters(L.rv, L.pk);
+    this.loadState(this.liveAfter, true);
+    b.else();
+    b.get(L.rv).op('i32_wrap_i64').tee(L.status);
     this.when(() => {
       // Control went elsewhere: on at our continuation, back to our caller, or up the chain.
       b.get(L.status).i32(RET_TO).op('i32_eq');
@@ -1562,14 +1633,17 @@ class FunctionWriter {
       b.i32(0).mem('i32_load', 2, S32B(STATE.TARGET)).tee(L.x).i32(retAddr).op('i32_ne');
       this.when(() => {
         b.get(L.x).get(PARAM_RET).op('i32_eq');
-        this.when(() => { b.i32(RETURNED).ret(); });
-        b.get(L.status).ret();
+        this.when(() => { b.i32(RETURNED); this.returnStatus(); });
+        b.get(L.status);
+        this.returnStatus();
       });
       b.else();
-      b.get(L.status).ret();
+      b.get(L.status);
+      this.returnStatus();
       this.nest--; b.end();
     });
     this.loadState(this.liveAfter);
+    this.nest--; b.end();
     this.setKind(-1);
   }
 
