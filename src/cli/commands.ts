@@ -17,6 +17,12 @@ export interface Output {
   err(line: string): void;
   /** Text to stdout as it is, with no newline added (a program's own output). */
   write?(text: string): void;
+  /**
+   * Run `f`, writing what it says (out, err, write) when it ends, in the order said, with a
+   * write to a descriptor for each run of lines to it, not one a line (piped mode shows a
+   * batch's outcomes so, after its sync).
+   */
+  batch?(f: () => void): void;
 }
 
 /** Bad input: reported as one line on stderr, exit status 2. */

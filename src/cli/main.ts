@@ -42,10 +42,30 @@ function writeAll(fd: number, text: string): void {
   }
 }
 
+/** What a batch (Output.batch) has said so far: runs of text, each to one descriptor, in order. */
+let batched: { fd: number; text: string }[] | null = null;
+function say(fd: number, text: string): void {
+  if (batched === null) { writeAll(fd, text); return; }
+  const last = batched[batched.length - 1];
+  if (last !== undefined && last.fd === fd) last.text += text;
+  else batched.push({ fd, text });
+}
+
 void execute(process.argv.slice(2), {
-  out: (s) => writeAll(1, s + '\n'),
-  write: (s) => writeAll(1, s),
-  err: (s) => writeAll(2, s + '\n'),
+  out: (s) => say(1, s + '\n'),
+  write: (s) => say(1, s),
+  err: (s) => say(2, s + '\n'),
+  batch: (f) => {
+    if (batched !== null) { f(); return; }
+    batched = [];
+    try {
+      f();
+    } finally {
+      const runs = batched;
+      batched = null;
+      for (const r of runs) writeAll(r.fd, r.text);
+    }
+  },
 }).then((status) => {
   process.exitCode = status;
   // Leave at once: what was written is written. Ending by an empty event loop would also wait

@@ -163,12 +163,17 @@ export class PipedSession {
     const held = this.held;
     this.held = [];
     let told = false;
-    for (const h of held) {
-      let o = h.o;
-      if (problem !== null && o.kind !== 'error') { o = notAcknowledged(o, problem); told = true; this.failed = true; }
-      h.show(o);
-    }
-    if (problem !== null && !told) this.error(`bedrock: ${problem}`);
+    const showAll = (): void => {
+      for (const h of held) {
+        let o = h.o;
+        if (problem !== null && o.kind !== 'error') { o = notAcknowledged(o, problem); told = true; this.failed = true; }
+        h.show(o);
+      }
+      if (problem !== null && !told) this.error(`bedrock: ${problem}`);
+    };
+    // Written together: a write a run of lines, not a write an outcome.
+    if (this.io.batch !== undefined) this.io.batch(showAll);
+    else showAll();
   }
 
   get workspace(): Workspace { return this.ws; }

@@ -139,4 +139,22 @@ describe('group commit in piped mode', () => {
     expect(scan.torn).toBe(false);
     expect(scan.entries.map((e) => e.source)).toEqual(['First := 1', 'Also := 4', 'Kept := 3']);
   }, 180_000);
+
+  it("a batch's outcomes are written together, after its sync: one write a run of lines, not one a line", async () => {
+    const { session, log } = piped('together.image');
+    // The command line's Output: what a batch says is written when it ends.
+    const io = (session as unknown as { io: { out(t: string): void; err(t: string): void; batch?(f: () => void): void } }).io;
+    io.batch = (f) => { log.push('batch{'); f(); log.push('}batch'); };
+    await pump(session, chunks(statements(0, 30), statements(30, 30)));
+    session.finish();
+    let inside = false, outside = 0, batches = 0;
+    for (const e of log) {
+      if (e === 'batch{') { inside = true; batches++; } else if (e === '}batch') inside = false;
+      else if (e.startsWith('out ') && !inside) outside++;
+    }
+    expect(log.filter((e) => e.startsWith('out ')).map((e) => e.slice(4))).toEqual(Array.from({ length: 60 }, (_, i) => String(i)));
+    expect(outside).toBe(0);
+    expect(batches).toBeLessThanOrEqual(4); // one a commit (each read, the end of the input, finish), not one an outcome
+    expect(printedOnlyWhenSynced(log)).toBe(true);
+  }, 180_000);
 });
