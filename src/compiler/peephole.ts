@@ -12,12 +12,15 @@
  *   dead-write        mov A, X                       (nothing)          A is dead after (X may be a load:
  *                                                                       the seed drops it, fault and all)
  *   constant-operand  mov R, imm ; op X, R           op X, imm          R is dead after, and the form exists
+ *   self-again        mov R, [rbp-16] ; ... ;        mov R, [rbp-16] ;  nothing between writes R or rbp,
+ *                     mov R, [rbp-16]                ...                calls, or is a label (self's slot
+ *                                                                       is never written after the prologue)
  *
  * "Dead" is decided by a forward scan that follows jumps: a register is dead when on every
  * path it is written before it is read. At `ret` the ABI says what is live (rax, rsp and the
  * callee-saved registers); at a call, a syscall or an indirect jump everything is.
  */
-import { LIVE_AT_RET as ABI_LIVE_AT_RET } from '../../kernel/abi.ts';
+import { FRAME, LIVE_AT_RET as ABI_LIVE_AT_RET } from '../../kernel/abi.ts';
 import type { ItemOperand } from '../../kernel/machine/x86/assembler.ts';
 import { encode } from '../../kernel/machine/x86/encoder.ts';
 import type { Hints, Operand } from '../../kernel/machine/x86/operand.ts';
@@ -113,6 +116,8 @@ export interface Rule {
    * gives its own answer from liveness computed once a round).
    */
   readonly apply: (lines: readonly Line[], at: number, dead?: Dead) => { readonly consumed: number; readonly with: readonly Line[] } | null;
+  /** A rule that reads further than a window: one pass over all the lines, answering them and how often it fired. */
+  readonly whole?: (lines: readonly Line[]) => { readonly lines: Line[]; readonly count: number };
 }
 
 const insn = (lines: readonly Line[], i: number): Instruction | null => {
@@ -217,7 +222,51 @@ export const RULES: readonly Rule[] = Object.freeze([
       return { consumed: 2, with: [{ mnemonic: b.mnemonic, operands, hints: b.hints, origin: b.origin }] };
     },
   },
+  {
+    name: 'self-again',
+    why: "a register that already holds self (loaded from the frame's self slot, which nothing writes after the prologue, on the one way in) need not load it again",
+    // (a look back further than a window: a pass over the whole list, dropSelfAgain)
+    apply: () => null,
+    whole: (lines) => dropSelfAgain(lines),
+  },
 ] satisfies Rule[]);
+
+const RBP_REGISTER = 5;
+
+/**
+ * Drop each `mov R, [rbp-16]` whose R already holds self: loaded so earlier on the one way in
+ * (no label since), with nothing between that writes R or rbp, writes self's slot, or leaves
+ * the line other than by a conditional branch (which falls through with R as it was).
+ */
+function dropSelfAgain(lines: readonly Line[]): { lines: Line[]; count: number } {
+  const out: Line[] = [];
+  let holds = 0; // the registers holding self, as a mask
+  let count = 0;
+  for (const l of lines) {
+    if (!isInstruction(l)) { holds = 0; out.push(l); continue; }
+    if (isSelfLoad(l)) {
+      const r = regOf(l.operands[0]);
+      if (holds & (1 << r)) { count++; continue; }
+      out.push(l);
+      holds |= 1 << r;
+      continue;
+    }
+    out.push(l);
+    const d = l.operands[0];
+    if (d && d.kind === 'mem' && d.base === RBP_REGISTER && d.disp === FRAME.SELF) { holds = 0; continue; }
+    const e = effects(l);
+    if (e.barrier && !(l.mnemonic.startsWith('j') && l.mnemonic !== 'jmp')) { holds = 0; continue; }
+    if (e.writes.has(RBP_REGISTER)) { holds = 0; continue; }
+    for (const w of e.writes) holds &= ~(1 << w);
+  }
+  return { lines: out, count };
+}
+
+/** Is `i` a load of self from a native frame (`mov R, [rbp-16]`)? */
+function isSelfLoad(i: Instruction): boolean {
+  const [d, src] = i.operands;
+  return i.mnemonic === 'mov' && d?.kind === 'reg' && d.reg !== RBP_REGISTER && src?.kind === 'mem' && src.base === RBP_REGISTER && src.index < 0 && src.disp === FRAME.SELF && src.size === 64;
+}
 
 export interface PeepholeReport {
   readonly lines: readonly Line[];
@@ -310,6 +359,14 @@ export function optimize(input: readonly Line[], rules: readonly Rule[] = RULES)
   const fired: Record<string, number> = {};
   for (let changed = true, rounds = 0; changed && rounds < 100; rounds++) {
     changed = false;
+    for (const rule of rules) {
+      if (!rule.whole) continue;
+      const r = rule.whole(lines);
+      if (r.count === 0) continue;
+      lines = r.lines;
+      fired[rule.name] = (fired[rule.name] ?? 0) + r.count;
+      changed = true;
+    }
     const after = liveness(lines);
     // Live after each line, by the line (a line object met twice is live after either place).
     const liveAfter = new Map<Line, number>();

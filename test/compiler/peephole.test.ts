@@ -94,6 +94,18 @@ describe('peephole rules', () => {
     expect(run('constant-operand', 'mov rsi, 4294967296; add rax, rsi; ret').fired).toBe(0);
   });
 
+  it("self-again: a register that holds self from the frame is not loaded again", () => {
+    expect(run('self-again', 'mov rcx, [rbp-16]; mov rax, [rcx+8]; push rax; cmp rax, 0; je out; mov rcx, [rbp-16]; mov rax, [rcx+16]; out:; ret'))
+      .toEqual({ out: 'mov rcx, [rbp-16]; mov rax, [rcx+8]; push rax; cmp rax, 0; je out; mov rax, [rcx+16]; out:; ret', fired: 1 });
+    // rcx written between, a call between, a label between, another register, or self's slot written: left alone
+    expect(run('self-again', 'mov rcx, [rbp-16]; pop rcx; mov rcx, [rbp-16]; ret').fired).toBe(0);
+    expect(run('self-again', 'mov rcx, [rbp-16]; call rbx; mov rcx, [rbp-16]; ret').fired).toBe(0);
+    expect(run('self-again', 'mov rcx, [rbp-16]; back:; mov rcx, [rbp-16]; ret').fired).toBe(0);
+    expect(run('self-again', 'mov rcx, [rbp-16]; mov rdx, [rbp-16]; ret').fired).toBe(0);
+    expect(run('self-again', 'mov rcx, [rbp-16]; mov [rbp-16], rax; mov rcx, [rbp-16]; ret').fired).toBe(0);
+    expect(run('self-again', 'mov rcx, [rbp-16]; mov rax, [rbp-24]; mov rcx, [rbp-8]; ret').fired).toBe(0);
+  });
+
   it('liveness follows jumps: a register read on the branch taken is live', () => {
     expect(run('dead-write', 'mov rsi, 1; cmp rax, 0; je out; mov rsi, 2; out:; mov rax, rsi; ret').fired).toBe(0);
     // Written on both paths before anything reads it (and rsi is dead at ret): all three go.
