@@ -66,14 +66,22 @@ export const MAX_RECORDS = 32;
 
 /** The directory of the records, or null when there are none ($BEDROCK_CHECKED=off, or no home). */
 export function checkedDirectory(): string | null {
-  const set = process.env.BEDROCK_CHECKED;
+  return userCacheDirectory('BEDROCK_CHECKED', 'checked');
+}
+
+/**
+ * A directory of Bedrock's in the user's cache: $VARIABLE when set (null when it is 'off'), else
+ * $XDG_CACHE_HOME/bedrock/LEAF, else ~/.cache/bedrock/LEAF; null with no home.
+ */
+export function userCacheDirectory(variable: string, leaf: string): string | null {
+  const set = process.env[variable];
   if (set === 'off') return null;
   if (set !== undefined && set !== '') return set;
   const cache = process.env.XDG_CACHE_HOME;
-  if (cache !== undefined && cache.startsWith('/')) return join(cache, 'bedrock', 'checked');
+  if (cache !== undefined && cache.startsWith('/')) return join(cache, 'bedrock', leaf);
   try {
     const home = homedir();
-    return home ? join(home, '.cache', 'bedrock', 'checked') : null;
+    return home ? join(home, '.cache', 'bedrock', leaf) : null;
   } catch {
     return null;
   }

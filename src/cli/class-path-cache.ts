@@ -18,9 +18,8 @@
  * DIR. At most MAX_IMAGES are kept, the least recently written going first.
  */
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join, relative } from 'node:path';
-import { ours } from '../../image/checked.ts';
+import { ours, userCacheDirectory } from '../../image/checked.ts';
 import { saveImage } from '../../image/save.ts';
 import type { Bedrock } from '../system/bedrock.ts';
 
@@ -32,17 +31,7 @@ const KEY_VERSION = 'bedrock-classpath-1';
 
 /** The cache's directory, or null when there is none (BEDROCK_CLASSPATH_CACHE=off, or no home). */
 export function classPathCacheDirectory(): string | null {
-  const set = process.env.BEDROCK_CLASSPATH_CACHE;
-  if (set === 'off') return null;
-  if (set !== undefined && set !== '') return set;
-  const cache = process.env.XDG_CACHE_HOME;
-  if (cache !== undefined && cache.startsWith('/')) return join(cache, 'bedrock', 'classpaths');
-  try {
-    const home = homedir();
-    return home ? join(home, '.cache', 'bedrock', 'classpaths') : null;
-  } catch {
-    return null;
-  }
+  return userCacheDirectory('BEDROCK_CLASSPATH_CACHE', 'classpaths');
 }
 
 /** The key of a class path on a base image, or null when the base image cannot be named. */
