@@ -4,17 +4,19 @@
  * method does with them is written in Bedrock (bootstrap/system/).
  *
  *   DEFINE_CLASS  rax = the superclass, rsi = the name (a Symbol), rdx = the instance
- *                 variable names (a String: 'x y'; nil: see below), rcx = flags: 1 indexable, 2 words,
- *                 4 bytes -> rax = the class. rsi = nil: a new class with no name and no
- *                 global (`Behavior new`), under rax. rsi = a class: that class, moved under
- *                 rax (`Foo superclass: Bar`), its own instance variables kept.
+ *                 variable names (an Array of Symbols, or nil for none), rcx = flags:
+ *                 1 indexable, 2 words, 4 bytes -> rax = the class. rsi = nil: a new class
+ *                 with no name and no global (`Behavior new`), under rax. rsi = a class:
+ *                 that class, moved under rax (`Foo superclass: Bar`), its own instance
+ *                 variables kept.
  *   INTERN        rax = a byte object (a String) -> rax = the Symbol with the same text
  *
- * Defining a class that exists with the same superclass and instance variables answers the
- * existing class (a file can be loaded twice); with others, the class changes in place
- * (reshape.ts: its methods compiled again, its instances migrated). nil for the names (what
- * `Object subclass: #Foo` passes) keeps those of a class that exists, and its shape, as GNU
- * Smalltalk's subclass: does; a new class has none.
+ * The library reads and checks a definition before it asks (behaviour.bedrock,
+ * Behaviour>>define:instanceVariableNames:flags:): it splits and checks the names, answers a
+ * class that exists with the same shape itself, and keeps the names and shape of one that
+ * exists when none are given. What is left here is the making: a class named as no class
+ * is becomes a new one (its metaclass, global and log entry); one that exists changes in
+ * place (reshape.ts: its methods compiled again, its instances migrated).
  */
 import { FORMAT_BYTES, FORMAT_POINTERS, FORMAT_WORDS, TAG_NUM, TAG_PTR } from '../machine/cells.ts';
 import type { HostService } from '../machine/machine.ts';
@@ -48,19 +50,10 @@ export function fixedSlotsOf(k: Kernel, b: number): number {
   return slotNumber(k.machine, b, BEHAVIOUR.FORMAT) >> INSTANCE_FORMAT.FIXED_SHIFT;
 }
 
-/** Define (or find) the class `name` under `superclass`. Returns it, or a message. */
+/** Define the class `name` under `superclass`, or change the one that exists. Returns it, or a message. */
 export function defineClass(k: Kernel, superclass: number, name: string, ivarNames: readonly string[], indexable: boolean, format?: number): number | string {
-  if (!/^[A-Z][A-Za-z0-9_]*$/.test(name)) return `a class name starts with a capital letter: '${name}'`;
-  const dup = ivarNames.find((n, i) => ivarNames.indexOf(n) !== i);
-  if (dup) return `instance variable '${dup}' is named twice`;
   const existing = k.behaviourNamed(name);
-  if (existing >= 0 && !k.isBehaviour(existing)) return `${name} is not a class`;
-  if (existing >= 0 && parentOf(k, existing) === superclass && ownInstanceVariables(k, existing).join(' ') === ivarNames.join(' ') &&
-    ((slotNumber(k.machine, existing, BEHAVIOUR.FORMAT) & INSTANCE_FORMAT.INDEXABLE) !== 0) === indexable &&
-    (format === undefined || (slotNumber(k.machine, existing, BEHAVIOUR.FORMAT) & INSTANCE_FORMAT.FORMAT_MASK) === format)) {
-    return existing;
-  }
-  // A class that exists, defined again with another shape: it changes in place (reshape.ts).
+  // A class that exists, defined again: it changes in place (reshape.ts).
   if (existing >= 0 && classIndexOf(k.machine, existing) !== behaviourIndex(k, existing)) {
     return reshapeClass(k, existing, superclass, ivarNames, indexable, format);
   }
@@ -125,23 +118,17 @@ export function defineClassService(k: Kernel): HostService {
       return null;
     }
     if (nameSym < 0 || !k.symbols.isSymbol(nameSym)) return 'subclass: needs a Symbol for the name (#Point)';
-    const ivarString = pointerIn(k, RDX);
-    let names: string[] = [];
-    let flags = Number(m.store.state64[RCX] & 7n);
-    const existing = k.behaviourNamed(k.symbols.text(nameSym));
-    if (ivarString === k.nil && existing >= 0 && k.isBehaviour(existing)) {
-      // No names (Object subclass: #Foo): a class that exists keeps its own, and its shape.
-      names = ownInstanceVariables(k, existing);
-      const format = slotNumber(m, existing, BEHAVIOUR.FORMAT);
-      const own = format & INSTANCE_FORMAT.FORMAT_MASK;
-      flags |= ((format & INSTANCE_FORMAT.INDEXABLE) !== 0 ? 1 : 0) | (own === FORMAT_WORDS ? 2 : own === FORMAT_BYTES ? 4 : 0);
-    } else if (ivarString >= 0 && ivarString !== k.nil) {
-      if (!isObject(m, ivarString) || (classIndexOf(m, ivarString) !== CLASS.String && !isSymbolClass(classIndexOf(m, ivarString)))) return 'instanceVariableNames: needs a String (\'x y\')';
-      names = k.textOf(ivarString).split(/\s+/).filter(Boolean);
-      const bad = names.find((n) => !/^[a-z_][A-Za-z0-9_]*$/.test(n));
-      if (bad) return `'${bad}' cannot name an instance variable (it must start with a lowercase letter)`;
+    const list = pointerIn(k, RDX);
+    const names: string[] = [];
+    if (list !== k.nil) {
+      if (list < 0 || !isObject(m, list) || classIndexOf(m, list) !== CLASS.Array) return 'DEFINE_CLASS needs the instance variable names as an Array of Symbols';
+      for (let i = 0; i < slotCount(m, list); i++) {
+        const s = slotPointer(m, list, i);
+        if (s < 0 || !k.symbols.isSymbol(s)) return 'DEFINE_CLASS needs the instance variable names as an Array of Symbols';
+        names.push(k.symbols.text(s));
+      }
     }
-    if ((flags & 6) !== 0 && names.length > 0) return 'a word or byte class cannot have named instance variables';
+    const flags = Number(m.store.state64[RCX] & 7n);
     const format = flags & 2 ? FORMAT_WORDS : flags & 4 ? FORMAT_BYTES : undefined;
     const b = defineClass(k, superclass, k.symbols.text(nameSym), names, (flags & 1) !== 0, format);
     if (typeof b === 'string') return b;
