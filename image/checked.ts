@@ -198,7 +198,7 @@ const PROGRAM = { format: FORMAT_VERSION, checks: CHECKS_VERSION, layout: LAYOUT
 const recordPath = (dir: string, digest: string): string => join(dir, `${digest}.json`);
 
 /** A file or directory this user owns and no one else can write. */
-function ours(st: { uid: number; mode: number }): boolean {
+export function ours(st: { uid: number; mode: number }): boolean {
   const uid = typeof process.getuid === 'function' ? process.getuid() : -1;
   return st.uid === uid && (st.mode & 0o022) === 0;
 }

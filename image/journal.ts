@@ -227,6 +227,14 @@ export class Journal {
   private synced: { bytes: number; seq: number };
   /** A failed write whose partial line could not be cut off yet: cut before the next append. */
   private cutTo = -1;
+  /**
+   * Buffered (group commit): entries appended are kept here and written at the next sync(),
+   * all in one write, so a batch costs one write and one fsync, not a write an entry. Their
+   * sequence numbers and `bytes` count them already; the file holds `bytes - pendingBytes`.
+   */
+  private buffered = false;
+  private pending: string[] = [];
+  private pendingBytes = 0;
 
   /**
    * `scan` is what the file held when the session began (scanJournal); `imageSeq` the last
@@ -238,7 +246,16 @@ export class Journal {
     this.synced = { bytes: this.bytes, seq: this.lastSeq };
   }
 
-  /** The position to record in an image saved now (every entry so far included). */
+  /**
+   * Buffer the entries appended from now on (on), to be written by the next sync(); off
+   * writes (and syncs) what is buffered first, throwing as sync() does.
+   */
+  buffer(on: boolean): void {
+    if (!on && this.pending.length > 0) this.sync();
+    this.buffered = on;
+  }
+
+  /** The position to record in an image saved now (every entry so far included; sync() first when buffered). */
   get position(): JournalPosition {
     return { id: this.id, seq: this.lastSeq, offset: this.bytes };
   }
@@ -265,6 +282,7 @@ export class Journal {
   sync(): void {
     if (this.fd >= 0 && this.dirty) {
       try {
+        this.flush();
         this.io.fsync(this.fd);
       } catch (e) {
         this.cutBack(this.synced.bytes);
@@ -293,11 +311,29 @@ export class Journal {
       this.io.truncate(this.fd, this.cutTo);
       this.cutTo = -1;
     }
-    const data = Buffer.from(line + '\n', 'utf8');
-    this.writeAll(data, this.bytes);
-    this.bytes += data.length;
+    if (this.buffered) {
+      const text = line + '\n';
+      const n = Buffer.byteLength(text, 'utf8');
+      this.pending.push(text);
+      this.pendingBytes += n;
+      this.bytes += n;
+    } else {
+      const data = Buffer.from(line + '\n', 'utf8');
+      this.writeAll(data, this.bytes);
+      this.bytes += data.length;
+    }
     this.lastSeq++;
     this.dirty = true;
+  }
+
+  /** Write what is buffered, in one write (the caller cuts back and throws when it fails). */
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    const data = Buffer.from(this.pending.join(''), 'utf8');
+    const good = this.bytes - this.pendingBytes;
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.writeAll(data, good);
   }
 
   /** Write all of `data` at the end (`good` bytes long before it), or cut back to `good` and throw. */

@@ -51,6 +51,7 @@ export const LIVE_AT_RET: readonly number[] = Object.freeze([REG.rax, ...CALLEE_
 /**
  * A compiled method's frame (src/compiler/ir.ts): F is rbp in native code, r12 in threaded
  * code, where run: saved three more registers, so arguments sit THREADED_BIAS bytes further up.
+ * (A quick method's native code makes none: kernel/ABI.md, src/compiler/native.ts framelessLeaf.)
  *
  *   [F + bias + 8 + 8(n-j)]   argument j, for j = 1 .. n-1 (the receiver is "argument 0")
  *   [F + bias + 8]            return address

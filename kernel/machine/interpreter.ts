@@ -36,7 +36,7 @@ import { below, carry, condition, setZeroFlag } from './flags.ts';
 import { Insn, makeFault, OP } from './insn.ts';
 import { executeSse } from './sse.ts';
 import { SAMPLE_HEAT } from './wasm/tier.ts';
-import { NEXT_INSN, RET_TO, RETURNED, STOP_AT, FAULT as FAULTED } from './wasm/translate.ts';
+import { NEXT_INSN, NESTED_RUN_WEIGHT, RET_TO, RETURNED, STOP_AT, FAULT as FAULTED } from './wasm/translate.ts';
 import type { Machine, RunResult } from './machine.ts';
 import type { Operand } from './x86/operand.ts';
 import { RCX, RIP, RSP } from './x86/table.ts';
@@ -117,6 +117,11 @@ interface Nest {
   status: number;
 }
 
+/** V8's RangeError for a host stack that ran out. */
+function isHostStackOverflow(e: unknown): boolean {
+  return e instanceof RangeError && e.message === 'Maximum call stack size exceeded';
+}
+
 /** Run from `first` until the code returns to the host, faults, or is stopped. */
 export function run(m: Machine, first: Insn, limit: number): RunResult {
   return execute(m, first, limit, null);
@@ -155,7 +160,7 @@ function execute(m: Machine, first: Insn, limit: number, nest: Nest | null): Run
   /** An instruction translated code stopped before: executed here, not entered again. */
   let noEnter: Insn | null = null;
   const watchSp = nest ? nest.watchSp : Infinity;
-  const depth = nest ? nest.depth + 1 : m.depth;
+  const depth = nest ? nest.depth + NESTED_RUN_WEIGHT : m.depth;
   const hotCalls = m.hotCalls, urgentCalls = m.tier ? m.tier.urgentCalls : Infinity;
   const hotLoops = m.tier && watch === null ? m.tier.hotLoops : Infinity;
   if (!nest) m.beginRun();
@@ -207,7 +212,18 @@ function execute(m: Machine, first: Insn, limit: number, nest: Nest | null): Run
         // Enter the translated function at this label, with the budget up to the next check.
         S32[STATE.BUDGET] = checkAt - done;
         m.tier!.stats.entries++;
-        const status = t.fn(-1, ins.code.addr, ins.txLabel, depth);
+        let status: number;
+        try {
+          status = t.fn(-1, ins.code.addr, ins.txLabel, depth);
+        } catch (e) {
+          // The host's stack ran out under translated code (its frames larger than MAX_DEPTH
+          // allows for): a StackOverflow, as when the machine's own stack runs out, never a host
+          // crash. A nested run leaves it to the run that entered translated code first.
+          if (nest !== null || !isHostStackOverflow(e)) throw e;
+          fault = stop('StackOverflow', 'calls nested too deeply for the host\'s stack (under translated code)', ins);
+          m.nestedFault = null;
+          break;
+        }
         S = st.state64; S32 = st.state32; RT = st.regTags; C = st.cells; C32 = st.cells32; T = st.tags; K = st.cards;
         stackLo = m.stackLo; stackHi = m.stackHi;
         done = checkAt - S32[STATE.BUDGET];

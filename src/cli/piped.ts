@@ -87,8 +87,11 @@ export class EntrySplitter {
     const text = this.lastItemLine === 0 ? this.buffer.join('\n') : this.buffer.slice(this.lastItemLine).join('\n');
     this.scanned += text.length;
     const { more, start, state } = lastItem(text);
-    // The last item begins at the start of a line: the lines before it are never looked at again.
-    if (start > 0) for (let i = 0; i < start; i++) if (text.charCodeAt(i) === 10) this.lastItemLine++;
+    // The last item begins at the start of a line: the lines before it are never looked at
+    // again. Not when the text ends inside a comment or string: where the item begins is told
+    // once it closes (`Foo bar ->` then a comment on lines of its own is one item, the
+    // method's, but while the comment is open it looks like an item of its own).
+    if (start > 0 && state?.quote === undefined) for (let i = 0; i < start; i++) if (text.charCodeAt(i) === 10) this.lastItemLine++;
     this.state = state ?? null;
     return more;
   }

@@ -16,10 +16,12 @@ import { seeMethod } from '../session/see.ts';
 import type { Workspace } from '../session/workspace.ts';
 import { evaluation, itemsOfFile } from '../session/items.ts';
 import { CommandFailure, EXIT_FAULT, EXIT_OK, unreadable, UsageError, type Output } from './commands.ts';
-import { DEFAULT_IMAGE, openReadOnly, openScratch, openSession, type Opened } from '../session/open.ts';
+import { baseImagePath, DEFAULT_IMAGE, openReadOnly, openScratch, openSession, type Opened } from '../session/open.ts';
 import { PipedSession, pump, runPiped } from './piped.ts';
 import { isForthFile, runForthText } from './forth-run.ts';
-import { runSomProgram } from './som-run.ts';
+import { readClassPath, runSomProgram } from './som-run.ts';
+import { cachedClassPath, classPathKey, rememberClassPath } from './class-path-cache.ts';
+import { dirname } from 'node:path';
 
 export interface Options {
   readonly positional: string[];
@@ -197,15 +199,11 @@ export async function runFileCommand(args: string[], io: Output): Promise<number
   const read = text === null || fileFormat(text, file) === 'bedrock' ? null : readSourceFile(text, file, 'smalltalk');
   const input = (): AsyncIterable<string | Buffer> => (text === null ? process.stdin : (async function* () { yield text; })());
   const name = file === '-' ? undefined : file;
+  if (!o.save && isSomFile(file)) return runSomCommand(o, file, scriptArguments, io);
   if (!o.save) {
     const { workspace } = opened(openReadOnly(o.image ?? null, { backend: o.backend }), named(o));
     applyLimits(workspace, o);
-  workspace.bedrock.arguments = scriptArguments;
-    if (isSomFile(file)) {
-      const status = runSomProgram(workspace, file, scriptArguments, io, (r) => runSmalltalkFile(workspace, r, io));
-      workspace.close();
-      return status;
-    }
+    workspace.bedrock.arguments = scriptArguments;
     if (read !== null) {
       const ok = runSmalltalkFile(workspace, read, io);
       const exit = workspace.bedrock.exitStatus;
@@ -231,6 +229,29 @@ export async function runFileCommand(args: string[], io: Output): Promise<number
   session.workspace.close();
   if (error) { io.err(`bedrock run: ${error}`); return EXIT_FAULT; }
   return EXIT_OK;
+}
+
+/**
+ * bedrock run FILE.som [ARG ...]: the class path compiled, or opened compiled from the cache
+ * (class-path-cache.ts) when the run is on the base image (no --image, no bedrock.image here).
+ */
+function runSomCommand(o: Options, file: string, scriptArguments: string[], io: Output): number {
+  const classPath = readClassPath(file);
+  const base = o.image === undefined && !existsSync(DEFAULT_IMAGE) ? baseImagePath() : null;
+  const key = base === null ? null : classPathKey(base, o.backend ?? 'native', dirname(file), classPath);
+  const cached = key === null ? null : cachedClassPath(key);
+  // A cached image that does not open (damaged since) is passed over: the class path is compiled again.
+  const fromCache = cached === null ? null : openReadOnly(cached, { backend: o.backend });
+  const { workspace } = fromCache !== null && typeof fromCache !== 'string' ? fromCache : opened(openReadOnly(o.image ?? null, { backend: o.backend }), named(o));
+  const loaded = fromCache !== null && typeof fromCache !== 'string';
+  applyLimits(workspace, o);
+  workspace.bedrock.arguments = scriptArguments;
+  const status = runSomProgram(workspace, file, classPath, scriptArguments, io, (r, out) => runSmalltalkFile(workspace, r, out), {
+    loaded,
+    ...(key !== null && !loaded && { loadedCleanly: () => rememberClassPath(workspace.bedrock, key) }),
+  });
+  workspace.close();
+  return status;
 }
 
 /**

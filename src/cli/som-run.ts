@@ -45,23 +45,43 @@ export function classPathOrder(files: readonly ClassFile[]): ClassFile[] {
   return out;
 }
 
+/** The text of every `.som` file of `file`'s class path (its directory and every one under it). */
+export function readClassPath(file: string): { path: string; text: string }[] {
+  return somFiles(dirname(file)).map((path) => ({ path, text: readFileSync(path, 'latin1') }));
+}
+
+export interface ClassPathOptions {
+  /** The system already holds the class path (an image of it, class-path-cache.ts): only run. */
+  readonly loaded?: boolean;
+  /** Called once the class path loaded cleanly (nothing printed, nothing failed), before the run. */
+  readonly loadedCleanly?: () => void;
+}
+
 /**
- * Load the class path of `file` into `ws` and run its class; `runFile` runs one read file (as
- * `bedrock run` runs a Smalltalk file) and answers whether it all succeeded. Answers the exit
- * status.
+ * Load the class path of `file` (read by readClassPath) into `ws` and run its class; `runFile`
+ * runs one read file (as `bedrock run` runs a Smalltalk file) and answers whether it all
+ * succeeded. Answers the exit status.
  */
-export function runSomProgram(ws: Workspace, file: string, args: readonly string[], io: Output, runFile: (read: FileRead) => boolean): number {
-  const files: ClassFile[] = [];
-  for (const path of somFiles(dirname(file))) {
-    const text = readFileSync(path, 'latin1');
-    const som = somToSmalltalk(text);
-    const classes = som.ok ? som.classes : [];
-    files.push({ path, text, names: classes.map((c) => c.name), supers: classes.map((c) => c.superclass) });
-  }
+export function runSomProgram(ws: Workspace, file: string, classPath: readonly { path: string; text: string }[], args: readonly string[], io: Output,
+  runFile: (read: FileRead, io: Output) => boolean, options: ClassPathOptions = {}): number {
   let ok = true;
-  for (const f of classPathOrder(files)) {
-    if (!runFile(readSourceFile(f.text, f.path))) ok = false;
-    if (ws.bedrock.exitStatus !== null) return ws.bedrock.exitStatus;
+  if (!options.loaded) {
+    const files: ClassFile[] = classPath.map(({ path, text }) => {
+      const som = somToSmalltalk(text);
+      const classes = som.ok ? som.classes : [];
+      return { path, text, names: classes.map((c) => c.name), supers: classes.map((c) => c.superclass) };
+    });
+    let written = false;
+    const seen: Output = {
+      out: (t) => { written = true; io.out(t); },
+      err: (t) => { written = true; io.err(t); },
+      ...(io.write && { write: (t: string) => { written = true; io.write!(t); } }),
+    };
+    for (const f of classPathOrder(files)) {
+      if (!runFile(readSourceFile(f.text, f.path), seen)) ok = false;
+      if (ws.bedrock.exitStatus !== null) return ws.bedrock.exitStatus;
+    }
+    if (ok && !written) options.loadedCleanly?.();
   }
   const name = basename(file).replace(/\.som$/i, '');
   const quote = (s: string): string => `'${s.replace(/'/g, "''")}'`;

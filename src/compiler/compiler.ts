@@ -159,7 +159,7 @@ export class Compiler {
   private smalltalkMethod(def: MethodDefinition, owner: number, hold: (a: number) => number): { ok: true; method: number } {
     const body = def.body as Body;
     const unit = this.unit({ kind: 'method', body, start: def.span.start.offset }, def.params.length, def.params, owner, `${def.target.name}>>${def.selector}`, hold);
-    const c = this.materialize(unit, hold);
+    const c = this.materialize(unit, hold, 'both', undefined, true);
     const method = this.methodObject(c, def.selector, owner, def.source, hold, this.pragmaArray(def, hold));
     return { ok: true, method: this.install(owner, def.selector, method, def.source, def.span) };
   }
@@ -221,7 +221,7 @@ export class Compiler {
   doItsThreaded = 0;
 
   /** Both back ends' code for a unit, in the heap; or only one's (a DoIt's, which runs once). */
-  materialize(unit: Unit, hold: (a: number) => number, made: 'both' | 'native' | 'threaded' = 'both', sharedStub?: number): Compiled {
+  materialize(unit: Unit, hold: (a: number) => number, made: 'both' | 'native' | 'threaded' = 'both', sharedStub?: number, method = false): Compiled {
     const threadedCode = made !== 'native';
     const k = this.k;
     const literalsList = [...unit.literals];
@@ -259,7 +259,7 @@ export class Compiler {
     // info (debug-info.ts).
     const literals = hold(this.fixedArray([...literalsList.map((p): [bigint, number] => [BigInt(p), TAG_PTR]), [BigInt(k.nil), TAG_PTR], [BigInt(k.nil), TAG_PTR]]));
     const vectorSlot = literalsList.length;
-    const native = made === 'threaded' ? NO_NATIVE_CODE : nativeLines(k, unit, literals, sites, siteSlots);
+    const native = made === 'threaded' ? NO_NATIVE_CODE : nativeLines(k, unit, literals, sites, siteSlots, method);
     let { code: nativeCode, offsets } = made === 'threaded' ? { code: -1, offsets: [] as number[] } : this.placeCode(native.lines, hold, literals);
     const threaded = threadedCode ? threadedPairs(k, unit, literals, this.prims, sites) : { ok: true as const, pairs: [], ops: [] };
     if (!threaded.ok) throw new CompileFailure({ message: threaded.message, span: NO_SPAN });
@@ -277,7 +277,7 @@ export class Compiler {
     const origins = hold(this.originsArray(native.lines, offsets, hold));
     const placedOps: { offset: number; op: number }[] = [];
     native.lines.forEach((l, i) => { const op = native.marks.get(l); if (op !== undefined) placedOps.push({ offset: offsets[i], op }); });
-    const debug = hold(makeString(k, debugText(unit, this.base, placedOps, threaded.ops)));
+    const debug = hold(makeString(k, debugText(unit, this.base, placedOps, threaded.ops, native.frameless === true)));
     if (debug < 0) throw new CompileFailure({ message: 'out of memory', span: NO_SPAN });
     setSlotPointer(k.machine, literals, vectorSlot + 1, debug);
     const compiled: Compiled = { unit, native, nativeCode, pairs: threaded.pairs, vector, stub, literals, origins };

@@ -14,6 +14,8 @@
  *   q   [pair index, start, end]: the same for threaded pairs
  *   k   [native, stub, literals]: for each block made here, the literal indexes of its
  *       native code, its threaded stub and its literal array (where its own debug info is)
+ *   f   1 when its native code has no frame (native.ts framelessLeaf): no place to stop at,
+ *       and no activation of its own in a walk of the frames (absent otherwise)
  *
  * Reading never throws: anything that is not such a String answers null.
  */
@@ -38,10 +40,12 @@ export interface DebugInfo {
   readonly native: readonly (readonly [number, number, number])[];
   readonly threaded: readonly (readonly [number, number, number])[];
   readonly blocks: readonly (readonly [number, number, number])[];
+  /** Its native code makes no frame (the caller's rbp stays rbp). */
+  readonly frameless: boolean;
 }
 
 /** The JSON text of a unit's debug info, given where its native lines were placed and which op each pair is. */
-export function debugText(unit: Unit, base: number, native: readonly { offset: number; op: number }[], pairOps: readonly number[]): string {
+export function debugText(unit: Unit, base: number, native: readonly { offset: number; op: number }[], pairOps: readonly number[], frameless = false): string {
   const d = unit.debug;
   const spanOf = (i: number): [number, number] | null => {
     const op: Op | undefined = unit.ops[i];
@@ -68,6 +72,7 @@ export function debugText(unit: Unit, base: number, native: readonly { offset: n
     p: runs(native.map((x) => ({ at: x.offset, op: x.op }))),
     q: runs(pairOps.map((op, i) => ({ at: i, op }))),
     k: (d?.blocks ?? []).map((b) => [b.native, b.stub, b.literals]),
+    ...(frameless && { f: 1 }),
   });
 }
 
@@ -108,7 +113,7 @@ export function debugInfoOfMethod(k: Kernel, method: number): DebugInfo | null {
 
 export function parseDebugText(text: string): DebugInfo | null {
   try {
-    const j = JSON.parse(text) as { n: string; a: number; b: number; v: [string, string, number][]; p: [number, number, number][]; q: [number, number, number][]; k: [number, number, number][] };
+    const j = JSON.parse(text) as { n: string; a: number; b: number; v: [string, string, number][]; p: [number, number, number][]; q: [number, number, number][]; k: [number, number, number][]; f?: number };
     if (typeof j.n !== 'string' || typeof j.a !== 'number' || !Array.isArray(j.v) || !Array.isArray(j.p) || !Array.isArray(j.q)) return null;
     return {
       name: j.n,
@@ -118,6 +123,7 @@ export function parseDebugText(text: string): DebugInfo | null {
       native: j.p,
       threaded: j.q,
       blocks: Array.isArray(j.k) ? j.k : [],
+      frameless: j.f === 1,
     };
   } catch {
     return null;

@@ -60,6 +60,8 @@ export const lit = (name: string): Operand => ({ kind: 'mem', base: RIP, index: 
 export const literalSlot = (i: number): Operand => lit(`literal${i}`);
 
 export interface NativeCode {
+  /** Made without a frame (framelessLeaf): its code is never a place a debugger stops at. */
+  readonly frameless?: boolean;
   /** The instructions before optimization, for listings and tests. */
   readonly raw: readonly Line[];
   /** After the peephole optimizer. */
@@ -124,9 +126,17 @@ interface Context extends SendContext {
   readonly sites: ReadonlyMap<Op, number>;
 }
 
-/** Native instructions for `unit` (not yet encoded). */
-export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: ReadonlyMap<Op, number>, siteSlots: ReadonlyMap<Op, number> = new Map()): NativeCode {
+/**
+ * Native instructions for `unit` (not yet encoded). A method (`leaf`: not a block, not a DoIt)
+ * that only reads or writes its own slots, constants and globals is made without a frame
+ * (framelessLeaf).
+ */
+export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: ReadonlyMap<Op, number>, siteSlots: ReadonlyMap<Op, number> = new Map(), leaf = false): NativeCode {
   const cx: Context = { k, unit, literals, sites, siteSlots };
+  if (leaf) {
+    const made = framelessLeaf(cx);
+    if (made) return made;
+  }
   const out: Line[] = [];
   const marks = new Map<Line, number>();
   /** The op being translated (what its lines are marked with, for the debugger). */
@@ -675,6 +685,107 @@ function inlineArithmetic(ops: readonly Op[], at: number, cx: SendContext & { ar
   }
   coldEmit('jmp', [to(done)], origin);
   return sendAt - at + 1 + (branch ? 1 : 0);
+}
+
+/**
+ * A method whose body, up to its first `^`, only loads self, an argument, one of its own
+ * slots, a literal, a number or a global, and stores into its own slots (a getter, a setter,
+ * a constant: `^x`, `x := v`, `^nil`), made without a frame: nothing in it sends, loops or
+ * checks for an interrupt, so no frame is read while it runs, and its caller's frame stays the
+ * innermost one a debugger or a backtrace shows. The receiver is rax (no arguments) or
+ * `[rsp+8n]`, argument j `[rsp+8(n-j)]`, the last argument rax (kernel/ABI.md):
+ *
+ *     x     mov rax, [rax+8i]; ret                         (no arguments)
+ *     x: v  mov rcx, [rsp+8]; mov [rcx+8i], rax; mov rax, rcx; ret
+ *
+ * Returns null for anything else (the ordinary translation with a frame).
+ */
+function framelessLeaf(cx: Context): NativeCode | null {
+  const { unit } = cx;
+  const ops = unit.ops;
+  const first = ops[0];
+  if (first?.op !== 'prologue' || first.block || first.temps !== 0) return null;
+  const n = unit.argc;
+  const end = ops.findIndex((o) => o.op === 'return');
+  if (end < 0 || end > 8) return null;
+  const body = ops.slice(1, end);
+  if ((ops[end] as Extract<Op, { op: 'return' }>).leave) return null;
+  const simple = (s: Source): boolean => s.kind === 'self' || s.kind === 'instance' || s.kind === 'literal' || s.kind === 'number' || s.kind === 'global' || s.kind === 'argument';
+  if (!body.every((o) => (o.op === 'load' && !o.push && simple(o.from)) || (o.op === 'store' && o.to.kind === 'instance') || (o.op === 'pop' && !o.restore))) return null;
+  const out: Line[] = [];
+  const marks = new Map<Line, number>();
+  let current = 0;
+  const emit = (mnemonic: string, operands: ItemOperand[], origin: string): void => {
+    const line = { mnemonic, operands, hints: {}, origin };
+    out.push(line);
+    marks.set(line, current);
+  };
+  const receiverInStack = mem(RSP, -1, 1, 8 * n, 64);
+  /** Where self is: rax (no arguments, until rax is written), rdx (saved there), or the stack. */
+  let self: number | 'stack' = n === 0 ? RAX : 'stack';
+  /** Does rax still hold what the caller left in it (the receiver, or the last argument)? */
+  let entryInRax = true;
+  const needsSelf = (from: number): boolean => ops.slice(from, end).some((o) =>
+    (o.op === 'load' && (o.from.kind === 'self' || o.from.kind === 'instance')) || o.op === 'store');
+  /** Before rax is written: keep self in rdx when it is in rax and still needed. */
+  const writingRax = (at: number, origin: string): void => {
+    if (self === RAX && needsSelf(at + 1)) { emit('mov', [reg(RDX), reg(RAX)], origin); self = RDX; }
+    else if (self === RAX) self = -1;
+    entryInRax = false;
+  };
+  /** self in a register (rcx from the stack). */
+  const selfRegister = (origin: string): number => {
+    if (self === 'stack') { emit('mov', [reg(RCX), receiverInStack], origin); return RCX; }
+    if (self < 0) throw new Error('self is gone');
+    return self;
+  };
+  for (let at = 1; at < end; at++) {
+    const op = ops[at];
+    current = at;
+    const origin = describeOp(op);
+    if (op.op === 'pop') continue;
+    if (op.op === 'store') {
+      const r = selfRegister(origin);
+      emit('mov', [mem(r, -1, 1, 8 * (op.to as { index: number }).index, 64), reg(RAX)], origin);
+      continue;
+    }
+    if (op.op !== 'load') return null;
+    const from = op.from;
+    switch (from.kind) {
+      case 'self':
+        if (self === RAX) break;
+        if (self === 'stack') { writingRax(at, origin); emit('mov', [reg(RAX), receiverInStack], origin); break; }
+        if (self < 0) return null;
+        emit('mov', [reg(RAX), reg(self)], origin);
+        entryInRax = false;
+        break;
+      case 'argument':
+        if (from.index === n && entryInRax) break;
+        if (from.index === n) return null;
+        writingRax(at, origin);
+        emit('mov', [reg(RAX), mem(RSP, -1, 1, 8 * (n - from.index), 64)], origin);
+        break;
+      case 'instance': {
+        if (self !== 'stack' && self < 0) return null;
+        const r = self === 'stack' ? RCX : self;
+        if (self === 'stack') emit('mov', [reg(RCX), receiverInStack], origin);
+        writingRax(at, origin);
+        emit('mov', [reg(RAX), mem(r, -1, 1, 8 * from.index, 64)], origin);
+        break;
+      }
+      case 'literal': writingRax(at, origin); emit('mov', [reg(RAX), literalSlot(from.index)], origin); break;
+      case 'number': writingRax(at, origin); emit('mov', [reg(RAX), imm(from.value)], origin); break;
+      case 'global':
+        writingRax(at, origin);
+        emit('mov', [reg(RAX), literalSlot(from.index)], origin);
+        emit('mov', [reg(RAX), mem(RAX, -1, 1, 8 * BINDING.VALUE, 64)], origin);
+        break;
+      default: return null;
+    }
+  }
+  current = end;
+  emit('ret', [], 'return (no frame)');
+  return { raw: out, lines: out, fired: {}, marks, frameless: true };
 }
 
 /**

@@ -24,7 +24,7 @@
 import { FORMAT_CODE, TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts';
 import { classIndexOf, formatOf, isObject, slotCount, slotNumber, slotPointer, slotTag } from '../../kernel/objects/access.ts';
 import { walkGuard } from '../../kernel/objects/classes.ts';
-import { findBinding, isUndeclared } from '../../kernel/objects/globals.ts';
+import { findBinding } from '../../kernel/objects/globals.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { BEHAVIOUR, BINDING, CLASS, ROOTS, isSymbolClass } from '../../kernel/objects/layout.ts';
 import { LAST_RESULT } from './workspace.ts';
@@ -70,6 +70,9 @@ export function imageState(k: Kernel): string | null {
   }
 }
 
+/** The last TRANSIENT slots found, by kernel, and what they were found from. */
+const transientCache = new WeakMap<Kernel, { readonly key: string; readonly skip: Map<number, Set<number>> }>();
+
 class StateReader {
   private h1 = 0x811c9dc5;
   private h2 = 0x01000193;
@@ -81,26 +84,50 @@ class StateReader {
   private readonly table: number;
   private readonly classes: number;
   /** TRANSIENT's slots, by class index. */
-  private readonly skip = new Map<number, Set<number>>();
+  private readonly skip: Map<number, Set<number>>;
 
   constructor(private readonly k: Kernel) {
     this.m = k.machine;
     this.lastResult = k.symbols.find(LAST_RESULT) ?? -1;
     this.table = slotPointer(this.m, k.roots, ROOTS.CLASS_TABLE);
     this.classes = slotCount(this.m, this.table);
+    this.skip = this.transientSlots();
+  }
+
+  /**
+   * TRANSIENT's slots, by class index: found again only when a class named there, or the
+   * names of its instance variables, are other objects than the last time (the names are
+   * read as text only then), or after a major collection (which may free a Symbol and give
+   * its address to another).
+   */
+  private transientSlots(): Map<number, Set<number>> {
+    const k = this.k, m = this.m;
+    const found: { index: number; names: number; ivars: readonly string[] }[] = [];
+    let key = `${k.heap.stats.majorCollections}`;
     for (const [name, ivars] of Object.entries(TRANSIENT)) {
       const binding = findBinding(k, name);
-      if (binding < 0 || slotTag(this.m, binding, BINDING.VALUE) !== TAG_PTR) continue;
-      const b = slotPointer(this.m, binding, BINDING.VALUE);
-      if (!this.isBehaviour(b) || slotTag(this.m, b, BEHAVIOUR.IVARS) !== TAG_PTR) continue;
-      const names = slotPointer(this.m, b, BEHAVIOUR.IVARS);
+      if (binding < 0 || slotTag(m, binding, BINDING.VALUE) !== TAG_PTR) continue;
+      const b = slotPointer(m, binding, BINDING.VALUE);
+      if (!this.isBehaviour(b) || slotTag(m, b, BEHAVIOUR.IVARS) !== TAG_PTR) continue;
+      const names = slotPointer(m, b, BEHAVIOUR.IVARS);
       if (names === k.nil) continue;
-      const slots = new Set<number>();
-      for (let i = 0; i < slotCount(this.m, names); i++) {
-        if (slotTag(this.m, names, i) === TAG_PTR && ivars.includes(k.textOf(slotPointer(this.m, names, i)))) slots.add(i);
-      }
-      this.skip.set(slotNumber(this.m, b, BEHAVIOUR.INDEX), slots);
+      const index = slotNumber(m, b, BEHAVIOUR.INDEX);
+      key += `/${index}:${names}`;
+      for (let i = 0; i < slotCount(m, names); i++) key += `,${slotPointer(m, names, i)}`;
+      found.push({ index, names, ivars });
     }
+    const cached = transientCache.get(k);
+    if (cached !== undefined && cached.key === key) return cached.skip;
+    const skip = new Map<number, Set<number>>();
+    for (const { index, names, ivars } of found) {
+      const slots = new Set<number>();
+      for (let i = 0; i < slotCount(m, names); i++) {
+        if (slotTag(m, names, i) === TAG_PTR && ivars.includes(k.textOf(slotPointer(m, names, i)))) slots.add(i);
+      }
+      skip.set(index, slots);
+    }
+    transientCache.set(k, { key, skip });
+    return skip;
   }
 
   private mix(n: number): void {
@@ -109,41 +136,55 @@ class StateReader {
   }
 
   read(): string | null {
-    const k = this.k, m = this.m, st = m.store;
+    const k = this.k, m = this.m, st = m.store, c32 = st.cells32, tags = st.tags;
     const roots = k.roots >> 3;
     for (const r of [ROOTS.LOG, ROOTS.MARKS, ROOTS.NEXT_CLASS, ROOTS.GLOBALS]) {
-      this.mix(st.tags[roots + r]);
-      this.mix(st.cells32[2 * (roots + r)]);
-      this.mix(st.cells32[2 * (roots + r) + 1]);
+      this.mix(tags[roots + r]);
+      this.mix(c32[2 * (roots + r)]);
+      this.mix(c32[2 * (roots + r) + 1]);
     }
+    // The cells are read as 32-bit halves (no BigInt made per cell: this runs after every
+    // statement). A pointer's address is its low half (the machine's memory is below 4 GB).
     const guard = walkGuard(k, 'the globals');
-    for (let b = slotPointer(m, k.roots, ROOTS.GLOBALS); b >= 0 && b !== k.nil && guard(); b = slotPointer(m, b, BINDING.NEXT)) {
-      if (slotPointer(m, b, BINDING.NAME) === this.lastResult || isUndeclared(k, b)) continue;
+    const nil = k.nil, last = this.lastResult;
+    for (let b = slotPointer(m, k.roots, ROOTS.GLOBALS); b >= 0 && b !== nil && guard(); b = this.pointerAt((b >> 3) + BINDING.NEXT)) {
+      const v = (b >> 3) + BINDING.VALUE;
+      // Undeclared: a binding whose value is itself.
+      if (this.pointerAt((b >> 3) + BINDING.NAME) === last || this.pointerAt(v) === b) continue;
       this.mix(b);
-      if (!this.value(b + 8 * BINDING.VALUE)) return null;
+      if (!this.value(v)) return null;
     }
     return `${(this.h1 >>> 0).toString(16)}${(this.h2 >>> 0).toString(16)}`;
   }
 
-  /** Mix in the value in the cell at byte address `a` (an object it points at, read through). False when over the limit. */
-  private value(a: number): boolean {
-    const st = this.m.store, c = a >> 3;
+  /** The address in cell c when it holds a pointer, else -1. */
+  private pointerAt(c: number): number {
+    const st = this.m.store;
+    return st.tags[c] === TAG_PTR && st.cells32[2 * c + 1] === 0 ? st.cells32[2 * c] >>> 0 : -1;
+  }
+
+  /** Mix in the value in cell c (an object it points at, read through). False when over the limit. */
+  private value(c: number): boolean {
+    const st = this.m.store;
     const tag = st.tags[c];
     this.mix(tag);
-    if (tag !== TAG_PTR) {
-      this.mix(st.cells32[2 * c]);
-      this.mix(st.cells32[2 * c + 1]);
+    const lo = st.cells32[2 * c], hi = st.cells32[2 * c + 1];
+    if (tag !== TAG_PTR || hi !== 0) {
+      this.mix(lo);
+      this.mix(hi);
       return true;
     }
-    return this.object(Number(st.cells[c]));
+    return this.object(lo >>> 0);
   }
 
   /** Kernel.isBehaviour, with the class table read once. */
   private isBehaviour(p: number): boolean {
     const m = this.m;
     if (slotCount(m, p) !== BEHAVIOUR.SIZE || slotTag(m, p, BEHAVIOUR.INDEX) !== TAG_NUM) return false;
-    const i = slotNumber(m, p, BEHAVIOUR.INDEX);
-    return i > 0 && i < this.classes && slotPointer(m, this.table, i) === p;
+    const c = (p >> 3) + BEHAVIOUR.INDEX, c32 = m.store.cells32;
+    if (c32[2 * c + 1] !== 0) return false;
+    const i = c32[2 * c];
+    return i > 0 && i < this.classes && this.pointerAt((this.table >> 3) + i) === p;
   }
 
   private object(p: number): boolean {
@@ -164,9 +205,10 @@ class StateReader {
     this.cells += n + 1;
     if (this.cells > LIMIT) return false;
     const skip = this.skip.get(index);
+    const c = p >> 3;
     for (let i = 0; i < n; i++) {
       if (skip?.has(i)) { this.mix(0x7a5e); continue; }
-      if (!this.value(p + 8 * i)) return false;
+      if (!this.value(c + i)) return false;
     }
     return true;
   }

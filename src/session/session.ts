@@ -14,9 +14,10 @@
  *                           `Image saveAs:` asked for by an item are made right after that item.
  *   start(item)             one item in slices (Bedrock.startItem), journaled when it ends:
  *                           the REPL's way, so that Ctrl-C can interrupt it.
- *   group(true), commit()   group commit (piped mode): accepted items are written to the
- *                           journal but synced together by commit(), which says whether they
- *                           are on disk; the caller acknowledges none of them before that.
+ *   group(true), commit()   group commit (piped mode): accepted items are added to the
+ *                           journal but written and synced together by commit() (one write,
+ *                           one fsync), which says whether they are on disk; the caller
+ *                           acknowledges none of them before that.
  *   mark(name), forget(n)   the kernel's mark and forget, journaled likewise.
  *   save(path?)             the atomic save (save.ts); the image then includes every journal
  *                           entry so far. A different path is "save as": that file becomes the
@@ -415,6 +416,7 @@ export class Session {
       this.journal.close();
       const changes = journalPath(target);
       this.journal = new Journal(changes, id, scanJournal(changes, position), 0, this.options.journalIo);
+      this.bufferJournal();
       this.imagePath = target;
       if (lock !== null) { this.lock?.release(); this.lock = lock; }
     }
@@ -539,15 +541,26 @@ export class Session {
   }
 
   /**
-   * Group commit: with `on`, an accepted item is written to the journal when it ends but not
-   * synced; commit() syncs everything written since the last commit at once. Turning it off
-   * commits. (Piped mode groups the items it reads together and prints their outcomes after
-   * the commit; the REPL does not group: one line, one sync.)
+   * Group commit: with `on`, an accepted item is added to the journal when it ends, but neither
+   * written nor synced; commit() writes everything added since the last commit at once, and
+   * syncs it (one write and one fsync a batch). Turning it off commits. (Piped mode groups the
+   * items it reads together and prints their outcomes after the commit; the REPL does not
+   * group: one line, one sync.)
    */
   group(on: boolean): string | null {
     const r = on ? null : this.commit();
     this.grouping = on;
+    this.bufferJournal();
     return r;
+  }
+
+  /** The journal buffers while grouping (a write failing at the commit fails the batch, as an fsync does). */
+  private bufferJournal(): void {
+    try {
+      this.journal.buffer(this.grouping);
+    } catch {
+      // (Only when something is buffered as grouping ends, which commit() has written.)
+    }
   }
 
   /**

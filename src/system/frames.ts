@@ -12,7 +12,8 @@
  *     in r12 and its pair index in rbx; run: saved the caller's rbp, rbx, r12 (and r13) above
  *     its frame, under the return address [r12+32];
  *   - anywhere else (a primitive, the send routine's trampolines, the ret stub of a signalled
- *     fault): the next code-tagged cell up the stack is the return address.
+ *     fault, a method made without a frame: native.ts framelessLeaf): the next code-tagged
+ *     cell up the stack is the return address.
  *
  * The walk stops at the host's return address (a pointer to the exit stub: a nested run the
  * host started is a world of its own), at the top of the stack, or at anything it cannot read;
@@ -149,7 +150,7 @@ export function walkFrames(k: Kernel, index: CodeIndex, start: WalkStart, limit 
     if (!cache) break;
     const entry = index.entries.get(cache.addr);
     const offset = pc - cache.addr - (returning ? 1 : 0);
-    if (entry && entry.native) {
+    if (entry && entry.native && !entry.info.frameless) {
       const f = Number(rbp.value);
       if (rbp.tag !== TAG_STACK || !onStack(f) || f < rsp || !onStack(f + 8)) break;
       out.push({ kind: 'native', frame: f, code: entry, at: Math.max(0, offset), entry: { rsp: f + 8, rbp: cellValue(f), rbx, r12, r13 } });

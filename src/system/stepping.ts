@@ -53,7 +53,7 @@ export function placeAt(k: Kernel, index: CodeIndex, next: Insn): Place | null {
   const m = k.machine;
   const addr = next.code.addr;
   const e = index.entries.get(addr);
-  if (e && e.native) {
+  if (e && e.native && !e.info.frameless) {
     if (m.registerTag(5) !== TAG_STACK) return null;
     if (m.cellTag(Number(m.register(4))) === TAG_CODE) return null;
     const r = sourceRangeAt(e.info.native, next.off);

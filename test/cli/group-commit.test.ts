@@ -24,9 +24,14 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 class LoggingIo implements JournalIo {
   constructor(private readonly log: string[]) {}
   fsyncFailures = 0;
+  /** The next write writes half of its data, and the one after it fails (a disk filling up). */
+  tornWrite = false;
+  private full = false;
   openAppend(path: string): number { return nodeJournalIo.openAppend(path); }
   write(fd: number, data: Uint8Array, offset: number, length: number): number {
+    if (this.full) { this.full = false; throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }); }
     this.log.push('write');
+    if (this.tornWrite && length > 1) { this.tornWrite = false; this.full = true; length = Math.floor(length / 2); }
     return nodeJournalIo.write(fd, data, offset, length);
   }
   fsync(fd: number): void {
@@ -77,13 +82,14 @@ describe('group commit in piped mode', () => {
     session.finish();
     const printed = log.filter((e) => e.startsWith('out ')).map((e) => e.slice(4));
     expect(printed).toEqual(Array.from({ length: 80 }, (_, i) => String(i)));
-    expect(log.filter((e) => e === 'write').length).toBe(81); // the header line and 80 entries
-    // The journal's header line (synced when it is made), then one sync for each read, and one
-    // at the end of the input (an entry ends where the next line begins: the last one ends there).
+    // The journal's header line (written and synced when it is made), then one write and one
+    // sync for each read, and for the end of the input (an entry ends where the next line
+    // begins: the last one ends there). Not a write an entry: a batch is written at once.
+    expect(log.filter((e) => e === 'write').length).toBe(4);
     expect(log.filter((e) => e === 'fsync').length).toBe(4);
     expect(printedOnlyWhenSynced(log)).toBe(true);
     expect(scanJournal(`${path}.changes`).entries.map((e) => e.source)).toEqual(Array.from({ length: 80 }, (_, i) => `V${i} := ${i}`));
-  }, 60_000);
+  }, 180_000);
 
   it('a dot-command commits what came before it, and runs on its own', async () => {
     const { session, log } = piped('dot.image');
@@ -91,7 +97,7 @@ describe('group commit in piped mode', () => {
     session.finish();
     expect(log.filter((e) => e.startsWith('out ')).map((e) => e.slice(4))).toEqual(['0', '1', '2', 'no marks', '3', '4']);
     expect(printedOnlyWhenSynced(log)).toBe(true);
-  }, 60_000);
+  }, 180_000);
 
   it('a batch whose sync fails is printed as not acknowledged, and is not in the journal; the next batch is', async () => {
     const { session, io, log, path } = piped('fails.image');
@@ -110,5 +116,27 @@ describe('group commit in piped mode', () => {
     expect(lines.slice(3)).toEqual(['out 4', 'out 3']);
     expect(printedOnlyWhenSynced(log)).toBe(true);
     expect(scanJournal(`${path}.changes`).entries.map((e) => e.source)).toEqual(['First := 1', 'Also := 4', 'Kept := 3']);
-  }, 60_000);
+  }, 180_000);
+
+  it('a batch whose write fails half way (a full disk) is not acknowledged and not in the journal; the next batch is', async () => {
+    const { session, io, log, path } = piped('full.image');
+    await pump(session, chunks('First := 1\n'));
+    io.tornWrite = true;
+    await pump(session, chunks('Lost := 2\nObject lost -> ^0\nAlso := 4\n'));
+    await pump(session, chunks('Kept := 3\n'));
+    expect(session.failed).toBe(true);
+    session.finish();
+    const lines = log.filter((e) => e.startsWith('out ') || e.startsWith('err not acknowledged'));
+    expect(lines).toHaveLength(5);
+    expect(lines[0]).toBe('out 1');
+    expect(lines[1]).toMatch(/^err not acknowledged: the statement ran, but the journal .*full\.image\.changes could not be flushed to the disk \(ENOSPC/);
+    expect(lines[2]).toMatch(/^err not acknowledged: Object>>lost was defined, but the journal .* could not be flushed/);
+    expect(lines.slice(3)).toEqual(['out 4', 'out 3']);
+    expect(printedOnlyWhenSynced(log)).toBe(true);
+    // The half line written was cut off: the journal reads whole, without the failed batch.
+    const scan = scanJournal(`${path}.changes`);
+    expect(scan.damage).toBeNull();
+    expect(scan.torn).toBe(false);
+    expect(scan.entries.map((e) => e.source)).toEqual(['First := 1', 'Also := 4', 'Kept := 3']);
+  }, 180_000);
 });

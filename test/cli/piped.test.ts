@@ -30,6 +30,8 @@ describe('EntrySplitter', () => {
     expect(split("'two\nlines'\n.save\n\"a\ncomment\" 3\n.see Foo>>bar")).toEqual([
       "'two\nlines'", '.save', '"a\ncomment" 3', '.see Foo>>bar',
     ]);
+    // A method header, then a comment on lines of its own: still the method's, whose body is to come.
+    expect(split('Foo bar ->\n" (\n) "\n3]\nx')).toEqual(['Foo bar ->\n" (\n) "\n3]', 'x']);
   });
 
   it('a line starting with a dot inside an open entry is part of it', () => {

@@ -4,7 +4,7 @@
  * files' order, the class sent `new run: args`, `Smalltalk exit:` giving the exit status.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -85,7 +85,9 @@ describe('bedrock run FILE.som', () => {
       ')',
       '',
     ].join('\n'));
-    const run = (...args: string[]) => spawnSync(process.execPath, [bin, 'run', join(dir, 'Main.som'), ...args], { encoding: 'utf8', timeout: 120_000 });
+    const cache = join(dir, 'cache');
+    const run = (...args: string[]) => spawnSync(process.execPath, [bin, 'run', join(dir, 'Main.som'), ...args],
+      { encoding: 'utf8', timeout: 120_000, env: { ...process.env, BEDROCK_CLASSPATH_CACHE: cache } });
     const ok = run('5');
     expect(ok.stderr).toBe('');
     expect(ok.stdout).toBe('25 base 25 2\nsum 3\n42\ny\ndone\n');
@@ -93,5 +95,53 @@ describe('bedrock run FILE.som', () => {
     const exits = run('5', '3');
     expect(exits.stdout).toBe('25 base 25 2\n');
     expect(exits.status).toBe(3);
+  });
+});
+
+describe('bedrock run FILE.som keeps its class path compiled (src/cli/class-path-cache.ts)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bedrock-som-cache-'));
+  dirs.push(dir);
+  const cache = join(dir, 'cache');
+  const main = (word: string): string => `Main = (\n  run: args = ( ScriptConsole println: Helper new word , '${word}' )\n)\n`;
+  writeFileSync(join(dir, 'Helper.som'), "Helper = (\n  word = ( ^'hello ' )\n)\n");
+  const run = (env: Record<string, string> = {}) => spawnSync(process.execPath, [bin, 'run', join(dir, 'Main.som')],
+    { encoding: 'utf8', timeout: 120_000, cwd: dir, env: { ...process.env, BEDROCK_CLASSPATH_CACHE: cache, ...env } });
+  const images = (): string[] => readdirSync(cache).filter((n) => n.endsWith('.image')).sort();
+
+  it('compiles once, opens the compiled image after, and compiles again for any change of a file', () => {
+    writeFileSync(join(dir, 'Main.som'), main('world'));
+    const first = run();
+    expect(first.stderr).toBe('');
+    expect(first.stdout).toBe('hello world\n');
+    const [kept] = images();
+    expect(images()).toHaveLength(1);
+    const made = statSync(join(cache, kept)).mtimeMs;
+    // Another text is another class path: compiled and kept beside the first.
+    writeFileSync(join(dir, 'Main.som'), main('there'));
+    expect(run().stdout).toBe('hello there\n');
+    expect(images()).toHaveLength(2);
+    // The first text again: its image is opened, not compiled and written again.
+    writeFileSync(join(dir, 'Main.som'), main('world'));
+    const again = run();
+    expect(again.stdout).toBe('hello world\n');
+    expect(again.status).toBe(0);
+    expect(images()).toHaveLength(2);
+    expect(statSync(join(cache, kept)).mtimeMs).toBe(made);
+  });
+
+  it('keeps nothing when loading failed or printed, nor in a directory others can write', () => {
+    const other = join(dir, 'cache-shared');
+    mkdirSync(other, { mode: 0o700 });
+    chmodSync(other, 0o777);
+    writeFileSync(join(dir, 'Main.som'), main('shared'));
+    const shared = run({ BEDROCK_CLASSPATH_CACHE: other });
+    expect(shared.stdout).toBe('hello shared\n');
+    expect(readdirSync(other)).toEqual([]);
+    const before = images().length;
+    writeFileSync(join(dir, 'Broken.som'), 'Broken = (\n  oops = ( ^ )\n)\n');
+    const broken = run();
+    expect(broken.stderr).not.toBe('');
+    expect(images()).toHaveLength(before);
+    rmSync(join(dir, 'Broken.som'));
   });
 });

@@ -55,6 +55,10 @@ const CASES: readonly Case[] = [
     "Error signal: 'nobody catches this'\n3 + 4\n1 // 0\nnil foo\n5", ['Error: nobody catches this', '7', 'ZeroDivide: division by zero', 'nil does not understand #foo', '5']],
   ['handlers do not leak from one evaluation into the next',
     "[Error signal: 'one'] on: Error do: [:e | e messageText]\nError signal: 'two'", ["'one'", 'Error: two']],
+  // What GNU Smalltalk 3.2.5 answers for each (gst's goodness: the nearest class wins, the first of equals)
+  ['on:do:on:do: runs the block of the class nearest the exception',
+    "[1/0] on: Error do: [:e | 1] on: ZeroDivide do: [:e | 2]\n[1/0] on: ZeroDivide do: [:e | 1] on: ZeroDivide do: [:e | 2]\n[self error: 'x'] on: Exception do: [:e | 1] on: Error do: [:e | e messageText]\n[nil foo] on: ZeroDivide do: [:e | 7] on: MessageNotUnderstood do: [:e | e return: 8] on: Error do: [:e | 9]\n[nil foo] on: ZeroDivide do: [:e | 7] on: ZeroDivide, MessageNotUnderstood do: [:e | 8] on: Error do: [:e | 9] on: Warning do: [:e | 10]\n[Warning signal: 'w'] on: ZeroDivide do: [:e | 7] on: Error do: [:e | 9] on: Warning do: [:e | 10] on: Exception do: [:e | 11] on: Warning do: [:e | 12]\n[[1/0] on: MessageNotUnderstood do: [:e | 1] on: Warning do: [:e | 2]] on: ZeroDivide do: [:e | 3]",
+    ['2', '1', "'x'", '8', '8', '10', '3']],
   ['Warning unhandled answers nil', '(Warning signal: \'w\') isNil', ['true']],
   ['user subclasses of Error carry their own description',
     "Error subclass: #Overdrawn instanceVariableNames: ''\nOverdrawn messageText -> ^'not enough money'\n[Overdrawn new signal] on: Overdrawn do: [:e | e messageText]\nOverdrawn new signal",

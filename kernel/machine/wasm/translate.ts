@@ -65,8 +65,18 @@ export const NEXT_AFTER = 1;
 /** NEXT_MODE of a nested interpreter run that stopped: the instruction is Machine.stoppedAt. */
 export const NEXT_INSN = 2;
 
-/** Nested WebAssembly calls before a call is left to the interpreter (which starts the host stack afresh). */
-export const MAX_DEPTH = 600;
+/**
+ * How deep translated code may nest WebAssembly calls before a call is left to the interpreter
+ * (which starts the host stack afresh), in bytes of the host's stack, roughly: a call adds the
+ * caller's frameWeight. V8's frames grow with the function (a large method's translation took
+ * about 1 to 2.5 KB a frame, a small one's 0.5 KB), so counting calls alone let recursion
+ * through a large method run the host out of stack (about 1 MB) before the machine's ran out.
+ */
+export const MAX_DEPTH = 600 * 1024;
+/** A nested interpreter run (the stub, runNested) and the host frames around it. */
+export const NESTED_RUN_WEIGHT = 4096;
+/** What a translated function's frame is counted as: more than V8 was seen to take. */
+export function frameWeight(codeBytes: number): number { return 1024 + 2 * codeBytes; }
 
 /** Byte offsets of STATE fields (cells.ts STATE gives them in units of their views). */
 const S_REG = (r: number): number => 8 * r;
@@ -1522,6 +1532,7 @@ class FunctionWriter {
       this.tableSlotOf(L.a, () => this.stopAt(ins));
     }
     // Too deep for the host's stack, or no room for the return address: the interpreter calls.
+    const weight = frameWeight(this.p.code.byteLength);
     b.get(PARAM_DEPTH).i32(MAX_DEPTH).op('i32_ge_u');
     b.get(L.sp).i32(8).op('i32_sub').load32At(S_STACK_LO).op('i32_lt_s').op('i32_or');
     this.when(() => this.stopAt(ins));
@@ -1530,11 +1541,11 @@ class FunctionWriter {
     this.storeState(this.dirtyHere);
     b.i32(retAddr);
     if (direct) {
-      b.i32(direct.address).i32(direct.entry).get(PARAM_DEPTH).i32(1).op('i32_add');
+      b.i32(direct.address).i32(direct.entry).get(PARAM_DEPTH).i32(weight).op('i32_add');
       if (direct.f !== undefined) b.call(direct.f);
       else b.i32(direct.slot).callIndirect(this.env.fnType);
     } else {
-      b.get(L.a).op('i32_wrap_i64').i32(0).get(PARAM_DEPTH).i32(1).op('i32_add').get(L.x).callIndirect(this.env.fnType);
+      b.get(L.a).op('i32_wrap_i64').i32(0).get(PARAM_DEPTH).i32(weight).op('i32_add').get(L.x).callIndirect(this.env.fnType);
     }
     b.tee(L.status);
     this.afterCall(retAddr);
