@@ -16,6 +16,10 @@
  *                       spawner of two actors waits (Atomics.wait): what two cores give plain
  *                       Node when nothing is started, copied or translated
  *
+ * actors.fib.two and actors.fib.one are timed in pairs (two, then one, again and again), after
+ * the pool's workers have each run a few actors and the process has fallen quiet (settle), so
+ * that neither is timed beside a worker still starting or V8 still compiling on its threads.
+ *
  * The actors' workers run the build's dist/actor-worker.cjs when the build is fresh (a worker
  * from the sources compiles them through tsx first, which would be most of a spawn); the
  * details say which. Timings are reported, never asserted.
@@ -66,17 +70,75 @@ function prepare(): void {
   define(ENGINE, 'fib', FIB_PROGRAM);
 }
 
+const fibExpression = (n: number, two: boolean): string => two
+  ? `| a b | a := [${n} fib] spawn. b := [${n} fib] spawn. a value + b value`
+  : `[${n} fib + ${n} fib] spawn value`;
+
+function fibRun(n: number, two: boolean): Measurement {
+  prepare();
+  return timedEval(ENGINE, fibExpression(n, two), String(2 * fibOf(n)), 2 * fibCalls(n));
+}
+
+/** What settle() found: how long the process took to fall quiet after the pool's warm-up, or null (not run). */
+let settledAfter: { ms: number; quiet: boolean } | null = null;
+
+/** This process's CPU time (all its threads), in ms. */
+const processCpu = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+
+/**
+ * Before the first timed run of two actors against one: every worker of the pool started and
+ * warm (its JavaScript compiled by V8, the fib module compiled, each worker having run a few
+ * actors), then the process quiet. A worker that starts takes a few hundred milliseconds of
+ * CPU (loading its code, preparing its memory) and V8 compiles for a second or more after,
+ * on threads of its own: timed beside that, two actors on two cores share them with it, and
+ * one actor on one core does not. The runs are then made in pairs (see pairedRuns).
+ */
+function settle(n: number): void {
+  if (settledAfter) return;
+  for (let i = 0; i < 6; i++) { fibRun(n, true); fibRun(n, false); }
+  // Quiet: less than 5 ms of CPU in 100 ms, the main thread sleeping (at most 10 s).
+  const t0 = performance.now();
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  let quiet = false;
+  while (!quiet && performance.now() - t0 < 10_000) {
+    const c = processCpu();
+    Atomics.wait(sleeper, 0, 0, 100);
+    quiet = processCpu() - c < 5;
+  }
+  settledAfter = { ms: performance.now() - t0, quiet };
+}
+
+/**
+ * Two actors against one, timed in pairs: each pair runs one after the other in this order,
+ * so that whatever else the machine does in the meantime falls on both alike. fib.two makes
+ * the pairs (warm-ups first) and keeps fib.one's half for it; fib.one run alone (its name
+ * alone on the command line) times itself.
+ */
+let pairedOne: Measurement[] | null = null;
+
 function fibTwice(n: number, two: boolean): Benchmark {
-  const answer = String(2 * fibOf(n));
-  const expression = two
-    ? `| a b | a := [${n} fib] spawn. b := [${n} fib] spawn. a value + b value`
-    : `[${n} fib + ${n} fib] spawn value`;
   return {
     name: two ? 'actors.fib.two' : 'actors.fib.one', unit: 'calls/s', size: `${n} fib twice (${2 * fibCalls(n)} calls)`,
     about: two ? 'fib N in each of two actors at once (the spawns included)' : 'fib N twice in one actor (its spawn included)',
     ...(two && { baseline: 'actors.fib.one' }),
-    runs: 5, warmups: 1, details,
-    run: () => { prepare(); return timedEval(ENGINE, expression, answer, 2 * fibCalls(n)); },
+    runs: 7, warmups: 1, details,
+    run: () => fibRun(n, two),
+    runAll: (runs, warmups) => {
+      prepare();
+      settle(n);
+      if (!two) {
+        const kept = pairedOne;
+        pairedOne = null;
+        if (kept && kept.length === runs) return kept;
+        for (let i = 0; i < warmups; i++) fibRun(n, false);
+        return Array.from({ length: runs }, () => fibRun(n, false));
+      }
+      for (let i = 0; i < warmups; i++) { fibRun(n, true); fibRun(n, false); }
+      const twos: Measurement[] = [], ones: Measurement[] = [];
+      for (let i = 0; i < runs; i++) { twos.push(fibRun(n, true)); ones.push(fibRun(n, false)); }
+      pairedOne = ones;
+      return twos;
+    },
   };
 }
 
@@ -222,6 +284,7 @@ const median = (xs: readonly number[]): number => {
 function details(): string[] {
   const us = (xs: readonly number[]): string => (xs.length ? `${median(xs).toFixed(xs === spawnTimes ? 0 : 1)} us` : 'not run');
   return [
+    ...(settledAfter ? [`actors.fib: timed after the pool's workers had each run a few actors and the process was ${settledAfter.quiet ? 'quiet' : 'still busy'} (${(settledAfter.ms / 1000).toFixed(1)} s later); two actors and one timed in pairs, one after the other`] : []),
     `actors (workers ${workerChosen ? 'from the build, dist/actor-worker.cjs' : 'from the sources through tsx: no fresh build'}): ` +
       `a spawn ${us(spawnTimes)} (Erlang: about 1 us); a message round trip ${us(tripTimes.actor)}, ` +
       `Node's own worker round trip ${us(tripTimes.node)} (Erlang: under 1 us a message)`,

@@ -31,6 +31,8 @@ export const GUARD_GROUP = Object.freeze({
   ARITHMETIC: 0,
   /** ==, isNil, notNil (identity.ts). */
   IDENTITY: 1,
+  /** Array at: and at:put: (indexing.ts). */
+  INDEXING: 2,
 });
 export type GuardGroup = (typeof GUARD_GROUP)[keyof typeof GUARD_GROUP];
 
@@ -38,6 +40,7 @@ export type GuardGroup = (typeof GUARD_GROUP)[keyof typeof GUARD_GROUP];
 export const GROUP_CELL: Readonly<Record<GuardGroup, number>> = Object.freeze({
   [GUARD_GROUP.ARITHMETIC]: ROOTS.ARITHMETIC_OVERRIDDEN,
   [GUARD_GROUP.IDENTITY]: ROOTS.IDENTITY_OVERRIDDEN,
+  [GUARD_GROUP.INDEXING]: ROOTS.INDEXING_OVERRIDDEN,
 });
 
 /** A guard's cell: its offset plus its group times this (offsets stay below it). */

@@ -187,7 +187,13 @@ export const ROOTS = Object.freeze({
    * definition of them exists in any behaviour, and 1 once one does.
    */
   IDENTITY: 18, IDENTITY_OVERRIDDEN: 19,
-  SIZE: 20,
+  /**
+   * Array at: and at:put: as compiled code inlines them (indexing.ts): the methods Array's
+   * lookup found when inlining began (an Array, or nil before), and a number that is 0 while
+   * they still answer, 1 once a definition changes what Array's lookup finds.
+   */
+  INDEXING: 20, INDEXING_OVERRIDDEN: 21,
+  SIZE: 22,
 });
 
 /**

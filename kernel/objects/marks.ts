@@ -18,6 +18,7 @@
  */
 import { arithmeticChanged } from './arithmetic.ts';
 import { identityChanged } from './identity.ts';
+import { indexingChanged } from './indexing.ts';
 import { FORMAT_POINTERS, TAG_PTR } from '../machine/cells.ts';
 import { setSlot, setSlotNumber, setSlotPointer, slotNumber, slotPointer } from './access.ts';
 import { behaviourAt, classTable, methodsHead, setMethodsHead, walkGuard } from './classes.ts';
@@ -166,5 +167,6 @@ export function forget(k: Kernel, name: string): string | null {
   k.forgotten = true;
   arithmeticChanged(k);
   identityChanged(k);
+  indexingChanged(k);
   return null;
 }

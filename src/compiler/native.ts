@@ -37,7 +37,8 @@ import { ARITHMETIC, arithmeticSealed, isArithmeticSelector, type ArithmeticSele
 import { slotPointer } from '../../kernel/objects/access.ts';
 import { GUARD_GROUP, type GuardGroup } from '../../kernel/objects/guards.ts';
 import { identitySealed } from '../../kernel/objects/identity.ts';
-import { BINDING, CLASS, CLOSURE, CONTEXT, HOME_SAVED, METHOD_KIND, ROOTS, SEND_SITE, SERVICE } from '../../kernel/objects/layout.ts';
+import { indexingSealed } from '../../kernel/objects/indexing.ts';
+import { BINDING, CLASS, CLOSURE, CONTEXT, HEADER_CLASS_SHIFT, HOME_SAVED, METHOD_KIND, ROOTS, SEND_SITE, SERVICE } from '../../kernel/objects/layout.ts';
 import { frameOffset, type Op, type Slot, type Source, type Unit } from './ir.ts';
 import { isInstruction, optimize, type Instruction, type Line } from './peephole.ts';
 
@@ -48,10 +49,12 @@ const PARAMETER_REGISTERS = PARAMETER_REGISTER_NUMBERS;
 /** The hints of a guard's branch, one object per group (placeCode records where each is: kernel/objects/guards.ts). */
 export const GUARD_HINTS: Hints = Object.freeze({ disp32: true });
 export const IDENTITY_GUARD_HINTS: Hints = Object.freeze({ disp32: true });
+export const INDEXING_GUARD_HINTS: Hints = Object.freeze({ disp32: true });
 /** The group of the guard `l` is the branch of (emitted with its group's hints), or null. */
 export function guardGroupOf(l: Line): GuardGroup | null {
   if (!isInstruction(l)) return null;
-  return l.hints === GUARD_HINTS ? GUARD_GROUP.ARITHMETIC : l.hints === IDENTITY_GUARD_HINTS ? GUARD_GROUP.IDENTITY : null;
+  return l.hints === GUARD_HINTS ? GUARD_GROUP.ARITHMETIC : l.hints === IDENTITY_GUARD_HINTS ? GUARD_GROUP.IDENTITY
+    : l.hints === INDEXING_GUARD_HINTS ? GUARD_GROUP.INDEXING : null;
 }
 
 /** The literal `name` of the code's literal area: `[rip+name]` (assembler.ts). */
@@ -162,6 +165,8 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
   const arithmetic = arithmeticSealed(k);
   // So are ==, isNil and notNil, once the system has sealed them.
   const identity = identitySealed(k);
+  // And Array at: and at:put:.
+  const indexing = indexingSealed(k);
   let fast = 0;
   /** Where a block's closure is in its frame: the receiver's place (rax, spilled, when it takes no arguments). */
   const closureIn = (argc: number): Operand => mem(RBP, -1, 1, argc === 0 ? FRAME.SPILLED : frameOffset({ kind: 'argument', index: 0 }, argc, 0), 64);
@@ -211,6 +216,11 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
         at += done - 1;
         continue;
       }
+    }
+    // Array at: and at:put: inlined (kernel/objects/indexing.ts).
+    if (indexing && op.op === 'send') {
+      const done = inlineIndexing(op, { emit, label, coldEmit, coldLabel, k, name: `ix${fast++}`, literals, siteSlots });
+      if (done) continue;
     }
     switch (op.op) {
       case 'prologue':
@@ -786,6 +796,70 @@ function framelessLeaf(cx: Context): NativeCode | null {
   current = end;
   emit('ret', [], 'return (no frame)');
   return { raw: out, lines: out, fired: {}, marks, frameless: true };
+}
+
+/**
+ * Array at: and at:put: inlined for `send` (kernel/objects/indexing.ts): when the receiver is
+ * an Array (its class index, read from its header, is Array's) and the index a SmallInteger
+ * within its size, the slot is read or written here; anything else is the send, out of line,
+ * with the stack as it was. The class comparison's `jne` is the guard: switched to `nop; jmp`
+ * while a definition changes what Array's lookup finds for them. Returns whether it did. For
+ * at: (the index in rax, the receiver at [rsp]):
+ *
+ *     mov rcx, [rsp]               ; the receiver
+ *     lar rdx, cx                  ; its tag, 1 for an object
+ *     lar r8, ax                   ; the index's, 0 for a number
+ *     sub rdx, 1
+ *     or rdx, r8
+ *     jnz send
+ *     mov rdx, [rcx-8]             ; its header: class index and size
+ *     mov r8, rdx
+ *     shr r8, CLASS_SHIFT
+ *     cmp r8, <Array>
+ *     jne send                     ; the guard (rel32)
+ *     shl rdx, 32
+ *     shr rdx, 32                  ; its size
+ *     lea r8, [rax-1]
+ *     cmp r8, rdx
+ *     jae send                     ; (unsigned: below 1 too)
+ *     mov rax, [rcx+rax*8-8]
+ *     add rsp, 8
+ */
+function inlineIndexing(send: Extract<Op, { op: 'send' }>, cx: SendContext & { emit: Emit; label: (name: string, origin: string) => void; coldEmit: Emit; coldLabel: (name: string, origin: string) => void; name: string }): boolean {
+  if (send.start >= 0 || !((send.name === 'at:' && send.argc === 1) || (send.name === 'at:put:' && send.argc === 2))) return false;
+  const { emit, label, coldEmit, coldLabel, name } = cx;
+  const origin = describeOp(send);
+  const sendLabel = `${name}s`, done = `${name}d`;
+  const to = (l: string): ItemOperand => ({ kind: 'label', name: l });
+  const put = send.argc === 2;
+  // receiver rcx, index (rax for at:, rdx for at:put:), scratch t1 t2
+  const index = put ? RDX : RAX;
+  const [t1, t2] = put ? [R8, R9] : [RDX, R8];
+  emit('mov', [reg(RCX), mem(RSP, -1, 1, put ? 8 : 0, 64)], origin);
+  if (put) emit('mov', [reg(RDX), mem(RSP, -1, 1, 0, 64)], origin);
+  emit('lar', [reg(t1), reg16(RCX)], origin);
+  emit('lar', [reg(t2), reg16(index)], origin);
+  emit('sub', [reg(t1), imm(1)], origin);
+  emit('or', [reg(t1), reg(t2)], origin);
+  emit('jnz', [to(sendLabel)], origin);
+  emit('mov', [reg(t1), mem(RCX, -1, 1, -8, 64)], origin);
+  emit('mov', [reg(t2), reg(t1)], origin);
+  emit('shr', [reg(t2), imm(HEADER_CLASS_SHIFT)], origin);
+  emit('cmp', [reg(t2), imm(CLASS.Array)], origin);
+  emit('jne', [to(sendLabel)], origin, INDEXING_GUARD_HINTS);
+  emit('shl', [reg(t1), imm(32)], origin);
+  emit('shr', [reg(t1), imm(32)], origin);
+  emit('lea', [reg(t2), mem(index, -1, 1, -1, 64)], origin);
+  emit('cmp', [reg(t2), reg(t1)], origin);
+  emit('jae', [to(sendLabel)], origin);
+  if (put) emit('mov', [mem(RCX, index, 8, -8, 64), reg(RAX)], origin);
+  else emit('mov', [reg(RAX), mem(RCX, index, 8, -8, 64)], origin);
+  emit('add', [reg(RSP), imm(8 * send.argc)], origin);
+  label(done, origin);
+  coldLabel(sendLabel, origin);
+  emitSend(cx, coldEmit, send, origin);
+  coldEmit('jmp', [to(done)], origin);
+  return true;
 }
 
 /**

@@ -15,6 +15,7 @@ import { classIndexOf, slot, slotCount, slotNumber, slotPointer } from '../../ke
 import { behaviourAt, behaviourName, classTable, methodsHead, walkGuard } from '../../kernel/objects/classes.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { CLASS, ENTRY, METHOD, isSymbolClass } from '../../kernel/objects/layout.ts';
+import { CodeIndex, unitName } from './frames.ts';
 
 /**
  * Where each method's code lives -> "Class>>selector": its native code objects (by their first
@@ -97,6 +98,20 @@ export function isMachinery(k: Kernel, method: number): boolean {
   return false;
 }
 
+/**
+ * Name the code of blocks too ("[] in a DoIt", "[] in Foo>>bar", as the stack report names
+ * their frames): a block's code is in no method chain, so codeNames leaves it out, and a
+ * backtrace would skip the frames of blocks (the block given to do:, to on:do:, to spawn).
+ */
+function blockNames(k: Kernel, doIt: number, names: Map<number, string>, machinery: Set<number>): void {
+  const index = new CodeIndex(k, doIt > 0 ? [doIt] : []);
+  for (const e of index.entries.values()) {
+    if (!e.block || names.has(e.key)) continue;
+    names.set(e.key, unitName(k, e));
+    if (isMachinery(k, e.method)) machinery.add(e.key);
+  }
+}
+
 /** Where a walk of the stack starts: rsp, and rbp (a threaded method's vector), as a fault found them. */
 export interface StackPlace {
   readonly rsp: number;
@@ -116,6 +131,7 @@ export function backtrace(k: Kernel, fault: Fault | undefined, doIt = -1, limit 
   const methods = new Map<number, number>();
   const machinery = new Set<number>();
   const names = codeNames(k, doIt, methods, machinery);
+  blockNames(k, doIt, names, machinery);
   /** The frame's name, or '' for the machinery (left out). */
   const nameAt = (key: number): string | undefined => (machinery.has(key) ? '' : names.get(key));
   const nameOfCode = (address: number): string | undefined => {

@@ -27,6 +27,7 @@ import { Compiler, type Backend } from '../compiler/compiler.ts';
 import { backtrace, isMachinery } from './backtrace.ts';
 import { sealArithmetic } from '../../kernel/objects/arithmetic.ts';
 import { sealIdentity } from '../../kernel/objects/identity.ts';
+import { sealIndexing } from '../../kernel/objects/indexing.ts';
 import { systemService } from './system-service.ts';
 import { processService, switchingFaultHandler } from './process-service.ts';
 import { Actors } from './actor-service.ts';
@@ -81,6 +82,8 @@ const ENSURE_STEPS = 10_000_000;
 const SEAL_ARITHMETIC_AFTER = 'large';
 /** The system file after which ==, isNil and notNil are inlined (kernel/objects/identity.ts). */
 const SEAL_IDENTITY_AFTER = 'object';
+/** The system file after which Array at: and at:put: are inlined (kernel/objects/indexing.ts). */
+const SEAL_INDEXING_AFTER = 'collection';
 
 /** The system written in Bedrock, loaded after genesis in this order. */
 export const SYSTEM_FILES: readonly string[] = Object.freeze(['object', 'behaviour', 'boolean', 'integer', 'large', 'number', 'collection', 'string', 'stream', 'exception', 'fraction', 'float', 'floatmath', 'scaled', 'point', 'system', 'time', 'random', 'regex', 'image', 'dialects']);
@@ -259,6 +262,11 @@ export class Bedrock {
       // Once VM and UndefinedObject answer ==, isNil and notNil, compiled code inlines them.
       if (file === SEAL_IDENTITY_AFTER) {
         const sealed = sealIdentity(b.kernel);
+        if (sealed) return `bootstrap/system/${file}.bedrock: ${sealed}`;
+      }
+      // Once Array answers at: and at:put:, compiled code inlines them for Arrays.
+      if (file === SEAL_INDEXING_AFTER) {
+        const sealed = sealIndexing(b.kernel);
         if (sealed) return `bootstrap/system/${file}.bedrock: ${sealed}`;
       }
     }

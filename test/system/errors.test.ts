@@ -53,6 +53,15 @@ describe.each(BACKENDS)('errors, %s back end', (backend) => {
     stillUsable(b);
   });
 
+  it('the backtrace names the frames of blocks too, in a method and in the DoIt', () => {
+    const b = boot(backend);
+    one(b, 'Object subclass: #Walker');
+    one(b, 'Walker walk: aCollection -> ^aCollection collect: [:x | 10 // x]');
+    const e = one(b, '#(#(1 0)) do: [:each | Walker new walk: each]');
+    expect(e.kind === 'error' && e.backtrace).toEqual(['SmallInteger>>//', '[] in Walker>>walk:', 'SequenceableCollection>>collect:', 'Walker>>walk:', '[] in a DoIt', 'SequenceableCollection>>do:', 'a DoIt']);
+    stillUsable(b);
+  });
+
   it('a bounds fault inside Memory at:put:, inlined by native code, names the fault, the instruction and the primitive', () => {
     const b = boot(backend);
     one(b, 'Object subclass: #Poker');
