@@ -260,7 +260,7 @@ export const METHOD_KIND = Object.freeze({
 export { PARAMETER_REGISTERS } from '../abi.ts';
 
 /** Host service numbers (r11 at `syscall`). */
-export const SERVICE = Object.freeze({ ALLOCATE: 0, SEND: 1, FAIL: 2, COLLECT: 3, SUPER: 4, DEFINE_CLASS: 5, INTERN: 9, IMAGE: 10, SYSTEM: 11, SEND_SITE: 12, FORTH: 20, PROCESS: 21, ACTOR: 22, DEBUG: 32 });
+export const SERVICE = Object.freeze({ ALLOCATE: 0, SEND: 1, FAIL: 2, COLLECT: 3, SUPER: 4, DEFINE_CLASS: 6, INTERN: 9, IMAGE: 10, SYSTEM: 11, SEND_SITE: 12, FORTH: 20, PROCESS: 21, ACTOR: 22, DEBUG: 32 });
 
 /** Byte offsets of an object's slots from its pointer, as PREFIX_NAME (SIZE left out). */
 const slotOffsets = (prefix: string, layout: Readonly<Record<string, number>>): Record<string, number> =>
@@ -283,13 +283,14 @@ const KERNEL_CONSTANTS: Readonly<Record<string, number>> = Object.freeze({
   ...SERVICE,
   HEADER: -8,
   ...slotOffsets('ROOT', {
-    NIL: ROOTS.NIL, TRUE: ROOTS.TRUE, FALSE: ROOTS.FALSE, CLASS_TABLE: ROOTS.CLASS_TABLE, GLOBALS: ROOTS.GLOBALS, ACTIVE: ROOTS.ACTIVE,
+    NIL: ROOTS.NIL, TRUE: ROOTS.TRUE, FALSE: ROOTS.FALSE, CLASS_TABLE: ROOTS.CLASS_TABLE, GLOBALS: ROOTS.GLOBALS, MARKS: ROOTS.MARKS, ACTIVE: ROOTS.ACTIVE,
     CHARACTERS: ROOTS.CHARACTERS, ARITHMETIC: ROOTS.ARITHMETIC_OVERRIDDEN, SEND_EPOCH: ROOTS.SEND_EPOCH, METHOD_CACHE: ROOTS.METHOD_CACHE,
   }),
   ...slotOffsets('CLOSURE', CLOSURE),
   ...slotOffsets('CONTEXT', CONTEXT),
   ...slotOffsets('BEHAVIOUR', BEHAVIOUR),
   ...slotOffsets('BINDING', BINDING),
+  ...slotOffsets('MARK', MARK),
   ...slotOffsets('MESSAGE', MESSAGE),
   ...slotOffsets('METHOD', METHOD),
   ...slotOffsets('ENTRY', ENTRY),

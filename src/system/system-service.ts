@@ -7,7 +7,7 @@
  *   op  name       argument                     answer
  *   0   MARK       rsi = a name (String/Symbol)  nil (a mark of the whole system is made)
  *   1   FORGET     rsi = a name                  nil (the system is back at that mark)
- *   2   MARKS      -                             an Array of Strings, newest first
+ *   2   (none: the marks' names are the library's walk, SystemDictionary>>marks)
  *   3   SEE        rsi = a CompiledMethod        a String: source, threaded and native code
  *   4   SHOW       rsi = a String                nil (its text goes to the transcript)
  *   10  GLOBAL_PUT rsi = a Symbol, rdx = a value  the value: an existing global is assigned,
@@ -61,7 +61,7 @@ import { methodChunk } from './fileout.ts';
 import { isMethod, seeMethod } from './see.ts';
 
 export const SYSTEM_OP = Object.freeze({
-  MARK: 0, FORGET: 1, MARKS: 2, SEE: 3, SHOW: 4, GLOBAL_PUT: 10,
+  MARK: 0, FORGET: 1, SEE: 3, SHOW: 4, GLOBAL_PUT: 10,
   ARGUMENTS: 11, FILE_IN: 12, FILE_IN_NEXT: 13, COMPILE: 14, CHUNK: 15, WRITE_FILE: 16, CLOCK: 17, REMOVE: 18, INSTANCES: 19, EXIT: 20, BECOME: 21,
 });
 
@@ -115,7 +115,6 @@ export function systemService(host: SystemHost): HostService {
         const r = k.forget(name);
         return r ?? answer(m, k.nil);
       }
-      case SYSTEM_OP.MARKS: return answerStrings(k, m, k.marks(), false);
       case SYSTEM_OP.SEE: {
         const method = pointer(m, RSI);
         if (!isMethod(k, method)) return 'see needs a CompiledMethod';

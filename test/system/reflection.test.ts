@@ -110,3 +110,24 @@ describe('the machinery a backtrace leaves out is marked by the library (<machin
     expect(shown).toContain('MachErr>>defaultAction');
   });
 });
+
+describe(`the marks' names are the library's walk (Smalltalk marks), as the kernel's (seed ${SEED})`, () => {
+  it('random marks and forgets: Smalltalk marks answers the kernel\'s names, newest first, as Strings', () => {
+    const b = bootSystem();
+    const rnd = random(SEED + 7);
+    const names = ['a', 'b', 'before', 'x y', 'a'];
+    for (let step = 0; step < 30; step++) {
+      const marks = b.kernel.marks();
+      if (marks.length > 0 && rnd() < 0.35) {
+        const name = marks[Math.floor(rnd() * marks.length)];
+        expect(b.run(`Smalltalk forget: '${name}'`), `seed ${SEED}, forget ${name}`).toHaveLength(1);
+      } else {
+        const name = names[Math.floor(rnd() * names.length)];
+        expect(b.run(`Smalltalk mark: ${rnd() < 0.5 ? `'${name}'` : `#'${name}'`}`), `seed ${SEED}, mark ${name}`).toHaveLength(1);
+      }
+      const want = b.kernel.marks();
+      expect(b.run('Smalltalk marks'), `seed ${SEED}, step ${step}`).toEqual([`#(${want.map((n) => `'${n}'`).join(' ')})`]);
+      expect(b.run('Smalltalk marks allSatisfy: [:each | each class == String]')).toEqual(['true']);
+    }
+  });
+});
