@@ -42,6 +42,10 @@ function built() {
   }
 }
 
+// msgpackr's optional native addon only speeds up decoding strings, which images hold few of,
+// and finding it costs a start several milliseconds (detect-libc asks for a process report).
+process.env.MSGPACKR_NATIVE_ACCELERATION_DISABLED ??= 'true';
+
 // Whether this is a session on a terminal. Asked of the file descriptors, and only when the
 // command could be one: process.stdin makes a stream of the descriptor (a pipe's, a file's),
 // loading Node's stream and net modules, which cost a batch command ~10 ms of CPU.

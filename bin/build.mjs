@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Build Bedrock to JavaScript, so that `bedrock` starts without compiling TypeScript: esbuild
-// bundles the command line (with Ink and React) into a few files in dist/cli/, split
+// bundles the command line (with Ink, React and msgpackr) into a few files in dist/cli/, split
 // so that the machine commands load no REPL and `eval` loads no Ink; then dist/base.image
 // (genesis and the system, saved), which a new image starts from and the batch commands use
 // when there is no image. Every use but the REPL starts from a second bundle, dist/batch.cjs:

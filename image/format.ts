@@ -3,7 +3,7 @@
  * atomically is save.ts; reading it back and checking it is open.ts and validate.ts.
  *
  * An image is one file, a sequence of five MessagePack values, so any MessagePack reader can
- * walk it (msgpack.ts encodes and decodes the header; the payload's framing is written here,
+ * walk it (msgpackr encodes and decodes the header; the payload's framing is written here,
  * so that the heap goes from the machine's memory to the file, and back, without a copy):
  *
  *   offset      bytes  MessagePack            meaning
@@ -36,7 +36,7 @@
  * piece). Objects come back at the addresses they had, so machine code, which names objects
  * by address, runs unchanged.
  */
-import { pack, unpack, UnpackError, type Packable } from './msgpack.ts';
+import { Packr, Unpackr } from 'msgpackr';
 import { projectVersion } from '../bootstrap/project-files.ts';
 import { layoutFingerprint, layoutText } from './layout-fingerprint.ts';
 
@@ -188,6 +188,9 @@ function makeCrcTable(): Int32Array {
 
 // ---- framing --------------------------------------------------------------------------------
 
+const packr = new Packr({ useRecords: false, mapsAsObjects: true, variableMapSize: true });
+const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
+
 /** A MessagePack uint32 / array32 / bin32 head: a type byte and a big-endian length. */
 export function head(type: 0xce | 0xdd | 0xc6, n: number): Uint8Array {
   const b = new Uint8Array(5);
@@ -203,13 +206,16 @@ export function readHead(bytes: Uint8Array, at: number, type: number): number {
 }
 
 export function encodeHeader(h: ImageHeader): Uint8Array {
-  return pack(h as unknown as Packable);
+  return Uint8Array.from(packr.pack(h)); // a copy: msgpackr reuses its buffer
 }
 
 /** The header's bytes decoded, or a message: whatever the bytes are, this never throws. */
 export function decodeHeaderBytes(bytes: Uint8Array): unknown {
-  const v = unpack(bytes);
-  return v instanceof UnpackError ? new HeaderDecodeFailure(v.message) : v;
+  try {
+    return unpackr.unpack(bytes);
+  } catch (e) {
+    return new HeaderDecodeFailure(e instanceof Error ? e.message : String(e));
+  }
 }
 
 export class HeaderDecodeFailure {
