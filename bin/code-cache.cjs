@@ -57,9 +57,39 @@ function runWithCodeCache(file, { write = false } = {}) {
       }
     });
   }
+  // A start that runs from its cache raises V8's interrupt budget until the image is open (see
+  // STARTUP_BUDGET); one that writes the cache does not, so that the cache is made under the
+  // flags every start checks it against.
+  if (!(write || cachedData === undefined || script.cachedDataRejected === true)) raiseBudget();
   const module = { exports: {} };
   script.runInThisContext()(module.exports, Module.createRequire(file), module, file, dirname(file));
   return { cacheRejected: script.cachedDataRejected === true, cacheUsed: cachedData !== undefined && script.cachedDataRejected !== true };
+}
+
+/**
+ * V8's interrupt budget decides how soon a function that runs a lot is optimized (TurboFan): a
+ * start runs loops over thousands of objects once (opening an image: its code objects, symbols,
+ * free chunks), and optimizing them, which cannot pay off, cost `bedrock eval '3+4'` ~10-14 ms of
+ * CPU and ~290 pages of memory (issue 12, item 4; node --no-opt saves as much). So a start runs
+ * with 16 times the budget, and the command line puts it back (STARTUP_OVER, called once the
+ * image is open) before any program runs: left high, it made a program the interpreter runs
+ * (fib 24, BEDROCK_TIER=interpret) ~20% slower. Only on V8 11.3 (Node 20), whose default this
+ * is: the budget is one of the flags a code cache is made under (V8 rejects a cache made under
+ * others), so it must come back to exactly the value it had. Nor when the user set it.
+ */
+const DEFAULT_BUDGET = 67584;
+const STARTUP_BUDGET = 16 * DEFAULT_BUDGET;
+const STARTUP_OVER = Symbol.for('bedrock.startupOver');
+
+function raiseBudget() {
+  if (!process.versions.v8.startsWith('11.3.')) return;
+  if ([...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes('interrupt-budget'))) return;
+  const v8 = require('node:v8');
+  v8.setFlagsFromString(`--interrupt-budget=${STARTUP_BUDGET}`);
+  globalThis[STARTUP_OVER] = () => {
+    delete globalThis[STARTUP_OVER];
+    v8.setFlagsFromString(`--interrupt-budget=${DEFAULT_BUDGET}`);
+  };
 }
 
 /** Read `length` bytes of `fd` from its start into `buffer`; false when the file is shorter. */

@@ -7,6 +7,7 @@ import { statSync } from 'node:fs';
 import { describeImageError, WRITER } from './format.ts';
 import { scanJournal } from './journal.ts';
 import { loadImage } from './open.ts';
+import { nowMs } from '../kernel/machine/clock.ts';
 
 export interface ImageInfo {
   /** Every check passed. */
@@ -24,11 +25,11 @@ export function imageInfo(path: string): ImageInfo {
   let size = -1;
   try { size = statSync(path).size; } catch { /* loadImage says why */ }
   if (size >= 0) lines.push(`size      ${(size / 1e6).toFixed(1)} MB (${size} bytes)`);
-  const t0 = performance.now();
+  const t0 = nowMs();
   // Every check, whatever records of earlier ones there are (checked.ts): this is the command
   // that says whether the file passes them.
   const r = loadImage(path, { checked: null });
-  const ms = performance.now() - t0;
+  const ms = nowMs() - t0;
   if (!r.ok) {
     lines.push(`checks    FAILED: ${describeImageError(path, r)}`);
     return { ok: false, lines };

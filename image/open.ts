@@ -58,6 +58,7 @@ import { checkHeader, checkHeap, checkKernel, type HeapFacts, type KernelFacts }
 import {
   checkedDirectory, digestOfFile, fileDigest, recallChecked, recallStamp, rememberChecked, rememberStamp, stampOf,
 } from './checked.ts';
+import { nowMs } from '../kernel/machine/clock.ts';
 
 export interface OpenOptions {
   /** An interrupt word for the machine (e.g. in a SharedArrayBuffer another thread sets). */
@@ -119,7 +120,7 @@ export function loadImage(path: string, options: OpenOptions = {}): LoadedImage 
 }
 
 function loadFrom(fd: number, options: OpenOptions): LoadedImage | ImageError {
-  const t0 = performance.now();
+  const t0 = nowMs();
   const readFrom = Date.now();
   const st = fstatSync(fd);
   if (!st.isFile()) return imageError('file', 'is not a regular file');
@@ -207,7 +208,7 @@ function loadFrom(fd: number, options: OpenOptions): LoadedImage | ImageError {
     }
   }
   if (position - payloadStart !== header.payload.bytes) return imageError('payload', 'the payload is not the size the header says');
-  const t1 = performance.now();
+  const t1 = nowMs();
 
   // What the checks found in these very bytes before, if this user's sessions recorded it.
   let sha256 = digest === null ? stamped! : digest.digest('hex');
@@ -243,7 +244,7 @@ function loadFrom(fd: number, options: OpenOptions): LoadedImage | ImageError {
     store.cards.fill(0);
     for (const c of recalled.cards) store.cards[c] = 1;
     const code = heapFacts.code, C32 = store.cells32;
-    for (let i = 0; i < code.length; i += 2) if (code[i] >= machine.fixedBoot) machine.registerCode(code[i], C32[2 * code[i]], code[i + 1]);
+    for (let i = 0; i < code.length; i += 2) if (code[i] >= machine.fixedBoot) machine.adoptCode(code[i], C32[2 * code[i]], code[i + 1]);
     remember();
   } else {
     const h = checkHeap(machine, bounds);
@@ -271,7 +272,7 @@ function loadFrom(fd: number, options: OpenOptions): LoadedImage | ImageError {
   heap.fill = { value: BigInt(kernelFacts.nil), tag: TAG_PTR };
   // The stacks of processes that were waiting at the save (process-service.ts) are stacks again.
   for (const h of heapFacts.stacks) heap.stacks.push(h);
-  const t2 = performance.now();
+  const t2 = nowMs();
   return { ok: true, header, machine, heap, fileBytes: size, heapFacts, kernelFacts, digest: sha256, recalled: recalled !== null, stamped: !hashed, timing: { read: t1 - t0, check: t2 - t1 } };
 }
 

@@ -28,6 +28,7 @@ import {
 import { expectedSegments } from './validate.ts';
 import { notRegular, throughLinks } from './files.ts';
 import { loadImage } from './open.ts';
+import { nowMs } from '../kernel/machine/clock.ts';
 
 /** Where in a save a test may stop the process (crash-safety tests kill it there). */
 export type SavePoint = 'temp-created' | 'temp-half-written' | 'temp-written' | 'temp-synced' | 'backup-made' | 'renamed' | 'done';
@@ -151,7 +152,7 @@ function syncDirectory(dir: string): void {
 
 /** Save `kernel`'s heap as the image at `path`, atomically, keeping the previous one as PATH.bak. */
 export function saveImage(kernel: Kernel, given: string, options: SaveOptions): SaveResult {
-  const t0 = performance.now();
+  const t0 = nowMs();
   // Through a link to an image, the image it points to is written (in its own directory).
   const path = throughLinks(given);
   const unfit = notRegular(path);
@@ -197,7 +198,7 @@ export function saveImage(kernel: Kernel, given: string, options: SaveOptions): 
     syncDirectory(dir);
     at('done');
     const bytes = parts.reduce((n, p) => n + p.length, 0);
-    return { ok: true, header, bytes, ms: performance.now() - t0, checkMs };
+    return { ok: true, header, bytes, ms: nowMs() - t0, checkMs };
   } catch (e) {
     if (fd >= 0) { try { closeSync(fd); } catch { /* closing after a failure */ } }
     for (const f of [temp, `${temp}.bak`]) { try { unlinkSync(f); } catch { /* not made */ } }

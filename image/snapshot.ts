@@ -140,7 +140,7 @@ export function openSnapshot(s: Snapshot, options: { readonly interrupt?: Int32A
     at += n;
   }
   st.cards.set(s.cards.subarray(0, st.cards.length));
-  for (let i = 0; i < s.code.length; i += 3) machine.registerCode(s.code[i], st.cells32[2 * s.code[i]], s.code[i + 1], s.code[i + 2]);
+  for (let i = 0; i < s.code.length; i += 3) machine.adoptCode(s.code[i], st.cells32[2 * s.code[i]], s.code[i + 1], s.code[i + 2]);
   machine.adoptCodeIndexes();
   heap.fixedTop = hp.fixedTop;
   heap.oldTop = hp.oldTop;

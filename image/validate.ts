@@ -206,7 +206,7 @@ export function checkHeap(m: Machine, b: HeapBounds): HeapFacts | ImageError {
     if (at >= 0) return found.cellFailed ? cellError(m, b, at) : walkError(C32, T, name, at, hi);
   }
   // Code caches, for the code objects after the machine's own (registered when it was made).
-  for (let i = 0; i < found.code.length; i += 2) if (found.code[i] >= m.fixedBoot) m.registerCode(found.code[i], C32[2 * found.code[i]], found.code[i + 1]);
+  for (let i = 0; i < found.code.length; i += 2) if (found.code[i] >= m.fixedBoot) m.adoptCode(found.code[i], C32[2 * found.code[i]], found.code[i + 1]);
   for (const c of found.deferred) {
     const problem = closerLook(m, found, c);
     if (problem) return problem;

@@ -140,7 +140,14 @@ export class Machine {
    * the stack and turns faults into exceptions; a bare machine has none.
    */
   faultHandler: ((fault: Fault) => Insn | null) | null = null;
-  private readonly cacheList: (CodeCache | undefined)[] = [];
+  /**
+   * The code caches by index. A code object adopted from an image (adoptCode) has its header
+   * cell here instead, and its byte length in pendingBytes, until something asks for its cache
+   * (cacheAt): opening the base image adopts ~2,800 code objects, of which an evaluation runs a
+   * few dozen, and making every cache cost a start ~200 pages of memory and their collection.
+   */
+  private readonly cacheList: (CodeCache | number | undefined)[] = [];
+  private readonly pendingBytes: number[] = [];
   private readonly freeCacheIndexes: number[] = [];
   /** Host services by number; the kernel and the object model assign into it. */
   readonly services: (HostService | undefined)[] = [];
@@ -343,15 +350,48 @@ export class Machine {
    * spawner, so that translations are the same, image/snapshot.ts; then adoptCodeIndexes).
    */
   registerCode(h: number, slots: number, byteLength: number, index = -1): CodeCache {
+    const i = this.enterCode(h, slots, index);
+    const cache = new CodeCache((h + 1) * 8, byteLength, slots);
+    this.cacheList[i] = cache;
+    return cache;
+  }
+
+  /**
+   * Opening an image's part: as registerCode, for a code object already in memory, but its cache
+   * is made only when it is first asked for (see cacheList). Returns its cache index.
+   */
+  adoptCode(h: number, slots: number, byteLength: number, index = -1): number {
+    const i = this.enterCode(h, slots, index);
+    this.cacheList[i] = h;
+    this.pendingBytes[i] = byteLength;
+    return i;
+  }
+
+  /** The code maps' part of registering a code object: its cells, and a cache index for it. */
+  private enterCode(h: number, slots: number, index: number): number {
     const first = h + 1;
     if (first + slots - this.fixedLo > this.codeStartOf.length) this.extendCodeMaps(first + slots - this.fixedLo);
     this.codeStartOf.fill(first, h - this.fixedLo, first + slots - this.fixedLo);
-    const cache = new CodeCache(first * 8, byteLength, slots);
     if (index >= 0 && this.cacheList[index] !== undefined) throw new RangeError(`cache index ${index} is taken`);
     const i = index >= 0 ? index : this.freeCacheIndexes.pop() ?? this.cacheList.length;
-    this.cacheList[i] = cache;
     this.cacheIndexOf[first - this.fixedLo] = i + 1;
     this.tier?.registered(i);
+    return i;
+  }
+
+  /** How many code caches are made (tests: adopted code objects get theirs only when asked). */
+  get cachesMade(): number {
+    let n = 0;
+    for (const c of this.cacheList) if (typeof c === 'object') n++;
+    return n;
+  }
+
+  /** The cache of index `i`, made now if its code object was adopted and never asked for. */
+  private cacheAt(i: number): CodeCache | undefined {
+    const c = this.cacheList[i];
+    if (typeof c !== 'number') return c;
+    const cache = new CodeCache((c + 1) * 8, this.pendingBytes[i], this.store.cells32[2 * c] >>> 0);
+    this.cacheList[i] = cache;
     return cache;
   }
 
@@ -369,11 +409,14 @@ export class Machine {
     const first = h + 1;
     if (first + slots - this.fixedLo > this.codeStartOf.length) return false;
     const i = this.cacheIndexOf[first - this.fixedLo] - 1;
-    const cache = i >= 0 ? this.cacheList[i] : undefined;
+    // A cache never made was never decoded or translated: nothing of it to forget.
+    const entry = i >= 0 ? this.cacheList[i] : undefined;
+    const cache = typeof entry === 'number' ? undefined : entry;
     this.codeStartOf.fill(0, h - this.fixedLo, first + slots - this.fixedLo);
     if (i >= 0) {
       this.cacheIndexOf[first - this.fixedLo] = 0;
       this.cacheList[i] = undefined;
+      this.pendingBytes[i] = 0;
       this.freeCacheIndexes.push(i);
       if (cache) this.tier?.forgotten(cache, i);
     }
@@ -403,7 +446,7 @@ export class Machine {
    */
   flushDecoded(): void {
     for (const k of this.cacheList) {
-      if (k && k.addr !== this.exitStub && k.insns.length > 0) k.insns = [];
+      if (typeof k === 'object' && k.addr !== this.exitStub && k.insns.length > 0) k.insns = [];
     }
     this.resync = true;
     const at = this.resumeAt;
@@ -431,13 +474,16 @@ export class Machine {
   /** Every code cache, with the cell of its code object's first slot. */
   codeCaches(): { readonly cell: number; readonly cache: CodeCache }[] {
     const out: { cell: number; cache: CodeCache }[] = [];
-    this.cacheIndexOf.forEach((i, at) => { const cache = i > 0 ? this.cacheList[i - 1] : undefined; if (cache) out.push({ cell: at + this.fixedLo, cache }); });
+    this.cacheIndexOf.forEach((i, at) => { const cache = i > 0 ? this.cacheAt(i - 1) : undefined; if (cache) out.push({ cell: at + this.fixedLo, cache }); });
     return out;
   }
 
   /** Each code object's header cell, byte length and cache index, in the order of the indexes (image/snapshot.ts). */
   forEachCode(fn: (header: number, byteLength: number, index: number) => void): void {
-    this.cacheList.forEach((c, i) => { if (c) fn((c.addr >> 3) - 1, c.byteLength, i); });
+    this.cacheList.forEach((c, i) => {
+      if (typeof c === 'number') fn(c, this.pendingBytes[i], i);
+      else if (c) fn((c.addr >> 3) - 1, c.byteLength, i);
+    });
   }
 
   /** The code object whose first slot is at `address`, if there is one. */
@@ -445,7 +491,7 @@ export class Machine {
     const c = address >> 3;
     if ((address & 7) !== 0 || c < this.fixedLo || c - this.fixedLo >= this.cacheIndexOf.length) return undefined;
     const i = this.cacheIndexOf[c - this.fixedLo];
-    return i > 0 ? this.cacheList[i - 1] : undefined;
+    return i > 0 ? this.cacheAt(i - 1) : undefined;
   }
 
   /** The cache index (the tier's table slot) of the code object whose first slot is at `address`, or -1. */
@@ -492,7 +538,7 @@ export class Machine {
     const first = this.codeStartOf[c - this.fixedLo];
     if (first === 0) return undefined;
     const i = this.cacheIndexOf[first - this.fixedLo];
-    const cache = i > 0 ? this.cacheList[i - 1] : undefined;
+    const cache = i > 0 ? this.cacheAt(i - 1) : undefined;
     if (!cache || address - cache.addr >= cache.byteLength || address < cache.addr) return undefined;
     return cache;
   }
@@ -605,10 +651,10 @@ export class Machine {
     const first = this.codeStartOf[c - this.fixedLo];
     if (first === 0) return;
     const i = this.cacheIndexOf[first - this.fixedLo];
-    const cache = i > 0 ? this.cacheList[i - 1] : undefined;
-    if (!cache || cache.insns.length === 0) return;
+    const entry = i > 0 ? this.cacheList[i - 1] : undefined;
+    if (typeof entry !== 'object' || entry.insns.length === 0) return; // never decoded (or never made)
     for (const k of this.cacheList) {
-      if (k && k.addr !== this.exitStub && k.insns.length > 0) k.insns = [];
+      if (typeof k === 'object' && k.addr !== this.exitStub && k.insns.length > 0) k.insns = [];
     }
     this.tier?.flush();
     this.resync = true;

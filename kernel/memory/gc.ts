@@ -51,6 +51,7 @@ import {
 } from '../machine/cells.ts';
 import type { Machine } from '../machine/machine.ts';
 import type { GcPhaseTime, GcReport, Heap } from './heap.ts';
+import { nowMs } from '../machine/clock.ts';
 
 /** A forwarded nursery object's header, during a minor collection only. */
 const TAG_FORWARD = 6;
@@ -63,11 +64,11 @@ interface Phase<C> {
 
 function runPhases<C>(phases: readonly Phase<C>[], c: C): { ms: number; times: GcPhaseTime[] } {
   const times: GcPhaseTime[] = [];
-  const t0 = performance.now();
+  const t0 = nowMs();
   let t = t0;
   for (const p of phases) {
     p.run(c);
-    const now = performance.now();
+    const now = nowMs();
     times.push({ name: p.name, ms: now - t });
     t = now;
   }

@@ -25,6 +25,7 @@ import { notAcknowledged } from '../session/session.ts';
 import type { Outcome } from '../system/bedrock.ts';
 import type { Output } from './commands.ts';
 import type { ForthOutcome } from '../forth/forth.ts';
+import { nowMs } from '../../kernel/machine/clock.ts';
 
 /** An entry and the line of the input it begins on (1-based). */
 export interface Entry {
@@ -138,19 +139,19 @@ export class PipedSession {
 
   /** Outcomes evaluated but not acknowledged yet: shown after the journal is synced (commit). */
   private held: { readonly o: Outcome; readonly show: (o: Outcome) => void }[] = [];
-  /** When the first of them was held (performance.now()). */
+  /** When the first of them was held (nowMs()). */
   private heldSince = 0;
 
   /** Show an outcome now, or, with an image, once the journal holds it (commit). */
   private show(o: Outcome, show: (o: Outcome) => void): void {
     if (!this.ws.grouping) { show(o); return; }
-    if (this.held.length === 0) this.heldSince = performance.now();
+    if (this.held.length === 0) this.heldSince = nowMs();
     this.held.push({ o, show });
   }
 
   /** Has the oldest outcome held waited GROUP_MS? */
   get due(): boolean {
-    return this.held.length > 0 && performance.now() - this.heldSince >= (this.hooks.groupMs ?? GROUP_MS);
+    return this.held.length > 0 && nowMs() - this.heldSince >= (this.hooks.groupMs ?? GROUP_MS);
   }
 
   /**

@@ -22,6 +22,7 @@ import { isForthFile, runForthText } from './forth-run.ts';
 import { readClassPath, runSomProgram } from './som-run.ts';
 import { cachedClassPath, classPathKey, rememberClassPath } from './class-path-cache.ts';
 import { dirname } from 'node:path';
+import { startupOver } from './startup.ts';
 
 export interface Options {
   readonly positional: string[];
@@ -93,6 +94,7 @@ export function parseOptions(args: readonly string[], allowed: readonly string[]
  * for any unreadable input; else with status 1 (an image that does not pass its checks).
  */
 function opened(r: Opened | string, image?: { readonly path: string; readonly mustExist: boolean }): Opened {
+  startupOver();
   if (typeof r !== 'string') return r;
   if (image !== undefined && unreadable(image.path, image.mustExist)) throw new UsageError(r);
   throw new CommandFailure(r);
@@ -243,6 +245,7 @@ function runSomCommand(o: Options, file: string, scriptArguments: string[], io: 
   // A cached image that does not open (damaged since) is passed over: the class path is compiled again.
   const fromCache = cached === null ? null : openReadOnly(cached, { backend: o.backend });
   const { workspace } = fromCache !== null && typeof fromCache !== 'string' ? fromCache : opened(openReadOnly(o.image ?? null, { backend: o.backend }), named(o));
+  startupOver();
   const loaded = fromCache !== null && typeof fromCache !== 'string';
   applyLimits(workspace, o);
   workspace.bedrock.arguments = scriptArguments;

@@ -21,6 +21,7 @@ import type { Item } from '../lang/ast.ts';
 import { Bedrock } from '../system/bedrock.ts';
 import { Workspace, type Persistence } from './workspace.ts';
 import { baseImageFile } from '../../bootstrap/project-files.ts';
+import { nowMs } from '../../kernel/machine/clock.ts';
 
 export const DEFAULT_IMAGE = 'bedrock.image';
 
@@ -42,7 +43,7 @@ export interface OpenOptions {
 
 /** Open `path` as a session: a workspace whose changes are journalled and can be saved. */
 export function openSession(path: string, options: OpenOptions = {}): Opened | string {
-  const t0 = performance.now();
+  const t0 = nowMs();
   const abs = resolve(path);
   const notes: string[] = [];
   if (!existsSync(abs) && options.create === false) return `${path}: no such image`;
@@ -53,7 +54,7 @@ export function openSession(path: string, options: OpenOptions = {}): Opened | s
   const s = Session.open(abs, { backend: options.backend, ...(base && { template: base }) });
   if (isImageError(s)) return describeImageError(path, s);
   notes.push(...s.notes);
-  return { workspace: new Workspace(s.bedrock, new SessionImage(s)), notes, ms: performance.now() - t0 };
+  return { workspace: new Workspace(s.bedrock, new SessionImage(s)), notes, ms: nowMs() - t0 };
 }
 
 /**
@@ -61,16 +62,16 @@ export function openSession(path: string, options: OpenOptions = {}): Opened | s
  * image, else a fresh boot.
  */
 export function openReadOnly(path: string | null, options: OpenOptions = {}): Opened | string {
-  const t0 = performance.now();
+  const t0 = nowMs();
   const target = path ?? (existsSync(DEFAULT_IMAGE) ? DEFAULT_IMAGE : baseImagePath());
   if (target !== null) {
     const s = Session.open(resolve(target), { backend: options.backend, create: false, lock: false });
     if (isImageError(s)) return describeImageError(target, s);
-    return { workspace: new Workspace(s.bedrock), notes: [], ms: performance.now() - t0 };
+    return { workspace: new Workspace(s.bedrock), notes: [], ms: nowMs() - t0 };
   }
   const b = Bedrock.boot({ backend: options.backend });
   if (typeof b === 'string') return `cannot start the system: ${b}`;
-  return { workspace: new Workspace(b), notes: [], ms: performance.now() - t0 };
+  return { workspace: new Workspace(b), notes: [], ms: nowMs() - t0 };
 }
 
 /**

@@ -18,6 +18,7 @@ import { isDotCommand, runDotCommand, type CommandResult } from './dot-commands.
 import { line, lines, outcomeLines, type Line } from './report.ts';
 import type { Workspace } from './workspace.ts';
 import { evaluation, itemsOf } from './items.ts';
+import { nowMs } from '../../kernel/machine/clock.ts';
 
 export interface RunnerHost {
   /** The workspace now (`.load` may replace it). */
@@ -130,8 +131,8 @@ export class Runner {
   private async evaluate(source: string, options: { quiet?: boolean; done?: string } = {}): Promise<Outcome[]> {
     const ws = this.host.workspace();
     const outcomes: Outcome[] = [];
-    let t0 = performance.now();
-    for (const step of evaluation((item) => ws.start(item), itemsOf(source), () => { t0 = performance.now(); return this.sliceSteps; })) {
+    let t0 = nowMs();
+    for (const step of evaluation((item) => ws.start(item), itemsOf(source), () => { t0 = nowMs(); return this.sliceSteps; })) {
       if (step.kind === 'item') {
         if (!this.interrupted) continue;
         this.host.output([line('warning', `(${step.left} item${step.left === 1 ? '' : 's'} not run)`)], false);
@@ -145,7 +146,7 @@ export class Runner {
           if (paused.resolution === null) paused.abandon();
           continue;
         }
-        this.tune(performance.now() - t0);
+        this.tune(nowMs() - t0);
         await this.pause();
         continue;
       }

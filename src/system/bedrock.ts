@@ -43,6 +43,7 @@ import { projectFile } from '../../bootstrap/project-files.ts';
 import { returnHome } from '../../kernel/memory/stack.ts';
 import { BrokenStructure } from '../../kernel/machine/faults.ts';
 import { Forth } from '../forth/forth.ts';
+import { nowMs } from '../../kernel/machine/clock.ts';
 
 /** What evaluating one item came to; `output` is what it wrote to the Transcript, if anything. */
 export type Outcome =
@@ -476,7 +477,7 @@ export class Bedrock {
           run = m.call(idle!, { steps: slice });
         } else if (!started) {
           started = true;
-          if (timeoutMs !== Infinity) deadline = performance.now() + timeoutMs;
+          if (timeoutMs !== Infinity) deadline = nowMs() + timeoutMs;
           this.startAfresh();
           const receiver = scope.receiver ?? k.object(k.nil);
           m.setRegister(0, receiver.value, receiver.tag);
@@ -517,7 +518,7 @@ export class Bedrock {
           m.resumeAt = this.afterPause(null, run.fault);
           return null;
         }
-        const late = run.fault?.kind === 'StepLimit' && left > 0 && performance.now() >= deadline;
+        const late = run.fault?.kind === 'StepLimit' && left > 0 && nowMs() >= deadline;
         if (run.fault?.kind === 'StepLimit' && left > 0 && !late) return null;
         if (run.fault) {
           // A machine fault signalled as an exception that nothing handled is reported as the

@@ -93,4 +93,34 @@ describe('the code cache', () => {
     expect(damaged.result.cacheRejected).toBe(true);
     expect(run().result).toEqual({ cacheUsed: true, cacheRejected: false });
   });
+
+  it("a start from the cache raises V8's interrupt budget until the command line says the start is over, then puts it back exactly", () => {
+    // The budget is one of the flags V8 makes a code cache under: a probe's cache, made under
+    // the default flags, is rejected while the budget is raised and accepted once it is back.
+    const probeSource = 'function probe() { return 1; } probe();';
+    const probeCache = join(dir, 'probe.cache');
+    const made = spawnSync(process.execPath, ['-e', `const vm = require('node:vm'); const s = new vm.Script(${JSON.stringify(probeSource)}); s.runInThisContext(); require('node:fs').writeFileSync(${JSON.stringify(probeCache)}, s.createCachedData());`]);
+    expect(made.status).toBe(0);
+    const budget = join(dir, 'budget.cjs');
+    writeFileSync(budget, [
+      "const vm = require('node:vm');",
+      `const rejected = () => new vm.Script(${JSON.stringify(probeSource)}, { cachedData: require('node:fs').readFileSync(${JSON.stringify(probeCache)}) }).cachedDataRejected;`,
+      "const over = globalThis[Symbol.for('bedrock.startupOver')];",
+      'const before = rejected();',
+      "if (typeof over === 'function') over();",
+      "process.stdout.write(JSON.stringify({ hook: typeof over, before, after: rejected(), left: typeof globalThis[Symbol.for('bedrock.startupOver')] }));",
+    ].join('\n'));
+    const raises = process.versions.v8.startsWith('11.3.'); // the V8 whose default budget it puts back
+    // The first start writes the cache: it leaves the budget alone, so the cache is made under the default.
+    const first = run(budget);
+    expect(JSON.parse(first.out)).toEqual({ hook: 'undefined', before: false, after: false, left: 'undefined' });
+    // A start from the cache: raised, then put back by startupOver, once.
+    for (let i = 0; i < 2; i++) {
+      const next = run(budget);
+      expect(next.result).toEqual({ cacheUsed: true, cacheRejected: false });
+      expect(JSON.parse(next.out)).toEqual(raises
+        ? { hook: 'function', before: true, after: false, left: 'undefined' }
+        : { hook: 'undefined', before: false, after: false, left: 'undefined' });
+    }
+  });
 });

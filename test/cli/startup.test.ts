@@ -3,7 +3,8 @@
  * program (bin/bedrock.js, the build): an image whose checks this user's sessions recorded
  * (image/checked.ts) opens without summing its payload again (no node:zlib) and, once known
  * by its file's stamp, without hashing it (no node:crypto). The first open of the same file,
- * checked through, loads both: the probe sees them when they are loaded.
+ * checked through, loads both: the probe sees them when they are loaded. No start loads
+ * node:perf_hooks.
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,7 +23,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const probe = join(dir, 'probe.cjs');
 writeFileSync(probe, "process.on('exit', () => require('node:fs').writeFileSync(process.env.PROBE_OUT, JSON.stringify(process.moduleLoadList)));\n");
 
-/** `bedrock eval --image IMAGE 3+4` with records in `records`: what it printed, and which of node:zlib and node:crypto it loaded. */
+/**
+ * `bedrock eval --image IMAGE 3+4` with records in `records`: what it printed, and which of node:zlib,
+ * node:crypto and node:perf_hooks (loaded by the first use of `performance`, which no start needs:
+ * kernel/machine/clock.ts) it loaded.
+ */
 function evalLoading(image: string, records: string): { out: string; loaded: string[] } {
   const out = join(dir, 'loaded.json');
   rmSync(out, { force: true });
@@ -31,7 +36,7 @@ function evalLoading(image: string, records: string): { out: string; loaded: str
   });
   expect(r.status, r.stderr).toBe(0);
   const list = JSON.parse(readFileSync(out, 'utf8')) as string[];
-  return { out: r.stdout, loaded: ['NativeModule zlib', 'NativeModule crypto'].filter((m) => list.includes(m)) };
+  return { out: r.stdout, loaded: ['NativeModule zlib', 'NativeModule crypto', 'NativeModule perf_hooks'].filter((m) => list.includes(m)) };
 }
 
 describe('a start of bedrock eval', () => {

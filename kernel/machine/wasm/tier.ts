@@ -32,6 +32,7 @@ import type { Machine } from '../machine.ts';
 import { RAX, RSP } from '../x86/table.ts';
 import { ModuleBuilder, I32, I64 } from './emit.ts';
 import { emitBitsHelper, emitFunction, FAULT, NEXT_AFTER, PACK_BUDGET, PACK_TAG, plan, RETURNED, type ModuleEnv, type Plan, STOP_AT } from './translate.ts';
+import { nowMs } from '../clock.ts';
 
 export type TierMode = 'interpret' | 'translate' | 'auto';
 export const TIER_MODES: readonly TierMode[] = ['interpret', 'translate', 'auto'];
@@ -288,7 +289,7 @@ export class Tier {
 
   /** Translate `codes` as one module and install their functions. */
   translate(codes: readonly CodeCache[]): void {
-    const t0 = performance.now();
+    const t0 = nowMs();
     const m = this.m;
     const plans = codes.map((c) => plan(m, c));
     const mb = new ModuleBuilder();
@@ -335,7 +336,7 @@ export class Tier {
     });
     this.stats.modules++;
     this.stats.functions += plans.length;
-    this.stats.micros += Math.round((performance.now() - t0) * 1000);
+    this.stats.micros += Math.round((nowMs() - t0) * 1000);
   }
 
   /** The message of the last module the engine refused (tests look at it). */
