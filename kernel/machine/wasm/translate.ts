@@ -413,6 +413,20 @@ class FunctionWriter {
   private label = 0;
   /** The block whose instructions are being written (label's, or one copied into it). */
   private blockNow = 0;
+  /**
+   * Registers (a bit each) whose memory bounds (what address() finds from the register's tag:
+   * the stack's, its object's, or low memory's) are in their bounds locals: found at the
+   * block's top level (blockTop: so every later instruction of the block runs after), and
+   * the register not written since. Translated code changes no object's extent (a header
+   * refuses stores, only the host frees or poisons), so they hold until the register changes
+   * or the host runs (a call, a service, a step).
+   */
+  private bounds = 0;
+  private blockTop = 0;
+  /** The label whose whole block `bounds` was left by (written in its place, no copy after), or -1. */
+  private boundsOf = -1;
+  private readonly boundsLo: number[] = [];
+  private readonly boundsHi: number[] = [];
   private readonly n: number;
   /** Instructions of the current block not yet executed, after the current one (for refunds). */
   private remaining = 0;
@@ -668,11 +682,16 @@ class FunctionWriter {
       b.op('unreachable');
     }
     // (entered only at label 0, placed first: no dispatch at all)
+    let prev = -1;
     for (const i of this.order) {
       b.end();
       this.label = i;
       this.nest = 0;
-      this.writeBlock(i, false);
+      // (a label reached only by falling in from the one just written, or a forward branch
+      // there, keeps the bounds that label found: all of its top level ran before)
+      const carried = prev >= 0 && this.boundsOf === prev && !entries.has(i) && this.preds[i].length === 1 && this.preds[i][0] === prev;
+      this.writeBlock(i, false, carried);
+      prev = i;
     }
     // Falling off the last block (only after a straight-line last instruction): the
     // interpreter links past it, which says that execution ran off the end of the code.
@@ -773,7 +792,7 @@ class FunctionWriter {
 
   /** Write the copy of `chain` (see copyChain) in place of a jump back from the current label. */
   private writeCopy(chain: readonly number[]): void {
-    const saved = { kind: this.kind, storeKind: this.storeKind, cur: this.cur, remaining: this.remaining, block: this.blockNow };
+    const saved = { kind: this.kind, storeKind: this.storeKind, cur: this.cur, remaining: this.remaining, block: this.blockNow, top: this.blockTop };
     for (const k of chain) this.writeBlock(k, true);
     const last = this.p.blocks[chain[chain.length - 1]];
     const end = last[last.length - 1];
@@ -784,14 +803,20 @@ class FunctionWriter {
       if (next >= 0 && this.pos[next] > this.pos[this.label]) this.b.br(this.nest + (this.pos[next] - this.pos[this.label] - 1));
     }
     this.kind = saved.kind; this.storeKind = saved.storeKind; this.cur = saved.cur; this.remaining = saved.remaining; this.blockNow = saved.block;
+    // (bounds the copy found were found inside a branch: they hold for none of what follows)
+    this.blockTop = saved.top;
+    this.bounds = 0;
   }
 
   /** Write label i's block (in its place, or as a copy: see writeCopy). */
-  private writeBlock(i: number, copy: boolean): void {
+  private writeBlock(i: number, copy: boolean, carried = false): void {
     const { b, L, p } = this;
     const block = p.blocks[i];
     const count = block.length;
     this.blockNow = i;
+    if (!carried) this.bounds = 0;
+    this.boundsOf = -1;
+    this.blockTop = this.nest;
     // Pay for the block, or leave it to the interpreter. (The flag kind is not known at a
     // block's start: it may be entered from anywhere.)
     this.cur = block[0];
@@ -802,7 +827,9 @@ class FunctionWriter {
     block.forEach((ins, k) => {
       this.remaining = count - 1 - k;
       this.instruction(ins);
+      this.forgetBounds(ins);
     });
+    if (!copy) this.boundsOf = i;
     const last = block[block.length - 1];
     const row = decodedRow(last);
     if (row && (row.control === 'next' || row.control === 'barrier' || row.control === 'call' || row.control === 'branch')) {
@@ -816,6 +843,15 @@ class FunctionWriter {
         if (!copy && this.pos[next] !== this.pos[i] + 1) this.goTo(next);
       }
     }
+  }
+
+  /** After `ins`: the bounds of the registers it wrote are no longer known, nor any after the host ran. */
+  private forgetBounds(ins: Insn): void {
+    if (this.bounds === 0) return;
+    const row = decodedRow(ins);
+    const plain = row !== null && !row.sse && row.control !== 'call' && row.operation !== 'syscall' && !needsStep(ins);
+    if (!plain) { this.bounds = 0; return; }
+    this.bounds &= ~effectsOf(ins).writes;
   }
 
   // ---- instructions --------------------------------------------------------------------------
@@ -930,6 +966,10 @@ class FunctionWriter {
         b.get(L.r[base]).i64(BigInt(mop.disp)).op('i64_add');
         scaled();
         b.set(L.ea64);
+        const bit = 1 << base;
+        if ((this.bounds & bit) !== 0) {
+          b.get(this.boundsLo[base]).set(L.lo64).get(this.boundsHi[base]).set(L.hi64);
+        } else {
         // Bounds by the base's tag: the stack, an object (its header says how long), memory.
         b.get(L.t[base]).i32(TAG_STACK).op('i32_eq');
         b.if(); this.nest++;
@@ -952,6 +992,13 @@ class FunctionWriter {
         b.load32At(S_MEM_BOUND).op('i64_extend_i32_u').set(L.hi64);
         this.nest--; b.end();
         this.nest--; b.end();
+        if (this.nest === this.blockTop) {
+          this.boundsLo[base] ??= b.local(I64);
+          this.boundsHi[base] ??= b.local(I64);
+          b.get(L.lo64).set(this.boundsLo[base]).get(L.hi64).set(this.boundsHi[base]);
+          this.bounds |= bit;
+        }
+        }
       } else {
         b.i64(BigInt(mop.disp));
         scaled();
