@@ -79,7 +79,7 @@ export interface Translation {
   readonly fn: TranslatedFn;
   readonly plan: Plan;
   readonly module: number;
-  /** Other code objects its code calls or jumps to directly (rel32). */
+  /** Other code objects its code calls or jumps to directly (rel32, or on a guess: guessCallee). */
   readonly targets: ReadonlySet<CodeCache>;
 }
 
@@ -312,7 +312,7 @@ export class Tier {
     });
     const env: ModuleEnv = {
       mb, fnType, service, step, codeWritten, bits: bitsFn.index, functionOf, labelsOf,
-      tableIndexOf: (address) => m.cacheIndexOfCode(address),
+      tableIndexOf: (address) => m.cacheIndexOfCode(address), guessed: new Map(),
     };
     plans.forEach((p, i) => {
       emitFunction(m, p, env, defined[i].index, defined[i].body);
@@ -332,7 +332,7 @@ export class Tier {
     const module = ++this.moduleCount;
     plans.forEach((p, i) => {
       const fn = instance.exports[`f${i}`] as TranslatedFn;
-      this.install(p, fn, module);
+      this.install(p, fn, module, env.guessed.get(p.code.addr));
     });
     this.stats.modules++;
     this.stats.functions += plans.length;
@@ -342,7 +342,7 @@ export class Tier {
   /** The message of the last module the engine refused (tests look at it). */
   lastError: string | null = null;
 
-  private install(p: Plan, fn: TranslatedFn, module: number): void {
+  private install(p: Plan, fn: TranslatedFn, module: number, guessed: ReadonlySet<number> | undefined): void {
     const code = p.code;
     const slot = this.m.cacheIndexOfCode(code.addr);
     if (slot < 0) return;
@@ -354,6 +354,11 @@ export class Tier {
         const target = this.m.codeContaining(code.addr + ins.target);
         if (target && target !== code) targets.add(target);
       }
+    }
+    // (and those it calls directly on a guess: see guessCallee)
+    for (const address of guessed ?? []) {
+      const target = this.m.codeContaining(address);
+      if (target && target !== code) targets.add(target);
     }
     code.translation = { fn, plan: p, module, targets };
     for (const t of targets) {
