@@ -41,7 +41,7 @@
  */
 
 import { FRAME } from '../abi.ts';
-import { IDENTITY_HASH_MASK, IDENTITY_HASH_SHIFT } from '../machine/cells.ts';
+import { ALLOCATE_FIXED, IDENTITY_HASH_MASK, IDENTITY_HASH_SHIFT } from '../machine/cells.ts';
 
 /** Well-known class indices. 0 is no class (free chunks). Numbers have a class by their tag. */
 export const CLASS = Object.freeze({
@@ -284,13 +284,20 @@ const KERNEL_CONSTANTS: Readonly<Record<string, number>> = Object.freeze({
   HEADER: -8,
   ...slotOffsets('ROOT', {
     NIL: ROOTS.NIL, TRUE: ROOTS.TRUE, FALSE: ROOTS.FALSE, CLASS_TABLE: ROOTS.CLASS_TABLE, GLOBALS: ROOTS.GLOBALS, MARKS: ROOTS.MARKS, ACTIVE: ROOTS.ACTIVE,
-    CHARACTERS: ROOTS.CHARACTERS, ARITHMETIC: ROOTS.ARITHMETIC_OVERRIDDEN, SEND_EPOCH: ROOTS.SEND_EPOCH, METHOD_CACHE: ROOTS.METHOD_CACHE,
+    CHARACTERS: ROOTS.CHARACTERS, LOG: ROOTS.LOG, NEXT_CLASS: ROOTS.NEXT_CLASS, ARITHMETIC: ROOTS.ARITHMETIC_OVERRIDDEN, SEND_EPOCH: ROOTS.SEND_EPOCH, METHOD_CACHE: ROOTS.METHOD_CACHE,
   }),
   ...slotOffsets('CLOSURE', CLOSURE),
   ...slotOffsets('CONTEXT', CONTEXT),
   ...slotOffsets('BEHAVIOUR', BEHAVIOUR),
   ...slotOffsets('BINDING', BINDING),
   ...slotOffsets('MARK', MARK),
+  ...slotOffsets('LOG', LOG),
+  /** The slot counts of the kernel's objects the library makes itself (behaviour.bedrock). */
+  BINDING_SLOTS: BINDING.SIZE,
+  LOG_SLOTS: LOG.SIZE,
+  BEHAVIOUR_SLOTS: BEHAVIOUR.SIZE,
+  /** Added to ALLOCATE's format (r8): the object is made in the fixed space (kernel/memory/heap.ts). */
+  ALLOCATE_FIXED,
   ...slotOffsets('MESSAGE', MESSAGE),
   ...slotOffsets('METHOD', METHOD),
   ...slotOffsets('ENTRY', ENTRY),
