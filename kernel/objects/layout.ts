@@ -260,7 +260,7 @@ export const METHOD_KIND = Object.freeze({
 export { PARAMETER_REGISTERS } from '../abi.ts';
 
 /** Host service numbers (r11 at `syscall`). */
-export const SERVICE = Object.freeze({ ALLOCATE: 0, SEND: 1, FAIL: 2, COLLECT: 3, SUPER: 4, DEFINE_CLASS: 6, INTERN: 9, IMAGE: 10, SYSTEM: 11, SEND_SITE: 12, FORTH: 20, PROCESS: 21, ACTOR: 22, DEBUG: 32 });
+export const SERVICE = Object.freeze({ ALLOCATE: 0, SEND: 1, FAIL: 2, COLLECT: 3, SUPER: 4, INTERN: 9, IMAGE: 10, SYSTEM: 11, SEND_SITE: 12, RESHAPE: 13, FORTH: 20, PROCESS: 21, ACTOR: 22, DEBUG: 32 });
 
 /** Byte offsets of an object's slots from its pointer, as PREFIX_NAME (SIZE left out). */
 const slotOffsets = (prefix: string, layout: Readonly<Record<string, number>>): Record<string, number> =>
