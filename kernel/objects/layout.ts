@@ -296,6 +296,8 @@ const KERNEL_CONSTANTS: Readonly<Record<string, number>> = Object.freeze({
   BINDING_SLOTS: BINDING.SIZE,
   LOG_SLOTS: LOG.SIZE,
   BEHAVIOUR_SLOTS: BEHAVIOUR.SIZE,
+  /** The first class index given to classes made at run time: below it, the kernel's own (their shape cannot change). */
+  FIRST_FREE_CLASS: CLASS.FIRST_FREE,
   /** Added to ALLOCATE's format (r8): the object is made in the fixed space (kernel/memory/heap.ts). */
   ALLOCATE_FIXED,
   ...slotOffsets('MESSAGE', MESSAGE),

@@ -181,3 +181,37 @@ describe('globals defined in the library', () => {
     expect(run('GlobalE')).toEqual(['7']);
   });
 });
+
+describe('a class that exists, changed: what cannot be applied is refused by the library', () => {
+  let b: Bedrock;
+  const run = (source: string): string[] => b.evaluate(source).map((o) => o.text);
+  beforeAll(() => {
+    const booted = bootSystem();
+    if (typeof booted === 'string') throw new Error(booted);
+    b = booted;
+  });
+
+  // The words are the host's before the checks moved (kernel/objects/reshape.ts): each was
+  // run on both and compared.
+  it('with the words the host gave, and nothing changes', () => {
+    run("Object subclass: #Foo instanceVariableNames: 'a'\nFoo subclass: #Bar instanceVariableNames: 'c'\nKeep := Bar new");
+    expect(run("Bar subclass: #Foo instanceVariableNames: 'a'")).toEqual(['Foo cannot be a subclass of its own subclass Bar']);
+    expect(run('Foo subclass: #Foo')).toEqual(['Foo cannot be a subclass of itself']);
+    expect(run('Foo superclass: Foo')).toEqual(['Foo cannot be a subclass of itself']);
+    expect(run("Object subclass: #Foo instanceVariableNames: 'a c'")).toEqual(["instance variable 'c' would be in Bar twice (it is its own, and Foo's)"]);
+    expect(run("Object subclass: #Array instanceVariableNames: 'x'")).toEqual(["Array is one of the kernel's own classes: its shape cannot change"]);
+    expect(run("Object variableByteSubclass: #Foo instanceVariableNames: ''")).toEqual(['Foo cannot change from pointer to byte objects while it has instances or subclasses']);
+    run("Object subclass: #Sup instanceVariableNames: 'a'\nObject subclass: #Sub instanceVariableNames: 'b'");
+    expect(run("Sup subclass: #Sub instanceVariableNames: 'a'")).toEqual(["instance variable 'a' of Sub is already one of Sup's"]);
+    run("Object variableSubclass: #Row instanceVariableNames: 'l'\nR := Row new: 2");
+    expect(run("Object subclass: #Row instanceVariableNames: 'l'")).toEqual(['Row cannot stop being indexable while an instance has indexed slots']);
+    expect(run('Foo instVarNames\nBar instVarNames\nKeep class\nSub superclass\nRow isVariable\nFoo superclass')).toEqual(['#(#a)', '#(#c)', 'Bar', 'Object', 'true', 'Object']);
+  });
+
+  it('what can be applied is: an instance of no kind left, a move, new names', () => {
+    run("Object subclass: #Baz instanceVariableNames: 'q'\nBaz new");
+    expect(run("Object variableByteSubclass: #Baz instanceVariableNames: ''\n(Baz new: 3) size")).toEqual(['Baz', '3']);
+    run("Object subclass: #Moved instanceVariableNames: 'm'\nObject subclass: #Base instanceVariableNames: 'base'");
+    expect(run('Moved superclass: Base. Moved superclass\nMoved instVarNames\nMoved instanceFixedSize')).toEqual(['Base', '#(#m)', '2']);
+  });
+});
