@@ -93,6 +93,8 @@ export const IDENTITY_HASH_MASK = 0x7ff;
 export const FORMAT_POINTERS = 0;
 export const FORMAT_WORDS = 1;
 export const FORMAT_BYTES = 2;
+/** Added to the allocation service's format (r8): the object is made in the fixed space, where it never moves (pointers or words). */
+export const ALLOCATE_FIXED = 8;
 export const FORMAT_CODE = 3;
 /** A free chunk of the fixed space: a header (class 0) and slot count, its cells unused. */
 export const FORMAT_FREE = 15;

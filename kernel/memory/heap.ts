@@ -52,7 +52,7 @@
  * out such code in tests.
  */
 import {
-  CARD_SHIFT, CellStore, IDENTITY_HASH_MASK, IDENTITY_HASH_SHIFT, CODE_LITERALS, FORMAT_BYTES, FORMAT_CODE, FORMAT_FREE, FORMAT_POINTERS, FORMAT_WORDS,
+  ALLOCATE_FIXED, CARD_SHIFT, CellStore, IDENTITY_HASH_MASK, IDENTITY_HASH_SHIFT, CODE_LITERALS, FORMAT_BYTES, FORMAT_CODE, FORMAT_FREE, FORMAT_POINTERS, FORMAT_WORDS,
   MAX_SLOTS, TAG_HDR, TAG_NUM, TAG_PTR, TAG_STACK,
 } from '../machine/cells.ts';
 import type { HostService, Machine } from '../machine/machine.ts';
@@ -70,6 +70,8 @@ export function heapOf(m: Machine): Heap {
  * format -> rax. The heap registers it on its machine unless that number is taken.
  */
 export const SERVICE_ALLOCATE = 0;
+
+export { ALLOCATE_FIXED };
 
 export interface HeapOptions {
   /** Cells of the nursery (default: a quarter of the memory after the fixed space, at most 2^18). */
@@ -942,7 +944,9 @@ const allocateService: HostService = (m) => {
   const S32 = m.store.state32;
   const clsLo = S32[2], clsHi = S32[3], nLo = S32[4], nHi = S32[5], fLo = S32[16], fHi = S32[17];
   if (clsHi !== 0 || clsLo < 0 || clsLo > 0x1ffff) return `allocate: the class index in rcx (${m.register(1)}) is not in 0 .. 131071`;
-  if (fHi !== 0 || fLo < 0 || fLo > 2) return `allocate: the format in r8 (${m.register(8)}) is not 0 (pointers), 1 (words) or 2 (bytes)`;
+  const fixed = fHi === 0 && (fLo & ALLOCATE_FIXED) !== 0 && (fLo & ~ALLOCATE_FIXED) < FORMAT_BYTES;
+  if (fixed) return allocateFixedForService(m, fLo & ~ALLOCATE_FIXED, nLo, nHi, clsLo);
+  if (fHi !== 0 || fLo < 0 || fLo > 2) return `allocate: the format in r8 (${m.register(8)}) is not 0 (pointers), 1 (words) or 2 (bytes), or 8 or 9 (pointers or words in the fixed space)`;
   if (nHi < 0) return `allocate: the size in rdx (${m.register(2)}) is negative`;
   // What no memory can hold, as what memory cannot hold now, is an OutOfMemory fault: the
   // library signals it as an exception the program can catch (kernel/objects/faults.ts).
@@ -962,6 +966,23 @@ const allocateService: HostService = (m) => {
   st.regTags[0] = TAG_PTR;
   return null;
 };
+
+/** SERVICE_ALLOCATE with ALLOCATE_FIXED: the object in the fixed space, its pointer slots the fill. */
+function allocateFixedForService(m: Machine, format: number, nLo: number, nHi: number, classIndex: number): string | null {
+  if (nHi !== 0 || nLo < 0 || nLo > MAX_SLOTS) { m.refusal = 'OutOfMemory'; return `out of memory: an object of ${m.register(2)} slots is larger than the largest (${MAX_SLOTS} slots)`; }
+  const heap = heapOf(m);
+  const fill = format === FORMAT_POINTERS ? heap.fill : { value: 0n, tag: TAG_NUM };
+  const p = heap.allocateFixed(nLo, format, classIndex, fill.value, fill.tag);
+  if (p < 0) {
+    m.refusal = 'OutOfMemory';
+    return `out of memory: no room in the fixed space for an object of ${nLo} slots`;
+  }
+  const st = m.store;
+  st.state32[0] = p;
+  st.state32[1] = 0;
+  st.regTags[0] = TAG_PTR;
+  return null;
+}
 
 /**
  * A collection service, for the object model to register under a number of its choosing:

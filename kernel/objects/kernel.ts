@@ -25,7 +25,7 @@ import { BEHAVIOUR, CLASS, ROOTS, SERVICE, isSymbolClass } from './layout.ts';
 import { forget, mark, markNames } from './marks.ts';
 import { define, makeMethod, type MethodSpec } from './methods.ts';
 import { describe, failService, MethodCache, newSendEpoch, SendSites, sendService, sendSiteService, superService } from './send.ts';
-import { defineClassService, internService } from './services.ts';
+import { internService, reshapeService } from './services.ts';
 import { kernelFaultHandler, type FaultOrigin } from './faults.ts';
 import { SymbolTable } from './symbols.ts';
 
@@ -85,7 +85,7 @@ export class Kernel {
     machine.services[SERVICE.SUPER] = superService(this);
     machine.services[SERVICE.SEND_SITE] = sendSiteService(this);
     this.cache.changed = (selector) => { this.sites.empty(selector); newSendEpoch(this); };
-    machine.services[SERVICE.DEFINE_CLASS] = defineClassService(this);
+    machine.services[SERVICE.RESHAPE] = reshapeService(this);
     machine.services[SERVICE.INTERN] = internService(this);
     machine.faultHandler = kernelFaultHandler(this);
     heap.hooks.behaviourOf = (index: number) => behaviourAt(this, index);

@@ -41,7 +41,7 @@
  */
 
 import { FRAME } from '../abi.ts';
-import { IDENTITY_HASH_MASK, IDENTITY_HASH_SHIFT } from '../machine/cells.ts';
+import { ALLOCATE_FIXED, IDENTITY_HASH_MASK, IDENTITY_HASH_SHIFT } from '../machine/cells.ts';
 
 /** Well-known class indices. 0 is no class (free chunks). Numbers have a class by their tag. */
 export const CLASS = Object.freeze({
@@ -260,7 +260,7 @@ export const METHOD_KIND = Object.freeze({
 export { PARAMETER_REGISTERS } from '../abi.ts';
 
 /** Host service numbers (r11 at `syscall`). */
-export const SERVICE = Object.freeze({ ALLOCATE: 0, SEND: 1, FAIL: 2, COLLECT: 3, SUPER: 4, DEFINE_CLASS: 6, INTERN: 9, IMAGE: 10, SYSTEM: 11, SEND_SITE: 12, FORTH: 20, PROCESS: 21, ACTOR: 22, DEBUG: 32 });
+export const SERVICE = Object.freeze({ ALLOCATE: 0, SEND: 1, FAIL: 2, COLLECT: 3, SUPER: 4, INTERN: 9, IMAGE: 10, SYSTEM: 11, SEND_SITE: 12, RESHAPE: 13, FORTH: 20, PROCESS: 21, ACTOR: 22, DEBUG: 32 });
 
 /** Byte offsets of an object's slots from its pointer, as PREFIX_NAME (SIZE left out). */
 const slotOffsets = (prefix: string, layout: Readonly<Record<string, number>>): Record<string, number> =>
@@ -284,13 +284,22 @@ const KERNEL_CONSTANTS: Readonly<Record<string, number>> = Object.freeze({
   HEADER: -8,
   ...slotOffsets('ROOT', {
     NIL: ROOTS.NIL, TRUE: ROOTS.TRUE, FALSE: ROOTS.FALSE, CLASS_TABLE: ROOTS.CLASS_TABLE, GLOBALS: ROOTS.GLOBALS, MARKS: ROOTS.MARKS, ACTIVE: ROOTS.ACTIVE,
-    CHARACTERS: ROOTS.CHARACTERS, ARITHMETIC: ROOTS.ARITHMETIC_OVERRIDDEN, SEND_EPOCH: ROOTS.SEND_EPOCH, METHOD_CACHE: ROOTS.METHOD_CACHE,
+    CHARACTERS: ROOTS.CHARACTERS, LOG: ROOTS.LOG, NEXT_CLASS: ROOTS.NEXT_CLASS, ARITHMETIC: ROOTS.ARITHMETIC_OVERRIDDEN, SEND_EPOCH: ROOTS.SEND_EPOCH, METHOD_CACHE: ROOTS.METHOD_CACHE,
   }),
   ...slotOffsets('CLOSURE', CLOSURE),
   ...slotOffsets('CONTEXT', CONTEXT),
   ...slotOffsets('BEHAVIOUR', BEHAVIOUR),
   ...slotOffsets('BINDING', BINDING),
   ...slotOffsets('MARK', MARK),
+  ...slotOffsets('LOG', LOG),
+  /** The slot counts of the kernel's objects the library makes itself (behaviour.bedrock). */
+  BINDING_SLOTS: BINDING.SIZE,
+  LOG_SLOTS: LOG.SIZE,
+  BEHAVIOUR_SLOTS: BEHAVIOUR.SIZE,
+  /** The first class index given to classes made at run time: below it, the kernel's own (their shape cannot change). */
+  FIRST_FREE_CLASS: CLASS.FIRST_FREE,
+  /** Added to ALLOCATE's format (r8): the object is made in the fixed space (kernel/memory/heap.ts). */
+  ALLOCATE_FIXED,
   ...slotOffsets('MESSAGE', MESSAGE),
   ...slotOffsets('METHOD', METHOD),
   ...slotOffsets('ENTRY', ENTRY),

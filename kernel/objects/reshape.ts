@@ -8,10 +8,12 @@
  * values kept by instance variable name (new variables nil), keeping its identity (every
  * reference to it is made a reference to the new one: Heap.forwardPointers).
  *
- * A definition that cannot be applied changes nothing and says why: a superclass that is the
- * class or one of its subclasses, a variable named twice along a chain, a change of shape its
- * instances cannot take, a method that does not compile for the new layout (every change is
- * taken back, methods included).
+ * A definition that cannot be applied changes nothing and says why. The library refuses what
+ * it can see before it asks (behaviour.bedrock, Behaviour>>reshape:names:flags:): a kernel's
+ * own class, a superclass that is the class or one of its subclasses, a variable named twice
+ * along a chain, a change of shape its instances cannot take. What only the compiler can see
+ * is refused here: a method that does not compile for the new layout (every change is taken
+ * back, methods included).
  *
  * Each reshaped behaviour gets a 'reshape' entry in the definition log, whose DATA is its
  * shape before (SHAPE below). `forget` to a mark made before takes them back, newest first:
@@ -83,37 +85,15 @@ function subclassesOf(k: Kernel, cls: number): number[] {
 export function reshapeClass(k: Kernel, cls: number, superclass: number, ivarNames: readonly string[], indexable: boolean, format?: number): number | string {
   const m = k.machine;
   const name = behaviourName(k, cls);
-  if (behaviourIndex(k, cls) < CLASS.FIRST_FREE) return `${name} is one of the kernel's own classes: its shape cannot change`;
-  const guard = walkGuard(k, 'a parent chain');
-  for (let x = superclass; x >= 0 && guard(); x = parentOf(k, x)) {
-    if (x === cls) return `${name} cannot be a subclass of ${superclass === cls ? 'itself' : `its own subclass ${behaviourName(k, superclass)}`}`;
-  }
-  const oldFormat = slotNumber(m, cls, BEHAVIOUR.FORMAT);
+  // What cannot be applied was refused by the library before it asked (behaviour.bedrock,
+  // Behaviour>>reshape:names:flags:): a kernel's own class, a superclass below the class, a
+  // name twice on a chain, a change of kind or of indexability its instances cannot take.
   const kind = format ?? (slotNumber(m, superclass, BEHAVIOUR.FORMAT) & INSTANCE_FORMAT.FORMAT_MASK);
-  const wasIndexable = (oldFormat & INSTANCE_FORMAT.INDEXABLE) !== 0;
   const nowIndexable = indexable || (slotNumber(m, superclass, BEHAVIOUR.FORMAT) & INSTANCE_FORMAT.INDEXABLE) !== 0;
-  // The new names of every behaviour below, and a check that none is named twice on its chain.
   const affected = [cls, ...subclassesOf(k, cls)];
   const inherited = allInstanceVariables(k, superclass);
   const after = new Map<number, string[]>([[cls, [...inherited, ...ivarNames]]]);
-  for (const b of affected) {
-    if (b !== cls) after.set(b, [...after.get(parentOf(k, b))!, ...ownIvars(k, b)]);
-    const names = after.get(b)!;
-    const twice = names.find((n, i) => names.indexOf(n) !== i);
-    if (twice !== undefined) {
-      return b === cls
-        ? `instance variable '${twice}' of ${name} is already one of ${behaviourName(k, superclass)}'s`
-        : `instance variable '${twice}' would be in ${behaviourName(k, b)} twice (it is its own, and ${name}'s)`;
-    }
-  }
-  const indexes = new Set(affected.map((b) => behaviourIndex(k, b)));
-  const instances = instancesOf(k, indexes);
-  if ((oldFormat & INSTANCE_FORMAT.FORMAT_MASK) !== kind && (instances.length > 0 || affected.length > 1)) {
-    return `${name} cannot change from ${formatName(oldFormat)} to ${formatName(kind)} objects while it has instances or subclasses`;
-  }
-  if (wasIndexable && !nowIndexable && instances.some((p) => slotCount(m, p) > fixedOf(slotNumber(m, classBehaviour(k, p), BEHAVIOUR.FORMAT)))) {
-    return `${name} cannot stop being indexable while an instance has indexed slots`;
-  }
+  for (const b of affected) if (b !== cls) after.set(b, [...after.get(parentOf(k, b))!, ...ownIvars(k, b)]);
   return k.withHolds((hold) => {
     // Everything is made before anything changes.
     const symbols = ivarNames.map((n) => hold(k.symbols.intern(n)));
@@ -245,18 +225,6 @@ function instancesOf(k: Kernel, indexes: ReadonlySet<number>): number[] {
   const out: number[] = [];
   k.heap.forEachObject((address, cls) => { if (indexes.has(cls)) out.push(address); });
   return out;
-}
-
-function classBehaviour(k: Kernel, p: number): number {
-  return behaviourAt(k, classIndexOf(k.machine, p));
-}
-
-function fixedOf(format: number): number {
-  return format >> INSTANCE_FORMAT.FIXED_SHIFT;
-}
-
-function formatName(format: number): string {
-  return ['pointer', 'word', 'byte', 'code'][format & INSTANCE_FORMAT.FORMAT_MASK] ?? 'other';
 }
 
 function fixedArray(k: Kernel, values: readonly [bigint, number][]): number {

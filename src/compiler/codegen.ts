@@ -23,7 +23,7 @@ import { FORMAT_BYTES, FORMAT_POINTERS, FORMAT_WORDS, TAG_NUM, TAG_PTR } from '.
 import { byteShape, classIndexOf, setSlot, slotCount, slotNumber, slotPointer } from '../../kernel/objects/access.ts';
 import { setPad } from '../../kernel/objects/symbols.ts';
 import { behaviourIndex, behaviourName, lookupFrom, parentOf, walkGuard } from '../../kernel/objects/classes.ts';
-import { declareUndeclared, findBinding } from '../../kernel/objects/globals.ts';
+import { declareUndeclared, findBinding, findUndeclared } from '../../kernel/objects/globals.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { BEHAVIOUR, CLASS, METHOD, METHOD_KIND, ROOTS } from '../../kernel/objects/layout.ts';
 import { makeString } from '../../kernel/objects/methods.ts';
@@ -48,8 +48,14 @@ export interface CodegenContext {
   readonly behaviour: number;
   /** Top-level code: assigning to an undeclared name defines a global. */
   readonly topLevel: boolean;
-  /** Called for each global the code defines (so the caller can log it). */
+  /** Called for each global the code defines (so the caller can log it): the kernel's own way, before the library is loaded. */
   readonly defineGlobal?: (name: string) => number | string;
+  /**
+   * With the library loaded: the undeclared bindings (globals.ts) of the globals the top-level
+   * code assigns and no one has defined; its prologue declares them, nil, through the library
+   * (Binding>>declareNil, behaviour.bedrock), as Smalltalk at:put: defines a global.
+   */
+  readonly declared?: Set<number>;
   /** Keeps an object the code refers to alive until the method holds it. */
   readonly hold?: (address: number) => number;
   /** Compiles a block's unit (for closures). */
@@ -386,6 +392,15 @@ export class Generator {
     if (this.classSide.has(v.name)) return { kind: 'classSide', name: v.name };
     let binding = this.classVariable(v.name);
     if (binding < 0) binding = findBinding(this.k, v.name);
+    if (binding < 0 && this.cx.topLevel && this.cx.declared) {
+      // A global this code defines (its prologue declares it): read and written in its binding.
+      const late = forStore ? declareUndeclared(this.k, v.name) : findUndeclared(this.k, v.name);
+      if (typeof late === 'string') this.fail(late, v.span);
+      if (late >= 0 && (forStore || this.cx.declared.has(late))) {
+        this.cx.declared.add(late);
+        binding = late;
+      }
+    }
     if (binding < 0 && forStore && this.cx.topLevel && this.cx.defineGlobal) {
       const made = this.cx.defineGlobal(v.name);
       if (typeof made === 'string') this.fail(made, v.span);
@@ -462,7 +477,24 @@ export class Generator {
     this.statements(statements);
     this.emitReturn();
     this.popScope();
-    this.ops.unshift(...this.entry(params));
+    this.ops.unshift(...this.entry(params), ...this.declarations());
+  }
+
+  /** A DoIt's prologue: each global it defines is declared, nil (CodegenContext.declared). */
+  private declarations(): Op[] {
+    const declared = this.cx.declared;
+    if (this.isBlock || declared === undefined || declared.size === 0) return [];
+    const end = this.ops.length, depth = this.depth, span = this.spanNow;
+    this.depth = 0;
+    this.spanNow = null;
+    for (const b of declared) {
+      this.load({ kind: 'literal', index: this.literal(b) });
+      this.sendNamed('declareNil', 0);
+      this.pop();
+    }
+    this.depth = depth;
+    this.spanNow = span;
+    return this.ops.splice(end);
   }
 
   finish(name: string): Unit {

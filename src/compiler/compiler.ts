@@ -193,6 +193,18 @@ export class Compiler {
     return hold(this.fixedArray(each));
   }
 
+  /**
+   * Does the library define globals (Binding>>declareNil, behaviour.bedrock)? Then a DoIt's new
+   * globals are declared by its prologue through it; before it is loaded (genesis, a bare
+   * kernel) the compiler defines them through the kernel.
+   */
+  private libraryDeclares(): boolean {
+    const k = this.k;
+    const binding = k.behaviour(CLASS.Binding);
+    const selector = k.symbols.find('declareNil');
+    return binding >= 0 && selector !== undefined && lookupFrom(k, binding, selector) >= 0;
+  }
+
   /** The IR of a body: a method's (answering self unless it returns) or a DoIt's (answering its last value). */
   private unit(what: { kind: 'method' | 'doit'; body: Body; start: number }, argc: number, params: readonly Variable[],
     behaviour: number, name: string, hold: (a: number) => number): Unit {
@@ -204,6 +216,7 @@ export class Compiler {
       behaviour,
       topLevel: what.kind === 'doit',
       defineGlobal: (global) => k.defineGlobal(global, k.object(k.nil)),
+      declared: what.kind === 'doit' && this.libraryDeclares() ? new Set<number>() : undefined,
       warn: (message) => this.warnings.push(message),
       bind: (b, selector, method) => this.bindTo(b, selector, method),
       hold,

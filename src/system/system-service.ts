@@ -10,9 +10,8 @@
  *   2   (none: the marks' names are the library's walk, SystemDictionary>>marks)
  *   3   SEE        rsi = a CompiledMethod        a String: source, threaded and native code
  *   4   SHOW       rsi = a String                nil (its text goes to the transcript)
- *   10  GLOBAL_PUT rsi = a Symbol, rdx = a value  the value: an existing global is assigned,
- *                                                a new one defined (as `Name := value` does;
- *                                                the definition is logged, for forget)
+ *   10  (none: globals are defined by the library, Binding class>>globalAt:put:; an older
+ *        library that asks is told so)
  *   11  ARGUMENTS  -                             an Array of Strings: a script's arguments
  *   12  FILE_IN    rsi = a file name (String)     a handle (a SmallInteger) for FILE_IN_NEXT,
  *                                                or a String saying why the file cannot be read
@@ -52,9 +51,9 @@ import { classIndexOf, formatOf, isObject, setSlot, setSlotPointer, slotPointer 
 import { behaviourIndex } from '../../kernel/objects/classes.ts';
 import { removeSelector } from '../../kernel/objects/methods.ts';
 import { become, becomeForward } from '../../kernel/objects/become.ts';
-import { bindingValue, defineGlobal, findBinding, type Value } from '../../kernel/objects/globals.ts';
+import type { Value } from '../../kernel/objects/globals.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
-import { BINDING, CLASS, METHOD, isSymbolClass } from '../../kernel/objects/layout.ts';
+import { CLASS, METHOD } from '../../kernel/objects/layout.ts';
 import { newString } from '../../kernel/objects/services.ts';
 import type { FileIns } from './filein-service.ts';
 import { methodChunk } from './fileout.ts';
@@ -126,25 +125,9 @@ export function systemService(host: SystemHost): HostService {
         host.transcript(s);
         return answer(m, k.nil);
       }
-      case SYSTEM_OP.GLOBAL_PUT: {
-        const symbol = pointer(m, RSI);
-        if (symbol < 0 || !isObject(m, symbol) || !isSymbolClass(classIndexOf(m, symbol))) return 'a global is named by a Symbol';
-        const name = k.symbols.text(symbol);
-        const b = findBinding(k, name);
-        const value = m.store.state64[RDX], tag = m.store.regTags[RDX];
-        if (b >= 0) setSlot(m, b, BINDING.VALUE, value, tag);
-        else {
-          const made = defineGlobal(k, name, { value, tag });
-          if (typeof made === 'string') return made;
-        }
-        // The global's value, from its binding (defining allocates, so rdx's object may have moved).
-        const now = findBinding(k, name);
-        if (now < 0) return answer(m, k.nil);
-        const v = bindingValue(k, now);
-        m.store.state64[RAX] = v.value;
-        m.store.regTags[RAX] = v.tag;
-        return null;
-      }
+      case SYSTEM_OP.GLOBAL_PUT:
+        // The library defines globals itself now (behaviour.bedrock, Binding class>>globalAt:put:).
+        return 'GLOBAL_PUT is no longer a system operation: this library is older than this bedrock (globals are defined by the library itself); make the image again with this bedrock';
       case SYSTEM_OP.ARGUMENTS: return answerStrings(k, m, host.arguments ?? [], false);
       case SYSTEM_OP.FILE_IN: {
         const name = text(m, RSI);

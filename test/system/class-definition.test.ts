@@ -2,8 +2,9 @@
  * Reading a class definition is the library's own (behaviour.bedrock,
  * Behaviour>>define:instanceVariableNames:flags:): splitting and checking the instance
  * variable names, checking the class name, answering a class that exists with the same shape,
- * keeping the names and shape of one that exists when none are given. The host service
- * DEFINE_CLASS only makes (or reshapes) the class from the names as an Array of Symbols.
+ * keeping the names and shape of one that exists when none are given; a new class is made
+ * there too (makeSubclass:names:flags:). The host service RESHAPE only changes a class that
+ * exists, from the names as an Array of Symbols.
  * Differential: random definitions, seeded, against the rules the host applied before the
  * move (a JavaScript model: the names split at /\s+/, each /^[a-z_][A-Za-z0-9_]*$/, none
  * twice; the class name /^[A-Z][A-Za-z0-9_]*$/), in both back ends.
