@@ -22,7 +22,10 @@ if ! flock -n 9; then
   done
   if [ -f $res ]; then cat $res; head -1 $res | grep -q PASS; exit $?; fi
 fi
-# We are the lander.
+# We are the lander. It may have been started from a niced shell (a helper's `nice -n 10`):
+# the train runs at nice 0, ahead of the work prio() below pushes to 15 (a train at nice 19
+# lost to everything and its suite passed its 25 minutes at load 18).
+renice -n 0 -p $$ >/dev/null 2>&1 || true
 [ -d $T ] || { git -C /work/main worktree add -f $T main --detach >/dev/null 2>&1; ln -sfn /work/main/node_modules $T/node_modules; }
 prio() { # keep the suite ahead of everyone else's work while it runs
   while sleep 5; do

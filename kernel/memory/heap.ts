@@ -21,7 +21,7 @@
  * (promotion on first survival) and empties the nursery; when old space cannot take a full
  * nursery, a major collection compacts old space and the nursery together and sweeps the
  * fixed space. After a major collection memory grows (WebAssembly.Memory.grow) until old
- * space is at most 1/growthFactor full, up to maxCells; the nursery always sits at the top
+ * space is at most 1/growthFactor full and has room for promotionRoom nurseries, up to maxCells; the nursery always sits at the top
  * of memory, so growing gives old space the room the nursery leaves. The fixed space grows
  * too, when it is full after a major collection: that collection slides old space up to
  * make room (fixed objects never move).
@@ -82,6 +82,13 @@ export interface HeapOptions {
   readonly largeObjectCells?: number;
   /** After a major collection, old space is grown to hold growthFactor times its live cells (default 2). */
   readonly growthFactor?: number;
+  /**
+   * After a major collection, old space also has room for this many full nurseries beyond its
+   * live cells (default 4), so the minor collections after it promote into that room before the
+   * next major one. (With room for one, a program whose old space holds little, NBody, made
+   * nearly every minor collection a major one: 28 of 29.)
+   */
+  readonly promotionRoom?: number;
   /** Collect before every allocation (tests). */
   readonly stress?: boolean;
 }
@@ -241,6 +248,7 @@ export class Heap {
   };
   readonly maxCells: number;
   readonly growthFactor: number;
+  readonly promotionRoom: number;
   /** Objects of more cells than this (header included) are made in old space. */
   readonly largeObjectCells: number;
   /** The nursery's size when memory allows it. */
@@ -287,6 +295,7 @@ export class Heap {
     const store = machine.store;
     this.maxCells = Math.min(options.maxCells ?? CellStore.MAX_CELLS, CellStore.MAX_CELLS);
     this.growthFactor = Math.max(1.25, options.growthFactor ?? 2);
+    this.promotionRoom = Math.max(1, options.promotionRoom ?? 4);
     this.stress = options.stress ?? false;
     machine.attachHeap(this);
     this.fixedTop = machine.fixedBoot;
@@ -784,13 +793,13 @@ export class Heap {
     this.collect(++this.stressTurn % this.stressMajorEvery === 0 ? 'major' : 'minor');
   }
 
-  /** Growth policy: old space at most 1/growthFactor full, with room for a full nursery and `need`. */
+  /** Growth policy: old space at most 1/growthFactor full, with room for promotionRoom full nurseries and `need`. */
   private growAfterMajor(need: number): void {
     const live = this.oldTop - this.oldLo;
     // A request that no growth can meet (more than the ceiling leaves) grows nothing for it:
     // memory is not taken to the ceiling only to answer out of memory.
     if (this.oldLo + live + need + this.nurseryCells > this.maxCells) need = 0;
-    const wantOld = Math.max(Math.ceil(live * this.growthFactor), live + need + this.nurseryCells);
+    const wantOld = Math.max(Math.ceil(live * this.growthFactor), live + need + this.promotionRoom * this.nurseryCells);
     const want = align64(this.oldLo + wantOld + this.nurseryCells);
     if (want > this.machine.store.cellCount) {
       const target = Math.min(this.maxCells, want);

@@ -146,3 +146,47 @@ describe('memory grows', () => {
     expectSound(m);
   });
 });
+
+describe('promotion room', () => {
+  // A program whose objects live a while and then die (each node is kept in a ring of 512 until
+  // 512 more are made): every minor collection promotes the ring's nodes, which die in old space
+  // soon after. The room old space has after a major collection takes several minor collections'
+  // promotions before the next major one. With room for only one nursery, every other minor
+  // collection became a major one (NBody in the Are We Fast Yet suite: 28 majors to 29 minors).
+  const RING = `
+  ${alloc(4, 512)}
+  mov rbx, rax
+  mov r12, 0
+lp:
+  ${alloc(3, 2)}
+  mov [rax], r12
+  mov r13, r12
+  and r13, 511
+  mov [rbx+r13*8], rax
+  add r12, 1
+  cmp r12, rdi
+  jne lp
+  mov rax, rbx
+  ret`;
+
+  it.each([1, 4])('room for %i nurseries', (room) => {
+    // Memory as tight as an opened image's: old space starts with room for about one nursery.
+    const m = smallMachine({ promotionRoom: room }, { cells: 1 << 14 });
+    const heap = heapOf(m);
+    const code = load(m, RING);
+    m.setRegister(RDI, 60_000n);
+    expect(m.call(code, { steps: 50_000_000 }).fault).toBeNull();
+    const { minorCollections: minor, majorCollections: major } = heap.stats;
+    console.log(`promotion room ${room}: ${minor} minor, ${major} major collections`);
+    expect(minor + major).toBeGreaterThan(30);
+    if (room === 1) expect(major).toBeGreaterThan((minor + major) / 3);
+    else expect(major).toBeLessThan((minor + major) / 6);
+    // The ring holds the last 512 nodes made.
+    const ring = Number(m.register(RAX));
+    for (let i = 0; i < 512; i++) expect(m.cell(Number(m.cell(ring + 8 * i)))).toBe(BigInt(60_000 - 512 + ((i - 60_000) % 512 + 512) % 512));
+    // After a major collection, old space has room for that many nurseries.
+    heap.collect('major');
+    expect(heap.oldEnd - heap.oldTop).toBeGreaterThanOrEqual(room * heap.nurseryCells);
+    expectSound(m);
+  });
+});
