@@ -15,7 +15,8 @@
  *   send #s n         mov r10, <site>; mov r11, <receiver>; call Kernel>>send; add rsp, 8n
  *                     (the site, a SendSite in the literals; the receiver rax or [rsp+8(n-1)])
  *   super send        mov r10, #s; mov r9, <behaviour>; mov r11, SUPER; syscall; call r11; add rsp, 8n
- *   jumpIf false L    cmp rax, false; je L; cmp rax, true; jne notBoolean
+ *   jumpIf false L    lar rcx, ax; dec rcx; jnz notBoolean (a number is no Boolean);
+ *                     cmp rax, false; je L; cmp rax, true; jne notBoolean
  *   return            mov rsp, rbp; pop rbp; ret
  *
  * Objects the code names (its literals, nil, the kernel's roots) are read from the code
@@ -521,6 +522,12 @@ function emitJumpIf(emit: Emit, op: Extract<Op, { op: 'jumpIf' }>, k: Kernel, or
     emit('pop', [reg(RAX)], origin);
   }
   const [taken, other] = op.when ? [k.true, k.false] : [k.false, k.true];
+  // Only an object is true or false: a number whose 64 bits are true's address is not (its
+  // tag, which lar reads, is 0; an object's is 1).
+  const scratch = op.restore ? RDX : RCX;
+  emit('lar', [reg(scratch), reg16(value)], origin);
+  emit('dec', [reg(scratch)], origin);
+  emit('jnz', [{ kind: 'label', name: op.restore ? 'notBooleanRcx' : 'notBoolean' }], origin);
   emit('cmp', [reg(value), imm(taken)], origin);
   emit('je', [{ kind: 'label', name: `L${op.target}` }], origin);
   emit('cmp', [reg(value), imm(other)], origin);
