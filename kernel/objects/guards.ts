@@ -33,6 +33,8 @@ export const GUARD_GROUP = Object.freeze({
   IDENTITY: 1,
   /** Array at: and at:put: (indexing.ts). */
   INDEXING: 2,
+  /** Boolean not (booleans.ts). */
+  BOOLEAN: 3,
 });
 export type GuardGroup = (typeof GUARD_GROUP)[keyof typeof GUARD_GROUP];
 
@@ -41,6 +43,7 @@ export const GROUP_CELL: Readonly<Record<GuardGroup, number>> = Object.freeze({
   [GUARD_GROUP.ARITHMETIC]: ROOTS.ARITHMETIC_OVERRIDDEN,
   [GUARD_GROUP.IDENTITY]: ROOTS.IDENTITY_OVERRIDDEN,
   [GUARD_GROUP.INDEXING]: ROOTS.INDEXING_OVERRIDDEN,
+  [GUARD_GROUP.BOOLEAN]: ROOTS.BOOLEAN_OVERRIDDEN,
 });
 
 /** A guard's cell: its offset plus its group times this (offsets stay below it). */

@@ -193,7 +193,13 @@ export const ROOTS = Object.freeze({
    * they still answer, 1 once a definition changes what Array's lookup finds.
    */
   INDEXING: 20, INDEXING_OVERRIDDEN: 21,
-  SIZE: 22,
+  /**
+   * not as compiled code inlines it for true and false (booleans.ts): the methods True's and
+   * False's lookup found when inlining began (an Array, or nil before), and a number that is 0
+   * while they still answer, 1 once a definition changes what either lookup finds.
+   */
+  BOOLEAN: 22, BOOLEAN_OVERRIDDEN: 23,
+  SIZE: 24,
 });
 
 /**
