@@ -21,10 +21,9 @@
  * when the override is made (it returns into the switched bytes), not in a block stored in a
  * variable (guards.ts says how guards are kept and switched).
  */
-import { FORMAT_POINTERS, TAG_PTR } from '../machine/cells.ts';
 import type { Machine } from '../machine/machine.ts';
-import { setSlotPointer, slotPointer } from './access.ts';
-import { GUARD_GROUP, groupOverridden, guardsOf, setGroup } from './guards.ts';
+import { slotPointer } from './access.ts';
+import { GUARD_GROUP, groupOverridden, guardsOf, recordSealed, setGroup } from './guards.ts';
 import { lookup } from './classes.ts';
 import type { Kernel } from './kernel.ts';
 import { CLASS, ROOTS } from './layout.ts';
@@ -64,7 +63,6 @@ export function arithmeticSealed(k: Kernel): boolean {
  * them is missing.
  */
 export function sealArithmetic(k: Kernel): string | null {
-  const m = k.machine;
   const methods: number[] = [];
   for (const sel of ARITHMETIC_SELECTORS) {
     const s = k.symbols.find(sel);
@@ -72,10 +70,8 @@ export function sealArithmetic(k: Kernel): string | null {
     if (method < 0) return `SmallInteger does not understand #${sel}, so it cannot be inlined`;
     methods.push(method);
   }
-  const a = k.heap.allocateFixed(methods.length, FORMAT_POINTERS, CLASS.Array, BigInt(k.nil), TAG_PTR);
-  if (a < 0) return 'out of memory';
-  methods.forEach((method, i) => setSlotPointer(m, a, i, method));
-  setSlotPointer(m, k.roots, ROOTS.ARITHMETIC, a);
+  const failed = recordSealed(k, ROOTS.ARITHMETIC, methods);
+  if (failed) return failed;
   arithmeticChanged(k);
   return null;
 }

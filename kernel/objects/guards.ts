@@ -19,11 +19,11 @@
  * tiers run the switched bytes from the next instruction on, in a method running when the
  * definition is made too.
  */
-import { CODE_LITERALS, FORMAT_CODE, TAG_NUM } from '../machine/cells.ts';
+import { CODE_LITERALS, FORMAT_CODE, FORMAT_POINTERS, TAG_NUM, TAG_PTR } from '../machine/cells.ts';
 import type { Machine } from '../machine/machine.ts';
-import { setSlot } from './access.ts';
+import { setSlot, setSlotPointer } from './access.ts';
 import type { Kernel } from './kernel.ts';
-import { ROOTS } from './layout.ts';
+import { CLASS, ROOTS } from './layout.ts';
 
 /** The kinds of guards, each switched on its own. */
 export const GUARD_GROUP = Object.freeze({
@@ -33,6 +33,8 @@ export const GUARD_GROUP = Object.freeze({
   IDENTITY: 1,
   /** Array at: and at:put: (indexing.ts). */
   INDEXING: 2,
+  /** Boolean not (booleans.ts). */
+  BOOLEAN: 3,
 });
 export type GuardGroup = (typeof GUARD_GROUP)[keyof typeof GUARD_GROUP];
 
@@ -41,6 +43,7 @@ export const GROUP_CELL: Readonly<Record<GuardGroup, number>> = Object.freeze({
   [GUARD_GROUP.ARITHMETIC]: ROOTS.ARITHMETIC_OVERRIDDEN,
   [GUARD_GROUP.IDENTITY]: ROOTS.IDENTITY_OVERRIDDEN,
   [GUARD_GROUP.INDEXING]: ROOTS.INDEXING_OVERRIDDEN,
+  [GUARD_GROUP.BOOLEAN]: ROOTS.BOOLEAN_OVERRIDDEN,
 });
 
 /** A guard's cell: its offset plus its group times this (offsets stay below it). */
@@ -75,6 +78,19 @@ export function guardsOf(m: Machine, code: number): Guard[] {
     out.push({ offset: v - group * GROUP_UNIT, group: group as GuardGroup });
   }
   return out;
+}
+
+/**
+ * Begin inlining a group: keep `methods` (what its selectors found when inlining began), in an
+ * Array in the fixed space, under the kernel's root `root`, where the group's check of a
+ * definition compares with them. Returns a message when out of memory.
+ */
+export function recordSealed(k: Kernel, root: number, methods: readonly number[]): string | null {
+  const a = k.heap.allocateFixed(methods.length, FORMAT_POINTERS, CLASS.Array, BigInt(k.nil), TAG_PTR);
+  if (a < 0) return 'out of memory';
+  methods.forEach((method, i) => setSlotPointer(k.machine, a, i, method));
+  setSlotPointer(k.machine, k.roots, root, a);
+  return null;
 }
 
 /** Is group `group` overridden now (its guards taken)? Before its cell is set, it is. */

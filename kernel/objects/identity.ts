@@ -14,10 +14,9 @@
  *   roots.IDENTITY             Array: the methods of those selectors when inlining began
  *   roots.IDENTITY_OVERRIDDEN  0 = the inlined comparisons may run; 1 (or nil, before) = send
  */
-import { FORMAT_POINTERS, TAG_PTR } from '../machine/cells.ts';
-import { setSlotPointer, slotCount, slotPointer } from './access.ts';
+import { slotCount, slotPointer } from './access.ts';
 import { behaviourAt, classTable, lookup, methodsHead } from './classes.ts';
-import { GUARD_GROUP, groupOverridden, setGroup } from './guards.ts';
+import { GUARD_GROUP, groupOverridden, recordSealed, setGroup } from './guards.ts';
 import type { Kernel } from './kernel.ts';
 import { CLASS, ENTRY, ROOTS } from './layout.ts';
 
@@ -45,7 +44,6 @@ export function identityInlined(k: Kernel): boolean {
  * computes the answer of (one method for every class but UndefinedObject's own isNil and notNil).
  */
 export function sealIdentity(k: Kernel): string | null {
-  const m = k.machine;
   const methods = new Set<number>();
   for (const sel of IDENTITY_SELECTORS) {
     const s = k.symbols.find(sel);
@@ -55,10 +53,8 @@ export function sealIdentity(k: Kernel): string | null {
       methods.add(method);
     }
   }
-  const a = k.heap.allocateFixed(methods.size, FORMAT_POINTERS, CLASS.Array, BigInt(k.nil), TAG_PTR);
-  if (a < 0) return 'out of memory';
-  [...methods].forEach((method, i) => setSlotPointer(m, a, i, method));
-  setSlotPointer(m, k.roots, ROOTS.IDENTITY, a);
+  const failed = recordSealed(k, ROOTS.IDENTITY, [...methods]);
+  if (failed) return failed;
   identityChanged(k);
   return null;
 }

@@ -14,10 +14,9 @@
  *   roots.INDEXING             Array: the methods at: and at:put: found for Array at sealing
  *   roots.INDEXING_OVERRIDDEN  0 = the inlined paths may run; 1 (or nil, before sealing) = send
  */
-import { FORMAT_POINTERS, TAG_PTR } from '../machine/cells.ts';
-import { setSlotPointer, slotPointer } from './access.ts';
+import { slotPointer } from './access.ts';
 import { lookup } from './classes.ts';
-import { GUARD_GROUP, groupOverridden, setGroup } from './guards.ts';
+import { GUARD_GROUP, groupOverridden, recordSealed, setGroup } from './guards.ts';
 import type { Kernel } from './kernel.ts';
 import { CLASS, ROOTS } from './layout.ts';
 
@@ -48,10 +47,8 @@ export function sealIndexing(k: Kernel): string | null {
     if (method < 0) return `Array does not understand #${sel}, so it cannot be inlined`;
     methods.push(method);
   }
-  const a = k.heap.allocateFixed(methods.length, FORMAT_POINTERS, CLASS.Array, BigInt(k.nil), TAG_PTR);
-  if (a < 0) return 'out of memory';
-  methods.forEach((method, i) => setSlotPointer(k.machine, a, i, method));
-  setSlotPointer(k.machine, k.roots, ROOTS.INDEXING, a);
+  const failed = recordSealed(k, ROOTS.INDEXING, methods);
+  if (failed) return failed;
   indexingChanged(k);
   return null;
 }

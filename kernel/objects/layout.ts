@@ -193,7 +193,13 @@ export const ROOTS = Object.freeze({
    * they still answer, 1 once a definition changes what Array's lookup finds.
    */
   INDEXING: 20, INDEXING_OVERRIDDEN: 21,
-  SIZE: 22,
+  /**
+   * not as compiled code inlines it for true and false (booleans.ts): the methods True's and
+   * False's lookup found when inlining began (an Array, or nil before), and a number that is 0
+   * while they still answer, 1 once a definition changes what either lookup finds.
+   */
+  BOOLEAN: 22, BOOLEAN_OVERRIDDEN: 23,
+  SIZE: 24,
 });
 
 /**
@@ -340,6 +346,7 @@ const KERNEL_CONSTANTS: Readonly<Record<string, number>> = Object.freeze({
   CHARACTER_CLASS: CLASS.Character,
   CONTEXT_CLASS: CLASS.Context,
   SMALLINTEGER_CLASS: CLASS.SmallInteger,
+  STRING_CLASS: CLASS.String,
   CACHE_HASH: METHOD_CACHE_HASH,
   CACHE_MASK: METHOD_CACHE_SIZE - 1,
   CLASS_MASK: SEND_EPOCH_STEP - 1,

@@ -19,6 +19,7 @@
 import { arithmeticChanged } from './arithmetic.ts';
 import { identityChanged } from './identity.ts';
 import { indexingChanged } from './indexing.ts';
+import { booleansChanged } from './booleans.ts';
 import { FORMAT_POINTERS, TAG_PTR } from '../machine/cells.ts';
 import { setSlot, setSlotNumber, setSlotPointer, slotNumber, slotPointer } from './access.ts';
 import { behaviourAt, classTable, methodsHead, setMethodsHead, walkGuard } from './classes.ts';
@@ -168,5 +169,6 @@ export function forget(k: Kernel, name: string): string | null {
   arithmeticChanged(k);
   identityChanged(k);
   indexingChanged(k);
+  booleansChanged(k);
   return null;
 }

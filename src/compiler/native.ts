@@ -15,7 +15,8 @@
  *   send #s n         mov r10, <site>; mov r11, <receiver>; call Kernel>>send; add rsp, 8n
  *                     (the site, a SendSite in the literals; the receiver rax or [rsp+8(n-1)])
  *   super send        mov r10, #s; mov r9, <behaviour>; mov r11, SUPER; syscall; call r11; add rsp, 8n
- *   jumpIf false L    cmp rax, false; je L; cmp rax, true; jne notBoolean
+ *   jumpIf false L    lar rcx, ax; dec rcx; jnz notBoolean (a number is no Boolean);
+ *                     cmp rax, false; je L; cmp rax, true; jne notBoolean
  *   return            mov rsp, rbp; pop rbp; ret
  *
  * Objects the code names (its literals, nil, the kernel's roots) are read from the code
@@ -38,6 +39,7 @@ import { slotPointer } from '../../kernel/objects/access.ts';
 import { GUARD_GROUP, type GuardGroup } from '../../kernel/objects/guards.ts';
 import { identitySealed } from '../../kernel/objects/identity.ts';
 import { indexingSealed } from '../../kernel/objects/indexing.ts';
+import { booleansSealed } from '../../kernel/objects/booleans.ts';
 import { BINDING, CLASS, CLOSURE, CONTEXT, HEADER_CLASS_SHIFT, HOME_SAVED, METHOD_KIND, ROOTS, SEND_SITE, SERVICE } from '../../kernel/objects/layout.ts';
 import { frameOffset, type Op, type Slot, type Source, type Unit } from './ir.ts';
 import { isInstruction, optimize, type Instruction, type Line } from './peephole.ts';
@@ -50,11 +52,12 @@ const PARAMETER_REGISTERS = PARAMETER_REGISTER_NUMBERS;
 export const GUARD_HINTS: Hints = Object.freeze({ disp32: true });
 export const IDENTITY_GUARD_HINTS: Hints = Object.freeze({ disp32: true });
 export const INDEXING_GUARD_HINTS: Hints = Object.freeze({ disp32: true });
+export const BOOLEAN_GUARD_HINTS: Hints = Object.freeze({ disp32: true });
 /** The group of the guard `l` is the branch of (emitted with its group's hints), or null. */
 export function guardGroupOf(l: Line): GuardGroup | null {
   if (!isInstruction(l)) return null;
   return l.hints === GUARD_HINTS ? GUARD_GROUP.ARITHMETIC : l.hints === IDENTITY_GUARD_HINTS ? GUARD_GROUP.IDENTITY
-    : l.hints === INDEXING_GUARD_HINTS ? GUARD_GROUP.INDEXING : null;
+    : l.hints === INDEXING_GUARD_HINTS ? GUARD_GROUP.INDEXING : l.hints === BOOLEAN_GUARD_HINTS ? GUARD_GROUP.BOOLEAN : null;
 }
 
 /** The literal `name` of the code's literal area: `[rip+name]` (assembler.ts). */
@@ -167,6 +170,8 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
   const identity = identitySealed(k);
   // And Array at: and at:put:.
   const indexing = indexingSealed(k);
+  // And not, for true and false.
+  const booleans = booleansSealed(k);
   let fast = 0;
   /** Where a block's closure is in its frame: the receiver's place (rax, spilled, when it takes no arguments). */
   const closureIn = (argc: number): Operand => mem(RBP, -1, 1, argc === 0 ? FRAME.SPILLED : frameOffset({ kind: 'argument', index: 0 }, argc, 0), 64);
@@ -213,6 +218,16 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
       if (done > 0) {
         current = at;
         if (unit.ops.slice(at, at + done).some((o) => o.op === 'jumpIf')) notBoolean = true;
+        at += done - 1;
+        continue;
+      }
+    }
+    // not inlined for true and false (kernel/objects/booleans.ts), a branch on the answer folded in.
+    if (booleans && op.op === 'send') {
+      const done = inlineNot(unit.ops, at, { emit, label, coldEmit, coldLabel, k, name: `nt${fast++}`, literals, siteSlots });
+      if (done > 0) {
+        current = at;
+        if (done > 1) notBoolean = true;
         at += done - 1;
         continue;
       }
@@ -521,6 +536,12 @@ function emitJumpIf(emit: Emit, op: Extract<Op, { op: 'jumpIf' }>, k: Kernel, or
     emit('pop', [reg(RAX)], origin);
   }
   const [taken, other] = op.when ? [k.true, k.false] : [k.false, k.true];
+  // Only an object is true or false: a number whose 64 bits are true's address is not (its
+  // tag, which lar reads, is 0; an object's is 1).
+  const scratch = op.restore ? RDX : RCX;
+  emit('lar', [reg(scratch), reg16(value)], origin);
+  emit('dec', [reg(scratch)], origin);
+  emit('jnz', [{ kind: 'label', name: op.restore ? 'notBooleanRcx' : 'notBoolean' }], origin);
   emit('cmp', [reg(value), imm(taken)], origin);
   emit('je', [{ kind: 'label', name: `L${op.target}` }], origin);
   emit('cmp', [reg(value), imm(other)], origin);
@@ -984,6 +1005,66 @@ function inlineIdentity(ops: readonly Op[], at: number, cx: SendContext & { emit
   if (branch) emitJumpIf(coldEmit, branch, k, describeOp(branch));
   coldEmit('jmp', [to(done)], origin);
   return sendAt - at + 1 + (branch ? 1 : 0);
+}
+
+/**
+ * not inlined at ops[at] (kernel/objects/booleans.ts): an ordinary send of #not; a `jumpIf`
+ * right after (not restoring a value under the top) is folded in, as the opposite jump on the
+ * receiver. Returns how many ops it took (0: none, nothing emitted).
+ *
+ * Only an object can be true or false, so the receiver's tag is tested first (lar; dec leaves
+ * ZF set for an object, whose tag is 1); the `jnz` to the send after it is the guard, which a
+ * definition of not for True or False switches to `nop; jmp` to the send, out of line.
+ * For `x not`, and for `x not ifTrue: [...]`:
+ *
+ *     lar rcx, ax                  lar rcx, ax
+ *     dec rcx                      dec rcx
+ *     jnz send                     jnz send            ; the guard
+ *     cmp rax, <true>              cmp rax, <false>    ; true and false never move (fixed space)
+ *     je yes                       je L
+ *     cmp rax, <false>             cmp rax, <true>
+ *     jne send                     jne send
+ *     mov rax, [rip+TRUE]        done:
+ *     jmp done
+ *   yes: mov rax, [rip+FALSE]
+ *   done:
+ */
+function inlineNot(ops: readonly Op[], at: number, cx: SendContext & { emit: Emit; label: (name: string, origin: string) => void; coldEmit: Emit; coldLabel: (name: string, origin: string) => void; name: string }): number {
+  const { emit, label, coldEmit, coldLabel, k, name } = cx;
+  const send = ops[at];
+  if (send.op !== 'send' || send.start >= 0 || send.name !== 'not' || send.argc !== 0) return 0;
+  const next = ops[at + 1];
+  const branch = next?.op === 'jumpIf' && !next.restore ? next : undefined;
+  const origin = describeOp(send);
+  const sendLabel = `${name}s`, done = `${name}d`, yes = `${name}t`;
+  const to = (l: string): ItemOperand => ({ kind: 'label', name: l });
+  emit('lar', [reg(RCX), reg16(RAX)], origin);
+  emit('dec', [reg(RCX)], origin);
+  emit('jnz', [to(sendLabel)], origin, BOOLEAN_GUARD_HINTS);
+  if (branch) {
+    // `x not` is `when` exactly when x is the other Boolean.
+    const [taken, other] = branch.when ? [k.false, k.true] : [k.true, k.false];
+    emit('cmp', [reg(RAX), imm(taken)], origin);
+    emit('je', [to(`L${branch.target}`)], origin);
+    emit('cmp', [reg(RAX), imm(other)], origin);
+    emit('jne', [to(sendLabel)], origin);
+  } else {
+    emit('cmp', [reg(RAX), imm(k.true)], origin);
+    emit('je', [to(yes)], origin);
+    emit('cmp', [reg(RAX), imm(k.false)], origin);
+    emit('jne', [to(sendLabel)], origin);
+    emit('mov', [reg(RAX), lit('TRUE')], origin);
+    emit('jmp', [to(done)], origin);
+    label(yes, origin);
+    emit('mov', [reg(RAX), lit('FALSE')], origin);
+  }
+  label(done, origin);
+  // The send, out of line.
+  coldLabel(sendLabel, origin);
+  emitSend(cx, coldEmit, send, origin);
+  if (branch) emitJumpIf(coldEmit, branch, k, describeOp(branch));
+  coldEmit('jmp', [to(done)], origin);
+  return branch ? 2 : 1;
 }
 
 /**

@@ -28,6 +28,7 @@ import { backtrace, isMachinery } from './backtrace.ts';
 import { sealArithmetic } from '../../kernel/objects/arithmetic.ts';
 import { sealIdentity } from '../../kernel/objects/identity.ts';
 import { sealIndexing } from '../../kernel/objects/indexing.ts';
+import { sealBooleans } from '../../kernel/objects/booleans.ts';
 import { systemService } from './system-service.ts';
 import { processService, switchingFaultHandler } from './process-service.ts';
 import { Actors } from './actor-service.ts';
@@ -85,6 +86,8 @@ const SEAL_ARITHMETIC_AFTER = 'large';
 const SEAL_IDENTITY_AFTER = 'object';
 /** The system file after which Array at: and at:put: are inlined (kernel/objects/indexing.ts). */
 const SEAL_INDEXING_AFTER = 'collection';
+/** The system file after which not is inlined for true and false (kernel/objects/booleans.ts). */
+const SEAL_BOOLEANS_AFTER = 'boolean';
 
 /** The system written in Bedrock, loaded after genesis in this order. */
 export const SYSTEM_FILES: readonly string[] = Object.freeze(['object', 'behaviour', 'boolean', 'integer', 'large', 'number', 'collection', 'string', 'stream', 'exception', 'fraction', 'float', 'floatmath', 'scaled', 'point', 'system', 'time', 'random', 'regex', 'image', 'dialects']);
@@ -268,6 +271,11 @@ export class Bedrock {
       // Once Array answers at: and at:put:, compiled code inlines them for Arrays.
       if (file === SEAL_INDEXING_AFTER) {
         const sealed = sealIndexing(b.kernel);
+        if (sealed) return `bootstrap/system/${file}.bedrock: ${sealed}`;
+      }
+      // Once True and False answer not, compiled code inlines it for them.
+      if (file === SEAL_BOOLEANS_AFTER) {
+        const sealed = sealBooleans(b.kernel);
         if (sealed) return `bootstrap/system/${file}.bedrock: ${sealed}`;
       }
     }

@@ -23,8 +23,11 @@ describe.each(['native', 'threaded'] as const)('deep recursion, %s', (backend) =
 
   it('a recursion 1,000,000 deep answers, and the stack is given back after', () => {
     const m = b.kernel.machine;
+    // Defined and run shallow first: the first code placed after boot may open a new chunk of
+    // the code space (2,048 cells), which is not what this measures.
+    expect(b.run(`${DEPTH}\nnil depth: 10`)).toEqual(['Object>>depth:', '10']);
     const fixedTop = b.kernel.heap.fixedTop;
-    expect(b.run(`${DEPTH}\nnil depth: 1000000\n3 + 4`)).toEqual(['Object>>depth:', '1000000', '7']);
+    expect(b.run('nil depth: 1000000\n3 + 4')).toEqual(['1000000', '7']);
     expect(m.onHomeStack).toBe(true);
     expect(b.kernel.heap.fixedTop).toBeLessThanOrEqual(fixedTop + 1024);
   });
