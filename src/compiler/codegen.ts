@@ -391,7 +391,7 @@ export class Generator {
       if (typeof made === 'string') this.fail(made, v.span);
       binding = made;
     }
-    if (binding < 0 && !forStore && (this.cx.topLevel || /^[A-Z]/.test(v.name))) {
+    if (binding < 0 && !forStore && (this.cx.topLevel || /^\p{Lu}/u.test(v.name))) {
       const late = declareUndeclared(this.k, v.name);
       if (typeof late === 'string') this.fail(late, v.span);
       this.literal(late);

@@ -18,6 +18,7 @@ import {
   PUNCTUATION,
   isBinaryCharacter,
   isDigit,
+  isCapitalized,
   isLetter,
   isNameCharacter,
   isWhitespace,
@@ -143,7 +144,7 @@ class Scan {
   private name(start: number): Token {
     let end = this.nameEnd(start);
     if (this.text[end] === ':' && this.text[end + 1] !== '=') return this.make('keyword', start, end + 1);
-    const upper = (ch: string | undefined): boolean => ch !== undefined && ch >= 'A' && ch <= 'Z';
+    const upper = (ch: string | undefined): boolean => ch !== undefined && isCapitalized(ch);
     if (upper(this.text[start]) && this.text[end] === '.' && upper(this.text[end + 1])) {
       let last = start;
       while (this.text[end] === '.' && upper(this.text[end + 1])) { last = end + 1; end = this.nameEnd(last); }

@@ -399,7 +399,7 @@ export class TokenParser {
       case 'bindingBrace': {
         // #{Foo}: the global's binding (GNU Smalltalk), as `Smalltalk bindingOf: #Foo` answers it.
         const name = this.peek(1), close = this.peek(2);
-        if (name?.kind !== 'identifier' || !/^[A-Z]/.test(name.text)) this.failAt(name, "expected a global's name after '#{'");
+        if (name?.kind !== 'identifier' || !/^\p{Lu}/u.test(name.text)) this.failAt(name, "expected a global's name after '#{'");
         if (close?.kind !== 'rightBrace') this.failAt(close, `expected '}' to close the binding opened at ${this.where(t.start)}`);
         this.pos += 3;
         const span = this.span(t.start, close.end);
