@@ -169,6 +169,16 @@ const CASES: readonly Case[] = [
     'Dnu13b new zork', 'Dnu13b new viaSuper', '[3 zork] on: MessageNotUnderstood do: [:e | e message lookupClass]',
     '(Message selector: #foo arguments: #()) lookupClass', '| error | [1 doSomething] on: Error do: [:e | error := e]. error signalingContext',
   ].join('\n'), ['Dnu13', '#doesNotUnderstand:', 'Dnu13b', '#viaSuper', 'Dnu13b', 'Dnu13', 'SmallInteger', 'nil', 'nil']],
+  ['a newcomer\'s first classes: Pharo\'s Object << #Foo slots: ...; install, instVarNamed:, Foo >> #missing an error as in Pharo and GNU Smalltalk', [
+    "(Object << #Fluid13 slots: {#x. #y}; sharedVariables: {#Count}; tag: 'Basic'; package: 'Demo13') printString",
+    "(Object << #Fluid13 slots: {#x. #y}; sharedVariables: {#Count}; tag: 'Basic'; package: 'Demo13'; install) name",
+    'Fluid13 instVarNames', 'Fluid13 category', "(Fluid13 << #Fluid13b slots: {#z => InstanceVariableSlot}; install) allInstVarNames",
+    "Fluid13 compile: 'x ^x'", "(Fluid13 new instVarNamed: 'x' put: 5; yourself) x", "Fluid13 new instVarNamed: 'q'",
+    'Fluid13 >> #x', 'Fluid13 >> #zork', '[Fluid13 >> #zork] on: NotFound do: [:e | e class]', 'Fluid13 compiledMethodAt: #zork ifAbsent: [0]',
+    '(Object << 3) install', '(Object << #Fluid13c slots: 3) install',
+  ].join('\n'), ["'Object << #Fluid13 (install makes the class)'", '#Fluid13', '#(#x #y)', "'Demo13-Basic'", '#(#x #y #z)', /./, '5',
+    /Fluid13 has no instance variable named 'q'/, 'Fluid13>>x', /KeyNotFound: key #zork not found/, 'KeyNotFound', '0',
+    /a class is named by a Symbol/, /slots: and sharedVariables: take an Array of names/]],
 ];
 
 describeCases('issue 13, item by item', CASES);
