@@ -84,8 +84,9 @@ function sameValue(gst: string, bedrock: string): boolean {
   if (/^-?inf$|^nan$/.test(gst)) return bedrock.toLowerCase() === gst;
   const object = /^(\w+) new(: \d+)? "<0>"$/.exec(gst);
   if (object) return bedrock === `${object[1]} new "<0>"`;
-  const g = Number(gst), b = Number(bedrock);
-  return /^-?\d+\.\d+(e-?\d+)?$/.test(gst) && Number.isFinite(b) && Math.abs(g - b) <= 1e-5 * Math.abs(g);
+  // gst -r prints a Float it answers as C's %g does, to 6 digits, with its class's letter: 1.00000d+16.
+  const g = Number(gst.replace(/^(-?\d+\.\d+)[deq]([+-]\d+)$/, '$1e$2')), b = Number(bedrock);
+  return /^-?\d+\.\d+([deq][+-]?\d+)?$/.test(gst) && Number.isFinite(b) && Math.abs(g - b) <= 1e-5 * Math.abs(g);
 }
 
 function sameBlock(gst: string, bedrock: string): boolean {
