@@ -179,6 +179,13 @@ const CASES: readonly Case[] = [
   ].join('\n'), ["'Object << #Fluid13 (install makes the class)'", '#Fluid13', '#(#x #y)', "'Demo13-Basic'", '#(#x #y #z)', /./, '5',
     /Fluid13 has no instance variable named 'q'/, 'Fluid13>>x', /KeyNotFound: key #zork not found/, 'KeyNotFound', '0',
     /a class is named by a Symbol/, /slots: and sharedVariables: take an Array of names/]],
+  ['source as text: Compiler evaluate: (Pharo\'s; Smalltalk compiler, Behavior evaluate:) answers the last value; aStream fileIn (GNU Smalltalk\'s) reads on after an error', [
+    "Compiler evaluate: '3 + 4'", "Smalltalk compiler evaluate: '| x | x := 6. x * 7'", "Object evaluate: '1. 2. 3'",
+    "('Object subclass: Ev13 [ foo [ ^5 ] ]' readStream fileIn) class", "Compiler evaluate: 'Ev13 new foo'",
+    "Compiler evaluate: '3 +'", "Compiler evaluate: '1/0'", "[Compiler evaluate: '1/0'] on: ZeroDivide do: [:e | e class]",
+    "Compiler evaluate: 3", "Compiler evaluate: ''", "('Ev13b := 1/0', (String with: Character lf), 'Ev13c := 8') readStream fileIn. Ev13c",
+  ].join('\n'), ['7', '42', '3', 'ReadStream', '5', /expected an argument after '\+'/, /ZeroDivide: division by zero/, 'ZeroDivide',
+    /evaluate: takes source as a String, not 3/, 'nil', '8']],
 ];
 
 describeCases('issue 13, item by item', CASES);
