@@ -186,6 +186,12 @@ const CASES: readonly Case[] = [
     "Compiler evaluate: 3", "Compiler evaluate: ''", "('Ev13b := 1/0', (String with: Character lf), 'Ev13c := 8') readStream fileIn. Ev13c",
   ].join('\n'), ['7', '42', '3', 'ReadStream', '5', /expected an argument after '\+'/, /ZeroDivide: division by zero/, 'ZeroDivide',
     /evaluate: takes source as a String, not 3/, 'nil', '8']],
+  ['what a Pharo newcomer tries next: splitOn:, copyReplacing:with:, average, Transcript flush and clear', [
+    "('a:b::c' splitOn: $:) asArray", "('a--b--' splitOn: '--') asArray", "('a1b22c' splitOn: [:ch | ch isDigit]) asArray",
+    '(#(1 0 2 0 3) splitOn: 0) asArray', "('' splitOn: $:) asArray", "'abc' splitOn: ''", "'hello world' copyReplacing: $o with: $0",
+    '#(1 2 3) average', '#(1 2) average', '#() average', 'Transcript flush; clear; endEntry',
+  ].join('\n'), ["#('a' 'b' '' 'c')", "#('a' 'b' '')", "#('a' 'b' '' 'c')", '#(#(1) #(2) #(3))', "#('')",
+    /splitOn: needs a separator that is not empty/, "'hell0 w0rld'", '2', '(3/2)', /CollectionIsEmpty/, /TextCollector|Transcript/]],
 ];
 
 describeCases('issue 13, item by item', CASES);
