@@ -385,6 +385,8 @@ export class Generator {
     if (ivar !== undefined) return { kind: 'instance', index: ivar };
     if (this.classSide.has(v.name)) return { kind: 'classSide', name: v.name };
     let binding = this.classVariable(v.name);
+    // A.B: the class variable B of class A (a global named 'A.B'), when A has one.
+    if (binding < 0 && v.path !== undefined) binding = findBinding(this.k, v.path.replace(/^Smalltalk\./, ''));
     if (binding < 0) binding = findBinding(this.k, v.name);
     if (binding < 0 && forStore && this.cx.topLevel && this.cx.defineGlobal) {
       const made = this.cx.defineGlobal(v.name);

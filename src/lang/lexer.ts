@@ -139,7 +139,8 @@ class Scan {
    * An identifier, or a keyword when a ':' (not ':=') is glued to it. A capitalized name with
    * GNU Smalltalk's namespace path glued before it (`Smalltalk.Foo`, `SystemExceptions.NotFound`,
    * `Smalltalk.Kernel.Bar`) is one identifier token whose text is the last name: Bedrock has
-   * one namespace, Smalltalk, which holds every global.
+   * one namespace, Smalltalk, which holds every global. Its value is the path as written, for
+   * `A.B`, the class variable B of class A, as GNU Smalltalk reads it.
    */
   private name(start: number): Token {
     let end = this.nameEnd(start);
@@ -149,7 +150,7 @@ class Scan {
       let last = start;
       while (this.text[end] === '.' && upper(this.text[end + 1])) { last = end + 1; end = this.nameEnd(last); }
       if (this.text[end] === ':' && this.text[end + 1] !== '=') return this.make('identifier', start, this.nameEnd(start));
-      return { ...this.make('identifier', start, end), text: this.text.slice(last, end) };
+      return { ...this.make('identifier', start, end, this.text.slice(start, end)), text: this.text.slice(last, end) };
     }
     return this.make('identifier', start, end);
   }

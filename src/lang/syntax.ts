@@ -136,6 +136,7 @@ export class TokenParser {
   }
 
   variable(t: Token): Variable {
+    if (typeof t.value === 'string' && t.value !== t.text) return { kind: 'variable', name: t.text, span: this.span(t.start, t.end), path: t.value };
     return { kind: 'variable', name: t.text, span: this.span(t.start, t.end) };
   }
 

@@ -94,7 +94,7 @@ export interface Token {
    * than whitespace: at the top level, such a token starts a new item.
    */
   readonly margin: boolean;
-  /** integer: its (unsigned) value; character, string, symbol: the characters it stands for. */
+  /** integer: its (unsigned) value; character, string, symbol: the characters it stands for; an identifier with a namespace path (Smalltalk.Foo): the path. */
   readonly value?: bigint | string;
   /** error tokens: what is wrong, where exactly, and whether more input could mend it. */
   readonly problem?: { readonly message: string; readonly offset: number; readonly incomplete: boolean };

@@ -79,6 +79,10 @@ const CASES: readonly Case[] = [
     'Smalltalk.Ns13 := 3', 'Ns13 + Smalltalk.Ns13', '#{Object} value', '#{Smalltalk.Object} key', '#{NoSuchGlobal13}', '##(3 + 4) * 2',
     '| a | a := 3.Object', "Object subclass: #Ns13b.Ns13b new class",
   ].join('\n'), ['Object', 'Error', 'InvalidValue', "'bad'", '3', '6', 'Object', '#Object', 'nil', '14', 'Object', 'Ns13b']],
+  ['A.B is the class variable B of class A, as GNU Smalltalk reads it (Smalltalk.A.B too); a path naming none is the global', [
+    'Object subclass: Cv13 [ B := 3. C := self. D := C name. Cv13 class >> b [ ^B ] ]', 'Cv13.B', 'Cv13.C', 'Cv13.D', 'Smalltalk.Cv13.B',
+    'Cv13.B := 5', 'Cv13 b', 'Smalltalk.Cv13.Object', 'Cv13.Zork13',
+  ].join('\n'), [/Cv13/, '3', 'Cv13', '#Cv13', '3', '5', '5', 'Object', /Zork13 is not defined/]],
   ['negative radix integers as GNU Smalltalk writes them; one minus sign only', [
     '16r-1F', '-16r1F', '16r33 + 16r-33', '2r-101', '#(16r-1 2)', '-16r-1F',
   ].join('\n'), ['-31', '-31', '0', '-5', '#(-1 2)', /a number has one '-'/]],
