@@ -391,6 +391,8 @@ export class Generator {
     if (ivar !== undefined) return { kind: 'instance', index: ivar };
     if (this.classSide.has(v.name)) return { kind: 'classSide', name: v.name };
     let binding = this.classVariable(v.name);
+    // A.B: the class variable B of class A (a global named 'A.B'), when A has one.
+    if (binding < 0 && v.path !== undefined) binding = findBinding(this.k, v.path.replace(/^Smalltalk\./, ''));
     if (binding < 0) binding = findBinding(this.k, v.name);
     if (binding < 0 && this.cx.topLevel && this.cx.declared) {
       // A global this code defines (its prologue declares it): read and written in its binding.
@@ -406,7 +408,7 @@ export class Generator {
       if (typeof made === 'string') this.fail(made, v.span);
       binding = made;
     }
-    if (binding < 0 && !forStore && (this.cx.topLevel || /^[A-Z]/.test(v.name))) {
+    if (binding < 0 && !forStore && (this.cx.topLevel || /^\p{Lu}/u.test(v.name))) {
       const late = declareUndeclared(this.k, v.name);
       if (typeof late === 'string') this.fail(late, v.span);
       this.literal(late);

@@ -49,7 +49,11 @@ export type LiteralValue =
 export interface Literal { readonly kind: 'literal'; readonly value: LiteralValue; readonly span: Span }
 
 /** A name: a temporary, an argument, an instance variable, a global, or self / super / thisContext. */
-export interface Variable { readonly kind: 'variable'; readonly name: string; readonly span: Span }
+/**
+ * A variable: its name, and for a dotted path (`Smalltalk.Foo`, `A.B`) the path as written,
+ * which names a class variable when it is one (`A.B`, B of class A), else the global `name`.
+ */
+export interface Variable { readonly kind: 'variable'; readonly name: string; readonly span: Span; readonly path?: string }
 
 export interface Assignment { readonly kind: 'assign'; readonly target: Variable; readonly value: Expression; readonly span: Span }
 

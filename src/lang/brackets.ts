@@ -241,7 +241,7 @@ function classBody(p: TokenParser, first: Token, head: ClassHead): ClassDefiniti
       }
       // GNU Smalltalk lets a class's body define a method of another class: Object >> foo [ ],
       // Object class >> bar [ ] (its own tests do, in True extend [ ... ]).
-      if (is(t, 'identifier') && t.text !== className && /^[A-Z]/.test(t.text)) {
+      if (is(t, 'identifier') && t.text !== className && /^\p{Lu}/u.test(t.text)) {
         const other = is(p.peek(1), 'identifier', 'class') && is(p.peek(2), 'binary', '>>');
         if (other || is(p.peek(1), 'binary', '>>')) {
           p.pos += other ? 3 : 2;

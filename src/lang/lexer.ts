@@ -18,6 +18,7 @@ import {
   PUNCTUATION,
   isBinaryCharacter,
   isDigit,
+  isCapitalized,
   isLetter,
   isNameCharacter,
   isWhitespace,
@@ -138,17 +139,18 @@ class Scan {
    * An identifier, or a keyword when a ':' (not ':=') is glued to it. A capitalized name with
    * GNU Smalltalk's namespace path glued before it (`Smalltalk.Foo`, `SystemExceptions.NotFound`,
    * `Smalltalk.Kernel.Bar`) is one identifier token whose text is the last name: Bedrock has
-   * one namespace, Smalltalk, which holds every global.
+   * one namespace, Smalltalk, which holds every global. Its value is the path as written, for
+   * `A.B`, the class variable B of class A, as GNU Smalltalk reads it.
    */
   private name(start: number): Token {
     let end = this.nameEnd(start);
     if (this.text[end] === ':' && this.text[end + 1] !== '=') return this.make('keyword', start, end + 1);
-    const upper = (ch: string | undefined): boolean => ch !== undefined && ch >= 'A' && ch <= 'Z';
+    const upper = (ch: string | undefined): boolean => ch !== undefined && isCapitalized(ch);
     if (upper(this.text[start]) && this.text[end] === '.' && upper(this.text[end + 1])) {
       let last = start;
       while (this.text[end] === '.' && upper(this.text[end + 1])) { last = end + 1; end = this.nameEnd(last); }
       if (this.text[end] === ':' && this.text[end + 1] !== '=') return this.make('identifier', start, this.nameEnd(start));
-      return { ...this.make('identifier', start, end), text: this.text.slice(last, end) };
+      return { ...this.make('identifier', start, end, this.text.slice(start, end)), text: this.text.slice(last, end) };
     }
     return this.make('identifier', start, end);
   }

@@ -109,7 +109,7 @@ function arrowCheck(p: TokenParser, extent: ItemText, arrow: Token): void {
 function looksLikeHeader(extent: ItemText, arrow: Token): boolean {
   const toks = extent.tokens;
   const at = toks.findIndex((x) => x.start === arrow.start);
-  if (at < 2 || toks[0].kind !== 'identifier' || !/^[A-Z]/.test(toks[0].text)) return false;
+  if (at < 2 || toks[0].kind !== 'identifier' || !/^\p{Lu}/u.test(toks[0].text)) return false;
   return toks.slice(1, at).every((x) => x.kind === 'identifier' || x.kind === 'keyword' || x.kind === 'binary');
 }
 

@@ -136,6 +136,7 @@ export class TokenParser {
   }
 
   variable(t: Token): Variable {
+    if (typeof t.value === 'string' && t.value !== t.text) return { kind: 'variable', name: t.text, span: this.span(t.start, t.end), path: t.value };
     return { kind: 'variable', name: t.text, span: this.span(t.start, t.end) };
   }
 
@@ -399,7 +400,7 @@ export class TokenParser {
       case 'bindingBrace': {
         // #{Foo}: the global's binding (GNU Smalltalk), as `Smalltalk bindingOf: #Foo` answers it.
         const name = this.peek(1), close = this.peek(2);
-        if (name?.kind !== 'identifier' || !/^[A-Z]/.test(name.text)) this.failAt(name, "expected a global's name after '#{'");
+        if (name?.kind !== 'identifier' || !/^\p{Lu}/u.test(name.text)) this.failAt(name, "expected a global's name after '#{'");
         if (close?.kind !== 'rightBrace') this.failAt(close, `expected '}' to close the binding opened at ${this.where(t.start)}`);
         this.pos += 3;
         const span = this.span(t.start, close.end);

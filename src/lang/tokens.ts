@@ -94,7 +94,7 @@ export interface Token {
    * than whitespace: at the top level, such a token starts a new item.
    */
   readonly margin: boolean;
-  /** integer: its (unsigned) value; character, string, symbol: the characters it stands for. */
+  /** integer: its (unsigned) value; character, string, symbol: the characters it stands for; an identifier with a namespace path (Smalltalk.Foo): the path. */
   readonly value?: bigint | string;
   /** error tokens: what is wrong, where exactly, and whether more input could mend it. */
   readonly problem?: { readonly message: string; readonly offset: number; readonly incomplete: boolean };
@@ -103,9 +103,18 @@ export interface Token {
 export const isWhitespace = (ch: string | undefined): boolean =>
   ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r' || ch === '\f' || ch === '\v';
 export const isDigit = (ch: string | undefined): boolean => ch !== undefined && ch >= '0' && ch <= '9';
+/**
+ * A letter starts a name: ASCII's, '_', and beyond ASCII any Unicode letter (as Pharo reads
+ * `aλ := 3` and `#aλ`; GNU Smalltalk 3.2.5 rejects any byte above 127 in a name). The source is
+ * UTF-16, so a letter beyond the Basic Multilingual Plane (a surrogate pair) is not one.
+ */
 export const isLetter = (ch: string | undefined): boolean =>
-  ch !== undefined && ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch === '_');
-export const isNameCharacter = (ch: string | undefined): boolean => isLetter(ch) || isDigit(ch);
+  ch !== undefined && ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch === '_' || (ch > '\x7f' && /^\p{L}$/u.test(ch)));
+/** What continues a name: a letter, an ASCII digit, or a combining mark (an accent written apart). */
+export const isNameCharacter = (ch: string | undefined): boolean =>
+  isLetter(ch) || isDigit(ch) || (ch !== undefined && ch > '\x7f' && /^\p{M}$/u.test(ch));
+/** Does a name start with an uppercase letter (a global's, a class's), in any script? */
+export const isCapitalized = (name: string): boolean => /^\p{Lu}/u.test(name);
 export const isBinaryCharacter = (ch: string | undefined): boolean => ch !== undefined && ch !== '' && BINARY_CHARACTERS.includes(ch);
 
 /** How an error message names a token: its text when short, else what kind it is. */

@@ -49,7 +49,12 @@ export class FileIns {
       const code = (e as { code?: string }).code;
       return code === 'ENOENT' ? `${path}: no such file` : `${path}: ${(e as Error).message}`;
     }
-    const read = readSourceFile(text, path);
+    return this.openText(text, path);
+  }
+
+  /** Parse source given as text (`aStream fileIn`, `Compiler evaluate:`), named `name` in errors: a handle for next(). */
+  openText(text: string, name: string): number {
+    const read = readSourceFile(text, name);
     const steps: Pending[] = [];
     read.items.forEach((item, i) => {
       for (const s of read.skipped ?? []) if (s.before === i) steps.push({ kind: 'error', text: formatSyntaxError(s.error) });

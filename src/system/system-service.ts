@@ -39,6 +39,8 @@
  *   21  BECOME     rax = an object, rsi = another, nil: every reference to rax's object (and
  *                  rdx = 0 (becomeForward:) or   for become:, to rsi's) is now one to the other
  *                  1 (become:)                   (kernel/objects/become.ts); or a String: why not
+ *   22  FILE_IN_TEXT rsi = source (a String)   a handle for FILE_IN_NEXT, as FILE_IN's (aStream
+ *                                                fileIn, Compiler evaluate:)
  *
  * A failure (no such mark, not a String) answers a message, which the machine turns into a
  * Service fault with those words, as for every service.
@@ -62,6 +64,7 @@ import { isMethod, seeMethod } from './see.ts';
 export const SYSTEM_OP = Object.freeze({
   MARK: 0, FORGET: 1, SEE: 3, SHOW: 4, GLOBAL_PUT: 10,
   ARGUMENTS: 11, FILE_IN: 12, FILE_IN_NEXT: 13, COMPILE: 14, CHUNK: 15, WRITE_FILE: 16, CLOCK: 17, REMOVE: 18, INSTANCES: 19, EXIT: 20, BECOME: 21,
+  FILE_IN_TEXT: 22,
 });
 
 const RAX = 0, RCX = 1, RDX = 2, RSI = 6;
@@ -136,6 +139,14 @@ export function systemService(host: SystemHost): HostService {
         const h = host.fileIns.open(name);
         if (typeof h === 'string') return answerString(m, h);
         m.store.state64[RAX] = BigInt(h);
+        m.store.regTags[RAX] = TAG_NUM;
+        return null;
+      }
+      case SYSTEM_OP.FILE_IN_TEXT: {
+        const source = text(m, RSI);
+        if (source === undefined) return 'evaluate: and fileIn read source given as a String';
+        if (host.fileIns === undefined) return 'source cannot be read here';
+        m.store.state64[RAX] = BigInt(host.fileIns.openText(source, 'a String'));
         m.store.regTags[RAX] = TAG_NUM;
         return null;
       }

@@ -62,7 +62,9 @@ export function okBlocks(ok: string): string[] {
   return ok.split(/^Execution begins\.\.\.\n/m).slice(1).map((b) => b.replace(/\n+$/, ''));
 }
 
-const isErrorBlock = (block: string): boolean => /^\s*(Error|error:|Object: .* error:|.*doesNotUnderstand)/m.test(block) && /returned value is nil$/.test(block);
+/** An error as gst -r reports it: a runtime error, or the compiler's (a parse error, an undefined variable). */
+const isErrorBlock = (block: string): boolean =>
+  /^\s*(Error|error:|Object: .* error:|.*doesNotUnderstand|.*:\d+: parse error|.*:\d+: undefined variable \S+ referenced)/m.test(block) && /returned value is nil$/.test(block);
 
 /**
  * The value as gst -r shows it: literals (nil, booleans, integers, strings, symbols,
@@ -82,8 +84,9 @@ function sameValue(gst: string, bedrock: string): boolean {
   if (/^-?inf$|^nan$/.test(gst)) return bedrock.toLowerCase() === gst;
   const object = /^(\w+) new(: \d+)? "<0>"$/.exec(gst);
   if (object) return bedrock === `${object[1]} new "<0>"`;
-  const g = Number(gst), b = Number(bedrock);
-  return /^-?\d+\.\d+(e-?\d+)?$/.test(gst) && Number.isFinite(b) && Math.abs(g - b) <= 1e-5 * Math.abs(g);
+  // gst -r prints a Float it answers as C's %g does, to 6 digits, with its class's letter: 1.00000d+16.
+  const g = Number(gst.replace(/^(-?\d+\.\d+)[deq]([+-]\d+)$/, '$1e$2')), b = Number(bedrock);
+  return /^-?\d+\.\d+([deq][+-]?\d+)?$/.test(gst) && Number.isFinite(b) && Math.abs(g - b) <= 1e-5 * Math.abs(g);
 }
 
 function sameBlock(gst: string, bedrock: string): boolean {
@@ -129,6 +132,8 @@ function fileIn(b: Bedrock, text: string, name: string): string[] {
 function compareFile(dir: string, name: string, show: boolean): { matched: number; total: number; note: string } {
   const b = bootSystem();
   b.timeoutMs = 20_000;
+  // gst -r is GNU Smalltalk's regression-testing mode, in which its global RegressionTesting is true.
+  b.run('Smalltalk at: #RegressionTesting put: true');
   const text = readFileSync(join(dir, `${name}.st`), 'utf8');
   const blocks = okBlocks(readFileSync(join(dir, `${name}.ok`), 'utf8'));
   const segs = segments(text);

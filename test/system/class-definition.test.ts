@@ -7,7 +7,9 @@
  * exists, from the names as an Array of Symbols.
  * Differential: random definitions, seeded, against the rules the host applied before the
  * move (a JavaScript model: the names split at /\s+/, each /^[a-z_][A-Za-z0-9_]*$/, none
- * twice; the class name /^[A-Z][A-Za-z0-9_]*$/), in both back ends.
+ * twice; the class name /^[A-Z][A-Za-z0-9_]*$/), in both back ends; since names in source may
+ * hold letters beyond ASCII, so may these (a Latin-1 lowercase letter starts an instance
+ * variable's name, any Latin-1 letter continues one, as Unicode's Ll and L say).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Bedrock } from '../../src/system/bedrock.ts';
@@ -17,7 +19,7 @@ import { bootSystem } from '../support/system.ts';
 /** What the host answered before the move: the names, or the error's first line. */
 function model(className: string, ivars: string): { names: string[] } | { error: string } {
   const names = ivars.split(/\s+/).filter(Boolean);
-  const bad = names.find((n) => !/^[a-z_][A-Za-z0-9_]*$/.test(n));
+  const bad = names.find((n) => !/^[a-z_\p{Ll}][A-Za-z0-9_\p{L}]*$/u.test(n));
   if (bad) return { error: `'${bad}' cannot name an instance variable (it must start with a lowercase letter)` };
   if (!/^[A-Z][A-Za-z0-9_]*$/.test(className)) return { error: `a class name starts with a capital letter: '${className}'` };
   const dup = names.find((n, i) => names.indexOf(n) !== i);

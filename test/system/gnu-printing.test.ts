@@ -101,4 +101,15 @@ describe.each(BACKENDS)('printNl and displayNl as GNU Smalltalk prints (%s)', (b
     const more = readSourceFile("(1/2) print. 'x' display. #y display. 3 displayString display", 'print.st');
     expect(more.items.map((item) => b.evaluateItem(item).output ?? '').join('')).toBe("1/2x#y3");
   });
+  it('print a Float as GNU Smalltalk\'s FloatD does: plain unless the binary exponent passes 53 bits, then d and the exponent', () => {
+    // The expected lines are GNU Smalltalk's own (tests/floatmath.ok of its sources: `(true->f) printNl` for these doubles).
+    const doubles = ['1.0e16', '1.2345e16', '1.25', '0.12344999999999999', '1.2344999999999998e-9', '1.2345e-9', '1.0e101', '0.30000000000000004'];
+    const read = readSourceFile(doubles.map((d) => `(true->${d}) printNl.`).join('\n'), 'floats.st');
+    expect(read.error).toBeUndefined();
+    const out = read.items.map((item) => b.evaluateItem(item).output ?? '').join('');
+    expect(out.split('\n')).toEqual(['true->10000000000000000.0', 'true->12345000000000000.0', 'true->1.25', 'true->0.12344999999999999',
+      'true->0.0000000012344999999999998', 'true->0.0000000012345', 'true->1.0d101', 'true->0.30000000000000004', '']);
+    expect(b.run(['1.0e16 printString', '1.0e101 printString', '1.0d101 = 1.0e101'].join('\n'))).toEqual(["'1.0e16'", "'1.0e101'", 'true']);
+  });
 });
+

@@ -79,6 +79,10 @@ const CASES: readonly Case[] = [
     'Smalltalk.Ns13 := 3', 'Ns13 + Smalltalk.Ns13', '#{Object} value', '#{Smalltalk.Object} key', '#{NoSuchGlobal13}', '##(3 + 4) * 2',
     '| a | a := 3.Object', "Object subclass: #Ns13b.Ns13b new class",
   ].join('\n'), ['Object', 'Error', 'InvalidValue', "'bad'", '3', '6', 'Object', '#Object', 'nil', '14', 'Object', 'Ns13b']],
+  ['A.B is the class variable B of class A, as GNU Smalltalk reads it (Smalltalk.A.B too); a path naming none is the global', [
+    'Object subclass: Cv13 [ B := 3. C := self. D := C name. Cv13 class >> b [ ^B ] ]', 'Cv13.B', 'Cv13.C', 'Cv13.D', 'Smalltalk.Cv13.B',
+    'Cv13.B := 5', 'Cv13 b', 'Smalltalk.Cv13.Object', 'Cv13.Zork13',
+  ].join('\n'), [/Cv13/, '3', 'Cv13', '#Cv13', '3', '5', '5', 'Object', /Zork13 is not defined/]],
   ['negative radix integers as GNU Smalltalk writes them; one minus sign only', [
     '16r-1F', '-16r1F', '16r33 + 16r-33', '2r-101', '#(16r-1 2)', '-16r-1F',
   ].join('\n'), ['-31', '-31', '0', '-5', '#(-1 2)', /a number has one '-'/]],
@@ -169,6 +173,29 @@ const CASES: readonly Case[] = [
     'Dnu13b new zork', 'Dnu13b new viaSuper', '[3 zork] on: MessageNotUnderstood do: [:e | e message lookupClass]',
     '(Message selector: #foo arguments: #()) lookupClass', '| error | [1 doSomething] on: Error do: [:e | error := e]. error signalingContext',
   ].join('\n'), ['Dnu13', '#doesNotUnderstand:', 'Dnu13b', '#viaSuper', 'Dnu13b', 'Dnu13', 'SmallInteger', 'nil', 'nil']],
+  ['a newcomer\'s first classes: Pharo\'s Object << #Foo slots: ...; install, instVarNamed:, Foo >> #missing an error as in Pharo and GNU Smalltalk', [
+    "(Object << #Fluid13 slots: {#x. #y}; sharedVariables: {#Count}; tag: 'Basic'; package: 'Demo13') printString",
+    "(Object << #Fluid13 slots: {#x. #y}; sharedVariables: {#Count}; tag: 'Basic'; package: 'Demo13'; install) name",
+    'Fluid13 instVarNames', 'Fluid13 category', "(Fluid13 << #Fluid13b slots: {#z => InstanceVariableSlot}; install) allInstVarNames",
+    "Fluid13 compile: 'x ^x'", "(Fluid13 new instVarNamed: 'x' put: 5; yourself) x", "Fluid13 new instVarNamed: 'q'",
+    'Fluid13 >> #x', 'Fluid13 >> #zork', '[Fluid13 >> #zork] on: NotFound do: [:e | e class]', 'Fluid13 compiledMethodAt: #zork ifAbsent: [0]',
+    '(Object << 3) install', '(Object << #Fluid13c slots: 3) install',
+  ].join('\n'), ["'Object << #Fluid13 (install makes the class)'", '#Fluid13', '#(#x #y)', "'Demo13-Basic'", '#(#x #y #z)', /./, '5',
+    /Fluid13 has no instance variable named 'q'/, 'Fluid13>>x', /KeyNotFound: key #zork not found/, 'KeyNotFound', '0',
+    /a class is named by a Symbol/, /slots: and sharedVariables: take an Array of names/]],
+  ['source as text: Compiler evaluate: (Pharo\'s; Smalltalk compiler, Behavior evaluate:) answers the last value; aStream fileIn (GNU Smalltalk\'s) reads on after an error', [
+    "Compiler evaluate: '3 + 4'", "Smalltalk compiler evaluate: '| x | x := 6. x * 7'", "Object evaluate: '1. 2. 3'",
+    "('Object subclass: Ev13 [ foo [ ^5 ] ]' readStream fileIn) class", "Compiler evaluate: 'Ev13 new foo'",
+    "Compiler evaluate: '3 +'", "Compiler evaluate: '1/0'", "[Compiler evaluate: '1/0'] on: ZeroDivide do: [:e | e class]",
+    "Compiler evaluate: 3", "Compiler evaluate: ''", "('Ev13b := 1/0', (String with: Character lf), 'Ev13c := 8') readStream fileIn. Ev13c",
+  ].join('\n'), ['7', '42', '3', 'ReadStream', '5', /expected an argument after '\+'/, /ZeroDivide: division by zero/, 'ZeroDivide',
+    /evaluate: takes source as a String, not 3/, 'nil', '8']],
+  ['what a Pharo newcomer tries next: splitOn:, copyReplacing:with:, average, Transcript flush and clear', [
+    "('a:b::c' splitOn: $:) asArray", "('a--b--' splitOn: '--') asArray", "('a1b22c' splitOn: [:ch | ch isDigit]) asArray",
+    '(#(1 0 2 0 3) splitOn: 0) asArray', "('' splitOn: $:) asArray", "'abc' splitOn: ''", "'hello world' copyReplacing: $o with: $0",
+    '#(1 2 3) average', '#(1 2) average', '#() average', 'Transcript flush; clear; endEntry',
+  ].join('\n'), ["#('a' 'b' '' 'c')", "#('a' 'b' '')", "#('a' 'b' '' 'c')", '#(#(1) #(2) #(3))', "#('')",
+    /splitOn: needs a separator that is not empty/, "'hell0 w0rld'", '2', '(3/2)', /CollectionIsEmpty/, /TextCollector|Transcript/]],
 ];
 
 describeCases('issue 13, item by item', CASES);

@@ -101,9 +101,9 @@ describe.each(BACKENDS)('the Transcript and methods as objects (%s)', (backend) 
     expect(b.run('| p | p := 3@4. p inspect == p')).toEqual(['true']);
   });
 
-  it('Foo >> #bar is the method, printed as Foo>>bar; nil when Foo does not define it', () => {
+  it('Foo >> #bar is the method, printed as Foo>>bar; a KeyNotFound when Foo does not define it', () => {
     expect(b.run('Object subclass: #Shape\nShape area -> ^0\nShape >> #area\n(Shape >> #area) selector\n(Shape >> #area) methodClass\nShape >> #perimeter\nShape see: #perimeter'))
-      .toEqual(['Shape', 'Shape>>area', 'Shape>>area', '#area', 'Shape', 'nil', 'Error: Shape does not define #perimeter']);
+      .toEqual(['Shape', 'Shape>>area', 'Shape>>area', '#area', 'Shape', 'KeyNotFound: key #perimeter not found: Shape does not define it', 'Error: Shape does not define #perimeter']);
   });
 });
 
