@@ -493,6 +493,8 @@ export class Tier {
       }
       const number = ++this.moduleCount;
       r.codes.forEach((c, i) => {
+        // (one translated here already keeps its function: the record's calls it only from inside the module)
+        if (caches[i].translation) return;
         const targets = new Set<CodeCache>();
         for (const a of c.targets) { const t = m.cacheOf(a); if (t) targets.add(t); }
         const labelOf = new Map(c.offsets.map((o, l) => [o, l]));
@@ -505,7 +507,7 @@ export class Tier {
         if (q >= 0) this.queue.splice(q, 1);
       }
       this.stats.adopted++;
-      this.stats.functions += caches.length;
+      this.stats.functions += caches.filter((c) => c.translation?.module === number).length;
       this.stats.micros += Math.round((performance.now() - t0) * 1000);
       return true;
     }
@@ -514,15 +516,16 @@ export class Tier {
 
   /**
    * The code objects of this machine a record translates, when this machine would make the
-   * record's module itself (the same bytes at the same addresses and slots, none translated
-   * or refused here, and the same slots for the other code objects it reaches); else null.
+   * record's module itself (the same bytes at the same addresses and slots, none refused
+   * here, and the same slots for the other code objects it reaches); else null. (Some may be
+   * translated here already, by another module: adopt leaves those as they are.)
    */
   matching(r: TranslationRecord): CodeCache[] | null {
     const m = this.m;
     const caches: CodeCache[] = [];
     for (const c of r.codes) {
       const cache = m.cacheOf(c.addr);
-      if (!cache || cache.translation || this.refused.has(cache) || cache.byteLength !== c.bytes.length || m.cacheIndexOfCode(c.addr) !== c.slot) return null;
+      if (!cache || this.refused.has(cache) || cache.byteLength !== c.bytes.length || m.cacheIndexOfCode(c.addr) !== c.slot) return null;
       if (!sameBytes(m.store.bytes.subarray(c.addr, c.addr + c.bytes.length), c.bytes)) return null;
       caches.push(cache);
     }
