@@ -18,6 +18,13 @@
  * `translate` translates every object at its first call (tests use it to run everything
  * translated); `interpret` never translates.
  *
+ * Records: every module made is remembered for this thread as a TranslationRecord (its code
+ * objects' bytes, addresses and slots, and the module); a hot object that a record covers is
+ * adopted instead (the record's module instantiated as it is), when this machine would make
+ * that module itself. An actor's machine is opened from a snapshot of its spawner's heap: the
+ * same code at the same places, so the records of the spawner and of earlier actors, posted to
+ * its worker (src/system/actor-service.ts), save it planning, emitting and compiling again.
+ *
  * Invalidation: a store into decoded code drops every translation (its slot gets the stub back,
  * its labels run interpreted); a code object freed drops its own and those of the objects that
  * call or jump to it directly. The interpreter's decoded instructions may be dropped without
