@@ -72,7 +72,9 @@ const answered = new WeakSet<Ask>();
 
 function askKey(routes: KeyRoutes, ask: Ask, input: string, key: Key): void {
   if (answered.has(ask)) { editorKey(routes, input, key); return; }
-  const answer = answerFor(ask, input, key.escape || (key.ctrl && input === 'c'));
+  // An answer is chosen by its letter alone: Ctrl-D at "Open the debugger?" is the end of input
+  // (the question is abandoned and the key goes on to the editor), not [d]ebug.
+  const answer = answerFor(ask, key.ctrl || key.meta ? '' : input, key.escape || (key.ctrl && input === 'c'));
   if (answer) { answered.add(ask); answer.run(); return; }
   const otherwise = ask.otherwise === undefined ? undefined : ask.answers.find((a) => a.key === ask.otherwise);
   if (!otherwise) return;

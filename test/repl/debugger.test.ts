@@ -112,6 +112,18 @@ describe('the debugger in the REPL', () => {
     expect(f).toContain('in Dbg>>a: (a Dbg) x=6 t=12');
   });
 
+  it('Ctrl-D at the question is the end of input, not [d]ebug: the error is reported and the REPL leaves', async () => {
+    const app = start({ debugger: 'ask' });
+    await ready(app);
+    await typeSlowly(app, 'Dbg new a: 5\n');
+    await shows(app, /Open the debugger\? \[d\]ebug \[a\]bandon/);
+    app.stdin.write('\x04');
+    const f = await until(app, (s) => !s.includes('Open the debugger?') && s.includes('in Dbg>>a: (a Dbg) x=5 t=10'));
+    expect(f).not.toContain('Debugger ·');
+    await sleep(300);
+    expect(frame(app)).not.toContain('Debugger ·');
+  });
+
   it('opens at once with .debugger open; a halt proceeds and the evaluation goes on', async () => {
     const app = start();
     await ready(app);
