@@ -151,7 +151,10 @@ describe('a snapshot in memory', () => {
     // Differential: each module taken is the one the second machine would have made itself.
     const taken = knownRecords().filter((r) => r.codes.every((c) => k2.machine.cacheOf(c.addr)?.translation?.module === k2.machine.cacheOf(r.codes[0].addr)?.translation?.module && k2.machine.cacheOf(c.addr)?.translation?.fn !== undefined));
     expect(taken.length).toBeGreaterThanOrEqual(second.adopted);
-    for (const r of taken) expect(k2.machine.tier!.makesRecord(r, r.codes.map((c) => k2.machine.cacheOf(c.addr)!)), r.key).toBe(true);
+    // (or differs only where a send site guesses another callee now: translate.ts guessCallee)
+    const made2 = taken.map((r) => k2.machine.tier!.makesRecord(r, r.codes.map((c) => k2.machine.cacheOf(c.addr)!)));
+    expect(made2.filter((x) => x === 'different')).toEqual([]);
+    expect(made2.filter((x) => x === 'same').length).toBeGreaterThan(0);
     const made = knownRecords(since);
     // A machine whose code differs takes none: another byte, or another slot, and the record is not its.
     const k3 = openSnapshot(structuredClone(s));

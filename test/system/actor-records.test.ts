@@ -32,10 +32,11 @@ describe('translations between actors', () => {
     const adopted = tier.stats.adopted;
     expect(b.run('22 rfib')).toEqual(['17711']);
     expect(tier.stats.adopted, 'modules the spawner took from the actor').toBeGreaterThan(adopted);
-    // ...and each is the module the spawner would have made itself.
+    // ...and each is the module the spawner would have made itself (but where a send site
+    // guesses another callee now: translate.ts guessCallee).
     for (const r of mine) {
       const caches = r.codes.map((c) => b.kernel.machine.cacheOf(c.addr)!);
-      if (caches.every((c) => c.translation !== null)) expect(tier.makesRecord(r, caches), r.key).toBe(true);
+      expect(tier.makesRecord(r, caches), r.key).not.toBe('different');
     }
     // A method defined again is other code: the old records are not its, and it answers anew.
     expect(b.run('Integer rfib -> ^self < 2 ifTrue: [self * 10] ifFalse: [(self - 1) rfib + (self - 2) rfib]')).toHaveLength(1);

@@ -88,7 +88,7 @@ export interface Translation {
   readonly fn: TranslatedFn;
   readonly plan: PlanInfo;
   readonly module: number;
-  /** Other code objects its code calls or jumps to directly (rel32). */
+  /** Other code objects its code calls or jumps to directly (rel32, or on a guess: guessCallee). */
   readonly targets: ReadonlySet<CodeCache>;
 }
 
@@ -137,6 +137,12 @@ export interface RecordedCode {
   readonly entries: readonly number[];
   /** Addresses of the code objects its code calls or jumps to directly (dropped with them). */
   readonly targets: readonly number[];
+  /**
+   * The code objects its calls through send sites were guessed to reach (translate.ts
+   * guessCallee: read from the sites' caches when it was made, checked when it runs, so a
+   * machine whose sites hold others runs it correctly, only without the shortcut).
+   */
+  readonly guessed: readonly number[];
 }
 
 /**
@@ -405,7 +411,7 @@ export class Tier {
    * plans, and the [address, slot] pairs of the table slots its code reaches other code
    * objects by (what a record is checked against before another machine adopts it).
    */
-  build(codes: readonly CodeCache[]): { readonly bytes: Uint8Array; readonly plans: readonly Plan[]; readonly slots: readonly number[] } {
+  build(codes: readonly CodeCache[]): { readonly bytes: Uint8Array; readonly plans: readonly Plan[]; readonly slots: readonly number[]; readonly guessed: ReadonlyMap<number, ReadonlySet<number>> } {
     const m = this.m;
     const plans = codes.map((c) => plan(m, c));
     const mb = new ModuleBuilder();
@@ -434,19 +440,20 @@ export class Tier {
         slots.set(address, slot);
         return slot;
       },
+      guessed: new Map(),
     };
     plans.forEach((p, i) => {
       emitFunction(m, p, env, defined[i].index, defined[i].body);
       mb.export(`f${i}`, defined[i].index);
     });
-    return { bytes: mb.bytes(), plans, slots: [...slots].flat() };
+    return { bytes: mb.bytes(), plans, slots: [...slots].flat(), guessed: env.guessed };
   }
 
   /** Translate `codes` as one module and install their functions. */
   translate(codes: readonly CodeCache[]): void {
     const t0 = performance.now();
     const m = this.m;
-    const { bytes, plans, slots } = this.build(codes);
+    const { bytes, plans, slots, guessed } = this.build(codes);
     let instance: WebAssembly.Instance;
     let module: WebAssembly.Module;
     try {
@@ -464,10 +471,16 @@ export class Tier {
     const recorded: RecordedCode[] = [];
     plans.forEach((p, i) => {
       const fn = instance.exports[`f${i}`] as TranslatedFn;
-      const targets = this.install(p, directTargets(m, p), fn, number);
+      // (and the code objects it calls directly on a guess: see guessCallee)
+      const direct = directTargets(m, p);
+      for (const address of guessed.get(p.code.addr) ?? []) {
+        const target = m.codeContaining(address);
+        if (target && target !== p.code) direct.add(target);
+      }
+      const targets = this.install(p, direct, fn, number);
       recorded.push({
         addr: p.code.addr, slot: m.cacheIndexOfCode(p.code.addr), bytes: m.store.bytes.slice(p.code.addr, p.code.addr + p.code.byteLength),
-        offsets: p.offsets, entries: [...p.entries], targets: [...targets].map((c) => c.addr),
+        offsets: p.offsets, entries: [...p.entries], targets: [...targets].map((c) => c.addr), guessed: [...(guessed.get(p.code.addr) ?? [])],
       });
     });
     const record: TranslationRecord = { key: `${recorded.map((c) => `${c.addr}@${c.slot}`).join(',')}:${bytes.length}:${hashBytes(bytes)}`, module, codes: recorded, slots };
@@ -540,10 +553,20 @@ export class Tier {
     return caches;
   }
 
-  /** Would this machine make exactly the record's module for these code objects (for tests: its bytes' length and hash)? */
-  makesRecord(r: TranslationRecord, caches: readonly CodeCache[]): boolean {
-    const { bytes } = this.build(caches);
-    return r.key.endsWith(`:${bytes.length}:${hashBytes(bytes)}`);
+  /**
+   * For tests: would this machine make the record's module for these code objects? 'same'
+   * (its bytes' length and hash), 'other guesses' (its send sites guess other callees now, so
+   * the bytes differ there), or 'different'.
+   */
+  makesRecord(r: TranslationRecord, caches: readonly CodeCache[]): 'same' | 'other guesses' | 'different' {
+    const { bytes, guessed } = this.build(caches);
+    if (r.key.endsWith(`:${bytes.length}:${hashBytes(bytes)}`)) return 'same';
+    const same = r.codes.every((c) => {
+      const now = [...(guessed.get(c.addr) ?? [])].sort((a, b) => a - b);
+      const then = [...c.guessed].sort((a, b) => a - b);
+      return now.length === then.length && now.every((x, i) => x === then[i]);
+    });
+    return same ? 'different' : 'other guesses';
   }
 
   /** The message of the last module the engine refused (tests look at it). */

@@ -130,6 +130,12 @@ export interface ModuleEnv {
   readonly labelsOf: ReadonlyMap<number, ReadonlyMap<number, number>>;
   /** Cache index (table slot) of a code object, by address, or -1. */
   readonly tableIndexOf: (address: number) => number;
+  /**
+   * The code objects each function calls directly on a guess (see guessCallee), by the
+   * caller's address: the tier drops the caller's translation with any of them, as with a
+   * rel32 target, since its function reaches theirs without looking in the table.
+   */
+  readonly guessed: Map<number, Set<number>>;
 }
 
 /** What the translator found in a code object: its blocks, their instructions and labels. */
@@ -357,6 +363,38 @@ const RAX_BIT = 1 << RAX;
 /**
  * Emit the function for `p` into the module. Returns its function index.
  */
+/**
+ * The code object a `call qword ptr [reg+disp]` is likely to reach, read from memory now:
+ * when the instruction that last set `reg` before it (in offset order, within a few
+ * instructions) is `mov reg, [rip+d]` (a send's cache cell, a literal of the code object),
+ * the code object whose start that cell's slot at `disp` holds. Only a guess, for the
+ * translator to call that function directly when the target read at run time is that
+ * address (see FunctionWriter.call), so nothing here need stay true; null when there is none.
+ */
+export function guessCallee(m: Machine, code: CodeCache, insns: readonly Insn[], at: number): number | null {
+  const ins = insns[at];
+  const t = ins.decoded?.operands[0];
+  if (!t || t.kind !== 'mem' || t.base < 0 || t.base === RIP || t.base === RSP || t.index >= 0) return null;
+  for (let k = at - 1; k >= 0 && k >= at - 4; k--) {
+    const prev = insns[k];
+    const row = decodedRow(prev);
+    if (!row) return null;
+    if ((effectsOf(prev).writes & (1 << t.base)) === 0) continue;
+    const ops = prev.decoded!.operands;
+    const src = ops[1];
+    if (row.operation !== 'mov' || ops[0].kind !== 'reg' || ops[0].reg !== t.base || !src || src.kind !== 'mem' || src.base !== RIP || src.index >= 0 || (src.size !== 64 && src.size !== 0)) return null;
+    const store = m.store;
+    const literal = code.addr + prev.off + prev.len + src.disp;
+    if ((literal & 7) !== 0 || literal < code.addr || literal + 8 > code.addr + code.cells * 8) return null;
+    if (store.tags[literal / 8] !== TAG_PTR) return null;
+    const slot = Number(store.cells[literal / 8]) + t.disp;
+    if ((slot & 7) !== 0 || slot < 0 || slot / 8 >= store.cellCount || store.tags[slot / 8] !== TAG_PTR) return null;
+    const target = Number(store.cells[slot / 8]);
+    return m.cacheIndexOfCode(target) >= 0 ? target : null;
+  }
+  return null;
+}
+
 export function emitFunction(m: Machine, p: Plan, env: ModuleEnv, index: number, b: Body): void {
   new FunctionWriter(m, p, env, b).emit();
   void index;
@@ -1567,11 +1605,29 @@ class FunctionWriter {
     return true;
   }
 
+  /** This function's instructions in offset order (for guessCallee). */
+  private flat: Insn[] | null = null;
+
+  /** The code object a call through memory is guessed to reach (guessCallee), as the call needs it. */
+  private guess(ins: Insn): { address: number; f: number | undefined; slot: number } | null {
+    this.flat ??= this.p.blocks.flat().sort((x, y) => x.off - y.off);
+    const address = guessCallee(this.m, this.p.code, this.flat, this.flat.indexOf(ins));
+    if (address === null) return null;
+    const slot = this.env.tableIndexOf(address);
+    if (slot < 0) return null;
+    const f = this.env.functionOf.get(address);
+    let set = this.env.guessed.get(this.p.code.addr);
+    if (!set) this.env.guessed.set(this.p.code.addr, set = new Set());
+    set.add(address);
+    return { address, f, slot };
+  }
+
   private call(ins: Insn, ops: readonly Operand[]): void {
     const { b, L } = this;
     const t = ops[0];
     const retAddr = ins.retAddr;
     let direct: { address: number; entry: number; f: number | undefined; slot: number } | null = null;
+    let guess: { address: number; f: number | undefined; slot: number } | null = null;
     if (t.kind === 'rel') {
       const address = this.p.code.addr + ins.target;
       const local = ins.target >= 0 && ins.target < this.p.code.byteLength;
@@ -1586,7 +1642,17 @@ class FunctionWriter {
       if (!this.read(ins, t, L.a, L.vt)) { this.stopAt(ins); return; }
       b.get(L.vt).i32(TAG_PTR).op('i32_ne');
       this.when(() => this.stopAt(ins));
-      this.tableSlotOf(L.a, () => this.stopAt(ins));
+      guess = this.guess(ins);
+      if (guess) {
+        // The guessed code object (the common case): its function directly, or its table
+        // slot without the lookup; L.x is -1 for a direct call.
+        b.get(L.a).i64(BigInt(guess.address)).op('i64_eq');
+        b.if(); this.nest++;
+        b.i32(guess.f !== undefined ? -1 : guess.slot).set(L.x);
+        b.else();
+        this.tableSlotOf(L.a, () => this.stopAt(ins));
+        this.nest--; b.end();
+      } else this.tableSlotOf(L.a, () => this.stopAt(ins));
     }
     // Too deep for the host's stack, or no room for the return address: the interpreter calls.
     const weight = frameWeight(this.p.code.byteLength);
@@ -1597,6 +1663,20 @@ class FunctionWriter {
     b.load32At(S_TAGS).get(L.sp).i32(3).op('i32_shr_u').op('i32_add').i32(TAG_CODE).mem('i32_store8', 0);
     // (rax, rsp and the budget go in the parameters: STATE gets the rest)
     this.storeRegisters(this.dirtyHere & ~RAX_BIT);
+    if (guess && guess.f !== undefined) {
+      b.get(L.x).i32(0).op('i32_lt_s');
+      b.if(); this.nest++;
+      b.i32(retAddr).i32(guess.address).i32(0).get(PARAM_DEPTH).i32(weight).op('i32_add');
+      this.passRegisters();
+      b.call(guess.f).set(L.pk).set(L.rv);
+      b.else();
+      b.i32(retAddr).get(L.a).op('i32_wrap_i64').i32(0).get(PARAM_DEPTH).i32(weight).op('i32_add');
+      this.passRegisters();
+      b.get(L.x).callIndirect(this.env.fnType).set(L.pk).set(L.rv);
+      this.nest--; b.end();
+      this.afterCall(retAddr);
+      return;
+    }
     b.i32(retAddr);
     if (direct) {
       b.i32(direct.address).i32(direct.entry).get(PARAM_DEPTH).i32(weight).op('i32_add');
