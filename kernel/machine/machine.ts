@@ -140,8 +140,15 @@ export class Machine {
    * the stack and turns faults into exceptions; a bare machine has none.
    */
   faultHandler: ((fault: Fault) => Insn | null) | null = null;
-  private readonly cacheList: (CodeCache | undefined)[] = [];
+  /**
+   * The code caches by cache index: undefined for a free index, null for a code object
+   * registered without one yet (adoptCode: its cache is made at its first use, cacheAt).
+   */
+  private readonly cacheList: (CodeCache | null | undefined)[] = [];
   private readonly freeCacheIndexes: number[] = [];
+  /** For a cache index registered without a cache (null in cacheList): its code object's header cell, and byte length. */
+  private lazyHeader: Int32Array = new Int32Array(0);
+  private lazyLength: Int32Array = new Int32Array(0);
   /** Host services by number; the kernel and the object model assign into it. */
   readonly services: (HostService | undefined)[] = [];
   /** First fixed-space cell after the machine's own objects (the stack and the exit stub). */
@@ -355,6 +362,50 @@ export class Machine {
     return cache;
   }
 
+  /**
+   * Register many code objects at once, given as [header cell, byte length, cache index]
+   * triples (an opened snapshot's, image/snapshot.ts), each at the index given; then the
+   * indexes left between them are free (adoptCodeIndexes). No cache is made for any of them
+   * here: an actor's machine uses a few dozen of its spawner's thousands of code objects, so
+   * each cache is made at the first use of its code object (cacheAt).
+   */
+  adoptCode(triples: Int32Array): void {
+    let top = this.cacheList.length;
+    for (let k = 2; k < triples.length; k += 3) top = Math.max(top, triples[k] + 1);
+    if (this.lazyHeader.length < top) {
+      const n = Math.max(top, 2 * this.lazyHeader.length);
+      const header = new Int32Array(n), length = new Int32Array(n);
+      header.set(this.lazyHeader);
+      length.set(this.lazyLength);
+      this.lazyHeader = header;
+      this.lazyLength = length;
+    }
+    const cells32 = this.store.cells32;
+    for (let k = 0; k < triples.length; k += 3) {
+      const h = triples[k], i = triples[k + 2];
+      const first = h + 1, slots = cells32[2 * h];
+      if (first + slots - this.fixedLo > this.codeStartOf.length) this.extendCodeMaps(first + slots - this.fixedLo);
+      if (this.cacheList[i] !== undefined) throw new RangeError(`cache index ${i} is taken`);
+      this.codeStartOf.fill(first, h - this.fixedLo, first + slots - this.fixedLo);
+      this.cacheList[i] = null;
+      this.lazyHeader[i] = h;
+      this.lazyLength[i] = triples[k + 1];
+      this.cacheIndexOf[first - this.fixedLo] = i + 1;
+    }
+    if (top > 0) this.tier?.registered(top - 1);
+    this.adoptCodeIndexes();
+  }
+
+  /** The cache at index `i` (made now for a code object adoptCode registered), or undefined for a free index. */
+  private cacheAt(i: number): CodeCache | undefined {
+    const c = this.cacheList[i];
+    if (c !== null) return c;
+    const h = this.lazyHeader[i];
+    const cache = new CodeCache((h + 1) * 8, this.lazyLength[i], this.store.cells32[2 * h]);
+    this.cacheList[i] = cache;
+    return cache;
+  }
+
   /** After code objects were registered at given indexes: the indexes left between them are free. */
   adoptCodeIndexes(): void {
     this.freeCacheIndexes.length = 0;
@@ -377,7 +428,7 @@ export class Machine {
       this.freeCacheIndexes.push(i);
       if (cache) this.tier?.forgotten(cache, i);
     }
-    return cache !== undefined && cache.insns.length > 0;
+    return cache != null && cache.insns.length > 0;
   }
 
   /**
@@ -431,13 +482,16 @@ export class Machine {
   /** Every code cache, with the cell of its code object's first slot. */
   codeCaches(): { readonly cell: number; readonly cache: CodeCache }[] {
     const out: { cell: number; cache: CodeCache }[] = [];
-    this.cacheIndexOf.forEach((i, at) => { const cache = i > 0 ? this.cacheList[i - 1] : undefined; if (cache) out.push({ cell: at + this.fixedLo, cache }); });
+    this.cacheIndexOf.forEach((i, at) => { const cache = i > 0 ? this.cacheAt(i - 1) : undefined; if (cache) out.push({ cell: at + this.fixedLo, cache }); });
     return out;
   }
 
   /** Each code object's header cell, byte length and cache index, in the order of the indexes (image/snapshot.ts). */
   forEachCode(fn: (header: number, byteLength: number, index: number) => void): void {
-    this.cacheList.forEach((c, i) => { if (c) fn((c.addr >> 3) - 1, c.byteLength, i); });
+    this.cacheList.forEach((c, i) => {
+      if (c) fn((c.addr >> 3) - 1, c.byteLength, i);
+      else if (c === null) fn(this.lazyHeader[i], this.lazyLength[i], i);
+    });
   }
 
   /** The code object whose first slot is at `address`, if there is one. */
@@ -445,7 +499,7 @@ export class Machine {
     const c = address >> 3;
     if ((address & 7) !== 0 || c < this.fixedLo || c - this.fixedLo >= this.cacheIndexOf.length) return undefined;
     const i = this.cacheIndexOf[c - this.fixedLo];
-    return i > 0 ? this.cacheList[i - 1] : undefined;
+    return i > 0 ? this.cacheAt(i - 1) : undefined;
   }
 
   /** The cache index (the tier's table slot) of the code object whose first slot is at `address`, or -1. */
@@ -492,7 +546,7 @@ export class Machine {
     const first = this.codeStartOf[c - this.fixedLo];
     if (first === 0) return undefined;
     const i = this.cacheIndexOf[first - this.fixedLo];
-    const cache = i > 0 ? this.cacheList[i - 1] : undefined;
+    const cache = i > 0 ? this.cacheAt(i - 1) : undefined;
     if (!cache || address - cache.addr >= cache.byteLength || address < cache.addr) return undefined;
     return cache;
   }
