@@ -17,8 +17,9 @@
  *                       Node when nothing is started, copied or translated
  *
  * actors.fib.two and actors.fib.one are timed in pairs (two, then one, again and again), after
- * the pool's workers have each run a few actors and the process has fallen quiet (settle), so
- * that neither is timed beside a worker still starting or V8 still compiling on its threads.
+ * the pool's workers have each run a few actors, the spawner's own code (spawn, value, the
+ * printing of the answer) is translated, and the process has fallen quiet (settle), so that
+ * neither is timed beside a worker still starting or V8 still compiling on its threads.
  *
  * The actors' workers run the build's dist/actor-worker.cjs when the build is fresh (a worker
  * from the sources compiles them through tsx first, which would be most of a spawn); the
@@ -29,7 +30,7 @@ import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_thread
 import { projectFile, projectRoot } from '../bootstrap/project-files.ts';
 import type { Benchmark, Measurement } from './harness.ts';
 import { fibCalls, fibOf, FIB_PROGRAM } from './sends.ts';
-import { define, ENGINES, timedEval } from './systems.ts';
+import { bedrockOf, define, ENGINES, timedEval } from './systems.ts';
 
 export interface ActorSizes {
   /** fib N in each half of the parallel benchmark. */
@@ -81,6 +82,8 @@ function fibRun(n: number, two: boolean): Measurement {
 
 /** What settle() found: how long the process took to fall quiet after the pool's warm-up, or null (not run). */
 let settledAfter: { ms: number; quiet: boolean } | null = null;
+/** The pairs settle() ran before the spawner translated nothing more. */
+let settlePairs = 0;
 
 /** This process's CPU time (all its threads), in ms. */
 const processCpu = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
@@ -95,7 +98,21 @@ const processCpu = (): number => { const u = process.cpuUsage(); return (u.user 
  */
 function settle(n: number): void {
   if (settledAfter) return;
-  for (let i = 0; i < 6; i++) { fibRun(n, true); fibRun(n, false); }
+  // Pairs until the spawner's own code is translated: what a spawn, a value and the printing
+  // of its answer run (Actor>>valueWithin:, spawn:withArguments:, printString:) is called two
+  // or three times a pair and gets hot (tier.ts HOT_CALLS) after 8 to 12 pairs, and V8 then
+  // compiles those translations optimized on threads of its own for a few hundred ms, which
+  // two actors on two cores share and one actor does not. So at least 16 pairs, and then
+  // until the spawner's tier has translated nothing new for 4 (at most 40).
+  const tier = bedrockOf(ENGINE).kernel.machine.tier;
+  let same = 0, pairs = 0;
+  for (let i = 0; i < 16 || (same < 4 && i < 40); i++) {
+    const modules = tier ? tier.stats.modules + tier.stats.adopted : 0;
+    fibRun(n, true); fibRun(n, false);
+    pairs++;
+    same = tier && tier.stats.modules + tier.stats.adopted === modules ? same + 1 : 0;
+  }
+  settlePairs = pairs;
   // Quiet: less than 5 ms of CPU in 100 ms, the main thread sleeping (at most 10 s).
   const t0 = performance.now();
   const sleeper = new Int32Array(new SharedArrayBuffer(4));
@@ -284,7 +301,7 @@ const median = (xs: readonly number[]): number => {
 function details(): string[] {
   const us = (xs: readonly number[]): string => (xs.length ? `${median(xs).toFixed(xs === spawnTimes ? 0 : 1)} us` : 'not run');
   return [
-    ...(settledAfter ? [`actors.fib: timed after the pool's workers had each run a few actors and the process was ${settledAfter.quiet ? 'quiet' : 'still busy'} (${(settledAfter.ms / 1000).toFixed(1)} s later); two actors and one timed in pairs, one after the other`] : []),
+    ...(settledAfter ? [`actors.fib: timed after ${settlePairs} pairs (at least 16, until the spawner's tier had translated nothing new for 4), the pool's workers having each run a few actors, and the process was ${settledAfter.quiet ? 'quiet' : 'still busy'} (${(settledAfter.ms / 1000).toFixed(1)} s later); two actors and one timed in pairs, one after the other`] : []),
     `actors (workers ${workerChosen ? 'from the build, dist/actor-worker.cjs' : 'from the sources through tsx: no fresh build'}): ` +
       `a spawn ${us(spawnTimes)} (Erlang: about 1 us); a message round trip ${us(tripTimes.actor)}, ` +
       `Node's own worker round trip ${us(tripTimes.node)} (Erlang: under 1 us a message)`,

@@ -51,6 +51,21 @@ export interface Snapshot {
   readonly symbols: PackedSymbols;
 }
 
+/**
+ * Where takeSnapshot gathers the code objects and the free chunks before it copies them out
+ * (kept: JavaScript arrays pushed a number at a time allocated some 350 KB a spawn).
+ */
+let gather = new Int32Array(1 << 14);
+let gathered = 0;
+function put(x: number): void {
+  if (gathered === gather.length) {
+    const more = new Int32Array(2 * gather.length);
+    more.set(gather);
+    gather = more;
+  }
+  gather[gathered++] = x;
+}
+
 /** The bytes a snapshot of `kernel`'s heap takes now (the size of Snapshot.bytes). */
 export function snapshotBytes(kernel: Kernel): number {
   let cells = 0;
@@ -86,10 +101,12 @@ export function takeSnapshot(kernel: Kernel, bytes?: ArrayBuffer | SharedArrayBu
     out.set(st.tags.subarray(s.first, s.first + s.cells), at);
     at += s.cells;
   }
-  const code: number[] = [];
-  m.forEachCode((h, byteLength, index) => { if (h >= m.fixedBoot) code.push(h, byteLength, index); });
-  const free: number[] = [];
-  heap.forEachFreeChunk((h, n) => { free.push(h, n); });
+  gathered = 0;
+  m.forEachCode((h, byteLength, index) => { if (h >= m.fixedBoot) { put(h); put(byteLength); put(index); } });
+  const code = gather.slice(0, gathered);
+  gathered = 0;
+  heap.forEachFreeChunk((h, n) => { put(h); put(n); });
+  const free = gather.slice(0, gathered);
   return {
     machine: snapshotGeometry(kernel),
     heap: {
@@ -100,8 +117,8 @@ export function takeSnapshot(kernel: Kernel, bytes?: ArrayBuffer | SharedArrayBu
     segments,
     bytes: buffer,
     cards: st.cards.slice(),
-    code: Int32Array.from(code),
-    free: Int32Array.from(free),
+    code,
+    free,
     stacks: Int32Array.from(heap.stacks.filter((h) => h !== (m.homeStackLo >> 3) - 1)),
     symbols: kernel.symbols.packed(),
   };

@@ -420,7 +420,7 @@ export class Machine {
       this.freeCacheIndexes.push(i);
       if (cache) this.tier?.forgotten(cache, i);
     }
-    return cache !== undefined && cache.insns.length > 0;
+    return cache != null && cache.insns.length > 0;
   }
 
   /**

@@ -59,6 +59,7 @@ import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { CLASS } from '../../kernel/objects/layout.ts';
 import { newString } from '../../kernel/objects/services.ts';
 import { snapshotBytes, takeSnapshot, type Snapshot } from '../../image/snapshot.ts';
+import { knownRecords, rememberRecord, type TranslationRecord } from '../../kernel/machine/wasm/tier.ts';
 import type { Backend } from '../compiler/compiler.ts';
 import { decodeGraph, encodeGraph, poison, type Graph } from './actor-copy.ts';
 
@@ -72,8 +73,8 @@ const WAIT_SLICE_MS = 5;
 
 /** What a worker posts to its spawner. */
 export type ToSpawner =
-  | { readonly kind: 'done'; readonly graph: Graph; readonly output: string }
-  | { readonly kind: 'error'; readonly text: string; readonly backtrace: readonly string[]; readonly output: string }
+  | { readonly kind: 'done'; readonly graph: Graph; readonly output: string; readonly records?: readonly TranslationRecord[] }
+  | { readonly kind: 'error'; readonly text: string; readonly backtrace: readonly string[]; readonly output: string; readonly records?: readonly TranslationRecord[] }
   | { readonly kind: 'message'; readonly graph: Graph };
 
 /** What the spawner posts to a worker. */
@@ -104,6 +105,12 @@ export interface StartActor {
   /** The actor's own port, and its counters (INBOX, OUTBOX). */
   readonly port: MessagePort;
   readonly counters: Int32Array;
+  /**
+   * Translations this thread knows and the worker was not sent before (kernel/machine/wasm/tier.ts
+   * TranslationRecord): its machine takes them as they are where its code is the same, so code
+   * hot here runs translated there without being planned, emitted or compiled again.
+   */
+  readonly records: readonly TranslationRecord[];
 }
 
 /** A worker of this thread's pool. */
@@ -115,6 +122,8 @@ interface PoolWorker {
   /** The staging buffer's flag and this spawn's token in it, while the worker may not have copied it out. */
   busy: { readonly flag: Int32Array; readonly token: number } | null;
   dead: boolean;
+  /** The keys of the translation records it has (sent to it, or made by its actors). */
+  readonly records: Set<string>;
 }
 
 interface ActorRecord {
@@ -198,7 +207,7 @@ function newWorker(geometry: Snapshot['machine'] | null): PoolWorker {
   const worker = startWorker({ control: port2, geometry }, [port2]);
   worker.unref();
   port1.unref();
-  const w: PoolWorker = { worker, control: port1, actor: null, busy: null, dead: false };
+  const w: PoolWorker = { worker, control: port1, actor: null, busy: null, dead: false, records: new Set() };
   workers.add(w);
   worker.on('error', (e) => {
     const a = w.actor;
@@ -231,6 +240,8 @@ function drainRecord(a: ActorRecord): void {
     const msg = got.message as ToSpawner;
     if (msg.kind === 'message') a.inbox.push(msg.graph);
     else if (a.result === null) {
+      // The translations its actor made: this thread's, for the next actors (and for itself).
+      for (const r of msg.records ?? []) { rememberRecord(r); a.pooled.records.add(r.key); }
       a.result = msg;
       a.running = false;
       all.delete(a);
@@ -535,7 +546,9 @@ export class Actors {
     let w: PoolWorker;
     try {
       w = idle.pop() ?? newWorker(snapshot.machine);
-      w.control.postMessage({ snapshot, busy: stage.busy, token, backend: this.host.backend, starter, doIts: [...this.host.doIts], port: port2, counters } satisfies StartActor, [port2]);
+      const records = knownRecords().filter((r) => !w.records.has(r.key));
+      w.control.postMessage({ snapshot, busy: stage.busy, token, backend: this.host.backend, starter, doIts: [...this.host.doIts], port: port2, counters, records } satisfies StartActor, [port2]);
+      for (const r of records) w.records.add(r.key);
     } catch (e) {
       Atomics.compareExchange(stage.busy, 0, token, 0);
       return `the actor could not be started: ${e instanceof Error ? e.message : String(e)}`;

@@ -19,6 +19,7 @@ import { Actors, OUTBOX, stopAllActors, type PoolWorkerData, type StartActor, ty
 import { Bedrock, type Outcome } from './bedrock.ts';
 import { frameLine, gstName } from './stack-report.ts';
 import { TAG_PTR } from '../../kernel/machine/cells.ts';
+import { knownRecords, recordCount, rememberRecord } from '../../kernel/machine/wasm/tier.ts';
 
 function post(start: StartActor, msg: ToSpawner): void {
   start.port.postMessage(msg);
@@ -67,6 +68,9 @@ function errorToSend(text: string, frames: readonly string[]): { text: string; b
 }
 
 function run(start: StartActor): void {
+  // The spawner's translations (and those its other workers made): taken where the code is the same.
+  for (const r of start.records) rememberRecord(r);
+  const since = recordCount();
   let b: Bedrock;
   try {
     const kernel = openSnapshot(start.snapshot, memory ? { memory } : {});
@@ -90,14 +94,16 @@ function run(start: StartActor): void {
   b.kernel.machine.services[SERVICE.ACTOR] = actors.service();
   // The spawner's compiled `Actor runStart` (no parse, no compile here), else the source.
   const o = start.starter ? b.runStarter(start.starter) : b.evaluate('Actor runStart')[0];
+  // The translations this actor made go back with its outcome, for the spawner's next actors.
+  const records = knownRecords(since);
   if (!o) {
-    post(start, { kind: 'error', text: 'the actor did not start', backtrace: [], output: '' });
+    post(start, { kind: 'error', text: 'the actor did not start', backtrace: [], output: '', records });
   } else if (o.kind === 'error') {
-    post(start, { kind: 'error', ...errorToSend(o.text, actorTrace(o)), output: o.output ?? '' });
+    post(start, { kind: 'error', ...errorToSend(o.text, actorTrace(o)), output: o.output ?? '', records });
   } else if (actors.reply) {
-    post(start, { kind: 'done', graph: actors.reply, output: o.output ?? '' });
+    post(start, { kind: 'done', graph: actors.reply, output: o.output ?? '', records });
   } else {
-    post(start, { kind: 'error', text: 'the actor ended without an answer', backtrace: [], output: o.output ?? '' });
+    post(start, { kind: 'error', text: 'the actor ended without an answer', backtrace: [], output: o.output ?? '', records });
   }
   start.port.close();
   // The actors this one spawned end with it (no one is left to talk to them).

@@ -18,6 +18,13 @@
  * `translate` translates every object at its first call (tests use it to run everything
  * translated); `interpret` never translates.
  *
+ * Records: every module made is remembered for this thread as a TranslationRecord (its code
+ * objects' bytes, addresses and slots, and the module); a hot object that a record covers is
+ * adopted instead (the record's module instantiated as it is), when this machine would make
+ * that module itself. An actor's machine is opened from a snapshot of its spawner's heap: the
+ * same code at the same places, so the records of the spawner and of earlier actors, posted to
+ * its worker (src/system/actor-service.ts), save it planning, emitting and compiling again.
+ *
  * Invalidation: a store into decoded code drops every translation (its slot gets the stub back,
  * its labels run interpreted); a code object freed drops its own and those of the objects that
  * call or jump to it directly. The interpreter's decoded instructions may be dropped without
@@ -74,10 +81,13 @@ function functionType(mb: ModuleBuilder): number {
   return mb.type([I32, I32, I32, I32, I64, I64], [I64, I64]);
 }
 
+/** What a translation keeps of its plan: where its labels are, and which of them are entries. */
+export type PlanInfo = Pick<Plan, 'offsets' | 'labelOf' | 'entries'>;
+
 /** What the tier keeps for a translated code object. */
 export interface Translation {
   readonly fn: TranslatedFn;
-  readonly plan: Plan;
+  readonly plan: PlanInfo;
   readonly module: number;
   /** Other code objects its code calls or jumps to directly (rel32, or on a guess: guessCallee). */
   readonly targets: ReadonlySet<CodeCache>;
@@ -94,7 +104,92 @@ export interface TierStats {
   /** Entries from the interpreter, and nested interpreter runs from translated code. */
   entries: number;
   stubs: number;
+  /** Modules taken as they were from a record (adoptable): no plan, no emit, no compile. */
+  adopted: number;
 }
+
+/**
+ * A module of translations as another machine can take it again (adopt), without planning,
+ * emitting or compiling anything: structured-clonable, so a spawner posts its records to an
+ * actor's worker (a WebAssembly.Module crosses between threads of one process as it is).
+ *
+ * A translation is made from the bytes of its code objects, their addresses and table slots
+ * (cache indexes), and the table slots of the other code objects their code calls or jumps to
+ * directly (translate.ts reads nothing else of the machine: the memory's layout is read from
+ * STATE when it runs). So a machine whose code objects at those addresses hold the same bytes
+ * at the same slots, and whose other objects reached have the same slots, would make the same
+ * module: it may take this one (Tier.adopt checks all of that first).
+ */
+export interface TranslationRecord {
+  /** Its code objects' addresses and slots, and the module bytes' length and hash (a name for the record). */
+  readonly key: string;
+  readonly module: WebAssembly.Module;
+  /** Its functions, export f<i> for codes[i]. */
+  readonly codes: readonly RecordedCode[];
+  /** [address, slot] pairs: the slots its code reached other code objects by (the table). */
+  readonly slots: readonly number[];
+}
+
+export interface RecordedCode {
+  readonly addr: number;
+  readonly slot: number;
+  readonly bytes: Uint8Array;
+  readonly offsets: readonly number[];
+  readonly entries: readonly number[];
+  /** Addresses of the code objects its code calls or jumps to directly (dropped with them). */
+  readonly targets: readonly number[];
+  /**
+   * The code objects its calls through send sites were guessed to reach (translate.ts
+   * guessCallee: read from the sites' caches when it was made, checked when it runs, so a
+   * machine whose sites hold others runs it correctly, only without the shortcut).
+   */
+  readonly guessed: readonly number[];
+}
+
+/**
+ * The records this thread knows (its machines made them, or a spawner posted them), by key,
+ * and by the address of each code object in them; newest last. Bounded by their count.
+ */
+const records = new Map<string, TranslationRecord>();
+const recordsAt = new Map<number, TranslationRecord[]>();
+/** When each was remembered (recordCount then). */
+const recordSeq = new Map<string, number>();
+let remembered = 0;
+const MAX_RECORDS = 512;
+
+/** Keep a record for machines of this thread to adopt (once: records are known by their key). */
+export function rememberRecord(r: TranslationRecord): void {
+  if (records.has(r.key)) return;
+  records.set(r.key, r);
+  recordSeq.set(r.key, ++remembered);
+  for (const c of r.codes) {
+    const at = recordsAt.get(c.addr);
+    if (at) at.push(r); else recordsAt.set(c.addr, [r]);
+  }
+  for (const [key, old] of records) {
+    if (records.size <= MAX_RECORDS) break;
+    records.delete(key);
+    recordSeq.delete(key);
+    for (const c of old.codes) {
+      const at = recordsAt.get(c.addr);
+      if (!at) continue;
+      const i = at.indexOf(old);
+      if (i >= 0) at.splice(i, 1);
+      if (at.length === 0) recordsAt.delete(c.addr);
+    }
+  }
+}
+
+/** Records remembered so far in this thread (knownRecords(since) answers those remembered after). */
+export function recordCount(): number { return remembered; }
+
+/** The records this thread knows, oldest first, or those remembered after recordCount() was `since`. */
+export function knownRecords(since = 0): TranslationRecord[] {
+  return [...records.values()].filter((r) => (recordSeq.get(r.key) ?? 0) > since);
+}
+
+/** The runtime module (stub and enter) of this thread, compiled once: its bytes never change. */
+let runtimeModule: WebAssembly.Module | null = null;
 
 /**
  * The modules this thread compiled, newest use last, kept by their bytes: a translation whose
@@ -147,10 +242,67 @@ export function compiledModule(bytes: Uint8Array): { readonly module: WebAssembl
   return { module, reused: false };
 }
 
+/**
+ * The runtime module: the stub (STATE takes the registers passed, the interpreter runs,
+ * and everything is in STATE after: results (status, -1)), and enter (the registers
+ * passed from STATE, and put back there after a return).
+ */
+function runtimeBytes(): Uint8Array {
+  const runtime = new ModuleBuilder();
+  const fnType = functionType(runtime);
+  runtime.importMemory('env', 'memory', 0);
+  runtime.importTable('env', 'table', 0);
+  const interp = runtime.importFunction('host', 'interpret', runtime.type([I32, I32, I32, I32], [I32]));
+  const stub = runtime.define(fnType);
+  {
+    const b = stub.body;
+    b.i32(0).get(4).mem('i64_store', 3, 8 * RAX);
+    b.i32(0).get(5).i64(BigInt(PACK_TAG)).op('i64_shr_u').op('i32_wrap_i64').mem('i32_store8', 0, STATE.REG_TAGS + RAX);
+    b.i32(0).get(5).op('i32_wrap_i64').op('i64_extend_i32_u').mem('i64_store', 3, 8 * RSP);
+    b.i32(0).get(5).i64(BigInt(PACK_BUDGET)).op('i64_shr_u').op('i32_wrap_i64').mem('i32_store', 2, 4 * STATE.BUDGET);
+    b.get(0).get(1).get(2).get(3).call(interp).op('i64_extend_i32_u').i64(-1n);
+  }
+  runtime.export('stub', stub.index);
+  const enter = runtime.define(runtime.type([I32, I32, I32, I32, I32], [I32]));
+  {
+    const b = enter.body;
+    const rv = b.local(I64), pk = b.local(I64);
+    b.get(1).get(2).get(3).get(4);
+    b.i32(0).mem('i64_load', 3, 8 * RAX);
+    b.i32(0).mem('i32_load', 2, 4 * STATE.BUDGET).op('i64_extend_i32_u').i64(BigInt(PACK_BUDGET)).op('i64_shl');
+    b.i32(0).mem('i32_load8_u', 0, STATE.REG_TAGS + RAX).op('i64_extend_i32_u').i64(BigInt(PACK_TAG)).op('i64_shl').op('i64_or');
+    b.i32(0).mem('i32_load', 2, 8 * RSP).op('i64_extend_i32_u').op('i64_or');
+    b.get(0).callIndirect(fnType);
+    b.set(pk).set(rv);
+    b.get(pk).i64(0n).op('i64_lt_s');
+    b.if(); b.get(rv).op('i32_wrap_i64').ret(); b.end();
+    b.i32(0).get(rv).mem('i64_store', 3, 8 * RAX);
+    b.i32(0).get(pk).i64(BigInt(PACK_TAG)).op('i64_shr_u').op('i32_wrap_i64').mem('i32_store8', 0, STATE.REG_TAGS + RAX);
+    b.i32(0).get(pk).op('i32_wrap_i64').op('i64_extend_i32_u').mem('i64_store', 3, 8 * RSP);
+    b.i32(0).get(pk).i64(BigInt(PACK_BUDGET)).op('i64_shr_u').op('i32_wrap_i64').mem('i32_store', 2, 4 * STATE.BUDGET);
+    b.i32(RETURNED);
+  }
+  runtime.export('enter', enter.index);
+  return runtime.bytes();
+}
+
+/** The code objects other than its own that a plan's code calls or jumps to directly (rel32). */
+function directTargets(m: Machine, p: Plan): Set<CodeCache> {
+  const targets = new Set<CodeCache>();
+  for (const block of p.blocks) {
+    for (const ins of block) {
+      if (!ins.row || ins.row.operands[0] !== 'rel32' || (ins.row.control !== 'call' && ins.row.control !== 'jump')) continue;
+      const target = m.codeContaining(p.code.addr + ins.target);
+      if (target && target !== p.code) targets.add(target);
+    }
+  }
+  return targets;
+}
+
 /** The host's side of the translating tier of one machine. */
 export class Tier {
   readonly table: WebAssembly.Table;
-  readonly stats: TierStats = { modules: 0, functions: 0, micros: 0, flushes: 0, reused: 0, entries: 0, stubs: 0 };
+  readonly stats: TierStats = { modules: 0, functions: 0, micros: 0, flushes: 0, reused: 0, entries: 0, stubs: 0, adopted: 0 };
   /** The stub every untranslated table slot holds: it runs the interpreter. */
   private readonly stub: TranslatedFn;
   /** enter(slot, ret, callee, entry, depth) -> status: the host's way into a translated function. */
@@ -163,48 +315,14 @@ export class Tier {
   private readonly refused = new Set<CodeCache>();
   private readonly imports: WebAssembly.Imports;
   private moduleCount = 0;
+  /** Code objects no record known here could be adopted for (looked at once, until a flush). */
+  private readonly unadoptable = new Set<CodeCache>();
 
   constructor(readonly m: Machine, readonly mode: TierMode) {
     this.table = new WebAssembly.Table({ element: 'anyfunc', initial: 64 });
-    // The runtime module: the stub (STATE takes the registers passed, the interpreter runs,
-    // and everything is in STATE after: results (status, -1)), and enter (the registers
-    // passed from STATE, and put back there after a return).
-    const runtime = new ModuleBuilder();
-    const fnType = functionType(runtime);
-    runtime.importMemory('env', 'memory', 0);
-    runtime.importTable('env', 'table', 0);
-    const interp = runtime.importFunction('host', 'interpret', runtime.type([I32, I32, I32, I32], [I32]));
-    const stub = runtime.define(fnType);
-    {
-      const b = stub.body;
-      b.i32(0).get(4).mem('i64_store', 3, 8 * RAX);
-      b.i32(0).get(5).i64(BigInt(PACK_TAG)).op('i64_shr_u').op('i32_wrap_i64').mem('i32_store8', 0, STATE.REG_TAGS + RAX);
-      b.i32(0).get(5).op('i32_wrap_i64').op('i64_extend_i32_u').mem('i64_store', 3, 8 * RSP);
-      b.i32(0).get(5).i64(BigInt(PACK_BUDGET)).op('i64_shr_u').op('i32_wrap_i64').mem('i32_store', 2, 4 * STATE.BUDGET);
-      b.get(0).get(1).get(2).get(3).call(interp).op('i64_extend_i32_u').i64(-1n);
-    }
-    runtime.export('stub', stub.index);
-    const enter = runtime.define(runtime.type([I32, I32, I32, I32, I32], [I32]));
-    {
-      const b = enter.body;
-      const rv = b.local(I64), pk = b.local(I64);
-      b.get(1).get(2).get(3).get(4);
-      b.i32(0).mem('i64_load', 3, 8 * RAX);
-      b.i32(0).mem('i32_load', 2, 4 * STATE.BUDGET).op('i64_extend_i32_u').i64(BigInt(PACK_BUDGET)).op('i64_shl');
-      b.i32(0).mem('i32_load8_u', 0, STATE.REG_TAGS + RAX).op('i64_extend_i32_u').i64(BigInt(PACK_TAG)).op('i64_shl').op('i64_or');
-      b.i32(0).mem('i32_load', 2, 8 * RSP).op('i64_extend_i32_u').op('i64_or');
-      b.get(0).callIndirect(fnType);
-      b.set(pk).set(rv);
-      b.get(pk).i64(0n).op('i64_lt_s');
-      b.if(); b.get(rv).op('i32_wrap_i64').ret(); b.end();
-      b.i32(0).get(rv).mem('i64_store', 3, 8 * RAX);
-      b.i32(0).get(pk).i64(BigInt(PACK_TAG)).op('i64_shr_u').op('i32_wrap_i64').mem('i32_store8', 0, STATE.REG_TAGS + RAX);
-      b.i32(0).get(pk).op('i32_wrap_i64').op('i64_extend_i32_u').mem('i64_store', 3, 8 * RSP);
-      b.i32(0).get(pk).i64(BigInt(PACK_BUDGET)).op('i64_shr_u').op('i32_wrap_i64').mem('i32_store', 2, 4 * STATE.BUDGET);
-      b.i32(RETURNED);
-    }
-    runtime.export('enter', enter.index);
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(runtime.bytes()), {
+    // The runtime module (runtimeBytes), compiled once a thread.
+    runtimeModule ??= new WebAssembly.Module(runtimeBytes());
+    const instance = new WebAssembly.Instance(runtimeModule, {
       env: { memory: m.store.memory, table: this.table },
       host: { interpret: (ret: number, callee: number, entry: number, depth: number) => this.interpret(ret, callee, entry, depth) },
     });
@@ -230,6 +348,7 @@ export class Tier {
   /** A code object's loop ran hotLoops times in the interpreter: translate it (and what is queued) now. */
   loopHot(code: CodeCache): void {
     if (code.translation || this.refused.has(code) || this.mode === 'interpret') return;
+    if (this.adopt(code)) return;
     if (!code.queued) {
       code.queued = true;
       this.queue.push(code);
@@ -257,6 +376,7 @@ export class Tier {
    */
   hot(code: CodeCache): void {
     if (code.translation || this.refused.has(code) || this.mode === 'interpret') return;
+    if (this.adopt(code)) return;
     if (!code.queued) {
       code.queued = true;
       this.queue.push(code);
@@ -287,9 +407,12 @@ export class Tier {
     if (wanted.size > 0) this.translate([...wanted]);
   }
 
-  /** Translate `codes` as one module and install their functions. */
-  translate(codes: readonly CodeCache[]): void {
-    const t0 = nowMs();
+  /**
+   * The module that translates `codes` (planned and emitted, not compiled): its bytes, the
+   * plans, and the [address, slot] pairs of the table slots its code reaches other code
+   * objects by (what a record is checked against before another machine adopts it).
+   */
+  build(codes: readonly CodeCache[]): { readonly bytes: Uint8Array; readonly plans: readonly Plan[]; readonly slots: readonly number[]; readonly guessed: ReadonlyMap<number, ReadonlySet<number>> } {
     const m = this.m;
     const plans = codes.map((c) => plan(m, c));
     const mb = new ModuleBuilder();
@@ -310,56 +433,152 @@ export class Tier {
       labelsOf.set(p.code.addr, p.labelOf);
       return d;
     });
+    const slots = new Map<number, number>();
     const env: ModuleEnv = {
       mb, fnType, service, step, codeWritten, bits: bitsFn.index, functionOf, labelsOf,
-      tableIndexOf: (address) => m.cacheIndexOfCode(address), guessed: new Map(),
+      tableIndexOf: (address) => {
+        const slot = m.cacheIndexOfCode(address);
+        slots.set(address, slot);
+        return slot;
+      },
+      guessed: new Map(),
     };
     plans.forEach((p, i) => {
       emitFunction(m, p, env, defined[i].index, defined[i].body);
       mb.export(`f${i}`, defined[i].index);
     });
+    return { bytes: mb.bytes(), plans, slots: [...slots].flat(), guessed: env.guessed };
+  }
+
+  /** Translate `codes` as one module and install their functions. */
+  translate(codes: readonly CodeCache[]): void {
+    const t0 = nowMs();
+    const m = this.m;
+    const { bytes, plans, slots, guessed } = this.build(codes);
     let instance: WebAssembly.Instance;
+    let module: WebAssembly.Module;
     try {
-      const compiled = compiledModule(mb.bytes());
+      const compiled = compiledModule(bytes);
       if (compiled.reused) this.stats.reused++;
-      instance = new WebAssembly.Instance(compiled.module, this.imports);
+      module = compiled.module;
+      instance = new WebAssembly.Instance(module, this.imports);
     } catch (e) {
       // A translation the engine refuses is a translator bug: those objects stay interpreted.
       for (const c of codes) this.refused.add(c);
       this.lastError = e instanceof Error ? e.message : String(e);
       return;
     }
-    const module = ++this.moduleCount;
+    const number = ++this.moduleCount;
+    const recorded: RecordedCode[] = [];
     plans.forEach((p, i) => {
       const fn = instance.exports[`f${i}`] as TranslatedFn;
-      this.install(p, fn, module, env.guessed.get(p.code.addr));
+      // (and the code objects it calls directly on a guess: see guessCallee)
+      const direct = directTargets(m, p);
+      for (const address of guessed.get(p.code.addr) ?? []) {
+        const target = m.codeContaining(address);
+        if (target && target !== p.code) direct.add(target);
+      }
+      const targets = this.install(p, direct, fn, number);
+      recorded.push({
+        addr: p.code.addr, slot: m.cacheIndexOfCode(p.code.addr), bytes: m.store.bytes.slice(p.code.addr, p.code.addr + p.code.byteLength),
+        offsets: p.offsets, entries: [...p.entries], targets: [...targets].map((c) => c.addr), guessed: [...(guessed.get(p.code.addr) ?? [])],
+      });
     });
+    const record: TranslationRecord = { key: `${recorded.map((c) => `${c.addr}@${c.slot}`).join(',')}:${bytes.length}:${hashBytes(bytes)}`, module, codes: recorded, slots };
+    rememberRecord(record);
     this.stats.modules++;
     this.stats.functions += plans.length;
     this.stats.micros += Math.round((nowMs() - t0) * 1000);
   }
 
+  /**
+   * Take a module this thread knows a record of (rememberRecord) for `code` and the other code
+   * objects in it, when this machine would make the same module (TranslationRecord says when):
+   * true when `code` is translated now.
+   */
+  adopt(code: CodeCache): boolean {
+    const known = recordsAt.get(code.addr);
+    if (!known || this.unadoptable.has(code)) return false;
+    this.unadoptable.add(code);
+    const m = this.m;
+    for (let k = known.length - 1; k >= 0; k--) {
+      const r = known[k];
+      const caches = this.matching(r);
+      if (!caches) continue;
+      const t0 = nowMs();
+      let instance: WebAssembly.Instance;
+      try {
+        instance = new WebAssembly.Instance(r.module, this.imports);
+      } catch {
+        continue;
+      }
+      const number = ++this.moduleCount;
+      r.codes.forEach((c, i) => {
+        // (one translated here already keeps its function: the record's calls it only from inside the module)
+        if (caches[i].translation) return;
+        const targets = new Set<CodeCache>();
+        for (const a of c.targets) { const t = m.cacheOf(a); if (t) targets.add(t); }
+        const labelOf = new Map(c.offsets.map((o, l) => [o, l]));
+        this.install({ code: caches[i], offsets: c.offsets, labelOf, entries: new Set(c.entries) }, targets, instance.exports[`f${i}`] as TranslatedFn, number);
+      });
+      for (const c of caches) {
+        if (!c.queued) continue;
+        c.queued = false;
+        const q = this.queue.indexOf(c);
+        if (q >= 0) this.queue.splice(q, 1);
+      }
+      this.stats.adopted++;
+      this.stats.functions += caches.filter((c) => c.translation?.module === number).length;
+      this.stats.micros += Math.round((nowMs() - t0) * 1000);
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * The code objects of this machine a record translates, when this machine would make the
+   * record's module itself (the same bytes at the same addresses and slots, none refused
+   * here, and the same slots for the other code objects it reaches); else null. (Some may be
+   * translated here already, by another module: adopt leaves those as they are.)
+   */
+  matching(r: TranslationRecord): CodeCache[] | null {
+    const m = this.m;
+    const caches: CodeCache[] = [];
+    for (const c of r.codes) {
+      const cache = m.cacheOf(c.addr);
+      if (!cache || this.refused.has(cache) || cache.byteLength !== c.bytes.length || m.cacheIndexOfCode(c.addr) !== c.slot) return null;
+      if (!sameBytes(m.store.bytes.subarray(c.addr, c.addr + c.bytes.length), c.bytes)) return null;
+      caches.push(cache);
+    }
+    for (let i = 0; i < r.slots.length; i += 2) if (m.cacheIndexOfCode(r.slots[i]) !== r.slots[i + 1]) return null;
+    return caches;
+  }
+
+  /**
+   * For tests: would this machine make the record's module for these code objects? 'same'
+   * (its bytes' length and hash), 'other guesses' (its send sites guess other callees now, so
+   * the bytes differ there), or 'different'.
+   */
+  makesRecord(r: TranslationRecord, caches: readonly CodeCache[]): 'same' | 'other guesses' | 'different' {
+    const { bytes, guessed } = this.build(caches);
+    if (r.key.endsWith(`:${bytes.length}:${hashBytes(bytes)}`)) return 'same';
+    const same = r.codes.every((c) => {
+      const now = [...(guessed.get(c.addr) ?? [])].sort((a, b) => a - b);
+      const then = [...c.guessed].sort((a, b) => a - b);
+      return now.length === then.length && now.every((x, i) => x === then[i]);
+    });
+    return same ? 'different' : 'other guesses';
+  }
+
   /** The message of the last module the engine refused (tests look at it). */
   lastError: string | null = null;
 
-  private install(p: Plan, fn: TranslatedFn, module: number, guessed: ReadonlySet<number> | undefined): void {
+  /** Install a translated function for `p.code`; answers the code objects it reaches directly (`targets`). */
+  private install(p: PlanInfo & { readonly code: CodeCache }, targets: ReadonlySet<CodeCache>, fn: TranslatedFn, module: number): ReadonlySet<CodeCache> {
     const code = p.code;
     const slot = this.m.cacheIndexOfCode(code.addr);
-    if (slot < 0) return;
+    if (slot < 0) return targets;
     // The code objects its code calls or jumps to directly: dropped with them (see forgotten).
-    const targets = new Set<CodeCache>();
-    for (const block of p.blocks) {
-      for (const ins of block) {
-        if (!ins.row || ins.row.operands[0] !== 'rel32' || (ins.row.control !== 'call' && ins.row.control !== 'jump')) continue;
-        const target = this.m.codeContaining(code.addr + ins.target);
-        if (target && target !== code) targets.add(target);
-      }
-    }
-    // (and those it calls directly on a guess: see guessCallee)
-    for (const address of guessed ?? []) {
-      const target = this.m.codeContaining(address);
-      if (target && target !== code) targets.add(target);
-    }
     code.translation = { fn, plan: p, module, targets };
     for (const t of targets) {
       let r = this.referrers.get(t);
@@ -377,6 +596,7 @@ export class Tier {
       ins.op = OP.TRANSLATED;
       ins.txLabel = label;
     });
+    return targets;
   }
 
   /** Drop one code object's translation: its slot holds the stub again, its labels run interpreted. */
@@ -399,6 +619,7 @@ export class Tier {
     for (const code of [...this.translated]) this.drop(code);
     this.referrers.clear();
     this.refused.clear();
+    this.unadoptable.clear();
     this.stats.flushes++;
   }
 
