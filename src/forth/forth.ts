@@ -2649,7 +2649,8 @@ export class Forth {
       this.enter();
       this.rsMarks = [];
       this.error = null;
-      // A line has a budget of STEPS instructions, run a SLICE at a time.
+      // A line runs until it ends or is interrupted (as in gforth), a SLICE at a time so the
+      // host can take Ctrl-C between slices.
       let run = m.call(this.interpretCode, { steps: SLICE });
       for (let left = STEPS - SLICE; run.fault?.kind === 'StepLimit' && left > 0; left -= SLICE) {
         yield;
@@ -2805,7 +2806,7 @@ export class Forth {
 const forths = new WeakMap<Bedrock, Forth>();
 
 /** The instructions a piece of text may run at the top level, and how many between two pauses. */
-const STEPS = 1_000_000_000;
+const STEPS = Infinity;
 const SLICE = 5_000_000;
 
 function disassembleLines(bytes: Uint8Array): string[] {
