@@ -27,7 +27,9 @@
  * The segments are the used parts of memory, in cell indexes (kernel/memory/heap.ts):
  *
  *   low      [0, lowCells)             raw scratch memory (Memory at:put:)
- *   fixed    [fixedLo, fixedTop)       the stack, code, behaviours, symbols, free chunks ...
+ *   fixed    [fixedBoot, fixedTop)     code, behaviours, symbols, free chunks ... (what the
+ *                                      machine makes itself before fixedBoot, its empty stack
+ *                                      and exit stub, is not held: validate.ts machineMadeCells)
  *   old      [oldLo, oldTop)           promoted and large objects
  *   nursery  [nurseryLo, nurseryTop)   young objects
  *
@@ -40,8 +42,11 @@ import { Packr, Unpackr } from 'msgpackr';
 import { projectVersion } from '../bootstrap/project-files.ts';
 import { layoutFingerprint, layoutText } from './layout-fingerprint.ts';
 
-/** The format this code writes; it reads this one only (older and newer ones are refused by name). */
-export const FORMAT_VERSION = 1;
+/**
+ * The format this code writes; it reads this one only (older and newer ones are refused by name).
+ * 2: the fixed segment begins after the machine's own stack and exit stub (1 held them).
+ */
+export const FORMAT_VERSION = 2;
 
 /** "BEDROCK IMAGE" as a MessagePack fixstr. */
 export const MAGIC = Uint8Array.from([0xad, ...new TextEncoder().encode('BEDROCK IMAGE')]);

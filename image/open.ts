@@ -168,6 +168,7 @@ function loadFrom(fd: number, options: OpenOptions): LoadedImage | ImageError {
     interrupt: options.interrupt,
   });
   if (machine.fixedHi !== g.fixedHi) return imageError('geometry', `the fixed space cannot be made to end at ${g.fixedHi}`);
+  if (machine.fixedBoot !== header.segments[1].first) return imageError('geometry', `the machine's own objects end at ${machine.fixedBoot}, not where the fixed segment begins (${header.segments[1].first})`);
   // The machine's own objects (its stack's header, the exit stub), as it made them.
   const ownLo = machine.fixedLo, ownHi = machine.fixedBoot;
   const ownHeaders = [ownLo, ownHi - 2, ownHi - 1].map((c) => [machine.store.cells[c], machine.store.tags[c]] as const);

@@ -25,7 +25,7 @@ import { returnHome } from '../kernel/memory/stack.ts';
 import {
   crc32Of, encodeHeader, FORMAT_VERSION, head, LAYOUT_FINGERPRINT, MAGIC, payloadBytes, WRITER, type ImageHeader, type SegmentEntry,
 } from './format.ts';
-import { expectedSegments } from './validate.ts';
+import { expectedSegments, machineMadeCells } from './validate.ts';
 import { notRegular, throughLinks } from './files.ts';
 import { loadImage } from './open.ts';
 import { nowMs } from '../kernel/machine/clock.ts';
@@ -51,7 +51,9 @@ export type SaveResult =
 /** The parts of an image file for `kernel`'s heap: the header and views of memory, in order. */
 export function imageParts(kernel: Kernel, backend: Backend, journal: ImageHeader['journal']): { header: ImageHeader; parts: Uint8Array[] } {
   const m = kernel.machine, heap = kernel.heap, st = m.store;
-  const segments: SegmentEntry[] = expectedSegments(m.lowCells, heap.fixedTop, m.fixedHi, heap.oldTop, heap.nurseryLo, heap.nurseryTop);
+  const stackCells = (m.stackHi - m.stackLo) / 8;
+  const segments: SegmentEntry[] = expectedSegments(m.lowCells, heap.fixedTop, m.fixedHi, heap.oldTop, heap.nurseryLo, heap.nurseryTop, m.fixedBoot);
+  if (m.fixedBoot !== machineMadeCells(m.lowCells, stackCells)) throw new Error(`the machine's own objects end at ${m.fixedBoot}, not where an image's fixed segment begins`);
   const payload: Uint8Array[] = [head(0xdd, 2 * segments.length)];
   for (const s of segments) {
     payload.push(head(0xc6, 8 * s.cells), st.bytes.subarray(8 * s.first, 8 * (s.first + s.cells)));
@@ -59,7 +61,6 @@ export function imageParts(kernel: Kernel, backend: Backend, journal: ImageHeade
   }
   let crc = 0;
   for (const p of payload) crc = crc32Of(p, crc);
-  const stackCells = (m.stackHi - m.stackLo) / 8;
   const header: ImageHeader = {
     format: FORMAT_VERSION,
     writer: WRITER,

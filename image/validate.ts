@@ -125,7 +125,7 @@ function checkGeometry(h: ImageHeader): ImageError | null {
   if (maxCells < cells || maxCells > MAX_SLOTS) return bad(`a memory ceiling of ${maxCells} cells below its memory (${cells})`);
   if (largeObjectCells < 16 || largeObjectCells > MAX_SLOTS) return bad(`a large-object threshold of ${largeObjectCells} cells`);
   if (!(growthFactor >= 1.25 && growthFactor <= 1024)) return bad(`a growth factor of ${growthFactor}`);
-  const want: readonly SegmentEntry[] = expectedSegments(lowCells, fixedTop, fixedHi, oldTop, nurseryLo, nurseryTop);
+  const want: readonly SegmentEntry[] = expectedSegments(lowCells, fixedTop, fixedHi, oldTop, nurseryLo, nurseryTop, machineMadeCells(lowCells, stackCells));
   if (h.segments.length !== want.length) return bad(`${h.segments.length} segments, not ${want.length}`);
   for (let i = 0; i < want.length; i++) {
     const s = h.segments[i], w = want[i];
@@ -139,11 +139,25 @@ function checkGeometry(h: ImageHeader): ImageError | null {
   return null;
 }
 
-/** The segments an image of this geometry holds: the used part of each space. */
-export function expectedSegments(lowCells: number, fixedTop: number, fixedHi: number, oldTop: number, nurseryLo: number, nurseryTop: number): SegmentEntry[] {
-  const firsts = [0, lowCells, fixedHi, nurseryLo];
+/**
+ * The segments a heap of this geometry is saved in: the used part of each space, the fixed
+ * space's from `fixedFirst` (an image's, from machineMadeCells; a snapshot's, all of it).
+ */
+export function expectedSegments(lowCells: number, fixedTop: number, fixedHi: number, oldTop: number, nurseryLo: number, nurseryTop: number, fixedFirst = lowCells): SegmentEntry[] {
+  const firsts = [0, fixedFirst, fixedHi, nurseryLo];
   const ends = [lowCells, fixedTop, oldTop, nurseryTop];
   return SEGMENT_NAMES.map((name, i) => ({ name, first: firsts[i], cells: ends[i] - firsts[i] }));
+}
+
+/**
+ * Where an image's fixed segment begins: after what the machine makes itself at the start of
+ * its fixed space (its stack's header, the stack, the exit stub's two cells; machine.ts), which
+ * an image does not hold. A save is made between evaluations, with the stack empty and cleared
+ * (save.ts), so that every cell of it is 0, as a new machine's is: 0.6 MB of zeros that every
+ * start read into memory it then had to be given page by page (issue 12, item 4).
+ */
+export function machineMadeCells(lowCells: number, stackCells: number): number {
+  return lowCells + 1 + stackCells + 2;
 }
 
 // ---- the heap -----------------------------------------------------------------------------

@@ -142,8 +142,9 @@ describe('bad image files', () => {
 
   it('bad headers: fields, geometry, version, layout', () => {
     const withHeader = (f: (h: Record<string, any>) => void): Uint8Array => forge(good, (p) => f(p.header as unknown as Record<string, any>));
-    expectCheck(withHeader((h) => { h.format = 2; }), 'version', /format version 2 is newer than this Bedrock reads \(1\)/);
+    expectCheck(withHeader((h) => { h.format = 3; }), 'version', /format version 3 is newer than this Bedrock reads \(2\)/);
     expectCheck(withHeader((h) => { h.format = 0; }), 'version');
+    expectCheck(withHeader((h) => { h.format = 1; }), 'version', /format version 1 is not one this Bedrock reads \(2\)/);
     expectCheck(withHeader((h) => { delete h.heap; }), 'header', /heap/);
     expectCheck(withHeader((h) => { h.machine.cells = 'many'; }), 'header', /machine\.cells/);
     expectCheck(withHeader((h) => { h.layout = '0000'; }), 'layout');
@@ -151,6 +152,8 @@ describe('bad image files', () => {
     expectCheck(withHeader((h) => { h.heap.oldTop = h.heap.oldEnd + 1; }), 'geometry');
     expectCheck(withHeader((h) => { h.machine.cells = 2 ** 40; }), 'geometry');
     expectCheck(withHeader((h) => { h.kernel.roots = 8; }), 'geometry', /roots/);
+    // The fixed segment begins after the machine's own stack and exit stub, which an image does not hold.
+    expectCheck(withHeader((h) => { h.segments[1].cells += h.segments[1].first - h.machine.lowCells; h.segments[1].first = h.machine.lowCells; }), 'geometry', /segment 1 is fixed/);
     // A header that is MessagePack but not a map, with a correct checksum.
     const p = parse(bytes);
     expectCheck(assemble({ header: 'not a map', segments: p.segments }), 'header', /not a map/);

@@ -167,7 +167,7 @@ describe.each(['native', 'threaded'] as const)('round trip (%s)', (backend) => {
     expect(c.bedrock.kernel.marks()).toEqual([]);
     const info = imageInfo(path);
     expect(info.ok).toBe(true);
-    expect(info.lines.join('\n')).toMatch(/format {4}version 1/);
+    expect(info.lines.join('\n')).toMatch(/format {4}version 2/);
     for (const s of [a, b, c]) s.close();
   });
 });

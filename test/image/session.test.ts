@@ -181,7 +181,7 @@ describe('Session', () => {
     const info = imageInfo(path);
     expect(info.ok).toBe(true);
     const text = info.lines.join('\n');
-    expect(text).toMatch(/format {4}version 1, written by bedrock /);
+    expect(text).toMatch(/format {4}version 2, written by bedrock /);
     expect(text).toMatch(/objects {3}[\d,]+: \d+ behaviours/);
     expect(text).toMatch(/marks {5}none/);
     expect(text).toMatch(/journal {3}3 changes since this image was saved, from /); // the second session evaluated three
