@@ -17,12 +17,14 @@ function loop(iterations: number): Uint8Array {
   return r.bytes;
 }
 
-function run(tier: 'interpret' | 'auto', iterations: number): { m: Machine; translated: boolean; snap: ReturnType<typeof snapshot> } {
+function run(tier: 'interpret' | 'auto', iterations: number, before = 0): { m: Machine; code: number; translated: boolean; snap: ReturnType<typeof snapshot> } {
   const m = new Machine({ cells: 1 << 15, fixedCells: 1 << 12, stackCells: 256, tier });
   new Heap(m);
+  // (code objects registered before it, so that its cache index, its table slot, is `before`)
+  for (let i = 0; i < before; i++) m.loadCode(Uint8Array.of(0xc3));
   const code = m.loadCode(loop(iterations));
   const r = m.call(code, { steps: 10_000_000 });
-  return { m, translated: m.tier?.isTranslated(m.cacheOf(code)!) ?? false, snap: snapshot(m, r, null) };
+  return { m, code, translated: m.tier?.isTranslated(m.cacheOf(code)!) ?? false, snap: snapshot(m, r, null) };
 }
 
 describe('a long loop in code run once', () => {
@@ -32,7 +34,17 @@ describe('a long loop in code run once', () => {
     expect(a.snap.fault).toBeNull();
     expect(differences(a.snap, b.snap)).toEqual([]);
     expect(b.translated).toBe(true);
+    expect(b.m.tier!.started).toBe(true);
     expect(b.m.tier!.stats.entries).toBeGreaterThan(0);
+  });
+
+  it('is translated into a table slot past the first 64 when many code objects came before the tier started', () => {
+    const iterations = 100_000;
+    const a = run('interpret', iterations, 150), b = run('auto', iterations, 150);
+    expect(b.m.cacheIndexOfCode(b.code)).toBeGreaterThanOrEqual(150);
+    expect(differences(a.snap, b.snap)).toEqual([]);
+    expect(b.translated).toBe(true);
+    expect(b.m.tier!.table.length).toBeGreaterThan(150);
   });
 
   it('stays interpreted when it runs fewer than HOT_LOOPS times', () => {
@@ -40,5 +52,7 @@ describe('a long loop in code run once', () => {
     const a = run('interpret', iterations), b = run('auto', iterations);
     expect(differences(a.snap, b.snap)).toEqual([]);
     expect(b.translated).toBe(false);
+    // Nothing translated: the tier never made its WebAssembly side (a start that translates nothing pays nothing for it).
+    expect(b.m.tier!.started).toBe(false);
   });
 });

@@ -299,44 +299,70 @@ function directTargets(m: Machine, p: Plan): Set<CodeCache> {
   return targets;
 }
 
-/** The host's side of the translating tier of one machine. */
-export class Tier {
+/** What a tier needs of WebAssembly before its first translation (Tier.wasm). */
+interface TierWasm {
   readonly table: WebAssembly.Table;
-  readonly stats: TierStats = { modules: 0, functions: 0, micros: 0, flushes: 0, reused: 0, entries: 0, stubs: 0, adopted: 0 };
   /** The stub every untranslated table slot holds: it runs the interpreter. */
-  private readonly stub: TranslatedFn;
+  readonly stub: TranslatedFn;
   /** enter(slot, ret, callee, entry, depth) -> status: the host's way into a translated function. */
-  private readonly enterSlot: (slot: number, ret: number, callee: number, entry: number, depth: number) => number;
+  readonly enterSlot: (slot: number, ret: number, callee: number, entry: number, depth: number) => number;
+  readonly imports: WebAssembly.Imports;
+}
+
+/**
+ * The host's side of the translating tier of one machine. Its WebAssembly side (the function
+ * table, the runtime module and its stub) is made at the first translation, adoption or entry:
+ * compiling and instantiating the runtime module cost every start (`bedrock eval '3+4'`, which
+ * translates nothing) ~5 ms of CPU and ~60 pages of memory (issue 12, item 4). Until then no
+ * slot can hold a translation, so there is nothing to put back in one.
+ */
+export class Tier {
+  readonly stats: TierStats = { modules: 0, functions: 0, micros: 0, flushes: 0, reused: 0, entries: 0, stubs: 0, adopted: 0 };
   private readonly queue: CodeCache[] = [];
   private readonly translated = new Set<CodeCache>();
   /** For each code object, the translated ones that call or jump to it directly. */
   private readonly referrers = new Map<CodeCache, Set<CodeCache>>();
   /** Code objects that could not be translated (too large, or failed): never tried again until a flush. */
   private readonly refused = new Set<CodeCache>();
-  private readonly imports: WebAssembly.Imports;
   private moduleCount = 0;
   /** Code objects no record known here could be adopted for (looked at once, until a flush). */
   private readonly unadoptable = new Set<CodeCache>();
+  /** The WebAssembly side, once made (wasm). */
+  private made: TierWasm | null = null;
+  /** Slots registered before the WebAssembly side was made: its table has at least this many. */
+  private slotsWanted = 0;
 
-  constructor(readonly m: Machine, readonly mode: TierMode) {
-    this.table = new WebAssembly.Table({ element: 'anyfunc', initial: 64 });
+  constructor(readonly m: Machine, readonly mode: TierMode) {}
+
+  /** Has the WebAssembly side been made (a translation, adoption or entry needed it)? */
+  get started(): boolean { return this.made !== null; }
+
+  /** The function table: slot i holds the translation of the code object of cache index i, or the stub. */
+  get table(): WebAssembly.Table { return this.wasm.table; }
+
+  /** The WebAssembly side, made now if it was not. */
+  private get wasm(): TierWasm {
+    if (this.made) return this.made;
+    const m = this.m;
+    const table = new WebAssembly.Table({ element: 'anyfunc', initial: 64 });
     // The runtime module (runtimeBytes), compiled once a thread.
     runtimeModule ??= new WebAssembly.Module(runtimeBytes());
     const instance = new WebAssembly.Instance(runtimeModule, {
-      env: { memory: m.store.memory, table: this.table },
+      env: { memory: m.store.memory, table },
       host: { interpret: (ret: number, callee: number, entry: number, depth: number) => this.interpret(ret, callee, entry, depth) },
     });
-    this.stub = instance.exports.stub as TranslatedFn;
-    this.enterSlot = instance.exports.enter as (slot: number, ret: number, callee: number, entry: number, depth: number) => number;
-    for (let i = 0; i < this.table.length; i++) this.table.set(i, this.stub);
-    this.imports = {
-      env: { memory: m.store.memory, table: this.table },
+    const stub = instance.exports.stub as TranslatedFn;
+    for (let i = 0; i < table.length; i++) table.set(i, stub);
+    if (this.slotsWanted > table.length) table.grow(this.slotsWanted - table.length, stub);
+    const imports: WebAssembly.Imports = {
+      env: { memory: m.store.memory, table },
       host: {
         service: (code: number, off: number, depth: number) => this.service(code, off, depth),
         step: (code: number, off: number) => this.step(code, off),
         codeWritten: (cell: number) => this.codeWritten(cell),
       },
     };
+    return this.made = { table, stub, enterSlot: instance.exports.enter as TierWasm['enterSlot'], imports };
   }
 
   /** Heat a code object's calls reach before it is queued (the interpreter compares with it). */
@@ -364,7 +390,12 @@ export class Tier {
     // A slot that holds no translation holds the stub (drop and forgotten put it back), so only
     // new slots need it: given to grow, which fills them at once (a table.set a slot took
     // about 10 us, most of the open of an actor's snapshot of 5,500 code objects).
-    if (i >= this.table.length) this.table.grow(Math.max(i + 1 - this.table.length, this.table.length), this.stub);
+    if (!this.made) {
+      this.slotsWanted = Math.max(this.slotsWanted, i + 1);
+      return;
+    }
+    const { table, stub } = this.made;
+    if (i >= table.length) table.grow(Math.max(i + 1 - table.length, table.length), stub);
   }
 
   /** Calls after which a queued code object is translated at once (the interpreter compares with it). */
@@ -461,7 +492,7 @@ export class Tier {
       const compiled = compiledModule(bytes);
       if (compiled.reused) this.stats.reused++;
       module = compiled.module;
-      instance = new WebAssembly.Instance(module, this.imports);
+      instance = new WebAssembly.Instance(module, this.wasm.imports);
     } catch (e) {
       // A translation the engine refuses is a translator bug: those objects stay interpreted.
       for (const c of codes) this.refused.add(c);
@@ -508,7 +539,7 @@ export class Tier {
       const t0 = nowMs();
       let instance: WebAssembly.Instance;
       try {
-        instance = new WebAssembly.Instance(r.module, this.imports);
+        instance = new WebAssembly.Instance(r.module, this.wasm.imports);
       } catch {
         continue;
       }
@@ -586,7 +617,7 @@ export class Tier {
       r.add(code);
     }
     this.translated.add(code);
-    this.table.set(slot, fn);
+    this.wasm.table.set(slot, fn);
     // (only the entries: elsewhere the interpreter runs on to one, or out of the object)
     p.offsets.forEach((off, label) => {
       if (!p.entries.has(label)) return;
@@ -608,7 +639,7 @@ export class Tier {
     this.translated.delete(code);
     for (const target of t.targets) this.referrers.get(target)?.delete(code);
     const slot = this.m.cacheIndexOfCode(code.addr);
-    if (slot >= 0) this.table.set(slot, this.stub);
+    if (slot >= 0) this.wasm.table.set(slot, this.wasm.stub);
   }
 
   /**
@@ -633,7 +664,7 @@ export class Tier {
     for (const r of [...(this.referrers.get(code) ?? [])]) this.drop(r);
     this.referrers.delete(code);
     this.refused.delete(code);
-    if (slot >= 0 && slot < this.table.length) this.table.set(slot, this.stub);
+    if (this.made && slot >= 0 && slot < this.made.table.length) this.made.table.set(slot, this.made.stub);
   }
 
   /**
@@ -641,7 +672,7 @@ export class Tier {
    * the status it ended with (translate.ts), STATE holding the registers after.
    */
   enter(code: CodeCache, ret: number, entry: number, depth: number): number {
-    return this.enterSlot(this.m.cacheIndexOfCode(code.addr), ret, code.addr, entry, depth);
+    return this.wasm.enterSlot(this.m.cacheIndexOfCode(code.addr), ret, code.addr, entry, depth);
   }
 
   /** Translations alive now (for `.see` and tests). */
