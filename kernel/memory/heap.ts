@@ -21,10 +21,10 @@
  * (promotion on first survival) and empties the nursery; when old space cannot take a full
  * nursery, a major collection compacts old space and the nursery together and sweeps the
  * fixed space. After a major collection memory grows (WebAssembly.Memory.grow) until old
- * space is at most 1/growthFactor full and has room for promotionRoom nurseries, up to maxCells; the nursery always sits at the top
- * of memory, so growing gives old space the room the nursery leaves. The fixed space grows
- * too, when it is full after a major collection: that collection slides old space up to
- * make room (fixed objects never move).
+ * space is at most 1/growthFactor full and has room for promotionRoom nurseries, up to
+ * maxCells; the nursery always sits at the top of memory, so growing gives old space the
+ * room the nursery leaves. The fixed space grows too, when it is full after a major
+ * collection: that collection slides old space up to make room (fixed objects never move).
  *
  * A free chunk of the fixed space is an object-shaped gap, so the space can be walked from
  * header to header:

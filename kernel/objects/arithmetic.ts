@@ -23,7 +23,7 @@
  */
 import type { Machine } from '../machine/machine.ts';
 import { slotPointer } from './access.ts';
-import { GUARD_GROUP, groupOverridden, guardsOf, recordSealed, setGroup } from './guards.ts';
+import { GUARD_GROUP, groupInlined, groupSealed, guardsOf, recordSealed, setGroup } from './guards.ts';
 import { lookup } from './classes.ts';
 import type { Kernel } from './kernel.ts';
 import { CLASS, ROOTS } from './layout.ts';
@@ -52,10 +52,7 @@ export function isArithmeticSelector(selector: string): selector is ArithmeticSe
 }
 
 /** Has inlining begun (so the compiler may inline)? */
-export function arithmeticSealed(k: Kernel): boolean {
-  const a = slotPointer(k.machine, k.roots, ROOTS.ARITHMETIC);
-  return a > 0 && a !== k.nil;
-}
+export const arithmeticSealed = (k: Kernel): boolean => groupSealed(k, ROOTS.ARITHMETIC);
 
 /**
  * Begin inlining: record what each special selector finds for a SmallInteger now (the
@@ -95,6 +92,4 @@ export function guardOffsets(m: Machine, code: number): number[] {
 }
 
 /** Are the fast paths running (sealed and nothing overridden)? */
-export function arithmeticInlined(k: Kernel): boolean {
-  return arithmeticSealed(k) && !groupOverridden(k, GUARD_GROUP.ARITHMETIC);
-}
+export const arithmeticInlined = (k: Kernel): boolean => groupInlined(k, ROOTS.ARITHMETIC, GUARD_GROUP.ARITHMETIC);

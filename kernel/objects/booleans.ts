@@ -15,7 +15,7 @@
  */
 import { classIndexOf, slotCount, slotPointer } from './access.ts';
 import { lookup } from './classes.ts';
-import { GUARD_GROUP, groupOverridden, recordSealed, setGroup } from './guards.ts';
+import { GUARD_GROUP, groupInlined, groupSealed, recordSealed, setGroup } from './guards.ts';
 import type { Kernel } from './kernel.ts';
 import { ROOTS } from './layout.ts';
 
@@ -27,15 +27,10 @@ export function isBooleanSelector(selector: string): boolean {
 }
 
 /** Has inlining begun (so the compiler may inline)? */
-export function booleansSealed(k: Kernel): boolean {
-  const a = slotPointer(k.machine, k.roots, ROOTS.BOOLEAN);
-  return a > 0 && a !== k.nil;
-}
+export const booleansSealed = (k: Kernel): boolean => groupSealed(k, ROOTS.BOOLEAN);
 
 /** Are the inlined paths running (sealed and nothing overridden)? */
-export function booleansInlined(k: Kernel): boolean {
-  return booleansSealed(k) && !groupOverridden(k, GUARD_GROUP.BOOLEAN);
-}
+export const booleansInlined = (k: Kernel): boolean => groupInlined(k, ROOTS.BOOLEAN, GUARD_GROUP.BOOLEAN);
 
 /** What the lookup of each selector finds for true's class, then for false's (-1: nothing). */
 function found(k: Kernel): number[] {

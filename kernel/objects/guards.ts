@@ -21,7 +21,7 @@
  */
 import { CODE_LITERALS, FORMAT_CODE, FORMAT_POINTERS, TAG_NUM, TAG_PTR } from '../machine/cells.ts';
 import type { Machine } from '../machine/machine.ts';
-import { setSlot, setSlotPointer } from './access.ts';
+import { setSlot, setSlotPointer, slotPointer } from './access.ts';
 import type { Kernel } from './kernel.ts';
 import { CLASS, ROOTS } from './layout.ts';
 
@@ -91,6 +91,17 @@ export function recordSealed(k: Kernel, root: number, methods: readonly number[]
   methods.forEach((method, i) => setSlotPointer(k.machine, a, i, method));
   setSlotPointer(k.machine, k.roots, root, a);
   return null;
+}
+
+/** Has inlining of the group kept under the kernel's root `root` begun (so the compiler may inline)? */
+export function groupSealed(k: Kernel, root: number): boolean {
+  const a = slotPointer(k.machine, k.roots, root);
+  return a > 0 && a !== k.nil;
+}
+
+/** Are the group's inlined paths running (sealed under `root`, and `group` not overridden)? */
+export function groupInlined(k: Kernel, root: number, group: GuardGroup): boolean {
+  return groupSealed(k, root) && !groupOverridden(k, group);
 }
 
 /** Is group `group` overridden now (its guards taken)? Before its cell is set, it is. */

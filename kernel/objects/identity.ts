@@ -16,7 +16,7 @@
  */
 import { slotCount, slotPointer } from './access.ts';
 import { behaviourAt, classTable, lookup, methodsHead } from './classes.ts';
-import { GUARD_GROUP, groupOverridden, recordSealed, setGroup } from './guards.ts';
+import { GUARD_GROUP, groupInlined, groupSealed, recordSealed, setGroup } from './guards.ts';
 import type { Kernel } from './kernel.ts';
 import { CLASS, ENTRY, ROOTS } from './layout.ts';
 
@@ -28,15 +28,10 @@ export function isIdentitySelector(selector: string): boolean {
 }
 
 /** Has inlining begun (so the compiler may inline)? */
-export function identitySealed(k: Kernel): boolean {
-  const a = slotPointer(k.machine, k.roots, ROOTS.IDENTITY);
-  return a > 0 && a !== k.nil;
-}
+export const identitySealed = (k: Kernel): boolean => groupSealed(k, ROOTS.IDENTITY);
 
 /** Are the inlined comparisons running (sealed and nothing overridden)? */
-export function identityInlined(k: Kernel): boolean {
-  return identitySealed(k) && !groupOverridden(k, GUARD_GROUP.IDENTITY);
-}
+export const identityInlined = (k: Kernel): boolean => groupInlined(k, ROOTS.IDENTITY, GUARD_GROUP.IDENTITY);
 
 /**
  * Begin inlining: record the methods that answer the identity selectors for an Object and for

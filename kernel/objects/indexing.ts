@@ -16,7 +16,7 @@
  */
 import { slotPointer } from './access.ts';
 import { lookup } from './classes.ts';
-import { GUARD_GROUP, groupOverridden, recordSealed, setGroup } from './guards.ts';
+import { GUARD_GROUP, groupInlined, groupSealed, recordSealed, setGroup } from './guards.ts';
 import type { Kernel } from './kernel.ts';
 import { CLASS, ROOTS } from './layout.ts';
 
@@ -28,15 +28,10 @@ export function isIndexingSelector(selector: string): boolean {
 }
 
 /** Has inlining begun (so the compiler may inline)? */
-export function indexingSealed(k: Kernel): boolean {
-  const a = slotPointer(k.machine, k.roots, ROOTS.INDEXING);
-  return a > 0 && a !== k.nil;
-}
+export const indexingSealed = (k: Kernel): boolean => groupSealed(k, ROOTS.INDEXING);
 
 /** Are the inlined paths running (sealed and nothing overridden)? */
-export function indexingInlined(k: Kernel): boolean {
-  return indexingSealed(k) && !groupOverridden(k, GUARD_GROUP.INDEXING);
-}
+export const indexingInlined = (k: Kernel): boolean => groupInlined(k, ROOTS.INDEXING, GUARD_GROUP.INDEXING);
 
 /** Begin inlining: record what Array's lookup finds for at: and at:put: now. Returns a message if one is missing. */
 export function sealIndexing(k: Kernel): string | null {

@@ -89,7 +89,15 @@ export interface PoolWorkerData {
   readonly control: MessagePort;
   /** The machine it should prepare a memory for, or null. */
   readonly geometry: Snapshot['machine'] | null;
+  /**
+   * READY: 1 while it waits with its memory prepared for the next actor (it sets it), 0 from
+   * the spawn that hands it an actor (the spawner clears it) until then.
+   */
+  readonly state: Int32Array;
 }
+
+/** PoolWorkerData.state[READY]. */
+export const READY = 0;
 
 /** What a pooled worker is sent to run an actor. */
 export interface StartActor {
@@ -122,6 +130,8 @@ interface PoolWorker {
   /** The staging buffer's flag and this spawn's token in it, while the worker may not have copied it out. */
   busy: { readonly flag: Int32Array; readonly token: number } | null;
   dead: boolean;
+  /** Its PoolWorkerData.state: READY says it has prepared its memory since its last actor. */
+  readonly state: Int32Array;
   /** The keys of the translation records it has (sent to it, or made by its actors). */
   readonly records: Set<string>;
 }
@@ -160,8 +170,24 @@ export interface ActorParent {
 const all = new Set<ActorRecord>();
 let exitHooked = false;
 
-/** Workers waiting for an actor. */
+/** Workers waiting for an actor, the one that has waited longest first. */
 const idle: PoolWorker[] = [];
+
+/**
+ * The idle worker a spawn takes: the one that has waited longest among those that have
+ * prepared their memory (READY), else the one that has waited longest. A worker clears its
+ * last machine's memory after it has posted that actor's outcome (a few milliseconds), and a
+ * spawn handed to it meanwhile would wait for that before it started; the worker just
+ * released, the one a last-in-first-out pool hands out, is the one most likely still at it.
+ */
+function takeIdle(): PoolWorker | undefined {
+  let i = idle.findIndex((w) => Atomics.load(w.state, READY) === 1);
+  if (i < 0) i = idle.length > 0 ? 0 : -1;
+  if (i < 0) return undefined;
+  const [w] = idle.splice(i, 1);
+  Atomics.store(w.state, READY, 0);
+  return w;
+}
 /** Every worker of the pool, waiting or running. */
 const workers = new Set<PoolWorker>();
 /**
@@ -204,10 +230,11 @@ function stopRecord(a: ActorRecord): void {
 /** A new pooled worker, preparing a memory for a machine of `geometry`. */
 function newWorker(geometry: Snapshot['machine'] | null): PoolWorker {
   const { port1, port2 } = new (threads().MessageChannel)();
-  const worker = startWorker({ control: port2, geometry }, [port2]);
+  const state = new Int32Array(new SharedArrayBuffer(4));
+  const worker = startWorker({ control: port2, geometry, state }, [port2]);
   worker.unref();
   port1.unref();
-  const w: PoolWorker = { worker, control: port1, actor: null, busy: null, dead: false, records: new Set() };
+  const w: PoolWorker = { worker, control: port1, actor: null, busy: null, dead: false, state, records: new Set() };
   workers.add(w);
   worker.on('error', (e) => {
     const a = w.actor;
@@ -545,7 +572,7 @@ export class Actors {
     const counters = new Int32Array(new SharedArrayBuffer(8));
     let w: PoolWorker;
     try {
-      w = idle.pop() ?? newWorker(snapshot.machine);
+      w = takeIdle() ?? newWorker(snapshot.machine);
       const records = knownRecords().filter((r) => !w.records.has(r.key));
       w.control.postMessage({ snapshot, busy: stage.busy, token, backend: this.host.backend, starter, doIts: [...this.host.doIts], port: port2, counters, records } satisfies StartActor, [port2]);
       for (const r of records) w.records.add(r.key);

@@ -9,13 +9,15 @@
  *
  * While it waits it keeps a memory ready for the next machine (Machine.preparedMemory): a new
  * one written through once, or the last machine's cleared, so that opening a snapshot copies
- * into memory the operating system has already given (a first write to a page is slow).
+ * into memory the operating system has already given (a first write to a page is slow). It
+ * says when that memory is ready (PoolWorkerData.state), so that a spawn is handed to a worker
+ * that is not still clearing.
  */
 import { type MessagePort, workerData } from 'node:worker_threads';
 import { Machine } from '../../kernel/machine/machine.ts';
 import { SERVICE } from '../../kernel/objects/layout.ts';
 import { openSnapshot, snapshotMachineOptions } from '../../image/snapshot.ts';
-import { Actors, OUTBOX, stopAllActors, type PoolWorkerData, type StartActor, type ToSpawner } from './actor-service.ts';
+import { Actors, OUTBOX, READY, stopAllActors, type PoolWorkerData, type StartActor, type ToSpawner } from './actor-service.ts';
 import { Bedrock, type Outcome } from './bedrock.ts';
 import { frameLine, gstName } from './stack-report.ts';
 import { TAG_PTR } from '../../kernel/machine/cells.ts';
@@ -29,6 +31,8 @@ function post(start: StartActor, msg: ToSpawner): void {
 
 const data = workerData as PoolWorkerData;
 let memory: WebAssembly.Memory | null = data.geometry ? Machine.preparedMemory(snapshotMachineOptions(data.geometry)) : null;
+// Ready for an actor (the spawner prefers a worker that is: actor-service.ts takeIdle).
+Atomics.store(data.state, READY, 1);
 
 /** The frames that start an actor's block (Actor runStart), below the user's: left out of its backtrace. */
 const STARTING = /^(BlockClosure>>(primValueWithArguments:count:|valueWithArguments:)|Actor class>>runStart|a DoIt)\b/;
@@ -78,6 +82,7 @@ function run(start: StartActor): void {
   } catch (e) {
     post(start, { kind: 'error', text: `the actor's snapshot did not open: ${e instanceof Error ? e.message : String(e)}`, backtrace: [], output: '' });
     start.port.close();
+    Atomics.store(data.state, READY, 1);
     return;
   } finally {
     // The shared buffer is the spawner's again.
@@ -110,6 +115,7 @@ function run(start: StartActor): void {
   stopAllActors();
   // Its machine's memory, cleared, is the next one's.
   memory = Machine.preparedMemory(snapshotMachineOptions(start.snapshot.machine), b.kernel.machine.store.memory);
+  Atomics.store(data.state, READY, 1);
 }
 
 (data.control as MessagePort).on('message', (start: StartActor) => run(start));

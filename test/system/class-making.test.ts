@@ -20,6 +20,13 @@ import type { Bedrock } from '../../src/system/bedrock.ts';
 import { makeRandom, testSeed } from '../support/random.ts';
 import { bootSystem } from '../support/system.ts';
 
+/** A system of its own for each group of tests. */
+function booted(): Bedrock {
+  const b = bootSystem();
+  if (typeof b === 'string') throw new Error(b);
+  return b;
+}
+
 const SHAPES = [
   { message: 'subclass:', flags: 0 },
   { message: 'variableSubclass:', flags: 1 },
@@ -32,9 +39,7 @@ describe('making classes in the library', () => {
   let k: Kernel;
   const run = (source: string): string[] => b.evaluate(source).map((o) => o.text);
   beforeAll(() => {
-    const booted = bootSystem();
-    if (typeof booted === 'string') throw new Error(booted);
-    b = booted;
+    b = booted();
     k = b.kernel;
   });
 
@@ -132,9 +137,7 @@ describe('globals defined in the library', () => {
   let k: Kernel;
   const run = (source: string): string[] => b.evaluate(source).map((o) => o.text);
   beforeAll(() => {
-    const booted = bootSystem();
-    if (typeof booted === 'string') throw new Error(booted);
-    b = booted;
+    b = booted();
     k = b.kernel;
   });
 
@@ -186,9 +189,7 @@ describe('a class that exists, changed: what cannot be applied is refused by the
   let b: Bedrock;
   const run = (source: string): string[] => b.evaluate(source).map((o) => o.text);
   beforeAll(() => {
-    const booted = bootSystem();
-    if (typeof booted === 'string') throw new Error(booted);
-    b = booted;
+    b = booted();
   });
 
   // The words are the host's before the checks moved (kernel/objects/reshape.ts): each was
