@@ -34,9 +34,10 @@ export type LogKind = 'define' | 'class' | 'global' | 'declare' | 'mark' | 'resh
 
 /**
  * Make a log entry (not yet linked in: `Kernel.commitLog` links it once the definition it
- * records has been made). Returns its address or a message.
+ * records has been made). Returns its address or a message. `sourceString`, when not -1, is
+ * a String of `source`'s text to keep instead of a new one.
  */
-export function appendLog(k: Kernel, kind: LogKind, behaviour: number, name: number, source?: string, data = -1): number | string {
+export function appendLog(k: Kernel, kind: LogKind, behaviour: number, name: number, source?: string, data = -1, sourceString = -1): number | string {
   const m = k.machine;
   return k.withHolds((hold) => {
     hold(behaviour);
@@ -44,7 +45,8 @@ export function appendLog(k: Kernel, kind: LogKind, behaviour: number, name: num
     hold(data);
     const kindSymbol = hold(k.symbols.intern(kind));
     if (kindSymbol < 0) return 'out of memory';
-    const text = source === undefined ? k.nil : hold(makeString(k, source));
+    hold(sourceString);
+    const text = source === undefined ? k.nil : sourceString >= 0 ? sourceString : hold(makeString(k, source));
     if (text < 0) return 'out of memory';
     const entry = k.heap.allocateFixed(LOG.SIZE, FORMAT_POINTERS, CLASS.LogEntry, BigInt(k.nil), TAG_PTR);
     if (entry < 0) return 'out of memory';

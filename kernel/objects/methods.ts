@@ -23,7 +23,7 @@ import { FORMAT_BYTES, FORMAT_POINTERS, FORMAT_WORDS, TAG_NUM, TAG_PTR } from '.
 import { encode } from '../machine/x86/encoder.ts';
 import { mem, reg, rel, type Operand } from '../machine/x86/operand.ts';
 import { REG64, RSP } from '../machine/x86/table.ts';
-import { byteShape, codePoints, latin1, setSlotNumber, setSlotPointer, slotPointer, utf8 } from './access.ts';
+import { byteShape, classIndexOf, codePoints, isObject, latin1, setSlotNumber, setSlotPointer, slotPointer, textOf, utf8 } from './access.ts';
 import { bindingValue, findBinding } from './globals.ts';
 import { behaviourIndex, methodsHead, setMethodsHead, walkGuard } from './classes.ts';
 import type { Kernel } from './kernel.ts';
@@ -300,6 +300,20 @@ export function removeSelector(k: Kernel, b: number, selector: number): number |
 }
 
 /**
+ * The String `method` keeps its source in, when that is `source`'s text, else -1: the log entry
+ * of the definition then keeps the same String rather than a copy (the base image held 0.4 MB
+ * of sources twice, which every start read; issue 12, item 4).
+ */
+function sourceKept(k: Kernel, method: number, source: string | undefined): number {
+  const m = k.machine;
+  if (source === undefined || method === k.nil || !isObject(m, method) || classIndexOf(m, method) !== CLASS.CompiledMethod) return -1;
+  const kept = slotPointer(m, method, METHOD.SOURCE);
+  // (only one of the fixed space, which a collection never moves: making the entry may collect)
+  const fixed = kept >> 3 >= m.fixedLo && kept >> 3 < m.fixedHi;
+  return kept > 0 && fixed && kept !== k.nil && isObject(m, kept) && classIndexOf(m, kept) === CLASS.String && textOf(m, kept) === source ? kept : -1;
+}
+
+/**
  * Install `method` for `selector` in behaviour `b`: a new entry shadows whatever the chain
  * answered before. Returns the entry, or a message (and then nothing has changed). A method of
  * nil removes the selector (removeSelector above).
@@ -310,7 +324,7 @@ export function define(k: Kernel, b: number, selector: number, method: number, s
     hold(b);
     hold(selector);
     hold(method);
-    const logged = appendLog(k, 'define', b, selector, source);
+    const logged = appendLog(k, 'define', b, selector, source, -1, sourceKept(k, method, source));
     if (typeof logged === 'string') return logged;
     hold(logged);
     const entry = k.heap.allocateFixed(ENTRY.SIZE, FORMAT_POINTERS, CLASS.MethodEntry, BigInt(k.nil), TAG_PTR);
