@@ -94,41 +94,49 @@ function fibRun(n: number, two: boolean): Measurement {
 
 /**
  * How fast each core is now: a JavaScript fib 25 run again and again for 0.4 s in a process
- * pinned to each core (taskset), all at once; for each core, the median ms of one fib 25.
+ * pinned to each core (taskset), all at once; for each core, the median ms of one fib 25, and
+ * the ms the probe waited for its core meanwhile (other work on it: its runqueue wait, from
+ * /proc/thread-self/schedstat), which says whether the time is the core's speed or its load.
  * A string says why not (no taskset: not Linux, or not installed).
  */
-function coreSpeeds(): number[] | string {
+function coreSpeeds(): { ms: number[]; waited: number[] } | string {
   const cores = Math.min(availableParallelism(), 8);
-  const probe = `const f=(n)=>n<2?n:f(n-1)+f(n-2);f(20);const t=[];const end=performance.now()+400;` +
+  const probe = `const q=()=>{try{return Number(require("fs").readFileSync("/proc/thread-self/schedstat","utf8").split(" ")[1])/1e6}catch{return 0}};` +
+    `const f=(n)=>n<2?n:f(n-1)+f(n-2);f(20);const t=[];const w=q();const end=performance.now()+400;` +
     `while(performance.now()<end){const a=performance.now();f(25);t.push(performance.now()-a);}` +
-    `t.sort((a,b)=>a-b);console.log(process.argv[1]+" "+t[t.length>>1]);`;
+    `t.sort((a,b)=>a-b);console.log(process.argv[1]+" "+t[t.length>>1]+" "+(q()-w));`;
   // (Quoted for sh: neither the probe nor a sane path to node holds a single quote.)
   if (process.execPath.includes("'")) return "the cores' speeds were not measured (the path to node holds a quote)";
   const script = Array.from({ length: cores }, (_, c) => `taskset -c ${c} '${process.execPath}' -e '${probe}' ${c} &`).join(' ') + ' wait';
   const r = spawnSync('sh', ['-c', script], { encoding: 'utf8', timeout: 20_000 });
-  const ms: number[] = [];
+  const ms: number[] = [], waited: number[] = [];
   for (const line of (r.stdout ?? '').split('\n')) {
-    const [c, v] = line.split(' ');
-    if (c !== undefined && v !== undefined) ms[Number(c)] = Number(v);
+    const [c, v, w] = line.split(' ');
+    if (c !== undefined && v !== undefined) { ms[Number(c)] = Number(v); waited[Number(c)] = Number(w ?? 0); }
   }
   if (r.status !== 0 || ms.length !== cores || ms.some((v) => !(v > 0))) {
     return `the cores' speeds could not be measured (${r.error ? r.error.message : (r.stderr || 'taskset failed').trim().split('\n')[0]})`;
   }
-  return ms;
+  return { ms, waited };
 }
 
 /** coreSpeeds() just before the first timed pair of the actors' fib, and just after the last. */
-const cores: { before: number[] | string | null; after: number[] | string | null } = { before: null, after: null };
+const cores: { before: ReturnType<typeof coreSpeeds> | null; after: ReturnType<typeof coreSpeeds> | null } = { before: null, after: null };
 
 function coreLine(): string[] {
   const { before, after } = cores;
   if (before === null || after === null) return [];
   if (typeof before === 'string') return [before];
   if (typeof after === 'string') return [after];
-  const each = before.map((b, c) => `cpu${c} ${b.toFixed(2)} / ${after[c].toFixed(2)} ms`).join(', ');
-  const worst = Math.max(...before, ...after) / Math.min(...before, ...after);
+  const each = before.ms.map((b, c) => `cpu${c} ${b.toFixed(2)} / ${after.ms[c].toFixed(2)} ms (waited ${before.waited[c].toFixed(0)} / ${after.waited[c].toFixed(0)} ms of 400 for the core)`).join(', ');
+  const all = [...before.ms, ...after.ms];
+  const worst = Math.max(...all) / Math.min(...all);
+  // A probe that waited for its core a tenth of the time measured other work, not the core.
+  const busy = [...before.waited, ...after.waited].some((w) => w > 40);
   return [`cores: a JavaScript fib 25 on every core at once (each pinned to its core), before / after the timed pairs: ${each}; ` +
-    `the slowest core took ${worst.toFixed(2)}x the fastest time, so two equal halves could gain at most ${(2 / worst).toFixed(2)}x over one actor on the fastest core`];
+    (busy
+      ? 'other work held a core meanwhile, so these times say little about the cores\' own speed'
+      : `the slowest core took ${worst.toFixed(2)}x the fastest time, so two equal halves could gain at most ${(2 / worst).toFixed(2)}x over one actor on the fastest core`)];
 }
 
 /** What settle() found: how long the process took to fall quiet after the pool's warm-up, or null (not run). */
