@@ -125,6 +125,16 @@ describe('Delays', () => {
     ['value:onTimeoutDo: answers the block when it ends in time; nested timeouts each stop their own block',
       '| r | r := OrderedCollection new. r add: ((Delay forSeconds: 10) value: [3 + 4] onTimeoutDo: [0]). r add: ((Delay forMilliseconds: 30) value: [[(Delay forSeconds: 100) value: [[(Delay forSeconds: 1000) wait] ensure: [r add: #in]] onTimeoutDo: [r add: #innerTimeout]] ensure: [r add: #mid]] onTimeoutDo: [#outerTimeout]). r asArray',
       ['#(7 #in #mid #outerTimeout)']],
+    ['a more urgent process whose Delay ends preempts one that never waits (Pharo)',
+      '| r t | r := OrderedCollection new. [(Delay forMilliseconds: 30) wait. r add: #tick] forkAt: Processor userInterruptPriority. t := Time millisecondClock. [r isEmpty and: [Time millisecondClock - t < 20000]] whileTrue. r asArray',
+      ['#(#tick)']],
+    ['a less urgent one whose Delay ends does not: it runs when the statement has answered',
+      '| t | R := OrderedCollection new. [(Delay forMilliseconds: 10) wait. R add: #low] forkAt: Processor userBackgroundPriority. (Delay forMilliseconds: 1) wait. t := Time millisecondClock. [Time millisecondClock - t < 60] whileTrue. R add: #main. R asArray\nR asArray',
+      ['#(#main)', '#(#main #low)']],
+    ['a computation interrupted again and again by a ticking process answers as it does alone: registers, flags and floats are kept',
+      'Object subclass: #Sums\nSums int -> ^(1 to: 200000) inject: 0 into: [:a :b | a + (b * b \\\\ 7) - (b bitAnd: 3)]\nSums float -> ^(1 to: 50000) inject: 0.0 into: [:a :b | a + b sqrt - (b / 3.0)]\n| quiet ticks loud | quiet := {Sums new int. Sums new float}. ticks := 0. [[(Delay forMilliseconds: 1) wait. ticks := ticks + 1] repeat] forkAt: Processor userInterruptPriority. loud := {Sums new int. Sums new float}. {quiet = loud. ticks > 0}',
+      ['Sums', 'Sums>>int', 'Sums>>float', '#(true true)']],
+    ['valueWithin:onTimeout: stops a block that never waits', '| n | n := 0. {[[true] whileTrue: [n := n + 1]] valueWithin: 50 milliSeconds onTimeout: [#stopped]. n > 0}', ['#(#stopped true)']],
     ['valueWithin:onTimeout: (Pharo)', '{[3] valueWithin: 1 second onTimeout: [4]. [(Delay forSeconds: 5) wait. 3] valueWithin: 20 milliSeconds onTimeout: [4]}', ['#(3 4)']],
   ]);
 });
