@@ -95,8 +95,13 @@ const quickEmoji = {
       let imports = '';
       const test = 'rgiEmojiRegex.test(segment)';
       if (/[\\/]string-width[\\/]/.test(args.path) && text.includes(test)) {
+        // The expression itself is made at its first test, not when the module loads: making it
+        // (V8 parses the whole emoji set) cost the REPL's first frame ~12 ms of CPU.
+        const made = /const rgiEmojiRegex = (\/\^\\p\{RGI_Emoji\}\$\/v);/.exec(text);
+        if (!made) return { errors: [{ text: `string-width makes its emoji expression otherwise than bin/build.mjs expects (${args.path}): update its quick-emoji plugin` }] };
         patched++;
         imports += `import { mayBeEmoji as __mayBeEmoji } from ${JSON.stringify(root + 'src/repl/emoji.ts')};\n`;
+        text = text.replace(made[0], `let __rgiEmojiRegex; const rgiEmojiRegex = { test: (s) => (__rgiEmojiRegex ??= ${made[1]}).test(s) };`);
         text = text.replaceAll(test, `(__mayBeEmoji(segment) && ${test})`);
       }
       // Below: the segmenters made lazy.

@@ -108,6 +108,11 @@ export interface StartActor {
   readonly backend: Backend;
   /** The spawner's compiled `Actor runStart`, in the snapshot (Bedrock.actorStarter), or null. */
   readonly starter: { readonly method: number; readonly entry: number } | null;
+  /**
+   * The spawner's compiled `Processor runUntilIdle` (Bedrock.idleDoIt), in the snapshot, or
+   * null: the actor runs it as its block ends instead of compiling its own then.
+   */
+  readonly idle: { readonly method: number; readonly entry: number } | null;
   /** The spawner's DoIts running (methods, in the snapshot): the actor's backtrace names its block's frames by them. */
   readonly doIts: readonly number[];
   /** The actor's own port, and its counters (INBOX, OUTBOX). */
@@ -157,6 +162,8 @@ export interface ActorHost {
   transcript(text: string): void;
   /** `Actor runStart` compiled once in this heap, for every actor's worker to run as it is (or null: each compiles it). */
   actorStarter(): { readonly method: number; readonly entry: number } | null;
+  /** `Processor runUntilIdle` compiled once in this heap (or null: there are no processes yet). */
+  idleDoIt(): { readonly method: number; readonly entry: number } | null;
   /** The methods of the DoIts running (the actor names the frames of its block by them). */
   readonly doIts: readonly number[];
 }
@@ -544,8 +551,9 @@ export class Actors {
     if (typeof g === 'string') return g;
     const binding = findBinding(k, 'ActorStart');
     if (binding < 0) return 'ActorStart is not defined (bootstrap/system/actor.bedrock)';
-    // (Compiled at the first spawn: it may allocate, so before the registers are read again below.)
+    // (Compiled at the first spawn: they may allocate, so before the registers are read again below.)
     const starter = this.host.actorStarter();
+    const idleDoIt = this.host.idleDoIt();
     const holder = k.heap.allocate(2, FORMAT_POINTERS, CLASS.Array, BigInt(k.nil), TAG_PTR);
     if (holder < 0) return 'out of memory';
     // (Nothing allocated since the registers were read moved anything the holder takes: read again.)
@@ -574,7 +582,7 @@ export class Actors {
     try {
       w = takeIdle() ?? newWorker(snapshot.machine);
       const records = knownRecords().filter((r) => !w.records.has(r.key));
-      w.control.postMessage({ snapshot, busy: stage.busy, token, backend: this.host.backend, starter, doIts: [...this.host.doIts], port: port2, counters, records } satisfies StartActor, [port2]);
+      w.control.postMessage({ snapshot, busy: stage.busy, token, backend: this.host.backend, starter, idle: idleDoIt, doIts: [...this.host.doIts], port: port2, counters, records } satisfies StartActor, [port2]);
       for (const r of records) w.records.add(r.key);
     } catch (e) {
       Atomics.compareExchange(stage.busy, 0, token, 0);

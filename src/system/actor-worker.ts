@@ -94,6 +94,7 @@ function run(start: StartActor): void {
     b.kernel.heap.roots.add(BigInt(d), TAG_PTR);
     b.doIts.push(d);
   }
+  if (start.idle) b.adoptIdle(start.idle);
   const actors = new Actors(b.kernel, b, { port: start.port, counters: start.counters });
   b.actors = actors;
   b.kernel.machine.services[SERVICE.ACTOR] = actors.service();

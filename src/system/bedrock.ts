@@ -101,6 +101,16 @@ const CONCURRENCY_FILES: readonly string[] = Object.freeze(['process', 'actor'])
 /** What an actor's worker evaluates: the block it was spawned with (bootstrap/system/actor.bedrock). */
 const STARTER_SOURCE = 'Actor runStart';
 
+/** STARTER_SOURCE parsed, once per thread (an actor's worker runs it for every actor). */
+let starterParsed: DoIt | null | undefined;
+function starterItem(): DoIt | null {
+  if (starterParsed === undefined) {
+    const item = parse(STARTER_SOURCE).items[0];
+    starterParsed = item && item.kind === 'doit' ? item : null;
+  }
+  return starterParsed;
+}
+
 /** A DoIt compiled once (Bedrock.actorStarter): its method and entry. */
 export interface CompiledStarter {
   readonly method: number;
@@ -201,8 +211,8 @@ export class Bedrock {
    * value is nil (the block's value went to the spawner by REPLY): it is not printed.
    */
   runStarter(starter: CompiledStarter): Outcome {
-    const item = parse(STARTER_SOURCE).items[0];
-    if (!item || item.kind !== 'doit') return { kind: 'error', text: 'the actor did not start', source: STARTER_SOURCE };
+    const item = starterItem();
+    if (!item) return { kind: 'error', text: 'the actor did not start', source: STARTER_SOURCE };
     this.kernel.heap.roots.add(BigInt(starter.method), TAG_PTR);
     return this.withOutput(this.runToEnd(this.startDoIt(item, {}, {}, starter)));
   }
@@ -593,6 +603,16 @@ export class Bedrock {
 
   /** The compiled `Processor runUntilIdle` (process.bedrock), once the system has processes; else null. */
   private idleEntry(): number | null {
+    return this.idleDoIt()?.entry ?? null;
+  }
+
+  /**
+   * `Processor runUntilIdle` compiled as a DoIt (made once, kept as a root), once the system
+   * has processes; else null. Every evaluation ends by running it. A spawn sends it with the
+   * snapshot (actor-service.ts), so that an actor runs its spawner's (adoptIdle) instead of
+   * parsing and compiling its own as its block ends, before its value can go back.
+   */
+  idleDoIt(): CompiledStarter | null {
     const k = this.kernel;
     if (this.idleMethod === undefined) {
       const p = k.global('Processor');
@@ -601,12 +621,18 @@ export class Bedrock {
       const r = item && item.kind === 'doit' ? this.compiler.doIt(item, -1) : null;
       if (!r || !r.ok) { this.idleMethod = null; return null; }
       k.heap.roots.add(BigInt(r.method), TAG_PTR);
-      this.idleMethod = r.entry;
+      this.idleMethod = { method: r.method, entry: r.entry };
     }
     return this.idleMethod;
   }
 
-  private idleMethod: number | null | undefined = undefined;
+  /** Inside an actor: take the spawner's compiled idleDoIt (at the same address in this heap, opened from its snapshot). */
+  adoptIdle(idle: CompiledStarter): void {
+    this.kernel.heap.roots.add(BigInt(idle.method), TAG_PTR);
+    this.idleMethod = idle;
+  }
+
+  private idleMethod: CompiledStarter | null | undefined = undefined;
   /** The evaluation stopped for a debugger (pauseOnError), while it waits for a decision; else null. */
   paused: DebugSession | null = null;
 

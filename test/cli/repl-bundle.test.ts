@@ -2,8 +2,8 @@
  * The REPL's bundle (dist/cli, bin/build.mjs) starts Ink's layout engine, yoga, without a
  * top-level await and without fetch: the build hands yoga's WebAssembly bytes to Emscripten's
  * instantiateWasm hook, so Node's fetch implementation (undici, about a sixth of the REPL's
- * start-up) is never loaded; and string-width's emoji expression, compiled at its first use,
- * is not reached by the first frame's text (src/repl/emoji.ts). A child process imports the bundle's REPL module; the start of
+ * start-up) is never loaded; and string-width's emoji expression, made and compiled at its first
+ * use, is not reached by the first frame's text (src/repl/emoji.ts). A child process imports the bundle's REPL module; the start of
  * the whole REPL in a terminal is test/repl/terminal.test.ts.
  */
 import { spawnSync } from 'node:child_process';
@@ -25,6 +25,12 @@ describe('the REPL bundle', () => {
 
   it("puts the quick emoji test (src/repl/emoji.ts) in front of string-width's expression", () => {
     expect(readFileSync(interactive(), 'utf8')).toMatch(/mayBeEmoji\w*\(segment\) && rgiEmojiRegex\.test\(segment\)/);
+  });
+
+  it("makes string-width's emoji expression at its first test, not when Ink loads (making it costs ~12 ms)", () => {
+    const text = readFileSync(interactive(), 'utf8');
+    expect(text).toMatch(/rgiEmojiRegex = \{ test: \(s\) => \(__rgiEmojiRegex \?\?= new RegExp\("\^\\\\p\{RGI_Emoji\}\$", "v"\)\)\.test\(s\) \}/);
+    expect(text).not.toMatch(/rgiEmojiRegex = new RegExp/);
   });
 
   it('loads Ink and starts yoga (the import fails if yoga did not start) without loading fetch (undici)', () => {
