@@ -149,6 +149,11 @@ export class Machine {
   private readonly cacheList: (CodeCache | number | undefined)[] = [];
   private readonly pendingBytes: number[] = [];
   private readonly freeCacheIndexes: number[] = [];
+  /**
+   * Changes to the set of code objects: registered (registerCode, adoptCode) or forgotten. What
+   * forEachCode lists is the same while this is (image/snapshot.ts keeps its list by it).
+   */
+  codeChanges = 0;
   /** Host services by number; the kernel and the object model assign into it. */
   readonly services: (HostService | undefined)[] = [];
   /** First fixed-space cell after the machine's own objects (the stack and the exit stub). */
@@ -375,6 +380,7 @@ export class Machine {
   /** The code maps' part of registering a code object: its cells, and a cache index for it. */
   private enterCode(h: number, slots: number, index: number): number {
     const first = h + 1;
+    this.codeChanges++;
     if (first + slots - this.fixedLo > this.codeStartOf.length) this.extendCodeMaps(first + slots - this.fixedLo);
     this.codeStartOf.fill(first, h - this.fixedLo, first + slots - this.fixedLo);
     if (index >= 0 && this.cacheList[index] !== undefined) throw new RangeError(`cache index ${index} is taken`);
@@ -412,6 +418,7 @@ export class Machine {
    */
   forgetCode(h: number, slots: number): boolean {
     const first = h + 1;
+    this.codeChanges++;
     if (first + slots - this.fixedLo > this.codeStartOf.length) return false;
     const i = this.cacheIndexOf[first - this.fixedLo] - 1;
     // A cache never made was never decoded or translated: nothing of it to forget.

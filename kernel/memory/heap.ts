@@ -255,7 +255,18 @@ export class Heap {
   readonly nurseryCells: number;
 
   // The spaces (cell indexes; see the diagram above). The collector moves these.
-  fixedTop: number;
+  /** The fixed space's bump pointer (it comes down when the last object or stack is freed). */
+  get fixedTop(): number { return this.fixedTopCell; }
+  set fixedTop(cell: number) {
+    this.fixedTopCell = cell;
+    if (cell > this.fixedHigh) this.fixedHigh = cell;
+  }
+  private fixedTopCell = 0;
+  /**
+   * The highest fixedTop has been since the heap was made (or opened): no cell of the fixed
+   * space above it was ever written (image/snapshot-memory.ts clears up to it, not to fixedHi).
+   */
+  fixedHigh = 0;
   oldLo: number;
   oldTop: number;
   oldEnd = 0;

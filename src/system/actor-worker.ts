@@ -8,7 +8,8 @@
  * backtrace), stops the actors that one spawned, and waits for the next.
  *
  * While it waits it keeps a memory ready for the next machine (Machine.preparedMemory): a new
- * one written through once, or the last machine's cleared, so that opening a snapshot copies
+ * one written through once, or the last machine's, cleared where its actor wrote beyond the
+ * snapshot (image/snapshot-memory.ts releaseMemory), so that opening a snapshot copies
  * into memory the operating system has already given (a first write to a page is slow). It
  * says when that memory is ready (PoolWorkerData.state), so that a spawn is handed to a worker
  * that is not still clearing.
@@ -17,6 +18,7 @@ import { type MessagePort, workerData } from 'node:worker_threads';
 import { Machine } from '../../kernel/machine/machine.ts';
 import { SERVICE } from '../../kernel/objects/layout.ts';
 import { openSnapshot, snapshotMachineOptions } from '../../image/snapshot.ts';
+import { openedShape, releaseMemory, reuseMemory, type OpenedShape, type Reusable } from '../../image/snapshot-memory.ts';
 import { Actors, OUTBOX, READY, stopAllActors, type PoolWorkerData, type StartActor, type ToSpawner } from './actor-service.ts';
 import { Bedrock, type Outcome } from './bedrock.ts';
 import { frameLine, gstName } from './stack-report.ts';
@@ -30,7 +32,7 @@ function post(start: StartActor, msg: ToSpawner): void {
 }
 
 const data = workerData as PoolWorkerData;
-let memory: WebAssembly.Memory | null = data.geometry ? Machine.preparedMemory(snapshotMachineOptions(data.geometry)) : null;
+let memory: Reusable | null = data.geometry ? { memory: Machine.preparedMemory(snapshotMachineOptions(data.geometry)), residue: null } : null;
 // Ready for an actor (the spawner prefers a worker that is: actor-service.ts takeIdle).
 Atomics.store(data.state, READY, 1);
 
@@ -76,8 +78,10 @@ function run(start: StartActor): void {
   for (const r of start.records) rememberRecord(r);
   const since = recordCount();
   let b: Bedrock;
+  let shape: OpenedShape;
   try {
-    const kernel = openSnapshot(start.snapshot, memory ? { memory } : {});
+    const kernel = openSnapshot(start.snapshot, memory ? { memory: reuseMemory(memory, start.snapshot) } : {});
+    shape = openedShape(kernel);
     b = Bedrock.resume(kernel, { backend: start.backend });
   } catch (e) {
     post(start, { kind: 'error', text: `the actor's snapshot did not open: ${e instanceof Error ? e.message : String(e)}`, backtrace: [], output: '' });
@@ -114,8 +118,8 @@ function run(start: StartActor): void {
   start.port.close();
   // The actors this one spawned end with it (no one is left to talk to them).
   stopAllActors();
-  // Its machine's memory, cleared, is the next one's.
-  memory = Machine.preparedMemory(snapshotMachineOptions(start.snapshot.machine), b.kernel.machine.store.memory);
+  // Its machine's memory, cleared where it wrote, is the next one's.
+  memory = releaseMemory(b.kernel, start.snapshot, shape);
   Atomics.store(data.state, READY, 1);
 }
 

@@ -226,4 +226,29 @@ describe('a snapshot in memory', () => {
     expect(before.symbols.find('onlyHereSelector')).toBeGreaterThan(0);
     expect([...before.symbols.table().keys()].filter((t) => t === 'onlyHereSelector')).toHaveLength(1);
   });
+
+  it('lists the code objects once while they are the same, and again after code is defined or freed', () => {
+    const listed = (k: Kernel): number[] => {
+      const out: number[] = [];
+      k.machine.forEachCode((h, n, i) => { if (h >= k.machine.fixedBoot) out.push(h, n, i); });
+      return out;
+    };
+    const s = takeSnapshot(b.kernel);
+    expect(Array.from(s.code)).toEqual(listed(b.kernel));
+    // Kept: a second snapshot with the same code objects hands over the same list.
+    expect(takeSnapshot(b.kernel).code).toBe(s.code);
+    // A method defined is a new code object; forgotten and collected, it is gone: each lists anew.
+    ok(b, 'Smalltalk mark: #codes\nPair listedOnce -> ^left');
+    const defined = takeSnapshot(b.kernel).code;
+    expect(defined).not.toBe(s.code);
+    expect(Array.from(defined)).toEqual(listed(b.kernel));
+    expect(defined.length).toBeGreaterThan(s.code.length);
+    ok(b, 'Smalltalk forget: #codes');
+    b.kernel.heap.collect('major');
+    const freed = takeSnapshot(b.kernel);
+    expect(Array.from(freed.code)).toEqual(listed(b.kernel));
+    expect(freed.code.length).toBeLessThan(defined.length);
+    // What the opener is told is what a walk of the opened heap finds (the differential).
+    expectWalkAgrees(openSnapshot(structuredClone(freed)));
+  });
 });

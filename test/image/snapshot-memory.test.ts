@@ -1,0 +1,105 @@
+/*
+ * One memory for snapshot after snapshot, as an actor's worker uses it (image/snapshot-memory.ts):
+ * after an "actor" ran in a machine opened from a snapshot, releaseMemory clears only what that
+ * machine may have written beyond the snapshot's cells, and reuseMemory clears what of the
+ * residue the next snapshot does not write. The differential: each snapshot opened in the
+ * reused memory must leave it the same, byte for byte (cells, tags, cards, code maps,
+ * registers), as the same snapshot opened in a new memory, whatever the last actor did
+ * (allocated into the old space, filled the nursery past minor collections, defined code,
+ * forked processes, collected everything) and whatever the spawner did in between (its tops
+ * coming down after its own collections, code defined and forgotten).
+ */
+import { describe, expect, it } from 'vitest';
+import { Machine } from '../../kernel/machine/machine.ts';
+import type { Kernel } from '../../kernel/objects/kernel.ts';
+import { openSnapshot, snapshotMachineOptions, takeSnapshot, type Snapshot } from '../../image/snapshot.ts';
+import { openedShape, releaseMemory, reuseMemory, type Reusable } from '../../image/snapshot-memory.ts';
+import { Bedrock } from '../../src/system/bedrock.ts';
+import { bootSystem } from '../support/system.ts';
+
+const b = bootSystem();
+
+function ok(s: Bedrock, source: string): string[] {
+  const out = s.evaluate(source);
+  const bad = out.find((o) => o.kind === 'error');
+  if (bad) throw new Error(`${bad.source}: ${bad.text}`);
+  return out.map((o) => o.text);
+}
+
+ok(b, `
+Object subclass: #Cell instanceVariableNames: 'v'
+Cell v -> ^v
+Cell v: x -> v := x
+Kept := (1 to: 3000) collect: [:i | Cell new v: i printString]
+`);
+
+/** The whole memory of `k`, and the first byte where it differs from `other`'s (or -1). */
+function firstDifference(a: Kernel, c: Kernel): number {
+  const x = new Uint8Array(a.machine.store.memory.buffer), y = new Uint8Array(c.machine.store.memory.buffer);
+  const n = Math.max(x.length, y.length);
+  for (let i = 0; i < n; i += 65536) {
+    const e = Math.min(n, i + 65536);
+    if (Buffer.compare(x.subarray(i, e), y.subarray(i, e)) !== 0) {
+      for (let j = i; j < e; j++) if ((x[j] ?? 0) !== (y[j] ?? 0)) return j;
+    }
+  }
+  return -1;
+}
+
+/** What each round's actor does in the machine opened from the snapshot, and whether its memory is then cleared in part. */
+const ACTORS: readonly { readonly what: string; readonly run: (c: Bedrock, k: Kernel) => void; readonly partly: boolean }[] = [
+  { what: 'a little arithmetic', run: (c) => { expect(ok(c, '3 + 4')).toEqual(['7']); }, partly: true },
+  {
+    what: 'fills the nursery past minor collections and keeps some in the old space',
+    run: (c, k) => {
+      expect(ok(c, '| keep | keep := OrderedCollection new. 1 to: 200000 do: [:i | | a | a := Array new: 4. i \\\\ 1000 = 0 ifTrue: [keep add: a]]. keep size')).toEqual(['200']);
+      expect(k.heap.stats.minorCollections).toBeGreaterThan(0);
+    },
+    partly: true,
+  },
+  {
+    what: 'defines methods and a class, forks processes, makes large objects and symbols',
+    run: (c) => {
+      ok(c, 'Object subclass: #Here instanceVariableNames: \'x\'\nHere x -> ^x\nCell twice -> ^v , v');
+      expect(ok(c, '| s r | s := Semaphore new. [r := (Kept at: 7) twice. s signal] fork. s wait. r')).toEqual(["'77'"]);
+      expect(ok(c, '(Array new: 50000 withAll: 3) size + #madeInTheActor size')).toEqual(['50014']);
+    },
+    partly: true,
+  },
+  { what: 'collects everything (a major collection: all of memory is cleared)', run: (c, k) => { ok(c, 'Kept := nil'); k.heap.collect('major'); }, partly: false },
+  { what: 'a little arithmetic again', run: (c) => { expect(ok(c, '(Kept at: 5) v')).toEqual(["'5'"]); }, partly: true },
+];
+
+/** What the spawner does before each round's snapshot. */
+const SPAWNER: readonly ((k: Kernel) => void)[] = [
+  () => {},
+  () => { ok(b, 'Young := (1 to: 5000) collect: [:i | i printString]'); },
+  // Its nursery emptied: the next snapshot's nursery ends lower than the last one's did.
+  (k) => { k.heap.collect('minor'); },
+  () => { ok(b, 'Smalltalk mark: #gone\nCell gone -> ^v\nCell goneToo -> ^v printString'); },
+  // Code forgotten and collected: its fixed space and old space may end lower.
+  (k) => { ok(b, 'Smalltalk forget: #gone\nYoung := nil'); k.heap.collect('major'); },
+];
+
+describe('one memory for snapshot after snapshot', () => {
+  it('opens each snapshot to the same memory, byte for byte, as a new memory does', () => {
+    let reusable: Reusable = { memory: Machine.preparedMemory(snapshotMachineOptions(takeSnapshot(b.kernel).machine)), residue: null };
+    let partial = 0;
+    for (let round = 0; round < 2 * ACTORS.length; round++) {
+      SPAWNER[round % SPAWNER.length](b.kernel);
+      const s: Snapshot = takeSnapshot(b.kernel);
+      const reused = openSnapshot(structuredClone(s), { memory: reuseMemory(reusable, s) });
+      const fresh = openSnapshot(structuredClone(s));
+      expect(firstDifference(reused, fresh), `round ${round}: the first byte of memory that differs`).toBe(-1);
+      const shape = openedShape(reused);
+      const actor = ACTORS[round % ACTORS.length];
+      actor.run(Bedrock.resume(reused, { backend: b.backend }), reused);
+      reusable = releaseMemory(reused, s, shape);
+      expect(reusable.residue !== null, `round ${round} (${actor.what}): cleared in part`).toBe(actor.partly);
+      if (reusable.residue) partial++;
+    }
+    expect(partial).toBeGreaterThanOrEqual(6);
+    // The spawner answers as before.
+    expect(ok(b, '(Kept at: 9) v')).toEqual(["'9'"]);
+  }, 120_000);
+});
