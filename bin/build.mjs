@@ -124,6 +124,58 @@ const quickEmoji = {
 };
 
 /**
+ * Node's modules that Ink's packages load as they load, taken out of the REPL's start (~3 ms of
+ * it): signal-exit loads node:assert (~1.3 ms) to check that it was given a function, and
+ * terminal-size loads node:child_process (~1 ms, and with it node:dgram and node:net's sockets)
+ * to ask `tput` for a size when the terminal reports none: in the build the check loads
+ * node:assert only when it fails (as assert.equal then throws), and terminal-size loads
+ * node:child_process at its first command. React's scheduler takes its clock from Node's
+ * `performance`, and Ink times each frame with it, whose first use loads perf_hooks (~0.6 ms):
+ * in the build both read the same monotonic clock, in milliseconds, from process.hrtime (as
+ * kernel/machine/clock.ts does). The
+ * build fails if they no longer look so.
+ */
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(b) {
+    const patches = [
+      {
+        file: /[\\/]signal-exit[\\/]index\.js$/,
+        from: "var assert = require('assert')",
+        to: "var assert = { equal: function (a, b, m) { if (a != b) require('assert').equal(a, b, m) } }",
+      },
+      {
+        file: /[\\/]scheduler[\\/]cjs[\\/]scheduler\.production\.js$/,
+        from: 'if ("object" === typeof performance && "function" === typeof performance.now) {\n  var localPerformance = performance;',
+        to: 'if (true) {\n  var localPerformance = { now: function () { return Number(process.hrtime.bigint()) / 1e6; } };',
+      },
+      {
+        file: /[\\/]ink[\\/]build[\\/]ink\.js$/,
+        from: 'performance.now()',
+        to: '(Number(process.hrtime.bigint()) / 1e6)',
+      },
+      {
+        file: /[\\/]terminal-size[\\/]index\.js$/,
+        from: "import {execFileSync} from 'node:child_process';",
+        to: "const execFileSync = (...a) => process.getBuiltinModule('node:child_process').execFileSync(...a);",
+      },
+    ];
+    const done = new Set();
+    for (const p of patches) {
+      b.onLoad({ filter: p.file }, (args) => {
+        const text = readFileSync(args.path, 'utf8');
+        if (!text.includes(p.from)) return { errors: [{ text: `${args.path} is not as bin/build.mjs expects (${p.from}): update its lazy-builtins plugin` }] };
+        done.add(p);
+        return { contents: text.replaceAll(p.from, p.to), loader: 'js' };
+      });
+    }
+    b.onEnd((result) => {
+      if (result.errors.length === 0 && done.size < patches.length) result.errors.push({ text: 'signal-exit, terminal-size, scheduler or ink is no longer bundled: update the lazy-builtins plugin of bin/build.mjs' });
+    });
+  },
+};
+
+/**
  * Ink's reconciler has two top-level awaits, both only when the environment sets DEV=true: it
  * imports React's devtools, and reads its own package.json. A top-level await cannot be in a
  * CommonJS bundle, and only a CommonJS bundle can start from a code cache (bin/code-cache.cjs),
@@ -184,7 +236,7 @@ try {
     define: { 'process.env.NODE_ENV': '"production"', ...fingerprint },
     // Bundled CommonJS modules (React's) call require; an ES module has none of its own.
     banner: { js: 'import { createRequire as __bedrockRequire } from "node:module"; const require = __bedrockRequire(import.meta.url);' },
-    plugins: [yogaSync, quickEmoji],
+    plugins: [yogaSync, quickEmoji, lazyBuiltins],
     logLevel: 'warning',
   });
   // The command line as CommonJS (so each start can use a V8 code cache, bin/code-cache.cjs).
@@ -223,7 +275,7 @@ try {
   // The REPL's bundle: with Ink (made loadable as CommonJS by the plugins), so that a session on
   // a terminal starts from a code cache too. The first REPL run writes its cache
   // (dist/repl.cjs.cache), at its exit.
-  await commonJs('repl.cjs', [yogaSync, quickEmoji, inkWithoutDevtools]);
+  await commonJs('repl.cjs', [yogaSync, quickEmoji, inkWithoutDevtools, lazyBuiltins]);
   // Both bundles are written as the function CommonJS makes of a module (node:module's
   // Module.wrap), so that bin/code-cache.cjs compiles the file's text as it is: wrapping it
   // at each start made V8 flatten a second copy of 0.75 MB (1.5 MB for the REPL), and the text

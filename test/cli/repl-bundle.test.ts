@@ -33,16 +33,19 @@ describe('the REPL bundle', () => {
     expect(text).not.toMatch(/rgiEmojiRegex = new RegExp/);
   });
 
-  it('loads Ink and starts yoga (the import fails if yoga did not start) without loading fetch (undici)', () => {
+  it('loads Ink and starts yoga (the import fails if yoga did not start) without loading fetch (undici), node:assert, node:child_process or perf_hooks', () => {
     const script = `
       const m = await import(${JSON.stringify(interactive())});
       const loaded = process.moduleLoadList.filter((x) => /undici/.test(x));
-      process.stdout.write(JSON.stringify({ exports: Object.keys(m), undici: loaded }));
+      const idle = process.moduleLoadList.filter((x) => /^NativeModule (assert|child_process|perf_hooks)$/.test(x));
+      process.stdout.write(JSON.stringify({ exports: Object.keys(m), undici: loaded, idle }));
     `;
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 120_000 });
     expect(r.status, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout) as { exports: string[]; undici: string[] };
+    const out = JSON.parse(r.stdout) as { exports: string[]; undici: string[]; idle: string[] };
     expect(out.exports).toContain('runInteractive');
     expect(out.undici).toEqual([]);
+    // Nor the Node modules Ink's packages load only to use when something is amiss (bin/build.mjs, lazy-builtins).
+    expect(out.idle).toEqual([]);
   });
 });
