@@ -184,7 +184,7 @@ function execute(m: Machine, first: Insn, limit: number, nest: Nest | null): Run
           m.resumeAt = ins;
           break;
         }
-        if (done >= limit) {
+        if (done >= limit || m.stopSoon) {
           fault = stop('StepLimit', `stopped after ${done} instructions (the step limit)`, ins);
           m.resumeAt = ins;
           break;

@@ -173,6 +173,11 @@ export class Machine {
   pending: Fault | null = null;
   /** Where a stopped run resumes (after StepLimit or Interrupted), or null. */
   resumeAt: Insn | null = null;
+  /**
+   * Set by the host (a service) to end the run at its next check as if its step limit were
+   * reached (resumable), so that the host gets its turn sooner; the next call or resume clears it.
+   */
+  stopSoon = false;
   /** Instructions executed since the machine was made. */
   totalSteps = 0;
   /** The translating tier (kernel/machine/wasm), or null when only the interpreter runs. */
@@ -897,6 +902,7 @@ export class Machine {
    */
   private runFrom(first: Insn, limit: number): RunResult {
     const depth = this.inService.length;
+    this.stopSoon = false;
     let steps = 0;
     let at = first;
     try {

@@ -2805,7 +2805,8 @@ export class Forth {
 
 const forths = new WeakMap<Bedrock, Forth>();
 
-/** The instructions a piece of text may run at the top level, and how many between two pauses. */
+/** No limit on what a piece of text runs at the top level (it runs until it ends or Ctrl-C, as in
+ * gforth); SLICE is how many instructions run between two pauses for the host. */
 const STEPS = Infinity;
 const SLICE = 5_000_000;
 

@@ -30,7 +30,7 @@ import { sealIdentity } from '../../kernel/objects/identity.ts';
 import { sealIndexing } from '../../kernel/objects/indexing.ts';
 import { sealBooleans } from '../../kernel/objects/booleans.ts';
 import { systemService } from './system-service.ts';
-import { processService, switchingFaultHandler } from './process-service.ts';
+import { interruptForTimer, leaveRegion, processService, switchingFaultHandler } from './process-service.ts';
 import { Actors } from './actor-service.ts';
 import { poisonNote } from './actor-copy.ts';
 import { debugService, PAUSE_MESSAGE } from './debug-service.ts';
@@ -143,6 +143,9 @@ export class Bedrock {
    * opened again never meets its old numbers.
    */
   epoch = Date.now();
+  /** When the scheduler's first Delay is due, and the method that takes its interrupt (process-service.ts). */
+  wakeAt: number | null = null;
+  timerMethod = -1;
 
   /** The actors this system spawned (actor-service.ts); inside an actor, also the way to its spawner. */
   actors: Actors;
@@ -485,7 +488,8 @@ export class Bedrock {
         }
         // A slice is never longer than MAX_SLICE (the machine's budget stays a 32-bit count:
         // an unbounded one made translated code leave at every check, eight times slower).
-        const slice = Math.max(1, Math.min(steps, left, MAX_SLICE, deadline === Infinity && timeoutMs === Infinity ? Infinity : TIME_SLICE));
+        // Short slices too while a Delay is pending, so that its time is seen (preemption).
+        const slice = Math.max(1, Math.min(steps, left, MAX_SLICE, deadline === Infinity && timeoutMs === Infinity && this.wakeAt === null ? Infinity : TIME_SLICE));
         let run;
         if (idleNext) {
           // The statement has answered: the processes it left ready run (process.bedrock).
@@ -537,7 +541,12 @@ export class Bedrock {
           return null;
         }
         const late = run.fault?.kind === 'StepLimit' && left > 0 && nowMs() >= deadline;
-        if (run.fault?.kind === 'StepLimit' && left > 0 && !late) return null;
+        if (run.fault?.kind === 'StepLimit' && left > 0 && !late) {
+          // A Delay's time has come while a process runs: the scheduler takes its turn there,
+          // between two instructions (not beside a debugger, nor in an aside's evaluation).
+          if (this.wakeAt !== null && stepping === null && this.asideDepth === 0 && nowMs() >= this.wakeAt) interruptForTimer(k, this);
+          return null;
+        }
         if (run.fault) {
           // A machine fault signalled as an exception that nothing handled is reported as the
           // fault, with the methods that were running when it happened (kernel/objects/faults.ts).
@@ -791,6 +800,7 @@ export class Bedrock {
     // actors) is still the one running.
     if (this.asideDepth === 0 && this.paused === null) {
       this.epoch++;
+      leaveRegion(k);
       this.actors.started();
     }
     k.faultOrigin = null;

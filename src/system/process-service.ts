@@ -17,6 +17,31 @@
  *                                                 for belongs to an evaluation that ended
  *   3   IDLE      rsi = milliseconds              nil, after sleeping at most that long (and
  *                                                 at most a few ms, so Ctrl-C stays prompt)
+ *   4   WAKE      rsi = milliseconds from now, or rax as it was; the host interrupts what
+ *                 nil; rdx = the CompiledMethod   runs then (see below)
+ *                 that takes the interrupt
+ *   5   RESUME    - (the interrupt's frame)       as they were when it was interrupted: every
+ *                                                 register, the flags and the xmm registers
+ *
+ * Preemption. When the first Delay's time comes while a process runs (it never waits, or not
+ * soon), the scheduler must get its turn, as in Pharo, so that a more urgent process it wakes
+ * runs at once. WAKE tells the host when (the scheduler says again whenever its first Delay
+ * changes); at the first slice boundary after it (bedrock.ts runs in short slices while a
+ * wake is pending), interruptForTimer makes the machine, stopped between two instructions,
+ * enter the method WAKE named as if called there, with a frame that holds what it needs to
+ * go on exactly where it was (from the interrupted rsp down):
+ *
+ *   | the interrupted instruction (CODE; PTR: a code object) |  <- rsp after RESUME; ret goes on
+ *   | the flags, as five bits (CF ZF SF OF PF, a number)    |
+ *   | xmm15 high, xmm15 low, ..., xmm0 high, xmm0 low       |  32 numbers
+ *   | the scheduler (Processor)                             |  <- rsp as the method starts
+ *
+ * The method pushes rax .. r15 (rsp aside), sends the scheduler timerInterrupt (which may
+ * switch to a more urgent process: this one then goes on when it is switched back to), and
+ * RESUME puts every register back from the frame, and rsp at the return address.
+ *
+ * The method runs in the interpreter (it is entered, never called, so the tier never takes
+ * it) and its final ret returns to any instruction, as the interpreter allows.
  *
  * A process stopped by TRANSFER stopped inside `ProcessorScheduler>>primTransferTo:from:`,
  * which pushed the registers every call preserves (rdi rbp rbx r12 r13 r14 r15) before the
@@ -36,7 +61,8 @@
  * the next minor collection sees the nursery pointers it holds (the machine does not mark
  * cards for its own pushes to the current stack, which is a root while it is current).
  */
-import { CARD_SHIFT, TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts';
+import { CARD_SHIFT, TAG_CODE, TAG_NUM, TAG_PTR, TAG_STACK } from '../../kernel/machine/cells.ts';
+import { nowMs } from '../../kernel/machine/clock.ts';
 import type { HostService, Machine } from '../../kernel/machine/machine.ts';
 import type { Fault } from '../../kernel/machine/faults.ts';
 import type { Insn } from '../../kernel/machine/insn.ts';
@@ -44,7 +70,22 @@ import { isObject, setSlot, setSlotPointer, slot, slotPointer, slotTag } from '.
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { METHOD, ROOTS } from '../../kernel/objects/layout.ts';
 
-export const PROCESS_OP = Object.freeze({ EPOCH: 0, STACK: 1, TRANSFER: 2, IDLE: 3 });
+export const PROCESS_OP = Object.freeze({ EPOCH: 0, STACK: 1, TRANSFER: 2, IDLE: 3, WAKE: 4, RESUME: 5 });
+
+/** The host's slot of the ProcessorScheduler: its critical region's count (process.bedrock). */
+export const SCHEDULER_SLOT = Object.freeze({ ATOMIC: 0 });
+
+/**
+ * A top-level evaluation starts outside the scheduler's critical region, whatever an earlier
+ * one stopped inside it (an error, Ctrl-C) left.
+ */
+export function leaveRegion(k: Kernel): void {
+  const p = k.global('Processor');
+  if (p && p.tag === TAG_PTR && isObject(k.machine, Number(p.value)) && slotCountAtLeast(k.machine, Number(p.value), 1)
+    && slotTag(k.machine, Number(p.value), SCHEDULER_SLOT.ATOMIC) === TAG_NUM) { // (an image of an older layout: left alone)
+    setSlot(k.machine, Number(p.value), SCHEDULER_SLOT.ATOMIC, 0n, TAG_NUM);
+  }
+}
 
 /** The host's slots of a Process (process.bedrock's first instance variables, in this order). */
 export const PROCESS_SLOT = Object.freeze({ STACK: 0, SP: 1, ACTIVE: 2, EPOCH: 3, MAIN: 4 });
@@ -123,6 +164,61 @@ function transfer(k: Kernel, host: ProcessHost): string | null {
 export interface ProcessHost {
   /** The number of the evaluation running now (Bedrock.startAfresh makes a new one). */
   epoch: number;
+  /** When the scheduler's first Delay is due (nowMs), or null: WAKE sets it, interruptForTimer clears it. */
+  wakeAt: number | null;
+  /** The RootSet index of the CompiledMethod that takes a timer interrupt (WAKE's rdx), or -1. */
+  timerMethod: number;
+}
+
+/** The cells interruptForTimer puts under the interrupted rsp: rip, flags, 32 xmm halves, the scheduler. */
+const INTERRUPT_CELLS = 35;
+/** Room the interrupt needs on the stack besides: its frame, the pushed registers, the scheduler's sends. */
+const INTERRUPT_ROOM = 512;
+
+/**
+ * A timer interrupt (see the header), for a run stopped between two instructions (m.resumeAt)
+ * at the outermost level: true when the machine will now enter the interrupt's method. False
+ * (nothing changed) where it cannot be taken now: no method, no room, a host service running.
+ */
+export function interruptForTimer(k: Kernel, host: ProcessHost): boolean {
+  const m = k.machine;
+  const at = m.resumeAt;
+  if (host.timerMethod < 0 || at === null || at.row === null || m.inService.length > 0 || m.depth > 0) return false;
+  const method = Number(k.heap.roots.value(host.timerMethod));
+  if (!isObject(m, method) || slotTag(m, method, METHOD.ENTRY) !== TAG_PTR) return false;
+  const code = m.cacheOf(Number(slot(m, method, METHOD.ENTRY)));
+  const processor = k.global('Processor');
+  const sp = Number(m.register(4));
+  if (!code || !processor || processor.tag !== TAG_PTR || sp - 8 * INTERRUPT_CELLS - INTERRUPT_ROOM < m.stackLo) return false;
+  const f = m.flags();
+  // Where to go on, as a return address (which names the byte before it: at a code object's
+  // first instruction, the code object itself, as a jump to it would).
+  const back: [bigint, number] = at.off === 0 ? [BigInt(at.code.addr), TAG_PTR] : [BigInt(at.code.addr + at.off), TAG_CODE];
+  const cells: [bigint, number][] = [back, [BigInt(f.CF | f.ZF << 1 | f.SF << 2 | f.OF << 3 | f.PF << 4), TAG_NUM]];
+  for (let r = 15; r >= 0; r--) { const [lo, hi] = m.xmm(r); cells.push([hi, TAG_NUM], [lo, TAG_NUM]); }
+  cells.push([processor.value, TAG_PTR]);
+  let p = sp;
+  for (const [v, t] of cells) { p -= 8; m.setCell(p, v, t); }
+  m.setRegister(4, BigInt(p), TAG_STACK);
+  m.resumeAt = m.fetch(code, 0);
+  host.wakeAt = null;
+  return true;
+}
+
+/** RESUME: the registers, flags and xmm registers the interrupt saved, and rsp at its return address. */
+function resumeInterrupted(m: Machine): string | null {
+  const sp = Number(m.register(4));
+  // rax .. r15 were pushed in order (rsp skipped), so r15 is lowest.
+  const order = [15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 3, 2, 1, 0];
+  const base = sp + 8 * order.length; // the scheduler's cell
+  if (base + 8 * (INTERRUPT_CELLS - 1) >= m.stackHi || m.cellTag(base + 8 * (INTERRUPT_CELLS - 1)) === TAG_NUM) return 'not an interrupt\'s frame';
+  const xmm = (i: number): bigint => m.cell(base + 8 + 8 * i);
+  for (let r = 0; r < 16; r++) m.setXmm(r, xmm(2 * r), xmm(2 * r + 1));
+  const bits = Number(m.cell(base + 8 * (INTERRUPT_CELLS - 2)));
+  m.setFlags({ CF: bits & 1, ZF: (bits >> 1) & 1, SF: (bits >> 2) & 1, OF: (bits >> 3) & 1, PF: (bits >> 4) & 1 });
+  order.forEach((r, i) => m.setRegister(r, m.cell(sp + 8 * i), m.cellTag(sp + 8 * i)));
+  m.setRegister(4, BigInt(base + 8 * (INTERRUPT_CELLS - 1)), TAG_STACK);
+  return null;
 }
 
 export function processService(k: Kernel, host: ProcessHost): HostService {
@@ -172,6 +268,19 @@ export function processService(k: Kernel, host: ProcessHost): HostService {
         m.setRegister(0, BigInt(k.nil), TAG_PTR);
         return null;
       }
+      case PROCESS_OP.WAKE: {
+        const tag = m.registerTag(2), method = Number(m.register(2));
+        if (tag !== TAG_PTR || !isObject(m, method) || slotTag(m, method, METHOD.ENTRY) !== TAG_PTR) return 'not a compiled method';
+        if (host.timerMethod < 0) host.timerMethod = k.heap.roots.add(BigInt(method), TAG_PTR);
+        else k.heap.roots.set(host.timerMethod, BigInt(method), TAG_PTR);
+        host.wakeAt = m.registerTag(6) === TAG_NUM ? nowMs() + Math.max(0, rsi) : null;
+        // The run started in a long slice, before anything was due: the host's step loop
+        // takes short ones from now on.
+        if (host.wakeAt !== null) m.stopSoon = true;
+        return null;
+      }
+      case PROCESS_OP.RESUME:
+        return resumeInterrupted(m);
       default:
         return `no process operation ${op}`;
     }
