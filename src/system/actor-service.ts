@@ -99,9 +99,18 @@ export interface PoolWorkerData {
 /** PoolWorkerData.state[READY]. */
 export const READY = 0;
 
+/** A snapshot as a worker is sent it: its symbols or its code list null when they are those it was sent last. */
+export type SentSnapshot = Omit<Snapshot, 'symbols' | 'code'> & { readonly symbols: Snapshot['symbols'] | null; readonly code: Snapshot['code'] | null };
+
 /** What a pooled worker is sent to run an actor. */
 export interface StartActor {
-  readonly snapshot: Snapshot;
+  /**
+   * The snapshot, but for its symbols and its list of code objects when they are those this
+   * worker was sent last (null: take those again). Both are ~150 KB that postMessage copied
+   * and the worker read anew, and they change only when symbols or code objects are made or
+   * freed (Machine.codeChanges; the symbol table's packed() is kept likewise).
+   */
+  readonly snapshot: SentSnapshot;
   /** Holds `token` while the snapshot's shared bytes are the worker's to read; it clears it. */
   readonly busy: Int32Array;
   readonly token: number;
@@ -139,6 +148,8 @@ interface PoolWorker {
   readonly state: Int32Array;
   /** The keys of the translation records it has (sent to it, or made by its actors). */
   readonly records: Set<string>;
+  /** The symbols and the list of code objects it was sent last (StartActor.snapshot). */
+  sent: { symbols: Snapshot['symbols'] | null; code: Snapshot['code'] | null };
 }
 
 interface ActorRecord {
@@ -241,7 +252,7 @@ function newWorker(geometry: Snapshot['machine'] | null): PoolWorker {
   const worker = startWorker({ control: port2, geometry, state }, [port2]);
   worker.unref();
   port1.unref();
-  const w: PoolWorker = { worker, control: port1, actor: null, busy: null, dead: false, state, records: new Set() };
+  const w: PoolWorker = { worker, control: port1, actor: null, busy: null, dead: false, state, records: new Set(), sent: { symbols: null, code: null } };
   workers.add(w);
   worker.on('error', (e) => {
     const a = w.actor;
@@ -582,8 +593,10 @@ export class Actors {
     try {
       w = takeIdle() ?? newWorker(snapshot.machine);
       const records = knownRecords().filter((r) => !w.records.has(r.key));
-      w.control.postMessage({ snapshot, busy: stage.busy, token, backend: this.host.backend, starter, idle: idleDoIt, doIts: [...this.host.doIts], port: port2, counters, records } satisfies StartActor, [port2]);
+      const sent: SentSnapshot = { ...snapshot, symbols: snapshot.symbols === w.sent.symbols ? null : snapshot.symbols, code: snapshot.code === w.sent.code ? null : snapshot.code };
+      w.control.postMessage({ snapshot: sent, busy: stage.busy, token, backend: this.host.backend, starter, idle: idleDoIt, doIts: [...this.host.doIts], port: port2, counters, records } satisfies StartActor, [port2]);
       for (const r of records) w.records.add(r.key);
+      w.sent = { symbols: snapshot.symbols, code: snapshot.code };
     } catch (e) {
       Atomics.compareExchange(stage.busy, 0, token, 0);
       return `the actor could not be started: ${e instanceof Error ? e.message : String(e)}`;

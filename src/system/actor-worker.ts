@@ -17,7 +17,7 @@
 import { type MessagePort, workerData } from 'node:worker_threads';
 import { Machine } from '../../kernel/machine/machine.ts';
 import { SERVICE } from '../../kernel/objects/layout.ts';
-import { openSnapshot, snapshotMachineOptions } from '../../image/snapshot.ts';
+import { openSnapshot, snapshotMachineOptions, type Snapshot } from '../../image/snapshot.ts';
 import { openedShape, releaseMemory, reuseMemory, type OpenedShape, type Reusable } from '../../image/snapshot-memory.ts';
 import { Actors, OUTBOX, READY, stopAllActors, type PoolWorkerData, type StartActor, type ToSpawner } from './actor-service.ts';
 import { Bedrock, type Outcome } from './bedrock.ts';
@@ -73,14 +73,22 @@ function errorToSend(text: string, frames: readonly string[]): { text: string; b
   return { text: [first.slice('ActorError: '.length), ...rest].join('\n'), backtrace: [...inner, ...frames] };
 }
 
+/** The symbols and the list of code objects of the last snapshot (a spawner sends them again only when they changed). */
+let lastSymbols: Snapshot['symbols'] | null = null;
+let lastCode: Snapshot['code'] | null = null;
+
 function run(start: StartActor): void {
+  const sent = start.snapshot;
+  if (sent.symbols) lastSymbols = sent.symbols;
+  if (sent.code) lastCode = sent.code;
+  const snapshot: Snapshot = { ...sent, symbols: sent.symbols ?? lastSymbols!, code: sent.code ?? lastCode! };
   // The spawner's translations (and those its other workers made): taken where the code is the same.
   for (const r of start.records) rememberRecord(r);
   const since = recordCount();
   let b: Bedrock;
   let shape: OpenedShape;
   try {
-    const kernel = openSnapshot(start.snapshot, memory ? { memory: reuseMemory(memory, start.snapshot) } : {});
+    const kernel = openSnapshot(snapshot, memory ? { memory: reuseMemory(memory, snapshot) } : {});
     shape = openedShape(kernel);
     b = Bedrock.resume(kernel, { backend: start.backend });
   } catch (e) {
@@ -119,7 +127,7 @@ function run(start: StartActor): void {
   // The actors this one spawned end with it (no one is left to talk to them).
   stopAllActors();
   // Its machine's memory, cleared where it wrote, is the next one's.
-  memory = releaseMemory(b.kernel, start.snapshot, shape);
+  memory = releaseMemory(b.kernel, snapshot, shape);
   Atomics.store(data.state, READY, 1);
 }
 
