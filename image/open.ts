@@ -244,8 +244,7 @@ function loadFrom(fd: number, options: OpenOptions): LoadedImage | ImageError {
     // after the machine's own.
     store.cards.fill(0);
     for (const c of recalled.cards) store.cards[c] = 1;
-    const code = heapFacts.code, C32 = store.cells32;
-    for (let i = 0; i < code.length; i += 2) if (code[i] >= machine.fixedBoot) machine.adoptCode(code[i], C32[2 * code[i]], code[i + 1]);
+    machine.adoptCodes(heapFacts.code, machine.fixedBoot);
     remember();
   } else {
     const h = checkHeap(machine, bounds);

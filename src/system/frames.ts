@@ -21,7 +21,7 @@
  */
 import { TAG_CODE, TAG_PTR, TAG_STACK } from '../../kernel/machine/cells.ts';
 import { slot, slotCount, slotPointer } from '../../kernel/objects/access.ts';
-import { behaviourAt, behaviourName, classTable, methodsHead, walkGuard } from '../../kernel/objects/classes.ts';
+import { behaviourAt, behaviourName, classIndexOfValue, classTable, methodsHead, parentOf, walkGuard } from '../../kernel/objects/classes.ts';
 import type { Value } from '../../kernel/objects/globals.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { CONTEXT, ENTRY, METHOD, ROOTS } from '../../kernel/objects/layout.ts';
@@ -207,7 +207,17 @@ function stackCell(k: Kernel, address: number): Value | null {
 
 /** The receiver of an activation (a block's is its home method's self). */
 export function receiverOf(k: Kernel, a: Activation): Value | null {
-  return stackCell(k, a.frame - 16);
+  const v = stackCell(k, a.frame - 16);
+  // A method's receiver is an instance of its class: anything else is a cell not yet written
+  // (the machine stopped inside the prologue, as a stack overflow does).
+  return v === null || a.code.owner === '' || isKindOf(k, v, a.code.owner) ? v : null;
+}
+
+/** Is the value an instance of the class named `owner` ("Foo", "Foo class") or of a subclass? */
+function isKindOf(k: Kernel, v: Value, owner: string): boolean {
+  let b = behaviourAt(k, classIndexOfValue(k, v.value, v.tag));
+  for (let steps = 0; b >= 0 && steps < 10_000; steps++, b = parentOf(k, b)) if (behaviourName(k, b) === owner) return true;
+  return false;
 }
 
 /** The arguments and temporaries of an activation by name, in the order declared, with their values (null: unreadable). */

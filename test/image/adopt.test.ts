@@ -66,6 +66,26 @@ describe('code objects adopted from an image', () => {
     for (const [h] of code.slice(0, 50)) expect(m.fetchAt((h + 1) * 8, 0).off).toBe(0);
   });
 
+  it('opened from the record of its checks (Machine.adoptCodes), every code object is where the walk puts it (adoptCode each)', () => {
+    const records = join(dir, 'records');
+    const path = join(dir, 'adopt.image');
+    const walk = openImage(path, { checked: records });
+    const recall = openImage(path, { checked: records });
+    if (!walk.ok || !recall.ok) throw new Error('the image did not open');
+    expect([walk.recalled, recall.recalled]).toEqual([false, true]);
+    const a = walk.machine, b = recall.machine;
+    // The maps, cell by cell (which code object each cell is in, which cache each first slot has) ...
+    expect(b.codeStartOf.length).toBe(a.codeStartOf.length);
+    expect(Buffer.from(b.codeStartOf.buffer, b.codeStartOf.byteOffset, b.codeStartOf.byteLength)
+      .equals(Buffer.from(a.codeStartOf.buffer, a.codeStartOf.byteOffset, a.codeStartOf.byteLength))).toBe(true);
+    const code = walked(walk);
+    expect(walked(recall)).toEqual(code);
+    for (const [h] of code) expect(b.cacheIndexOfCode((h + 1) * 8)).toBe(a.cacheIndexOfCode((h + 1) * 8));
+    // ... and each one's cache, made when asked, as its header says.
+    for (const [h, slots, bytes] of code) expect([b.cacheOf((h + 1) * 8)?.byteLength, b.cacheOf((h + 1) * 8)?.cells]).toEqual([bytes, slots]);
+    expect(b.cachesMade).toBe(a.cachesMade + code.length);
+  });
+
   it('a code object freed before its cache was made leaves nothing behind', () => {
     const r = openImage(join(dir, 'adopt.image'), { checked: null });
     if (!r.ok) throw new Error(r.message);

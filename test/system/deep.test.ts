@@ -42,4 +42,20 @@ describe.each(['native', 'threaded'] as const)('deep recursion, %s', (backend) =
     expect(b.evaluate('Smalltalk stackLimit: 10')[0].text).toMatch(/the stack limit is a number of cells from 1024/);
     expect(b.run('Smalltalk stackLimit')).toEqual(['200000']);
   });
+
+  it('the report of a runaway recursion names its receiver, or says it is not known: never a cell the prologue had not written', () => {
+    b.run("Object subclass: #Runaway\nRunaway down: n -> ^self down: n + 1");
+    // Limits a cell apart stop the recursion at each instruction of the prologue in turn.
+    for (let limit = 200000; limit < 200000 + 16; limit++) {
+      b.run(`Smalltalk stackLimit: ${limit}`);
+      const [e] = b.evaluate('Runaway new down: 1');
+      expect(e.kind, `limit ${limit}`).toBe('error');
+      const frames = e.kind === 'error' ? e.frames ?? [] : [];
+      const mine = frames.filter((f) => f.name === 'Runaway>>down:');
+      expect(mine.length, `limit ${limit}`).toBeGreaterThan(1);
+      expect(mine.slice(1).every((f) => f.receiver === 'a Runaway' && f.receiverClass === undefined), `limit ${limit}`).toBe(true);
+      expect(['a Runaway', '?'], `limit ${limit}`).toContain(mine[0].receiver);
+    }
+    b.run('Smalltalk stackLimit: 200000');
+  });
 });
