@@ -53,6 +53,17 @@ describe.each(BACKENDS)('errors, %s back end', (backend) => {
     stillUsable(b);
   });
 
+  it('a variable that is not defined is named, from the user\'s code: the lookup that found nothing is machinery', () => {
+    const b = boot(backend);
+    one(b, 'Object subclass: #Reader');
+    one(b, 'Reader read -> ^NoSuchGlobal + 1');
+    const e = one(b, 'Reader new read');
+    expect(e.text).toBe('UndeclaredVariableRead: NoSuchGlobal is not defined');
+    expect(e.kind === 'error' && e.backtrace).toEqual(['Reader>>read', 'a DoIt']);
+    expect(e.kind === 'error' && (e.frames ?? []).map((f) => f.name)).toEqual(['Reader>>read', 'a DoIt']);
+    stillUsable(b);
+  });
+
   it('the backtrace names the frames of blocks too, in a method and in the DoIt', () => {
     const b = boot(backend);
     one(b, 'Object subclass: #Walker');
