@@ -15,16 +15,11 @@ import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { openSnapshot, snapshotMachineOptions, takeSnapshot, type Snapshot } from '../../image/snapshot.ts';
 import { openedShape, releaseMemory, reuseMemory, type Reusable } from '../../image/snapshot-memory.ts';
 import { Bedrock } from '../../src/system/bedrock.ts';
-import { bootSystem } from '../support/system.ts';
+import { bootSystem, evaluateOk } from '../support/system.ts';
 
 const b = bootSystem();
 
-function ok(s: Bedrock, source: string): string[] {
-  const out = s.evaluate(source);
-  const bad = out.find((o) => o.kind === 'error');
-  if (bad) throw new Error(`${bad.source}: ${bad.text}`);
-  return out.map((o) => o.text);
-}
+const ok = evaluateOk;
 
 ok(b, `
 Object subclass: #Cell instanceVariableNames: 'v'

@@ -18,16 +18,11 @@ import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { checkHeap } from '../../image/validate.ts';
 import { openSnapshot, snapshotBytes, snapshotMachineOptions, takeSnapshot } from '../../image/snapshot.ts';
 import { Bedrock } from '../../src/system/bedrock.ts';
-import { bootSystem } from '../support/system.ts';
+import { bootSystem, evaluateOk } from '../support/system.ts';
 
 const b = bootSystem();
 
-function ok(s: Bedrock, source: string): string[] {
-  const out = s.evaluate(source);
-  const bad = out.find((o) => o.kind === 'error');
-  if (bad) throw new Error(`${bad.source}: ${bad.text}`);
-  return out.map((o) => o.text);
-}
+const ok = evaluateOk;
 
 ok(b, `
 Object subclass: #Pair instanceVariableNames: 'left right'

@@ -75,6 +75,14 @@ export function bootSystem(options: BedrockOptions = {}): Bedrock {
   return Bedrock.resume(reopened, { backend, ...(options.steps !== undefined && { steps: options.steps }) });
 }
 
+/** The printed results of `source`'s items; an error in any of them throws, naming it. */
+export function evaluateOk(b: Bedrock, source: string): string[] {
+  const out = b.evaluate(source);
+  const bad = out.find((o) => o.kind === 'error');
+  if (bad) throw new Error(`${bad.source}: ${bad.text}`);
+  return out.map((o) => o.text);
+}
+
 /** The file of the cached system image for `backend` (made when there is none): a template for sessions. */
 export function systemImagePath(backend: Backend = 'native'): string {
   bootSystem({ backend });
