@@ -184,7 +184,9 @@ export const RULES: readonly Rule[] = Object.freeze([
       const from = regOf(a.operands[0]);
       if (from < 0) return null;
       const next = insn(lines, at + 1);
-      const [mid, b] = next && next.mnemonic === 'pop' ? [null, next] : [next, insn(lines, at + 2)];
+      // (a label after the push: another way in, where nothing was pushed)
+      if (!next) return null;
+      const [mid, b] = next.mnemonic === 'pop' ? [null, next] : [next, insn(lines, at + 2)];
       if (!b || b.mnemonic !== 'pop') return null;
       const to = regOf(b.operands[0]);
       if (to < 0 || to === from || to === RSP) return null;

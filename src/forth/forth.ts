@@ -5,8 +5,9 @@
  * (selector: its name in upper case), installed with the kernel's `define`, so redefinition
  * shadows along the override chain, `mark`/`forget` (Forth's MARKER, the REPL's .mark/.forget)
  * take words away and bring shadowed ones back, and images keep them. A word's code is a code
- * object: a primitive (machine code, primitives.ts), a colon definition's docol stub over its
- * threaded vector (the kernel's (code, operand) pair format, run by VM run:'s loop), a host
+ * object: a primitive (machine code, primitives.ts), a colon definition's native code made
+ * from its threaded vector (native.ts; the vector is the kernel's (code, operand) pair format)
+ * or, for one native code cannot do, a docol stub that runs the vector by VM run:'s loop, a host
  * word (a stub that enters the FORTH service, for what the text interpreter and compiler do),
  * or a stub made by CREATE, CONSTANT, VALUE, DEFER or DOES>. An execution token is a pointer to
  * the code object: EXECUTE calls it.
@@ -1116,7 +1117,7 @@ export class Forth {
     this.definition = null;
     this.setState(false);
     // Native code when the pairs allow it (native.ts), else the docol stub runs the vector.
-    const native = this.placeNative(this.compileNative(d.pairs, d.stub), vector);
+    const native = this.nativeCode ? this.placeNative(this.compileNative(d.pairs, d.stub), vector) : null;
     const w = this.install(d.noname ? '' : d.name.toUpperCase(), '', 'colon', {
       code: native ?? d.stub, source: text.trim(), threaded: vector, literals: d.literals, cell: d.literals, anonymous: d.noname,
     });
@@ -1125,6 +1126,9 @@ export class Forth {
   }
 
   // ---- native code ------------------------------------------------------------------------
+
+  /** Compile colon definitions to native code (native.ts); false: threaded code only (tests compare the two). */
+  nativeCode = true;
 
   /** The primitives' and runtime words' codes (shadowed ones too: compiled pairs keep naming them). */
   private machineWords: Map<number, MachineWord> | null = null;

@@ -256,7 +256,7 @@ const bit = (r: number): number => 1 << r;
  */
 const LIVE_INTO_CALL = 0xffff & ~(bit(RCX) | bit(RDX) | 0xf00);
 const LIVE_AT_EXIT = LIVE_INTO_CALL & ~bit(RSI);
-const forthBarrier: BarrierLive = (i, after) => {
+export const forthBarrier: BarrierLive = (i, after) => {
   const reads = [...effects(i).reads].reduce((m, r) => (r >= 0 && r < 16 ? m | bit(r) : m), 0);
   if (i.mnemonic === 'call') return LIVE_INTO_CALL | after | reads;
   if (i.mnemonic === 'jmp' && i.operands[0]?.kind === 'reg') return LIVE_AT_EXIT | reads;
