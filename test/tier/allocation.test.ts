@@ -39,8 +39,9 @@ function program(seed: number, count: number): { source: string; allocations: nu
 }
 
 function run(tier: 'interpret' | 'translate', source: string, stress = false): { m: Machine; seen: Snapshot; host: number } {
-  const m = smallMachine({ nurseryCells: 1 << 11, largeObjectCells: 64, stress, stressMajorEvery: 1000 }, { tier });
+  const m = smallMachine({ nurseryCells: 1 << 11, largeObjectCells: 64, stress }, { tier });
   const heap = heapOf(m);
+  heap.stressMajorEvery = 1000;
   const code = load(m, source);
   // count the host's allocations (the heap's own service still answers: it is wrapped after the heap chose the fast path)
   const service = m.services[0]!;
