@@ -216,6 +216,29 @@ export const STATE = Object.freeze({
  */
 export const XMM_STATE = 128;
 
+/** The allocation service's number (r11 at `syscall`; kernel/memory/heap.ts installs it). */
+export const SERVICE_ALLOCATE = 0;
+
+/**
+ * The allocator's fast path, in STATE bytes 1280..1327 (not STATE fields, as XMM_STATE is
+ * not): the heap (kernel/memory/heap.ts) keeps here what a nursery allocation reads and
+ * changes, so that translated code (kernel/machine/wasm) can make an object without entering
+ * the host, exactly as the ALLOCATE service's fast path does:
+ *
+ *   S32[TOP]    the nursery's bump pointer (cell index)   S32[END]   the nursery's end
+ *   S32[FAST]   1 while the fast path may be taken (not stressed, not collecting, the
+ *               heap's own ALLOCATE service installed)
+ *   S32[LARGE]  objects of more cells than this go to old space (the host's way)
+ *   S32[HASH]   the identity hash sequence's state     S32[FILL_TAG]  S64[FILL]: pointer slots' fill
+ *   S64[OBJECTS], S64[CELLS]   objects and cells translated code allocated (the heap's
+ *               GcStats add them to the host's own counts)
+ */
+export const NURSERY_STATE = Object.freeze({
+  TOP: 320, END: 321, FAST: 322, LARGE: 323, HASH: 324, FILL_TAG: 325,
+  FILL: 163,
+  OBJECTS: 164, CELLS: 165,
+});
+
 /**
  * The machine's memory: cells, tags, the card table and the register state, in one
  * WebAssembly.Memory, seen through typed-array views. Views are re-made when memory grows.

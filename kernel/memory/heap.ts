@@ -52,7 +52,7 @@
  * out such code in tests.
  */
 import {
-  ALLOCATE_FIXED, CARD_SHIFT, CellStore, IDENTITY_HASH_MASK, IDENTITY_HASH_SHIFT, CODE_LITERALS, FORMAT_BYTES, FORMAT_CODE, FORMAT_FREE, FORMAT_POINTERS, FORMAT_WORDS,
+  ALLOCATE_FIXED, CARD_SHIFT, CellStore, NURSERY_STATE, SERVICE_ALLOCATE, IDENTITY_HASH_MASK, IDENTITY_HASH_SHIFT, CODE_LITERALS, FORMAT_BYTES, FORMAT_CODE, FORMAT_FREE, FORMAT_POINTERS, FORMAT_WORDS,
   MAX_SLOTS, TAG_HDR, TAG_NUM, TAG_PTR, TAG_STACK,
 } from '../machine/cells.ts';
 import type { HostService, Machine } from '../machine/machine.ts';
@@ -67,11 +67,10 @@ export function heapOf(m: Machine): Heap {
 
 /**
  * `syscall` with r11 = SERVICE_ALLOCATE: rcx class index, rdx slots (bytes for format 2), r8
- * format -> rax. The heap registers it on its machine unless that number is taken.
+ * format -> rax. The heap registers it on its machine unless that number is taken. (Named in
+ * cells.ts, where translated code's fast path reads it.)
  */
-export const SERVICE_ALLOCATE = 0;
-
-export { ALLOCATE_FIXED };
+export { ALLOCATE_FIXED, SERVICE_ALLOCATE };
 
 export interface HeapOptions {
   /** Cells of the nursery (default: a quarter of the memory after the fixed space, at most 2^18). */
@@ -241,11 +240,28 @@ export class Heap {
   readonly roots = new RootSet();
   hooks: HeapHooks = {};
   /** Collect before every allocation, alternately minor and major. */
-  stress: boolean;
-  readonly stats: GcStats = {
-    minorCollections: 0, majorCollections: 0, objectsAllocated: 0, cellsAllocated: 0, promotedCells: 0,
-    totalPauseMs: 0, longestPauseMs: 0, longestMinorMs: 0, longestMajorMs: 0, grows: 0, lastPhases: {}, lastKind: null,
-  };
+  get stress(): boolean { return this.stressing; }
+  set stress(on: boolean) { this.stressing = on; this.syncFast(); }
+  private stressing = false;
+  /**
+   * The counts of objects and cells allocated: the host's own, plus those translated code
+   * made, which it counts in STATE (cells.ts NURSERY_STATE).
+   */
+  readonly stats: GcStats = (() => {
+    const S64 = (): BigInt64Array => this.machine.store.state64;
+    const heap = this;
+    return {
+      minorCollections: 0, majorCollections: 0, promotedCells: 0,
+      get objectsAllocated(): number { return heap.hostObjects + Number(S64()[NURSERY_STATE.OBJECTS]); },
+      set objectsAllocated(n: number) { heap.hostObjects = n - Number(S64()[NURSERY_STATE.OBJECTS]); },
+      get cellsAllocated(): number { return heap.hostCells + Number(S64()[NURSERY_STATE.CELLS]); },
+      set cellsAllocated(n: number) { heap.hostCells = n - Number(S64()[NURSERY_STATE.CELLS]); },
+      totalPauseMs: 0, longestPauseMs: 0, longestMinorMs: 0, longestMajorMs: 0, grows: 0, lastPhases: {}, lastKind: null,
+    };
+  })();
+  /** Objects and cells the host allocated (stats adds translated code's). */
+  private hostObjects = 0;
+  private hostCells = 0;
   readonly maxCells: number;
   readonly growthFactor: number;
   readonly promotionRoom: number;
@@ -271,8 +287,11 @@ export class Heap {
   oldTop: number;
   oldEnd = 0;
   nurseryLo = 0;
-  nurseryTop = 0;
-  nurseryEnd = 0;
+  /** The nursery's bump pointer and end, in STATE (cells.ts NURSERY_STATE) for translated code. */
+  get nurseryTop(): number { return this.machine.store.state32[NURSERY_STATE.TOP]; }
+  set nurseryTop(cell: number) { this.machine.store.state32[NURSERY_STATE.TOP] = cell; }
+  get nurseryEnd(): number { return this.machine.store.state32[NURSERY_STATE.END]; }
+  set nurseryEnd(cell: number) { this.machine.store.state32[NURSERY_STATE.END] = cell; }
 
   /** Free chunks of the fixed space (header cells): exact lists by size, and the rest. */
   freeSmall: number[][] = Array.from({ length: SMALL_CHUNK + 1 }, () => []);
@@ -299,7 +318,16 @@ export class Heap {
    */
   stressMajorEvery = 2;
   /** Set while a collection runs: allocation then is a bug. */
-  collecting = false;
+  get collecting(): boolean { return this.inCollection; }
+  set collecting(on: boolean) { this.inCollection = on; this.syncFast(); }
+  private inCollection = false;
+  /** Whether the ALLOCATE service is this module's (translated code then allocates as it does). */
+  private ownsService = false;
+
+  /** May translated code take the allocation fast path now (NURSERY_STATE.FAST)? */
+  private syncFast(): void {
+    this.machine.store.state32[NURSERY_STATE.FAST] = this.ownsService && !this.stressing && !this.inCollection ? 1 : 0;
+  }
 
   constructor(machine: Machine, options: HeapOptions = {}) {
     this.machine = machine;
@@ -307,6 +335,12 @@ export class Heap {
     this.maxCells = Math.min(options.maxCells ?? CellStore.MAX_CELLS, CellStore.MAX_CELLS);
     this.growthFactor = Math.max(1.25, options.growthFactor ?? 2);
     this.promotionRoom = Math.max(1, options.promotionRoom ?? 4);
+    const S32 = store.state32;
+    S32[NURSERY_STATE.TOP] = 0;
+    S32[NURSERY_STATE.END] = 0;
+    S32[NURSERY_STATE.HASH] = 0x2545f491;
+    store.state64[NURSERY_STATE.OBJECTS] = 0n;
+    store.state64[NURSERY_STATE.CELLS] = 0n;
     this.stress = options.stress ?? false;
     machine.attachHeap(this);
     this.fixedTop = machine.fixedBoot;
@@ -319,12 +353,14 @@ export class Heap {
     if (least > this.maxCells) throw new RangeError(`memory ceiling of ${this.maxCells} cells is too small for the fixed space and nursery`);
     if (store.cellCount < least && !store.grow(least)) throw new RangeError('cannot make memory large enough for the heap');
     this.largeObjectCells = Math.max(16, options.largeObjectCells ?? this.nurseryCells >> 3);
+    S32[NURSERY_STATE.LARGE] = this.largeObjectCells;
+    this.fill = this.fillValue;
     this.layout();
-    if (!machine.services[SERVICE_ALLOCATE]) {
-      machine.services[SERVICE_ALLOCATE] = allocateService;
-      // (What it writes is a new object in the nursery or old space; one in the fixed space counts: allocateFixed.)
-      machine.markingServices[SERVICE_ALLOCATE] = true;
-    }
+    if (!machine.services[SERVICE_ALLOCATE]) machine.services[SERVICE_ALLOCATE] = allocateService;
+    this.ownsService = machine.services[SERVICE_ALLOCATE] === allocateService;
+    // (What it writes is a new object in the nursery or old space; one in the fixed space counts: allocateFixed.)
+    if (this.ownsService) machine.markingServices[SERVICE_ALLOCATE] = true;
+    this.syncFast();
   }
 
   // ---- allocation -----------------------------------------------------------------------
@@ -415,8 +451,8 @@ export class Heap {
     st.cells32[2 * h + 1] = FORMAT_WORDS;
     st.tags[h] = TAG_HDR;
     st.tags.fill(TAG_NUM, h + 1, h + 1 + cells);
-    this.stats.objectsAllocated++;
-    this.stats.cellsAllocated += cells + 1;
+    this.hostObjects++;
+    this.hostCells += cells + 1;
     this.stacks.push(h);
     return (h + 1) * 8;
   }
@@ -439,7 +475,7 @@ export class Heap {
     this.machine.store.tags.fill(TAG_NUM, h + size, end);
     st.cells32[2 * h] = cells;
     this.fixedTop = end;
-    this.stats.cellsAllocated += cells + 1 - size;
+    this.hostCells += cells + 1 - size;
     return true;
   }
 
@@ -500,6 +536,9 @@ export class Heap {
     this.fillValue = { value, tag: f.tag };
     this.fillLo = Number(BigInt.asIntN(32, value));
     this.fillHi = Number(BigInt.asIntN(32, value >> 32n));
+    const store = this.machine.store;
+    store.state64[NURSERY_STATE.FILL] = value;
+    store.state32[NURSERY_STATE.FILL_TAG] = f.tag;
   }
 
   /** The allocation service's way in (machine code): pointer slots get the fill. */
@@ -543,8 +582,8 @@ export class Heap {
       T.fill(tag, h + 1, end);
     }
     if (tag === TAG_PTR && h < this.nurseryLo) this.markCards(h + 1, end);
-    this.stats.objectsAllocated++;
-    this.stats.cellsAllocated += size;
+    this.hostObjects++;
+    this.hostCells += size;
     return (h + 1) * 8;
   }
 
@@ -736,11 +775,9 @@ export class Heap {
     st.cells.fill(fill, h + 1, h + 1 + slots);
     st.tags.fill(fillTag, h + 1, h + 1 + slots);
     if (fillTag === TAG_PTR) this.markCards(h + 1, h + 1 + slots);
-    this.stats.objectsAllocated++;
-    this.stats.cellsAllocated += slots + 1;
+    this.hostObjects++;
+    this.hostCells += slots + 1;
   }
-
-  private hashState = 0x2545f491;
 
   /**
    * The identity hash of a new pointers or words object: 11 bits in the header's pad and flags
@@ -749,8 +786,10 @@ export class Heap {
    * pointer (Object>>identityHash). The top bits of a linear congruential sequence.
    */
   private identityHashBits(): number {
-    this.hashState = (Math.imul(this.hashState, 1664525) + 1013904223) | 0;
-    return ((this.hashState >>> 21) & IDENTITY_HASH_MASK) << (IDENTITY_HASH_SHIFT - 32);
+    const S32 = this.machine.store.state32;
+    const h = (Math.imul(S32[NURSERY_STATE.HASH], 1664525) + 1013904223) | 0;
+    S32[NURSERY_STATE.HASH] = h;
+    return ((h >>> 21) & IDENTITY_HASH_MASK) << (IDENTITY_HASH_SHIFT - 32);
   }
 
   /** Set the cards of cells [lo, hi). */

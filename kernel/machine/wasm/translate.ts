@@ -46,7 +46,7 @@
  *              budget spent, a store into code, the host stack deep)
  *   FAULT      a host service or a helper raised a fault             the machine's pending fault
  */
-import { STATE, STATE_BYTES, XMM_STATE, TAG_CODE, TAG_HDR, TAG_NUM, TAG_POISON, TAG_PTR, TAG_STACK, CARD_POINTER, CARD_SHIFT, CARD_WRITTEN } from '../cells.ts';
+import { STATE, STATE_BYTES, XMM_STATE, TAG_CODE, TAG_HDR, TAG_NUM, TAG_POISON, TAG_PTR, TAG_STACK, CARD_POINTER, CARD_SHIFT, CARD_WRITTEN, NURSERY_STATE, FORMAT_BYTES, IDENTITY_HASH_MASK, IDENTITY_HASH_SHIFT, SERVICE_ALLOCATE } from '../cells.ts';
 import { BIT_CF, BIT_OF, BIT_PF, BIT_SF, BIT_ZF, FLAGS_ADD, FLAGS_EAGER, FLAGS_EXPLICIT, FLAGS_LOGIC, FLAGS_SUB } from '../flags.ts';
 import type { CodeCache, Insn } from '../insn.ts';
 import { OP } from '../insn.ts';
@@ -1936,10 +1936,91 @@ class FunctionWriter {
   private syscall(ins: Insn): void {
     const { b, L } = this;
     this.storeState(this.dirtyHere);
-    b.i32(this.p.code.addr).i32(ins.off).get(PARAM_DEPTH).call(this.env.service).tee(L.status);
-    this.when(() => { this.refundAndLeave(this.remaining + 1); });
+    // ALLOCATE in the nursery is made here; the host does everything else.
+    this.allocateInline();
+    b.get(L.st).op('i32_eqz');
+    this.when(() => {
+      b.i32(this.p.code.addr).i32(ins.off).get(PARAM_DEPTH).call(this.env.service).tee(L.status);
+      this.when(() => { this.refundAndLeave(this.remaining + 1); });
+    });
     this.loadState(this.liveAfter);
     this.setKind(-1);
+  }
+
+  /**
+   * The ALLOCATE service's fast path (kernel/memory/heap.ts allocateMovingHalves), on STATE
+   * as the host would run it, the registers already stored there: when r11 is ALLOCATE, the
+   * class index, size and format are good, the heap allows it (NURSERY_STATE.FAST) and the
+   * object fits the nursery below the large-object size, it bumps the nursery's top, writes
+   * the header (the identity hash from the heap's sequence, or a byte object's pad), the tags
+   * and the fill, counts it, and puts the pointer in STATE's rax; L.st is then 1. Anything
+   * else leaves L.st 0 and STATE untouched, for the host: collections, old space, errors.
+   *
+   *   x = format (r8), y = class index (rcx), vt = slots, ct = cells (slots + 1), ea = header cell
+   */
+  private allocateInline(): void {
+    const { b, L } = this;
+    const N = NURSERY_STATE;
+    const R = (r: number, half: 0 | 1): number => S_REG(r) + 4 * half;
+    b.i32(0).set(L.st);
+    // r11 = ALLOCATE (the service number's two halves), the heap's fast path on
+    b.load32At(R(11, 0)).i32(SERVICE_ALLOCATE).op('i32_eq');
+    b.load32At(R(11, 1)).op('i32_eqz').op('i32_and');
+    b.load32At(S32B(N.FAST)).op('i32_and');
+    this.when(() => {
+      // format 0 (pointers), 1 (words) or 2 (bytes); class index 0 .. 2^17-1; size 0 .. 2^31-1
+      b.load32At(R(8, 0)).tee(L.x).i32(FORMAT_BYTES).op('i32_le_u');
+      b.load32At(R(8, 1)).op('i32_eqz').op('i32_and');
+      b.load32At(R(1, 0)).tee(L.y).i32(0x1ffff).op('i32_le_u').op('i32_and');
+      b.load32At(R(1, 1)).op('i32_eqz').op('i32_and');
+      b.load32At(R(2, 0)).tee(L.vt).i32(0).op('i32_ge_s').op('i32_and');
+      b.load32At(R(2, 1)).op('i32_eqz').op('i32_and');
+      this.when(() => {
+        // bytes: whole cells; the rest of the last is its pad
+        b.get(L.x).i32(FORMAT_BYTES).op('i32_eq');
+        this.when(() => { b.get(L.vt).i32(7).op('i32_add').i32(3).op('i32_shr_u').set(L.vt); });
+        b.get(L.vt).i32(1).op('i32_add').tee(L.ct);
+        b.load32At(S32B(N.LARGE)).op('i32_le_u');
+        b.load32At(S32B(N.TOP)).tee(L.ea).get(L.ct).op('i32_add');
+        b.load32At(S32B(N.END)).op('i32_le_u').op('i32_and');
+        this.when(() => {
+          b.i32(0).get(L.ea).get(L.ct).op('i32_add').mem('i32_store', 2, S32B(N.TOP));
+          // the header: slots, then class << 15 | hash bits (or pad << 4) | format
+          b.get(L.ea).i32(3).op('i32_shl').get(L.vt).mem('i32_store', 2, STATE_BYTES);
+          b.get(L.ea).i32(3).op('i32_shl');
+          b.get(L.y).i32(15).op('i32_shl').get(L.x).op('i32_or');
+          b.get(L.x).i32(FORMAT_BYTES).op('i32_eq');
+          b.if(I32);
+          b.get(L.vt).i32(3).op('i32_shl').load32At(R(2, 0)).op('i32_sub').i32(4).op('i32_shl');
+          b.else();
+          b.i32(0).load32At(S32B(N.HASH)).i32(1664525).op('i32_mul').i32(1013904223).op('i32_add').tee(L.t2).mem('i32_store', 2, S32B(N.HASH));
+          b.get(L.t2).i32(21).op('i32_shr_u').i32(IDENTITY_HASH_MASK).op('i32_and').i32(IDENTITY_HASH_SHIFT - 32).op('i32_shl');
+          b.end();
+          b.op('i32_or').mem('i32_store', 2, STATE_BYTES + 4);
+          b.load32At(S_TAGS).get(L.ea).op('i32_add').i32(TAG_HDR).mem('i32_store8', 0);
+          // the slots: the fill (pointers) or 0, by cells, with their tags
+          b.get(L.x).op('i32_eqz');
+          b.if(I64); b.i32(0).mem('i64_load', 3, 8 * N.FILL); b.else(); b.i64(0n); b.end();
+          b.set(L.v2);
+          b.get(L.x).op('i32_eqz');
+          b.if(I32); b.load32At(S32B(N.FILL_TAG)); b.else(); b.i32(TAG_NUM); b.end();
+          b.set(L.t2);
+          b.get(L.ea).get(L.ct).op('i32_add').set(L.vt); // the end
+          b.block().loop();
+          b.get(L.ea).i32(1).op('i32_add').tee(L.ea).get(L.vt).op('i32_ge_u').brIf(1);
+          b.get(L.ea).i32(3).op('i32_shl').get(L.v2).mem('i64_store', 3, STATE_BYTES);
+          b.load32At(S_TAGS).get(L.ea).op('i32_add').get(L.t2).mem('i32_store8', 0);
+          b.br(0);
+          b.end().end();
+          // counted; the object's pointer (slot 0's address) in rax
+          b.i32(0).i32(0).mem('i64_load', 3, 8 * N.OBJECTS).i64(1n).op('i64_add').mem('i64_store', 3, 8 * N.OBJECTS);
+          b.i32(0).i32(0).mem('i64_load', 3, 8 * N.CELLS).get(L.ct).op('i64_extend_i32_u').op('i64_add').mem('i64_store', 3, 8 * N.CELLS);
+          b.i32(0).get(L.vt).get(L.ct).op('i32_sub').i32(1).op('i32_add').i32(3).op('i32_shl').op('i64_extend_i32_u').mem('i64_store', 3, S_REG(RAX));
+          b.i32(0).i32(TAG_PTR).mem('i32_store8', 0, S_TAG(RAX));
+          b.i32(1).set(L.st);
+        });
+      });
+    });
   }
 }
 
