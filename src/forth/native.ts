@@ -160,18 +160,21 @@ export function fragmentOf(text: string): Fragment | null {
   return { items: out, labels, rsi };
 }
 
-/** The bodies of the machine-code words, by kind and name (made once, from primitives.ts). */
-let fragments: Map<string, Fragment | null> | null = null;
+/** The bodies of the machine-code words, by kind and name (made once for each way of reaching the data space, from primitives.ts). */
+const fragmentsBy = new WeakMap<(t: string) => string, Map<string, Fragment | null>>();
 function fragmentFor(w: MachineWord, dataAccess: (t: string) => string): Fragment | null {
+  let fragments = fragmentsBy.get(dataAccess);
   if (!fragments) {
-    fragments = new Map();
+    const made = new Map<string, Fragment | null>();
     const add = (kind: string, list: readonly PrimitiveText[]): void => {
-      for (const p of list) fragments!.set(`${kind} ${p.name}`, fragmentOf(dataAccess(p.asm)));
+      for (const p of list) made.set(`${kind} ${p.name}`, fragmentOf(dataAccess(p.asm)));
     };
     add('primitive', PRIMITIVES);
     add('primitive', FLOAT_PRIMITIVES);
     add('runtime', RUNTIME);
     add('runtime', FLOAT_RUNTIME);
+    fragmentsBy.set(dataAccess, made);
+    fragments = made;
   }
   return fragments.get(`${w.kind} ${w.name}`) ?? null;
 }
