@@ -434,6 +434,24 @@ export const FORTH_PATTERNS: readonly PatternRule[] = Object.freeze<PatternRule[
     rewrite: (g) => (BigInt.asIntN(32, number(g.a)) === number(g.a) ? `${g.op} rax, ${number(g.a)}` : '!'),
   },
   {
+    name: 'load-op',
+    why: 'a value loaded above the top only to be added (and, or, xor) to it: the operation with the value where it is',
+    match: [R('push rax'), R('mov rax, (?<x>\\[[^\\]]*\\])'), R('pop rcx'), R('(?<op>add|and|or|xor) rax, rcx')], dead: [RCX],
+    rewrite: (g) => (/rax|rcx|rsp/.test(g.x) ? '!' : `${g.op} rax, ${g.x}`),
+  },
+  {
+    name: 'load-add-add',
+    why: 'a value loaded above the top and added to before the two are added: both additions on the top',
+    match: [R('push rax'), R('mov rax, (?<x>\\[[^\\]]*\\])'), R('add rax, (?<n>-?(0x)?[0-9a-f]+)'), R('pop rcx'), R('add rax, rcx')], dead: [RCX],
+    rewrite: (g) => (/rax|rcx|rsp/.test(g.x) ? '!' : `add rax, ${g.x}; add rax, ${g.n}`),
+  },
+  {
+    name: 'push-constant',
+    why: 'a number loaded only to be pushed is pushed as an immediate',
+    match: [R('mov rax, (?<n>-?(0x)?[0-9a-f]+)'), R('push rax'), R('mov rax, (?<x>[^;]*)')], dead: [],
+    rewrite: (g) => (BigInt.asIntN(32, number(g.n)) === number(g.n) && !/rax/.test(g.x) ? `push ${number(g.n)}; mov rax, ${g.x}` : '!'),
+  },
+  {
     name: 'fold',
     why: 'arithmetic on a register just loaded with a number is a number (its flags unread: no branch follows)',
     match: [R('mov (?<r>r\\w+), (?<a>-?(0x)?[0-9a-f]+)'), R('(?<op>add|sub|and|or|xor|shl|sar|shr|imul) (?<r2>r\\w+), (?<b>-?(0x)?[0-9a-f]+)'), R('(?<next>(?!j[a-z]+ |cmov|set)[^;]*)')], dead: [],
