@@ -43,7 +43,7 @@ import { disassemble } from '../../kernel/machine/x86/disassembler.ts';
 import { docol, FLOAT_PRIMITIVES, FLOAT_RUNTIME, FMARGIN, FSTACK_CELLS, FVAR, hostStub, interpretLoop, NEXT_LOOP, ORIGIN, PRIMITIVES, RUNTIME } from './primitives.ts';
 import { bitsOf, doubleOf } from '../../kernel/machine/sse.ts';
 import { fdot, fedot, fsdot, fdotS, parseFloat as parseForthFloat, represent } from './floats.ts';
-import { compileNative, type MachineWord, type NativeResult } from './native.ts';
+import { compileNative, type Callee, type MachineWord, type NativePair, type NativeResult } from './native.ts';
 import { itemsAt } from '../compiler/native.ts';
 import { assembleItems } from '../../kernel/machine/x86/assembler.ts';
 import { isInstruction } from '../compiler/peephole.ts';
@@ -1117,7 +1117,7 @@ export class Forth {
     this.definition = null;
     this.setState(false);
     // Native code when the pairs allow it (native.ts), else the docol stub runs the vector.
-    const native = this.nativeCode ? this.placeNative(this.compileNative(d.pairs, d.stub), vector) : null;
+    const native = this.nativeCode ? this.placeNative(this.compileNative(vector, d.stub)) : null;
     const w = this.install(d.noname ? '' : d.name.toUpperCase(), '', 'colon', {
       code: native ?? d.stub, source: text.trim(), threaded: vector, literals: d.literals, cell: d.literals, anonymous: d.noname,
     });
@@ -1149,10 +1149,11 @@ export class Forth {
   }
 
   /** A colon definition's pairs compiled to machine code (native.ts), or why not. */
-  private compileNative(pairs: readonly Pair[], self: number): NativeResult {
+  private compileNative(vector: number, self: number): NativeResult {
     const does = this.system('(DOES>)')?.code;
     return compileNative({
-      pairs, self,
+      pairs: this.pairsOf(vector), self,
+      callee: (code) => this.calleeAt(code),
       machineWord: (code) => this.machineWordAt(code),
       threadedOnly: (code) => (code === does ? 'DOES>' : undefined),
       isCode: (code) => this.m.cacheOf(code) !== undefined,
@@ -1160,8 +1161,29 @@ export class Forth {
     });
   }
 
-  /** Place native code; its pointer operands are read from the vector then (they may have moved). */
-  private placeNative(r: NativeResult, vector: number): number | null {
+  /** What native code may put in place of a call of the word at `code` (native.ts Callee). */
+  private calleeAt(code: number): Callee | undefined {
+    this.refresh();
+    const w = this.byCode.get(code);
+    if (!w) return undefined;
+    const m = this.m;
+    // (a MARKER is a 'constant' too, with more in its cell)
+    const one = w.cell >= 0 && slotCount(m, w.cell) === 1;
+    switch (w.kind) {
+      case 'create': return w.body >= 0 ? { kind: 'create', body: w.body } : undefined;
+      case 'constant': return one ? { kind: 'constant', value: m.cell(w.cell), tag: m.cellTag(w.cell), at: w.cell } : undefined;
+      case 'value': return one ? { kind: 'value', cell: w.cell } : undefined;
+      case 'colon': {
+        const stub = this.stubOf(w);
+        const vector = w.cell >= 0 ? slotPointer(m, w.cell, 0) : -1;
+        return stub >= 0 && vector >= 0 && vector !== this.k.nil ? { kind: 'colon', name: w.name, pairs: this.pairsOf(vector), self: stub } : undefined;
+      }
+      default: return undefined;
+    }
+  }
+
+  /** Place native code; its pointers are read when it is placed (the objects may have moved). */
+  private placeNative(r: NativeResult): number | null {
     if (!r.ok) return null;
     const k = this.k;
     const extra = r.callees.map((_, i) => `CALL${i}`);
@@ -1173,7 +1195,7 @@ export class Forth {
     const literal = (name: string): number | undefined => {
       if (name === 'FORTH') return this.fs;
       const o = /^OBJ(\d+)$/.exec(name);
-      if (o) return Number(slot(this.m, vector, 2 * r.objects[Number(o[1])] + 1));
+      if (o) { const ref = r.objects[Number(o[1])]; return 'fixed' in ref ? ref.fixed : Number(this.m.cell(ref.read)); }
       const c = /^CALL(\d+)$/.exec(name);
       return c ? r.callees[Number(c[1])] : undefined;
     };
@@ -2869,7 +2891,7 @@ export class Forth {
     if (stub >= 0 && stub !== w.code) lines.push(...this.nativeListing(w, stub));
     else {
       if (stub >= 0) {
-        const r = this.compileNative(this.pairsOf(slotPointer(m, w.cell, 0)), stub);
+        const r = this.compileNative(slotPointer(m, w.cell, 0), stub);
         if (!r.ok) lines.push(`runs threaded: ${r.reason}`);
       }
       lines.push(...this.disassembly(w.code));
@@ -2877,11 +2899,12 @@ export class Forth {
     return lines.join('\n');
   }
 
-  private pairsOf(vector: number): Pair[] {
+  /** The pairs of a vector, each with the address of its operand's cell. */
+  private pairsOf(vector: number): NativePair[] {
     const m = this.m;
     const n = Math.floor(slotCount(m, vector) / 2);
-    const pairs: Pair[] = [];
-    for (let i = 0; i < n; i++) pairs.push({ code: Number(m.cell(vector + 16 * i)), operand: m.cell(vector + 16 * i + 8), tag: m.cellTag(vector + 16 * i + 8) });
+    const pairs: NativePair[] = [];
+    for (let i = 0; i < n; i++) pairs.push({ code: Number(m.cell(vector + 16 * i)), operand: m.cell(vector + 16 * i + 8), tag: m.cellTag(vector + 16 * i + 8), at: vector + 16 * i + 8 });
     return pairs;
   }
 
@@ -2892,7 +2915,7 @@ export class Forth {
   private nativeListing(w: Word, stub: number): string[] {
     const bytes = this.m.codeBytes(w.code);
     const out = [`native code (${bytes.length} bytes, compiled from the pairs; inlined words marked):`];
-    const r = this.compileNative(this.pairsOf(slotPointer(this.m, w.cell, 0)), stub);
+    const r = this.compileNative(slotPointer(this.m, w.cell, 0), stub);
     const marks = new Map<number, string>();
     if (r.ok) {
       const a = assembleItems(itemsAt(r.lines, w.code));

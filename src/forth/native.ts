@@ -44,8 +44,26 @@ export interface MachineWord {
   readonly kind: 'primitive' | 'runtime';
 }
 
+/** A pair, and the address of its operand's cell (the vector's slot: a pointer there is read when the code is placed). */
+export interface NativePair { readonly code: number; readonly operand: bigint; readonly tag: number; readonly at: number }
+
+/**
+ * What a called word is, when its call can be its effect instead: a CREATE's data field, a
+ * CONSTANT's value, a VALUE's cell (a fixed object), or a small colon definition's pairs.
+ */
+export type Callee =
+  | { readonly kind: 'create'; readonly body: number }
+  | { readonly kind: 'constant'; readonly value: bigint; readonly tag: number; readonly at: number }
+  | { readonly kind: 'value'; readonly cell: number }
+  | { readonly kind: 'colon'; readonly name: string; readonly pairs: readonly NativePair[]; readonly self: number };
+
+/** A pointer the code names as a literal: read from a cell when the code is placed, or fixed. */
+export type ObjectRef = { readonly read: number } | { readonly fixed: number };
+
 export interface NativeInput {
-  readonly pairs: readonly { readonly code: number; readonly operand: bigint; readonly tag: number }[];
+  readonly pairs: readonly NativePair[];
+  /** A called word whose effect can be copied in place of the call (see Callee). */
+  readonly callee: (code: number) => Callee | undefined;
   /** The definition's own code as its pairs name it (RECURSE). */
   readonly self: number;
   /** The primitive or runtime word whose code is at an address, if it is one. */
@@ -62,11 +80,8 @@ export type NativeResult =
   | {
     readonly ok: true;
     readonly lines: readonly Line[];
-    /**
-     * The pointer operands the code names as literals OBJ0, OBJ1 ...: the index of a pair
-     * whose operand each is (read from the vector when the code is placed: it may move).
-     */
-    readonly objects: readonly number[];
+    /** The pointers the code names as literals OBJ0, OBJ1 ... */
+    readonly objects: readonly ObjectRef[];
     /** The code objects it calls (kept alive as its literals CALL0 ...). */
     readonly callees: readonly number[];
     readonly fired: Readonly<Record<string, number>>;
@@ -174,19 +189,78 @@ function instructionsOf(text: string, origin: string): Instruction[] {
   });
 }
 
+/** The words a colon definition copied in place of its call may not use: they reach under the top of the return stack, where its return address would be. */
+const RETURN_STACK_WORDS = new Set(['>R', 'R>', 'R@', '2>R', '2R>', '2R@', 'N>R', 'NR>', 'I', 'J', 'UNLOOP', '(DO)', '(?DO)', '(LOOP)', '(+LOOP)', '(LEAVE)',
+  '(LOCALS)', '(LOCAL@)', '(LOCAL!)', '(LOCAL+!)', '(UNLOCALS)']);
+/** The most pairs a colon definition copied in place of its call may have, and how deep such copies nest. */
+const INLINE_PAIRS = 12, INLINE_DEPTH = 3;
+
+/** One step of the code to make: a pair (of the definition, or of one copied in), and where it came from. */
+interface Step extends NativePair { readonly origin?: string; readonly copy: number }
+
+/**
+ * The pairs with the calls of small colon definitions (no return stack words, no EXIT but the
+ * last, no RECURSE) replaced by their pairs, branches renumbered; `copy` tells the copies apart.
+ */
+function expand(input: NativeInput, pairs: readonly NativePair[], self: number, depth: number, copies: { n: number }, origin?: string): { steps: Step[]; branches: number[] } {
+  const steps: Step[] = [];
+  const copy = copies.n++;
+  // (pair index of `pairs` -> index in steps, for branches)
+  const starts: number[] = [];
+  const branchesAt: number[] = [];
+  // (the branches of copies made inside, already numbered as steps)
+  const branches: number[] = [];
+  pairs.forEach((p, i) => {
+    starts.push(steps.length);
+    const c = p.code === self ? undefined : input.callee(p.code);
+    if (c?.kind === 'colon' && depth < INLINE_DEPTH && inlinable(input, c)) {
+      const inner = expand(input, c.pairs.slice(0, -1), c.self, depth + 1, copies, origin ?? c.name.toLowerCase());
+      const base = steps.length;
+      for (const b of inner.branches) inner.steps[b] = { ...inner.steps[b], operand: inner.steps[b].operand + BigInt(2 * base) };
+      branches.push(...inner.branches.map((b) => b + base));
+      steps.push(...inner.steps);
+      return;
+    }
+    const w = p.code === self ? undefined : input.machineWord(p.code);
+    if (w && fragmentFor(w, input.dataAccess)?.items.some((it) => it.kind === 'insn' && it.operands.some((o) => o.kind === 'label' && o.name === TARGET))) branchesAt.push(steps.length);
+    steps.push({ ...p, origin, copy });
+  });
+  starts.push(steps.length);
+  // A branch's operand becomes the step it goes to (times 2, as pairs have it).
+  for (const at of branchesAt) {
+    const s = steps[at];
+    steps[at] = { ...s, operand: BigInt(2 * starts[Number(s.operand) / 2]) };
+  }
+  return { steps, branches: [...branches, ...branchesAt] };
+}
+
+function inlinable(input: NativeInput, c: Extract<Callee, { kind: 'colon' }>): boolean {
+  const { pairs } = c;
+  if (pairs.length === 0 || pairs.length > INLINE_PAIRS + 1) return false;
+  return pairs.every((p, i) => {
+    if (p.code === c.self || input.threadedOnly(p.code) !== undefined) return false;
+    const w = input.machineWord(p.code);
+    if (w?.name === '(EXIT)') return i === pairs.length - 1;
+    if (i === pairs.length - 1) return false;
+    if (w && RETURN_STACK_WORDS.has(w.name)) return false;
+    return w !== undefined || input.isCode(p.code);
+  });
+}
+
 /** Compile the pairs of a colon definition (see the header), or say why it stays threaded. */
 export function compileNative(input: NativeInput): NativeResult {
-  const { pairs } = input;
-  const objects: number[] = [];
+  const pairs: readonly Step[] = expand(input, input.pairs, input.self, 0, { n: 0 }).steps;
+  const objects: ObjectRef[] = [];
   const callees: number[] = [];
-  const objectName = (pair: number): string => {
-    let i = objects.findIndex((at) => pairs[at].operand === pairs[pair].operand);
-    if (i < 0) { i = objects.length; objects.push(pair); }
+  const objectName = (ref: ObjectRef): string => {
+    let i = objects.findIndex((o) => ('read' in o && 'read' in ref && o.read === ref.read) || ('fixed' in o && 'fixed' in ref && o.fixed === ref.fixed));
+    if (i < 0) { i = objects.length; objects.push(ref); }
     return `OBJ${i}`;
   };
+  const literalOf = (ref: ObjectRef): ItemOperand => ({ kind: 'mem', base: 16, index: -1, scale: 1, disp: 0, size: 64, label: objectName(ref) });
   const operandOf = (at: number): ItemOperand => {
     const p = pairs[at];
-    return p.tag === TAG_PTR ? { kind: 'mem', base: 16, index: -1, scale: 1, disp: 0, size: 64, label: objectName(at) } : imm(BigInt.asIntN(64, p.operand));
+    return p.tag === TAG_PTR ? literalOf({ read: p.at }) : imm(BigInt.asIntN(64, p.operand));
   };
   // The pairs a branch reaches get labels.
   const targets = new Set<number>();
@@ -208,15 +282,20 @@ export function compileNative(input: NativeInput): NativeResult {
     if (targets.has(i)) lines.push({ label: `P${i}`, origin: '' });
     const w = p.code === input.self ? undefined : input.machineWord(p.code);
     const f = bodies[i];
-    const origin = w ? w.name.toLowerCase() : p.code === input.self ? 'recurse' : 'call';
+    const c = w || p.code === input.self ? undefined : input.callee(p.code);
+    const what = w ? w.name.toLowerCase() : p.code === input.self ? 'recurse' : c?.kind === 'colon' ? `call ${c.name.toLowerCase() || ':noname'}` : c ? c.kind : 'call';
+    const origin = p.origin ? `${p.origin}: ${what}` : what;
+    const push = (): void => { lines.push({ mnemonic: 'push', operands: [{ kind: 'reg', reg: RAX }], hints: {}, origin }); };
+    const load = (from: ItemOperand): void => { lines.push({ mnemonic: 'mov', operands: [{ kind: 'reg', reg: RAX }, from], hints: {}, origin }); };
+    // A CREATE, CONSTANT or VALUE: what its code would push.
+    if (c?.kind === 'create') { push(); load(imm(c.body)); return; }
+    if (c?.kind === 'constant') { push(); load(c.tag === TAG_PTR ? literalOf({ read: c.at }) : imm(BigInt.asIntN(64, c.value))); return; }
+    if (c?.kind === 'value') { push(); load(literalOf({ fixed: c.cell })); load({ kind: 'mem', base: RAX, index: -1, scale: 1, disp: 0, size: 64 }); return; }
     if (w?.name === '(EXIT)') { lines.push(...instructionsOf(EXIT, 'exit')); return; }
-    if (w?.name === '(LIT)') {
-      lines.push({ mnemonic: 'push', operands: [{ kind: 'reg', reg: RAX }], hints: {}, origin: 'literal' });
-      lines.push({ mnemonic: 'mov', operands: [{ kind: 'reg', reg: RAX }, operandOf(i)], hints: {}, origin: 'literal' });
-      return;
-    }
+    if (w?.name === '(LIT)') { push(); load(operandOf(i)); return; }
     if (f) {
       const n = copies++;
+      // (a copy's pairs are numbered as steps: its branches go to steps)
       const rename = (name: string): string => (name === TARGET ? `P${Number(p.operand) / 2}` : name === END ? `E${n}` : f.labels.has(name) ? `${name}_${n}` : name);
       const operand = operandOf(i);
       if (f.rsi === 'other') lines.push({ mnemonic: 'mov', operands: [{ kind: 'reg', reg: RSI }, operand], hints: {}, origin });
@@ -345,7 +424,28 @@ export const FORTH_PATTERNS: readonly PatternRule[] = Object.freeze<PatternRule[
     match: [R('push (?<a>r\\w+)'), R('(?<i>(cmp|test) [^;]*)'), R('pop (?<a2>r\\w+)')], dead: [],
     rewrite: (g) => (g.a === g.a2 && !/rsp/.test(g.i) ? g.i : '!'),
   },
+  {
+    name: 'commute-constant',
+    why: 'a number put under the top only to be added (and, or, xor) to it: the operation with the number',
+    match: [R('mov rcx, rax'), R('mov rax, (?<a>-?(0x)?[0-9a-f]+)'), R('(?<op>add|and|or|xor) rax, rcx')], dead: [RCX],
+    rewrite: (g) => (BigInt.asIntN(32, number(g.a)) === number(g.a) ? `${g.op} rax, ${number(g.a)}` : '!'),
+  },
+  {
+    name: 'fold',
+    why: 'arithmetic on a register just loaded with a number is a number (its flags unread: no branch follows)',
+    match: [R('mov (?<r>r\\w+), (?<a>-?(0x)?[0-9a-f]+)'), R('(?<op>add|sub|and|or|xor|shl|sar|shr|imul) (?<r2>r\\w+), (?<b>-?(0x)?[0-9a-f]+)'), R('(?<next>(?!j[a-z]+ |cmov|set)[^;]*)')], dead: [],
+    rewrite: (g) => (g.r === g.r2 ? `mov ${g.r}, ${fold(g.op, number(g.a), number(g.b))}; ${g.next}` : '!'),
+  },
 ]);
+
+const number = (t: string): bigint => (t.startsWith('-') ? -BigInt(t.slice(1)) : BigInt(t));
+const MASK64 = (1n << 64n) - 1n;
+function fold(op: string, a: bigint, b: bigint): string {
+  const u = a & MASK64;
+  const r = op === 'add' ? a + b : op === 'sub' ? a - b : op === 'and' ? a & b : op === 'or' ? a | b : op === 'xor' ? a ^ b : op === 'imul' ? a * b
+    : op === 'shl' ? u << (b & 63n) : op === 'shr' ? u >> (b & 63n) : BigInt.asIntN(64, a) >> (b & 63n);
+  return BigInt.asIntN(64, r).toString();
+}
 
 /** Labels in a rewrite (`name:`) are kept where they were; `!` in a rewrite: not after all. */
 function patternRule(p: PatternRule): Rule {

@@ -188,6 +188,18 @@ describe('Forth native code: the code', () => {
     expect(out('NIJ NR . . .')).toBe('0 1 10 11 20 21 2 1 1 ');
   });
 
+  it('puts what a CREATE, CONSTANT or VALUE pushes, and the code of a small colon definition, in place of its call', () => {
+    out('CREATE NTAB 10 , 20 , 30 ,  7 CONSTANT NSEVEN  5 VALUE NFIVE  : NCELL CELLS NTAB + ;  : NGET NCELL @ NSEVEN + NFIVE + ;');
+    expect(out('2 NGET . 9 TO NFIVE 0 NGET .')).toBe('42 26 ');
+    const see = out('SEE NGET');
+    expect(see).toMatch(/; ncell: cells/);
+    expect(see).not.toMatch(/call/);
+    // A word that uses the return stack stays a call (its return address is there).
+    out(': NRS >R 1 R> + ;  : NUSE-RS 41 NRS ;');
+    expect(out('NUSE-RS .')).toBe('42 ');
+    expect(out('SEE NUSE-RS')).toMatch(/call .*; call nrs/);
+  });
+
   it('binds a call to the definition the name had when the caller was compiled, as Forth does', () => {
     out(': NBASE 1 ;  : NUSER NBASE 10 * ;  : NBASE 2 ;');
     expect(out('NUSER . NBASE .')).toBe('10 2 ');
@@ -234,6 +246,18 @@ describe('Forth native code: the Forth peephole rules, one test each', () => {
   it('compare-through: mov rcx, A; cmp rcx, X compares A (rcx dead after)', () => {
     expect(rule('compare-through', `mov rcx, rax; cmp rcx, 2; jge T; T:; ${EXIT}`)).toBe(`cmp rax, 2; jge T; T:; ${EXIT}`);
     expect(rule('compare-through', `mov rcx, rax; cmp rcx, 2; jge T; add rax, rcx; T:; ${EXIT}`)).toContain('mov rcx, rax');
+  });
+
+  it('commute-constant: a number put under the top only to be added to it is the immediate operand', () => {
+    expect(rule('commute-constant', `mov rcx, rax; mov rax, 8192; add rax, rcx; ${EXIT}`)).toBe(`add rax, 0x2000; ${EXIT}`);
+    // (no 64-bit immediate form)
+    expect(rule('commute-constant', `mov rcx, rax; mov rax, 0x100000000; add rax, rcx; ${EXIT}`)).toContain('mov rcx, rax');
+  });
+
+  it('fold: arithmetic on a number just loaded is the number, unless a branch reads the flags', () => {
+    expect(rule('fold', `mov rax, 8190; add rax, 1; push rax; ${EXIT}`)).toBe(`mov rax, 0x1fff; push rax; ${EXIT}`);
+    expect(rule('fold', `mov rax, -3; shl rax, 3; push rax; ${EXIT}`)).toBe(`mov rax, -24; push rax; ${EXIT}`);
+    expect(rule('fold', `mov rax, 1; sub rax, 1; jne T; T:; ${EXIT}`)).toContain('sub rax, 1');
   });
 
   it('push-read-pop: push A; cmp A, X; pop A is the compare alone', () => {
