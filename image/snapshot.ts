@@ -157,11 +157,13 @@ function changedSegments(kernel: Kernel, since: Snapshot): Int32Array | null {
     }
   }
   if (cells > (top - lo) * MOST_WRITTEN) return null;
-  // The running stack's used part, and the cards at its ends (its stores are not marked, and
-  // a pointer stored in it sets its card to CARD_POINTER alone, which a neighbour shares).
+  // The running stack's used part (its stores are not marked), and the cards at its ends: a
+  // pointer stored in the stack by translated code sets its card to CARD_POINTER alone, and
+  // a card at an end is shared with the objects beside the stack. (The running stack is the
+  // one of every store since: a process switch is a host service that counts.)
   const sp = Number(m.register(4)) >> 3, sLo = m.stackLo >> 3, sHi = m.stackHi >> 3;
   const card = (c: number): [number, number] => [(c >> CARD_SHIFT) << CARD_SHIFT, ((c >> CARD_SHIFT) + 1) << CARD_SHIFT];
-  ranges.push(card(sLo), [Math.max(sLo, Math.min(sp, sHi)), sHi], card(sp), card(sHi - 1));
+  ranges.push(card(sLo), [Math.max(sLo, Math.min(sp, sHi)), sHi], card(sHi - 1));
   // Clipped to the fixed space, in order, joined where they meet or overlap.
   const fixed = ranges.map(([a, b]): [number, number] => [Math.max(a, lo), Math.min(b, top)]).filter(([a, b]) => b > a).sort((x, y) => x[0] - y[0]);
   const joined: [number, number][] = [];

@@ -408,8 +408,9 @@ export class Actors {
   service(): HostService {
     const k = this.k;
     const m = k.machine;
-    // What it writes in the fixed space it marks (Machine.hostWrites): the ActorStart binding
-    // and what it poisons (marked by setSlot and poison), and what may write more counts.
+    // What it writes in the fixed space is marked (Machine.hostWrites): the ActorStart binding
+    // (setSlot) and what it poisons (poison); the objects it makes are new, in the nursery or
+    // old space (a new symbol is allocated in the fixed space, which counts).
     m.markingServices[SERVICE.ACTOR] = true;
     return () => {
       const op = Number(m.register(1));
@@ -423,7 +424,6 @@ export class Actors {
       switch (op) {
         case ACTOR_OP.SPAWN: return this.spawn();
         case ACTOR_OP.SEND: {
-          m.hostWrites++;
           const sent: number[] = [];
           const g = encodeGraph(k, m.register(2), m.registerTag(2), sent);
           if (typeof g === 'string') return g;
@@ -457,7 +457,6 @@ export class Actors {
           }
           const r = a.result;
           if (r === null) { m.setRegister(0, BigInt(k.nil), TAG_PTR); return null; }
-          m.hostWrites++;
           if (r.kind === 'done' || r.kind === 'error') {
             if (r.output) this.host.transcript(r.output);
           }
@@ -522,7 +521,6 @@ export class Actors {
             }
           }
           if (g === undefined) { m.setRegister(0, BigInt(k.nil), TAG_PTR); return null; }
-          m.hostWrites++;
           const v = decodeGraph(k, g);
           if (typeof v === 'string') return v;
           return this.answerArray([v]);
