@@ -1157,8 +1157,16 @@ export class Forth {
       machineWord: (code) => this.machineWordAt(code),
       threadedOnly: (code) => (code === does ? 'DOES>' : undefined),
       isCode: (code) => this.m.cacheOf(code) !== undefined,
-      dataAccess: Forth.dataAccess,
+      dataAccess: Forth.nativeDataAccess,
     });
+  }
+
+  /**
+   * In native code the data space is a literal of the code (the collector keeps it current),
+   * one load where a primitive's own code takes two; ALLOCATE's table is reached as there.
+   */
+  private static nativeDataAccess(text: string): string {
+    return Forth.dataAccess(text.replace(/mov (r\w+), \[DATA\]/g, 'mov $1, [rip+DATA]'));
   }
 
   /** What native code may put in place of a call of the word at `code` (native.ts Callee). */
@@ -1194,6 +1202,7 @@ export class Forth {
     };
     const literal = (name: string): number | undefined => {
       if (name === 'FORTH') return this.fs;
+      if (name === 'DATA') return this.data;
       const o = /^OBJ(\d+)$/.exec(name);
       if (o) { const ref = r.objects[Number(o[1])]; return 'fixed' in ref ? ref.fixed : Number(this.m.cell(ref.read)); }
       const c = /^CALL(\d+)$/.exec(name);

@@ -160,18 +160,21 @@ export function fragmentOf(text: string): Fragment | null {
   return { items: out, labels, rsi };
 }
 
-/** The bodies of the machine-code words, by kind and name (made once, from primitives.ts). */
-let fragments: Map<string, Fragment | null> | null = null;
+/** The bodies of the machine-code words, by kind and name (made once for each way of reaching the data space, from primitives.ts). */
+const fragmentsBy = new WeakMap<(t: string) => string, Map<string, Fragment | null>>();
 function fragmentFor(w: MachineWord, dataAccess: (t: string) => string): Fragment | null {
+  let fragments = fragmentsBy.get(dataAccess);
   if (!fragments) {
-    fragments = new Map();
+    const made = new Map<string, Fragment | null>();
     const add = (kind: string, list: readonly PrimitiveText[]): void => {
-      for (const p of list) fragments!.set(`${kind} ${p.name}`, fragmentOf(dataAccess(p.asm)));
+      for (const p of list) made.set(`${kind} ${p.name}`, fragmentOf(dataAccess(p.asm)));
     };
     add('primitive', PRIMITIVES);
     add('primitive', FLOAT_PRIMITIVES);
     add('runtime', RUNTIME);
     add('runtime', FLOAT_RUNTIME);
+    fragmentsBy.set(dataAccess, made);
+    fragments = made;
   }
   return fragments.get(`${w.kind} ${w.name}`) ?? null;
 }
@@ -429,6 +432,24 @@ export const FORTH_PATTERNS: readonly PatternRule[] = Object.freeze<PatternRule[
     why: 'a number put under the top only to be added (and, or, xor) to it: the operation with the number',
     match: [R('mov rcx, rax'), R('mov rax, (?<a>-?(0x)?[0-9a-f]+)'), R('(?<op>add|and|or|xor) rax, rcx')], dead: [RCX],
     rewrite: (g) => (BigInt.asIntN(32, number(g.a)) === number(g.a) ? `${g.op} rax, ${number(g.a)}` : '!'),
+  },
+  {
+    name: 'load-op',
+    why: 'a value loaded above the top only to be added (and, or, xor) to it: the operation with the value where it is',
+    match: [R('push rax'), R('mov rax, (?<x>\\[[^\\]]*\\])'), R('pop rcx'), R('(?<op>add|and|or|xor) rax, rcx')], dead: [RCX],
+    rewrite: (g) => (/rax|rcx|rsp/.test(g.x) ? '!' : `${g.op} rax, ${g.x}`),
+  },
+  {
+    name: 'load-add-add',
+    why: 'a value loaded above the top and added to before the two are added: both additions on the top',
+    match: [R('push rax'), R('mov rax, (?<x>\\[[^\\]]*\\])'), R('add rax, (?<n>-?(0x)?[0-9a-f]+)'), R('pop rcx'), R('add rax, rcx')], dead: [RCX],
+    rewrite: (g) => (/rax|rcx|rsp/.test(g.x) ? '!' : `add rax, ${g.x}; add rax, ${g.n}`),
+  },
+  {
+    name: 'push-constant',
+    why: 'a number loaded only to be pushed is pushed as an immediate',
+    match: [R('mov rax, (?<n>-?(0x)?[0-9a-f]+)'), R('push rax'), R('mov rax, (?<x>[^;]*)')], dead: [],
+    rewrite: (g) => (BigInt.asIntN(32, number(g.n)) === number(g.n) && !/rax/.test(g.x) ? `push ${number(g.n)}; mov rax, ${g.x}` : '!'),
   },
   {
     name: 'fold',

@@ -254,6 +254,22 @@ describe('Forth native code: the Forth peephole rules, one test each', () => {
     expect(rule('commute-constant', `mov rcx, rax; mov rax, 0x100000000; add rax, rcx; ${EXIT}`)).toContain('mov rcx, rax');
   });
 
+  it('load-op: a value loaded above the top only to be added to it is added from where it is', () => {
+    expect(rule('load-op', `push rax; mov rax, [r14+r15*8-8]; pop rcx; add rax, rcx; ${EXIT}`)).toBe(`add rax, [r14+r15*8-8]; ${EXIT}`);
+    // (the value is on the stack the push moved)
+    expect(rule('load-op', `push rax; mov rax, [rsp+8]; pop rcx; add rax, rcx; ${EXIT}`)).toContain('push rax');
+  });
+
+  it('load-add-add: I 1+ + is two additions on the top', () => {
+    expect(rule('load-add-add', `push rax; mov rax, [r14+r15*8-8]; add rax, 1; pop rcx; add rax, rcx; ${EXIT}`)).toBe(`add rax, [r14+r15*8-8]; add rax, 1; ${EXIT}`);
+    expect(rule('load-add-add', `push rax; mov rax, [r14+r15*8-8]; add rax, 1; pop rcx; add rax, rcx; add rax, rcx; ${EXIT}`)).toContain('pop rcx');
+  });
+
+  it('push-constant: a number loaded only to be pushed is pushed as an immediate', () => {
+    expect(rule('push-constant', `mov rax, 0; push rax; mov rax, [rsp+8]; ${EXIT}`)).toBe(`push 0; mov rax, [rsp+8]; ${EXIT}`);
+    expect(rule('push-constant', `mov rax, 0; push rax; mov rax, [rax+8]; ${EXIT}`)).toContain('push rax');
+  });
+
   it('fold: arithmetic on a number just loaded is the number, unless a branch reads the flags', () => {
     expect(rule('fold', `mov rax, 8190; add rax, 1; push rax; ${EXIT}`)).toBe(`mov rax, 0x1fff; push rax; ${EXIT}`);
     expect(rule('fold', `mov rax, -3; shl rax, 3; push rax; ${EXIT}`)).toBe(`mov rax, -24; push rax; ${EXIT}`);
