@@ -40,6 +40,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { projectFile, projectRoot } from '../bootstrap/project-files.ts';
+import { snapshotsTaken } from '../image/snapshot.ts';
 import type { Benchmark, Measurement } from './harness.ts';
 import { fibCalls, fibOf, FIB_PROGRAM } from './sends.ts';
 import { bedrockOf, define, ENGINES, timedEval } from './systems.ts';
@@ -191,6 +192,8 @@ function settle(n: number): void {
  * alone on the command line) times itself.
  */
 let pairedOne: Measurement[] | null = null;
+/** The spawns' snapshots in the timed pairs: whole, and as what changed since the last whole one (image/snapshot.ts). */
+let pairSnapshots: { whole: number; changed: number } | null = null;
 
 function fibTwice(n: number, two: boolean): Benchmark {
   return {
@@ -212,7 +215,9 @@ function fibTwice(n: number, two: boolean): Benchmark {
       for (let i = 0; i < warmups; i++) { fibRun(n, true); fibRun(n, false); }
       cores.before = coreSpeeds();
       const twos: Measurement[] = [], ones: Measurement[] = [];
+      const taken = { ...snapshotsTaken };
       for (let i = 0; i < runs; i++) { twos.push(fibRun(n, true)); ones.push(fibRun(n, false)); }
+      pairSnapshots = { whole: snapshotsTaken.whole - taken.whole, changed: snapshotsTaken.changed - taken.changed };
       cores.after = coreSpeeds();
       pairedOne = ones;
       return twos;
@@ -390,7 +395,8 @@ function details(): string[] {
   const us = (xs: readonly number[]): string => (xs.length ? `${median(xs).toFixed(xs === spawnTimes ? 0 : 1)} us` : 'not run');
   return [
     ...coreLine(),
-    ...(settledAfter ? [`actors.fib: timed after ${settlePairs} pairs (at least 16, until the spawner's tier had translated nothing new for 4), the pool's workers having each run a few actors, and the process was ${settledAfter.quiet ? 'quiet' : 'still busy'} (${(settledAfter.ms / 1000).toFixed(1)} s later); two actors and one timed in pairs, one after the other`] : []),
+    ...(settledAfter ? [`actors.fib: timed after ${settlePairs} pairs (at least 16, until the spawner's tier had translated nothing new for 4), the pool's workers having each run a few actors, and the process was ${settledAfter.quiet ? 'quiet' : 'still busy'} (${(settledAfter.ms / 1000).toFixed(1)} s later); two actors and one timed in pairs, one after the other` +
+      (pairSnapshots ? `; the spawns' snapshots in the pairs: ${pairSnapshots.whole} whole, ${pairSnapshots.changed} as what changed since the last whole one` : '')] : []),
     `actors (workers ${workerChosen ? 'from the build, dist/actor-worker.cjs' : 'from the sources through tsx: no fresh build'}): ` +
       `a spawn ${us(spawnTimes)} (Erlang: about 1 us); a message round trip ${us(tripTimes.actor)}, ` +
       `Node's own worker round trip ${us(tripTimes.node)} (Erlang: under 1 us a message)`,

@@ -4,8 +4,8 @@
  * gforth's, so Bedrock's run is timed from here, around one interpretation of `N fib` or
  * `PASSES sieve`, and checked for its answer) and run by gforth-fast in the same run.
  *
- *   forth.fib                 recursive fib in Forth on Bedrock (threaded code, both tiers
- *                             as a user gets them); calls/s
+ *   forth.fib                 recursive fib in Forth on Bedrock (native code, src/forth/native.ts,
+ *                             both tiers as a user gets them); calls/s
  *   peer.gforth.forth-fib     the same source in gforth-fast
  *   forth.sieve               the sieve of tinyBenchmarks in Forth on Bedrock; sieves/s (passes)
  *   peer.gforth.forth-sieve   the same source in gforth-fast

@@ -14,7 +14,7 @@
 import { STATE_BYTES } from '../kernel/machine/cells.ts';
 import { Machine } from '../kernel/machine/machine.ts';
 import type { Kernel } from '../kernel/objects/kernel.ts';
-import { snapshotMachineOptions, type Snapshot } from './snapshot.ts';
+import { snapshotCells, snapshotMachineOptions, type Snapshot } from './snapshot.ts';
 
 /** The cells [lo, hi) a reused memory may still hold (non-zero) from the last snapshot opened in it, by space. */
 export interface Residue {
@@ -43,11 +43,7 @@ export function openedShape(kernel: Kernel): OpenedShape {
 }
 
 /** The cells a snapshot writes when it is opened: [first, end) pairs. */
-function written(s: Snapshot): [number, number][] {
-  const out: [number, number][] = [];
-  for (let i = 0; i < s.segments.length; i += 2) out.push([s.segments[i], s.segments[i] + s.segments[i + 1]]);
-  return out;
-}
+const written = snapshotCells;
 
 /** Zero cells [lo, hi) and their tags in a memory laid out for `cells` cells. */
 function zeroCells(u8: Uint8Array, cells: number, lo: number, hi: number): void {

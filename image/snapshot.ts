@@ -11,8 +11,19 @@
  * of the same program, so openSnapshot trusts it as the running system trusts its own heap,
  * and does no walk. That is most of what makes a spawn cheap (an open of a file: read and
  * CRC about 150 ms, the walk 130 ms; a snapshot: a copy of a few megabytes each way).
+ *
+ * A later snapshot of the same heap can be taken as what changed since a whole one (its base,
+ * Snapshot.base, whose bytes the taker keeps unchanged): the opener copies the base's fixed
+ * space, then the later snapshot's own cells over it. Those are the low memory, the old space,
+ * the nursery and the running stack's used part, whole, and of the rest of the fixed space (most of
+ * a heap: classes, methods, code) only the cards written since (CARD_WRITTEN: every store of the
+ * machine there marks its card; a whole snapshot clears the marks). That holds while nothing
+ * but the machine's stores wrote the heap (Machine.hostWrites is the same: no run began, no
+ * host service but those that mark what they write ran, nothing was allocated in the fixed
+ * space), nothing was collected and memory did not grow; else the snapshot is taken whole.
+ * Two spawns one after the other copy a few hundred kilobytes the second time, not 6 MB.
  */
-import { TAG_PTR } from '../kernel/machine/cells.ts';
+import { CARD_SHIFT, CARD_WRITTEN, TAG_PTR } from '../kernel/machine/cells.ts';
 import { Machine, type MachineOptions } from '../kernel/machine/machine.ts';
 import { Heap } from '../kernel/memory/heap.ts';
 import { Kernel } from '../kernel/objects/kernel.ts';
@@ -49,6 +60,124 @@ export interface Snapshot {
   readonly stacks: Int32Array;
   /** The symbol table, packed (kernel/objects/symbols.ts): the opener searches it in place. */
   readonly symbols: PackedSymbols;
+  /**
+   * Null for a whole snapshot. Else this one holds what changed since an earlier whole snapshot
+   * of the same heap, whose bytes are these (kept unchanged by the taker until the opener has
+   * copied them): the opener copies the base's segments numbered in `take` first, then this
+   * snapshot's own over them.
+   */
+  readonly base: { readonly bytes: ArrayBuffer | SharedArrayBuffer; readonly segments: Int32Array; readonly take: readonly number[] } | null;
+}
+
+/** Which segment of a whole snapshot is the fixed space (validate.ts expectedSegments: low, fixed, old, nursery). */
+const FIXED_SEGMENT = 1;
+
+/**
+ * A whole snapshot taken of a machine, and what must be the same for a later one to be taken
+ * as what changed since (snapshotPlan).
+ */
+interface Whole {
+  readonly snapshot: Snapshot;
+  readonly serial: number;
+  readonly hostWrites: number;
+  readonly collections: number;
+  readonly grows: number;
+  readonly cells: number;
+  readonly fixedTop: number;
+  readonly codeChanges: number;
+  readonly symbols: PackedSymbols;
+  readonly stackLo: number;
+  readonly stackHi: number;
+}
+
+/** Snapshots taken by this thread: whole, and as what changed since a whole one (for tests and the benchmarks). */
+export const snapshotsTaken = { whole: 0, changed: 0 };
+
+/** Whole snapshots taken of each machine (a later one clears the marks an earlier one's changes are read from). */
+const serials = new WeakMap<Machine, number>();
+const wholes = new WeakMap<Snapshot, Whole>();
+
+/**
+ * How a snapshot of `kernel` would be taken now: as what changed since `since` (a whole snapshot
+ * of it, still in its bytes) when that holds (see the header), or whole. `bytes` is the size
+ * of the buffer it needs. Take it at once (takeSnapshot), before anything else runs.
+ */
+export interface SnapshotPlan {
+  readonly kernel: Kernel;
+  readonly bytes: number;
+  readonly base: Snapshot | null;
+  /** The cells copied: [first, count] pairs. */
+  readonly segments: Int32Array;
+}
+
+/**
+ * Whether more than this part of the fixed space was written since the base: then a whole
+ * snapshot is as cheap, and starts afresh.
+ */
+const MOST_WRITTEN = 1 / 4;
+
+export function snapshotPlan(kernel: Kernel, since: Snapshot | null = null): SnapshotPlan {
+  const segments = since ? changedSegments(kernel, since) : null;
+  if (segments) return { kernel, bytes: 9 * countCells(segments), base: since, segments };
+  const whole = segmentsOf(kernel);
+  const s = new Int32Array(2 * whole.length);
+  whole.forEach((seg, i) => { s[2 * i] = seg.first; s[2 * i + 1] = seg.cells; });
+  return { kernel, bytes: 9 * countCells(s), base: null, segments: s };
+}
+
+function countCells(segments: Int32Array): number {
+  let n = 0;
+  for (let i = 1; i < segments.length; i += 2) n += segments[i];
+  return n;
+}
+
+/** The segments of a snapshot of `kernel` as what changed since `since`, or null when it must be whole. */
+function changedSegments(kernel: Kernel, since: Snapshot): Int32Array | null {
+  const w = wholes.get(since);
+  const m = kernel.machine, heap = kernel.heap, st = m.store;
+  if (!w || w.serial !== serials.get(m) || w.hostWrites !== m.hostWrites || w.collections !== heap.stats.minorCollections + heap.stats.majorCollections
+    || w.grows !== heap.stats.grows || w.cells !== st.cellCount || w.fixedTop !== heap.fixedTop || w.codeChanges !== m.codeChanges
+    || w.symbols !== kernel.symbols.packed() || w.stackLo !== m.stackLo || w.stackHi !== m.stackHi) return null;
+  const whole = segmentsOf(kernel);
+  const lo = whole[FIXED_SEGMENT].first, top = lo + whole[FIXED_SEGMENT].cells;
+  const ranges: [number, number][] = [];
+  // The cards written since, in the fixed space.
+  const K = st.cards, K32 = st.cards32;
+  const firstCard = lo >> CARD_SHIFT, lastCard = (top - 1) >> CARD_SHIFT;
+  const written = CARD_WRITTEN * 0x01010101;
+  let cells = 0;
+  for (let wd = firstCard >> 2; wd <= lastCard >> 2; wd++) {
+    if ((K32[wd] & written) === 0) continue;
+    for (let k = Math.max(firstCard, 4 * wd); k <= Math.min(lastCard, 4 * wd + 3); k++) {
+      if ((K[k] & CARD_WRITTEN) === 0) continue;
+      const a = Math.max(lo, k << CARD_SHIFT), b = Math.min(top, (k + 1) << CARD_SHIFT);
+      const last = ranges[ranges.length - 1];
+      if (last && last[1] === a) last[1] = b; else ranges.push([a, b]);
+      cells += b - a;
+    }
+  }
+  if (cells > (top - lo) * MOST_WRITTEN) return null;
+  // The running stack's used part (its stores are not marked), and the cards at its ends: a
+  // pointer stored in the stack by translated code sets its card to CARD_POINTER alone, and
+  // a card at an end is shared with the objects beside the stack. (The running stack is the
+  // one of every store since: a process switch is a host service that counts.)
+  const sp = Number(m.register(4)) >> 3, sLo = m.stackLo >> 3, sHi = m.stackHi >> 3;
+  const card = (c: number): [number, number] => [(c >> CARD_SHIFT) << CARD_SHIFT, ((c >> CARD_SHIFT) + 1) << CARD_SHIFT];
+  ranges.push(card(sLo), [Math.max(sLo, Math.min(sp, sHi)), sHi], card(sHi - 1));
+  // Clipped to the fixed space, in order, joined where they meet or overlap.
+  const fixed = ranges.map(([a, b]): [number, number] => [Math.max(a, lo), Math.min(b, top)]).filter(([a, b]) => b > a).sort((x, y) => x[0] - y[0]);
+  const joined: [number, number][] = [];
+  for (const r of fixed) {
+    const last = joined[joined.length - 1];
+    if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]); else joined.push([r[0], r[1]]);
+  }
+  // The other spaces whole (validate.ts expectedSegments), the fixed space's changed parts.
+  const out: number[] = [];
+  whole.forEach((s, i) => {
+    if (i === FIXED_SEGMENT) for (const [a, b] of joined) out.push(a, b - a);
+    else out.push(s.first, s.cells);
+  });
+  return Int32Array.from(out);
 }
 
 /**
@@ -84,11 +213,19 @@ function codeList(kernel: Kernel): Int32Array {
   return code;
 }
 
-/** The bytes a snapshot of `kernel`'s heap takes now (the size of Snapshot.bytes). */
+/** The bytes a whole snapshot of `kernel`'s heap takes now (the size of Snapshot.bytes). */
 export function snapshotBytes(kernel: Kernel): number {
   let cells = 0;
   for (const s of segmentsOf(kernel)) cells += s.cells;
   return 9 * cells;
+}
+
+/** The cells a snapshot writes when it is opened: [first, end) pairs (its base's, then its own). */
+export function snapshotCells(s: Snapshot): [number, number][] {
+  const out: [number, number][] = [];
+  if (s.base) for (const i of s.base.take) out.push([s.base.segments[2 * i], s.base.segments[2 * i] + s.base.segments[2 * i + 1]]);
+  for (let i = 0; i < s.segments.length; i += 2) out.push([s.segments[i], s.segments[i] + s.segments[i + 1]]);
+  return out;
 }
 
 function segmentsOf(kernel: Kernel): { first: number; cells: number }[] {
@@ -97,33 +234,40 @@ function segmentsOf(kernel: Kernel): { first: number; cells: number }[] {
 }
 
 /**
- * Copy `kernel`'s heap out (nothing is collected, nothing changes), into `bytes` (at least
- * snapshotBytes long; a new ArrayBuffer when not given).
+ * Copy `kernel`'s heap out (nothing is collected, nothing changes but the marks of the cards
+ * written, cleared by a whole snapshot), into `bytes` (at least the plan's bytes long; a new
+ * ArrayBuffer when not given), as `plan` says (snapshotPlan, made just now: by default whole).
  */
-export function takeSnapshot(kernel: Kernel, bytes?: ArrayBuffer | SharedArrayBuffer): Snapshot {
+export function takeSnapshot(kernel: Kernel, bytes?: ArrayBuffer | SharedArrayBuffer, plan: SnapshotPlan = snapshotPlan(kernel)): Snapshot {
   const m = kernel.machine, heap = kernel.heap, st = m.store;
-  const segs = segmentsOf(kernel);
-  const need = snapshotBytes(kernel);
+  if (plan.kernel !== kernel) throw new Error('a snapshot plan of another kernel');
+  const segments = plan.segments;
+  const need = plan.bytes;
   const buffer = bytes ?? new ArrayBuffer(need);
   if (buffer.byteLength < need) throw new RangeError(`a snapshot needs ${need} bytes, not ${buffer.byteLength}`);
   const out = new Uint8Array(buffer, 0, need);
-  const segments = new Int32Array(2 * segs.length);
   let at = 0;
-  segs.forEach((s, i) => {
-    segments[2 * i] = s.first;
-    segments[2 * i + 1] = s.cells;
-    out.set(st.bytes.subarray(8 * s.first, 8 * (s.first + s.cells)), at);
-    at += 8 * s.cells;
-  });
-  for (const s of segs) {
-    out.set(st.tags.subarray(s.first, s.first + s.cells), at);
-    at += s.cells;
+  for (let i = 0; i < segments.length; i += 2) {
+    const first = segments[i], n = segments[i + 1];
+    out.set(st.bytes.subarray(8 * first, 8 * (first + n)), at);
+    at += 8 * n;
+  }
+  for (let i = 0; i < segments.length; i += 2) {
+    const first = segments[i], n = segments[i + 1];
+    out.set(st.tags.subarray(first, first + n), at);
+    at += n;
+  }
+  const base = plan.base;
+  if (!base) {
+    // The cards written from now on are what a later snapshot sends as changed since this one.
+    const K32 = st.cards32;
+    for (let i = 0; i < K32.length; i++) if (K32[i] !== 0) K32[i] &= ~(CARD_WRITTEN * 0x01010101);
   }
   const code = codeList(kernel);
   gathered = 0;
   heap.forEachFreeChunk((h, n) => { put(h); put(n); });
   const free = gather.slice(0, gathered);
-  return {
+  const snapshot: Snapshot = {
     machine: snapshotGeometry(kernel),
     heap: {
       fixedTop: heap.fixedTop, oldTop: heap.oldTop, oldEnd: heap.oldEnd, nurseryLo: heap.nurseryLo, nurseryTop: heap.nurseryTop,
@@ -137,7 +281,36 @@ export function takeSnapshot(kernel: Kernel, bytes?: ArrayBuffer | SharedArrayBu
     free,
     stacks: Int32Array.from(heap.stacks.filter((h) => h !== (m.homeStackLo >> 3) - 1)),
     symbols: kernel.symbols.packed(),
+    base: base ? { bytes: base.bytes, segments: base.segments, take: [FIXED_SEGMENT] } : null,
   };
+  if (base) snapshotsTaken.changed++;
+  else {
+    snapshotsTaken.whole++;
+    const serial = (serials.get(m) ?? 0) + 1;
+    serials.set(m, serial);
+    wholes.set(snapshot, {
+      snapshot, serial, hostWrites: m.hostWrites, collections: heap.stats.minorCollections + heap.stats.majorCollections, grows: heap.stats.grows,
+      cells: st.cellCount, fixedTop: heap.fixedTop, codeChanges: m.codeChanges, symbols: snapshot.symbols, stackLo: m.stackLo, stackHi: m.stackHi,
+    });
+  }
+  return snapshot;
+}
+
+/** Copy the segments numbered in `take` (all when null) of snapshot bytes laid out by `segments` into a store. */
+function copySegments(st: Machine['store'], bytes: ArrayBuffer | SharedArrayBuffer, segments: Int32Array, take: readonly number[] | null): void {
+  const from = new Uint8Array(bytes);
+  let cells = 0;
+  for (let i = 1; i < segments.length; i += 2) cells += segments[i];
+  let at = 0, tagsAt = 8 * cells;
+  for (let i = 0; i < segments.length; i += 2) {
+    const first = segments[i], n = segments[i + 1];
+    if (take === null || take.includes(i / 2)) {
+      st.bytes.set(from.subarray(at, at + 8 * n), 8 * first);
+      st.tags.set(from.subarray(tagsAt, tagsAt + n), first);
+    }
+    at += 8 * n;
+    tagsAt += n;
+  }
 }
 
 /** The geometry of the machine a snapshot of `kernel` opens into (for preparing its memory). */
@@ -160,18 +333,9 @@ export function openSnapshot(s: Snapshot, options: { readonly interrupt?: Int32A
   const machine = new Machine({ ...snapshotMachineOptions(s.machine, options.interrupt), ...(options.memory && { memory: options.memory }) });
   const heap = new Heap(machine, { nurseryCells: hp.nurseryCells, maxCells: hp.maxCells, largeObjectCells: hp.largeObjectCells, growthFactor: hp.growthFactor });
   const st = machine.store;
-  const from = new Uint8Array(s.bytes);
-  let at = 0;
-  for (let i = 0; i < s.segments.length; i += 2) {
-    const first = s.segments[i], n = s.segments[i + 1];
-    st.bytes.set(from.subarray(at, at + 8 * n), 8 * first);
-    at += 8 * n;
-  }
-  for (let i = 0; i < s.segments.length; i += 2) {
-    const first = s.segments[i], n = s.segments[i + 1];
-    st.tags.set(from.subarray(at, at + n), first);
-    at += n;
-  }
+  // The base's segments first (those it says), then this snapshot's own over them.
+  if (s.base) copySegments(st, s.base.bytes, s.base.segments, s.base.take);
+  copySegments(st, s.bytes, s.segments, null);
   st.cards.set(s.cards.subarray(0, st.cards.length));
   for (let i = 0; i < s.code.length; i += 3) machine.adoptCode(s.code[i], st.cells32[2 * s.code[i]], s.code[i + 1], s.code[i + 2]);
   machine.adoptCodeIndexes();

@@ -119,6 +119,16 @@ export function codeByteLength(cells32: Int32Array, h: number, slots: number, hi
 /** Cells per card of the write barrier's card table (card of cell c: c >> CARD_SHIFT). */
 export const CARD_SHIFT = 6;
 export const CARD_CELLS = 1 << CARD_SHIFT;
+/**
+ * A card's bits: CARD_POINTER, set by the write barrier (a pointer was stored in the card since
+ * the last minor collection, which reads and clears it), and CARD_WRITTEN, set by every store
+ * of the machine into the fixed space outside the stack it runs on (interpreter, translated
+ * code, Machine.setCell): a cell of the card was written since the last snapshot
+ * (image/snapshot.ts takeSnapshot clears it, and sends a later snapshot of the same heap as
+ * only the cards written since, while nothing else wrote: Machine.hostWrites).
+ */
+export const CARD_POINTER = 1;
+export const CARD_WRITTEN = 2;
 
 /** Largest object, in slots: memory never exceeds 2 GiB, so 2^28 cells. */
 export const MAX_SLOTS = 2 ** 28;

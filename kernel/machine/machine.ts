@@ -37,7 +37,7 @@
  * must go through setCell (or the Heap), never straight into the typed arrays.
  */
 import {
-  CARD_SHIFT, CellStore, FORMAT_CODE, FORMAT_WORDS, STATE, TAG_CODE, TAG_HDR, TAG_NUM, TAG_POISON, TAG_PTR, TAG_STACK,
+  CARD_SHIFT, CARD_WRITTEN, CellStore, FORMAT_CODE, FORMAT_WORDS, STATE, TAG_CODE, TAG_HDR, TAG_NUM, TAG_POISON, TAG_PTR, TAG_STACK,
   XMM_STATE, headerFormat,
 } from './cells.ts';
 import { describeFault, type Fault, type FaultKind } from './faults.ts';
@@ -154,6 +154,17 @@ export class Machine {
    * forEachCode lists is the same while this is (image/snapshot.ts keeps its list by it).
    */
   codeChanges = 0;
+  /**
+   * Counts what may have written the heap other than the machine's own stores, whose fixed-space
+   * cells mark their cards (CARD_WRITTEN): a run's start (the host may have written anything
+   * before it), a host service (but those that mark what they write: markingServices), an
+   * allocation in the fixed space. While it is the same, the fixed space outside the running
+   * stack differs from what it was only in the cards so marked (image/snapshot.ts sends a
+   * spawn's snapshot as what changed since the last one).
+   */
+  hostWrites = 0;
+  /** Host services, by number, that mark the fixed-space cells they write themselves (see hostWrites). */
+  readonly markingServices: boolean[] = [];
   /** Host services by number; the kernel and the object model assign into it. */
   readonly services: (HostService | undefined)[] = [];
   /** First fixed-space cell after the machine's own objects (the stack and the exit stub). */
@@ -688,9 +699,10 @@ export class Machine {
   /**
    * A store has written cell `c` of the fixed space. If it is in a code object that has been
    * decoded, every cache is dropped (links between code objects may point into it) and the
-   * run loop re-fetches.
+   * run loop re-fetches. Its card is marked written (CARD_WRITTEN).
    */
   codeWritten(c: number): void {
+    this.store.cards[c >> CARD_SHIFT] |= CARD_WRITTEN;
     if (c - this.fixedLo >= this.codeStartOf.length) return;
     const first = this.codeStartOf[c - this.fixedLo];
     if (first === 0) return;
@@ -708,6 +720,7 @@ export class Machine {
 
   /** Forget the previous run's pending fault and resume point. */
   beginRun(): void {
+    this.hostWrites++;
     this.pending = null;
     this.resumeAt = null;
   }

@@ -47,7 +47,7 @@
  *   old:     [A  ][B       ][C   ]                    after: new(C) = oldLo + live before C
  */
 import {
-  CARD_SHIFT, FORMAT_CODE, FORMAT_FREE, TAG_CODE, TAG_HDR, TAG_NUM, TAG_POISON, TAG_PTR, TAG_STACK,
+  CARD_POINTER, CARD_SHIFT, FORMAT_CODE, FORMAT_FREE, TAG_CODE, TAG_HDR, TAG_NUM, TAG_POISON, TAG_PTR, TAG_STACK,
 } from '../machine/cells.ts';
 import type { Machine } from '../machine/machine.ts';
 import type { GcPhaseTime, GcReport, Heap } from './heap.ts';
@@ -162,15 +162,19 @@ function minorRoots(g: Minor): void {
   });
 }
 
+/** CARD_POINTER in each byte of a word of cards. */
+const POINTER_WORD = CARD_POINTER * 0x01010101;
+
 function minorCards(g: Minor): void {
   const K = g.m.store.cards, K32 = g.m.store.cards32;
   const end = g.heap.oldEnd;
   const lastCard = (end - 1) >> CARD_SHIFT;
   const words = (lastCard >> 2) + 1;
+  // (Only the write barrier's bit: CARD_WRITTEN says a cell was written, not that a pointer was.)
   for (let w = 0; w < words; w++) {
-    if (K32[w] === 0) continue;
+    if ((K32[w] & POINTER_WORD) === 0) continue;
     for (let k = w * 4; k < w * 4 + 4 && k <= lastCard; k++) {
-      if (K[k] === 0) continue;
+      if ((K[k] & CARD_POINTER) === 0) continue;
       const lo = k << CARD_SHIFT;
       g.scanRange(lo, Math.min(lo + (1 << CARD_SHIFT), end));
     }

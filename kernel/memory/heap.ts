@@ -358,6 +358,8 @@ export class Heap {
     this.layout();
     if (!machine.services[SERVICE_ALLOCATE]) machine.services[SERVICE_ALLOCATE] = allocateService;
     this.ownsService = machine.services[SERVICE_ALLOCATE] === allocateService;
+    // (What it writes is a new object in the nursery or old space; one in the fixed space counts: allocateFixed.)
+    if (this.ownsService) machine.markingServices[SERVICE_ALLOCATE] = true;
     this.syncFast();
   }
 
@@ -386,6 +388,8 @@ export class Heap {
   /** As allocate, in the fixed space: the object never moves. It may collect. */
   allocateFixed(slots: number, format: number, classIndex: number, fill: bigint, fillTag: number): number {
     checkRequest(slots, format, classIndex);
+    // (The new object's cells are not marked written: Machine.hostWrites.)
+    this.machine.hostWrites++;
     const pointers = format === FORMAT_POINTERS;
     const held = pointers && fillTag === TAG_PTR ? this.roots.add(fill, TAG_PTR) : -1;
     let h: number;

@@ -184,7 +184,9 @@ export const RULES: readonly Rule[] = Object.freeze([
       const from = regOf(a.operands[0]);
       if (from < 0) return null;
       const next = insn(lines, at + 1);
-      const [mid, b] = next && next.mnemonic === 'pop' ? [null, next] : [next, insn(lines, at + 2)];
+      // (a label after the push: another way in, where nothing was pushed)
+      if (!next) return null;
+      const [mid, b] = next.mnemonic === 'pop' ? [null, next] : [next, insn(lines, at + 2)];
       if (!b || b.mnemonic !== 'pop') return null;
       const to = regOf(b.operands[0]);
       if (to < 0 || to === from || to === RSP) return null;
@@ -309,10 +311,16 @@ function masks(i: Instruction): Masks {
   return m;
 }
 
+/**
+ * What a back end knows of the registers live into an instruction that leaves the straight
+ * line (a call, an indirect jump), from those live after it; undefined: every register.
+ */
+export type BarrierLive = (i: Instruction, after: number) => number | undefined;
+
 /** The registers live into a straight-line instruction, from those live after it. */
-function liveInto(i: Instruction, after: number): number {
+function liveInto(i: Instruction, after: number, barrier?: BarrierLive): number {
   const m = masks(i);
-  return m.barrier ? ALL : m.reads | (after & ~m.writes);
+  return m.barrier ? barrier?.(i, after) ?? ALL : m.reads | (after & ~m.writes);
 }
 
 /**
@@ -320,7 +328,7 @@ function liveInto(i: Instruction, after: number): number {
  * one register, for all of them at once: a backward data-flow pass repeated to its least fixed
  * point (a loop adds nothing new), linear in the lines per pass.
  */
-export function liveness(lines: readonly Line[]): Int32Array {
+export function liveness(lines: readonly Line[], barrier?: BarrierLive): Int32Array {
   const n = lines.length;
   const into = new Int32Array(n + 1);
   into[n] = ALL; // past the end: anything may be read
@@ -339,7 +347,7 @@ export function liveness(lines: readonly Line[]): Int32Array {
         else if (target !== null && (flow === 'jump' || flow === 'branch')) {
           const t = labels.get(target);
           v = t === undefined ? ALL : flow === 'jump' ? into[t] : into[t] | into[i + 1];
-        } else v = liveInto(l, into[i + 1]);
+        } else v = liveInto(l, into[i + 1], barrier);
       }
       if (v !== into[i]) { into[i] = v; changed = true; }
     }
@@ -354,7 +362,7 @@ export function liveness(lines: readonly Line[]): Int32Array {
  * rewrite has made stale only errs towards "live" (no rule makes a register live where it was
  * dead), so a rule that it stops firing fires in the next round.
  */
-export function optimize(input: readonly Line[], rules: readonly Rule[] = RULES): PeepholeReport {
+export function optimize(input: readonly Line[], rules: readonly Rule[] = RULES, barrier?: BarrierLive): PeepholeReport {
   let lines: Line[] = [...input];
   const fired: Record<string, number> = {};
   for (let changed = true, rounds = 0; changed && rounds < 100; rounds++) {
@@ -367,7 +375,7 @@ export function optimize(input: readonly Line[], rules: readonly Rule[] = RULES)
       fired[rule.name] = (fired[rule.name] ?? 0) + r.count;
       changed = true;
     }
-    const after = liveness(lines);
+    const after = liveness(lines, barrier);
     // Live after each line, by the line (a line object met twice is live after either place).
     const liveAfter = new Map<Line, number>();
     lines.forEach((l, i) => liveAfter.set(l, (liveAfter.get(l) ?? 0) | after[i]));
@@ -390,7 +398,7 @@ export function optimize(input: readonly Line[], rules: readonly Rule[] = RULES)
         for (let j = r.with.length - 1; j >= 0; j--) {
           const l = r.with[j];
           liveAfter.set(l, live);
-          live = isInstruction(l) ? liveInto(l, live) : live;
+          live = isInstruction(l) ? liveInto(l, live, barrier) : live;
           todo.push(l);
         }
         // Try again from the line before the rewrite: it may fire with what came in.

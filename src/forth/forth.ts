@@ -5,8 +5,9 @@
  * (selector: its name in upper case), installed with the kernel's `define`, so redefinition
  * shadows along the override chain, `mark`/`forget` (Forth's MARKER, the REPL's .mark/.forget)
  * take words away and bring shadowed ones back, and images keep them. A word's code is a code
- * object: a primitive (machine code, primitives.ts), a colon definition's docol stub over its
- * threaded vector (the kernel's (code, operand) pair format, run by VM run:'s loop), a host
+ * object: a primitive (machine code, primitives.ts), a colon definition's native code made
+ * from its threaded vector (native.ts; the vector is the kernel's (code, operand) pair format)
+ * or, for one native code cannot do, a docol stub that runs the vector by VM run:'s loop, a host
  * word (a stub that enters the FORTH service, for what the text interpreter and compiler do),
  * or a stub made by CREATE, CONSTANT, VALUE, DEFER or DOES>. An execution token is a pointer to
  * the code object: EXECUTE calls it.
@@ -42,6 +43,10 @@ import { disassemble } from '../../kernel/machine/x86/disassembler.ts';
 import { docol, FLOAT_PRIMITIVES, FLOAT_RUNTIME, FMARGIN, FSTACK_CELLS, FVAR, hostStub, interpretLoop, NEXT_LOOP, ORIGIN, PRIMITIVES, RUNTIME } from './primitives.ts';
 import { bitsOf, doubleOf } from '../../kernel/machine/sse.ts';
 import { fdot, fedot, fsdot, fdotS, parseFloat as parseForthFloat, represent } from './floats.ts';
+import { compileNative, type Callee, type MachineWord, type NativePair, type NativeResult } from './native.ts';
+import { itemsAt } from '../compiler/native.ts';
+import { assembleItems } from '../../kernel/machine/x86/assembler.ts';
+import { isInstruction } from '../compiler/peephole.ts';
 
 /** Where the Forth system keeps its state in the heap: the global ForthSystem, a fixed Array. */
 export const FS = Object.freeze({ DATA: 0, RS: 1, KEEP: 2, HEAP: 3, SIZE: 4 });
@@ -1072,10 +1077,12 @@ export class Forth {
 
   private begin(name: string, noname: boolean): void {
     if (this.definition) throw new ForthError('Unfinished definition');
-    const literals = this.fixedArray([[BigInt(this.k.nil), TAG_PTR]]);
+    // The definition's cell: its vector, and its docol stub (the code RECURSE's pairs name).
+    const literals = this.fixedArray([[BigInt(this.k.nil), TAG_PTR], [BigInt(this.k.nil), TAG_PTR]]);
     const held = this.k.heap.roots.add(BigInt(literals), TAG_PTR);
     try {
       const stub = this.placeCode(docol(0, '@NEXT'), { VECTOR: literals });
+      setSlotPointer(this.m, literals, 1, stub);
       const s = this.source;
       this.definition = {
         name, pairs: [], leaves: [], literals, stub, noname, locals: [], localsLoops: 0, pendingLocals: [],
@@ -1109,11 +1116,99 @@ export class Forth {
     else text = [...d.sourceText, ...(s.name === d.sourceName ? s.lines.slice(d.startLine + 1, s.line) : []), s.text.slice(0, this.in)].join('\n');
     this.definition = null;
     this.setState(false);
+    // Native code when the pairs allow it (native.ts), else the docol stub runs the vector.
+    const native = this.nativeCode ? this.placeNative(this.compileNative(vector, d.stub)) : null;
     const w = this.install(d.noname ? '' : d.name.toUpperCase(), '', 'colon', {
-      code: d.stub, source: text.trim(), threaded: vector, literals: d.literals, cell: d.literals, anonymous: d.noname,
+      code: native ?? d.stub, source: text.trim(), threaded: vector, literals: d.literals, cell: d.literals, anonymous: d.noname,
     });
     void k;
     return w;
+  }
+
+  // ---- native code ------------------------------------------------------------------------
+
+  /** Compile colon definitions to native code (native.ts); false: threaded code only (tests compare the two). */
+  nativeCode = true;
+
+  /** The primitives' and runtime words' codes (shadowed ones too: compiled pairs keep naming them). */
+  private machineWords: Map<number, MachineWord> | null = null;
+
+  private machineWordAt(code: number): MachineWord | undefined {
+    if (!this.machineWords) {
+      const words = new Map<number, MachineWord>();
+      const k = this.k;
+      for (let e = methodsHead(k, this.forthClass); e >= 0 && e !== k.nil; e = slotPointer(this.m, e, ENTRY.NEXT)) {
+        const method = slotPointer(this.m, e, ENTRY.METHOD);
+        if (method < 0 || method === k.nil) continue;
+        const w = this.wordOf(k.symbols.text(slotPointer(this.m, e, ENTRY.SELECTOR)), method, FORTH_WID);
+        if (w && (w.kind === 'primitive' || w.kind === 'runtime') && !words.has(w.code)) words.set(w.code, { name: w.name, kind: w.kind });
+      }
+      this.machineWords = words;
+    }
+    return this.machineWords.get(code);
+  }
+
+  /** A colon definition's pairs compiled to machine code (native.ts), or why not. */
+  private compileNative(vector: number, self: number): NativeResult {
+    const does = this.system('(DOES>)')?.code;
+    return compileNative({
+      pairs: this.pairsOf(vector), self,
+      callee: (code) => this.calleeAt(code),
+      machineWord: (code) => this.machineWordAt(code),
+      threadedOnly: (code) => (code === does ? 'DOES>' : undefined),
+      isCode: (code) => this.m.cacheOf(code) !== undefined,
+      dataAccess: Forth.dataAccess,
+    });
+  }
+
+  /** What native code may put in place of a call of the word at `code` (native.ts Callee). */
+  private calleeAt(code: number): Callee | undefined {
+    this.refresh();
+    const w = this.byCode.get(code);
+    if (!w) return undefined;
+    const m = this.m;
+    // (a MARKER is a 'constant' too, with more in its cell)
+    const one = w.cell >= 0 && slotCount(m, w.cell) === 1;
+    switch (w.kind) {
+      case 'create': return w.body >= 0 ? { kind: 'create', body: w.body } : undefined;
+      case 'constant': return one ? { kind: 'constant', value: m.cell(w.cell), tag: m.cellTag(w.cell), at: w.cell } : undefined;
+      case 'value': return one ? { kind: 'value', cell: w.cell } : undefined;
+      case 'colon': {
+        const stub = this.stubOf(w);
+        const vector = w.cell >= 0 ? slotPointer(m, w.cell, 0) : -1;
+        return stub >= 0 && vector >= 0 && vector !== this.k.nil ? { kind: 'colon', name: w.name, pairs: this.pairsOf(vector), self: stub } : undefined;
+      }
+      default: return undefined;
+    }
+  }
+
+  /** Place native code; its pointers are read when it is placed (the objects may have moved). */
+  private placeNative(r: NativeResult): number | null {
+    if (!r.ok) return null;
+    const k = this.k;
+    const extra = r.callees.map((_, i) => `CALL${i}`);
+    const assembleAt = (origin: number) => {
+      const a = assembleItems(itemsAt(r.lines, origin));
+      if (!a.ok) return `Forth native code: ${formatAsmError(a.error)}`;
+      return { ...a, literals: [...a.literals, ...extra] };
+    };
+    const literal = (name: string): number | undefined => {
+      if (name === 'FORTH') return this.fs;
+      const o = /^OBJ(\d+)$/.exec(name);
+      if (o) { const ref = r.objects[Number(o[1])]; return 'fixed' in ref ? ref.fixed : Number(this.m.cell(ref.read)); }
+      const c = /^CALL(\d+)$/.exec(name);
+      return c ? r.callees[Number(c[1])] : undefined;
+    };
+    const placed = placeCode(k, assembleAt, literal);
+    if (placed === 'out of memory') throw new ForthError('out of memory');
+    if (typeof placed === 'string') throw new Error(placed);
+    return placed.code;
+  }
+
+  /** The docol stub of a colon definition (slot 1 of its cell), or -1 (an older image's word). */
+  private stubOf(w: Word): number {
+    if (w.kind !== 'colon' || w.cell < 0 || slotCount(this.m, w.cell) < 2) return -1;
+    return slotPointer(this.m, w.cell, 1);
   }
 
   // ---- the service ----------------------------------------------------------------------
@@ -2781,7 +2876,7 @@ export class Forth {
           const operand = m.cell(vector + 16 * i + 8);
           const otag = m.cellTag(vector + 16 * i + 8);
           const callee = this.byCode.get(code);
-          const calleeName = callee ? (callee.name.toLowerCase() || ':noname') : code === w.code ? '(recurse)' : `code ${code}`;
+          const calleeName = code === w.code || code === this.stubOf(w) ? '(recurse)' : callee ? (callee.name.toLowerCase() || ':noname') : `code ${code}`;
           let op = '';
           if (callee?.kind === 'runtime') {
             if (/BRANCH|LOOP|DO|LEAVE/.test(callee.name)) op = ` -> ${Number(operand) / 2}`;
@@ -2792,8 +2887,52 @@ export class Forth {
         }
       }
     }
-    lines.push(...this.disassembly(w.code));
+    const stub = this.stubOf(w);
+    if (stub >= 0 && stub !== w.code) lines.push(...this.nativeListing(w, stub));
+    else {
+      if (stub >= 0) {
+        const r = this.compileNative(slotPointer(m, w.cell, 0), stub);
+        if (!r.ok) lines.push(`runs threaded: ${r.reason}`);
+      }
+      lines.push(...this.disassembly(w.code));
+    }
     return lines.join('\n');
+  }
+
+  /** The pairs of a vector, each with the address of its operand's cell. */
+  private pairsOf(vector: number): NativePair[] {
+    const m = this.m;
+    const n = Math.floor(slotCount(m, vector) / 2);
+    const pairs: NativePair[] = [];
+    for (let i = 0; i < n; i++) pairs.push({ code: Number(m.cell(vector + 16 * i)), operand: m.cell(vector + 16 * i + 8), tag: m.cellTag(vector + 16 * i + 8), at: vector + 16 * i + 8 });
+    return pairs;
+  }
+
+  /**
+   * A native word's code, each stretch marked with the word or runtime it was copied from (the
+   * pairs compiled again, laid out where the code is: the same bytes, so the same offsets).
+   */
+  private nativeListing(w: Word, stub: number): string[] {
+    const bytes = this.m.codeBytes(w.code);
+    const out = [`native code (${bytes.length} bytes, compiled from the pairs; inlined words marked):`];
+    const r = this.compileNative(slotPointer(this.m, w.cell, 0), stub);
+    const marks = new Map<number, string>();
+    if (r.ok) {
+      const a = assembleItems(itemsAt(r.lines, w.code));
+      if (a.ok && a.bytes.length === bytes.length) {
+        let last = '';
+        r.lines.forEach((l, i) => {
+          if (!isInstruction(l) || l.origin === last) return;
+          last = l.origin;
+          if (!marks.has(a.offsets[i])) marks.set(a.offsets[i], l.origin);
+        });
+      }
+    }
+    for (const l of disassemble(bytes)) {
+      const mark = marks.get(l.offset);
+      out.push(`  ${l.offset.toString(16).padStart(4, '0')}: ${l.text}${mark ? `    ; ${mark}` : ''}`);
+    }
+    return out;
   }
 
   private disassembly(code: number): string[] {

@@ -16,7 +16,7 @@
  * blocks, code objects and addresses), contexts and stacks, processes, semaphores and actors,
  * and the Memory, CPU, ALU and VM objects (the machine's capabilities).
  */
-import { FORMAT_CODE, FORMAT_POINTERS, TAG_CODE, TAG_HDR, TAG_NUM, TAG_POISON, TAG_PTR, TAG_STACK } from '../../kernel/machine/cells.ts';
+import { CARD_SHIFT, CARD_WRITTEN, FORMAT_CODE, FORMAT_POINTERS, TAG_CODE, TAG_HDR, TAG_NUM, TAG_POISON, TAG_PTR, TAG_STACK } from '../../kernel/machine/cells.ts';
 import { classIndexOf, isObject, setSlot, setSlotPointer, slotPointer } from '../../kernel/objects/access.ts';
 import { behaviourIndex, behaviourName } from '../../kernel/objects/classes.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
@@ -149,11 +149,15 @@ export function poison(k: Kernel, sent: readonly number[], where: string): void 
   const n = ++serial;
   notes.set(n, { whats: sent.slice(0, DESCRIBED).map((p) => k.describe({ value: BigInt(p), tag: TAG_PTR })), where });
   if (notes.size > MAX_NOTES) notes.delete(notes.keys().next().value!);
+  const K = m.store.cards;
   sent.forEach((p, i) => {
     const h = (p >> 3) - 1;
     if (T[h] !== TAG_HDR) return;
     if ((m.store.cells32[2 * h] >>> 0) > 0) { m.store.cells[p >> 3] = BigInt(n) * PART + BigInt(Math.min(i, Number(PART) - 1)); T[p >> 3] = TAG_NUM; }
     T[h] = TAG_POISON;
+    // Written: a snapshot taken as what changed since an earlier one sends these cells (image/snapshot.ts).
+    K[h >> CARD_SHIFT] |= CARD_WRITTEN;
+    K[(p >> 3) >> CARD_SHIFT] |= CARD_WRITTEN;
   });
 }
 

@@ -56,9 +56,9 @@ import type { HostService } from '../../kernel/machine/machine.ts';
 import { setSlot } from '../../kernel/objects/access.ts';
 import { assignGlobal, findBinding } from '../../kernel/objects/globals.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
-import { CLASS } from '../../kernel/objects/layout.ts';
+import { CLASS, SERVICE } from '../../kernel/objects/layout.ts';
 import { newString } from '../../kernel/objects/services.ts';
-import { snapshotBytes, takeSnapshot, type Snapshot } from '../../image/snapshot.ts';
+import { snapshotPlan, takeSnapshot, type Snapshot } from '../../image/snapshot.ts';
 import { knownRecords, rememberRecord, type TranslationRecord } from '../../kernel/machine/wasm/tier.ts';
 import type { Backend } from '../compiler/compiler.ts';
 import { decodeGraph, encodeGraph, poison, type Graph } from './actor-copy.ts';
@@ -111,9 +111,8 @@ export interface StartActor {
    * freed (Machine.codeChanges; the symbol table's packed() is kept likewise).
    */
   readonly snapshot: SentSnapshot;
-  /** Holds `token` while the snapshot's shared bytes are the worker's to read; it clears it. */
-  readonly busy: Int32Array;
-  readonly token: number;
+  /** The shared buffers the snapshot's bytes are in (its own and its base's), held for the worker until it has copied them out (Held). */
+  readonly held: Held;
   readonly backend: Backend;
   /** The spawner's compiled `Actor runStart`, in the snapshot (Bedrock.actorStarter), or null. */
   readonly starter: { readonly method: number; readonly entry: number } | null;
@@ -141,8 +140,8 @@ interface PoolWorker {
   readonly control: MessagePort;
   /** The actor it runs, or null while it waits. */
   actor: ActorRecord | null;
-  /** The staging buffer's flag and this spawn's token in it, while the worker may not have copied it out. */
-  busy: { readonly flag: Int32Array; readonly token: number } | null;
+  /** The staging buffers its last spawn's snapshot is in, while it may not have copied them out. */
+  held: Held | null;
   dead: boolean;
   /** Its PoolWorkerData.state: READY says it has prepared its memory since its last actor. */
   readonly state: Int32Array;
@@ -217,8 +216,34 @@ const workers = new Set<PoolWorker>();
  */
 const POOL_SIZE = Math.max(3, Math.min(8, availableParallelism() + 1));
 
-/** Shared buffers snapshots are copied into, each with its busy flag. */
-const stagings: { readonly bytes: SharedArrayBuffer; readonly busy: Int32Array }[] = [];
+/**
+ * A shared buffer snapshots are copied into, and how many hold it: the workers that have yet
+ * to copy a snapshot out of it, and the spawner whose base snapshot it holds (Actors.base). It
+ * is written again only when none does.
+ */
+interface Staging {
+  readonly bytes: SharedArrayBuffer;
+  readonly readers: Int32Array;
+}
+
+/**
+ * The buffers of one spawn's snapshot, each with a reader counted for its worker: released once,
+ * by whichever comes first of the worker (it has copied them out) and the spawner (the worker
+ * ended before it did), as claimed in `claim` (0 until then).
+ */
+export interface Held {
+  readonly claim: Int32Array;
+  readonly readers: readonly Int32Array[];
+}
+
+/** Let go of the buffers `h` holds, unless the other side did (1: the worker, 2: the spawner). */
+export function releaseHeld(h: Held, by: 1 | 2): void {
+  if (Atomics.compareExchange(h.claim, 0, 0, by) !== 0) return;
+  for (const r of h.readers) Atomics.sub(r, 0, 1);
+}
+
+/** Shared buffers snapshots are copied into. */
+const stagings: Staging[] = [];
 
 /** Stop every actor of this thread (the process is leaving). */
 export function stopAllActors(): void {
@@ -252,7 +277,7 @@ function newWorker(geometry: Snapshot['machine'] | null): PoolWorker {
   const worker = startWorker({ control: port2, geometry, state }, [port2]);
   worker.unref();
   port1.unref();
-  const w: PoolWorker = { worker, control: port1, actor: null, busy: null, dead: false, state, records: new Set(), sent: { symbols: null, code: null } };
+  const w: PoolWorker = { worker, control: port1, actor: null, held: null, dead: false, state, records: new Set(), sent: { symbols: null, code: null } };
   workers.add(w);
   worker.on('error', (e) => {
     const a = w.actor;
@@ -264,7 +289,7 @@ function newWorker(geometry: Snapshot['machine'] | null): PoolWorker {
     const i = idle.indexOf(w);
     if (i >= 0) idle.splice(i, 1);
     // A snapshot it had not copied out yet is nobody's now.
-    if (w.busy) Atomics.compareExchange(w.busy.flag, 0, w.busy.token, 0);
+    if (w.held) releaseHeld(w.held, 2);
     const a = w.actor;
     if (a) {
       drainRecord(a);
@@ -300,35 +325,46 @@ function release(a: ActorRecord): void {
   if (a.released) return;
   a.released = true;
   const w = a.pooled;
-  if (w.actor === a) { w.actor = null; w.busy = null; }
+  if (w.actor === a) { w.actor = null; w.held = null; }
   if (w.dead) return;
   if (idle.length < POOL_SIZE) idle.push(w);
   else { w.dead = true; workers.delete(w); void w.worker.terminate(); }
 }
 
-/** Tokens of spawns (a staging buffer's flag holds the one whose worker may read it). */
-let tokens = 0;
-
-/** A shared buffer of at least `bytes` bytes that no worker is reading, its flag set to `token`. */
-function staging(bytes: number, token: number): { readonly bytes: SharedArrayBuffer; readonly busy: Int32Array } {
+/**
+ * The free shared buffer (no one holds it) of at least `bytes` bytes, the smallest such, now
+ * held by one reader; or a new one.
+ */
+function staging(bytes: number): Staging {
+  let best: Staging | null = null;
   for (const s of stagings) {
-    if (s.bytes.byteLength >= bytes && Atomics.compareExchange(s.busy, 0, 0, token) === 0) return s;
+    if (s.bytes.byteLength >= bytes && Atomics.load(s.readers, 0) === 0 && (!best || s.bytes.byteLength < best.bytes.byteLength)) best = s;
   }
+  if (best && Atomics.compareExchange(best.readers, 0, 0, 1) === 0) return best;
   // Room to grow, and every page written once (a first write to a page is slow on some machines).
-  const made = { bytes: new SharedArrayBuffer(Math.ceil((bytes * 1.25) / 65536) * 65536), busy: new Int32Array(new SharedArrayBuffer(4)) };
+  const made: Staging = { bytes: new SharedArrayBuffer(Math.ceil((bytes * 1.25) / 65536) * 65536), readers: new Int32Array(new SharedArrayBuffer(4)) };
   const u8 = new Uint8Array(made.bytes);
   for (let i = 0; i < u8.length; i += 4096) u8[i] = 0;
-  made.busy[0] = token;
-  // Keep a few; a buffer too small for this heap is dropped when it is free.
-  for (let i = stagings.length - 1; i >= 0; i--) {
-    if (stagings[i].bytes.byteLength < bytes && Atomics.load(stagings[i].busy, 0) === 0) stagings.splice(i, 1);
+  made.readers[0] = 1;
+  // Keep a few (whole snapshots' and smaller ones of what changed); the smallest free go first.
+  stagings.push(made);
+  stagings.sort((x, y) => y.bytes.byteLength - x.bytes.byteLength);
+  for (let i = stagings.length - 1; i >= 0 && stagings.length > MAX_STAGINGS; i--) {
+    if (stagings[i] !== made && Atomics.load(stagings[i].readers, 0) === 0) stagings.splice(i, 1);
   }
-  if (stagings.length < 4) stagings.push(made);
   return made;
 }
 
+/** Shared buffers kept at most, when free. */
+const MAX_STAGINGS = 6;
+
 export class Actors {
   private readonly actors = new Map<number, ActorRecord>();
+  /**
+   * The last whole snapshot of this heap and the buffer it is in, which this holds: a later
+   * spawn's snapshot is taken as what changed since, where that holds (image/snapshot.ts).
+   */
+  private base: { readonly snapshot: Snapshot; readonly stage: Staging } | null = null;
   private next = 1;
   /** Actors spawned since the last call of started() (the evaluation running now). */
   private recent: ActorRecord[] = [];
@@ -372,6 +408,10 @@ export class Actors {
   service(): HostService {
     const k = this.k;
     const m = k.machine;
+    // What it writes in the fixed space is marked (Machine.hostWrites): the ActorStart binding
+    // (setSlot) and what it poisons (poison); the objects it makes are new, in the nursery or
+    // old space (a new symbol is allocated in the fixed space, which counts).
+    m.markingServices[SERVICE.ACTOR] = true;
     return () => {
       const op = Number(m.register(1));
       const rsi = m.register(6), rsiTag = m.registerTag(6);
@@ -572,17 +612,34 @@ export class Actors {
     setSlot(m, holder, 1, m.register(2), m.registerTag(2));
     void block; void args;
     assignGlobal(k, binding, { value: BigInt(holder), tag: TAG_PTR });
-    const token = tokens = (tokens % 0x7ffffffe) + 1;
     let snapshot: Snapshot;
-    let stage: { readonly bytes: SharedArrayBuffer; readonly busy: Int32Array };
+    let stage: Staging;
     try {
-      stage = staging(snapshotBytes(k), token);
-      snapshot = takeSnapshot(k, stage.bytes);
+      // What changed since the last whole snapshot, where that holds; else whole.
+      const plan = snapshotPlan(k, this.base?.snapshot ?? null);
+      stage = staging(plan.bytes);
+      try {
+        snapshot = takeSnapshot(k, stage.bytes, plan);
+      } catch (e) {
+        Atomics.sub(stage.readers, 0, 1);
+        throw e;
+      }
     } catch (e) {
       return `the actor's snapshot could not be taken: ${e instanceof Error ? e.message : String(e)}`;
     } finally {
       assignGlobal(k, binding, { value: BigInt(k.nil), tag: TAG_PTR });
     }
+    // The worker reads this snapshot's buffer, and its base's; a whole one is the next base.
+    const readers = [stage.readers];
+    if (snapshot.base) {
+      Atomics.add(this.base!.stage.readers, 0, 1);
+      readers.push(this.base!.stage.readers);
+    } else {
+      if (this.base) Atomics.sub(this.base.stage.readers, 0, 1);
+      Atomics.add(stage.readers, 0, 1);
+      this.base = { snapshot, stage };
+    }
+    const held: Held = { claim: new Int32Array(new SharedArrayBuffer(4)), readers };
     // The arguments are the actor's now (the sent list still names them: nothing allocated since encoding but the holder).
     const again: number[] = [];
     encodeGraph(k, m.register(2), m.registerTag(2), again);
@@ -594,18 +651,18 @@ export class Actors {
       w = takeIdle() ?? newWorker(snapshot.machine);
       const records = knownRecords().filter((r) => !w.records.has(r.key));
       const sent: SentSnapshot = { ...snapshot, symbols: snapshot.symbols === w.sent.symbols ? null : snapshot.symbols, code: snapshot.code === w.sent.code ? null : snapshot.code };
-      w.control.postMessage({ snapshot: sent, busy: stage.busy, token, backend: this.host.backend, starter, idle: idleDoIt, doIts: [...this.host.doIts], port: port2, counters, records } satisfies StartActor, [port2]);
+      w.control.postMessage({ snapshot: sent, held, backend: this.host.backend, starter, idle: idleDoIt, doIts: [...this.host.doIts], port: port2, counters, records } satisfies StartActor, [port2]);
       for (const r of records) w.records.add(r.key);
       w.sent = { symbols: snapshot.symbols, code: snapshot.code };
     } catch (e) {
-      Atomics.compareExchange(stage.busy, 0, token, 0);
+      releaseHeld(held, 2);
       return `the actor could not be started: ${e instanceof Error ? e.message : String(e)}`;
     }
     port1.unref();
     const id = this.next++;
     const a: ActorRecord = { id, pooled: w, port: port1, counters, running: true, result: null, inbox: [], released: false };
     w.actor = a;
-    w.busy = { flag: stage.busy, token };
+    w.held = held;
     this.actors.set(id, a);
     this.recent.push(a);
     all.add(a);

@@ -19,7 +19,7 @@ import { Machine } from '../../kernel/machine/machine.ts';
 import { SERVICE } from '../../kernel/objects/layout.ts';
 import { openSnapshot, snapshotMachineOptions, type Snapshot } from '../../image/snapshot.ts';
 import { openedShape, releaseMemory, reuseMemory, type OpenedShape, type Reusable } from '../../image/snapshot-memory.ts';
-import { Actors, OUTBOX, READY, stopAllActors, type PoolWorkerData, type StartActor, type ToSpawner } from './actor-service.ts';
+import { Actors, OUTBOX, READY, releaseHeld, stopAllActors, type PoolWorkerData, type StartActor, type ToSpawner } from './actor-service.ts';
 import { Bedrock, type Outcome } from './bedrock.ts';
 import { frameLine, gstName } from './stack-report.ts';
 import { TAG_PTR } from '../../kernel/machine/cells.ts';
@@ -97,8 +97,8 @@ function run(start: StartActor): void {
     Atomics.store(data.state, READY, 1);
     return;
   } finally {
-    // The shared buffer is the spawner's again.
-    Atomics.compareExchange(start.busy, 0, start.token, 0);
+    // The shared buffers are the spawner's again.
+    releaseHeld(start.held, 1);
     memory = null;
   }
   // The spawner's DoIts name the frames of the block the actor runs ("[] in a DoIt").

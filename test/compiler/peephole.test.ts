@@ -64,6 +64,8 @@ describe('peephole rules', () => {
     expect(run('push-move', 'push rax; mov rcx, 2; pop rcx; ret').fired).toBe(0);
     expect(run('push-move', 'push rax; mov rbx, [rsp+8]; pop rcx; ret').fired).toBe(0);
     expect(run('push-move', 'push rax; call rbx; pop rcx; ret').fired).toBe(0);
+    // a label after the push is another way in, with nothing pushed (the Forth back end's ELSE ... THEN)
+    expect(run('push-move', 'push rax; L: pop rcx; ret').fired).toBe(0);
   });
 
   it('push-pop: push A; pop A goes', () => {

@@ -16,7 +16,9 @@ import { verifyHeap } from '../../kernel/memory/verify.ts';
 import { knownRecords, recordCount } from '../../kernel/machine/wasm/tier.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { checkHeap } from '../../image/validate.ts';
-import { openSnapshot, snapshotBytes, snapshotMachineOptions, takeSnapshot } from '../../image/snapshot.ts';
+import { openSnapshot, snapshotBytes, snapshotMachineOptions, snapshotPlan, takeSnapshot } from '../../image/snapshot.ts';
+import { openedShape, releaseMemory, reuseMemory, type Reusable } from '../../image/snapshot-memory.ts';
+import { TAG_PTR } from '../../kernel/machine/cells.ts';
 import { Bedrock } from '../../src/system/bedrock.ts';
 import { bootSystem, evaluateOk } from '../support/system.ts';
 
@@ -182,6 +184,49 @@ describe('a snapshot in memory', () => {
       expect(ok(c, '(Pair new left: 3 right: 4) sum')).toEqual(['0']);
       expect(ok(b, '(Pair new left: 3 right: 4) sum')).toEqual(['3004']);
     }
+  });
+
+  it('taken as what changed since a whole one, opens to the same heap; whole again after a run or a collection', () => {
+    ok(b, 'Pair lits -> ^#(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16)\nLits := Pair new lits');
+    const m = b.kernel.machine;
+    const lits = Number(b.kernel.global('Lits')!.value);
+    expect(lits >> 3, 'a literal Array lives in the fixed space').toBeLessThan(b.kernel.heap.fixedTop);
+    const whole = takeSnapshot(b.kernel);
+    expect(whole.base).toBeNull();
+    let memory: Reusable = { memory: Machine.preparedMemory(snapshotMachineOptions(whole.machine)), residue: null };
+    let opened = openSnapshot(structuredClone(whole), { memory: reuseMemory(memory, whole) });
+    memory = releaseMemory(opened, whole, openedShape(opened));
+    // The machine's stores (Machine.setCell, as the interpreter's and translated code's) mark
+    // their cards: the next snapshot sends those cards, the fixed space's other cells come
+    // from the whole one.
+    const values = Array.from({ length: 16 }, (_, i) => String(i + 1));
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 16; i++) {
+        if ((i + round) % 3 === 0) { m.setCell(lits + 8 * i, BigInt(100 * round + i)); values[i] = String(100 * round + i); }
+        else if ((i + round) % 3 === 1) { m.setCell(lits + 8 * i, BigInt(b.kernel.true), TAG_PTR); values[i] = 'true'; }
+      }
+      const plan = snapshotPlan(b.kernel, whole);
+      expect(plan.base, 'taken as what changed').toBe(whole);
+      expect(plan.bytes).toBeLessThan(snapshotBytes(b.kernel) / 4);
+      const s = takeSnapshot(b.kernel, undefined, plan);
+      const k = openSnapshot(structuredClone(s), { memory: reuseMemory(memory, s) });
+      expectSameHeap(b.kernel, k);
+      expect(verifyHeap(k.heap)).toEqual([]);
+      // (What the spawner would print: an evaluation there now would begin a run.)
+      expect(ok(Bedrock.resume(k, { backend: b.backend }), 'Lits')).toEqual([`#(${values.join(' ')})`]);
+      memory = releaseMemory(k, s, openedShape(k));
+      opened = k;
+    }
+    // A run began (the host may have written anything before it): whole.
+    expect(ok(b, 'Lits')).toEqual([`#(${values.join(' ')})`]);
+    expect(snapshotPlan(b.kernel, whole).base).toBeNull();
+    const again = takeSnapshot(b.kernel);
+    expect(snapshotPlan(b.kernel, again).base).toBe(again);
+    // A newer whole snapshot: the older one's changes cannot be told any more.
+    expect(snapshotPlan(b.kernel, whole).base).toBeNull();
+    b.kernel.heap.collect('minor');
+    expect(snapshotPlan(b.kernel, again).base, 'after a collection').toBeNull();
+    void opened;
   });
 
   it('hands over the symbol table packed: the opener finds each symbol by its text, makes new ones once, and forgets freed ones', () => {

@@ -5,7 +5,7 @@
  * updated to where it went.
  */
 import { describe, expect, it } from 'vitest';
-import { CARD_SHIFT, TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts';
+import { CARD_POINTER, CARD_SHIFT, TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts';
 import type { Machine } from '../../kernel/machine/machine.ts';
 import { heapOf } from '../../kernel/memory/heap.ts';
 import { verifyHeap } from '../../kernel/memory/verify.ts';
@@ -24,7 +24,8 @@ function oldObject(m: Machine, slots: number): number {
   return root;
 }
 
-const card = (m: Machine, address: number): number => m.store.cards[(address >> 3) >> CARD_SHIFT];
+/** The write barrier's bit of an address's card (CARD_WRITTEN, the other bit, is for snapshots: image/snapshot.ts). */
+const card = (m: Machine, address: number): number => m.store.cards[(address >> 3) >> CARD_SHIFT] & CARD_POINTER;
 
 /** Stores, each a different route: the MOV_STORE fast path, pop to memory (the general routine). */
 const STORES = {

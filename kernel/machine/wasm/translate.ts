@@ -46,7 +46,7 @@
  *              budget spent, a store into code, the host stack deep)
  *   FAULT      a host service or a helper raised a fault             the machine's pending fault
  */
-import { STATE, STATE_BYTES, XMM_STATE, TAG_CODE, TAG_HDR, TAG_NUM, TAG_POISON, TAG_PTR, TAG_STACK, CARD_SHIFT, NURSERY_STATE, FORMAT_BYTES, IDENTITY_HASH_MASK, IDENTITY_HASH_SHIFT, SERVICE_ALLOCATE } from '../cells.ts';
+import { STATE, STATE_BYTES, XMM_STATE, TAG_CODE, TAG_HDR, TAG_NUM, TAG_POISON, TAG_PTR, TAG_STACK, CARD_POINTER, CARD_SHIFT, CARD_WRITTEN, NURSERY_STATE, FORMAT_BYTES, IDENTITY_HASH_MASK, IDENTITY_HASH_SHIFT, SERVICE_ALLOCATE } from '../cells.ts';
 import { BIT_CF, BIT_OF, BIT_PF, BIT_SF, BIT_ZF, FLAGS_ADD, FLAGS_EAGER, FLAGS_EXPLICIT, FLAGS_LOGIC, FLAGS_SUB } from '../flags.ts';
 import type { CodeCache, Insn } from '../insn.ts';
 import { OP } from '../insn.ts';
@@ -1086,13 +1086,24 @@ class FunctionWriter {
         } else {
           b.get(L.ea).get(value).mem('i64_store', 3, STATE_BYTES);
           b.load32At(S_TAGS).get(L.ea).i32(3).op('i32_shr_u').op('i32_add').get(tag).mem('i32_store8', 0);
-          // The write barrier: a pointer stored marks its cell's card.
-          b.get(tag).i32(TAG_PTR).op('i32_eq');
-          this.when(() => {
-            b.load32At(S_CARDS).get(L.ea).i32(3 + CARD_SHIFT).op('i32_shr_u').op('i32_add').i32(1).mem('i32_store8', 0);
-          });
         }
-        if (!inStack) this.codeStoreCheck(ins);
+        if (inStack) {
+          // The write barrier: a pointer stored marks its cell's card.
+          if (width === 8) {
+            b.get(tag).i32(TAG_PTR).op('i32_eq');
+            this.when(() => {
+              b.load32At(S_CARDS).get(L.ea).i32(3 + CARD_SHIFT).op('i32_shr_u').op('i32_add').i32(CARD_POINTER).mem('i32_store8', 0);
+            });
+          }
+          return;
+        }
+        // Outside the stack: the card is marked written (CARD_WRITTEN: a snapshot's next sends
+        // it), and the write barrier's bit is set too when a pointer was stored.
+        b.load32At(S_CARDS).get(L.ea).i32(3 + CARD_SHIFT).op('i32_shr_u').op('i32_add').tee(L.x);
+        b.get(L.x).mem('i32_load8_u', 0).i32(CARD_WRITTEN).op('i32_or');
+        if (width === 8) b.get(tag).i32(TAG_PTR).op('i32_eq').op('i32_or');
+        b.mem('i32_store8', 0);
+        this.codeStoreCheck(ins);
         return;
       }
       default:

@@ -426,6 +426,21 @@ export function assemble(source: string): AsmResult {
 }
 
 /**
+ * Parse `source` into items without laying them out (for a compiler that copies fragments of
+ * assembly text into code of its own, as the Forth back end copies its primitives' bodies).
+ */
+export function parseItems(source: string): { readonly ok: true; readonly items: AsmItem[] } | { readonly ok: false; readonly error: AsmError } {
+  try {
+    const items: Item[] = [];
+    for (const statement of tokenize(source)) new StatementParser(statement).parse(items);
+    return { ok: true, items };
+  } catch (e) {
+    if (e instanceof AsmFailure) return { ok: false, error: e.error };
+    throw e;
+  }
+}
+
+/**
  * Lay out and encode items: labels get addresses, branches to labels start short and grow to
  * 32 bits until every one reaches (as GNU as relaxes them). Never throws.
  */
