@@ -1149,13 +1149,12 @@ export class Forth {
   }
 
   /** A colon definition's pairs compiled to machine code (native.ts), or why not. */
-  private compileNative(vector: number, self: number): NativeResult {
-    const does = this.system('(DOES>)')?.code;
+  private compileNative(vector: number, self: number, from = 0, body?: number): NativeResult {
     return compileNative({
-      pairs: this.pairsOf(vector), self,
+      pairs: this.pairsOf(vector), self, vector, from, ...(body !== undefined && { body }),
+      does: this.system('(DOES>)')?.code ?? -1,
       callee: (code) => this.calleeAt(code),
       machineWord: (code) => this.machineWordAt(code),
-      threadedOnly: (code) => (code === does ? 'DOES>' : undefined),
       isCode: (code) => this.m.cacheOf(code) !== undefined,
       dataAccess: Forth.nativeDataAccess,
     });
@@ -1582,7 +1581,9 @@ export class Forth {
         const vector = Number(m.register(RBP));
         const start = Number(m.register(RSI));
         const cell = this.vectorCell(vector);
-        const code = this.placeCode(`pop r13; push rax; mov rax, ${w.body}; push r13; ${docol(start, '@NEXT')}`, { VECTOR: cell });
+        // The pairs after DOES> as native code of the word's own (native.ts), else a stub that runs them.
+        const native = this.nativeCode ? this.placeNative(this.compileNative(vector, -1, start / 2, w.body)) : null;
+        const code = native ?? this.placeCode(`pop r13; push rax; mov rax, ${w.body}; push r13; ${docol(start, '@NEXT')}`, { VECTOR: cell });
         setSlotPointer(m, w.method, METHOD.CODE, code);
         setSlotPointer(m, w.method, METHOD.ENTRY, code);
         setSlotPointer(m, w.method, METHOD.PRAGMAS, this.pragmas('does', w.immediate, w.body, cell));

@@ -174,11 +174,14 @@ describe('Forth native code: the code', () => {
     out(': NSQ DUP * ;  : NCALL [\'] NSQ EXECUTE 1+ ;  : NTHROWS 7 ?DUP IF THROW THEN ;');
     expect(out('5 NCALL .')).toBe('26 ');
     expect(out("' NTHROWS CATCH . ' NCALL CATCH DROP")).toBe('7 ');
-    // A word with DOES> stays threaded, and says so.
-    out(': NCONST CREATE , DOES> @ ;  42 NCONST N42  : NUSE N42 1+ ;');
-    expect(out('NUSE .')).toBe('43 ');
-    expect(out('SEE NCONST')).toMatch(/runs threaded: it uses DOES>/);
+    // DOES>: the definer is native code, and so is the part after DOES> in the word it makes.
+    out(': NCONST CREATE , DOES> @ ;  42 NCONST N42  : NUSE N42 1+ ;  : NARRAY CREATE CELLS ALLOT DOES> SWAP CELLS + ;  3 NARRAY NA');
+    expect(out('NUSE . 7 1 NA ! 1 NA @ . 0 NA 2 NA SWAP - .')).toBe('43 7 16 ');
+    expect(out('SEE NCONST')).toContain('native code (');
+    expect(out('SEE N42')).toMatch(/native code \(\d+ bytes\):\n.*pop rcx\n.*mov \[r14\+r15\*8\], rcx/);
     expect(out('SEE NUSE')).toContain('native code (');
+    // ... and threaded, as before, when native code is off.
+    expect(run(': NCONST2 CREATE , DOES> @ 1+ ; 5 NCONST2 N5 N5 . ', false)).toBe('6 ');
   });
 
   it('keeps the return stack for >R R> I J, locals and EXIT inside loops', () => {
