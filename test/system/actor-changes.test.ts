@@ -95,7 +95,7 @@ describe('an actor sees its spawner as it was at the spawn', () => {
       const r = makeRandom(seed);
       console.log(`actor changes (${tier}): seed ${seed}`);
       let changed = 0;
-      for (let round = 0; round < 5; round++) {
+      for (let round = 0; round < 4; round++) {
         const first = stores(r, 1 + r.below(12)), second = stores(r, 1 + r.below(12)), after = stores(r, 1 + r.below(4));
         // Three spawns: b after the first stores, c after the second; each actor's view beside
         // the spawner's own just after its spawn (the stores after it must not reach it).
