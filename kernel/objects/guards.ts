@@ -35,6 +35,8 @@ export const GUARD_GROUP = Object.freeze({
   INDEXING: 2,
   /** Boolean not (booleans.ts). */
   BOOLEAN: 3,
+  /** Float arithmetic and comparisons (float-arithmetic.ts). */
+  FLOAT: 4,
 });
 export type GuardGroup = (typeof GUARD_GROUP)[keyof typeof GUARD_GROUP];
 
@@ -44,6 +46,7 @@ export const GROUP_CELL: Readonly<Record<GuardGroup, number>> = Object.freeze({
   [GUARD_GROUP.IDENTITY]: ROOTS.IDENTITY_OVERRIDDEN,
   [GUARD_GROUP.INDEXING]: ROOTS.INDEXING_OVERRIDDEN,
   [GUARD_GROUP.BOOLEAN]: ROOTS.BOOLEAN_OVERRIDDEN,
+  [GUARD_GROUP.FLOAT]: ROOTS.FLOAT_OVERRIDDEN,
 });
 
 /** A guard's cell: its offset plus its group times this (offsets stay below it). */

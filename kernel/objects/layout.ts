@@ -199,7 +199,14 @@ export const ROOTS = Object.freeze({
    * while they still answer, 1 once a definition changes what either lookup finds.
    */
   BOOLEAN: 22, BOOLEAN_OVERRIDDEN: 23,
-  SIZE: 24,
+  /**
+   * Float arithmetic and comparisons as compiled code inlines them for two Floats
+   * (float-arithmetic.ts): the methods Float's lookup found when inlining began (an Array, or
+   * nil before), a number that is 0 while they still answer and 1 once a definition changes
+   * what one finds, and Float's class index (Float is the library's class, not the kernel's).
+   */
+  FLOAT: 24, FLOAT_OVERRIDDEN: 25, FLOAT_CLASS: 26,
+  SIZE: 27,
 });
 
 /**

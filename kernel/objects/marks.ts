@@ -20,6 +20,7 @@ import { arithmeticChanged } from './arithmetic.ts';
 import { identityChanged } from './identity.ts';
 import { indexingChanged } from './indexing.ts';
 import { booleansChanged } from './booleans.ts';
+import { floatsChanged } from './float-arithmetic.ts';
 import { FORMAT_POINTERS, TAG_PTR } from '../machine/cells.ts';
 import { setSlot, setSlotNumber, setSlotPointer, slotNumber, slotPointer } from './access.ts';
 import { behaviourAt, classTable, methodsHead, setMethodsHead, walkGuard } from './classes.ts';
@@ -172,5 +173,6 @@ export function forget(k: Kernel, name: string): string | null {
   identityChanged(k);
   indexingChanged(k);
   booleansChanged(k);
+  floatsChanged(k);
   return null;
 }

@@ -19,6 +19,7 @@ import { arithmeticChanged, isArithmeticSelector } from './arithmetic.ts';
 import { identityChanged, isIdentitySelector } from './identity.ts';
 import { indexingChanged, isIndexingSelector } from './indexing.ts';
 import { booleansChanged, isBooleanSelector } from './booleans.ts';
+import { floatsChanged, isFloatSelector } from './float-arithmetic.ts';
 import { FORMAT_BYTES, FORMAT_POINTERS, FORMAT_WORDS, TAG_NUM, TAG_PTR } from '../machine/cells.ts';
 import { encode } from '../machine/x86/encoder.ts';
 import { mem, reg, rel, type Operand } from '../machine/x86/operand.ts';
@@ -343,6 +344,7 @@ export function define(k: Kernel, b: number, selector: number, method: number, s
     if (isIdentitySelector(text)) identityChanged(k);
     if (isIndexingSelector(text)) indexingChanged(k);
     if (isBooleanSelector(text)) booleansChanged(k);
+    if (isFloatSelector(text)) floatsChanged(k);
     return entry;
   });
 }

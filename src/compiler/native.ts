@@ -31,7 +31,7 @@ import { FRAME, PARAMETER_REGISTER_NUMBERS } from '../../kernel/abi.ts';
 import type { ItemOperand } from '../../kernel/machine/x86/assembler.ts';
 import { decode } from '../../kernel/machine/x86/decoder.ts';
 import { registerEffects } from '../../kernel/machine/x86/effects.ts';
-import { imm, mem, reg, reg16, rel, type Decoded, type Hints, type Operand } from '../../kernel/machine/x86/operand.ts';
+import { imm, mem, reg, reg16, rel, xmm, type Decoded, type Hints, type Operand } from '../../kernel/machine/x86/operand.ts';
 import { RIP, RSP } from '../../kernel/machine/x86/table.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { ARITHMETIC, arithmeticSealed, isArithmeticSelector, type ArithmeticSelector } from '../../kernel/objects/arithmetic.ts';
@@ -40,11 +40,12 @@ import { GUARD_GROUP, type GuardGroup } from '../../kernel/objects/guards.ts';
 import { identitySealed } from '../../kernel/objects/identity.ts';
 import { indexingSealed } from '../../kernel/objects/indexing.ts';
 import { booleansSealed } from '../../kernel/objects/booleans.ts';
+import { FLOAT_OPERATIONS, floatClassIndex, isFloatSelector, type FloatSelector } from '../../kernel/objects/float-arithmetic.ts';
 import { BINDING, CLASS, CLOSURE, CONTEXT, HEADER_CLASS_SHIFT, HOME_SAVED, METHOD_KIND, ROOTS, SEND_SITE, SERVICE } from '../../kernel/objects/layout.ts';
 import { frameOffset, type Op, type Slot, type Source, type Unit } from './ir.ts';
 import { isInstruction, optimize, type Instruction, type Line } from './peephole.ts';
 
-const RAX = 0, RCX = 1, RDX = 2, RBP = 5, R8 = 8, R9 = 9, R10 = 10, R11 = 11;
+const RAX = 0, RCX = 1, RDX = 2, RBP = 5, RSI = 6, R8 = 8, R9 = 9, R10 = 10, R11 = 11;
 /** The unit's environment: temporary 0. */
 const ENV = mem(RBP, -1, 1, FRAME.TEMP0, 64);
 const PARAMETER_REGISTERS = PARAMETER_REGISTER_NUMBERS;
@@ -53,11 +54,13 @@ export const GUARD_HINTS: Hints = Object.freeze({ disp32: true });
 export const IDENTITY_GUARD_HINTS: Hints = Object.freeze({ disp32: true });
 export const INDEXING_GUARD_HINTS: Hints = Object.freeze({ disp32: true });
 export const BOOLEAN_GUARD_HINTS: Hints = Object.freeze({ disp32: true });
+export const FLOAT_GUARD_HINTS: Hints = Object.freeze({ disp32: true });
 /** The group of the guard `l` is the branch of (emitted with its group's hints), or null. */
 export function guardGroupOf(l: Line): GuardGroup | null {
   if (!isInstruction(l)) return null;
   return l.hints === GUARD_HINTS ? GUARD_GROUP.ARITHMETIC : l.hints === IDENTITY_GUARD_HINTS ? GUARD_GROUP.IDENTITY
-    : l.hints === INDEXING_GUARD_HINTS ? GUARD_GROUP.INDEXING : l.hints === BOOLEAN_GUARD_HINTS ? GUARD_GROUP.BOOLEAN : null;
+    : l.hints === INDEXING_GUARD_HINTS ? GUARD_GROUP.INDEXING : l.hints === BOOLEAN_GUARD_HINTS ? GUARD_GROUP.BOOLEAN
+    : l.hints === FLOAT_GUARD_HINTS ? GUARD_GROUP.FLOAT : null;
 }
 
 /** The literal `name` of the code's literal area: `[rip+name]` (assembler.ts). */
@@ -172,6 +175,8 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
   const indexing = indexingSealed(k);
   // And not, for true and false.
   const booleans = booleansSealed(k);
+  // And Float arithmetic and comparisons, for two Floats (on the SmallInteger path's way to the send).
+  const floatClass = floatClassIndex(k);
   let fast = 0;
   /** Where a block's closure is in its frame: the receiver's place (rax, spilled, when it takes no arguments). */
   const closureIn = (argc: number): Operand => mem(RBP, -1, 1, argc === 0 ? FRAME.SPILLED : frameOffset({ kind: 'argument', index: 0 }, argc, 0), 64);
@@ -204,7 +209,7 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
     // SmallInteger arithmetic inlined (a literal argument and a branch on the result folded in).
     if (arithmetic) {
       const setCurrent = (i: number): void => { current = i; };
-      const done = inlineArithmetic(unit.ops, at, { argc: unit.argc, emit, label, coldEmit, coldLabel, setCurrent, k, name: `ar${fast++}`, literals, siteSlots, loadAfter });
+      const done = inlineArithmetic(unit.ops, at, { argc: unit.argc, emit, label, coldEmit, coldLabel, setCurrent, k, name: `ar${fast++}`, literals, siteSlots, loadAfter, floatClass });
       if (done === 0) current = at;
       if (done > 0) {
         if (unit.ops.slice(at, at + done).some((o) => o.op === 'jumpIf')) notBoolean = true;
@@ -576,7 +581,7 @@ const NEGATED: Readonly<Record<string, string>> = Object.freeze({ l: 'ge', ge: '
  * with a variable argument the receiver is popped into rcx and the two tags are ORed (which sets ZF);
  * a comparison answers [true] or [false], or, before `jumpIf`, jumps straight to its target.
  */
-function inlineArithmetic(ops: readonly Op[], at: number, cx: SendContext & { argc: number; emit: Emit; label: (name: string, origin: string) => void; coldEmit: Emit; coldLabel: (name: string, origin: string) => void; setCurrent: (op: number) => void; name: string; loadAfter: ReadonlyMap<number, Source> }): number {
+function inlineArithmetic(ops: readonly Op[], at: number, cx: SendContext & { argc: number; emit: Emit; label: (name: string, origin: string) => void; coldEmit: Emit; coldLabel: (name: string, origin: string) => void; setCurrent: (op: number) => void; name: string; loadAfter: ReadonlyMap<number, Source>; floatClass: number }): number {
   const { emit, label, coldEmit, coldLabel, k, name } = cx;
   let literal: bigint | undefined;
   let sendAt = at;
@@ -689,6 +694,12 @@ function inlineArithmetic(ops: readonly Op[], at: number, cx: SendContext & { ar
     coldEmit(undo[0], undo[1], origin);
   }
   coldLabel(sendLabel, origin);
+  // Two Floats: made or compared here (the receiver in rcx, the argument in rax).
+  if (literal === undefined && after === undefined && cx.floatClass >= 0 && isFloatSelector(send.name)) {
+    const whole = `${name}w`;
+    inlineFloat(coldEmit, coldLabel, FLOAT_OPERATIONS[send.name], cx.floatClass, whole, done, branch ? { when: branch.when, target: `L${branch.target}` } : null, origin);
+    coldLabel(whole, origin);
+  }
   if (literal === undefined) {
     coldEmit('push', [reg(RCX)], origin);
   } else {
@@ -716,6 +727,72 @@ function inlineArithmetic(ops: readonly Op[], at: number, cx: SendContext & { ar
   }
   coldEmit('jmp', [to(done)], origin);
   return sendAt - at + 1 + (branch ? 1 : 0);
+}
+
+/**
+ * Two Floats' arithmetic or comparison, on the way from the SmallInteger fast path to the send
+ * (the receiver in rcx, the argument in rax): both must be objects of Float's class; the
+ * receiver's class test ends in the guard (GUARD_GROUP.FLOAT, switched to the send while a
+ * definition changes what Float's lookup finds, kernel/objects/float-arithmetic.ts). Then a new
+ * Float from ALLOCATE and the SSE2 instruction Float's own primitive runs, or a comparison
+ * answering true or false (or, before `jumpIf`, jumping). Anything else goes on to `whole`.
+ *
+ *     lar rdx, cx / cmp rdx, 1 / jne whole         lar rdx, ax / cmp rdx, 1 / jne whole
+ *     mov rdx, [rcx-8] / shr rdx, CLASS_SHIFT / cmp rdx, Float / jnz whole      (the guard)
+ *     mov rdx, [rax-8] / shr rdx, CLASS_SHIFT / cmp rdx, Float / jne whole
+ *   a + b:
+ *     mov r9, rcx / mov rsi, rax / ALLOCATE a Float (1 word) / movsd xmm0, [r9]
+ *     addsd xmm0, [rsi] / movsd [rax], xmm0 / jmp done
+ *   a < b:
+ *     movsd xmm0, [rax] / ucomisd xmm0, [rcx] / ja yes (false for a NaN) / mov rax, false ...
+ */
+function inlineFloat(emit: Emit, label: (name: string, origin: string) => void, how: (typeof FLOAT_OPERATIONS)[FloatSelector], floatClass: number, whole: string, done: string,
+  branch: { when: boolean; target: string } | null, origin: string): void {
+  const to = (l: string): ItemOperand => ({ kind: 'label', name: l });
+  for (const r of [RCX, RAX]) {
+    emit('lar', [reg(RDX), reg16(r)], origin);
+    emit('cmp', [reg(RDX), imm(1)], origin);
+    emit('jne', [to(whole)], origin);
+  }
+  for (const r of [RCX, RAX]) {
+    emit('mov', [reg(RDX), mem(r, -1, 1, -8, 64)], origin);
+    emit('shr', [reg(RDX), imm(HEADER_CLASS_SHIFT)], origin);
+    emit('cmp', [reg(RDX), imm(floatClass)], origin);
+    if (r === RCX) emit('jnz', [to(whole)], origin, FLOAT_GUARD_HINTS);
+    else emit('jne', [to(whole)], origin);
+  }
+  const XMM0 = xmm(0);
+  if (how.kind === 'arith') {
+    emit('mov', [reg(R9), reg(RCX)], origin);
+    emit('mov', [reg(RSI), reg(RAX)], origin);
+    emit('mov', [reg(RCX), imm(floatClass)], origin);
+    emit('mov', [reg(RDX), imm(1)], origin);
+    emit('mov', [reg(R8), imm(1)], origin);
+    emit('mov', [reg(R11), imm(SERVICE.ALLOCATE)], origin);
+    emit('syscall', [], origin);
+    emit('movsd', [XMM0, mem(R9, -1, 1, 0, 64)], origin);
+    emit(how.op, [XMM0, mem(RSI, -1, 1, 0, 64)], origin);
+    emit('movsd', [mem(RAX, -1, 1, 0, 64), XMM0], origin);
+    emit('jmp', [to(done)], origin);
+    return;
+  }
+  const [first, second] = how.swap ? [RAX, RCX] : [RCX, RAX];
+  emit('movsd', [XMM0, mem(first, -1, 1, 0, 64)], origin);
+  emit('ucomisd', [XMM0, mem(second, -1, 1, 0, 64)], origin);
+  if (branch) {
+    // jump when the answer is the branch's `when`; not above (or equal) is taken for a NaN too
+    const cc = branch.when ? how.cc : how.cc === 'a' ? 'be' : 'b';
+    emit(`j${cc}`, [to(branch.target)], origin);
+    emit('jmp', [to(done)], origin);
+    return;
+  }
+  const yes = `${whole}t`;
+  emit(`j${how.cc}`, [to(yes)], origin);
+  emit('mov', [reg(RAX), lit('FALSE')], origin);
+  emit('jmp', [to(done)], origin);
+  label(yes, origin);
+  emit('mov', [reg(RAX), lit('TRUE')], origin);
+  emit('jmp', [to(done)], origin);
 }
 
 /**

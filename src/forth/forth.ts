@@ -1149,16 +1149,23 @@ export class Forth {
   }
 
   /** A colon definition's pairs compiled to machine code (native.ts), or why not. */
-  private compileNative(vector: number, self: number): NativeResult {
-    const does = this.system('(DOES>)')?.code;
+  private compileNative(vector: number, self: number, from = 0, body?: number): NativeResult {
     return compileNative({
-      pairs: this.pairsOf(vector), self,
+      pairs: this.pairsOf(vector), self, vector, from, ...(body !== undefined && { body }),
+      does: this.system('(DOES>)')?.code ?? -1,
       callee: (code) => this.calleeAt(code),
       machineWord: (code) => this.machineWordAt(code),
-      threadedOnly: (code) => (code === does ? 'DOES>' : undefined),
       isCode: (code) => this.m.cacheOf(code) !== undefined,
-      dataAccess: Forth.dataAccess,
+      dataAccess: Forth.nativeDataAccess,
     });
+  }
+
+  /**
+   * In native code the data space is a literal of the code (the collector keeps it current),
+   * one load where a primitive's own code takes two; ALLOCATE's table is reached as there.
+   */
+  private static nativeDataAccess(text: string): string {
+    return Forth.dataAccess(text.replace(/mov (r\w+), \[DATA\]/g, 'mov $1, [rip+DATA]'));
   }
 
   /** What native code may put in place of a call of the word at `code` (native.ts Callee). */
@@ -1194,6 +1201,7 @@ export class Forth {
     };
     const literal = (name: string): number | undefined => {
       if (name === 'FORTH') return this.fs;
+      if (name === 'DATA') return this.data;
       const o = /^OBJ(\d+)$/.exec(name);
       if (o) { const ref = r.objects[Number(o[1])]; return 'fixed' in ref ? ref.fixed : Number(this.m.cell(ref.read)); }
       const c = /^CALL(\d+)$/.exec(name);
@@ -1573,7 +1581,9 @@ export class Forth {
         const vector = Number(m.register(RBP));
         const start = Number(m.register(RSI));
         const cell = this.vectorCell(vector);
-        const code = this.placeCode(`pop r13; push rax; mov rax, ${w.body}; push r13; ${docol(start, '@NEXT')}`, { VECTOR: cell });
+        // The pairs after DOES> as native code of the word's own (native.ts), else a stub that runs them.
+        const native = this.nativeCode ? this.placeNative(this.compileNative(vector, -1, start / 2, w.body)) : null;
+        const code = native ?? this.placeCode(`pop r13; push rax; mov rax, ${w.body}; push r13; ${docol(start, '@NEXT')}`, { VECTOR: cell });
         setSlotPointer(m, w.method, METHOD.CODE, code);
         setSlotPointer(m, w.method, METHOD.ENTRY, code);
         setSlotPointer(m, w.method, METHOD.PRAGMAS, this.pragmas('does', w.immediate, w.body, cell));

@@ -25,8 +25,10 @@
  * Forth rules below (FORTH_RULES), over what the copied bodies leave: pushes popped at once,
  * literals that can be immediates, a flag made only to be tested by IF, UNTIL or WHILE.
  *
- * A definition stays threaded when it has a pair this cannot copy or call: DOES> (whose
- * runtime reads the threaded vector's registers). SEE says which.
+ * DOES> is a call of (DOES>) with rbp the vector and rsi the operand, as the inner loop has
+ * them; the word it makes runs the pairs after DOES> as native code of its own (`from`, with
+ * its data field pushed first). A definition stays threaded when a pair is not a word's code,
+ * which SEE says.
  */
 import { parseItems, type AsmItem, type ItemOperand } from '../../kernel/machine/x86/assembler.ts';
 import { REG64 } from '../../kernel/machine/x86/table.ts';
@@ -68,8 +70,15 @@ export interface NativeInput {
   readonly self: number;
   /** The primitive or runtime word whose code is at an address, if it is one. */
   readonly machineWord: (code: number) => MachineWord | undefined;
-  /** A host word that reads the threaded code's registers (DOES>), by its code: its name. */
-  readonly threadedOnly: (code: number) => string | undefined;
+  /**
+   * The code of (DOES>), which reads the threaded code's registers: called with rbp the vector
+   * (`vector`, a fixed object) and rsi its operand, as the inner loop has them.
+   */
+  readonly does: number;
+  readonly vector: number;
+  /** The first pair to compile (a DOES> word's code: the pairs after DOES>), and what its code pushes first (its data field). */
+  readonly from?: number;
+  readonly body?: number;
   /** Is there a code object starting at the address? */
   readonly isCode: (code: number) => boolean;
   /** The assembly text of a primitive with the data space's accesses spelled out (Forth.dataAccess). */
@@ -160,18 +169,21 @@ export function fragmentOf(text: string): Fragment | null {
   return { items: out, labels, rsi };
 }
 
-/** The bodies of the machine-code words, by kind and name (made once, from primitives.ts). */
-let fragments: Map<string, Fragment | null> | null = null;
+/** The bodies of the machine-code words, by kind and name (made once for each way of reaching the data space, from primitives.ts). */
+const fragmentsBy = new WeakMap<(t: string) => string, Map<string, Fragment | null>>();
 function fragmentFor(w: MachineWord, dataAccess: (t: string) => string): Fragment | null {
+  let fragments = fragmentsBy.get(dataAccess);
   if (!fragments) {
-    fragments = new Map();
+    const made = new Map<string, Fragment | null>();
     const add = (kind: string, list: readonly PrimitiveText[]): void => {
-      for (const p of list) fragments!.set(`${kind} ${p.name}`, fragmentOf(dataAccess(p.asm)));
+      for (const p of list) made.set(`${kind} ${p.name}`, fragmentOf(dataAccess(p.asm)));
     };
     add('primitive', PRIMITIVES);
     add('primitive', FLOAT_PRIMITIVES);
     add('runtime', RUNTIME);
     add('runtime', FLOAT_RUNTIME);
+    fragmentsBy.set(dataAccess, made);
+    fragments = made;
   }
   return fragments.get(`${w.kind} ${w.name}`) ?? null;
 }
@@ -202,7 +214,7 @@ interface Step extends NativePair { readonly origin?: string; readonly copy: num
  * The pairs with the calls of small colon definitions (no return stack words, no EXIT but the
  * last, no RECURSE) replaced by their pairs, branches renumbered; `copy` tells the copies apart.
  */
-function expand(input: NativeInput, pairs: readonly NativePair[], self: number, depth: number, copies: { n: number }, origin?: string): { steps: Step[]; branches: number[] } {
+function expand(input: NativeInput, pairs: readonly NativePair[], self: number, depth: number, copies: { n: number }, origin?: string, offset = 0): { steps: Step[]; branches: number[] } {
   const steps: Step[] = [];
   const copy = copies.n++;
   // (pair index of `pairs` -> index in steps, for branches)
@@ -229,7 +241,7 @@ function expand(input: NativeInput, pairs: readonly NativePair[], self: number, 
   // A branch's operand becomes the step it goes to (times 2, as pairs have it).
   for (const at of branchesAt) {
     const s = steps[at];
-    steps[at] = { ...s, operand: BigInt(2 * starts[Number(s.operand) / 2]) };
+    steps[at] = { ...s, operand: BigInt(2 * starts[Number(s.operand) / 2 - offset]) };
   }
   return { steps, branches: [...branches, ...branchesAt] };
 }
@@ -238,7 +250,7 @@ function inlinable(input: NativeInput, c: Extract<Callee, { kind: 'colon' }>): b
   const { pairs } = c;
   if (pairs.length === 0 || pairs.length > INLINE_PAIRS + 1) return false;
   return pairs.every((p, i) => {
-    if (p.code === c.self || input.threadedOnly(p.code) !== undefined) return false;
+    if (p.code === c.self || p.code === input.does) return false;
     const w = input.machineWord(p.code);
     if (w?.name === '(EXIT)') return i === pairs.length - 1;
     if (i === pairs.length - 1) return false;
@@ -249,7 +261,8 @@ function inlinable(input: NativeInput, c: Extract<Callee, { kind: 'colon' }>): b
 
 /** Compile the pairs of a colon definition (see the header), or say why it stays threaded. */
 export function compileNative(input: NativeInput): NativeResult {
-  const pairs: readonly Step[] = expand(input, input.pairs, input.self, 0, { n: 0 }).steps;
+  const from = input.from ?? 0;
+  const pairs: readonly Step[] = expand(input, input.pairs.slice(from), input.self, 0, { n: 0 }, undefined, from).steps;
   const objects: ObjectRef[] = [];
   const callees: number[] = [];
   const objectName = (ref: ObjectRef): string => {
@@ -266,8 +279,6 @@ export function compileNative(input: NativeInput): NativeResult {
   const targets = new Set<number>();
   const bodies: (Fragment | null)[] = [];
   for (const p of pairs) {
-    const why = input.threadedOnly(p.code);
-    if (why !== undefined) return { ok: false, reason: `it uses ${why}` };
     const w = p.code === input.self ? undefined : input.machineWord(p.code);
     const f = w && w.name !== '(EXIT)' && w.name !== '(LIT)' ? fragmentFor(w, input.dataAccess) : null;
     bodies.push(f);
@@ -277,6 +288,7 @@ export function compileNative(input: NativeInput): NativeResult {
     if (!f && w?.kind === 'runtime' && w.name !== '(EXIT)' && w.name !== '(LIT)') return { ok: false, reason: `${w.name} cannot be copied` };
   }
   const lines: Line[] = [{ label: 'SELF', origin: 'entry' }, ...instructionsOf(ENTRY, 'entry')];
+  if (input.body !== undefined) lines.push(...instructionsOf(`push rax; mov rax, ${input.body}`, 'does>'));
   let copies = 0;
   pairs.forEach((p, i) => {
     if (targets.has(i)) lines.push({ label: `P${i}`, origin: '' });
@@ -292,6 +304,15 @@ export function compileNative(input: NativeInput): NativeResult {
     if (c?.kind === 'constant') { push(); load(c.tag === TAG_PTR ? literalOf({ read: c.at }) : imm(BigInt.asIntN(64, c.value))); return; }
     if (c?.kind === 'value') { push(); load(literalOf({ fixed: c.cell })); load({ kind: 'mem', base: RAX, index: -1, scale: 1, disp: 0, size: 64 }); return; }
     if (w?.name === '(EXIT)') { lines.push(...instructionsOf(EXIT, 'exit')); return; }
+    if (p.code === input.does) {
+      // (rbp, which the ABI says a call preserves, kept on the return stack meanwhile)
+      lines.push(...instructionsOf(`mov [r14+r15*8], rbp; add r15, 1; mov rsi, ${p.operand}`, origin));
+      lines.push({ mnemonic: 'mov', operands: [{ kind: 'reg', reg: RBP }, literalOf({ fixed: input.vector })], hints: {}, origin });
+      lines.push({ mnemonic: 'call', operands: [rel(p.code)], hints: CALL_HINTS, origin });
+      if (!callees.includes(p.code)) callees.push(p.code);
+      lines.push(...instructionsOf('sub r15, 1; mov rbp, [r14+r15*8]', origin));
+      return;
+    }
     if (w?.name === '(LIT)') { push(); load(operandOf(i)); return; }
     if (f) {
       const n = copies++;
@@ -429,6 +450,24 @@ export const FORTH_PATTERNS: readonly PatternRule[] = Object.freeze<PatternRule[
     why: 'a number put under the top only to be added (and, or, xor) to it: the operation with the number',
     match: [R('mov rcx, rax'), R('mov rax, (?<a>-?(0x)?[0-9a-f]+)'), R('(?<op>add|and|or|xor) rax, rcx')], dead: [RCX],
     rewrite: (g) => (BigInt.asIntN(32, number(g.a)) === number(g.a) ? `${g.op} rax, ${number(g.a)}` : '!'),
+  },
+  {
+    name: 'load-op',
+    why: 'a value loaded above the top only to be added (and, or, xor) to it: the operation with the value where it is',
+    match: [R('push rax'), R('mov rax, (?<x>\\[[^\\]]*\\])'), R('pop rcx'), R('(?<op>add|and|or|xor) rax, rcx')], dead: [RCX],
+    rewrite: (g) => (/rax|rcx|rsp/.test(g.x) ? '!' : `${g.op} rax, ${g.x}`),
+  },
+  {
+    name: 'load-add-add',
+    why: 'a value loaded above the top and added to before the two are added: both additions on the top',
+    match: [R('push rax'), R('mov rax, (?<x>\\[[^\\]]*\\])'), R('add rax, (?<n>-?(0x)?[0-9a-f]+)'), R('pop rcx'), R('add rax, rcx')], dead: [RCX],
+    rewrite: (g) => (/rax|rcx|rsp/.test(g.x) ? '!' : `add rax, ${g.x}; add rax, ${g.n}`),
+  },
+  {
+    name: 'push-constant',
+    why: 'a number loaded only to be pushed is pushed as an immediate',
+    match: [R('mov rax, (?<n>-?(0x)?[0-9a-f]+)'), R('push rax'), R('mov rax, (?<x>[^;]*)')], dead: [],
+    rewrite: (g) => (BigInt.asIntN(32, number(g.n)) === number(g.n) && !/rax/.test(g.x) ? `push ${number(g.n)}; mov rax, ${g.x}` : '!'),
   },
   {
     name: 'fold',

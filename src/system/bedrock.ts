@@ -21,7 +21,7 @@ import { classSteps } from './class-items.ts';
 import { compileErrorText } from './compile-error.ts';
 import { FileIns } from './filein-service.ts';
 import { parseMethodText } from '../lang/filein.ts';
-import { behaviourName } from '../../kernel/objects/classes.ts';
+import { behaviourIndex, behaviourName } from '../../kernel/objects/classes.ts';
 import { parse } from '../lang/parser.ts';
 import { Compiler, type Backend } from '../compiler/compiler.ts';
 import { backtrace, isMachinery } from './backtrace.ts';
@@ -29,6 +29,7 @@ import { sealArithmetic } from '../../kernel/objects/arithmetic.ts';
 import { sealIdentity } from '../../kernel/objects/identity.ts';
 import { sealIndexing } from '../../kernel/objects/indexing.ts';
 import { sealBooleans } from '../../kernel/objects/booleans.ts';
+import { sealFloats } from '../../kernel/objects/float-arithmetic.ts';
 import { systemService } from './system-service.ts';
 import { interruptForTimer, leaveRegion, processService, switchingFaultHandler } from './process-service.ts';
 import { Actors } from './actor-service.ts';
@@ -88,6 +89,8 @@ const SEAL_IDENTITY_AFTER = 'object';
 const SEAL_INDEXING_AFTER = 'collection';
 /** The system file after which not is inlined for true and false (kernel/objects/booleans.ts). */
 const SEAL_BOOLEANS_AFTER = 'boolean';
+/** The system file after which Float arithmetic is inlined for two Floats (kernel/objects/float-arithmetic.ts). */
+const SEAL_FLOATS_AFTER = 'float';
 
 /** The system written in Bedrock, loaded after genesis in this order. */
 export const SYSTEM_FILES: readonly string[] = Object.freeze(['object', 'behaviour', 'boolean', 'integer', 'large', 'number', 'collection', 'string', 'stream', 'exception', 'fraction', 'float', 'floatmath', 'scaled', 'point', 'system', 'time', 'random', 'regex', 'image', 'dialects']);
@@ -289,6 +292,12 @@ export class Bedrock {
       // Once True and False answer not, compiled code inlines it for them.
       if (file === SEAL_BOOLEANS_AFTER) {
         const sealed = sealBooleans(b.kernel);
+        if (sealed) return `bootstrap/system/${file}.bedrock: ${sealed}`;
+      }
+      // Once Float answers its arithmetic and comparisons, compiled code inlines them for two Floats.
+      if (file === SEAL_FLOATS_AFTER) {
+        const float = b.kernel.behaviourNamed('Float');
+        const sealed = float < 0 ? 'there is no class Float' : sealFloats(b.kernel, behaviourIndex(b.kernel, float));
         if (sealed) return `bootstrap/system/${file}.bedrock: ${sealed}`;
       }
     }

@@ -174,11 +174,14 @@ describe('Forth native code: the code', () => {
     out(': NSQ DUP * ;  : NCALL [\'] NSQ EXECUTE 1+ ;  : NTHROWS 7 ?DUP IF THROW THEN ;');
     expect(out('5 NCALL .')).toBe('26 ');
     expect(out("' NTHROWS CATCH . ' NCALL CATCH DROP")).toBe('7 ');
-    // A word with DOES> stays threaded, and says so.
-    out(': NCONST CREATE , DOES> @ ;  42 NCONST N42  : NUSE N42 1+ ;');
-    expect(out('NUSE .')).toBe('43 ');
-    expect(out('SEE NCONST')).toMatch(/runs threaded: it uses DOES>/);
+    // DOES>: the definer is native code, and so is the part after DOES> in the word it makes.
+    out(': NCONST CREATE , DOES> @ ;  42 NCONST N42  : NUSE N42 1+ ;  : NARRAY CREATE CELLS ALLOT DOES> SWAP CELLS + ;  3 NARRAY NA');
+    expect(out('NUSE . 7 1 NA ! 1 NA @ . 0 NA 2 NA SWAP - .')).toBe('43 7 16 ');
+    expect(out('SEE NCONST')).toContain('native code (');
+    expect(out('SEE N42')).toMatch(/native code \(\d+ bytes\):\n.*pop rcx\n.*mov \[r14\+r15\*8\], rcx/);
     expect(out('SEE NUSE')).toContain('native code (');
+    // ... and threaded, as before, when native code is off.
+    expect(run(': NCONST2 CREATE , DOES> @ 1+ ; 5 NCONST2 N5 N5 . ', false)).toBe('6 ');
   });
 
   it('keeps the return stack for >R R> I J, locals and EXIT inside loops', () => {
@@ -252,6 +255,22 @@ describe('Forth native code: the Forth peephole rules, one test each', () => {
     expect(rule('commute-constant', `mov rcx, rax; mov rax, 8192; add rax, rcx; ${EXIT}`)).toBe(`add rax, 0x2000; ${EXIT}`);
     // (no 64-bit immediate form)
     expect(rule('commute-constant', `mov rcx, rax; mov rax, 0x100000000; add rax, rcx; ${EXIT}`)).toContain('mov rcx, rax');
+  });
+
+  it('load-op: a value loaded above the top only to be added to it is added from where it is', () => {
+    expect(rule('load-op', `push rax; mov rax, [r14+r15*8-8]; pop rcx; add rax, rcx; ${EXIT}`)).toBe(`add rax, [r14+r15*8-8]; ${EXIT}`);
+    // (the value is on the stack the push moved)
+    expect(rule('load-op', `push rax; mov rax, [rsp+8]; pop rcx; add rax, rcx; ${EXIT}`)).toContain('push rax');
+  });
+
+  it('load-add-add: I 1+ + is two additions on the top', () => {
+    expect(rule('load-add-add', `push rax; mov rax, [r14+r15*8-8]; add rax, 1; pop rcx; add rax, rcx; ${EXIT}`)).toBe(`add rax, [r14+r15*8-8]; add rax, 1; ${EXIT}`);
+    expect(rule('load-add-add', `push rax; mov rax, [r14+r15*8-8]; add rax, 1; pop rcx; add rax, rcx; add rax, rcx; ${EXIT}`)).toContain('pop rcx');
+  });
+
+  it('push-constant: a number loaded only to be pushed is pushed as an immediate', () => {
+    expect(rule('push-constant', `mov rax, 0; push rax; mov rax, [rsp+8]; ${EXIT}`)).toBe(`push 0; mov rax, [rsp+8]; ${EXIT}`);
+    expect(rule('push-constant', `mov rax, 0; push rax; mov rax, [rax+8]; ${EXIT}`)).toContain('push rax');
   });
 
   it('fold: arithmetic on a number just loaded is the number, unless a branch reads the flags', () => {
