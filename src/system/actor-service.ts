@@ -358,6 +358,9 @@ function staging(bytes: number): Staging {
 /** Shared buffers kept at most, when free. */
 const MAX_STAGINGS = 6;
 
+/** A spawner's hold on its base snapshot's buffer (Actors.base) ends when the spawner is dropped (tests make many systems). */
+const baseHolds = new FinalizationRegistry<Int32Array>((readers) => { Atomics.sub(readers, 0, 1); });
+
 export class Actors {
   private readonly actors = new Map<number, ActorRecord>();
   /**
@@ -635,8 +638,9 @@ export class Actors {
       Atomics.add(this.base!.stage.readers, 0, 1);
       readers.push(this.base!.stage.readers);
     } else {
-      if (this.base) Atomics.sub(this.base.stage.readers, 0, 1);
+      if (this.base) { Atomics.sub(this.base.stage.readers, 0, 1); baseHolds.unregister(this); }
       Atomics.add(stage.readers, 0, 1);
+      baseHolds.register(this, stage.readers, this);
       this.base = { snapshot, stage };
     }
     const held: Held = { claim: new Int32Array(new SharedArrayBuffer(4)), readers };

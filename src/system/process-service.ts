@@ -68,7 +68,7 @@ import type { Fault } from '../../kernel/machine/faults.ts';
 import type { Insn } from '../../kernel/machine/insn.ts';
 import { isObject, setSlot, setSlotPointer, slot, slotPointer, slotTag } from '../../kernel/objects/access.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
-import { METHOD, ROOTS } from '../../kernel/objects/layout.ts';
+import { METHOD, ROOTS, SERVICE } from '../../kernel/objects/layout.ts';
 
 export const PROCESS_OP = Object.freeze({ EPOCH: 0, STACK: 1, TRANSFER: 2, IDLE: 3, WAKE: 4, RESUME: 5 });
 
@@ -224,6 +224,11 @@ function resumeInterrupted(m: Machine): string | null {
 export function processService(k: Kernel, host: ProcessHost): HostService {
   const m = k.machine;
   const heap = k.heap;
+  // EPOCH, IDLE, WAKE and RESUME write nothing in the heap but the running stack; STACK and
+  // TRANSFER (a process's stack made, a switch: the stack left behind was written by pushes,
+  // which mark nothing) count (Machine.hostWrites), so that a wait for an actor's value keeps
+  // the next spawn's snapshot small (image/snapshot.ts).
+  m.markingServices[SERVICE.PROCESS] = true;
   return (mm: Machine): string | null => {
     const op = Number(mm.register(1));
     const rsi = Number(mm.register(6));
@@ -233,6 +238,7 @@ export function processService(k: Kernel, host: ProcessHost): HostService {
         m.setRegister(0, BigInt(host.epoch), TAG_NUM);
         return null;
       case PROCESS_OP.STACK: {
+        m.hostWrites++;
         if (!isProcess(rsi, m.registerTag(6))) return 'not a Process';
         const method = Number(m.register(2));
         if (m.registerTag(2) !== TAG_PTR || !isObject(m, method) || slotTag(m, method, METHOD.ENTRY) === TAG_NUM) return 'not a compiled method';
@@ -256,6 +262,7 @@ export function processService(k: Kernel, host: ProcessHost): HostService {
         return null;
       }
       case PROCESS_OP.TRANSFER:
+        m.hostWrites++;
         // The switch is made by the fault handler of the outermost run (switchingFaultHandler),
         // where translated code and nested runs have left the host's stack: their frames belong
         // to the process running now. A host service's own run cannot switch.
