@@ -67,19 +67,37 @@ export class Workspace {
   /** The language entries are read in (.forth, .smalltalk). */
   language: 'smalltalk' | 'forth' = 'smalltalk';
 
-  /** Interpret an entry as Forth (src/forth): what it printed, its error, the data stack. */
+  /**
+   * Interpret an entry as Forth (src/forth): what it printed, its error, the data stack. A
+   * Forth line reports its errors as gforth does (`Division by zero`); the Smalltalk debugger
+   * does not stop it, whatever the debugger setting.
+   */
   forth(text: string): ForthOutcome | string {
-    if (this.image?.forth) return this.image.forth(text);
-    const f = Forth.of(this.bedrock);
-    return typeof f === 'string' ? f : f.interpret(text);
+    return this.withoutPausing(() => {
+      if (this.image?.forth) return this.image.forth(text);
+      const f = Forth.of(this.bedrock);
+      return typeof f === 'string' ? f : f.interpret(text);
+    });
   }
 
   /** The same in slices, `pause` between them: Machine.requestInterrupt stops a line that does not end. */
   async forthAsync(text: string, pause: () => Promise<void>): Promise<ForthOutcome | string> {
-    if (this.image?.forthAsync) return this.image.forthAsync(text, pause);
-    if (this.image?.forth) return this.image.forth(text);
-    const f = Forth.of(this.bedrock);
-    return typeof f === 'string' ? f : f.interpretAsync(text, pause);
+    const pausing = this.bedrock.pauseOnError;
+    this.bedrock.pauseOnError = false;
+    try {
+      if (this.image?.forthAsync) return await this.image.forthAsync(text, pause);
+      if (this.image?.forth) return this.image.forth(text);
+      const f = Forth.of(this.bedrock);
+      return typeof f === 'string' ? f : await f.interpretAsync(text, pause);
+    } finally {
+      this.bedrock.pauseOnError = pausing;
+    }
+  }
+
+  private withoutPausing<T>(run: () => T): T {
+    const pausing = this.bedrock.pauseOnError;
+    this.bedrock.pauseOnError = false;
+    try { return run(); } finally { this.bedrock.pauseOnError = pausing; }
   }
 
   private debugging: DebuggerMode = 'off';

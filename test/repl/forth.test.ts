@@ -64,6 +64,26 @@ describe('the REPL in Forth', () => {
     await shows(app, /› Forth call: 'SQ' with: \{12\}\n144\n/);
   });
 
+  it('a fault in a Forth line is reported as gforth words it, with the debugger on for Smalltalk', async () => {
+    const app = render(createElement(App, { workspace: new Workspace(bedrock), debugger: 'ask' }));
+    apps.push(app);
+    await shows(app, 'heap');
+    await type(app, '.forth\n');
+    await shows(app, /^forth› ?$/m);
+    await type(app, ': BADDIV 1 0 / ;\n');
+    await shows(app, /forth› : BADDIV 1 0 \/ ;\nok\n/);
+    await type(app, 'BADDIV\n');
+    const f = await shows(app, /forth› BADDIV\n:1: Division by zero\n/);
+    expect(f).not.toMatch(/debugger/);
+    await type(app, '2 3 + .\n');
+    await shows(app, /forth› 2 3 \+ \.\n5 ?\nok\n/);
+    // Smalltalk's errors still ask whether to open the debugger
+    await type(app, '.smalltalk\n');
+    await shows(app, /^› ?$/m);
+    await type(app, '1/0\n');
+    await shows(app, /Open the debugger\?/);
+  });
+
   it('BYE leaves as .quit does: asking first when there are unsaved changes', async () => {
     // An image with one change not saved, so that leaving asks first.
     const image: Persistence = {
