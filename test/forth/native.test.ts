@@ -107,10 +107,13 @@ function block(r: Random, words: readonly Word[], d: number, to: number, size: n
   return parts.join(' ');
 }
 
-/** A program: words w0 .. wn, each defined on the earlier ones, each run on a few inputs and its results printed. */
+/** A program: words w0 .. wn, each defined on the earlier ones (and a DOES> word, a CONSTANT, a VALUE), each run on a few inputs and its results printed. */
 function program(r: Random, prefix: string): string {
-  const words: Word[] = [];
-  const lines: string[] = [];
+  // A word made by a CREATE ... DOES> definer, a CONSTANT and a VALUE to call too.
+  const lines: string[] = [
+    `: ${prefix}D CREATE , DOES> @ + ;  ${literal(r)} ${prefix}D ${prefix}K  ${literal(r)} CONSTANT ${prefix}C  ${literal(r)} VALUE ${prefix}V`,
+  ];
+  const words: Word[] = [{ name: `${prefix}K`, takes: 1, leaves: 1 }, { name: `${prefix}C`, takes: 0, leaves: 1 }, { name: `${prefix}V`, takes: 0, leaves: 1 }];
   for (let i = 0; i < 8; i++) {
     const takes = r.below(4), leaves = r.below(3) + 1;
     const name = `${prefix}${i}`;
