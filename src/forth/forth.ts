@@ -345,7 +345,10 @@ export class Forth {
     m.faultHandler = (f) => {
       let code = 0;
       if (f.kind === 'Service' && this.pendingThrow !== null) code = this.pendingThrow;
-      else if (this.byCode.has(f.code) || f.code === this.nextCode) code = f.kind === 'DivideError' ? (/zero/.test(f.message) ? -10 : -11) : f.kind === 'Bounds' || f.kind === 'Tag' ? -9 : 0;
+      else if (this.byCode.has(f.code) || f.code === this.nextCode) {
+        const rs = returnStackFault(m, f);
+        code = f.kind === 'DivideError' ? (/zero/.test(f.message) ? -10 : -11) : rs ? THROW_CODES[rs] : f.kind === 'Bounds' || f.kind === 'Tag' ? -9 : 0;
+      }
       this.pendingThrow = null;
       if (code !== 0 && this.catchable()) {
         const landing = this.unwind(code);
@@ -2768,7 +2771,7 @@ export class Forth {
       const fault: Fault = origin ? origin.fault : run.fault;
       const err = this.error as ForthError | null;
       if (this.bye) { m.unwind(); break; }
-      const message = err ? err.message : faultMessage(fault);
+      const message = err ? err.message : faultMessage(fault, m);
       const where = this.sources[this.sources.length - 1] ?? top;
       if (!err || !err.silent || message !== 'Aborted') {
         const place = `${where.name === '(user)' ? '' : where.name}:${where.line + 1}: `;
@@ -2993,11 +2996,22 @@ function iorOf(r: unknown): number {
   return typeof r === 'object' && r !== null && 'ior' in r ? (r as { ior: number }).ior : 0;
 }
 
+/**
+ * The return stack (the Array in r14) run out above or below by the access that faulted (its
+ * depth in r15 past its cells): gforth's `Return stack overflow` or `underflow`, else null.
+ */
+function returnStackFault(m: Machine, f: Fault): 'Return stack overflow' | 'Return stack underflow' | null {
+  if (f.kind !== 'Bounds' || m.registerTag(R14) !== TAG_PTR || m.registerTag(R15) !== TAG_NUM) return null;
+  const depth = m.register(R15);
+  return depth >= BigInt(RS_CELLS) ? 'Return stack overflow' : depth < 0n ? 'Return stack underflow' : null;
+}
+
 /** gforth's words for a machine fault in a Forth word. */
-function faultMessage(f: Fault): string {
+function faultMessage(f: Fault, m: Machine): string {
   switch (f.kind) {
     case 'DivideError': return /zero/.test(f.message) ? 'Division by zero' : 'Result out of range';
-    case 'Bounds': case 'Tag': return 'Invalid memory address';
+    case 'Bounds': return returnStackFault(m, f) ?? 'Invalid memory address';
+    case 'Tag': return 'Invalid memory address';
     case 'StackOverflow': return 'Stack overflow';
     case 'StepLimit': return 'Interrupted (the step limit)';
     case 'Interrupted': return 'User interrupt';

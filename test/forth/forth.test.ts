@@ -328,6 +328,18 @@ describe('Forth: errors leave the system usable', () => {
     expect(stack(': OK 1 ; OK')).toEqual(['1']);
   });
 
+  it('recursion past the return stack is a Return stack overflow, -5 to CATCH, as in gforth', () => {
+    out(': DEEPER DUP 0= IF EXIT THEN 1- RECURSE ;');
+    expect(error('100000 DEEPER')).toMatch(/Return stack overflow/);
+    // (CATCH puts the data stack back to its depth: one cell under the code, whatever it holds)
+    const caught = stack("100000 ' DEEPER CATCH");
+    expect(caught).toHaveLength(2);
+    expect(caught[1]).toBe('-5');
+    f.clearStack();
+    expect(stack('1000 DEEPER')).toEqual(['0']);
+    f.clearStack();
+  });
+
   it('a later line of a file still runs after an error', () => {
     const r = f.interpret('1 NOSUCH\n5 .\n', 'prog.fs', 'file');
     f.clearStack();
