@@ -8,12 +8,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Bedrock } from '../../src/system/bedrock.ts';
 import { bootSystem } from '../support/system.ts';
+import { codeOf } from '../support/guards.ts';
 import type { Backend } from '../../src/compiler/compiler.ts';
 import { makeRandom, testSeed, type Random } from '../support/random.ts';
 import { guardOffsets } from '../../kernel/objects/arithmetic.ts';
-import { slotPointer } from '../../kernel/objects/access.ts';
-import { behaviourIndex, lookup } from '../../kernel/objects/classes.ts';
-import { METHOD } from '../../kernel/objects/layout.ts';
 
 const BACKENDS: readonly Backend[] = ['native', 'threaded'];
 const MIN = -(2n ** 63n), MAX = 2n ** 63n - 1n;
@@ -101,14 +99,6 @@ describe.each(BACKENDS)('inlined SmallInteger arithmetic (%s)', (backend) => {
       expect.stringMatching(/^true/), expect.stringMatching(/^true/), 'Smalltalk', '42']);
   });
 });
-
-/** The code object of the method `className` defines for `selector` (its newest). */
-function codeOf(b: Bedrock, className: string, selector: string): number {
-  const k = b.kernel;
-  const method = lookup(k, behaviourIndex(k, k.behaviourNamed(className)), k.symbols.intern(selector));
-  if (method < 0) throw new Error(`no ${className}>>${selector}`);
-  return slotPointer(k.machine, method, METHOD.CODE);
-}
 
 /** The two bytes at each guard of `code`: 0f 85 (jnz, testing) or 90 e9 (nop; jmp, taken). */
 function guardBytes(b: Bedrock, code: number): string[] {

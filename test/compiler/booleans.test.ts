@@ -12,11 +12,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Bedrock } from '../../src/system/bedrock.ts';
 import { bootSystem } from '../support/system.ts';
+import { codeOf, guardBytes } from '../support/guards.ts';
 import { makeRandom, testSeed } from '../support/random.ts';
-import { slotPointer } from '../../kernel/objects/access.ts';
-import { behaviourIndex, lookup } from '../../kernel/objects/classes.ts';
 import { guardsOf, GUARD_GROUP } from '../../kernel/objects/guards.ts';
-import { METHOD } from '../../kernel/objects/layout.ts';
 
 /** The values: what each is as a Boolean (null: none). */
 const VALUES: readonly [string, boolean | null][] = [
@@ -92,21 +90,6 @@ describe.each(['native', 'threaded'] as const)('inlined control messages take on
   });
 });
 
-/** The code object of the method `className` defines for `selector` (its newest). */
-function codeOf(b: Bedrock, className: string, selector: string): number {
-  const k = b.kernel;
-  const method = lookup(k, behaviourIndex(k, k.behaviourNamed(className)), k.symbols.intern(selector));
-  if (method < 0) throw new Error(`no ${className}>>${selector}`);
-  return slotPointer(k.machine, method, METHOD.CODE);
-}
-
-/** The two bytes at each Boolean guard in `code`: 0f 85 (jnz, testing) or 90 e9 (nop; jmp, taken). */
-function booleanGuards(b: Bedrock, code: number): string[] {
-  const bytes = b.kernel.machine.codeBytes(code);
-  return guardsOf(b.kernel.machine, code).filter((g) => g.group === GUARD_GROUP.BOOLEAN)
-    .map((g) => `${bytes[g.offset].toString(16)} ${bytes[g.offset + 1].toString(16)}`);
-}
-
 describe.each(['interpret', 'translate'] as const)('a definition of not reaches every inlined copy (tier %s)', (tier) => {
   let b: Bedrock;
   beforeAll(() => {
@@ -119,8 +102,8 @@ describe.each(['interpret', 'translate'] as const)('a definition of not reaches 
     b.run(['Object subclass: #Neg', 'Neg flip: v -> ^v not', 'Neg pick: v -> ^v not ifTrue: [#a] ifFalse: [#b]', 'Neg mixed: v -> ^(v == nil) not'].join('\n'));
     const [text] = b.run('Neg see: #pick:');
     expect(text).not.toMatch(/call .*; send #not/);
-    expect(booleanGuards(b, codeOf(b, 'Neg', 'flip:'))).toEqual(['f 85']);
-    expect(booleanGuards(b, codeOf(b, 'Neg', 'pick:'))).toEqual(['f 85']);
+    expect(guardBytes(b, codeOf(b, 'Neg', 'flip:'), GUARD_GROUP.BOOLEAN)).toEqual(['f 85']);
+    expect(guardBytes(b, codeOf(b, 'Neg', 'pick:'), GUARD_GROUP.BOOLEAN)).toEqual(['f 85']);
   });
 
   it('switches code compiled before it and while it stands, and forget switches back', () => {
@@ -131,25 +114,25 @@ describe.each(['interpret', 'translate'] as const)('a definition of not reaches 
     expect(b.run(`Smalltalk at: #Hits put: 0\n${probe}`)).toEqual(['0', '#(#(false true #b #a true) 0)']);
     expect(b.run(`Smalltalk mark: #neg\nFalse not -> Hits := Hits + 1. ^true\n${probe}`))
       .toEqual(['Smalltalk', 'False>>not', '#(#(false true #b #a true) 3)']);
-    expect(booleanGuards(b, flip)).toEqual(['90 e9']);
+    expect(guardBytes(b, flip, GUARD_GROUP.BOOLEAN)).toEqual(['90 e9']);
     // the identity guard of the same code is left as it is
     const identity = guardsOf(b.kernel.machine, mixed).filter((g) => g.group === GUARD_GROUP.IDENTITY);
     expect(identity).toHaveLength(1);
     expect(b.kernel.machine.codeBytes(mixed)[identity[0].offset]).toBe(0x0f);
     // code compiled while it stands is placed with its guards taken
     b.run('Neg flip2: v -> ^v not');
-    expect(booleanGuards(b, codeOf(b, 'Neg', 'flip2:'))).toEqual(['90 e9']);
+    expect(guardBytes(b, codeOf(b, 'Neg', 'flip2:'), GUARD_GROUP.BOOLEAN)).toEqual(['90 e9']);
     expect(b.run('Hits := 0. Neg new flip2: false. Hits')).toEqual(['1']);
     expect(b.run(`Smalltalk forget: #neg\n${probe}`)).toEqual(['Smalltalk', '#(#(false true #b #a true) 0)']);
-    expect(booleanGuards(b, flip)).toEqual(['f 85']);
+    expect(guardBytes(b, flip, GUARD_GROUP.BOOLEAN)).toEqual(['f 85']);
     // a definition higher up that True's and False's own methods still hide changes nothing
     expect(b.run(`Smalltalk mark: #high\nBoolean not -> Hits := Hits + 1. ^self == false\n${probe}`)).toEqual(['Smalltalk', 'Boolean>>not', '#(#(false true #b #a true) 0)']);
-    expect(booleanGuards(b, flip)).toEqual(['f 85']);
+    expect(guardBytes(b, flip, GUARD_GROUP.BOOLEAN)).toEqual(['f 85']);
     // removing True's own makes Boolean's answer
     expect(b.run(`True removeSelector: #not\n${probe}`).at(-1)).toBe('#(#(false true #b #a true) 2)');
-    expect(booleanGuards(b, flip)).toEqual(['90 e9']);
+    expect(guardBytes(b, flip, GUARD_GROUP.BOOLEAN)).toEqual(['90 e9']);
     expect(b.run(`Smalltalk forget: #high\n${probe}`)).toEqual(['Smalltalk', '#(#(false true #b #a true) 0)']);
-    expect(booleanGuards(b, flip)).toEqual(['f 85']);
+    expect(guardBytes(b, flip, GUARD_GROUP.BOOLEAN)).toEqual(['f 85']);
   });
 
   it('a method running when the definition is made answers the newest definition for the rest of its run', () => {

@@ -9,11 +9,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Bedrock } from '../../src/system/bedrock.ts';
 import { bootSystem } from '../support/system.ts';
+import { codeOf, guardBytes } from '../support/guards.ts';
+import { GUARD_GROUP } from '../../kernel/objects/guards.ts';
 import { makeRandom, testSeed } from '../support/random.ts';
-import { slotPointer } from '../../kernel/objects/access.ts';
-import { behaviourIndex, lookup } from '../../kernel/objects/classes.ts';
-import { guardsOf, GUARD_GROUP } from '../../kernel/objects/guards.ts';
-import { METHOD } from '../../kernel/objects/layout.ts';
 
 /** Values, with the double each is when it is a Float (undefined: not a Float). */
 const VALUES: readonly [string, number | undefined][] = [
@@ -46,21 +44,6 @@ const SHAPES = (op: Operator): string[] => [
 ];
 function name(op: Operator): string { return { '+': 'Plus', '-': 'Minus', '*': 'Times', '<': 'Less', '>': 'More', '<=': 'AtMost', '>=': 'AtLeast' }[op]; }
 const selectorOf = (def: string): string => def.split(' ->')[0].split(' ').filter((_, i) => i % 2 === 0).join('');
-
-/** The code object of the method `className` defines for `selector`. */
-function codeOf(b: Bedrock, className: string, selector: string): number {
-  const k = b.kernel;
-  const method = lookup(k, behaviourIndex(k, k.behaviourNamed(className)), k.symbols.intern(selector));
-  if (method < 0) throw new Error(`no ${className}>>${selector}`);
-  return slotPointer(k.machine, method, METHOD.CODE);
-}
-
-/** The two bytes at each Float guard in `code`: 0f 85 (jnz, testing) or 90 e9 (nop; jmp, taken). */
-function floatGuards(b: Bedrock, code: number): string[] {
-  const bytes = b.kernel.machine.codeBytes(code);
-  return guardsOf(b.kernel.machine, code).filter((g) => g.group === GUARD_GROUP.FLOAT)
-    .map((g) => `${bytes[g.offset].toString(16)} ${bytes[g.offset + 1].toString(16)}`);
-}
 
 describe.each(['interpret', 'translate'] as const)('Float arithmetic inlined for two Floats (tier %s)', (tier) => {
   let b: Bedrock;
@@ -120,23 +103,23 @@ describe.each(['interpret', 'translate'] as const)('Float arithmetic inlined for
 
   it('inlines the operation behind a guard, and a definition in Float reaches code compiled before it until forget', () => {
     const plus = codeOf(b, 'Fl', 'vPlus:with:');
-    expect(floatGuards(b, plus)).toEqual(['f 85']);
+    expect(guardBytes(b, plus, GUARD_GROUP.FLOAT)).toEqual(['f 85']);
     const [see] = b.run('Fl see: #vPlus:with:');
     expect(see).toMatch(/addsd/);
     expect(b.run('Fl new vPlus: 1.5 with: 2.25')).toEqual(['3.75']);
     expect(b.run('Smalltalk mark: #floats\nFloat + aNumber -> ^#overridden\nFl new vPlus: 1.5 with: 2.25\n1.5 + 2.25'))
       .toEqual(['Smalltalk', 'Float>>+', '#overridden', '#overridden']);
-    expect(floatGuards(b, plus)).toEqual(['90 e9']);
+    expect(guardBytes(b, plus, GUARD_GROUP.FLOAT)).toEqual(['90 e9']);
     // SmallIntegers keep their own inlined path
     expect(b.run('Fl new vPlus: 3 with: 4')).toEqual(['7']);
     expect(b.run('Smalltalk forget: #floats\nFl new vPlus: 1.5 with: 2.25')).toEqual(['Smalltalk', '3.75']);
-    expect(floatGuards(b, plus)).toEqual(['f 85']);
+    expect(guardBytes(b, plus, GUARD_GROUP.FLOAT)).toEqual(['f 85']);
   });
 
   it('a definition above Float (Number) does not change what Float finds, so the inlined path stays', () => {
     const plus = codeOf(b, 'Fl', 'vPlus:with:');
     expect(b.run('Smalltalk mark: #numbers\nNumber + aNumber -> ^#number\nFl new vPlus: 1.5 with: 2.25')).toEqual(['Smalltalk', 'Number>>+', '3.75']);
-    expect(floatGuards(b, plus)).toEqual(['f 85']);
+    expect(guardBytes(b, plus, GUARD_GROUP.FLOAT)).toEqual(['f 85']);
     b.run('Smalltalk forget: #numbers');
   });
 });

@@ -9,11 +9,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Bedrock } from '../../src/system/bedrock.ts';
 import { bootSystem } from '../support/system.ts';
+import { codeOf, guardBytes } from '../support/guards.ts';
 import { makeRandom, testSeed } from '../support/random.ts';
-import { slotPointer } from '../../kernel/objects/access.ts';
-import { behaviourIndex, lookup } from '../../kernel/objects/classes.ts';
-import { guardsOf, GUARD_GROUP } from '../../kernel/objects/guards.ts';
-import { METHOD } from '../../kernel/objects/layout.ts';
+import { GUARD_GROUP } from '../../kernel/objects/guards.ts';
 
 /**
  * The values, each with its identity: two entries with the same identity are the same object
@@ -61,20 +59,6 @@ function boot(tier: 'interpret' | 'translate' = 'interpret'): Bedrock {
   return b;
 }
 
-/** The code object of the method `className` defines for `selector` (its newest). */
-function codeOf(b: Bedrock, className: string, selector: string): number {
-  const k = b.kernel;
-  const method = lookup(k, behaviourIndex(k, k.behaviourNamed(className)), k.symbols.intern(selector));
-  if (method < 0) throw new Error(`no ${className}>>${selector}`);
-  return slotPointer(k.machine, method, METHOD.CODE);
-}
-
-/** The two bytes at each guard of `group` in `code`: 0f 85 (jnz, testing) or 90 e9 (nop; jmp, taken). */
-function guardBytes(b: Bedrock, code: number, group: number): string[] {
-  const bytes = b.kernel.machine.codeBytes(code);
-  return guardsOf(b.kernel.machine, code).filter((g) => g.group === group)
-    .map((g) => `${bytes[g.offset].toString(16)} ${bytes[g.offset + 1].toString(16)}`);
-}
 const identityGuards = (b: Bedrock, code: number): string[] => guardBytes(b, code, GUARD_GROUP.IDENTITY);
 
 describe('inlined identity (native)', () => {

@@ -9,11 +9,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Bedrock } from '../../src/system/bedrock.ts';
 import { bootSystem } from '../support/system.ts';
+import { codeOf, guardBytes } from '../support/guards.ts';
 import { makeRandom, testSeed } from '../support/random.ts';
-import { slotPointer } from '../../kernel/objects/access.ts';
-import { behaviourIndex, lookup } from '../../kernel/objects/classes.ts';
-import { guardsOf, GUARD_GROUP } from '../../kernel/objects/guards.ts';
-import { METHOD } from '../../kernel/objects/layout.ts';
+import { GUARD_GROUP } from '../../kernel/objects/guards.ts';
 
 const DEFINITIONS = [
   'Array subclass: #Shifted',
@@ -33,19 +31,6 @@ function boot(backend: 'native' | 'threaded', tier: 'interpret' | 'translate' = 
   if (typeof b === 'string') throw new Error(b);
   for (const o of b.run(DEFINITIONS)) expect(o).not.toMatch(/rror|not understand/);
   return b;
-}
-
-/** The code object of the method `className` defines for `selector` (its newest). */
-function codeOf(b: Bedrock, className: string, selector: string): number {
-  const k = b.kernel;
-  const method = lookup(k, behaviourIndex(k, k.behaviourNamed(className)), k.symbols.intern(selector));
-  return slotPointer(k.machine, method, METHOD.CODE);
-}
-
-function indexingGuards(b: Bedrock, code: number): string[] {
-  const bytes = b.kernel.machine.codeBytes(code);
-  return guardsOf(b.kernel.machine, code).filter((g) => g.group === GUARD_GROUP.INDEXING)
-    .map((g) => `${bytes[g.offset].toString(16)} ${bytes[g.offset + 1].toString(16)}`);
 }
 
 describe('inlined Array at: and at:put:', () => {
@@ -73,7 +58,7 @@ describe('inlined Array at: and at:put:', () => {
   it('inlines them behind a guard, with no send on the fast path', () => {
     const [text] = native.run('Indexer see: #get:at:');
     expect(text).toMatch(/cmp r8, \d+\n.*\{disp32\} jne /);
-    expect(indexingGuards(native, codeOf(native, 'Indexer', 'swap:'))).toEqual(['f 85', 'f 85', 'f 85', 'f 85']);
+    expect(guardBytes(native, codeOf(native, 'Indexer', 'swap:'), GUARD_GROUP.INDEXING)).toEqual(['f 85', 'f 85', 'f 85', 'f 85']);
   });
 });
 
@@ -85,13 +70,13 @@ describe.each(['interpret', 'translate'] as const)('a definition of Array at: re
     const get = codeOf(b, 'Indexer', 'get:at:');
     expect(b.run('Indexer new get: #(5 6) at: 2')).toEqual(['6']);
     expect(b.run('Smalltalk mark: #sub\nShifted at: i put: v -> ^#sub\nIndexer new put: 1 in: (Shifted new: 1) at: 1')).toEqual(['Smalltalk', 'Shifted>>at:put:', '#sub']);
-    expect(indexingGuards(b, get)).toEqual(['f 85']);
+    expect(guardBytes(b, get, GUARD_GROUP.INDEXING)).toEqual(['f 85']);
     expect(b.run(`Smalltalk forget: #sub\nSmalltalk mark: #mine\nArrayedCollection at: i -> ^#collection\nIndexer new get: #(5 6) at: 2`))
       .toEqual(['Smalltalk', 'Smalltalk', 'ArrayedCollection>>at:', '6']);
     expect(b.run('Array at: i -> ^#mine\nIndexer new get: #(5 6) at: 2\nIndexer new put: 3 in: (Array new: 1) at: 1')).toEqual(['Array>>at:', '#mine', '3']);
-    expect(indexingGuards(b, get)).toEqual(['90 e9']);
+    expect(guardBytes(b, get, GUARD_GROUP.INDEXING)).toEqual(['90 e9']);
     expect(b.run('Smalltalk forget: #mine\nIndexer new get: #(5 6) at: 2')).toEqual(['Smalltalk', '6']);
-    expect(indexingGuards(b, get)).toEqual(['f 85']);
+    expect(guardBytes(b, get, GUARD_GROUP.INDEXING)).toEqual(['f 85']);
   });
 
   it('a method running when the definition is made answers the newest definition for the rest of its run', () => {
