@@ -71,8 +71,16 @@ export interface Snapshot {
    * copied them): the opener copies the base's segments numbered in `take` first, then this
    * snapshot's own over them.
    */
-  readonly base: { readonly bytes: ArrayBuffer | SharedArrayBuffer; readonly segments: Int32Array; readonly take: readonly number[] } | null;
+  readonly base: { readonly id: number; readonly bytes: ArrayBuffer | SharedArrayBuffer; readonly segments: Int32Array; readonly take: readonly number[] } | null;
+  /**
+   * Which snapshot this is, among those this thread took (an opener that keeps a whole one's
+   * fixed space knows a later snapshot's base by it: image/snapshot-memory.ts BaseCopy).
+   */
+  readonly id: number;
 }
+
+/** Snapshot.id: counted in each thread (a worker is sent snapshots by one spawner). */
+let lastId = 0;
 
 /** Which segment of a whole snapshot is the fixed space (validate.ts expectedSegments: low, fixed, old, nursery). */
 const FIXED_SEGMENT = 1;
@@ -342,7 +350,8 @@ export function takeSnapshot(kernel: Kernel, bytes?: ArrayBuffer | SharedArrayBu
     free,
     stacks: Int32Array.from(heap.stacks.filter((h) => h !== (m.homeStackLo >> 3) - 1)),
     symbols: kernel.symbols.packed(),
-    base: base ? { bytes: base.bytes, segments: base.segments, take: [FIXED_SEGMENT] } : null,
+    base: base ? { id: base.id, bytes: base.bytes, segments: base.segments, take: [FIXED_SEGMENT] } : null,
+    id: ++lastId,
   };
   if (base) snapshotsTaken.changed++;
   else {
@@ -387,15 +396,17 @@ export function snapshotMachineOptions(g: Snapshot['machine'], interrupt?: Int32
 
 /**
  * A kernel over a copy of the snapshot's heap, in a new machine; nothing runs. `memory`: a
- * prepared memory for the machine (Machine.preparedMemory), reading 0 throughout.
+ * prepared memory for the machine (Machine.preparedMemory), reading 0 throughout (but where
+ * the snapshot writes); `baseInPlace`: it holds the base's segments already (image/snapshot-memory.ts
+ * BaseCopy), which are not copied again.
  */
-export function openSnapshot(s: Snapshot, options: { readonly interrupt?: Int32Array; readonly memory?: WebAssembly.Memory } = {}): Kernel {
+export function openSnapshot(s: Snapshot, options: { readonly interrupt?: Int32Array; readonly memory?: WebAssembly.Memory; readonly baseInPlace?: boolean } = {}): Kernel {
   const hp = s.heap;
   const machine = new Machine({ ...snapshotMachineOptions(s.machine, options.interrupt), ...(options.memory && { memory: options.memory }) });
   const heap = new Heap(machine, { nurseryCells: hp.nurseryCells, maxCells: hp.maxCells, largeObjectCells: hp.largeObjectCells, growthFactor: hp.growthFactor });
   const st = machine.store;
-  // The base's segments first (those it says), then this snapshot's own over them.
-  if (s.base) copySegments(st, s.base.bytes, s.base.segments, s.base.take);
+  // The base's segments first (those it says; unless the memory holds them already), then this snapshot's own over them.
+  if (s.base && !options.baseInPlace) copySegments(st, s.base.bytes, s.base.segments, s.base.take);
   copySegments(st, s.bytes, s.segments, null);
   st.cards.set(s.cards.subarray(0, st.cards.length));
   for (let i = 0; i < s.code.length; i += 3) machine.adoptCode(s.code[i], st.cells32[2 * s.code[i]], s.code[i + 1], s.code[i + 2]);
