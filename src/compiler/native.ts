@@ -35,7 +35,7 @@ import { imm, mem, reg, reg16, rel, xmm, type Decoded, type Hints, type Operand 
 import { RIP, RSP } from '../../kernel/machine/x86/table.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { ARITHMETIC, arithmeticSealed, isArithmeticSelector, type ArithmeticSelector } from '../../kernel/objects/arithmetic.ts';
-import { slotPointer } from '../../kernel/objects/access.ts';
+import { classIndexOf, slotPointer } from '../../kernel/objects/access.ts';
 import { GUARD_GROUP, type GuardGroup } from '../../kernel/objects/guards.ts';
 import { identitySealed } from '../../kernel/objects/identity.ts';
 import { indexingSealed } from '../../kernel/objects/indexing.ts';
@@ -233,6 +233,15 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
       if (done > 0) {
         current = at;
         if (done > 1) notBoolean = true;
+        at += done - 1;
+        continue;
+      }
+    }
+    // A global bound late: its binding's value read here, the send of #value only while undeclared.
+    if (op.op === 'load' && unit.ops[at + 1]?.op === 'send') {
+      const done = inlineLateGlobal(unit.ops, at, { emit, label, coldEmit, coldLabel, k, name: `lg${fast++}`, literals, siteSlots });
+      if (done > 0) {
+        current = at;
         at += done - 1;
         continue;
       }
@@ -958,6 +967,46 @@ function inlineIndexing(send: Extract<Op, { op: 'send' }>, cx: SendContext & { e
   emitSend(cx, coldEmit, send, origin);
   coldEmit('jmp', [to(done)], origin);
   return true;
+}
+
+/**
+ * A global the code names before it exists is read through its undeclared binding, a literal
+ * sent #value when the code runs (codegen.ts, kernel/objects/globals.ts; Binding>>value). Once
+ * the global is defined the binding holds its value, so it is read here; only while the
+ * binding is still undeclared (its value is itself) is #value sent, which signals
+ * UndeclaredVariableRead or finds a binding defined since. The send is the compiler's own way
+ * of reading such a name (no user wrote it), so Binding>>value is machinery, not a method a
+ * definition overrides for this read. For `load literal (a Binding); send #value`:
+ *
+ *     (push rax)                   ; when the load pushes
+ *     mov rax, [rip+literalN]      ; the binding
+ *     mov rcx, [rax+BINDING_VALUE]
+ *     cmp rcx, rax
+ *     je send                      ; undeclared (or a number of the same bits: the send decides)
+ *     mov rax, rcx
+ *   done:
+ */
+function inlineLateGlobal(ops: readonly Op[], at: number, cx: SendContext & { emit: Emit; label: (name: string, origin: string) => void; coldEmit: Emit; coldLabel: (name: string, origin: string) => void; name: string }): number {
+  const { emit, label, coldEmit, coldLabel, k, name } = cx;
+  const load = ops[at], send = ops[at + 1];
+  if (load.op !== 'load' || load.from.kind !== 'literal' || load.from.index < 0 || cx.literals < 0) return 0;
+  if (send?.op !== 'send' || send.start >= 0 || send.name !== 'value' || send.argc !== 0) return 0;
+  const binding = slotPointer(k.machine, cx.literals, load.from.index);
+  if (binding <= 0 || binding === k.nil || classIndexOf(k.machine, binding) !== CLASS.Binding) return 0;
+  const origin = describeOp(send);
+  const sendLabel = `${name}s`, done = `${name}d`;
+  const to = (l: string): ItemOperand => ({ kind: 'label', name: l });
+  if (load.push) emit('push', [reg(RAX)], describeOp(load));
+  emit('mov', [reg(RAX), literalSlot(load.from.index)], describeOp(load));
+  emit('mov', [reg(RCX), mem(RAX, -1, 1, 8 * BINDING.VALUE, 64)], origin);
+  emit('cmp', [reg(RCX), reg(RAX)], origin);
+  emit('je', [to(sendLabel)], origin);
+  emit('mov', [reg(RAX), reg(RCX)], origin);
+  label(done, origin);
+  coldLabel(sendLabel, origin);
+  emitSend(cx, coldEmit, send, origin);
+  coldEmit('jmp', [to(done)], origin);
+  return 2;
 }
 
 /**
