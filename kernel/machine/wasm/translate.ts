@@ -32,7 +32,8 @@
  * gives back: see PACK_TAG). Calls are WebAssembly calls: an x86 `call` pushes its return
  * address on the machine stack as always and calls the target's function (directly within a
  * batch, else through the shared table at the target's cache index, where an untranslated
- * code object has the interpreter's stub), passing the return address it expects back; a
+ * code object has the interpreter's stub; a call to Kernel>>send does the send's hit path in
+ * place and calls the method: sendshape.ts, sendCall), passing the return address it expects back; a
  * `ret` (or `jmp` through a register, as threaded primitives return) to that address returns
  * RETURNED. A return elsewhere (a non-local return, an exception's unwinding) returns RET_TO
  * with the address: each caller on the way either recognises it as its own continuation,
