@@ -91,12 +91,21 @@ export function fallsInto(p: Pick<Plan, 'labelOf'>, last: Insn): number {
 
 /**
  * Both analyses over the plan's blocks. `isSync(ins)` says which instructions reload the
- * locals afterwards (calls, host services, instructions the host executes).
+ * locals afterwards (calls, host services, instructions the host executes); `alsoReads(ins)`
+ * what an instruction reads from the locals beyond its own operands (a call that does a
+ * send's hit path inline reads the receiver and the site).
  */
-export function analyse(p: Plan, isSync: (ins: Insn) => boolean): Liveness {
+export function analyse(p: Plan, isSync: (ins: Insn) => boolean, alsoReads: (ins: Insn) => number = () => 0): Liveness {
   const n = p.blocks.length;
   const effects = new Map<Insn, Effects>();
-  for (const block of p.blocks) for (const ins of block) if (ins.row) effects.set(ins, effectsOf(ins));
+  for (const block of p.blocks) {
+    for (const ins of block) {
+      if (!ins.row) continue;
+      const e = effectsOf(ins);
+      const more = alsoReads(ins);
+      effects.set(ins, more === 0 ? e : { reads: e.reads | more, writes: e.writes });
+    }
+  }
   const succ = p.succ;
   // dirty: forward to a fixed point, what is dirty on every edge into a label (a must
   // analysis, from all dirty down). An edge that has more dirty stores the rest on its way

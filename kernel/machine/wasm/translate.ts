@@ -32,7 +32,8 @@
  * gives back: see PACK_TAG). Calls are WebAssembly calls: an x86 `call` pushes its return
  * address on the machine stack as always and calls the target's function (directly within a
  * batch, else through the shared table at the target's cache index, where an untranslated
- * code object has the interpreter's stub), passing the return address it expects back; a
+ * code object has the interpreter's stub; a call to Kernel>>send does the send's hit path in
+ * place and calls the method: sendshape.ts, sendCall), passing the return address it expects back; a
  * `ret` (or `jmp` through a register, as threaded primitives return) to that address returns
  * RETURNED. A return elsewhere (a non-local return, an exception's unwinding) returns RET_TO
  * with the address: each caller on the way either recognises it as its own continuation,
@@ -56,6 +57,7 @@ import type { MemOperand, Operand } from '../x86/operand.ts';
 import { RAX, RIP, RSP, type Row } from '../x86/table.ts';
 import { Body, I32, I64, ModuleBuilder, VOID } from './emit.ts';
 import { ALL, analyse, effectsOf, fallsInto, FLAGS, type Liveness, successors } from './liveness.ts';
+import { sendShapeAt, type SendShape } from './sendshape.ts';
 
 export const RETURNED = 0;
 export const RET_TO = 1;
@@ -375,6 +377,12 @@ export function guessCallee(m: Machine, code: CodeCache, insns: readonly Insn[],
   const ins = insns[at];
   const t = ins.decoded?.operands[0];
   if (!t || t.kind !== 'mem' || t.base < 0 || t.base === RIP || t.base === RSP || t.index >= 0) return null;
+  return guessThrough(m, code, insns, at, t.base, t.disp);
+}
+
+/** As guessCallee, for the code object at byte `disp` of what register `base` holds at instruction `at`. */
+export function guessThrough(m: Machine, code: CodeCache, insns: readonly Insn[], at: number, base: number, disp: number): number | null {
+  const t = { base, disp };
   for (let k = at - 1; k >= 0 && k >= at - 4; k--) {
     const prev = insns[k];
     const row = decodedRow(prev);
@@ -407,6 +415,8 @@ class FunctionWriter {
   private usesFlags = false;
   private writesFlags = false;
   private usesLar = false;
+  /** Calls whose target begins with a send's hit path, done inline (inlineSend), with its shape. */
+  private readonly sends = new Map<Insn, SendShape>();
   /** Open structured blocks inside the current label's code. */
   private nest = 0;
   /** The label whose code is being written, and the number of labels. */
@@ -489,6 +499,20 @@ class FunctionWriter {
         if (row.operation === 'lar') this.usesLar = true;
       }
     }
+    // Calls to a send's hit path (sendshape.ts), done inline: they write its class register and the flags.
+    for (const block of p.blocks) {
+      for (const ins of block) {
+        const row = decodedRow(ins);
+        if (!row || row.operation !== 'call' || ins.decoded!.operands[0].kind !== 'rel') continue;
+        if (ins.target >= 0 && ins.target < p.code.byteLength) continue;
+        const shape = sendShapeAt(m, p.code.addr + ins.target);
+        if (!shape || shape.cls === RAX) continue;
+        this.sends.set(ins, shape);
+        this.uses.add(shape.cls); this.writes.add(shape.cls);
+        this.uses.add(shape.recv); this.uses.add(shape.site);
+        this.usesFlags = true; this.writesFlags = true;
+      }
+    }
     this.uses.delete(RSP);
     this.writes.delete(RSP);
     // rax comes in a parameter and goes back in a result, so every function has it in a local
@@ -504,7 +528,10 @@ class FunctionWriter {
     // $top, unless the code there is a short run that leaves or goes forward: then a copy of
     // it stands in place of the jump (plan: such labels are entries).
     this.looped = this.succ.some((out, i) => out.some((j) => this.pos[j] <= this.pos[i] && copyChain(p, this.pos, i, j) === null));
-    this.live = analyse(p, (ins) => isSyncPoint(ins));
+    this.live = analyse(p, (ins) => isSyncPoint(ins), (ins) => {
+      const shape = this.sends.get(ins);
+      return shape ? (1 << shape.recv) | (1 << shape.site) : 0;
+    });
   }
 
   /** Registers dirty before the current instruction (what an exit before it stores). */
@@ -1695,6 +1722,8 @@ class FunctionWriter {
         const slot = this.env.tableIndexOf(address);
         if (slot < 0) { this.stopAt(ins); return; }
         direct = { address, entry: 0, f: this.env.functionOf.get(address), slot };
+        const shape = this.sends.get(ins);
+        if (shape) { this.sendCall(ins, direct, shape); return; }
       }
     } else {
       if (!this.read(ins, t, L.a, L.vt)) { this.stopAt(ins); return; }
@@ -1748,6 +1777,118 @@ class FunctionWriter {
     }
     b.set(L.pk).set(L.rv);
     this.afterCall(retAddr);
+  }
+
+  /** Locals of the inline send (sendCall), made at its first use. */
+  private sendLocals: { ok: number; cls: number; key: number; hdr: number } | null = null;
+
+  /**
+   * A call to a code object that begins with a send's hit path (sendshape.ts): when that path
+   * would run straight through (the receiver an object, not poisoned, whose class is the
+   * site's key; the site's slots readable; its entry a code object's start; the budget enough
+   * for the path), its effects are made here (the class register, the flags of its last cmp,
+   * its instructions paid for) and the entry's function is called with this call's return
+   * address, as the path's jmp would have reached it; otherwise the code object is called.
+   * Either way the return address is pushed first, and what follows is afterCall's.
+   */
+  private sendCall(ins: Insn, direct: { address: number; f: number | undefined; slot: number }, shape: SendShape): void {
+    const { b, L } = this;
+    const retAddr = ins.retAddr;
+    const V = this.sendLocals ??= { ok: b.local(I32), cls: b.local(I64), key: b.local(I64), hdr: b.local(I64) };
+    const R = shape.recv, T = shape.site, C = shape.cls;
+    // Too deep for the host's stack, or no room for the return address: the interpreter calls.
+    const weight = frameWeight(this.p.code.byteLength);
+    b.get(PARAM_DEPTH).i32(MAX_DEPTH).op('i32_ge_u');
+    b.get(L.sp).i32(8).op('i32_sub').load32At(S_STACK_LO).op('i32_lt_s').op('i32_or');
+    this.when(() => this.stopAt(ins));
+    b.get(L.sp).i32(8).op('i32_sub').tee(L.sp).i64(BigInt(retAddr)).mem('i64_store', 3, STATE_BYTES);
+    b.load32At(S_TAGS).get(L.sp).i32(3).op('i32_shr_u').op('i32_add').i32(TAG_CODE).mem('i32_store8', 0);
+    // Would the hit path run straight through? (Each test as the interpreter's access checks.)
+    const tagAt = (cell: () => void): void => { b.load32At(S_TAGS); cell(); b.op('i32_add').mem('i32_load8_u', 0); };
+    b.i32(0).set(V.ok);
+    b.block();
+    b.get(L.budget).i32(shape.count).op('i32_lt_s').brIf(0);
+    // the receiver: an object (aligned, below 2^31 as every pointer), its header not poisoned
+    b.get(L.t[R]).i32(TAG_PTR).op('i32_ne').brIf(0);
+    b.get(L.r[R]).i64(0xffff_ffff_8000_0007n).op('i64_and').op('i64_eqz').op('i32_eqz').brIf(0);
+    tagAt(() => b.get(L.r[R]).op('i32_wrap_i64').i32(3).op('i32_shr_u').i32(1).op('i32_sub'));
+    b.i32(TAG_POISON).op('i32_eq').brIf(0);
+    b.get(L.r[R]).op('i32_wrap_i64').i32(8).op('i32_sub').mem('i64_load', 3, STATE_BYTES).tee(V.hdr);
+    // ([R-8] is in bounds when the header's length, as the translator reads it, is not negative)
+    b.op('i32_wrap_i64').i32(0).op('i32_lt_s').brIf(0);
+    b.get(V.hdr).i64(BigInt(shape.shift)).op('i64_shr_u').set(V.cls);
+    // the site: an object with the key's and the entry's slots, neither poisoned
+    b.get(L.t[T]).i32(TAG_PTR).op('i32_ne').brIf(0);
+    b.get(L.r[T]).i64(0xffff_ffff_8000_0007n).op('i64_and').op('i64_eqz').op('i32_eqz').brIf(0);
+    tagAt(() => b.get(L.r[T]).op('i32_wrap_i64').i32(3).op('i32_shr_u').i32(1).op('i32_sub'));
+    b.i32(TAG_POISON).op('i32_eq').brIf(0);
+    b.get(L.r[T]).op('i32_wrap_i64').i32(8).op('i32_sub').mem('i32_load', 2, STATE_BYTES);
+    b.i32((Math.max(shape.key, shape.entry) + 8) / 8).op('i32_lt_s').brIf(0);
+    tagAt(() => b.get(L.r[T]).op('i32_wrap_i64').i32(shape.key).op('i32_add').i32(3).op('i32_shr_u'));
+    b.i32(TAG_POISON).op('i32_eq').brIf(0);
+    b.get(L.r[T]).op('i32_wrap_i64').mem('i64_load', 3, STATE_BYTES + shape.key).tee(V.key);
+    b.get(V.cls).op('i64_ne').brIf(0);
+    // the entry: a pointer to a code object's start
+    tagAt(() => b.get(L.r[T]).op('i32_wrap_i64').i32(shape.entry).op('i32_add').i32(3).op('i32_shr_u'));
+    b.i32(TAG_PTR).op('i32_ne').brIf(0);
+    b.get(L.r[T]).op('i32_wrap_i64').mem('i64_load', 3, STATE_BYTES + shape.entry).set(L.a);
+    b.get(L.a).i64(3n).op('i64_shr_u').load32At(S_FIXED_LO).op('i64_extend_i32_u').op('i64_sub').set(L.v2);
+    b.get(L.a).i64(7n).op('i64_and').op('i64_eqz').op('i32_eqz');
+    b.get(L.v2).load32At(S_MAP_CELLS).op('i64_extend_i32_u').op('i64_ge_u').op('i32_or').brIf(0);
+    b.load32At(S_CACHE_INDEX).get(L.v2).op('i32_wrap_i64').i32(2).op('i32_shl').op('i32_add');
+    b.mem('i32_load', 2).i32(1).op('i32_sub').tee(L.x).i32(0).op('i32_lt_s').brIf(0);
+    b.i32(1).set(V.ok);
+    b.end();
+    const guess = this.guessSite(ins, T, shape.entry);
+    b.get(V.ok);
+    b.if(); this.nest++;
+    // The hit path's effects: its instructions paid, the class register, the last cmp's flags.
+    b.get(L.budget).i32(shape.count).op("i32_sub").set(L.budget);
+    b.get(V.cls).set(L.r[C]).i32(TAG_NUM).set(L.t[C]);
+    b.get(V.cls).set(L.fa).get(V.key).set(L.fb).i64(0n).set(L.fr).i32(FLAGS_SUB).set(L.fk);
+    this.storeRegisters((this.dirtyHere & ~RAX_BIT) | (1 << C) | FLAGS, FLAGS_SUB);
+    const callEntry = (): void => {
+      b.i32(retAddr).get(L.a).op('i32_wrap_i64').i32(0).get(PARAM_DEPTH).i32(weight).op('i32_add');
+      this.passRegisters();
+      b.get(L.x).callIndirect(this.env.fnType).set(L.pk).set(L.rv);
+    };
+    if (guess && guess.f !== undefined) {
+      b.get(L.a).i64(BigInt(guess.address)).op('i64_eq');
+      b.if(); this.nest++;
+      b.i32(retAddr).i32(guess.address).i32(0).get(PARAM_DEPTH).i32(weight).op('i32_add');
+      this.passRegisters();
+      b.call(guess.f).set(L.pk).set(L.rv);
+      b.else();
+      callEntry();
+      this.nest--; b.end();
+    } else callEntry();
+    b.else();
+    // Anything else: the code object itself.
+    this.storeRegisters(this.dirtyHere & ~RAX_BIT);
+    b.i32(retAddr).i32(direct.address).i32(0).get(PARAM_DEPTH).i32(weight).op('i32_add');
+    this.passRegisters();
+    if (direct.f !== undefined) b.call(direct.f);
+    else b.i32(direct.slot).callIndirect(this.env.fnType);
+    b.set(L.pk).set(L.rv);
+    this.nest--; b.end();
+    this.afterCall(retAddr);
+  }
+
+  /**
+   * The code object a site's entry (at byte `disp` of the site in register `site`) is guessed
+   * to be, when the site comes from a literal (guessCallee), as a call needs it.
+   */
+  private guessSite(ins: Insn, site: number, disp: number): { address: number; f: number | undefined; slot: number } | null {
+    this.flat ??= this.p.blocks.flat().sort((x, y) => x.off - y.off);
+    const address = guessThrough(this.m, this.p.code, this.flat, this.flat.indexOf(ins), site, disp);
+    if (address === null) return null;
+    const slot = this.env.tableIndexOf(address);
+    if (slot < 0) return null;
+    const f = this.env.functionOf.get(address);
+    let set = this.env.guessed.get(this.p.code.addr);
+    if (!set) this.env.guessed.set(this.p.code.addr, set = new Set());
+    set.add(address);
+    return { address, f, slot };
   }
 
   /**
