@@ -382,7 +382,22 @@ export function guessCallee(m: Machine, code: CodeCache, insns: readonly Insn[],
 
 /** As guessCallee, for the code object at byte `disp` of what register `base` holds at instruction `at`. */
 export function guessThrough(m: Machine, code: CodeCache, insns: readonly Insn[], at: number, base: number, disp: number): number | null {
-  const t = { base, disp };
+  const object = literalIn(m, code, insns, at, base);
+  if (object === null) return null;
+  const store = m.store;
+  const slot = object + disp;
+  if ((slot & 7) !== 0 || slot < 0 || slot / 8 >= store.cellCount || store.tags[slot / 8] !== TAG_PTR) return null;
+  const target = Number(store.cells[slot / 8]);
+  return m.cacheIndexOfCode(target) >= 0 ? target : null;
+}
+
+/**
+ * The object register `base` holds at instruction `at` when the instruction that last set it
+ * (within a few before, in offset order) is `mov base, [rip+d]`: the pointer in that literal
+ * cell now. Null when there is none.
+ */
+export function literalIn(m: Machine, code: CodeCache, insns: readonly Insn[], at: number, base: number): number | null {
+  const t = { base };
   for (let k = at - 1; k >= 0 && k >= at - 4; k--) {
     const prev = insns[k];
     const row = decodedRow(prev);
@@ -395,10 +410,7 @@ export function guessThrough(m: Machine, code: CodeCache, insns: readonly Insn[]
     const literal = code.addr + prev.off + prev.len + src.disp;
     if ((literal & 7) !== 0 || literal < code.addr || literal + 8 > code.addr + code.cells * 8) return null;
     if (store.tags[literal / 8] !== TAG_PTR) return null;
-    const slot = Number(store.cells[literal / 8]) + t.disp;
-    if ((slot & 7) !== 0 || slot < 0 || slot / 8 >= store.cellCount || store.tags[slot / 8] !== TAG_PTR) return null;
-    const target = Number(store.cells[slot / 8]);
-    return m.cacheIndexOfCode(target) >= 0 ? target : null;
+    return Number(store.cells[literal / 8]);
   }
   return null;
 }
@@ -499,7 +511,22 @@ class FunctionWriter {
         if (row.operation === 'lar') this.usesLar = true;
       }
     }
-    // Calls to a send's hit path (sendshape.ts), done inline: they write its class register and the flags.
+    // Calls to a send's hit path (sendshape.ts), done inline: they write its class register and
+    // the flags. Not where the site is a literal that holds no method yet (a send never made by
+    // the time the code is hot: a fallback of inlined arithmetic, mostly), nor where the same
+    // site is tested in place elsewhere in the code (`call [T+E]` through it: native.ts's send
+    // to a number, whose Kernel>>send call is only the fallback): inline, such cold calls only
+    // make the function larger, and V8 then allocates the registers of its hot paths worse
+    // (fib 30 ran about 10% slower with its fallbacks' sends inline).
+    const flat = p.blocks.flat().sort((x, y) => x.off - y.off);
+    const testedInPlace = new Set<number>();
+    flat.forEach((ins, at) => {
+      const row = decodedRow(ins);
+      const t = ins.decoded?.operands[0];
+      if (!row || row.operation !== 'call' || !t || t.kind !== 'mem' || t.base < 0 || t.base === RIP || t.base === RSP) return;
+      const site = literalIn(m, p.code, flat, at, t.base);
+      if (site !== null) testedInPlace.add(site);
+    });
     for (const block of p.blocks) {
       for (const ins of block) {
         const row = decodedRow(ins);
@@ -507,6 +534,9 @@ class FunctionWriter {
         if (ins.target >= 0 && ins.target < p.code.byteLength) continue;
         const shape = sendShapeAt(m, p.code.addr + ins.target);
         if (!shape || shape.cls === RAX) continue;
+        const at = flat.indexOf(ins);
+        const site = literalIn(m, p.code, flat, at, shape.site);
+        if (site !== null && (testedInPlace.has(site) || guessThrough(m, p.code, flat, at, shape.site, shape.entry) === null)) continue;
         this.sends.set(ins, shape);
         this.uses.add(shape.cls); this.writes.add(shape.cls);
         this.uses.add(shape.recv); this.uses.add(shape.site);
