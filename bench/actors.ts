@@ -41,6 +41,7 @@ import { availableParallelism } from 'node:os';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { projectFile, projectRoot } from '../bootstrap/project-files.ts';
 import { snapshotsTaken } from '../image/snapshot.ts';
+import { actorOpens } from '../src/system/actor-service.ts';
 import type { Benchmark, Measurement } from './harness.ts';
 import { fibCalls, fibOf, FIB_PROGRAM } from './sends.ts';
 import { bedrockOf, define, ENGINES, timedEval } from './systems.ts';
@@ -193,7 +194,7 @@ function settle(n: number): void {
  */
 let pairedOne: Measurement[] | null = null;
 /** The spawns' snapshots in the timed pairs: whole, and as what changed since the last whole one (image/snapshot.ts). */
-let pairSnapshots: { whole: number; changed: number } | null = null;
+let pairSnapshots: { whole: number; changed: number; inPlace: number; copied: number } | null = null;
 
 function fibTwice(n: number, two: boolean): Benchmark {
   return {
@@ -215,9 +216,12 @@ function fibTwice(n: number, two: boolean): Benchmark {
       for (let i = 0; i < warmups; i++) { fibRun(n, true); fibRun(n, false); }
       cores.before = coreSpeeds();
       const twos: Measurement[] = [], ones: Measurement[] = [];
-      const taken = { ...snapshotsTaken };
+      const taken = { ...snapshotsTaken }, opens = { ...actorOpens };
       for (let i = 0; i < runs; i++) { twos.push(fibRun(n, true)); ones.push(fibRun(n, false)); }
-      pairSnapshots = { whole: snapshotsTaken.whole - taken.whole, changed: snapshotsTaken.changed - taken.changed };
+      pairSnapshots = {
+        whole: snapshotsTaken.whole - taken.whole, changed: snapshotsTaken.changed - taken.changed,
+        inPlace: actorOpens.baseInPlace - opens.baseInPlace, copied: actorOpens.baseCopied - opens.baseCopied,
+      };
       cores.after = coreSpeeds();
       pairedOne = ones;
       return twos;
@@ -396,7 +400,7 @@ function details(): string[] {
   return [
     ...coreLine(),
     ...(settledAfter ? [`actors.fib: timed after ${settlePairs} pairs (at least 16, until the spawner's tier had translated nothing new for 4), the pool's workers having each run a few actors, and the process was ${settledAfter.quiet ? 'quiet' : 'still busy'} (${(settledAfter.ms / 1000).toFixed(1)} s later); two actors and one timed in pairs, one after the other` +
-      (pairSnapshots ? `; the spawns' snapshots in the pairs: ${pairSnapshots.whole} whole, ${pairSnapshots.changed} as what changed since the last whole one` : '')] : []),
+      (pairSnapshots ? `; the spawns' snapshots in the pairs: ${pairSnapshots.whole} whole, ${pairSnapshots.changed} as what changed since the last whole one, of which the workers opened ${pairSnapshots.inPlace} over the base their memory held and ${pairSnapshots.copied} copying the base in` : '')] : []),
     `actors (workers ${workerChosen ? 'from the build, dist/actor-worker.cjs' : 'from the sources through tsx: no fresh build'}): ` +
       `a spawn ${us(spawnTimes)} (Erlang: about 1 us); a message round trip ${us(tripTimes.actor)}, ` +
       `Node's own worker round trip ${us(tripTimes.node)} (Erlang: under 1 us a message)`,

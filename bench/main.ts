@@ -121,6 +121,8 @@ function makeReport(
   // Details of the benchmarks that ran, each details function once.
   const detailFns = [...new Set(ran.map((b) => b.details).filter((d) => d !== undefined))];
   const details = [
+    // (bin/bench.mjs says how it ran the benchmarks: bundled as the command line is, or the sources through tsx.)
+    `the benchmarks ran ${process.env.BEDROCK_BENCH_RUN ?? 'from the sources through tsx'}`,
     ...bootTimes().map((t) => `Bedrock boot (${t.engine}, not timed in any benchmark): ${t.seconds.toFixed(1)} s${t.translation ? `; the tier: ${t.translation}` : ''}`),
     ...detailFns.flatMap((d) => {
       try { return d(); } catch (e) { return [`(details failed: ${e instanceof Error ? e.message : String(e)})`]; }

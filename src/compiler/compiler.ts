@@ -23,8 +23,8 @@ import { assemble, assembleItems, formatAsmError, placeAt, type AsmResult } from
 import { bindBody, kindOf, type Fragment } from '../../bootstrap/fragments.ts';
 import { FORMAT_POINTERS, TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts';
 import { imm, mem, reg, rel } from '../../kernel/machine/x86/operand.ts';
-import { setSlot, setSlotPointer, slotNumber, slotPointer } from '../../kernel/objects/access.ts';
-import { behaviourIndex, ensureMetaclass, lookupFrom } from '../../kernel/objects/classes.ts';
+import { setSlot, setSlotPointer, slot, slotNumber, slotPointer, slotTag } from '../../kernel/objects/access.ts';
+import { behaviourIndex, behaviourName, ensureMetaclass, lookupFrom } from '../../kernel/objects/classes.ts';
 import { recordGuards } from '../../kernel/objects/guards.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { FRAME, PARAMETER_REGISTER_NUMBERS, PARAMETER_REGISTERS } from '../../kernel/abi.ts';
@@ -34,7 +34,7 @@ import { makeSendSite } from '../../kernel/objects/send.ts';
 import type { Body, DoIt, Expression, LiteralValue, Message, MethodDefinition, Span, Statement, Variable } from '../lang/ast.ts';
 import { analyze, CompileFailure, Generator, MACHINE_OBJECTS, machinePrimitive, type CompileError } from './codegen.ts';
 import { frameOffset, type Op, type Unit } from './ir.ts';
-import { Dependents } from './dependents.ts';
+import { definitionOf, Dependents } from './dependents.ts';
 import { debugText } from './debug-info.ts';
 import { guardGroupOf, inlinableFragment, inlineFragment, itemsAt, literalSlot, nativeLines, type NativeCode } from './native.ts';
 import { isInstruction, optimize, type Line } from './peephole.ts';
@@ -162,6 +162,41 @@ export class Compiler {
     const c = this.materialize(unit, hold, 'both', undefined, true);
     const method = this.methodObject(c, def.selector, owner, def.source, hold, this.pragmaArray(def, hold));
     return { ok: true, method: this.install(owner, def.selector, method, def.source, def.span) };
+  }
+
+  /**
+   * Compile a message-syntax method again from its source and put the new code into the same
+   * method object (its code, entry, threaded vector, literals, origins and what it has in it),
+   * so that everything holding the method (its chain entry, the log) holds the new code. The
+   * system's own methods loaded before the compiler inlined an operation (arithmetic before
+   * its seal, and so on: src/system/bedrock.ts) are made again so once every seal is made.
+   * Null, or why it could not be (the method is left as it was). The caller empties the
+   * method cache and the send sites, which may still hold the old code's entry.
+   */
+  recompileInPlace(method: number): string | null {
+    const k = this.k, m = k.machine;
+    const sourceObject = slotPointer(m, method, METHOD.SOURCE);
+    if (sourceObject < 0 || sourceObject === k.nil || slotPointer(m, method, METHOD.THREADED) === k.nil) return null;
+    const owner = slotPointer(m, method, METHOD.OWNER);
+    const def = definitionOf(k.textOf(sourceObject), behaviourName(k, owner), k.symbols.text(slotPointer(m, method, METHOD.SELECTOR)));
+    if (typeof def === 'string') return def;
+    if (def.body.kind === 'assembly' || isMachineMethod(k, def)) return null;
+    this.warnings = [];
+    this.bound = [];
+    try {
+      k.withHolds((hold) => {
+        const unit = this.unit({ kind: 'method', body: def.body as Body, start: def.span.start.offset }, def.params.length, def.params, owner, `${def.target.name}>>${def.selector}`, hold);
+        const c = this.materialize(unit, hold, 'both', undefined, true);
+        const fresh = this.methodObject(c, def.selector, owner, def.source, hold);
+        for (const s of [METHOD.CODE, METHOD.ENTRY, METHOD.THREADED, METHOD.LITERALS, METHOD.ORIGINS, METHOD.INLINED]) {
+          setSlot(m, method, s, slot(m, fresh, s), slotTag(m, fresh, s));
+        }
+      });
+    } catch (e) {
+      if (e instanceof CompileFailure) return e.error.message;
+      throw e;
+    }
+    return null;
   }
 
   /**

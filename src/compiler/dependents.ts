@@ -164,7 +164,7 @@ export class Dependents {
 }
 
 /** The definition a method's source makes, for `owner` ('Foo' or 'Foo class') and `selector`; or why not. */
-function definitionOf(source: string, owner: string, selector: string): MethodDefinition | string {
+export function definitionOf(source: string, owner: string, selector: string): MethodDefinition | string {
   const classSide = owner.endsWith(' class');
   const target = classSide ? owner.slice(0, -' class'.length) : owner;
   const parsed = parse(source);

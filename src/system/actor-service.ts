@@ -73,12 +73,18 @@ const WAIT_SLICE_MS = 5;
 
 /** What a worker posts to its spawner. */
 export type ToSpawner =
-  | { readonly kind: 'done'; readonly graph: Graph; readonly output: string; readonly records?: readonly TranslationRecord[] }
-  | { readonly kind: 'error'; readonly text: string; readonly backtrace: readonly string[]; readonly output: string; readonly records?: readonly TranslationRecord[] }
+  | { readonly kind: 'done'; readonly graph: Graph; readonly output: string; readonly records?: readonly TranslationRecord[]; readonly baseInPlace?: boolean }
+  | { readonly kind: 'error'; readonly text: string; readonly backtrace: readonly string[]; readonly output: string; readonly records?: readonly TranslationRecord[]; readonly baseInPlace?: boolean }
   | { readonly kind: 'message'; readonly graph: Graph };
 
 /** What the spawner posts to a worker. */
 export type ToActor = { readonly kind: 'message'; readonly graph: Graph };
+
+/**
+ * How this thread's actors' workers opened their snapshots (told with each outcome): over the
+ * base their memory held in place, or copying it in (for tests and the benchmarks).
+ */
+export const actorOpens = { baseInPlace: 0, baseCopied: 0 };
 
 /** Slots of the shared counters: messages posted to the actor, and from it. */
 export const INBOX = 0, OUTBOX = 1;
@@ -312,6 +318,7 @@ function drainRecord(a: ActorRecord): void {
     else if (a.result === null) {
       // The translations its actor made: this thread's, for the next actors (and for itself).
       for (const r of msg.records ?? []) { rememberRecord(r); a.pooled.records.add(r.key); }
+      if (msg.baseInPlace !== undefined) actorOpens[msg.baseInPlace ? 'baseInPlace' : 'baseCopied']++;
       a.result = msg;
       a.running = false;
       all.delete(a);

@@ -12,13 +12,16 @@
  * snapshot (image/snapshot-memory.ts releaseMemory), so that opening a snapshot copies
  * into memory the operating system has already given (a first write to a page is slow). It
  * says when that memory is ready (PoolWorkerData.state), so that a spawn is handed to a worker
- * that is not still clearing.
+ * that is not still clearing. It also keeps a copy of the fixed space of the base snapshot
+ * its snapshots come with, and puts it back into that memory where the actor changed it
+ * (image/snapshot-memory.ts restoreBase), so that the next snapshot of changes since the same
+ * base copies only its own cells in.
  */
 import { type MessagePort, workerData } from 'node:worker_threads';
 import { Machine } from '../../kernel/machine/machine.ts';
 import { SERVICE } from '../../kernel/objects/layout.ts';
 import { openSnapshot, snapshotMachineOptions, type Snapshot } from '../../image/snapshot.ts';
-import { openedShape, releaseMemory, reuseMemory, type OpenedShape, type Reusable } from '../../image/snapshot-memory.ts';
+import { baseCopy, holdsBase, openedShape, releaseMemory, restoreBase, reuseMemory, type BaseCopy, type OpenedShape, type Reusable } from '../../image/snapshot-memory.ts';
 import { Actors, OUTBOX, READY, releaseHeld, stopAllActors, type PoolWorkerData, type StartActor, type ToSpawner } from './actor-service.ts';
 import { Bedrock, type Outcome } from './bedrock.ts';
 import { frameLine, gstName } from './stack-report.ts';
@@ -76,6 +79,8 @@ function errorToSend(text: string, frames: readonly string[]): { text: string; b
 /** The symbols and the list of code objects of the last snapshot (a spawner sends them again only when they changed). */
 let lastSymbols: Snapshot['symbols'] | null = null;
 let lastCode: Snapshot['code'] | null = null;
+/** This worker's copy of the fixed space of the base its last snapshot came with (restored into its memory after each actor). */
+let kept: BaseCopy | null = null;
 
 function run(start: StartActor): void {
   const sent = start.snapshot;
@@ -87,9 +92,13 @@ function run(start: StartActor): void {
   const since = recordCount();
   let b: Bedrock;
   let shape: OpenedShape;
+  let baseInPlace = false;
   try {
-    const kernel = openSnapshot(snapshot, memory ? { memory: reuseMemory(memory, snapshot) } : {});
+    baseInPlace = holdsBase(memory, snapshot);
+    const kernel = openSnapshot(snapshot, memory ? { memory: reuseMemory(memory, snapshot), baseInPlace } : {});
     shape = openedShape(kernel);
+    // (While the spawner's buffers are held: a new base is copied once.)
+    kept = baseCopy(snapshot, kept);
     b = Bedrock.resume(kernel, { backend: start.backend });
   } catch (e) {
     post(start, { kind: 'error', text: `the actor's snapshot did not open: ${e instanceof Error ? e.message : String(e)}`, backtrace: [], output: '' });
@@ -114,20 +123,21 @@ function run(start: StartActor): void {
   const o = start.starter ? b.runStarter(start.starter) : b.evaluate('Actor runStart')[0];
   // The translations this actor made go back with its outcome, for the spawner's next actors.
   const records = knownRecords(since);
+  const told = { records, ...(snapshot.base && { baseInPlace }) };
   if (!o) {
-    post(start, { kind: 'error', text: 'the actor did not start', backtrace: [], output: '', records });
+    post(start, { kind: 'error', text: 'the actor did not start', backtrace: [], output: '', ...told });
   } else if (o.kind === 'error') {
-    post(start, { kind: 'error', ...errorToSend(o.text, actorTrace(o)), output: o.output ?? '', records });
+    post(start, { kind: 'error', ...errorToSend(o.text, actorTrace(o)), output: o.output ?? '', ...told });
   } else if (actors.reply) {
-    post(start, { kind: 'done', graph: actors.reply, output: o.output ?? '', records });
+    post(start, { kind: 'done', graph: actors.reply, output: o.output ?? '', ...told });
   } else {
-    post(start, { kind: 'error', text: 'the actor ended without an answer', backtrace: [], output: o.output ?? '', records });
+    post(start, { kind: 'error', text: 'the actor ended without an answer', backtrace: [], output: o.output ?? '', ...told });
   }
   start.port.close();
   // The actors this one spawned end with it (no one is left to talk to them).
   stopAllActors();
   // Its machine's memory, cleared where it wrote, is the next one's.
-  memory = releaseMemory(b.kernel, snapshot, shape);
+  memory = restoreBase(releaseMemory(b.kernel, snapshot, shape), kept);
   Atomics.store(data.state, READY, 1);
 }
 

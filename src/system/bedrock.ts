@@ -13,15 +13,15 @@ import { describeFault, type Fault } from '../../kernel/machine/faults.ts';
 import type { RunOptions } from '../../kernel/machine/machine.ts';
 import type { Value } from '../../kernel/objects/globals.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
-import { classIndexOf, isObject, setSlot, setSlotPointer, slot, slotPointer } from '../../kernel/objects/access.ts';
-import { CLASS, METHOD, ROOTS, SERVICE } from '../../kernel/objects/layout.ts';
+import { classIndexOf, isObject, setSlot, setSlotPointer, slot, slotCount, slotPointer } from '../../kernel/objects/access.ts';
+import { CLASS, ENTRY, METHOD, ROOTS, SERVICE } from '../../kernel/objects/layout.ts';
 import { assignGlobal, findBinding } from '../../kernel/objects/globals.ts';
 import { formatSyntaxError, placeText, type ClassDefinition, type DoIt, type Item } from '../lang/ast.ts';
 import { classSteps } from './class-items.ts';
 import { compileErrorText } from './compile-error.ts';
 import { FileIns } from './filein-service.ts';
 import { parseMethodText } from '../lang/filein.ts';
-import { behaviourIndex, behaviourName } from '../../kernel/objects/classes.ts';
+import { behaviourAt, behaviourIndex, behaviourName, classTable, methodsHead, walkGuard } from '../../kernel/objects/classes.ts';
 import { parse } from '../lang/parser.ts';
 import { Compiler, type Backend } from '../compiler/compiler.ts';
 import { backtrace, isMachinery } from './backtrace.ts';
@@ -299,9 +299,40 @@ export class Bedrock {
         const float = b.kernel.behaviourNamed('Float');
         const sealed = float < 0 ? 'there is no class Float' : sealFloats(b.kernel, behaviourIndex(b.kernel, float));
         if (sealed) return `bootstrap/system/${file}.bedrock: ${sealed}`;
+        // Every seal is made (this is the last): the methods loaded before one was are made again with it.
+        const remade = b.remadeWithSeals();
+        if (remade) return `bootstrap/system/${file}.bedrock: ${remade}`;
       }
     }
     return b;
+  }
+
+  /**
+   * The library's methods loaded before the compiler began inlining SmallInteger arithmetic,
+   * identity, Array indexing, not and Float arithmetic (each sealed once its methods exist)
+   * were compiled with sends for them: collection.bedrock's do: sent Array>>at: for every
+   * element. Once every group is sealed each such method is compiled again in place
+   * (Compiler.recompileInPlace), and the caches that may hold an old entry are emptied.
+   * Null, or which method did not compile again and why.
+   */
+  private remadeWithSeals(): string | null {
+    const k = this.kernel, m = k.machine;
+    const seen = new Set<number>();
+    const count = slotCount(m, classTable(k));
+    for (let index = 1; index < count; index++) {
+      const behaviour = behaviourAt(k, index);
+      if (behaviour < 0) continue;
+      const guard = walkGuard(k, 'a method chain');
+      for (let e = methodsHead(k, behaviour); e >= 0 && e !== k.nil && guard(); e = slotPointer(m, e, ENTRY.NEXT)) {
+        const method = slotPointer(m, e, ENTRY.METHOD);
+        if (method < 0 || method === k.nil || seen.has(method)) continue;
+        seen.add(method);
+        const failed = this.compiler.recompileInPlace(method);
+        if (failed) return `${behaviourName(k, behaviour)}>>${k.symbols.text(slotPointer(m, e, ENTRY.SELECTOR))} does not compile again: ${failed}`;
+      }
+    }
+    k.cache.flush();
+    return null;
   }
 
   /** A Bedrock over a kernel that already holds the whole system: an opened image (image/open.ts). */

@@ -12,8 +12,8 @@
 import { describe, expect, it } from 'vitest';
 import { Machine } from '../../kernel/machine/machine.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
-import { openSnapshot, snapshotMachineOptions, takeSnapshot, type Snapshot } from '../../image/snapshot.ts';
-import { openedShape, releaseMemory, reuseMemory, type Reusable } from '../../image/snapshot-memory.ts';
+import { openSnapshot, snapshotMachineOptions, snapshotPlan, takeSnapshot, type Snapshot } from '../../image/snapshot.ts';
+import { baseCopy, holdsBase, openedShape, releaseMemory, restoreBase, reuseMemory, type BaseCopy, type Reusable } from '../../image/snapshot-memory.ts';
 import { Bedrock } from '../../src/system/bedrock.ts';
 import { bootSystem, evaluateOk } from '../support/system.ts';
 
@@ -95,6 +95,36 @@ describe('one memory for snapshot after snapshot', () => {
     }
     expect(partial).toBeGreaterThanOrEqual(6);
     // The spawner answers as before.
+    expect(ok(b, '(Kept at: 9) v')).toEqual(["'9'"]);
+  }, 120_000);
+
+  it('opens snapshots of changes over the base it keeps in place (restoreBase) to the same memory as a new memory does', () => {
+    let base = takeSnapshot(b.kernel);
+    let reusable: Reusable = { memory: Machine.preparedMemory(snapshotMachineOptions(base.machine)), residue: null };
+    let kept: BaseCopy | null = null;
+    let inPlace = 0, changes = 0;
+    for (let round = 0; round < ACTORS.length + 3; round++) {
+      SPAWNER[round % SPAWNER.length](b.kernel);
+      // A new base midway (the spawner takes a whole snapshot when it must).
+      if (round === ACTORS.length + 1) base = takeSnapshot(b.kernel);
+      const s: Snapshot = takeSnapshot(b.kernel, undefined, snapshotPlan(b.kernel, base));
+      if (s.base) changes++; else base = s;
+      const held = holdsBase(reusable, s);
+      if (held) inPlace++;
+      const reused = openSnapshot(structuredClone(s), { memory: reuseMemory(reusable, s), baseInPlace: held });
+      kept = baseCopy(s, kept);
+      const fresh = openSnapshot(structuredClone(s));
+      expect(firstDifference(reused, fresh), `round ${round} (the base ${held ? 'in place' : 'copied'}): the first byte of memory that differs`).toBe(-1);
+      const shape = openedShape(reused);
+      const actor = ACTORS[round % ACTORS.length];
+      actor.run(Bedrock.resume(reused, { backend: b.backend }), reused);
+      // The actor's own writes into its fixed space, which no list records.
+      const st = reused.machine.store;
+      for (let c = reused.machine.fixedLo + 7; c < reused.heap.fixedTop; c += 9973) if (st.tags[c] !== 3 && st.tags[c] !== 2) st.cells[c] ^= 0x55n;
+      reusable = restoreBase(releaseMemory(reused, s, shape), kept);
+    }
+    expect(changes, 'snapshots taken as what changed').toBeGreaterThanOrEqual(5);
+    expect(inPlace, 'opened over the base in place').toBeGreaterThanOrEqual(3);
     expect(ok(b, '(Kept at: 9) v')).toEqual(["'9'"]);
   }, 120_000);
 });
