@@ -16,14 +16,15 @@
  * Snapshot.base, whose bytes the taker keeps unchanged): the opener copies the base's fixed
  * space, then the later snapshot's own cells over it. Those are the low memory, the old space
  * and the nursery whole, and of the fixed space (most of a heap: classes, methods, code) only
- * what differs from the base. While nothing but the machine's stores wrote the heap since
- * (Machine.hostWrites is the same: no run began, no host service but those that mark what
- * they write ran, nothing was allocated in the fixed space, nothing was collected), that is
- * the cards they marked (CARD_WRITTEN; a whole snapshot clears the marks) and the running
- * stack's used part. Else (an evaluation compiles its DoIt, a run begins, a collection
- * updates pointers) the fixed space is compared with the base's bytes, a block and then a
- * card at a time, which finds exactly what differs whoever wrote it, in a fraction of the
- * time a whole copy takes here and in the opener; the cells above the base's top are new.
+ * what differs from the base. While nothing but the machine's stores wrote the heap since the
+ * last snapshot (Machine.hostWrites is the same: no run began, no host service but those that
+ * mark what they write ran, nothing was allocated in the fixed space, nothing was collected),
+ * that is what the last one sent, the cards the stores marked since (CARD_WRITTEN; every
+ * snapshot clears the marks) and the running stack's used part. Else (an evaluation compiles
+ * its DoIt, a run begins, a collection updates pointers) the fixed space is compared with the
+ * base's bytes, a block and then an eighth down to a card at a time, which finds exactly what
+ * differs whoever wrote it, in a fraction of the time a whole copy takes here and in the
+ * opener; the cells above the base's top are new.
  * A snapshot is whole when there is no base, memory grew, the fixed space was given back
  * below the base's top, or more than a quarter of it differs. Two spawns one after the other,
  * or in two evaluations, copy a few hundred kilobytes the second time, not 6 MB.
@@ -85,17 +86,24 @@ let lastId = 0;
 /** Which segment of a whole snapshot is the fixed space (validate.ts expectedSegments: low, fixed, old, nursery). */
 const FIXED_SEGMENT = 1;
 
-/**
- * A whole snapshot taken of a machine, and what must be the same for a later one to be taken
- * as what changed since (snapshotPlan).
- */
+/** A whole snapshot taken of a machine, and what must be the same for a later one to be taken as what changed since (snapshotPlan). */
 interface Whole {
   readonly snapshot: Snapshot;
-  readonly serial: number;
-  readonly hostWrites: number;
-  readonly collections: number;
   readonly grows: number;
   readonly cells: number;
+  readonly fixedTop: number;
+}
+
+/**
+ * The last snapshot taken of a machine (whole or not): its base, the fixed space's cells it
+ * sent as changed since that base, and what must be the same for the marks made since (every
+ * snapshot clears them) to tell the rest: nothing but the machine's stores wrote meanwhile.
+ */
+interface Last {
+  readonly base: Snapshot;
+  readonly ranges: readonly (readonly [number, number])[];
+  readonly hostWrites: number;
+  readonly collections: number;
   readonly fixedTop: number;
   readonly codeChanges: number;
   readonly symbols: PackedSymbols;
@@ -106,9 +114,8 @@ interface Whole {
 /** Snapshots taken by this thread: whole, and as what changed since a whole one (for tests and the benchmarks). */
 export const snapshotsTaken = { whole: 0, changed: 0 };
 
-/** Whole snapshots taken of each machine (a later one clears the marks an earlier one's changes are read from). */
-const serials = new WeakMap<Machine, number>();
 const wholes = new WeakMap<Snapshot, Whole>();
+const lasts = new WeakMap<Machine, Last>();
 
 /**
  * How a snapshot of `kernel` would be taken now: as what changed since `since` (a whole snapshot
@@ -121,6 +128,8 @@ export interface SnapshotPlan {
   readonly base: Snapshot | null;
   /** The cells copied: [first, count] pairs. */
   readonly segments: Int32Array;
+  /** The fixed space's cells among them, in order: [first, end) pairs (none for a whole one). */
+  readonly fixed: readonly (readonly [number, number])[];
 }
 
 /**
@@ -130,12 +139,12 @@ export interface SnapshotPlan {
 const MOST_WRITTEN = 1 / 4;
 
 export function snapshotPlan(kernel: Kernel, since: Snapshot | null = null): SnapshotPlan {
-  const segments = since ? changedSegments(kernel, since) : null;
-  if (segments) return { kernel, bytes: 9 * countCells(segments), base: since, segments };
+  const changed = since ? changedSegments(kernel, since) : null;
+  if (changed) return { kernel, bytes: 9 * countCells(changed.segments), base: since, ...changed };
   const whole = segmentsOf(kernel);
   const s = new Int32Array(2 * whole.length);
   whole.forEach((seg, i) => { s[2 * i] = seg.first; s[2 * i + 1] = seg.cells; });
-  return { kernel, bytes: 9 * countCells(s), base: null, segments: s };
+  return { kernel, bytes: 9 * countCells(s), base: null, segments: s, fixed: [] };
 }
 
 function countCells(segments: Int32Array): number {
@@ -145,7 +154,7 @@ function countCells(segments: Int32Array): number {
 }
 
 /** The segments of a snapshot of `kernel` as what changed since `since`, or null when it must be whole. */
-function changedSegments(kernel: Kernel, since: Snapshot): Int32Array | null {
+function changedSegments(kernel: Kernel, since: Snapshot): { segments: Int32Array; fixed: [number, number][] } | null {
   const w = wholes.get(since);
   const m = kernel.machine, heap = kernel.heap, st = m.store;
   // What a base cannot stand for: memory grown or laid out anew, or the fixed space given back
@@ -153,28 +162,30 @@ function changedSegments(kernel: Kernel, since: Snapshot): Int32Array | null {
   if (!w || w.grows !== heap.stats.grows || w.cells !== st.cellCount || heap.fixedTop < w.fixedTop) return null;
   const whole = segmentsOf(kernel);
   const lo = whole[FIXED_SEGMENT].first, top = lo + whole[FIXED_SEGMENT].cells;
-  // The marks tell what changed while only the machine's stores wrote since the base; else the
-  // fixed space is compared with the base's bytes.
-  const marked = w.serial === serials.get(m) && w.hostWrites === m.hostWrites && w.collections === heap.stats.minorCollections + heap.stats.majorCollections
-    && w.fixedTop === heap.fixedTop && w.codeChanges === m.codeChanges && w.symbols === kernel.symbols.packed() && w.stackLo === m.stackLo && w.stackHi === m.stackHi;
-  const ranges = marked ? markedRanges(kernel, lo, top) : comparedRanges(st, since, lo, w.fixedTop, top);
-  let cells = 0;
-  for (const [a, b] of ranges) cells += b - a;
-  if (cells > (top - lo) * MOST_WRITTEN) return null;
+  // While only the machine's stores wrote since the last snapshot, what changed since the base
+  // is what that one sent and the cards marked since; else the fixed space is compared with
+  // the base's bytes.
+  const l = lasts.get(m);
+  const marked = l !== undefined && l.base === since && l.hostWrites === m.hostWrites && l.collections === heap.stats.minorCollections + heap.stats.majorCollections
+    && l.fixedTop === heap.fixedTop && l.codeChanges === m.codeChanges && l.symbols === kernel.symbols.packed() && l.stackLo === m.stackLo && l.stackHi === m.stackHi;
+  const ranges = marked ? [...l.ranges.map(([a, b]): [number, number] => [a, b]), ...markedRanges(kernel, lo, top)] : comparedRanges(st, since, lo, w.fixedTop, top);
   // Clipped to the fixed space, in order, joined where they meet or overlap.
   const fixed = ranges.map(([a, b]): [number, number] => [Math.max(a, lo), Math.min(b, top)]).filter(([a, b]) => b > a).sort((x, y) => x[0] - y[0]);
   const joined: [number, number][] = [];
+  let cells = 0;
   for (const r of fixed) {
     const last = joined[joined.length - 1];
     if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]); else joined.push([r[0], r[1]]);
   }
+  for (const [a, b] of joined) cells += b - a;
+  if (cells > (top - lo) * MOST_WRITTEN) return null;
   // The other spaces whole (validate.ts expectedSegments), the fixed space's changed parts.
   const out: number[] = [];
   whole.forEach((s, i) => {
     if (i === FIXED_SEGMENT) for (const [a, b] of joined) out.push(a, b - a);
     else out.push(s.first, s.cells);
   });
-  return Int32Array.from(out);
+  return { segments: Int32Array.from(out), fixed: joined };
 }
 
 /**
@@ -335,11 +346,9 @@ export function takeSnapshot(kernel: Kernel, bytes?: ArrayBuffer | SharedArrayBu
     at += n;
   }
   const base = plan.base;
-  if (!base) {
-    // The cards written from now on are what a later snapshot sends as changed since this one.
-    const K32 = st.cards32;
-    for (let i = 0; i < K32.length; i++) if (K32[i] !== 0) K32[i] &= ~(CARD_WRITTEN * 0x01010101);
-  }
+  // The cards written from now on are what a later snapshot adds to what this one sent.
+  const K32 = st.cards32;
+  for (let i = 0; i < K32.length; i++) if (K32[i] !== 0) K32[i] &= ~(CARD_WRITTEN * 0x01010101);
   const code = codeList(kernel);
   gathered = 0;
   heap.forEachFreeChunk((h, n) => { put(h); put(n); });
@@ -364,13 +373,12 @@ export function takeSnapshot(kernel: Kernel, bytes?: ArrayBuffer | SharedArrayBu
   if (base) snapshotsTaken.changed++;
   else {
     snapshotsTaken.whole++;
-    const serial = (serials.get(m) ?? 0) + 1;
-    serials.set(m, serial);
-    wholes.set(snapshot, {
-      snapshot, serial, hostWrites: m.hostWrites, collections: heap.stats.minorCollections + heap.stats.majorCollections, grows: heap.stats.grows,
-      cells: st.cellCount, fixedTop: heap.fixedTop, codeChanges: m.codeChanges, symbols: snapshot.symbols, stackLo: m.stackLo, stackHi: m.stackHi,
-    });
+    wholes.set(snapshot, { snapshot, grows: heap.stats.grows, cells: st.cellCount, fixedTop: heap.fixedTop });
   }
+  lasts.set(m, {
+    base: base ?? snapshot, ranges: plan.fixed, hostWrites: m.hostWrites, collections: heap.stats.minorCollections + heap.stats.majorCollections,
+    fixedTop: heap.fixedTop, codeChanges: m.codeChanges, symbols: snapshot.symbols, stackLo: m.stackLo, stackHi: m.stackHi,
+  });
   return snapshot;
 }
 
