@@ -2,7 +2,7 @@
  * A call to a code object that begins with a send's hit path (kernel/machine/wasm/sendshape.ts,
  * the shape of Kernel>>send) is translated with that path inline: on a hit, one WebAssembly
  * call to the site's entry. Everything a program can see must stay the interpreter's: the
- * answer, the class register and the flags the path leaves, the instructions counted (and
+ * answer, the class register and the flags the path leaves (an object's path, a number's), the instructions counted (and
  * where a step limit stops, whatever it is), the faults of a poisoned receiver or site, a
  * site too short or whose entry is not code, a miss. Random cases, both tiers, seed printed.
  */
@@ -23,10 +23,15 @@ function bytesOf(source: string): Uint8Array {
 const SEND = `
   lar rcx, r11
   cmp rcx, 1
-  jne miss
+  jne notObject
   mov rcx, [r11-8]
   shr rcx, 47
   cmp rcx, [r10+8]
+  jne miss
+  jmp [r10+16]
+notObject:
+  ja miss
+  cmp qword ptr [r10+8], 5
   jne miss
   jmp [r10+16]
 miss:
@@ -60,7 +65,7 @@ interface World {
   readonly other: number;
 }
 
-const CLASS_X = 7, CLASS_Y = 9;
+const CLASS_X = 7, CLASS_Y = 9, CLASS_NUMBER = 5;
 
 function build(m: Machine): World {
   new Heap(m);
@@ -93,11 +98,11 @@ function arrange(m: Machine, w: World, rnd: ReturnType<typeof makeRandom>): { co
   m.store.tags[(poisoned >> 3) - 1] = TAG_HDR;
   m.store.tags[(w.site >> 3) - 1] = TAG_HDR;
   m.store.tags[(w.site >> 3) + 1] = TAG_NUM;
-  const receiver = rnd.below(10);
+  const receiver = rnd.below(12);
   const about: string[] = [];
   if (receiver < 5) { m.setRegister(3, BigInt(w.objects[0]), TAG_PTR); about.push('X'); }
   else if (receiver < 7) { m.setRegister(3, BigInt(w.objects[1]), TAG_PTR); about.push('Y'); }
-  else if (receiver < 8) { m.setRegister(3, 42n, TAG_NUM); about.push('number'); }
+  else if (receiver < 10) { m.setRegister(3, BigInt(rnd.below(100) - 50), TAG_NUM); about.push('number'); }
   else { m.setRegister(3, BigInt(poisoned), TAG_PTR); m.store.tags[(poisoned >> 3) - 1] = TAG_POISON; about.push('poisoned'); }
   const entry = rnd.below(10);
   if (entry < 5) { m.setCell(w.site + 16, BigInt(w.a), TAG_PTR); about.push('A'); }
@@ -105,7 +110,7 @@ function arrange(m: Machine, w: World, rnd: ReturnType<typeof makeRandom>): { co
   else if (entry < 8) { m.setCell(w.site + 16, BigInt(w.a), TAG_NUM); about.push('a number'); }
   else { m.setCell(w.site + 16, BigInt(w.other), TAG_PTR); about.push('not code'); }
   const key = rnd.below(10);
-  m.setCell(w.site + 8, BigInt(key < 8 ? CLASS_X : CLASS_Y), TAG_NUM);
+  m.setCell(w.site + 8, BigInt(key < 5 ? CLASS_X : key < 8 ? CLASS_NUMBER : CLASS_Y), TAG_NUM);
   if (key === 9) { m.store.tags[(w.site >> 3) + 1] = TAG_POISON; about.push('key poisoned'); }
   if (rnd.below(12) === 0) { m.store.tags[(w.site >> 3) - 1] = TAG_POISON; about.push('site poisoned'); }
   const lit = rnd.below(2) === 0;
@@ -127,7 +132,7 @@ describe('a send\'s hit path done inline by the translator', () => {
     expect(wt).toEqual(wi);
     const ri = makeRandom(seed), rt = makeRandom(seed);
     const seen = new Set<string>();
-    for (let i = 0; i < 300; i++) {
+    for (let i = 0; i < 400; i++) {
       const ci = arrange(mi, wi, ri), ct = arrange(mt, wt, rt);
       const a = snapshot(mi, mi.call(ci.code, { steps: ci.steps }), null);
       const b = snapshot(mt, mt.call(ct.code, { steps: ct.steps }), null);

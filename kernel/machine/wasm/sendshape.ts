@@ -16,15 +16,23 @@
  *   jne ...
  *   jmp [T+E]           the site's entry
  *
+ * and, for a number receiver, where the first jne leads (its tag 0 is below 1):
+ *
+ *   ja ...              not taken
+ *   cmp qword ptr [T+K], IMM    the class of numbers against the key
+ *   jne ...
+ *   jmp [T+E]
+ *
  * Only the case where all of it runs straight through (an object receiver whose class is the
- * key, nothing poisoned, the budget enough for the eight, the entry a code object's start) is
+ * key, or a number where the key is IMM; nothing poisoned, the budget enough for the path, the
+ * entry a code object's start) is
  * done inline; anything else calls the code object as ever, so the interpreter's semantics
  * (faults, counts, the miss path) are untouched. The translation reads the instructions
  * decoded, so a store into them flushes it (Machine.codeWritten), and the call's target is a
  * rel32 one, so freeing the code object drops the caller's translation (Tier.forgotten).
  */
 import type { Machine } from '../machine.ts';
-import { OP, type Insn } from '../insn.ts';
+import { OP, type CodeCache, type Insn } from '../insn.ts';
 import type { Operand } from '../x86/operand.ts';
 import { RIP, RSP } from '../x86/table.ts';
 
@@ -40,9 +48,15 @@ export interface SendShape {
   readonly entry: number;
   /** Instructions the hit path executes (what the budget pays). */
   readonly count: number;
+  /**
+   * The path a number receiver takes, when the first jne leads to `ja ...; cmp qword ptr
+   * [T+K], IMM; jne ...; jmp [T+E]` (the same K and E): its class is the constant IMM, the
+   * class register holds the receiver's tag (0), and it runs `count` instructions. Else null.
+   */
+  readonly number: { readonly cls: bigint; readonly count: number } | null;
 }
 
-const JNE = 0x5;
+const JNE = 0x5, JA = 0x7;
 
 const reg = (o: Operand | undefined): number => (o !== undefined && o.kind === 'reg' && o.reg !== RSP ? o.reg : -1);
 const slotOf = (o: Operand | undefined, base: number): number =>
@@ -89,5 +103,24 @@ export function sendShapeAt(m: Machine, address: number): SendShape | null {
   if (!is(7, 'jmp')) return null;
   const entry = slotOf(op(7)[0], t);
   if (entry < 0) return null;
-  return { cls: c, recv: r, site: t, shift: Number(sh.value), key, entry, count: 8 };
+  return { cls: c, recv: r, site: t, shift: Number(sh.value), key, entry, count: 8, number: numberPath(m, code, insns[2].target, t, key, entry) };
+}
+
+/** The number receiver's path from `off` (see SendShape.number), or null. */
+function numberPath(m: Machine, code: CodeCache, off: number, site: number, key: number, entry: number): SendShape['number'] {
+  const insns: Insn[] = [];
+  for (let k = 0; k < 4; k++) {
+    if (off < 0 || off >= code.byteLength) return null;
+    const ins = m.fetch(code, off);
+    if (ins.op === OP.FAULT || ins.op === OP.EXIT || !ins.row || !ins.decoded) return null;
+    insns.push(ins);
+    off += ins.len;
+  }
+  const op = (k: number): readonly Operand[] => insns[k].decoded!.operands;
+  if (insns[0].row!.operation !== 'jcc' || insns[0].row!.cc !== JA) return null;
+  const imm = op(1)[1];
+  if (insns[1].row!.operation !== 'cmp' || slotOf(op(1)[0], site) !== key || !imm || imm.kind !== 'imm') return null;
+  if (insns[2].row!.operation !== 'jcc' || insns[2].row!.cc !== JNE) return null;
+  if (insns[3].row!.operation !== 'jmp' || slotOf(op(3)[0], site) !== entry) return null;
+  return { cls: imm.value, count: 7 };
 }

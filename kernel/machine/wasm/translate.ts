@@ -382,7 +382,22 @@ export function guessCallee(m: Machine, code: CodeCache, insns: readonly Insn[],
 
 /** As guessCallee, for the code object at byte `disp` of what register `base` holds at instruction `at`. */
 export function guessThrough(m: Machine, code: CodeCache, insns: readonly Insn[], at: number, base: number, disp: number): number | null {
-  const t = { base, disp };
+  const object = literalIn(m, code, insns, at, base);
+  if (object === null) return null;
+  const store = m.store;
+  const slot = object + disp;
+  if ((slot & 7) !== 0 || slot < 0 || slot / 8 >= store.cellCount || store.tags[slot / 8] !== TAG_PTR) return null;
+  const target = Number(store.cells[slot / 8]);
+  return m.cacheIndexOfCode(target) >= 0 ? target : null;
+}
+
+/**
+ * The object register `base` holds at instruction `at` when the instruction that last set it
+ * (within a few before, in offset order) is `mov base, [rip+d]`: the pointer in that literal
+ * cell now. Null when there is none.
+ */
+export function literalIn(m: Machine, code: CodeCache, insns: readonly Insn[], at: number, base: number): number | null {
+  const t = { base };
   for (let k = at - 1; k >= 0 && k >= at - 4; k--) {
     const prev = insns[k];
     const row = decodedRow(prev);
@@ -395,10 +410,7 @@ export function guessThrough(m: Machine, code: CodeCache, insns: readonly Insn[]
     const literal = code.addr + prev.off + prev.len + src.disp;
     if ((literal & 7) !== 0 || literal < code.addr || literal + 8 > code.addr + code.cells * 8) return null;
     if (store.tags[literal / 8] !== TAG_PTR) return null;
-    const slot = Number(store.cells[literal / 8]) + t.disp;
-    if ((slot & 7) !== 0 || slot < 0 || slot / 8 >= store.cellCount || store.tags[slot / 8] !== TAG_PTR) return null;
-    const target = Number(store.cells[slot / 8]);
-    return m.cacheIndexOfCode(target) >= 0 ? target : null;
+    return Number(store.cells[literal / 8]);
   }
   return null;
 }
@@ -499,7 +511,22 @@ class FunctionWriter {
         if (row.operation === 'lar') this.usesLar = true;
       }
     }
-    // Calls to a send's hit path (sendshape.ts), done inline: they write its class register and the flags.
+    // Calls to a send's hit path (sendshape.ts), done inline: they write its class register and
+    // the flags. Not where the site is a literal that holds no method yet (a send never made by
+    // the time the code is hot: a fallback of inlined arithmetic, mostly), nor where the same
+    // site is tested in place elsewhere in the code (`call [T+E]` through it: native.ts's send
+    // to a number, whose Kernel>>send call is only the fallback): inline, such cold calls only
+    // make the function larger, and V8 then allocates the registers of its hot paths worse
+    // (fib 30 ran about 10% slower with its fallbacks' sends inline).
+    const flat = p.blocks.flat().sort((x, y) => x.off - y.off);
+    const testedInPlace = new Set<number>();
+    flat.forEach((ins, at) => {
+      const row = decodedRow(ins);
+      const t = ins.decoded?.operands[0];
+      if (!row || row.operation !== 'call' || !t || t.kind !== 'mem' || t.base < 0 || t.base === RIP || t.base === RSP) return;
+      const site = literalIn(m, p.code, flat, at, t.base);
+      if (site !== null) testedInPlace.add(site);
+    });
     for (const block of p.blocks) {
       for (const ins of block) {
         const row = decodedRow(ins);
@@ -507,6 +534,9 @@ class FunctionWriter {
         if (ins.target >= 0 && ins.target < p.code.byteLength) continue;
         const shape = sendShapeAt(m, p.code.addr + ins.target);
         if (!shape || shape.cls === RAX) continue;
+        const at = flat.indexOf(ins);
+        const site = literalIn(m, p.code, flat, at, shape.site);
+        if (site !== null && (testedInPlace.has(site) || guessThrough(m, p.code, flat, at, shape.site, shape.entry) === null)) continue;
         this.sends.set(ins, shape);
         this.uses.add(shape.cls); this.writes.add(shape.cls);
         this.uses.add(shape.recv); this.uses.add(shape.site);
@@ -1780,7 +1810,7 @@ class FunctionWriter {
   }
 
   /** Locals of the inline send (sendCall), made at its first use. */
-  private sendLocals: { ok: number; cls: number; key: number; hdr: number } | null = null;
+  private sendLocals: { ok: number; n: number; cls: number; key: number; hdr: number; fa: number; fb: number } | null = null;
 
   /**
    * A call to a code object that begins with a send's hit path (sendshape.ts): when that path
@@ -1794,7 +1824,7 @@ class FunctionWriter {
   private sendCall(ins: Insn, direct: { address: number; f: number | undefined; slot: number }, shape: SendShape): void {
     const { b, L } = this;
     const retAddr = ins.retAddr;
-    const V = this.sendLocals ??= { ok: b.local(I32), cls: b.local(I64), key: b.local(I64), hdr: b.local(I64) };
+    const V = this.sendLocals ??= { ok: b.local(I32), n: b.local(I32), cls: b.local(I64), key: b.local(I64), hdr: b.local(I64), fa: b.local(I64), fb: b.local(I64) };
     const R = shape.recv, T = shape.site, C = shape.cls;
     // Too deep for the host's stack, or no room for the return address: the interpreter calls.
     const weight = frameWeight(this.p.code.byteLength);
@@ -1804,34 +1834,57 @@ class FunctionWriter {
     b.get(L.sp).i32(8).op('i32_sub').tee(L.sp).i64(BigInt(retAddr)).mem('i64_store', 3, STATE_BYTES);
     b.load32At(S_TAGS).get(L.sp).i32(3).op('i32_shr_u').op('i32_add').i32(TAG_CODE).mem('i32_store8', 0);
     // Would the hit path run straight through? (Each test as the interpreter's access checks.)
+    // It leaves the class register's value in V.cls, its last cmp's operands in V.fa and V.fb
+    // (equal on a hit), its length in V.n, the entry in L.a and the entry's table slot in L.x.
     const tagAt = (cell: () => void): void => { b.load32At(S_TAGS); cell(); b.op('i32_add').mem('i32_load8_u', 0); };
+    const odd = BigInt.asIntN(64, 0xffff_ffff_8000_0007n); // (a pointer is aligned and below 2^31)
     b.i32(0).set(V.ok);
     b.block();
-    b.get(L.budget).i32(shape.count).op('i32_lt_s').brIf(0);
-    // the receiver: an object (aligned, below 2^31 as every pointer), its header not poisoned
-    b.get(L.t[R]).i32(TAG_PTR).op('i32_ne').brIf(0);
-    b.get(L.r[R]).i64(0xffff_ffff_8000_0007n).op('i64_and').op('i64_eqz').op('i32_eqz').brIf(0);
+    b.get(L.t[R]).i32(TAG_PTR).op('i32_eq');
+    b.if();
+    // an object: its header not poisoned, its class from the header
+    b.get(L.budget).i32(shape.count).op('i32_lt_s').brIf(1);
+    b.get(L.r[R]).i64(odd).op('i64_and').op('i64_eqz').op('i32_eqz').brIf(1);
     tagAt(() => b.get(L.r[R]).op('i32_wrap_i64').i32(3).op('i32_shr_u').i32(1).op('i32_sub'));
-    b.i32(TAG_POISON).op('i32_eq').brIf(0);
+    b.i32(TAG_POISON).op('i32_eq').brIf(1);
     b.get(L.r[R]).op('i32_wrap_i64').i32(8).op('i32_sub').mem('i64_load', 3, STATE_BYTES).tee(V.hdr);
     // ([R-8] is in bounds when the header's length, as the translator reads it, is not negative)
-    b.op('i32_wrap_i64').i32(0).op('i32_lt_s').brIf(0);
+    b.op('i32_wrap_i64').i32(0).op('i32_lt_s').brIf(1);
     b.get(V.hdr).i64(BigInt(shape.shift)).op('i64_shr_u').set(V.cls);
+    b.i32(shape.count).set(V.n);
+    b.else();
+    if (shape.number) {
+      // a number: the class register gets its tag (0), the key is compared with the constant
+      b.get(L.t[R]).i32(TAG_NUM).op('i32_ne').brIf(1);
+      b.get(L.budget).i32(shape.number.count).op('i32_lt_s').brIf(1);
+      b.i64(0n).set(V.cls);
+      b.i32(shape.number.count).set(V.n);
+    } else b.br(1);
+    b.end();
     // the site: an object with the key's and the entry's slots, neither poisoned
     b.get(L.t[T]).i32(TAG_PTR).op('i32_ne').brIf(0);
-    b.get(L.r[T]).i64(0xffff_ffff_8000_0007n).op('i64_and').op('i64_eqz').op('i32_eqz').brIf(0);
+    b.get(L.r[T]).i64(odd).op('i64_and').op('i64_eqz').op('i32_eqz').brIf(0);
     tagAt(() => b.get(L.r[T]).op('i32_wrap_i64').i32(3).op('i32_shr_u').i32(1).op('i32_sub'));
     b.i32(TAG_POISON).op('i32_eq').brIf(0);
     b.get(L.r[T]).op('i32_wrap_i64').i32(8).op('i32_sub').mem('i32_load', 2, STATE_BYTES);
     b.i32((Math.max(shape.key, shape.entry) + 8) / 8).op('i32_lt_s').brIf(0);
     tagAt(() => b.get(L.r[T]).op('i32_wrap_i64').i32(shape.key).op('i32_add').i32(3).op('i32_shr_u'));
     b.i32(TAG_POISON).op('i32_eq').brIf(0);
-    b.get(L.r[T]).op('i32_wrap_i64').mem('i64_load', 3, STATE_BYTES + shape.key).tee(V.key);
-    b.get(V.cls).op('i64_ne').brIf(0);
-    // the entry: a pointer to a code object's start
+    b.get(L.r[T]).op('i32_wrap_i64').mem('i64_load', 3, STATE_BYTES + shape.key).set(V.key);
+    // the last cmp: the class with the key (an object), the key with the constant (a number)
+    b.get(V.cls).get(V.key).get(L.t[R]).i32(TAG_PTR).op('i32_eq').op('select').set(V.fa);
+    b.get(V.key).i64(shape.number?.cls ?? 0n).get(L.t[R]).i32(TAG_PTR).op('i32_eq').op('select').set(V.fb);
+    b.get(V.fa).get(V.fb).op('i64_ne').brIf(0);
+    // the entry: a pointer to a code object's start (the guessed one, or one the table has)
     tagAt(() => b.get(L.r[T]).op('i32_wrap_i64').i32(shape.entry).op('i32_add').i32(3).op('i32_shr_u'));
     b.i32(TAG_PTR).op('i32_ne').brIf(0);
     b.get(L.r[T]).op('i32_wrap_i64').mem('i64_load', 3, STATE_BYTES + shape.entry).set(L.a);
+    const guess = this.guessSite(ins, T, shape.entry);
+    if (guess && guess.f !== undefined) {
+      b.i32(-1).set(L.x);
+      b.get(L.a).i64(BigInt(guess.address)).op('i64_eq');
+      b.if(); b.i32(1).set(V.ok); b.br(1); b.end();
+    }
     b.get(L.a).i64(3n).op('i64_shr_u').load32At(S_FIXED_LO).op('i64_extend_i32_u').op('i64_sub').set(L.v2);
     b.get(L.a).i64(7n).op('i64_and').op('i64_eqz').op('i32_eqz');
     b.get(L.v2).load32At(S_MAP_CELLS).op('i64_extend_i32_u').op('i64_ge_u').op('i32_or').brIf(0);
@@ -1839,13 +1892,12 @@ class FunctionWriter {
     b.mem('i32_load', 2).i32(1).op('i32_sub').tee(L.x).i32(0).op('i32_lt_s').brIf(0);
     b.i32(1).set(V.ok);
     b.end();
-    const guess = this.guessSite(ins, T, shape.entry);
     b.get(V.ok);
     b.if(); this.nest++;
     // The hit path's effects: its instructions paid, the class register, the last cmp's flags.
-    b.get(L.budget).i32(shape.count).op("i32_sub").set(L.budget);
+    b.get(L.budget).get(V.n).op('i32_sub').set(L.budget);
     b.get(V.cls).set(L.r[C]).i32(TAG_NUM).set(L.t[C]);
-    b.get(V.cls).set(L.fa).get(V.key).set(L.fb).i64(0n).set(L.fr).i32(FLAGS_SUB).set(L.fk);
+    b.get(V.fa).set(L.fa).get(V.fb).set(L.fb).i64(0n).set(L.fr).i32(FLAGS_SUB).set(L.fk);
     this.storeRegisters((this.dirtyHere & ~RAX_BIT) | (1 << C) | FLAGS, FLAGS_SUB);
     const callEntry = (): void => {
       b.i32(retAddr).get(L.a).op('i32_wrap_i64').i32(0).get(PARAM_DEPTH).i32(weight).op('i32_add');
@@ -1853,7 +1905,7 @@ class FunctionWriter {
       b.get(L.x).callIndirect(this.env.fnType).set(L.pk).set(L.rv);
     };
     if (guess && guess.f !== undefined) {
-      b.get(L.a).i64(BigInt(guess.address)).op('i64_eq');
+      b.get(L.x).i32(0).op('i32_lt_s');
       b.if(); this.nest++;
       b.i32(retAddr).i32(guess.address).i32(0).get(PARAM_DEPTH).i32(weight).op('i32_add');
       this.passRegisters();
