@@ -1726,7 +1726,14 @@ class FunctionWriter {
   /** The code object a call through memory is guessed to reach (guessCallee), as the call needs it. */
   private guess(ins: Insn): { address: number; f: number | undefined; slot: number } | null {
     this.flat ??= this.p.blocks.flat().sort((x, y) => x.off - y.off);
-    const address = guessCallee(this.m, this.p.code, this.flat, this.flat.indexOf(ins));
+    return this.guessed(guessCallee(this.m, this.p.code, this.flat, this.flat.indexOf(ins)));
+  }
+
+  /**
+   * A guessed code object as a call needs it (its table slot, its function if in this
+   * module), recorded among this function's guesses (ModuleEnv.guessed); null without one.
+   */
+  private guessed(address: number | null): { address: number; f: number | undefined; slot: number } | null {
     if (address === null) return null;
     const slot = this.env.tableIndexOf(address);
     if (slot < 0) return null;
@@ -1932,15 +1939,7 @@ class FunctionWriter {
    */
   private guessSite(ins: Insn, site: number, disp: number): { address: number; f: number | undefined; slot: number } | null {
     this.flat ??= this.p.blocks.flat().sort((x, y) => x.off - y.off);
-    const address = guessThrough(this.m, this.p.code, this.flat, this.flat.indexOf(ins), site, disp);
-    if (address === null) return null;
-    const slot = this.env.tableIndexOf(address);
-    if (slot < 0) return null;
-    const f = this.env.functionOf.get(address);
-    let set = this.env.guessed.get(this.p.code.addr);
-    if (!set) this.env.guessed.set(this.p.code.addr, set = new Set());
-    set.add(address);
-    return { address, f, slot };
+    return this.guessed(guessThrough(this.m, this.p.code, this.flat, this.flat.indexOf(ins), site, disp));
   }
 
   /**
