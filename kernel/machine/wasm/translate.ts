@@ -55,7 +55,7 @@ import type { Machine } from '../machine.ts';
 import { registerEffects } from '../x86/effects.ts';
 import type { MemOperand, Operand } from '../x86/operand.ts';
 import { RAX, RIP, RSP, type Row } from '../x86/table.ts';
-import { Body, I32, I64, ModuleBuilder, VOID } from './emit.ts';
+import { Body, I32, I64, ModuleBuilder, OPC, VOID } from './emit.ts';
 import { ALL, analyse, effectsOf, fallsInto, FLAGS, type Liveness, successors } from './liveness.ts';
 import { sendShapeAt, type SendShape } from './sendshape.ts';
 
@@ -706,6 +706,8 @@ class FunctionWriter {
     const { b, L, p } = this;
     // Entered at its start (a call), it loads what label 0 reads; elsewhere, what any label reads.
     const entries = p.entries;
+    // (the blocks of the exit sets' stores go here, around everything: see below)
+    const around = b.code.length;
     const atStart = this.live.liveAtLabel[0];
     let anywhere = atStart;
     for (const j of entries) anywhere |= this.live.liveAtLabel[j];
@@ -754,11 +756,15 @@ class FunctionWriter {
     // interpreter links past it, which says that execution ran off the end of the code.
     if (this.looped) b.end(); // $top
     b.end(); // $exit
-    // Each exit stores the registers dirty where it left: one branch per distinct set.
+    // Each exit stores the registers dirty where it left: one block per distinct set, which
+    // its exits branch to straight away (exitTo), so that V8 keeps alive to an exit only the
+    // locals its set stores (through one merge of all exits, every local any set stores was
+    // live everywhere, across every call). Their blocks open before everything (inserted at
+    // `around`, now that their number is known): $done, then set k-1 ... set 0, innermost.
     const sets = this.exitSets.length > 0 ? this.exitSets : [{ mask: 0, kind: -1 }];
     const k = sets.length;
-    b.block(); // $done
-    for (let i = 0; i < k; i++) b.block();
+    b.code.insert(around, new Uint8Array(2 * (k + 1)).map((_, i) => (i % 2 === 0 ? OPC.block : VOID)));
+    // (falling out of $exit, which no exit does: set 0, as ever)
     b.get(L.exitSet).brTable(sets.map((_, i) => i), k - 1);
     sets.forEach(({ mask, kind }, i) => {
       b.end();
@@ -808,16 +814,17 @@ class FunctionWriter {
   private exit(status: number, off: number, mode: number, refund: number, after = false): void {
     const { b, L } = this;
     if (refund > 0) b.get(L.budget).i32(refund).op('i32_add').set(L.budget);
-    this.setExitSet(after ? this.dirtyAfter : this.dirtyHere);
-    b.i32(status).set(L.status).i32(off).set(L.next).i32(mode).set(L.mode).br(this.toExit);
+    b.i32(status).set(L.status).i32(off).set(L.next).i32(mode).set(L.mode);
+    this.exitTo(after ? this.dirtyAfter : this.dirtyHere);
   }
 
-  /** Say which store set the coming exit needs. */
-  private setExitSet(mask: number): void {
+  /** Branch to the block of the epilogue that stores `mask` (with the flag kind known here). */
+  private exitTo(mask: number): void {
     const kind = (mask & FLAGS) !== 0 ? this.knownStoreKind : -1;
     let i = this.exitSets.findIndex((e) => e.mask === mask && e.kind === kind);
     if (i < 0) { i = this.exitSets.length; this.exitSets.push({ mask, kind }); }
-    this.b.i32(i).set(this.L.exitSet);
+    // (set i's block is i + 1 out from $exit's: see emit)
+    this.b.br(this.toExit + 1 + i);
   }
 
   /** Stop before instruction `ins`: the interpreter executes it (and raises its fault, if any). */
@@ -1665,10 +1672,10 @@ class FunctionWriter {
       // through the epilogue's dispatch on the exit set)
       // (rax, rsp and the budget go back in the results: STATE gets the rest)
       this.when(() => { this.storeRegisters(this.dirtyHere & ~RAX_BIT); b.get(L.r[RAX]); this.packRegisters(); b.ret(); });
-      this.setExitSet(this.dirtyHere);
       b.i32(0).get(L.a).op('i32_wrap_i64').mem('i32_store', 2, S32B(STATE.TARGET));
       b.i32(0).i32(TAG_CODE).mem('i32_store', 2, S32B(STATE.TARGET_TAG));
-      b.i32(RET_TO).set(L.status).br(this.toExit);
+      b.i32(RET_TO).set(L.status);
+      this.exitTo(this.dirtyHere);
     });
     if (popped) { this.stopAtUndoPop(ins); return; }
     b.get(L.vt).i32(TAG_PTR).op('i32_eq');
@@ -1726,7 +1733,14 @@ class FunctionWriter {
   /** The code object a call through memory is guessed to reach (guessCallee), as the call needs it. */
   private guess(ins: Insn): { address: number; f: number | undefined; slot: number } | null {
     this.flat ??= this.p.blocks.flat().sort((x, y) => x.off - y.off);
-    const address = guessCallee(this.m, this.p.code, this.flat, this.flat.indexOf(ins));
+    return this.guessed(guessCallee(this.m, this.p.code, this.flat, this.flat.indexOf(ins)));
+  }
+
+  /**
+   * A guessed code object as a call needs it (its table slot, its function if in this
+   * module), recorded among this function's guesses (ModuleEnv.guessed); null without one.
+   */
+  private guessed(address: number | null): { address: number; f: number | undefined; slot: number } | null {
     if (address === null) return null;
     const slot = this.env.tableIndexOf(address);
     if (slot < 0) return null;
@@ -1932,15 +1946,7 @@ class FunctionWriter {
    */
   private guessSite(ins: Insn, site: number, disp: number): { address: number; f: number | undefined; slot: number } | null {
     this.flat ??= this.p.blocks.flat().sort((x, y) => x.off - y.off);
-    const address = guessThrough(this.m, this.p.code, this.flat, this.flat.indexOf(ins), site, disp);
-    if (address === null) return null;
-    const slot = this.env.tableIndexOf(address);
-    if (slot < 0) return null;
-    const f = this.env.functionOf.get(address);
-    let set = this.env.guessed.get(this.p.code.addr);
-    if (!set) this.env.guessed.set(this.p.code.addr, set = new Set());
-    set.add(address);
-    return { address, f, slot };
+    return this.guessed(guessThrough(this.m, this.p.code, this.flat, this.flat.indexOf(ins), site, disp));
   }
 
   /**
