@@ -36,9 +36,10 @@
  * details say which. Timings are reported, never asserted.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { built } from '../bin/fresh.cjs';
 import { projectFile, projectRoot } from '../bootstrap/project-files.ts';
 import { snapshotsTaken } from '../image/snapshot.ts';
 import { actorOpens } from '../src/system/actor-service.ts';
@@ -62,15 +63,10 @@ export const ACTOR_SIZES: ActorSizes = { fib: 30, spawns: 5, roundTrips: 2000, n
 const ENGINE = ENGINES[0]; // native, tiers as a user gets them
 
 const bundle = projectFile('dist/actor-worker.cjs');
-const built = projectFile('dist/.built');
 
-/** The build's worker when it is there and no source is newer; else null (the sources, through tsx). */
+/** The build's worker when it is there and fresh (bin/fresh.cjs, as bin/bedrock.js decides); else null (the sources, through tsx). */
 function freshBundle(): string | null {
-  if (!existsSync(bundle) || !existsSync(built)) return null;
-  const stamp = statSync(built).mtimeMs;
-  const newer = (d: string): boolean =>
-    readdirSync(d, { withFileTypes: true }).some((e) => (e.isDirectory() ? newer(`${d}/${e.name}`) : statSync(`${d}/${e.name}`).mtimeMs > stamp));
-  return ['kernel', 'bootstrap', 'src', 'image'].some((d) => newer(`${projectRoot()}/${d}`)) ? null : bundle;
+  return existsSync(bundle) && built(projectRoot() + '/') ? bundle : null;
 }
 
 let workerChosen: string | null | undefined;

@@ -7,14 +7,14 @@
  * the sources through tsx, which the details line says.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { built } from '../bin/fresh.cjs';
 import { projectFile, projectRoot } from '../bootstrap/project-files.ts';
 import type { Benchmark, Measurement } from './harness.ts';
 
 const bin = projectFile('bin/bedrock.js');
-const built = projectFile('dist/.built');
 let scratch: string | null = null;
 const dir = (): string => (scratch ??= mkdtempSync(join(tmpdir(), 'bedrock-startup-')));
 process.on('exit', () => { if (scratch) rmSync(scratch, { recursive: true, force: true }); });
@@ -76,15 +76,10 @@ function median(xs: readonly number[]): number {
   return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-/** Does bin/bedrock.js run the build (as a user's install does), or the sources? */
+/** Does bin/bedrock.js run the build (as a user's install does), or the sources? Its own rule, bin/fresh.cjs. */
 function which(): string {
-  if (!existsSync(built)) return 'from the sources through tsx: there is no build (npm run build)';
-  const stamp = statSync(built).mtimeMs;
-  const root = projectRoot() + '/';
-  const newer = (d: string): boolean =>
-    readdirSync(d, { withFileTypes: true }).some((e) => (e.isDirectory() ? newer(`${d}/${e.name}`) : statSync(`${d}/${e.name}`).mtimeMs > stamp));
-  const stale = ['kernel', 'bootstrap', 'src', 'image', 'bench'].some((d) => newer(root + d));
-  return stale ? 'from the sources through tsx: a source is newer than the build (npm run build)' : 'from the build in dist/';
+  if (!existsSync(projectFile('dist/.built'))) return 'from the sources through tsx: there is no build (npm run build)';
+  return built(projectRoot() + '/') ? 'from the build in dist/' : 'from the sources through tsx: a source is newer than the build (npm run build)';
 }
 
 function details(): string[] {

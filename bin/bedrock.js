@@ -13,69 +13,13 @@
 // This file is CommonJS (bin/package.json says so): an ES module entry makes Node load its ES
 // module loader, ~35 of its own modules, before the first line runs (~10 ms of every start).
 'use strict';
-const { existsSync, readdirSync, statSync } = require('node:fs');
+const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 const { pathToFileURL } = require('node:url');
 
 const root = join(__dirname, '..') + '/';
-const SOURCES = ['kernel', 'bootstrap', 'src', 'image', 'bench'];
 /** The commands of src/cli/commands.ts that never open the REPL. */
 const BATCH_COMMANDS = new Set(['eval', 'run', 'see', 'image', 'bench', 'asm', 'disasm', 'exec', 'help', '--help', '-h', '--version', '-V']);
-
-/**
- * The modification time (ms) of `path` and whether it is a directory, or null when it cannot be
- * had. Asked of ~220 files and directories at every start, so not with fs.statSync, which makes
- * a Stats object with four Dates for each (~5 ms of a start's CPU, most of this check): Node's
- * fs binding answers the same stat(2) as an array of numbers. Its layout is Node's own, so it is
- * used only when it agrees with fs.statSync on package.json (fastStat below); else statSync.
- */
-let statOf = (path) => {
-  const st = statSync(path);
-  return { mtimeMs: st.mtimeMs, directory: st.isDirectory() };
-};
-
-/** Node's fs binding's stat, when it can be had and agrees with fs.statSync (statOf); else null. */
-function fastStat() {
-  const quiet = process.noDeprecation;
-  try {
-    // process.binding is deprecated (DEP0111): its warning is held back for this one call.
-    process.noDeprecation = true;
-    const binding = process.binding('fs');
-    // [dev, mode, nlink, uid, gid, rdev, blksize, ino, size, blocks, atime s, ns, mtime s, ns, ...]
-    const stat = (path) => {
-      const a = binding.stat(path, false, undefined, true);
-      return { mtimeMs: a[12] * 1e3 + a[13] / 1e6, directory: (a[1] & 0o170000) === 0o040000 };
-    };
-    const want = statSync(root + 'package.json'), got = stat(root + 'package.json');
-    const dir = stat(root + 'bin');
-    return got.mtimeMs === want.mtimeMs && !got.directory && dir.directory ? stat : null;
-  } catch {
-    return null;
-  } finally {
-    process.noDeprecation = quiet;
-  }
-}
-
-/** The newest modification time of the files under `dir`. */
-function newest(dir) {
-  let t = 0;
-  for (const name of readdirSync(dir)) {
-    const st = statOf(`${dir}/${name}`);
-    t = Math.max(t, st.directory ? newest(`${dir}/${name}`) : st.mtimeMs);
-  }
-  return t;
-}
-
-function built() {
-  if (process.env.BEDROCK_FROM_SOURCE === '1') return false;
-  try {
-    const stamp = statSync(root + 'dist/.built').mtimeMs;
-    statOf = fastStat() ?? statOf;
-    return SOURCES.every((d) => newest(root + d) <= stamp) && statOf(root + 'package.json').mtimeMs <= stamp;
-  } catch {
-    return false;
-  }
-}
 
 // msgpackr's optional native addon only speeds up decoding strings, which images hold few of,
 // and finding it costs a start several milliseconds (detect-libc asks for a process report).
@@ -90,7 +34,7 @@ const failed = (e) => {
   process.stderr.write(`bedrock: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
   process.exit(70);
 };
-if (!built()) {
+if (!require('./fresh.cjs').built(root)) {
   import('tsx/esm/api').then(({ register }) => {
     register({ tsconfig: root + 'tsconfig.json' });
     return import(pathToFileURL(root + 'src/cli/main.ts').href);

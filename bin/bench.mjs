@@ -4,29 +4,21 @@
 // benchmarks, so nothing under src/ depends on bench/ (test/layers.test.ts): the benchmarks
 // sit above the system they measure.
 //
-// They measure the system as `bedrock` runs it: when the build is fresh (no source newer than
-// dist/.built), bench/main.ts and the sources it imports are bundled as bin/build.mjs bundles
-// the command line (esbuild, into dist/bench.mjs) and run from there. Run through tsx instead,
-// the host's code (the compiler, snapshots, the collector) ran a quarter slower: tsx keeps
-// every function's name, a call of a helper each time a closure is made. A stale build (or
-// no esbuild) runs the sources through tsx, as the details of the actors' benchmarks say.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+// They measure the system as `bedrock` runs it: when the build is fresh (bin/fresh.cjs, the
+// rule bin/bedrock.js follows), bench/main.ts and the sources it imports are bundled as
+// bin/build.mjs bundles the command line (esbuild, into dist/bench.mjs, with the same plugins,
+// bin/bundle-plugins.mjs) and run from there. Run through tsx instead, the host's code (the
+// compiler, snapshots, the collector) ran a quarter slower: tsx keeps every function's name, a
+// call of a helper each time a closure is made. A stale build (or no esbuild) runs the sources
+// through tsx, as the details of the benchmarks say.
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { opcodeCases } from './bundle-plugins.mjs';
+import fresh from './fresh.cjs';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 
-/** Whether dist/ was built after every source it holds was last changed. */
-function fresh() {
-  const built = root + 'dist/.built';
-  if (!existsSync(built)) return false;
-  const stamp = statSync(built).mtimeMs;
-  const newer = (d) => readdirSync(d, { withFileTypes: true })
-    .some((e) => (e.isDirectory() ? newer(`${d}/${e.name}`) : statSync(`${d}/${e.name}`).mtimeMs > stamp));
-  return !['kernel', 'bootstrap', 'src', 'image'].some((d) => newer(root + d));
-}
-
 async function bundled() {
-  if (!fresh()) return null;
+  if (!fresh.built(root)) return null;
   let esbuild;
   try { esbuild = await import('esbuild'); } catch { return null; }
   const outfile = root + 'dist/bench.mjs';
@@ -39,6 +31,7 @@ async function bundled() {
     target: 'node20',
     tsconfig: root + 'tsconfig.json',
     packages: 'external',
+    plugins: [opcodeCases],
     banner: { js: 'import { createRequire as __bedrockRequire } from "node:module"; const require = __bedrockRequire(import.meta.url);' },
     logLevel: 'warning',
   });

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Module from 'node:module';
+import { opcodeCases } from './bundle-plugins.mjs';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const dist = root + 'dist/';
@@ -236,7 +237,7 @@ try {
     define: { 'process.env.NODE_ENV': '"production"', ...fingerprint },
     // Bundled CommonJS modules (React's) call require; an ES module has none of its own.
     banner: { js: 'import { createRequire as __bedrockRequire } from "node:module"; const require = __bedrockRequire(import.meta.url);' },
-    plugins: [yogaSync, quickEmoji, lazyBuiltins],
+    plugins: [opcodeCases, yogaSync, quickEmoji, lazyBuiltins],
     logLevel: 'warning',
   });
   // The command line as CommonJS (so each start can use a V8 code cache, bin/code-cache.cjs).
@@ -261,7 +262,7 @@ try {
     external: ['msgpackr-extract', 'react-devtools-core'],
     define: { 'process.env.NODE_ENV': '"production"', 'import.meta.url': '__bedrockModuleUrl', ...fingerprint },
     banner: { js: 'const __bedrockModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
-    plugins,
+    plugins: [opcodeCases, ...plugins],
     logLevel: 'warning',
   });
   // The batch bundle: the REPL module, which loads Ink, is replaced by

@@ -42,6 +42,14 @@ export class Bytes {
     this.buf = bigger;
   }
 
+  /** Put `more` at byte `at`, moving what follows it along. */
+  insert(at: number, more: Uint8Array): void {
+    if (this.length + more.length > this.buf.length) this.grow(more.length);
+    this.buf.copyWithin(at + more.length, at, this.length);
+    this.buf.set(more, at);
+    this.length += more.length;
+  }
+
   contents(): Uint8Array { return this.buf.subarray(0, this.length); }
 }
 

@@ -8,10 +8,10 @@
  * A function's shape (a "loop-switch": any label can be entered, forward jumps are plain
  * breaks, backward jumps go through the switch, which V8 compiles to a jump table):
  *
- *   (func (param $ret $callee $entry $depth $rax $packed) (result i64 i64)
+ *   (func (param $link $target $rax $packed) (result i64 i64)   (see PACK_TAG)
  *     rax, rsp and the budget from the parameters; the other registers and the flags it
  *     uses from STATE (label 0's, or any label's)
- *     $pc := $entry
+ *     $pc := the entry label, from $target
  *     block $exit
  *       loop $top
  *         block $L(n-1) ... block $L0  br_table $L0 .. $L(n-1) ($pc)  end
@@ -55,7 +55,7 @@ import type { Machine } from '../machine.ts';
 import { registerEffects } from '../x86/effects.ts';
 import type { MemOperand, Operand } from '../x86/operand.ts';
 import { RAX, RIP, RSP, type Row } from '../x86/table.ts';
-import { Body, I32, I64, ModuleBuilder, VOID } from './emit.ts';
+import { Body, I32, I64, ModuleBuilder, OPC, VOID } from './emit.ts';
 import { ALL, analyse, effectsOf, fallsInto, FLAGS, type Liveness, successors } from './liveness.ts';
 import { sendShapeAt, type SendShape } from './sendshape.ts';
 
@@ -83,15 +83,21 @@ export const NESTED_RUN_WEIGHT = 4096;
 export function frameWeight(codeBytes: number): number { return 1024 + 2 * codeBytes; }
 
 /**
- * A translated function's type: (expected return address, code address, entry label, depth,
- * rax, packed) -> (rax, packed), where packed is rsp (bits 0-31), rax's tag (32-39) and the
- * budget (40-62). The registers a call passes and a return gives back travel in V8's
- * registers, not through STATE. (The budget the interpreter gives is at most its checkpoint
- * interval, 2^21, and a function only spends it.) Any other way out (STOP_AT, RET_TO, FAULT,
- * or RETURNED after a detour through the host) gives (status, -1): STATE holds all.
+ * A translated function's type: (link, target, rax, packed) -> (rax, packed), four i64s, so
+ * that V8 passes all of them in registers (it has five for a WebAssembly call's parameters;
+ * with six, one went through the stack). link is the expected return address (bits 0-31) and
+ * the depth (32-63); target the code object's address (0-31) and the entry label (32-63);
+ * packed is rsp (bits 0-31), rax's tag (32-39) and the budget (40-62). The registers a call
+ * passes and a return gives back travel in V8's registers, not through STATE. (The budget the
+ * interpreter gives is at most its checkpoint interval, 2^21, and a function only spends it.)
+ * Any other way out (STOP_AT, RET_TO, FAULT, or RETURNED after a detour through the host)
+ * gives (status, -1): STATE holds all.
  */
 export const PACK_TAG = 32;
 export const PACK_BUDGET = 40;
+/** Where the depth sits in link, and the entry label in target. */
+export const LINK_DEPTH = 32;
+export const TARGET_ENTRY = 32;
 
 /** Byte offsets of STATE fields (cells.ts STATE gives them in units of their views). */
 const S_REG = (r: number): number => 8 * r;
@@ -358,7 +364,8 @@ interface Locals {
   readonly rv: number; readonly pk: number;
 }
 
-const PARAM_RET = 0, PARAM_CALLEE = 1, PARAM_ENTRY = 2, PARAM_DEPTH = 3, PARAM_RAX = 4, PARAM_PACKED = 5;
+const PARAM_LINK = 0, PARAM_TARGET = 1, PARAM_RAX = 2, PARAM_PACKED = 3;
+const LOW32 = 0xffff_ffffn;
 /** rax, which travels in the call's parameters and results (never stored for a call or a return). */
 const RAX_BIT = 1 << RAX;
 
@@ -694,7 +701,12 @@ class FunctionWriter {
     this.b.op('i64_extend_i32_u').i64(-1n).ret();
   }
 
-  /** The registers a call passes (after its four i32 parameters): rax, and the packed rest. */
+  /** Push a call's link: its return address, and this function's depth with `weight` added. */
+  private link(retAddr: number, weight: number): void {
+    this.b.get(PARAM_LINK).i64(~LOW32).op('i64_and').i64((BigInt(weight) << BigInt(LINK_DEPTH)) | BigInt(retAddr)).op('i64_add');
+  }
+
+  /** The registers a call passes (after link and target): rax, and the packed rest. */
   private passRegisters(): void {
     this.b.get(this.L.r[RAX]);
     this.packRegisters();
@@ -706,12 +718,15 @@ class FunctionWriter {
     const { b, L, p } = this;
     // Entered at its start (a call), it loads what label 0 reads; elsewhere, what any label reads.
     const entries = p.entries;
+    // (the blocks of the exit sets' stores go here, around everything: see below)
+    const around = b.code.length;
     const atStart = this.live.liveAtLabel[0];
     let anywhere = atStart;
     for (const j of entries) anywhere |= this.live.liveAtLabel[j];
+    b.get(PARAM_TARGET).i64(BigInt(TARGET_ENTRY)).op('i64_shr_u').op('i32_wrap_i64').set(L.pc);
     if (atStart === anywhere) this.loadState(anywhere, true);
     else {
-      b.get(PARAM_ENTRY).op('i32_eqz').if();
+      b.get(L.pc).op('i32_eqz').if();
       this.loadState(atStart, true);
       b.else();
       this.loadState(anywhere, true);
@@ -719,7 +734,6 @@ class FunctionWriter {
     }
     this.unpackRegisters(PARAM_RAX, PARAM_PACKED);
     b.i32(0).set(L.exitSet);
-    b.get(PARAM_ENTRY).set(L.pc);
     b.i32(STOP_AT).set(L.status);
     b.i32(p.code.byteLength).set(L.next);
     b.i32(NEXT_AT).set(L.mode);
@@ -754,11 +768,15 @@ class FunctionWriter {
     // interpreter links past it, which says that execution ran off the end of the code.
     if (this.looped) b.end(); // $top
     b.end(); // $exit
-    // Each exit stores the registers dirty where it left: one branch per distinct set.
+    // Each exit stores the registers dirty where it left: one block per distinct set, which
+    // its exits branch to straight away (exitTo), so that V8 keeps alive to an exit only the
+    // locals its set stores (through one merge of all exits, every local any set stores was
+    // live everywhere, across every call). Their blocks open before everything (inserted at
+    // `around`, now that their number is known): $done, then set k-1 ... set 0, innermost.
     const sets = this.exitSets.length > 0 ? this.exitSets : [{ mask: 0, kind: -1 }];
     const k = sets.length;
-    b.block(); // $done
-    for (let i = 0; i < k; i++) b.block();
+    b.code.insert(around, new Uint8Array(2 * (k + 1)).map((_, i) => (i % 2 === 0 ? OPC.block : VOID)));
+    // (falling out of $exit, which no exit does: set 0, as ever)
     b.get(L.exitSet).brTable(sets.map((_, i) => i), k - 1);
     sets.forEach(({ mask, kind }, i) => {
       b.end();
@@ -808,16 +826,17 @@ class FunctionWriter {
   private exit(status: number, off: number, mode: number, refund: number, after = false): void {
     const { b, L } = this;
     if (refund > 0) b.get(L.budget).i32(refund).op('i32_add').set(L.budget);
-    this.setExitSet(after ? this.dirtyAfter : this.dirtyHere);
-    b.i32(status).set(L.status).i32(off).set(L.next).i32(mode).set(L.mode).br(this.toExit);
+    b.i32(status).set(L.status).i32(off).set(L.next).i32(mode).set(L.mode);
+    this.exitTo(after ? this.dirtyAfter : this.dirtyHere);
   }
 
-  /** Say which store set the coming exit needs. */
-  private setExitSet(mask: number): void {
+  /** Branch to the block of the epilogue that stores `mask` (with the flag kind known here). */
+  private exitTo(mask: number): void {
     const kind = (mask & FLAGS) !== 0 ? this.knownStoreKind : -1;
     let i = this.exitSets.findIndex((e) => e.mask === mask && e.kind === kind);
     if (i < 0) { i = this.exitSets.length; this.exitSets.push({ mask, kind }); }
-    this.b.i32(i).set(this.L.exitSet);
+    // (set i's block is i + 1 out from $exit's: see emit)
+    this.b.br(this.toExit + 1 + i);
   }
 
   /** Stop before instruction `ins`: the interpreter executes it (and raises its fault, if any). */
@@ -1659,16 +1678,15 @@ class FunctionWriter {
     const { b, L } = this;
     b.get(L.vt).i32(TAG_CODE).op('i32_eq');
     this.when(() => {
-      b.get(L.a).op('i32_wrap_i64').get(PARAM_RET).op('i32_eq');
-      b.get(L.a).i64(32n).op('i64_shr_u').op('i64_eqz').op('i32_and');
+      b.get(L.a).get(PARAM_LINK).i64(LOW32).op('i64_and').op('i64_eq');
       // (back where expected, the common case: the stores here, and return, with no detour
       // through the epilogue's dispatch on the exit set)
       // (rax, rsp and the budget go back in the results: STATE gets the rest)
       this.when(() => { this.storeRegisters(this.dirtyHere & ~RAX_BIT); b.get(L.r[RAX]); this.packRegisters(); b.ret(); });
-      this.setExitSet(this.dirtyHere);
       b.i32(0).get(L.a).op('i32_wrap_i64').mem('i32_store', 2, S32B(STATE.TARGET));
       b.i32(0).i32(TAG_CODE).mem('i32_store', 2, S32B(STATE.TARGET_TAG));
-      b.i32(RET_TO).set(L.status).br(this.toExit);
+      b.i32(RET_TO).set(L.status);
+      this.exitTo(this.dirtyHere);
     });
     if (popped) { this.stopAtUndoPop(ins); return; }
     b.get(L.vt).i32(TAG_PTR).op('i32_eq');
@@ -1676,7 +1694,7 @@ class FunctionWriter {
       // A code object's first slot: its table slot, from the cache index map.
       this.tableSlotOf(L.a, () => this.stopAt(ins));
       this.storeRegisters(this.dirtyHere & ~RAX_BIT);
-      b.get(PARAM_RET).get(L.a).op('i32_wrap_i64').i32(0).get(PARAM_DEPTH);
+      b.get(PARAM_LINK).get(L.a).op('i32_wrap_i64').op('i64_extend_i32_u');
       this.passRegisters();
       b.get(L.x).returnCallIndirect(this.env.fnType);
     });
@@ -1711,7 +1729,7 @@ class FunctionWriter {
     const slot = this.env.tableIndexOf(address);
     if (slot < 0) return false;
     this.storeRegisters(this.dirtyHere & ~RAX_BIT);
-    b.get(PARAM_RET).i32(address).i32(0).get(PARAM_DEPTH);
+    b.get(PARAM_LINK).i64(BigInt(address));
     this.passRegisters();
     const f = this.env.functionOf.get(address);
     if (f !== undefined) b.returnCall(f);
@@ -1726,7 +1744,14 @@ class FunctionWriter {
   /** The code object a call through memory is guessed to reach (guessCallee), as the call needs it. */
   private guess(ins: Insn): { address: number; f: number | undefined; slot: number } | null {
     this.flat ??= this.p.blocks.flat().sort((x, y) => x.off - y.off);
-    const address = guessCallee(this.m, this.p.code, this.flat, this.flat.indexOf(ins));
+    return this.guessed(guessCallee(this.m, this.p.code, this.flat, this.flat.indexOf(ins)));
+  }
+
+  /**
+   * A guessed code object as a call needs it (its table slot, its function if in this
+   * module), recorded among this function's guesses (ModuleEnv.guessed); null without one.
+   */
+  private guessed(address: number | null): { address: number; f: number | undefined; slot: number } | null {
     if (address === null) return null;
     const slot = this.env.tableIndexOf(address);
     if (slot < 0) return null;
@@ -1773,7 +1798,7 @@ class FunctionWriter {
     }
     // Too deep for the host's stack, or no room for the return address: the interpreter calls.
     const weight = frameWeight(this.p.code.byteLength);
-    b.get(PARAM_DEPTH).i32(MAX_DEPTH).op('i32_ge_u');
+    b.get(PARAM_LINK).i64(BigInt(MAX_DEPTH) << BigInt(LINK_DEPTH)).op('i64_ge_u');
     b.get(L.sp).i32(8).op('i32_sub').load32At(S_STACK_LO).op('i32_lt_s').op('i32_or');
     this.when(() => this.stopAt(ins));
     b.get(L.sp).i32(8).op('i32_sub').tee(L.sp).i64(BigInt(retAddr)).mem('i64_store', 3, STATE_BYTES);
@@ -1783,25 +1808,25 @@ class FunctionWriter {
     if (guess && guess.f !== undefined) {
       b.get(L.x).i32(0).op('i32_lt_s');
       b.if(); this.nest++;
-      b.i32(retAddr).i32(guess.address).i32(0).get(PARAM_DEPTH).i32(weight).op('i32_add');
+      this.link(retAddr, weight); b.i64(BigInt(guess.address));
       this.passRegisters();
       b.call(guess.f).set(L.pk).set(L.rv);
       b.else();
-      b.i32(retAddr).get(L.a).op('i32_wrap_i64').i32(0).get(PARAM_DEPTH).i32(weight).op('i32_add');
+      this.link(retAddr, weight); b.get(L.a).op('i32_wrap_i64').op('i64_extend_i32_u');
       this.passRegisters();
       b.get(L.x).callIndirect(this.env.fnType).set(L.pk).set(L.rv);
       this.nest--; b.end();
       this.afterCall(retAddr);
       return;
     }
-    b.i32(retAddr);
+    this.link(retAddr, weight);
     if (direct) {
-      b.i32(direct.address).i32(direct.entry).get(PARAM_DEPTH).i32(weight).op('i32_add');
+      b.i64(BigInt(direct.address) | (BigInt(direct.entry) << BigInt(TARGET_ENTRY)));
       this.passRegisters();
       if (direct.f !== undefined) b.call(direct.f);
       else b.i32(direct.slot).callIndirect(this.env.fnType);
     } else {
-      b.get(L.a).op('i32_wrap_i64').i32(0).get(PARAM_DEPTH).i32(weight).op('i32_add');
+      b.get(L.a).op('i32_wrap_i64').op('i64_extend_i32_u');
       this.passRegisters();
       b.get(L.x).callIndirect(this.env.fnType);
     }
@@ -1828,7 +1853,7 @@ class FunctionWriter {
     const R = shape.recv, T = shape.site, C = shape.cls;
     // Too deep for the host's stack, or no room for the return address: the interpreter calls.
     const weight = frameWeight(this.p.code.byteLength);
-    b.get(PARAM_DEPTH).i32(MAX_DEPTH).op('i32_ge_u');
+    b.get(PARAM_LINK).i64(BigInt(MAX_DEPTH) << BigInt(LINK_DEPTH)).op('i64_ge_u');
     b.get(L.sp).i32(8).op('i32_sub').load32At(S_STACK_LO).op('i32_lt_s').op('i32_or');
     this.when(() => this.stopAt(ins));
     b.get(L.sp).i32(8).op('i32_sub').tee(L.sp).i64(BigInt(retAddr)).mem('i64_store', 3, STATE_BYTES);
@@ -1900,14 +1925,14 @@ class FunctionWriter {
     b.get(V.fa).set(L.fa).get(V.fb).set(L.fb).i64(0n).set(L.fr).i32(FLAGS_SUB).set(L.fk);
     this.storeRegisters((this.dirtyHere & ~RAX_BIT) | (1 << C) | FLAGS, FLAGS_SUB);
     const callEntry = (): void => {
-      b.i32(retAddr).get(L.a).op('i32_wrap_i64').i32(0).get(PARAM_DEPTH).i32(weight).op('i32_add');
+      this.link(retAddr, weight); b.get(L.a).op('i32_wrap_i64').op('i64_extend_i32_u');
       this.passRegisters();
       b.get(L.x).callIndirect(this.env.fnType).set(L.pk).set(L.rv);
     };
     if (guess && guess.f !== undefined) {
       b.get(L.x).i32(0).op('i32_lt_s');
       b.if(); this.nest++;
-      b.i32(retAddr).i32(guess.address).i32(0).get(PARAM_DEPTH).i32(weight).op('i32_add');
+      this.link(retAddr, weight); b.i64(BigInt(guess.address));
       this.passRegisters();
       b.call(guess.f).set(L.pk).set(L.rv);
       b.else();
@@ -1917,7 +1942,7 @@ class FunctionWriter {
     b.else();
     // Anything else: the code object itself.
     this.storeRegisters(this.dirtyHere & ~RAX_BIT);
-    b.i32(retAddr).i32(direct.address).i32(0).get(PARAM_DEPTH).i32(weight).op('i32_add');
+    this.link(retAddr, weight); b.i64(BigInt(direct.address));
     this.passRegisters();
     if (direct.f !== undefined) b.call(direct.f);
     else b.i32(direct.slot).callIndirect(this.env.fnType);
@@ -1932,15 +1957,7 @@ class FunctionWriter {
    */
   private guessSite(ins: Insn, site: number, disp: number): { address: number; f: number | undefined; slot: number } | null {
     this.flat ??= this.p.blocks.flat().sort((x, y) => x.off - y.off);
-    const address = guessThrough(this.m, this.p.code, this.flat, this.flat.indexOf(ins), site, disp);
-    if (address === null) return null;
-    const slot = this.env.tableIndexOf(address);
-    if (slot < 0) return null;
-    const f = this.env.functionOf.get(address);
-    let set = this.env.guessed.get(this.p.code.addr);
-    if (!set) this.env.guessed.set(this.p.code.addr, set = new Set());
-    set.add(address);
-    return { address, f, slot };
+    return this.guessed(guessThrough(this.m, this.p.code, this.flat, this.flat.indexOf(ins), site, disp));
   }
 
   /**
@@ -1963,7 +1980,7 @@ class FunctionWriter {
       b.if(); this.nest++;
       b.i32(0).mem('i32_load', 2, S32B(STATE.TARGET)).tee(L.x).i32(retAddr).op('i32_ne');
       this.when(() => {
-        b.get(L.x).get(PARAM_RET).op('i32_eq');
+        b.get(L.x).get(PARAM_LINK).op('i32_wrap_i64').op('i32_eq');
         this.when(() => { b.i32(RETURNED); this.returnStatus(); });
         b.get(L.status);
         this.returnStatus();
@@ -2133,7 +2150,7 @@ class FunctionWriter {
     this.allocateInline();
     b.get(L.st).op('i32_eqz');
     this.when(() => {
-      b.i32(this.p.code.addr).i32(ins.off).get(PARAM_DEPTH).call(this.env.service).tee(L.status);
+      b.i32(this.p.code.addr).i32(ins.off).get(PARAM_LINK).i64(BigInt(LINK_DEPTH)).op('i64_shr_u').op('i32_wrap_i64').call(this.env.service).tee(L.status);
       this.when(() => { this.refundAndLeave(this.remaining + 1); });
     });
     this.loadState(this.liveAfter);
