@@ -394,7 +394,7 @@ export class Compiler {
       }
       if (candidates.length === 0) continue;
       plans.set(op, candidates.map(({ classIndex, leaf }) => {
-        const watch = this.watches.make(op.selector, classIndex, leaf.method);
+        const watch = this.watches.watch(op.selector, classIndex, leaf.method);
         if (watch < 0) throw new CompileFailure({ message: 'out of memory', span: NO_SPAN });
         // (the method too: the watch's list names it while the watch is empty)
         slotOf(leaf.method);

@@ -57,13 +57,12 @@ describe('leaf methods copied into send sites', () => {
       const args = params.map(() => r.pick(['1', 'nil', '#y', 'o', '3.5']));
       sends.push(argc === 0 ? `m${i}` : args.map((x, j) => `k${j}m${i}: ${x}`).join(' '));
     }
-    // Callers compiled after the leaves (so their sites copy them), each sending to a mix of receivers.
+    // Callers compiled after the leaves (so their sites copy them), each sent a mix of receivers.
     const calls: string[] = [];
     sends.forEach((send, i) => {
-      defs.push(`Object subclass: #Caller${i}`);
-      defs.push(`Caller${i} run: list -> | out | out := OrderedCollection new. list do: [:o | | x | x := [o ${send}] on: MessageNotUnderstood do: [:e | e return: #dnu]. out add: (x == o ifTrue: [#self] ifFalse: [x]); add: ((o respondsTo: #state) ifTrue: [o state] ifFalse: [o])]. ^out asArray`);
+      defs.push(`Object subclass: #Caller${i}`, `Caller${i} run: o -> ^o ${send}`);
       const receivers = Array.from({ length: 6 }, () => r.pick(['Leaves new', 'Twig new', 'Stone new', 'nil', '7', 'Leaves new', 'Twig new']));
-      calls.push(`Caller${i} new run: {${receivers.join('. ')}}`);
+      calls.push(`{${receivers.join('. ')}} collect: [:o | | x | x := [Caller${i} new run: o] on: MessageNotUnderstood do: [:e | e return: #dnu]. {x == o ifTrue: [#self] ifFalse: [x]. (o respondsTo: #state) ifTrue: [o state] ifFalse: [o]}]`);
     });
     // The same program twice in one system, its classes named apart: copying on, then off.
     const source = [...defs, ...calls].join('\n');
@@ -79,7 +78,9 @@ describe('leaf methods copied into send sites', () => {
     expect(a).toHaveLength(b.length);
     // (and copies were made: callers' listings show them)
     const listings = on.run(sends.map((_, i) => `On${tier}Caller${i} see: #run:`).join('\n'));
-    expect(listings.filter((l) => /\(inlined\)/.test(l)).length).toBeGreaterThan(sends.length / 2);
+    const copied = listings.filter((l) => /(Leaves|Twig|Stone)>>\S+ \(inlined\)/.test(l)).length;
+    console.log(`callers with copies: ${copied} of ${sends.length}`);
+    expect(copied).toBeGreaterThan(sends.length / 4);
   });
 
   it('copies the body where the listing shows it, and the copy runs without a send', () => {
@@ -91,11 +92,11 @@ describe('leaf methods copied into send sites', () => {
   });
 
   it('a method compiled before the accessors it sends copies them once they are defined', () => {
-    on.run("Object subclass: #Early\nEarly total: q -> ^q left + q right\nObject subclass: #Pair instanceVariableNames: 'left right'\nPair left -> ^left\nPair right -> ^right\nPair left: l right: r -> left := l. right := r");
+    on.run("Object subclass: #Early\nEarly total: q -> ^q leftOne + q rightOne\nObject subclass: #Pair instanceVariableNames: 'l r'\nPair leftOne -> ^l\nPair rightOne -> ^r\nPair leftOne: a rightOne: b -> l := a. r := b");
     const [listing] = on.run('Early see: #total:');
-    expect(listing).toMatch(/; Pair>>left \(inlined\)/);
-    expect(listing).toMatch(/; Pair>>right \(inlined\)/);
-    expect(on.run('Early new total: (Pair new left: 3 right: 4)')).toEqual(['7']);
+    expect(listing).toMatch(/; Pair>>leftOne \(inlined\)/);
+    expect(listing).toMatch(/; Pair>>rightOne \(inlined\)/);
+    expect(on.run('Early new total: (Pair new leftOne: 3 rightOne: 4)')).toEqual(['7']);
   });
 
   it('a redefinition made while the copying code runs answers from the next send on', () => {
