@@ -249,7 +249,7 @@ try {
   // The command line as CommonJS (so each start can use a V8 code cache, bin/code-cache.cjs).
   // import.meta.url (bootstrap/project-files.ts finds the project from it) becomes the bundle's
   // own URL. Without the indentation, with shorter syntax and short local names, so that a
-  // start reads and holds less text: the batch bundle is 0.61 MB instead of 1.13 MB (0.80 MB
+  // start reads and holds less text: the batch bundle is 0.66 MB instead of 1.13 MB (0.80 MB
   // with its names), and \`bedrock eval '3+4'\` touched ~450 (and then ~100) fewer pages of
   // memory (issue 12, item 4). Nothing of the system reads a function's or a class's name, nor
   // makes code from text (new Function, eval), which the short names would break; properties
