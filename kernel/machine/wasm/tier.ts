@@ -38,7 +38,7 @@ import { type CodeCache, Insn, OP } from '../insn.ts';
 import type { Machine } from '../machine.ts';
 import { RAX, RSP } from '../x86/table.ts';
 import { ModuleBuilder, I32, I64 } from './emit.ts';
-import { emitBitsHelper, emitFunction, FAULT, NEXT_AFTER, PACK_BUDGET, PACK_TAG, plan, RETURNED, type ModuleEnv, type Plan, STOP_AT } from './translate.ts';
+import { emitBitsHelper, emitFunction, FAULT, LINK_DEPTH, NEXT_AFTER, PACK_BUDGET, PACK_TAG, plan, RETURNED, type ModuleEnv, type Plan, STOP_AT, TARGET_ENTRY } from './translate.ts';
 import { nowMs } from '../clock.ts';
 
 export type TierMode = 'interpret' | 'translate' | 'auto';
@@ -78,7 +78,7 @@ export type TranslatedFn = (...args: unknown[]) => unknown;
 
 /** The parameters and results of every translated function and of the stub (translate.ts). */
 function functionType(mb: ModuleBuilder): number {
-  return mb.type([I32, I32, I32, I32, I64, I64], [I64, I64]);
+  return mb.type([I64, I64, I64, I64], [I64, I64]);
 }
 
 /** What a translation keeps of its plan: where its labels are, and which of them are entries. */
@@ -256,18 +256,24 @@ function runtimeBytes(): Uint8Array {
   const stub = runtime.define(fnType);
   {
     const b = stub.body;
-    b.i32(0).get(4).mem('i64_store', 3, 8 * RAX);
-    b.i32(0).get(5).i64(BigInt(PACK_TAG)).op('i64_shr_u').op('i32_wrap_i64').mem('i32_store8', 0, STATE.REG_TAGS + RAX);
-    b.i32(0).get(5).op('i32_wrap_i64').op('i64_extend_i32_u').mem('i64_store', 3, 8 * RSP);
-    b.i32(0).get(5).i64(BigInt(PACK_BUDGET)).op('i64_shr_u').op('i32_wrap_i64').mem('i32_store', 2, 4 * STATE.BUDGET);
-    b.get(0).get(1).get(2).get(3).call(interp).op('i64_extend_i32_u').i64(-1n);
+    b.i32(0).get(2).mem('i64_store', 3, 8 * RAX);
+    b.i32(0).get(3).i64(BigInt(PACK_TAG)).op('i64_shr_u').op('i32_wrap_i64').mem('i32_store8', 0, STATE.REG_TAGS + RAX);
+    b.i32(0).get(3).op('i32_wrap_i64').op('i64_extend_i32_u').mem('i64_store', 3, 8 * RSP);
+    b.i32(0).get(3).i64(BigInt(PACK_BUDGET)).op('i64_shr_u').op('i32_wrap_i64').mem('i32_store', 2, 4 * STATE.BUDGET);
+    // (link: the return address and the depth; target: the code object and the entry label)
+    b.get(0).op('i32_wrap_i64').get(1).op('i32_wrap_i64');
+    b.get(1).i64(BigInt(TARGET_ENTRY)).op('i64_shr_u').op('i32_wrap_i64');
+    b.get(0).i64(BigInt(LINK_DEPTH)).op('i64_shr_u').op('i32_wrap_i64');
+    b.call(interp).op('i64_extend_i32_u').i64(-1n);
   }
   runtime.export('stub', stub.index);
   const enter = runtime.define(runtime.type([I32, I32, I32, I32, I32], [I32]));
   {
     const b = enter.body;
     const rv = b.local(I64), pk = b.local(I64);
-    b.get(1).get(2).get(3).get(4);
+    // (enter's parameters: slot, ret, callee, entry, depth)
+    b.get(1).op('i64_extend_i32_u').get(4).op('i64_extend_i32_u').i64(BigInt(LINK_DEPTH)).op('i64_shl').op('i64_or');
+    b.get(2).op('i64_extend_i32_u').get(3).op('i64_extend_i32_u').i64(BigInt(TARGET_ENTRY)).op('i64_shl').op('i64_or');
     b.i32(0).mem('i64_load', 3, 8 * RAX);
     b.i32(0).mem('i32_load', 2, 4 * STATE.BUDGET).op('i64_extend_i32_u').i64(BigInt(PACK_BUDGET)).op('i64_shl');
     b.i32(0).mem('i32_load8_u', 0, STATE.REG_TAGS + RAX).op('i64_extend_i32_u').i64(BigInt(PACK_TAG)).op('i64_shl').op('i64_or');

@@ -8,10 +8,10 @@
  * A function's shape (a "loop-switch": any label can be entered, forward jumps are plain
  * breaks, backward jumps go through the switch, which V8 compiles to a jump table):
  *
- *   (func (param $ret $callee $entry $depth $rax $packed) (result i64 i64)
+ *   (func (param $link $target $rax $packed) (result i64 i64)   (see PACK_TAG)
  *     rax, rsp and the budget from the parameters; the other registers and the flags it
  *     uses from STATE (label 0's, or any label's)
- *     $pc := $entry
+ *     $pc := the entry label, from $target
  *     block $exit
  *       loop $top
  *         block $L(n-1) ... block $L0  br_table $L0 .. $L(n-1) ($pc)  end
@@ -83,15 +83,21 @@ export const NESTED_RUN_WEIGHT = 4096;
 export function frameWeight(codeBytes: number): number { return 1024 + 2 * codeBytes; }
 
 /**
- * A translated function's type: (expected return address, code address, entry label, depth,
- * rax, packed) -> (rax, packed), where packed is rsp (bits 0-31), rax's tag (32-39) and the
- * budget (40-62). The registers a call passes and a return gives back travel in V8's
- * registers, not through STATE. (The budget the interpreter gives is at most its checkpoint
- * interval, 2^21, and a function only spends it.) Any other way out (STOP_AT, RET_TO, FAULT,
- * or RETURNED after a detour through the host) gives (status, -1): STATE holds all.
+ * A translated function's type: (link, target, rax, packed) -> (rax, packed), four i64s, so
+ * that V8 passes all of them in registers (it has five for a WebAssembly call's parameters;
+ * with six, one went through the stack). link is the expected return address (bits 0-31) and
+ * the depth (32-63); target the code object's address (0-31) and the entry label (32-63);
+ * packed is rsp (bits 0-31), rax's tag (32-39) and the budget (40-62). The registers a call
+ * passes and a return gives back travel in V8's registers, not through STATE. (The budget the
+ * interpreter gives is at most its checkpoint interval, 2^21, and a function only spends it.)
+ * Any other way out (STOP_AT, RET_TO, FAULT, or RETURNED after a detour through the host)
+ * gives (status, -1): STATE holds all.
  */
 export const PACK_TAG = 32;
 export const PACK_BUDGET = 40;
+/** Where the depth sits in link, and the entry label in target. */
+export const LINK_DEPTH = 32;
+export const TARGET_ENTRY = 32;
 
 /** Byte offsets of STATE fields (cells.ts STATE gives them in units of their views). */
 const S_REG = (r: number): number => 8 * r;
@@ -358,7 +364,8 @@ interface Locals {
   readonly rv: number; readonly pk: number;
 }
 
-const PARAM_RET = 0, PARAM_CALLEE = 1, PARAM_ENTRY = 2, PARAM_DEPTH = 3, PARAM_RAX = 4, PARAM_PACKED = 5;
+const PARAM_LINK = 0, PARAM_TARGET = 1, PARAM_RAX = 2, PARAM_PACKED = 3;
+const LOW32 = 0xffff_ffffn;
 /** rax, which travels in the call's parameters and results (never stored for a call or a return). */
 const RAX_BIT = 1 << RAX;
 
@@ -448,6 +455,15 @@ class FunctionWriter {
   /** The label whose whole block `bounds` was left by (written in its place, no copy after), or -1. */
   private boundsOf = -1;
   private readonly boundsLo: number[] = [];
+  /**
+   * Pushes still to come in the current block whose room on the stack an earlier push of the
+   * same run checked already (see pushRun): rsp only goes down by 8 a push from there, and
+   * the stack's bounds change only when the host runs.
+   */
+  private prechecked = 0;
+  /** The current block's instructions and the index of the one being written. */
+  private blockInsns: readonly Insn[] = [];
+  private index = 0;
   private readonly boundsHi: number[] = [];
   private readonly n: number;
   /** Instructions of the current block not yet executed, after the current one (for refunds). */
@@ -694,7 +710,12 @@ class FunctionWriter {
     this.b.op('i64_extend_i32_u').i64(-1n).ret();
   }
 
-  /** The registers a call passes (after its four i32 parameters): rax, and the packed rest. */
+  /** Push a call's link: its return address, and this function's depth with `weight` added. */
+  private link(retAddr: number, weight: number): void {
+    this.b.get(PARAM_LINK).i64(~LOW32).op('i64_and').i64((BigInt(weight) << BigInt(LINK_DEPTH)) | BigInt(retAddr)).op('i64_add');
+  }
+
+  /** The registers a call passes (after link and target): rax, and the packed rest. */
   private passRegisters(): void {
     this.b.get(this.L.r[RAX]);
     this.packRegisters();
@@ -711,9 +732,10 @@ class FunctionWriter {
     const atStart = this.live.liveAtLabel[0];
     let anywhere = atStart;
     for (const j of entries) anywhere |= this.live.liveAtLabel[j];
+    b.get(PARAM_TARGET).i64(BigInt(TARGET_ENTRY)).op('i64_shr_u').op('i32_wrap_i64').set(L.pc);
     if (atStart === anywhere) this.loadState(anywhere, true);
     else {
-      b.get(PARAM_ENTRY).op('i32_eqz').if();
+      b.get(L.pc).op('i32_eqz').if();
       this.loadState(atStart, true);
       b.else();
       this.loadState(anywhere, true);
@@ -721,7 +743,6 @@ class FunctionWriter {
     }
     this.unpackRegisters(PARAM_RAX, PARAM_PACKED);
     b.i32(0).set(L.exitSet);
-    b.get(PARAM_ENTRY).set(L.pc);
     b.i32(STOP_AT).set(L.status);
     b.i32(p.code.byteLength).set(L.next);
     b.i32(NEXT_AT).set(L.mode);
@@ -856,7 +877,7 @@ class FunctionWriter {
 
   /** Write the copy of `chain` (see copyChain) in place of a jump back from the current label. */
   private writeCopy(chain: readonly number[]): void {
-    const saved = { kind: this.kind, storeKind: this.storeKind, cur: this.cur, remaining: this.remaining, block: this.blockNow, top: this.blockTop };
+    const saved = { kind: this.kind, storeKind: this.storeKind, cur: this.cur, remaining: this.remaining, block: this.blockNow, top: this.blockTop, insns: this.blockInsns, index: this.index, prechecked: this.prechecked };
     for (const k of chain) this.writeBlock(k, true);
     const last = this.p.blocks[chain[chain.length - 1]];
     const end = last[last.length - 1];
@@ -867,6 +888,7 @@ class FunctionWriter {
       if (next >= 0 && this.pos[next] > this.pos[this.label]) this.b.br(this.nest + (this.pos[next] - this.pos[this.label] - 1));
     }
     this.kind = saved.kind; this.storeKind = saved.storeKind; this.cur = saved.cur; this.remaining = saved.remaining; this.blockNow = saved.block;
+    this.blockInsns = saved.insns; this.index = saved.index; this.prechecked = saved.prechecked;
     // (bounds the copy found were found inside a branch: they hold for none of what follows)
     this.blockTop = saved.top;
     this.bounds = 0;
@@ -888,7 +910,10 @@ class FunctionWriter {
     this.storeKind = copy ? -1 : this.kindInto(i);
     b.get(L.budget).i32(count).op('i32_sub').tee(L.budget).i32(0).op('i32_lt_s');
     this.when(() => this.exit(STOP_AT, p.offsets[i], NEXT_AT, count));
+    this.blockInsns = block;
+    this.prechecked = 0;
     block.forEach((ins, k) => {
+      this.index = k;
       this.remaining = count - 1 - k;
       this.instruction(ins);
       this.forgetBounds(ins);
@@ -1596,11 +1621,38 @@ class FunctionWriter {
 
   // ---- the stack -----------------------------------------------------------------------------
 
+  /**
+   * The pushes of the run that starts at the current instruction: it and the pushes after it
+   * in this block, up to an instruction that changes rsp otherwise, or where the host runs.
+   * The first checks room for all of them: where there is not, the interpreter runs from the
+   * first on, and faults where it faults.
+   */
+  private pushRun(): number {
+    let n = 0;
+    for (let k = this.index; k < this.blockInsns.length; k++) {
+      const ins = this.blockInsns[k];
+      const row = decodedRow(ins);
+      if (!row || row.control !== 'next' || isSyncPoint(ins)) break;
+      const o = ins.decoded!.operands[0];
+      if (row.operation === 'push' && (o.kind === 'reg' || o.kind === 'imm' || o.kind === 'mem')) { n++; continue; }
+      if (row.operation === 'push' || registerEffects(row, ins.decoded!.operands).writes.includes(RSP)) break;
+    }
+    return Math.max(n, 1);
+  }
+
   private push(ins: Insn, ops: readonly Operand[]): void {
     const { b, L } = this;
+    const checked = this.prechecked > 0;
+    if (checked) this.prechecked--;
     if (!this.read(ins, ops[0], L.a, L.vt)) { this.stepped(ins); return; }
-    b.get(L.sp).i32(8).op('i32_sub').tee(L.x).load32At(S_STACK_LO).op('i32_lt_s');
-    this.when(() => this.stopAt(ins));
+    if (checked) b.get(L.sp).i32(8).op('i32_sub').set(L.x);
+    else {
+      const n = this.pushRun();
+      this.prechecked = n - 1;
+      b.get(L.sp).i32(8 * n).op('i32_sub').load32At(S_STACK_LO).op('i32_lt_s');
+      this.when(() => this.stopAt(ins));
+      b.get(L.sp).i32(8).op('i32_sub').set(L.x);
+    }
     b.get(L.x).get(L.a).mem('i64_store', 3, STATE_BYTES);
     b.load32At(S_TAGS).get(L.x).i32(3).op('i32_shr_u').op('i32_add').get(L.vt).mem('i32_store8', 0);
     b.get(L.x).set(L.sp);
@@ -1666,8 +1718,7 @@ class FunctionWriter {
     const { b, L } = this;
     b.get(L.vt).i32(TAG_CODE).op('i32_eq');
     this.when(() => {
-      b.get(L.a).op('i32_wrap_i64').get(PARAM_RET).op('i32_eq');
-      b.get(L.a).i64(32n).op('i64_shr_u').op('i64_eqz').op('i32_and');
+      b.get(L.a).get(PARAM_LINK).i64(LOW32).op('i64_and').op('i64_eq');
       // (back where expected, the common case: the stores here, and return, with no detour
       // through the epilogue's dispatch on the exit set)
       // (rax, rsp and the budget go back in the results: STATE gets the rest)
@@ -1683,7 +1734,7 @@ class FunctionWriter {
       // A code object's first slot: its table slot, from the cache index map.
       this.tableSlotOf(L.a, () => this.stopAt(ins));
       this.storeRegisters(this.dirtyHere & ~RAX_BIT);
-      b.get(PARAM_RET).get(L.a).op('i32_wrap_i64').i32(0).get(PARAM_DEPTH);
+      b.get(PARAM_LINK).get(L.a).op('i32_wrap_i64').op('i64_extend_i32_u');
       this.passRegisters();
       b.get(L.x).returnCallIndirect(this.env.fnType);
     });
@@ -1718,7 +1769,7 @@ class FunctionWriter {
     const slot = this.env.tableIndexOf(address);
     if (slot < 0) return false;
     this.storeRegisters(this.dirtyHere & ~RAX_BIT);
-    b.get(PARAM_RET).i32(address).i32(0).get(PARAM_DEPTH);
+    b.get(PARAM_LINK).i64(BigInt(address));
     this.passRegisters();
     const f = this.env.functionOf.get(address);
     if (f !== undefined) b.returnCall(f);
@@ -1787,7 +1838,7 @@ class FunctionWriter {
     }
     // Too deep for the host's stack, or no room for the return address: the interpreter calls.
     const weight = frameWeight(this.p.code.byteLength);
-    b.get(PARAM_DEPTH).i32(MAX_DEPTH).op('i32_ge_u');
+    b.get(PARAM_LINK).i64(BigInt(MAX_DEPTH) << BigInt(LINK_DEPTH)).op('i64_ge_u');
     b.get(L.sp).i32(8).op('i32_sub').load32At(S_STACK_LO).op('i32_lt_s').op('i32_or');
     this.when(() => this.stopAt(ins));
     b.get(L.sp).i32(8).op('i32_sub').tee(L.sp).i64(BigInt(retAddr)).mem('i64_store', 3, STATE_BYTES);
@@ -1797,25 +1848,25 @@ class FunctionWriter {
     if (guess && guess.f !== undefined) {
       b.get(L.x).i32(0).op('i32_lt_s');
       b.if(); this.nest++;
-      b.i32(retAddr).i32(guess.address).i32(0).get(PARAM_DEPTH).i32(weight).op('i32_add');
+      this.link(retAddr, weight); b.i64(BigInt(guess.address));
       this.passRegisters();
       b.call(guess.f).set(L.pk).set(L.rv);
       b.else();
-      b.i32(retAddr).get(L.a).op('i32_wrap_i64').i32(0).get(PARAM_DEPTH).i32(weight).op('i32_add');
+      this.link(retAddr, weight); b.get(L.a).op('i32_wrap_i64').op('i64_extend_i32_u');
       this.passRegisters();
       b.get(L.x).callIndirect(this.env.fnType).set(L.pk).set(L.rv);
       this.nest--; b.end();
       this.afterCall(retAddr);
       return;
     }
-    b.i32(retAddr);
+    this.link(retAddr, weight);
     if (direct) {
-      b.i32(direct.address).i32(direct.entry).get(PARAM_DEPTH).i32(weight).op('i32_add');
+      b.i64(BigInt(direct.address) | (BigInt(direct.entry) << BigInt(TARGET_ENTRY)));
       this.passRegisters();
       if (direct.f !== undefined) b.call(direct.f);
       else b.i32(direct.slot).callIndirect(this.env.fnType);
     } else {
-      b.get(L.a).op('i32_wrap_i64').i32(0).get(PARAM_DEPTH).i32(weight).op('i32_add');
+      b.get(L.a).op('i32_wrap_i64').op('i64_extend_i32_u');
       this.passRegisters();
       b.get(L.x).callIndirect(this.env.fnType);
     }
@@ -1842,7 +1893,7 @@ class FunctionWriter {
     const R = shape.recv, T = shape.site, C = shape.cls;
     // Too deep for the host's stack, or no room for the return address: the interpreter calls.
     const weight = frameWeight(this.p.code.byteLength);
-    b.get(PARAM_DEPTH).i32(MAX_DEPTH).op('i32_ge_u');
+    b.get(PARAM_LINK).i64(BigInt(MAX_DEPTH) << BigInt(LINK_DEPTH)).op('i64_ge_u');
     b.get(L.sp).i32(8).op('i32_sub').load32At(S_STACK_LO).op('i32_lt_s').op('i32_or');
     this.when(() => this.stopAt(ins));
     b.get(L.sp).i32(8).op('i32_sub').tee(L.sp).i64(BigInt(retAddr)).mem('i64_store', 3, STATE_BYTES);
@@ -1914,14 +1965,14 @@ class FunctionWriter {
     b.get(V.fa).set(L.fa).get(V.fb).set(L.fb).i64(0n).set(L.fr).i32(FLAGS_SUB).set(L.fk);
     this.storeRegisters((this.dirtyHere & ~RAX_BIT) | (1 << C) | FLAGS, FLAGS_SUB);
     const callEntry = (): void => {
-      b.i32(retAddr).get(L.a).op('i32_wrap_i64').i32(0).get(PARAM_DEPTH).i32(weight).op('i32_add');
+      this.link(retAddr, weight); b.get(L.a).op('i32_wrap_i64').op('i64_extend_i32_u');
       this.passRegisters();
       b.get(L.x).callIndirect(this.env.fnType).set(L.pk).set(L.rv);
     };
     if (guess && guess.f !== undefined) {
       b.get(L.x).i32(0).op('i32_lt_s');
       b.if(); this.nest++;
-      b.i32(retAddr).i32(guess.address).i32(0).get(PARAM_DEPTH).i32(weight).op('i32_add');
+      this.link(retAddr, weight); b.i64(BigInt(guess.address));
       this.passRegisters();
       b.call(guess.f).set(L.pk).set(L.rv);
       b.else();
@@ -1931,7 +1982,7 @@ class FunctionWriter {
     b.else();
     // Anything else: the code object itself.
     this.storeRegisters(this.dirtyHere & ~RAX_BIT);
-    b.i32(retAddr).i32(direct.address).i32(0).get(PARAM_DEPTH).i32(weight).op('i32_add');
+    this.link(retAddr, weight); b.i64(BigInt(direct.address));
     this.passRegisters();
     if (direct.f !== undefined) b.call(direct.f);
     else b.i32(direct.slot).callIndirect(this.env.fnType);
@@ -1969,7 +2020,7 @@ class FunctionWriter {
       b.if(); this.nest++;
       b.i32(0).mem('i32_load', 2, S32B(STATE.TARGET)).tee(L.x).i32(retAddr).op('i32_ne');
       this.when(() => {
-        b.get(L.x).get(PARAM_RET).op('i32_eq');
+        b.get(L.x).get(PARAM_LINK).op('i32_wrap_i64').op('i32_eq');
         this.when(() => { b.i32(RETURNED); this.returnStatus(); });
         b.get(L.status);
         this.returnStatus();
@@ -2139,7 +2190,7 @@ class FunctionWriter {
     this.allocateInline();
     b.get(L.st).op('i32_eqz');
     this.when(() => {
-      b.i32(this.p.code.addr).i32(ins.off).get(PARAM_DEPTH).call(this.env.service).tee(L.status);
+      b.i32(this.p.code.addr).i32(ins.off).get(PARAM_LINK).i64(BigInt(LINK_DEPTH)).op('i64_shr_u').op('i32_wrap_i64').call(this.env.service).tee(L.status);
       this.when(() => { this.refundAndLeave(this.remaining + 1); });
     });
     this.loadState(this.liveAfter);
