@@ -12,7 +12,8 @@
 // call of a helper each time a closure is made. A stale build (or no esbuild) runs the sources
 // through tsx, as the details of the benchmarks say.
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { opcodeCases } from './bundle-plugins.mjs';
+import { writeFileSync } from 'node:fs';
+import { constTopLevel, opcodeCases, sourceConstNames } from './bundle-plugins.mjs';
 import fresh from './fresh.cjs';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -22,9 +23,10 @@ async function bundled() {
   let esbuild;
   try { esbuild = await import('esbuild'); } catch { return null; }
   const outfile = root + 'dist/bench.mjs';
-  await esbuild.build({
+  const bundle = await esbuild.build({
     entryPoints: [root + 'bench/main.ts'],
     outfile,
+    write: false,
     bundle: true,
     format: 'esm',
     platform: 'node',
@@ -35,6 +37,7 @@ async function bundled() {
     banner: { js: 'import { createRequire as __bedrockRequire } from "node:module"; const require = __bedrockRequire(import.meta.url);' },
     logLevel: 'warning',
   });
+  writeFileSync(outfile, constTopLevel(bundle.outputFiles[0].text, sourceConstNames(root, ['kernel', 'bootstrap', 'src', 'image', 'bench'])).text);
   process.env.BEDROCK_BENCH_RUN = 'bundled as the command line is (dist/bench.mjs, from a fresh build)';
   return import(pathToFileURL(outfile).href);
 }

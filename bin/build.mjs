@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Module from 'node:module';
-import { opcodeCases } from './bundle-plugins.mjs';
+import { constTopLevel, opcodeCases, sourceConstNames } from './bundle-plugins.mjs';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const dist = root + 'dist/';
@@ -223,9 +223,13 @@ try {
   const layout = fingerprintModule.exports.layoutFingerprint();
   if (!/^[0-9a-f]{16}$/.test(layout)) throw new Error(`the layout fingerprint is not 16 hex digits: ${layout}`);
   const fingerprint = { __BEDROCK_LAYOUT_FINGERPRINT__: JSON.stringify(layout) };
-  await esbuild.build({
+  // The sources' top-level constants, const again in the bundles (bin/bundle-plugins.mjs constTopLevel).
+  const consts = sourceConstNames(root, ['kernel', 'bootstrap', 'src', 'image']);
+  const constant = (text) => constTopLevel(text, consts).text;
+  const cli = await esbuild.build({
     entryPoints: [root + 'src/cli/main.ts', root + 'src/cli/make-base-image.ts'],
     outdir: dist + 'cli',
+    write: false,
     bundle: true,
     splitting: true,
     format: 'esm',
@@ -240,31 +244,38 @@ try {
     plugins: [opcodeCases, yogaSync, quickEmoji, lazyBuiltins],
     logLevel: 'warning',
   });
+  mkdirSync(dist + 'cli', { recursive: true });
+  for (const f of cli.outputFiles) writeFileSync(f.path, f.path.endsWith('.js') ? constant(f.text) : f.contents);
   // The command line as CommonJS (so each start can use a V8 code cache, bin/code-cache.cjs).
   // import.meta.url (bootstrap/project-files.ts finds the project from it) becomes the bundle's
   // own URL. Without the indentation, with shorter syntax and short local names, so that a
-  // start reads and holds less text: the batch bundle is 0.61 MB instead of 1.13 MB (0.80 MB
+  // start reads and holds less text: the batch bundle is 0.66 MB instead of 1.13 MB (0.80 MB
   // with its names), and \`bedrock eval '3+4'\` touched ~450 (and then ~100) fewer pages of
   // memory (issue 12, item 4). Nothing of the system reads a function's or a class's name, nor
   // makes code from text (new Function, eval), which the short names would break; properties
   // keep theirs.
-  const commonJs = (outfile, plugins, entry = 'src/cli/main.ts') => esbuild.build({
-    entryPoints: [root + entry],
-    outfile: dist + outfile,
-    bundle: true,
-    minifyWhitespace: true,
-    minifySyntax: true,
-    minifyIdentifiers: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    tsconfig: root + 'tsconfig.json',
-    external: ['msgpackr-extract', 'react-devtools-core'],
-    define: { 'process.env.NODE_ENV': '"production"', 'import.meta.url': '__bedrockModuleUrl', ...fingerprint },
-    banner: { js: 'const __bedrockModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
-    plugins: [opcodeCases, ...plugins],
-    logLevel: 'warning',
-  });
+  // (Bundled as esbuild prints, its top-level constants made const again, then minified.)
+  const commonJs = async (outfile, plugins, entry = 'src/cli/main.ts') => {
+    const bundled = await esbuild.build({
+      entryPoints: [root + entry],
+      outfile: dist + outfile,
+      write: false,
+      bundle: true,
+      format: 'cjs',
+      platform: 'node',
+      target: 'node20',
+      tsconfig: root + 'tsconfig.json',
+      external: ['msgpackr-extract', 'react-devtools-core'],
+      define: { 'process.env.NODE_ENV': '"production"', 'import.meta.url': '__bedrockModuleUrl', ...fingerprint },
+      banner: { js: 'const __bedrockModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+      plugins: [opcodeCases, ...plugins],
+      logLevel: 'warning',
+    });
+    const min = await esbuild.transform(constant(bundled.outputFiles[0].text), {
+      minifyWhitespace: true, minifySyntax: true, minifyIdentifiers: true, format: 'cjs', target: 'node20', logLevel: 'warning',
+    });
+    writeFileSync(dist + outfile, min.code);
+  };
   // The batch bundle: the REPL module, which loads Ink, is replaced by
   // src/cli/repl-not-bundled.ts (bin/bedrock.js never starts a REPL from here).
   await commonJs('batch.cjs', [{

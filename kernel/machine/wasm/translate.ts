@@ -455,6 +455,15 @@ class FunctionWriter {
   /** The label whose whole block `bounds` was left by (written in its place, no copy after), or -1. */
   private boundsOf = -1;
   private readonly boundsLo: number[] = [];
+  /**
+   * Pushes still to come in the current block whose room on the stack an earlier push of the
+   * same run checked already (see pushRun): rsp only goes down by 8 a push from there, and
+   * the stack's bounds change only when the host runs.
+   */
+  private prechecked = 0;
+  /** The current block's instructions and the index of the one being written. */
+  private blockInsns: readonly Insn[] = [];
+  private index = 0;
   private readonly boundsHi: number[] = [];
   private readonly n: number;
   /** Instructions of the current block not yet executed, after the current one (for refunds). */
@@ -868,7 +877,7 @@ class FunctionWriter {
 
   /** Write the copy of `chain` (see copyChain) in place of a jump back from the current label. */
   private writeCopy(chain: readonly number[]): void {
-    const saved = { kind: this.kind, storeKind: this.storeKind, cur: this.cur, remaining: this.remaining, block: this.blockNow, top: this.blockTop };
+    const saved = { kind: this.kind, storeKind: this.storeKind, cur: this.cur, remaining: this.remaining, block: this.blockNow, top: this.blockTop, insns: this.blockInsns, index: this.index, prechecked: this.prechecked };
     for (const k of chain) this.writeBlock(k, true);
     const last = this.p.blocks[chain[chain.length - 1]];
     const end = last[last.length - 1];
@@ -879,6 +888,7 @@ class FunctionWriter {
       if (next >= 0 && this.pos[next] > this.pos[this.label]) this.b.br(this.nest + (this.pos[next] - this.pos[this.label] - 1));
     }
     this.kind = saved.kind; this.storeKind = saved.storeKind; this.cur = saved.cur; this.remaining = saved.remaining; this.blockNow = saved.block;
+    this.blockInsns = saved.insns; this.index = saved.index; this.prechecked = saved.prechecked;
     // (bounds the copy found were found inside a branch: they hold for none of what follows)
     this.blockTop = saved.top;
     this.bounds = 0;
@@ -900,7 +910,10 @@ class FunctionWriter {
     this.storeKind = copy ? -1 : this.kindInto(i);
     b.get(L.budget).i32(count).op('i32_sub').tee(L.budget).i32(0).op('i32_lt_s');
     this.when(() => this.exit(STOP_AT, p.offsets[i], NEXT_AT, count));
+    this.blockInsns = block;
+    this.prechecked = 0;
     block.forEach((ins, k) => {
+      this.index = k;
       this.remaining = count - 1 - k;
       this.instruction(ins);
       this.forgetBounds(ins);
@@ -1608,11 +1621,38 @@ class FunctionWriter {
 
   // ---- the stack -----------------------------------------------------------------------------
 
+  /**
+   * The pushes of the run that starts at the current instruction: it and the pushes after it
+   * in this block, up to an instruction that changes rsp otherwise, or where the host runs.
+   * The first checks room for all of them: where there is not, the interpreter runs from the
+   * first on, and faults where it faults.
+   */
+  private pushRun(): number {
+    let n = 0;
+    for (let k = this.index; k < this.blockInsns.length; k++) {
+      const ins = this.blockInsns[k];
+      const row = decodedRow(ins);
+      if (!row || row.control !== 'next' || isSyncPoint(ins)) break;
+      const o = ins.decoded!.operands[0];
+      if (row.operation === 'push' && (o.kind === 'reg' || o.kind === 'imm' || o.kind === 'mem')) { n++; continue; }
+      if (row.operation === 'push' || registerEffects(row, ins.decoded!.operands).writes.includes(RSP)) break;
+    }
+    return Math.max(n, 1);
+  }
+
   private push(ins: Insn, ops: readonly Operand[]): void {
     const { b, L } = this;
+    const checked = this.prechecked > 0;
+    if (checked) this.prechecked--;
     if (!this.read(ins, ops[0], L.a, L.vt)) { this.stepped(ins); return; }
-    b.get(L.sp).i32(8).op('i32_sub').tee(L.x).load32At(S_STACK_LO).op('i32_lt_s');
-    this.when(() => this.stopAt(ins));
+    if (checked) b.get(L.sp).i32(8).op('i32_sub').set(L.x);
+    else {
+      const n = this.pushRun();
+      this.prechecked = n - 1;
+      b.get(L.sp).i32(8 * n).op('i32_sub').load32At(S_STACK_LO).op('i32_lt_s');
+      this.when(() => this.stopAt(ins));
+      b.get(L.sp).i32(8).op('i32_sub').set(L.x);
+    }
     b.get(L.x).get(L.a).mem('i64_store', 3, STATE_BYTES);
     b.load32At(S_TAGS).get(L.x).i32(3).op('i32_shr_u').op('i32_add').get(L.vt).mem('i32_store8', 0);
     b.get(L.x).set(L.sp);
