@@ -3,7 +3,7 @@
  * DIR/Harness.som ARG ...` loads the class path as `bedrock run` does, then runs the program on
  * the interpreter alone with a watch that counts every instruction against the code object it
  * belongs to (a method's native code, a block's, or kernel code such as send stubs), and prints
- * the top of the table with each unit's share. Counts, not times: they do not depend on the
+ * the top of the table with each unit's share and how often it was entered (calls). Counts, not times: they do not depend on the
  * machine's load. BEDROCK_PROFILE_TOP=N prints N rows (40); BEDROCK_PROFILE_INSNS=N also prints
  * the N most executed instructions with their disassembly.
  */
@@ -24,6 +24,8 @@ const ws = opened.workspace;
 const k = ws.bedrock.kernel;
 const m = k.machine;
 const byCode = new Map<number, number>();
+/** Entries of each code object (its instruction at offset 0 run): calls, for a method or a block. */
+const calls = new Map<number, number>();
 const byInsn = new Map<object, number>();
 const wantInsns = Number(process.env.BEDROCK_PROFILE_INSNS ?? 0) > 0;
 let counting = false;
@@ -32,6 +34,7 @@ m.watch = (ins) => {
   if (!counting) return false;
   const a = ins.code.addr;
   byCode.set(a, (byCode.get(a) ?? 0) + 1);
+  if (ins.off === 0) calls.set(a, (calls.get(a) ?? 0) + 1);
   if (wantInsns) byInsn.set(ins, (byInsn.get(ins) ?? 0) + 1);
   return false;
 };
@@ -56,7 +59,8 @@ for (const n of byCode.values()) total += n;
 const top = Number(process.env.BEDROCK_PROFILE_TOP ?? 40);
 console.log(`\n${total} instructions counted (exit status ${status})`);
 for (const [a, n] of [...byCode].sort((x, y) => y[1] - x[1]).slice(0, top)) {
-  console.log(`${(100 * n / total).toFixed(1).padStart(5)}%  ${String(n).padStart(12)}  ${name(a)}`);
+  const c = calls.get(a) ?? 0;
+  console.log(`${(100 * n / total).toFixed(1).padStart(5)}%  ${String(n).padStart(12)}  ${String(c).padStart(10)} calls  ${name(a)}`);
 }
 if (wantInsns) {
   console.log('\nmost executed instructions:');

@@ -36,7 +36,8 @@ import { analyze, CompileFailure, Generator, MACHINE_OBJECTS, machinePrimitive, 
 import { frameOffset, type Op, type Unit } from './ir.ts';
 import { definitionOf, Dependents } from './dependents.ts';
 import { debugText } from './debug-info.ts';
-import { guardGroupOf, inlinableFragment, inlineFragment, itemsAt, literalSlot, nativeLines, type NativeCode } from './native.ts';
+import { guardGroupOf, inlinableFragment, inlineFragment, itemsAt, literalSlot, nativeLines, type LeafPlan, type NativeCode } from './native.ts';
+import { LeafIndex, MAX_CANDIDATES, Watches } from './leaf-sends.ts';
 import { isInstruction, optimize, type Line } from './peephole.ts';
 import { THREADED_APPLY_ARGUMENTS, THREADED_BIAS, THREADED_SEND_ARGUMENTS, threadedPairs, ThreadedPrimitives, type Pair } from './threaded.ts';
 
@@ -81,15 +82,43 @@ export class Compiler {
   private warnings: string[] = [];
   /** What the definition being compiled has in its code: (behaviour, selector, method) found (METHOD.INLINED). */
   private bound: [number, number, number][] = [];
+  /**
+   * Selectors the definition being compiled sends where fewer leaf methods than a site may take
+   * were copied (leaf-sends.ts), and how many were.
+   */
+  private uncopied = new Map<number, number>();
 
   /** The methods whose code has other methods in it, kept up to date (dependents.ts). */
   readonly dependents: Dependents;
+  /** Who defines each selector, for the leaf methods a send site may copy (leaf-sends.ts). */
+  readonly leaves: LeafIndex;
+  /** The watches that keep the copies right (leaf-sends.ts). */
+  readonly watches: Watches;
+  /** Copy leaf methods into send sites (leaf-sends.ts); off, every send is a whole send. */
+  inlineLeaves = true;
 
   constructor(readonly k: Kernel, public backend: Backend = 'native') {
     this.prims = new ThreadedPrimitives(k);
     this.dependents = new Dependents(this);
     // A class that changes shape has its methods compiled again (kernel/objects/reshape.ts).
     k.recompile = (behaviours) => this.dependents.recompileAll(behaviours);
+    this.leaves = new LeafIndex(k);
+    this.watches = new Watches(k);
+    // A change to what lookups find empties the send sites it concerns, watches too; those
+    // whose class finds the same method as before are armed again (leaf-sends.ts). After a
+    // forget or a class change (every site emptied), who defines what is found again.
+    const changed = k.cache.changed;
+    k.cache.changed = (selector) => {
+      this.watches.know();
+      changed?.(selector);
+      if (selector === undefined) this.leaves.reset();
+      this.watches.rearm(selector);
+    };
+    const freed = k.heap.hooks.onFreeFixed;
+    k.heap.hooks.onFreeFixed = (address, header) => {
+      freed?.(address, header);
+      this.watches.freed(address);
+    };
   }
 
   /**
@@ -109,6 +138,7 @@ export class Compiler {
     }
     this.warnings = [];
     this.bound = [];
+    this.uncopied.clear();
     try {
       return k.withHolds((hold): Defined => {
         const made = def.body.kind === 'assembly'
@@ -161,7 +191,9 @@ export class Compiler {
     const unit = this.unit({ kind: 'method', body, start: def.span.start.offset }, def.params.length, def.params, owner, `${def.target.name}>>${def.selector}`, hold);
     const c = this.materialize(unit, hold, 'both', undefined, true);
     const method = this.methodObject(c, def.selector, owner, def.source, hold, this.pragmaArray(def, hold));
-    return { ok: true, method: this.install(owner, def.selector, method, def.source, def.span) };
+    const installed = this.install(owner, def.selector, method, def.source, def.span);
+    this.dependents.noteUncopied(installed, this.uncopied);
+    return { ok: true, method: installed };
   }
 
   /**
@@ -183,6 +215,7 @@ export class Compiler {
     if (def.body.kind === 'assembly' || isMachineMethod(k, def)) return null;
     this.warnings = [];
     this.bound = [];
+    this.uncopied.clear();
     try {
       k.withHolds((hold) => {
         const unit = this.unit({ kind: 'method', body: def.body as Body, start: def.span.start.offset }, def.params.length, def.params, owner, `${def.target.name}>>${def.selector}`, hold);
@@ -191,6 +224,7 @@ export class Compiler {
         for (const s of [METHOD.CODE, METHOD.ENTRY, METHOD.THREADED, METHOD.LITERALS, METHOD.ORIGINS, METHOD.INLINED]) {
           setSlot(m, method, s, slot(m, fresh, s), slotTag(m, fresh, s));
         }
+        this.dependents.noteUncopied(method, this.uncopied);
       });
     } catch (e) {
       if (e instanceof CompileFailure) return e.error.message;
@@ -309,9 +343,10 @@ export class Compiler {
     }
     // The literal array, with two more slots at the end: the threaded vector, and the debug
     // info (debug-info.ts).
+    const leafSends = made === 'threaded' ? new Map<Op, LeafPlan>() : this.leafPlans(unit, siteSlots, literalsList);
     const literals = hold(this.fixedArray([...literalsList.map((p): [bigint, number] => [BigInt(p), TAG_PTR]), [BigInt(k.nil), TAG_PTR], [BigInt(k.nil), TAG_PTR]]));
     const vectorSlot = literalsList.length;
-    const native = made === 'threaded' ? NO_NATIVE_CODE : nativeLines(k, unit, literals, sites, siteSlots, method);
+    const native = made === 'threaded' ? NO_NATIVE_CODE : nativeLines(k, unit, literals, sites, siteSlots, method, leafSends);
     let { code: nativeCode, offsets } = made === 'threaded' ? { code: -1, offsets: [] as number[] } : this.placeCode(native.lines, hold, literals);
     const threaded = threadedCode ? threadedPairs(k, unit, literals, this.prims, sites) : { ok: true as const, pairs: [], ops: [] };
     if (!threaded.ok) throw new CompileFailure({ message: threaded.message, span: NO_SPAN });
@@ -335,6 +370,42 @@ export class Compiler {
     const compiled: Compiled = { unit, native, nativeCode, pairs: threaded.pairs, vector, stub, literals, origins };
     this.last = compiled;
     return compiled;
+  }
+
+  /**
+   * The leaf methods each ordinary send site of `unit` copies (leaf-sends.ts), their entries and
+   * the objects their bodies read appended to `literals` (which keep them alive).
+   */
+  private leafPlans(unit: Unit, siteSlots: ReadonlyMap<Op, number>, literals: number[]): Map<Op, LeafPlan> {
+    const plans = new Map<Op, LeafPlan>();
+    if (!this.inlineLeaves) return plans;
+    const k = this.k;
+    const slotOf = (object: number): number => {
+      const at = literals.indexOf(object);
+      if (at >= 0) return at;
+      literals.push(object);
+      return literals.length - 1;
+    };
+    for (const op of unit.ops) {
+      if (op.op !== 'send' || op.start >= 0 || !siteSlots.has(op)) continue;
+      const candidates = this.leaves.candidates(op.selector, op.argc);
+      if (candidates.length < MAX_CANDIDATES && this.leaves.mayCopy(op.selector)) {
+        this.uncopied.set(op.selector, Math.min(candidates.length, this.uncopied.get(op.selector) ?? MAX_CANDIDATES));
+      }
+      if (candidates.length === 0) continue;
+      plans.set(op, candidates.map(({ classIndex, leaf }) => {
+        const watch = this.watches.watch(op.selector, classIndex, leaf.method);
+        if (watch < 0) throw new CompileFailure({ message: 'out of memory', span: NO_SPAN });
+        // (the method too: the watch's list names it while the watch is empty)
+        slotOf(leaf.method);
+        return {
+          watch: slotOf(watch),
+          name: `${behaviourName(k, slotPointer(k.machine, leaf.method, METHOD.OWNER))}>>${op.name}`,
+          body: leaf.body.map((b) => ({ mnemonic: b.mnemonic, operands: b.operands.map((o) => (o.kind === 'literal' ? literalSlot(slotOf(o.object)) : o)) })),
+        };
+      }));
+    }
+    return plans;
   }
 
   private methodObject(c: Compiled, selector: string, owner: number, source: string, hold: (a: number) => number, pragmas?: number): number {
@@ -368,6 +439,7 @@ export class Compiler {
     if (sel < 0) throw new CompileFailure({ message: 'out of memory', span });
     const r = k.withHolds((hold) => { hold(method); return define(k, owner, sel, method, source); });
     if (typeof r === 'string') throw new CompileFailure({ message: r, span });
+    this.leaves.note(behaviourIndex(k, owner), sel);
     return method;
   }
 

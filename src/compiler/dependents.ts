@@ -15,11 +15,16 @@
  *
  * Finding dependents walks every chain, so it is done only when a selector some method has
  * in it was defined (an index of those selectors, made on first need), or after a forget.
+ *
+ * Leaf methods copied into send sites (leaf-sends.ts) need no recompiling to stay right (their
+ * watches do that); but a method compiled before the accessors it sends were defined is
+ * compiled again in place once they are, so that it copies them (copyNewLeaves).
  */
 import { slotCount, slotPointer } from '../../kernel/objects/access.ts';
 import { behaviourAt, behaviourName, classTable, lookupFrom, methodsHead, walkGuard } from '../../kernel/objects/classes.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
-import { ENTRY, METHOD } from '../../kernel/objects/layout.ts';
+import { CLASS, ENTRY, METHOD } from '../../kernel/objects/layout.ts';
+import { TAG_HDR } from '../../kernel/machine/cells.ts';
 import type { MethodDefinition } from '../lang/ast.ts';
 import { parseMethodText } from '../lang/filein.ts';
 import { parse } from '../lang/parser.ts';
@@ -43,6 +48,48 @@ export class Dependents {
 
   constructor(private readonly compiler: Compiler) {}
 
+  /**
+   * Methods made in this session with sends that copied fewer leaf methods than a site may take
+   * (fewer answered their selector yet: a class's methods compiled before the classes they send
+   * to), by selector: each with how many it copied.
+   */
+  private readonly uncopied = new Map<number, Map<number, number>>();
+
+  /** `method` sends these selectors having copied so many leaf methods (leaf-sends.ts). */
+  noteUncopied(method: number, selectors: ReadonlyMap<number, number>): void {
+    for (const [s, copied] of selectors) {
+      let methods = this.uncopied.get(s);
+      if (!methods) this.uncopied.set(s, (methods = new Map()));
+      methods.set(method, copied);
+    }
+  }
+
+  /**
+   * Compile again, in place, the methods in use that send a selector just defined having copied
+   * fewer leaf methods than it has now: so a program's methods copy the accessors of classes
+   * defined after them. (In place: the same method object, no new definition.)
+   */
+  private copyNewLeaves(changed: ReadonlySet<number>): void {
+    const k = this.compiler.k;
+    const m = k.machine;
+    if (!this.compiler.inlineLeaves) return;
+    for (const sel of changed) {
+      const methods = this.uncopied.get(sel);
+      if (!methods) continue;
+      const text = k.symbols.text(sel);
+      const argc = /^[a-zA-Z_]/.test(text) ? (text.match(/:/g) ?? []).length : 1;
+      const now = this.compiler.leaves.candidates(sel, argc).length;
+      for (const [method, copied] of methods) {
+        if (copied >= now) continue;
+        methods.delete(method);
+        if (!isMethod(k, method)) continue;
+        const owner = slotPointer(m, method, METHOD.OWNER), selector = slotPointer(m, method, METHOD.SELECTOR);
+        if (visibleMethod(k, owner, selector) !== method) continue;
+        if (this.compiler.recompileInPlace(method) === null) k.cache.invalidateSelector(selector);
+      }
+    }
+  }
+
   /** A method was made that has methods for these selectors in its code. */
   noteBound(selectors: Iterable<number>): void {
     if (!this.boundSelectors) return;
@@ -57,6 +104,9 @@ export class Dependents {
     const k = this.compiler.k;
     if (this.settling || (k.changed.size === 0 && !k.forgotten)) return [];
     this.settling = true;
+    // A forget empties every send site after the compiler has seen it: the watches of leaf
+    // copies whose classes find the same methods as before are armed again (leaf-sends.ts).
+    if (k.forgotten) this.compiler.watches.rearm();
     const notes: string[] = [];
     try {
       // A method compiled again is a definition too: its own dependents follow, round by round.
@@ -65,6 +115,7 @@ export class Dependents {
         const changed = new Set(k.changed);
         k.changed.clear();
         k.forgotten = false;
+        if (!everything) this.copyNewLeaves(changed);
         const bound = this.bound();
         if (!everything && ![...changed].some((s) => bound.has(s))) continue;
         for (const { method, name } of this.methodsInUse()) {
@@ -174,6 +225,23 @@ export function definitionOf(source: string, owner: string, selector: string): M
   const chunk = parseMethodText(source, target, classSide);
   if (!('message' in chunk) && chunk.selector === selector) return chunk;
   return 'its source does not read as its definition';
+}
+
+/** Is there a live compiled method at `address` (a header of class CompiledMethod before it)? */
+function isMethod(k: Kernel, address: number): boolean {
+  const m = k.machine, h = (address >> 3) - 1;
+  if (address <= 0 || h < m.fixedLo || h >= k.heap.fixedTop || m.store.tags[h] !== TAG_HDR) return false;
+  return m.store.cells32[2 * h + 1] >>> 15 === CLASS.CompiledMethod;
+}
+
+/** The method `b`'s own chain answers for `selector` (its newest entry), or -1. */
+function visibleMethod(k: Kernel, b: number, selector: number): number {
+  const m = k.machine;
+  const guard = walkGuard(k, 'a method chain');
+  for (let e = methodsHead(k, b); e >= 0 && e !== k.nil && guard(); e = slotPointer(m, e, ENTRY.NEXT)) {
+    if (slotPointer(m, e, ENTRY.SELECTOR) === selector) return slotPointer(m, e, ENTRY.METHOD);
+  }
+  return -1;
 }
 
 function forEachBehaviour(k: Kernel, fn: (b: number) => void): void {

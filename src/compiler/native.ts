@@ -140,7 +140,8 @@ interface Context extends SendContext {
  * that only reads or writes its own slots, constants and globals is made without a frame
  * (framelessLeaf).
  */
-export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: ReadonlyMap<Op, number>, siteSlots: ReadonlyMap<Op, number> = new Map(), leaf = false): NativeCode {
+export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: ReadonlyMap<Op, number>, siteSlots: ReadonlyMap<Op, number> = new Map(), leaf = false,
+  leafSends: ReadonlyMap<Op, LeafPlan> = new Map()): NativeCode {
   const cx: Context = { k, unit, literals, sites, siteSlots };
   if (leaf) {
     const made = framelessLeaf(cx);
@@ -344,9 +345,12 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
       case 'pushTop':
         emit('push', [reg(RAX)], origin);
         break;
-      case 'send':
-        emitSend(cx, emit, op, origin);
+      case 'send': {
+        const plan = leafSends.get(op);
+        if (plan) inlineLeafSend(cx, op, plan, { emit, label, coldEmit, coldLabel, name: `lf${fast++}` });
+        else emitSend(cx, emit, op, origin);
         break;
+      }
       case 'primitive': {
         // A register primitive of more arguments than registers is called at its entry, which
         // takes them as a send leaves them (the accumulator in the receiver's place).
@@ -540,6 +544,69 @@ function emitSend(cx: SendContext, emit: Emit, op: Extract<Op, { op: 'send' }>, 
     emit('call', [reg(R11)], origin);
   }
   if (op.argc > 0) emit('add', [reg(RSP), imm(8 * op.argc)], origin);
+}
+
+/**
+ * The methods whose bodies a send site copies (leaf-sends.ts): for each, the literal slot of
+ * its watch (a SendSite holding the class index the copy is for, while it is right), its name,
+ * and its body with its literals made this code's.
+ */
+export type LeafPlan = readonly { readonly watch: number; readonly name: string; readonly body: readonly { readonly mnemonic: string; readonly operands: readonly ItemOperand[] }[] }[];
+
+/**
+ * A send whose selector tiny leaf methods answer (leaf-sends.ts), their bodies copied in: each
+ * runs when the receiver's class index is the one its watch holds (a watch emptied by a change
+ * holds none); anything else is the whole send, out of line. For `p x` (the receiver in rax;
+ * with arguments, in r11 from the stack, and `add rsp, 8n` after a body):
+ *
+ *     lar rdx, ax                  ; an object?
+ *     cmp rdx, 1
+ *     jne send
+ *     mov rdx, [rax-8]
+ *     shr rdx, CLASS_SHIFT         ; its class index
+ *     mov r10, [rip+watch]
+ *     cmp rdx, [r10+SITE_KEY]
+ *     jne send                     ; (or on to the next class's watch)
+ *     mov rax, [rax+8]             ; Point>>x's body
+ *   done:
+ *   ...
+ *   send: mov r10, [rip+site]; mov r11, rax; call Kernel>>send; jmp done
+ */
+function inlineLeafSend(cx: SendContext, send: Extract<Op, { op: 'send' }>, plan: LeafPlan,
+  x: { emit: Emit; label: (name: string, origin: string) => void; coldEmit: Emit; coldLabel: (name: string, origin: string) => void; name: string }): void {
+  const { emit, label, coldEmit, coldLabel, name } = x;
+  const origin = describeOp(send);
+  const sendLabel = `${name}s`, done = `${name}d`;
+  const to = (l: string): ItemOperand => ({ kind: 'label', name: l });
+  const n = send.argc;
+  const receiver = n === 0 ? RAX : R11;
+  if (n > 0) emit('mov', [reg(R11), mem(RSP, -1, 1, 8 * (n - 1), 64)], origin);
+  emit('lar', [reg(RDX), reg16(receiver)], origin);
+  emit('cmp', [reg(RDX), imm(1)], origin);
+  emit('jne', [to(sendLabel)], origin);
+  emit('mov', [reg(RDX), mem(receiver, -1, 1, -8, 64)], origin);
+  emit('shr', [reg(RDX), imm(HEADER_CLASS_SHIFT)], origin);
+  plan.forEach((leaf, i) => {
+    const last = i === plan.length - 1;
+    const next = last ? sendLabel : `${name}n${i}`;
+    emit('mov', [reg(R10), literalSlot(leaf.watch)], origin);
+    emit('cmp', [reg(RDX), mem(R10, -1, 1, 8 * SEND_SITE.KEY, 64)], origin);
+    emit('jne', [to(next)], origin);
+    const inlined = `${leaf.name} (inlined)`;
+    for (const b of leaf.body) emit(b.mnemonic, [...b.operands], inlined);
+    if (n > 0) emit('add', [reg(RSP), imm(8 * n)], inlined);
+    if (!last) {
+      emit('jmp', [to(done)], inlined);
+      label(next, origin);
+    }
+  });
+  label(done, origin);
+  coldLabel(sendLabel, origin);
+  coldEmit('mov', [reg(R10), literalSlot(cx.siteSlots.get(send)!)], origin);
+  if (n === 0) coldEmit('mov', [reg(R11), reg(RAX)], origin);
+  coldEmit('call', [rel(slotPointer(cx.k.machine, cx.k.roots, ROOTS.SEND))], origin, { disp32: true });
+  if (n > 0) coldEmit('add', [reg(RSP), imm(8 * n)], origin);
+  coldEmit('jmp', [to(done)], origin);
 }
 
 /** Test the top for true or false (anything else fails: notBoolean), jump if it is `when`. */

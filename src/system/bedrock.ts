@@ -266,6 +266,9 @@ export class Bedrock {
     const r = genesis(options);
     if (!r.ok) return r.error;
     const b = new Bedrock(r.kernel, options.backend ?? 'native', options.steps ?? Infinity);
+    // The library's methods send their accessors: copies of leaf methods (src/compiler/leaf-sends.ts)
+    // are made in the code compiled after it, a program's (the base image stays as small).
+    b.compiler.inlineLeaves = false;
     for (const file of [...SYSTEM_FILES, ...DEBUG_FILES, ...CONCURRENCY_FILES]) {
       const text = readFileSync(projectFile(`bootstrap/system/${file}.bedrock`), 'utf8');
       const outcomes = b.evaluate(text);
@@ -304,6 +307,7 @@ export class Bedrock {
         if (remade) return `bootstrap/system/${file}.bedrock: ${remade}`;
       }
     }
+    b.compiler.inlineLeaves = true;
     return b;
   }
 
