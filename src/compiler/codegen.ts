@@ -27,6 +27,7 @@ import { declareUndeclared, findBinding, findUndeclared } from '../../kernel/obj
 import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { BEHAVIOUR, CLASS, METHOD, METHOD_KIND, ROOTS } from '../../kernel/objects/layout.ts';
 import { makeString } from '../../kernel/objects/methods.ts';
+import { arithmeticSealed } from '../../kernel/objects/arithmetic.ts';
 import type { Block, Body, Cascade, Expression, LiteralValue, Message, Span, Statement, Variable } from '../lang/ast.ts';
 import type { BlockLiterals, Op, Slot, Source, Unit } from './ir.ts';
 
@@ -64,6 +65,8 @@ export interface CodegenContext {
   readonly bind?: (behaviour: number, selector: string, method: number) => void;
   /** Told what is worth a warning (a name not defined yet). */
   readonly warn?: (message: string) => void;
+  /** Give counting loops an unchecked copy (countingLoop) once SmallInteger arithmetic is inlined; default yes. */
+  readonly countedLoops?: boolean;
 }
 
 /** The machine objects: sends to these globals are their primitives, compiled in place. */
@@ -119,6 +122,48 @@ function countingLoop(g: Generator, r: Expression, limit: Expression, b: Block, 
   g.value(limit);
   g.store(last);
   g.pop();
+  if (g.countedLoops && !b.statements.some((st) => assignsOrCounts(st, b.params[0].name))) {
+    // The copy that tests no tag, entered when the counter and the bound are SmallIntegers
+    // (checked once) and SmallInteger arithmetic is not overridden; that test is made again
+    // after the body, before the step (a definition the body made is obeyed there), and each
+    // failure goes on in the copy below, which tests everything. The counter stays a
+    // SmallInteger: only the step changes it, and a step that overflows goes on in the
+    // testing copy's step (which sends + and answers a LargeInteger).
+    const fast = g.newLabel(), step = g.newLabel();
+    g.intLoop([i, last], top);
+    g.label(fast);
+    g.loadSlot(i);
+    g.loadSlot(last);
+    g.sendCounted(by > 0n ? '<=' : '>=');
+    g.jumpIf(false, end);
+    g.inlineBlock(b);
+    g.pop();
+    g.intLoop([], step);
+    g.loadSlot(i);
+    g.loadNumber(by);
+    g.sendCounted('+', step);
+    g.store(i);
+    g.pop();
+    g.jump(fast);
+    g.label(top);
+    g.loadSlot(i);
+    g.loadSlot(last);
+    g.sendNamed(by > 0n ? '<=' : '>=', 1);
+    g.jumpIf(false, end);
+    g.inlineBlock(b);
+    g.pop();
+    g.label(step);
+    g.loadSlot(i);
+    g.loadNumber(by);
+    g.sendNamed('+', 1);
+    g.store(i);
+    g.pop();
+    g.jump(top);
+    g.label(end);
+    g.loadSlot(start);
+    g.popScope();
+    return;
+  }
   g.label(top);
   g.loadSlot(i);
   g.loadSlot(last);
@@ -135,6 +180,24 @@ function countingLoop(g: Generator, r: Expression, limit: Expression, b: Block, 
   g.label(end);
   g.loadSlot(start);
   g.popScope();
+}
+
+/**
+ * Does `e` assign to `name`, or hold a counting loop of its own (whose body would be copied
+ * again inside each copy of this one's)? Either keeps a counting loop to its one, testing form.
+ */
+function assignsOrCounts(e: Statement, name: string): boolean {
+  switch (e.kind) {
+    case 'assign': return e.target.name === name || assignsOrCounts(e.value, name);
+    case 'return': return assignsOrCounts(e.value, name);
+    case 'send':
+      if (e.message.selector === 'to:do:' || e.message.selector === 'to:by:do:') return true;
+      return assignsOrCounts(e.receiver, name) || e.message.args.some((a) => assignsOrCounts(a, name));
+    case 'cascade': return assignsOrCounts(e.receiver, name) || e.messages.some((m) => m.args.some((a) => assignsOrCounts(a, name)));
+    case 'brace': return e.elements.some((x) => assignsOrCounts(x, name));
+    case 'block': return e.statements.some((x) => assignsOrCounts(x, name));
+    default: return false;
+  }
 }
 
 function literalStep(e: Expression | undefined): bigint | null {
@@ -271,6 +334,8 @@ export class Generator {
   }
 
   private get isBlock(): boolean { return this.outer !== null; }
+  /** Do counting loops get their unchecked copy (countingLoop)? Once SmallInteger arithmetic is inlined. */
+  get countedLoops(): boolean { return this.cx.countedLoops !== false && arithmeticSealed(this.k); }
   /** Does this unit have a context of its own (captured variables, or a method that is a home)? */
   get ownsContext(): boolean { return this.contextVars > 0 || (!this.isBlock && this.analysis.home); }
 
@@ -849,6 +914,15 @@ export class Generator {
   loadSlot(slot: Slot): void { this.load(slot); }
   store(slot: Slot): void { this.emit({ op: 'store', to: slot }); }
   sendNamed(name: string, argc: number): void { this.sendSelector(name, argc, -1); }
+  /** A binary send of SmallInteger arithmetic in a counting loop's unchecked copy (ir.ts `counted`). */
+  sendCounted(name: string, overflow?: number): void {
+    const selector = this.k.symbols.intern(name);
+    if (selector < 0) throw new CompileFailure({ message: 'out of memory', span: NO_SPAN });
+    this.literal(selector);
+    this.emit({ op: 'send', selector, name, argc: 1, start: -1, counted: true, ...(overflow !== undefined && { overflow }) });
+    this.depth -= 1;
+  }
+  intLoop(slots: readonly Slot[], target: number): void { this.emit({ op: 'intLoop', slots, target }); }
   loadNumber(n: bigint): void { this.load({ kind: 'number', value: n }); }
   /** A temporary only the inliner can name (or a block parameter it binds). */
   newTemp(v: Variable): Slot { return this.declareTemp(v); }

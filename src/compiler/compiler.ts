@@ -96,6 +96,8 @@ export class Compiler {
   readonly watches: Watches;
   /** Copy leaf methods into send sites (leaf-sends.ts); off, every send is a whole send. */
   inlineLeaves = true;
+  /** Give counting loops a copy that tests no tag (codegen.ts countingLoop); off, one testing form. */
+  countedLoops = true;
 
   constructor(readonly k: Kernel, public backend: Backend = 'native') {
     this.prims = new ThreadedPrimitives(k);
@@ -288,6 +290,7 @@ export class Compiler {
       declared: what.kind === 'doit' && this.libraryDeclares() ? new Set<number>() : undefined,
       warn: (message) => this.warnings.push(message),
       bind: (b, selector, method) => this.bindTo(b, selector, method),
+      countedLoops: this.countedLoops,
       hold,
       compileBlock: (unit) => {
         const c = this.materialize(unit, hold);

@@ -68,8 +68,21 @@ export type Op =
   | { readonly op: 'store'; readonly to: Slot }
   | { readonly op: 'pop'; readonly restore: boolean }
   | { readonly op: 'pushTop' }
-  /** A dynamic send; `start` is the behaviour a super send looks in (-1 for an ordinary send). */
-  | { readonly op: 'send'; readonly selector: number; readonly name: string; readonly argc: number; readonly start: number }
+  /**
+   * A dynamic send; `start` is the behaviour a super send looks in (-1 for an ordinary send).
+   * `counted`: SmallInteger arithmetic whose operands are a counting loop's counter and
+   * bound, known to be SmallIntegers where an `intLoop` let the loop's unchecked copy run
+   * (native code tests no tag); `overflow`: the label of the testing copy's step, where an
+   * overflowed step goes on (the counter is no longer a SmallInteger).
+   */
+  | { readonly op: 'send'; readonly selector: number; readonly name: string; readonly argc: number; readonly start: number; readonly counted?: boolean; readonly overflow?: number }
+  /**
+   * The gate of a counting loop's unchecked copy (codegen.ts countingLoop): falls through when
+   * every slot holds a SmallInteger and SmallInteger arithmetic is not overridden (its guard),
+   * else jumps to `target`, the same loop with every test. Threaded code falls through (its
+   * copy sends as usual).
+   */
+  | { readonly op: 'intLoop'; readonly slots: readonly Slot[]; readonly target: number }
   /**
    * A primitive of a machine object (Memory, CPU, ALU), called or inlined. TOS kind: its one
    * argument is the top. REGISTERS kind: the top holds the accumulator under `argc`

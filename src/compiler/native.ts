@@ -371,6 +371,25 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
         else emit('call', [rel(op.code)], `${op.name} (called)`, { disp32: true });
         break;
       }
+      case 'intLoop': {
+        // A counting loop's gate (ir.ts): the slots' tags ORed (ZF: all SmallIntegers), or,
+        // with none, ZF set; the jnz is SmallInteger arithmetic's guard.
+        if (op.slots.length > 0) {
+          const regs = [R8, R9];
+          op.slots.forEach((slot, i) => load(cx, slot, regs[i], emit, origin));
+          emit('lar', [reg(RDX), reg16(R8)], origin);
+          if (op.slots.length > 1) {
+            emit('lar', [reg(RCX), reg16(R9)], origin);
+            emit('or', [reg(RDX), reg(RCX)], origin);
+          } else {
+            emit('test', [reg(RDX), reg(RDX)], origin);
+          }
+        } else {
+          emit('xor', [reg(RDX), reg(RDX)], origin);
+        }
+        emit('jnz', [{ kind: 'label', name: `L${op.target}` }], origin, GUARD_HINTS);
+        break;
+      }
       case 'label':
         label(`L${op.id}`, origin);
         break;
@@ -493,6 +512,7 @@ export function describeOp(op: Op): string {
     case 'send': return `send #${op.name}`;
     case 'primitive': return op.name;
     case 'jumpIf': return `jump if ${op.when}`;
+    case 'intLoop': return op.slots.length > 0 ? 'counting loop: SmallInteger bounds?' : 'counting loop: arithmetic not overridden?';
     default: return op.op;
   }
 }
@@ -679,18 +699,22 @@ function inlineArithmetic(ops: readonly Op[], at: number, cx: SendContext & { ar
   // Receiver and argument: (rax, literal) or (rcx, rax).
   const receiver = literal === undefined ? RCX : RAX;
   const argument: ItemOperand = literal === undefined ? reg(RAX) : imm(literal);
-  if (literal === undefined) {
-    emit('pop', [reg(RCX)], origin);
-    emit('lar', [reg(RDX), reg16(RCX)], origin);
-    emit('lar', [reg(R8), reg16(RAX)], origin);
-    emit('or', [reg(RDX), reg(R8)], origin);
-  } else {
-    emit('lar', [reg(RDX), reg16(RAX)], origin);
-    emit('test', [reg(RDX), reg(RDX)], origin);
+  if (literal === undefined) emit('pop', [reg(RCX)], origin);
+  // In a counting loop's unchecked copy the operands are SmallIntegers, and the loop's gates
+  // are the guard (ir.ts `counted`, codegen.ts countingLoop).
+  if (!send.counted) {
+    if (literal === undefined) {
+      emit('lar', [reg(RDX), reg16(RCX)], origin);
+      emit('lar', [reg(R8), reg16(RAX)], origin);
+      emit('or', [reg(RDX), reg(R8)], origin);
+    } else {
+      emit('lar', [reg(RDX), reg16(RAX)], origin);
+      emit('test', [reg(RDX), reg(RDX)], origin);
+    }
+    // The guard's branch, always rel32: while a special selector is overridden it is switched
+    // to `nop; jmp` where it stands (kernel/objects/guards.ts), which finds it by this hint.
+    emit('jnz', [to(sendLabel)], origin, GUARD_HINTS);
   }
-  // The guard's branch, always rel32: while a special selector is overridden it is switched
-  // to `nop; jmp` where it stands (kernel/objects/guards.ts), which finds it by this hint.
-  emit('jnz', [to(sendLabel)], origin, GUARD_HINTS);
   /** The instruction that undoes an overflowed one on the way to the send, if any. */
   let undo: [string, ItemOperand[]] | undefined;
   switch (how.kind) {
@@ -716,6 +740,11 @@ function inlineArithmetic(ops: readonly Op[], at: number, cx: SendContext & { ar
         emit('jo', [to(undoLabel)], origin);
         emit('mov', [reg(RAX), reg(RCX)], origin);
         undo = ['add', [reg(RCX), reg(RAX)]];
+      } else if (send.overflow !== undefined) {
+        // A counting loop's step (ir.ts `overflow`): overflowed, it goes on in the testing copy,
+        // which loads the counter again.
+        emit(how.op, [reg(RAX), argument], origin);
+        emit('jo', [to(`L${send.overflow}`)], origin);
       } else {
         // rax +/- the literal, undone by the other one.
         emit(how.op, [reg(RAX), argument], origin);
