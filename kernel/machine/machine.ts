@@ -394,12 +394,14 @@ export class Machine {
    * `from` (those below are the machine's own, registered already): opening an image's part,
    * from the record of its checks. The same as a call of adoptCode for each, in order, in one
    * loop that reads the maps and lists once: opening the base image adopts ~3,500 code objects,
-   * before V8 optimizes anything, and a call each cost a start ~1 ms.
+   * before V8 optimizes anything, and a call each cost a start ~1 ms. With `stride` 3, triples
+   * whose third is the cache index to give (a snapshot's, image/snapshot.ts; then adoptCodeIndexes).
    */
-  adoptCodes(code: readonly number[], from: number): void {
+  adoptCodes(code: ArrayLike<number>, from: number, stride: 2 | 3 = 2): void {
     const lo = this.fixedLo, list = this.cacheList, bytes = this.pendingBytes, free = this.freeCacheIndexes, tier = this.tier;
     let C32 = this.store.cells32, starts = this.codeStartOf, indexes = this.cacheIndexOf, top = -1;
-    for (let j = 0; j < code.length; j += 2) {
+    if (code.length > 0) this.codeChanges++;
+    for (let j = 0; j < code.length; j += stride) {
       const h = code[j];
       if (h < from) continue;
       const first = h + 1, slots = C32[2 * h] >>> 0;
@@ -411,7 +413,8 @@ export class Machine {
         indexes = this.cacheIndexOf;
       }
       starts.fill(first, h - lo, first + slots - lo);
-      const i = free.length > 0 ? free.pop()! : list.length;
+      const i = stride === 3 ? code[j + 2] : free.length > 0 ? free.pop()! : list.length;
+      if (stride === 3 && list[i] !== undefined) throw new RangeError(`cache index ${i} is taken`);
       indexes[first - lo] = i + 1;
       list[i] = h;
       bytes[i] = code[j + 1];
