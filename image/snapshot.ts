@@ -444,6 +444,32 @@ export function snapshotGeometry(kernel: Kernel): Snapshot['machine'] {
 }
 
 /** The options of the machine a snapshot of this geometry opens into. */
+/**
+ * The verifying mode's check of code maps said to be in place: the maps as a machine opening
+ * `s` into a cleared memory would write them (the machine's own code objects, then the
+ * snapshot's), against what the memory holds; a difference is an error naming the cell.
+ */
+function verifyMapsInPlace(machine: Machine, s: Snapshot): void {
+  const st = machine.store, lo = machine.fixedLo, C32 = st.cells32;
+  const starts = new Int32Array(st.codeStart.length), indexes = new Int32Array(st.cacheIndex.length);
+  // (The machine's own, below fixedBoot, it wrote itself just now.)
+  const own = machine.fixedBoot - lo;
+  starts.set(st.codeStart.subarray(0, own));
+  indexes.set(st.cacheIndex.subarray(0, own));
+  for (let j = 0; j < s.code.length; j += 3) {
+    const h = s.code[j];
+    if (h < machine.fixedBoot) continue;
+    const first = h + 1, slots = C32[2 * h] >>> 0;
+    starts.fill(first, h - lo, first + slots - lo);
+    indexes[first - lo] = s.code[j + 2] + 1;
+  }
+  for (let c = 0; c < starts.length; c++) {
+    if (starts[c] !== st.codeStart[c] || indexes[c] !== st.cacheIndex[c]) {
+      throw new Error(`code maps in place differ at cell ${c + lo} (code start ${st.codeStart[c]}, cache index ${st.cacheIndex[c]}; opened afresh: ${starts[c]}, ${indexes[c]})`);
+    }
+  }
+}
+
 export function snapshotMachineOptions(g: Snapshot['machine'], interrupt?: Int32Array): MachineOptions {
   return { cells: g.cells, lowCells: g.lowCells, fixedCells: g.fixedHi - g.lowCells, stackCells: g.stackCells, ...(interrupt && { interrupt }) };
 }
@@ -452,9 +478,10 @@ export function snapshotMachineOptions(g: Snapshot['machine'], interrupt?: Int32
  * A kernel over a copy of the snapshot's heap, in a new machine; nothing runs. `memory`: a
  * prepared memory for the machine (Machine.preparedMemory), reading 0 throughout (but where
  * the snapshot writes); `baseInPlace`: it holds the base's segments already (image/snapshot-memory.ts
- * BaseCopy), which are not copied again.
+ * BaseCopy), which are not copied again; `mapsInPlace`: its code maps are those of this
+ * snapshot's code objects already (image/snapshot-memory.ts holdsMaps), which are not written again.
  */
-export function openSnapshot(s: Snapshot, options: { readonly interrupt?: Int32Array; readonly memory?: WebAssembly.Memory; readonly baseInPlace?: boolean } = {}): Kernel {
+export function openSnapshot(s: Snapshot, options: { readonly interrupt?: Int32Array; readonly memory?: WebAssembly.Memory; readonly baseInPlace?: boolean; readonly mapsInPlace?: boolean } = {}): Kernel {
   const hp = s.heap;
   const machine = new Machine({ ...snapshotMachineOptions(s.machine, options.interrupt), ...(options.memory && { memory: options.memory }) });
   const heap = new Heap(machine, { nurseryCells: hp.nurseryCells, maxCells: hp.maxCells, largeObjectCells: hp.largeObjectCells, growthFactor: hp.growthFactor });
@@ -463,7 +490,8 @@ export function openSnapshot(s: Snapshot, options: { readonly interrupt?: Int32A
   if (s.base && !options.baseInPlace) copySegments(st, s.base.bytes, s.base.segments, s.base.take);
   copySegments(st, s.bytes, s.segments, null);
   st.cards.set(s.cards.subarray(0, st.cards.length));
-  machine.adoptCodes(s.code, machine.fixedBoot, 3);
+  if (options.mapsInPlace && snapshotChecks.verify) verifyMapsInPlace(machine, s);
+  machine.adoptCodes(s.code, machine.fixedBoot, 3, options.mapsInPlace === true);
   machine.adoptCodeIndexes();
   heap.fixedTop = hp.fixedTop;
   heap.oldTop = hp.oldTop;

@@ -396,14 +396,26 @@ export class Machine {
    * loop that reads the maps and lists once: opening the base image adopts ~3,500 code objects,
    * before V8 optimizes anything, and a call each cost a start ~1 ms. With `stride` 3, triples
    * whose third is the cache index to give (a snapshot's, image/snapshot.ts; then adoptCodeIndexes).
+   * `mapsInPlace`: the memory's code maps hold these code objects already, as this loop would
+   * write them (an actor's worker opening the next snapshot of the same code, where the last
+   * one left them: image/snapshot-memory.ts), and only the caches are listed.
    */
-  adoptCodes(code: ArrayLike<number>, from: number, stride: 2 | 3 = 2): void {
+  adoptCodes(code: ArrayLike<number>, from: number, stride: 2 | 3 = 2, mapsInPlace = false): void {
     const lo = this.fixedLo, list = this.cacheList, bytes = this.pendingBytes, free = this.freeCacheIndexes, tier = this.tier;
     let C32 = this.store.cells32, starts = this.codeStartOf, indexes = this.cacheIndexOf, top = -1;
+    if (mapsInPlace && stride !== 3) throw new RangeError('code maps in place need the cache indexes given');
     if (code.length > 0) this.codeChanges++;
     for (let j = 0; j < code.length; j += stride) {
       const h = code[j];
       if (h < from) continue;
+      if (mapsInPlace) {
+        const i = code[j + 2];
+        if (list[i] !== undefined) throw new RangeError(`cache index ${i} is taken`);
+        list[i] = h;
+        bytes[i] = code[j + 1];
+        if (i > top) top = i;
+        continue;
+      }
       const first = h + 1, slots = C32[2 * h] >>> 0;
       if (first + slots - lo > starts.length) {
         this.extendCodeMaps(first + slots - lo);
