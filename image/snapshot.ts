@@ -19,11 +19,11 @@
  * what differs from the base. Every writer of the fixed space marks the cards it writes
  * (CARD_WRITTEN: the machine's stores, and the host's through Machine.markWritten: new
  * objects, frees, headers, code bytes), so while nothing else wrote since the last snapshot
- * (Machine.hostWrites is the same: no host service but those that mark what they write ran,
- * no process switched; nothing was collected; the stack did not move), that is what the last
+ * (Machine.hostWrites is the same: no process was switched and no host writer said it wrote
+ * without marking; nothing was collected; the stack did not move), that is what the last
  * one sent, the cards marked since (every snapshot clears the marks), the fixed space's growth
  * and the running stack's used part: an evaluation that compiles its DoIt and spawns reads
- * no more. Else (a collection updates pointers, a host service wrote) the fixed space is
+ * no more. Else (a collection updates pointers, a process was switched) the fixed space is
  * compared with the base's bytes, a block and then an eighth down to a card at a time, which
  * finds exactly what differs whoever wrote it, in a fraction of the time a whole copy takes
  * (but 1-3 ms for the base image's 6 MB, memory's speed); the cells above the base's top are
@@ -226,7 +226,7 @@ function verifyMarks(kernel: Kernel, base: Snapshot, marked: readonly (readonly 
  * (CARD_WRITTEN), and the running stack's used part (its stores are not marked) with the cards
  * at its ends (a pointer stored in the stack by translated code sets its card to CARD_POINTER
  * alone, and a card at an end is shared with the objects beside the stack). The running stack
- * is the one of every store since: a process switch is a host service, which counts.
+ * is the one of every store since: a process switch counts in Machine.hostWrites.
  */
 function markedRanges(kernel: Kernel, lo: number, top: number): [number, number][] {
   const m = kernel.machine, st = m.store;
