@@ -203,11 +203,19 @@ export function releaseMemory(kernel: Kernel, opened: Snapshot, shape: OpenedSha
   const same = heap.stats.majorCollections === 0 && heap.stats.grows === 0 && st.cellCount === g.cells && m.fixedHi === g.fixedHi
     && st.mapCells === shape.mapCells && memory.buffer.byteLength === shape.bytes;
   if (!same) return { memory: Machine.preparedMemory(snapshotMachineOptions(g), memory), residue: null };
-  // The code maps: those of code objects the actor's machine registered cleared, the
-  // snapshot's left (none was forgotten: only a major collection forgets code). Without a
-  // change since the open (an actor that compiled nothing), nothing to look at.
+  // The code maps: those of the snapshot's list (Snapshot.code) left, the others cleared: the
+  // snapshot's code objects added to its list, and those the actor's machine registered (none
+  // was forgotten: only a major collection forgets code), if it registered any.
+  const codeStart = st.codeStart, cacheIndex = st.cacheIndex, C32 = st.cells32, lo = m.fixedLo, boot = m.fixedBoot;
+  const added = opened.codeAdded;
+  for (let j = 0; j < added.length; j += 3) {
+    const h = added[j];
+    // (Its header cell to its last slot, as Machine.adoptCodes fills them: not the next object's header, which may be code's.)
+    const end = h + 1 + (C32[2 * h] >>> 0) - lo;
+    codeStart.fill(0, h - lo, end);
+    cacheIndex.fill(0, h - lo, end);
+  }
   if (m.codeChanges !== shape.codeChanges) {
-    const codeStart = st.codeStart, cacheIndex = st.cacheIndex, C32 = st.cells32, lo = m.fixedLo, boot = m.fixedBoot;
     const list = opened.code;
     let top = 0;
     for (let j = 2; j < list.length; j += 3) top = Math.max(top, list[j]);
@@ -216,7 +224,6 @@ export function releaseMemory(kernel: Kernel, opened: Snapshot, shape: OpenedSha
     for (let j = 0; j < list.length; j += 3) theirs[list[j + 2]] = list[j] + 1;
     m.forEachCode((h, _bytes, i) => {
       if (h < boot || (i <= top && theirs[i] === h + 1)) return;
-      // (Its header cell to its last slot, as Machine.adoptCodes fills them: not the next object's header, which may be code's.)
       const end = h + 1 + (C32[2 * h] >>> 0) - lo;
       codeStart.fill(0, h - lo, end);
       cacheIndex.fill(0, h - lo, end);

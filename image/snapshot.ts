@@ -60,9 +60,14 @@ export interface Snapshot {
    * opener gives each the spawner's cache index (its slot in the translating tier's table), so
    * that a translation made in the opened machine has the bytes it has in the spawner and in
    * every other machine opened from a snapshot of the same image (kernel/machine/wasm/tier.ts
-   * keeps compiled modules by their bytes).
+   * keeps compiled modules by their bytes). Kept the same (the same array) while no code object
+   * is forgotten, so that an opener that had it last need not be sent it again, nor write its
+   * code maps again (image/snapshot-memory.ts holdsMaps); the code objects registered since it
+   * was made are in codeAdded.
    */
   readonly code: Int32Array;
+  /** Code objects registered since `code` was made (DoIts and methods compiled), triples as in `code`. */
+  readonly codeAdded: Int32Array;
   /** Free chunks of the fixed space: [header cell, cells] pairs. */
   readonly free: Int32Array;
   /** Stack objects other than the machine's own (processes'): header cells. */
@@ -322,21 +327,43 @@ function put(x: number): void {
 }
 
 /**
- * The code triples of a snapshot (Snapshot.code) of a machine, kept while its set of code
- * objects is the same (Machine.codeChanges): listing ~3,500 code objects took a third of a
- * millisecond of every spawn, and most spawns follow one with the same code.
+ * The code triples of a snapshot (Snapshot.code and codeAdded) of a machine. Listing ~5,500
+ * code objects took a third of a millisecond, and every evaluation compiles its DoIt: so the
+ * list made last is kept, and while no code object was forgotten since (Machine.codeForgets:
+ * only a major collection frees code) and the machine's code log still holds every one
+ * registered since (Machine.codeLogSince), those are added to it instead; at most MAX_ADDED,
+ * beyond which the list is made again.
  */
-const codeLists = new WeakMap<Machine, { readonly changes: number; readonly code: Int32Array }>();
+interface CodeLists {
+  readonly changes: number;
+  readonly forgets: number;
+  readonly code: Int32Array;
+  readonly added: Int32Array;
+}
+const codeLists = new WeakMap<Machine, CodeLists>();
+const MAX_ADDED = 2048;
+const NO_CODE = new Int32Array(0);
 
-function codeList(kernel: Kernel): Int32Array {
+function codeList(kernel: Kernel): CodeLists {
   const m = kernel.machine;
   const kept = codeLists.get(m);
-  if (kept && kept.changes === m.codeChanges) return kept.code;
+  if (kept && kept.changes === m.codeChanges) return kept;
+  if (kept && kept.forgets === m.codeForgets) {
+    const log = m.codeLogSince(0);
+    if (log !== null && log.length <= 3 * MAX_ADDED) {
+      gathered = 0;
+      for (let j = 0; j < log.length; j += 3) if (log[j] >= m.fixedBoot) { put(log[j]); put(log[j + 1]); put(log[j + 2]); }
+      const next = { ...kept, changes: m.codeChanges, added: gather.slice(0, gathered) };
+      codeLists.set(m, next);
+      return next;
+    }
+  }
   gathered = 0;
   m.forEachCode((h, byteLength, index) => { if (h >= m.fixedBoot) { put(h); put(byteLength); put(index); } });
-  const code = gather.slice(0, gathered);
-  codeLists.set(m, { changes: m.codeChanges, code });
-  return code;
+  m.clearCodeLog();
+  const made = { changes: m.codeChanges, forgets: m.codeForgets, code: gather.slice(0, gathered), added: NO_CODE };
+  codeLists.set(m, made);
+  return made;
 }
 
 /** The bytes a whole snapshot of `kernel`'s heap takes now (the size of Snapshot.bytes). */
@@ -401,7 +428,8 @@ export function takeSnapshot(kernel: Kernel, bytes?: ArrayBuffer | SharedArrayBu
     segments,
     bytes: buffer,
     cards: st.cards.slice(),
-    code,
+    code: code.code,
+    codeAdded: code.added,
     free,
     stacks: Int32Array.from(heap.stacks.filter((h) => h !== (m.homeStackLo >> 3) - 1)),
     symbols: kernel.symbols.packed(),
@@ -492,6 +520,7 @@ export function openSnapshot(s: Snapshot, options: { readonly interrupt?: Int32A
   st.cards.set(s.cards.subarray(0, st.cards.length));
   if (options.mapsInPlace && snapshotChecks.verify) verifyMapsInPlace(machine, s);
   machine.adoptCodes(s.code, machine.fixedBoot, 3, options.mapsInPlace === true);
+  if (s.codeAdded.length > 0) machine.adoptCodes(s.codeAdded, machine.fixedBoot, 3);
   machine.adoptCodeIndexes();
   heap.fixedTop = hp.fixedTop;
   heap.oldTop = hp.oldTop;
