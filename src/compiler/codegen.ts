@@ -103,7 +103,6 @@ export const INLINE_SHAPES: Readonly<Record<string, Shape>> = Object.freeze({
   'to:by:do:': (_r, args) => (args.length === 3 && literalStep(args[1]) !== null && block(args[2], 1) ? [args[2] as Block] : null),
 });
 
-/** A to:by:do: step written as a literal integer other than 0, or null. */
 /**
  * to:do: and to:by:do: inlined: start := receiver. i := start. last := limit.
  * [i <= last] whileTrue: [body. i := i + by] (>= for a negative step); the answer is start,
@@ -145,25 +144,17 @@ function countingLoop(g: Generator, r: Expression, limit: Expression, b: Block, 
     g.store(i);
     g.pop();
     g.jump(fast);
-    g.label(top);
-    g.loadSlot(i);
-    g.loadSlot(last);
-    g.sendNamed(by > 0n ? '<=' : '>=', 1);
-    g.jumpIf(false, end);
-    g.inlineBlock(b);
-    g.pop();
-    g.label(step);
-    g.loadSlot(i);
-    g.loadNumber(by);
-    g.sendNamed('+', 1);
-    g.store(i);
-    g.pop();
-    g.jump(top);
-    g.label(end);
-    g.loadSlot(start);
-    g.popScope();
+    testingLoop(g, { start, i, last }, b, by, top, end, step);
     return;
   }
+  testingLoop(g, { start, i, last }, b, by, top, end);
+}
+
+/**
+ * The counting loop that tests everything (every send whole), from `top`; `step` labels its
+ * step when the unchecked copy goes on there (countingLoop). Ends the loop: the answer is start.
+ */
+function testingLoop(g: Generator, { start, i, last }: { start: Slot; i: Slot; last: Slot }, b: Block, by: bigint, top: number, end: number, step?: number): void {
   g.label(top);
   g.loadSlot(i);
   g.loadSlot(last);
@@ -171,6 +162,7 @@ function countingLoop(g: Generator, r: Expression, limit: Expression, b: Block, 
   g.jumpIf(false, end);
   g.inlineBlock(b);
   g.pop();
+  if (step !== undefined) g.label(step);
   g.loadSlot(i);
   g.loadNumber(by);
   g.sendNamed('+', 1);
@@ -200,6 +192,7 @@ function assignsOrCounts(e: Statement, name: string): boolean {
   }
 }
 
+/** A to:by:do: step written as a literal integer other than 0, or null. */
 function literalStep(e: Expression | undefined): bigint | null {
   return e !== undefined && e.kind === 'literal' && e.value.type === 'integer' && e.value.value !== 0n ? e.value.value : null;
 }
