@@ -7,7 +7,8 @@
  * methods to their cheaper copies, leaf-sends.ts), compiled from message syntax, whose source,
  * read again, is at most MAX_NODES nodes with no block that is not inlined, no thisContext and
  * no pragma (a primitive). The classes whose lookup finds it (its behaviour, and the
- * subclasses that inherit it) must be at most MAX_CLASSES: each is a compare on the way in.
+ * subclasses that inherit it) must be at most MAX_CLASSES, each a compare on the way in, and
+ * not SmallInteger (a number is no object: the guard would always send, a cost for nothing).
  * The body is compiled again in the caller (codegen.ts Generator.inlineMethod): its
  * arguments, temporaries and receiver become the caller's temporaries, its instance variables
  * slots of that receiver, its `^` a jump past the send.
@@ -28,7 +29,7 @@
 import { slotCount, slotPointer } from '../../kernel/objects/access.ts';
 import { behaviourAt, behaviourName, classTable, lookupFrom, parentOf } from '../../kernel/objects/classes.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
-import { METHOD } from '../../kernel/objects/layout.ts';
+import { CLASS, METHOD } from '../../kernel/objects/layout.ts';
 import type { Block, Expression, Statement } from '../lang/ast.ts';
 import { INLINE_SHAPES, type InlineCandidate } from './codegen.ts';
 import { definitionOf } from './dependents.ts';
@@ -81,7 +82,8 @@ export class Inliner {
       let b = behaviourAt(k, i);
       for (let depth = 0; b >= 0 && depth < 32 && !behaviours.has(b); depth++) b = parentOf(k, b);
       if (b < 0 || !behaviours.has(b)) continue;
-      if (classes.length === MAX_CLASSES) return null;
+      // SmallInteger's (a number is no object: the guard would always send, a cost for nothing).
+      if (i === CLASS.SmallInteger || classes.length === MAX_CLASSES) return null;
       classes.push(i);
     }
     if (classes.length === 0) return null;
