@@ -7,12 +7,20 @@
  *                      (1028 primes a pass). Counted as tinyBenchmarks counts it: 500,000
  *                      bytecodes a pass, whoever runs it; the machine instructions per pass
  *                      are given beside.
- *   tiny.sends.*       ten unary sends a turn to a method that answers self, in a whileTrue:
- *                      loop; counted in those sends (the loop's own arithmetic not counted).
+ *   tiny.sends.*       ten unary sends a turn, in a whileTrue: loop, to a method with a
+ *                      temporary (`| t | t := self. ^t`): a method with a frame, which the
+ *                      compiler cannot copy into its callers (src/compiler/leaf-sends.ts), so
+ *                      each is a whole send; counted in those sends (the loop's own arithmetic
+ *                      not counted).
+ *   tiny.leaf-sends.*  the same loop sending a method that answers self (`^self`): a leaf,
+ *                      which the native back end copies into the loop behind a class check,
+ *                      so it times that check, not a send.
  *
  * Peers: bench/peers/sieve.st, sieve.fs, sends.st, sends.fs. Their runs are longer (more
  * passes and turns) so their own clocks measure them well; rates are per pass and per send,
- * so the sizes need not match.
+ * so the sizes need not match. sends.st holds both loops, as Bedrock's; GNU Smalltalk
+ * inlines neither method. gforth never inlines a colon definition, so its one loop of calls
+ * (sends.fs) is the peer of both.
  */
 import type { Backend } from '../src/compiler/compiler.ts';
 import { timed, type Benchmark } from './harness.ts';
@@ -28,7 +36,7 @@ export interface TinySizes {
   readonly peerSendTurns: number;
 }
 
-export const TINY_SIZES: TinySizes = { sievePasses: 5, peerSievePasses: 200, sendTurns: 100_000, peerSendTurns: 5_000_000 };
+export const TINY_SIZES: TinySizes = { sievePasses: 5, peerSievePasses: 200, sendTurns: 200_000, peerSendTurns: 5_000_000 };
 
 /** tinyBenchmarks' own count of bytecodes in one pass of its sieve. */
 export const BYTECODES_PER_PASS = 500_000;
@@ -58,7 +66,11 @@ SieveBench class sieve: passes ->
 
 export const SENDS_PROGRAM = `
 Object subclass: #SendBench
-SendBench ping -> ^self
+SendBench ping ->
+    | t |
+    t := self.
+    ^t
+SendBench leaf -> ^self
 SendBench class sends: turns ->
     | s i |
     s := self new.
@@ -67,7 +79,28 @@ SendBench class sends: turns ->
         s ping. s ping. s ping. s ping. s ping. s ping. s ping. s ping. s ping. s ping.
         i := i + 1].
     ^i
+SendBench class leafSends: turns ->
+    | s i |
+    s := self new.
+    i := 0.
+    [i < turns] whileTrue: [
+        s leaf. s leaf. s leaf. s leaf. s leaf. s leaf. s leaf. s leaf. s leaf. s leaf.
+        i := i + 1].
+    ^i
 `;
+
+/** The two loops of SENDS_PROGRAM: a whole send a turn's each, and a leaf copied in. */
+interface SendsLoop {
+  readonly name: 'sends' | 'leaf-sends';
+  /** Its selector, in SENDS_PROGRAM and in bench/peers/sends.st. */
+  readonly selector: 'sends:' | 'leafSends:';
+  readonly about: string;
+}
+
+const LOOPS: readonly SendsLoop[] = [
+  { name: 'sends', selector: 'sends:', about: 'a loop of unary sends to a method with a frame' },
+  { name: 'leaf-sends', selector: 'leafSends:', about: 'a loop of unary sends of ^self, which the native back end copies into the loop' },
+];
 
 /** Keep results alive so the JIT cannot drop the work. */
 export let sink: unknown = null;
@@ -86,16 +119,16 @@ function bedrockSieve(engine: Engine, passes: number): Benchmark {
   };
 }
 
-function bedrockSends(engine: Engine, turns: number): Benchmark {
+function bedrockSends(engine: Engine, loop: SendsLoop, turns: number): Benchmark {
   return {
-    name: `tiny.sends.${engine.label}`, unit: 'sends/s', size: `${turns * SENDS_PER_TURN} sends`,
-    about: `a loop of unary sends in Bedrock's language, ${engine.backend} back end, ${engine.tier === 'auto' ? 'tiers as a user gets them' : 'the interpreter alone'}`,
-    baselines: ['js.tiny-sends', 'peer.gst.sends', 'peer.gforth.sends'],
+    name: `tiny.${loop.name}.${engine.label}`, unit: 'sends/s', size: `${turns * SENDS_PER_TURN} sends`,
+    about: `${loop.about}, in Bedrock's language, ${engine.backend} back end, ${engine.tier === 'auto' ? 'tiers as a user gets them' : 'the interpreter alone'}`,
+    baselines: ['js.tiny-sends', `peer.gst.${loop.name}`, 'peer.gforth.sends'],
     runs: 5,
-    warmup: () => { define(engine, 'sends', SENDS_PROGRAM); timedEval(engine, 'SendBench sends: 1000', '1000', 0); },
+    warmup: () => { define(engine, 'sends', SENDS_PROGRAM); timedEval(engine, `SendBench ${loop.selector} 1000`, '1000', 0); },
     run: () => {
       define(engine, 'sends', SENDS_PROGRAM);
-      return timedEval(engine, `SendBench sends: ${turns}`, String(turns), turns * SENDS_PER_TURN);
+      return timedEval(engine, `SendBench ${loop.selector} ${turns}`, String(turns), turns * SENDS_PER_TURN);
     },
   };
 }
@@ -135,7 +168,7 @@ function jsTinySends(turns: number): number {
 
 export function makeTinyBenchmarks(s: TinySizes = TINY_SIZES): Benchmark[] {
   const sieve = { unit: 'bytecodes/s', size: `${s.peerSievePasses} passes`, args: [String(s.peerSievePasses)], expect: String(PRIMES), work: s.peerSievePasses * BYTECODES_PER_PASS };
-  const sends = { unit: 'sends/s', size: `${s.peerSendTurns * SENDS_PER_TURN} sends`, args: [String(s.peerSendTurns)], expect: String(s.peerSendTurns), work: s.peerSendTurns * SENDS_PER_TURN };
+  const sends = { unit: 'sends/s', size: `${s.peerSendTurns * SENDS_PER_TURN} sends`, expect: String(s.peerSendTurns), work: s.peerSendTurns * SENDS_PER_TURN };
   return [
     ...ENGINES.map((e) => bedrockSieve(e, s.sievePasses)),
     {
@@ -149,7 +182,9 @@ export function makeTinyBenchmarks(s: TinySizes = TINY_SIZES): Benchmark[] {
     },
     peerBenchmark({ ...sieve, name: 'peer.gst.bytecodes', about: 'the same sieve in GNU Smalltalk (bench/peers/sieve.st)', peer: GST, file: 'sieve.st' }),
     peerBenchmark({ ...sieve, name: 'peer.gforth.bytecodes', about: 'the same sieve in Forth, gforth-fast (bench/peers/sieve.fs)', peer: GFORTH, file: 'sieve.fs', word: 'bench-sieve' }),
-    ...ENGINES.map((e) => bedrockSends(e, s.sendTurns)),
+    ...ENGINES.map((e) => bedrockSends(e, LOOPS[0], s.sendTurns)),
+    // The leaf's copy is the native back end's (the threaded one sends it).
+    ...ENGINES.filter((e) => e.backend === 'native').map((e) => bedrockSends(e, LOOPS[1], s.sendTurns)),
     {
       name: 'js.tiny-sends', unit: 'sends/s', size: `${s.peerSendTurns * SENDS_PER_TURN} calls`, about: 'the same loop of method calls in plain JavaScript',
       run: () => timed(() => {
@@ -157,7 +192,13 @@ export function makeTinyBenchmarks(s: TinySizes = TINY_SIZES): Benchmark[] {
         return s.peerSendTurns * SENDS_PER_TURN;
       }),
     },
-    peerBenchmark({ ...sends, name: 'peer.gst.sends', about: 'the same loop of sends in GNU Smalltalk (bench/peers/sends.st)', peer: GST, file: 'sends.st' }),
-    peerBenchmark({ ...sends, name: 'peer.gforth.sends', about: 'the same loop, as calls of a colon definition, in gforth-fast (bench/peers/sends.fs)', peer: GFORTH, file: 'sends.fs', word: 'bench-sends' }),
+    ...LOOPS.map((l) => peerBenchmark({
+      ...sends, name: `peer.gst.${l.name}`, about: `the same loop (${l.selector}) in GNU Smalltalk (bench/peers/sends.st)`,
+      peer: GST, file: 'sends.st', args: [String(s.peerSendTurns), l.selector],
+    })),
+    peerBenchmark({
+      ...sends, name: 'peer.gforth.sends', about: 'the same loop, as calls of a colon definition, in gforth-fast (bench/peers/sends.fs)',
+      peer: GFORTH, file: 'sends.fs', word: 'bench-sends', args: [String(s.peerSendTurns)],
+    }),
   ];
 }

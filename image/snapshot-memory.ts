@@ -11,7 +11,7 @@
  * be lower). After a major collection, or when memory grew or its layout moved, the whole
  * memory is cleared as before.
  */
-import { STATE_BYTES } from '../kernel/machine/cells.ts';
+import { CARD_SHIFT, CARD_WRITTEN, STATE_BYTES } from '../kernel/machine/cells.ts';
 import { Machine } from '../kernel/machine/machine.ts';
 import type { Kernel } from '../kernel/objects/kernel.ts';
 import { snapshotCells, snapshotMachineOptions, type Snapshot } from './snapshot.ts';
@@ -31,6 +31,12 @@ export interface Reusable {
   readonly residue: Residue | null;
   /** The id of the whole snapshot whose fixed space the memory holds as it was (restoreBase), if any. */
   readonly holds?: number;
+  /**
+   * The fixed space's cells the last machine in it and its snapshot may have changed, [first,
+   * end) pairs, where they are known (releaseMemory: from the cards the machine marked written,
+   * Machine.hostWrites); else all of it may have changed (restoreBase compares it all).
+   */
+  readonly changed?: readonly (readonly [number, number])[] | null;
 }
 
 /**
@@ -80,7 +86,8 @@ const RESTORE_CELLS = 4096;
 /**
  * After releaseMemory: the memory with the base's fixed space as `copy` holds it, where the
  * actor or the snapshot opened in it changed it (compared a block at a time, differing blocks
- * copied back). A memory cleared throughout (residue null) is left so.
+ * copied back): only the blocks of what they may have changed, where releaseMemory knew it
+ * (Reusable.changed), else all. A memory cleared throughout (residue null) is left so.
  */
 export function restoreBase(r: Reusable, copy: BaseCopy): Reusable {
   const res = r.residue;
@@ -91,26 +98,75 @@ export function restoreBase(r: Reusable, copy: BaseCopy): Reusable {
   const cellAt = (c: number): number => STATE_BYTES + 8 * c, tagAt = (c: number): number => STATE_BYTES + 8 * n + c;
   const keptCell = (c: number): number => 8 * (c - copy.first), keptTag = (c: number): number => 8 * copy.cells + c - copy.first;
   const end = copy.first + copy.cells;
-  for (let a = copy.first; a < end;) {
-    const b = Math.min(end, (Math.floor(a / RESTORE_CELLS) + 1) * RESTORE_CELLS);
-    if (mem.compare(kept, keptCell(a), keptCell(b), cellAt(a), cellAt(b)) !== 0) kept.copy(mem, cellAt(a), keptCell(a), keptCell(b));
-    if (mem.compare(kept, keptTag(a), keptTag(b), tagAt(a), tagAt(b)) !== 0) kept.copy(mem, tagAt(a), keptTag(a), keptTag(b));
-    a = b;
+  const restore = (lo: number, hi: number): void => {
+    for (let a = Math.max(lo, copy.first); a < Math.min(hi, end);) {
+      const b = Math.min(hi, end, (Math.floor(a / RESTORE_CELLS) + 1) * RESTORE_CELLS);
+      if (mem.compare(kept, keptCell(a), keptCell(b), cellAt(a), cellAt(b)) !== 0) kept.copy(mem, cellAt(a), keptCell(a), keptCell(b));
+      if (mem.compare(kept, keptTag(a), keptTag(b), tagAt(a), tagAt(b)) !== 0) kept.copy(mem, tagAt(a), keptTag(a), keptTag(b));
+      a = b;
+    }
+  };
+  if (r.changed) for (const [a, b] of r.changed) restore(a, b);
+  else restore(copy.first, end);
+  if (r.changed && restoreChecks.verify) {
+    for (let a = copy.first; a < end; a += RESTORE_CELLS) {
+      const b = Math.min(end, a + RESTORE_CELLS);
+      if (mem.compare(kept, keptCell(a), keptCell(b), cellAt(a), cellAt(b)) !== 0 || mem.compare(kept, keptTag(a), keptTag(b), tagAt(a), tagAt(b)) !== 0) {
+        throw new Error(`a restored base differs in cells ${a}..${b}: the actor's machine wrote its fixed space there without marking it (Machine.markWritten)`);
+      }
+    }
   }
   // (The residue's ranges cover the base's fixed space: the next open writes over it, or clears it.)
   const ranges = [...res.ranges, [copy.first, end] as const];
   return { memory: r.memory, residue: { ...res, ranges }, holds: copy.id };
 }
 
+/**
+ * The verifying mode (tests; BEDROCK_VERIFY_SNAPSHOTS=1, as image/snapshot.ts snapshotChecks):
+ * a base restored from the marks alone is compared with the copy throughout afterwards, and
+ * a difference is an error.
+ */
+export const restoreChecks = { verify: process.env.BEDROCK_VERIFY_SNAPSHOTS === '1' };
+
 /** What releaseMemory compares: the memory as the snapshot was opened in it (take it right after openSnapshot). */
 export interface OpenedShape {
   readonly bytes: number;
   readonly mapCells: number;
+  readonly hostWrites: number;
+  readonly stackLo: number;
+  readonly stackHi: number;
 }
 
 export function openedShape(kernel: Kernel): OpenedShape {
-  const st = kernel.machine.store;
-  return { bytes: st.memory.buffer.byteLength, mapCells: st.mapCells };
+  const m = kernel.machine, st = m.store;
+  return { bytes: st.memory.buffer.byteLength, mapCells: st.mapCells, hostWrites: m.hostWrites, stackLo: m.stackLo, stackHi: m.stackHi };
+}
+
+/**
+ * The fixed space's cells the machine in `kernel` and the snapshot it was opened from may have
+ * changed, while its marks tell them (no collection cleared them, nothing wrote without
+ * marking, the stack did not move): the snapshot's own cells, the cards marked written
+ * (CARD_WRITTEN) and the machine's own stack (pushes mark nothing). Else null.
+ */
+function changedSinceOpen(kernel: Kernel, opened: Snapshot, shape: OpenedShape): [number, number][] | null {
+  const m = kernel.machine, heap = kernel.heap, st = m.store;
+  if (heap.stats.minorCollections !== 0 || m.hostWrites !== shape.hostWrites || m.stackLo !== shape.stackLo || m.stackHi !== shape.stackHi) return null;
+  // The snapshot's own cells (its base's, copied in or held in place, are the base's).
+  const out: [number, number][] = [];
+  for (let i = 0; i < opened.segments.length; i += 2) out.push([opened.segments[i], opened.segments[i] + opened.segments[i + 1]]);
+  out.push([m.homeStackLo >> 3, m.homeStackHi >> 3]);
+  const K = st.cards, K32 = st.cards32;
+  const firstCard = m.fixedLo >> CARD_SHIFT, lastCard = (m.fixedHi - 1) >> CARD_SHIFT;
+  const mark = CARD_WRITTEN * 0x01010101;
+  for (let w = firstCard >> 2; w <= lastCard >> 2; w++) {
+    if ((K32[w] & mark) === 0) continue;
+    for (let k = Math.max(firstCard, 4 * w); k <= Math.min(lastCard, 4 * w + 3); k++) {
+      if ((K[k] & CARD_WRITTEN) === 0) continue;
+      const a = k << CARD_SHIFT, last = out[out.length - 1];
+      if (last[1] === a) last[1] = a + (1 << CARD_SHIFT); else out.push([a, a + (1 << CARD_SHIFT)]);
+    }
+  }
+  return out;
 }
 
 /** The cells a snapshot writes when it is opened: [first, end) pairs. */
@@ -140,6 +196,7 @@ export function releaseMemory(kernel: Kernel, opened: Snapshot, shape: OpenedSha
     codeStart.fill(0, h - lo, end);
     cacheIndex.fill(0, h - lo, end);
   });
+  const changed = changedSinceOpen(kernel, opened, shape);
   const u8 = new Uint8Array(memory.buffer);
   // Above the snapshot's tops, what the actor allocated: the fixed space to the highest its top
   // was, the old space to its top (it only comes down in a major collection), the nursery to
@@ -150,7 +207,7 @@ export function releaseMemory(kernel: Kernel, opened: Snapshot, shape: OpenedSha
   zeroCells(u8, g.cells, h.nurseryTop, heap.stats.minorCollections > 0 ? heap.nurseryEnd : heap.nurseryTop);
   st.cards.fill(0);
   st.state8.fill(0);
-  return { memory, residue: { geometry: g, bytes: shape.bytes, mapCells: shape.mapCells, ranges: written(opened) } };
+  return { memory, residue: { geometry: g, bytes: shape.bytes, mapCells: shape.mapCells, ranges: written(opened) }, changed };
 }
 
 /**

@@ -16,20 +16,23 @@
  * Snapshot.base, whose bytes the taker keeps unchanged): the opener copies the base's fixed
  * space, then the later snapshot's own cells over it. Those are the low memory, the old space
  * and the nursery whole, and of the fixed space (most of a heap: classes, methods, code) only
- * what differs from the base. While nothing but the machine's stores wrote the heap since the
- * last snapshot (Machine.hostWrites is the same: no run began, no host service but those that
- * mark what they write ran, nothing was allocated in the fixed space, nothing was collected),
- * that is what the last one sent, the cards the stores marked since (CARD_WRITTEN; every
- * snapshot clears the marks) and the running stack's used part. Else (an evaluation compiles
- * its DoIt, a run begins, a collection updates pointers) the fixed space is compared with the
- * base's bytes, a block and then an eighth down to a card at a time, which finds exactly what
- * differs whoever wrote it, in a fraction of the time a whole copy takes here and in the
- * opener; the cells above the base's top are new.
+ * what differs from the base. Every writer of the fixed space marks the cards it writes
+ * (CARD_WRITTEN: the machine's stores, and the host's through Machine.markWritten: new
+ * objects, frees, headers, code bytes), so while nothing else wrote since the last snapshot
+ * (Machine.hostWrites is the same: no host service but those that mark what they write ran,
+ * no process switched; nothing was collected; the stack did not move), that is what the last
+ * one sent, the cards marked since (every snapshot clears the marks), the fixed space's growth
+ * and the running stack's used part: an evaluation that compiles its DoIt and spawns reads
+ * no more. Else (a collection updates pointers, a host service wrote) the fixed space is
+ * compared with the base's bytes, a block and then an eighth down to a card at a time, which
+ * finds exactly what differs whoever wrote it, in a fraction of the time a whole copy takes
+ * (but 1-3 ms for the base image's 6 MB, memory's speed); the cells above the base's top are
+ * new. A verifying mode checks the marks against that comparison (snapshotChecks).
  * A snapshot is whole when there is no base, memory grew, the fixed space was given back
  * below the base's top, or more than a quarter of it differs. Two spawns one after the other,
  * or in two evaluations, copy a few hundred kilobytes the second time, not 6 MB.
  */
-import { CARD_CELLS, CARD_SHIFT, CARD_WRITTEN, TAG_PTR } from '../kernel/machine/cells.ts';
+import { CARD_CELLS, CARD_SHIFT, CARD_WRITTEN, TAG_HDR, TAG_PTR } from '../kernel/machine/cells.ts';
 import { Machine, type MachineOptions } from '../kernel/machine/machine.ts';
 import { Heap } from '../kernel/memory/heap.ts';
 import { Kernel } from '../kernel/objects/kernel.ts';
@@ -97,7 +100,7 @@ interface Whole {
 /**
  * The last snapshot taken of a machine (whole or not): its base, the fixed space's cells it
  * sent as changed since that base, and what must be the same for the marks made since (every
- * snapshot clears them) to tell the rest: nothing but the machine's stores wrote meanwhile.
+ * snapshot clears them) to tell the rest: nothing wrote meanwhile without marking.
  */
 interface Last {
   readonly base: Snapshot;
@@ -105,14 +108,12 @@ interface Last {
   readonly hostWrites: number;
   readonly collections: number;
   readonly fixedTop: number;
-  readonly codeChanges: number;
-  readonly symbols: PackedSymbols;
   readonly stackLo: number;
   readonly stackHi: number;
 }
 
-/** Snapshots taken by this thread: whole, and as what changed since a whole one (for tests and the benchmarks). */
-export const snapshotsTaken = { whole: 0, changed: 0 };
+/** Snapshots taken by this thread: whole, and as what changed since a whole one, of which found from the marks alone (for tests and the benchmarks). */
+export const snapshotsTaken = { whole: 0, changed: 0, fromMarks: 0 };
 
 const wholes = new WeakMap<Snapshot, Whole>();
 const lasts = new WeakMap<Machine, Last>();
@@ -130,6 +131,8 @@ export interface SnapshotPlan {
   readonly segments: Int32Array;
   /** The fixed space's cells among them, in order: [first, end) pairs (none for a whole one). */
   readonly fixed: readonly (readonly [number, number])[];
+  /** How what changed was found: from the marks alone, or by comparing with the base (a whole one: neither). */
+  readonly from: 'whole' | 'marks' | 'comparison';
 }
 
 /**
@@ -144,7 +147,7 @@ export function snapshotPlan(kernel: Kernel, since: Snapshot | null = null): Sna
   const whole = segmentsOf(kernel);
   const s = new Int32Array(2 * whole.length);
   whole.forEach((seg, i) => { s[2 * i] = seg.first; s[2 * i + 1] = seg.cells; });
-  return { kernel, bytes: 9 * countCells(s), base: null, segments: s, fixed: [] };
+  return { kernel, bytes: 9 * countCells(s), base: null, segments: s, fixed: [], from: 'whole' };
 }
 
 function countCells(segments: Int32Array): number {
@@ -154,7 +157,7 @@ function countCells(segments: Int32Array): number {
 }
 
 /** The segments of a snapshot of `kernel` as what changed since `since`, or null when it must be whole. */
-function changedSegments(kernel: Kernel, since: Snapshot): { segments: Int32Array; fixed: [number, number][] } | null {
+function changedSegments(kernel: Kernel, since: Snapshot): { segments: Int32Array; fixed: [number, number][]; from: 'marks' | 'comparison' } | null {
   const w = wholes.get(since);
   const m = kernel.machine, heap = kernel.heap, st = m.store;
   // What a base cannot stand for: memory grown or laid out anew, or the fixed space given back
@@ -167,8 +170,9 @@ function changedSegments(kernel: Kernel, since: Snapshot): { segments: Int32Arra
   // the base's bytes.
   const l = lasts.get(m);
   const marked = l !== undefined && l.base === since && l.hostWrites === m.hostWrites && l.collections === heap.stats.minorCollections + heap.stats.majorCollections
-    && l.fixedTop === heap.fixedTop && l.codeChanges === m.codeChanges && l.symbols === kernel.symbols.packed() && l.stackLo === m.stackLo && l.stackHi === m.stackHi;
-  const ranges = marked ? [...l.ranges.map(([a, b]): [number, number] => [a, b]), ...markedRanges(kernel, lo, top)] : comparedRanges(st, since, lo, w.fixedTop, top);
+    && l.fixedTop <= heap.fixedTop && l.stackLo === m.stackLo && l.stackHi === m.stackHi;
+  const ranges = marked ? [...l.ranges.map(([a, b]): [number, number] => [a, b]), ...markedRanges(kernel, lo, top), [l.fixedTop, heap.fixedTop] as [number, number]] : comparedRanges(st, since, lo, w.fixedTop, top);
+  if (marked && snapshotChecks.verify) verifyMarks(kernel, since, ranges, comparedRanges(st, since, lo, w.fixedTop, top), Math.min(top, w.fixedTop));
   // Clipped to the fixed space, in order, joined where they meet or overlap.
   const fixed = ranges.map(([a, b]): [number, number] => [Math.max(a, lo), Math.min(b, top)]).filter(([a, b]) => b > a).sort((x, y) => x[0] - y[0]);
   const joined: [number, number][] = [];
@@ -185,7 +189,36 @@ function changedSegments(kernel: Kernel, since: Snapshot): { segments: Int32Arra
     if (i === FIXED_SEGMENT) for (const [a, b] of joined) out.push(a, b - a);
     else out.push(s.first, s.cells);
   });
-  return { segments: Int32Array.from(out), fixed: joined };
+  return { segments: Int32Array.from(out), fixed: joined, from: marked ? 'marks' : 'comparison' };
+}
+
+/**
+ * The verifying mode (tests; BEDROCK_VERIFY_SNAPSHOTS=1 in the environment): every snapshot
+ * taken from the marks is checked against a comparison of the fixed space with its base, and
+ * a cell that differs from the base but is in no range the marks give is an error, naming
+ * the object it is in (but for the running stack's dead part, below its pointer, which the
+ * marks leave as the base has it). It finds a host writer of the fixed space that does not mark what it
+ * writes (Machine.hostWrites), as the collector's stress mode finds a missing root.
+ */
+export const snapshotChecks = { verify: process.env.BEDROCK_VERIFY_SNAPSHOTS === '1' };
+
+function verifyMarks(kernel: Kernel, base: Snapshot, marked: readonly (readonly [number, number])[], compared: readonly (readonly [number, number])[], top: number): void {
+  const m = kernel.machine, lo = m.fixedLo, same = sameAsBase(m.store, base);
+  const covered = new Uint8Array(Math.max(0, top - lo));
+  const cover = (a: number, b: number): void => { covered.fill(1, Math.max(0, a - lo), Math.max(0, Math.min(top, b) - lo)); };
+  for (const [a, b] of marked) cover(a, b);
+  // (The running stack below its pointer is dead: what calls left there is never read.)
+  cover(m.stackLo >> 3, Math.min(Number(m.register(4)), m.stackHi) >> 3);
+  let missed = 0, first = -1;
+  for (const [a, b] of compared) {
+    for (let c = Math.max(a, lo); c < Math.min(b, top); c++) if (covered[c - lo] === 0 && !same(c, c + 1)) { missed++; if (first < 0) first = c; }
+  }
+  if (missed === 0) return;
+  const st = kernel.machine.store;
+  let h = first;
+  while (h > kernel.machine.fixedLo && st.tags[h] !== TAG_HDR) h--;
+  const cls = st.cells32[2 * h + 1] >>> 15;
+  throw new Error(`the marks missed ${missed} changed cells of the fixed space, the first at cell ${first}, ${first - h} into the object at cell ${h} (class index ${cls}): a host writer did not mark it (Machine.markWritten)`);
 }
 
 /**
@@ -228,7 +261,8 @@ const COMPARE_CELLS = CARD_CELLS * 8 * 8 * 8;
  * time (memcmp: a few megabytes in a fraction of a millisecond), and the cells above the
  * base's top. Exact whatever wrote them: the compiler, a collection, a host service, a process switch.
  */
-function comparedRanges(st: Machine['store'], base: Snapshot, lo: number, baseTop: number, top: number): [number, number][] {
+/** Whether the store's cells [a, b) of the fixed space (within the base's) are the same, cells and tags, as the base's. */
+function sameAsBase(st: Machine['store'], base: Snapshot): (a: number, b: number) => boolean {
   const segs = base.segments;
   let total = 0;
   for (let i = 1; i < segs.length; i += 2) total += segs[i];
@@ -240,8 +274,12 @@ function comparedRanges(st: Machine['store'], base: Snapshot, lo: number, baseTo
   const was = Buffer.from(base.bytes);
   // Cell c of the base's fixed segment: its 8 bytes at cellAt(c), its tag at tagAt(c).
   const cellAt = (c: number): number => 8 * (before + c - first), tagAt = (c: number): number => 8 * total + before + c - first;
-  const same = (a: number, b: number): boolean =>
-    now.compare(was, cellAt(a), cellAt(b), 8 * a, 8 * b) === 0 && nowTags.compare(was, tagAt(a), tagAt(b), a, b) === 0;
+  return (a, b) => now.compare(was, cellAt(a), cellAt(b), 8 * a, 8 * b) === 0 && nowTags.compare(was, tagAt(a), tagAt(b), a, b) === 0;
+}
+
+function comparedRanges(st: Machine['store'], base: Snapshot, lo: number, baseTop: number, top: number): [number, number][] {
+  const first = base.segments[2 * FIXED_SEGMENT];
+  const same = sameAsBase(st, base);
   const ranges: [number, number][] = [];
   const add = (a: number, b: number): void => {
     const last = ranges[ranges.length - 1];
@@ -370,14 +408,14 @@ export function takeSnapshot(kernel: Kernel, bytes?: ArrayBuffer | SharedArrayBu
     base: base ? { id: base.id, bytes: base.bytes, segments: base.segments, take: [FIXED_SEGMENT] } : null,
     id: ++lastId,
   };
-  if (base) snapshotsTaken.changed++;
+  if (base) { snapshotsTaken.changed++; if (plan.from === 'marks') snapshotsTaken.fromMarks++; }
   else {
     snapshotsTaken.whole++;
     wholes.set(snapshot, { snapshot, grows: heap.stats.grows, cells: st.cellCount, fixedTop: heap.fixedTop });
   }
   lasts.set(m, {
     base: base ?? snapshot, ranges: plan.fixed, hostWrites: m.hostWrites, collections: heap.stats.minorCollections + heap.stats.majorCollections,
-    fixedTop: heap.fixedTop, codeChanges: m.codeChanges, symbols: snapshot.symbols, stackLo: m.stackLo, stackHi: m.stackHi,
+    fixedTop: heap.fixedTop, stackLo: m.stackLo, stackHi: m.stackHi,
   });
   return snapshot;
 }
@@ -425,7 +463,7 @@ export function openSnapshot(s: Snapshot, options: { readonly interrupt?: Int32A
   if (s.base && !options.baseInPlace) copySegments(st, s.base.bytes, s.base.segments, s.base.take);
   copySegments(st, s.bytes, s.segments, null);
   st.cards.set(s.cards.subarray(0, st.cards.length));
-  for (let i = 0; i < s.code.length; i += 3) machine.adoptCode(s.code[i], st.cells32[2 * s.code[i]], s.code[i + 1], s.code[i + 2]);
+  machine.adoptCodes(s.code, machine.fixedBoot, 3);
   machine.adoptCodeIndexes();
   heap.fixedTop = hp.fixedTop;
   heap.oldTop = hp.oldTop;

@@ -590,7 +590,6 @@ export function enterService(m: Machine, ins: Insn): boolean {
   const lo = S32[2 * SERVICE_REGISTER], hi = S32[2 * SERVICE_REGISTER + 1];
   const service = hi === 0 && lo >= 0 && lo < m.services.length ? m.services[lo] : undefined;
   if (!service) { m.raise('Service', `there is no host service ${S[SERVICE_REGISTER]}`, ins); return false; }
-  if (m.markingServices[lo] !== true) m.hostWrites++;
   m.inService.push(ins);
   let refusal: string | null;
   try {

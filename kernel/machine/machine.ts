@@ -155,16 +155,17 @@ export class Machine {
    */
   codeChanges = 0;
   /**
-   * Counts what may have written the heap other than the machine's own stores, whose fixed-space
-   * cells mark their cards (CARD_WRITTEN): a run's start (the host may have written anything
-   * before it), a host service (but those that mark what they write: markingServices), an
-   * allocation in the fixed space. While it is the same, the fixed space outside the running
-   * stack differs from what it was only in the cards so marked (image/snapshot.ts sends a
-   * spawn's snapshot as what changed since the last one).
+   * Counts what may have written the fixed space without marking the cards it wrote
+   * (CARD_WRITTEN): a process's stack made or switched to (src/system/process-service.ts: the
+   * stack left behind was written by pushes). The machine's stores mark theirs, and so does every host writer of the
+   * fixed space: setCell and patchCode, the heap's allocations, frees and stacks (kernel/memory/heap.ts),
+   * and the object model's direct writes (headers, code bytes, guards), through markWritten.
+   * While it is the same, the fixed space outside the running stack differs from what it was
+   * only in the cards so marked, and the collections say the rest (image/snapshot.ts sends a
+   * spawn's snapshot as what changed since the last one, and checks the marks against a
+   * comparison in its verifying mode).
    */
   hostWrites = 0;
-  /** Host services, by number, that mark the fixed-space cells they write themselves (see hostWrites). */
-  readonly markingServices: boolean[] = [];
   /** Host services by number; the kernel and the object model assign into it. */
   readonly services: (HostService | undefined)[] = [];
   /** First fixed-space cell after the machine's own objects (the stack and the exit stub). */
@@ -393,12 +394,14 @@ export class Machine {
    * `from` (those below are the machine's own, registered already): opening an image's part,
    * from the record of its checks. The same as a call of adoptCode for each, in order, in one
    * loop that reads the maps and lists once: opening the base image adopts ~3,500 code objects,
-   * before V8 optimizes anything, and a call each cost a start ~1 ms.
+   * before V8 optimizes anything, and a call each cost a start ~1 ms. With `stride` 3, triples
+   * whose third is the cache index to give (a snapshot's, image/snapshot.ts; then adoptCodeIndexes).
    */
-  adoptCodes(code: readonly number[], from: number): void {
+  adoptCodes(code: ArrayLike<number>, from: number, stride: 2 | 3 = 2): void {
     const lo = this.fixedLo, list = this.cacheList, bytes = this.pendingBytes, free = this.freeCacheIndexes, tier = this.tier;
     let C32 = this.store.cells32, starts = this.codeStartOf, indexes = this.cacheIndexOf, top = -1;
-    for (let j = 0; j < code.length; j += 2) {
+    if (code.length > 0) this.codeChanges++;
+    for (let j = 0; j < code.length; j += stride) {
       const h = code[j];
       if (h < from) continue;
       const first = h + 1, slots = C32[2 * h] >>> 0;
@@ -410,7 +413,8 @@ export class Machine {
         indexes = this.cacheIndexOf;
       }
       starts.fill(first, h - lo, first + slots - lo);
-      const i = free.length > 0 ? free.pop()! : list.length;
+      const i = stride === 3 ? code[j + 2] : free.length > 0 ? free.pop()! : list.length;
+      if (stride === 3 && list[i] !== undefined) throw new RangeError(`cache index ${i} is taken`);
       indexes[first - lo] = i + 1;
       list[i] = h;
       bytes[i] = code[j + 1];
@@ -697,6 +701,18 @@ export class Machine {
   }
 
   /**
+   * The host has written cells [lo, hi) (a header, code bytes, a new object): the cards of
+   * those in the fixed space are marked written (CARD_WRITTEN; see hostWrites). Code caches are
+   * not dropped: that is codeWritten's, for a store into code already decoded.
+   */
+  markWritten(lo: number, hi: number): void {
+    const a = Math.max(lo, this.fixedLo), b = Math.min(hi, this.fixedHi);
+    if (b <= a) return;
+    const K = this.store.cards;
+    for (let k = a >> CARD_SHIFT, last = (b - 1) >> CARD_SHIFT; k <= last; k++) K[k] |= CARD_WRITTEN;
+  }
+
+  /**
    * A store has written cell `c` of the fixed space. If it is in a code object that has been
    * decoded, every cache is dropped (links between code objects may point into it) and the
    * run loop re-fetches. Its card is marked written (CARD_WRITTEN).
@@ -720,7 +736,6 @@ export class Machine {
 
   /** Forget the previous run's pending fault and resume point. */
   beginRun(): void {
-    this.hostWrites++;
     this.pending = null;
     this.resumeAt = null;
   }

@@ -52,7 +52,7 @@
  * out such code in tests.
  */
 import {
-  ALLOCATE_FIXED, CARD_SHIFT, CellStore, NURSERY_STATE, SERVICE_ALLOCATE, IDENTITY_HASH_MASK, IDENTITY_HASH_SHIFT, CODE_LITERALS, FORMAT_BYTES, FORMAT_CODE, FORMAT_FREE, FORMAT_POINTERS, FORMAT_WORDS,
+  ALLOCATE_FIXED, CARD_POINTER, CARD_SHIFT, CellStore, NURSERY_STATE, SERVICE_ALLOCATE, IDENTITY_HASH_MASK, IDENTITY_HASH_SHIFT, CODE_LITERALS, FORMAT_BYTES, FORMAT_CODE, FORMAT_FREE, FORMAT_POINTERS, FORMAT_WORDS,
   MAX_SLOTS, TAG_HDR, TAG_NUM, TAG_PTR, TAG_STACK,
 } from '../machine/cells.ts';
 import type { HostService, Machine } from '../machine/machine.ts';
@@ -358,8 +358,6 @@ export class Heap {
     this.layout();
     if (!machine.services[SERVICE_ALLOCATE]) machine.services[SERVICE_ALLOCATE] = allocateService;
     this.ownsService = machine.services[SERVICE_ALLOCATE] === allocateService;
-    // (What it writes is a new object in the nursery or old space; one in the fixed space counts: allocateFixed.)
-    if (this.ownsService) machine.markingServices[SERVICE_ALLOCATE] = true;
     this.syncFast();
   }
 
@@ -388,8 +386,6 @@ export class Heap {
   /** As allocate, in the fixed space: the object never moves. It may collect. */
   allocateFixed(slots: number, format: number, classIndex: number, fill: bigint, fillTag: number): number {
     checkRequest(slots, format, classIndex);
-    // (The new object's cells are not marked written: Machine.hostWrites.)
-    this.machine.hostWrites++;
     const pointers = format === FORMAT_POINTERS;
     const held = pointers && fillTag === TAG_PTR ? this.roots.add(fill, TAG_PTR) : -1;
     let h: number;
@@ -451,6 +447,7 @@ export class Heap {
     st.cells32[2 * h + 1] = FORMAT_WORDS;
     st.tags[h] = TAG_HDR;
     st.tags.fill(TAG_NUM, h + 1, h + 1 + cells);
+    this.machine.markWritten(h, h + 1 + cells);
     this.hostObjects++;
     this.hostCells += cells + 1;
     this.stacks.push(h);
@@ -474,6 +471,7 @@ export class Heap {
     }
     this.machine.store.tags.fill(TAG_NUM, h + size, end);
     st.cells32[2 * h] = cells;
+    this.machine.markWritten(h, end);
     this.fixedTop = end;
     this.hostCells += cells + 1 - size;
     return true;
@@ -497,6 +495,7 @@ export class Heap {
     st.cells32[2 * header] = cells;
     st.cells32[2 * header + 1] = FORMAT_WORDS;
     st.tags[header] = TAG_HDR;
+    this.machine.markWritten(h, header + 1);
     this.stacks[i] = header;
     this.addFreeChunk(h, freed);
     return header;
@@ -513,6 +512,7 @@ export class Heap {
     const st = this.machine.store;
     const size = (st.cells32[2 * h] >>> 0) + 1;
     st.tags.fill(TAG_NUM, h, h + size);
+    this.machine.markWritten(h, h + size);
     if (h + size === this.fixedTop) this.fixedTop = h;
     else this.addFreeChunk(h, size);
   }
@@ -702,12 +702,16 @@ export class Heap {
     this.codeArenaCells = 0;
   }
 
-  /** Make cells [h, h+n) a free chunk, on no list. Its cells' tags must already be numbers. */
+  /**
+   * Make cells [h, h+n) a free chunk, on no list. Its cells' tags must already be numbers. All
+   * its cards are marked written (Machine.markWritten): the tags were set just before.
+   */
   private freeHeader(h: number, n: number): void {
     const st = this.machine.store;
     st.cells32[2 * h] = n - 1;
     st.cells32[2 * h + 1] = FORMAT_FREE;
     st.tags[h] = TAG_HDR;
+    this.machine.markWritten(h, h + n);
   }
 
   /** A free chunk or bump room of exactly `size` cells, split off; -1 if there is none. */
@@ -775,6 +779,8 @@ export class Heap {
     st.cells.fill(fill, h + 1, h + 1 + slots);
     st.tags.fill(fillTag, h + 1, h + 1 + slots);
     if (fillTag === TAG_PTR) this.markCards(h + 1, h + 1 + slots);
+    // (A new object in the fixed space: written since the last snapshot, Machine.hostWrites.)
+    if (h < this.machine.fixedHi) this.machine.markWritten(h, h + 1 + slots);
     this.hostObjects++;
     this.hostCells += slots + 1;
   }
@@ -792,9 +798,10 @@ export class Heap {
     return ((h >>> 21) & IDENTITY_HASH_MASK) << (IDENTITY_HASH_SHIFT - 32);
   }
 
-  /** Set the cards of cells [lo, hi). */
+  /** Set the write barrier's bit (CARD_POINTER) in the cards of cells [lo, hi), keeping CARD_WRITTEN. */
   markCards(lo: number, hi: number): void {
-    if (hi > lo) this.machine.store.cards.fill(1, lo >> CARD_SHIFT, ((hi - 1) >> CARD_SHIFT) + 1);
+    const K = this.machine.store.cards;
+    for (let k = lo >> CARD_SHIFT, last = (hi - 1) >> CARD_SHIFT; k <= last; k++) K[k] |= CARD_POINTER;
   }
 
   /** Store a value into a cell from the host, with the write barrier (as Machine.setCell). */
@@ -947,7 +954,7 @@ export class Heap {
       const v = C32[2 * c];
       if (v < lo || v > hi || C32[2 * c + 1] !== 0) continue;
       const to = map.get(v);
-      if (to !== undefined) { C32[2 * c] = to; K[c >> CARD_SHIFT] = 1; }
+      if (to !== undefined) { C32[2 * c] = to; K[c >> CARD_SHIFT] |= CARD_POINTER; this.machine.markWritten(c, c + 1); }
     }
     this.roots.forEach((i, v, tag) => {
       if (tag !== TAG_PTR) return;
@@ -974,6 +981,7 @@ export class Heap {
     for (let c = T.indexOf(TAG_PTR); c >= 0; c = T.indexOf(TAG_PTR, c + 1)) {
       if (C32[2 * c] !== from || C32[2 * c + 1] !== 0) continue;
       C32[2 * c] = lo; C32[2 * c + 1] = hi; T[c] = TAG_NUM;
+      this.machine.markWritten(c, c + 1);
     }
     this.roots.forEach((i, v, tag) => {
       if (tag === TAG_PTR && Number(v) === from) this.roots.set(i, value, TAG_NUM);

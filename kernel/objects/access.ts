@@ -66,6 +66,7 @@ export function setHeaderFlags(m: Machine, p: number, flags: number): void {
   const h = (p >> 3) - 1;
   const hi = m.store.cells32[h * 2 + 1];
   m.store.cells32[h * 2 + 1] = (hi & ~(0xff << 7)) | ((flags & 0xff) << 7);
+  m.markWritten(h, h + 1);
 }
 
 /** The bytes of a byte-format object (its cells, less the header's pad). */

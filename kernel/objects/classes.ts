@@ -107,6 +107,7 @@ export function ensureMetaclass(k: Kernel, b: number): number | string {
   const h = (b >> 3) - 1;
   const hi = m.store.cells32[h * 2 + 1];
   m.store.cells32[h * 2 + 1] = (hi & 0x7fff) | (behaviourIndex(k, meta) << 15);
+  m.markWritten(h, h + 1);
   return meta;
 }
 

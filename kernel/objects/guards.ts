@@ -154,6 +154,7 @@ function switchGuards(m: Machine, code: number, group: GuardGroup, taken: boolea
     bytes[code + o] = to[0];
     bytes[code + o + 1] = to[1];
     written = (code + o) >> 3;
+    m.markWritten(written, ((code + o + 1) >> 3) + 1);
   }
   if (written >= 0) m.codeWritten(written);
 }

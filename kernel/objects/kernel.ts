@@ -84,10 +84,6 @@ export class Kernel {
     machine.services[SERVICE.COLLECT] = collectService;
     machine.services[SERVICE.SUPER] = superService(this);
     machine.services[SERVICE.SEND_SITE] = sendSiteService(this);
-    // What a send's lookup writes in the fixed space goes through Machine.setCell (the method
-    // cache, a send site, the send epoch), which marks it; a doesNotUnderstand: makes new
-    // objects; moving the stack is seen (Machine.hostWrites).
-    for (const s of [SERVICE.SEND, SERVICE.SUPER, SERVICE.SEND_SITE]) machine.markingServices[s] = true;
     this.cache.changed = (selector) => { this.sites.empty(selector); newSendEpoch(this); };
     machine.services[SERVICE.RESHAPE] = reshapeService(this);
     machine.services[SERVICE.INTERN] = internService(this);

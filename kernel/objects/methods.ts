@@ -203,6 +203,7 @@ export function fillCode(k: Kernel, code: number, placed: AssembledCode, literal
 /** Fill a freshly made code object with its bytes. */
 export function writeCode(k: Kernel, code: number, bytes: Uint8Array): void {
   k.machine.store.bytes.set(bytes, code);
+  k.machine.markWritten(code >> 3, (code + bytes.length + 7) >> 3);
   k.machine.codeWritten(code >> 3);
 }
 

@@ -195,4 +195,5 @@ export function setPad(m: Machine, p: number, pad: number): void {
   const h = (p >> 3) - 1;
   const hi = m.store.cells32[h * 2 + 1];
   m.store.cells32[h * 2 + 1] = (hi & ~(7 << 4)) | ((pad & 7) << 4);
+  m.markWritten(h, h + 1);
 }

@@ -418,10 +418,6 @@ export class Actors {
   service(): HostService {
     const k = this.k;
     const m = k.machine;
-    // What it writes in the fixed space is marked (Machine.hostWrites): the ActorStart binding
-    // (setSlot) and what it poisons (poison); the objects it makes are new, in the nursery or
-    // old space (a new symbol is allocated in the fixed space, which counts).
-    m.markingServices[SERVICE.ACTOR] = true;
     return () => {
       const op = Number(m.register(1));
       const rsi = m.register(6), rsiTag = m.registerTag(6);

@@ -228,7 +228,6 @@ export function processService(k: Kernel, host: ProcessHost): HostService {
   // TRANSFER (a process's stack made, a switch: the stack left behind was written by pushes,
   // which mark nothing) count (Machine.hostWrites), so that a wait for an actor's value keeps
   // the next spawn's snapshot small (image/snapshot.ts).
-  m.markingServices[SERVICE.PROCESS] = true;
   return (mm: Machine): string | null => {
     const op = Number(mm.register(1));
     const rsi = Number(mm.register(6));

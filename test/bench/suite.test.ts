@@ -52,7 +52,7 @@ describe('the benchmark suite, once each at quick sizes', () => {
     const names = allBenchmarks(makeSuite(FULL)).map((b) => b.name);
     for (const n of [
       'machine.register-loop.interpreter', 'machine.memory-loop.interpreter', 'sends.fib.native', 'sends.fib.threaded', 'js.fib',
-      'peer.gst.fib', 'peer.gforth.fib', 'tiny.bytecodes.native', 'tiny.sends.threaded', 'memory.short-lived', 'js.short-lived',
+      'peer.gst.fib', 'peer.gforth.fib', 'tiny.bytecodes.native', 'tiny.sends.threaded', 'tiny.sends.native', 'tiny.leaf-sends.native', 'peer.gst.sends', 'peer.gst.leaf-sends', 'memory.short-lived', 'js.short-lived',
       'memory.long-lived', 'js.long-lived', 'image.save', 'image.open', 'peer.gst.snapshot',
       'forth.fib', 'peer.gforth.forth-fib', 'forth.sieve', 'peer.gforth.forth-sieve',
     ]) expect(names).toContain(n);

@@ -92,18 +92,19 @@ export function fallsInto(p: Pick<Plan, 'labelOf'>, last: Insn): number {
 /**
  * Both analyses over the plan's blocks. `isSync(ins)` says which instructions reload the
  * locals afterwards (calls, host services, instructions the host executes); `alsoReads(ins)`
- * what an instruction reads from the locals beyond its own operands (a call that does a
- * send's hit path inline reads the receiver and the site).
+ * and `alsoWrites(ins)` what an instruction reads from and writes to the locals beyond its own
+ * operands (a call that does a send's hit path inline reads the receiver and the site; a call
+ * whose callee is copied in place, what the copy reads and writes).
  */
-export function analyse(p: Plan, isSync: (ins: Insn) => boolean, alsoReads: (ins: Insn) => number = () => 0): Liveness {
+export function analyse(p: Plan, isSync: (ins: Insn) => boolean, alsoReads: (ins: Insn) => number = () => 0, alsoWrites: (ins: Insn) => number = () => 0): Liveness {
   const n = p.blocks.length;
   const effects = new Map<Insn, Effects>();
   for (const block of p.blocks) {
     for (const ins of block) {
       if (!ins.row) continue;
       const e = effectsOf(ins);
-      const more = alsoReads(ins);
-      effects.set(ins, more === 0 ? e : { reads: e.reads | more, writes: e.writes });
+      const more = alsoReads(ins), wrote = alsoWrites(ins);
+      effects.set(ins, more === 0 && wrote === 0 ? e : { reads: e.reads | more, writes: e.writes | wrote });
     }
   }
   const succ = p.succ;

@@ -38,6 +38,7 @@ import { type CodeCache, Insn, OP } from '../insn.ts';
 import type { Machine } from '../machine.ts';
 import { RAX, RSP } from '../x86/table.ts';
 import { ModuleBuilder, I32, I64 } from './emit.ts';
+import { inlinablePlan } from './inline.ts';
 import { emitBitsHelper, emitFunction, FAULT, LINK_DEPTH, NEXT_AFTER, PACK_BUDGET, PACK_TAG, plan, RETURNED, type ModuleEnv, type Plan, STOP_AT, TARGET_ENTRY } from './translate.ts';
 import { nowMs } from '../clock.ts';
 
@@ -128,6 +129,8 @@ export interface TranslationRecord {
   readonly codes: readonly RecordedCode[];
   /** [address, slot] pairs: the slots its code reached other code objects by (the table). */
   readonly slots: readonly number[];
+  /** The callees its functions copied in place (inline.ts), with their bytes then: they must be the same. */
+  readonly inlined: readonly { readonly addr: number; readonly bytes: Uint8Array }[];
 }
 
 export interface RecordedCode {
@@ -449,7 +452,7 @@ export class Tier {
    * plans, and the [address, slot] pairs of the table slots its code reaches other code
    * objects by (what a record is checked against before another machine adopts it).
    */
-  build(codes: readonly CodeCache[]): { readonly bytes: Uint8Array; readonly plans: readonly Plan[]; readonly slots: readonly number[]; readonly guessed: ReadonlyMap<number, ReadonlySet<number>> } {
+  build(codes: readonly CodeCache[]): { readonly bytes: Uint8Array; readonly plans: readonly Plan[]; readonly slots: readonly number[]; readonly guessed: ReadonlyMap<number, ReadonlySet<number>>; readonly inlined: TranslationRecord['inlined'] } {
     const m = this.m;
     const plans = codes.map((c) => plan(m, c));
     const mb = new ModuleBuilder();
@@ -479,19 +482,21 @@ export class Tier {
         return slot;
       },
       guessed: new Map(),
+      inlinable: (address) => inlinablePlan(m, address),
+      inlined: new Map(),
     };
     plans.forEach((p, i) => {
       emitFunction(m, p, env, defined[i].index, defined[i].body);
       mb.export(`f${i}`, defined[i].index);
     });
-    return { bytes: mb.bytes(), plans, slots: [...slots].flat(), guessed: env.guessed };
+    return { bytes: mb.bytes(), plans, slots: [...slots].flat(), guessed: env.guessed, inlined: [...env.inlined].map(([addr, bytes]) => ({ addr, bytes })) };
   }
 
   /** Translate `codes` as one module and install their functions. */
   translate(codes: readonly CodeCache[]): void {
     const t0 = nowMs();
     const m = this.m;
-    const { bytes, plans, slots, guessed } = this.build(codes);
+    const { bytes, plans, slots, guessed, inlined } = this.build(codes);
     let instance: WebAssembly.Instance;
     let module: WebAssembly.Module;
     try {
@@ -521,7 +526,7 @@ export class Tier {
         offsets: p.offsets, entries: [...p.entries], targets: [...targets].map((c) => c.addr), guessed: [...(guessed.get(p.code.addr) ?? [])],
       });
     });
-    const record: TranslationRecord = { key: `${recorded.map((c) => `${c.addr}@${c.slot}`).join(',')}:${bytes.length}:${hashBytes(bytes)}`, module, codes: recorded, slots };
+    const record: TranslationRecord = { key: `${recorded.map((c) => `${c.addr}@${c.slot}`).join(',')}:${bytes.length}:${hashBytes(bytes)}`, module, codes: recorded, slots, inlined };
     rememberRecord(record);
     this.stats.modules++;
     this.stats.functions += plans.length;
@@ -588,6 +593,9 @@ export class Tier {
       caches.push(cache);
     }
     for (let i = 0; i < r.slots.length; i += 2) if (m.cacheIndexOfCode(r.slots[i]) !== r.slots[i + 1]) return null;
+    for (const c of r.inlined) {
+      if (m.cacheOf(c.addr)?.byteLength !== c.bytes.length || !sameBytes(m.store.bytes.subarray(c.addr, c.addr + c.bytes.length), c.bytes)) return null;
+    }
     return caches;
   }
 

@@ -144,6 +144,13 @@ export interface ModuleEnv {
    * rel32 target, since its function reaches theirs without looking in the table.
    */
   readonly guessed: Map<number, Set<number>>;
+  /** The plan of a callee that may be copied into its callers (inline.ts), or null. */
+  readonly inlinable: (address: number) => Plan | null;
+  /**
+   * The callees copied into a function of the module, with their bytes when copied: a record
+   * of the module fits another machine only where they are the same (tier.ts matching).
+   */
+  readonly inlined: Map<number, Uint8Array>;
 }
 
 /** What the translator found in a code object: its blocks, their instructions and labels. */
@@ -356,6 +363,8 @@ interface Locals {
   readonly status: number;
   readonly next: number;
   readonly mode: number;
+  /** The code object of NEXT (the function's own, or a copied callee's: see inlineCall). */
+  readonly nextCode: number;
   // scratch
   readonly a: number; readonly b: number; readonly res: number; readonly ea64: number; readonly lo64: number; readonly hi64: number;
   readonly ea: number; readonly x: number; readonly y: number; readonly vt: number; readonly ct: number; readonly st: number;
@@ -436,6 +445,14 @@ class FunctionWriter {
   private usesLar = false;
   /** Calls whose target begins with a send's hit path, done inline (inlineSend), with its shape. */
   private readonly sends = new Map<Insn, SendShape>();
+  /**
+   * Calls whose guessed callee is copied in place (inline.ts, inlineCall): its plan, and what
+   * the call does to the registers that way (the callee's, and a send's class register and
+   * flags), for liveness: such a call is no sync point.
+   */
+  private readonly inlines = new Map<Insn, { readonly plan: Plan; readonly address: number; readonly reads: number; readonly writes: number }>();
+  /** While a copied callee is written: the registers dirty when it began, and written since. */
+  private inlining: { dirty: number; written: number } | null = null;
   /** Open structured blocks inside the current label's code. */
   private nest = 0;
   /** The label whose code is being written, and the number of labels. */
@@ -501,7 +518,7 @@ class FunctionWriter {
    */
   private readonly exitSets: { readonly mask: number; readonly kind: number }[] = [];
 
-  constructor(private readonly m: Machine, private readonly p: Plan, private readonly env: ModuleEnv, private readonly b: Body) {
+  constructor(private readonly m: Machine, private p: Plan, private readonly env: ModuleEnv, private readonly b: Body) {
     this.n = p.offsets.length;
     const L = (t: typeof I32 | typeof I64): number => b.local(t);
     const r: number[] = [], t: number[] = [];
@@ -510,7 +527,7 @@ class FunctionWriter {
     this.L = {
       r, t, sp: L(I32),
       fa: L(I64), fb: L(I64), fr: L(I64), fk: L(I32), fc: L(I32), fo: L(I32), fbits: L(I32), fk2: L(I32),
-      budget: L(I32), pc: L(I32), exitSet: L(I32), status: L(I32), next: L(I32), mode: L(I32),
+      budget: L(I32), pc: L(I32), exitSet: L(I32), status: L(I32), next: L(I32), mode: L(I32), nextCode: L(I32),
       a: L(I64), b: L(I64), res: L(I64), ea64: L(I64), lo64: L(I64), hi64: L(I64),
       ea: L(I32), x: L(I32), y: L(I32), vt: L(I32), ct: L(I32), st: L(I32), v2: L(I64), t2: L(I32),
       rv: L(I64), pk: L(I64),
@@ -559,6 +576,35 @@ class FunctionWriter {
         this.usesFlags = true; this.writesFlags = true;
       }
     }
+    // Calls whose guessed callee is copied in place (inline.ts); not those placed after the
+    // code's last ret, where the native compiler puts its slow paths (the send a leaf's copy
+    // falls back to, mostly): copies there only make the function larger.
+    const lastRet = flat.reduce((last, ins) => (decodedRow(ins)?.operation === 'ret' ? ins.off : last), -1);
+    flat.forEach((ins, at) => {
+      const row = decodedRow(ins);
+      if (!row || row.operation !== 'call' || ins.off > lastRet) return;
+      const shape = this.sends.get(ins);
+      let address: number | null = null;
+      if (shape) address = guessThrough(m, p.code, flat, at, shape.site, shape.entry);
+      else if (ins.decoded!.operands[0].kind === 'mem') address = guessCallee(m, p.code, flat, at);
+      if (address === null || address === p.code.addr) return;
+      const callee = env.inlinable(address);
+      if (!callee) return;
+      let reads = 0, writes = shape ? (1 << shape.cls) | FLAGS : 0;
+      for (const c of callee.blocks[0]) {
+        const e = effectsOf(c);
+        reads |= e.reads & ~writes;
+        writes |= e.writes;
+        const r = registerEffects(c.row!, c.decoded!.operands);
+        for (const x of r.reads) this.uses.add(x);
+        for (const x of r.writes) { this.uses.add(x); this.writes.add(x); }
+        if (c.row!.reads !== '' || c.row!.flags.writes !== '' || c.row!.flags.undefined !== '') this.usesFlags = true;
+        if (c.row!.flags.writes !== '' || c.row!.flags.undefined !== '') this.writesFlags = true;
+        if (c.row!.operation === 'lar') this.usesLar = true;
+      }
+      this.inlines.set(ins, { plan: callee, address, reads, writes });
+      env.inlined.set(address, m.store.bytes.slice(address, address + callee.code.byteLength));
+    });
     this.uses.delete(RSP);
     this.writes.delete(RSP);
     // rax comes in a parameter and goes back in a result, so every function has it in a local
@@ -574,14 +620,17 @@ class FunctionWriter {
     // $top, unless the code there is a short run that leaves or goes forward: then a copy of
     // it stands in place of the jump (plan: such labels are entries).
     this.looped = this.succ.some((out, i) => out.some((j) => this.pos[j] <= this.pos[i] && copyChain(p, this.pos, i, j) === null));
-    this.live = analyse(p, (ins) => isSyncPoint(ins), (ins) => {
+    this.live = analyse(p, (ins) => isSyncPoint(ins) && !this.inlines.has(ins), (ins) => {
       const shape = this.sends.get(ins);
-      return shape ? (1 << shape.recv) | (1 << shape.site) : 0;
-    });
+      return (shape ? (1 << shape.recv) | (1 << shape.site) : 0) | (this.inlines.get(ins)?.reads ?? 0);
+    }, (ins) => this.inlines.get(ins)?.writes ?? 0);
   }
 
   /** Registers dirty before the current instruction (what an exit before it stores). */
-  private get dirtyHere(): number { return this.live.dirtyIn.get(this.cur!.off) ?? ALL; }
+  private get dirtyHere(): number {
+    if (this.inlining) return this.inlining.dirty | this.inlining.written;
+    return this.live.dirtyIn.get(this.cur!.off) ?? ALL;
+  }
   /** ... and after it (what an exit after it stores). */
   private get dirtyAfter(): number { return this.dirtyHere | (this.cur!.row ? effectsOf(this.cur!).writes : 0); }
   /** Registers live after the current instruction (what a sync point loads again). */
@@ -746,6 +795,7 @@ class FunctionWriter {
     b.i32(STOP_AT).set(L.status);
     b.i32(p.code.byteLength).set(L.next);
     b.i32(NEXT_AT).set(L.mode);
+    if (this.inlines.size > 0) b.i32(p.code.addr).set(L.nextCode);
     b.block(); // $exit
     // (without a backward jump there is no $top: a loop merges every local at its head,
     // which costs V8's register allocator dearly, so a function has one only when it must)
@@ -795,7 +845,8 @@ class FunctionWriter {
     b.end(); // $done
     // Where the interpreter goes on (read only after STOP_AT: a return needs none of it).
     b.get(L.status).i32(STOP_AT).op('i32_eq').if();
-    b.i32(0).i32(p.code.addr).mem('i32_store', 2, S32B(STATE.NEXT_CODE));
+    if (this.inlines.size > 0) b.i32(0).get(L.nextCode).mem('i32_store', 2, S32B(STATE.NEXT_CODE));
+    else b.i32(0).i32(p.code.addr).mem('i32_store', 2, S32B(STATE.NEXT_CODE));
     b.i32(0).get(L.next).mem('i32_store', 2, S32B(STATE.NEXT_OFF));
     b.i32(0).get(L.mode).mem('i32_store', 2, S32B(STATE.NEXT_MODE));
     b.end();
@@ -836,6 +887,7 @@ class FunctionWriter {
     const { b, L } = this;
     if (refund > 0) b.get(L.budget).i32(refund).op('i32_add').set(L.budget);
     b.i32(status).set(L.status).i32(off).set(L.next).i32(mode).set(L.mode);
+    if (this.inlining) b.i32(this.p.code.addr).set(L.nextCode);
     this.exitTo(after ? this.dirtyAfter : this.dirtyHere);
   }
 
@@ -1804,6 +1856,83 @@ class FunctionWriter {
 
   private call(ins: Insn, ops: readonly Operand[]): void {
     const { b, L } = this;
+    const inl = this.inlines.get(ins);
+    if (!inl || this.sends.has(ins) || ops[0].kind !== 'mem') { this.callOut(ins, ops); return; }
+    // A guessed callee copied in place: when the target read is its start, the copy; else the call.
+    if (!this.read(ins, ops[0], L.a, L.vt)) { this.stopAt(ins); return; }
+    b.block(); this.nest++;
+    const done = this.nest;
+    b.get(L.vt).i32(TAG_PTR).op('i32_eq').get(L.a).i64(BigInt(inl.address)).op('i64_eq').op('i32_and');
+    this.when(() => {
+      this.inlineCall(ins, inl, this.dirtyHere, true);
+      b.br(this.nest - done);
+    });
+    this.callOut(ins, ops);
+    this.nest--; b.end();
+    this.setKind(-1);
+  }
+
+  /**
+   * The copy of a callee (inline.ts) in place of the call `ins` (its return address pushed
+   * here unless `pushed`), with the registers in `dirty` dirty where it begins: its
+   * instructions paid for and translated as in its own function (a failed check stops at the
+   * callee's instruction, NEXT in the callee's code object), then its ret, which goes on after
+   * the call when it pops the call's return address (else the interpreter runs the ret).
+   */
+  private inlineCall(ins: Insn, inl: { readonly plan: Plan }, dirty: number, push: boolean): void {
+    const { b, L } = this;
+    if (push) {
+      b.get(L.sp).i32(8).op('i32_sub').load32At(S_STACK_LO).op('i32_lt_s');
+      this.when(() => this.stopAt(ins));
+      b.get(L.sp).i32(8).op('i32_sub').tee(L.sp).i64(BigInt(ins.retAddr)).mem('i64_store', 3, STATE_BYTES);
+      b.load32At(S_TAGS).get(L.sp).i32(3).op('i32_shr_u').op('i32_add').i32(TAG_CODE).mem('i32_store8', 0);
+    }
+    const saved = {
+      p: this.p, cur: this.cur, remaining: this.remaining, insns: this.blockInsns, index: this.index, prechecked: this.prechecked,
+      kind: this.kind, storeKind: this.storeKind, top: this.blockTop, boundsOf: this.boundsOf,
+    };
+    const block = inl.plan.blocks[0];
+    const count = block.length;
+    this.inlining = { dirty, written: 0 };
+    this.p = inl.plan;
+    this.bounds = 0;
+    this.blockTop = this.nest;
+    this.boundsOf = -1;
+    this.cur = block[0];
+    b.get(L.budget).i32(count).op('i32_sub').tee(L.budget).i32(0).op('i32_lt_s');
+    this.when(() => this.exit(STOP_AT, 0, NEXT_AT, count));
+    this.blockInsns = block;
+    this.prechecked = 0;
+    for (let k = 0; k < count - 1; k++) {
+      const c = block[k];
+      this.index = k;
+      this.remaining = count - 1 - k;
+      this.instruction(c);
+      this.forgetBounds(c);
+      this.inlining.written |= effectsOf(c).writes;
+    }
+    // its ret: back after the call when it pops the call's return address
+    const r = block[count - 1];
+    this.index = count - 1;
+    this.remaining = 0;
+    this.cur = r;
+    b.get(L.sp).i32(8).op('i32_add').load32At(S_STACK_HI).op('i32_gt_s');
+    this.when(() => this.stopAt(r));
+    b.load32At(S_TAGS).get(L.sp).i32(3).op('i32_shr_u').op('i32_add').mem('i32_load8_u', 0).i32(TAG_CODE).op('i32_ne');
+    b.get(L.sp).mem('i64_load', 3, STATE_BYTES).i64(BigInt(ins.retAddr)).op('i64_ne').op('i32_or');
+    this.when(() => this.stopAt(r));
+    b.get(L.sp).i32(8).op('i32_add').set(L.sp);
+    this.inlining = null;
+    this.p = saved.p;
+    this.cur = saved.cur; this.remaining = saved.remaining; this.blockInsns = saved.insns; this.index = saved.index; this.prechecked = saved.prechecked;
+    this.kind = saved.kind; this.storeKind = saved.storeKind; this.blockTop = saved.top; this.boundsOf = saved.boundsOf;
+    // (bounds found in the copy hold only on its way)
+    this.bounds = 0;
+  }
+
+  /** A call made as a WebAssembly call (the callee's function, or the table's slot). */
+  private callOut(ins: Insn, ops: readonly Operand[]): void {
+    const { b, L } = this;
     const t = ops[0];
     const retAddr = ins.retAddr;
     let direct: { address: number; entry: number; f: number | undefined; slot: number } | null = null;
@@ -1891,6 +2020,10 @@ class FunctionWriter {
     const retAddr = ins.retAddr;
     const V = this.sendLocals ??= { ok: b.local(I32), n: b.local(I32), cls: b.local(I64), key: b.local(I64), hdr: b.local(I64), fa: b.local(I64), fb: b.local(I64) };
     const R = shape.recv, T = shape.site, C = shape.cls;
+    // (with the entry's method copied in place, its way out goes past the calls: $done)
+    const inl = this.inlines.get(ins);
+    if (inl) { b.block(); this.nest++; }
+    const done = this.nest;
     // Too deep for the host's stack, or no room for the return address: the interpreter calls.
     const weight = frameWeight(this.p.code.byteLength);
     b.get(PARAM_LINK).i64(BigInt(MAX_DEPTH) << BigInt(LINK_DEPTH)).op('i64_ge_u');
@@ -1945,7 +2078,7 @@ class FunctionWriter {
     b.i32(TAG_PTR).op('i32_ne').brIf(0);
     b.get(L.r[T]).op('i32_wrap_i64').mem('i64_load', 3, STATE_BYTES + shape.entry).set(L.a);
     const guess = this.guessSite(ins, T, shape.entry);
-    if (guess && guess.f !== undefined) {
+    if (guess && (guess.f !== undefined || inl)) {
       b.i32(-1).set(L.x);
       b.get(L.a).i64(BigInt(guess.address)).op('i64_eq');
       b.if(); b.i32(1).set(V.ok); b.br(1); b.end();
@@ -1963,6 +2096,17 @@ class FunctionWriter {
     b.get(L.budget).get(V.n).op('i32_sub').set(L.budget);
     b.get(V.cls).set(L.r[C]).i32(TAG_NUM).set(L.t[C]);
     b.get(V.fa).set(L.fa).get(V.fb).set(L.fb).i64(0n).set(L.fr).i32(FLAGS_SUB).set(L.fk);
+    if (inl && guess) {
+      // the guessed entry (L.x -1): its method copied in place
+      b.get(L.x).i32(0).op('i32_lt_s');
+      this.when(() => {
+        const kind = this.kind, storeKind = this.storeKind;
+        this.setKind(FLAGS_SUB);
+        this.inlineCall(ins, inl, this.dirtyHere | (1 << C) | FLAGS, false);
+        this.kind = kind; this.storeKind = storeKind;
+        b.br(this.nest - done);
+      });
+    }
     this.storeRegisters((this.dirtyHere & ~RAX_BIT) | (1 << C) | FLAGS, FLAGS_SUB);
     const callEntry = (): void => {
       this.link(retAddr, weight); b.get(L.a).op('i32_wrap_i64').op('i64_extend_i32_u');
@@ -1989,6 +2133,7 @@ class FunctionWriter {
     b.set(L.pk).set(L.rv);
     this.nest--; b.end();
     this.afterCall(retAddr);
+    if (inl) { this.nest--; b.end(); this.setKind(-1); }
   }
 
   /**
@@ -2007,10 +2152,13 @@ class FunctionWriter {
    */
   private afterCall(retAddr: number): void {
     const { b, L } = this;
+    // (where the callee may be copied in place instead, liveness counts the registers the copy
+    // writes as dirty after the call: the call loads them too, so that their locals are STATE's)
+    const reload = this.liveAfter | (this.inlines.has(this.cur!) ? this.dirtyHere | this.inlines.get(this.cur!)!.writes : 0);
     b.get(L.pk).i64(0n).op('i64_ge_s');
     b.if(); this.nest++;
     this.unpackRegisters(L.rv, L.pk);
-    this.loadState(this.liveAfter, true);
+    this.loadState(reload, true);
     b.else();
     b.get(L.rv).op('i32_wrap_i64').tee(L.status);
     this.when(() => {
@@ -2030,7 +2178,7 @@ class FunctionWriter {
       this.returnStatus();
       this.nest--; b.end();
     });
-    this.loadState(this.liveAfter);
+    this.loadState(reload);
     this.nest--; b.end();
     this.setKind(-1);
   }
