@@ -97,8 +97,13 @@ export class Compiler {
   readonly watches: Watches;
   /** Copy leaf methods into send sites (leaf-sends.ts); off, every send is a whole send. */
   inlineLeaves = true;
-  /** Inline small methods at their sends (inline-sends.ts), when leaves are copied too; off, none. */
-  inlineMethods = true;
+  /**
+   * Inline small methods at their sends (inline-sends.ts), when leaves are copied too; off,
+   * none. Off unless asked for: an inlined method has no frame, which a user stepping through
+   * it in the debugger, or asking thisContext for its sender, would miss. `bedrock run` of a
+   * SOM class path (som-run.ts: a program run for its speed, the Are We Fast Yet suite) asks.
+   */
+  inlineMethods = false;
   /** Finds the methods sends inline (inline-sends.ts). */
   readonly inliner: Inliner;
   /** Give counting loops a copy that tests no tag (codegen.ts countingLoop); off, one testing form. */

@@ -1,6 +1,8 @@
 /*
  * Inlined sends: the body of a small method compiled in place of a send of its selector, so
  * that a method of a few sends, slots and arithmetic costs no call, no frame and no return.
+ * Only where asked for (Compiler.inlineMethods: `bedrock run` of a SOM class path, a program
+ * run for its speed): everywhere else every method keeps its frame for the debugger.
  *
  * Which methods: those a send's selector finds alone (every behaviour that defines it finds
  * this one method; a selector some other method answers is left to its sends, and leaf

@@ -50,6 +50,8 @@ describe('small methods inlined at their sends', () => {
     const b = bootSystem({ backend: 'native' });
     if (typeof b === 'string') throw new Error(b);
     on = b;
+    // (off unless asked for: `bedrock run` of a SOM class path asks)
+    inlining(on, true);
   });
 
   it('answer and store as whole sends do, on random methods and receivers (seed printed)', () => {
