@@ -37,7 +37,7 @@ async function bundled() {
     banner: { js: 'import { createRequire as __bedrockRequire } from "node:module"; const require = __bedrockRequire(import.meta.url);' },
     logLevel: 'warning',
   });
-  writeFileSync(outfile, constTopLevel(bundle.outputFiles[0].text, sourceConstNames(root, ['kernel', 'bootstrap', 'src', 'image', 'bench'])).text);
+  writeFileSync(outfile, constTopLevel(bundle.outputFiles[0].text, sourceConstNames(root, [...fresh.SOURCES, 'bench'])).text);
   process.env.BEDROCK_BENCH_RUN = 'bundled as the command line is (dist/bench.mjs, from a fresh build)';
   return import(pathToFileURL(outfile).href);
 }

@@ -17,6 +17,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Module from 'node:module';
 import { constTopLevel, opcodeCases, sourceConstNames } from './bundle-plugins.mjs';
+import fresh from './fresh.cjs';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const dist = root + 'dist/';
@@ -224,7 +225,7 @@ try {
   if (!/^[0-9a-f]{16}$/.test(layout)) throw new Error(`the layout fingerprint is not 16 hex digits: ${layout}`);
   const fingerprint = { __BEDROCK_LAYOUT_FINGERPRINT__: JSON.stringify(layout) };
   // The sources' top-level constants, const again in the bundles (bin/bundle-plugins.mjs constTopLevel).
-  const consts = sourceConstNames(root, ['kernel', 'bootstrap', 'src', 'image']);
+  const consts = sourceConstNames(root, fresh.SOURCES);
   const constant = (text) => constTopLevel(text, consts).text;
   const cli = await esbuild.build({
     entryPoints: [root + 'src/cli/main.ts', root + 'src/cli/make-base-image.ts'],

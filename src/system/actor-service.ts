@@ -59,6 +59,7 @@ import type { Kernel } from '../../kernel/objects/kernel.ts';
 import { CLASS, SERVICE } from '../../kernel/objects/layout.ts';
 import { newString } from '../../kernel/objects/services.ts';
 import { snapshotPlan, takeSnapshot, type Snapshot } from '../../image/snapshot.ts';
+import { nowMs } from '../../kernel/machine/clock.ts';
 import { knownRecords, rememberRecord, type TranslationRecord } from '../../kernel/machine/wasm/tier.ts';
 import type { Backend } from '../compiler/compiler.ts';
 import { decodeGraph, encodeGraph, poison, type Graph } from './actor-copy.ts';
@@ -68,8 +69,14 @@ const threads = (): typeof import('node:worker_threads') => process.getBuiltinMo
 
 export const ACTOR_OP = Object.freeze({ SPAWN: 0, SEND: 1, POLL: 2, WAIT: 3, RUNNING: 4, TERMINATE: 5, RECEIVE: 6, REPLY: 7, SESSION: 8 });
 
-/** The longest sleep of one WAIT, in milliseconds (short, so Ctrl-C and other processes stay prompt). */
-const WAIT_SLICE_MS = 5;
+/**
+ * The longest sleep of one look for news from another actor (POLL, WAIT), in milliseconds: a
+ * waiting evaluation wakes this often to notice Ctrl-C (and returns into the library, which
+ * looks again). It sleeps less when the scheduler's next Delay is due sooner (ActorHost.wakeAt),
+ * and not at all while another process is ready (Actor class>>waitSlice). At 5 ms the waking
+ * took ~1% of a core, which two actors running on two cores lost.
+ */
+const WAIT_SLICE_MS = 50;
 
 /** What a worker posts to its spawner. */
 export type ToSpawner =
@@ -182,6 +189,8 @@ export interface ActorHost {
   idleDoIt(): { readonly method: number; readonly entry: number } | null;
   /** The methods of the DoIts running (the actor names the frames of its block by them). */
   readonly doIts: readonly number[];
+  /** When the scheduler's first Delay is due (kernel/machine/clock.ts nowMs), or null: a wait for an actor sleeps no longer. */
+  readonly wakeAt: number | null;
 }
 
 /** Inside an actor: the way back to its spawner. */
@@ -422,7 +431,11 @@ export class Actors {
       const op = Number(m.register(1));
       const rsi = m.register(6), rsiTag = m.registerTag(6);
       /** The milliseconds rdx asks an operation to wait for news (a SmallInteger, at most a slice), or 0. */
-      const waitMs = (): number => (m.registerTag(2) === TAG_NUM ? Math.max(0, Math.min(WAIT_SLICE_MS, Number(m.register(2)))) : 0);
+      const waitMs = (): number => {
+        const asked = m.registerTag(2) === TAG_NUM ? Number(m.register(2)) : 0;
+        const wake = this.host.wakeAt;
+        return Math.max(0, Math.min(WAIT_SLICE_MS, asked, wake === null ? Infinity : Math.ceil(wake - nowMs())));
+      };
       const actorOf = (): ActorRecord | string => {
         const a = rsiTag === TAG_NUM ? this.actors.get(Number(rsi)) : undefined;
         return a ?? 'no such actor';
@@ -470,7 +483,7 @@ export class Actors {
           return this.answerResult(r);
         }
         case ACTOR_OP.WAIT: {
-          const ms = Math.max(0, Math.min(WAIT_SLICE_MS, Number(m.register(2))));
+          const ms = waitMs();
           if (rsiTag === TAG_PTR && Number(rsi) === k.nil) {
             if (!this.parent) return 'this is not an actor';
             const seen = Atomics.load(this.parent.counters, INBOX);
