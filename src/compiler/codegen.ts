@@ -72,6 +72,8 @@ export interface CodegenContext {
    * watches made; null for a whole send. Absent: no method is inlined.
    */
   readonly inlineMethod?: (selector: string, argc: number) => InlineCandidate | null;
+  /** The selector of the method being compiled (its own sends of it are not inlined: recursion). */
+  readonly selector?: string;
 }
 
 /** A method a send may have inlined (inline-sends.ts): its definition, read again from its source, and what guards the copy. */
@@ -857,9 +859,9 @@ export class Generator {
    */
   private dynamicSend(name: string, argc: number): void {
     if (!this.cx.inlineMethod) { this.sendSelector(name, argc, -1); return; }
-    // Not inside an inlined method of the same selector (recursion), nor too deep: a whole
+    // Not in a method or inlined method of the same selector (recursion), nor too deep: a whole
     // send, which no later definition makes a copy of (ir.ts `keep`).
-    if (this.inlines.length >= MAX_INLINE_DEPTH || this.inlines.some((f) => f.candidate.name.endsWith(`>>${name}`))) {
+    if (this.inlines.length >= MAX_INLINE_DEPTH || name === this.cx.selector || this.inlines.some((f) => f.candidate.name.endsWith(`>>${name}`))) {
       this.sendSelector(name, argc, -1, true);
       return;
     }

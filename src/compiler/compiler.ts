@@ -303,6 +303,7 @@ export class Compiler {
       bind: (b, selector, method) => this.bindTo(b, selector, method),
       countedLoops: this.countedLoops,
       hold,
+      ...(what.kind === 'method' && { selector: name.slice(name.indexOf('>>') + 2) }),
       ...(this.inlineLeaves && this.inlineMethods && this.backend === 'native' && {
         inlineMethod: (selector: string, argc: number) => {
           const c = this.inliner.candidate(selector, argc, hold);
