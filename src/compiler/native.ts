@@ -253,6 +253,18 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
         continue;
       }
     }
+    // Float / for two Floats (no SmallInteger path: SmallInteger / answers a Fraction).
+    if (floatClass >= 0 && op.op === 'send' && op.start < 0 && op.argc === 1 && op.name === '/') {
+      const name = `fd${fast++}`, whole = `${name}w`, done = `${name}d`;
+      emit('pop', [reg(RCX)], origin);
+      inlineFloat(emit, label, FLOAT_OPERATIONS['/'], floatClass, whole, done, null, origin);
+      label(done, origin);
+      coldLabel(whole, origin);
+      coldEmit('push', [reg(RCX)], origin);
+      emitSend(cx, coldEmit, op, origin);
+      coldEmit('jmp', [{ kind: 'label', name: done }], origin);
+      continue;
+    }
     // Array at: and at:put: inlined (kernel/objects/indexing.ts).
     if (indexing && op.op === 'send') {
       const done = inlineIndexing(op, { emit, label, coldEmit, coldLabel, k, name: `ix${fast++}`, literals, siteSlots });
@@ -925,6 +937,12 @@ function inlineFloat(emit: Emit, label: (name: string, origin: string) => void, 
     else emit('jne', [to(whole)], origin);
   }
   const XMM0 = xmm(0);
+  if (how.kind === 'arith' && how.op === 'divsd') {
+    // a divisor of ±0.0 (its bits shifted left by one are 0) is the send's: a ZeroDivide
+    emit('mov', [reg(RDX), mem(RAX, -1, 1, 0, 64)], origin);
+    emit('add', [reg(RDX), reg(RDX)], origin);
+    emit('jz', [to(whole)], origin);
+  }
   if (how.kind === 'arith') {
     emit('mov', [reg(R9), reg(RCX)], origin);
     emit('mov', [reg(RSI), reg(RAX)], origin);
@@ -942,6 +960,33 @@ function inlineFloat(emit: Emit, label: (name: string, origin: string) => void, 
   const [first, second] = how.swap ? [RAX, RCX] : [RCX, RAX];
   emit('movsd', [XMM0, mem(first, -1, 1, 0, 64)], origin);
   emit('ucomisd', [XMM0, mem(second, -1, 1, 0, 64)], origin);
+  if (how.cc === 'e') {
+    // equal: ZF without PF (unordered, a NaN, sets both)
+    const no = `${whole}f`;
+    if (branch && branch.when) {
+      emit('jp', [to(no)], origin);
+      emit('je', [to(branch.target)], origin);
+      label(no, origin);
+      emit('jmp', [to(done)], origin);
+      return;
+    }
+    if (branch) {
+      emit('jp', [to(branch.target)], origin);
+      emit('jne', [to(branch.target)], origin);
+      emit('jmp', [to(done)], origin);
+      return;
+    }
+    const yes = `${whole}t`;
+    emit('jp', [to(no)], origin);
+    emit('je', [to(yes)], origin);
+    label(no, origin);
+    emit('mov', [reg(RAX), lit('FALSE')], origin);
+    emit('jmp', [to(done)], origin);
+    label(yes, origin);
+    emit('mov', [reg(RAX), lit('TRUE')], origin);
+    emit('jmp', [to(done)], origin);
+    return;
+  }
   if (branch) {
     // jump when the answer is the branch's `when`; not above (or equal) is taken for a NaN too
     const cc = branch.when ? how.cc : how.cc === 'a' ? 'be' : 'b';
