@@ -65,6 +65,9 @@ describe('small methods inlined at their sends', () => {
       'Inl x -> ^7', 'InlOther x -> ^11',
       'Inl init -> a := 1. b := 2. c := 3', 'InlOther init -> a := 4. b := 5. c := 6',
       'Inl state -> ^{a. b. c}', 'InlOther state -> ^{a. b. c}',
+      // (one method every seed has, which one class defines: its caller must inline it)
+      'Inl steady: p -> | t | t := p + a. b := t * 2. ^b > 10 ifTrue: [t] ifFalse: [^c]',
+      'Object subclass: #InlSteady', 'InlSteady run: o -> | s | s := OrderedCollection new. 1 to: 6 do: [:k | s add: (o steady: k)]. ^s asArray',
     ];
     const count = 16;
     for (let i = 0; i < count; i++) {
@@ -74,6 +77,7 @@ describe('small methods inlined at their sends', () => {
     }
     // Callers compiled after the methods (so their sends inline them), each sent a mix of receivers.
     const calls: string[] = [];
+    calls.push('{Inl new init. InlSub new init. InlOther new init. Inl new} collect: [:o | [InlSteady new run: o] on: Error do: [:e | e return: e class name]]');
     for (let i = 0; i < count; i++) {
       defs.push(`Object subclass: #InlCaller${i}`, `InlCaller${i} run: o -> | s | s := OrderedCollection new. 1 to: 3 do: [:k | s add: (o m${i}: k)]. ^s asArray`);
       const receivers = Array.from({ length: 5 }, () => r.pick(['Inl new init', 'InlSub new init', 'InlOther new init', 'Inl new', 'nil', '7']));
@@ -90,11 +94,12 @@ describe('small methods inlined at their sends', () => {
     inlining(on, true);
     a.forEach((o, i) => expect(o, `${[...defs, ...calls][i]} (seed ${seed})`).toBe(b[i]));
     expect(a).toHaveLength(b.length);
-    // (and methods were inlined: callers' listings show them)
+    // (and methods were inlined: callers' listings show them; how many of the random ones
+    // depends on the seed: a selector a subclass or the sibling defines too is not inlined)
     const listings = on.run(Array.from({ length: count }, (_, i) => `On${tier}InlCaller${i} see: #run:`).join('\n'));
     const inlined = listings.filter((l) => /inlined On\S*Inl\S*>>m\d+:/.test(l)).length;
     console.log(`callers with an inlined method: ${inlined} of ${count}`);
-    expect(inlined).toBeGreaterThan(count / 4);
+    expect(on.run(`On${tier}InlSteady see: #run:`)[0]).toMatch(new RegExp(`inlined On${tier}Inl>>steady:`));
   });
 
   it('inlines the body where the listing shows it, with no send of it left on its way', () => {
