@@ -104,15 +104,13 @@ export interface PoolWorkerData {
   readonly geometry: Snapshot['machine'] | null;
   /**
    * READY: 1 while it waits with its memory prepared for the next actor (it sets it), 0 from
-   * the spawn that hands it an actor (the spawner clears it) until then. POSTED: counts the
-   * StartActor messages posted on its control port; the worker sleeps on it (Atomics.wait)
-   * between actors, which wakes it sooner than its event loop would (~0.3 ms a spawn).
+   * the spawn that hands it an actor (the spawner clears it) until then.
    */
   readonly state: Int32Array;
 }
 
-/** PoolWorkerData.state[READY], state[POSTED]. */
-export const READY = 0, POSTED = 1;
+/** PoolWorkerData.state[READY]. */
+export const READY = 0;
 
 /** A snapshot as a worker is sent it: its symbols or its code list null when they are those it was sent last. */
 export type SentSnapshot = Omit<Snapshot, 'symbols' | 'code'> & { readonly symbols: Snapshot['symbols'] | null; readonly code: Snapshot['code'] | null };
@@ -290,7 +288,7 @@ function stopRecord(a: ActorRecord): void {
 /** A new pooled worker, preparing a memory for a machine of `geometry`. */
 function newWorker(geometry: Snapshot['machine'] | null): PoolWorker {
   const { port1, port2 } = new (threads().MessageChannel)();
-  const state = new Int32Array(new SharedArrayBuffer(8));
+  const state = new Int32Array(new SharedArrayBuffer(4));
   const worker = startWorker({ control: port2, geometry, state }, [port2]);
   worker.unref();
   port1.unref();
@@ -674,8 +672,6 @@ export class Actors {
       const records = knownRecords().filter((r) => !w.records.has(r.key));
       const sent: SentSnapshot = { ...snapshot, symbols: snapshot.symbols === w.sent.symbols ? null : snapshot.symbols, code: snapshot.code === w.sent.code ? null : snapshot.code };
       w.control.postMessage({ snapshot: sent, held, backend: this.host.backend, starter, idle: idleDoIt, doIts: [...this.host.doIts], port: port2, counters, records } satisfies StartActor, [port2]);
-      Atomics.add(w.state, POSTED, 1);
-      Atomics.notify(w.state, POSTED);
       for (const r of records) w.records.add(r.key);
       w.sent = { symbols: snapshot.symbols, code: snapshot.code };
     } catch (e) {

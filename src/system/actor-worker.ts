@@ -17,12 +17,12 @@
  * (image/snapshot-memory.ts restoreBase), so that the next snapshot of changes since the same
  * base copies only its own cells in.
  */
-import { type MessagePort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { type MessagePort, workerData } from 'node:worker_threads';
 import { Machine } from '../../kernel/machine/machine.ts';
 import { SERVICE } from '../../kernel/objects/layout.ts';
 import { openSnapshot, snapshotMachineOptions, type Snapshot } from '../../image/snapshot.ts';
 import { baseCopy, holdsBase, openedShape, releaseMemory, restoreBase, reuseMemory, type BaseCopy, type OpenedShape, type Reusable } from '../../image/snapshot-memory.ts';
-import { Actors, OUTBOX, POSTED, READY, releaseHeld, stopAllActors, type PoolWorkerData, type StartActor, type ToSpawner } from './actor-service.ts';
+import { Actors, OUTBOX, READY, releaseHeld, stopAllActors, type PoolWorkerData, type StartActor, type ToSpawner } from './actor-service.ts';
 import { Bedrock, type Outcome } from './bedrock.ts';
 import { frameLine, gstName } from './stack-report.ts';
 import { TAG_PTR } from '../../kernel/machine/cells.ts';
@@ -141,19 +141,4 @@ function run(start: StartActor): void {
   Atomics.store(data.state, READY, 1);
 }
 
-/**
- * Actor after actor: each StartActor read from the control port as soon as the spawner counts
- * it posted (state[POSTED]), the worker sleeping on that count in between (Atomics.wait; the
- * event loop is not needed: an actor's own messages are read the same way, and nothing in a
- * worker waits for a timer or a promise). worker.terminate() interrupts the wait.
- */
-function serve(control: MessagePort): never {
-  for (;;) {
-    const seen = Atomics.load(data.state, POSTED);
-    const got = receiveMessageOnPort(control);
-    if (got) { run(got.message as StartActor); continue; }
-    Atomics.wait(data.state, POSTED, seen);
-  }
-}
-
-serve(data.control as MessagePort);
+(data.control as MessagePort).on('message', (start: StartActor) => run(start));
