@@ -26,10 +26,11 @@
  * each pinned to its core with taskset), so that a figure below 2 can be told from a core
  * that was slow.
  *
- * actors.fib.two and actors.fib.one are timed in pairs (two, then one, again and again), after
- * the pool's workers have each run a few actors, the spawner's own code (spawn, value, the
- * printing of the answer) is translated, and the process has fallen quiet (settle), so that
- * neither is timed beside a worker still starting or V8 still compiling on its threads.
+ * actors.fib.two and actors.fib.one are timed in pairs (two, then one, again and again), warm:
+ * after the pool's workers have run enough actors for V8 to have compiled their JavaScript
+ * and fallen quiet, and the spawner's own code (spawn, value, the printing of the answer) is
+ * translated (settle), so that neither is timed beside V8 still compiling on its threads. The
+ * details give the first pairs' figure too, cold.
  *
  * N is 30: two fibs of ~40 ms each beside what two spawns cost (some 4-6 ms before the later
  * actor's block begins), the figure issue 14 asks about. BEDROCK_ACTORS_FIB=N sets it (20 to
@@ -41,7 +42,7 @@
  * details say which. Timings are reported, never asserted.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { built } from '../bin/fresh.cjs';
@@ -148,49 +149,80 @@ function coreLine(): string[] {
       : `the slowest core took ${worst.toFixed(2)}x the fastest time, so two equal halves could gain at most ${(2 / worst).toFixed(2)}x over one actor on the fastest core`)];
 }
 
-/** What settle() found: how long the process took to fall quiet after the pool's warm-up, or null (not run). */
-let settledAfter: { ms: number; quiet: boolean } | null = null;
-/** The pairs settle() ran before the spawner translated nothing more. */
-let settlePairs = 0;
+/** What settle() found, or null (not run). */
+let settled: {
+  /** Pairs run before the timed ones, and whether V8's own threads had fallen quiet by then. */
+  readonly pairs: number;
+  readonly quiet: boolean;
+  readonly seconds: number;
+  /** The median two-actor and one-actor times of the first COLD_PAIRS pairs (ms): the figure before V8 is warm. */
+  readonly cold: { readonly two: number; readonly one: number } | null;
+} | null = null;
 
-/** This process's CPU time (all its threads), in ms. */
-const processCpu = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+
+/** The pairs whose times make the cold figure; at least as many are run in any case. */
+const COLD_PAIRS = 16;
+/** Settled: V8's own threads used under QUIET_MS of CPU in half of the last QUIET_PAIRS pairs or more ... */
+const QUIET_PAIRS = 8;
+const QUIET_MS = 2;
+/** ... or this many pairs, whichever comes first. */
+const MAX_PAIRS = 160;
 
 /**
- * Before the first timed run of two actors against one: every worker of the pool started and
- * warm (its JavaScript compiled by V8, the fib module compiled, each worker having run a few
- * actors), then the process quiet. A worker that starts takes a few hundred milliseconds of
- * CPU (loading its code, preparing its memory) and V8 compiles for a second or more after,
- * on threads of its own: timed beside that, two actors on two cores share them with it, and
- * one actor on one core does not. The runs are then made in pairs (see pairedRuns).
+ * CPU time (ms) of the threads of this process that were running before `settle` started,
+ * the main thread left out: V8's own threads (its optimizing compiler and its collector's
+ * helpers), which work for every isolate of the process, the actors' workers too. The pool's
+ * workers start after (a first spawn), so they are not among them. Linux only (/proc); null
+ * elsewhere.
+ */
+function backgroundCpu(): (() => number) | null {
+  const cpuOf = (tid: string): number => {
+    try { return Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e6; } catch { return 0; }
+  };
+  let tids: string[];
+  try { tids = readdirSync('/proc/self/task').filter((t) => t !== String(process.pid)); } catch { return null; }
+  if (tids.length === 0) return null;
+  return () => tids.reduce((sum, t) => sum + cpuOf(t), 0);
+}
+
+/**
+ * Before the first timed run of two actors against one: the pool's workers started and V8
+ * warm. Every worker is an isolate of its own, and V8 compiles each one's JavaScript
+ * (the interpreter's step loop, the decoder, opening a snapshot) optimized on threads it shares
+ * with all of them, ~100 ms of CPU at a time, more than once as a function meets new types; an
+ * isolate runs a function often enough for that only after some dozens of actors. Timed
+ * beside that, two actors on two cores share the cores with V8's compiler and one actor does
+ * not: the first pairs of a run read 1.3-1.5x where the warm ones read 1.8x and more.
+ *
+ * So pairs (two, then one) until V8's own threads have used less than QUIET_MS of CPU in at
+ * least half of the last QUIET_PAIRS pairs (backgroundCpu; they never stop altogether: the
+ * collector's helpers work for every isolate's young generation now and then), and until the spawner's tier has translated
+ * nothing new for 4 pairs (what a spawn, a value and the printing of its answer run gets hot
+ * after 8 to 12 pairs), at least COLD_PAIRS, at most MAX_PAIRS. The first COLD_PAIRS pairs'
+ * medians are kept as the cold figure. Without /proc, COLD_PAIRS * 4 pairs.
  */
 function settle(n: number): void {
-  if (settledAfter) return;
-  // Pairs until the spawner's own code is translated: what a spawn, a value and the printing
-  // of its answer run (Actor>>valueWithin:, spawn:withArguments:, printString:) is called two
-  // or three times a pair and gets hot (tier.ts HOT_CALLS) after 8 to 12 pairs, and V8 then
-  // compiles those translations optimized on threads of its own for a few hundred ms, which
-  // two actors on two cores share and one actor does not. So at least 16 pairs, and then
-  // until the spawner's tier has translated nothing new for 4 (at most 40).
+  if (settled) return;
+  const t0 = performance.now();
   const tier = bedrockOf(ENGINE).kernel.machine.tier;
+  const background = backgroundCpu();
   let same = 0, pairs = 0;
-  for (let i = 0; i < 16 || (same < 4 && i < 40); i++) {
+  const twos: number[] = [], ones: number[] = [], backgrounds: number[] = [];
+  const quiet = (): boolean => backgrounds.length >= QUIET_PAIRS && median(backgrounds.slice(-QUIET_PAIRS)) < QUIET_MS;
+  const enough = (): boolean => pairs >= COLD_PAIRS && same >= 4 && (background ? quiet() : pairs >= COLD_PAIRS * 4);
+  while (!enough() && pairs < MAX_PAIRS) {
     const modules = tier ? tier.stats.modules + tier.stats.adopted : 0;
-    fibRun(n, true); fibRun(n, false);
+    const b0 = background ? background() : 0;
+    const two = fibRun(n, true), one = fibRun(n, false);
+    if (pairs < COLD_PAIRS) { twos.push(two.seconds * 1000); ones.push(one.seconds * 1000); }
     pairs++;
     same = tier && tier.stats.modules + tier.stats.adopted === modules ? same + 1 : 0;
+    if (background) backgrounds.push(background() - b0);
   }
-  settlePairs = pairs;
-  // Quiet: less than 5 ms of CPU in 100 ms, the main thread sleeping (at most 10 s).
-  const t0 = performance.now();
-  const sleeper = new Int32Array(new SharedArrayBuffer(4));
-  let quiet = false;
-  while (!quiet && performance.now() - t0 < 10_000) {
-    const c = processCpu();
-    Atomics.wait(sleeper, 0, 0, 100);
-    quiet = processCpu() - c < 5;
-  }
-  settledAfter = { ms: performance.now() - t0, quiet };
+  settled = {
+    pairs, quiet: enough(), seconds: (performance.now() - t0) / 1000,
+    cold: twos.length ? { two: median(twos), one: median(ones) } : null,
+  };
 }
 
 /**
@@ -406,7 +438,11 @@ function details(): string[] {
   const us = (xs: readonly number[]): string => (xs.length ? `${median(xs).toFixed(xs === spawnTimes ? 0 : 1)} us` : 'not run');
   return [
     ...coreLine(),
-    ...(settledAfter ? [`actors.fib: timed after ${settlePairs} pairs (at least 16, until the spawner's tier had translated nothing new for 4), the pool's workers having each run a few actors, and the process was ${settledAfter.quiet ? 'quiet' : 'still busy'} (${(settledAfter.ms / 1000).toFixed(1)} s later); two actors and one timed in pairs, one after the other` +
+    ...(settled ? [`actors.fib: timed after ${settled.pairs} pairs (${settled.seconds.toFixed(1)} s), ` +
+      (settled.quiet ? `by when V8's own threads (its compiler, its collector's helpers) had used under ${QUIET_MS} ms of CPU in half of the last ${QUIET_PAIRS} pairs or more, and the spawner's tier had translated nothing new for 4`
+        : `still not warm (V8's own threads still compiling, or the spawner's tier translating), ${MAX_PAIRS} pairs being the most run`) +
+      (settled.cold ? `; the first ${COLD_PAIRS} pairs, cold (V8 compiling the workers' JavaScript beside them): two ${settled.cold.two.toFixed(1)} ms, one ${settled.cold.one.toFixed(1)} ms, ${(settled.cold.one / settled.cold.two).toFixed(2)}x` : '') +
+      '; two actors and one timed in pairs, one after the other' +
       (pairSnapshots ? `; the spawns' snapshots in the pairs: ${pairSnapshots.whole} whole, ${pairSnapshots.changed} as what changed since the last whole one, of which the workers opened ${pairSnapshots.inPlace} over the base their memory held and ${pairSnapshots.copied} copying the base in` : '')] : []),
     `actors (workers ${workerChosen ? 'from the build, dist/actor-worker.cjs' : 'from the sources through tsx: no fresh build'}): ` +
       `a spawn ${us(spawnTimes)} (Erlang: about 1 us); a message round trip ${us(tripTimes.actor)}, ` +
