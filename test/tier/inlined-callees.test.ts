@@ -23,62 +23,27 @@ import { bootSystem } from '../support/system.ts';
 
 const CLASS_X = 7, CLASS_Y = 9;
 
-/** One random straight-line instruction (or two) of a callee's body. */
-function bodyInstruction(rnd: Random): string {
-  return rnd.pick([
-      `add rax, ${rnd.below(100)}`, `sub rax, ${rnd.below(100)}`, 'imul rax, rax, 3', 'xor rdx, rdx', 'mov rdx, rcx',
-      `cmp rax, ${rnd.below(200)}`, 'setl dl', 'setne dl', 'cmovg rax, rdx', 'cmovne rax, rcx', 'lar rdx, ax',
-      `mov rdx, [r12+${8 * rnd.below(6)}]`, `mov [r12+${8 * rnd.below(6)}], rax`, 'mov rdx, [rsp]', 'mov rax, rbx',
-      'push rax\npop rdx', 'sub rsp, 8\nadd rsp, 8', 'mov rbp, rax', 'nop', 'mov rax, r12',
-      rnd.below(4) === 0 ? 'mov [rsp], rax' : 'mov rdx, [rsp+8]',
-  ]);
-}
-
 /** A random straight-line method body (what inline.ts copies), ending in ret. */
 function calleeBody(rnd: Random): string {
   const out: string[] = [];
   const frame = rnd.below(2) === 0;
   if (frame) out.push('push rbp', 'mov rbp, rsp', 'push rax', 'push rax');
   const n = 1 + rnd.below(frame ? 6 : 9);
-  for (let i = 0; i < n; i++) out.push(bodyInstruction(rnd));
+  for (let i = 0; i < n; i++) {
+    out.push(rnd.pick([
+      `add rax, ${rnd.below(100)}`, `sub rax, ${rnd.below(100)}`, 'imul rax, rax, 3', 'xor rdx, rdx', 'mov rdx, rcx',
+      `cmp rax, ${rnd.below(200)}`, 'setl dl', 'setne dl', 'cmovg rax, rdx', 'cmovne rax, rcx', 'lar rdx, ax',
+      `mov rdx, [r12+${8 * rnd.below(6)}]`, `mov [r12+${8 * rnd.below(6)}], rax`, 'mov rdx, [rsp]', 'mov rax, rbx',
+      'push rax\npop rdx', 'sub rsp, 8\nadd rsp, 8', 'mov rbp, rax', 'nop', 'mov rax, r12',
+      rnd.below(4) === 0 ? 'mov [rsp], rax' : 'mov rdx, [rsp+8]',
+    ]));
+  }
   if (frame) out.push(rnd.below(2) === 0 ? 'mov rax, [rbp-8]' : 'mov rax, [rbp-16]', 'mov rsp, rbp', 'pop rbp');
   out.push('ret');
   return out.join('\n');
 }
 
-/**
- * A random method body with branches (fib's shape, which inline.ts copies too): a compare and
- * a branch to one of two arms, calls through r14 (a leaf, another code object) inside them, one
- * arm that returns early or jumps to the common end, and a branch to a slow path placed after
- * the last ret (not copied: the copy leaves for the interpreter there), which jumps back.
- */
-function branchyBody(rnd: Random): string {
-  const out: string[] = [];
-  const frame = rnd.below(2) === 0;
-  const epilogue = frame ? ['mov rax, [rbp-16]', 'mov rsp, rbp', 'pop rbp'] : [];
-  if (frame) out.push('push rbp', 'mov rbp, rsp', 'push rax', 'push rax');
-  const some = (most: number): void => { for (let i = rnd.below(most + 1); i > 0; i--) out.push(bodyInstruction(rnd)); };
-  some(2);
-  out.push(rnd.pick(['cmp rax, 300', 'test rax, 1', 'cmp rdx, 20', `cmp rax, ${rnd.below(1000)}`]));
-  out.push(`${rnd.pick(['jl', 'jge', 'je', 'jne', 'ja', 'jbe', 'js'])} other`);
-  some(3);
-  if (rnd.below(2) === 0) out.push('call r14');
-  if (rnd.below(3) === 0) out.push(...epilogue, 'ret');
-  else out.push('jmp done');
-  out.push('other:');
-  some(3);
-  if (rnd.below(3) === 0) out.push('call r14');
-  out.push(`cmp rax, ${rnd.below(1200)}`, 'jg slow');
-  out.push('done:', ...epilogue, 'ret');
-  out.push('slow:', bodyInstruction(rnd), 'jmp done');
-  return out.join('\n');
-}
-
-/** Leaves a copied callee calls through r14: plain, flags and rdx changed, a return past the callee (rsp moved), a fault. */
-const LEAVES = ['add rax, 3\nret', 'mov rdx, 5\ncmp rax, 7\nret', 'add rsp, 8\nret', 'pop rcx\npush rcx\nmov rax, [rsp+8]\nret', 'mov rax, [r12+40]\nret'];
-
 interface World {
-  readonly leaves: readonly number[];
   readonly send: number;
   readonly callees: readonly number[];
   readonly callers: readonly number[];
@@ -104,7 +69,6 @@ function build(m: Machine, bodies: readonly string[]): World {
   const heap = heapOf(m);
   const send = m.loadCode(bytesOf(SEND));
   const callees = bodies.map((s) => m.loadCode(bytesOf(s)));
-  const leaves = LEAVES.map((s) => m.loadCode(bytesOf(s)));
   const site = heap.allocateFixed(3, 0, 0, 0n, TAG_NUM);
   const callers = [true, false].map((viaSend) => {
     const bytes = callerBytes(viaSend);
@@ -120,7 +84,7 @@ function build(m: Machine, bodies: readonly string[]): World {
   const other = heap.allocateFixed(1, 0, 3, 0n, TAG_NUM);
   m.setCell(site + 8, BigInt(CLASS_X), TAG_NUM);
   m.setCell(site + 16, BigInt(callees[0]), TAG_PTR);
-  return { leaves, send, callees, callers, site, objects, other, slots: 4 };
+  return { send, callees, callers, site, objects, other, slots: 4 };
 }
 
 /** Set up one case alike on a machine (the first of a world: the guessed callee, a hit). */
@@ -139,10 +103,6 @@ function arrange(m: Machine, w: World, rnd: Random, first: boolean): { code: num
   m.setRegister(2, BigInt(rnd.below(50)), TAG_NUM);
   m.setRegister(5, BigInt(rnd.below(1 << 20)), TAG_NUM);
   m.setRegister(12, BigInt(w.objects[0]), TAG_PTR);
-  const leaf = rnd.below(w.leaves.length + 1);
-  if (leaf < w.leaves.length) m.setRegister(14, BigInt(w.leaves[leaf]), TAG_PTR);
-  else m.setRegister(14, 12345n, TAG_NUM);
-  about.push(`leaf ${leaf}`);
   const steps = !first && rnd.below(3) === 0 ? 1 + rnd.below(30) : 1000;
   const viaSend = first ? rnd.below(2) === 0 : rnd.below(2) === 0;
   about.push(viaSend ? 'send' : 'call [r10+16]', `steps ${steps}`);
@@ -154,12 +114,9 @@ describe('callees copied into their callers by the translator', () => {
     const seed = testSeed();
     console.log(`inlined callees: seed ${seed} (set BEDROCK_SEED=${seed} to replay)`);
     const seen = new Map<string, number>();
-    const copied = new Map<boolean, number>();
-    for (let world = 0; world < 40; world++) {
+    for (let world = 0; world < 30; world++) {
       const rnd = makeRandom((seed ^ Math.imul(world + 1, 0x27d4eb2d)) >>> 0);
-      const branchy = world % 2 === 1;
-      const bodies = branchy ? [branchyBody(rnd), branchyBody(rnd)] : [calleeBody(rnd), calleeBody(rnd)];
-      const before = knownRecords().length;
+      const bodies = [calleeBody(rnd), calleeBody(rnd)];
       const [mi, mt] = machinePair({ cells: 1 << 15, fixedCells: 1 << 12, stackCells: 256 });
       const wi = build(mi, bodies), wt = build(mt, bodies);
       expect(wt).toEqual(wi);
@@ -175,12 +132,7 @@ describe('callees copied into their callers by the translator', () => {
         seen.set(outcome, (seen.get(outcome) ?? 0) + 1);
       }
       for (const c of wt.callers) expect(mt.tier!.isTranslated(mt.cacheOf(c)!)).toBe(true);
-      // (the callers copied the guessed callee: what this test is about)
-      if (knownRecords().slice(before).some((r) => r.inlined.some((c) => c.addr === wt.callees[0]))) copied.set(branchy, (copied.get(branchy) ?? 0) + 1);
     }
-    console.log(`worlds whose callers copied their callee: ${[...copied].map(([k, n]) => `${k ? 'branchy' : 'straight'} ${n}`).join(', ')}`);
-    expect(copied.get(true) ?? 0).toBeGreaterThan(10);
-    expect(copied.get(false) ?? 0).toBeGreaterThan(10);
     console.log(`outcomes: ${[...seen].map(([k, n]) => `${k} ${n}`).join(', ')}`);
     expect(seen.get('answer') ?? 0).toBeGreaterThan(100);
     expect(seen.get('StepLimit') ?? 0).toBeGreaterThan(20);
@@ -197,11 +149,8 @@ describe('methods with a frame copied into their senders, in the system', () => 
     // a redefinition of p while the loop that sends it runs translated
     'P class run: n -> | o s | o := self new x: 5. s := 0. 1 to: n do: [:i | i = 3000 ifTrue: [P compile: \'p | t | t := 2. ^t\']. s := s + o p + o q]. ^s',
     'P class again: n -> | o s | o := self new x: 7. s := 0. 1 to: n do: [:i | s := s + o p + o q]. ^s',
-    // fib's shape, which the translator copies into itself: redefined deep in a recursion of
-    // its own when x is 1 (the sends after answer the new method at once)
-    'P g: n -> (n = 5 and: [x = 1]) ifTrue: [x := 0. P compile: \'g: n ^n < 2 ifTrue: [n * 10] ifFalse: [(self g: n - 1) + (self g: n - 2)]\']. n < 2 ifTrue: [^n]. ^(self g: n - 1) + (self g: n - 2)',
   ];
-  const RUNS = ['P run: 5000', 'P again: 3000', 'P again: 100000', 'P run: 4000', 'P again: 2000', 'P new g: 22', '(P new x: 1) g: 22', 'P new g: 22', '(P new x: 1) g: 20'];
+  const RUNS = ['P run: 5000', 'P again: 3000', 'P again: 100000', 'P run: 4000', 'P again: 2000'];
 
   function outcomes(tier: 'interpret' | 'auto', steps: readonly number[]): string[] {
     const b = bootSystem({ backend: 'native', machine: { tier } });
@@ -211,7 +160,6 @@ describe('methods with a frame copied into their senders, in the system', () => 
     for (const line of RUNS) texts.push(...b.evaluate(line, {}).map((o) => `${o.kind}: ${o.text}`));
     // stopped by a step limit anywhere in the loop (inside a copied method too), the same way
     for (const n of steps) texts.push(...b.evaluate('P again: 50000', { steps: n }).map((o) => `${o.kind}: ${o.text}`));
-    for (const n of steps) texts.push(...b.evaluate('P new g: 24', { steps: n }).map((o) => `${o.kind}: ${o.text}`));
     texts.push(`instructions ${b.kernel.machine.totalSteps}`);
     return texts;
   }
@@ -223,9 +171,6 @@ describe('methods with a frame copied into their senders, in the system', () => 
     const steps = Array.from({ length: 6 }, () => 20_000 + rnd.below(400_000));
     const reference = outcomes('interpret', steps);
     expect(reference.join('\n')).toContain('value: 32001');
-    // (fib 22 and, redefined at n = 5 inside the first such run, fib 22 with 10 for 1)
-    expect(reference.join('\n')).toContain('value: 17711');
-    expect(reference.join('\n')).toContain('value: 177110');
     expect(outcomes('auto', steps)).toEqual(reference);
   }, 120_000);
 });

@@ -96,21 +96,7 @@ export function fallsInto(p: Pick<Plan, 'labelOf'>, last: Insn): number {
  * operands (a call that does a send's hit path inline reads the receiver and the site; a call
  * whose callee is copied in place, what the copy reads and writes).
  */
-/**
- * Where the plan is a callee's blocks copied into a caller (inline.ts): what is dirty where the
- * copy begins (label 0, which nothing inside goes back to), and what must be valid in the
- * locals after its `ret`s (what the caller reads after the call, and what it may store there).
- */
-export interface CopyContext {
-  readonly entryDirty: number;
-  readonly exitLive: number;
-}
-
-/**
- * `through(ins, d)`, where not undefined, is what is dirty after `ins` with `d` dirty before it
- * (a call whose callee is copied in place: what is dirty at the copy's rets, dirtyAtRets).
- */
-export function analyse(p: Plan, isSync: (ins: Insn) => boolean, alsoReads: (ins: Insn) => number = () => 0, alsoWrites: (ins: Insn) => number = () => 0, copy: CopyContext | null = null, through: (ins: Insn, d: number) => number | undefined = () => undefined): Liveness {
+export function analyse(p: Plan, isSync: (ins: Insn) => boolean, alsoReads: (ins: Insn) => number = () => 0, alsoWrites: (ins: Insn) => number = () => 0): Liveness {
   const n = p.blocks.length;
   const effects = new Map<Insn, Effects>();
   for (const block of p.blocks) {
@@ -131,7 +117,6 @@ export function analyse(p: Plan, isSync: (ins: Insn) => boolean, alsoReads: (ins
   const hasPred = new Uint8Array(n);
   for (const out of succ) for (const j of out) hasPred[j] = 1;
   const dirtyAtLabel = Array.from({ length: n }, (_, i) => (hasPred[i] ? ALL : 0));
-  if (copy) dirtyAtLabel[0] = copy.entryDirty;
   const dirtyOut = new Array<number>(n).fill(0);
   const dirtyIn = new Map<number, number>();
   for (let changed = true; changed;) {
@@ -142,7 +127,7 @@ export function analyse(p: Plan, isSync: (ins: Insn) => boolean, alsoReads: (ins
         dirtyIn.set(ins.off, d);
         const e = effects.get(ins);
         if (!e) continue;
-        d = through(ins, d) ?? (isSync(ins) ? 0 : d | e.writes);
+        d = isSync(ins) ? 0 : d | e.writes;
       }
       dirtyOut[i] = d;
       for (const j of succ[i]) {
@@ -163,7 +148,6 @@ export function analyse(p: Plan, isSync: (ins: Insn) => boolean, alsoReads: (ins
       const last = block[block.length - 1];
       let l = 0;
       for (const j of succ[i]) l |= liveAtLabel[j];
-      if (copy && last.row && last.op !== OP.FAULT && last.op !== OP.EXIT && last.row.operation === 'ret') l |= copy.exitLive;
       if (succ[i].length === 0 && last.row && (last.row.control === 'next')) {
         const e = effects.get(last);
         l |= (dirtyIn.get(last.off) ?? 0) | (e ? e.writes : 0);
@@ -188,13 +172,4 @@ export function analyse(p: Plan, isSync: (ins: Insn) => boolean, alsoReads: (ins
   for (const l of liveAtLabel) liveAtEntry |= l;
   const flushOn = (i: number, j: number): number => dirtyOut[i] & ~dirtyAtLabel[j];
   return { dirtyIn, liveOut, liveAtLabel, liveAtEntry, flushOn };
-}
-
-/** What is dirty where any `ret` of the plan runs (a copied callee's: what it leaves dirty to its caller). */
-export function dirtyAtRets(p: Plan, l: Liveness): number {
-  let d = 0;
-  for (const block of p.blocks) {
-    for (const ins of block) if (ins.row && ins.op !== OP.FAULT && ins.op !== OP.EXIT && ins.row.operation === 'ret') d |= l.dirtyIn.get(ins.off) ?? ALL;
-  }
-  return d;
 }

@@ -56,7 +56,7 @@ import { registerEffects } from '../x86/effects.ts';
 import type { MemOperand, Operand } from '../x86/operand.ts';
 import { RAX, RIP, RSP, type Row } from '../x86/table.ts';
 import { Body, I32, I64, ModuleBuilder, OPC, VOID } from './emit.ts';
-import { ALL, analyse, dirtyAtRets, effectsOf, fallsInto, FLAGS, type Liveness, successors } from './liveness.ts';
+import { ALL, analyse, effectsOf, fallsInto, FLAGS, type Liveness, successors } from './liveness.ts';
 import { sendShapeAt, type SendShape } from './sendshape.ts';
 
 export const RETURNED = 0;
@@ -450,17 +450,9 @@ class FunctionWriter {
    * the call does to the registers that way (the callee's, and a send's class register and
    * flags), for liveness: such a call is no sync point.
    */
-  private readonly inlines = new Map<Insn, { readonly plan: Plan; readonly address: number; readonly writes: number; live: Liveness | null }>();
-  /**
-   * While a copied callee is written (inlineCall): its plan's labels are blocks nested in place,
-   * `base` the nesting inside its $done block, `k` its labels, `label` the one being written,
-   * and `retAddr` the return address its rets go back to.
-   */
-  private copy: { readonly base: number; readonly k: number; readonly retAddr: number; label: number; readonly preds: number[][]; readonly edgeKinds: number[][] } | null = null;
-  /** The code object this function translates (this.p is a copied callee's while it is written). */
-  private readonly home: CodeCache;
-  /** What a call from this function adds to the depth: its frame, the copies in it included. */
-  private readonly weight: number;
+  private readonly inlines = new Map<Insn, { readonly plan: Plan; readonly address: number; readonly reads: number; readonly writes: number }>();
+  /** While a copied callee is written: the registers dirty when it began, and written since. */
+  private inlining: { dirty: number; written: number } | null = null;
   /** Open structured blocks inside the current label's code. */
   private nest = 0;
   /** The label whose code is being written, and the number of labels. */
@@ -508,7 +500,7 @@ class FunctionWriter {
   /** Predecessor labels of each label. */
   private readonly preds: number[][];
   /** What to store and load where (liveness.ts), and the instruction being written. */
-  private live: Liveness;
+  private readonly live: Liveness;
   private cur: Insn | null = null;
   /** Does any jump go backwards (so the labels sit in a loop, $top)? */
   private readonly looped: boolean;
@@ -588,7 +580,6 @@ class FunctionWriter {
     // code's last ret, where the native compiler puts its slow paths (the send a leaf's copy
     // falls back to, mostly): copies there only make the function larger.
     const lastRet = flat.reduce((last, ins) => (decodedRow(ins)?.operation === 'ret' ? ins.off : last), -1);
-    let copied = 0;
     flat.forEach((ins, at) => {
       const row = decodedRow(ins);
       if (!row || row.operation !== 'call' || ins.off > lastRet) return;
@@ -596,12 +587,14 @@ class FunctionWriter {
       let address: number | null = null;
       if (shape) address = guessThrough(m, p.code, flat, at, shape.site, shape.entry);
       else if (ins.decoded!.operands[0].kind === 'mem') address = guessCallee(m, p.code, flat, at);
-      if (address === null) return;
+      if (address === null || address === p.code.addr) return;
       const callee = env.inlinable(address);
       if (!callee) return;
-      let writes = shape ? (1 << shape.cls) | FLAGS : 0;
-      for (const c of callee.blocks.flat()) {
-        writes |= effectsOf(c).writes;
+      let reads = 0, writes = shape ? (1 << shape.cls) | FLAGS : 0;
+      for (const c of callee.blocks[0]) {
+        const e = effectsOf(c);
+        reads |= e.reads & ~writes;
+        writes |= e.writes;
         const r = registerEffects(c.row!, c.decoded!.operands);
         for (const x of r.reads) this.uses.add(x);
         for (const x of r.writes) { this.uses.add(x); this.writes.add(x); }
@@ -609,12 +602,9 @@ class FunctionWriter {
         if (c.row!.flags.writes !== '' || c.row!.flags.undefined !== '') this.writesFlags = true;
         if (c.row!.operation === 'lar') this.usesLar = true;
       }
-      this.inlines.set(ins, { plan: callee, address, writes, live: null });
+      this.inlines.set(ins, { plan: callee, address, reads, writes });
       env.inlined.set(address, m.store.bytes.slice(address, address + callee.code.byteLength));
-      copied += callee.code.byteLength;
     });
-    this.home = p.code;
-    this.weight = frameWeight(p.code.byteLength + copied);
     this.uses.delete(RSP);
     this.writes.delete(RSP);
     // rax comes in a parameter and goes back in a result, so every function has it in a local
@@ -630,56 +620,15 @@ class FunctionWriter {
     // $top, unless the code there is a short run that leaves or goes forward: then a copy of
     // it stands in place of the jump (plan: such labels are entries).
     this.looped = this.succ.some((out, i) => out.some((j) => this.pos[j] <= this.pos[i] && copyChain(p, this.pos, i, j) === null));
-    // A copied callee is no sync point to its caller's analysis: it reads what is live where
-    // the copy begins, writes what its instructions write, and leaves dirty what is dirty at
-    // its rets (its calls store and reload). Its own analysis (inline.ts) begins with what is
-    // dirty at the call, and ends, at its rets, with what the caller may read or store after
-    // the call live: each depends on the other, so both are repeated until what the copies
-    // read is the same twice (it only grows).
-    const reads = new Map<Insn, number>();
-    const pathOf = (ins: Insn): number => {
+    this.live = analyse(p, (ins) => isSyncPoint(ins) && !this.inlines.has(ins), (ins) => {
       const shape = this.sends.get(ins);
-      // (a send's hit path writes its class register and the flags before the copy)
-      return shape ? (1 << shape.cls) | FLAGS : 0;
-    };
-    const leaves = new Map<Insn, Map<number, number>>();
-    const through = (ins: Insn, d: number): number | undefined => {
-      const inl = this.inlines.get(ins);
-      if (!inl) return undefined;
-      let byDirty = leaves.get(ins);
-      if (!byDirty) leaves.set(ins, byDirty = new Map());
-      let out = byDirty.get(d);
-      if (out === undefined) {
-        out = dirtyAtRets(inl.plan, analyse(inl.plan, isSyncPoint, sendReads, () => 0, { entryDirty: d | pathOf(ins), exitLive: 0 }));
-        byDirty.set(d, out);
-      }
-      return out;
-    };
-    // (a send's hit path done inline reads the receiver and the site: in a copy of this
-    // function's own code too, whose instructions are its own)
-    const sendReads = (ins: Insn): number => {
-      const shape = this.sends.get(ins);
-      return shape ? (1 << shape.recv) | (1 << shape.site) : 0;
-    };
-    for (;;) {
-      this.live = analyse(p, (ins) => isSyncPoint(ins) && !this.inlines.has(ins), (ins) => sendReads(ins) | (reads.get(ins) ?? 0), (ins) => this.inlines.get(ins)?.writes ?? 0, null, through);
-      let changed = false;
-      for (const [ins, inl] of this.inlines) {
-        const path = pathOf(ins);
-        const dirty = this.live.dirtyIn.get(ins.off) ?? ALL;
-        const entryDirty = dirty | path;
-        // (what the caller reads after the call, and what it stores: what the copy leaves dirty)
-        const exitLive = (this.live.liveOut.get(ins.off) ?? ALL) | through(ins, dirty)!;
-        inl.live = analyse(inl.plan, isSyncPoint, sendReads, () => 0, { entryDirty, exitLive });
-        const r = inl.live.liveAtLabel[0] & ~path;
-        if (r !== (reads.get(ins) ?? 0)) { reads.set(ins, r); changed = true; }
-      }
-      if (!changed) break;
-    }
+      return (shape ? (1 << shape.recv) | (1 << shape.site) : 0) | (this.inlines.get(ins)?.reads ?? 0);
+    }, (ins) => this.inlines.get(ins)?.writes ?? 0);
   }
 
   /** Registers dirty before the current instruction (what an exit before it stores). */
   private get dirtyHere(): number {
+    if (this.inlining) return this.inlining.dirty | this.inlining.written;
     return this.live.dirtyIn.get(this.cur!.off) ?? ALL;
   }
   /** ... and after it (what an exit after it stores). */
@@ -783,8 +732,7 @@ class FunctionWriter {
    * then goes to the start of a block, which knows nothing of the flag kind.)
    */
   private flushEdge(j: number): void {
-    (this.copy ? this.copy.edgeKinds : this.edgeKinds)[j] ??= [];
-    (this.copy ? this.copy.edgeKinds : this.edgeKinds)[j].push(this.knownStoreKind);
+    (this.edgeKinds[j] ??= []).push(this.knownStoreKind);
     const mask = this.live.flushOn(this.blockNow, j);
     if (mask !== 0) this.storeRegisters(mask);
   }
@@ -921,14 +869,8 @@ class FunctionWriter {
    * predecessors placed before it) and agree; else -1.
    */
   private kindInto(i: number): number {
-    // (a copied callee's edges all go forward: inline.ts)
-    if (this.copy) return this.agreed(this.copy.edgeKinds[i]);
     if (this.preds[i].some((j) => this.pos[j] >= this.pos[i])) return -1;
-    return this.agreed(this.edgeKinds[i]);
-  }
-
-  /** The kind all these edges brought, when there are some and they agree; else -1. */
-  private agreed(kinds: readonly number[] | undefined): number {
+    const kinds = this.edgeKinds[i];
     if (!kinds || kinds.length === 0) return -1;
     return kinds.every((k) => k === kinds[0]) ? kinds[0] : -1;
   }
@@ -945,7 +887,7 @@ class FunctionWriter {
     const { b, L } = this;
     if (refund > 0) b.get(L.budget).i32(refund).op('i32_add').set(L.budget);
     b.i32(status).set(L.status).i32(off).set(L.next).i32(mode).set(L.mode);
-    if (this.copy) b.i32(this.p.code.addr).set(L.nextCode);
+    if (this.inlining) b.i32(this.p.code.addr).set(L.nextCode);
     this.exitTo(after ? this.dirtyAfter : this.dirtyHere);
   }
 
@@ -963,21 +905,11 @@ class FunctionWriter {
 
   /** Go to label `target` (its code object offset). */
   private jumpTo(target: number): void {
-    const j = this.p.labelOf.get(target);
-    // (in a copied callee, a block not copied: the interpreter goes on there)
-    if (j === undefined) { this.exit(STOP_AT, target, NEXT_AT, this.remaining); return; }
-    this.flushEdge(j);
-    this.goTo(j);
+    this.goTo(this.p.labelOf.get(target)!);
   }
 
   /** Go to label j: forward, a copy of its code, or round through $top. */
   private goTo(j: number): void {
-    if (this.copy) {
-      // (a copied callee's labels: every edge among them goes forward, inline.ts)
-      const i = this.copy.label;
-      this.b.br(this.nest - (this.copy.base + this.copy.k - 1 - i) + (j - i - 1));
-      return;
-    }
     const ahead = this.pos[j] - this.pos[this.label];
     if (ahead > 0) { this.b.br(this.nest + ahead - 1); return; }
     const chain = copyChain(this.p, this.pos, this.label, j);
@@ -1027,7 +959,7 @@ class FunctionWriter {
     // block's start: it may be entered from anywhere.)
     this.cur = block[0];
     this.kind = -1;
-    this.storeKind = copy && !this.copy ? -1 : this.kindInto(i);
+    this.storeKind = copy ? -1 : this.kindInto(i);
     b.get(L.budget).i32(count).op('i32_sub').tee(L.budget).i32(0).op('i32_lt_s');
     this.when(() => this.exit(STOP_AT, p.offsets[i], NEXT_AT, count));
     this.blockInsns = block;
@@ -1038,8 +970,7 @@ class FunctionWriter {
       this.instruction(ins);
       this.forgetBounds(ins);
     });
-    // (a block of a copied callee is written in its place too, in the copy's nest of blocks)
-    if (!copy || this.copy) this.boundsOf = i;
+    if (!copy) this.boundsOf = i;
     const last = block[block.length - 1];
     const row = decodedRow(last);
     if (row && (row.control === 'next' || row.control === 'barrier' || row.control === 'call' || row.control === 'branch')) {
@@ -1050,8 +981,7 @@ class FunctionWriter {
       // copy's end is writeCopy's to write)
       else if (next >= 0) {
         this.flushEdge(next);
-        if (this.copy) { if (next !== i + 1) this.goTo(next); }
-        else if (!copy && this.pos[next] !== this.pos[i] + 1) this.goTo(next);
+        if (!copy && this.pos[next] !== this.pos[i] + 1) this.goTo(next);
       }
     }
   }
@@ -1804,7 +1734,10 @@ class FunctionWriter {
       this.when(() => this.stopAt(ins));
       return;
     }
-    this.when(() => this.jumpTo(ins.target));
+    this.when(() => {
+      this.flushEdge(this.p.labelOf.get(ins.target)!);
+      this.jumpTo(ins.target);
+    });
   }
 
   private jmp(ins: Insn, ops: readonly Operand[]): void {
@@ -1813,6 +1746,7 @@ class FunctionWriter {
     if (t.kind === 'rel') {
       const target = ins.target;
       if (target >= 0 && target < this.p.code.byteLength) {
+        this.flushEdge(this.p.labelOf.get(target)!);
         this.jumpTo(target);
         return;
       }
@@ -1896,18 +1830,13 @@ class FunctionWriter {
     return true;
   }
 
-  /** The instructions of each plan written (this function's, a copied callee's) in offset order (for guessCallee). */
-  private readonly flats = new Map<Plan, Insn[]>();
-  private flatOf(p: Plan): Insn[] {
-    let flat = this.flats.get(p);
-    if (!flat) this.flats.set(p, flat = p.blocks.flat().sort((x, y) => x.off - y.off));
-    return flat;
-  }
+  /** This function's instructions in offset order (for guessCallee). */
+  private flat: Insn[] | null = null;
 
   /** The code object a call through memory is guessed to reach (guessCallee), as the call needs it. */
   private guess(ins: Insn): { address: number; f: number | undefined; slot: number } | null {
-    const flat = this.flatOf(this.p);
-    return this.guessed(guessCallee(this.m, this.p.code, flat, flat.indexOf(ins)));
+    this.flat ??= this.p.blocks.flat().sort((x, y) => x.off - y.off);
+    return this.guessed(guessCallee(this.m, this.p.code, this.flat, this.flat.indexOf(ins)));
   }
 
   /**
@@ -1919,16 +1848,15 @@ class FunctionWriter {
     const slot = this.env.tableIndexOf(address);
     if (slot < 0) return null;
     const f = this.env.functionOf.get(address);
-    // (this function's translation depends on it, whether the call is its own or a copy's)
-    let set = this.env.guessed.get(this.home.addr);
-    if (!set) this.env.guessed.set(this.home.addr, set = new Set());
+    let set = this.env.guessed.get(this.p.code.addr);
+    if (!set) this.env.guessed.set(this.p.code.addr, set = new Set());
     set.add(address);
     return { address, f, slot };
   }
 
   private call(ins: Insn, ops: readonly Operand[]): void {
     const { b, L } = this;
-    const inl = this.copy ? undefined : this.inlines.get(ins);
+    const inl = this.inlines.get(ins);
     if (!inl || this.sends.has(ins) || ops[0].kind !== 'mem') { this.callOut(ins, ops); return; }
     // A guessed callee copied in place: when the target read is its start, the copy; else the call.
     if (!this.read(ins, ops[0], L.a, L.vt)) { this.stopAt(ins); return; }
@@ -1936,7 +1864,7 @@ class FunctionWriter {
     const done = this.nest;
     b.get(L.vt).i32(TAG_PTR).op('i32_eq').get(L.a).i64(BigInt(inl.address)).op('i64_eq').op('i32_and');
     this.when(() => {
-      this.inlineCall(ins, inl, true);
+      this.inlineCall(ins, inl, this.dirtyHere, true);
       b.br(this.nest - done);
     });
     this.callOut(ins, ops);
@@ -1946,14 +1874,12 @@ class FunctionWriter {
 
   /**
    * The copy of a callee (inline.ts) in place of the call `ins` (its return address pushed
-   * here unless `pushed`): its labels' blocks nested in place as this function's are (each
-   * paid for and translated as in its own function, with its own analysis: inl.live), its
-   * branches to one another forward breaks, a branch to a block not copied or a failed check
-   * an exit at the callee's instruction (NEXT in the callee's code object), its calls the
-   * ordinary calls; its rets go on after the call (past $done) when they pop the call's
-   * return address, else the interpreter runs the ret.
+   * here unless `pushed`), with the registers in `dirty` dirty where it begins: its
+   * instructions paid for and translated as in its own function (a failed check stops at the
+   * callee's instruction, NEXT in the callee's code object), then its ret, which goes on after
+   * the call when it pops the call's return address (else the interpreter runs the ret).
    */
-  private inlineCall(ins: Insn, inl: { readonly plan: Plan; readonly live: Liveness | null }, push: boolean): void {
+  private inlineCall(ins: Insn, inl: { readonly plan: Plan }, dirty: number, push: boolean): void {
     const { b, L } = this;
     if (push) {
       b.get(L.sp).i32(8).op('i32_sub').load32At(S_STACK_LO).op('i32_lt_s');
@@ -1962,48 +1888,46 @@ class FunctionWriter {
       b.load32At(S_TAGS).get(L.sp).i32(3).op('i32_shr_u').op('i32_add').i32(TAG_CODE).mem('i32_store8', 0);
     }
     const saved = {
-      p: this.p, live: this.live, cur: this.cur, remaining: this.remaining, insns: this.blockInsns, index: this.index, prechecked: this.prechecked,
-      kind: this.kind, storeKind: this.storeKind, top: this.blockTop, boundsOf: this.boundsOf, blockNow: this.blockNow, nest: this.nest,
+      p: this.p, cur: this.cur, remaining: this.remaining, insns: this.blockInsns, index: this.index, prechecked: this.prechecked,
+      kind: this.kind, storeKind: this.storeKind, top: this.blockTop, boundsOf: this.boundsOf,
     };
-    const k = inl.plan.blocks.length;
+    const block = inl.plan.blocks[0];
+    const count = block.length;
+    this.inlining = { dirty, written: 0 };
     this.p = inl.plan;
-    this.live = inl.live!;
-    b.block(); this.nest++; // $done
-    const preds = Array.from({ length: k }, () => [] as number[]);
-    inl.plan.succ.forEach((out, i) => { for (const j of out) preds[j].push(i); });
-    this.copy = { base: this.nest, k, retAddr: ins.retAddr, label: 0, preds, edgeKinds: [] };
-    for (let i = 0; i < k; i++) b.block();
-    for (let i = 0; i < k; i++) {
-      b.end();
-      this.nest = this.copy.base + k - 1 - i;
-      this.copy.label = i;
-      // (a label reached only from the one just written keeps the bounds it found, as in emit)
-      const carried = i > 0 && this.boundsOf === i - 1 && preds[i].length === 1 && preds[i][0] === i - 1;
-      this.writeBlock(i, true, carried);
+    this.bounds = 0;
+    this.blockTop = this.nest;
+    this.boundsOf = -1;
+    this.cur = block[0];
+    b.get(L.budget).i32(count).op('i32_sub').tee(L.budget).i32(0).op('i32_lt_s');
+    this.when(() => this.exit(STOP_AT, 0, NEXT_AT, count));
+    this.blockInsns = block;
+    this.prechecked = 0;
+    for (let k = 0; k < count - 1; k++) {
+      const c = block[k];
+      this.index = k;
+      this.remaining = count - 1 - k;
+      this.instruction(c);
+      this.forgetBounds(c);
+      this.inlining.written |= effectsOf(c).writes;
     }
-    // (every copied block ends in a ret, a jump, or an exit: nothing falls out of the last)
-    b.op('unreachable');
-    b.end(); // $done
-    this.copy = null;
+    // its ret: back after the call when it pops the call's return address
+    const r = block[count - 1];
+    this.index = count - 1;
+    this.remaining = 0;
+    this.cur = r;
+    b.get(L.sp).i32(8).op('i32_add').load32At(S_STACK_HI).op('i32_gt_s');
+    this.when(() => this.stopAt(r));
+    b.load32At(S_TAGS).get(L.sp).i32(3).op('i32_shr_u').op('i32_add').mem('i32_load8_u', 0).i32(TAG_CODE).op('i32_ne');
+    b.get(L.sp).mem('i64_load', 3, STATE_BYTES).i64(BigInt(ins.retAddr)).op('i64_ne').op('i32_or');
+    this.when(() => this.stopAt(r));
+    b.get(L.sp).i32(8).op('i32_add').set(L.sp);
+    this.inlining = null;
     this.p = saved.p;
-    this.live = saved.live;
-    this.nest = saved.nest;
     this.cur = saved.cur; this.remaining = saved.remaining; this.blockInsns = saved.insns; this.index = saved.index; this.prechecked = saved.prechecked;
-    this.kind = saved.kind; this.storeKind = saved.storeKind; this.blockTop = saved.top; this.boundsOf = saved.boundsOf; this.blockNow = saved.blockNow;
+    this.kind = saved.kind; this.storeKind = saved.storeKind; this.blockTop = saved.top; this.boundsOf = saved.boundsOf;
     // (bounds found in the copy hold only on its way)
     this.bounds = 0;
-  }
-
-  /** A copied callee's ret: back after the call when it pops the call's return address. */
-  private copyRet(ins: Insn): void {
-    const { b, L } = this;
-    b.get(L.sp).i32(8).op('i32_add').load32At(S_STACK_HI).op('i32_gt_s');
-    this.when(() => this.stopAt(ins));
-    b.load32At(S_TAGS).get(L.sp).i32(3).op('i32_shr_u').op('i32_add').mem('i32_load8_u', 0).i32(TAG_CODE).op('i32_ne');
-    b.get(L.sp).mem('i64_load', 3, STATE_BYTES).i64(BigInt(this.copy!.retAddr)).op('i64_ne').op('i32_or');
-    this.when(() => this.stopAt(ins));
-    b.get(L.sp).i32(8).op('i32_add').set(L.sp);
-    b.br(this.nest - this.copy!.base);
   }
 
   /** A call made as a WebAssembly call (the callee's function, or the table's slot). */
@@ -2042,7 +1966,7 @@ class FunctionWriter {
       } else this.tableSlotOf(L.a, () => this.stopAt(ins));
     }
     // Too deep for the host's stack, or no room for the return address: the interpreter calls.
-    const weight = this.weight;
+    const weight = frameWeight(this.p.code.byteLength);
     b.get(PARAM_LINK).i64(BigInt(MAX_DEPTH) << BigInt(LINK_DEPTH)).op('i64_ge_u');
     b.get(L.sp).i32(8).op('i32_sub').load32At(S_STACK_LO).op('i32_lt_s').op('i32_or');
     this.when(() => this.stopAt(ins));
@@ -2097,11 +2021,11 @@ class FunctionWriter {
     const V = this.sendLocals ??= { ok: b.local(I32), n: b.local(I32), cls: b.local(I64), key: b.local(I64), hdr: b.local(I64), fa: b.local(I64), fb: b.local(I64) };
     const R = shape.recv, T = shape.site, C = shape.cls;
     // (with the entry's method copied in place, its way out goes past the calls: $done)
-    const inl = this.copy ? undefined : this.inlines.get(ins);
+    const inl = this.inlines.get(ins);
     if (inl) { b.block(); this.nest++; }
     const done = this.nest;
     // Too deep for the host's stack, or no room for the return address: the interpreter calls.
-    const weight = this.weight;
+    const weight = frameWeight(this.p.code.byteLength);
     b.get(PARAM_LINK).i64(BigInt(MAX_DEPTH) << BigInt(LINK_DEPTH)).op('i64_ge_u');
     b.get(L.sp).i32(8).op('i32_sub').load32At(S_STACK_LO).op('i32_lt_s').op('i32_or');
     this.when(() => this.stopAt(ins));
@@ -2178,7 +2102,7 @@ class FunctionWriter {
       this.when(() => {
         const kind = this.kind, storeKind = this.storeKind;
         this.setKind(FLAGS_SUB);
-        this.inlineCall(ins, inl, false);
+        this.inlineCall(ins, inl, this.dirtyHere | (1 << C) | FLAGS, false);
         this.kind = kind; this.storeKind = storeKind;
         b.br(this.nest - done);
       });
@@ -2217,8 +2141,8 @@ class FunctionWriter {
    * to be, when the site comes from a literal (guessCallee), as a call needs it.
    */
   private guessSite(ins: Insn, site: number, disp: number): { address: number; f: number | undefined; slot: number } | null {
-    const flat = this.flatOf(this.p);
-    return this.guessed(guessThrough(this.m, this.p.code, flat, flat.indexOf(ins), site, disp));
+    this.flat ??= this.p.blocks.flat().sort((x, y) => x.off - y.off);
+    return this.guessed(guessThrough(this.m, this.p.code, this.flat, this.flat.indexOf(ins), site, disp));
   }
 
   /**
@@ -2230,8 +2154,7 @@ class FunctionWriter {
     const { b, L } = this;
     // (where the callee may be copied in place instead, liveness counts the registers the copy
     // writes as dirty after the call: the call loads them too, so that their locals are STATE's)
-    const inl = this.copy ? undefined : this.inlines.get(this.cur!);
-    const reload = this.liveAfter | (inl ? this.dirtyHere | inl.writes : 0);
+    const reload = this.liveAfter | (this.inlines.has(this.cur!) ? this.dirtyHere | this.inlines.get(this.cur!)!.writes : 0);
     b.get(L.pk).i64(0n).op('i64_ge_s');
     b.if(); this.nest++;
     this.unpackRegisters(L.rv, L.pk);
@@ -2263,7 +2186,6 @@ class FunctionWriter {
   private ret(ins: Insn, ops: readonly Operand[]): void {
     const { b, L } = this;
     const n = ops.length > 0 && ops[0].kind === 'imm' ? Number(ops[0].value) : 0;
-    if (this.copy && n === 0) { this.copyRet(ins); return; }
     b.get(L.sp).i32(8 + n).op('i32_add').load32At(S_STACK_HI).op('i32_gt_s');
     this.when(() => this.stopAt(ins));
     b.load32At(S_TAGS).get(L.sp).i32(3).op('i32_shr_u').op('i32_add').mem('i32_load8_u', 0).tee(L.vt).i32(TAG_POISON).op('i32_eq');
