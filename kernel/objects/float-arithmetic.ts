@@ -31,12 +31,16 @@ export const FLOAT_OPERATIONS = Object.freeze({
   '+': { kind: 'arith', op: 'addsd' },
   '-': { kind: 'arith', op: 'subsd' },
   '*': { kind: 'arith', op: 'mulsd' },
+  // (by ±0.0 it is the send, whose answer is a ZeroDivide)
+  '/': { kind: 'arith', op: 'divsd' },
   // ucomisd sets CF, ZF and PF for an unordered pair, so `above` and `above or equal` are
   // false for a NaN: a < b is b above a (swapped), a <= b is b above-or-equal a
   '<': { kind: 'compare', swap: true, cc: 'a' },
   '>': { kind: 'compare', swap: false, cc: 'a' },
   '<=': { kind: 'compare', swap: true, cc: 'ae' },
   '>=': { kind: 'compare', swap: false, cc: 'ae' },
+  // equal is ZF without PF (an unordered pair sets both: a NaN equals nothing)
+  '=': { kind: 'compare', swap: false, cc: 'e' },
 } as const);
 
 export type FloatSelector = keyof typeof FLOAT_OPERATIONS;

@@ -65,6 +65,9 @@ export interface ClassPathOptions {
 export function runSomProgram(ws: Workspace, file: string, classPath: readonly { path: string; text: string }[], args: readonly string[], io: Output,
   runFile: (read: FileRead, io: Output) => boolean, options: ClassPathOptions = {}): number {
   let ok = true;
+  // A program run for its speed: small methods are inlined at their sends (its frames are
+  // fewer, src/compiler/inline-sends.ts). (A class path loaded already was compiled so too.)
+  ws.bedrock.compiler.inlineMethods = true;
   if (!options.loaded) {
     const files: ClassFile[] = classPath.map(({ path, text }) => {
       const som = somToSmalltalk(text);

@@ -67,6 +67,48 @@ export interface CodegenContext {
   readonly warn?: (message: string) => void;
   /** Give counting loops an unchecked copy (countingLoop) once SmallInteger arithmetic is inlined; default yes. */
   readonly countedLoops?: boolean;
+  /**
+   * The method to inline at a send of `selector` with `argc` arguments (inline-sends.ts), its
+   * watches made; null for a whole send. Absent: no method is inlined.
+   */
+  readonly inlineMethod?: (selector: string, argc: number) => InlineCandidate | null;
+  /** The selector of the method being compiled (its own sends of it are not inlined: recursion). */
+  readonly selector?: string;
+}
+
+/** A method a send may have inlined (inline-sends.ts): its definition, read again from its source, and what guards the copy. */
+export interface InlineCandidate {
+  readonly method: number;
+  /** Its behaviour (its instance variables, class variables). */
+  readonly owner: number;
+  /** `Foo>>bar`, for listings. */
+  readonly name: string;
+  readonly params: readonly Variable[];
+  readonly body: Body;
+  /** The watches (SendSites) whose class index a receiver must have for the copy to run. */
+  readonly watches: readonly number[];
+}
+
+/** How deep inlined methods nest (a method inlined in one inlined). */
+const MAX_INLINE_DEPTH = 2;
+
+/** What the body of a method inlined at a send sees (Generator.inlineMethod). */
+interface InlineFrame {
+  readonly candidate: InlineCandidate;
+  /** The temporary holding its receiver (self). */
+  readonly self: number;
+  readonly ivars: Map<string, number>;
+  readonly classSide: Set<string>;
+  /** Scopes below this one are the caller's: its names are not the inlined method's. */
+  readonly scopeBase: number;
+  /** Where its answer goes on (the label after the whole send). */
+  readonly done: number;
+  /** The value stack's depth at the send, before its receiver: ^ leaves one value more. */
+  readonly depth: number;
+  /** A temporary for ^ from deeper in the value stack. */
+  readonly result: number;
+  /** The temporaries it took (Generator.inlineTemp), given back when it ends. */
+  readonly taken: number[];
 }
 
 /** The machine objects: sends to these globals are their primitives, compiled in place. */
@@ -103,7 +145,6 @@ export const INLINE_SHAPES: Readonly<Record<string, Shape>> = Object.freeze({
   'to:by:do:': (_r, args) => (args.length === 3 && literalStep(args[1]) !== null && block(args[2], 1) ? [args[2] as Block] : null),
 });
 
-/** A to:by:do: step written as a literal integer other than 0, or null. */
 /**
  * to:do: and to:by:do: inlined: start := receiver. i := start. last := limit.
  * [i <= last] whileTrue: [body. i := i + by] (>= for a negative step); the answer is start,
@@ -145,25 +186,17 @@ function countingLoop(g: Generator, r: Expression, limit: Expression, b: Block, 
     g.store(i);
     g.pop();
     g.jump(fast);
-    g.label(top);
-    g.loadSlot(i);
-    g.loadSlot(last);
-    g.sendNamed(by > 0n ? '<=' : '>=', 1);
-    g.jumpIf(false, end);
-    g.inlineBlock(b);
-    g.pop();
-    g.label(step);
-    g.loadSlot(i);
-    g.loadNumber(by);
-    g.sendNamed('+', 1);
-    g.store(i);
-    g.pop();
-    g.jump(top);
-    g.label(end);
-    g.loadSlot(start);
-    g.popScope();
+    testingLoop(g, { start, i, last }, b, by, top, end, step);
     return;
   }
+  testingLoop(g, { start, i, last }, b, by, top, end);
+}
+
+/**
+ * The counting loop that tests everything (every send whole), from `top`; `step` labels its
+ * step when the unchecked copy goes on there (countingLoop). Ends the loop: the answer is start.
+ */
+function testingLoop(g: Generator, { start, i, last }: { start: Slot; i: Slot; last: Slot }, b: Block, by: bigint, top: number, end: number, step?: number): void {
   g.label(top);
   g.loadSlot(i);
   g.loadSlot(last);
@@ -171,6 +204,7 @@ function countingLoop(g: Generator, r: Expression, limit: Expression, b: Block, 
   g.jumpIf(false, end);
   g.inlineBlock(b);
   g.pop();
+  if (step !== undefined) g.label(step);
   g.loadSlot(i);
   g.loadNumber(by);
   g.sendNamed('+', 1);
@@ -200,6 +234,7 @@ function assignsOrCounts(e: Statement, name: string): boolean {
   }
 }
 
+/** A to:by:do: step written as a literal integer other than 0, or null. */
 function literalStep(e: Expression | undefined): bigint | null {
   return e !== undefined && e.kind === 'literal' && e.value.type === 'integer' && e.value.value !== 0n ? e.value.value : null;
 }
@@ -303,8 +338,18 @@ export class Generator {
   temps = 0;
   private readonly scopes: Scope[] = [];
   private readonly argumentNames = new Set<string>();
-  private readonly ivars: Map<string, number>;
-  private readonly classSide: Set<string>;
+  private readonly ownIvars: Map<string, number>;
+  private readonly ownClassSide: Set<string>;
+  /** Methods inlined at sends, innermost last, whose bodies are being compiled. */
+  private readonly inlines: InlineFrame[] = [];
+  private get inlined(): InlineFrame | undefined { return this.inlines[this.inlines.length - 1]; }
+  /** Instance variables of the behaviour whose code is being compiled (an inlined method's own). */
+  private get ivars(): Map<string, number> { return this.inlined?.ivars ?? this.ownIvars; }
+  private get classSide(): Set<string> { return this.inlined?.classSide ?? this.ownClassSide; }
+  /** The behaviour whose code is being compiled: the unit's, or an inlined method's. */
+  private get behaviour(): number { return this.inlined?.candidate.owner ?? this.cx.behaviour; }
+  /** Top-level code (not inside an inlined method, which is a method's). */
+  private get topLevel(): boolean { return this.cx.topLevel && this.inlines.length === 0; }
   readonly k: Kernel;
   /** The unit's environment is temp 0: a context of its own, or (a block) its closure's outer one. */
   readonly hasEnvironment: boolean;
@@ -326,8 +371,8 @@ export class Generator {
     private readonly outer: Generator | null,
   ) {
     this.k = cx.kernel;
-    this.ivars = instanceVariables(cx.kernel, cx.behaviour);
-    this.classSide = classSideVariables(cx.kernel, cx.behaviour);
+    this.ownIvars = instanceVariables(cx.kernel, cx.behaviour);
+    this.ownClassSide = classSideVariables(cx.kernel, cx.behaviour);
     this.contextVars = analysis.contextVars.get(unit) ?? 0;
     this.hasEnvironment = outer !== null || this.contextVars > 0 || analysis.home;
     if (this.hasEnvironment) this.temps = 1;
@@ -395,9 +440,12 @@ export class Generator {
 
   /** Declare a temporary; answers where it lives (the frame, or the context when captured). */
   declareTemp(v: Variable): Slot {
-    return this.declare(v, { kind: 'temp', index: this.temps++ });
+    const inlined = this.inlined;
+    return this.declare(v, { kind: 'temp', index: inlined ? this.inlineTemp(inlined.taken) : this.temps++ });
   }
 
+  private declare(v: Variable, frameSlot: Extract<Slot, { kind: 'temp' }>): Extract<Slot, { kind: 'temp' }>;
+  private declare(v: Variable, frameSlot: Slot): Slot;
   private declare(v: Variable, frameSlot: Slot): Slot {
     if (RESERVED.has(v.name)) this.fail(`'${v.name}' is reserved and cannot name a variable`, v.span);
     const scope = this.scopes[this.scopes.length - 1];
@@ -417,7 +465,7 @@ export class Generator {
 
   /** The slot of a name declared in this unit, or undefined. */
   private own(name: string): Slot | undefined {
-    for (let i = this.scopes.length - 1; i >= 0; i--) {
+    for (let i = this.scopes.length - 1; i >= (this.inlined?.scopeBase ?? 0); i--) {
       const slot = this.scopes[i].get(name);
       if (slot) return slot;
     }
@@ -438,7 +486,7 @@ export class Generator {
     }
     // An enclosing unit's variable (captured, so in a context): count the contexts between.
     let hops = this.ownsContext ? 1 : 0;
-    for (let g = this.outer; g !== null; g = g.outer) {
+    for (let g = this.inlined ? null : this.outer; g !== null; g = g.outer) {
       const slot = g.own(v.name);
       if (slot) {
         if (slot.kind !== 'context') this.fail(`internal: '${v.name}' was not found captured`, v.span);
@@ -449,17 +497,18 @@ export class Generator {
     }
     if (v.name === 'self' || v.name === 'super') {
       if (forStore) this.fail(`'${v.name}' cannot be assigned`, v.span);
-      return { kind: 'self' };
+      return this.selfSlot;
     }
     if (v.name === 'thisContext') this.fail("'thisContext' cannot be assigned", v.span);
     const ivar = this.ivars.get(v.name);
-    if (ivar !== undefined) return { kind: 'instance', index: ivar };
+    const inlined = this.inlined;
+    if (ivar !== undefined) return inlined ? { kind: 'field', temp: inlined.self, index: ivar } : { kind: 'instance', index: ivar };
     if (this.classSide.has(v.name)) return { kind: 'classSide', name: v.name };
     let binding = this.classVariable(v.name);
     // A.B: the class variable B of class A (a global named 'A.B'), when A has one.
     if (binding < 0 && v.path !== undefined) binding = findBinding(this.k, v.path.replace(/^Smalltalk\./, ''));
     if (binding < 0) binding = findBinding(this.k, v.name);
-    if (binding < 0 && this.cx.topLevel && this.cx.declared) {
+    if (binding < 0 && this.topLevel && this.cx.declared) {
       // A global this code defines (its prologue declares it): read and written in its binding.
       const late = forStore ? declareUndeclared(this.k, v.name) : findUndeclared(this.k, v.name);
       if (typeof late === 'string') this.fail(late, v.span);
@@ -468,16 +517,16 @@ export class Generator {
         binding = late;
       }
     }
-    if (binding < 0 && forStore && this.cx.topLevel && this.cx.defineGlobal) {
+    if (binding < 0 && forStore && this.topLevel && this.cx.defineGlobal) {
       const made = this.cx.defineGlobal(v.name);
       if (typeof made === 'string') this.fail(made, v.span);
       binding = made;
     }
-    if (binding < 0 && !forStore && (this.cx.topLevel || /^\p{Lu}/u.test(v.name))) {
+    if (binding < 0 && !forStore && (this.topLevel || /^\p{Lu}/u.test(v.name))) {
       const late = declareUndeclared(this.k, v.name);
       if (typeof late === 'string') this.fail(late, v.span);
       this.literal(late);
-      if (!this.cx.topLevel) this.cx.warn?.(`${v.name} is not defined yet (it is looked up when the method runs)`);
+      if (!this.topLevel && !inlined) this.cx.warn?.(`${v.name} is not defined yet (it is looked up when the method runs)`);
       return { kind: 'late', binding: late };
     }
     if (binding < 0) {
@@ -493,12 +542,18 @@ export class Generator {
    */
   private classVariable(name: string): number {
     const guard = walkGuard(this.k, 'a parent chain');
-    for (let b = this.cx.behaviour; b >= 0 && guard(); b = parentOf(this.k, b)) {
+    for (let b = this.behaviour; b >= 0 && guard(); b = parentOf(this.k, b)) {
       const owner = behaviourName(this.k, b).replace(/ class$/, '');
       const binding = findBinding(this.k, `${owner}.${name}`);
       if (binding >= 0) return binding;
     }
     return -1;
+  }
+
+  /** Where self is: the unit's, or an inlined method's receiver. */
+  private get selfSlot(): Slot {
+    const inlined = this.inlined;
+    return inlined ? { kind: 'temp', index: inlined.self } : { kind: 'self' };
   }
 
   private constant(which: number, name: string): Source {
@@ -585,7 +640,8 @@ export class Generator {
   statement(s: Statement): void {
     if (s.kind === 'return') {
       this.expression(s.value);
-      if (this.isBlock) this.emit({ op: 'nonLocalReturn' }); else this.emitReturn();
+      if (this.inlined) this.inlineReturn();
+      else if (this.isBlock) this.emit({ op: 'nonLocalReturn' }); else this.emitReturn();
       return;
     }
     this.expression(s);
@@ -597,7 +653,7 @@ export class Generator {
 
   expression(e: Expression): void {
     const outer = this.spanNow;
-    this.spanNow = e.span;
+    this.at(e.span);
     try {
       this.expressionHere(e);
     } finally {
@@ -610,6 +666,7 @@ export class Generator {
       case 'literal': this.literalValue(e.value, e.span); return;
       case 'variable': {
         if (e.name === 'thisContext') {
+          if (this.inlined) this.fail('an inlined method has no context of its own', e.span);
           // The running frame, as an object (bootstrap/system/debug.bedrock, src/system/debug-service.ts).
           this.expression({ kind: 'variable', name: 'MethodContext', span: e.span });
           this.sendNamed('current', 0);
@@ -618,7 +675,7 @@ export class Generator {
         const slot = this.resolve(e, false);
         if (slot.kind === 'classSide') {
           // self classSideAt: #name
-          this.load({ kind: 'self' });
+          this.load(this.selfSlot);
           this.load({ kind: 'literal', index: this.literal(this.symbol(slot.name, e.span)) });
           this.sendNamed('classSideAt:', 1);
           return;
@@ -633,7 +690,7 @@ export class Generator {
         const slot = this.resolve(e.target, true);
         if (slot.kind === 'classSide') {
           // self classSideAt: #name put: value
-          this.load({ kind: 'self' });
+          this.load(this.selfSlot);
           this.load({ kind: 'literal', index: this.literal(this.symbol(slot.name, e.span)) });
           this.expression(e.value);
           this.sendNamed('classSideAt:put:', 2);
@@ -653,6 +710,7 @@ export class Generator {
   /** A block that is not inlined: its own unit, and a closure made here at run time. */
   private closure(b: Block): void {
     if (!this.cx.compileBlock) this.fail('blocks cannot be compiled here', b.span);
+    if (this.inlined) this.fail('a block of an inlined method is not inlined', b.span);
     const g = new Generator(this.cx, b.params.length, b, this.analysis, this);
     g.valueBody(b.params, b.temps, b.statements);
     const entries = this.cx.compileBlock(g.finish(`[] in ${this.describeUnit()}`));
@@ -778,13 +836,149 @@ export class Generator {
     });
   }
 
-  private sendSelector(name: string, argc: number, start: number): void {
+  private sendSelector(name: string, argc: number, start: number, keep = false): void {
     const selector = this.k.symbols.intern(name);
     if (selector < 0) throw new CompileFailure({ message: 'out of memory', span: NO_SPAN });
     this.literal(selector);
     if (start >= 0) this.literal(start);
-    this.emit({ op: 'send', selector, name, argc, start });
+    this.emit({ op: 'send', selector, name, argc, start, ...(keep && { keep }) });
     this.depth -= argc;
+  }
+
+  /**
+   * The ops from here on are marked with `span`; inside an inlined method they keep the span
+   * of the send it was inlined at (its own spans are of another method's text).
+   */
+  private at(span: Span): void {
+    if (this.inlines.length === 0) this.spanNow = span;
+  }
+
+  /**
+   * A dynamic send whose receiver and arguments are on the value stack: a method inlined
+   * (inlineMethod) where the context offers one, else the send.
+   */
+  private dynamicSend(name: string, argc: number): void {
+    if (!this.cx.inlineMethod) { this.sendSelector(name, argc, -1); return; }
+    // Not in a method or inlined method of the same selector (recursion), nor too deep: a whole
+    // send, which no later definition makes a copy of (ir.ts `keep`).
+    if (this.inlines.length >= MAX_INLINE_DEPTH || name === this.cx.selector || this.inlines.some((f) => f.candidate.name.endsWith(`>>${name}`))) {
+      this.sendSelector(name, argc, -1, true);
+      return;
+    }
+    const inlining = this.cx.inlineMethod(name, argc);
+    if (!inlining) { this.sendSelector(name, argc, -1); return; }
+    // A body that does not compile here (a name it reads is not defined, a block that is not
+    // inlined ...) leaves no trace: the ops it made are taken back, and the send is made.
+    const mark = { ops: this.ops.length, depth: this.depth, temps: this.temps, scopes: this.scopes.length, variables: this.variables.length, span: this.spanNow, inlines: this.inlines.length, pool: [...this.inlineTemps] };
+    try {
+      this.inlineMethod(inlining, argc);
+    } catch (e) {
+      if (!(e instanceof CompileFailure)) throw e;
+      this.ops.length = mark.ops;
+      this.depth = mark.depth;
+      this.temps = mark.temps;
+      this.scopes.length = mark.scopes;
+      this.variables.length = mark.variables;
+      this.spanNow = mark.span;
+      this.inlines.length = mark.inlines;
+      this.inlineTemps.splice(0, this.inlineTemps.length, ...mark.pool);
+      this.sendSelector(name, argc, -1);
+    }
+  }
+
+  /**
+   * A method's body in place of a send (inline-sends.ts), behind its guard; the receiver and
+   * arguments are on the value stack. Its arguments and temporaries become temporaries of this
+   * unit (each activation's start nil again), its receiver one too (self, and its instance
+   * variables as slots of it: `field`), its ^ a jump to the end with the answer on top. For
+   * `p dist: q` inlined:
+   *
+   *     guard p's class (the watches) else send
+   *     store q into (arg); pop; store p into (self); pop
+   *     nil into the body's temporaries
+   *     <body>                          ; ^ e: e, then jump done
+   *     load (self); jump done           ; (no ^ at the end: it answers self)
+   *   send:
+   *     send #dist: 1
+   *   done:
+   */
+  private inlineMethod(c: InlineCandidate, argc: number): void {
+    const base = this.depth - 1 - argc;
+    const send = this.newLabel(), done = this.newLabel();
+    this.literal(c.method);
+    this.emit({ op: 'guard', watches: c.watches.map((w) => this.literal(w)), argc, target: send, name: c.name });
+    this.pushScope();
+    const scopeBase = this.scopes.length - 1;
+    const named = this.variables.length;
+    // Its temporaries are taken from those earlier inlined bodies gave back (they are not live
+    // here): a unit's frame is as big as its deepest nest of inlined bodies, not their sum.
+    const taken: number[] = [];
+    const hidden = (name: string): number => {
+      const index = this.inlineTemp(taken);
+      this.declare({ kind: 'variable', name: `(${c.name} ${name})`, span: NO_SPAN }, { kind: 'temp', index });
+      return index;
+    };
+    const self = hidden('self');
+    const result = hidden('answer');
+    const args = c.params.map((p) => this.declare(p, { kind: 'temp', index: this.inlineTemp(taken) }));
+    for (let j = argc - 1; j >= 0; j--) { this.store(args[j]); this.pop(); }
+    this.store({ kind: 'temp', index: self });
+    this.pop();
+    const entry = this.ops.length, stored = taken.length;
+    this.inlines.push({
+      candidate: c, self, result, scopeBase, done, depth: base, taken,
+      ivars: instanceVariables(this.k, c.owner), classSide: classSideVariables(this.k, c.owner),
+    });
+    for (const t of c.body.temps) this.declareTemp(t);
+    const statements = c.body.statements;
+    for (const st of statements) { this.statement(st); this.pop(); }
+    if (statements[statements.length - 1]?.kind !== 'return') {
+      this.load({ kind: 'temp', index: self });
+      this.jump(done);
+      this.depth--;
+    }
+    this.inlines.pop();
+    // Its names, as a debugger lists the caller's temporaries: whose they are.
+    for (let v = named; v < this.variables.length; v++) {
+      const d = this.variables[v];
+      if (!d.name.startsWith('(')) d.name = `${d.name} (in ${c.name})`;
+    }
+    // Each run starts with the body's temporaries nil, as an activation does (the receiver,
+    // the answer's and the arguments' are stored first).
+    const fresh = taken.slice(stored);
+    if (fresh.length > 0) {
+      const nil = this.constant(ROOTS.NIL, 'nil');
+      this.ops.splice(entry, 0, { op: 'load', from: nil, push: base > 0 }, ...fresh.map((t): Op => ({ op: 'store', to: { kind: 'temp', index: t } })), { op: 'pop', restore: base > 0 });
+    }
+    this.inlineTemps.push(...taken);
+    this.popScope();
+    this.label(send);
+    this.depth = base + 1 + argc;
+    this.sendSelector(c.name.slice(c.name.indexOf('>>') + 2), argc, -1, true);
+    this.label(done);
+  }
+
+  /** Temporaries inlined bodies took and gave back, free for the next one. */
+  private readonly inlineTemps: number[] = [];
+
+  /** A temporary for an inlined body (one given back, or a new one), noted in `taken`. */
+  private inlineTemp(taken: number[]): number {
+    const index = this.inlineTemps.pop() ?? this.temps++;
+    taken.push(index);
+    return index;
+  }
+
+  /** ^ inside an inlined method: its answer on top at the send's depth, then on after the send. */
+  private inlineReturn(): void {
+    const f = this.inlined!;
+    const depth = this.depth;
+    if (depth > f.depth + 1) {
+      this.store({ kind: 'temp', index: f.result });
+      while (this.depth > f.depth) this.pop();
+      this.load({ kind: 'temp', index: f.result });
+    }
+    this.jump(f.done);
+    this.depth = depth;
   }
 
   private isMachineObject(name: string): boolean {
@@ -809,8 +1003,8 @@ export class Generator {
     for (let i = chain.length - 1; i >= 0; i--) {
       const m = chain[i].message;
       for (const a of m.args) this.expression(a);
-      this.spanNow = chain[i].span;
-      this.sendSelector(m.selector, m.args.length, -1);
+      this.at(chain[i].span);
+      this.dynamicSend(m.selector, m.args.length);
     }
   }
 
@@ -831,13 +1025,14 @@ export class Generator {
   /** `receiver message` as a send, the receiver compiled first. */
   private plainSend(receiver: Expression, { message, span }: { message: Message; span: Span }): void {
     const toSuper = receiver.kind === 'variable' && receiver.name === 'super';
-    if (toSuper && this.cx.behaviour < 0) this.fail("'super' needs a method's behaviour", span);
+    if (toSuper && this.behaviour < 0) this.fail("'super' needs a method's behaviour", span);
     this.expression(receiver);
     for (const a of message.args) this.expression(a);
-    const start = toSuper ? parentOf(this.k, this.cx.behaviour) : -1;
+    const start = toSuper ? parentOf(this.k, this.behaviour) : -1;
     if (toSuper && start < 0) this.fail(`${message.selector}: the VM object has no parent for super`, span);
-    this.spanNow = span;
-    this.sendSelector(message.selector, message.args.length, start);
+    this.at(span);
+    if (toSuper) this.sendSelector(message.selector, message.args.length, start);
+    else this.dynamicSend(message.selector, message.args.length);
   }
 
   private cascade(c: Cascade): void {
@@ -847,8 +1042,8 @@ export class Generator {
       const last = i === c.messages.length - 1;
       if (!last) this.pushTop();
       for (const a of m.args) this.expression(a);
-      this.spanNow = m.span;
-      this.sendSelector(m.selector, m.args.length, -1);
+      this.at(m.span);
+      this.dynamicSend(m.selector, m.args.length);
       if (!last) this.pop();
     });
   }

@@ -38,6 +38,7 @@ import { definitionOf, Dependents } from './dependents.ts';
 import { debugText } from './debug-info.ts';
 import { guardGroupOf, inlinableFragment, inlineFragment, itemsAt, literalSlot, nativeLines, type LeafPlan, type NativeCode } from './native.ts';
 import { LeafIndex, MAX_CANDIDATES, Watches } from './leaf-sends.ts';
+import { Inliner } from './inline-sends.ts';
 import { isInstruction, optimize, type Line } from './peephole.ts';
 import { THREADED_APPLY_ARGUMENTS, THREADED_BIAS, THREADED_SEND_ARGUMENTS, threadedPairs, ThreadedPrimitives, type Pair } from './threaded.ts';
 
@@ -96,6 +97,15 @@ export class Compiler {
   readonly watches: Watches;
   /** Copy leaf methods into send sites (leaf-sends.ts); off, every send is a whole send. */
   inlineLeaves = true;
+  /**
+   * Inline small methods at their sends (inline-sends.ts), when leaves are copied too; off,
+   * none. Off unless asked for: an inlined method has no frame, which a user stepping through
+   * it in the debugger, or asking thisContext for its sender, would miss. `bedrock run` of a
+   * SOM class path (som-run.ts: a program run for its speed, the Are We Fast Yet suite) asks.
+   */
+  inlineMethods = false;
+  /** Finds the methods sends inline (inline-sends.ts). */
+  readonly inliner: Inliner;
   /** Give counting loops a copy that tests no tag (codegen.ts countingLoop); off, one testing form. */
   countedLoops = true;
 
@@ -106,6 +116,7 @@ export class Compiler {
     k.recompile = (behaviours) => this.dependents.recompileAll(behaviours);
     this.leaves = new LeafIndex(k);
     this.watches = new Watches(k);
+    this.inliner = new Inliner(k, this.leaves, this.watches);
     // A change to what lookups find empties the send sites it concerns, watches too; those
     // whose class finds the same method as before are armed again (leaf-sends.ts). After a
     // forget or a class change (every site emptied), who defines what is found again.
@@ -292,6 +303,17 @@ export class Compiler {
       bind: (b, selector, method) => this.bindTo(b, selector, method),
       countedLoops: this.countedLoops,
       hold,
+      ...(what.kind === 'method' && { selector: name.slice(name.indexOf('>>') + 2) }),
+      ...(this.inlineLeaves && this.inlineMethods && this.backend === 'native' && {
+        inlineMethod: (selector: string, argc: number) => {
+          const c = this.inliner.candidate(selector, argc, hold);
+          if (c !== 'none yet') return c;
+          // Nothing defines it yet: once something does, the method is compiled again (dependents.ts).
+          const sel = k.symbols.intern(selector);
+          if (sel >= 0) this.uncopied.set(sel, 0);
+          return null;
+        },
+      }),
       compileBlock: (unit) => {
         const c = this.materialize(unit, hold);
         return { native: c.nativeCode, threaded: c.stub, keep: [c.literals, c.vector, c.origins] };
@@ -392,7 +414,7 @@ export class Compiler {
     for (const op of unit.ops) {
       if (op.op !== 'send' || op.start >= 0 || !siteSlots.has(op)) continue;
       const candidates = this.leaves.candidates(op.selector, op.argc);
-      if (candidates.length < MAX_CANDIDATES && this.leaves.mayCopy(op.selector)) {
+      if (!op.keep && candidates.length < MAX_CANDIDATES && this.leaves.mayCopy(op.selector)) {
         this.uncopied.set(op.selector, Math.min(candidates.length, this.uncopied.get(op.selector) ?? MAX_CANDIDATES));
       }
       if (candidates.length === 0) continue;
@@ -409,6 +431,17 @@ export class Compiler {
       }));
     }
     return plans;
+  }
+
+  /**
+   * How many copies a send of `selector` could make now: leaf methods (leaf-sends.ts), or one
+   * inlined method (inline-sends.ts). A method that made fewer is compiled again (dependents.ts).
+   */
+  copiesFor(selector: number, argc: number): number {
+    const leaves = this.leaves.candidates(selector, argc).length;
+    if (leaves > 0 || !this.inlineMethods) return leaves;
+    const c = this.k.withHolds((hold) => this.inliner.candidate(this.k.symbols.text(selector), argc, hold));
+    return c !== null && c !== 'none yet' ? 1 : 0;
   }
 
   private methodObject(c: Compiled, selector: string, owner: number, source: string, hold: (a: number) => number, pragmas?: number): number {

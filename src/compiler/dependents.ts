@@ -78,8 +78,9 @@ export class Dependents {
       if (!methods) continue;
       const text = k.symbols.text(sel);
       const argc = /^[a-zA-Z_]/.test(text) ? (text.match(/:/g) ?? []).length : 1;
-      const now = this.compiler.leaves.candidates(sel, argc).length;
-      for (const [method, copied] of methods) {
+      const now = this.compiler.copiesFor(sel, argc);
+      // (Over a copy: a method compiled again notes its sends again.)
+      for (const [method, copied] of [...methods]) {
         if (copied >= now) continue;
         methods.delete(method);
         if (!isMethod(k, method)) continue;

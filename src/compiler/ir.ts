@@ -42,7 +42,12 @@ export type Slot =
    * A captured variable: in the context `hops` links up the chain from the unit's
    * environment (temp 0), at variable `index` (CONTEXT.VARS + index).
    */
-  | { readonly kind: 'context'; readonly hops: number; readonly index: number; readonly name: string };
+  | { readonly kind: 'context'; readonly hops: number; readonly index: number; readonly name: string }
+  /**
+   * Slot i of the object in temporary `temp`: an instance variable of the receiver of a method
+   * inlined here (inline-sends.ts), whose receiver the caller keeps in that temporary.
+   */
+  | { readonly kind: 'field'; readonly temp: number; readonly index: number };
 
 export type Source = Slot | { readonly kind: 'number'; readonly value: bigint };
 
@@ -73,9 +78,11 @@ export type Op =
    * `counted`: SmallInteger arithmetic whose operands are a counting loop's counter and
    * bound, known to be SmallIntegers where an `intLoop` let the loop's unchecked copy run
    * (native code tests no tag); `overflow`: the label of the testing copy's step, where an
-   * overflowed step goes on (the counter is no longer a SmallInteger).
+   * overflowed step goes on (the counter is no longer a SmallInteger). `keep`: a whole send on
+   * purpose, which a later definition does not make the method compile again for (the send of
+   * an inlined method, after its guard; a send its inlining left out: inline-sends.ts).
    */
-  | { readonly op: 'send'; readonly selector: number; readonly name: string; readonly argc: number; readonly start: number; readonly counted?: boolean; readonly overflow?: number }
+  | { readonly op: 'send'; readonly selector: number; readonly name: string; readonly argc: number; readonly start: number; readonly counted?: boolean; readonly overflow?: number; readonly keep?: boolean }
   /**
    * The gate of a counting loop's unchecked copy (codegen.ts countingLoop): falls through when
    * every slot holds a SmallInteger and SmallInteger arithmetic is not overridden (its guard),
@@ -90,6 +97,14 @@ export type Op =
    * leaves them: how one of more arguments than registers is called).
    */
   | { readonly op: 'primitive'; readonly code: number; readonly entry: number; readonly name: string; readonly kind: number; readonly argc: number }
+  /**
+   * The test in front of a method's body inlined at a send (inline-sends.ts): the receiver
+   * (the top, or under `argc` arguments) must be an object whose class index is the one a
+   * watch in literal `watches[i]` holds (a watch is emptied by every change that may make its
+   * class's lookup find another method); otherwise jump to `target`, the whole send. `name`
+   * is the inlined method's, for listings. Threaded code always jumps (it makes no copies).
+   */
+  | { readonly op: 'guard'; readonly watches: readonly number[]; readonly argc: number; readonly target: number; readonly name: string }
   | { readonly op: 'label'; readonly id: number }
   | { readonly op: 'jump'; readonly target: number }
   /** Test the top for true or false (anything else fails), pop it, jump if it is `when`. */

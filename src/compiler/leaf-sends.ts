@@ -144,6 +144,11 @@ export class LeafIndex {
     set.add(index);
   }
 
+  /** The class indexes of the behaviours that define `selector` (inline-sends.ts). */
+  definers(selector: number): ReadonlySet<number> | undefined {
+    return this.index().get(selector);
+  }
+
   /** May a send of `selector` copy leaf methods (now, or once some are defined)? */
   mayCopy(selector: number): boolean {
     return (this.index().get(selector)?.size ?? 0) <= MAX_IMPLEMENTORS;

@@ -152,8 +152,14 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
   /** The op being translated (what its lines are marked with, for the debugger). */
   let current = -1;
   let notBoolean = false;
+  /**
+   * The methods inlined at sends (ir.ts `guard`) whose bodies are being translated, innermost
+   * last: each line of a body says whose it is, `(in Foo>>bar)`, for listings and backtraces.
+   */
+  const bodies: { readonly name: string; readonly end: number }[] = [];
+  const whose = (origin: string): string => (bodies.length > 0 ? `${origin} (in ${bodies[bodies.length - 1].name})` : origin);
   const emit = (mnemonic: string, operands: ItemOperand[], origin: string, hints = {}): void => {
-    const line = { mnemonic, operands, hints, origin };
+    const line = { mnemonic, operands, hints, origin: whose(origin) };
     out.push(line);
     if (current >= 0) marks.set(line, current);
   };
@@ -162,7 +168,7 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
   // of the way of the fast path, which falls through; each ends with a jump back.
   const cold: Line[] = [];
   const coldEmit = (mnemonic: string, operands: ItemOperand[], origin: string, hints = {}): void => {
-    const line = { mnemonic, operands, hints, origin };
+    const line = { mnemonic, operands, hints, origin: whose(origin) };
     cold.push(line);
     if (current >= 0) marks.set(line, current);
   };
@@ -246,6 +252,18 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
         at += done - 1;
         continue;
       }
+    }
+    // Float / for two Floats (no SmallInteger path: SmallInteger / answers a Fraction).
+    if (floatClass >= 0 && op.op === 'send' && op.start < 0 && op.argc === 1 && op.name === '/') {
+      const name = `fd${fast++}`, whole = `${name}w`, done = `${name}d`;
+      emit('pop', [reg(RCX)], origin);
+      inlineFloat(emit, label, FLOAT_OPERATIONS['/'], floatClass, whole, done, null, origin);
+      label(done, origin);
+      coldLabel(whole, origin);
+      coldEmit('push', [reg(RCX)], origin);
+      emitSend(cx, coldEmit, op, origin);
+      coldEmit('jmp', [{ kind: 'label', name: done }], origin);
+      continue;
     }
     // Array at: and at:put: inlined (kernel/objects/indexing.ts).
     if (indexing && op.op === 'send') {
@@ -390,7 +408,12 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
         emit('jnz', [{ kind: 'label', name: `L${op.target}` }], origin, GUARD_HINTS);
         break;
       }
+      case 'guard':
+        emitGuard(emit, label, op, origin);
+        bodies.push({ name: op.name, end: op.target });
+        break;
       case 'label':
+        if (bodies.length > 0 && bodies[bodies.length - 1].end === op.id) bodies.pop();
         label(`L${op.id}`, origin);
         break;
       case 'jump':
@@ -467,6 +490,10 @@ function load(cx: Context, from: Source, into: number, emit: Emit, origin: strin
       contextOf(from.hops, emit, origin);
       emit('mov', [reg(into), mem(RCX, -1, 1, 8 * (CONTEXT.VARS + from.index), 64)], origin);
       return;
+    case 'field':
+      emit('mov', [reg(RCX), mem(RBP, -1, 1, frameOffset({ kind: 'temp', index: from.temp }, cx.unit.argc, 0), 64)], origin);
+      emit('mov', [reg(into), mem(RCX, -1, 1, 8 * from.index, 64)], origin);
+      return;
     default: emit('mov', [reg(into), mem(RBP, -1, 1, frameOffset(from, cx.unit.argc, 0), 64)], origin); return;
   }
 }
@@ -500,6 +527,10 @@ function store(cx: Context, to: Slot, emit: Emit, origin: string): void {
       contextOf(to.hops, emit, origin);
       emit('mov', [mem(RCX, -1, 1, 8 * (CONTEXT.VARS + to.index), 64), reg(RAX)], origin);
       return;
+    case 'field':
+      emit('mov', [reg(RCX), mem(RBP, -1, 1, frameOffset({ kind: 'temp', index: to.temp }, cx.unit.argc, 0), 64)], origin);
+      emit('mov', [mem(RCX, -1, 1, 8 * to.index, 64), reg(RAX)], origin);
+      return;
     case 'literal': throw new Error('a literal is not assignable');
     default: emit('mov', [mem(RBP, -1, 1, frameOffset(to, cx.unit.argc, 0), 64), reg(RAX)], origin); return;
   }
@@ -512,6 +543,7 @@ export function describeOp(op: Op): string {
     case 'send': return `send #${op.name}`;
     case 'primitive': return op.name;
     case 'jumpIf': return `jump if ${op.when}`;
+    case 'guard': return `inlined ${op.name}: its receiver's class?`;
     case 'intLoop': return op.slots.length > 0 ? 'counting loop: SmallInteger bounds?' : 'counting loop: arithmetic not overridden?';
     default: return op.op;
   }
@@ -526,6 +558,7 @@ function describeSource(s: Source): string {
     case 'literal': return s.name ?? `literal ${s.index}`;
     case 'global': return s.name;
     case 'context': return `${s.name} (captured)`;
+    case 'field': return `slot ${s.index} of temp ${s.temp}`;
     case 'self': return 'self';
   }
 }
@@ -627,6 +660,43 @@ function inlineLeafSend(cx: SendContext, send: Extract<Op, { op: 'send' }>, plan
   coldEmit('call', [rel(slotPointer(cx.k.machine, cx.k.roots, ROOTS.SEND))], origin, { disp32: true });
   if (n > 0) coldEmit('add', [reg(RSP), imm(8 * n)], origin);
   coldEmit('jmp', [to(done)], origin);
+}
+
+/**
+ * The guard of a method inlined at a send (ir.ts `guard`, inline-sends.ts): on to its body when
+ * the receiver is an object whose class index one of the watches holds, else to the send. For
+ * `p area` inlined for two classes:
+ *
+ *     lar rdx, ax                  ; (the receiver: rax, or r11 from under the arguments)
+ *     cmp rdx, 1
+ *     jne send
+ *     mov rdx, [rax-8]
+ *     shr rdx, CLASS_SHIFT
+ *     mov r10, [rip+watch1]
+ *     cmp rdx, [r10+SITE_KEY]
+ *     je body
+ *     mov r10, [rip+watch2]
+ *     cmp rdx, [r10+SITE_KEY]
+ *     jne send
+ *   body:
+ */
+function emitGuard(emit: Emit, label: (name: string, origin: string) => void, op: Extract<Op, { op: 'guard' }>, origin: string): void {
+  const to = (l: string): ItemOperand => ({ kind: 'label', name: l });
+  const send = `L${op.target}`, body = `L${op.target}g`;
+  const receiver = op.argc === 0 ? RAX : R11;
+  if (op.argc > 0) emit('mov', [reg(R11), mem(RSP, -1, 1, 8 * (op.argc - 1), 64)], origin);
+  emit('lar', [reg(RDX), reg16(receiver)], origin);
+  emit('cmp', [reg(RDX), imm(1)], origin);
+  emit('jne', [to(send)], origin);
+  emit('mov', [reg(RDX), mem(receiver, -1, 1, -8, 64)], origin);
+  emit('shr', [reg(RDX), imm(HEADER_CLASS_SHIFT)], origin);
+  op.watches.forEach((w, i) => {
+    const last = i === op.watches.length - 1;
+    emit('mov', [reg(R10), literalSlot(w)], origin);
+    emit('cmp', [reg(RDX), mem(R10, -1, 1, 8 * SEND_SITE.KEY, 64)], origin);
+    emit(last ? 'jne' : 'je', [to(last ? send : body)], origin);
+  });
+  if (op.watches.length > 1) label(body, origin);
 }
 
 /** Test the top for true or false (anything else fails: notBoolean), jump if it is `when`. */
@@ -867,6 +937,12 @@ function inlineFloat(emit: Emit, label: (name: string, origin: string) => void, 
     else emit('jne', [to(whole)], origin);
   }
   const XMM0 = xmm(0);
+  if (how.kind === 'arith' && how.op === 'divsd') {
+    // a divisor of ±0.0 (its bits shifted left by one are 0) is the send's: a ZeroDivide
+    emit('mov', [reg(RDX), mem(RAX, -1, 1, 0, 64)], origin);
+    emit('add', [reg(RDX), reg(RDX)], origin);
+    emit('jz', [to(whole)], origin);
+  }
   if (how.kind === 'arith') {
     emit('mov', [reg(R9), reg(RCX)], origin);
     emit('mov', [reg(RSI), reg(RAX)], origin);
@@ -884,6 +960,33 @@ function inlineFloat(emit: Emit, label: (name: string, origin: string) => void, 
   const [first, second] = how.swap ? [RAX, RCX] : [RCX, RAX];
   emit('movsd', [XMM0, mem(first, -1, 1, 0, 64)], origin);
   emit('ucomisd', [XMM0, mem(second, -1, 1, 0, 64)], origin);
+  if (how.cc === 'e') {
+    // equal: ZF without PF (unordered, a NaN, sets both)
+    const no = `${whole}f`;
+    if (branch && branch.when) {
+      emit('jp', [to(no)], origin);
+      emit('je', [to(branch.target)], origin);
+      label(no, origin);
+      emit('jmp', [to(done)], origin);
+      return;
+    }
+    if (branch) {
+      emit('jp', [to(branch.target)], origin);
+      emit('jne', [to(branch.target)], origin);
+      emit('jmp', [to(done)], origin);
+      return;
+    }
+    const yes = `${whole}t`;
+    emit('jp', [to(no)], origin);
+    emit('je', [to(yes)], origin);
+    label(no, origin);
+    emit('mov', [reg(RAX), lit('FALSE')], origin);
+    emit('jmp', [to(done)], origin);
+    label(yes, origin);
+    emit('mov', [reg(RAX), lit('TRUE')], origin);
+    emit('jmp', [to(done)], origin);
+    return;
+  }
   if (branch) {
     // jump when the answer is the branch's `when`; not above (or equal) is taken for a NaN too
     const cc = branch.when ? how.cc : how.cc === 'a' ? 'be' : 'b';

@@ -12,6 +12,8 @@
  *   dead-write        mov A, X                       (nothing)          A is dead after (X may be a load:
  *                                                                       the seed drops it, fault and all)
  *   constant-operand  mov R, imm ; op X, R           op X, imm          R is dead after, and the form exists
+ *   store-reload      mov M, R ; mov R, M            mov M, R           M the same memory operand (no
+ *                                                                       label between: one way in)
  *   self-again        mov R, [rbp-16] ; ... ;        mov R, [rbp-16] ;  nothing between writes R or rbp,
  *                     mov R, [rbp-16]                ...                calls, or is a label (self's slot
  *                                                                       is never written after the prologue)
@@ -222,6 +224,20 @@ export const RULES: readonly Rule[] = Object.freeze([
       const operands = [b.operands[0], a.operands[1]];
       if (!encodable(b.mnemonic, operands, b.hints)) return null;
       return { consumed: 2, with: [{ mnemonic: b.mnemonic, operands, hints: b.hints, origin: b.origin }] };
+    },
+  },
+  {
+    name: 'store-reload',
+    why: 'a register stored to memory still holds what that memory holds right after: loading it back changes nothing',
+    apply: (lines, at) => {
+      const a = insn(lines, at), b = insn(lines, at + 1);
+      if (!a || !b || a.mnemonic !== 'mov' || b.mnemonic !== 'mov') return null;
+      const [m, r] = a.operands, [r2, m2] = b.operands;
+      if (r?.kind !== 'reg' || r2?.kind !== 'reg' || r.reg !== r2.reg || m?.kind !== 'mem' || m2?.kind !== 'mem') return null;
+      if (m.size !== 64 || m2.size !== 64 || m.base !== m2.base || m.index !== m2.index || m.scale !== m2.scale || m.disp !== m2.disp || m.label !== m2.label) return null;
+      // (the store's address must not use the register it loads: it does not change it, but be plain)
+      if (addressRegisters(m).includes(r.reg) || m.base === RIP) return null;
+      return { consumed: 2, with: [a] };
     },
   },
   {

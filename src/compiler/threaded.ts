@@ -96,6 +96,7 @@ export function threadedPairs(
       case 'number': pair(push ? 'lit:' : 'load:', from.value, TAG_NUM, String(from.value)); return;
       case 'instance': pair(push ? 'pushIvar:' : 'loadIvar:', BigInt(from.index), TAG_NUM, `slot ${from.index}`); return;
       case 'context': pair(push ? 'pushContext:' : 'loadContext:', contextSpec(from.hops, from.index), TAG_NUM, `${from.name} (captured)`); return;
+      case 'field': throw new Error('threaded code has no inlined method');
       case 'literal': pointer(push ? 'lit:' : 'load:', literalAt(from.index), from.name ?? `literal ${from.index}`); return;
       case 'global': pointer(push ? 'pushGlobal:' : 'loadGlobal:', literalAt(from.index), from.name); return;
       default: pair(push ? 'pushFrame:' : 'loadFrame:', BigInt(frameOffset(from, argc, THREADED_BIAS)), TAG_NUM, describeSlot(from)); return;
@@ -105,6 +106,7 @@ export function threadedPairs(
     switch (to.kind) {
       case 'instance': pair('storeIvar:', BigInt(to.index), TAG_NUM, `slot ${to.index}`); return;
       case 'context': pair('storeContext:', contextSpec(to.hops, to.index), TAG_NUM, `${to.name} (captured)`); return;
+      case 'field': throw new Error('threaded code has no inlined method');
       case 'global': pointer('storeGlobal:', literalAt(to.index), to.name); return;
       case 'literal': throw new Error('a literal is not assignable');
       default: pair('storeFrame:', BigInt(frameOffset(to, argc, THREADED_BIAS)), TAG_NUM, describeSlot(to)); return;
@@ -113,10 +115,16 @@ export function threadedPairs(
 
   const ops = unit.ops;
   const opOf: number[] = [];
+  /** Inside a method's body inlined at a send (ir.ts `guard`): left out up to its send's label. */
+  let skipTo = -1;
   for (let i = 0; i < ops.length; i++) {
     while (opOf.length < pairs.length) opOf.push(i - 1);
     opOf.length = pairs.length;
     const op = ops[i];
+    if (skipTo >= 0) {
+      if (op.op !== 'label' || op.id !== skipTo) continue;
+      skipTo = -1;
+    }
     switch (op.op) {
       case 'prologue':
         pair('pushTop', 0n, TAG_NUM, '(spill)');
@@ -180,6 +188,11 @@ export function threadedPairs(
           if (site === undefined) throw new Error('a primitive of many arguments without its site');
           pointer('applyMany:', site, op.name);
         }
+        break;
+      case 'guard':
+        // Threaded code copies no method: the whole send, always.
+        jumpPair('jump:', op.target);
+        skipTo = op.target;
         break;
       case 'label': labelAt.set(op.id, pairs.length); break;
       case 'jump': jumpPair('jump:', op.target); break;

@@ -134,9 +134,19 @@ export function backtrace(k: Kernel, fault: Fault | undefined, doIt = -1, limit 
   blockNames(k, doIt, names, machinery);
   /** The frame's name, or '' for the machinery (left out). */
   const nameAt = (key: number): string | undefined => (machinery.has(key) ? '' : names.get(key));
+  /**
+   * A return address's frame; one into the body of a method inlined at a send (its lines'
+   * origins end `(in Foo>>bar)`, src/compiler/inline-sends.ts) says so: the inlined method
+   * has no frame of its own, the send's caller runs it.
+   */
   const nameOfCode = (address: number): string | undefined => {
     const cache = m.codeContaining(address);
-    return cache ? nameAt(cache.addr) : undefined;
+    const name = cache ? nameAt(cache.addr) : undefined;
+    const method = cache ? methods.get(cache.addr) : undefined;
+    if (!name || method === undefined) return name;
+    const run = originRuns(k, method).filter((r) => r.offset <= address - cache!.addr - 1).pop();
+    const inlined = run && /\(in (\S+>>\S+)\)$/.exec(run.origin);
+    return inlined ? `${name} (inlined ${inlined[1]})` : name;
   };
   const frames: string[] = [];
   // A threaded method's frame shows twice: as the run: loop running its vector and as the

@@ -108,6 +108,15 @@ describe('peephole rules', () => {
     expect(run('self-again', 'mov rcx, [rbp-16]; mov rax, [rbp-24]; mov rcx, [rbp-8]; ret').fired).toBe(0);
   });
 
+  it('store-reload: mov M, R; mov R, M keeps only the store', () => {
+    expect(run('store-reload', 'mov [rbp-48], rax; mov rax, [rbp-48]; ret')).toEqual({ out: 'mov [rbp-48], rax; ret', fired: 1 });
+    // another slot, another register, a label between (another way in), the address through R: left alone
+    expect(run('store-reload', 'mov [rbp-48], rax; mov rax, [rbp-56]; ret').fired).toBe(0);
+    expect(run('store-reload', 'mov [rbp-48], rax; mov rcx, [rbp-48]; ret').fired).toBe(0);
+    expect(run('store-reload', 'mov [rbp-48], rax; again:; mov rax, [rbp-48]; ret').fired).toBe(0);
+    expect(run('store-reload', 'mov [rax+8], rax; mov rax, [rax+8]; ret').fired).toBe(0);
+  });
+
   it('liveness follows jumps: a register read on the branch taken is live', () => {
     expect(run('dead-write', 'mov rsi, 1; cmp rax, 0; je out; mov rsi, 2; out:; mov rax, rsi; ret').fired).toBe(0);
     // Written on both paths before anything reads it (and rsi is dead at ret): all three go.
