@@ -144,8 +144,16 @@ export class Body {
     uleb(this.code, offset >>> 0);
     return this;
   }
+  /**
+   * Where set, pushes the i32 at `address` its own way (a local that holds it) and answers
+   * true, or answers false for load32At to load it.
+   */
+  loadHook: ((address: number) => boolean) | null = null;
   /** Push the i32 at a constant byte address of memory (a field of a record at address 0). */
-  load32At(address: number): this { return this.i32(0).mem('i32_load', 2, address); }
+  load32At(address: number): this {
+    if (this.loadHook && this.loadHook(address)) return this;
+    return this.i32(0).mem('i32_load', 2, address);
+  }
   block(type: number = VOID): this { this.code.push(OPC.block); this.code.push(type); return this; }
   loop(type: number = VOID): this { this.code.push(OPC.loop); this.code.push(type); return this; }
   if(type: number = VOID): this { this.code.push(OPC.if); this.code.push(type); return this; }

@@ -469,6 +469,15 @@ class FunctionWriter {
    */
   private bounds = 0;
   private blockTop = 0;
+  /**
+   * Fields of the machine's layout (where the tags are, the stack's bounds) read at the
+   * block's top level since the host last ran, by STATE offset, with the local that holds each
+   * (layoutLoad): only the host moves them (growing memory or the stack), and V8 cannot know
+   * that a store into memory leaves STATE's fields alone, so it loaded them again after every
+   * store (each push's tag).
+   */
+  private readonly layout = new Map<number, number>();
+  private readonly layoutLocals = new Map<number, number>();
   /** The label whose whole block `bounds` was left by (written in its place, no copy after), or -1. */
   private boundsOf = -1;
   private readonly boundsLo: number[] = [];
@@ -520,6 +529,7 @@ class FunctionWriter {
 
   constructor(private readonly m: Machine, private p: Plan, private readonly env: ModuleEnv, private readonly b: Body) {
     this.n = p.offsets.length;
+    b.loadHook = (address) => this.layoutLoad(address);
     const L = (t: typeof I32 | typeof I64): number => b.local(t);
     const r: number[] = [], t: number[] = [];
     for (let i = 0; i < 16; i++) r.push(L(I64));
@@ -659,8 +669,9 @@ class FunctionWriter {
       b.i32(0).mem('i32_load', 2, S_FBITS).set(L.fbits);
     }
     if (!passed) b.i32(0).mem('i32_load', 2, S32B(STATE.BUDGET)).set(L.budget);
-    // (the machine's layout is not kept in locals: each use reads it from STATE, which is
-    // cheaper than loading all of it at entry and again after every call, and always current)
+    // (the machine's layout is not loaded here: a block reads each field it uses from STATE
+    // at its first use, which is cheaper than loading all of it at entry and again after every
+    // call, and keeps the tags' base and the stack's bounds until the host runs: layoutLoad)
   }
 
   /**
@@ -944,6 +955,7 @@ class FunctionWriter {
     // (bounds the copy found were found inside a branch: they hold for none of what follows)
     this.blockTop = saved.top;
     this.bounds = 0;
+    this.layout.clear();
   }
 
   /** Write label i's block (in its place, or as a copy: see writeCopy). */
@@ -953,6 +965,7 @@ class FunctionWriter {
     const count = block.length;
     this.blockNow = i;
     if (!carried) this.bounds = 0;
+    this.layout.clear();
     this.boundsOf = -1;
     this.blockTop = this.nest;
     // Pay for the block, or leave it to the interpreter. (The flag kind is not known at a
@@ -986,11 +999,25 @@ class FunctionWriter {
     }
   }
 
+  /** Push a field of the layout (S_TAGS, S_STACK_LO, S_STACK_HI) from its local when read already; see `layout`. */
+  private layoutLoad(address: number): boolean {
+    if (address !== S_TAGS && address !== S_STACK_LO && address !== S_STACK_HI) return false;
+    const local = this.layout.get(address);
+    if (local !== undefined) { this.b.get(local); return true; }
+    if (this.nest !== this.blockTop) return false;
+    let l = this.layoutLocals.get(address);
+    if (l === undefined) this.layoutLocals.set(address, l = this.b.local(I32));
+    this.b.i32(0).mem('i32_load', 2, address).tee(l);
+    this.layout.set(address, l);
+    return true;
+  }
+
   /** After `ins`: the bounds of the registers it wrote are no longer known, nor any after the host ran. */
   private forgetBounds(ins: Insn): void {
-    if (this.bounds === 0) return;
     const row = decodedRow(ins);
     const plain = row !== null && !row.sse && row.control !== 'call' && row.operation !== 'syscall' && !needsStep(ins);
+    if (!plain) this.layout.clear();
+    if (this.bounds === 0) return;
     if (!plain) { this.bounds = 0; return; }
     this.bounds &= ~effectsOf(ins).writes;
   }
@@ -999,6 +1026,8 @@ class FunctionWriter {
 
   private instruction(ins: Insn): void {
     this.cur = ins;
+    // (the host may run inside a call, a service or a step: what it moves is read afresh)
+    if (isSyncPoint(ins) || ins.row?.sse) this.layout.clear();
     const row = decodedRow(ins);
     if (!row) { this.stopAt(ins); return; }
     if (row.sse) { this.stepped(ins); return; } // the interpreter's routine, through the step import
@@ -1040,6 +1069,7 @@ class FunctionWriter {
     }
     // (a form liveness.ts was not told is a sync point reloads everything: all locals fresh)
     this.loadState(isSyncPoint(ins) ? this.liveAfter : ALL);
+    this.layout.clear();
     this.setKind(-1);
   }
 
@@ -1926,8 +1956,9 @@ class FunctionWriter {
     this.p = saved.p;
     this.cur = saved.cur; this.remaining = saved.remaining; this.blockInsns = saved.insns; this.index = saved.index; this.prechecked = saved.prechecked;
     this.kind = saved.kind; this.storeKind = saved.storeKind; this.blockTop = saved.top; this.boundsOf = saved.boundsOf;
-    // (bounds found in the copy hold only on its way)
+    // (bounds and layout found in the copy hold only on its way)
     this.bounds = 0;
+    this.layout.clear();
   }
 
   /** A call made as a WebAssembly call (the callee's function, or the table's slot). */
