@@ -305,8 +305,8 @@ export class Compiler {
       hold,
       ...(what.kind === 'method' && { selector: name.slice(name.indexOf('>>') + 2) }),
       ...(this.inlineLeaves && this.inlineMethods && this.backend === 'native' && {
-        inlineMethod: (selector: string, argc: number) => {
-          const c = this.inliner.candidate(selector, argc, hold);
+        inlineMethod: (selector: string, argc: number, self: number) => {
+          const c = this.inliner.candidate(selector, argc, hold, self);
           if (c !== 'none yet') return c;
           // Nothing defines it yet: once something does, the method is compiled again (dependents.ts).
           const sel = k.symbols.intern(selector);
@@ -440,8 +440,7 @@ export class Compiler {
   copiesFor(selector: number, argc: number): number {
     const leaves = this.leaves.candidates(selector, argc).length;
     if (leaves > 0 || !this.inlineMethods) return leaves;
-    const c = this.k.withHolds((hold) => this.inliner.candidate(this.k.symbols.text(selector), argc, hold));
-    return c !== null && c !== 'none yet' ? 1 : 0;
+    return this.k.withHolds((hold) => this.inliner.mayInline(this.k.symbols.text(selector), argc, hold)) ? 1 : 0;
   }
 
   private methodObject(c: Compiled, selector: string, owner: number, source: string, hold: (a: number) => number, pragmas?: number): number {
