@@ -106,8 +106,8 @@ interface InlineFrame {
   readonly done: number;
   /** The value stack's depth at the send, before its receiver: ^ leaves one value more. */
   readonly depth: number;
-  /** A temporary for ^ from deeper in the value stack. */
-  readonly result: number;
+  /** A temporary for ^ from deeper in the value stack, taken at the first such ^ (-1 before). */
+  result: number;
   /** The temporaries it took (Generator.inlineTemp), given back when it ends. */
   readonly taken: number[];
 }
@@ -925,16 +925,16 @@ export class Generator {
       return index;
     };
     const self = hidden('self');
-    const result = hidden('answer');
     const args = c.params.map((p) => this.declare(p, { kind: 'temp', index: this.inlineTemp(taken) }));
     for (let j = argc - 1; j >= 0; j--) { this.store(args[j]); this.pop(); }
     this.store({ kind: 'temp', index: self });
     this.pop();
     const entry = this.ops.length, stored = taken.length;
-    this.inlines.push({
-      candidate: c, self, result, scopeBase, done, depth: base, taken,
+    const frame: InlineFrame = {
+      candidate: c, self, result: -1, scopeBase, done, depth: base, taken,
       ivars: instanceVariables(this.k, c.owner), classSide: classSideVariables(this.k, c.owner),
-    });
+    };
+    this.inlines.push(frame);
     for (const t of c.body.temps) this.declareTemp(t);
     const statements = c.body.statements;
     for (const st of statements) { this.statement(st); this.pop(); }
@@ -951,7 +951,8 @@ export class Generator {
     }
     // Each run starts with the body's temporaries nil, as an activation does (the receiver,
     // the answer's and the arguments' are stored first).
-    const fresh = taken.slice(stored);
+    // (Not the answer's: it is stored before it is read.)
+    const fresh = taken.slice(stored).filter((t) => t !== frame.result);
     if (fresh.length > 0) {
       const nil = this.constant(ROOTS.NIL, 'nil');
       this.ops.splice(entry, 0, { op: 'load', from: nil, push: base > 0 }, ...fresh.map((t): Op => ({ op: 'store', to: { kind: 'temp', index: t } })), { op: 'pop', restore: base > 0 });
@@ -979,6 +980,10 @@ export class Generator {
     const f = this.inlined!;
     const depth = this.depth;
     if (depth > f.depth + 1) {
+      if (f.result < 0) {
+        f.result = this.inlineTemp(f.taken);
+        this.variables.push({ name: `(${f.candidate.name} answer)`, slot: { kind: 'temp', index: f.result } });
+      }
       this.store({ kind: 'temp', index: f.result });
       while (this.depth > f.depth) this.pop();
       this.load({ kind: 'temp', index: f.result });
