@@ -64,6 +64,18 @@ SieveBench class sieve: passes ->
     ^count
 `;
 
+/** A class-side loop of `turns` turns, each sending `selector` ten times to one instance. */
+function sendsLoop(keyword: string, selector: string): string {
+  return `SendBench class ${keyword} turns ->
+    | s i |
+    s := self new.
+    i := 0.
+    [i < turns] whileTrue: [
+        ${Array.from({ length: SENDS_PER_TURN }, () => `s ${selector}.`).join(' ')}
+        i := i + 1].
+    ^i`;
+}
+
 export const SENDS_PROGRAM = `
 Object subclass: #SendBench
 SendBench ping ->
@@ -71,22 +83,8 @@ SendBench ping ->
     t := self.
     ^t
 SendBench leaf -> ^self
-SendBench class sends: turns ->
-    | s i |
-    s := self new.
-    i := 0.
-    [i < turns] whileTrue: [
-        s ping. s ping. s ping. s ping. s ping. s ping. s ping. s ping. s ping. s ping.
-        i := i + 1].
-    ^i
-SendBench class leafSends: turns ->
-    | s i |
-    s := self new.
-    i := 0.
-    [i < turns] whileTrue: [
-        s leaf. s leaf. s leaf. s leaf. s leaf. s leaf. s leaf. s leaf. s leaf. s leaf.
-        i := i + 1].
-    ^i
+${sendsLoop('sends:', 'ping')}
+${sendsLoop('leafSends:', 'leaf')}
 `;
 
 /** The two loops of SENDS_PROGRAM: a whole send a turn's each, and a leaf copied in. */

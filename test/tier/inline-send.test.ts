@@ -9,34 +9,12 @@
 import { describe, expect, it } from 'vitest';
 import { TAG_HDR, TAG_NUM, TAG_POISON, TAG_PTR } from '../../kernel/machine/cells.ts';
 import type { Machine } from '../../kernel/machine/machine.ts';
-import { assemble } from '../../kernel/machine/x86/assembler.ts';
 import { Heap, heapOf } from '../../kernel/memory/heap.ts';
 import { makeRandom, testSeed } from '../support/random.ts';
 import { differences, machinePair, snapshot } from './compare.ts';
+import { SEND } from './send-shape.ts';
+import { bytesOf } from '../support/machine.ts';
 
-function bytesOf(source: string): Uint8Array {
-  const r = assemble(source);
-  if (!r.ok) throw new Error(`${r.error.message}: ${source}`);
-  return r.bytes;
-}
-
-const SEND = `
-  lar rcx, r11
-  cmp rcx, 1
-  jne notObject
-  mov rcx, [r11-8]
-  shr rcx, 47
-  cmp rcx, [r10+8]
-  jne miss
-  jmp [r10+16]
-notObject:
-  ja miss
-  cmp qword ptr [r10+8], 5
-  jne miss
-  jmp [r10+16]
-miss:
-  mov rax, -1
-  ret`;
 const METHOD_A = 'add rax, 100\nret';
 const METHOD_B = 'mov rdx, rcx\nadd rax, 200\nret';
 

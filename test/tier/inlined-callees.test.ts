@@ -12,37 +12,14 @@
 import { describe, expect, it } from 'vitest';
 import { TAG_NUM, TAG_PTR } from '../../kernel/machine/cells.ts';
 import type { Machine } from '../../kernel/machine/machine.ts';
-import { assemble } from '../../kernel/machine/x86/assembler.ts';
 import { Heap, heapOf } from '../../kernel/memory/heap.ts';
 import { knownRecords } from '../../kernel/machine/wasm/tier.ts';
 import { makeRandom, testSeed, type Random } from '../support/random.ts';
 import { differences, machinePair, snapshot } from './compare.ts';
+import { SEND } from './send-shape.ts';
+import { bytesOf } from '../support/machine.ts';
 import { bootSystem } from '../support/system.ts';
 
-function bytesOf(source: string): Uint8Array {
-  const r = assemble(source);
-  if (!r.ok) throw new Error(`${r.error.message}: ${source}`);
-  return r.bytes;
-}
-
-/** Kernel>>send's shape (sendshape.ts): C rcx, R r11, T r10. */
-const SEND = `
-  lar rcx, r11
-  cmp rcx, 1
-  jne notObject
-  mov rcx, [r11-8]
-  shr rcx, 47
-  cmp rcx, [r10+8]
-  jne miss
-  jmp [r10+16]
-notObject:
-  ja miss
-  cmp qword ptr [r10+8], 5
-  jne miss
-  jmp [r10+16]
-miss:
-  mov rax, -1
-  ret`;
 
 const CLASS_X = 7, CLASS_Y = 9;
 
