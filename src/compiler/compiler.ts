@@ -310,7 +310,9 @@ export class Compiler {
           if (c !== 'none yet') return c;
           // Nothing defines it yet: once something does, the method is compiled again (dependents.ts).
           const sel = k.symbols.intern(selector);
-          if (sel >= 0) this.uncopied.set(sel, 0);
+          // (A send to self, -1: compiled again at every definition of the selector until
+          // self's class finds one; the count for other sends is the one copiesFor answers.)
+          if (sel >= 0) this.uncopied.set(sel, self >= 0 ? -1 : Math.min(0, this.uncopied.get(sel) ?? 0));
           return null;
         },
       }),
@@ -440,7 +442,8 @@ export class Compiler {
   copiesFor(selector: number, argc: number): number {
     const leaves = this.leaves.candidates(selector, argc).length;
     if (leaves > 0 || !this.inlineMethods) return leaves;
-    return this.k.withHolds((hold) => this.inliner.mayInline(this.k.symbols.text(selector), argc, hold)) ? 1 : 0;
+    const c = this.k.withHolds((hold) => this.inliner.candidate(this.k.symbols.text(selector), argc, hold));
+    return c !== null && c !== 'none yet' ? 1 : 0;
   }
 
   private methodObject(c: Compiled, selector: string, owner: number, source: string, hold: (a: number) => number, pragmas?: number): number {

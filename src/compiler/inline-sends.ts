@@ -136,26 +136,6 @@ export class Inliner {
     return { method, owner, name: `${behaviourName(k, owner)}>>${selector}`, params: def.params, body: def.body, watches };
   }
 
-  /**
-   * Could a send of `selector` inline a method now: one every definer finds, or (a send to
-   * self) any definer's that may be inlined? Asked when the selector is defined, for the
-   * methods that sent it before (dependents.ts).
-   */
-  mayInline(selector: string, argc: number, hold: (a: number) => number): boolean {
-    const k = this.k;
-    const c = this.candidate(selector, argc, hold);
-    if (c !== null && c !== 'none yet') return true;
-    const sel = k.symbols.find(selector);
-    if (sel === undefined) return false;
-    for (const i of this.leaves.definers(sel) ?? []) {
-      const b = behaviourAt(k, i);
-      const found = b < 0 ? -1 : lookupFrom(k, b, sel);
-      if (found < 0 || leafBody(k, found, argc) !== null) continue;
-      if (this.definition(found)?.params.length === argc) return true;
-    }
-    return false;
-  }
-
   /** `method`'s definition, if it is one that may be inlined (see the header). */
   private definition(method: number): Pick<InlineCandidate, 'params' | 'body'> | null {
     const k = this.k, m = k.machine;
