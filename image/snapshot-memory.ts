@@ -5,16 +5,22 @@
  * just when the spawner's next actors were starting on the same two cores. Instead, after an
  * actor (releaseMemory), only what its machine may have written outside the snapshot's own
  * cells is cleared: the cells and tags above the snapshot's tops up to the highest each space
- * reached, the code maps of every code object, the cards and the registers. What the snapshot
- * wrote is left (the residue): the next open writes its own snapshot's cells over it, and
- * reuseMemory clears only the part of it that the next snapshot does not cover (its tops may
- * be lower). After a major collection, or when memory grew or its layout moved, the whole
- * memory is cleared as before.
+ * reached, the cards and the registers. What the snapshot wrote is left (the residue): the
+ * next open writes its own snapshot's cells over it, and reuseMemory clears only the part of
+ * it that the next snapshot does not cover (its tops may be lower). After a major collection,
+ * or when memory grew or its layout moved, the whole memory is cleared as before.
+ *
+ * The code maps (which cell starts which code object, and its cache index: 5,500 code objects
+ * of the base image, a fill for each) are left too, but for those of code objects the actor
+ * compiled: they are then exactly those of the snapshot's list of code objects, and the next
+ * snapshot, when it comes with the same list (the spawner sends a list only when it changed),
+ * is opened without writing them again (holdsMaps; openSnapshot mapsInPlace). Else they are
+ * cleared before the next open.
  */
-import { CARD_SHIFT, CARD_WRITTEN, STATE_BYTES } from '../kernel/machine/cells.ts';
+import { CARD_SHIFT, CARD_WRITTEN, mapsOffset, STATE_BYTES } from '../kernel/machine/cells.ts';
 import { Machine } from '../kernel/machine/machine.ts';
 import type { Kernel } from '../kernel/objects/kernel.ts';
-import { snapshotCells, snapshotMachineOptions, type Snapshot } from './snapshot.ts';
+import { snapshotCells, snapshotChecks, snapshotMachineOptions, type Snapshot } from './snapshot.ts';
 
 /** The cells [lo, hi) a reused memory may still hold (non-zero) from the last snapshot opened in it, by space. */
 export interface Residue {
@@ -23,6 +29,8 @@ export interface Residue {
   readonly bytes: number;
   readonly mapCells: number;
   readonly ranges: readonly (readonly [number, number])[];
+  /** The list of code objects (Snapshot.code) whose code maps the memory holds, else null (they read 0). */
+  readonly maps: Snapshot['code'] | null;
 }
 
 /** A memory for the next snapshot: it reads 0 throughout (residue null), or but for the residue. */
@@ -75,6 +83,14 @@ export function baseCopy(s: Snapshot, kept: BaseCopy | null): BaseCopy {
   return { id, first, cells, bytes };
 }
 
+/**
+ * Whether `r`'s code maps are those of `next`'s code objects (openSnapshot need not write
+ * them): the last snapshot opened in it came with the same list. Ask before reuseMemory.
+ */
+export function holdsMaps(r: Reusable | null, next: Snapshot): boolean {
+  return r !== null && r.residue !== null && r.residue.maps !== null && r.residue.maps === next.code;
+}
+
 /** Whether `r` holds the fixed space of `next`'s base as it was (openSnapshot need not copy it). */
 export function holdsBase(r: Reusable | null, next: Snapshot): boolean {
   return r !== null && r.residue !== null && next.base !== null && r.holds === next.base.id;
@@ -108,7 +124,7 @@ export function restoreBase(r: Reusable, copy: BaseCopy): Reusable {
   };
   if (r.changed) for (const [a, b] of r.changed) restore(a, b);
   else restore(copy.first, end);
-  if (r.changed && restoreChecks.verify) {
+  if (r.changed && snapshotChecks.verify) {
     for (let a = copy.first; a < end; a += RESTORE_CELLS) {
       const b = Math.min(end, a + RESTORE_CELLS);
       if (mem.compare(kept, keptCell(a), keptCell(b), cellAt(a), cellAt(b)) !== 0 || mem.compare(kept, keptTag(a), keptTag(b), tagAt(a), tagAt(b)) !== 0) {
@@ -121,12 +137,8 @@ export function restoreBase(r: Reusable, copy: BaseCopy): Reusable {
   return { memory: r.memory, residue: { ...res, ranges }, holds: copy.id };
 }
 
-/**
- * The verifying mode (tests; BEDROCK_VERIFY_SNAPSHOTS=1, as image/snapshot.ts snapshotChecks):
- * a base restored from the marks alone is compared with the copy throughout afterwards, and
- * a difference is an error.
- */
-export const restoreChecks = { verify: process.env.BEDROCK_VERIFY_SNAPSHOTS === '1' };
+// (In the verifying mode, image/snapshot.ts snapshotChecks, a base restored from the marks
+// alone is compared with the copy throughout afterwards, and a difference is an error.)
 
 /** What releaseMemory compares: the memory as the snapshot was opened in it (take it right after openSnapshot). */
 export interface OpenedShape {
@@ -135,11 +147,13 @@ export interface OpenedShape {
   readonly hostWrites: number;
   readonly stackLo: number;
   readonly stackHi: number;
+  /** Machine.codeChanges: code objects registered or forgotten since change it. */
+  readonly codeChanges: number;
 }
 
 export function openedShape(kernel: Kernel): OpenedShape {
   const m = kernel.machine, st = m.store;
-  return { bytes: st.memory.buffer.byteLength, mapCells: st.mapCells, hostWrites: m.hostWrites, stackLo: m.stackLo, stackHi: m.stackHi };
+  return { bytes: st.memory.buffer.byteLength, mapCells: st.mapCells, hostWrites: m.hostWrites, stackLo: m.stackLo, stackHi: m.stackHi, codeChanges: m.codeChanges };
 }
 
 /**
@@ -189,13 +203,32 @@ export function releaseMemory(kernel: Kernel, opened: Snapshot, shape: OpenedSha
   const same = heap.stats.majorCollections === 0 && heap.stats.grows === 0 && st.cellCount === g.cells && m.fixedHi === g.fixedHi
     && st.mapCells === shape.mapCells && memory.buffer.byteLength === shape.bytes;
   if (!same) return { memory: Machine.preparedMemory(snapshotMachineOptions(g), memory), residue: null };
-  // The code maps: every code object's cells (those forgotten were cleared when they were).
-  const codeStart = st.codeStart, cacheIndex = st.cacheIndex, C32 = st.cells32, lo = m.fixedLo;
-  m.forEachCode((h) => {
-    const end = h + 2 + (C32[2 * h] >>> 0) - lo;
+  // The code maps: those of the snapshot's list (Snapshot.code) left, the others cleared: the
+  // snapshot's code objects added to its list, and those the actor's machine registered (none
+  // was forgotten: only a major collection forgets code), if it registered any.
+  const codeStart = st.codeStart, cacheIndex = st.cacheIndex, C32 = st.cells32, lo = m.fixedLo, boot = m.fixedBoot;
+  const added = opened.codeAdded;
+  for (let j = 0; j < added.length; j += 3) {
+    const h = added[j];
+    // (Its header cell to its last slot, as Machine.adoptCodes fills them: not the next object's header, which may be code's.)
+    const end = h + 1 + (C32[2 * h] >>> 0) - lo;
     codeStart.fill(0, h - lo, end);
     cacheIndex.fill(0, h - lo, end);
-  });
+  }
+  if (m.codeChanges !== shape.codeChanges) {
+    const list = opened.code;
+    let top = 0;
+    for (let j = 2; j < list.length; j += 3) top = Math.max(top, list[j]);
+    // The snapshot's code object at each cache index (its header cell + 1), 0 where none.
+    const theirs = new Int32Array(top + 1);
+    for (let j = 0; j < list.length; j += 3) theirs[list[j + 2]] = list[j] + 1;
+    m.forEachCode((h, _bytes, i) => {
+      if (h < boot || (i <= top && theirs[i] === h + 1)) return;
+      const end = h + 1 + (C32[2 * h] >>> 0) - lo;
+      codeStart.fill(0, h - lo, end);
+      cacheIndex.fill(0, h - lo, end);
+    });
+  }
   const changed = changedSinceOpen(kernel, opened, shape);
   const u8 = new Uint8Array(memory.buffer);
   // Above the snapshot's tops, what the actor allocated: the fixed space to the highest its top
@@ -207,7 +240,7 @@ export function releaseMemory(kernel: Kernel, opened: Snapshot, shape: OpenedSha
   zeroCells(u8, g.cells, h.nurseryTop, heap.stats.minorCollections > 0 ? heap.nurseryEnd : heap.nurseryTop);
   st.cards.fill(0);
   st.state8.fill(0);
-  return { memory, residue: { geometry: g, bytes: shape.bytes, mapCells: shape.mapCells, ranges: written(opened) }, changed };
+  return { memory, residue: { geometry: g, bytes: shape.bytes, mapCells: shape.mapCells, ranges: written(opened), maps: opened.code }, changed };
 }
 
 /**
@@ -225,6 +258,9 @@ export function reuseMemory(r: Reusable, next: Snapshot): WebAssembly.Memory {
     u8.fill(0);
     return r.memory;
   }
+  // Code maps of another list of code objects: cleared (all of them: a definition made since
+  // the last actor, so not every time).
+  if (res.maps !== null && res.maps !== next.code) new Uint8Array(r.memory.buffer, mapsOffset(was.cells), 8 * res.mapCells).fill(0);
   const covered = written(next);
   for (const [lo, hi] of res.ranges) {
     // [lo, hi) less what the next snapshot writes.

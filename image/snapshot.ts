@@ -19,11 +19,11 @@
  * what differs from the base. Every writer of the fixed space marks the cards it writes
  * (CARD_WRITTEN: the machine's stores, and the host's through Machine.markWritten: new
  * objects, frees, headers, code bytes), so while nothing else wrote since the last snapshot
- * (Machine.hostWrites is the same: no host service but those that mark what they write ran,
- * no process switched; nothing was collected; the stack did not move), that is what the last
+ * (Machine.hostWrites is the same: no process was switched and no host writer said it wrote
+ * without marking; nothing was collected; the stack did not move), that is what the last
  * one sent, the cards marked since (every snapshot clears the marks), the fixed space's growth
  * and the running stack's used part: an evaluation that compiles its DoIt and spawns reads
- * no more. Else (a collection updates pointers, a host service wrote) the fixed space is
+ * no more. Else (a collection updates pointers, a process was switched) the fixed space is
  * compared with the base's bytes, a block and then an eighth down to a card at a time, which
  * finds exactly what differs whoever wrote it, in a fraction of the time a whole copy takes
  * (but 1-3 ms for the base image's 6 MB, memory's speed); the cells above the base's top are
@@ -60,9 +60,14 @@ export interface Snapshot {
    * opener gives each the spawner's cache index (its slot in the translating tier's table), so
    * that a translation made in the opened machine has the bytes it has in the spawner and in
    * every other machine opened from a snapshot of the same image (kernel/machine/wasm/tier.ts
-   * keeps compiled modules by their bytes).
+   * keeps compiled modules by their bytes). Kept the same (the same array) while no code object
+   * is forgotten, so that an opener that had it last need not be sent it again, nor write its
+   * code maps again (image/snapshot-memory.ts holdsMaps); the code objects registered since it
+   * was made are in codeAdded.
    */
   readonly code: Int32Array;
+  /** Code objects registered since `code` was made (DoIts and methods compiled), triples as in `code`. */
+  readonly codeAdded: Int32Array;
   /** Free chunks of the fixed space: [header cell, cells] pairs. */
   readonly free: Int32Array;
   /** Stack objects other than the machine's own (processes'): header cells. */
@@ -226,7 +231,7 @@ function verifyMarks(kernel: Kernel, base: Snapshot, marked: readonly (readonly 
  * (CARD_WRITTEN), and the running stack's used part (its stores are not marked) with the cards
  * at its ends (a pointer stored in the stack by translated code sets its card to CARD_POINTER
  * alone, and a card at an end is shared with the objects beside the stack). The running stack
- * is the one of every store since: a process switch is a host service, which counts.
+ * is the one of every store since: a process switch counts in Machine.hostWrites.
  */
 function markedRanges(kernel: Kernel, lo: number, top: number): [number, number][] {
   const m = kernel.machine, st = m.store;
@@ -322,21 +327,43 @@ function put(x: number): void {
 }
 
 /**
- * The code triples of a snapshot (Snapshot.code) of a machine, kept while its set of code
- * objects is the same (Machine.codeChanges): listing ~3,500 code objects took a third of a
- * millisecond of every spawn, and most spawns follow one with the same code.
+ * The code triples of a snapshot (Snapshot.code and codeAdded) of a machine. Listing ~5,500
+ * code objects took a third of a millisecond, and every evaluation compiles its DoIt: so the
+ * list made last is kept, and while no code object was forgotten since (Machine.codeForgets:
+ * only a major collection frees code) and the machine's code log still holds every one
+ * registered since (Machine.codeLogSince), those are added to it instead; at most MAX_ADDED,
+ * beyond which the list is made again.
  */
-const codeLists = new WeakMap<Machine, { readonly changes: number; readonly code: Int32Array }>();
+interface CodeLists {
+  readonly changes: number;
+  readonly forgets: number;
+  readonly code: Int32Array;
+  readonly added: Int32Array;
+}
+const codeLists = new WeakMap<Machine, CodeLists>();
+const MAX_ADDED = 2048;
+const NO_CODE = new Int32Array(0);
 
-function codeList(kernel: Kernel): Int32Array {
+function codeList(kernel: Kernel): CodeLists {
   const m = kernel.machine;
   const kept = codeLists.get(m);
-  if (kept && kept.changes === m.codeChanges) return kept.code;
+  if (kept && kept.changes === m.codeChanges) return kept;
+  if (kept && kept.forgets === m.codeForgets) {
+    const log = m.codeLogSince(0);
+    if (log !== null && log.length <= 3 * MAX_ADDED) {
+      gathered = 0;
+      for (let j = 0; j < log.length; j += 3) if (log[j] >= m.fixedBoot) { put(log[j]); put(log[j + 1]); put(log[j + 2]); }
+      const next = { ...kept, changes: m.codeChanges, added: gather.slice(0, gathered) };
+      codeLists.set(m, next);
+      return next;
+    }
+  }
   gathered = 0;
   m.forEachCode((h, byteLength, index) => { if (h >= m.fixedBoot) { put(h); put(byteLength); put(index); } });
-  const code = gather.slice(0, gathered);
-  codeLists.set(m, { changes: m.codeChanges, code });
-  return code;
+  m.clearCodeLog();
+  const made = { changes: m.codeChanges, forgets: m.codeForgets, code: gather.slice(0, gathered), added: NO_CODE };
+  codeLists.set(m, made);
+  return made;
 }
 
 /** The bytes a whole snapshot of `kernel`'s heap takes now (the size of Snapshot.bytes). */
@@ -401,7 +428,8 @@ export function takeSnapshot(kernel: Kernel, bytes?: ArrayBuffer | SharedArrayBu
     segments,
     bytes: buffer,
     cards: st.cards.slice(),
-    code,
+    code: code.code,
+    codeAdded: code.added,
     free,
     stacks: Int32Array.from(heap.stacks.filter((h) => h !== (m.homeStackLo >> 3) - 1)),
     symbols: kernel.symbols.packed(),
@@ -444,6 +472,32 @@ export function snapshotGeometry(kernel: Kernel): Snapshot['machine'] {
 }
 
 /** The options of the machine a snapshot of this geometry opens into. */
+/**
+ * The verifying mode's check of code maps said to be in place: the maps as a machine opening
+ * `s` into a cleared memory would write them (the machine's own code objects, then the
+ * snapshot's), against what the memory holds; a difference is an error naming the cell.
+ */
+function verifyMapsInPlace(machine: Machine, s: Snapshot): void {
+  const st = machine.store, lo = machine.fixedLo, C32 = st.cells32;
+  const starts = new Int32Array(st.codeStart.length), indexes = new Int32Array(st.cacheIndex.length);
+  // (The machine's own, below fixedBoot, it wrote itself just now.)
+  const own = machine.fixedBoot - lo;
+  starts.set(st.codeStart.subarray(0, own));
+  indexes.set(st.cacheIndex.subarray(0, own));
+  for (let j = 0; j < s.code.length; j += 3) {
+    const h = s.code[j];
+    if (h < machine.fixedBoot) continue;
+    const first = h + 1, slots = C32[2 * h] >>> 0;
+    starts.fill(first, h - lo, first + slots - lo);
+    indexes[first - lo] = s.code[j + 2] + 1;
+  }
+  for (let c = 0; c < starts.length; c++) {
+    if (starts[c] !== st.codeStart[c] || indexes[c] !== st.cacheIndex[c]) {
+      throw new Error(`code maps in place differ at cell ${c + lo} (code start ${st.codeStart[c]}, cache index ${st.cacheIndex[c]}; opened afresh: ${starts[c]}, ${indexes[c]})`);
+    }
+  }
+}
+
 export function snapshotMachineOptions(g: Snapshot['machine'], interrupt?: Int32Array): MachineOptions {
   return { cells: g.cells, lowCells: g.lowCells, fixedCells: g.fixedHi - g.lowCells, stackCells: g.stackCells, ...(interrupt && { interrupt }) };
 }
@@ -452,9 +506,10 @@ export function snapshotMachineOptions(g: Snapshot['machine'], interrupt?: Int32
  * A kernel over a copy of the snapshot's heap, in a new machine; nothing runs. `memory`: a
  * prepared memory for the machine (Machine.preparedMemory), reading 0 throughout (but where
  * the snapshot writes); `baseInPlace`: it holds the base's segments already (image/snapshot-memory.ts
- * BaseCopy), which are not copied again.
+ * BaseCopy), which are not copied again; `mapsInPlace`: its code maps are those of this
+ * snapshot's code objects already (image/snapshot-memory.ts holdsMaps), which are not written again.
  */
-export function openSnapshot(s: Snapshot, options: { readonly interrupt?: Int32Array; readonly memory?: WebAssembly.Memory; readonly baseInPlace?: boolean } = {}): Kernel {
+export function openSnapshot(s: Snapshot, options: { readonly interrupt?: Int32Array; readonly memory?: WebAssembly.Memory; readonly baseInPlace?: boolean; readonly mapsInPlace?: boolean } = {}): Kernel {
   const hp = s.heap;
   const machine = new Machine({ ...snapshotMachineOptions(s.machine, options.interrupt), ...(options.memory && { memory: options.memory }) });
   const heap = new Heap(machine, { nurseryCells: hp.nurseryCells, maxCells: hp.maxCells, largeObjectCells: hp.largeObjectCells, growthFactor: hp.growthFactor });
@@ -463,7 +518,9 @@ export function openSnapshot(s: Snapshot, options: { readonly interrupt?: Int32A
   if (s.base && !options.baseInPlace) copySegments(st, s.base.bytes, s.base.segments, s.base.take);
   copySegments(st, s.bytes, s.segments, null);
   st.cards.set(s.cards.subarray(0, st.cards.length));
-  machine.adoptCodes(s.code, machine.fixedBoot, 3);
+  if (options.mapsInPlace && snapshotChecks.verify) verifyMapsInPlace(machine, s);
+  machine.adoptCodes(s.code, machine.fixedBoot, 3, options.mapsInPlace === true);
+  if (s.codeAdded.length > 0) machine.adoptCodes(s.codeAdded, machine.fixedBoot, 3);
   machine.adoptCodeIndexes();
   heap.fixedTop = hp.fixedTop;
   heap.oldTop = hp.oldTop;

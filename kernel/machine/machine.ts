@@ -120,6 +120,9 @@ export function fixedCellsFor(cells: number): number {
   return Math.max(64, Math.ceil(cells / 64) * 64);
 }
 
+/** The most numbers the code log keeps (a third as many registrations) before it gives up. */
+const CODE_LOG_MAX = 3 * 4096;
+
 const regNumber = new Map(REG64.map((n, i) => [n, i]));
 
 export class Machine {
@@ -154,6 +157,16 @@ export class Machine {
    * forEachCode lists is the same while this is (image/snapshot.ts keeps its list by it).
    */
   codeChanges = 0;
+  /** Code objects forgotten (forgetCode: a major collection freed them). */
+  codeForgets = 0;
+  /**
+   * The code objects registered since the log was last cleared (clearCodeLog), as forEachCode
+   * gives them, (header cell, byte length, cache index) triples in the order they came, or
+   * null once more than CODE_LOG_MAX numbers would have been kept: image/snapshot.ts lists a
+   * spawner's code objects as the list it made last plus these, instead of all ~5,500 again
+   * after every DoIt compiled.
+   */
+  private codeLog: number[] | null = [];
   /**
    * Counts what may have written the fixed space without marking the cards it wrote
    * (CARD_WRITTEN): a process's stack made or switched to (src/system/process-service.ts: the
@@ -375,8 +388,28 @@ export class Machine {
     const i = this.enterCode(h, slots, index);
     const cache = new CodeCache((h + 1) * 8, byteLength, slots);
     this.cacheList[i] = cache;
+    this.logCode(h, byteLength, i);
     return cache;
   }
+
+  /** Add a registration to the code log (while it is kept). */
+  private logCode(h: number, byteLength: number, index: number): void {
+    const log = this.codeLog;
+    if (log === null) return;
+    if (log.length >= CODE_LOG_MAX) { this.codeLog = null; return; }
+    log.push(h, byteLength, index);
+  }
+
+  /** The code log from its `from`th number on (see codeLog), or null when it was not kept so far. */
+  codeLogSince(from: number): number[] | null {
+    return this.codeLog === null || from > this.codeLog.length ? null : this.codeLog.slice(from);
+  }
+
+  /** How many numbers the code log holds, or -1 when it is not kept. */
+  get codeLogLength(): number { return this.codeLog === null ? -1 : this.codeLog.length; }
+
+  /** Begin the code log again, empty (a full list was just made). */
+  clearCodeLog(): void { this.codeLog = []; }
 
   /**
    * Opening an image's part: as registerCode, for a code object already in memory, but its cache
@@ -386,6 +419,7 @@ export class Machine {
     const i = this.enterCode(h, slots, index);
     this.cacheList[i] = h;
     this.pendingBytes[i] = byteLength;
+    this.logCode(h, byteLength, i);
     return i;
   }
 
@@ -396,14 +430,28 @@ export class Machine {
    * loop that reads the maps and lists once: opening the base image adopts ~3,500 code objects,
    * before V8 optimizes anything, and a call each cost a start ~1 ms. With `stride` 3, triples
    * whose third is the cache index to give (a snapshot's, image/snapshot.ts; then adoptCodeIndexes).
+   * `mapsInPlace`: the memory's code maps hold these code objects already, as this loop would
+   * write them (an actor's worker opening the next snapshot of the same code, where the last
+   * one left them: image/snapshot-memory.ts), and only the caches are listed.
    */
-  adoptCodes(code: ArrayLike<number>, from: number, stride: 2 | 3 = 2): void {
+  adoptCodes(code: ArrayLike<number>, from: number, stride: 2 | 3 = 2, mapsInPlace = false): void {
     const lo = this.fixedLo, list = this.cacheList, bytes = this.pendingBytes, free = this.freeCacheIndexes, tier = this.tier;
     let C32 = this.store.cells32, starts = this.codeStartOf, indexes = this.cacheIndexOf, top = -1;
+    if (mapsInPlace && stride !== 3) throw new RangeError('code maps in place need the cache indexes given');
     if (code.length > 0) this.codeChanges++;
+    // (Thousands at once: the code log is not kept, and the next list is made whole.)
+    if (code.length > 0) this.codeLog = null;
     for (let j = 0; j < code.length; j += stride) {
       const h = code[j];
       if (h < from) continue;
+      if (mapsInPlace) {
+        const i = code[j + 2];
+        if (list[i] !== undefined) throw new RangeError(`cache index ${i} is taken`);
+        list[i] = h;
+        bytes[i] = code[j + 1];
+        if (i > top) top = i;
+        continue;
+      }
       const first = h + 1, slots = C32[2 * h] >>> 0;
       if (first + slots - lo > starts.length) {
         this.extendCodeMaps(first + slots - lo);
@@ -466,6 +514,7 @@ export class Machine {
   forgetCode(h: number, slots: number): boolean {
     const first = h + 1;
     this.codeChanges++;
+    this.codeForgets++;
     if (first + slots - this.fixedLo > this.codeStartOf.length) return false;
     const i = this.cacheIndexOf[first - this.fixedLo] - 1;
     // A cache never made was never decoded or translated: nothing of it to forget.

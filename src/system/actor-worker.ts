@@ -21,7 +21,7 @@ import { type MessagePort, workerData } from 'node:worker_threads';
 import { Machine } from '../../kernel/machine/machine.ts';
 import { SERVICE } from '../../kernel/objects/layout.ts';
 import { openSnapshot, snapshotMachineOptions, type Snapshot } from '../../image/snapshot.ts';
-import { baseCopy, holdsBase, openedShape, releaseMemory, restoreBase, reuseMemory, type BaseCopy, type OpenedShape, type Reusable } from '../../image/snapshot-memory.ts';
+import { baseCopy, holdsBase, holdsMaps, openedShape, releaseMemory, restoreBase, reuseMemory, type BaseCopy, type OpenedShape, type Reusable } from '../../image/snapshot-memory.ts';
 import { Actors, OUTBOX, READY, releaseHeld, stopAllActors, type PoolWorkerData, type StartActor, type ToSpawner } from './actor-service.ts';
 import { Bedrock, type Outcome } from './bedrock.ts';
 import { frameLine, gstName } from './stack-report.ts';
@@ -95,7 +95,8 @@ function run(start: StartActor): void {
   let baseInPlace = false;
   try {
     baseInPlace = holdsBase(memory, snapshot);
-    const kernel = openSnapshot(snapshot, memory ? { memory: reuseMemory(memory, snapshot), baseInPlace } : {});
+    const mapsInPlace = holdsMaps(memory, snapshot);
+    const kernel = openSnapshot(snapshot, memory ? { memory: reuseMemory(memory, snapshot), baseInPlace, mapsInPlace } : {});
     shape = openedShape(kernel);
     // (While the spawner's buffers are held: a new base is copied once.)
     kept = baseCopy(snapshot, kept);

@@ -7,13 +7,15 @@
  * registers), as the same snapshot opened in a new memory, whatever the last actor did
  * (allocated into the old space, filled the nursery past minor collections, defined code,
  * forked processes, collected everything) and whatever the spawner did in between (its tops
- * coming down after its own collections, code defined and forgotten).
+ * coming down after its own collections, code defined and forgotten). The code maps are left
+ * in place between snapshots of the same code objects when the actor registered no code, and
+ * written again otherwise: the same comparison says they are right either way.
  */
 import { describe, expect, it } from 'vitest';
 import { Machine } from '../../kernel/machine/machine.ts';
 import type { Kernel } from '../../kernel/objects/kernel.ts';
-import { openSnapshot, snapshotMachineOptions, snapshotPlan, takeSnapshot, type Snapshot } from '../../image/snapshot.ts';
-import { baseCopy, holdsBase, openedShape, releaseMemory, restoreBase, reuseMemory, type BaseCopy, type Reusable } from '../../image/snapshot-memory.ts';
+import { openSnapshot, snapshotChecks, snapshotMachineOptions, snapshotPlan, takeSnapshot, type Snapshot } from '../../image/snapshot.ts';
+import { baseCopy, holdsBase, holdsMaps, openedShape, releaseMemory, restoreBase, reuseMemory, type BaseCopy, type Reusable } from '../../image/snapshot-memory.ts';
 import { Bedrock } from '../../src/system/bedrock.ts';
 import { bootSystem, evaluateOk } from '../support/system.ts';
 
@@ -82,11 +84,13 @@ const SPAWNER: readonly ((k: Kernel) => void)[] = [
 describe('one memory for snapshot after snapshot', () => {
   it('opens each snapshot to the same memory, byte for byte, as a new memory does', () => {
     let reusable: Reusable = { memory: Machine.preparedMemory(snapshotMachineOptions(takeSnapshot(b.kernel).machine)), residue: null };
-    let partial = 0;
+    let partial = 0, mapsHeld = 0;
     for (let round = 0; round < 2 * ACTORS.length; round++) {
       SPAWNER[round % SPAWNER.length](b.kernel);
       const s: Snapshot = takeSnapshot(b.kernel);
-      const reused = openSnapshot(structuredClone(s), { memory: reuseMemory(reusable, s) });
+      const maps = holdsMaps(reusable, s);
+      if (maps) mapsHeld++;
+      const reused = openSnapshot(structuredClone(s), { memory: reuseMemory(reusable, s), mapsInPlace: maps });
       const fresh = openSnapshot(structuredClone(s));
       expect(firstDifference(reused, fresh), `round ${round}: the first byte of memory that differs`).toBe(-1);
       const shape = openedShape(reused);
@@ -97,6 +101,7 @@ describe('one memory for snapshot after snapshot', () => {
       if (reusable.residue) partial++;
     }
     expect(partial).toBeGreaterThanOrEqual(6);
+    expect(mapsHeld, 'opened with the code maps in place').toBeGreaterThanOrEqual(2);
     // The spawner answers as before.
     expect(ok(b, '(Kept at: 9) v')).toEqual(["'9'"]);
   }, 120_000);
@@ -105,7 +110,7 @@ describe('one memory for snapshot after snapshot', () => {
     let base = takeSnapshot(b.kernel);
     let reusable: Reusable = { memory: Machine.preparedMemory(snapshotMachineOptions(base.machine)), residue: null };
     let kept: BaseCopy | null = null;
-    let inPlace = 0, changes = 0;
+    let inPlace = 0, changes = 0, mapsHeld = 0;
     for (let round = 0; round < ACTORS.length + 3; round++) {
       SPAWNER[round % SPAWNER.length](b.kernel);
       // A new base midway (the spawner takes a whole snapshot when it must).
@@ -114,7 +119,9 @@ describe('one memory for snapshot after snapshot', () => {
       if (s.base) changes++; else base = s;
       const held = holdsBase(reusable, s);
       if (held) inPlace++;
-      const reused = openSnapshot(structuredClone(s), { memory: reuseMemory(reusable, s), baseInPlace: held });
+      const maps = holdsMaps(reusable, s);
+      if (maps) mapsHeld++;
+      const reused = openSnapshot(structuredClone(s), { memory: reuseMemory(reusable, s), baseInPlace: held, mapsInPlace: maps });
       kept = baseCopy(s, kept);
       const fresh = openSnapshot(structuredClone(s));
       expect(firstDifference(reused, fresh), `round ${round} (the base ${held ? 'in place' : 'copied'}): the first byte of memory that differs`).toBe(-1);
@@ -138,6 +145,49 @@ describe('one memory for snapshot after snapshot', () => {
     }
     expect(changes, 'snapshots taken as what changed').toBeGreaterThanOrEqual(5);
     expect(inPlace, 'opened over the base in place').toBeGreaterThanOrEqual(3);
+    expect(mapsHeld, 'opened with the code maps in place').toBeGreaterThanOrEqual(2);
     expect(ok(b, '(Kept at: 9) v')).toEqual(["'9'"]);
   }, 120_000);
+
+  it('keeps the code maps only for the same code objects, and the verifying mode names a map left wrong', () => {
+    const s = takeSnapshot(b.kernel);
+    const first = openSnapshot(s, { memory: Machine.preparedMemory(snapshotMachineOptions(s.machine)) });
+    const shape = openedShape(first);
+    expect(ok(Bedrock.resume(first, { backend: b.backend }), '3 + 4')).toEqual(['7']);
+    const released = releaseMemory(first, s, shape);
+    expect(holdsMaps(released, s), 'the same list: in place').toBe(true);
+    // A definition in the spawner: the same list, the method added to it; the maps stay in place
+    // and the new method's are written (the same bytes as a new memory).
+    ok(b, 'Smalltalk mark: #mapsTest\nCell mapsTest -> ^v');
+    const more = takeSnapshot(b.kernel);
+    expect(more.code).toBe(s.code);
+    expect(more.codeAdded.length).toBeGreaterThan(s.codeAdded.length);
+    expect(holdsMaps(released, more)).toBe(true);
+    const again = openSnapshot(structuredClone(more), { memory: reuseMemory(released, more), mapsInPlace: true });
+    expect(firstDifference(again, openSnapshot(structuredClone(more))), 'the first byte that differs').toBe(-1);
+    const againShape = openedShape(again);
+    expect(ok(Bedrock.resume(again, { backend: b.backend }), '(Cell new v: 6) mapsTest')).toEqual(['6']);
+    // Released, the memory holds the list's maps alone (the method's are cleared): the
+    // verifying mode finds them right when the list comes again without it, and names a cell
+    // gone wrong.
+    const releasedAgain = releaseMemory(again, more, againShape);
+    const verifying = snapshotChecks.verify;
+    snapshotChecks.verify = true;
+    try {
+      const third = openSnapshot(structuredClone(s), { memory: reuseMemory(releasedAgain, s), mapsInPlace: true });
+      const released3 = releaseMemory(third, s, openedShape(third));
+      const st = third.machine.store, lo = third.machine.fixedLo;
+      const h = s.code[3 * 100];
+      st.cacheIndex[h + 1 - lo] += 1;
+      expect(() => openSnapshot(s, { memory: reuseMemory(released3, s), mapsInPlace: true })).toThrow(`code maps in place differ at cell ${h + 1}`);
+    } finally {
+      snapshotChecks.verify = verifying;
+    }
+    // Code freed in the spawner: another list, and the maps are not said to be in place.
+    ok(b, 'Smalltalk forget: #mapsTest');
+    b.kernel.heap.collect('major');
+    const other = takeSnapshot(b.kernel);
+    expect(other.code).not.toBe(s.code);
+    expect(holdsMaps(releasedAgain, other)).toBe(false);
+  });
 });
