@@ -69,9 +69,10 @@ export interface CodegenContext {
   readonly countedLoops?: boolean;
   /**
    * The method to inline at a send of `selector` with `argc` arguments (inline-sends.ts), its
-   * watches made; null for a whole send. Absent: no method is inlined.
+   * watches made; null for a whole send. `self`: the behaviour the receiver is an instance of
+   * (or of a subclass) when the send is to self, else -1. Absent: no method is inlined.
    */
-  readonly inlineMethod?: (selector: string, argc: number) => InlineCandidate | null;
+  readonly inlineMethod?: (selector: string, argc: number, self: number) => InlineCandidate | null;
   /** The selector of the method being compiled (its own sends of it are not inlined: recursion). */
   readonly selector?: string;
 }
@@ -90,7 +91,7 @@ export interface InlineCandidate {
 }
 
 /** How deep inlined methods nest (a method inlined in one inlined). */
-const MAX_INLINE_DEPTH = 2;
+const MAX_INLINE_DEPTH = 3;
 
 /** What the body of a method inlined at a send sees (Generator.inlineMethod). */
 interface InlineFrame {
@@ -105,8 +106,8 @@ interface InlineFrame {
   readonly done: number;
   /** The value stack's depth at the send, before its receiver: ^ leaves one value more. */
   readonly depth: number;
-  /** A temporary for ^ from deeper in the value stack. */
-  readonly result: number;
+  /** A temporary for ^ from deeper in the value stack, taken at the first such ^ (-1 before). */
+  result: number;
   /** The temporaries it took (Generator.inlineTemp), given back when it ends. */
   readonly taken: number[];
 }
@@ -232,6 +233,11 @@ function assignsOrCounts(e: Statement, name: string): boolean {
     case 'block': return e.statements.some((x) => assignsOrCounts(x, name));
     default: return false;
   }
+}
+
+/** Is `e` self (a send to it may inline the method self's class finds: inline-sends.ts)? */
+function isSelf(e: Expression): boolean {
+  return e.kind === 'variable' && e.name === 'self';
 }
 
 /** A to:by:do: step written as a literal integer other than 0, or null. */
@@ -857,7 +863,7 @@ export class Generator {
    * A dynamic send whose receiver and arguments are on the value stack: a method inlined
    * (inlineMethod) where the context offers one, else the send.
    */
-  private dynamicSend(name: string, argc: number): void {
+  private dynamicSend(name: string, argc: number, toSelf = false): void {
     if (!this.cx.inlineMethod) { this.sendSelector(name, argc, -1); return; }
     // Not in a method or inlined method of the same selector (recursion), nor too deep: a whole
     // send, which no later definition makes a copy of (ir.ts `keep`).
@@ -865,7 +871,7 @@ export class Generator {
       this.sendSelector(name, argc, -1, true);
       return;
     }
-    const inlining = this.cx.inlineMethod(name, argc);
+    const inlining = this.cx.inlineMethod(name, argc, toSelf && !this.topLevel ? this.behaviour : -1);
     if (!inlining) { this.sendSelector(name, argc, -1); return; }
     // A body that does not compile here (a name it reads is not defined, a block that is not
     // inlined ...) leaves no trace: the ops it made are taken back, and the send is made.
@@ -919,16 +925,16 @@ export class Generator {
       return index;
     };
     const self = hidden('self');
-    const result = hidden('answer');
     const args = c.params.map((p) => this.declare(p, { kind: 'temp', index: this.inlineTemp(taken) }));
     for (let j = argc - 1; j >= 0; j--) { this.store(args[j]); this.pop(); }
     this.store({ kind: 'temp', index: self });
     this.pop();
     const entry = this.ops.length, stored = taken.length;
-    this.inlines.push({
-      candidate: c, self, result, scopeBase, done, depth: base, taken,
+    const frame: InlineFrame = {
+      candidate: c, self, result: -1, scopeBase, done, depth: base, taken,
       ivars: instanceVariables(this.k, c.owner), classSide: classSideVariables(this.k, c.owner),
-    });
+    };
+    this.inlines.push(frame);
     for (const t of c.body.temps) this.declareTemp(t);
     const statements = c.body.statements;
     for (const st of statements) { this.statement(st); this.pop(); }
@@ -945,7 +951,8 @@ export class Generator {
     }
     // Each run starts with the body's temporaries nil, as an activation does (the receiver,
     // the answer's and the arguments' are stored first).
-    const fresh = taken.slice(stored);
+    // (Not the answer's: it is stored before it is read.)
+    const fresh = taken.slice(stored).filter((t) => t !== frame.result);
     if (fresh.length > 0) {
       const nil = this.constant(ROOTS.NIL, 'nil');
       this.ops.splice(entry, 0, { op: 'load', from: nil, push: base > 0 }, ...fresh.map((t): Op => ({ op: 'store', to: { kind: 'temp', index: t } })), { op: 'pop', restore: base > 0 });
@@ -973,6 +980,10 @@ export class Generator {
     const f = this.inlined!;
     const depth = this.depth;
     if (depth > f.depth + 1) {
+      if (f.result < 0) {
+        f.result = this.inlineTemp(f.taken);
+        this.variables.push({ name: `(${f.candidate.name} answer)`, slot: { kind: 'temp', index: f.result } });
+      }
       this.store({ kind: 'temp', index: f.result });
       while (this.depth > f.depth) this.pop();
       this.load({ kind: 'temp', index: f.result });
@@ -1032,7 +1043,7 @@ export class Generator {
     if (toSuper && start < 0) this.fail(`${message.selector}: the VM object has no parent for super`, span);
     this.at(span);
     if (toSuper) this.sendSelector(message.selector, message.args.length, start);
-    else this.dynamicSend(message.selector, message.args.length);
+    else this.dynamicSend(message.selector, message.args.length, isSelf(receiver));
   }
 
   private cascade(c: Cascade): void {
@@ -1043,7 +1054,7 @@ export class Generator {
       if (!last) this.pushTop();
       for (const a of m.args) this.expression(a);
       this.at(m.span);
-      this.dynamicSend(m.selector, m.args.length);
+      this.dynamicSend(m.selector, m.args.length, isSelf(c.receiver));
       if (!last) this.pop();
     });
   }

@@ -305,12 +305,14 @@ export class Compiler {
       hold,
       ...(what.kind === 'method' && { selector: name.slice(name.indexOf('>>') + 2) }),
       ...(this.inlineLeaves && this.inlineMethods && this.backend === 'native' && {
-        inlineMethod: (selector: string, argc: number) => {
-          const c = this.inliner.candidate(selector, argc, hold);
+        inlineMethod: (selector: string, argc: number, self: number) => {
+          const c = this.inliner.candidate(selector, argc, hold, self);
           if (c !== 'none yet') return c;
           // Nothing defines it yet: once something does, the method is compiled again (dependents.ts).
           const sel = k.symbols.intern(selector);
-          if (sel >= 0) this.uncopied.set(sel, 0);
+          // (A send to self, -1: compiled again at every definition of the selector until
+          // self's class finds one; the count for other sends is the one copiesFor answers.)
+          if (sel >= 0) this.uncopied.set(sel, self >= 0 ? -1 : Math.min(0, this.uncopied.get(sel) ?? 0));
           return null;
         },
       }),

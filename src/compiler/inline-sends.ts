@@ -56,12 +56,13 @@ export class Inliner {
    * keeps each watch alive until the code holds it. 'none yet': nothing defines the selector
    * (a method defined later may be inlined then).
    */
-  candidate(selector: string, argc: number, hold: (a: number) => number): InlineCandidate | null | 'none yet' {
+  candidate(selector: string, argc: number, hold: (a: number) => number, self = -1): InlineCandidate | null | 'none yet' {
     const k = this.k;
     const sel = k.symbols.find(selector);
     if (sel === undefined) return 'none yet';
     const definers = this.leaves.definers(sel);
     if (!definers || definers.size === 0) return 'none yet';
+    if (self >= 0) return this.toSelf(sel, selector, argc, hold, self);
     if (definers.size > MAX_DEFINERS) return null;
     let method = -1;
     const behaviours = new Set<number>();
@@ -88,6 +89,40 @@ export class Inliner {
       if (i === CLASS.SmallInteger || classes.length === MAX_CLASSES) return null;
       classes.push(i);
     }
+    return this.guarded(sel, selector, method, def, classes, hold);
+  }
+
+  /**
+   * For a send to self in code of behaviour `self`: the method self's class finds, whatever
+   * other classes define the selector (self is an instance of `self` or of a subclass). Its
+   * classes are those at or below `self` whose lookup finds it; a subclass that finds another
+   * is left to the send. 'none yet': `self` finds nothing yet, or a leaf (a method defined
+   * later, its own, may be inlined then: dependents.ts compiles the sender again).
+   */
+  private toSelf(sel: number, selector: string, argc: number, hold: (a: number) => number, self: number): InlineCandidate | null | 'none yet' {
+    const k = this.k;
+    const method = lookupFrom(k, self, sel);
+    if (method < 0) return 'none yet';
+    // (A selector whose every definer is a leaf is copied at the send: leaf-sends.ts.)
+    if (this.leaves.candidates(sel, argc).length > 0) return null;
+    const def = this.definition(method);
+    if (!def || def.params.length !== argc) return null;
+    const classes: number[] = [];
+    const count = slotCount(k.machine, classTable(k));
+    for (let i = count - 1; i > 0; i--) {
+      const top = behaviourAt(k, i);
+      let b = top;
+      for (let depth = 0; b >= 0 && depth < 32 && b !== self; depth++) b = parentOf(k, b);
+      if (b !== self || lookupFrom(k, top, sel) !== method) continue;
+      if (i === CLASS.SmallInteger || classes.length === MAX_CLASSES) return null;
+      classes.push(i);
+    }
+    return this.guarded(sel, selector, method, def, classes, hold);
+  }
+
+  /** `method` inlined behind a watch for each of `classes` (each checked by a lookup), or null. */
+  private guarded(sel: number, selector: string, method: number, def: Pick<InlineCandidate, 'params' | 'body'>, classes: readonly number[], hold: (a: number) => number): InlineCandidate | null {
+    const k = this.k;
     if (classes.length === 0) return null;
     const watches: number[] = [];
     for (const i of classes) {

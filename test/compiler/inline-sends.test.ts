@@ -113,6 +113,22 @@ describe('small methods inlined at their sends', () => {
     expect(on.run('Areas new of: (Rect new w: 3 h: 4)')).toEqual(['130']);
   });
 
+  it('a send to self inlines the method self finds, though other classes define the selector, and a subclass keeps its own', () => {
+    const out = on.run([
+      "Object subclass: #Tank instanceVariableNames: 'level'", 'Tank level: x -> level := x',
+      'Tank drain -> level := level - 1. ^level * 2',
+      'Object subclass: #Sink', 'Sink drain -> ^#sink',
+      'Tank subclass: #Vat', 'Vat drain -> ^#vat',
+      'Tank run -> | out | out := OrderedCollection new. 1 to: 3 do: [:i | out add: self drain]. ^out asArray',
+      '(Tank new level: 10) run',
+      '(Vat new level: 10) run',
+    ].join('\n'));
+    expect(out.slice(-2)).toEqual(['#(18 16 14)', '#(#vat #vat #vat)']);
+    expect(on.run('Tank see: #run')[0]).toMatch(/inlined Tank>>drain/);
+    // (and the newest definition answers at the inlined send)
+    expect(on.run(['Tank drain -> ^level', '(Tank new level: 10) run'].join('\n')).slice(-1)).toEqual(['#(10 10 10)']);
+  });
+
   it('^ from inside an expression of the inlined method leaves the right value and stack', () => {
     expect(on.run([
       'Object subclass: #Deep',
