@@ -32,8 +32,8 @@
  * translated (settle), so that neither is timed beside V8 still compiling on its threads. The
  * details give the first pairs' figure too, cold.
  *
- * N is 30: two fibs of ~40 ms each beside what two spawns cost (some 4-6 ms before the later
- * actor's block begins), the figure issue 14 asks about. BEDROCK_ACTORS_FIB=N sets it (20 to
+ * N is 30: two fibs of ~37 ms each beside what two spawns cost (the later actor's block begins
+ * some 4.5 ms into the evaluation), the figure issue 14 asks about. BEDROCK_ACTORS_FIB=N sets it (20 to
  * 40; the JavaScript ceiling's fib is N + 4, about as long): with more work a pair's fixed
  * cost counts for less, and the ratio says how the two cores share the work itself.
  *
