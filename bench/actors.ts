@@ -159,7 +159,6 @@ let settled: {
   readonly cold: { readonly two: number; readonly one: number } | null;
 } | null = null;
 
-
 /** The pairs whose times make the cold figure; at least as many are run in any case. */
 const COLD_PAIRS = 16;
 /** Settled: V8's own threads used under QUIET_MS of CPU in half of the last QUIET_PAIRS pairs or more ... */
@@ -196,9 +195,9 @@ function backgroundCpu(): (() => number) | null {
  *
  * So pairs (two, then one) until V8's own threads have used less than QUIET_MS of CPU in at
  * least half of the last QUIET_PAIRS pairs (backgroundCpu; they never stop altogether: the
- * collector's helpers work for every isolate's young generation now and then), and until the spawner's tier has translated
- * nothing new for 4 pairs (what a spawn, a value and the printing of its answer run gets hot
- * after 8 to 12 pairs), at least COLD_PAIRS, at most MAX_PAIRS. The first COLD_PAIRS pairs'
+ * collector's helpers work for every isolate's young generation now and then), and until the
+ * spawner's tier has translated nothing new for 4 pairs (what a spawn, a value and the
+ * printing of its answer run gets hot after 8 to 12 pairs), at least COLD_PAIRS, at most MAX_PAIRS. The first COLD_PAIRS pairs'
  * medians are kept as the cold figure. Without /proc, COLD_PAIRS * 4 pairs.
  */
 function settle(n: number): void {

@@ -147,7 +147,7 @@ export interface OpenedShape {
   readonly hostWrites: number;
   readonly stackLo: number;
   readonly stackHi: number;
-  /** Machine.codeChanges: code objects registered or forgotten since change it. */
+  /** Machine.codeChanges at the open: it differs once code was registered or forgotten since. */
   readonly codeChanges: number;
 }
 
@@ -207,14 +207,14 @@ export function releaseMemory(kernel: Kernel, opened: Snapshot, shape: OpenedSha
   // snapshot's code objects added to its list, and those the actor's machine registered (none
   // was forgotten: only a major collection forgets code), if it registered any.
   const codeStart = st.codeStart, cacheIndex = st.cacheIndex, C32 = st.cells32, lo = m.fixedLo, boot = m.fixedBoot;
-  const added = opened.codeAdded;
-  for (let j = 0; j < added.length; j += 3) {
-    const h = added[j];
-    // (Its header cell to its last slot, as Machine.adoptCodes fills them: not the next object's header, which may be code's.)
+  // (Its header cell to its last slot, as Machine.adoptCodes fills them: not the next object's header, which may be code's.)
+  const clearMaps = (h: number): void => {
     const end = h + 1 + (C32[2 * h] >>> 0) - lo;
     codeStart.fill(0, h - lo, end);
     cacheIndex.fill(0, h - lo, end);
-  }
+  };
+  const added = opened.codeAdded;
+  for (let j = 0; j < added.length; j += 3) clearMaps(added[j]);
   if (m.codeChanges !== shape.codeChanges) {
     const list = opened.code;
     let top = 0;
@@ -222,12 +222,7 @@ export function releaseMemory(kernel: Kernel, opened: Snapshot, shape: OpenedSha
     // The snapshot's code object at each cache index (its header cell + 1), 0 where none.
     const theirs = new Int32Array(top + 1);
     for (let j = 0; j < list.length; j += 3) theirs[list[j + 2]] = list[j] + 1;
-    m.forEachCode((h, _bytes, i) => {
-      if (h < boot || (i <= top && theirs[i] === h + 1)) return;
-      const end = h + 1 + (C32[2 * h] >>> 0) - lo;
-      codeStart.fill(0, h - lo, end);
-      cacheIndex.fill(0, h - lo, end);
-    });
+    m.forEachCode((h, _bytes, i) => { if (h >= boot && (i > top || theirs[i] !== h + 1)) clearMaps(h); });
   }
   const changed = changedSinceOpen(kernel, opened, shape);
   const u8 = new Uint8Array(memory.buffer);
@@ -258,8 +253,8 @@ export function reuseMemory(r: Reusable, next: Snapshot): WebAssembly.Memory {
     u8.fill(0);
     return r.memory;
   }
-  // Code maps of another list of code objects: cleared (all of them: a definition made since
-  // the last actor, so not every time).
+  // Code maps of another list of code objects: cleared, all of them (the spawner's list is
+  // another only after a collection freed code, so seldom).
   if (res.maps !== null && res.maps !== next.code) new Uint8Array(r.memory.buffer, mapsOffset(was.cells), 8 * res.mapCells).fill(0);
   const covered = written(next);
   for (const [lo, hi] of res.ranges) {

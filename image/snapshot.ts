@@ -331,7 +331,7 @@ function put(x: number): void {
  * code objects took a third of a millisecond, and every evaluation compiles its DoIt: so the
  * list made last is kept, and while no code object was forgotten since (Machine.codeForgets:
  * only a major collection frees code) and the machine's code log still holds every one
- * registered since (Machine.codeLogSince), those are added to it instead; at most MAX_ADDED,
+ * registered since (Machine.loggedCode), those are added to it instead; at most MAX_ADDED,
  * beyond which the list is made again.
  */
 interface CodeLists {
@@ -349,7 +349,7 @@ function codeList(kernel: Kernel): CodeLists {
   const kept = codeLists.get(m);
   if (kept && kept.changes === m.codeChanges) return kept;
   if (kept && kept.forgets === m.codeForgets) {
-    const log = m.codeLogSince(0);
+    const log = m.loggedCode;
     if (log !== null && log.length <= 3 * MAX_ADDED) {
       gathered = 0;
       for (let j = 0; j < log.length; j += 3) if (log[j] >= m.fixedBoot) { put(log[j]); put(log[j + 1]); put(log[j + 2]); }
@@ -471,7 +471,6 @@ export function snapshotGeometry(kernel: Kernel): Snapshot['machine'] {
   return { cells: m.store.cellCount, lowCells: m.lowCells, fixedHi: m.fixedHi, stackCells: (m.homeStackHi - m.homeStackLo) / 8 };
 }
 
-/** The options of the machine a snapshot of this geometry opens into. */
 /**
  * The verifying mode's check of code maps said to be in place: the maps as a machine opening
  * `s` into a cleared memory would write them (the machine's own code objects, then the
@@ -498,6 +497,7 @@ function verifyMapsInPlace(machine: Machine, s: Snapshot): void {
   }
 }
 
+/** The options of the machine a snapshot of this geometry opens into. */
 export function snapshotMachineOptions(g: Snapshot['machine'], interrupt?: Int32Array): MachineOptions {
   return { cells: g.cells, lowCells: g.lowCells, fixedCells: g.fixedHi - g.lowCells, stackCells: g.stackCells, ...(interrupt && { interrupt }) };
 }

@@ -400,13 +400,8 @@ export class Machine {
     log.push(h, byteLength, index);
   }
 
-  /** The code log from its `from`th number on (see codeLog), or null when it was not kept so far. */
-  codeLogSince(from: number): number[] | null {
-    return this.codeLog === null || from > this.codeLog.length ? null : this.codeLog.slice(from);
-  }
-
-  /** How many numbers the code log holds, or -1 when it is not kept. */
-  get codeLogLength(): number { return this.codeLog === null ? -1 : this.codeLog.length; }
+  /** The code log (see codeLog), or null when it was not kept since it was last cleared. */
+  get loggedCode(): readonly number[] | null { return this.codeLog; }
 
   /** Begin the code log again, empty (a full list was just made). */
   clearCodeLog(): void { this.codeLog = []; }
