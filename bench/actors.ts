@@ -5,6 +5,9 @@
  *
  *   actors.fib.two      fib N twice, one fib in each of two actors at once (spawns included)
  *   actors.fib.one      the same two fibs one after the other in one actor (its spawn included)
+ *   actors.fib-long.*   the same with fib N + 2 (2.6 times the work an actor): what a pair
+ *                       costs besides its work (two spawns, the later actor's start) counts
+ *                       for less, and the ratio says more of how the two cores share the work
  *   actors.spawn        [3] spawn value: a snapshot of the image, a worker opening it, the answer
  *   actors.round-trip   a send: to an echoing actor and the receive of its reply (integers)
  *   node.round-trip     the same round trip between two Node threads, with the same means
@@ -32,10 +35,11 @@
  * translated (settle), so that neither is timed beside V8 still compiling on its threads. The
  * details give the first pairs' figure too, cold.
  *
- * N is 30: two fibs of ~37 ms each beside what two spawns cost (the later actor's block begins
- * some 4.5 ms into the evaluation), the figure issue 14 asks about. BEDROCK_ACTORS_FIB=N sets it (20 to
- * 40; the JavaScript ceiling's fib is N + 4, about as long): with more work a pair's fixed
- * cost counts for less, and the ratio says how the two cores share the work itself.
+ * N is 30: two fibs of ~35 ms each beside what two spawns cost (the later actor's block begins
+ * some 4.3 ms into the evaluation, and one actor's some 3.2 ms; the answers come back ~1 ms
+ * after the blocks end), the figure issue 14 asks about; actors.fib-long times fib 32 (~92 ms
+ * an actor) in pairs of its own after those. BEDROCK_ACTORS_FIB=N sets N (20 to 40; the
+ * JavaScript ceiling's fib is N + 4, about as long).
  *
  * The actors' workers run the build's dist/actor-worker.cjs when the build is fresh (a worker
  * from the sources compiles them through tsx first, which would be most of a spawn); the
@@ -48,7 +52,7 @@ import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_thread
 import { built } from '../bin/fresh.cjs';
 import { projectFile, projectRoot } from '../bootstrap/project-files.ts';
 import { snapshotsTaken } from '../image/snapshot.ts';
-import { actorOpens } from '../src/system/actor-service.ts';
+import { actorOpens, poolWorkers } from '../src/system/actor-service.ts';
 import type { Benchmark, Measurement } from './harness.ts';
 import { fibCalls, fibOf, FIB_PROGRAM } from './sends.ts';
 import { bedrockOf, define, ENGINES, timedEval } from './systems.ts';
@@ -230,38 +234,43 @@ function settle(n: number): void {
  * the pairs (warm-ups first) and keeps fib.one's half for it; fib.one run alone (its name
  * alone on the command line) times itself.
  */
-let pairedOne: Measurement[] | null = null;
+const pairedOne = new Map<number, Measurement[]>();
 /** The spawns' snapshots in the timed pairs: whole, and as what changed since the last whole one (image/snapshot.ts). */
-let pairSnapshots: { whole: number; changed: number; inPlace: number; copied: number } | null = null;
+let pairSnapshots: { whole: number; changed: number; inPlace: number; copied: number; ran: number[] } | null = null;
 
-function fibTwice(n: number, two: boolean): Benchmark {
+/** The benchmarks of fib n twice (two actors, or one) named `name`.two and `name`.one, warmed up (settle) with fib `warm`. */
+function fibTwice(name: string, n: number, two: boolean, warm: number): Benchmark {
   return {
-    name: two ? 'actors.fib.two' : 'actors.fib.one', unit: 'calls/s', size: `${n} fib twice (${2 * fibCalls(n)} calls)`,
-    about: two ? 'fib N in each of two actors at once (the spawns included)' : 'fib N twice in one actor (its spawn included)',
-    ...(two && { baseline: 'actors.fib.one' }),
+    name: `${name}.${two ? 'two' : 'one'}`, unit: 'calls/s', size: `${n} fib twice (${2 * fibCalls(n)} calls)`,
+    about: two ? `fib ${n} in each of two actors at once (the spawns included)` : `fib ${n} twice in one actor (its spawn included)`,
+    ...(two && { baseline: `${name}.one` }),
     runs: 7, warmups: 1, details,
     run: () => fibRun(n, two),
     runAll: (runs, warmups) => {
       prepare();
-      settle(n);
+      settle(warm);
       if (!two) {
-        const kept = pairedOne;
-        pairedOne = null;
+        const kept = pairedOne.get(n);
+        pairedOne.delete(n);
         if (kept && kept.length === runs) return kept;
         for (let i = 0; i < warmups; i++) fibRun(n, false);
         return Array.from({ length: runs }, () => fibRun(n, false));
       }
       for (let i = 0; i < warmups; i++) { fibRun(n, true); fibRun(n, false); }
-      cores.before = coreSpeeds();
+      const first = n === warm;
+      if (first) cores.before = coreSpeeds();
       const twos: Measurement[] = [], ones: Measurement[] = [];
-      const taken = { ...snapshotsTaken }, opens = { ...actorOpens };
+      const taken = { ...snapshotsTaken }, opens = { ...actorOpens }, pool = poolWorkers();
       for (let i = 0; i < runs; i++) { twos.push(fibRun(n, true)); ones.push(fibRun(n, false)); }
-      pairSnapshots = {
-        whole: snapshotsTaken.whole - taken.whole, changed: snapshotsTaken.changed - taken.changed,
-        inPlace: actorOpens.baseInPlace - opens.baseInPlace, copied: actorOpens.baseCopied - opens.baseCopied,
-      };
-      cores.after = coreSpeeds();
-      pairedOne = ones;
+      if (first) {
+        pairSnapshots = {
+          whole: snapshotsTaken.whole - taken.whole, changed: snapshotsTaken.changed - taken.changed,
+          inPlace: actorOpens.baseInPlace - opens.baseInPlace, copied: actorOpens.baseCopied - opens.baseCopied,
+          ran: poolWorkers().map((w, i) => w.ran - (pool[i]?.ran ?? 0)),
+        };
+        cores.after = coreSpeeds();
+      }
+      pairedOne.set(n, ones);
       return twos;
     },
   };
@@ -442,7 +451,7 @@ function details(): string[] {
         : `still not warm (V8's own threads still compiling, or the spawner's tier translating), ${MAX_PAIRS} pairs being the most run`) +
       (settled.cold ? `; the first ${COLD_PAIRS} pairs, cold (V8 compiling the workers' JavaScript beside them): two ${settled.cold.two.toFixed(1)} ms, one ${settled.cold.one.toFixed(1)} ms, ${(settled.cold.one / settled.cold.two).toFixed(2)}x` : '') +
       '; two actors and one timed in pairs, one after the other' +
-      (pairSnapshots ? `; the spawns' snapshots in the pairs: ${pairSnapshots.whole} whole, ${pairSnapshots.changed} as what changed since the last whole one, of which the workers opened ${pairSnapshots.inPlace} over the base their memory held and ${pairSnapshots.copied} copying the base in` : '')] : []),
+      (pairSnapshots ? `; the spawns' snapshots in the pairs: ${pairSnapshots.whole} whole, ${pairSnapshots.changed} as what changed since the last whole one, of which the workers opened ${pairSnapshots.inPlace} over the base their memory held and ${pairSnapshots.copied} copying the base in; the pool's workers ran ${pairSnapshots.ran.join(', ')} of their actors` : '')] : []),
     `actors (workers ${workerChosen ? 'from the build, dist/actor-worker.cjs' : 'from the sources through tsx: no fresh build'}): ` +
       `a spawn ${us(spawnTimes)} (Erlang: about 1 us); a message round trip ${us(tripTimes.actor)}, ` +
       `Node's own worker round trip ${us(tripTimes.node)} (Erlang: under 1 us a message)`,
@@ -451,8 +460,10 @@ function details(): string[] {
 
 export function makeActorBenchmarks(s: ActorSizes = ACTOR_SIZES): Benchmark[] {
   return [
-    fibTwice(s.fib, true),
-    fibTwice(s.fib, false),
+    fibTwice('actors.fib', s.fib, true, s.fib),
+    fibTwice('actors.fib', s.fib, false, s.fib),
+    fibTwice('actors.fib-long', s.fib + 2, true, s.fib),
+    fibTwice('actors.fib-long', s.fib + 2, false, s.fib),
     spawnBenchmark(s.spawns),
     roundTripBenchmark(s.roundTrips),
     { name: 'node.round-trip', unit: 'round trips/s', size: `${s.roundTrips} round trips`, about: 'the same echo between two Node threads', runs: 7, warmups: 2, details, run: () => nodeTrips(s.roundTrips) },

@@ -162,6 +162,8 @@ interface PoolWorker {
   readonly records: Set<string>;
   /** The symbols and the list of code objects it was sent last (StartActor.snapshot). */
   sent: { symbols: Snapshot['symbols'] | null; code: Snapshot['code'] | null };
+  /** Actors it has been handed. */
+  ran: number;
 }
 
 interface ActorRecord {
@@ -206,14 +208,19 @@ let exitHooked = false;
 const idle: PoolWorker[] = [];
 
 /**
- * The idle worker a spawn takes: the one that has waited longest among those that have
- * prepared their memory (READY), else the one that has waited longest. A worker clears its
- * last machine's memory after it has posted that actor's outcome (a few milliseconds), and a
- * spawn handed to it meanwhile would wait for that before it started; the worker just
- * released, the one a last-in-first-out pool hands out, is the one most likely still at it.
+ * The idle worker a spawn takes: the one released last among those that have prepared their
+ * memory (READY), else the one that has waited longest (the likeliest to be ready first). A
+ * worker clears its last machine's memory after it has posted that actor's outcome (a fraction
+ * of a millisecond), and a spawn handed to it meanwhile would wait for that before it started.
+ * Last in, first out among the ready ones: the actors spawned together each time run on the
+ * same workers, whose isolates V8 has compiled for the interpreter, the snapshot's opening and
+ * the machine's services (each isolate compiles its JavaScript on its own, on threads every
+ * isolate shares with the running actors: 3-4 ms of a core for each pair of actors spawned
+ * while a third worker of the pool was still taking turns), and whose caches hold their memory.
  */
 function takeIdle(): PoolWorker | undefined {
-  let i = idle.findIndex((w) => Atomics.load(w.state, READY) === 1);
+  let i = idle.length - 1;
+  while (i >= 0 && Atomics.load(idle[i].state, READY) !== 1) i--;
   if (i < 0) i = idle.length > 0 ? 0 : -1;
   if (i < 0) return undefined;
   const [w] = idle.splice(i, 1);
@@ -222,6 +229,12 @@ function takeIdle(): PoolWorker | undefined {
 }
 /** Every worker of the pool, waiting or running. */
 const workers = new Set<PoolWorker>();
+
+/** The pool's workers, oldest first: how many actors each has been handed, and whether it waits ready (tests, the benchmarks). */
+export function poolWorkers(): { readonly ran: number; readonly ready: boolean }[] {
+  return [...workers].map((w) => ({ ran: w.ran, ready: w.actor === null && Atomics.load(w.state, READY) === 1 }));
+}
+
 /**
  * Workers kept waiting at most: a worker whose actor ended waits for the next spawn while
  * fewer than this many wait (else it stops). A spawn that leaves none waiting starts one. One
@@ -292,7 +305,7 @@ function newWorker(geometry: Snapshot['machine'] | null): PoolWorker {
   const worker = startWorker({ control: port2, geometry, state }, [port2]);
   worker.unref();
   port1.unref();
-  const w: PoolWorker = { worker, control: port1, actor: null, held: null, dead: false, state, records: new Set(), sent: { symbols: null, code: null } };
+  const w: PoolWorker = { worker, control: port1, actor: null, held: null, dead: false, state, records: new Set(), sent: { symbols: null, code: null }, ran: 0 };
   workers.add(w);
   worker.on('error', (e) => {
     const a = w.actor;
@@ -683,6 +696,7 @@ export class Actors {
     const a: ActorRecord = { id, pooled: w, port: port1, counters, running: true, result: null, inbox: [], released: false };
     w.actor = a;
     w.held = held;
+    w.ran++;
     this.actors.set(id, a);
     this.recent.push(a);
     all.add(a);
