@@ -150,10 +150,12 @@ export class ClassFacts {
   private store(s: State, to: Slot): void {
     const key = keyOf(to);
     // What no longer holds: facts about the slot (and, for a temporary, the fields of the
-    // object it held; for any instance variable or field, every one: they may be the same).
+    // object it held; for an instance variable or field, every one at the same index: their
+    // objects may be the same one).
+    const index = to.kind === 'instance' || to.kind === 'field' ? to.index : -1;
     const stale = (k: string): boolean => k === key
       || (to.kind === 'temp' && k.startsWith(`f${to.index}.`))
-      || ((to.kind === 'instance' || to.kind === 'field') && (k.startsWith('i') || k.startsWith('f')));
+      || (index >= 0 && (k === `i${index}` || (k.startsWith('f') && k.endsWith(`.${index}`))));
     for (const k of [...s.facts.keys()]) if (stale(k)) s.facts.delete(k);
     for (const e of [...s.stack, s.top]) if (e.slot !== undefined && stale(e.slot)) e.slot = undefined;
     if (key === undefined) return;
