@@ -19,11 +19,11 @@
  */
 import type { Op, Slot } from './ir.ts';
 
-/** A value on the value stack: the slot it still equals, and the class index a test found. */
-interface Entry { slot?: string; cls?: number }
+/** A value on the value stack: the slot it still equals, and the class indexes a test found it may have. */
+interface Entry { slot?: string; cls?: readonly number[] }
 
 interface State {
-  facts: Map<string, number>;
+  facts: Map<string, readonly number[]>;
   stack: Entry[];
   top: Entry;
 }
@@ -67,16 +67,17 @@ export class ClassFacts {
     });
   }
 
-  /** The class index the receiver of a send of `argc` arguments is known to have, or undefined. */
-  receiverClass(argc: number): number | undefined {
+  /** The class indexes (sorted) the receiver of a send of `argc` arguments is known to be one of, or undefined. */
+  receiverClass(argc: number): readonly number[] | undefined {
     const r = this.receiver(argc);
     return r?.cls;
   }
 
-  /** A test of the receiver passed: its class index is `cls` from here on (until a send or a store). */
-  passed(argc: number, cls: number): void {
+  /** A test of the receiver passed: its class index is one of `classes` from here on (until a send or a store). */
+  passed(argc: number, classes: readonly number[]): void {
     const r = this.receiver(argc);
-    if (!r) return;
+    if (!r || classes.length === 0) return;
+    const cls = [...classes].sort((a, b) => a - b);
     r.cls = cls;
     if (r.slot !== undefined) this.state!.facts.set(r.slot, cls);
   }
@@ -181,8 +182,9 @@ export class ClassFacts {
       return;
     }
     if (ways.length === 1) { this.state = ways[0]; return; }
-    const facts = new Map<string, number>();
-    for (const [k, c] of ways[0].facts) if (ways.every((w) => w.facts.get(k) === c)) facts.set(k, c);
+    const facts = new Map<string, readonly number[]>();
+    const same = (a: readonly number[] | undefined, b: readonly number[]): boolean => a !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);
+    for (const [k, c] of ways[0].facts) if (ways.every((w) => same(w.facts.get(k), c))) facts.set(k, c);
     this.state = { facts, stack: ways[0].stack.map(() => ({})), top: {} };
   }
 }
