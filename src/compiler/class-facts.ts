@@ -19,11 +19,11 @@
  */
 import type { Op, Slot } from './ir.ts';
 
-/** A value on the value stack: the slot it still equals, and the class index a test found. */
-interface Entry { slot?: string; cls?: number }
+/** A value on the value stack: the slot it still equals, and the class indexes a test found it may have. */
+interface Entry { slot?: string; cls?: readonly number[] }
 
 interface State {
-  facts: Map<string, number>;
+  facts: Map<string, readonly number[]>;
   stack: Entry[];
   top: Entry;
 }
@@ -67,16 +67,17 @@ export class ClassFacts {
     });
   }
 
-  /** The class index the receiver of a send of `argc` arguments is known to have, or undefined. */
-  receiverClass(argc: number): number | undefined {
+  /** The class indexes (sorted) the receiver of a send of `argc` arguments is known to be one of, or undefined. */
+  receiverClass(argc: number): readonly number[] | undefined {
     const r = this.receiver(argc);
     return r?.cls;
   }
 
-  /** A test of the receiver passed: its class index is `cls` from here on (until a send or a store). */
-  passed(argc: number, cls: number): void {
+  /** A test of the receiver passed: its class index is one of `classes` from here on (until a send or a store). */
+  passed(argc: number, classes: readonly number[]): void {
     const r = this.receiver(argc);
-    if (!r) return;
+    if (!r || classes.length === 0) return;
+    const cls = [...classes].sort((a, b) => a - b);
     r.cls = cls;
     if (r.slot !== undefined) this.state!.facts.set(r.slot, cls);
   }
@@ -150,10 +151,12 @@ export class ClassFacts {
   private store(s: State, to: Slot): void {
     const key = keyOf(to);
     // What no longer holds: facts about the slot (and, for a temporary, the fields of the
-    // object it held; for any instance variable or field, every one: they may be the same).
+    // object it held; for an instance variable or field, every one at the same index: their
+    // objects may be the same one).
+    const index = to.kind === 'instance' || to.kind === 'field' ? to.index : -1;
     const stale = (k: string): boolean => k === key
       || (to.kind === 'temp' && k.startsWith(`f${to.index}.`))
-      || ((to.kind === 'instance' || to.kind === 'field') && (k.startsWith('i') || k.startsWith('f')));
+      || (index >= 0 && (k === `i${index}` || (k.startsWith('f') && k.endsWith(`.${index}`))));
     for (const k of [...s.facts.keys()]) if (stale(k)) s.facts.delete(k);
     for (const e of [...s.stack, s.top]) if (e.slot !== undefined && stale(e.slot)) e.slot = undefined;
     if (key === undefined) return;
@@ -179,8 +182,9 @@ export class ClassFacts {
       return;
     }
     if (ways.length === 1) { this.state = ways[0]; return; }
-    const facts = new Map<string, number>();
-    for (const [k, c] of ways[0].facts) if (ways.every((w) => w.facts.get(k) === c)) facts.set(k, c);
+    const facts = new Map<string, readonly number[]>();
+    const same = (a: readonly number[] | undefined, b: readonly number[]): boolean => a !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);
+    for (const [k, c] of ways[0].facts) if (ways.every((w) => same(w.facts.get(k), c))) facts.set(k, c);
     this.state = { facts, stack: ways[0].stack.map(() => ({})), top: {} };
   }
 }

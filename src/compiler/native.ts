@@ -377,12 +377,12 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
       case 'send': {
         const plan = leafSends.get(op);
         if (plan) {
+          // (a receiver of one known class: its leaf's watch alone; of several: no test that it is an object)
           const known = facts?.receiverClass(op.argc);
-          const entry = known === undefined ? undefined : plan.find((l) => l.classIndex === known);
-          if (entry) facts!.known++;
-          inlineLeafSend(cx, op, entry ? [entry] : plan, { emit, label, coldEmit, coldLabel, name: `lf${fast++}`, known: entry !== undefined });
-          const cls = entry?.classIndex ?? (plan.length === 1 ? plan[0].classIndex : undefined);
-          if (cls !== undefined) facts?.passed(op.argc, cls);
+          const entry = known?.length === 1 ? plan.find((l) => l.classIndex === known[0]) : undefined;
+          if (known) facts!.known++;
+          inlineLeafSend(cx, op, entry ? [entry] : plan, { emit, label, coldEmit, coldLabel, name: `lf${fast++}`, known: entry !== undefined, object: known !== undefined });
+          facts?.passed(op.argc, plan.map((l) => l.classIndex).filter((c) => !known || known.includes(c)));
         } else emitSend(cx, emit, op, origin);
         break;
       }
@@ -428,15 +428,14 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
       case 'guard': {
         // In the optimistic copy a failed guard goes on at the send in the ordinary copy.
         const send = facts ? `b:L${op.target}` : `L${op.target}`;
+        // (a receiver of one known class: its watch alone; of several: no test that it is an object)
         const known = facts?.receiverClass(op.argc);
-        const i = known === undefined ? -1 : op.classes.indexOf(known);
-        if (known !== undefined && i < 0) emit('jmp', [{ kind: 'label', name: send }], origin);
-        else if (known !== undefined) {
-          facts!.known++;
-          knownGuard(emit, op.watches[i], known, send, origin);
-        } else emitGuard(emit, label, op, send, origin);
-        const cls = known ?? (op.classes.length === 1 ? op.classes[0] : undefined);
-        if (cls !== undefined) facts?.passed(op.argc, cls);
+        const i = known?.length === 1 ? op.classes.indexOf(known[0]) : -1;
+        if (known) facts!.known++;
+        if (known?.length === 1 && i < 0) emit('jmp', [{ kind: 'label', name: send }], origin);
+        else if (known?.length === 1) knownGuard(emit, op.watches[i], known[0], send, origin);
+        else emitGuard(emit, label, op, send, origin, known !== undefined);
+        facts?.passed(op.argc, op.classes.filter((c) => !known || known.includes(c)));
         bodies.push({ name: op.name, end: op.target });
         break;
       }
@@ -676,7 +675,7 @@ export type LeafPlan = readonly { readonly watch: number; readonly classIndex: n
  *   send: mov r10, [rip+site]; mov r11, rax; call Kernel>>send; jmp done
  */
 function inlineLeafSend(cx: SendContext, send: Extract<Op, { op: 'send' }>, plan: LeafPlan,
-  x: { emit: Emit; label: (name: string, origin: string) => void; coldEmit: Emit; coldLabel: (name: string, origin: string) => void; name: string; known?: boolean }): void {
+  x: { emit: Emit; label: (name: string, origin: string) => void; coldEmit: Emit; coldLabel: (name: string, origin: string) => void; name: string; known?: boolean; object?: boolean }): void {
   const { emit, label, coldEmit, coldLabel, name } = x;
   const origin = describeOp(send);
   const sendLabel = `${name}s`, done = `${name}d`;
@@ -687,9 +686,11 @@ function inlineLeafSend(cx: SendContext, send: Extract<Op, { op: 'send' }>, plan
   // (A receiver whose class is known (class-facts.ts): only the one leaf's watch is read.)
   if (x.known) knownGuard(emit, plan[0].watch, plan[0].classIndex, sendLabel, origin);
   else {
-    emit('lar', [reg(RDX), reg16(receiver)], origin);
-    emit('cmp', [reg(RDX), imm(1)], origin);
-    emit('jne', [to(sendLabel)], origin);
+    if (!x.object) {
+      emit('lar', [reg(RDX), reg16(receiver)], origin);
+      emit('cmp', [reg(RDX), imm(1)], origin);
+      emit('jne', [to(sendLabel)], origin);
+    }
     emit('mov', [reg(RDX), mem(receiver, -1, 1, -8, 64)], origin);
     emit('shr', [reg(RDX), imm(HEADER_CLASS_SHIFT)], origin);
   }
@@ -736,14 +737,17 @@ function inlineLeafSend(cx: SendContext, send: Extract<Op, { op: 'send' }>, plan
  *     jne send
  *   body:
  */
-function emitGuard(emit: Emit, label: (name: string, origin: string) => void, op: Extract<Op, { op: 'guard' }>, send: string, origin: string): void {
+function emitGuard(emit: Emit, label: (name: string, origin: string) => void, op: Extract<Op, { op: 'guard' }>, send: string, origin: string, object = false): void {
   const to = (l: string): ItemOperand => ({ kind: 'label', name: l });
   const body = `L${op.target}g`;
   const receiver = op.argc === 0 ? RAX : R11;
   if (op.argc > 0) emit('mov', [reg(R11), mem(RSP, -1, 1, 8 * (op.argc - 1), 64)], origin);
-  emit('lar', [reg(RDX), reg16(receiver)], origin);
-  emit('cmp', [reg(RDX), imm(1)], origin);
-  emit('jne', [to(send)], origin);
+  // (`object`: the receiver is known to be an object, class-facts.ts)
+  if (!object) {
+    emit('lar', [reg(RDX), reg16(receiver)], origin);
+    emit('cmp', [reg(RDX), imm(1)], origin);
+    emit('jne', [to(send)], origin);
+  }
   emit('mov', [reg(RDX), mem(receiver, -1, 1, -8, 64)], origin);
   emit('shr', [reg(RDX), imm(HEADER_CLASS_SHIFT)], origin);
   op.watches.forEach((w, i) => {
