@@ -88,6 +88,8 @@ export interface InlineCandidate {
   readonly body: Body;
   /** The watches (SendSites) whose class index a receiver must have for the copy to run. */
   readonly watches: readonly number[];
+  /** The class index each watch is for. */
+  readonly classes: readonly number[];
 }
 
 /** How deep inlined methods nest (a method inlined in one inlined). */
@@ -912,7 +914,7 @@ export class Generator {
     const base = this.depth - 1 - argc;
     const send = this.newLabel(), done = this.newLabel();
     this.literal(c.method);
-    this.emit({ op: 'guard', watches: c.watches.map((w) => this.literal(w)), argc, target: send, name: c.name });
+    this.emit({ op: 'guard', watches: c.watches.map((w) => this.literal(w)), classes: c.classes, argc, target: send, name: c.name });
     this.pushScope();
     const scopeBase = this.scopes.length - 1;
     const named = this.variables.length;

@@ -373,7 +373,7 @@ export class Compiler {
     const leafSends = made === 'threaded' ? new Map<Op, LeafPlan>() : this.leafPlans(unit, siteSlots, literalsList);
     const literals = hold(this.fixedArray([...literalsList.map((p): [bigint, number] => [BigInt(p), TAG_PTR]), [BigInt(k.nil), TAG_PTR], [BigInt(k.nil), TAG_PTR]]));
     const vectorSlot = literalsList.length;
-    const native = made === 'threaded' ? NO_NATIVE_CODE : nativeLines(k, unit, literals, sites, siteSlots, method, leafSends);
+    const native = made === 'threaded' ? NO_NATIVE_CODE : nativeLines(k, unit, literals, sites, siteSlots, method, leafSends, this.inlineMethods);
     let { code: nativeCode, offsets } = made === 'threaded' ? { code: -1, offsets: [] as number[] } : this.placeCode(native.lines, hold, literals);
     const threaded = threadedCode ? threadedPairs(k, unit, literals, this.prims, sites) : { ok: true as const, pairs: [], ops: [] };
     if (!threaded.ok) throw new CompileFailure({ message: threaded.message, span: NO_SPAN });
@@ -427,6 +427,7 @@ export class Compiler {
         slotOf(leaf.method);
         return {
           watch: slotOf(watch),
+          classIndex,
           name: `${behaviourName(k, slotPointer(k.machine, leaf.method, METHOD.OWNER))}>>${op.name}`,
           body: leaf.body.map((b) => ({ mnemonic: b.mnemonic, operands: b.operands.map((o) => (o.kind === 'literal' ? literalSlot(slotOf(o.object)) : o)) })),
         };

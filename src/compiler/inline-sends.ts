@@ -133,7 +133,7 @@ export class Inliner {
       watches.push(hold(w));
     }
     const owner = slotPointer(k.machine, method, METHOD.OWNER);
-    return { method, owner, name: `${behaviourName(k, owner)}>>${selector}`, params: def.params, body: def.body, watches };
+    return { method, owner, name: `${behaviourName(k, owner)}>>${selector}`, params: def.params, body: def.body, watches, classes };
   }
 
   /** `method`'s definition, if it is one that may be inlined (see the header). */

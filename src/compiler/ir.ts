@@ -102,9 +102,11 @@ export type Op =
    * (the top, or under `argc` arguments) must be an object whose class index is the one a
    * watch in literal `watches[i]` holds (a watch is emptied by every change that may make its
    * class's lookup find another method); otherwise jump to `target`, the whole send. `name`
-   * is the inlined method's, for listings. Threaded code always jumps (it makes no copies).
+   * is the inlined method's, for listings; `classes` the class index each watch is for (native
+   * code tests a receiver whose class it already knows by its watch alone: class-facts.ts).
+   * Threaded code always jumps (it makes no copies).
    */
-  | { readonly op: 'guard'; readonly watches: readonly number[]; readonly argc: number; readonly target: number; readonly name: string }
+  | { readonly op: 'guard'; readonly watches: readonly number[]; readonly classes: readonly number[]; readonly argc: number; readonly target: number; readonly name: string }
   | { readonly op: 'label'; readonly id: number }
   | { readonly op: 'jump'; readonly target: number }
   /** Test the top for true or false (anything else fails), pop it, jump if it is `when`. */

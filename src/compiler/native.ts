@@ -42,6 +42,7 @@ import { indexingSealed } from '../../kernel/objects/indexing.ts';
 import { booleansSealed } from '../../kernel/objects/booleans.ts';
 import { FLOAT_OPERATIONS, floatClassIndex, isFloatSelector, type FloatSelector } from '../../kernel/objects/float-arithmetic.ts';
 import { BINDING, CLASS, CLOSURE, CONTEXT, HEADER_CLASS_SHIFT, HOME_SAVED, METHOD_KIND, ROOTS, SEND_SITE, SERVICE } from '../../kernel/objects/layout.ts';
+import { ClassFacts } from './class-facts.ts';
 import { frameOffset, type Op, type Slot, type Source, type Unit } from './ir.ts';
 import { isInstruction, optimize, type Instruction, type Line } from './peephole.ts';
 
@@ -141,14 +142,18 @@ interface Context extends SendContext {
  * (framelessLeaf).
  */
 export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: ReadonlyMap<Op, number>, siteSlots: ReadonlyMap<Op, number> = new Map(), leaf = false,
-  leafSends: ReadonlyMap<Op, LeafPlan> = new Map()): NativeCode {
+  leafSends: ReadonlyMap<Op, LeafPlan> = new Map(), optimistic = false): NativeCode {
   const cx: Context = { k, unit, literals, sites, siteSlots };
   if (leaf) {
     const made = framelessLeaf(cx);
     if (made) return made;
   }
-  const out: Line[] = [];
+  let out: Line[] = [];
   const marks = new Map<Line, number>();
+  /** The class facts of the optimistic copy being emitted (class-facts.ts), or null. */
+  let facts: ClassFacts | null = null;
+  /** The op being translated made a call on the fast path (a real send: facts end there). */
+  let called = false;
   /** The op being translated (what its lines are marked with, for the debugger). */
   let current = -1;
   let notBoolean = false;
@@ -160,13 +165,14 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
   const whose = (origin: string): string => (bodies.length > 0 ? `${origin} (in ${bodies[bodies.length - 1].name})` : origin);
   const emit = (mnemonic: string, operands: ItemOperand[], origin: string, hints = {}): void => {
     const line = { mnemonic, operands, hints, origin: whose(origin) };
+    if (mnemonic === 'call' || mnemonic === 'syscall') called = true;
     out.push(line);
     if (current >= 0) marks.set(line, current);
   };
   const label = (name: string, origin: string): void => { out.push({ label: name, origin }); };
   // Slow paths (the send an inlined operation falls back to) go after the method's code, out
   // of the way of the fast path, which falls through; each ends with a jump back.
-  const cold: Line[] = [];
+  let cold: Line[] = [];
   const coldEmit = (mnemonic: string, operands: ItemOperand[], origin: string, hints = {}): void => {
     const line = { mnemonic, operands, hints, origin: whose(origin) };
     cold.push(line);
@@ -209,7 +215,12 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
     kLabels.set(j, [...(kLabels.get(j) ?? []), op.id]);
   });
 
+  const translate = (): void => {
   for (let at = 0; at < unit.ops.length; at++) {
+    const first = at;
+    called = false;
+    // (continue below ends this op's do-while: the facts then follow the ops it took)
+    do {
     const op = unit.ops[at];
     const origin = describeOp(op);
     current = op.op === 'load' && unit.ops[at + 1]?.op === 'send' ? at + 1 : at;
@@ -365,8 +376,14 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
         break;
       case 'send': {
         const plan = leafSends.get(op);
-        if (plan) inlineLeafSend(cx, op, plan, { emit, label, coldEmit, coldLabel, name: `lf${fast++}` });
-        else emitSend(cx, emit, op, origin);
+        if (plan) {
+          // (a receiver of one known class: its leaf's watch alone; of several: no test that it is an object)
+          const known = facts?.receiverClass(op.argc);
+          const entry = known?.length === 1 ? plan.find((l) => l.classIndex === known[0]) : undefined;
+          if (known) facts!.known++;
+          inlineLeafSend(cx, op, entry ? [entry] : plan, { emit, label, coldEmit, coldLabel, name: `lf${fast++}`, known: entry !== undefined, object: known !== undefined });
+          facts?.passed(op.argc, plan.map((l) => l.classIndex).filter((c) => !known || known.includes(c)));
+        } else emitSend(cx, emit, op, origin);
         break;
       }
       case 'primitive': {
@@ -408,10 +425,20 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
         emit('jnz', [{ kind: 'label', name: `L${op.target}` }], origin, GUARD_HINTS);
         break;
       }
-      case 'guard':
-        emitGuard(emit, label, op, origin);
+      case 'guard': {
+        // In the optimistic copy a failed guard goes on at the send in the ordinary copy.
+        const send = facts ? `b:L${op.target}` : `L${op.target}`;
+        // (a receiver of one known class: its watch alone; of several: no test that it is an object)
+        const known = facts?.receiverClass(op.argc);
+        const i = known?.length === 1 ? op.classes.indexOf(known[0]) : -1;
+        if (known) facts!.known++;
+        if (known?.length === 1 && i < 0) emit('jmp', [{ kind: 'label', name: send }], origin);
+        else if (known?.length === 1) knownGuard(emit, op.watches[i], known[0], send, origin);
+        else emitGuard(emit, label, op, send, origin, known !== undefined);
+        facts?.passed(op.argc, op.classes.filter((c) => !known || known.includes(c)));
         bodies.push({ name: op.name, end: op.target });
         break;
+      }
       case 'label':
         if (bodies.length > 0 && bodies[bodies.length - 1].end === op.id) bodies.pop();
         label(`L${op.id}`, origin);
@@ -438,7 +465,29 @@ export function nativeLines(k: Kernel, unit: Unit, literals: number, sites: Read
         emit('ret', [], origin);
         break;
     }
+    } while (false);
+    if (facts) {
+      if (called) facts.forgetAll();
+      for (let i = first; i <= at; i++) facts.after(unit.ops[i], false);
+    }
   }
+  };
+  if (optimistic && unit.ops.some((o) => o.op === 'guard' || leafSends.has(o)) && !unit.ops.some((o) => o.op === 'primitive')) {
+    facts = new ClassFacts(unit.ops);
+    translate();
+    const known = facts.known;
+    facts = null;
+    if (known > 0) {
+      const a = optimisticCopy(out, cold, marks);
+      out = []; cold = []; fast = 0; inlined = 0; bodies.length = 0;
+      translate();
+      out = [...a.hot, ...out];
+      cold = [...a.cold, ...cold];
+    } else {
+      out = []; cold = []; fast = 0; inlined = 0; bodies.length = 0;
+      translate();
+    }
+  } else translate();
   current = -1;
   // (One at a time: a long DoIt's cold code is more lines than a call may take as arguments.)
   for (const l of cold) out.push(l);
@@ -604,7 +653,7 @@ function emitSend(cx: SendContext, emit: Emit, op: Extract<Op, { op: 'send' }>, 
  * its watch (a SendSite holding the class index the copy is for, while it is right), its name,
  * and its body with its literals made this code's.
  */
-export type LeafPlan = readonly { readonly watch: number; readonly name: string; readonly body: readonly { readonly mnemonic: string; readonly operands: readonly ItemOperand[] }[] }[];
+export type LeafPlan = readonly { readonly watch: number; readonly classIndex: number; readonly name: string; readonly body: readonly { readonly mnemonic: string; readonly operands: readonly ItemOperand[] }[] }[];
 
 /**
  * A send whose selector tiny leaf methods answer (leaf-sends.ts), their bodies copied in: each
@@ -626,7 +675,7 @@ export type LeafPlan = readonly { readonly watch: number; readonly name: string;
  *   send: mov r10, [rip+site]; mov r11, rax; call Kernel>>send; jmp done
  */
 function inlineLeafSend(cx: SendContext, send: Extract<Op, { op: 'send' }>, plan: LeafPlan,
-  x: { emit: Emit; label: (name: string, origin: string) => void; coldEmit: Emit; coldLabel: (name: string, origin: string) => void; name: string }): void {
+  x: { emit: Emit; label: (name: string, origin: string) => void; coldEmit: Emit; coldLabel: (name: string, origin: string) => void; name: string; known?: boolean; object?: boolean }): void {
   const { emit, label, coldEmit, coldLabel, name } = x;
   const origin = describeOp(send);
   const sendLabel = `${name}s`, done = `${name}d`;
@@ -634,17 +683,25 @@ function inlineLeafSend(cx: SendContext, send: Extract<Op, { op: 'send' }>, plan
   const n = send.argc;
   const receiver = n === 0 ? RAX : R11;
   if (n > 0) emit('mov', [reg(R11), mem(RSP, -1, 1, 8 * (n - 1), 64)], origin);
-  emit('lar', [reg(RDX), reg16(receiver)], origin);
-  emit('cmp', [reg(RDX), imm(1)], origin);
-  emit('jne', [to(sendLabel)], origin);
-  emit('mov', [reg(RDX), mem(receiver, -1, 1, -8, 64)], origin);
-  emit('shr', [reg(RDX), imm(HEADER_CLASS_SHIFT)], origin);
+  // (A receiver whose class is known (class-facts.ts): only the one leaf's watch is read.)
+  if (x.known) knownGuard(emit, plan[0].watch, plan[0].classIndex, sendLabel, origin);
+  else {
+    if (!x.object) {
+      emit('lar', [reg(RDX), reg16(receiver)], origin);
+      emit('cmp', [reg(RDX), imm(1)], origin);
+      emit('jne', [to(sendLabel)], origin);
+    }
+    emit('mov', [reg(RDX), mem(receiver, -1, 1, -8, 64)], origin);
+    emit('shr', [reg(RDX), imm(HEADER_CLASS_SHIFT)], origin);
+  }
   plan.forEach((leaf, i) => {
     const last = i === plan.length - 1;
     const next = last ? sendLabel : `${name}n${i}`;
-    emit('mov', [reg(R10), literalSlot(leaf.watch)], origin);
-    emit('cmp', [reg(RDX), mem(R10, -1, 1, 8 * SEND_SITE.KEY, 64)], origin);
-    emit('jne', [to(next)], origin);
+    if (!x.known) {
+      emit('mov', [reg(R10), literalSlot(leaf.watch)], origin);
+      emit('cmp', [reg(RDX), mem(R10, -1, 1, 8 * SEND_SITE.KEY, 64)], origin);
+      emit('jne', [to(next)], origin);
+    }
     const inlined = `${leaf.name} (inlined)`;
     for (const b of leaf.body) emit(b.mnemonic, [...b.operands], inlined);
     if (n > 0) emit('add', [reg(RSP), imm(8 * n)], inlined);
@@ -680,14 +737,17 @@ function inlineLeafSend(cx: SendContext, send: Extract<Op, { op: 'send' }>, plan
  *     jne send
  *   body:
  */
-function emitGuard(emit: Emit, label: (name: string, origin: string) => void, op: Extract<Op, { op: 'guard' }>, origin: string): void {
+function emitGuard(emit: Emit, label: (name: string, origin: string) => void, op: Extract<Op, { op: 'guard' }>, send: string, origin: string, object = false): void {
   const to = (l: string): ItemOperand => ({ kind: 'label', name: l });
-  const send = `L${op.target}`, body = `L${op.target}g`;
+  const body = `L${op.target}g`;
   const receiver = op.argc === 0 ? RAX : R11;
   if (op.argc > 0) emit('mov', [reg(R11), mem(RSP, -1, 1, 8 * (op.argc - 1), 64)], origin);
-  emit('lar', [reg(RDX), reg16(receiver)], origin);
-  emit('cmp', [reg(RDX), imm(1)], origin);
-  emit('jne', [to(send)], origin);
+  // (`object`: the receiver is known to be an object, class-facts.ts)
+  if (!object) {
+    emit('lar', [reg(RDX), reg16(receiver)], origin);
+    emit('cmp', [reg(RDX), imm(1)], origin);
+    emit('jne', [to(send)], origin);
+  }
   emit('mov', [reg(RDX), mem(receiver, -1, 1, -8, 64)], origin);
   emit('shr', [reg(RDX), imm(HEADER_CLASS_SHIFT)], origin);
   op.watches.forEach((w, i) => {
@@ -697,6 +757,45 @@ function emitGuard(emit: Emit, label: (name: string, origin: string) => void, op
     emit(last ? 'jne' : 'je', [to(last ? send : body)], origin);
   });
   if (op.watches.length > 1) label(body, origin);
+}
+
+/**
+ * The guard of a receiver whose class index is known to be `cls` (class-facts.ts): only its
+ * watch, still holding that class (the copy is still the method the class finds)?
+ *
+ *     mov r10, [rip+watch]
+ *     cmp qword [r10+SITE_KEY], cls
+ *     jne send
+ */
+function knownGuard(emit: Emit, watch: number, cls: number, send: string, origin: string): void {
+  emit('mov', [reg(R10), literalSlot(watch)], origin);
+  emit('cmp', [mem(R10, -1, 1, 8 * SEND_SITE.KEY, 64), imm(cls)], origin);
+  emit('jne', [{ kind: 'label', name: send }], origin);
+}
+
+/**
+ * The optimistic copy's lines (class-facts.ts), to go before the ordinary copy's: its labels
+ * made its own (`a.` in front), except where its slow paths go on. A jump of its cold lines to a
+ * label of its fast path, and one named `b:L`, go to the ordinary copy's label of that name
+ * (the same ops made the same names), so that nothing but its fast path runs in it.
+ */
+function optimisticCopy(hot: readonly Line[], cold: readonly Line[], marks: Map<Line, number>): { hot: Line[]; cold: Line[] } {
+  const defined = (lines: readonly Line[]): Set<string> => new Set(lines.flatMap((l) => (isInstruction(l) ? [] : [l.label])));
+  const hotLabels = defined(hot), coldLabels = defined(cold);
+  const rename = (lines: readonly Line[], inCold: boolean): Line[] => lines.map((l) => {
+    if (!isInstruction(l)) return { label: `a.${l.label}`, origin: l.origin };
+    if (!l.operands.some((o) => o.kind === 'label')) return l;
+    const operands = l.operands.map((o): ItemOperand => {
+      if (o.kind !== 'label') return o;
+      if (o.name.startsWith('b:')) return { kind: 'label', name: o.name.slice(2) };
+      return coldLabels.has(o.name) || (!inCold && hotLabels.has(o.name)) ? { kind: 'label', name: `a.${o.name}` } : o;
+    });
+    const copy: Line = { ...l, operands };
+    const m = marks.get(l);
+    if (m !== undefined) marks.set(copy, m);
+    return copy;
+  });
+  return { hot: rename(hot, false), cold: rename(cold, true) };
 }
 
 /** Test the top for true or false (anything else fails: notBoolean), jump if it is `when`. */
