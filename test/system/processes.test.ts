@@ -105,6 +105,9 @@ const CASES: readonly Case[] = [
   ['lowering the active process below a ready one lets that one run',
     '| r | r := OrderedCollection new. [r add: #background] forkAt: Processor userBackgroundPriority. Processor activeProcess priority: 20. r add: #main. Processor activeProcess priority: 40. r asArray',
     ['#(#background #main)']],
+  ['processEnvironment\'s associationAt: answers a variable: its value is the asking process\'s (GNU Smalltalk)',
+    '| b s r | r := OrderedCollection new. b := Processor processEnvironment associationAt: #a. r add: b value. Processor processEnvironment at: #a put: 1. r add: b value. b value: 2. r add: (Processor processEnvironment at: #a). s := Semaphore new. [r add: b value. Processor processEnvironment at: #a ifAbsentPut: [3]. r add: b value. s signal] fork. s wait. Processor processEnvironment at: #a ifAbsentPut: [4]. r add: (Processor processEnvironment at: #a); add: b value; add: b printString. r asArray',
+    ["#(nil 1 2 nil 3 2 2 '#a->2')"]],
   ['processEnvironment is the process\'s own', '| r | Processor processEnvironment at: #k put: 1. [r := Processor processEnvironment at: #k ifAbsent: [#none]] fork. Processor yield. {r. Processor processEnvironment at: #k}', ['#(#none 1)']],
 ];
 
