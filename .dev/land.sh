@@ -27,16 +27,28 @@ fi
 # lost to everything and its suite passed its 25 minutes at load 18).
 renice -n 0 -p $$ >/dev/null 2>&1 || true
 [ -d $T ] || { git -C /work/main worktree add -f $T main --detach >/dev/null 2>&1; ln -sfn /work/main/node_modules $T/node_modules; }
+# What prio() reniced, "PID NICE" (its niceness before): put back when the lander ends, so that
+# a shell that was at 0 before a train is at 0 after it (one left at 15 timed its benchmarks
+# beside a helper's nice-19 work as if on one core).
+reniced=$W/.reniced.$$
 prio() { # keep the suite ahead of everyone else's work while it runs
   while sleep 5; do
     mine=$(pstree -p $$ | grep -o '([0-9]*)' | tr -d '()')
-    for p in $(ps -eo pid=,ni= | awk '$2<15{print $1}'); do
-      echo "$mine" | grep -qx "$p" || renice -n 15 -p $p >/dev/null 2>&1
+    ps -eo pid=,ni= | awk '$2<15' | while read -r p n; do
+      echo "$mine" | grep -qx "$p" && continue
+      renice -n 15 -p $p >/dev/null 2>&1 && echo "$p $n" >> $reniced
     done
   done
 }
+unprio() { # the first niceness each had; only where it is still the 15 prio() gave
+  kill $PRIO 2>/dev/null
+  [ -f $reniced ] && awk '!seen[$1]++' $reniced | while read -r p n; do
+    [ "$(ps -o ni= -p $p 2>/dev/null | tr -d ' ')" = 15 ] && renice -n $n -p $p >/dev/null 2>&1
+  done
+  rm -f $reniced
+}
 prio & PRIO=$!
-trap 'kill $PRIO 2>/dev/null' EXIT
+trap unprio EXIT
 train_no=0
 while :; do
   members=$( ( flock 8; cat $Q 2>/dev/null; : > $Q ) 8>$Q.lock | awk '!seen[$0]++')
