@@ -113,14 +113,6 @@ export class ClassFacts {
         break;
       }
       case 'pushTop': s.stack.push({ ...s.top }); break;
-      case 'pop': {
-        if (op.restore) {
-          const e = s.stack.pop();
-          if (!e) { fail(); return; }
-          s.top = e;
-        } else s.top = {};
-        break;
-      }
       case 'store': this.store(s, op.to); break;
       case 'send': {
         if (op.argc > s.stack.length) { fail(); return; }
@@ -133,7 +125,8 @@ export class ClassFacts {
         s.top = {};
         break;
       }
-      case 'jumpIf': {
+      // (Both take the top off, and restore: the value below comes back as the top.)
+      case 'pop': case 'jumpIf': {
         if (op.restore) {
           const e = s.stack.pop();
           if (!e) { fail(); return; }
